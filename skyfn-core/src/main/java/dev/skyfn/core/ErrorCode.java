@@ -1,0 +1,64 @@
+package dev.skyfn.core;
+
+/**
+ * The stable error codes of the public contract. Callers match on the name; the HTTP status
+ * follows from it. Never rename a code: add a new one.
+ */
+public enum ErrorCode {
+    // the caller's request
+    BAD_REQUEST(400),
+    UNAUTHENTICATED(401),
+    FORBIDDEN(403),
+    NOT_FOUND(404),
+    APP_NOT_FOUND(404),
+    FUNCTION_NOT_FOUND(404),
+    INVOCATION_NOT_FOUND(404),
+    TENANT_NOT_FOUND(404),
+    METHOD_NOT_ALLOWED(405),
+    CONFLICT(409),
+    PAYLOAD_TOO_LARGE(413),
+    INVALID_INPUT(400),
+    TOO_MANY_REQUESTS(429),
+
+    // a deployed package
+    MANIFEST_MISSING(400),
+    MANIFEST_INVALID(400),
+    PACKAGE_INVALID(400),
+    PACKAGE_UNSAFE(400),
+    PACKAGE_TOO_LARGE(413),
+    HANDLER_NOT_FOUND(400),
+    HANDLER_INVALID(400),
+
+    // the function, while it ran
+    FUNCTION_ERROR(500),
+    FUNCTION_TIMEOUT(504),
+    FUNCTION_OUT_OF_MEMORY(500),
+    FUNCTION_EXITED(500),
+    THREAD_LEAK(500),
+    RESULT_TOO_LARGE(500),
+    APP_LOAD_FAILED(500),
+    SANDBOX_CRASHED(502),
+
+    // the platform
+    UNAVAILABLE(503),
+    INTERNAL(500);
+
+    private final int httpStatus;
+
+    ErrorCode(int httpStatus) {
+        this.httpStatus = httpStatus;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    /** The code with this name, or {@link #INTERNAL} for a name this version does not know. */
+    public static ErrorCode parse(String name) {
+        try {
+            return valueOf(name);
+        } catch (IllegalArgumentException unknown) {
+            return INTERNAL;
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.skyfn.core.app;
+
+import java.util.Optional;
+
+/** Turns an API key into the caller it belongs to. */
+public interface Authenticator {
+
+    /** The caller owning {@code apiKey}, or empty for an unknown or revoked key. */
+    Optional<Caller> authenticate(String apiKey);
+
+    /** Whether calls without a key are let through (dev mode only). */
+    default boolean open() {
+        return false;
+    }
+
+    /** Dev mode: no keys, every call is the admin of tenant {@code tenant}. */
+    static Authenticator open(String tenant) {
+        Caller dev = new Caller(tenant, true);
+        return new Authenticator() {
+            @Override
+            public Optional<Caller> authenticate(String apiKey) {
+                return Optional.of(dev);
+            }
+
+            @Override
+            public boolean open() {
+                return true;
+            }
+        };
+    }
+}

@@ -1,0 +1,32 @@
+package dev.skyfn.core.app;
+
+import dev.skyfn.core.manifest.FunctionSpec;
+import dev.skyfn.core.manifest.Manifest;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * One version of an app as deployed.
+ *
+ * @param tenant     the owner
+ * @param version    1 for the first deployment, one more for each redeployment
+ * @param jar        where the app's package is on this host
+ * @param sha256     the package's digest, hex
+ * @param deployedAt when this version was deployed
+ */
+public record DeployedApp(String tenant, Manifest manifest, int version, Path jar, String sha256,
+                          long sizeBytes, Instant deployedAt) {
+
+    public String name() {
+        return manifest.app();
+    }
+
+    public AppKey key() {
+        return new AppKey(tenant, manifest.app());
+    }
+
+    public Optional<FunctionSpec> function(String name) {
+        return Optional.ofNullable(manifest.functions().get(name));
+    }
+}

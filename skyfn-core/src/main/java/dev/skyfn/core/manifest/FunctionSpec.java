@@ -1,0 +1,27 @@
+package dev.skyfn.core.manifest;
+
+import java.time.Duration;
+
+/**
+ * One function of an app, as its manifest declares it.
+ *
+ * @param name        unique within the app
+ * @param handler     the binary name of the class implementing it
+ * @param memoryMb    memory the function needs, in MiB
+ * @param timeout     how long one invocation may run
+ * @param concurrency how many invocations may run at once on a node
+ * @param queue       how many more may wait for a free slot before callers get 429
+ * @param keepWarm    how long the sandbox stays loaded after the last invocation
+ * @param url         who may call the function's URL
+ */
+public record FunctionSpec(String name, String handler, int memoryMb, Duration timeout,
+                           int concurrency, int queue, Duration keepWarm, UrlAccess url) {
+
+    public static final int DEFAULT_MEMORY_MB = 256;
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration MAX_TIMEOUT = Duration.ofMinutes(15);
+    public static final int DEFAULT_CONCURRENCY = 64;
+    public static final int DEFAULT_QUEUE = 256;
+    public static final Duration DEFAULT_KEEP_WARM = Duration.ofMinutes(5);
+    public static final Duration MAX_KEEP_WARM = Duration.ofHours(24);
+}

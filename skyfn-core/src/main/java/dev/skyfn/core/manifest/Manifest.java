@@ -1,0 +1,26 @@
+package dev.skyfn.core.manifest;
+
+import java.util.Map;
+
+/**
+ * An app's {@code skyfn.yaml}, validated.
+ *
+ * @param app       the app's name, unique within its tenant
+ * @param memoryMb  the heap of the app's sandbox: the {@code memory} the manifest gives the app,
+ *                  or the largest of its functions'
+ * @param functions the functions by name, in manifest order
+ */
+public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions) {
+
+    public static final String FILE_NAME = "skyfn.yaml";
+
+    public Manifest {
+        functions = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(functions));
+    }
+
+    /** How long the app's sandbox stays warm after its last call: the longest keep-warm of its functions. */
+    public java.time.Duration keepWarm() {
+        return functions.values().stream().map(FunctionSpec::keepWarm)
+                .max(java.util.Comparator.naturalOrder()).orElse(java.time.Duration.ZERO);
+    }
+}

@@ -1,0 +1,142 @@
+package dev.skyfn.core.wire;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * Frames over one Unix domain socket, both ways.
+ *
+ * <p>Sending combines: a sender queues its frame and, if no other sender is writing, writes every
+ * queued frame in as few system calls as fit the buffer; if another is writing, it leaves its frame
+ * to that one. Under load many frames share one write, and nobody waits for a writer thread.
+ */
+public final class FrameChannel implements Closeable {
+
+    private static final int BUFFER_BYTES = 64 * 1024;
+
+    private final SocketChannel channel;
+    private final int maxFrameBytes;
+    private final ConcurrentLinkedQueue<byte[]> outbox = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock writing = new ReentrantLock();
+    private final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
+    private volatile boolean closed;
+
+    public FrameChannel(SocketChannel channel, int maxFrameBytes) {
+        this.channel = channel;
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    /** Sends a message; false if the channel is closed and it was dropped. */
+    public boolean send(Message message) {
+        return sendFrame(WireCodec.encode(message));
+    }
+
+    boolean sendFrame(byte[] frame) {
+        if (closed) {
+            return false;
+        }
+        outbox.add(frame);
+        while (writing.tryLock()) {
+            try {
+                drain();
+            } catch (IOException e) {
+                close();
+                return false;
+            } finally {
+                writing.unlock();
+            }
+            // a frame queued while we held the lock was left to us; look again
+            if (outbox.isEmpty()) {
+                break;
+            }
+        }
+        return !closed;
+    }
+
+    private void drain() throws IOException {
+        byte[] frame;
+        while ((frame = outbox.poll()) != null) {
+            if (frame.length > writeBuffer.remaining()) {
+                flush();
+                if (frame.length > writeBuffer.capacity()) {
+                    writeFully(ByteBuffer.wrap(frame));
+                    continue;
+                }
+            }
+            writeBuffer.put(frame);
+        }
+        flush();
+    }
+
+    private void flush() throws IOException {
+        writeBuffer.flip();
+        writeFully(writeBuffer);
+        writeBuffer.clear();
+    }
+
+    private void writeFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            channel.write(b);
+        }
+    }
+
+    /**
+     * Reads frames and hands each to {@code sink} on the calling thread until the peer closes the
+     * socket. Throws {@link ProtocolException} on a malformed or oversized frame.
+     */
+    public void readLoop(Consumer<Message> sink) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES);
+        while (!closed) {
+            if (channel.read(buf) < 0) {
+                return;
+            }
+            buf.flip();
+            while (buf.remaining() >= WireCodec.HEADER_BYTES) {
+                int length = buf.getInt(buf.position());
+                if (length <= 0 || length > maxFrameBytes) {
+                    throw new ProtocolException("frame of " + length + " bytes (limit " + maxFrameBytes + ")");
+                }
+                int whole = WireCodec.HEADER_BYTES + length;
+                if (buf.remaining() < whole) {
+                    break;
+                }
+                Message m = WireCodec.decode(buf.array(), buf.arrayOffset() + buf.position() + WireCodec.HEADER_BYTES, length);
+                buf.position(buf.position() + whole);
+                sink.accept(m);
+            }
+            buf = room(buf);
+        }
+    }
+
+    /** Compacts the buffer, growing it for a frame bigger than it, shrinking it back after one. */
+    private ByteBuffer room(ByteBuffer buf) {
+        int needed = buf.remaining() >= WireCodec.HEADER_BYTES
+                ? WireCodec.HEADER_BYTES + buf.getInt(buf.position()) : BUFFER_BYTES;
+        int capacity = Math.max(BUFFER_BYTES, needed);
+        if (capacity != buf.capacity()) {
+            ByteBuffer next = ByteBuffer.allocate(capacity);
+            next.put(buf);
+            return next;
+        }
+        return buf.compact();
+    }
+
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing a broken socket has nothing left to report
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.skyfn.core.wire;
+
+import java.util.List;
+
+/**
+ * The messages between a node and its sandboxes (see docs/sandbox-protocol.md). Requests carry
+ * an id that their answer repeats.
+ */
+public sealed interface Message {
+
+    /** Sandbox → node, once, when the sandbox is ready to load an app. */
+    record Hello(int protocol, long pid) implements Message {
+    }
+
+    /** Node → sandbox: load an app's jar and make its functions callable. Answered by Result or Failure. */
+    record Load(long id, String app, int version, String jarPath, int maxResultBytes,
+                List<HandlerRef> functions) implements Message {
+        public Load {
+            functions = List.copyOf(functions);
+        }
+    }
+
+    /** One function of a Load. */
+    record HandlerRef(String function, String handlerClass) {
+    }
+
+    /** Node → sandbox: run one invocation. Answered by Result or Failure. */
+    record Invoke(long id, String function, String invocationId, long timeoutMillis, Payload payload)
+            implements Message {
+    }
+
+    /** Sandbox → node: the request {@code id} succeeded. */
+    record Result(long id, Payload payload) implements Message {
+    }
+
+    /** Sandbox → node: the request {@code id} failed with a stable error code. */
+    record Failure(long id, String code, String message, String type) implements Message {
+    }
+
+    /** Node → sandbox: stop the invocation {@code id} (its caller has given up). */
+    record Cancel(long id) implements Message {
+    }
+
+    /** Sandbox → node: log lines, batched. */
+    record Logs(List<LogLine> lines) implements Message {
+        public Logs {
+            lines = List.copyOf(lines);
+        }
+    }
+
+    /** Sandbox → node: this sandbox should be replaced (it ran out of memory, leaked threads, ...). */
+    record Retire(String code, String reason) implements Message {
+    }
+
+    /** Node → sandbox: exit now. */
+    record Shutdown() implements Message {
+    }
+}

@@ -1,0 +1,246 @@
+package dev.skyfn.core.wire;
+
+import dev.skyfn.api.HttpRequest;
+import dev.skyfn.api.HttpResponse;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Encodes and decodes frames: a 4-byte big-endian length of what follows, a type byte, the
+ * fields. The layout of each type is in docs/sandbox-protocol.md.
+ */
+public final class WireCodec {
+
+    public static final int PROTOCOL_VERSION = 1;
+    static final int HEADER_BYTES = 4;
+
+    private static final int HELLO = 1;
+    private static final int LOAD = 2;
+    private static final int INVOKE = 3;
+    private static final int RESULT = 4;
+    private static final int FAILURE = 5;
+    private static final int CANCEL = 6;
+    private static final int LOGS = 7;
+    private static final int RETIRE = 8;
+    private static final int SHUTDOWN = 9;
+
+    private static final int EMPTY = 0;
+    private static final int BODY = 1;
+    private static final int REQUEST = 2;
+    private static final int RESPONSE = 3;
+    private static final int MAX_COUNT = 100_000;
+    private static final LogLine.Kind[] KINDS = LogLine.Kind.values();
+
+    private WireCodec() {
+    }
+
+    /** The whole frame, length prefix included. */
+    public static byte[] encode(Message message) {
+        WireOut out = new WireOut(64 + payloadSize(message));
+        out.writeInt(0);
+        switch (message) {
+            case Message.Hello h -> {
+                out.writeByte(HELLO);
+                out.writeInt(h.protocol());
+                out.writeLong(h.pid());
+            }
+            case Message.Load l -> {
+                out.writeByte(LOAD);
+                out.writeLong(l.id());
+                out.writeString(l.app());
+                out.writeVarInt(l.version());
+                out.writeString(l.jarPath());
+                out.writeVarInt(l.maxResultBytes());
+                out.writeVarInt(l.functions().size());
+                for (Message.HandlerRef f : l.functions()) {
+                    out.writeString(f.function());
+                    out.writeString(f.handlerClass());
+                }
+            }
+            case Message.Invoke i -> {
+                out.writeByte(INVOKE);
+                out.writeLong(i.id());
+                out.writeString(i.function());
+                out.writeString(i.invocationId());
+                out.writeLong(i.timeoutMillis());
+                writePayload(out, i.payload());
+            }
+            case Message.Result r -> {
+                out.writeByte(RESULT);
+                out.writeLong(r.id());
+                writePayload(out, r.payload());
+            }
+            case Message.Failure f -> {
+                out.writeByte(FAILURE);
+                out.writeLong(f.id());
+                out.writeString(f.code());
+                out.writeString(f.message());
+                out.writeString(f.type());
+            }
+            case Message.Cancel c -> {
+                out.writeByte(CANCEL);
+                out.writeLong(c.id());
+            }
+            case Message.Logs l -> {
+                out.writeByte(LOGS);
+                out.writeVarInt(l.lines().size());
+                for (LogLine line : l.lines()) {
+                    out.writeString(line.invocationId());
+                    out.writeByte(line.kind().ordinal());
+                    out.writeLong(line.epochMillis());
+                    out.writeString(line.text());
+                }
+            }
+            case Message.Retire r -> {
+                out.writeByte(RETIRE);
+                out.writeString(r.code());
+                out.writeString(r.reason());
+            }
+            case Message.Shutdown s -> out.writeByte(SHUTDOWN);
+        }
+        out.putInt(0, out.size() - HEADER_BYTES);
+        return out.toByteArray();
+    }
+
+    /** Decodes one frame's body: {@code length} bytes after the length prefix. */
+    public static Message decode(byte[] buf, int offset, int length) {
+        WireIn in = new WireIn(buf, offset, length);
+        Message m = switch (in.readByte()) {
+            case HELLO -> new Message.Hello(in.readInt(), in.readLong());
+            case LOAD -> readLoad(in);
+            case INVOKE -> new Message.Invoke(in.readLong(), in.readString(), in.readString(), in.readLong(), readPayload(in));
+            case RESULT -> new Message.Result(in.readLong(), readPayload(in));
+            case FAILURE -> new Message.Failure(in.readLong(), in.readString(), in.readString(), in.readString());
+            case CANCEL -> new Message.Cancel(in.readLong());
+            case LOGS -> readLogs(in);
+            case RETIRE -> new Message.Retire(in.readString(), in.readString());
+            case SHUTDOWN -> new Message.Shutdown();
+            default -> throw new ProtocolException("unknown frame type");
+        };
+        in.end();
+        return m;
+    }
+
+    private static Message.Load readLoad(WireIn in) {
+        long id = in.readLong();
+        String app = in.readString();
+        int version = in.readVarInt();
+        String jar = in.readString();
+        int maxResult = in.readVarInt();
+        int n = in.count(MAX_COUNT);
+        List<Message.HandlerRef> fns = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            fns.add(new Message.HandlerRef(in.readString(), in.readString()));
+        }
+        return new Message.Load(id, app, version, jar, maxResult, fns);
+    }
+
+    private static Message.Logs readLogs(WireIn in) {
+        int n = in.count(MAX_COUNT);
+        List<LogLine> lines = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            String inv = in.readString();
+            int kind = in.readByte();
+            if (kind >= KINDS.length) {
+                throw new ProtocolException("unknown log kind " + kind);
+            }
+            lines.add(new LogLine(inv, KINDS[kind], in.readLong(), in.readString()));
+        }
+        return new Message.Logs(lines);
+    }
+
+    private static void writePayload(WireOut out, Payload payload) {
+        switch (payload) {
+            case Payload.Empty e -> out.writeByte(EMPTY);
+            case Payload.Body b -> {
+                out.writeByte(BODY);
+                out.writeString(b.contentType());
+                out.writeBytes(b.bytes());
+            }
+            case Payload.Request r -> {
+                HttpRequest req = r.request();
+                out.writeByte(REQUEST);
+                out.writeString(req.method());
+                out.writeString(req.path());
+                out.writeString(req.query());
+                out.writeVarInt(req.headers().size());
+                for (Map.Entry<String, List<String>> h : req.headers().entrySet()) {
+                    out.writeString(h.getKey());
+                    out.writeVarInt(h.getValue().size());
+                    for (String v : h.getValue()) {
+                        out.writeString(v);
+                    }
+                }
+                out.writeBytes(req.body());
+            }
+            case Payload.Response r -> {
+                HttpResponse res = r.response();
+                out.writeByte(RESPONSE);
+                out.writeVarInt(res.status());
+                out.writeVarInt(res.headers().size());
+                for (Map.Entry<String, String> h : res.headers().entrySet()) {
+                    out.writeString(h.getKey());
+                    out.writeString(h.getValue());
+                }
+                out.writeBytes(res.body());
+            }
+        }
+    }
+
+    private static Payload readPayload(WireIn in) {
+        return switch (in.readByte()) {
+            case EMPTY -> Payload.EMPTY;
+            case BODY -> new Payload.Body(in.readString(), in.readBytes());
+            case REQUEST -> readRequest(in);
+            case RESPONSE -> readResponse(in);
+            default -> throw new ProtocolException("unknown payload kind");
+        };
+    }
+
+    private static Payload readRequest(WireIn in) {
+        String method = in.readString();
+        String path = in.readString();
+        String query = in.readString();
+        int n = in.count(MAX_COUNT);
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            String name = in.readString();
+            int values = in.count(MAX_COUNT);
+            List<String> list = new ArrayList<>(values);
+            for (int j = 0; j < values; j++) {
+                list.add(in.readString());
+            }
+            headers.put(name, List.copyOf(list));
+        }
+        return new Payload.Request(new HttpRequest(method, path, query, headers, in.readBytes()));
+    }
+
+    private static Payload readResponse(WireIn in) {
+        int status = in.readVarInt();
+        if (status < 100 || status > 599) {
+            throw new ProtocolException("HTTP status out of range");
+        }
+        int n = in.count(MAX_COUNT);
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            headers.put(in.readString(), in.readString());
+        }
+        return new Payload.Response(new HttpResponse(status, headers, in.readBytes()));
+    }
+
+    private static int payloadSize(Message m) {
+        Payload p = switch (m) {
+            case Message.Invoke i -> i.payload();
+            case Message.Result r -> r.payload();
+            default -> Payload.EMPTY;
+        };
+        return switch (p) {
+            case Payload.Body b -> b.bytes().length;
+            case Payload.Request r -> r.request().body().length + 256;
+            case Payload.Response r -> r.response().body().length + 128;
+            case Payload.Empty e -> 0;
+        };
+    }
+}

@@ -1,0 +1,129 @@
+package dev.skyfn.core.manifest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ManifestReaderTest {
+
+    private static Manifest read(String yaml) {
+        return ManifestReader.read(yaml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void assertRefused(String yaml, String messagePart) {
+        assertThatThrownBy(() -> read(yaml))
+                .isInstanceOf(SkyfnException.class)
+                .satisfies(e -> assertThat(((SkyfnException) e).code()).isEqualTo(ErrorCode.MANIFEST_INVALID))
+                .hasMessageContaining(messagePart);
+    }
+
+    @Test
+    void fillsDefaultsForAMinimalFunction() {
+        Manifest m = read("""
+                app: hello
+                functions:
+                  hello:
+                    handler: com.example.Hello
+                """);
+        FunctionSpec fn = m.functions().get("hello");
+        assertThat(m.app()).isEqualTo("hello");
+        assertThat(fn.handler()).isEqualTo("com.example.Hello");
+        assertThat(fn.timeout()).isEqualTo(FunctionSpec.DEFAULT_TIMEOUT);
+        assertThat(fn.concurrency()).isEqualTo(FunctionSpec.DEFAULT_CONCURRENCY);
+        assertThat(fn.url()).isEqualTo(UrlAccess.PRIVATE);
+        assertThat(m.memoryMb()).isEqualTo(FunctionSpec.DEFAULT_MEMORY_MB);
+    }
+
+    @Test
+    void readsEverySetting() {
+        Manifest m = read("""
+                app: shop
+                functions:
+                  order:
+                    handler: shop.Order
+                    memory: 512
+                    timeout: 1500ms
+                    concurrency: 8
+                    queue: 0
+                    keepWarm: 2m
+                    url: public
+                  report:
+                    handler: shop.Report
+                    memory: 128
+                    url: off
+                """);
+        FunctionSpec order = m.functions().get("order");
+        assertThat(order.memoryMb()).isEqualTo(512);
+        assertThat(order.timeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(order.concurrency()).isEqualTo(8);
+        assertThat(order.queue()).isZero();
+        assertThat(order.keepWarm()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(order.url()).isEqualTo(UrlAccess.PUBLIC);
+        assertThat(m.functions().get("report").url()).isEqualTo(UrlAccess.OFF);
+        assertThat(m.functions().keySet()).containsExactly("order", "report");
+        assertThat(m.memoryMb()).as("the largest function's memory").isEqualTo(512);
+        assertThat(m.keepWarm()).isEqualTo(FunctionSpec.DEFAULT_KEEP_WARM);
+    }
+
+    @Test
+    void appMemoryOverridesTheFunctions() {
+        assertThat(read("""
+                app: a
+                memory: 1024
+                functions: {f: {handler: x.F, memory: 64}}
+                """).memoryMb()).isEqualTo(1024);
+    }
+
+    @Test
+    void refusesWhatIsNotYaml() {
+        assertRefused("app: [unclosed", "not valid YAML");
+    }
+
+    @Test
+    void refusesAMissingApp() {
+        assertRefused("functions: {f: {handler: x.F}}", "app: missing");
+    }
+
+    @Test
+    void refusesABadAppName() {
+        assertRefused("app: Hello_World\nfunctions: {f: {handler: x.F}}", "not a valid app name");
+    }
+
+    @Test
+    void refusesAnAppWithoutFunctions() {
+        assertRefused("app: a\nfunctions: {}", "functions: expected a mapping");
+    }
+
+    @Test
+    void namesAMisspeltField() {
+        assertRefused("app: a\nfunctions: {f: {handler: x.F, memroy: 64}}", "functions.f.memroy: unknown field");
+    }
+
+    @Test
+    void namesAMissingHandler() {
+        assertRefused("app: a\nfunctions: {f: {memory: 64}}", "functions.f.handler: missing");
+    }
+
+    @Test
+    void refusesAHandlerThatIsNotAClassName() {
+        assertRefused("app: a\nfunctions: {f: {handler: 'x..F'}}", "functions.f.handler: 'x..F' is not a Java class name");
+    }
+
+    @Test
+    void refusesOutOfRangeNumbers() {
+        assertRefused("app: a\nfunctions: {f: {handler: x.F, memory: 1}}", "functions.f.memory: 1 is out of range");
+        assertRefused("app: a\nfunctions: {f: {handler: x.F, concurrency: many}}", "functions.f.concurrency: expected a whole number");
+        assertRefused("app: a\nfunctions: {f: {handler: x.F, timeout: 1h}}", "functions.f.timeout: 1h is out of range");
+        assertRefused("app: a\nfunctions: {f: {handler: x.F, timeout: soon}}", "not a duration");
+    }
+
+    @Test
+    void refusesAnUnknownUrlAccess() {
+        assertRefused("app: a\nfunctions: {f: {handler: x.F, url: everyone}}", "functions.f.url: 'everyone'");
+    }
+}

@@ -1,0 +1,117 @@
+package dev.skyfn.core.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FrameChannelTest {
+
+    @TempDir
+    Path dir;
+    private SocketChannel client;
+    private SocketChannel server;
+
+    @BeforeEach
+    void connect() throws IOException {
+        var address = UnixDomainSocketAddress.of(dir.resolve("s.sock"));
+        try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            listener.bind(address);
+            client = SocketChannel.open(address);
+            server = listener.accept();
+        }
+        Files.deleteIfExists(address.getPath());
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        client.close();
+        server.close();
+    }
+
+    @Test
+    void deliversEveryFrameSentConcurrentlyExactlyOnce() throws Exception {
+        var sender = new FrameChannel(client, 1 << 20);
+        var receiver = new FrameChannel(server, 1 << 20);
+        int threads = 16;
+        int each = 2_000;
+        var seen = ConcurrentHashMap.<Long>newKeySet();
+        var done = new CountDownLatch(threads * each);
+        Thread reader = Thread.ofPlatform().start(() -> {
+            try {
+                receiver.readLoop(m -> {
+                    assertThat(seen.add(((Message.Cancel) m).id())).isTrue();
+                    done.countDown();
+                });
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int t = 0; t < threads; t++) {
+                long base = (long) t * each;
+                pool.submit(() -> {
+                    for (int i = 0; i < each; i++) {
+                        assertThat(sender.send(new Message.Cancel(base + i))).isTrue();
+                    }
+                });
+            }
+        }
+        assertThat(done.await(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(seen).hasSize(threads * each);
+        sender.close();
+        reader.join(5_000);
+        assertThat(reader.isAlive()).as("reader stops at end of stream").isFalse();
+    }
+
+    @Test
+    void carriesFramesLargerThanItsBuffers() throws Exception {
+        var sender = new FrameChannel(client, 8 << 20);
+        var receiver = new FrameChannel(server, 8 << 20);
+        byte[] big = new byte[3 << 20];
+        big[big.length - 1] = 42;
+        var got = new java.util.concurrent.CompletableFuture<Message>();
+        Thread.ofPlatform().start(() -> {
+            try {
+                receiver.readLoop(got::complete);
+            } catch (IOException e) {
+                got.completeExceptionally(e);
+            }
+        });
+        Thread.ofVirtual().start(() -> sender.send(new Message.Result(1, Payload.json(big))));
+        var result = (Message.Result) got.get(10, TimeUnit.SECONDS);
+        assertThat(((Payload.Body) result.payload()).bytes()).isEqualTo(big);
+    }
+
+    @Test
+    void cutsOffAPeerThatAnnouncesAnOversizedFrame() throws Exception {
+        var receiver = new FrameChannel(server, 1024);
+        client.write(ByteBuffer.allocate(8).putInt(0, 1 << 30));
+        assertThatThrownBy(() -> receiver.readLoop(m -> { })).isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("limit 1024");
+    }
+
+    @Test
+    void reportsSendsAfterCloseAsDropped() {
+        var sender = new FrameChannel(client, 1024);
+        sender.close();
+        assertThat(sender.send(new Message.Shutdown())).isFalse();
+        assertThat(List.of(sender.isOpen())).containsExactly(false);
+    }
+}

@@ -1,0 +1,84 @@
+package dev.skyfn.core.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.skyfn.api.HttpRequest;
+import dev.skyfn.api.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class WireCodecTest {
+
+    private static Message roundTrip(Message m) {
+        byte[] frame = WireCodec.encode(m);
+        int length = ((frame[0] & 0xFF) << 24) | ((frame[1] & 0xFF) << 16) | ((frame[2] & 0xFF) << 8) | (frame[3] & 0xFF);
+        assertThat(length).isEqualTo(frame.length - 4);
+        return WireCodec.decode(frame, 4, length);
+    }
+
+    @Test
+    void controlMessagesSurviveTheWire() {
+        List<Message> messages = List.of(
+                new Message.Hello(1, 4242),
+                new Message.Load(7, "shop", 3, "/data/shop.jar", 6 << 20,
+                        List.of(new Message.HandlerRef("order", "shop.Order"), new Message.HandlerRef("ü", "x.Ü"))),
+                new Message.Failure(9, "FUNCTION_ERROR", "boom", "java.lang.IllegalStateException"),
+                new Message.Cancel(Long.MAX_VALUE),
+                new Message.Logs(List.of(new LogLine("inv-1", LogLine.Kind.STDERR, 123L, "line ✓"))),
+                new Message.Retire("THREAD_LEAK", "left 2 threads"),
+                new Message.Shutdown());
+        for (Message m : messages) {
+            assertThat(roundTrip(m)).isEqualTo(m);
+        }
+    }
+
+    @Test
+    void bodiesSurviveTheWire() {
+        byte[] body = new byte[300_000];
+        Arrays.fill(body, (byte) 7);
+        var invoke = (Message.Invoke) roundTrip(new Message.Invoke(1, "f", "inv", 30_000, Payload.json(body)));
+        assertThat(invoke.function()).isEqualTo("f");
+        assertThat(invoke.timeoutMillis()).isEqualTo(30_000);
+        assertThat(((Payload.Body) invoke.payload()).bytes()).isEqualTo(body);
+        assertThat(((Payload.Body) invoke.payload()).contentType()).isEqualTo("application/json");
+        assertThat(((Message.Result) roundTrip(new Message.Result(2, Payload.EMPTY))).payload()).isEqualTo(Payload.EMPTY);
+    }
+
+    @Test
+    void httpExchangesSurviveTheWire() {
+        var req = new HttpRequest("POST", "/a/b", "x=1&y=2",
+                Map.of("content-type", List.of("text/plain"), "x-many", List.of("1", "2")), "hi".getBytes(StandardCharsets.UTF_8));
+        var sent = (Message.Invoke) roundTrip(new Message.Invoke(1, "web", "inv", 5, new Payload.Request(req)));
+        HttpRequest got = ((Payload.Request) sent.payload()).request();
+        assertThat(got.method()).isEqualTo("POST");
+        assertThat(got.path()).isEqualTo("/a/b");
+        assertThat(got.query()).isEqualTo("x=1&y=2");
+        assertThat(got.headers()).isEqualTo(req.headers());
+        assertThat(got.bodyAsString()).isEqualTo("hi");
+
+        var res = HttpResponse.text(201, "made").withHeader("location", "/x");
+        var result = (Message.Result) roundTrip(new Message.Result(1, new Payload.Response(res)));
+        HttpResponse back = ((Payload.Response) result.payload()).response();
+        assertThat(back.status()).isEqualTo(201);
+        assertThat(back.headers()).isEqualTo(res.headers());
+        assertThat(back.body()).isEqualTo(res.body());
+    }
+
+    @Test
+    void refusesTruncatedAndUnknownFrames() {
+        byte[] frame = WireCodec.encode(new Message.Failure(1, "A", "B", "C"));
+        assertThatThrownBy(() -> WireCodec.decode(frame, 4, frame.length - 6)).isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> WireCodec.decode(new byte[]{99}, 0, 1)).isInstanceOf(ProtocolException.class);
+    }
+
+    @Test
+    void refusesALengthBeyondTheFrame() {
+        // a string claiming 2^28 bytes inside a 10-byte frame
+        byte[] hostile = {5, 0, 0, 0, 0, 0, 0, 0, 1, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01};
+        assertThatThrownBy(() -> WireCodec.decode(hostile, 0, hostile.length)).isInstanceOf(ProtocolException.class);
+    }
+}
