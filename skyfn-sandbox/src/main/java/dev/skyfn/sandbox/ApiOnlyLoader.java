@@ -1,0 +1,27 @@
+package dev.skyfn.sandbox;
+
+/**
+ * The parent of every app's class loader: the JDK, the skyfn API and the exit guard, nothing
+ * else of the sandbox (its Jackson, its protocol) — those would clash with the app's own copies.
+ */
+final class ApiOnlyLoader extends ClassLoader {
+
+    private static final String[] SHARED = {"dev.skyfn.api.", "dev.skyfn.sandbox.guard."};
+
+    private final ClassLoader sandbox;
+
+    ApiOnlyLoader(ClassLoader sandbox) {
+        super("skyfn-api", ClassLoader.getPlatformClassLoader());
+        this.sandbox = sandbox;
+    }
+
+    @Override
+    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+        for (String prefix : SHARED) {
+            if (name.startsWith(prefix)) {
+                return sandbox.loadClass(name);
+            }
+        }
+        return super.loadClass(name, resolve);
+    }
+}

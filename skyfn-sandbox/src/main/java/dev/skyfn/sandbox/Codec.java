@@ -1,0 +1,200 @@
+package dev.skyfn.sandbox;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.skyfn.api.HttpRequest;
+import dev.skyfn.api.HttpResponse;
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.wire.Payload;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns payloads into a handler's input type and its results back into payloads: raw for bytes,
+ * strings and HTTP exchanges, JSON for everything else.
+ */
+final class Codec {
+
+    static final String JSON = "application/json";
+    static final String TEXT = "text/plain; charset=utf-8";
+    static final String BINARY = "application/octet-stream";
+
+    private final ObjectMapper mapper = JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .addModule(new Jdk8Module())
+            // unknown fields are tolerated so that callers can evolve ahead of functions
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            .disable(SerializationFeature.WRAP_EXCEPTIONS)
+            .build();
+    private final int maxResultBytes;
+
+    Codec(int maxResultBytes) {
+        this.maxResultBytes = maxResultBytes;
+    }
+
+    /** The actual type of {@code iface}'s first type parameter as {@code handler} binds it. */
+    JavaType inputType(Class<?> handler, Class<?> iface) {
+        JavaType[] params = mapper.getTypeFactory().findTypeParameters(handler, iface);
+        return params.length == 0 ? mapper.constructType(Object.class) : params[0];
+    }
+
+    JavaType type(Class<?> type) {
+        return mapper.constructType(type);
+    }
+
+    Object decode(Payload payload, JavaType type) {
+        Class<?> raw = type.getRawClass();
+        if (raw == HttpRequest.class) {
+            return asRequest(payload);
+        }
+        byte[] body = body(payload);
+        if (raw == byte[].class) {
+            return body;
+        }
+        if (raw == String.class) {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+        if (raw == InputStream.class) {
+            return new ByteArrayInputStream(body);
+        }
+        if (body.length == 0) {
+            return null;
+        }
+        try {
+            return mapper.readValue(body, type);
+        } catch (JacksonException e) {
+            throw new SkyfnException(ErrorCode.INVALID_INPUT, "input does not fit " + type.toCanonical()
+                    + ": " + e.getOriginalMessage() + where(e));
+        } catch (IOException e) {
+            throw new SkyfnException(ErrorCode.INVALID_INPUT, "input unreadable: " + e.getMessage());
+        }
+    }
+
+    Payload encode(Object result) throws IOException {
+        Payload p = switch (result) {
+            case null -> Payload.EMPTY;
+            case byte[] bytes -> new Payload.Body(BINARY, bytes);
+            case String text -> new Payload.Body(TEXT, text.getBytes(StandardCharsets.UTF_8));
+            case HttpResponse response -> new Payload.Response(response);
+            case InputStream in -> new Payload.Body(BINARY, readLimited(in));
+            default -> Payload.json(writeJson(result));
+        };
+        checkSize(p);
+        return p;
+    }
+
+    private byte[] writeJson(Object result) throws IOException {
+        var out = new LimitedBuffer(maxResultBytes);
+        try {
+            mapper.writeValue(out, result);
+        } catch (JacksonException e) {
+            if (e.getCause() instanceof SkyfnException tooLarge) {
+                throw tooLarge;
+            }
+            throw new SkyfnException(ErrorCode.FUNCTION_ERROR, "the result of type " + result.getClass().getName()
+                    + " cannot be written as JSON: " + e.getOriginalMessage());
+        }
+        return out.toByteArray();
+    }
+
+    private byte[] readLimited(InputStream in) throws IOException {
+        try (in) {
+            var out = new LimitedBuffer(maxResultBytes);
+            in.transferTo(out);
+            return out.toByteArray();
+        }
+    }
+
+    private void checkSize(Payload p) {
+        int size = switch (p) {
+            case Payload.Body b -> b.bytes().length;
+            case Payload.Response r -> r.response().body().length;
+            default -> 0;
+        };
+        if (size > maxResultBytes) {
+            throw tooLarge();
+        }
+    }
+
+    private SkyfnException tooLarge() {
+        return new SkyfnException(ErrorCode.RESULT_TOO_LARGE,
+                "the result is larger than " + maxResultBytes + " bytes, the limit for a function's result");
+    }
+
+    private static byte[] body(Payload payload) {
+        return switch (payload) {
+            case Payload.Body b -> b.bytes();
+            case Payload.Request r -> r.request().body();
+            case Payload.Response r -> r.response().body();
+            case Payload.Empty e -> new byte[0];
+        };
+    }
+
+    private static HttpRequest asRequest(Payload payload) {
+        if (payload instanceof Payload.Request r) {
+            return r.request();
+        }
+        String type = payload instanceof Payload.Body b && !b.contentType().isEmpty() ? b.contentType() : JSON;
+        return new HttpRequest("POST", "/", "", Map.of("content-type", List.of(type)), body(payload));
+    }
+
+    private static String where(JacksonException e) {
+        if (!(e instanceof JsonMappingException m) || m.getPath().isEmpty()) {
+            return "";
+        }
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference r : m.getPath()) {
+            if (r.getFieldName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                path.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return " (at " + path + ")";
+    }
+
+    /** Stops a result from growing past the limit instead of filling the heap first. */
+    private final class LimitedBuffer extends ByteArrayOutputStream {
+
+        private final int limit;
+
+        LimitedBuffer(int limit) {
+            super(256);
+            this.limit = limit;
+        }
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            super.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ensure(len);
+            super.write(b, off, len);
+        }
+
+        private void ensure(int more) {
+            if ((long) count + more > limit) {
+                throw tooLarge();
+            }
+        }
+    }
+}

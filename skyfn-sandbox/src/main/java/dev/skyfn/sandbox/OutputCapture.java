@@ -1,0 +1,104 @@
+package dev.skyfn.sandbox;
+
+import dev.skyfn.core.wire.LogLine;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Replaces {@code System.out} and {@code System.err}: each line becomes a log line tagged with
+ * the invocation that printed it. Threads a function starts inherit its invocation id.
+ */
+final class OutputCapture {
+
+    private static final InheritableThreadLocal<String> INVOCATION = new InheritableThreadLocal<>() {
+        @Override
+        protected String initialValue() {
+            return "";
+        }
+    };
+
+    private final LogShipper shipper;
+    private final LineSplitter out;
+    private final LineSplitter err;
+
+    OutputCapture(LogShipper shipper) {
+        this.shipper = shipper;
+        this.out = new LineSplitter(LogLine.Kind.STDOUT);
+        this.err = new LineSplitter(LogLine.Kind.STDERR);
+    }
+
+    void install() {
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    static void enter(String invocationId) {
+        INVOCATION.set(invocationId);
+    }
+
+    static String current() {
+        return INVOCATION.get();
+    }
+
+    /** Ends the current thread's invocation, shipping any line it left without a newline. */
+    void leave() {
+        System.out.flush();
+        System.err.flush();
+        out.flushPartial();
+        err.flushPartial();
+        INVOCATION.remove();
+    }
+
+    /** Splits bytes into lines per thread, so concurrent invocations do not interleave within a line. */
+    private final class LineSplitter extends OutputStream {
+
+        private final LogLine.Kind kind;
+        private final ThreadLocal<ByteArrayOutputStream> partial = ThreadLocal.withInitial(() -> new ByteArrayOutputStream(128));
+
+        LineSplitter(LogLine.Kind kind) {
+            this.kind = kind;
+        }
+
+        @Override
+        public void write(int b) {
+            write(new byte[]{(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ByteArrayOutputStream line = partial.get();
+            int start = off;
+            for (int i = off; i < off + len; i++) {
+                if (b[i] == '\n') {
+                    line.write(b, start, i - start);
+                    emit(line);
+                    start = i + 1;
+                }
+            }
+            line.write(b, start, off + len - start);
+            if (line.size() > LogShipper.MAX_LINE_CHARS * 4) {
+                emit(line);
+            }
+        }
+
+        void flushPartial() {
+            ByteArrayOutputStream line = partial.get();
+            if (line.size() > 0) {
+                emit(line);
+            }
+            partial.remove();
+        }
+
+        private void emit(ByteArrayOutputStream line) {
+            int n = line.size();
+            byte[] bytes = line.toByteArray();
+            if (n > 0 && bytes[n - 1] == '\r') {
+                n--;
+            }
+            shipper.add(INVOCATION.get(), kind, new String(bytes, 0, n, StandardCharsets.UTF_8));
+            line.reset();
+        }
+    }
+}

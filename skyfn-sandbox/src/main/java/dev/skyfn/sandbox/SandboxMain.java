@@ -1,0 +1,56 @@
+package dev.skyfn.sandbox;
+
+import dev.skyfn.core.wire.FrameChannel;
+import dev.skyfn.core.wire.Message;
+import dev.skyfn.core.wire.ProtocolException;
+import dev.skyfn.core.wire.WireCodec;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+
+/**
+ * The sandbox process. Started by a node with the path of the Unix socket to call back on; warms
+ * up, says hello, then serves the node until the node closes the socket.
+ *
+ * <p>Usage: {@code SandboxMain <socket-path> <max-frame-bytes>}
+ */
+public final class SandboxMain {
+
+    /** Exit status when the node broke the protocol. */
+    static final int EXIT_PROTOCOL = 71;
+    /** Exit status when the sandbox itself failed. */
+    static final int EXIT_FAILED = 70;
+
+    private SandboxMain() {
+    }
+
+    public static void main(String[] args) {
+        PrintStream diagnostics = System.err;
+        if (args.length != 2) {
+            diagnostics.println("usage: SandboxMain <socket-path> <max-frame-bytes>");
+            Runtime.getRuntime().halt(EXIT_FAILED);
+        }
+        try {
+            Warmup.run();
+            var channel = new FrameChannel(SocketChannel.open(UnixDomainSocketAddress.of(Path.of(args[0]))),
+                    Integer.parseInt(args[1]));
+            var runtime = new SandboxRuntime(channel, diagnostics);
+            runtime.installCapture();
+            channel.send(new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid()));
+            channel.readLoop(runtime::handle);
+            Runtime.getRuntime().halt(0);
+        } catch (ProtocolException e) {
+            diagnostics.println("skyfn sandbox: protocol violation: " + e.getMessage());
+            Runtime.getRuntime().halt(EXIT_PROTOCOL);
+        } catch (IOException | RuntimeException | Error e) {
+            diagnostics.println("skyfn sandbox: failed: " + e);
+            e.printStackTrace(diagnostics);
+            Runtime.getRuntime().halt(EXIT_FAILED);
+        } catch (Exception e) {
+            diagnostics.println("skyfn sandbox: warm-up failed: " + e);
+            Runtime.getRuntime().halt(EXIT_FAILED);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.skyfn.sandbox;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Finds platform threads an invocation started and left running. Each grain instance runs with its
+ * own {@link Marker} as context class loader; threads inherit it from the thread that creates them
+ * (executors' threads included), which is how a thread is traced to the invocation behind it.
+ * Threads started while the app loads (constructors, static initialisers) carry the app's own
+ * loader and are not an invocation's leak. Virtual threads cannot be enumerated and are not checked.
+ */
+final class ThreadWatch {
+
+    private static final ThreadGroup ROOT = root();
+
+    private ThreadWatch() {
+    }
+
+    /** A context class loader that marks threads started by one invocation. */
+    static final class Marker extends ClassLoader {
+        Marker(ClassLoader app) {
+            super(app);
+        }
+    }
+
+    /** Threads {@code marker} marks that are still alive after waiting up to {@code grace} for them to end. */
+    static List<Thread> leftRunning(Marker marker, Duration grace) throws InterruptedException {
+        Thread[] all = new Thread[ROOT.activeCount() + 16];
+        int n = ROOT.enumerate(all, true);
+        List<Thread> started = new ArrayList<>(0);
+        for (int i = 0; i < n; i++) {
+            if (all[i].getContextClassLoader() == marker && all[i] != Thread.currentThread()) {
+                started.add(all[i]);
+            }
+        }
+        if (started.isEmpty()) {
+            return started;
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        List<Thread> alive = new ArrayList<>();
+        for (Thread t : started) {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                t.join(Duration.ofNanos(left));
+            }
+            if (t.isAlive()) {
+                alive.add(t);
+            }
+        }
+        return alive;
+    }
+
+    private static ThreadGroup root() {
+        ThreadGroup g = Thread.currentThread().getThreadGroup();
+        while (g.getParent() != null) {
+            g = g.getParent();
+        }
+        return g;
+    }
+}

@@ -1,0 +1,113 @@
+package dev.skyfn.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.skyfn.api.HttpRequest;
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.wire.Payload;
+import dev.skyfn.sandbox.fixtures.Handlers;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class GrainWorkerTest {
+
+    private final Codec codec = new Codec(1024);
+    private final InvocationContext ctx = new InvocationContext("inv-1", "app", "fn", 1000, null);
+
+    private GrainWorker load(Class<?> handler) {
+        return GrainWorker.load("fn", handler.getName(), getClass().getClassLoader(), codec);
+    }
+
+    private static Payload json(String s) {
+        return Payload.json(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String text(Payload p) {
+        return new String(((Payload.Body) p).bytes(), StandardCharsets.UTF_8);
+    }
+
+    private static void assertCode(Runnable r, ErrorCode code, String message) {
+        assertThatThrownBy(r::run).isInstanceOf(SkyfnException.class)
+                .satisfies(e -> assertThat(((SkyfnException) e).code()).isEqualTo(code))
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void mapsJsonToTheHandlersRecordAndBack() throws Exception {
+        Payload out = load(Handlers.Price.class).run(json("{\"item\":\"tea\",\"quantity\":4,\"extra\":true}"), ctx);
+        assertThat(((Payload.Body) out).contentType()).isEqualTo("application/json");
+        assertThat(text(out)).isEqualTo("{\"item\":\"tea\",\"quantity\":4,\"price\":10.0}");
+    }
+
+    @Test
+    void findsTheInputTypeBoundInASuperclass() throws Exception {
+        assertThat(text(load(Handlers.Count.class).run(json("[1,2,3]"), ctx))).isEqualTo("count=3");
+    }
+
+    @Test
+    void givesStreamHandlersTheRawBytes() throws Exception {
+        Payload out = load(Handlers.Upper.class).run(new Payload.Body("text/plain", "abc".getBytes()), ctx);
+        assertThat(((Payload.Body) out).bytes()).isEqualTo("ABC".getBytes());
+    }
+
+    @Test
+    void handsAWholeHttpRequestToWebHandlers() throws Exception {
+        var req = new HttpRequest("PUT", "/x", "", Map.of(), "hi".getBytes());
+        Payload out = load(Handlers.Web.class).run(new Payload.Request(req), ctx);
+        assertThat(((Payload.Response) out).response().body()).isEqualTo("PUT /x hi".getBytes());
+    }
+
+    @Test
+    void refusesInputThatDoesNotFitTheTypeNamingTheField() {
+        GrainWorker price = load(Handlers.Price.class);
+        assertCode(() -> run(price, "{\"item\":\"tea\",\"quantity\":\"lots\"}"), ErrorCode.INVALID_INPUT, "(at quantity)");
+        assertCode(() -> run(price, "[1,2]"), ErrorCode.INVALID_INPUT, "Handlers$Order");
+        assertCode(() -> run(price, "{\"item\": "), ErrorCode.INVALID_INPUT, "input does not fit");
+    }
+
+    @Test
+    void refusesAResultOverTheLimit() throws Exception {
+        GrainWorker huge = load(Handlers.Huge.class);
+        assertThat(((Payload.Body) huge.run(json("1024"), ctx)).bytes()).hasSize(1024);
+        assertCode(() -> run(huge, "1025"), ErrorCode.RESULT_TOO_LARGE, "larger than 1024 bytes");
+    }
+
+    @Test
+    void refusesJsonResultsOverTheLimitWhileWritingThem() {
+        GrainWorker count = GrainWorker.load("fn", Handlers.Price.class.getName(), getClass().getClassLoader(), new Codec(10));
+        assertCode(() -> run(count, "{\"item\":\"tea\",\"quantity\":1}"), ErrorCode.RESULT_TOO_LARGE, "larger than 10 bytes");
+    }
+
+    @Test
+    void explainsHandlersOfTheWrongShape() {
+        assertCode(() -> load(Handlers.NotAHandler.class), ErrorCode.HANDLER_INVALID, "implements neither");
+        assertCode(() -> load(Handlers.NeedsArguments.class), ErrorCode.HANDLER_INVALID, "public constructor without parameters");
+        assertCode(() -> load(Handlers.Base.class), ErrorCode.HANDLER_INVALID, "non-abstract");
+        assertCode(() -> GrainWorker.load("fn", "no.such.Handler", getClass().getClassLoader(), codec),
+                ErrorCode.HANDLER_NOT_FOUND, "no.such.Handler is not in the app's jar");
+    }
+
+    @Test
+    void reportsAConstructorThatThrowsAsALoadFailure() {
+        assertCode(() -> load(Handlers.FailsToStart.class), ErrorCode.APP_LOAD_FAILED, "no database");
+    }
+
+    private void run(GrainWorker worker, String json) {
+        try {
+            worker.run(json(json), ctx);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void readsAnEmptyBodyAsNoInput() throws Exception {
+        assertThat(codec.decode(Payload.EMPTY, codec.type(List.class))).isNull();
+    }
+}
