@@ -1,0 +1,129 @@
+package dev.skyfn.control.api;
+
+import dev.skyfn.control.registry.AppRegistry;
+import dev.skyfn.control.tenant.Tenants;
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.app.Authenticator;
+import dev.skyfn.core.app.Caller;
+import dev.skyfn.core.app.DeployedApp;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+/**
+ * The control plane's HTTP API: apps (deploy, list, show, remove) and tenants with their keys.
+ * Every call acts for the tenant its API key belongs to; no call can name another tenant's app.
+ */
+public final class ControlApi implements HttpService {
+
+    private final AppRegistry registry;
+    private final Tenants tenants;
+    private final Authenticator auth;
+
+    public ControlApi(AppRegistry registry, Tenants tenants, Authenticator auth) {
+        this.registry = registry;
+        this.tenants = tenants;
+        this.auth = auth;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/v1/apps", this::deploy)
+                .get("/v1/apps", this::list)
+                .get("/v1/apps/{app}", this::show)
+                .delete("/v1/apps/{app}", this::remove)
+                .post("/v1/tenants", this::createTenant)
+                .get("/v1/tenants", this::listTenants)
+                .post("/v1/tenants/{tenant}/keys", this::issueKey)
+                .delete("/v1/tenants/{tenant}/keys/{key}", this::revokeKey);
+    }
+
+    private void deploy(ServerRequest req, ServerResponse res) {
+        Caller caller = Api.caller(req, auth);
+        long limit = registry.inspector().limits().maxPackageBytes();
+        if (req.headers().contentLength().orElse(-1) > limit) {
+            throw new SkyfnException(ErrorCode.PACKAGE_TOO_LARGE, "the package is larger than " + limit + " bytes, the limit");
+        }
+        DeployedApp app;
+        try (InputStream body = req.content().inputStream()) {
+            app = registry.deploy(caller.tenant(), body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        res.header(HeaderNames.LOCATION, "/v1/apps/" + app.name());
+        Api.json(res, 201, AppView.of(app));
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        Caller caller = Api.caller(req, auth);
+        Api.json(res, 200, Map.of("apps", registry.list(caller.tenant()).stream().map(AppView::of).toList()));
+    }
+
+    private void show(ServerRequest req, ServerResponse res) {
+        Api.json(res, 200, AppView.of(app(req)));
+    }
+
+    private void remove(ServerRequest req, ServerResponse res) {
+        DeployedApp app = app(req);
+        registry.remove(app.key());
+        res.status(204).send();
+    }
+
+    /** The caller's app named in the path; another tenant's app is as absent as a missing one. */
+    private DeployedApp app(ServerRequest req) {
+        Caller caller = Api.caller(req, auth);
+        String name = Api.param(req, "app");
+        return registry.find(new AppKey(caller.tenant(), name))
+                .orElseThrow(() -> new SkyfnException(ErrorCode.APP_NOT_FOUND, "no app " + name));
+    }
+
+    private void createTenant(ServerRequest req, ServerResponse res) {
+        Api.admin(req, auth);
+        record NewTenant(String name) {
+        }
+        NewTenant body = Api.read(Api.body(req, 4096, ErrorCode.PAYLOAD_TOO_LARGE), NewTenant.class);
+        if (body.name() == null) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "give the tenant a name: {\"name\": \"acme\"}");
+        }
+        Api.json(res, 201, tenants.create(body.name()));
+    }
+
+    private void listTenants(ServerRequest req, ServerResponse res) {
+        Api.admin(req, auth);
+        Api.json(res, 200, Map.of("tenants", tenants.list()));
+    }
+
+    private void issueKey(ServerRequest req, ServerResponse res) {
+        String tenant = ownTenant(req);
+        Api.json(res, 201, tenants.issueKey(tenant, false));
+    }
+
+    private void revokeKey(ServerRequest req, ServerResponse res) {
+        String tenant = ownTenant(req);
+        if (!tenants.revoke(tenant, Api.param(req, "key"))) {
+            throw new SkyfnException(ErrorCode.NOT_FOUND, "tenant " + tenant + " has no key " + Api.param(req, "key"));
+        }
+        res.status(204).send();
+    }
+
+    /** The tenant in the path, which must be the caller's own unless the caller is an admin. */
+    private String ownTenant(ServerRequest req) {
+        Caller caller = Api.caller(req, auth);
+        String tenant = Api.param(req, "tenant");
+        if (!caller.admin() && !caller.tenant().equals(tenant)) {
+            throw new SkyfnException(ErrorCode.FORBIDDEN, "a key may only manage its own tenant's keys");
+        }
+        if (tenants.find(tenant).isEmpty()) {
+            throw new SkyfnException(ErrorCode.TENANT_NOT_FOUND, "no tenant " + tenant);
+        }
+        return tenant;
+    }
+}

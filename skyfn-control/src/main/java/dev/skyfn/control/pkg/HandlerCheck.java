@@ -1,0 +1,118 @@
+package dev.skyfn.control.pkg;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.manifest.FunctionSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.constantpool.ClassEntry;
+import java.lang.reflect.AccessFlag;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * Checks each handler's shape from its class file: public, concrete, a public no-argument
+ * constructor, and one of the handler interfaces somewhere among its supertypes (in the jar or the JDK).
+ */
+final class HandlerCheck {
+
+    private static final Set<String> HANDLER_TYPES = Set.of(
+            "dev/skyfn/api/Handler", "dev/skyfn/api/StreamHandler", "java/util/function/Function");
+    private static final int MAX_DEPTH = 64;
+
+    private final ZipFile jar;
+
+    HandlerCheck(ZipFile jar) {
+        this.jar = jar;
+    }
+
+    void check(FunctionSpec fn) {
+        String internal = fn.handler().replace('.', '/');
+        ClassModel cls = model(internal);
+        if (cls == null) {
+            throw new SkyfnException(ErrorCode.HANDLER_NOT_FOUND, "function " + fn.name() + ": handler class "
+                    + fn.handler() + " is not in the jar (looked for " + internal + ".class)");
+        }
+        Set<AccessFlag> flags = cls.flags().flags();
+        if (!flags.contains(AccessFlag.PUBLIC) || flags.contains(AccessFlag.ABSTRACT) || flags.contains(AccessFlag.INTERFACE)) {
+            throw invalid(fn, fn.handler() + " must be a public, non-abstract class");
+        }
+        if (!hasPublicNoArgConstructor(cls)) {
+            throw invalid(fn, fn.handler() + " needs a public constructor without parameters");
+        }
+        List<String> unresolved = new ArrayList<>();
+        if (!isHandler(internal, 0, unresolved)) {
+            throw invalid(fn, fn.handler() + " implements neither dev.skyfn.api.Handler, dev.skyfn.api.StreamHandler"
+                    + " nor java.util.function.Function"
+                    + (unresolved.isEmpty() ? "" : " (not in the jar, so not checked: " + String.join(", ", unresolved) + ")"));
+        }
+    }
+
+    private boolean isHandler(String internal, int depth, List<String> unresolved) {
+        if (HANDLER_TYPES.contains(internal)) {
+            return true;
+        }
+        if (depth > MAX_DEPTH || internal.equals("java/lang/Object")) {
+            return false;
+        }
+        ClassModel cls = model(internal);
+        if (cls == null) {
+            return jdkFunction(internal, unresolved);
+        }
+        List<String> supers = new ArrayList<>();
+        cls.superclass().map(ClassEntry::asInternalName).ifPresent(supers::add);
+        cls.interfaces().forEach(i -> supers.add(i.asInternalName()));
+        for (String s : supers) {
+            if (isHandler(s, depth + 1, unresolved)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A supertype outside the jar: only the JDK may provide it, and only Function among the handler types. */
+    private static boolean jdkFunction(String internal, List<String> unresolved) {
+        try {
+            Class<?> type = Class.forName(internal.replace('/', '.'), false, ClassLoader.getPlatformClassLoader());
+            return java.util.function.Function.class.isAssignableFrom(type);
+        } catch (ClassNotFoundException e) {
+            unresolved.add(internal.replace('/', '.'));
+            return false;
+        }
+    }
+
+    private static boolean hasPublicNoArgConstructor(ClassModel cls) {
+        for (MethodModel m : cls.methods()) {
+            if (m.methodName().equalsString("<init>") && m.methodType().equalsString("()V")
+                    && m.flags().has(AccessFlag.PUBLIC)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ClassModel model(String internal) {
+        ZipEntry entry = jar.getEntry(internal + ".class");
+        if (entry == null) {
+            return null;
+        }
+        try (InputStream in = jar.getInputStream(entry)) {
+            return ClassFile.of().parse(in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (IllegalArgumentException e) {
+            throw new SkyfnException(ErrorCode.PACKAGE_INVALID, internal + ".class is not a valid class file: " + e.getMessage());
+        }
+    }
+
+    private static SkyfnException invalid(FunctionSpec fn, String why) {
+        return new SkyfnException(ErrorCode.HANDLER_INVALID, "function " + fn.name() + ": " + why);
+    }
+}

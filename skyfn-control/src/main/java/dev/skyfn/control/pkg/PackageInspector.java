@@ -1,0 +1,142 @@
+package dev.skyfn.control.pkg;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.manifest.FunctionSpec;
+import dev.skyfn.core.manifest.Manifest;
+import dev.skyfn.core.manifest.ManifestReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Enumeration;
+import java.util.HexFormat;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+
+/**
+ * Checks an uploaded jar before anything runs it: size, entry paths, the manifest, and that each
+ * handler class is there and has a usable shape. Reads class files as data; it never loads a
+ * tenant's code into the control plane.
+ */
+public final class PackageInspector {
+
+    private static final int MAX_MANIFEST_BYTES = 1 << 20;
+
+    private final PackageLimits limits;
+
+    public PackageInspector(PackageLimits limits) {
+        this.limits = limits;
+    }
+
+    public PackageLimits limits() {
+        return limits;
+    }
+
+    public AppPackage inspect(Path jar) {
+        long size = size(jar);
+        if (size > limits.maxPackageBytes()) {
+            throw new SkyfnException(ErrorCode.PACKAGE_TOO_LARGE,
+                    "the package is " + size + " bytes; the limit is " + limits.maxPackageBytes());
+        }
+        try (ZipFile zip = open(jar)) {
+            checkEntries(zip);
+            Manifest manifest = manifest(zip);
+            var handlers = new HandlerCheck(zip);
+            for (FunctionSpec fn : manifest.functions().values()) {
+                handlers.check(fn);
+            }
+            return new AppPackage(manifest, sha256(jar), size);
+        } catch (IOException e) {
+            throw new SkyfnException(ErrorCode.PACKAGE_INVALID, "the package cannot be read as a jar: " + e.getMessage());
+        }
+    }
+
+    private static ZipFile open(Path jar) {
+        try {
+            return new ZipFile(jar.toFile());
+        } catch (ZipException e) {
+            throw new SkyfnException(ErrorCode.PACKAGE_INVALID, "the package is not a jar (zip) file: " + e.getMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void checkEntries(ZipFile zip) {
+        if (zip.size() > limits.maxEntries()) {
+            throw new SkyfnException(ErrorCode.PACKAGE_UNSAFE,
+                    "the package has " + zip.size() + " entries; the limit is " + limits.maxEntries());
+        }
+        long unpacked = 0;
+        for (Enumeration<? extends ZipEntry> it = zip.entries(); it.hasMoreElements(); ) {
+            ZipEntry e = it.nextElement();
+            String unsafe = unsafePath(e.getName());
+            if (unsafe != null) {
+                throw new SkyfnException(ErrorCode.PACKAGE_UNSAFE, "entry '" + e.getName() + "' " + unsafe);
+            }
+            unpacked += Math.max(0, e.getSize());
+            if (unpacked > limits.maxUnpackedBytes()) {
+                throw new SkyfnException(ErrorCode.PACKAGE_UNSAFE,
+                        "the package unpacks to more than " + limits.maxUnpackedBytes() + " bytes");
+            }
+        }
+    }
+
+    /** Why an entry name could escape wherever the jar is unpacked, or null when it cannot. */
+    static String unsafePath(String name) {
+        if (name.isEmpty() || name.indexOf('\0') >= 0) {
+            return "has an empty or NUL-containing name";
+        }
+        if (name.startsWith("/") || name.indexOf('\\') >= 0 || (name.length() > 1 && name.charAt(1) == ':')) {
+            return "is an absolute or non-portable path";
+        }
+        for (String segment : name.split("/")) {
+            if (segment.equals("..")) {
+                return "climbs out of the package with '..'";
+            }
+        }
+        return null;
+    }
+
+    private static Manifest manifest(ZipFile zip) throws IOException {
+        ZipEntry entry = zip.getEntry(Manifest.FILE_NAME);
+        if (entry == null || entry.isDirectory()) {
+            throw new SkyfnException(ErrorCode.MANIFEST_MISSING,
+                    "the package has no " + Manifest.FILE_NAME + " at its root; add one naming the app and its functions");
+        }
+        try (InputStream in = zip.getInputStream(entry)) {
+            byte[] yaml = in.readNBytes(MAX_MANIFEST_BYTES + 1);
+            if (yaml.length > MAX_MANIFEST_BYTES) {
+                throw new SkyfnException(ErrorCode.MANIFEST_INVALID, Manifest.FILE_NAME + " is larger than 1 MiB");
+            }
+            return ManifestReader.read(yaml);
+        }
+    }
+
+    private static long size(Path jar) {
+        try {
+            return Files.size(jar);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[64 * 1024];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                digest.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.skyfn.control.pkg;
+
+import dev.skyfn.api.Context;
+import dev.skyfn.api.Handler;
+import java.util.function.Function;
+
+/** Handler classes of good and bad shapes, packed into jars by the tests. */
+public final class Fixtures {
+
+    private Fixtures() {
+    }
+
+    public static class Hello implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) {
+            return "hello " + input;
+        }
+    }
+
+    public abstract static class Base implements Function<String, String> {
+    }
+
+    /** A handler only through its superclass in the same jar. */
+    public static class Derived extends Base {
+        @Override
+        public String apply(String s) {
+            return s;
+        }
+    }
+
+    public static class NotAHandler {
+    }
+
+    public static class NoDefaultConstructor implements Function<String, String> {
+        public NoDefaultConstructor(int x) {
+        }
+
+        @Override
+        public String apply(String s) {
+            return s;
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.skyfn.control.pkg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.testing.JarBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PackageInspectorTest {
+
+    @TempDir
+    Path dir;
+    private final PackageInspector inspector = new PackageInspector(new PackageLimits(1 << 20, 4 << 20, 100));
+
+    private static String manifest(String handler) {
+        return "app: demo\nfunctions:\n  f:\n    handler: " + handler + "\n";
+    }
+
+    private Path jar(JarBuilder b) {
+        return b.writeTo(dir.resolve("app-" + System.nanoTime() + ".jar"));
+    }
+
+    private void assertRefused(Path jar, ErrorCode code, String message) {
+        assertThatThrownBy(() -> inspector.inspect(jar)).isInstanceOf(SkyfnException.class)
+                .satisfies(e -> assertThat(((SkyfnException) e).code()).isEqualTo(code))
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void acceptsAWellFormedApp() {
+        Path jar = jar(JarBuilder.app(manifest(Fixtures.Hello.class.getName())).classes(Fixtures.Hello.class));
+        AppPackage pkg = inspector.inspect(jar);
+        assertThat(pkg.manifest().app()).isEqualTo("demo");
+        assertThat(pkg.sha256()).hasSize(64).isEqualTo(PackageInspector.sha256(jar));
+    }
+
+    @Test
+    void acceptsAHandlerThroughItsSuperclass() {
+        inspector.inspect(jar(JarBuilder.app(manifest(Fixtures.Derived.class.getName()))
+                .classes(Fixtures.Derived.class, Fixtures.Base.class)));
+    }
+
+    @Test
+    void refusesAJarWithoutManifest() {
+        assertRefused(jar(JarBuilder.empty().classes(Fixtures.Hello.class)), ErrorCode.MANIFEST_MISSING, "no skyfn.yaml");
+    }
+
+    @Test
+    void refusesAMalformedManifest() {
+        assertRefused(jar(JarBuilder.app("app: demo\nfunctions: [")), ErrorCode.MANIFEST_INVALID, "not valid YAML");
+    }
+
+    @Test
+    void refusesWhatIsNotAJar() throws Exception {
+        Path notJar = Files.writeString(dir.resolve("x.jar"), "this is not a zip");
+        assertRefused(notJar, ErrorCode.PACKAGE_INVALID, "not a jar");
+    }
+
+    @Test
+    void refusesPathTraversalEntries() {
+        assertRefused(jar(JarBuilder.app(manifest("a.B")).entry("../../etc/cron.d/evil", "x")),
+                ErrorCode.PACKAGE_UNSAFE, "climbs out");
+        assertRefused(jar(JarBuilder.app(manifest("a.B")).entry("/etc/passwd", "x")),
+                ErrorCode.PACKAGE_UNSAFE, "absolute");
+        assertRefused(jar(JarBuilder.app(manifest("a.B")).entry("lib\\..\\x", "x")),
+                ErrorCode.PACKAGE_UNSAFE, "non-portable");
+    }
+
+    @Test
+    void refusesAPackageOverTheSizeLimit() {
+        assertRefused(jar(JarBuilder.app(manifest("a.B")).entry("big.bin", randomBytes(2 << 20))),
+                ErrorCode.PACKAGE_TOO_LARGE, "the limit is " + (1 << 20));
+    }
+
+    @Test
+    void refusesAPackageThatUnpacksTooLarge() {
+        assertRefused(jar(JarBuilder.app(manifest("a.B")).entry("zeros.bin", new byte[5 << 20])),
+                ErrorCode.PACKAGE_UNSAFE, "unpacks to more than");
+    }
+
+    @Test
+    void refusesAMissingHandlerClass() {
+        assertRefused(jar(JarBuilder.app(manifest("com.example.Missing"))), ErrorCode.HANDLER_NOT_FOUND,
+                "function f: handler class com.example.Missing is not in the jar");
+    }
+
+    @Test
+    void refusesHandlersOfTheWrongShape() {
+        assertRefused(jar(JarBuilder.app(manifest(Fixtures.NotAHandler.class.getName())).classes(Fixtures.NotAHandler.class)),
+                ErrorCode.HANDLER_INVALID, "implements neither");
+        assertRefused(jar(JarBuilder.app(manifest(Fixtures.NoDefaultConstructor.class.getName())).classes(Fixtures.NoDefaultConstructor.class)),
+                ErrorCode.HANDLER_INVALID, "public constructor without parameters");
+        assertRefused(jar(JarBuilder.app(manifest(Fixtures.Base.class.getName())).classes(Fixtures.Base.class)),
+                ErrorCode.HANDLER_INVALID, "non-abstract");
+    }
+
+    @Test
+    void namesTheSupertypesItCouldNotCheck() {
+        assertRefused(jar(JarBuilder.app(manifest(Fixtures.Derived.class.getName())).classes(Fixtures.Derived.class)),
+                ErrorCode.HANDLER_INVALID, "not in the jar, so not checked: " + Fixtures.Base.class.getName());
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new java.util.Random(1).nextBytes(b);
+        return b;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.skyfn.control.tenant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.Caller;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TenantsTest {
+
+    @TempDir
+    Path dir;
+
+    private Tenants tenants() {
+        return new Tenants(dir.resolve("tenants.json"), Clock.systemUTC());
+    }
+
+    @Test
+    void authenticatesTheKeysItIssued() {
+        Tenants tenants = tenants();
+        var acme = tenants.create("acme");
+        assertThat(tenants.authenticate(acme.apiKey())).contains(new Caller("acme", false));
+        assertThat(tenants.authenticate(acme.apiKey() + "x")).isEmpty();
+        assertThat(tenants.authenticate("sk_" + acme.keyId() + "_guess")).isEmpty();
+        assertThat(tenants.authenticate("nonsense")).isEmpty();
+    }
+
+    @Test
+    void storesOnlyDigestsOfKeys() throws Exception {
+        var key = tenants().create("acme");
+        String stored = Files.readString(dir.resolve("tenants.json"));
+        assertThat(stored).contains(key.keyId()).doesNotContain(key.apiKey().substring(key.apiKey().lastIndexOf('_') + 1));
+    }
+
+    @Test
+    void keepsKeysAcrossRestartsAndForgetsRevokedOnes() {
+        var acme = tenants().create("acme");
+        var second = tenants().issueKey("acme", false);
+        assertThat(tenants().revoke("acme", acme.keyId())).isTrue();
+        Tenants restarted = tenants();
+        assertThat(restarted.authenticate(acme.apiKey())).isEmpty();
+        assertThat(restarted.authenticate(second.apiKey())).isPresent();
+    }
+
+    @Test
+    void bootstrapsOneAdminKeyOnly() {
+        Tenants tenants = tenants();
+        var admin = tenants.bootstrapAdmin().orElseThrow();
+        assertThat(tenants.authenticate(admin.apiKey())).contains(new Caller(Tenants.ADMIN_TENANT, true));
+        assertThat(tenants.bootstrapAdmin()).isEmpty();
+    }
+
+    @Test
+    void refusesBadAndDuplicateNames() {
+        Tenants tenants = tenants();
+        tenants.create("acme");
+        assertThatThrownBy(() -> tenants.create("acme")).isInstanceOf(SkyfnException.class).hasMessageContaining("exists");
+        assertThatThrownBy(() -> tenants.create("Bad Name")).isInstanceOf(SkyfnException.class).hasMessageContaining("not a valid tenant name");
+    }
+}
