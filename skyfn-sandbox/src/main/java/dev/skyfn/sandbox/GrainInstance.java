@@ -30,7 +30,7 @@ final class GrainInstance implements Runnable {
     public void run() {
         var marker = new ThreadWatch.Marker(app.loader());
         Thread.currentThread().setContextClassLoader(marker);
-        OutputCapture.enter(invoke.invocationId());
+        OutputCapture.enter(invoke.invocationId(), worker.function());
         var ctx = new InvocationContext(invoke.invocationId(), app.name(), worker.function(), invoke.timeoutMillis(), sandbox.shipper());
         Message reply;
         try {

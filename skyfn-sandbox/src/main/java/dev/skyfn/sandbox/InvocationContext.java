@@ -81,7 +81,7 @@ final class InvocationContext implements Context, Log {
     }
 
     private void write(LogLine.Kind kind, String message) {
-        shipper.add(invocationId, kind, String.valueOf(message));
+        shipper.add(invocationId, function, kind, String.valueOf(message));
     }
 
     static String stackTrace(Throwable error) {

@@ -30,11 +30,11 @@ final class LogShipper {
         Thread.ofPlatform().daemon().name("skyfn-log-shipper").start(this::shipForever);
     }
 
-    void add(String invocationId, LogLine.Kind kind, String text) {
+    void add(String invocationId, String function, LogLine.Kind kind, String text) {
         if (text.length() > MAX_LINE_CHARS) {
             text = text.substring(0, MAX_LINE_CHARS) + " …[" + (text.length() - MAX_LINE_CHARS) + " more characters cut]";
         }
-        if (queue.offer(new LogLine(invocationId, kind, System.currentTimeMillis(), text))) {
+        if (queue.offer(new LogLine(invocationId, function, kind, System.currentTimeMillis(), text))) {
             waiting.release();
         } else {
             dropped.incrementAndGet();
@@ -50,7 +50,7 @@ final class LogShipper {
         while (queue.drainTo(batch, BATCH) > 0 || dropped.get() > 0) {
             long lost = dropped.getAndSet(0);
             if (lost > 0) {
-                batch.add(new LogLine("", LogLine.Kind.WARN, System.currentTimeMillis(),
+                batch.add(new LogLine("", "", LogLine.Kind.WARN, System.currentTimeMillis(),
                         "[skyfn] " + lost + " log lines dropped: the app logs faster than they can be shipped"));
             }
             channel.send(new Message.Logs(batch));

@@ -12,10 +12,15 @@ import java.nio.charset.StandardCharsets;
  */
 final class OutputCapture {
 
-    private static final InheritableThreadLocal<String> INVOCATION = new InheritableThreadLocal<>() {
+    /** Which invocation a thread works for. */
+    record Tag(String invocationId, String function) {
+        static final Tag NONE = new Tag("", "");
+    }
+
+    private static final InheritableThreadLocal<Tag> INVOCATION = new InheritableThreadLocal<>() {
         @Override
-        protected String initialValue() {
-            return "";
+        protected Tag initialValue() {
+            return Tag.NONE;
         }
     };
 
@@ -34,12 +39,8 @@ final class OutputCapture {
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
-    static void enter(String invocationId) {
-        INVOCATION.set(invocationId);
-    }
-
-    static String current() {
-        return INVOCATION.get();
+    static void enter(String invocationId, String function) {
+        INVOCATION.set(new Tag(invocationId, function));
     }
 
     /** Ends the current thread's invocation, shipping any line it left without a newline. */
@@ -97,7 +98,8 @@ final class OutputCapture {
             if (n > 0 && bytes[n - 1] == '\r') {
                 n--;
             }
-            shipper.add(INVOCATION.get(), kind, new String(bytes, 0, n, StandardCharsets.UTF_8));
+            Tag tag = INVOCATION.get();
+            shipper.add(tag.invocationId(), tag.function(), kind, new String(bytes, 0, n, StandardCharsets.UTF_8));
             line.reset();
         }
     }

@@ -88,6 +88,7 @@ public final class WireCodec {
                 out.writeVarInt(l.lines().size());
                 for (LogLine line : l.lines()) {
                     out.writeString(line.invocationId());
+                    out.writeString(line.function());
                     out.writeByte(line.kind().ordinal());
                     out.writeLong(line.epochMillis());
                     out.writeString(line.text());
@@ -142,11 +143,12 @@ public final class WireCodec {
         List<LogLine> lines = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             String inv = in.readString();
+            String function = in.readString();
             int kind = in.readByte();
             if (kind >= KINDS.length) {
                 throw new ProtocolException("unknown log kind " + kind);
             }
-            lines.add(new LogLine(inv, KINDS[kind], in.readLong(), in.readString()));
+            lines.add(new LogLine(inv, function, KINDS[kind], in.readLong(), in.readString()));
         }
         return new Message.Logs(lines);
     }

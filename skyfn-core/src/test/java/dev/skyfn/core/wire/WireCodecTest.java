@@ -28,7 +28,7 @@ class WireCodecTest {
                         List.of(new Message.HandlerRef("order", "shop.Order"), new Message.HandlerRef("ü", "x.Ü"))),
                 new Message.Failure(9, "FUNCTION_ERROR", "boom", "java.lang.IllegalStateException"),
                 new Message.Cancel(Long.MAX_VALUE),
-                new Message.Logs(List.of(new LogLine("inv-1", LogLine.Kind.STDERR, 123L, "line ✓"))),
+                new Message.Logs(List.of(new LogLine("inv-1", "fn", LogLine.Kind.STDERR, 123L, "line ✓"))),
                 new Message.Retire("THREAD_LEAK", "left 2 threads"),
                 new Message.Shutdown());
         for (Message m : messages) {

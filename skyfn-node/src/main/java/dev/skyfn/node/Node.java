@@ -1,0 +1,118 @@
+package dev.skyfn.node;
+
+import dev.skyfn.control.api.Api;
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.AppCatalog;
+import dev.skyfn.core.app.Authenticator;
+import dev.skyfn.control.registry.AtomicFiles;
+import dev.skyfn.node.http.Gateway;
+import dev.skyfn.node.http.NodeApi;
+import dev.skyfn.node.invoke.AppRuntimes;
+import dev.skyfn.node.invoke.AsyncInvocations;
+import dev.skyfn.node.invoke.Invoker;
+import dev.skyfn.node.logs.LogStore;
+import dev.skyfn.node.metrics.NodeMetrics;
+import dev.skyfn.node.sandbox.SandboxLauncher;
+import dev.skyfn.node.sandbox.SandboxPool;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpService;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node agent: the HTTP gateway, the sandbox pool and the runtimes of the apps it serves. The
+ * composition root of the node's parts, in the order they depend on each other.
+ */
+public final class Node implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+    private static final long MAX_RETAINED_ASYNC_BYTES = 256L << 20;
+
+    private final Path runDir;
+    private final SandboxPool pool;
+    private final AppRuntimes runtimes;
+    private final ScheduledExecutorService scheduler;
+    private final WebServer server;
+    private final Invoker invoker;
+
+    private Node(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services) throws IOException {
+        runDir = Files.createTempDirectory("skyfn-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("node-scheduler").factory());
+        NodeMetrics metrics = new NodeMetrics();
+        LogStore logs = new LogStore(config.logBytesPerApp());
+        var launcher = new SandboxLauncher(runDir, config.dataDir().resolve("cache"), config.bootTimeout(),
+                config.maxFrameBytes(), config.aotCache());
+        launcher.trainAotCache();
+        pool = new SandboxPool(launcher, config.spareSandboxes());
+        pool.want(dev.skyfn.core.manifest.FunctionSpec.DEFAULT_MEMORY_MB);
+        runtimes = new AppRuntimes(config, pool, logs, metrics, scheduler, catalog);
+        invoker = new Invoker(runtimes);
+        var async = new AsyncInvocations(invoker, config.maxAsyncPending(), MAX_RETAINED_ASYNC_BYTES,
+                config.asyncRetention(), Clock.systemUTC(), scheduler);
+        metrics.gauge("skyfn.async.pending", "Async invocations accepted and not yet finished", async::pending);
+        server = WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                .shutdownHook(false)
+                .routing(r -> routing(r, services, new Gateway(invoker, async, logs, auth, config.maxRequestBytes()),
+                        new NodeApi(metrics, runtimes, pool, auth)))
+                .build()
+                .start();
+        LOG.info("node listening on http://{}:{}", config.host(), server.port());
+    }
+
+    public static Node start(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services) {
+        try {
+            return new Node(config, catalog, auth, services);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void routing(HttpRouting.Builder r, List<HttpService> services, HttpService... own) {
+        r.error(SkyfnException.class, (req, res, e) -> Api.error(res, e))
+                .error(UncheckedIOException.class, (req, res, e) -> Api.error(res, ErrorCode.BAD_REQUEST,
+                        "the request could not be read: " + e.getCause().getMessage(), Map.of()))
+                .error(Exception.class, (req, res, e) -> {
+                    LOG.error("unexpected failure serving {} {}", req.prologue().method().text(), req.path().rawPath(), e);
+                    Api.error(res, ErrorCode.INTERNAL, "an unexpected error occurred; the node's log has details", Map.of());
+                });
+        services.forEach(r::register);
+        r.register(own);
+        r.any((req, res) -> Api.error(res, ErrorCode.NOT_FOUND,
+                "no such endpoint: " + req.prologue().method().text() + " " + req.path().rawPath(), Map.of()));
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public Invoker invoker() {
+        return invoker;
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        runtimes.close();
+        pool.close();
+        scheduler.shutdownNow();
+        try {
+            AtomicFiles.deleteTree(runDir);
+        } catch (IOException e) {
+            LOG.warn("could not remove {}: {}", runDir, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package dev.skyfn.node;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * How a node runs. Build with {@link #builder(Path)}; every setting has a default chosen for a
+ * small host.
+ *
+ * @param host             the address the HTTP server binds
+ * @param port             its port; 0 picks a free one
+ * @param dataDir          where the node keeps what must survive a restart
+ * @param spareSandboxes   pre-booted sandboxes kept ready, so no request waits for a JVM to start
+ * @param maxRequestBytes  the largest invocation payload accepted
+ * @param maxResultBytes   the largest result a function may return
+ * @param maxPackageBytes  the largest app jar accepted
+ * @param bootTimeout      how long a sandbox JVM may take to start
+ * @param loadTimeout      how long loading an app into a sandbox may take
+ * @param cancelGrace      how long an invocation past its timeout has to stop before its sandbox is replaced
+ * @param reapInterval     how often idle sandboxes are looked for
+ * @param maxAsyncPending  async invocations accepted but not finished, at most
+ * @param asyncRetention   how long results of async invocations are kept
+ * @param logBytesPerApp   log text kept in memory per app
+ * @param aotCache         whether sandboxes start from an AOT cache of the sandbox runtime
+ */
+public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, long maxRequestBytes,
+                         int maxResultBytes, long maxPackageBytes, Duration bootTimeout, Duration loadTimeout, Duration cancelGrace,
+                         Duration reapInterval, int maxAsyncPending, Duration asyncRetention, long logBytesPerApp,
+                         boolean aotCache) {
+
+    public static Builder builder(Path dataDir) {
+        return new Builder(dataDir);
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Builds a {@link NodeConfig}; setters return the builder. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 8080;
+        private Path dataDir;
+        private int spareSandboxes = 2;
+        private long maxRequestBytes = 6L << 20;
+        private int maxResultBytes = 6 << 20;
+        private long maxPackageBytes = 64L << 20;
+        private Duration bootTimeout = Duration.ofSeconds(30);
+        private Duration loadTimeout = Duration.ofSeconds(30);
+        private Duration cancelGrace = Duration.ofSeconds(2);
+        private Duration reapInterval = Duration.ofSeconds(1);
+        private int maxAsyncPending = 10_000;
+        private Duration asyncRetention = Duration.ofHours(1);
+        private long logBytesPerApp = 4L << 20;
+        private boolean aotCache = true;
+
+        private Builder(Path dataDir) {
+            this.dataDir = dataDir;
+        }
+
+        private Builder(NodeConfig c) {
+            host = c.host;
+            port = c.port;
+            dataDir = c.dataDir;
+            spareSandboxes = c.spareSandboxes;
+            maxRequestBytes = c.maxRequestBytes;
+            maxResultBytes = c.maxResultBytes;
+            maxPackageBytes = c.maxPackageBytes;
+            bootTimeout = c.bootTimeout;
+            loadTimeout = c.loadTimeout;
+            cancelGrace = c.cancelGrace;
+            reapInterval = c.reapInterval;
+            maxAsyncPending = c.maxAsyncPending;
+            asyncRetention = c.asyncRetention;
+            logBytesPerApp = c.logBytesPerApp;
+            aotCache = c.aotCache;
+        }
+
+        public Builder host(String v) {
+            host = v;
+            return this;
+        }
+
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        public Builder spareSandboxes(int v) {
+            spareSandboxes = v;
+            return this;
+        }
+
+        public Builder maxRequestBytes(long v) {
+            maxRequestBytes = v;
+            return this;
+        }
+
+        public Builder maxResultBytes(int v) {
+            maxResultBytes = v;
+            return this;
+        }
+
+        public Builder maxPackageBytes(long v) {
+            maxPackageBytes = v;
+            return this;
+        }
+
+        public Builder bootTimeout(Duration v) {
+            bootTimeout = v;
+            return this;
+        }
+
+        public Builder loadTimeout(Duration v) {
+            loadTimeout = v;
+            return this;
+        }
+
+        public Builder cancelGrace(Duration v) {
+            cancelGrace = v;
+            return this;
+        }
+
+        public Builder reapInterval(Duration v) {
+            reapInterval = v;
+            return this;
+        }
+
+        public Builder maxAsyncPending(int v) {
+            maxAsyncPending = v;
+            return this;
+        }
+
+        public Builder asyncRetention(Duration v) {
+            asyncRetention = v;
+            return this;
+        }
+
+        public Builder logBytesPerApp(long v) {
+            logBytesPerApp = v;
+            return this;
+        }
+
+        public Builder aotCache(boolean v) {
+            aotCache = v;
+            return this;
+        }
+
+        public NodeConfig build() {
+            if (spareSandboxes < 0 || maxRequestBytes <= 0 || maxResultBytes <= 0 || maxPackageBytes <= 0) {
+                throw new IllegalArgumentException("sizes and counts must be positive");
+            }
+            return new NodeConfig(host, port, dataDir, spareSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, bootTimeout,
+                    loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, aotCache);
+        }
+    }
+
+    /** The frame limit on sandbox sockets: the larger payload limit plus room for headers. */
+    public int maxFrameBytes() {
+        return (int) Math.min(Integer.MAX_VALUE - 1024, Math.max(maxRequestBytes, maxResultBytes) + (1 << 20));
+    }
+}

@@ -1,0 +1,166 @@
+package dev.skyfn.node.http;
+
+import dev.skyfn.api.HttpRequest;
+import dev.skyfn.control.api.Api;
+import dev.skyfn.control.api.Paths;
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.app.Authenticator;
+import dev.skyfn.core.app.Caller;
+import dev.skyfn.core.manifest.UrlAccess;
+import dev.skyfn.core.wire.Payload;
+import dev.skyfn.node.invoke.AsyncInvocations;
+import dev.skyfn.node.invoke.Ids;
+import dev.skyfn.node.invoke.Invoker;
+import dev.skyfn.node.logs.LogStore;
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The node's gateway: invoke a function (sync or async), look up an async invocation, read an
+ * app's logs, and function URLs that hand a whole HTTP request to a function.
+ */
+public final class Gateway implements HttpService {
+
+    private final Invoker invoker;
+    private final AsyncInvocations async;
+    private final LogStore logs;
+    private final Authenticator auth;
+    private final long maxRequestBytes;
+
+    public Gateway(Invoker invoker, AsyncInvocations async, LogStore logs, Authenticator auth, long maxRequestBytes) {
+        this.invoker = invoker;
+        this.async = async;
+        this.logs = logs;
+        this.auth = auth;
+        this.maxRequestBytes = maxRequestBytes;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/v1/apps/{app}/functions/{function}:invoke", this::invoke)
+                .get("/v1/invocations/{id}", this::invocation)
+                .get("/v1/apps/{app}/logs", this::logs)
+                .any("/fn/{tenant}/{app}/{function}", this::functionUrl)
+                .any("/fn/{tenant}/{app}/{function}/*", this::functionUrl);
+    }
+
+    private void invoke(ServerRequest req, ServerResponse res) {
+        Caller caller = Api.caller(req, auth);
+        Invoker.Target target = invoker.resolve(new AppKey(caller.tenant(), Api.param(req, "app")), Api.param(req, "function"));
+        String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
+        Payload input = new Payload.Body(type, Api.body(req, maxRequestBytes, ErrorCode.PAYLOAD_TOO_LARGE));
+        if (wantsAsync(req)) {
+            String id = async.submit(target, input);
+            res.header(HeaderNames.LOCATION, Paths.invocation(id)).header(Api.INVOCATION_ID, id);
+            Api.json(res, 202, Map.of("invocationId", id, "status", Paths.invocation(id)));
+            return;
+        }
+        Responses.send(res, invoker.invoke(target, input, Ids.next()));
+    }
+
+    private static boolean wantsAsync(ServerRequest req) {
+        return req.query().first("async").map(v -> v.equals("true")).orElse(false)
+                || req.headers().first(HeaderNames.create("Prefer")).map(v -> v.contains("respond-async")).orElse(false);
+    }
+
+    private void invocation(ServerRequest req, ServerResponse res) {
+        Caller caller = Api.caller(req, auth);
+        String id = Api.param(req, "id");
+        AsyncInvocations.Status s = async.get(caller.tenant(), id)
+                .orElseThrow(() -> new SkyfnException(ErrorCode.INVOCATION_NOT_FOUND,
+                        "no async invocation " + id + " (results are kept for a limited time)"));
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("invocationId", s.invocationId());
+        view.put("app", s.app());
+        view.put("function", s.function());
+        view.put("state", s.state().name().toLowerCase(Locale.ROOT));
+        view.put("submitted", s.submitted());
+        view.put("started", s.started());
+        view.put("finished", s.finished());
+        if (s.outcome() != null) {
+            view.putAll(Responses.describe(s.outcome()));
+        }
+        Api.json(res, 200, view);
+    }
+
+    private void logs(ServerRequest req, ServerResponse res) {
+        Caller caller = Api.caller(req, auth);
+        AppKey key = new AppKey(caller.tenant(), Api.param(req, "app"));
+        invoker.resolveApp(key);
+        String function = req.query().first("function").orElse(null);
+        String invocation = req.query().first("invocation").orElse(null);
+        long after = number(req, "after", 0);
+        int limit = (int) Math.min(10_000, number(req, "limit", 1_000));
+        List<Map<String, Object>> lines = new ArrayList<>();
+        for (LogStore.Entry e : logs.read(key, function, invocation, after, limit)) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("seq", e.seq());
+            line.put("time", java.time.Instant.ofEpochMilli(e.line().epochMillis()));
+            line.put("invocationId", e.line().invocationId());
+            line.put("function", e.line().function());
+            line.put("kind", e.line().kind().name().toLowerCase(Locale.ROOT));
+            line.put("text", e.line().text());
+            lines.add(line);
+        }
+        Api.json(res, 200, Map.of("lines", lines));
+    }
+
+    private static long number(ServerRequest req, String name, long fallback) {
+        String v = req.query().first(name).orElse(null);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "query parameter " + name + " must be a number, not '" + v + "'");
+        }
+    }
+
+    /** {@code /fn/{tenant}/{app}/{function}/...}: the whole request goes to the function, its response comes back. */
+    private void functionUrl(ServerRequest req, ServerResponse res) {
+        String tenant = Api.param(req, "tenant");
+        String function = Api.param(req, "function");
+        Invoker.Target target = invoker.resolve(new AppKey(tenant, Api.param(req, "app")), function);
+        UrlAccess access = target.spec().url();
+        if (access == UrlAccess.OFF) {
+            throw new SkyfnException(ErrorCode.FUNCTION_NOT_FOUND, "function " + function + " has no URL ('url: off' in its manifest)");
+        }
+        if (access == UrlAccess.PRIVATE && !auth.open()) {
+            Caller caller = Api.caller(req, auth);
+            if (!caller.tenant().equals(tenant)) {
+                throw new SkyfnException(ErrorCode.FORBIDDEN, "this function URL is private to its tenant");
+            }
+        }
+        String prefix = "/fn/" + tenant + "/" + target.app().name() + "/" + function;
+        String raw = req.path().rawPath();
+        String rest = raw.length() > prefix.length() ? raw.substring(prefix.length()) : "/";
+        var request = new HttpRequest(req.prologue().method().text(), rest, req.query().rawValue(),
+                headers(req, access == UrlAccess.PRIVATE), Api.body(req, maxRequestBytes, ErrorCode.PAYLOAD_TOO_LARGE));
+        Responses.send(res, invoker.invoke(target, new Payload.Request(request), Ids.next()));
+    }
+
+    /** Request headers by lower-case name; a private URL's API key is not passed on to the function. */
+    private static Map<String, List<String>> headers(ServerRequest req, boolean dropAuthorization) {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (Header h : req.headers()) {
+            String name = h.name().toLowerCase(Locale.ROOT);
+            if (dropAuthorization && name.equals("authorization")) {
+                continue;
+            }
+            headers.computeIfAbsent(name, n -> new ArrayList<>()).addAll(h.allValues());
+        }
+        return headers;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.skyfn.node.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skyfn.api.HttpResponse;
+import dev.skyfn.control.Json;
+import dev.skyfn.control.api.Api;
+import dev.skyfn.core.wire.Payload;
+import dev.skyfn.node.invoke.Outcome;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** Writes invocation outcomes as HTTP responses, and as JSON for status queries. */
+final class Responses {
+
+    static final String COLD_START = "X-Skyfn-Cold-Start";
+    /** Headers the server sets itself; a function's own values for them are dropped. */
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "content-length", "transfer-encoding",
+            "keep-alive", "upgrade", "te", "trailer");
+
+    private Responses() {
+    }
+
+    /** The function's result as the response: its body and media type, or its whole HTTP response. */
+    static void send(ServerResponse res, Outcome outcome) {
+        res.header(Api.INVOCATION_ID, outcome.invocationId());
+        if (outcome.coldStart()) {
+            res.header(COLD_START, "true");
+        }
+        if (!outcome.ok()) {
+            Outcome.Error e = outcome.error();
+            Api.error(res, e.code(), e.message(), Map.of("invocationId", outcome.invocationId(), "type", e.type()));
+            return;
+        }
+        switch (outcome.payload()) {
+            case Payload.Body b -> {
+                if (!b.contentType().isEmpty()) {
+                    res.header(HeaderNames.CONTENT_TYPE, b.contentType());
+                }
+                res.status(200).send(b.bytes());
+            }
+            case Payload.Response r -> send(res, r.response());
+            default -> res.status(204).send();
+        }
+    }
+
+    private static void send(ServerResponse res, HttpResponse response) {
+        response.headers().forEach((name, value) -> {
+            if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
+                res.header(name, value);
+            }
+        });
+        res.status(response.status()).send(response.body());
+    }
+
+    /** An outcome inside a JSON document: JSON results as JSON, text as a string, bytes in base64. */
+    static Map<String, Object> describe(Outcome outcome) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("coldStart", outcome.coldStart());
+        view.put("durationMs", outcome.durationNanos() / 1e6);
+        if (!outcome.ok()) {
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("code", outcome.error().code().name());
+            error.put("message", outcome.error().message());
+            if (!outcome.error().type().isEmpty()) {
+                error.put("type", outcome.error().type());
+            }
+            view.put("error", error);
+            return view;
+        }
+        switch (outcome.payload()) {
+            case Payload.Body b -> {
+                view.put("contentType", b.contentType());
+                putBody(view, b.contentType(), b.bytes());
+            }
+            case Payload.Response r -> {
+                view.put("status", r.response().status());
+                view.put("headers", r.response().headers());
+                putBody(view, r.response().headers().getOrDefault("content-type", ""), r.response().body());
+            }
+            default -> view.put("result", null);
+        }
+        return view;
+    }
+
+    private static void putBody(Map<String, Object> view, String contentType, byte[] bytes) {
+        if (contentType.startsWith("application/json")) {
+            try {
+                JsonNode json = Json.MAPPER.readTree(bytes);
+                view.put("result", json);
+                return;
+            } catch (IOException notJson) {
+                // fall through to text
+            }
+        }
+        if (contentType.startsWith("text/") || contentType.startsWith("application/json")) {
+            view.put("result", new String(bytes, StandardCharsets.UTF_8));
+        } else {
+            view.put("resultBase64", Base64.getEncoder().encodeToString(bytes));
+        }
+    }
+}

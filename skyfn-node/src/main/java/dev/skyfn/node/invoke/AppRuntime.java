@@ -1,0 +1,303 @@
+package dev.skyfn.node.invoke;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.app.DeployedApp;
+import dev.skyfn.core.manifest.FunctionSpec;
+import dev.skyfn.core.wire.LogLine;
+import dev.skyfn.core.wire.Message;
+import dev.skyfn.node.sandbox.Sandbox;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One app on this node: the version being served, the sandbox serving it (loaded on first use,
+ * once however many calls arrive together), the sandboxes retiring after a redeployment or a
+ * fault, and the concurrency gates of its functions.
+ */
+final class AppRuntime implements Sandbox.Owner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AppRuntime.class);
+    /** A load that failed is not retried for this long, so a broken app cannot burn a sandbox per call. */
+    static final Duration LOAD_FAILURE_HOLD = Duration.ofSeconds(5);
+
+    /** The sandbox a call uses, and whether the call had to wait for the app to load. */
+    record Lease(Sandbox sandbox, boolean cold) {
+    }
+
+    private record LoadFailure(int version, SkyfnException error, long atNanos) {
+    }
+
+    private final AppKey key;
+    private final AppRuntimes node;
+    private final Set<Sandbox> retiring = ConcurrentHashMap.newKeySet();
+    private volatile DeployedApp app;
+    private volatile Map<String, FunctionGate> gates;
+    private volatile long lastUsedNanos = System.nanoTime();
+    private volatile LoadFailure loadFailure;
+    private CompletableFuture<Sandbox> active; // guarded by this
+
+    AppRuntime(DeployedApp app, AppRuntimes node) {
+        this.key = app.key();
+        this.node = node;
+        this.app = app;
+        this.gates = gatesFor(app);
+    }
+
+    AppKey key() {
+        return key;
+    }
+
+    DeployedApp app() {
+        return app;
+    }
+
+    FunctionGate gate(String function) {
+        return gates.get(function);
+    }
+
+    int waiting(String function) {
+        FunctionGate gate = gates.get(function);
+        return gate == null ? 0 : gate.waiting();
+    }
+
+    void touch() {
+        lastUsedNanos = System.nanoTime();
+    }
+
+    /** The sandbox serving the current version, loading the app into a pre-booted one if there is none. */
+    Lease acquire() {
+        CompletableFuture<Sandbox> serving;
+        boolean mine = false;
+        synchronized (this) {
+            if (active == null || (active.isDone() && !usable(active))) {
+                active = new CompletableFuture<>();
+                mine = true;
+            }
+            serving = active;
+        }
+        boolean cold = mine || !serving.isDone();
+        if (mine) {
+            load(serving, app);
+        }
+        try {
+            return new Lease(serving.get(node.config().loadTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS), cold);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof SkyfnException s ? s
+                    : new SkyfnException(ErrorCode.APP_LOAD_FAILED, "loading the app failed: " + e.getCause());
+        } catch (TimeoutException e) {
+            throw new SkyfnException(ErrorCode.APP_LOAD_FAILED, "the app did not load within " + node.config().loadTimeout().toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while the app loaded");
+        }
+    }
+
+    private static boolean usable(CompletableFuture<Sandbox> f) {
+        return !f.isCompletedExceptionally() && f.getNow(null).state() == Sandbox.State.ACTIVE;
+    }
+
+    private void load(CompletableFuture<Sandbox> into, DeployedApp version) {
+        long start = System.nanoTime();
+        try {
+            LoadFailure failed = loadFailure;
+            if (failed != null && failed.version() == version.version()
+                    && System.nanoTime() - failed.atNanos() < LOAD_FAILURE_HOLD.toNanos()) {
+                throw failed.error();
+            }
+            Sandbox sandbox = node.pool().take(version.manifest().memoryMb());
+            sandbox.adopt(this);
+            sandbox.moveTo(Sandbox.State.LOADING);
+            Message answer = awaitLoad(sandbox, version);
+            if (answer instanceof Message.Failure f) {
+                sandbox.kill("failed to load the app");
+                throw new SkyfnException(ErrorCode.parse(f.code()), f.message());
+            }
+            sandbox.moveTo(Sandbox.State.ACTIVE);
+            node.metrics().coldStart(key, Duration.ofNanos(System.nanoTime() - start));
+            LOG.debug("{} v{} loaded into {} in {} ms", key, version.version(), sandbox, (System.nanoTime() - start) / 1_000_000);
+            into.complete(sandbox);
+            if (app.version() != version.version()) {
+                retire(sandbox, "replaced by version " + app.version() + " while loading");
+            }
+        } catch (SkyfnException e) {
+            loadFailure = new LoadFailure(version.version(), e, System.nanoTime());
+            synchronized (this) {
+                if (active == into) {
+                    active = null;
+                }
+            }
+            into.completeExceptionally(e);
+        }
+    }
+
+    private Message awaitLoad(Sandbox sandbox, DeployedApp version) {
+        Sandbox.Call call = sandbox.load(version, node.config().maxResultBytes());
+        try {
+            return call.answer().get(node.config().loadTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            sandbox.kill("did not load the app in time");
+            throw new SkyfnException(ErrorCode.APP_LOAD_FAILED,
+                    "the app did not load within " + node.config().loadTimeout().toSeconds() + " s (a constructor or static initialiser that never returns?)");
+        } catch (ExecutionException e) {
+            throw new SkyfnException(ErrorCode.APP_LOAD_FAILED, "loading the app failed: " + e.getCause());
+        } catch (InterruptedException e) {
+            sandbox.kill("interrupted while loading");
+            Thread.currentThread().interrupt();
+            throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while the app loaded");
+        }
+    }
+
+    /** Serves {@code next} from now on; calls in flight finish on the old version's sandbox. */
+    void redeploy(DeployedApp next) {
+        CompletableFuture<Sandbox> old;
+        synchronized (this) {
+            app = next;
+            gates = gatesFor(next);
+            loadFailure = null;
+            old = active;
+            active = null;
+        }
+        if (old != null && old.isDone() && usable(old)) {
+            retire(old.getNow(null), "replaced by version " + next.version());
+            // it was warm: keep it warm, so the first call to the new version does not wait for a load
+            Thread.ofVirtual().start(this::prewarm);
+        } else if (old != null) {
+            old.thenAccept(s -> retire(s, "replaced by version " + next.version()));
+        }
+    }
+
+    private void prewarm() {
+        try {
+            acquire();
+        } catch (SkyfnException e) {
+            LOG.info("{} v{} failed to load: {}", key, app.version(), e.getMessage());
+        }
+    }
+
+    /** The app is gone: nothing new starts, calls in flight finish. */
+    void remove() {
+        CompletableFuture<Sandbox> old;
+        synchronized (this) {
+            old = active;
+            active = null;
+        }
+        if (old != null) {
+            old.thenAccept(s -> retire(s, "its app was removed"));
+        }
+    }
+
+    /** The node is stopping: every sandbox of the app stops now. */
+    void close() {
+        CompletableFuture<Sandbox> old;
+        synchronized (this) {
+            old = active;
+            active = null;
+        }
+        if (old != null && old.isDone() && !old.isCompletedExceptionally()) {
+            old.getNow(null).stop();
+        }
+        retiring.forEach(Sandbox::stop);
+        retiring.clear();
+    }
+
+    /** Retires the serving sandbox if it has been idle longer than the app's keep-warm time. */
+    void reapIfIdle(long nowNanos) {
+        Sandbox idle;
+        synchronized (this) {
+            if (active == null || !active.isDone() || !usable(active)) {
+                return;
+            }
+            idle = active.getNow(null);
+        }
+        if (idle.inFlight() == 0 && nowNanos - lastUsedNanos > app.manifest().keepWarm().toNanos()) {
+            retire(idle, "idle for longer than its keep-warm time");
+        }
+    }
+
+    /** Takes a sandbox out of service: no new calls; it stops once its calls in flight end, or is killed when they are overdue. */
+    void retire(Sandbox sandbox, String reason) {
+        synchronized (this) {
+            if (active != null && active.isDone() && !active.isCompletedExceptionally() && active.getNow(null) == sandbox) {
+                active = null;
+            }
+        }
+        if (!sandbox.moveTo(Sandbox.State.RETIRING)) {
+            return;
+        }
+        LOG.info("{}: retiring {}: {}", key, sandbox, reason);
+        retiring.add(sandbox);
+        stopIfDrained(sandbox);
+        Duration overdue = maxTimeout().plus(node.config().cancelGrace());
+        node.scheduler().schedule(() -> {
+            if (sandbox.state() != Sandbox.State.DEAD) {
+                sandbox.kill("was retired (" + reason + ") and its calls did not end in time");
+            }
+        }, overdue.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private Duration maxTimeout() {
+        return app.manifest().functions().values().stream().map(FunctionSpec::timeout)
+                .max(Duration::compareTo).orElse(Duration.ZERO);
+    }
+
+    private void stopIfDrained(Sandbox sandbox) {
+        if (sandbox.state() == Sandbox.State.RETIRING && sandbox.inFlight() == 0 && retiring.remove(sandbox)) {
+            sandbox.stop();
+        }
+    }
+
+    @Override
+    public void callEnded(Sandbox sandbox) {
+        stopIfDrained(sandbox);
+    }
+
+    @Override
+    public void logs(Sandbox sandbox, List<LogLine> lines) {
+        node.logs().append(key, lines);
+    }
+
+    @Override
+    public void retireRequested(Sandbox sandbox, ErrorCode code, String reason) {
+        retire(sandbox, code.name() + ": " + reason);
+    }
+
+    @Override
+    public void died(Sandbox sandbox) {
+        retiring.remove(sandbox);
+        synchronized (this) {
+            if (active != null && active.isDone() && !active.isCompletedExceptionally() && active.getNow(null) == sandbox) {
+                active = null;
+            }
+        }
+    }
+
+    /** Sandboxes of this app by state, for the node's view. */
+    Map<Sandbox.State, Integer> sandboxes() {
+        Map<Sandbox.State, Integer> counts = new HashMap<>();
+        synchronized (this) {
+            if (active != null && active.isDone() && !active.isCompletedExceptionally()) {
+                counts.merge(active.getNow(null).state(), 1, Integer::sum);
+            }
+        }
+        retiring.forEach(s -> counts.merge(s.state(), 1, Integer::sum));
+        return counts;
+    }
+
+    private static Map<String, FunctionGate> gatesFor(DeployedApp app) {
+        Map<String, FunctionGate> gates = new HashMap<>();
+        app.manifest().functions().values().forEach(f -> gates.put(f.name(), new FunctionGate(f.concurrency(), f.queue())));
+        return Map.copyOf(gates);
+    }
+}

@@ -1,0 +1,117 @@
+package dev.skyfn.node.invoke;
+
+import dev.skyfn.core.app.AppCatalog;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.app.DeployedApp;
+import dev.skyfn.node.NodeConfig;
+import dev.skyfn.node.logs.LogStore;
+import dev.skyfn.node.metrics.NodeMetrics;
+import dev.skyfn.node.sandbox.Sandbox;
+import dev.skyfn.node.sandbox.SandboxPool;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The apps this node serves, kept in step with the catalog, and what their runtimes share: the
+ * sandbox pool, logs, metrics and a scheduler that retires idle sandboxes.
+ */
+public final class AppRuntimes implements AppCatalog.Listener {
+
+    private final NodeConfig config;
+    private final SandboxPool pool;
+    private final LogStore logs;
+    private final NodeMetrics metrics;
+    private final ScheduledExecutorService scheduler;
+    private final Map<AppKey, AppRuntime> runtimes = new ConcurrentHashMap<>();
+
+    public AppRuntimes(NodeConfig config, SandboxPool pool, LogStore logs, NodeMetrics metrics,
+                       ScheduledExecutorService scheduler, AppCatalog catalog) {
+        this.config = config;
+        this.pool = pool;
+        this.logs = logs;
+        this.metrics = metrics;
+        this.scheduler = scheduler;
+        catalog.subscribe(this);
+        catalog.all().forEach(app -> deployed(app, null));
+        scheduler.scheduleWithFixedDelay(this::reapIdle, config.reapInterval().toMillis(),
+                config.reapInterval().toMillis(), TimeUnit.MILLISECONDS);
+        for (Sandbox.State state : Sandbox.State.values()) {
+            metrics.gauge("skyfn.sandboxes", "App sandboxes on this node by state", () -> count(state), "state", state.name().toLowerCase());
+        }
+        metrics.gauge("skyfn.sandboxes.spare", "Pre-booted sandboxes ready for an app", pool::idleCount);
+    }
+
+    NodeConfig config() {
+        return config;
+    }
+
+    SandboxPool pool() {
+        return pool;
+    }
+
+    LogStore logs() {
+        return logs;
+    }
+
+    NodeMetrics metrics() {
+        return metrics;
+    }
+
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    Optional<AppRuntime> get(AppKey key) {
+        return Optional.ofNullable(runtimes.get(key));
+    }
+
+    @Override
+    public void deployed(DeployedApp app, DeployedApp previous) {
+        pool.want(app.manifest().memoryMb());
+        AppRuntime existing = runtimes.get(app.key());
+        if (existing == null) {
+            AppRuntime created = new AppRuntime(app, this);
+            runtimes.put(app.key(), created);
+            for (String fn : app.manifest().functions().keySet()) {
+                metrics.gauge("skyfn.queue.depth", "Invocations waiting for a concurrency slot", created, r -> r.waiting(fn),
+                        "tenant", app.tenant(), "app", app.name(), "function", fn);
+            }
+        } else {
+            existing.redeploy(app);
+        }
+    }
+
+    @Override
+    public void removed(DeployedApp app) {
+        AppRuntime runtime = runtimes.remove(app.key());
+        if (runtime != null) {
+            runtime.remove();
+        }
+        logs.forget(app.key());
+    }
+
+    /** Sandboxes serving or retiring, by state. */
+    public Map<Sandbox.State, Integer> sandboxes() {
+        Map<Sandbox.State, Integer> counts = new EnumMap<>(Sandbox.State.class);
+        runtimes.values().forEach(r -> r.sandboxes().forEach((s, n) -> counts.merge(s, n, Integer::sum)));
+        return counts;
+    }
+
+    private int count(Sandbox.State state) {
+        return sandboxes().getOrDefault(state, 0);
+    }
+
+    /** Stops every app's sandboxes; the node is going away. */
+    public void close() {
+        runtimes.values().forEach(AppRuntime::close);
+    }
+
+    private void reapIdle() {
+        long now = System.nanoTime();
+        runtimes.values().forEach(r -> r.reapIfIdle(now));
+    }
+}

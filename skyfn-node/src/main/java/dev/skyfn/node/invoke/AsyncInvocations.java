@@ -1,0 +1,119 @@
+package dev.skyfn.node.invoke;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.wire.Payload;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Invocations accepted now and run in the background: each waits for a slot of its function
+ * rather than being refused, and its status and result are kept for a while after it ends.
+ * Bounded twice: by how many may be pending, and by the bytes of results kept.
+ */
+public final class AsyncInvocations {
+
+    /** Where an async invocation is. */
+    public enum State { QUEUED, RUNNING, SUCCEEDED, FAILED }
+
+    /** What {@code GET /v1/invocations/{id}} shows. */
+    public record Status(String invocationId, String tenant, String app, String function, State state,
+                         Instant submitted, Instant started, Instant finished, Outcome outcome) {
+
+        Status with(State next, Instant at, Outcome result) {
+            return new Status(invocationId, tenant, app, function, next, submitted,
+                    next == State.RUNNING ? at : started, next == State.RUNNING ? null : at, result);
+        }
+    }
+
+    private final Invoker invoker;
+    private final int maxPending;
+    private final long maxRetainedBytes;
+    private final Duration retention;
+    private final Clock clock;
+    private final Map<String, Status> statuses = new ConcurrentHashMap<>();
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicLong retainedBytes = new AtomicLong();
+
+    public AsyncInvocations(Invoker invoker, int maxPending, long maxRetainedBytes, Duration retention, Clock clock,
+                            ScheduledExecutorService scheduler) {
+        this.invoker = invoker;
+        this.maxPending = maxPending;
+        this.maxRetainedBytes = maxRetainedBytes;
+        this.retention = retention;
+        this.clock = clock;
+        scheduler.scheduleWithFixedDelay(this::evict, 10, 10, TimeUnit.SECONDS);
+    }
+
+    /** Accepts an invocation of an already resolved function; its id answers status queries. */
+    public String submit(Invoker.Target target, Payload input) {
+        if (pending.incrementAndGet() > maxPending) {
+            pending.decrementAndGet();
+            throw new SkyfnException(ErrorCode.TOO_MANY_REQUESTS,
+                    "this node has " + maxPending + " async invocations pending, its limit; retry later");
+        }
+        String id = Ids.next();
+        var app = target.app();
+        statuses.put(id, new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, clock.instant(),
+                null, null, null));
+        Thread.ofVirtual().name("async-" + id).start(() -> run(id, target, input));
+        return id;
+    }
+
+    private void run(String id, Invoker.Target target, Payload input) {
+        try {
+            statuses.computeIfPresent(id, (k, s) -> s.with(State.RUNNING, clock.instant(), null));
+            Outcome outcome = invoker.invoke(target, input, id, false);
+            retainedBytes.addAndGet(size(outcome));
+            statuses.computeIfPresent(id, (k, s) -> s.with(outcome.ok() ? State.SUCCEEDED : State.FAILED, clock.instant(), outcome));
+        } finally {
+            pending.decrementAndGet();
+        }
+        if (retainedBytes.get() > maxRetainedBytes) {
+            evict();
+        }
+    }
+
+    /** The invocation's status, if it belongs to {@code tenant} and is still kept. */
+    public Optional<Status> get(String tenant, String id) {
+        Status s = statuses.get(id);
+        return s != null && s.tenant().equals(tenant) ? Optional.of(s) : Optional.empty();
+    }
+
+    public int pending() {
+        return pending.get();
+    }
+
+    /** Drops finished invocations past their retention, and the oldest ones while results take too many bytes. */
+    private void evict() {
+        Instant cutoff = clock.instant().minus(retention);
+        statuses.values().stream()
+                .filter(s -> s.finished() != null)
+                .sorted(java.util.Comparator.comparing(Status::finished))
+                .filter(s -> s.finished().isBefore(cutoff) || retainedBytes.get() > maxRetainedBytes)
+                .forEach(s -> {
+                    if (statuses.remove(s.invocationId(), s)) {
+                        retainedBytes.addAndGet(-size(s.outcome()));
+                    }
+                });
+    }
+
+    private static long size(Outcome outcome) {
+        if (outcome == null || outcome.payload() == null) {
+            return 256;
+        }
+        return 256 + switch (outcome.payload()) {
+            case Payload.Body b -> b.bytes().length;
+            case Payload.Response r -> r.response().body().length;
+            default -> 0;
+        };
+    }
+}

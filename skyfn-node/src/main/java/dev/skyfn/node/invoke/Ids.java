@@ -1,0 +1,21 @@
+package dev.skyfn.node.invoke;
+
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Invocation ids: 12 hex digits of milliseconds, so they sort by time, then 16 random ones. */
+public final class Ids {
+
+    private static final HexFormat HEX = HexFormat.of();
+
+    private Ids() {
+    }
+
+    public static String next() {
+        return HEX.toHexDigits(System.currentTimeMillis()).substring(4) + HEX.toHexDigits(ThreadLocalRandom.current().nextLong());
+    }
+
+    public static boolean looksValid(String id) {
+        return id != null && id.length() == 28 && id.chars().allMatch(c -> Character.digit(c, 16) >= 0);
+    }
+}

@@ -1,0 +1,133 @@
+package dev.skyfn.node.invoke;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.Durations;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.app.DeployedApp;
+import dev.skyfn.core.manifest.FunctionSpec;
+import dev.skyfn.core.wire.Message;
+import dev.skyfn.core.wire.Payload;
+import dev.skyfn.node.metrics.NodeMetrics;
+import dev.skyfn.node.sandbox.Sandbox;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs invocations: finds the function, takes a concurrency slot, gets the app's sandbox (loading
+ * it if needed), sends the event and waits for the answer until the function's timeout. A call
+ * past its timeout is cancelled; one that ignores the cancel gets its sandbox replaced.
+ */
+public final class Invoker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Invoker.class);
+
+    private final AppRuntimes runtimes;
+
+    public Invoker(AppRuntimes runtimes) {
+        this.runtimes = runtimes;
+    }
+
+    /** The app and function an invocation would run; APP_NOT_FOUND or FUNCTION_NOT_FOUND when there are none. */
+    public Target resolve(AppKey key, String function) {
+        AppRuntime runtime = runtimes.get(key)
+                .orElseThrow(() -> new SkyfnException(ErrorCode.APP_NOT_FOUND, "no app " + key.app()));
+        DeployedApp app = runtime.app();
+        FunctionSpec spec = app.function(function)
+                .orElseThrow(() -> new SkyfnException(ErrorCode.FUNCTION_NOT_FOUND,
+                        "app " + key.app() + " has no function " + function + " (it has: "
+                                + String.join(", ", app.manifest().functions().keySet()) + ")"));
+        return new Target(runtime, spec);
+    }
+
+    /** The app, or APP_NOT_FOUND. */
+    public DeployedApp resolveApp(AppKey key) {
+        return runtimes.get(key).orElseThrow(() -> new SkyfnException(ErrorCode.APP_NOT_FOUND, "no app " + key.app())).app();
+    }
+
+    /** A resolved function. */
+    public record Target(AppRuntime runtime, FunctionSpec spec) {
+        public DeployedApp app() {
+            return runtime.app();
+        }
+    }
+
+    public Outcome invoke(AppKey key, String function, Payload input, String invocationId) {
+        return invoke(resolve(key, function), input, invocationId);
+    }
+
+    public Outcome invoke(Target target, Payload input, String invocationId) {
+        return invoke(target, input, invocationId, true);
+    }
+
+    /**
+     * Runs one invocation. A {@code bounded} caller is refused with TOO_MANY_REQUESTS when the
+     * function's queue is full; an unbounded one (an async invocation) waits for a slot.
+     */
+    public Outcome invoke(Target target, Payload input, String invocationId, boolean bounded) {
+        FunctionSpec spec = target.spec();
+        AppRuntime runtime = target.runtime();
+        NodeMetrics.FunctionMeters meters = runtimes.metrics().function(runtime.key(), spec.name());
+        long start = System.nanoTime();
+        Outcome outcome;
+        FunctionGate gate = runtime.gate(spec.name());
+        try {
+            gate.enter(spec.name(), bounded ? start + spec.timeout().toNanos() : start + TimeUnit.DAYS.toNanos(1), bounded);
+            try {
+                outcome = run(runtime, spec, input, invocationId, start);
+            } finally {
+                gate.leave();
+                runtime.touch();
+            }
+        } catch (SkyfnException e) {
+            outcome = failed(invocationId, e.code(), e.getMessage(), false, start);
+        }
+        meters.record(outcome.durationNanos(), outcome.ok() ? null : outcome.error().code().name());
+        return outcome;
+    }
+
+    private Outcome run(AppRuntime runtime, FunctionSpec spec, Payload input, String invocationId, long start) {
+        AppRuntime.Lease lease = runtime.acquire();
+        Sandbox sandbox = lease.sandbox();
+        long timeoutNanos = spec.timeout().toNanos();
+        Sandbox.Call call = sandbox.call(id -> new Message.Invoke(id, spec.name(), invocationId, spec.timeout().toMillis(), input));
+        Message answer;
+        try {
+            answer = call.answer().get(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            cancel(runtime, sandbox, call.id(), invocationId);
+            return failed(invocationId, ErrorCode.FUNCTION_TIMEOUT, "the function did not finish within its timeout of "
+                    + Durations.format(spec.timeout()), lease.cold(), start);
+        } catch (ExecutionException e) {
+            return failed(invocationId, ErrorCode.INTERNAL, "the call failed: " + e.getCause(), lease.cold(), start);
+        } catch (InterruptedException e) {
+            sandbox.cancel(call.id());
+            Thread.currentThread().interrupt();
+            return failed(invocationId, ErrorCode.UNAVAILABLE, "the node is shutting down", lease.cold(), start);
+        }
+        return switch (answer) {
+            case Message.Result r -> new Outcome(invocationId, r.payload(), null, lease.cold(), System.nanoTime() - start);
+            case Message.Failure f -> new Outcome(invocationId, null,
+                    new Outcome.Error(ErrorCode.parse(f.code()), f.message(), f.type()), lease.cold(), System.nanoTime() - start);
+            default -> failed(invocationId, ErrorCode.INTERNAL, "unexpected answer " + answer, lease.cold(), start);
+        };
+    }
+
+    /** Interrupts the grain; if it is still running after the grace period, its sandbox is replaced. */
+    private void cancel(AppRuntime runtime, Sandbox sandbox, long callId, String invocationId) {
+        sandbox.cancel(callId);
+        runtimes.scheduler().schedule(() -> {
+            if (sandbox.stillRunning(callId)) {
+                LOG.warn("{}: invocation {} ignored its cancellation; replacing {}", runtime.key(), invocationId, sandbox);
+                runtime.retire(sandbox, "invocation " + invocationId + " did not stop after its timeout");
+            }
+        }, runtimes.config().cancelGrace().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static Outcome failed(String invocationId, ErrorCode code, String message, boolean cold, long start) {
+        return new Outcome(invocationId, null, new Outcome.Error(code, message, ""), cold, System.nanoTime() - start);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.skyfn.node.sandbox;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The JDK's AOT cache for the sandbox runtime: classes loaded, linked and profiled by one training
+ * run, so later sandboxes start faster. A cache only fits the JDK and class path that made it, so
+ * its file name is a digest of both; class directories (a build tree) cannot be cached.
+ */
+final class AotCache {
+
+    private final Path file;
+
+    private AotCache(Path file) {
+        this.file = file;
+    }
+
+    static Optional<AotCache> of(Path dir, List<Path> classpath) {
+        if (classpath.stream().anyMatch(Files::isDirectory)) {
+            return Optional.empty();
+        }
+        return Optional.of(new AotCache(dir.resolve("sandbox-" + fingerprint(classpath) + ".aot")));
+    }
+
+    boolean ready() {
+        return Files.isRegularFile(file);
+    }
+
+    Path file() {
+        return file;
+    }
+
+    /** Where a training run writes, renamed to {@link #file()} once complete. */
+    Path trainingOutput() {
+        return file.resolveSibling(file.getFileName() + ".training.aot");
+    }
+
+    List<String> useFlags() {
+        return List.of("-XX:AOTCache=" + file);
+    }
+
+    List<String> trainFlags() {
+        return List.of("-XX:AOTCacheOutput=" + trainingOutput());
+    }
+
+    private static String fingerprint(List<Path> classpath) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(Runtime.version().toString().getBytes(StandardCharsets.UTF_8));
+            digest.update(System.getProperty("java.home").getBytes(StandardCharsets.UTF_8));
+            for (Path p : classpath) {
+                digest.update((p + "|" + Files.size(p) + "|" + Files.getLastModifiedTime(p).toMillis() + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(digest.digest(), 0, 8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,309 @@
+package dev.skyfn.node.sandbox;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.app.DeployedApp;
+import dev.skyfn.core.wire.FrameChannel;
+import dev.skyfn.core.wire.LogLine;
+import dev.skyfn.core.wire.Message;
+import dev.skyfn.core.wire.ProtocolException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's handle on one sandbox process: its socket, its calls in flight, and where it is in
+ * its life. Calls are matched to answers by id; when the process dies, every call still in flight
+ * gets a precise failure at once.
+ */
+public final class Sandbox {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Sandbox.class);
+
+    /** Where a sandbox is in its life; {@link #TRANSITIONS} says where it may go next. */
+    public enum State { IDLE, LOADING, ACTIVE, RETIRING, DEAD }
+
+    static final Map<State, Set<State>> TRANSITIONS = new EnumMap<>(Map.of(
+            State.IDLE, EnumSet.of(State.LOADING, State.DEAD),
+            State.LOADING, EnumSet.of(State.ACTIVE, State.DEAD),
+            State.ACTIVE, EnumSet.of(State.RETIRING, State.DEAD),
+            State.RETIRING, EnumSet.of(State.DEAD),
+            State.DEAD, EnumSet.noneOf(State.class)));
+
+    /** What a sandbox tells whoever owns it: the pool while idle, then its app's runtime. */
+    public interface Owner {
+        void logs(Sandbox sandbox, List<LogLine> lines);
+
+        void retireRequested(Sandbox sandbox, ErrorCode code, String reason);
+
+        void died(Sandbox sandbox);
+
+        /** A call finished; a retiring sandbox may now be done. */
+        default void callEnded(Sandbox sandbox) {
+        }
+
+        /** For sandboxes nobody listens to (the AOT training run). */
+        Owner NONE = new Owner() {
+            @Override
+            public void logs(Sandbox sandbox, List<LogLine> lines) {
+            }
+
+            @Override
+            public void retireRequested(Sandbox sandbox, ErrorCode code, String reason) {
+            }
+
+            @Override
+            public void died(Sandbox sandbox) {
+            }
+        };
+    }
+
+    private final long id;
+    private final int heapMb;
+    private final Process process;
+    private final FrameChannel channel;
+    private final Path outputFile;
+    private final AtomicReference<State> state = new AtomicReference<>(State.IDLE);
+    private final Map<Long, CompletableFuture<Message>> calls = new ConcurrentHashMap<>();
+    private final Set<Long> cancelled = ConcurrentHashMap.newKeySet();
+    private final AtomicLong nextCallId = new AtomicLong();
+    private final CompletableFuture<Message.Hello> hello = new CompletableFuture<>();
+    private final CompletableFuture<Void> dead = new CompletableFuture<>();
+    private volatile Owner owner;
+    private volatile DeployedApp app;
+    private volatile String endReason;
+
+    Sandbox(long id, int heapMb, Process process, FrameChannel channel, Path outputFile, Owner owner) {
+        this.id = id;
+        this.heapMb = heapMb;
+        this.process = process;
+        this.channel = channel;
+        this.outputFile = outputFile;
+        this.owner = owner;
+        Thread.ofPlatform().daemon().name("sandbox-" + id + "-reader").start(this::read);
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public int heapMb() {
+        return heapMb;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public State state() {
+        return state.get();
+    }
+
+    public DeployedApp app() {
+        return app;
+    }
+
+    /** Calls in flight that have not been given up on. */
+    public int inFlight() {
+        return calls.size() - cancelled.size();
+    }
+
+    CompletableFuture<Message.Hello> hello() {
+        return hello;
+    }
+
+    public CompletableFuture<Void> whenDead() {
+        return dead;
+    }
+
+    public void adopt(Owner next) {
+        owner = next;
+    }
+
+    /** Moves to {@code next} if the lifecycle allows it from where the sandbox is now. */
+    public boolean moveTo(State next) {
+        while (true) {
+            State now = state.get();
+            if (!TRANSITIONS.get(now).contains(next)) {
+                return false;
+            }
+            if (state.compareAndSet(now, next)) {
+                return true;
+            }
+        }
+    }
+
+    /** A request sent, and its answer to come: the sandbox's Result or Failure. */
+    public record Call(long id, CompletableFuture<Message> answer) {
+    }
+
+    /** Loads {@code app} into this sandbox. */
+    public Call load(DeployedApp app, int maxResultBytes) {
+        this.app = app;
+        List<Message.HandlerRef> handlers = app.manifest().functions().values().stream()
+                .map(f -> new Message.HandlerRef(f.name(), f.handler())).toList();
+        return call(id -> new Message.Load(id, app.name(), app.version(), app.jar().toString(), maxResultBytes, handlers));
+    }
+
+    /** Sends the request {@code build} makes with a fresh id. */
+    public Call call(LongFunction<Message> build) {
+        long callId = nextCallId.incrementAndGet();
+        var answer = new CompletableFuture<Message>();
+        calls.put(callId, answer);
+        if (state.get() == State.DEAD || !channel.send(build.apply(callId))) {
+            calls.remove(callId);
+            answer.complete(crashed(callId));
+        }
+        return new Call(callId, answer);
+    }
+
+    /** Tells the sandbox its caller gave up on {@code callId}; the grain is interrupted. */
+    public void cancel(long callId) {
+        if (calls.containsKey(callId)) {
+            cancelled.add(callId);
+            channel.send(new Message.Cancel(callId));
+        }
+    }
+
+    /** Whether the call is still running in the sandbox after being cancelled. */
+    public boolean stillRunning(long callId) {
+        return calls.containsKey(callId);
+    }
+
+    /** Ends the process now; calls in flight fail with {@code reason}. */
+    public void kill(String reason) {
+        endReason = reason;
+        process.destroyForcibly();
+        channel.close();
+    }
+
+    /** Asks the process to exit; used once nothing is in flight. */
+    public void stop() {
+        stop(Duration.ofSeconds(2));
+    }
+
+    /** Asks the process to exit, and ends it if it has not after {@code grace}. */
+    public void stop(Duration grace) {
+        endReason = "was stopped";
+        channel.send(new Message.Shutdown());
+        channel.close();
+        process.onExit().orTimeout(grace.toMillis(), TimeUnit.MILLISECONDS).exceptionally(e -> {
+            process.destroyForcibly();
+            return null;
+        });
+    }
+
+    public CompletableFuture<Process> exited() {
+        return process.onExit();
+    }
+
+    private void read() {
+        try {
+            channel.readLoop(this::dispatch);
+        } catch (ProtocolException e) {
+            LOG.error("sandbox {} broke the protocol, killing it: {}", id, e.getMessage());
+            endReason = "the sandbox broke the protocol";
+            process.destroyForcibly();
+        } catch (IOException e) {
+            // the socket closed: the process is gone or going
+        } finally {
+            ended();
+        }
+    }
+
+    private void dispatch(Message m) {
+        switch (m) {
+            case Message.Hello h -> hello.complete(h);
+            case Message.Result r -> complete(r.id(), r);
+            case Message.Failure f -> complete(f.id(), f);
+            case Message.Logs l -> owner.logs(this, l.lines());
+            case Message.Retire r -> owner.retireRequested(this, ErrorCode.parse(r.code()), r.reason());
+            default -> throw new ProtocolException("a sandbox does not send " + m.getClass().getSimpleName());
+        }
+    }
+
+    private void complete(long callId, Message answer) {
+        CompletableFuture<Message> call = calls.remove(callId);
+        cancelled.remove(callId);
+        if (call != null) {
+            call.complete(answer);
+            owner.callEnded(this);
+        }
+    }
+
+    private void ended() {
+        channel.close();
+        state.set(State.DEAD);
+        int status = exitStatus();
+        if (endReason == null) {
+            endReason = describe(status);
+            LOG.warn("sandbox {} ({}) died: {}{}", id, app == null ? "idle" : app.key(), endReason, outputTail());
+        }
+        hello.completeExceptionally(new IllegalStateException("sandbox " + id + " " + endReason));
+        for (Long callId : List.copyOf(calls.keySet())) {
+            complete(callId, crashed(callId));
+        }
+        deleteOutput();
+        dead.complete(null);
+        owner.died(this);
+    }
+
+    private Message.Failure crashed(long callId) {
+        String why = endReason == null ? "is gone" : endReason;
+        return new Message.Failure(callId, ErrorCode.SANDBOX_CRASHED.name(), "the app's sandbox " + why, "");
+    }
+
+    private int exitStatus() {
+        try {
+            return process.waitFor(2, TimeUnit.SECONDS) ? process.exitValue() : -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static String describe(int status) {
+        return switch (status) {
+            case -1 -> "stopped answering";
+            case 137 -> "was killed (signal 9: out of memory or by the operating system)";
+            case 70 -> "failed (status 70)";
+            case 71 -> "broke the protocol (status 71)";
+            default -> "exited with status " + status;
+        };
+    }
+
+    private String outputTail() {
+        try {
+            List<String> lines = Files.readAllLines(outputFile);
+            return lines.isEmpty() ? "" : "; its last output:\n  " + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private void deleteOutput() {
+        try {
+            Files.deleteIfExists(outputFile);
+        } catch (IOException ignored) {
+            // the run directory is cleaned when the node stops
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "sandbox " + id + " (pid " + process.pid() + ", " + state.get() + (app == null ? "" : ", " + app.key() + " v" + app.version()) + ")";
+    }
+}

@@ -1,0 +1,186 @@
+package dev.skyfn.node.sandbox;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.wire.FrameChannel;
+import dev.skyfn.sandbox.SandboxMain;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts sandbox processes: a JVM per sandbox, its heap set to the app's memory, a clean
+ * environment, attach disabled, and a Unix socket back to the node. Also trains the AOT cache of
+ * the sandbox runtime once per JDK and class path.
+ */
+public final class SandboxLauncher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxLauncher.class);
+
+    private final Path runDir;
+    private final Duration bootTimeout;
+    private final int maxFrameBytes;
+    private final List<Path> classpath = SandboxClasspath.detect();
+    private final Optional<AotCache> aot;
+    private final AtomicLong ids = new AtomicLong();
+
+    public SandboxLauncher(Path runDir, Path cacheDir, Duration bootTimeout, int maxFrameBytes, boolean useAot) {
+        this.runDir = runDir;
+        this.bootTimeout = bootTimeout;
+        this.maxFrameBytes = maxFrameBytes;
+        this.aot = useAot ? AotCache.of(cacheDir, classpath) : Optional.empty();
+        if (useAot && aot.isEmpty()) {
+            LOG.info("no AOT cache for sandboxes: the sandbox class path has class directories, not jars");
+        }
+    }
+
+    /** Starts a sandbox and waits until it says hello; it belongs to {@code owner} until adopted. */
+    public Sandbox boot(int heapMb, Sandbox.Owner owner) {
+        List<String> extra = aot.filter(AotCache::ready).map(AotCache::useFlags).orElse(List.of());
+        return boot(heapMb, owner, extra);
+    }
+
+    /** Trains the AOT cache in the background if it is missing; sandboxes use it once it exists. */
+    public CompletableFuture<Void> trainAotCache() {
+        if (aot.isEmpty() || aot.get().ready()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        AotCache cache = aot.get();
+        return CompletableFuture.runAsync(() -> {
+            try {
+                Files.createDirectories(cache.file().getParent());
+                Sandbox trainee = boot(256, Sandbox.Owner.NONE, cache.trainFlags());
+                // the JVM writes the cache as it exits, which takes a while
+                trainee.stop(Duration.ofSeconds(60));
+                trainee.exited().get(60, TimeUnit.SECONDS);
+                if (Files.exists(cache.trainingOutput())) {
+                    Files.move(cache.trainingOutput(), cache.file());
+                    LOG.info("sandboxes now start from the AOT cache {}", cache.file());
+                }
+            } catch (Exception e) {
+                LOG.warn("could not train the sandbox AOT cache: {}", e.toString());
+            }
+        }, Thread.ofVirtual()::start);
+    }
+
+    private Sandbox boot(int heapMb, Sandbox.Owner owner, List<String> extraFlags) {
+        long id = ids.incrementAndGet();
+        Path socket = runDir.resolve("sb-" + id + ".sock");
+        Path output = runDir.resolve("sb-" + id + ".out");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            Process process = start(command(heapMb, socket, extraFlags), output);
+            process.onExit().thenRun(() -> closeQuietly(server));
+            SocketChannel channel = accept(server, process, output);
+            Files.deleteIfExists(socket);
+            var sandbox = new Sandbox(id, heapMb, process, new FrameChannel(channel, maxFrameBytes), output, owner);
+            sandbox.hello().get(bootTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return sandbox;
+        } catch (IOException e) {
+            throw unavailable("cannot start a sandbox: " + e.getMessage());
+        } catch (ExecutionException | TimeoutException e) {
+            throw unavailable("a sandbox did not start within " + bootTimeout.toSeconds() + " s: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable("interrupted while starting a sandbox");
+        } finally {
+            deleteQuietly(socket);
+        }
+    }
+
+    List<String> command(int heapMb, Path socket, List<String> extraFlags) {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + heapMb + "m",
+                "-Xms" + Math.min(heapMb, 16) + "m",
+                // small heaps, fast start, a small footprint per sandbox
+                "-XX:+UseSerialGC",
+                "-XX:-UsePerfData",
+                "-XX:MaxMetaspaceSize=256m",
+                // other sandboxes on the host must not attach agents to this one
+                "-XX:+DisableAttachMechanism",
+                "-Djava.awt.headless=true"));
+        cmd.addAll(extraFlags);
+        cmd.addAll(List.of("-cp", classpath.stream().map(Path::toString).collect(Collectors.joining(":")),
+                SandboxMain.class.getName(), socket.toString(), Integer.toString(maxFrameBytes)));
+        return cmd;
+    }
+
+    private Process start(List<String> command, Path output) throws IOException {
+        var pb = new ProcessBuilder(command).directory(runDir.toFile())
+                .redirectErrorStream(true).redirectOutput(output.toFile());
+        // a function sees none of the node's environment (which may hold keys)
+        var env = pb.environment();
+        String path = env.getOrDefault("PATH", "/usr/bin:/bin");
+        env.clear();
+        env.put("PATH", path);
+        env.put("LANG", "C.UTF-8");
+        return pb.start();
+    }
+
+    private SocketChannel accept(ServerSocketChannel server, Process process, Path output) throws IOException {
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return server.accept();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, Thread.ofVirtual()::start).get(bootTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            String why = process.isAlive() ? "timed out" : "exited with status " + process.exitValue();
+            process.destroyForcibly();
+            throw new IOException("the sandbox process did not connect (" + why + ")" + tail(output));
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+
+    private static String tail(Path output) {
+        try {
+            List<String> lines = Files.readAllLines(output);
+            return lines.isEmpty() ? "" : ": " + String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static SkyfnException unavailable(String message) {
+        return new SkyfnException(ErrorCode.UNAVAILABLE, message);
+    }
+
+    private static void closeQuietly(ServerSocketChannel server) {
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // it is closing anyway
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // the run directory is removed when the node stops
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.skyfn.node.sandbox;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.wire.LogLine;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pre-booted generic sandboxes, so that no request waits for a JVM to start: an app's jar is loaded
+ * into one on first use. A sandbox's heap is fixed when its JVM starts, so spares are kept per heap
+ * size: one for each of the sizes most recently asked for, as many sizes as there are spares.
+ * Refills happen one at a time in the background, so a burst of boots does not starve the node.
+ */
+public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxPool.class);
+
+    private final SandboxLauncher launcher;
+    private final int spares;
+    private final SequencedSet<Integer> wanted = new LinkedHashSet<>();
+    private final Map<Integer, Deque<Sandbox>> idle = new HashMap<>();
+    private final Map<Integer, Integer> booting = new HashMap<>();
+    private final ExecutorService refiller = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("sandbox-refill").factory());
+    private volatile boolean closed;
+
+    public SandboxPool(SandboxLauncher launcher, int spares) {
+        this.launcher = launcher;
+        this.spares = spares;
+    }
+
+    /** Says heap size {@code heapMb} will be asked for (an app with that memory was deployed). */
+    public void want(int heapMb) {
+        synchronized (this) {
+            wanted.remove(heapMb);
+            wanted.addLast(heapMb);
+            while (wanted.size() > spares) {
+                Integer dropped = wanted.removeFirst();
+                Deque<Sandbox> extra = idle.remove(dropped);
+                if (extra != null) {
+                    extra.forEach(Sandbox::stop);
+                }
+            }
+        }
+        refill();
+    }
+
+    /** A booted sandbox with this heap, from the spares if one is ready, else started now. */
+    public Sandbox take(int heapMb) {
+        Sandbox sandbox = poll(heapMb);
+        want(heapMb);
+        return sandbox != null ? sandbox : launcher.boot(heapMb, this);
+    }
+
+    private synchronized Sandbox poll(int heapMb) {
+        Deque<Sandbox> ready = idle.get(heapMb);
+        while (ready != null && !ready.isEmpty()) {
+            Sandbox s = ready.pollFirst();
+            if (s.state() == Sandbox.State.IDLE) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    public synchronized int idleCount() {
+        return idle.values().stream().mapToInt(Deque::size).sum();
+    }
+
+    private void refill() {
+        List<Integer> missing = new ArrayList<>();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            for (int heap : wanted) {
+                int have = idle.getOrDefault(heap, new ArrayDeque<>()).size() + booting.getOrDefault(heap, 0);
+                if (have == 0) {
+                    booting.merge(heap, 1, Integer::sum);
+                    missing.add(heap);
+                }
+            }
+        }
+        for (int heap : missing) {
+            refiller.execute(() -> bootSpare(heap));
+        }
+    }
+
+    private void bootSpare(int heapMb) {
+        Sandbox sandbox = null;
+        try {
+            if (!closed) {
+                sandbox = launcher.boot(heapMb, this);
+            }
+        } catch (RuntimeException e) {
+            if (!closed) {
+                LOG.warn("could not boot a spare sandbox: {}", e.getMessage());
+            }
+        }
+        synchronized (this) {
+            booting.merge(heapMb, -1, Integer::sum);
+            if (sandbox != null && !closed && wanted.contains(heapMb)) {
+                idle.computeIfAbsent(heapMb, h -> new ArrayDeque<>()).addLast(sandbox);
+                sandbox = null;
+            }
+        }
+        if (sandbox != null) {
+            sandbox.stop();
+        }
+    }
+
+    @Override
+    public void logs(Sandbox sandbox, List<LogLine> lines) {
+        // an idle sandbox has no app to log for
+    }
+
+    @Override
+    public void retireRequested(Sandbox sandbox, ErrorCode code, String reason) {
+        sandbox.kill(reason);
+    }
+
+    @Override
+    public void died(Sandbox sandbox) {
+        synchronized (this) {
+            Deque<Sandbox> ready = idle.get(sandbox.heapMb());
+            if (ready != null) {
+                ready.remove(sandbox);
+            }
+        }
+        refill();
+    }
+
+    @Override
+    public void close() {
+        List<Sandbox> all = new ArrayList<>();
+        synchronized (this) {
+            closed = true;
+            idle.values().forEach(all::addAll);
+            idle.clear();
+        }
+        refiller.shutdownNow();
+        all.forEach(Sandbox::stop);
+    }
+}

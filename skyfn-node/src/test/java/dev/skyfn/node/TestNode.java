@@ -1,0 +1,85 @@
+package dev.skyfn.node;
+
+import dev.skyfn.core.testing.JarBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** A real node (real HTTP, real sandbox processes) on a free port, and a client for it. */
+final class TestNode implements AutoCloseable {
+
+    final SingleNode platform;
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String apiKey;
+
+    private TestNode(SingleNode platform, String apiKey) {
+        this.platform = platform;
+        this.apiKey = apiKey;
+    }
+
+    static NodeConfig.Builder config(Path dir) {
+        return NodeConfig.builder(dir).port(0).spareSandboxes(1).aotCache(false)
+                .cancelGrace(Duration.ofMillis(500)).reapInterval(Duration.ofMillis(100));
+    }
+
+    static TestNode dev(Path dir) {
+        return new TestNode(SingleNode.start(config(dir).build(), true), null);
+    }
+
+    static TestNode start(NodeConfig config, boolean dev) {
+        return new TestNode(SingleNode.start(config, dev), null);
+    }
+
+    TestNode as(String key) {
+        return new TestNode(platform, key);
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + platform.port() + path);
+    }
+
+    HttpResponse<String> send(String method, String path, byte[] body, String... headers) {
+        var b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (apiKey != null) {
+            b.header("Authorization", "Bearer " + apiKey);
+        }
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        try {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    HttpResponse<String> get(String path) {
+        return send("GET", path, null);
+    }
+
+    HttpResponse<String> deploy(JarBuilder jar) {
+        return send("POST", "/v1/apps", jar.bytes(), "Content-Type", "application/java-archive");
+    }
+
+    HttpResponse<String> invoke(String app, String function, String body) {
+        return send("POST", "/v1/apps/" + app + "/functions/" + function + ":invoke", body.getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json");
+    }
+
+    @Override
+    public void close() {
+        if (apiKey == null) {
+            platform.close();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.skyfn.node.apps;
+
+import dev.skyfn.api.Context;
+import dev.skyfn.api.Handler;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Functions that do what functions must not, one per way a sandbox can be hurt. */
+public final class Misbehaving {
+
+    private Misbehaving() {
+    }
+
+    public static class Throws implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) {
+            throw new IllegalStateException("boom: " + input);
+        }
+    }
+
+    /** Spins forever and shrugs off interruption. */
+    public static class Hangs implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) {
+            long spins = 0;
+            while (!input.equals("never")) {
+                spins++;
+                Thread.interrupted();
+            }
+            return "spun " + spins;
+        }
+    }
+
+    /** Sleeps the given milliseconds; interruptible. */
+    public static class Sleeps implements Handler<Long, String> {
+        @Override
+        public String handle(Long millis, Context ctx) throws InterruptedException {
+            Thread.sleep(millis);
+            return "slept " + millis;
+        }
+    }
+
+    public static class Hogs implements Handler<String, Integer> {
+        @Override
+        public Integer handle(String input, Context ctx) {
+            List<long[]> hoard = new ArrayList<>();
+            while (true) {
+                hoard.add(new long[1 << 20]);
+            }
+        }
+    }
+
+    public static class Exits implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) {
+            System.exit(3);
+            return "unreachable";
+        }
+    }
+
+    /** Ends its own process in a way no rewrite can catch: a reflective halt. */
+    public static class Crashes implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) throws Exception {
+            Runtime.class.getMethod("halt", int.class).invoke(Runtime.getRuntime(), 9);
+            return "unreachable";
+        }
+    }
+
+    public static class LeaksThreads implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) {
+            Thread t = new Thread(() -> {
+                while (true) {
+                    try {
+                        Thread.sleep(1_000);
+                    } catch (InterruptedException e) {
+                        // a leaked thread that will not stop
+                    }
+                }
+            }, "leaked-worker");
+            t.start();
+            return "started a thread";
+        }
+    }
+
+    public static class Huge implements Handler<Integer, byte[]> {
+        @Override
+        public byte[] handle(Integer megabytes, Context ctx) {
+            return new byte[megabytes << 20];
+        }
+    }
+
+    public static class FailsToStart implements Handler<String, String> {
+        public FailsToStart() {
+            throw new IllegalStateException("cannot reach the database");
+        }
+
+        @Override
+        public String handle(String input, Context ctx) {
+            return input;
+        }
+    }
+}

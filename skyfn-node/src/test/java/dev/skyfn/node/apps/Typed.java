@@ -1,0 +1,52 @@
+package dev.skyfn.node.apps;
+
+import dev.skyfn.api.Context;
+import dev.skyfn.api.Handler;
+import dev.skyfn.api.HttpRequest;
+import dev.skyfn.api.HttpResponse;
+import java.util.List;
+import java.util.function.Function;
+
+/** Well-behaved functions of each shape the API allows. */
+public final class Typed {
+
+    private Typed() {
+    }
+
+    public record Order(String item, int quantity, List<String> tags) {
+    }
+
+    public record Quote(String item, int quantity, double total, String invocationId) {
+    }
+
+    public static class Price implements Handler<Order, Quote> {
+        @Override
+        public Quote handle(Order order, Context ctx) {
+            return new Quote(order.item(), order.quantity(), order.quantity() * 1.25, ctx.invocationId());
+        }
+    }
+
+    public static class Length implements Function<String, Integer> {
+        @Override
+        public Integer apply(String s) {
+            return s.length();
+        }
+    }
+
+    public static class Web implements Handler<HttpRequest, HttpResponse> {
+        @Override
+        public HttpResponse handle(HttpRequest req, Context ctx) {
+            String auth = req.header("authorization");
+            return HttpResponse.text(req.method().equals("POST") ? 201 : 200,
+                    req.method() + " " + req.path() + "?" + req.query() + " body=" + req.bodyAsString()
+                            + " auth=" + (auth == null ? "none" : "present"))
+                    .withHeader("x-served-by", ctx.function());
+        }
+    }
+
+    public static class NotAFunction {
+        public String apply(String s) {
+            return s;
+        }
+    }
+}
