@@ -103,6 +103,11 @@ public final class Node implements AutoCloseable {
         return invoker;
     }
 
+    /** App sandboxes on this node by state (spares not included). */
+    public Map<dev.skyfn.node.sandbox.Sandbox.State, Integer> sandboxes() {
+        return runtimes.sandboxes();
+    }
+
     @Override
     public void close() {
         server.stop();

@@ -48,6 +48,16 @@ public final class Invoker {
         return runtimes.get(key).orElseThrow(() -> new SkyfnException(ErrorCode.APP_NOT_FOUND, "no app " + key.app())).app();
     }
 
+    /** Invocations of the function holding a concurrency slot now. */
+    public int running(AppKey key, String function) {
+        return runtimes.get(key).map(r -> r.gate(function)).map(FunctionGate::running).orElse(0);
+    }
+
+    /** Invocations of the function waiting for a slot now. */
+    public int waiting(AppKey key, String function) {
+        return runtimes.get(key).map(r -> r.waiting(function)).orElse(0);
+    }
+
     /** A resolved function. */
     public record Target(AppRuntime runtime, FunctionSpec spec) {
         public DeployedApp app() {

@@ -1,0 +1,156 @@
+package dev.skyfn.node;
+
+import static dev.skyfn.node.Errors.assertError;
+import static dev.skyfn.node.Errors.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.testing.JarBuilder;
+import dev.skyfn.node.apps.Hello;
+import dev.skyfn.node.apps.Misbehaving;
+import dev.skyfn.node.apps.Typed;
+import dev.skyfn.node.sandbox.Sandbox;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Deploy, redeploy, remove, restart, scale to zero: the app's life on a node. */
+@Tag("slow")
+class LifecycleTest {
+
+    private static final AppKey KEY_APP = new AppKey("dev", "app");
+
+    @TempDir
+    Path dir;
+
+    private static JarBuilder sleeper(String app, String version) {
+        return JarBuilder.app("app: " + app + "\nfunctions:\n  sleep: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps, keepWarm: "
+                + version + "}\n  hello: {handler: dev.skyfn.node.apps.Hello}\n").classes(Misbehaving.class, Hello.class);
+    }
+
+    @Test
+    void redeployingDoesNotDropCallsInFlight() throws Exception {
+        try (TestNode node = TestNode.dev(dir)) {
+            assertThat(node.deploy(sleeper("app", "1m")).statusCode()).isEqualTo(201);
+            assertThat(node.invoke("app", "hello", "warm").statusCode()).isEqualTo(200);
+            List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                inFlight.add(CompletableFuture.supplyAsync(() -> node.invoke("app", "sleep", "1500")));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> node.platform.node().invoker().running(KEY_APP, "sleep") == 4);
+            var v2 = node.deploy(sleeper("app", "2m"));
+            assertThat(json(v2).get("version").asInt()).isEqualTo(2);
+            for (var call : inFlight) {
+                assertThat(call.get().statusCode()).as(call.get().body()).isEqualTo(200);
+                assertThat(call.get().body()).isEqualTo("slept 1500");
+            }
+            assertThat(json(node.get("/v1/apps/app")).get("functions").get(0).get("keepWarm").asText()).isEqualTo("2m");
+            assertThat(node.invoke("app", "hello", "v2").body()).isEqualTo("Hello, v2!");
+        }
+    }
+
+    @Test
+    void deployedAppsSurviveARestart() {
+        try (TestNode node = TestNode.dev(dir)) {
+            node.deploy(JarBuilder.app("app: kept\nfunctions: {hello: {handler: dev.skyfn.node.apps.Hello}}").classes(Hello.class));
+        }
+        try (TestNode node = TestNode.dev(dir)) {
+            assertThat(node.invoke("kept", "hello", "again").body()).isEqualTo("Hello, again!");
+        }
+    }
+
+    @Test
+    void removingAnAppMakesItUnknown() {
+        try (TestNode node = TestNode.dev(dir)) {
+            node.deploy(JarBuilder.app("app: gone\nfunctions: {hello: {handler: dev.skyfn.node.apps.Hello}}").classes(Hello.class));
+            assertThat(node.invoke("gone", "hello", "x").statusCode()).isEqualTo(200);
+            assertThat(node.send("DELETE", "/v1/apps/gone", null).statusCode()).isEqualTo(204);
+            assertError(node.invoke("gone", "hello", "x"), 404, "APP_NOT_FOUND", "gone");
+            assertThat(json(node.get("/v1/apps")).get("apps")).isEmpty();
+        }
+    }
+
+    @Test
+    void idleAppsScaleToZeroAndComeBackCold() {
+        try (TestNode node = TestNode.dev(dir)) {
+            node.deploy(JarBuilder.app("app: idle\nfunctions: {hello: {handler: dev.skyfn.node.apps.Hello, keepWarm: 0s}}")
+                    .classes(Hello.class));
+            var first = node.invoke("idle", "hello", "1");
+            assertThat(first.headers().firstValue("X-Skyfn-Cold-Start")).contains("true");
+            await().atMost(Duration.ofSeconds(10)).until(() -> node.platform.node().sandboxes().getOrDefault(Sandbox.State.ACTIVE, 0) == 0);
+            var again = node.invoke("idle", "hello", "2");
+            assertThat(again.statusCode()).isEqualTo(200);
+            assertThat(again.headers().firstValue("X-Skyfn-Cold-Start")).contains("true");
+        }
+    }
+
+    @Test
+    void callsBeyondConcurrencyAndQueueAreRefusedWith429() throws Exception {
+        try (TestNode node = TestNode.dev(dir)) {
+            node.deploy(JarBuilder.app("app: narrow\nfunctions: {sleep: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps, concurrency: 1, queue: 1}}")
+                    .classes(Misbehaving.class));
+            assertThat(node.invoke("narrow", "sleep", "0").statusCode()).isEqualTo(200);
+            var running = CompletableFuture.supplyAsync(() -> node.invoke("narrow", "sleep", "1500"));
+            await().until(() -> node.platform.node().invoker().running(new AppKey("dev", "narrow"), "sleep") == 1);
+            var queued = CompletableFuture.supplyAsync(() -> node.invoke("narrow", "sleep", "0"));
+            await().until(() -> node.platform.node().invoker().waiting(new AppKey("dev", "narrow"), "sleep") == 1);
+            assertError(node.invoke("narrow", "sleep", "0"), 429, "TOO_MANY_REQUESTS", "concurrency limit (1 running, 1 waiting)");
+            assertThat(running.get().statusCode()).isEqualTo(200);
+            assertThat(queued.get().statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void asyncInvocationsReportTheirResultLater() {
+        try (TestNode node = TestNode.dev(dir)) {
+            node.deploy(JarBuilder.app("app: later\nfunctions: {price: {handler: dev.skyfn.node.apps.Typed$Price}}").classes(Typed.class));
+            var accepted = node.send("POST", "/v1/apps/later/functions/price:invoke", "{\"item\":\"tea\",\"quantity\":4}".getBytes(),
+                    "Prefer", "respond-async");
+            assertThat(accepted.statusCode()).isEqualTo(202);
+            String id = json(accepted).get("invocationId").asText();
+            assertThat(accepted.headers().firstValue("Location")).contains("/v1/invocations/" + id);
+            await().atMost(Duration.ofSeconds(10)).until(() -> json(node.get("/v1/invocations/" + id)).get("state").asText().equals("succeeded"));
+            var status = json(node.get("/v1/invocations/" + id));
+            assertThat(status.get("result").get("total").asDouble()).isEqualTo(5.0);
+            assertThat(status.get("result").get("invocationId").asText()).isEqualTo(id);
+            assertError(node.get("/v1/invocations/000000000000000000000000dead"), 404, "INVOCATION_NOT_FOUND", "no async invocation");
+        }
+    }
+
+    @Test
+    void functionUrlsHandTheWholeRequestToTheFunction() {
+        try (TestNode node = TestNode.dev(dir)) {
+            node.deploy(JarBuilder.app("app: site\nfunctions:\n  web: {handler: dev.skyfn.node.apps.Typed$Web, url: public}\n"
+                    + "  hidden: {handler: dev.skyfn.node.apps.Typed$Web, url: off}\n").classes(Typed.class));
+            var res = node.send("POST", "/fn/dev/site/web/orders/42?express=true", "tea".getBytes());
+            assertThat(res.statusCode()).isEqualTo(201);
+            assertThat(res.body()).isEqualTo("POST /orders/42?express=true body=tea auth=none");
+            assertThat(res.headers().firstValue("x-served-by")).contains("web");
+            assertThat(node.get("/fn/dev/site/web").body()).isEqualTo("GET /? body= auth=none");
+            assertError(node.get("/fn/dev/site/hidden"), 404, "FUNCTION_NOT_FOUND", "has no URL");
+        }
+    }
+
+    @Test
+    void metricsCountInvocationsColdStartsAndSandboxes() {
+        try (TestNode node = TestNode.dev(dir)) {
+            node.deploy(JarBuilder.app("app: counted\nfunctions: {hello: {handler: dev.skyfn.node.apps.Hello}}").classes(Hello.class));
+            node.invoke("counted", "hello", "1");
+            node.invoke("counted", "nope", "1");
+            node.invoke("counted", "hello", "2");
+            String metrics = node.get("/metrics").body();
+            assertThat(metrics).contains("skyfn_invocations_total{app=\"counted\",function=\"hello\",outcome=\"ok\",tenant=\"dev\"} 2.0");
+            assertThat(metrics).contains("skyfn_invocation_duration_seconds_bucket{app=\"counted\",function=\"hello\"");
+            assertThat(metrics).contains("skyfn_cold_starts_seconds_count{app=\"counted\",tenant=\"dev\"} 1");
+            assertThat(metrics).contains("skyfn_sandboxes{state=\"active\"} 1.0");
+            assertThat(metrics).contains("skyfn_queue_depth{app=\"counted\",function=\"hello\",tenant=\"dev\"} 0.0");
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.skyfn.node;
+
+import static dev.skyfn.node.Errors.assertError;
+import static dev.skyfn.node.Errors.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skyfn.core.testing.JarBuilder;
+import dev.skyfn.node.apps.Hello;
+import dev.skyfn.node.apps.Misbehaving;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Outside dev mode every call needs a key, and a key sees its own tenant's apps only. */
+@Tag("slow")
+class TenantIsolationTest {
+
+    @TempDir
+    static Path dir;
+    static TestNode anonymous;
+    static TestNode admin;
+    static TestNode acme;
+    static TestNode globex;
+
+    @BeforeAll
+    static void start() throws Exception {
+        anonymous = TestNode.start(TestNode.config(dir).build(), false);
+        admin = anonymous.as(Files.readString(dir.resolve("admin.key")).trim());
+        acme = anonymous.as(key(admin.send("POST", "/v1/tenants", "{\"name\":\"acme\"}".getBytes())));
+        globex = anonymous.as(key(admin.send("POST", "/v1/tenants", "{\"name\":\"globex\"}".getBytes())));
+        var deployed = acme.deploy(JarBuilder.app("""
+                app: shop
+                functions:
+                  hello: {handler: dev.skyfn.node.apps.Hello}
+                  open: {handler: dev.skyfn.node.apps.Hello, url: public}
+                  async: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps}
+                """).classes(Hello.class, Misbehaving.class));
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+    }
+
+    private static String key(java.net.http.HttpResponse<String> created) {
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        return json(created).get("apiKey").asText();
+    }
+
+    @AfterAll
+    static void stop() {
+        anonymous.close();
+    }
+
+    @Test
+    void callsWithoutAKeyAreRefused() {
+        assertError(anonymous.get("/v1/apps"), 401, "UNAUTHENTICATED", "Authorization: Bearer");
+        assertError(anonymous.invoke("shop", "hello", "x"), 401, "UNAUTHENTICATED", "API key");
+        assertError(anonymous.as("sk_0000000000_forged").get("/v1/apps"), 401, "UNAUTHENTICATED", "unknown or revoked");
+    }
+
+    @Test
+    void aTenantSeesOnlyItsOwnApps() {
+        assertThat(json(acme.get("/v1/apps")).get("apps")).hasSize(1);
+        assertThat(json(globex.get("/v1/apps")).get("apps")).isEmpty();
+        assertError(globex.get("/v1/apps/shop"), 404, "APP_NOT_FOUND", "no app shop");
+    }
+
+    @Test
+    void aTenantCannotInvokeReadLogsOrDeleteAnothersApp() {
+        assertThat(acme.invoke("shop", "hello", "acme").statusCode()).isEqualTo(200);
+        assertError(globex.invoke("shop", "hello", "x"), 404, "APP_NOT_FOUND", "no app shop");
+        assertError(globex.get("/v1/apps/shop/logs"), 404, "APP_NOT_FOUND", "no app shop");
+        assertError(globex.send("DELETE", "/v1/apps/shop", null), 404, "APP_NOT_FOUND", "no app shop");
+        assertThat(acme.get("/v1/apps/shop").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aTenantCannotReadAnothersAsyncInvocation() {
+        var accepted = acme.send("POST", "/v1/apps/shop/functions/async:invoke?async=true", "1".getBytes());
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        String id = json(accepted).get("invocationId").asText();
+        assertThat(acme.get("/v1/invocations/" + id).statusCode()).isEqualTo(200);
+        assertError(globex.get("/v1/invocations/" + id), 404, "INVOCATION_NOT_FOUND", id);
+    }
+
+    @Test
+    void privateFunctionUrlsNeedTheOwnersKeyAndDoNotSeeIt() {
+        assertError(anonymous.get("/fn/acme/shop/hello"), 401, "UNAUTHENTICATED", "API key");
+        assertError(globex.get("/fn/acme/shop/hello"), 403, "FORBIDDEN", "private to its tenant");
+        assertThat(acme.get("/fn/acme/shop/hello").statusCode()).isEqualTo(200);
+        assertThat(anonymous.get("/fn/acme/shop/open").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void onlyAdminsManageTenantsAndReadMetrics() {
+        assertError(acme.send("POST", "/v1/tenants", "{\"name\":\"evil\"}".getBytes()), 403, "FORBIDDEN", "admin");
+        assertError(acme.get("/metrics"), 403, "FORBIDDEN", "admin");
+        assertError(acme.send("POST", "/v1/tenants/globex/keys", null), 403, "FORBIDDEN", "own tenant");
+        assertThat(admin.get("/metrics").body()).contains("skyfn_invocations_total");
+    }
+
+    @Test
+    void aRevokedKeyStopsWorking() {
+        var issued = json(acme.send("POST", "/v1/tenants/acme/keys", null));
+        TestNode extra = anonymous.as(issued.get("apiKey").asText());
+        assertThat(extra.get("/v1/apps").statusCode()).isEqualTo(200);
+        assertThat(acme.send("DELETE", "/v1/tenants/acme/keys/" + issued.get("keyId").asText(), null).statusCode()).isEqualTo(204);
+        assertError(extra.get("/v1/apps"), 401, "UNAUTHENTICATED", "revoked");
+    }
+}
