@@ -41,7 +41,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         private String host = "127.0.0.1";
         private int port = 8080;
         private Path dataDir;
-        private int spareSandboxes = 2;
+        private int spareSandboxes = 3;
         private long maxRequestBytes = 6L << 20;
         private int maxResultBytes = 6 << 20;
         private long maxPackageBytes = 64L << 20;

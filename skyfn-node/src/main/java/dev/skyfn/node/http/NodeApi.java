@@ -40,6 +40,7 @@ public final class NodeApi implements HttpService {
         Api.admin(req, auth);
         Map<String, Object> sandboxes = new LinkedHashMap<>();
         sandboxes.put("spare", pool.idleCount());
+        sandboxes.put("spareByHeapMb", pool.idleByHeap());
         runtimes.sandboxes().forEach((state, n) -> sandboxes.put(state.name().toLowerCase(Locale.ROOT), n));
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("pid", ProcessHandle.current().pid());

@@ -76,6 +76,13 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         return idle.values().stream().mapToInt(Deque::size).sum();
     }
 
+    /** Spare sandboxes by heap size in MiB. */
+    public synchronized Map<Integer, Integer> idleByHeap() {
+        Map<Integer, Integer> counts = new java.util.TreeMap<>();
+        idle.forEach((heap, ready) -> counts.put(heap, ready.size()));
+        return counts;
+    }
+
     private void refill() {
         List<Integer> missing = new ArrayList<>();
         synchronized (this) {

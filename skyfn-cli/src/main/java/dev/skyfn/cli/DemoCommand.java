@@ -1,0 +1,217 @@
+package dev.skyfn.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skyfn.control.registry.AtomicFiles;
+import dev.skyfn.node.NodeConfig;
+import dev.skyfn.node.SingleNode;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code skyfn demo}: starts skyfn on the embedded default, deploys the example apps, invokes
+ * them through the real HTTP API, prints results and timings, and stops.
+ */
+@Command(name = "demo", description = "Start skyfn on this machine, deploy the examples, invoke them, print timings, stop.")
+final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--examples", description = "folder of example apps, each with target/<name>.jar (default ${DEFAULT-VALUE})",
+            defaultValue = "examples")
+    Path examples;
+
+    @Option(names = "--warm-calls", description = "warm calls timed per function (default ${DEFAULT-VALUE})", defaultValue = "1000")
+    int warmCalls;
+
+    private Client client;
+
+    @Override
+    public Integer call() throws Exception {
+        // the demo narrates itself; the node's own log would interleave with it
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                .setLevel(ch.qos.logback.classic.Level.WARN);
+        List<Path> jars = exampleJars();
+        Path data = Files.createTempDirectory("skyfn-demo-");
+        long startedAt = System.nanoTime();
+        try (SingleNode platform = SingleNode.start(NodeConfig.builder(data).port(0).build(), true)) {
+            client = new Client("http://127.0.0.1:" + platform.port(), null);
+            step("skyfn dev node on http://127.0.0.1:%d, started in %d ms (embedded default: state in %s)",
+                    platform.port(), millis(startedAt), data);
+            Set<Integer> heaps = new TreeSet<>();
+            for (Path jar : jars) {
+                heaps.add(deploy(jar));
+            }
+            awaitSpareSandboxes(heaps);
+            hello();
+            greeter();
+            thumbnail(data);
+            asyncCall();
+            logs();
+        } finally {
+            AtomicFiles.deleteTree(data);
+        }
+        step("stopped cleanly: sandboxes ended, state removed");
+        return 0;
+    }
+
+    private List<Path> exampleJars() throws IOException {
+        if (!Files.isDirectory(examples)) {
+            throw new CliException("no examples folder at " + examples.toAbsolutePath() + " (run from the repository root, or pass --examples)");
+        }
+        try (Stream<Path> dirs = Files.list(examples)) {
+            List<Path> jars = dirs.map(d -> d.resolve("target").resolve(d.getFileName() + ".jar")).filter(Files::exists).sorted().toList();
+            if (jars.isEmpty()) {
+                throw new CliException("no example jars under " + examples + "/*/target; build them first: ./mvnw -DskipTests package");
+            }
+            return jars;
+        }
+    }
+
+    /** Waits until the node has a pre-booted sandbox for each heap size the apps need, as it would long before traffic. */
+    private void awaitSpareSandboxes(Set<Integer> heaps) throws InterruptedException {
+        long start = System.nanoTime();
+        while (!ready(client.json("GET", "/v1/node", null).get("sandboxes").get("spareByHeapMb"), heaps)) {
+            if (millis(start) > 60_000) {
+                throw new CliException("no sandboxes were pre-booted within 60 s");
+            }
+            Thread.sleep(20); // polling the node's view
+        }
+        step("generic sandboxes pre-booted for heaps %s MiB (%d ms): no JVM starts on the request path", heaps, millis(start));
+    }
+
+    private static boolean ready(JsonNode spares, Set<Integer> heaps) {
+        return heaps.stream().allMatch(h -> spares.path(Integer.toString(h)).asInt() > 0);
+    }
+
+    private int deploy(Path jar) throws IOException {
+        long start = System.nanoTime();
+        JsonNode app = Client.parse(client.send("POST", "/v1/apps", Files.readAllBytes(jar), "application/java-archive").body());
+        step("deployed %-10s v%d: %d function(s), %,d bytes, checked and stored in %d ms", app.get("app").asText(),
+                app.get("version").asInt(), app.get("functions").size(), app.get("sizeBytes").asLong(), millis(start));
+        return app.get("memoryMb").asInt();
+    }
+
+    private void hello() {
+        Timed first = invoke("hello", "hello", "skyfn", "text/plain");
+        step("hello/hello  \"skyfn\" -> \"%s\"   first call (cold start: load into a pre-booted sandbox) %.1f ms",
+                first.text(), first.ms());
+        summarize("hello/hello", "text/plain", "world".getBytes(StandardCharsets.UTF_8), "hello");
+        summarize("hello/noop", "application/octet-stream", new byte[0], "noop");
+    }
+
+    private void summarize(String label, String type, byte[] body, String fn) {
+        for (int i = 0; i < warmCalls; i++) {
+            invoke("hello", fn, new String(body, StandardCharsets.UTF_8), type); // warms the JIT of client and server
+        }
+        double[] ms = new double[warmCalls];
+        for (int i = 0; i < warmCalls; i++) {
+            ms[i] = invoke("hello", fn, new String(body, StandardCharsets.UTF_8), type).ms();
+        }
+        Arrays.sort(ms);
+        step("%-12s %d warm calls over HTTP, one at a time: p50 %.3f ms, p99 %.3f ms", label, warmCalls,
+                ms[warmCalls / 2], ms[(int) (warmCalls * 0.99)]);
+    }
+
+    private void greeter() {
+        String person = "{\"name\":\"Ada\",\"born\":\"1815-12-10\",\"languages\":[\"fr\",\"en\"]}";
+        Timed cold = invoke("greeter", "greet", person, "application/json");
+        Timed warm = invoke("greeter", "greet", person, "application/json");
+        step("greeter/greet %s -> %s   cold %.1f ms, warm %.2f ms", person, cold.text(), cold.ms(), warm.ms());
+        try {
+            invoke("greeter", "greet", "{\"name\":\"Ada\",\"born\":\"last tuesday\"}", "application/json");
+        } catch (CliException e) {
+            step("greeter/greet with a bad date -> %s", e.getMessage());
+        }
+    }
+
+    private void thumbnail(Path data) throws IOException {
+        byte[] image = sampleImage(1920, 1280);
+        long start = System.nanoTime();
+        HttpResponse<byte[]> res = client.send("POST", "/fn/dev/thumbnail/thumbnail?size=160", image, "image/png");
+        double coldMs = (System.nanoTime() - start) / 1e6;
+        start = System.nanoTime();
+        res = client.send("POST", "/fn/dev/thumbnail/thumbnail?size=160", image, "image/png");
+        double warmMs = (System.nanoTime() - start) / 1e6;
+        Path out = data.resolve("thumbnail.png");
+        Files.write(out, res.body());
+        step("thumbnail via its function URL: %,d-byte %s PNG -> %,d-byte %s PNG   cold %.0f ms, warm %.0f ms (javax.imageio, bicubic)",
+                image.length, res.headers().firstValue("x-source-size").orElse("?"), res.body().length,
+                res.headers().firstValue("x-thumbnail-size").orElse("?"), coldMs, warmMs);
+    }
+
+    private void asyncCall() throws InterruptedException {
+        String id = Client.parse(client.send("POST", "/v1/apps/greeter/functions/greet:invoke?async=true",
+                "{\"name\":\"Grace\",\"languages\":[\"de\"]}".getBytes(StandardCharsets.UTF_8), "application/json").body())
+                .get("invocationId").asText();
+        JsonNode status;
+        long start = System.nanoTime();
+        do {
+            Thread.sleep(5); // polling the invocation's status, as a client would
+            status = client.json("GET", "/v1/invocations/" + id, null);
+        } while (!status.get("state").asText().equals("succeeded") && !status.get("state").asText().equals("failed") && millis(start) < 10_000);
+        step("async greeter/greet -> 202 %s, then GET /v1/invocations/%s: %s %s", id, id, status.get("state").asText(), status.get("result"));
+    }
+
+    private void logs() {
+        JsonNode lines = client.json("GET", "/v1/apps/hello/logs?function=hello&limit=3", null).get("lines");
+        step("skyfn logs hello/hello (last %d lines, each tagged with its invocation):", lines.size());
+        for (JsonNode l : lines) {
+            System.out.printf("      %s %s %s%n", l.get("invocationId").asText(), l.get("kind").asText(), l.get("text").asText());
+        }
+    }
+
+    private record Timed(byte[] body, double ms) {
+        String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    private Timed invoke(String app, String fn, String body, String type) {
+        long start = System.nanoTime();
+        HttpResponse<byte[]> res = client.send("POST", "/v1/apps/" + app + "/functions/" + fn + ":invoke",
+                body.getBytes(StandardCharsets.UTF_8), type);
+        return new Timed(res.body(), (System.nanoTime() - start) / 1e6);
+    }
+
+    /** A photo-sized picture to shrink: gradients and circles, drawn here so the demo needs no files. */
+    static byte[] sampleImage(int w, int h) throws IOException {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setPaint(new GradientPaint(0, 0, new Color(20, 40, 120), w, h, new Color(250, 160, 40)));
+        g.fillRect(0, 0, w, h);
+        for (int i = 0; i < 40; i++) {
+            g.setColor(new Color((i * 53) % 256, (i * 97) % 256, (i * 151) % 256, 160));
+            int r = 40 + (i * 37) % 200;
+            g.fillOval((i * 211) % w, (i * 137) % h, r, r);
+        }
+        g.dispose();
+        var out = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
+
+    private static void step(String format, Object... args) {
+        System.out.printf("  • " + format + "%n", args);
+    }
+
+    private static long millis(long since) {
+        return (System.nanoTime() - since) / 1_000_000;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.skyfn.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code skyfn logs APP[/FUNCTION]}: log lines and output of invocations, each tagged with its invocation id. */
+@Command(name = "logs", description = "Print an app's (or one function's) recent log lines and output.")
+final class LogsCommand implements Callable<Integer> {
+
+    @Mixin
+    ClientOptions api;
+
+    @Parameters(paramLabel = "APP[/FUNCTION]")
+    String target;
+
+    @Option(names = {"-f", "--follow"}, description = "keep printing new lines")
+    boolean follow;
+
+    @Option(names = "--invocation", description = "only the lines of this invocation")
+    String invocation;
+
+    @Option(names = {"-n", "--lines"}, description = "how many recent lines (default ${DEFAULT-VALUE})", defaultValue = "100")
+    int lines;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        String[] parts = target.split("/", 2);
+        StringBuilder query = new StringBuilder("/v1/apps/" + parts[0] + "/logs?limit=" + lines);
+        if (parts.length == 2) {
+            query.append("&function=").append(URLEncoder.encode(parts[1], StandardCharsets.UTF_8));
+        }
+        if (invocation != null) {
+            query.append("&invocation=").append(URLEncoder.encode(invocation, StandardCharsets.UTF_8));
+        }
+        long after = 0;
+        Client client = api.client();
+        do {
+            for (JsonNode line : client.json("GET", query + "&after=" + after, null).get("lines")) {
+                after = line.get("seq").asLong();
+                System.out.printf("%s %s %-6s %s: %s%n", line.get("time").asText(), line.get("invocationId").asText(),
+                        line.get("kind").asText(), line.get("function").asText(), line.get("text").asText());
+            }
+            System.out.flush();
+            if (follow) {
+                Thread.sleep(500); // polling interval of --follow
+            }
+        } while (follow);
+        return 0;
+    }
+}

@@ -1,0 +1,95 @@
+package dev.skyfn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skyfn.core.testing.JarBuilder;
+import dev.skyfn.node.NodeConfig;
+import dev.skyfn.node.SingleNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The commands a user types, against a real dev node. */
+@Tag("slow")
+class CliTest {
+
+    @TempDir
+    static Path dir;
+    static SingleNode node;
+    static String url;
+
+    @BeforeAll
+    static void start() {
+        node = SingleNode.start(NodeConfig.builder(dir.resolve("data")).port(0).spareSandboxes(1).aotCache(false).build(), true);
+        url = "http://127.0.0.1:" + node.port();
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+    }
+
+    record Run(int exit, String out, String err) {
+    }
+
+    private static Run skyfn(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        var o = new ByteArrayOutputStream();
+        var e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int exit = Skyfn.run(args);
+            return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void deploysInvokesListsShowsLogsAndRemoves() {
+        Path jar = JarBuilder.app("app: cli\nfunctions: {echo: {handler: dev.skyfn.cli.Echo}}").classes(Echo.class)
+                .writeTo(dir.resolve("cli.jar"));
+        Run deployed = skyfn("deploy", "--url", url, jar.toString());
+        assertThat(deployed.exit()).as(deployed.err()).isZero();
+        assertThat(deployed.out()).contains("deployed cli version 1 (1 functions)");
+
+        Run invoked = skyfn("invoke", "--url", url, "cli/echo", "--data", "ping", "--content-type", "text/plain", "-v");
+        assertThat(invoked.out()).isEqualTo("echo: ping\n");
+        assertThat(invoked.err()).contains("cold start");
+
+        assertThat(skyfn("ls", "--url", url).out()).contains("cli").contains("1");
+        assertThat(skyfn("ls", "--url", url, "cli").out()).contains("dev.skyfn.cli.Echo");
+        assertThat(skyfn("logs", "--url", url, "cli/echo").out()).contains("stdout").contains("echoing ping");
+
+        String id = skyfn("invoke", "--url", url, "cli/echo", "--data", "later", "--async").out().strip();
+        assertThat(id).hasSize(28);
+
+        assertThat(skyfn("rm", "--url", url, "cli").out()).contains("removed cli");
+        Run gone = skyfn("invoke", "--url", url, "cli/echo", "--data", "x");
+        assertThat(gone.exit()).isEqualTo(1);
+        assertThat(gone.err()).contains("error: APP_NOT_FOUND: no app cli");
+    }
+
+    @Test
+    void saysWhenTheServerIsNotThere() {
+        Run run = skyfn("ls", "--url", "http://127.0.0.1:1");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("cannot reach skyfn at http://127.0.0.1:1");
+    }
+
+    @Test
+    void explainsABadFunctionName() {
+        Run run = skyfn("invoke", "--url", url, "just-an-app");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("APP/FUNCTION");
+    }
+}
