@@ -16,6 +16,7 @@ import dev.skyfn.node.metrics.NodeMetrics;
 import dev.skyfn.node.sandbox.SandboxLauncher;
 import dev.skyfn.node.sandbox.SandboxPool;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
 import java.io.IOException;
@@ -24,10 +25,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +42,8 @@ public final class Node implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
     private static final long MAX_RETAINED_ASYNC_BYTES = 256L << 20;
+    /** How often deadlines of calls in flight are checked: timeouts fire at most this late. */
+    private static final Duration CALL_SWEEP = Duration.ofMillis(5);
 
     private final Path runDir;
     private final SandboxPool pool;
@@ -55,6 +60,8 @@ public final class Node implements AutoCloseable {
         var launcher = new SandboxLauncher(runDir, config.dataDir().resolve("cache"), config.bootTimeout(),
                 config.maxFrameBytes(), config.aotCache());
         launcher.trainAotCache();
+        scheduler.scheduleWithFixedDelay(() -> launcher.expireCalls(config.cancelGrace()),
+                CALL_SWEEP.toMillis(), CALL_SWEEP.toMillis(), TimeUnit.MILLISECONDS);
         pool = new SandboxPool(launcher, config.spareSandboxes());
         pool.want(dev.skyfn.core.manifest.FunctionSpec.DEFAULT_MEMORY_MB);
         runtimes = new AppRuntimes(config, pool, logs, metrics, scheduler, catalog);
@@ -66,6 +73,8 @@ public final class Node implements AutoCloseable {
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false)
+                // skyfn's own headers are well-formed by construction; a function's are checked where they are sent
+                .addProtocol(Http1Config.builder().validateResponseHeaders(false).build())
                 .routing(r -> routing(r, services, new Gateway(invoker, async, logs, auth, config.maxRequestBytes()),
                         new NodeApi(metrics, runtimes, pool, auth)))
                 .build()

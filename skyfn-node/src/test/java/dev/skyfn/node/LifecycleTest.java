@@ -128,13 +128,17 @@ class LifecycleTest {
     void functionUrlsHandTheWholeRequestToTheFunction() {
         try (TestNode node = TestNode.dev(dir)) {
             node.deploy(JarBuilder.app("app: site\nfunctions:\n  web: {handler: dev.skyfn.node.apps.Typed$Web, url: public}\n"
-                    + "  hidden: {handler: dev.skyfn.node.apps.Typed$Web, url: off}\n").classes(Typed.class));
+                    + "  hidden: {handler: dev.skyfn.node.apps.Typed$Web, url: off}\n"
+                    + "  split: {handler: dev.skyfn.node.apps.Typed$SplitsHeaders, url: public}\n").classes(Typed.class));
             var res = node.send("POST", "/fn/dev/site/web/orders/42?express=true", "tea".getBytes());
             assertThat(res.statusCode()).isEqualTo(201);
             assertThat(res.body()).isEqualTo("POST /orders/42?express=true body=tea auth=none");
             assertThat(res.headers().firstValue("x-served-by")).contains("web");
             assertThat(node.get("/fn/dev/site/web").body()).isEqualTo("GET /? body= auth=none");
             assertError(node.get("/fn/dev/site/hidden"), 404, "FUNCTION_NOT_FOUND", "has no URL");
+            var split = node.get("/fn/dev/site/split");
+            assertError(split, 500, "FUNCTION_ERROR", "invalid HTTP header");
+            assertThat(split.headers().firstValue("set-cookie")).isEmpty();
         }
     }
 

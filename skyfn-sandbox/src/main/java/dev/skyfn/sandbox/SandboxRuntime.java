@@ -55,7 +55,6 @@ final class SandboxRuntime {
             case Message.Load load -> Thread.ofVirtual().name("skyfn-load").start(() -> load(load));
             case Message.Invoke invoke -> invoke(invoke);
             case Message.Cancel cancel -> cancel(cancel.id());
-            case Message.Shutdown s -> Runtime.getRuntime().halt(0);
             default -> throw new ProtocolException("a node does not send " + message.getClass().getSimpleName());
         }
     }

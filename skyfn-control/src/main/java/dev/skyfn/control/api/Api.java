@@ -55,8 +55,12 @@ public final class Api {
         if (declared > limit) {
             throw tooLarge(tooLarge, limit);
         }
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
         try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            // with a length, read exactly that; without one (chunked), read one byte past the limit to detect excess
+            byte[] body = in.readNBytes((int) (declared >= 0 ? declared : Math.min(Integer.MAX_VALUE - 8, limit + 1)));
             if (body.length > limit) {
                 throw tooLarge(tooLarge, limit);
             }

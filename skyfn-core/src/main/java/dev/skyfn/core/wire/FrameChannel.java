@@ -5,15 +5,17 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
  * Frames over one Unix domain socket, both ways.
  *
- * <p>Sending combines: a sender queues its frame and, if no other sender is writing, writes every
- * queued frame in as few system calls as fit the buffer; if another is writing, it leaves its frame
- * to that one. Under load many frames share one write, and nobody waits for a writer thread.
+ * <p>Sending batches: a sender queues its frame and wakes the channel's writer, a virtual thread,
+ * if it sleeps. The writer runs after the threads that were ready before it, so under load it
+ * finds many frames queued and writes them in one system call; when idle, a frame costs one
+ * hand-off to it.
  */
 public final class FrameChannel implements Closeable {
 
@@ -22,40 +24,42 @@ public final class FrameChannel implements Closeable {
     private final SocketChannel channel;
     private final int maxFrameBytes;
     private final ConcurrentLinkedQueue<byte[]> outbox = new ConcurrentLinkedQueue<>();
-    private final ReentrantLock writing = new ReentrantLock();
+    private final AtomicBoolean writerAwake = new AtomicBoolean();
     private final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
+    private final Thread writer;
     private volatile boolean closed;
 
     public FrameChannel(SocketChannel channel, int maxFrameBytes) {
         this.channel = channel;
         this.maxFrameBytes = maxFrameBytes;
+        this.writer = Thread.ofVirtual().name("frame-writer").start(this::writeForever);
     }
 
-    /** Sends a message; false if the channel is closed and it was dropped. */
+    /** Queues a message for sending; false if the channel is closed and it was dropped. */
     public boolean send(Message message) {
-        return sendFrame(WireCodec.encode(message));
-    }
-
-    boolean sendFrame(byte[] frame) {
         if (closed) {
             return false;
         }
-        outbox.add(frame);
-        while (writing.tryLock()) {
-            try {
-                drain();
-            } catch (IOException e) {
-                close();
-                return false;
-            } finally {
-                writing.unlock();
-            }
-            // a frame queued while we held the lock was left to us; look again
-            if (outbox.isEmpty()) {
-                break;
-            }
+        outbox.add(WireCodec.encode(message));
+        if (writerAwake.compareAndSet(false, true)) {
+            LockSupport.unpark(writer);
         }
-        return !closed;
+        return true;
+    }
+
+    private void writeForever() {
+        try {
+            while (!closed) {
+                drain();
+                writerAwake.set(false);
+                // a frame queued after the drain but before the flag was cleared is still in the outbox
+                if (outbox.isEmpty() && !closed) {
+                    LockSupport.park(this);
+                }
+            }
+        } catch (IOException e) {
+            close();
+        }
     }
 
     private void drain() throws IOException {
@@ -133,6 +137,7 @@ public final class FrameChannel implements Closeable {
     @Override
     public void close() {
         closed = true;
+        LockSupport.unpark(writer);
         try {
             channel.close();
         } catch (IOException ignored) {

@@ -51,8 +51,4 @@ public sealed interface Message {
     /** Sandbox → node: this sandbox should be replaced (it ran out of memory, leaked threads, ...). */
     record Retire(String code, String reason) implements Message {
     }
-
-    /** Node → sandbox: exit now. */
-    record Shutdown() implements Message {
-    }
 }

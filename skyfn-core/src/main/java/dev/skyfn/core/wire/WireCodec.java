@@ -24,7 +24,6 @@ public final class WireCodec {
     private static final int CANCEL = 6;
     private static final int LOGS = 7;
     private static final int RETIRE = 8;
-    private static final int SHUTDOWN = 9;
 
     private static final int EMPTY = 0;
     private static final int BODY = 1;
@@ -99,7 +98,6 @@ public final class WireCodec {
                 out.writeString(r.code());
                 out.writeString(r.reason());
             }
-            case Message.Shutdown s -> out.writeByte(SHUTDOWN);
         }
         out.putInt(0, out.size() - HEADER_BYTES);
         return out.toByteArray();
@@ -117,7 +115,6 @@ public final class WireCodec {
             case CANCEL -> new Message.Cancel(in.readLong());
             case LOGS -> readLogs(in);
             case RETIRE -> new Message.Retire(in.readString(), in.readString());
-            case SHUTDOWN -> new Message.Shutdown();
             default -> throw new ProtocolException("unknown frame type");
         };
         in.end();

@@ -111,7 +111,7 @@ class FrameChannelTest {
     void reportsSendsAfterCloseAsDropped() {
         var sender = new FrameChannel(client, 1024);
         sender.close();
-        assertThat(sender.send(new Message.Shutdown())).isFalse();
+        assertThat(sender.send(new Message.Cancel(1))).isFalse();
         assertThat(List.of(sender.isOpen())).containsExactly(false);
     }
 }

@@ -29,8 +29,7 @@ class WireCodecTest {
                 new Message.Failure(9, "FUNCTION_ERROR", "boom", "java.lang.IllegalStateException"),
                 new Message.Cancel(Long.MAX_VALUE),
                 new Message.Logs(List.of(new LogLine("inv-1", "fn", LogLine.Kind.STDERR, 123L, "line ✓"))),
-                new Message.Retire("THREAD_LEAK", "left 2 threads"),
-                new Message.Shutdown());
+                new Message.Retire("THREAD_LEAK", "left 2 threads"));
         for (Message m : messages) {
             assertThat(roundTrip(m)).isEqualTo(m);
         }

@@ -15,6 +15,7 @@ import dev.skyfn.node.invoke.Ids;
 import dev.skyfn.node.invoke.Invoker;
 import dev.skyfn.node.logs.LogStore;
 import io.helidon.http.Header;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -31,6 +32,8 @@ import java.util.Map;
  * app's logs, and function URLs that hand a whole HTTP request to a function.
  */
 public final class Gateway implements HttpService {
+
+    private static final HeaderName PREFER = HeaderNames.create("Prefer");
 
     private final Invoker invoker;
     private final AsyncInvocations async;
@@ -71,7 +74,7 @@ public final class Gateway implements HttpService {
 
     private static boolean wantsAsync(ServerRequest req) {
         return req.query().first("async").map(v -> v.equals("true")).orElse(false)
-                || req.headers().first(HeaderNames.create("Prefer")).map(v -> v.contains("respond-async")).orElse(false);
+                || req.headers().first(PREFER).map(v -> v.contains("respond-async")).orElse(false);
     }
 
     private void invocation(ServerRequest req, ServerResponse res) {

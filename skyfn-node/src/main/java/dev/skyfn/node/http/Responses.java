@@ -6,11 +6,16 @@ import dev.skyfn.control.Json;
 import dev.skyfn.control.api.Api;
 import dev.skyfn.core.wire.Payload;
 import dev.skyfn.node.invoke.Outcome;
+import dev.skyfn.core.ErrorCode;
+import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -45,17 +50,31 @@ final class Responses {
                 }
                 res.status(200).send(b.bytes());
             }
-            case Payload.Response r -> send(res, r.response());
+            case Payload.Response r -> send(res, outcome.invocationId(), r.response());
             default -> res.status(204).send();
         }
     }
 
-    private static void send(ServerResponse res, HttpResponse response) {
-        response.headers().forEach((name, value) -> {
-            if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
-                res.header(name, value);
-            }
-        });
+    /**
+     * A function's own HTTP response. The server does not validate response headers (skyfn's own are
+     * well-formed by construction), so a function's headers are checked here: no header splitting.
+     */
+    private static void send(ServerResponse res, String invocationId, HttpResponse response) {
+        List<Header> headers = new ArrayList<>(response.headers().size());
+        try {
+            response.headers().forEach((name, value) -> {
+                if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
+                    Header h = HeaderValues.create(name, value);
+                    h.validate();
+                    headers.add(h);
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            Api.error(res, ErrorCode.FUNCTION_ERROR, "the function returned an invalid HTTP header: " + e.getMessage(),
+                    Map.of("invocationId", invocationId));
+            return;
+        }
+        headers.forEach(res::header);
         res.status(response.status()).send(response.body());
     }
 

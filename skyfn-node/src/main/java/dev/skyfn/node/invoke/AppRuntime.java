@@ -143,13 +143,16 @@ final class AppRuntime implements Sandbox.Owner {
     }
 
     private Message awaitLoad(Sandbox sandbox, DeployedApp version) {
-        Sandbox.Call call = sandbox.load(version, node.config().maxResultBytes());
+        Sandbox.Call call = sandbox.load(version, node.config().maxResultBytes(),
+                System.nanoTime() + node.config().loadTimeout().toNanos());
         try {
-            return call.answer().get(node.config().loadTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            sandbox.kill("did not load the app in time");
-            throw new SkyfnException(ErrorCode.APP_LOAD_FAILED,
-                    "the app did not load within " + node.config().loadTimeout().toSeconds() + " s (a constructor or static initialiser that never returns?)");
+            Message answer = call.answer().get();
+            if (answer instanceof Message.Failure f && f.code().equals(Sandbox.TIMED_OUT)) {
+                sandbox.kill("did not load the app in time");
+                throw new SkyfnException(ErrorCode.APP_LOAD_FAILED, "the app did not load within "
+                        + node.config().loadTimeout().toSeconds() + " s (a constructor or static initialiser that never returns?)");
+            }
+            return answer;
         } catch (ExecutionException e) {
             throw new SkyfnException(ErrorCode.APP_LOAD_FAILED, "loading the app failed: " + e.getCause());
         } catch (InterruptedException e) {
@@ -261,6 +264,12 @@ final class AppRuntime implements Sandbox.Owner {
     @Override
     public void callEnded(Sandbox sandbox) {
         stopIfDrained(sandbox);
+    }
+
+    @Override
+    public void hung(Sandbox sandbox, String invocationId) {
+        LOG.warn("{}: invocation {} ignored its cancellation; replacing {}", key, invocationId, sandbox);
+        retire(sandbox, "invocation " + invocationId + " did not stop after its timeout");
     }
 
     @Override

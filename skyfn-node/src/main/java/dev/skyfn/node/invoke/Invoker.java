@@ -12,9 +12,6 @@ import dev.skyfn.node.metrics.NodeMetrics;
 import dev.skyfn.node.sandbox.Sandbox;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs invocations: finds the function, takes a concurrency slot, gets the app's sandbox (loading
@@ -22,8 +19,6 @@ import org.slf4j.LoggerFactory;
  * past its timeout is cancelled; one that ignores the cancel gets its sandbox replaced.
  */
 public final class Invoker {
-
-    private static final Logger LOG = LoggerFactory.getLogger(Invoker.class);
 
     private final AppRuntimes runtimes;
 
@@ -102,39 +97,25 @@ public final class Invoker {
     private Outcome run(AppRuntime runtime, FunctionSpec spec, Payload input, String invocationId, long start) {
         AppRuntime.Lease lease = runtime.acquire();
         Sandbox sandbox = lease.sandbox();
-        long timeoutNanos = spec.timeout().toNanos();
-        Sandbox.Call call = sandbox.call(id -> new Message.Invoke(id, spec.name(), invocationId, spec.timeout().toMillis(), input));
+        Sandbox.Call call = sandbox.call(id -> new Message.Invoke(id, spec.name(), invocationId, spec.timeout().toMillis(), input),
+                System.nanoTime() + spec.timeout().toNanos(), invocationId);
         Message answer;
         try {
-            answer = call.answer().get(timeoutNanos, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            cancel(runtime, sandbox, call.id(), invocationId);
-            return failed(invocationId, ErrorCode.FUNCTION_TIMEOUT, "the function did not finish within its timeout of "
-                    + Durations.format(spec.timeout()), lease.cold(), start);
+            answer = call.answer().get();
         } catch (ExecutionException e) {
             return failed(invocationId, ErrorCode.INTERNAL, "the call failed: " + e.getCause(), lease.cold(), start);
         } catch (InterruptedException e) {
-            sandbox.cancel(call.id());
             Thread.currentThread().interrupt();
             return failed(invocationId, ErrorCode.UNAVAILABLE, "the node is shutting down", lease.cold(), start);
         }
         return switch (answer) {
             case Message.Result r -> new Outcome(invocationId, r.payload(), null, lease.cold(), System.nanoTime() - start);
+            case Message.Failure f when f.code().equals(Sandbox.TIMED_OUT) -> failed(invocationId, ErrorCode.FUNCTION_TIMEOUT,
+                    "the function did not finish within its timeout of " + Durations.format(spec.timeout()), lease.cold(), start);
             case Message.Failure f -> new Outcome(invocationId, null,
                     new Outcome.Error(ErrorCode.parse(f.code()), f.message(), f.type()), lease.cold(), System.nanoTime() - start);
             default -> failed(invocationId, ErrorCode.INTERNAL, "unexpected answer " + answer, lease.cold(), start);
         };
-    }
-
-    /** Interrupts the grain; if it is still running after the grace period, its sandbox is replaced. */
-    private void cancel(AppRuntime runtime, Sandbox sandbox, long callId, String invocationId) {
-        sandbox.cancel(callId);
-        runtimes.scheduler().schedule(() -> {
-            if (sandbox.stillRunning(callId)) {
-                LOG.warn("{}: invocation {} ignored its cancellation; replacing {}", runtime.key(), invocationId, sandbox);
-                runtime.retire(sandbox, "invocation " + invocationId + " did not stop after its timeout");
-            }
-        }, runtimes.config().cancelGrace().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static Outcome failed(String invocationId, ErrorCode code, String message, boolean cold, long start) {

@@ -55,6 +55,10 @@ public final class Sandbox {
         default void callEnded(Sandbox sandbox) {
         }
 
+        /** A call went on running after it was cancelled; the sandbox cannot be trusted to finish it. */
+        default void hung(Sandbox sandbox, String label) {
+        }
+
         /** For sandboxes nobody listens to (the AOT training run). */
         Owner NONE = new Owner() {
             @Override
@@ -77,8 +81,9 @@ public final class Sandbox {
     private final FrameChannel channel;
     private final Path outputFile;
     private final AtomicReference<State> state = new AtomicReference<>(State.IDLE);
-    private final Map<Long, CompletableFuture<Message>> calls = new ConcurrentHashMap<>();
-    private final Set<Long> cancelled = ConcurrentHashMap.newKeySet();
+    private final Map<Long, Call> calls = new ConcurrentHashMap<>();
+    /** Calls cancelled and not yet answered, with when they were cancelled. */
+    private final Map<Long, Long> cancelled = new ConcurrentHashMap<>();
     private final AtomicLong nextCallId = new AtomicLong();
     private final CompletableFuture<Message.Hello> hello = new CompletableFuture<>();
     private final CompletableFuture<Void> dead = new CompletableFuture<>();
@@ -146,41 +151,61 @@ public final class Sandbox {
         }
     }
 
-    /** A request sent, and its answer to come: the sandbox's Result or Failure. */
-    public record Call(long id, CompletableFuture<Message> answer) {
+    /**
+     * A request sent and its answer to come: the sandbox's Result or Failure, or {@link #TIMED_OUT}'s
+     * failure once {@code deadlineNanos} passes.
+     *
+     * @param label what the call is for, in messages: an invocation id, or "load"
+     */
+    public record Call(long id, CompletableFuture<Message> answer, long deadlineNanos, String label) {
     }
 
+    /** The code of the failure a call's answer completes with when its deadline passes first. */
+    public static final String TIMED_OUT = "FUNCTION_TIMEOUT";
+
     /** Loads {@code app} into this sandbox. */
-    public Call load(DeployedApp app, int maxResultBytes) {
+    public Call load(DeployedApp app, int maxResultBytes, long deadlineNanos) {
         this.app = app;
         List<Message.HandlerRef> handlers = app.manifest().functions().values().stream()
                 .map(f -> new Message.HandlerRef(f.name(), f.handler())).toList();
-        return call(id -> new Message.Load(id, app.name(), app.version(), app.jar().toString(), maxResultBytes, handlers));
+        return call(id -> new Message.Load(id, app.name(), app.version(), app.jar().toString(), maxResultBytes, handlers),
+                deadlineNanos, "load");
     }
 
-    /** Sends the request {@code build} makes with a fresh id. */
-    public Call call(LongFunction<Message> build) {
+    /**
+     * Sends the request {@code build} makes with a fresh id. Callers wait on the answer without a
+     * timeout of their own: {@link #expire} completes it when the deadline passes, which costs far
+     * less than a timer per call.
+     */
+    public Call call(LongFunction<Message> build, long deadlineNanos, String label) {
         long callId = nextCallId.incrementAndGet();
-        var answer = new CompletableFuture<Message>();
-        calls.put(callId, answer);
+        var call = new Call(callId, new CompletableFuture<>(), deadlineNanos, label);
+        calls.put(callId, call);
         if (state.get() == State.DEAD || !channel.send(build.apply(callId))) {
             calls.remove(callId);
-            answer.complete(crashed(callId));
+            call.answer().complete(crashed(callId));
         }
-        return new Call(callId, answer);
+        return call;
     }
 
-    /** Tells the sandbox its caller gave up on {@code callId}; the grain is interrupted. */
-    public void cancel(long callId) {
-        if (calls.containsKey(callId)) {
-            cancelled.add(callId);
-            channel.send(new Message.Cancel(callId));
+    /**
+     * Completes the calls past their deadline as timed out and cancels them in the sandbox; tells
+     * the owner of a call still running {@code grace} after its cancellation.
+     */
+    void expire(long nowNanos, long graceNanos) {
+        for (Call call : calls.values()) {
+            if (nowNanos - call.deadlineNanos() < 0) {
+                continue;
+            }
+            Long cancelledAt = cancelled.putIfAbsent(call.id(), nowNanos);
+            if (cancelledAt == null) {
+                channel.send(new Message.Cancel(call.id()));
+                call.answer().complete(new Message.Failure(call.id(), TIMED_OUT, "the call passed its deadline", ""));
+            } else if (cancelledAt != Long.MIN_VALUE && nowNanos - cancelledAt > graceNanos) {
+                cancelled.put(call.id(), Long.MIN_VALUE);
+                owner.hung(this, call.label());
+            }
         }
-    }
-
-    /** Whether the call is still running in the sandbox after being cancelled. */
-    public boolean stillRunning(long callId) {
-        return calls.containsKey(callId);
     }
 
     /** Ends the process now; calls in flight fail with {@code reason}. */
@@ -195,10 +220,9 @@ public final class Sandbox {
         stop(Duration.ofSeconds(2));
     }
 
-    /** Asks the process to exit, and ends it if it has not after {@code grace}. */
+    /** Closes the socket, which the sandbox takes as its cue to exit, and ends it if it has not after {@code grace}. */
     public void stop(Duration grace) {
         endReason = "was stopped";
-        channel.send(new Message.Shutdown());
         channel.close();
         process.onExit().orTimeout(grace.toMillis(), TimeUnit.MILLISECONDS).exceptionally(e -> {
             process.destroyForcibly();
@@ -236,10 +260,10 @@ public final class Sandbox {
     }
 
     private void complete(long callId, Message answer) {
-        CompletableFuture<Message> call = calls.remove(callId);
+        Call call = calls.remove(callId);
         cancelled.remove(callId);
         if (call != null) {
-            call.complete(answer);
+            call.answer().complete(answer);
             owner.callEnded(this);
         }
     }

@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +42,7 @@ public final class SandboxLauncher {
     private final List<Path> classpath = SandboxClasspath.detect();
     private final Optional<AotCache> aot;
     private final AtomicLong ids = new AtomicLong();
+    private final Set<Sandbox> live = ConcurrentHashMap.newKeySet();
 
     public SandboxLauncher(Path runDir, Path cacheDir, Duration bootTimeout, int maxFrameBytes, boolean useAot) {
         this.runDir = runDir;
@@ -55,6 +58,14 @@ public final class SandboxLauncher {
     public Sandbox boot(int heapMb, Sandbox.Owner owner) {
         List<String> extra = aot.filter(AotCache::ready).map(AotCache::useFlags).orElse(List.of());
         return boot(heapMb, owner, extra);
+    }
+
+    /** Times out the calls of every live sandbox whose deadline has passed; run every few milliseconds. */
+    public void expireCalls(Duration cancelGrace) {
+        long now = System.nanoTime();
+        for (Sandbox s : live) {
+            s.expire(now, cancelGrace.toNanos());
+        }
     }
 
     /** Trains the AOT cache in the background if it is missing; sandboxes use it once it exists. */
@@ -91,6 +102,8 @@ public final class SandboxLauncher {
             SocketChannel channel = accept(server, process, output);
             Files.deleteIfExists(socket);
             var sandbox = new Sandbox(id, heapMb, process, new FrameChannel(channel, maxFrameBytes), output, owner);
+            live.add(sandbox);
+            sandbox.whenDead().thenRun(() -> live.remove(sandbox));
             sandbox.hello().get(bootTimeout.toMillis(), TimeUnit.MILLISECONDS);
             return sandbox;
         } catch (IOException e) {

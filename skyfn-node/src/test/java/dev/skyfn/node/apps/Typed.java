@@ -49,4 +49,12 @@ public final class Typed {
             return s;
         }
     }
+
+    /** Tries to split the response with a header value holding a line break. */
+    public static class SplitsHeaders implements Handler<HttpRequest, HttpResponse> {
+        @Override
+        public HttpResponse handle(HttpRequest req, Context ctx) {
+            return HttpResponse.text(200, "ok").withHeader("x-evil", "a\r\nSet-Cookie: session=stolen");
+        }
+    }
 }
