@@ -32,7 +32,8 @@ final class Codec {
     static final String TEXT = "text/plain; charset=utf-8";
     static final String BINARY = "application/octet-stream";
 
-    private final ObjectMapper mapper = JsonMapper.builder()
+    /** One per sandbox, warmed before the sandbox reports ready; thread-safe. */
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
             .addModule(new JavaTimeModule())
             .addModule(new Jdk8Module())
             // unknown fields are tolerated so that callers can evolve ahead of functions
@@ -50,12 +51,12 @@ final class Codec {
 
     /** The actual type of {@code iface}'s first type parameter as {@code handler} binds it. */
     JavaType inputType(Class<?> handler, Class<?> iface) {
-        JavaType[] params = mapper.getTypeFactory().findTypeParameters(handler, iface);
-        return params.length == 0 ? mapper.constructType(Object.class) : params[0];
+        JavaType[] params = MAPPER.getTypeFactory().findTypeParameters(handler, iface);
+        return params.length == 0 ? MAPPER.constructType(Object.class) : params[0];
     }
 
     JavaType type(Class<?> type) {
-        return mapper.constructType(type);
+        return MAPPER.constructType(type);
     }
 
     Object decode(Payload payload, JavaType type) {
@@ -77,7 +78,7 @@ final class Codec {
             return null;
         }
         try {
-            return mapper.readValue(body, type);
+            return MAPPER.readValue(body, type);
         } catch (JacksonException e) {
             throw new SkyfnException(ErrorCode.INVALID_INPUT, "input does not fit " + type.toCanonical()
                     + ": " + e.getOriginalMessage() + where(e));
@@ -102,7 +103,7 @@ final class Codec {
     private byte[] writeJson(Object result) throws IOException {
         var out = new LimitedBuffer(maxResultBytes);
         try {
-            mapper.writeValue(out, result);
+            MAPPER.writeValue(out, result);
         } catch (JacksonException e) {
             if (e.getCause() instanceof SkyfnException tooLarge) {
                 throw tooLarge;

@@ -24,10 +24,15 @@ final class LogShipper {
     private final BlockingQueue<LogLine> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
     private final Semaphore waiting = new Semaphore(0);
     private final AtomicLong dropped = new AtomicLong();
+    private final Thread shipper;
 
     LogShipper(FrameChannel channel) {
         this.channel = channel;
-        Thread.ofPlatform().daemon().name("skyfn-log-shipper").start(this::shipForever);
+        this.shipper = Thread.ofPlatform().daemon().name("skyfn-log-shipper").start(this::shipForever);
+    }
+
+    void close() {
+        shipper.interrupt();
     }
 
     void add(String invocationId, String function, LogLine.Kind kind, String text) {

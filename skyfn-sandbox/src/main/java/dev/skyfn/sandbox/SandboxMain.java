@@ -33,7 +33,7 @@ public final class SandboxMain {
             Runtime.getRuntime().halt(EXIT_FAILED);
         }
         try {
-            Warmup.run();
+            Warmup.run(Path.of("").toAbsolutePath(), diagnostics);
             var channel = new FrameChannel(SocketChannel.open(UnixDomainSocketAddress.of(Path.of(args[0]))),
                     Integer.parseInt(args[1]));
             var runtime = new SandboxRuntime(channel, diagnostics);

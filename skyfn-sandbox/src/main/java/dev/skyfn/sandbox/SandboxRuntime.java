@@ -50,6 +50,11 @@ final class SandboxRuntime {
         capture.install();
     }
 
+    /** Stops the log shipper; for a runtime whose channel is closed (the warm-up's). */
+    void close() {
+        shipper.close();
+    }
+
     void handle(Message message) {
         switch (message) {
             case Message.Load load -> Thread.ofVirtual().name("skyfn-load").start(() -> load(load));

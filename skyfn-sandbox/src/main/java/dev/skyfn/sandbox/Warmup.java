@@ -2,55 +2,111 @@ package dev.skyfn.sandbox;
 
 import dev.skyfn.api.Context;
 import dev.skyfn.api.Handler;
+import dev.skyfn.core.wire.FrameChannel;
 import dev.skyfn.core.wire.Message;
 import dev.skyfn.core.wire.Payload;
-import dev.skyfn.core.wire.WireCodec;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 
 /**
- * Runs the sandbox's own request path once before it reports ready, so that a pre-booted sandbox
- * has its runtime classes loaded and initialised and an app's first call pays only for the app.
- * This run is also what the AOT cache of the sandbox runtime records.
+ * Runs the sandbox's whole request path before the sandbox reports ready: a real load of a small
+ * app from a jar and a few hundred invocations, over a socket of its own, through the same code
+ * the node's requests take. A pre-booted sandbox then has its runtime classes loaded and its hot
+ * paths compiled, and an app's first call pays only for the app. This run is also what the AOT
+ * cache of the sandbox runtime records.
  */
 final class Warmup {
 
+    static final int INVOCATIONS = 300;
     private static final byte[] INPUT = "{\"warm\":[1,2.5,\"x\",true,null]}".getBytes(StandardCharsets.UTF_8);
 
     private Warmup() {
     }
 
-    /** A handler of the sandbox's own, mapped like an app's; public because it is created reflectively. */
+    /** A handler of the sandbox's own, loaded from a jar like an app's; public because it is created reflectively. */
     public static final class Echo implements Handler<Map<String, Object>, Map<String, Object>> {
         @Override
         public Map<String, Object> handle(Map<String, Object> input, Context ctx) {
+            ctx.log().debug("warming");
             return Map.of("echo", input, "function", ctx.function());
         }
     }
 
-    static void run() throws Exception {
-        var codec = new Codec(1 << 20);
-        GrainWorker worker = GrainWorker.load("echo", Echo.class.getName(), Warmup.class.getClassLoader(), codec);
-        var ctx = new InvocationContext("warmup", "warmup", "echo", 1_000, null);
-        Thread grain = Thread.ofVirtual().start(() -> roundTrip(worker, ctx));
-        grain.join();
+    static void run(Path dir, PrintStream diagnostics) throws Exception {
+        Path jar = echoJar(dir);
+        Path socket = dir.resolve("warmup-" + ProcessHandle.current().pid() + ".sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            var node = new FrameChannel(SocketChannel.open(UnixDomainSocketAddress.of(socket)), 1 << 20);
+            var sandbox = new FrameChannel(server.accept(), 1 << 20);
+            var runtime = new SandboxRuntime(sandbox, diagnostics);
+            BlockingQueue<Message> answers = new LinkedBlockingQueue<>();
+            Thread.ofPlatform().daemon().start(() -> readQuietly(sandbox, runtime::handle));
+            Thread.ofPlatform().daemon().start(() -> readQuietly(node, m -> {
+                if (!(m instanceof Message.Logs)) {
+                    answers.add(m);
+                }
+            }));
+            node.send(new Message.Load(0, "warmup", 1, jar.toString(), 1 << 20,
+                    List.of(new Message.HandlerRef("echo", Echo.class.getName()))));
+            expectResult(answers);
+            for (int i = 1; i <= INVOCATIONS; i++) {
+                node.send(new Message.Invoke(i, "echo", "warmup-" + i, 1_000, Payload.json(INPUT)));
+                expectResult(answers);
+            }
+            node.close();
+            sandbox.close();
+            runtime.close();
+        } finally {
+            Files.deleteIfExists(socket);
+            Files.deleteIfExists(jar);
+        }
         try (InputStream main = SandboxMain.class.getResourceAsStream("SandboxMain.class")) {
             new ExitRewriter(Warmup.class.getClassLoader()).rewrite(main.readAllBytes());
         }
     }
 
-    private static void roundTrip(GrainWorker worker, InvocationContext ctx) {
-        try {
-            Payload out = worker.run(Payload.json(INPUT), ctx);
-            byte[] frame = WireCodec.encode(new Message.Result(1, out));
-            WireCodec.decode(frame, 4, frame.length - 4);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (Exception e) {
-            throw new IllegalStateException("the sandbox's own warm-up failed", e);
+    private static void expectResult(BlockingQueue<Message> answers) throws InterruptedException {
+        Message m = answers.poll(10, TimeUnit.SECONDS);
+        if (!(m instanceof Message.Result)) {
+            throw new IllegalStateException("the sandbox's own warm-up failed: " + m);
         }
+    }
+
+    private static void readQuietly(FrameChannel channel, java.util.function.Consumer<Message> sink) {
+        try {
+            channel.readLoop(sink);
+        } catch (IOException e) {
+            // the warm-up closes its sockets when done
+        }
+    }
+
+    /** A jar holding the Echo handler, as an app's jar would. */
+    private static Path echoJar(Path dir) throws IOException {
+        Path jar = dir.resolve("warmup-" + ProcessHandle.current().pid() + ".jar");
+        String entry = Echo.class.getName().replace('.', '/') + ".class";
+        try (OutputStream file = Files.newOutputStream(jar); var out = new JarOutputStream(file);
+             InputStream bytes = Warmup.class.getClassLoader().getResourceAsStream(entry)) {
+            out.putNextEntry(new JarEntry(entry));
+            bytes.transferTo(out);
+            out.closeEntry();
+        }
+        return jar;
     }
 }

@@ -45,6 +45,7 @@ public final class NodeApi implements HttpService {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("pid", ProcessHandle.current().pid());
         view.put("sandboxes", sandboxes);
+        view.put("inFlight", runtimes.inFlight());
         Api.json(res, 200, view);
     }
 

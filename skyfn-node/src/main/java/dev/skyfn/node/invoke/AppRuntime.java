@@ -126,7 +126,7 @@ final class AppRuntime implements Sandbox.Owner {
             }
             sandbox.moveTo(Sandbox.State.ACTIVE);
             node.metrics().coldStart(key, Duration.ofNanos(System.nanoTime() - start));
-            LOG.debug("{} v{} loaded into {} in {} ms", key, version.version(), sandbox, (System.nanoTime() - start) / 1_000_000);
+            LOG.info("{} v{} loaded into {} in {} ms", key, version.version(), sandbox, (System.nanoTime() - start) / 1_000_000);
             into.complete(sandbox);
             if (app.version() != version.version()) {
                 retire(sandbox, "replaced by version " + app.version() + " while loading");
@@ -139,6 +139,8 @@ final class AppRuntime implements Sandbox.Owner {
                 }
             }
             into.completeExceptionally(e);
+        } finally {
+            node.pool().refill();
         }
     }
 
@@ -290,6 +292,17 @@ final class AppRuntime implements Sandbox.Owner {
                 active = null;
             }
         }
+    }
+
+    /** Calls in flight in this app's sandboxes, the serving one and those retiring. */
+    int inFlight() {
+        int n = retiring.stream().mapToInt(Sandbox::inFlight).sum();
+        synchronized (this) {
+            if (active != null && active.isDone() && !active.isCompletedExceptionally()) {
+                n += active.getNow(null).inFlight();
+            }
+        }
+        return n;
     }
 
     /** Sandboxes of this app by state, for the node's view. */

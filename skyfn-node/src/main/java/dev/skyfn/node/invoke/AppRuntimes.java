@@ -101,6 +101,11 @@ public final class AppRuntimes implements AppCatalog.Listener {
         return counts;
     }
 
+    /** Calls in flight in this node's sandboxes. */
+    public int inFlight() {
+        return runtimes.values().stream().mapToInt(AppRuntime::inFlight).sum();
+    }
+
     private int count(Sandbox.State state) {
         return sandboxes().getOrDefault(state, 0);
     }

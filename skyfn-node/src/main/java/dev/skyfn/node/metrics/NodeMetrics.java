@@ -20,7 +20,7 @@ import java.util.function.ToDoubleFunction;
 public final class NodeMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final Map<String, FunctionMeters> functions = new ConcurrentHashMap<>();
+    private final Map<AppKey, Map<String, FunctionMeters>> functions = new ConcurrentHashMap<>();
 
     public NodeMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -30,7 +30,12 @@ public final class NodeMetrics {
 
     /** The meters of one function, made once and kept: nothing is looked up per invocation. */
     public FunctionMeters function(AppKey app, String function) {
-        return functions.computeIfAbsent(app + "/" + function, k -> new FunctionMeters(app, function));
+        Map<String, FunctionMeters> ofApp = functions.get(app);
+        if (ofApp == null) {
+            ofApp = functions.computeIfAbsent(app, k -> new ConcurrentHashMap<>());
+        }
+        FunctionMeters meters = ofApp.get(function);
+        return meters != null ? meters : ofApp.computeIfAbsent(function, f -> new FunctionMeters(app, f));
     }
 
     public void coldStart(AppKey app, Duration took) {

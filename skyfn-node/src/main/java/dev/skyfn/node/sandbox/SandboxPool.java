@@ -38,8 +38,13 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         this.spares = spares;
     }
 
-    /** Says heap size {@code heapMb} will be asked for (an app with that memory was deployed). */
+    /** Says heap size {@code heapMb} will be asked for (an app with that memory was deployed), and refills. */
     public void want(int heapMb) {
+        remember(heapMb);
+        refill();
+    }
+
+    private void remember(int heapMb) {
         synchronized (this) {
             wanted.remove(heapMb);
             wanted.addLast(heapMb);
@@ -51,13 +56,16 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
                 }
             }
         }
-        refill();
     }
 
-    /** A booted sandbox with this heap, from the spares if one is ready, else started now. */
+    /**
+     * A booted sandbox with this heap, from the spares if one is ready, else started now. The
+     * spare is not replaced until {@link #refill()}: a JVM booting beside the app being loaded
+     * would slow that load on a small host.
+     */
     public Sandbox take(int heapMb) {
         Sandbox sandbox = poll(heapMb);
-        want(heapMb);
+        remember(heapMb);
         return sandbox != null ? sandbox : launcher.boot(heapMb, this);
     }
 
@@ -83,7 +91,8 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         return counts;
     }
 
-    private void refill() {
+    /** Boots, in the background, a spare for each wanted heap size that has none. */
+    public void refill() {
         List<Integer> missing = new ArrayList<>();
         synchronized (this) {
             if (closed) {

@@ -1,0 +1,70 @@
+package dev.skyfn.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Runs the end-to-end benchmarks and prints their tables as Markdown, for docs/PERFORMANCE.md.
+ *
+ * <p>Run with {@code bench/run [http] [cold] [density]} (all by default), after {@code ./mvnw package}.
+ */
+public final class Bench {
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) {
+        Path root = Path.of(System.getProperty("skyfn.root", ".")).toAbsolutePath().normalize();
+        Set<String> which = args.length == 0 ? Set.of("http", "cold", "density") : Set.of(args);
+        int rounds = Integer.getInteger("rounds", 3);
+        var out = new StringBuilder();
+        out.append("Measured ").append(LocalDate.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
+                .append(" CPUs, ").append(System.getProperty("java.vm.name")).append(' ').append(Runtime.version()).append(".\n\n");
+        if (which.contains("http")) {
+            out.append("### Warm invocation over HTTP\n\n")
+                    .append(new HttpInvokeBench(root, rounds, Duration.ofSeconds(Integer.getInteger("seconds", 10))).run()).append('\n');
+        }
+        if (which.contains("cold")) {
+            out.append("### Cold start\n\n").append(new ColdStartBench(root, Integer.getInteger("samples", 20)).run()).append('\n');
+        }
+        if (which.contains("density")) {
+            out.append("### Density\n\n").append(new DensityBench(root).run()).append('\n');
+        }
+        System.out.println(out);
+    }
+
+    /** The bench module's own class path: its jar and libraries. */
+    static String classpath(Path root) {
+        Path target = root.resolve("bench/target");
+        try (var libs = Files.list(target.resolve("lib"))) {
+            List<String> entries = new java.util.ArrayList<>();
+            entries.add(target.resolve("skyfn-bench-0.1.0-SNAPSHOT.jar").toString());
+            libs.map(Path::toString).sorted().forEach(entries::add);
+            return String.join(":", entries);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Path exampleJar(Path root, String name) {
+        Path jar = root.resolve("examples").resolve(name).resolve("target").resolve(name + ".jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: run ./mvnw -DskipTests package first");
+        }
+        return jar;
+    }
+
+    static byte[] example(Path root, String name) {
+        try {
+            return Files.readAllBytes(exampleJar(root, name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

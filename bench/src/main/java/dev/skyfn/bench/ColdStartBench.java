@@ -1,0 +1,75 @@
+package dev.skyfn.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The first response of a newly deployed app, loaded into a pre-booted sandbox, against the limit:
+ * a bare JVM that loads the same jar and answers once.
+ */
+final class ColdStartBench {
+
+    private final Path root;
+    private final int samples;
+
+    ColdStartBench(Path root, int samples) {
+        this.root = root;
+        this.samples = samples;
+    }
+
+    String run() {
+        List<Double> skyfn = skyfn();
+        List<Double> bare = bare();
+        double skyMedian = Stats.median(skyfn);
+        double bareMedian = Stats.median(bare);
+        return String.format("""
+                | | samples | median | p99 (max) |
+                |---|---:|---:|---:|
+                | bare `java -cp hello.jar` answering once | %d | %.1f ms | %.1f ms |
+                | skyfn: first call of a new app (pre-booted sandbox) | %d | %.1f ms | %.1f ms |
+                | **bare / skyfn** | | **×%.1f** | |
+
+                skyfn samples (ms): %s
+                """, bare.size(), bareMedian, Stats.percentile(bare, 99), skyfn.size(), skyMedian,
+                Stats.percentile(skyfn, 99), bareMedian / skyMedian, Stats.list(skyfn, "%.1f"));
+    }
+
+    private List<Double> skyfn() {
+        Path jar = Bench.exampleJar(root, "hello");
+        List<Double> ms = new ArrayList<>();
+        try (SkyfnProcess node = SkyfnProcess.start(root, null, 18_092, 1, List.of())) {
+            for (int i = 0; i < samples + 2; i++) {
+                String app = "cold" + i;
+                node.deploy(Jars.withManifest(jar, "app: " + app + "\nfunctions:\n  hello: {handler: dev.skyfn.examples.hello.Hello, memory: 128}\n"));
+                node.awaitSpare(128);
+                long start = System.nanoTime();
+                MiniHttp.Response res = node.invoke(app, "hello", "cold");
+                double took = (System.nanoTime() - start) / 1e6;
+                if (res.status() != 200 || !res.headers().contains("X-Skyfn-Cold-Start: true")) {
+                    throw new IllegalStateException("not a cold start: " + res.headers() + res.text());
+                }
+                if (i >= 2) { // the first two warm up the node's own request path
+                    ms.add(took);
+                }
+                MiniHttp.send(node.port, "DELETE", "/v1/apps/" + app, new byte[0], "text/plain");
+            }
+        }
+        return ms;
+    }
+
+    private List<Double> bare() {
+        String cp = Bench.exampleJar(root, "hello") + ":" + Bench.classpath(root);
+        List<Double> ms = new ArrayList<>();
+        for (int i = 0; i < samples; i++) {
+            long start = System.nanoTime();
+            String out = Procs.run(List.of(Procs.JAVA.toString(), "-cp", cp, AnswerOnce.class.getName(),
+                    "dev.skyfn.examples.hello.Hello", "cold"), java.time.Duration.ofSeconds(30));
+            ms.add((System.nanoTime() - start) / 1e6);
+            if (!out.contains("Hello, cold!")) {
+                throw new IllegalStateException("the bare JVM answered: " + out);
+            }
+        }
+        return ms;
+    }
+}

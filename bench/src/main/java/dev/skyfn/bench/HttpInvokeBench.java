@@ -1,0 +1,116 @@
+package dev.skyfn.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Warm invocations over HTTP against the limit, a bare Helidon server answering the same request.
+ * Each server runs on CPU 0, wrk on CPU 1; rounds alternate between the two, medians are reported.
+ */
+final class HttpInvokeBench {
+
+    private static final String PATH = "/v1/apps/hello/functions/noop:invoke";
+    private static final byte[] BODY = "x".getBytes();
+
+    private final Path root;
+    private final int rounds;
+    private final Duration measure;
+
+    HttpInvokeBench(Path root, int rounds, Duration measure) {
+        this.root = root;
+        this.rounds = rounds;
+        this.measure = measure;
+    }
+
+    private record Round(Wrk.Result one, Wrk.Result many) {
+    }
+
+    String run() {
+        List<Round> bare = new ArrayList<>();
+        List<Round> skyfn = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            bare.add(bare());
+            skyfn.add(skyfn());
+            System.err.printf("round %d: bare %.0f req/s, skyfn %.0f req/s%n", r + 1, bare.getLast().many().requestsPerSecond(),
+                    skyfn.getLast().many().requestsPerSecond());
+        }
+        return report(bare, skyfn);
+    }
+
+    private Round bare() {
+        int port = 18_090;
+        Process p = Procs.start("0", Path.of("/tmp/skyfn-bench-bare.log"), List.of(Procs.JAVA.toString(), "-cp",
+                Bench.classpath(root), BareServer.class.getName(), Integer.toString(port)));
+        try {
+            awaitPort(port);
+            return measure(port);
+        } finally {
+            Procs.stop(p);
+        }
+    }
+
+    private Round skyfn() {
+        try (SkyfnProcess node = SkyfnProcess.start(root, "0", 18_091, 0, List.of())) {
+            node.deploy(Bench.example(root, "hello"));
+            if (node.invoke("hello", "noop", "x").status() != 200) {
+                throw new IllegalStateException("noop does not answer");
+            }
+            return measure(node.port);
+        }
+    }
+
+    private Round measure(int port) {
+        String url = "http://127.0.0.1:" + port + PATH;
+        Wrk.run("1", url, 64, Duration.ofSeconds(5), BODY);
+        Wrk.Result one = Wrk.run("1", url, 1, measure, BODY);
+        Wrk.Result many = Wrk.run("1", url, 64, measure, BODY);
+        return new Round(one, many);
+    }
+
+    private static void awaitPort(int port) {
+        for (int i = 0; i < 600; i++) {
+            try {
+                MiniHttp.send(port, "POST", PATH, BODY, "application/octet-stream");
+                return;
+            } catch (java.io.UncheckedIOException notYet) {
+                Procs.sleep(Duration.ofMillis(50));
+            }
+        }
+        throw new IllegalStateException("nothing listens on " + port);
+    }
+
+    private String report(List<Round> bare, List<Round> skyfn) {
+        double bareOneRps = Stats.median(bare.stream().map(r -> r.one().requestsPerSecond()).toList());
+        double skyOneRps = Stats.median(skyfn.stream().map(r -> r.one().requestsPerSecond()).toList());
+        double bareManyRps = Stats.median(bare.stream().map(r -> r.many().requestsPerSecond()).toList());
+        double skyManyRps = Stats.median(skyfn.stream().map(r -> r.many().requestsPerSecond()).toList());
+        double bareOneP50 = Stats.median(bare.stream().map(r -> r.one().p50Micros()).toList());
+        double skyOneP50 = Stats.median(skyfn.stream().map(r -> r.one().p50Micros()).toList());
+        double bareOneP99 = Stats.median(bare.stream().map(r -> r.one().p99Micros()).toList());
+        double skyOneP99 = Stats.median(skyfn.stream().map(r -> r.one().p99Micros()).toList());
+        double bareManyP50 = Stats.median(bare.stream().map(r -> r.many().p50Micros()).toList());
+        double skyManyP50 = Stats.median(skyfn.stream().map(r -> r.many().p50Micros()).toList());
+        double bareManyP99 = Stats.median(bare.stream().map(r -> r.many().p99Micros()).toList());
+        double skyManyP99 = Stats.median(skyfn.stream().map(r -> r.many().p99Micros()).toList());
+        var out = new StringBuilder();
+        out.append("| connections | | throughput (req/s) | p50 | p99 |\n|---|---|---:|---:|---:|\n");
+        out.append(row("1", "bare Helidon", bareOneRps, bareOneP50, bareOneP99));
+        out.append(row("1", "skyfn", skyOneRps, skyOneP50, skyOneP99));
+        out.append(String.format("| 1 | **skyfn / bare** | **%.0f%%** | **+%.0f µs** | +%.0f µs |%n",
+                100 * skyOneRps / bareOneRps, skyOneP50 - bareOneP50, skyOneP99 - bareOneP99));
+        out.append(row("64", "bare Helidon", bareManyRps, bareManyP50, bareManyP99));
+        out.append(row("64", "skyfn", skyManyRps, skyManyP50, skyManyP99));
+        out.append(String.format("| 64 | **skyfn / bare** | **%.0f%%** | ×%.2f | ×%.2f |%n",
+                100 * skyManyRps / bareManyRps, skyManyP50 / bareManyP50, skyManyP99 / bareManyP99));
+        out.append(String.format("%nPer round, 64 connections (req/s): bare %s; skyfn %s.%n",
+                Stats.list(bare.stream().map(r -> r.many().requestsPerSecond()).toList(), "%.0f"),
+                Stats.list(skyfn.stream().map(r -> r.many().requestsPerSecond()).toList(), "%.0f")));
+        return out.toString();
+    }
+
+    private static String row(String conns, String what, double rps, double p50, double p99) {
+        return String.format("| %s | %s | %,.0f | %.0f µs | %.0f µs |%n", conns, what, rps, p50, p99);
+    }
+}

@@ -1,0 +1,109 @@
+package dev.skyfn.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A {@code skyfn dev} process started from the built distribution, and calls to it. */
+final class SkyfnProcess implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final Process process;
+    final int port;
+    private final Path data;
+
+    private SkyfnProcess(Process process, int port, Path data) {
+        this.process = process;
+        this.port = port;
+        this.data = data;
+    }
+
+    /** Starts {@code skyfn dev} on {@code port}, pinned to {@code cpus} when given. */
+    static SkyfnProcess start(Path root, String cpus, int port, int spares, List<String> jvmFlags) {
+        try {
+            Path data = Files.createTempDirectory("skyfn-bench-");
+            List<String> cmd = new ArrayList<>(List.of(Procs.JAVA.toString()));
+            cmd.addAll(jvmFlags);
+            cmd.addAll(List.of("-jar", root.resolve("skyfn-cli/target/skyfn.jar").toString(), "dev",
+                    "--port", Integer.toString(port), "--data", data.toString(), "--spares", Integer.toString(spares)));
+            var p = new SkyfnProcess(Procs.start(cpus, data.resolveSibling(data.getFileName() + ".log"), cmd), port, data);
+            p.awaitUp();
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void awaitUp() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (MiniHttp.send(port, "GET", "/v1/health", new byte[0], "text/plain").status() == 200) {
+                    return;
+                }
+            } catch (UncheckedIOException notYet) {
+                Procs.sleep(Duration.ofMillis(50));
+            }
+        }
+        throw new IllegalStateException("skyfn did not start on port " + port);
+    }
+
+    JsonNode deploy(byte[] jar) {
+        MiniHttp.Response res = MiniHttp.send(port, "POST", "/v1/apps", jar, "application/java-archive");
+        if (res.status() != 201) {
+            throw new IllegalStateException("deploy failed: " + res.text());
+        }
+        return json(res.body());
+    }
+
+    MiniHttp.Response invoke(String app, String function, String body) {
+        return MiniHttp.send(port, "POST", "/v1/apps/" + app + "/functions/" + function + ":invoke",
+                body.getBytes(), "application/json");
+    }
+
+    JsonNode node() {
+        return json(MiniHttp.send(port, "GET", "/v1/node", new byte[0], "text/plain").body());
+    }
+
+    /** Waits until a pre-booted sandbox with this heap is ready. */
+    void awaitSpare(int heapMb) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (node().get("sandboxes").get("spareByHeapMb").path(Integer.toString(heapMb)).asInt() == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no spare sandbox of " + heapMb + " MiB");
+            }
+            Procs.sleep(Duration.ofMillis(20));
+        }
+    }
+
+    /** Runs a full GC in the node, so that its resident memory reflects what it holds. */
+    void gc() {
+        Procs.run(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(process.pid()), "GC.run"), Duration.ofSeconds(30));
+    }
+
+    private static JsonNode json(byte[] body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        Procs.stop(process);
+        try (var files = Files.walk(data)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) {
+            // temporary files only
+        }
+    }
+}
