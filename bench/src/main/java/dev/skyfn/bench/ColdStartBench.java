@@ -18,6 +18,8 @@ final class ColdStartBench {
         this.samples = samples;
     }
 
+    private String boots = "";
+
     String run() {
         List<Double> skyfn = skyfn();
         List<Double> bare = bare();
@@ -31,8 +33,10 @@ final class ColdStartBench {
                 | **bare / skyfn** | | **×%.1f** | |
 
                 skyfn samples (ms): %s
+
+                Booting a spare sandbox (JVM start, its own warm-up, ready; off the request path): %s
                 """, bare.size(), bareMedian, Stats.percentile(bare, 99), skyfn.size(), skyMedian,
-                Stats.percentile(skyfn, 99), bareMedian / skyMedian, Stats.list(skyfn, "%.1f"));
+                Stats.percentile(skyfn, 99), bareMedian / skyMedian, Stats.list(skyfn, "%.1f"), boots);
     }
 
     private List<Double> skyfn() {
@@ -54,8 +58,32 @@ final class ColdStartBench {
                 }
                 MiniHttp.send(node.port, "DELETE", "/v1/apps/" + app, new byte[0], "text/plain");
             }
+            boots = boots(MiniHttp.send(node.port, "GET", "/metrics", new byte[0], "text/plain").text());
         }
         return ms;
+    }
+
+    /** Mean sandbox boot time from the node's metrics, with and without the AOT cache. */
+    private static String boots(String metrics) {
+        List<String> parts = new ArrayList<>();
+        for (String aot : List.of("false", "true")) {
+            double sum = metric(metrics, "skyfn_sandbox_boot_seconds_sum{aot_cache=\"" + aot + "\"}");
+            double count = metric(metrics, "skyfn_sandbox_boot_seconds_count{aot_cache=\"" + aot + "\"}");
+            if (count > 0) {
+                parts.add(String.format("%.0f ms mean over %d boots %s the AOT cache", 1000 * sum / count, (int) count,
+                        aot.equals("true") ? "with" : "without"));
+            }
+        }
+        return String.join("; ", parts) + ".";
+    }
+
+    private static double metric(String metrics, String name) {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        return 0;
     }
 
     private List<Double> bare() {

@@ -61,6 +61,30 @@ final class Procs {
         return rss(p.pid()) + p.descendants().mapToLong(h -> rss(h.pid())).sum();
     }
 
+    private static final java.util.regex.Pattern HEAP_USED =
+            java.util.regex.Pattern.compile("total.*?used (\\d+)K");
+
+    /** Live heap of a JVM: a full GC, then the heap it still uses, through jcmd. */
+    static long heapUsedAfterGc(long pid) {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        run(List.of(jcmd, Long.toString(pid), "GC.run"), Duration.ofSeconds(30));
+        String info = run(List.of(jcmd, Long.toString(pid), "GC.heap_info"), Duration.ofSeconds(30));
+        long used = 0;
+        var m = HEAP_USED.matcher(info);
+        while (m.find()) {
+            used += Long.parseLong(m.group(1)) * 1024;
+        }
+        if (used == 0) {
+            throw new IllegalStateException("no heap figures from jcmd for " + pid + ":\n" + info);
+        }
+        return used;
+    }
+
+    /** Live heap of a process and its descendant JVMs. */
+    static long treeHeapUsed(Process p) {
+        return heapUsedAfterGc(p.pid()) + p.descendants().mapToLong(h -> heapUsedAfterGc(h.pid())).sum();
+    }
+
     static String run(List<String> command, Duration timeout) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -26,13 +26,14 @@ final class SkyfnProcess implements AutoCloseable {
     }
 
     /** Starts {@code skyfn dev} on {@code port}, pinned to {@code cpus} when given. */
-    static SkyfnProcess start(Path root, String cpus, int port, int spares, List<String> jvmFlags) {
+    static SkyfnProcess start(Path root, String cpus, int port, int spares, List<String> jvmFlags, String... options) {
         try {
             Path data = Files.createTempDirectory("skyfn-bench-");
             List<String> cmd = new ArrayList<>(List.of(Procs.JAVA.toString()));
             cmd.addAll(jvmFlags);
             cmd.addAll(List.of("-jar", root.resolve("skyfn-cli/target/skyfn.jar").toString(), "dev",
                     "--port", Integer.toString(port), "--data", data.toString(), "--spares", Integer.toString(spares)));
+            cmd.addAll(List.of(options));
             var p = new SkyfnProcess(Procs.start(cpus, data.resolveSibling(data.getFileName() + ".log"), cmd), port, data);
             p.awaitUp();
             return p;
@@ -83,11 +84,6 @@ final class SkyfnProcess implements AutoCloseable {
         }
     }
 
-    /** Runs a full GC in the node, so that its resident memory reflects what it holds. */
-    void gc() {
-        Procs.run(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(process.pid()), "GC.run"), Duration.ofSeconds(30));
-    }
 
     private static JsonNode json(byte[] body) {
         try {

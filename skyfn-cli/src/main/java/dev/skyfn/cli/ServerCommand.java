@@ -3,6 +3,8 @@ package dev.skyfn.cli;
 import dev.skyfn.node.NodeConfig;
 import dev.skyfn.node.SingleNode;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,13 +22,18 @@ abstract class ServerCommand implements Callable<Integer> {
     @Option(names = "--spares", description = "pre-booted sandboxes kept ready (default ${DEFAULT-VALUE})", defaultValue = "3")
     int spares;
 
+    @Option(names = "--sandbox-jvm-option", paramLabel = "OPTION",
+            description = "an extra option for sandbox JVMs, e.g. -Xlog:gc (repeatable)")
+    List<String> sandboxJvmOptions = new ArrayList<>();
+
     abstract Path dataDir();
 
     abstract boolean dev();
 
     @Override
     public Integer call() throws InterruptedException {
-        NodeConfig config = NodeConfig.builder(dataDir()).host(host).port(port).spareSandboxes(spares).build();
+        NodeConfig config = NodeConfig.builder(dataDir()).host(host).port(port).spareSandboxes(spares)
+                .sandboxJvmOptions(sandboxJvmOptions).build();
         SingleNode platform = SingleNode.start(config, dev());
         System.err.println("skyfn " + (dev() ? "dev" : "node") + " on http://" + host + ":" + platform.port()
                 + " (data in " + dataDir() + (dev() ? "; no API keys in dev mode" : "") + "). Ctrl-C stops it.");

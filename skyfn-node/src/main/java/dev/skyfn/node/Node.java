@@ -57,8 +57,8 @@ public final class Node implements AutoCloseable {
         scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("node-scheduler").factory());
         NodeMetrics metrics = new NodeMetrics();
         LogStore logs = new LogStore(config.logBytesPerApp());
-        var launcher = new SandboxLauncher(runDir, config.dataDir().resolve("cache"), config.bootTimeout(),
-                config.maxFrameBytes(), config.aotCache());
+        var launcher = new SandboxLauncher(runDir, config.cacheDir(), config.bootTimeout(),
+                config.maxFrameBytes(), config.aotCache(), config.sandboxJvmOptions(), metrics::sandboxBooted);
         launcher.trainAotCache();
         scheduler.scheduleWithFixedDelay(() -> launcher.expireCalls(config.cancelGrace()),
                 CALL_SWEEP.toMillis(), CALL_SWEEP.toMillis(), TimeUnit.MILLISECONDS);

@@ -2,6 +2,7 @@ package dev.skyfn.node;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * How a node runs. Build with {@link #builder(Path)}; every setting has a default chosen for a
@@ -22,11 +23,17 @@ import java.time.Duration;
  * @param asyncRetention   how long results of async invocations are kept
  * @param logBytesPerApp   log text kept in memory per app
  * @param aotCache         whether sandboxes start from an AOT cache of the sandbox runtime
+ * @param cacheDir         where that cache is kept; it depends only on the JDK and skyfn's jars
+ * @param sandboxJvmOptions extra options for sandbox JVMs, after skyfn's own (so they can override them)
  */
 public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, long maxRequestBytes,
                          int maxResultBytes, long maxPackageBytes, Duration bootTimeout, Duration loadTimeout, Duration cancelGrace,
                          Duration reapInterval, int maxAsyncPending, Duration asyncRetention, long logBytesPerApp,
-                         boolean aotCache) {
+                         boolean aotCache, Path cacheDir, List<String> sandboxJvmOptions) {
+
+    public NodeConfig {
+        sandboxJvmOptions = List.copyOf(sandboxJvmOptions);
+    }
 
     public static Builder builder(Path dataDir) {
         return new Builder(dataDir);
@@ -53,6 +60,8 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         private Duration asyncRetention = Duration.ofHours(1);
         private long logBytesPerApp = 4L << 20;
         private boolean aotCache = true;
+        private Path cacheDir = defaultCacheDir();
+        private List<String> sandboxJvmOptions = List.of();
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -74,6 +83,8 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             asyncRetention = c.asyncRetention;
             logBytesPerApp = c.logBytesPerApp;
             aotCache = c.aotCache;
+            cacheDir = c.cacheDir;
+            sandboxJvmOptions = c.sandboxJvmOptions;
         }
 
         public Builder host(String v) {
@@ -146,13 +157,29 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             return this;
         }
 
+        public Builder cacheDir(Path v) {
+            cacheDir = v;
+            return this;
+        }
+
+        public Builder sandboxJvmOptions(List<String> v) {
+            sandboxJvmOptions = v;
+            return this;
+        }
+
         public NodeConfig build() {
             if (spareSandboxes < 0 || maxRequestBytes <= 0 || maxResultBytes <= 0 || maxPackageBytes <= 0) {
                 throw new IllegalArgumentException("sizes and counts must be positive");
             }
             return new NodeConfig(host, port, dataDir, spareSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, bootTimeout,
-                    loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, aotCache);
+                    loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, aotCache, cacheDir, sandboxJvmOptions);
         }
+    }
+
+    private static Path defaultCacheDir() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("skyfn");
     }
 
     /** The frame limit on sandbox sockets: the larger payload limit plus room for headers. */

@@ -43,6 +43,11 @@ public final class NodeMetrics {
                 .tags(appTags(app)).register(registry).record(took);
     }
 
+    public void sandboxBooted(Duration took, boolean fromAotCache) {
+        Timer.builder("skyfn.sandbox.boot").description("Sandbox JVMs from process start to ready, warm-up included")
+                .tag("aot_cache", Boolean.toString(fromAotCache)).register(registry).record(took);
+    }
+
     public <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value, String... tags) {
         Gauge.builder(name, source, value).description(description).tags(tags).register(registry);
     }

@@ -41,11 +41,22 @@ public final class SandboxLauncher {
     private final int maxFrameBytes;
     private final List<Path> classpath = SandboxClasspath.detect();
     private final Optional<AotCache> aot;
+    private final List<String> jvmOptions;
     private final AtomicLong ids = new AtomicLong();
     private final Set<Sandbox> live = ConcurrentHashMap.newKeySet();
 
-    public SandboxLauncher(Path runDir, Path cacheDir, Duration bootTimeout, int maxFrameBytes, boolean useAot) {
+    /** Told how long each sandbox took from process start to ready, and whether it started from the AOT cache. */
+    public interface BootObserver {
+        void booted(Duration took, boolean fromAotCache);
+    }
+
+    private final BootObserver observer;
+
+    public SandboxLauncher(Path runDir, Path cacheDir, Duration bootTimeout, int maxFrameBytes, boolean useAot,
+                           List<String> jvmOptions, BootObserver observer) {
         this.runDir = runDir;
+        this.observer = observer;
+        this.jvmOptions = List.copyOf(jvmOptions);
         this.bootTimeout = bootTimeout;
         this.maxFrameBytes = maxFrameBytes;
         this.aot = useAot ? AotCache.of(cacheDir, classpath) : Optional.empty();
@@ -57,7 +68,10 @@ public final class SandboxLauncher {
     /** Starts a sandbox and waits until it says hello; it belongs to {@code owner} until adopted. */
     public Sandbox boot(int heapMb, Sandbox.Owner owner) {
         List<String> extra = aot.filter(AotCache::ready).map(AotCache::useFlags).orElse(List.of());
-        return boot(heapMb, owner, extra);
+        long start = System.nanoTime();
+        Sandbox sandbox = boot(heapMb, owner, extra);
+        observer.booted(Duration.ofNanos(System.nanoTime() - start), !extra.isEmpty());
+        return sandbox;
     }
 
     /** Times out the calls of every live sandbox whose deadline has passed; run every few milliseconds. */
@@ -131,6 +145,7 @@ public final class SandboxLauncher {
                 "-XX:+DisableAttachMechanism",
                 "-Djava.awt.headless=true"));
         cmd.addAll(extraFlags);
+        cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", classpath.stream().map(Path::toString).collect(Collectors.joining(":")),
                 SandboxMain.class.getName(), socket.toString(), Integer.toString(maxFrameBytes)));
         return cmd;
