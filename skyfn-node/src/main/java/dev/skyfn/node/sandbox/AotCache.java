@@ -19,9 +19,11 @@ import java.util.Optional;
 final class AotCache {
 
     private final Path file;
+    private final Path trainingOutput;
 
     private AotCache(Path file) {
         this.file = file;
+        this.trainingOutput = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".training.aot");
     }
 
     static Optional<AotCache> of(Path dir, List<Path> classpath) {
@@ -39,9 +41,9 @@ final class AotCache {
         return file;
     }
 
-    /** Where a training run writes, renamed to {@link #file()} once complete. */
+    /** Where a training run writes, renamed to {@link #file()} once complete; unique, as nodes may train at once. */
     Path trainingOutput() {
-        return file.resolveSibling(file.getFileName() + ".training.aot");
+        return trainingOutput;
     }
 
     List<String> useFlags() {

@@ -16,9 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongFunction;
 import org.slf4j.Logger;
@@ -81,10 +79,7 @@ public final class Sandbox {
     private final FrameChannel channel;
     private final Path outputFile;
     private final AtomicReference<State> state = new AtomicReference<>(State.IDLE);
-    private final Map<Long, Call> calls = new ConcurrentHashMap<>();
-    /** Calls cancelled and not yet answered, with when they were cancelled. */
-    private final Map<Long, Long> cancelled = new ConcurrentHashMap<>();
-    private final AtomicLong nextCallId = new AtomicLong();
+    private final Calls calls = new Calls();
     private final CompletableFuture<Message.Hello> hello = new CompletableFuture<>();
     private final CompletableFuture<Void> dead = new CompletableFuture<>();
     private volatile Owner owner;
@@ -123,7 +118,7 @@ public final class Sandbox {
 
     /** Calls in flight that have not been given up on. */
     public int inFlight() {
-        return calls.size() - cancelled.size();
+        return calls.live();
     }
 
     CompletableFuture<Message.Hello> hello() {
@@ -152,8 +147,8 @@ public final class Sandbox {
     }
 
     /**
-     * A request sent and its answer to come: the sandbox's Result or Failure, or {@link #TIMED_OUT}'s
-     * failure once {@code deadlineNanos} passes.
+     * A request sent and its answer to come: the sandbox's Result or Failure, or a failure coded
+     * {@link #TIMED_OUT} once {@code deadlineNanos} passes.
      *
      * @param label what the call is for, in messages: an invocation id, or "load"
      */
@@ -161,7 +156,7 @@ public final class Sandbox {
     }
 
     /** The code of the failure a call's answer completes with when its deadline passes first. */
-    public static final String TIMED_OUT = "FUNCTION_TIMEOUT";
+    public static final String TIMED_OUT = Calls.TIMED_OUT;
 
     /** Loads {@code app} into this sandbox. */
     public Call load(DeployedApp app, int maxResultBytes, long deadlineNanos) {
@@ -173,39 +168,16 @@ public final class Sandbox {
     }
 
     /**
-     * Sends the request {@code build} makes with a fresh id. Callers wait on the answer without a
-     * timeout of their own: {@link #expire} completes it when the deadline passes, which costs far
-     * less than a timer per call.
+     * Sends the request {@code build} makes with a fresh id. Wait on its answer without a timeout:
+     * the deadline completes it (see {@link Calls}).
      */
     public Call call(LongFunction<Message> build, long deadlineNanos, String label) {
-        long callId = nextCallId.incrementAndGet();
-        var call = new Call(callId, new CompletableFuture<>(), deadlineNanos, label);
-        calls.put(callId, call);
-        if (state.get() == State.DEAD || !channel.send(build.apply(callId))) {
-            calls.remove(callId);
-            call.answer().complete(crashed(callId));
-        }
-        return call;
+        return calls.open(build, deadlineNanos, label, m -> state.get() != State.DEAD && channel.send(m), this::crashed);
     }
 
-    /**
-     * Completes the calls past their deadline as timed out and cancels them in the sandbox; tells
-     * the owner of a call still running {@code grace} after its cancellation.
-     */
+    /** Times out this sandbox's calls past their deadline; see {@link Calls#expire}. */
     void expire(long nowNanos, long graceNanos) {
-        for (Call call : calls.values()) {
-            if (nowNanos - call.deadlineNanos() < 0) {
-                continue;
-            }
-            Long cancelledAt = cancelled.putIfAbsent(call.id(), nowNanos);
-            if (cancelledAt == null) {
-                channel.send(new Message.Cancel(call.id()));
-                call.answer().complete(new Message.Failure(call.id(), TIMED_OUT, "the call passed its deadline", ""));
-            } else if (cancelledAt != Long.MIN_VALUE && nowNanos - cancelledAt > graceNanos) {
-                cancelled.put(call.id(), Long.MIN_VALUE);
-                owner.hung(this, call.label());
-            }
-        }
+        calls.expire(nowNanos, graceNanos, id -> channel.send(new Message.Cancel(id)), call -> owner.hung(this, call.label()));
     }
 
     /** Ends the process now; calls in flight fail with {@code reason}. */
@@ -260,10 +232,7 @@ public final class Sandbox {
     }
 
     private void complete(long callId, Message answer) {
-        Call call = calls.remove(callId);
-        cancelled.remove(callId);
-        if (call != null) {
-            call.answer().complete(answer);
+        if (calls.answer(callId, answer)) {
             owner.callEnded(this);
         }
     }
@@ -277,9 +246,7 @@ public final class Sandbox {
             LOG.warn("sandbox {} ({}) died: {}{}", id, app == null ? "idle" : app.key(), endReason, outputTail());
         }
         hello.completeExceptionally(new IllegalStateException("sandbox " + id + " " + endReason));
-        for (Long callId : List.copyOf(calls.keySet())) {
-            complete(callId, crashed(callId));
-        }
+        calls.answerAll(this::crashed);
         deleteOutput();
         dead.complete(null);
         owner.died(this);

@@ -12,6 +12,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,7 +97,7 @@ public final class SandboxLauncher {
                 trainee.stop(Duration.ofSeconds(60));
                 trainee.exited().get(60, TimeUnit.SECONDS);
                 if (Files.exists(cache.trainingOutput())) {
-                    Files.move(cache.trainingOutput(), cache.file());
+                    Files.move(cache.trainingOutput(), cache.file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                     LOG.info("sandboxes now start from the AOT cache {}", cache.file());
                 }
             } catch (Exception e) {

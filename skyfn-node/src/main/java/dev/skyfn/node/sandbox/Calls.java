@@ -1,0 +1,88 @@
+package dev.skyfn.node.sandbox;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.wire.Message;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.LongFunction;
+import java.util.function.Predicate;
+
+/**
+ * The calls a sandbox has in flight: their ids, answers to come, deadlines, and which were
+ * cancelled. Callers wait on an answer without a timeout of their own; {@link #expire} completes
+ * it when its deadline passes, which costs far less than a timer per call.
+ */
+final class Calls {
+
+    /** The code of the failure an answer completes with when its deadline passes first. */
+    static final String TIMED_OUT = ErrorCode.FUNCTION_TIMEOUT.name();
+
+    private final Map<Long, Sandbox.Call> inFlight = new ConcurrentHashMap<>();
+    /** Calls past their deadline and not yet answered, with when they were cancelled. */
+    private final Map<Long, Long> cancelledAt = new ConcurrentHashMap<>();
+    /** Cancelled calls already reported as still running. */
+    private final Set<Long> reportedHung = ConcurrentHashMap.newKeySet();
+    private final AtomicLong nextId = new AtomicLong();
+
+    /** Registers a call with a fresh id; {@code send} delivers the request and says whether it could. */
+    Sandbox.Call open(LongFunction<Message> build, long deadlineNanos, String label, Predicate<Message> send,
+                      LongFunction<Message.Failure> unsent) {
+        long id = nextId.incrementAndGet();
+        var call = new Sandbox.Call(id, new CompletableFuture<>(), deadlineNanos, label);
+        inFlight.put(id, call);
+        if (!send.test(build.apply(id))) {
+            inFlight.remove(id);
+            call.answer().complete(unsent.apply(id));
+        }
+        return call;
+    }
+
+    /** Completes the call with its answer; false when no such call was waiting. */
+    boolean answer(long id, Message answer) {
+        Sandbox.Call call = inFlight.remove(id);
+        cancelledAt.remove(id);
+        reportedHung.remove(id);
+        if (call == null) {
+            return false;
+        }
+        call.answer().complete(answer);
+        return true;
+    }
+
+    /** Answers every call still in flight, as when the sandbox died. */
+    void answerAll(LongFunction<Message.Failure> answer) {
+        for (Long id : List.copyOf(inFlight.keySet())) {
+            answer(id, answer.apply(id));
+        }
+    }
+
+    /**
+     * Completes the calls past their deadline as timed out, cancelling each once through
+     * {@code cancel}; reports through {@code hung}, once, a call still running {@code graceNanos}
+     * after its cancellation.
+     */
+    void expire(long nowNanos, long graceNanos, Consumer<Long> cancel, Consumer<Sandbox.Call> hung) {
+        for (Sandbox.Call call : inFlight.values()) {
+            if (nowNanos - call.deadlineNanos() < 0) {
+                continue;
+            }
+            Long cancelled = cancelledAt.putIfAbsent(call.id(), nowNanos);
+            if (cancelled == null) {
+                cancel.accept(call.id());
+                call.answer().complete(new Message.Failure(call.id(), TIMED_OUT, "the call passed its deadline", ""));
+            } else if (nowNanos - cancelled > graceNanos && reportedHung.add(call.id())) {
+                hung.accept(call);
+            }
+        }
+    }
+
+    /** Calls in flight that have not been given up on. */
+    int live() {
+        return inFlight.size() - cancelledAt.size();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.skyfn.node.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skyfn.core.wire.Message;
+import dev.skyfn.core.wire.Payload;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CallsTest {
+
+    private final Calls calls = new Calls();
+    private final List<Long> cancelled = new ArrayList<>();
+    private final List<String> hung = new ArrayList<>();
+
+    private Sandbox.Call open(long deadline, String label) {
+        return calls.open(id -> new Message.Cancel(id), deadline, label, m -> true,
+                id -> new Message.Failure(id, "SANDBOX_CRASHED", "gone", ""));
+    }
+
+    private void expire(long now) {
+        calls.expire(now, 100, cancelled::add, c -> hung.add(c.label()));
+    }
+
+    @Test
+    void answersMatchTheirCallsById() {
+        Sandbox.Call a = open(1_000, "a");
+        Sandbox.Call b = open(1_000, "b");
+        assertThat(calls.answer(b.id(), new Message.Result(b.id(), Payload.EMPTY))).isTrue();
+        assertThat(b.answer()).isCompleted();
+        assertThat(a.answer()).isNotDone();
+        assertThat(calls.answer(b.id(), new Message.Result(b.id(), Payload.EMPTY))).as("answered once").isFalse();
+        assertThat(calls.live()).isEqualTo(1);
+    }
+
+    @Test
+    void timesOutCallsPastTheirDeadlineOnceAndCancelsThem() {
+        Sandbox.Call late = open(1_000, "late");
+        Sandbox.Call fine = open(5_000, "fine");
+        expire(999);
+        assertThat(late.answer()).isNotDone();
+        expire(1_000);
+        expire(1_050);
+        assertThat(late.answer().join()).isInstanceOfSatisfying(Message.Failure.class,
+                f -> assertThat(f.code()).isEqualTo(Calls.TIMED_OUT));
+        assertThat(cancelled).containsExactly(late.id());
+        assertThat(fine.answer()).isNotDone();
+        assertThat(calls.live()).as("a cancelled call is no longer counted as live").isEqualTo(1);
+    }
+
+    @Test
+    void reportsACancelledCallStillRunningAfterTheGraceOnce() {
+        Sandbox.Call stuck = open(1_000, "stuck");
+        Sandbox.Call stops = open(1_000, "stops");
+        expire(1_000);
+        calls.answer(stops.id(), new Message.Failure(stops.id(), Calls.TIMED_OUT, "interrupted", ""));
+        expire(1_100);
+        assertThat(hung).isEmpty();
+        expire(1_101);
+        expire(2_000);
+        assertThat(hung).containsExactly("stuck");
+        calls.answer(stuck.id(), new Message.Failure(stuck.id(), Calls.TIMED_OUT, "finally", ""));
+        assertThat(calls.live()).isZero();
+    }
+
+    @Test
+    void failsEveryCallWhenTheSandboxDies() {
+        Sandbox.Call a = open(1_000, "a");
+        Sandbox.Call b = open(1_000, "b");
+        calls.answerAll(id -> new Message.Failure(id, "SANDBOX_CRASHED", "gone", ""));
+        assertThat(List.of(a, b)).allSatisfy(c -> assertThat(c.answer().join())
+                .isInstanceOfSatisfying(Message.Failure.class, f -> assertThat(f.code()).isEqualTo("SANDBOX_CRASHED")));
+    }
+
+    @Test
+    void aCallThatCannotBeSentFailsAtOnce() {
+        Sandbox.Call unsent = calls.open(id -> new Message.Cancel(id), 1_000, "x", m -> false,
+                id -> new Message.Failure(id, "SANDBOX_CRASHED", "gone", ""));
+        assertThat(unsent.answer()).isCompleted();
+        assertThat(calls.live()).isZero();
+    }
+}
