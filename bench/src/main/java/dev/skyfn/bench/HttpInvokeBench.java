@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Warm invocations over HTTP against the limit, a bare Helidon server answering the same request.
@@ -82,18 +83,18 @@ final class HttpInvokeBench {
     }
 
     private String report(List<Round> bare, List<Round> skyfn) {
-        double bareOneRps = Stats.median(bare.stream().map(r -> r.one().requestsPerSecond()).toList());
-        double skyOneRps = Stats.median(skyfn.stream().map(r -> r.one().requestsPerSecond()).toList());
-        double bareManyRps = Stats.median(bare.stream().map(r -> r.many().requestsPerSecond()).toList());
-        double skyManyRps = Stats.median(skyfn.stream().map(r -> r.many().requestsPerSecond()).toList());
-        double bareOneP50 = Stats.median(bare.stream().map(r -> r.one().p50Micros()).toList());
-        double skyOneP50 = Stats.median(skyfn.stream().map(r -> r.one().p50Micros()).toList());
-        double bareOneP99 = Stats.median(bare.stream().map(r -> r.one().p99Micros()).toList());
-        double skyOneP99 = Stats.median(skyfn.stream().map(r -> r.one().p99Micros()).toList());
-        double bareManyP50 = Stats.median(bare.stream().map(r -> r.many().p50Micros()).toList());
-        double skyManyP50 = Stats.median(skyfn.stream().map(r -> r.many().p50Micros()).toList());
-        double bareManyP99 = Stats.median(bare.stream().map(r -> r.many().p99Micros()).toList());
-        double skyManyP99 = Stats.median(skyfn.stream().map(r -> r.many().p99Micros()).toList());
+        double bareOneRps = median(bare, r -> r.one().requestsPerSecond());
+        double skyOneRps = median(skyfn, r -> r.one().requestsPerSecond());
+        double bareManyRps = median(bare, r -> r.many().requestsPerSecond());
+        double skyManyRps = median(skyfn, r -> r.many().requestsPerSecond());
+        double bareOneP50 = median(bare, r -> r.one().p50Micros());
+        double skyOneP50 = median(skyfn, r -> r.one().p50Micros());
+        double bareOneP99 = median(bare, r -> r.one().p99Micros());
+        double skyOneP99 = median(skyfn, r -> r.one().p99Micros());
+        double bareManyP50 = median(bare, r -> r.many().p50Micros());
+        double skyManyP50 = median(skyfn, r -> r.many().p50Micros());
+        double bareManyP99 = median(bare, r -> r.many().p99Micros());
+        double skyManyP99 = median(skyfn, r -> r.many().p99Micros());
         var out = new StringBuilder();
         out.append("| connections | | throughput (req/s) | p50 | p99 |\n|---|---|---:|---:|---:|\n");
         out.append(row("1", "bare Helidon", bareOneRps, bareOneP50, bareOneP99));
@@ -108,6 +109,10 @@ final class HttpInvokeBench {
                 Stats.list(bare.stream().map(r -> r.many().requestsPerSecond()).toList(), "%.0f"),
                 Stats.list(skyfn.stream().map(r -> r.many().requestsPerSecond()).toList(), "%.0f")));
         return out.toString();
+    }
+
+    private static double median(List<Round> rounds, ToDoubleFunction<Round> metric) {
+        return Stats.median(rounds.stream().map(r -> metric.applyAsDouble(r)).toList());
     }
 
     private static String row(String conns, String what, double rps, double p50, double p99) {

@@ -15,7 +15,7 @@ final class AppCommands {
     private AppCommands() {
     }
 
-    @Command(name = "deploy", description = "Deploy an app jar (it names the app in its skyfn.yaml); replaces an earlier version.")
+    @Command(name = "deploy", mixinStandardHelpOptions = true, description = "Deploy an app jar (it names the app in its skyfn.yaml); replaces an earlier version.")
     static final class Deploy implements Callable<Integer> {
         @Mixin
         ClientOptions api;
@@ -43,7 +43,7 @@ final class AppCommands {
         }
     }
 
-    @Command(name = "ls", description = "List your apps, or the functions of one app.")
+    @Command(name = "ls", mixinStandardHelpOptions = true, description = "List your apps, or the functions of one app.")
     static final class List implements Callable<Integer> {
         @Mixin
         ClientOptions api;
@@ -75,7 +75,7 @@ final class AppCommands {
         }
     }
 
-    @Command(name = "rm", description = "Remove an app. Calls in flight finish; new ones get APP_NOT_FOUND.")
+    @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove an app. Calls in flight finish; new ones get APP_NOT_FOUND.")
     static final class Remove implements Callable<Integer> {
         @Mixin
         ClientOptions api;

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
  * {@code skyfn demo}: starts skyfn on the embedded default, deploys the example apps, invokes
  * them through the real HTTP API, prints results and timings, and stops.
  */
-@Command(name = "demo", description = "Start skyfn on this machine, deploy the examples, invoke them, print timings, stop.")
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "Start skyfn on this machine, deploy the examples, invoke them, print timings, stop.")
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--examples", description = "folder of example apps, each with target/<name>.jar (default ${DEFAULT-VALUE})",

@@ -7,7 +7,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code skyfn invocation ID}: the status and result of an async invocation. */
-@Command(name = "invocation", description = "Show an async invocation: its state, timings and result.")
+@Command(name = "invocation", mixinStandardHelpOptions = true, description = "Show an async invocation: its state, timings and result.")
 final class InvocationCommand implements Callable<Integer> {
 
     @Mixin

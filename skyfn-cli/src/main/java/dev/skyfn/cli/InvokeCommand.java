@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code skyfn invoke APP/FUNCTION}: the result goes to standard output as it came. */
-@Command(name = "invoke", description = "Invoke a function and print its result.")
+@Command(name = "invoke", mixinStandardHelpOptions = true, description = "Invoke a function and print its result.")
 final class InvokeCommand implements Callable<Integer> {
 
     @Mixin

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code skyfn logs APP[/FUNCTION]}: log lines and output of invocations, each tagged with its invocation id. */
-@Command(name = "logs", description = "Print an app's (or one function's) recent log lines and output.")
+@Command(name = "logs", mixinStandardHelpOptions = true, description = "Print an app's (or one function's) recent log lines and output.")
 final class LogsCommand implements Callable<Integer> {
 
     @Mixin

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code skyfn dev} and {@code skyfn node}: a control plane and a node in this process, until stopped. */
-abstract class ServerCommand implements Callable<Integer> {
+abstract sealed class ServerCommand implements Callable<Integer> permits ServerCommand.Dev, ServerCommand.NodeProcess {
 
     @Option(names = "--host", description = "address to listen on (default ${DEFAULT-VALUE})", defaultValue = "127.0.0.1")
     String host;
@@ -26,17 +26,28 @@ abstract class ServerCommand implements Callable<Integer> {
             description = "an extra option for sandbox JVMs, e.g. -Xlog:gc (repeatable)")
     List<String> sandboxJvmOptions = new ArrayList<>();
 
-    abstract Path dataDir();
+    @Option(names = "--data", description = "where apps, tenants and keys are kept (default ~/.skyfn/dev or ~/.skyfn/node)")
+    Path data;
 
-    abstract boolean dev();
+    private final boolean dev;
+    private final String name;
+
+    ServerCommand(boolean dev, String name) {
+        this.dev = dev;
+        this.name = name;
+    }
+
+    private Path dataDir() {
+        return data != null ? data : Path.of(System.getProperty("user.home"), ".skyfn", name);
+    }
 
     @Override
     public Integer call() throws InterruptedException {
         NodeConfig config = NodeConfig.builder(dataDir()).host(host).port(port).spareSandboxes(spares)
                 .sandboxJvmOptions(sandboxJvmOptions).build();
-        SingleNode platform = SingleNode.start(config, dev());
-        System.err.println("skyfn " + (dev() ? "dev" : "node") + " on http://" + host + ":" + platform.port()
-                + " (data in " + dataDir() + (dev() ? "; no API keys in dev mode" : "") + "). Ctrl-C stops it.");
+        SingleNode platform = SingleNode.start(config, dev);
+        System.err.println("skyfn " + name + " on http://" + host + ":" + platform.port()
+                + " (data in " + dataDir() + (dev ? "; no API keys in dev mode" : "") + "). Ctrl-C stops it.");
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             platform.close();
@@ -46,38 +57,18 @@ abstract class ServerCommand implements Callable<Integer> {
         return 0;
     }
 
-    @Command(name = "dev", description = "Run skyfn on this machine for development: no API keys, tenant 'dev'.")
+    @Command(name = "dev", mixinStandardHelpOptions = true, description = "Run skyfn on this machine for development: no API keys, tenant 'dev'.")
     static final class Dev extends ServerCommand {
-        @Option(names = "--data", description = "where deployed apps are kept (default ${DEFAULT-VALUE})",
-                defaultValue = "${sys:user.home}/.skyfn/dev")
-        Path data;
-
-        @Override
-        Path dataDir() {
-            return data;
-        }
-
-        @Override
-        boolean dev() {
-            return true;
+        Dev() {
+            super(true, "dev");
         }
     }
 
-    @Command(name = "node", description = "Run a skyfn node with its control plane; every call needs an API key. "
+    @Command(name = "node", mixinStandardHelpOptions = true, description = "Run a skyfn node with its control plane; every call needs an API key. "
             + "The first start writes an admin key to <data>/admin.key.")
     static final class NodeProcess extends ServerCommand {
-        @Option(names = "--data", description = "where apps, tenants and keys are kept (default ${DEFAULT-VALUE})",
-                defaultValue = "${sys:user.home}/.skyfn/node")
-        Path data;
-
-        @Override
-        Path dataDir() {
-            return data;
-        }
-
-        @Override
-        boolean dev() {
-            return false;
+        NodeProcess() {
+            super(false, "node");
         }
     }
 }

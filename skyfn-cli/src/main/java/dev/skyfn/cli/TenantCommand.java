@@ -9,11 +9,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code skyfn tenant}: tenants and API keys (creating tenants needs an admin key). */
-@Command(name = "tenant", description = "Manage tenants and their API keys.",
+@Command(name = "tenant", mixinStandardHelpOptions = true, description = "Manage tenants and their API keys.",
         subcommands = {TenantCommand.Create.class, TenantCommand.List.class, TenantCommand.NewKey.class, TenantCommand.Revoke.class})
 final class TenantCommand {
 
-    @Command(name = "create", description = "Create a tenant; prints its first API key (shown only once).")
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a tenant; prints its first API key (shown only once).")
     static final class Create implements Callable<Integer> {
         @Mixin
         ClientOptions api;
@@ -31,7 +31,7 @@ final class TenantCommand {
         }
     }
 
-    @Command(name = "ls", description = "List tenants.")
+    @Command(name = "ls", mixinStandardHelpOptions = true, description = "List tenants.")
     static final class List implements Callable<Integer> {
         @Mixin
         ClientOptions api;
@@ -45,7 +45,7 @@ final class TenantCommand {
         }
     }
 
-    @Command(name = "new-key", description = "Issue another API key for a tenant.")
+    @Command(name = "new-key", mixinStandardHelpOptions = true, description = "Issue another API key for a tenant.")
     static final class NewKey implements Callable<Integer> {
         @Mixin
         ClientOptions api;
@@ -61,7 +61,7 @@ final class TenantCommand {
         }
     }
 
-    @Command(name = "revoke-key", description = "Revoke an API key by its id.")
+    @Command(name = "revoke-key", mixinStandardHelpOptions = true, description = "Revoke an API key by its id.")
     static final class Revoke implements Callable<Integer> {
         @Mixin
         ClientOptions api;
