@@ -46,6 +46,7 @@ public final class Node implements AutoCloseable {
     private static final Duration CALL_SWEEP = Duration.ofMillis(5);
 
     private final Path runDir;
+    private final SandboxLauncher launcher;
     private final SandboxPool pool;
     private final AppRuntimes runtimes;
     private final ScheduledExecutorService scheduler;
@@ -57,7 +58,7 @@ public final class Node implements AutoCloseable {
         scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("node-scheduler").factory());
         NodeMetrics metrics = new NodeMetrics();
         LogStore logs = new LogStore(config.logBytesPerApp());
-        var launcher = new SandboxLauncher(runDir, config.cacheDir(), config.bootTimeout(),
+        launcher = new SandboxLauncher(runDir, config.cacheDir(), config.bootTimeout(),
                 config.maxFrameBytes(), config.aotCache(), config.sandboxJvmOptions(), metrics::sandboxBooted);
         launcher.trainAotCache();
         scheduler.scheduleWithFixedDelay(() -> launcher.expireCalls(config.cancelGrace()),
@@ -123,6 +124,7 @@ public final class Node implements AutoCloseable {
         runtimes.close();
         pool.close();
         scheduler.shutdownNow();
+        launcher.killAll();
         try {
             AtomicFiles.deleteTree(runDir);
         } catch (IOException e) {

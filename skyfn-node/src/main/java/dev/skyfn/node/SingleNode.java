@@ -10,9 +10,7 @@ import dev.skyfn.core.app.Authenticator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.List;
 import org.slf4j.Logger;
@@ -41,7 +39,8 @@ public final class SingleNode implements AutoCloseable {
     public static SingleNode start(NodeConfig config, boolean dev) {
         Path data = config.dataDir();
         try {
-            Files.createDirectories(data);
+            // tenants' jars and the key digests: nobody else on the host reads them
+            AtomicFiles.privateDirectory(data);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -60,7 +59,6 @@ public final class SingleNode implements AutoCloseable {
     private static void writeAdminKey(Path file, String key) {
         try {
             AtomicFiles.write(file, (key + "\n").getBytes(StandardCharsets.UTF_8));
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
             LOG.info("admin API key written to {} (shown nowhere else)", file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

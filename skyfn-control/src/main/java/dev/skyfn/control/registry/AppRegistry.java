@@ -101,25 +101,24 @@ public final class AppRegistry implements AppCatalog {
 
     private DeployedApp install(String tenant, AppPackage pkg, Path incoming) throws IOException {
         AppKey key = new AppKey(tenant, pkg.manifest().app());
-        DeployedApp previous;
-        DeployedApp app;
+        // listeners are told inside the lock, so that they see an app's versions in order
         synchronized (this) {
-            previous = apps.get(key);
+            DeployedApp previous = apps.get(key);
             int version = previous == null ? 1 : previous.version() + 1;
             Path dir = root.resolve(tenant).resolve(key.app());
             Files.createDirectories(dir);
             Path jar = dir.resolve("v" + version + ".jar");
             AtomicFiles.move(incoming, jar);
-            app = new DeployedApp(tenant, pkg.manifest(), version, jar, pkg.sha256(), pkg.sizeBytes(), clock.instant());
+            var app = new DeployedApp(tenant, pkg.manifest(), version, jar, pkg.sha256(), pkg.sizeBytes(), clock.instant());
             AtomicFiles.write(dir.resolve(CURRENT), Json.pretty(new Current(version, pkg.sha256(), pkg.sizeBytes(), app.deployedAt())));
             apps.put(key, app);
             if (previous != null) {
                 pruneBefore(dir, previous.version());
             }
+            LOG.info("deployed {} version {} ({} functions, {} bytes)", key, app.version(), app.manifest().functions().size(), app.sizeBytes());
+            listeners.forEach(l -> l.deployed(app, previous));
+            return app;
         }
-        LOG.info("deployed {} version {} ({} functions, {} bytes)", key, app.version(), app.manifest().functions().size(), app.sizeBytes());
-        listeners.forEach(l -> l.deployed(app, previous));
-        return app;
     }
 
     /** Removes jars older than the one just replaced; that one may still serve calls in flight. */
@@ -136,9 +135,8 @@ public final class AppRegistry implements AppCatalog {
 
     /** Removes an app; false when the tenant has no such app. */
     public boolean remove(AppKey key) {
-        DeployedApp app;
         synchronized (this) {
-            app = apps.remove(key);
+            DeployedApp app = apps.remove(key);
             if (app == null) {
                 return false;
             }
@@ -149,10 +147,10 @@ public final class AppRegistry implements AppCatalog {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            LOG.info("removed {}", key);
+            listeners.forEach(l -> l.removed(app));
+            return true;
         }
-        LOG.info("removed {}", key);
-        listeners.forEach(l -> l.removed(app));
-        return true;
     }
 
     @Override

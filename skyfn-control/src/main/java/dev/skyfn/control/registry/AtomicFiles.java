@@ -6,6 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /** Writes that are either wholly there after a crash or not at all. */
 public final class AtomicFiles {
@@ -13,11 +16,17 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
-    /** Writes {@code bytes} to a sibling temporary file, forces it to disk, then renames it over {@code target}. */
+    private static final FileAttribute<?> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
+    /**
+     * Writes {@code bytes} to a sibling temporary file readable by its owner only, forces it to
+     * disk, then renames it over {@code target}.
+     */
     public static void write(Path target, byte[] bytes) throws IOException {
         Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        Files.deleteIfExists(tmp);
+        try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY)) {
             ch.write(java.nio.ByteBuffer.wrap(bytes));
             ch.force(true);
         }
@@ -32,6 +41,13 @@ public final class AtomicFiles {
         } catch (IOException ignored) {
             // some file systems cannot sync a directory; the rename itself is still atomic
         }
+    }
+
+    /** Creates a directory (and its parents) that only its owner may enter, or tightens an existing one. */
+    public static Path privateDirectory(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        return dir;
     }
 
     /** Deletes a directory tree, if it is there. */

@@ -83,6 +83,11 @@ public final class SandboxLauncher {
         }
     }
 
+    /** Kills every sandbox this launcher started that is still alive; the node is stopping. */
+    public void killAll() {
+        live.forEach(s -> s.kill("the node stopped"));
+    }
+
     /** Trains the AOT cache in the background if it is missing; sandboxes use it once it exists. */
     public CompletableFuture<Void> trainAotCache() {
         if (aot.isEmpty() || aot.get().ready()) {
