@@ -40,6 +40,7 @@ class BadInputTest {
               leaks: {handler: dev.skyfn.node.apps.Misbehaving$LeaksThreads}
               huge: {handler: dev.skyfn.node.apps.Misbehaving$Huge}
               price: {handler: dev.skyfn.node.apps.Typed$Price}
+              floods: {handler: dev.skyfn.node.apps.Misbehaving$FloodsRawOutput, timeout: 20s}
             """;
 
     @BeforeAll
@@ -150,6 +151,14 @@ class BadInputTest {
     @Test
     void aHugeResultIsRefused() {
         assertError(node.invoke("bad", "huge", "2"), 500, "RESULT_TOO_LARGE", "1048576 bytes");
+        badAppServesAgain();
+    }
+
+    @Test
+    void outputPastTheCaptureIsDrainedNotKept() {
+        var res = node.invoke("bad", "floods", "64");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        assertThat(res.body()).isEqualTo("flooded 64 MiB");
         badAppServesAgain();
     }
 

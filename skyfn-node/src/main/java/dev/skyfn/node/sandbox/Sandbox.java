@@ -7,8 +7,6 @@ import dev.skyfn.core.wire.LogLine;
 import dev.skyfn.core.wire.Message;
 import dev.skyfn.core.wire.ProtocolException;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -77,7 +75,7 @@ public final class Sandbox {
     private final int heapMb;
     private final Process process;
     private final FrameChannel channel;
-    private final Path outputFile;
+    private final ProcessOutput output;
     private final AtomicReference<State> state = new AtomicReference<>(State.IDLE);
     private final Calls calls = new Calls();
     private final CompletableFuture<Message.Hello> hello = new CompletableFuture<>();
@@ -86,12 +84,12 @@ public final class Sandbox {
     private volatile DeployedApp app;
     private volatile String endReason;
 
-    Sandbox(long id, int heapMb, Process process, FrameChannel channel, Path outputFile, Owner owner) {
+    Sandbox(long id, int heapMb, Process process, FrameChannel channel, ProcessOutput output, Owner owner) {
         this.id = id;
         this.heapMb = heapMb;
         this.process = process;
         this.channel = channel;
-        this.outputFile = outputFile;
+        this.output = output;
         this.owner = owner;
         Thread.ofPlatform().daemon().name("sandbox-" + id + "-reader").start(this::read);
     }
@@ -243,11 +241,12 @@ public final class Sandbox {
         int status = exitStatus();
         if (endReason == null) {
             endReason = describe(status);
-            LOG.warn("sandbox {} ({}) died: {}{}", id, app == null ? "idle" : app.key(), endReason, outputTail());
+            String tail = output.tail();
+            LOG.warn("sandbox {} ({}) died: {}{}", id, app == null ? "idle" : app.key(), endReason,
+                    tail.isEmpty() ? "" : "; its last output: " + tail);
         }
         hello.completeExceptionally(new IllegalStateException("sandbox " + id + " " + endReason));
         calls.answerAll(this::crashed);
-        deleteOutput();
         dead.complete(null);
         owner.died(this);
     }
@@ -274,23 +273,6 @@ public final class Sandbox {
             case 71 -> "broke the protocol (status 71)";
             default -> "exited with status " + status;
         };
-    }
-
-    private String outputTail() {
-        try {
-            List<String> lines = Files.readAllLines(outputFile);
-            return lines.isEmpty() ? "" : "; its last output:\n  " + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    private void deleteOutput() {
-        try {
-            Files.deleteIfExists(outputFile);
-        } catch (IOException ignored) {
-            // the run directory is cleaned when the node stops
-        }
     }
 
     @Override

@@ -114,10 +114,10 @@ public final class SandboxLauncher {
     private Sandbox boot(int heapMb, Sandbox.Owner owner, List<String> extraFlags) {
         long id = ids.incrementAndGet();
         Path socket = runDir.resolve("sb-" + id + ".sock");
-        Path output = runDir.resolve("sb-" + id + ".out");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
-            Process process = start(command(heapMb, socket, extraFlags), output);
+            Process process = start(command(heapMb, socket, extraFlags));
+            ProcessOutput output = ProcessOutput.follow(process);
             process.onExit().thenRun(() -> closeQuietly(server));
             SocketChannel channel = accept(server, process, output);
             Files.deleteIfExists(socket);
@@ -157,9 +157,8 @@ public final class SandboxLauncher {
         return cmd;
     }
 
-    private Process start(List<String> command, Path output) throws IOException {
-        var pb = new ProcessBuilder(command).directory(runDir.toFile())
-                .redirectErrorStream(true).redirectOutput(output.toFile());
+    private Process start(List<String> command) throws IOException {
+        var pb = new ProcessBuilder(command).directory(runDir.toFile()).redirectErrorStream(true);
         // a function sees none of the node's environment (which may hold keys)
         var env = pb.environment();
         String path = env.getOrDefault("PATH", "/usr/bin:/bin");
@@ -169,7 +168,7 @@ public final class SandboxLauncher {
         return pb.start();
     }
 
-    private SocketChannel accept(ServerSocketChannel server, Process process, Path output) throws IOException {
+    private SocketChannel accept(ServerSocketChannel server, Process process, ProcessOutput output) throws IOException {
         try {
             return CompletableFuture.supplyAsync(() -> {
                 try {
@@ -181,20 +180,12 @@ public final class SandboxLauncher {
         } catch (ExecutionException | TimeoutException e) {
             String why = process.isAlive() ? "timed out" : "exited with status " + process.exitValue();
             process.destroyForcibly();
-            throw new IOException("the sandbox process did not connect (" + why + ")" + tail(output));
+            String tail = output.tail();
+            throw new IOException("the sandbox process did not connect (" + why + ")" + (tail.isEmpty() ? "" : ": " + tail));
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
-        }
-    }
-
-    private static String tail(Path output) {
-        try {
-            List<String> lines = Files.readAllLines(output);
-            return lines.isEmpty() ? "" : ": " + String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
-        } catch (IOException e) {
-            return "";
         }
     }
 

@@ -101,4 +101,17 @@ public final class Misbehaving {
             return input;
         }
     }
+
+    /** Writes past the output capture, straight to the process's standard output. */
+    public static class FloodsRawOutput implements Handler<Integer, String> {
+        @Override
+        public String handle(Integer megabytes, Context ctx) throws java.io.IOException {
+            var raw = new java.io.FileOutputStream(java.io.FileDescriptor.out);
+            byte[] line = ("x".repeat(1023) + "\n").getBytes();
+            for (int i = 0; i < megabytes * 1024; i++) {
+                raw.write(line);
+            }
+            return "flooded " + megabytes + " MiB";
+        }
+    }
 }
