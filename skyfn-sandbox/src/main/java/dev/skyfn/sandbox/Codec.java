@@ -51,7 +51,7 @@ final class Codec {
 
     /** The actual type of {@code iface}'s first type parameter as {@code handler} binds it. */
     JavaType inputType(Class<?> handler, Class<?> iface) {
-        JavaType[] params = MAPPER.getTypeFactory().findTypeParameters(handler, iface);
+        JavaType[] params = MAPPER.constructType(handler).findTypeParameters(iface);
         return params.length == 0 ? MAPPER.constructType(Object.class) : params[0];
     }
 

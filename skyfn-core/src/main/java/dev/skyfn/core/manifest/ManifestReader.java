@@ -8,7 +8,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.skyfn.core.Durations;
 import dev.skyfn.core.Names;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -67,8 +66,7 @@ public final class ManifestReader {
             throw new ManifestException("functions: at most " + MAX_FUNCTIONS + " functions per app");
         }
         Map<String, FunctionSpec> functions = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = fns.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : fns.properties()) {
             functions.put(e.getKey(), function(e.getKey(), e.getValue()));
         }
         return functions;
@@ -98,8 +96,8 @@ public final class ManifestReader {
     }
 
     private static void onlyKnownFields(ObjectNode node, Set<String> known, String at) {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String field = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            String field = e.getKey();
             if (!known.contains(field)) {
                 throw new ManifestException(at + field + ": unknown field (known: "
                         + String.join(", ", known.stream().sorted().toList()) + ")");
