@@ -22,6 +22,10 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
     @Option(names = "--spares", description = "pre-booted sandboxes kept ready (default ${DEFAULT-VALUE})", defaultValue = "3")
     int spares;
 
+    @Option(names = "--max-sandboxes", description = "app sandboxes at most; the least recently used idle one makes room "
+            + "(default: one per 256 MiB of memory)")
+    Integer maxSandboxes;
+
     @Option(names = "--sandbox-jvm-option", paramLabel = "OPTION",
             description = "an extra option for sandbox JVMs, e.g. -Xlog:gc (repeatable)")
     List<String> sandboxJvmOptions = new ArrayList<>();
@@ -43,9 +47,12 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
 
     @Override
     public Integer call() throws InterruptedException {
-        NodeConfig config = NodeConfig.builder(dataDir()).host(host).port(port).spareSandboxes(spares)
-                .sandboxJvmOptions(sandboxJvmOptions).build();
-        SingleNode platform = SingleNode.start(config, dev);
+        NodeConfig.Builder config = NodeConfig.builder(dataDir()).host(host).port(port).spareSandboxes(spares)
+                .sandboxJvmOptions(sandboxJvmOptions);
+        if (maxSandboxes != null) {
+            config.maxSandboxes(maxSandboxes);
+        }
+        SingleNode platform = SingleNode.start(config.build(), dev);
         System.err.println("skyfn " + name + " on http://" + host + ":" + platform.port()
                 + " (data in " + dataDir() + (dev ? "; no API keys in dev mode" : "") + "). Ctrl-C stops it.");
         var stopped = new CountDownLatch(1);

@@ -12,6 +12,8 @@ import java.util.List;
  * @param port             its port; 0 picks a free one
  * @param dataDir          where the node keeps what must survive a restart
  * @param spareSandboxes   pre-booted sandboxes kept ready, so no request waits for a JVM to start
+ * @param maxSandboxes     app sandboxes this node runs at most; to load another, the least recently
+ *                         used idle one is retired (default: one per 256 MiB of the host's memory)
  * @param maxRequestBytes  the largest invocation payload accepted
  * @param maxResultBytes   the largest result a function may return
  * @param maxPackageBytes  the largest app jar accepted
@@ -26,7 +28,7 @@ import java.util.List;
  * @param cacheDir         where that cache is kept; it depends only on the JDK and skyfn's jars
  * @param sandboxJvmOptions extra options for sandbox JVMs, after skyfn's own (so they can override them)
  */
-public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, long maxRequestBytes,
+public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, int maxSandboxes, long maxRequestBytes,
                          int maxResultBytes, long maxPackageBytes, Duration bootTimeout, Duration loadTimeout, Duration cancelGrace,
                          Duration reapInterval, int maxAsyncPending, Duration asyncRetention, long logBytesPerApp,
                          boolean aotCache, Path cacheDir, List<String> sandboxJvmOptions) {
@@ -49,6 +51,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         private int port = 8080;
         private Path dataDir;
         private int spareSandboxes = 3;
+        private int maxSandboxes = defaultMaxSandboxes();
         private long maxRequestBytes = 6L << 20;
         private int maxResultBytes = 6 << 20;
         private long maxPackageBytes = 64L << 20;
@@ -72,6 +75,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             port = c.port;
             dataDir = c.dataDir;
             spareSandboxes = c.spareSandboxes;
+            maxSandboxes = c.maxSandboxes;
             maxRequestBytes = c.maxRequestBytes;
             maxResultBytes = c.maxResultBytes;
             maxPackageBytes = c.maxPackageBytes;
@@ -99,6 +103,11 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
 
         public Builder spareSandboxes(int v) {
             spareSandboxes = v;
+            return this;
+        }
+
+        public Builder maxSandboxes(int v) {
+            maxSandboxes = v;
             return this;
         }
 
@@ -168,12 +177,18 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         }
 
         public NodeConfig build() {
-            if (spareSandboxes < 0 || maxRequestBytes <= 0 || maxResultBytes <= 0 || maxPackageBytes <= 0) {
+            if (spareSandboxes < 0 || maxSandboxes < 1 || maxRequestBytes <= 0 || maxResultBytes <= 0 || maxPackageBytes <= 0) {
                 throw new IllegalArgumentException("sizes and counts must be positive");
             }
-            return new NodeConfig(host, port, dataDir, spareSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, bootTimeout,
+            return new NodeConfig(host, port, dataDir, spareSandboxes, maxSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, bootTimeout,
                     loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, aotCache, cacheDir, sandboxJvmOptions);
         }
+    }
+
+    private static int defaultMaxSandboxes() {
+        long memory = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getTotalMemorySize();
+        return (int) Math.clamp(memory / (256L << 20), 4, 1024);
     }
 
     private static Path defaultCacheDir() {

@@ -92,6 +92,37 @@ class LifecycleTest {
     }
 
     @Test
+    void atItsSandboxLimitANodeRetiresTheLeastRecentlyUsedIdleApp() {
+        try (TestNode node = TestNode.start(TestNode.config(dir).maxSandboxes(2).build(), true)) {
+            for (String app : List.of("a", "b", "c")) {
+                node.deploy(JarBuilder.app("app: " + app + "\nfunctions:\n  hello: {handler: dev.skyfn.node.apps.Hello}\n"
+                        + "  sleep: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps}\n").classes(Hello.class, Misbehaving.class));
+            }
+            assertThat(node.invoke("a", "hello", "1").headers().firstValue("X-Skyfn-Cold-Start")).contains("true");
+            assertThat(node.invoke("b", "hello", "1").headers().firstValue("X-Skyfn-Cold-Start")).contains("true");
+            assertThat(node.invoke("b", "hello", "2").headers().firstValue("X-Skyfn-Cold-Start")).isEmpty();
+            assertThat(node.invoke("c", "hello", "1").statusCode()).isEqualTo(200);
+            assertThat(node.invoke("b", "hello", "3").headers().firstValue("X-Skyfn-Cold-Start")).as("b was used last: kept").isEmpty();
+            assertThat(node.invoke("a", "hello", "2").headers().firstValue("X-Skyfn-Cold-Start")).as("a made room").contains("true");
+        }
+    }
+
+    @Test
+    void aNodeWhoseSandboxesAreAllBusyRefusesToLoadAnother() throws Exception {
+        try (TestNode node = TestNode.start(TestNode.config(dir).maxSandboxes(1).build(), true)) {
+            for (String app : List.of("a", "b")) {
+                node.deploy(JarBuilder.app("app: " + app + "\nfunctions: {sleep: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps}}")
+                        .classes(Misbehaving.class));
+            }
+            var busy = CompletableFuture.supplyAsync(() -> node.invoke("a", "sleep", "2000"));
+            await().until(() -> node.platform.node().invoker().running(new AppKey("dev", "a"), "sleep") == 1);
+            assertError(node.invoke("b", "sleep", "0"), 503, "UNAVAILABLE", "1 app sandboxes, its limit");
+            assertThat(busy.get().statusCode()).isEqualTo(200);
+            assertThat(node.invoke("b", "sleep", "0").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void callsBeyondConcurrencyAndQueueAreRefusedWith429() throws Exception {
         try (TestNode node = TestNode.dev(dir)) {
             node.deploy(JarBuilder.app("app: narrow\nfunctions: {sleep: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps, concurrency: 1, queue: 1}}")

@@ -116,6 +116,7 @@ final class AppRuntime implements Sandbox.Owner {
                     && System.nanoTime() - failed.atNanos() < LOAD_FAILURE_HOLD.toNanos()) {
                 throw failed.error();
             }
+            node.makeRoom(this);
             Sandbox sandbox = node.pool().take(version.manifest().memoryMb());
             sandbox.adopt(this);
             sandbox.moveTo(Sandbox.State.LOADING);
@@ -132,7 +133,10 @@ final class AppRuntime implements Sandbox.Owner {
                 retire(sandbox, "replaced by version " + app.version() + " while loading");
             }
         } catch (SkyfnException e) {
-            loadFailure = new LoadFailure(version.version(), e, System.nanoTime());
+            if (e.code() != ErrorCode.UNAVAILABLE) {
+                // the app's own fault: trying again at once would fail the same way
+                loadFailure = new LoadFailure(version.version(), e, System.nanoTime());
+            }
             synchronized (this) {
                 if (active == into) {
                     active = null;
@@ -292,6 +296,24 @@ final class AppRuntime implements Sandbox.Owner {
                 active = null;
             }
         }
+    }
+
+    /** Sandboxes this app holds: the serving one (or the one loading) and those retiring. */
+    synchronized int sandboxCount() {
+        return (active == null ? 0 : 1) + retiring.size();
+    }
+
+    long lastUsedNanos() {
+        return lastUsedNanos;
+    }
+
+    /** The serving sandbox if it is loaded and has nothing in flight, else null. */
+    synchronized Sandbox idleSandbox() {
+        if (active == null || !active.isDone() || !usable(active)) {
+            return null;
+        }
+        Sandbox s = active.getNow(null);
+        return s.inFlight() == 0 ? s : null;
     }
 
     /** Calls in flight in this app's sandboxes, the serving one and those retiring. */

@@ -1,5 +1,7 @@
 package dev.skyfn.node.invoke;
 
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppCatalog;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.DeployedApp;
@@ -12,7 +14,9 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,6 +31,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
     private final NodeMetrics metrics;
     private final ScheduledExecutorService scheduler;
     private final Map<AppKey, AppRuntime> runtimes = new ConcurrentHashMap<>();
+    private final Object room = new Object();
 
     public AppRuntimes(NodeConfig config, SandboxPool pool, LogStore logs, NodeMetrics metrics,
                        ScheduledExecutorService scheduler, AppCatalog catalog) {
@@ -108,6 +113,40 @@ public final class AppRuntimes implements AppCatalog.Listener {
 
     private int count(Sandbox.State state) {
         return sandboxes().getOrDefault(state, 0);
+    }
+
+    /**
+     * Before {@code loading} loads its app: while the node holds more app sandboxes than its limit,
+     * retires the least recently used idle one and waits for it to end. When every sandbox is busy,
+     * the load is refused rather than the host overrun.
+     */
+    void makeRoom(AppRuntime loading) {
+        synchronized (room) {
+            while (runtimes.values().stream().mapToInt(AppRuntime::sandboxCount).sum() > config.maxSandboxes()) {
+                Sandbox victim = null;
+                AppRuntime owner = null;
+                for (AppRuntime r : runtimes.values()) {
+                    Sandbox idle = r == loading ? null : r.idleSandbox();
+                    if (idle != null && (owner == null || r.lastUsedNanos() < owner.lastUsedNanos())) {
+                        victim = idle;
+                        owner = r;
+                    }
+                }
+                if (victim == null) {
+                    throw new SkyfnException(ErrorCode.UNAVAILABLE, "this node runs " + config.maxSandboxes()
+                            + " app sandboxes, its limit, and all of them are busy; retry later");
+                }
+                owner.retire(victim, "its node needed room for another app");
+                try {
+                    victim.whenDead().get(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while making room for the app");
+                } catch (ExecutionException | TimeoutException e) {
+                    victim.kill("did not stop when its node needed room");
+                }
+            }
+        }
     }
 
     /** Stops every app's sandboxes; the node is going away. */
