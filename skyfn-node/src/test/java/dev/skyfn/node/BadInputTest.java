@@ -207,6 +207,6 @@ class BadInputTest {
     @Test
     void aHandlerOfTheWrongShapeIsRefused() {
         assertError(node.deploy(JarBuilder.app("app: x\nfunctions: {f: {handler: dev.skyfn.node.apps.Typed$NotAFunction}}")
-                .classes(Typed.class)), 400, "HANDLER_INVALID", "implements neither");
+                .classes(Typed.class)), 400, "HANDLER_INVALID", "implements none of the handler interfaces");
     }
 }

@@ -1,12 +1,15 @@
 package dev.skyfn.sandbox;
 
 /**
- * The parent of every app's class loader: the JDK, the skyfn API and the exit guard, nothing
- * else of the sandbox (its Jackson, its protocol) — those would clash with the app's own copies.
+ * The parent of every app's class loader: the JDK, the skyfn API, the exit guard, and the handler
+ * interfaces of AWS Lambda and Google Cloud Functions (so their handlers run unchanged, whether or
+ * not their jars bundle them); nothing else of the sandbox (its Jackson, its protocol) — those
+ * would clash with the app's own copies.
  */
 final class ApiOnlyLoader extends ClassLoader {
 
-    private static final String[] SHARED = {"dev.skyfn.api.", "dev.skyfn.sandbox.guard."};
+    private static final String[] SHARED = {"dev.skyfn.api.", "dev.skyfn.sandbox.guard.",
+        "com.amazonaws.services.lambda.runtime.", "com.google.cloud.functions."};
 
     private final ClassLoader sandbox;
 

@@ -74,6 +74,12 @@ final class Codec {
         if (raw == InputStream.class) {
             return new ByteArrayInputStream(body);
         }
+        return decodeJson(payload, type);
+    }
+
+    /** The body as JSON whatever the type, strings included; an empty body is null. */
+    Object decodeJson(Payload payload, JavaType type) {
+        byte[] body = body(payload);
         if (body.length == 0) {
             return null;
         }
@@ -96,6 +102,13 @@ final class Codec {
             case InputStream in -> new Payload.Body(BINARY, readLimited(in));
             default -> Payload.json(writeJson(result));
         };
+        checkSize(p);
+        return p;
+    }
+
+    /** The result as JSON whatever its type, strings included. */
+    Payload encodeJson(Object result) throws IOException {
+        Payload p = result == null ? Payload.EMPTY : Payload.json(writeJson(result));
         checkSize(p);
         return p;
     }

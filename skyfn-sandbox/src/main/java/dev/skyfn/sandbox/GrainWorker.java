@@ -1,7 +1,11 @@
 package dev.skyfn.sandbox;
 
 import com.fasterxml.jackson.databind.JavaType;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.google.cloud.functions.HttpFunction;
 import dev.skyfn.api.Context;
+import dev.skyfn.api.HttpRequest;
 import dev.skyfn.api.Handler;
 import dev.skyfn.api.StreamHandler;
 import dev.skyfn.core.ErrorCode;
@@ -29,12 +33,19 @@ final class GrainWorker {
     private final JavaType inputType;
     private final Call call;
     private final Codec codec;
+    private final boolean jsonOnly;
 
     private GrainWorker(String function, JavaType inputType, Call call, Codec codec) {
+        this(function, inputType, call, codec, false);
+    }
+
+    /** {@code jsonOnly}: input and result are always JSON, strings included, as AWS Lambda maps them. */
+    private GrainWorker(String function, JavaType inputType, Call call, Codec codec, boolean jsonOnly) {
         this.function = function;
         this.inputType = inputType;
         this.call = call;
         this.codec = codec;
+        this.jsonOnly = jsonOnly;
     }
 
     String function() {
@@ -42,12 +53,17 @@ final class GrainWorker {
     }
 
     Payload run(Payload input, Context ctx) throws Exception {
-        Object result = call.apply(codec.decode(input, inputType), ctx);
-        return codec.encode(result);
+        Object result = call.apply(jsonOnly ? codec.decodeJson(input, inputType) : codec.decode(input, inputType), ctx);
+        return jsonOnly ? codec.encodeJson(result) : codec.encode(result);
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     static GrainWorker load(String function, String className, ClassLoader loader, Codec codec) {
+        return load(function, className, loader, codec, 0);
+    }
+
+    /** {@code version} is the app's, for handlers that ask for it (AWS Lambda's context does). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static GrainWorker load(String function, String className, ClassLoader loader, Codec codec, int version) {
         Class<?> type = handlerClass(function, className, loader);
         Object instance = instantiate(function, type);
         return switch (instance) {
@@ -59,8 +75,21 @@ final class GrainWorker {
                         return out.toByteArray();
                     }, codec);
             case Function f -> new GrainWorker(function, codec.inputType(type, Function.class), (in, ctx) -> f.apply(in), codec);
-            default -> throw invalid(function, className + " implements neither " + Handler.class.getName()
-                    + ", " + StreamHandler.class.getName() + " nor java.util.function.Function");
+            case RequestHandler h -> new GrainWorker(function, codec.inputType(type, RequestHandler.class),
+                    (in, ctx) -> h.handleRequest(in, new AwsLambdaContext((InvocationContext) ctx, version)), codec, true);
+            case RequestStreamHandler s -> new GrainWorker(function, codec.type(byte[].class), (in, ctx) -> {
+                var out = new ByteArrayOutputStream();
+                s.handleRequest(new ByteArrayInputStream((byte[]) in), out, new AwsLambdaContext((InvocationContext) ctx, version));
+                return out.toByteArray();
+            }, codec);
+            case HttpFunction f -> new GrainWorker(function, codec.type(HttpRequest.class), (in, ctx) -> {
+                var response = new GoogleHttpExchange.Response();
+                f.service(GoogleHttpExchange.request((HttpRequest) in), response);
+                return response.toSkyfn();
+            }, codec);
+            default -> throw invalid(function, className + " implements none of the handler interfaces: "
+                    + Handler.class.getName() + ", " + StreamHandler.class.getName() + ", java.util.function.Function, "
+                    + RequestHandler.class.getName() + ", " + RequestStreamHandler.class.getName() + ", " + HttpFunction.class.getName());
         };
     }
 

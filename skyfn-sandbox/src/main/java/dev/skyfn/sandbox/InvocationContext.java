@@ -15,14 +15,14 @@ final class InvocationContext implements Context, Log {
     private final String app;
     private final String function;
     private final long deadlineNanos;
-    private final LogShipper shipper;
+    private final LogSink sink;
 
-    InvocationContext(String invocationId, String app, String function, long timeoutMillis, LogShipper shipper) {
+    InvocationContext(String invocationId, String app, String function, long timeoutMillis, LogSink sink) {
         this.invocationId = invocationId;
         this.app = app;
         this.function = function;
         this.deadlineNanos = System.nanoTime() + Duration.ofMillis(timeoutMillis).toNanos();
-        this.shipper = shipper;
+        this.sink = sink;
     }
 
     @Override
@@ -81,7 +81,7 @@ final class InvocationContext implements Context, Log {
     }
 
     private void write(LogLine.Kind kind, String message) {
-        shipper.add(invocationId, function, kind, String.valueOf(message));
+        sink.add(invocationId, function, kind, String.valueOf(message));
     }
 
     static String stackTrace(Throwable error) {

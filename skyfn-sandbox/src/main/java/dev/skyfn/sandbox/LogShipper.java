@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Sends log lines to the node in batches, in the order they were written. Bounded: an app that
  * logs faster than the node reads loses lines (and a line says how many), it does not fill the heap.
  */
-final class LogShipper {
+final class LogShipper implements LogSink {
 
     static final int MAX_LINE_CHARS = 16 * 1024;
     private static final int MAX_QUEUED = 10_000;
@@ -35,7 +35,8 @@ final class LogShipper {
         shipper.interrupt();
     }
 
-    void add(String invocationId, String function, LogLine.Kind kind, String text) {
+    @Override
+    public void add(String invocationId, String function, LogLine.Kind kind, String text) {
         if (text.length() > MAX_LINE_CHARS) {
             text = text.substring(0, MAX_LINE_CHARS) + " …[" + (text.length() - MAX_LINE_CHARS) + " more characters cut]";
         }

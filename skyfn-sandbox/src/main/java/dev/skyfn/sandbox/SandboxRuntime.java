@@ -77,7 +77,7 @@ final class SandboxRuntime {
             var codec = new Codec(load.maxResultBytes());
             Map<String, GrainWorker> workers = new LinkedHashMap<>();
             for (Message.HandlerRef f : load.functions()) {
-                workers.put(f.function(), GrainWorker.load(f.function(), f.handlerClass(), loader, codec));
+                workers.put(f.function(), GrainWorker.load(f.function(), f.handlerClass(), loader, codec, load.version()));
             }
             app = new LoadedApp(load.app(), load.version(), loader, Map.copyOf(workers));
             reply = new Message.Result(load.id(), Payload.EMPTY);

@@ -7,6 +7,7 @@ import dev.skyfn.api.HttpRequest;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.wire.Payload;
+import dev.skyfn.sandbox.fixtures.Foreign;
 import dev.skyfn.sandbox.fixtures.Handlers;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -16,7 +17,9 @@ import org.junit.jupiter.api.Test;
 class GrainWorkerTest {
 
     private final Codec codec = new Codec(1024);
-    private final InvocationContext ctx = new InvocationContext("inv-1", "app", "fn", 1000, null);
+    private final List<String> logged = new java.util.ArrayList<>();
+    private final InvocationContext ctx = new InvocationContext("inv-1", "app", "fn", 1000,
+            (invocation, function, kind, text) -> logged.add(invocation + " " + kind + " " + text));
 
     private GrainWorker load(Class<?> handler) {
         return GrainWorker.load("fn", handler.getName(), getClass().getClassLoader(), codec);
@@ -84,7 +87,7 @@ class GrainWorkerTest {
 
     @Test
     void explainsHandlersOfTheWrongShape() {
-        assertCode(() -> load(Handlers.NotAHandler.class), ErrorCode.HANDLER_INVALID, "implements neither");
+        assertCode(() -> load(Handlers.NotAHandler.class), ErrorCode.HANDLER_INVALID, "implements none of the handler interfaces");
         assertCode(() -> load(Handlers.NeedsArguments.class), ErrorCode.HANDLER_INVALID, "public constructor without parameters");
         assertCode(() -> load(Handlers.Base.class), ErrorCode.HANDLER_INVALID, "non-abstract");
         assertCode(() -> GrainWorker.load("fn", "no.such.Handler", getClass().getClassLoader(), codec),
@@ -109,5 +112,34 @@ class GrainWorkerTest {
     @Test
     void readsAnEmptyBodyAsNoInput() throws Exception {
         assertThat(codec.decode(Payload.EMPTY, codec.type(List.class))).isNull();
+    }
+
+    @Test
+    void runsAwsLambdaRequestHandlersWithTheirContext() throws Exception {
+        Payload out = load(Foreign.LambdaGreeting.class).run(json("{\"name\":\"Ada\"}"), ctx);
+        assertThat(text(out)).contains("\"message\":\"Hello, Ada\"").contains("\"requestId\":\"inv-1\"")
+                .contains("\"function\":\"fn\"");
+        assertThat(logged).containsExactly("inv-1 INFO greeting Ada");
+    }
+
+    @Test
+    void mapsStringsAsJsonForAwsLambdaHandlersAsLambdaDoes() throws Exception {
+        assertThat(text(load(Foreign.LambdaUpper.class).run(json("\"abc\""), ctx))).isEqualTo("\"ABC\"");
+    }
+
+    @Test
+    void runsAwsLambdaStreamHandlers() throws Exception {
+        Payload out = load(Foreign.LambdaStream.class).run(new Payload.Body("text/plain", "raw".getBytes()), ctx);
+        assertThat(((Payload.Body) out).bytes()).isEqualTo("streamed:raw".getBytes());
+    }
+
+    @Test
+    void runsGoogleCloudHttpFunctions() throws Exception {
+        var req = new HttpRequest("POST", "/orders", "who=ada&x=1", Map.of("content-type", List.of("text/plain")),
+                "first line\nsecond".getBytes());
+        var res = ((Payload.Response) load(Foreign.CloudFunction.class).run(new Payload.Request(req), ctx)).response();
+        assertThat(res.status()).isEqualTo(202);
+        assertThat(res.headers()).containsEntry("x-who", "ada").containsEntry("content-type", "text/plain");
+        assertThat(new String(res.body())).isEqualTo("POST /orders first line");
     }
 }

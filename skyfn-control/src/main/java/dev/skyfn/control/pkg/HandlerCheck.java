@@ -19,12 +19,15 @@ import java.util.zip.ZipFile;
 
 /**
  * Checks each handler's shape from its class file: public, concrete, a public no-argument
- * constructor, and one of the handler interfaces somewhere among its supertypes (in the jar or the JDK).
+ * constructor, and one of the handler interfaces somewhere among its supertypes (in the jar, the
+ * JDK, or one of the handler interfaces the sandbox provides).
  */
 final class HandlerCheck {
 
     private static final Set<String> HANDLER_TYPES = Set.of(
-            "dev/skyfn/api/Handler", "dev/skyfn/api/StreamHandler", "java/util/function/Function");
+            "dev/skyfn/api/Handler", "dev/skyfn/api/StreamHandler", "java/util/function/Function",
+            "com/amazonaws/services/lambda/runtime/RequestHandler", "com/amazonaws/services/lambda/runtime/RequestStreamHandler",
+            "com/google/cloud/functions/HttpFunction");
     private static final int MAX_DEPTH = 64;
 
     private final ZipFile jar;
@@ -49,8 +52,9 @@ final class HandlerCheck {
         }
         List<String> unresolved = new ArrayList<>();
         if (!isHandler(internal, 0, unresolved)) {
-            throw invalid(fn, fn.handler() + " implements neither dev.skyfn.api.Handler, dev.skyfn.api.StreamHandler"
-                    + " nor java.util.function.Function"
+            throw invalid(fn, fn.handler() + " implements none of the handler interfaces: dev.skyfn.api.Handler,"
+                    + " dev.skyfn.api.StreamHandler, java.util.function.Function, AWS Lambda's RequestHandler or"
+                    + " RequestStreamHandler, Google Cloud Functions' HttpFunction"
                     + (unresolved.isEmpty() ? "" : " (not in the jar, so not checked: " + String.join(", ", unresolved) + ")"));
         }
     }

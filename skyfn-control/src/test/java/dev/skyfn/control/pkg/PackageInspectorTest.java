@@ -92,7 +92,7 @@ class PackageInspectorTest {
     @Test
     void refusesHandlersOfTheWrongShape() {
         assertRefused(jar(JarBuilder.app(manifest(Fixtures.NotAHandler.class.getName())).classes(Fixtures.NotAHandler.class)),
-                ErrorCode.HANDLER_INVALID, "implements neither");
+                ErrorCode.HANDLER_INVALID, "implements none of the handler interfaces");
         assertRefused(jar(JarBuilder.app(manifest(Fixtures.NoDefaultConstructor.class.getName())).classes(Fixtures.NoDefaultConstructor.class)),
                 ErrorCode.HANDLER_INVALID, "public constructor without parameters");
         assertRefused(jar(JarBuilder.app(manifest(Fixtures.Base.class.getName())).classes(Fixtures.Base.class)),

@@ -1,10 +1,12 @@
 package dev.skyfn.node.sandbox;
 
+import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.google.cloud.functions.HttpFunction;
 import dev.skyfn.api.Handler;
 import dev.skyfn.core.wire.WireCodec;
 import dev.skyfn.sandbox.SandboxMain;
@@ -22,7 +24,8 @@ import java.util.Set;
 final class SandboxClasspath {
 
     private static final List<Class<?>> ANCHORS = List.of(SandboxMain.class, Handler.class, WireCodec.class,
-            ObjectMapper.class, JsonFactory.class, JsonProperty.class, JavaTimeModule.class, Jdk8Module.class);
+            ObjectMapper.class, JsonFactory.class, JsonProperty.class, JavaTimeModule.class, Jdk8Module.class,
+            RequestHandler.class, HttpFunction.class);
 
     private SandboxClasspath() {
     }
