@@ -1,7 +1,7 @@
 package dev.skyfn.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skyfn.control.registry.AtomicFiles;
+import dev.skyfn.control.AtomicFiles;
 import dev.skyfn.node.NodeConfig;
 import dev.skyfn.node.SingleNode;
 import java.awt.Color;

@@ -5,7 +5,7 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppCatalog;
 import dev.skyfn.core.app.Authenticator;
-import dev.skyfn.control.registry.AtomicFiles;
+import dev.skyfn.control.AtomicFiles;
 import dev.skyfn.node.http.Gateway;
 import dev.skyfn.node.http.NodeApi;
 import dev.skyfn.node.invoke.AppRuntimes;

@@ -4,7 +4,7 @@ import dev.skyfn.control.api.ControlApi;
 import dev.skyfn.control.pkg.PackageInspector;
 import dev.skyfn.control.pkg.PackageLimits;
 import dev.skyfn.control.registry.AppRegistry;
-import dev.skyfn.control.registry.AtomicFiles;
+import dev.skyfn.control.AtomicFiles;
 import dev.skyfn.control.tenant.Tenants;
 import dev.skyfn.core.app.Authenticator;
 import java.io.IOException;

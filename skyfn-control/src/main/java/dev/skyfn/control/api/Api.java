@@ -100,7 +100,7 @@ public final class Api {
         json(res, code.httpStatus(), Map.of("error", error));
     }
 
-    /** A path parameter, checked against the shapes names may have. */
+    /** A path parameter, decoded. */
     public static String param(ServerRequest req, String name) {
         return req.path().pathParameters().get(name);
     }

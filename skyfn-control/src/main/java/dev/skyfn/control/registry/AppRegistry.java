@@ -1,5 +1,6 @@
 package dev.skyfn.control.registry;
 
+import dev.skyfn.control.AtomicFiles;
 import dev.skyfn.control.Json;
 import dev.skyfn.control.pkg.AppPackage;
 import dev.skyfn.control.pkg.PackageInspector;

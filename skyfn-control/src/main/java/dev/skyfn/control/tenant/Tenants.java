@@ -1,7 +1,7 @@
 package dev.skyfn.control.tenant;
 
 import dev.skyfn.control.Json;
-import dev.skyfn.control.registry.AtomicFiles;
+import dev.skyfn.control.AtomicFiles;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.Names;
 import dev.skyfn.core.SkyfnException;

@@ -104,7 +104,7 @@ public final class Gateway implements HttpService {
         String function = req.query().first("function").orElse(null);
         String invocation = req.query().first("invocation").orElse(null);
         long after = number(req, "after", 0);
-        int limit = (int) Math.min(10_000, number(req, "limit", 1_000));
+        int limit = (int) Math.clamp(number(req, "limit", 1_000), 1, 10_000);
         List<Map<String, Object>> lines = new ArrayList<>();
         for (LogStore.Entry e : logs.read(key, function, invocation, after, limit)) {
             Map<String, Object> line = new LinkedHashMap<>();

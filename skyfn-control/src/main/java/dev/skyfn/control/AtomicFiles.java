@@ -1,4 +1,4 @@
-package dev.skyfn.control.registry;
+package dev.skyfn.control;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -1,0 +1,156 @@
+package dev.skyfn.bench;
+
+import dev.skyfn.core.wire.FrameChannel;
+import dev.skyfn.core.wire.Message;
+import dev.skyfn.core.wire.Payload;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The node ↔ sandbox hop: an Invoke frame out and a Result frame back through {@link FrameChannel}s
+ * (codec, batching writer, reader thread, future), beside its limit, a bare round trip of the same
+ * bytes over a Unix domain socket with one thread at each end.
+ *
+ * <p>Run: {@code bench/run jmh SocketHopBench}
+ */
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+@State(Scope.Benchmark)
+public class SocketHopBench {
+
+    private static final byte[] BODY = new byte[128];
+
+    private Path dir;
+    private SocketChannel bareClient;
+    private SocketChannel bareServer;
+    private ByteBuffer bareBuffer;
+    private int bareFrame;
+    private FrameChannel node;
+    private FrameChannel sandbox;
+    private final Map<Long, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+
+    @Setup(Level.Trial)
+    public void connect() throws IOException {
+        dir = Files.createTempDirectory("hop");
+        SocketChannel[] bare = pair(dir.resolve("bare.sock"));
+        bareClient = bare[0];
+        bareServer = bare[1];
+        bareFrame = dev.skyfn.core.wire.WireCodec.encode(new Message.Invoke(1, "noop", "0123456789abcdef0123456789ab", 30_000,
+                Payload.json(BODY))).length;
+        bareBuffer = ByteBuffer.allocateDirect(bareFrame);
+        Thread.ofPlatform().daemon().start(this::echoBare);
+
+        SocketChannel[] framed = pair(dir.resolve("framed.sock"));
+        node = new FrameChannel(framed[0], 1 << 20);
+        sandbox = new FrameChannel(framed[1], 1 << 20);
+        Thread.ofPlatform().daemon().start(() -> read(sandbox, m -> {
+            if (m instanceof Message.Invoke i) {
+                sandbox.send(new Message.Result(i.id(), i.payload()));
+            }
+        }));
+        Thread.ofPlatform().daemon().start(() -> read(node, m -> {
+            if (m instanceof Message.Result r) {
+                pending.remove(r.id()).complete(r);
+            }
+        }));
+    }
+
+    @Benchmark
+    public int bareUnixSocketRoundTrip() throws IOException {
+        bareBuffer.clear();
+        while (bareBuffer.hasRemaining()) {
+            bareClient.write(bareBuffer);
+        }
+        bareBuffer.clear();
+        while (bareBuffer.hasRemaining()) {
+            bareClient.read(bareBuffer);
+        }
+        return bareBuffer.get(0);
+    }
+
+    @Benchmark
+    public Message skyfnFrameRoundTrip() throws Exception {
+        long id = ids.incrementAndGet();
+        var answer = new CompletableFuture<Message>();
+        pending.put(id, answer);
+        node.send(new Message.Invoke(id, "noop", "0123456789abcdef0123456789ab", 30_000, Payload.json(BODY)));
+        return answer.get();
+    }
+
+    @TearDown(Level.Trial)
+    public void close() throws IOException {
+        node.close();
+        sandbox.close();
+        bareClient.close();
+        bareServer.close();
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        Files.deleteIfExists(dir);
+    }
+
+    private void echoBare() {
+        ByteBuffer buf = ByteBuffer.allocateDirect(bareFrame);
+        try {
+            while (true) {
+                buf.clear();
+                while (buf.hasRemaining()) {
+                    if (bareServer.read(buf) < 0) {
+                        return;
+                    }
+                }
+                buf.flip();
+                while (buf.hasRemaining()) {
+                    bareServer.write(buf);
+                }
+            }
+        } catch (IOException e) {
+            // closed at tear-down
+        }
+    }
+
+    private static void read(FrameChannel channel, java.util.function.Consumer<Message> sink) {
+        try {
+            channel.readLoop(sink);
+        } catch (IOException e) {
+            // closed at tear-down
+        }
+    }
+
+    private static SocketChannel[] pair(Path path) throws IOException {
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(path));
+            SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(path));
+            return new SocketChannel[]{client, server.accept()};
+        }
+    }
+}
