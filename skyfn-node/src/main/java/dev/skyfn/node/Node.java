@@ -57,7 +57,7 @@ public final class Node implements AutoCloseable {
         runDir = Files.createTempDirectory("skyfn-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("node-scheduler").factory());
         NodeMetrics metrics = new NodeMetrics();
-        LogStore logs = new LogStore(config.logBytesPerApp());
+        LogStore logs = new LogStore(config.logBytesPerApp(), config.logBytesInAll());
         launcher = new SandboxLauncher(runDir, config.cacheDir(), config.bootTimeout(),
                 config.maxFrameBytes(), config.aotCache(), config.sandboxJvmOptions(), metrics::sandboxBooted);
         launcher.trainAotCache();

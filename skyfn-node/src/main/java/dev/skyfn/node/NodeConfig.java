@@ -24,13 +24,14 @@ import java.util.List;
  * @param maxAsyncPending  async invocations accepted but not finished, at most
  * @param asyncRetention   how long results of async invocations are kept
  * @param logBytesPerApp   log text kept in memory per app
+ * @param logBytesInAll    log text kept in memory on the node
  * @param aotCache         whether sandboxes start from an AOT cache of the sandbox runtime
  * @param cacheDir         where that cache is kept; it depends only on the JDK and skyfn's jars
  * @param sandboxJvmOptions extra options for sandbox JVMs, after skyfn's own (so they can override them)
  */
 public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, int maxSandboxes, long maxRequestBytes,
                          int maxResultBytes, long maxPackageBytes, Duration bootTimeout, Duration loadTimeout, Duration cancelGrace,
-                         Duration reapInterval, int maxAsyncPending, Duration asyncRetention, long logBytesPerApp,
+                         Duration reapInterval, int maxAsyncPending, Duration asyncRetention, long logBytesPerApp, long logBytesInAll,
                          boolean aotCache, Path cacheDir, List<String> sandboxJvmOptions) {
 
     public NodeConfig {
@@ -62,6 +63,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         private int maxAsyncPending = 10_000;
         private Duration asyncRetention = Duration.ofHours(1);
         private long logBytesPerApp = 4L << 20;
+        private long logBytesInAll = 256L << 20;
         private boolean aotCache = true;
         private Path cacheDir = defaultCacheDir();
         private List<String> sandboxJvmOptions = List.of();
@@ -86,6 +88,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             maxAsyncPending = c.maxAsyncPending;
             asyncRetention = c.asyncRetention;
             logBytesPerApp = c.logBytesPerApp;
+            logBytesInAll = c.logBytesInAll;
             aotCache = c.aotCache;
             cacheDir = c.cacheDir;
             sandboxJvmOptions = c.sandboxJvmOptions;
@@ -161,6 +164,11 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             return this;
         }
 
+        public Builder logBytesInAll(long v) {
+            logBytesInAll = v;
+            return this;
+        }
+
         public Builder aotCache(boolean v) {
             aotCache = v;
             return this;
@@ -181,7 +189,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
                 throw new IllegalArgumentException("sizes and counts must be positive");
             }
             return new NodeConfig(host, port, dataDir, spareSandboxes, maxSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, bootTimeout,
-                    loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, aotCache, cacheDir, sandboxJvmOptions);
+                    loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, logBytesInAll, aotCache, cacheDir, sandboxJvmOptions);
         }
     }
 
