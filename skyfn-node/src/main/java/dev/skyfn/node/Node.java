@@ -28,9 +28,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,20 +46,18 @@ public final class Node implements AutoCloseable {
     private final SandboxLauncher launcher;
     private final SandboxPool pool;
     private final AppRuntimes runtimes;
-    private final ScheduledExecutorService scheduler;
+    private final NodeScheduler scheduler = new NodeScheduler();
     private final WebServer server;
     private final Invoker invoker;
 
     private Node(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services) throws IOException {
         runDir = Files.createTempDirectory("skyfn-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("node-scheduler").factory());
         NodeMetrics metrics = new NodeMetrics();
         LogStore logs = new LogStore(config.logBytesPerApp(), config.logBytesInAll());
         launcher = new SandboxLauncher(runDir, config.cacheDir(), config.bootTimeout(),
                 config.maxFrameBytes(), config.aotCache(), config.sandboxJvmOptions(), metrics::sandboxBooted);
         launcher.trainAotCache();
-        scheduler.scheduleWithFixedDelay(() -> launcher.expireCalls(config.cancelGrace()),
-                CALL_SWEEP.toMillis(), CALL_SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.every(CALL_SWEEP, "timing out calls", () -> launcher.expireCalls(config.cancelGrace()));
         pool = new SandboxPool(launcher, config.spareSandboxes());
         pool.want(dev.skyfn.core.manifest.FunctionSpec.DEFAULT_MEMORY_MB);
         runtimes = new AppRuntimes(config, pool, logs, metrics, scheduler, catalog);
@@ -123,7 +118,7 @@ public final class Node implements AutoCloseable {
         server.stop();
         runtimes.close();
         pool.close();
-        scheduler.shutdownNow();
+        scheduler.close();
         launcher.killAll();
         try {
             AtomicFiles.deleteTree(runDir);

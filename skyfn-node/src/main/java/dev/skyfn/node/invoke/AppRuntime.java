@@ -249,11 +249,11 @@ final class AppRuntime implements Sandbox.Owner {
         retiring.add(sandbox);
         stopIfDrained(sandbox);
         Duration overdue = maxTimeout().plus(node.config().cancelGrace());
-        node.scheduler().schedule(() -> {
+        node.scheduler().after(overdue, "ending an overdue retired sandbox", () -> {
             if (sandbox.state() != Sandbox.State.DEAD) {
                 sandbox.kill("was retired (" + reason + ") and its calls did not end in time");
             }
-        }, overdue.toMillis(), TimeUnit.MILLISECONDS);
+        });
     }
 
     private Duration maxTimeout() {

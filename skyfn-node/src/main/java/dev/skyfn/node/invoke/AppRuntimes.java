@@ -6,6 +6,7 @@ import dev.skyfn.core.app.AppCatalog;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.DeployedApp;
 import dev.skyfn.node.NodeConfig;
+import dev.skyfn.node.NodeScheduler;
 import dev.skyfn.node.logs.LogStore;
 import dev.skyfn.node.metrics.NodeMetrics;
 import dev.skyfn.node.sandbox.Sandbox;
@@ -15,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 
@@ -29,12 +29,12 @@ public final class AppRuntimes implements AppCatalog.Listener {
     private final SandboxPool pool;
     private final LogStore logs;
     private final NodeMetrics metrics;
-    private final ScheduledExecutorService scheduler;
+    private final NodeScheduler scheduler;
     private final Map<AppKey, AppRuntime> runtimes = new ConcurrentHashMap<>();
     private final Object room = new Object();
 
     public AppRuntimes(NodeConfig config, SandboxPool pool, LogStore logs, NodeMetrics metrics,
-                       ScheduledExecutorService scheduler, AppCatalog catalog) {
+                       NodeScheduler scheduler, AppCatalog catalog) {
         this.config = config;
         this.pool = pool;
         this.logs = logs;
@@ -42,8 +42,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
         this.scheduler = scheduler;
         catalog.subscribe(this);
         catalog.all().forEach(app -> deployed(app, null));
-        scheduler.scheduleWithFixedDelay(this::reapIdle, config.reapInterval().toMillis(),
-                config.reapInterval().toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.every(config.reapInterval(), "retiring idle sandboxes", this::reapIdle);
         for (Sandbox.State state : Sandbox.State.values()) {
             metrics.gauge("skyfn.sandboxes", "App sandboxes on this node by state", () -> count(state), "state", state.name().toLowerCase());
         }
@@ -66,7 +65,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
         return metrics;
     }
 
-    ScheduledExecutorService scheduler() {
+    NodeScheduler scheduler() {
         return scheduler;
     }
 

@@ -3,14 +3,13 @@ package dev.skyfn.node.invoke;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.wire.Payload;
+import dev.skyfn.node.NodeScheduler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -44,13 +43,13 @@ public final class AsyncInvocations {
     private final AtomicLong retainedBytes = new AtomicLong();
 
     public AsyncInvocations(Invoker invoker, int maxPending, long maxRetainedBytes, Duration retention, Clock clock,
-                            ScheduledExecutorService scheduler) {
+                            NodeScheduler scheduler) {
         this.invoker = invoker;
         this.maxPending = maxPending;
         this.maxRetainedBytes = maxRetainedBytes;
         this.retention = retention;
         this.clock = clock;
-        scheduler.scheduleWithFixedDelay(this::evict, 10, 10, TimeUnit.SECONDS);
+        scheduler.every(Duration.ofSeconds(10), "dropping old async results", this::evict);
     }
 
     /** Accepts an invocation of an already resolved function; its id answers status queries. */
