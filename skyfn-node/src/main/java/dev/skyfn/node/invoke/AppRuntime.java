@@ -105,7 +105,13 @@ final class AppRuntime implements Sandbox.Owner {
     }
 
     private static boolean usable(CompletableFuture<Sandbox> f) {
-        return !f.isCompletedExceptionally() && f.getNow(null).state() == Sandbox.State.ACTIVE;
+        Sandbox s = loaded(f);
+        return s != null && s.state() == Sandbox.State.ACTIVE;
+    }
+
+    /** The sandbox {@code f} holds once loaded, else null. */
+    private static Sandbox loaded(CompletableFuture<Sandbox> f) {
+        return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.getNow(null) : null;
     }
 
     private void load(CompletableFuture<Sandbox> into, DeployedApp version) {
@@ -178,8 +184,8 @@ final class AppRuntime implements Sandbox.Owner {
             old = active;
             active = null;
         }
-        if (old != null && old.isDone() && usable(old)) {
-            retire(old.getNow(null), "replaced by version " + next.version());
+        if (usable(old)) {
+            retire(loaded(old), "replaced by version " + next.version());
             // it was warm: keep it warm, so the first call to the new version does not wait for a load
             Thread.ofVirtual().start(this::prewarm);
         } else if (old != null) {
@@ -214,8 +220,9 @@ final class AppRuntime implements Sandbox.Owner {
             old = active;
             active = null;
         }
-        if (old != null && old.isDone() && !old.isCompletedExceptionally()) {
-            old.getNow(null).stop();
+        Sandbox serving = loaded(old);
+        if (serving != null) {
+            serving.stop();
         }
         retiring.forEach(Sandbox::stop);
         retiring.clear();
@@ -223,14 +230,8 @@ final class AppRuntime implements Sandbox.Owner {
 
     /** Retires the serving sandbox if it has been idle longer than the app's keep-warm time. */
     void reapIfIdle(long nowNanos) {
-        Sandbox idle;
-        synchronized (this) {
-            if (active == null || !active.isDone() || !usable(active)) {
-                return;
-            }
-            idle = active.getNow(null);
-        }
-        if (idle.inFlight() == 0 && nowNanos - lastUsedNanos > app.manifest().keepWarm().toNanos()) {
+        Sandbox idle = idleSandbox();
+        if (idle != null && nowNanos - lastUsedNanos > app.manifest().keepWarm().toNanos()) {
             retire(idle, "idle for longer than its keep-warm time");
         }
     }
@@ -238,7 +239,7 @@ final class AppRuntime implements Sandbox.Owner {
     /** Takes a sandbox out of service: no new calls; it stops once its calls in flight end, or is killed when they are overdue. */
     void retire(Sandbox sandbox, String reason) {
         synchronized (this) {
-            if (active != null && active.isDone() && !active.isCompletedExceptionally() && active.getNow(null) == sandbox) {
+            if (loaded(active) == sandbox) {
                 active = null;
             }
         }
@@ -292,7 +293,7 @@ final class AppRuntime implements Sandbox.Owner {
     public void died(Sandbox sandbox) {
         retiring.remove(sandbox);
         synchronized (this) {
-            if (active != null && active.isDone() && !active.isCompletedExceptionally() && active.getNow(null) == sandbox) {
+            if (loaded(active) == sandbox) {
                 active = null;
             }
         }
@@ -309,31 +310,25 @@ final class AppRuntime implements Sandbox.Owner {
 
     /** The serving sandbox if it is loaded and has nothing in flight, else null. */
     synchronized Sandbox idleSandbox() {
-        if (active == null || !active.isDone() || !usable(active)) {
-            return null;
-        }
-        Sandbox s = active.getNow(null);
-        return s.inFlight() == 0 ? s : null;
+        return usable(active) && loaded(active).inFlight() == 0 ? loaded(active) : null;
     }
 
     /** Calls in flight in this app's sandboxes, the serving one and those retiring. */
     int inFlight() {
-        int n = retiring.stream().mapToInt(Sandbox::inFlight).sum();
-        synchronized (this) {
-            if (active != null && active.isDone() && !active.isCompletedExceptionally()) {
-                n += active.getNow(null).inFlight();
-            }
-        }
-        return n;
+        Sandbox serving = serving();
+        return retiring.stream().mapToInt(Sandbox::inFlight).sum() + (serving == null ? 0 : serving.inFlight());
+    }
+
+    private synchronized Sandbox serving() {
+        return loaded(active);
     }
 
     /** Sandboxes of this app by state, for the node's view. */
     Map<Sandbox.State, Integer> sandboxes() {
         Map<Sandbox.State, Integer> counts = new HashMap<>();
-        synchronized (this) {
-            if (active != null && active.isDone() && !active.isCompletedExceptionally()) {
-                counts.merge(active.getNow(null).state(), 1, Integer::sum);
-            }
+        Sandbox serving = serving();
+        if (serving != null) {
+            counts.merge(serving.state(), 1, Integer::sum);
         }
         retiring.forEach(s -> counts.merge(s.state(), 1, Integer::sum));
         return counts;
