@@ -28,8 +28,7 @@ public final class Invoker {
 
     /** The app and function an invocation would run; APP_NOT_FOUND or FUNCTION_NOT_FOUND when there are none. */
     public Target resolve(AppKey key, String function) {
-        AppRuntime runtime = runtimes.get(key)
-                .orElseThrow(() -> new SkyfnException(ErrorCode.APP_NOT_FOUND, "no app " + key.app()));
+        AppRuntime runtime = runtime(key);
         DeployedApp app = runtime.app();
         FunctionSpec spec = app.function(function)
                 .orElseThrow(() -> new SkyfnException(ErrorCode.FUNCTION_NOT_FOUND,
@@ -40,7 +39,11 @@ public final class Invoker {
 
     /** The app, or APP_NOT_FOUND. */
     public DeployedApp resolveApp(AppKey key) {
-        return runtimes.get(key).orElseThrow(() -> new SkyfnException(ErrorCode.APP_NOT_FOUND, "no app " + key.app())).app();
+        return runtime(key).app();
+    }
+
+    private AppRuntime runtime(AppKey key) {
+        return runtimes.get(key).orElseThrow(() -> new SkyfnException(ErrorCode.APP_NOT_FOUND, "no app " + key.app()));
     }
 
     /** Invocations of the function holding a concurrency slot now. */
@@ -58,10 +61,6 @@ public final class Invoker {
         public DeployedApp app() {
             return runtime.app();
         }
-    }
-
-    public Outcome invoke(AppKey key, String function, Payload input, String invocationId) {
-        return invoke(resolve(key, function), input, invocationId);
     }
 
     public Outcome invoke(Target target, Payload input, String invocationId) {
