@@ -2,11 +2,15 @@ package dev.skyfn.api;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 
-/** What a function knows about the invocation it is running. */
+/** What a function knows about the invocation it is running, and what it can do from there. */
 public interface Context {
 
-    /** The id of this invocation; every log line and error of it carries the same id. */
+    /**
+     * The id of this invocation; every log line and error of it carries the same id. A call made
+     * from an invocation gets the caller's id with {@code .n} appended, so ids show who called whom.
+     */
     String invocationId();
 
     String app();
@@ -21,4 +25,18 @@ public interface Context {
 
     /** A logger whose lines are tagged with this invocation's id. */
     Log log();
+
+    /**
+     * Calls a function and waits for its result: {@code "resize"} for a function of this app (run
+     * in this sandbox, handed the input object itself when its type fits), {@code "images/resize"}
+     * for one of another app of the same tenant. The callee's deadline is its own timeout, and never
+     * later than this invocation's.
+     *
+     * @param resultType what to map the result to: a JSON-mapped type, {@code String}, {@code byte[]}
+     * @throws FunctionCallException when the callee fails, times out or does not exist
+     */
+    <O> O invoke(String function, Object input, Class<O> resultType);
+
+    /** {@link #invoke} without waiting: the future completes with the result or a {@link FunctionCallException}. */
+    <O> CompletableFuture<O> invokeAsync(String function, Object input, Class<O> resultType);
 }

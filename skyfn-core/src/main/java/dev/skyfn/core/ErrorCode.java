@@ -38,6 +38,7 @@ public enum ErrorCode {
     RESULT_TOO_LARGE(500),
     APP_LOAD_FAILED(500),
     SANDBOX_CRASHED(502),
+    CALL_DEPTH_EXCEEDED(508),
 
     // the platform
     UNAVAILABLE(503),

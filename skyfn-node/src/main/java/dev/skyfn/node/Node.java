@@ -61,7 +61,7 @@ public final class Node implements AutoCloseable {
         pool = new SandboxPool(launcher, config.spareSandboxes());
         pool.want(dev.skyfn.core.manifest.FunctionSpec.DEFAULT_MEMORY_MB);
         runtimes = new AppRuntimes(config, pool, logs, metrics, scheduler, catalog);
-        invoker = new Invoker(runtimes);
+        invoker = runtimes.invoker();
         var async = new AsyncInvocations(invoker, config.maxAsyncPending(), MAX_RETAINED_ASYNC_BYTES,
                 config.asyncRetention(), Clock.systemUTC(), scheduler);
         metrics.gauge("skyfn.async.pending", "Async invocations accepted and not yet finished", async::pending);

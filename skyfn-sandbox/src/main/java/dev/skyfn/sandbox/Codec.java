@@ -93,6 +93,44 @@ final class Codec {
         }
     }
 
+    /**
+     * A value as {@code type}, for calls between functions: passed as it is when it already is
+     * one, text and bytes converted, JSON text parsed, other objects converted through their JSON
+     * form. A payload (the result of a call to another app) is decoded.
+     */
+    Object convert(Object value, JavaType type) {
+        Class<?> raw = type.getRawClass();
+        if (value == null || raw.isInstance(value)) {
+            return value;
+        }
+        if (value instanceof Payload p) {
+            return decode(p, type);
+        }
+        if (value instanceof String || value instanceof byte[] || raw == byte[].class || raw == String.class
+                || raw == InputStream.class || raw == HttpRequest.class) {
+            return decode(asPayload(value), type);
+        }
+        try {
+            return MAPPER.convertValue(value, type);
+        } catch (IllegalArgumentException e) {
+            throw new SkyfnException(ErrorCode.INVALID_INPUT, "does not fit " + type.toCanonical() + ": " + e.getMessage());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    <O> O convert(Object value, Class<O> type) {
+        return (O) convert(value, MAPPER.constructType(type));
+    }
+
+    /** A value as a payload: bytes and text as they are, anything else as JSON. */
+    Payload asPayload(Object value) {
+        try {
+            return value instanceof String s ? new Payload.Body(TEXT, s.getBytes(StandardCharsets.UTF_8)) : encode(value);
+        } catch (IOException e) {
+            throw new SkyfnException(ErrorCode.INVALID_INPUT, "cannot be written: " + e.getMessage());
+        }
+    }
+
     Payload encode(Object result) throws IOException {
         Payload p = switch (result) {
             case null -> Payload.EMPTY;

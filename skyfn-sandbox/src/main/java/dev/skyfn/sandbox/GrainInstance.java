@@ -1,82 +1,112 @@
 package dev.skyfn.sandbox;
 
+import dev.skyfn.api.FunctionCallException;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
-import dev.skyfn.core.wire.Message;
-import dev.skyfn.core.wire.Payload;
 import dev.skyfn.sandbox.guard.ExitAttempt;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
-/** One event run by a grain worker, on its own virtual thread (SAND's grain instance). */
+/**
+ * One event run by a grain worker, on its own virtual thread (SAND's grain instance): an
+ * invocation from the node, or a call from another function of the app. Sets up the invocation's
+ * context, runs the work, checks for leaked threads, and maps whatever went wrong to a stable code.
+ */
 final class GrainInstance implements Runnable {
 
     static final Duration LEAK_GRACE = Duration.ofMillis(100);
 
+    /** What the grain does with its context: decode, call the handler, encode — or call with objects. */
+    @FunctionalInterface
+    interface Work {
+        Object run(InvocationContext ctx) throws Exception;
+    }
+
+    /** How a grain instance ended. */
+    sealed interface Ending {
+        record Returned(Object value) implements Ending {
+        }
+
+        record Failed(String code, String message, String type) implements Ending {
+        }
+    }
+
     private final SandboxRuntime sandbox;
     private final LoadedApp app;
-    private final GrainWorker worker;
-    private final Message.Invoke invoke;
+    private final String function;
+    private final String invocationId;
+    private final long timeoutMillis;
+    private final Work work;
+    private final BooleanSupplier cancelled;
+    private final Consumer<Ending> done;
 
-    GrainInstance(SandboxRuntime sandbox, LoadedApp app, GrainWorker worker, Message.Invoke invoke) {
+    GrainInstance(SandboxRuntime sandbox, LoadedApp app, String function, String invocationId, long timeoutMillis,
+                  Work work, BooleanSupplier cancelled, Consumer<Ending> done) {
         this.sandbox = sandbox;
         this.app = app;
-        this.worker = worker;
-        this.invoke = invoke;
+        this.function = function;
+        this.invocationId = invocationId;
+        this.timeoutMillis = timeoutMillis;
+        this.work = work;
+        this.cancelled = cancelled;
+        this.done = done;
     }
 
     @Override
     public void run() {
         var marker = new ThreadWatch.Marker(app.loader());
         Thread.currentThread().setContextClassLoader(marker);
-        OutputCapture.enter(invoke.invocationId(), worker.function());
-        var ctx = new InvocationContext(invoke.invocationId(), app.name(), worker.function(), invoke.timeoutMillis(), sandbox.shipper());
-        Message reply;
+        OutputCapture.enter(invocationId, function);
+        var ctx = new InvocationContext(invocationId, app.name(), function, timeoutMillis, sandbox.shipper(), sandbox.caller(), app.codec());
+        Ending ending;
         try {
-            Payload result = worker.run(invoke.payload(), ctx);
-            reply = leakCheck(marker, new Message.Result(invoke.id(), result));
+            ending = leakCheck(marker, new Ending.Returned(work.run(ctx)));
         } catch (Throwable t) {
-            reply = failure(t, ctx);
+            ending = failure(t, ctx);
             if (!(t instanceof OutOfMemoryError)) {
-                reply = leakCheck(marker, reply);
+                ending = leakCheck(marker, ending);
             }
         } finally {
             sandbox.capture().leave();
         }
-        sandbox.finished(invoke.id(), reply);
+        sandbox.shipper().flush();
+        done.accept(ending);
     }
 
-    private Message leakCheck(ThreadWatch.Marker marker, Message reply) {
+    private Ending leakCheck(ThreadWatch.Marker marker, Ending ending) {
         List<Thread> leaked;
         try {
             leaked = ThreadWatch.leftRunning(marker, LEAK_GRACE);
         } catch (InterruptedException e) {
-            return sandbox.wasCancelled(invoke.id()) ? timeout() : reply;
+            return cancelled.getAsBoolean() ? timeout() : ending;
         }
         if (leaked.isEmpty()) {
-            return reply;
+            return ending;
         }
         String names = leaked.stream().map(Thread::getName).collect(Collectors.joining(", "));
         String why = "the function returned but left " + leaked.size() + " thread" + (leaked.size() == 1 ? "" : "s")
                 + " running (" + names + "); start long-lived threads in the handler's constructor,"
                 + " or stop them before returning";
-        sandbox.retire(ErrorCode.THREAD_LEAK, "invocation " + invoke.invocationId() + " leaked threads: " + names);
-        return reply instanceof Message.Failure ? reply : fail(ErrorCode.THREAD_LEAK, why, "");
+        sandbox.retire(ErrorCode.THREAD_LEAK, "invocation " + invocationId + " leaked threads: " + names);
+        return ending instanceof Ending.Failed ? ending : fail(ErrorCode.THREAD_LEAK, why, "");
     }
 
-    private Message failure(Throwable t, InvocationContext ctx) {
-        if (sandbox.wasCancelled(invoke.id())) {
+    private Ending failure(Throwable t, InvocationContext ctx) {
+        if (cancelled.getAsBoolean()) {
             return timeout();
         }
         return switch (t) {
             case SkyfnException e -> fail(e.code(), e.getMessage(), "");
+            case FunctionCallException e -> new Ending.Failed(e.code(), e.getMessage(), e.type());
             case ExitAttempt e -> {
-                sandbox.retire(ErrorCode.FUNCTION_EXITED, "invocation " + invoke.invocationId() + ": " + e.getMessage());
+                sandbox.retire(ErrorCode.FUNCTION_EXITED, "invocation " + invocationId + ": " + e.getMessage());
                 yield fail(ErrorCode.FUNCTION_EXITED, e.getMessage() + "; functions must return instead of ending the process", "");
             }
             case OutOfMemoryError e -> {
-                sandbox.retire(ErrorCode.FUNCTION_OUT_OF_MEMORY, "invocation " + invoke.invocationId() + ": " + e.getMessage());
+                sandbox.retire(ErrorCode.FUNCTION_OUT_OF_MEMORY, "invocation " + invocationId + ": " + e.getMessage());
                 yield fail(ErrorCode.FUNCTION_OUT_OF_MEMORY, "the app's sandbox ran out of memory (" + e.getMessage()
                         + ") with a heap of " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB; raise 'memory' in skyfn.yaml"
                         + " or use less", e.getClass().getName());
@@ -89,11 +119,11 @@ final class GrainInstance implements Runnable {
         };
     }
 
-    private Message timeout() {
+    private static Ending timeout() {
         return fail(ErrorCode.FUNCTION_TIMEOUT, "cancelled at its timeout", "");
     }
 
-    private Message.Failure fail(ErrorCode code, String message, String type) {
-        return new Message.Failure(invoke.id(), code.name(), message, type);
+    private static Ending.Failed fail(ErrorCode code, String message, String type) {
+        return new Ending.Failed(code.name(), message, type);
     }
 }

@@ -52,6 +52,11 @@ final class GrainWorker {
         return function;
     }
 
+    /** A call from another function of the app: objects in and out, converted only where the types differ. */
+    Object call(Object input, Context ctx) throws Exception {
+        return call.apply(codec.convert(input, inputType), ctx);
+    }
+
     Payload run(Payload input, Context ctx) throws Exception {
         Object result = call.apply(jsonOnly ? codec.decodeJson(input, inputType) : codec.decode(input, inputType), ctx);
         return jsonOnly ? codec.encodeJson(result) : codec.encode(result);

@@ -1,28 +1,43 @@
 package dev.skyfn.sandbox;
 
 import dev.skyfn.api.Context;
+import dev.skyfn.api.FunctionCallException;
 import dev.skyfn.api.Log;
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.wire.LogLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** The {@link Context} of one grain instance. */
 final class InvocationContext implements Context, Log {
+
+    /** How deep calls may nest: a function calling itself without end stops here. */
+    static final int MAX_CALL_DEPTH = 32;
 
     private final String invocationId;
     private final String app;
     private final String function;
     private final long deadlineNanos;
     private final LogSink sink;
+    private final FunctionCaller caller;
+    private final Codec codec;
+    private final AtomicInteger calls = new AtomicInteger();
 
-    InvocationContext(String invocationId, String app, String function, long timeoutMillis, LogSink sink) {
+    InvocationContext(String invocationId, String app, String function, long timeoutMillis, LogSink sink,
+                      FunctionCaller caller, Codec codec) {
         this.invocationId = invocationId;
         this.app = app;
         this.function = function;
         this.deadlineNanos = System.nanoTime() + Duration.ofMillis(timeoutMillis).toNanos();
         this.sink = sink;
+        this.caller = caller;
+        this.codec = codec;
     }
 
     @Override
@@ -53,6 +68,41 @@ final class InvocationContext implements Context, Log {
     @Override
     public Log log() {
         return this;
+    }
+
+    @Override
+    public <O> O invoke(String target, Object input, Class<O> resultType) {
+        try {
+            return invokeAsync(target, input, resultType).get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof FunctionCallException f ? f
+                    : new FunctionCallException(ErrorCode.INTERNAL.name(), "the call failed: " + e.getCause(), "");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FunctionCallException(ErrorCode.FUNCTION_TIMEOUT.name(),
+                    "interrupted while waiting for " + target + ": this invocation is being cancelled", "");
+        }
+    }
+
+    @Override
+    public <O> CompletableFuture<O> invokeAsync(String target, Object input, Class<O> resultType) {
+        String child = invocationId + "." + calls.incrementAndGet();
+        if (child.chars().filter(c -> c == '.').count() > MAX_CALL_DEPTH) {
+            return CompletableFuture.failedFuture(new FunctionCallException(ErrorCode.CALL_DEPTH_EXCEEDED.name(),
+                    "calls nest more than " + MAX_CALL_DEPTH + " deep (does a function call itself without end?)", ""));
+        }
+        long left = remainingTime().toMillis();
+        if (left <= 0) {
+            return CompletableFuture.failedFuture(new FunctionCallException(ErrorCode.FUNCTION_TIMEOUT.name(),
+                    "no time left to call " + target, ""));
+        }
+        return caller.call(target, input, child, left).thenApply(result -> {
+            try {
+                return codec.convert(result, resultType);
+            } catch (SkyfnException e) {
+                throw new FunctionCallException(e.code().name(), "the result of " + target + " " + e.getMessage(), "");
+            }
+        });
     }
 
     @Override

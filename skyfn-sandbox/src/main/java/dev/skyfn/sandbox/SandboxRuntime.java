@@ -1,5 +1,6 @@
 package dev.skyfn.sandbox;
 
+import dev.skyfn.api.FunctionCallException;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.wire.FrameChannel;
@@ -9,17 +10,24 @@ import dev.skyfn.core.wire.ProtocolException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The sandbox's side of the protocol: loads one app, runs each invocation as a grain instance on
- * a virtual thread, answers, and asks to be replaced when something broke it.
+ * a virtual thread, answers, and asks to be replaced when something broke it. Calls between the
+ * app's functions stay in here; calls to other apps go to the node.
  */
 final class SandboxRuntime {
+
+    /** How long a timed-out grain may go on before the sandbox asks to be replaced. */
+    static final Duration CANCEL_GRACE = Duration.ofSeconds(2);
 
     private final FrameChannel channel;
     private final PrintStream diagnostics;
@@ -28,7 +36,10 @@ final class SandboxRuntime {
     private final ClassLoader apiLoader = new ApiOnlyLoader(SandboxRuntime.class.getClassLoader());
     private final Map<Long, Thread> running = new ConcurrentHashMap<>();
     private final Set<Long> cancelled = ConcurrentHashMap.newKeySet();
+    private final Map<Long, CompletableFuture<Object>> outgoing = new ConcurrentHashMap<>();
+    private final AtomicLong outgoingIds = new AtomicLong();
     private final AtomicBoolean retiring = new AtomicBoolean();
+    private final LocalDeadlines deadlines;
     private volatile LoadedApp app;
 
     SandboxRuntime(FrameChannel channel, PrintStream diagnostics) {
@@ -36,6 +47,8 @@ final class SandboxRuntime {
         this.diagnostics = diagnostics;
         this.shipper = new LogShipper(channel);
         this.capture = new OutputCapture(shipper);
+        this.deadlines = LocalDeadlines.started(CANCEL_GRACE,
+                id -> retire(ErrorCode.FUNCTION_TIMEOUT, "invocation " + id + " did not stop after its timeout"));
     }
 
     LogShipper shipper() {
@@ -44,6 +57,10 @@ final class SandboxRuntime {
 
     OutputCapture capture() {
         return capture;
+    }
+
+    FunctionCaller caller() {
+        return this::call;
     }
 
     void installCapture() {
@@ -60,6 +77,8 @@ final class SandboxRuntime {
             case Message.Load load -> Thread.ofVirtual().name("skyfn-load").start(() -> load(load));
             case Message.Invoke invoke -> invoke(invoke);
             case Message.Cancel cancel -> cancel(cancel.id());
+            case Message.Result r -> answered(r.id(), r.payload());
+            case Message.Failure f -> answered(f.id(), new FunctionCallException(f.code(), f.message(), f.type()));
             default -> throw new ProtocolException("a node does not send " + message.getClass().getSimpleName());
         }
     }
@@ -76,10 +95,12 @@ final class SandboxRuntime {
             Thread.currentThread().setContextClassLoader(loader);
             var codec = new Codec(load.maxResultBytes());
             Map<String, GrainWorker> workers = new LinkedHashMap<>();
+            Map<String, Long> timeouts = new LinkedHashMap<>();
             for (Message.HandlerRef f : load.functions()) {
                 workers.put(f.function(), GrainWorker.load(f.function(), f.handlerClass(), loader, codec, load.version()));
+                timeouts.put(f.function(), f.timeoutMillis());
             }
-            app = new LoadedApp(load.app(), load.version(), loader, Map.copyOf(workers));
+            app = new LoadedApp(load.app(), load.version(), loader, codec, Map.copyOf(workers), Map.copyOf(timeouts));
             reply = new Message.Result(load.id(), Payload.EMPTY);
         } catch (SkyfnException e) {
             reply = new Message.Failure(load.id(), e.code().name(), e.getMessage(), "");
@@ -102,9 +123,77 @@ final class SandboxRuntime {
                     "this sandbox has no function " + invoke.function(), ""));
             return;
         }
-        Thread grain = Thread.ofVirtual().unstarted(new GrainInstance(this, loaded, worker, invoke));
-        running.put(invoke.id(), grain);
+        long id = invoke.id();
+        Thread grain = Thread.ofVirtual().unstarted(new GrainInstance(this, loaded, invoke.function(), invoke.invocationId(),
+                invoke.timeoutMillis(), ctx -> worker.run(invoke.payload(), ctx), () -> cancelled.contains(id),
+                ending -> finished(id, switch (ending) {
+                    case GrainInstance.Ending.Returned r -> new Message.Result(id, (Payload) r.value());
+                    case GrainInstance.Ending.Failed f -> new Message.Failure(id, f.code(), f.message(), f.type());
+                })));
+        running.put(id, grain);
         grain.start();
+    }
+
+    /**
+     * A call from a function of this app: to another of its functions, run here on a new grain
+     * instance with the input object itself; to another app's, sent to the node.
+     */
+    private CompletableFuture<Object> call(String target, Object input, String invocationId, long timeoutMillis) {
+        LoadedApp loaded = app;
+        int slash = target.indexOf('/');
+        if (slash < 0 || target.substring(0, slash).equals(loaded.name())) {
+            return callLocal(loaded, target.substring(slash + 1), input, invocationId, timeoutMillis);
+        }
+        long id = outgoingIds.incrementAndGet();
+        var result = new CompletableFuture<Object>();
+        outgoing.put(id, result);
+        Payload payload;
+        try {
+            payload = loaded.codec().asPayload(input);
+        } catch (SkyfnException e) {
+            outgoing.remove(id);
+            return CompletableFuture.failedFuture(new FunctionCallException(e.code().name(), "the input " + e.getMessage(), ""));
+        }
+        if (!channel.send(new Message.Call(id, target.substring(0, slash), target.substring(slash + 1), invocationId,
+                timeoutMillis, payload))) {
+            outgoing.remove(id);
+            result.completeExceptionally(new FunctionCallException(ErrorCode.UNAVAILABLE.name(), "the node is gone", ""));
+        }
+        return result;
+    }
+
+    private CompletableFuture<Object> callLocal(LoadedApp loaded, String function, Object input, String invocationId,
+                                                long timeoutMillis) {
+        GrainWorker worker = loaded.workers().get(function);
+        if (worker == null) {
+            return CompletableFuture.failedFuture(new FunctionCallException(ErrorCode.FUNCTION_NOT_FOUND.name(),
+                    "app " + loaded.name() + " has no function " + function, ""));
+        }
+        long timeout = Math.min(timeoutMillis, loaded.timeoutsMillis().get(function));
+        var result = new CompletableFuture<Object>();
+        Thread grain = Thread.ofVirtual().unstarted(new GrainInstance(this, loaded, function, invocationId, timeout,
+                ctx -> worker.call(input, ctx), () -> result.isCompletedExceptionally(), ending -> {
+                    switch (ending) {
+                        case GrainInstance.Ending.Returned r -> result.complete(r.value());
+                        case GrainInstance.Ending.Failed f ->
+                                result.completeExceptionally(new FunctionCallException(f.code(), f.message(), f.type()));
+                    }
+                }));
+        deadlines.watch(LocalDeadlines.deadline(timeout), grain, result, invocationId);
+        grain.start();
+        return result;
+    }
+
+    private void answered(long id, Object answer) {
+        CompletableFuture<Object> call = outgoing.remove(id);
+        if (call == null) {
+            throw new ProtocolException("an answer to call " + id + ", which is not waiting");
+        }
+        if (answer instanceof FunctionCallException e) {
+            call.completeExceptionally(e);
+        } else {
+            call.complete(answer);
+        }
     }
 
     private void cancel(long id) {
@@ -115,12 +204,7 @@ final class SandboxRuntime {
         }
     }
 
-    boolean wasCancelled(long id) {
-        return cancelled.contains(id);
-    }
-
-    void finished(long id, Message reply) {
-        shipper.flush();
+    private void finished(long id, Message reply) {
         running.remove(id);
         cancelled.remove(id);
         channel.send(reply);

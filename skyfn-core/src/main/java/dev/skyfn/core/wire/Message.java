@@ -20,8 +20,8 @@ public sealed interface Message {
         }
     }
 
-    /** One function of a Load. */
-    record HandlerRef(String function, String handlerClass) {
+    /** One function of a Load, with its timeout (calls between functions in the sandbox need it). */
+    record HandlerRef(String function, String handlerClass, long timeoutMillis) {
     }
 
     /** Node → sandbox: run one invocation. Answered by Result or Failure. */
@@ -29,11 +29,19 @@ public sealed interface Message {
             implements Message {
     }
 
-    /** Sandbox → node: the request {@code id} succeeded. */
+    /**
+     * Sandbox → node: a function of the sandbox's app calls a function of another app of the same
+     * tenant. Answered by Result or Failure with the same id (ids of calls each way are separate).
+     */
+    record Call(long id, String app, String function, String invocationId, long timeoutMillis, Payload payload)
+            implements Message {
+    }
+
+    /** The request {@code id} succeeded (sandbox → node for Load and Invoke, node → sandbox for Call). */
     record Result(long id, Payload payload) implements Message {
     }
 
-    /** Sandbox → node: the request {@code id} failed with a stable error code. */
+    /** The request {@code id} failed with a stable error code (either way, like Result). */
     record Failure(long id, String code, String message, String type) implements Message {
     }
 

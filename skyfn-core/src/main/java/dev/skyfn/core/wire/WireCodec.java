@@ -24,6 +24,7 @@ public final class WireCodec {
     private static final int CANCEL = 6;
     private static final int LOGS = 7;
     private static final int RETIRE = 8;
+    private static final int CALL = 9;
 
     private static final int EMPTY = 0;
     private static final int BODY = 1;
@@ -56,6 +57,7 @@ public final class WireCodec {
                 for (Message.HandlerRef f : l.functions()) {
                     out.writeString(f.function());
                     out.writeString(f.handlerClass());
+                    out.writeLong(f.timeoutMillis());
                 }
             }
             case Message.Invoke i -> {
@@ -65,6 +67,15 @@ public final class WireCodec {
                 out.writeString(i.invocationId());
                 out.writeLong(i.timeoutMillis());
                 writePayload(out, i.payload());
+            }
+            case Message.Call c -> {
+                out.writeByte(CALL);
+                out.writeLong(c.id());
+                out.writeString(c.app());
+                out.writeString(c.function());
+                out.writeString(c.invocationId());
+                out.writeLong(c.timeoutMillis());
+                writePayload(out, c.payload());
             }
             case Message.Result r -> {
                 out.writeByte(RESULT);
@@ -115,6 +126,8 @@ public final class WireCodec {
             case CANCEL -> new Message.Cancel(in.readLong());
             case LOGS -> readLogs(in);
             case RETIRE -> new Message.Retire(in.readString(), in.readString());
+            case CALL -> new Message.Call(in.readLong(), in.readString(), in.readString(), in.readString(), in.readLong(),
+                    readPayload(in));
             default -> throw new ProtocolException("unknown frame type");
         };
         in.end();
@@ -130,7 +143,7 @@ public final class WireCodec {
         int n = in.count(MAX_COUNT);
         List<Message.HandlerRef> fns = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            fns.add(new Message.HandlerRef(in.readString(), in.readString()));
+            fns.add(new Message.HandlerRef(in.readString(), in.readString(), in.readLong()));
         }
         return new Message.Load(id, app, version, jar, maxResult, fns);
     }
@@ -232,6 +245,7 @@ public final class WireCodec {
     private static int payloadSize(Message m) {
         Payload p = switch (m) {
             case Message.Invoke i -> i.payload();
+            case Message.Call c -> c.payload();
             case Message.Result r -> r.payload();
             default -> Payload.EMPTY;
         };

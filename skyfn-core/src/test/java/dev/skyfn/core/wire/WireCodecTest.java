@@ -25,7 +25,7 @@ class WireCodecTest {
         List<Message> messages = List.of(
                 new Message.Hello(1, 4242),
                 new Message.Load(7, "shop", 3, "/data/shop.jar", 6 << 20,
-                        List.of(new Message.HandlerRef("order", "shop.Order"), new Message.HandlerRef("ü", "x.Ü"))),
+                        List.of(new Message.HandlerRef("order", "shop.Order", 30_000), new Message.HandlerRef("ü", "x.Ü", 1))),
                 new Message.Failure(9, "FUNCTION_ERROR", "boom", "java.lang.IllegalStateException"),
                 new Message.Cancel(Long.MAX_VALUE),
                 new Message.Logs(List.of(new LogLine("inv-1", "fn", LogLine.Kind.STDERR, 123L, "line ✓"))),
@@ -45,6 +45,17 @@ class WireCodecTest {
         assertThat(((Payload.Body) invoke.payload()).bytes()).isEqualTo(body);
         assertThat(((Payload.Body) invoke.payload()).contentType()).isEqualTo("application/json");
         assertThat(((Message.Result) roundTrip(new Message.Result(2, Payload.EMPTY))).payload()).isEqualTo(Payload.EMPTY);
+    }
+
+    @Test
+    void callsToOtherAppsSurviveTheWire() {
+        var call = (Message.Call) roundTrip(new Message.Call(3, "images", "resize", "inv.1.2", 900, Payload.json("{}".getBytes())));
+        assertThat(call.id()).isEqualTo(3);
+        assertThat(call.app()).isEqualTo("images");
+        assertThat(call.function()).isEqualTo("resize");
+        assertThat(call.invocationId()).isEqualTo("inv.1.2");
+        assertThat(call.timeoutMillis()).isEqualTo(900);
+        assertThat(((Payload.Body) call.payload()).bytes()).isEqualTo("{}".getBytes());
     }
 
     @Test

@@ -280,6 +280,11 @@ final class AppRuntime implements Sandbox.Owner {
     }
 
     @Override
+    public void call(Sandbox sandbox, Message.Call call) {
+        node.invoker().callFromSandbox(key.tenant(), sandbox, call);
+    }
+
+    @Override
     public void logs(Sandbox sandbox, List<LogLine> lines) {
         node.logs().append(key, lines);
     }

@@ -32,6 +32,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
     private final NodeScheduler scheduler;
     private final Map<AppKey, AppRuntime> runtimes = new ConcurrentHashMap<>();
     private final Object room = new Object();
+    private final Invoker invoker = new Invoker(this);
 
     public AppRuntimes(NodeConfig config, SandboxPool pool, LogStore logs, NodeMetrics metrics,
                        NodeScheduler scheduler, AppCatalog catalog) {
@@ -47,6 +48,10 @@ public final class AppRuntimes implements AppCatalog.Listener {
             metrics.gauge("skyfn.sandboxes", "App sandboxes on this node by state", () -> count(state), "state", state.name().toLowerCase());
         }
         metrics.gauge("skyfn.sandboxes.spare", "Pre-booted sandboxes ready for an app", pool::idleCount);
+    }
+
+    public Invoker invoker() {
+        return invoker;
     }
 
     NodeConfig config() {

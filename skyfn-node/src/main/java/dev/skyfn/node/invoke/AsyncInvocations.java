@@ -70,7 +70,7 @@ public final class AsyncInvocations {
     private void run(String id, Invoker.Target target, Payload input) {
         try {
             statuses.computeIfPresent(id, (k, s) -> s.with(State.RUNNING, clock.instant(), null));
-            Outcome outcome = invoker.invoke(target, input, id, false);
+            Outcome outcome = invoker.invoke(target, input, id, false, target.spec().timeout());
             retainedBytes.addAndGet(size(outcome));
             statuses.computeIfPresent(id, (k, s) -> s.with(outcome.ok() ? State.SUCCEEDED : State.FAILED, clock.instant(), outcome));
         } finally {

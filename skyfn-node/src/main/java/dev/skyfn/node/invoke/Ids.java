@@ -14,8 +14,4 @@ public final class Ids {
     public static String next() {
         return HEX.toHexDigits(System.currentTimeMillis()).substring(4) + HEX.toHexDigits(ThreadLocalRandom.current().nextLong());
     }
-
-    public static boolean looksValid(String id) {
-        return id != null && id.length() == 28 && id.chars().allMatch(c -> Character.digit(c, 16) >= 0);
-    }
 }

@@ -10,6 +10,7 @@ import dev.skyfn.core.wire.Message;
 import dev.skyfn.core.wire.Payload;
 import dev.skyfn.node.metrics.NodeMetrics;
 import dev.skyfn.node.sandbox.Sandbox;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -64,15 +65,17 @@ public final class Invoker {
     }
 
     public Outcome invoke(Target target, Payload input, String invocationId) {
-        return invoke(target, input, invocationId, true);
+        return invoke(target, input, invocationId, true, target.spec().timeout());
     }
 
     /**
-     * Runs one invocation. A {@code bounded} caller is refused with TOO_MANY_REQUESTS when the
-     * function's queue is full; an unbounded one (an async invocation) waits for a slot.
+     * Runs one invocation for at most {@code timeout} (never more than the function's own). A
+     * {@code bounded} caller is refused with TOO_MANY_REQUESTS when the function's queue is full;
+     * an unbounded one (an async invocation) waits for a slot.
      */
-    public Outcome invoke(Target target, Payload input, String invocationId, boolean bounded) {
+    public Outcome invoke(Target target, Payload input, String invocationId, boolean bounded, Duration timeout) {
         FunctionSpec spec = target.spec();
+        Duration limit = timeout.compareTo(spec.timeout()) < 0 ? timeout : spec.timeout();
         AppRuntime runtime = target.runtime();
         NodeMetrics.FunctionMeters meters = runtimes.metrics().function(runtime.key(), spec.name());
         long start = System.nanoTime();
@@ -81,7 +84,7 @@ public final class Invoker {
         try {
             gate.enter(spec.name(), bounded ? start + spec.timeout().toNanos() : start + TimeUnit.DAYS.toNanos(1), bounded);
             try {
-                outcome = run(runtime, spec, input, invocationId, start);
+                outcome = run(runtime, spec, input, invocationId, limit, start);
             } finally {
                 gate.leave();
                 runtime.touch();
@@ -93,11 +96,11 @@ public final class Invoker {
         return outcome;
     }
 
-    private Outcome run(AppRuntime runtime, FunctionSpec spec, Payload input, String invocationId, long start) {
+    private Outcome run(AppRuntime runtime, FunctionSpec spec, Payload input, String invocationId, Duration limit, long start) {
         AppRuntime.Lease lease = runtime.acquire();
         Sandbox sandbox = lease.sandbox();
-        Sandbox.Call call = sandbox.call(id -> new Message.Invoke(id, spec.name(), invocationId, spec.timeout().toMillis(), input),
-                System.nanoTime() + spec.timeout().toNanos(), invocationId);
+        Sandbox.Call call = sandbox.call(id -> new Message.Invoke(id, spec.name(), invocationId, limit.toMillis(), input),
+                System.nanoTime() + limit.toNanos(), invocationId);
         Message answer;
         try {
             answer = call.answer().get();
@@ -110,11 +113,30 @@ public final class Invoker {
         return switch (answer) {
             case Message.Result r -> new Outcome(invocationId, r.payload(), null, lease.cold(), System.nanoTime() - start);
             case Message.Failure f when f.code().equals(Sandbox.TIMED_OUT) -> failed(invocationId, ErrorCode.FUNCTION_TIMEOUT,
-                    "the function did not finish within its timeout of " + Durations.format(spec.timeout()), lease.cold(), start);
+                    "the function did not finish within its timeout of " + Durations.format(limit), lease.cold(), start);
             case Message.Failure f -> new Outcome(invocationId, null,
                     new Outcome.Error(ErrorCode.parse(f.code()), f.message(), f.type()), lease.cold(), System.nanoTime() - start);
             default -> failed(invocationId, ErrorCode.INTERNAL, "unexpected answer " + answer, lease.cold(), start);
         };
+    }
+
+    /**
+     * A call from a function in {@code caller} to a function of another app of the same tenant
+     * (SAND's local bus): run like any invocation, on a thread of its own, and answered to the caller.
+     */
+    void callFromSandbox(String tenant, Sandbox caller, Message.Call call) {
+        Thread.ofVirtual().start(() -> caller.answer(answer(tenant, call)));
+    }
+
+    private Message answer(String tenant, Message.Call call) {
+        try {
+            Target target = resolve(new AppKey(tenant, call.app()), call.function());
+            Outcome o = invoke(target, call.payload(), call.invocationId(), true, Duration.ofMillis(call.timeoutMillis()));
+            return o.ok() ? new Message.Result(call.id(), o.payload())
+                    : new Message.Failure(call.id(), o.error().code().name(), o.error().message(), o.error().type());
+        } catch (SkyfnException e) {
+            return new Message.Failure(call.id(), e.code().name(), e.getMessage(), "");
+        }
     }
 
     private static Outcome failed(String invocationId, ErrorCode code, String message, boolean cold, long start) {

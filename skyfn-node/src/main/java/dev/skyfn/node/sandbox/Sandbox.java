@@ -55,6 +55,11 @@ public final class Sandbox {
         default void hung(Sandbox sandbox, String label) {
         }
 
+        /** A function in the sandbox calls a function of another app; answer with {@link Sandbox#answer}. */
+        default void call(Sandbox sandbox, Message.Call call) {
+            sandbox.answer(new Message.Failure(call.id(), ErrorCode.UNAVAILABLE.name(), "this sandbox serves no app", ""));
+        }
+
         /** For sandboxes nobody listens to (the AOT training run). */
         Owner NONE = new Owner() {
             @Override
@@ -160,7 +165,7 @@ public final class Sandbox {
     public Call load(DeployedApp app, int maxResultBytes, long deadlineNanos) {
         this.app = app;
         List<Message.HandlerRef> handlers = app.manifest().functions().values().stream()
-                .map(f -> new Message.HandlerRef(f.name(), f.handler())).toList();
+                .map(f -> new Message.HandlerRef(f.name(), f.handler(), f.timeout().toMillis())).toList();
         return call(id -> new Message.Load(id, app.name(), app.version(), app.jar().toString(), maxResultBytes, handlers),
                 deadlineNanos, "load");
     }
@@ -176,6 +181,11 @@ public final class Sandbox {
     /** Times out this sandbox's calls past their deadline; see {@link Calls#expire}. */
     void expire(long nowNanos, long graceNanos) {
         calls.expire(nowNanos, graceNanos, id -> channel.send(new Message.Cancel(id)), call -> owner.hung(this, call.label()));
+    }
+
+    /** Answers a call the sandbox made (see {@link Owner#call}). */
+    public void answer(Message answer) {
+        channel.send(answer);
     }
 
     /** Ends the process now; calls in flight fail with {@code reason}. */
@@ -225,6 +235,7 @@ public final class Sandbox {
             case Message.Failure f -> complete(f.id(), f);
             case Message.Logs l -> owner.logs(this, l.lines());
             case Message.Retire r -> owner.retireRequested(this, ErrorCode.parse(r.code()), r.reason());
+            case Message.Call c -> owner.call(this, c);
             default -> throw new ProtocolException("a sandbox does not send " + m.getClass().getSimpleName());
         }
     }

@@ -1,0 +1,91 @@
+package dev.skyfn.sandbox;
+
+import dev.skyfn.api.FunctionCallException;
+import dev.skyfn.core.ErrorCode;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * Deadlines of calls between functions inside this sandbox, which the node never sees. A thread of
+ * its own checks them every few milliseconds while any are pending and sleeps otherwise: a call past
+ * its deadline fails for its caller and its grain is interrupted; a grain still running a grace
+ * period later is reported, and the sandbox asks to be replaced.
+ */
+final class LocalDeadlines {
+
+    static final Duration TICK = Duration.ofMillis(5);
+
+    private record Pending(long deadlineNanos, Thread grain, CompletableFuture<Object> result, String invocationId) {
+    }
+
+    private final Set<Pending> pending = ConcurrentHashMap.newKeySet();
+    private final Set<Pending> expired = ConcurrentHashMap.newKeySet();
+    private final long graceNanos;
+    private final Consumer<String> hung;
+    private volatile Thread watcher;
+
+    /** Deadlines checked only when {@link #sweep} is called; see {@link #started}. */
+    LocalDeadlines(Duration grace, Consumer<String> hung) {
+        this.graceNanos = grace.toNanos();
+        this.hung = hung;
+    }
+
+    /** Deadlines checked by a thread of their own. */
+    static LocalDeadlines started(Duration grace, Consumer<String> hung) {
+        var deadlines = new LocalDeadlines(grace, hung);
+        deadlines.watcher = Thread.ofPlatform().daemon().name("skyfn-local-deadlines").start(deadlines::watch);
+        return deadlines;
+    }
+
+    void watch(long deadlineNanos, Thread grain, CompletableFuture<Object> result, String invocationId) {
+        var p = new Pending(deadlineNanos, grain, result, invocationId);
+        pending.add(p);
+        result.whenComplete((v, e) -> pending.remove(p));
+        Thread w = watcher;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    private void watch() {
+        while (!Thread.currentThread().isInterrupted()) {
+            if (pending.isEmpty() && expired.isEmpty()) {
+                LockSupport.park(this);
+            } else {
+                LockSupport.parkNanos(this, TICK.toNanos());
+            }
+            sweep(System.nanoTime());
+        }
+    }
+
+    void sweep(long now) {
+        for (Pending p : pending) {
+            if (now - p.deadlineNanos() >= 0 && p.result().completeExceptionally(new FunctionCallException(
+                    ErrorCode.FUNCTION_TIMEOUT.name(), "the call to invocation " + p.invocationId() + " passed its deadline", ""))) {
+                p.grain().interrupt();
+                expired.add(p);
+            }
+        }
+        for (Pending p : expired) {
+            if (!p.grain().isAlive()) {
+                expired.remove(p);
+            } else if (now - p.deadlineNanos() > graceNanos) {
+                expired.remove(p);
+                hung.accept(p.invocationId());
+            }
+        }
+    }
+
+    long pendingCount() {
+        return pending.size();
+    }
+
+    static long deadline(long timeoutMillis) {
+        return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    }
+}
