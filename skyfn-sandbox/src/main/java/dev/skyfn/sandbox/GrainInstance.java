@@ -58,28 +58,31 @@ final class GrainInstance implements Runnable {
     @Override
     public void run() {
         var marker = new ThreadWatch.Marker(app.loader());
+        long threadsBefore = ThreadWatch.started();
         Thread.currentThread().setContextClassLoader(marker);
-        OutputCapture.enter(invocationId, function);
+        OutputCapture.Tag tag = OutputCapture.enter(invocationId, function);
         var ctx = new InvocationContext(invocationId, app.name(), function, timeoutMillis, sandbox.shipper(), sandbox.caller(), app.codec());
         Ending ending;
         try {
-            ending = leakCheck(marker, new Ending.Returned(work.run(ctx)));
+            ending = leakCheck(marker, threadsBefore, new Ending.Returned(work.run(ctx)));
         } catch (Throwable t) {
             ending = failure(t, ctx);
             if (!(t instanceof OutOfMemoryError)) {
-                ending = leakCheck(marker, ending);
+                ending = leakCheck(marker, threadsBefore, ending);
             }
         } finally {
             sandbox.capture().leave();
         }
-        sandbox.shipper().flush();
+        if (ctx.logged() || tag.wrote()) {
+            sandbox.shipper().flush();
+        }
         done.accept(ending);
     }
 
-    private Ending leakCheck(ThreadWatch.Marker marker, Ending ending) {
+    private Ending leakCheck(ThreadWatch.Marker marker, long threadsBefore, Ending ending) {
         List<Thread> leaked;
         try {
-            leaked = ThreadWatch.leftRunning(marker, LEAK_GRACE);
+            leaked = ThreadWatch.leftRunning(marker, LEAK_GRACE, threadsBefore);
         } catch (InterruptedException e) {
             return cancelled.getAsBoolean() ? timeout() : ending;
         }

@@ -28,6 +28,7 @@ final class InvocationContext implements Context, Log {
     private final FunctionCaller caller;
     private final Codec codec;
     private final AtomicInteger calls = new AtomicInteger();
+    private volatile boolean logged;
 
     InvocationContext(String invocationId, String app, String function, long timeoutMillis, LogSink sink,
                       FunctionCaller caller, Codec codec) {
@@ -87,7 +88,7 @@ final class InvocationContext implements Context, Log {
     @Override
     public <O> CompletableFuture<O> invokeAsync(String target, Object input, Class<O> resultType) {
         String child = invocationId + "." + calls.incrementAndGet();
-        if (child.chars().filter(c -> c == '.').count() > MAX_CALL_DEPTH) {
+        if (depth(child) > MAX_CALL_DEPTH) {
             return CompletableFuture.failedFuture(new FunctionCallException(ErrorCode.CALL_DEPTH_EXCEEDED.name(),
                     "calls nest more than " + MAX_CALL_DEPTH + " deep (does a function call itself without end?)", ""));
         }
@@ -130,7 +131,23 @@ final class InvocationContext implements Context, Log {
         write(LogLine.Kind.ERROR, message + "\n" + stackTrace(error));
     }
 
+    private static int depth(String invocationId) {
+        int dots = 0;
+        for (int i = 0; i < invocationId.length(); i++) {
+            if (invocationId.charAt(i) == '.') {
+                dots++;
+            }
+        }
+        return dots;
+    }
+
+    /** Whether this invocation wrote to its log, so its lines must be shipped before its result. */
+    boolean logged() {
+        return logged;
+    }
+
     private void write(LogLine.Kind kind, String message) {
+        logged = true;
         sink.add(invocationId, function, kind, String.valueOf(message));
     }
 

@@ -28,6 +28,8 @@ final class LocalDeadlines {
     private final long graceNanos;
     private final Consumer<String> hung;
     private volatile Thread watcher;
+    /** Set while the watcher sleeps with nothing to watch: only then does a new call wake it. */
+    private final java.util.concurrent.atomic.AtomicBoolean idle = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Deadlines checked only when {@link #sweep} is called; see {@link #started}. */
     LocalDeadlines(Duration grace, Consumer<String> hung) {
@@ -47,7 +49,7 @@ final class LocalDeadlines {
         pending.add(p);
         result.whenComplete((v, e) -> pending.remove(p));
         Thread w = watcher;
-        if (w != null) {
+        if (w != null && idle.get() && idle.compareAndSet(true, false)) {
             LockSupport.unpark(w);
         }
     }
@@ -55,7 +57,12 @@ final class LocalDeadlines {
     private void watch() {
         while (!Thread.currentThread().isInterrupted()) {
             if (pending.isEmpty() && expired.isEmpty()) {
-                LockSupport.park(this);
+                idle.set(true);
+                // a call registered between the check and the flag is seen on this second look
+                if (pending.isEmpty()) {
+                    LockSupport.park(this);
+                }
+                idle.set(false);
             } else {
                 LockSupport.parkNanos(this, TICK.toNanos());
             }

@@ -12,9 +12,22 @@ import java.nio.charset.StandardCharsets;
  */
 final class OutputCapture {
 
-    /** Which invocation a thread works for. */
-    record Tag(String invocationId, String function) {
+    /** Which invocation a thread works for, and whether anything it printed became a log line. */
+    static final class Tag {
         static final Tag NONE = new Tag("", "");
+
+        private final String invocationId;
+        private final String function;
+        private volatile boolean wrote;
+
+        Tag(String invocationId, String function) {
+            this.invocationId = invocationId;
+            this.function = function;
+        }
+
+        boolean wrote() {
+            return wrote;
+        }
     }
 
     private static final InheritableThreadLocal<Tag> INVOCATION = new InheritableThreadLocal<>() {
@@ -39,14 +52,18 @@ final class OutputCapture {
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
-    static void enter(String invocationId, String function) {
-        INVOCATION.set(new Tag(invocationId, function));
+    /** Tags what the current thread prints with this invocation, and the threads it starts too. */
+    static Tag enter(String invocationId, String function) {
+        Tag tag = new Tag(invocationId, function);
+        INVOCATION.set(tag);
+        return tag;
     }
 
-    /** Ends the current thread's invocation, shipping any line it left without a newline. */
+    /**
+     * Ends the current thread's invocation, shipping any line it left without a newline. The
+     * print streams need no flush: they hand every write straight to the line splitters.
+     */
     void leave() {
-        System.out.flush();
-        System.err.flush();
         out.flushPartial();
         err.flushPartial();
         INVOCATION.remove();
@@ -56,7 +73,8 @@ final class OutputCapture {
     private final class LineSplitter extends OutputStream {
 
         private final LogLine.Kind kind;
-        private final ThreadLocal<ByteArrayOutputStream> partial = ThreadLocal.withInitial(() -> new ByteArrayOutputStream(128));
+        /** The line a thread is writing; none until it writes, so that threads that never print allocate nothing. */
+        private final ThreadLocal<ByteArrayOutputStream> partial = new ThreadLocal<>();
 
         LineSplitter(LogLine.Kind kind) {
             this.kind = kind;
@@ -70,6 +88,10 @@ final class OutputCapture {
         @Override
         public void write(byte[] b, int off, int len) {
             ByteArrayOutputStream line = partial.get();
+            if (line == null) {
+                line = new ByteArrayOutputStream(128);
+                partial.set(line);
+            }
             int start = off;
             for (int i = off; i < off + len; i++) {
                 if (b[i] == '\n') {
@@ -86,10 +108,12 @@ final class OutputCapture {
 
         void flushPartial() {
             ByteArrayOutputStream line = partial.get();
-            if (line.size() > 0) {
-                emit(line);
+            if (line != null) {
+                if (line.size() > 0) {
+                    emit(line);
+                }
+                partial.remove();
             }
-            partial.remove();
         }
 
         private void emit(ByteArrayOutputStream line) {
@@ -99,7 +123,8 @@ final class OutputCapture {
                 n--;
             }
             Tag tag = INVOCATION.get();
-            shipper.add(tag.invocationId(), tag.function(), kind, new String(bytes, 0, n, StandardCharsets.UTF_8));
+            tag.wrote = true;
+            shipper.add(tag.invocationId, tag.function, kind, new String(bytes, 0, n, StandardCharsets.UTF_8));
             line.reset();
         }
     }

@@ -1,5 +1,7 @@
 package dev.skyfn.sandbox;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +16,7 @@ import java.util.List;
 final class ThreadWatch {
 
     private static final ThreadGroup ROOT = root();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private ThreadWatch() {
     }
@@ -23,6 +26,23 @@ final class ThreadWatch {
         Marker(ClassLoader app) {
             super(app);
         }
+    }
+
+    /** How many platform threads this JVM has started so far; cheap to read. */
+    static long started() {
+        return THREADS.getTotalStartedThreadCount();
+    }
+
+    /**
+     * Threads {@code marker} marks that are still alive after waiting up to {@code grace} for them
+     * to end. When no platform thread has started since {@code startedBefore} (nearly always),
+     * there can be none, and the threads are not even listed.
+     */
+    static List<Thread> leftRunning(Marker marker, Duration grace, long startedBefore) throws InterruptedException {
+        if (started() == startedBefore) {
+            return List.of();
+        }
+        return leftRunning(marker, grace);
     }
 
     /** Threads {@code marker} marks that are still alive after waiting up to {@code grace} for them to end. */

@@ -7,6 +7,7 @@ import java.nio.channels.SocketChannel;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -25,6 +26,7 @@ public final class FrameChannel implements Closeable {
     private final int maxFrameBytes;
     private final ConcurrentLinkedQueue<byte[]> outbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean writerAwake = new AtomicBoolean();
+    private final ReentrantLock writing = new ReentrantLock();
     private final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
     private final Thread writer;
     private volatile boolean closed;
@@ -47,10 +49,45 @@ public final class FrameChannel implements Closeable {
         return true;
     }
 
+    /**
+     * Sends at once from the calling thread when nothing is queued and nobody is writing, else
+     * queues like {@link #send}. For threads that relay an answer (a reader): writing it themselves
+     * saves waking the writer, and they have no other frames to batch it with.
+     */
+    public boolean sendNow(Message message) {
+        if (closed) {
+            return false;
+        }
+        byte[] frame = WireCodec.encode(message);
+        if (outbox.isEmpty() && writing.tryLock()) {
+            try {
+                if (outbox.isEmpty()) {
+                    writeFully(ByteBuffer.wrap(frame));
+                    return true;
+                }
+            } catch (IOException e) {
+                close();
+                return false;
+            } finally {
+                writing.unlock();
+            }
+        }
+        outbox.add(frame);
+        if (writerAwake.compareAndSet(false, true)) {
+            LockSupport.unpark(writer);
+        }
+        return true;
+    }
+
     private void writeForever() {
         try {
             while (!closed) {
-                drain();
+                writing.lock();
+                try {
+                    drain();
+                } finally {
+                    writing.unlock();
+                }
                 writerAwake.set(false);
                 // a frame queued after the drain but before the flag was cleared is still in the outbox
                 if (outbox.isEmpty() && !closed) {

@@ -81,6 +81,46 @@ class FrameChannelTest {
     }
 
     @Test
+    void keepsEachSendersOrderWhenSomeFramesAreWrittenAtOnce() throws Exception {
+        var sender = new FrameChannel(client, 1 << 20);
+        var receiver = new FrameChannel(server, 1 << 20);
+        int threads = 8;
+        int each = 2_000;
+        long[] last = new long[threads];
+        java.util.Arrays.fill(last, -1);
+        var outOfOrder = new java.util.concurrent.atomic.AtomicInteger();
+        var done = new CountDownLatch(threads * each);
+        Thread.ofPlatform().start(() -> {
+            try {
+                receiver.readLoop(m -> {
+                    long id = ((Message.Cancel) m).id();
+                    int t = (int) (id / each);
+                    if (id % each <= last[t] % each && last[t] >= 0) {
+                        outOfOrder.incrementAndGet();
+                    }
+                    last[t] = id;
+                    done.countDown();
+                });
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int t = 0; t < threads; t++) {
+                long base = (long) t * each;
+                pool.submit(() -> {
+                    for (int i = 0; i < each; i++) {
+                        Message m = new Message.Cancel(base + i);
+                        assertThat(i % 3 == 0 ? sender.sendNow(m) : sender.send(m)).isTrue();
+                    }
+                });
+            }
+        }
+        assertThat(done.await(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(outOfOrder).hasValue(0);
+    }
+
+    @Test
     void carriesFramesLargerThanItsBuffers() throws Exception {
         var sender = new FrameChannel(client, 8 << 20);
         var receiver = new FrameChannel(server, 8 << 20);

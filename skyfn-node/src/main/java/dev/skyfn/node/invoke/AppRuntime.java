@@ -313,6 +313,11 @@ final class AppRuntime implements Sandbox.Owner {
         return lastUsedNanos;
     }
 
+    /** The serving sandbox if it is loaded and serving, else null: a call can go to it at once. */
+    synchronized Sandbox warmSandbox() {
+        return usable(active) ? loaded(active) : null;
+    }
+
     /** The serving sandbox if it is loaded and has nothing in flight, else null. */
     synchronized Sandbox idleSandbox() {
         return usable(active) && loaded(active).inFlight() == 0 ? loaded(active) : null;

@@ -49,6 +49,11 @@ final class FunctionGate {
         }
     }
 
+    /** Takes a slot if one is free now, without waiting. */
+    boolean tryEnter() {
+        return slots.tryAcquire();
+    }
+
     void leave() {
         slots.release();
     }

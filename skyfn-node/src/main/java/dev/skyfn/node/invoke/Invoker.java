@@ -11,6 +11,7 @@ import dev.skyfn.core.wire.Payload;
 import dev.skyfn.node.metrics.NodeMetrics;
 import dev.skyfn.node.sandbox.Sandbox;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -101,23 +102,54 @@ public final class Invoker {
         Sandbox sandbox = lease.sandbox();
         Sandbox.Call call = sandbox.call(id -> new Message.Invoke(id, spec.name(), invocationId, limit.toMillis(), input),
                 System.nanoTime() + limit.toNanos(), invocationId);
-        Message answer;
         try {
-            answer = call.answer().get();
+            return outcome(call.answer().get(), invocationId, limit, lease.cold(), start);
         } catch (ExecutionException e) {
             return failed(invocationId, ErrorCode.INTERNAL, "the call failed: " + e.getCause(), lease.cold(), start);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return failed(invocationId, ErrorCode.UNAVAILABLE, "the node is shutting down", lease.cold(), start);
         }
+    }
+
+    private static Outcome outcome(Message answer, String invocationId, Duration limit, boolean cold, long start) {
         return switch (answer) {
-            case Message.Result r -> new Outcome(invocationId, r.payload(), null, lease.cold(), System.nanoTime() - start);
+            case Message.Result r -> new Outcome(invocationId, r.payload(), null, cold, System.nanoTime() - start);
             case Message.Failure f when f.code().equals(Sandbox.TIMED_OUT) -> failed(invocationId, ErrorCode.FUNCTION_TIMEOUT,
-                    "the function did not finish within its timeout of " + Durations.format(limit), lease.cold(), start);
+                    "the function did not finish within its timeout of " + Durations.format(limit), cold, start);
             case Message.Failure f -> new Outcome(invocationId, null,
-                    new Outcome.Error(ErrorCode.parse(f.code()), f.message(), f.type()), lease.cold(), System.nanoTime() - start);
-            default -> failed(invocationId, ErrorCode.INTERNAL, "unexpected answer " + answer, lease.cold(), start);
+                    new Outcome.Error(ErrorCode.parse(f.code()), f.message(), f.type()), cold, System.nanoTime() - start);
+            default -> failed(invocationId, ErrorCode.INTERNAL, "unexpected answer " + answer, cold, start);
         };
+    }
+
+    /**
+     * An invocation whose caller does not wait on a thread. When the function's sandbox is warm and
+     * a slot is free, the call goes straight to it and the answer is handled by whoever completes
+     * it; otherwise (a load, a queue) it runs on a thread of its own like any invocation.
+     */
+    CompletableFuture<Outcome> invokeAsync(Target target, Payload input, String invocationId, Duration timeout) {
+        FunctionSpec spec = target.spec();
+        AppRuntime runtime = target.runtime();
+        Sandbox warm = runtime.warmSandbox();
+        FunctionGate gate = runtime.gate(spec.name());
+        if (warm == null || !gate.tryEnter()) {
+            return CompletableFuture.supplyAsync(() -> invoke(target, input, invocationId, true, timeout),
+                    Thread.ofVirtual()::start);
+        }
+        Duration limit = timeout.compareTo(spec.timeout()) < 0 ? timeout : spec.timeout();
+        long start = System.nanoTime();
+        Sandbox.Call call = warm.callNow(id -> new Message.Invoke(id, spec.name(), invocationId, limit.toMillis(), input),
+                start + limit.toNanos(), invocationId);
+        NodeMetrics.FunctionMeters meters = runtimes.metrics().function(runtime.key(), spec.name());
+        return call.answer().handle((answer, error) -> {
+            gate.leave();
+            runtime.touch();
+            Outcome o = error == null ? outcome(answer, invocationId, limit, false, start)
+                    : failed(invocationId, ErrorCode.INTERNAL, "the call failed: " + error, false, start);
+            meters.record(o.durationNanos(), o.ok() ? null : o.error().code().name());
+            return o;
+        });
     }
 
     /**
@@ -125,18 +157,16 @@ public final class Invoker {
      * (SAND's local bus): run like any invocation, on a thread of its own, and answered to the caller.
      */
     void callFromSandbox(String tenant, Sandbox caller, Message.Call call) {
-        Thread.ofVirtual().start(() -> caller.answer(answer(tenant, call)));
-    }
-
-    private Message answer(String tenant, Message.Call call) {
+        Target target;
         try {
-            Target target = resolve(new AppKey(tenant, call.app()), call.function());
-            Outcome o = invoke(target, call.payload(), call.invocationId(), true, Duration.ofMillis(call.timeoutMillis()));
-            return o.ok() ? new Message.Result(call.id(), o.payload())
-                    : new Message.Failure(call.id(), o.error().code().name(), o.error().message(), o.error().type());
+            target = resolve(new AppKey(tenant, call.app()), call.function());
         } catch (SkyfnException e) {
-            return new Message.Failure(call.id(), e.code().name(), e.getMessage(), "");
+            caller.answer(new Message.Failure(call.id(), e.code().name(), e.getMessage(), ""));
+            return;
         }
+        invokeAsync(target, call.payload(), call.invocationId(), Duration.ofMillis(call.timeoutMillis()))
+                .thenAccept(o -> caller.answer(o.ok() ? new Message.Result(call.id(), o.payload())
+                        : new Message.Failure(call.id(), o.error().code().name(), o.error().message(), o.error().type())));
     }
 
     private static Outcome failed(String invocationId, ErrorCode code, String message, boolean cold, long start) {

@@ -178,6 +178,11 @@ public final class Sandbox {
         return calls.open(build, deadlineNanos, label, m -> state.get() != State.DEAD && channel.send(m), this::crashed);
     }
 
+    /** {@link #call} from a thread that relays (a reader): the frame is written at once when it can be. */
+    public Call callNow(LongFunction<Message> build, long deadlineNanos, String label) {
+        return calls.open(build, deadlineNanos, label, m -> state.get() != State.DEAD && channel.sendNow(m), this::crashed);
+    }
+
     /** Times out this sandbox's calls past their deadline; see {@link Calls#expire}. */
     void expire(long nowNanos, long graceNanos) {
         calls.expire(nowNanos, graceNanos, id -> channel.send(new Message.Cancel(id)), call -> owner.hung(this, call.label()));
@@ -185,7 +190,7 @@ public final class Sandbox {
 
     /** Answers a call the sandbox made (see {@link Owner#call}). */
     public void answer(Message answer) {
-        channel.send(answer);
+        channel.sendNow(answer);
     }
 
     /** Ends the process now; calls in flight fail with {@code reason}. */

@@ -1,0 +1,113 @@
+package dev.skyfn.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Function-to-function calls, timed from inside the calling function: to a function of the same
+ * app (same sandbox), of another app (other sandbox, through the node), and through the HTTP
+ * gateway, beside the limits — a direct method call, a virtual thread hand-off, and a round trip
+ * between two processes over a Unix domain socket.
+ */
+final class InteractionBench {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String APP = """
+            app: interact
+            functions:
+              noop: {handler: dev.skyfn.bench.InteractionApp$Noop}
+              caller: {handler: dev.skyfn.bench.InteractionApp$Caller, timeout: 5m}
+            """;
+    private static final String PEER = "app: peer\nfunctions:\n  noop: {handler: dev.skyfn.bench.InteractionApp$Noop, concurrency: 1000}\n";
+
+    private final Path root;
+    private final int calls;
+
+    InteractionBench(Path root, int calls) {
+        this.root = root;
+        this.calls = calls;
+    }
+
+    String run() {
+        Map<String, double[]> rows = new LinkedHashMap<>();
+        try (SkyfnProcess node = SkyfnProcess.start(root, null, 18_094, 1, List.of())) {
+            node.deploy(Jars.ofClasses(APP, InteractionApp.class));
+            node.deploy(Jars.ofClasses(PEER, InteractionApp.class));
+            String url = "http://127.0.0.1:" + node.port;
+            for (String mode : List.of("direct", "virtual-thread", "same-sandbox", "other-sandbox", "http")) {
+                int n = mode.equals("http") ? calls / 5 : calls;
+                loop(node, mode, n, url);
+                rows.put(mode, loop(node, mode, n, url));
+            }
+        }
+        rows.put("unix-socket", pingPong());
+        double same = rows.get("same-sandbox")[0];
+        double other = rows.get("other-sandbox")[0];
+        double http = rows.get("http")[0];
+        var out = new StringBuilder("""
+                | call | p50 | p99 | mean | limit |
+                |---|---:|---:|---:|---|
+                """);
+        row(out, "direct method call (limit)", rows.get("direct"), "");
+        row(out, "virtual thread hand-off (limit)", rows.get("virtual-thread"), "");
+        row(out, "**skyfn, same sandbox** (`ctx.invoke(\"noop\")`)", rows.get("same-sandbox"), "target ≤ 10 µs p50");
+        row(out, "Unix socket round trip, two processes (limit)", rows.get("unix-socket"), "");
+        row(out, "**skyfn, other sandbox** (`ctx.invoke(\"peer/noop\")`, through the node)", rows.get("other-sandbox"), "target ≤ 50 µs p50");
+        row(out, "HTTP chaining through the gateway (how OpenWhisk sequences call)", rows.get("http"), "");
+        out.append(String.format("%nHTTP chaining / same sandbox: **×%.0f** (target ≥ 100×); HTTP chaining / other sandbox: ×%.1f.%n",
+                http / same, http / other));
+        return out.toString();
+    }
+
+    private static void row(StringBuilder out, String what, double[] t, String target) {
+        out.append(String.format("| %s | %.1f µs | %.1f µs | %.1f µs | %s |%n", what, t[0], t[1], t[2], target));
+    }
+
+    private static double[] loop(SkyfnProcess node, String mode, int n, String url) {
+        try {
+            byte[] body = JSON.writeValueAsBytes(Map.of("mode", mode, "calls", n, "url", url));
+            MiniHttp.Response res = MiniHttp.send(node.port, "POST", "/v1/apps/interact/functions/caller:invoke", body, "application/json");
+            if (res.status() != 200) {
+                throw new IllegalStateException(mode + ": " + res.text());
+            }
+            JsonNode t = JSON.readTree(res.body());
+            return new double[]{t.get("p50").asDouble(), t.get("p99").asDouble(), t.get("mean").asDouble()};
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private double[] pingPong() {
+        try {
+            Path socket = Files.createTempDirectory("pingpong").resolve("s.sock");
+            Process server = Procs.start(null, socket.resolveSibling("server.log"), List.of(Procs.JAVA.toString(), "-cp",
+                    Bench.classpath(root), UnixSocketPingPong.class.getName(), "serve", socket.toString()));
+            try {
+                for (int i = 0; i < 600 && !Files.exists(socket); i++) {
+                    Procs.sleep(Duration.ofMillis(20));
+                }
+                String[] t = Procs.run(List.of(Procs.JAVA.toString(), "-cp", Bench.classpath(root),
+                        UnixSocketPingPong.class.getName(), "ping", socket.toString(), Integer.toString(calls)), Duration.ofMinutes(2))
+                        .trim().split(" ");
+                List<Double> values = new ArrayList<>();
+                for (String v : t) {
+                    values.add(Double.parseDouble(v));
+                }
+                return new double[]{values.get(0), values.get(1), values.get(2)};
+            } finally {
+                Procs.stop(server);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
