@@ -46,4 +46,9 @@ public interface Context {
     default <O> CompletableFuture<O> invokeAsync(String function, Object input, Class<O> resultType) {
         throw new UnsupportedOperationException("this context cannot call functions");
     }
+
+    /** The app's state: local to this node, or global and durable. */
+    default State state() {
+        throw new UnsupportedOperationException("this context has no state");
+    }
 }

@@ -19,6 +19,7 @@ public enum ErrorCode {
     PAYLOAD_TOO_LARGE(413),
     INVALID_INPUT(400),
     TOO_MANY_REQUESTS(429),
+    QUOTA_EXCEEDED(507),
 
     // a deployed package
     MANIFEST_MISSING(400),

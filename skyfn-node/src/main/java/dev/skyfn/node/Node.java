@@ -8,6 +8,7 @@ import dev.skyfn.core.app.Authenticator;
 import dev.skyfn.control.AtomicFiles;
 import dev.skyfn.node.http.Gateway;
 import dev.skyfn.node.http.NodeApi;
+import dev.skyfn.node.data.DataLayers;
 import dev.skyfn.node.invoke.AppRuntimes;
 import dev.skyfn.node.invoke.AsyncInvocations;
 import dev.skyfn.node.invoke.Invoker;
@@ -45,6 +46,7 @@ public final class Node implements AutoCloseable {
     private final Path runDir;
     private final SandboxLauncher launcher;
     private final SandboxPool pool;
+    private final DataLayers data;
     private final AppRuntimes runtimes;
     private final NodeScheduler scheduler = new NodeScheduler();
     private final WebServer server;
@@ -54,13 +56,14 @@ public final class Node implements AutoCloseable {
         runDir = Files.createTempDirectory("skyfn-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         NodeMetrics metrics = new NodeMetrics();
         LogStore logs = new LogStore(config.logBytesPerApp(), config.logBytesInAll());
+        data = new DataLayers(config.dataDir().resolve("state"), config.stateBytesPerTenant(), config.maxValueBytes());
         launcher = new SandboxLauncher(runDir, config.cacheDir(), config.bootTimeout(),
                 config.maxFrameBytes(), config.aotCache(), config.sandboxJvmOptions(), metrics::sandboxBooted);
         launcher.trainAotCache();
         scheduler.every(CALL_SWEEP, "timing out calls", () -> launcher.expireCalls(config.cancelGrace()));
         pool = new SandboxPool(launcher, config.spareSandboxes());
         pool.want(dev.skyfn.core.manifest.FunctionSpec.DEFAULT_MEMORY_MB);
-        runtimes = new AppRuntimes(config, pool, logs, metrics, scheduler, catalog);
+        runtimes = new AppRuntimes(config, pool, logs, data, metrics, scheduler, catalog);
         invoker = runtimes.invoker();
         var async = new AsyncInvocations(invoker, config.maxAsyncPending(), MAX_RETAINED_ASYNC_BYTES,
                 config.asyncRetention(), Clock.systemUTC(), scheduler);
@@ -120,6 +123,7 @@ public final class Node implements AutoCloseable {
         pool.close();
         scheduler.close();
         launcher.killAll();
+        data.close();
         try {
             AtomicFiles.deleteTree(runDir);
         } catch (IOException e) {

@@ -17,6 +17,8 @@ import java.util.List;
  * @param maxRequestBytes  the largest invocation payload accepted
  * @param maxResultBytes   the largest result a function may return
  * @param maxPackageBytes  the largest app jar accepted
+ * @param maxValueBytes    the largest value in an app's state
+ * @param stateBytesPerTenant state a tenant may keep in each data layer on this node
  * @param bootTimeout      how long a sandbox JVM may take to start
  * @param loadTimeout      how long loading an app into a sandbox may take
  * @param cancelGrace      how long an invocation past its timeout has to stop before its sandbox is replaced
@@ -30,7 +32,7 @@ import java.util.List;
  * @param sandboxJvmOptions extra options for sandbox JVMs, after skyfn's own (so they can override them)
  */
 public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, int maxSandboxes, long maxRequestBytes,
-                         int maxResultBytes, long maxPackageBytes, Duration bootTimeout, Duration loadTimeout, Duration cancelGrace,
+                         int maxResultBytes, long maxPackageBytes, int maxValueBytes, long stateBytesPerTenant, Duration bootTimeout, Duration loadTimeout, Duration cancelGrace,
                          Duration reapInterval, int maxAsyncPending, Duration asyncRetention, long logBytesPerApp, long logBytesInAll,
                          boolean aotCache, Path cacheDir, List<String> sandboxJvmOptions) {
 
@@ -56,6 +58,8 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         private long maxRequestBytes = 6L << 20;
         private int maxResultBytes = 6 << 20;
         private long maxPackageBytes = 64L << 20;
+        private int maxValueBytes = 64 << 20;
+        private long stateBytesPerTenant = 1L << 30;
         private Duration bootTimeout = Duration.ofSeconds(30);
         private Duration loadTimeout = Duration.ofSeconds(30);
         private Duration cancelGrace = Duration.ofSeconds(2);
@@ -81,6 +85,8 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             maxRequestBytes = c.maxRequestBytes;
             maxResultBytes = c.maxResultBytes;
             maxPackageBytes = c.maxPackageBytes;
+            maxValueBytes = c.maxValueBytes;
+            stateBytesPerTenant = c.stateBytesPerTenant;
             bootTimeout = c.bootTimeout;
             loadTimeout = c.loadTimeout;
             cancelGrace = c.cancelGrace;
@@ -126,6 +132,16 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
 
         public Builder maxPackageBytes(long v) {
             maxPackageBytes = v;
+            return this;
+        }
+
+        public Builder maxValueBytes(int v) {
+            maxValueBytes = v;
+            return this;
+        }
+
+        public Builder stateBytesPerTenant(long v) {
+            stateBytesPerTenant = v;
             return this;
         }
 
@@ -188,7 +204,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             if (spareSandboxes < 0 || maxSandboxes < 1 || maxRequestBytes <= 0 || maxResultBytes <= 0 || maxPackageBytes <= 0) {
                 throw new IllegalArgumentException("sizes and counts must be positive");
             }
-            return new NodeConfig(host, port, dataDir, spareSandboxes, maxSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, bootTimeout,
+            return new NodeConfig(host, port, dataDir, spareSandboxes, maxSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, maxValueBytes, stateBytesPerTenant, bootTimeout,
                     loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, logBytesInAll, aotCache, cacheDir, sandboxJvmOptions);
         }
     }
@@ -207,6 +223,6 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
 
     /** The frame limit on sandbox sockets: the larger payload limit plus room for headers. */
     public int maxFrameBytes() {
-        return (int) Math.min(Integer.MAX_VALUE - 1024, Math.max(maxRequestBytes, maxResultBytes) + (1 << 20));
+        return (int) Math.min(Integer.MAX_VALUE - 1024, Math.max(Math.max(maxRequestBytes, maxResultBytes), maxValueBytes) + (1 << 20));
     }
 }

@@ -1,5 +1,6 @@
 package dev.skyfn.sandbox;
 
+import dev.skyfn.api.DataException;
 import dev.skyfn.api.FunctionCallException;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
@@ -61,7 +62,7 @@ final class GrainInstance implements Runnable {
         long threadsBefore = ThreadWatch.started();
         Thread.currentThread().setContextClassLoader(marker);
         OutputCapture.Tag tag = OutputCapture.enter(invocationId, function);
-        var ctx = new InvocationContext(invocationId, app.name(), function, timeoutMillis, sandbox.shipper(), sandbox.caller(), app.codec());
+        var ctx = new InvocationContext(invocationId, app.name(), function, timeoutMillis, sandbox.shipper(), sandbox.caller(), app.codec(), sandbox.state());
         Ending ending;
         try {
             ending = leakCheck(marker, threadsBefore, new Ending.Returned(work.run(ctx)));
@@ -104,6 +105,7 @@ final class GrainInstance implements Runnable {
         return switch (t) {
             case SkyfnException e -> fail(e.code(), e.getMessage(), "");
             case FunctionCallException e -> new Ending.Failed(e.code(), e.getMessage(), e.type());
+            case DataException e -> new Ending.Failed(e.code(), e.getMessage(), "");
             case ExitAttempt e -> {
                 sandbox.retire(ErrorCode.FUNCTION_EXITED, "invocation " + invocationId + ": " + e.getMessage());
                 yield fail(ErrorCode.FUNCTION_EXITED, e.getMessage() + "; functions must return instead of ending the process", "");

@@ -3,6 +3,7 @@ package dev.skyfn.sandbox;
 import dev.skyfn.api.Context;
 import dev.skyfn.api.FunctionCallException;
 import dev.skyfn.api.Log;
+import dev.skyfn.api.State;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.wire.LogLine;
@@ -27,11 +28,12 @@ final class InvocationContext implements Context, Log {
     private final LogSink sink;
     private final FunctionCaller caller;
     private final Codec codec;
+    private final State state;
     private final AtomicInteger calls = new AtomicInteger();
     private volatile boolean logged;
 
     InvocationContext(String invocationId, String app, String function, long timeoutMillis, LogSink sink,
-                      FunctionCaller caller, Codec codec) {
+                      FunctionCaller caller, Codec codec, State state) {
         this.invocationId = invocationId;
         this.app = app;
         this.function = function;
@@ -39,6 +41,15 @@ final class InvocationContext implements Context, Log {
         this.sink = sink;
         this.caller = caller;
         this.codec = codec;
+        this.state = state;
+    }
+
+    @Override
+    public State state() {
+        if (state == null) {
+            throw new UnsupportedOperationException("this context has no state");
+        }
+        return state;
     }
 
     @Override

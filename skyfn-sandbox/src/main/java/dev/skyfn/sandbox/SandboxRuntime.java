@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 
 /**
  * The sandbox's side of the protocol: loads one app, runs each invocation as a grain instance on
@@ -36,10 +37,11 @@ final class SandboxRuntime {
     private final ClassLoader apiLoader = new ApiOnlyLoader(SandboxRuntime.class.getClassLoader());
     private final Map<Long, Thread> running = new ConcurrentHashMap<>();
     private final Set<Long> cancelled = ConcurrentHashMap.newKeySet();
-    private final Map<Long, CompletableFuture<Object>> outgoing = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<Message>> outgoing = new ConcurrentHashMap<>();
     private final AtomicLong outgoingIds = new AtomicLong();
     private final AtomicBoolean retiring = new AtomicBoolean();
     private final LocalDeadlines deadlines;
+    private final SandboxState state = new SandboxState(this::request);
     private volatile LoadedApp app;
 
     SandboxRuntime(FrameChannel channel, PrintStream diagnostics) {
@@ -63,6 +65,10 @@ final class SandboxRuntime {
         return this::call;
     }
 
+    SandboxState state() {
+        return state;
+    }
+
     void installCapture() {
         capture.install();
     }
@@ -77,8 +83,8 @@ final class SandboxRuntime {
             case Message.Load load -> Thread.ofVirtual().name("skyfn-load").start(() -> load(load));
             case Message.Invoke invoke -> invoke(invoke);
             case Message.Cancel cancel -> cancel(cancel.id());
-            case Message.Result r -> answered(r.id(), r.payload());
-            case Message.Failure f -> answered(f.id(), new FunctionCallException(f.code(), f.message(), f.type()));
+            case Message.Result r -> answered(r.id(), r);
+            case Message.Failure f -> answered(f.id(), f);
             default -> throw new ProtocolException("a node does not send " + message.getClass().getSimpleName());
         }
     }
@@ -144,23 +150,34 @@ final class SandboxRuntime {
         if (slash < 0 || target.substring(0, slash).equals(loaded.name())) {
             return callLocal(loaded, target.substring(slash + 1), input, invocationId, timeoutMillis);
         }
-        long id = outgoingIds.incrementAndGet();
-        var result = new CompletableFuture<Object>();
-        outgoing.put(id, result);
         Payload payload;
         try {
             payload = loaded.codec().asPayload(input);
         } catch (SkyfnException e) {
-            outgoing.remove(id);
             return CompletableFuture.failedFuture(new FunctionCallException(e.code().name(), "the input " + e.getMessage(), ""));
         }
-        // written by the calling grain itself when it can be: a call waits on its answer, it gains nothing from batching
-        if (!channel.sendNow(new Message.Call(id, target.substring(0, slash), target.substring(slash + 1), invocationId,
-                timeoutMillis, payload))) {
+        return request(id -> new Message.Call(id, target.substring(0, slash), target.substring(slash + 1), invocationId,
+                timeoutMillis, payload)).thenApply(answer -> switch (answer) {
+                    case Message.Result r -> r.payload();
+                    case Message.Failure f -> throw new FunctionCallException(f.code(), f.message(), f.type());
+                    default -> throw new ProtocolException("a node does not answer with " + answer);
+                });
+    }
+
+    /**
+     * Sends a request of the sandbox's own to the node (a call, a data operation); the future holds
+     * the node's Result or Failure. Written by the calling grain itself when it can be: it waits on
+     * the answer and gains nothing from batching.
+     */
+    private CompletableFuture<Message> request(LongFunction<Message> build) {
+        long id = outgoingIds.incrementAndGet();
+        var answer = new CompletableFuture<Message>();
+        outgoing.put(id, answer);
+        if (!channel.sendNow(build.apply(id))) {
             outgoing.remove(id);
-            result.completeExceptionally(new FunctionCallException(ErrorCode.UNAVAILABLE.name(), "the node is gone", ""));
+            answer.complete(new Message.Failure(id, ErrorCode.UNAVAILABLE.name(), "the node is gone", ""));
         }
-        return result;
+        return answer;
     }
 
     private CompletableFuture<Object> callLocal(LoadedApp loaded, String function, Object input, String invocationId,
@@ -185,16 +202,12 @@ final class SandboxRuntime {
         return result;
     }
 
-    private void answered(long id, Object answer) {
-        CompletableFuture<Object> call = outgoing.remove(id);
-        if (call == null) {
-            throw new ProtocolException("an answer to call " + id + ", which is not waiting");
+    private void answered(long id, Message answer) {
+        CompletableFuture<Message> request = outgoing.remove(id);
+        if (request == null) {
+            throw new ProtocolException("an answer to request " + id + ", which is not waiting");
         }
-        if (answer instanceof FunctionCallException e) {
-            call.completeExceptionally(e);
-        } else {
-            call.complete(answer);
-        }
+        request.complete(answer);
     }
 
     private void cancel(long id) {

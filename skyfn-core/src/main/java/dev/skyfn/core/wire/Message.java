@@ -37,6 +37,18 @@ public sealed interface Message {
             implements Message {
     }
 
+    /**
+     * Sandbox → node: an operation on the app's state ({@link DataOp}). The node scopes it to the
+     * sandbox's own app. Answered by Result (the value, or a boolean as one byte) or Failure.
+     *
+     * @param value    the value to write, or null
+     * @param expected for compare-and-set, the value expected now, or null for "absent"
+     * @param number   a count or duration the operation needs (milliseconds), else 0
+     */
+    record Data(long id, DataOp op, String path, String key, byte[] value, byte[] expected, long number)
+            implements Message {
+    }
+
     /** The request {@code id} succeeded (sandbox → node for Load and Invoke, node → sandbox for Call). */
     record Result(long id, Payload payload) implements Message {
     }

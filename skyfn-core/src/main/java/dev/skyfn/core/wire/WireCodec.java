@@ -25,6 +25,7 @@ public final class WireCodec {
     private static final int LOGS = 7;
     private static final int RETIRE = 8;
     private static final int CALL = 9;
+    private static final int DATA = 10;
 
     private static final int EMPTY = 0;
     private static final int BODY = 1;
@@ -77,6 +78,16 @@ public final class WireCodec {
                 out.writeLong(c.timeoutMillis());
                 writePayload(out, c.payload());
             }
+            case Message.Data d -> {
+                out.writeByte(DATA);
+                out.writeLong(d.id());
+                out.writeByte(d.op().ordinal());
+                out.writeString(d.path());
+                out.writeString(d.key());
+                writeOptional(out, d.value());
+                writeOptional(out, d.expected());
+                out.writeLong(d.number());
+            }
             case Message.Result r -> {
                 out.writeByte(RESULT);
                 out.writeLong(r.id());
@@ -126,6 +137,8 @@ public final class WireCodec {
             case CANCEL -> new Message.Cancel(in.readLong());
             case LOGS -> readLogs(in);
             case RETIRE -> new Message.Retire(in.readString(), in.readString());
+            case DATA -> new Message.Data(in.readLong(), DataOp.of(in.readByte()), in.readString(), in.readString(),
+                    readOptional(in), readOptional(in), in.readLong());
             case CALL -> new Message.Call(in.readLong(), in.readString(), in.readString(), in.readString(), in.readLong(),
                     readPayload(in));
             default -> throw new ProtocolException("unknown frame type");
@@ -161,6 +174,18 @@ public final class WireCodec {
             lines.add(new LogLine(inv, function, KINDS[kind], in.readLong(), in.readString()));
         }
         return new Message.Logs(lines);
+    }
+
+    /** Bytes that may be absent: a presence byte, then the bytes. */
+    private static void writeOptional(WireOut out, byte[] bytes) {
+        out.writeByte(bytes == null ? 0 : 1);
+        if (bytes != null) {
+            out.writeBytes(bytes);
+        }
+    }
+
+    private static byte[] readOptional(WireIn in) {
+        return in.readByte() == 0 ? null : in.readBytes();
     }
 
     private static void writePayload(WireOut out, Payload payload) {
@@ -247,6 +272,7 @@ public final class WireCodec {
             case Message.Invoke i -> i.payload();
             case Message.Call c -> c.payload();
             case Message.Result r -> r.payload();
+            case Message.Data d -> new Payload.Body("", d.value() == null ? new byte[0] : d.value());
             default -> Payload.EMPTY;
         };
         return switch (p) {

@@ -59,6 +59,19 @@ class WireCodecTest {
     }
 
     @Test
+    void dataOperationsSurviveTheWire() {
+        var cas = (Message.Data) roundTrip(new Message.Data(4, DataOp.GLOBAL_CAS, "", "counter", "2".getBytes(), null, 0));
+        assertThat(cas.op()).isEqualTo(DataOp.GLOBAL_CAS);
+        assertThat(cas.key()).isEqualTo("counter");
+        assertThat(cas.value()).isEqualTo("2".getBytes());
+        assertThat(cas.expected()).isNull();
+        var get = (Message.Data) roundTrip(new Message.Data(5, DataOp.LOCAL_GET, "", "k", null, new byte[0], 7));
+        assertThat(get.value()).isNull();
+        assertThat(get.expected()).isEmpty();
+        assertThat(get.number()).isEqualTo(7);
+    }
+
+    @Test
     void httpExchangesSurviveTheWire() {
         var req = new HttpRequest("POST", "/a/b", "x=1&y=2",
                 Map.of("content-type", List.of("text/plain"), "x-many", List.of("1", "2")), "hi".getBytes(StandardCharsets.UTF_8));

@@ -285,6 +285,11 @@ final class AppRuntime implements Sandbox.Owner {
     }
 
     @Override
+    public void data(Sandbox sandbox, Message.Data op) {
+        node.data().handle(key, sandbox, op);
+    }
+
+    @Override
     public void logs(Sandbox sandbox, List<LogLine> lines) {
         node.logs().append(key, lines);
     }

@@ -7,6 +7,7 @@ import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.DeployedApp;
 import dev.skyfn.node.NodeConfig;
 import dev.skyfn.node.NodeScheduler;
+import dev.skyfn.node.data.DataLayers;
 import dev.skyfn.node.logs.LogStore;
 import dev.skyfn.node.metrics.NodeMetrics;
 import dev.skyfn.node.sandbox.Sandbox;
@@ -28,15 +29,17 @@ public final class AppRuntimes implements AppCatalog.Listener {
     private final NodeConfig config;
     private final SandboxPool pool;
     private final LogStore logs;
+    private final DataLayers data;
     private final NodeMetrics metrics;
     private final NodeScheduler scheduler;
     private final Map<AppKey, AppRuntime> runtimes = new ConcurrentHashMap<>();
     private final Object room = new Object();
     private final Invoker invoker = new Invoker(this);
 
-    public AppRuntimes(NodeConfig config, SandboxPool pool, LogStore logs, NodeMetrics metrics,
+    public AppRuntimes(NodeConfig config, SandboxPool pool, LogStore logs, DataLayers data, NodeMetrics metrics,
                        NodeScheduler scheduler, AppCatalog catalog) {
         this.config = config;
+        this.data = data;
         this.pool = pool;
         this.logs = logs;
         this.metrics = metrics;
@@ -60,6 +63,10 @@ public final class AppRuntimes implements AppCatalog.Listener {
 
     SandboxPool pool() {
         return pool;
+    }
+
+    DataLayers data() {
+        return data;
     }
 
     LogStore logs() {
@@ -101,6 +108,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
             runtime.remove();
         }
         logs.forget(app.key());
+        data.clear(app.key());
     }
 
     /** Sandboxes serving or retiring, by state. */

@@ -60,6 +60,11 @@ public final class Sandbox {
             sandbox.answer(new Message.Failure(call.id(), ErrorCode.UNAVAILABLE.name(), "this sandbox serves no app", ""));
         }
 
+        /** A function in the sandbox operates on its app's state; answer with {@link Sandbox#answer}. */
+        default void data(Sandbox sandbox, Message.Data op) {
+            sandbox.answer(new Message.Failure(op.id(), ErrorCode.UNAVAILABLE.name(), "this sandbox serves no app", ""));
+        }
+
         /** For sandboxes nobody listens to (the AOT training run). */
         Owner NONE = new Owner() {
             @Override
@@ -241,6 +246,7 @@ public final class Sandbox {
             case Message.Logs l -> owner.logs(this, l.lines());
             case Message.Retire r -> owner.retireRequested(this, ErrorCode.parse(r.code()), r.reason());
             case Message.Call c -> owner.call(this, c);
+            case Message.Data d -> owner.data(this, d);
             default -> throw new ProtocolException("a sandbox does not send " + m.getClass().getSimpleName());
         }
     }

@@ -1,0 +1,191 @@
+package dev.skyfn.node.data;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+
+/**
+ * An append-only file of records, each {@code [length][crc32c][bytes]}. Appends are written in
+ * order by one thread and forced to disk in groups: everything queued while one force runs goes
+ * to disk with the next, so a record costs a share of one {@code fsync}, not one of its own. An
+ * append's future completes once its record is on disk.
+ *
+ * <p>Opening replays the records; a torn or corrupt record (a crash in the middle of a write) ends
+ * the log there, and the file is cut back to the last whole record.
+ */
+public final class AppendLog implements AutoCloseable {
+
+    private static final int HEADER = 8;
+
+    private record Pending(byte[] record, CompletableFuture<Void> durable) {
+    }
+
+    private final Path file;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    private FileChannel channel;
+    private volatile long size;
+    private volatile boolean closed;
+
+    private AppendLog(Path file, long validLength) throws IOException {
+        this.file = file;
+        this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        channel.truncate(validLength);
+        channel.position(validLength);
+        this.size = validLength;
+        this.writer = Thread.ofPlatform().daemon().name("append-log-" + file.getFileName()).start(this::writeForever);
+    }
+
+    /** Opens the log, handing every whole record to {@code replay} first. */
+    public static AppendLog open(Path file, Consumer<byte[]> replay) {
+        try {
+            Files.createDirectories(file.getParent());
+            long valid = Files.exists(file) ? replay(file, replay) : 0;
+            return new AppendLog(file, valid);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads records until the end or the first torn one; returns the length of the whole ones. */
+    private static long replay(Path file, Consumer<byte[]> sink) throws IOException {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            long position = 0;
+            ByteBuffer header = ByteBuffer.allocate(HEADER);
+            while (true) {
+                header.clear();
+                if (in.read(header, position) < HEADER) {
+                    return position;
+                }
+                int length = header.getInt(0);
+                int crc = header.getInt(4);
+                if (length < 0 || position + HEADER + length > in.size()) {
+                    return position;
+                }
+                ByteBuffer body = ByteBuffer.allocate(length);
+                in.read(body, position + HEADER);
+                if (crc(body.array()) != crc) {
+                    return position;
+                }
+                sink.accept(body.array());
+                position += HEADER + length;
+            }
+        }
+    }
+
+    /** Appends a record; the future completes when it is on disk. */
+    public CompletableFuture<Void> append(byte[] record) {
+        var pending = new Pending(record, new CompletableFuture<>());
+        if (closed) {
+            pending.durable().completeExceptionally(new IOException("the log " + file + " is closed"));
+        } else {
+            queue.add(pending);
+        }
+        return pending.durable();
+    }
+
+    /** Appends and waits until the record is on disk. */
+    public void appendDurably(byte[] record) {
+        append(record).join();
+    }
+
+    /** Bytes in the file. */
+    public long size() {
+        return size;
+    }
+
+    /**
+     * Replaces the whole log with {@code records} (compaction), atomically: written to a new file,
+     * forced, renamed over the old one. Appends queued meanwhile go to the new file.
+     */
+    public synchronized void rewrite(Iterable<byte[]> records) {
+        Path next = file.resolveSibling(file.getFileName() + ".rewrite");
+        try (FileChannel out = FileChannel.open(next, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            long written = 0;
+            for (byte[] r : records) {
+                written += write(out, r);
+            }
+            out.force(true);
+            Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            channel.close();
+            channel = FileChannel.open(file, StandardOpenOption.WRITE);
+            channel.position(written);
+            size = written;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void writeForever() {
+        List<Pending> batch = new ArrayList<>();
+        while (!closed || !queue.isEmpty()) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                if (closed) {
+                    break;
+                }
+                continue;
+            }
+            queue.drainTo(batch);
+            writeBatch(batch);
+            batch.clear();
+        }
+    }
+
+    private synchronized void writeBatch(List<Pending> batch) {
+        try {
+            long written = 0;
+            for (Pending p : batch) {
+                written += write(channel, p.record());
+            }
+            channel.force(false);
+            size += written;
+            batch.forEach(p -> p.durable().complete(null));
+        } catch (IOException e) {
+            batch.forEach(p -> p.durable().completeExceptionally(e));
+        }
+    }
+
+    private static long write(FileChannel out, byte[] record) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(HEADER).putInt(record.length).putInt(crc(record)).flip();
+        ByteBuffer body = ByteBuffer.wrap(record);
+        while (header.hasRemaining() || body.hasRemaining()) {
+            out.write(new ByteBuffer[]{header, body});
+        }
+        return HEADER + record.length;
+    }
+
+    private static int crc(byte[] bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        return (int) crc.getValue();
+    }
+
+    /** Writes what is queued, then closes. */
+    @Override
+    public void close() {
+        closed = true;
+        writer.interrupt();
+        try {
+            writer.join(10_000);
+            channel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
