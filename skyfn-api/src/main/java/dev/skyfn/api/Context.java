@@ -51,4 +51,12 @@ public interface Context {
     default State state() {
         throw new UnsupportedOperationException("this context has no state");
     }
+
+    /**
+     * The tenant's ephemeral namespace at {@code path} (like {@code "/job-42/map"}), created with
+     * its parents if absent, with a lease of a minute unless renewed.
+     */
+    default Namespace ephemeral(String path) {
+        throw new UnsupportedOperationException("this context has no ephemeral state");
+    }
 }

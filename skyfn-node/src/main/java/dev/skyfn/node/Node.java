@@ -56,7 +56,7 @@ public final class Node implements AutoCloseable {
         runDir = Files.createTempDirectory("skyfn-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         NodeMetrics metrics = new NodeMetrics();
         LogStore logs = new LogStore(config.logBytesPerApp(), config.logBytesInAll());
-        data = new DataLayers(config.dataDir().resolve("state"), config.stateBytesPerTenant(), config.maxValueBytes());
+        data = new DataLayers(config.dataDir().resolve("state"), config.stateBytesPerTenant(), config.maxValueBytes(), scheduler);
         launcher = new SandboxLauncher(runDir, config.cacheDir(), config.bootTimeout(),
                 config.maxFrameBytes(), config.aotCache(), config.sandboxJvmOptions(), metrics::sandboxBooted);
         launcher.trainAotCache();

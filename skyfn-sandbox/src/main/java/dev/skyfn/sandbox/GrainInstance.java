@@ -62,7 +62,7 @@ final class GrainInstance implements Runnable {
         long threadsBefore = ThreadWatch.started();
         Thread.currentThread().setContextClassLoader(marker);
         OutputCapture.Tag tag = OutputCapture.enter(invocationId, function);
-        var ctx = new InvocationContext(invocationId, app.name(), function, timeoutMillis, sandbox.shipper(), sandbox.caller(), app.codec(), sandbox.state());
+        var ctx = new InvocationContext(invocationId, app.name(), function, timeoutMillis, sandbox.services());
         Ending ending;
         try {
             ending = leakCheck(marker, threadsBefore, new Ending.Returned(work.run(ctx)));

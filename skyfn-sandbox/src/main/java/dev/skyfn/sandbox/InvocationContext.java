@@ -3,6 +3,7 @@ package dev.skyfn.sandbox;
 import dev.skyfn.api.Context;
 import dev.skyfn.api.FunctionCallException;
 import dev.skyfn.api.Log;
+import dev.skyfn.api.Namespace;
 import dev.skyfn.api.State;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
@@ -25,31 +26,32 @@ final class InvocationContext implements Context, Log {
     private final String app;
     private final String function;
     private final long deadlineNanos;
-    private final LogSink sink;
-    private final FunctionCaller caller;
-    private final Codec codec;
-    private final State state;
+    private final Services services;
     private final AtomicInteger calls = new AtomicInteger();
     private volatile boolean logged;
 
-    InvocationContext(String invocationId, String app, String function, long timeoutMillis, LogSink sink,
-                      FunctionCaller caller, Codec codec, State state) {
+    InvocationContext(String invocationId, String app, String function, long timeoutMillis, Services services) {
         this.invocationId = invocationId;
         this.app = app;
         this.function = function;
         this.deadlineNanos = System.nanoTime() + Duration.ofMillis(timeoutMillis).toNanos();
-        this.sink = sink;
-        this.caller = caller;
-        this.codec = codec;
-        this.state = state;
+        this.services = services;
+    }
+
+    @Override
+    public Namespace ephemeral(String path) {
+        if (services.data() == null) {
+            throw new UnsupportedOperationException("this context has no ephemeral state");
+        }
+        return SandboxNamespace.open(services.data(), path);
     }
 
     @Override
     public State state() {
-        if (state == null) {
+        if (services.state() == null) {
             throw new UnsupportedOperationException("this context has no state");
         }
-        return state;
+        return services.state();
     }
 
     @Override
@@ -108,9 +110,9 @@ final class InvocationContext implements Context, Log {
             return CompletableFuture.failedFuture(new FunctionCallException(ErrorCode.FUNCTION_TIMEOUT.name(),
                     "no time left to call " + target, ""));
         }
-        return caller.call(target, input, child, left).thenApply(result -> {
+        return services.caller().call(target, input, child, left).thenApply(result -> {
             try {
-                return codec.convert(result, resultType);
+                return services.codec().convert(result, resultType);
             } catch (SkyfnException e) {
                 throw new FunctionCallException(e.code().name(), "the result of " + target + " " + e.getMessage(), "");
             }
@@ -159,7 +161,7 @@ final class InvocationContext implements Context, Log {
 
     private void write(LogLine.Kind kind, String message) {
         logged = true;
-        sink.add(invocationId, function, kind, String.valueOf(message));
+        services.log().add(invocationId, function, kind, String.valueOf(message));
     }
 
     static String stackTrace(Throwable error) {

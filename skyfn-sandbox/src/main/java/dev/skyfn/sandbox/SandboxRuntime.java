@@ -41,8 +41,10 @@ final class SandboxRuntime {
     private final AtomicLong outgoingIds = new AtomicLong();
     private final AtomicBoolean retiring = new AtomicBoolean();
     private final LocalDeadlines deadlines;
-    private final SandboxState state = new SandboxState(this::request);
+    private final DataClient data = new DataClient(this::request);
+    private final SandboxState state = new SandboxState(data);
     private volatile LoadedApp app;
+    private volatile Services services;
 
     SandboxRuntime(FrameChannel channel, PrintStream diagnostics) {
         this.channel = channel;
@@ -61,12 +63,13 @@ final class SandboxRuntime {
         return capture;
     }
 
-    FunctionCaller caller() {
-        return this::call;
-    }
-
     SandboxState state() {
         return state;
+    }
+
+    /** What the invocations of the loaded app reach out to. */
+    Services services() {
+        return services;
     }
 
     void installCapture() {
@@ -106,6 +109,7 @@ final class SandboxRuntime {
                 workers.put(f.function(), GrainWorker.load(f.function(), f.handlerClass(), loader, codec, load.version()));
                 timeouts.put(f.function(), f.timeoutMillis());
             }
+            services = new Services(shipper, this::call, codec, state, data);
             app = new LoadedApp(load.app(), load.version(), loader, codec, Map.copyOf(workers), Map.copyOf(timeouts));
             reply = new Message.Result(load.id(), Payload.EMPTY);
         } catch (SkyfnException e) {

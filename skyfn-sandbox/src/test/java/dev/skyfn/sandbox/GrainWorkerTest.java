@@ -18,8 +18,8 @@ class GrainWorkerTest {
 
     private final Codec codec = new Codec(1024);
     private final List<String> logged = new java.util.ArrayList<>();
-    private final InvocationContext ctx = new InvocationContext("inv-1", "app", "fn", 1000,
-            (invocation, function, kind, text) -> logged.add(invocation + " " + kind + " " + text), FunctionCaller.NONE, codec, null);
+    private final InvocationContext ctx = new InvocationContext("inv-1", "app", "fn", 1000, new Services(
+            (invocation, function, kind, text) -> logged.add(invocation + " " + kind + " " + text), FunctionCaller.NONE, codec, null, null));
 
     private GrainWorker load(Class<?> handler) {
         return GrainWorker.load("fn", handler.getName(), getClass().getClassLoader(), codec);

@@ -1,9 +1,27 @@
 package dev.skyfn.core.wire;
 
-/** The operations of a {@link Message.Data}: on the local or the global layer of an app's state. */
+/**
+ * The operations of a {@link Message.Data}: on the local or the global layer of an app's state, and
+ * on the tenant's ephemeral namespaces (the path names the namespace).
+ */
 public enum DataOp {
     LOCAL_GET, LOCAL_PUT, LOCAL_DELETE, LOCAL_CAS,
-    GLOBAL_GET, GLOBAL_PUT, GLOBAL_DELETE, GLOBAL_CAS;
+    GLOBAL_GET, GLOBAL_PUT, GLOBAL_DELETE, GLOBAL_CAS,
+    /** Creates the namespace and its parents if absent; number: lease in ms. */
+    EPHEMERAL_OPEN,
+    EPHEMERAL_GET, EPHEMERAL_PUT, EPHEMERAL_DELETE,
+    /** Answer: the keys, one per line. */
+    EPHEMERAL_KEYS,
+    /** Answer: the count as 4 bytes. */
+    EPHEMERAL_SIZE,
+    /** number: the new lease in ms. */
+    EPHEMERAL_RENEW,
+    EPHEMERAL_READY,
+    /** number: how long to wait in ms; answered when ready, or false at the timeout. */
+    EPHEMERAL_AWAIT_READY,
+    /** number: how long to wait in ms; count: the items to wait for. */
+    EPHEMERAL_AWAIT_ITEMS,
+    EPHEMERAL_REMOVE;
 
     private static final DataOp[] ALL = values();
 
@@ -17,5 +35,9 @@ public enum DataOp {
     /** Whether the operation reads or writes the global (durable) layer. */
     public boolean global() {
         return name().startsWith("GLOBAL");
+    }
+
+    public boolean ephemeral() {
+        return name().startsWith("EPHEMERAL");
     }
 }

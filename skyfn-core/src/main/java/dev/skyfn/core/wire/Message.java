@@ -43,9 +43,10 @@ public sealed interface Message {
      *
      * @param value    the value to write, or null
      * @param expected for compare-and-set, the value expected now, or null for "absent"
-     * @param number   a count or duration the operation needs (milliseconds), else 0
+     * @param number   a duration the operation needs (milliseconds), else 0
+     * @param count    a count the operation needs, else 0
      */
-    record Data(long id, DataOp op, String path, String key, byte[] value, byte[] expected, long number)
+    record Data(long id, DataOp op, String path, String key, byte[] value, byte[] expected, long number, int count)
             implements Message {
     }
 

@@ -87,6 +87,7 @@ public final class WireCodec {
                 writeOptional(out, d.value());
                 writeOptional(out, d.expected());
                 out.writeLong(d.number());
+                out.writeVarInt(d.count());
             }
             case Message.Result r -> {
                 out.writeByte(RESULT);
@@ -138,7 +139,7 @@ public final class WireCodec {
             case LOGS -> readLogs(in);
             case RETIRE -> new Message.Retire(in.readString(), in.readString());
             case DATA -> new Message.Data(in.readLong(), DataOp.of(in.readByte()), in.readString(), in.readString(),
-                    readOptional(in), readOptional(in), in.readLong());
+                    readOptional(in), readOptional(in), in.readLong(), in.readVarInt());
             case CALL -> new Message.Call(in.readLong(), in.readString(), in.readString(), in.readString(), in.readLong(),
                     readPayload(in));
             default -> throw new ProtocolException("unknown frame type");

@@ -60,15 +60,17 @@ class WireCodecTest {
 
     @Test
     void dataOperationsSurviveTheWire() {
-        var cas = (Message.Data) roundTrip(new Message.Data(4, DataOp.GLOBAL_CAS, "", "counter", "2".getBytes(), null, 0));
+        var cas = (Message.Data) roundTrip(new Message.Data(4, DataOp.GLOBAL_CAS, "", "counter", "2".getBytes(), null, 0, 0));
         assertThat(cas.op()).isEqualTo(DataOp.GLOBAL_CAS);
         assertThat(cas.key()).isEqualTo("counter");
         assertThat(cas.value()).isEqualTo("2".getBytes());
         assertThat(cas.expected()).isNull();
-        var get = (Message.Data) roundTrip(new Message.Data(5, DataOp.LOCAL_GET, "", "k", null, new byte[0], 7));
+        var get = (Message.Data) roundTrip(new Message.Data(5, DataOp.EPHEMERAL_AWAIT_ITEMS, "/job/map", "k", null, new byte[0], 7, 1000));
         assertThat(get.value()).isNull();
         assertThat(get.expected()).isEmpty();
         assertThat(get.number()).isEqualTo(7);
+        assertThat(get.count()).isEqualTo(1000);
+        assertThat(get.path()).isEqualTo("/job/map");
     }
 
     @Test

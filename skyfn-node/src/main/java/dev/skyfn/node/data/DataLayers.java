@@ -7,12 +7,19 @@ import dev.skyfn.core.data.KeyValue;
 import dev.skyfn.core.wire.Message;
 import dev.skyfn.core.wire.Payload;
 import dev.skyfn.node.sandbox.Sandbox;
+import dev.skyfn.core.wire.DataOp;
+import dev.skyfn.node.NodeScheduler;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Optional;
 
 /**
- * SAND's two data layers on this node: the local one in memory, the global one durable on disk.
- * Sandboxes reach them through data operations, always scoped to their own app.
+ * SAND's two data layers on this node — the local one in memory, the global one durable on disk —
+ * and Jiffy's ephemeral namespaces. Sandboxes reach them through data operations, scoped to their
+ * own app (state) or tenant (namespaces).
  */
 public final class DataLayers implements AutoCloseable {
 
@@ -22,10 +29,15 @@ public final class DataLayers implements AutoCloseable {
 
     private final KeyValue local;
     private final DurableKeyValue global;
+    private final EphemeralStore ephemeral;
+    private final NodeScheduler scheduler;
 
-    public DataLayers(Path dir, long quotaBytesPerTenant, int maxValueBytes) {
+    public DataLayers(Path dir, long quotaBytesPerTenant, int maxValueBytes, NodeScheduler scheduler) {
         this.local = new MemoryKeyValue(quotaBytesPerTenant, maxValueBytes);
         this.global = new DurableKeyValue(dir.resolve("global.log"), quotaBytesPerTenant, maxValueBytes);
+        this.ephemeral = new EphemeralStore(System::nanoTime, quotaBytesPerTenant, maxValueBytes);
+        this.scheduler = scheduler;
+        scheduler.every(Duration.ofSeconds(1), "expiring ephemeral namespaces", ephemeral::expire);
     }
 
     public KeyValue local() {
@@ -41,15 +53,35 @@ public final class DataLayers implements AutoCloseable {
      * once, on the calling (reader) thread; global ones wait for the disk, on a thread of their own.
      */
     public void handle(AppKey app, Sandbox from, Message.Data op) {
-        if (op.op().global()) {
+        if (op.op() == DataOp.EPHEMERAL_AWAIT_READY || op.op() == DataOp.EPHEMERAL_AWAIT_ITEMS) {
+            await(app.tenant(), from, op);
+        } else if (op.op().global()) {
             Thread.ofVirtual().start(() -> from.answer(apply(app, op)));
         } else {
             from.answer(apply(app, op));
         }
     }
 
+    /** Answers when the namespace is ready or full enough, or false when the wait's time is up. */
+    private void await(String tenant, Sandbox from, Message.Data op) {
+        var answered = new AtomicBoolean();
+        try {
+            Runnable giveUp = ephemeral.await(tenant, op.path(), op.op() == DataOp.EPHEMERAL_AWAIT_READY ? -1 : op.count(), ok -> {
+                if (answered.compareAndSet(false, true)) {
+                    from.answer(new Message.Result(op.id(), bool(ok)));
+                }
+            });
+            scheduler.after(Duration.ofMillis(Math.max(0, op.number())), "ending a wait on a namespace", giveUp);
+        } catch (SkyfnException e) {
+            from.answer(new Message.Failure(op.id(), e.code().name(), e.getMessage(), ""));
+        }
+    }
+
     Message apply(AppKey app, Message.Data op) {
         try {
+            if (op.op().ephemeral()) {
+                return new Message.Result(op.id(), ephemeral(app.tenant(), op));
+            }
             checkKey(op.key());
             String scope = KeyValue.scope(app.tenant(), app.app());
             KeyValue layer = op.op().global() ? global : local;
@@ -61,10 +93,45 @@ public final class DataLayers implements AutoCloseable {
                 }
                 case LOCAL_DELETE, GLOBAL_DELETE -> bool(layer.delete(scope, op.key()));
                 case LOCAL_CAS, GLOBAL_CAS -> bool(layer.compareAndSet(scope, op.key(), op.expected(), op.value()));
+                default -> throw new SkyfnException(ErrorCode.INVALID_INPUT, "not a state operation: " + op.op());
             });
         } catch (SkyfnException e) {
             return new Message.Failure(op.id(), e.code().name(), e.getMessage(), "");
         }
+    }
+
+    private Payload ephemeral(String tenant, Message.Data op) {
+        String path = op.path();
+        return switch (op.op()) {
+            case EPHEMERAL_OPEN -> new Payload.Body("", ephemeral.open(tenant, path, lease(op)).getBytes(StandardCharsets.UTF_8));
+            case EPHEMERAL_GET -> value(ephemeral.get(tenant, path, key(op)));
+            case EPHEMERAL_PUT -> {
+                ephemeral.put(tenant, path, key(op), required(op.value()));
+                yield Payload.EMPTY;
+            }
+            case EPHEMERAL_DELETE -> bool(ephemeral.delete(tenant, path, key(op)));
+            case EPHEMERAL_KEYS -> new Payload.Body("", String.join("\n", ephemeral.keys(tenant, path)).getBytes(StandardCharsets.UTF_8));
+            case EPHEMERAL_SIZE -> new Payload.Body("", ByteBuffer.allocate(4).putInt(ephemeral.size(tenant, path)).array());
+            case EPHEMERAL_RENEW -> {
+                ephemeral.renew(tenant, path, lease(op));
+                yield Payload.EMPTY;
+            }
+            case EPHEMERAL_READY -> {
+                ephemeral.markReady(tenant, path);
+                yield Payload.EMPTY;
+            }
+            case EPHEMERAL_REMOVE -> bool(ephemeral.remove(tenant, path));
+            default -> throw new SkyfnException(ErrorCode.INVALID_INPUT, "not an ephemeral operation: " + op.op());
+        };
+    }
+
+    private static Duration lease(Message.Data op) {
+        return op.number() > 0 ? Duration.ofMillis(op.number()) : EphemeralStore.DEFAULT_LEASE;
+    }
+
+    private static String key(Message.Data op) {
+        checkKey(op.key());
+        return op.key();
     }
 
     /** Forgets an app's state in both layers, as when the app is removed. */
