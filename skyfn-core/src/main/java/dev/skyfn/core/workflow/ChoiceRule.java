@@ -1,0 +1,123 @@
+package dev.skyfn.core.workflow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** A rule of a Choice state: a comparison of a variable, or And, Or, Not over rules. */
+public sealed interface ChoiceRule {
+
+    boolean test(JsonNode input, JsonNode context);
+
+    /** A top-level rule and the state it leads to. */
+    record Branch(ChoiceRule rule, String next) {
+    }
+
+    record And(List<ChoiceRule> rules) implements ChoiceRule {
+        public boolean test(JsonNode input, JsonNode context) {
+            return rules.stream().allMatch(r -> r.test(input, context));
+        }
+    }
+
+    record Or(List<ChoiceRule> rules) implements ChoiceRule {
+        public boolean test(JsonNode input, JsonNode context) {
+            return rules.stream().anyMatch(r -> r.test(input, context));
+        }
+    }
+
+    record Not(ChoiceRule rule) implements ChoiceRule {
+        public boolean test(JsonNode input, JsonNode context) {
+            return !rule.test(input, context);
+        }
+    }
+
+    /**
+     * {@code Variable} compared with a literal or, for the {@code …Path} operators, with the value
+     * another path names. A comparison with a variable that is missing, or of the wrong type, is false.
+     */
+    record Comparison(JsonPath variable, String operator, JsonNode value, JsonPath valuePath) implements ChoiceRule {
+
+        static final Set<String> OPERATORS = Set.of(
+                "StringEquals", "StringLessThan", "StringGreaterThan", "StringLessThanEquals", "StringGreaterThanEquals",
+                "StringMatches", "NumericEquals", "NumericLessThan", "NumericGreaterThan", "NumericLessThanEquals",
+                "NumericGreaterThanEquals", "BooleanEquals", "IsPresent", "IsNull", "IsNumeric", "IsString", "IsBoolean");
+
+        public boolean test(JsonNode input, JsonNode context) {
+            boolean present = variable.present(variable.context() ? context : input);
+            if (operator.equals("IsPresent")) {
+                return present == value.asBoolean();
+            }
+            if (!present) {
+                return false;
+            }
+            JsonNode v = variable.read(variable.context() ? context : input);
+            JsonNode other = valuePath == null ? value : valuePath.present(valuePath.context() ? context : input)
+                    ? valuePath.read(valuePath.context() ? context : input) : null;
+            if (other == null) {
+                return false;
+            }
+            return switch (operator) {
+                case "IsNull" -> v.isNull() == other.asBoolean();
+                case "IsNumeric" -> v.isNumber() == other.asBoolean();
+                case "IsString" -> v.isTextual() == other.asBoolean();
+                case "IsBoolean" -> v.isBoolean() == other.asBoolean();
+                case "BooleanEquals" -> v.isBoolean() && other.isBoolean() && v.asBoolean() == other.asBoolean();
+                case "StringMatches" -> v.isTextual() && other.isTextual() && wildcard(other.asText()).matcher(v.asText()).matches();
+                default -> compare(v, other);
+            };
+        }
+
+        private boolean compare(JsonNode v, JsonNode other) {
+            int c;
+            if (operator.startsWith("String")) {
+                if (!v.isTextual() || !other.isTextual()) {
+                    return false;
+                }
+                c = v.asText().compareTo(other.asText());
+            } else {
+                if (!v.isNumber() || !other.isNumber()) {
+                    return false;
+                }
+                c = v.decimalValue().compareTo(other.decimalValue());
+            }
+            return switch (operator.replaceFirst("^(String|Numeric)", "")) {
+                case "Equals" -> c == 0;
+                case "LessThan" -> c < 0;
+                case "GreaterThan" -> c > 0;
+                case "LessThanEquals" -> c <= 0;
+                case "GreaterThanEquals" -> c >= 0;
+                default -> false;
+            };
+        }
+
+        /** A StringMatches pattern: {@code *} is any run of characters, {@code \*} a star. */
+        private static Pattern wildcard(String pattern) {
+            StringBuilder regex = new StringBuilder();
+            for (int i = 0; i < pattern.length(); i++) {
+                char c = pattern.charAt(i);
+                if (c == '\\' && i + 1 < pattern.length()) {
+                    regex.append(Pattern.quote(String.valueOf(pattern.charAt(++i))));
+                } else if (c == '*') {
+                    regex.append(".*");
+                } else {
+                    regex.append(Pattern.quote(String.valueOf(c)));
+                }
+            }
+            return Pattern.compile(regex.toString(), Pattern.DOTALL);
+        }
+    }
+
+    /** The operator field of a comparison rule object, or null when it has none. */
+    static Map.Entry<String, JsonNode> operatorOf(JsonNode rule) {
+        for (Map.Entry<String, JsonNode> e : rule.properties()) {
+            String name = e.getKey().endsWith("Path") && !e.getKey().equals("Path")
+                    ? e.getKey().substring(0, e.getKey().length() - 4) : e.getKey();
+            if (Comparison.OPERATORS.contains(name)) {
+                return e;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,382 @@
+package dev.skyfn.core.workflow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skyfn.core.Names;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Reads a state machine in the Amazon States Language subset and checks it, so that a bad one is
+ * refused at deploy with the state and field named: unknown fields and state types, unknown Next
+ * targets, unreachable states, no way to end, bad paths, Task resources that name no function.
+ */
+public final class DefinitionReader {
+
+    private static final Set<String> COMMON = Set.of("Type", "Comment", "Next", "End", "InputPath", "OutputPath");
+    private static final Map<String, Set<String>> FIELDS = Map.of(
+            "Task", Set.of("Resource", "Parameters", "ResultPath", "ResultSelector", "Retry", "Catch", "TimeoutSeconds"),
+            "Pass", Set.of("Result", "ResultPath", "Parameters"),
+            "Choice", Set.of("Choices", "Default"),
+            "Parallel", Set.of("Branches", "Parameters", "ResultPath", "ResultSelector", "Retry", "Catch"),
+            "Map", Set.of("Iterator", "ItemProcessor", "ItemsPath", "MaxConcurrency", "Parameters", "ItemSelector",
+                    "ResultPath", "ResultSelector", "Retry", "Catch"),
+            "Wait", Set.of("Seconds", "Timestamp", "SecondsPath", "TimestampPath"),
+            "Succeed", Set.of(),
+            "Fail", Set.of("Error", "Cause"));
+    private static final Set<String> TERMINAL_TYPES = Set.of("Succeed", "Fail");
+
+    private final Set<String> functions;
+
+    /** {@code functions}: the app's own, which a Task's {@code Resource} may name; others are {@code app/function}. */
+    private DefinitionReader(Set<String> functions) {
+        this.functions = functions;
+    }
+
+    public static Definition read(JsonNode json, Set<String> functions) {
+        return new DefinitionReader(functions).machine(json, "");
+    }
+
+    private Definition machine(JsonNode json, String at) {
+        if (!json.isObject()) {
+            throw new IllegalArgumentException(at + "expected an object with StartAt and States");
+        }
+        for (Map.Entry<String, JsonNode> e : json.properties()) {
+            if (!Set.of("StartAt", "States", "Comment", "TimeoutSeconds", "Version", "ProcessorConfig").contains(e.getKey())) {
+                throw new IllegalArgumentException(at + e.getKey() + ": unknown field (known: StartAt, States, Comment, TimeoutSeconds)");
+            }
+        }
+        String startAt = text(json, "StartAt", at);
+        JsonNode statesJson = json.get("States");
+        if (statesJson == null || !statesJson.isObject() || statesJson.isEmpty()) {
+            throw new IllegalArgumentException(at + "States: expected an object of at least one state");
+        }
+        Map<String, StateDef> states = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : statesJson.properties()) {
+            if (e.getKey().isEmpty() || e.getKey().length() > 80) {
+                throw new IllegalArgumentException(at + "States: a state name is 1 to 80 characters");
+            }
+            states.put(e.getKey(), state(e.getKey(), e.getValue(), at + "state \"" + e.getKey() + "\": "));
+        }
+        var definition = new Definition(startAt, states, seconds(json, "TimeoutSeconds", at));
+        checkGraph(definition, at);
+        return definition;
+    }
+
+    private StateDef state(String name, JsonNode json, String at) {
+        if (!json.isObject()) {
+            throw new IllegalArgumentException(at + "expected an object");
+        }
+        String type = text(json, "Type", at);
+        Set<String> allowed = FIELDS.get(type);
+        if (allowed == null) {
+            throw new IllegalArgumentException(at + "Type: '" + type + "' is not a state type (" + String.join(", ", FIELDS.keySet()) + ")");
+        }
+        for (Map.Entry<String, JsonNode> e : json.properties()) {
+            if (!COMMON.contains(e.getKey()) && !allowed.contains(e.getKey())) {
+                throw new IllegalArgumentException(at + e.getKey() + ": not a field of a " + type + " state");
+            }
+        }
+        StateDef.Io io = io(json, type, at);
+        return switch (type) {
+            case "Task" -> task(name, json, io, at);
+            case "Pass" -> new StateDef.Pass(name, io, json.get("Result"));
+            case "Choice" -> choice(name, json, io, at);
+            case "Parallel" -> parallel(name, json, io, at);
+            case "Map" -> map(name, json, io, at);
+            case "Wait" -> waitState(name, json, io, at);
+            case "Succeed" -> new StateDef.Succeed(name, io);
+            default -> new StateDef.Fail(name, optionalText(json, "Error", at, "States.Fail"), optionalText(json, "Cause", at, ""));
+        };
+    }
+
+    private StateDef.Io io(JsonNode json, String type, String at) {
+        boolean end = json.has("End") && json.get("End").asBoolean(false);
+        String next = json.has("Next") ? text(json, "Next", at) : null;
+        if (type.equals("Choice") || TERMINAL_TYPES.contains(type)) {
+            if (next != null || end) {
+                throw new IllegalArgumentException(at + "a " + type + " state has no Next or End");
+            }
+        } else if ((next == null) == !end) {
+            throw new IllegalArgumentException(at + "needs exactly one of Next and End: true");
+        }
+        return new StateDef.Io(path(json, "InputPath", at), path(json, "OutputPath", at), path(json, "ResultPath", at),
+                template(json, json.has("Parameters") ? "Parameters" : "ItemSelector", at),
+                template(json, "ResultSelector", at), next);
+    }
+
+    private StateDef task(String name, JsonNode json, StateDef.Io io, String at) {
+        String resource = text(json, "Resource", at);
+        int slash = resource.indexOf('/');
+        if (slash < 0 ? !functions.contains(resource)
+                : !Names.isAppName(resource.substring(0, slash)) || !Names.isFunctionName(resource.substring(slash + 1))) {
+            throw new IllegalArgumentException(at + "Resource: '" + resource + "' names no function of the app ("
+                    + String.join(", ", new java.util.TreeSet<>(functions)) + ") nor app/function");
+        }
+        return new StateDef.Task(name, io, resource, seconds(json, "TimeoutSeconds", at), retriers(json, at), catchers(json, at));
+    }
+
+    private StateDef choice(String name, JsonNode json, StateDef.Io io, String at) {
+        JsonNode choices = json.get("Choices");
+        if (choices == null || !choices.isArray() || choices.isEmpty()) {
+            throw new IllegalArgumentException(at + "Choices: expected at least one rule");
+        }
+        List<ChoiceRule.Branch> branches = new ArrayList<>();
+        for (int i = 0; i < choices.size(); i++) {
+            JsonNode c = choices.get(i);
+            String where = at + "Choices[" + i + "]: ";
+            branches.add(new ChoiceRule.Branch(rule(c, where), text(c, "Next", where)));
+        }
+        return new StateDef.Choice(name, io, branches, json.has("Default") ? text(json, "Default", at) : null);
+    }
+
+    private ChoiceRule rule(JsonNode json, String at) {
+        if (json.has("And") || json.has("Or")) {
+            String op = json.has("And") ? "And" : "Or";
+            JsonNode list = json.get(op);
+            if (!list.isArray() || list.isEmpty()) {
+                throw new IllegalArgumentException(at + op + ": expected a list of rules");
+            }
+            List<ChoiceRule> rules = new ArrayList<>();
+            for (int i = 0; i < list.size(); i++) {
+                rules.add(rule(list.get(i), at + op + "[" + i + "]: "));
+            }
+            return op.equals("And") ? new ChoiceRule.And(rules) : new ChoiceRule.Or(rules);
+        }
+        if (json.has("Not")) {
+            return new ChoiceRule.Not(rule(json.get("Not"), at + "Not: "));
+        }
+        JsonPath variable = jsonPath(text(json, "Variable", at), at + "Variable");
+        Map.Entry<String, JsonNode> op = ChoiceRule.operatorOf(json);
+        if (op == null) {
+            throw new IllegalArgumentException(at + "no comparison (one of " + String.join(", ", ChoiceRule.Comparison.OPERATORS) + ")");
+        }
+        boolean viaPath = op.getKey().endsWith("Path");
+        String operator = viaPath ? op.getKey().substring(0, op.getKey().length() - 4) : op.getKey();
+        JsonPath valuePath = viaPath ? jsonPath(op.getValue().asText(), at + op.getKey()) : null;
+        return new ChoiceRule.Comparison(variable, operator, op.getValue(), valuePath);
+    }
+
+    private StateDef parallel(String name, JsonNode json, StateDef.Io io, String at) {
+        JsonNode branches = json.get("Branches");
+        if (branches == null || !branches.isArray() || branches.isEmpty()) {
+            throw new IllegalArgumentException(at + "Branches: expected at least one branch");
+        }
+        List<Definition> defs = new ArrayList<>();
+        for (int i = 0; i < branches.size(); i++) {
+            defs.add(machine(branches.get(i), at + "Branches[" + i + "]: "));
+        }
+        return new StateDef.Parallel(name, io, defs, retriers(json, at), catchers(json, at));
+    }
+
+    private StateDef map(String name, JsonNode json, StateDef.Io io, String at) {
+        JsonNode processor = json.has("ItemProcessor") ? json.get("ItemProcessor") : json.get("Iterator");
+        if (processor == null) {
+            throw new IllegalArgumentException(at + "ItemProcessor: missing");
+        }
+        int max = json.has("MaxConcurrency") ? json.get("MaxConcurrency").asInt(-1) : 0;
+        if (max < 0) {
+            throw new IllegalArgumentException(at + "MaxConcurrency: a whole number, 0 for no limit");
+        }
+        JsonPath items = json.has("ItemsPath") ? jsonPath(text(json, "ItemsPath", at), at + "ItemsPath") : JsonPath.parse("$");
+        return new StateDef.MapState(name, io, items, io.parameters(), max, machine(processor, at + "ItemProcessor: "),
+                retriers(json, at), catchers(json, at));
+    }
+
+    private StateDef waitState(String name, JsonNode json, StateDef.Io io, String at) {
+        int given = (json.has("Seconds") ? 1 : 0) + (json.has("Timestamp") ? 1 : 0) + (json.has("SecondsPath") ? 1 : 0)
+                + (json.has("TimestampPath") ? 1 : 0);
+        if (given != 1) {
+            throw new IllegalArgumentException(at + "needs exactly one of Seconds, Timestamp, SecondsPath, TimestampPath");
+        }
+        return new StateDef.Wait(name, io, seconds(json, "Seconds", at), json.has("Timestamp") ? text(json, "Timestamp", at) : null,
+                json.has("SecondsPath") ? jsonPath(text(json, "SecondsPath", at), at + "SecondsPath") : null,
+                json.has("TimestampPath") ? jsonPath(text(json, "TimestampPath", at), at + "TimestampPath") : null);
+    }
+
+    private List<StateDef.Retrier> retriers(JsonNode json, String at) {
+        return list(json, "Retry", at, (r, where) -> {
+            double interval = r.has("IntervalSeconds") ? r.get("IntervalSeconds").asDouble(-1) : 1;
+            int attempts = r.has("MaxAttempts") ? r.get("MaxAttempts").asInt(-1) : 3;
+            double backoff = r.has("BackoffRate") ? r.get("BackoffRate").asDouble(0) : 2;
+            if (interval <= 0 || attempts < 0 || backoff < 1) {
+                throw new IllegalArgumentException(where + "IntervalSeconds > 0, MaxAttempts ≥ 0 and BackoffRate ≥ 1");
+            }
+            return new StateDef.Retrier(errors(r, where), Duration.ofMillis(Math.round(interval * 1000)), attempts, backoff);
+        });
+    }
+
+    private List<StateDef.Catcher> catchers(JsonNode json, String at) {
+        return list(json, "Catch", at, (c, where) -> new StateDef.Catcher(errors(c, where), text(c, "Next", where),
+                c.has("ResultPath") ? path(c, "ResultPath", where) : StateDef.Path.ROOT));
+    }
+
+    private static <T> List<T> list(JsonNode json, String field, String at, java.util.function.BiFunction<JsonNode, String, T> item) {
+        JsonNode list = json.get(field);
+        if (list == null) {
+            return List.of();
+        }
+        if (!list.isArray()) {
+            throw new IllegalArgumentException(at + field + ": expected a list");
+        }
+        List<T> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            out.add(item.apply(list.get(i), at + field + "[" + i + "]: "));
+        }
+        return out;
+    }
+
+    private static List<String> errors(JsonNode json, String at) {
+        JsonNode list = json.get("ErrorEquals");
+        if (list == null || !list.isArray() || list.isEmpty()) {
+            throw new IllegalArgumentException(at + "ErrorEquals: expected a list of error names");
+        }
+        List<String> errors = new ArrayList<>();
+        list.forEach(e -> errors.add(e.asText()));
+        return errors;
+    }
+
+    /** Next targets exist, every state can be reached from StartAt, and the machine can end. */
+    private static void checkGraph(Definition d, String at) {
+        if (!d.states().containsKey(d.startAt())) {
+            throw new IllegalArgumentException(at + "StartAt: '" + d.startAt() + "' is not a state");
+        }
+        Function<String, List<String>> targets = name -> successors(d.states().get(name));
+        for (StateDef s : d.states().values()) {
+            for (String next : successors(s)) {
+                if (!d.states().containsKey(next)) {
+                    throw new IllegalArgumentException(at + "state \"" + s.name() + "\": Next '" + next
+                            + "' is not a state (states: " + String.join(", ", d.states().keySet()) + ")");
+                }
+            }
+        }
+        Set<String> reached = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(List.of(d.startAt()));
+        boolean canEnd = false;
+        while (!todo.isEmpty()) {
+            String name = todo.pop();
+            if (reached.add(name)) {
+                StateDef s = d.states().get(name);
+                canEnd |= ends(s);
+                todo.addAll(targets.apply(name));
+            }
+        }
+        for (String name : d.states().keySet()) {
+            if (!reached.contains(name)) {
+                throw new IllegalArgumentException(at + "state \"" + name + "\": unreachable from StartAt");
+            }
+        }
+        if (!canEnd) {
+            throw new IllegalArgumentException(at + "no state ends the machine (End: true, Succeed or Fail)");
+        }
+    }
+
+    private static boolean ends(StateDef s) {
+        return switch (s) {
+            case StateDef.Succeed x -> true;
+            case StateDef.Fail x -> true;
+            case StateDef.Choice x -> false;
+            default -> io(s).next() == null;
+        };
+    }
+
+    private static List<String> successors(StateDef s) {
+        List<String> next = new ArrayList<>();
+        switch (s) {
+            case StateDef.Choice c -> {
+                c.choices().forEach(b -> next.add(b.next()));
+                if (c.defaultNext() != null) {
+                    next.add(c.defaultNext());
+                }
+            }
+            case StateDef.Succeed x -> { }
+            case StateDef.Fail x -> { }
+            default -> {
+                if (io(s).next() != null) {
+                    next.add(io(s).next());
+                }
+            }
+        }
+        switch (s) {
+            case StateDef.Task t -> t.catchers().forEach(c -> next.add(c.next()));
+            case StateDef.Parallel p -> p.catchers().forEach(c -> next.add(c.next()));
+            case StateDef.MapState m -> m.catchers().forEach(c -> next.add(c.next()));
+            default -> { }
+        }
+        return next;
+    }
+
+    static StateDef.Io io(StateDef s) {
+        return switch (s) {
+            case StateDef.Task t -> t.io();
+            case StateDef.Pass p -> p.io();
+            case StateDef.Choice c -> c.io();
+            case StateDef.Parallel p -> p.io();
+            case StateDef.MapState m -> m.io();
+            case StateDef.Wait w -> w.io();
+            case StateDef.Succeed x -> x.io();
+            case StateDef.Fail f -> StateDef.Io.NONE;
+        };
+    }
+
+    private static String text(JsonNode json, String field, String at) {
+        JsonNode v = json.get(field);
+        if (v == null || !v.isTextual() || v.asText().isEmpty()) {
+            throw new IllegalArgumentException(at + field + ": expected text");
+        }
+        return v.asText();
+    }
+
+    private static String optionalText(JsonNode json, String field, String at, String fallback) {
+        return json.has(field) ? text(json, field, at) : fallback;
+    }
+
+    private static Duration seconds(JsonNode json, String field, String at) {
+        JsonNode v = json.get(field);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isNumber() || v.asDouble() < 0) {
+            throw new IllegalArgumentException(at + field + ": expected a number of seconds");
+        }
+        return Duration.ofMillis(Math.round(v.asDouble() * 1000));
+    }
+
+    private static StateDef.Path path(JsonNode json, String field, String at) {
+        JsonNode v = json.get(field);
+        if (v == null) {
+            return StateDef.Path.ROOT;
+        }
+        if (v.isNull()) {
+            return StateDef.Path.NULL;
+        }
+        return new StateDef.Path(jsonPath(v.asText(), at + field));
+    }
+
+    private static JsonPath jsonPath(String text, String at) {
+        try {
+            return JsonPath.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(at + ": " + e.getMessage());
+        }
+    }
+
+    private static Template template(JsonNode json, String field, String at) {
+        JsonNode v = json.get(field);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Template.of(v);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(at + field + "." + e.getMessage());
+        }
+    }
+}

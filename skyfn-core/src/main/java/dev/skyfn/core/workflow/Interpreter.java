@@ -1,0 +1,349 @@
+package dev.skyfn.core.workflow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * Runs an execution of a {@link Definition}: states one after the other on the calling thread,
+ * Parallel branches and Map items each on a thread of their own, Retry and Catch as the Amazon
+ * States Language says. Everything outside — running a Task's function, time, recording steps,
+ * the outcomes recorded by an earlier run — goes through the {@link Runtime}, so the interpreter
+ * runs the same in a sandbox and in a test with a fake clock.
+ *
+ * <p>Resuming after a crash is running again from the start with the recorded outcomes: a Task or
+ * Wait whose outcome was recorded is not run again, everything else is computed again from them.
+ */
+public final class Interpreter {
+
+    /** What an execution reaches out to. */
+    public interface Runtime {
+
+        /** Runs a Task's function; fails with a {@link WorkflowError} named after what went wrong. */
+        JsonNode task(String resource, JsonNode input, Duration timeout, String idempotencyKey) throws InterruptedException;
+
+        Instant now();
+
+        void sleepUntil(Instant until) throws InterruptedException;
+
+        void record(Step step);
+
+        /** The outcome recorded for a step by an earlier run of this execution. */
+        Optional<Step> recorded(String key);
+
+        /** Starts a Parallel branch or Map item on a thread of its own. */
+        Thread start(Runnable work);
+    }
+
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+    private final Runtime runtime;
+    private final String executionId;
+    private final JsonNode executionInput;
+    private final Instant started;
+
+    private Interpreter(Runtime runtime, String executionId, JsonNode input) {
+        this.runtime = runtime;
+        this.executionId = executionId;
+        this.executionInput = input;
+        this.started = runtime.now();
+    }
+
+    /** Runs an execution to its end: its output, or a {@link WorkflowError} it failed with. */
+    public static JsonNode run(Definition definition, JsonNode input, String executionId, Runtime runtime)
+            throws InterruptedException {
+        return new Interpreter(runtime, executionId, input).machine(definition, input, "", null);
+    }
+
+    /** The result of one state: its output and the state after it (null when the machine ends). */
+    private record Transition(JsonNode output, String next) {
+    }
+
+    private JsonNode machine(Definition d, JsonNode input, String scope, JsonNode mapItem) throws InterruptedException {
+        String current = d.startAt();
+        JsonNode data = input;
+        Map<String, Integer> visits = new HashMap<>();
+        while (true) {
+            StateDef state = d.states().get(current);
+            int visit = visits.merge(current, 1, Integer::sum);
+            String key = scope + current + (visit > 1 ? "#" + visit : "");
+            Transition t = state(state, data, key, mapItem);
+            if (t.next() == null) {
+                return t.output();
+            }
+            data = t.output();
+            current = t.next();
+        }
+    }
+
+    private Transition state(StateDef state, JsonNode input, String key, JsonNode mapItem) throws InterruptedException {
+        StateDef.Io io = DefinitionReader.io(state);
+        // the context object ($$) is built only for the templates and rules that read it
+        Supplier<JsonNode> context = () -> context(state.name(), mapItem);
+        return switch (state) {
+            case StateDef.Fail f -> {
+                record(key, f, Step.Phase.FAILED, null, f.error(), f.cause(), 0);
+                throw new WorkflowError(f.error(), f.cause());
+            }
+            case StateDef.Succeed s -> passed(key, s, out(io, in(io, input)), null);
+            case StateDef.Choice c -> {
+                JsonNode effective = in(io, input);
+                yield passed(key, c, out(io, effective), choose(c, effective, context));
+            }
+            case StateDef.Pass p -> {
+                JsonNode effective = parameters(io, in(io, input), context);
+                yield passed(key, p, out(io, result(io, input, p.result() != null ? p.result() : effective)), io.next());
+            }
+            case StateDef.Wait w -> {
+                wait(w, in(io, input), key);
+                yield passed(key, w, out(io, in(io, input)), io.next());
+            }
+            case StateDef.Task t -> withRetry(key, t, input, t.retry(), t.catchers(),
+                    attempt -> task(t, parameters(io, in(io, input), context), key, attempt));
+            case StateDef.Parallel p -> withRetry(key, p, input, p.retry(), p.catchers(),
+                    attempt -> parallel(p, parameters(io, in(io, input), context), key));
+            case StateDef.MapState m -> withRetry(key, m, input, m.retry(), m.catchers(),
+                    attempt -> map(m, in(io, input), key));
+        };
+    }
+
+    /** A state that cannot fail past its paths: recorded as it ends. */
+    private Transition passed(String key, StateDef state, JsonNode output, String next) {
+        record(key, state, Step.Phase.SUCCEEDED, null, null, null, 0);
+        return new Transition(output, next);
+    }
+
+    /** The work of a Task, Parallel or Map state, for one attempt. */
+    @FunctionalInterface
+    private interface Attempt {
+        JsonNode run(int attempt) throws InterruptedException;
+    }
+
+    private Transition withRetry(String key, StateDef state, JsonNode input, List<StateDef.Retrier> retry,
+                                 List<StateDef.Catcher> catchers, Attempt work) throws InterruptedException {
+        StateDef.Io io = DefinitionReader.io(state);
+        int[] tries = new int[retry.size()];
+        for (int attempt = 1; ; attempt++) {
+            try {
+                JsonNode result = work.run(attempt);
+                if (io.resultSelector() != null) {
+                    result = io.resultSelector().apply(result, context(state.name(), null));
+                }
+                if (!(state instanceof StateDef.Task)) {
+                    record(key, state, Step.Phase.SUCCEEDED, null, null, null, attempt);
+                }
+                return new Transition(out(io, result(io, input, result)), io.next());
+            } catch (WorkflowError e) {
+                int r = e.settled() ? -1 : matching(retry, e);
+                if (r >= 0 && tries[r] < retry.get(r).maxAttempts()) {
+                    StateDef.Retrier retrier = retry.get(r);
+                    Duration delay = Duration.ofMillis(Math.round(retrier.interval().toMillis() * Math.pow(retrier.backoffRate(), tries[r])));
+                    tries[r]++;
+                    record(key, state, Step.Phase.RETRYING, null, e.error(), e.cause(), attempt);
+                    runtime.sleepUntil(runtime.now().plus(delay));
+                    continue;
+                }
+                if (!e.settled()) {
+                    record(key, state, Step.Phase.FAILED, null, e.error(), e.cause(), attempt);
+                }
+                for (StateDef.Catcher c : catchers) {
+                    if (c.errorEquals().stream().anyMatch(e::matches)) {
+                        ObjectNode error = JSON.objectNode().put("Error", e.error()).put("Cause", e.cause());
+                        JsonNode caught = c.resultPath().isNull() ? input : c.resultPath().path().write(input, error);
+                        return new Transition(caught, c.next());
+                    }
+                }
+                throw e;
+            }
+        }
+    }
+
+    private static int matching(List<StateDef.Retrier> retry, WorkflowError e) {
+        for (int i = 0; i < retry.size(); i++) {
+            if (retry.get(i).errorEquals().stream().anyMatch(e::matches)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private JsonNode task(StateDef.Task t, JsonNode effective, String key, int attempt) throws InterruptedException {
+        Optional<Step> recorded = runtime.recorded(key).filter(Step::settles);
+        if (recorded.isPresent()) {
+            Step s = recorded.get();
+            if (s.phase() == Step.Phase.FAILED) {
+                throw WorkflowError.settled(s.error(), s.cause());
+            }
+            return s.data();
+        }
+        record(key, t, Step.Phase.ENTERED, effective, null, null, attempt);
+        JsonNode result = runtime.task(t.resource(), effective, t.timeout(), executionId + "/" + key);
+        record(key, t, Step.Phase.SUCCEEDED, result, null, null, attempt);
+        return result;
+    }
+
+    private JsonNode parallel(StateDef.Parallel p, JsonNode effective, String key) throws InterruptedException {
+        record(key, p, Step.Phase.ENTERED, null, null, null, 0);
+        List<JsonNode> results = branches(p.branches().size(), 0, i -> machine(p.branches().get(i), effective, key + "(" + i + ")/", null));
+        ArrayNode out = JSON.arrayNode();
+        results.forEach(out::add);
+        return out;
+    }
+
+    private JsonNode map(StateDef.MapState m, JsonNode effective, String key) throws InterruptedException {
+        record(key, m, Step.Phase.ENTERED, null, null, null, 0);
+        JsonNode items = m.itemsPath().read(effective);
+        if (!items.isArray()) {
+            throw new WorkflowError(WorkflowError.RUNTIME, "the items of Map state " + m.name() + " at " + m.itemsPath() + " are not an array");
+        }
+        List<JsonNode> results = branches(items.size(), m.maxConcurrency(), i -> {
+            JsonNode item = items.get(i);
+            ObjectNode itemContext = JSON.objectNode().put("Index", i).set("Value", item);
+            JsonNode itemInput = m.itemSelector() == null ? item : m.itemSelector().apply(effective, context(m.name(), itemContext));
+            return machine(m.processor(), itemInput, key + "[" + i + "]/", itemContext);
+        });
+        ArrayNode out = JSON.arrayNode();
+        results.forEach(out::add);
+        return out;
+    }
+
+    /** One branch of a Parallel, or one item of a Map. */
+    @FunctionalInterface
+    private interface Branch {
+        JsonNode run(int index) throws InterruptedException;
+    }
+
+    /**
+     * Runs {@code count} branches, at most {@code limit} at once (0: all), each on its own thread;
+     * the first failure stops the others and is the result.
+     */
+    private List<JsonNode> branches(int count, int limit, Branch branch) throws InterruptedException {
+        JsonNode[] results = new JsonNode[count];
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Semaphore slots = new Semaphore(limit == 0 ? Integer.MAX_VALUE : limit);
+        List<Thread> threads = new ArrayList<>(count);
+        try {
+            for (int i = 0; i < count && failure.get() == null; i++) {
+                slots.acquire();
+                int index = i;
+                threads.add(runtime.start(() -> {
+                    try {
+                        results[index] = branch.run(index);
+                    } catch (Throwable t) {
+                        if (failure.compareAndSet(null, t)) {
+                            threads.forEach(Thread::interrupt);
+                        }
+                    } finally {
+                        slots.release();
+                    }
+                }));
+            }
+            for (Thread t : List.copyOf(threads)) {
+                t.join();
+            }
+        } finally {
+            for (Thread t : threads) {
+                t.interrupt();
+            }
+        }
+        Throwable t = failure.get();
+        if (t instanceof WorkflowError e) {
+            throw e;
+        }
+        if (t instanceof InterruptedException e) {
+            throw e;
+        }
+        if (t != null) {
+            throw new WorkflowError(WorkflowError.RUNTIME, "a branch failed: " + t);
+        }
+        return List.of(results);
+    }
+
+    private void wait(StateDef.Wait w, JsonNode effective, String key) throws InterruptedException {
+        Optional<Step> recorded = runtime.recorded(key).filter(Step::settles);
+        Instant until = recorded.map(s -> Instant.parse(s.data().asText())).orElseGet(() -> until(w, effective));
+        if (recorded.isEmpty()) {
+            record(key, w, Step.Phase.WAITING, JSON.textNode(until.toString()), null, null, 0);
+        }
+        runtime.sleepUntil(until);
+    }
+
+    private Instant until(StateDef.Wait w, JsonNode effective) {
+        try {
+            if (w.seconds() != null) {
+                return runtime.now().plus(w.seconds());
+            }
+            if (w.timestamp() != null) {
+                return Instant.parse(w.timestamp());
+            }
+            if (w.secondsPath() != null) {
+                JsonNode s = w.secondsPath().read(effective);
+                if (!s.isNumber() || s.asDouble() < 0) {
+                    throw new WorkflowError(WorkflowError.RUNTIME, "Wait " + w.name() + ": " + w.secondsPath() + " is not a number of seconds");
+                }
+                return runtime.now().plusMillis(Math.round(s.asDouble() * 1000));
+            }
+            return Instant.parse(w.timestampPath().read(effective).asText());
+        } catch (DateTimeParseException e) {
+            throw new WorkflowError(WorkflowError.RUNTIME, "Wait " + w.name() + ": not a timestamp: " + e.getParsedString());
+        }
+    }
+
+    private static String choose(StateDef.Choice c, JsonNode input, Supplier<JsonNode> context) {
+        JsonNode ctx = null;
+        for (ChoiceRule.Branch b : c.choices()) {
+            if (ctx == null) {
+                ctx = context.get();
+            }
+            if (b.rule().test(input, ctx)) {
+                return b.next();
+            }
+        }
+        if (c.defaultNext() == null) {
+            throw new WorkflowError("States.NoChoiceMatched", "no rule of Choice state " + c.name() + " matched and it has no Default");
+        }
+        return c.defaultNext();
+    }
+
+    private JsonNode in(StateDef.Io io, JsonNode input) {
+        return io.inputPath().isNull() ? JSON.objectNode() : io.inputPath().path().read(input);
+    }
+
+    private JsonNode out(StateDef.Io io, JsonNode output) {
+        return io.outputPath().isNull() ? JSON.objectNode() : io.outputPath().path().read(output);
+    }
+
+    private static JsonNode parameters(StateDef.Io io, JsonNode effective, Supplier<JsonNode> context) {
+        return io.parameters() == null ? effective : io.parameters().apply(effective, context.get());
+    }
+
+    private static JsonNode result(StateDef.Io io, JsonNode input, JsonNode result) {
+        return io.resultPath().isNull() ? input : io.resultPath().path().write(input, result);
+    }
+
+    private JsonNode context(String state, JsonNode mapItem) {
+        ObjectNode ctx = JSON.objectNode();
+        ctx.putObject("Execution").put("Id", executionId).put("StartTime", started.toString()).set("Input", executionInput);
+        ctx.putObject("State").put("Name", state).put("EnteredTime", runtime.now().toString());
+        if (mapItem != null) {
+            ctx.putObject("Map").set("Item", mapItem);
+        }
+        return ctx;
+    }
+
+    private void record(String key, StateDef state, Step.Phase phase, JsonNode data, String error, String cause, int attempt) {
+        runtime.record(new Step(key, state.name(), state.getClass().getSimpleName(), phase, runtime.now(), data, error, cause, attempt));
+    }
+}

@@ -1,0 +1,68 @@
+package dev.skyfn.core.workflow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.List;
+
+/** One state of a {@link Definition}. */
+public sealed interface StateDef {
+
+    String name();
+
+    /** Where data goes in and out of a state, and where it goes next ({@code next} null when it ends). */
+    record Io(Path inputPath, Path outputPath, Path resultPath, Template parameters, Template resultSelector, String next) {
+        static final Io NONE = new Io(Path.ROOT, Path.ROOT, Path.ROOT, null, null, null);
+    }
+
+    /**
+     * A path field: a {@link JsonPath}, or JSON {@code null} in the definition, which means "no
+     * input" for InputPath and OutputPath ({@code {}}) and "discard the result" for ResultPath.
+     */
+    record Path(JsonPath path) {
+        static final Path ROOT = new Path(JsonPath.parse("$"));
+        static final Path NULL = new Path(null);
+
+        boolean isNull() {
+            return path == null;
+        }
+    }
+
+    /** Retry: on errors matching {@code errorEquals}, try again, at most {@code maxAttempts} times. */
+    record Retrier(List<String> errorEquals, Duration interval, int maxAttempts, double backoffRate) {
+    }
+
+    /** Catch: on errors matching {@code errorEquals}, put the error at {@code resultPath} and go to {@code next}. */
+    record Catcher(List<String> errorEquals, String next, Path resultPath) {
+    }
+
+    record Task(String name, Io io, String resource, Duration timeout, List<Retrier> retry, List<Catcher> catchers)
+            implements StateDef {
+    }
+
+    record Pass(String name, Io io, JsonNode result) implements StateDef {
+    }
+
+    /** A Choice: the first rule that holds picks the next state; else {@code defaultNext} (null: fail). */
+    record Choice(String name, Io io, List<ChoiceRule.Branch> choices, String defaultNext) implements StateDef {
+    }
+
+    record Parallel(String name, Io io, List<Definition> branches, List<Retrier> retry, List<Catcher> catchers)
+            implements StateDef {
+    }
+
+    /** A Map over the items at {@code itemsPath}, at most {@code maxConcurrency} at once (0: no limit). */
+    record MapState(String name, Io io, JsonPath itemsPath, Template itemSelector, int maxConcurrency, Definition processor,
+                    List<Retrier> retry, List<Catcher> catchers) implements StateDef {
+    }
+
+    /** A Wait: for a number of seconds or until a time, given in the definition or read from the input. */
+    record Wait(String name, Io io, Duration seconds, String timestamp, JsonPath secondsPath, JsonPath timestampPath)
+            implements StateDef {
+    }
+
+    record Succeed(String name, Io io) implements StateDef {
+    }
+
+    record Fail(String name, String error, String cause) implements StateDef {
+    }
+}
