@@ -14,6 +14,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Enumeration;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -113,7 +114,20 @@ public final class PackageInspector {
             if (yaml.length > MAX_MANIFEST_BYTES) {
                 throw new SkyfnException(ErrorCode.MANIFEST_INVALID, Manifest.FILE_NAME + " is larger than 1 MiB");
             }
-            return ManifestReader.read(yaml);
+            return ManifestReader.read(yaml, path -> entry(zip, path));
+        }
+    }
+
+    /** A file of the package, read up to a little more than the largest a manifest may name. */
+    private static Optional<byte[]> entry(ZipFile zip, String path) {
+        ZipEntry entry = unsafePath(path) == null ? zip.getEntry(path) : null;
+        if (entry == null || entry.isDirectory()) {
+            return Optional.empty();
+        }
+        try (InputStream in = zip.getInputStream(entry)) {
+            return Optional.of(in.readNBytes(MAX_MANIFEST_BYTES + 1));
+        } catch (IOException e) {
+            throw new SkyfnException(ErrorCode.PACKAGE_INVALID, "cannot read " + path + " from the package: " + e.getMessage());
         }
     }
 

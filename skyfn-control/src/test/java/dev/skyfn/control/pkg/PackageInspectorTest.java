@@ -110,4 +110,23 @@ class PackageInspectorTest {
         new java.util.Random(1).nextBytes(b);
         return b;
     }
+
+    @Test
+    void readsWorkflowFilesFromThePackageAndRefusesBadOnes() {
+        String m = manifest(Fixtures.Hello.class.getName()) + "workflows:\n  twice: flows/twice.yaml\n";
+        Path good = jar(JarBuilder.app(m).classes(Fixtures.Hello.class).entry("flows/twice.yaml", """
+                StartAt: A
+                States:
+                  A: {Type: Task, Resource: f, Next: B}
+                  B: {Type: Task, Resource: f, End: true}
+                """));
+        assertThat(inspector.inspect(good).manifest().workflows().get("twice").definition().states()).hasSize(2);
+
+        Path bad = jar(JarBuilder.app(m).classes(Fixtures.Hello.class).entry("flows/twice.yaml", """
+                StartAt: A
+                States:
+                  A: {Type: Task, Resource: g, End: true}
+                """));
+        assertRefused(bad, ErrorCode.MANIFEST_INVALID, "workflows.twice (flows/twice.yaml): state \"A\": Resource: 'g' names no function of the app (f)");
+    }
 }

@@ -9,13 +9,20 @@ import java.util.Map;
  * @param memoryMb  the heap of the app's sandbox: the {@code memory} the manifest gives the app,
  *                  or the largest of its functions'
  * @param functions the functions by name, in manifest order
+ * @param workflows the workflows by name, in manifest order
  */
-public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions) {
+public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions, Map<String, WorkflowSpec> workflows) {
 
     public static final String FILE_NAME = "skyfn.yaml";
 
     public Manifest {
         functions = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(functions));
+        workflows = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(workflows));
+    }
+
+    /** An app of functions only. */
+    public Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions) {
+        this(app, memoryMb, functions, Map.of());
     }
 
     /** How long the app's sandbox stays warm after its last call: the longest keep-warm of its functions. */

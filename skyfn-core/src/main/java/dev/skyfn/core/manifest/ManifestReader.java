@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.skyfn.core.Durations;
 import dev.skyfn.core.Names;
+import dev.skyfn.core.workflow.DefinitionReader;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -21,7 +23,8 @@ import java.util.regex.Pattern;
 public final class ManifestReader {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Set<String> APP_FIELDS = Set.of("app", "memory", "functions");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> APP_FIELDS = Set.of("app", "memory", "functions", "workflows");
     private static final Set<String> FUNCTION_FIELDS =
             Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url");
     private static final Pattern CLASS_NAME =
@@ -29,11 +32,27 @@ public final class ManifestReader {
     private static final int MIN_MEMORY_MB = 32;
     private static final int MAX_MEMORY_MB = 16_384;
     private static final int MAX_FUNCTIONS = 1_000;
+    private static final int MAX_WORKFLOWS = 100;
+    static final int MAX_WORKFLOW_FILE_BYTES = 1 << 20;
+
+    /** The files of the package a manifest comes in, for the workflows it names by file. */
+    @FunctionalInterface
+    public interface PackageFiles {
+        /** The file at {@code path} inside the package, if there is one. */
+        Optional<byte[]> read(String path);
+
+        PackageFiles NONE = path -> Optional.empty();
+    }
 
     private ManifestReader() {
     }
 
     public static Manifest read(byte[] yaml) {
+        return read(yaml, PackageFiles.NONE);
+    }
+
+    /** Reads a manifest whose workflows may be in files of its package. */
+    public static Manifest read(byte[] yaml, PackageFiles files) {
         JsonNode root;
         try {
             root = YAML.readTree(yaml);
@@ -55,7 +74,59 @@ public final class ManifestReader {
         int memory = app.has("memory")
                 ? integer(app, "memory", "", 0, MIN_MEMORY_MB, MAX_MEMORY_MB)
                 : functions.values().stream().mapToInt(FunctionSpec::memoryMb).max().orElseThrow();
-        return new Manifest(name, memory, functions);
+        return new Manifest(name, memory, functions, workflows(app.get("workflows"), functions.keySet(), files));
+    }
+
+    /**
+     * The {@code workflows} mapping: each name to its Amazon States Language definition, inline or
+     * the path of a JSON or YAML file in the package.
+     */
+    private static Map<String, WorkflowSpec> workflows(JsonNode node, Set<String> functions, PackageFiles files) {
+        if (node == null || node.isNull()) {
+            return Map.of();
+        }
+        if (!(node instanceof ObjectNode wfs)) {
+            throw new ManifestException("workflows: expected a mapping of workflow names to definitions or definition files");
+        }
+        if (wfs.size() > MAX_WORKFLOWS) {
+            throw new ManifestException("workflows: at most " + MAX_WORKFLOWS + " workflows per app");
+        }
+        Map<String, WorkflowSpec> workflows = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : wfs.properties()) {
+            String at = "workflows." + e.getKey();
+            if (!Names.isFunctionName(e.getKey())) {
+                throw new ManifestException(at + ": '" + e.getKey()
+                        + "' is not a valid workflow name (letters, digits, '-' and '_', starting with a letter, at most 63)");
+            }
+            JsonNode definition = e.getValue();
+            if (definition.isTextual()) {
+                at += " (" + definition.asText() + ")";
+                definition = workflowFile(definition.asText(), files, at);
+            }
+            try {
+                workflows.put(e.getKey(), new WorkflowSpec(e.getKey(), DefinitionReader.read(definition, functions),
+                        JSON.writeValueAsString(definition)));
+            } catch (IllegalArgumentException invalid) {
+                throw new ManifestException(at + ": " + invalid.getMessage());
+            } catch (JacksonException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
+        return workflows;
+    }
+
+    private static JsonNode workflowFile(String path, PackageFiles files, String at) {
+        byte[] bytes = files.read(path).orElseThrow(() -> new ManifestException(at + ": no such file in the package"));
+        if (bytes.length > MAX_WORKFLOW_FILE_BYTES) {
+            throw new ManifestException(at + ": larger than 1 MiB");
+        }
+        try {
+            return (path.endsWith(".json") ? JSON : YAML).readTree(bytes);
+        } catch (JacksonException e) {
+            throw new ManifestException(at + ": not valid " + (path.endsWith(".json") ? "JSON" : "YAML") + ": " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new ManifestException(at + ": unreadable: " + e.getMessage());
+        }
     }
 
     private static Map<String, FunctionSpec> functions(JsonNode node) {

@@ -126,4 +126,53 @@ class ManifestReaderTest {
     void refusesAnUnknownUrlAccess() {
         assertRefused("app: a\nfunctions: {f: {handler: x.F, url: everyone}}", "functions.f.url: 'everyone'");
     }
+
+    private static final String TWO_FUNCTIONS = """
+            app: images
+            functions:
+              resize:
+                handler: img.Resize
+              store:
+                handler: img.Store
+            """;
+
+    @Test
+    void readsAnInlineWorkflow() {
+        Manifest m = read(TWO_FUNCTIONS + """
+                workflows:
+                  pipeline:
+                    StartAt: Resize
+                    States:
+                      Resize: {Type: Task, Resource: resize, Next: Store}
+                      Store: {Type: Task, Resource: store, End: true}
+                """);
+        WorkflowSpec pipeline = m.workflows().get("pipeline");
+        assertThat(pipeline.definition().startAt()).isEqualTo("Resize");
+        assertThat(pipeline.definition().states()).containsOnlyKeys("Resize", "Store");
+        assertThat(pipeline.json()).contains("\"StartAt\":\"Resize\"");
+    }
+
+    @Test
+    void readsAWorkflowFromAFileOfThePackage() {
+        String json = """
+                {"StartAt": "S", "States": {"S": {"Type": "Task", "Resource": "store", "End": true}}}
+                """;
+        Manifest m = ManifestReader.read((TWO_FUNCTIONS + "workflows:\n  save: flows/save.json\n").getBytes(StandardCharsets.UTF_8),
+                path -> path.equals("flows/save.json") ? java.util.Optional.of(json.getBytes(StandardCharsets.UTF_8)) : java.util.Optional.empty());
+        assertThat(m.workflows().get("save").definition().startAt()).isEqualTo("S");
+    }
+
+    @Test
+    void refusesABadWorkflowNamingTheWorkflowStateAndField() {
+        assertRefused(TWO_FUNCTIONS + """
+                workflows:
+                  pipeline:
+                    StartAt: Resize
+                    States:
+                      Resize: {Type: Task, Resource: resize, Next: Stroe}
+                      Store: {Type: Task, Resource: store, End: true}
+                """, "workflows.pipeline: state \"Resize\": Next 'Stroe' is not a state");
+        assertRefused(TWO_FUNCTIONS + "workflows:\n  save: flows/missing.json\n", "workflows.save (flows/missing.json): no such file");
+        assertRefused(TWO_FUNCTIONS + "workflows:\n  -bad: {}\n", "'-bad' is not a valid workflow name");
+    }
 }
