@@ -18,6 +18,15 @@ public interface Context {
 
     String app();
 
+    /**
+     * A key that stays the same each time the platform runs this piece of work again: a workflow
+     * step runs at least once, and again after a crash if its result was not yet backed up. A
+     * function with side effects outside skyfn can use the key to make them once.
+     */
+    default String idempotencyKey() {
+        return invocationId();
+    }
+
     String function();
 
     /** When the platform stops waiting for this invocation. */

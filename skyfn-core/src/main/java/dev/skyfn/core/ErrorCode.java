@@ -15,6 +15,8 @@ public enum ErrorCode {
     INVOCATION_NOT_FOUND(404),
     TENANT_NOT_FOUND(404),
     NAMESPACE_NOT_FOUND(404),
+    WORKFLOW_NOT_FOUND(404),
+    EXECUTION_NOT_FOUND(404),
     METHOD_NOT_ALLOWED(405),
     CONFLICT(409),
     PAYLOAD_TOO_LARGE(413),
@@ -41,6 +43,9 @@ public enum ErrorCode {
     APP_LOAD_FAILED(500),
     SANDBOX_CRASHED(502),
     CALL_DEPTH_EXCEEDED(508),
+
+    // a workflow execution: it failed as its definition says (the error name and cause go with it)
+    EXECUTION_FAILED(500),
 
     // the platform
     UNAVAILABLE(503),

@@ -8,6 +8,8 @@ import dev.skyfn.core.app.Authenticator;
 import dev.skyfn.control.AtomicFiles;
 import dev.skyfn.node.http.Gateway;
 import dev.skyfn.node.http.NodeApi;
+import dev.skyfn.node.http.WorkflowApi;
+import dev.skyfn.node.workflow.Executions;
 import dev.skyfn.node.data.DataLayers;
 import dev.skyfn.node.invoke.AppRuntimes;
 import dev.skyfn.node.invoke.AsyncInvocations;
@@ -51,6 +53,7 @@ public final class Node implements AutoCloseable {
     private final NodeScheduler scheduler = new NodeScheduler();
     private final WebServer server;
     private final Invoker invoker;
+    private final Executions executions;
 
     private Node(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services) throws IOException {
         runDir = Files.createTempDirectory("skyfn-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -65,6 +68,10 @@ public final class Node implements AutoCloseable {
         pool.want(dev.skyfn.core.manifest.FunctionSpec.DEFAULT_MEMORY_MB);
         runtimes = new AppRuntimes(config, pool, logs, data, metrics, scheduler, catalog);
         invoker = runtimes.invoker();
+        executions = new Executions(config.dataDir().resolve("workflows"), invoker, scheduler, config.executionBytesPerTenant(),
+                config.executionRetention(), config.maxExecutionsKept());
+        runtimes.routeExecutions(executions);
+        metrics.gauge("skyfn.executions.running", "Workflow executions running", executions::running);
         var async = new AsyncInvocations(invoker, config.maxAsyncPending(), MAX_RETAINED_ASYNC_BYTES,
                 config.asyncRetention(), Clock.systemUTC(), scheduler);
         metrics.gauge("skyfn.async.pending", "Async invocations accepted and not yet finished", async::pending);
@@ -75,9 +82,11 @@ public final class Node implements AutoCloseable {
                 // skyfn's own headers are well-formed by construction; a function's are checked where they are sent
                 .addProtocol(Http1Config.builder().validateResponseHeaders(false).build())
                 .routing(r -> routing(r, services, new Gateway(invoker, async, logs, auth, config.maxRequestBytes()),
+                        new WorkflowApi(executions, invoker, auth, config.maxRequestBytes()),
                         new NodeApi(metrics, runtimes, pool, auth)))
                 .build()
                 .start();
+        executions.resume();
         LOG.info("node listening on http://{}:{}", config.host(), server.port());
     }
 
@@ -119,6 +128,7 @@ public final class Node implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        executions.close();
         runtimes.close();
         pool.close();
         scheduler.close();

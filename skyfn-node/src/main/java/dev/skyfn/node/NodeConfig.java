@@ -30,11 +30,15 @@ import java.util.List;
  * @param aotCache         whether sandboxes start from an AOT cache of the sandbox runtime
  * @param cacheDir         where that cache is kept; it depends only on the JDK and skyfn's jars
  * @param sandboxJvmOptions extra options for sandbox JVMs, after skyfn's own (so they can override them)
+ * @param executionRetention how long ended workflow executions are kept, with their history
+ * @param maxExecutionsKept  ended workflow executions kept at most; the oldest go first
+ * @param executionBytesPerTenant bytes of large values a tenant's workflow executions may hold on this node
  */
 public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, int maxSandboxes, long maxRequestBytes,
                          int maxResultBytes, long maxPackageBytes, int maxValueBytes, long stateBytesPerTenant, Duration bootTimeout, Duration loadTimeout, Duration cancelGrace,
                          Duration reapInterval, int maxAsyncPending, Duration asyncRetention, long logBytesPerApp, long logBytesInAll,
-                         boolean aotCache, Path cacheDir, List<String> sandboxJvmOptions) {
+                         boolean aotCache, Path cacheDir, List<String> sandboxJvmOptions, Duration executionRetention,
+                         int maxExecutionsKept, long executionBytesPerTenant) {
 
     public NodeConfig {
         sandboxJvmOptions = List.copyOf(sandboxJvmOptions);
@@ -71,6 +75,9 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         private boolean aotCache = true;
         private Path cacheDir = defaultCacheDir();
         private List<String> sandboxJvmOptions = List.of();
+        private Duration executionRetention = Duration.ofDays(1);
+        private int maxExecutionsKept = 10_000;
+        private long executionBytesPerTenant = 4L << 30;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -98,6 +105,9 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             aotCache = c.aotCache;
             cacheDir = c.cacheDir;
             sandboxJvmOptions = c.sandboxJvmOptions;
+            executionRetention = c.executionRetention;
+            maxExecutionsKept = c.maxExecutionsKept;
+            executionBytesPerTenant = c.executionBytesPerTenant;
         }
 
         public Builder host(String v) {
@@ -200,12 +210,28 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             return this;
         }
 
+        public Builder executionRetention(Duration v) {
+            executionRetention = v;
+            return this;
+        }
+
+        public Builder maxExecutionsKept(int v) {
+            maxExecutionsKept = v;
+            return this;
+        }
+
+        public Builder executionBytesPerTenant(long v) {
+            executionBytesPerTenant = v;
+            return this;
+        }
+
         public NodeConfig build() {
             if (spareSandboxes < 0 || maxSandboxes < 1 || maxRequestBytes <= 0 || maxResultBytes <= 0 || maxPackageBytes <= 0) {
                 throw new IllegalArgumentException("sizes and counts must be positive");
             }
             return new NodeConfig(host, port, dataDir, spareSandboxes, maxSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, maxValueBytes, stateBytesPerTenant, bootTimeout,
-                    loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, logBytesInAll, aotCache, cacheDir, sandboxJvmOptions);
+                    loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, logBytesInAll, aotCache, cacheDir, sandboxJvmOptions,
+                    executionRetention, maxExecutionsKept, executionBytesPerTenant);
         }
     }
 

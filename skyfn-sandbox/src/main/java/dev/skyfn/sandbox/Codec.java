@@ -3,10 +3,15 @@ package dev.skyfn.sandbox;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.BinaryNode;
+import com.fasterxml.jackson.databind.node.ContainerNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.skyfn.api.HttpRequest;
@@ -100,11 +105,17 @@ final class Codec {
      */
     Object convert(Object value, JavaType type) {
         Class<?> raw = type.getRawClass();
+        if (value instanceof ContainerNode<?> json && raw.isInstance(value)) {
+            return json.deepCopy(); // the handler may change it; the execution's data must not change with it
+        }
         if (value == null || raw.isInstance(value)) {
             return value;
         }
         if (value instanceof Payload p) {
             return decode(p, type);
+        }
+        if (value instanceof JsonNode json) {
+            return fromJson(json, type);
         }
         if (value instanceof String || value instanceof byte[] || raw == byte[].class || raw == String.class
                 || raw == InputStream.class || raw == HttpRequest.class) {
@@ -117,6 +128,78 @@ final class Codec {
         }
     }
 
+    /**
+     * Workflow data as a handler's input: text as a string, bytes from their base64 text (as
+     * Jackson writes them), objects and arrays as their JSON text or bytes, anything else mapped.
+     */
+    private Object fromJson(JsonNode json, JavaType type) {
+        Class<?> raw = type.getRawClass();
+        if (json.isNull() || json.isMissingNode()) {
+            return raw.isPrimitive() ? MAPPER.convertValue(null, type) : null;
+        }
+        if (raw == String.class) {
+            return json.isTextual() ? json.textValue() : json.toString();
+        }
+        if (raw == byte[].class || raw == InputStream.class || raw == HttpRequest.class) {
+            byte[] bytes = json.isTextual() || json.isBinary() ? convert(json, byte[].class, type) : json.toString().getBytes(StandardCharsets.UTF_8);
+            return raw == byte[].class ? bytes : decode(new Payload.Body(json.isContainerNode() ? JSON : BINARY, bytes), type);
+        }
+        return convert(json, type.getRawClass(), type);
+    }
+
+    private static <T> T convert(JsonNode json, Class<T> as, JavaType type) {
+        try {
+            return MAPPER.convertValue(json, MAPPER.constructType(as));
+        } catch (IllegalArgumentException e) {
+            throw new SkyfnException(ErrorCode.INVALID_INPUT, "does not fit " + type.toCanonical() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * A result as workflow data: JSON as it is, other apps' payloads read by their media type
+     * (JSON parsed, text as a string, anything else as bytes), objects mapped.
+     */
+    JsonNode toJson(Object value) {
+        return switch (value) {
+            case null -> NullNode.getInstance();
+            case JsonNode json -> json;
+            case Payload.Empty e -> NullNode.getInstance();
+            case Payload.Body b when b.contentType().startsWith(JSON) -> b.bytes().length == 0 ? NullNode.getInstance() : readJson(b.bytes());
+            case Payload.Body b when b.contentType().startsWith("text/") -> TextNode.valueOf(new String(b.bytes(), StandardCharsets.UTF_8));
+            case Payload.Body b -> BinaryNode.valueOf(b.bytes());
+            case Payload.Request r -> MAPPER.valueToTree(r.request());
+            case Payload.Response r -> MAPPER.valueToTree(r.response());
+            default -> {
+                try {
+                    yield MAPPER.valueToTree(value);
+                } catch (IllegalArgumentException e) {
+                    throw new SkyfnException(ErrorCode.FUNCTION_ERROR, "the result of type " + value.getClass().getName()
+                            + " cannot be mapped to JSON: " + e.getMessage());
+                }
+            }
+        };
+    }
+
+    static JsonNode readJson(byte[] bytes) {
+        try {
+            return MAPPER.readTree(bytes);
+        } catch (IOException e) {
+            throw new SkyfnException(ErrorCode.INVALID_INPUT, "not JSON: " + e.getMessage());
+        }
+    }
+
+    static JsonNode readJson(InputStream in) {
+        try (in) {
+            return MAPPER.readTree(in);
+        } catch (IOException e) {
+            throw new SkyfnException(ErrorCode.INVALID_INPUT, "not JSON: " + e.getMessage());
+        }
+    }
+
+    static void writeJson(JsonNode json, java.io.OutputStream out) throws IOException {
+        MAPPER.writeValue(out, json);
+    }
+
     @SuppressWarnings("unchecked")
     <O> O convert(Object value, Class<O> type) {
         return (O) convert(value, MAPPER.constructType(type));
@@ -125,6 +208,9 @@ final class Codec {
     /** A value as a payload: bytes and text as they are, anything else as JSON. */
     Payload asPayload(Object value) {
         try {
+            if (value instanceof TextNode text) {
+                value = text.textValue(); // workflow text goes out as text, as it comes back
+            }
             return value instanceof String s ? new Payload.Body(TEXT, s.getBytes(StandardCharsets.UTF_8)) : encode(value);
         } catch (IOException e) {
             throw new SkyfnException(ErrorCode.INVALID_INPUT, "cannot be written: " + e.getMessage());

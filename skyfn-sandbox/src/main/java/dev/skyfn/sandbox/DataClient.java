@@ -20,12 +20,22 @@ final class DataClient {
     }
 
     Payload send(DataOp op, String path, String key, byte[] value, byte[] expected, long number, int count) {
+        return await(start(op, path, key, value, expected, number, count));
+    }
+
+    /** Sends an operation without waiting; {@link #await} its answer. */
+    CompletableFuture<Message> start(DataOp op, String path, String key, byte[] value, byte[] expected, long number, int count) {
         if (key == null || path == null) {
             throw new DataException(ErrorCode.INVALID_INPUT.name(), "keys and paths cannot be null");
         }
+        return node.apply(id -> new Message.Data(id, op, path, key, value, expected, number, count));
+    }
+
+    /** The answer's payload, or a {@link DataException} with the node's code. */
+    static Payload await(CompletableFuture<Message> pending) {
         Message answer;
         try {
-            answer = node.apply(id -> new Message.Data(id, op, path, key, value, expected, number, count)).get();
+            answer = pending.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DataException(ErrorCode.FUNCTION_TIMEOUT.name(), "interrupted: the invocation is being cancelled");

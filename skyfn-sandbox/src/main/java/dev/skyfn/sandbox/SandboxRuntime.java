@@ -1,5 +1,7 @@
 package dev.skyfn.sandbox;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.skyfn.api.FunctionCallException;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
@@ -7,13 +9,21 @@ import dev.skyfn.core.wire.FrameChannel;
 import dev.skyfn.core.wire.Message;
 import dev.skyfn.core.wire.Payload;
 import dev.skyfn.core.wire.ProtocolException;
+import dev.skyfn.core.workflow.Definition;
+import dev.skyfn.core.workflow.DefinitionReader;
+import dev.skyfn.core.workflow.Interpreter;
+import dev.skyfn.core.workflow.StepRecord;
+import dev.skyfn.core.workflow.WorkflowError;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -85,6 +95,7 @@ final class SandboxRuntime {
         switch (message) {
             case Message.Load load -> Thread.ofVirtual().name("skyfn-load").start(() -> load(load));
             case Message.Invoke invoke -> invoke(invoke);
+            case Message.Run run -> run(run);
             case Message.Cancel cancel -> cancel(cancel.id());
             case Message.Result r -> answered(r.id(), r);
             case Message.Failure f -> answered(f.id(), f);
@@ -109,8 +120,13 @@ final class SandboxRuntime {
                 workers.put(f.function(), GrainWorker.load(f.function(), f.handlerClass(), loader, codec, load.version()));
                 timeouts.put(f.function(), f.timeoutMillis());
             }
+            Map<String, Definition> workflows = new LinkedHashMap<>();
+            for (Message.WorkflowRef w : load.workflows()) {
+                workflows.put(w.workflow(), DefinitionReader.read(Codec.readJson(w.json().getBytes(StandardCharsets.UTF_8)), workers.keySet()));
+            }
             services = new Services(shipper, this::call, codec, state, data);
-            app = new LoadedApp(load.app(), load.version(), loader, codec, Map.copyOf(workers), Map.copyOf(timeouts));
+            app = new LoadedApp(load.app(), load.version(), loader, codec, Map.copyOf(workers), Map.copyOf(timeouts),
+                    Map.copyOf(workflows));
             reply = new Message.Result(load.id(), Payload.EMPTY);
         } catch (SkyfnException e) {
             reply = new Message.Failure(load.id(), e.code().name(), e.getMessage(), "");
@@ -142,6 +158,41 @@ final class SandboxRuntime {
                 })));
         running.put(id, grain);
         grain.start();
+    }
+
+    private void run(Message.Run run) {
+        LoadedApp loaded = app;
+        Definition definition = loaded == null ? null : loaded.workflows().get(run.workflow());
+        if (definition == null) {
+            channel.send(new Message.Failure(run.id(), ErrorCode.WORKFLOW_NOT_FOUND.name(),
+                    "this sandbox has no workflow " + run.workflow(), ""));
+            return;
+        }
+        long id = run.id();
+        Thread execution = Thread.ofVirtual().name("skyfn-execution-" + run.executionId())
+                .unstarted(() -> finished(id, execute(loaded, definition, run)));
+        running.put(id, execution);
+        execution.start();
+    }
+
+    /** Runs an execution to its end; its steps go to the node as they happen, before the answer. */
+    private Message execute(LoadedApp loaded, Definition definition, Message.Run run) {
+        Map<String, StepRecord> memo = new HashMap<>();
+        run.memo().forEach(step -> memo.put(step.key(), step));
+        var execution = new WorkflowRun(run.executionId(), this::call, loaded.codec(), new Blobs(data, run.executionId()), memo,
+                step -> channel.send(new Message.Progress(run.executionId(), step)));
+        try {
+            JsonNode input = run.input().length == 0 ? JsonNodeFactory.instance.objectNode() : Codec.readJson(run.input());
+            Blobs.Stored output = execution.store(Interpreter.run(definition, input, run.executionId(), execution));
+            return new Message.Result(run.id(), output.blob() == null ? Payload.json(output.inline())
+                    : new Payload.Body(StepRecord.BLOB_TYPE, output.blob().getBytes(StandardCharsets.UTF_8)));
+        } catch (WorkflowError e) {
+            return new Message.Failure(run.id(), ErrorCode.EXECUTION_FAILED.name(), e.cause(), e.error());
+        } catch (InterruptedException e) {
+            return new Message.Failure(run.id(), ErrorCode.FUNCTION_TIMEOUT.name(), "the execution was cancelled", "");
+        } catch (RuntimeException e) {
+            return new Message.Failure(run.id(), ErrorCode.EXECUTION_FAILED.name(), "the execution broke: " + e, WorkflowError.RUNTIME);
+        }
     }
 
     /**
@@ -202,6 +253,11 @@ final class SandboxRuntime {
                     }
                 }));
         deadlines.watch(LocalDeadlines.deadline(timeout), grain, result, invocationId);
+        result.whenComplete((value, failure) -> {
+            if (failure instanceof CancellationException) {
+                grain.interrupt();
+            }
+        });
         grain.start();
         return result;
     }

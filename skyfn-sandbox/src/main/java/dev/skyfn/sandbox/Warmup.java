@@ -64,7 +64,7 @@ final class Warmup {
                 }
             }));
             node.send(new Message.Load(0, "warmup", 1, jar.toString(), 1 << 20,
-                    List.of(new Message.HandlerRef("echo", Echo.class.getName(), 1_000))));
+                    List.of(new Message.HandlerRef("echo", Echo.class.getName(), 1_000)), List.of()));
             expectResult(answers);
             for (int i = 1; i <= INVOCATIONS; i++) {
                 node.send(new Message.Invoke(i, "echo", "warmup-" + i, 1_000, Payload.json(INPUT)));

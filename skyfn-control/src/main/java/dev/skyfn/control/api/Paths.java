@@ -17,4 +17,12 @@ public final class Paths {
     public static String invocation(String id) {
         return "/v1/invocations/" + id;
     }
+
+    public static String executions(String app, String workflow) {
+        return "/v1/apps/" + app + "/workflows/" + workflow + "/executions";
+    }
+
+    public static String execution(String id) {
+        return "/v1/executions/" + id;
+    }
 }

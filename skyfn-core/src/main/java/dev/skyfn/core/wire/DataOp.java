@@ -21,7 +21,11 @@ public enum DataOp {
     EPHEMERAL_AWAIT_READY,
     /** number: how long to wait in ms; count: the items to wait for. */
     EPHEMERAL_AWAIT_ITEMS,
-    EPHEMERAL_REMOVE;
+    EPHEMERAL_REMOVE,
+    /** path: the execution; key: the blob; value: the next chunk; count 1 on the last chunk. */
+    BLOB_WRITE,
+    /** path: the execution; key: the blob; number: the offset; count: at most this many bytes. */
+    BLOB_READ;
 
     private static final DataOp[] ALL = values();
 
@@ -35,6 +39,10 @@ public enum DataOp {
     /** Whether the operation reads or writes the global (durable) layer. */
     public boolean global() {
         return name().startsWith("GLOBAL");
+    }
+
+    public boolean blob() {
+        return name().startsWith("BLOB");
     }
 
     public boolean ephemeral() {

@@ -1,5 +1,6 @@
 package dev.skyfn.core.wire;
 
+import dev.skyfn.core.workflow.StepRecord;
 import java.util.List;
 
 /**
@@ -14,10 +15,15 @@ public sealed interface Message {
 
     /** Node → sandbox: load an app's jar and make its functions callable. Answered by Result or Failure. */
     record Load(long id, String app, int version, String jarPath, int maxResultBytes,
-                List<HandlerRef> functions) implements Message {
+                List<HandlerRef> functions, List<WorkflowRef> workflows) implements Message {
         public Load {
             functions = List.copyOf(functions);
+            workflows = List.copyOf(workflows);
         }
+    }
+
+    /** One workflow of a Load: its definition as JSON text. */
+    record WorkflowRef(String workflow, String json) {
     }
 
     /** One function of a Load, with its timeout (calls between functions in the sandbox need it). */
@@ -27,6 +33,25 @@ public sealed interface Message {
     /** Node → sandbox: run one invocation. Answered by Result or Failure. */
     record Invoke(long id, String function, String invocationId, long timeoutMillis, Payload payload)
             implements Message {
+    }
+
+    /**
+     * Node → sandbox: run (or resume) a workflow execution. Answered by Result (the output as JSON,
+     * or a payload of type {@link StepRecord#BLOB_TYPE} naming the blob that holds it) or Failure
+     * (code EXECUTION_FAILED with the States Language error name as type and its cause as message).
+     *
+     * @param input the execution's input as JSON
+     * @param memo  the settled steps an earlier run recorded, which this one does not run again
+     */
+    record Run(long id, String workflow, String executionId, long timeoutMillis, byte[] input, List<StepRecord> memo)
+            implements Message {
+        public Run {
+            memo = List.copyOf(memo);
+        }
+    }
+
+    /** Sandbox → node: a step of a running execution, to be backed up and kept in its history. */
+    record Progress(String executionId, StepRecord step) implements Message {
     }
 
     /**

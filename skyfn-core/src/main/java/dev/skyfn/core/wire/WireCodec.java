@@ -2,6 +2,8 @@ package dev.skyfn.core.wire;
 
 import dev.skyfn.api.HttpRequest;
 import dev.skyfn.api.HttpResponse;
+import dev.skyfn.core.workflow.Step;
+import dev.skyfn.core.workflow.StepRecord;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +28,8 @@ public final class WireCodec {
     private static final int RETIRE = 8;
     private static final int CALL = 9;
     private static final int DATA = 10;
+    private static final int RUN = 11;
+    private static final int PROGRESS = 12;
 
     private static final int EMPTY = 0;
     private static final int BODY = 1;
@@ -33,6 +37,7 @@ public final class WireCodec {
     private static final int RESPONSE = 3;
     private static final int MAX_COUNT = 100_000;
     private static final LogLine.Kind[] KINDS = LogLine.Kind.values();
+    private static final Step.Phase[] PHASES = Step.Phase.values();
 
     private WireCodec() {
     }
@@ -60,6 +65,26 @@ public final class WireCodec {
                     out.writeString(f.handlerClass());
                     out.writeLong(f.timeoutMillis());
                 }
+                out.writeVarInt(l.workflows().size());
+                for (Message.WorkflowRef w : l.workflows()) {
+                    out.writeString(w.workflow());
+                    out.writeString(w.json());
+                }
+            }
+            case Message.Run r -> {
+                out.writeByte(RUN);
+                out.writeLong(r.id());
+                out.writeString(r.workflow());
+                out.writeString(r.executionId());
+                out.writeLong(r.timeoutMillis());
+                out.writeBytes(r.input());
+                out.writeVarInt(r.memo().size());
+                r.memo().forEach(step -> writeStep(out, step));
+            }
+            case Message.Progress p -> {
+                out.writeByte(PROGRESS);
+                out.writeString(p.executionId());
+                writeStep(out, p.step());
             }
             case Message.Invoke i -> {
                 out.writeByte(INVOKE);
@@ -142,6 +167,8 @@ public final class WireCodec {
                     readOptional(in), readOptional(in), in.readLong(), in.readVarInt());
             case CALL -> new Message.Call(in.readLong(), in.readString(), in.readString(), in.readString(), in.readLong(),
                     readPayload(in));
+            case RUN -> readRun(in);
+            case PROGRESS -> new Message.Progress(in.readString(), readStep(in));
             default -> throw new ProtocolException("unknown frame type");
         };
         in.end();
@@ -159,7 +186,51 @@ public final class WireCodec {
         for (int i = 0; i < n; i++) {
             fns.add(new Message.HandlerRef(in.readString(), in.readString(), in.readLong()));
         }
-        return new Message.Load(id, app, version, jar, maxResult, fns);
+        int w = in.count(MAX_COUNT);
+        List<Message.WorkflowRef> workflows = new ArrayList<>(w);
+        for (int i = 0; i < w; i++) {
+            workflows.add(new Message.WorkflowRef(in.readString(), in.readString()));
+        }
+        return new Message.Load(id, app, version, jar, maxResult, fns, workflows);
+    }
+
+    private static Message.Run readRun(WireIn in) {
+        long id = in.readLong();
+        String workflow = in.readString();
+        String execution = in.readString();
+        long timeout = in.readLong();
+        byte[] input = in.readBytes();
+        int n = in.count(MAX_COUNT * 10);
+        List<StepRecord> memo = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            memo.add(readStep(in));
+        }
+        return new Message.Run(id, workflow, execution, timeout, input, memo);
+    }
+
+    private static void writeStep(WireOut out, StepRecord s) {
+        out.writeString(s.key());
+        out.writeString(s.state());
+        out.writeString(s.type());
+        out.writeByte(s.phase().ordinal());
+        out.writeLong(s.atMicros());
+        writeOptional(out, s.data());
+        out.writeString(s.blob());
+        out.writeString(s.error());
+        out.writeString(s.cause());
+        out.writeVarInt(s.attempt());
+    }
+
+    private static StepRecord readStep(WireIn in) {
+        String key = in.readString();
+        String state = in.readString();
+        String type = in.readString();
+        int phase = in.readByte();
+        if (phase >= PHASES.length) {
+            throw new ProtocolException("unknown step phase " + phase);
+        }
+        return new StepRecord(key, state, type, PHASES[phase], in.readLong(), readOptional(in), in.readString(),
+                in.readString(), in.readString(), in.readVarInt());
     }
 
     private static Message.Logs readLogs(WireIn in) {
@@ -274,6 +345,7 @@ public final class WireCodec {
             case Message.Call c -> c.payload();
             case Message.Result r -> r.payload();
             case Message.Data d -> new Payload.Body("", d.value() == null ? new byte[0] : d.value());
+            case Message.Run r -> new Payload.Body("", r.input());
             default -> Payload.EMPTY;
         };
         return switch (p) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skyfn.api.HttpRequest;
 import dev.skyfn.api.HttpResponse;
+import dev.skyfn.core.workflow.Step;
+import dev.skyfn.core.workflow.StepRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -25,7 +27,8 @@ class WireCodecTest {
         List<Message> messages = List.of(
                 new Message.Hello(1, 4242),
                 new Message.Load(7, "shop", 3, "/data/shop.jar", 6 << 20,
-                        List.of(new Message.HandlerRef("order", "shop.Order", 30_000), new Message.HandlerRef("ü", "x.Ü", 1))),
+                        List.of(new Message.HandlerRef("order", "shop.Order", 30_000), new Message.HandlerRef("ü", "x.Ü", 1)),
+                        List.of(new Message.WorkflowRef("checkout", "{\"StartAt\":\"A\"}"))),
                 new Message.Failure(9, "FUNCTION_ERROR", "boom", "java.lang.IllegalStateException"),
                 new Message.Cancel(Long.MAX_VALUE),
                 new Message.Logs(List.of(new LogLine("inv-1", "fn", LogLine.Kind.STDERR, 123L, "line ✓"))),
@@ -71,6 +74,27 @@ class WireCodecTest {
         assertThat(get.number()).isEqualTo(7);
         assertThat(get.count()).isEqualTo(1000);
         assertThat(get.path()).isEqualTo("/job/map");
+    }
+
+    @Test
+    void workflowRunsAndTheirStepsSurviveTheWire() {
+        var settled = new StepRecord("Thumbs[3]/Resize", "Resize", "Task", Step.Phase.SUCCEEDED, 1_700_000_000_123_456L,
+                "{\"w\":64}".getBytes(StandardCharsets.UTF_8), null, null, null, 2);
+        var inBlob = new StepRecord("Store", "Store", "Task", Step.Phase.FAILED, 5, null, "b-17", "java.io.IOException", "disk full", 1);
+        var run = (Message.Run) roundTrip(new Message.Run(8, "pipeline", "ex-1", 60_000, "{}".getBytes(), List.of(settled, inBlob)));
+        assertThat(run.workflow()).isEqualTo("pipeline");
+        assertThat(run.executionId()).isEqualTo("ex-1");
+        assertThat(run.timeoutMillis()).isEqualTo(60_000);
+        assertThat(run.input()).isEqualTo("{}".getBytes());
+        assertThat(run.memo()).hasSize(2);
+        StepRecord first = run.memo().getFirst();
+        assertThat(first).usingRecursiveComparison().isEqualTo(settled);
+        assertThat(run.memo().get(1)).usingRecursiveComparison().isEqualTo(inBlob);
+        assertThat(run.memo().get(1).inBlob()).isTrue();
+
+        var progress = (Message.Progress) roundTrip(new Message.Progress("ex-1", settled));
+        assertThat(progress.executionId()).isEqualTo("ex-1");
+        assertThat(progress.step()).usingRecursiveComparison().isEqualTo(settled);
     }
 
     @Test

@@ -100,6 +100,11 @@ public final class AppendLog implements AutoCloseable {
         append(record).join();
     }
 
+    /** Waits until every record appended before this call is on disk. */
+    public void sync() {
+        append(null).join();
+    }
+
     /** Bytes in the file. */
     public long size() {
         return size;
@@ -149,7 +154,9 @@ public final class AppendLog implements AutoCloseable {
         try {
             long written = 0;
             for (Pending p : batch) {
-                written += write(channel, p.record());
+                if (p.record() != null) {
+                    written += write(channel, p.record());
+                }
             }
             channel.force(false);
             size += written;

@@ -72,7 +72,7 @@ public final class Gateway implements HttpService {
         Responses.send(res, invoker.invoke(target, input, Ids.next()));
     }
 
-    private static boolean wantsAsync(ServerRequest req) {
+    static boolean wantsAsync(ServerRequest req) {
         return req.query().first("async").map(v -> v.equals("true")).orElse(false)
                 || req.headers().first(PREFER).map(v -> v.contains("respond-async")).orElse(false);
     }

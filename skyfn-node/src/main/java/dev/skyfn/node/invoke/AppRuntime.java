@@ -286,7 +286,16 @@ final class AppRuntime implements Sandbox.Owner {
 
     @Override
     public void data(Sandbox sandbox, Message.Data op) {
-        node.data().handle(key, sandbox, op);
+        if (op.op().blob()) {
+            node.executions().blob(key, sandbox, op);
+        } else {
+            node.data().handle(key, sandbox, op);
+        }
+    }
+
+    @Override
+    public void progress(Sandbox sandbox, Message.Progress progress) {
+        node.executions().progress(key, sandbox, progress);
     }
 
     @Override

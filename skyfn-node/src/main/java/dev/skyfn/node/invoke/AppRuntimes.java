@@ -35,6 +35,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
     private final Map<AppKey, AppRuntime> runtimes = new ConcurrentHashMap<>();
     private final Object room = new Object();
     private final Invoker invoker = new Invoker(this);
+    private volatile ExecutionSink executions = ExecutionSink.NONE;
 
     public AppRuntimes(NodeConfig config, SandboxPool pool, LogStore logs, DataLayers data, NodeMetrics metrics,
                        NodeScheduler scheduler, AppCatalog catalog) {
@@ -55,6 +56,15 @@ public final class AppRuntimes implements AppCatalog.Listener {
 
     public Invoker invoker() {
         return invoker;
+    }
+
+    /** Routes what sandboxes report of workflow executions; set once, by the node, before executions start. */
+    public void routeExecutions(ExecutionSink sink) {
+        executions = sink;
+    }
+
+    ExecutionSink executions() {
+        return executions;
     }
 
     NodeConfig config() {

@@ -39,6 +39,16 @@ public final class Invoker {
         return new Target(runtime, spec);
     }
 
+    /**
+     * The sandbox serving the app now, loaded if it was not: for requests that are not invocations
+     * of one function (workflow executions).
+     */
+    public Sandbox sandbox(AppKey key) {
+        AppRuntime runtime = runtime(key);
+        runtime.touch();
+        return runtime.acquire().sandbox();
+    }
+
     /** The app, or APP_NOT_FOUND. */
     public DeployedApp resolveApp(AppKey key) {
         return runtime(key).app();

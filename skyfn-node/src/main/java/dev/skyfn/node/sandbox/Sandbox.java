@@ -65,6 +65,10 @@ public final class Sandbox {
             sandbox.answer(new Message.Failure(op.id(), ErrorCode.UNAVAILABLE.name(), "this sandbox serves no app", ""));
         }
 
+        /** A workflow execution running in the sandbox reports a step. */
+        default void progress(Sandbox sandbox, Message.Progress progress) {
+        }
+
         /** For sandboxes nobody listens to (the AOT training run). */
         Owner NONE = new Owner() {
             @Override
@@ -171,7 +175,9 @@ public final class Sandbox {
         this.app = app;
         List<Message.HandlerRef> handlers = app.manifest().functions().values().stream()
                 .map(f -> new Message.HandlerRef(f.name(), f.handler(), f.timeout().toMillis())).toList();
-        return call(id -> new Message.Load(id, app.name(), app.version(), app.jar().toString(), maxResultBytes, handlers),
+        List<Message.WorkflowRef> workflows = app.manifest().workflows().values().stream()
+                .map(w -> new Message.WorkflowRef(w.name(), w.json())).toList();
+        return call(id -> new Message.Load(id, app.name(), app.version(), app.jar().toString(), maxResultBytes, handlers, workflows),
                 deadlineNanos, "load");
     }
 
@@ -191,6 +197,14 @@ public final class Sandbox {
     /** Times out this sandbox's calls past their deadline; see {@link Calls#expire}. */
     void expire(long nowNanos, long graceNanos) {
         calls.expire(nowNanos, graceNanos, id -> channel.send(new Message.Cancel(id)), call -> owner.hung(this, call.label()));
+    }
+
+    /** Gives up on a call before its deadline: it is answered with {@code answer} now, and the sandbox told to stop it. */
+    public void cancel(Call call, Message.Failure answer) {
+        if (calls.answer(call.id(), answer)) {
+            channel.send(new Message.Cancel(call.id()));
+            owner.callEnded(this);
+        }
     }
 
     /** Answers a call the sandbox made (see {@link Owner#call}). */
@@ -247,6 +261,7 @@ public final class Sandbox {
             case Message.Retire r -> owner.retireRequested(this, ErrorCode.parse(r.code()), r.reason());
             case Message.Call c -> owner.call(this, c);
             case Message.Data d -> owner.data(this, d);
+            case Message.Progress p -> owner.progress(this, p);
             default -> throw new ProtocolException("a sandbox does not send " + m.getClass().getSimpleName());
         }
     }

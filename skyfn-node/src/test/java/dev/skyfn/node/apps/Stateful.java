@@ -16,6 +16,10 @@ public final class Stateful {
     public static class Count implements Handler<String, Long> {
         @Override
         public Long handle(String counter, Context ctx) {
+            return add(ctx, counter);
+        }
+
+        static long add(Context ctx, String counter) {
             Store global = ctx.state().global();
             while (true) {
                 byte[] old = global.get(counter).orElse(null);

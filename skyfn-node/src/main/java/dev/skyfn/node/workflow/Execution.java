@@ -1,0 +1,149 @@
+package dev.skyfn.node.workflow;
+
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.workflow.StepRecord;
+import dev.skyfn.node.sandbox.Sandbox;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** One workflow execution on this node: where it is, its steps so far, and how it ended. */
+public final class Execution {
+
+    /** Where an execution is; every status but RUNNING is final. */
+    public enum Status { RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED }
+
+    /** How an execution ended: its output (inline JSON or a blob's name) or its error. */
+    public record End(Status status, Instant at, byte[] output, String outputBlob, String error, String cause) {
+    }
+
+    private final String id;
+    private final AppKey app;
+    private final String workflow;
+    private final byte[] input;
+    private final Instant started;
+    private final Instant deadline;
+    private final List<StepRecord> steps = new ArrayList<>();
+    private final Map<String, StepRecord> settled = new HashMap<>();
+    private final CompletableFuture<Execution> done = new CompletableFuture<>();
+    private End end;
+    private int runs;
+    private Sandbox sandbox;
+    private Sandbox.Call call;
+
+    /** {@code deadline}: when the execution times out, or null for never. */
+    Execution(String id, AppKey app, String workflow, byte[] input, Instant started, Instant deadline) {
+        this.id = id;
+        this.app = app;
+        this.workflow = workflow;
+        this.input = input;
+        this.started = started;
+        this.deadline = deadline;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public AppKey app() {
+        return app;
+    }
+
+    public String workflow() {
+        return workflow;
+    }
+
+    public byte[] input() {
+        return input;
+    }
+
+    public Instant started() {
+        return started;
+    }
+
+    Instant deadline() {
+        return deadline;
+    }
+
+    public synchronized Status status() {
+        return end == null ? Status.RUNNING : end.status();
+    }
+
+    /** How it ended, or null while it runs. */
+    public synchronized End end() {
+        return end;
+    }
+
+    /** Completes when the execution ends. */
+    public CompletableFuture<Execution> done() {
+        return done;
+    }
+
+    /** Its steps so far, as recorded, in order. */
+    public synchronized List<StepRecord> steps() {
+        return List.copyOf(steps);
+    }
+
+    synchronized int stepCount() {
+        return steps.size();
+    }
+
+    /** Records a step; false once the execution has ended. */
+    synchronized boolean step(StepRecord step) {
+        if (end != null) {
+            return false;
+        }
+        steps.add(step);
+        if (step.settles()) {
+            settled.put(step.key(), step);
+        }
+        return true;
+    }
+
+    /** The settled steps a resumed run starts from. */
+    synchronized List<StepRecord> memo() {
+        return List.copyOf(settled.values());
+    }
+
+    /** Ends the execution unless it already has; true if this call ended it. Those waiting hear of it with {@link #announce}. */
+    synchronized boolean finish(End how) {
+        if (end != null) {
+            return false;
+        }
+        end = how;
+        sandbox = null;
+        call = null;
+        return true;
+    }
+
+    /** Tells those waiting that the execution ended. */
+    void announce() {
+        done.complete(this);
+    }
+
+    /** A new run of the execution starts in {@code on}; the count of runs so far, this one included. */
+    synchronized int startRun(Sandbox on) {
+        sandbox = on;
+        call = null;
+        return ++runs;
+    }
+
+    /** The call that carries the current run, to cancel it. */
+    synchronized void runCall(Sandbox.Call run) {
+        if (end == null) {
+            call = run;
+        }
+    }
+
+    /** The sandbox running the execution now, or null. */
+    synchronized Sandbox sandbox() {
+        return sandbox;
+    }
+
+    synchronized Sandbox.Call call() {
+        return call;
+    }
+}

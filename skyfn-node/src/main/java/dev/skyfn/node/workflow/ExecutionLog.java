@@ -1,0 +1,219 @@
+package dev.skyfn.node.workflow;
+
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.workflow.Step;
+import dev.skyfn.core.workflow.StepRecord;
+import dev.skyfn.node.data.AppendLog;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The node's backup of workflow executions (SAND's): an execution's start, each of its steps as it
+ * enters (processing) and settles (finished, with its output or the blob holding it), and its end,
+ * in an append-only file forced to disk in batches. Starts and ends are on disk before anyone is
+ * told of them; steps may lag a little, which at worst runs a step again after a crash.
+ */
+final class ExecutionLog implements AutoCloseable {
+
+    private static final int START = 1;
+    private static final int STEP = 2;
+    private static final int END = 3;
+    private static final int FORGET = 4;
+    private static final Step.Phase[] PHASES = Step.Phase.values();
+    private static final Execution.Status[] STATUSES = Execution.Status.values();
+
+    private final AppendLog log;
+
+    private ExecutionLog(AppendLog log) {
+        this.log = log;
+    }
+
+    /** Opens the log, rebuilding into {@code executions} every execution it holds, in the order they started. */
+    static ExecutionLog open(Path file, Map<String, Execution> executions) {
+        return new ExecutionLog(AppendLog.open(file, record -> replay(record, executions)));
+    }
+
+    /** Appends an execution's start; the future completes once it is on disk. */
+    CompletableFuture<Void> started(Execution e) {
+        return log.append(start(e));
+    }
+
+    void step(String execution, StepRecord step) {
+        log.append(stepRecord(execution, step));
+    }
+
+    /** Appends an execution's end; the future completes once it is on disk. */
+    CompletableFuture<Void> ended(Execution e) {
+        return log.append(end(e.id(), e.end()));
+    }
+
+    /** Waits until everything appended so far is on disk. */
+    void sync() {
+        log.sync();
+    }
+
+    void forgot(String execution) {
+        log.append(record(FORGET, execution, out -> {
+        }));
+    }
+
+    long size() {
+        return log.size();
+    }
+
+    /** Rewrites the log with only what {@code kept} needs. */
+    void compact(Collection<Execution> kept) {
+        List<byte[]> records = new ArrayList<>();
+        for (Execution e : kept) {
+            records.add(start(e));
+            e.steps().forEach(s -> records.add(stepRecord(e.id(), s)));
+            Execution.End end = e.end();
+            if (end != null) {
+                records.add(end(e.id(), end));
+            }
+        }
+        log.rewrite(records);
+    }
+
+    @Override
+    public void close() {
+        log.close();
+    }
+
+    private static byte[] start(Execution e) {
+        return record(START, e.id(), out -> {
+            writeString(out, e.app().tenant());
+            writeString(out, e.app().app());
+            writeString(out, e.workflow());
+            out.writeLong(micros(e.started()));
+            out.writeLong(e.deadline() == null ? 0 : micros(e.deadline()));
+            writeBytes(out, e.input());
+        });
+    }
+
+    private static byte[] stepRecord(String execution, StepRecord s) {
+        return record(STEP, execution, out -> {
+            writeString(out, s.key());
+            writeString(out, s.state());
+            writeString(out, s.type());
+            out.writeByte(s.phase().ordinal());
+            out.writeLong(s.atMicros());
+            writeBytes(out, s.data());
+            writeString(out, s.blob());
+            writeString(out, s.error());
+            writeString(out, s.cause());
+            out.writeInt(s.attempt());
+        });
+    }
+
+    private static byte[] end(String execution, Execution.End end) {
+        return record(END, execution, out -> {
+            out.writeByte(end.status().ordinal());
+            out.writeLong(micros(end.at()));
+            writeBytes(out, end.output());
+            writeString(out, end.outputBlob());
+            writeString(out, end.error());
+            writeString(out, end.cause());
+        });
+    }
+
+    private static void replay(byte[] record, Map<String, Execution> executions) {
+        try (var in = new DataInputStream(new ByteArrayInputStream(record))) {
+            int type = in.readByte();
+            String id = readString(in);
+            switch (type) {
+                case START -> {
+                    var app = new AppKey(readString(in), readString(in));
+                    String workflow = readString(in);
+                    Instant started = instant(in.readLong());
+                    Instant deadline = optionalInstant(in.readLong());
+                    executions.put(id, new Execution(id, app, workflow, readBytes(in), started, deadline));
+                }
+                case STEP -> {
+                    Execution e = executions.get(id);
+                    StepRecord s = new StepRecord(readString(in), readString(in), readString(in), PHASES[in.readByte()],
+                            in.readLong(), readBytes(in), readString(in), readString(in), readString(in), in.readInt());
+                    if (e != null) {
+                        e.step(s);
+                    }
+                }
+                case END -> {
+                    Execution e = executions.get(id);
+                    var end = new Execution.End(STATUSES[in.readByte()], instant(in.readLong()), readBytes(in), readString(in),
+                            readString(in), readString(in));
+                    if (e != null && e.finish(end)) {
+                        e.announce();
+                    }
+                }
+                case FORGET -> executions.remove(id);
+                default -> throw new IOException("unknown record type " + type);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot replay the execution log", e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Body {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    private static byte[] record(int type, String execution, Body body) {
+        var bytes = new ByteArrayOutputStream(128);
+        try (var out = new DataOutputStream(bytes)) {
+            out.writeByte(type);
+            writeString(out, execution);
+            body.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        writeBytes(out, (s == null ? "" : s).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        byte[] b = readBytes(in);
+        return b == null ? "" : new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** Bytes that may be absent: a length of -1 for none. */
+    private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
+        out.writeInt(b == null ? -1 : b.length);
+        if (b != null) {
+            out.write(b);
+        }
+    }
+
+    private static byte[] readBytes(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        return n < 0 ? null : in.readNBytes(n);
+    }
+
+    private static long micros(Instant at) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, at);
+    }
+
+    private static Instant instant(long micros) {
+        return Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
+    }
+
+    private static Instant optionalInstant(long micros) {
+        return micros == 0 ? null : instant(micros);
+    }
+}

@@ -1,0 +1,357 @@
+package dev.skyfn.node.workflow;
+
+import dev.skyfn.control.Json;
+import dev.skyfn.core.Durations;
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.app.DeployedApp;
+import dev.skyfn.core.manifest.WorkflowSpec;
+import dev.skyfn.core.wire.DataOp;
+import dev.skyfn.core.wire.Message;
+import dev.skyfn.core.wire.Payload;
+import dev.skyfn.core.workflow.StepRecord;
+import dev.skyfn.core.workflow.WorkflowError;
+import dev.skyfn.node.NodeScheduler;
+import dev.skyfn.node.invoke.ExecutionSink;
+import dev.skyfn.node.invoke.Ids;
+import dev.skyfn.node.invoke.Invoker;
+import dev.skyfn.node.sandbox.Sandbox;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The workflow executions of this node. An execution runs in its app's sandbox, which reports each
+ * step; the steps are backed up in the execution log before they matter. When the sandbox dies the
+ * execution resumes in a new one, and when the node restarts every execution it had running
+ * resumes: settled steps are not run again, steps in flight are.
+ */
+public final class Executions implements ExecutionSink, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Executions.class);
+    /** Runs of one execution at most: the first, then resumptions after its sandbox died. */
+    static final int MAX_RUNS = 4;
+    /** Step records of one execution at most, so that a loop without end cannot fill the node's memory. */
+    static final int MAX_STEPS = 100_000;
+    private static final Duration NO_TIMEOUT = Duration.ofDays(365);
+    private static final long COMPACT_ABOVE_BYTES = 16L << 20;
+
+    private final Invoker invoker;
+    private final BlobStore blobs;
+    private final ExecutionLog log;
+    private final Map<String, Execution> executions = new ConcurrentHashMap<>();
+    private final Duration retention;
+    private final int maxKept;
+    /** Held while the log is appended to or compacted, so that a compaction loses nothing appended meanwhile. */
+    private final Object logOrder = new Object();
+    private volatile boolean closing;
+
+    public Executions(Path dir, Invoker invoker, NodeScheduler scheduler, long blobBytesPerTenant, Duration retention, int maxKept) {
+        this.invoker = invoker;
+        this.retention = retention;
+        this.maxKept = maxKept;
+        this.blobs = new BlobStore(dir.resolve("blobs"), blobBytesPerTenant);
+        Map<String, Execution> replayed = new LinkedHashMap<>();
+        this.log = ExecutionLog.open(dir.resolve("executions.log"), replayed);
+        executions.putAll(replayed);
+        replayed.values().forEach(e -> blobs.adopt(e.app().tenant(), e.id()));
+        scheduler.every(Duration.ofSeconds(10), "dropping old workflow executions", this::sweep);
+    }
+
+    /** Resumes every execution the node had running when it stopped. */
+    public void resume() {
+        executions.values().stream().filter(e -> e.status() == Execution.Status.RUNNING).forEach(e -> {
+            LOG.info("resuming execution {} of {}/{} from {} recorded steps", e.id(), e.app(), e.workflow(), e.stepCount());
+            dispatch(e);
+        });
+    }
+
+    /** Starts an execution of {@code workflow}; it is backed up before this returns. */
+    public Execution start(AppKey key, String workflow, byte[] input) {
+        DeployedApp app = invoker.resolveApp(key);
+        WorkflowSpec spec = app.manifest().workflows().get(workflow);
+        if (spec == null) {
+            throw new SkyfnException(ErrorCode.WORKFLOW_NOT_FOUND, "app " + key.app() + " has no workflow " + workflow
+                    + (app.manifest().workflows().isEmpty() ? "" : " (it has: " + String.join(", ", app.manifest().workflows().keySet()) + ")"));
+        }
+        byte[] json = checkedJson(input);
+        Instant now = Instant.now();
+        Duration timeout = spec.definition().timeout();
+        var e = new Execution(Ids.next(), key, workflow, json, now, timeout == null ? null : now.plus(timeout));
+        executions.put(e.id(), e);
+        CompletableFuture<Void> durable;
+        synchronized (logOrder) {
+            durable = log.started(e);
+        }
+        durable.join();
+        dispatch(e);
+        return e;
+    }
+
+    private static byte[] checkedJson(byte[] input) {
+        if (input.length == 0) {
+            return "{}".getBytes(StandardCharsets.UTF_8);
+        }
+        try {
+            Json.MAPPER.readTree(input);
+            return input;
+        } catch (IOException e) {
+            throw new SkyfnException(ErrorCode.INVALID_INPUT, "the input of an execution is JSON: " + e.getMessage());
+        }
+    }
+
+    /** The execution, if it is {@code tenant}'s and still kept. */
+    public Optional<Execution> get(String tenant, String id) {
+        Execution e = executions.get(id);
+        return e != null && e.app().tenant().equals(tenant) ? Optional.of(e) : Optional.empty();
+    }
+
+    /** An app's executions, newest first: of one workflow if {@code workflow} is not null, in one status if {@code status} is not. */
+    public List<Execution> list(AppKey app, String workflow, Execution.Status status, int limit) {
+        return executions.values().stream()
+                .filter(e -> e.app().equals(app) && (workflow == null || e.workflow().equals(workflow))
+                        && (status == null || e.status() == status))
+                .sorted(Comparator.comparing(Execution::started).reversed())
+                .limit(limit)
+                .toList();
+    }
+
+    /** Stops a running execution; it ends ABORTED. An execution that already ended is left as it is. */
+    public Execution cancel(String tenant, String id) {
+        Execution e = get(tenant, id).orElseThrow(() -> notFound(id));
+        Sandbox sandbox = e.sandbox();
+        Sandbox.Call call = e.call();
+        if (finish(e, new Execution.End(Execution.Status.ABORTED, Instant.now(), null, "", "", "cancelled by its tenant"))
+                && call != null) {
+            sandbox.cancel(call, new Message.Failure(call.id(), ErrorCode.FUNCTION_TIMEOUT.name(), "cancelled", ""));
+        }
+        return e;
+    }
+
+    public static SkyfnException notFound(String id) {
+        return new SkyfnException(ErrorCode.EXECUTION_NOT_FOUND, "no execution " + id + " (ended executions are kept for a limited time)");
+    }
+
+    /** The size of a large value of an execution, kept apart in a blob. */
+    public long valueBytes(Execution e, String blob) {
+        return blobs.size(e.id(), blob);
+    }
+
+    /** Reads a large value of an execution, to stream it without loading it whole. */
+    public InputStream openValue(Execution e, String blob) throws IOException {
+        return blobs.open(e.id(), blob);
+    }
+
+    private void dispatch(Execution e) {
+        Thread.ofVirtual().name("execution-" + e.id()).start(() -> {
+            try {
+                runToEnd(e);
+            } catch (RuntimeException failure) {
+                LOG.error("execution {} broke", e.id(), failure);
+                finish(e, failed(ErrorCode.INTERNAL.name(), "the node failed to run the execution: " + failure));
+            }
+        });
+    }
+
+    /** Runs the execution in its app's sandbox until it ends, resuming it in a new sandbox when one dies. */
+    private void runToEnd(Execution e) {
+        while (!closing && e.status() == Execution.Status.RUNNING) {
+            Duration left = e.deadline() == null ? NO_TIMEOUT : Duration.between(Instant.now(), e.deadline());
+            if (left.isNegative() || left.isZero()) {
+                finish(e, timedOut(e));
+                return;
+            }
+            Message answer;
+            int runs;
+            try {
+                Sandbox sandbox = invoker.sandbox(e.app());
+                // the sandbox is known before the run starts: its first steps may come before call() returns
+                runs = e.startRun(sandbox);
+                Sandbox.Call call = sandbox.call(id -> new Message.Run(id, e.workflow(), e.id(), left.toMillis(), e.input(), e.memo()),
+                        System.nanoTime() + left.toNanos(), "execution " + e.id());
+                e.runCall(call);
+                answer = call.answer().get();
+            } catch (SkyfnException failure) {
+                if (!closing) {
+                    finish(e, failed(failure.code().name(), failure.getMessage()));
+                }
+                return;
+            } catch (InterruptedException | ExecutionException failure) {
+                return; // the node is stopping: the execution resumes when it starts again
+            }
+            if (closing || settle(e, answer, runs)) {
+                return;
+            }
+        }
+    }
+
+    /** Ends the execution as its run's answer says; false when it should run again. */
+    private boolean settle(Execution e, Message answer, int runs) {
+        Execution.End end = switch (answer) {
+            case Message.Result r -> succeeded(r.payload());
+            case Message.Failure f when f.code().equals(ErrorCode.EXECUTION_FAILED.name()) -> failed(f.type(), f.message());
+            case Message.Failure f when f.code().equals(Sandbox.TIMED_OUT) -> timedOut(e);
+            case Message.Failure f when f.code().equals(ErrorCode.SANDBOX_CRASHED.name()) && runs < MAX_RUNS -> {
+                LOG.warn("execution {}: {}; resuming it from {} settled steps", e.id(), f.message(), e.memo().size());
+                yield null;
+            }
+            case Message.Failure f -> failed(f.code(), f.message() + (runs > 1 ? " (after " + runs + " runs)" : ""));
+            default -> failed(ErrorCode.INTERNAL.name(), "unexpected answer " + answer);
+        };
+        if (end == null) {
+            return false;
+        }
+        finish(e, end);
+        return true;
+    }
+
+    private static Execution.End succeeded(Payload output) {
+        Instant now = Instant.now();
+        if (output instanceof Payload.Body b && b.contentType().equals(StepRecord.BLOB_TYPE)) {
+            return new Execution.End(Execution.Status.SUCCEEDED, now, null, new String(b.bytes(), StandardCharsets.UTF_8), "", "");
+        }
+        byte[] json = output instanceof Payload.Body b && b.bytes().length > 0 ? b.bytes() : "null".getBytes(StandardCharsets.UTF_8);
+        return new Execution.End(Execution.Status.SUCCEEDED, now, json, "", "", "");
+    }
+
+    private static Execution.End failed(String error, String cause) {
+        return new Execution.End(Execution.Status.FAILED, Instant.now(), null, "", error, cause);
+    }
+
+    private static Execution.End timedOut(Execution e) {
+        return new Execution.End(Execution.Status.TIMED_OUT, Instant.now(), null, "", WorkflowError.TIMEOUT,
+                "the execution did not end within its TimeoutSeconds of "
+                        + Durations.format(Duration.between(e.started(), e.deadline())));
+    }
+
+    /** Ends an execution, backed up before anyone waiting on it hears; false if it had already ended. */
+    private boolean finish(Execution e, Execution.End end) {
+        if (!e.finish(end)) {
+            return false;
+        }
+        CompletableFuture<Void> durable;
+        synchronized (logOrder) {
+            durable = log.ended(e);
+        }
+        try {
+            durable.join();
+        } catch (CompletionException notBackedUp) {
+            LOG.error("execution {} ended {} but its end could not be backed up: {}", e.id(), end.status(), notBackedUp.getCause().toString());
+        }
+        e.announce();
+        return true;
+    }
+
+    @Override
+    public void progress(AppKey app, Sandbox from, Message.Progress progress) {
+        Execution e = executions.get(progress.executionId());
+        if (e == null || !e.app().equals(app) || e.sandbox() != from) {
+            return; // a run that was given up on, still finishing
+        }
+        StepRecord step = progress.step();
+        if (step.inBlob() && !blobs.exists(e.id(), step.blob())) {
+            LOG.warn("execution {}: step {} names a value that was not written; ignoring the step", e.id(), step.key());
+            return;
+        }
+        if (e.stepCount() >= MAX_STEPS) {
+            Sandbox.Call call = e.call();
+            if (finish(e, failed(WorkflowError.RUNTIME, "the execution recorded " + MAX_STEPS + " steps, the limit; does it loop without end?"))
+                    && call != null) {
+                from.cancel(call, new Message.Failure(call.id(), ErrorCode.FUNCTION_TIMEOUT.name(), "too many steps", ""));
+            }
+            return;
+        }
+        synchronized (logOrder) {
+            if (e.step(step)) {
+                log.step(e.id(), step);
+            }
+        }
+    }
+
+    @Override
+    public void blob(AppKey app, Sandbox from, Message.Data op) {
+        Execution e = executions.get(op.path());
+        if (e == null || !e.app().equals(app)) {
+            from.answer(new Message.Failure(op.id(), ErrorCode.EXECUTION_NOT_FOUND.name(), "no execution " + op.path() + " of this app", ""));
+            return;
+        }
+        try {
+            if (op.op() == DataOp.BLOB_READ) {
+                from.answer(new Message.Result(op.id(), new Payload.Body("", blobs.read(e.id(), op.key(), op.number(), op.count()))));
+            } else if (op.value() == null || e.sandbox() != from) {
+                throw new SkyfnException(ErrorCode.INVALID_INPUT, "not a write of a running execution");
+            } else if (op.count() == 1) {
+                // the last chunk waits for the disk: not on the reader's thread
+                Thread.ofVirtual().start(() -> from.answer(write(e, op)));
+            } else {
+                from.answer(write(e, op));
+            }
+        } catch (SkyfnException failure) {
+            from.answer(new Message.Failure(op.id(), failure.code().name(), failure.getMessage(), ""));
+        }
+    }
+
+    private Message write(Execution e, Message.Data op) {
+        try {
+            blobs.append(e.app().tenant(), e.id(), op.key(), op.value(), op.count() == 1);
+            return new Message.Result(op.id(), Payload.EMPTY);
+        } catch (SkyfnException failure) {
+            return new Message.Failure(op.id(), failure.code().name(), failure.getMessage(), "");
+        }
+    }
+
+    /** Drops ended executions past their retention, and the oldest beyond the number kept; compacts the log. */
+    void sweep() {
+        Instant cutoff = Instant.now().minus(retention);
+        List<Execution> ended = executions.values().stream().filter(e -> e.end() != null)
+                .sorted(Comparator.comparing((Execution e) -> e.end().at())).toList();
+        List<Execution> drop = new ArrayList<>();
+        for (int i = 0; i < ended.size(); i++) {
+            Execution e = ended.get(i);
+            if (e.end().at().isBefore(cutoff) || ended.size() - i > maxKept) {
+                drop.add(e);
+            }
+        }
+        for (Execution e : drop) {
+            executions.remove(e.id());
+            synchronized (logOrder) {
+                log.forgot(e.id());
+            }
+            blobs.remove(e.app().tenant(), e.id());
+        }
+        if (!drop.isEmpty() && log.size() > COMPACT_ABOVE_BYTES) {
+            synchronized (logOrder) {
+                log.sync();
+                log.compact(executions.values().stream().sorted(Comparator.comparing(Execution::started)).toList());
+            }
+        }
+    }
+
+    /** Executions running now. */
+    public long running() {
+        return executions.values().stream().filter(e -> e.status() == Execution.Status.RUNNING).count();
+    }
+
+    /** Stops taking part: executions still running stay so in the log and resume at the next start. */
+    @Override
+    public void close() {
+        closing = true;
+        log.close();
+    }
+}
