@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         description = "A cross-cloud serverless platform for Java.",
         subcommands = {ServerCommand.Dev.class, ServerCommand.NodeProcess.class, AppCommands.Deploy.class,
                 InvokeCommand.class, AppCommands.List.class, LogsCommand.class, AppCommands.Remove.class,
-                InvocationCommand.class, TenantCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+                InvocationCommand.class, WorkflowCommands.Run.class, WorkflowCommands.List.class, WorkflowCommands.Show.class,
+                WorkflowCommands.Cancel.class, TenantCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Skyfn {
 
     /** Held so the level set on it is not lost to garbage collection. */

@@ -80,6 +80,48 @@ class CliTest {
     }
 
     @Test
+    void runsWorkflowsAndShowsListsAndCancelsExecutions() {
+        Path jar = JarBuilder.app("""
+                app: flow
+                functions: {echo: {handler: dev.skyfn.cli.Echo}}
+                workflows:
+                  twice:
+                    StartAt: First
+                    States:
+                      First: {Type: Task, Resource: echo, Next: Second}
+                      Second: {Type: Task, Resource: echo, End: true}
+                  broken:
+                    StartAt: Stop
+                    States:
+                      Stop: {Type: Fail, Error: Out.Of.Stock, Cause: none left}
+                  waits:
+                    StartAt: Wait
+                    States:
+                      Wait: {Type: Wait, Seconds: 300, End: true}
+                """).classes(Echo.class).writeTo(dir.resolve("flow.jar"));
+        assertThat(skyfn("deploy", "--url", url, jar.toString()).exit()).isZero();
+
+        Run ran = skyfn("run", "--url", url, "flow/twice", "--data", "\"hi\"", "-v");
+        assertThat(ran.exit()).as(ran.err()).isZero();
+        assertThat(ran.out()).isEqualTo("\"echo: echo: hi\"\n");
+        var said = java.util.regex.Pattern.compile("execution (\\w+): SUCCEEDED in [0-9.]+ ms").matcher(ran.err());
+        assertThat(said.find()).as(ran.err()).isTrue();
+        String id = said.group(1);
+
+        Run shown = skyfn("execution", "--url", url, id);
+        assertThat(shown.out()).contains("flow/twice " + id + ": SUCCEEDED").contains("First").contains("Second");
+        assertThat(skyfn("executions", "--url", url, "flow").out()).contains(id).contains("SUCCEEDED");
+
+        Run failed = skyfn("run", "--url", url, "flow/broken");
+        assertThat(failed.exit()).isEqualTo(1);
+        assertThat(failed.err()).contains("FAILED: Out.Of.Stock: none left");
+
+        String waiting = skyfn("run", "--url", url, "flow/waits", "--async").out().strip();
+        assertThat(skyfn("executions", "--url", url, "flow/waits", "--status", "running").out()).contains(waiting);
+        assertThat(skyfn("cancel", "--url", url, waiting).out()).isEqualTo(waiting + " ABORTED\n");
+    }
+
+    @Test
     void saysWhenTheServerIsNotThere() {
         Run run = skyfn("ls", "--url", "http://127.0.0.1:1");
         assertThat(run.exit()).isEqualTo(1);
