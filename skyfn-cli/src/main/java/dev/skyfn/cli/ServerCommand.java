@@ -30,6 +30,10 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             description = "an extra option for sandbox JVMs, e.g. -Xlog:gc (repeatable)")
     List<String> sandboxJvmOptions = new ArrayList<>();
 
+    @Option(names = "--aot-cache", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "start sandboxes from an AOT cache of the sandbox runtime, trained at the first start (default ${DEFAULT-VALUE})")
+    boolean aotCache;
+
     @Option(names = "--data", description = "where apps, tenants and keys are kept (default ~/.skyfn/dev or ~/.skyfn/node)")
     Path data;
 
@@ -48,7 +52,7 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
     @Override
     public Integer call() throws InterruptedException {
         NodeConfig.Builder config = NodeConfig.builder(dataDir()).host(host).port(port).spareSandboxes(spares)
-                .sandboxJvmOptions(sandboxJvmOptions);
+                .sandboxJvmOptions(sandboxJvmOptions).aotCache(aotCache);
         if (maxSandboxes != null) {
             config.maxSandboxes(maxSandboxes);
         }
