@@ -38,6 +38,11 @@ class TenantIsolationTest {
                   hello: {handler: dev.skyfn.node.apps.Hello}
                   open: {handler: dev.skyfn.node.apps.Hello, url: public}
                   async: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps}
+                workflows:
+                  waits:
+                    StartAt: Wait
+                    States:
+                      Wait: {Type: Wait, Seconds: 300, End: true}
                 """).classes(Hello.class, Misbehaving.class));
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
     }
@@ -73,6 +78,20 @@ class TenantIsolationTest {
         assertError(globex.get("/v1/apps/shop/logs"), 404, "APP_NOT_FOUND", "no app shop");
         assertError(globex.send("DELETE", "/v1/apps/shop", null), 404, "APP_NOT_FOUND", "no app shop");
         assertThat(acme.get("/v1/apps/shop").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aTenantCannotStartSeeListOrCancelAnothersExecutions() {
+        var started = acme.send("POST", "/v1/apps/shop/workflows/waits/executions?async=true", "{}".getBytes());
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+        String id = json(started).get("executionId").asText();
+        assertError(anonymous.get("/v1/executions/" + id), 401, "UNAUTHENTICATED", "API key");
+        assertError(globex.get("/v1/executions/" + id), 404, "EXECUTION_NOT_FOUND", "no execution " + id);
+        assertError(globex.send("POST", "/v1/executions/" + id + ":cancel", null), 404, "EXECUTION_NOT_FOUND", "no execution");
+        assertError(globex.get("/v1/apps/shop/executions"), 404, "APP_NOT_FOUND", "no app shop");
+        assertError(globex.send("POST", "/v1/apps/shop/workflows/waits/executions", "{}".getBytes()), 404, "APP_NOT_FOUND", "no app shop");
+        assertThat(json(acme.get("/v1/executions/" + id)).get("status").asText()).isEqualTo("RUNNING");
+        assertThat(json(acme.send("POST", "/v1/executions/" + id + ":cancel", null)).get("status").asText()).isEqualTo("ABORTED");
     }
 
     @Test

@@ -203,6 +203,9 @@ public final class Executions implements ExecutionSink, AutoCloseable {
 
     /** Ends the execution as its run's answer says; false when it should run again. */
     private boolean settle(Execution e, Message answer, int runs) {
+        if (e.status() != Execution.Status.RUNNING) {
+            return true; // cancelled, or stopped for taking too many steps
+        }
         Execution.End end = switch (answer) {
             case Message.Result r -> succeeded(r.payload());
             case Message.Failure f when f.code().equals(ErrorCode.EXECUTION_FAILED.name()) -> failed(f.type(), f.message());
@@ -235,9 +238,9 @@ public final class Executions implements ExecutionSink, AutoCloseable {
     }
 
     private static Execution.End timedOut(Execution e) {
+        Duration limit = e.deadline() == null ? NO_TIMEOUT : Duration.between(e.started(), e.deadline());
         return new Execution.End(Execution.Status.TIMED_OUT, Instant.now(), null, "", WorkflowError.TIMEOUT,
-                "the execution did not end within its TimeoutSeconds of "
-                        + Durations.format(Duration.between(e.started(), e.deadline())));
+                "the execution did not end within its TimeoutSeconds of " + Durations.format(limit));
     }
 
     /** Ends an execution, backed up before anyone waiting on it hears; false if it had already ended. */
