@@ -2,6 +2,7 @@ package dev.skyfn.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skyfn.control.AtomicFiles;
+import dev.skyfn.control.Json;
 import dev.skyfn.node.NodeConfig;
 import dev.skyfn.node.SingleNode;
 import java.awt.Color;
@@ -15,8 +16,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -62,6 +67,8 @@ final class DemoCommand implements Callable<Integer> {
             hello();
             greeter();
             thumbnail(data);
+            imagePipeline();
+            wordCount();
             asyncCall();
             logs();
         } finally {
@@ -165,6 +172,76 @@ final class DemoCommand implements Callable<Integer> {
         step("thumbnail via its function URL: %,d-byte %s PNG -> %,d-byte %s PNG   cold %.0f ms, warm %.0f ms (javax.imageio, bicubic)",
                 image.length, res.headers().firstValue("x-source-size").orElse("?"), res.body().length,
                 res.headers().firstValue("x-thumbnail-size").orElse("?"), coldMs, warmMs);
+    }
+
+    /** SAND's image pipeline as a workflow: four steps handing a photo on inside the app's sandbox. */
+    private void imagePipeline() throws IOException {
+        byte[] image = sampleImage(1600, 1200);
+        String input = "{\"name\":\"sample.png\",\"image\":\"" + Base64.getEncoder().encodeToString(image) + "\"}";
+        JsonNode cold = run("images", "pipeline", input);
+        JsonNode warm = run("images", "pipeline", input);
+        JsonNode stored = warm.get("output");
+        JsonNode meta = stored.get("metadata");
+        if (!warm.get("status").asText().equals("SUCCEEDED") || stored.get("thumbnailBytes").asInt() <= 0) {
+            throw new CliException("the image pipeline did not store a thumbnail: " + warm);
+        }
+        JsonNode steps = client.json("GET", warm.get("url").asText(), null).get("steps");
+        StringBuilder timings = new StringBuilder();
+        double stepsMs = 0;
+        for (JsonNode step : steps) {
+            double ms = step.get("durationMicros").asLong() / 1000.0;
+            stepsMs += ms;
+            timings.append(String.format("%s %.1f ms, ", step.get("key").asText(), ms));
+        }
+        double totalMs = warm.get("durationMs").asDouble();
+        step("workflow images/pipeline on a %,d-byte %dx%d %s (mean colour %s): stored a %,d-byte thumbnail; cold %.0f ms, warm %.0f ms",
+                image.length, meta.get("width").asInt(), meta.get("height").asInt(), meta.get("format").asText(),
+                meta.get("meanColor").asText(), stored.get("thumbnailBytes").asInt(), cold.get("durationMs").asDouble(), totalMs);
+        step("    steps: %sskyfn between and around them: %.2f ms (%.1f%% of the steps' time)", timings, totalMs - stepsMs,
+                100 * (totalMs - stepsMs) / stepsMs);
+        JsonNode rejected = run("images", "pipeline", "{\"name\":\"notes.txt\",\"image\":\"" + Base64.getEncoder()
+                .encodeToString("not a picture".getBytes(StandardCharsets.UTF_8)) + "\"}");
+        step("    a text file instead of a photo: %s %s (%s), caught by the workflow", rejected.get("status").asText(),
+                rejected.get("error").asText(), rejected.get("cause").asText());
+    }
+
+    /** A Map-based word count over skyfn's own documentation: map, shuffle through ephemeral namespaces, reduce. */
+    private void wordCount() throws IOException {
+        Path root = examples.toAbsolutePath().getParent();
+        List<Path> files = new ArrayList<>();
+        files.add(root.resolve("README.md"));
+        try (Stream<Path> docs = Files.walk(root.resolve("docs"))) {
+            docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(files::add);
+        }
+        List<Map<String, String>> documents = new ArrayList<>();
+        long expectedWords = 0;
+        for (Path f : files) {
+            String text = Files.readString(f);
+            documents.add(Map.of("name", root.relativize(f).toString(), "text", text));
+            expectedWords += Arrays.stream(text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}']+"))
+                    .filter(w -> !w.replaceAll("^'+|'+$", "").isEmpty()).count();
+        }
+        String input = Json.MAPPER.writeValueAsString(Map.of("documents", documents, "chunks", 8, "partitions", 4));
+        JsonNode done = run("wordcount", "count", input);
+        JsonNode summary = done.get("output");
+        if (!done.get("status").asText().equals("SUCCEEDED") || summary.get("words").asLong() != expectedWords) {
+            throw new CliException("the word count is wrong: expected " + expectedWords + " words, got " + done);
+        }
+        StringBuilder top = new StringBuilder();
+        for (JsonNode w : summary.get("top")) {
+            if (top.length() < 60) {
+                top.append(w.get("word").asText()).append(' ').append(w.get("count").asLong()).append(", ");
+            }
+        }
+        step("workflow wordcount/count over %d documents of skyfn's docs: %,d words (%,d distinct) counted by %d mappers, "
+                        + "shuffled through ephemeral namespaces to %d reducers, in %.0f ms; top: %s...", documents.size(),
+                summary.get("words").asLong(), summary.get("distinct").asLong(), summary.get("chunks").asInt(),
+                summary.get("partitions").asInt(), done.get("durationMs").asDouble(), top);
+    }
+
+    private JsonNode run(String app, String workflow, String input) {
+        return Client.parse(client.send("POST", "/v1/apps/" + app + "/workflows/" + workflow + "/executions",
+                input.getBytes(StandardCharsets.UTF_8), "application/json").body());
     }
 
     private void asyncCall() throws InterruptedException {

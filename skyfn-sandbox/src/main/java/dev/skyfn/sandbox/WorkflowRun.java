@@ -9,7 +9,9 @@ import dev.skyfn.core.workflow.Interpreter;
 import dev.skyfn.core.workflow.Step;
 import dev.skyfn.core.workflow.StepRecord;
 import dev.skyfn.core.workflow.WorkflowError;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,6 +30,8 @@ import java.util.function.Consumer;
  * and reach the node's backup as blobs.
  */
 final class WorkflowRun implements Interpreter.Runtime {
+
+    private static final Blobs.Stored NOTHING = new Blobs.Stored(null, null);
 
     private final String executionId;
     private final FunctionCaller caller;
@@ -92,10 +96,49 @@ final class WorkflowRun implements Interpreter.Runtime {
 
     @Override
     public void record(Step step) {
-        Blobs.Stored data = step.data() == null ? new Blobs.Stored(null, null) : store(step.data());
+        Blobs.Stored data = step.data() == null ? NOTHING
+                : step.phase() == Step.Phase.ENTERED ? shown(step.data()) : store(step.data());
         progress.accept(new StepRecord(step.key(), step.state(), step.type(), step.phase(),
                 ChronoUnit.MICROS.between(Instant.EPOCH, step.at()), data.inline(), data.blob(), step.error(), step.cause(),
                 step.attempt()));
+    }
+
+    /**
+     * A step's input, for its history only (a resumed run computes it again): inline when small, by
+     * reference when it is a value already stored, else left out rather than written again.
+     */
+    private Blobs.Stored shown(JsonNode value) {
+        synchronized (stored) {
+            String blob = stored.get(value);
+            if (blob != null) {
+                return new Blobs.Stored(null, blob);
+            }
+        }
+        var out = new Bounded();
+        try {
+            Codec.writeJson(value, out);
+            return new Blobs.Stored(out.bytes.toByteArray(), null);
+        } catch (IOException tooLarge) {
+            return NOTHING;
+        }
+    }
+
+    /** Fails past {@link StepRecord#INLINE_BYTES}. */
+    private static final class Bounded extends OutputStream {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (bytes.size() + len > StepRecord.INLINE_BYTES) {
+                throw new IOException("larger than a step record holds");
+            }
+            bytes.write(b, off, len);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[]{(byte) b}, 0, 1);
+        }
     }
 
     /** A value as JSON bytes, or in a blob when it is large. */

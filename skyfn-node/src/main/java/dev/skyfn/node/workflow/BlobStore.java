@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -28,6 +29,8 @@ final class BlobStore {
     private final Path dir;
     private final long quotaPerTenant;
     private final Map<String, AtomicLong> bytesByTenant = new ConcurrentHashMap<>();
+    /** Blobs being forced to disk, by execution/blob. */
+    private final Map<String, CompletableFuture<Void>> forcing = new ConcurrentHashMap<>();
 
     BlobStore(Path dir, long quotaPerTenant) {
         this.dir = dir;
@@ -51,7 +54,10 @@ final class BlobStore {
         }
     }
 
-    /** Appends a chunk to a blob; the last one also forces the blob to disk. */
+    /**
+     * Appends a chunk to a blob. The last one starts forcing the blob to disk, in the background:
+     * whoever records a reference to the blob waits for {@link #durable} first, the writer does not.
+     */
     void append(String tenant, String execution, String blob, byte[] chunk, boolean last) {
         AtomicLong used = bytesByTenant.computeIfAbsent(tenant, t -> new AtomicLong());
         if (used.addAndGet(chunk.length) > quotaPerTenant) {
@@ -67,14 +73,28 @@ final class BlobStore {
                 while (buf.hasRemaining()) {
                     out.write(buf);
                 }
-                if (last) {
-                    out.force(true);
-                }
+            }
+            if (last) {
+                forcing.put(execution + "/" + blob, CompletableFuture.runAsync(() -> force(file), Thread.ofVirtual()::start));
             }
         } catch (IOException e) {
             used.addAndGet(-chunk.length);
             throw new SkyfnException(ErrorCode.UNAVAILABLE, "cannot write a value of execution " + execution + ": " + e.getMessage());
         }
+    }
+
+    private static void force(Path file) {
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            out.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Completes once the blob is on disk (at once for a blob that was already there). */
+    CompletableFuture<Void> durable(String execution, String blob) {
+        CompletableFuture<Void> f = forcing.remove(execution + "/" + blob);
+        return f != null ? f : CompletableFuture.completedFuture(null);
     }
 
     /** Up to {@code max} bytes of a blob from {@code offset}; empty at its end. */
@@ -111,6 +131,7 @@ final class BlobStore {
         if (!Files.isDirectory(folder)) {
             return;
         }
+        forcing.keySet().removeIf(k -> k.startsWith(execution + "/"));
         try (var files = Files.list(folder)) {
             long bytes = files.mapToLong(BlobStore::size).sum();
             bytesByTenant.computeIfAbsent(tenant, t -> new AtomicLong()).addAndGet(-bytes);

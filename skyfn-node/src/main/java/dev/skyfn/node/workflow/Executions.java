@@ -207,7 +207,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
             return true; // cancelled, or stopped for taking too many steps
         }
         Execution.End end = switch (answer) {
-            case Message.Result r -> succeeded(r.payload());
+            case Message.Result r -> succeeded(e, r.payload());
             case Message.Failure f when f.code().equals(ErrorCode.EXECUTION_FAILED.name()) -> failed(f.type(), f.message());
             case Message.Failure f when f.code().equals(Sandbox.TIMED_OUT) -> timedOut(e);
             case Message.Failure f when f.code().equals(ErrorCode.SANDBOX_CRASHED.name()) && runs < MAX_RUNS -> {
@@ -224,10 +224,12 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         return true;
     }
 
-    private static Execution.End succeeded(Payload output) {
+    private Execution.End succeeded(Execution e, Payload output) {
         Instant now = Instant.now();
         if (output instanceof Payload.Body b && b.contentType().equals(StepRecord.BLOB_TYPE)) {
-            return new Execution.End(Execution.Status.SUCCEEDED, now, null, new String(b.bytes(), StandardCharsets.UTF_8), "", "");
+            String blob = new String(b.bytes(), StandardCharsets.UTF_8);
+            blobs.durable(e.id(), blob).join();
+            return new Execution.End(Execution.Status.SUCCEEDED, now, null, blob, "", "");
         }
         byte[] json = output instanceof Payload.Body b && b.bytes().length > 0 ? b.bytes() : "null".getBytes(StandardCharsets.UTF_8);
         return new Execution.End(Execution.Status.SUCCEEDED, now, json, "", "", "");
@@ -280,10 +282,24 @@ public final class Executions implements ExecutionSink, AutoCloseable {
             }
             return;
         }
+        if (!e.step(step)) {
+            return;
+        }
+        if (step.inBlob()) {
+            // the record may reach the disk only after the value it names
+            blobs.durable(e.id(), step.blob()).whenComplete((ok, failure) -> backUp(e, step, failure));
+        } else {
+            backUp(e, step, null);
+        }
+    }
+
+    private void backUp(Execution e, StepRecord step, Throwable blobFailure) {
+        if (blobFailure != null) {
+            LOG.error("execution {}: the value of step {} could not be forced to disk; the step is not backed up", e.id(), step.key(), blobFailure);
+            return;
+        }
         synchronized (logOrder) {
-            if (e.step(step)) {
-                log.step(e.id(), step);
-            }
+            log.step(e.id(), step);
         }
     }
 
@@ -299,9 +315,6 @@ public final class Executions implements ExecutionSink, AutoCloseable {
                 from.answer(new Message.Result(op.id(), new Payload.Body("", blobs.read(e.id(), op.key(), op.number(), op.count()))));
             } else if (op.value() == null || e.sandbox() != from) {
                 throw new SkyfnException(ErrorCode.INVALID_INPUT, "not a write of a running execution");
-            } else if (op.count() == 1) {
-                // the last chunk waits for the disk: not on the reader's thread
-                Thread.ofVirtual().start(() -> from.answer(write(e, op)));
             } else {
                 from.answer(write(e, op));
             }
