@@ -21,7 +21,7 @@ public final class Bench {
 
     public static void main(String[] args) {
         Path root = Path.of(System.getProperty("skyfn.root", ".")).toAbsolutePath().normalize();
-        Set<String> which = args.length == 0 ? Set.of("http", "cold", "density", "interaction") : Set.of(args);
+        Set<String> which = args.length == 0 ? Set.of("http", "cold", "density", "interaction", "workflow", "pipeline") : Set.of(args);
         int rounds = Integer.getInteger("rounds", 3);
         var out = new StringBuilder();
         out.append("Measured ").append(LocalDate.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
@@ -36,6 +36,12 @@ public final class Bench {
         if (which.contains("interaction")) {
             out.append("### Function-to-function calls\n\n")
                     .append(new InteractionBench(root, Integer.getInteger("calls", 20_000)).run()).append('\n');
+        }
+        if (which.contains("workflow")) {
+            out.append("### Workflows\n\n").append(new WorkflowBench(root, Integer.getInteger("chains", 500)).run()).append('\n');
+        }
+        if (which.contains("pipeline")) {
+            out.append("### Image pipeline\n\n").append(new PipelineBench(root, Integer.getInteger("pipelines", 30)).run()).append('\n');
         }
         if (which.contains("density")) {
             out.append("### Density\n\n").append(new DensityBench(root).run()).append('\n');

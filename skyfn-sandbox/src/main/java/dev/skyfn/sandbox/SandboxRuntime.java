@@ -183,15 +183,24 @@ final class SandboxRuntime {
                 step -> channel.send(new Message.Progress(run.executionId(), step)));
         try {
             JsonNode input = run.input().length == 0 ? JsonNodeFactory.instance.objectNode() : Codec.readJson(run.input());
-            Blobs.Stored output = execution.store(Interpreter.run(definition, input, run.executionId(), execution));
+            JsonNode result = Interpreter.run(definition, input, run.executionId(), execution);
+            execution.flush();
+            Blobs.Stored output = execution.store(result);
             return new Message.Result(run.id(), output.blob() == null ? Payload.json(output.inline())
                     : new Payload.Body(StepRecord.BLOB_TYPE, output.blob().getBytes(StandardCharsets.UTF_8)));
         } catch (WorkflowError e) {
+            try {
+                execution.flush();
+            } catch (WorkflowError | InterruptedException alsoFailed) {
+                // the execution's own error is the one to report
+            }
             return new Message.Failure(run.id(), ErrorCode.EXECUTION_FAILED.name(), e.cause(), e.error());
         } catch (InterruptedException e) {
             return new Message.Failure(run.id(), ErrorCode.FUNCTION_TIMEOUT.name(), "the execution was cancelled", "");
         } catch (RuntimeException e) {
             return new Message.Failure(run.id(), ErrorCode.EXECUTION_FAILED.name(), "the execution broke: " + e, WorkflowError.RUNTIME);
+        } finally {
+            execution.close();
         }
     }
 

@@ -20,7 +20,14 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
@@ -41,6 +48,10 @@ final class WorkflowRun implements Interpreter.Runtime {
     private final Consumer<StepRecord> progress;
     /** Values already moved to a blob, by identity, so that passing one on does not store it again. */
     private final Map<JsonNode, String> stored = new IdentityHashMap<>();
+    /** Backs up the outcomes of steps, one at a time in the order they came. */
+    private final ExecutorService backup = new ThreadPoolExecutor(0, 1, 100, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+            Thread.ofVirtual().name("skyfn-backup").factory()); // no thread while nothing is to be backed up
+    private final Queue<Future<?>> pending = new ConcurrentLinkedQueue<>();
 
     WorkflowRun(String executionId, FunctionCaller caller, Codec codec, Blobs blobs, Map<String, StepRecord> memo,
                 Consumer<StepRecord> progress) {
@@ -96,11 +107,61 @@ final class WorkflowRun implements Interpreter.Runtime {
 
     @Override
     public void record(Step step) {
-        Blobs.Stored data = step.data() == null ? NOTHING
-                : step.phase() == Step.Phase.ENTERED ? shown(step.data()) : store(step.data());
+        if (step.data() == null || step.phase() == Step.Phase.ENTERED) {
+            ship(step, step.data() == null ? NOTHING : shown(step.data()));
+        } else if (small(step.data(), new int[]{SMALL_NODES}, new int[]{SMALL_BYTES})) {
+            ship(step, store(step.data()));
+        } else {
+            // an outcome's value may be large: it is written while the execution goes on to its next step
+            pending.add(backup.submit(() -> ship(step, store(step.data()))));
+        }
+    }
+
+    private static final int SMALL_NODES = 64;
+    private static final int SMALL_BYTES = 4096;
+
+    /** Whether a value is surely small, from a look at no more than a few of its nodes. */
+    private static boolean small(JsonNode value, int[] nodesLeft, int[] bytesLeft) {
+        if (--nodesLeft[0] < 0) {
+            return false;
+        }
+        if (value.isTextual()) {
+            bytesLeft[0] -= value.textValue().length();
+        } else if (value.isBinary()) {
+            bytesLeft[0] -= ((com.fasterxml.jackson.databind.node.BinaryNode) value).binaryValue().length;
+        }
+        if (bytesLeft[0] < 0) {
+            return false;
+        }
+        for (JsonNode child : value) {
+            if (!small(child, nodesLeft, bytesLeft)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void ship(Step step, Blobs.Stored data) {
         progress.accept(new StepRecord(step.key(), step.state(), step.type(), step.phase(),
                 ChronoUnit.MICROS.between(Instant.EPOCH, step.at()), data.inline(), data.blob(), step.error(), step.cause(),
                 step.attempt()));
+    }
+
+    /** Waits until every step recorded so far has gone to the node; the first failure to back one up ends the execution. */
+    void flush() throws InterruptedException {
+        for (Future<?> f; (f = pending.poll()) != null; ) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof WorkflowError w ? w
+                        : new WorkflowError(WorkflowError.RUNTIME, "a step could not be backed up: " + e.getCause());
+            }
+        }
+    }
+
+    /** Stops backing up: the run is over, one way or another. */
+    void close() {
+        backup.shutdownNow();
     }
 
     /**

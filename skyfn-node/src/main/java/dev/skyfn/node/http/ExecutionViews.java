@@ -9,10 +9,12 @@ import dev.skyfn.node.workflow.Execution;
 import dev.skyfn.node.workflow.Executions;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerResponse;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -114,17 +116,21 @@ final class ExecutionViews {
         }
         try {
             byte[] head = Json.MAPPER.writeValueAsBytes(view);
+            byte[] field = ",\"output\":".getBytes(StandardCharsets.UTF_8);
             res.status(status).header(HeaderNames.CONTENT_TYPE, Api.JSON);
-            try (OutputStream out = res.outputStream()) {
+            if (end.output() != null) {
+                var whole = new ByteArrayOutputStream(head.length + field.length + end.output().length);
+                whole.write(head, 0, head.length - 1);
+                whole.write(field);
+                whole.write(end.output());
+                whole.write('}');
+                res.send(whole.toByteArray());
+                return;
+            }
+            try (OutputStream out = res.outputStream(); InputStream blob = executions.openValue(e, end.outputBlob())) {
                 out.write(head, 0, head.length - 1);
-                out.write(",\"output\":".getBytes());
-                if (end.output() != null) {
-                    out.write(end.output());
-                } else {
-                    try (InputStream blob = executions.openValue(e, end.outputBlob())) {
-                        blob.transferTo(out);
-                    }
-                }
+                out.write(field);
+                blob.transferTo(out);
                 out.write('}');
             }
         } catch (IOException failure) {
@@ -151,7 +157,7 @@ final class ExecutionViews {
         try {
             return Json.MAPPER.readTree(bytes);
         } catch (IOException e) {
-            return Json.MAPPER.getNodeFactory().textNode(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+            return Json.MAPPER.getNodeFactory().textNode(new String(bytes, StandardCharsets.UTF_8));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.skyfn.node.workflow;
 
+import com.fasterxml.jackson.core.JsonParser;
 import dev.skyfn.control.Json;
 import dev.skyfn.core.Durations;
 import dev.skyfn.core.ErrorCode;
@@ -99,8 +100,9 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         synchronized (logOrder) {
             durable = log.started(e);
         }
-        durable.join();
+        // the run starts while the start reaches the disk: its steps are logged after it, and nobody hears of it before
         dispatch(e);
+        durable.join();
         return e;
     }
 
@@ -108,8 +110,15 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         if (input.length == 0) {
             return "{}".getBytes(StandardCharsets.UTF_8);
         }
-        try {
-            Json.MAPPER.readTree(input);
+        // tokens only: the values themselves (a large string, say) are skipped, not decoded
+        try (JsonParser parser = Json.MAPPER.createParser(input)) {
+            if (parser.nextToken() == null) {
+                throw new SkyfnException(ErrorCode.INVALID_INPUT, "the input of an execution is JSON: it is blank");
+            }
+            parser.skipChildren();
+            if (parser.nextToken() != null) {
+                throw new SkyfnException(ErrorCode.INVALID_INPUT, "the input of an execution is JSON: one value, not more");
+            }
             return input;
         } catch (IOException e) {
             throw new SkyfnException(ErrorCode.INVALID_INPUT, "the input of an execution is JSON: " + e.getMessage());
