@@ -290,7 +290,7 @@ final class SandboxRuntime {
     private void finished(long id, Message reply) {
         running.remove(id);
         cancelled.remove(id);
-        channel.send(reply);
+        channel.sendNow(reply);
     }
 
     /** Asks the node, once, to replace this sandbox; invocations in flight still finish. */
