@@ -1,6 +1,9 @@
 package dev.skyfn.core.workflow;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,7 +45,9 @@ public sealed interface ChoiceRule {
         static final Set<String> OPERATORS = Set.of(
                 "StringEquals", "StringLessThan", "StringGreaterThan", "StringLessThanEquals", "StringGreaterThanEquals",
                 "StringMatches", "NumericEquals", "NumericLessThan", "NumericGreaterThan", "NumericLessThanEquals",
-                "NumericGreaterThanEquals", "BooleanEquals", "IsPresent", "IsNull", "IsNumeric", "IsString", "IsBoolean");
+                "NumericGreaterThanEquals", "BooleanEquals", "TimestampEquals", "TimestampLessThan", "TimestampGreaterThan",
+                "TimestampLessThanEquals", "TimestampGreaterThanEquals", "IsPresent", "IsNull", "IsNumeric", "IsString",
+                "IsBoolean", "IsTimestamp");
 
         public boolean test(JsonNode input, JsonNode context) {
             boolean present = variable.present(variable.context() ? context : input);
@@ -63,6 +68,7 @@ public sealed interface ChoiceRule {
                 case "IsNumeric" -> v.isNumber() == other.asBoolean();
                 case "IsString" -> v.isTextual() == other.asBoolean();
                 case "IsBoolean" -> v.isBoolean() == other.asBoolean();
+                case "IsTimestamp" -> (timestamp(v) != null) == other.asBoolean();
                 case "BooleanEquals" -> v.isBoolean() && other.isBoolean() && v.asBoolean() == other.asBoolean();
                 case "StringMatches" -> v.isTextual() && other.isTextual() && wildcard(other.asText()).matcher(v.asText()).matches();
                 default -> compare(v, other);
@@ -71,7 +77,14 @@ public sealed interface ChoiceRule {
 
         private boolean compare(JsonNode v, JsonNode other) {
             int c;
-            if (operator.startsWith("String")) {
+            if (operator.startsWith("Timestamp")) {
+                Instant a = timestamp(v);
+                Instant b = timestamp(other);
+                if (a == null || b == null) {
+                    return false;
+                }
+                c = a.compareTo(b);
+            } else if (operator.startsWith("String")) {
                 if (!v.isTextual() || !other.isTextual()) {
                     return false;
                 }
@@ -82,7 +95,7 @@ public sealed interface ChoiceRule {
                 }
                 c = v.decimalValue().compareTo(other.decimalValue());
             }
-            return switch (operator.replaceFirst("^(String|Numeric)", "")) {
+            return switch (operator.replaceFirst("^(String|Numeric|Timestamp)", "")) {
                 case "Equals" -> c == 0;
                 case "LessThan" -> c < 0;
                 case "GreaterThan" -> c > 0;
@@ -90,6 +103,18 @@ public sealed interface ChoiceRule {
                 case "GreaterThanEquals" -> c >= 0;
                 default -> false;
             };
+        }
+
+        /** An RFC 3339 timestamp, or null when the value is not one. */
+        private static Instant timestamp(JsonNode v) {
+            if (!v.isTextual()) {
+                return null;
+            }
+            try {
+                return OffsetDateTime.parse(v.asText()).toInstant();
+            } catch (DateTimeParseException e) {
+                return null;
+            }
         }
 
         /** A StringMatches pattern: {@code *} is any run of characters, {@code \*} a star. */

@@ -88,6 +88,24 @@ class InterpreterTest {
     }
 
     @Test
+    void comparesTimestampsAndVariablesWithOtherPaths() throws Exception {
+        JsonNode out = run("""
+                {'StartAt': 'C', 'States': {
+                  'C': {'Type': 'Choice', 'Choices': [
+                      {'Variable': '$.due', 'TimestampLessThanPath': '$.now', 'Next': 'Late'},
+                      {'Variable': '$.due', 'IsTimestamp': false, 'Next': 'Bad'}],
+                    'Default': 'OnTime'},
+                  'Late': {'Type': 'Pass', 'Result': 'late', 'End': true},
+                  'Bad': {'Type': 'Pass', 'Result': 'bad', 'End': true},
+                  'OnTime': {'Type': 'Pass', 'Result': 'on time', 'End': true}}}
+                """, "{'due': '2026-11-20T10:00:00+01:00', 'now': '2026-11-20T09:30:00Z'}");
+        assertThat(out.asText()).isEqualTo("late");
+        assertThat(run("{'StartAt': 'C', 'States': {'C': {'Type': 'Choice', 'Choices': [{'Variable': '$.due', "
+                + "'IsTimestamp': false, 'Next': 'Bad'}], 'Default': 'Ok'}, 'Bad': {'Type': 'Pass', 'Result': 'bad', 'End': true}, "
+                + "'Ok': {'Type': 'Pass', 'Result': 'ok', 'End': true}}}", "{'due': 'tomorrow'}").asText()).isEqualTo("bad");
+    }
+
+    @Test
     void failsWhenNoRuleHoldsAndThereIsNoDefault() {
         assertThatThrownBy(() -> run("{'StartAt': 'C', 'States': {'C': {'Type': 'Choice', 'Choices': [{'Variable': '$.x', "
                 + "'IsPresent': true, 'Next': 'E'}]}, 'E': {'Type': 'Succeed'}}}", "{}"))
