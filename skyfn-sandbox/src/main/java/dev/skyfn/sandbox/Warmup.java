@@ -34,6 +34,17 @@ import java.nio.channels.SocketChannel;
 final class Warmup {
 
     static final int INVOCATIONS = 300;
+    static final int EXECUTIONS = 30;
+    /** A workflow over the echo function: the interpreter's paths, choices and a Map are warmed too. */
+    private static final String WORKFLOW = """
+            {"StartAt": "First", "States": {
+              "First": {"Type": "Task", "Resource": "echo", "ResultPath": "$.first", "Next": "Which"},
+              "Which": {"Type": "Choice", "Choices": [{"Variable": "$.warm[0]", "NumericEquals": 1, "Next": "Each"}], "Default": "Done"},
+              "Each": {"Type": "Map", "ItemsPath": "$.warm", "MaxConcurrency": 2,
+                       "ItemProcessor": {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "Parameters": {"item.$": "$"}, "End": true}}},
+                       "ResultPath": "$.items", "Next": "Done"},
+              "Done": {"Type": "Pass", "OutputPath": "$.first", "End": true}}}
+            """;
     private static final byte[] INPUT = "{\"warm\":[1,2.5,\"x\",true,null]}".getBytes(StandardCharsets.UTF_8);
 
     private Warmup() {
@@ -59,15 +70,20 @@ final class Warmup {
             BlockingQueue<Message> answers = new LinkedBlockingQueue<>();
             Thread.ofPlatform().daemon().start(() -> readQuietly(sandbox, runtime::handle));
             Thread.ofPlatform().daemon().start(() -> readQuietly(node, m -> {
-                if (!(m instanceof Message.Logs)) {
+                if (!(m instanceof Message.Logs) && !(m instanceof Message.Progress)) {
                     answers.add(m);
                 }
             }));
             node.send(new Message.Load(0, "warmup", 1, jar.toString(), 1 << 20,
-                    List.of(new Message.HandlerRef("echo", Echo.class.getName(), 1_000)), List.of()));
+                    List.of(new Message.HandlerRef("echo", Echo.class.getName(), 1_000)),
+                    List.of(new Message.WorkflowRef("warm", WORKFLOW))));
             expectResult(answers);
             for (int i = 1; i <= INVOCATIONS; i++) {
                 node.send(new Message.Invoke(i, "echo", "warmup-" + i, 1_000, Payload.json(INPUT)));
+                expectResult(answers);
+            }
+            for (int i = 1; i <= EXECUTIONS; i++) {
+                node.send(new Message.Run(INVOCATIONS + i, "warm", "warmup-" + i, 10_000, INPUT, List.of()));
                 expectResult(answers);
             }
             node.close();
