@@ -10,8 +10,10 @@ import java.util.Map;
  *                  or the largest of its functions'
  * @param functions the functions by name, in manifest order
  * @param workflows the workflows by name, in manifest order
+ * @param placement where the app may run and how many replicas it gets
  */
-public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions, Map<String, WorkflowSpec> workflows) {
+public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions, Map<String, WorkflowSpec> workflows,
+                       PlacementSpec placement) {
 
     public static final String FILE_NAME = "skyfn.yaml";
 
@@ -20,9 +22,9 @@ public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> funct
         workflows = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(workflows));
     }
 
-    /** An app of functions only. */
+    /** An app of functions only, placed the default way. */
     public Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions) {
-        this(app, memoryMb, functions, Map.of());
+        this(app, memoryMb, functions, Map.of(), PlacementSpec.DEFAULT);
     }
 
     /** How long the app's sandbox stays warm after its last call: the longest keep-warm of its functions. */

@@ -5,12 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.skyfn.core.Durations;
+import dev.skyfn.core.Fields;
 import dev.skyfn.core.Names;
 import dev.skyfn.core.workflow.DefinitionReader;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -24,7 +23,7 @@ public final class ManifestReader {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> APP_FIELDS = Set.of("app", "memory", "functions", "workflows");
+    private static final Set<String> APP_FIELDS = Set.of("app", "memory", "functions", "workflows", "placement");
     private static final Set<String> FUNCTION_FIELDS =
             Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url");
     private static final Pattern CLASS_NAME =
@@ -61,20 +60,18 @@ public final class ManifestReader {
         } catch (java.io.IOException e) {
             throw new ManifestException("unreadable: " + e.getMessage());
         }
-        if (!(root instanceof ObjectNode app)) {
-            throw new ManifestException("expected a mapping with 'app' and 'functions'");
-        }
-        onlyKnownFields(app, APP_FIELDS, "");
-        String name = text(app, "app", "");
+        Fields app = Fields.of(root, "", "a mapping with 'app' and 'functions'", ManifestException::new).only(APP_FIELDS);
+        String name = app.text("app");
         if (!Names.isAppName(name)) {
             throw new ManifestException("app: '" + name
                     + "' is not a valid app name (lower case letters, digits and '-', starting with a letter, at most 63)");
         }
         Map<String, FunctionSpec> functions = functions(app.get("functions"));
         int memory = app.has("memory")
-                ? integer(app, "memory", "", 0, MIN_MEMORY_MB, MAX_MEMORY_MB)
+                ? app.integer("memory", 0, MIN_MEMORY_MB, MAX_MEMORY_MB)
                 : functions.values().stream().mapToInt(FunctionSpec::memoryMb).max().orElseThrow();
-        return new Manifest(name, memory, functions, workflows(app.get("workflows"), functions.keySet(), files));
+        return new Manifest(name, memory, functions, workflows(app.get("workflows"), functions.keySet(), files),
+                PlacementReader.read(app));
     }
 
     /**
@@ -149,80 +146,21 @@ public final class ManifestReader {
             throw new ManifestException(at + ": '" + name
                     + "' is not a valid function name (letters, digits, '-' and '_', starting with a letter, at most 63)");
         }
-        if (!(node instanceof ObjectNode fn)) {
-            throw new ManifestException(at + ": expected a mapping with at least 'handler'");
-        }
-        onlyKnownFields(fn, FUNCTION_FIELDS, at + ".");
-        String handler = text(fn, "handler", at + ".");
+        Fields fn = Fields.of(node, at, "a mapping with at least 'handler'", ManifestException::new).only(FUNCTION_FIELDS);
+        String handler = fn.text("handler");
         if (!CLASS_NAME.matcher(handler).matches()) {
             throw new ManifestException(at + ".handler: '" + handler + "' is not a Java class name");
         }
         return new FunctionSpec(name, handler,
-                integer(fn, "memory", at + ".", FunctionSpec.DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_MEMORY_MB),
-                duration(fn, "timeout", at + ".", FunctionSpec.DEFAULT_TIMEOUT, Duration.ofMillis(1), FunctionSpec.MAX_TIMEOUT),
-                integer(fn, "concurrency", at + ".", FunctionSpec.DEFAULT_CONCURRENCY, 1, 10_000),
-                integer(fn, "queue", at + ".", FunctionSpec.DEFAULT_QUEUE, 0, 100_000),
-                duration(fn, "keepWarm", at + ".", FunctionSpec.DEFAULT_KEEP_WARM, Duration.ZERO, FunctionSpec.MAX_KEEP_WARM),
+                fn.integer("memory", FunctionSpec.DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_MEMORY_MB),
+                fn.duration("timeout", FunctionSpec.DEFAULT_TIMEOUT, Duration.ofMillis(1), FunctionSpec.MAX_TIMEOUT),
+                fn.integer("concurrency", FunctionSpec.DEFAULT_CONCURRENCY, 1, 10_000),
+                fn.integer("queue", FunctionSpec.DEFAULT_QUEUE, 0, 100_000),
+                fn.duration("keepWarm", FunctionSpec.DEFAULT_KEEP_WARM, Duration.ZERO, FunctionSpec.MAX_KEEP_WARM),
                 urlAccess(fn, at + "."));
     }
 
-    private static void onlyKnownFields(ObjectNode node, Set<String> known, String at) {
-        for (Map.Entry<String, JsonNode> e : node.properties()) {
-            String field = e.getKey();
-            if (!known.contains(field)) {
-                throw new ManifestException(at + field + ": unknown field (known: "
-                        + String.join(", ", known.stream().sorted().toList()) + ")");
-            }
-        }
-    }
-
-    private static String text(ObjectNode node, String field, String at) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            throw new ManifestException(at + field + ": missing");
-        }
-        if (!v.isTextual()) {
-            throw new ManifestException(at + field + ": expected text, found " + v.getNodeType().name().toLowerCase(Locale.ROOT));
-        }
-        return v.asText();
-    }
-
-    private static int integer(ObjectNode node, String field, String at, int fallback, int min, int max) {
-        JsonNode v = node.get(field);
-        String where = at + field;
-        if (v == null) {
-            return fallback;
-        }
-        if (!v.canConvertToInt() || !v.isIntegralNumber()) {
-            throw new ManifestException(where + ": expected a whole number, found '" + v.asText() + "'");
-        }
-        int n = v.intValue();
-        if (n < min || n > max) {
-            throw new ManifestException(where + ": " + n + " is out of range " + min + ".." + max);
-        }
-        return n;
-    }
-
-    private static Duration duration(ObjectNode node, String field, String at, Duration fallback, Duration min, Duration max) {
-        JsonNode v = node.get(field);
-        String where = at + field;
-        if (v == null) {
-            return fallback;
-        }
-        Duration d;
-        try {
-            d = Durations.parse(v.asText());
-        } catch (IllegalArgumentException e) {
-            throw new ManifestException(where + ": " + e.getMessage());
-        }
-        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-            throw new ManifestException(where + ": " + v.asText() + " is out of range "
-                    + Durations.format(min) + ".." + Durations.format(max));
-        }
-        return d;
-    }
-
-    private static UrlAccess urlAccess(ObjectNode node, String at) {
+    private static UrlAccess urlAccess(Fields node, String at) {
         JsonNode v = node.get("url");
         if (v == null) {
             return UrlAccess.PRIVATE;
@@ -231,7 +169,7 @@ public final class ManifestReader {
             return UrlAccess.OFF; // YAML 1.1 reads a bare 'off' as false
         }
         try {
-            return UrlAccess.valueOf(v.asText().toUpperCase(Locale.ROOT));
+            return UrlAccess.valueOf(v.asText().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new ManifestException(at + "url: '" + v.asText() + "' is not one of public, private, off");
         }

@@ -175,4 +175,54 @@ class ManifestReaderTest {
         assertRefused(TWO_FUNCTIONS + "workflows:\n  save: flows/missing.json\n", "workflows.save (flows/missing.json): no such file");
         assertRefused(TWO_FUNCTIONS + "workflows:\n  -bad: {}\n", "'-bad' is not a valid workflow name");
     }
+
+    @Test
+    void readsAPlacementInKarmadasTerms() {
+        Manifest m = read(TWO_FUNCTIONS + """
+                placement:
+                  affinity:
+                    - {name: own, labels: {tier: private}}
+                    - {name: burst, clouds: [spot-eu, ondemand-us]}
+                  require: {trust: trusted, hardware: gpu, maxLatency: {from: eu, ms: 50}, maxPrice: 0.00002}
+                  spread: {minClouds: 2, maxClouds: 3}
+                  replicas: 4
+                  weights: {spot-eu: 2, ondemand-us: 1}
+                  overrides:
+                    - {labels: {pricing: spot}, memory: 512, env: {CHECKPOINT: often}}
+                """);
+        PlacementSpec p = m.placement();
+        assertThat(p.affinity()).extracting(PlacementSpec.AffinityGroup::name).containsExactly("own", "burst");
+        assertThat(p.affinity().get(1).selector().clouds()).containsExactlyInAnyOrder("spot-eu", "ondemand-us");
+        assertThat(p.require().trust()).isEqualTo(dev.skyfn.core.cloud.Trust.TRUSTED);
+        assertThat(p.require().hardware()).containsExactly("gpu");
+        assertThat(p.require().maxLatency()).contains(new PlacementSpec.MaxLatency("eu", 50));
+        assertThat(p.require().maxPrice()).hasValue(0.00002);
+        assertThat(p.minClouds()).isEqualTo(2);
+        assertThat(p.maxClouds()).isEqualTo(3);
+        assertThat(p.replicas()).isEqualTo(4);
+        assertThat(p.scheduling()).isEqualTo(PlacementSpec.Scheduling.DIVIDED);
+        assertThat(p.weights().staticWeights()).containsEntry("spot-eu", 2).containsEntry("ondemand-us", 1);
+        assertThat(p.overrides().get(0).memoryMb()).hasValue(512);
+        assertThat(p.overrides().get(0).env()).containsEntry("CHECKPOINT", "often");
+    }
+
+    @Test
+    void anAppWithoutPlacementGetsOneReplicaOnTheBestCloud() {
+        assertThat(read(TWO_FUNCTIONS).placement()).isEqualTo(PlacementSpec.DEFAULT);
+    }
+
+    @Test
+    void refusesABadPlacementNamingTheField() {
+        assertRefused(TWO_FUNCTIONS + "placement: {replica: 2}\n", "placement.replica: unknown field");
+        assertRefused(TWO_FUNCTIONS + "placement: {scheduling: duplicated, weights: capacity}\n",
+                "placement.weights: only divided replicas are weighted");
+        assertRefused(TWO_FUNCTIONS + "placement: {spread: {minClouds: 3, maxClouds: 2}}\n",
+                "placement.spread.maxClouds: 2 is less than minClouds 3");
+        assertRefused(TWO_FUNCTIONS + "placement: {affinity: [{name: x}]}\n", "placement.affinity[0].clouds: a group needs clouds or labels");
+        assertRefused(TWO_FUNCTIONS + "placement: {overrides: [{clouds: a}]}\n", "placement.overrides[0].memory: a rule needs memory or env");
+        assertRefused(TWO_FUNCTIONS + "placement: {require: {trust: total}}\n",
+                "placement.require.trust: 'total' is not one of untrusted, trusted, tee");
+        assertRefused(TWO_FUNCTIONS + "placement: {require: {maxLatency: {from: eu}}}\n", "placement.require.maxLatency.ms: missing");
+        assertRefused(TWO_FUNCTIONS + "placement: {weights: {a: 0}}\n", "placement.weights: at least one cloud needs a weight above zero");
+    }
 }

@@ -1,0 +1,29 @@
+package dev.skyfn.core.cloud;
+
+import java.time.Duration;
+
+/**
+ * What running on a cloud costs, in US dollars, the way serverless providers price it.
+ *
+ * @param model            on demand, spot (cheap, but taken back at short notice) or owned
+ * @param gbSecond         per GiB of memory per second an invocation runs
+ * @param vcpuSecond       per vCPU-second an invocation runs
+ * @param request          per invocation
+ * @param egressGb         per GiB leaving the cloud
+ * @param preemptionNotice for spot capacity, how long before it is taken back the cloud warns
+ */
+public record Pricing(Model model, double gbSecond, double vcpuSecond, double request, double egressGb,
+                      Duration preemptionNotice) {
+
+    public enum Model { ON_DEMAND, SPOT, OWNED }
+
+    /** What one replica of {@code memoryMb} costs per second it is busy, on one vCPU. */
+    public double perBusySecond(int memoryMb) {
+        return gbSecond * memoryMb / 1024.0 + vcpuSecond;
+    }
+
+    /** What one invocation of {@code memoryMb} running {@code seconds} on one vCPU costs. */
+    public double invocation(int memoryMb, double seconds) {
+        return perBusySecond(memoryMb) * seconds + request;
+    }
+}

@@ -1,0 +1,103 @@
+package dev.skyfn.core.cloud;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class TopologyReaderTest {
+
+    static final String SMALL = """
+            clouds:
+              spot:
+                provider: aws
+                region: eu-west-1
+                labels: {tier: public}
+                pricing: {model: spot, gbSecond: 0.000005, preemptionNotice: 2m}
+                nodes:
+                  spot-1: {cpus: 2, memory: 4096}
+              own:
+                provider: private
+                region: home
+                trust: trusted
+                pricing: {model: owned}
+                nodes:
+                  own-1: {}
+            users:
+              eu: {spot: 12, own: 20}
+            latency:
+              spot: {own: 9}
+            """;
+
+    @Test
+    void theExampleTopologyHasEveryKindOfCloud() throws Exception {
+        Topology t = TopologyReader.read(Files.readAllBytes(Path.of("../examples/topology/four-clouds.yaml")));
+        assertThat(t.clouds()).extracting(Cloud::name).containsExactly("spot-eu", "ondemand-us", "private", "edge-paris");
+        assertThat(t.clouds()).extracting(c -> c.pricing().model())
+                .containsExactly(Pricing.Model.SPOT, Pricing.Model.ON_DEMAND, Pricing.Model.OWNED, Pricing.Model.OWNED);
+        assertThat(t.cloud("edge-paris").orElseThrow().edge()).isTrue();
+        assertThat(t.cloud("ondemand-us").orElseThrow().hardware()).containsExactly("gpu");
+        assertThat(t.cloud("spot-eu").orElseThrow().pricing().preemptionNotice()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(t.nodes()).hasSize(5);
+        assertThat(t.regions()).containsExactlyInAnyOrder("eu", "us");
+    }
+
+    @Test
+    void latenciesReadTheSameBothWaysAndAreZeroWithinACloud() {
+        Topology t = read(SMALL);
+        assertThat(t.latencyBetween("spot", "own")).isEqualTo(9.0);
+        assertThat(t.latencyBetween("own", "spot")).isEqualTo(9.0);
+        assertThat(t.latencyBetween("own", "own")).isZero();
+        assertThat(t.latency("eu", "own")).isEqualTo(20.0);
+    }
+
+    @Test
+    void cloudsAreLabelledWithTheirAttributesBesideTheOperatorsLabels() {
+        Cloud spot = read(SMALL).cloud("spot").orElseThrow();
+        assertThat(spot.allLabels()).containsEntry("tier", "public").containsEntry("provider", "aws")
+                .containsEntry("region", "eu-west-1").containsEntry("trust", "untrusted").containsEntry("pricing", "spot")
+                .containsEntry("cloud", "spot").containsEntry("edge", "false");
+    }
+
+    @Test
+    void nodesTakeDefaultSizes() {
+        NodeSpec own = read(SMALL).node("own-1").orElseThrow();
+        assertThat(own.cloud()).isEqualTo("own");
+        assertThat(own.cpus()).isEqualTo(2);
+        assertThat(own.memoryMb()).isEqualTo(4096);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "a user region without a latency to a cloud | eu: {spot: 12, own: 20} | eu: {spot: 12} | topology: users.eu.own: missing",
+            "a latency to a cloud that does not exist | eu: {spot: 12, own: 20} | eu: {spot: 12, own: 20, moon: 3} | topology: users.eu.moon: unknown field",
+            "an unknown price model | model: owned | model: rented | topology: clouds.own.pricing.model: 'rented' is not one of on-demand, spot, owned",
+            "spot capacity without its notice | model: spot, gbSecond: 0.000005, preemptionNotice: 2m | model: spot | topology: clouds.spot.pricing.preemptionNotice: missing",
+            "a notice for capacity that is never taken back | model: owned | model: owned, preemptionNotice: 1m | topology: clouds.own.pricing.preemptionNotice: only spot capacity is preempted",
+            "a misspelt field | trust: trusted | trusted: true | topology: clouds.own.trusted: unknown field",
+            "a node named in two clouds | own-1: {} | spot-1: {} | topology: clouds.own.nodes.spot-1: a node of this name is in another cloud",
+            "a pair of clouds without a latency | spot: {own: 9} | spot: {} | topology: latency.spot.own: missing",
+            "a bad trust level | trust: trusted | trust: somewhat | topology: clouds.own.trust: 'somewhat' is not one of untrusted, trusted, tee",
+            "a negative price | gbSecond: 0.000005 | gbSecond: -1 | topology: clouds.spot.pricing.gbSecond: -1 is out of range",
+            "a cloud name that cannot be a label | own: | Own: | topology: clouds.Own: 'Own' is not a valid cloud name",
+    })
+    void mistakesAreNamedByTheirPath(String name, String from, String to, String message) {
+        assertThatThrownBy(() -> read(SMALL.replace(from, to))).isInstanceOf(TopologyException.class).hasMessageStartingWith(message);
+    }
+
+    @Test
+    void aLatencyGivenBothWaysMustAgree() {
+        assertThatThrownBy(() -> read(SMALL.replace("spot: {own: 9}", "spot: {own: 9}\n  own: {spot: 10}")))
+                .hasMessageContaining("latency.spot.own: 9.0 ms one way but 10.0 ms the other");
+    }
+
+    private static Topology read(String yaml) {
+        return TopologyReader.read(yaml.getBytes(StandardCharsets.UTF_8));
+    }
+}
