@@ -1,0 +1,82 @@
+package dev.skyfn.nats;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.KeyValueOptions;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.StorageType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+
+/**
+ * skyfn's connection to the distributed engine. Every process of a deployment connects to the
+ * NATS server of its own cloud; streams and buckets live in one JetStream domain,
+ * {@link #DOMAIN}, which clients on edge leaf nodes reach too.
+ */
+public final class Engine implements AutoCloseable {
+
+    /** The JetStream domain of the clusters that hold skyfn's state. */
+    public static final String DOMAIN = "skyfn";
+    static final Duration API_TIMEOUT = Duration.ofSeconds(5);
+
+    private final Connection connection;
+
+    private Engine(Connection connection) {
+        this.connection = connection;
+    }
+
+    /** Connects to {@code url} as {@code name}, reconnecting for as long as it takes. */
+    public static Engine connect(String url, String name) {
+        Options options = Options.builder().server(url).connectionName(name).maxReconnects(-1)
+                .reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(5)).build();
+        try {
+            return new Engine(Nats.connect(options));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reach NATS at " + url + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted connecting to " + url, e);
+        }
+    }
+
+    public Connection connection() {
+        return connection;
+    }
+
+    /** The bucket {@code name}, created when missing with the given history and entry lifetime (zero: forever). */
+    public KeyValue bucket(String name, int history, Duration maxAge) {
+        KeyValueOptions options = KeyValueOptions.builder().jsDomain(DOMAIN).build();
+        try {
+            var management = connection.keyValueManagement(options);
+            if (!management.getBucketNames().contains(name)) {
+                var config = KeyValueConfiguration.builder().name(name).maxHistoryPerKey(history).storageType(StorageType.File);
+                if (!maxAge.isZero()) {
+                    config.ttl(maxAge);
+                }
+                try {
+                    management.create(config.build());
+                } catch (JetStreamApiException raced) {
+                    // another process made it first: use theirs
+                }
+            }
+            return connection.keyValue(name, options);
+        } catch (IOException e) {
+            throw new UncheckedIOException("JetStream in domain " + DOMAIN + " did not answer: " + e.getMessage(), e);
+        } catch (JetStreamApiException e) {
+            throw new IllegalStateException("bucket " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            connection.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

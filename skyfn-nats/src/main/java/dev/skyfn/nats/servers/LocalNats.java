@@ -1,0 +1,190 @@
+package dev.skyfn.nats.servers;
+
+import dev.skyfn.core.cloud.Cloud;
+import dev.skyfn.core.cloud.Topology;
+import dev.skyfn.nats.Engine;
+import io.nats.client.JetStreamOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The NATS servers of a topology on one machine, as real processes on loopback: a cluster per
+ * cloud joined into a supercluster by gateways, each edge site a leaf node of the nearest cloud.
+ * What {@code skyfn dev --topology} and the integration tests run on.
+ */
+public final class LocalNats implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalNats.class);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Map<String, Server> servers;
+
+    private record Server(String cloud, int clientPort, Path config, Path log, Process process) {
+        String url() {
+            return "nats://127.0.0.1:" + clientPort;
+        }
+    }
+
+    private LocalNats(Map<String, Server> servers) {
+        this.servers = servers;
+    }
+
+    /** Starts the servers of {@code topology}, their files under {@code dir}, and waits until JetStream answers everywhere. */
+    public static LocalNats start(Topology topology, Path dir) {
+        List<Cloud> hubs = topology.clouds().stream().filter(c -> !c.edge()).toList();
+        if (hubs.isEmpty()) {
+            throw new IllegalArgumentException("a topology needs at least one cloud that is not an edge site to hold the cluster");
+        }
+        Map<String, ServerConfig.Ports> ports = new LinkedHashMap<>();
+        for (Cloud c : hubs) {
+            ports.put(c.name(), new ServerConfig.Ports(freePort(), freePort(), freePort(), freePort()));
+        }
+        List<ServerConfig.Gateway> gateways = hubs.stream().map(c -> new ServerConfig.Gateway(c.name(), ports.get(c.name()).gateway())).toList();
+        Map<String, Server> servers = new LinkedHashMap<>();
+        var local = new LocalNats(servers);
+        try {
+            for (Cloud c : hubs) {
+                ServerConfig.Ports p = ports.get(c.name());
+                servers.put(c.name(), launch(c.name(), p.client(), dir, ServerConfig.cluster(c.name(), p, store(dir, c), gateways)));
+            }
+            for (Cloud c : topology.clouds().stream().filter(Cloud::edge).toList()) {
+                Cloud hub = hubs.stream().min(Comparator.comparingDouble(h -> topology.latencyBetween(c.name(), h.name()))).orElseThrow();
+                int client = freePort();
+                servers.put(c.name(), launch(c.name(), client, dir, ServerConfig.leaf(c.name(), client, store(dir, c), ports.get(hub.name()).leaf())));
+            }
+            for (Server s : servers.values()) {
+                awaitJetStream(s);
+            }
+            LOG.info("NATS supercluster up: {}", local.urls());
+            return local;
+        } catch (RuntimeException e) {
+            local.close();
+            throw e;
+        }
+    }
+
+    private static Path store(Path dir, Cloud cloud) {
+        return dir.resolve(cloud.name()).resolve("jetstream");
+    }
+
+    private static Server launch(String cloud, int clientPort, Path dir, String config) {
+        Path home = dir.resolve(cloud);
+        try {
+            Files.createDirectories(home);
+            Path conf = home.resolve("nats.conf");
+            Files.writeString(conf, config, StandardCharsets.UTF_8);
+            Path log = home.resolve("nats.log");
+            Process p = new ProcessBuilder(NatsServerBinary.find().toString(), "-c", conf.toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            return new Server(cloud, clientPort, conf, log, p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start nats-server for " + cloud + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The client URL of {@code cloud}'s server. */
+    public String url(String cloud) {
+        Server s = servers.get(cloud);
+        if (s == null) {
+            throw new IllegalArgumentException("no NATS server for cloud " + cloud);
+        }
+        return s.url();
+    }
+
+    /** Every cloud's client URL. */
+    public Map<String, String> urls() {
+        Map<String, String> urls = new LinkedHashMap<>();
+        servers.forEach((cloud, s) -> urls.put(cloud, s.url()));
+        return urls;
+    }
+
+    /** Ends {@code cloud}'s server at once, as when the cloud fails. */
+    public void kill(String cloud) {
+        Server s = servers.get(cloud);
+        s.process().destroyForcibly();
+        s.process().onExit().join();
+    }
+
+    @Override
+    public void close() {
+        for (Server s : servers.values()) {
+            s.process().destroy();
+        }
+        for (Server s : servers.values()) {
+            try {
+                s.process().onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                s.process().destroyForcibly();
+            }
+        }
+    }
+
+    private static void awaitJetStream(Server s) {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            if (!s.process().isAlive()) {
+                throw new IllegalStateException("nats-server for " + s.cloud() + " exited: " + tail(s.log()));
+            }
+            if (accepts(s.clientPort())) {
+                try (Engine engine = Engine.connect(s.url(), "skyfn-start-check")) {
+                    engine.connection().jetStreamManagement(JetStreamOptions.builder().domain(Engine.DOMAIN).build()).getAccountStatistics();
+                    return;
+                } catch (Exception e) {
+                    last = e.getMessage();
+                }
+            }
+            sleep();
+        }
+        throw new IllegalStateException("JetStream did not answer through " + s.cloud() + "'s server within "
+                + START_TIMEOUT.toSeconds() + " s (" + last + "): " + tail(s.log()));
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(50); // polling a starting process: there is nothing to wait on
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
