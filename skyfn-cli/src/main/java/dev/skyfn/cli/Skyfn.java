@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         subcommands = {ServerCommand.Dev.class, ServerCommand.NodeProcess.class, AppCommands.Deploy.class,
                 InvokeCommand.class, AppCommands.List.class, LogsCommand.class, AppCommands.Remove.class,
                 InvocationCommand.class, WorkflowCommands.Run.class, WorkflowCommands.List.class, WorkflowCommands.Show.class,
-                WorkflowCommands.Cancel.class, TenantCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+                WorkflowCommands.Cancel.class, CloudCommands.Clouds.class, CloudCommands.Nodes.class, CloudCommands.Explain.class,
+                TenantCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Skyfn {
 
     /** Held so the level set on it is not lost to garbage collection. */

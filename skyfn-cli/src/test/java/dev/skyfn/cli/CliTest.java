@@ -122,6 +122,28 @@ class CliTest {
     }
 
     @Test
+    void showsTheCloudsTheNodesAndWhyAnAppRunsWhereItDoes() {
+        Path jar = JarBuilder.app("app: placed\nfunctions: {echo: {handler: dev.skyfn.cli.Echo}}\nplacement: {require: {trust: trusted}}")
+                .classes(Echo.class).writeTo(dir.resolve("placed.jar"));
+        assertThat(skyfn("deploy", "--url", url, jar.toString()).exit()).isZero();
+
+        assertThat(skyfn("clouds", "--url", url).out()).contains("local").contains("owned").contains("trusted");
+        assertThat(skyfn("nodes", "--url", url).out()).contains("local").contains("alive");
+        Run explained = skyfn("explain", "--url", url, "placed");
+        assertThat(explained.out()).contains("placed runs on local (local, 256 MiB)").containsPattern("local +- +1 +0\\.\\d+");
+    }
+
+    @Test
+    void refusesAnAppNoCloudCanTakeAndSaysWhyForEachCloud() {
+        Path jar = JarBuilder.app("app: needs-gpu\nfunctions: {echo: {handler: dev.skyfn.cli.Echo}}\nplacement: {require: {hardware: gpu}}")
+                .classes(Echo.class).writeTo(dir.resolve("gpu.jar"));
+        Run refused = skyfn("deploy", "--url", url, jar.toString());
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("PLACEMENT_UNSATISFIABLE: cannot place app needs-gpu: no cloud passed the filters (local: no gpu hardware)");
+        assertThat(skyfn("ls", "--url", url).out()).doesNotContain("needs-gpu");
+    }
+
+    @Test
     void saysWhenTheServerIsNotThere() {
         Run run = skyfn("ls", "--url", "http://127.0.0.1:1");
         assertThat(run.exit()).isEqualTo(1);

@@ -32,6 +32,8 @@ public enum ErrorCode {
     PACKAGE_TOO_LARGE(413),
     HANDLER_NOT_FOUND(400),
     HANDLER_INVALID(400),
+    // no cloud can take the app as its placement asks (the reason for each cloud is in the message)
+    PLACEMENT_UNSATISFIABLE(422),
 
     // the function, while it ran
     FUNCTION_ERROR(500),

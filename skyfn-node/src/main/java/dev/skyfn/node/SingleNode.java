@@ -52,7 +52,9 @@ public final class SingleNode implements AutoCloseable {
         if (!dev) {
             tenants.bootstrapAdmin().ifPresent(key -> writeAdminKey(data.resolve("admin.key"), key.apiKey()));
         }
-        Node node = Node.start(config, registry, auth, List.of(new ControlApi(registry, tenants, auth)));
+        var fleet = new LocalFleet(config.maxSandboxes());
+        Node node = Node.start(config, registry, auth, List.of(new ControlApi(registry, tenants, auth, fleet)));
+        fleet.watch(node);
         return new SingleNode(node, registry, tenants);
     }
 

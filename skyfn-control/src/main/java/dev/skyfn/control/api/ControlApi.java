@@ -1,5 +1,7 @@
 package dev.skyfn.control.api;
 
+import dev.skyfn.control.placement.Fleet;
+import dev.skyfn.control.placement.Placement;
 import dev.skyfn.control.registry.AppRegistry;
 import dev.skyfn.control.tenant.Tenants;
 import dev.skyfn.core.ErrorCode;
@@ -8,6 +10,7 @@ import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.Authenticator;
 import dev.skyfn.core.app.Caller;
 import dev.skyfn.core.app.DeployedApp;
+import dev.skyfn.core.manifest.Manifest;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -19,7 +22,8 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 
 /**
- * The control plane's HTTP API: apps (deploy, list, show, remove) and tenants with their keys.
+ * The control plane's HTTP API: apps (deploy, list, show, remove, placement), tenants with their
+ * keys, and the clouds and nodes apps are placed on.
  * Every call acts for the tenant its API key belongs to; no call can name another tenant's app.
  */
 public final class ControlApi implements HttpService {
@@ -27,11 +31,13 @@ public final class ControlApi implements HttpService {
     private final AppRegistry registry;
     private final Tenants tenants;
     private final Authenticator auth;
+    private final Fleet fleet;
 
-    public ControlApi(AppRegistry registry, Tenants tenants, Authenticator auth) {
+    public ControlApi(AppRegistry registry, Tenants tenants, Authenticator auth, Fleet fleet) {
         this.registry = registry;
         this.tenants = tenants;
         this.auth = auth;
+        this.fleet = fleet;
     }
 
     @Override
@@ -40,6 +46,9 @@ public final class ControlApi implements HttpService {
                 .get("/v1/apps", this::list)
                 .get("/v1/apps/{app}", this::show)
                 .delete("/v1/apps/{app}", this::remove)
+                .get("/v1/apps/{app}/placement", this::placement)
+                .get("/v1/clouds", this::clouds)
+                .get("/v1/nodes", this::nodes)
                 .post("/v1/tenants", this::createTenant)
                 .get("/v1/tenants", this::listTenants)
                 .post("/v1/tenants/{tenant}/keys", this::issueKey)
@@ -54,12 +63,36 @@ public final class ControlApi implements HttpService {
         }
         DeployedApp app;
         try (InputStream body = req.content().inputStream()) {
-            app = registry.deploy(caller.tenant(), body);
+            app = registry.deploy(caller.tenant(), body, this::placeable);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         res.header(HeaderNames.LOCATION, "/v1/apps/" + app.name());
         Api.json(res, 201, AppView.of(app));
+    }
+
+    /** Refuses an app no cloud can take now; the version deployed before keeps serving. */
+    private void placeable(Manifest manifest) {
+        Placement p = fleet.place(manifest);
+        if (!p.placed()) {
+            throw new SkyfnException(ErrorCode.PLACEMENT_UNSATISFIABLE, "cannot place app " + manifest.app() + ": "
+                    + p.problem().orElse("") + " (" + PlacementViews.reasons(p) + ")");
+        }
+    }
+
+    private void placement(ServerRequest req, ServerResponse res) {
+        DeployedApp app = app(req);
+        Api.json(res, 200, PlacementViews.placement(app.name(), fleet.place(app.manifest())));
+    }
+
+    private void clouds(ServerRequest req, ServerResponse res) {
+        Api.caller(req, auth);
+        Api.json(res, 200, Map.of("clouds", fleet.topology().clouds().stream().map(PlacementViews::cloud).toList()));
+    }
+
+    private void nodes(ServerRequest req, ServerResponse res) {
+        Api.caller(req, auth);
+        Api.json(res, 200, Map.of("nodes", fleet.nodes().stream().map(PlacementViews::node).toList()));
     }
 
     private void list(ServerRequest req, ServerResponse res) {

@@ -38,7 +38,7 @@ public record Placement(List<Assignment> assignments, List<Verdict> verdicts, Op
     public record Verdict(String cloud, Optional<String> group, Optional<Double> score, Map<String, Double> parts,
                           int replicas, List<String> reasons) {
         public Verdict {
-            parts = Map.copyOf(parts);
+            parts = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(parts));
             reasons = List.copyOf(reasons);
         }
 

@@ -65,6 +65,14 @@ public final class AppRegistry implements AppCatalog {
 
     /** Checks and stores a package for {@code tenant}, replacing the app's previous version. */
     public DeployedApp deploy(String tenant, InputStream jar) {
+        return deploy(tenant, jar, manifest -> { });
+    }
+
+    /**
+     * {@link #deploy(String, InputStream)}, after {@code admit} has seen the package's manifest
+     * (it throws to refuse the package).
+     */
+    public DeployedApp deploy(String tenant, InputStream jar, java.util.function.Consumer<dev.skyfn.core.manifest.Manifest> admit) {
         Path incoming = root.resolve(".incoming").resolve(UUID.randomUUID() + ".jar");
         try {
             long size = copyLimited(jar, incoming);
@@ -73,6 +81,7 @@ public final class AppRegistry implements AppCatalog {
                         "the package is larger than " + inspector.limits().maxPackageBytes() + " bytes, the limit");
             }
             AppPackage pkg = inspector.inspect(incoming);
+            admit.accept(pkg.manifest());
             return install(tenant, pkg, incoming);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

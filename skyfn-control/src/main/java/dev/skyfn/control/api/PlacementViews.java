@@ -1,0 +1,92 @@
+package dev.skyfn.control.api;
+
+import dev.skyfn.control.placement.NodeStatus;
+import dev.skyfn.control.placement.Placement;
+import dev.skyfn.core.Fields;
+import dev.skyfn.core.cloud.Cloud;
+import dev.skyfn.core.cloud.Pricing;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** The JSON of clouds, nodes and placements in the API. */
+final class PlacementViews {
+
+    private PlacementViews() {
+    }
+
+    static Map<String, Object> cloud(Cloud c) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("name", c.name());
+        v.put("provider", c.provider());
+        v.put("region", c.region());
+        v.put("labels", c.allLabels());
+        v.put("trust", Fields.spelling(c.trust()));
+        v.put("hardware", c.hardware().stream().sorted().toList());
+        v.put("edge", c.edge());
+        v.put("pricing", pricing(c.pricing()));
+        v.put("startup", c.startup().toMillis() / 1000.0);
+        v.put("maxNodes", c.maxNodes());
+        v.put("nodes", c.nodes().stream().map(n -> n.name()).toList());
+        return v;
+    }
+
+    private static Map<String, Object> pricing(Pricing p) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("model", Fields.spelling(p.model()));
+        v.put("gbSecond", p.gbSecond());
+        v.put("vcpuSecond", p.vcpuSecond());
+        v.put("request", p.request());
+        v.put("egressGb", p.egressGb());
+        if (p.model() == Pricing.Model.SPOT) {
+            v.put("preemptionNoticeSeconds", p.preemptionNotice().toSeconds());
+        }
+        return v;
+    }
+
+    static Map<String, Object> node(NodeStatus n) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("name", n.node());
+        v.put("cloud", n.cloud());
+        v.put("alive", n.alive());
+        v.put("freeMemoryMb", n.freeMemoryMb());
+        v.put("load", n.load());
+        return v;
+    }
+
+    static Map<String, Object> placement(String app, Placement p) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("app", app);
+        v.put("placed", p.placed());
+        p.problem().ifPresent(problem -> v.put("problem", problem));
+        v.put("assignments", p.assignments().stream().map(a -> {
+            Map<String, Object> av = new LinkedHashMap<>();
+            av.put("cloud", a.cloud());
+            av.put("nodes", a.nodes());
+            av.put("memoryMb", a.memoryMb());
+            av.put("env", a.env());
+            return av;
+        }).toList());
+        v.put("clouds", p.verdicts().stream().map(PlacementViews::verdict).toList());
+        return v;
+    }
+
+    private static Map<String, Object> verdict(Placement.Verdict c) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("cloud", c.cloud());
+        c.group().ifPresent(g -> v.put("group", g));
+        v.put("taken", c.taken());
+        v.put("replicas", c.replicas());
+        c.score().ifPresent(s -> v.put("score", s));
+        v.put("scoreParts", c.parts());
+        v.put("reasons", c.reasons());
+        return v;
+    }
+
+    /** The verdicts in one line each, for an error message. */
+    static String reasons(Placement p) {
+        return p.verdicts().stream().map(c -> c.cloud() + ": " + String.join("; ", c.reasons().isEmpty() ? List.of("passed") : c.reasons()))
+                .collect(Collectors.joining(" | "));
+    }
+}
