@@ -32,8 +32,7 @@ public final class Scheduler {
         for (Cloud cloud : topology.clouds()) {
             all.add(Candidate.of(cloud, spec, memoryMb, topology, nodes));
         }
-        List<Candidate> feasible = all.stream().filter(Candidate::feasible)
-                .sorted(Comparator.comparingInt((Candidate c) -> c.group)).toList();
+        List<Candidate> feasible = all.stream().filter(Candidate::feasible).toList();
         Candidate.score(feasible);
         feasible = feasible.stream().sorted(Comparator.comparingInt((Candidate c) -> c.group)
                 .thenComparingDouble(c -> c.score).thenComparing(c -> c.cloud.name())).toList();

@@ -49,7 +49,7 @@ public final class LocalNats implements AutoCloseable {
         }
         Map<String, ServerConfig.Ports> ports = new LinkedHashMap<>();
         for (Cloud c : hubs) {
-            ports.put(c.name(), new ServerConfig.Ports(freePort(), freePort(), freePort(), freePort()));
+            ports.put(c.name(), new ServerConfig.Ports(LoopbackPorts.take(), LoopbackPorts.take(), LoopbackPorts.take(), LoopbackPorts.take()));
         }
         List<ServerConfig.Gateway> gateways = hubs.stream().map(c -> new ServerConfig.Gateway(c.name(), ports.get(c.name()).gateway())).toList();
         Map<String, Server> servers = new LinkedHashMap<>();
@@ -61,7 +61,7 @@ public final class LocalNats implements AutoCloseable {
             }
             for (Cloud c : topology.clouds().stream().filter(Cloud::edge).toList()) {
                 Cloud hub = hubs.stream().min(Comparator.comparingDouble(h -> topology.latencyBetween(c.name(), h.name()))).orElseThrow();
-                int client = freePort();
+                int client = LoopbackPorts.take();
                 servers.put(c.name(), launch(c.name(), client, dir, ServerConfig.leaf(c.name(), client, store(dir, c), ports.get(hub.name()).leaf())));
             }
             for (Server s : servers.values()) {
@@ -177,9 +177,5 @@ public final class LocalNats implements AutoCloseable {
         } catch (IOException e) {
             return "(no log)";
         }
-    }
-
-    private static int freePort() {
-        return LoopbackPorts.take();
     }
 }
