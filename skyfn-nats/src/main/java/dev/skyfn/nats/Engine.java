@@ -5,8 +5,11 @@ import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueOptions;
 import io.nats.client.Nats;
+import io.nats.client.ObjectStore;
+import io.nats.client.ObjectStoreOptions;
 import io.nats.client.Options;
 import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.ObjectStoreConfiguration;
 import io.nats.client.api.StorageType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -68,6 +71,26 @@ public final class Engine implements AutoCloseable {
             throw new UncheckedIOException("JetStream in domain " + DOMAIN + " did not answer: " + e.getMessage(), e);
         } catch (JetStreamApiException e) {
             throw new IllegalStateException("bucket " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The object store {@code name}, created when missing. */
+    public ObjectStore objectStore(String name) {
+        ObjectStoreOptions options = ObjectStoreOptions.builder().jsDomain(DOMAIN).build();
+        try {
+            var management = connection.objectStoreManagement(options);
+            if (!management.getBucketNames().contains(name)) {
+                try {
+                    management.create(ObjectStoreConfiguration.builder(name).storageType(StorageType.File).build());
+                } catch (JetStreamApiException raced) {
+                    // another process made it first: use theirs
+                }
+            }
+            return connection.objectStore(name, options);
+        } catch (IOException e) {
+            throw new UncheckedIOException("JetStream in domain " + DOMAIN + " did not answer: " + e.getMessage(), e);
+        } catch (JetStreamApiException e) {
+            throw new IllegalStateException("object store " + name + ": " + e.getMessage(), e);
         }
     }
 

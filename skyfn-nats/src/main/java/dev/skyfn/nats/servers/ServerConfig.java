@@ -21,11 +21,21 @@ final class ServerConfig {
     record Gateway(String cloud, int port) {
     }
 
+    /** The largest message a server accepts. */
+    static final int MAX_PAYLOAD = 8 << 20;
+
     private ServerConfig() {
     }
 
-    /** A server of cloud {@code cloud}'s cluster, joined to the others' by {@code gateways} (itself among them). */
+    /**
+     * A server of cloud {@code cloud}'s cluster, joined to the others' by {@code gateways} (itself
+     * among them). A topology of one cloud has neither: JetStream runs standalone there.
+     */
     static String cluster(String cloud, Ports ports, Path store, List<Gateway> gateways) {
+        String leaves = "leafnodes { listen: 127.0.0.1:" + ports.leaf() + " }\n";
+        if (gateways.size() == 1) {
+            return common(cloud, ports.client(), store, Engine.DOMAIN) + leaves;
+        }
         String gatewayList = gateways.stream().map(g -> "{name: " + g.cloud() + ", url: \"nats://127.0.0.1:" + g.port() + "\"}")
                 .collect(Collectors.joining(", "));
         return common(cloud, ports.client(), store, Engine.DOMAIN)
@@ -33,7 +43,7 @@ final class ServerConfig {
                 + "cluster { name: " + cloud + ", listen: 127.0.0.1:" + ports.cluster()
                 + ", routes: [\"nats-route://127.0.0.1:" + ports.cluster() + "\"] }\n"
                 + "gateway { name: " + cloud + ", listen: 127.0.0.1:" + ports.gateway() + ", gateways: [" + gatewayList + "] }\n"
-                + "leafnodes { listen: 127.0.0.1:" + ports.leaf() + " }\n";
+                + leaves;
     }
 
     /** A server of edge site {@code cloud}, attached as a leaf node to the hub whose leaf port is {@code hubLeafPort}. */
@@ -46,6 +56,8 @@ final class ServerConfig {
     private static String common(String name, int clientPort, Path store, String domain) {
         return "server_name: " + name + "\n"
                 + "listen: 127.0.0.1:" + clientPort + "\n"
+                // room for a package chunk or a state value of several MiB in one message
+                + "max_payload: " + MAX_PAYLOAD + "\n"
                 + "jetstream { store_dir: \"" + store.toAbsolutePath() + "\", domain: " + domain + " }\n"
                 + "accounts {\n"
                 + "  SYS { users: [{user: sys, password: sys}] }\n"

@@ -1,0 +1,41 @@
+package dev.skyfn.nats.apps;
+
+import java.util.List;
+
+/**
+ * One deployed version of an app as the control state keeps it: its package (by digest) and the
+ * nodes it was placed on.
+ *
+ * @param version        1 for the first deployment, one more for each redeployment
+ * @param sha256         the package's digest, hex: its name in the package store
+ * @param deployedAtMillis when this version was deployed, in epoch milliseconds
+ * @param replicas       where it runs, best first
+ */
+public record AppRecord(String tenant, String app, int version, String sha256, long sizeBytes, long deployedAtMillis,
+                        List<Replica> replicas) {
+
+    public AppRecord {
+        replicas = List.copyOf(replicas);
+    }
+
+    /** The app on one node, with the memory the placement's overrides give it there. */
+    public record Replica(String cloud, String node, int memoryMb) {
+    }
+
+    /** The record's key in the bucket: tenant and app names cannot hold a dot. */
+    public String key() {
+        return key(tenant, app);
+    }
+
+    static String key(String tenant, String app) {
+        return tenant + "." + app;
+    }
+
+    public boolean placedOn(String node) {
+        return replicas.stream().anyMatch(r -> r.node().equals(node));
+    }
+
+    public AppRecord withReplicas(List<Replica> next) {
+        return new AppRecord(tenant, app, version, sha256, sizeBytes, deployedAtMillis, next);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.skyfn.nats.apps;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.skyfn.nats.OneServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class AppRecordsTest {
+
+    static OneServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = new OneServer();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static AppRecords records() {
+        return new AppRecords(server.engine().bucket(OneServer.freshName("apps"), 1, Duration.ZERO));
+    }
+
+    private static AppRecord shop(int version, String... nodes) {
+        return new AppRecord("acme", "shop", version, "ab" + version, 10, 1000L * version,
+                java.util.Arrays.stream(nodes).map(n -> new AppRecord.Replica("c", n, 256)).toList());
+    }
+
+    @Test
+    void onlyOneOfTwoWritersFromTheSameRevisionWins() {
+        AppRecords records = records();
+        assertThat(records.write(shop(1, "n1"), 0)).isTrue();
+        assertThat(records.write(shop(1, "n2"), 0)).as("a second first deployment").isFalse();
+        long revision = records.get("acme", "shop").orElseThrow().revision();
+        assertThat(records.write(shop(2, "n1"), revision)).isTrue();
+        assertThat(records.write(shop(2, "n3"), revision)).as("a stale redeployment").isFalse();
+        assertThat(records.get("acme", "shop").orElseThrow().record()).isEqualTo(shop(2, "n1"));
+    }
+
+    @Test
+    void watchersSeeRecordsThenChangesThenRemovals() throws Exception {
+        AppRecords records = records();
+        records.write(shop(1, "n1"), 0);
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (AutoCloseable watch = records.watch(new AppRecords.Watcher() {
+            @Override
+            public void put(AppRecord record) {
+                seen.add("v" + record.version() + " on " + record.replicas().getFirst().node());
+            }
+
+            @Override
+            public void removed(String tenant, String app) {
+                seen.add("removed " + tenant + "/" + app);
+            }
+        })) {
+            records.write(shop(2, "n2"), records.get("acme", "shop").orElseThrow().revision());
+            records.remove("acme", "shop");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(seen).containsExactly("v1 on n1", "v2 on n2", "removed acme/shop"));
+        }
+        assertThat(records.all()).isEmpty();
+    }
+}
