@@ -1,16 +1,24 @@
 package dev.skyfn.cli;
 
+import dev.skyfn.core.cloud.Topology;
+import dev.skyfn.core.cloud.TopologyReader;
 import dev.skyfn.node.NodeConfig;
 import dev.skyfn.node.SingleNode;
+import dev.skyfn.node.cluster.ClusterConfig;
+import dev.skyfn.node.cluster.ClusterNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code skyfn dev} and {@code skyfn node}: a control plane and a node in this process, until stopped. */
+/** {@code skyfn dev} and {@code skyfn node}: a node with its control plane in this process, until stopped. */
 abstract sealed class ServerCommand implements Callable<Integer> permits ServerCommand.Dev, ServerCommand.NodeProcess {
 
     @Option(names = "--host", description = "address to listen on (default ${DEFAULT-VALUE})", defaultValue = "127.0.0.1")
@@ -37,49 +45,137 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
     @Option(names = "--data", description = "where apps, tenants and keys are kept (default ~/.skyfn/dev or ~/.skyfn/node)")
     Path data;
 
-    private final boolean dev;
     private final String name;
 
-    ServerCommand(boolean dev, String name) {
-        this.dev = dev;
+    ServerCommand(String name) {
         this.name = name;
     }
 
-    private Path dataDir() {
+    Path dataDir() {
         return data != null ? data : Path.of(System.getProperty("user.home"), ".skyfn", name);
     }
 
-    @Override
-    public Integer call() throws InterruptedException {
+    NodeConfig config() {
         NodeConfig.Builder config = NodeConfig.builder(dataDir()).host(host).port(port).spareSandboxes(spares)
                 .sandboxJvmOptions(sandboxJvmOptions).aotCache(aotCache);
         if (maxSandboxes != null) {
             config.maxSandboxes(maxSandboxes);
         }
-        SingleNode platform = SingleNode.start(config.build(), dev);
-        System.err.println("skyfn " + name + " on http://" + host + ":" + platform.port()
-                + " (data in " + dataDir() + (dev ? "; no API keys in dev mode" : "") + "). Ctrl-C stops it.");
+        return config.build();
+    }
+
+    static Topology topology(Path file) {
+        try {
+            return TopologyReader.read(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new CliException("cannot read the topology " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Runs until the process is stopped, then closes {@code running}. */
+    static int serve(AutoCloseable running) throws InterruptedException {
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            platform.close();
+            try {
+                running.close();
+            } catch (Exception e) {
+                System.err.println("stopping: " + e.getMessage());
+            }
             stopped.countDown();
         }));
         stopped.await();
         return 0;
     }
 
-    @Command(name = "dev", mixinStandardHelpOptions = true, description = "Run skyfn on this machine for development: no API keys, tenant 'dev'.")
-    static final class Dev extends ServerCommand {
-        Dev() {
-            super(true, "dev");
+    /** Durations as manifests write them: 500ms, 3s, 2m. */
+    static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return dev.skyfn.core.Durations.parse(value);
         }
     }
 
-    @Command(name = "node", mixinStandardHelpOptions = true, description = "Run a skyfn node with its control plane; every call needs an API key. "
-            + "The first start writes an admin key to <data>/admin.key.")
+    @Command(name = "dev", mixinStandardHelpOptions = true, description = {
+            "Run skyfn on this machine for development: no API keys, tenant 'dev'.",
+            "With --topology, emulate a whole fleet: NATS servers per cloud and one node process per node of the topology."})
+    static final class Dev extends ServerCommand {
+
+        @Option(names = "--topology", paramLabel = "FILE", description = "a topology of clouds and nodes to emulate on this machine")
+        Path topology;
+
+        Dev() {
+            super("dev");
+        }
+
+        @Override
+        public Integer call() throws InterruptedException {
+            if (topology != null) {
+                var fleet = EmulatedFleet.start(topology, dataDir().resolve("fleet"), port, Math.min(spares, 1));
+                System.err.println("skyfn fleet of " + fleet.nodes().size() + " nodes in " + topology(topology).clouds().size()
+                        + " clouds (logs and data in " + dataDir().resolve("fleet") + "; no API keys in dev mode):");
+                fleet.nodes().forEach(n -> System.err.println("  " + n.node() + " (" + n.cloud() + ") on http://127.0.0.1:" + n.port()));
+                System.err.println("Ctrl-C stops it.");
+                return serve(fleet);
+            }
+            SingleNode platform = SingleNode.start(config(), true);
+            System.err.println("skyfn dev on http://" + host + ":" + platform.port()
+                    + " (data in " + dataDir() + "; no API keys in dev mode). Ctrl-C stops it.");
+            return serve(platform);
+        }
+    }
+
+    @Command(name = "node", mixinStandardHelpOptions = true, description = {
+            "Run a skyfn node with its control plane; every call needs an API key. The first start writes an admin key to "
+                    + "<data>/admin.key.",
+            "With --nats, the node joins a fleet spanning clouds: its state and its peers are reached through NATS."})
     static final class NodeProcess extends ServerCommand {
+
+        @Option(names = "--nats", paramLabel = "URL", description = "the NATS server of this node's cloud")
+        String nats;
+
+        @Option(names = "--topology", paramLabel = "FILE", description = "the fleet's clouds and nodes (with --nats)")
+        Path topology;
+
+        @Option(names = "--name", description = "this node's name in the topology (with --nats)")
+        String nodeName;
+
+        @Option(names = "--dev", description = "no API keys, tenant 'dev': for a fleet emulated on one machine")
+        boolean dev;
+
+        @Option(names = "--emulate-wan", description = "wait the topology's latencies between clouds and from users (with --nats)")
+        boolean emulateWan;
+
+        @Option(names = "--dead-after", description = "how long a silent node is waited for before it is taken for dead "
+                + "(default ${DEFAULT-VALUE})", defaultValue = "3s", converter = DurationConverter.class)
+        Duration deadAfter;
+
         NodeProcess() {
-            super(false, "node");
+            super("node");
+        }
+
+        @Override
+        public Integer call() throws InterruptedException {
+            if (nats == null) {
+                if (dev) {
+                    throw new CliException("--dev needs --nats: for one machine, run skyfn dev");
+                }
+                SingleNode platform = SingleNode.start(config(), false);
+                System.err.println("skyfn node on http://" + host + ":" + platform.port() + " (data in " + dataDir() + "). Ctrl-C stops it.");
+                return serve(platform);
+            }
+            if (topology == null || nodeName == null) {
+                throw new CliException("a node of a fleet needs --topology FILE and --name NODE besides --nats");
+            }
+            var cluster = new ClusterConfig(nats, topology(topology), nodeName, ClusterConfig.DEFAULT_HEARTBEAT, deadAfter, emulateWan);
+            ClusterNode node;
+            try {
+                node = ClusterNode.start(config(), cluster, dev);
+            } catch (UncheckedIOException | IllegalStateException e) {
+                throw new CliException("cannot join the fleet: " + e.getMessage());
+            }
+            System.err.println("skyfn node " + nodeName + " of cloud " + cluster.cloud() + " on http://" + host + ":" + node.port()
+                    + " (data in " + dataDir() + (dev ? "; no API keys in dev mode" : "") + "). Ctrl-C stops it.");
+            return serve(node);
         }
     }
 }

@@ -51,6 +51,8 @@ public enum ErrorCode {
 
     // the platform
     UNAVAILABLE(503),
+    // the node running a call died under it; the function is not idempotent, so it was not run again
+    NODE_LOST(502),
     INTERNAL(500);
 
     private final int httpStatus;

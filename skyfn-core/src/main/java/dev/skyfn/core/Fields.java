@@ -101,6 +101,18 @@ public final class Fields {
         return has(field) ? text(field) : fallback;
     }
 
+    /** A true or false field; {@code fallback} when absent. */
+    public boolean bool(String field, boolean fallback) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isBoolean()) {
+            throw fail(field, "expected true or false, found " + type(v));
+        }
+        return v.booleanValue();
+    }
+
     /** One text or a list of them; empty when absent. */
     public List<String> texts(String field) {
         JsonNode v = node.get(field);

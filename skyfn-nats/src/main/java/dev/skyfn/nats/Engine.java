@@ -10,6 +10,7 @@ import io.nats.client.ObjectStoreOptions;
 import io.nats.client.Options;
 import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.ObjectStoreConfiguration;
+import io.nats.client.api.Placement;
 import io.nats.client.api.StorageType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,17 +28,28 @@ public final class Engine implements AutoCloseable {
     static final Duration API_TIMEOUT = Duration.ofSeconds(5);
 
     private final Connection connection;
+    private final String stateCloud;
 
-    private Engine(Connection connection) {
+    private Engine(Connection connection, String stateCloud) {
         this.connection = connection;
+        this.stateCloud = stateCloud;
     }
 
     /** Connects to {@code url} as {@code name}, reconnecting for as long as it takes. */
     public static Engine connect(String url, String name) {
+        return connect(url, name, null);
+    }
+
+    /**
+     * Connects to {@code url} as {@code name}; the buckets it creates are placed in the cluster of
+     * {@code stateCloud} (null: wherever the servers choose, as with a single cloud, whose server
+     * runs JetStream standalone), so that they outlive the loss of any other cloud.
+     */
+    public static Engine connect(String url, String name, String stateCloud) {
         Options options = Options.builder().server(url).connectionName(name).maxReconnects(-1)
                 .reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(5)).build();
         try {
-            return new Engine(Nats.connect(options));
+            return new Engine(Nats.connect(options), stateCloud);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot reach NATS at " + url + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -57,6 +69,7 @@ public final class Engine implements AutoCloseable {
             var management = connection.keyValueManagement(options);
             if (!management.getBucketNames().contains(name)) {
                 var config = KeyValueConfiguration.builder().name(name).maxHistoryPerKey(history).storageType(StorageType.File);
+                placement().ifPresent(config::placement);
                 if (!maxAge.isZero()) {
                     config.ttl(maxAge);
                 }
@@ -81,7 +94,9 @@ public final class Engine implements AutoCloseable {
             var management = connection.objectStoreManagement(options);
             if (!management.getBucketNames().contains(name)) {
                 try {
-                    management.create(ObjectStoreConfiguration.builder(name).storageType(StorageType.File).build());
+                    var config = ObjectStoreConfiguration.builder(name).storageType(StorageType.File);
+                    placement().ifPresent(config::placement);
+                    management.create(config.build());
                 } catch (JetStreamApiException raced) {
                     // another process made it first: use theirs
                 }
@@ -92,6 +107,11 @@ public final class Engine implements AutoCloseable {
         } catch (JetStreamApiException e) {
             throw new IllegalStateException("object store " + name + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Where new buckets go: the state cloud's cluster, when there is one to name. */
+    private java.util.Optional<Placement> placement() {
+        return java.util.Optional.ofNullable(stateCloud).map(cloud -> Placement.builder().cluster(cloud).build());
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.core.cloud.TopologyReader;
+import dev.skyfn.nats.data.NatsKeyValue;
 import dev.skyfn.nats.nodes.Heartbeat;
 import dev.skyfn.nats.nodes.NodeDirectory;
 import dev.skyfn.nats.nodes.NodeReport;
@@ -86,6 +87,22 @@ class SuperclusterTest {
             written.put("greeting", "hello from spot-eu");
             await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("greeting=hello from spot-eu"));
             assertThat(read.get("greeting").getValueAsString()).isEqualTo("hello from spot-eu");
+        }
+    }
+
+    @Test
+    void stateWrittenInOneCloudIsReadAtOnceInAnotherAndAtTheEdge() {
+        try (Engine spot = Engine.connect(nats.url("spot-eu"), "spot"); Engine us = Engine.connect(nats.url("ondemand-us"), "us");
+             Engine edge = Engine.connect(nats.url("edge-paris"), "edge")) {
+            var written = NatsKeyValue.open(spot, 1 << 20, 1 << 16);
+            var readInUs = NatsKeyValue.open(us, 1 << 20, 1 << 16);
+            var readAtEdge = NatsKeyValue.open(edge, 1 << 20, 1 << 16);
+            for (int i = 0; i < 20; i++) {
+                byte[] value = ("v" + i).getBytes(StandardCharsets.UTF_8);
+                written.put("acme/shop", "colour", value);
+                assertThat(readInUs.get("acme/shop", "colour")).as("round " + i).hasValueSatisfying(v -> assertThat(v).isEqualTo(value));
+                assertThat(readAtEdge.get("acme/shop", "colour")).hasValueSatisfying(v -> assertThat(v).isEqualTo(value));
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppCatalog;
 import dev.skyfn.core.app.Authenticator;
+import dev.skyfn.core.data.KeyValue;
 import dev.skyfn.control.AtomicFiles;
 import dev.skyfn.node.http.Gateway;
 import dev.skyfn.node.http.NodeApi;
@@ -13,6 +14,7 @@ import dev.skyfn.node.workflow.Executions;
 import dev.skyfn.node.data.DataLayers;
 import dev.skyfn.node.invoke.AppRuntimes;
 import dev.skyfn.node.invoke.AsyncInvocations;
+import dev.skyfn.node.invoke.Dispatch;
 import dev.skyfn.node.invoke.Invoker;
 import dev.skyfn.node.logs.LogStore;
 import dev.skyfn.node.metrics.NodeMetrics;
@@ -31,6 +33,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,13 +57,28 @@ public final class Node implements AutoCloseable {
     private final NodeScheduler scheduler = new NodeScheduler();
     private final WebServer server;
     private final Invoker invoker;
+    private final Dispatch dispatch;
     private final Executions executions;
 
-    private Node(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services) throws IOException {
+    /**
+     * What a node of a fleet does differently from the embedded default.
+     *
+     * @param dispatch    where its gateway sends invocations, given the node's own invoker
+     * @param globalState its global data layer, when not on this node's disk
+     */
+    public record Fabric(Function<Invoker, Dispatch> dispatch, Optional<KeyValue> globalState) {
+        static final Fabric NONE = new Fabric(invoker -> invoker, Optional.empty());
+    }
+
+    private Node(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services, Fabric fabric)
+            throws IOException {
         runDir = Files.createTempDirectory("skyfn-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         NodeMetrics metrics = new NodeMetrics();
         LogStore logs = new LogStore(config.logBytesPerApp(), config.logBytesInAll());
-        data = new DataLayers(config.dataDir().resolve("state"), config.stateBytesPerTenant(), config.maxValueBytes(), scheduler);
+        data = fabric.globalState()
+                .map(global -> new DataLayers(global, config.stateBytesPerTenant(), config.maxValueBytes(), scheduler))
+                .orElseGet(() -> new DataLayers(config.dataDir().resolve("state"), config.stateBytesPerTenant(),
+                        config.maxValueBytes(), scheduler));
         launcher = new SandboxLauncher(runDir, config.cacheDir(), config.bootTimeout(),
                 config.maxFrameBytes(), config.aotCache(), config.sandboxJvmOptions(), metrics::sandboxBooted);
         launcher.trainAotCache();
@@ -72,7 +91,8 @@ public final class Node implements AutoCloseable {
                 config.executionRetention(), config.maxExecutionsKept());
         runtimes.routeExecutions(executions);
         metrics.gauge("skyfn.executions.running", "Workflow executions running", executions::running);
-        var async = new AsyncInvocations(invoker, config.maxAsyncPending(), MAX_RETAINED_ASYNC_BYTES,
+        dispatch = fabric.dispatch().apply(invoker);
+        var async = new AsyncInvocations(dispatch, config.maxAsyncPending(), MAX_RETAINED_ASYNC_BYTES,
                 config.asyncRetention(), Clock.systemUTC(), scheduler);
         metrics.gauge("skyfn.async.pending", "Async invocations accepted and not yet finished", async::pending);
         server = WebServer.builder()
@@ -81,7 +101,7 @@ public final class Node implements AutoCloseable {
                 .shutdownHook(false)
                 // skyfn's own headers are well-formed by construction; a function's are checked where they are sent
                 .addProtocol(Http1Config.builder().validateResponseHeaders(false).build())
-                .routing(r -> routing(r, services, new Gateway(invoker, async, logs, auth, config.maxRequestBytes()),
+                .routing(r -> routing(r, services, new Gateway(dispatch, async, logs, auth, config.maxRequestBytes()),
                         new WorkflowApi(executions, invoker, auth, config.maxRequestBytes()),
                         new NodeApi(metrics, runtimes, pool, auth)))
                 .build()
@@ -91,8 +111,13 @@ public final class Node implements AutoCloseable {
     }
 
     public static Node start(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services) {
+        return start(config, catalog, auth, services, Fabric.NONE);
+    }
+
+    /** A node of a fleet. */
+    public static Node start(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services, Fabric fabric) {
         try {
-            return new Node(config, catalog, auth, services);
+            return new Node(config, catalog, auth, services, fabric);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -118,6 +143,11 @@ public final class Node implements AutoCloseable {
 
     public Invoker invoker() {
         return invoker;
+    }
+
+    /** The apps this node is ready to serve. */
+    public List<dev.skyfn.core.app.DeployedApp> serving() {
+        return runtimes.serving();
     }
 
     /** App sandboxes on this node by state (spares not included). */

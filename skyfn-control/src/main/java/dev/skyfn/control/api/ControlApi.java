@@ -2,7 +2,7 @@ package dev.skyfn.control.api;
 
 import dev.skyfn.control.placement.Fleet;
 import dev.skyfn.control.placement.Placement;
-import dev.skyfn.control.registry.AppRegistry;
+import dev.skyfn.control.registry.AppStore;
 import dev.skyfn.control.tenant.Tenants;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
@@ -28,12 +28,12 @@ import java.util.Map;
  */
 public final class ControlApi implements HttpService {
 
-    private final AppRegistry registry;
+    private final AppStore registry;
     private final Tenants tenants;
     private final Authenticator auth;
     private final Fleet fleet;
 
-    public ControlApi(AppRegistry registry, Tenants tenants, Authenticator auth, Fleet fleet) {
+    public ControlApi(AppStore registry, Tenants tenants, Authenticator auth, Fleet fleet) {
         this.registry = registry;
         this.tenants = tenants;
         this.auth = auth;
@@ -57,7 +57,7 @@ public final class ControlApi implements HttpService {
 
     private void deploy(ServerRequest req, ServerResponse res) {
         Caller caller = Api.caller(req, auth);
-        long limit = registry.inspector().limits().maxPackageBytes();
+        long limit = registry.limits().maxPackageBytes();
         if (req.headers().contentLength().orElse(-1) > limit) {
             throw new SkyfnException(ErrorCode.PACKAGE_TOO_LARGE, "the package is larger than " + limit + " bytes, the limit");
         }

@@ -38,6 +38,25 @@ public final class PackageInspector {
         return limits;
     }
 
+    /** Saves an upload to {@code target}, refusing it as soon as it passes the size limit, and inspects it. */
+    public AppPackage receive(InputStream upload, Path target) {
+        try (var out = Files.newOutputStream(target)) {
+            byte[] buf = new byte[64 * 1024];
+            long total = 0;
+            for (int n; (n = upload.read(buf)) > 0; ) {
+                total += n;
+                if (total > limits.maxPackageBytes()) {
+                    throw new SkyfnException(ErrorCode.PACKAGE_TOO_LARGE,
+                            "the package is larger than " + limits.maxPackageBytes() + " bytes, the limit");
+                }
+                out.write(buf, 0, n);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return inspect(target);
+    }
+
     public AppPackage inspect(Path jar) {
         long size = size(jar);
         if (size > limits.maxPackageBytes()) {

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * {@code apps/<tenant>/<app>/v<N>.jar} and {@code current.json} naming the live version. A
  * deployment is durable before anyone is told of it.
  */
-public final class AppRegistry implements AppCatalog {
+public final class AppRegistry implements AppStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(AppRegistry.class);
     private static final String CURRENT = "current.json";
@@ -63,6 +63,11 @@ public final class AppRegistry implements AppCatalog {
         return inspector;
     }
 
+    @Override
+    public dev.skyfn.control.pkg.PackageLimits limits() {
+        return inspector.limits();
+    }
+
     /** Checks and stores a package for {@code tenant}, replacing the app's previous version. */
     public DeployedApp deploy(String tenant, InputStream jar) {
         return deploy(tenant, jar, manifest -> { });
@@ -72,15 +77,11 @@ public final class AppRegistry implements AppCatalog {
      * {@link #deploy(String, InputStream)}, after {@code admit} has seen the package's manifest
      * (it throws to refuse the package).
      */
+    @Override
     public DeployedApp deploy(String tenant, InputStream jar, java.util.function.Consumer<dev.skyfn.core.manifest.Manifest> admit) {
         Path incoming = root.resolve(".incoming").resolve(UUID.randomUUID() + ".jar");
         try {
-            long size = copyLimited(jar, incoming);
-            if (size > inspector.limits().maxPackageBytes()) {
-                throw new SkyfnException(ErrorCode.PACKAGE_TOO_LARGE,
-                        "the package is larger than " + inspector.limits().maxPackageBytes() + " bytes, the limit");
-            }
-            AppPackage pkg = inspector.inspect(incoming);
+            AppPackage pkg = inspector.receive(jar, incoming);
             admit.accept(pkg.manifest());
             return install(tenant, pkg, incoming);
         } catch (IOException e) {
@@ -91,21 +92,6 @@ public final class AppRegistry implements AppCatalog {
             } catch (IOException ignored) {
                 // a stray upload is removed at the next start
             }
-        }
-    }
-
-    private long copyLimited(InputStream in, Path target) throws IOException {
-        try (var out = Files.newOutputStream(target)) {
-            byte[] buf = new byte[64 * 1024];
-            long total = 0;
-            for (int n; (n = in.read(buf)) > 0; ) {
-                total += n;
-                if (total > inspector.limits().maxPackageBytes()) {
-                    return total;
-                }
-                out.write(buf, 0, n);
-            }
-            return total;
         }
     }
 
@@ -143,7 +129,7 @@ public final class AppRegistry implements AppCatalog {
         }
     }
 
-    /** Removes an app; false when the tenant has no such app. */
+    @Override
     public boolean remove(AppKey key) {
         synchronized (this) {
             DeployedApp app = apps.remove(key);

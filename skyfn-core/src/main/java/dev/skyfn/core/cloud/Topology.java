@@ -20,8 +20,11 @@ public final class Topology {
     private final Map<String, Cloud> clouds;
     private final Map<String, Map<String, Double>> users;
     private final Map<String, Map<String, Double>> between;
+    private final String stateCloud;
 
-    Topology(Map<String, Cloud> clouds, Map<String, Map<String, Double>> users, Map<String, Map<String, Double>> between) {
+    Topology(Map<String, Cloud> clouds, Map<String, Map<String, Double>> users, Map<String, Map<String, Double>> between,
+             String stateCloud) {
+        this.stateCloud = stateCloud;
         this.clouds = Collections.unmodifiableMap(new LinkedHashMap<>(clouds));
         this.users = Map.copyOf(users);
         this.between = Map.copyOf(between);
@@ -32,7 +35,7 @@ public final class Topology {
         var pricing = new Pricing(Pricing.Model.OWNED, 0, 0, 0, 0, Duration.ZERO);
         var cloud = new Cloud(LOCAL, LOCAL, LOCAL, Map.of(), pricing, Trust.TRUSTED, Set.of(), Duration.ZERO, 1, false,
                 List.of(new NodeSpec(LOCAL, LOCAL, cpus, memoryMb)));
-        return new Topology(Map.of(LOCAL, cloud), Map.of(LOCAL, Map.of(LOCAL, 0.0)), Map.of());
+        return new Topology(Map.of(LOCAL, cloud), Map.of(LOCAL, Map.of(LOCAL, 0.0)), Map.of(), LOCAL);
     }
 
     /** The clouds in the file's order. */
@@ -50,6 +53,11 @@ public final class Topology {
 
     public Optional<NodeSpec> node(String name) {
         return nodes().stream().filter(n -> n.name().equals(name)).findFirst();
+    }
+
+    /** The cloud whose cluster keeps skyfn's streams and buckets (apps, packages, state, nodes). */
+    public String stateCloud() {
+        return stateCloud;
     }
 
     /** The regions users call from. */

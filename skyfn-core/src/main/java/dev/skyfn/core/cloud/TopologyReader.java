@@ -23,7 +23,7 @@ import java.util.Set;
 public final class TopologyReader {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Set<String> TOP = Set.of("clouds", "users", "latency");
+    private static final Set<String> TOP = Set.of("clouds", "users", "latency", "state");
     private static final Set<String> CLOUD = Set.of("provider", "region", "labels", "pricing", "trust", "hardware",
             "startup", "maxNodes", "edge", "nodes");
     private static final Set<String> PRICING = Set.of("model", "gbSecond", "vcpuSecond", "request", "egressGb",
@@ -46,7 +46,29 @@ public final class TopologyReader {
         }
         Fields top = Fields.of(root, "", "a mapping with 'clouds', 'users' and 'latency'", TopologyException::new).only(TOP);
         Map<String, Cloud> clouds = clouds(top.object("clouds", "a mapping of cloud names to clouds"));
-        return new Topology(clouds, users(top, clouds.keySet()), between(top, clouds.keySet()));
+        return new Topology(clouds, users(top, clouds.keySet()), between(top, clouds.keySet()), stateCloud(top, clouds));
+    }
+
+    /**
+     * The cloud whose cluster keeps skyfn's streams and buckets: the one named, else the first
+     * that is neither an edge site nor spot capacity (which may be taken back), trusted first.
+     */
+    private static String stateCloud(Fields top, Map<String, Cloud> clouds) {
+        if (top.has("state")) {
+            String name = top.text("state");
+            Cloud c = clouds.get(name);
+            if (c == null) {
+                throw top.fail("state", "no cloud '" + name + "'");
+            }
+            if (c.edge()) {
+                throw top.fail("state", "'" + name + "' is an edge site; skyfn's state lives in a cloud's cluster");
+            }
+            return name;
+        }
+        return clouds.values().stream().filter(c -> !c.edge())
+                .min(java.util.Comparator.comparing((Cloud c) -> c.pricing().model() == Pricing.Model.SPOT)
+                        .thenComparing(c -> c.trust() != Trust.TRUSTED))
+                .orElseThrow(() -> new TopologyException("clouds: at least one cloud that is not an edge site")).name();
     }
 
     private static Map<String, Cloud> clouds(Fields all) {

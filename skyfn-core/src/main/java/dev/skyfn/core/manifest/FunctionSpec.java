@@ -13,9 +13,11 @@ import java.time.Duration;
  * @param queue       how many more may wait for a free slot before callers get 429
  * @param keepWarm    how long the sandbox stays loaded after the last invocation
  * @param url         who may call the function's URL
+ * @param idempotent  whether running it twice for one call does no harm, so that a call whose node
+ *                    died under it may be run again on another
  */
 public record FunctionSpec(String name, String handler, int memoryMb, Duration timeout,
-                           int concurrency, int queue, Duration keepWarm, UrlAccess url) {
+                           int concurrency, int queue, Duration keepWarm, UrlAccess url, boolean idempotent) {
 
     public static final int DEFAULT_MEMORY_MB = 256;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);

@@ -25,7 +25,7 @@ public final class ManifestReader {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> APP_FIELDS = Set.of("app", "memory", "functions", "workflows", "placement");
     private static final Set<String> FUNCTION_FIELDS =
-            Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url");
+            Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url", "idempotent");
     private static final Pattern CLASS_NAME =
             Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");
     private static final int MIN_MEMORY_MB = 32;
@@ -157,7 +157,8 @@ public final class ManifestReader {
                 fn.integer("concurrency", FunctionSpec.DEFAULT_CONCURRENCY, 1, 10_000),
                 fn.integer("queue", FunctionSpec.DEFAULT_QUEUE, 0, 100_000),
                 fn.duration("keepWarm", FunctionSpec.DEFAULT_KEEP_WARM, Duration.ZERO, FunctionSpec.MAX_KEEP_WARM),
-                urlAccess(fn, at + "."));
+                urlAccess(fn, at + "."),
+                fn.bool("idempotent", false));
     }
 
     private static UrlAccess urlAccess(Fields node, String at) {

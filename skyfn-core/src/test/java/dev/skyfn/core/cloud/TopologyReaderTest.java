@@ -46,6 +46,14 @@ class TopologyReaderTest {
         assertThat(t.cloud("spot-eu").orElseThrow().pricing().preemptionNotice()).isEqualTo(Duration.ofMinutes(2));
         assertThat(t.nodes()).hasSize(5);
         assertThat(t.regions()).containsExactlyInAnyOrder("eu", "us");
+        assertThat(t.stateCloud()).as("not spot, not the edge, trusted first").isEqualTo("private");
+    }
+
+    @Test
+    void stateLivesInTheCloudNamedForIt() {
+        assertThat(read(SMALL).stateCloud()).isEqualTo("own");
+        assertThat(read(SMALL + "state: spot\n").stateCloud()).isEqualTo("spot");
+        assertThatThrownBy(() -> read(SMALL + "state: moon\n")).hasMessage("topology: state: no cloud 'moon'");
     }
 
     @Test

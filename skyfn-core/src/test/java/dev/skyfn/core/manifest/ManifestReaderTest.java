@@ -36,6 +36,7 @@ class ManifestReaderTest {
         assertThat(fn.timeout()).isEqualTo(FunctionSpec.DEFAULT_TIMEOUT);
         assertThat(fn.concurrency()).isEqualTo(FunctionSpec.DEFAULT_CONCURRENCY);
         assertThat(fn.url()).isEqualTo(UrlAccess.PRIVATE);
+        assertThat(fn.idempotent()).as("a call is never run twice unless the function says it may be").isFalse();
         assertThat(m.memoryMb()).isEqualTo(FunctionSpec.DEFAULT_MEMORY_MB);
     }
 
@@ -52,6 +53,7 @@ class ManifestReaderTest {
                     queue: 0
                     keepWarm: 2m
                     url: public
+                    idempotent: true
                   report:
                     handler: shop.Report
                     memory: 128
@@ -64,6 +66,7 @@ class ManifestReaderTest {
         assertThat(order.queue()).isZero();
         assertThat(order.keepWarm()).isEqualTo(Duration.ofMinutes(2));
         assertThat(order.url()).isEqualTo(UrlAccess.PUBLIC);
+        assertThat(order.idempotent()).isTrue();
         assertThat(m.functions().get("report").url()).isEqualTo(UrlAccess.OFF);
         assertThat(m.functions().keySet()).containsExactly("order", "report");
         assertThat(m.memoryMb()).as("the largest function's memory").isEqualTo(512);
@@ -120,6 +123,11 @@ class ManifestReaderTest {
         assertRefused("app: a\nfunctions: {f: {handler: x.F, concurrency: many}}", "functions.f.concurrency: expected a whole number");
         assertRefused("app: a\nfunctions: {f: {handler: x.F, timeout: 1h}}", "functions.f.timeout: 1h is out of range");
         assertRefused("app: a\nfunctions: {f: {handler: x.F, timeout: soon}}", "not a duration");
+    }
+
+    @Test
+    void refusesAnIdempotentThatIsNotTrueOrFalse() {
+        assertRefused("app: a\nfunctions: {f: {handler: x.F, idempotent: sometimes}}", "functions.f.idempotent: expected true or false");
     }
 
     @Test

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * outgoing connection — a gateway dialling another cloud — before the server that was meant to
  * listen on it starts.
  */
-final class LoopbackPorts {
+public final class LoopbackPorts {
 
     private static final int LOWEST = 10_000;
     private static final AtomicInteger NEXT = new AtomicInteger(LOWEST + ThreadLocalRandom.current().nextInt(0, span()));
@@ -23,7 +23,7 @@ final class LoopbackPorts {
     }
 
     /** A port nothing listens on now, not handed out before by this process. */
-    static int take() {
+    public static int take() {
         for (int tries = 0; tries < span(); tries++) {
             int port = LOWEST + Math.floorMod(NEXT.getAndIncrement() - LOWEST, span());
             if (free(port)) {

@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Optional;
 
 /**
- * SAND's two data layers on this node — the local one in memory, the global one durable on disk —
+ * SAND's two data layers on this node — the local one in memory, the global one durable on disk
+ * (or, across clouds, in JetStream) —
  * and Jiffy's ephemeral namespaces. Sandboxes reach them through data operations, scoped to their
  * own app (state) or tenant (namespaces).
  */
@@ -28,13 +29,19 @@ public final class DataLayers implements AutoCloseable {
     private static final byte[] FALSE = {0};
 
     private final KeyValue local;
-    private final DurableKeyValue global;
+    private final KeyValue global;
     private final EphemeralStore ephemeral;
     private final NodeScheduler scheduler;
 
     public DataLayers(Path dir, long quotaBytesPerTenant, int maxValueBytes, NodeScheduler scheduler) {
+        this(new DurableKeyValue(dir.resolve("global.log"), quotaBytesPerTenant, maxValueBytes), quotaBytesPerTenant, maxValueBytes,
+                scheduler);
+    }
+
+    /** Data layers whose global one is {@code global}, kept elsewhere. */
+    public DataLayers(KeyValue global, long quotaBytesPerTenant, int maxValueBytes, NodeScheduler scheduler) {
         this.local = new MemoryKeyValue(quotaBytesPerTenant, maxValueBytes);
-        this.global = new DurableKeyValue(dir.resolve("global.log"), quotaBytesPerTenant, maxValueBytes);
+        this.global = global;
         this.ephemeral = new EphemeralStore(System::nanoTime, quotaBytesPerTenant, maxValueBytes);
         this.scheduler = scheduler;
         scheduler.every(Duration.ofSeconds(1), "expiring ephemeral namespaces", ephemeral::expire);
@@ -97,6 +104,9 @@ public final class DataLayers implements AutoCloseable {
             });
         } catch (SkyfnException e) {
             return new Message.Failure(op.id(), e.code().name(), e.getMessage(), "");
+        } catch (RuntimeException e) {
+            // a global layer across clouds may be out of reach for a while; the function hears so at once
+            return new Message.Failure(op.id(), ErrorCode.UNAVAILABLE.name(), "the data layer did not answer: " + e.getMessage(), "");
         }
     }
 
@@ -134,11 +144,17 @@ public final class DataLayers implements AutoCloseable {
         return op.key();
     }
 
-    /** Forgets an app's state in both layers, as when the app is removed. */
+    /**
+     * Forgets an app's state on this node, as when the app is removed or moves away. A global layer
+     * shared with other nodes is not this node's to clear: the control plane clears it when the app
+     * is removed from the fleet.
+     */
     public void clear(AppKey app) {
         String scope = KeyValue.scope(app.tenant(), app.app());
         local.clear(scope);
-        global.clear(scope);
+        if (global instanceof DurableKeyValue) {
+            global.clear(scope);
+        }
     }
 
     private static void checkKey(String key) {
@@ -164,6 +180,8 @@ public final class DataLayers implements AutoCloseable {
 
     @Override
     public void close() {
-        global.close();
+        if (global instanceof DurableKeyValue durable) {
+            durable.close();
+        }
     }
 }

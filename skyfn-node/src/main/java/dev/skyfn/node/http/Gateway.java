@@ -12,7 +12,7 @@ import dev.skyfn.core.manifest.UrlAccess;
 import dev.skyfn.core.wire.Payload;
 import dev.skyfn.node.invoke.AsyncInvocations;
 import dev.skyfn.node.invoke.Ids;
-import dev.skyfn.node.invoke.Invoker;
+import dev.skyfn.node.invoke.Dispatch;
 import dev.skyfn.node.logs.LogStore;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
@@ -34,15 +34,17 @@ import java.util.Map;
 public final class Gateway implements HttpService {
 
     private static final HeaderName PREFER = HeaderNames.create("Prefer");
+    /** Where the caller is, as a user region of the topology; without it, the gateway's own region. */
+    public static final HeaderName REGION = HeaderNames.create("X-Skyfn-Region");
 
-    private final Invoker invoker;
+    private final Dispatch dispatch;
     private final AsyncInvocations async;
     private final LogStore logs;
     private final Authenticator auth;
     private final long maxRequestBytes;
 
-    public Gateway(Invoker invoker, AsyncInvocations async, LogStore logs, Authenticator auth, long maxRequestBytes) {
-        this.invoker = invoker;
+    public Gateway(Dispatch dispatch, AsyncInvocations async, LogStore logs, Authenticator auth, long maxRequestBytes) {
+        this.dispatch = dispatch;
         this.async = async;
         this.logs = logs;
         this.auth = auth;
@@ -60,16 +62,21 @@ public final class Gateway implements HttpService {
 
     private void invoke(ServerRequest req, ServerResponse res) {
         Caller caller = Api.caller(req, auth);
-        Invoker.Target target = invoker.resolve(new AppKey(caller.tenant(), Api.param(req, "app")), Api.param(req, "function"));
+        Dispatch.Target target = dispatch.resolve(new AppKey(caller.tenant(), Api.param(req, "app")), Api.param(req, "function"));
         String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
         Payload input = new Payload.Body(type, Api.body(req, maxRequestBytes, ErrorCode.PAYLOAD_TOO_LARGE));
+        String region = region(req);
         if (wantsAsync(req)) {
-            String id = async.submit(target, input);
+            String id = async.submit(target, input, region);
             res.header(HeaderNames.LOCATION, Paths.invocation(id)).header(Api.INVOCATION_ID, id);
             Api.json(res, 202, Map.of("invocationId", id, "status", Paths.invocation(id)));
             return;
         }
-        Responses.send(res, invoker.invoke(target, input, Ids.next()));
+        Responses.send(res, dispatch.dispatch(target, input, Ids.next(), true, target.spec().timeout(), region));
+    }
+
+    private static String region(ServerRequest req) {
+        return req.headers().first(REGION).orElse(null);
     }
 
     static boolean wantsAsync(ServerRequest req) {
@@ -100,7 +107,7 @@ public final class Gateway implements HttpService {
     private void logs(ServerRequest req, ServerResponse res) {
         Caller caller = Api.caller(req, auth);
         AppKey key = new AppKey(caller.tenant(), Api.param(req, "app"));
-        invoker.resolveApp(key);
+        dispatch.resolveApp(key);
         String function = req.query().first("function").orElse(null);
         String invocation = req.query().first("invocation").orElse(null);
         long after = number(req, "after", 0);
@@ -135,7 +142,7 @@ public final class Gateway implements HttpService {
     private void functionUrl(ServerRequest req, ServerResponse res) {
         String tenant = Api.param(req, "tenant");
         String function = Api.param(req, "function");
-        Invoker.Target target = invoker.resolve(new AppKey(tenant, Api.param(req, "app")), function);
+        Dispatch.Target target = dispatch.resolve(new AppKey(tenant, Api.param(req, "app")), function);
         UrlAccess access = target.spec().url();
         if (access == UrlAccess.OFF) {
             throw new SkyfnException(ErrorCode.FUNCTION_NOT_FOUND, "function " + function + " has no URL ('url: off' in its manifest)");
@@ -151,7 +158,7 @@ public final class Gateway implements HttpService {
         String rest = raw.length() > prefix.length() ? raw.substring(prefix.length()) : "/";
         var request = new HttpRequest(req.prologue().method().text(), rest, req.query().rawValue(),
                 headers(req, access == UrlAccess.PRIVATE), Api.body(req, maxRequestBytes, ErrorCode.PAYLOAD_TOO_LARGE));
-        Responses.send(res, invoker.invoke(target, new Payload.Request(request), Ids.next()));
+        Responses.send(res, dispatch.dispatch(target, new Payload.Request(request), Ids.next(), true, target.spec().timeout(), region(req)));
     }
 
     /** Request headers by lower-case name; a private URL's API key is not passed on to the function. */

@@ -121,6 +121,11 @@ public final class AppRuntimes implements AppCatalog.Listener {
         data.clear(app.key());
     }
 
+    /** The apps with a runtime here, in no particular order. */
+    public java.util.List<DeployedApp> serving() {
+        return runtimes.values().stream().map(AppRuntime::app).toList();
+    }
+
     /** Sandboxes serving or retiring, by state. */
     public Map<Sandbox.State, Integer> sandboxes() {
         Map<Sandbox.State, Integer> counts = new EnumMap<>(Sandbox.State.class);

@@ -33,7 +33,7 @@ public final class AsyncInvocations {
         }
     }
 
-    private final Invoker invoker;
+    private final Dispatch dispatch;
     private final int maxPending;
     private final long maxRetainedBytes;
     private final Duration retention;
@@ -42,9 +42,9 @@ public final class AsyncInvocations {
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong retainedBytes = new AtomicLong();
 
-    public AsyncInvocations(Invoker invoker, int maxPending, long maxRetainedBytes, Duration retention, Clock clock,
+    public AsyncInvocations(Dispatch dispatch, int maxPending, long maxRetainedBytes, Duration retention, Clock clock,
                             NodeScheduler scheduler) {
-        this.invoker = invoker;
+        this.dispatch = dispatch;
         this.maxPending = maxPending;
         this.maxRetainedBytes = maxRetainedBytes;
         this.retention = retention;
@@ -53,7 +53,7 @@ public final class AsyncInvocations {
     }
 
     /** Accepts an invocation of an already resolved function; its id answers status queries. */
-    public String submit(Invoker.Target target, Payload input) {
+    public String submit(Dispatch.Target target, Payload input, String region) {
         if (pending.incrementAndGet() > maxPending) {
             pending.decrementAndGet();
             throw new SkyfnException(ErrorCode.TOO_MANY_REQUESTS,
@@ -63,14 +63,14 @@ public final class AsyncInvocations {
         var app = target.app();
         statuses.put(id, new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, clock.instant(),
                 null, null, null));
-        Thread.ofVirtual().name("async-" + id).start(() -> run(id, target, input));
+        Thread.ofVirtual().name("async-" + id).start(() -> run(id, target, input, region));
         return id;
     }
 
-    private void run(String id, Invoker.Target target, Payload input) {
+    private void run(String id, Dispatch.Target target, Payload input, String region) {
         try {
             statuses.computeIfPresent(id, (k, s) -> s.with(State.RUNNING, clock.instant(), null));
-            Outcome outcome = invoker.invoke(target, input, id, false, target.spec().timeout());
+            Outcome outcome = dispatch.dispatch(target, input, id, false, target.spec().timeout(), region);
             retainedBytes.addAndGet(size(outcome));
             statuses.computeIfPresent(id, (k, s) -> s.with(outcome.ok() ? State.SUCCEEDED : State.FAILED, clock.instant(), outcome));
         } finally {

@@ -20,15 +20,23 @@ import java.util.concurrent.TimeUnit;
  * it if needed), sends the event and waits for the answer until the function's timeout. A call
  * past its timeout is cancelled; one that ignores the cancel gets its sandbox replaced.
  */
-public final class Invoker {
+public final class Invoker implements Dispatch {
 
     private final AppRuntimes runtimes;
+    /** Where calls between functions go when this node does not serve the app called. */
+    private volatile Dispatch elsewhere;
 
     public Invoker(AppRuntimes runtimes) {
         this.runtimes = runtimes;
     }
 
+    /** Sends calls from functions to apps this node does not serve to {@code dispatch}; set once, at start. */
+    public void callElsewhere(Dispatch dispatch) {
+        elsewhere = dispatch;
+    }
+
     /** The app and function an invocation would run; APP_NOT_FOUND or FUNCTION_NOT_FOUND when there are none. */
+    @Override
     public Target resolve(AppKey key, String function) {
         AppRuntime runtime = runtime(key);
         DeployedApp app = runtime.app();
@@ -50,6 +58,7 @@ public final class Invoker {
     }
 
     /** The app, or APP_NOT_FOUND. */
+    @Override
     public DeployedApp resolveApp(AppKey key) {
         return runtime(key).app();
     }
@@ -68,11 +77,25 @@ public final class Invoker {
         return runtimes.get(key).map(r -> r.waiting(function)).orElse(0);
     }
 
+    /** Whether this node serves the app now. */
+    public boolean serves(AppKey key) {
+        return runtimes.get(key).isPresent();
+    }
+
     /** A resolved function. */
-    public record Target(AppRuntime runtime, FunctionSpec spec) {
+    public record Target(AppRuntime runtime, FunctionSpec spec) implements Dispatch.Target {
+        @Override
         public DeployedApp app() {
             return runtime.app();
         }
+    }
+
+    /** Runs the invocation here, wherever the caller is. */
+    @Override
+    public Outcome dispatch(Dispatch.Target target, Payload input, String invocationId, boolean bounded, Duration timeout,
+                            String region) {
+        Target local = target instanceof Target t ? t : resolve(target.app().key(), target.spec().name());
+        return invoke(local, input, invocationId, bounded, timeout);
     }
 
     public Outcome invoke(Target target, Payload input, String invocationId) {
@@ -167,6 +190,12 @@ public final class Invoker {
      * (SAND's local bus): run like any invocation, on a thread of its own, and answered to the caller.
      */
     void callFromSandbox(String tenant, Sandbox caller, Message.Call call) {
+        AppKey key = new AppKey(tenant, call.app());
+        Dispatch remote = elsewhere;
+        if (remote != null && !serves(key)) {
+            Thread.ofVirtual().start(() -> answer(caller, call, callRemote(remote, key, call)));
+            return;
+        }
         Target target;
         try {
             target = resolve(new AppKey(tenant, call.app()), call.function());
@@ -175,8 +204,22 @@ public final class Invoker {
             return;
         }
         invokeAsync(target, call.payload(), call.invocationId(), Duration.ofMillis(call.timeoutMillis()))
-                .thenAccept(o -> caller.answer(o.ok() ? new Message.Result(call.id(), o.payload())
-                        : new Message.Failure(call.id(), o.error().code().name(), o.error().message(), o.error().type())));
+                .thenAccept(o -> answer(caller, call, o));
+    }
+
+    private static Outcome callRemote(Dispatch remote, AppKey key, Message.Call call) {
+        long start = System.nanoTime();
+        try {
+            return remote.dispatch(remote.resolve(key, call.function()), call.payload(), call.invocationId(), true,
+                    Duration.ofMillis(call.timeoutMillis()), null);
+        } catch (SkyfnException e) {
+            return failed(call.invocationId(), e.code(), e.getMessage(), false, start);
+        }
+    }
+
+    private static void answer(Sandbox caller, Message.Call call, Outcome o) {
+        caller.answer(o.ok() ? new Message.Result(call.id(), o.payload())
+                : new Message.Failure(call.id(), o.error().code().name(), o.error().message(), o.error().type()));
     }
 
     private static Outcome failed(String invocationId, ErrorCode code, String message, boolean cold, long start) {

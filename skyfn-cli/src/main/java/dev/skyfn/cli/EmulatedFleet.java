@@ -1,0 +1,177 @@
+package dev.skyfn.cli;
+
+import dev.skyfn.core.cloud.NodeSpec;
+import dev.skyfn.core.cloud.Topology;
+import dev.skyfn.nats.servers.LocalNats;
+import dev.skyfn.nats.servers.LoopbackPorts;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A fleet of a topology emulated on one machine: its NATS servers (a cluster per cloud, edge sites
+ * as leaf nodes) and one {@code skyfn node} process per node of the topology, each in dev mode,
+ * joined to its own cloud's server, with the topology's latencies emulated between them.
+ */
+public final class EmulatedFleet implements AutoCloseable {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
+    /** One node process. */
+    public record Member(String node, String cloud, int port, Process process, Path log) {
+    }
+
+    private final Topology topology;
+    private final LocalNats nats;
+    private final Map<String, Member> members = new LinkedHashMap<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private EmulatedFleet(Topology topology, LocalNats nats) {
+        this.topology = topology;
+        this.nats = nats;
+    }
+
+    /**
+     * Starts the fleet of {@code topologyFile}, its files under {@code dir}; the first node listens
+     * on {@code firstPort} (0: any free port) and the others on free ports. Returns once every node
+     * answers and sees all the others alive.
+     */
+    public static EmulatedFleet start(Path topologyFile, Path dir, int firstPort, int spares, String... nodeOptions) {
+        Topology topology = ServerCommand.topology(topologyFile);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        var fleet = new EmulatedFleet(topology, LocalNats.start(topology, dir.resolve("nats")));
+        try {
+            int port = firstPort;
+            for (NodeSpec n : topology.nodes()) {
+                fleet.launch(topologyFile, dir, n, port == 0 ? LoopbackPorts.take() : port, spares, nodeOptions);
+                port = 0;
+            }
+            fleet.awaitAllAlive();
+            return fleet;
+        } catch (RuntimeException e) {
+            fleet.close();
+            throw e;
+        }
+    }
+
+    private void launch(Path topologyFile, Path dir, NodeSpec n, int port, int spares, String... options) {
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), Skyfn.class.getName(),
+                "node", "--dev", "--emulate-wan", "--nats", nats.url(n.cloud()), "--topology", topologyFile.toAbsolutePath().toString(),
+                "--name", n.name(), "--port", Integer.toString(port), "--spares", Integer.toString(spares),
+                "--data", dir.resolve(n.name()).toString()));
+        cmd.addAll(List.of(options));
+        Path log = dir.resolve(n.name() + ".log");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            members.put(n.name(), new Member(n.name(), n.cloud(), port, p, log));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start node " + n.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void awaitAllAlive() {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        for (Member m : members.values()) {
+            while (!(get(m, "/v1/nodes").contains("\"alive\":true") && aliveCount(m) == members.size())) {
+                if (!m.process().isAlive()) {
+                    throw new IllegalStateException("node " + m.node() + " exited; its log: " + m.log());
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("node " + m.node() + " did not see the whole fleet within " + START_TIMEOUT
+                            + "; its log: " + m.log());
+                }
+                pause();
+            }
+        }
+    }
+
+    private int aliveCount(Member m) {
+        String nodes = get(m, "/v1/nodes");
+        return nodes.split("\"alive\":true", -1).length - 1;
+    }
+
+    private String get(Member m, String path) {
+        try {
+            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + m.port() + path))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            return res.statusCode() == 200 ? res.body() : "";
+        } catch (IOException notYet) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Topology topology() {
+        return topology;
+    }
+
+    public List<Member> nodes() {
+        return List.copyOf(members.values());
+    }
+
+    public Member node(String name) {
+        Member m = members.get(name);
+        if (m == null) {
+            throw new IllegalArgumentException("no node " + name);
+        }
+        return m;
+    }
+
+    /** SIGKILLs a node's process, as a host that fails would vanish. */
+    public void kill(String node) {
+        Member m = node(node);
+        m.process().destroyForcibly();
+        try {
+            m.process().waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Takes a whole cloud away: its NATS server and every node in it are killed. */
+    public void killCloud(String cloud) {
+        members.values().stream().filter(m -> m.cloud().equals(cloud)).forEach(m -> kill(m.node()));
+        nats.kill(cloud);
+    }
+
+    @Override
+    public void close() {
+        members.values().forEach(m -> m.process().destroy());
+        for (Member m : members.values()) {
+            try {
+                if (!m.process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    m.process().destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        nats.close();
+    }
+}

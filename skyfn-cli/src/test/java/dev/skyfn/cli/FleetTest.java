@@ -1,0 +1,198 @@
+package dev.skyfn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skyfn.control.Json;
+import dev.skyfn.core.testing.JarBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A fleet of three clouds and four nodes on one machine, with real NATS servers and one real
+ * node process per node: placement, routing by region, packages, shared state, and failover when a
+ * node and then a whole cloud are killed. The kills come last, in that order.
+ */
+@Tag("slow")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FleetTest {
+
+    private static final String FUNCTIONS = """
+            functions:
+              where: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128, idempotent: true}
+              put: {handler: dev.skyfn.cli.Fleetwide$Put, memory: 128}
+              get: {handler: dev.skyfn.cli.Fleetwide$Get, memory: 128, idempotent: true}
+              nap: {handler: dev.skyfn.cli.Fleetwide$Nap, memory: 128}
+            """;
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path dir;
+    static EmulatedFleet fleet;
+    /** The spot node left when the other is killed. */
+    static String survivor;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path topology = Files.write(dir.resolve("three-clouds.yaml"), FleetTest.class.getResourceAsStream("/three-clouds.yaml").readAllBytes());
+        fleet = EmulatedFleet.start(topology, dir.resolve("fleet"), 0, 1, "--no-aot-cache", "--dead-after", "1500ms");
+        deploy("vault", "placement: {require: {trust: trusted}}\n");
+        deploy("near", "placement: {spread: {minClouds: 3, maxClouds: 3}, scheduling: duplicated}\n");
+        deploy("pair", "placement: {affinity: [{name: spot, clouds: [spot-eu]}], replicas: 2, scheduling: duplicated}\n");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    private static void deploy(String app, String placement) {
+        byte[] jar = JarBuilder.app("app: " + app + "\n" + FUNCTIONS + placement).classes(Fleetwide.class).bytes();
+        HttpResponse<String> res = send("spot-eu-1", "POST", "/v1/apps", jar, null);
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
+    }
+
+    @Test
+    @Order(1)
+    void aTrustedAppRunsOnlyInThePrivateCloudWhicheverGatewayTakesTheCall() {
+        long privatePid = pid("private-1");
+        for (EmulatedFleet.Member gateway : fleet.nodes()) {
+            for (String region : List.of("eu", "us")) {
+                assertThat(call(gateway.node(), "vault", "where", "?", region).body())
+                        .as("from %s through %s", region, gateway.node()).isEqualTo(Long.toString(privatePid));
+            }
+        }
+        JsonNode placement = json(send("ondemand-us-1", "GET", "/v1/apps/vault/placement", null, null).body());
+        assertThat(placement.toString()).contains("private-1").doesNotContain("\"spot-eu-1\"");
+    }
+
+    @Test
+    @Order(2)
+    void aCallRunsOnTheNodeNearestItsRegion() {
+        assertThat(call("spot-eu-1", "near", "where", "?", "us").body()).isEqualTo(Long.toString(pid("ondemand-us-1")));
+        assertThat(call("ondemand-us-1", "near", "where", "?", "eu").body())
+                .isIn(Long.toString(pid("spot-eu-1")), Long.toString(pid("spot-eu-2")));
+        assertThat(call("private-1", "near", "where", "?", null).body())
+                .as("without a region, the gateway's own region: eu").isNotEqualTo(Long.toString(pid("ondemand-us-1")));
+    }
+
+    @Test
+    @Order(3)
+    void everyNodeHoldsTheAppsPackageCheckedAgainstItsDigest() throws Exception {
+        String sha = json(send("private-1", "GET", "/v1/apps/near", null, null).body()).get("sha256").asText();
+        for (EmulatedFleet.Member m : fleet.nodes()) {
+            Path jar = dir.resolve("fleet").resolve(m.node()).resolve("packages").resolve(sha + ".jar");
+            assertThat(jar).as("on " + m.node()).exists();
+            assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(jar)))).isEqualTo(sha);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void globalStateWrittenOnOneNodeIsReadOnAnother() {
+        assertThat(call("spot-eu-1", "near", "put", "colour=blue", "eu").body()).isEqualTo("ok");
+        assertThat(call("spot-eu-1", "near", "get", "colour", "us").body()).isEqualTo("blue");
+        assertThat(call("private-1", "vault", "get", "colour", "eu").body()).as("another app's state").isEmpty();
+    }
+
+    @Test
+    @Order(5)
+    void whenANodeIsKilledIdempotentCallsMoveToItsPeerAndAnInterruptedCallGetsNodeLost() throws Exception {
+        CompletableFuture<HttpResponse<String>> napping = CompletableFuture.supplyAsync(() -> call("private-1", "pair", "nap", "20000", "eu"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !call("private-1", "pair", "get", "napping-on", "eu").body().isEmpty());
+        String victimPid = call("private-1", "pair", "get", "napping-on", "eu").body();
+        EmulatedFleet.Member victim = fleet.nodes().stream().filter(m -> Long.toString(m.process().pid()).equals(victimPid))
+                .findFirst().orElseThrow();
+        survivor = victim.node().equals("spot-eu-1") ? "spot-eu-2" : "spot-eu-1";
+        var stop = new AtomicBoolean();
+        List<Integer> statuses = java.util.Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<Void> callers = CompletableFuture.runAsync(() -> {
+            while (!stop.get()) {
+                statuses.add(call("private-1", "pair", "where", "?", "eu").statusCode());
+            }
+        });
+        Thread.sleep(300);
+        fleet.kill(victim.node());
+        HttpResponse<String> lost = napping.get();
+        assertThat(lost.statusCode()).as(lost.body()).isEqualTo(502);
+        assertThat(json(lost.body()).get("error").get("code").asText()).isEqualTo("NODE_LOST");
+        await().atMost(Duration.ofSeconds(10)).until(() -> call("private-1", "pair", "where", "?", "eu").body()
+                .equals(Long.toString(pid(survivor))));
+        stop.set(true);
+        callers.get();
+        assertThat(statuses).as("idempotent calls while the node died").isNotEmpty().containsOnly(200);
+    }
+
+    @Test
+    @Order(6)
+    void whenAWholeCloudDiesItsUsersAreServedFromTheNextNearest() {
+        fleet.killCloud("ondemand-us");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(call(survivor, "near", "where", "?", "us").statusCode()).isEqualTo(200));
+        String pid = call("private-1", "near", "where", "?", "us").body();
+        assertThat(pid).isIn(Long.toString(pid(survivor)), Long.toString(pid("private-1")));
+        for (int i = 0; i < 20; i++) {
+            assertThat(call("private-1", "near", "get", "colour", "us").body()).isEqualTo("blue");
+        }
+    }
+
+    private static long pid(String node) {
+        return fleet.node(node).process().pid();
+    }
+
+    private static HttpResponse<String> call(String gateway, String app, String function, String body, String region) {
+        return send(gateway, "POST", "/v1/apps/" + app + "/functions/" + function + ":invoke", body.getBytes(StandardCharsets.UTF_8), region);
+    }
+
+    private static HttpResponse<String> send(String node, String method, String path, byte[] body, String region) {
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fleet.node(node).port() + path))
+                .timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("Content-Type", "text/plain");
+        if (region != null) {
+            request.header("X-Skyfn-Region", region);
+        }
+        try {
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode json(String body) {
+        try {
+            return Json.MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

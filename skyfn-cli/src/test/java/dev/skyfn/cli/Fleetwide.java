@@ -1,0 +1,47 @@
+package dev.skyfn.cli;
+
+import dev.skyfn.api.Context;
+import dev.skyfn.api.Handler;
+
+/** Functions that show where in a fleet they run and what they share. */
+public final class Fleetwide {
+
+    private Fleetwide() {
+    }
+
+    /** The process id of the node whose sandbox runs the call. */
+    public static class Where implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) {
+            return Long.toString(ProcessHandle.current().parent().orElseThrow().pid());
+        }
+    }
+
+    /** Puts {@code key=value} in the app's global state. */
+    public static class Put implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) {
+            String[] kv = input.split("=", 2);
+            ctx.state().global().putString(kv[0], kv[1]);
+            return "ok";
+        }
+    }
+
+    /** Reads a key of the app's global state. */
+    public static class Get implements Handler<String, String> {
+        @Override
+        public String handle(String key, Context ctx) {
+            return ctx.state().global().getString(key).orElse("");
+        }
+    }
+
+    /** Sleeps the milliseconds it is given, having said in the global state which node it sleeps on. */
+    public static class Nap implements Handler<Integer, String> {
+        @Override
+        public String handle(Integer ms, Context ctx) throws InterruptedException {
+            ctx.state().global().putString("napping-on", new Where().handle("", ctx));
+            Thread.sleep(ms);
+            return "slept";
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package dev.skyfn.control.registry;
+
+import dev.skyfn.control.pkg.PackageLimits;
+import dev.skyfn.core.app.AppCatalog;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.app.DeployedApp;
+import dev.skyfn.core.manifest.Manifest;
+import java.io.InputStream;
+import java.util.function.Consumer;
+
+/**
+ * Where the control plane keeps deployed apps: a directory on one machine ({@link AppRegistry}),
+ * or JetStream across clouds.
+ */
+public interface AppStore extends AppCatalog {
+
+    PackageLimits limits();
+
+    /**
+     * Checks and stores a package for {@code tenant}, replacing the app's previous version, after
+     * {@code admit} has seen its manifest (it throws to refuse the package).
+     */
+    DeployedApp deploy(String tenant, InputStream jar, Consumer<Manifest> admit);
+
+    /** Removes an app; false when the tenant has no such app. */
+    boolean remove(AppKey key);
+}

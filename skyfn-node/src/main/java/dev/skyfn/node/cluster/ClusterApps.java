@@ -1,0 +1,312 @@
+package dev.skyfn.node.cluster;
+
+import dev.skyfn.control.placement.Fleet;
+import dev.skyfn.control.placement.Placement;
+import dev.skyfn.control.pkg.AppPackage;
+import dev.skyfn.control.pkg.PackageInspector;
+import dev.skyfn.control.pkg.PackageLimits;
+import dev.skyfn.control.registry.AppStore;
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.app.DeployedApp;
+import dev.skyfn.core.data.KeyValue;
+import dev.skyfn.core.manifest.Manifest;
+import dev.skyfn.nats.apps.AppRecord;
+import dev.skyfn.nats.apps.AppRecords;
+import dev.skyfn.nats.packages.PackageStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The apps of every tenant in distributed mode. Their records are in JetStream and their packages
+ * in the object store; every node fetches each package, checks it against its digest and reads
+ * its manifest, so any node's control API and gateway know every app. Only the apps placed on this
+ * node reach its runtimes, through {@link #placedHere()}.
+ */
+final class ClusterApps implements AppStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterApps.class);
+    private static final Duration SERVE_WAIT = Duration.ofSeconds(30);
+
+    private final String node;
+    private final AppRecords records;
+    private final PackageStore packages;
+    private final PackageInspector inspector;
+    private final Fleet fleet;
+    private final Path dir;
+    private final Predicate<AppRecord> served;
+    private final KeyValue globalState;
+    private final Map<AppKey, DeployedApp> apps = new ConcurrentHashMap<>();
+    private final Map<AppKey, AppRecord> placements = new ConcurrentHashMap<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final PlacedApps placedHere = new PlacedApps();
+    /** Changes are applied one at a time, in the order the bucket gives them, off the NATS thread. */
+    private final ExecutorService changes = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("app-changes").factory());
+    private AutoCloseable watch;
+
+    /** {@code served} tells whether every live node a record places the app on serves that version. */
+    ClusterApps(String node, AppRecords records, PackageStore packages, PackageInspector inspector, Fleet fleet, Path dir,
+                Predicate<AppRecord> served, KeyValue globalState) {
+        this.served = served;
+        this.globalState = globalState;
+        this.node = node;
+        this.records = records;
+        this.packages = packages;
+        this.inspector = inspector;
+        this.fleet = fleet;
+        this.dir = dir;
+        try {
+            Files.createDirectories(dir.resolve("incoming"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts following the records; returns once the apps deployed before are known. */
+    void start() {
+        records.all().forEach(v -> apply(v.record()));
+        watch = records.watch(new AppRecords.Watcher() {
+            @Override
+            public void put(AppRecord record) {
+                changes.execute(() -> apply(record));
+            }
+
+            @Override
+            public void removed(String tenant, String app) {
+                changes.execute(() -> forget(new AppKey(tenant, app)));
+            }
+        });
+    }
+
+    /** The apps placed on this node, as its runtimes see them. */
+    PlacedApps placedHere() {
+        return placedHere;
+    }
+
+    /** The app's record as last seen: its version and where it is placed. */
+    Optional<AppRecord> record(AppKey key) {
+        return Optional.ofNullable(placements.get(key));
+    }
+
+    List<AppRecord> records() {
+        return List.copyOf(placements.values());
+    }
+
+    @Override
+    public PackageLimits limits() {
+        return inspector.limits();
+    }
+
+    @Override
+    public DeployedApp deploy(String tenant, InputStream jar, Consumer<Manifest> admit) {
+        Path incoming = dir.resolve("incoming").resolve(UUID.randomUUID() + ".jar");
+        try {
+            AppPackage pkg = inspector.receive(jar, incoming);
+            admit.accept(pkg.manifest());
+            Placement placement = fleet.place(pkg.manifest());
+            if (!placement.placed()) {
+                throw new SkyfnException(ErrorCode.PLACEMENT_UNSATISFIABLE,
+                        "cannot place app " + pkg.manifest().app() + ": " + placement.problem().orElse("no cloud can take it"));
+            }
+            Path cached = cached(pkg.sha256());
+            if (!Files.exists(cached)) {
+                Files.move(incoming, cached, StandardCopyOption.ATOMIC_MOVE);
+            }
+            packages.put(pkg.sha256(), cached);
+            AppRecord record = publish(tenant, pkg, Replicas.of(placement));
+            LOG.info("deployed {}/{} version {} on {}", tenant, record.app(), record.version(), placement.nodes());
+            awaitServed(record);
+            return deployed(record, pkg.manifest(), cached);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            try {
+                Files.deleteIfExists(incoming);
+            } catch (IOException ignored) {
+                // removed with the directory's other leftovers
+            }
+        }
+    }
+
+    /** Writes the next version's record, whoever else deploys the app at the same time. */
+    private AppRecord publish(String tenant, AppPackage pkg, List<AppRecord.Replica> replicas) {
+        while (true) {
+            var current = records.get(tenant, pkg.manifest().app());
+            int version = current.map(v -> v.record().version() + 1).orElse(1);
+            var record = new AppRecord(tenant, pkg.manifest().app(), version, pkg.sha256(), pkg.sizeBytes(),
+                    System.currentTimeMillis(), replicas);
+            if (records.write(record, current.map(AppRecords.Versioned::revision).orElse(0L))) {
+                return record;
+            }
+        }
+    }
+
+    /** Waits a while for the nodes to serve a new version, so that a call right after deploying finds it. */
+    private void awaitServed(AppRecord record) {
+        long deadline = System.nanoTime() + SERVE_WAIT.toNanos();
+        while (!served.test(record)) {
+            if (System.nanoTime() > deadline) {
+                LOG.warn("{} version {} is not served everywhere after {}; its nodes take it up on their own",
+                        record.key(), record.version(), SERVE_WAIT);
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * Places again each app with a replica on a node that is not alive. Every node may do this at
+     * once; the compare-and-set on the record lets one of them win, and the others then find
+     * nothing left to do.
+     */
+    void replaceLost(Set<String> alive) {
+        for (AppRecord seen : placements.values()) {
+            DeployedApp app = apps.get(new AppKey(seen.tenant(), seen.app()));
+            if (app == null || alive.containsAll(nodes(seen))) {
+                continue;
+            }
+            var current = records.get(seen.tenant(), seen.app());
+            if (current.isEmpty() || current.get().record().version() != app.version() || alive.containsAll(nodes(current.get().record()))) {
+                continue;
+            }
+            Placement placement = fleet.place(app.manifest());
+            if (!placement.placed()) {
+                LOG.warn("{} lost a node and cannot be placed again now: {}", app.key(), placement.problem().orElse(""));
+                continue;
+            }
+            AppRecord next = current.get().record().withReplicas(Replicas.of(placement));
+            if (records.write(next, current.get().revision())) {
+                LOG.info("{} placed again on {} (its nodes were {})", app.key(), placement.nodes(), nodes(current.get().record()));
+            }
+        }
+    }
+
+    private static List<String> nodes(AppRecord record) {
+        return record.replicas().stream().map(AppRecord.Replica::node).toList();
+    }
+
+    @Override
+    public boolean remove(AppKey key) {
+        if (records.get(key.tenant(), key.app()).isEmpty()) {
+            return false;
+        }
+        records.remove(key.tenant(), key.app());
+        globalState.clear(KeyValue.scope(key.tenant(), key.app()));
+        return true;
+    }
+
+    @Override
+    public Optional<DeployedApp> find(AppKey key) {
+        return Optional.ofNullable(apps.get(key));
+    }
+
+    @Override
+    public List<DeployedApp> list(String tenant) {
+        return apps.values().stream().filter(a -> a.tenant().equals(tenant)).sorted(Comparator.comparing(DeployedApp::name)).toList();
+    }
+
+    @Override
+    public List<DeployedApp> all() {
+        return apps.values().stream().sorted(Comparator.comparing(a -> a.key().toString())).toList();
+    }
+
+    @Override
+    public void subscribe(Listener listener) {
+        listeners.add(listener);
+    }
+
+    /** Brings this node in line with one record: its package here and checked, its runtime here if placed here. */
+    private void apply(AppRecord record) {
+        AppKey key = new AppKey(record.tenant(), record.app());
+        try {
+            DeployedApp known = apps.get(key);
+            DeployedApp app = known != null && known.version() == record.version() ? known : load(record);
+            placements.put(key, record);
+            if (app != known) {
+                apps.put(key, app);
+                listeners.forEach(l -> l.deployed(app, known));
+            }
+            record.replicas().stream().filter(r -> r.node().equals(node)).findFirst()
+                    .ifPresentOrElse(r -> placedHere.put(withMemory(app, r.memoryMb())), () -> placedHere.drop(key));
+        } catch (RuntimeException e) {
+            LOG.error("cannot take version {} of {}: {}", record.version(), key, e.getMessage());
+        }
+    }
+
+    private DeployedApp load(AppRecord record) {
+        Path jar = cached(record.sha256());
+        if (!Files.exists(jar)) {
+            packages.fetch(record.sha256(), jar);
+        }
+        AppPackage pkg = inspector.inspect(jar);
+        if (!pkg.sha256().equals(record.sha256())) {
+            throw new IllegalStateException("the cached package " + jar + " does not match its digest");
+        }
+        return deployed(record, pkg.manifest(), jar);
+    }
+
+    private static DeployedApp deployed(AppRecord record, Manifest manifest, Path jar) {
+        return new DeployedApp(record.tenant(), manifest, record.version(), jar, record.sha256(), record.sizeBytes(),
+                Instant.ofEpochMilli(record.deployedAtMillis()));
+    }
+
+    /** The app as it runs here, where the placement's overrides may give it other memory. */
+    private static DeployedApp withMemory(DeployedApp app, int memoryMb) {
+        Manifest m = app.manifest();
+        if (m.memoryMb() == memoryMb) {
+            return app;
+        }
+        var manifest = new Manifest(m.app(), memoryMb, m.functions(), m.workflows(), m.placement());
+        return new DeployedApp(app.tenant(), manifest, app.version(), app.jar(), app.sha256(), app.sizeBytes(), app.deployedAt());
+    }
+
+    private void forget(AppKey key) {
+        placements.remove(key);
+        placedHere.drop(key);
+        DeployedApp app = apps.remove(key);
+        if (app != null) {
+            listeners.forEach(l -> l.removed(app));
+        }
+    }
+
+    private Path cached(String sha256) {
+        return dir.resolve(sha256 + ".jar");
+    }
+
+    void close() {
+        try {
+            if (watch != null) {
+                watch.close();
+            }
+        } catch (Exception e) {
+            LOG.debug("closing the watch of apps: {}", e.getMessage());
+        }
+        changes.shutdownNow();
+    }
+}

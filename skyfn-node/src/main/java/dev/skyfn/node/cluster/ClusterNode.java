@@ -1,0 +1,122 @@
+package dev.skyfn.node.cluster;
+
+import dev.skyfn.control.AtomicFiles;
+import dev.skyfn.control.api.ControlApi;
+import dev.skyfn.control.pkg.PackageInspector;
+import dev.skyfn.control.pkg.PackageLimits;
+import dev.skyfn.control.tenant.Tenants;
+import dev.skyfn.core.app.Authenticator;
+import dev.skyfn.nats.Engine;
+import dev.skyfn.nats.apps.AppRecord;
+import dev.skyfn.nats.apps.AppRecords;
+import dev.skyfn.nats.data.NatsKeyValue;
+import dev.skyfn.nats.nodes.Heartbeat;
+import dev.skyfn.nats.nodes.NodeDirectory;
+import dev.skyfn.nats.nodes.NodeReport;
+import dev.skyfn.nats.packages.PackageStore;
+import dev.skyfn.node.Node;
+import dev.skyfn.node.NodeConfig;
+import dev.skyfn.node.SingleNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node of a fleet spanning clouds: the node agent, its share of the control plane (any node
+ * answers the control API; what it writes goes to JetStream), its heartbeat, and the bus through
+ * which nodes call each other.
+ */
+public final class ClusterNode implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+    private static final int MB_PER_SANDBOX = 256;
+
+    private final Engine engine;
+    private final NodeDirectory directory;
+    private final ClusterApps apps;
+    private final NodeBus bus;
+    private final Node node;
+    private final Heartbeat heartbeat;
+
+    private ClusterNode(NodeConfig config, ClusterConfig cluster, Authenticator auth, Tenants tenants) {
+        String cloud = cluster.cloud();
+        boolean supercluster = cluster.topology().clouds().stream().filter(c -> !c.edge()).count() > 1;
+        engine = Engine.connect(cluster.nats(), cluster.node(), supercluster ? cluster.topology().stateCloud() : null);
+        directory = NodeDirectory.watch(engine, cluster.deadAfter());
+        var fleet = new ClusterFleet(cluster.topology(), directory);
+        var inspector = new PackageInspector(new PackageLimits(config.maxPackageBytes(), PackageLimits.DEFAULT.maxUnpackedBytes(),
+                PackageLimits.DEFAULT.maxEntries()));
+        var globalState = NatsKeyValue.open(engine, config.stateBytesPerTenant(), config.maxValueBytes());
+        apps = new ClusterApps(cluster.node(), AppRecords.open(engine), PackageStore.open(engine), inspector, fleet,
+                config.dataDir().resolve("packages"), this::served, globalState);
+        apps.start();
+        var wan = new Wan(cluster.topology(), cluster.emulateWan());
+        bus = new NodeBus(engine.connection(), cloud, wan);
+        node = Node.start(config, apps.placedHere(), auth, List.of(new ControlApi(apps, tenants, auth, fleet)),
+                new Node.Fabric(invoker -> {
+                    var dispatch = new FleetDispatch(cluster.node(), cloud, cluster.topology(), directory, apps, invoker, bus, wan);
+                    invoker.callElsewhere(dispatch);
+                    return dispatch;
+                }, Optional.of(globalState)));
+        bus.serve(cluster.node(), node.invoker());
+        int memoryMb = cluster.topology().node(cluster.node()).orElseThrow().memoryMb();
+        heartbeat = NodeDirectory.beat(engine, cluster.heartbeat(), () -> report(cluster.node(), cloud, config, memoryMb));
+        directory.onChange(m -> Thread.ofVirtual().start(() -> apps.replaceLost(alive())));
+        LOG.info("node {} of cloud {} joined the fleet through {}", cluster.node(), cloud, cluster.nats());
+    }
+
+    /** Starts a node of the fleet; in dev mode every call is tenant {@code dev} and needs no key. */
+    public static ClusterNode start(NodeConfig config, ClusterConfig cluster, boolean dev) {
+        try {
+            AtomicFiles.privateDirectory(config.dataDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        var tenants = new Tenants(config.dataDir().resolve("tenants.json"), Clock.systemUTC());
+        Authenticator auth = dev ? Authenticator.open(SingleNode.DEV_TENANT) : tenants;
+        return new ClusterNode(config, cluster, auth, tenants);
+    }
+
+    private NodeReport report(String name, String cloud, NodeConfig config, int memoryMb) {
+        int loaded = node.sandboxes().values().stream().mapToInt(Integer::intValue).sum();
+        int capacity = Math.max(1, Math.min(config.maxSandboxes(), memoryMb / MB_PER_SANDBOX));
+        List<String> serving = node.serving().stream().map(a -> a.key() + "@" + a.version()).sorted().toList();
+        return new NodeReport(name, cloud, "http://" + config.host() + ":" + node.port(),
+                Math.max(0, memoryMb - loaded * MB_PER_SANDBOX), Math.min(1.0, loaded / (double) capacity), serving);
+    }
+
+    private Set<String> alive() {
+        return directory.members().stream().filter(NodeDirectory.Member::alive).map(m -> m.report().node()).collect(Collectors.toSet());
+    }
+
+    /** Whether every live node the record places the app on serves its version. */
+    private boolean served(AppRecord record) {
+        String version = record.tenant() + "/" + record.app() + "@" + record.version();
+        return record.replicas().stream().allMatch(r -> directory.member(r.node())
+                .map(m -> !m.alive() || m.report().apps().contains(version)).orElse(true));
+    }
+
+    public int port() {
+        return node.port();
+    }
+
+    public Node node() {
+        return node;
+    }
+
+    @Override
+    public void close() {
+        heartbeat.close();
+        bus.close();
+        node.close();
+        apps.close();
+        directory.close();
+        engine.close();
+    }
+}

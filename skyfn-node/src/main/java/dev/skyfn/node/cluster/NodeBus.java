@@ -1,0 +1,154 @@
+package dev.skyfn.node.cluster;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.wire.Message;
+import dev.skyfn.core.wire.Payload;
+import dev.skyfn.core.wire.WireCodec;
+import dev.skyfn.node.invoke.Invoker;
+import dev.skyfn.node.invoke.Outcome;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.impl.Headers;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Invocations between nodes over NATS request/reply: each node answers on a subject of its own,
+ * {@code skyfn.node.<node>.invoke}, with the same frames its sandboxes speak (an Invoke in, a
+ * Result or Failure out); the app travels in headers. Emulated WAN latency is added on both legs.
+ */
+final class NodeBus implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeBus.class);
+    private static final String TENANT = "Skyfn-Tenant";
+    private static final String APP = "Skyfn-App";
+    private static final String FROM = "Skyfn-From-Cloud";
+    private static final String BOUNDED = "Skyfn-Bounded";
+    private static final String COLD = "Skyfn-Cold";
+    /** How much longer than the function's timeout a caller waits for its node to answer. */
+    private static final Duration ANSWER_GRACE = Duration.ofSeconds(2);
+
+    /** Why a call to another node got no answer. */
+    enum Miss {
+        /** Nobody listens for the node: the call never ran there. */
+        NO_NODE,
+        /** The node took the call and did not answer in time, or died: it may have run. */
+        LOST
+    }
+
+    /** A call that got no answer from its node. */
+    static final class NoAnswer extends RuntimeException {
+        final Miss miss;
+
+        NoAnswer(Miss miss, String message) {
+            super(message, null, false, false);
+            this.miss = miss;
+        }
+    }
+
+    private final Connection connection;
+    private final String cloud;
+    private final Wan wan;
+    private Dispatcher dispatcher;
+
+    NodeBus(Connection connection, String cloud, Wan wan) {
+        this.connection = connection;
+        this.cloud = cloud;
+        this.wan = wan;
+    }
+
+    static String subject(String node) {
+        return "skyfn.node." + node + ".invoke";
+    }
+
+    /** Answers calls for {@code node} by running them with {@code invoker}. */
+    void serve(String node, Invoker invoker) {
+        dispatcher = connection.createDispatcher(msg -> Thread.ofVirtual().start(() -> answer(invoker, msg)));
+        dispatcher.subscribe(subject(node));
+    }
+
+    private void answer(Invoker invoker, io.nats.client.Message msg) {
+        Headers in = msg.getHeaders();
+        String from = in.getFirst(FROM);
+        Message reply;
+        boolean cold = false;
+        try {
+            var call = (Message.Invoke) WireCodec.decode(msg.getData(), 4, msg.getData().length - 4);
+            Invoker.Target target = invoker.resolve(new AppKey(in.getFirst(TENANT), in.getFirst(APP)), call.function());
+            Outcome o = invoker.invoke(target, call.payload(), call.invocationId(), Boolean.parseBoolean(in.getFirst(BOUNDED)),
+                    Duration.ofMillis(call.timeoutMillis()));
+            cold = o.coldStart();
+            reply = o.ok() ? new Message.Result(0, o.payload())
+                    : new Message.Failure(0, o.error().code().name(), o.error().message(), o.error().type());
+        } catch (SkyfnException e) {
+            reply = new Message.Failure(0, e.code().name(), e.getMessage(), "");
+        } catch (RuntimeException e) {
+            LOG.error("a call from another node could not be run", e);
+            reply = new Message.Failure(0, ErrorCode.INTERNAL.name(), "the node could not run the call: " + e.getMessage(), "");
+        }
+        wan.betweenClouds(cloud, from);
+        Headers out = new Headers().put(COLD, Boolean.toString(cold));
+        connection.publish(msg.getReplyTo(), out, WireCodec.encode(reply));
+    }
+
+    /**
+     * Calls a function on {@code node} of {@code nodeCloud}; completes with its outcome, or with a
+     * {@link NoAnswer} when the node cannot be reached or does not answer in time.
+     */
+    CompletableFuture<Outcome> call(String node, String nodeCloud, AppKey app, String function, Payload input,
+                                    String invocationId, boolean bounded, Duration timeout) {
+        long start = System.nanoTime();
+        wan.betweenClouds(cloud, nodeCloud);
+        Headers headers = new Headers().put(TENANT, app.tenant()).put(APP, app.app()).put(FROM, cloud)
+                .put(BOUNDED, Boolean.toString(bounded));
+        byte[] body = WireCodec.encode(new Message.Invoke(0, function, invocationId, timeout.toMillis(), input));
+        return connection.requestWithTimeout(subject(node), headers, body, timeout.plus(ANSWER_GRACE))
+                .handle((reply, error) -> {
+                    if (error != null) {
+                        throw miss(node, error);
+                    }
+                    return outcome(reply, invocationId, start);
+                });
+    }
+
+    private static NoAnswer miss(String node, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof CancellationException) {
+            return new NoAnswer(Miss.NO_NODE, "node " + node + " is not reachable");
+        }
+        if (cause instanceof TimeoutException) {
+            return new NoAnswer(Miss.LOST, "node " + node + " did not answer in time");
+        }
+        if (cause instanceof NoAnswer n) {
+            return n;
+        }
+        return new NoAnswer(Miss.LOST, "the call to node " + node + " failed: " + cause);
+    }
+
+    private static Outcome outcome(io.nats.client.Message reply, String invocationId, long start) {
+        byte[] data = reply.getData();
+        Message m = WireCodec.decode(data, 4, data.length - 4);
+        boolean cold = reply.getHeaders() != null && Boolean.parseBoolean(reply.getHeaders().getFirst(COLD));
+        long took = System.nanoTime() - start;
+        return switch (m) {
+            case Message.Result r -> new Outcome(invocationId, r.payload(), null, cold, took);
+            case Message.Failure f -> new Outcome(invocationId, null, new Outcome.Error(ErrorCode.parse(f.code()), f.message(), f.type()),
+                    cold, took);
+            default -> throw new IllegalStateException("unexpected answer " + m);
+        };
+    }
+
+    @Override
+    public void close() {
+        if (dispatcher != null) {
+            connection.closeDispatcher(dispatcher);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.skyfn.node.cluster;
+
+import dev.skyfn.core.app.AppCatalog;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.app.DeployedApp;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** The apps placed on this node: what its runtimes serve. */
+final class PlacedApps implements AppCatalog {
+
+    private final Map<AppKey, DeployedApp> apps = new ConcurrentHashMap<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+
+    void put(DeployedApp app) {
+        DeployedApp before = apps.put(app.key(), app);
+        if (!app.equals(before)) {
+            listeners.forEach(l -> l.deployed(app, before));
+        }
+    }
+
+    void drop(AppKey key) {
+        DeployedApp gone = apps.remove(key);
+        if (gone != null) {
+            listeners.forEach(l -> l.removed(gone));
+        }
+    }
+
+    @Override
+    public Optional<DeployedApp> find(AppKey key) {
+        return Optional.ofNullable(apps.get(key));
+    }
+
+    @Override
+    public List<DeployedApp> list(String tenant) {
+        return apps.values().stream().filter(a -> a.tenant().equals(tenant)).sorted(Comparator.comparing(DeployedApp::name)).toList();
+    }
+
+    @Override
+    public List<DeployedApp> all() {
+        return List.copyOf(apps.values());
+    }
+
+    @Override
+    public void subscribe(Listener listener) {
+        listeners.add(listener);
+    }
+}
