@@ -12,7 +12,7 @@ import java.util.Set;
 /**
  * Runs the end-to-end benchmarks and prints their tables as Markdown, for docs/PERFORMANCE.md.
  *
- * <p>Run with {@code bench/run [http] [cold] [density]} (all by default), after {@code ./mvnw package}.
+ * <p>Run with {@code bench/run [http] [cold] [density] [fleet] ...} (all by default), after {@code ./mvnw package}.
  */
 public final class Bench {
 
@@ -21,7 +21,7 @@ public final class Bench {
 
     public static void main(String[] args) {
         Path root = Path.of(System.getProperty("skyfn.root", ".")).toAbsolutePath().normalize();
-        Set<String> which = args.length == 0 ? Set.of("http", "cold", "density", "interaction", "workflow", "pipeline") : Set.of(args);
+        Set<String> which = args.length == 0 ? Set.of("http", "cold", "density", "interaction", "workflow", "pipeline", "fleet") : Set.of(args);
         int rounds = Integer.getInteger("rounds", 3);
         var out = new StringBuilder();
         out.append("Measured ").append(LocalDate.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
@@ -42,6 +42,11 @@ public final class Bench {
         }
         if (which.contains("pipeline")) {
             out.append("### Image pipeline\n\n").append(new PipelineBench(root, Integer.getInteger("pipelines", 30)).run()).append('\n');
+        }
+        if (which.contains("fleet")) {
+            out.append("### A fleet: calls between nodes, throughput with 1–3 nodes\n\n")
+                    .append(new FleetBench(root, Integer.getInteger("calls", 2_000), Duration.ofSeconds(Integer.getInteger("seconds", 10))).run())
+                    .append('\n');
         }
         if (which.contains("density")) {
             out.append("### Density\n\n").append(new DensityBench(root).run()).append('\n');

@@ -9,7 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /** Where an invocation from a region should run: a pure ranking of the live nodes serving its app. */
-final class Routes {
+public final class Routes {
 
     /** A node's load at which it has no spare capacity left. */
     static final double FULL = 0.95;
@@ -18,7 +18,7 @@ final class Routes {
     }
 
     /** A node able to run the call, with what ranks it. */
-    record Candidate(String node, String cloud, double latencyMs, double load, boolean self) {
+    public record Candidate(String node, String cloud, double latencyMs, double load, boolean self) {
         boolean full() {
             return load >= FULL;
         }
@@ -28,7 +28,7 @@ final class Routes {
      * The live nodes serving {@code app}, best first: those with spare capacity before full ones,
      * then by round trip from {@code region}, then this node ({@code self}) before others, then by load.
      */
-    static List<Candidate> rank(String self, String region, AppKey app, Topology topology, List<NodeDirectory.Member> members) {
+    public static List<Candidate> rank(String self, String region, AppKey app, Topology topology, List<NodeDirectory.Member> members) {
         String served = app + "@";
         return members.stream()
                 .filter(m -> m.alive() && m.report().apps().stream().anyMatch(a -> a.startsWith(served)))

@@ -1,0 +1,223 @@
+package dev.skyfn.bench;
+
+import dev.skyfn.core.cloud.Topology;
+import dev.skyfn.core.cloud.TopologyReader;
+import dev.skyfn.nats.servers.LocalNats;
+import dev.skyfn.nats.servers.LoopbackPorts;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Calls between the nodes of a fleet beside their limit, a bare NATS request/reply on the same
+ * server, and invocation throughput as nodes are added. Three node processes of one cloud share
+ * one NATS server and this machine; no WAN latency is emulated.
+ */
+final class FleetBench {
+
+    private static final String TOPOLOGY = """
+            clouds:
+              bench:
+                provider: private
+                region: here
+                trust: trusted
+                pricing: {model: owned}
+                nodes:
+                  n1: {cpus: 2, memory: 4096}
+                  n2: {cpus: 2, memory: 4096}
+                  n3: {cpus: 2, memory: 4096}
+            users:
+              here: {bench: 1}
+            latency: {}
+            """;
+
+    private final Path root;
+    private final int calls;
+    private final Duration seconds;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    FleetBench(Path root, int calls, Duration seconds) {
+        this.root = root;
+        this.calls = calls;
+        this.seconds = seconds;
+    }
+
+    String run() {
+        Path dir = temp();
+        Path topologyFile = dir.resolve("fleet.yaml");
+        List<Process> nodes = new ArrayList<>();
+        try {
+            Files.writeString(topologyFile, TOPOLOGY);
+            Topology topology = TopologyReader.read(TOPOLOGY.getBytes(StandardCharsets.UTF_8));
+            try (LocalNats nats = LocalNats.start(topology, dir.resolve("nats"))) {
+                String url = nats.url("bench");
+                int[] ports = {LoopbackPorts.take(), LoopbackPorts.take(), LoopbackPorts.take()};
+                for (int i = 0; i < 3; i++) {
+                    nodes.add(Procs.start(null, dir.resolve("n" + (i + 1) + ".log"), List.of(Procs.JAVA.toString(), "-jar",
+                            root.resolve("skyfn-cli/target/skyfn.jar").toString(), "node", "--dev", "--nats", url,
+                            "--topology", topologyFile.toString(), "--name", "n" + (i + 1), "--port", Integer.toString(ports[i]),
+                            "--spares", "1", "--data", dir.resolve("n" + (i + 1)).toString())));
+                }
+                for (int port : ports) {
+                    awaitFleet(port, 3);
+                }
+                return latency(url, ports) + "\n" + throughput(ports);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            nodes.forEach(Procs::stop);
+        }
+    }
+
+    /** A call through the gateway of the node serving the app, through another node's, and bare NATS. */
+    private String latency(String natsUrl, int[] ports) {
+        send(ports[0], "POST", "/v1/apps", Jars.withManifest(Bench.exampleJar(root, "hello"), """
+                app: one
+                functions:
+                  noop: {handler: dev.skyfn.examples.hello.Noop, memory: 128}
+                """));
+        String placed = send(ports[0], "GET", "/v1/apps/one/placement", new byte[0]);
+        int serving = placed.contains("\"n1\"") ? 0 : placed.contains("\"n2\"") ? 1 : 2;
+        int other = (serving + 1) % 3;
+        String path = "/v1/apps/one/functions/noop:invoke";
+        Histogram local = new Histogram(3);
+        Histogram cross = new Histogram(3);
+        Histogram bare = new Histogram(3);
+        try (Connection requester = Nats.connect(natsUrl); Connection responder = Nats.connect(natsUrl)) {
+            responder.createDispatcher(m -> responder.publish(m.getReplyTo(), m.getData())).subscribe("bench.echo");
+            try {
+                responder.flush(Duration.ofSeconds(2));
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("the NATS server did not answer", e);
+            }
+            for (int round = 0; round < 4; round++) {
+                boolean record = round > 0;
+                time(record ? local : null, () -> send(ports[serving], "POST", path, new byte[]{'x'}));
+                time(record ? cross : null, () -> send(ports[other], "POST", path, new byte[]{'x'}));
+                time(record ? bare : null, () -> request(requester));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        double added = (cross.getValueAtPercentile(50) - local.getValueAtPercentile(50)) / 1000.0;
+        double bareP50 = bare.getValueAtPercentile(50) / 1000.0;
+        return "| call | p50 | p99 |\n|---|---|---|\n"
+                + row("HTTP → gateway of the node serving the app", local)
+                + row("HTTP → gateway of another node → NATS → the serving node", cross)
+                + row("bare NATS request/reply, 1 byte, same server", bare)
+                + String.format("%nCrossing to another node adds **%.0f µs** at p50; a bare NATS round trip is %.0f µs: the hop costs "
+                        + "**%+.0f µs** beyond NATS itself (target: within 200 µs). %d calls of each kind, after a warm-up round.%n",
+                added, bareP50, added - bareP50, calls * 3);
+    }
+
+    /** Invocations per second with wrk on 1, 2 and 3 gateways, each serving the app itself. */
+    private String throughput(int[] ports) {
+        send(ports[0], "POST", "/v1/apps", Jars.withManifest(Bench.exampleJar(root, "hello"), """
+                app: spread
+                functions:
+                  noop: {handler: dev.skyfn.examples.hello.Noop, memory: 128, concurrency: 1000, queue: 10000}
+                placement: {replicas: 3, scheduling: duplicated}
+                """));
+        for (int port : ports) {
+            send(port, "POST", "/v1/apps/spread/functions/noop:invoke", new byte[]{'x'});
+        }
+        var out = new StringBuilder("| nodes | invocations/s | per node | scaling efficiency |\n|---|---|---|---|\n");
+        double one = 0;
+        for (int k = 1; k <= 3; k++) {
+            List<CompletableFuture<Wrk.Result>> runs = new ArrayList<>();
+            for (int i = 0; i < k; i++) {
+                String url = "http://127.0.0.1:" + ports[i] + "/v1/apps/spread/functions/noop:invoke";
+                runs.add(CompletableFuture.supplyAsync(() -> Wrk.run("0-1", url, 32, seconds, new byte[]{'x'})));
+            }
+            double rps = runs.stream().map(CompletableFuture::join).mapToDouble(Wrk.Result::requestsPerSecond).sum();
+            one = k == 1 ? rps : one;
+            out.append(String.format("| %d | %.0f | %.0f | %.0f%% |%n", k, rps, rps / k, 100 * rps / (k * one)));
+        }
+        return out.append(String.format("%nwrk -t1 -c32 for %d s against each node's own gateway; every process shares the same "
+                + "%d CPUs.%n", seconds.toSeconds(), Runtime.getRuntime().availableProcessors())).toString();
+    }
+
+    private void time(Histogram into, Runnable call) {
+        for (int i = 0; i < calls; i++) {
+            long start = System.nanoTime();
+            call.run();
+            if (into != null) {
+                into.recordValue(System.nanoTime() - start);
+            }
+        }
+    }
+
+    private static void request(Connection c) {
+        try {
+            c.request("bench.echo", new byte[]{'x'}, Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String row(String what, Histogram h) {
+        return String.format("| %s | %.0f µs | %.0f µs |%n", what, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0);
+    }
+
+    private void awaitFleet(int port, int nodes) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (true) {
+            try {
+                String body = send(port, "GET", "/v1/nodes", null);
+                if (body.split("\"alive\":true", -1).length - 1 == nodes) {
+                    return;
+                }
+            } catch (RuntimeException notYet) {
+                // not listening yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the fleet did not come up on port " + port);
+            }
+            Procs.sleep(Duration.ofMillis(100));
+        }
+    }
+
+    private String send(int port, String method, String path, byte[] body) {
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("Content-Type", "application/octet-stream").build();
+        try {
+            HttpResponse<String> res = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (res.statusCode() >= 300) {
+                throw new IllegalStateException(method + " " + path + ": " + res.statusCode() + " " + res.body());
+            }
+            return res.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path temp() {
+        try {
+            return Files.createTempDirectory("skyfn-fleet-bench-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
