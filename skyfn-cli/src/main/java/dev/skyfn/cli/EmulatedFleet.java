@@ -35,9 +35,12 @@ public final class EmulatedFleet implements AutoCloseable {
     private final LocalNats nats;
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newHttpClient();
+    private final boolean dev;
+    private volatile String adminKey;
 
-    private EmulatedFleet(Topology topology, LocalNats nats) {
+    private EmulatedFleet(Topology topology, LocalNats nats, boolean dev) {
         this.topology = topology;
+        this.dev = dev;
         this.nats = nats;
     }
 
@@ -47,20 +50,28 @@ public final class EmulatedFleet implements AutoCloseable {
      * answers and sees all the others alive.
      */
     public static EmulatedFleet start(Path topologyFile, Path dir, int firstPort, int spares, String... nodeOptions) {
+        return start(topologyFile, dir, firstPort, spares, true, nodeOptions);
+    }
+
+    /**
+     * {@link #start(Path, Path, int, int, String...)}, in dev mode or not: outside it, every call
+     * needs a key, and the admin key is in the data directory of the node that started first.
+     */
+    public static EmulatedFleet start(Path topologyFile, Path dir, int firstPort, int spares, boolean dev, String... nodeOptions) {
         Topology topology = ServerCommand.topology(topologyFile);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        var fleet = new EmulatedFleet(topology, LocalNats.start(topology, dir.resolve("nats")));
+        var fleet = new EmulatedFleet(topology, LocalNats.start(topology, dir.resolve("nats")), dev);
         try {
             int port = firstPort;
             for (NodeSpec n : topology.nodes()) {
-                fleet.launch(topologyFile, dir, n, port == 0 ? LoopbackPorts.take() : port, spares, nodeOptions);
+                fleet.launch(topologyFile, dir, n, port == 0 ? LoopbackPorts.take() : port, spares, dev, nodeOptions);
                 port = 0;
             }
-            fleet.awaitAllAlive();
+            fleet.awaitAllAlive(dir);
             return fleet;
         } catch (RuntimeException e) {
             fleet.close();
@@ -68,12 +79,15 @@ public final class EmulatedFleet implements AutoCloseable {
         }
     }
 
-    private void launch(Path topologyFile, Path dir, NodeSpec n, int port, int spares, String... options) {
+    private void launch(Path topologyFile, Path dir, NodeSpec n, int port, int spares, boolean dev, String... options) {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), Skyfn.class.getName(),
-                "node", "--dev", "--emulate-wan", "--nats", nats.url(n.cloud()), "--topology", topologyFile.toAbsolutePath().toString(),
+                "node", "--emulate-wan", "--nats", nats.url(n.cloud()), "--topology", topologyFile.toAbsolutePath().toString(),
                 "--name", n.name(), "--port", Integer.toString(port), "--spares", Integer.toString(spares),
                 "--data", dir.resolve(n.name()).toString()));
+        if (dev) {
+            cmd.add("--dev");
+        }
         cmd.addAll(List.of(options));
         Path log = dir.resolve(n.name() + ".log");
         try {
@@ -84,8 +98,14 @@ public final class EmulatedFleet implements AutoCloseable {
         }
     }
 
-    private void awaitAllAlive() {
+    private void awaitAllAlive(Path dir) {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (!dev && !findAdminKey(dir)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no node wrote an admin key under " + dir);
+            }
+            pause();
+        }
         for (Member m : members.values()) {
             while (!(get(m, "/v1/nodes").contains("\"alive\":true") && aliveCount(m) == members.size())) {
                 if (!m.process().isAlive()) {
@@ -105,10 +125,34 @@ public final class EmulatedFleet implements AutoCloseable {
         return nodes.split("\"alive\":true", -1).length - 1;
     }
 
+    /** Whether a node has written the fleet's admin key; it is read when one has. */
+    private boolean findAdminKey(Path dir) {
+        for (Member m : members.values()) {
+            Path key = dir.resolve(m.node()).resolve("admin.key");
+            if (Files.exists(key)) {
+                try {
+                    adminKey = Files.readString(key).strip();
+                    return true;
+                } catch (IOException e) {
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The admin API key of a fleet not in dev mode (null in dev mode). */
+    public String adminKey() {
+        return adminKey;
+    }
+
     private String get(Member m, String path) {
         try {
-            HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + m.port() + path))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + m.port() + path)).timeout(Duration.ofSeconds(5));
+            if (adminKey != null) {
+                request.header("Authorization", "Bearer " + adminKey);
+            }
+            HttpResponse<String> res = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return res.statusCode() == 200 ? res.body() : "";
         } catch (IOException notYet) {
             return "";

@@ -58,7 +58,7 @@ public final class SingleNode implements AutoCloseable {
         return new SingleNode(node, registry, tenants);
     }
 
-    private static void writeAdminKey(Path file, String key) {
+    public static void writeAdminKey(Path file, String key) {
         try {
             AtomicFiles.write(file, (key + "\n").getBytes(StandardCharsets.UTF_8));
             LOG.info("admin API key written to {} (shown nowhere else)", file);

@@ -1,7 +1,6 @@
 package dev.skyfn.control.tenant;
 
 import dev.skyfn.control.Json;
-import dev.skyfn.control.AtomicFiles;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.Names;
 import dev.skyfn.core.SkyfnException;
@@ -10,7 +9,6 @@ import dev.skyfn.core.app.Caller;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -27,7 +25,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * Tenants and their API keys, in one file. Only a key's SHA-256 is stored; the key itself is
+ * Tenants and their API keys, in one {@link Document}. Only a key's SHA-256 is stored; the key itself is
  * shown once, when it is issued. Keys look like {@code sk_<id>_<secret>}: the id finds the record,
  * the digest of the whole key proves it.
  */
@@ -38,7 +36,7 @@ public final class Tenants implements Authenticator {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final Path file;
+    private final Document document;
     private final Clock clock;
     private volatile State state;
 
@@ -63,14 +61,49 @@ public final class Tenants implements Authenticator {
     private volatile Map<String, Key> keysById;
 
     public Tenants(Path file, Clock clock) {
-        this.file = file;
+        this(new FileDocument(file), clock);
+    }
+
+    public Tenants(Document document, Clock clock) {
+        this.document = document;
         this.clock = clock;
+        reload();
+        document.onChange(this::reload);
+    }
+
+    private Document.Version reload() {
+        Document.Version v = document.read();
         try {
-            state = Files.exists(file) ? Json.read(Files.readAllBytes(file), State.class) : new State(List.of(), List.of());
+            State read = v.bytes() == null ? new State(List.of(), List.of()) : Json.read(v.bytes(), State.class);
+            state = read;
+            keysById = read.byId();
+            return v;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
+            throw new UncheckedIOException("cannot read the tenants", e);
         }
-        keysById = state.byId();
+    }
+
+    /**
+     * Applies {@code change} to the latest state and stores the result, again from the latest
+     * state if another control plane wrote in between.
+     */
+    private <T> T update(java.util.function.Function<State, Change<T>> change) {
+        while (true) {
+            Document.Version v = reload();
+            Change<T> c = change.apply(state);
+            try {
+                if (document.write(Json.pretty(c.next()), v.revision())) {
+                    state = c.next();
+                    keysById = c.next().byId();
+                    return c.result();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the tenants", e);
+            }
+        }
+    }
+
+    private record Change<T>(State next, T result) {
     }
 
     @Override
@@ -88,13 +121,14 @@ public final class Tenants implements Authenticator {
 
     /** Issues the first admin key, unless one exists; empty when one does. */
     public synchronized Optional<IssuedKey> bootstrapAdmin() {
-        if (state.keys().stream().anyMatch(Key::admin)) {
-            return Optional.empty();
-        }
-        if (find(ADMIN_TENANT).isEmpty()) {
-            addTenant(ADMIN_TENANT);
-        }
-        return Optional.of(issueKey(ADMIN_TENANT, true));
+        return update(s -> {
+            if (s.keys().stream().anyMatch(Key::admin)) {
+                return new Change<>(s, Optional.<IssuedKey>empty());
+            }
+            State withAdmin = s.tenants().stream().anyMatch(t -> t.name().equals(ADMIN_TENANT)) ? s : withTenant(s, ADMIN_TENANT);
+            Change<IssuedKey> issued = withKey(withAdmin, ADMIN_TENANT, true);
+            return new Change<>(issued.next(), Optional.of(issued.result()));
+        });
     }
 
     /** Creates a tenant and its first key. */
@@ -103,33 +137,43 @@ public final class Tenants implements Authenticator {
             throw new SkyfnException(ErrorCode.BAD_REQUEST,
                     "'" + name + "' is not a valid tenant name (lower case letters, digits and '-', starting with a letter, at most 63)");
         }
-        if (find(name).isPresent()) {
-            throw new SkyfnException(ErrorCode.CONFLICT, "tenant " + name + " exists");
-        }
-        addTenant(name);
-        return issueKey(name, false);
+        return update(s -> {
+            if (s.tenants().stream().anyMatch(t -> t.name().equals(name))) {
+                throw new SkyfnException(ErrorCode.CONFLICT, "tenant " + name + " exists");
+            }
+            return withKey(withTenant(s, name), name, false);
+        });
     }
 
     public synchronized IssuedKey issueKey(String tenant, boolean admin) {
-        if (find(tenant).isEmpty()) {
-            throw new SkyfnException(ErrorCode.TENANT_NOT_FOUND, "no tenant " + tenant);
-        }
-        String id = HexFormat.of().formatHex(randomBytes(5));
-        String apiKey = "sk_" + id + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
-        List<Key> keys = new ArrayList<>(state.keys());
-        keys.add(new Key(id, tenant, HexFormat.of().formatHex(sha256(apiKey)), admin, clock.instant()));
-        save(new State(state.tenants(), keys));
-        return new IssuedKey(tenant, id, apiKey, admin);
+        return update(s -> {
+            if (s.tenants().stream().noneMatch(t -> t.name().equals(tenant))) {
+                throw new SkyfnException(ErrorCode.TENANT_NOT_FOUND, "no tenant " + tenant);
+            }
+            return withKey(s, tenant, admin);
+        });
     }
 
     /** Revokes a key of {@code tenant}; false when it has no such key. */
     public synchronized boolean revoke(String tenant, String keyId) {
-        List<Key> keys = state.keys().stream().filter(k -> !(k.id().equals(keyId) && k.tenant().equals(tenant))).toList();
-        if (keys.size() == state.keys().size()) {
-            return false;
-        }
-        save(new State(state.tenants(), keys));
-        return true;
+        return update(s -> {
+            List<Key> keys = s.keys().stream().filter(k -> !(k.id().equals(keyId) && k.tenant().equals(tenant))).toList();
+            return new Change<>(new State(s.tenants(), keys), keys.size() != s.keys().size());
+        });
+    }
+
+    private State withTenant(State s, String name) {
+        List<Tenant> tenants = new ArrayList<>(s.tenants());
+        tenants.add(new Tenant(name, clock.instant()));
+        return new State(tenants, s.keys());
+    }
+
+    private Change<IssuedKey> withKey(State s, String tenant, boolean admin) {
+        String id = HexFormat.of().formatHex(randomBytes(5));
+        String apiKey = "sk_" + id + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
+        List<Key> keys = new ArrayList<>(s.keys());
+        keys.add(new Key(id, tenant, HexFormat.of().formatHex(sha256(apiKey)), admin, clock.instant()));
+        return new Change<>(new State(s.tenants(), keys), new IssuedKey(tenant, id, apiKey, admin));
     }
 
     public List<Tenant> list() {
@@ -142,23 +186,6 @@ public final class Tenants implements Authenticator {
 
     public Optional<Tenant> find(String name) {
         return state.tenants().stream().filter(t -> t.name().equals(name)).findFirst();
-    }
-
-    private void addTenant(String name) {
-        List<Tenant> tenants = new ArrayList<>(state.tenants());
-        tenants.add(new Tenant(name, clock.instant()));
-        save(new State(tenants, state.keys()));
-    }
-
-    private void save(State next) {
-        try {
-            Files.createDirectories(file.getParent());
-            AtomicFiles.write(file, Json.pretty(next));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
-        state = next;
-        keysById = next.byId();
     }
 
     private static byte[] randomBytes(int n) {

@@ -44,10 +44,15 @@ public final class ClusterNode implements AutoCloseable {
     private final Node node;
     private final Heartbeat heartbeat;
 
-    private ClusterNode(NodeConfig config, ClusterConfig cluster, Authenticator auth, Tenants tenants) {
+    private ClusterNode(NodeConfig config, ClusterConfig cluster, boolean dev) {
         String cloud = cluster.cloud();
         boolean supercluster = cluster.topology().clouds().stream().filter(c -> !c.edge()).count() > 1;
         engine = Engine.connect(cluster.nats(), cluster.node(), supercluster ? cluster.topology().stateCloud() : null);
+        var tenants = new Tenants(new JetStreamDocument(engine, "tenants"), Clock.systemUTC());
+        Authenticator auth = dev ? Authenticator.open(SingleNode.DEV_TENANT) : tenants;
+        if (!dev) {
+            tenants.bootstrapAdmin().ifPresent(key -> SingleNode.writeAdminKey(config.dataDir().resolve("admin.key"), key.apiKey()));
+        }
         directory = NodeDirectory.watch(engine, cluster.deadAfter());
         var fleet = new ClusterFleet(cluster.topology(), directory);
         var inspector = new PackageInspector(new PackageLimits(config.maxPackageBytes(), PackageLimits.DEFAULT.maxUnpackedBytes(),
@@ -71,16 +76,18 @@ public final class ClusterNode implements AutoCloseable {
         LOG.info("node {} of cloud {} joined the fleet through {}", cluster.node(), cloud, cluster.nats());
     }
 
-    /** Starts a node of the fleet; in dev mode every call is tenant {@code dev} and needs no key. */
+    /**
+     * Starts a node of the fleet; in dev mode every call is tenant {@code dev} and needs no key.
+     * Otherwise tenants and keys are the fleet's, in JetStream: the first node to start writes the
+     * admin key to {@code <data>/admin.key}, and every node accepts the keys any node issued.
+     */
     public static ClusterNode start(NodeConfig config, ClusterConfig cluster, boolean dev) {
         try {
             AtomicFiles.privateDirectory(config.dataDir());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        var tenants = new Tenants(config.dataDir().resolve("tenants.json"), Clock.systemUTC());
-        Authenticator auth = dev ? Authenticator.open(SingleNode.DEV_TENANT) : tenants;
-        return new ClusterNode(config, cluster, auth, tenants);
+        return new ClusterNode(config, cluster, dev);
     }
 
     private NodeReport report(String name, String cloud, NodeConfig config, int memoryMb) {

@@ -70,31 +70,52 @@ final class NodeBus implements AutoCloseable {
 
     /** Answers calls for {@code node} by running them with {@code invoker}. */
     void serve(String node, Invoker invoker) {
-        dispatcher = connection.createDispatcher(msg -> Thread.ofVirtual().start(() -> answer(invoker, msg)));
+        dispatcher = connection.createDispatcher(msg -> answer(invoker, msg));
         dispatcher.subscribe(subject(node));
     }
 
+    /**
+     * Starts running a call on the NATS thread; a warm function's answer is sent by whoever
+     * completes it, anything slower runs on a thread of its own.
+     */
     private void answer(Invoker invoker, io.nats.client.Message msg) {
         Headers in = msg.getHeaders();
         String from = in.getFirst(FROM);
-        Message reply;
-        boolean cold = false;
         try {
             var call = (Message.Invoke) WireCodec.decode(msg.getData(), 4, msg.getData().length - 4);
             Invoker.Target target = invoker.resolve(new AppKey(in.getFirst(TENANT), in.getFirst(APP)), call.function());
-            Outcome o = invoker.invoke(target, call.payload(), call.invocationId(), Boolean.parseBoolean(in.getFirst(BOUNDED)),
-                    Duration.ofMillis(call.timeoutMillis()));
-            cold = o.coldStart();
-            reply = o.ok() ? new Message.Result(0, o.payload())
-                    : new Message.Failure(0, o.error().code().name(), o.error().message(), o.error().type());
+            Duration timeout = Duration.ofMillis(call.timeoutMillis());
+            CompletableFuture<Outcome> outcome = Boolean.parseBoolean(in.getFirst(BOUNDED))
+                    ? invoker.invokeAsync(target, call.payload(), call.invocationId(), timeout)
+                    : CompletableFuture.supplyAsync(() -> invoker.invoke(target, call.payload(), call.invocationId(), false, timeout),
+                            Thread.ofVirtual()::start);
+            outcome.whenComplete((o, error) -> reply(msg, from, error == null ? answer(o)
+                    : new Message.Failure(0, ErrorCode.INTERNAL.name(), "the node could not run the call: " + error, ""),
+                    o != null && o.coldStart()));
         } catch (SkyfnException e) {
-            reply = new Message.Failure(0, e.code().name(), e.getMessage(), "");
+            reply(msg, from, new Message.Failure(0, e.code().name(), e.getMessage(), ""), false);
         } catch (RuntimeException e) {
             LOG.error("a call from another node could not be run", e);
-            reply = new Message.Failure(0, ErrorCode.INTERNAL.name(), "the node could not run the call: " + e.getMessage(), "");
+            reply(msg, from, new Message.Failure(0, ErrorCode.INTERNAL.name(), "the node could not run the call: " + e.getMessage(), ""),
+                    false);
         }
-        wan.betweenClouds(cloud, from);
+    }
+
+    private static Message answer(Outcome o) {
+        return o.ok() ? new Message.Result(0, o.payload())
+                : new Message.Failure(0, o.error().code().name(), o.error().message(), o.error().type());
+    }
+
+    private void reply(io.nats.client.Message msg, String from, Message reply, boolean cold) {
         Headers out = new Headers().put(COLD, Boolean.toString(cold));
+        if (wan.emulated()) {
+            // the answer's trip back waits on a thread of its own, not on whoever completed the call
+            Thread.ofVirtual().start(() -> {
+                wan.betweenClouds(cloud, from);
+                connection.publish(msg.getReplyTo(), out, WireCodec.encode(reply));
+            });
+            return;
+        }
         connection.publish(msg.getReplyTo(), out, WireCodec.encode(reply));
     }
 

@@ -161,7 +161,7 @@ public final class Invoker implements Dispatch {
      * a slot is free, the call goes straight to it and the answer is handled by whoever completes
      * it; otherwise (a load, a queue) it runs on a thread of its own like any invocation.
      */
-    CompletableFuture<Outcome> invokeAsync(Target target, Payload input, String invocationId, Duration timeout) {
+    public CompletableFuture<Outcome> invokeAsync(Target target, Payload input, String invocationId, Duration timeout) {
         FunctionSpec spec = target.spec();
         AppRuntime runtime = target.runtime();
         Sandbox warm = runtime.warmSandbox();

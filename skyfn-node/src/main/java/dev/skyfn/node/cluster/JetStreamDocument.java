@@ -1,0 +1,67 @@
+package dev.skyfn.node.cluster;
+
+import dev.skyfn.control.tenant.Document;
+import dev.skyfn.nats.Engine;
+import dev.skyfn.nats.Js;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import io.nats.client.api.KeyValueWatchOption;
+import io.nats.client.api.KeyValueWatcher;
+import java.time.Duration;
+
+/** A control-plane document as one entry of the {@code skyfn-control} bucket, shared by every node. */
+final class JetStreamDocument implements Document {
+
+    static final String BUCKET = "skyfn-control";
+    private static final int WRONG_REVISION = 10071;
+
+    private final KeyValue bucket;
+    private final String key;
+
+    JetStreamDocument(Engine engine, String key) {
+        this.bucket = engine.bucket(BUCKET, 1, Duration.ZERO);
+        this.key = key;
+    }
+
+    @Override
+    public Version read() {
+        KeyValueEntry e = Js.call("reading " + key, () -> bucket.get(key));
+        return e == null || e.getOperation() != KeyValueOperation.PUT ? new Version(null, e == null ? 0 : e.getRevision())
+                : new Version(e.getValue(), e.getRevision());
+    }
+
+    @Override
+    public boolean write(byte[] bytes, long revision) {
+        return Js.call("writing " + key, () -> {
+            try {
+                if (revision == 0) {
+                    bucket.create(key, bytes);
+                } else {
+                    bucket.update(key, bytes, revision);
+                }
+                return true;
+            } catch (JetStreamApiException e) {
+                if (e.getApiErrorCode() == WRONG_REVISION) {
+                    return false;
+                }
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public void onChange(Runnable changed) {
+        Js.call("watching " + key, () -> bucket.watch(key, new KeyValueWatcher() {
+            @Override
+            public void watch(KeyValueEntry entry) {
+                changed.run();
+            }
+
+            @Override
+            public void endOfData() {
+            }
+        }, KeyValueWatchOption.UPDATES_ONLY));
+    }
+}
