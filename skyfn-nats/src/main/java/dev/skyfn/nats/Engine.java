@@ -109,6 +109,27 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** The stream {@code name} of {@code subjects}, created when missing, kept on file. */
+    public void stream(String name, String subjects) {
+        Js.run("creating stream " + name, () -> {
+            var management = connection.jetStreamManagement(jsOptions());
+            if (management.getStreamNames().contains(name)) {
+                return;
+            }
+            var config = io.nats.client.api.StreamConfiguration.builder().name(name).subjects(subjects).storageType(StorageType.File);
+            placement().ifPresent(config::placement);
+            try {
+                management.addStream(config.build());
+            } catch (JetStreamApiException raced) {
+                // another process made it first: use theirs
+            }
+        });
+    }
+
+    public io.nats.client.JetStreamOptions jsOptions() {
+        return io.nats.client.JetStreamOptions.builder().domain(DOMAIN).build();
+    }
+
     /** Where new buckets go: the state cloud's cluster, when there is one to name. */
     private java.util.Optional<Placement> placement() {
         return java.util.Optional.ofNullable(stateCloud).map(cloud -> Placement.builder().cluster(cloud).build());

@@ -7,9 +7,11 @@ import dev.skyfn.core.app.AppCatalog;
 import dev.skyfn.core.app.Authenticator;
 import dev.skyfn.core.data.KeyValue;
 import dev.skyfn.control.AtomicFiles;
+import dev.skyfn.node.http.Elsewhere;
 import dev.skyfn.node.http.Gateway;
 import dev.skyfn.node.http.NodeApi;
 import dev.skyfn.node.http.WorkflowApi;
+import dev.skyfn.node.workflow.ExecutionBackups;
 import dev.skyfn.node.workflow.Executions;
 import dev.skyfn.node.data.DataLayers;
 import dev.skyfn.node.invoke.AppRuntimes;
@@ -65,9 +67,14 @@ public final class Node implements AutoCloseable {
      *
      * @param dispatch    where its gateway sends invocations, given the node's own invoker
      * @param globalState its global data layer, when not on this node's disk
+     * @param backups     where its workflow executions' log is copied for other nodes to take over
+     * @param takenOver   apps whose running executions other nodes took over while this one was down
+     * @param elsewhere   the other nodes, for workflow requests this one cannot answer
      */
-    public record Fabric(Function<Invoker, Dispatch> dispatch, Optional<KeyValue> globalState) {
-        static final Fabric NONE = new Fabric(invoker -> invoker, Optional.empty());
+    public record Fabric(Function<Invoker, Dispatch> dispatch, Optional<KeyValue> globalState, ExecutionBackups backups,
+                         java.util.Set<dev.skyfn.core.app.AppKey> takenOver, Elsewhere elsewhere) {
+        static final Fabric NONE = new Fabric(invoker -> invoker, Optional.empty(), ExecutionBackups.NONE, java.util.Set.of(),
+                Elsewhere.NOWHERE);
     }
 
     private Node(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services, Fabric fabric)
@@ -88,7 +95,7 @@ public final class Node implements AutoCloseable {
         runtimes = new AppRuntimes(config, pool, logs, data, metrics, scheduler, catalog);
         invoker = runtimes.invoker();
         executions = new Executions(config.dataDir().resolve("workflows"), invoker, scheduler, config.executionBytesPerTenant(),
-                config.executionRetention(), config.maxExecutionsKept());
+                config.executionRetention(), config.maxExecutionsKept(), fabric.backups());
         runtimes.routeExecutions(executions);
         metrics.gauge("skyfn.executions.running", "Workflow executions running", executions::running);
         dispatch = fabric.dispatch().apply(invoker);
@@ -102,10 +109,11 @@ public final class Node implements AutoCloseable {
                 // skyfn's own headers are well-formed by construction; a function's are checked where they are sent
                 .addProtocol(Http1Config.builder().validateResponseHeaders(false).build())
                 .routing(r -> routing(r, services, new Gateway(dispatch, async, logs, auth, config.maxRequestBytes()),
-                        new WorkflowApi(executions, invoker, auth, config.maxRequestBytes()),
+                        new WorkflowApi(executions, invoker, auth, config.maxRequestBytes(), fabric.elsewhere()),
                         new NodeApi(metrics, runtimes, pool, auth)))
                 .build()
                 .start();
+        executions.forgetTakenOver(fabric.takenOver());
         executions.resume();
         LOG.info("node listening on http://{}:{}", config.host(), server.port());
     }
@@ -143,6 +151,10 @@ public final class Node implements AutoCloseable {
 
     public Invoker invoker() {
         return invoker;
+    }
+
+    public Executions executions() {
+        return executions;
     }
 
     /** The apps this node is ready to serve. */

@@ -63,16 +63,25 @@ public final class ClusterNode implements AutoCloseable {
         apps.start();
         var wan = new Wan(cluster.topology(), cluster.emulateWan());
         bus = new NodeBus(engine.connection(), cloud, wan);
+        var takeover = new Takeover(engine, cluster.node());
         node = Node.start(config, apps.placedHere(), auth, List.of(new ControlApi(apps, tenants, auth, fleet)),
                 new Node.Fabric(invoker -> {
                     var dispatch = new FleetDispatch(cluster.node(), cloud, cluster.topology(), directory, apps, invoker, bus, wan);
                     invoker.callElsewhere(dispatch);
                     return dispatch;
-                }, Optional.of(globalState)));
+                }, Optional.of(globalState), takeover, takeover.takenFromMe(),
+                new OtherNodes(cluster.node(), cloud, cluster.topology(), directory)));
+        takeover.clearClaims();
         bus.serve(cluster.node(), node.invoker());
         int memoryMb = cluster.topology().node(cluster.node()).orElseThrow().memoryMb();
         heartbeat = NodeDirectory.beat(engine, cluster.heartbeat(), () -> report(cluster.node(), cloud, config, memoryMb));
-        directory.onChange(m -> Thread.ofVirtual().start(() -> apps.replaceLost(alive())));
+        directory.onChange(m -> Thread.ofVirtual().start(() -> {
+            apps.replaceLost(alive());
+            // dead, not gone: a node that said goodbye resumes its own executions when it starts again
+            if (!m.alive() && directory.member(m.report().node()).isPresent()) {
+                takeover.onDeath(m.report().node(), directory, node.executions());
+            }
+        }));
         LOG.info("node {} of cloud {} joined the fleet through {}", cluster.node(), cloud, cluster.nats());
     }
 
@@ -94,8 +103,20 @@ public final class ClusterNode implements AutoCloseable {
         int loaded = node.sandboxes().values().stream().mapToInt(Integer::intValue).sum();
         int capacity = Math.max(1, Math.min(config.maxSandboxes(), memoryMb / MB_PER_SANDBOX));
         List<String> serving = node.serving().stream().map(a -> a.key() + "@" + a.version()).sorted().toList();
-        return new NodeReport(name, cloud, "http://" + config.host() + ":" + node.port(),
+        return new NodeReport(name, cloud, "http://" + advertised(config.host()) + ":" + node.port(),
                 Math.max(0, memoryMb - loaded * MB_PER_SANDBOX), Math.min(1.0, loaded / (double) capacity), serving);
+    }
+
+    /** The address other nodes reach this one's gateway at: its host, unless it listens on every interface. */
+    private static String advertised(String host) {
+        if (!host.equals("0.0.0.0")) {
+            return host;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            return "127.0.0.1";
+        }
     }
 
     private Set<String> alive() {

@@ -35,8 +35,15 @@ public final class WorkflowApi implements HttpService {
     private final Invoker invoker;
     private final Authenticator auth;
     private final long maxRequestBytes;
+    private final Elsewhere elsewhere;
 
     public WorkflowApi(Executions executions, Invoker invoker, Authenticator auth, long maxRequestBytes) {
+        this(executions, invoker, auth, maxRequestBytes, Elsewhere.NOWHERE);
+    }
+
+    /** Workflow executions over HTTP, sending what this node cannot answer {@code elsewhere}. */
+    public WorkflowApi(Executions executions, Invoker invoker, Authenticator auth, long maxRequestBytes, Elsewhere elsewhere) {
+        this.elsewhere = elsewhere;
         this.executions = executions;
         this.invoker = invoker;
         this.auth = auth;
@@ -56,7 +63,11 @@ public final class WorkflowApi implements HttpService {
     private void start(ServerRequest req, ServerResponse res) {
         Caller caller = Api.caller(req, auth);
         AppKey app = new AppKey(caller.tenant(), Api.param(req, "app"));
-        Execution e = executions.start(app, Api.param(req, "workflow"), Api.body(req, maxRequestBytes, ErrorCode.PAYLOAD_TOO_LARGE));
+        byte[] input = Api.body(req, maxRequestBytes, ErrorCode.PAYLOAD_TOO_LARGE);
+        if (!invoker.serves(app) && forwarded(res, elsewhere.toNodeServing(app, request(req, input)))) {
+            return;
+        }
+        Execution e = executions.start(app, Api.param(req, "workflow"), input);
         res.header(HeaderNames.LOCATION, Paths.execution(e.id()));
         if (Gateway.wantsAsync(req) || !awaitEnd(e)) {
             Api.json(res, 202, ExecutionViews.summary(e));
@@ -83,6 +94,9 @@ public final class WorkflowApi implements HttpService {
     private void list(ServerRequest req, ServerResponse res) {
         Caller caller = Api.caller(req, auth);
         AppKey app = new AppKey(caller.tenant(), Api.param(req, "app"));
+        if (!invoker.serves(app) && forwarded(res, elsewhere.toNodeServing(app, request(req, new byte[0])))) {
+            return;
+        }
         invoker.resolveApp(app);
         String workflow = req.path().pathParameters().contains("workflow") ? Api.param(req, "workflow") : null;
         Execution.Status status = req.query().first("status").map(WorkflowApi::status).orElse(null);
@@ -107,12 +121,18 @@ public final class WorkflowApi implements HttpService {
     }
 
     private void get(ServerRequest req, ServerResponse res) {
-        Execution e = find(req);
+        Execution e = find(req, res);
+        if (e == null) {
+            return;
+        }
         ExecutionViews.sendWithOutput(res, 200, ExecutionViews.history(e, executions), e, executions);
     }
 
     private void output(ServerRequest req, ServerResponse res) {
-        Execution e = find(req);
+        Execution e = find(req, res);
+        if (e == null) {
+            return;
+        }
         Execution.End end = e.end();
         if (end == null || end.status() != Execution.Status.SUCCEEDED) {
             throw new SkyfnException(ErrorCode.CONFLICT, "execution " + e.id() + " is " + e.status() + "; only a succeeded one has an output");
@@ -122,12 +142,50 @@ public final class WorkflowApi implements HttpService {
 
     private void cancel(ServerRequest req, ServerResponse res) {
         Caller caller = Api.caller(req, auth);
-        Api.json(res, 200, ExecutionViews.summary(executions.cancel(caller.tenant(), Api.param(req, "id"))));
+        String id = Api.param(req, "id");
+        if (executions.get(caller.tenant(), id).isEmpty() && forwarded(res, elsewhere.toNodeRunning(id, request(req, new byte[0])))) {
+            return;
+        }
+        Api.json(res, 200, ExecutionViews.summary(executions.cancel(caller.tenant(), id)));
     }
 
-    private Execution find(ServerRequest req) {
+    /** The caller's execution named in the path, or null when another node answered for it. */
+    private Execution find(ServerRequest req, ServerResponse res) {
         Caller caller = Api.caller(req, auth);
         String id = Api.param(req, "id");
-        return executions.get(caller.tenant(), id).orElseThrow(() -> Executions.notFound(id));
+        Execution e = executions.get(caller.tenant(), id).orElse(null);
+        if (e == null && forwarded(res, elsewhere.toNodeRunning(id, request(req, new byte[0])))) {
+            return null;
+        }
+        if (e == null) {
+            throw Executions.notFound(id);
+        }
+        return e;
+    }
+
+    private static Elsewhere.Request request(ServerRequest req, byte[] body) {
+        Map<String, java.util.List<String>> headers = new java.util.LinkedHashMap<>();
+        for (var h : req.headers()) {
+            headers.put(h.name(), h.allValues());
+        }
+        String query = req.query().rawValue();
+        return new Elsewhere.Request(req.prologue().method().text(), req.path().rawPath() + (query.isEmpty() ? "" : "?" + query),
+                headers, body, req.headers().first(Gateway.REGION).orElse(null));
+    }
+
+    /** Sends another node's answer on; false when there was none. */
+    private static boolean forwarded(ServerResponse res, java.util.Optional<Elsewhere.Response> answer) {
+        if (answer.isEmpty()) {
+            return false;
+        }
+        Elsewhere.Response r = answer.get();
+        res.status(r.status());
+        r.headers().forEach((name, values) -> {
+            if (name.equalsIgnoreCase("content-type") || name.equalsIgnoreCase("location") || name.toLowerCase(Locale.ROOT).startsWith("x-skyfn")) {
+                res.header(name, values.toArray(String[]::new));
+            }
+        });
+        res.send(r.body());
+        return true;
     }
 }

@@ -36,28 +36,56 @@ final class ExecutionLog implements AutoCloseable {
     private static final Execution.Status[] STATUSES = Execution.Status.values();
 
     private final AppendLog log;
+    private final ExecutionBackups backups;
 
-    private ExecutionLog(AppendLog log) {
+    private ExecutionLog(AppendLog log, ExecutionBackups backups) {
         this.log = log;
+        this.backups = backups;
     }
 
     /** Opens the log, rebuilding into {@code executions} every execution it holds, in the order they started. */
     static ExecutionLog open(Path file, Map<String, Execution> executions) {
-        return new ExecutionLog(AppendLog.open(file, record -> replay(record, executions)));
+        return open(file, executions, ExecutionBackups.NONE);
     }
 
-    /** Appends an execution's start; the future completes once it is on disk. */
+    /** {@link #open(Path, Map)}, with every record also copied to {@code backups}. */
+    static ExecutionLog open(Path file, Map<String, Execution> executions, ExecutionBackups backups) {
+        return new ExecutionLog(AppendLog.open(file, record -> replay(record, executions)), backups);
+    }
+
+    /** Appends an execution's start; the future completes once it is on disk and backed up. */
     CompletableFuture<Void> started(Execution e) {
-        return log.append(start(e));
+        return durably(start(e));
+    }
+
+    /** Appends a whole execution as it is now: one taken over from another node. */
+    CompletableFuture<Void> adopted(Execution e) {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        all.add(durably(start(e)));
+        e.steps().forEach(s -> all.add(durably(stepRecord(e.id(), s))));
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
     }
 
     void step(String execution, StepRecord step) {
-        log.append(stepRecord(execution, step));
+        byte[] record = stepRecord(execution, step);
+        log.append(record);
+        backups.append(record);
     }
 
-    /** Appends an execution's end; the future completes once it is on disk. */
+    /** Appends an execution's end; the future completes once it is on disk and backed up. */
     CompletableFuture<Void> ended(Execution e) {
-        return log.append(end(e.id(), e.end()));
+        return durably(end(e.id(), e.end()));
+    }
+
+    private CompletableFuture<Void> durably(byte[] record) {
+        return CompletableFuture.allOf(log.append(record), backups.append(record));
+    }
+
+    /** Rebuilds the executions a log's records hold (another node's, say), in the order they started. */
+    static Map<String, Execution> replay(List<byte[]> records) {
+        Map<String, Execution> executions = new java.util.LinkedHashMap<>();
+        records.forEach(r -> replay(r, executions));
+        return executions;
     }
 
     /** Waits until everything appended so far is on disk. */
@@ -66,8 +94,10 @@ final class ExecutionLog implements AutoCloseable {
     }
 
     void forgot(String execution) {
-        log.append(record(FORGET, execution, out -> {
-        }));
+        byte[] record = record(FORGET, execution, out -> {
+        });
+        log.append(record);
+        backups.append(record);
     }
 
     long size() {
@@ -86,6 +116,7 @@ final class ExecutionLog implements AutoCloseable {
             }
         }
         log.rewrite(records);
+        backups.rewrite(records);
     }
 
     @Override

@@ -64,15 +64,34 @@ public final class Executions implements ExecutionSink, AutoCloseable {
     private volatile boolean closing;
 
     public Executions(Path dir, Invoker invoker, NodeScheduler scheduler, long blobBytesPerTenant, Duration retention, int maxKept) {
+        this(dir, invoker, scheduler, blobBytesPerTenant, retention, maxKept, ExecutionBackups.NONE);
+    }
+
+    /** Executions whose log is also copied to {@code backups}. */
+    public Executions(Path dir, Invoker invoker, NodeScheduler scheduler, long blobBytesPerTenant, Duration retention, int maxKept,
+                      ExecutionBackups backups) {
         this.invoker = invoker;
         this.retention = retention;
         this.maxKept = maxKept;
         this.blobs = new BlobStore(dir.resolve("blobs"), blobBytesPerTenant);
         Map<String, Execution> replayed = new LinkedHashMap<>();
-        this.log = ExecutionLog.open(dir.resolve("executions.log"), replayed);
+        this.log = ExecutionLog.open(dir.resolve("executions.log"), replayed, backups);
         executions.putAll(replayed);
         replayed.values().forEach(e -> blobs.adopt(e.app().tenant(), e.id()));
         scheduler.every(Duration.ofSeconds(10), "dropping old workflow executions", this::sweep);
+    }
+
+    /** Forgets the executions of the apps in {@code takenOver}: another node ran them on while this one was down. */
+    public void forgetTakenOver(java.util.Set<AppKey> takenOver) {
+        for (Execution e : List.copyOf(executions.values())) {
+            if (e.status() == Execution.Status.RUNNING && takenOver.contains(e.app())) {
+                executions.remove(e.id());
+                synchronized (logOrder) {
+                    log.forgot(e.id());
+                }
+                LOG.info("execution {} of {} was taken over by another node while this one was down", e.id(), e.app());
+            }
+        }
     }
 
     /** Resumes every execution the node had running when it stopped. */
@@ -81,6 +100,30 @@ public final class Executions implements ExecutionSink, AutoCloseable {
             LOG.info("resuming execution {} of {}/{} from {} recorded steps", e.id(), e.app(), e.workflow(), e.stepCount());
             dispatch(e);
         });
+    }
+
+    /**
+     * Takes over the running executions of a dead node's log whose app this node serves, and runs
+     * them from their settled steps. A step whose output was in one of that node's blobs runs
+     * again: the blob died with it. Returns how many were taken over.
+     */
+    public int adopt(List<byte[]> records, java.util.function.Predicate<AppKey> take) {
+        int adopted = 0;
+        for (Execution dead : ExecutionLog.replay(records).values()) {
+            if (dead.status() != Execution.Status.RUNNING || executions.containsKey(dead.id()) || !take.test(dead.app())) {
+                continue;
+            }
+            var e = new Execution(dead.id(), dead.app(), dead.workflow(), dead.input(), dead.started(), dead.deadline());
+            dead.steps().stream().filter(s -> s.blob() == null || s.blob().isEmpty()).forEach(e::step);
+            executions.put(e.id(), e);
+            synchronized (logOrder) {
+                log.adopted(e).join();
+            }
+            LOG.info("took over execution {} of {}/{} with {} recorded steps", e.id(), e.app(), e.workflow(), e.stepCount());
+            dispatch(e);
+            adopted++;
+        }
+        return adopted;
     }
 
     /** Starts an execution of {@code workflow}; it is backed up before this returns. */

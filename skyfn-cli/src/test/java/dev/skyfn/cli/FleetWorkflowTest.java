@@ -1,0 +1,174 @@
+package dev.skyfn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skyfn.control.Json;
+import dev.skyfn.core.testing.JarBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SAND's recovery across a fleet: a node running workflows is SIGKILLed, and another node serving
+ * the app takes its executions over from the backups in JetStream and runs them to their end. The
+ * client talks to a node that does not serve the app at all: its gateway sends every request on.
+ */
+@Tag("slow")
+class FleetWorkflowTest {
+
+    private static final String TOPOLOGY = """
+            clouds:
+              a: {provider: aws, region: eu-west-1, trust: trusted, pricing: {model: on-demand}, nodes: {a-1: {}, a-2: {}}}
+              b: {provider: gcp, region: eu-west-2, pricing: {model: on-demand}, nodes: {b-1: {}}}
+            users:
+              eu: {a: 5, b: 5}
+            latency:
+              a: {b: 4}
+            """;
+    private static final int STEP_MS = 300;
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path dir;
+    static EmulatedFleet fleet;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws IOException {
+        Path topology = Files.writeString(dir.resolve("one-cloud.yaml"), TOPOLOGY);
+        fleet = EmulatedFleet.start(topology, dir.resolve("fleet"), 0, 1, "--no-aot-cache", "--dead-after", "1500ms");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    @Test
+    void theExecutionsOfAKilledNodeAreTakenOverByAnotherAndAllComplete() {
+        var deployed = send("b-1", "POST", "/v1/apps", JarBuilder.app("""
+                app: crashy
+                functions:
+                  step: {handler: dev.skyfn.cli.Slowly}
+                  runs: {handler: dev.skyfn.cli.Slowly$Runs}
+                workflows:
+                  chain:
+                    StartAt: S1
+                    States:
+                      S1: {Type: Task, Resource: step, Next: S2}
+                      S2: {Type: Task, Resource: step, Next: S3}
+                      S3: {Type: Task, Resource: step, Next: S4}
+                      S4: {Type: Task, Resource: step, Next: S5}
+                      S5: {Type: Task, Resource: step, Next: S6}
+                      S6: {Type: Task, Resource: step, End: true}
+                placement: {affinity: [{name: a, clouds: [a]}], replicas: 2, scheduling: duplicated}
+                """).classes(Slowly.class).bytes());
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+
+        Map<String, String> expected = new LinkedHashMap<>();
+        for (int i = 0; i < 4; i++) {
+            var res = send("b-1", "POST", "/v1/apps/crashy/workflows/chain/executions?async=true",
+                    ("{\"n\": " + i + ", \"ms\": " + STEP_MS + "}").getBytes(StandardCharsets.UTF_8));
+            assertThat(res.statusCode()).as(res.body()).isEqualTo(202);
+            expected.put(json(res.body()).get("executionId").asText(), "{\"n\":" + (i + 6) + ",\"ms\":" + STEP_MS + "}");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> settledTasks("b-1", expected.keySet()).size() >= 8);
+        String first = expected.keySet().iterator().next();
+        String owner = ownerOf(first);
+        List<String> orphans = expected.keySet().stream().filter(id -> ownerOf(id).equals(owner)).toList();
+        fleet.kill(owner);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> expected.keySet().stream().allMatch(id -> status("b-1", id).equals("SUCCEEDED")));
+        for (Map.Entry<String, String> e : expected.entrySet()) {
+            assertThat(execution("b-1", e.getKey()).get("output").toString()).isEqualTo(e.getValue());
+        }
+        String heir = owner.equals("a-1") ? "a-2" : "a-1";
+        assertThat(orphans).allSatisfy(id -> assertThat(ownerOf(id)).isEqualTo(heir));
+        List<String> tasks = settledTasks("b-1", expected.keySet());
+        assertThat(tasks).hasSize(4 * 6);
+        for (String key : tasks) {
+            assertThat(runs(key)).as("runs of %s: at least once, and only a step in flight at the kill twice", key).isBetween(1, 2);
+        }
+    }
+
+    /** The node that runs an execution: the one that knows it without asking the others. */
+    private static String ownerOf(String id) {
+        return fleet.nodes().stream().filter(m -> m.process().isAlive())
+                .filter(m -> send(m.node(), "GET", "/v1/executions/" + id, null, "X-Skyfn-Forwarded", "test").statusCode() == 200)
+                .map(EmulatedFleet.Member::node).findFirst().orElse("none");
+    }
+
+    private static JsonNode execution(String node, String id) {
+        var res = send(node, "GET", "/v1/executions/" + id, null);
+        return res.statusCode() == 200 ? json(res.body()) : Json.MAPPER.createObjectNode();
+    }
+
+    private static String status(String node, String id) {
+        return execution(node, id).path("status").asText("");
+    }
+
+    /** The idempotency keys of the Task steps recorded as succeeded, over all the executions. */
+    private static List<String> settledTasks(String node, Iterable<String> ids) {
+        List<String> keys = new ArrayList<>();
+        for (String id : ids) {
+            for (JsonNode step : execution(node, id).path("steps")) {
+                if (step.get("type").asText().equals("Task") && step.get("status").asText().equals("SUCCEEDED")) {
+                    keys.add(id + "/" + step.get("key").asText());
+                }
+            }
+        }
+        return keys;
+    }
+
+    private static int runs(String idempotencyKey) {
+        var res = send("b-1", "POST", "/v1/apps/crashy/functions/runs:invoke", idempotencyKey.getBytes(StandardCharsets.UTF_8));
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        return Integer.parseInt(res.body());
+    }
+
+    private static HttpResponse<String> send(String node, String method, String path, byte[] body, String... headers) {
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fleet.node(node).port() + path))
+                .timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("Content-Type", "application/json");
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        try {
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode json(String body) {
+        try {
+            return Json.MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException("not JSON: " + body, e);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.skyfn.nats.backups;
+
+import dev.skyfn.nats.Engine;
+import dev.skyfn.nats.Js;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PushSubscribeOptions;
+import io.nats.client.PurgeOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Each node's log of records (its workflow executions' backups), copied to a JetStream stream in
+ * the state cloud, one subject per node, {@code skyfn.exec.<node>}: what another node reads to take
+ * over a dead node's work.
+ */
+public final class NodeLogs {
+
+    public static final String STREAM = "skyfn-executions";
+    private static final Duration QUIET = Duration.ofMillis(500);
+
+    private final JetStream js;
+    private final JetStreamManagement management;
+
+    private NodeLogs(JetStream js, JetStreamManagement management) {
+        this.js = js;
+        this.management = management;
+    }
+
+    public static NodeLogs open(Engine engine) {
+        engine.stream(STREAM, "skyfn.exec.>");
+        return Js.call("opening " + STREAM, () -> new NodeLogs(engine.connection().jetStream(engine.jsOptions()),
+                engine.connection().jetStreamManagement(engine.jsOptions())));
+    }
+
+    static String subject(String node) {
+        return "skyfn.exec." + node;
+    }
+
+    /** Appends a record to {@code node}'s log; completes once the stream has it. */
+    public CompletableFuture<Void> append(String node, byte[] record) {
+        return js.publishAsync(subject(node), record).thenApply(ack -> null);
+    }
+
+    /** Replaces {@code node}'s log by {@code records}. */
+    public void rewrite(String node, List<byte[]> records) {
+        purge(node);
+        records.forEach(r -> Js.run("copying a record", () -> js.publish(subject(node), r)));
+    }
+
+    /** Every record of {@code node}'s log, in order. */
+    public List<byte[]> read(String node) {
+        return Js.call("reading the log of " + node, () -> {
+            List<byte[]> records = new ArrayList<>();
+            JetStreamSubscription sub = js.subscribe(subject(node), PushSubscribeOptions.builder().stream(STREAM).ordered(true).build());
+            try {
+                for (Message m = sub.nextMessage(QUIET); m != null; m = m.metaData().pendingCount() == 0 ? null : sub.nextMessage(QUIET)) {
+                    records.add(m.getData());
+                }
+            } finally {
+                sub.unsubscribe();
+            }
+            return records;
+        });
+    }
+
+    /** Forgets {@code node}'s log. */
+    public void purge(String node) {
+        Js.run("purging the log of " + node, () -> management.purgeStream(STREAM, PurgeOptions.subject(subject(node))));
+    }
+}

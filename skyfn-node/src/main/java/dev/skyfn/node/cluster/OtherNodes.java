@@ -1,0 +1,94 @@
+package dev.skyfn.node.cluster;
+
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.cloud.Topology;
+import dev.skyfn.nats.nodes.NodeDirectory;
+import dev.skyfn.node.http.Elsewhere;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The other nodes of the fleet, reached through their own gateways over HTTP, for the workflow
+ * requests a node cannot answer itself. A forwarded request carries a header that stops it from
+ * being forwarded again.
+ */
+final class OtherNodes implements Elsewhere {
+
+    private static final String FORWARDED = "X-Skyfn-Forwarded";
+    /** Headers the HTTP client sets itself. */
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "content-length", "expect", "host", "upgrade", "keep-alive",
+            "transfer-encoding");
+    private static final Duration TIMEOUT = Duration.ofMinutes(6);
+
+    private final String self;
+    private final String homeRegion;
+    private final Topology topology;
+    private final NodeDirectory directory;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    OtherNodes(String self, String cloud, Topology topology, NodeDirectory directory) {
+        this.self = self;
+        this.homeRegion = Routes.nearestRegion(topology, cloud);
+        this.topology = topology;
+        this.directory = directory;
+    }
+
+    @Override
+    public Optional<Response> toNodeServing(AppKey app, Request request) {
+        if (forwarded(request)) {
+            return Optional.empty();
+        }
+        String region = request.region() != null && topology.regions().contains(request.region()) ? request.region() : homeRegion;
+        return Routes.rank(self, region, app, topology, directory.members()).stream()
+                .filter(c -> !c.self()).findFirst()
+                .flatMap(c -> directory.member(c.node())).flatMap(m -> send(m.report().gateway(), request));
+    }
+
+    @Override
+    public Optional<Response> toNodeRunning(String execution, Request request) {
+        if (forwarded(request)) {
+            return Optional.empty();
+        }
+        for (NodeDirectory.Member m : directory.members()) {
+            if (m.alive() && !m.report().node().equals(self)) {
+                Optional<Response> answer = send(m.report().gateway(), request);
+                if (answer.isPresent() && answer.get().status() != 404) {
+                    return answer;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean forwarded(Request request) {
+        return request.headers().keySet().stream().anyMatch(h -> h.equalsIgnoreCase(FORWARDED));
+    }
+
+    private Optional<Response> send(String gateway, Request request) {
+        var builder = HttpRequest.newBuilder(URI.create(gateway + request.pathAndQuery())).timeout(TIMEOUT)
+                .method(request.method(), HttpRequest.BodyPublishers.ofByteArray(request.body()))
+                .header(FORWARDED, self);
+        request.headers().forEach((name, values) -> {
+            if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
+                values.forEach(v -> builder.header(name, v));
+            }
+        });
+        try {
+            HttpResponse<byte[]> res = http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return Optional.of(new Response(res.statusCode(), res.headers().map(), res.body()));
+        } catch (IOException unreachable) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+}

@@ -1,0 +1,107 @@
+package dev.skyfn.node.cluster;
+
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.nats.Engine;
+import dev.skyfn.nats.Js;
+import dev.skyfn.nats.backups.NodeLogs;
+import dev.skyfn.nats.nodes.NodeDirectory;
+import dev.skyfn.node.workflow.ExecutionBackups;
+import dev.skyfn.node.workflow.Executions;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SAND's recovery across a fleet: a node's execution log is copied to JetStream as it is written;
+ * when the node dies, its running executions are taken over, app by app, by the first live node
+ * (by name) that serves the app, which runs them on from their settled steps. A claim per dead
+ * node and app, made by compare-and-set, keeps two nodes from taking the same executions; a node
+ * that comes back forgets the executions taken from it, and clears the claims.
+ */
+final class Takeover implements ExecutionBackups {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Takeover.class);
+
+    private final String self;
+    private final NodeLogs logs;
+    private final KeyValue claims;
+
+    Takeover(Engine engine, String self) {
+        this.self = self;
+        this.logs = NodeLogs.open(engine);
+        this.claims = engine.bucket(JetStreamDocument.BUCKET, 1, Duration.ZERO);
+    }
+
+    @Override
+    public CompletableFuture<Void> append(byte[] record) {
+        return logs.append(self, record);
+    }
+
+    @Override
+    public void rewrite(List<byte[]> records) {
+        logs.rewrite(self, records);
+    }
+
+    /** The apps whose executions other nodes took over from this one while it was down. */
+    Set<AppKey> takenFromMe() {
+        return Js.call("reading claims", () -> claims.keys(prefix(self) + ">")).stream()
+                .map(k -> k.substring(prefix(self).length()).split("\\.", 2))
+                .map(parts -> new AppKey(parts[0], parts[1])).collect(Collectors.toSet());
+    }
+
+    /** Clears the claims on this node's executions, once it has forgotten the ones taken over. */
+    void clearClaims() {
+        Js.call("reading claims", () -> claims.keys(prefix(self) + ">"))
+                .forEach(k -> Js.run("clearing a claim", () -> claims.purge(k)));
+    }
+
+    /** Takes over this node's share of {@code dead}'s running executions. */
+    void onDeath(String dead, NodeDirectory directory, Executions executions) {
+        List<NodeDirectory.Member> alive = directory.members().stream().filter(NodeDirectory.Member::alive)
+                .sorted(Comparator.comparing(m -> m.report().node())).toList();
+        Map<AppKey, Boolean> claimed = new HashMap<>();
+        Predicate<AppKey> mine = app -> claimed.computeIfAbsent(app, a -> firstServing(alive, a).equals(self) && claim(dead, a));
+        List<byte[]> records = logs.read(dead);
+        if (records.isEmpty()) {
+            return;
+        }
+        int taken = executions.adopt(records, mine);
+        if (taken > 0) {
+            LOG.info("took over {} running executions of dead node {}", taken, dead);
+        }
+    }
+
+    private static String firstServing(List<NodeDirectory.Member> alive, AppKey app) {
+        String served = app + "@";
+        return alive.stream().filter(m -> m.report().apps().stream().anyMatch(a -> a.startsWith(served)))
+                .map(m -> m.report().node()).findFirst().orElse("");
+    }
+
+    /** True for the one node that claims {@code dead}'s executions of {@code app}. */
+    private boolean claim(String dead, AppKey app) {
+        String key = prefix(dead) + app.tenant() + "." + app.app();
+        return Js.call("claiming " + key, () -> {
+            try {
+                claims.create(key, self.getBytes(StandardCharsets.UTF_8));
+                return true;
+            } catch (JetStreamApiException taken) {
+                return false;
+            }
+        });
+    }
+
+    private static String prefix(String node) {
+        return "adopted." + node + ".";
+    }
+}

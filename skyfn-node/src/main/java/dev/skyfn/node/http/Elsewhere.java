@@ -1,0 +1,40 @@
+package dev.skyfn.node.http;
+
+import dev.skyfn.core.app.AppKey;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Other nodes that can answer a request this one cannot: in a fleet, a workflow started through a
+ * node that does not serve its app, or an execution another node runs. Nowhere on one machine.
+ */
+public interface Elsewhere {
+
+    /** A request as it came, to be sent on unchanged. */
+    record Request(String method, String pathAndQuery, Map<String, List<String>> headers, byte[] body, String region) {
+    }
+
+    /** What the other node answered. */
+    record Response(int status, Map<String, List<String>> headers, byte[] body) {
+    }
+
+    /** Sends the request to the best node serving {@code app}; empty when no other node does. */
+    Optional<Response> toNodeServing(AppKey app, Request request);
+
+    /** Sends the request to every other live node until one knows the execution; empty when none does. */
+    Optional<Response> toNodeRunning(String execution, Request request);
+
+    /** The embedded default: there is nowhere else. */
+    Elsewhere NOWHERE = new Elsewhere() {
+        @Override
+        public Optional<Response> toNodeServing(AppKey app, Request request) {
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<Response> toNodeRunning(String execution, Request request) {
+            return Optional.empty();
+        }
+    };
+}
