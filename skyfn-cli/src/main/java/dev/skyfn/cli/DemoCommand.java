@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code skyfn demo}: starts skyfn on the embedded default, deploys the example apps, invokes
- * them through the real HTTP API, prints results and timings, and stops.
+ * them through the real HTTP API, prints results and timings, and stops; then does it again on a
+ * fleet of four emulated clouds ({@link FleetDemo}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, description = "Start skyfn on this machine, deploy the examples, invoke them, print timings, stop.")
 final class DemoCommand implements Callable<Integer> {
@@ -75,7 +76,23 @@ final class DemoCommand implements Callable<Integer> {
             AtomicFiles.deleteTree(data);
         }
         step("stopped cleanly: sandboxes ended, state removed");
+        fleet();
         return 0;
+    }
+
+    /** The same platform across the example topology's clouds, when there is a NATS server to run them on. */
+    private void fleet() throws IOException {
+        System.out.println();
+        if (!dev.skyfn.nats.servers.NatsServerBinary.available()) {
+            step("the fleet part needs nats-server (Debian: apt-get install nats-server, or set SKYFN_NATS_SERVER): skipped");
+            return;
+        }
+        Path dir = Files.createTempDirectory("skyfn-demo-fleet-");
+        try {
+            new FleetDemo(examples).run(dir);
+        } finally {
+            AtomicFiles.deleteTree(dir);
+        }
     }
 
     private List<Path> exampleJars() throws IOException {

@@ -6,12 +6,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Where the {@code nats-server} program is: {@code SKYFN_NATS_SERVER}, the PATH, or where Debian installs it. */
-final class NatsServerBinary {
+public final class NatsServerBinary {
 
     private NatsServerBinary() {
     }
 
-    static Path find() {
+    /** Whether there is a {@code nats-server} to run. */
+    public static boolean available() {
+        try {
+            return Files.isExecutable(find());
+        } catch (IllegalStateException missing) {
+            return false;
+        }
+    }
+
+    public static Path find() {
         String explicit = System.getenv("SKYFN_NATS_SERVER");
         if (explicit != null && !explicit.isBlank()) {
             return Path.of(explicit);

@@ -95,7 +95,7 @@ final class FleetDispatch implements Dispatch {
         String lastMiss = "";
         for (Routes.Candidate c : candidates) {
             if (c.node().equals(self) && local.serves(key)) {
-                return local.dispatch(target, input, invocationId, bounded, timeout, region);
+                return local.dispatch(target, input, invocationId, bounded, timeout, region).on(self);
             }
             if (c.node().equals(self)) {
                 continue;
@@ -103,7 +103,7 @@ final class FleetDispatch implements Dispatch {
             try {
                 Outcome o = await(c.node(), bus.call(c.node(), c.cloud(), key, target.spec().name(), input, invocationId, bounded, timeout));
                 if (o.ok() || o.error().code() != ErrorCode.APP_NOT_FOUND) {
-                    return o;
+                    return o.on(c.node());
                 }
                 lastMiss = "node " + c.node() + " no longer serves the app";
             } catch (NodeBus.NoAnswer miss) {

@@ -33,8 +33,14 @@ final class Responses {
     }
 
     /** The function's result as the response: its body and media type, or its whole HTTP response. */
+    /** The node of a fleet that ran the call. */
+    static final io.helidon.http.HeaderName NODE = HeaderNames.create("X-Skyfn-Node");
+
     static void send(ServerResponse res, Outcome outcome) {
         res.header(Api.INVOCATION_ID, outcome.invocationId());
+        if (outcome.node() != null) {
+            res.header(NODE, outcome.node());
+        }
         if (outcome.coldStart()) {
             res.header(COLD_START, "true");
         }

@@ -7,8 +7,18 @@ import dev.skyfn.core.wire.Payload;
  * How one invocation ended: a payload, or an error with a stable code.
  *
  * @param coldStart whether it had to load its app into a sandbox first
+ * @param node      the node of a fleet that ran it, when it matters (null on one machine)
  */
-public record Outcome(String invocationId, Payload payload, Error error, boolean coldStart, long durationNanos) {
+public record Outcome(String invocationId, Payload payload, Error error, boolean coldStart, long durationNanos, String node) {
+
+    public Outcome(String invocationId, Payload payload, Error error, boolean coldStart, long durationNanos) {
+        this(invocationId, payload, error, coldStart, durationNanos, null);
+    }
+
+    /** The same outcome, as run by {@code node}. */
+    public Outcome on(String node) {
+        return new Outcome(invocationId, payload, error, coldStart, durationNanos, node);
+    }
 
     /** A failed invocation's error; {@code type} is the exception class a function threw, if any. */
     public record Error(ErrorCode code, String message, String type) {

@@ -1,0 +1,180 @@
+package dev.skyfn.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * The demo's second half: the example topology's four clouds emulated on this machine — NATS per
+ * cloud, one node process per host, WAN latencies — with apps placed by trust, hardware and
+ * latency, calls routed by region, and a node and an edge site killed under them.
+ */
+final class FleetDemo {
+
+    private static final String HELLO = """
+              hello: {handler: dev.skyfn.examples.hello.Hello, memory: 128, timeout: 5s, idempotent: true}
+            """;
+
+    private final Path examples;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private EmulatedFleet fleet;
+
+    FleetDemo(Path examples) {
+        this.examples = examples;
+    }
+
+    void run(Path dir) throws IOException {
+        Path topology = examples.resolve("topology/four-clouds.yaml");
+        long start = System.nanoTime();
+        fleet = EmulatedFleet.start(topology, dir, 0, 1, "--dead-after", "1500ms");
+        try {
+            step("a fleet of %d nodes in 4 clouds on this machine, up in %.1f s: a NATS cluster per cloud (spot-eu, ondemand-us, "
+                    + "private) joined by gateways, edge-paris a leaf node; one node process per host; WAN latencies emulated",
+                    fleet.nodes().size(), (System.nanoTime() - start) / 1e9);
+            deploy("hello", "");
+            deploy("vault", "placement: {require: {trust: trusted, maxLatency: {from: eu, ms: 20}}, affinity: [{name: dc, labels: {tier: private}}]}\n");
+            deploy("render", "placement: {require: {hardware: gpu}}\n");
+            deploy("everywhere", "placement: {spread: {minClouds: 3, maxClouds: 4}, scheduling: duplicated}\n");
+            routing();
+            nodeDies();
+            edgeSiteDies();
+        } finally {
+            fleet.close();
+        }
+        step("fleet stopped: every node process and NATS server ended");
+    }
+
+    private void deploy(String app, String placement) throws IOException {
+        byte[] jar = withManifest(examples.resolve("hello/target/hello.jar"), "app: " + app + "\nfunctions:\n" + HELLO + placement);
+        long start = System.nanoTime();
+        send("spot-eu-1", "POST", "/v1/apps", jar, null);
+        JsonNode p = Client.parse(send("spot-eu-1", "GET", "/v1/apps/" + app + "/placement", null, null).body());
+        List<String> where = new ArrayList<>();
+        for (JsonNode a : p.get("assignments")) {
+            where.add(a.get("cloud").asText() + " (" + String.join(", ", texts(a.get("nodes"))) + ")");
+        }
+        List<String> refused = new ArrayList<>();
+        for (JsonNode v : p.get("clouds")) {
+            if (!v.get("taken").asBoolean() && v.get("reasons").size() > 0 && !v.get("reasons").get(0).asText().startsWith("passed")) {
+                refused.add(v.get("cloud").asText() + ": " + v.get("reasons").get(0).asText());
+            }
+        }
+        step("deployed %-10s in %4d ms, served on %s%s", app, (System.nanoTime() - start) / 1_000_000, String.join(" and ", where),
+                refused.isEmpty() ? "" : "; refused " + String.join("; ", refused));
+    }
+
+    private void routing() {
+        for (String region : List.of("eu", "us")) {
+            for (String gateway : List.of("spot-eu-1", "ondemand-us-1")) {
+                for (int i = 0; i < 5; i++) {
+                    call(gateway, "everywhere", region);
+                }
+                Call c = call(gateway, "everywhere", region);
+                step("everywhere/hello from users in %s through %-13s gateway: ran on %-13s %6.1f ms", region, gateway + "'s", c.node(), c.ms());
+            }
+        }
+    }
+
+    private void nodeDies() {
+        fleet.kill("ondemand-us-1");
+        long start = System.nanoTime();
+        Call first = call("spot-eu-1", "everywhere", "us");
+        step("kill -9 ondemand-us-1: the next call from us ran on %s in %.1f ms (the dead node's calls go to the next nearest)",
+                first.node(), first.ms());
+        Call render = callOrError("spot-eu-1", "render", "us");
+        step("render/hello, placed only where there are GPUs, %d ms after the kill: %s", (System.nanoTime() - start) / 1_000_000,
+                render.node() == null ? render.text() : "ran on " + render.node());
+    }
+
+    private void edgeSiteDies() {
+        fleet.killCloud("edge-paris");
+        long start = System.nanoTime();
+        Call c;
+        do {
+            c = callOrError("private-1", "hello", "eu");
+        } while (c.node() == null && System.nanoTime() - start < 30_000_000_000L);
+        step("edge-paris goes dark (its NATS leaf and its node killed): hello, which ran only there, was placed again and served "
+                + "by %s after %.1f s", c.node(), (System.nanoTime() - start) / 1e9);
+    }
+
+    private record Call(String node, double ms, String text) {
+    }
+
+    private Call call(String gateway, String app, String region) {
+        long start = System.nanoTime();
+        HttpResponse<byte[]> res = send(gateway, "POST", "/v1/apps/" + app + "/functions/hello:invoke", "fleet".getBytes(), region);
+        return new Call(res.headers().firstValue("X-Skyfn-Node").orElse("?"), (System.nanoTime() - start) / 1e6,
+                new String(res.body(), StandardCharsets.UTF_8));
+    }
+
+    private Call callOrError(String gateway, String app, String region) {
+        try {
+            return call(gateway, app, region);
+        } catch (CliException e) {
+            String json = e.getMessage().substring(e.getMessage().indexOf('{'));
+            JsonNode error = Client.parse(json.getBytes(StandardCharsets.UTF_8)).get("error");
+            return new Call(null, 0, error.get("code").asText() + " (" + error.get("message").asText() + ")");
+        }
+    }
+
+    private HttpResponse<byte[]> send(String node, String method, String path, byte[] body, String region) {
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fleet.node(node).port() + path)).timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("Content-Type", "text/plain");
+        if (region != null) {
+            request.header("X-Skyfn-Region", region);
+        }
+        try {
+            HttpResponse<byte[]> res = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (res.statusCode() >= 300) {
+                throw new CliException(method + " " + path + ": " + new String(res.body(), StandardCharsets.UTF_8));
+            }
+            return res;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    /** The jar with its {@code skyfn.yaml} replaced. */
+    private static byte[] withManifest(Path jar, String manifest) throws IOException {
+        var out = new ByteArrayOutputStream();
+        try (ZipFile in = new ZipFile(jar.toFile()); var zip = new ZipOutputStream(out)) {
+            for (ZipEntry e : in.stream().filter(e -> !e.getName().equals("skyfn.yaml")).toList()) {
+                zip.putNextEntry(new ZipEntry(e.getName()));
+                zip.write(in.getInputStream(e).readAllBytes());
+                zip.closeEntry();
+            }
+            zip.putNextEntry(new ZipEntry("skyfn.yaml"));
+            zip.write(manifest.getBytes(StandardCharsets.UTF_8));
+            zip.closeEntry();
+        }
+        return out.toByteArray();
+    }
+
+    private static void step(String format, Object... args) {
+        System.out.printf("  • " + format + "%n", args);
+    }
+
+}
