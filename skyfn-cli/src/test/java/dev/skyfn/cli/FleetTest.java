@@ -4,13 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skyfn.control.Json;
 import dev.skyfn.core.testing.JarBuilder;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,7 +48,6 @@ class FleetTest {
     static EmulatedFleet fleet;
     /** The spot node left when the other is killed. */
     static String survivor;
-    static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
@@ -123,6 +116,20 @@ class FleetTest {
 
     @Test
     @Order(5)
+    void anAsyncInvocationIsLookedUpThroughAnyNode() {
+        HttpResponse<String> accepted = send("spot-eu-1", "POST", "/v1/apps/vault/functions/where:invoke?async=true", "?".getBytes(), "eu");
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String id = json(accepted.body()).get("invocationId").asText();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode status = json(send("ondemand-us-1", "GET", "/v1/invocations/" + id, null, null).body());
+            assertThat(status.path("state").asText()).isEqualTo("succeeded");
+            assertThat(status.toString()).contains(Long.toString(pid("private-1")));
+        });
+        assertThat(send("private-1", "GET", "/v1/invocations/01nosuchinvocation", null, null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    @Order(6)
     void whenANodeIsKilledIdempotentCallsMoveToItsPeerAndAnInterruptedCallGetsNodeLost() throws Exception {
         CompletableFuture<HttpResponse<String>> napping = CompletableFuture.supplyAsync(() -> call("private-1", "pair", "nap", "20000", "eu"));
         await().atMost(Duration.ofSeconds(10)).until(() -> !call("private-1", "pair", "get", "napping-on", "eu").body().isEmpty());
@@ -150,7 +157,7 @@ class FleetTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void whenAWholeCloudDiesItsUsersAreServedFromTheNextNearest() {
         fleet.killCloud("ondemand-us");
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
@@ -162,6 +169,14 @@ class FleetTest {
         }
     }
 
+    private static HttpResponse<String> send(String node, String method, String path, byte[] body, String region) {
+        return region == null ? FleetCalls.send(fleet, node, method, path, body) : FleetCalls.send(fleet, node, method, path, body, "X-Skyfn-Region", region);
+    }
+
+    private static JsonNode json(String body) {
+        return FleetCalls.json(body);
+    }
+
     private static long pid(String node) {
         return fleet.node(node).process().pid();
     }
@@ -170,29 +185,4 @@ class FleetTest {
         return send(gateway, "POST", "/v1/apps/" + app + "/functions/" + function + ":invoke", body.getBytes(StandardCharsets.UTF_8), region);
     }
 
-    private static HttpResponse<String> send(String node, String method, String path, byte[] body, String region) {
-        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fleet.node(node).port() + path))
-                .timeout(Duration.ofSeconds(60))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("Content-Type", "text/plain");
-        if (region != null) {
-            request.header("X-Skyfn-Region", region);
-        }
-        try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static JsonNode json(String body) {
-        try {
-            return Json.MAPPER.readTree(body);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

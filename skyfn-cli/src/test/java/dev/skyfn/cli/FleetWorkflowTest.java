@@ -7,10 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.skyfn.control.Json;
 import dev.skyfn.core.testing.JarBuilder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,7 +45,6 @@ class FleetWorkflowTest {
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static Path dir;
     static EmulatedFleet fleet;
-    static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws IOException {
@@ -111,6 +106,14 @@ class FleetWorkflowTest {
         }
     }
 
+    private static HttpResponse<String> send(String node, String method, String path, byte[] body, String... headers) {
+        return FleetCalls.send(fleet, node, method, path, body, headers);
+    }
+
+    private static JsonNode json(String body) {
+        return FleetCalls.json(body);
+    }
+
     /** The node that runs an execution: the one that knows it without asking the others. */
     private static String ownerOf(String id) {
         return fleet.nodes().stream().filter(m -> m.process().isAlive())
@@ -146,29 +149,4 @@ class FleetWorkflowTest {
         return Integer.parseInt(res.body());
     }
 
-    private static HttpResponse<String> send(String node, String method, String path, byte[] body, String... headers) {
-        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fleet.node(node).port() + path))
-                .timeout(Duration.ofSeconds(60))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("Content-Type", "application/json");
-        for (int i = 0; i < headers.length; i += 2) {
-            request.header(headers[i], headers[i + 1]);
-        }
-        try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static JsonNode json(String body) {
-        try {
-            return Json.MAPPER.readTree(body);
-        } catch (IOException e) {
-            throw new UncheckedIOException("not JSON: " + body, e);
-        }
-    }
 }

@@ -3,18 +3,12 @@ package dev.skyfn.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skyfn.control.Json;
 import dev.skyfn.core.testing.JarBuilder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -39,7 +33,6 @@ class SecureFleetTest {
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static Path dir;
     static EmulatedFleet fleet;
-    static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws IOException {
@@ -68,40 +61,20 @@ class SecureFleetTest {
 
         HttpResponse<String> stranger = send("eu-1", "POST", "/v1/apps/shop/functions/where:invoke", "?".getBytes(), globex);
         assertThat(stranger.statusCode()).isEqualTo(404);
-        assertThat(json(send("us-1", "GET", "/v1/apps", null, globex).body()).get("apps")).isEmpty();
+        assertThat(json(send("us-1", "GET", "/v1/apps", null, globex)).get("apps")).isEmpty();
         assertThat(send("us-1", "GET", "/v1/apps", null, null).statusCode()).as("no key").isEqualTo(401);
         assertThat(send("eu-1", "POST", "/v1/tenants", "{\"name\":\"evil\"}".getBytes(), acme).statusCode()).as("not an admin")
                 .isEqualTo(403);
     }
 
     private static HttpResponse<String> send(String node, String method, String path, byte[] body, String key) {
-        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fleet.node(node).port() + path))
-                .timeout(Duration.ofSeconds(60))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("Content-Type", "text/plain");
-        if (key != null) {
-            request.header("Authorization", "Bearer " + key);
-        }
-        try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return key == null ? FleetCalls.send(fleet, node, method, path, body)
+                : FleetCalls.send(fleet, node, method, path, body, "Authorization", "Bearer " + key);
     }
 
     private static JsonNode json(HttpResponse<String> res) {
         assertThat(res.statusCode()).as(res.body()).isBetween(200, 299);
-        return json(res.body());
+        return FleetCalls.json(res.body());
     }
 
-    private static JsonNode json(String body) {
-        try {
-            return Json.MAPPER.readTree(body);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

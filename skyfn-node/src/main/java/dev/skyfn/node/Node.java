@@ -108,7 +108,7 @@ public final class Node implements AutoCloseable {
                 .shutdownHook(false)
                 // skyfn's own headers are well-formed by construction; a function's are checked where they are sent
                 .addProtocol(Http1Config.builder().validateResponseHeaders(false).build())
-                .routing(r -> routing(r, services, new Gateway(dispatch, async, logs, auth, config.maxRequestBytes()),
+                .routing(r -> routing(r, services, new Gateway(dispatch, async, logs, auth, config.maxRequestBytes(), fabric.elsewhere()),
                         new WorkflowApi(executions, invoker, auth, config.maxRequestBytes(), fabric.elsewhere()),
                         new NodeApi(metrics, runtimes, pool, auth)))
                 .build()

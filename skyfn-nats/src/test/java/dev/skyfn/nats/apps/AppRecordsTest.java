@@ -7,23 +7,13 @@ import dev.skyfn.nats.OneServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class AppRecordsTest {
 
-    static OneServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new OneServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final OneServer server = new OneServer();
 
     private static AppRecords records() {
         return new AppRecords(server.engine().bucket(OneServer.freshName("apps"), 1, Duration.ZERO));

@@ -3,24 +3,14 @@ package dev.skyfn.nats.data;
 import dev.skyfn.core.data.KeyValue;
 import dev.skyfn.core.data.KeyValueConformance;
 import dev.skyfn.nats.OneServer;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 
 /** The global data layer on a real JetStream bucket passes the tests every data layer passes. */
 class NatsKeyValueTest extends KeyValueConformance {
 
-    static OneServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new OneServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final OneServer server = new OneServer();
 
     @Override
     protected KeyValue store() {

@@ -9,26 +9,16 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class PackageStoreTest {
 
-    static OneServer server;
+    @RegisterExtension
+    static final OneServer server = new OneServer();
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new OneServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void aPackageOfSeveralChunksComesBackByteForByte() throws Exception {

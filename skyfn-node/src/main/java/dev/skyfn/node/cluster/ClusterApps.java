@@ -23,14 +23,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
@@ -57,10 +55,9 @@ final class ClusterApps implements AppStore {
     private final Path dir;
     private final Predicate<AppRecord> served;
     private final KeyValue globalState;
-    private final Map<AppKey, DeployedApp> apps = new ConcurrentHashMap<>();
+    private final AppSet apps = new AppSet();
     private final Map<AppKey, AppRecord> placements = new ConcurrentHashMap<>();
-    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    private final PlacedApps placedHere = new PlacedApps();
+    private final AppSet placedHere = new AppSet();
     /** Changes are applied one at a time, in the order the bucket gives them, off the NATS thread. */
     private final ExecutorService changes = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("app-changes").factory());
     private AutoCloseable watch;
@@ -100,7 +97,7 @@ final class ClusterApps implements AppStore {
     }
 
     /** The apps placed on this node, as its runtimes see them. */
-    PlacedApps placedHere() {
+    AppSet placedHere() {
         return placedHere;
     }
 
@@ -187,7 +184,7 @@ final class ClusterApps implements AppStore {
      */
     void replaceLost(Set<String> alive) {
         for (AppRecord seen : placements.values()) {
-            DeployedApp app = apps.get(new AppKey(seen.tenant(), seen.app()));
+            DeployedApp app = apps.find(new AppKey(seen.tenant(), seen.app())).orElse(null);
             if (app == null || alive.containsAll(nodes(seen))) {
                 continue;
             }
@@ -223,35 +220,32 @@ final class ClusterApps implements AppStore {
 
     @Override
     public Optional<DeployedApp> find(AppKey key) {
-        return Optional.ofNullable(apps.get(key));
+        return apps.find(key);
     }
 
     @Override
     public List<DeployedApp> list(String tenant) {
-        return apps.values().stream().filter(a -> a.tenant().equals(tenant)).sorted(Comparator.comparing(DeployedApp::name)).toList();
+        return apps.list(tenant);
     }
 
     @Override
     public List<DeployedApp> all() {
-        return apps.values().stream().sorted(Comparator.comparing(a -> a.key().toString())).toList();
+        return apps.all();
     }
 
     @Override
     public void subscribe(Listener listener) {
-        listeners.add(listener);
+        apps.subscribe(listener);
     }
 
     /** Brings this node in line with one record: its package here and checked, its runtime here if placed here. */
     private void apply(AppRecord record) {
         AppKey key = new AppKey(record.tenant(), record.app());
         try {
-            DeployedApp known = apps.get(key);
+            DeployedApp known = apps.find(key).orElse(null);
             DeployedApp app = known != null && known.version() == record.version() ? known : load(record);
             placements.put(key, record);
-            if (app != known) {
-                apps.put(key, app);
-                listeners.forEach(l -> l.deployed(app, known));
-            }
+            apps.put(app);
             record.replicas().stream().filter(r -> r.node().equals(node)).findFirst()
                     .ifPresentOrElse(r -> placedHere.put(withMemory(app, r.memoryMb())), () -> placedHere.drop(key));
         } catch (RuntimeException e) {
@@ -289,10 +283,7 @@ final class ClusterApps implements AppStore {
     private void forget(AppKey key) {
         placements.remove(key);
         placedHere.drop(key);
-        DeployedApp app = apps.remove(key);
-        if (app != null) {
-            listeners.forEach(l -> l.removed(app));
-        }
+        apps.drop(key);
     }
 
     private Path cached(String sha256) {

@@ -52,7 +52,7 @@ final class OtherNodes implements Elsewhere {
     }
 
     @Override
-    public Optional<Response> toNodeRunning(String execution, Request request) {
+    public Optional<Response> toNodeHolding(String id, Request request) {
         if (forwarded(request)) {
             return Optional.empty();
         }

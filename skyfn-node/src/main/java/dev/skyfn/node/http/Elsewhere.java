@@ -22,8 +22,8 @@ public interface Elsewhere {
     /** Sends the request to the best node serving {@code app}; empty when no other node does. */
     Optional<Response> toNodeServing(AppKey app, Request request);
 
-    /** Sends the request to every other live node until one knows the execution; empty when none does. */
-    Optional<Response> toNodeRunning(String execution, Request request);
+    /** Sends the request to every other live node until one knows {@code id} (an execution, an async invocation); empty when none does. */
+    Optional<Response> toNodeHolding(String id, Request request);
 
     /** The embedded default: there is nowhere else. */
     Elsewhere NOWHERE = new Elsewhere() {
@@ -33,7 +33,7 @@ public interface Elsewhere {
         }
 
         @Override
-        public Optional<Response> toNodeRunning(String execution, Request request) {
+        public Optional<Response> toNodeHolding(String id, Request request) {
             return Optional.empty();
         }
     };

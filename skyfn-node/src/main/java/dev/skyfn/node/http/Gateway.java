@@ -42,8 +42,11 @@ public final class Gateway implements HttpService {
     private final LogStore logs;
     private final Authenticator auth;
     private final long maxRequestBytes;
+    private final Elsewhere elsewhere;
 
-    public Gateway(Dispatch dispatch, AsyncInvocations async, LogStore logs, Authenticator auth, long maxRequestBytes) {
+    public Gateway(Dispatch dispatch, AsyncInvocations async, LogStore logs, Authenticator auth, long maxRequestBytes,
+                   Elsewhere elsewhere) {
+        this.elsewhere = elsewhere;
         this.dispatch = dispatch;
         this.async = async;
         this.logs = logs;
@@ -87,9 +90,13 @@ public final class Gateway implements HttpService {
     private void invocation(ServerRequest req, ServerResponse res) {
         Caller caller = Api.caller(req, auth);
         String id = Api.param(req, "id");
-        AsyncInvocations.Status s = async.get(caller.tenant(), id)
-                .orElseThrow(() -> new SkyfnException(ErrorCode.INVOCATION_NOT_FOUND,
-                        "no async invocation " + id + " (results are kept for a limited time)"));
+        AsyncInvocations.Status s = async.get(caller.tenant(), id).orElse(null);
+        if (s == null && Forwarding.send(res, elsewhere.toNodeHolding(id, Forwarding.request(req, new byte[0])))) {
+            return;
+        }
+        if (s == null) {
+            throw new SkyfnException(ErrorCode.INVOCATION_NOT_FOUND, "no async invocation " + id + " (results are kept for a limited time)");
+        }
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("invocationId", s.invocationId());
         view.put("app", s.app());

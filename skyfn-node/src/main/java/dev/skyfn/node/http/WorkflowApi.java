@@ -64,7 +64,7 @@ public final class WorkflowApi implements HttpService {
         Caller caller = Api.caller(req, auth);
         AppKey app = new AppKey(caller.tenant(), Api.param(req, "app"));
         byte[] input = Api.body(req, maxRequestBytes, ErrorCode.PAYLOAD_TOO_LARGE);
-        if (!invoker.serves(app) && forwarded(res, elsewhere.toNodeServing(app, request(req, input)))) {
+        if (!invoker.serves(app) && Forwarding.send(res, elsewhere.toNodeServing(app, Forwarding.request(req, input)))) {
             return;
         }
         Execution e = executions.start(app, Api.param(req, "workflow"), input);
@@ -94,7 +94,7 @@ public final class WorkflowApi implements HttpService {
     private void list(ServerRequest req, ServerResponse res) {
         Caller caller = Api.caller(req, auth);
         AppKey app = new AppKey(caller.tenant(), Api.param(req, "app"));
-        if (!invoker.serves(app) && forwarded(res, elsewhere.toNodeServing(app, request(req, new byte[0])))) {
+        if (!invoker.serves(app) && Forwarding.send(res, elsewhere.toNodeServing(app, Forwarding.request(req, new byte[0])))) {
             return;
         }
         invoker.resolveApp(app);
@@ -143,7 +143,7 @@ public final class WorkflowApi implements HttpService {
     private void cancel(ServerRequest req, ServerResponse res) {
         Caller caller = Api.caller(req, auth);
         String id = Api.param(req, "id");
-        if (executions.get(caller.tenant(), id).isEmpty() && forwarded(res, elsewhere.toNodeRunning(id, request(req, new byte[0])))) {
+        if (executions.get(caller.tenant(), id).isEmpty() && Forwarding.send(res, elsewhere.toNodeHolding(id, Forwarding.request(req, new byte[0])))) {
             return;
         }
         Api.json(res, 200, ExecutionViews.summary(executions.cancel(caller.tenant(), id)));
@@ -154,7 +154,7 @@ public final class WorkflowApi implements HttpService {
         Caller caller = Api.caller(req, auth);
         String id = Api.param(req, "id");
         Execution e = executions.get(caller.tenant(), id).orElse(null);
-        if (e == null && forwarded(res, elsewhere.toNodeRunning(id, request(req, new byte[0])))) {
+        if (e == null && Forwarding.send(res, elsewhere.toNodeHolding(id, Forwarding.request(req, new byte[0])))) {
             return null;
         }
         if (e == null) {
@@ -163,29 +163,4 @@ public final class WorkflowApi implements HttpService {
         return e;
     }
 
-    private static Elsewhere.Request request(ServerRequest req, byte[] body) {
-        Map<String, java.util.List<String>> headers = new java.util.LinkedHashMap<>();
-        for (var h : req.headers()) {
-            headers.put(h.name(), h.allValues());
-        }
-        String query = req.query().rawValue();
-        return new Elsewhere.Request(req.prologue().method().text(), req.path().rawPath() + (query.isEmpty() ? "" : "?" + query),
-                headers, body, req.headers().first(Gateway.REGION).orElse(null));
-    }
-
-    /** Sends another node's answer on; false when there was none. */
-    private static boolean forwarded(ServerResponse res, java.util.Optional<Elsewhere.Response> answer) {
-        if (answer.isEmpty()) {
-            return false;
-        }
-        Elsewhere.Response r = answer.get();
-        res.status(r.status());
-        r.headers().forEach((name, values) -> {
-            if (name.equalsIgnoreCase("content-type") || name.equalsIgnoreCase("location") || name.toLowerCase(Locale.ROOT).startsWith("x-skyfn")) {
-                res.header(name, values.toArray(String[]::new));
-            }
-        });
-        res.send(r.body());
-        return true;
-    }
 }

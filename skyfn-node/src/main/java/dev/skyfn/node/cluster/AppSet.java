@@ -10,12 +10,13 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** The apps placed on this node: what its runtimes serve. */
-final class PlacedApps implements AppCatalog {
+/** A set of apps that tells its listeners of each change: every app of the fleet, or those placed on this node. */
+final class AppSet implements AppCatalog {
 
     private final Map<AppKey, DeployedApp> apps = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
+    /** Adds or replaces the app; listeners hear of it unless it was there already as it is. */
     void put(DeployedApp app) {
         DeployedApp before = apps.put(app.key(), app);
         if (!app.equals(before)) {
@@ -42,7 +43,7 @@ final class PlacedApps implements AppCatalog {
 
     @Override
     public List<DeployedApp> all() {
-        return List.copyOf(apps.values());
+        return apps.values().stream().sorted(Comparator.comparing(a -> a.key().toString())).toList();
     }
 
     @Override
