@@ -41,6 +41,8 @@ class FleetTest {
               put: {handler: dev.skyfn.cli.Fleetwide$Put, memory: 128}
               get: {handler: dev.skyfn.cli.Fleetwide$Get, memory: 128, idempotent: true}
               nap: {handler: dev.skyfn.cli.Fleetwide$Nap, memory: 128}
+              share: {handler: dev.skyfn.cli.Fleetwide$Share, memory: 128}
+              take: {handler: dev.skyfn.cli.Fleetwide$Take, memory: 128}
             """;
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -116,6 +118,17 @@ class FleetTest {
 
     @Test
     @Order(5)
+    void anEphemeralNamespaceFilledOnOneNodeIsAwaitedAndReadOnAnother() throws Exception {
+        // the taker, in the US, waits for the namespace to be ready unless the sharer, in Europe, got there first
+        CompletableFuture<HttpResponse<String>> waiting = CompletableFuture.supplyAsync(() -> call("spot-eu-1", "near", "take", "job", "us"));
+        assertThat(call("spot-eu-1", "near", "share", "job=42", "eu").body()).isEqualTo("ok");
+        HttpResponse<String> taken = waiting.get();
+        assertThat(taken.body()).isEqualTo("42");
+        assertThat(taken.headers().firstValue("X-Skyfn-Node")).hasValue("ondemand-us-1");
+    }
+
+    @Test
+    @Order(6)
     void anAsyncInvocationIsLookedUpThroughAnyNode() {
         HttpResponse<String> accepted = send("spot-eu-1", "POST", "/v1/apps/vault/functions/where:invoke?async=true", "?".getBytes(), "eu");
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
@@ -129,7 +142,7 @@ class FleetTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void whenANodeIsKilledIdempotentCallsMoveToItsPeerAndAnInterruptedCallGetsNodeLost() throws Exception {
         CompletableFuture<HttpResponse<String>> napping = CompletableFuture.supplyAsync(() -> call("private-1", "pair", "nap", "20000", "eu"));
         await().atMost(Duration.ofSeconds(10)).until(() -> !call("private-1", "pair", "get", "napping-on", "eu").body().isEmpty());
@@ -157,7 +170,7 @@ class FleetTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void whenAWholeCloudDiesItsUsersAreServedFromTheNextNearest() {
         fleet.killCloud("ondemand-us");
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->

@@ -35,6 +35,27 @@ public final class Fleetwide {
         }
     }
 
+    /** Puts {@code key=value} in the tenant's ephemeral namespace /shared, and marks it ready. */
+    public static class Share implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) {
+            String[] kv = input.split("=", 2);
+            var ns = ctx.ephemeral("/shared");
+            ns.putString(kv[0], kv[1]);
+            ns.markReady();
+            return "ok";
+        }
+    }
+
+    /** Waits for /shared to be ready, then reads a key from it. */
+    public static class Take implements Handler<String, String> {
+        @Override
+        public String handle(String key, Context ctx) {
+            var ns = ctx.ephemeral("/shared");
+            return ns.awaitReady(java.time.Duration.ofSeconds(10)) ? ns.getString(key).orElse("") : "not ready";
+        }
+    }
+
     /** Sleeps the milliseconds it is given, having said in the global state which node it sleeps on. */
     public static class Nap implements Handler<Integer, String> {
         @Override

@@ -5,7 +5,6 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppCatalog;
 import dev.skyfn.core.app.Authenticator;
-import dev.skyfn.core.data.KeyValue;
 import dev.skyfn.control.AtomicFiles;
 import dev.skyfn.node.http.Elsewhere;
 import dev.skyfn.node.http.Gateway;
@@ -66,12 +65,12 @@ public final class Node implements AutoCloseable {
      * What a node of a fleet does differently from the embedded default.
      *
      * @param dispatch    where its gateway sends invocations, given the node's own invoker
-     * @param globalState its global data layer, when not on this node's disk
+     * @param shared      the data layers it shares with other nodes, when it does
      * @param backups     where its workflow executions' log is copied for other nodes to take over
      * @param takenOver   apps whose running executions other nodes took over while this one was down
      * @param elsewhere   the other nodes, for workflow requests this one cannot answer
      */
-    public record Fabric(Function<Invoker, Dispatch> dispatch, Optional<KeyValue> globalState, ExecutionBackups backups,
+    public record Fabric(Function<Invoker, Dispatch> dispatch, Optional<DataLayers.Shared> shared, ExecutionBackups backups,
                          java.util.Set<dev.skyfn.core.app.AppKey> takenOver, Elsewhere elsewhere) {
         static final Fabric NONE = new Fabric(invoker -> invoker, Optional.empty(), ExecutionBackups.NONE, java.util.Set.of(),
                 Elsewhere.NOWHERE);
@@ -82,8 +81,8 @@ public final class Node implements AutoCloseable {
         runDir = Files.createTempDirectory("skyfn-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         NodeMetrics metrics = new NodeMetrics();
         LogStore logs = new LogStore(config.logBytesPerApp(), config.logBytesInAll());
-        data = fabric.globalState()
-                .map(global -> new DataLayers(global, config.stateBytesPerTenant(), config.maxValueBytes(), scheduler))
+        data = fabric.shared()
+                .map(shared -> new DataLayers(shared, config.stateBytesPerTenant(), config.maxValueBytes(), scheduler))
                 .orElseGet(() -> new DataLayers(config.dataDir().resolve("state"), config.stateBytesPerTenant(),
                         config.maxValueBytes(), scheduler));
         launcher = new SandboxLauncher(runDir, config.cacheDir(), config.bootTimeout(),

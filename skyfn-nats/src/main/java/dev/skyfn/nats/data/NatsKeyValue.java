@@ -4,11 +4,8 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.Js;
-import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
-import io.nats.client.api.KeyValueOperation;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -17,9 +14,8 @@ import java.util.Optional;
 
 /**
  * SAND's global data layer across clouds: apps' state in one JetStream bucket every node reaches.
- * An entry is {@code <tenant>.<app>.<key in base64url>}; each tenant's bytes are counted in an entry
- * of its own, {@code _usage.<tenant>}, changed by compare-and-set so that nodes writing at once
- * never lose a count.
+ * An entry is {@code <tenant>.<app>.<key in base64url>}; each tenant's bytes are counted by a
+ * {@link Quota} in the same bucket.
  */
 public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
 
@@ -28,16 +24,15 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
     private static final int ENTRY_OVERHEAD = 64;
     /** A NATS message must hold the largest value with its headers. */
     public static final int MAX_VALUE_BYTES = (8 << 20) - 4096;
-    private static final int WRONG_REVISION = 10071;
     private static final Base64.Encoder KEY = Base64.getUrlEncoder().withoutPadding();
 
     private final KeyValue bucket;
-    private final long quotaBytesPerTenant;
+    private final Quota quota;
     private final int maxValueBytes;
 
     NatsKeyValue(KeyValue bucket, long quotaBytesPerTenant, int maxValueBytes) {
         this.bucket = bucket;
-        this.quotaBytesPerTenant = quotaBytesPerTenant;
+        this.quota = new Quota(bucket, quotaBytesPerTenant, "state");
         this.maxValueBytes = Math.min(maxValueBytes, MAX_VALUE_BYTES);
     }
 
@@ -122,50 +117,19 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
 
     @Override
     public long bytes(String tenant) {
-        KeyValueEntry usage = entry(usage(tenant));
-        return usage == null ? 0 : ByteBuffer.wrap(usage.getValue()).getLong();
+        return quota.used(tenant);
     }
 
-    /** Adds {@code delta} to the tenant's count, refusing growth past its quota. */
     private void charge(String tenant, long delta) {
-        if (delta == 0) {
-            return;
-        }
-        String name = usage(tenant);
-        while (true) {
-            KeyValueEntry usage = entry(name);
-            long before = usage == null ? 0 : ByteBuffer.wrap(usage.getValue()).getLong();
-            long after = Math.max(0, before + delta);
-            if (delta > 0 && after > quotaBytesPerTenant) {
-                throw new SkyfnException(ErrorCode.QUOTA_EXCEEDED, "tenant " + tenant + " would hold " + after
-                        + " bytes of state, over its quota of " + quotaBytesPerTenant);
-            }
-            byte[] next = ByteBuffer.allocate(8).putLong(after).array();
-            if (write(usage == null ? () -> bucket.create(name, next) : () -> bucket.update(name, next, usage.getRevision()))) {
-                return;
-            }
-        }
+        quota.charge(tenant, delta);
     }
 
-    /** Runs a conditional write; false when the entry changed since it was read. */
     private static boolean write(Js.Action write) {
-        return Js.call("writing state", () -> {
-            try {
-                write.run();
-                return true;
-            } catch (JetStreamApiException e) {
-                if (e.getApiErrorCode() == WRONG_REVISION) {
-                    return false;
-                }
-                throw e;
-            }
-        });
+        return Quota.write(write);
     }
 
-    /** The entry holding a value now, or null. */
     private KeyValueEntry entry(String name) {
-        KeyValueEntry e = Js.call("reading state", () -> bucket.get(name));
-        return e == null || e.getOperation() != KeyValueOperation.PUT ? null : e;
+        return Quota.entry(bucket, name);
     }
 
     private void checkSize(byte[] value) {
@@ -181,10 +145,6 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
 
     private static String prefix(String scope) {
         return scope.replace('/', '.') + ".";
-    }
-
-    private static String usage(String tenant) {
-        return "_usage." + tenant;
     }
 
     private static String tenant(String scope) {

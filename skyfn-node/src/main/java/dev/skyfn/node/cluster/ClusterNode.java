@@ -10,6 +10,7 @@ import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.apps.AppRecord;
 import dev.skyfn.nats.apps.AppRecords;
 import dev.skyfn.nats.data.NatsKeyValue;
+import dev.skyfn.nats.data.NatsNamespaces;
 import dev.skyfn.nats.nodes.Heartbeat;
 import dev.skyfn.nats.nodes.NodeDirectory;
 import dev.skyfn.nats.nodes.NodeReport;
@@ -17,6 +18,7 @@ import dev.skyfn.nats.packages.PackageStore;
 import dev.skyfn.node.Node;
 import dev.skyfn.node.NodeConfig;
 import dev.skyfn.node.SingleNode;
+import dev.skyfn.node.data.DataLayers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
@@ -69,7 +71,8 @@ public final class ClusterNode implements AutoCloseable {
                     var dispatch = new FleetDispatch(cluster.node(), cloud, cluster.topology(), directory, apps, invoker, bus, wan);
                     invoker.callElsewhere(dispatch);
                     return dispatch;
-                }, Optional.of(globalState), takeover, takeover.takenFromMe(),
+                }, Optional.of(new DataLayers.Shared(globalState, NatsNamespaces.open(engine, config.stateBytesPerTenant(), config.maxValueBytes()))),
+                takeover, takeover.takenFromMe(),
                 new OtherNodes(cluster.node(), cloud, cluster.topology(), directory)));
         takeover.clearClaims();
         bus.serve(cluster.node(), node.invoker());

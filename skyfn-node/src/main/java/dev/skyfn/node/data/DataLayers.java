@@ -4,6 +4,7 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.data.KeyValue;
+import dev.skyfn.core.data.Namespaces;
 import dev.skyfn.core.wire.Message;
 import dev.skyfn.core.wire.Payload;
 import dev.skyfn.node.sandbox.Sandbox;
@@ -30,19 +31,27 @@ public final class DataLayers implements AutoCloseable {
 
     private final KeyValue local;
     private final KeyValue global;
-    private final EphemeralStore ephemeral;
+    private final Namespaces ephemeral;
     private final NodeScheduler scheduler;
 
     public DataLayers(Path dir, long quotaBytesPerTenant, int maxValueBytes, NodeScheduler scheduler) {
-        this(new DurableKeyValue(dir.resolve("global.log"), quotaBytesPerTenant, maxValueBytes), quotaBytesPerTenant, maxValueBytes,
-                scheduler);
+        this(new DurableKeyValue(dir.resolve("global.log"), quotaBytesPerTenant, maxValueBytes),
+                new EphemeralStore(System::nanoTime, quotaBytesPerTenant, maxValueBytes), quotaBytesPerTenant, maxValueBytes, scheduler);
     }
 
-    /** Data layers whose global one is {@code global}, kept elsewhere. */
-    public DataLayers(KeyValue global, long quotaBytesPerTenant, int maxValueBytes, NodeScheduler scheduler) {
+    /** The layers a fleet's nodes share: the global data layer and the ephemeral namespaces. */
+    public record Shared(KeyValue global, Namespaces ephemeral) {
+    }
+
+    /** Data layers whose global layer and ephemeral namespaces are kept elsewhere, shared with other nodes. */
+    public DataLayers(Shared shared, long quotaBytesPerTenant, int maxValueBytes, NodeScheduler scheduler) {
+        this(shared.global(), shared.ephemeral(), quotaBytesPerTenant, maxValueBytes, scheduler);
+    }
+
+    private DataLayers(KeyValue global, Namespaces ephemeral, long quotaBytesPerTenant, int maxValueBytes, NodeScheduler scheduler) {
         this.local = new MemoryKeyValue(quotaBytesPerTenant, maxValueBytes);
         this.global = global;
-        this.ephemeral = new EphemeralStore(System::nanoTime, quotaBytesPerTenant, maxValueBytes);
+        this.ephemeral = ephemeral;
         this.scheduler = scheduler;
         scheduler.every(Duration.ofSeconds(1), "expiring ephemeral namespaces", ephemeral::expire);
     }
@@ -136,7 +145,7 @@ public final class DataLayers implements AutoCloseable {
     }
 
     private static Duration lease(Message.Data op) {
-        return op.number() > 0 ? Duration.ofMillis(op.number()) : EphemeralStore.DEFAULT_LEASE;
+        return op.number() > 0 ? Duration.ofMillis(op.number()) : Namespaces.DEFAULT_LEASE;
     }
 
     private static String key(Message.Data op) {

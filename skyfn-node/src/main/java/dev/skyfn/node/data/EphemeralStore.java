@@ -2,6 +2,8 @@ package dev.skyfn.node.data;
 
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.data.NamespacePaths;
+import dev.skyfn.core.data.Namespaces;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,20 +14,13 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import java.util.regex.Pattern;
 
 /**
- * Jiffy's ephemeral state on this node: per tenant, a tree of namespaces holding keys and values,
- * each alive until its lease runs out (children go with their parent), each tenant's bytes
- * counted against a quota, and waiters told when a namespace is marked ready or holds enough items.
- * The clock is injected, so leases are tested without waiting.
+ * Jiffy's ephemeral state in this node's memory (see {@link Namespaces}). The clock is injected,
+ * so leases are tested without waiting.
  */
-public final class EphemeralStore {
+public final class EphemeralStore implements Namespaces {
 
-    public static final Duration DEFAULT_LEASE = Duration.ofMinutes(1);
-    static final Duration MAX_LEASE = Duration.ofHours(24);
-    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._-]{1,128}");
-    private static final int MAX_DEPTH = 16;
     private static final int ENTRY_OVERHEAD = 64;
 
     /** Someone waiting on a namespace: for it to be ready ({@code items} &lt; 0) or to hold {@code items}. */
@@ -64,7 +59,7 @@ public final class EphemeralStore {
         this.maxValueBytes = maxValueBytes;
     }
 
-    /** Creates the namespace and any missing parents, with {@code lease}; returns its normalised path. */
+    @Override
     public String open(String tenant, String path, Duration lease) {
         List<String> segments = segments(path);
         Space space = space(tenant);
@@ -86,6 +81,7 @@ public final class EphemeralStore {
         }
     }
 
+    @Override
     public void put(String tenant, String path, String key, byte[] value) {
         if (value.length > maxValueBytes) {
             throw new SkyfnException(ErrorCode.PAYLOAD_TOO_LARGE, "a value of " + value.length + " bytes is over the limit of " + maxValueBytes);
@@ -107,6 +103,7 @@ public final class EphemeralStore {
         }
     }
 
+    @Override
     public Optional<byte[]> get(String tenant, String path, String key) {
         Space space = space(tenant);
         synchronized (space) {
@@ -115,6 +112,7 @@ public final class EphemeralStore {
         }
     }
 
+    @Override
     public boolean delete(String tenant, String path, String key) {
         Space space = space(tenant);
         synchronized (space) {
@@ -128,6 +126,7 @@ public final class EphemeralStore {
         }
     }
 
+    @Override
     public List<String> keys(String tenant, String path) {
         Space space = space(tenant);
         synchronized (space) {
@@ -135,6 +134,7 @@ public final class EphemeralStore {
         }
     }
 
+    @Override
     public int size(String tenant, String path) {
         Space space = space(tenant);
         synchronized (space) {
@@ -142,6 +142,7 @@ public final class EphemeralStore {
         }
     }
 
+    @Override
     public void renew(String tenant, String path, Duration lease) {
         Space space = space(tenant);
         synchronized (space) {
@@ -149,6 +150,7 @@ public final class EphemeralStore {
         }
     }
 
+    @Override
     public void markReady(String tenant, String path) {
         Space space = space(tenant);
         synchronized (space) {
@@ -158,10 +160,7 @@ public final class EphemeralStore {
         }
     }
 
-    /**
-     * Tells {@code done} true once the namespace is ready ({@code items} &lt; 0) or holds
-     * {@code items}, at once if it does now; returns a handle that gives up waiting, telling false.
-     */
+    @Override
     public Runnable await(String tenant, String path, int items, Consumer<Boolean> done) {
         Space space = space(tenant);
         Waiter waiter = new Waiter(items, done);
@@ -182,7 +181,7 @@ public final class EphemeralStore {
         }
     }
 
-    /** Removes the namespace, its data and children; false when it was not there. */
+    @Override
     public boolean remove(String tenant, String path) {
         List<String> segments = segments(path);
         Space space = space(tenant);
@@ -200,7 +199,7 @@ public final class EphemeralStore {
         }
     }
 
-    /** Bytes a tenant's ephemeral data takes, as counted against its quota. */
+    @Override
     public long bytes(String tenant) {
         Space space = spaces.get(tenant);
         if (space == null) {
@@ -211,7 +210,7 @@ public final class EphemeralStore {
         }
     }
 
-    /** Removes every namespace whose lease has run out, with its children; run every second or so. */
+    @Override
     public void expire() {
         for (Space space : spaces.values()) {
             synchronized (space) {
@@ -275,36 +274,19 @@ public final class EphemeralStore {
     }
 
     private long expiry(Duration lease) {
-        if (lease.isNegative() || lease.isZero() || lease.compareTo(MAX_LEASE) > 0) {
-            throw new SkyfnException(ErrorCode.INVALID_INPUT, "a lease is more than 0 and at most " + MAX_LEASE.toHours() + " h");
-        }
-        return nanos.getAsLong() + lease.toNanos();
+        return nanos.getAsLong() + NamespacePaths.checkLease(lease).toNanos();
     }
 
     private Space space(String tenant) {
         return spaces.computeIfAbsent(tenant, t -> new Space());
     }
 
-    static List<String> segments(String path) {
-        if (path == null || !path.startsWith("/") || path.length() == 1) {
-            throw new SkyfnException(ErrorCode.INVALID_INPUT, "a namespace path looks like /job-42/map, not '" + path + "'");
-        }
-        List<String> segments = new ArrayList<>();
-        for (String s : path.substring(1).split("/", -1)) {
-            if (!SEGMENT.matcher(s).matches() || s.equals(".") || s.equals("..")) {
-                throw new SkyfnException(ErrorCode.INVALID_INPUT, "'" + path
-                        + "': each part of a namespace path is 1 to 128 letters, digits, '.', '_' or '-' (not . or ..)");
-            }
-            segments.add(s);
-        }
-        if (segments.size() > MAX_DEPTH) {
-            throw new SkyfnException(ErrorCode.INVALID_INPUT, "namespaces nest at most " + MAX_DEPTH + " deep");
-        }
-        return segments;
+    private static List<String> segments(String path) {
+        return NamespacePaths.segments(path);
     }
 
     private static String join(String parent, String segment) {
-        return parent.equals("/") ? "/" + segment : parent + "/" + segment;
+        return NamespacePaths.join(parent, segment);
     }
 
     private static long size(String key, byte[] value) {

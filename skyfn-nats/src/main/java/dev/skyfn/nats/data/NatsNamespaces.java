@@ -1,0 +1,303 @@
+package dev.skyfn.nats.data;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.data.NamespacePaths;
+import dev.skyfn.core.data.Namespaces;
+import dev.skyfn.nats.Engine;
+import dev.skyfn.nats.Js;
+import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import io.nats.client.api.KeyValueWatchOption;
+import io.nats.client.api.KeyValueWatcher;
+import io.nats.client.impl.NatsKeyValueWatchSubscription;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * Jiffy's ephemeral namespaces across clouds, in one JetStream bucket: a namespace is an entry
+ * {@code <tenant>.<path>.n} holding its lease's end and whether it is ready, an item an entry
+ * {@code <tenant>.<path>.i.<key>} (paths and keys in base64url), so that one watch,
+ * {@code <tenant>.<path>.>}, sees both. Leases are skyfn's: every
+ * operation checks them, and every node's {@link #expire} removes the namespaces past theirs.
+ * Waiters are told through watches on the namespace's entries. The clock must be one all nodes
+ * share (wall time), and is injected so that leases are tested without waiting.
+ */
+public final class NatsNamespaces implements Namespaces {
+
+    public static final String BUCKET = "skyfn-ephemeral";
+    private static final int ENTRY_OVERHEAD = 64;
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder UNB64 = Base64.getUrlDecoder();
+
+    private final KeyValue bucket;
+    private final LongSupplier nanos;
+    private final Quota quota;
+    private final int maxValueBytes;
+
+    NatsNamespaces(KeyValue bucket, LongSupplier nanos, long quotaBytesPerTenant, int maxValueBytes) {
+        this.bucket = bucket;
+        this.nanos = nanos;
+        this.quota = new Quota(bucket, quotaBytesPerTenant, "ephemeral data");
+        this.maxValueBytes = Math.min(maxValueBytes, NatsKeyValue.MAX_VALUE_BYTES);
+    }
+
+    /** The fleet's namespaces; their leases run on the hosts' wall clocks. */
+    public static NatsNamespaces open(Engine engine, long quotaBytesPerTenant, int maxValueBytes) {
+        return new NatsNamespaces(engine.bucket(BUCKET, 1, Duration.ZERO), () -> System.currentTimeMillis() * 1_000_000L,
+                quotaBytesPerTenant, maxValueBytes);
+    }
+
+    /** A namespace's entry: when its lease ends, and whether it is ready. */
+    private record Meta(long expiresAt, boolean ready) {
+        byte[] bytes() {
+            return ByteBuffer.allocate(9).putLong(expiresAt).put((byte) (ready ? 1 : 0)).array();
+        }
+
+        static Meta of(byte[] b) {
+            ByteBuffer buf = ByteBuffer.wrap(b);
+            return new Meta(buf.getLong(), buf.get() == 1);
+        }
+    }
+
+    @Override
+    public String open(String tenant, String path, Duration lease) {
+        long expires = nanos.getAsLong() + NamespacePaths.checkLease(lease).toNanos();
+        List<String> prefixes = NamespacePaths.prefixes(path);
+        for (String p : prefixes) {
+            Meta m = meta(tenant, p);
+            if (!alive(m)) {
+                if (m != null) {
+                    dropTree(tenant, p);
+                }
+                putMeta(tenant, p, new Meta(expires, false));
+            }
+        }
+        return prefixes.getLast();
+    }
+
+    @Override
+    public void put(String tenant, String path, String key, byte[] value) {
+        if (value.length > maxValueBytes) {
+            throw new SkyfnException(ErrorCode.PAYLOAD_TOO_LARGE, "a value of " + value.length + " bytes is over the limit of " + maxValueBytes);
+        }
+        live(tenant, path);
+        String name = item(tenant, path, key);
+        KeyValueEntry old = Quota.entry(bucket, name);
+        long delta = size(key, value) - (old == null ? 0 : size(key, old.getValue()));
+        quota.charge(tenant, delta);
+        try {
+            Js.run("writing to " + path, () -> bucket.put(name, value));
+        } catch (RuntimeException e) {
+            quota.charge(tenant, -delta);
+            throw e;
+        }
+    }
+
+    @Override
+    public Optional<byte[]> get(String tenant, String path, String key) {
+        live(tenant, path);
+        return Optional.ofNullable(Quota.entry(bucket, item(tenant, path, key))).map(KeyValueEntry::getValue);
+    }
+
+    @Override
+    public boolean delete(String tenant, String path, String key) {
+        live(tenant, path);
+        return deleteItem(tenant, item(tenant, path, key), key);
+    }
+
+    @Override
+    public List<String> keys(String tenant, String path) {
+        live(tenant, path);
+        return itemKeys(tenant, path).stream().map(NatsNamespaces::lastToken).map(NatsNamespaces::decode).sorted().toList();
+    }
+
+    @Override
+    public int size(String tenant, String path) {
+        live(tenant, path);
+        return itemKeys(tenant, path).size();
+    }
+
+    @Override
+    public void renew(String tenant, String path, Duration lease) {
+        Meta m = live(tenant, path);
+        putMeta(tenant, path, new Meta(nanos.getAsLong() + NamespacePaths.checkLease(lease).toNanos(), m.ready()));
+    }
+
+    @Override
+    public void markReady(String tenant, String path) {
+        Meta m = live(tenant, path);
+        putMeta(tenant, path, new Meta(m.expiresAt(), true));
+    }
+
+    @Override
+    public Runnable await(String tenant, String path, int items, Consumer<Boolean> done) {
+        live(tenant, path);
+        var told = new AtomicBoolean();
+        var watch = new AtomicReference<NatsKeyValueWatchSubscription>();
+        Consumer<Boolean> tell = ok -> {
+            if (told.compareAndSet(false, true)) {
+                done.accept(ok);
+                NatsKeyValueWatchSubscription w = watch.get();
+                if (w != null) {
+                    Thread.ofVirtual().start(w::unsubscribe);
+                }
+            }
+        };
+        String watched = items < 0 ? metaKey(tenant, path) : tenant + "." + encode(path) + ".>";
+        watch.set(Js.call("watching " + path, () -> bucket.watch(watched, new KeyValueWatcher() {
+            @Override
+            public void watch(KeyValueEntry e) {
+                if (e.getKey().equals(metaKey(tenant, path)) && e.getOperation() != KeyValueOperation.PUT) {
+                    tell.accept(false);
+                } else if (satisfied(tenant, path, items)) {
+                    tell.accept(true);
+                }
+            }
+
+            @Override
+            public void endOfData() {
+            }
+        }, KeyValueWatchOption.UPDATES_ONLY)));
+        if (told.get()) {
+            watch.get().unsubscribe();
+        } else if (satisfied(tenant, path, items)) {
+            tell.accept(true);
+        }
+        return () -> tell.accept(false);
+    }
+
+    private boolean satisfied(String tenant, String path, int items) {
+        Meta m = meta(tenant, path);
+        if (!alive(m)) {
+            return false;
+        }
+        return items < 0 ? m.ready() : itemKeys(tenant, path).size() >= items;
+    }
+
+    @Override
+    public boolean remove(String tenant, String path) {
+        NamespacePaths.segments(path);
+        if (meta(tenant, path) == null) {
+            return false;
+        }
+        dropTree(tenant, path);
+        return true;
+    }
+
+    @Override
+    public long bytes(String tenant) {
+        return quota.used(tenant);
+    }
+
+    @Override
+    public void expire() {
+        for (String name : Js.call("listing namespaces", () -> bucket.keys("*.*.n"))) {
+            String tenant = name.substring(0, name.indexOf('.'));
+            String path = pathOf(name);
+            Meta m = meta(tenant, path);
+            if (m != null && !alive(m)) {
+                dropTree(tenant, path);
+            }
+        }
+    }
+
+    /** The namespace at the path, if it and every parent are alive. */
+    private Meta live(String tenant, String path) {
+        Meta m = null;
+        for (String p : NamespacePaths.prefixes(path)) {
+            m = meta(tenant, p);
+            if (!alive(m)) {
+                throw new SkyfnException(ErrorCode.NAMESPACE_NOT_FOUND,
+                        "no namespace " + path + " (it expired, was removed, or was never opened)");
+            }
+        }
+        return m;
+    }
+
+    /** Removes a namespace and those under it, with their items; only the node whose delete lands gives the bytes back. */
+    private void dropTree(String tenant, String path) {
+        for (String name : Js.call("listing namespaces", () -> bucket.keys(tenant + ".*.n"))) {
+            String p = pathOf(name);
+            if (p.equals(path) || p.startsWith(path + "/")) {
+                for (String itemName : itemKeys(tenant, p)) {
+                    deleteItem(tenant, itemName, decode(lastToken(itemName)));
+                }
+                Js.run("removing " + p, () -> bucket.purge(name));
+            }
+        }
+    }
+
+    private boolean deleteItem(String tenant, String name, String key) {
+        while (true) {
+            KeyValueEntry old = Quota.entry(bucket, name);
+            if (old == null) {
+                return false;
+            }
+            if (Quota.write(() -> bucket.delete(name, old.getRevision()))) {
+                quota.charge(tenant, -size(key, old.getValue()));
+                return true;
+            }
+        }
+    }
+
+    private List<String> itemKeys(String tenant, String path) {
+        return Js.call("listing " + path, () -> new ArrayList<>(bucket.keys(itemsFilter(tenant, path))));
+    }
+
+    private Meta meta(String tenant, String path) {
+        KeyValueEntry e = Quota.entry(bucket, metaKey(tenant, path));
+        return e == null ? null : Meta.of(e.getValue());
+    }
+
+    private void putMeta(String tenant, String path, Meta m) {
+        Js.run("writing " + path, () -> bucket.put(metaKey(tenant, path), m.bytes()));
+    }
+
+    private boolean alive(Meta m) {
+        return m != null && nanos.getAsLong() - m.expiresAt() < 0;
+    }
+
+    private static String metaKey(String tenant, String path) {
+        return tenant + "." + encode(path) + ".n";
+    }
+
+    private static String item(String tenant, String path, String key) {
+        return tenant + "." + encode(path) + ".i." + encode(key);
+    }
+
+    private static String itemsFilter(String tenant, String path) {
+        return tenant + "." + encode(path) + ".i.>";
+    }
+
+    /** The path of a namespace's entry. */
+    private static String pathOf(String metaKey) {
+        return decode(metaKey.split("\\.")[1]);
+    }
+
+    private static String encode(String text) {
+        return B64.encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String lastToken(String name) {
+        return name.substring(name.lastIndexOf('.') + 1);
+    }
+
+    private static String decode(String token) {
+        return new String(UNB64.decode(token), StandardCharsets.UTF_8);
+    }
+
+    private static long size(String key, byte[] value) {
+        return ENTRY_OVERHEAD + 2L * key.length() + value.length;
+    }
+}

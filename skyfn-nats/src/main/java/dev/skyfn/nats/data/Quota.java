@@ -1,0 +1,76 @@
+package dev.skyfn.nats.data;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.nats.Js;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import java.nio.ByteBuffer;
+
+/**
+ * Each tenant's bytes in a bucket, counted in an entry of its own, {@code _usage.<tenant>}, and
+ * changed by compare-and-set, so that nodes writing at once never lose a count.
+ */
+final class Quota {
+
+    private static final int WRONG_REVISION = 10071;
+
+    private final KeyValue bucket;
+    private final long limit;
+    private final String what;
+
+    Quota(KeyValue bucket, long limit, String what) {
+        this.bucket = bucket;
+        this.limit = limit;
+        this.what = what;
+    }
+
+    /** Adds {@code delta} to the tenant's count, refusing growth past its quota. */
+    void charge(String tenant, long delta) {
+        if (delta == 0) {
+            return;
+        }
+        String name = "_usage." + tenant;
+        while (true) {
+            KeyValueEntry usage = entry(bucket, name);
+            long before = usage == null ? 0 : ByteBuffer.wrap(usage.getValue()).getLong();
+            long after = Math.max(0, before + delta);
+            if (delta > 0 && after > limit) {
+                throw new SkyfnException(ErrorCode.QUOTA_EXCEEDED, "tenant " + tenant + " would hold " + after
+                        + " bytes of " + what + ", over its quota of " + limit);
+            }
+            byte[] next = ByteBuffer.allocate(8).putLong(after).array();
+            if (write(usage == null ? () -> bucket.create(name, next) : () -> bucket.update(name, next, usage.getRevision()))) {
+                return;
+            }
+        }
+    }
+
+    long used(String tenant) {
+        KeyValueEntry usage = entry(bucket, "_usage." + tenant);
+        return usage == null ? 0 : ByteBuffer.wrap(usage.getValue()).getLong();
+    }
+
+    /** Runs a conditional write; false when the entry changed since it was read. */
+    static boolean write(Js.Action write) {
+        return Js.call("writing to JetStream", () -> {
+            try {
+                write.run();
+                return true;
+            } catch (JetStreamApiException e) {
+                if (e.getApiErrorCode() == WRONG_REVISION) {
+                    return false;
+                }
+                throw e;
+            }
+        });
+    }
+
+    /** The entry holding a value now, or null. */
+    static KeyValueEntry entry(KeyValue bucket, String name) {
+        KeyValueEntry e = Js.call("reading " + name, () -> bucket.get(name));
+        return e == null || e.getOperation() != KeyValueOperation.PUT ? null : e;
+    }
+}
