@@ -182,6 +182,20 @@ class FleetTest {
         }
     }
 
+    @Test
+    @Order(9)
+    void anAcceptedAsyncInvocationRunsEvenWhenTheNodeThatAcceptedItDies() {
+        HttpResponse<String> accepted = send("private-1", "POST", "/v1/apps/pair/functions/nap:invoke?async=true", "1000".getBytes(), "eu");
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String id = json(accepted.body()).get("invocationId").asText();
+        fleet.kill("private-1");
+        await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> {
+            JsonNode status = json(send(survivor, "GET", "/v1/invocations/" + id, null, null).body());
+            assertThat(status.path("state").asText()).isEqualTo("succeeded");
+            assertThat(status.toString()).contains("slept");
+        });
+    }
+
     private static HttpResponse<String> send(String node, String method, String path, byte[] body, String region) {
         return region == null ? FleetCalls.send(fleet, node, method, path, body) : FleetCalls.send(fleet, node, method, path, body, "X-Skyfn-Region", region);
     }

@@ -111,12 +111,18 @@ public final class Engine implements AutoCloseable {
 
     /** The stream {@code name} of {@code subjects}, created when missing, kept on file. */
     public void stream(String name, String subjects) {
+        stream(name, subjects, io.nats.client.api.RetentionPolicy.Limits);
+    }
+
+    /** {@link #stream(String, String)} with the given retention: a work queue forgets what was acknowledged. */
+    public void stream(String name, String subjects, io.nats.client.api.RetentionPolicy retention) {
         Js.run("creating stream " + name, () -> {
             var management = connection.jetStreamManagement(jsOptions());
             if (management.getStreamNames().contains(name)) {
                 return;
             }
-            var config = io.nats.client.api.StreamConfiguration.builder().name(name).subjects(subjects).storageType(StorageType.File);
+            var config = io.nats.client.api.StreamConfiguration.builder().name(name).subjects(subjects).storageType(StorageType.File)
+                    .retentionPolicy(retention);
             placement().ifPresent(config::placement);
             try {
                 management.addStream(config.build());

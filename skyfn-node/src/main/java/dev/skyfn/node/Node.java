@@ -14,6 +14,7 @@ import dev.skyfn.node.workflow.ExecutionBackups;
 import dev.skyfn.node.workflow.Executions;
 import dev.skyfn.node.data.DataLayers;
 import dev.skyfn.node.invoke.AppRuntimes;
+import dev.skyfn.node.invoke.Async;
 import dev.skyfn.node.invoke.AsyncInvocations;
 import dev.skyfn.node.invoke.Dispatch;
 import dev.skyfn.node.invoke.Invoker;
@@ -69,11 +70,13 @@ public final class Node implements AutoCloseable {
      * @param backups     where its workflow executions' log is copied for other nodes to take over
      * @param takenOver   apps whose running executions other nodes took over while this one was down
      * @param elsewhere   the other nodes, for workflow requests this one cannot answer
+     * @param async       where its async invocations queue, given its dispatch (empty: in its memory)
      */
     public record Fabric(Function<Invoker, Dispatch> dispatch, Optional<DataLayers.Shared> shared, ExecutionBackups backups,
-                         java.util.Set<dev.skyfn.core.app.AppKey> takenOver, Elsewhere elsewhere) {
+                         java.util.Set<dev.skyfn.core.app.AppKey> takenOver, Elsewhere elsewhere,
+                         Optional<Function<Dispatch, Async>> async) {
         static final Fabric NONE = new Fabric(invoker -> invoker, Optional.empty(), ExecutionBackups.NONE, java.util.Set.of(),
-                Elsewhere.NOWHERE);
+                Elsewhere.NOWHERE, Optional.empty());
     }
 
     private Node(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services, Fabric fabric)
@@ -98,8 +101,8 @@ public final class Node implements AutoCloseable {
         runtimes.routeExecutions(executions);
         metrics.gauge("skyfn.executions.running", "Workflow executions running", executions::running);
         dispatch = fabric.dispatch().apply(invoker);
-        var async = new AsyncInvocations(dispatch, config.maxAsyncPending(), MAX_RETAINED_ASYNC_BYTES,
-                config.asyncRetention(), Clock.systemUTC(), scheduler);
+        Async async = fabric.async().map(queue -> queue.apply(dispatch)).orElseGet(() -> new AsyncInvocations(dispatch,
+                config.maxAsyncPending(), MAX_RETAINED_ASYNC_BYTES, config.asyncRetention(), Clock.systemUTC(), scheduler));
         metrics.gauge("skyfn.async.pending", "Async invocations accepted and not yet finished", async::pending);
         server = WebServer.builder()
                 .host(config.host())

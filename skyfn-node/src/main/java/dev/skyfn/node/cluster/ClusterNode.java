@@ -38,6 +38,8 @@ public final class ClusterNode implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
     private static final int MB_PER_SANDBOX = 256;
+    /** Async invocations one node runs at once, from the fleet's queue. */
+    private static final int ASYNC_PARALLEL = 64;
 
     private final Engine engine;
     private final NodeDirectory directory;
@@ -45,6 +47,7 @@ public final class ClusterNode implements AutoCloseable {
     private final NodeBus bus;
     private final Node node;
     private final Heartbeat heartbeat;
+    private QueuedAsync async;
 
     private ClusterNode(NodeConfig config, ClusterConfig cluster, boolean dev) {
         String cloud = cluster.cloud();
@@ -73,7 +76,8 @@ public final class ClusterNode implements AutoCloseable {
                     return dispatch;
                 }, Optional.of(new DataLayers.Shared(globalState, NatsNamespaces.open(engine, config.stateBytesPerTenant(), config.maxValueBytes()))),
                 takeover, takeover.takenFromMe(),
-                new OtherNodes(cluster.node(), cloud, cluster.topology(), directory)));
+                new OtherNodes(cluster.node(), cloud, cluster.topology(), directory),
+                Optional.of(dispatch -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL))));
         takeover.clearClaims();
         bus.serve(cluster.node(), node.invoker());
         int memoryMb = cluster.topology().node(cluster.node()).orElseThrow().memoryMb();
@@ -144,6 +148,7 @@ public final class ClusterNode implements AutoCloseable {
     @Override
     public void close() {
         heartbeat.close();
+        async.close();
         bus.close();
         node.close();
         apps.close();

@@ -10,6 +10,7 @@ import dev.skyfn.core.app.Authenticator;
 import dev.skyfn.core.app.Caller;
 import dev.skyfn.core.manifest.UrlAccess;
 import dev.skyfn.core.wire.Payload;
+import dev.skyfn.node.invoke.Async;
 import dev.skyfn.node.invoke.AsyncInvocations;
 import dev.skyfn.node.invoke.Ids;
 import dev.skyfn.node.invoke.Dispatch;
@@ -38,13 +39,13 @@ public final class Gateway implements HttpService {
     public static final HeaderName REGION = HeaderNames.create("X-Skyfn-Region");
 
     private final Dispatch dispatch;
-    private final AsyncInvocations async;
+    private final Async async;
     private final LogStore logs;
     private final Authenticator auth;
     private final long maxRequestBytes;
     private final Elsewhere elsewhere;
 
-    public Gateway(Dispatch dispatch, AsyncInvocations async, LogStore logs, Authenticator auth, long maxRequestBytes,
+    public Gateway(Dispatch dispatch, Async async, LogStore logs, Authenticator auth, long maxRequestBytes,
                    Elsewhere elsewhere) {
         this.elsewhere = elsewhere;
         this.dispatch = dispatch;

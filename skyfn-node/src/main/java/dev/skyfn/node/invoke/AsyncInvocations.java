@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * rather than being refused, and its status and result are kept for a while after it ends.
  * Bounded twice: by how many may be pending, and by the bytes of results kept.
  */
-public final class AsyncInvocations {
+public final class AsyncInvocations implements Async {
 
     /** Where an async invocation is. */
     public enum State { QUEUED, RUNNING, SUCCEEDED, FAILED }
@@ -27,7 +27,7 @@ public final class AsyncInvocations {
     public record Status(String invocationId, String tenant, String app, String function, State state,
                          Instant submitted, Instant started, Instant finished, Outcome outcome) {
 
-        Status with(State next, Instant at, Outcome result) {
+        public Status with(State next, Instant at, Outcome result) {
             return new Status(invocationId, tenant, app, function, next, submitted,
                     next == State.RUNNING ? at : started, next == State.RUNNING ? null : at, result);
         }
@@ -52,7 +52,7 @@ public final class AsyncInvocations {
         scheduler.every(Duration.ofSeconds(10), "dropping old async results", this::evict);
     }
 
-    /** Accepts an invocation of an already resolved function; its id answers status queries. */
+    @Override
     public String submit(Dispatch.Target target, Payload input, String region) {
         if (pending.incrementAndGet() > maxPending) {
             pending.decrementAndGet();
@@ -81,12 +81,13 @@ public final class AsyncInvocations {
         }
     }
 
-    /** The invocation's status, if it belongs to {@code tenant} and is still kept. */
+    @Override
     public Optional<Status> get(String tenant, String id) {
         Status s = statuses.get(id);
         return s != null && s.tenant().equals(tenant) ? Optional.of(s) : Optional.empty();
     }
 
+    @Override
     public int pending() {
         return pending.get();
     }

@@ -1,0 +1,151 @@
+package dev.skyfn.nats.queue;
+
+import dev.skyfn.nats.Engine;
+import dev.skyfn.nats.Js;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.RetentionPolicy;
+import io.nats.client.impl.Headers;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A JetStream work queue shared by every node: a job published once is kept until one worker
+ * acknowledges it. A worker that dies with a job gives it back after {@code ackWait}, so a job runs
+ * at least once; a worker still busy with one says so every third of that time.
+ */
+public final class WorkQueue implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkQueue.class);
+
+    private final JetStream js;
+    private final String stream;
+    private final String consumer;
+    private final Duration ackWait;
+    private volatile boolean closed;
+    private Thread worker;
+
+    private WorkQueue(JetStream js, String stream, String consumer, Duration ackWait) {
+        this.js = js;
+        this.stream = stream;
+        this.consumer = consumer;
+        this.ackWait = ackWait;
+    }
+
+    /** The queue {@code stream} of {@code subjects}, worked by the shared consumer {@code consumer}. */
+    public static WorkQueue open(Engine engine, String stream, String subjects, String consumer, Duration ackWait, int maxDeliver) {
+        engine.stream(stream, subjects, RetentionPolicy.WorkQueue);
+        return Js.call("opening " + stream, () -> {
+            var management = engine.connection().jetStreamManagement(engine.jsOptions());
+            management.addOrUpdateConsumer(stream, ConsumerConfiguration.builder().durable(consumer).ackPolicy(AckPolicy.Explicit)
+                    .ackWait(ackWait).maxDeliver(maxDeliver).build());
+            return new WorkQueue(engine.connection().jetStream(engine.jsOptions()), stream, consumer, ackWait);
+        });
+    }
+
+    /** Publishes a job; returns once the stream has it. */
+    public void publish(String subject, Headers headers, byte[] body) {
+        Js.run("queueing a job", () -> js.publish(subject, headers, body));
+    }
+
+    /** One job taken from the queue. */
+    public interface Job {
+        Headers headers();
+
+        byte[] body();
+
+        /** How many times it has been handed out, this time included. */
+        long deliveries();
+
+        /** Done with it: nobody gets it again. */
+        void ack();
+    }
+
+    /** Takes jobs, at most {@code parallel} at a time, and hands each to {@code run} on a thread of its own. */
+    public void work(int parallel, Consumer<Job> run) {
+        var slots = new Semaphore(parallel);
+        worker = Thread.ofVirtual().name("work-" + stream).start(() -> {
+            JetStreamSubscription sub = Js.call("taking jobs from " + stream,
+                    () -> js.subscribe(null, PullSubscribeOptions.bind(stream, consumer)));
+            while (!closed) {
+                try {
+                    slots.acquire();
+                    List<Message> taken = sub.fetch(1, Duration.ofSeconds(1));
+                    if (taken.isEmpty()) {
+                        slots.release();
+                        continue;
+                    }
+                    Message m = taken.getFirst();
+                    Thread.ofVirtual().start(() -> {
+                        try {
+                            runKeepingItAlive(m, run);
+                        } finally {
+                            slots.release();
+                        }
+                    });
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    slots.release();
+                    if (!closed) {
+                        LOG.warn("taking jobs from {}: {}", stream, e.getMessage());
+                    }
+                }
+            }
+        });
+    }
+
+    private void runKeepingItAlive(Message m, Consumer<Job> run) {
+        Thread keepAlive = Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(ackWait.dividedBy(3));
+                    m.inProgress();
+                }
+            } catch (InterruptedException done) {
+                // the job ended
+            }
+        });
+        try {
+            run.accept(new Job() {
+                @Override
+                public Headers headers() {
+                    return m.getHeaders();
+                }
+
+                @Override
+                public byte[] body() {
+                    return m.getData();
+                }
+
+                @Override
+                public long deliveries() {
+                    return m.metaData().deliveredCount();
+                }
+
+                @Override
+                public void ack() {
+                    m.ack();
+                }
+            });
+        } finally {
+            keepAlive.interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (worker != null) {
+            worker.interrupt();
+        }
+    }
+}

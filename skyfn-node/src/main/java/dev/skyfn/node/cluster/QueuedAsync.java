@@ -1,0 +1,169 @@
+package dev.skyfn.node.cluster;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.wire.Message;
+import dev.skyfn.core.wire.Payload;
+import dev.skyfn.core.wire.WireCodec;
+import dev.skyfn.nats.Engine;
+import dev.skyfn.nats.Js;
+import dev.skyfn.nats.queue.WorkQueue;
+import dev.skyfn.node.invoke.Async;
+import dev.skyfn.node.invoke.AsyncInvocations.State;
+import dev.skyfn.node.invoke.AsyncInvocations.Status;
+import dev.skyfn.node.invoke.Dispatch;
+import dev.skyfn.node.invoke.Ids;
+import dev.skyfn.node.invoke.Outcome;
+import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import io.nats.client.impl.Headers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Async invocations across a fleet: accepted into a JetStream work queue (durable before the
+ * caller hears 202), run by whichever node takes them — on the best node for the caller's region,
+ * like any call — and their status kept in a bucket every node reads. A job whose worker dies is
+ * handed out again: async invocations run at least once.
+ */
+final class QueuedAsync implements Async, AutoCloseable {
+
+    static final String STREAM = "skyfn-async";
+    static final String STATUS_BUCKET = "skyfn-async-status";
+    private static final Duration ACK_WAIT = Duration.ofSeconds(10);
+    private static final int MAX_DELIVERIES = 5;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TENANT = "Skyfn-Tenant";
+    private static final String APP = "Skyfn-App";
+    private static final String ID = "Skyfn-Invocation";
+    private static final String REGION = "Skyfn-Region";
+
+    private final WorkQueue queue;
+    private final KeyValue statuses;
+    private final Dispatch dispatch;
+    private final AtomicInteger running = new AtomicInteger();
+
+    QueuedAsync(Engine engine, Dispatch dispatch, Duration retention, int parallel) {
+        this.queue = WorkQueue.open(engine, STREAM, "skyfn.async.>", "skyfn-workers", ACK_WAIT, MAX_DELIVERIES);
+        this.statuses = engine.bucket(STATUS_BUCKET, 1, retention);
+        this.dispatch = dispatch;
+        queue.work(parallel, this::run);
+    }
+
+    @Override
+    public String submit(Dispatch.Target target, Payload input, String region) {
+        String id = Ids.next();
+        var app = target.app();
+        save(new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, Instant.now(), null, null, null));
+        Headers headers = new Headers().put(TENANT, app.tenant()).put(APP, app.name()).put(ID, id);
+        if (region != null) {
+            headers.put(REGION, region);
+        }
+        queue.publish("skyfn.async." + app.tenant() + "." + app.name(), headers,
+                WireCodec.encode(new Message.Invoke(0, target.spec().name(), id, target.spec().timeout().toMillis(), input)));
+        return id;
+    }
+
+    private void run(WorkQueue.Job job) {
+        String id = job.headers().getFirst(ID);
+        Status queued = load(id).orElse(null);
+        if (queued == null || queued.finished() != null) {
+            job.ack(); // expired meanwhile, or finished by a worker that died before it acknowledged
+            return;
+        }
+        running.incrementAndGet();
+        try {
+            save(queued.with(State.RUNNING, Instant.now(), null));
+            var call = (Message.Invoke) WireCodec.decode(job.body(), 4, job.body().length - 4);
+            Outcome outcome = run(new AppKey(job.headers().getFirst(TENANT), job.headers().getFirst(APP)), call,
+                    job.headers().getFirst(REGION));
+            save(queued.with(outcome.ok() ? State.SUCCEEDED : State.FAILED, Instant.now(), outcome));
+            job.ack();
+        } finally {
+            running.decrementAndGet();
+        }
+    }
+
+    private Outcome run(AppKey app, Message.Invoke call, String region) {
+        long start = System.nanoTime();
+        try {
+            Dispatch.Target target = dispatch.resolve(app, call.function());
+            return dispatch.dispatch(target, call.payload(), call.invocationId(), false, Duration.ofMillis(call.timeoutMillis()), region);
+        } catch (SkyfnException e) {
+            return new Outcome(call.invocationId(), null, new Outcome.Error(e.code(), e.getMessage(), ""), false, System.nanoTime() - start);
+        }
+    }
+
+    @Override
+    public Optional<Status> get(String tenant, String id) {
+        return load(id).filter(s -> s.tenant().equals(tenant));
+    }
+
+    @Override
+    public int pending() {
+        return running.get();
+    }
+
+    /** A status as the bucket keeps it; the outcome as the frame the sandbox protocol would carry it in. */
+    record Stored(String id, String tenant, String app, String function, State state, long submitted, long started, long finished,
+                  byte[] frame, boolean cold, long durationNanos, String node) {
+    }
+
+    private void save(Status s) {
+        Outcome o = s.outcome();
+        byte[] frame = o == null ? null : WireCodec.encode(o.ok() ? new Message.Result(0, o.payload())
+                : new Message.Failure(0, o.error().code().name(), o.error().message(), o.error().type()));
+        var stored = new Stored(s.invocationId(), s.tenant(), s.app(), s.function(), s.state(), millis(s.submitted()),
+                millis(s.started()), millis(s.finished()), frame, o != null && o.coldStart(), o == null ? 0 : o.durationNanos(),
+                o == null ? null : o.node());
+        Js.run("saving the status of " + s.invocationId(), () -> statuses.put(s.invocationId(), JSON.writeValueAsBytes(stored)));
+    }
+
+    private Optional<Status> load(String id) {
+        if (!id.matches("[A-Za-z0-9_-]{1,64}")) {
+            return Optional.empty();
+        }
+        KeyValueEntry e = Js.call("reading the status of " + id, () -> statuses.get(id));
+        if (e == null || e.getOperation() != KeyValueOperation.PUT) {
+            return Optional.empty();
+        }
+        try {
+            Stored s = JSON.readValue(e.getValue(), Stored.class);
+            return Optional.of(new Status(s.id(), s.tenant(), s.app(), s.function(), s.state(), instant(s.submitted()),
+                    instant(s.started()), instant(s.finished()), s.frame() == null ? null : outcome(s)));
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private static Outcome outcome(Stored s) {
+        Message m = WireCodec.decode(s.frame(), 4, s.frame().length - 4);
+        return switch (m) {
+            case Message.Result r -> new Outcome(s.id(), r.payload(), null, s.cold(), s.durationNanos(), s.node());
+            case Message.Failure f -> new Outcome(s.id(), null, new Outcome.Error(ErrorCode.parse(f.code()), f.message(), f.type()),
+                    s.cold(), s.durationNanos(), s.node());
+            default -> throw new IllegalStateException("unexpected frame " + m);
+        };
+    }
+
+    private static long millis(Instant at) {
+        return at == null ? 0 : at.toEpochMilli();
+    }
+
+    private static Instant instant(long millis) {
+        return millis == 0 ? null : Instant.ofEpochMilli(millis);
+    }
+
+    @Override
+    public void close() {
+        queue.close();
+    }
+
+}
