@@ -86,6 +86,16 @@ public final class PackageStore {
         }
     }
 
+    /** Deletes the package {@code sha256}, when no app uses it any more. */
+    public void delete(String sha256) {
+        Js.run("deleting package " + sha256, () -> {
+            ObjectInfo info = store.getInfo(sha256);
+            if (info != null && !info.isDeleted()) {
+                store.delete(sha256);
+            }
+        });
+    }
+
     /** The package's bytes did not match the digest they are stored under. */
     public static final class PackageMismatchException extends RuntimeException {
         PackageMismatchException(String message) {

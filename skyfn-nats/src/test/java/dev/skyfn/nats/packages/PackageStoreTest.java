@@ -49,6 +49,17 @@ class PackageStoreTest {
     }
 
     @Test
+    void aDeletedPackageIsGone() throws Exception {
+        var store = new PackageStore(server.engine().objectStore(OneServer.freshName("packages")));
+        byte[] jar = {4, 5, 6};
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(jar));
+        store.put(sha, Files.write(dir.resolve("app.jar"), jar));
+        store.delete(sha);
+        store.delete(sha);
+        assertThatThrownBy(() -> store.fetch(sha, dir.resolve("x.jar"))).hasMessageContaining("no package");
+    }
+
+    @Test
     void aMissingPackageIsAClearError() {
         var store = new PackageStore(server.engine().objectStore(OneServer.freshName("packages")));
         assertThatThrownBy(() -> store.fetch("f".repeat(64), dir.resolve("x.jar"))).hasMessageContaining("f".repeat(64));

@@ -210,11 +210,16 @@ final class ClusterApps implements AppStore {
 
     @Override
     public boolean remove(AppKey key) {
-        if (records.get(key.tenant(), key.app()).isEmpty()) {
+        var removed = records.get(key.tenant(), key.app());
+        if (removed.isEmpty()) {
             return false;
         }
         records.remove(key.tenant(), key.app());
         globalState.clear(KeyValue.scope(key.tenant(), key.app()));
+        String sha = removed.get().record().sha256();
+        if (records.all().stream().noneMatch(v -> v.record().sha256().equals(sha))) {
+            packages.delete(sha);
+        }
         return true;
     }
 
