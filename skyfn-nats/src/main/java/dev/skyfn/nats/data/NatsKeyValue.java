@@ -5,71 +5,85 @@ import dev.skyfn.core.SkyfnException;
 import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.Js;
 import io.nats.client.KeyValue;
+import io.nats.client.ObjectStore;
 import io.nats.client.api.KeyValueEntry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
 
 /**
  * SAND's global data layer across clouds: apps' state in one JetStream bucket every node reaches.
- * An entry is {@code <tenant>.<app>.<key in base64url>}; each tenant's bytes are counted by a
- * {@link Quota} in the same bucket.
+ * An entry is {@code <tenant>.<app>.<key in base64url>}; a value larger than fits a message well
+ * goes to the object store, the entry then naming it with its size and digest (compare-and-set
+ * compares digests). Each tenant's bytes are counted by a {@link Quota} in the same bucket.
  */
 public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
 
     public static final String BUCKET = "skyfn-state";
+    public static final String VALUES = "skyfn-values";
     /** What an entry costs beyond its key and value, as in the embedded layers. */
     private static final int ENTRY_OVERHEAD = 64;
-    /** A NATS message must hold the largest value with its headers. */
+    /** A NATS message must hold the largest value kept in the bucket itself, with its headers. */
     public static final int MAX_VALUE_BYTES = (8 << 20) - 4096;
+    /** Values up to this size live in the bucket; larger ones in the object store. */
+    static final int INLINE_BYTES = 512 << 10;
     private static final Base64.Encoder KEY = Base64.getUrlEncoder().withoutPadding();
 
     private final KeyValue bucket;
+    private final LargeValues large;
     private final Quota quota;
     private final int maxValueBytes;
+    private final int inlineBytes;
 
-    NatsKeyValue(KeyValue bucket, long quotaBytesPerTenant, int maxValueBytes) {
+    NatsKeyValue(KeyValue bucket, ObjectStore values, long quotaBytesPerTenant, int maxValueBytes, int inlineBytes) {
         this.bucket = bucket;
+        this.large = new LargeValues(values);
         this.quota = new Quota(bucket, quotaBytesPerTenant, "state");
-        this.maxValueBytes = Math.min(maxValueBytes, MAX_VALUE_BYTES);
+        this.maxValueBytes = maxValueBytes;
+        this.inlineBytes = Math.min(inlineBytes, MAX_VALUE_BYTES);
     }
 
     public static NatsKeyValue open(Engine engine, long quotaBytesPerTenant, int maxValueBytes) {
-        return new NatsKeyValue(engine.bucket(BUCKET, 1, Duration.ZERO), quotaBytesPerTenant, maxValueBytes);
+        return new NatsKeyValue(engine.bucket(BUCKET, 1, Duration.ZERO), engine.objectStore(VALUES), quotaBytesPerTenant,
+                maxValueBytes, INLINE_BYTES);
     }
 
     @Override
     public Optional<byte[]> get(String scope, String key) {
-        return Optional.ofNullable(entry(name(scope, key))).map(KeyValueEntry::getValue);
+        return Optional.ofNullable(stored(name(scope, key))).map(large::read);
     }
 
     @Override
     public void put(String scope, String key, byte[] value) {
         checkSize(value);
         String name = name(scope, key);
-        KeyValueEntry old = entry(name);
-        long delta = size(key, value) - (old == null ? 0 : size(key, old.getValue()));
+        Stored old = stored(name);
+        long delta = size(key, value.length) - (old == null ? 0 : size(key, old.size()));
         charge(tenant(scope), delta);
+        Stored next = store(scope, value);
         try {
-            Js.run("writing state", () -> bucket.put(name, value));
+            Js.run("writing state", () -> bucket.put(name, next.bytes()));
         } catch (RuntimeException e) {
             charge(tenant(scope), -delta);
+            large.forget(next);
             throw e;
         }
+        large.forget(old);
     }
 
     @Override
     public boolean delete(String scope, String key) {
         String name = name(scope, key);
         while (true) {
-            KeyValueEntry old = entry(name);
-            if (old == null) {
+            KeyValueEntry entry = entry(name);
+            if (entry == null) {
                 return false;
             }
-            if (write(() -> bucket.delete(name, old.getRevision()))) {
-                charge(tenant(scope), -size(key, old.getValue()));
+            Stored old = Stored.of(entry.getValue());
+            if (write(() -> bucket.delete(name, entry.getRevision()))) {
+                charge(tenant(scope), -size(key, old.size()));
+                large.forget(old);
                 return true;
             }
         }
@@ -81,36 +95,41 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
             checkSize(value);
         }
         String name = name(scope, key);
-        KeyValueEntry old = entry(name);
-        byte[] current = old == null ? null : old.getValue();
-        if (!Arrays.equals(current, expected)) {
+        KeyValueEntry entry = entry(name);
+        Stored current = entry == null ? null : Stored.of(entry.getValue());
+        if (current == null ? expected != null : !current.holds(expected)) {
             return false;
         }
-        long delta = (value == null ? 0 : size(key, value)) - (current == null ? 0 : size(key, current));
+        long delta = (value == null ? 0 : size(key, value.length)) - (current == null ? 0 : size(key, current.size()));
         charge(tenant(scope), delta);
+        Stored next = value == null ? null : store(scope, value);
         boolean written;
         if (value == null) {
-            written = write(() -> bucket.delete(name, old.getRevision()));
-        } else if (old == null) {
-            written = write(() -> bucket.create(name, value));
+            written = write(() -> bucket.delete(name, entry.getRevision()));
+        } else if (entry == null) {
+            written = write(() -> bucket.create(name, next.bytes()));
         } else {
-            written = write(() -> bucket.update(name, value, old.getRevision()));
+            written = write(() -> bucket.update(name, next.bytes(), entry.getRevision()));
         }
         if (!written) {
             charge(tenant(scope), -delta);
+            large.forget(next);
+            return false;
         }
-        return written;
+        large.forget(current);
+        return true;
     }
 
     @Override
     public void clear(String scope) {
         String prefix = prefix(scope);
         for (String name : Js.call("listing state", () -> bucket.keys(prefix + ">"))) {
-            KeyValueEntry old = entry(name);
+            Stored old = stored(name);
             Js.run("clearing state", () -> bucket.purge(name));
             if (old != null) {
                 String key = new String(Base64.getUrlDecoder().decode(name.substring(prefix.length())), StandardCharsets.UTF_8);
-                charge(tenant(scope), -size(key, old.getValue()));
+                charge(tenant(scope), -size(key, old.size()));
+                large.forget(old);
             }
         }
     }
@@ -118,6 +137,11 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
     @Override
     public long bytes(String tenant) {
         return quota.used(tenant);
+    }
+
+    /** A value as its entry will hold it: itself, or a reference to a new object holding it. */
+    private Stored store(String scope, byte[] value) {
+        return value.length <= inlineBytes ? Stored.inline(value) : large.write(tenant(scope), value);
     }
 
     private void charge(String tenant, long delta) {
@@ -130,6 +154,11 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
 
     private KeyValueEntry entry(String name) {
         return Quota.entry(bucket, name);
+    }
+
+    private Stored stored(String name) {
+        KeyValueEntry e = entry(name);
+        return e == null ? null : Stored.of(e.getValue());
     }
 
     private void checkSize(byte[] value) {
@@ -151,7 +180,7 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
         return scope.substring(0, scope.indexOf('/'));
     }
 
-    private static long size(String key, byte[] value) {
-        return ENTRY_OVERHEAD + 2L * key.length() + value.length;
+    private static long size(String key, long valueBytes) {
+        return ENTRY_OVERHEAD + 2L * key.length() + valueBytes;
     }
 }
