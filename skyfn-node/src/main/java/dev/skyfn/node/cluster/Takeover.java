@@ -9,6 +9,13 @@ import dev.skyfn.node.workflow.ExecutionBackups;
 import dev.skyfn.node.workflow.Executions;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
+import io.nats.client.ObjectStore;
+import io.nats.client.api.ObjectInfo;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Comparator;
@@ -33,14 +40,18 @@ final class Takeover implements ExecutionBackups {
 
     private static final Logger LOG = LoggerFactory.getLogger(Takeover.class);
 
+    static final String BLOBS = "skyfn-blobs";
+
     private final String self;
     private final NodeLogs logs;
     private final KeyValue claims;
+    private final ObjectStore blobs;
 
     Takeover(Engine engine, String self) {
         this.self = self;
         this.logs = NodeLogs.open(engine);
         this.claims = engine.bucket(JetStreamDocument.BUCKET, 1, Duration.ZERO);
+        this.blobs = engine.objectStore(BLOBS);
     }
 
     @Override
@@ -51,6 +62,46 @@ final class Takeover implements ExecutionBackups {
     @Override
     public void rewrite(List<byte[]> records) {
         logs.rewrite(self, records);
+    }
+
+    @Override
+    public CompletableFuture<Void> blob(String execution, String blob, Path file) {
+        return CompletableFuture.runAsync(() -> Js.run("copying value " + blob, () -> {
+            try (InputStream in = Files.newInputStream(file)) {
+                blobs.put(execution + "." + blob, in);
+            }
+        }), Thread.ofVirtual()::start);
+    }
+
+    @Override
+    public boolean fetchBlob(String execution, String blob, Path file) {
+        try {
+            Files.createDirectories(file.getParent());
+            return Js.call("fetching value " + blob, () -> {
+                ObjectInfo info = blobs.getInfo(execution + "." + blob);
+                if (info == null || info.isDeleted()) {
+                    return false;
+                }
+                try (OutputStream out = Files.newOutputStream(file)) {
+                    blobs.get(execution + "." + blob, out);
+                }
+                return true;
+            });
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("value {} of execution {} could not be fetched: {}; its step runs again", blob, execution, e.getMessage());
+            return false;
+        }
+    }
+
+    @Override
+    public void forgetBlobs(String execution, List<String> names) {
+        for (String blob : names) {
+            try {
+                Js.run("deleting value " + blob, () -> blobs.delete(execution + "." + blob));
+            } catch (RuntimeException e) {
+                LOG.debug("value {} of execution {} was not deleted: {}", blob, execution, e.getMessage());
+            }
+        }
     }
 
     /** The apps whose executions other nodes took over from this one while it was down. */

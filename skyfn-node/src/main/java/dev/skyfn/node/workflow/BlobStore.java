@@ -141,7 +141,8 @@ final class BlobStore {
         }
     }
 
-    private Path file(String execution, String blob) {
+    /** Where a value's file is (or will be). */
+    Path file(String execution, String blob) {
         if (!StepRecord.isBlobName(blob) || !StepRecord.isBlobName(execution)) {
             throw new SkyfnException(ErrorCode.INVALID_INPUT, "not a value name: " + blob);
         }

@@ -15,6 +15,20 @@ public interface ExecutionBackups {
     /** Replaces every record copied so far by {@code records}, after the log was compacted. */
     void rewrite(List<byte[]> records);
 
+    /** Copies a step's large value, once its file is whole and on disk; the future completes once the copy is safe. */
+    default CompletableFuture<Void> blob(String execution, String blob, java.nio.file.Path file) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Fetches the copy of a large value into {@code file}; false when there is none. */
+    default boolean fetchBlob(String execution, String blob, java.nio.file.Path file) {
+        return false;
+    }
+
+    /** Forgets the copies of an execution's large values, named by its steps. */
+    default void forgetBlobs(String execution, List<String> blobs) {
+    }
+
     /** No copies: the embedded default. */
     ExecutionBackups NONE = new ExecutionBackups() {
         @Override

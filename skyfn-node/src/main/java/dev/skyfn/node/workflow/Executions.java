@@ -56,6 +56,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
     private final Invoker invoker;
     private final BlobStore blobs;
     private final ExecutionLog log;
+    private final ExecutionBackups backups;
     private final Map<String, Execution> executions = new ConcurrentHashMap<>();
     private final Duration retention;
     private final int maxKept;
@@ -76,6 +77,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         this.blobs = new BlobStore(dir.resolve("blobs"), blobBytesPerTenant);
         Map<String, Execution> replayed = new LinkedHashMap<>();
         this.log = ExecutionLog.open(dir.resolve("executions.log"), replayed, backups);
+        this.backups = backups;
         executions.putAll(replayed);
         replayed.values().forEach(e -> blobs.adopt(e.app().tenant(), e.id()));
         scheduler.every(Duration.ofSeconds(10), "dropping old workflow executions", this::sweep);
@@ -104,8 +106,8 @@ public final class Executions implements ExecutionSink, AutoCloseable {
 
     /**
      * Takes over the running executions of a dead node's log whose app this node serves, and runs
-     * them from their settled steps. A step whose output was in one of that node's blobs runs
-     * again: the blob died with it. Returns how many were taken over.
+     * them from their settled steps, their large values fetched from the backups (a step whose
+     * value cannot be fetched runs again). Returns how many were taken over.
      */
     public int adopt(List<byte[]> records, java.util.function.Predicate<AppKey> take) {
         int adopted = 0;
@@ -114,7 +116,9 @@ public final class Executions implements ExecutionSink, AutoCloseable {
                 continue;
             }
             var e = new Execution(dead.id(), dead.app(), dead.workflow(), dead.input(), dead.started(), dead.deadline());
-            dead.steps().stream().filter(s -> s.blob() == null || s.blob().isEmpty()).forEach(e::step);
+            dead.steps().stream().filter(s -> !s.inBlob() || backups.fetchBlob(e.id(), s.blob(), blobs.file(e.id(), s.blob())))
+                    .forEach(e::step);
+            blobs.adopt(e.app().tenant(), e.id());
             executions.put(e.id(), e);
             synchronized (logOrder) {
                 log.adopted(e).join();
@@ -338,8 +342,10 @@ public final class Executions implements ExecutionSink, AutoCloseable {
             return;
         }
         if (step.inBlob()) {
-            // the record may reach the disk only after the value it names
-            blobs.durable(e.id(), step.blob()).whenComplete((ok, failure) -> backUp(e, step, failure));
+            // the record may reach the disk, and the backups, only after the value it names
+            blobs.durable(e.id(), step.blob())
+                    .thenCompose(ok -> backups.blob(e.id(), step.blob(), blobs.file(e.id(), step.blob())))
+                    .whenComplete((ok, failure) -> backUp(e, step, failure));
         } else {
             backUp(e, step, null);
         }
@@ -402,6 +408,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
                 log.forgot(e.id());
             }
             blobs.remove(e.app().tenant(), e.id());
+            backups.forgetBlobs(e.id(), e.steps().stream().filter(StepRecord::inBlob).map(StepRecord::blob).distinct().toList());
         }
         if (!drop.isEmpty() && log.size() > COMPACT_ABOVE_BYTES) {
             synchronized (logOrder) {
