@@ -43,6 +43,7 @@ class FleetTest {
               nap: {handler: dev.skyfn.cli.Fleetwide$Nap, memory: 128}
               share: {handler: dev.skyfn.cli.Fleetwide$Share, memory: 128}
               take: {handler: dev.skyfn.cli.Fleetwide$Take, memory: 128}
+              relay: {handler: dev.skyfn.cli.Fleetwide$Relay, memory: 128}
             """;
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -99,6 +100,14 @@ class FleetTest {
 
     @Test
     @Order(3)
+    void aFunctionCallsAnotherAppOnAnotherNode() {
+        HttpResponse<String> res = call("ondemand-us-1", "near", "relay", "vault/where", "us");
+        assertThat(res.headers().firstValue("X-Skyfn-Node")).hasValue("ondemand-us-1");
+        assertThat(res.body()).as("the callee ran in the private cloud").isEqualTo(Long.toString(pid("private-1")));
+    }
+
+    @Test
+    @Order(4)
     void everyNodeHoldsTheAppsPackageCheckedAgainstItsDigest() throws Exception {
         String sha = json(send("private-1", "GET", "/v1/apps/near", null, null).body()).get("sha256").asText();
         for (EmulatedFleet.Member m : fleet.nodes()) {
@@ -109,7 +118,7 @@ class FleetTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void globalStateWrittenOnOneNodeIsReadOnAnother() {
         assertThat(call("spot-eu-1", "near", "put", "colour=blue", "eu").body()).isEqualTo("ok");
         assertThat(call("spot-eu-1", "near", "get", "colour", "us").body()).isEqualTo("blue");
@@ -117,7 +126,7 @@ class FleetTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void anEphemeralNamespaceFilledOnOneNodeIsAwaitedAndReadOnAnother() throws Exception {
         // the taker, in the US, waits for the namespace to be ready unless the sharer, in Europe, got there first
         CompletableFuture<HttpResponse<String>> waiting = CompletableFuture.supplyAsync(() -> call("spot-eu-1", "near", "take", "job", "us"));
@@ -128,7 +137,7 @@ class FleetTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void anAsyncInvocationIsLookedUpThroughAnyNode() {
         HttpResponse<String> accepted = send("spot-eu-1", "POST", "/v1/apps/vault/functions/where:invoke?async=true", "?".getBytes(), "eu");
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
@@ -142,7 +151,7 @@ class FleetTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void whenANodeIsKilledIdempotentCallsMoveToItsPeerAndAnInterruptedCallGetsNodeLost() throws Exception {
         CompletableFuture<HttpResponse<String>> napping = CompletableFuture.supplyAsync(() -> call("private-1", "pair", "nap", "20000", "eu"));
         await().atMost(Duration.ofSeconds(10)).until(() -> !call("private-1", "pair", "get", "napping-on", "eu").body().isEmpty());
@@ -170,7 +179,7 @@ class FleetTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void whenAWholeCloudDiesItsUsersAreServedFromTheNextNearest() {
         fleet.killCloud("ondemand-us");
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
@@ -183,7 +192,7 @@ class FleetTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void anAcceptedAsyncInvocationRunsEvenWhenTheNodeThatAcceptedItDies() {
         HttpResponse<String> accepted = send("private-1", "POST", "/v1/apps/pair/functions/nap:invoke?async=true", "1000".getBytes(), "eu");
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);

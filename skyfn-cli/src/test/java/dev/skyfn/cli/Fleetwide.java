@@ -17,6 +17,14 @@ public final class Fleetwide {
         }
     }
 
+    /** Calls the function its input names ({@code app/function}) and returns that function's answer. */
+    public static class Relay implements Handler<String, String> {
+        @Override
+        public String handle(String function, Context ctx) {
+            return ctx.invoke(function, "?", String.class);
+        }
+    }
+
     /** Puts {@code key=value} in the app's global state. */
     public static class Put implements Handler<String, String> {
         @Override
