@@ -107,7 +107,7 @@ public final class EmulatedFleet implements AutoCloseable {
             pause();
         }
         for (Member m : members.values()) {
-            while (!(get(m, "/v1/nodes").contains("\"alive\":true") && aliveCount(m) == members.size())) {
+            while (aliveCount(m) != members.size()) {
                 if (!m.process().isAlive()) {
                     throw new IllegalStateException("node " + m.node() + " exited; its log: " + m.log());
                 }
@@ -120,9 +120,9 @@ public final class EmulatedFleet implements AutoCloseable {
         }
     }
 
+    /** How many nodes {@code m} sees alive; none while it does not answer yet. */
     private int aliveCount(Member m) {
-        String nodes = get(m, "/v1/nodes");
-        return nodes.split("\"alive\":true", -1).length - 1;
+        return get(m, "/v1/nodes").split("\"alive\":true", -1).length - 1;
     }
 
     /** Whether a node has written the fleet's admin key; it is read when one has. */

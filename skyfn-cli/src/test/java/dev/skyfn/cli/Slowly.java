@@ -14,13 +14,19 @@ public class Slowly implements Handler<Slowly.Work, Slowly.Work> {
     @Override
     public Work handle(Work w, Context ctx) throws InterruptedException {
         Thread.sleep(w.ms());
+        countRun(ctx);
+        return new Work(w.n() + 1, w.ms());
+    }
+
+    /** Adds one to the runs of this step ("runs/<idempotency key>"), whatever else runs at once. */
+    static void countRun(Context ctx) {
         Store global = ctx.state().global();
         String key = "runs/" + ctx.idempotencyKey();
         while (true) {
             byte[] old = global.get(key).orElse(null);
             int next = old == null ? 1 : Integer.parseInt(new String(old, StandardCharsets.UTF_8)) + 1;
             if (global.compareAndSet(key, old, Integer.toString(next).getBytes(StandardCharsets.UTF_8))) {
-                return new Work(w.n() + 1, w.ms());
+                return;
             }
         }
     }

@@ -1,12 +1,16 @@
 package dev.skyfn.nats;
 
 import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.NoSuchAlgorithmException;
 
 /** JetStream calls with their checked failures turned into unchecked ones that say what was being done. */
 public final class Js {
+
+    /** The server's answer to a write whose expected revision is stale. */
+    private static final int WRONG_REVISION = 10071;
 
     private Js() {
     }
@@ -43,5 +47,29 @@ public final class Js {
             action.run();
             return null;
         });
+    }
+
+    /**
+     * Runs a write conditional on an entry's revision; false when the entry changed since it was
+     * read (the server refuses the write as stale).
+     */
+    public static boolean compareAndSet(String what, Action write) {
+        return call(what, () -> {
+            try {
+                write.run();
+                return true;
+            } catch (JetStreamApiException e) {
+                if (e.getApiErrorCode() == WRONG_REVISION) {
+                    return false;
+                }
+                throw e;
+            }
+        });
+    }
+
+    /** Writes {@code key} if it is still at {@code revision} (0: if it holds nothing); false when it changed since. */
+    public static boolean write(KeyValue bucket, String key, byte[] value, long revision) {
+        return compareAndSet("writing " + key,
+                revision == 0 ? () -> bucket.create(key, value) : () -> bucket.update(key, value, revision));
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.Js;
-import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
@@ -29,7 +28,6 @@ public final class AppRecords {
     public static final String BUCKET = "skyfn-apps";
     private static final Logger LOG = LoggerFactory.getLogger(AppRecords.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int WRONG_REVISION = 10071;
 
     private final KeyValue bucket;
 
@@ -64,22 +62,7 @@ public final class AppRecords {
      * false when another writer got there first.
      */
     public boolean write(AppRecord record, long revision) {
-        return Js.call("writing app " + record.key(), () -> {
-            try {
-                if (revision == 0) {
-                    bucket.create(record.key(), json(record));
-                } else {
-                    bucket.update(record.key(), json(record), revision);
-                }
-                return true;
-            } catch (JetStreamApiException e) {
-                // the server refuses a write whose expected revision is stale
-                if (e.getApiErrorCode() == WRONG_REVISION) {
-                    return false;
-                }
-                throw e;
-            }
-        });
+        return Js.write(bucket, record.key(), json(record), revision);
     }
 
     public void remove(String tenant, String app) {

@@ -81,7 +81,7 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
                 return false;
             }
             Stored old = Stored.of(entry.getValue());
-            if (write(() -> bucket.delete(name, entry.getRevision()))) {
+            if (Js.compareAndSet("deleting state", () -> bucket.delete(name, entry.getRevision()))) {
                 charge(tenant(scope), -size(key, old.size()));
                 large.forget(old);
                 return true;
@@ -103,14 +103,8 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
         long delta = (value == null ? 0 : size(key, value.length)) - (current == null ? 0 : size(key, current.size()));
         charge(tenant(scope), delta);
         Stored next = value == null ? null : store(scope, value);
-        boolean written;
-        if (value == null) {
-            written = write(() -> bucket.delete(name, entry.getRevision()));
-        } else if (entry == null) {
-            written = write(() -> bucket.create(name, next.bytes()));
-        } else {
-            written = write(() -> bucket.update(name, next.bytes(), entry.getRevision()));
-        }
+        boolean written = value == null ? Js.compareAndSet("deleting state", () -> bucket.delete(name, entry.getRevision()))
+                : Js.write(bucket, name, next.bytes(), entry == null ? 0 : entry.getRevision());
         if (!written) {
             charge(tenant(scope), -delta);
             large.forget(next);
@@ -146,10 +140,6 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
 
     private void charge(String tenant, long delta) {
         quota.charge(tenant, delta);
-    }
-
-    private static boolean write(Js.Action write) {
-        return Quota.write(write);
     }
 
     private KeyValueEntry entry(String name) {

@@ -244,7 +244,7 @@ public final class NatsNamespaces implements Namespaces {
             if (old == null) {
                 return false;
             }
-            if (Quota.write(() -> bucket.delete(name, old.getRevision()))) {
+            if (Js.compareAndSet("deleting from a namespace", () -> bucket.delete(name, old.getRevision()))) {
                 quota.charge(tenant, -size(key, old.getValue()));
                 return true;
             }

@@ -3,7 +3,6 @@ package dev.skyfn.nats.data;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.nats.Js;
-import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
@@ -14,8 +13,6 @@ import java.nio.ByteBuffer;
  * changed by compare-and-set, so that nodes writing at once never lose a count.
  */
 final class Quota {
-
-    private static final int WRONG_REVISION = 10071;
 
     private final KeyValue bucket;
     private final long limit;
@@ -42,7 +39,7 @@ final class Quota {
                         + " bytes of " + what + ", over its quota of " + limit);
             }
             byte[] next = ByteBuffer.allocate(8).putLong(after).array();
-            if (write(usage == null ? () -> bucket.create(name, next) : () -> bucket.update(name, next, usage.getRevision()))) {
+            if (Js.write(bucket, name, next, usage == null ? 0 : usage.getRevision())) {
                 return;
             }
         }
@@ -51,21 +48,6 @@ final class Quota {
     long used(String tenant) {
         KeyValueEntry usage = entry(bucket, "_usage." + tenant);
         return usage == null ? 0 : ByteBuffer.wrap(usage.getValue()).getLong();
-    }
-
-    /** Runs a conditional write; false when the entry changed since it was read. */
-    static boolean write(Js.Action write) {
-        return Js.call("writing to JetStream", () -> {
-            try {
-                write.run();
-                return true;
-            } catch (JetStreamApiException e) {
-                if (e.getApiErrorCode() == WRONG_REVISION) {
-                    return false;
-                }
-                throw e;
-            }
-        });
     }
 
     /** The entry holding a value now, or null. */

@@ -101,15 +101,6 @@ final class ClusterApps implements AppStore {
         return placedHere;
     }
 
-    /** The app's record as last seen: its version and where it is placed. */
-    Optional<AppRecord> record(AppKey key) {
-        return Optional.ofNullable(placements.get(key));
-    }
-
-    List<AppRecord> records() {
-        return List.copyOf(placements.values());
-    }
-
     @Override
     public PackageLimits limits() {
         return inspector.limits();

@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,13 +83,20 @@ public final class ClusterNode implements AutoCloseable {
         bus.serve(cluster.node(), node.invoker());
         int memoryMb = cluster.topology().node(cluster.node()).orElseThrow().memoryMb();
         heartbeat = NodeDirectory.beat(engine, cluster.heartbeat(), () -> report(cluster.node(), cloud, config, memoryMb));
-        directory.onChange(m -> Thread.ofVirtual().start(() -> {
-            apps.replaceLost(alive());
-            // dead, not gone: a node that said goodbye resumes its own executions when it starts again
-            if (!m.alive() && directory.member(m.report().node()).isPresent()) {
-                takeover.onDeath(m.report().node(), directory, node.executions());
+        var lastAlive = new AtomicReference<Set<String>>(Set.of());
+        directory.onChange(m -> {
+            Set<String> alive = alive();
+            if (alive.equals(lastAlive.getAndSet(alive))) {
+                return; // a report of load or apps: nobody joined, left or died
             }
-        }));
+            Thread.ofVirtual().start(() -> {
+                apps.replaceLost(alive);
+                // dead, not gone: a node that said goodbye resumes its own executions when it starts again
+                if (!m.alive() && directory.member(m.report().node()).isPresent()) {
+                    takeover.onDeath(m.report().node(), directory, node.executions());
+                }
+            });
+        });
         LOG.info("node {} of cloud {} joined the fleet through {}", cluster.node(), cloud, cluster.nats());
     }
 

@@ -66,10 +66,7 @@ final class FleetDispatch implements Dispatch {
     @Override
     public Target resolve(AppKey key, String function) {
         DeployedApp app = resolveApp(key);
-        FunctionSpec spec = app.function(function).orElseThrow(() -> new SkyfnException(ErrorCode.FUNCTION_NOT_FOUND,
-                "app " + key.app() + " has no function " + function + " (it has: "
-                        + String.join(", ", app.manifest().functions().keySet()) + ")"));
-        return new Remote(app, spec);
+        return new Remote(app, Dispatch.function(app, function));
     }
 
     private record Remote(DeployedApp app, FunctionSpec spec) implements Target {

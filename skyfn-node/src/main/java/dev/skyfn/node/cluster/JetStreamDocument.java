@@ -3,7 +3,6 @@ package dev.skyfn.node.cluster;
 import dev.skyfn.control.tenant.Document;
 import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.Js;
-import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
@@ -15,7 +14,6 @@ import java.time.Duration;
 final class JetStreamDocument implements Document {
 
     static final String BUCKET = "skyfn-control";
-    private static final int WRONG_REVISION = 10071;
 
     private final KeyValue bucket;
     private final String key;
@@ -34,21 +32,7 @@ final class JetStreamDocument implements Document {
 
     @Override
     public boolean write(byte[] bytes, long revision) {
-        return Js.call("writing " + key, () -> {
-            try {
-                if (revision == 0) {
-                    bucket.create(key, bytes);
-                } else {
-                    bucket.update(key, bytes, revision);
-                }
-                return true;
-            } catch (JetStreamApiException e) {
-                if (e.getApiErrorCode() == WRONG_REVISION) {
-                    return false;
-                }
-                throw e;
-            }
-        });
+        return Js.write(bucket, key, bytes, revision);
     }
 
     @Override

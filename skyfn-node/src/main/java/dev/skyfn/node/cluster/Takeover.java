@@ -7,7 +7,6 @@ import dev.skyfn.nats.backups.NodeLogs;
 import dev.skyfn.nats.nodes.NodeDirectory;
 import dev.skyfn.node.workflow.ExecutionBackups;
 import dev.skyfn.node.workflow.Executions;
-import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.ObjectStore;
 import io.nats.client.api.ObjectInfo;
@@ -141,15 +140,7 @@ final class Takeover implements ExecutionBackups {
 
     /** True for the one node that claims {@code dead}'s executions of {@code app}. */
     private boolean claim(String dead, AppKey app) {
-        String key = prefix(dead) + app.tenant() + "." + app.app();
-        return Js.call("claiming " + key, () -> {
-            try {
-                claims.create(key, self.getBytes(StandardCharsets.UTF_8));
-                return true;
-            } catch (JetStreamApiException taken) {
-                return false;
-            }
-        });
+        return Js.write(claims, prefix(dead) + app.tenant() + "." + app.app(), self.getBytes(StandardCharsets.UTF_8), 0);
     }
 
     private static String prefix(String node) {

@@ -18,10 +18,6 @@ final class Wan {
         this.emulated = emulated;
     }
 
-    static Wan real(Topology topology) {
-        return new Wan(topology, false);
-    }
-
     boolean emulated() {
         return emulated;
     }

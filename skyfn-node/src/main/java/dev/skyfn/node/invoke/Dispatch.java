@@ -1,5 +1,7 @@
 package dev.skyfn.node.invoke;
 
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.DeployedApp;
 import dev.skyfn.core.manifest.FunctionSpec;
@@ -24,6 +26,12 @@ public interface Dispatch {
 
     /** The app's function, or APP_NOT_FOUND / FUNCTION_NOT_FOUND. */
     Target resolve(AppKey key, String function);
+
+    /** The app's function {@code name}, or FUNCTION_NOT_FOUND naming those it has. */
+    static FunctionSpec function(DeployedApp app, String name) {
+        return app.function(name).orElseThrow(() -> new SkyfnException(ErrorCode.FUNCTION_NOT_FOUND, "app " + app.name()
+                + " has no function " + name + " (it has: " + String.join(", ", app.manifest().functions().keySet()) + ")"));
+    }
 
     /**
      * Runs one invocation for at most {@code timeout}; a {@code bounded} one is refused when the

@@ -39,12 +39,7 @@ public final class Invoker implements Dispatch {
     @Override
     public Target resolve(AppKey key, String function) {
         AppRuntime runtime = runtime(key);
-        DeployedApp app = runtime.app();
-        FunctionSpec spec = app.function(function)
-                .orElseThrow(() -> new SkyfnException(ErrorCode.FUNCTION_NOT_FOUND,
-                        "app " + key.app() + " has no function " + function + " (it has: "
-                                + String.join(", ", app.manifest().functions().keySet()) + ")"));
-        return new Target(runtime, spec);
+        return new Target(runtime, Dispatch.function(runtime.app(), function));
     }
 
     /**
