@@ -42,7 +42,7 @@ class FleetWorkflowTest {
             """;
     private static final int STEP_MS = 300;
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS, factory = UnderTarget.class)
     static Path dir;
     static EmulatedFleet fleet;
 
@@ -109,6 +109,7 @@ class FleetWorkflowTest {
         List<String> settledBeforeKill = settledTasks("b-1", List.of(first));
         List<String> orphans = java.util.stream.Stream.concat(expected.keySet().stream(), large.keySet().stream())
                 .filter(id -> ownerOf(id).equals(owner)).toList();
+        System.err.println("killing " + owner + ", which runs " + orphans.size() + " executions");
         fleet.kill(owner);
 
         await().atMost(Duration.ofSeconds(60)).until(() -> expected.keySet().stream().allMatch(id -> status("b-1", id).equals("SUCCEEDED")));
@@ -116,7 +117,8 @@ class FleetWorkflowTest {
             assertThat(execution("b-1", e.getKey()).get("output").toString()).isEqualTo(e.getValue());
         }
         String heir = owner.equals("a-1") ? "a-2" : "a-1";
-        assertThat(orphans).allSatisfy(id -> assertThat(ownerOf(id)).isEqualTo(heir));
+        System.err.println("awaiting " + heir + " taking over " + orphans.size() + " executions of " + owner + ", ended or running");
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(orphans).allSatisfy(id -> assertThat(ownerOf(id)).isEqualTo(heir)));
         await().atMost(Duration.ofSeconds(60)).until(() -> large.keySet().stream().allMatch(id -> status("b-1", id).equals("SUCCEEDED")));
         large.forEach((id, n) -> assertThat(execution("b-1", id).get("output").get("n").asInt()).isEqualTo(n));
         List<String> tasks = settledTasks("b-1", expected.keySet());

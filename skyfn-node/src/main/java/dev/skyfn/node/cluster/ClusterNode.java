@@ -92,9 +92,7 @@ public final class ClusterNode implements AutoCloseable {
             Thread.ofVirtual().start(() -> {
                 apps.replaceLost(alive);
                 // dead, not gone: a node that said goodbye resumes its own executions when it starts again
-                if (!m.alive() && directory.member(m.report().node()).isPresent()) {
-                    takeover.onDeath(m.report().node(), directory, node.executions());
-                }
+                takeover.onDeaths(directory, node.executions());
             });
         });
         LOG.info("node {} of cloud {} joined the fleet through {}", cluster.node(), cloud, cluster.nats());

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
 /**
  * SAND's recovery across a fleet: a node's execution log is copied to JetStream as it is written;
  * when the node dies, its running executions are taken over, app by app, by the first live node
- * (by name) that serves the app, which runs them on from their settled steps. A claim per dead
+ * (by name) that serves the app, which runs them on from their settled steps, and keeps the
+ * ended ones so that their results can still be read. A claim per dead
  * node and app, made by compare-and-set, keeps two nodes from taking the same executions; a node
  * that comes back forgets the executions taken from it, and clears the claims.
  */
@@ -45,6 +46,8 @@ final class Takeover implements ExecutionBackups {
     private final NodeLogs logs;
     private final KeyValue claims;
     private final ObjectStore blobs;
+    /** The claims this process won and acted on: a dead node's log is read again at every change, its executions adopted once. */
+    private final Set<String> taken = new java.util.HashSet<>();
 
     Takeover(Engine engine, String self) {
         this.self = self;
@@ -116,19 +119,36 @@ final class Takeover implements ExecutionBackups {
                 .forEach(k -> Js.run("clearing a claim", () -> claims.purge(k)));
     }
 
-    /** Takes over this node's share of {@code dead}'s running executions. */
-    void onDeath(String dead, NodeDirectory directory, Executions executions) {
+    /**
+     * Takes over this node's share of the executions of every node the directory holds for dead.
+     * Called whenever the set of live nodes changes, not only when a node dies: a node that was
+     * first to serve an app of the dead may itself have died, or been taken for dead, before it
+     * claimed them, and the claim then falls to the next.
+     */
+    synchronized void onDeaths(NodeDirectory directory, Executions executions) {
+        directory.members().stream().filter(m -> !m.alive()).map(m -> m.report().node())
+                .filter(node -> !node.equals(self)).forEach(dead -> onDeath(dead, directory, executions));
+    }
+
+    /** Takes over this node's share of {@code dead}'s executions. */
+    private void onDeath(String dead, NodeDirectory directory, Executions executions) {
         List<NodeDirectory.Member> alive = directory.members().stream().filter(NodeDirectory.Member::alive)
                 .sorted(Comparator.comparing(m -> m.report().node())).toList();
         Map<AppKey, Boolean> claimed = new HashMap<>();
-        Predicate<AppKey> mine = app -> claimed.computeIfAbsent(app, a -> firstServing(alive, a).equals(self) && claim(dead, a));
+        Predicate<AppKey> mine = app -> claimed.computeIfAbsent(app, a -> !taken.contains(claimKey(dead, a))
+                && firstServing(alive, a).equals(self) && claim(dead, a));
         List<byte[]> records = logs.read(dead);
         if (records.isEmpty()) {
             return;
         }
-        int taken = executions.adopt(records, mine);
-        if (taken > 0) {
-            LOG.info("took over {} running executions of dead node {}", taken, dead);
+        int running = executions.adopt(records, mine);
+        claimed.forEach((app, won) -> {
+            if (won) {
+                taken.add(claimKey(dead, app));
+            }
+        });
+        if (running > 0) {
+            LOG.info("took over {} running executions of dead node {}", running, dead);
         }
     }
 
@@ -140,7 +160,16 @@ final class Takeover implements ExecutionBackups {
 
     /** True for the one node that claims {@code dead}'s executions of {@code app}. */
     private boolean claim(String dead, AppKey app) {
-        return Js.write(claims, prefix(dead) + app.tenant() + "." + app.app(), self.getBytes(StandardCharsets.UTF_8), 0);
+        String key = claimKey(dead, app);
+        if (Js.write(claims, key, self.getBytes(StandardCharsets.UTF_8), 0)) {
+            return true;
+        }
+        var held = Js.call("reading a claim", () -> claims.get(key));
+        return held != null && held.getValue() != null && self.equals(new String(held.getValue(), StandardCharsets.UTF_8));
+    }
+
+    private static String claimKey(String dead, AppKey app) {
+        return prefix(dead) + app.tenant() + "." + app.app();
     }
 
     private static String prefix(String node) {

@@ -105,29 +105,43 @@ public final class Executions implements ExecutionSink, AutoCloseable {
     }
 
     /**
-     * Takes over the running executions of a dead node's log whose app this node serves, and runs
-     * them from their settled steps, their large values fetched from the backups (a step whose
-     * value cannot be fetched runs again). Returns how many were taken over.
+     * Takes over the executions of a dead node's log whose app this node serves: running ones run
+     * on from their settled steps, their large values fetched from the backups (a step whose value
+     * cannot be fetched runs again); ended ones are kept as they ended, so that their callers still
+     * find their result. Executions this node already has are left alone. Returns how many running
+     * executions were taken over.
      */
     public int adopt(List<byte[]> records, java.util.function.Predicate<AppKey> take) {
         int adopted = 0;
         for (Execution dead : ExecutionLog.replay(records).values()) {
-            if (dead.status() != Execution.Status.RUNNING || executions.containsKey(dead.id()) || !take.test(dead.app())) {
+            boolean expired = dead.end() != null && dead.end().at().isBefore(Instant.now().minus(retention));
+            if (expired || executions.containsKey(dead.id()) || !take.test(dead.app())) {
                 continue;
             }
             var e = new Execution(dead.id(), dead.app(), dead.workflow(), dead.input(), dead.started(), dead.deadline());
-            dead.steps().stream().filter(s -> !s.inBlob() || backups.fetchBlob(e.id(), s.blob(), blobs.file(e.id(), s.blob())))
-                    .forEach(e::step);
+            dead.steps().stream().filter(s -> !s.inBlob() || fetched(e, s.blob())).forEach(e::step);
+            Execution.End end = dead.end();
+            if (end != null && !end.outputBlob().isEmpty() && !fetched(e, end.outputBlob())) {
+                LOG.warn("execution {} ended with a value that could not be fetched from the backups", e.id());
+            }
             blobs.adopt(e.app().tenant(), e.id());
             executions.put(e.id(), e);
             synchronized (logOrder) {
                 log.adopted(e).join();
+            }
+            if (end != null) {
+                finish(e, end);
+                continue;
             }
             LOG.info("took over execution {} of {}/{} with {} recorded steps", e.id(), e.app(), e.workflow(), e.stepCount());
             dispatch(e);
             adopted++;
         }
         return adopted;
+    }
+
+    private boolean fetched(Execution e, String blob) {
+        return blobs.exists(e.id(), blob) || backups.fetchBlob(e.id(), blob, blobs.file(e.id(), blob));
     }
 
     /** Starts an execution of {@code workflow}; it is backed up before this returns. */

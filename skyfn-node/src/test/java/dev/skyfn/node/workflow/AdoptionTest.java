@@ -1,0 +1,77 @@
+package dev.skyfn.node.workflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.node.NodeScheduler;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A node taking over a dead node's executions from the copy of its log: the ended ones are kept, as they ended. */
+class AdoptionTest {
+
+    private static final AppKey SHOP = new AppKey("acme", "shop");
+    private static final AppKey OTHER = new AppKey("acme", "other");
+
+    @TempDir
+    Path dir;
+
+    /** The copy of a node's log, as another node reads it back. */
+    static final class Copy implements ExecutionBackups {
+        final List<byte[]> records = new ArrayList<>();
+
+        @Override
+        public synchronized CompletableFuture<Void> append(byte[] record) {
+            records.add(record);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void rewrite(List<byte[]> all) {
+            records.clear();
+            records.addAll(all);
+        }
+    }
+
+    private static Execution ended(Copy copy, ExecutionLog log, String id, AppKey app, Instant at) {
+        var e = new Execution(id, app, "checkout", "{}".getBytes(StandardCharsets.UTF_8), at.minusSeconds(1), null);
+        log.started(e).join();
+        e.finish(new Execution.End(Execution.Status.SUCCEEDED, at, "{\"paid\":true}".getBytes(StandardCharsets.UTF_8), "", "", ""));
+        log.ended(e).join();
+        return e;
+    }
+
+    @Test
+    void endedExecutionsOfADeadNodeAreKeptWithTheirOutputUnlessPastRetentionOrNotThisNodes() {
+        var copy = new Copy();
+        Instant now = Instant.now();
+        try (var deadNodesLog = ExecutionLog.open(dir.resolve("dead.log"), new LinkedHashMap<>(), copy)) {
+            ended(copy, deadNodesLog, "recent", SHOP, now);
+            ended(copy, deadNodesLog, "old", SHOP, now.minus(Duration.ofDays(2)));
+            ended(copy, deadNodesLog, "elsewhere", OTHER, now);
+        }
+        try (var scheduler = new NodeScheduler();
+             var heir = new Executions(dir.resolve("heir"), null, scheduler, 1 << 20, Duration.ofDays(1), 100)) {
+            int running = heir.adopt(copy.records, SHOP::equals);
+
+            assertThat(running).isZero();
+            Execution kept = heir.get("acme", "recent").orElseThrow();
+            assertThat(kept.status()).isEqualTo(Execution.Status.SUCCEEDED);
+            assertThat(new String(kept.end().output(), StandardCharsets.UTF_8)).isEqualTo("{\"paid\":true}");
+            assertThat(kept.done()).isCompleted();
+            assertThat(heir.get("acme", "old")).as("ended before the heir's retention").isEmpty();
+            assertThat(heir.get("acme", "elsewhere")).as("an app another node claimed").isEmpty();
+
+            assertThat(heir.adopt(copy.records, SHOP::equals)).as("adopted once").isZero();
+            assertThat(heir.list(SHOP, null, null, 10)).hasSize(1);
+        }
+    }
+}
