@@ -46,7 +46,7 @@ class FleetTest {
               relay: {handler: dev.skyfn.cli.Fleetwide$Relay, memory: 128}
             """;
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS, factory = UnderTarget.class)
     static Path dir;
     static EmulatedFleet fleet;
     /** The spot node left when the other is killed. */

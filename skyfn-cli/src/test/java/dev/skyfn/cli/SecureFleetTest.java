@@ -30,7 +30,7 @@ class SecureFleetTest {
               eu: {us: 70}
             """;
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS, factory = UnderTarget.class)
     static Path dir;
     static EmulatedFleet fleet;
 

@@ -31,6 +31,31 @@ public class Slowly implements Handler<Slowly.Work, Slowly.Work> {
         }
     }
 
+    /**
+     * A workflow step that waits until the test lets it through ("allow/<idempotency key>" in the
+     * app's durable state), then adds one and counts its run: a test decides exactly which steps
+     * settle before it kills a node, whatever the machine's speed.
+     */
+    public static class Gated implements Handler<Work, Work> {
+        @Override
+        public Work handle(Work w, Context ctx) throws InterruptedException {
+            while (ctx.state().global().get("allow/" + ctx.idempotencyKey()).isEmpty()) {
+                Thread.sleep(10);
+            }
+            countRun(ctx);
+            return new Work(w.n() + 1, w.ms());
+        }
+    }
+
+    /** Lets the step of an idempotency key through. */
+    public static class Allow implements Handler<String, String> {
+        @Override
+        public String handle(String key, Context ctx) {
+            ctx.state().global().putString("allow/" + key, "yes");
+            return key;
+        }
+    }
+
     /** Reads a run count. */
     public static class Runs implements Handler<String, String> {
         @Override

@@ -2,7 +2,9 @@ package dev.skyfn.nats;
 
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.nats.servers.LocalNats;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -16,22 +18,31 @@ public final class OneServer implements BeforeAllCallback, AfterAllCallback {
 
     private static final AtomicInteger BUCKETS = new AtomicInteger();
 
+    private Path dir;
     private LocalNats nats;
     private Engine engine;
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        nats = LocalNats.start(Topology.local(1, 1024), Files.createTempDirectory("skyfn-nats-test"));
+        dir = Files.createTempDirectory("skyfn-nats-test");
+        nats = LocalNats.start(Topology.local(1, 1024), dir);
         engine = Engine.connect(nats.url(Topology.LOCAL), "test");
     }
 
     @Override
-    public void afterAll(ExtensionContext context) {
+    public void afterAll(ExtensionContext context) throws IOException {
         if (engine != null) {
             engine.close();
         }
         if (nats != null) {
             nats.close();
+        }
+        if (dir != null) {
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            }
         }
     }
 
