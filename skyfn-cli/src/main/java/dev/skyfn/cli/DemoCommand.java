@@ -1,9 +1,8 @@
 package dev.skyfn.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skyfn.control.AtomicFiles;
-import dev.skyfn.control.Json;
 import dev.skyfn.node.NodeConfig;
+import dev.skyfn.node.RunDirs;
 import dev.skyfn.node.SingleNode;
 import java.awt.Color;
 import java.awt.GradientPaint;
@@ -12,7 +11,6 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +51,7 @@ final class DemoCommand implements Callable<Integer> {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                 .setLevel(ch.qos.logback.classic.Level.WARN);
         List<Path> jars = exampleJars();
-        Path data = Files.createTempDirectory("skyfn-demo-");
+        Path data = RunDirs.create("demo");
         long startedAt = System.nanoTime();
         try (SingleNode platform = SingleNode.start(NodeConfig.builder(data).port(0).build(), true)) {
             client = new Client("http://127.0.0.1:" + platform.port(), null);
@@ -73,7 +71,7 @@ final class DemoCommand implements Callable<Integer> {
             asyncCall();
             logs();
         } finally {
-            AtomicFiles.deleteTree(data);
+            RunDirs.delete(data);
         }
         step("stopped cleanly: sandboxes ended, state removed");
         fleet();
@@ -87,11 +85,11 @@ final class DemoCommand implements Callable<Integer> {
             step("the fleet part needs nats-server (Debian: apt-get install nats-server, or set SKYFN_NATS_SERVER): skipped");
             return;
         }
-        Path dir = Files.createTempDirectory("skyfn-demo-fleet-");
+        Path dir = RunDirs.create("demo-fleet");
         try {
             new FleetDemo(examples).run(dir);
         } finally {
-            AtomicFiles.deleteTree(dir);
+            RunDirs.delete(dir);
         }
     }
 
@@ -179,7 +177,7 @@ final class DemoCommand implements Callable<Integer> {
     private void thumbnail(Path data) throws IOException {
         byte[] image = sampleImage(1920, 1280);
         long start = System.nanoTime();
-        HttpResponse<byte[]> res = client.send("POST", "/fn/dev/thumbnail/thumbnail?size=160", image, "image/png");
+        Client.Response res = client.send("POST", "/fn/dev/thumbnail/thumbnail?size=160", image, "image/png");
         double coldMs = (System.nanoTime() - start) / 1e6;
         start = System.nanoTime();
         res = client.send("POST", "/fn/dev/thumbnail/thumbnail?size=160", image, "image/png");
@@ -187,8 +185,8 @@ final class DemoCommand implements Callable<Integer> {
         Path out = data.resolve("thumbnail.png");
         Files.write(out, res.body());
         step("thumbnail via its function URL: %,d-byte %s PNG -> %,d-byte %s PNG   cold %.0f ms, warm %.0f ms (javax.imageio, bicubic)",
-                image.length, res.headers().firstValue("x-source-size").orElse("?"), res.body().length,
-                res.headers().firstValue("x-thumbnail-size").orElse("?"), coldMs, warmMs);
+                image.length, res.header("x-source-size").orElse("?"), res.body().length,
+                res.header("x-thumbnail-size").orElse("?"), coldMs, warmMs);
     }
 
     /** SAND's image pipeline as a workflow: four steps handing a photo on inside the app's sandbox. */
@@ -238,7 +236,7 @@ final class DemoCommand implements Callable<Integer> {
             expectedWords += Arrays.stream(text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}']+"))
                     .filter(w -> !w.replaceAll("^'+|'+$", "").isEmpty()).count();
         }
-        String input = Json.MAPPER.writeValueAsString(Map.of("documents", documents, "chunks", 8, "partitions", 4));
+        String input = Client.JSON.writeValueAsString(Map.of("documents", documents, "chunks", 8, "partitions", 4));
         JsonNode cold = run("wordcount", "count", input);
         JsonNode done = run("wordcount", "count", input);
         JsonNode summary = done.get("output");
@@ -291,7 +289,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private Timed invoke(String app, String fn, String body, String type) {
         long start = System.nanoTime();
-        HttpResponse<byte[]> res = client.send("POST", "/v1/apps/" + app + "/functions/" + fn + ":invoke",
+        Client.Response res = client.send("POST", "/v1/apps/" + app + "/functions/" + fn + ":invoke",
                 body.getBytes(StandardCharsets.UTF_8), type);
         return new Timed(res.body(), (System.nanoTime() - start) / 1e6);
     }

@@ -5,7 +5,6 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppCatalog;
 import dev.skyfn.core.app.Authenticator;
-import dev.skyfn.control.AtomicFiles;
 import dev.skyfn.node.http.Elsewhere;
 import dev.skyfn.node.http.Gateway;
 import dev.skyfn.node.http.NodeApi;
@@ -28,9 +27,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -81,7 +78,8 @@ public final class Node implements AutoCloseable {
 
     private Node(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services, Fabric fabric)
             throws IOException {
-        runDir = Files.createTempDirectory("skyfn-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        ensureFree(config.host(), config.port());
+        runDir = RunDirs.create("node");
         NodeMetrics metrics = new NodeMetrics();
         LogStore logs = new LogStore(config.logBytesPerApp(), config.logBytesInAll());
         data = fabric.shared()
@@ -115,6 +113,10 @@ public final class Node implements AutoCloseable {
                         new NodeApi(metrics, runtimes, pool, auth)))
                 .build()
                 .start();
+        if (server.port() < 0) {
+            close();
+            throw inUse(config.host(), config.port(), "the server did not start");
+        }
         executions.forgetTakenOver(fabric.takenOver());
         executions.resume();
         LOG.info("node listening on http://{}:{}", config.host(), server.port());
@@ -131,6 +133,24 @@ public final class Node implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Fails at once when the node's port is taken, before any sandbox boots; port 0 takes any free one. */
+    private static void ensureFree(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (var probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw inUse(host, port, e.getMessage());
+        }
+    }
+
+    private static UncheckedIOException inUse(String host, int port, String why) {
+        return new UncheckedIOException(new java.net.BindException("cannot listen on " + host + ":" + port
+                + " (" + why + "): is another skyfn or another server using it? Choose another with --port"));
     }
 
     private static void routing(HttpRouting.Builder r, List<HttpService> services, HttpService... own) {
@@ -178,10 +198,6 @@ public final class Node implements AutoCloseable {
         scheduler.close();
         launcher.killAll();
         data.close();
-        try {
-            AtomicFiles.deleteTree(runDir);
-        } catch (IOException e) {
-            LOG.warn("could not remove {}: {}", runDir, e.getMessage());
-        }
+        RunDirs.delete(runDir);
     }
 }

@@ -18,6 +18,8 @@ import java.util.Optional;
  */
 final class AotCache {
 
+    private static final java.util.regex.Pattern TRAINING = java.util.regex.Pattern.compile("sandbox-\\w+\\.aot\\.(\\d{1,18})\\.training\\.aot");
+
     private final Path file;
     private final Path trainingOutput;
 
@@ -31,6 +33,32 @@ final class AotCache {
             return Optional.empty();
         }
         return Optional.of(new AotCache(dir.resolve("sandbox-" + fingerprint(classpath) + ".aot")));
+    }
+
+    /**
+     * Removes from the cache's directory the sandbox caches of other JDKs or builds of skyfn (they
+     * can never be used again) and the training outputs of processes that no longer run.
+     */
+    void removeStale() {
+        try (var files = Files.list(file.getParent())) {
+            files.filter(f -> !f.equals(file) && stale(f.getFileName().toString())).forEach(f -> {
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException e) {
+                    // another node removing it too, or not ours to remove: left alone
+                }
+            });
+        } catch (IOException e) {
+            // no cache directory yet: nothing stale
+        }
+    }
+
+    private static boolean stale(String name) {
+        var training = TRAINING.matcher(name);
+        if (training.matches()) {
+            return ProcessHandle.of(Long.parseLong(training.group(1))).map(p -> !p.isAlive()).orElse(true);
+        }
+        return name.startsWith("sandbox-") && name.endsWith(".aot");
     }
 
     boolean ready() {

@@ -105,6 +105,7 @@ public final class SandboxLauncher {
                     Files.move(cache.trainingOutput(), cache.file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                     LOG.info("sandboxes now start from the AOT cache {}", cache.file());
                 }
+                cache.removeStale();
             } catch (Exception e) {
                 LOG.warn("could not train the sandbox AOT cache: {}", e.toString());
             }
