@@ -25,12 +25,7 @@ final class AppCommands {
 
         @Override
         public Integer call() {
-            byte[] bytes;
-            try {
-                bytes = Files.readAllBytes(jar);
-            } catch (IOException e) {
-                throw new CliException("cannot read " + jar + ": " + e.getMessage());
-            }
+            byte[] bytes = LocalFiles.read(jar, "the app jar");
             long start = System.nanoTime();
             JsonNode app = Client.parse(api.client().send("POST", "/v1/apps", bytes, "application/java-archive").body());
             System.out.printf("deployed %s version %d (%d functions) in %d ms%n", app.get("app").asText(),

@@ -1,8 +1,6 @@
 package dev.skyfn.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skyfn.control.Json;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 
 /** A failure the command reports in one line and exits 1 for. */
@@ -13,9 +11,9 @@ final class CliException extends RuntimeException {
     }
 
     /** From an error response: {@code CODE: message (invocation ...)}. */
-    static CliException of(HttpResponse<byte[]> res) {
+    static CliException of(Client.Response res) {
         try {
-            JsonNode error = Json.MAPPER.readTree(res.body()).get("error");
+            JsonNode error = Client.parse(res.body()).get("error");
             String invocation = error.has("invocationId") ? " (invocation " + error.get("invocationId").asText() + ")" : "";
             return new CliException(error.get("code").asText() + ": " + error.get("message").asText() + invocation);
         } catch (Exception notJson) {

@@ -1,52 +1,89 @@
 package dev.skyfn.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skyfn.control.Json;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
-/** The HTTP API from the command line's side: one request, and errors turned into {@link CliException}. */
+/**
+ * The HTTP API from the command line's side: one request, and errors turned into {@link CliException}.
+ * It speaks through {@link HttpURLConnection}, which starts in a fraction of the time
+ * {@code java.net.http.HttpClient} takes (that one sets up TLS even for plain HTTP), and every
+ * command pays for it once.
+ */
 final class Client {
+
+    /** Trees, maps and lists only: the command line maps no JSON to types, so it need not load what that takes. */
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** Longer than any function's timeout (15 min at most), so a long call is never cut by the client. */
+    private static final Duration READ_TIMEOUT = Duration.ofMinutes(16);
+
+    /** An answer: its status, body, and headers by lower-case name. */
+    record Response(int statusCode, byte[] body, Map<String, List<String>> headers) {
+
+        Optional<String> header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey() != null && e.getKey().equalsIgnoreCase(name))
+                    .flatMap(e -> e.getValue().stream()).findFirst();
+        }
+    }
 
     private final String baseUrl;
     private final String apiKey;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     Client(String baseUrl, String apiKey) {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.apiKey = apiKey;
     }
 
-    HttpResponse<byte[]> send(String method, String path, byte[] body, String contentType) {
-        var request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofMinutes(16))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
-        if (contentType != null) {
-            request.header("Content-Type", contentType);
-        }
-        if (apiKey != null && !apiKey.isBlank()) {
-            request.header("Authorization", "Bearer " + apiKey);
-        }
-        HttpResponse<byte[]> res;
+    Response send(String method, String path, byte[] body, String contentType) {
+        Response res;
         try {
-            res = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            res = exchange(method, path, body, contentType);
         } catch (ConnectException e) {
             throw new CliException("cannot reach skyfn at " + baseUrl + " (is 'skyfn dev' running? --url or SKYFN_URL point elsewhere)");
+        } catch (IllegalArgumentException e) {
+            throw new CliException("not a usable URL: " + baseUrl + path + " (" + e.getMessage() + ")");
         } catch (IOException e) {
             throw new CliException("request to " + baseUrl + path + " failed: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CliException("interrupted");
         }
         if (res.statusCode() >= 400) {
             throw CliException.of(res);
         }
         return res;
+    }
+
+    private Response exchange(String method, String path, byte[] body, String contentType) throws IOException {
+        var http = (HttpURLConnection) URI.create(baseUrl + path).toURL().openConnection();
+        http.setRequestMethod(method);
+        http.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+        http.setReadTimeout((int) READ_TIMEOUT.toMillis());
+        if (contentType != null) {
+            http.setRequestProperty("Content-Type", contentType);
+        }
+        if (apiKey != null && !apiKey.isBlank()) {
+            http.setRequestProperty("Authorization", "Bearer " + apiKey);
+        }
+        if (body != null && (body.length > 0 || !method.equals("GET"))) {
+            http.setDoOutput(true);
+            http.setFixedLengthStreamingMode(body.length);
+            try (OutputStream out = http.getOutputStream()) {
+                out.write(body);
+            }
+        }
+        int status = http.getResponseCode();
+        try (InputStream in = status >= 400 ? http.getErrorStream() : http.getInputStream()) {
+            return new Response(status, in == null ? new byte[0] : in.readAllBytes(), http.getHeaderFields());
+        }
     }
 
     JsonNode json(String method, String path, byte[] body) {
@@ -55,7 +92,7 @@ final class Client {
 
     static JsonNode parse(byte[] body) {
         try {
-            return Json.MAPPER.readTree(body);
+            return JSON.readTree(body);
         } catch (IOException e) {
             throw new CliException("the server answered something that is not JSON: " + new String(body, StandardCharsets.UTF_8));
         }

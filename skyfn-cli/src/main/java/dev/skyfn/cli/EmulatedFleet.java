@@ -64,8 +64,10 @@ public final class EmulatedFleet implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        progress("starting the NATS servers of " + topology.clouds().size() + " clouds");
         var fleet = new EmulatedFleet(topology, LocalNats.start(topology, dir.resolve("nats")), dev);
         try {
+            progress("NATS servers up; starting " + topology.nodes().size() + " nodes (logs in " + dir + ")");
             int port = firstPort;
             for (NodeSpec n : topology.nodes()) {
                 fleet.launch(topologyFile, dir, n, port == 0 ? LoopbackPorts.take() : port, spares, dev, nodeOptions);
@@ -109,7 +111,7 @@ public final class EmulatedFleet implements AutoCloseable {
         for (Member m : members.values()) {
             while (aliveCount(m) != members.size()) {
                 if (!m.process().isAlive()) {
-                    throw new IllegalStateException("node " + m.node() + " exited; its log: " + m.log());
+                    throw new IllegalStateException("node " + m.node() + " exited (" + lastLine(m.log()) + "); its log: " + m.log());
                 }
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("node " + m.node() + " did not see the whole fleet within " + START_TIMEOUT
@@ -117,7 +119,23 @@ public final class EmulatedFleet implements AutoCloseable {
                 }
                 pause();
             }
+            progress("node " + m.node() + " of cloud " + m.cloud() + " up on http://127.0.0.1:" + m.port() + " and sees the whole fleet");
         }
+    }
+
+    /** The last line a node wrote before it exited: why it did, usually. */
+    private static String lastLine(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();
+            return lines.isEmpty() ? "no output" : lines.getLast().strip();
+        } catch (IOException e) {
+            return "its log cannot be read: " + e.getMessage();
+        }
+    }
+
+    /** A line on standard error: starting a fleet takes a while, and whoever waits should see it advance. */
+    private static void progress(String line) {
+        System.err.println("fleet: " + line);
     }
 
     /** How many nodes {@code m} sees alive; none while it does not answer yet. */

@@ -1,6 +1,5 @@
 package dev.skyfn.cli;
 
-import dev.skyfn.control.Json;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +17,7 @@ final class InvocationCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(api.client().json("GET", "/v1/invocations/" + id, null)));
+        System.out.println(Client.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(api.client().json("GET", "/v1/invocations/" + id, null)));
         return 0;
     }
 }

@@ -2,7 +2,6 @@ package dev.skyfn.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +33,7 @@ final class InvokeCommand implements Callable<Integer> {
     @Option(names = "--async", description = "return at once with an invocation id; see 'skyfn invocation ID'")
     boolean async;
 
-    @Option(names = {"-v", "--verbose"}, description = "print the invocation id, cold start and time to standard error")
+    @Option(names = {"-v", "--verbose"}, description = "print the invocation id, cold start, time and the node that ran it to standard error")
     boolean verbose;
 
     @Override
@@ -43,11 +42,11 @@ final class InvokeCommand implements Callable<Integer> {
         if (parts.length != 2) {
             throw new CliException("name the function as APP/FUNCTION, e.g. hello/hello");
         }
-        byte[] body = dataFile != null ? Files.readAllBytes(dataFile)
+        byte[] body = dataFile != null ? LocalFiles.read(dataFile, "the data file")
                 : data != null ? data.getBytes(StandardCharsets.UTF_8) : new byte[0];
         String path = "/v1/apps/" + parts[0] + "/functions/" + parts[1] + ":invoke" + (async ? "?async=true" : "");
         long start = System.nanoTime();
-        HttpResponse<byte[]> res = api.client().send("POST", path, body, contentType);
+        Client.Response res = api.client().send("POST", path, body, contentType);
         long micros = (System.nanoTime() - start) / 1000;
         if (async) {
             JsonNode accepted = Client.parse(res.body());
@@ -55,14 +54,15 @@ final class InvokeCommand implements Callable<Integer> {
             return 0;
         }
         System.out.write(res.body());
-        if (res.body().length > 0 && res.body()[res.body().length - 1] != '\n' && res.headers().firstValue("content-type")
+        if (res.body().length > 0 && res.body()[res.body().length - 1] != '\n' && res.header("content-type")
                 .map(t -> t.startsWith("text/") || t.startsWith("application/json")).orElse(false)) {
             System.out.println();
         }
         System.out.flush();
         if (verbose) {
-            System.err.printf("invocation %s, %s, %.1f ms%n", res.headers().firstValue("X-Skyfn-Invocation-Id").orElse("?"),
-                    res.headers().firstValue("X-Skyfn-Cold-Start").isPresent() ? "cold start" : "warm", micros / 1000.0);
+            System.err.printf("invocation %s, %s, %.1f ms, on node %s%n", res.header("X-Skyfn-Invocation-Id").orElse("?"),
+                    res.header("X-Skyfn-Cold-Start").isPresent() ? "cold start" : "warm", micros / 1000.0,
+                    res.header("X-Skyfn-Node").orElse(api.url));
         }
         return 0;
     }

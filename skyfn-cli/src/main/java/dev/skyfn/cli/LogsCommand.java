@@ -28,6 +28,8 @@ final class LogsCommand implements Callable<Integer> {
     @Option(names = {"-n", "--lines"}, description = "how many recent lines (default ${DEFAULT-VALUE})", defaultValue = "100")
     int lines;
 
+    private boolean saidEmpty;
+
     @Override
     public Integer call() throws InterruptedException {
         String[] parts = target.split("/", 2);
@@ -47,6 +49,11 @@ final class LogsCommand implements Callable<Integer> {
                         line.get("kind").asText(), line.get("function").asText(), line.get("text").asText());
             }
             System.out.flush();
+            if (after == 0 && !saidEmpty) {
+                saidEmpty = true;
+                System.err.println("no log lines for " + target + (invocation != null ? " in invocation " + invocation : "")
+                        + (follow ? " yet; waiting for new ones" : ": nothing its functions logged or printed is kept (a node keeps recent lines in memory)"));
+            }
             if (follow) {
                 Thread.sleep(500); // polling interval of --follow
             }

@@ -65,10 +65,17 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
     }
 
     static Topology topology(Path file) {
+        return TopologyReader.read(LocalFiles.read(file, "the topology"));
+    }
+
+    /** Starts something that may fail for reasons the user can fix (a port in use, a fleet that will not form): a clear error, no trace. */
+    static <T> T starting(String what, java.util.function.Supplier<T> start) {
         try {
-            return TopologyReader.read(Files.readAllBytes(file));
-        } catch (IOException e) {
-            throw new CliException("cannot read the topology " + file + ": " + e.getMessage());
+            return start.get();
+        } catch (UncheckedIOException e) {
+            throw new CliException("cannot start " + what + ": " + e.getCause().getMessage());
+        } catch (IllegalStateException e) {
+            throw new CliException("cannot start " + what + ": " + e.getMessage());
         }
     }
 
@@ -110,14 +117,14 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
         @Override
         public Integer call() throws InterruptedException {
             if (topology != null) {
-                var fleet = EmulatedFleet.start(topology, dataDir().resolve("fleet"), port, Math.min(spares, 1));
+                var fleet = starting("the fleet", () -> EmulatedFleet.start(topology, dataDir().resolve("fleet"), port, Math.min(spares, 1)));
                 System.err.println("skyfn fleet of " + fleet.nodes().size() + " nodes in " + topology(topology).clouds().size()
                         + " clouds (logs and data in " + dataDir().resolve("fleet") + "; no API keys in dev mode):");
                 fleet.nodes().forEach(n -> System.err.println("  " + n.node() + " (" + n.cloud() + ") on http://127.0.0.1:" + n.port()));
                 System.err.println("Ctrl-C stops it.");
                 return serve(fleet);
             }
-            SingleNode platform = SingleNode.start(config(), true);
+            SingleNode platform = starting("skyfn dev", () -> SingleNode.start(config(), true));
             System.err.println("skyfn dev on http://" + host + ":" + platform.port()
                     + " (data in " + dataDir() + "; no API keys in dev mode). Ctrl-C stops it.");
             return serve(platform);
@@ -159,7 +166,7 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 if (dev) {
                     throw new CliException("--dev needs --nats: for one machine, run skyfn dev");
                 }
-                SingleNode platform = SingleNode.start(config(), false);
+                SingleNode platform = starting("the node", () -> SingleNode.start(config(), false));
                 System.err.println("skyfn node on http://" + host + ":" + platform.port() + " (data in " + dataDir() + "). Ctrl-C stops it.");
                 return serve(platform);
             }
@@ -167,12 +174,7 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 throw new CliException("a node of a fleet needs --topology FILE and --name NODE besides --nats");
             }
             var cluster = new ClusterConfig(nats, topology(topology), nodeName, ClusterConfig.DEFAULT_HEARTBEAT, deadAfter, emulateWan);
-            ClusterNode node;
-            try {
-                node = ClusterNode.start(config(), cluster, dev);
-            } catch (UncheckedIOException | IllegalStateException e) {
-                throw new CliException("cannot join the fleet: " + e.getMessage());
-            }
+            ClusterNode node = starting("the node: it cannot join the fleet", () -> ClusterNode.start(config(), cluster, dev));
             System.err.println("skyfn node " + nodeName + " of cloud " + cluster.cloud() + " on http://" + host + ":" + node.port()
                     + " (data in " + dataDir() + (dev ? "; no API keys in dev mode" : "") + "). Ctrl-C stops it.");
             return serve(node);

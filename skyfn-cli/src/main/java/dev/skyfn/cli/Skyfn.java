@@ -1,5 +1,7 @@
 package dev.skyfn.cli;
 
+import dev.skyfn.core.SkyfnException;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine;
@@ -7,13 +9,15 @@ import picocli.CommandLine.Command;
 
 /** The {@code skyfn} command. */
 @Command(name = "skyfn", mixinStandardHelpOptions = true, version = "skyfn 0.1.0",
-        description = "A cross-cloud serverless platform for Java.",
-        subcommands = {ServerCommand.Dev.class, ServerCommand.NodeProcess.class, AppCommands.Deploy.class,
-                InvokeCommand.class, AppCommands.List.class, LogsCommand.class, AppCommands.Remove.class,
-                InvocationCommand.class, WorkflowCommands.Run.class, WorkflowCommands.List.class, WorkflowCommands.Show.class,
-                WorkflowCommands.Cancel.class, CloudCommands.Clouds.class, CloudCommands.Nodes.class, CloudCommands.Explain.class,
-                TenantCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        description = "A cross-cloud serverless platform for Java.")
 public final class Skyfn {
+
+    /** Its subcommands, in the order help lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(ServerCommand.Dev.class, ServerCommand.NodeProcess.class,
+            AppCommands.Deploy.class, InvokeCommand.class, AppCommands.List.class, LogsCommand.class, AppCommands.Remove.class,
+            InvocationCommand.class, WorkflowCommands.Run.class, WorkflowCommands.List.class, WorkflowCommands.Show.class,
+            WorkflowCommands.Cancel.class, CloudCommands.Clouds.class, CloudCommands.Nodes.class, CloudCommands.Explain.class,
+            TenantCommand.class, DemoCommand.class, CommandLine.HelpCommand.class);
 
     /** Held so the level set on it is not lost to garbage collection. */
     private static final Logger HELIDON = Logger.getLogger("io.helidon");
@@ -27,14 +31,26 @@ public final class Skyfn {
 
     static int run(String... args) {
         HELIDON.setLevel(Level.WARNING);
-        return new CommandLine(new Skyfn())
-                .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    if (e instanceof CliException) {
+        CommandLine cli = new CommandLine(new Skyfn());
+        commandsFor(args).forEach(cli::addSubcommand);
+        return cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    if (e instanceof CliException || e instanceof SkyfnException) {
                         cmd.getErr().println("error: " + e.getMessage());
                         return 1;
                     }
                     throw e;
                 })
                 .execute(args);
+    }
+
+    /**
+     * The subcommand {@code args} names, alone, or all of them (for help, or a name that is wrong):
+     * picocli reads every registered command's annotations at start-up, which in a fresh JVM
+     * costs more than the command itself.
+     */
+    private static List<Class<?>> commandsFor(String... args) {
+        List<Class<?>> named = args.length == 0 ? List.of() : COMMANDS.stream()
+                .filter(c -> c != CommandLine.HelpCommand.class && c.getAnnotation(Command.class).name().equals(args[0])).toList();
+        return named.isEmpty() ? COMMANDS : named;
     }
 }

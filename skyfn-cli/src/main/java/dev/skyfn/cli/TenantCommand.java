@@ -1,7 +1,6 @@
 package dev.skyfn.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skyfn.control.Json;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +22,7 @@ final class TenantCommand {
 
         @Override
         public Integer call() throws Exception {
-            byte[] body = Json.MAPPER.writeValueAsBytes(Map.of("name", name));
+            byte[] body = Client.JSON.writeValueAsBytes(Map.of("name", name));
             JsonNode key = api.client().json("POST", "/v1/tenants", body);
             System.out.println("tenant " + key.get("tenant").asText() + " created; its API key (store it now, it is not shown again):");
             System.out.println(key.get("apiKey").asText());

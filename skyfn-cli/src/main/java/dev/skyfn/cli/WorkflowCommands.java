@@ -1,7 +1,6 @@
 package dev.skyfn.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skyfn.control.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,7 +44,7 @@ final class WorkflowCommands {
             if (parts.length != 2) {
                 throw new CliException("name the workflow as APP/WORKFLOW, e.g. images/pipeline");
             }
-            byte[] input = dataFile != null ? Files.readAllBytes(dataFile)
+            byte[] input = dataFile != null ? LocalFiles.read(dataFile, "the data file")
                     : data != null ? data.getBytes(StandardCharsets.UTF_8) : new byte[0];
             String path = "/v1/apps/" + parts[0] + "/workflows/" + parts[1] + "/executions" + (async ? "?async=true" : "");
             JsonNode e = Client.parse(api.client().send("POST", path, input, "application/json").body());
@@ -64,7 +63,7 @@ final class WorkflowCommands {
     /** The output of a succeeded execution, or why it did not succeed; the exit status says which. */
     static int printEnd(JsonNode e) throws IOException {
         if (e.get("status").asText().equals("SUCCEEDED")) {
-            System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(e.get("output")));
+            System.out.println(Client.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(e.get("output")));
             return 0;
         }
         System.err.printf("execution %s %s: %s: %s%n", e.get("executionId").asText(), e.get("status").asText(),
@@ -116,7 +115,7 @@ final class WorkflowCommands {
         public Integer call() throws IOException {
             JsonNode e = api.client().json("GET", "/v1/executions/" + id, null);
             if (json) {
-                System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(e));
+                System.out.println(Client.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(e));
                 return 0;
             }
             System.out.printf("%s/%s %s: %s, started %s%s%n", e.get("app").asText(), e.get("workflow").asText(), id,

@@ -64,11 +64,15 @@ class CliTest {
 
         Run invoked = skyfn("invoke", "--url", url, "cli/echo", "--data", "ping", "--content-type", "text/plain", "-v");
         assertThat(invoked.out()).isEqualTo("echo: ping\n");
-        assertThat(invoked.err()).contains("cold start");
+        assertThat(invoked.err()).contains("cold start").contains("on node " + url);
 
         assertThat(skyfn("ls", "--url", url).out()).contains("cli").contains("1");
         assertThat(skyfn("ls", "--url", url, "cli").out()).contains("dev.skyfn.cli.Echo");
         assertThat(skyfn("logs", "--url", url, "cli/echo").out()).contains("stdout").contains("echoing ping");
+        Run none = skyfn("logs", "--url", url, "cli/echo", "--invocation", "no-such-invocation");
+        assertThat(none.exit()).isZero();
+        assertThat(none.out()).isEmpty();
+        assertThat(none.err()).contains("no log lines for cli/echo in invocation no-such-invocation");
 
         String id = skyfn("invoke", "--url", url, "cli/echo", "--data", "later", "--async").out().strip();
         assertThat(id).hasSize(28);
@@ -148,6 +152,34 @@ class CliTest {
         Run run = skyfn("ls", "--url", "http://127.0.0.1:1");
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.err()).contains("cannot reach skyfn at http://127.0.0.1:1");
+    }
+
+    @Test
+    void namesAFileThatIsNotThere() {
+        Run deploy = skyfn("deploy", "--url", url, "nosuch.jar");
+        assertThat(deploy.exit()).isEqualTo(1);
+        assertThat(deploy.err()).startsWith("error: the app jar nosuch.jar does not exist (in ");
+        Run invoke = skyfn("invoke", "--url", url, "cli/echo", "--data-file", dir.toString());
+        assertThat(invoke.err()).isEqualTo("error: the data file " + dir + " is a directory, not a file\n");
+        Run topology = skyfn("dev", "--topology", dir.resolve("none.yaml").toString());
+        assertThat(topology.exit()).isEqualTo(1);
+        assertThat(topology.err()).isEqualTo("error: the topology " + dir.resolve("none.yaml") + " does not exist\n");
+    }
+
+    @Test
+    void refusesAPortInUseAtOnce() {
+        Run dev = skyfn("dev", "--port", Integer.toString(node.port()), "--data", dir.resolve("second").toString(), "--no-aot-cache");
+        assertThat(dev.exit()).isEqualTo(1);
+        assertThat(dev.err()).contains("error: cannot start skyfn dev: cannot listen on 127.0.0.1:" + node.port()
+                + " (Address already in use)");
+    }
+
+    @Test
+    void refusesABadTopologyInOneLine() throws java.io.IOException {
+        Path bad = java.nio.file.Files.writeString(dir.resolve("bad-topology.yaml"), "clouds:\n  a: {bogus: 1}\n");
+        Run dev = skyfn("dev", "--topology", bad.toString());
+        assertThat(dev.exit()).isEqualTo(1);
+        assertThat(dev.err()).startsWith("error: topology: clouds.a.bogus: unknown field");
     }
 
     @Test

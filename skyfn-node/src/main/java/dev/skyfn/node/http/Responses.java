@@ -32,10 +32,10 @@ final class Responses {
     private Responses() {
     }
 
-    /** The function's result as the response: its body and media type, or its whole HTTP response. */
     /** The node of a fleet that ran the call. */
     static final io.helidon.http.HeaderName NODE = HeaderNames.create("X-Skyfn-Node");
 
+    /** The function's result as the response: its body and media type, or its whole HTTP response. */
     static void send(ServerResponse res, Outcome outcome) {
         res.header(Api.INVOCATION_ID, outcome.invocationId());
         if (outcome.node() != null) {
