@@ -20,6 +20,7 @@ public class Greeter implements Handler<Greeter.Person, Greeter.Greeting> {
         if (person == null || person.name() == null) {
             throw new IllegalArgumentException("a person needs a name");
         }
+        ctx.log().info("greeting " + person.name());
         int age = person.born() == null ? -1 : Period.between(person.born(), LocalDate.now()).getYears();
         String language = person.languages() == null || person.languages().isEmpty() ? "en" : person.languages().getFirst();
         String hello = switch (language) {
