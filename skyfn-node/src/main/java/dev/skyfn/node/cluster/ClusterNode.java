@@ -151,14 +151,17 @@ public final class ClusterNode implements AutoCloseable {
         return node;
     }
 
+    /** Stops every part, each even when another failed to stop, and the connection to NATS last, whatever happened. */
     @Override
     public void close() {
-        heartbeat.close();
-        async.close();
-        bus.close();
-        node.close();
-        apps.close();
-        directory.close();
-        engine.close();
+        for (AutoCloseable part : new AutoCloseable[]{heartbeat, async, bus, node, apps::close, directory, engine}) {
+            try {
+                if (part != null) {
+                    part.close();
+                }
+            } catch (Exception e) {
+                LOG.warn("stopping the node: {}", e.toString());
+            }
+        }
     }
 }
