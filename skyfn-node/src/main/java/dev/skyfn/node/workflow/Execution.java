@@ -29,6 +29,8 @@ public final class Execution {
     private final List<StepRecord> steps = new ArrayList<>();
     private final Map<String, StepRecord> settled = new HashMap<>();
     private final CompletableFuture<Execution> done = new CompletableFuture<>();
+    /** Step records still on their way to the log (their large value is being forced and copied first). */
+    private CompletableFuture<Void> backingUp = CompletableFuture.completedFuture(null);
     private End end;
     private int runs;
     private Sandbox sandbox;
@@ -101,6 +103,16 @@ public final class Execution {
             settled.put(step.key(), step);
         }
         return true;
+    }
+
+    /** Adds a step record on its way to the log. */
+    synchronized void backingUp(CompletableFuture<?> record) {
+        backingUp = CompletableFuture.allOf(backingUp, record.exceptionally(failed -> null));
+    }
+
+    /** Completes once every step record added so far is in the log (or failed to get there). */
+    synchronized CompletableFuture<Void> backedUp() {
+        return backingUp;
     }
 
     /** The settled steps a resumed run starts from. */

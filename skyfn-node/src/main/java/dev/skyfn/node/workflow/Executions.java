@@ -320,6 +320,8 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         if (!e.finish(end)) {
             return false;
         }
+        // the end goes to the log after the steps still on their way there: a replay drops steps recorded after an end
+        e.backedUp().join();
         CompletableFuture<Void> durable;
         synchronized (logOrder) {
             durable = log.ended(e);
@@ -357,9 +359,9 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         }
         if (step.inBlob()) {
             // the record may reach the disk, and the backups, only after the value it names
-            blobs.durable(e.id(), step.blob())
+            e.backingUp(blobs.durable(e.id(), step.blob())
                     .thenCompose(ok -> backups.blob(e.id(), step.blob(), blobs.file(e.id(), step.blob())))
-                    .whenComplete((ok, failure) -> backUp(e, step, failure));
+                    .whenComplete((ok, failure) -> backUp(e, step, failure)));
         } else {
             backUp(e, step, null);
         }
