@@ -3,7 +3,7 @@ package dev.skyfn.core.cloud;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.skyfn.core.Documents;
 import dev.skyfn.core.Fields;
 import dev.skyfn.core.Names;
 import java.io.IOException;
@@ -22,7 +22,7 @@ import java.util.Set;
  */
 public final class TopologyReader {
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final ObjectMapper YAML = Documents.YAML;
     private static final Set<String> TOP = Set.of("clouds", "users", "latency", "state");
     private static final Set<String> CLOUD = Set.of("provider", "region", "labels", "pricing", "trust", "hardware",
             "startup", "maxNodes", "edge", "nodes");
@@ -40,7 +40,7 @@ public final class TopologyReader {
         try {
             root = YAML.readTree(yaml);
         } catch (JacksonException e) {
-            throw new TopologyException("not valid YAML: " + e.getOriginalMessage());
+            throw new TopologyException("not valid YAML: " + Documents.why(e));
         } catch (IOException e) {
             throw new TopologyException("unreadable: " + e.getMessage());
         }

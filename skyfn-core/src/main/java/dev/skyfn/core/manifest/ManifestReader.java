@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.skyfn.core.Documents;
 import dev.skyfn.core.Fields;
 import dev.skyfn.core.Names;
 import dev.skyfn.core.workflow.DefinitionReader;
@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
  */
 public final class ManifestReader {
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper YAML = Documents.YAML;
+    private static final ObjectMapper JSON = Documents.JSON;
     private static final Set<String> APP_FIELDS = Set.of("app", "memory", "functions", "workflows", "placement");
     private static final Set<String> FUNCTION_FIELDS =
             Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url", "idempotent");
@@ -56,7 +56,7 @@ public final class ManifestReader {
         try {
             root = YAML.readTree(yaml);
         } catch (JacksonException e) {
-            throw new ManifestException("not valid YAML: " + e.getOriginalMessage());
+            throw new ManifestException("not valid YAML: " + Documents.why(e));
         } catch (java.io.IOException e) {
             throw new ManifestException("unreadable: " + e.getMessage());
         }
@@ -120,7 +120,7 @@ public final class ManifestReader {
         try {
             return (path.endsWith(".json") ? JSON : YAML).readTree(bytes);
         } catch (JacksonException e) {
-            throw new ManifestException(at + ": not valid " + (path.endsWith(".json") ? "JSON" : "YAML") + ": " + e.getOriginalMessage());
+            throw new ManifestException(at + ": not valid " + (path.endsWith(".json") ? "JSON" : "YAML") + ": " + Documents.why(e));
         } catch (java.io.IOException e) {
             throw new ManifestException(at + ": unreadable: " + e.getMessage());
         }

@@ -100,6 +100,14 @@ class TopologyReaderTest {
     }
 
     @Test
+    void aKeyGivenTwiceIsRefusedRatherThanTheLastWinning() {
+        String line = SMALL.lines().filter(l -> l.strip().equals("own-1: {}")).findFirst().orElseThrow();
+        String indent = line.substring(0, line.indexOf('o'));
+        assertThatThrownBy(() -> read(SMALL.replace(line, line + "\n" + indent + "own-1: {cpus: 8}")))
+                .hasMessageStartingWith("topology: not valid YAML: key 'own-1' appears twice (line ");
+    }
+
+    @Test
     void aLatencyGivenBothWaysMustAgree() {
         assertThatThrownBy(() -> read(SMALL.replace("spot: {own: 9}", "spot: {own: 9}\n  own: {spot: 10}")))
                 .hasMessageContaining("latency.spot.own: 9.0 ms one way but 10.0 ms the other");

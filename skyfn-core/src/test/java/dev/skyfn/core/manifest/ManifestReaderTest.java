@@ -88,6 +88,17 @@ class ManifestReaderTest {
     }
 
     @Test
+    void refusesAFunctionNamedTwiceInsteadOfKeepingTheLast() {
+        assertRefused("""
+                app: a
+                functions:
+                  f: {handler: x.F}
+                  f: {handler: x.G}
+                """, "not valid YAML: key 'f' appears twice (line 4)");
+        assertRefused("app: a\napp: b\nfunctions: {f: {handler: x.F}}", "key 'app' appears twice");
+    }
+
+    @Test
     void refusesAMissingApp() {
         assertRefused("functions: {f: {handler: x.F}}", "app: missing");
     }
