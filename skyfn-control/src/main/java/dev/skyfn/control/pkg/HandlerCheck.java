@@ -29,6 +29,8 @@ final class HandlerCheck {
             "com/amazonaws/services/lambda/runtime/RequestHandler", "com/amazonaws/services/lambda/runtime/RequestStreamHandler",
             "com/google/cloud/functions/HttpFunction");
     private static final int MAX_DEPTH = 64;
+    /** Larger than any class a JVM would load; a class entry that inflates past it is refused before it fills the heap. */
+    private static final int MAX_CLASS_BYTES = 16 << 20;
 
     private final ZipFile jar;
 
@@ -108,7 +110,12 @@ final class HandlerCheck {
             return null;
         }
         try (InputStream in = jar.getInputStream(entry)) {
-            return ClassFile.of().parse(in.readAllBytes());
+            byte[] bytes = in.readNBytes(MAX_CLASS_BYTES + 1);
+            if (bytes.length > MAX_CLASS_BYTES) {
+                throw new SkyfnException(ErrorCode.PACKAGE_INVALID, internal + ".class is larger than " + (MAX_CLASS_BYTES >> 20)
+                        + " MiB: not a class file a JVM would load");
+            }
+            return ClassFile.of().parse(bytes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (IllegalArgumentException e) {

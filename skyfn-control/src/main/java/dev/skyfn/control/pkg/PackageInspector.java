@@ -86,24 +86,40 @@ public final class PackageInspector {
         }
     }
 
-    private void checkEntries(ZipFile zip) {
+    private void checkEntries(ZipFile zip) throws IOException {
         if (zip.size() > limits.maxEntries()) {
             throw new SkyfnException(ErrorCode.PACKAGE_UNSAFE,
                     "the package has " + zip.size() + " entries; the limit is " + limits.maxEntries());
         }
         long unpacked = 0;
+        byte[] sink = new byte[64 * 1024];
         for (Enumeration<? extends ZipEntry> it = zip.entries(); it.hasMoreElements(); ) {
             ZipEntry e = it.nextElement();
             String unsafe = unsafePath(e.getName());
             if (unsafe != null) {
                 throw new SkyfnException(ErrorCode.PACKAGE_UNSAFE, "entry '" + e.getName() + "' " + unsafe);
             }
-            unpacked += Math.max(0, e.getSize());
-            if (unpacked > limits.maxUnpackedBytes()) {
-                throw new SkyfnException(ErrorCode.PACKAGE_UNSAFE,
-                        "the package unpacks to more than " + limits.maxUnpackedBytes() + " bytes");
-            }
+            unpacked = inflate(zip, e, unpacked, sink);
         }
+    }
+
+    /**
+     * Inflates an entry and adds the bytes it really holds to {@code unpacked}, stopping as soon as
+     * the total passes the limit: a zip's declared sizes are the uploader's word, and a bomb lies.
+     */
+    private long inflate(ZipFile zip, ZipEntry e, long unpacked, byte[] sink) throws IOException {
+        try (InputStream in = zip.getInputStream(e)) {
+            for (int n; (n = in.read(sink)) > 0; ) {
+                unpacked += n;
+                if (unpacked > limits.maxUnpackedBytes()) {
+                    throw new SkyfnException(ErrorCode.PACKAGE_UNSAFE,
+                            "the package unpacks to more than " + limits.maxUnpackedBytes() + " bytes");
+                }
+            }
+        } catch (ZipException corrupt) {
+            throw new SkyfnException(ErrorCode.PACKAGE_INVALID, "entry '" + e.getName() + "' cannot be unpacked: " + corrupt.getMessage());
+        }
+        return unpacked;
     }
 
     /** Why an entry name could escape wherever the jar is unpacked, or null when it cannot. */

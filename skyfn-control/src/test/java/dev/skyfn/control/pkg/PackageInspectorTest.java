@@ -84,6 +84,42 @@ class PackageInspectorTest {
     }
 
     @Test
+    void countsTheBytesAnEntryReallyUnpacksToNotTheSizeItDeclares() throws Exception {
+        byte[] honest = JarBuilder.app(manifest(Fixtures.Hello.class.getName())).classes(Fixtures.Hello.class)
+                .entry("zeros.bin", new byte[5 << 20]).bytes();
+        Path lying = Files.write(dir.resolve("lying.jar"), declareSize(honest, "zeros.bin", 1));
+        try (var zip = new java.util.zip.ZipFile(lying.toFile())) {
+            assertThat(zip.getEntry("zeros.bin").getSize()).as("the jar lies").isEqualTo(1);
+        }
+        assertRefused(lying, ErrorCode.PACKAGE_UNSAFE, "unpacks to more than " + (4 << 20));
+    }
+
+    @Test
+    void refusesAClassEntryThatUnpacksPastAnyRealClass() throws Exception {
+        var inspector = new PackageInspector(new PackageLimits(1 << 20, 64 << 20, 100));
+        String handler = Fixtures.Hello.class.getName().replace('.', '/') + ".class";
+        byte[] bomb = JarBuilder.app(manifest(Fixtures.Hello.class.getName())).entry(handler, new byte[17 << 20]).bytes();
+        Path lying = Files.write(dir.resolve("bomb.jar"), declareSize(bomb, handler, 100));
+        assertThatThrownBy(() -> inspector.inspect(lying)).isInstanceOf(SkyfnException.class)
+                .satisfies(e -> assertThat(((SkyfnException) e).code()).isEqualTo(ErrorCode.PACKAGE_INVALID))
+                .hasMessageContaining("is larger than 16 MiB");
+    }
+
+    /** The jar with {@code name}'s uncompressed size in the central directory replaced by {@code size}. */
+    private static byte[] declareSize(byte[] jar, String name, int size) {
+        byte[] target = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var buf = java.nio.ByteBuffer.wrap(jar).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i + 46 < jar.length; i++) {
+            if (buf.getInt(i) == 0x02014b50 && (buf.getShort(i + 28) & 0xffff) == target.length
+                    && java.util.Arrays.equals(jar, i + 46, i + 46 + target.length, target, 0, target.length)) {
+                buf.putInt(i + 24, size);
+                return jar;
+            }
+        }
+        throw new IllegalArgumentException("no central directory entry " + name);
+    }
+
+    @Test
     void refusesAMissingHandlerClass() {
         assertRefused(jar(JarBuilder.app(manifest("com.example.Missing"))), ErrorCode.HANDLER_NOT_FOUND,
                 "function f: handler class com.example.Missing is not in the jar");
