@@ -149,6 +149,19 @@ class BadInputTest {
     }
 
     @Test
+    void errorsStayShortWhateverTheFunctionMakesOfThem() {
+        var thrown = node.invoke("bad", "throws", "100000");
+        assertError(thrown, 500, "FUNCTION_ERROR", "boom: xxx");
+        assertThat(thrown.body().length()).isLessThan(4096);
+        assertThat(thrown.body()).contains("(" + (100_000 + "boom: ".length() - 2048) + " more characters)");
+
+        var leaked = node.invoke("bad", "leaks", "500");
+        assertError(leaked, 500, "THREAD_LEAK", "left 500 threads running");
+        assertThat(leaked.body()).contains("and 490 more").hasSizeLessThan(4096);
+        badAppServesAgain();
+    }
+
+    @Test
     void aHugeResultIsRefused() {
         assertError(node.invoke("bad", "huge", "2"), 500, "RESULT_TOO_LARGE", "1048576 bytes");
         badAppServesAgain();

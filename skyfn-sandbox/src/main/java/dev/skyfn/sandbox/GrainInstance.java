@@ -19,6 +19,8 @@ import java.util.stream.Collectors;
 final class GrainInstance implements Runnable {
 
     static final Duration LEAK_GRACE = Duration.ofMillis(100);
+    /** Names of leaked threads an error lists at most. */
+    static final int NAMES_SHOWN = 10;
 
     /** What the grain does with its context: decode, call the handler, encode — or call with objects. */
     @FunctionalInterface
@@ -90,7 +92,8 @@ final class GrainInstance implements Runnable {
         if (leaked.isEmpty()) {
             return ending;
         }
-        String names = leaked.stream().map(Thread::getName).collect(Collectors.joining(", "));
+        String names = leaked.stream().limit(NAMES_SHOWN).map(Thread::getName).collect(Collectors.joining(", "))
+                + (leaked.size() > NAMES_SHOWN ? " and " + (leaked.size() - NAMES_SHOWN) + " more" : "");
         String why = "the function returned but left " + leaked.size() + " thread" + (leaked.size() == 1 ? "" : "s")
                 + " running (" + names + "); start long-lived threads in the handler's constructor,"
                 + " or stop them before returning";

@@ -91,7 +91,7 @@ public final class Api {
     public static void error(ServerResponse res, ErrorCode code, String message, Map<String, String> more) {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", code.name());
-        error.put("message", message);
+        error.put("message", SkyfnException.bounded(message));
         more.forEach((k, v) -> {
             if (v != null && !v.isEmpty()) {
                 error.put(k, v);

@@ -92,7 +92,7 @@ final class Responses {
         if (!outcome.ok()) {
             Map<String, Object> error = new LinkedHashMap<>();
             error.put("code", outcome.error().code().name());
-            error.put("message", outcome.error().message());
+            error.put("message", dev.skyfn.core.SkyfnException.bounded(outcome.error().message()));
             if (!outcome.error().type().isEmpty()) {
                 error.put("type", outcome.error().type());
             }

@@ -14,7 +14,7 @@ public final class Misbehaving {
     public static class Throws implements Handler<String, String> {
         @Override
         public String handle(String input, Context ctx) {
-            throw new IllegalStateException("boom: " + input);
+            throw new IllegalStateException("boom: " + (input.matches("\\d+") ? "x".repeat(Integer.parseInt(input)) : input));
         }
     }
 
@@ -67,9 +67,18 @@ public final class Misbehaving {
         }
     }
 
+    /** Leaves as many threads running as its input says (one when it is not a number). */
     public static class LeaksThreads implements Handler<String, String> {
         @Override
         public String handle(String input, Context ctx) {
+            int count = input.matches("\\d+") ? Integer.parseInt(input) : 1;
+            for (int i = 1; i < count; i++) {
+                leak();
+            }
+            return leak();
+        }
+
+        private static String leak() {
             Thread t = new Thread(() -> {
                 while (true) {
                     try {
