@@ -12,7 +12,7 @@ import java.util.Set;
 /**
  * Runs the end-to-end benchmarks and prints their tables as Markdown, for docs/PERFORMANCE.md.
  *
- * <p>Run with {@code bench/run [http] [cold] [density] [fleet] ...} (all by default), after {@code ./mvnw package}.
+ * <p>Run with {@code bench/run [http] [cold] [density] [fleet] [cli] ...} (all by default), after {@code ./mvnw package}.
  */
 public final class Bench {
 
@@ -21,7 +21,7 @@ public final class Bench {
 
     public static void main(String[] args) {
         Path root = Path.of(System.getProperty("skyfn.root", ".")).toAbsolutePath().normalize();
-        Set<String> which = args.length == 0 ? Set.of("http", "cold", "density", "interaction", "workflow", "pipeline", "fleet") : Set.of(args);
+        Set<String> which = args.length == 0 ? Set.of("http", "cold", "density", "interaction", "workflow", "pipeline", "fleet", "cli") : Set.of(args);
         int rounds = Integer.getInteger("rounds", 3);
         var out = new StringBuilder();
         out.append("Measured ").append(LocalDate.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
@@ -47,6 +47,9 @@ public final class Bench {
             out.append("### A fleet: calls between nodes, throughput with 1–3 nodes\n\n")
                     .append(new FleetBench(root, Integer.getInteger("calls", 2_000), Duration.ofSeconds(Integer.getInteger("seconds", 10))).run())
                     .append('\n');
+        }
+        if (which.contains("cli")) {
+            out.append("### The command line's start\n\n").append(new CliStartBench(root, Integer.getInteger("runs", 10)).run()).append('\n');
         }
         if (which.contains("density")) {
             out.append("### Density\n\n").append(new DensityBench(root).run()).append('\n');
