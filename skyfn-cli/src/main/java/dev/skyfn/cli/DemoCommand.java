@@ -53,10 +53,11 @@ final class DemoCommand implements Callable<Integer> {
         List<Path> jars = exampleJars();
         Path data = RunDirs.create("demo");
         long startedAt = System.nanoTime();
-        try (SingleNode platform = SingleNode.start(NodeConfig.builder(data).port(0).build(), true)) {
+        try (SingleNode platform = SingleNode.start(NodeConfig.builder(data).port(0).isolation(NodeConfig.Isolation.PREFERRED).build(), true)) {
             client = new Client("http://127.0.0.1:" + platform.port(), null);
             step("skyfn dev node on http://127.0.0.1:%d, started in %d ms (embedded default: state in %s)",
                     platform.port(), millis(startedAt), data);
+            step("%s", platform.node().confinement().describe());
             Set<Integer> heaps = new TreeSet<>();
             for (Path jar : jars) {
                 heaps.add(deploy(jar));

@@ -47,6 +47,9 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
 
     private final String name;
 
+    /** What the node does where the host cannot confine sandboxes. */
+    abstract NodeConfig.Isolation isolation();
+
     ServerCommand(String name) {
         this.name = name;
     }
@@ -57,7 +60,7 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
 
     NodeConfig config() {
         NodeConfig.Builder config = NodeConfig.builder(dataDir()).host(host).port(port).spareSandboxes(spares)
-                .sandboxJvmOptions(sandboxJvmOptions).aotCache(aotCache);
+                .sandboxJvmOptions(sandboxJvmOptions).aotCache(aotCache).isolation(isolation());
         if (maxSandboxes != null) {
             config.maxSandboxes(maxSandboxes);
         }
@@ -114,6 +117,12 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             super("dev");
         }
 
+        /** A development machine: sandboxes are confined where the host allows, and the log says when they are not. */
+        @Override
+        NodeConfig.Isolation isolation() {
+            return NodeConfig.Isolation.PREFERRED;
+        }
+
         @Override
         public Integer call() throws InterruptedException {
             if (topology != null) {
@@ -156,8 +165,17 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 + "(default ${DEFAULT-VALUE})", defaultValue = "3s", converter = DurationConverter.class)
         Duration deadAfter;
 
+        @Option(names = "--allow-weak-isolation", description = "start even where the host cannot confine sandboxes by the OS "
+                + "(no bubblewrap or user namespaces): functions then see what the node's user can")
+        boolean allowWeakIsolation;
+
         NodeProcess() {
             super("node");
+        }
+
+        @Override
+        NodeConfig.Isolation isolation() {
+            return allowWeakIsolation || dev ? NodeConfig.Isolation.PREFERRED : NodeConfig.Isolation.REQUIRED;
         }
 
         @Override

@@ -9,11 +9,11 @@ public final class Fleetwide {
     private Fleetwide() {
     }
 
-    /** The process id of the node whose sandbox runs the call. */
+    /** The name of the node whose sandbox runs the call: a confined sandbox's host name, as libraries look it up. */
     public static class Where implements Handler<String, String> {
         @Override
-        public String handle(String input, Context ctx) {
-            return Long.toString(ProcessHandle.current().parent().orElseThrow().pid());
+        public String handle(String input, Context ctx) throws java.net.UnknownHostException {
+            return java.net.InetAddress.getLocalHost().getHostName();
         }
     }
 
@@ -67,7 +67,7 @@ public final class Fleetwide {
     /** Sleeps the milliseconds it is given, having said in the global state which node it sleeps on. */
     public static class Nap implements Handler<Integer, String> {
         @Override
-        public String handle(Integer ms, Context ctx) throws InterruptedException {
+        public String handle(Integer ms, Context ctx) throws Exception {
             ctx.state().global().putString("napping-on", new Where().handle("", ctx));
             Thread.sleep(ms);
             return "slept";

@@ -19,6 +19,7 @@ import dev.skyfn.node.invoke.Dispatch;
 import dev.skyfn.node.invoke.Invoker;
 import dev.skyfn.node.logs.LogStore;
 import dev.skyfn.node.metrics.NodeMetrics;
+import dev.skyfn.node.sandbox.Confinement;
 import dev.skyfn.node.sandbox.SandboxLauncher;
 import dev.skyfn.node.sandbox.SandboxPool;
 import io.helidon.webserver.WebServer;
@@ -79,6 +80,7 @@ public final class Node implements AutoCloseable {
     private Node(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services, Fabric fabric)
             throws IOException {
         ensureFree(config.host(), config.port());
+        Confinement confinement = confinement(config);
         runDir = RunDirs.create("node");
         NodeMetrics metrics = new NodeMetrics();
         LogStore logs = new LogStore(config.logBytesPerApp(), config.logBytesInAll());
@@ -87,7 +89,7 @@ public final class Node implements AutoCloseable {
                 .orElseGet(() -> new DataLayers(config.dataDir().resolve("state"), config.stateBytesPerTenant(),
                         config.maxValueBytes(), scheduler));
         launcher = new SandboxLauncher(runDir, config.cacheDir(), config.bootTimeout(),
-                config.maxFrameBytes(), config.aotCache(), config.sandboxJvmOptions(), metrics::sandboxBooted);
+                config.maxFrameBytes(), config.aotCache(), config.sandboxJvmOptions(), confinement, metrics::sandboxBooted);
         launcher.trainAotCache();
         scheduler.every(CALL_SWEEP, "timing out calls", () -> launcher.expireCalls(config.cancelGrace()));
         pool = new SandboxPool(launcher, config.spareSandboxes());
@@ -135,6 +137,21 @@ public final class Node implements AutoCloseable {
         }
     }
 
+    /** The best confinement the host offers; on a host that offers none, a node that requires it does not start. */
+    private static Confinement confinement(NodeConfig config) {
+        Confinement confinement = Confinement.detect(config.sandboxTmpBytes(), config.name());
+        if (!confinement.confines() && config.isolation() == NodeConfig.Isolation.REQUIRED) {
+            throw new IllegalStateException(confinement.describe()
+                    + "; install bubblewrap, or accept sandboxes that are not confined with --allow-weak-isolation");
+        }
+        if (confinement.confines()) {
+            LOG.info(confinement.describe());
+        } else {
+            LOG.warn(confinement.describe());
+        }
+        return confinement;
+    }
+
     /** Fails at once when the node's port is taken, before any sandbox boots; port 0 takes any free one. */
     private static void ensureFree(String host, int port) {
         if (port == 0) {
@@ -169,6 +186,11 @@ public final class Node implements AutoCloseable {
 
     public int port() {
         return server.port();
+    }
+
+    /** How this node's sandboxes are walled off from the host. */
+    public Confinement confinement() {
+        return launcher.confinement();
     }
 
     public Invoker invoker() {

@@ -33,12 +33,24 @@ import java.util.List;
  * @param executionRetention how long ended workflow executions are kept, with their history
  * @param maxExecutionsKept  ended workflow executions kept at most; the oldest go first
  * @param executionBytesPerTenant bytes of large values a tenant's workflow executions may hold on this node
+ * @param isolation        whether the node refuses to start where the host cannot confine sandboxes by the OS
+ * @param sandboxTmpBytes  the size of each confined sandbox's private {@code /tmp}: what a function may write to disk
+ * @param name             the node's name (in a fleet, its name in the topology): confined sandboxes see it as their host name
  */
 public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, int maxSandboxes, long maxRequestBytes,
                          int maxResultBytes, long maxPackageBytes, int maxValueBytes, long stateBytesPerTenant, Duration bootTimeout, Duration loadTimeout, Duration cancelGrace,
                          Duration reapInterval, int maxAsyncPending, Duration asyncRetention, long logBytesPerApp, long logBytesInAll,
                          boolean aotCache, Path cacheDir, List<String> sandboxJvmOptions, Duration executionRetention,
-                         int maxExecutionsKept, long executionBytesPerTenant) {
+                         int maxExecutionsKept, long executionBytesPerTenant, Isolation isolation, long sandboxTmpBytes,
+                         String name) {
+
+    /** What a node does on a host that cannot confine sandboxes by the OS (no bubblewrap, no user namespaces). */
+    public enum Isolation {
+        /** Refuse to start: the node runs other people's code (the default, and {@code skyfn node}'s). */
+        REQUIRED,
+        /** Start with unconfined sandboxes and say so (a development machine, or an operator who accepts it). */
+        PREFERRED
+    }
 
     public NodeConfig {
         sandboxJvmOptions = List.copyOf(sandboxJvmOptions);
@@ -78,6 +90,9 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         private Duration executionRetention = Duration.ofDays(1);
         private int maxExecutionsKept = 10_000;
         private long executionBytesPerTenant = 4L << 30;
+        private Isolation isolation = Isolation.REQUIRED;
+        private long sandboxTmpBytes = 512L << 20;
+        private String name = "skyfn";
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -108,6 +123,9 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             executionRetention = c.executionRetention;
             maxExecutionsKept = c.maxExecutionsKept;
             executionBytesPerTenant = c.executionBytesPerTenant;
+            isolation = c.isolation;
+            sandboxTmpBytes = c.sandboxTmpBytes;
+            name = c.name;
         }
 
         public Builder host(String v) {
@@ -225,13 +243,28 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             return this;
         }
 
+        public Builder isolation(Isolation v) {
+            isolation = v;
+            return this;
+        }
+
+        public Builder sandboxTmpBytes(long v) {
+            sandboxTmpBytes = v;
+            return this;
+        }
+
+        public Builder name(String v) {
+            name = v;
+            return this;
+        }
+
         public NodeConfig build() {
             if (spareSandboxes < 0 || maxSandboxes < 1 || maxRequestBytes <= 0 || maxResultBytes <= 0 || maxPackageBytes <= 0) {
                 throw new IllegalArgumentException("sizes and counts must be positive");
             }
             return new NodeConfig(host, port, dataDir, spareSandboxes, maxSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, maxValueBytes, stateBytesPerTenant, bootTimeout,
                     loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, logBytesInAll, aotCache, cacheDir, sandboxJvmOptions,
-                    executionRetention, maxExecutionsKept, executionBytesPerTenant);
+                    executionRetention, maxExecutionsKept, executionBytesPerTenant, isolation, sandboxTmpBytes, name);
         }
     }
 

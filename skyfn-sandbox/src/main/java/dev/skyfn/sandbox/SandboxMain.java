@@ -11,8 +11,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 
 /**
- * The sandbox process. Started by a node with the path of the Unix socket to call back on; warms
- * up, says hello, then serves the node until the node closes the socket.
+ * The sandbox process. Started by a node with the path of the Unix socket to call back on and a
+ * token on its standard input; warms up, says hello with the token, then serves the node until the
+ * node closes the socket.
  *
  * <p>Usage: {@code SandboxMain <socket-path> <max-frame-bytes>}
  */
@@ -22,6 +23,8 @@ public final class SandboxMain {
     static final int EXIT_PROTOCOL = 71;
     /** Exit status when the sandbox itself failed. */
     static final int EXIT_FAILED = 70;
+    /** The node's token and its newline fit in this; standard input is read to its end, which the node closes. */
+    private static final int TOKEN_MAX = 128;
 
     private SandboxMain() {
     }
@@ -33,12 +36,13 @@ public final class SandboxMain {
             Runtime.getRuntime().halt(EXIT_FAILED);
         }
         try {
+            String token = new String(System.in.readNBytes(TOKEN_MAX), java.nio.charset.StandardCharsets.US_ASCII).strip();
             Warmup.run(Path.of("").toAbsolutePath(), diagnostics);
             var channel = new FrameChannel(SocketChannel.open(UnixDomainSocketAddress.of(Path.of(args[0]))),
                     Integer.parseInt(args[1]));
             var runtime = new SandboxRuntime(channel, diagnostics);
             runtime.installCapture();
-            channel.send(new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid()));
+            channel.send(new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), token));
             channel.readLoop(runtime::handle);
             Runtime.getRuntime().halt(0);
         } catch (ProtocolException e) {

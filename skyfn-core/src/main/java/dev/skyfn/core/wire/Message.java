@@ -9,8 +9,12 @@ import java.util.List;
  */
 public sealed interface Message {
 
-    /** Sandbox → node, once, when the sandbox is ready to load an app. */
-    record Hello(int protocol, long pid) implements Message {
+    /**
+     * Sandbox → node, once, when the sandbox is ready to load an app. {@code token} is the secret the
+     * node gave only to the process it started (on its standard input): whoever else connects to
+     * the socket first cannot present it.
+     */
+    record Hello(int protocol, long pid, String token) implements Message {
     }
 
     /** Node → sandbox: load an app's jar and make its functions callable. Answered by Result or Failure. */

@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class WireCodec {
 
-    public static final int PROTOCOL_VERSION = 1;
+    public static final int PROTOCOL_VERSION = 2;
     static final int HEADER_BYTES = 4;
 
     private static final int HELLO = 1;
@@ -51,6 +51,7 @@ public final class WireCodec {
                 out.writeByte(HELLO);
                 out.writeInt(h.protocol());
                 out.writeLong(h.pid());
+                out.writeString(h.token());
             }
             case Message.Load l -> {
                 out.writeByte(LOAD);
@@ -155,7 +156,7 @@ public final class WireCodec {
     public static Message decode(byte[] buf, int offset, int length) {
         WireIn in = new WireIn(buf, offset, length);
         Message m = switch (in.readByte()) {
-            case HELLO -> new Message.Hello(in.readInt(), in.readLong());
+            case HELLO -> new Message.Hello(in.readInt(), in.readLong(), in.readString());
             case LOAD -> readLoad(in);
             case INVOKE -> new Message.Invoke(in.readLong(), in.readString(), in.readString(), in.readLong(), readPayload(in));
             case RESULT -> new Message.Result(in.readLong(), readPayload(in));

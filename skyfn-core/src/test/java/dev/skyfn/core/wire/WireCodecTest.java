@@ -25,7 +25,7 @@ class WireCodecTest {
     @Test
     void controlMessagesSurviveTheWire() {
         List<Message> messages = List.of(
-                new Message.Hello(1, 4242),
+                new Message.Hello(2, 4242, "3f1c0a9e"),
                 new Message.Load(7, "shop", 3, "/data/shop.jar", 6 << 20,
                         List.of(new Message.HandlerRef("order", "shop.Order", 30_000), new Message.HandlerRef("ü", "x.Ü", 1)),
                         List.of(new Message.WorkflowRef("checkout", "{\"StartAt\":\"A\"}"))),

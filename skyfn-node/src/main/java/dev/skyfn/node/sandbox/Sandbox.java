@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,9 +98,13 @@ public final class Sandbox {
     private volatile Owner owner;
     private volatile DeployedApp app;
     private volatile String endReason;
+    /** Where this sandbox reads an app's jar: the node puts it where a confined sandbox can see it. */
+    private final Function<DeployedApp, String> jarPath;
 
-    Sandbox(long id, int heapMb, Process process, FrameChannel channel, ProcessOutput output, Owner owner) {
+    Sandbox(long id, int heapMb, Process process, FrameChannel channel, ProcessOutput output, Owner owner,
+            Function<DeployedApp, String> jarPath) {
         this.id = id;
+        this.jarPath = jarPath;
         this.heapMb = heapMb;
         this.process = process;
         this.channel = channel;
@@ -177,7 +182,8 @@ public final class Sandbox {
                 .map(f -> new Message.HandlerRef(f.name(), f.handler(), f.timeout().toMillis())).toList();
         List<Message.WorkflowRef> workflows = app.manifest().workflows().values().stream()
                 .map(w -> new Message.WorkflowRef(w.name(), w.json())).toList();
-        return call(id -> new Message.Load(id, app.name(), app.version(), app.jar().toString(), maxResultBytes, handlers, workflows),
+        String jar = jarPath.apply(app);
+        return call(id -> new Message.Load(id, app.name(), app.version(), jar, maxResultBytes, handlers, workflows),
                 deadlineNanos, "load");
     }
 

@@ -2,7 +2,9 @@ package dev.skyfn.node.sandbox;
 
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.DeployedApp;
 import dev.skyfn.core.wire.FrameChannel;
+import dev.skyfn.core.wire.Message;
 import dev.skyfn.sandbox.SandboxMain;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,8 +15,12 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -30,8 +36,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts sandbox processes: a JVM per sandbox, its heap set to the app's memory, a clean
- * environment, attach disabled, and a Unix socket back to the node. Also trains the AOT cache of
- * the sandbox runtime once per JDK and class path.
+ * environment, attach disabled, confined by the OS where the host allows ({@link Confinement}),
+ * and a Unix socket back to the node on which only the process the node started is accepted (it
+ * must present the token the node gave it on its standard input). Also trains the AOT cache of the
+ * sandbox runtime once per JDK and class path.
  */
 public final class SandboxLauncher {
 
@@ -44,6 +52,8 @@ public final class SandboxLauncher {
     private final Optional<AotCache> aot;
     private final List<String> jvmOptions;
     private final AtomicLong ids = new AtomicLong();
+    private final Confinement confinement;
+    private final SecureRandom random = new SecureRandom();
     private final Set<Sandbox> live = ConcurrentHashMap.newKeySet();
 
     /** Told how long each sandbox took from process start to ready, and whether it started from the AOT cache. */
@@ -54,8 +64,9 @@ public final class SandboxLauncher {
     private final BootObserver observer;
 
     public SandboxLauncher(Path runDir, Path cacheDir, Duration bootTimeout, int maxFrameBytes, boolean useAot,
-                           List<String> jvmOptions, BootObserver observer) {
+                           List<String> jvmOptions, Confinement confinement, BootObserver observer) {
         this.runDir = runDir;
+        this.confinement = confinement;
         this.observer = observer;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.bootTimeout = bootTimeout;
@@ -70,7 +81,7 @@ public final class SandboxLauncher {
     public Sandbox boot(int heapMb, Sandbox.Owner owner) {
         List<String> extra = aot.filter(AotCache::ready).map(AotCache::useFlags).orElse(List.of());
         long start = System.nanoTime();
-        Sandbox sandbox = boot(heapMb, owner, extra);
+        Sandbox sandbox = boot(heapMb, owner, extra, List.of());
         observer.booted(Duration.ofNanos(System.nanoTime() - start), !extra.isEmpty());
         return sandbox;
     }
@@ -97,7 +108,7 @@ public final class SandboxLauncher {
         return CompletableFuture.runAsync(() -> {
             try {
                 Files.createDirectories(cache.file().getParent());
-                Sandbox trainee = boot(256, Sandbox.Owner.NONE, cache.trainFlags());
+                Sandbox trainee = boot(256, Sandbox.Owner.NONE, cache.trainFlags(), List.of(cache.file().getParent()));
                 // the JVM writes the cache as it exits, which takes a while
                 trainee.stop(Duration.ofSeconds(60));
                 trainee.exited().get(60, TimeUnit.SECONDS);
@@ -112,22 +123,37 @@ public final class SandboxLauncher {
         }, Thread.ofVirtual()::start);
     }
 
-    private Sandbox boot(int heapMb, Sandbox.Owner owner, List<String> extraFlags) {
+    /** Starts a sandbox that sees, besides what every sandbox sees, {@code writable} (only the node's own training run). */
+    private Sandbox boot(int heapMb, Sandbox.Owner owner, List<String> extraFlags, List<Path> writable) {
         long id = ids.incrementAndGet();
-        Path socket = runDir.resolve("sb-" + id + ".sock");
+        var view = new Confinement.View(runDir.resolve("sb-" + id), readOnly(extraFlags), writable);
+        String token = HexFormat.of().formatHex(nextToken());
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(socket));
-            Process process = start(command(heapMb, socket, extraFlags));
+            Files.createDirectories(view.appDir());
+            Files.writeString(view.hosts(), confinement.hostsFile());
+            server.bind(UnixDomainSocketAddress.of(view.socket()));
+            Process process = start(confinement.wrap(view, command(heapMb, confinement.socketFor(view), extraFlags)), view.dir());
+            giveToken(process, token);
             ProcessOutput output = ProcessOutput.follow(process);
             process.onExit().thenRun(() -> closeQuietly(server));
             SocketChannel channel = accept(server, process, output);
-            Files.deleteIfExists(socket);
-            var sandbox = new Sandbox(id, heapMb, process, new FrameChannel(channel, maxFrameBytes), output, owner);
+            Files.deleteIfExists(view.socket());
+            var sandbox = new Sandbox(id, heapMb, process, new FrameChannel(channel, maxFrameBytes), output, owner,
+                    app -> stage(view, app));
             live.add(sandbox);
-            sandbox.whenDead().thenRun(() -> live.remove(sandbox));
-            sandbox.hello().get(bootTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            sandbox.whenDead().thenRun(() -> {
+                live.remove(sandbox);
+                deleteTreeQuietly(view.dir());
+            });
+            Message.Hello hello = sandbox.hello().get(bootTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!MessageDigest.isEqual(token.getBytes(StandardCharsets.US_ASCII), hello.token().getBytes(StandardCharsets.US_ASCII))) {
+                LOG.warn("refused the process that connected as sandbox {}: it did not present the token given to that sandbox", id);
+                sandbox.kill("an impostor connected in its place");
+                throw unavailable("the process that connected as a new sandbox was not the one the node started; refused");
+            }
             return sandbox;
         } catch (IOException e) {
+            deleteTreeQuietly(view.dir());
             throw unavailable("cannot start a sandbox: " + e.getMessage());
         } catch (ExecutionException | TimeoutException e) {
             throw unavailable("a sandbox did not start within " + bootTimeout.toSeconds() + " s: " + e);
@@ -135,13 +161,64 @@ public final class SandboxLauncher {
             Thread.currentThread().interrupt();
             throw unavailable("interrupted while starting a sandbox");
         } finally {
-            deleteQuietly(socket);
+            deleteQuietly(view.socket());
         }
     }
 
-    List<String> command(int heapMb, Path socket, List<String> extraFlags) {
+    private byte[] nextToken() {
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        return bytes;
+    }
+
+    /** What every sandbox sees read-only besides the system: the JDK, the sandbox runtime's class path, the AOT cache it uses. */
+    private List<Path> readOnly(List<String> extraFlags) {
+        List<Path> paths = new ArrayList<>(classpath);
+        paths.add(javaHome());
+        aot.filter(AotCache::ready).filter(c -> extraFlags.containsAll(c.useFlags())).ifPresent(c -> paths.add(c.file()));
+        return paths;
+    }
+
+    private static Path javaHome() {
+        try {
+            return Path.of(System.getProperty("java.home")).toRealPath();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The sandbox's token on its standard input, which is then closed: only its own process can read it. */
+    private static void giveToken(Process process, String token) throws IOException {
+        try (var in = process.getOutputStream()) {
+            in.write((token + "\n").getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
+    /** Puts an app's jar where the sandbox can read it (a hard link, or a copy across file systems); its path there. */
+    private String stage(Confinement.View view, DeployedApp app) {
+        String name = app.name() + "-v" + app.version() + ".jar";
+        Path target = view.appDir().resolve(name);
+        try {
+            Files.deleteIfExists(target);
+            try {
+                Files.createLink(target, app.jar());
+            } catch (IOException | UnsupportedOperationException notLinkable) {
+                Files.copy(app.jar(), target);
+            }
+        } catch (IOException e) {
+            throw new SkyfnException(ErrorCode.UNAVAILABLE, "cannot hand the app's jar to its sandbox: " + e.getMessage());
+        }
+        return confinement.jarFor(view, name);
+    }
+
+    /** How sandboxes are confined on this node. */
+    public Confinement confinement() {
+        return confinement;
+    }
+
+    List<String> command(int heapMb, String socket, List<String> extraFlags) {
         List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                javaHome().resolve("bin").resolve("java").toString(),
                 "-Xmx" + heapMb + "m",
                 "-Xms" + Math.min(heapMb, 16) + "m",
                 // small heaps, fast start, a small footprint per sandbox
@@ -154,12 +231,12 @@ public final class SandboxLauncher {
         cmd.addAll(extraFlags);
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", classpath.stream().map(Path::toString).collect(Collectors.joining(":")),
-                SandboxMain.class.getName(), socket.toString(), Integer.toString(maxFrameBytes)));
+                SandboxMain.class.getName(), socket, Integer.toString(maxFrameBytes)));
         return cmd;
     }
 
-    private Process start(List<String> command) throws IOException {
-        var pb = new ProcessBuilder(command).directory(runDir.toFile()).redirectErrorStream(true);
+    private Process start(List<String> command, Path dir) throws IOException {
+        var pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         // a function sees none of the node's environment (which may hold keys)
         var env = pb.environment();
         String path = env.getOrDefault("PATH", "/usr/bin:/bin");
@@ -199,6 +276,14 @@ public final class SandboxLauncher {
             server.close();
         } catch (IOException ignored) {
             // it is closing anyway
+        }
+    }
+
+    private static void deleteTreeQuietly(Path dir) {
+        try {
+            dev.skyfn.control.AtomicFiles.deleteTree(dir);
+        } catch (IOException ignored) {
+            // the run directory is removed when the node stops
         }
     }
 

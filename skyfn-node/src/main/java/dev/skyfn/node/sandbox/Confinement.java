@@ -1,0 +1,205 @@
+package dev.skyfn.node.sandbox;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How a sandbox process is walled off from the host by the operating system. With bubblewrap, the
+ * sandbox runs in its own mount, PID, IPC, UTS and user namespaces: it sees the system's libraries,
+ * the JDK and the sandbox runtime read-only, the one socket back to its node, its app's jar
+ * (read-only, once loaded) and a private, size-limited {@code /tmp} — not the node's data, not the
+ * node's or other sandboxes' processes, not their sockets; and every process it starts dies with it.
+ * Its host name is its node's name. Where the host has no bubblewrap, {@link None} says why and
+ * sandboxes are plain child processes.
+ *
+ * <p>The view is built as an argument list from a description of what the sandbox may see (as
+ * Flatpak drives bubblewrap), by a pure function; the launch is the launcher's.
+ */
+public sealed interface Confinement {
+
+    /** Where the sandbox finds the socket to its node. */
+    String SOCKET = "/run/skyfn/node.sock";
+    /** Where the sandbox finds its app's jar, once the node has put it there. */
+    String APP_DIR = "/run/skyfn/app";
+    /** Size of a sandbox's private {@code /tmp} by default: what a function may write to disk. */
+    long DEFAULT_TMP_BYTES = 512L << 20;
+
+    /**
+     * What one sandbox may see besides the system's libraries.
+     *
+     * @param dir      the sandbox's own directory on the host: {@code node.sock} and {@code app/} in it
+     * @param readOnly files and directories shown read-only at their own paths (the JDK, the class path, an AOT cache)
+     * @param writable directories shown writable at their own paths (only for the node's own training run)
+     */
+    record View(Path dir, List<Path> readOnly, List<Path> writable) {
+        public View {
+            readOnly = List.copyOf(readOnly);
+            writable = List.copyOf(writable);
+        }
+
+        Path socket() {
+            return dir.resolve("node.sock");
+        }
+
+        Path appDir() {
+            return dir.resolve("app");
+        }
+
+        /** The sandbox's {@code /etc/hosts}: its host name resolves, as libraries that ask for the local host expect. */
+        Path hosts() {
+            return dir.resolve("hosts");
+        }
+    }
+
+    /** The command that runs {@code java} (a JVM's command line) inside the sandbox. */
+    List<String> wrap(View view, List<String> java);
+
+    /** The socket path the sandbox is told to connect to. */
+    String socketFor(View view);
+
+    /** The path inside the sandbox of a jar the node staged into {@link View#appDir()} under {@code name}. */
+    String jarFor(View view, String name);
+
+    /** The {@code /etc/hosts} a confined sandbox sees, its host name among the local addresses. */
+    default String hostsFile() {
+        return "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n";
+    }
+
+    /** Whether sandboxes are confined by the OS. */
+    default boolean confines() {
+        return this instanceof Bubblewrap;
+    }
+
+    /** One line for the node's log and the operator: what a sandbox is walled off by. */
+    String describe();
+
+    /** No confinement: sandboxes are child processes with the node's user and view of the host. */
+    record None(String why) implements Confinement {
+        @Override
+        public List<String> wrap(View view, List<String> java) {
+            return java;
+        }
+
+        @Override
+        public String socketFor(View view) {
+            return view.socket().toString();
+        }
+
+        @Override
+        public String jarFor(View view, String name) {
+            return view.appDir().resolve(name).toString();
+        }
+
+        @Override
+        public String describe() {
+            return "sandboxes are NOT confined by the OS (" + why + "): a function can see what the node's user can";
+        }
+    }
+
+    /**
+     * Confinement by bubblewrap.
+     *
+     * @param bwrap    the {@code bwrap} program
+     * @param tmpBytes the size of each sandbox's private {@code /tmp}, bytes
+     * @param hostname the host name a sandbox sees: its node's name
+     */
+    record Bubblewrap(Path bwrap, long tmpBytes, String hostname) implements Confinement {
+
+        /** System directories a JVM needs, shown read-only when the host has them. */
+        private static final List<String> SYSTEM = List.of("/usr", "/lib", "/lib64", "/bin", "/etc/ssl", "/etc/ca-certificates",
+                "/etc/java-25-openjdk", "/etc/localtime", "/etc/resolv.conf", "/etc/nsswitch.conf");
+
+        @Override
+        public List<String> wrap(View view, List<String> java) {
+            List<String> args = new ArrayList<>(List.of(bwrap.toString(),
+                    "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+                    "--uid", "1000", "--gid", "1000", "--hostname", hostname,
+                    "--die-with-parent", "--new-session", "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
+                    "--setenv", "LANG", "C.UTF-8"));
+            for (String dir : SYSTEM) {
+                args.addAll(List.of("--ro-bind-try", dir, dir));
+            }
+            args.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--size", Long.toString(tmpBytes), "--tmpfs", "/tmp"));
+            for (Path p : view.readOnly()) {
+                args.addAll(List.of("--ro-bind", p.toString(), p.toString()));
+            }
+            for (Path p : view.writable()) {
+                args.addAll(List.of("--bind", p.toString(), p.toString()));
+            }
+            args.addAll(List.of("--bind", view.socket().toString(), SOCKET, "--ro-bind", view.appDir().toString(), APP_DIR,
+                    "--ro-bind", view.hosts().toString(), "/etc/hosts", "--chdir", "/tmp", "--"));
+            args.addAll(java);
+            return args;
+        }
+
+        @Override
+        public String socketFor(View view) {
+            return SOCKET;
+        }
+
+        @Override
+        public String hostsFile() {
+            return "127.0.0.1 localhost " + hostname + "\n::1 localhost ip6-localhost ip6-loopback\n";
+        }
+
+        @Override
+        public String jarFor(View view, String name) {
+            return APP_DIR + "/" + name;
+        }
+
+        @Override
+        public String describe() {
+            return "sandboxes are confined by bubblewrap (" + bwrap + "): own mount, PID, IPC, UTS and user namespaces, "
+                    + "read-only system, JDK and runtime, a private /tmp of " + (tmpBytes >> 20) + " MiB";
+        }
+    }
+
+    /**
+     * The best confinement this host offers: bubblewrap ({@code SKYFN_BWRAP}, else {@code bwrap} on
+     * the PATH or in {@code /usr/bin}) if it can make the namespaces a sandbox needs, else {@link None}
+     * saying why.
+     */
+    static Confinement detect(long tmpBytes, String hostname) {
+        Path bwrap = bwrapProgram();
+        if (bwrap == null) {
+            return new None("no bubblewrap on this host; Debian: apt-get install bubblewrap");
+        }
+        List<String> probe = List.of(bwrap.toString(), "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+                "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "--", "true");
+        try {
+            Process p = new ProcessBuilder(probe).redirectErrorStream(true).start();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new None(bwrap + " did not answer within 10 s");
+            }
+            if (p.exitValue() != 0) {
+                String why = new String(p.getInputStream().readAllBytes()).strip();
+                return new None(bwrap + " cannot make namespaces here: " + (why.isEmpty() ? "exit status " + p.exitValue() : why));
+            }
+            return new Bubblewrap(bwrap, tmpBytes, hostname);
+        } catch (IOException e) {
+            return new None(bwrap + " cannot run: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new None("interrupted while trying " + bwrap);
+        }
+    }
+
+    private static Path bwrapProgram() {
+        String configured = System.getenv("SKYFN_BWRAP");
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured);
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, "bwrap");
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        return Files.isExecutable(Path.of("/usr/bin/bwrap")) ? Path.of("/usr/bin/bwrap") : null;
+    }
+}

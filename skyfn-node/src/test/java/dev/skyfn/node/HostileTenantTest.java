@@ -1,0 +1,152 @@
+package dev.skyfn.node;
+
+import static dev.skyfn.node.Errors.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.skyfn.core.testing.JarBuilder;
+import dev.skyfn.node.apps.Hello;
+import dev.skyfn.node.apps.Hostile;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A hostile tenant on a node with keys, trying with nothing but the JDK what a function must not be
+ * able to do to the host; after each attack, another tenant's function still answers. The walls are
+ * the OS's ({@code bubblewrap} namespaces), so this test needs a host that has them (CI installs it).
+ */
+@Tag("slow")
+class HostileTenantTest {
+
+    private static final int TMP_MIB = 16;
+
+    @TempDir
+    static Path dir;
+    static TestNode node;
+    static TestNode mallory;
+    static TestNode bystander;
+
+    @BeforeAll
+    static void start() throws Exception {
+        node = TestNode.start(TestNode.config(dir).sandboxTmpBytes(TMP_MIB << 20).build(), false);
+        assertThat(node.platform.node().confinement().confines()).as(node.platform.node().confinement().describe()).isTrue();
+        TestNode admin = node.as(Files.readString(dir.resolve("admin.key")).trim());
+        mallory = node.as(key(admin.send("POST", "/v1/tenants", "{\"name\":\"mallory\"}".getBytes())));
+        bystander = node.as(key(admin.send("POST", "/v1/tenants", "{\"name\":\"bystander\"}".getBytes())));
+        deployHostile();
+        var deployed = bystander.deploy(JarBuilder.app("app: shop\nfunctions: {hello: {handler: dev.skyfn.node.apps.Hello}}")
+                .classes(Hello.class));
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+    }
+
+    private static void deployHostile() {
+        var deployed = mallory.deploy(JarBuilder.app("""
+                app: evil
+                functions:
+                  read: {handler: dev.skyfn.node.apps.Hostile$Read}
+                  processes: {handler: dev.skyfn.node.apps.Hostile$Processes}
+                  kill: {handler: dev.skyfn.node.apps.Hostile$Kill}
+                  spawn: {handler: dev.skyfn.node.apps.Hostile$Spawn}
+                  fill: {handler: dev.skyfn.node.apps.Hostile$FillDisk}
+                  env: {handler: dev.skyfn.node.apps.Hostile$Environment}
+                """).classes(Hostile.class));
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+    }
+
+    private static String key(HttpResponse<String> created) {
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        return json(created).get("apiKey").asText();
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+    }
+
+    @AfterEach
+    void theBystanderStillAnswers() {
+        HttpResponse<String> res = bystander.invoke("shop", "hello", "bystander");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        assertThat(res.body()).isEqualTo("Hello, bystander!");
+    }
+
+    private static String attack(String function, String input) {
+        HttpResponse<String> res = mallory.invoke("evil", function, input);
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        return res.body();
+    }
+
+    @Test
+    void cannotReadTheNodesDataOrAnotherTenantsJar() {
+        for (String path : List.of(dir.resolve("admin.key"), dir.resolve("tenants.json"), dir.resolve("apps"), dir)
+                .stream().map(Path::toString).toList()) {
+            assertThat(attack("read", path)).as(path).startsWith("blocked: NoSuchFileException");
+        }
+        assertThat(attack("read", System.getProperty("java.io.tmpdir"))).as("the host's /tmp, with the node's sockets")
+                .doesNotContain("skyfn.");
+    }
+
+    @Test
+    void seesNeitherTheNodesProcessNorItsEnvironment() {
+        long nodePid = ProcessHandle.current().pid();
+        String seen = attack("processes", "");
+        assertThat(seen.lines()).as(seen).hasSizeLessThanOrEqualTo(3).noneMatch(l -> l.startsWith(nodePid + " "))
+                .noneMatch(l -> l.contains("surefire") || l.contains("junit"));
+        assertThat(attack("read", "/proc/" + nodePid + "/environ")).startsWith("blocked: NoSuchFileException");
+        assertThat(attack("env", "").split(",")).as("none of the node's environment").isSubsetOf("LANG", "PATH", "PWD");
+    }
+
+    @Test
+    void cannotKillTheNodeOrAnotherTenantsSandbox() {
+        List<Long> targets = new java.util.ArrayList<>(sandboxPids());
+        targets.add(ProcessHandle.current().pid());
+        assertThat(targets).hasSizeGreaterThan(1);
+        for (long pid : targets) {
+            assertThat(attack("kill", Long.toString(pid))).as("pid %d", pid).startsWith("blocked");
+        }
+        assertThat(sandboxPids()).containsAll(targets.subList(0, targets.size() - 1));
+    }
+
+    @Test
+    void processesAFunctionStartsDieWithItsSandbox() {
+        String marker = "4242." + ProcessHandle.current().pid();
+        assertThat(attack("spawn", marker)).startsWith("started");
+        await().atMost(Duration.ofSeconds(10)).until(() -> sleepers(marker) > 0);
+        assertThat(mallory.send("DELETE", "/v1/apps/evil", null).statusCode()).isEqualTo(204);
+        await().atMost(Duration.ofSeconds(30)).until(() -> sleepers(marker) == 0);
+        deployHostile();
+    }
+
+    @Test
+    void cannotFillTheDisk() {
+        assertThat(attack("fill", Integer.toString(TMP_MIB * 4))).matches("blocked after \\d+ MiB: .*No space left on device.*");
+        assertThat(attack("fill", Integer.toString(TMP_MIB / 2))).as("the space comes back").isEqualTo("wrote " + TMP_MIB / 2 + " MiB");
+    }
+
+    /** The sandbox JVMs of the node (this JVM), seen from the host. */
+    private static List<Long> sandboxPids() {
+        return ProcessHandle.current().descendants().filter(p -> p.info().commandLine().orElse("").contains("SandboxMain"))
+                .map(ProcessHandle::pid).toList();
+    }
+
+    /** Processes on the host running {@code sleep MARKER}, from their {@code /proc/PID/cmdline}. */
+    private static long sleepers(String marker) {
+        return ProcessHandle.allProcesses().filter(p -> {
+            try {
+                return new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline"))).replace('\0', ' ').strip()
+                        .equals("sleep " + marker);
+            } catch (java.io.IOException gone) {
+                return false;
+            }
+        }).count();
+    }
+}

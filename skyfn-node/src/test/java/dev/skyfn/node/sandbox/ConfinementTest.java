@@ -1,0 +1,56 @@
+package dev.skyfn.node.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConfinementTest {
+
+    private static final Confinement.View VIEW = new Confinement.View(Path.of("/run/node/sb-7"),
+            List.of(Path.of("/opt/jdk"), Path.of("/opt/skyfn/lib/runtime.jar")), List.of(Path.of("/home/n/.cache/skyfn")));
+    private static final List<String> JAVA = List.of("/opt/jdk/bin/java", "-Xmx128m", "dev.skyfn.sandbox.SandboxMain",
+            Confinement.SOCKET, "1048576");
+
+    @Test
+    void bubblewrapShowsOnlyWhatTheViewNamesAndRunsTheJvmLast() {
+        List<String> args = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 64L << 20, "eu-1").wrap(VIEW, JAVA);
+
+        assertThat(args.getFirst()).isEqualTo("/usr/bin/bwrap");
+        assertThat(args).contains("--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+                "--new-session", "--clearenv");
+        assertThat(args).doesNotContain("--share-net", "--bind-try").noneMatch(a -> a.equals("/") || a.startsWith("/home/n/data"));
+        assertThat(Collections.indexOfSubList(args, List.of("--ro-bind", "/opt/jdk", "/opt/jdk"))).isPositive();
+        assertThat(Collections.indexOfSubList(args, List.of("--ro-bind", "/opt/skyfn/lib/runtime.jar", "/opt/skyfn/lib/runtime.jar"))).isPositive();
+        assertThat(Collections.indexOfSubList(args, List.of("--bind", "/home/n/.cache/skyfn", "/home/n/.cache/skyfn"))).isPositive();
+        assertThat(Collections.indexOfSubList(args, List.of("--bind", "/run/node/sb-7/node.sock", Confinement.SOCKET))).isPositive();
+        assertThat(Collections.indexOfSubList(args, List.of("--ro-bind", "/run/node/sb-7/app", Confinement.APP_DIR))).isPositive();
+        assertThat(Collections.indexOfSubList(args, List.of("--size", Long.toString(64L << 20), "--tmpfs", "/tmp"))).isPositive();
+        assertThat(Collections.indexOfSubList(args, List.of("--proc", "/proc"))).isPositive();
+        assertThat(Collections.indexOfSubList(args, List.of("--hostname", "eu-1"))).as("its node's name").isPositive();
+        assertThat(Collections.indexOfSubList(args, List.of("--ro-bind", "/run/node/sb-7/hosts", "/etc/hosts"))).isPositive();
+        assertThat(new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1, "eu-1").hostsFile()).contains("127.0.0.1 localhost eu-1\n");
+        assertThat(args.subList(args.size() - JAVA.size() - 1, args.size())).containsExactlyElementsOf(
+                java.util.stream.Stream.concat(java.util.stream.Stream.of("--"), JAVA.stream()).toList());
+    }
+
+    @Test
+    void withoutConfinementTheJvmRunsAsItIsAndSeesTheHostsPaths() {
+        var none = new Confinement.None("no bubblewrap");
+        assertThat(none.wrap(VIEW, JAVA)).isEqualTo(JAVA);
+        assertThat(none.socketFor(VIEW)).isEqualTo("/run/node/sb-7/node.sock");
+        assertThat(none.jarFor(VIEW, "shop-v2.jar")).isEqualTo("/run/node/sb-7/app/shop-v2.jar");
+        assertThat(none.confines()).isFalse();
+        assertThat(none.describe()).contains("NOT confined").contains("no bubblewrap");
+    }
+
+    @Test
+    void aConfinedSandboxFindsItsSocketAndJarAtFixedPaths() {
+        var bwrap = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1 << 20, "eu-1");
+        assertThat(bwrap.socketFor(VIEW)).isEqualTo("/run/skyfn/node.sock");
+        assertThat(bwrap.jarFor(VIEW, "shop-v2.jar")).isEqualTo("/run/skyfn/app/shop-v2.jar");
+        assertThat(bwrap.confines()).isTrue();
+    }
+}
