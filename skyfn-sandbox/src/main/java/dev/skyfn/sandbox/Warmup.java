@@ -36,6 +36,8 @@ final class Warmup {
     static final int INVOCATIONS = 300;
     static final int EXECUTIONS = 30;
     /** A workflow over the echo function: the interpreter's paths, choices and a Map are warmed too. */
+    /** How long one warm-up step may take: generous, so that a busy machine slows the boot down rather than failing it. */
+    private static final long STEP_TIMEOUT_MS = 60_000;
     private static final String WORKFLOW = """
             {"StartAt": "First", "States": {
               "First": {"Type": "Task", "Resource": "echo", "ResultPath": "$.first", "Next": "Which"},
@@ -75,15 +77,15 @@ final class Warmup {
                 }
             }));
             node.send(new Message.Load(0, "warmup", 1, jar.toString(), 1 << 20,
-                    List.of(new Message.HandlerRef("echo", Echo.class.getName(), 1_000)),
+                    List.of(new Message.HandlerRef("echo", Echo.class.getName(), STEP_TIMEOUT_MS)),
                     List.of(new Message.WorkflowRef("warm", WORKFLOW))));
             expectResult(answers);
             for (int i = 1; i <= INVOCATIONS; i++) {
-                node.send(new Message.Invoke(i, "echo", "warmup-" + i, 1_000, Payload.json(INPUT)));
+                node.send(new Message.Invoke(i, "echo", "warmup-" + i, STEP_TIMEOUT_MS, Payload.json(INPUT)));
                 expectResult(answers);
             }
             for (int i = 1; i <= EXECUTIONS; i++) {
-                node.send(new Message.Run(INVOCATIONS + i, "warm", "warmup-" + i, 10_000, INPUT, List.of()));
+                node.send(new Message.Run(INVOCATIONS + i, "warm", "warmup-" + i, STEP_TIMEOUT_MS, INPUT, List.of()));
                 expectResult(answers);
             }
             node.close();
@@ -99,7 +101,11 @@ final class Warmup {
     }
 
     private static void expectResult(BlockingQueue<Message> answers) throws InterruptedException {
-        Message m = answers.poll(10, TimeUnit.SECONDS);
+        Message m = answers.poll(STEP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        if (m == null) {
+            throw new IllegalStateException("the sandbox's own warm-up got no answer within " + STEP_TIMEOUT_MS / 1000
+                    + " s (is the machine overloaded?)");
+        }
         if (!(m instanceof Message.Result)) {
             throw new IllegalStateException("the sandbox's own warm-up failed: " + m);
         }

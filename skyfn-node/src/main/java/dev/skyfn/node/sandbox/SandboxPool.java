@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SandboxPool.class);
+    /** Boots of one spare tried before giving up until the next refill: a slow machine gets another chance. */
+    private static final int BOOT_ATTEMPTS = 3;
 
     private final SandboxLauncher launcher;
     private final int spares;
@@ -113,13 +115,19 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
 
     private void bootSpare(int heapMb) {
         Sandbox sandbox = null;
-        try {
-            if (!closed) {
+        for (int attempt = 1; sandbox == null && !closed && attempt <= BOOT_ATTEMPTS; attempt++) {
+            try {
                 sandbox = launcher.boot(heapMb, this);
-            }
-        } catch (RuntimeException e) {
-            if (!closed) {
-                LOG.warn("could not boot a spare sandbox: {}", e.getMessage());
+            } catch (RuntimeException e) {
+                if (closed) {
+                    break;
+                }
+                boolean last = attempt == BOOT_ATTEMPTS;
+                LOG.warn("a spare sandbox of {} MiB did not boot (attempt {} of {}): {}{}", heapMb, attempt, BOOT_ATTEMPTS,
+                        e.getMessage(), last ? "; the next call that needs one boots it" : "; trying again");
+                if (!last && !pause(attempt)) {
+                    break;
+                }
             }
         }
         synchronized (this) {
@@ -131,6 +139,17 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         }
         if (sandbox != null) {
             sandbox.stop();
+        }
+    }
+
+    /** Waits a little longer after each failed boot; false when interrupted. */
+    private static boolean pause(int attempt) {
+        try {
+            Thread.sleep(500L << attempt);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
