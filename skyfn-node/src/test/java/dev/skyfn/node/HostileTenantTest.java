@@ -1,6 +1,5 @@
 package dev.skyfn.node;
 
-import static dev.skyfn.node.Errors.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -40,8 +39,8 @@ class HostileTenantTest {
         node = TestNode.start(TestNode.config(dir).sandboxTmpBytes(TMP_MIB << 20).build(), false);
         assertThat(node.platform.node().confinement().confines()).as(node.platform.node().confinement().describe()).isTrue();
         TestNode admin = node.as(Files.readString(dir.resolve("admin.key")).trim());
-        mallory = node.as(key(admin.send("POST", "/v1/tenants", "{\"name\":\"mallory\"}".getBytes())));
-        bystander = node.as(key(admin.send("POST", "/v1/tenants", "{\"name\":\"bystander\"}".getBytes())));
+        mallory = admin.tenant("mallory");
+        bystander = admin.tenant("bystander");
         deployHostile();
         var deployed = bystander.deploy(JarBuilder.app("app: shop\nfunctions: {hello: {handler: dev.skyfn.node.apps.Hello}}")
                 .classes(Hello.class));
@@ -60,11 +59,6 @@ class HostileTenantTest {
                   env: {handler: dev.skyfn.node.apps.Hostile$Environment}
                 """).classes(Hostile.class));
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
-    }
-
-    private static String key(HttpResponse<String> created) {
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-        return json(created).get("apiKey").asText();
     }
 
     @AfterAll

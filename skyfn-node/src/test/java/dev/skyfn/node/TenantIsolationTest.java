@@ -30,8 +30,8 @@ class TenantIsolationTest {
     static void start() throws Exception {
         anonymous = TestNode.start(TestNode.config(dir).build(), false);
         admin = anonymous.as(Files.readString(dir.resolve("admin.key")).trim());
-        acme = anonymous.as(key(admin.send("POST", "/v1/tenants", "{\"name\":\"acme\"}".getBytes())));
-        globex = anonymous.as(key(admin.send("POST", "/v1/tenants", "{\"name\":\"globex\"}".getBytes())));
+        acme = admin.tenant("acme");
+        globex = admin.tenant("globex");
         var deployed = acme.deploy(JarBuilder.app("""
                 app: shop
                 functions:
@@ -45,11 +45,6 @@ class TenantIsolationTest {
                       Wait: {Type: Wait, Seconds: 300, End: true}
                 """).classes(Hello.class, Misbehaving.class));
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
-    }
-
-    private static String key(java.net.http.HttpResponse<String> created) {
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-        return json(created).get("apiKey").asText();
     }
 
     @AfterAll

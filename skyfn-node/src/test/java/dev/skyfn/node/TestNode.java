@@ -40,6 +40,15 @@ final class TestNode implements AutoCloseable {
         return new TestNode(platform, key);
     }
 
+    /** A new tenant, made with this client's (admin) key; a client with the tenant's own key. */
+    TestNode tenant(String name) {
+        HttpResponse<String> created = send("POST", "/v1/tenants", ("{\"name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8));
+        if (created.statusCode() != 201) {
+            throw new AssertionError("tenant " + name + " not created: " + created.body());
+        }
+        return as(Errors.json(created).get("apiKey").asText());
+    }
+
     URI uri(String path) {
         return URI.create("http://127.0.0.1:" + platform.port() + path);
     }
