@@ -128,6 +128,7 @@ public final class SandboxLauncher {
         long id = ids.incrementAndGet();
         var view = new Confinement.View(runDir.resolve("sb-" + id), readOnly(extraFlags), writable);
         String token = HexFormat.of().formatHex(nextToken());
+        Sandbox sandbox = null;
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             Files.createDirectories(view.appDir());
             Files.writeString(view.hosts(), confinement.hostsFile());
@@ -138,11 +139,12 @@ public final class SandboxLauncher {
             process.onExit().thenRun(() -> closeQuietly(server));
             SocketChannel channel = accept(server, process, output);
             Files.deleteIfExists(view.socket());
-            var sandbox = new Sandbox(id, heapMb, process, new FrameChannel(channel, maxFrameBytes), output, owner,
+            Sandbox started = new Sandbox(id, heapMb, process, new FrameChannel(channel, maxFrameBytes), output, owner,
                     app -> stage(view, app));
-            live.add(sandbox);
-            sandbox.whenDead().thenRun(() -> {
-                live.remove(sandbox);
+            sandbox = started;
+            live.add(started);
+            started.whenDead().thenRun(() -> {
+                live.remove(started);
                 deleteTreeQuietly(view.dir());
             });
             Message.Hello hello = sandbox.hello().get(bootTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -156,8 +158,14 @@ public final class SandboxLauncher {
             deleteTreeQuietly(view.dir());
             throw unavailable("cannot start a sandbox: " + e.getMessage());
         } catch (ExecutionException | TimeoutException e) {
+            if (sandbox != null) {
+                sandbox.kill("it did not say hello within " + bootTimeout.toSeconds() + " s");
+            }
             throw unavailable("a sandbox did not start within " + bootTimeout.toSeconds() + " s: " + e);
         } catch (InterruptedException e) {
+            if (sandbox != null) {
+                sandbox.kill("the node stopped waiting for it");
+            }
             Thread.currentThread().interrupt();
             throw unavailable("interrupted while starting a sandbox");
         } finally {
