@@ -47,15 +47,36 @@ public final class RunDirs {
         }
     }
 
-    /** Removes the run directories in {@code tmp} whose process no longer runs. */
+    /**
+     * Removes the run directories in {@code tmp} whose process no longer runs, and ends the
+     * processes it left that still name them (a sandbox that was booting when its node was killed).
+     */
     static void removeStale(Path tmp) {
         try (Stream<Path> all = Files.list(tmp)) {
             all.filter(RunDirs::stale).forEach(dir -> {
                 LOG.info("removing {}, left by a skyfn process that no longer runs", dir);
+                killLeftBehind(dir);
                 delete(dir);
             });
         } catch (IOException e) {
             LOG.warn("could not look for stale run directories in {}: {}", tmp, e.getMessage());
+        }
+    }
+
+    private static void killLeftBehind(Path dir) {
+        String name = dir.toString();
+        ProcessHandle.allProcesses().filter(p -> commandLine(p).contains(name)).forEach(p -> {
+            LOG.info("ending process {}, left by a skyfn process that no longer runs", p.pid());
+            p.destroyForcibly();
+        });
+    }
+
+    /** A process's whole command line, from {@code /proc} (what the JDK reports can be empty for processes in other namespaces). */
+    private static String commandLine(ProcessHandle p) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline"))).replace('\0', ' ');
+        } catch (IOException | RuntimeException gone) {
+            return "";
         }
     }
 

@@ -21,9 +21,14 @@ class RunDirsTest {
         Path live = Files.createDirectories(tmp.resolve("skyfn." + ProcessHandle.current().pid() + ".node.456"));
         Path other = Files.createDirectories(tmp.resolve("skyfn-something-else"));
         Path notADir = Files.writeString(tmp.resolve("skyfn." + gone.pid() + ".demo.789"), "a file");
+        Process leftBehind = new ProcessBuilder("sh", "-c", "sleep 600", stale.resolve("sb-1").toString()).start();
+        Process bystander = new ProcessBuilder("sh", "-c", "sleep 600", live.resolve("sb-1").toString()).start();
 
         RunDirs.removeStale(tmp);
 
+        assertThat(leftBehind.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).as("a sandbox its dead node left booting").isTrue();
+        assertThat(bystander.isAlive()).as("a live node's sandbox").isTrue();
+        bystander.destroyForcibly();
         assertThat(stale).doesNotExist();
         assertThat(live).isDirectory();
         assertThat(other).isDirectory();

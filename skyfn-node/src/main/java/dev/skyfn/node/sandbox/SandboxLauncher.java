@@ -55,6 +55,8 @@ public final class SandboxLauncher {
     private final Confinement confinement;
     private final SecureRandom random = new SecureRandom();
     private final Set<Sandbox> live = ConcurrentHashMap.newKeySet();
+    /** Processes started and not yet sandboxes (still booting): a node that stops kills them too. */
+    private final Set<Process> booting = ConcurrentHashMap.newKeySet();
 
     /** Told how long each sandbox took from process start to ready, and whether it started from the AOT cache. */
     public interface BootObserver {
@@ -96,6 +98,7 @@ public final class SandboxLauncher {
 
     /** Kills every sandbox this launcher started that is still alive; the node is stopping. */
     public void killAll() {
+        booting.forEach(Process::destroyForcibly);
         live.forEach(s -> s.kill("the node stopped"));
     }
 
@@ -134,6 +137,8 @@ public final class SandboxLauncher {
             Files.writeString(view.hosts(), confinement.hostsFile());
             server.bind(UnixDomainSocketAddress.of(view.socket()));
             Process process = start(confinement.wrap(view, command(heapMb, confinement.socketFor(view), extraFlags)), view.dir());
+            booting.add(process);
+            process.onExit().thenRun(() -> booting.remove(process));
             giveToken(process, token);
             ProcessOutput output = ProcessOutput.follow(process);
             process.onExit().thenRun(() -> closeQuietly(server));
@@ -143,6 +148,7 @@ public final class SandboxLauncher {
                     app -> stage(view, app));
             sandbox = started;
             live.add(started);
+            booting.remove(process);
             started.whenDead().thenRun(() -> {
                 live.remove(started);
                 deleteTreeQuietly(view.dir());
