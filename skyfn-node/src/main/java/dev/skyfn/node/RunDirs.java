@@ -72,7 +72,7 @@ public final class RunDirs {
     }
 
     /** A process's whole command line, from {@code /proc} (what the JDK reports can be empty for processes in other namespaces). */
-    private static String commandLine(ProcessHandle p) {
+    static String commandLine(ProcessHandle p) {
         try {
             return new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline"))).replace('\0', ' ');
         } catch (IOException | RuntimeException gone) {

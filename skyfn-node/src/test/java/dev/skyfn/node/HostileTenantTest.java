@@ -134,13 +134,6 @@ class HostileTenantTest {
 
     /** Processes on the host running {@code sleep MARKER}, from their {@code /proc/PID/cmdline}. */
     private static long sleepers(String marker) {
-        return ProcessHandle.allProcesses().filter(p -> {
-            try {
-                return new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline"))).replace('\0', ' ').strip()
-                        .equals("sleep " + marker);
-            } catch (java.io.IOException gone) {
-                return false;
-            }
-        }).count();
+        return ProcessHandle.allProcesses().filter(p -> RunDirs.commandLine(p).strip().equals("sleep " + marker)).count();
     }
 }

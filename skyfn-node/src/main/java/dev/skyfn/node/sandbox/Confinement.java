@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,8 +26,6 @@ public sealed interface Confinement {
     String SOCKET = "/run/skyfn/node.sock";
     /** Where the sandbox finds its app's jar, once the node has put it there. */
     String APP_DIR = "/run/skyfn/app";
-    /** Size of a sandbox's private {@code /tmp} by default: what a function may write to disk. */
-    long DEFAULT_TMP_BYTES = 512L << 20;
 
     /**
      * What one sandbox may see besides the system's libraries.
@@ -64,9 +63,9 @@ public sealed interface Confinement {
     /** The path inside the sandbox of a jar the node staged into {@link View#appDir()} under {@code name}. */
     String jarFor(View view, String name);
 
-    /** The {@code /etc/hosts} a confined sandbox sees, its host name among the local addresses. */
-    default String hostsFile() {
-        return "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n";
+    /** The {@code /etc/hosts} the sandbox is shown, its host name among the local addresses; empty when it sees the host's. */
+    default Optional<String> hostsFile() {
+        return Optional.empty();
     }
 
     /** Whether sandboxes are confined by the OS. */
@@ -142,8 +141,8 @@ public sealed interface Confinement {
         }
 
         @Override
-        public String hostsFile() {
-            return "127.0.0.1 localhost " + hostname + "\n::1 localhost ip6-localhost ip6-loopback\n";
+        public Optional<String> hostsFile() {
+            return Optional.of("127.0.0.1 localhost " + hostname + "\n::1 localhost ip6-localhost ip6-loopback\n");
         }
 
         @Override

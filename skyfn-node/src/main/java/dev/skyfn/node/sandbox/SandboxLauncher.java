@@ -49,6 +49,7 @@ public final class SandboxLauncher {
     private final Duration bootTimeout;
     private final int maxFrameBytes;
     private final List<Path> classpath = SandboxClasspath.detect();
+    private final Path javaHome = realJavaHome();
     private final Optional<AotCache> aot;
     private final List<String> jvmOptions;
     private final AtomicLong ids = new AtomicLong();
@@ -134,7 +135,10 @@ public final class SandboxLauncher {
         Sandbox sandbox = null;
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             Files.createDirectories(view.appDir());
-            Files.writeString(view.hosts(), confinement.hostsFile());
+            Optional<String> hosts = confinement.hostsFile();
+            if (hosts.isPresent()) {
+                Files.writeString(view.hosts(), hosts.get());
+            }
             server.bind(UnixDomainSocketAddress.of(view.socket()));
             Process process = start(confinement.wrap(view, command(heapMb, confinement.socketFor(view), extraFlags)), view.dir());
             booting.add(process);
@@ -188,12 +192,13 @@ public final class SandboxLauncher {
     /** What every sandbox sees read-only besides the system: the JDK, the sandbox runtime's class path, the AOT cache it uses. */
     private List<Path> readOnly(List<String> extraFlags) {
         List<Path> paths = new ArrayList<>(classpath);
-        paths.add(javaHome());
+        paths.add(javaHome);
         aot.filter(AotCache::ready).filter(c -> extraFlags.containsAll(c.useFlags())).ifPresent(c -> paths.add(c.file()));
         return paths;
     }
 
-    private static Path javaHome() {
+    /** The JDK sandboxes run on, by its real path: a confined sandbox is shown it there. */
+    private static Path realJavaHome() {
         try {
             return Path.of(System.getProperty("java.home")).toRealPath();
         } catch (IOException e) {
@@ -232,7 +237,7 @@ public final class SandboxLauncher {
 
     List<String> command(int heapMb, String socket, List<String> extraFlags) {
         List<String> cmd = new ArrayList<>(List.of(
-                javaHome().resolve("bin").resolve("java").toString(),
+                javaHome.resolve("bin").resolve("java").toString(),
                 "-Xmx" + heapMb + "m",
                 "-Xms" + Math.min(heapMb, 16) + "m",
                 // small heaps, fast start, a small footprint per sandbox

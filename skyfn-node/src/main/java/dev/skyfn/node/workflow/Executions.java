@@ -121,15 +121,16 @@ public final class Executions implements ExecutionSink, AutoCloseable {
             var e = new Execution(dead.id(), dead.app(), dead.workflow(), dead.input(), dead.started(), dead.deadline());
             dead.steps().stream().filter(s -> !s.inBlob() || fetched(e, s.blob())).forEach(e::step);
             Execution.End end = dead.end();
-            if (end != null && !end.outputBlob().isEmpty() && !fetched(e, end.outputBlob())) {
-                LOG.warn("execution {} ended with a value that could not be fetched from the backups", e.id());
-            }
+            boolean outputLost = end != null && !end.outputBlob().isEmpty() && !fetched(e, end.outputBlob());
             blobs.adopt(e.app().tenant(), e.id());
             executions.put(e.id(), e);
             synchronized (logOrder) {
                 log.adopted(e).join();
             }
             if (end != null) {
+                if (outputLost) {
+                    LOG.warn("execution {} ended with a value that could not be fetched from the backups", e.id());
+                }
                 finish(e, end);
                 continue;
             }

@@ -31,7 +31,8 @@ class ConfinementTest {
         assertThat(Collections.indexOfSubList(args, List.of("--proc", "/proc"))).isPositive();
         assertThat(Collections.indexOfSubList(args, List.of("--hostname", "eu-1"))).as("its node's name").isPositive();
         assertThat(Collections.indexOfSubList(args, List.of("--ro-bind", "/run/node/sb-7/hosts", "/etc/hosts"))).isPositive();
-        assertThat(new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1, "eu-1").hostsFile()).contains("127.0.0.1 localhost eu-1\n");
+        assertThat(new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1, "eu-1").hostsFile()).hasValueSatisfying(
+                hosts -> assertThat(hosts).contains("127.0.0.1 localhost eu-1\n"));
         assertThat(args.subList(args.size() - JAVA.size() - 1, args.size())).containsExactlyElementsOf(
                 java.util.stream.Stream.concat(java.util.stream.Stream.of("--"), JAVA.stream()).toList());
     }
@@ -43,6 +44,7 @@ class ConfinementTest {
         assertThat(none.socketFor(VIEW)).isEqualTo("/run/node/sb-7/node.sock");
         assertThat(none.jarFor(VIEW, "shop-v2.jar")).isEqualTo("/run/node/sb-7/app/shop-v2.jar");
         assertThat(none.confines()).isFalse();
+        assertThat(none.hostsFile()).as("it sees the host's own").isEmpty();
         assertThat(none.describe()).contains("NOT confined").contains("no bubblewrap");
     }
 
