@@ -57,8 +57,16 @@ class HostileTenantTest {
                   spawn: {handler: dev.skyfn.node.apps.Hostile$Spawn}
                   fill: {handler: dev.skyfn.node.apps.Hostile$FillDisk}
                   env: {handler: dev.skyfn.node.apps.Hostile$Environment}
+                  connect: {handler: dev.skyfn.node.apps.Hostile$Connect}
                 """).classes(Hostile.class));
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        var offline = mallory.deploy(JarBuilder.app("""
+                app: offline
+                network: none
+                functions:
+                  connect: {handler: dev.skyfn.node.apps.Hostile$Connect}
+                """).classes(Hostile.class));
+        assertThat(offline.statusCode()).as(offline.body()).isEqualTo(201);
     }
 
     @AfterAll
@@ -74,7 +82,11 @@ class HostileTenantTest {
     }
 
     private static String attack(String function, String input) {
-        HttpResponse<String> res = mallory.invoke("evil", function, input);
+        return attack("evil", function, input);
+    }
+
+    private static String attack(String app, String function, String input) {
+        HttpResponse<String> res = mallory.invoke(app, function, input);
         assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
         return res.body();
     }
@@ -124,6 +136,29 @@ class HostileTenantTest {
     void cannotFillTheDisk() {
         assertThat(attack("fill", Integer.toString(TMP_MIB * 4))).matches("blocked after \\d+ MiB: .*No space left on device.*");
         assertThat(attack("fill", Integer.toString(TMP_MIB / 2))).as("the space comes back").isEqualTo("wrote " + TMP_MIB / 2 + " MiB");
+    }
+
+    @Test
+    void cannotReachTheNodesPortsButReachesTheOutside() throws Exception {
+        assertThat(node.platform.node().confinement().outbound()).as("CI installs slirp4netns").isPresent();
+        int port = node.platform.port();
+        for (String target : List.of("127.0.0.1:" + port, "localhost:" + port, "10.0.2.2:" + port)) {
+            assertThat(attack("connect", target)).as(target).startsWith("blocked");
+        }
+        try (var outside = new java.net.ServerSocket(0, 50, hostAddress())) {
+            String target = outside.getInetAddress().getHostAddress() + ":" + outside.getLocalPort();
+            assertThat(attack("connect", target)).as("a server beyond the node's loopback, as the internet is")
+                    .isEqualTo("connected to " + target);
+            assertThat(attack("offline", "connect", target)).as("an app with network: none").startsWith("blocked");
+        }
+    }
+
+    /** An address of this host that is not loopback: what a sandbox reaches as it reaches the internet. */
+    private static java.net.InetAddress hostAddress() throws java.net.SocketException {
+        return java.net.NetworkInterface.networkInterfaces()
+                .flatMap(java.net.NetworkInterface::inetAddresses)
+                .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress())
+                .findFirst().orElseThrow(() -> new org.opentest4j.TestAbortedException("this host has no address beyond loopback"));
     }
 
     /** The sandbox JVMs of the node (this JVM), seen from the host. */

@@ -11,9 +11,10 @@ import java.util.Map;
  * @param functions the functions by name, in manifest order
  * @param workflows the workflows by name, in manifest order
  * @param placement where the app may run and how many replicas it gets
+ * @param network   what network its sandbox may reach
  */
 public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions, Map<String, WorkflowSpec> workflows,
-                       PlacementSpec placement) {
+                       PlacementSpec placement, Network network) {
 
     public static final String FILE_NAME = "skyfn.yaml";
 
@@ -24,7 +25,7 @@ public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> funct
 
     /** An app of functions only, placed the default way. */
     public Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions) {
-        this(app, memoryMb, functions, Map.of(), PlacementSpec.DEFAULT);
+        this(app, memoryMb, functions, Map.of(), PlacementSpec.DEFAULT, Network.OUTBOUND);
     }
 
     /** How long the app's sandbox stays warm after its last call: the longest keep-warm of its functions. */

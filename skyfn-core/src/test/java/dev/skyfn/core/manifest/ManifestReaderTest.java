@@ -226,6 +226,14 @@ class ManifestReaderTest {
     }
 
     @Test
+    void anAppReachesTheOutsideUnlessItsNetworkIsNone() {
+        assertThat(read(TWO_FUNCTIONS).network()).isEqualTo(Network.OUTBOUND);
+        assertThat(read(TWO_FUNCTIONS + "network: none\n").network()).isEqualTo(Network.NONE);
+        assertThat(read(TWO_FUNCTIONS + "network: outbound\n").network()).isEqualTo(Network.OUTBOUND);
+        assertRefused(TWO_FUNCTIONS + "network: host\n", "network: 'host' is not one of outbound, none");
+    }
+
+    @Test
     void anAppWithoutPlacementGetsOneReplicaOnTheBestCloud() {
         assertThat(read(TWO_FUNCTIONS).placement()).isEqualTo(PlacementSpec.DEFAULT);
     }

@@ -272,7 +272,7 @@ final class ClusterApps implements AppStore {
         if (m.memoryMb() == memoryMb) {
             return app;
         }
-        var manifest = new Manifest(m.app(), memoryMb, m.functions(), m.workflows(), m.placement());
+        var manifest = new Manifest(m.app(), memoryMb, m.functions(), m.workflows(), m.placement(), m.network());
         return new DeployedApp(app.tenant(), manifest, app.version(), app.jar(), app.sha256(), app.sizeBytes(), app.deployedAt());
     }
 

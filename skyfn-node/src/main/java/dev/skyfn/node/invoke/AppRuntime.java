@@ -5,6 +5,7 @@ import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.DeployedApp;
 import dev.skyfn.core.manifest.FunctionSpec;
+import dev.skyfn.core.manifest.Network;
 import dev.skyfn.core.wire.LogLine;
 import dev.skyfn.core.wire.Message;
 import dev.skyfn.node.sandbox.Sandbox;
@@ -125,6 +126,9 @@ final class AppRuntime implements Sandbox.Owner {
             node.makeRoom(this);
             Sandbox sandbox = node.pool().take(version.manifest().memoryMb());
             sandbox.adopt(this);
+            if (version.manifest().network() == Network.NONE) {
+                sandbox.cutOutbound();
+            }
             sandbox.moveTo(Sandbox.State.LOADING);
             Message answer = awaitLoad(sandbox, version);
             if (answer instanceof Message.Failure f) {

@@ -10,11 +10,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * How a sandbox process is walled off from the host by the operating system. With bubblewrap, the
- * sandbox runs in its own mount, PID, IPC, UTS and user namespaces: it sees the system's libraries,
+ * sandbox runs in its own mount, PID, IPC, UTS, network and user namespaces: it sees the system's libraries,
  * the JDK and the sandbox runtime read-only, the one socket back to its node, its app's jar
  * (read-only, once loaded) and a private, size-limited {@code /tmp} — not the node's data, not the
  * node's or other sandboxes' processes, not their sockets; and every process it starts dies with it.
- * Its host name is its node's name. Where the host has no bubblewrap, {@link None} says why and
+ * Its host name is its node's name. Its network is its own: the outside world through
+ * {@link Outbound} where the host has slirp4netns, never the host's loopback (the node's ports,
+ * other sandboxes', a local NATS server). Where the host has no bubblewrap, {@link None} says why and
  * sandboxes are plain child processes.
  *
  * <p>The view is built as an argument list from a description of what the sandbox may see (as
@@ -52,6 +54,11 @@ public sealed interface Confinement {
         Path hosts() {
             return dir.resolve("hosts");
         }
+
+        /** The sandbox's {@code /etc/resolv.conf}: the name server its own network reaches. */
+        Path resolvConf() {
+            return dir.resolve("resolv.conf");
+        }
     }
 
     /** The command that runs {@code java} (a JVM's command line) inside the sandbox. */
@@ -65,6 +72,16 @@ public sealed interface Confinement {
 
     /** The {@code /etc/hosts} the sandbox is shown, its host name among the local addresses; empty when it sees the host's. */
     default Optional<String> hostsFile() {
+        return Optional.empty();
+    }
+
+    /** The {@code /etc/resolv.conf} the sandbox is shown; empty when it sees the host's. */
+    default Optional<String> resolvConf() {
+        return Optional.empty();
+    }
+
+    /** The program that gives a sandbox outbound network, if sandboxes have a network of their own and may go out. */
+    default Optional<Path> outbound() {
         return Optional.empty();
     }
 
@@ -105,17 +122,18 @@ public sealed interface Confinement {
      * @param bwrap    the {@code bwrap} program
      * @param tmpBytes the size of each sandbox's private {@code /tmp}, bytes
      * @param hostname the host name a sandbox sees: its node's name
+     * @param slirp4netns the program that gives a sandbox's network namespace a way out; empty: no outbound network
      */
-    record Bubblewrap(Path bwrap, long tmpBytes, String hostname) implements Confinement {
+    record Bubblewrap(Path bwrap, long tmpBytes, String hostname, Optional<Path> slirp4netns) implements Confinement {
 
         /** System directories a JVM needs, shown read-only when the host has them. */
         private static final List<String> SYSTEM = List.of("/usr", "/lib", "/lib64", "/bin", "/etc/ssl", "/etc/ca-certificates",
-                "/etc/java-25-openjdk", "/etc/localtime", "/etc/resolv.conf", "/etc/nsswitch.conf");
+                "/etc/java-25-openjdk", "/etc/localtime", "/etc/nsswitch.conf");
 
         @Override
         public List<String> wrap(View view, List<String> java) {
             List<String> args = new ArrayList<>(List.of(bwrap.toString(),
-                    "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+                    "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--unshare-cgroup-try",
                     "--uid", "1000", "--gid", "1000", "--hostname", hostname,
                     "--die-with-parent", "--new-session", "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
                     "--setenv", "LANG", "C.UTF-8"));
@@ -130,7 +148,8 @@ public sealed interface Confinement {
                 args.addAll(List.of("--bind", p.toString(), p.toString()));
             }
             args.addAll(List.of("--bind", view.socket().toString(), SOCKET, "--ro-bind", view.appDir().toString(), APP_DIR,
-                    "--ro-bind", view.hosts().toString(), "/etc/hosts", "--chdir", "/tmp", "--"));
+                    "--ro-bind", view.hosts().toString(), "/etc/hosts", "--ro-bind", view.resolvConf().toString(), "/etc/resolv.conf",
+                    "--chdir", "/tmp", "--"));
             args.addAll(java);
             return args;
         }
@@ -146,29 +165,42 @@ public sealed interface Confinement {
         }
 
         @Override
+        public Optional<String> resolvConf() {
+            return Optional.of(slirp4netns.isPresent() ? Outbound.RESOLV_CONF : "# this sandbox has no network\n");
+        }
+
+        @Override
+        public Optional<Path> outbound() {
+            return slirp4netns;
+        }
+
+        @Override
         public String jarFor(View view, String name) {
             return APP_DIR + "/" + name;
         }
 
         @Override
         public String describe() {
-            return "sandboxes are confined by bubblewrap (" + bwrap + "): own mount, PID, IPC, UTS and user namespaces, "
-                    + "read-only system, JDK and runtime, a private /tmp of " + (tmpBytes >> 20) + " MiB";
+            return "sandboxes are confined by bubblewrap (" + bwrap + "): own mount, PID, IPC, UTS, network and user namespaces, "
+                    + "read-only system, JDK and runtime, a private /tmp of " + (tmpBytes >> 20) + " MiB; "
+                    + slirp4netns.map(s -> "outbound network through " + s + ", no host loopback")
+                            .orElse("no outbound network (no slirp4netns on this host; Debian: apt-get install slirp4netns)");
         }
     }
 
     /**
      * The best confinement this host offers: bubblewrap ({@code SKYFN_BWRAP}, else {@code bwrap} on
-     * the PATH or in {@code /usr/bin}) if it can make the namespaces a sandbox needs, else {@link None}
-     * saying why.
+     * the PATH or in {@code /usr/bin}) if it can make the namespaces a sandbox needs, with outbound
+     * network through slirp4netns ({@code SKYFN_SLIRP4NETNS}, else on the PATH) if the host has it;
+     * else {@link None} saying why.
      */
     static Confinement detect(long tmpBytes, String hostname) {
-        Path bwrap = bwrapProgram();
+        Path bwrap = program("SKYFN_BWRAP", "bwrap");
         if (bwrap == null) {
             return new None("no bubblewrap on this host; Debian: apt-get install bubblewrap");
         }
         List<String> probe = List.of(bwrap.toString(), "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-                "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "--", "true");
+                "--unshare-net", "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "--", "true");
         try {
             Process p = new ProcessBuilder(probe).redirectErrorStream(true).start();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
@@ -179,7 +211,7 @@ public sealed interface Confinement {
                 String why = new String(p.getInputStream().readAllBytes()).strip();
                 return new None(bwrap + " cannot make namespaces here: " + (why.isEmpty() ? "exit status " + p.exitValue() : why));
             }
-            return new Bubblewrap(bwrap, tmpBytes, hostname);
+            return new Bubblewrap(bwrap, tmpBytes, hostname, Optional.ofNullable(program("SKYFN_SLIRP4NETNS", "slirp4netns")));
         } catch (IOException e) {
             return new None(bwrap + " cannot run: " + e.getMessage());
         } catch (InterruptedException e) {
@@ -188,17 +220,19 @@ public sealed interface Confinement {
         }
     }
 
-    private static Path bwrapProgram() {
-        String configured = System.getenv("SKYFN_BWRAP");
+    /** The program named by {@code env}, else {@code name} on the PATH or in {@code /usr/bin}; null if none. */
+    private static Path program(String env, String name) {
+        String configured = System.getenv(env);
         if (configured != null && !configured.isBlank()) {
             return Path.of(configured);
         }
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, "bwrap");
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
             if (Files.isExecutable(candidate)) {
                 return candidate;
             }
         }
-        return Files.isExecutable(Path.of("/usr/bin/bwrap")) ? Path.of("/usr/bin/bwrap") : null;
+        Path usual = Path.of("/usr/bin", name);
+        return Files.isExecutable(usual) ? usual : null;
     }
 }

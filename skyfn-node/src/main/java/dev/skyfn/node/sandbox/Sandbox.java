@@ -98,6 +98,8 @@ public final class Sandbox {
     private volatile Owner owner;
     private volatile DeployedApp app;
     private volatile String endReason;
+    /** Its way out to the network, if it has one. */
+    private volatile Outbound outbound;
     /** Where this sandbox reads an app's jar: the node puts it where a confined sandbox can see it. */
     private final Function<DeployedApp, String> jarPath;
 
@@ -144,6 +146,30 @@ public final class Sandbox {
 
     public CompletableFuture<Void> whenDead() {
         return dead;
+    }
+
+    /** Gives this sandbox a way out to the network, for as long as it lives or until {@link #cutOutbound()}. */
+    void connect(Outbound link) {
+        outbound = link;
+        dead.thenRun(this::cutOutbound);
+    }
+
+    /** Takes its outbound network away (an app with {@code network: none}): only its own loopback is left. */
+    public void cutOutbound() {
+        Outbound link = outbound;
+        outbound = null;
+        if (link != null) {
+            link.close();
+        }
+    }
+
+    /** Whether it can reach the network outside its node. */
+    public boolean hasOutbound() {
+        return outbound != null;
+    }
+
+    ProcessHandle handle() {
+        return process.toHandle();
     }
 
     public void adopt(Owner next) {

@@ -85,8 +85,23 @@ public final class SandboxLauncher {
         List<String> extra = aot.filter(AotCache::ready).map(AotCache::useFlags).orElse(List.of());
         long start = System.nanoTime();
         Sandbox sandbox = boot(heapMb, owner, extra, List.of());
+        connect(sandbox);
         observer.booted(Duration.ofNanos(System.nanoTime() - start), !extra.isEmpty());
         return sandbox;
+    }
+
+    /** Gives a confined sandbox its way out to the network, if this host has one; a sandbox that cannot get one is not used. */
+    private void connect(Sandbox sandbox) {
+        Optional<Path> slirp = confinement.outbound();
+        if (slirp.isEmpty()) {
+            return;
+        }
+        try {
+            sandbox.connect(Outbound.attach(slirp.get(), sandbox.handle(), bootTimeout));
+        } catch (IOException e) {
+            sandbox.kill("it got no network");
+            throw unavailable("cannot give a new sandbox its network: " + e.getMessage());
+        }
     }
 
     /** Times out the calls of every live sandbox whose deadline has passed; run every few milliseconds. */
@@ -138,6 +153,10 @@ public final class SandboxLauncher {
             Optional<String> hosts = confinement.hostsFile();
             if (hosts.isPresent()) {
                 Files.writeString(view.hosts(), hosts.get());
+            }
+            Optional<String> resolv = confinement.resolvConf();
+            if (resolv.isPresent()) {
+                Files.writeString(view.resolvConf(), resolv.get());
             }
             server.bind(UnixDomainSocketAddress.of(view.socket()));
             Process process = start(confinement.wrap(view, command(heapMb, confinement.socketFor(view), extraFlags)), view.dir());

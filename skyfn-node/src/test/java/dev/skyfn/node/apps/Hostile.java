@@ -96,4 +96,18 @@ public final class Hostile {
             return String.join(",", new java.util.TreeSet<>(System.getenv().keySet()));
         }
     }
+
+    /** Opens a TCP connection to {@code host:port} (the node's API, a NATS server, the outside world). */
+    public static class Connect implements Handler<String, String> {
+        @Override
+        public String handle(String target, Context ctx) {
+            int colon = target.lastIndexOf(':');
+            try (var socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1))), 2_000);
+                return "connected to " + target;
+            } catch (IOException e) {
+                return blocked(e);
+            }
+        }
+    }
 }

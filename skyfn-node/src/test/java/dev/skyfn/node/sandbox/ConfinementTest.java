@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ConfinementTest {
@@ -13,13 +14,14 @@ class ConfinementTest {
             List.of(Path.of("/opt/jdk"), Path.of("/opt/skyfn/lib/runtime.jar")), List.of(Path.of("/home/n/.cache/skyfn")));
     private static final List<String> JAVA = List.of("/opt/jdk/bin/java", "-Xmx128m", "dev.skyfn.sandbox.SandboxMain",
             Confinement.SOCKET, "1048576");
+    private static final Optional<Path> SLIRP = Optional.of(Path.of("/usr/bin/slirp4netns"));
 
     @Test
     void bubblewrapShowsOnlyWhatTheViewNamesAndRunsTheJvmLast() {
-        List<String> args = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 64L << 20, "eu-1").wrap(VIEW, JAVA);
+        List<String> args = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 64L << 20, "eu-1", SLIRP).wrap(VIEW, JAVA);
 
         assertThat(args.getFirst()).isEqualTo("/usr/bin/bwrap");
-        assertThat(args).contains("--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+        assertThat(args).contains("--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--die-with-parent",
                 "--new-session", "--clearenv");
         assertThat(args).doesNotContain("--share-net", "--bind-try").noneMatch(a -> a.equals("/") || a.startsWith("/home/n/data"));
         assertThat(Collections.indexOfSubList(args, List.of("--ro-bind", "/opt/jdk", "/opt/jdk"))).isPositive();
@@ -31,7 +33,8 @@ class ConfinementTest {
         assertThat(Collections.indexOfSubList(args, List.of("--proc", "/proc"))).isPositive();
         assertThat(Collections.indexOfSubList(args, List.of("--hostname", "eu-1"))).as("its node's name").isPositive();
         assertThat(Collections.indexOfSubList(args, List.of("--ro-bind", "/run/node/sb-7/hosts", "/etc/hosts"))).isPositive();
-        assertThat(new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1, "eu-1").hostsFile()).hasValueSatisfying(
+        assertThat(Collections.indexOfSubList(args, List.of("--ro-bind", "/run/node/sb-7/resolv.conf", "/etc/resolv.conf"))).isPositive();
+        assertThat(new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1, "eu-1", SLIRP).hostsFile()).hasValueSatisfying(
                 hosts -> assertThat(hosts).contains("127.0.0.1 localhost eu-1\n"));
         assertThat(args.subList(args.size() - JAVA.size() - 1, args.size())).containsExactlyElementsOf(
                 java.util.stream.Stream.concat(java.util.stream.Stream.of("--"), JAVA.stream()).toList());
@@ -50,9 +53,23 @@ class ConfinementTest {
 
     @Test
     void aConfinedSandboxFindsItsSocketAndJarAtFixedPaths() {
-        var bwrap = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1 << 20, "eu-1");
+        var bwrap = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1 << 20, "eu-1", SLIRP);
         assertThat(bwrap.socketFor(VIEW)).isEqualTo("/run/skyfn/node.sock");
         assertThat(bwrap.jarFor(VIEW, "shop-v2.jar")).isEqualTo("/run/skyfn/app/shop-v2.jar");
         assertThat(bwrap.confines()).isTrue();
+    }
+
+    @Test
+    void aConfinedSandboxAsksTheNameServerOfItsOwnNetworkOrHasNone() {
+        var out = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1 << 20, "eu-1", SLIRP);
+        assertThat(out.outbound()).isEqualTo(SLIRP);
+        assertThat(out.resolvConf()).hasValue("nameserver 10.0.2.3\n");
+        assertThat(out.describe()).contains("outbound network through /usr/bin/slirp4netns, no host loopback");
+
+        var closed = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1 << 20, "eu-1", Optional.empty());
+        assertThat(closed.outbound()).isEmpty();
+        assertThat(closed.resolvConf()).hasValueSatisfying(conf -> assertThat(conf).doesNotContain("nameserver"));
+        assertThat(closed.describe()).contains("no outbound network").contains("apt-get install slirp4netns");
+        assertThat(new Confinement.None("no bubblewrap").resolvConf()).as("it sees the host's own").isEmpty();
     }
 }

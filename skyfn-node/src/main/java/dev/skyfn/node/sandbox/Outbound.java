@@ -1,0 +1,100 @@
+package dev.skyfn.node.sandbox;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A confined sandbox's way out to the network: a user-mode network stack (slirp4netns) attached to
+ * the sandbox's own network namespace. The sandbox reaches the outside world as the node's host
+ * would (10.0.2.0/24 inside, NAT to the host's addresses; DNS at 10.0.2.3), but not the host's
+ * loopback: not the node's ports, other sandboxes' or a local NATS server. Without it, the
+ * namespace has only its own loopback.
+ *
+ * <p>slirp4netns reads its end-of-life from its standard input ({@code --exit-fd=0}): it exits as
+ * soon as the node closes that pipe or the node dies, even by {@code kill -9}.
+ */
+final class Outbound implements AutoCloseable {
+
+    /** Where a sandbox with outbound network finds its name server: slirp4netns's own, which asks the host's. */
+    static final String RESOLV_CONF = "nameserver 10.0.2.3\n";
+
+    private final Process process;
+
+    private Outbound(Process process) {
+        this.process = process;
+    }
+
+    /**
+     * Attaches a network stack to the network namespace of {@code sandbox} (the bubblewrap process:
+     * its child is inside the namespace) and waits until the namespace's interface is up.
+     *
+     * @throws IOException if it cannot start or is not ready within {@code timeout}
+     */
+    static Outbound attach(Path slirp4netns, ProcessHandle sandbox, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ProcessHandle inside = insideOf(sandbox, deadline)
+                .orElseThrow(() -> new IOException("the sandbox has no process inside its namespaces to attach a network to"));
+        Process p = new ProcessBuilder(List.of(slirp4netns.toString(), "--configure", "--mtu=65520", "--disable-host-loopback",
+                "--enable-sandbox", "--exit-fd=0", "--ready-fd=1", "--netns-type=path",
+                "/proc/" + inside.pid() + "/ns/net", "tap0"))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            String ready = CompletableFuture.supplyAsync(() -> readyByte(p.getInputStream()), Thread.ofVirtual()::start)
+                    .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (!"1".equals(ready)) {
+                throw new IOException(slirp4netns + " exited before the sandbox's network was up (status "
+                        + (p.waitFor(1, TimeUnit.SECONDS) ? p.exitValue() : -1) + ")");
+            }
+            return new Outbound(p);
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            p.destroyForcibly();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException(slirp4netns + " did not bring the sandbox's network up within " + timeout.toMillis() + " ms");
+        } catch (IOException e) {
+            p.destroyForcibly();
+            throw e;
+        }
+    }
+
+    /** The sandbox's network is gone once this returns: its interface goes with the process holding it. */
+    @Override
+    public void close() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Optional<ProcessHandle> insideOf(ProcessHandle sandbox, long deadline) {
+        while (System.nanoTime() < deadline && sandbox.isAlive()) {
+            Optional<ProcessHandle> child = sandbox.children().findFirst();
+            if (child.isPresent()) {
+                return child;
+            }
+            Thread.onSpinWait();
+        }
+        return Optional.empty();
+    }
+
+    private static String readyByte(InputStream in) {
+        try {
+            byte[] one = in.readNBytes(1);
+            return new String(one, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
