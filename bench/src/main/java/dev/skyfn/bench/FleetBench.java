@@ -2,10 +2,12 @@ package dev.skyfn.bench;
 
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.core.cloud.TopologyReader;
+import dev.skyfn.nats.Engine;
+import dev.skyfn.nats.NatsAccess;
+import dev.skyfn.nats.servers.FleetSecrets;
 import dev.skyfn.nats.servers.LocalNats;
 import dev.skyfn.nats.servers.LoopbackPorts;
 import io.nats.client.Connection;
-import io.nats.client.Nats;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -68,13 +70,14 @@ final class FleetBench {
                 for (int i = 0; i < 3; i++) {
                     nodes.add(Procs.start(null, dir.resolve("n" + (i + 1) + ".log"), List.of(Procs.JAVA.toString(), "-jar",
                             root.resolve("skyfn-cli/target/skyfn.jar").toString(), "node", "--dev", "--nats", url,
+                            "--nats-seed", nats.secrets().seed("n" + (i + 1)).toString(), "--nats-ca", nats.secrets().ca().toString(),
                             "--topology", topologyFile.toString(), "--name", "n" + (i + 1), "--port", Integer.toString(ports[i]),
                             "--spares", "1", "--data", dir.resolve("n" + (i + 1)).toString())));
                 }
                 for (int port : ports) {
                     awaitFleet(port, 3);
                 }
-                return latency(url, ports) + "\n" + throughput(ports);
+                return latency(nats.access("bench", FleetSecrets.OPERATOR), ports) + "\n" + throughput(ports);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -84,7 +87,7 @@ final class FleetBench {
     }
 
     /** A call through the gateway of the node serving the app, through another node's, and bare NATS. */
-    private String latency(String natsUrl, int[] ports) {
+    private String latency(NatsAccess nats, int[] ports) {
         send(ports[0], "POST", "/v1/apps", Jars.withManifest(Bench.exampleJar(root, "hello"), """
                 app: one
                 functions:
@@ -97,7 +100,9 @@ final class FleetBench {
         Histogram local = new Histogram(3);
         Histogram cross = new Histogram(3);
         Histogram bare = new Histogram(3);
-        try (Connection requester = Nats.connect(natsUrl); Connection responder = Nats.connect(natsUrl)) {
+        try (Engine a = Engine.connect(nats, "bench-requester"); Engine b = Engine.connect(nats, "bench-responder")) {
+            Connection requester = a.connection();
+            Connection responder = b.connection();
             responder.createDispatcher(m -> responder.publish(m.getReplyTo(), m.getData())).subscribe("bench.echo");
             try {
                 responder.flush(Duration.ofSeconds(2));
@@ -110,8 +115,6 @@ final class FleetBench {
                 time(record ? cross : null, () -> send(ports[other], "POST", path, new byte[]{'x'}));
                 time(record ? bare : null, () -> request(requester));
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

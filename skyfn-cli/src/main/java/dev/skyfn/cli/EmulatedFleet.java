@@ -81,10 +81,21 @@ public final class EmulatedFleet implements AutoCloseable {
         }
     }
 
+    /** The client URL of {@code cloud}'s NATS server. */
+    public String natsUrl(String cloud) {
+        return nats.url(cloud);
+    }
+
+    /** The file of one of the fleet's NATS credentials: {@code identity}'s nkey seed. */
+    public Path natsSeed(String identity) {
+        return nats.secrets().seed(identity);
+    }
+
     private void launch(Path topologyFile, Path dir, NodeSpec n, int port, int spares, boolean dev, String... options) {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), Skyfn.class.getName(),
-                "node", "--emulate-wan", "--nats", nats.url(n.cloud()), "--topology", topologyFile.toAbsolutePath().toString(),
+                "node", "--emulate-wan", "--nats", nats.url(n.cloud()), "--nats-seed", nats.secrets().seed(n.name()).toString(),
+                "--nats-ca", nats.secrets().ca().toString(), "--data-key", nats.secrets().dataKey().toString(), "--topology", topologyFile.toAbsolutePath().toString(),
                 "--name", n.name(), "--port", Integer.toString(port), "--spares", Integer.toString(spares),
                 "--data", dir.resolve(n.name()).toString()));
         if (dev) {

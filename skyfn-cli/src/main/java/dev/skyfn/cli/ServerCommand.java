@@ -2,6 +2,8 @@ package dev.skyfn.cli;
 
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.core.cloud.TopologyReader;
+import dev.skyfn.nats.NatsAccess;
+import dev.skyfn.nats.seal.Sealer;
 import dev.skyfn.node.NodeConfig;
 import dev.skyfn.node.SingleNode;
 import dev.skyfn.node.cluster.ClusterConfig;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -146,8 +149,20 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             "With --nats, the node joins a fleet spanning clouds: its state and its peers are reached through NATS."})
     static final class NodeProcess extends ServerCommand {
 
-        @Option(names = "--nats", paramLabel = "URL", description = "the NATS server of this node's cloud")
+        @Option(names = "--nats", paramLabel = "URL", description = "the NATS server of this node's cloud (tls://host:port with --nats-ca)")
         String nats;
+
+        @Option(names = "--nats-seed", paramLabel = "FILE", description = "this node's NATS user nkey seed (SU...), with --nats")
+        Path natsSeed;
+
+        @Option(names = "--nats-ca", paramLabel = "FILE", description = "the PEM certificate authority of the fleet's NATS servers: "
+                + "the node connects with TLS and trusts only servers it signed (with --nats)")
+        Path natsCa;
+
+        @Option(names = "--data-key", paramLabel = "FILE", description = "the fleet's data key (64 hex digits, e.g. from "
+                + "'openssl rand -hex 32'): tenants' state, async payloads and execution records are sealed with it before they reach "
+                + "JetStream; every node of the fleet needs the same one (with --nats; required outside --dev)")
+        Path dataKey;
 
         @Option(names = "--topology", paramLabel = "FILE", description = "the fleet's clouds and nodes (with --nats)")
         Path topology;
@@ -173,6 +188,17 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             super("node");
         }
 
+        private Sealer sealer() {
+            if (dataKey == null) {
+                return Sealer.none();
+            }
+            try {
+                return Sealer.read(dataKey);
+            } catch (IllegalArgumentException e) {
+                throw new CliException(e.getMessage());
+            }
+        }
+
         @Override
         NodeConfig.Isolation isolation() {
             return allowWeakIsolation || dev ? NodeConfig.Isolation.PREFERRED : NodeConfig.Isolation.REQUIRED;
@@ -191,7 +217,13 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             if (topology == null || nodeName == null) {
                 throw new CliException("a node of a fleet needs --topology FILE and --name NODE besides --nats");
             }
-            var cluster = new ClusterConfig(nats, topology(topology), nodeName, ClusterConfig.DEFAULT_HEARTBEAT, deadAfter, emulateWan);
+            if (dataKey == null && !dev) {
+                throw new CliException("a node of a fleet needs --data-key FILE outside --dev: the fleet's key that seals tenants' data "
+                        + "in JetStream (make one with 'openssl rand -hex 32 > data.key' and give every node the same)");
+            }
+            var access = new NatsAccess(nats, Optional.ofNullable(natsSeed), Optional.ofNullable(natsCa));
+            var cluster = new ClusterConfig(access, topology(topology), nodeName, ClusterConfig.DEFAULT_HEARTBEAT, deadAfter, emulateWan,
+                    sealer());
             ClusterNode node = starting("the node: it cannot join the fleet", () -> ClusterNode.start(config(), cluster, dev));
             System.err.println("skyfn node " + nodeName + " of cloud " + cluster.cloud() + " on http://" + host + ":" + node.port()
                     + " (data in " + dataDir() + (dev ? "; no API keys in dev mode" : "") + "). Ctrl-C stops it.");

@@ -73,4 +73,36 @@ public final class Fleetwide {
             return "slept";
         }
     }
+
+    /**
+     * What a hostile function would try on a fleet node: {@code connect HOST:PORT} (a NATS server)
+     * or {@code read PATH} (the node's secrets); answers what it got, {@code blocked: …} if it failed.
+     */
+    public static class Probe implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) {
+            String[] what = input.split(" ", 2);
+            try {
+                if (what[0].equals("read")) {
+                    return "read: " + java.nio.file.Files.readString(java.nio.file.Path.of(what[1]));
+                }
+                int colon = what[1].lastIndexOf(':');
+                try (var socket = new java.net.Socket()) {
+                    socket.connect(new java.net.InetSocketAddress(what[1].substring(0, colon),
+                            Integer.parseInt(what[1].substring(colon + 1))), 2_000);
+                    return "connected";
+                }
+            } catch (java.io.IOException e) {
+                return "blocked: " + e;
+            }
+        }
+    }
+
+    /** Answers its input. */
+    public static class Echo implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) {
+            return input;
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.skyfn.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skyfn.core.testing.JarBuilder;
@@ -9,6 +10,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -65,6 +68,56 @@ class SecureFleetTest {
         assertThat(send("us-1", "GET", "/v1/apps", null, null).statusCode()).as("no key").isEqualTo(401);
         assertThat(send("eu-1", "POST", "/v1/tenants", "{\"name\":\"evil\"}".getBytes(), acme).statusCode()).as("not an admin")
                 .isEqualTo(403);
+    }
+
+    @Test
+    void aHostileFunctionReachesNeitherTheFleetsNatsServersNorTheNodesSecrets() {
+        String mallory = json(send("eu-1", "POST", "/v1/tenants", "{\"name\":\"mallory\"}".getBytes(StandardCharsets.UTF_8),
+                fleet.adminKey())).get("apiKey").asText();
+        byte[] jar = JarBuilder.app("app: probe\nfunctions: {probe: {handler: dev.skyfn.cli.Fleetwide$Probe, memory: 128}}\n")
+                .classes(Fleetwide.class).bytes();
+        assertThat(send("eu-1", "POST", "/v1/apps", jar, mallory).statusCode()).isEqualTo(201);
+        for (String cloud : java.util.List.of("eu", "us")) {
+            String server = fleet.natsUrl(cloud).replaceFirst("^[a-z]+://", "");
+            assertThat(probe(mallory, "connect " + server)).as("the NATS server of " + cloud).startsWith("blocked");
+        }
+        for (Path secret : java.util.List.of(fleet.natsSeed("eu-1"), fleet.natsSeed("operator"), dir.resolve("fleet/eu-1/admin.key"))) {
+            assertThat(probe(mallory, "read " + secret.toAbsolutePath())).as(secret.toString()).startsWith("blocked: java.nio.file.NoSuchFileException");
+        }
+    }
+
+    @Test
+    void whatATenantStoresReachesJetStreamsDisksSealed() throws Exception {
+        String initech = json(send("us-1", "POST", "/v1/tenants", "{\"name\":\"initech\"}".getBytes(StandardCharsets.UTF_8),
+                fleet.adminKey())).get("apiKey").asText();
+        byte[] jar = JarBuilder.app("app: vault\nfunctions:\n"
+                + "  put: {handler: dev.skyfn.cli.Fleetwide$Put, memory: 128}\n"
+                + "  get: {handler: dev.skyfn.cli.Fleetwide$Get, memory: 128}\n"
+                + "  echo: {handler: dev.skyfn.cli.Fleetwide$Echo, memory: 128}\n").classes(Fleetwide.class).bytes();
+        assertThat(send("eu-1", "POST", "/v1/apps", jar, initech).statusCode()).isEqualTo(201);
+        String stored = "swordfish-" + System.nanoTime();
+        String queued = "tuna-" + System.nanoTime();
+        assertThat(send("eu-1", "POST", "/v1/apps/vault/functions/put:invoke", ("secret=" + stored).getBytes(), initech).body())
+                .isEqualTo("ok");
+        assertThat(send("us-1", "POST", "/v1/apps/vault/functions/get:invoke", "secret".getBytes(), initech).body()).isEqualTo(stored);
+        String id = json(send("eu-1", "POST", "/v1/apps/vault/functions/echo:invoke?async=true", queued.getBytes(), initech))
+                .get("invocationId").asText();
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                json(send("us-1", "GET", "/v1/invocations/" + id, null, initech)).get("state").asText().equals("succeeded"));
+
+        Path jetstream = dir.resolve("fleet/nats");
+        String entry = "initech.vault." + Base64.getUrlEncoder().withoutPadding().encodeToString("secret".getBytes());
+        String status = "\"id\":\"" + id + "\",\"tenant\":\"initech\",\"app\":\"vault\",\"function\":\"echo\",\"state\":\"SUCCEEDED\"";
+        // what is not sealed (the entry's name, the status's fields) shows that the writes reached the disk
+        await().atMost(Duration.ofSeconds(30)).until(() -> Disk.holds(jetstream, entry) && Disk.holds(jetstream, status));
+        assertThat(Disk.holds(jetstream, stored)).as("a state value in clear on JetStream's disk").isFalse();
+        assertThat(Disk.holds(jetstream, queued)).as("an async payload in clear on JetStream's disk").isFalse();
+    }
+
+    private static String probe(String key, String what) {
+        HttpResponse<String> res = send("us-1", "POST", "/v1/apps/probe/functions/probe:invoke", what.getBytes(StandardCharsets.UTF_8), key);
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        return res.body();
     }
 
     private static HttpResponse<String> send(String node, String method, String path, byte[] body, String key) {

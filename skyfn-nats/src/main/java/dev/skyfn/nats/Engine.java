@@ -35,26 +35,35 @@ public final class Engine implements AutoCloseable {
         this.stateCloud = stateCloud;
     }
 
-    /** Connects to {@code url} as {@code name}, reconnecting for as long as it takes. */
-    public static Engine connect(String url, String name) {
-        return connect(url, name, null);
+    /** Connects as {@code name}, reconnecting for as long as it takes. */
+    public static Engine connect(NatsAccess access, String name) {
+        return connect(access, name, null);
     }
 
     /**
-     * Connects to {@code url} as {@code name}; the buckets it creates are placed in the cluster of
-     * {@code stateCloud} (null: wherever the servers choose, as with a single cloud, whose server
-     * runs JetStream standalone), so that they outlive the loss of any other cloud.
+     * Connects as {@code name} with {@code access}'s credentials; the buckets it creates are
+     * placed in the cluster of {@code stateCloud} (null: wherever the servers choose, as with a
+     * single cloud, whose server runs JetStream standalone), so that they outlive the loss of any
+     * other cloud.
+     *
+     * @throws UncheckedIOException if the server cannot be reached or refuses the credentials
      */
-    public static Engine connect(String url, String name, String stateCloud) {
-        Options options = Options.builder().server(url).connectionName(name).maxReconnects(-1)
-                .reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(5)).build();
+    public static Engine connect(NatsAccess access, String name, String stateCloud) {
+        Options.Builder options = Options.builder().server(access.url()).connectionName(name).maxReconnects(-1)
+                .reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(5));
         try {
-            return new Engine(Nats.connect(options), stateCloud);
+            if (access.seed().isPresent()) {
+                options.authHandler(Nkeys.signer(access.seed().get()));
+            }
+            if (access.ca().isPresent()) {
+                options.sslContext(TrustedServers.context(access.ca().get()));
+            }
+            return new Engine(Nats.connect(options.build()), stateCloud);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot reach NATS at " + url + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot reach NATS at " + access + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted connecting to " + url, e);
+            throw new IllegalStateException("interrupted connecting to " + access.url(), e);
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.skyfn.nats;
 
 import dev.skyfn.core.cloud.Topology;
+import dev.skyfn.nats.servers.FleetSecrets;
+import dev.skyfn.nats.seal.Sealer;
 import dev.skyfn.nats.servers.LocalNats;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,6 +19,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class OneServer implements BeforeAllCallback, AfterAllCallback {
 
     private static final AtomicInteger BUCKETS = new AtomicInteger();
+    /** Seals the values of the data layers under test, as a fleet started with a data key does. */
+    public static final Sealer SEALER = Sealer.of(java.util.HexFormat.of().parseHex(Sealer.newKey()));
 
     private Path dir;
     private LocalNats nats;
@@ -26,7 +30,7 @@ public final class OneServer implements BeforeAllCallback, AfterAllCallback {
     public void beforeAll(ExtensionContext context) throws Exception {
         dir = Files.createTempDirectory("skyfn-nats-test");
         nats = LocalNats.start(Topology.local(1, 1024), dir);
-        engine = Engine.connect(nats.url(Topology.LOCAL), "test");
+        engine = Engine.connect(nats.access(Topology.LOCAL, FleetSecrets.OPERATOR), "test");
     }
 
     @Override
@@ -44,6 +48,11 @@ public final class OneServer implements BeforeAllCallback, AfterAllCallback {
                 }
             }
         }
+    }
+
+    /** Where the server keeps JetStream's files: what a disk in an untrusted cloud would hold. */
+    public Path storeDir() {
+        return dir;
     }
 
     public Engine engine() {

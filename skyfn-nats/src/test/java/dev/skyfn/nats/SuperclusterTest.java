@@ -1,6 +1,7 @@
 package dev.skyfn.nats;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.skyfn.core.cloud.Topology;
@@ -9,10 +10,12 @@ import dev.skyfn.nats.data.NatsKeyValue;
 import dev.skyfn.nats.nodes.Heartbeat;
 import dev.skyfn.nats.nodes.NodeDirectory;
 import dev.skyfn.nats.nodes.NodeReport;
+import dev.skyfn.nats.servers.FleetSecrets;
 import dev.skyfn.nats.servers.LocalNats;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.KeyValue;
+import java.util.Optional;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,9 +56,43 @@ class SuperclusterTest {
     }
 
     @Test
+    void aClientWithoutItsOwnCredentialsIsRefused() throws Exception {
+        String url = nats.url("private");
+        Path ca = nats.secrets().ca();
+        assertThat(url).startsWith("tls://");
+        assertThatThrownBy(() -> Engine.connect(new NatsAccess(url, Optional.empty(), Optional.of(ca)), "anonymous"))
+                .as("no credentials").hasMessageContaining("Authorization Violation");
+        Path stranger = dir.resolve("stranger.nk");
+        Files.writeString(stranger, new String(Nkeys.newUser().getSeed()));
+        assertThatThrownBy(() -> Engine.connect(new NatsAccess(url, Optional.of(stranger), Optional.of(ca)), "stranger"))
+                .as("an nkey the fleet did not make").hasMessageContaining("Authorization Violation");
+        assertThatThrownBy(() -> Engine.connect(nats.access("private", "spot-eu-1"), "spot-eu-1"))
+                .as("a node of another cloud").hasMessageContaining("Authorization Violation");
+        String plain = url.replace("tls://", "nats://");
+        assertThatThrownBy(() -> Engine.connect(new NatsAccess(plain, Optional.of(nats.secrets().seed(FleetSecrets.OPERATOR)),
+                Optional.empty()), "plain")).as("without TLS").isInstanceOf(java.io.UncheckedIOException.class);
+        assertThatThrownBy(() -> Engine.connect(new NatsAccess(url, Optional.of(nats.secrets().seed(FleetSecrets.OPERATOR)),
+                Optional.empty()), "untrusting")).as("TLS to a server the client cannot check").isInstanceOf(java.io.UncheckedIOException.class);
+        try (Engine own = Engine.connect(nats.access("private", "private-1"), "private-1")) {
+            assertThat(own.connection().getStatus()).isEqualTo(Connection.Status.CONNECTED);
+        }
+    }
+
+    @Test
+    void theServersConfigurationsAdmitNoAnonymousUserAndNoSharedPassword() throws Exception {
+        for (String cloud : nats.urls().keySet()) {
+            String config = Files.readString(dir.resolve(cloud).resolve("nats.conf"));
+            assertThat(config).as(cloud).doesNotContain("no_auth_user").doesNotContain("password: sys").doesNotContain("skyfn:skyfn")
+                    .contains("SYS { users: [{nkey: U").contains("tls {");
+        }
+        assertThat(Files.getPosixFilePermissions(nats.secrets().seed(FleetSecrets.OPERATOR)))
+                .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    }
+
+    @Test
     void aQueueGroupAnswersFromTheCallersCloudAndFailsOverToAnother() throws Exception {
-        try (Engine priv = Engine.connect(nats.url("private"), "private"); Engine us = Engine.connect(nats.url("ondemand-us"), "us");
-             Engine edge = Engine.connect(nats.url("edge-paris"), "edge")) {
+        try (Engine priv = Engine.connect(nats.access("private", FleetSecrets.OPERATOR), "private"); Engine us = Engine.connect(nats.access("ondemand-us", FleetSecrets.OPERATOR), "us");
+             Engine edge = Engine.connect(nats.access("edge-paris", FleetSecrets.OPERATOR), "edge")) {
             Dispatcher inPrivate = respond(priv.connection(), "private");
             respond(us.connection(), "ondemand-us");
             awaitInterest(edge.connection(), "svc.echo");
@@ -70,7 +107,7 @@ class SuperclusterTest {
 
     @Test
     void bucketsAreSharedByEveryCloudAndTheEdgeSite() throws Exception {
-        try (Engine spot = Engine.connect(nats.url("spot-eu"), "spot"); Engine edge = Engine.connect(nats.url("edge-paris"), "edge")) {
+        try (Engine spot = Engine.connect(nats.access("spot-eu", FleetSecrets.OPERATOR), "spot"); Engine edge = Engine.connect(nats.access("edge-paris", FleetSecrets.OPERATOR), "edge")) {
             KeyValue written = spot.bucket("test-shared", 1, Duration.ZERO);
             KeyValue read = edge.bucket("test-shared", 1, Duration.ZERO);
             List<String> seen = new CopyOnWriteArrayList<>();
@@ -92,11 +129,11 @@ class SuperclusterTest {
 
     @Test
     void stateWrittenInOneCloudIsReadAtOnceInAnotherAndAtTheEdge() {
-        try (Engine spot = Engine.connect(nats.url("spot-eu"), "spot"); Engine us = Engine.connect(nats.url("ondemand-us"), "us");
-             Engine edge = Engine.connect(nats.url("edge-paris"), "edge")) {
-            var written = NatsKeyValue.open(spot, 1 << 20, 1 << 16);
-            var readInUs = NatsKeyValue.open(us, 1 << 20, 1 << 16);
-            var readAtEdge = NatsKeyValue.open(edge, 1 << 20, 1 << 16);
+        try (Engine spot = Engine.connect(nats.access("spot-eu", FleetSecrets.OPERATOR), "spot"); Engine us = Engine.connect(nats.access("ondemand-us", FleetSecrets.OPERATOR), "us");
+             Engine edge = Engine.connect(nats.access("edge-paris", FleetSecrets.OPERATOR), "edge")) {
+            var written = NatsKeyValue.open(spot, 1 << 20, 1 << 16, OneServer.SEALER);
+            var readInUs = NatsKeyValue.open(us, 1 << 20, 1 << 16, OneServer.SEALER);
+            var readAtEdge = NatsKeyValue.open(edge, 1 << 20, 1 << 16, OneServer.SEALER);
             for (int i = 0; i < 20; i++) {
                 byte[] value = ("v" + i).getBytes(StandardCharsets.UTF_8);
                 written.put("acme/shop", "colour", value);
@@ -109,8 +146,8 @@ class SuperclusterTest {
     @Test
     void aNodeThatStopsBeatingIsDeadWithinTheBoundAndOneThatLeavesIsGone() {
         Duration deadAfter = Duration.ofMillis(600);
-        try (Engine control = Engine.connect(nats.url("private"), "control"); Engine a = Engine.connect(nats.url("spot-eu"), "a");
-             Engine b = Engine.connect(nats.url("edge-paris"), "b"); NodeDirectory directory = NodeDirectory.watch(control, deadAfter)) {
+        try (Engine control = Engine.connect(nats.access("private", FleetSecrets.OPERATOR), "control"); Engine a = Engine.connect(nats.access("spot-eu", FleetSecrets.OPERATOR), "a");
+             Engine b = Engine.connect(nats.access("edge-paris", FleetSecrets.OPERATOR), "b"); NodeDirectory directory = NodeDirectory.watch(control, deadAfter)) {
             Heartbeat spot = NodeDirectory.beat(a, Duration.ofMillis(100),
                     () -> new NodeReport("spot-eu-1", "spot-eu", "http://127.0.0.1:1", 4096, 0.1, List.of("t/app")));
             Heartbeat edgeNode = NodeDirectory.beat(b, Duration.ofMillis(100),

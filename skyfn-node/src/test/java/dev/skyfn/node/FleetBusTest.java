@@ -58,7 +58,8 @@ class FleetBusTest extends BusConformance {
 
     private ClusterNode start(Topology topology, String node, String cloud) {
         var config = TestNode.config(dir.resolve(node)).build();
-        var cluster = new ClusterConfig(nats.url(cloud), topology, node, Duration.ofMillis(200), Duration.ofSeconds(2), false);
+        var cluster = new ClusterConfig(nats.access(cloud, node), topology, node, Duration.ofMillis(200), Duration.ofSeconds(2), false,
+                dev.skyfn.nats.seal.Sealer.none());
         return ClusterNode.start(config, cluster, true);
     }
 

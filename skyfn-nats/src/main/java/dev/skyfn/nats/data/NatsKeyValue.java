@@ -4,6 +4,7 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.Js;
+import dev.skyfn.nats.seal.Sealer;
 import io.nats.client.KeyValue;
 import io.nats.client.ObjectStore;
 import io.nats.client.api.KeyValueEntry;
@@ -17,6 +18,8 @@ import java.util.Optional;
  * An entry is {@code <tenant>.<app>.<key in base64url>}; a value larger than fits a message well
  * goes to the object store, the entry then naming it with its size and digest (compare-and-set
  * compares digests). Each tenant's bytes are counted by a {@link Quota} in the same bucket.
+ * Entries and large values are sealed with the tenant's key ({@link Sealer}), each bound to its
+ * name; keys' names are not sealed.
  */
 public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
 
@@ -35,18 +38,21 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
     private final Quota quota;
     private final int maxValueBytes;
     private final int inlineBytes;
+    private final Sealer sealer;
 
-    NatsKeyValue(KeyValue bucket, ObjectStore values, long quotaBytesPerTenant, int maxValueBytes, int inlineBytes) {
+    NatsKeyValue(KeyValue bucket, ObjectStore values, long quotaBytesPerTenant, int maxValueBytes, int inlineBytes, Sealer sealer) {
         this.bucket = bucket;
-        this.large = new LargeValues(values);
+        this.sealer = sealer;
+        this.large = new LargeValues(values, sealer);
         this.quota = new Quota(bucket, quotaBytesPerTenant, "state");
         this.maxValueBytes = maxValueBytes;
         this.inlineBytes = Math.min(inlineBytes, MAX_VALUE_BYTES);
     }
 
-    public static NatsKeyValue open(Engine engine, long quotaBytesPerTenant, int maxValueBytes) {
+    /** The fleet's global data layer, its values sealed by {@code sealer}. */
+    public static NatsKeyValue open(Engine engine, long quotaBytesPerTenant, int maxValueBytes, Sealer sealer) {
         return new NatsKeyValue(engine.bucket(BUCKET, 1, Duration.ZERO), engine.objectStore(VALUES), quotaBytesPerTenant,
-                maxValueBytes, INLINE_BYTES);
+                maxValueBytes, INLINE_BYTES, sealer);
     }
 
     @Override
@@ -63,7 +69,7 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
         charge(tenant(scope), delta);
         Stored next = store(scope, value);
         try {
-            Js.run("writing state", () -> bucket.put(name, next.bytes()));
+            Js.run("writing state", () -> bucket.put(name, seal(name, next)));
         } catch (RuntimeException e) {
             charge(tenant(scope), -delta);
             large.forget(next);
@@ -80,7 +86,7 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
             if (entry == null) {
                 return false;
             }
-            Stored old = Stored.of(entry.getValue());
+            Stored old = open(entry);
             if (Js.compareAndSet("deleting state", () -> bucket.delete(name, entry.getRevision()))) {
                 charge(tenant(scope), -size(key, old.size()));
                 large.forget(old);
@@ -96,7 +102,7 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
         }
         String name = name(scope, key);
         KeyValueEntry entry = entry(name);
-        Stored current = entry == null ? null : Stored.of(entry.getValue());
+        Stored current = entry == null ? null : open(entry);
         if (current == null ? expected != null : !current.holds(expected)) {
             return false;
         }
@@ -104,7 +110,7 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
         charge(tenant(scope), delta);
         Stored next = value == null ? null : store(scope, value);
         boolean written = value == null ? Js.compareAndSet("deleting state", () -> bucket.delete(name, entry.getRevision()))
-                : Js.write(bucket, name, next.bytes(), entry == null ? 0 : entry.getRevision());
+                : Js.write(bucket, name, seal(name, next), entry == null ? 0 : entry.getRevision());
         if (!written) {
             charge(tenant(scope), -delta);
             large.forget(next);
@@ -148,7 +154,15 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
 
     private Stored stored(String name) {
         KeyValueEntry e = entry(name);
-        return e == null ? null : Stored.of(e.getValue());
+        return e == null ? null : open(e);
+    }
+
+    private byte[] seal(String name, Stored stored) {
+        return sealer.seal(tenant(name), name, stored.bytes());
+    }
+
+    private Stored open(KeyValueEntry e) {
+        return Stored.of(sealer.open(tenant(e.getKey()), e.getKey(), e.getValue()));
     }
 
     private void checkSize(byte[] value) {
@@ -166,8 +180,13 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
         return scope.replace('/', '.') + ".";
     }
 
-    private static String tenant(String scope) {
-        return scope.substring(0, scope.indexOf('/'));
+    /** The tenant of a scope ({@code tenant/app}) or of an entry's name ({@code tenant.app.key}). */
+    private static String tenant(String scopeOrName) {
+        int end = 0;
+        while (scopeOrName.charAt(end) != '/' && scopeOrName.charAt(end) != '.') {
+            end++;
+        }
+        return scopeOrName.substring(0, end);
     }
 
     private static long size(String key, long valueBytes) {

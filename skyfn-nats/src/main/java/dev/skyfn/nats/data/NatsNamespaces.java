@@ -6,6 +6,7 @@ import dev.skyfn.core.data.NamespacePaths;
 import dev.skyfn.core.data.Namespaces;
 import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.Js;
+import dev.skyfn.nats.seal.Sealer;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
@@ -31,7 +32,9 @@ import java.util.function.LongSupplier;
  * {@code <tenant>.<path>.>}, sees both. Leases are skyfn's: every
  * operation checks them, and every node's {@link #expire} removes the namespaces past theirs.
  * Waiters are told through watches on the namespace's entries. The clock must be one all nodes
- * share (wall time), and is injected so that leases are tested without waiting.
+ * share (wall time), and is injected so that leases are tested without waiting. Items' values are
+ * sealed with the tenant's key ({@link Sealer}), each bound to its entry's name; a tenant's quota
+ * counts them sealed.
  */
 public final class NatsNamespaces implements Namespaces {
 
@@ -44,18 +47,20 @@ public final class NatsNamespaces implements Namespaces {
     private final LongSupplier nanos;
     private final Quota quota;
     private final int maxValueBytes;
+    private final Sealer sealer;
 
-    NatsNamespaces(KeyValue bucket, LongSupplier nanos, long quotaBytesPerTenant, int maxValueBytes) {
+    NatsNamespaces(KeyValue bucket, LongSupplier nanos, long quotaBytesPerTenant, int maxValueBytes, Sealer sealer) {
         this.bucket = bucket;
+        this.sealer = sealer;
         this.nanos = nanos;
         this.quota = new Quota(bucket, quotaBytesPerTenant, "ephemeral data");
         this.maxValueBytes = Math.min(maxValueBytes, NatsKeyValue.MAX_VALUE_BYTES);
     }
 
     /** The fleet's namespaces; their leases run on the hosts' wall clocks. */
-    public static NatsNamespaces open(Engine engine, long quotaBytesPerTenant, int maxValueBytes) {
+    public static NatsNamespaces open(Engine engine, long quotaBytesPerTenant, int maxValueBytes, Sealer sealer) {
         return new NatsNamespaces(engine.bucket(BUCKET, 1, Duration.ZERO), () -> System.currentTimeMillis() * 1_000_000L,
-                quotaBytesPerTenant, maxValueBytes);
+                quotaBytesPerTenant, maxValueBytes, sealer);
     }
 
     /** A namespace's entry: when its lease ends, and whether it is ready. */
@@ -93,11 +98,12 @@ public final class NatsNamespaces implements Namespaces {
         }
         live(tenant, path);
         String name = item(tenant, path, key);
+        byte[] sealed = sealer.seal(tenant, name, value);
         KeyValueEntry old = Quota.entry(bucket, name);
-        long delta = size(key, value) - (old == null ? 0 : size(key, old.getValue()));
+        long delta = size(key, sealed) - (old == null ? 0 : size(key, old.getValue()));
         quota.charge(tenant, delta);
         try {
-            Js.run("writing to " + path, () -> bucket.put(name, value));
+            Js.run("writing to " + path, () -> bucket.put(name, sealed));
         } catch (RuntimeException e) {
             quota.charge(tenant, -delta);
             throw e;
@@ -107,7 +113,8 @@ public final class NatsNamespaces implements Namespaces {
     @Override
     public Optional<byte[]> get(String tenant, String path, String key) {
         live(tenant, path);
-        return Optional.ofNullable(Quota.entry(bucket, item(tenant, path, key))).map(KeyValueEntry::getValue);
+        return Optional.ofNullable(Quota.entry(bucket, item(tenant, path, key)))
+                .map(e -> sealer.open(tenant, e.getKey(), e.getValue()));
     }
 
     @Override

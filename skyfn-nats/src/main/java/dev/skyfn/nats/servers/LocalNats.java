@@ -3,6 +3,7 @@ package dev.skyfn.nats.servers;
 import dev.skyfn.core.cloud.Cloud;
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.nats.Engine;
+import dev.skyfn.nats.NatsAccess;
 import io.nats.client.JetStreamOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,8 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The NATS servers of a topology on one machine, as real processes on loopback: a cluster per
- * cloud joined into a supercluster by gateways, each edge site a leaf node of the nearest cloud.
- * What {@code skyfn dev --topology} and the integration tests run on.
+ * cloud joined into a supercluster by gateways, each edge site a leaf node of the nearest cloud;
+ * every link TLS, every client authenticated by its own nkey ({@link FleetSecrets}, made fresh
+ * under the servers' directory). What {@code skyfn dev --topology} and the integration tests run on.
  */
 public final class LocalNats implements AutoCloseable {
 
@@ -30,15 +32,17 @@ public final class LocalNats implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
     private final Map<String, Server> servers;
+    private final FleetSecrets secrets;
 
     private record Server(String cloud, int clientPort, Path config, Path log, Process process) {
         String url() {
-            return "nats://127.0.0.1:" + clientPort;
+            return "tls://127.0.0.1:" + clientPort;
         }
     }
 
-    private LocalNats(Map<String, Server> servers) {
+    private LocalNats(Map<String, Server> servers, FleetSecrets secrets) {
         this.servers = servers;
+        this.secrets = secrets;
     }
 
     /** Starts the servers of {@code topology}, their files under {@code dir}, and waits until JetStream answers everywhere. */
@@ -52,20 +56,30 @@ public final class LocalNats implements AutoCloseable {
             ports.put(c.name(), new ServerConfig.Ports(LoopbackPorts.take(), LoopbackPorts.take(), LoopbackPorts.take(), LoopbackPorts.take()));
         }
         List<ServerConfig.Gateway> gateways = hubs.stream().map(c -> new ServerConfig.Gateway(c.name(), ports.get(c.name()).gateway())).toList();
+        FleetSecrets secrets = FleetSecrets.create(topology, dir.resolve("secrets"));
         Map<String, Server> servers = new LinkedHashMap<>();
-        var local = new LocalNats(servers);
+        var local = new LocalNats(servers, secrets);
+        List<Cloud> edges = topology.clouds().stream().filter(Cloud::edge).toList();
+        Map<String, Cloud> hubOf = new LinkedHashMap<>();
+        for (Cloud c : edges) {
+            hubOf.put(c.name(), hubs.stream().min(Comparator.comparingDouble(h -> topology.latencyBetween(c.name(), h.name()))).orElseThrow());
+        }
         try {
             for (Cloud c : hubs) {
                 ServerConfig.Ports p = ports.get(c.name());
-                servers.put(c.name(), launch(c.name(), p.client(), dir, ServerConfig.cluster(c.name(), p, store(dir, c), gateways)));
+                List<ServerConfig.LeafUser> leaves = edges.stream().filter(e -> hubOf.get(e.name()) == c)
+                        .map(e -> new ServerConfig.LeafUser(e.name(), secrets.leafPassword(e.name()))).toList();
+                servers.put(c.name(), launch(c.name(), p.client(), dir,
+                        ServerConfig.cluster(c.name(), p, store(dir, c), gateways, auth(topology, secrets, c, leaves))));
             }
-            for (Cloud c : topology.clouds().stream().filter(Cloud::edge).toList()) {
-                Cloud hub = hubs.stream().min(Comparator.comparingDouble(h -> topology.latencyBetween(c.name(), h.name()))).orElseThrow();
+            for (Cloud c : edges) {
                 int client = LoopbackPorts.take();
-                servers.put(c.name(), launch(c.name(), client, dir, ServerConfig.leaf(c.name(), client, store(dir, c), ports.get(hub.name()).leaf())));
+                var link = new ServerConfig.LeafUser(c.name(), secrets.leafPassword(c.name()));
+                servers.put(c.name(), launch(c.name(), client, dir, ServerConfig.leaf(c.name(), client, store(dir, c),
+                        ports.get(hubOf.get(c.name()).name()).leaf(), link, auth(topology, secrets, c, List.of()))));
             }
             for (Server s : servers.values()) {
-                awaitJetStream(s);
+                local.awaitJetStream(s);
             }
             LOG.info("NATS supercluster up: {}", local.urls());
             return local;
@@ -73,6 +87,11 @@ public final class LocalNats implements AutoCloseable {
             local.close();
             throw e;
         }
+    }
+
+    private static ServerConfig.Auth auth(Topology topology, FleetSecrets secrets, Cloud c, List<ServerConfig.LeafUser> leaves) {
+        return new ServerConfig.Auth(secrets.certificate(c.name()), secrets.privateKey(c.name()), secrets.ca(),
+                secrets.skyfnUsers(topology, c.name()), secrets.systemUserKey(c.name()), leaves);
     }
 
     private static Path store(Path dir, Cloud cloud) {
@@ -103,6 +122,16 @@ public final class LocalNats implements AutoCloseable {
         return s.url();
     }
 
+    /** How {@code identity} (a node of the topology, or {@link FleetSecrets#OPERATOR}) reaches {@code cloud}'s server. */
+    public NatsAccess access(String cloud, String identity) {
+        return secrets.access(url(cloud), identity);
+    }
+
+    /** The credentials the servers were started with. */
+    public FleetSecrets secrets() {
+        return secrets;
+    }
+
     /** Every cloud's client URL. */
     public Map<String, String> urls() {
         Map<String, String> urls = new LinkedHashMap<>();
@@ -131,7 +160,7 @@ public final class LocalNats implements AutoCloseable {
         }
     }
 
-    private static void awaitJetStream(Server s) {
+    private void awaitJetStream(Server s) {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {
@@ -139,7 +168,7 @@ public final class LocalNats implements AutoCloseable {
                 throw new IllegalStateException("nats-server for " + s.cloud() + " exited: " + tail(s.log()));
             }
             if (accepts(s.clientPort())) {
-                try (Engine engine = Engine.connect(s.url(), "skyfn-start-check")) {
+                try (Engine engine = Engine.connect(access(s.cloud(), FleetSecrets.OPERATOR), "skyfn-start-check")) {
                     engine.connection().jetStreamManagement(JetStreamOptions.builder().domain(Engine.DOMAIN).build()).getAccountStatistics();
                     return;
                 } catch (Exception e) {

@@ -6,9 +6,11 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The configuration file of one NATS server of a topology. Every server has a system account
- * (this server version will not start one with both leaf nodes and gateways otherwise) and puts
- * clients without credentials in skyfn's account. Cluster servers share one JetStream domain,
+ * The configuration file of one NATS server of a topology. Every link is TLS with the fleet's
+ * certificates, verified at both ends between servers (routes, gateways, leaf-node links).
+ * Clients authenticate with their own nkeys; there is no anonymous user, and the system account
+ * admits only its cloud's system user (this server version will not start one with both leaf
+ * nodes and gateways without a system account). Cluster servers share one JetStream domain,
  * {@link Engine#DOMAIN}, so clients anywhere, edge sites included, reach the same streams and buckets.
  */
 final class ServerConfig {
@@ -21,6 +23,30 @@ final class ServerConfig {
     record Gateway(String cloud, int port) {
     }
 
+    /**
+     * Who a server admits and how it proves itself.
+     *
+     * @param cert       its certificate (PEM)
+     * @param key        its private key (PEM)
+     * @param ca         the fleet's certificate authority (PEM)
+     * @param skyfnUsers public nkeys admitted to skyfn's account
+     * @param systemUser public nkey of the one user of the system account
+     * @param leaves     edge sites' leaf-node users and their passwords, on a hub
+     */
+    record Auth(Path cert, Path key, Path ca, List<String> skyfnUsers, String systemUser, List<LeafUser> leaves) {
+        String tls(boolean verify) {
+            return "tls { cert_file: \"" + cert.toAbsolutePath() + "\", key_file: \"" + key.toAbsolutePath()
+                    + "\", ca_file: \"" + ca.toAbsolutePath() + "\", timeout: 5" + (verify ? ", verify: true" : "") + " }";
+        }
+    }
+
+    /** The user an edge site's leaf-node link logs in as on its hub. */
+    record LeafUser(String cloud, String password) {
+        String user() {
+            return "leaf-" + cloud;
+        }
+    }
+
     /** The largest message a server accepts. */
     static final int MAX_PAYLOAD = 8 << 20;
 
@@ -31,39 +57,44 @@ final class ServerConfig {
      * A server of cloud {@code cloud}'s cluster, joined to the others' by {@code gateways} (itself
      * among them). A topology of one cloud has neither: JetStream runs standalone there.
      */
-    static String cluster(String cloud, Ports ports, Path store, List<Gateway> gateways) {
-        String leaves = "leafnodes { listen: 127.0.0.1:" + ports.leaf() + " }\n";
+    static String cluster(String cloud, Ports ports, Path store, List<Gateway> gateways, Auth auth) {
+        String leaves = "leafnodes { listen: 127.0.0.1:" + ports.leaf() + ", " + auth.tls(true) + " }\n";
         if (gateways.size() == 1) {
-            return common(cloud, ports.client(), store, Engine.DOMAIN) + leaves;
+            return common(cloud, ports.client(), store, Engine.DOMAIN, auth) + leaves;
         }
         String gatewayList = gateways.stream().map(g -> "{name: " + g.cloud() + ", url: \"nats://127.0.0.1:" + g.port() + "\"}")
                 .collect(Collectors.joining(", "));
-        return common(cloud, ports.client(), store, Engine.DOMAIN)
+        return common(cloud, ports.client(), store, Engine.DOMAIN, auth)
                 // a one-server cluster with JetStream needs a route, and a route to itself will do
                 + "cluster { name: " + cloud + ", listen: 127.0.0.1:" + ports.cluster()
-                + ", routes: [\"nats-route://127.0.0.1:" + ports.cluster() + "\"] }\n"
-                + "gateway { name: " + cloud + ", listen: 127.0.0.1:" + ports.gateway() + ", gateways: [" + gatewayList + "] }\n"
+                + ", routes: [\"nats-route://127.0.0.1:" + ports.cluster() + "\"], " + auth.tls(true) + " }\n"
+                + "gateway { name: " + cloud + ", listen: 127.0.0.1:" + ports.gateway() + ", gateways: [" + gatewayList + "], "
+                + auth.tls(true) + " }\n"
                 + leaves;
     }
 
     /** A server of edge site {@code cloud}, attached as a leaf node to the hub whose leaf port is {@code hubLeafPort}. */
-    static String leaf(String cloud, int clientPort, Path store, int hubLeafPort) {
+    static String leaf(String cloud, int clientPort, Path store, int hubLeafPort, LeafUser link, Auth auth) {
         // the leaf keeps a JetStream domain of its own; skyfn's data stays in the hub's
-        return common(cloud, clientPort, store, cloud)
-                + "leafnodes { remotes: [{url: \"nats-leaf://skyfn:skyfn@127.0.0.1:" + hubLeafPort + "\", account: SKYFN}] }\n";
+        return common(cloud, clientPort, store, cloud, auth)
+                + "leafnodes { remotes: [{url: \"nats-leaf://" + link.user() + ":" + link.password() + "@127.0.0.1:" + hubLeafPort
+                + "\", account: SKYFN, " + auth.tls(false) + "}] }\n";
     }
 
-    private static String common(String name, int clientPort, Path store, String domain) {
+    private static String common(String name, int clientPort, Path store, String domain, Auth auth) {
+        String skyfnUsers = auth.skyfnUsers().stream().map(u -> "{nkey: " + u + "}").collect(Collectors.joining(", "));
+        String leafUsers = auth.leaves().stream().map(l -> ", {user: " + l.user() + ", password: \"" + l.password() + "\"}")
+                .collect(Collectors.joining());
         return "server_name: " + name + "\n"
                 + "listen: 127.0.0.1:" + clientPort + "\n"
+                + auth.tls(false) + "\n"
                 // room for a package chunk or a state value of several MiB in one message
                 + "max_payload: " + MAX_PAYLOAD + "\n"
                 + "jetstream { store_dir: \"" + store.toAbsolutePath() + "\", domain: " + domain + " }\n"
                 + "accounts {\n"
-                + "  SYS { users: [{user: sys, password: sys}] }\n"
-                + "  SKYFN { jetstream: enabled, users: [{user: skyfn, password: skyfn}] }\n"
+                + "  SYS { users: [{nkey: " + auth.systemUser() + "}] }\n"
+                + "  SKYFN { jetstream: enabled, users: [" + skyfnUsers + leafUsers + "] }\n"
                 + "}\n"
-                + "system_account: SYS\n"
-                + "no_auth_user: skyfn\n";
+                + "system_account: SYS\n";
     }
 }

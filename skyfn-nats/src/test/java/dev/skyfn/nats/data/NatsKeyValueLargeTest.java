@@ -15,7 +15,7 @@ class NatsKeyValueLargeTest extends KeyValueConformance {
 
     @Test
     void aValueLargerThanAnyMessageComesBackWhole() {
-        var kv = NatsKeyValue.open(server.engine(), 64 << 20, 32 << 20);
+        var kv = NatsKeyValue.open(server.engine(), 64 << 20, 32 << 20, OneServer.SEALER);
         byte[] big = new byte[10 << 20];
         new Random(3).nextBytes(big);
         kv.put("acme/shop", "photo", big);
@@ -31,6 +31,6 @@ class NatsKeyValueLargeTest extends KeyValueConformance {
     @Override
     protected KeyValue store() {
         return new NatsKeyValue(server.engine().bucket(OneServer.freshName("state"), 1, Duration.ZERO),
-                server.engine().objectStore(OneServer.freshName("values")), QUOTA, MAX_VALUE, 4);
+                server.engine().objectStore(OneServer.freshName("values")), QUOTA, MAX_VALUE, 4, OneServer.SEALER);
     }
 }

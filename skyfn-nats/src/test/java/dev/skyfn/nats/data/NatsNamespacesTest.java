@@ -16,6 +16,6 @@ class NatsNamespacesTest extends NamespacesConformance {
     @Override
     protected Namespaces store(LongSupplier nanos, long quotaBytesPerTenant, int maxValueBytes) {
         return new NatsNamespaces(server.engine().bucket(OneServer.freshName("ephemeral"), 1, Duration.ZERO), nanos,
-                quotaBytesPerTenant, maxValueBytes);
+                quotaBytesPerTenant, maxValueBytes, OneServer.SEALER);
     }
 }

@@ -63,22 +63,22 @@ public final class ClusterNode implements AutoCloseable {
         var fleet = new ClusterFleet(cluster.topology(), directory);
         var inspector = new PackageInspector(new PackageLimits(config.maxPackageBytes(), PackageLimits.DEFAULT.maxUnpackedBytes(),
                 PackageLimits.DEFAULT.maxEntries()));
-        var globalState = NatsKeyValue.open(engine, config.stateBytesPerTenant(), config.maxValueBytes());
+        var globalState = NatsKeyValue.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), cluster.sealer());
         apps = new ClusterApps(cluster.node(), AppRecords.open(engine), PackageStore.open(engine), inspector, fleet,
                 config.dataDir().resolve("packages"), this::served, globalState);
         apps.start();
         var wan = new Wan(cluster.topology(), cluster.emulateWan());
         bus = new NodeBus(engine.connection(), cloud, wan);
-        var takeover = new Takeover(engine, cluster.node());
+        var takeover = new Takeover(engine, cluster.node(), cluster.sealer());
         node = Node.start(config, apps.placedHere(), auth, List.of(new ControlApi(apps, tenants, auth, fleet)),
                 new Node.Fabric(invoker -> {
                     var dispatch = new FleetDispatch(cluster.node(), cloud, cluster.topology(), directory, apps, invoker, bus, wan);
                     invoker.callElsewhere(dispatch);
                     return dispatch;
-                }, Optional.of(new DataLayers.Shared(globalState, NatsNamespaces.open(engine, config.stateBytesPerTenant(), config.maxValueBytes()))),
+                }, Optional.of(new DataLayers.Shared(globalState, NatsNamespaces.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), cluster.sealer()))),
                 takeover, takeover.takenFromMe(),
                 new OtherNodes(cluster.node(), cloud, cluster.topology(), directory),
-                Optional.of(dispatch -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL))));
+                Optional.of(dispatch -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL, cluster.sealer()))));
         takeover.clearClaims();
         bus.serve(cluster.node(), node.invoker());
         int memoryMb = cluster.topology().node(cluster.node()).orElseThrow().memoryMb();
@@ -95,7 +95,9 @@ public final class ClusterNode implements AutoCloseable {
                 takeover.onDeaths(directory, node.executions());
             });
         });
-        LOG.info("node {} of cloud {} joined the fleet through {}", cluster.node(), cloud, cluster.nats());
+        LOG.info("node {} of cloud {} joined the fleet through {}; {}", cluster.node(), cloud, cluster.nats(),
+                cluster.sealer().seals() ? "tenants' data is sealed before it reaches JetStream"
+                        : "tenants' data is NOT sealed: JetStream's servers and disks see it in clear (no data key)");
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.skyfn.core.wire.WireCodec;
 import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.Js;
 import dev.skyfn.nats.queue.WorkQueue;
+import dev.skyfn.nats.seal.Sealer;
 import dev.skyfn.node.invoke.Async;
 import dev.skyfn.node.invoke.AsyncInvocations.State;
 import dev.skyfn.node.invoke.AsyncInvocations.Status;
@@ -49,8 +50,11 @@ final class QueuedAsync implements Async, AutoCloseable {
     private final KeyValue statuses;
     private final Dispatch dispatch;
     private final AtomicInteger running = new AtomicInteger();
+    /** Seals a call's input on the queue and its outcome in the status bucket with the tenant's key. */
+    private final Sealer sealer;
 
-    QueuedAsync(Engine engine, Dispatch dispatch, Duration retention, int parallel) {
+    QueuedAsync(Engine engine, Dispatch dispatch, Duration retention, int parallel, Sealer sealer) {
+        this.sealer = sealer;
         this.queue = WorkQueue.open(engine, STREAM, "skyfn.async.>", "skyfn-workers", ACK_WAIT, MAX_DELIVERIES);
         this.statuses = engine.bucket(STATUS_BUCKET, 1, retention);
         this.dispatch = dispatch;
@@ -66,8 +70,8 @@ final class QueuedAsync implements Async, AutoCloseable {
         if (region != null) {
             headers.put(REGION, region);
         }
-        queue.publish("skyfn.async." + app.tenant() + "." + app.name(), headers,
-                WireCodec.encode(new Message.Invoke(0, target.spec().name(), id, target.spec().timeout().toMillis(), input)));
+        queue.publish("skyfn.async." + app.tenant() + "." + app.name(), headers, sealer.seal(app.tenant(), "async/" + id,
+                WireCodec.encode(new Message.Invoke(0, target.spec().name(), id, target.spec().timeout().toMillis(), input))));
         return id;
     }
 
@@ -81,9 +85,7 @@ final class QueuedAsync implements Async, AutoCloseable {
         running.incrementAndGet();
         try {
             save(queued.with(State.RUNNING, Instant.now(), null));
-            var call = (Message.Invoke) WireCodec.decode(job.body(), 4, job.body().length - 4);
-            Outcome outcome = run(new AppKey(job.headers().getFirst(TENANT), job.headers().getFirst(APP)), call,
-                    job.headers().getFirst(REGION));
+            Outcome outcome = run(queued, job);
             save(queued.with(outcome.ok() ? State.SUCCEEDED : State.FAILED, Instant.now(), outcome));
             job.ack();
         } finally {
@@ -91,13 +93,18 @@ final class QueuedAsync implements Async, AutoCloseable {
         }
     }
 
-    private Outcome run(AppKey app, Message.Invoke call, String region) {
+    /** Runs the call a job carries for the tenant and app its status names (the job's sealed body is bound to them). */
+    private Outcome run(Status queued, WorkQueue.Job job) {
         long start = System.nanoTime();
         try {
-            Dispatch.Target target = dispatch.resolve(app, call.function());
-            return dispatch.dispatch(target, call.payload(), call.invocationId(), false, Duration.ofMillis(call.timeoutMillis()), region);
+            byte[] body = sealer.open(queued.tenant(), "async/" + queued.invocationId(), job.body());
+            var call = (Message.Invoke) WireCodec.decode(body, 4, body.length - 4);
+            Dispatch.Target target = dispatch.resolve(new AppKey(queued.tenant(), queued.app()), call.function());
+            return dispatch.dispatch(target, call.payload(), call.invocationId(), false, Duration.ofMillis(call.timeoutMillis()),
+                    job.headers().getFirst(REGION));
         } catch (SkyfnException e) {
-            return new Outcome(call.invocationId(), null, new Outcome.Error(e.code(), e.getMessage(), ""), false, System.nanoTime() - start);
+            return new Outcome(queued.invocationId(), null, new Outcome.Error(e.code(), e.getMessage(), ""), false,
+                    System.nanoTime() - start);
         }
     }
 
@@ -118,8 +125,9 @@ final class QueuedAsync implements Async, AutoCloseable {
 
     private void save(Status s) {
         Outcome o = s.outcome();
-        byte[] frame = o == null ? null : WireCodec.encode(o.ok() ? new Message.Result(0, o.payload())
-                : new Message.Failure(0, o.error().code().name(), o.error().message(), o.error().type()));
+        byte[] frame = o == null ? null : sealer.seal(s.tenant(), "async-outcome/" + s.invocationId(),
+                WireCodec.encode(o.ok() ? new Message.Result(0, o.payload())
+                        : new Message.Failure(0, o.error().code().name(), o.error().message(), o.error().type())));
         var stored = new Stored(s.invocationId(), s.tenant(), s.app(), s.function(), s.state(), millis(s.submitted()),
                 millis(s.started()), millis(s.finished()), frame, o != null && o.coldStart(), o == null ? 0 : o.durationNanos(),
                 o == null ? null : o.node());
@@ -137,14 +145,15 @@ final class QueuedAsync implements Async, AutoCloseable {
         try {
             Stored s = JSON.readValue(e.getValue(), Stored.class);
             return Optional.of(new Status(s.id(), s.tenant(), s.app(), s.function(), s.state(), instant(s.submitted()),
-                    instant(s.started()), instant(s.finished()), s.frame() == null ? null : outcome(s)));
+                    instant(s.started()), instant(s.finished()), s.frame() == null ? null : outcome(s, sealer)));
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
     }
 
-    private static Outcome outcome(Stored s) {
-        Message m = WireCodec.decode(s.frame(), 4, s.frame().length - 4);
+    private static Outcome outcome(Stored s, Sealer sealer) {
+        byte[] frame = sealer.open(s.tenant(), "async-outcome/" + s.id(), s.frame());
+        Message m = WireCodec.decode(frame, 4, frame.length - 4);
         return switch (m) {
             case Message.Result r -> new Outcome(s.id(), r.payload(), null, s.cold(), s.durationNanos(), s.node());
             case Message.Failure f -> new Outcome(s.id(), null, new Outcome.Error(ErrorCode.parse(f.code()), f.message(), f.type()),

@@ -5,14 +5,13 @@ import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.Js;
 import dev.skyfn.nats.backups.NodeLogs;
 import dev.skyfn.nats.nodes.NodeDirectory;
+import dev.skyfn.nats.seal.Sealer;
 import dev.skyfn.node.workflow.ExecutionBackups;
 import dev.skyfn.node.workflow.Executions;
 import io.nats.client.KeyValue;
 import io.nats.client.ObjectStore;
 import io.nats.client.api.ObjectInfo;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
@@ -34,13 +33,17 @@ import org.slf4j.LoggerFactory;
  * (by name) that serves the app, which runs them on from their settled steps, and keeps the
  * ended ones so that their results can still be read. A claim per dead
  * node and app, made by compare-and-set, keeps two nodes from taking the same executions; a node
- * that comes back forgets the executions taken from it, and clears the claims.
+ * that comes back forgets the executions taken from it, and clears the claims. Records and values
+ * are sealed ({@link Sealer}) before they reach JetStream, with the fleet's key for executions
+ * (not yet each tenant's), each bound to the node's log or the value's name.
  */
 final class Takeover implements ExecutionBackups {
 
     private static final Logger LOG = LoggerFactory.getLogger(Takeover.class);
 
     static final String BLOBS = "skyfn-blobs";
+    /** Whose key seals execution records and values: not a tenant's name (tenants' names have no ':'). */
+    private static final String EXECUTIONS = "skyfn:executions";
 
     private final String self;
     private final NodeLogs logs;
@@ -48,9 +51,11 @@ final class Takeover implements ExecutionBackups {
     private final ObjectStore blobs;
     /** The claims this process won and acted on: a dead node's log is read again at every change, its executions adopted once. */
     private final Set<String> taken = new java.util.HashSet<>();
+    private final Sealer sealer;
 
-    Takeover(Engine engine, String self) {
+    Takeover(Engine engine, String self, Sealer sealer) {
         this.self = self;
+        this.sealer = sealer;
         this.logs = NodeLogs.open(engine);
         this.claims = engine.bucket(JetStreamDocument.BUCKET, 1, Duration.ZERO);
         this.blobs = engine.objectStore(BLOBS);
@@ -58,20 +63,19 @@ final class Takeover implements ExecutionBackups {
 
     @Override
     public CompletableFuture<Void> append(byte[] record) {
-        return logs.append(self, record);
+        return logs.append(self, sealer.seal(EXECUTIONS, "exec/" + self, record));
     }
 
     @Override
     public void rewrite(List<byte[]> records) {
-        logs.rewrite(self, records);
+        logs.rewrite(self, records.stream().map(r -> sealer.seal(EXECUTIONS, "exec/" + self, r)).toList());
     }
 
     @Override
     public CompletableFuture<Void> blob(String execution, String blob, Path file) {
         return CompletableFuture.runAsync(() -> Js.run("copying value " + blob, () -> {
-            try (InputStream in = Files.newInputStream(file)) {
-                blobs.put(execution + "." + blob, in);
-            }
+            String name = execution + "." + blob;
+            blobs.put(name, sealer.seal(EXECUTIONS, name, Files.readAllBytes(file)));
         }), Thread.ofVirtual()::start);
     }
 
@@ -84,9 +88,9 @@ final class Takeover implements ExecutionBackups {
                 if (info == null || info.isDeleted()) {
                     return false;
                 }
-                try (OutputStream out = Files.newOutputStream(file)) {
-                    blobs.get(execution + "." + blob, out);
-                }
+                var sealed = new java.io.ByteArrayOutputStream();
+                blobs.get(execution + "." + blob, sealed);
+                Files.write(file, sealer.open(EXECUTIONS, execution + "." + blob, sealed.toByteArray()));
                 return true;
             });
         } catch (IOException | RuntimeException e) {
@@ -137,7 +141,7 @@ final class Takeover implements ExecutionBackups {
         Map<AppKey, Boolean> claimed = new HashMap<>();
         Predicate<AppKey> mine = app -> claimed.computeIfAbsent(app, a -> !taken.contains(claimKey(dead, a))
                 && firstServing(alive, a).equals(self) && claim(dead, a));
-        List<byte[]> records = logs.read(dead);
+        List<byte[]> records = logs.read(dead).stream().map(r -> sealer.open(EXECUTIONS, "exec/" + dead, r)).toList();
         if (records.isEmpty()) {
             return;
         }

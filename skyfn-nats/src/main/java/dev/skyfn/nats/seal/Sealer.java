@@ -1,0 +1,156 @@
+package dev.skyfn.nats.seal;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.Cipher;
+import javax.crypto.KDF;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.HKDFParameterSpec;
+
+/**
+ * Seals what a tenant keeps in JetStream (state values, ephemeral namespaces, async payloads and
+ * results, execution records) so that a NATS server, or the disk under it, sees ciphertext only.
+ * Each tenant has its own data key, derived from the fleet's data key with HKDF-SHA256 (RFC 5869;
+ * info {@code "skyfn tenant data key/" + tenant}); a value is sealed with AES-256-GCM (NIST SP
+ * 800-38D) under a random 96-bit nonce, with the place it is stored at (an entry's name, a message's
+ * subject) as associated data, so a sealed value moved to another key or tenant no longer opens.
+ *
+ * <p>Sealed form: {@code 0x53 'S'}, a version byte {@code 1}, the 12-byte nonce, then the
+ * ciphertext with its 16-byte tag: {@link #OVERHEAD} bytes more than the value.
+ */
+public final class Sealer {
+
+    /** Bytes a sealed value takes beyond the value itself. */
+    public static final int OVERHEAD = 2 + 12 + 16;
+    private static final byte MAGIC = 'S';
+    private static final byte VERSION = 1;
+    private static final int NONCE_BYTES = 12;
+    private static final int TAG_BITS = 128;
+    /** The length of a fleet data key: 32 bytes, 64 hex digits in its file. */
+    public static final int KEY_BYTES = 32;
+
+    private static final Sealer NONE = new Sealer(null);
+
+    /** Null when nothing is sealed. */
+    private final byte[] fleetKey;
+    private final SecureRandom random = new SecureRandom();
+    private final Map<String, SecretKey> tenantKeys = new ConcurrentHashMap<>();
+
+    private Sealer(byte[] fleetKey) {
+        this.fleetKey = fleetKey == null ? null : fleetKey.clone();
+    }
+
+    /** A sealer that seals nothing: values are stored as they are (a fleet started without a data key). */
+    public static Sealer none() {
+        return NONE;
+    }
+
+    /** Whether values are sealed. */
+    public boolean seals() {
+        return fleetKey != null;
+    }
+
+    /** A sealer with the fleet data key {@code key} ({@value #KEY_BYTES} bytes). */
+    public static Sealer of(byte[] key) {
+        if (key.length != KEY_BYTES) {
+            throw new IllegalArgumentException("a data key is " + KEY_BYTES + " bytes, not " + key.length);
+        }
+        return new Sealer(key);
+    }
+
+    /**
+     * The fleet data key in {@code file}: {@value #KEY_BYTES} bytes written as 64 hex digits.
+     *
+     * @throws IllegalArgumentException naming the file if it holds anything else
+     */
+    public static Sealer read(Path file) {
+        try {
+            String hex = Files.readString(file, StandardCharsets.US_ASCII).strip();
+            return of(HexFormat.of().parseHex(hex));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the data key " + file + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the data key " + file + " is not " + KEY_BYTES + " bytes in hex: " + e.getMessage(), e);
+        }
+    }
+
+    /** A new random fleet data key, as its file holds it (64 hex digits). */
+    public static String newKey() {
+        byte[] key = new byte[KEY_BYTES];
+        new SecureRandom().nextBytes(key);
+        return HexFormat.of().formatHex(key);
+    }
+
+    /** {@code value} sealed for {@code tenant}, bound to {@code place} (where it will be stored). */
+    public byte[] seal(String tenant, String place, byte[] value) {
+        if (!seals()) {
+            return value;
+        }
+        byte[] nonce = new byte[NONCE_BYTES];
+        random.nextBytes(nonce);
+        try {
+            Cipher gcm = cipher(Cipher.ENCRYPT_MODE, tenant, nonce, place);
+            ByteBuffer out = ByteBuffer.allocate(OVERHEAD + value.length).put(MAGIC).put(VERSION).put(nonce);
+            gcm.doFinal(ByteBuffer.wrap(value), out);
+            return out.array();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot seal: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The value {@link #seal} sealed for {@code tenant} at {@code place}.
+     *
+     * @throws SkyfnException {@code UNSEAL_FAILED} if it is not a sealed value, was sealed with
+     *                        another key, for another tenant or place, or was altered
+     */
+    public byte[] open(String tenant, String place, byte[] sealed) {
+        if (!seals()) {
+            return sealed;
+        }
+        if (sealed.length < OVERHEAD || sealed[0] != MAGIC || sealed[1] != VERSION) {
+            throw broken(place, "it is not a sealed value");
+        }
+        byte[] nonce = java.util.Arrays.copyOfRange(sealed, 2, 2 + NONCE_BYTES);
+        try {
+            return cipher(Cipher.DECRYPT_MODE, tenant, nonce, place).doFinal(sealed, 2 + NONCE_BYTES, sealed.length - 2 - NONCE_BYTES);
+        } catch (javax.crypto.AEADBadTagException e) {
+            throw broken(place, "it was sealed with another key or altered");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot open: " + e.getMessage(), e);
+        }
+    }
+
+    private Cipher cipher(int mode, String tenant, byte[] nonce, String place) throws GeneralSecurityException {
+        Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+        gcm.init(mode, tenantKey(tenant), new GCMParameterSpec(TAG_BITS, nonce));
+        gcm.updateAAD(place.getBytes(StandardCharsets.UTF_8));
+        return gcm;
+    }
+
+    private SecretKey tenantKey(String tenant) {
+        return tenantKeys.computeIfAbsent(tenant, t -> {
+            try {
+                return KDF.getInstance("HKDF-SHA256").deriveKey("AES", HKDFParameterSpec.ofExtract().addIKM(fleetKey)
+                        .thenExpand(("skyfn tenant data key/" + t).getBytes(StandardCharsets.UTF_8), 32));
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("this JDK cannot derive keys with HKDF-SHA256", e);
+            }
+        });
+    }
+
+    private static SkyfnException broken(String place, String why) {
+        return new SkyfnException(ErrorCode.UNSEAL_FAILED, "stored data at " + place + " could not be unsealed: " + why);
+    }
+}
