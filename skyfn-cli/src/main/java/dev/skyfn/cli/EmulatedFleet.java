@@ -58,6 +58,12 @@ public final class EmulatedFleet implements AutoCloseable {
      * needs a key, and the admin key is in the data directory of the node that started first.
      */
     public static EmulatedFleet start(Path topologyFile, Path dir, int firstPort, int spares, boolean dev, String... nodeOptions) {
+        return start(topologyFile, dir, firstPort, spares, dev, Map.of(), nodeOptions);
+    }
+
+    /** {@link #start(Path, Path, int, int, boolean, String...)}, some nodes given options of their own ({@code perNode}). */
+    public static EmulatedFleet start(Path topologyFile, Path dir, int firstPort, int spares, boolean dev,
+                                      Map<String, List<String>> perNode, String... nodeOptions) {
         Topology topology = ServerCommand.topology(topologyFile);
         try {
             Files.createDirectories(dir);
@@ -70,7 +76,9 @@ public final class EmulatedFleet implements AutoCloseable {
             progress("NATS servers up; starting " + topology.nodes().size() + " nodes (logs in " + dir + ")");
             int port = firstPort;
             for (NodeSpec n : topology.nodes()) {
-                fleet.launch(topologyFile, dir, n, port == 0 ? LoopbackPorts.take() : port, spares, dev, nodeOptions);
+                List<String> options = new ArrayList<>(List.of(nodeOptions));
+                options.addAll(perNode.getOrDefault(n.name(), List.of()));
+                fleet.launch(topologyFile, dir, n, port == 0 ? LoopbackPorts.take() : port, spares, dev, options);
                 port = 0;
             }
             fleet.awaitAllAlive(dir);
@@ -91,7 +99,7 @@ public final class EmulatedFleet implements AutoCloseable {
         return nats.secrets().seed(identity);
     }
 
-    private void launch(Path topologyFile, Path dir, NodeSpec n, int port, int spares, boolean dev, String... options) {
+    private void launch(Path topologyFile, Path dir, NodeSpec n, int port, int spares, boolean dev, List<String> options) {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), Skyfn.class.getName(),
                 "node", "--emulate-wan", "--nats", nats.url(n.cloud()), "--nats-seed", nats.secrets().seed(n.name()).toString(),
@@ -101,7 +109,7 @@ public final class EmulatedFleet implements AutoCloseable {
         if (dev) {
             cmd.add("--dev");
         }
-        cmd.addAll(List.of(options));
+        cmd.addAll(options);
         Path log = dir.resolve(n.name() + ".log");
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

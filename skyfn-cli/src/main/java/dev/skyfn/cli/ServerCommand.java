@@ -8,6 +8,7 @@ import dev.skyfn.node.NodeConfig;
 import dev.skyfn.node.SingleNode;
 import dev.skyfn.node.cluster.ClusterConfig;
 import dev.skyfn.node.cluster.ClusterNode;
+import dev.skyfn.node.cluster.Faults;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -164,6 +165,10 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 + "JetStream; every node of the fleet needs the same one (with --nats; required outside --dev)")
         Path dataKey;
 
+        @Option(names = "--fault-tamper-results", paramLabel = "APP", hidden = true,
+                description = "for tests only: alter the results of APP's calls this node answers for other nodes")
+        List<String> tamperResultsOf = new ArrayList<>();
+
         @Option(names = "--topology", paramLabel = "FILE", description = "the fleet's clouds and nodes (with --nats)")
         Path topology;
 
@@ -223,7 +228,7 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             }
             var access = new NatsAccess(nats, Optional.ofNullable(natsSeed), Optional.ofNullable(natsCa));
             var cluster = new ClusterConfig(access, topology(topology), nodeName, ClusterConfig.DEFAULT_HEARTBEAT, deadAfter, emulateWan,
-                    sealer());
+                    sealer(), new Faults(java.util.Set.copyOf(tamperResultsOf)));
             ClusterNode node = starting("the node: it cannot join the fleet", () -> ClusterNode.start(config(), cluster, dev));
             System.err.println("skyfn node " + nodeName + " of cloud " + cluster.cloud() + " on http://" + host + ":" + node.port()
                     + " (data in " + dataDir() + (dev ? "; no API keys in dev mode" : "") + "). Ctrl-C stops it.");

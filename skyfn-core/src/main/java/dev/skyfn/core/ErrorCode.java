@@ -53,6 +53,8 @@ public enum ErrorCode {
     UNAVAILABLE(503),
     // the node running a call died under it; the function is not idempotent, so it was not run again
     NODE_LOST(502),
+    // a call run on two providers' nodes (verify: redundant) gave two different results
+    RESULT_MISMATCH(502),
     // sealed data in the fleet's store did not open: this node lacks the tenant's key, or the data was altered
     UNSEAL_FAILED(502),
     INTERNAL(500);

@@ -59,7 +59,7 @@ class FleetBusTest extends BusConformance {
     private ClusterNode start(Topology topology, String node, String cloud) {
         var config = TestNode.config(dir.resolve(node)).build();
         var cluster = new ClusterConfig(nats.access(cloud, node), topology, node, Duration.ofMillis(200), Duration.ofSeconds(2), false,
-                dev.skyfn.nats.seal.Sealer.none());
+                dev.skyfn.nats.seal.Sealer.none(), dev.skyfn.node.cluster.Faults.NONE);
         return ClusterNode.start(config, cluster, true);
     }
 

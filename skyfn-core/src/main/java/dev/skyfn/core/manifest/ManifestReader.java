@@ -25,7 +25,7 @@ public final class ManifestReader {
     private static final ObjectMapper JSON = Documents.JSON;
     private static final Set<String> APP_FIELDS = Set.of("app", "memory", "functions", "workflows", "placement", "network");
     private static final Set<String> FUNCTION_FIELDS =
-            Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url", "idempotent");
+            Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url", "idempotent", "verify");
     private static final Pattern CLASS_NAME =
             Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");
     private static final int MIN_MEMORY_MB = 32;
@@ -158,7 +158,8 @@ public final class ManifestReader {
                 fn.integer("queue", FunctionSpec.DEFAULT_QUEUE, 0, 100_000),
                 fn.duration("keepWarm", FunctionSpec.DEFAULT_KEEP_WARM, Duration.ZERO, FunctionSpec.MAX_KEEP_WARM),
                 urlAccess(fn, at + "."),
-                fn.bool("idempotent", false));
+                fn.bool("idempotent", false),
+                fn.choice("verify", Verify.class, Verify.NONE));
     }
 
     private static UrlAccess urlAccess(Fields node, String at) {

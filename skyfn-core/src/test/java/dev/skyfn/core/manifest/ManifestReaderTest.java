@@ -226,6 +226,15 @@ class ManifestReaderTest {
     }
 
     @Test
+    void aFunctionsResultsAreVerifiedOnlyWhenItSaysSo() {
+        assertThat(read(TWO_FUNCTIONS).functions().values()).allMatch(f -> f.verify() == Verify.NONE);
+        Manifest m = read("app: shop\nfunctions: {price: {handler: a.Price, verify: redundant}}\n");
+        assertThat(m.functions().get("price").verify()).isEqualTo(Verify.REDUNDANT);
+        assertRefused("app: shop\nfunctions: {price: {handler: a.Price, verify: twice}}\n",
+                "functions.price.verify: 'twice' is not one of none, redundant");
+    }
+
+    @Test
     void anAppReachesTheOutsideUnlessItsNetworkIsNone() {
         assertThat(read(TWO_FUNCTIONS).network()).isEqualTo(Network.OUTBOUND);
         assertThat(read(TWO_FUNCTIONS + "network: none\n").network()).isEqualTo(Network.NONE);

@@ -10,8 +10,10 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.DeployedApp;
+import dev.skyfn.core.cloud.Cloud;
 import dev.skyfn.core.data.KeyValue;
 import dev.skyfn.core.manifest.Manifest;
+import dev.skyfn.core.manifest.Verify;
 import dev.skyfn.nats.apps.AppRecord;
 import dev.skyfn.nats.apps.AppRecords;
 import dev.skyfn.nats.packages.PackageStore;
@@ -106,6 +108,20 @@ final class ClusterApps implements AppStore {
         return inspector.limits();
     }
 
+    /** An app with functions declared {@code verify: redundant} must run on clouds of two providers at least. */
+    private void checkVerifiable(Manifest manifest, Placement placement) {
+        if (manifest.functions().values().stream().noneMatch(f -> f.verify() == Verify.REDUNDANT)) {
+            return;
+        }
+        List<String> providers = placement.assignments().stream()
+                .map(a -> fleet.topology().cloud(a.cloud()).map(Cloud::provider).orElse(a.cloud())).distinct().sorted().toList();
+        if (providers.size() < 2) {
+            throw new SkyfnException(ErrorCode.PLACEMENT_UNSATISFIABLE, "app " + manifest.app() + " has functions declared verify: "
+                    + "redundant, which run on two providers' clouds, but it is placed only on " + providers + " (spread it, e.g. "
+                    + "placement: {scheduling: duplicated, spread: {minClouds: 2}}, over clouds of different providers)");
+        }
+    }
+
     @Override
     public DeployedApp deploy(String tenant, InputStream jar, Consumer<Manifest> admit) {
         Path incoming = dir.resolve("incoming").resolve(UUID.randomUUID() + ".jar");
@@ -117,6 +133,7 @@ final class ClusterApps implements AppStore {
                 throw new SkyfnException(ErrorCode.PLACEMENT_UNSATISFIABLE,
                         "cannot place app " + pkg.manifest().app() + ": " + placement.problem().orElse("no cloud can take it"));
             }
+            checkVerifiable(pkg.manifest(), placement);
             Path cached = cached(pkg.sha256());
             if (!Files.exists(cached)) {
                 Files.move(incoming, cached, StandardCopyOption.ATOMIC_MOVE);

@@ -16,9 +16,10 @@ import java.time.Duration;
  * @param emulateWan  whether calls between clouds and from users wait the topology's latencies
  *                    (for a fleet emulated on one machine)
  * @param sealer      seals what the node keeps in JetStream with the fleet's data key ({@link Sealer#none()}: nothing)
+ * @param faults      faults the node commits on purpose, for tests ({@link Faults#NONE} in production)
  */
 public record ClusterConfig(NatsAccess nats, Topology topology, String node, Duration heartbeat, Duration deadAfter,
-                            boolean emulateWan, Sealer sealer) {
+                            boolean emulateWan, Sealer sealer, Faults faults) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofMillis(500);
     public static final Duration DEFAULT_DEAD_AFTER = Duration.ofSeconds(3);

@@ -68,11 +68,12 @@ public final class ClusterNode implements AutoCloseable {
                 config.dataDir().resolve("packages"), this::served, globalState);
         apps.start();
         var wan = new Wan(cluster.topology(), cluster.emulateWan());
-        bus = new NodeBus(engine.connection(), cloud, wan);
+        bus = new NodeBus(engine.connection(), cloud, wan, cluster.faults());
+        var audit = new AuditLog(config.dataDir().resolve("audit.log"), Clock.systemUTC());
         var takeover = new Takeover(engine, cluster.node(), cluster.sealer());
         node = Node.start(config, apps.placedHere(), auth, List.of(new ControlApi(apps, tenants, auth, fleet)),
                 new Node.Fabric(invoker -> {
-                    var dispatch = new FleetDispatch(cluster.node(), cloud, cluster.topology(), directory, apps, invoker, bus, wan);
+                    var dispatch = new FleetDispatch(cluster.node(), cloud, cluster.topology(), directory, apps, invoker, bus, wan, audit);
                     invoker.callElsewhere(dispatch);
                     return dispatch;
                 }, Optional.of(new DataLayers.Shared(globalState, NatsNamespaces.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), cluster.sealer()))),

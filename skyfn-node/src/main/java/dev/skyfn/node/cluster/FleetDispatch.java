@@ -6,6 +6,7 @@ import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.DeployedApp;
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.core.manifest.FunctionSpec;
+import dev.skyfn.core.manifest.Verify;
 import dev.skyfn.core.wire.Payload;
 import dev.skyfn.nats.nodes.NodeDirectory;
 import dev.skyfn.node.invoke.Dispatch;
@@ -24,7 +25,9 @@ import java.util.concurrent.ExecutionException;
  * caller's region among those serving the app — nearest first, then least loaded, this node
  * before an equal other — and moves on to the next when a node cannot be reached. A call whose
  * node died under it is run again elsewhere only if its function is idempotent; otherwise the
- * caller gets NODE_LOST.
+ * caller gets NODE_LOST. A function declared {@code verify: redundant} runs on two nodes of
+ * different providers at once ({@link Redundancy}); differing answers are RESULT_MISMATCH, and
+ * go in the audit log.
  */
 final class FleetDispatch implements Dispatch {
 
@@ -37,12 +40,14 @@ final class FleetDispatch implements Dispatch {
     private final NodeBus bus;
     private final Wan wan;
     private final String homeRegion;
+    private final AuditLog audit;
     /** Calls waiting on each other node, failed at once when that node is found dead. */
     private final Map<String, Set<CompletableFuture<Outcome>>> waiting = new ConcurrentHashMap<>();
 
     FleetDispatch(String self, String cloud, Topology topology, NodeDirectory directory, ClusterApps apps, Invoker local,
-                  NodeBus bus, Wan wan) {
+                  NodeBus bus, Wan wan, AuditLog audit) {
         this.self = self;
+        this.audit = audit;
         this.cloud = cloud;
         this.topology = topology;
         this.directory = directory;
@@ -89,6 +94,9 @@ final class FleetDispatch implements Dispatch {
         if (candidates.isEmpty()) {
             throw new SkyfnException(ErrorCode.UNAVAILABLE, "no live node serves app " + key.app() + " now; retry later");
         }
+        if (target.spec().verify() == Verify.REDUNDANT) {
+            return runTwice(target, input, invocationId, bounded, timeout, region, candidates);
+        }
         String lastMiss = "";
         for (Routes.Candidate c : candidates) {
             if (c.node().equals(self) && local.serves(key)) {
@@ -113,6 +121,59 @@ final class FleetDispatch implements Dispatch {
         }
         throw new SkyfnException(ErrorCode.UNAVAILABLE, "no node could run " + target.spec().name() + " of app " + key.app()
                 + " (" + lastMiss + "); retry later");
+    }
+
+    /** Runs the call on two providers' nodes at once; answers only if both agree. */
+    private Outcome runTwice(Target target, Payload input, String invocationId, boolean bounded, Duration timeout, String region,
+                             List<Routes.Candidate> candidates) {
+        AppKey key = target.app().key();
+        Redundancy.Pair pair = Redundancy.choose(candidates, topology).orElseThrow(() -> new SkyfnException(ErrorCode.UNAVAILABLE,
+                target.spec().name() + " is declared verify: redundant, and app " + key.app() + " is served now only on nodes of "
+                        + candidates.stream().map(c -> provider(c)).distinct().toList() + "; it needs live nodes of two providers"));
+        CompletableFuture<Outcome> first = runOn(pair.first(), target, input, invocationId, bounded, timeout, region);
+        CompletableFuture<Outcome> second = runOn(pair.second(), target, input, invocationId, bounded, timeout, region);
+        Outcome a = answer(first, pair.first());
+        Outcome b = answer(second, pair.second());
+        if (Redundancy.agree(a, b)) {
+            return a;
+        }
+        audit.mismatch(key.tenant(), key.app(), target.spec().name(), invocationId, List.of(
+                new AuditLog.Answer(pair.first().node(), pair.first().cloud(), provider(pair.first()), Redundancy.digest(a)),
+                new AuditLog.Answer(pair.second().node(), pair.second().cloud(), provider(pair.second()), Redundancy.digest(b))));
+        throw new SkyfnException(ErrorCode.RESULT_MISMATCH, "the results of " + target.spec().name() + " from node "
+                + pair.first().node() + " (" + provider(pair.first()) + ") and node " + pair.second().node() + " ("
+                + provider(pair.second()) + ") differ; the call is in the audit log as " + invocationId);
+    }
+
+    private CompletableFuture<Outcome> runOn(Routes.Candidate c, Target target, Payload input, String invocationId, boolean bounded,
+                                             Duration timeout, String region) {
+        AppKey key = target.app().key();
+        if (c.node().equals(self)) {
+            return CompletableFuture.supplyAsync(() -> local.dispatch(target, input, invocationId, bounded, timeout, region).on(self),
+                    Thread.ofVirtual()::start);
+        }
+        return CompletableFuture.supplyAsync(() -> await(c.node(), bus.call(c.node(), c.cloud(), key, target.spec().name(), input,
+                invocationId, bounded, timeout)).on(c.node()), Thread.ofVirtual()::start);
+    }
+
+    /** One node's answer; a node that gave none leaves the call unverified. */
+    private static Outcome answer(CompletableFuture<Outcome> call, Routes.Candidate c) {
+        try {
+            return call.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SkyfnException s) {
+                throw s;
+            }
+            throw new SkyfnException(ErrorCode.UNAVAILABLE, "the call could not be verified: node " + c.node() + " gave no answer ("
+                    + e.getCause().getMessage() + "); retry later");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SkyfnException(ErrorCode.UNAVAILABLE, "the node is shutting down");
+        }
+    }
+
+    private String provider(Routes.Candidate c) {
+        return topology.cloud(c.cloud()).map(dev.skyfn.core.cloud.Cloud::provider).orElse(c.cloud());
     }
 
     private Outcome await(String node, CompletableFuture<Outcome> call) {

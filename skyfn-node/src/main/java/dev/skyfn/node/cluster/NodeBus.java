@@ -56,10 +56,12 @@ final class NodeBus implements AutoCloseable {
     private final Connection connection;
     private final String cloud;
     private final Wan wan;
+    private final Faults faults;
     private Dispatcher dispatcher;
 
-    NodeBus(Connection connection, String cloud, Wan wan) {
+    NodeBus(Connection connection, String cloud, Wan wan, Faults faults) {
         this.connection = connection;
+        this.faults = faults;
         this.cloud = cloud;
         this.wan = wan;
     }
@@ -89,7 +91,8 @@ final class NodeBus implements AutoCloseable {
                     ? invoker.invokeAsync(target, call.payload(), call.invocationId(), timeout)
                     : CompletableFuture.supplyAsync(() -> invoker.invoke(target, call.payload(), call.invocationId(), false, timeout),
                             Thread.ofVirtual()::start);
-            outcome.whenComplete((o, error) -> reply(msg, from, error == null ? answer(o)
+            String app = in.getFirst(APP);
+            outcome.whenComplete((o, error) -> reply(msg, from, error == null ? answer(faults.answer(app, o))
                     : new Message.Failure(0, ErrorCode.INTERNAL.name(), "the node could not run the call: " + error, ""),
                     o != null && o.coldStart()));
         } catch (SkyfnException e) {
