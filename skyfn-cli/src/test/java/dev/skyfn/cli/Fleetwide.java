@@ -75,14 +75,19 @@ public final class Fleetwide {
     }
 
     /**
-     * What a hostile function would try on a fleet node: {@code connect HOST:PORT} (a NATS server)
-     * or {@code read PATH} (the node's secrets); answers what it got, {@code blocked: …} if it failed.
+     * What a hostile function would try on a fleet node: {@code connect HOST:PORT} (a NATS server,
+     * a node's API), {@code read PATH} (the node's secrets) or {@code kill PID} (the node); answers
+     * what it got, {@code blocked: …} if it failed.
      */
     public static class Probe implements Handler<String, String> {
         @Override
         public String handle(String input, Context ctx) {
             String[] what = input.split(" ", 2);
             try {
+                if (what[0].equals("kill")) {
+                    return ProcessHandle.of(Long.parseLong(what[1])).map(p -> p.destroyForcibly() ? "killed" : "blocked: refused")
+                            .orElse("blocked: no such process");
+                }
                 if (what[0].equals("read")) {
                     return "read: " + java.nio.file.Files.readString(java.nio.file.Path.of(what[1]));
                 }

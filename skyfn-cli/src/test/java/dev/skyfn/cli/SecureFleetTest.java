@@ -71,18 +71,34 @@ class SecureFleetTest {
     }
 
     @Test
-    void aHostileFunctionReachesNeitherTheFleetsNatsServersNorTheNodesSecrets() {
+    void aHostileFunctionReachesNeitherTheFleetsNatsServersNorItsNodesWhileABystanderIsServed() {
         String mallory = json(send("eu-1", "POST", "/v1/tenants", "{\"name\":\"mallory\"}".getBytes(StandardCharsets.UTF_8),
+                fleet.adminKey())).get("apiKey").asText();
+        String bystander = json(send("eu-1", "POST", "/v1/tenants", "{\"name\":\"bystander\"}".getBytes(StandardCharsets.UTF_8),
                 fleet.adminKey())).get("apiKey").asText();
         byte[] jar = JarBuilder.app("app: probe\nfunctions: {probe: {handler: dev.skyfn.cli.Fleetwide$Probe, memory: 128}}\n")
                 .classes(Fleetwide.class).bytes();
         assertThat(send("eu-1", "POST", "/v1/apps", jar, mallory).statusCode()).isEqualTo(201);
+        byte[] shop = JarBuilder.app("app: shop\nfunctions: {where: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128}}\n")
+                .classes(Fleetwide.class).bytes();
+        assertThat(send("us-1", "POST", "/v1/apps", shop, bystander).statusCode()).isEqualTo(201);
+        for (EmulatedFleet.Member node : fleet.nodes()) {
+            assertThat(probe(mallory, "connect 127.0.0.1:" + node.port())).as("the API of " + node.node()).startsWith("blocked");
+            long pid = node.process().pid();
+            assertThat(probe(mallory, "read /proc/" + pid + "/environ")).as("the environment of " + node.node()).startsWith("blocked");
+            assertThat(probe(mallory, "kill " + pid)).as("the process of " + node.node()).startsWith("blocked");
+        }
         for (String cloud : java.util.List.of("eu", "us")) {
             String server = fleet.natsUrl(cloud).replaceFirst("^[a-z]+://", "");
             assertThat(probe(mallory, "connect " + server)).as("the NATS server of " + cloud).startsWith("blocked");
         }
         for (Path secret : java.util.List.of(fleet.natsSeed("eu-1"), fleet.natsSeed("operator"), dir.resolve("fleet/eu-1/admin.key"))) {
             assertThat(probe(mallory, "read " + secret.toAbsolutePath())).as(secret.toString()).startsWith("blocked: java.nio.file.NoSuchFileException");
+        }
+        for (EmulatedFleet.Member node : fleet.nodes()) {
+            assertThat(node.process().isAlive()).as(node.node()).isTrue();
+            HttpResponse<String> served = send(node.node(), "POST", "/v1/apps/shop/functions/where:invoke", "?".getBytes(), bystander);
+            assertThat(served.statusCode()).as("the bystander through " + node.node() + ": " + served.body()).isEqualTo(200);
         }
     }
 
