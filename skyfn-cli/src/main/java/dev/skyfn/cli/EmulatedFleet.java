@@ -2,6 +2,7 @@ package dev.skyfn.cli;
 
 import dev.skyfn.core.cloud.NodeSpec;
 import dev.skyfn.core.cloud.Topology;
+import dev.skyfn.core.cloud.Trust;
 import dev.skyfn.nats.servers.LocalNats;
 import dev.skyfn.nats.servers.LoopbackPorts;
 import java.io.IOException;
@@ -103,9 +104,18 @@ public final class EmulatedFleet implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), Skyfn.class.getName(),
                 "node", "--emulate-wan", "--nats", nats.url(n.cloud()), "--nats-seed", nats.secrets().seed(n.name()).toString(),
-                "--nats-ca", nats.secrets().ca().toString(), "--data-key", nats.secrets().dataKey().toString(), "--topology", topologyFile.toAbsolutePath().toString(),
+                "--nats-ca", nats.secrets().ca().toString(), "--topology", topologyFile.toAbsolutePath().toString(),
                 "--name", n.name(), "--port", Integer.toString(port), "--spares", Integer.toString(spares),
                 "--data", dir.resolve(n.name()).toString()));
+        // each node holds the data keys of the trust levels its cloud satisfies, and no others
+        Trust trust = topology.cloud(n.cloud()).orElseThrow().trust();
+        cmd.addAll(List.of("--data-key", nats.secrets().dataKey(Trust.UNTRUSTED).toString()));
+        if (trust.satisfies(Trust.TRUSTED)) {
+            cmd.addAll(List.of("--trusted-data-key", nats.secrets().dataKey(Trust.TRUSTED).toString()));
+        }
+        if (trust.satisfies(Trust.TEE)) {
+            cmd.addAll(List.of("--tee-data-key", nats.secrets().dataKey(Trust.TEE).toString()));
+        }
         if (dev) {
             cmd.add("--dev");
         }

@@ -2,6 +2,7 @@ package dev.skyfn.cli;
 
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.core.cloud.TopologyReader;
+import dev.skyfn.core.cloud.Trust;
 import dev.skyfn.nats.NatsAccess;
 import dev.skyfn.nats.seal.Sealer;
 import dev.skyfn.node.NodeConfig;
@@ -15,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -161,9 +164,17 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
         Path natsCa;
 
         @Option(names = "--data-key", paramLabel = "FILE", description = "the fleet's data key (64 hex digits, e.g. from "
-                + "'openssl rand -hex 32'): tenants' state, async payloads and execution records are sealed with it before they reach "
-                + "JetStream; every node of the fleet needs the same one (with --nats; required outside --dev)")
+                + "'openssl rand -hex 32'): tenants' state, async payloads and execution records are sealed with keys derived from it "
+                + "before they reach JetStream; every node of the fleet needs the same one (with --nats; required outside --dev)")
         Path dataKey;
+
+        @Option(names = "--trusted-data-key", paramLabel = "FILE", description = "the fleet's data key for tenants whose trust policy "
+                + "is trusted: give it only to nodes of trusted or TEE clouds")
+        Path trustedDataKey;
+
+        @Option(names = "--tee-data-key", paramLabel = "FILE", description = "the fleet's data key for tenants whose trust policy "
+                + "is tee: give it only to nodes of TEE clouds")
+        Path teeDataKey;
 
         @Option(names = "--fault-tamper-results", paramLabel = "APP", hidden = true,
                 description = "for tests only: alter the results of APP's calls this node answers for other nodes")
@@ -197,8 +208,16 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             if (dataKey == null) {
                 return Sealer.none();
             }
+            Map<Trust, Path> keys = new EnumMap<>(Trust.class);
+            keys.put(Trust.UNTRUSTED, dataKey);
+            if (trustedDataKey != null) {
+                keys.put(Trust.TRUSTED, trustedDataKey);
+            }
+            if (teeDataKey != null) {
+                keys.put(Trust.TEE, teeDataKey);
+            }
             try {
-                return Sealer.read(dataKey);
+                return Sealer.read(keys);
             } catch (IllegalArgumentException e) {
                 throw new CliException(e.getMessage());
             }

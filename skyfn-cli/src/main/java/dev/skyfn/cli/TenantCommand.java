@@ -20,9 +20,14 @@ final class TenantCommand {
         @Parameters(paramLabel = "NAME")
         String name;
 
+        @picocli.CommandLine.Option(names = "--trust", paramLabel = "LEVEL", defaultValue = "untrusted",
+                description = "the tenant's trust policy: untrusted (default), trusted or tee — the least trust a cloud needs to run "
+                        + "its apps and hold its data's key")
+        String trust;
+
         @Override
         public Integer call() throws Exception {
-            byte[] body = Client.JSON.writeValueAsBytes(Map.of("name", name));
+            byte[] body = Client.JSON.writeValueAsBytes(Map.of("name", name, "trust", trust));
             JsonNode key = api.client().json("POST", "/v1/tenants", body);
             System.out.println("tenant " + key.get("tenant").asText() + " created; its API key (store it now, it is not shown again):");
             System.out.println(key.get("apiKey").asText());

@@ -130,6 +130,39 @@ class SecureFleetTest {
         assertThat(Disk.holds(jetstream, queued)).as("an async payload in clear on JetStream's disk").isFalse();
     }
 
+    @Test
+    void aTenantWhoseTrustPolicyIsTrustedRunsAndKeepsItsKeyOnlyOnTrustedClouds() {
+        assertThat(send("eu-1", "POST", "/v1/tenants", "{\"name\":\"bad\",\"trust\":\"total\"}".getBytes(StandardCharsets.UTF_8),
+                fleet.adminKey()).statusCode()).isEqualTo(400);
+        String umbrella = json(send("eu-1", "POST", "/v1/tenants",
+                "{\"name\":\"umbrella\",\"trust\":\"trusted\"}".getBytes(StandardCharsets.UTF_8), fleet.adminKey())).get("apiKey").asText();
+        byte[] jar = JarBuilder.app("app: lab\nfunctions:\n"
+                + "  put: {handler: dev.skyfn.cli.Fleetwide$Put, memory: 128}\n"
+                + "  get: {handler: dev.skyfn.cli.Fleetwide$Get, memory: 128}\n"
+                + "  echo: {handler: dev.skyfn.cli.Fleetwide$Echo, memory: 128}\n"
+                + "  where: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128}\n").classes(Fleetwide.class).bytes();
+        assertThat(send("eu-1", "POST", "/v1/apps", jar, umbrella).statusCode()).isEqualTo(201);
+        assertThat(send("eu-1", "POST", "/v1/apps/lab/functions/where:invoke", "?".getBytes(), umbrella).body())
+                .as("placed on the trusted cloud only").isEqualTo("us-1");
+        assertThat(send("eu-1", "POST", "/v1/apps/lab/functions/put:invoke", "formula=t-virus".getBytes(), umbrella).body()).isEqualTo("ok");
+        assertThat(send("eu-1", "POST", "/v1/apps/lab/functions/get:invoke", "formula".getBytes(), umbrella).body()).isEqualTo("t-virus");
+
+        String id = json(send("us-1", "POST", "/v1/apps/lab/functions/echo:invoke?async=true", "antidote".getBytes(), umbrella))
+                .get("invocationId").asText();
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                json(send("us-1", "GET", "/v1/invocations/" + id, null, umbrella)).get("state").asText().equals("succeeded"));
+        HttpResponse<String> untrustedGateway = send("eu-1", "POST", "/v1/apps/lab/functions/echo:invoke?async=true",
+                "antidote".getBytes(), umbrella);
+        assertThat(untrustedGateway.statusCode()).as("an untrusted cloud's node cannot seal the tenant's payload: "
+                + untrustedGateway.body()).isEqualTo(502);
+        assertThat(FleetCalls.json(untrustedGateway.body()).get("error").get("code").asText()).isEqualTo("UNSEAL_FAILED");
+
+        byte[] onlyEu = JarBuilder.app("app: outpost\nplacement: {affinity: [{clouds: [eu]}]}\n"
+                + "functions: {where: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128}}\n").classes(Fleetwide.class).bytes();
+        HttpResponse<String> refused = send("eu-1", "POST", "/v1/apps", onlyEu, umbrella);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422);
+    }
+
     private static String probe(String key, String what) {
         HttpResponse<String> res = send("us-1", "POST", "/v1/apps/probe/functions/probe:invoke", what.getBytes(StandardCharsets.UTF_8), key);
         assertThat(res.statusCode()).as(res.body()).isEqualTo(200);

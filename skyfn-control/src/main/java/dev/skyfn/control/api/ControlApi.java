@@ -10,6 +10,7 @@ import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.Authenticator;
 import dev.skyfn.core.app.Caller;
 import dev.skyfn.core.app.DeployedApp;
+import dev.skyfn.core.cloud.Trust;
 import dev.skyfn.core.manifest.Manifest;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
@@ -63,7 +64,8 @@ public final class ControlApi implements HttpService {
         }
         DeployedApp app;
         try (InputStream body = req.content().inputStream()) {
-            app = registry.deploy(caller.tenant(), body, this::placeable);
+            Trust policy = tenants.trustOf(caller.tenant());
+            app = registry.deploy(caller.tenant(), body, manifest -> placeable(manifest.requiring(policy)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -71,7 +73,7 @@ public final class ControlApi implements HttpService {
         Api.json(res, 201, AppView.of(app));
     }
 
-    /** Refuses an app no cloud can take now; the version deployed before keeps serving. */
+    /** Refuses an app no cloud its tenant's trust policy allows can take now; the version deployed before keeps serving. */
     private void placeable(Manifest manifest) {
         Placement p = fleet.place(manifest);
         if (!p.placed()) {
@@ -82,7 +84,7 @@ public final class ControlApi implements HttpService {
 
     private void placement(ServerRequest req, ServerResponse res) {
         DeployedApp app = app(req);
-        Api.json(res, 200, PlacementViews.placement(app.name(), fleet.place(app.manifest())));
+        Api.json(res, 200, PlacementViews.placement(app.name(), fleet.place(app.manifest().requiring(tenants.trustOf(app.tenant())))));
     }
 
     private void clouds(ServerRequest req, ServerResponse res) {
@@ -120,13 +122,26 @@ public final class ControlApi implements HttpService {
 
     private void createTenant(ServerRequest req, ServerResponse res) {
         Api.admin(req, auth);
-        record NewTenant(String name) {
+        record NewTenant(String name, String trust) {
         }
         NewTenant body = Api.read(Api.body(req, 4096, ErrorCode.PAYLOAD_TOO_LARGE), NewTenant.class);
         if (body.name() == null) {
             throw new SkyfnException(ErrorCode.BAD_REQUEST, "give the tenant a name: {\"name\": \"acme\"}");
         }
-        Api.json(res, 201, tenants.create(body.name()));
+        Api.json(res, 201, tenants.create(body.name(), trust(body.trust())));
+    }
+
+    /** A tenant's trust policy as the API writes it: {@code untrusted} (the default), {@code trusted}, {@code tee}. */
+    private static Trust trust(String text) {
+        if (text == null) {
+            return Trust.UNTRUSTED;
+        }
+        for (Trust t : Trust.values()) {
+            if (t.name().toLowerCase(java.util.Locale.ROOT).equals(text)) {
+                return t;
+            }
+        }
+        throw new SkyfnException(ErrorCode.BAD_REQUEST, "trust: '" + text + "' is not one of untrusted, trusted, tee");
     }
 
     private void listTenants(ServerRequest req, ServerResponse res) {

@@ -6,6 +6,7 @@ import dev.skyfn.core.Names;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.Authenticator;
 import dev.skyfn.core.app.Caller;
+import dev.skyfn.core.cloud.Trust;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +48,16 @@ public final class Tenants implements Authenticator {
         }
     }
 
-    public record Tenant(String name, Instant created) {
+    /**
+     * A tenant.
+     *
+     * @param trust the least trust a cloud needs to hold its apps and its data's key (its trust
+     *              policy); {@code untrusted}, the default, allows every cloud
+     */
+    public record Tenant(String name, Instant created, Trust trust) {
+        public Tenant {
+            trust = trust == null ? Trust.UNTRUSTED : trust; // tenants stored before trust policies existed
+        }
     }
 
     /** A stored key: its digest, never the key. */
@@ -125,14 +135,19 @@ public final class Tenants implements Authenticator {
             if (s.keys().stream().anyMatch(Key::admin)) {
                 return new Change<>(s, Optional.<IssuedKey>empty());
             }
-            State withAdmin = s.tenants().stream().anyMatch(t -> t.name().equals(ADMIN_TENANT)) ? s : withTenant(s, ADMIN_TENANT);
+            State withAdmin = s.tenants().stream().anyMatch(t -> t.name().equals(ADMIN_TENANT)) ? s : withTenant(s, ADMIN_TENANT, Trust.UNTRUSTED);
             Change<IssuedKey> issued = withKey(withAdmin, ADMIN_TENANT, true);
             return new Change<>(issued.next(), Optional.of(issued.result()));
         });
     }
 
-    /** Creates a tenant and its first key. */
-    public synchronized IssuedKey create(String name) {
+    /** Creates a tenant whose data any cloud may hold, and its first key. */
+    public IssuedKey create(String name) {
+        return create(name, Trust.UNTRUSTED);
+    }
+
+    /** Creates a tenant with the trust policy {@code trust}, and its first key. */
+    public synchronized IssuedKey create(String name, Trust trust) {
         if (!Names.isTenantName(name)) {
             throw new SkyfnException(ErrorCode.BAD_REQUEST,
                     "'" + name + "' is not a valid tenant name (lower case letters, digits and '-', starting with a letter, at most 63)");
@@ -141,8 +156,13 @@ public final class Tenants implements Authenticator {
             if (s.tenants().stream().anyMatch(t -> t.name().equals(name))) {
                 throw new SkyfnException(ErrorCode.CONFLICT, "tenant " + name + " exists");
             }
-            return withKey(withTenant(s, name), name, false);
+            return withKey(withTenant(s, name, trust), name, false);
         });
+    }
+
+    /** The trust policy of {@code tenant}: untrusted for a tenant this registry does not know (yet). */
+    public Trust trustOf(String tenant) {
+        return find(tenant).map(Tenant::trust).orElse(Trust.UNTRUSTED);
     }
 
     public synchronized IssuedKey issueKey(String tenant, boolean admin) {
@@ -162,9 +182,9 @@ public final class Tenants implements Authenticator {
         });
     }
 
-    private State withTenant(State s, String name) {
+    private State withTenant(State s, String name, Trust trust) {
         List<Tenant> tenants = new ArrayList<>(s.tenants());
-        tenants.add(new Tenant(name, clock.instant()));
+        tenants.add(new Tenant(name, clock.instant(), trust));
         return new State(tenants, s.keys());
     }
 

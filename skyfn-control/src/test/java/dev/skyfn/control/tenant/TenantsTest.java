@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.Caller;
+import dev.skyfn.core.cloud.Trust;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -47,6 +48,20 @@ class TenantsTest {
         Tenants restarted = tenants();
         assertThat(restarted.authenticate(acme.apiKey())).isEmpty();
         assertThat(restarted.authenticate(second.apiKey())).isPresent();
+    }
+
+    @Test
+    void keepsEachTenantsTrustPolicyAcrossRestartsAndReadsOldRecordsAsUntrusted() throws Exception {
+        tenants().create("acme");
+        tenants().create("umbrella", Trust.TRUSTED);
+        Tenants restarted = tenants();
+        assertThat(restarted.trustOf("acme")).isEqualTo(Trust.UNTRUSTED);
+        assertThat(restarted.trustOf("umbrella")).isEqualTo(Trust.TRUSTED);
+        assertThat(restarted.trustOf("nobody")).isEqualTo(Trust.UNTRUSTED);
+        Path file = dir.resolve("tenants.json");
+        Files.writeString(file, Files.readString(file).replaceAll(",\\s*\"trust\"\\s*:\\s*\"[A-Z]+\"", ""));
+        assertThat(Files.readString(file)).as("a file written before trust policies").doesNotContain("trust");
+        assertThat(tenants().trustOf("umbrella")).isEqualTo(Trust.UNTRUSTED);
     }
 
     @Test

@@ -28,6 +28,20 @@ public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> funct
         this(app, memoryMb, functions, Map.of(), PlacementSpec.DEFAULT, Network.OUTBOUND);
     }
 
+    /**
+     * This manifest, its placement requiring clouds of {@code trust} at least (a tenant's trust
+     * policy, which an app's own placement can only raise).
+     */
+    public Manifest requiring(dev.skyfn.core.cloud.Trust trust) {
+        PlacementSpec.Requirements r = placement.require();
+        if (r.trust().satisfies(trust)) {
+            return this;
+        }
+        var require = new PlacementSpec.Requirements(trust, r.hardware(), r.maxLatency(), r.maxPrice());
+        return new Manifest(app, memoryMb, functions, workflows, new PlacementSpec(placement.affinity(), require, placement.minClouds(),
+                placement.maxClouds(), placement.replicas(), placement.scheduling(), placement.weights(), placement.overrides()), network);
+    }
+
     /** How long the app's sandbox stays warm after its last call: the longest keep-warm of its functions. */
     public java.time.Duration keepWarm() {
         return functions.values().stream().map(FunctionSpec::keepWarm)

@@ -40,13 +40,18 @@ public final class WorkQueue implements AutoCloseable {
         this.ackWait = ackWait;
     }
 
-    /** The queue {@code stream} of {@code subjects}, worked by the shared consumer {@code consumer}. */
-    public static WorkQueue open(Engine engine, String stream, String subjects, String consumer, Duration ackWait, int maxDeliver) {
+    /**
+     * The queue {@code stream} of {@code subjects}, worked by the shared consumer {@code consumer},
+     * which takes the jobs of the subjects {@code filter} matches (consumers of one stream must
+     * not overlap).
+     */
+    public static WorkQueue open(Engine engine, String stream, String subjects, String consumer, String filter, Duration ackWait,
+                                 int maxDeliver) {
         engine.stream(stream, subjects, RetentionPolicy.WorkQueue);
         return Js.call("opening " + stream, () -> {
             var management = engine.connection().jetStreamManagement(engine.jsOptions());
-            management.addOrUpdateConsumer(stream, ConsumerConfiguration.builder().durable(consumer).ackPolicy(AckPolicy.Explicit)
-                    .ackWait(ackWait).maxDeliver(maxDeliver).build());
+            management.addOrUpdateConsumer(stream, ConsumerConfiguration.builder().durable(consumer).filterSubject(filter)
+                    .ackPolicy(AckPolicy.Explicit).ackWait(ackWait).maxDeliver(maxDeliver).build());
             return new WorkQueue(engine.connection().jetStream(engine.jsOptions()), stream, consumer, ackWait);
         });
     }

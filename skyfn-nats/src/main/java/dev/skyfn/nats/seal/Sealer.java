@@ -2,6 +2,7 @@ package dev.skyfn.nats.seal;
 
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.cloud.Trust;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -9,9 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import javax.crypto.Cipher;
 import javax.crypto.KDF;
 import javax.crypto.SecretKey;
@@ -21,10 +25,15 @@ import javax.crypto.spec.HKDFParameterSpec;
 /**
  * Seals what a tenant keeps in JetStream (state values, ephemeral namespaces, async payloads and
  * results, execution records) so that a NATS server, or the disk under it, sees ciphertext only.
- * Each tenant has its own data key, derived from the fleet's data key with HKDF-SHA256 (RFC 5869;
- * info {@code "skyfn tenant data key/" + tenant}); a value is sealed with AES-256-GCM (NIST SP
- * 800-38D) under a random 96-bit nonce, with the place it is stored at (an entry's name, a message's
- * subject) as associated data, so a sealed value moved to another key or tenant no longer opens.
+ *
+ * <p>A fleet has a data key per trust level ({@link Trust}): the {@code untrusted} one is on every
+ * node, the {@code trusted} one only on nodes of trusted (or TEE) clouds, the {@code tee} one only
+ * on nodes of TEE clouds. A tenant's data key is derived with HKDF-SHA256 (RFC 5869; info
+ * {@code "skyfn tenant data key/" + tenant}) from the key of the level its trust policy names, so
+ * its key material exists only on nodes of the clouds that policy allows. A value is sealed with
+ * AES-256-GCM (NIST SP 800-38D) under a random 96-bit nonce, with the place it is stored at (an
+ * entry's name, a message's subject) as associated data, so a sealed value moved to another key or
+ * tenant no longer opens.
  *
  * <p>Sealed form: {@code 0x53 'S'}, a version byte {@code 1}, the 12-byte nonce, then the
  * ciphertext with its 16-byte tag: {@link #OVERHEAD} bytes more than the value.
@@ -33,22 +42,23 @@ public final class Sealer {
 
     /** Bytes a sealed value takes beyond the value itself. */
     public static final int OVERHEAD = 2 + 12 + 16;
+    /** The length of a fleet data key: 32 bytes, 64 hex digits in its file. */
+    public static final int KEY_BYTES = 32;
     private static final byte MAGIC = 'S';
     private static final byte VERSION = 1;
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
-    /** The length of a fleet data key: 32 bytes, 64 hex digits in its file. */
-    public static final int KEY_BYTES = 32;
 
-    private static final Sealer NONE = new Sealer(null);
+    private static final Sealer NONE = new Sealer(Map.of(), t -> Trust.UNTRUSTED);
 
-    /** Null when nothing is sealed. */
-    private final byte[] fleetKey;
+    private final Map<Trust, byte[]> levelKeys;
+    private final Function<String, Trust> policy;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, SecretKey> tenantKeys = new ConcurrentHashMap<>();
 
-    private Sealer(byte[] fleetKey) {
-        this.fleetKey = fleetKey == null ? null : fleetKey.clone();
+    private Sealer(Map<Trust, byte[]> levelKeys, Function<String, Trust> policy) {
+        this.levelKeys = levelKeys;
+        this.policy = policy;
     }
 
     /** A sealer that seals nothing: values are stored as they are (a fleet started without a data key). */
@@ -58,31 +68,63 @@ public final class Sealer {
 
     /** Whether values are sealed. */
     public boolean seals() {
-        return fleetKey != null;
+        return !levelKeys.isEmpty();
     }
 
-    /** A sealer with the fleet data key {@code key} ({@value #KEY_BYTES} bytes). */
+    /** A sealer with only the fleet's untrusted-level data key {@code key} ({@value #KEY_BYTES} bytes). */
     public static Sealer of(byte[] key) {
-        if (key.length != KEY_BYTES) {
-            throw new IllegalArgumentException("a data key is " + KEY_BYTES + " bytes, not " + key.length);
+        return of(Map.of(Trust.UNTRUSTED, key));
+    }
+
+    /** A sealer with the fleet's data keys of the given trust levels; the untrusted level's is required. */
+    public static Sealer of(Map<Trust, byte[]> keys) {
+        if (!keys.containsKey(Trust.UNTRUSTED)) {
+            throw new IllegalArgumentException("a node needs the fleet's untrusted-level data key");
         }
-        return new Sealer(key);
+        Map<Trust, byte[]> copy = new EnumMap<>(Trust.class);
+        keys.forEach((level, key) -> {
+            if (key.length != KEY_BYTES) {
+                throw new IllegalArgumentException("a data key is " + KEY_BYTES + " bytes, not " + key.length);
+            }
+            copy.put(level, key.clone());
+        });
+        return new Sealer(copy, t -> Trust.UNTRUSTED);
     }
 
     /**
-     * The fleet data key in {@code file}: {@value #KEY_BYTES} bytes written as 64 hex digits.
+     * The fleet data keys in {@code files} by trust level: each {@value #KEY_BYTES} bytes written as 64 hex digits.
      *
      * @throws IllegalArgumentException naming the file if it holds anything else
      */
-    public static Sealer read(Path file) {
+    public static Sealer read(Map<Trust, Path> files) {
+        Map<Trust, byte[]> keys = new EnumMap<>(Trust.class);
+        files.forEach((level, file) -> keys.put(level, readKey(file)));
+        return of(keys);
+    }
+
+    private static byte[] readKey(Path file) {
         try {
-            String hex = Files.readString(file, StandardCharsets.US_ASCII).strip();
-            return of(HexFormat.of().parseHex(hex));
+            return HexFormat.of().parseHex(Files.readString(file, StandardCharsets.US_ASCII).strip());
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read the data key " + file + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("the data key " + file + " is not " + KEY_BYTES + " bytes in hex: " + e.getMessage(), e);
         }
+    }
+
+    /** This sealer, deriving each tenant's key from the level {@code policy} names for it (unknown tenants: untrusted). */
+    public Sealer withPolicy(Function<String, Trust> policy) {
+        return new Sealer(levelKeys, policy);
+    }
+
+    /** Whether this node holds key material for data of the given trust level. */
+    public boolean holds(Trust level) {
+        return !seals() || levelKeys.containsKey(level);
+    }
+
+    /** The trust level of {@code tenant}'s data: where its key may be. */
+    public Trust levelOf(String tenant) {
+        return policy.apply(tenant);
     }
 
     /** A new random fleet data key, as its file holds it (64 hex digits). */
@@ -92,7 +134,11 @@ public final class Sealer {
         return HexFormat.of().formatHex(key);
     }
 
-    /** {@code value} sealed for {@code tenant}, bound to {@code place} (where it will be stored). */
+    /**
+     * {@code value} sealed for {@code tenant}, bound to {@code place} (where it will be stored).
+     *
+     * @throws SkyfnException {@code UNSEAL_FAILED} if this node holds no key for the tenant's trust level
+     */
     public byte[] seal(String tenant, String place, byte[] value) {
         if (!seals()) {
             return value;
@@ -113,7 +159,8 @@ public final class Sealer {
      * The value {@link #seal} sealed for {@code tenant} at {@code place}.
      *
      * @throws SkyfnException {@code UNSEAL_FAILED} if it is not a sealed value, was sealed with
-     *                        another key, for another tenant or place, or was altered
+     *                        another key, for another tenant or place, or was altered, or this node
+     *                        holds no key for the tenant's trust level
      */
     public byte[] open(String tenant, String place, byte[] sealed) {
         if (!seals()) {
@@ -122,7 +169,7 @@ public final class Sealer {
         if (sealed.length < OVERHEAD || sealed[0] != MAGIC || sealed[1] != VERSION) {
             throw broken(place, "it is not a sealed value");
         }
-        byte[] nonce = java.util.Arrays.copyOfRange(sealed, 2, 2 + NONCE_BYTES);
+        byte[] nonce = Arrays.copyOfRange(sealed, 2, 2 + NONCE_BYTES);
         try {
             return cipher(Cipher.DECRYPT_MODE, tenant, nonce, place).doFinal(sealed, 2 + NONCE_BYTES, sealed.length - 2 - NONCE_BYTES);
         } catch (javax.crypto.AEADBadTagException e) {
@@ -140,10 +187,16 @@ public final class Sealer {
     }
 
     private SecretKey tenantKey(String tenant) {
-        return tenantKeys.computeIfAbsent(tenant, t -> {
+        Trust level = policy.apply(tenant);
+        byte[] levelKey = levelKeys.get(level);
+        if (levelKey == null) {
+            throw new SkyfnException(ErrorCode.UNSEAL_FAILED, "this node holds no key for tenant " + tenant + "'s data: its trust "
+                    + "policy keeps that key on nodes of " + level.name().toLowerCase(java.util.Locale.ROOT) + " clouds");
+        }
+        return tenantKeys.computeIfAbsent(level + "/" + tenant, t -> {
             try {
-                return KDF.getInstance("HKDF-SHA256").deriveKey("AES", HKDFParameterSpec.ofExtract().addIKM(fleetKey)
-                        .thenExpand(("skyfn tenant data key/" + t).getBytes(StandardCharsets.UTF_8), 32));
+                return KDF.getInstance("HKDF-SHA256").deriveKey("AES", HKDFParameterSpec.ofExtract().addIKM(levelKey)
+                        .thenExpand(("skyfn tenant data key/" + tenant).getBytes(StandardCharsets.UTF_8), 32));
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("this JDK cannot derive keys with HKDF-SHA256", e);
             }

@@ -3,6 +3,7 @@ package dev.skyfn.nats.servers;
 import dev.skyfn.core.cloud.Cloud;
 import dev.skyfn.core.cloud.NodeSpec;
 import dev.skyfn.core.cloud.Topology;
+import dev.skyfn.core.cloud.Trust;
 import dev.skyfn.nats.NatsAccess;
 import dev.skyfn.nats.Nkeys;
 import dev.skyfn.nats.seal.Sealer;
@@ -26,7 +27,7 @@ import java.util.Optional;
  * directory only the fleet's user can read: a certificate authority and a certificate per server
  * (see {@link LocalCa}); a NATS user nkey per node of the topology, per cloud's system user and
  * one for the operator's tools; a random password per edge site's leaf-node link; the fleet's
- * data key. Each server
+ * data keys, one per trust level. Each server
  * admits in skyfn's account only the nkeys of its own cloud's nodes and the operator's, and in
  * its system account only the system user of its cloud; nobody without credentials.
  */
@@ -63,16 +64,22 @@ public final class FleetSecrets {
                 secrets.user(n.name());
             }
             secrets.user(OPERATOR);
-            writePrivate(secrets.dataKey(), Sealer.newKey() + "\n");
+            for (Trust level : Trust.values()) {
+                writePrivate(secrets.dataKey(level), Sealer.newKey() + "\n");
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the fleet's NATS credentials under " + dir + ": " + e.getMessage(), e);
         }
         return secrets;
     }
 
-    /** The fleet's data key (see {@code Sealer}), 64 hex digits: what every node seals tenants' data with. */
-    public Path dataKey() {
-        return dir.resolve("data.key");
+    /**
+     * The fleet's data key of a trust level (see {@code Sealer}), 64 hex digits: the untrusted
+     * level's is on every node, the trusted level's only on nodes of trusted or TEE clouds, the TEE
+     * level's only on nodes of TEE clouds.
+     */
+    public Path dataKey(Trust level) {
+        return dir.resolve("data-" + level.name().toLowerCase(java.util.Locale.ROOT) + ".key");
     }
 
     /** The PEM certificate of the fleet's certificate authority. */

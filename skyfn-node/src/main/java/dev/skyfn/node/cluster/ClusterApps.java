@@ -11,6 +11,7 @@ import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.DeployedApp;
 import dev.skyfn.core.cloud.Cloud;
+import dev.skyfn.core.cloud.Trust;
 import dev.skyfn.core.data.KeyValue;
 import dev.skyfn.core.manifest.Manifest;
 import dev.skyfn.core.manifest.Verify;
@@ -34,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +59,8 @@ final class ClusterApps implements AppStore {
     private final Path dir;
     private final Predicate<AppRecord> served;
     private final KeyValue globalState;
+    /** Each tenant's trust policy: its apps go only to clouds that satisfy it. */
+    private final Function<String, Trust> tenantTrust;
     private final AppSet apps = new AppSet();
     private final Map<AppKey, AppRecord> placements = new ConcurrentHashMap<>();
     private final AppSet placedHere = new AppSet();
@@ -66,8 +70,9 @@ final class ClusterApps implements AppStore {
 
     /** {@code served} tells whether every live node a record places the app on serves that version. */
     ClusterApps(String node, AppRecords records, PackageStore packages, PackageInspector inspector, Fleet fleet, Path dir,
-                Predicate<AppRecord> served, KeyValue globalState) {
+                Predicate<AppRecord> served, KeyValue globalState, Function<String, Trust> tenantTrust) {
         this.served = served;
+        this.tenantTrust = tenantTrust;
         this.globalState = globalState;
         this.node = node;
         this.records = records;
@@ -128,7 +133,7 @@ final class ClusterApps implements AppStore {
         try {
             AppPackage pkg = inspector.receive(jar, incoming);
             admit.accept(pkg.manifest());
-            Placement placement = fleet.place(pkg.manifest());
+            Placement placement = fleet.place(pkg.manifest().requiring(tenantTrust.apply(tenant)));
             if (!placement.placed()) {
                 throw new SkyfnException(ErrorCode.PLACEMENT_UNSATISFIABLE,
                         "cannot place app " + pkg.manifest().app() + ": " + placement.problem().orElse("no cloud can take it"));
@@ -200,7 +205,7 @@ final class ClusterApps implements AppStore {
             if (current.isEmpty() || current.get().record().version() != app.version() || alive.containsAll(nodes(current.get().record()))) {
                 continue;
             }
-            Placement placement = fleet.place(app.manifest());
+            Placement placement = fleet.place(app.manifest().requiring(tenantTrust.apply(app.tenant())));
             if (!placement.placed()) {
                 LOG.warn("{} lost a node and cannot be placed again now: {}", app.key(), placement.problem().orElse(""));
                 continue;

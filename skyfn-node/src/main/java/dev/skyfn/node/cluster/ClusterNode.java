@@ -15,6 +15,7 @@ import dev.skyfn.nats.nodes.Heartbeat;
 import dev.skyfn.nats.nodes.NodeDirectory;
 import dev.skyfn.nats.nodes.NodeReport;
 import dev.skyfn.nats.packages.PackageStore;
+import dev.skyfn.nats.seal.Sealer;
 import dev.skyfn.node.Node;
 import dev.skyfn.node.NodeConfig;
 import dev.skyfn.node.SingleNode;
@@ -59,27 +60,29 @@ public final class ClusterNode implements AutoCloseable {
         if (!dev) {
             tenants.bootstrapAdmin().ifPresent(key -> SingleNode.writeAdminKey(config.dataDir().resolve("admin.key"), key.apiKey()));
         }
+        // a tenant's data is sealed with a key of the level its trust policy names: only nodes of clouds it allows hold it
+        Sealer sealer = cluster.sealer().withPolicy(tenants::trustOf);
         directory = NodeDirectory.watch(engine, cluster.deadAfter());
         var fleet = new ClusterFleet(cluster.topology(), directory);
         var inspector = new PackageInspector(new PackageLimits(config.maxPackageBytes(), PackageLimits.DEFAULT.maxUnpackedBytes(),
                 PackageLimits.DEFAULT.maxEntries()));
-        var globalState = NatsKeyValue.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), cluster.sealer());
+        var globalState = NatsKeyValue.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), sealer);
         apps = new ClusterApps(cluster.node(), AppRecords.open(engine), PackageStore.open(engine), inspector, fleet,
-                config.dataDir().resolve("packages"), this::served, globalState);
+                config.dataDir().resolve("packages"), this::served, globalState, tenants::trustOf);
         apps.start();
         var wan = new Wan(cluster.topology(), cluster.emulateWan());
         bus = new NodeBus(engine.connection(), cloud, wan, cluster.faults());
         var audit = new AuditLog(config.dataDir().resolve("audit.log"), Clock.systemUTC());
-        var takeover = new Takeover(engine, cluster.node(), cluster.sealer());
+        var takeover = new Takeover(engine, cluster.node(), sealer);
         node = Node.start(config, apps.placedHere(), auth, List.of(new ControlApi(apps, tenants, auth, fleet)),
                 new Node.Fabric(invoker -> {
                     var dispatch = new FleetDispatch(cluster.node(), cloud, cluster.topology(), directory, apps, invoker, bus, wan, audit);
                     invoker.callElsewhere(dispatch);
                     return dispatch;
-                }, Optional.of(new DataLayers.Shared(globalState, NatsNamespaces.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), cluster.sealer()))),
+                }, Optional.of(new DataLayers.Shared(globalState, NatsNamespaces.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), sealer))),
                 takeover, takeover.takenFromMe(),
                 new OtherNodes(cluster.node(), cloud, cluster.topology(), directory),
-                Optional.of(dispatch -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL, cluster.sealer()))));
+                Optional.of(dispatch -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL, sealer))));
         takeover.clearClaims();
         bus.serve(cluster.node(), node.invoker());
         int memoryMb = cluster.topology().node(cluster.node()).orElseThrow().memoryMb();
@@ -97,7 +100,7 @@ public final class ClusterNode implements AutoCloseable {
             });
         });
         LOG.info("node {} of cloud {} joined the fleet through {}; {}", cluster.node(), cloud, cluster.nats(),
-                cluster.sealer().seals() ? "tenants' data is sealed before it reaches JetStream"
+                sealer.seals() ? "tenants' data is sealed before it reaches JetStream"
                         : "tenants' data is NOT sealed: JetStream's servers and disks see it in clear (no data key)");
     }
 

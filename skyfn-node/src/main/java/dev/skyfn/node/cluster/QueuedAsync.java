@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.cloud.Trust;
 import dev.skyfn.core.wire.Message;
 import dev.skyfn.core.wire.Payload;
 import dev.skyfn.core.wire.WireCodec;
@@ -25,6 +26,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,7 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Async invocations across a fleet: accepted into a JetStream work queue (durable before the
  * caller hears 202), run by whichever node takes them — on the best node for the caller's region,
  * like any call — and their status kept in a bucket every node reads. A job whose worker dies is
- * handed out again: async invocations run at least once.
+ * handed out again: async invocations run at least once. Jobs go to a subject per trust level
+ * ({@code skyfn.async.<level>.<tenant>.<app>}, the level of the tenant's trust policy), each
+ * worked by its own shared consumer; a node works only the levels whose data keys it holds.
  */
 final class QueuedAsync implements Async, AutoCloseable {
 
@@ -46,7 +51,7 @@ final class QueuedAsync implements Async, AutoCloseable {
     private static final String ID = "Skyfn-Invocation";
     private static final String REGION = "Skyfn-Region";
 
-    private final WorkQueue queue;
+    private final List<WorkQueue> queues = new ArrayList<>();
     private final KeyValue statuses;
     private final Dispatch dispatch;
     private final AtomicInteger running = new AtomicInteger();
@@ -55,23 +60,35 @@ final class QueuedAsync implements Async, AutoCloseable {
 
     QueuedAsync(Engine engine, Dispatch dispatch, Duration retention, int parallel, Sealer sealer) {
         this.sealer = sealer;
-        this.queue = WorkQueue.open(engine, STREAM, "skyfn.async.>", "skyfn-workers", ACK_WAIT, MAX_DELIVERIES);
         this.statuses = engine.bucket(STATUS_BUCKET, 1, retention);
         this.dispatch = dispatch;
-        queue.work(parallel, this::run);
+        for (Trust level : Trust.values()) {
+            if (sealer.holds(level)) {
+                WorkQueue queue = WorkQueue.open(engine, STREAM, "skyfn.async.>", "skyfn-workers-" + name(level),
+                        "skyfn.async." + name(level) + ".>", ACK_WAIT, MAX_DELIVERIES);
+                queues.add(queue);
+                queue.work(parallel, this::run);
+            }
+        }
+    }
+
+    private static String name(Trust level) {
+        return level.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     @Override
     public String submit(Dispatch.Target target, Payload input, String region) {
         String id = Ids.next();
         var app = target.app();
+        byte[] body = sealer.seal(app.tenant(), "async/" + id,
+                WireCodec.encode(new Message.Invoke(0, target.spec().name(), id, target.spec().timeout().toMillis(), input)));
         save(new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, Instant.now(), null, null, null));
         Headers headers = new Headers().put(TENANT, app.tenant()).put(APP, app.name()).put(ID, id);
         if (region != null) {
             headers.put(REGION, region);
         }
-        queue.publish("skyfn.async." + app.tenant() + "." + app.name(), headers, sealer.seal(app.tenant(), "async/" + id,
-                WireCodec.encode(new Message.Invoke(0, target.spec().name(), id, target.spec().timeout().toMillis(), input))));
+        queues.getFirst().publish("skyfn.async." + name(sealer.levelOf(app.tenant())) + "." + app.tenant() + "." + app.name(),
+                headers, body);
         return id;
     }
 
@@ -172,7 +189,7 @@ final class QueuedAsync implements Async, AutoCloseable {
 
     @Override
     public void close() {
-        queue.close();
+        queues.forEach(WorkQueue::close);
     }
 
 }
