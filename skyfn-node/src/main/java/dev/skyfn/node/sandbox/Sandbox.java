@@ -98,14 +98,17 @@ public final class Sandbox {
     private volatile Owner owner;
     private volatile DeployedApp app;
     private volatile String endReason;
+    /** The cgroup limiting it; removed once it is dead. */
+    private final Cgroup cgroup;
     /** Its way out to the network, if it has one. */
     private volatile Outbound outbound;
     /** Where this sandbox reads an app's jar: the node puts it where a confined sandbox can see it. */
     private final Function<DeployedApp, String> jarPath;
 
     Sandbox(long id, int heapMb, Process process, FrameChannel channel, ProcessOutput output, Owner owner,
-            Function<DeployedApp, String> jarPath) {
+            Function<DeployedApp, String> jarPath, Cgroup cgroup) {
         this.id = id;
+        this.cgroup = cgroup;
         this.jarPath = jarPath;
         this.heapMb = heapMb;
         this.process = process;
@@ -318,6 +321,7 @@ public final class Sandbox {
         calls.answerAll(this::crashed);
         dead.complete(null);
         owner.died(this);
+        cgroup.remove();
     }
 
     private Message.Failure crashed(long callId) {
