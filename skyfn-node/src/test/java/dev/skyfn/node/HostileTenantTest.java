@@ -21,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A hostile tenant on a node with keys, trying with nothing but the JDK what a function must not be
  * able to do to the host; after each attack, another tenant's function still answers. The walls are
- * the OS's ({@code bubblewrap} namespaces), so this test needs a host that has them (CI installs it).
+ * the OS's ({@code bubblewrap} namespaces, cgroups), so this test needs a host that has them (CI
+ * installs bubblewrap; the memory cgroup controller needs a node that may make groups, as root on
+ * CI's machines).
  */
 @Tag("slow")
 class HostileTenantTest {
@@ -58,6 +60,7 @@ class HostileTenantTest {
                   fill: {handler: dev.skyfn.node.apps.Hostile$FillDisk}
                   env: {handler: dev.skyfn.node.apps.Hostile$Environment}
                   connect: {handler: dev.skyfn.node.apps.Hostile$Connect}
+                  hog: {handler: dev.skyfn.node.apps.Hostile$NativeHog}
                 """).classes(Hostile.class));
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
         var offline = mallory.deploy(JarBuilder.app("""
@@ -151,6 +154,18 @@ class HostileTenantTest {
                     .isEqualTo("connected to " + target);
             assertThat(attack("offline", "connect", target)).as("an app with network: none").startsWith("blocked");
         }
+    }
+
+    @Test
+    void aFunctionThatOutgrowsItsSandboxsMemoryFailsWithThatCodeAndTheAppIsServedByAFreshSandbox() {
+        var cgroups = node.platform.node().cgroups();
+        assertThat(cgroups.limitsMemory()).as(cgroups.describe()).isTrue();
+
+        // a heap of 256 MiB (the default) and 128 MiB beside it
+        Errors.assertError(mallory.invoke("evil", "hog", "4096"), 502, "SANDBOX_OUT_OF_MEMORY",
+                "the app's sandbox outgrew its memory limit of 384 MiB");
+
+        assertThat(attack("env", "")).as("the app's next call, in a new sandbox").contains("PATH");
     }
 
     /** An address of this host that is not loopback: what a sandbox reaches as it reaches the internet. */

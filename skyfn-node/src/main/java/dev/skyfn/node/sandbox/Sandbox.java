@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The node's handle on one sandbox process: its socket, its calls in flight, and where it is in
  * its life. Calls are matched to answers by id; when the process dies, every call still in flight
- * gets a precise failure at once.
+ * gets a precise failure at once: {@link ErrorCode#SANDBOX_OUT_OF_MEMORY} when the OS killed it for
+ * outgrowing its memory limit, else {@link ErrorCode#SANDBOX_CRASHED}.
  */
 public final class Sandbox {
 
@@ -98,6 +99,8 @@ public final class Sandbox {
     private volatile Owner owner;
     private volatile DeployedApp app;
     private volatile String endReason;
+    /** The code calls in flight fail with once it is dead. */
+    private volatile ErrorCode endCode = ErrorCode.SANDBOX_CRASHED;
     /** The cgroup limiting it; removed once it is dead. */
     private final Cgroup cgroup;
     /** Its way out to the network, if it has one. */
@@ -311,7 +314,13 @@ public final class Sandbox {
         channel.close();
         state.set(State.DEAD);
         int status = exitStatus();
-        if (endReason == null) {
+        // asked whatever else ended it: the kernel's OOM killer is the most precise reason there is
+        if (cgroup.outOfMemory()) {
+            endCode = ErrorCode.SANDBOX_OUT_OF_MEMORY;
+            endReason = "outgrew its memory limit of " + cgroup.memoryMb() + " MiB (a heap of " + heapMb + " MiB and "
+                    + (cgroup.memoryMb() - heapMb) + " MiB beside it) and the OS killed it";
+            LOG.warn("sandbox {} ({}) died: {}", id, app == null ? "idle" : app.key(), endReason);
+        } else if (endReason == null) {
             endReason = describe(status);
             String tail = output.tail();
             LOG.warn("sandbox {} ({}) died: {}{}", id, app == null ? "idle" : app.key(), endReason,
@@ -326,7 +335,7 @@ public final class Sandbox {
 
     private Message.Failure crashed(long callId) {
         String why = endReason == null ? "is gone" : endReason;
-        return new Message.Failure(callId, ErrorCode.SANDBOX_CRASHED.name(), "the app's sandbox " + why, "");
+        return new Message.Failure(callId, endCode.name(), "the app's sandbox " + why, "");
     }
 
     private int exitStatus() {

@@ -89,6 +89,25 @@ public final class Hostile {
         }
     }
 
+    /**
+     * Allocates up to {@code mib} MiB of native memory, outside the heap and uncapped by the JVM
+     * (unlike direct buffers), touching every page so that it is really held.
+     */
+    public static class NativeHog implements Handler<Integer, String> {
+        private static final java.util.List<java.lang.foreign.MemorySegment> HELD = new java.util.ArrayList<>();
+
+        @Override
+        public String handle(Integer mib, Context ctx) {
+            int chunk = 16;
+            for (int got = 0; got < mib; got += chunk) {
+                var segment = java.lang.foreign.Arena.global().allocate((long) chunk << 20);
+                segment.fill((byte) 1);
+                HELD.add(segment);
+            }
+            return "allocated " + mib + " MiB";
+        }
+    }
+
     /** The names of the environment variables the function sees. */
     public static class Environment implements Handler<String, String> {
         @Override
