@@ -108,6 +108,39 @@ public final class Hostile {
         }
     }
 
+    /**
+     * Starts {@code sleep} processes until it cannot start another or has {@code max}, then ends
+     * them all. It forks from a platform thread, as a plain Java program would: where no thread can
+     * be made, the JDK's scheduler of virtual threads may stall rather than fail.
+     */
+    public static class ForkBomb implements Handler<Integer, String> {
+        @Override
+        public String handle(Integer max, Context ctx) throws Exception {
+            var outcome = new java.util.concurrent.CompletableFuture<String>();
+            Thread.ofPlatform().start(() -> outcome.complete(fork(max)));
+            String said = outcome.get();
+            var children = ProcessHandle.current().descendants().toList();
+            children.forEach(ProcessHandle::destroyForcibly);
+            java.util.concurrent.CompletableFuture.allOf(children.stream().map(ProcessHandle::onExit)
+                    .toArray(java.util.concurrent.CompletableFuture[]::new)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            return said;
+        }
+
+        private static String fork(int max) {
+            int started = 0;
+            try {
+                while (started < max) {
+                    new ProcessBuilder("sleep", "600").start();
+                    started++;
+                }
+                return "started " + started + " processes";
+            } catch (IOException | OutOfMemoryError e) {
+                // the process could not be forked, or the JDK could not start the thread that waits for it
+                return "blocked after " + started + " processes: " + e;
+            }
+        }
+    }
+
     /** The names of the environment variables the function sees. */
     public static class Environment implements Handler<String, String> {
         @Override
