@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,21 +27,24 @@ final class Cgroup {
     static final int COULD_NOT_JOIN = 125;
 
     /** No group: the host has no cgroup a sandbox can be limited by. */
-    static final Cgroup NONE = new Cgroup(List.of(), List.of(), 0);
+    static final Cgroup NONE = new Cgroup(List.of(), List.of(), 0, group -> { });
 
     private final List<Path> dirs;
     private final List<Path> oomEvents;
     private final long memoryBytes;
+    private final Consumer<Cgroup> gone;
 
     /**
      * @param dirs        the group's directory in each hierarchy
      * @param oomEvents   the files counting the group's OOM kills ({@code oom_kill N})
      * @param memoryBytes its memory limit, bytes; 0 if it has none
+     * @param gone        told once the group is removed
      */
-    Cgroup(List<Path> dirs, List<Path> oomEvents, long memoryBytes) {
+    Cgroup(List<Path> dirs, List<Path> oomEvents, long memoryBytes, Consumer<Cgroup> gone) {
         this.dirs = List.copyOf(dirs);
         this.oomEvents = List.copyOf(oomEvents);
         this.memoryBytes = memoryBytes;
+        this.gone = gone;
     }
 
     /**
@@ -99,6 +103,7 @@ final class Cgroup {
 
     private CompletableFuture<Boolean> attempt(int n) {
         if (removed()) {
+            gone.accept(this);
             return CompletableFuture.completedFuture(true);
         }
         if (n >= REMOVE_ATTEMPTS) {

@@ -7,6 +7,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,6 +44,8 @@ public final class Cgroups {
     private final int pids;
     /** Why a controller limits no sandbox, by controller. */
     private final Map<String, String> missing;
+    /** The groups this node made that are not removed yet. */
+    private final Set<Cgroup> groups = ConcurrentHashMap.newKeySet();
 
     private Cgroups(List<Hierarchy> hierarchies, int pids, Map<String, String> missing) {
         this.hierarchies = List.copyOf(hierarchies);
@@ -134,10 +142,27 @@ public final class Cgroups {
                 h.oomEvents().ifPresent(file -> oomEvents.add(dir.resolve(file)));
             }
         } catch (IOException e) {
-            new Cgroup(dirs, List.of(), 0).remove();
+            new Cgroup(dirs, List.of(), 0, group -> { }).remove();
             throw new IOException("cannot make the sandbox's cgroup: " + e.getMessage(), e);
         }
-        return new Cgroup(dirs, oomEvents, limitsMemory() ? limits.memoryBytes() : 0);
+        Cgroup made = new Cgroup(dirs, oomEvents, limitsMemory() ? limits.memoryBytes() : 0, groups::remove);
+        groups.add(made);
+        return made;
+    }
+
+    /**
+     * Ends what is left in the groups this node made and removes them, waiting up to {@code timeout}
+     * for the kernel to let them go: a node that stops leaves none behind.
+     */
+    void removeAll(java.time.Duration timeout) {
+        try {
+            CompletableFuture.allOf(groups.stream().map(Cgroup::remove).toArray(CompletableFuture[]::new))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("some sandboxes' cgroups are still there; the next node to start here removes them");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Writes a group's limits; one that only some kernels have is skipped where this one lacks it. */
@@ -169,7 +194,7 @@ public final class Cgroups {
         try (Stream<Path> all = Files.list(base)) {
             all.filter(Cgroups::stale).forEach(dir -> {
                 LOG.info("removing the cgroup {}, left by a skyfn process that no longer runs", dir);
-                new Cgroup(List.of(dir), List.of(), 0).remove();
+                new Cgroup(List.of(dir), List.of(), 0, group -> { }).remove();
             });
         } catch (IOException e) {
             LOG.warn("could not look for stale cgroups in {}: {}", base, e.getMessage());

@@ -115,10 +115,11 @@ public final class SandboxLauncher {
         }
     }
 
-    /** Kills every sandbox this launcher started that is still alive; the node is stopping. */
+    /** Kills every sandbox this launcher started that is still alive, and removes their cgroups; the node is stopping. */
     public void killAll() {
         booting.forEach(Process::destroyForcibly);
         live.forEach(s -> s.kill("the node stopped"));
+        cgroups.removeAll(Duration.ofSeconds(2));
     }
 
     /** Trains the AOT cache in the background if it is missing; sandboxes use it once it exists. */

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,7 +64,7 @@ class CgroupsTest {
         Cgroup live = cgroups.create(32);
         Path base = live.dirs().getFirst().getParent();
         Path stale = Files.createDirectory(base.resolve("skyfn." + gone.pid() + ".1"));
-        Process leftBehind = new ProcessBuilder(new Cgroup(List.of(stale), List.of(), 0).wrap(List.of("sleep", "600"))).start();
+        Process leftBehind = new ProcessBuilder(new Cgroup(List.of(stale), List.of(), 0, group -> { }).wrap(List.of("sleep", "600"))).start();
         Process bystander = new ProcessBuilder(live.wrap(List.of("sleep", "600"))).start();
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(stale.resolve("cgroup.procs")).strip()
                 .equals(Long.toString(leftBehind.pid())));
@@ -75,6 +76,31 @@ class CgroupsTest {
         assertThat(bystander.isAlive()).as("a live node's sandbox").isTrue();
         bystander.destroyForcibly().waitFor();
         assertThat(live.remove().get(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void aNodeThatStopsEndsWhatIsLeftInItsGroupsAndRemovesThem() throws Exception {
+        Cgroups mine = Cgroups.detect(64);
+        Cgroup one = mine.create(32);
+        Cgroup two = mine.create(64);
+        Process left = new ProcessBuilder(one.wrap(List.of("sleep", "600"))).start();
+        Process alsoLeft = new ProcessBuilder(two.wrap(List.of("sleep", "600"))).start();
+
+        mine.removeAll(Duration.ofSeconds(5));
+
+        assertThat(left.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(alsoLeft.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(Stream.concat(one.dirs().stream(), two.dirs().stream())).allSatisfy(dir -> assertThat(dir).doesNotExist());
+    }
+
+    @Test
+    void aHostWithoutCgroupsIsSaidToLimitNothingButTheHeap() {
+        Cgroups none = Cgroups.none("no cgroup file system");
+
+        assertThat(none.limitsMemory()).isFalse();
+        assertThat(none.limitsProcesses()).isFalse();
+        assertThat(none.describe()).isEqualTo("sandboxes are NOT limited by cgroups (no cgroup file system): no memory limit beyond "
+                + "their heap, none on their processes or CPU share");
     }
 
     /** The number in a group's v1 or v2 file, if this group's hierarchy has it; -1 if not. */
