@@ -31,6 +31,9 @@ public final class Sandbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(Sandbox.class);
 
+    /** The status of a process ended by SIGKILL: by the node, or by the kernel (its OOM killer among others). */
+    private static final int KILLED = 137;
+
     /** Where a sandbox is in its life; {@link #TRANSITIONS} says where it may go next. */
     public enum State { IDLE, LOADING, ACTIVE, RETIRING, DEAD }
 
@@ -314,11 +317,11 @@ public final class Sandbox {
         channel.close();
         state.set(State.DEAD);
         int status = exitStatus();
-        // asked whatever else ended it: the kernel's OOM killer is the most precise reason there is
-        if (cgroup.outOfMemory()) {
+        if (endReason == null && status == KILLED && cgroup.outOfMemory()) {
             endCode = ErrorCode.SANDBOX_OUT_OF_MEMORY;
-            endReason = "outgrew its memory limit of " + cgroup.memoryMb() + " MiB (a heap of " + heapMb + " MiB and "
-                    + (cgroup.memoryMb() - heapMb) + " MiB beside it) and the OS killed it";
+            endReason = "outgrew its memory limit of " + cgroup.memoryMb() + " MiB (its heap of " + heapMb + " MiB, and "
+                    + (cgroup.memoryMb() - heapMb) + " MiB for the JVM itself, native memory and files in /tmp) and the OS killed it;"
+                    + " raise 'memory' in skyfn.yaml or use less";
             LOG.warn("sandbox {} ({}) died: {}", id, app == null ? "idle" : app.key(), endReason);
         } else if (endReason == null) {
             endReason = describe(status);
@@ -350,7 +353,7 @@ public final class Sandbox {
     private static String describe(int status) {
         return switch (status) {
             case -1 -> "stopped answering";
-            case 137 -> "was killed (signal 9: out of memory or by the operating system)";
+            case KILLED -> "was killed (signal 9: out of memory or by the operating system)";
             case 70 -> "failed (status 70)";
             case 71 -> "broke the protocol (status 71)";
             default -> "exited with status " + status;
