@@ -75,7 +75,7 @@ public final class Cgroups {
         }
         List<Hierarchy> usable = new ArrayList<>();
         Map<String, String> missing = new LinkedHashMap<>();
-        Hierarchy.CONTROLLERS.forEach(c -> missing.put(c, "the host has no " + c + " controller"));
+        Hierarchy.CONTROLLERS.forEach(c -> missing.put(c, "no cgroup hierarchy offers this process's group the " + c + " controller"));
         for (Hierarchy h : found) {
             try {
                 Hierarchy ready = h.unified() ? Delegation.take(h, PID) : h;
