@@ -44,6 +44,8 @@ public enum ErrorCode {
     RESULT_TOO_LARGE(500),
     APP_LOAD_FAILED(500),
     SANDBOX_CRASHED(502),
+    // the app's sandbox outgrew its memory limit (its heap plus a native allowance) and the OS killed it
+    SANDBOX_OUT_OF_MEMORY(502),
     CALL_DEPTH_EXCEEDED(508),
 
     // a workflow execution: it failed as its definition says (the error name and cause go with it)

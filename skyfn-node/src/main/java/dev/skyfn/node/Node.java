@@ -19,6 +19,7 @@ import dev.skyfn.node.invoke.Dispatch;
 import dev.skyfn.node.invoke.Invoker;
 import dev.skyfn.node.logs.LogStore;
 import dev.skyfn.node.metrics.NodeMetrics;
+import dev.skyfn.node.sandbox.Cgroups;
 import dev.skyfn.node.sandbox.Confinement;
 import dev.skyfn.node.sandbox.SandboxLauncher;
 import dev.skyfn.node.sandbox.SandboxPool;
@@ -81,6 +82,7 @@ public final class Node implements AutoCloseable {
             throws IOException {
         ensureFree(config.host(), config.port());
         Confinement confinement = confinement(config);
+        Cgroups cgroups = cgroups(config);
         runDir = RunDirs.create("node");
         NodeMetrics metrics = new NodeMetrics();
         LogStore logs = new LogStore(config.logBytesPerApp(), config.logBytesInAll());
@@ -89,7 +91,7 @@ public final class Node implements AutoCloseable {
                 .orElseGet(() -> new DataLayers(config.dataDir().resolve("state"), config.stateBytesPerTenant(),
                         config.maxValueBytes(), scheduler));
         launcher = new SandboxLauncher(runDir, config.cacheDir(), config.bootTimeout(),
-                config.maxFrameBytes(), config.aotCache(), config.sandboxJvmOptions(), confinement, metrics::sandboxBooted);
+                config.maxFrameBytes(), config.aotCache(), config.sandboxJvmOptions(), confinement, cgroups, metrics::sandboxBooted);
         launcher.trainAotCache();
         scheduler.every(CALL_SWEEP, "timing out calls", () -> launcher.expireCalls(config.cancelGrace()));
         pool = new SandboxPool(launcher, config.spareSandboxes());
@@ -152,6 +154,20 @@ public final class Node implements AutoCloseable {
         return confinement;
     }
 
+    /**
+     * The cgroups the host offers sandboxes. A node starts without them (unlike without
+     * confinement): a sandbox's heap is still bounded by its JVM, and the log says what is not.
+     */
+    private static Cgroups cgroups(NodeConfig config) {
+        Cgroups cgroups = Cgroups.detect(config.sandboxPids());
+        if (cgroups.limitsMemory()) {
+            LOG.info(cgroups.describe());
+        } else {
+            LOG.warn(cgroups.describe());
+        }
+        return cgroups;
+    }
+
     /** Fails at once when the node's port is taken, before any sandbox boots; port 0 takes any free one. */
     private static void ensureFree(String host, int port) {
         if (port == 0) {
@@ -191,6 +207,11 @@ public final class Node implements AutoCloseable {
     /** How this node's sandboxes are walled off from the host. */
     public Confinement confinement() {
         return launcher.confinement();
+    }
+
+    /** How this node's sandboxes are limited in what they use of the host. */
+    public Cgroups cgroups() {
+        return launcher.cgroups();
     }
 
     public Invoker invoker() {

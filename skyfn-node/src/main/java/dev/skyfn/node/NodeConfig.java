@@ -36,13 +36,16 @@ import java.util.List;
  * @param isolation        whether the node refuses to start where the host cannot confine sandboxes by the OS
  * @param sandboxTmpBytes  the size of each confined sandbox's private {@code /tmp}: what a function may write to disk
  * @param name             the node's name (in a fleet, its name in the topology): confined sandboxes see it as their host name
+ * @param sandboxPids      processes and threads each sandbox may run at once, its JVM's own included (about 20 at rest;
+ *                         default 1024, as AWS Lambda allows); enforced where the host offers the pids cgroup controller. A sandbox's memory is limited, where
+ *                         the host offers the memory controller, to its heap + max(128 MiB, heap / 2): see the README
  */
 public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, int maxSandboxes, long maxRequestBytes,
                          int maxResultBytes, long maxPackageBytes, int maxValueBytes, long stateBytesPerTenant, Duration bootTimeout, Duration loadTimeout, Duration cancelGrace,
                          Duration reapInterval, int maxAsyncPending, Duration asyncRetention, long logBytesPerApp, long logBytesInAll,
                          boolean aotCache, Path cacheDir, List<String> sandboxJvmOptions, Duration executionRetention,
                          int maxExecutionsKept, long executionBytesPerTenant, Isolation isolation, long sandboxTmpBytes,
-                         String name) {
+                         String name, int sandboxPids) {
 
     /** What a node does on a host that cannot confine sandboxes by the OS (no bubblewrap, no user namespaces). */
     public enum Isolation {
@@ -51,6 +54,9 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         /** Start with unconfined sandboxes and say so (a development machine, or an operator who accepts it). */
         PREFERRED
     }
+
+    /** The fewest processes and threads a sandbox may be limited to: its JVM runs about 20 at rest. */
+    public static final int MIN_SANDBOX_PIDS = 64;
 
     public NodeConfig {
         sandboxJvmOptions = List.copyOf(sandboxJvmOptions);
@@ -93,6 +99,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         private Isolation isolation = Isolation.REQUIRED;
         private long sandboxTmpBytes = 512L << 20;
         private String name = "skyfn";
+        private int sandboxPids = 1024;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -126,6 +133,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             isolation = c.isolation;
             sandboxTmpBytes = c.sandboxTmpBytes;
             name = c.name;
+            sandboxPids = c.sandboxPids;
         }
 
         public Builder host(String v) {
@@ -258,13 +266,22 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             return this;
         }
 
+        public Builder sandboxPids(int v) {
+            sandboxPids = v;
+            return this;
+        }
+
         public NodeConfig build() {
             if (spareSandboxes < 0 || maxSandboxes < 1 || maxRequestBytes <= 0 || maxResultBytes <= 0 || maxPackageBytes <= 0) {
                 throw new IllegalArgumentException("sizes and counts must be positive");
             }
+            if (sandboxPids < MIN_SANDBOX_PIDS) {
+                throw new IllegalArgumentException("a sandbox needs at least " + MIN_SANDBOX_PIDS + " processes and threads (its JVM's own), not "
+                        + sandboxPids);
+            }
             return new NodeConfig(host, port, dataDir, spareSandboxes, maxSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, maxValueBytes, stateBytesPerTenant, bootTimeout,
                     loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, logBytesInAll, aotCache, cacheDir, sandboxJvmOptions,
-                    executionRetention, maxExecutionsKept, executionBytesPerTenant, isolation, sandboxTmpBytes, name);
+                    executionRetention, maxExecutionsKept, executionBytesPerTenant, isolation, sandboxTmpBytes, name, sandboxPids);
         }
     }
 

@@ -21,12 +21,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A hostile tenant on a node with keys, trying with nothing but the JDK what a function must not be
  * able to do to the host; after each attack, another tenant's function still answers. The walls are
- * the OS's ({@code bubblewrap} namespaces), so this test needs a host that has them (CI installs it).
+ * the OS's ({@code bubblewrap} namespaces, cgroups), so this test needs a host that has them (CI
+ * installs bubblewrap; the memory and pids cgroup controllers need a node that may make groups, as
+ * root on CI's machines).
  */
 @Tag("slow")
 class HostileTenantTest {
 
     private static final int TMP_MIB = 16;
+    private static final int PIDS = 256;
 
     @TempDir
     static Path dir;
@@ -36,7 +39,7 @@ class HostileTenantTest {
 
     @BeforeAll
     static void start() throws Exception {
-        node = TestNode.start(TestNode.config(dir).sandboxTmpBytes(TMP_MIB << 20).build(), false);
+        node = TestNode.start(TestNode.config(dir).sandboxTmpBytes(TMP_MIB << 20).sandboxPids(PIDS).build(), false);
         assertThat(node.platform.node().confinement().confines()).as(node.platform.node().confinement().describe()).isTrue();
         TestNode admin = node.as(Files.readString(dir.resolve("admin.key")).trim());
         mallory = admin.tenant("mallory");
@@ -58,6 +61,8 @@ class HostileTenantTest {
                   fill: {handler: dev.skyfn.node.apps.Hostile$FillDisk}
                   env: {handler: dev.skyfn.node.apps.Hostile$Environment}
                   connect: {handler: dev.skyfn.node.apps.Hostile$Connect}
+                  hog: {handler: dev.skyfn.node.apps.Hostile$NativeHog}
+                  forkbomb: {handler: dev.skyfn.node.apps.Hostile$ForkBomb}
                 """).classes(Hostile.class));
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
         var offline = mallory.deploy(JarBuilder.app("""
@@ -151,6 +156,31 @@ class HostileTenantTest {
                     .isEqualTo("connected to " + target);
             assertThat(attack("offline", "connect", target)).as("an app with network: none").startsWith("blocked");
         }
+    }
+
+    @Test
+    void aFunctionThatOutgrowsItsSandboxsMemoryFailsWithThatCodeAndTheAppIsServedByAFreshSandbox() {
+        var cgroups = node.platform.node().cgroups();
+        assertThat(cgroups.limitsMemory()).as(cgroups.describe()).isTrue();
+
+        // a heap of 256 MiB (the default) and 128 MiB beside it
+        Errors.assertError(mallory.invoke("evil", "hog", "4096"), 502, "SANDBOX_OUT_OF_MEMORY",
+                "the app's sandbox outgrew its memory limit of 384 MiB");
+
+        assertThat(attack("env", "")).as("the app's next call, in a new sandbox").contains("PATH");
+    }
+
+    @Test
+    void aForkBombStopsAtItsSandboxsProcessLimitAndTheAppCarriesOn() {
+        var cgroups = node.platform.node().cgroups();
+        assertThat(cgroups.limitsProcesses()).as(cgroups.describe()).isTrue();
+
+        String outcome = attack("forkbomb", "5000");
+
+        assertThat(outcome).matches("(?s)blocked after \\d+ processes: .*");
+        assertThat(Integer.parseInt(outcome.split(" ")[2])).as("fewer than the sandbox's %d processes and threads", PIDS)
+                .isLessThan(PIDS);
+        assertThat(attack("env", "")).as("the app's next call").contains("PATH");
     }
 
     /** An address of this host that is not loopback: what a sandbox reaches as it reaches the internet. */

@@ -24,11 +24,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The node's handle on one sandbox process: its socket, its calls in flight, and where it is in
  * its life. Calls are matched to answers by id; when the process dies, every call still in flight
- * gets a precise failure at once.
+ * gets a precise failure at once: {@link ErrorCode#SANDBOX_OUT_OF_MEMORY} when the OS killed it for
+ * outgrowing its memory limit, else {@link ErrorCode#SANDBOX_CRASHED}.
  */
 public final class Sandbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(Sandbox.class);
+
+    /** The status of a process ended by SIGKILL: by the node, or by the kernel (its OOM killer among others). */
+    private static final int KILLED = 137;
 
     /** Where a sandbox is in its life; {@link #TRANSITIONS} says where it may go next. */
     public enum State { IDLE, LOADING, ACTIVE, RETIRING, DEAD }
@@ -98,14 +102,19 @@ public final class Sandbox {
     private volatile Owner owner;
     private volatile DeployedApp app;
     private volatile String endReason;
+    /** The code calls in flight fail with once it is dead. */
+    private volatile ErrorCode endCode = ErrorCode.SANDBOX_CRASHED;
+    /** The cgroup limiting it; removed once it is dead. */
+    private final Cgroup cgroup;
     /** Its way out to the network, if it has one. */
     private volatile Outbound outbound;
     /** Where this sandbox reads an app's jar: the node puts it where a confined sandbox can see it. */
     private final Function<DeployedApp, String> jarPath;
 
     Sandbox(long id, int heapMb, Process process, FrameChannel channel, ProcessOutput output, Owner owner,
-            Function<DeployedApp, String> jarPath) {
+            Function<DeployedApp, String> jarPath, Cgroup cgroup) {
         this.id = id;
+        this.cgroup = cgroup;
         this.jarPath = jarPath;
         this.heapMb = heapMb;
         this.process = process;
@@ -308,7 +317,13 @@ public final class Sandbox {
         channel.close();
         state.set(State.DEAD);
         int status = exitStatus();
-        if (endReason == null) {
+        if (endReason == null && status == KILLED && cgroup.outOfMemory()) {
+            endCode = ErrorCode.SANDBOX_OUT_OF_MEMORY;
+            endReason = "outgrew its memory limit of " + cgroup.memoryMb() + " MiB (its heap of " + heapMb + " MiB, and "
+                    + (cgroup.memoryMb() - heapMb) + " MiB for the JVM itself, native memory and files in /tmp) and the OS killed it;"
+                    + " raise 'memory' in skyfn.yaml or use less";
+            LOG.warn("sandbox {} ({}) died: {}", id, app == null ? "idle" : app.key(), endReason);
+        } else if (endReason == null) {
             endReason = describe(status);
             String tail = output.tail();
             LOG.warn("sandbox {} ({}) died: {}{}", id, app == null ? "idle" : app.key(), endReason,
@@ -318,11 +333,12 @@ public final class Sandbox {
         calls.answerAll(this::crashed);
         dead.complete(null);
         owner.died(this);
+        cgroup.remove();
     }
 
     private Message.Failure crashed(long callId) {
         String why = endReason == null ? "is gone" : endReason;
-        return new Message.Failure(callId, ErrorCode.SANDBOX_CRASHED.name(), "the app's sandbox " + why, "");
+        return new Message.Failure(callId, endCode.name(), "the app's sandbox " + why, "");
     }
 
     private int exitStatus() {
@@ -337,7 +353,7 @@ public final class Sandbox {
     private static String describe(int status) {
         return switch (status) {
             case -1 -> "stopped answering";
-            case 137 -> "was killed (signal 9: out of memory or by the operating system)";
+            case KILLED -> "was killed (signal 9: out of memory or by the operating system)";
             case 70 -> "failed (status 70)";
             case 71 -> "broke the protocol (status 71)";
             default -> "exited with status " + status;

@@ -37,9 +37,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts sandbox processes: a JVM per sandbox, its heap set to the app's memory, a clean
  * environment, attach disabled, confined by the OS where the host allows ({@link Confinement}),
- * and a Unix socket back to the node on which only the process the node started is accepted (it
- * must present the token the node gave it on its standard input). Also trains the AOT cache of the
- * sandbox runtime once per JDK and class path.
+ * limited by a cgroup of its own where the host offers one ({@link Cgroups}), and a Unix socket
+ * back to the node on which only the process the node started is accepted (it must present the
+ * token the node gave it on its standard input). Also trains the AOT cache of the sandbox runtime
+ * once per JDK and class path.
  */
 public final class SandboxLauncher {
 
@@ -54,6 +55,7 @@ public final class SandboxLauncher {
     private final List<String> jvmOptions;
     private final AtomicLong ids = new AtomicLong();
     private final Confinement confinement;
+    private final Cgroups cgroups;
     private final SecureRandom random = new SecureRandom();
     private final Set<Sandbox> live = ConcurrentHashMap.newKeySet();
     /** Processes started and not yet sandboxes (still booting): a node that stops kills them too. */
@@ -67,9 +69,10 @@ public final class SandboxLauncher {
     private final BootObserver observer;
 
     public SandboxLauncher(Path runDir, Path cacheDir, Duration bootTimeout, int maxFrameBytes, boolean useAot,
-                           List<String> jvmOptions, Confinement confinement, BootObserver observer) {
+                           List<String> jvmOptions, Confinement confinement, Cgroups cgroups, BootObserver observer) {
         this.runDir = runDir;
         this.confinement = confinement;
+        this.cgroups = cgroups;
         this.observer = observer;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.bootTimeout = bootTimeout;
@@ -112,10 +115,11 @@ public final class SandboxLauncher {
         }
     }
 
-    /** Kills every sandbox this launcher started that is still alive; the node is stopping. */
+    /** Kills every sandbox this launcher started that is still alive, and removes their cgroups; the node is stopping. */
     public void killAll() {
         booting.forEach(Process::destroyForcibly);
         live.forEach(s -> s.kill("the node stopped"));
+        cgroups.removeAll(Duration.ofSeconds(2));
     }
 
     /** Trains the AOT cache in the background if it is missing; sandboxes use it once it exists. */
@@ -148,6 +152,8 @@ public final class SandboxLauncher {
         var view = new Confinement.View(runDir.resolve("sb-" + id), readOnly(extraFlags), writable);
         String token = HexFormat.of().formatHex(nextToken());
         Sandbox sandbox = null;
+        Cgroup cgroup = Cgroup.NONE;
+        Process launched = null;
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             Files.createDirectories(view.appDir());
             Optional<String> hosts = confinement.hostsFile();
@@ -159,7 +165,9 @@ public final class SandboxLauncher {
                 Files.writeString(view.resolvConf(), resolv.get());
             }
             server.bind(UnixDomainSocketAddress.of(view.socket()));
-            Process process = start(confinement.wrap(view, command(heapMb, confinement.socketFor(view), extraFlags)), view.dir());
+            cgroup = cgroups.create(heapMb);
+            Process process = start(cgroup.wrap(confinement.wrap(view, command(heapMb, confinement.socketFor(view), extraFlags))), view.dir());
+            launched = process;
             booting.add(process);
             process.onExit().thenRun(() -> booting.remove(process));
             giveToken(process, token);
@@ -168,7 +176,7 @@ public final class SandboxLauncher {
             SocketChannel channel = accept(server, process, output);
             Files.deleteIfExists(view.socket());
             Sandbox started = new Sandbox(id, heapMb, process, new FrameChannel(channel, maxFrameBytes), output, owner,
-                    app -> stage(view, app));
+                    app -> stage(view, app), cgroup);
             sandbox = started;
             live.add(started);
             booting.remove(process);
@@ -185,6 +193,7 @@ public final class SandboxLauncher {
             return sandbox;
         } catch (IOException e) {
             deleteTreeQuietly(view.dir());
+            abandon(cgroup, launched);
             throw unavailable("cannot start a sandbox: " + e.getMessage());
         } catch (ExecutionException | TimeoutException e) {
             if (sandbox != null) {
@@ -199,6 +208,16 @@ public final class SandboxLauncher {
             throw unavailable("interrupted while starting a sandbox");
         } finally {
             deleteQuietly(view.socket());
+        }
+    }
+
+    /** Ends the process of a sandbox that never became one, if it started, and removes its group once it is gone. */
+    private static void abandon(Cgroup cgroup, Process process) {
+        if (process == null) {
+            cgroup.remove();
+        } else {
+            process.destroyForcibly();
+            process.onExit().thenRun(cgroup::remove);
         }
     }
 
@@ -252,6 +271,11 @@ public final class SandboxLauncher {
     /** How sandboxes are confined on this node. */
     public Confinement confinement() {
         return confinement;
+    }
+
+    /** How sandboxes are limited on this node. */
+    public Cgroups cgroups() {
+        return cgroups;
     }
 
     List<String> command(int heapMb, String socket, List<String> extraFlags) {

@@ -281,7 +281,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
             case Message.Result r -> succeeded(e, r.payload());
             case Message.Failure f when f.code().equals(ErrorCode.EXECUTION_FAILED.name()) -> failed(f.type(), f.message());
             case Message.Failure f when f.code().equals(Sandbox.TIMED_OUT) -> timedOut(e);
-            case Message.Failure f when f.code().equals(ErrorCode.SANDBOX_CRASHED.name()) && runs < MAX_RUNS -> {
+            case Message.Failure f when sandboxDied(f) && runs < MAX_RUNS -> {
                 LOG.warn("execution {}: {}; resuming it from {} settled steps", e.id(), f.message(), e.memo().size());
                 yield null;
             }
@@ -293,6 +293,11 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         }
         finish(e, end);
         return true;
+    }
+
+    /** Its sandbox died under the run, whichever call of the sandbox's killed it: the run may well succeed in another. */
+    private static boolean sandboxDied(Message.Failure f) {
+        return f.code().equals(ErrorCode.SANDBOX_CRASHED.name()) || f.code().equals(ErrorCode.SANDBOX_OUT_OF_MEMORY.name());
     }
 
     private Execution.End succeeded(Execution e, Payload output) {

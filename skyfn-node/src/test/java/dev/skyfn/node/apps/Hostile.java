@@ -89,6 +89,58 @@ public final class Hostile {
         }
     }
 
+    /**
+     * Allocates up to {@code mib} MiB of native memory, outside the heap and uncapped by the JVM
+     * (unlike direct buffers), touching every page so that it is really held.
+     */
+    public static class NativeHog implements Handler<Integer, String> {
+        private static final java.util.List<java.lang.foreign.MemorySegment> HELD = new java.util.ArrayList<>();
+
+        @Override
+        public String handle(Integer mib, Context ctx) {
+            int chunk = 16;
+            for (int got = 0; got < mib; got += chunk) {
+                var segment = java.lang.foreign.Arena.global().allocate((long) chunk << 20);
+                segment.fill((byte) 1);
+                HELD.add(segment);
+            }
+            return "allocated " + mib + " MiB";
+        }
+    }
+
+    /**
+     * Starts {@code sleep} processes until it cannot start another or has {@code max}, then ends
+     * them all. It forks from a platform thread, as a plain Java program would: where no thread can
+     * be made, the JDK's scheduler of virtual threads may stall rather than fail.
+     */
+    public static class ForkBomb implements Handler<Integer, String> {
+        @Override
+        public String handle(Integer max, Context ctx) throws Exception {
+            var outcome = new java.util.concurrent.CompletableFuture<String>();
+            Thread.ofPlatform().start(() -> outcome.complete(fork(max)));
+            String said = outcome.get();
+            var children = ProcessHandle.current().descendants().toList();
+            children.forEach(ProcessHandle::destroyForcibly);
+            java.util.concurrent.CompletableFuture.allOf(children.stream().map(ProcessHandle::onExit)
+                    .toArray(java.util.concurrent.CompletableFuture[]::new)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            return said;
+        }
+
+        private static String fork(int max) {
+            int started = 0;
+            try {
+                while (started < max) {
+                    new ProcessBuilder("sleep", "600").start();
+                    started++;
+                }
+                return "started " + started + " processes";
+            } catch (IOException | OutOfMemoryError e) {
+                // the process could not be forked, or the JDK could not start the thread that waits for it
+                return "blocked after " + started + " processes: " + e;
+            }
+        }
+    }
+
     /** The names of the environment variables the function sees. */
     public static class Environment implements Handler<String, String> {
         @Override

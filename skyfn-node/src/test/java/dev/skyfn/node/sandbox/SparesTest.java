@@ -28,7 +28,7 @@ class SparesTest {
         ((Logger) LoggerFactory.getLogger(SandboxPool.class)).addAppender(log);
         // held at its JVM's start, a sandbox never connects: every boot times out
         var launcher = new SandboxLauncher(runDir, runDir.resolve("cache"), Duration.ofMillis(300), 1 << 20, false,
-                List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PauseAtStartup"), new Confinement.None("a test"), (took, aot) -> {
+                List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PauseAtStartup"), new Confinement.None("a test"), Cgroups.none("a test"), (took, aot) -> {
                 });
         var pool = new SandboxPool(launcher, 1);
         try {

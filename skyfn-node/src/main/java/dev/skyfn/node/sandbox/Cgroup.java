@@ -1,0 +1,145 @@
+package dev.skyfn.node.sandbox;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One sandbox's cgroup: a directory in each hierarchy that limits it, made by {@link Cgroups}.
+ * Its process joins it before it starts the sandbox ({@link #wrap}), so everything the sandbox
+ * ever forks starts inside; the group goes when the sandbox has died ({@link #remove}).
+ */
+final class Cgroup {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Cgroup.class);
+    /** A group holds processes for a moment after its sandbox exits (its namespace's last ones being reaped). */
+    private static final int REMOVE_ATTEMPTS = 100;
+    private static final long RETRY_MILLIS = 20;
+    /** The status of a sandbox process that could not join its group: it never started the sandbox. */
+    static final int COULD_NOT_JOIN = 125;
+
+    /** No group: the host has no cgroup a sandbox can be limited by. */
+    static final Cgroup NONE = new Cgroup(List.of(), List.of(), 0, group -> { });
+
+    private final List<Path> dirs;
+    private final List<Path> oomEvents;
+    private final long memoryBytes;
+    private final Consumer<Cgroup> gone;
+
+    /**
+     * @param dirs        the group's directory in each hierarchy
+     * @param oomEvents   the files counting the group's OOM kills ({@code oom_kill N})
+     * @param memoryBytes its memory limit, bytes; 0 if it has none
+     * @param gone        told once the group is removed
+     */
+    Cgroup(List<Path> dirs, List<Path> oomEvents, long memoryBytes, Consumer<Cgroup> gone) {
+        this.dirs = List.copyOf(dirs);
+        this.oomEvents = List.copyOf(oomEvents);
+        this.memoryBytes = memoryBytes;
+        this.gone = gone;
+    }
+
+    /**
+     * The command that runs {@code command} in this group. A shell writes its own pid into each
+     * hierarchy's {@code cgroup.procs}, then becomes the command: the sandbox's first process is in
+     * the group before it can fork, so nothing it starts escapes the limits. (Moving the process
+     * after {@code ProcessBuilder.start()} would race bubblewrap, which forks at once, and a child
+     * forked before the move stays outside.) It exits with {@link #COULD_NOT_JOIN} if it cannot join.
+     */
+    List<String> wrap(List<String> command) {
+        if (dirs.isEmpty()) {
+            return command;
+        }
+        List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c",
+                "n=$1; shift; while [ \"$n\" -gt 0 ]; do echo $$ > \"$1\" || exit " + COULD_NOT_JOIN
+                        + "; shift; n=$((n - 1)); done; exec \"$@\"",
+                "skyfn-sandbox", Integer.toString(dirs.size())));
+        dirs.forEach(d -> wrapped.add(d.resolve("cgroup.procs").toString()));
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
+    /** Its directory in each hierarchy. */
+    List<Path> dirs() {
+        return dirs;
+    }
+
+    /** Its memory limit, MiB; 0 if it has none. */
+    long memoryMb() {
+        return memoryBytes >> 20;
+    }
+
+    /** Whether the kernel's OOM killer ended a process of this group: it outgrew its memory limit. Ask before {@link #remove}. */
+    boolean outOfMemory() {
+        for (Path events : oomEvents) {
+            try {
+                for (String line : Files.readAllLines(events)) {
+                    if (line.startsWith("oom_kill ") && Long.parseLong(line.substring("oom_kill ".length()).strip()) > 0) {
+                        return true;
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                LOG.debug("cannot read {}: {}", events, e.toString());
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Ends whatever the group still holds and removes it, trying again for about two seconds while
+     * the kernel lets the last processes go; logged, not thrown, if it cannot.
+     */
+    CompletableFuture<Boolean> remove() {
+        return attempt(1);
+    }
+
+    private CompletableFuture<Boolean> attempt(int n) {
+        if (removed()) {
+            gone.accept(this);
+            return CompletableFuture.completedFuture(true);
+        }
+        if (n >= REMOVE_ATTEMPTS) {
+            LOG.warn("could not remove the cgroup {}: it still holds processes", dirs);
+            return CompletableFuture.completedFuture(false);
+        }
+        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(RETRY_MILLIS, TimeUnit.MILLISECONDS))
+                .thenCompose(ignored -> attempt(n + 1));
+    }
+
+    private boolean removed() {
+        boolean all = true;
+        for (Path dir : dirs) {
+            try {
+                killMembers(dir);
+                Files.delete(dir);
+            } catch (NoSuchFileException gone) {
+                // removed already
+            } catch (IOException busy) {
+                all = false;
+            }
+        }
+        return all;
+    }
+
+    /** Kills the processes left in a group: a sandbox's last ones, or those of a node killed by {@code kill -9}. */
+    private static void killMembers(Path dir) throws IOException {
+        for (String pid : Files.readAllLines(dir.resolve("cgroup.procs"))) {
+            if (!pid.isBlank()) {
+                ProcessHandle.of(Long.parseLong(pid.strip())).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return dirs.isEmpty() ? "no cgroup" : "cgroup " + dirs;
+    }
+}

@@ -1,0 +1,184 @@
+package dev.skyfn.node.sandbox;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * One cgroup hierarchy that holds controllers a sandbox is limited by ({@link #CONTROLLERS}), and
+ * where in it this process's own group is: sandboxes' groups are made there, so a node whose own
+ * group is limited (a container, a systemd service) keeps its sandboxes within that limit.
+ *
+ * <p>cgroup v1 mounts a hierarchy per controller (or a few together, {@code cpu,cpuacct}); v2 has
+ * one, {@link #unified}, whose file names differ. A host may have both (v1 controllers and an
+ * empty v2 beside them): each controller is in exactly one hierarchy, and this finds which.
+ *
+ * @param base        this process's own group in the hierarchy, a directory
+ * @param unified     whether it is cgroup v2
+ * @param controllers the controllers of {@link #CONTROLLERS} it has
+ */
+record Hierarchy(Path base, boolean unified, Set<String> controllers) {
+
+    /** The controllers sandboxes are limited by. */
+    static final List<String> CONTROLLERS = List.of("memory", "pids", "cpu");
+
+    /** cgroup v1's default {@code cpu.shares} and v2's default {@code cpu.weight}: every sandbox gets the same. */
+    static final int V1_CPU_SHARES = 1024;
+    static final int V2_CPU_WEIGHT = 100;
+
+    Hierarchy {
+        controllers = Set.copyOf(controllers);
+    }
+
+    /**
+     * A file to write in a sandbox's group, in order.
+     *
+     * @param required whether the sandbox must not run without it (others exist only on some
+     *                 kernels: swap accounting, {@code memory.oom.group})
+     */
+    record Setting(String controller, String file, String value, boolean required) {
+    }
+
+    /** What to write, in this order, in a sandbox's group of this hierarchy to give it {@code limits}. */
+    List<Setting> settings(Limits limits) {
+        List<Setting> all = unified ? v2(limits) : v1(limits);
+        return all.stream().filter(s -> controllers.contains(s.controller())).toList();
+    }
+
+    private static List<Setting> v1(Limits limits) {
+        String memory = Long.toString(limits.memoryBytes());
+        return List.of(
+                new Setting("memory", "memory.limit_in_bytes", memory, true),
+                // memory and swap together, no more than memory alone: no swap (absent without swap accounting)
+                new Setting("memory", "memory.memsw.limit_in_bytes", memory, false),
+                new Setting("memory", "memory.swappiness", "0", false),
+                new Setting("pids", "pids.max", Integer.toString(limits.pids()), true),
+                new Setting("cpu", "cpu.shares", Integer.toString(V1_CPU_SHARES), true));
+    }
+
+    private static List<Setting> v2(Limits limits) {
+        return List.of(
+                new Setting("memory", "memory.max", Long.toString(limits.memoryBytes()), true),
+                new Setting("memory", "memory.swap.max", "0", false),
+                // the OOM killer ends the whole sandbox, not one of its processes: it is dead either way
+                new Setting("memory", "memory.oom.group", "1", false),
+                new Setting("pids", "pids.max", Integer.toString(limits.pids()), true),
+                new Setting("cpu", "cpu.weight", Integer.toString(V2_CPU_WEIGHT), true));
+    }
+
+    /** The file whose {@code oom_kill N} line counts the processes the OOM killer ended in a group, if this hierarchy limits memory. */
+    Optional<String> oomEvents() {
+        if (!controllers.contains("memory")) {
+            return Optional.empty();
+        }
+        return Optional.of(unified ? "memory.events" : "memory.oom_control");
+    }
+
+    /**
+     * The hierarchies holding {@link #CONTROLLERS}, from {@code /proc/self/mountinfo} and
+     * {@code /proc/self/cgroup}; {@code controllersOf} reads a v2 group's {@code cgroup.controllers}
+     * (v1 hierarchies name theirs in their mount options).
+     */
+    static List<Hierarchy> parse(String mountinfo, String selfCgroup, Function<Path, String> controllersOf) {
+        Map<String, String> ownPaths = ownPaths(selfCgroup);
+        List<Hierarchy> found = new ArrayList<>();
+        Set<String> taken = new LinkedHashSet<>();
+        for (String line : mountinfo.lines().toList()) {
+            Mount m = Mount.parse(line);
+            if (m == null || !m.type().equals("cgroup")) {
+                continue;
+            }
+            Set<String> held = new LinkedHashSet<>(CONTROLLERS);
+            held.retainAll(Arrays.asList(m.options().split(",")));
+            held.removeAll(taken);
+            String own = held.stream().map(ownPaths::get).filter(p -> p != null).findFirst().orElse(null);
+            if (!held.isEmpty() && own != null) {
+                found.add(new Hierarchy(m.dirOf(own), false, held));
+                taken.addAll(held);
+            }
+        }
+        String own = ownPaths.get("");
+        for (String line : mountinfo.lines().toList()) {
+            Mount m = Mount.parse(line);
+            if (m != null && m.type().equals("cgroup2") && own != null) {
+                Path base = m.dirOf(own);
+                Set<String> held = new LinkedHashSet<>(CONTROLLERS);
+                held.retainAll(Arrays.asList(controllersOf.apply(base).strip().split("\\s+")));
+                held.removeAll(taken);
+                if (!held.isEmpty()) {
+                    found.add(new Hierarchy(base, true, held));
+                }
+                break;
+            }
+        }
+        return found;
+    }
+
+    /** This process's group in each hierarchy, by controller ({@code ""} for v2), from {@code /proc/self/cgroup}. */
+    private static Map<String, String> ownPaths(String selfCgroup) {
+        Map<String, String> paths = new java.util.HashMap<>();
+        for (String line : selfCgroup.lines().toList()) {
+            String[] f = line.split(":", 3);
+            if (f.length < 3) {
+                continue;
+            }
+            if (f[0].equals("0") && f[1].isEmpty()) {
+                paths.put("", f[2]);
+            } else {
+                Arrays.stream(f[1].split(",")).forEach(c -> paths.put(c, f[2]));
+            }
+        }
+        return paths;
+    }
+
+    /** A line of {@code /proc/self/mountinfo}: the mount's root in its file system, where it is mounted, its type and options. */
+    private record Mount(String root, Path point, String type, String options) {
+
+        static Mount parse(String line) {
+            String[] halves = line.split(" - ", 2);
+            if (halves.length < 2) {
+                return null;
+            }
+            String[] before = halves[0].split(" ");
+            String[] after = halves[1].split(" ");
+            if (before.length < 5 || after.length < 3) {
+                return null;
+            }
+            return new Mount(unescape(before[3]), Path.of(unescape(before[4])), after[0], after[2]);
+        }
+
+        /**
+         * Where the group at {@code path} (as {@code /proc/self/cgroup} gives it) is under this mount.
+         * A container's mount shows its own group as the mount's root; in a cgroup namespace the
+         * path is already relative to it.
+         */
+        Path dirOf(String path) {
+            String relative = path;
+            if (!root.equals("/") && (path.equals(root) || path.startsWith(root + "/"))) {
+                relative = path.substring(root.length());
+            }
+            return point.resolve(relative.replaceFirst("^/+", ""));
+        }
+
+        /** mountinfo escapes spaces, tabs, newlines and backslashes as octal. */
+        private static String unescape(String s) {
+            StringBuilder out = new StringBuilder();
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+                    out.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                    i += 3;
+                } else {
+                    out.append(c);
+                }
+            }
+            return out.toString();
+        }
+    }
+}
