@@ -21,7 +21,7 @@ public final class Bench {
 
     public static void main(String[] args) {
         Path root = Path.of(System.getProperty("skyfn.root", ".")).toAbsolutePath().normalize();
-        Set<String> which = args.length == 0 ? Set.of("http", "cold", "density", "interaction", "workflow", "pipeline", "fleet", "cli") : Set.of(args);
+        Set<String> which = args.length == 0 ? Set.of("http", "cold", "density", "interaction", "workflow", "pipeline", "fleet", "verify", "cli") : Set.of(args);
         int rounds = Integer.getInteger("rounds", 3);
         var out = new StringBuilder();
         out.append("Measured ").append(LocalDate.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
@@ -46,6 +46,11 @@ public final class Bench {
         if (which.contains("fleet")) {
             out.append("### A fleet: calls between nodes, throughput with 1–3 nodes\n\n")
                     .append(new FleetBench(root, Integer.getInteger("calls", 2_000), Duration.ofSeconds(Integer.getInteger("seconds", 10))).run())
+                    .append('\n');
+        }
+        if (which.contains("verify")) {
+            out.append("### Verified results\n\n")
+                    .append(new VerifyBench(root, Integer.getInteger("calls", 2_000), Duration.ofSeconds(Integer.getInteger("seconds", 10))).run())
                     .append('\n');
         }
         if (which.contains("cli")) {

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * The first response of a newly deployed app, loaded into a pre-booted sandbox, against the limit:
- * a bare JVM that loads the same jar and answers once.
+ * a bare JVM that loads the same jar and answers once; with sandboxes confined (bubblewrap
+ * namespaces, a network stack of their own) and, in the same run, without.
  */
 final class ColdStartBench {
 
@@ -21,28 +22,40 @@ final class ColdStartBench {
     private String boots = "";
 
     String run() {
-        List<Double> skyfn = skyfn();
+        List<Double> confined = skyfn(true);
+        String confinedBoots = boots;
+        List<Double> unconfined = skyfn(false);
+        String unconfinedBoots = boots;
         List<Double> bare = bare();
-        double skyMedian = Stats.median(skyfn);
+        double confinedMedian = Stats.median(confined);
+        double unconfinedMedian = Stats.median(unconfined);
         double bareMedian = Stats.median(bare);
         return String.format("""
                 | | samples | median | p99 (max) |
                 |---|---:|---:|---:|
                 | bare `java -cp hello.jar` answering once | %d | %.1f ms | %.1f ms |
-                | skyfn: first call of a new app (pre-booted sandbox) | %d | %.1f ms | %.1f ms |
-                | **bare / skyfn** | | **×%.1f** | |
+                | skyfn, sandboxes confined: first call of a new app (pre-booted sandbox) | %d | %.1f ms | %.1f ms |
+                | skyfn, sandboxes not confined: the same | %d | %.1f ms | %.1f ms |
+                | **bare / skyfn confined** | | **×%.1f** | |
+                | **confined / not confined** | | **×%.2f** | |
 
-                skyfn samples (ms): %s
+                Confined samples (ms): %s
 
-                Booting a spare sandbox (JVM start, its own warm-up, ready; off the request path): %s
-                """, bare.size(), bareMedian, Stats.percentile(bare, 99), skyfn.size(), skyMedian,
-                Stats.percentile(skyfn, 99), bareMedian / skyMedian, Stats.list(skyfn, "%.1f"), boots);
+                Not confined (ms): %s
+
+                Booting a spare sandbox (JVM start, its own warm-up, ready; off the request path): confined, %s
+                not confined, %s
+                """, bare.size(), bareMedian, Stats.percentile(bare, 99), confined.size(), confinedMedian,
+                Stats.percentile(confined, 99), unconfined.size(), unconfinedMedian, Stats.percentile(unconfined, 99),
+                bareMedian / confinedMedian, confinedMedian / unconfinedMedian, Stats.list(confined, "%.1f"),
+                Stats.list(unconfined, "%.1f"), confinedBoots, unconfinedBoots);
     }
 
-    private List<Double> skyfn() {
+    private List<Double> skyfn(boolean confined) {
         Path jar = Bench.exampleJar(root, "hello");
         List<Double> ms = new ArrayList<>();
-        try (SkyfnProcess node = SkyfnProcess.start(root, null, 18_092, 1, List.of())) {
+        try (SkyfnProcess node = confined ? SkyfnProcess.start(root, null, 18_092, 1, List.of())
+                : SkyfnProcess.startUnconfined(root, null, 18_092, 1, List.of())) {
             for (int i = 0; i < samples + 2; i++) {
                 String app = "cold" + i;
                 node.deploy(Jars.withManifest(jar, "app: " + app + "\nfunctions:\n  hello: {handler: dev.skyfn.examples.hello.Hello, memory: 128}\n"));

@@ -1,21 +1,9 @@
 package dev.skyfn.bench;
 
-import dev.skyfn.core.cloud.Topology;
-import dev.skyfn.core.cloud.TopologyReader;
 import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.NatsAccess;
 import dev.skyfn.nats.servers.FleetSecrets;
-import dev.skyfn.nats.servers.LocalNats;
-import dev.skyfn.nats.servers.LoopbackPorts;
 import io.nats.client.Connection;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +37,7 @@ final class FleetBench {
     private final Path root;
     private final int calls;
     private final Duration seconds;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private BenchFleet fleet;
 
     FleetBench(Path root, int calls, Duration seconds) {
         this.root = root;
@@ -58,42 +46,21 @@ final class FleetBench {
     }
 
     String run() {
-        Path dir = temp();
-        Path topologyFile = dir.resolve("fleet.yaml");
-        List<Process> nodes = new ArrayList<>();
-        try {
-            Files.writeString(topologyFile, TOPOLOGY);
-            Topology topology = TopologyReader.read(TOPOLOGY.getBytes(StandardCharsets.UTF_8));
-            try (LocalNats nats = LocalNats.start(topology, dir.resolve("nats"))) {
-                String url = nats.url("bench");
-                int[] ports = {LoopbackPorts.take(), LoopbackPorts.take(), LoopbackPorts.take()};
-                for (int i = 0; i < 3; i++) {
-                    nodes.add(Procs.start(null, dir.resolve("n" + (i + 1) + ".log"), List.of(Procs.JAVA.toString(), "-jar",
-                            root.resolve("skyfn-cli/target/skyfn.jar").toString(), "node", "--dev", "--nats", url,
-                            "--nats-seed", nats.secrets().seed("n" + (i + 1)).toString(), "--nats-ca", nats.secrets().ca().toString(),
-                            "--topology", topologyFile.toString(), "--name", "n" + (i + 1), "--port", Integer.toString(ports[i]),
-                            "--spares", "1", "--data", dir.resolve("n" + (i + 1)).toString())));
-                }
-                for (int port : ports) {
-                    awaitFleet(port, 3);
-                }
-                return latency(nats.access("bench", FleetSecrets.OPERATOR), ports) + "\n" + throughput(ports);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            nodes.forEach(Procs::stop);
+        try (BenchFleet fleet = BenchFleet.start(root, TOPOLOGY)) {
+            this.fleet = fleet;
+            int[] ports = {fleet.port("n1"), fleet.port("n2"), fleet.port("n3")};
+            return latency(fleet.nats().access("bench", FleetSecrets.OPERATOR), ports) + "\n" + throughput(ports);
         }
     }
 
     /** A call through the gateway of the node serving the app, through another node's, and bare NATS. */
     private String latency(NatsAccess nats, int[] ports) {
-        send(ports[0], "POST", "/v1/apps", Jars.withManifest(Bench.exampleJar(root, "hello"), """
+        fleet.send(ports[0], "POST", "/v1/apps", Jars.withManifest(Bench.exampleJar(root, "hello"), """
                 app: one
                 functions:
                   noop: {handler: dev.skyfn.examples.hello.Noop, memory: 128}
                 """));
-        String placed = send(ports[0], "GET", "/v1/apps/one/placement", new byte[0]);
+        String placed = fleet.send(ports[0], "GET", "/v1/apps/one/placement", new byte[0]);
         int serving = placed.contains("\"n1\"") ? 0 : placed.contains("\"n2\"") ? 1 : 2;
         int other = (serving + 1) % 3;
         String path = "/v1/apps/one/functions/noop:invoke";
@@ -111,8 +78,8 @@ final class FleetBench {
             }
             for (int round = 0; round < 4; round++) {
                 boolean record = round > 0;
-                time(record ? local : null, () -> send(ports[serving], "POST", path, new byte[]{'x'}));
-                time(record ? cross : null, () -> send(ports[other], "POST", path, new byte[]{'x'}));
+                time(record ? local : null, () -> fleet.send(ports[serving], "POST", path, new byte[]{'x'}));
+                time(record ? cross : null, () -> fleet.send(ports[other], "POST", path, new byte[]{'x'}));
                 time(record ? bare : null, () -> request(requester));
             }
         } catch (InterruptedException e) {
@@ -132,14 +99,14 @@ final class FleetBench {
 
     /** Invocations per second with wrk on 1, 2 and 3 gateways, each serving the app itself. */
     private String throughput(int[] ports) {
-        send(ports[0], "POST", "/v1/apps", Jars.withManifest(Bench.exampleJar(root, "hello"), """
+        fleet.send(ports[0], "POST", "/v1/apps", Jars.withManifest(Bench.exampleJar(root, "hello"), """
                 app: spread
                 functions:
                   noop: {handler: dev.skyfn.examples.hello.Noop, memory: 128, concurrency: 1000, queue: 10000}
                 placement: {replicas: 3, scheduling: duplicated}
                 """));
         for (int port : ports) {
-            send(port, "POST", "/v1/apps/spread/functions/noop:invoke", new byte[]{'x'});
+            fleet.send(port, "POST", "/v1/apps/spread/functions/noop:invoke", new byte[]{'x'});
         }
         var out = new StringBuilder("| nodes | invocations/s | per node | scaling efficiency |\n|---|---|---|---|\n");
         double one = 0;
@@ -180,47 +147,6 @@ final class FleetBench {
         return String.format("| %s | %.0f µs | %.0f µs |%n", what, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0);
     }
 
-    private void awaitFleet(int port, int nodes) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (true) {
-            try {
-                String body = send(port, "GET", "/v1/nodes", null);
-                if (body.split("\"alive\":true", -1).length - 1 == nodes) {
-                    return;
-                }
-            } catch (RuntimeException notYet) {
-                // not listening yet
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the fleet did not come up on port " + port);
-            }
-            Procs.sleep(Duration.ofMillis(100));
-        }
-    }
 
-    private String send(int port, String method, String path, byte[] body) {
-        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(60))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("Content-Type", "application/octet-stream").build();
-        try {
-            HttpResponse<String> res = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (res.statusCode() >= 300) {
-                throw new IllegalStateException(method + " " + path + ": " + res.statusCode() + " " + res.body());
-            }
-            return res.body();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 
-    private static Path temp() {
-        try {
-            return Files.createTempDirectory("skyfn-fleet-bench-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

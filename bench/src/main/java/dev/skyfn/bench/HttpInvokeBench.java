@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Warm invocations over HTTP against the limit, a bare Helidon server answering the same request.
- * Each server runs on CPU 0, wrk on CPU 1; rounds alternate between the two, medians are reported.
+ * Warm invocations over HTTP against the limit, a bare Helidon server answering the same request,
+ * with sandboxes confined and not. Each server runs on CPU 0, wrk on CPU 1; rounds alternate
+ * between the three, medians are reported.
  */
 final class HttpInvokeBench {
 
@@ -31,13 +32,34 @@ final class HttpInvokeBench {
     String run() {
         List<Round> bare = new ArrayList<>();
         List<Round> skyfn = new ArrayList<>();
+        List<Round> unconfined = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             bare.add(bare());
-            skyfn.add(skyfn());
-            System.err.printf("round %d: bare %.0f req/s, skyfn %.0f req/s%n", r + 1, bare.getLast().many().requestsPerSecond(),
-                    skyfn.getLast().many().requestsPerSecond());
+            skyfn.add(skyfn(true));
+            unconfined.add(skyfn(false));
+            System.err.printf("round %d: bare %.0f req/s, skyfn %.0f req/s, not confined %.0f req/s%n", r + 1,
+                    bare.getLast().many().requestsPerSecond(), skyfn.getLast().many().requestsPerSecond(),
+                    unconfined.getLast().many().requestsPerSecond());
         }
-        return report(bare, skyfn);
+        return report(bare, skyfn) + confinement(skyfn, unconfined);
+    }
+
+    /** What confining sandboxes costs warm calls: the same runs, sandboxes confined and not. */
+    private static String confinement(List<Round> confined, List<Round> unconfined) {
+        var out = new StringBuilder("\nConfinement, warm (same rounds; sandboxes not confined as on a host without bubblewrap):\n\n");
+        out.append("| connections | | throughput (req/s) | p50 | p99 |\n|---|---|---:|---:|---:|\n");
+        for (boolean many : new boolean[] {false, true}) {
+            ToDoubleFunction<Round> rps = r -> (many ? r.many() : r.one()).requestsPerSecond();
+            ToDoubleFunction<Round> p50 = r -> (many ? r.many() : r.one()).p50Micros();
+            ToDoubleFunction<Round> p99 = r -> (many ? r.many() : r.one()).p99Micros();
+            String conns = many ? "64" : "1";
+            out.append(row(conns, "skyfn, confined", median(confined, rps), median(confined, p50), median(confined, p99)));
+            out.append(row(conns, "skyfn, not confined", median(unconfined, rps), median(unconfined, p50), median(unconfined, p99)));
+            out.append(String.format("| %s | **confined / not** | **%.1f%%** | %+.0f µs | %+.0f µs |%n", conns,
+                    100 * median(confined, rps) / median(unconfined, rps), median(confined, p50) - median(unconfined, p50),
+                    median(confined, p99) - median(unconfined, p99)));
+        }
+        return out.toString();
     }
 
     private Round bare() {
@@ -52,8 +74,9 @@ final class HttpInvokeBench {
         }
     }
 
-    private Round skyfn() {
-        try (SkyfnProcess node = SkyfnProcess.start(root, "0", 18_091, 0, List.of())) {
+    private Round skyfn(boolean confined) {
+        try (SkyfnProcess node = confined ? SkyfnProcess.start(root, "0", 18_091, 0, List.of())
+                : SkyfnProcess.startUnconfined(root, "0", 18_091, 0, List.of())) {
             node.deploy(Bench.example(root, "hello"));
             if (node.invoke("hello", "noop", "x").status() != 200) {
                 throw new IllegalStateException("noop does not answer");

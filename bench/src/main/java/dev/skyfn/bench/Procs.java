@@ -18,13 +18,20 @@ final class Procs {
 
     /** Starts {@code command}, pinned to {@code cpus} ("0", "0-1") when given, output to {@code log}. */
     static Process start(String cpus, Path log, List<String> command) {
+        return start(cpus, log, command, java.util.Map.of());
+    }
+
+    /** {@link #start(String, Path, List)} with {@code env} added to the environment. */
+    static Process start(String cpus, Path log, List<String> command, java.util.Map<String, String> env) {
         List<String> cmd = new ArrayList<>();
         if (cpus != null) {
             cmd.addAll(List.of("taskset", "-c", cpus));
         }
         cmd.addAll(command);
         try {
-            return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            var pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().putAll(env);
+            return pb.start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -27,6 +27,20 @@ final class SkyfnProcess implements AutoCloseable {
 
     /** Starts {@code skyfn dev} on {@code port}, pinned to {@code cpus} when given. */
     static SkyfnProcess start(Path root, String cpus, int port, int spares, List<String> jvmFlags, String... options) {
+        return start(root, cpus, port, spares, jvmFlags, java.util.Map.of(), options);
+    }
+
+    /**
+     * {@link #start(Path, String, int, int, List, String...)} as on a host without bubblewrap:
+     * sandboxes are plain child processes (no namespaces, no network stack of their own), to
+     * measure what confinement costs.
+     */
+    static SkyfnProcess startUnconfined(Path root, String cpus, int port, int spares, List<String> jvmFlags, String... options) {
+        return start(root, cpus, port, spares, jvmFlags, java.util.Map.of("SKYFN_BWRAP", "/nonexistent/bwrap"), options);
+    }
+
+    private static SkyfnProcess start(Path root, String cpus, int port, int spares, List<String> jvmFlags,
+                                      java.util.Map<String, String> env, String... options) {
         try {
             Path data = Files.createTempDirectory("skyfn-bench-");
             List<String> cmd = new ArrayList<>(List.of(Procs.JAVA.toString()));
@@ -34,7 +48,7 @@ final class SkyfnProcess implements AutoCloseable {
             cmd.addAll(List.of("-jar", root.resolve("skyfn-cli/target/skyfn.jar").toString(), "dev",
                     "--port", Integer.toString(port), "--data", data.toString(), "--spares", Integer.toString(spares)));
             cmd.addAll(List.of(options));
-            var p = new SkyfnProcess(Procs.start(cpus, data.resolveSibling(data.getFileName() + ".log"), cmd), port, data);
+            var p = new SkyfnProcess(Procs.start(cpus, data.resolveSibling(data.getFileName() + ".log"), cmd, env), port, data);
             p.awaitUp();
             return p;
         } catch (IOException e) {

@@ -1,0 +1,125 @@
+package dev.skyfn.bench;
+
+import dev.skyfn.core.cloud.NodeSpec;
+import dev.skyfn.core.cloud.Topology;
+import dev.skyfn.core.cloud.TopologyReader;
+import dev.skyfn.core.cloud.Trust;
+import dev.skyfn.nats.servers.LocalNats;
+import dev.skyfn.nats.servers.LoopbackPorts;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A fleet on this machine for benchmarks: the topology's NATS servers, and a {@code skyfn node
+ * --dev} process from the built jar for each of its nodes, each with its own credentials; no WAN
+ * latency emulated.
+ */
+final class BenchFleet implements AutoCloseable {
+
+    private final LocalNats nats;
+    private final Map<String, Integer> ports = new LinkedHashMap<>();
+    private final List<Process> processes = new ArrayList<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private BenchFleet(LocalNats nats) {
+        this.nats = nats;
+    }
+
+    static BenchFleet start(Path root, String topologyYaml) {
+        Path dir = temp();
+        Topology topology = TopologyReader.read(topologyYaml.getBytes(StandardCharsets.UTF_8));
+        var fleet = new BenchFleet(LocalNats.start(topology, dir.resolve("nats")));
+        try {
+            Path topologyFile = Files.writeString(dir.resolve("fleet.yaml"), topologyYaml);
+            for (NodeSpec n : topology.nodes()) {
+                int port = LoopbackPorts.take();
+                fleet.ports.put(n.name(), port);
+                List<String> cmd = new ArrayList<>(List.of(Procs.JAVA.toString(), "-jar", root.resolve("skyfn-cli/target/skyfn.jar").toString(),
+                        "node", "--dev", "--nats", fleet.nats.url(n.cloud()), "--nats-seed", fleet.nats.secrets().seed(n.name()).toString(),
+                        "--nats-ca", fleet.nats.secrets().ca().toString(), "--data-key", fleet.nats.secrets().dataKey(Trust.UNTRUSTED).toString(),
+                        "--topology", topologyFile.toString(), "--name", n.name(), "--port", Integer.toString(port),
+                        "--spares", "1", "--data", dir.resolve(n.name()).toString()));
+                fleet.processes.add(Procs.start(null, dir.resolve(n.name() + ".log"), cmd));
+            }
+            for (int port : fleet.ports.values()) {
+                fleet.awaitAlive(port, topology.nodes().size());
+            }
+            return fleet;
+        } catch (IOException | RuntimeException e) {
+            fleet.close();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    LocalNats nats() {
+        return nats;
+    }
+
+    /** The HTTP port of node {@code name}. */
+    int port(String name) {
+        return ports.get(name);
+    }
+
+    /** Sends a request to the node on {@code port}; its body, or an exception for a status of 300 or more. */
+    String send(int port, String method, String path, byte[] body) {
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("Content-Type", "application/octet-stream").build();
+        try {
+            HttpResponse<String> res = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (res.statusCode() >= 300) {
+                throw new IllegalStateException(method + " " + path + ": " + res.statusCode() + " " + res.body());
+            }
+            return res.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void awaitAlive(int port, int nodes) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (true) {
+            try {
+                String body = send(port, "GET", "/v1/nodes", null);
+                if (body.split("\"alive\":true", -1).length - 1 == nodes) {
+                    return;
+                }
+            } catch (RuntimeException notYet) {
+                // not listening yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the fleet did not come up on port " + port);
+            }
+            Procs.sleep(Duration.ofMillis(100));
+        }
+    }
+
+    @Override
+    public void close() {
+        processes.forEach(Procs::stop);
+        nats.close();
+    }
+
+    private static Path temp() {
+        try {
+            return Files.createTempDirectory("skyfn-fleet-bench-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
