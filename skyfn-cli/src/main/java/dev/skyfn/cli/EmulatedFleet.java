@@ -84,7 +84,8 @@ public final class EmulatedFleet implements AutoCloseable {
             }
             fleet.awaitAllAlive(dir);
             return fleet;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // whatever failed, the servers and nodes started so far must not outlive the attempt
             fleet.close();
             throw e;
         }

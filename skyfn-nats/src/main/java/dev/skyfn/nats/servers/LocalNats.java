@@ -83,7 +83,7 @@ public final class LocalNats implements AutoCloseable {
             }
             LOG.info("NATS supercluster up: {}", local.urls());
             return local;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             local.close();
             throw e;
         }
