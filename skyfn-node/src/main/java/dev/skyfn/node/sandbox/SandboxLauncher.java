@@ -87,7 +87,7 @@ public final class SandboxLauncher {
     public Sandbox boot(int heapMb, Sandbox.Owner owner) {
         List<String> extra = aot.filter(AotCache::ready).map(AotCache::useFlags).orElse(List.of());
         long start = System.nanoTime();
-        Sandbox sandbox = boot(heapMb, owner, extra, List.of());
+        Sandbox sandbox = boot(heapMb, owner, extra, List.of(), true);
         connect(sandbox);
         observer.booted(Duration.ofNanos(System.nanoTime() - start), !extra.isEmpty());
         return sandbox;
@@ -131,7 +131,9 @@ public final class SandboxLauncher {
         return CompletableFuture.runAsync(() -> {
             try {
                 Files.createDirectories(cache.file().getParent());
-                Sandbox trainee = boot(256, Sandbox.Owner.NONE, cache.trainFlags(), List.of(cache.file().getParent()));
+                // the node's own run, no tenant's code: not held to a sandbox's memory limit, which the JVM
+                // it starts as it exits to assemble the cache (a second JVM in the same group) would overrun
+                Sandbox trainee = boot(256, Sandbox.Owner.NONE, cache.trainFlags(), List.of(cache.file().getParent()), false);
                 // the JVM writes the cache as it exits, which takes a while
                 trainee.stop(Duration.ofSeconds(60));
                 trainee.exited().get(60, TimeUnit.SECONDS);
@@ -146,8 +148,11 @@ public final class SandboxLauncher {
         }, Thread.ofVirtual()::start);
     }
 
-    /** Starts a sandbox that sees, besides what every sandbox sees, {@code writable} (only the node's own training run). */
-    private Sandbox boot(int heapMb, Sandbox.Owner owner, List<String> extraFlags, List<Path> writable) {
+    /**
+     * Starts a sandbox that sees, besides what every sandbox sees, {@code writable} (only the
+     * node's own training run), in a cgroup of its own when {@code limited}.
+     */
+    private Sandbox boot(int heapMb, Sandbox.Owner owner, List<String> extraFlags, List<Path> writable, boolean limited) {
         long id = ids.incrementAndGet();
         var view = new Confinement.View(runDir.resolve("sb-" + id), readOnly(extraFlags), writable);
         String token = HexFormat.of().formatHex(nextToken());
@@ -165,7 +170,7 @@ public final class SandboxLauncher {
                 Files.writeString(view.resolvConf(), resolv.get());
             }
             server.bind(UnixDomainSocketAddress.of(view.socket()));
-            cgroup = cgroups.create(heapMb);
+            cgroup = limited ? cgroups.create(heapMb) : Cgroup.NONE;
             Process process = start(cgroup.wrap(confinement.wrap(view, command(heapMb, confinement.socketFor(view), extraFlags))), view.dir());
             launched = process;
             booting.add(process);
