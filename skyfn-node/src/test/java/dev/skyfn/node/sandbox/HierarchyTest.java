@@ -94,7 +94,7 @@ class HierarchyTest {
                 new Setting("memory", "memory.memsw.limit_in_bytes", MIB_384, false),
                 new Setting("memory", "memory.swappiness", "0", false),
                 new Setting("pids", "pids.max", "512", true),
-                new Setting("cpu", "cpu.shares", "1024", true));
+                new Setting("cpu", "cpu.shares", "65536", true));
         assertThat(all.oomEvents()).hasValue("memory.oom_control");
     }
 
