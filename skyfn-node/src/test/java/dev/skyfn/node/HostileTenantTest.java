@@ -63,6 +63,7 @@ class HostileTenantTest {
                   connect: {handler: dev.skyfn.node.apps.Hostile$Connect}
                   hog: {handler: dev.skyfn.node.apps.Hostile$NativeHog}
                   forkbomb: {handler: dev.skyfn.node.apps.Hostile$ForkBomb}
+                  syscall: {handler: dev.skyfn.node.apps.Hostile$Syscall}
                 """).classes(Hostile.class));
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
         var offline = mallory.deploy(JarBuilder.app("""
@@ -181,6 +182,13 @@ class HostileTenantTest {
         assertThat(Integer.parseInt(outcome.split(" ")[2])).as("fewer than the sandbox's %d processes and threads", PIDS)
                 .isLessThan(PIDS);
         assertThat(attack("env", "")).as("the app's next call").contains("PATH");
+    }
+
+    @Test
+    void cannotMakeTheSystemCallsKernelExploitsStartFrom() {
+        for (String call : List.of("unshare", "io_uring", "keyctl")) {
+            assertThat(attack("syscall", call)).as(call).isEqualTo("blocked: errno 1");
+        }
     }
 
     /** An address of this host that is not loopback: what a sandbox reaches as it reaches the internet. */

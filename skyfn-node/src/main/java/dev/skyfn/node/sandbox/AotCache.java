@@ -18,7 +18,7 @@ import java.util.Optional;
  */
 final class AotCache {
 
-    private static final java.util.regex.Pattern TRAINING = java.util.regex.Pattern.compile("sandbox-\\w+\\.aot\\.(\\d{1,18})\\.training\\.aot");
+    private static final java.util.regex.Pattern TRAINING = java.util.regex.Pattern.compile("sandbox-\\w+\\.aot\\.(\\d{1,18})\\.training\\.aot(\\.config)?");
 
     private final Path file;
     private final Path trainingOutput;

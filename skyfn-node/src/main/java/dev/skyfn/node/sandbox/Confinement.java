@@ -59,6 +59,11 @@ public sealed interface Confinement {
         Path resolvConf() {
             return dir.resolve("resolv.conf");
         }
+
+        /** The seccomp filter bubblewrap loads for it ({@link Seccomp}). */
+        Path seccomp() {
+            return dir.resolve("seccomp.bpf");
+        }
     }
 
     /** The command that runs {@code java} (a JVM's command line) inside the sandbox. */
@@ -78,6 +83,11 @@ public sealed interface Confinement {
     /** The {@code /etc/resolv.conf} the sandbox is shown; empty when it sees the host's. */
     default Optional<String> resolvConf() {
         return Optional.empty();
+    }
+
+    /** The seccomp filter the sandbox runs under, to be written to {@link View#seccomp()}; empty when none. */
+    default byte[] seccompFilter() {
+        return new byte[0];
     }
 
     /** The program that gives a sandbox outbound network, if sandboxes have a network of their own and may go out. */
@@ -123,8 +133,9 @@ public sealed interface Confinement {
      * @param tmpBytes the size of each sandbox's private {@code /tmp}, bytes
      * @param hostname the host name a sandbox sees: its node's name
      * @param slirp4netns the program that gives a sandbox's network namespace a way out; empty: no outbound network
+     * @param seccomp  whether the sandbox runs under {@link Seccomp}'s filter (this architecture has one)
      */
-    record Bubblewrap(Path bwrap, long tmpBytes, String hostname, Optional<Path> slirp4netns) implements Confinement {
+    record Bubblewrap(Path bwrap, long tmpBytes, String hostname, Optional<Path> slirp4netns, boolean seccomp) implements Confinement {
 
         /** System directories a JVM needs, shown read-only when the host has them. */
         private static final List<String> SYSTEM = List.of("/usr", "/lib", "/lib64", "/bin", "/etc/ssl", "/etc/ca-certificates",
@@ -134,7 +145,8 @@ public sealed interface Confinement {
         public List<String> wrap(View view, List<String> java) {
             List<String> args = new ArrayList<>(List.of(bwrap.toString(),
                     "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--unshare-cgroup-try",
-                    "--uid", "1000", "--gid", "1000", "--hostname", hostname,
+                    // no namespaces of its own inside: nested user namespaces are where kernel exploits start
+                    "--disable-userns", "--uid", "1000", "--gid", "1000", "--hostname", hostname,
                     "--die-with-parent", "--new-session", "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
                     "--setenv", "LANG", "C.UTF-8"));
             for (String dir : SYSTEM) {
@@ -149,9 +161,23 @@ public sealed interface Confinement {
             }
             args.addAll(List.of("--bind", view.socket().toString(), SOCKET, "--ro-bind", view.appDir().toString(), APP_DIR,
                     "--ro-bind", view.hosts().toString(), "/etc/hosts", "--ro-bind", view.resolvConf().toString(), "/etc/resolv.conf",
-                    "--chdir", "/tmp", "--"));
+                    "--chdir", "/tmp"));
+            if (!seccomp) {
+                args.add("--");
+                args.addAll(java);
+                return args;
+            }
+            // bubblewrap reads the filter from a descriptor: a shell opens the file as 9, then becomes bubblewrap
+            args.addAll(List.of("--seccomp", "9", "--"));
             args.addAll(java);
-            return args;
+            List<String> shell = new ArrayList<>(List.of("/bin/sh", "-c", "exec 9<\"$0\" && exec \"$@\"", view.seccomp().toString()));
+            shell.addAll(args);
+            return shell;
+        }
+
+        @Override
+        public byte[] seccompFilter() {
+            return seccomp ? Seccomp.filter() : new byte[0];
         }
 
         @Override
@@ -181,7 +207,9 @@ public sealed interface Confinement {
 
         @Override
         public String describe() {
-            return "sandboxes are confined by bubblewrap (" + bwrap + "): own mount, PID, IPC, UTS, network and user namespaces, "
+            return "sandboxes are confined by bubblewrap (" + bwrap + "): own mount, PID, IPC, UTS, network and user namespaces "
+                    + "(no nested ones), " + (seccomp ? "a seccomp filter of " + Seccomp.DENIED.size() + " system calls, " : "no seccomp filter "
+                    + "(none for " + System.getProperty("os.arch") + "), ")
                     + "read-only system, JDK and runtime, a private /tmp of " + (tmpBytes >> 20) + " MiB; "
                     + slirp4netns.map(s -> "outbound network through " + s + ", no host loopback")
                             .orElse("no outbound network (no slirp4netns on this host; Debian: apt-get install slirp4netns)");
@@ -200,7 +228,7 @@ public sealed interface Confinement {
             return new None("no bubblewrap on this host; Debian: apt-get install bubblewrap");
         }
         List<String> probe = List.of(bwrap.toString(), "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-                "--unshare-net", "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "--", "true");
+                "--unshare-net", "--disable-userns", "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "--", "true");
         try {
             Process p = new ProcessBuilder(probe).redirectErrorStream(true).start();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
@@ -211,7 +239,8 @@ public sealed interface Confinement {
                 String why = new String(p.getInputStream().readAllBytes()).strip();
                 return new None(bwrap + " cannot make namespaces here: " + (why.isEmpty() ? "exit status " + p.exitValue() : why));
             }
-            return new Bubblewrap(bwrap, tmpBytes, hostname, Optional.ofNullable(program("SKYFN_SLIRP4NETNS", "slirp4netns")));
+            return new Bubblewrap(bwrap, tmpBytes, hostname, Optional.ofNullable(program("SKYFN_SLIRP4NETNS", "slirp4netns")),
+                    Seccomp.supported());
         } catch (IOException e) {
             return new None(bwrap + " cannot run: " + e.getMessage());
         } catch (InterruptedException e) {

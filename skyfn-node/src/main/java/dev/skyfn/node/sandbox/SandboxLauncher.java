@@ -169,6 +169,10 @@ public final class SandboxLauncher {
             if (resolv.isPresent()) {
                 Files.writeString(view.resolvConf(), resolv.get());
             }
+            byte[] filter = confinement.seccompFilter();
+            if (filter.length > 0) {
+                Files.write(view.seccomp(), filter);
+            }
             server.bind(UnixDomainSocketAddress.of(view.socket()));
             cgroup = limited ? cgroups.create(heapMb) : Cgroup.NONE;
             Process process = start(cgroup.wrap(confinement.wrap(view, command(heapMb, confinement.socketFor(view), extraFlags))), view.dir());

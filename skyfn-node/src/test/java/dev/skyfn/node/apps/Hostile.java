@@ -162,4 +162,40 @@ public final class Hostile {
             }
         }
     }
+
+    /**
+     * Makes, through the FFM API, a system call a JVM never needs and kernel exploits start from:
+     * {@code unshare} (a new user namespace), {@code io_uring} ({@code io_uring_setup}) or
+     * {@code keyctl} (join a new session keyring). Answers its result, or {@code blocked: errno N}.
+     */
+    public static class Syscall implements Handler<String, String> {
+        @Override
+        public String handle(String which, Context ctx) throws Exception {
+            var linker = java.lang.foreign.Linker.nativeLinker();
+            var errno = java.lang.foreign.Linker.Option.captureCallState("errno");
+            var layout = java.lang.foreign.Linker.Option.captureStateLayout();
+            var syscall = linker.downcallHandle(linker.defaultLookup().find("syscall").orElseThrow(),
+                    java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_LONG, java.lang.foreign.ValueLayout.JAVA_LONG,
+                            java.lang.foreign.ValueLayout.JAVA_LONG, java.lang.foreign.ValueLayout.JAVA_LONG),
+                    errno, java.lang.foreign.Linker.Option.firstVariadicArg(1));
+            try (var arena = java.lang.foreign.Arena.ofConfined()) {
+                var state = arena.allocate(layout);
+                var params = arena.allocate(120);
+                long[] call = switch (which) {
+                    case "unshare" -> new long[] {272, 0x10000000L, 0};
+                    case "io_uring" -> new long[] {425, 1, params.address()};
+                    case "keyctl" -> new long[] {250, 1, 0};
+                    default -> throw new IllegalArgumentException(which);
+                };
+                long result;
+                try {
+                    result = (long) syscall.invokeExact(state, call[0], call[1], call[2]);
+                } catch (Throwable t) {
+                    return "failed: " + t;
+                }
+                int error = (int) layout.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno")).get(state, 0L);
+                return result >= 0 ? which + " returned " + result : "blocked: errno " + error;
+            }
+        }
+    }
 }

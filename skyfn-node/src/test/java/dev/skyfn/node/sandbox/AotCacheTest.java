@@ -23,6 +23,8 @@ class AotCacheTest {
         gone.waitFor();
         Path older = Files.writeString(caches.resolve("sandbox-0123456789abcdef.aot"), "an older build's cache");
         Path deadTraining = Files.writeString(caches.resolve("sandbox-0123456789abcdef.aot." + gone.pid() + ".training.aot"), "");
+        // the JDK writes the training run's configuration beside its output first
+        Path deadConfig = Files.writeString(caches.resolve("sandbox-0123456789abcdef.aot." + gone.pid() + ".training.aot.config"), "");
         Path liveTraining = Files.writeString(caches.resolve("sandbox-0123456789abcdef.aot."
                 + ProcessHandle.current().pid() + ".training.aot"), "");
         Path unrelated = Files.writeString(caches.resolve("notes.txt"), "not a cache");
@@ -32,6 +34,7 @@ class AotCacheTest {
         assertThat(cache.file()).isRegularFile();
         assertThat(older).doesNotExist();
         assertThat(deadTraining).doesNotExist();
+        assertThat(deadConfig).doesNotExist();
         assertThat(liveTraining).isRegularFile();
         assertThat(unrelated).isRegularFile();
     }

@@ -18,10 +18,11 @@ class ConfinementTest {
 
     @Test
     void bubblewrapShowsOnlyWhatTheViewNamesAndRunsTheJvmLast() {
-        List<String> args = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 64L << 20, "eu-1", SLIRP).wrap(VIEW, JAVA);
+        List<String> args = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 64L << 20, "eu-1", SLIRP, false).wrap(VIEW, JAVA);
 
         assertThat(args.getFirst()).isEqualTo("/usr/bin/bwrap");
-        assertThat(args).contains("--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--die-with-parent",
+        assertThat(args).contains("--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--disable-userns",
+                "--die-with-parent",
                 "--new-session", "--clearenv");
         assertThat(args).doesNotContain("--share-net", "--bind-try").noneMatch(a -> a.equals("/") || a.startsWith("/home/n/data"));
         assertThat(Collections.indexOfSubList(args, List.of("--ro-bind", "/opt/jdk", "/opt/jdk"))).isPositive();
@@ -34,7 +35,7 @@ class ConfinementTest {
         assertThat(Collections.indexOfSubList(args, List.of("--hostname", "eu-1"))).as("its node's name").isPositive();
         assertThat(Collections.indexOfSubList(args, List.of("--ro-bind", "/run/node/sb-7/hosts", "/etc/hosts"))).isPositive();
         assertThat(Collections.indexOfSubList(args, List.of("--ro-bind", "/run/node/sb-7/resolv.conf", "/etc/resolv.conf"))).isPositive();
-        assertThat(new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1, "eu-1", SLIRP).hostsFile()).hasValueSatisfying(
+        assertThat(new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1, "eu-1", SLIRP, false).hostsFile()).hasValueSatisfying(
                 hosts -> assertThat(hosts).contains("127.0.0.1 localhost eu-1\n"));
         assertThat(args.subList(args.size() - JAVA.size() - 1, args.size())).containsExactlyElementsOf(
                 java.util.stream.Stream.concat(java.util.stream.Stream.of("--"), JAVA.stream()).toList());
@@ -53,7 +54,7 @@ class ConfinementTest {
 
     @Test
     void aConfinedSandboxFindsItsSocketAndJarAtFixedPaths() {
-        var bwrap = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1 << 20, "eu-1", SLIRP);
+        var bwrap = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1 << 20, "eu-1", SLIRP, false);
         assertThat(bwrap.socketFor(VIEW)).isEqualTo("/run/skyfn/node.sock");
         assertThat(bwrap.jarFor(VIEW, "shop-v2.jar")).isEqualTo("/run/skyfn/app/shop-v2.jar");
         assertThat(bwrap.confines()).isTrue();
@@ -61,15 +62,27 @@ class ConfinementTest {
 
     @Test
     void aConfinedSandboxAsksTheNameServerOfItsOwnNetworkOrHasNone() {
-        var out = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1 << 20, "eu-1", SLIRP);
+        var out = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1 << 20, "eu-1", SLIRP, false);
         assertThat(out.outbound()).isEqualTo(SLIRP);
         assertThat(out.resolvConf()).hasValue("nameserver 10.0.2.3\n");
         assertThat(out.describe()).contains("outbound network through /usr/bin/slirp4netns, no host loopback");
 
-        var closed = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1 << 20, "eu-1", Optional.empty());
+        var closed = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1 << 20, "eu-1", Optional.empty(), false);
         assertThat(closed.outbound()).isEmpty();
         assertThat(closed.resolvConf()).hasValueSatisfying(conf -> assertThat(conf).doesNotContain("nameserver"));
         assertThat(closed.describe()).contains("no outbound network").contains("apt-get install slirp4netns");
         assertThat(new Confinement.None("no bubblewrap").resolvConf()).as("it sees the host's own").isEmpty();
+    }
+
+    @Test
+    void underSeccompAShellOpensTheFilterAsDescriptorNineThenBecomesBubblewrap() {
+        var bwrap = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1 << 20, "eu-1", SLIRP, true);
+        List<String> args = bwrap.wrap(VIEW, JAVA);
+        assertThat(args.subList(0, 5)).containsExactly("/bin/sh", "-c", "exec 9<\"$0\" && exec \"$@\"", "/run/node/sb-7/seccomp.bpf",
+                "/usr/bin/bwrap");
+        assertThat(Collections.indexOfSubList(args, List.of("--seccomp", "9", "--"))).as("the last option before the JVM").isPositive();
+        assertThat(args.subList(args.size() - JAVA.size(), args.size())).containsExactlyElementsOf(JAVA);
+        assertThat(bwrap.seccompFilter()).isEqualTo(Seccomp.filter());
+        assertThat(bwrap.describe()).contains("a seccomp filter of " + Seccomp.DENIED.size() + " system calls");
     }
 }
