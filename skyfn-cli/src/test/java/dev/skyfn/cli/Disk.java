@@ -2,9 +2,12 @@ package dev.skyfn.cli;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.stream.Stream;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /** What is written in a directory's files, as someone with the disk would look. */
 final class Disk {
@@ -12,17 +15,27 @@ final class Disk {
     private Disk() {
     }
 
-    /** Whether any file under {@code dir} holds {@code text}'s UTF-8 bytes. */
+    /** Whether any file under {@code dir} holds {@code text}'s UTF-8 bytes; files a running server removes meanwhile are skipped. */
     static boolean holds(Path dir, String text) throws IOException {
         byte[] needle = text.getBytes(StandardCharsets.UTF_8);
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                if (indexOf(Files.readAllBytes(f), needle) >= 0) {
-                    return true;
+        boolean[] found = {false};
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                try {
+                    found[0] = indexOf(Files.readAllBytes(file), needle) >= 0;
+                } catch (NoSuchFileException gone) {
+                    return FileVisitResult.CONTINUE;
                 }
+                return found[0] ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
             }
-        }
-        return false;
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                return FileVisitResult.CONTINUE; // removed between listing and reading
+            }
+        });
+        return found[0];
     }
 
     private static int indexOf(byte[] hay, byte[] needle) {

@@ -109,7 +109,9 @@ class SecureFleetTest {
         byte[] jar = JarBuilder.app("app: vault\nfunctions:\n"
                 + "  put: {handler: dev.skyfn.cli.Fleetwide$Put, memory: 128}\n"
                 + "  get: {handler: dev.skyfn.cli.Fleetwide$Get, memory: 128}\n"
-                + "  echo: {handler: dev.skyfn.cli.Fleetwide$Echo, memory: 128}\n").classes(Fleetwide.class).bytes();
+                + "  echo: {handler: dev.skyfn.cli.Fleetwide$Echo, memory: 128}\n"
+                + "workflows:\n"
+                + "  relay: {StartAt: E, States: {E: {Type: Task, Resource: echo, End: true}}}\n").classes(Fleetwide.class).bytes();
         assertThat(send("eu-1", "POST", "/v1/apps", jar, initech).statusCode()).isEqualTo(201);
         String stored = "swordfish-" + System.nanoTime();
         String queued = "tuna-" + System.nanoTime();
@@ -121,6 +123,12 @@ class SecureFleetTest {
         await().atMost(Duration.ofSeconds(30)).until(() ->
                 json(send("us-1", "GET", "/v1/invocations/" + id, null, initech)).get("state").asText().equals("succeeded"));
 
+        String executed = "mackerel-" + System.nanoTime();
+        HttpResponse<String> run = send("eu-1", "POST", "/v1/apps/vault/workflows/relay/executions",
+                ("{\"fish\":\"" + executed + "\"}").getBytes(StandardCharsets.UTF_8), initech);
+        assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
+        assertThat(run.body()).contains(executed);
+
         Path jetstream = dir.resolve("fleet/nats");
         String entry = "initech.vault." + Base64.getUrlEncoder().withoutPadding().encodeToString("secret".getBytes());
         String status = "\"id\":\"" + id + "\",\"tenant\":\"initech\",\"app\":\"vault\",\"function\":\"echo\",\"state\":\"SUCCEEDED\"";
@@ -128,6 +136,7 @@ class SecureFleetTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> Disk.holds(jetstream, entry) && Disk.holds(jetstream, status));
         assertThat(Disk.holds(jetstream, stored)).as("a state value in clear on JetStream's disk").isFalse();
         assertThat(Disk.holds(jetstream, queued)).as("an async payload in clear on JetStream's disk").isFalse();
+        assertThat(Disk.holds(jetstream, executed)).as("a workflow execution's input and steps in clear on JetStream's disk").isFalse();
     }
 
     @Test

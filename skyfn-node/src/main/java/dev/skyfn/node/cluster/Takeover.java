@@ -1,5 +1,7 @@
 package dev.skyfn.node.cluster;
 
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.Js;
@@ -34,16 +36,15 @@ import org.slf4j.LoggerFactory;
  * ended ones so that their results can still be read. A claim per dead
  * node and app, made by compare-and-set, keeps two nodes from taking the same executions; a node
  * that comes back forgets the executions taken from it, and clears the claims. Records and values
- * are sealed ({@link Sealer}) before they reach JetStream, with the fleet's key for executions
- * (not yet each tenant's), each bound to the node's log or the value's name.
+ * are sealed ({@link Sealer}) with their tenant's key before they reach JetStream, each bound to
+ * the node's log or the value's name; a copied record is the tenant's name (2-byte length, UTF-8)
+ * then the sealed record, so whoever reads the log knows whose key opens it.
  */
 final class Takeover implements ExecutionBackups {
 
     private static final Logger LOG = LoggerFactory.getLogger(Takeover.class);
 
     static final String BLOBS = "skyfn-blobs";
-    /** Whose key seals execution records and values: not a tenant's name (tenants' names have no ':'). */
-    private static final String EXECUTIONS = "skyfn:executions";
 
     private final String self;
     private final NodeLogs logs;
@@ -62,25 +63,42 @@ final class Takeover implements ExecutionBackups {
     }
 
     @Override
-    public CompletableFuture<Void> append(byte[] record) {
-        return logs.append(self, sealer.seal(EXECUTIONS, "exec/" + self, record));
+    public CompletableFuture<Void> append(String tenant, byte[] record) {
+        return logs.append(self, sealed(tenant, record));
     }
 
     @Override
-    public void rewrite(List<byte[]> records) {
-        logs.rewrite(self, records.stream().map(r -> sealer.seal(EXECUTIONS, "exec/" + self, r)).toList());
+    public void rewrite(List<Record> records) {
+        logs.rewrite(self, records.stream().map(r -> sealed(r.tenant(), r.bytes())).toList());
+    }
+
+    /** A record as the copy of this node's log holds it: its tenant's name, then the record sealed with that tenant's key. */
+    private byte[] sealed(String tenant, byte[] record) {
+        byte[] name = tenant.getBytes(StandardCharsets.UTF_8);
+        byte[] sealed = sealer.seal(tenant, "exec/" + self, record);
+        return java.nio.ByteBuffer.allocate(2 + name.length + sealed.length).putShort((short) name.length).put(name).put(sealed).array();
+    }
+
+    /** A record of {@code node}'s copied log, opened with its tenant's key. */
+    private byte[] opened(String node, byte[] copy) {
+        var b = java.nio.ByteBuffer.wrap(copy);
+        byte[] name = new byte[b.getShort() & 0xFFFF];
+        b.get(name);
+        byte[] sealed = new byte[b.remaining()];
+        b.get(sealed);
+        return sealer.open(new String(name, StandardCharsets.UTF_8), "exec/" + node, sealed);
     }
 
     @Override
-    public CompletableFuture<Void> blob(String execution, String blob, Path file) {
+    public CompletableFuture<Void> blob(String tenant, String execution, String blob, Path file) {
         return CompletableFuture.runAsync(() -> Js.run("copying value " + blob, () -> {
             String name = execution + "." + blob;
-            blobs.put(name, sealer.seal(EXECUTIONS, name, Files.readAllBytes(file)));
+            blobs.put(name, sealer.seal(tenant, name, Files.readAllBytes(file)));
         }), Thread.ofVirtual()::start);
     }
 
     @Override
-    public boolean fetchBlob(String execution, String blob, Path file) {
+    public boolean fetchBlob(String tenant, String execution, String blob, Path file) {
         try {
             Files.createDirectories(file.getParent());
             return Js.call("fetching value " + blob, () -> {
@@ -90,7 +108,7 @@ final class Takeover implements ExecutionBackups {
                 }
                 var sealed = new java.io.ByteArrayOutputStream();
                 blobs.get(execution + "." + blob, sealed);
-                Files.write(file, sealer.open(EXECUTIONS, execution + "." + blob, sealed.toByteArray()));
+                Files.write(file, sealer.open(tenant, execution + "." + blob, sealed.toByteArray()));
                 return true;
             });
         } catch (IOException | RuntimeException e) {
@@ -141,7 +159,7 @@ final class Takeover implements ExecutionBackups {
         Map<AppKey, Boolean> claimed = new HashMap<>();
         Predicate<AppKey> mine = app -> claimed.computeIfAbsent(app, a -> !taken.contains(claimKey(dead, a))
                 && firstServing(alive, a).equals(self) && claim(dead, a));
-        List<byte[]> records = logs.read(dead).stream().map(r -> sealer.open(EXECUTIONS, "exec/" + dead, r)).toList();
+        List<byte[]> records = openable(dead);
         if (records.isEmpty()) {
             return;
         }
@@ -154,6 +172,29 @@ final class Takeover implements ExecutionBackups {
         if (running > 0) {
             LOG.info("took over {} running executions of dead node {}", running, dead);
         }
+    }
+
+    /**
+     * The records of {@code dead}'s copied log this node can open: those of tenants whose key it
+     * holds; the others are for heirs on clouds their tenants trust.
+     */
+    private List<byte[]> openable(String dead) {
+        List<byte[]> records = new java.util.ArrayList<>();
+        int unopened = 0;
+        for (byte[] copy : logs.read(dead)) {
+            try {
+                records.add(opened(dead, copy));
+            } catch (SkyfnException e) {
+                if (e.code() != ErrorCode.UNSEAL_FAILED) {
+                    throw e;
+                }
+                unopened++;
+            }
+        }
+        if (unopened > 0) {
+            LOG.info("{} records of dead node {}'s log are not for this node to open (no key, or altered)", unopened, dead);
+        }
+        return records;
     }
 
     private static String firstServing(List<NodeDirectory.Member> alive, AppKey app) {

@@ -9,19 +9,23 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface ExecutionBackups {
 
-    /** Copies one record of the log; the future completes once the copy is safe. */
-    CompletableFuture<Void> append(byte[] record);
+    /** A record of the log and the tenant whose execution it is (whose key seals its copy). */
+    record Record(String tenant, byte[] bytes) {
+    }
+
+    /** Copies one record of {@code tenant}'s execution; the future completes once the copy is safe. */
+    CompletableFuture<Void> append(String tenant, byte[] record);
 
     /** Replaces every record copied so far by {@code records}, after the log was compacted. */
-    void rewrite(List<byte[]> records);
+    void rewrite(List<Record> records);
 
-    /** Copies a step's large value, once its file is whole and on disk; the future completes once the copy is safe. */
-    default CompletableFuture<Void> blob(String execution, String blob, java.nio.file.Path file) {
+    /** Copies a large value of a step of {@code tenant}'s execution, once its file is whole and on disk; completes once the copy is safe. */
+    default CompletableFuture<Void> blob(String tenant, String execution, String blob, java.nio.file.Path file) {
         return CompletableFuture.completedFuture(null);
     }
 
-    /** Fetches the copy of a large value into {@code file}; false when there is none. */
-    default boolean fetchBlob(String execution, String blob, java.nio.file.Path file) {
+    /** Fetches the copy of a large value of {@code tenant}'s execution into {@code file}; false when there is none. */
+    default boolean fetchBlob(String tenant, String execution, String blob, java.nio.file.Path file) {
         return false;
     }
 
@@ -32,12 +36,12 @@ public interface ExecutionBackups {
     /** No copies: the embedded default. */
     ExecutionBackups NONE = new ExecutionBackups() {
         @Override
-        public CompletableFuture<Void> append(byte[] record) {
+        public CompletableFuture<Void> append(String tenant, byte[] record) {
             return CompletableFuture.completedFuture(null);
         }
 
         @Override
-        public void rewrite(List<byte[]> records) {
+        public void rewrite(List<Record> records) {
         }
     };
 }

@@ -55,30 +55,30 @@ final class ExecutionLog implements AutoCloseable {
 
     /** Appends an execution's start; the future completes once it is on disk and backed up. */
     CompletableFuture<Void> started(Execution e) {
-        return durably(start(e));
+        return durably(e, start(e));
     }
 
     /** Appends a whole execution as it is now: one taken over from another node. */
     CompletableFuture<Void> adopted(Execution e) {
         List<CompletableFuture<Void>> all = new ArrayList<>();
-        all.add(durably(start(e)));
-        e.steps().forEach(s -> all.add(durably(stepRecord(e.id(), s))));
+        all.add(durably(e, start(e)));
+        e.steps().forEach(s -> all.add(durably(e, stepRecord(e.id(), s))));
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
     }
 
-    void step(String execution, StepRecord step) {
-        byte[] record = stepRecord(execution, step);
+    void step(Execution e, StepRecord step) {
+        byte[] record = stepRecord(e.id(), step);
         log.append(record);
-        backups.append(record);
+        backups.append(e.app().tenant(), record);
     }
 
     /** Appends an execution's end; the future completes once it is on disk and backed up. */
     CompletableFuture<Void> ended(Execution e) {
-        return durably(end(e.id(), e.end()));
+        return durably(e, end(e.id(), e.end()));
     }
 
-    private CompletableFuture<Void> durably(byte[] record) {
-        return CompletableFuture.allOf(log.append(record), backups.append(record));
+    private CompletableFuture<Void> durably(Execution e, byte[] record) {
+        return CompletableFuture.allOf(log.append(record), backups.append(e.app().tenant(), record));
     }
 
     /** Rebuilds the executions a log's records hold (another node's, say), in the order they started. */
@@ -93,11 +93,11 @@ final class ExecutionLog implements AutoCloseable {
         log.sync();
     }
 
-    void forgot(String execution) {
-        byte[] record = record(FORGET, execution, out -> {
+    void forgot(Execution e) {
+        byte[] record = record(FORGET, e.id(), out -> {
         });
         log.append(record);
-        backups.append(record);
+        backups.append(e.app().tenant(), record);
     }
 
     long size() {
@@ -106,16 +106,17 @@ final class ExecutionLog implements AutoCloseable {
 
     /** Rewrites the log with only what {@code kept} needs. */
     void compact(Collection<Execution> kept) {
-        List<byte[]> records = new ArrayList<>();
+        List<ExecutionBackups.Record> records = new ArrayList<>();
         for (Execution e : kept) {
-            records.add(start(e));
-            e.steps().forEach(s -> records.add(stepRecord(e.id(), s)));
+            String tenant = e.app().tenant();
+            records.add(new ExecutionBackups.Record(tenant, start(e)));
+            e.steps().forEach(s -> records.add(new ExecutionBackups.Record(tenant, stepRecord(e.id(), s))));
             Execution.End end = e.end();
             if (end != null) {
-                records.add(end(e.id(), end));
+                records.add(new ExecutionBackups.Record(tenant, end(e.id(), end)));
             }
         }
-        log.rewrite(records);
+        log.rewrite(records.stream().map(ExecutionBackups.Record::bytes).toList());
         backups.rewrite(records);
     }
 

@@ -89,7 +89,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
             if (e.status() == Execution.Status.RUNNING && takenOver.contains(e.app())) {
                 executions.remove(e.id());
                 synchronized (logOrder) {
-                    log.forgot(e.id());
+                    log.forgot(e);
                 }
                 LOG.info("execution {} of {} was taken over by another node while this one was down", e.id(), e.app());
             }
@@ -142,7 +142,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
     }
 
     private boolean fetched(Execution e, String blob) {
-        return blobs.exists(e.id(), blob) || backups.fetchBlob(e.id(), blob, blobs.file(e.id(), blob));
+        return blobs.exists(e.id(), blob) || backups.fetchBlob(e.app().tenant(), e.id(), blob, blobs.file(e.id(), blob));
     }
 
     /** Starts an execution of {@code workflow}; it is backed up before this returns. */
@@ -366,7 +366,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         if (step.inBlob()) {
             // the record may reach the disk, and the backups, only after the value it names
             e.backingUp(blobs.durable(e.id(), step.blob())
-                    .thenCompose(ok -> backups.blob(e.id(), step.blob(), blobs.file(e.id(), step.blob())))
+                    .thenCompose(ok -> backups.blob(e.app().tenant(), e.id(), step.blob(), blobs.file(e.id(), step.blob())))
                     .whenComplete((ok, failure) -> backUp(e, step, failure)));
         } else {
             backUp(e, step, null);
@@ -379,7 +379,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
             return;
         }
         synchronized (logOrder) {
-            log.step(e.id(), step);
+            log.step(e, step);
         }
     }
 
@@ -427,7 +427,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         for (Execution e : drop) {
             executions.remove(e.id());
             synchronized (logOrder) {
-                log.forgot(e.id());
+                log.forgot(e);
             }
             blobs.remove(e.app().tenant(), e.id());
             backups.forgetBlobs(e.id(), e.steps().stream().filter(StepRecord::inBlob).map(StepRecord::blob).distinct().toList());

@@ -29,15 +29,15 @@ class AdoptionTest {
         final List<byte[]> records = new ArrayList<>();
 
         @Override
-        public synchronized CompletableFuture<Void> append(byte[] record) {
+        public synchronized CompletableFuture<Void> append(String tenant, byte[] record) {
             records.add(record);
             return CompletableFuture.completedFuture(null);
         }
 
         @Override
-        public void rewrite(List<byte[]> all) {
+        public void rewrite(List<Record> all) {
             records.clear();
-            records.addAll(all);
+            all.forEach(r -> records.add(r.bytes()));
         }
     }
 

@@ -44,9 +44,9 @@ class ExecutionLogTest {
         try (var log = ExecutionLog.open(dir.resolve("x.log"), none)) {
             Execution running = execution("e1");
             log.started(running).join();
-            log.step("e1", step("Pay", Step.Phase.ENTERED, "{\"cart\":1}"));
-            log.step("e1", step("Pay", Step.Phase.SUCCEEDED, "{\"paid\":true}"));
-            log.step("e1", step("Ship", Step.Phase.ENTERED, null));
+            log.step(running, step("Pay", Step.Phase.ENTERED, "{\"cart\":1}"));
+            log.step(running, step("Pay", Step.Phase.SUCCEEDED, "{\"paid\":true}"));
+            log.step(running, step("Ship", Step.Phase.ENTERED, null));
 
             Execution ended = execution("e2");
             log.started(ended).join();
@@ -80,12 +80,15 @@ class ExecutionLogTest {
         Map<String, Execution> none = new LinkedHashMap<>();
         long before;
         try (var log = ExecutionLog.open(dir.resolve("x.log"), none)) {
+            List<Execution> all = new java.util.ArrayList<>();
             for (int i = 0; i < 50; i++) {
-                log.started(execution("e" + i)).join();
-                log.step("e" + i, step("A", Step.Phase.SUCCEEDED, "{\"i\":" + i + "}"));
+                Execution e = execution("e" + i);
+                all.add(e);
+                log.started(e).join();
+                log.step(e, step("A", Step.Phase.SUCCEEDED, "{\"i\":" + i + "}"));
             }
             for (int i = 0; i < 49; i++) {
-                log.forgot("e" + i);
+                log.forgot(all.get(i));
             }
             log.sync();
             before = log.size();
