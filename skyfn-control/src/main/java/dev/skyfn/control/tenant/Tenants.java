@@ -123,6 +123,11 @@ public final class Tenants implements Authenticator {
             return Optional.empty();
         }
         Key key = keysById.get(parts[1]);
+        if (key == null) {
+            // issued a moment ago through another control plane, whose change may not have reached this one yet
+            reload();
+            key = keysById.get(parts[1]);
+        }
         if (key == null || !MessageDigest.isEqual(HexFormat.of().parseHex(key.sha256()), sha256(apiKey))) {
             return Optional.empty();
         }

@@ -32,6 +32,14 @@ class TenantsTest {
     }
 
     @Test
+    void aKeyIssuedThroughAnotherControlPlaneWorksAtOnce() {
+        Tenants here = tenants();
+        Tenants there = tenants();
+        var acme = there.create("acme");
+        assertThat(here.authenticate(acme.apiKey())).as("before any change notice arrives").contains(new Caller("acme", false));
+    }
+
+    @Test
     void storesOnlyDigestsOfKeys() throws Exception {
         var key = tenants().create("acme");
         String stored = Files.readString(dir.resolve("tenants.json"));

@@ -56,15 +56,22 @@ final class OtherNodes implements Elsewhere {
         if (forwarded(request)) {
             return Optional.empty();
         }
+        Optional<Response> failed = Optional.empty();
         for (NodeDirectory.Member m : directory.members()) {
             if (m.alive() && !m.report().node().equals(self)) {
                 Optional<Response> answer = send(m.report().gateway(), request);
-                if (answer.isPresent() && answer.get().status() != 404) {
-                    return answer;
+                if (answer.isEmpty() || answer.get().status() == 404) {
+                    continue;
                 }
+                if (answer.get().status() == 502) {
+                    // it could not open what it holds (no key for the tenant's data): another node may
+                    failed = failed.or(() -> answer);
+                    continue;
+                }
+                return answer;
             }
         }
-        return Optional.empty();
+        return failed;
     }
 
     private static boolean forwarded(Request request) {

@@ -22,7 +22,11 @@ public interface Elsewhere {
     /** Sends the request to the best node serving {@code app}; empty when no other node does. */
     Optional<Response> toNodeServing(AppKey app, Request request);
 
-    /** Sends the request to every other live node until one knows {@code id} (an execution, an async invocation); empty when none does. */
+    /**
+     * Sends the request to every other live node until one knows {@code id} (an execution, an
+     * async invocation) and can open it (a node without the key to a tenant's data answers 502 and
+     * the next is asked; its answer is kept if no other does better); empty when none knows it.
+     */
     Optional<Response> toNodeHolding(String id, Request request);
 
     /** The embedded default: there is nowhere else. */

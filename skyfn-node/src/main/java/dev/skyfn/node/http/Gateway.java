@@ -68,10 +68,21 @@ public final class Gateway implements HttpService {
         Caller caller = Api.caller(req, auth);
         Dispatch.Target target = dispatch.resolve(new AppKey(caller.tenant(), Api.param(req, "app")), Api.param(req, "function"));
         String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
-        Payload input = new Payload.Body(type, Api.body(req, maxRequestBytes, ErrorCode.PAYLOAD_TOO_LARGE));
+        byte[] body = Api.body(req, maxRequestBytes, ErrorCode.PAYLOAD_TOO_LARGE);
+        Payload input = new Payload.Body(type, body);
         String region = region(req);
         if (wantsAsync(req)) {
-            String id = async.submit(target, input, region);
+            String id;
+            try {
+                id = async.submit(target, input, region);
+            } catch (SkyfnException e) {
+                // this node holds no key for the tenant's data (its trust policy keeps it off this cloud): a node serving the app does
+                if (e.code() == ErrorCode.UNSEAL_FAILED
+                        && Forwarding.send(res, elsewhere.toNodeServing(target.app().key(), Forwarding.request(req, body)))) {
+                    return;
+                }
+                throw e;
+            }
             res.header(HeaderNames.LOCATION, Paths.invocation(id)).header(Api.INVOCATION_ID, id);
             Api.json(res, 202, Map.of("invocationId", id, "status", Paths.invocation(id)));
             return;
@@ -91,7 +102,16 @@ public final class Gateway implements HttpService {
     private void invocation(ServerRequest req, ServerResponse res) {
         Caller caller = Api.caller(req, auth);
         String id = Api.param(req, "id");
-        AsyncInvocations.Status s = async.get(caller.tenant(), id).orElse(null);
+        AsyncInvocations.Status s;
+        try {
+            s = async.get(caller.tenant(), id).orElse(null);
+        } catch (SkyfnException e) {
+            // its outcome is sealed with a key this node does not hold: a node of a cloud the tenant trusts reads it
+            if (e.code() == ErrorCode.UNSEAL_FAILED && Forwarding.send(res, elsewhere.toNodeHolding(id, Forwarding.request(req, new byte[0])))) {
+                return;
+            }
+            throw e;
+        }
         if (s == null && Forwarding.send(res, elsewhere.toNodeHolding(id, Forwarding.request(req, new byte[0])))) {
             return;
         }
