@@ -246,6 +246,30 @@ public final class EmulatedFleet implements AutoCloseable {
         }
     }
 
+    /** Stops a node's process without ending it (SIGSTOP), as a host that stalls: the others take it for dead. */
+    public void freeze(String node) {
+        signal(node, "-STOP");
+    }
+
+    /** Lets a frozen node's process go on (SIGCONT). */
+    public void thaw(String node) {
+        signal(node, "-CONT");
+    }
+
+    private void signal(String node, String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", signal, Long.toString(node(node).process().pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill " + signal + " " + node + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Takes a whole cloud away: its NATS server and every node in it are killed. */
     public void killCloud(String cloud) {
         members.values().stream().filter(m -> m.cloud().equals(cloud)).forEach(m -> kill(m.node()));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.skyfn.core.testing.Disk;
 import dev.skyfn.core.testing.JarBuilder;
 import java.io.IOException;
 import java.net.http.HttpResponse;

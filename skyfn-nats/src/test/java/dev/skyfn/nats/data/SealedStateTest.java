@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.testing.Disk;
 import dev.skyfn.nats.OneServer;
 import dev.skyfn.nats.seal.Sealer;
 import io.nats.client.KeyValue;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,8 +30,8 @@ class SealedStateTest {
         write(Sealer.none(), plain);
         server.engine().connection().flush(Duration.ofSeconds(5));
 
-        assertThat(grep(server.storeDir(), plain)).as("the scan finds what is stored in clear").isTrue();
-        assertThat(grep(server.storeDir(), sealed)).as("no sealed value, small, large or ephemeral, in the server's files").isFalse();
+        assertThat(Disk.holds(server.storeDir(), plain)).as("the scan finds what is stored in clear").isTrue();
+        assertThat(Disk.holds(server.storeDir(), sealed)).as("no sealed value, small, large or ephemeral, in the server's files").isFalse();
     }
 
     @Test
@@ -91,32 +88,5 @@ class SealedStateTest {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
-    }
-
-    /** Whether any file under {@code dir} holds {@code marker}'s bytes. */
-    private static boolean grep(Path dir, String marker) throws IOException {
-        byte[] needle = marker.getBytes(StandardCharsets.UTF_8);
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                byte[] hay = Files.readAllBytes(f);
-                if (indexOf(hay, needle) >= 0) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    private static int indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

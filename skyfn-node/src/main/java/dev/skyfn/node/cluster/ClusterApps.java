@@ -198,23 +198,39 @@ final class ClusterApps implements AppStore {
     void replaceLost(Set<String> alive) {
         for (AppRecord seen : placements.values()) {
             DeployedApp app = apps.find(new AppKey(seen.tenant(), seen.app())).orElse(null);
-            if (app == null || alive.containsAll(nodes(seen))) {
+            if (app == null) {
+                continue;
+            }
+            boolean lost = !alive.containsAll(nodes(seen));
+            // a node back from the dead (or taken for dead while it was only slow) gives back the
+            // replicas its apps lost then: an app placed on fewer nodes than it would be now grows again
+            if (!lost && place(app).nodes().size() <= nodes(seen).size()) {
                 continue;
             }
             var current = records.get(seen.tenant(), seen.app());
-            if (current.isEmpty() || current.get().record().version() != app.version() || alive.containsAll(nodes(current.get().record()))) {
+            if (current.isEmpty() || current.get().record().version() != app.version()) {
                 continue;
             }
-            Placement placement = fleet.place(app.manifest().requiring(tenantTrust.apply(app.tenant())));
+            List<String> had = nodes(current.get().record());
+            Placement placement = place(app);
             if (!placement.placed()) {
                 LOG.warn("{} lost a node and cannot be placed again now: {}", app.key(), placement.problem().orElse(""));
                 continue;
             }
+            boolean stillLost = !alive.containsAll(had);
+            if (!stillLost && placement.nodes().size() <= had.size()) {
+                continue; // another node placed it again meanwhile
+            }
             AppRecord next = current.get().record().withReplicas(Replicas.of(placement));
             if (records.write(next, current.get().revision())) {
-                LOG.info("{} placed again on {} (its nodes were {})", app.key(), placement.nodes(), nodes(current.get().record()));
+                LOG.info("{} placed again on {} (its nodes were {})", app.key(), placement.nodes(), had);
             }
         }
+    }
+
+    /** Where {@code app} would be placed now, its tenant's trust policy applied. */
+    private Placement place(DeployedApp app) {
+        return fleet.place(app.manifest().requiring(tenantTrust.apply(app.tenant())));
     }
 
     private static List<String> nodes(AppRecord record) {

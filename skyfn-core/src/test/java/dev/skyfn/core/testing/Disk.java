@@ -1,4 +1,4 @@
-package dev.skyfn.cli;
+package dev.skyfn.core.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,13 +10,13 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /** What is written in a directory's files, as someone with the disk would look. */
-final class Disk {
+public final class Disk {
 
     private Disk() {
     }
 
     /** Whether any file under {@code dir} holds {@code text}'s UTF-8 bytes; files a running server removes meanwhile are skipped. */
-    static boolean holds(Path dir, String text) throws IOException {
+    public static boolean holds(Path dir, String text) throws IOException {
         byte[] needle = text.getBytes(StandardCharsets.UTF_8);
         boolean[] found = {false};
         Files.walkFileTree(dir, new SimpleFileVisitor<>() {
