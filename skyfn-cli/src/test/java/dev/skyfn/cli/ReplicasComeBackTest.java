@@ -55,7 +55,8 @@ class ReplicasComeBackTest {
                 + "functions: {where: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128}}\n").classes(Fleetwide.class).bytes();
         HttpResponse<String> deployed = FleetCalls.send(fleet, "eu-1", "POST", "/v1/apps", jar);
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
-        assertThat(where("eu-2")).as("a gateway that serves the app runs the call itself").isEqualTo("eu-2");
+        // a gateway that serves the app runs the call itself, once its own report says it serves it
+        await().atMost(Duration.ofSeconds(30)).until(() -> where("eu-2").equals("eu-2"));
 
         fleet.freeze("eu-2");
         await().atMost(Duration.ofSeconds(30)).until(() -> log("eu-1").contains("dev/pair placed again on [eu-1]"));
