@@ -10,7 +10,6 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.DeployedApp;
-import dev.skyfn.core.cloud.Cloud;
 import dev.skyfn.core.cloud.Trust;
 import dev.skyfn.core.data.KeyValue;
 import dev.skyfn.core.manifest.Manifest;
@@ -119,7 +118,7 @@ final class ClusterApps implements AppStore {
             return;
         }
         List<String> providers = placement.assignments().stream()
-                .map(a -> fleet.topology().cloud(a.cloud()).map(Cloud::provider).orElse(a.cloud())).distinct().sorted().toList();
+                .map(a -> Redundancy.provider(fleet.topology(), a.cloud())).distinct().sorted().toList();
         if (providers.size() < 2) {
             throw new SkyfnException(ErrorCode.PLACEMENT_UNSATISFIABLE, "app " + manifest.app() + " has functions declared verify: "
                     + "redundant, which run on two providers' clouds, but it is placed only on " + providers + " (spread it, e.g. "
@@ -202,9 +201,10 @@ final class ClusterApps implements AppStore {
                 continue;
             }
             boolean lost = !alive.containsAll(nodes(seen));
+            Placement placement = place(app);
             // a node back from the dead (or taken for dead while it was only slow) gives back the
             // replicas its apps lost then: an app placed on fewer nodes than it would be now grows again
-            if (!lost && place(app).nodes().size() <= nodes(seen).size()) {
+            if (!lost && placement.nodes().size() <= nodes(seen).size()) {
                 continue;
             }
             var current = records.get(seen.tenant(), seen.app());
@@ -212,7 +212,6 @@ final class ClusterApps implements AppStore {
                 continue;
             }
             List<String> had = nodes(current.get().record());
-            Placement placement = place(app);
             if (!placement.placed()) {
                 LOG.warn("{} lost a node and cannot be placed again now: {}", app.key(), placement.problem().orElse(""));
                 continue;

@@ -173,7 +173,7 @@ final class FleetDispatch implements Dispatch {
     }
 
     private String provider(Routes.Candidate c) {
-        return topology.cloud(c.cloud()).map(dev.skyfn.core.cloud.Cloud::provider).orElse(c.cloud());
+        return Redundancy.provider(topology, c.cloud());
     }
 
     private Outcome await(String node, CompletableFuture<Outcome> call) {

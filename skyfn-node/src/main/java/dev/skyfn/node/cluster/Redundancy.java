@@ -32,8 +32,8 @@ final class Redundancy {
             return Optional.empty();
         }
         Routes.Candidate first = ranked.getFirst();
-        String provider = provider(topology, first);
-        return ranked.stream().filter(c -> !Objects.equals(provider(topology, c), provider)).findFirst()
+        String provider = provider(topology, first.cloud());
+        return ranked.stream().filter(c -> !Objects.equals(provider(topology, c.cloud()), provider)).findFirst()
                 .map(second -> new Pair(first, second));
     }
 
@@ -56,7 +56,8 @@ final class Redundancy {
         return digest(a).equals(digest(b));
     }
 
-    private static String provider(Topology topology, Routes.Candidate c) {
-        return topology.cloud(c.cloud()).map(Cloud::provider).orElse(c.cloud());
+    /** Who runs {@code cloud}: its provider in the topology (the cloud's own name if it has none there). */
+    static String provider(Topology topology, String cloud) {
+        return topology.cloud(cloud).map(Cloud::provider).orElse(cloud);
     }
 }

@@ -1,10 +1,13 @@
 package dev.skyfn.node.sandbox;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -88,6 +91,21 @@ public sealed interface Confinement {
     /** The seccomp filter the sandbox runs under, to be written to {@link View#seccomp()}; empty when none. */
     default byte[] seccompFilter() {
         return new byte[0];
+    }
+
+    /**
+     * The files the sandbox is shown from its own directory, by their path in {@link View#dir()}:
+     * its {@code /etc/hosts}, its {@code /etc/resolv.conf}, its seccomp filter; none when it sees the host's.
+     */
+    default Map<Path, byte[]> files(View view) {
+        Map<Path, byte[]> files = new LinkedHashMap<>();
+        hostsFile().ifPresent(hosts -> files.put(view.hosts(), hosts.getBytes(StandardCharsets.UTF_8)));
+        resolvConf().ifPresent(conf -> files.put(view.resolvConf(), conf.getBytes(StandardCharsets.UTF_8)));
+        byte[] filter = seccompFilter();
+        if (filter.length > 0) {
+            files.put(view.seccomp(), filter);
+        }
+        return files;
     }
 
     /** The program that gives a sandbox outbound network, if sandboxes have a network of their own and may go out. */

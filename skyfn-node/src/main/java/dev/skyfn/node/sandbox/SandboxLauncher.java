@@ -161,17 +161,8 @@ public final class SandboxLauncher {
         Process launched = null;
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             Files.createDirectories(view.appDir());
-            Optional<String> hosts = confinement.hostsFile();
-            if (hosts.isPresent()) {
-                Files.writeString(view.hosts(), hosts.get());
-            }
-            Optional<String> resolv = confinement.resolvConf();
-            if (resolv.isPresent()) {
-                Files.writeString(view.resolvConf(), resolv.get());
-            }
-            byte[] filter = confinement.seccompFilter();
-            if (filter.length > 0) {
-                Files.write(view.seccomp(), filter);
+            for (var file : confinement.files(view).entrySet()) {
+                Files.write(file.getKey(), file.getValue());
             }
             server.bind(UnixDomainSocketAddress.of(view.socket()));
             cgroup = limited ? cgroups.create(heapMb) : Cgroup.NONE;
