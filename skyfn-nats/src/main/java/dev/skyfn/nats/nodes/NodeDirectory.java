@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Which nodes are alive, from their heartbeats in a JetStream bucket. A node that has not been
  * heard from for {@code deadAfter} is dead; one that says goodbye is gone at once. Time is this
- * process's own clock at the moment a heartbeat arrives, so clocks of other hosts do not matter.
+ * process's own clock at the moment a heartbeat arrives, so clocks of other hosts do not matter;
+ * silence this process slept through (stopped, paused) does not count, see {@link Watch}.
  */
 public final class NodeDirectory implements AutoCloseable {
 
@@ -115,10 +116,11 @@ public final class NodeDirectory implements AutoCloseable {
 
     private void reap() {
         long period = Math.max(10, deadAfter.toMillis() / 5);
+        var watch = new Watch(deadAfter, deadAfter.dividedBy(2), System.nanoTime());
         while (!closed) {
-            long now = System.nanoTime();
+            watch.look(System.nanoTime());
             for (Member m : members.values()) {
-                if (m.alive() && now - m.heardAtNanos() > deadAfter.toNanos()) {
+                if (m.alive() && watch.dead(m.heardAtNanos())) {
                     Member dead = new Member(m.report(), false, m.heardAtNanos());
                     if (members.replace(m.report().node(), m, dead)) {
                         LOG.warn("node {} of {} missed its heartbeats for {} ms: dead", m.report().node(), m.report().cloud(),
