@@ -69,7 +69,23 @@ public final class Js {
 
     /** Writes {@code key} if it is still at {@code revision} (0: if it holds nothing); false when it changed since. */
     public static boolean write(KeyValue bucket, String key, byte[] value, long revision) {
-        return compareAndSet("writing " + key,
-                revision == 0 ? () -> bucket.create(key, value) : () -> bucket.update(key, value, revision));
+        return swap(bucket, key, value, revision) != 0;
+    }
+
+    /**
+     * Writes {@code key} if it is still at {@code revision} (0: if it holds nothing); returns its
+     * new revision, or 0 when it changed since (the server refuses the write as stale).
+     */
+    public static long swap(KeyValue bucket, String key, byte[] value, long revision) {
+        return call("writing " + key, () -> {
+            try {
+                return revision == 0 ? bucket.create(key, value) : bucket.update(key, value, revision);
+            } catch (JetStreamApiException e) {
+                if (e.getApiErrorCode() == WRONG_REVISION) {
+                    return 0L;
+                }
+                throw e;
+            }
+        });
     }
 }

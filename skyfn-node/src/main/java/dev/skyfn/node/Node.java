@@ -10,6 +10,7 @@ import dev.skyfn.node.http.Gateway;
 import dev.skyfn.node.http.NodeApi;
 import dev.skyfn.node.http.WorkflowApi;
 import dev.skyfn.node.workflow.ExecutionBackups;
+import dev.skyfn.node.workflow.ExecutionOwners;
 import dev.skyfn.node.workflow.Executions;
 import dev.skyfn.node.data.DataLayers;
 import dev.skyfn.node.invoke.AppRuntimes;
@@ -67,14 +68,14 @@ public final class Node implements AutoCloseable {
      * @param dispatch    where its gateway sends invocations, given the node's own invoker
      * @param shared      the data layers it shares with other nodes, when it does
      * @param backups     where its workflow executions' log is copied for other nodes to take over
-     * @param takenOver   apps whose running executions other nodes took over while this one was down
+     * @param owners      which node runs each workflow execution (other nodes take them over when this one dies)
      * @param elsewhere   the other nodes, for workflow requests this one cannot answer
      * @param async       where its async invocations queue, given its dispatch (empty: in its memory)
      */
     public record Fabric(Function<Invoker, Dispatch> dispatch, Optional<DataLayers.Shared> shared, ExecutionBackups backups,
-                         java.util.Set<dev.skyfn.core.app.AppKey> takenOver, Elsewhere elsewhere,
+                         ExecutionOwners owners, Elsewhere elsewhere,
                          Optional<Function<Dispatch, Async>> async) {
-        static final Fabric NONE = new Fabric(invoker -> invoker, Optional.empty(), ExecutionBackups.NONE, java.util.Set.of(),
+        static final Fabric NONE = new Fabric(invoker -> invoker, Optional.empty(), ExecutionBackups.NONE, ExecutionOwners.SOLE,
                 Elsewhere.NOWHERE, Optional.empty());
     }
 
@@ -99,7 +100,7 @@ public final class Node implements AutoCloseable {
         runtimes = new AppRuntimes(config, pool, logs, data, metrics, scheduler, catalog);
         invoker = runtimes.invoker();
         executions = new Executions(config.dataDir().resolve("workflows"), invoker, scheduler, config.executionBytesPerTenant(),
-                config.executionRetention(), config.maxExecutionsKept(), fabric.backups());
+                config.executionRetention(), config.maxExecutionsKept(), fabric.backups(), fabric.owners());
         runtimes.routeExecutions(executions);
         metrics.gauge("skyfn.executions.running", "Workflow executions running", executions::running);
         dispatch = fabric.dispatch().apply(invoker);
@@ -121,7 +122,6 @@ public final class Node implements AutoCloseable {
             close();
             throw inUse(config.host(), config.port(), "the server did not start");
         }
-        executions.forgetTakenOver(fabric.takenOver());
         executions.resume();
         LOG.info("node listening on http://{}:{}", config.host(), server.port());
     }

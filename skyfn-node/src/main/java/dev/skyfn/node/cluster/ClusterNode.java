@@ -24,8 +24,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -80,22 +80,29 @@ public final class ClusterNode implements AutoCloseable {
                     invoker.callElsewhere(dispatch);
                     return dispatch;
                 }, Optional.of(new DataLayers.Shared(globalState, NatsNamespaces.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), sealer))),
-                takeover, takeover.takenFromMe(),
+                takeover, new JetStreamOwners(engine, cluster.node()),
                 new OtherNodes(cluster.node(), cloud, cluster.topology(), directory),
                 Optional.of(dispatch -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL, sealer))));
         takeover.clearClaims();
+        takeover.watchClaimsOnMe(node.executions());
         bus.serve(cluster.node(), node.invoker());
         int memoryMb = cluster.topology().node(cluster.node()).orElseThrow().memoryMb();
         heartbeat = NodeDirectory.beat(engine, cluster.heartbeat(), () -> report(cluster.node(), cloud, config, memoryMb));
-        var lastAlive = new AtomicReference<Set<String>>(Set.of());
+        var lastServing = new AtomicReference<Map<String, List<String>>>(Map.of());
         directory.onChange(m -> {
-            Set<String> alive = alive();
-            if (alive.equals(lastAlive.getAndSet(alive))) {
-                return; // a report of load or apps: nobody joined, left or died
+            Map<String, List<String>> serving = serving();
+            Map<String, List<String>> before = lastServing.getAndSet(serving);
+            if (serving.equals(before)) {
+                return; // a report of load: nobody joined, left or died, and every node serves what it did
             }
+            boolean aliveChanged = !serving.keySet().equals(before.keySet());
             Thread.ofVirtual().start(() -> {
-                apps.replaceLost(alive);
-                // dead, not gone: a node that said goodbye resumes its own executions when it starts again
+                if (aliveChanged) {
+                    apps.replaceLost(serving.keySet());
+                }
+                // also when a node starts serving an app: the heir of a dead node's executions is the first to serve their app,
+                // and an app that ran on the dead node alone is served again only once it is placed and loaded elsewhere.
+                // Dead, not gone: a node that said goodbye resumes its own executions when it starts again
                 takeover.onDeaths(directory, node.executions());
             });
         });
@@ -138,8 +145,10 @@ public final class ClusterNode implements AutoCloseable {
         }
     }
 
-    private Set<String> alive() {
-        return directory.members().stream().filter(NodeDirectory.Member::alive).map(m -> m.report().node()).collect(Collectors.toSet());
+    /** The live nodes, each with the apps it serves. */
+    private Map<String, List<String>> serving() {
+        return directory.members().stream().filter(NodeDirectory.Member::alive)
+                .collect(Collectors.toMap(m -> m.report().node(), m -> m.report().apps().stream().sorted().toList()));
     }
 
     /** Whether every live node the record places the app on serves its version. */

@@ -11,6 +11,11 @@ import dev.skyfn.nats.seal.Sealer;
 import dev.skyfn.node.workflow.ExecutionBackups;
 import dev.skyfn.node.workflow.Executions;
 import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import io.nats.client.api.KeyValueWatchOption;
+import io.nats.client.api.KeyValueWatcher;
+import io.nats.client.impl.NatsKeyValueWatchSubscription;
 import io.nats.client.ObjectStore;
 import io.nats.client.api.ObjectInfo;
 import java.io.IOException;
@@ -25,7 +30,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,9 +37,11 @@ import org.slf4j.LoggerFactory;
  * SAND's recovery across a fleet: a node's execution log is copied to JetStream as it is written;
  * when the node dies, its running executions are taken over, app by app, by the first live node
  * (by name) that serves the app, which runs them on from their settled steps, and keeps the
- * ended ones so that their results can still be read. A claim per dead
- * node and app, made by compare-and-set, keeps two nodes from taking the same executions; a node
- * that comes back forgets the executions taken from it, and clears the claims. Records and values
+ * ended ones so that their results can still be read. A claim per dead node and app, made by
+ * compare-and-set, shares the work out, one heir per app; each execution then passes to the heir
+ * by a compare-and-set on its owner ({@link JetStreamOwners}), which fences the dead node off
+ * should it only have been paused. A node that comes back, or resumes, drops the executions taken
+ * from it; one that starts again clears the claims. Records and values
  * are sealed ({@link Sealer}) with their tenant's key before they reach JetStream, each bound to
  * the node's log or the value's name; a copied record is the tenant's name (2-byte length, UTF-8)
  * then the sealed record, so whoever reads the log knows whose key opens it.
@@ -50,8 +56,11 @@ final class Takeover implements ExecutionBackups {
     private final NodeLogs logs;
     private final KeyValue claims;
     private final ObjectStore blobs;
-    /** The claims this process won and acted on: a dead node's log is read again at every change, its executions adopted once. */
+    /** The claims this process won and acted on, so that a dead node's executions are adopted once. */
     private final Set<String> taken = new java.util.HashSet<>();
+    /** The records of dead nodes' logs, read once per death: a dead node writes nothing more. */
+    private final Map<String, List<byte[]>> deadLogs = new HashMap<>();
+    private NatsKeyValueWatchSubscription claimWatch;
     private final Sealer sealer;
 
     Takeover(Engine engine, String self, Sealer sealer) {
@@ -128,17 +137,32 @@ final class Takeover implements ExecutionBackups {
         }
     }
 
-    /** The apps whose executions other nodes took over from this one while it was down. */
-    Set<AppKey> takenFromMe() {
-        return Js.call("reading claims", () -> claims.keys(prefix(self) + ">")).stream()
-                .map(k -> k.substring(prefix(self).length()).split("\\.", 2))
-                .map(parts -> new AppKey(parts[0], parts[1])).collect(Collectors.toSet());
-    }
-
-    /** Clears the claims on this node's executions, once it has forgotten the ones taken over. */
+    /** Clears the claims on this node's executions, once it has dropped the ones taken over. */
     void clearClaims() {
         Js.call("reading claims", () -> claims.keys(prefix(self) + ">"))
                 .forEach(k -> Js.run("clearing a claim", () -> claims.purge(k)));
+    }
+
+    /**
+     * Watches for claims on this node's executions made while it runs: it was taken for dead (a
+     * pause, a cut-off network) and another node took an app's executions over. The executions
+     * that node now owns are dropped here at once rather than at their end, when the fence would
+     * refuse them anyway.
+     */
+    void watchClaimsOnMe(Executions executions) {
+        claimWatch = Js.call("watching claims", () -> claims.watch(prefix(self) + ">", new KeyValueWatcher() {
+            @Override
+            public void watch(KeyValueEntry entry) {
+                if (entry.getOperation() == KeyValueOperation.PUT) {
+                    String[] app = entry.getKey().substring(prefix(self).length()).split("\\.", 2);
+                    Thread.ofVirtual().start(() -> executions.dropTakenOver(new AppKey(app[0], app[1])));
+                }
+            }
+
+            @Override
+            public void endOfData() {
+            }
+        }, KeyValueWatchOption.UPDATES_ONLY));
     }
 
     /**
@@ -148,8 +172,16 @@ final class Takeover implements ExecutionBackups {
      * claimed them, and the claim then falls to the next.
      */
     synchronized void onDeaths(NodeDirectory directory, Executions executions) {
-        directory.members().stream().filter(m -> !m.alive()).map(m -> m.report().node())
-                .filter(node -> !node.equals(self)).forEach(dead -> onDeath(dead, directory, executions));
+        for (NodeDirectory.Member m : directory.members()) {
+            String node = m.report().node();
+            if (m.alive()) {
+                // back: when it dies again, what it ran since is read afresh
+                deadLogs.remove(node);
+                taken.removeIf(claim -> claim.startsWith(prefix(node)));
+            } else if (!node.equals(self)) {
+                onDeath(node, directory, executions);
+            }
+        }
     }
 
     /** Takes over this node's share of {@code dead}'s executions. */
@@ -159,11 +191,11 @@ final class Takeover implements ExecutionBackups {
         Map<AppKey, Boolean> claimed = new HashMap<>();
         Predicate<AppKey> mine = app -> claimed.computeIfAbsent(app, a -> !taken.contains(claimKey(dead, a))
                 && firstServing(alive, a).equals(self) && claim(dead, a));
-        List<byte[]> records = openable(dead);
+        List<byte[]> records = deadLogs.computeIfAbsent(dead, this::openable);
         if (records.isEmpty()) {
             return;
         }
-        int running = executions.adopt(records, mine);
+        int running = executions.adopt(dead, records, mine);
         claimed.forEach((app, won) -> {
             if (won) {
                 taken.add(claimKey(dead, app));

@@ -80,7 +80,7 @@ public final class WorkflowApi implements HttpService {
     private static boolean awaitEnd(Execution e) {
         try {
             e.done().get(MAX_SYNC_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
+            return e.status() != Execution.Status.RUNNING; // or another node took it over
         } catch (TimeoutException stillRunning) {
             return false;
         } catch (InterruptedException interrupted) {

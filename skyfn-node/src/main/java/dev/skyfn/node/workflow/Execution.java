@@ -35,6 +35,10 @@ public final class Execution {
     private int runs;
     private Sandbox sandbox;
     private Sandbox.Call call;
+    /** This node's epoch as the execution's owner ({@link ExecutionOwners}); 0 until it owns it. */
+    private long epoch;
+    /** Held while the end is committed, so that two ends (a run's and a cancel's) are not both tried. */
+    final Object ending = new Object();
 
     /** {@code deadline}: when the execution times out, or null for never. */
     Execution(String id, AppKey app, String workflow, byte[] input, Instant started, Instant deadline) {
@@ -131,7 +135,15 @@ public final class Execution {
         return true;
     }
 
-    /** Tells those waiting that the execution ended. */
+    synchronized long epoch() {
+        return epoch;
+    }
+
+    synchronized void owned(long epoch) {
+        this.epoch = epoch;
+    }
+
+    /** Tells those waiting that the execution ended, or that it is no longer this node's. */
     void announce() {
         done.complete(this);
     }

@@ -52,11 +52,13 @@ public final class Executions implements ExecutionSink, AutoCloseable {
     static final int MAX_STEPS = 100_000;
     private static final Duration NO_TIMEOUT = Duration.ofDays(365);
     private static final long COMPACT_ABOVE_BYTES = 16L << 20;
+    private static final Duration OWNERS_RETRY = Duration.ofSeconds(1);
 
     private final Invoker invoker;
     private final BlobStore blobs;
     private final ExecutionLog log;
     private final ExecutionBackups backups;
+    private final ExecutionOwners owners;
     private final Map<String, Execution> executions = new ConcurrentHashMap<>();
     private final Duration retention;
     private final int maxKept;
@@ -65,12 +67,12 @@ public final class Executions implements ExecutionSink, AutoCloseable {
     private volatile boolean closing;
 
     public Executions(Path dir, Invoker invoker, NodeScheduler scheduler, long blobBytesPerTenant, Duration retention, int maxKept) {
-        this(dir, invoker, scheduler, blobBytesPerTenant, retention, maxKept, ExecutionBackups.NONE);
+        this(dir, invoker, scheduler, blobBytesPerTenant, retention, maxKept, ExecutionBackups.NONE, ExecutionOwners.SOLE);
     }
 
-    /** Executions whose log is also copied to {@code backups}. */
+    /** Executions whose log is also copied to {@code backups}, owned by one node of a fleet at a time through {@code owners}. */
     public Executions(Path dir, Invoker invoker, NodeScheduler scheduler, long blobBytesPerTenant, Duration retention, int maxKept,
-                      ExecutionBackups backups) {
+                      ExecutionBackups backups, ExecutionOwners owners) {
         this.invoker = invoker;
         this.retention = retention;
         this.maxKept = maxKept;
@@ -78,47 +80,98 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         Map<String, Execution> replayed = new LinkedHashMap<>();
         this.log = ExecutionLog.open(dir.resolve("executions.log"), replayed, backups);
         this.backups = backups;
+        this.owners = owners;
         executions.putAll(replayed);
         replayed.values().forEach(e -> blobs.adopt(e.app().tenant(), e.id()));
         scheduler.every(Duration.ofSeconds(10), "dropping old workflow executions", this::sweep);
     }
 
-    /** Forgets the executions of the apps in {@code takenOver}: another node ran them on while this one was down. */
-    public void forgetTakenOver(java.util.Set<AppKey> takenOver) {
-        for (Execution e : List.copyOf(executions.values())) {
-            if (e.status() == Execution.Status.RUNNING && takenOver.contains(e.app())) {
-                executions.remove(e.id());
-                synchronized (logOrder) {
-                    log.forgot(e);
-                }
-                LOG.info("execution {} of {} was taken over by another node while this one was down", e.id(), e.app());
+    /**
+     * Resumes every execution the node had running when it stopped, unless another node took it
+     * over meanwhile (while this one was down, or taken for dead): those it forgets.
+     */
+    public void resume() {
+        executions.values().stream().filter(e -> e.status() == Execution.Status.RUNNING).forEach(e -> Thread.ofVirtual().start(() -> {
+            if (reclaimed(e)) {
+                LOG.info("resuming execution {} of {}/{} from {} recorded steps", e.id(), e.app(), e.workflow(), e.stepCount());
+                dispatch(e);
             }
-        }
+        }));
     }
 
-    /** Resumes every execution the node had running when it stopped. */
-    public void resume() {
-        executions.values().stream().filter(e -> e.status() == Execution.Status.RUNNING).forEach(e -> {
-            LOG.info("resuming execution {} of {}/{} from {} recorded steps", e.id(), e.app(), e.workflow(), e.stepCount());
-            dispatch(e);
-        });
+    /**
+     * Drops the running executions of {@code app} that another node owns now: this node was taken
+     * for dead and they were taken over. What their runs here still do commits nothing.
+     */
+    public void dropTakenOver(AppKey app) {
+        executions.values().stream().filter(e -> e.app().equals(app) && e.status() == Execution.Status.RUNNING)
+                .forEach(this::reclaimed);
+    }
+
+    /** Whether this node still owns {@code e}, asking until the owners can be reached; drops it if not. */
+    private boolean reclaimed(Execution e) {
+        while (!closing) {
+            try {
+                var epoch = owners.reclaim(e.id());
+                if (epoch.isPresent()) {
+                    e.owned(epoch.getAsLong());
+                    return true;
+                }
+                replaced(e);
+                return false;
+            } catch (RuntimeException unreachable) {
+                LOG.warn("execution {}: its owner cannot be checked ({}); trying again", e.id(), unreachable.getMessage());
+                pause(OWNERS_RETRY);
+            }
+        }
+        return false;
+    }
+
+    /** Forgets an execution another node took over: it stops here, and readers are sent to its owner. */
+    private void replaced(Execution e) {
+        if (executions.remove(e.id(), e)) {
+            synchronized (logOrder) {
+                log.forgot(e);
+            }
+            LOG.warn("execution {} of {} was taken over by another node while this one was taken for dead; it stops here",
+                    e.id(), e.app());
+        }
+        Sandbox sandbox = e.sandbox();
+        Sandbox.Call call = e.call();
+        if (sandbox != null && call != null) {
+            sandbox.cancel(call, new Message.Failure(call.id(), ErrorCode.FUNCTION_TIMEOUT.name(), "taken over by another node", ""));
+        }
+        e.announce();
+    }
+
+    private void pause(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
      * Takes over the executions of a dead node's log whose app this node serves: running ones run
      * on from their settled steps, their large values fetched from the backups (a step whose value
      * cannot be fetched runs again); ended ones are kept as they ended, so that their callers still
-     * find their result. Executions this node already has are left alone. Returns how many running
-     * executions were taken over.
+     * find their result. Executions this node already has are left alone, and so are those
+     * {@code from} (the dead node) no longer owned. Returns how many running executions were taken over.
      */
-    public int adopt(List<byte[]> records, java.util.function.Predicate<AppKey> take) {
+    public int adopt(String from, List<byte[]> records, java.util.function.Predicate<AppKey> take) {
         int adopted = 0;
         for (Execution dead : ExecutionLog.replay(records).values()) {
             boolean expired = dead.end() != null && dead.end().at().isBefore(Instant.now().minus(retention));
             if (expired || executions.containsKey(dead.id()) || !take.test(dead.app())) {
                 continue;
             }
+            var epoch = dead.end() == null ? owners.takeOver(dead.id(), from) : java.util.OptionalLong.of(0);
+            if (epoch.isEmpty()) {
+                continue; // another node owns it now
+            }
             var e = new Execution(dead.id(), dead.app(), dead.workflow(), dead.input(), dead.started(), dead.deadline());
+            e.owned(epoch.getAsLong());
             dead.steps().stream().filter(s -> !s.inBlob() || fetched(e, s.blob())).forEach(e::step);
             Execution.End end = dead.end();
             boolean outputLost = end != null && !end.outputBlob().isEmpty() && !fetched(e, end.outputBlob());
@@ -131,7 +184,8 @@ public final class Executions implements ExecutionSink, AutoCloseable {
                 if (outputLost) {
                     LOG.warn("execution {} ended with a value that could not be fetched from the backups", e.id());
                 }
-                finish(e, end);
+                e.finish(end); // committed by the dead node
+                logEnd(e);
                 continue;
             }
             LOG.info("took over execution {} of {}/{} with {} recorded steps", e.id(), e.app(), e.workflow(), e.stepCount());
@@ -157,6 +211,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         Instant now = Instant.now();
         Duration timeout = spec.definition().timeout();
         var e = new Execution(Ids.next(), key, workflow, json, now, timeout == null ? null : now.plus(timeout));
+        e.owned(owners.own(e.id()));
         executions.put(e.id(), e);
         CompletableFuture<Void> durable;
         synchronized (logOrder) {
@@ -208,7 +263,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         Execution e = get(tenant, id).orElseThrow(() -> notFound(id));
         Sandbox sandbox = e.sandbox();
         Sandbox.Call call = e.call();
-        if (finish(e, new Execution.End(Execution.Status.ABORTED, Instant.now(), null, "", "", "cancelled by its tenant"))
+        if (finish(e, new Execution.End(Execution.Status.ABORTED, Instant.now(), null, "", "", "cancelled by its tenant"), false)
                 && call != null) {
             sandbox.cancel(call, new Message.Failure(call.id(), ErrorCode.FUNCTION_TIMEOUT.name(), "cancelled", ""));
         }
@@ -321,11 +376,27 @@ public final class Executions implements ExecutionSink, AutoCloseable {
                 "the execution did not end within its TimeoutSeconds of " + Durations.format(limit));
     }
 
-    /** Ends an execution, backed up before anyone waiting on it hears; false if it had already ended. */
+    /**
+     * Ends an execution, backed up before anyone waiting on it hears; false if it had already
+     * ended, or if another node took it over (then this node forgets it). A run's end waits for
+     * the owners to be reachable; a cancel does not ({@code wait}).
+     */
     private boolean finish(Execution e, Execution.End end) {
-        if (!e.finish(end)) {
-            return false;
+        return finish(e, end, true);
+    }
+
+    private boolean finish(Execution e, Execution.End end, boolean wait) {
+        synchronized (e.ending) {
+            if (e.status() != Execution.Status.RUNNING || !committed(e, wait) || !e.finish(end)) {
+                return false;
+            }
         }
+        logEnd(e);
+        return true;
+    }
+
+    /** Logs an execution's end, then tells those waiting. */
+    private void logEnd(Execution e) {
         // the end goes to the log after the steps still on their way there: a replay drops steps recorded after an end
         e.backedUp().join();
         CompletableFuture<Void> durable;
@@ -335,10 +406,31 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         try {
             durable.join();
         } catch (CompletionException notBackedUp) {
-            LOG.error("execution {} ended {} but its end could not be backed up: {}", e.id(), end.status(), notBackedUp.getCause().toString());
+            LOG.error("execution {} ended {} but its end could not be backed up: {}", e.id(), e.status(), notBackedUp.getCause().toString());
         }
         e.announce();
-        return true;
+    }
+
+    /** Commits the end with the owners, fenced by this node's epoch; false (and the execution dropped) when another node owns it. */
+    private boolean committed(Execution e, boolean wait) {
+        while (true) {
+            try {
+                if (owners.end(e.id(), e.epoch())) {
+                    return true;
+                }
+                replaced(e);
+                return false;
+            } catch (RuntimeException unreachable) {
+                if (!wait) {
+                    throw unreachable;
+                }
+                if (closing) {
+                    return false; // it resumes when the node starts again
+                }
+                LOG.warn("execution {}: its end cannot be committed ({}); trying again", e.id(), unreachable.getMessage());
+                pause(OWNERS_RETRY);
+            }
+        }
     }
 
     @Override
@@ -430,6 +522,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
                 log.forgot(e);
             }
             blobs.remove(e.app().tenant(), e.id());
+            owners.forget(e.id());
             backups.forgetBlobs(e.id(), e.steps().stream().filter(StepRecord::inBlob).map(StepRecord::blob).distinct().toList());
         }
         if (!drop.isEmpty() && log.size() > COMPACT_ABOVE_BYTES) {

@@ -60,7 +60,7 @@ class AdoptionTest {
         }
         try (var scheduler = new NodeScheduler();
              var heir = new Executions(dir.resolve("heir"), null, scheduler, 1 << 20, Duration.ofDays(1), 100)) {
-            int running = heir.adopt(copy.records, SHOP::equals);
+            int running = heir.adopt("dead", copy.records, SHOP::equals);
 
             assertThat(running).isZero();
             Execution kept = heir.get("acme", "recent").orElseThrow();
@@ -70,7 +70,7 @@ class AdoptionTest {
             assertThat(heir.get("acme", "old")).as("ended before the heir's retention").isEmpty();
             assertThat(heir.get("acme", "elsewhere")).as("an app another node claimed").isEmpty();
 
-            assertThat(heir.adopt(copy.records, SHOP::equals)).as("adopted once").isZero();
+            assertThat(heir.adopt("dead", copy.records, SHOP::equals)).as("adopted once").isZero();
             assertThat(heir.list(SHOP, null, null, 10)).hasSize(1);
         }
     }
