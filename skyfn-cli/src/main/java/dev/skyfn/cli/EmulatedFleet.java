@@ -270,6 +270,16 @@ public final class EmulatedFleet implements AutoCloseable {
         }
     }
 
+    /** SIGKILLs {@code cloud}'s NATS server: its nodes lose the fleet, and the fleet loses what that server held. */
+    public void killNats(String cloud) {
+        nats.kill(cloud);
+    }
+
+    /** Starts {@code cloud}'s NATS server again, with its store, after {@link #killNats}. */
+    public void restartNats(String cloud) {
+        nats.restart(cloud);
+    }
+
     /** Takes a whole cloud away: its NATS server and every node in it are killed. */
     public void killCloud(String cloud) {
         members.values().stream().filter(m -> m.cloud().equals(cloud)).forEach(m -> kill(m.node()));

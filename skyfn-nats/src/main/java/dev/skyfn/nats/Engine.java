@@ -26,6 +26,7 @@ public final class Engine implements AutoCloseable {
     /** The JetStream domain of the clusters that hold skyfn's state. */
     public static final String DOMAIN = "skyfn";
     static final Duration API_TIMEOUT = Duration.ofSeconds(5);
+    private static final int CONNECT_ATTEMPTS = 3;
 
     private final Connection connection;
     private final String stateCloud;
@@ -58,12 +59,30 @@ public final class Engine implements AutoCloseable {
             if (access.ca().isPresent()) {
                 options.sslContext(TrustedServers.context(access.ca().get()));
             }
-            return new Engine(Nats.connect(options.build()), stateCloud);
+            return new Engine(connect(options.build()), stateCloud);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot reach NATS at " + access + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted connecting to " + access.url(), e);
+        }
+    }
+
+    /**
+     * Connects, trying again while the server does not answer in time (a busy host can take
+     * seconds over a TLS handshake); credentials refused fail at once.
+     */
+    private static Connection connect(Options options) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return Nats.connect(options);
+            } catch (io.nats.client.AuthenticationException refused) {
+                throw refused;
+            } catch (IOException e) {
+                if (attempt == CONNECT_ATTEMPTS) {
+                    throw e;
+                }
+            }
         }
     }
 

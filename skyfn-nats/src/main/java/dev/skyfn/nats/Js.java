@@ -2,15 +2,22 @@ package dev.skyfn.nats;
 
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.security.NoSuchAlgorithmException;
 
-/** JetStream calls with their checked failures turned into unchecked ones that say what was being done. */
+/**
+ * JetStream calls with their checked failures turned into unchecked ones that say what was being
+ * done. JetStream out of reach — its servers down, cut off, or not answering in time — is
+ * {@code 503 UNAVAILABLE} ({@link SkyfnException}): the caller may retry; nothing was lost.
+ */
 public final class Js {
 
     /** The server's answer to a write whose expected revision is stale. */
     private static final int WRONG_REVISION = 10071;
+    /** The status of an answer no JetStream server gave: no responders, or JetStream gone from the domain. */
+    private static final int NO_SERVER = 503;
 
     private Js() {
     }
@@ -31,8 +38,11 @@ public final class Js {
         try {
             return call.run();
         } catch (IOException e) {
-            throw new UncheckedIOException(what + ": " + e.getMessage(), e);
+            throw unreachable(what, e);
         } catch (JetStreamApiException e) {
+            if (e.getErrorCode() == NO_SERVER) {
+                throw unreachable(what, e);
+            }
             throw new IllegalStateException(what + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -40,6 +50,11 @@ public final class Js {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static SkyfnException unreachable(String what, Exception e) {
+        return new SkyfnException(ErrorCode.UNAVAILABLE, what + ": the fleet's state (JetStream) cannot be reached now ("
+                + e.getMessage() + "); retry later", e);
     }
 
     public static void run(String what, Action action) {

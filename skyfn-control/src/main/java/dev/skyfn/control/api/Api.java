@@ -22,6 +22,9 @@ public final class Api {
 
     public static final String JSON = "application/json";
     public static final HeaderName INVOCATION_ID = HeaderNames.create("X-Skyfn-Invocation-Id");
+    private static final HeaderName RETRY_AFTER = HeaderNames.create("Retry-After");
+    /** When a caller answered {@code 503 UNAVAILABLE} should try again: a node's death is noticed and acted on within seconds. */
+    private static final String RETRY_AFTER_SECONDS = "5";
 
     private static final String BEARER = "Bearer ";
 
@@ -88,7 +91,15 @@ public final class Api {
         error(res, e.code(), e.getMessage(), Map.of());
     }
 
+    /**
+     * Answers with skyfn's error shape, {@code {"error": {"code", "message", ...more}}}, and the
+     * code's HTTP status; {@code 503 UNAVAILABLE} also says when to try again ({@code Retry-After},
+     * RFC 9110 §10.2.3, in seconds).
+     */
     public static void error(ServerResponse res, ErrorCode code, String message, Map<String, String> more) {
+        if (code == ErrorCode.UNAVAILABLE) {
+            res.header(RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", code.name());
         error.put("message", SkyfnException.bounded(message));

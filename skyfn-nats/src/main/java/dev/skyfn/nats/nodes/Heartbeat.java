@@ -1,25 +1,29 @@
 package dev.skyfn.nats.nodes;
 
-import io.nats.client.KeyValue;
+import io.nats.client.Connection;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A node's heartbeat: its report put in the nodes' bucket at a steady pace; closing it says goodbye. */
+/**
+ * A node's heartbeat: its report published on {@code skyfn.heartbeat.<node>} over core NATS at a
+ * steady pace; closing it says goodbye (an empty message). Core NATS, not JetStream, so that
+ * liveness does not depend on the cloud that holds the state.
+ */
 public final class Heartbeat implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Heartbeat.class);
 
-    private final KeyValue bucket;
+    private final Connection connection;
     private final Duration every;
     private final Supplier<NodeReport> report;
     private final String node;
     private final Thread thread;
     private volatile boolean stopped;
 
-    Heartbeat(KeyValue bucket, Duration every, Supplier<NodeReport> report) {
-        this.bucket = bucket;
+    Heartbeat(Connection connection, Duration every, Supplier<NodeReport> report) {
+        this.connection = connection;
         this.every = every;
         this.report = report;
         this.node = report.get().node();
@@ -29,10 +33,10 @@ public final class Heartbeat implements AutoCloseable {
     private void run() {
         while (!stopped) {
             try {
-                bucket.put(node, NodeDirectory.json(report.get()));
-            } catch (Exception e) {
+                connection.publish(NodeDirectory.subject(node), NodeDirectory.json(report.get()));
+            } catch (RuntimeException e) {
                 // NATS reconnects by itself; the next beat tries again
-                LOG.debug("heartbeat of {} not delivered: {}", node, e.getMessage());
+                LOG.debug("heartbeat of {} not sent: {}", node, e.getMessage());
             }
             try {
                 Thread.sleep(every);
@@ -48,13 +52,14 @@ public final class Heartbeat implements AutoCloseable {
         thread.interrupt();
     }
 
-    /** Stops beating and removes the node from the directory. */
+    /** Stops beating and takes the node out of every directory. */
     @Override
     public void close() {
         stop();
         try {
             thread.join(every.toMillis() + 1000);
-            bucket.delete(node);
+            connection.publish(NodeDirectory.subject(node), new byte[0]);
+            connection.flush(Duration.ofSeconds(1));
         } catch (Exception e) {
             LOG.debug("goodbye of {} not delivered: {}", node, e.getMessage());
         }

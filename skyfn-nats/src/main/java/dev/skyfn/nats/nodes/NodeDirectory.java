@@ -3,12 +3,8 @@ package dev.skyfn.nats.nodes;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skyfn.nats.Engine;
-import io.nats.client.JetStreamApiException;
-import io.nats.client.KeyValue;
-import io.nats.client.api.KeyValueEntry;
-import io.nats.client.api.KeyValueOperation;
-import io.nats.client.api.KeyValueWatcher;
-import io.nats.client.impl.NatsKeyValueWatchSubscription;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Comparator;
@@ -22,14 +18,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Which nodes are alive, from their heartbeats in a JetStream bucket. A node that has not been
- * heard from for {@code deadAfter} is dead; one that says goodbye is gone at once. Time is this
+ * Which nodes are alive, from their heartbeats on {@code skyfn.heartbeat.<node>} (core NATS: a
+ * fleet whose state cloud is unreachable still knows who is alive). A node that has not been
+ * heard from for {@code deadAfter} is dead; one that says goodbye is gone at once. A node joining
+ * hears of the others within one heartbeat. Time is this
  * process's own clock at the moment a heartbeat arrives, so clocks of other hosts do not matter;
  * silence this process slept through (stopped, paused) does not count, see {@link Watch}.
  */
 public final class NodeDirectory implements AutoCloseable {
 
-    public static final String BUCKET = "skyfn-nodes";
+    private static final String SUBJECTS = "skyfn.heartbeat.";
     private static final Logger LOG = LoggerFactory.getLogger(NodeDirectory.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -40,42 +38,42 @@ public final class NodeDirectory implements AutoCloseable {
     private final Map<String, Member> members = new ConcurrentHashMap<>();
     private final List<Consumer<Member>> listeners = new CopyOnWriteArrayList<>();
     private final Duration deadAfter;
-    private final NatsKeyValueWatchSubscription watch;
+    private final Engine engine;
+    private final String self;
+    private final Dispatcher watch;
     private final Thread reaper;
     private volatile boolean closed;
 
-    private NodeDirectory(KeyValue bucket, Duration deadAfter) throws IOException, InterruptedException, JetStreamApiException {
+    private NodeDirectory(Engine engine, Duration deadAfter, String self) {
+        this.engine = engine;
         this.deadAfter = deadAfter;
-        this.watch = bucket.watchAll(new KeyValueWatcher() {
-            @Override
-            public void watch(KeyValueEntry entry) {
-                heard(entry);
-            }
-
-            @Override
-            public void endOfData() {
-            }
-        });
+        this.self = self;
+        this.watch = engine.connection().createDispatcher(this::heard);
+        watch.subscribe(SUBJECTS + ">");
         this.reaper = Thread.ofVirtual().name("node-directory-reaper").start(this::reap);
     }
 
     /** Watches the nodes' heartbeats; a node silent for {@code deadAfter} is reported dead. */
     public static NodeDirectory watch(Engine engine, Duration deadAfter) {
-        try {
-            return new NodeDirectory(engine.bucket(BUCKET, 1, Duration.ZERO), deadAfter);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (JetStreamApiException e) {
-            throw new IllegalStateException("cannot watch " + BUCKET + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return new NodeDirectory(engine, deadAfter, null);
+    }
+
+    /**
+     * Watches the nodes' heartbeats for node {@code self}, which beats too. While {@code self}
+     * does not hear its own heartbeat, it is the one cut off (its NATS server gone, its link
+     * down), not the others: it then judges no other node dead.
+     */
+    public static NodeDirectory watch(Engine engine, Duration deadAfter, String self) {
+        return new NodeDirectory(engine, deadAfter, self);
     }
 
     /** Starts beating for a node: {@code report} every {@code every}, until the heartbeat is closed. */
     public static Heartbeat beat(Engine engine, Duration every, java.util.function.Supplier<NodeReport> report) {
-        return new Heartbeat(engine.bucket(BUCKET, 1, Duration.ZERO), every, report);
+        return new Heartbeat(engine.connection(), every, report);
+    }
+
+    static String subject(String node) {
+        return SUBJECTS + node;
     }
 
     /** Calls {@code listener} whenever a node appears, changes between alive and dead, or leaves. */
@@ -92,9 +90,10 @@ public final class NodeDirectory implements AutoCloseable {
         return Optional.ofNullable(members.get(node));
     }
 
-    private void heard(KeyValueEntry entry) {
-        if (entry.getOperation() != KeyValueOperation.PUT) {
-            Member gone = members.remove(entry.getKey());
+    private void heard(Message beat) {
+        String node = beat.getSubject().substring(SUBJECTS.length());
+        if (beat.getData() == null || beat.getData().length == 0) {
+            Member gone = members.remove(node);
             if (gone != null) {
                 tell(new Member(gone.report(), false, gone.heardAtNanos()));
             }
@@ -102,9 +101,13 @@ public final class NodeDirectory implements AutoCloseable {
         }
         NodeReport report;
         try {
-            report = JSON.readValue(entry.getValue(), NodeReport.class);
+            report = JSON.readValue(beat.getData(), NodeReport.class);
         } catch (IOException e) {
-            LOG.warn("ignoring an unreadable heartbeat under {}: {}", entry.getKey(), e.getMessage());
+            LOG.warn("ignoring an unreadable heartbeat on {}: {}", beat.getSubject(), e.getMessage());
+            return;
+        }
+        if (!report.node().equals(node)) {
+            LOG.warn("ignoring a heartbeat of {} sent on {}", report.node(), beat.getSubject());
             return;
         }
         Member now = new Member(report, true, System.nanoTime());
@@ -117,9 +120,20 @@ public final class NodeDirectory implements AutoCloseable {
     private void reap() {
         long period = Math.max(10, deadAfter.toMillis() / 5);
         var watch = new Watch(deadAfter, deadAfter.dividedBy(2), System.nanoTime());
+        boolean wasCutOff = false;
         while (!closed) {
             watch.look(System.nanoTime());
-            for (Member m : members.values()) {
+            Member me = self == null ? null : members.get(self);
+            boolean cutOff = me != null && watch.cutOff(me.heardAtNanos());
+            if (cutOff != wasCutOff) {
+                LOG.warn(cutOff ? "node {} does not hear its own heartbeat: it is cut off from the fleet, and takes no other node for dead meanwhile"
+                        : "node {} hears its own heartbeat again", self);
+                wasCutOff = cutOff;
+                if (!cutOff) {
+                    watch.rejoin(System.nanoTime());
+                }
+            }
+            for (Member m : cutOff ? List.<Member>of() : members.values()) {
                 if (m.alive() && watch.dead(m.heardAtNanos())) {
                     Member dead = new Member(m.report(), false, m.heardAtNanos());
                     if (members.replace(m.report().node(), m, dead)) {
@@ -152,7 +166,7 @@ public final class NodeDirectory implements AutoCloseable {
         closed = true;
         reaper.interrupt();
         try {
-            watch.unsubscribe();
+            engine.connection().closeDispatcher(watch);
         } catch (RuntimeException e) {
             // the connection is already gone
         }

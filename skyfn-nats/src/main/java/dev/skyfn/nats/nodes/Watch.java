@@ -41,8 +41,26 @@ final class Watch {
         lastLook = now;
     }
 
+    /**
+     * Starts watching again at {@code now} (ns): this observer was cut off until now, and the
+     * silence of the others while it was is not theirs; nor is the time their heartbeats take to
+     * find it again (links between clouds come back one by one).
+     */
+    void rejoin(long now) {
+        since = now;
+    }
+
     /** Whether a node last heard at {@code heardAt} (ns) has been silent too long, as of the last look. */
     boolean dead(long heardAt) {
         return lastLook - Math.max(heardAt, since) > deadAfter;
+    }
+
+    /**
+     * Whether this observer, whose own heartbeat it last heard at {@code selfHeardAt} (ns), is cut
+     * off: silent to itself for half of {@code deadAfter}. Half, so that a link that goes down is
+     * noticed before any other node's silence reaches {@code deadAfter}.
+     */
+    boolean cutOff(long selfHeardAt) {
+        return lastLook - Math.max(selfHeardAt, since) > deadAfter / 2;
     }
 }

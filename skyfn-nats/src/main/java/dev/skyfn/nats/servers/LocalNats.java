@@ -104,13 +104,16 @@ public final class LocalNats implements AutoCloseable {
             Files.createDirectories(home);
             Path conf = home.resolve("nats.conf");
             Files.writeString(conf, config, StandardCharsets.UTF_8);
-            Path log = home.resolve("nats.log");
-            Process p = new ProcessBuilder(NatsServerBinary.find().toString(), "-c", conf.toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            return new Server(cloud, clientPort, conf, log, p);
+            return run(cloud, clientPort, conf, home.resolve("nats.log"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start nats-server for " + cloud + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Server run(String cloud, int clientPort, Path conf, Path log) throws IOException {
+        Process p = new ProcessBuilder(NatsServerBinary.find().toString(), "-c", conf.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return new Server(cloud, clientPort, conf, log, p);
     }
 
     /** The client URL of {@code cloud}'s server. */
@@ -144,6 +147,18 @@ public final class LocalNats implements AutoCloseable {
         Server s = servers.get(cloud);
         s.process().destroyForcibly();
         s.process().onExit().join();
+    }
+
+    /** Starts {@code cloud}'s server again after {@link #kill}, with its configuration and its store, and waits until JetStream answers. */
+    public void restart(String cloud) {
+        Server old = servers.get(cloud);
+        try {
+            Server s = run(cloud, old.clientPort(), old.config(), old.log());
+            servers.put(cloud, s);
+            awaitJetStream(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start nats-server for " + cloud + " again: " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -62,7 +62,7 @@ public final class ClusterNode implements AutoCloseable {
         }
         // a tenant's data is sealed with a key of the level its trust policy names: only nodes of clouds it allows hold it
         Sealer sealer = cluster.sealer().withPolicy(tenants::trustOf);
-        directory = NodeDirectory.watch(engine, cluster.deadAfter());
+        directory = NodeDirectory.watch(engine, cluster.deadAfter(), cluster.node());
         var fleet = new ClusterFleet(cluster.topology(), directory);
         var inspector = new PackageInspector(new PackageLimits(config.maxPackageBytes(), PackageLimits.DEFAULT.maxUnpackedBytes(),
                 PackageLimits.DEFAULT.maxEntries()));
@@ -97,13 +97,17 @@ public final class ClusterNode implements AutoCloseable {
             }
             boolean aliveChanged = !serving.keySet().equals(before.keySet());
             Thread.ofVirtual().start(() -> {
-                if (aliveChanged) {
-                    apps.replaceLost(serving.keySet());
+                try {
+                    if (aliveChanged) {
+                        apps.replaceLost(serving.keySet());
+                    }
+                    // also when a node starts serving an app: the heir of a dead node's executions is the first to serve their app,
+                    // and an app that ran on the dead node alone is served again only once it is placed and loaded elsewhere.
+                    // Dead, not gone: a node that said goodbye resumes its own executions when it starts again
+                    takeover.onDeaths(directory, node.executions());
+                } catch (RuntimeException e) {
+                    LOG.warn("the change in the live nodes is not acted on now ({}); it is at the next change", e.getMessage());
                 }
-                // also when a node starts serving an app: the heir of a dead node's executions is the first to serve their app,
-                // and an app that ran on the dead node alone is served again only once it is placed and loaded elsewhere.
-                // Dead, not gone: a node that said goodbye resumes its own executions when it starts again
-                takeover.onDeaths(directory, node.executions());
             });
         });
         LOG.info("node {} of cloud {} joined the fleet through {}; {}", cluster.node(), cloud, cluster.nats(),

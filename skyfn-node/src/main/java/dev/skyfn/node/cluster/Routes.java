@@ -27,11 +27,13 @@ public final class Routes {
     /**
      * The live nodes serving {@code app}, best first: those with spare capacity before full ones,
      * then by round trip from {@code region}, then this node ({@code self}) before others, then by load.
+     * This node counts as live whatever its directory says: a node cut off from the fleet (its
+     * NATS server gone) does not hear its own heartbeat, yet still serves its own apps.
      */
     public static List<Candidate> rank(String self, String region, AppKey app, Topology topology, List<NodeDirectory.Member> members) {
         String served = app + "@";
         return members.stream()
-                .filter(m -> m.alive() && m.report().apps().stream().anyMatch(a -> a.startsWith(served)))
+                .filter(m -> (m.alive() || m.report().node().equals(self)) && m.report().apps().stream().anyMatch(a -> a.startsWith(served)))
                 .map(m -> new Candidate(m.report().node(), m.report().cloud(), topology.latency(region, m.report().cloud()),
                         m.report().load(), m.report().node().equals(self)))
                 .sorted(Comparator.comparing(Candidate::full).thenComparingDouble(Candidate::latencyMs)
