@@ -99,8 +99,8 @@ public final class NatsNamespaces implements Namespaces {
         live(tenant, path);
         String name = item(tenant, path, key);
         byte[] sealed = sealer.seal(tenant, name, value);
-        KeyValueEntry old = Quota.entry(bucket, name);
-        long delta = size(key, sealed) - (old == null ? 0 : size(key, old.getValue()));
+        KeyValueEntry old = Entries.get(bucket, name);
+        long delta = size(key, sealed) - (old == null ? 0 : size(key, Entries.value(old)));
         quota.charge(tenant, delta);
         try {
             Js.run("writing to " + path, () -> bucket.put(name, sealed));
@@ -113,8 +113,8 @@ public final class NatsNamespaces implements Namespaces {
     @Override
     public Optional<byte[]> get(String tenant, String path, String key) {
         live(tenant, path);
-        return Optional.ofNullable(Quota.entry(bucket, item(tenant, path, key)))
-                .map(e -> sealer.open(tenant, e.getKey(), e.getValue()));
+        return Optional.ofNullable(Entries.get(bucket, item(tenant, path, key)))
+                .map(e -> sealer.open(tenant, e.getKey(), Entries.value(e)));
     }
 
     @Override
@@ -247,12 +247,12 @@ public final class NatsNamespaces implements Namespaces {
 
     private boolean deleteItem(String tenant, String name, String key) {
         while (true) {
-            KeyValueEntry old = Quota.entry(bucket, name);
+            KeyValueEntry old = Entries.get(bucket, name);
             if (old == null) {
                 return false;
             }
             if (Js.compareAndSet("deleting from a namespace", () -> bucket.delete(name, old.getRevision()))) {
-                quota.charge(tenant, -size(key, old.getValue()));
+                quota.charge(tenant, -size(key, Entries.value(old)));
                 return true;
             }
         }
@@ -263,8 +263,8 @@ public final class NatsNamespaces implements Namespaces {
     }
 
     private Meta meta(String tenant, String path) {
-        KeyValueEntry e = Quota.entry(bucket, metaKey(tenant, path));
-        return e == null ? null : Meta.of(e.getValue());
+        KeyValueEntry e = Entries.get(bucket, metaKey(tenant, path));
+        return e == null ? null : Meta.of(Entries.value(e));
     }
 
     private void putMeta(String tenant, String path, Meta m) {
