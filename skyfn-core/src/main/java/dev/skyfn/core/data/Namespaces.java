@@ -53,6 +53,10 @@ public interface Namespaces {
     /** Bytes a tenant's ephemeral data takes, as counted against its quota. */
     long bytes(String tenant);
 
-    /** Removes every namespace whose lease has run out, with its children; run every second or so. */
+    /**
+     * Removes every namespace whose lease has run out, with its children; run every second or so.
+     * Each namespace goes on its own: one that cannot be removed now is left for the next run and
+     * keeps none of the others.
+     */
     void expire();
 }
