@@ -10,7 +10,8 @@ import java.util.Optional;
  * shared by the tenant's functions, holding keys and byte values only as long as its lease. A
  * namespace expires unless renewed, and its children go with it. Functions can wait until a
  * namespace is marked ready or holds a number of items, which is how a map step tells a reduce
- * step its data is there.
+ * step its data is there. A value may be empty: a key holding zero bytes is present and counts
+ * as an item, like any other.
  *
  * <p>Operations fail with {@link DataException}: {@code NAMESPACE_NOT_FOUND} once the namespace
  * expired or was removed, {@code QUOTA_EXCEEDED} when the tenant's ephemeral data would outgrow its

@@ -6,7 +6,8 @@ import java.util.Optional;
 /**
  * Key-value state of an app, in one of its {@link State} layers. Keys are the app's own: another
  * app, or another tenant, never sees them. Values are bytes; {@link #getString} and
- * {@link #putString} read and write UTF-8 text.
+ * {@link #putString} read and write UTF-8 text. A value may be empty: a key holding zero bytes is
+ * present ({@code get} answers an empty array), not absent.
  */
 public interface Store {
 

@@ -32,7 +32,9 @@ class EphemeralTest {
             node.deploy(JarBuilder.app("app: collector\nfunctions:\n  collect: {handler: dev.skyfn.node.apps.Jobs$Collect}\n"
                     + "  peek: {handler: dev.skyfn.node.apps.Jobs$Peek}\n").classes(Jobs.class));
             call(node, "collector", "peek", "/job-7/parts");
-            var collected = CompletableFuture.supplyAsync(() -> call(node, "collector", "collect", "job-7:3"));
+            var collected = CompletableFuture.supplyAsync(() -> call(node, "collector", "collect", "job-7:4"));
+            // an empty part is a part: the collector reads it as present (an absent one would fail it)
+            call(node, "producer", "produce", "{\"job\":\"job-7\",\"name\":\"d\",\"text\":\"\"}");
             for (String part : new String[]{"b", "c", "a"}) {
                 call(node, "producer", "produce", "{\"job\":\"job-7\",\"name\":\"" + part + "\",\"text\":\"" + part.toUpperCase() + "\"}");
             }

@@ -60,6 +60,21 @@ class StateTest {
     }
 
     @Test
+    void anEmptyValueIsAValueNotAnAbsentKey() {
+        try (TestNode node = TestNode.dev(dir)) {
+            node.deploy(app("shop"));
+            for (String layer : List.of("local", "global")) {
+                assertThat(call(node, "shop", "keys", layer + " note")).as(layer).isEqualTo("<none>");
+                assertThat(call(node, "shop", "keys", layer + " note=")).isEqualTo("ok");
+                assertThat(call(node, "shop", "keys", layer + " note")).as(layer).isEmpty();
+            }
+        }
+        try (TestNode node = TestNode.dev(dir)) {
+            assertThat(call(node, "shop", "keys", "global note")).as("after a restart").isEmpty();
+        }
+    }
+
+    @Test
     void appsDoNotSeeEachOthersStateAndLoseItWhenRemoved() {
         try (TestNode node = TestNode.dev(dir)) {
             node.deploy(app("shop"));

@@ -5,7 +5,8 @@ import java.util.Optional;
 /**
  * A data layer: keys and byte values, in scopes that never see each other (a scope is
  * {@code tenant/app}). The embedded default keeps them in memory, durable or not; across clouds
- * they live in NATS JetStream KV. Every implementation passes the same conformance tests.
+ * they live in NATS JetStream KV. Every implementation passes the same conformance tests. A value
+ * may be empty: a key holding zero bytes is present, never taken for an absent one.
  *
  * <p>Failures carry stable codes: {@code QUOTA_EXCEEDED} when a tenant's state would outgrow its
  * quota, {@code PAYLOAD_TOO_LARGE} for a value over the limit.

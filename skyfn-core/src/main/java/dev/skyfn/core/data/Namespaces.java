@@ -9,8 +9,9 @@ import java.util.function.Consumer;
  * Jiffy's ephemeral state: per tenant, a tree of namespaces ({@code /job-42/map}) holding keys and
  * values, each alive until its lease runs out (children go with their parent), each tenant's bytes
  * counted against a quota, and waiters told when a namespace is marked ready or holds enough
- * items. The embedded default keeps them in a node's memory; across clouds they live in JetStream
- * KV. Every implementation passes the same conformance tests.
+ * items (an empty value is an item like any other). The embedded default keeps them in a node's
+ * memory; across clouds they live in JetStream KV. Every implementation passes the same
+ * conformance tests.
  *
  * <p>Failures carry stable codes: {@code NAMESPACE_NOT_FOUND} for a namespace (or a parent) that
  * expired, was removed or never opened; {@code INVALID_INPUT} for a malformed path or lease;
@@ -52,6 +53,10 @@ public interface Namespaces {
     /** Bytes a tenant's ephemeral data takes, as counted against its quota. */
     long bytes(String tenant);
 
-    /** Removes every namespace whose lease has run out, with its children; run every second or so. */
+    /**
+     * Removes every namespace whose lease has run out, with its children; run every second or so.
+     * Each namespace goes on its own: one that cannot be removed now is left for the next run and
+     * keeps none of the others.
+     */
     void expire();
 }

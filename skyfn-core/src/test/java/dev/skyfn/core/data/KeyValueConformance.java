@@ -10,7 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * What every data layer must do, whatever keeps it: extend this with a store whose quota is
@@ -88,6 +92,40 @@ public abstract class KeyValueConformance {
         }
         workers.forEach(CompletableFuture::join);
         assertThat(kv.get(SHOP, "n")).hasValueSatisfying(v -> assertThat(new String(v, StandardCharsets.UTF_8)).isEqualTo("200"));
+    }
+
+    /** Values from nothing to the largest a put takes: an empty value is a value, not an absent key. */
+    static Stream<Arguments> values() {
+        byte[] largest = new byte[MAX_VALUE];
+        java.util.Arrays.fill(largest, (byte) 'w');
+        return Stream.of(Arguments.of("empty", new byte[0]), Arguments.of("one byte", new byte[] {0}),
+                Arguments.of("largest", largest));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("values")
+    void aValueOfAnySizeIsKeptComparedDeletedAndCleared(String what, byte[] value) {
+        KeyValue kv = store();
+        byte[] other = value.length == 0 ? new byte[] {0} : new byte[0];
+        assertThat(kv.compareAndSet(SHOP, "k", null, value)).as("set where absent").isTrue();
+        assertThat(kv.get(SHOP, "k")).hasValueSatisfying(v -> assertThat(v).isEqualTo(value));
+        assertThat(kv.compareAndSet(SHOP, "k", null, bytes("x"))).as("held is not absent").isFalse();
+        assertThat(kv.compareAndSet(SHOP, "k", other, bytes("x"))).as("held is not another value").isFalse();
+        assertThat(kv.compareAndSet(SHOP, "k", value, value)).as("set to itself").isTrue();
+        assertThat(kv.compareAndSet(SHOP, "k", value, null)).as("deleted").isTrue();
+        assertThat(kv.get(SHOP, "k")).isEmpty();
+        assertThat(kv.compareAndSet(SHOP, "k", value, bytes("x"))).as("absent is not the value").isFalse();
+
+        kv.put(SHOP, "k", other);
+        kv.put(SHOP, "k", value);
+        assertThat(kv.get(SHOP, "k")).hasValueSatisfying(v -> assertThat(v).isEqualTo(value));
+        assertThat(kv.delete(SHOP, "k")).isTrue();
+        assertThat(kv.delete(SHOP, "k")).isFalse();
+        kv.put(SHOP, "k", value);
+        kv.put(SHOP, "j", value);
+        kv.clear(SHOP);
+        assertThat(kv.get(SHOP, "k")).isEmpty();
+        assertThat(kv.bytes("acme")).isZero();
     }
 
     @Test

@@ -10,7 +10,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * What every store of ephemeral namespaces must do, whatever keeps it: extend this with a store
@@ -117,6 +121,46 @@ public abstract class NamespacesConformance {
         advance(Duration.ofSeconds(6));
         store.expire();
         eventually(() -> assertThat(told).containsExactly("first false", "second false"));
+    }
+
+    /** Values from nothing to the largest a put takes: an empty value is a value, not an absent key. */
+    static Stream<Arguments> values() {
+        byte[] largest = new byte[4_000];
+        java.util.Arrays.fill(largest, (byte) 'w');
+        return Stream.of(Arguments.of("empty", new byte[0]), Arguments.of("one byte", new byte[] {0}),
+                Arguments.of("largest", largest));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("values")
+    void aValueOfAnySizeIsHeldCountedWaitedForRemovedAndExpired(String what, byte[] value) {
+        store.open("acme", "/job/part", Duration.ofMinutes(1));
+        List<String> told = new CopyOnWriteArrayList<>();
+        store.await("acme", "/job/part", 2, ok -> told.add("two items " + ok));
+        store.put("acme", "/job/part", "a", value);
+        store.put("acme", "/job/part", "a", value);
+        assertThat(store.get("acme", "/job/part", "a")).hasValueSatisfying(v -> assertThat(v).isEqualTo(value));
+        assertThat(store.get("acme", "/job/part", "absent")).isEmpty();
+        store.put("acme", "/job/part", "b", value);
+        assertThat(store.keys("acme", "/job/part")).containsExactly("a", "b");
+        assertThat(store.size("acme", "/job/part")).isEqualTo(2);
+        eventually(() -> assertThat(told).containsExactly("two items true"));
+        assertThat(store.bytes("acme")).isPositive();
+
+        assertThat(store.delete("acme", "/job/part", "a")).isTrue();
+        assertThat(store.delete("acme", "/job/part", "a")).isFalse();
+        assertThat(store.get("acme", "/job/part", "a")).isEmpty();
+        assertThat(store.remove("acme", "/job")).isTrue();
+        assertCode(() -> store.size("acme", "/job/part"), ErrorCode.NAMESPACE_NOT_FOUND);
+        assertThat(store.bytes("acme")).isZero();
+
+        store.open("acme", "/leased", Duration.ofSeconds(10));
+        store.put("acme", "/leased", "k", value);
+        advance(Duration.ofSeconds(11));
+        store.expire();
+        assertThat(store.bytes("acme")).isZero();
+        store.open("acme", "/leased", Duration.ofSeconds(10));
+        assertThat(store.keys("acme", "/leased")).isEmpty();
     }
 
     @Test

@@ -7,12 +7,17 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
+import javax.tools.ToolProvider;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
-/** Builds app jars for tests from a manifest and classes on the test class path, or from raw entries. */
+/** Builds app jars for tests from a manifest and classes on the test class path, from raw entries, or from an example's sources. */
 public final class JarBuilder {
 
     private final Map<String, byte[]> entries = new LinkedHashMap<>();
@@ -23,6 +28,52 @@ public final class JarBuilder {
 
     public static JarBuilder empty() {
         return new JarBuilder();
+    }
+
+    /**
+     * The app of {@code examples/<name>} as its module builds it: its sources compiled against the
+     * API on the test class path, and its resources ({@code skyfn.yaml}, workflow files). Run from a
+     * module's directory, as Maven runs tests.
+     */
+    public static JarBuilder example(String name) {
+        Path module = Path.of("..", "examples", name).toAbsolutePath().normalize();
+        Path sources = module.resolve("src/main/java");
+        Path resources = module.resolve("src/main/resources");
+        JarBuilder jar = new JarBuilder();
+        try {
+            Path classes = Files.createTempDirectory("skyfn-example-" + name);
+            try {
+                List<String> args = new ArrayList<>(List.of("-proc:none", "-classpath", System.getProperty("java.class.path"),
+                        "-d", classes.toString()));
+                try (Stream<Path> files = Files.walk(sources)) {
+                    files.filter(f -> f.toString().endsWith(".java")).forEach(f -> args.add(f.toString()));
+                }
+                var errors = new ByteArrayOutputStream();
+                if (ToolProvider.getSystemJavaCompiler().run(null, null, errors, args.toArray(String[]::new)) != 0) {
+                    throw new IllegalStateException("examples/" + name + " does not compile:\n" + errors);
+                }
+                jar.addTree(classes);
+                jar.addTree(resources);
+            } finally {
+                try (Stream<Path> files = Files.walk(classes)) {
+                    for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(f);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return jar;
+    }
+
+    /** Adds every file under {@code root}, named by its path below it. */
+    private void addTree(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                entries.put(root.relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
+            }
+        }
     }
 
     /** Adds the classes, with their nested and anonymous classes, as compiled for the tests. */

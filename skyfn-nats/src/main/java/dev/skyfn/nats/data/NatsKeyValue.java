@@ -149,7 +149,7 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
     }
 
     private KeyValueEntry entry(String name) {
-        return Quota.entry(bucket, name);
+        return Entries.get(bucket, name);
     }
 
     private Stored stored(String name) {
@@ -162,7 +162,7 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
     }
 
     private Stored open(KeyValueEntry e) {
-        return Stored.of(sealer.open(tenant(e.getKey()), e.getKey(), e.getValue()));
+        return Stored.of(sealer.open(tenant(e.getKey()), e.getKey(), Entries.value(e)));
     }
 
     private void checkSize(byte[] value) {

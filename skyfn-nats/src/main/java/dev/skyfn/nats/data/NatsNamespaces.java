@@ -18,12 +18,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Jiffy's ephemeral namespaces across clouds, in one JetStream bucket: a namespace is an entry
@@ -39,6 +44,7 @@ import java.util.function.LongSupplier;
 public final class NatsNamespaces implements Namespaces {
 
     public static final String BUCKET = "skyfn-ephemeral";
+    private static final Logger LOG = LoggerFactory.getLogger(NatsNamespaces.class);
     private static final int ENTRY_OVERHEAD = 64;
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder UNB64 = Base64.getUrlDecoder();
@@ -48,6 +54,8 @@ public final class NatsNamespaces implements Namespaces {
     private final Quota quota;
     private final int maxValueBytes;
     private final Sealer sealer;
+    /** Entries of expired namespaces that could not be removed, so that each is logged once rather than every round. */
+    private final Set<String> failing = ConcurrentHashMap.newKeySet();
 
     NatsNamespaces(KeyValue bucket, LongSupplier nanos, long quotaBytesPerTenant, int maxValueBytes, Sealer sealer) {
         this.bucket = bucket;
@@ -65,11 +73,16 @@ public final class NatsNamespaces implements Namespaces {
 
     /** A namespace's entry: when its lease ends, and whether it is ready. */
     private record Meta(long expiresAt, boolean ready) {
+        static final int BYTES = 9;
+
         byte[] bytes() {
-            return ByteBuffer.allocate(9).putLong(expiresAt).put((byte) (ready ? 1 : 0)).array();
+            return ByteBuffer.allocate(BYTES).putLong(expiresAt).put((byte) (ready ? 1 : 0)).array();
         }
 
         static Meta of(byte[] b) {
+            if (b.length != BYTES) {
+                throw new IllegalStateException("a namespace's entry of " + b.length + " bytes, not " + BYTES);
+            }
             ByteBuffer buf = ByteBuffer.wrap(b);
             return new Meta(buf.getLong(), buf.get() == 1);
         }
@@ -99,8 +112,8 @@ public final class NatsNamespaces implements Namespaces {
         live(tenant, path);
         String name = item(tenant, path, key);
         byte[] sealed = sealer.seal(tenant, name, value);
-        KeyValueEntry old = Quota.entry(bucket, name);
-        long delta = size(key, sealed) - (old == null ? 0 : size(key, old.getValue()));
+        KeyValueEntry old = Entries.get(bucket, name);
+        long delta = size(key, sealed) - (old == null ? 0 : size(key, Entries.value(old)));
         quota.charge(tenant, delta);
         try {
             Js.run("writing to " + path, () -> bucket.put(name, sealed));
@@ -113,8 +126,8 @@ public final class NatsNamespaces implements Namespaces {
     @Override
     public Optional<byte[]> get(String tenant, String path, String key) {
         live(tenant, path);
-        return Optional.ofNullable(Quota.entry(bucket, item(tenant, path, key)))
-                .map(e -> sealer.open(tenant, e.getKey(), e.getValue()));
+        return Optional.ofNullable(Entries.get(bucket, item(tenant, path, key)))
+                .map(e -> sealer.open(tenant, e.getKey(), Entries.value(e)));
     }
 
     @Override
@@ -207,15 +220,59 @@ public final class NatsNamespaces implements Namespaces {
         return quota.used(tenant);
     }
 
+    /**
+     * Removes each namespace whose lease, or a parent's, has run out, or whose parent is gone, each
+     * on its own: one that cannot be removed is logged (once, until it can) and tried again next
+     * time, and does not keep the others.
+     */
     @Override
     public void expire() {
-        for (String name : Js.call("listing namespaces", () -> bucket.keys("*.*.n"))) {
+        List<String> names = Js.call("listing namespaces", () -> bucket.keys("*.*.n"));
+        Set<String> aliveThisRound = new HashSet<>();
+        for (String name : names) {
             String tenant = name.substring(0, name.indexOf('.'));
-            String path = pathOf(name);
-            Meta m = meta(tenant, path);
-            if (m != null && !alive(m)) {
-                dropTree(tenant, path);
+            try {
+                String path = pathOf(name);
+                Meta m = meta(tenant, path);
+                if (m != null && !(alive(m) && parentsAlive(tenant, path, aliveThisRound))) {
+                    drop(tenant, path);
+                }
+                failing.remove(name);
+            } catch (RuntimeException e) {
+                if (failing.add(name)) {
+                    LOG.warn("cannot remove the expired namespace {} of tenant {}; trying again each round", describe(name), tenant, e);
+                } else {
+                    LOG.debug("still cannot remove the expired namespace {} of tenant {}: {}", describe(name), tenant, e.toString());
+                }
             }
+        }
+        failing.retainAll(names);
+    }
+
+    /**
+     * Whether every parent of the namespace is there with a lease that has not run out. A parent
+     * seen alive is not read again this round; one seen dead is, as it may have been opened again since.
+     */
+    private boolean parentsAlive(String tenant, String path, Set<String> aliveThisRound) {
+        List<String> prefixes = NamespacePaths.prefixes(path);
+        for (String p : prefixes.subList(0, prefixes.size() - 1)) {
+            String key = metaKey(tenant, p);
+            if (!aliveThisRound.contains(key)) {
+                if (!alive(meta(tenant, p))) {
+                    return false;
+                }
+                aliveThisRound.add(key);
+            }
+        }
+        return true;
+    }
+
+    /** The namespace of an entry's name, as a person reads it, or the name itself when it is not one skyfn wrote. */
+    private static String describe(String name) {
+        try {
+            return pathOf(name);
+        } catch (RuntimeException e) {
+            return "entry " + name;
         }
     }
 
@@ -232,27 +289,52 @@ public final class NatsNamespaces implements Namespaces {
         return m;
     }
 
-    /** Removes a namespace and those under it, with their items; only the node whose delete lands gives the bytes back. */
+    /** Removes a namespace and those under it, each on its own (what a failure leaves, {@link #expire} finds). */
     private void dropTree(String tenant, String path) {
-        for (String name : Js.call("listing namespaces", () -> bucket.keys(tenant + ".*.n"))) {
+        eachOnItsOwn(Js.call("listing namespaces", () -> bucket.keys(tenant + ".*.n")), name -> {
             String p = pathOf(name);
             if (p.equals(path) || p.startsWith(path + "/")) {
-                for (String itemName : itemKeys(tenant, p)) {
-                    deleteItem(tenant, itemName, decode(lastToken(itemName)));
-                }
-                Js.run("removing " + p, () -> bucket.purge(name));
+                drop(tenant, p);
             }
+        });
+    }
+
+    /**
+     * Removes one namespace: its items, each on its own, then, once they are gone, its entry; only
+     * the node whose delete lands gives the bytes back.
+     */
+    private void drop(String tenant, String path) {
+        eachOnItsOwn(itemKeys(tenant, path), name -> deleteItem(tenant, name, decode(lastToken(name))));
+        Js.run("removing " + path, () -> bucket.purge(metaKey(tenant, path)));
+    }
+
+    /** Runs {@code action} on every one of {@code all}, whatever fails; then throws the first failure, the others suppressed. */
+    private static void eachOnItsOwn(List<String> all, Consumer<String> action) {
+        RuntimeException failed = null;
+        for (String one : all) {
+            try {
+                action.accept(one);
+            } catch (RuntimeException e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
         }
     }
 
     private boolean deleteItem(String tenant, String name, String key) {
         while (true) {
-            KeyValueEntry old = Quota.entry(bucket, name);
+            KeyValueEntry old = Entries.get(bucket, name);
             if (old == null) {
                 return false;
             }
             if (Js.compareAndSet("deleting from a namespace", () -> bucket.delete(name, old.getRevision()))) {
-                quota.charge(tenant, -size(key, old.getValue()));
+                quota.charge(tenant, -size(key, Entries.value(old)));
                 return true;
             }
         }
@@ -263,8 +345,8 @@ public final class NatsNamespaces implements Namespaces {
     }
 
     private Meta meta(String tenant, String path) {
-        KeyValueEntry e = Quota.entry(bucket, metaKey(tenant, path));
-        return e == null ? null : Meta.of(e.getValue());
+        KeyValueEntry e = Entries.get(bucket, metaKey(tenant, path));
+        return e == null ? null : Meta.of(Entries.value(e));
     }
 
     private void putMeta(String tenant, String path, Meta m) {

@@ -5,7 +5,6 @@ import dev.skyfn.core.SkyfnException;
 import dev.skyfn.nats.Js;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
-import io.nats.client.api.KeyValueOperation;
 import java.nio.ByteBuffer;
 
 /**
@@ -31,8 +30,8 @@ final class Quota {
         }
         String name = "_usage." + tenant;
         while (true) {
-            KeyValueEntry usage = entry(bucket, name);
-            long before = usage == null ? 0 : ByteBuffer.wrap(usage.getValue()).getLong();
+            KeyValueEntry usage = Entries.get(bucket, name);
+            long before = usage == null ? 0 : count(usage);
             long after = Math.max(0, before + delta);
             if (delta > 0 && after > limit) {
                 throw new SkyfnException(ErrorCode.QUOTA_EXCEEDED, "tenant " + tenant + " would hold " + after
@@ -46,13 +45,11 @@ final class Quota {
     }
 
     long used(String tenant) {
-        KeyValueEntry usage = entry(bucket, "_usage." + tenant);
-        return usage == null ? 0 : ByteBuffer.wrap(usage.getValue()).getLong();
+        KeyValueEntry usage = Entries.get(bucket, "_usage." + tenant);
+        return usage == null ? 0 : count(usage);
     }
 
-    /** The entry holding a value now, or null. */
-    static KeyValueEntry entry(KeyValue bucket, String name) {
-        KeyValueEntry e = Js.call("reading " + name, () -> bucket.get(name));
-        return e == null || e.getOperation() != KeyValueOperation.PUT ? null : e;
+    private static long count(KeyValueEntry usage) {
+        return ByteBuffer.wrap(Entries.value(usage)).getLong();
     }
 }

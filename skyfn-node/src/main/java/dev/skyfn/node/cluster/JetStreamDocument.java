@@ -26,8 +26,11 @@ final class JetStreamDocument implements Document {
     @Override
     public Version read() {
         KeyValueEntry e = Js.call("reading " + key, () -> bucket.get(key));
-        return e == null || e.getOperation() != KeyValueOperation.PUT ? new Version(null, e == null ? 0 : e.getRevision())
-                : new Version(e.getValue(), e.getRevision());
+        if (e == null || e.getOperation() != KeyValueOperation.PUT) {
+            return new Version(null, e == null ? 0 : e.getRevision());
+        }
+        // jnats gives null for a PUT without bytes; the operation, not the value, says the document is there
+        return new Version(e.getValue() == null ? new byte[0] : e.getValue(), e.getRevision());
     }
 
     @Override

@@ -15,13 +15,15 @@ public final class Jobs {
     public record Part(String job, String name, String text) {
     }
 
-    /** Writes one part of a job; marks the job ready when told it is the last. */
-    public static class Produce implements Handler<Part, Integer> {
+    /**
+     * Writes one part of a job and answers its name. It reads nothing after its write: the last
+     * part wakes the collector, which may have removed the job by then.
+     */
+    public static class Produce implements Handler<Part, String> {
         @Override
-        public Integer handle(Part part, Context ctx) {
-            Namespace ns = ctx.ephemeral("/" + part.job() + "/parts");
-            ns.putString(part.name(), part.text());
-            return ns.size();
+        public String handle(Part part, Context ctx) {
+            ctx.ephemeral("/" + part.job() + "/parts").putString(part.name(), part.text());
+            return part.name();
         }
     }
 

@@ -45,6 +45,8 @@ class DurableKeyValueTest extends KeyValueConformance {
         kv.put("acme/shop", "b", "2".getBytes());
         kv.delete("acme/shop", "a");
         kv.compareAndSet("acme/shop", "c", null, "3".getBytes());
+        kv.put("acme/shop", "empty", new byte[0]);
+        kv.compareAndSet("acme/shop", "d", null, new byte[0]);
         kv.put("acme/bank", "x", "gone".getBytes());
         kv.clear("acme/bank");
         kv.close();
@@ -53,6 +55,8 @@ class DurableKeyValueTest extends KeyValueConformance {
         assertThat(again.get("acme/shop", "b")).hasValueSatisfying(v -> assertThat(v).isEqualTo("2".getBytes()));
         assertThat(again.get("acme/shop", "c")).hasValueSatisfying(v -> assertThat(v).isEqualTo("3".getBytes()));
         assertThat(again.get("acme/bank", "x")).isEmpty();
+        assertThat(again.get("acme/shop", "empty")).as("an empty value, not an absent key").hasValueSatisfying(v -> assertThat(v).isEmpty());
+        assertThat(again.get("acme/shop", "d")).as("an empty value, not an absent key").hasValueSatisfying(v -> assertThat(v).isEmpty());
         assertThat(again.bytes("acme")).isEqualTo(kv.bytes("acme"));
     }
 
