@@ -72,6 +72,9 @@ public final class WorkQueue implements AutoCloseable {
 
         /** Done with it: nobody gets it again. */
         void ack();
+
+        /** Not done: it is handed out again, to this worker or another, after {@code pause}. */
+        void retryIn(Duration pause);
     }
 
     /** Takes jobs, at most {@code parallel} at a time, and hands each to {@code run} on a thread of its own. */
@@ -139,6 +142,11 @@ public final class WorkQueue implements AutoCloseable {
                 @Override
                 public void ack() {
                     m.ack();
+                }
+
+                @Override
+                public void retryIn(Duration pause) {
+                    m.nakWithDelay(pause);
                 }
             });
         } finally {

@@ -50,6 +50,8 @@ public final class ClusterNode implements AutoCloseable {
     private final Node node;
     private final Heartbeat heartbeat;
     private QueuedAsync async;
+    /** Set while the node starts: where its gateway and its share of the async queue send calls. */
+    private FleetDispatch dispatch;
 
     private ClusterNode(NodeConfig config, ClusterConfig cluster, boolean dev) {
         String cloud = cluster.cloud();
@@ -76,13 +78,13 @@ public final class ClusterNode implements AutoCloseable {
         var takeover = new Takeover(engine, cluster.node(), sealer);
         node = Node.start(config, apps.placedHere(), auth, List.of(new ControlApi(apps, tenants, auth, fleet)),
                 new Node.Fabric(invoker -> {
-                    var dispatch = new FleetDispatch(cluster.node(), cloud, cluster.topology(), directory, apps, invoker, bus, wan, audit);
+                    dispatch = new FleetDispatch(cluster.node(), cloud, cluster.topology(), directory, apps, invoker, bus, wan, audit);
                     invoker.callElsewhere(dispatch);
                     return dispatch;
                 }, Optional.of(new DataLayers.Shared(globalState, NatsNamespaces.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), sealer))),
                 takeover, new JetStreamOwners(engine, cluster.node()),
                 new OtherNodes(cluster.node(), cloud, cluster.topology(), directory),
-                Optional.of(dispatch -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL, sealer))));
+                Optional.of(given -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL, sealer))));
         takeover.clearClaims();
         takeover.watchClaimsOnMe(node.executions());
         bus.serve(cluster.node(), node.invoker());

@@ -79,16 +79,31 @@ final class FleetDispatch implements Dispatch {
 
     @Override
     public Outcome dispatch(Target target, Payload input, String invocationId, boolean bounded, Duration timeout, String region) {
+        return dispatch(target, input, invocationId, bounded, timeout, region, false);
+    }
+
+    /**
+     * Runs an async invocation, handed out by the fleet's queue at least once: a second delivery
+     * of the same invocation id joins the run in flight, or gets its outcome, on the node that
+     * runs it ({@link OnceRuns}) instead of running it again.
+     */
+    Outcome dispatchOnce(Target target, Payload input, String invocationId, Duration timeout, String region) {
+        return dispatch(target, input, invocationId, false, timeout, region, true);
+    }
+
+    private Outcome dispatch(Target target, Payload input, String invocationId, boolean bounded, Duration timeout, String region,
+                             boolean onlyOnce) {
         String from = region == null ? homeRegion : Routes.checkRegion(topology, region);
         wan.fromUsers(from, cloud);
         try {
-            return run(target, input, invocationId, bounded, timeout, from);
+            return run(target, input, invocationId, bounded, timeout, from, onlyOnce);
         } finally {
             wan.fromUsers(from, cloud);
         }
     }
 
-    private Outcome run(Target target, Payload input, String invocationId, boolean bounded, Duration timeout, String region) {
+    private Outcome run(Target target, Payload input, String invocationId, boolean bounded, Duration timeout, String region,
+                        boolean onlyOnce) {
         AppKey key = target.app().key();
         List<Routes.Candidate> candidates = Routes.rank(self, region, key, topology, directory.members());
         if (candidates.isEmpty()) {
@@ -100,13 +115,16 @@ final class FleetDispatch implements Dispatch {
         String lastMiss = "";
         for (Routes.Candidate c : candidates) {
             if (c.node().equals(self) && local.serves(key)) {
-                return local.dispatch(target, input, invocationId, bounded, timeout, region).on(self);
+                return onlyOnce ? join(bus.once(invocationId, () -> CompletableFuture.supplyAsync(
+                        () -> local.dispatch(target, input, invocationId, bounded, timeout, region), Thread.ofVirtual()::start))).on(self)
+                        : local.dispatch(target, input, invocationId, bounded, timeout, region).on(self);
             }
             if (c.node().equals(self)) {
                 continue;
             }
             try {
-                Outcome o = await(c.node(), bus.call(c.node(), c.cloud(), key, target.spec().name(), input, invocationId, bounded, timeout));
+                Outcome o = await(c.node(), bus.call(c.node(), c.cloud(), key, target.spec().name(), input, invocationId, bounded, timeout,
+                        onlyOnce));
                 if (o.ok() || o.error().code() != ErrorCode.APP_NOT_FOUND) {
                     return o.on(c.node());
                 }
@@ -153,7 +171,7 @@ final class FleetDispatch implements Dispatch {
                     Thread.ofVirtual()::start);
         }
         return CompletableFuture.supplyAsync(() -> await(c.node(), bus.call(c.node(), c.cloud(), key, target.spec().name(), input,
-                invocationId, bounded, timeout)).on(c.node()), Thread.ofVirtual()::start);
+                invocationId, bounded, timeout, false)).on(c.node()), Thread.ofVirtual()::start);
     }
 
     /** One node's answer; a node that gave none leaves the call unverified. */
@@ -166,6 +184,17 @@ final class FleetDispatch implements Dispatch {
             }
             throw new SkyfnException(ErrorCode.UNAVAILABLE, "the call could not be verified: node " + c.node() + " gave no answer ("
                     + e.getCause().getMessage() + "); retry later");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SkyfnException(ErrorCode.UNAVAILABLE, "the node is shutting down");
+        }
+    }
+
+    private static Outcome join(CompletableFuture<Outcome> run) {
+        try {
+            return run.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SkyfnException(ErrorCode.UNAVAILABLE, "the node is shutting down");

@@ -32,6 +32,8 @@ final class NodeBus implements AutoCloseable {
     private static final String FROM = "Skyfn-From-Cloud";
     private static final String BOUNDED = "Skyfn-Bounded";
     private static final String COLD = "Skyfn-Cold";
+    /** Marks an async invocation: run once per invocation id on this node ({@link OnceRuns}). */
+    private static final String ONCE = "Skyfn-Once";
     /** How much longer than the function's timeout a caller waits for its node to answer. */
     private static final Duration ANSWER_GRACE = Duration.ofSeconds(2);
 
@@ -57,6 +59,8 @@ final class NodeBus implements AutoCloseable {
     private final String cloud;
     private final Wan wan;
     private final Faults faults;
+    /** Async invocations run here, by id: a job's redelivery within its queue's retries finds its run (5 deliveries, 10 s apart, and more). */
+    private final OnceRuns once = new OnceRuns(Duration.ofMinutes(2), 10_000, System::nanoTime);
     private Dispatcher dispatcher;
 
     NodeBus(Connection connection, String cloud, Wan wan, Faults faults) {
@@ -64,6 +68,11 @@ final class NodeBus implements AutoCloseable {
         this.faults = faults;
         this.cloud = cloud;
         this.wan = wan;
+    }
+
+    /** This node's run of async invocation {@code invocationId}: in flight, recently ended, or begun now by {@code start}. */
+    CompletableFuture<Outcome> once(String invocationId, java.util.function.Supplier<CompletableFuture<Outcome>> start) {
+        return once.run(invocationId, start);
     }
 
     static String subject(String node) {
@@ -87,10 +96,11 @@ final class NodeBus implements AutoCloseable {
             var call = (Message.Invoke) WireCodec.decode(msg.getData(), 4, msg.getData().length - 4);
             Invoker.Target target = invoker.resolve(new AppKey(in.getFirst(TENANT), in.getFirst(APP)), call.function());
             Duration timeout = Duration.ofMillis(call.timeoutMillis());
-            CompletableFuture<Outcome> outcome = Boolean.parseBoolean(in.getFirst(BOUNDED))
+            java.util.function.Supplier<CompletableFuture<Outcome>> run = () -> Boolean.parseBoolean(in.getFirst(BOUNDED))
                     ? invoker.invokeAsync(target, call.payload(), call.invocationId(), timeout)
                     : CompletableFuture.supplyAsync(() -> invoker.invoke(target, call.payload(), call.invocationId(), false, timeout),
                             Thread.ofVirtual()::start);
+            CompletableFuture<Outcome> outcome = Boolean.parseBoolean(in.getFirst(ONCE)) ? once.run(call.invocationId(), run) : run.get();
             String app = in.getFirst(APP);
             outcome.whenComplete((o, error) -> reply(msg, from, error == null ? answer(faults.answer(app, o))
                     : new Message.Failure(0, ErrorCode.INTERNAL.name(), "the node could not run the call: " + error, ""),
@@ -124,14 +134,16 @@ final class NodeBus implements AutoCloseable {
 
     /**
      * Calls a function on {@code node} of {@code nodeCloud}; completes with its outcome, or with a
-     * {@link NoAnswer} when the node cannot be reached or does not answer in time.
+     * {@link NoAnswer} when the node cannot be reached or does not answer in time. An
+     * {@code onlyOnce} call (an async invocation) joins that node's run of the same invocation id,
+     * in flight or recently ended, rather than running again.
      */
     CompletableFuture<Outcome> call(String node, String nodeCloud, AppKey app, String function, Payload input,
-                                    String invocationId, boolean bounded, Duration timeout) {
+                                    String invocationId, boolean bounded, Duration timeout, boolean onlyOnce) {
         long start = System.nanoTime();
         wan.betweenClouds(cloud, nodeCloud);
         Headers headers = new Headers().put(TENANT, app.tenant()).put(APP, app.app()).put(FROM, cloud)
-                .put(BOUNDED, Boolean.toString(bounded));
+                .put(BOUNDED, Boolean.toString(bounded)).put(ONCE, Boolean.toString(onlyOnce));
         byte[] body = WireCodec.encode(new Message.Invoke(0, function, invocationId, timeout.toMillis(), input));
         return connection.requestWithTimeout(subject(node), headers, body, timeout.plus(ANSWER_GRACE))
                 .handle((reply, error) -> {

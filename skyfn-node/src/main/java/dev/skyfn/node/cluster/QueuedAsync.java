@@ -34,8 +34,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Async invocations across a fleet: accepted into a JetStream work queue (durable before the
  * caller hears 202), run by whichever node takes them — on the best node for the caller's region,
- * like any call — and their status kept in a bucket every node reads. A job whose worker dies is
- * handed out again: async invocations run at least once. Jobs go to a subject per trust level
+ * like any call — and their status kept in a bucket every node reads. An accepted call is never
+ * lost: its job is acknowledged only once its outcome is in the bucket; a job whose worker dies
+ * is handed out again, and one whose node died under it, or that no node could run yet, is
+ * handed out again after a pause (1, 2, 4… s, up to {@value #MAX_DELIVERIES} deliveries). A
+ * redelivery of a call still running, or just ended, on a live node joins that run
+ * ({@link FleetDispatch#dispatchOnce}): a call runs twice only when the node running it died
+ * first. Jobs go to a subject per trust level
  * ({@code skyfn.async.<level>.<tenant>.<app>}, the level of the tenant's trust policy), each
  * worked by its own shared consumer; a node works only the levels whose data keys it holds.
  */
@@ -44,8 +49,12 @@ final class QueuedAsync implements Async, AutoCloseable {
     static final String STREAM = "skyfn-async";
     static final String STATUS_BUCKET = "skyfn-async-status";
     private static final Duration ACK_WAIT = Duration.ofSeconds(10);
-    private static final int MAX_DELIVERIES = 5;
+    static final int MAX_DELIVERIES = 10;
+    private static final Duration MAX_PAUSE = Duration.ofSeconds(10);
+    /** Outcomes that say the call did not run to its end for want of a node, not that the function failed. */
+    private static final java.util.Set<ErrorCode> NOT_RUN = java.util.EnumSet.of(ErrorCode.NODE_LOST, ErrorCode.UNAVAILABLE);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QueuedAsync.class);
     private static final String TENANT = "Skyfn-Tenant";
     private static final String APP = "Skyfn-App";
     private static final String ID = "Skyfn-Invocation";
@@ -53,19 +62,19 @@ final class QueuedAsync implements Async, AutoCloseable {
 
     private final List<WorkQueue> queues = new ArrayList<>();
     private final KeyValue statuses;
-    private final Dispatch dispatch;
+    private final FleetDispatch dispatch;
     private final AtomicInteger running = new AtomicInteger();
     /** Seals a call's input on the queue and its outcome in the status bucket with the tenant's key. */
     private final Sealer sealer;
 
-    QueuedAsync(Engine engine, Dispatch dispatch, Duration retention, int parallel, Sealer sealer) {
+    QueuedAsync(Engine engine, FleetDispatch dispatch, Duration retention, int parallel, Sealer sealer) {
         this.sealer = sealer;
         this.statuses = engine.bucket(STATUS_BUCKET, 1, retention);
         this.dispatch = dispatch;
         for (Trust level : Trust.values()) {
             if (sealer.holds(level)) {
                 WorkQueue queue = WorkQueue.open(engine, STREAM, "skyfn.async.>", "skyfn-workers-" + name(level),
-                        "skyfn.async." + name(level) + ".>", ACK_WAIT, MAX_DELIVERIES);
+                        "skyfn.async." + name(level) + ".>", ACK_WAIT, -1);
                 queues.add(queue);
                 queue.work(parallel, this::run);
             }
@@ -93,6 +102,15 @@ final class QueuedAsync implements Async, AutoCloseable {
     }
 
     private void run(WorkQueue.Job job) {
+        try {
+            work(job);
+        } catch (RuntimeException e) {
+            // not acknowledged: it is handed out again once its ack wait is over (its status could not be read or saved, say)
+            LOG.warn("async invocation {} is left to run again: {}", job.headers().getFirst(ID), e.getMessage());
+        }
+    }
+
+    private void work(WorkQueue.Job job) {
         String id = job.headers().getFirst(ID);
         Status queued = load(id).orElse(null);
         if (queued == null || queued.finished() != null) {
@@ -103,11 +121,22 @@ final class QueuedAsync implements Async, AutoCloseable {
         try {
             save(queued.with(State.RUNNING, Instant.now(), null));
             Outcome outcome = run(queued, job);
+            if (!outcome.ok() && NOT_RUN.contains(outcome.error().code()) && job.deliveries() < MAX_DELIVERIES) {
+                save(queued);
+                job.retryIn(pause(job.deliveries()));
+                return;
+            }
             save(queued.with(outcome.ok() ? State.SUCCEEDED : State.FAILED, Instant.now(), outcome));
             job.ack();
         } finally {
             running.decrementAndGet();
         }
+    }
+
+    /** The pause before the next delivery of a job delivered {@code deliveries} times: 1 s, doubling, at most {@link #MAX_PAUSE}. */
+    static Duration pause(long deliveries) {
+        Duration doubled = Duration.ofSeconds(1L << Math.min(Math.max(deliveries, 1) - 1, 10));
+        return doubled.compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : doubled;
     }
 
     /** Runs the call a job carries for the tenant and app its status names (the job's sealed body is bound to them). */
@@ -117,7 +146,7 @@ final class QueuedAsync implements Async, AutoCloseable {
             byte[] body = sealer.open(queued.tenant(), "async/" + queued.invocationId(), job.body());
             var call = (Message.Invoke) WireCodec.decode(body, 4, body.length - 4);
             Dispatch.Target target = dispatch.resolve(new AppKey(queued.tenant(), queued.app()), call.function());
-            return dispatch.dispatch(target, call.payload(), call.invocationId(), false, Duration.ofMillis(call.timeoutMillis()),
+            return dispatch.dispatchOnce(target, call.payload(), call.invocationId(), Duration.ofMillis(call.timeoutMillis()),
                     job.headers().getFirst(REGION));
         } catch (SkyfnException e) {
             return new Outcome(queued.invocationId(), null, new Outcome.Error(e.code(), e.getMessage(), ""), false,

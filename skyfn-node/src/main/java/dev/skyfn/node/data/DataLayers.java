@@ -5,17 +5,20 @@ import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.data.KeyValue;
 import dev.skyfn.core.data.Namespaces;
+import dev.skyfn.core.wire.DataOp;
 import dev.skyfn.core.wire.Message;
 import dev.skyfn.core.wire.Payload;
-import dev.skyfn.node.sandbox.Sandbox;
-import dev.skyfn.core.wire.DataOp;
 import dev.skyfn.node.NodeScheduler;
+import dev.skyfn.node.sandbox.Sandbox;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * SAND's two data layers on this node — the local one in memory, the global one durable on disk
@@ -24,6 +27,8 @@ import java.util.Optional;
  * own app (state) or tenant (namespaces).
  */
 public final class DataLayers implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DataLayers.class);
 
     static final int MAX_KEY_CHARS = 1024;
     private static final byte[] TRUE = {1};
@@ -113,9 +118,12 @@ public final class DataLayers implements AutoCloseable {
             });
         } catch (SkyfnException e) {
             return new Message.Failure(op.id(), e.code().name(), e.getMessage(), "");
-        } catch (RuntimeException e) {
-            // a global layer across clouds may be out of reach for a while; the function hears so at once
+        } catch (UncheckedIOException e) {
             return new Message.Failure(op.id(), ErrorCode.UNAVAILABLE.name(), "the data layer did not answer: " + e.getMessage(), "");
+        } catch (RuntimeException e) {
+            // out of reach is UNAVAILABLE already (a SkyfnException); anything else is a fault of the layer, not an outage
+            LOG.error("a state operation {} failed", op.op(), e);
+            return new Message.Failure(op.id(), ErrorCode.INTERNAL.name(), "the data layer failed: " + e.getMessage(), "");
         }
     }
 
