@@ -195,8 +195,9 @@ final class ClusterApps implements AppStore {
     /**
      * Places again each app with a replica on a node that is not {@code alive}, or with fewer
      * replicas than its placement asks: its replicas on live nodes stay where they are, and the
-     * scheduler adds what it lacks (a node back from the dead, or taken for dead while it was only
-     * slow, gives back the replicas its apps lost then). Every node may do this at once; the
+     * scheduler adds what it lacks as far as there is room (a node back from the dead, or taken for
+     * dead while it was only slow, gives back the replicas its apps lost then). An app whose
+     * placement cannot be met now keeps its record. Every node may do this at once; the
      * compare-and-set on the record lets one of them win, and the others then find nothing left
      * to do.
      */
@@ -221,8 +222,9 @@ final class ClusterApps implements AppStore {
                     continue; // another node placed it again meanwhile
                 }
             }
-            if (placement.nodes().isEmpty()) {
-                LOG.warn("{} lost its nodes and cannot be placed again now: {}", app.key(), placement.shortfall().orElse(""));
+            if (placement.problem().isPresent()) {
+                // its record stays: the live replicas it names serve on, and a node that was only slow comes back warm
+                LOG.warn("{} lost a node and cannot be placed again now: {}", app.key(), placement.problem().get());
                 continue;
             }
             if (records.write(had.withReplicas(Replicas.of(placement)), current.get().revision())) {
