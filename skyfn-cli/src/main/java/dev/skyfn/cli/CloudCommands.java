@@ -2,6 +2,8 @@ package dev.skyfn.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,7 +53,8 @@ final class CloudCommands {
     }
 
     @Command(name = "explain", mixinStandardHelpOptions = true,
-            description = "Where an app runs and why: every cloud, its score, and why it was taken or refused.")
+            description = "Where an app runs (its placement in force, each node alive or dead) and where the scheduler would place it"
+                    + " now: every cloud, its score, and why it would be taken or refused.")
     static final class Explain implements Callable<Integer> {
         @Mixin
         ClientOptions api;
@@ -62,17 +65,19 @@ final class CloudCommands {
         @Override
         public Integer call() {
             JsonNode p = api.client().json("GET", "/v1/apps/" + app + "/placement", null);
-            if (p.get("placed").asBoolean()) {
+            System.out.println("in force:      " + app + " runs on " + inForce(p.get("inForce")));
+            JsonNode now = p.get("scheduler");
+            if (now.get("placed").asBoolean()) {
                 var where = new ArrayList<String>();
-                for (JsonNode a : p.get("assignments")) {
-                    where.add(a.get("cloud").asText() + " (" + join(a.get("nodes")) + ", " + a.get("memoryMb").asInt() + " MiB)");
+                for (JsonNode a : now.get("assignments")) {
+                    where.add(a.get("cloud").asText() + " (" + join(a.get("nodes"), ", ") + ", " + a.get("memoryMb").asInt() + " MiB)");
                 }
-                System.out.println(app + " runs on " + String.join(", ", where));
+                System.out.println("scheduler now: " + app + " would run on " + String.join(", ", where));
             } else {
-                System.out.println(app + " cannot be placed now: " + p.get("problem").asText());
+                System.out.println("scheduler now: " + app + " cannot be placed: " + now.get("problem").asText());
             }
             System.out.printf("%-14s %-10s %8s %6s %8s %5s  %s%n", "CLOUD", "GROUP", "REPLICAS", "SCORE", "COST/LAT", "LOAD", "WHY");
-            for (JsonNode c : p.get("clouds")) {
+            for (JsonNode c : now.get("clouds")) {
                 JsonNode parts = c.get("scoreParts");
                 System.out.printf("%-14s %-10s %8d %6s %8s %5s  %s%n", c.get("cloud").asText(), c.path("group").asText("-"),
                         c.get("replicas").asInt(), c.has("score") ? String.format("%.3f", c.get("score").asDouble()) : "-",
@@ -82,6 +87,20 @@ final class CloudCommands {
             }
             return 0;
         }
+    }
+
+    /** The replicas in force by cloud, in their order: {@code spot-eu (spot-eu-1, spot-eu-2 dead, 256 MiB)}. */
+    private static String inForce(JsonNode replicas) {
+        var byCloud = new LinkedHashMap<String, List<String>>();
+        var memory = new LinkedHashMap<String, Integer>();
+        for (JsonNode r : replicas) {
+            String cloud = r.get("cloud").asText();
+            byCloud.computeIfAbsent(cloud, c -> new ArrayList<>()).add(r.get("node").asText() + (r.get("alive").asBoolean() ? "" : " dead"));
+            memory.putIfAbsent(cloud, r.get("memoryMb").asInt());
+        }
+        var where = new ArrayList<String>();
+        byCloud.forEach((cloud, nodes) -> where.add(cloud + " (" + String.join(", ", nodes) + ", " + memory.get(cloud) + " MiB)"));
+        return where.isEmpty() ? "no node" : String.join(", ", where);
     }
 
     private static String join(JsonNode texts) {

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -62,10 +63,12 @@ final class FleetDemo {
         long start = System.nanoTime();
         send("spot-eu-1", "POST", "/v1/apps", jar, null);
         JsonNode p = Client.parse(send("spot-eu-1", "GET", "/v1/apps/" + app + "/placement", null, null).body());
-        List<String> where = new ArrayList<>();
-        for (JsonNode a : p.get("assignments")) {
-            where.add(a.get("cloud").asText() + " (" + String.join(", ", texts(a.get("nodes"))) + ")");
+        var byCloud = new LinkedHashMap<String, List<String>>();
+        for (JsonNode r : p.get("inForce")) {
+            byCloud.computeIfAbsent(r.get("cloud").asText(), c -> new ArrayList<>()).add(r.get("node").asText());
         }
+        List<String> where = new ArrayList<>();
+        byCloud.forEach((cloud, nodes) -> where.add(cloud + " (" + String.join(", ", nodes) + ")"));
         List<String> refused = new ArrayList<>();
         for (JsonNode v : p.get("clouds")) {
             if (!v.get("taken").asBoolean() && v.get("reasons").size() > 0 && !v.get("reasons").get(0).asText().startsWith("passed")) {
@@ -149,12 +152,6 @@ final class FleetDemo {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    private static List<String> texts(JsonNode array) {
-        List<String> out = new ArrayList<>();
-        array.forEach(n -> out.add(n.asText()));
-        return out;
     }
 
     /** The jar with its {@code skyfn.yaml} replaced. */

@@ -2,13 +2,19 @@ package dev.skyfn.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.skyfn.core.testing.JarBuilder;
 import dev.skyfn.node.NodeConfig;
 import dev.skyfn.node.SingleNode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -134,7 +140,27 @@ class CliTest {
         assertThat(skyfn("clouds", "--url", url).out()).contains("local").contains("owned").contains("trusted");
         assertThat(skyfn("nodes", "--url", url).out()).contains("local").contains("alive");
         Run explained = skyfn("explain", "--url", url, "placed");
-        assertThat(explained.out()).contains("placed runs on local (local, 256 MiB)").containsPattern("local +- +1 +0\\.\\d+");
+        assertThat(explained.out()).contains("in force:      placed runs on local (local, 256 MiB)")
+                .contains("scheduler now: placed would run on local (local, 256 MiB)").containsPattern("local +- +1 +0\\.\\d+");
+    }
+
+    @Test
+    void thePlacementInForceOfAnAppOnOneNodeIsThisNodeBesideWhatTheSchedulerWouldChooseNow() throws Exception {
+        Path jar = JarBuilder.app("app: here\nfunctions: {echo: {handler: dev.skyfn.cli.Echo, memory: 128}}").classes(Echo.class)
+                .writeTo(dir.resolve("here.jar"));
+        assertThat(skyfn("deploy", "--url", url, jar.toString()).exit()).isZero();
+        HttpResponse<String> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/v1/apps/here/placement")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        JsonNode p = FleetCalls.json(res.body());
+        assertThat(p.get("inForce").toString()).isEqualTo("[{\"node\":\"local\",\"cloud\":\"local\",\"memoryMb\":128,\"alive\":true}]");
+        assertThat(p.get("scheduler").get("placed").asBoolean()).isTrue();
+        assertThat(p.get("scheduler").get("assignments").get(0).get("nodes").toString()).isEqualTo("[\"local\"]");
+        assertThat(p.get("scheduler").get("clouds").get(0).get("taken").asBoolean()).isTrue();
+        // the explanation's fields stay at the top for clients that read them there
+        for (String field : List.of("placed", "assignments", "clouds")) {
+            assertThat(p.get(field)).as(field).isEqualTo(p.get("scheduler").get(field));
+        }
     }
 
     @Test

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A fleet of three clouds and four nodes on one machine, with real NATS servers and one real
  * node process per node: placement, routing by region, packages, shared state, and failover when a
- * node and then a whole cloud are killed. The kills come last, in that order.
+ * node and then a whole cloud are killed, with the placement in force they leave. The kills come
+ * last, in that order.
  */
 @Tag("slow")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -49,8 +50,11 @@ class FleetTest {
     @TempDir(cleanup = CleanupMode.ON_SUCCESS, factory = UnderTarget.class)
     static Path dir;
     static EmulatedFleet fleet;
-    /** The spot node left when the other is killed. */
+    /** The spot node killed, and the one left. */
+    static String victim;
     static String survivor;
+    /** The nodes app near ran on before the kill. */
+    static List<String> nearBefore;
 
     @BeforeAll
     static void start() throws Exception {
@@ -59,6 +63,7 @@ class FleetTest {
         deploy("vault", "placement: {require: {trust: trusted}}\n");
         deploy("near", "placement: {spread: {minClouds: 3, maxClouds: 3}, scheduling: duplicated}\n");
         deploy("pair", "placement: {affinity: [{name: spot, clouds: [spot-eu]}], replicas: 2, scheduling: duplicated}\n");
+        deploy("render", "placement: {require: {hardware: gpu}}\n");
     }
 
     @AfterAll
@@ -154,8 +159,9 @@ class FleetTest {
     void whenANodeIsKilledIdempotentCallsMoveToItsPeerAndAnInterruptedCallGetsNodeLost() throws Exception {
         CompletableFuture<HttpResponse<String>> napping = CompletableFuture.supplyAsync(() -> call("private-1", "pair", "nap", "20000", "eu"));
         await().atMost(Duration.ofSeconds(10)).until(() -> !call("private-1", "pair", "get", "napping-on", "eu").body().isEmpty());
-        EmulatedFleet.Member victim = fleet.node(call("private-1", "pair", "get", "napping-on", "eu").body());
-        survivor = victim.node().equals("spot-eu-1") ? "spot-eu-2" : "spot-eu-1";
+        victim = call("private-1", "pair", "get", "napping-on", "eu").body();
+        survivor = victim.equals("spot-eu-1") ? "spot-eu-2" : "spot-eu-1";
+        nearBefore = inForce("near");
         var stop = new AtomicBoolean();
         List<Integer> statuses = java.util.Collections.synchronizedList(new ArrayList<>());
         CompletableFuture<Void> callers = CompletableFuture.runAsync(() -> {
@@ -164,7 +170,7 @@ class FleetTest {
             }
         });
         Thread.sleep(300);
-        fleet.kill(victim.node());
+        fleet.kill(victim);
         HttpResponse<String> lost = napping.get();
         assertThat(lost.statusCode()).as(lost.body()).isEqualTo(502);
         assertThat(json(lost.body()).get("error").get("code").asText()).isEqualTo("NODE_LOST");
@@ -177,6 +183,20 @@ class FleetTest {
 
     @Test
     @Order(9)
+    void theReplicasOnLiveNodesStayWhereTheyWereAndThePlacementShowsWhereTheAppRuns() {
+        assertThat(nearBefore).as("near runs in each cloud").hasSize(3).contains("ondemand-us-1", "private-1");
+        // only a replica on the dead node may move, and only to the other spot node: the duplicated placement asks for one per cloud
+        List<String> expected = nearBefore.stream().map(n -> n.equals(victim) ? survivor : n).toList();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(inForce("pair")).containsExactly(survivor);
+            assertThat(inForce("near")).containsExactlyInAnyOrderElementsOf(expected);
+        });
+        JsonNode now = placement("pair").get("scheduler");
+        assertThat(now.get("assignments").toString()).contains(survivor).doesNotContain(victim);
+    }
+
+    @Test
+    @Order(10)
     void whenAWholeCloudDiesItsUsersAreServedFromTheNextNearest() {
         fleet.killCloud("ondemand-us");
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
@@ -188,7 +208,16 @@ class FleetTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
+    void anAppNoLiveCloudCanTakeShowsWhereItRanAndWhyTheSchedulerCannotPlaceItNow() {
+        await().atMost(Duration.ofSeconds(10)).until(() -> inForce("render").equals(List.of("ondemand-us-1 (dead)")));
+        JsonNode now = placement("render").get("scheduler");
+        assertThat(now.get("placed").asBoolean()).isFalse();
+        assertThat(now.get("problem").asText()).isEqualTo("no cloud passed the filters");
+    }
+
+    @Test
+    @Order(12)
     void anAcceptedAsyncInvocationRunsEvenWhenTheNodeThatAcceptedItDies() {
         HttpResponse<String> accepted = send("private-1", "POST", "/v1/apps/pair/functions/nap:invoke?async=true", "1000".getBytes(), "eu");
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
@@ -203,6 +232,19 @@ class FleetTest {
 
     private static HttpResponse<String> send(String node, String method, String path, byte[] body, String region) {
         return region == null ? FleetCalls.send(fleet, node, method, path, body) : FleetCalls.send(fleet, node, method, path, body, "X-Skyfn-Region", region);
+    }
+
+    private static JsonNode placement(String app) {
+        HttpResponse<String> res = send("private-1", "GET", "/v1/apps/" + app + "/placement", null, null);
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        return json(res.body());
+    }
+
+    /** The nodes of the app's placement in force, a dead one marked so. */
+    private static List<String> inForce(String app) {
+        List<String> nodes = new ArrayList<>();
+        placement(app).get("inForce").forEach(r -> nodes.add(r.get("node").asText() + (r.get("alive").asBoolean() ? "" : " (dead)")));
+        return nodes;
     }
 
     private static JsonNode json(String body) {

@@ -1,7 +1,9 @@
 package dev.skyfn.control.api;
 
 import dev.skyfn.control.placement.Fleet;
+import dev.skyfn.control.placement.NodeStatus;
 import dev.skyfn.control.placement.Placement;
+import dev.skyfn.control.placement.Replica;
 import dev.skyfn.control.registry.AppStore;
 import dev.skyfn.control.tenant.Tenants;
 import dev.skyfn.core.ErrorCode;
@@ -20,7 +22,10 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The control plane's HTTP API: apps (deploy, list, show, remove, placement), tenants with their
@@ -82,9 +87,16 @@ public final class ControlApi implements HttpService {
         }
     }
 
+    /** The placement in force, each node alive or not, beside what the scheduler would choose now. */
     private void placement(ServerRequest req, ServerResponse res) {
         DeployedApp app = app(req);
-        Api.json(res, 200, PlacementViews.placement(app.name(), fleet.place(app.manifest().requiring(tenants.trustOf(app.tenant())))));
+        List<NodeStatus> nodes = fleet.nodes();
+        // a store that does not place apps runs each on every node it has: on one node, this one
+        List<Replica> inForce = registry.replicas(app.key()).orElseGet(() -> nodes.stream()
+                .map(n -> new Replica(n.cloud(), n.node(), app.manifest().memoryMb())).toList());
+        Set<String> alive = nodes.stream().filter(NodeStatus::alive).map(NodeStatus::node).collect(Collectors.toSet());
+        Placement now = fleet.place(app.manifest().requiring(tenants.trustOf(app.tenant())));
+        Api.json(res, 200, PlacementViews.placement(app.name(), inForce, alive, now));
     }
 
     private void clouds(ServerRequest req, ServerResponse res) {

@@ -2,12 +2,14 @@ package dev.skyfn.control.api;
 
 import dev.skyfn.control.placement.NodeStatus;
 import dev.skyfn.control.placement.Placement;
+import dev.skyfn.control.placement.Replica;
 import dev.skyfn.core.Fields;
 import dev.skyfn.core.cloud.Cloud;
 import dev.skyfn.core.cloud.Pricing;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /** The JSON of clouds, nodes and placements in the API. */
@@ -55,9 +57,35 @@ final class PlacementViews {
         return v;
     }
 
-    static Map<String, Object> placement(String app, Placement p) {
+    /**
+     * An app's placement: {@code inForce}, the replicas it runs on (each with {@code node},
+     * {@code cloud}, {@code memoryMb} and whether the node is {@code alive}), and {@code scheduler},
+     * what the scheduler would choose now ({@link #explanation}); the explanation's fields are also
+     * at the top, as before there was a placement in force to show.
+     */
+    static Map<String, Object> placement(String app, List<Replica> inForce, Set<String> alive, Placement now) {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("app", app);
+        v.put("inForce", inForce.stream().map(r -> {
+            Map<String, Object> rv = new LinkedHashMap<>();
+            rv.put("node", r.node());
+            rv.put("cloud", r.cloud());
+            rv.put("memoryMb", r.memoryMb());
+            rv.put("alive", alive.contains(r.node()));
+            return rv;
+        }).toList());
+        Map<String, Object> explanation = explanation(now);
+        v.put("scheduler", explanation);
+        v.putAll(explanation);
+        return v;
+    }
+
+    /**
+     * What the scheduler would choose now: {@code placed}, the {@code problem} when it cannot,
+     * {@code assignments} (cloud, nodes, memoryMb, env) and every cloud's verdict in {@code clouds}.
+     */
+    private static Map<String, Object> explanation(Placement p) {
+        Map<String, Object> v = new LinkedHashMap<>();
         v.put("placed", p.placed());
         p.problem().ifPresent(problem -> v.put("problem", problem));
         v.put("assignments", p.assignments().stream().map(a -> {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.stream.Stream;
 
 /** One cloud as a home for one app: the filters it passed or failed, its usable nodes, its score. */
 final class Candidate {
@@ -22,8 +23,10 @@ final class Candidate {
     final List<String> reasons = new ArrayList<>();
     /** Index of its affinity group; -1 when it is in none. */
     int group = -1;
-    /** Live nodes with room for the app, best first. */
+    /** Live nodes with room for the app, best first, after those that keep a replica of it. */
     List<String> nodes = List.of();
+    /** Live nodes that already serve the app and keep doing so: they need no room, and are never taken away. */
+    List<String> kept = List.of();
     double cost;
     double latency;
     double load;
@@ -37,8 +40,12 @@ final class Candidate {
         this.env = env;
     }
 
-    /** {@code cloud} checked against the app's placement; {@link #feasible} says whether it passed. */
-    static Candidate of(Cloud cloud, PlacementSpec spec, int appMemoryMb, Topology topology, Collection<NodeStatus> status) {
+    /**
+     * {@code cloud} checked against the app's placement; {@link #feasible} says whether it passed.
+     * The replicas on live nodes of {@code current} are kept if it passes.
+     */
+    static Candidate of(Cloud cloud, PlacementSpec spec, int appMemoryMb, Topology topology, Collection<NodeStatus> status,
+                        Collection<String> current) {
         int memory = appMemoryMb;
         Map<String, String> env = new LinkedHashMap<>();
         for (PlacementSpec.Override o : spec.overrides()) {
@@ -51,7 +58,7 @@ final class Candidate {
         var c = new Candidate(cloud, memory, env);
         c.filter(spec, topology);
         if (c.reasons.isEmpty()) {
-            c.chooseNodes(status);
+            c.chooseNodes(status, current);
         }
         if (c.reasons.isEmpty()) {
             c.cost = cloud.pricing().perBusySecond(memory);
@@ -92,19 +99,28 @@ final class Candidate {
         }
     }
 
-    private void chooseNodes(Collection<NodeStatus> status) {
+    private void chooseNodes(Collection<NodeStatus> status, Collection<String> current) {
         List<NodeStatus> mine = status.stream().filter(n -> n.cloud().equals(cloud.name())).toList();
-        List<NodeStatus> usable = mine.stream().filter(n -> n.alive() && n.freeMemoryMb() >= memoryMb)
+        List<NodeStatus> keeping = current.stream().flatMap(node -> mine.stream().filter(n -> n.alive() && n.node().equals(node))).toList();
+        List<NodeStatus> usable = mine.stream().filter(n -> n.alive() && !keeping.contains(n) && n.freeMemoryMb() >= memoryMb)
                 .sorted(Comparator.comparingDouble(NodeStatus::load).thenComparing(NodeStatus::freeMemoryMb, Comparator.reverseOrder())
                         .thenComparing(NodeStatus::node))
                 .toList();
-        if (usable.isEmpty()) {
+        if (keeping.isEmpty() && usable.isEmpty()) {
             long alive = mine.stream().filter(NodeStatus::alive).count();
             reasons.add("no live node with " + memoryMb + " MiB free (" + mine.size() + " nodes, " + alive + " alive)");
             return;
         }
-        nodes = usable.stream().map(NodeStatus::node).toList();
-        load = usable.stream().mapToDouble(NodeStatus::load).average().orElse(0);
+        kept = keeping.stream().map(NodeStatus::node).toList();
+        replicas = kept.size();
+        List<NodeStatus> all = Stream.concat(keeping.stream(), usable.stream()).toList();
+        nodes = all.stream().map(NodeStatus::node).toList();
+        load = all.stream().mapToDouble(NodeStatus::load).average().orElse(0);
+    }
+
+    /** Whether it keeps replicas the app already has. */
+    boolean keeps() {
+        return !kept.isEmpty();
     }
 
     boolean feasible() {

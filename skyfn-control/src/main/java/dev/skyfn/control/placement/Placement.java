@@ -55,4 +55,16 @@ public record Placement(List<Assignment> assignments, List<Verdict> verdicts, Op
     public boolean placed() {
         return !assignments.isEmpty() && problem.isEmpty();
     }
+
+    /**
+     * Why the app got fewer replicas than its placement asks, if it did: the problem, or what the
+     * clouds taken say of their room.
+     */
+    public Optional<String> shortfall() {
+        if (problem.isPresent()) {
+            return problem;
+        }
+        List<String> said = verdicts.stream().filter(Verdict::taken).flatMap(v -> v.reasons().stream().map(r -> v.cloud() + ": " + r)).toList();
+        return said.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", said));
+    }
 }

@@ -11,12 +11,15 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Stream;
 
 /**
  * Places an app's replicas on clouds and nodes: a pure function of the app's placement, the
  * topology and what the nodes last reported. Clouds are filtered (trust, hardware, latency,
  * price, affinity, room), scored (cost, then latency from users, then load; lower is better),
- * and replicas are duplicated to or divided among the best, group by group.
+ * and replicas are duplicated to or divided among the best, group by group. Placing an app again
+ * after its nodes changed keeps the replicas it has on live nodes and fills what is missing the
+ * same way.
  */
 public final class Scheduler {
 
@@ -27,10 +30,28 @@ public final class Scheduler {
     private Scheduler() {
     }
 
+    /** Places an app afresh; nothing placed when the placement cannot be met ({@link Placement#problem()} says why). */
     public static Placement place(PlacementSpec spec, int memoryMb, Topology topology, Collection<NodeStatus> nodes) {
+        return replace(spec, memoryMb, topology, nodes, List.of());
+    }
+
+    /**
+     * Places an app again that runs on the {@code current} nodes, moving none of its replicas that
+     * need not move: each replica on a node {@code nodes} reports alive, in a cloud that still
+     * passes the app's filters, is kept (a cold start and a warm sandbox saved), and the replicas
+     * the app lacks (lost with a dead node, or never placed for want of room) are added as
+     * {@link #place} would choose them, among the nodes not used yet: same filters, groups,
+     * scheduling, spread and weights, counting the kept replicas. With nothing kept this is
+     * {@link #place}. When the placement cannot be met, the assignments hold the kept replicas
+     * alone; {@link Placement#shortfall()} says what is missing, then and whenever room ran out.
+     *
+     * @param current the nodes the app runs on now, best first
+     */
+    public static Placement replace(PlacementSpec spec, int memoryMb, Topology topology, Collection<NodeStatus> nodes,
+                                    Collection<String> current) {
         List<Candidate> all = new ArrayList<>();
         for (Cloud cloud : topology.clouds()) {
-            all.add(Candidate.of(cloud, spec, memoryMb, topology, nodes));
+            all.add(Candidate.of(cloud, spec, memoryMb, topology, nodes, current));
         }
         List<Candidate> feasible = all.stream().filter(Candidate::feasible).toList();
         Candidate.score(feasible);
@@ -42,29 +63,48 @@ public final class Scheduler {
                 c.reasons.add("passed, not needed: the replicas went to better clouds");
             }
         }
+        // a placement that cannot be met gave no replica: a fresh one has none then, a replacement its kept ones
         List<Placement.Assignment> taken = feasible.stream().filter(c -> c.replicas > 0)
                 .map(c -> new Placement.Assignment(c.cloud.name(), c.nodes.subList(0, c.replicas), c.memoryMb, c.env)).toList();
-        return new Placement(problem.isPresent() ? List.of() : taken, all.stream().map(c -> c.verdict(spec)).toList(), problem);
+        return new Placement(taken, all.stream().map(c -> c.verdict(spec)).toList(), problem);
     }
 
-    /** Every cloud of the first group with enough of them gets {@code replicas}, as far as its nodes go. */
+    /**
+     * Every cloud of the first group with enough of them gets {@code replicas}, as far as its nodes
+     * go. An app that keeps replicas stays in their group, their clouds first: another group would
+     * move them.
+     */
     private static Optional<String> duplicate(PlacementSpec spec, List<Candidate> feasible) {
-        for (List<Candidate> group : groups(feasible)) {
+        List<List<Candidate>> groups = groups(feasible);
+        Optional<List<Candidate>> keeping = groups.stream().filter(g -> g.stream().anyMatch(Candidate::keeps)).findFirst();
+        for (List<Candidate> group : keeping.map(List::of).orElse(groups)) {
             if (group.size() >= spec.minClouds()) {
-                for (Candidate c : group.subList(0, Math.min(group.size(), spec.maxClouds()))) {
-                    give(c, Math.min(spec.replicas(), c.capacity()));
+                List<Candidate> order = Stream.concat(group.stream().filter(Candidate::keeps), group.stream().filter(c -> !c.keeps())).toList();
+                int clouds = Math.min(order.size(), Math.max(spec.maxClouds(), (int) order.stream().filter(Candidate::keeps).count()));
+                for (Candidate c : order.subList(0, clouds)) {
+                    give(c, Math.max(0, Math.min(spec.replicas(), c.capacity()) - c.replicas));
+                    if (c.replicas < spec.replicas()) {
+                        c.reasons.add("only " + c.replicas + " of " + spec.replicas() + " replicas placed: no more room");
+                    }
                 }
-                for (Candidate c : group.subList(Math.min(group.size(), spec.maxClouds()), group.size())) {
+                for (Candidate c : order.subList(clouds, order.size())) {
                     c.reasons.add("passed, beyond maxClouds " + spec.maxClouds());
                 }
                 return Optional.empty();
             }
         }
+        if (keeping.isPresent()) {
+            return Optional.of("the affinity group of the app's live replicas has " + keeping.get().size()
+                    + " cloud(s) that can take one; spread.minClouds asks for " + spec.minClouds());
+        }
         return Optional.of(feasible.isEmpty() ? "no cloud passed the filters"
                 : "no affinity group has the " + spec.minClouds() + " clouds spread.minClouds asks for");
     }
 
-    /** Shares {@code replicas} among the clouds, taking groups in order until they have room for all. */
+    /**
+     * Shares {@code replicas} among the clouds, taking groups in order until they have room for
+     * all; kept replicas count towards the share of their clouds.
+     */
     private static Optional<String> divide(PlacementSpec spec, List<Candidate> feasible) {
         if (feasible.isEmpty()) {
             return Optional.of("no cloud passed the filters");
@@ -90,33 +130,40 @@ public final class Scheduler {
     }
 
     /**
-     * The clouds divided replicas may go to: the best of each group in order until there is room
-     * for them all, at most maxClouds; for static weights, only clouds with a weight.
+     * The clouds divided replicas may go to: those that keep replicas, then the best of each group
+     * in order until there is room for them all, at most maxClouds; for static weights, only clouds
+     * with a weight. Best first.
      */
     private static List<Candidate> chooseClouds(PlacementSpec spec, List<Candidate> feasible) {
-        List<Candidate> chosen = new ArrayList<>();
-        int room = 0;
+        List<Candidate> chosen = new ArrayList<>(feasible.stream().filter(Candidate::keeps).toList());
+        int room = chosen.stream().mapToInt(Candidate::capacity).sum();
         for (Candidate c : feasible) {
+            if (c.keeps()) {
+                continue;
+            }
+            int lastGroup = chosen.stream().mapToInt(k -> k.group).max().orElse(-1);
             if (spec.weights().kind() == Weights.Kind.STATIC && spec.weights().staticWeights().getOrDefault(c.cloud.name(), 0) == 0) {
                 c.reasons.add("passed, no weight in placement.weights");
             } else if (chosen.size() >= spec.maxClouds()) {
                 c.reasons.add("passed, beyond spread.maxClouds " + spec.maxClouds());
-            } else if (room >= spec.replicas() && chosen.size() >= spec.minClouds() && c.group > chosen.getLast().group) {
+            } else if (room >= spec.replicas() && chosen.size() >= spec.minClouds() && c.group > lastGroup) {
                 c.reasons.add("passed, not needed: an earlier affinity group has room for every replica");
             } else {
                 chosen.add(c);
                 room += c.capacity();
             }
         }
-        return chosen;
+        return feasible.stream().filter(chosen::contains).toList();
     }
 
     /** The best clouds first, each as full as it goes, after one replica each to the first {@code minClouds}. */
     private static int pack(List<Candidate> chosen, int replicas, int minClouds) {
-        for (Candidate c : chosen.subList(0, minClouds)) {
-            give(c, 1);
+        for (Candidate c : chosen) {
+            if (c.replicas == 0 && spread(chosen) < minClouds) {
+                give(c, 1);
+            }
         }
-        int left = replicas - minClouds;
+        int left = Math.max(0, replicas - held(chosen));
         for (Candidate c : chosen) {
             int n = Math.min(left, c.capacity() - c.replicas);
             give(c, n);
@@ -125,8 +172,12 @@ public final class Scheduler {
         return left;
     }
 
-    /** Largest-remainder shares of {@code left} by weight, capped by room; what a full cloud cannot take goes round again. */
-    private static int weighted(List<Candidate> chosen, int left, ToDoubleFunction<Candidate> weight) {
+    /**
+     * Largest-remainder shares by weight of all the replicas, less what each cloud holds already,
+     * capped by room; what a full cloud cannot take goes round again.
+     */
+    private static int weighted(List<Candidate> chosen, int replicas, ToDoubleFunction<Candidate> weight) {
+        int left = Math.max(0, replicas - held(chosen));
         while (left > 0) {
             List<Candidate> open = chosen.stream().filter(c -> c.replicas < c.capacity() && weight.applyAsDouble(c) > 0).toList();
             double total = open.stream().mapToDouble(weight).sum();
@@ -134,20 +185,25 @@ public final class Scheduler {
                 return left;
             }
             double[] weights = open.stream().mapToDouble(weight).toArray();
-            int round = left;
+            // the open clouds are to hold this many in all, each by its weight
+            int target = left + held(open);
             int given = 0;
             List<double[]> remainders = new ArrayList<>();
             for (int i = 0; i < open.size(); i++) {
-                double share = round * weights[i] / total;
-                int n = Math.min((int) share, open.get(i).capacity() - open.get(i).replicas);
-                give(open.get(i), n);
+                Candidate c = open.get(i);
+                double share = target * weights[i] / total - c.replicas;
+                if (share <= 0) {
+                    continue;
+                }
+                int n = Math.min(Math.min((int) share, c.capacity() - c.replicas), left - given);
+                give(c, n);
                 given += n;
                 remainders.add(new double[] {share - Math.floor(share), i});
             }
             remainders.sort(Comparator.comparingDouble((double[] r) -> -r[0]).thenComparingDouble(r -> r[1]));
             for (double[] r : remainders) {
                 Candidate c = open.get((int) r[1]);
-                if (given < round && c.replicas < c.capacity()) {
+                if (given < left && c.replicas < c.capacity()) {
                     give(c, 1);
                     given++;
                 }
@@ -160,14 +216,31 @@ public final class Scheduler {
         return 0;
     }
 
-    /** Moves replicas from the clouds with most to the chosen ones with none until {@code minClouds} have some. */
+    /**
+     * Moves replicas from the clouds with most to the chosen ones with none until {@code minClouds}
+     * have some; kept replicas do not move.
+     */
     private static void spreadOver(List<Candidate> chosen, int minClouds) {
-        while (chosen.stream().filter(c -> c.replicas > 0).count() < minClouds) {
-            Candidate donor = chosen.stream().max(Comparator.comparingInt(c -> c.replicas)).orElseThrow();
-            Candidate empty = chosen.stream().filter(c -> c.replicas == 0).findFirst().orElseThrow();
-            donor.replicas--;
-            empty.replicas++;
+        while (spread(chosen) < minClouds) {
+            Optional<Candidate> donor = chosen.stream().filter(c -> c.replicas > c.kept.size())
+                    .max(Comparator.comparingInt(c -> c.replicas));
+            Optional<Candidate> empty = chosen.stream().filter(c -> c.replicas == 0).findFirst();
+            if (donor.isEmpty() || empty.isEmpty()) {
+                return;
+            }
+            donor.get().replicas--;
+            empty.get().replicas++;
         }
+    }
+
+    /** How many of the clouds hold a replica. */
+    private static long spread(List<Candidate> clouds) {
+        return clouds.stream().filter(c -> c.replicas > 0).count();
+    }
+
+    /** How many replicas the clouds hold. */
+    private static int held(List<Candidate> clouds) {
+        return clouds.stream().mapToInt(c -> c.replicas).sum();
     }
 
     private static void give(Candidate c, int n) {

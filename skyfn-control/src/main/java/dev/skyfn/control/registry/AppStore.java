@@ -1,11 +1,14 @@
 package dev.skyfn.control.registry;
 
 import dev.skyfn.control.pkg.PackageLimits;
+import dev.skyfn.control.placement.Replica;
 import dev.skyfn.core.app.AppCatalog;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.DeployedApp;
 import dev.skyfn.core.manifest.Manifest;
 import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -24,4 +27,13 @@ public interface AppStore extends AppCatalog {
 
     /** Removes an app; false when the tenant has no such app. */
     boolean remove(AppKey key);
+
+    /**
+     * The placement in force of an app: the nodes it was placed on and runs on, best first, which
+     * may differ from where it would be placed now. Empty when the store does not place apps (on
+     * one node, every app runs on that node), or has no such app.
+     */
+    default Optional<List<Replica>> replicas(AppKey key) {
+        return Optional.empty();
+    }
 }

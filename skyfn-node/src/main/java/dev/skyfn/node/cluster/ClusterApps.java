@@ -1,7 +1,10 @@
 package dev.skyfn.node.cluster;
 
 import dev.skyfn.control.placement.Fleet;
+import dev.skyfn.control.placement.NodeStatus;
 import dev.skyfn.control.placement.Placement;
+import dev.skyfn.control.placement.Replica;
+import dev.skyfn.control.placement.Scheduler;
 import dev.skyfn.control.pkg.AppPackage;
 import dev.skyfn.control.pkg.PackageInspector;
 import dev.skyfn.control.pkg.PackageLimits;
@@ -190,9 +193,13 @@ final class ClusterApps implements AppStore {
     }
 
     /**
-     * Places again each app with a replica on a node that is not alive. Every node may do this at
-     * once; the compare-and-set on the record lets one of them win, and the others then find
-     * nothing left to do.
+     * Places again each app with a replica on a node that is not {@code alive}, or with fewer
+     * replicas than its placement asks: its replicas on live nodes stay where they are, and the
+     * scheduler adds what it lacks as far as there is room (a node back from the dead, or taken for
+     * dead while it was only slow, gives back the replicas its apps lost then). An app whose
+     * placement cannot be met now keeps its record. Every node may do this at once; the
+     * compare-and-set on the record lets one of them win, and the others then find nothing left
+     * to do.
      */
     void replaceLost(Set<String> alive) {
         for (AppRecord seen : placements.values()) {
@@ -200,40 +207,55 @@ final class ClusterApps implements AppStore {
             if (app == null) {
                 continue;
             }
-            boolean lost = !alive.containsAll(nodes(seen));
-            Placement placement = place(app);
-            // a node back from the dead (or taken for dead while it was only slow) gives back the
-            // replicas its apps lost then: an app placed on fewer nodes than it would be now grows again
-            if (!lost && placement.nodes().size() <= nodes(seen).size()) {
+            Placement placement = replace(app, seen, alive);
+            if (!changes(seen, placement)) {
                 continue;
             }
             var current = records.get(seen.tenant(), seen.app());
             if (current.isEmpty() || current.get().record().version() != app.version()) {
                 continue;
             }
-            List<String> had = nodes(current.get().record());
-            if (!placement.placed()) {
-                LOG.warn("{} lost a node and cannot be placed again now: {}", app.key(), placement.problem().orElse(""));
+            AppRecord had = current.get().record();
+            if (!had.replicas().equals(seen.replicas())) {
+                placement = replace(app, had, alive);
+                if (!changes(had, placement)) {
+                    continue; // another node placed it again meanwhile
+                }
+            }
+            if (placement.problem().isPresent()) {
+                // its record stays: the live replicas it names serve on, and a node that was only slow comes back warm
+                LOG.warn("{} lost a node and cannot be placed again now: {}", app.key(), placement.problem().get());
                 continue;
             }
-            boolean stillLost = !alive.containsAll(had);
-            if (!stillLost && placement.nodes().size() <= had.size()) {
-                continue; // another node placed it again meanwhile
-            }
-            AppRecord next = current.get().record().withReplicas(Replicas.of(placement));
-            if (records.write(next, current.get().revision())) {
-                LOG.info("{} placed again on {} (its nodes were {})", app.key(), placement.nodes(), had);
+            if (records.write(had.withReplicas(Replicas.of(placement)), current.get().revision())) {
+                LOG.info("{} placed again on {} (its nodes were {})", app.key(), placement.nodes(), nodes(had));
+                placement.shortfall().ifPresent(why -> LOG.warn("{} has fewer replicas than its placement asks: {}", app.key(), why));
             }
         }
     }
 
-    /** Where {@code app} would be placed now, its tenant's trust policy applied. */
-    private Placement place(DeployedApp app) {
-        return fleet.place(app.manifest().requiring(tenantTrust.apply(app.tenant())));
+    /** Whether {@code placement} names other nodes than {@code record}: a replica lost, or one added. */
+    private static boolean changes(AppRecord record, Placement placement) {
+        return !Set.copyOf(placement.nodes()).equals(Set.copyOf(nodes(record)));
+    }
+
+    /** Where {@code app}, placed as {@code record} says, goes now that the {@code alive} nodes are these. */
+    private Placement replace(DeployedApp app, AppRecord record, Set<String> alive) {
+        Manifest manifest = app.manifest().requiring(tenantTrust.apply(app.tenant()));
+        // alive as the caller saw it, so that what counts as lost and what is kept agree
+        List<NodeStatus> nodes = fleet.nodes().stream()
+                .map(n -> new NodeStatus(n.node(), n.cloud(), alive.contains(n.node()), n.freeMemoryMb(), n.load())).toList();
+        return Scheduler.replace(manifest.placement(), manifest.memoryMb(), fleet.topology(), nodes, nodes(record));
     }
 
     private static List<String> nodes(AppRecord record) {
         return record.replicas().stream().map(AppRecord.Replica::node).toList();
+    }
+
+    @Override
+    public Optional<List<Replica>> replicas(AppKey key) {
+        return Optional.ofNullable(placements.get(key))
+                .map(r -> r.replicas().stream().map(p -> new Replica(p.cloud(), p.node(), p.memoryMb())).toList());
     }
 
     @Override
