@@ -22,11 +22,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The NATS servers of a topology on one machine, as real processes on loopback: a cluster per
- * cloud joined into a supercluster by gateways, each edge site a leaf node of the nearest cloud;
+ * cloud joined into a supercluster by gateways, each edge site a leaf node of its two nearest
+ * clouds (one link at a time: the second when the first is lost);
  * every link TLS, every client authenticated by its own nkey ({@link FleetSecrets}, made fresh
  * under the servers' directory). What {@code skyfn dev --topology} and the integration tests run on.
  */
 public final class LocalNats implements AutoCloseable {
+
+    /** The clouds an edge site can attach to, nearest first, so that losing one does not cut it off. */
+    private static final int HUBS_PER_EDGE = 2;
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalNats.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
@@ -60,14 +64,15 @@ public final class LocalNats implements AutoCloseable {
         Map<String, Server> servers = new LinkedHashMap<>();
         var local = new LocalNats(servers, secrets);
         List<Cloud> edges = topology.clouds().stream().filter(Cloud::edge).toList();
-        Map<String, Cloud> hubOf = new LinkedHashMap<>();
+        Map<String, List<Cloud>> hubsOf = new LinkedHashMap<>();
         for (Cloud c : edges) {
-            hubOf.put(c.name(), hubs.stream().min(Comparator.comparingDouble(h -> topology.latencyBetween(c.name(), h.name()))).orElseThrow());
+            hubsOf.put(c.name(), hubs.stream().sorted(Comparator.comparingDouble(h -> topology.latencyBetween(c.name(), h.name())))
+                    .limit(HUBS_PER_EDGE).toList());
         }
         try {
             for (Cloud c : hubs) {
                 ServerConfig.Ports p = ports.get(c.name());
-                List<ServerConfig.LeafUser> leaves = edges.stream().filter(e -> hubOf.get(e.name()) == c)
+                List<ServerConfig.LeafUser> leaves = edges.stream().filter(e -> hubsOf.get(e.name()).contains(c))
                         .map(e -> new ServerConfig.LeafUser(e.name(), secrets.leafPassword(e.name()))).toList();
                 servers.put(c.name(), launch(c.name(), p.client(), dir,
                         ServerConfig.cluster(c.name(), p, store(dir, c), gateways, auth(topology, secrets, c, leaves))));
@@ -76,7 +81,7 @@ public final class LocalNats implements AutoCloseable {
                 int client = LoopbackPorts.take();
                 var link = new ServerConfig.LeafUser(c.name(), secrets.leafPassword(c.name()));
                 servers.put(c.name(), launch(c.name(), client, dir, ServerConfig.leaf(c.name(), client, store(dir, c),
-                        ports.get(hubOf.get(c.name()).name()).leaf(), link, auth(topology, secrets, c, List.of()))));
+                        hubsOf.get(c.name()).stream().map(h -> ports.get(h.name()).leaf()).toList(), link, auth(topology, secrets, c, List.of()))));
             }
             for (Server s : servers.values()) {
                 local.awaitJetStream(s);

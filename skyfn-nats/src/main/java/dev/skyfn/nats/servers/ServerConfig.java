@@ -73,12 +73,17 @@ final class ServerConfig {
                 + leaves;
     }
 
-    /** A server of edge site {@code cloud}, attached as a leaf node to the hub whose leaf port is {@code hubLeafPort}. */
-    static String leaf(String cloud, int clientPort, Path store, int hubLeafPort, LeafUser link, Auth auth) {
+    /**
+     * A server of edge site {@code cloud}, attached as a leaf node to the hubs whose leaf ports are
+     * {@code hubLeafPorts}, nearest first: one link at a time, to the next hub when the one it
+     * uses goes away.
+     */
+    static String leaf(String cloud, int clientPort, Path store, List<Integer> hubLeafPorts, LeafUser link, Auth auth) {
+        String urls = hubLeafPorts.stream().map(port -> "\"nats-leaf://" + link.user() + ":" + link.password() + "@127.0.0.1:" + port + "\"")
+                .collect(Collectors.joining(", "));
         // the leaf keeps a JetStream domain of its own; skyfn's data stays in the hub's
         return common(cloud, clientPort, store, cloud, auth)
-                + "leafnodes { remotes: [{url: \"nats-leaf://" + link.user() + ":" + link.password() + "@127.0.0.1:" + hubLeafPort
-                + "\", account: SKYFN, " + auth.tls(false) + "}] }\n";
+                + "leafnodes { remotes: [{urls: [" + urls + "], dont_randomize: true, account: SKYFN, " + auth.tls(false) + "}] }\n";
     }
 
     private static String common(String name, int clientPort, Path store, String domain, Auth auth) {
