@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the apps on its own nodes. Both come back when their server does.
  */
 @Tag("slow")
+@Tag("chaos")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CloudLossTest {
 
@@ -82,6 +83,7 @@ class CloudLossTest {
         HttpResponse<String> deploy = FleetCalls.send(fleet, "b-1", "POST", "/v1/apps", jar(WHERE.replace("app: where", "app: later")));
         assertUnavailable(deploy);
 
+        long restarted = System.nanoTime();
         fleet.restartNats("s");
         // deploys are refused until JetStream answers again (a slow first one may still land: the app is then there)
         await().atMost(Duration.ofSeconds(60)).until(() -> deployed("later")
@@ -92,6 +94,8 @@ class CloudLossTest {
         }, java.util.Objects::nonNull);
         await().atMost(Duration.ofSeconds(60)).until(() -> FleetCalls.json(FleetCalls.send(fleet, "a-1", "GET", "/v1/invocations/" + id, null)
                 .body()).path("state").asText().equals("succeeded"));
+        System.err.printf("state cloud back: a deploy and an async call done %d ms after its NATS server was started again%n",
+                (System.nanoTime() - restarted) / 1_000_000);
         assertThat(Files.readAllLines(fleet.node("a-1").log()).stream().filter(l -> l.contains("node b-1 of b missed its heartbeats")))
                 .as("a-1 never took b-1 for dead").isEmpty();
     }
@@ -105,9 +109,11 @@ class CloudLossTest {
         assertThat(failed).as("calls that failed while cloud b was cut off").isEmpty();
         assertThat(where("b-1")).isEqualTo("b-1");
 
+        long restarted = System.nanoTime();
         fleet.restartNats("b");
         await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(fleet.node("b-1").log()).contains("hears its own heartbeat again"));
         await().atMost(Duration.ofSeconds(60)).until(() -> where("b-1").equals("b-1") && where("a-1").equals("a-1"));
+        System.err.printf("cloud b back in the fleet %d ms after its NATS server was started again%n", (System.nanoTime() - restarted) / 1_000_000);
     }
 
     /** Calls the app through each gateway in turn for {@code period}; returns the failures, each as gateway: status body. */

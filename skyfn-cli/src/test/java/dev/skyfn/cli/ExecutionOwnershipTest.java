@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Clients talk to b-1, which does not serve the apps.
  */
 @Tag("slow")
+@Tag("chaos")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ExecutionOwnershipTest {
 
@@ -71,12 +72,16 @@ class ExecutionOwnershipTest {
         String owner = awaitRunningOn(executions);
         String heir = owner.equals("a-1") ? "a-2" : "a-1";
 
+        long frozen = System.nanoTime();
         fleet.freeze(owner);
         System.err.println("froze " + owner + "; awaiting " + heir + " taking over " + executions.size() + " executions");
         await().atMost(Duration.ofSeconds(60)).until(() -> executions.keySet().stream().allMatch(id -> holds(heir, id)));
+        long takenOver = System.nanoTime();
         fleet.thaw(owner);
 
         awaitSucceeded(executions);
+        System.err.printf("paused %s: %d executions taken over %d ms after the pause (dead-after 3 s), all ended %d ms after it%n",
+                owner, executions.size(), (takenOver - frozen) / 1_000_000, (System.nanoTime() - frozen) / 1_000_000);
         await().atMost(Duration.ofSeconds(30)).until(() -> executions.keySet().stream().noneMatch(id -> holds(owner, id)));
         for (String id : executions.keySet()) {
             assertThat(holders(id)).as("nodes holding %s", id).containsExactly(heir);
@@ -93,10 +98,13 @@ class ExecutionOwnershipTest {
         Map<String, Integer> executions = startExecutions(deploy("solo"), 6);
         String owner = awaitRunningOn(executions);
 
+        long killed = System.nanoTime();
         fleet.kill(owner);
         System.err.println("killed " + owner + ", which ran " + executions.size() + " executions of a one-replica app");
 
         awaitSucceeded(executions);
+        System.err.printf("killed %s: its %d executions of a one-replica app all ended %d ms after the kill%n", owner, executions.size(),
+                (System.nanoTime() - killed) / 1_000_000);
         String heir = owner.equals("a-1") ? "a-2" : "a-1";
         for (String id : executions.keySet()) {
             assertThat(holders(id)).as("nodes holding %s", id).containsExactly(heir);

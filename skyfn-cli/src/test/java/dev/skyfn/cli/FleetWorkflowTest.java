@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * client talks to a node that does not serve the app at all: its gateway sends every request on.
  */
 @Tag("slow")
+@Tag("chaos")
 class FleetWorkflowTest {
 
     private static final String TOPOLOGY = """

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * waits until the test lets it through, so the test knows which steps can have settled at each kill.
  */
 @Tag("slow")
+@Tag("chaos")
 class NodeCrashRecoveryTest {
 
     private static final Pattern LISTENING = Pattern.compile("skyfn dev on http://127\\.0\\.0\\.1:(\\d+)");

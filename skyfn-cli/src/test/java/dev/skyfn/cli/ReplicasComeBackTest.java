@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * answers again, the apps that lost a replica on it get it back, as their placement asks.
  */
 @Tag("slow")
+@Tag("chaos")
 class ReplicasComeBackTest {
 
     private static final String TOPOLOGY = """

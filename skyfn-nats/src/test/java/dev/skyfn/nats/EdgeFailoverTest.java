@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * clouds, so that JetStream's meta group keeps its quorum when one goes.
  */
 @Tag("slow")
+@Tag("chaos")
 class EdgeFailoverTest {
 
     private static final Topology TOPOLOGY = TopologyReader.read("""
