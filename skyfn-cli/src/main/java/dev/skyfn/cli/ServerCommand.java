@@ -153,7 +153,7 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             "With --nats, the node joins a fleet spanning clouds: its state and its peers are reached through NATS."})
     static final class NodeProcess extends ServerCommand {
 
-        @Option(names = "--nats", paramLabel = "URL", description = "the NATS server of this node's cloud (tls://host:port with --nats-ca)")
+        @Option(names = "--nats", paramLabel = "URL[,URL...]", description = "the NATS servers of this node's cloud (tls://host:port with --nats-ca; several, comma-separated, to fail over among them)")
         String nats;
 
         @Option(names = "--nats-seed", paramLabel = "FILE", description = "this node's NATS user nkey seed (SU...), with --nats")

@@ -30,10 +30,12 @@ public final class Engine implements AutoCloseable {
 
     private final Connection connection;
     private final String stateCloud;
+    private final int replicas;
 
-    private Engine(Connection connection, String stateCloud) {
+    private Engine(Connection connection, String stateCloud, int replicas) {
         this.connection = connection;
         this.stateCloud = stateCloud;
+        this.replicas = replicas;
     }
 
     /** Connects as {@code name}, reconnecting for as long as it takes. */
@@ -50,7 +52,16 @@ public final class Engine implements AutoCloseable {
      * @throws UncheckedIOException if the server cannot be reached or refuses the credentials
      */
     public static Engine connect(NatsAccess access, String name, String stateCloud) {
-        Options.Builder options = Options.builder().server(access.url()).connectionName(name).maxReconnects(-1)
+        return connect(access, name, stateCloud, 1);
+    }
+
+    /**
+     * {@link #connect(NatsAccess, String, String)}, the streams and buckets it creates kept in
+     * {@code replicas} copies on servers of their own (JetStream's R3 for 3). {@code access}'s
+     * URL may name several servers of the cloud, comma-separated: the client fails over among them.
+     */
+    public static Engine connect(NatsAccess access, String name, String stateCloud, int replicas) {
+        Options.Builder options = Options.builder().servers(access.url().split(",")).connectionName(name).maxReconnects(-1)
                 .reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(5));
         try {
             if (access.seed().isPresent()) {
@@ -59,7 +70,7 @@ public final class Engine implements AutoCloseable {
             if (access.ca().isPresent()) {
                 options.sslContext(TrustedServers.context(access.ca().get()));
             }
-            return new Engine(connect(options.build()), stateCloud);
+            return new Engine(connect(options.build()), stateCloud, replicas);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot reach NATS at " + access + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -93,10 +104,11 @@ public final class Engine implements AutoCloseable {
     /** The bucket {@code name}, created when missing with the given history and entry lifetime (zero: forever). */
     public KeyValue bucket(String name, int history, Duration maxAge) {
         KeyValueOptions options = KeyValueOptions.builder().jsDomain(DOMAIN).build();
-        try {
+        return Js.call("opening bucket " + name, () -> {
             var management = connection.keyValueManagement(options);
             if (!management.getBucketNames().contains(name)) {
-                var config = KeyValueConfiguration.builder().name(name).maxHistoryPerKey(history).storageType(StorageType.File);
+                var config = KeyValueConfiguration.builder().name(name).maxHistoryPerKey(history).storageType(StorageType.File)
+                        .replicas(replicas);
                 placement().ifPresent(config::placement);
                 if (!maxAge.isZero()) {
                     config.ttl(maxAge);
@@ -108,21 +120,17 @@ public final class Engine implements AutoCloseable {
                 }
             }
             return connection.keyValue(name, options);
-        } catch (IOException e) {
-            throw new UncheckedIOException("JetStream in domain " + DOMAIN + " did not answer: " + e.getMessage(), e);
-        } catch (JetStreamApiException e) {
-            throw new IllegalStateException("bucket " + name + ": " + e.getMessage(), e);
-        }
+        });
     }
 
     /** The object store {@code name}, created when missing. */
     public ObjectStore objectStore(String name) {
         ObjectStoreOptions options = ObjectStoreOptions.builder().jsDomain(DOMAIN).build();
-        try {
+        return Js.call("opening object store " + name, () -> {
             var management = connection.objectStoreManagement(options);
             if (!management.getBucketNames().contains(name)) {
                 try {
-                    var config = ObjectStoreConfiguration.builder(name).storageType(StorageType.File);
+                    var config = ObjectStoreConfiguration.builder(name).storageType(StorageType.File).replicas(replicas);
                     placement().ifPresent(config::placement);
                     management.create(config.build());
                 } catch (JetStreamApiException raced) {
@@ -130,11 +138,7 @@ public final class Engine implements AutoCloseable {
                 }
             }
             return connection.objectStore(name, options);
-        } catch (IOException e) {
-            throw new UncheckedIOException("JetStream in domain " + DOMAIN + " did not answer: " + e.getMessage(), e);
-        } catch (JetStreamApiException e) {
-            throw new IllegalStateException("object store " + name + ": " + e.getMessage(), e);
-        }
+        });
     }
 
     /** The stream {@code name} of {@code subjects}, created when missing, kept on file. */
@@ -150,7 +154,7 @@ public final class Engine implements AutoCloseable {
                 return;
             }
             var config = io.nats.client.api.StreamConfiguration.builder().name(name).subjects(subjects).storageType(StorageType.File)
-                    .retentionPolicy(retention);
+                    .retentionPolicy(retention).replicas(replicas);
             placement().ifPresent(config::placement);
             try {
                 management.addStream(config.build());

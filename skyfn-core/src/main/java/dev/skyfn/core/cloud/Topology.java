@@ -21,10 +21,12 @@ public final class Topology {
     private final Map<String, Map<String, Double>> users;
     private final Map<String, Map<String, Double>> between;
     private final String stateCloud;
+    private final int stateReplicas;
 
     Topology(Map<String, Cloud> clouds, Map<String, Map<String, Double>> users, Map<String, Map<String, Double>> between,
-             String stateCloud) {
+             String stateCloud, int stateReplicas) {
         this.stateCloud = stateCloud;
+        this.stateReplicas = stateReplicas;
         this.clouds = Collections.unmodifiableMap(new LinkedHashMap<>(clouds));
         this.users = Map.copyOf(users);
         this.between = Map.copyOf(between);
@@ -35,7 +37,7 @@ public final class Topology {
         var pricing = new Pricing(Pricing.Model.OWNED, 0, 0, 0, 0, Duration.ZERO);
         var cloud = new Cloud(LOCAL, LOCAL, LOCAL, Map.of(), pricing, Trust.TRUSTED, Set.of(), Duration.ZERO, 1, false,
                 List.of(new NodeSpec(LOCAL, LOCAL, cpus, memoryMb)));
-        return new Topology(Map.of(LOCAL, cloud), Map.of(LOCAL, Map.of(LOCAL, 0.0)), Map.of(), LOCAL);
+        return new Topology(Map.of(LOCAL, cloud), Map.of(LOCAL, Map.of(LOCAL, 0.0)), Map.of(), LOCAL, 1);
     }
 
     /** The clouds in the file's order. */
@@ -58,6 +60,15 @@ public final class Topology {
     /** The cloud whose cluster keeps skyfn's streams and buckets (apps, packages, state, nodes). */
     public String stateCloud() {
         return stateCloud;
+    }
+
+    /**
+     * How many copies of each of skyfn's streams and buckets the state cloud keeps, each on a
+     * server of its own ({@code stateReplicas}, 1 by default; JetStream's R3 survives the loss of
+     * one server).
+     */
+    public int stateReplicas() {
+        return stateReplicas;
     }
 
     /** The regions users call from. */

@@ -23,7 +23,7 @@ import java.util.Set;
 public final class TopologyReader {
 
     private static final ObjectMapper YAML = Documents.YAML;
-    private static final Set<String> TOP = Set.of("clouds", "users", "latency", "state");
+    private static final Set<String> TOP = Set.of("clouds", "users", "latency", "state", "stateReplicas");
     private static final Set<String> CLOUD = Set.of("provider", "region", "labels", "pricing", "trust", "hardware",
             "startup", "maxNodes", "edge", "nodes");
     private static final Set<String> PRICING = Set.of("model", "gbSecond", "vcpuSecond", "request", "egressGb",
@@ -46,7 +46,17 @@ public final class TopologyReader {
         }
         Fields top = Fields.of(root, "", "a mapping with 'clouds', 'users' and 'latency'", TopologyException::new).only(TOP);
         Map<String, Cloud> clouds = clouds(top.object("clouds", "a mapping of cloud names to clouds"));
-        return new Topology(clouds, users(top, clouds.keySet()), between(top, clouds.keySet()), stateCloud(top, clouds));
+        return new Topology(clouds, users(top, clouds.keySet()), between(top, clouds.keySet()), stateCloud(top, clouds),
+                stateReplicas(top));
+    }
+
+    /** How many copies of skyfn's streams and buckets the state cloud keeps: 1, 3 or 5 (JetStream's quorum wants an odd count). */
+    private static int stateReplicas(Fields top) {
+        int replicas = top.integer("stateReplicas", 1, 1, 5);
+        if (replicas % 2 == 0) {
+            throw top.fail("stateReplicas", replicas + ": 1, 3 or 5, so that a majority of the state cloud's servers decides");
+        }
+        return replicas;
     }
 
     /**

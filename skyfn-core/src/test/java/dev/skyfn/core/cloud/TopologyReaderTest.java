@@ -57,6 +57,14 @@ class TopologyReaderTest {
     }
 
     @Test
+    void theStateCloudKeepsOneCopyUnlessAnOddNumberIsAsked() {
+        assertThat(read(SMALL).stateReplicas()).isEqualTo(1);
+        assertThat(read(SMALL + "stateReplicas: 3\n").stateReplicas()).isEqualTo(3);
+        assertThatThrownBy(() -> read(SMALL + "stateReplicas: 2\n")).hasMessageContaining("stateReplicas: 2: 1, 3 or 5");
+        assertThatThrownBy(() -> read(SMALL + "stateReplicas: 7\n")).hasMessageContaining("stateReplicas");
+    }
+
+    @Test
     void latenciesReadTheSameBothWaysAndAreZeroWithinACloud() {
         Topology t = read(SMALL);
         assertThat(t.latencyBetween("spot", "own")).isEqualTo(9.0);

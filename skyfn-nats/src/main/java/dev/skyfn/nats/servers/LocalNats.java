@@ -35,16 +35,17 @@ public final class LocalNats implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalNats.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
-    private final Map<String, Server> servers;
+    /** Each cloud's servers: one, or the state cloud's {@code stateReplicas}. */
+    private final Map<String, List<Server>> servers;
     private final FleetSecrets secrets;
 
-    private record Server(String cloud, int clientPort, Path config, Path log, Process process) {
+    private record Server(String cloud, String name, int clientPort, Path config, Path log, Process process) {
         String url() {
             return "tls://127.0.0.1:" + clientPort;
         }
     }
 
-    private LocalNats(Map<String, Server> servers, FleetSecrets secrets) {
+    private LocalNats(Map<String, List<Server>> servers, FleetSecrets secrets) {
         this.servers = servers;
         this.secrets = secrets;
     }
@@ -55,13 +56,16 @@ public final class LocalNats implements AutoCloseable {
         if (hubs.isEmpty()) {
             throw new IllegalArgumentException("a topology needs at least one cloud that is not an edge site to hold the cluster");
         }
-        Map<String, ServerConfig.Ports> ports = new LinkedHashMap<>();
+        Map<String, List<ServerConfig.Ports>> ports = new LinkedHashMap<>();
         for (Cloud c : hubs) {
-            ports.put(c.name(), new ServerConfig.Ports(LoopbackPorts.take(), LoopbackPorts.take(), LoopbackPorts.take(), LoopbackPorts.take()));
+            int count = c.name().equals(topology.stateCloud()) ? topology.stateReplicas() : 1;
+            ports.put(c.name(), java.util.stream.Stream.generate(() -> new ServerConfig.Ports(LoopbackPorts.take(), LoopbackPorts.take(),
+                    LoopbackPorts.take(), LoopbackPorts.take())).limit(count).toList());
         }
-        List<ServerConfig.Gateway> gateways = hubs.stream().map(c -> new ServerConfig.Gateway(c.name(), ports.get(c.name()).gateway())).toList();
+        List<ServerConfig.Gateway> gateways = hubs.stream().map(c -> new ServerConfig.Gateway(c.name(),
+                ports.get(c.name()).stream().map(ServerConfig.Ports::gateway).toList())).toList();
         FleetSecrets secrets = FleetSecrets.create(topology, dir.resolve("secrets"));
-        Map<String, Server> servers = new LinkedHashMap<>();
+        Map<String, List<Server>> servers = new LinkedHashMap<>();
         var local = new LocalNats(servers, secrets);
         List<Cloud> edges = topology.clouds().stream().filter(Cloud::edge).toList();
         Map<String, List<Cloud>> hubsOf = new LinkedHashMap<>();
@@ -71,20 +75,30 @@ public final class LocalNats implements AutoCloseable {
         }
         try {
             for (Cloud c : hubs) {
-                ServerConfig.Ports p = ports.get(c.name());
+                List<ServerConfig.Ports> own = ports.get(c.name());
+                List<Integer> routes = own.stream().map(ServerConfig.Ports::cluster).toList();
                 List<ServerConfig.LeafUser> leaves = edges.stream().filter(e -> hubsOf.get(e.name()).contains(c))
                         .map(e -> new ServerConfig.LeafUser(e.name(), secrets.leafPassword(e.name()))).toList();
-                servers.put(c.name(), launch(c.name(), p.client(), dir,
-                        ServerConfig.cluster(c.name(), p, store(dir, c), gateways, auth(topology, secrets, c, leaves))));
+                List<Server> started = new java.util.ArrayList<>();
+                servers.put(c.name(), started);
+                for (int i = 0; i < own.size(); i++) {
+                    String name = i == 0 ? c.name() : c.name() + "-" + (i + 1);
+                    started.add(launch(c.name(), name, own.get(i).client(), dir, ServerConfig.cluster(name, c.name(), own.get(i), routes,
+                            store(dir, name), gateways, auth(topology, secrets, c, leaves))));
+                }
             }
             for (Cloud c : edges) {
                 int client = LoopbackPorts.take();
                 var link = new ServerConfig.LeafUser(c.name(), secrets.leafPassword(c.name()));
-                servers.put(c.name(), launch(c.name(), client, dir, ServerConfig.leaf(c.name(), client, store(dir, c),
-                        hubsOf.get(c.name()).stream().map(h -> ports.get(h.name()).leaf()).toList(), link, auth(topology, secrets, c, List.of()))));
+                List<Integer> hubLeafPorts = hubsOf.get(c.name()).stream().flatMap(h -> ports.get(h.name()).stream())
+                        .map(ServerConfig.Ports::leaf).toList();
+                servers.put(c.name(), List.of(launch(c.name(), c.name(), client, dir, ServerConfig.leaf(c.name(), client, store(dir, c.name()),
+                        hubLeafPorts, link, auth(topology, secrets, c, List.of())))));
             }
-            for (Server s : servers.values()) {
-                local.awaitJetStream(s);
+            for (List<Server> cloud : servers.values()) {
+                for (Server s : cloud) {
+                    local.awaitJetStream(s);
+                }
             }
             LOG.info("NATS supercluster up: {}", local.urls());
             return local;
@@ -99,35 +113,35 @@ public final class LocalNats implements AutoCloseable {
                 secrets.skyfnUsers(topology, c.name()), secrets.systemUserKey(c.name()), leaves);
     }
 
-    private static Path store(Path dir, Cloud cloud) {
-        return dir.resolve(cloud.name()).resolve("jetstream");
+    private static Path store(Path dir, String server) {
+        return dir.resolve(server).resolve("jetstream");
     }
 
-    private static Server launch(String cloud, int clientPort, Path dir, String config) {
-        Path home = dir.resolve(cloud);
+    private static Server launch(String cloud, String name, int clientPort, Path dir, String config) {
+        Path home = dir.resolve(name);
         try {
             Files.createDirectories(home);
             Path conf = home.resolve("nats.conf");
             Files.writeString(conf, config, StandardCharsets.UTF_8);
-            return run(cloud, clientPort, conf, home.resolve("nats.log"));
+            return run(cloud, name, clientPort, conf, home.resolve("nats.log"));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start nats-server for " + cloud + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot start nats-server " + name + ": " + e.getMessage(), e);
         }
     }
 
-    private static Server run(String cloud, int clientPort, Path conf, Path log) throws IOException {
+    private static Server run(String cloud, String name, int clientPort, Path conf, Path log) throws IOException {
         Process p = new ProcessBuilder(NatsServerBinary.find().toString(), "-c", conf.toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        return new Server(cloud, clientPort, conf, log, p);
+        return new Server(cloud, name, clientPort, conf, log, p);
     }
 
-    /** The client URL of {@code cloud}'s server. */
+    /** The client URLs of {@code cloud}'s servers, comma-separated (what {@code --nats} takes). */
     public String url(String cloud) {
-        Server s = servers.get(cloud);
-        if (s == null) {
+        List<Server> cloudServers = servers.get(cloud);
+        if (cloudServers == null) {
             throw new IllegalArgumentException("no NATS server for cloud " + cloud);
         }
-        return s.url();
+        return cloudServers.stream().map(Server::url).collect(java.util.stream.Collectors.joining(","));
     }
 
     /** How {@code identity} (a node of the topology, or {@link FleetSecrets#OPERATOR}) reaches {@code cloud}'s server. */
@@ -143,35 +157,48 @@ public final class LocalNats implements AutoCloseable {
     /** Every cloud's client URL. */
     public Map<String, String> urls() {
         Map<String, String> urls = new LinkedHashMap<>();
-        servers.forEach((cloud, s) -> urls.put(cloud, s.url()));
+        servers.keySet().forEach(cloud -> urls.put(cloud, url(cloud)));
         return urls;
     }
 
-    /** Ends {@code cloud}'s server at once, as when the cloud fails. */
+    /** Ends {@code cloud}'s servers at once, as when the cloud fails. */
     public void kill(String cloud) {
-        Server s = servers.get(cloud);
+        for (int i = 0; i < servers.get(cloud).size(); i++) {
+            kill(cloud, i);
+        }
+    }
+
+    /** Ends server {@code index} (from 0) of {@code cloud}'s cluster at once, as when one host fails. */
+    public void kill(String cloud, int index) {
+        Server s = servers.get(cloud).get(index);
         s.process().destroyForcibly();
         s.process().onExit().join();
     }
 
-    /** Starts {@code cloud}'s server again after {@link #kill}, with its configuration and its store, and waits until JetStream answers. */
+    /** Starts {@code cloud}'s servers again after {@link #kill}, with their configuration and stores, and waits until JetStream answers. */
     public void restart(String cloud) {
-        Server old = servers.get(cloud);
-        try {
-            Server s = run(cloud, old.clientPort(), old.config(), old.log());
-            servers.put(cloud, s);
-            awaitJetStream(s);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start nats-server for " + cloud + " again: " + e.getMessage(), e);
+        List<Server> cloudServers = servers.get(cloud);
+        for (int i = 0; i < cloudServers.size(); i++) {
+            Server old = cloudServers.get(i);
+            if (old.process().isAlive()) {
+                continue;
+            }
+            try {
+                cloudServers.set(i, run(cloud, old.name(), old.clientPort(), old.config(), old.log()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start nats-server " + old.name() + " again: " + e.getMessage(), e);
+            }
         }
+        cloudServers.forEach(this::awaitJetStream);
     }
 
     @Override
     public void close() {
-        for (Server s : servers.values()) {
+        List<Server> all = servers.values().stream().flatMap(List::stream).toList();
+        for (Server s : all) {
             s.process().destroy();
         }
-        for (Server s : servers.values()) {
+        for (Server s : all) {
             try {
                 s.process().onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
             } catch (Exception e) {
@@ -185,10 +212,10 @@ public final class LocalNats implements AutoCloseable {
         String last = "";
         while (System.nanoTime() < deadline) {
             if (!s.process().isAlive()) {
-                throw new IllegalStateException("nats-server for " + s.cloud() + " exited: " + tail(s.log()));
+                throw new IllegalStateException("nats-server " + s.name() + " exited: " + tail(s.log()));
             }
             if (accepts(s.clientPort())) {
-                try (Engine engine = Engine.connect(access(s.cloud(), FleetSecrets.OPERATOR), "skyfn-start-check")) {
+                try (Engine engine = Engine.connect(secrets.access(s.url(), FleetSecrets.OPERATOR), "skyfn-start-check")) {
                     engine.connection().jetStreamManagement(JetStreamOptions.builder().domain(Engine.DOMAIN).build()).getAccountStatistics();
                     return;
                 } catch (Exception e) {
@@ -197,7 +224,7 @@ public final class LocalNats implements AutoCloseable {
             }
             sleep();
         }
-        throw new IllegalStateException("JetStream did not answer through " + s.cloud() + "'s server within "
+        throw new IllegalStateException("JetStream did not answer through nats-server " + s.name() + " within "
                 + START_TIMEOUT.toSeconds() + " s (" + last + "): " + tail(s.log()));
     }
 

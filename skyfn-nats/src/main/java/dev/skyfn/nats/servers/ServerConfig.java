@@ -19,8 +19,8 @@ final class ServerConfig {
     record Ports(int client, int cluster, int gateway, int leaf) {
     }
 
-    /** A gateway of another cloud's cluster. */
-    record Gateway(String cloud, int port) {
+    /** The gateway of a cloud's cluster: the gateway ports of its servers. */
+    record Gateway(String cloud, List<Integer> ports) {
     }
 
     /**
@@ -54,23 +54,27 @@ final class ServerConfig {
     }
 
     /**
-     * A server of cloud {@code cloud}'s cluster, joined to the others' by {@code gateways} (itself
-     * among them). A topology of one cloud has neither: JetStream runs standalone there.
+     * Server {@code name} of cloud {@code cloud}'s cluster, whose servers' cluster ports are
+     * {@code routes}, joined to the other clouds' clusters by {@code gateways} (its own among
+     * them). One cloud of one server has neither: JetStream runs standalone there.
      */
-    static String cluster(String cloud, Ports ports, Path store, List<Gateway> gateways, Auth auth) {
+    static String cluster(String name, String cloud, Ports ports, List<Integer> routes, Path store, List<Gateway> gateways, Auth auth) {
         String leaves = "leafnodes { listen: 127.0.0.1:" + ports.leaf() + ", " + auth.tls(true) + " }\n";
-        if (gateways.size() == 1) {
-            return common(cloud, ports.client(), store, Engine.DOMAIN, auth) + leaves;
+        if (gateways.size() == 1 && routes.size() == 1) {
+            return common(name, ports.client(), store, Engine.DOMAIN, auth) + leaves;
         }
-        String gatewayList = gateways.stream().map(g -> "{name: " + g.cloud() + ", url: \"nats://127.0.0.1:" + g.port() + "\"}")
-                .collect(Collectors.joining(", "));
-        return common(cloud, ports.client(), store, Engine.DOMAIN, auth)
-                // a one-server cluster with JetStream needs a route, and a route to itself will do
-                + "cluster { name: " + cloud + ", listen: 127.0.0.1:" + ports.cluster()
-                + ", routes: [\"nats-route://127.0.0.1:" + ports.cluster() + "\"], " + auth.tls(true) + " }\n"
-                + "gateway { name: " + cloud + ", listen: 127.0.0.1:" + ports.gateway() + ", gateways: [" + gatewayList + "], "
-                + auth.tls(true) + " }\n"
-                + leaves;
+        // a one-server cluster with JetStream needs a route, and a route to itself will do
+        String routeList = routes.stream().map(port -> "\"nats-route://127.0.0.1:" + port + "\"").collect(Collectors.joining(", "));
+        String config = common(name, ports.client(), store, Engine.DOMAIN, auth)
+                + "cluster { name: " + cloud + ", listen: 127.0.0.1:" + ports.cluster() + ", routes: [" + routeList + "], "
+                + auth.tls(true) + " }\n";
+        if (gateways.size() > 1) {
+            String gatewayList = gateways.stream().map(g -> "{name: " + g.cloud() + ", urls: [" + g.ports().stream()
+                    .map(port -> "\"nats://127.0.0.1:" + port + "\"").collect(Collectors.joining(", ")) + "]}").collect(Collectors.joining(", "));
+            config += "gateway { name: " + cloud + ", listen: 127.0.0.1:" + ports.gateway() + ", gateways: [" + gatewayList + "], "
+                    + auth.tls(true) + " }\n";
+        }
+        return config + leaves;
     }
 
     /**

@@ -56,7 +56,8 @@ public final class ClusterNode implements AutoCloseable {
     private ClusterNode(NodeConfig config, ClusterConfig cluster, boolean dev) {
         String cloud = cluster.cloud();
         boolean supercluster = cluster.topology().clouds().stream().filter(c -> !c.edge()).count() > 1;
-        engine = Engine.connect(cluster.nats(), cluster.node(), supercluster ? cluster.topology().stateCloud() : null);
+        engine = Engine.connect(cluster.nats(), cluster.node(), supercluster ? cluster.topology().stateCloud() : null,
+                cluster.topology().stateReplicas());
         var tenants = new Tenants(new JetStreamDocument(engine, "tenants"), Clock.systemUTC());
         Authenticator auth = dev ? Authenticator.open(SingleNode.DEV_TENANT) : tenants;
         if (!dev) {
