@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.skyfn.core.testing.JarBuilder;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,15 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("chaos")
 class AsyncAtLeastOnceTest {
 
-    private static final String TOPOLOGY = """
-            clouds:
-              a: {provider: aws, region: eu-west-1, pricing: {model: on-demand}, nodes: {a-1: {}, a-2: {}}}
-              b: {provider: gcp, region: eu-west-2, pricing: {model: on-demand}, nodes: {b-1: {}}}
-            users:
-              eu: {a: 5, b: 5}
-            latency:
-              a: {b: 4}
-            """;
     private static final int CALLS = 200;
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS, factory = UnderTarget.class)
@@ -46,8 +36,7 @@ class AsyncAtLeastOnceTest {
 
     @BeforeAll
     static void start() throws IOException {
-        Path topology = Files.writeString(dir.resolve("two-clouds.yaml"), TOPOLOGY);
-        fleet = EmulatedFleet.start(topology, dir.resolve("fleet"), 0, 1, "--no-aot-cache", "--dead-after", "3s");
+        fleet = FleetCalls.start(dir, FleetCalls.TWO_CLOUDS, "3s");
     }
 
     @AfterAll

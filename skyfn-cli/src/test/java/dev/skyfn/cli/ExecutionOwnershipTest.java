@@ -35,15 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ExecutionOwnershipTest {
 
-    private static final String TOPOLOGY = """
-            clouds:
-              a: {provider: aws, region: eu-west-1, pricing: {model: on-demand}, nodes: {a-1: {}, a-2: {}}}
-              b: {provider: gcp, region: eu-west-2, pricing: {model: on-demand}, nodes: {b-1: {}}}
-            users:
-              eu: {a: 5, b: 5}
-            latency:
-              a: {b: 4}
-            """;
     private static final int STEPS = 8;
     private static final int STEP_MS = 500;
 
@@ -53,8 +44,7 @@ class ExecutionOwnershipTest {
 
     @BeforeAll
     static void start() throws IOException {
-        Path topology = Files.writeString(dir.resolve("two-clouds.yaml"), TOPOLOGY);
-        fleet = EmulatedFleet.start(topology, dir.resolve("fleet"), 0, 1, "--no-aot-cache", "--dead-after", "3s");
+        fleet = FleetCalls.start(dir, FleetCalls.TWO_CLOUDS, "3s");
     }
 
     @AfterAll

@@ -8,12 +8,31 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /** Calls to the nodes of an emulated fleet, as a user makes them. */
 final class FleetCalls {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    /** Two clouds of different providers: a-1 and a-2 in cloud a, b-1 in cloud b, 4 ms apart, users in between. */
+    static final String TWO_CLOUDS = """
+            clouds:
+              a: {provider: aws, region: eu-west-1, pricing: {model: on-demand}, nodes: {a-1: {}, a-2: {}}}
+              b: {provider: gcp, region: eu-west-2, pricing: {model: on-demand}, nodes: {b-1: {}}}
+            users:
+              eu: {a: 5, b: 5}
+            latency:
+              a: {b: 4}
+            """;
+
+    /** Starts a fleet of {@code topology} under {@code dir}, one spare sandbox per node, no AOT cache, nodes dead after {@code deadAfter}. */
+    static EmulatedFleet start(Path dir, String topology, String deadAfter) throws IOException {
+        Path file = Files.writeString(dir.resolve("topology.yaml"), topology);
+        return EmulatedFleet.start(file, dir.resolve("fleet"), 0, 1, "--no-aot-cache", "--dead-after", deadAfter);
+    }
 
     private FleetCalls() {
     }

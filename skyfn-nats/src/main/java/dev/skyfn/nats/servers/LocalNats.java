@@ -13,10 +13,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +62,7 @@ public final class LocalNats implements AutoCloseable {
         Map<String, List<ServerConfig.Ports>> ports = new LinkedHashMap<>();
         for (Cloud c : hubs) {
             int count = c.name().equals(topology.stateCloud()) ? topology.stateReplicas() : 1;
-            ports.put(c.name(), java.util.stream.Stream.generate(() -> new ServerConfig.Ports(LoopbackPorts.take(), LoopbackPorts.take(),
+            ports.put(c.name(), Stream.generate(() -> new ServerConfig.Ports(LoopbackPorts.take(), LoopbackPorts.take(),
                     LoopbackPorts.take(), LoopbackPorts.take())).limit(count).toList());
         }
         List<ServerConfig.Gateway> gateways = hubs.stream().map(c -> new ServerConfig.Gateway(c.name(),
@@ -79,7 +82,7 @@ public final class LocalNats implements AutoCloseable {
                 List<Integer> routes = own.stream().map(ServerConfig.Ports::cluster).toList();
                 List<ServerConfig.LeafUser> leaves = edges.stream().filter(e -> hubsOf.get(e.name()).contains(c))
                         .map(e -> new ServerConfig.LeafUser(e.name(), secrets.leafPassword(e.name()))).toList();
-                List<Server> started = new java.util.ArrayList<>();
+                List<Server> started = new ArrayList<>();
                 servers.put(c.name(), started);
                 for (int i = 0; i < own.size(); i++) {
                     String name = i == 0 ? c.name() : c.name() + "-" + (i + 1);
@@ -141,7 +144,7 @@ public final class LocalNats implements AutoCloseable {
         if (cloudServers == null) {
             throw new IllegalArgumentException("no NATS server for cloud " + cloud);
         }
-        return cloudServers.stream().map(Server::url).collect(java.util.stream.Collectors.joining(","));
+        return cloudServers.stream().map(Server::url).collect(Collectors.joining(","));
     }
 
     /** How {@code identity} (a node of the topology, or {@link FleetSecrets#OPERATOR}) reaches {@code cloud}'s server. */

@@ -16,6 +16,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,7 +72,7 @@ final class NodeBus implements AutoCloseable {
     }
 
     /** This node's run of async invocation {@code invocationId}: in flight, recently ended, or begun now by {@code start}. */
-    CompletableFuture<Outcome> once(String invocationId, java.util.function.Supplier<CompletableFuture<Outcome>> start) {
+    CompletableFuture<Outcome> once(String invocationId, Supplier<CompletableFuture<Outcome>> start) {
         return once.run(invocationId, start);
     }
 
@@ -96,7 +97,7 @@ final class NodeBus implements AutoCloseable {
             var call = (Message.Invoke) WireCodec.decode(msg.getData(), 4, msg.getData().length - 4);
             Invoker.Target target = invoker.resolve(new AppKey(in.getFirst(TENANT), in.getFirst(APP)), call.function());
             Duration timeout = Duration.ofMillis(call.timeoutMillis());
-            java.util.function.Supplier<CompletableFuture<Outcome>> run = () -> Boolean.parseBoolean(in.getFirst(BOUNDED))
+            Supplier<CompletableFuture<Outcome>> run = () -> Boolean.parseBoolean(in.getFirst(BOUNDED))
                     ? invoker.invokeAsync(target, call.payload(), call.invocationId(), timeout)
                     : CompletableFuture.supplyAsync(() -> invoker.invoke(target, call.payload(), call.invocationId(), false, timeout),
                             Thread.ofVirtual()::start);

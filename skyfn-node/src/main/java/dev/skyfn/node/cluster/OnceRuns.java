@@ -2,6 +2,7 @@ package dev.skyfn.node.cluster;
 
 import dev.skyfn.node.invoke.Outcome;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,7 +77,7 @@ final class OnceRuns {
         runs.entrySet().removeIf(e -> e.getValue().outcome().isDone() && now - e.getValue().startedNanos() > keep.toNanos());
         if (runs.size() > max) {
             runs.entrySet().stream().filter(e -> e.getValue().outcome().isDone())
-                    .sorted(java.util.Comparator.comparingLong(e -> e.getValue().startedNanos()))
+                    .sorted(Comparator.comparingLong(e -> e.getValue().startedNanos()))
                     .limit(runs.size() - max).map(Map.Entry::getKey).toList().forEach(runs::remove);
         }
     }

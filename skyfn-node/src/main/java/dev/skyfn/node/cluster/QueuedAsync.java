@@ -27,9 +27,13 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Async invocations across a fleet: accepted into a JetStream work queue (durable before the
@@ -52,9 +56,9 @@ final class QueuedAsync implements Async, AutoCloseable {
     static final int MAX_DELIVERIES = 10;
     private static final Duration MAX_PAUSE = Duration.ofSeconds(10);
     /** Outcomes that say the call did not run to its end for want of a node, not that the function failed. */
-    private static final java.util.Set<ErrorCode> NOT_RUN = java.util.EnumSet.of(ErrorCode.NODE_LOST, ErrorCode.UNAVAILABLE);
+    private static final Set<ErrorCode> NOT_RUN = EnumSet.of(ErrorCode.NODE_LOST, ErrorCode.UNAVAILABLE);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QueuedAsync.class);
+    private static final Logger LOG = LoggerFactory.getLogger(QueuedAsync.class);
     private static final String TENANT = "Skyfn-Tenant";
     private static final String APP = "Skyfn-App";
     private static final String ID = "Skyfn-Invocation";

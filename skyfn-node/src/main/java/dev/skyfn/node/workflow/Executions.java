@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,13 +53,13 @@ public final class Executions implements ExecutionSink, AutoCloseable {
     static final int MAX_STEPS = 100_000;
     private static final Duration NO_TIMEOUT = Duration.ofDays(365);
     private static final long COMPACT_ABOVE_BYTES = 16L << 20;
-    private static final Duration OWNERS_RETRY = Duration.ofSeconds(1);
 
     private final Invoker invoker;
     private final BlobStore blobs;
     private final ExecutionLog log;
     private final ExecutionBackups backups;
     private final ExecutionOwners owners;
+    private final Fence fence;
     private final Map<String, Execution> executions = new ConcurrentHashMap<>();
     private final Duration retention;
     private final int maxKept;
@@ -81,6 +82,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         this.log = ExecutionLog.open(dir.resolve("executions.log"), replayed, backups);
         this.backups = backups;
         this.owners = owners;
+        this.fence = new Fence(owners, () -> closing);
         executions.putAll(replayed);
         replayed.values().forEach(e -> blobs.adopt(e.app().tenant(), e.id()));
         scheduler.every(Duration.ofSeconds(10), "dropping old workflow executions", this::sweep);
@@ -108,21 +110,13 @@ public final class Executions implements ExecutionSink, AutoCloseable {
                 .forEach(this::reclaimed);
     }
 
-    /** Whether this node still owns {@code e}, asking until the owners can be reached; drops it if not. */
+    /** Whether this node still owns {@code e}, asking until the owners can be reached; drops it if another node does. */
     private boolean reclaimed(Execution e) {
-        while (!closing) {
-            try {
-                var epoch = owners.reclaim(e.id());
-                if (epoch.isPresent()) {
-                    e.owned(epoch.getAsLong());
-                    return true;
-                }
-                replaced(e);
-                return false;
-            } catch (RuntimeException unreachable) {
-                LOG.warn("execution {}: its owner cannot be checked ({}); trying again", e.id(), unreachable.getMessage());
-                pause(OWNERS_RETRY);
-            }
+        if (fence.stillOwns(e)) {
+            return true;
+        }
+        if (!closing) {
+            replaced(e);
         }
         return false;
     }
@@ -144,14 +138,6 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         e.announce();
     }
 
-    private void pause(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /**
      * Takes over the executions of a dead node's log whose app this node serves: running ones run
      * on from their settled steps, their large values fetched from the backups (a step whose value
@@ -166,7 +152,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
             if (expired || executions.containsKey(dead.id()) || !take.test(dead.app())) {
                 continue;
             }
-            var epoch = dead.end() == null ? owners.takeOver(dead.id(), from) : java.util.OptionalLong.of(0);
+            var epoch = dead.end() == null ? owners.takeOver(dead.id(), from) : OptionalLong.of(0);
             if (epoch.isEmpty()) {
                 continue; // another node owns it now
             }
@@ -413,24 +399,11 @@ public final class Executions implements ExecutionSink, AutoCloseable {
 
     /** Commits the end with the owners, fenced by this node's epoch; false (and the execution dropped) when another node owns it. */
     private boolean committed(Execution e, boolean wait) {
-        while (true) {
-            try {
-                if (owners.end(e.id(), e.epoch())) {
-                    return true;
-                }
-                replaced(e);
-                return false;
-            } catch (RuntimeException unreachable) {
-                if (!wait) {
-                    throw unreachable;
-                }
-                if (closing) {
-                    return false; // it resumes when the node starts again
-                }
-                LOG.warn("execution {}: its end cannot be committed ({}); trying again", e.id(), unreachable.getMessage());
-                pause(OWNERS_RETRY);
-            }
+        Fence.Commit commit = fence.end(e, wait);
+        if (commit == Fence.Commit.TAKEN_OVER) {
+            replaced(e);
         }
+        return commit == Fence.Commit.DONE;
     }
 
     @Override
