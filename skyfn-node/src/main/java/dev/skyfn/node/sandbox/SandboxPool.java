@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Pre-booted generic sandboxes, so that no request waits for a JVM to start: an app's jar is loaded
  * into one on first use. A sandbox's heap is fixed when its JVM starts, so spares are kept per heap
- * size: one for each of the sizes most recently asked for, as many sizes as there are spares.
+ * size: {@code spares} in all, shared among the sizes most recently asked for ({@link #targets}).
  * Refills happen one at a time in the background, so a burst of boots does not starve the node.
  */
 public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
@@ -93,20 +93,34 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         return counts;
     }
 
-    /** Boots, in the background, a spare for each wanted heap size that has none. */
+    /**
+     * How many spares each wanted heap size keeps: {@code spares} shared evenly among the sizes in
+     * {@code wanted} (oldest first), the sizes asked for most recently taking what does not divide.
+     */
+    static Map<Integer, Integer> targets(List<Integer> wanted, int spares) {
+        Map<Integer, Integer> targets = new java.util.LinkedHashMap<>();
+        List<Integer> sizes = wanted.subList(Math.max(0, wanted.size() - spares), wanted.size());
+        for (int i = 0; i < sizes.size(); i++) {
+            int extra = i >= sizes.size() - spares % sizes.size() ? 1 : 0;
+            targets.put(sizes.get(i), spares / sizes.size() + extra);
+        }
+        return targets;
+    }
+
+    /** Boots, in the background, the spares each wanted heap size lacks. */
     public void refill() {
         List<Integer> missing = new ArrayList<>();
         synchronized (this) {
             if (closed) {
                 return;
             }
-            for (int heap : wanted) {
+            targets(List.copyOf(wanted), spares).forEach((heap, target) -> {
                 int have = idle.getOrDefault(heap, new ArrayDeque<>()).size() + booting.getOrDefault(heap, 0);
-                if (have == 0) {
+                for (int i = have; i < target; i++) {
                     booting.merge(heap, 1, Integer::sum);
                     missing.add(heap);
                 }
-            }
+            });
         }
         for (int heap : missing) {
             refiller.execute(() -> bootSpare(heap));

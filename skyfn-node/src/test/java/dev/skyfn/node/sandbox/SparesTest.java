@@ -14,7 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
-/** A spare that does not boot is tried again, each failure said with its attempt, and leaves no process behind. */
+/**
+ * The pool keeps the spares it is told to; a spare that does not boot is tried again, each failure
+ * said with its attempt, and leaves no process behind.
+ */
 @Tag("slow")
 class SparesTest {
 
@@ -41,6 +44,27 @@ class SparesTest {
             assertThat(pool.idleCount()).isZero();
             await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.current().descendants()
                     .noneMatch(p -> p.info().commandLine().orElse("").contains("SandboxMain")));
+        } finally {
+            pool.close();
+            launcher.killAll();
+        }
+    }
+
+    @Test
+    void thePoolKeepsAsManySparesAsItIsToldForOneHeapSize() {
+        var launcher = new SandboxLauncher(runDir, runDir.resolve("cache"), Duration.ofSeconds(30), 1 << 20, false, List.of(),
+                new Confinement.None("a test"), Cgroups.none("a test"), (took, aot) -> {
+                });
+        var pool = new SandboxPool(launcher, 3);
+        try {
+            pool.want(128);
+            await().atMost(Duration.ofSeconds(60)).until(() -> pool.idleCount() == 3);
+            Sandbox taken = pool.take(128);
+            assertThat(taken.state()).isEqualTo(Sandbox.State.IDLE);
+            pool.refill();
+            await().atMost(Duration.ofSeconds(60)).until(() -> pool.idleCount() == 3);
+            assertThat(pool.idleByHeap()).containsExactly(java.util.Map.entry(128, 3));
+            taken.stop();
         } finally {
             pool.close();
             launcher.killAll();

@@ -1,0 +1,30 @@
+package dev.skyfn.node.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SpareTargetsTest {
+
+    /** Heap sizes asked for, oldest first; spares in all; what each size keeps, as size=count. */
+    @ParameterizedTest(name = "sizes {0}, {1} spares -> {2}")
+    @CsvSource(delimiter = '|', value = {
+            "128             | 3 | 128=3",
+            "128 256         | 3 | 128=1 256=2",
+            "128 256 512     | 3 | 128=1 256=1 512=1",
+            "128 256 512 64  | 3 | 256=1 512=1 64=1",
+            "128 256         | 4 | 128=2 256=2",
+            "128 256 512     | 7 | 128=2 256=2 512=3",
+            "128             | 0 | ''",
+            "''              | 3 | ''"})
+    void sparesAreSharedAmongTheSizesAskedForMostRecently(String sizes, int spares, String expected) {
+        List<Integer> wanted = Arrays.stream(sizes.trim().split(" +")).filter(s -> !s.isEmpty()).map(Integer::valueOf).toList();
+
+        var targets = SandboxPool.targets(wanted, spares);
+
+        assertThat(String.join(" ", targets.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())).isEqualTo(expected);
+    }
+}
