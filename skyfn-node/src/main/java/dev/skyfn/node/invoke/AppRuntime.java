@@ -79,6 +79,21 @@ final class AppRuntime implements Sandbox.Owner {
 
     /** The sandbox serving the current version, loading the app into a pre-booted one if there is none. */
     Lease acquire() {
+        return acquire(System.nanoTime() + node.config().loadTimeout().toNanos() + 1_000_000_000L, false);
+    }
+
+    /**
+     * {@link #acquire()} for a call that must have its sandbox by {@code deadlineNanos}: a cold
+     * start waits for its turn to boot and for the load as long as the call's own timeout allows,
+     * and no longer; the load goes on for the calls after it.
+     *
+     * @throws SkyfnException FUNCTION_TIMEOUT when the deadline passes first; the load's own failure otherwise
+     */
+    Lease acquire(long deadlineNanos) {
+        return acquire(deadlineNanos, true);
+    }
+
+    private Lease acquire(long deadlineNanos, boolean callsDeadline) {
         CompletableFuture<Sandbox> serving;
         boolean mine = false;
         synchronized (this) {
@@ -89,15 +104,23 @@ final class AppRuntime implements Sandbox.Owner {
             serving = active;
         }
         boolean cold = mine || !serving.isDone();
+        long waitFrom = System.nanoTime();
         if (mine) {
-            load(serving, app);
+            // on a thread of its own: the calls waiting for it each give up at their own deadline, the load goes on
+            DeployedApp version = app;
+            Thread.ofVirtual().name("load-" + key).start(() -> load(serving, version));
         }
         try {
-            return new Lease(serving.get(node.config().loadTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS), cold);
+            return new Lease(serving.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS), cold);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof SkyfnException s ? s
                     : new SkyfnException(ErrorCode.APP_LOAD_FAILED, "loading the app failed: " + e.getCause());
         } catch (TimeoutException e) {
+            if (callsDeadline) {
+                throw new SkyfnException(ErrorCode.FUNCTION_TIMEOUT, "the call's timeout passed after " + (System.nanoTime() - waitFrom) / 1_000_000
+                        + " ms waiting for its app to be loaded into a sandbox (a cold start; " + node.pool().bootsWaiting()
+                        + " sandbox boots waiting for their turn on this node); the load goes on, and a later call finds the app loaded");
+            }
             throw new SkyfnException(ErrorCode.APP_LOAD_FAILED, "the app did not load within " + node.config().loadTimeout().toSeconds() + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -153,6 +176,14 @@ final class AppRuntime implements Sandbox.Owner {
                 }
             }
             into.completeExceptionally(e);
+        } catch (RuntimeException e) {
+            LOG.error("{} v{}: loading broke", key, version.version(), e);
+            synchronized (this) {
+                if (active == into) {
+                    active = null;
+                }
+            }
+            into.completeExceptionally(new SkyfnException(ErrorCode.APP_LOAD_FAILED, "loading the app failed: " + e));
         } finally {
             node.pool().refill();
         }

@@ -126,7 +126,7 @@ public final class Invoker implements Dispatch {
     }
 
     private Outcome run(AppRuntime runtime, FunctionSpec spec, Payload input, String invocationId, Duration limit, long start) {
-        AppRuntime.Lease lease = runtime.acquire();
+        AppRuntime.Lease lease = runtime.acquire(start + limit.toNanos());
         Sandbox sandbox = lease.sandbox();
         Sandbox.Call call = sandbox.call(id -> new Message.Invoke(id, spec.name(), invocationId, limit.toMillis(), input),
                 System.nanoTime() + limit.toNanos(), invocationId);

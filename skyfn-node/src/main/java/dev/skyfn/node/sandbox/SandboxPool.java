@@ -82,6 +82,11 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         return null;
     }
 
+    /** Sandbox boots waiting for their turn on this node now. */
+    public int bootsWaiting() {
+        return launcher.bootsWaiting();
+    }
+
     public synchronized int idleCount() {
         return idle.values().stream().mapToInt(Deque::size).sum();
     }

@@ -1,0 +1,60 @@
+package dev.skyfn.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skyfn.core.testing.JarBuilder;
+import dev.skyfn.node.apps.Hello;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Many new apps called at once on a node with one spare: boots queue for their turn (one per CPU
+ * at once) rather than all starting together, every call answers, and a call whose own timeout
+ * passes while it waits fails then — not before — saying where its time went.
+ */
+@Tag("slow")
+class ColdStormTest {
+
+    private static final int APPS = 12;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aBurstOfNewAppsLargerThanTheSparePoolAllAnswerAndAShortTimeoutFailsOnlyWhenItPasses() {
+        try (TestNode node = TestNode.dev(dir)) {
+            for (int i = 0; i < APPS; i++) {
+                deploy(node, "app" + i, "30s");
+            }
+            deploy(node, "hurried", "1s");
+
+            List<CompletableFuture<HttpResponse<String>>> calls = IntStream.range(0, APPS)
+                    .mapToObj(i -> CompletableFuture.supplyAsync(() -> node.invoke("app" + i, "hello", "storm"), Thread.ofVirtual()::start))
+                    .toList();
+            // behind the burst's boots: its one second passes while it waits for its turn
+            HttpResponse<String> hurried = node.invoke("hurried", "hello", "storm");
+
+            assertThat(hurried.statusCode()).as(hurried.body()).isEqualTo(504);
+            assertThat(hurried.body()).contains("FUNCTION_TIMEOUT").contains("waiting for its app to be loaded into a sandbox");
+            for (CompletableFuture<HttpResponse<String>> call : calls) {
+                HttpResponse<String> res = call.join();
+                assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+                assertThat(res.body()).isEqualTo("Hello, storm!");
+            }
+            HttpResponse<String> later = node.invoke("hurried", "hello", "again");
+            assertThat(later.statusCode()).as("its load went on: " + later.body()).isEqualTo(200);
+        }
+    }
+
+    private static void deploy(TestNode node, String app, String timeout) {
+        var deployed = node.deploy(JarBuilder.app("app: " + app + "\nfunctions:\n  hello: {handler: dev.skyfn.node.apps.Hello, memory: 128, timeout: "
+                + timeout + "}\n").classes(Hello.class));
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+    }
+}
