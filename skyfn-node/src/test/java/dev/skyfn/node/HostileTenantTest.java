@@ -176,11 +176,17 @@ class HostileTenantTest {
         var cgroups = node.platform.node().cgroups();
         assertThat(cgroups.limitsProcesses()).as(cgroups.describe()).isTrue();
 
-        String outcome = attack("forkbomb", "5000");
+        HttpResponse<String> res = mallory.invoke("evil", "forkbomb", "5000");
 
-        assertThat(outcome).matches("(?s)blocked after \\d+ processes: .*");
-        assertThat(Integer.parseInt(outcome.split(" ")[2])).as("fewer than the sandbox's %d processes and threads", PIDS)
-                .isLessThan(PIDS);
+        if (res.statusCode() == 200) {
+            assertThat(res.body()).matches("(?s)blocked after \\d+ processes: .*");
+            assertThat(Integer.parseInt(res.body().split(" ")[2])).as("fewer than the sandbox's %d processes and threads", PIDS)
+                    .isLessThan(PIDS);
+        } else {
+            // the children's memory counts against the sandbox too: which limit stops the bomb first is the host's timing
+            assertThat(Errors.json(res).path("error").path("code").asText()).as(res.body())
+                    .isIn("SANDBOX_OUT_OF_MEMORY", "FUNCTION_TIMEOUT");
+        }
         assertThat(attack("env", "")).as("the app's next call").contains("PATH");
     }
 
