@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -29,6 +30,10 @@ public final class Bench {
         if (which.contains("http")) {
             out.append("### Warm invocation over HTTP\n\n")
                     .append(new HttpInvokeBench(root, rounds, Duration.ofSeconds(Integer.getInteger("seconds", 10))).run()).append('\n');
+        }
+        if (which.contains("coldstorm")) {
+            List<Integer> bursts = Arrays.stream(System.getProperty("bursts", "10,30,60").split(",")).map(Integer::valueOf).toList();
+            out.append("### Cold-start storms\n\n").append(new ColdStormBench(root, bursts).run()).append('\n');
         }
         if (which.contains("cold")) {
             out.append("### Cold start\n\n").append(new ColdStartBench(root, Integer.getInteger("samples", 20)).run()).append('\n');
