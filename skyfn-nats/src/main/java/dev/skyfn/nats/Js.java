@@ -69,17 +69,10 @@ public final class Js {
      * read (the server refuses the write as stale).
      */
     public static boolean compareAndSet(String what, Action write) {
-        return call(what, () -> {
-            try {
-                write.run();
-                return true;
-            } catch (JetStreamApiException e) {
-                if (e.getApiErrorCode() == WRONG_REVISION) {
-                    return false;
-                }
-                throw e;
-            }
-        });
+        return unlessStale(what, () -> {
+            write.run();
+            return true;
+        }, false);
     }
 
     /** Writes {@code key} if it is still at {@code revision} (0: if it holds nothing); false when it changed since. */
@@ -92,12 +85,17 @@ public final class Js {
      * new revision, or 0 when it changed since (the server refuses the write as stale).
      */
     public static long swap(KeyValue bucket, String key, byte[] value, long revision) {
-        return call("writing " + key, () -> {
+        return unlessStale("writing " + key, () -> revision == 0 ? bucket.create(key, value) : bucket.update(key, value, revision), 0L);
+    }
+
+    /** A write conditional on a revision, or {@code stale} when the server refuses it because the entry changed. */
+    private static <T> T unlessStale(String what, Call<T> write, T stale) {
+        return call(what, () -> {
             try {
-                return revision == 0 ? bucket.create(key, value) : bucket.update(key, value, revision);
+                return write.run();
             } catch (JetStreamApiException e) {
                 if (e.getApiErrorCode() == WRONG_REVISION) {
-                    return 0L;
+                    return stale;
                 }
                 throw e;
             }

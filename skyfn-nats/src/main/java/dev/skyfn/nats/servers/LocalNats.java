@@ -95,8 +95,9 @@ public final class LocalNats implements AutoCloseable {
                 var link = new ServerConfig.LeafUser(c.name(), secrets.leafPassword(c.name()));
                 List<Integer> hubLeafPorts = hubsOf.get(c.name()).stream().flatMap(h -> ports.get(h.name()).stream())
                         .map(ServerConfig.Ports::leaf).toList();
-                servers.put(c.name(), List.of(launch(c.name(), c.name(), client, dir, ServerConfig.leaf(c.name(), client, store(dir, c.name()),
-                        hubLeafPorts, link, auth(topology, secrets, c, List.of())))));
+                // a list of its own, as a cloud's: restart() replaces the server in it
+                servers.put(c.name(), new ArrayList<>(List.of(launch(c.name(), c.name(), client, dir, ServerConfig.leaf(c.name(), client,
+                        store(dir, c.name()), hubLeafPorts, link, auth(topology, secrets, c, List.of()))))));
             }
             for (List<Server> cloud : servers.values()) {
                 for (Server s : cloud) {

@@ -60,7 +60,7 @@ final class NodeBus implements AutoCloseable {
     private final String cloud;
     private final Wan wan;
     private final Faults faults;
-    /** Async invocations run here, by id: a job's redelivery within its queue's retries finds its run (5 deliveries, 10 s apart, and more). */
+    /** Async invocations run here, by id: a job handed out again within two minutes (its queue's retries) finds its run. */
     private final OnceRuns once = new OnceRuns(Duration.ofMinutes(2), 10_000, System::nanoTime);
     private Dispatcher dispatcher;
 

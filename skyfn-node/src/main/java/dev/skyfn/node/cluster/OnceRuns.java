@@ -63,11 +63,6 @@ final class OnceRuns {
         return fresh;
     }
 
-    /** Runs held now, in flight or kept. */
-    int size() {
-        return runs.size();
-    }
-
     private void sweep() {
         long now = nanos.getAsLong();
         if (now - sweptAt < SWEEP_EVERY_NANOS && runs.size() <= max) {

@@ -53,7 +53,7 @@ final class QueuedAsync implements Async, AutoCloseable {
     static final String STREAM = "skyfn-async";
     static final String STATUS_BUCKET = "skyfn-async-status";
     private static final Duration ACK_WAIT = Duration.ofSeconds(10);
-    static final int MAX_DELIVERIES = 10;
+    private static final int MAX_DELIVERIES = 10;
     private static final Duration MAX_PAUSE = Duration.ofSeconds(10);
     /** Outcomes that say the call did not run to its end for want of a node, not that the function failed. */
     private static final Set<ErrorCode> NOT_RUN = EnumSet.of(ErrorCode.NODE_LOST, ErrorCode.UNAVAILABLE);

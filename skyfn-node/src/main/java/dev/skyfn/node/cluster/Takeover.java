@@ -15,7 +15,6 @@ import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
 import io.nats.client.api.KeyValueWatchOption;
 import io.nats.client.api.KeyValueWatcher;
-import io.nats.client.impl.NatsKeyValueWatchSubscription;
 import io.nats.client.ObjectStore;
 import io.nats.client.api.ObjectInfo;
 import java.io.IOException;
@@ -60,7 +59,6 @@ final class Takeover implements ExecutionBackups {
     private final Set<String> taken = new java.util.HashSet<>();
     /** The records of dead nodes' logs, read once per death: a dead node writes nothing more. */
     private final Map<String, List<byte[]>> deadLogs = new HashMap<>();
-    private NatsKeyValueWatchSubscription claimWatch;
     private final Sealer sealer;
 
     Takeover(Engine engine, String self, Sealer sealer) {
@@ -150,7 +148,8 @@ final class Takeover implements ExecutionBackups {
      * refuse them anyway.
      */
     void watchClaimsOnMe(Executions executions) {
-        claimWatch = Js.call("watching claims", () -> claims.watch(prefix(self) + ">", new KeyValueWatcher() {
+        // the watch lasts as long as the node's connection
+        Js.call("watching claims", () -> claims.watch(prefix(self) + ">", new KeyValueWatcher() {
             @Override
             public void watch(KeyValueEntry entry) {
                 if (entry.getOperation() == KeyValueOperation.PUT) {
@@ -167,9 +166,10 @@ final class Takeover implements ExecutionBackups {
 
     /**
      * Takes over this node's share of the executions of every node the directory holds for dead.
-     * Called whenever the set of live nodes changes, not only when a node dies: a node that was
-     * first to serve an app of the dead may itself have died, or been taken for dead, before it
-     * claimed them, and the claim then falls to the next.
+     * Called whenever the live nodes or the apps they serve change, not only when a node dies: a
+     * node that was first to serve an app of the dead may itself have died, or been taken for
+     * dead, before it claimed them, and the claim then falls to the next; and an app that ran on
+     * the dead node alone has an heir only once another node serves it.
      */
     synchronized void onDeaths(NodeDirectory directory, Executions executions) {
         for (NodeDirectory.Member m : directory.members()) {

@@ -170,23 +170,23 @@ final class AppRuntime implements Sandbox.Owner {
                 // the app's own fault: trying again at once would fail the same way
                 loadFailure = new LoadFailure(version.version(), e, System.nanoTime());
             }
-            synchronized (this) {
-                if (active == into) {
-                    active = null;
-                }
-            }
-            into.completeExceptionally(e);
+            notLoaded(into, e);
         } catch (RuntimeException e) {
             LOG.error("{} v{}: loading broke", key, version.version(), e);
-            synchronized (this) {
-                if (active == into) {
-                    active = null;
-                }
-            }
-            into.completeExceptionally(new SkyfnException(ErrorCode.APP_LOAD_FAILED, "loading the app failed: " + e));
+            notLoaded(into, new SkyfnException(ErrorCode.APP_LOAD_FAILED, "loading the app failed: " + e));
         } finally {
             node.pool().refill();
         }
+    }
+
+    /** Fails a load: its waiting calls hear why, and the next call starts another. */
+    private void notLoaded(CompletableFuture<Sandbox> into, SkyfnException why) {
+        synchronized (this) {
+            if (active == into) {
+                active = null;
+            }
+        }
+        into.completeExceptionally(why);
     }
 
     private Message awaitLoad(Sandbox sandbox, DeployedApp version) {
