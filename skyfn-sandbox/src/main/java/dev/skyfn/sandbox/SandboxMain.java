@@ -12,10 +12,13 @@ import java.nio.file.Path;
 
 /**
  * The sandbox process. Started by a node with the path of the Unix socket to call back on and a
- * token on its standard input; warms up, says hello with the token, then serves the node until the
- * node closes the socket.
+ * token on its standard input; warms up (unless told {@code cold}), says hello with the token, then
+ * serves the node until the node closes the socket.
  *
- * <p>Usage: {@code SandboxMain <socket-path> <max-frame-bytes>}
+ * <p>Usage: {@code SandboxMain <socket-path> <max-frame-bytes> [warm|cold]}. A spare is booted
+ * {@code warm} (the default): its warm-up costs about a second of CPU, paid before any call needs
+ * it. A sandbox a call is already waiting for is booted {@code cold}: it says hello as soon as its
+ * JVM runs, and the app's own first calls warm it.
  */
 public final class SandboxMain {
 
@@ -31,13 +34,15 @@ public final class SandboxMain {
 
     public static void main(String[] args) {
         PrintStream diagnostics = System.err;
-        if (args.length != 2) {
-            diagnostics.println("usage: SandboxMain <socket-path> <max-frame-bytes>");
+        if (args.length < 2 || args.length > 3 || (args.length == 3 && !args[2].equals("warm") && !args[2].equals("cold"))) {
+            diagnostics.println("usage: SandboxMain <socket-path> <max-frame-bytes> [warm|cold]");
             Runtime.getRuntime().halt(EXIT_FAILED);
         }
         try {
             String token = new String(System.in.readNBytes(TOKEN_MAX), java.nio.charset.StandardCharsets.US_ASCII).strip();
-            Warmup.run(Path.of("").toAbsolutePath(), diagnostics);
+            if (args.length == 2 || args[2].equals("warm")) {
+                Warmup.run(Path.of("").toAbsolutePath(), diagnostics);
+            }
             var channel = new FrameChannel(SocketChannel.open(UnixDomainSocketAddress.of(Path.of(args[0]))),
                     Integer.parseInt(args[1]));
             var runtime = new SandboxRuntime(channel, diagnostics);

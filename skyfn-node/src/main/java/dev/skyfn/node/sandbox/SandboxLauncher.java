@@ -30,6 +30,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -74,6 +75,9 @@ public final class SandboxLauncher {
      * while one at a time per CPU they finish in turn. A boot's own time limit starts once it is admitted.
      */
     private final Semaphore admitted = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()), true);
+    /** Cold boots (a call waits for each) waiting for their turn: spares go after them. */
+    private final AtomicInteger coldWaiting = new AtomicInteger();
+    private static final Duration SPARE_POLL = Duration.ofMillis(20);
 
     public SandboxLauncher(Path runDir, Path cacheDir, Duration bootTimeout, int maxFrameBytes, boolean useAot,
                            List<String> jvmOptions, Confinement confinement, Cgroups cgroups, BootObserver observer) {
@@ -91,14 +95,24 @@ public final class SandboxLauncher {
     }
 
     /**
+     * How a sandbox is booted: a spare {@code WARM}, running its own warm-up first (about a second
+     * of CPU) so that an app's first call finds its paths compiled; a sandbox a call already waits
+     * for {@code COLD}, ready as soon as its JVM runs, the app's own calls warming it.
+     */
+    public enum Warmth {
+        WARM, COLD
+    }
+
+    /**
      * Starts a sandbox and waits until it says hello; it belongs to {@code owner} until adopted.
-     * Waits first for its turn among the boots of this node (one per CPU at once).
+     * Waits first for its turn among the boots of this node (one per CPU at once); a warm boot (a
+     * spare, which no call waits for) waits until no cold boot does.
      *
      * @throws SkyfnException UNAVAILABLE when it does not start within the boot timeout, or the node stops
      */
-    public Sandbox boot(int heapMb, Sandbox.Owner owner) {
+    public Sandbox boot(int heapMb, Sandbox.Owner owner, Warmth warmth) {
         try {
-            admitted.acquire();
+            admit(warmth);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw unavailable("the node stopped while a sandbox waited to boot");
@@ -106,12 +120,27 @@ public final class SandboxLauncher {
         try {
             List<String> extra = aot.filter(AotCache::ready).map(AotCache::useFlags).orElse(List.of());
             long start = System.nanoTime();
-            Sandbox sandbox = boot(heapMb, owner, extra, List.of(), true);
+            Sandbox sandbox = boot(heapMb, owner, extra, List.of(), true, warmth);
             connect(sandbox);
             observer.booted(Duration.ofNanos(System.nanoTime() - start), !extra.isEmpty());
             return sandbox;
         } finally {
             admitted.release();
+        }
+    }
+
+    private void admit(Warmth warmth) throws InterruptedException {
+        if (warmth == Warmth.COLD) {
+            coldWaiting.incrementAndGet();
+            try {
+                admitted.acquire();
+            } finally {
+                coldWaiting.decrementAndGet();
+            }
+            return;
+        }
+        while (coldWaiting.get() > 0 || !admitted.tryAcquire(SPARE_POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+            Thread.sleep(SPARE_POLL.toMillis());
         }
     }
 
@@ -160,7 +189,8 @@ public final class SandboxLauncher {
                 Files.createDirectories(cache.file().getParent());
                 // the node's own run, no tenant's code: not held to a sandbox's memory limit, which the JVM
                 // it starts as it exits to assemble the cache (a second JVM in the same group) would overrun
-                Sandbox trainee = boot(256, Sandbox.Owner.NONE, cache.trainFlags(), List.of(cache.file().getParent()), false);
+                Sandbox trainee = boot(256, Sandbox.Owner.NONE, cache.trainFlags(), List.of(cache.file().getParent()), false,
+                        Warmth.WARM);
                 // the JVM writes the cache as it exits, which takes a while
                 trainee.stop(Duration.ofSeconds(60));
                 trainee.exited().get(60, TimeUnit.SECONDS);
@@ -179,7 +209,8 @@ public final class SandboxLauncher {
      * Starts a sandbox that sees, besides what every sandbox sees, {@code writable} (only the
      * node's own training run), in a cgroup of its own when {@code limited}.
      */
-    private Sandbox boot(int heapMb, Sandbox.Owner owner, List<String> extraFlags, List<Path> writable, boolean limited) {
+    private Sandbox boot(int heapMb, Sandbox.Owner owner, List<String> extraFlags, List<Path> writable, boolean limited,
+                         Warmth warmth) {
         long id = ids.incrementAndGet();
         var view = new Confinement.View(runDir.resolve("sb-" + id), readOnly(extraFlags), writable);
         String token = HexFormat.of().formatHex(nextToken());
@@ -193,7 +224,7 @@ public final class SandboxLauncher {
             }
             server.bind(UnixDomainSocketAddress.of(view.socket()));
             cgroup = limited ? cgroups.create(heapMb) : Cgroup.NONE;
-            Process process = start(cgroup.wrap(confinement.wrap(view, command(heapMb, confinement.socketFor(view), extraFlags))), view.dir());
+            Process process = start(cgroup.wrap(confinement.wrap(view, command(heapMb, confinement.socketFor(view), extraFlags, warmth))), view.dir());
             launched = process;
             booting.add(process);
             process.onExit().thenRun(() -> booting.remove(process));
@@ -305,7 +336,7 @@ public final class SandboxLauncher {
         return cgroups;
     }
 
-    List<String> command(int heapMb, String socket, List<String> extraFlags) {
+    List<String> command(int heapMb, String socket, List<String> extraFlags, Warmth warmth) {
         List<String> cmd = new ArrayList<>(List.of(
                 javaHome.resolve("bin").resolve("java").toString(),
                 "-Xmx" + heapMb + "m",
@@ -320,7 +351,7 @@ public final class SandboxLauncher {
         cmd.addAll(extraFlags);
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", classpath.stream().map(Path::toString).collect(Collectors.joining(":")),
-                SandboxMain.class.getName(), socket, Integer.toString(maxFrameBytes)));
+                SandboxMain.class.getName(), socket, Integer.toString(maxFrameBytes), warmth.name().toLowerCase(java.util.Locale.ROOT)));
         return cmd;
     }
 

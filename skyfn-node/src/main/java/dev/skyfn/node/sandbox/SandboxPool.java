@@ -68,7 +68,7 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
     public Sandbox take(int heapMb) {
         Sandbox sandbox = poll(heapMb);
         remember(heapMb);
-        return sandbox != null ? sandbox : launcher.boot(heapMb, this);
+        return sandbox != null ? sandbox : launcher.boot(heapMb, this, SandboxLauncher.Warmth.COLD);
     }
 
     private synchronized Sandbox poll(int heapMb) {
@@ -136,7 +136,7 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         Sandbox sandbox = null;
         for (int attempt = 1; sandbox == null && !closed && attempt <= BOOT_ATTEMPTS; attempt++) {
             try {
-                sandbox = launcher.boot(heapMb, this);
+                sandbox = launcher.boot(heapMb, this, SandboxLauncher.Warmth.WARM);
             } catch (RuntimeException e) {
                 if (closed) {
                     break;

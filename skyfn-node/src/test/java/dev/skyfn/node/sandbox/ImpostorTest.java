@@ -36,7 +36,7 @@ class ImpostorTest {
         var launcher = new SandboxLauncher(runDir, runDir.resolve("cache"), Duration.ofSeconds(20), 1 << 20, false,
                 List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PauseAtStartup"), new Confinement.None("a test"), Cgroups.none("a test"), (took, aot) -> {
                 });
-        CompletableFuture<Sandbox> booting = CompletableFuture.supplyAsync(() -> launcher.boot(128, Sandbox.Owner.NONE));
+        CompletableFuture<Sandbox> booting = CompletableFuture.supplyAsync(() -> launcher.boot(128, Sandbox.Owner.NONE, SandboxLauncher.Warmth.COLD));
         Path socket = runDir.resolve("sb-1").resolve("node.sock");
         await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(socket));
 
