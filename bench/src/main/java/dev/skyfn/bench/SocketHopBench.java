@@ -62,7 +62,7 @@ public class SocketHopBench {
         SocketChannel[] bare = pair(dir.resolve("bare.sock"));
         bareClient = bare[0];
         bareServer = bare[1];
-        bareFrame = dev.skyfn.core.wire.WireCodec.encode(new Message.Invoke(1, "noop", "0123456789abcdef0123456789ab", 30_000,
+        bareFrame = dev.skyfn.core.wire.WireCodec.encode(new Message.Invoke(1, 0, "noop", "0123456789abcdef0123456789ab", 30_000,
                 Payload.json(BODY))).length;
         bareBuffer = ByteBuffer.allocateDirect(bareFrame);
         Thread.ofPlatform().daemon().start(this::echoBare);
@@ -100,7 +100,7 @@ public class SocketHopBench {
         long id = ids.incrementAndGet();
         var answer = new CompletableFuture<Message>();
         pending.put(id, answer);
-        node.send(new Message.Invoke(id, "noop", "0123456789abcdef0123456789ab", 30_000, Payload.json(BODY)));
+        node.send(new Message.Invoke(id, 0, "noop", "0123456789abcdef0123456789ab", 30_000, Payload.json(BODY)));
         return answer.get();
     }
 

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Many new apps called at once on a node with one spare: boots queue for their turn (one per CPU
  * at once) rather than all starting together, every call answers, and a call whose own timeout
- * passes while it waits fails then — not before — saying where its time went.
+ * passes while it waits fails then — not before — saying where its time went. The apps opt out of
+ * sharing a sandbox ({@link SharedSandboxTest}), so that every one of them needs a boot.
  */
 @Tag("slow")
 class ColdStormTest {
@@ -53,7 +54,7 @@ class ColdStormTest {
     }
 
     private static void deploy(TestNode node, String app, String timeout) {
-        var deployed = node.deploy(JarBuilder.app("app: " + app + "\nfunctions:\n  hello: {handler: dev.skyfn.node.apps.Hello, memory: 128, timeout: "
+        var deployed = node.deploy(JarBuilder.app("app: " + app + "\nshareSandbox: false\nfunctions:\n  hello: {handler: dev.skyfn.node.apps.Hello, memory: 128, timeout: "
                 + timeout + "}\n").classes(Hello.class));
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
     }

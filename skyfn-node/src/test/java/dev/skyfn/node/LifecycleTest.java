@@ -111,7 +111,8 @@ class LifecycleTest {
     void aNodeWhoseSandboxesAreAllBusyRefusesToLoadAnother() throws Exception {
         try (TestNode node = TestNode.start(TestNode.config(dir).maxSandboxes(1).build(), true)) {
             for (String app : List.of("a", "b")) {
-                node.deploy(JarBuilder.app("app: " + app + "\nfunctions: {sleep: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps}}")
+                // apps that may share a sandbox would share a's rather than be refused
+                node.deploy(JarBuilder.app("app: " + app + "\nshareSandbox: false\nfunctions: {sleep: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps}}")
                         .classes(Misbehaving.class));
             }
             var busy = CompletableFuture.supplyAsync(() -> node.invoke("a", "sleep", "2000"));

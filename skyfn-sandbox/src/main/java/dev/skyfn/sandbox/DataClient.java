@@ -10,12 +10,17 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 
-/** Sends data operations to the node and waits for their answers, failing with {@link DataException}. */
+/**
+ * Sends the data operations of the app in one slot to the node and waits for their answers,
+ * failing with {@link DataException}.
+ */
 final class DataClient {
 
+    private final int slot;
     private final Function<LongFunction<Message>, CompletableFuture<Message>> node;
 
-    DataClient(Function<LongFunction<Message>, CompletableFuture<Message>> node) {
+    DataClient(int slot, Function<LongFunction<Message>, CompletableFuture<Message>> node) {
+        this.slot = slot;
         this.node = node;
     }
 
@@ -28,7 +33,7 @@ final class DataClient {
         if (key == null || path == null) {
             throw new DataException(ErrorCode.INVALID_INPUT.name(), "keys and paths cannot be null");
         }
-        return node.apply(id -> new Message.Data(id, op, path, key, value, expected, number, count));
+        return node.apply(id -> new Message.Data(id, slot, op, path, key, value, expected, number, count));
     }
 
     /** The answer's payload, or a {@link DataException} with the node's code. */

@@ -63,8 +63,8 @@ final class GrainInstance implements Runnable {
         var marker = new ThreadWatch.Marker(app.loader());
         long threadsBefore = ThreadWatch.started();
         Thread.currentThread().setContextClassLoader(marker);
-        OutputCapture.Tag tag = OutputCapture.enter(invocationId, function);
-        var ctx = new InvocationContext(invocationId, app.name(), function, timeoutMillis, sandbox.services());
+        OutputCapture.Tag tag = OutputCapture.enter(app.slot(), invocationId, function);
+        var ctx = new InvocationContext(invocationId, app.name(), function, timeoutMillis, app.services());
         Ending ending;
         try {
             ending = leakCheck(marker, threadsBefore, new Ending.Returned(work.run(ctx)));

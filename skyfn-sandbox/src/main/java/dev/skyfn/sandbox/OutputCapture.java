@@ -8,19 +8,22 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Replaces {@code System.out} and {@code System.err}: each line becomes a log line tagged with
- * the invocation that printed it. Threads a function starts inherit its invocation id.
+ * the invocation that printed it (and the slot of its app). Threads a function starts inherit its
+ * invocation id.
  */
 final class OutputCapture {
 
     /** Which invocation a thread works for, and whether anything it printed became a log line. */
     static final class Tag {
-        static final Tag NONE = new Tag("", "");
+        static final Tag NONE = new Tag(0, "", "");
 
+        private final int slot;
         private final String invocationId;
         private final String function;
         private volatile boolean wrote;
 
-        Tag(String invocationId, String function) {
+        Tag(int slot, String invocationId, String function) {
+            this.slot = slot;
             this.invocationId = invocationId;
             this.function = function;
         }
@@ -53,8 +56,8 @@ final class OutputCapture {
     }
 
     /** Tags what the current thread prints with this invocation, and the threads it starts too. */
-    static Tag enter(String invocationId, String function) {
-        Tag tag = new Tag(invocationId, function);
+    static Tag enter(int slot, String invocationId, String function) {
+        Tag tag = new Tag(slot, invocationId, function);
         INVOCATION.set(tag);
         return tag;
     }
@@ -124,7 +127,7 @@ final class OutputCapture {
             }
             Tag tag = INVOCATION.get();
             tag.wrote = true;
-            shipper.add(tag.invocationId, tag.function, kind, new String(bytes, 0, n, StandardCharsets.UTF_8));
+            shipper.add(tag.slot, tag.invocationId, tag.function, kind, new String(bytes, 0, n, StandardCharsets.UTF_8));
             line.reset();
         }
     }

@@ -27,13 +27,15 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 
 /**
- * The sandbox's side of the protocol: loads one app, runs each invocation as a grain instance on
- * a virtual thread, answers, and asks to be replaced when something broke it. Calls between the
- * app's functions stay in here; calls to other apps go to the node.
+ * The sandbox's side of the protocol: loads an app into each slot the node names (apps of one
+ * tenant, each with its own class loader), runs each invocation as a grain instance on a virtual
+ * thread, answers, and asks to be replaced when something broke it. Calls between an app's
+ * functions stay in here; calls to other apps go to the node.
  */
 final class SandboxRuntime {
 
@@ -51,10 +53,7 @@ final class SandboxRuntime {
     private final AtomicLong outgoingIds = new AtomicLong();
     private final AtomicBoolean retiring = new AtomicBoolean();
     private final LocalDeadlines deadlines;
-    private final DataClient data = new DataClient(this::request);
-    private final SandboxState state = new SandboxState(data);
-    private volatile LoadedApp app;
-    private volatile Services services;
+    private final Map<Integer, LoadedApp> apps = new ConcurrentHashMap<>();
 
     SandboxRuntime(FrameChannel channel, PrintStream diagnostics) {
         this.channel = channel;
@@ -73,15 +72,6 @@ final class SandboxRuntime {
         return capture;
     }
 
-    SandboxState state() {
-        return state;
-    }
-
-    /** What the invocations of the loaded app reach out to. */
-    Services services() {
-        return services;
-    }
-
     void installCapture() {
         capture.install();
     }
@@ -94,6 +84,7 @@ final class SandboxRuntime {
     void handle(Message message) {
         switch (message) {
             case Message.Load load -> Thread.ofVirtual().name("skyfn-load").start(() -> load(load));
+            case Message.Unload unload -> apps.remove(unload.slot());
             case Message.Invoke invoke -> invoke(invoke);
             case Message.Run run -> run(run);
             case Message.Cancel cancel -> cancel(cancel.id());
@@ -104,11 +95,15 @@ final class SandboxRuntime {
     }
 
     private void load(Message.Load load) {
-        if (app != null) {
-            channel.send(new Message.Failure(load.id(), ErrorCode.INTERNAL.name(), "this sandbox already serves " + app.name(), ""));
+        LoadedApp there = apps.get(load.slot());
+        if (there != null) {
+            channel.send(new Message.Failure(load.id(), ErrorCode.INTERNAL.name(), "slot " + load.slot() + " already serves "
+                    + there.name(), ""));
             return;
         }
         Thread.currentThread().setContextClassLoader(apiLoader);
+        // what the app's static initialisers print is the app's log
+        OutputCapture.enter(load.slot(), "", "");
         Message reply;
         try {
             var loader = new AppClassLoader(load.app(), Path.of(load.jarPath()), apiLoader);
@@ -124,9 +119,15 @@ final class SandboxRuntime {
             for (Message.WorkflowRef w : load.workflows()) {
                 workflows.put(w.workflow(), DefinitionReader.read(Codec.readJson(w.json().getBytes(StandardCharsets.UTF_8)), workers.keySet()));
             }
-            services = new Services(shipper, this::call, codec, state, data);
-            app = new LoadedApp(load.app(), load.version(), loader, codec, Map.copyOf(workers), Map.copyOf(timeouts),
-                    Map.copyOf(workflows));
+            int slot = load.slot();
+            var data = new DataClient(slot, this::request);
+            // the app's own calls reach it through its services even once it is unloaded: its calls in flight finish
+            var self = new AtomicReference<LoadedApp>();
+            var services = new Services(shipper.forSlot(slot), (target, input, invocationId, timeoutMillis) ->
+                    call(self.get(), target, input, invocationId, timeoutMillis), codec, new SandboxState(data), data);
+            self.set(new LoadedApp(slot, load.app(), load.version(), loader, codec, Map.copyOf(workers), Map.copyOf(timeouts),
+                    Map.copyOf(workflows), services));
+            apps.put(slot, self.get());
             reply = new Message.Result(load.id(), Payload.EMPTY);
         } catch (SkyfnException e) {
             reply = new Message.Failure(load.id(), e.code().name(), e.getMessage(), "");
@@ -142,7 +143,7 @@ final class SandboxRuntime {
     }
 
     private void invoke(Message.Invoke invoke) {
-        LoadedApp loaded = app;
+        LoadedApp loaded = apps.get(invoke.slot());
         GrainWorker worker = loaded == null ? null : loaded.workers().get(invoke.function());
         if (worker == null) {
             channel.send(new Message.Failure(invoke.id(), ErrorCode.FUNCTION_NOT_FOUND.name(),
@@ -161,7 +162,7 @@ final class SandboxRuntime {
     }
 
     private void run(Message.Run run) {
-        LoadedApp loaded = app;
+        LoadedApp loaded = apps.get(run.slot());
         Definition definition = loaded == null ? null : loaded.workflows().get(run.workflow());
         if (definition == null) {
             channel.send(new Message.Failure(run.id(), ErrorCode.WORKFLOW_NOT_FOUND.name(),
@@ -179,8 +180,9 @@ final class SandboxRuntime {
     private Message execute(LoadedApp loaded, Definition definition, Message.Run run) {
         Map<String, StepRecord> memo = new HashMap<>();
         run.memo().forEach(step -> memo.put(step.key(), step));
-        var execution = new WorkflowRun(run.executionId(), this::call, loaded.codec(), new Blobs(data, run.executionId()), memo,
-                step -> channel.send(new Message.Progress(run.executionId(), step)));
+        var execution = new WorkflowRun(run.executionId(), loaded.services().caller(), loaded.codec(),
+                new Blobs(loaded.services().data(), run.executionId()), memo,
+                step -> channel.send(new Message.Progress(loaded.slot(), run.executionId(), step)));
         try {
             JsonNode input = run.input().length == 0 ? JsonNodeFactory.instance.objectNode() : Codec.readJson(run.input());
             JsonNode result = Interpreter.run(definition, input, run.executionId(), execution);
@@ -205,11 +207,10 @@ final class SandboxRuntime {
     }
 
     /**
-     * A call from a function of this app: to another of its functions, run here on a new grain
-     * instance with the input object itself; to another app's, sent to the node.
+     * A call from a function of {@code loaded}: to another of its functions, run here on a new
+     * grain instance with the input object itself; to another app's, sent to the node.
      */
-    private CompletableFuture<Object> call(String target, Object input, String invocationId, long timeoutMillis) {
-        LoadedApp loaded = app;
+    private CompletableFuture<Object> call(LoadedApp loaded, String target, Object input, String invocationId, long timeoutMillis) {
         int slash = target.indexOf('/');
         if (slash < 0 || target.substring(0, slash).equals(loaded.name())) {
             return callLocal(loaded, target.substring(slash + 1), input, invocationId, timeoutMillis);
@@ -220,7 +221,7 @@ final class SandboxRuntime {
         } catch (SkyfnException e) {
             return CompletableFuture.failedFuture(new FunctionCallException(e.code().name(), "the input " + e.getMessage(), ""));
         }
-        return request(id -> new Message.Call(id, target.substring(0, slash), target.substring(slash + 1), invocationId,
+        return request(id -> new Message.Call(id, loaded.slot(), target.substring(0, slash), target.substring(slash + 1), invocationId,
                 timeoutMillis, payload)).thenApply(answer -> switch (answer) {
                     case Message.Result r -> r.payload();
                     case Message.Failure f -> throw new FunctionCallException(f.code(), f.message(), f.type());

@@ -7,8 +7,8 @@ import dev.skyfn.core.wire.Payload;
 import java.util.Optional;
 
 /**
- * The app's state as its functions see it: each operation goes to the node, which keeps the data
- * layers and scopes the operation to this sandbox's app.
+ * An app's state as its functions see it: each operation goes to the node, which keeps the data
+ * layers and scopes the operation to the app in the slot its client names.
  */
 final class SandboxState implements State {
 

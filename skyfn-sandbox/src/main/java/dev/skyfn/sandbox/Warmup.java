@@ -76,16 +76,16 @@ final class Warmup {
                     answers.add(m);
                 }
             }));
-            node.send(new Message.Load(0, "warmup", 1, jar.toString(), 1 << 20,
+            node.send(new Message.Load(0, 0, "warmup", 1, jar.toString(), 1 << 20,
                     List.of(new Message.HandlerRef("echo", Echo.class.getName(), STEP_TIMEOUT_MS)),
                     List.of(new Message.WorkflowRef("warm", WORKFLOW))));
             expectResult(answers);
             for (int i = 1; i <= INVOCATIONS; i++) {
-                node.send(new Message.Invoke(i, "echo", "warmup-" + i, STEP_TIMEOUT_MS, Payload.json(INPUT)));
+                node.send(new Message.Invoke(i, 0, "echo", "warmup-" + i, STEP_TIMEOUT_MS, Payload.json(INPUT)));
                 expectResult(answers);
             }
             for (int i = 1; i <= EXECUTIONS; i++) {
-                node.send(new Message.Run(INVOCATIONS + i, "warm", "warmup-" + i, STEP_TIMEOUT_MS, INPUT, List.of()));
+                node.send(new Message.Run(INVOCATIONS + i, 0, "warm", "warmup-" + i, STEP_TIMEOUT_MS, INPUT, List.of()));
                 expectResult(answers);
             }
             node.close();

@@ -12,9 +12,12 @@ import java.util.Map;
  * @param workflows the workflows by name, in manifest order
  * @param placement where the app may run and how many replicas it gets
  * @param network   what network its sandbox may reach
+ * @param shareSandbox whether, during a cold-start storm, the app may be loaded into a warm
+ *                  sandbox of another of the tenant's apps, or take another in ({@code
+ *                  shareSandbox: false} opts out; Pagurus's "help rather than recycle", ATC'22)
  */
 public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions, Map<String, WorkflowSpec> workflows,
-                       PlacementSpec placement, Network network) {
+                       PlacementSpec placement, Network network, boolean shareSandbox) {
 
     public static final String FILE_NAME = "skyfn.yaml";
 
@@ -25,7 +28,7 @@ public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> funct
 
     /** An app of functions only, placed the default way. */
     public Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions) {
-        this(app, memoryMb, functions, Map.of(), PlacementSpec.DEFAULT, Network.OUTBOUND);
+        this(app, memoryMb, functions, Map.of(), PlacementSpec.DEFAULT, Network.OUTBOUND, true);
     }
 
     /**
@@ -39,7 +42,8 @@ public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> funct
         }
         var require = new PlacementSpec.Requirements(trust, r.hardware(), r.maxLatency(), r.maxPrice());
         return new Manifest(app, memoryMb, functions, workflows, new PlacementSpec(placement.affinity(), require, placement.minClouds(),
-                placement.maxClouds(), placement.replicas(), placement.scheduling(), placement.weights(), placement.overrides()), network);
+                placement.maxClouds(), placement.replicas(), placement.scheduling(), placement.weights(), placement.overrides()), network,
+                shareSandbox);
     }
 
     /** How long the app's sandbox stays warm after its last call: the longest keep-warm of its functions. */

@@ -23,7 +23,8 @@ public final class ManifestReader {
 
     private static final ObjectMapper YAML = Documents.YAML;
     private static final ObjectMapper JSON = Documents.JSON;
-    private static final Set<String> APP_FIELDS = Set.of("app", "memory", "functions", "workflows", "placement", "network");
+    private static final Set<String> APP_FIELDS = Set.of("app", "memory", "functions", "workflows", "placement", "network",
+            "shareSandbox");
     private static final Set<String> FUNCTION_FIELDS =
             Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url", "idempotent", "verify");
     private static final Pattern CLASS_NAME =
@@ -71,7 +72,8 @@ public final class ManifestReader {
                 ? app.integer("memory", 0, MIN_MEMORY_MB, MAX_MEMORY_MB)
                 : functions.values().stream().mapToInt(FunctionSpec::memoryMb).max().orElseThrow();
         return new Manifest(name, memory, functions, workflows(app.get("workflows"), functions.keySet(), files),
-                PlacementReader.read(app), app.choice("network", Network.class, Network.OUTBOUND));
+                PlacementReader.read(app), app.choice("network", Network.class, Network.OUTBOUND),
+                app.bool("shareSandbox", true));
     }
 
     /**

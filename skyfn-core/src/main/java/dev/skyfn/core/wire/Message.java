@@ -17,8 +17,12 @@ public sealed interface Message {
     record Hello(int protocol, long pid, String token) implements Message {
     }
 
-    /** Node → sandbox: load an app's jar and make its functions callable. Answered by Result or Failure. */
-    record Load(long id, String app, int version, String jarPath, int maxResultBytes,
+    /**
+     * Node → sandbox: load an app's jar and make its functions callable. Answered by Result or
+     * Failure. A sandbox may host several apps of one tenant, each in a {@code slot} of its own
+     * (its own class loader); every later message about that app names its slot.
+     */
+    record Load(long id, int slot, String app, int version, String jarPath, int maxResultBytes,
                 List<HandlerRef> functions, List<WorkflowRef> workflows) implements Message {
         public Load {
             functions = List.copyOf(functions);
@@ -35,7 +39,7 @@ public sealed interface Message {
     }
 
     /** Node → sandbox: run one invocation. Answered by Result or Failure. */
-    record Invoke(long id, String function, String invocationId, long timeoutMillis, Payload payload)
+    record Invoke(long id, int slot, String function, String invocationId, long timeoutMillis, Payload payload)
             implements Message {
     }
 
@@ -47,7 +51,7 @@ public sealed interface Message {
      * @param input the execution's input as JSON
      * @param memo  the settled steps an earlier run recorded, which this one does not run again
      */
-    record Run(long id, String workflow, String executionId, long timeoutMillis, byte[] input, List<StepRecord> memo)
+    record Run(long id, int slot, String workflow, String executionId, long timeoutMillis, byte[] input, List<StepRecord> memo)
             implements Message {
         public Run {
             memo = List.copyOf(memo);
@@ -55,27 +59,27 @@ public sealed interface Message {
     }
 
     /** Sandbox → node: a step of a running execution, to be backed up and kept in its history. */
-    record Progress(String executionId, StepRecord step) implements Message {
+    record Progress(int slot, String executionId, StepRecord step) implements Message {
     }
 
     /**
-     * Sandbox → node: a function of the sandbox's app calls a function of another app of the same
-     * tenant. Answered by Result or Failure with the same id (ids of calls each way are separate).
+     * Sandbox → node: a function of the app in {@code slot} calls a function of another app of the
+     * same tenant. Answered by Result or Failure with the same id (ids of calls each way are separate).
      */
-    record Call(long id, String app, String function, String invocationId, long timeoutMillis, Payload payload)
+    record Call(long id, int slot, String app, String function, String invocationId, long timeoutMillis, Payload payload)
             implements Message {
     }
 
     /**
-     * Sandbox → node: an operation on the app's state ({@link DataOp}). The node scopes it to the
-     * sandbox's own app. Answered by Result (the value, or a boolean as one byte) or Failure.
+     * Sandbox → node: an operation on the state of the app in {@code slot} ({@link DataOp}). The
+     * node scopes it to that app, which must be one the sandbox hosts. Answered by Result (the value, or a boolean as one byte) or Failure.
      *
      * @param value    the value to write, or null
      * @param expected for compare-and-set, the value expected now, or null for "absent"
      * @param number   a duration the operation needs (milliseconds), else 0
      * @param count    a count the operation needs, else 0
      */
-    record Data(long id, DataOp op, String path, String key, byte[] value, byte[] expected, long number, int count)
+    record Data(long id, int slot, DataOp op, String path, String key, byte[] value, byte[] expected, long number, int count)
             implements Message {
     }
 
@@ -91,11 +95,15 @@ public sealed interface Message {
     record Cancel(long id) implements Message {
     }
 
-    /** Sandbox → node: log lines, batched. */
-    record Logs(List<LogLine> lines) implements Message {
+    /** Sandbox → node: log lines of the app in {@code slot}, batched. */
+    record Logs(int slot, List<LogLine> lines) implements Message {
         public Logs {
             lines = List.copyOf(lines);
         }
+    }
+
+    /** Node → sandbox: the app in {@code slot} leaves; its calls in flight finish, nothing new reaches it. */
+    record Unload(int slot) implements Message {
     }
 
     /** Sandbox → node: this sandbox should be replaced (it ran out of memory, leaked threads, ...). */

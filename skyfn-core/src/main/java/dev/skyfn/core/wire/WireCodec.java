@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class WireCodec {
 
-    public static final int PROTOCOL_VERSION = 2;
+    public static final int PROTOCOL_VERSION = 3;
     static final int HEADER_BYTES = 4;
 
     private static final int HELLO = 1;
@@ -30,6 +30,7 @@ public final class WireCodec {
     private static final int DATA = 10;
     private static final int RUN = 11;
     private static final int PROGRESS = 12;
+    private static final int UNLOAD = 13;
 
     private static final int EMPTY = 0;
     private static final int BODY = 1;
@@ -56,6 +57,7 @@ public final class WireCodec {
             case Message.Load l -> {
                 out.writeByte(LOAD);
                 out.writeLong(l.id());
+                out.writeVarInt(l.slot());
                 out.writeString(l.app());
                 out.writeVarInt(l.version());
                 out.writeString(l.jarPath());
@@ -75,6 +77,7 @@ public final class WireCodec {
             case Message.Run r -> {
                 out.writeByte(RUN);
                 out.writeLong(r.id());
+                out.writeVarInt(r.slot());
                 out.writeString(r.workflow());
                 out.writeString(r.executionId());
                 out.writeLong(r.timeoutMillis());
@@ -84,12 +87,14 @@ public final class WireCodec {
             }
             case Message.Progress p -> {
                 out.writeByte(PROGRESS);
+                out.writeVarInt(p.slot());
                 out.writeString(p.executionId());
                 writeStep(out, p.step());
             }
             case Message.Invoke i -> {
                 out.writeByte(INVOKE);
                 out.writeLong(i.id());
+                out.writeVarInt(i.slot());
                 out.writeString(i.function());
                 out.writeString(i.invocationId());
                 out.writeLong(i.timeoutMillis());
@@ -98,6 +103,7 @@ public final class WireCodec {
             case Message.Call c -> {
                 out.writeByte(CALL);
                 out.writeLong(c.id());
+                out.writeVarInt(c.slot());
                 out.writeString(c.app());
                 out.writeString(c.function());
                 out.writeString(c.invocationId());
@@ -107,6 +113,7 @@ public final class WireCodec {
             case Message.Data d -> {
                 out.writeByte(DATA);
                 out.writeLong(d.id());
+                out.writeVarInt(d.slot());
                 out.writeByte(d.op().ordinal());
                 out.writeString(d.path());
                 out.writeString(d.key());
@@ -133,6 +140,7 @@ public final class WireCodec {
             }
             case Message.Logs l -> {
                 out.writeByte(LOGS);
+                out.writeVarInt(l.slot());
                 out.writeVarInt(l.lines().size());
                 for (LogLine line : l.lines()) {
                     out.writeString(line.invocationId());
@@ -141,6 +149,10 @@ public final class WireCodec {
                     out.writeLong(line.epochMillis());
                     out.writeString(line.text());
                 }
+            }
+            case Message.Unload u -> {
+                out.writeByte(UNLOAD);
+                out.writeVarInt(u.slot());
             }
             case Message.Retire r -> {
                 out.writeByte(RETIRE);
@@ -158,18 +170,19 @@ public final class WireCodec {
         Message m = switch (in.readByte()) {
             case HELLO -> new Message.Hello(in.readInt(), in.readLong(), in.readString());
             case LOAD -> readLoad(in);
-            case INVOKE -> new Message.Invoke(in.readLong(), in.readString(), in.readString(), in.readLong(), readPayload(in));
+            case INVOKE -> new Message.Invoke(in.readLong(), in.readVarInt(), in.readString(), in.readString(), in.readLong(), readPayload(in));
             case RESULT -> new Message.Result(in.readLong(), readPayload(in));
             case FAILURE -> new Message.Failure(in.readLong(), in.readString(), in.readString(), in.readString());
             case CANCEL -> new Message.Cancel(in.readLong());
             case LOGS -> readLogs(in);
             case RETIRE -> new Message.Retire(in.readString(), in.readString());
-            case DATA -> new Message.Data(in.readLong(), DataOp.of(in.readByte()), in.readString(), in.readString(),
+            case DATA -> new Message.Data(in.readLong(), in.readVarInt(), DataOp.of(in.readByte()), in.readString(), in.readString(),
                     readOptional(in), readOptional(in), in.readLong(), in.readVarInt());
-            case CALL -> new Message.Call(in.readLong(), in.readString(), in.readString(), in.readString(), in.readLong(),
+            case CALL -> new Message.Call(in.readLong(), in.readVarInt(), in.readString(), in.readString(), in.readString(), in.readLong(),
                     readPayload(in));
             case RUN -> readRun(in);
-            case PROGRESS -> new Message.Progress(in.readString(), readStep(in));
+            case PROGRESS -> new Message.Progress(in.readVarInt(), in.readString(), readStep(in));
+            case UNLOAD -> new Message.Unload(in.readVarInt());
             default -> throw new ProtocolException("unknown frame type");
         };
         in.end();
@@ -178,6 +191,7 @@ public final class WireCodec {
 
     private static Message.Load readLoad(WireIn in) {
         long id = in.readLong();
+        int slot = in.readVarInt();
         String app = in.readString();
         int version = in.readVarInt();
         String jar = in.readString();
@@ -192,11 +206,12 @@ public final class WireCodec {
         for (int i = 0; i < w; i++) {
             workflows.add(new Message.WorkflowRef(in.readString(), in.readString()));
         }
-        return new Message.Load(id, app, version, jar, maxResult, fns, workflows);
+        return new Message.Load(id, slot, app, version, jar, maxResult, fns, workflows);
     }
 
     private static Message.Run readRun(WireIn in) {
         long id = in.readLong();
+        int slot = in.readVarInt();
         String workflow = in.readString();
         String execution = in.readString();
         long timeout = in.readLong();
@@ -206,7 +221,7 @@ public final class WireCodec {
         for (int i = 0; i < n; i++) {
             memo.add(readStep(in));
         }
-        return new Message.Run(id, workflow, execution, timeout, input, memo);
+        return new Message.Run(id, slot, workflow, execution, timeout, input, memo);
     }
 
     private static void writeStep(WireOut out, StepRecord s) {
@@ -235,6 +250,7 @@ public final class WireCodec {
     }
 
     private static Message.Logs readLogs(WireIn in) {
+        int slot = in.readVarInt();
         int n = in.count(MAX_COUNT);
         List<LogLine> lines = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -246,7 +262,7 @@ public final class WireCodec {
             }
             lines.add(new LogLine(inv, function, KINDS[kind], in.readLong(), in.readString()));
         }
-        return new Message.Logs(lines);
+        return new Message.Logs(slot, lines);
     }
 
     /** Bytes that may be absent: a presence byte, then the bytes. */

@@ -26,12 +26,13 @@ class WireCodecTest {
     void controlMessagesSurviveTheWire() {
         List<Message> messages = List.of(
                 new Message.Hello(2, 4242, "3f1c0a9e"),
-                new Message.Load(7, "shop", 3, "/data/shop.jar", 6 << 20,
+                new Message.Load(7, 2, "shop", 3, "/data/shop.jar", 6 << 20,
                         List.of(new Message.HandlerRef("order", "shop.Order", 30_000), new Message.HandlerRef("ü", "x.Ü", 1)),
                         List.of(new Message.WorkflowRef("checkout", "{\"StartAt\":\"A\"}"))),
                 new Message.Failure(9, "FUNCTION_ERROR", "boom", "java.lang.IllegalStateException"),
                 new Message.Cancel(Long.MAX_VALUE),
-                new Message.Logs(List.of(new LogLine("inv-1", "fn", LogLine.Kind.STDERR, 123L, "line ✓"))),
+                new Message.Logs(300, List.of(new LogLine("inv-1", "fn", LogLine.Kind.STDERR, 123L, "line ✓"))),
+                new Message.Unload(5),
                 new Message.Retire("THREAD_LEAK", "left 2 threads"));
         for (Message m : messages) {
             assertThat(roundTrip(m)).isEqualTo(m);
@@ -42,7 +43,8 @@ class WireCodecTest {
     void bodiesSurviveTheWire() {
         byte[] body = new byte[300_000];
         Arrays.fill(body, (byte) 7);
-        var invoke = (Message.Invoke) roundTrip(new Message.Invoke(1, "f", "inv", 30_000, Payload.json(body)));
+        var invoke = (Message.Invoke) roundTrip(new Message.Invoke(1, 129, "f", "inv", 30_000, Payload.json(body)));
+        assertThat(invoke.slot()).isEqualTo(129);
         assertThat(invoke.function()).isEqualTo("f");
         assertThat(invoke.timeoutMillis()).isEqualTo(30_000);
         assertThat(((Payload.Body) invoke.payload()).bytes()).isEqualTo(body);
@@ -52,8 +54,9 @@ class WireCodecTest {
 
     @Test
     void callsToOtherAppsSurviveTheWire() {
-        var call = (Message.Call) roundTrip(new Message.Call(3, "images", "resize", "inv.1.2", 900, Payload.json("{}".getBytes())));
+        var call = (Message.Call) roundTrip(new Message.Call(3, 4, "images", "resize", "inv.1.2", 900, Payload.json("{}".getBytes())));
         assertThat(call.id()).isEqualTo(3);
+        assertThat(call.slot()).isEqualTo(4);
         assertThat(call.app()).isEqualTo("images");
         assertThat(call.function()).isEqualTo("resize");
         assertThat(call.invocationId()).isEqualTo("inv.1.2");
@@ -63,12 +66,13 @@ class WireCodecTest {
 
     @Test
     void dataOperationsSurviveTheWire() {
-        var cas = (Message.Data) roundTrip(new Message.Data(4, DataOp.GLOBAL_CAS, "", "counter", "2".getBytes(), null, 0, 0));
+        var cas = (Message.Data) roundTrip(new Message.Data(4, 6, DataOp.GLOBAL_CAS, "", "counter", "2".getBytes(), null, 0, 0));
+        assertThat(cas.slot()).isEqualTo(6);
         assertThat(cas.op()).isEqualTo(DataOp.GLOBAL_CAS);
         assertThat(cas.key()).isEqualTo("counter");
         assertThat(cas.value()).isEqualTo("2".getBytes());
         assertThat(cas.expected()).isNull();
-        var get = (Message.Data) roundTrip(new Message.Data(5, DataOp.EPHEMERAL_AWAIT_ITEMS, "/job/map", "k", null, new byte[0], 7, 1000));
+        var get = (Message.Data) roundTrip(new Message.Data(5, 0, DataOp.EPHEMERAL_AWAIT_ITEMS, "/job/map", "k", null, new byte[0], 7, 1000));
         assertThat(get.value()).isNull();
         assertThat(get.expected()).isEmpty();
         assertThat(get.number()).isEqualTo(7);
@@ -81,7 +85,8 @@ class WireCodecTest {
         var settled = new StepRecord("Thumbs[3]/Resize", "Resize", "Task", Step.Phase.SUCCEEDED, 1_700_000_000_123_456L,
                 "{\"w\":64}".getBytes(StandardCharsets.UTF_8), null, null, null, 2);
         var inBlob = new StepRecord("Store", "Store", "Task", Step.Phase.FAILED, 5, null, "b-17", "java.io.IOException", "disk full", 1);
-        var run = (Message.Run) roundTrip(new Message.Run(8, "pipeline", "ex-1", 60_000, "{}".getBytes(), List.of(settled, inBlob)));
+        var run = (Message.Run) roundTrip(new Message.Run(8, 3, "pipeline", "ex-1", 60_000, "{}".getBytes(), List.of(settled, inBlob)));
+        assertThat(run.slot()).isEqualTo(3);
         assertThat(run.workflow()).isEqualTo("pipeline");
         assertThat(run.executionId()).isEqualTo("ex-1");
         assertThat(run.timeoutMillis()).isEqualTo(60_000);
@@ -92,7 +97,8 @@ class WireCodecTest {
         assertThat(run.memo().get(1)).usingRecursiveComparison().isEqualTo(inBlob);
         assertThat(run.memo().get(1).inBlob()).isTrue();
 
-        var progress = (Message.Progress) roundTrip(new Message.Progress("ex-1", settled));
+        var progress = (Message.Progress) roundTrip(new Message.Progress(3, "ex-1", settled));
+        assertThat(progress.slot()).isEqualTo(3);
         assertThat(progress.executionId()).isEqualTo("ex-1");
         assertThat(progress.step()).usingRecursiveComparison().isEqualTo(settled);
     }
@@ -101,7 +107,7 @@ class WireCodecTest {
     void httpExchangesSurviveTheWire() {
         var req = new HttpRequest("POST", "/a/b", "x=1&y=2",
                 Map.of("content-type", List.of("text/plain"), "x-many", List.of("1", "2")), "hi".getBytes(StandardCharsets.UTF_8));
-        var sent = (Message.Invoke) roundTrip(new Message.Invoke(1, "web", "inv", 5, new Payload.Request(req)));
+        var sent = (Message.Invoke) roundTrip(new Message.Invoke(1, 0, "web", "inv", 5, new Payload.Request(req)));
         HttpRequest got = ((Payload.Request) sent.payload()).request();
         assertThat(got.method()).isEqualTo("POST");
         assertThat(got.path()).isEqualTo("/a/b");

@@ -145,7 +145,7 @@ final class NodeBus implements AutoCloseable {
         wan.betweenClouds(cloud, nodeCloud);
         Headers headers = new Headers().put(TENANT, app.tenant()).put(APP, app.app()).put(FROM, cloud)
                 .put(BOUNDED, Boolean.toString(bounded)).put(ONCE, Boolean.toString(onlyOnce));
-        byte[] body = WireCodec.encode(new Message.Invoke(0, function, invocationId, timeout.toMillis(), input));
+        byte[] body = WireCodec.encode(new Message.Invoke(0, 0, function, invocationId, timeout.toMillis(), input));
         return connection.requestWithTimeout(subject(node), headers, body, timeout.plus(ANSWER_GRACE))
                 .handle((reply, error) -> {
                     if (error != null) {

@@ -94,7 +94,7 @@ final class QueuedAsync implements Async, AutoCloseable {
         String id = Ids.next();
         var app = target.app();
         byte[] body = sealer.seal(app.tenant(), "async/" + id,
-                WireCodec.encode(new Message.Invoke(0, target.spec().name(), id, target.spec().timeout().toMillis(), input)));
+                WireCodec.encode(new Message.Invoke(0, 0, target.spec().name(), id, target.spec().timeout().toMillis(), input)));
         save(new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, Instant.now(), null, null, null));
         Headers headers = new Headers().put(TENANT, app.tenant()).put(APP, app.name()).put(ID, id);
         if (region != null) {

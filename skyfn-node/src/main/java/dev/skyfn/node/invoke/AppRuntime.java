@@ -9,7 +9,9 @@ import dev.skyfn.core.manifest.Network;
 import dev.skyfn.core.wire.LogLine;
 import dev.skyfn.core.wire.Message;
 import dev.skyfn.node.sandbox.Sandbox;
+import dev.skyfn.node.sandbox.Sandbox.Seat;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,17 +26,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One app on this node: the version being served, the sandbox serving it (loaded on first use,
- * once however many calls arrive together), the sandboxes retiring after a redeployment or a
- * fault, and the concurrency gates of its functions.
+ * once however many calls arrive together; its own, or a seat in a sandbox of another of the
+ * tenant's apps, see {@link Sharing}), the sandboxes retiring after a redeployment or a fault,
+ * and the concurrency gates of its functions.
  */
 final class AppRuntime implements Sandbox.Owner {
 
     private static final Logger LOG = LoggerFactory.getLogger(AppRuntime.class);
     /** A load that failed is not retried for this long, so a broken app cannot burn a sandbox per call. */
     static final Duration LOAD_FAILURE_HOLD = Duration.ofSeconds(5);
+    /** How often a load waiting for its turn to boot looks again for a spare or a seat to share. */
+    private static final Duration SHARE_POLL = Duration.ofMillis(20);
 
-    /** The sandbox a call uses, and whether the call had to wait for the app to load. */
-    record Lease(Sandbox sandbox, boolean cold) {
+    /** The sandbox a call uses, the app's slot there, and whether the call had to wait for the app to load. */
+    record Lease(Sandbox sandbox, int slot, boolean cold) {
     }
 
     private record LoadFailure(int version, SkyfnException error, long atNanos) {
@@ -47,7 +52,9 @@ final class AppRuntime implements Sandbox.Owner {
     private volatile Map<String, FunctionGate> gates;
     private volatile long lastUsedNanos = System.nanoTime();
     private volatile LoadFailure loadFailure;
-    private CompletableFuture<Sandbox> active; // guarded by this
+    /** Loading into a sandbox of its own, not yet loaded: it counts toward the node's sandboxes already. */
+    private volatile boolean loadingOwn;
+    private CompletableFuture<Seat> active; // guarded by this
 
     AppRuntime(DeployedApp app, AppRuntimes node) {
         this.key = app.key();
@@ -94,7 +101,7 @@ final class AppRuntime implements Sandbox.Owner {
     }
 
     private Lease acquire(long deadlineNanos, boolean callsDeadline) {
-        CompletableFuture<Sandbox> serving;
+        CompletableFuture<Seat> serving;
         boolean mine = false;
         synchronized (this) {
             if (active == null || (active.isDone() && !usable(active))) {
@@ -111,7 +118,8 @@ final class AppRuntime implements Sandbox.Owner {
             Thread.ofVirtual().name("load-" + key).start(() -> load(serving, version));
         }
         try {
-            return new Lease(serving.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS), cold);
+            Seat seat = serving.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return new Lease(seat.sandbox(), seat.slot(), cold);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof SkyfnException s ? s
                     : new SkyfnException(ErrorCode.APP_LOAD_FAILED, "loading the app failed: " + e.getCause());
@@ -128,17 +136,23 @@ final class AppRuntime implements Sandbox.Owner {
         }
     }
 
-    private static boolean usable(CompletableFuture<Sandbox> f) {
-        Sandbox s = loaded(f);
-        return s != null && s.state() == Sandbox.State.ACTIVE;
+    private static boolean usable(CompletableFuture<Seat> f) {
+        Seat s = loaded(f);
+        return s != null && s.sandbox().state() == Sandbox.State.ACTIVE;
     }
 
-    /** The sandbox {@code f} holds once loaded, else null. */
-    private static Sandbox loaded(CompletableFuture<Sandbox> f) {
+    /** The seat {@code f} holds once loaded, else null. */
+    private static Seat loaded(CompletableFuture<Seat> f) {
         return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.getNow(null) : null;
     }
 
-    private void load(CompletableFuture<Sandbox> into, DeployedApp version) {
+    /** The sandbox {@code f} holds once loaded, else null. */
+    private static Sandbox loadedSandbox(CompletableFuture<Seat> f) {
+        Seat s = loaded(f);
+        return s == null ? null : s.sandbox();
+    }
+
+    private void load(CompletableFuture<Seat> into, DeployedApp version) {
         long start = System.nanoTime();
         try {
             LoadFailure failed = loadFailure;
@@ -146,24 +160,26 @@ final class AppRuntime implements Sandbox.Owner {
                     && System.nanoTime() - failed.atNanos() < LOAD_FAILURE_HOLD.toNanos()) {
                 throw failed.error();
             }
-            node.makeRoom(this);
-            Sandbox sandbox = node.pool().take(version.manifest().memoryMb());
-            sandbox.adopt(this);
-            if (version.manifest().network() == Network.NONE) {
-                sandbox.cutOutbound();
+            Seat seat = seat(version);
+            boolean guest = seat.sandbox().state() == Sandbox.State.ACTIVE;
+            if (!guest) {
+                if (version.manifest().network() == Network.NONE) {
+                    seat.sandbox().cutOutbound();
+                }
+                seat.sandbox().moveTo(Sandbox.State.LOADING);
             }
-            sandbox.moveTo(Sandbox.State.LOADING);
-            Message answer = awaitLoad(sandbox, version);
+            Message answer = awaitLoad(seat, version);
             if (answer instanceof Message.Failure f) {
-                sandbox.kill("failed to load the app");
+                unseat(seat, "failed to load the app");
                 throw new SkyfnException(ErrorCode.parse(f.code()), f.message());
             }
-            sandbox.moveTo(Sandbox.State.ACTIVE);
+            seat.sandbox().moveTo(Sandbox.State.ACTIVE);
             node.metrics().coldStart(key, Duration.ofNanos(System.nanoTime() - start));
-            LOG.info("{} v{} loaded into {} in {} ms", key, version.version(), sandbox, (System.nanoTime() - start) / 1_000_000);
-            into.complete(sandbox);
+            LOG.info("{} v{} loaded into {}{} in {} ms", key, version.version(), guest ? "a seat in " : "", seat.sandbox(),
+                    (System.nanoTime() - start) / 1_000_000);
+            into.complete(seat);
             if (app.version() != version.version()) {
-                retire(sandbox, "replaced by version " + app.version() + " while loading");
+                retire(seat, "replaced by version " + app.version() + " while loading");
             }
         } catch (SkyfnException e) {
             if (e.code() != ErrorCode.UNAVAILABLE) {
@@ -175,12 +191,65 @@ final class AppRuntime implements Sandbox.Owner {
             LOG.error("{} v{}: loading broke", key, version.version(), e);
             notLoaded(into, new SkyfnException(ErrorCode.APP_LOAD_FAILED, "loading the app failed: " + e));
         } finally {
+            loadingOwn = false;
             node.pool().refill();
         }
     }
 
+    /**
+     * Where the app is loaded: a spare if one is ready; else, while a boot would have to wait
+     * its turn, a seat in a warm sandbox of another of the tenant's apps if one has room
+     * ({@link Sharing}); else a sandbox booted for it.
+     */
+    private Seat seat(DeployedApp version) {
+        int heapMb = version.manifest().memoryMb();
+        boolean share = version.manifest().shareSandbox();
+        while (true) {
+            if (!share || node.pool().hasSpare(heapMb) || node.pool().bootWouldStart()) {
+                try {
+                    loadingOwn = true;
+                    node.makeRoom(this);
+                    return ownSeat(node.pool().take(heapMb));
+                } catch (SkyfnException full) {
+                    loadingOwn = false;
+                    // no room for a sandbox of its own: a seat in a shared one will do
+                    Seat shared = share && full.code() == ErrorCode.UNAVAILABLE ? node.shareFor(this, version) : null;
+                    if (shared == null) {
+                        throw full;
+                    }
+                    return shared;
+                }
+            }
+            Seat shared = node.shareFor(this, version);
+            if (shared != null) {
+                return shared;
+            }
+            pause(SHARE_POLL);
+        }
+    }
+
+    private Seat ownSeat(Sandbox sandbox) {
+        return new Seat(sandbox, sandbox.adopt(this));
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while the app waited for a sandbox");
+        }
+    }
+
+    /** A seat whose load failed: a sandbox of the app's own is ended, a seat in another's given up. */
+    private void unseat(Seat seat, String reason) {
+        if (seat.sandbox().leave(seat.slot())) {
+            seat.sandbox().kill(reason);
+        }
+    }
+
     /** Fails a load: its waiting calls hear why, and the next call starts another. */
-    private void notLoaded(CompletableFuture<Sandbox> into, SkyfnException why) {
+    private void notLoaded(CompletableFuture<Seat> into, SkyfnException why) {
         synchronized (this) {
             if (active == into) {
                 active = null;
@@ -189,12 +258,14 @@ final class AppRuntime implements Sandbox.Owner {
         into.completeExceptionally(why);
     }
 
-    private Message awaitLoad(Sandbox sandbox, DeployedApp version) {
-        Sandbox.Call call = sandbox.load(version, node.config().maxResultBytes(),
+    private Message awaitLoad(Seat seat, DeployedApp version) {
+        Sandbox sandbox = seat.sandbox();
+        Sandbox.Call call = sandbox.load(seat.slot(), version, node.config().maxResultBytes(),
                 System.nanoTime() + node.config().loadTimeout().toNanos());
         try {
             Message answer = call.answer().get();
             if (answer instanceof Message.Failure f && f.code().equals(Sandbox.TIMED_OUT)) {
+                // a load that never returns holds a thread of the sandbox: whoever else is in it goes too
                 sandbox.kill("did not load the app in time");
                 throw new SkyfnException(ErrorCode.APP_LOAD_FAILED, "the app did not load within "
                         + node.config().loadTimeout().toSeconds() + " s (a constructor or static initialiser that never returns?)");
@@ -211,7 +282,7 @@ final class AppRuntime implements Sandbox.Owner {
 
     /** Serves {@code next} from now on; calls in flight finish on the old version's sandbox. */
     void redeploy(DeployedApp next) {
-        CompletableFuture<Sandbox> old;
+        CompletableFuture<Seat> old;
         synchronized (this) {
             app = next;
             gates = gatesFor(next);
@@ -238,7 +309,7 @@ final class AppRuntime implements Sandbox.Owner {
 
     /** The app is gone: nothing new starts, calls in flight finish. */
     void remove() {
-        CompletableFuture<Sandbox> old;
+        CompletableFuture<Seat> old;
         synchronized (this) {
             old = active;
             active = null;
@@ -250,12 +321,12 @@ final class AppRuntime implements Sandbox.Owner {
 
     /** The node is stopping: every sandbox of the app stops now. */
     void close() {
-        CompletableFuture<Sandbox> old;
+        CompletableFuture<Seat> old;
         synchronized (this) {
             old = active;
             active = null;
         }
-        Sandbox serving = loaded(old);
+        Sandbox serving = loadedSandbox(old);
         if (serving != null) {
             serving.stop();
         }
@@ -263,20 +334,29 @@ final class AppRuntime implements Sandbox.Owner {
         retiring.clear();
     }
 
-    /** Retires the serving sandbox if it has been idle longer than the app's keep-warm time. */
+    /** Retires the app's seat if it has been idle longer than the app's keep-warm time. */
     void reapIfIdle(long nowNanos) {
-        Sandbox idle = idleSandbox();
+        Seat idle = idleSeat();
         if (idle != null && nowNanos - lastUsedNanos > app.manifest().keepWarm().toNanos()) {
             retire(idle, "idle for longer than its keep-warm time");
         }
     }
 
-    /** Takes a sandbox out of service: no new calls; it stops once its calls in flight end, or is killed when they are overdue. */
-    void retire(Sandbox sandbox, String reason) {
+    /**
+     * Takes the app's seat out of service: no new calls reach it there. A sandbox shared with
+     * other apps goes on serving them; one left with no app stops once its calls in flight end,
+     * or is killed when they are overdue.
+     */
+    void retire(Seat seat, String reason) {
+        Sandbox sandbox = seat.sandbox();
         synchronized (this) {
-            if (loaded(active) == sandbox) {
+            if (loaded(active) == seat) {
                 active = null;
             }
+        }
+        if (!sandbox.leave(seat.slot())) {
+            LOG.info("{}: leaving {}: {}", key, sandbox, reason);
+            return;
         }
         if (!sandbox.moveTo(Sandbox.State.RETIRING)) {
             return;
@@ -290,6 +370,14 @@ final class AppRuntime implements Sandbox.Owner {
                 sandbox.kill("was retired (" + reason + ") and its calls did not end in time");
             }
         });
+    }
+
+    /** What concerns the whole sandbox (a hung call, its own request to be replaced): the app leaves its seat there, if it has one. */
+    private void retireFrom(Sandbox sandbox, String reason) {
+        int slot = sandbox.slotOf(this);
+        if (slot >= 0) {
+            retire(new Seat(sandbox, slot), reason);
+        }
     }
 
     private Duration maxTimeout() {
@@ -310,8 +398,8 @@ final class AppRuntime implements Sandbox.Owner {
 
     @Override
     public void hung(Sandbox sandbox, String invocationId) {
-        LOG.warn("{}: invocation {} ignored its cancellation; replacing {}", key, invocationId, sandbox);
-        retire(sandbox, "invocation " + invocationId + " did not stop after its timeout");
+        LOG.warn("{}: invocation {} in {} ignored its cancellation; replacing it", key, invocationId, sandbox);
+        retireFrom(sandbox, "invocation " + invocationId + " did not stop after its timeout");
     }
 
     @Override
@@ -340,57 +428,45 @@ final class AppRuntime implements Sandbox.Owner {
 
     @Override
     public void retireRequested(Sandbox sandbox, ErrorCode code, String reason) {
-        retire(sandbox, code.name() + ": " + reason);
+        retireFrom(sandbox, code.name() + ": " + reason);
     }
 
     @Override
     public void died(Sandbox sandbox) {
         retiring.remove(sandbox);
         synchronized (this) {
-            if (loaded(active) == sandbox) {
+            if (loadedSandbox(active) == sandbox) {
                 active = null;
             }
         }
     }
 
-    /** Sandboxes this app holds: the serving one (or the one loading) and those retiring. */
-    synchronized int sandboxCount() {
-        return (active == null ? 0 : 1) + retiring.size();
+    /** Sandboxes this app is in: the serving one (or the one loading, once it has one) and those it retires. */
+    synchronized List<Sandbox> sandboxList() {
+        List<Sandbox> all = new ArrayList<>(retiring);
+        Sandbox serving = loadedSandbox(active);
+        if (serving != null) {
+            all.add(serving);
+        }
+        return all;
+    }
+
+    boolean loadingOwn() {
+        return loadingOwn;
     }
 
     long lastUsedNanos() {
         return lastUsedNanos;
     }
 
-    /** The serving sandbox if it is loaded and serving, else null: a call can go to it at once. */
-    synchronized Sandbox warmSandbox() {
+    /** The serving seat if it is loaded and serving, else null: a call can go to it at once. */
+    synchronized Seat warmSeat() {
         return usable(active) ? loaded(active) : null;
     }
 
-    /** The serving sandbox if it is loaded and has nothing in flight, else null. */
-    synchronized Sandbox idleSandbox() {
-        return usable(active) && loaded(active).inFlight() == 0 ? loaded(active) : null;
-    }
-
-    /** Calls in flight in this app's sandboxes, the serving one and those retiring. */
-    int inFlight() {
-        Sandbox serving = serving();
-        return retiring.stream().mapToInt(Sandbox::inFlight).sum() + (serving == null ? 0 : serving.inFlight());
-    }
-
-    private synchronized Sandbox serving() {
-        return loaded(active);
-    }
-
-    /** Sandboxes of this app by state, for the node's view. */
-    Map<Sandbox.State, Integer> sandboxes() {
-        Map<Sandbox.State, Integer> counts = new HashMap<>();
-        Sandbox serving = serving();
-        if (serving != null) {
-            counts.merge(serving.state(), 1, Integer::sum);
-        }
-        retiring.forEach(s -> counts.merge(s.state(), 1, Integer::sum));
-        return counts;
+    /** The serving seat if it is loaded and has nothing in flight, else null. */
+    synchronized Seat idleSeat() {
+        return usable(active) && loaded(active).sandbox().inFlight() == 0 ? loaded(active) : null;
     }
 
     private static Map<String, FunctionGate> gatesFor(DeployedApp app) {

@@ -12,9 +12,14 @@ import dev.skyfn.node.logs.LogStore;
 import dev.skyfn.node.metrics.NodeMetrics;
 import dev.skyfn.node.sandbox.Sandbox;
 import dev.skyfn.node.sandbox.SandboxPool;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
@@ -126,16 +131,52 @@ public final class AppRuntimes implements AppCatalog.Listener {
         return runtimes.values().stream().map(AppRuntime::app).toList();
     }
 
-    /** Sandboxes serving or retiring, by state. */
+    /** Sandboxes serving or retiring, by state; one hosting several apps counts once. */
     public Map<Sandbox.State, Integer> sandboxes() {
         Map<Sandbox.State, Integer> counts = new EnumMap<>(Sandbox.State.class);
-        runtimes.values().forEach(r -> r.sandboxes().forEach((s, n) -> counts.merge(s, n, Integer::sum)));
+        appSandboxes().forEach(s -> counts.merge(s.state(), 1, Integer::sum));
         return counts;
     }
 
     /** Calls in flight in this node's sandboxes. */
     public int inFlight() {
-        return runtimes.values().stream().mapToInt(AppRuntime::inFlight).sum();
+        return appSandboxes().stream().mapToInt(Sandbox::inFlight).sum();
+    }
+
+    /** The sandboxes apps are in, each once. */
+    private Set<Sandbox> appSandboxes() {
+        Set<Sandbox> all = Collections.newSetFromMap(new IdentityHashMap<>());
+        runtimes.values().forEach(r -> all.addAll(r.sandboxList()));
+        return all;
+    }
+
+    /**
+     * A seat for {@code guest}'s {@code version} in a warm sandbox of another of its tenant's apps
+     * with the same heap and network that allows sharing ({@link Sharing}), or null.
+     */
+    Sandbox.Seat shareFor(AppRuntime guest, DeployedApp version) {
+        Map<Sandbox, Sharing.Candidate<Sandbox>> candidates = new IdentityHashMap<>();
+        for (AppRuntime r : runtimes.values()) {
+            Sandbox.Seat seat = r == guest ? null : r.warmSeat();
+            if (seat != null && r.key().tenant().equals(guest.key().tenant()) && r.app().manifest().shareSandbox()
+                    && r.app().manifest().network() == version.manifest().network()
+                    && seat.sandbox().heapMb() == version.manifest().memoryMb()) {
+                Sandbox s = seat.sandbox();
+                candidates.put(s, new Sharing.Candidate<>(s, s.appCount(), s.inFlight()));
+            }
+        }
+        List<Sharing.Candidate<Sandbox>> left = new ArrayList<>(candidates.values());
+        while (true) {
+            Optional<Sharing.Candidate<Sandbox>> pick = Sharing.pick(left);
+            if (pick.isEmpty()) {
+                return null;
+            }
+            int slot = pick.get().sandbox().takeIn(guest, Sharing.MAX_APPS);
+            if (slot >= 0) {
+                return new Sandbox.Seat(pick.get().sandbox(), slot);
+            }
+            left.remove(pick.get()); // it filled up or stopped serving meanwhile
+        }
     }
 
     private int count(Sandbox.State state) {
@@ -143,18 +184,19 @@ public final class AppRuntimes implements AppCatalog.Listener {
     }
 
     /**
-     * Before {@code loading} loads its app: while the node holds more app sandboxes than its limit,
-     * retires the least recently used idle one and waits for it to end. When every sandbox is busy,
-     * the load is refused rather than the host overrun.
+     * Before {@code loading} loads its app into a sandbox of its own: while the node holds more app
+     * sandboxes than its limit, retires the least recently used idle one that hosts only its own
+     * app and waits for it to end. When every sandbox is busy, the load is refused rather than the
+     * host overrun.
      */
     void makeRoom(AppRuntime loading) {
         synchronized (room) {
-            while (runtimes.values().stream().mapToInt(AppRuntime::sandboxCount).sum() > config.maxSandboxes()) {
-                Sandbox victim = null;
+            while (appSandboxes().size() + runtimes.values().stream().filter(AppRuntime::loadingOwn).count() > config.maxSandboxes()) {
+                Sandbox.Seat victim = null;
                 AppRuntime owner = null;
                 for (AppRuntime r : runtimes.values()) {
-                    Sandbox idle = r == loading ? null : r.idleSandbox();
-                    if (idle != null && (owner == null || r.lastUsedNanos() < owner.lastUsedNanos())) {
+                    Sandbox.Seat idle = r == loading ? null : r.idleSeat();
+                    if (idle != null && idle.sandbox().appCount() == 1 && (owner == null || r.lastUsedNanos() < owner.lastUsedNanos())) {
                         victim = idle;
                         owner = r;
                     }
@@ -165,12 +207,12 @@ public final class AppRuntimes implements AppCatalog.Listener {
                 }
                 owner.retire(victim, "its node needed room for another app");
                 try {
-                    victim.whenDead().get(5, TimeUnit.SECONDS);
+                    victim.sandbox().whenDead().get(5, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while making room for the app");
                 } catch (ExecutionException | TimeoutException e) {
-                    victim.kill("did not stop when its node needed room");
+                    victim.sandbox().kill("did not stop when its node needed room");
                 }
             }
         }

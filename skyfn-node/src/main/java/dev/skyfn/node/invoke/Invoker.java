@@ -46,10 +46,11 @@ public final class Invoker implements Dispatch {
      * The sandbox serving the app now, loaded if it was not: for requests that are not invocations
      * of one function (workflow executions).
      */
-    public Sandbox sandbox(AppKey key) {
+    public Sandbox.Seat sandbox(AppKey key) {
         AppRuntime runtime = runtime(key);
         runtime.touch();
-        return runtime.acquire().sandbox();
+        AppRuntime.Lease lease = runtime.acquire();
+        return new Sandbox.Seat(lease.sandbox(), lease.slot());
     }
 
     /** The app, or APP_NOT_FOUND. */
@@ -128,7 +129,7 @@ public final class Invoker implements Dispatch {
     private Outcome run(AppRuntime runtime, FunctionSpec spec, Payload input, String invocationId, Duration limit, long start) {
         AppRuntime.Lease lease = runtime.acquire(start + limit.toNanos());
         Sandbox sandbox = lease.sandbox();
-        Sandbox.Call call = sandbox.call(id -> new Message.Invoke(id, spec.name(), invocationId, limit.toMillis(), input),
+        Sandbox.Call call = sandbox.call(id -> new Message.Invoke(id, lease.slot(), spec.name(), invocationId, limit.toMillis(), input),
                 System.nanoTime() + limit.toNanos(), invocationId);
         try {
             return outcome(call.answer().get(), invocationId, limit, lease.cold(), start);
@@ -159,7 +160,7 @@ public final class Invoker implements Dispatch {
     public CompletableFuture<Outcome> invokeAsync(Target target, Payload input, String invocationId, Duration timeout) {
         FunctionSpec spec = target.spec();
         AppRuntime runtime = target.runtime();
-        Sandbox warm = runtime.warmSandbox();
+        Sandbox.Seat warm = runtime.warmSeat();
         FunctionGate gate = runtime.gate(spec.name());
         if (warm == null || !gate.tryEnter()) {
             return CompletableFuture.supplyAsync(() -> invoke(target, input, invocationId, true, timeout),
@@ -167,7 +168,7 @@ public final class Invoker implements Dispatch {
         }
         Duration limit = timeout.compareTo(spec.timeout()) < 0 ? timeout : spec.timeout();
         long start = System.nanoTime();
-        Sandbox.Call call = warm.callNow(id -> new Message.Invoke(id, spec.name(), invocationId, limit.toMillis(), input),
+        Sandbox.Call call = warm.sandbox().callNow(id -> new Message.Invoke(id, warm.slot(), spec.name(), invocationId, limit.toMillis(), input),
                 start + limit.toNanos(), invocationId);
         NodeMetrics.FunctionMeters meters = runtimes.metrics().function(runtime.key(), spec.name());
         return call.answer().handle((answer, error) -> {

@@ -10,10 +10,13 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -22,10 +25,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's handle on one sandbox process: its socket, its calls in flight, and where it is in
- * its life. Calls are matched to answers by id; when the process dies, every call still in flight
- * gets a precise failure at once: {@link ErrorCode#SANDBOX_OUT_OF_MEMORY} when the OS killed it for
- * outgrowing its memory limit, else {@link ErrorCode#SANDBOX_CRASHED}.
+ * The node's handle on one sandbox process: its socket, its calls in flight, the apps it hosts
+ * (one, or several of one tenant, each in a slot of its own) and where it is in its life. Calls
+ * are matched to answers by id; when the process dies, every call still in flight gets a precise
+ * failure at once: {@link ErrorCode#SANDBOX_OUT_OF_MEMORY} when the OS killed it for outgrowing
+ * its memory limit, else {@link ErrorCode#SANDBOX_CRASHED}.
  */
 public final class Sandbox {
 
@@ -33,6 +37,10 @@ public final class Sandbox {
 
     /** The status of a process ended by SIGKILL: by the node, or by the kernel (its OOM killer among others). */
     private static final int KILLED = 137;
+
+    /** A sandbox an app is loaded into, and the app's slot there (which its messages name). */
+    public record Seat(Sandbox sandbox, int slot) {
+    }
 
     /** Where a sandbox is in its life; {@link #TRANSITIONS} says where it may go next. */
     public enum State { IDLE, LOADING, ACTIVE, RETIRING, DEAD }
@@ -44,7 +52,11 @@ public final class Sandbox {
             State.RETIRING, EnumSet.of(State.DEAD),
             State.DEAD, EnumSet.noneOf(State.class)));
 
-    /** What a sandbox tells whoever owns it: the pool while idle, then its app's runtime. */
+    /**
+     * What a sandbox tells whoever owns it: the pool while idle, then the runtime of each app it
+     * hosts — what concerns one app (its logs, calls, data, steps) to that app's, what concerns the
+     * whole sandbox (its death, a request to be replaced, a hung call) to all of them.
+     */
     public interface Owner {
         void logs(Sandbox sandbox, List<LogLine> lines);
 
@@ -99,8 +111,15 @@ public final class Sandbox {
     private final Calls calls = new Calls();
     private final CompletableFuture<Message.Hello> hello = new CompletableFuture<>();
     private final CompletableFuture<Void> dead = new CompletableFuture<>();
-    private volatile Owner owner;
-    private volatile DeployedApp app;
+    /** The pool's, until an app's runtime adopts the sandbox. */
+    private final Owner idleOwner;
+    /** The runtime of every app ever loaded here, by slot: calls of an app that left still finish. */
+    private final Map<Integer, Owner> owners = new ConcurrentHashMap<>();
+    /** The apps hosted now, by slot; guarded by this. */
+    private final Map<Integer, DeployedApp> hosted = new LinkedHashMap<>();
+    /** Slots given out and not left: apps hosted and apps loading; guarded by this. */
+    private final Set<Integer> open = new HashSet<>();
+    private int nextSlot; // guarded by this
     private volatile String endReason;
     /** The code calls in flight fail with once it is dead. */
     private volatile ErrorCode endCode = ErrorCode.SANDBOX_CRASHED;
@@ -120,7 +139,7 @@ public final class Sandbox {
         this.process = process;
         this.channel = channel;
         this.output = output;
-        this.owner = owner;
+        this.idleOwner = owner;
         Thread.ofPlatform().daemon().name("sandbox-" + id + "-reader").start(this::read);
     }
 
@@ -140,8 +159,14 @@ public final class Sandbox {
         return state.get();
     }
 
-    public DeployedApp app() {
-        return app;
+    /** The first app it hosts now, or null. */
+    public synchronized DeployedApp app() {
+        return hosted.values().stream().findFirst().orElse(null);
+    }
+
+    /** The apps it hosts now, by slot. */
+    public synchronized Map<Integer, DeployedApp> apps() {
+        return Map.copyOf(hosted);
     }
 
     /** Calls in flight that have not been given up on. */
@@ -181,8 +206,41 @@ public final class Sandbox {
         return process.toHandle();
     }
 
-    public void adopt(Owner next) {
-        owner = next;
+    /** Gives the sandbox to an app's runtime; the slot its app is to be loaded into. */
+    public synchronized int adopt(Owner next) {
+        int slot = nextSlot++;
+        owners.put(slot, next);
+        open.add(slot);
+        return slot;
+    }
+
+    /**
+     * Another app's runtime takes a slot in this serving sandbox, if it serves an app now and has
+     * fewer than {@code maxApps} (loading ones included); the slot, or -1.
+     */
+    public synchronized int takeIn(Owner guest, int maxApps) {
+        if (state.get() != State.ACTIVE || hosted.isEmpty() || open.size() >= maxApps) {
+            return -1;
+        }
+        return adopt(guest);
+    }
+
+    /**
+     * The app in {@code slot} leaves: nothing new reaches it, its calls in flight finish, and the
+     * sandbox drops it. True when no app is left in it (the caller then retires the sandbox).
+     */
+    public synchronized boolean leave(int slot) {
+        boolean was = open.remove(slot);
+        hosted.remove(slot);
+        if (was && !open.isEmpty() && state.get() != State.DEAD) {
+            channel.send(new Message.Unload(slot));
+        }
+        return open.isEmpty();
+    }
+
+    /** Apps it hosts or is loading now. */
+    public synchronized int appCount() {
+        return open.size();
     }
 
     /** Moves to {@code next} if the lifecycle allows it from where the sandbox is now. */
@@ -210,15 +268,17 @@ public final class Sandbox {
     /** The code of the failure a call's answer completes with when its deadline passes first. */
     public static final String TIMED_OUT = Calls.TIMED_OUT;
 
-    /** Loads {@code app} into this sandbox. */
-    public Call load(DeployedApp app, int maxResultBytes, long deadlineNanos) {
-        this.app = app;
+    /** Loads {@code app} into {@code slot} of this sandbox (see {@link #adopt}, {@link #takeIn}). */
+    public Call load(int slot, DeployedApp app, int maxResultBytes, long deadlineNanos) {
+        synchronized (this) {
+            hosted.put(slot, app);
+        }
         List<Message.HandlerRef> handlers = app.manifest().functions().values().stream()
                 .map(f -> new Message.HandlerRef(f.name(), f.handler(), f.timeout().toMillis())).toList();
         List<Message.WorkflowRef> workflows = app.manifest().workflows().values().stream()
                 .map(w -> new Message.WorkflowRef(w.name(), w.json())).toList();
         String jar = jarPath.apply(app);
-        return call(id -> new Message.Load(id, app.name(), app.version(), jar, maxResultBytes, handlers, workflows),
+        return call(id -> new Message.Load(id, slot, app.name(), app.version(), jar, maxResultBytes, handlers, workflows),
                 deadlineNanos, "load");
     }
 
@@ -237,14 +297,14 @@ public final class Sandbox {
 
     /** Times out this sandbox's calls past their deadline; see {@link Calls#expire}. */
     void expire(long nowNanos, long graceNanos) {
-        calls.expire(nowNanos, graceNanos, id -> channel.send(new Message.Cancel(id)), call -> owner.hung(this, call.label()));
+        calls.expire(nowNanos, graceNanos, id -> channel.send(new Message.Cancel(id)), call -> everyone().forEach(o -> o.hung(this, call.label())));
     }
 
     /** Gives up on a call before its deadline: it is answered with {@code answer} now, and the sandbox told to stop it. */
     public void cancel(Call call, Message.Failure answer) {
         if (calls.answer(call.id(), answer)) {
             channel.send(new Message.Cancel(call.id()));
-            owner.callEnded(this);
+            callEnded();
         }
     }
 
@@ -298,19 +358,49 @@ public final class Sandbox {
             case Message.Hello h -> hello.complete(h);
             case Message.Result r -> complete(r.id(), r);
             case Message.Failure f -> complete(f.id(), f);
-            case Message.Logs l -> owner.logs(this, l.lines());
-            case Message.Retire r -> owner.retireRequested(this, ErrorCode.parse(r.code()), r.reason());
-            case Message.Call c -> owner.call(this, c);
-            case Message.Data d -> owner.data(this, d);
-            case Message.Progress p -> owner.progress(this, p);
+            case Message.Logs l -> ownerOf(l.slot()).logs(this, l.lines());
+            case Message.Retire r -> everyone().forEach(o -> o.retireRequested(this, ErrorCode.parse(r.code()), r.reason()));
+            case Message.Call c -> ownerOf(c.slot()).call(this, c);
+            case Message.Data d -> ownerOf(d.slot()).data(this, d);
+            case Message.Progress p -> ownerOf(p.slot()).progress(this, p);
             default -> throw new ProtocolException("a sandbox does not send " + m.getClass().getSimpleName());
         }
     }
 
     private void complete(long callId, Message answer) {
         if (calls.answer(callId, answer)) {
-            owner.callEnded(this);
+            callEnded();
         }
+    }
+
+    /** Told to every runtime that ever had an app here: the one retiring it may be waiting for its calls to end. */
+    private void callEnded() {
+        if (owners.isEmpty()) {
+            idleOwner.callEnded(this);
+        } else {
+            owners.values().forEach(o -> o.callEnded(this));
+        }
+    }
+
+    /** Who hears what concerns the whole sandbox: the runtimes of the apps in it now, else every one it had, else the pool. */
+    private List<Owner> everyone() {
+        synchronized (this) {
+            if (!open.isEmpty()) {
+                return open.stream().map(owners::get).toList();
+            }
+        }
+        return owners.isEmpty() ? List.of(idleOwner) : List.copyOf(owners.values());
+    }
+
+    /** The runtime of the app in {@code slot}; for a slot never given out, one that refuses (the sandbox broke the protocol). */
+    private Owner ownerOf(int slot) {
+        Owner o = owners.get(slot);
+        return o != null ? o : Owner.NONE;
+    }
+
+    /** The slot {@code owner}'s app holds here now, or -1. */
+    public synchronized int slotOf(Owner owner) {
+        return open.stream().filter(slot -> owners.get(slot) == owner).findFirst().orElse(-1);
     }
 
     private void ended() {
@@ -322,17 +412,17 @@ public final class Sandbox {
             endReason = "outgrew its memory limit of " + cgroup.memoryMb() + " MiB (its heap of " + heapMb + " MiB, and "
                     + (cgroup.memoryMb() - heapMb) + " MiB for the JVM itself, native memory and files in /tmp) and the OS killed it;"
                     + " raise 'memory' in skyfn.yaml or use less";
-            LOG.warn("sandbox {} ({}) died: {}", id, app == null ? "idle" : app.key(), endReason);
+            LOG.warn("sandbox {} ({}) died: {}", id, describeApps(), endReason);
         } else if (endReason == null) {
             endReason = describe(status);
             String tail = output.tail();
-            LOG.warn("sandbox {} ({}) died: {}{}", id, app == null ? "idle" : app.key(), endReason,
+            LOG.warn("sandbox {} ({}) died: {}{}", id, describeApps(), endReason,
                     tail.isEmpty() ? "" : "; its last output: " + tail);
         }
         hello.completeExceptionally(new IllegalStateException("sandbox " + id + " " + endReason));
         calls.answerAll(this::crashed);
         dead.complete(null);
-        owner.died(this);
+        (owners.isEmpty() ? List.of(idleOwner) : List.copyOf(owners.values())).forEach(o -> o.died(this));
         cgroup.remove();
     }
 
@@ -362,6 +452,12 @@ public final class Sandbox {
 
     @Override
     public String toString() {
-        return "sandbox " + id + " (pid " + process.pid() + ", " + state.get() + (app == null ? "" : ", " + app.key() + " v" + app.version()) + ")";
+        String apps = describeApps();
+        return "sandbox " + id + " (pid " + process.pid() + ", " + state.get() + (apps.equals("idle") ? "" : ", " + apps) + ")";
+    }
+
+    private synchronized String describeApps() {
+        return hosted.isEmpty() ? "idle" : hosted.values().stream().map(a -> a.key() + " v" + a.version())
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 }

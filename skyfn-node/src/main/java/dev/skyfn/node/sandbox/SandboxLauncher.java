@@ -144,6 +144,11 @@ public final class SandboxLauncher {
         }
     }
 
+    /** Whether a boot would start now rather than wait for its turn. */
+    public boolean bootWouldStart() {
+        return admitted.availablePermits() > 0 && !admitted.hasQueuedThreads();
+    }
+
     /** Boots waiting for their turn now. */
     public int bootsWaiting() {
         return admitted.getQueueLength();

@@ -71,6 +71,17 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         return sandbox != null ? sandbox : launcher.boot(heapMb, this, SandboxLauncher.Warmth.COLD);
     }
 
+    /** Whether a spare with this heap is ready now. */
+    public synchronized boolean hasSpare(int heapMb) {
+        Deque<Sandbox> ready = idle.get(heapMb);
+        return ready != null && !ready.isEmpty();
+    }
+
+    /** Whether a boot would start now rather than wait for its turn. */
+    public boolean bootWouldStart() {
+        return launcher.bootWouldStart();
+    }
+
     private synchronized Sandbox poll(int heapMb) {
         Deque<Sandbox> ready = idle.get(heapMb);
         while (ready != null && !ready.isEmpty()) {

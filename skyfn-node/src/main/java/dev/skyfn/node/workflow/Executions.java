@@ -292,10 +292,11 @@ public final class Executions implements ExecutionSink, AutoCloseable {
             Message answer;
             int runs;
             try {
-                Sandbox sandbox = invoker.sandbox(e.app());
+                Sandbox.Seat seat = invoker.sandbox(e.app());
+                Sandbox sandbox = seat.sandbox();
                 // the sandbox is known before the run starts: its first steps may come before call() returns
                 runs = e.startRun(sandbox);
-                Sandbox.Call call = sandbox.call(id -> new Message.Run(id, e.workflow(), e.id(), left.toMillis(), e.input(), e.memo()),
+                Sandbox.Call call = sandbox.call(id -> new Message.Run(id, seat.slot(), e.workflow(), e.id(), left.toMillis(), e.input(), e.memo()),
                         System.nanoTime() + left.toNanos(), "execution " + e.id());
                 e.runCall(call);
                 answer = call.answer().get();
