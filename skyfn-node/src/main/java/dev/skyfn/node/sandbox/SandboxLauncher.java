@@ -78,6 +78,8 @@ public final class SandboxLauncher {
     /** Cold boots (a call waits for each) waiting for their turn: spares go after them. */
     private final AtomicInteger coldWaiting = new AtomicInteger();
     private static final Duration SPARE_POLL = Duration.ofMillis(20);
+    /** A boot's typical time once admitted, nanoseconds: a moving average, each boot weighing a quarter; a second until one is seen. */
+    private final AtomicLong typicalBootNanos = new AtomicLong(Duration.ofSeconds(1).toNanos());
 
     public SandboxLauncher(Path runDir, Path cacheDir, Duration bootTimeout, int maxFrameBytes, boolean useAot,
                            List<String> jvmOptions, Confinement confinement, Cgroups cgroups, BootObserver observer) {
@@ -118,15 +120,22 @@ public final class SandboxLauncher {
             throw unavailable("the node stopped while a sandbox waited to boot");
         }
         try {
-            List<String> extra = aot.filter(AotCache::ready).map(AotCache::useFlags).orElse(List.of());
             long start = System.nanoTime();
+            List<String> extra = aot.filter(AotCache::ready).map(AotCache::useFlags).orElse(List.of());
             Sandbox sandbox = boot(heapMb, owner, extra, List.of(), true, warmth);
             connect(sandbox);
-            observer.booted(Duration.ofNanos(System.nanoTime() - start), !extra.isEmpty());
+            long took = System.nanoTime() - start;
+            typicalBootNanos.updateAndGet(typical -> typical + (took - typical) / 4);
+            observer.booted(Duration.ofNanos(took), !extra.isEmpty());
             return sandbox;
         } finally {
             admitted.release();
         }
+    }
+
+    /** How long a sandbox's boot typically takes here once admitted: a moving average of the recent ones. */
+    public Duration typicalBoot() {
+        return Duration.ofNanos(typicalBootNanos.get());
     }
 
     private void admit(Warmth warmth) throws InterruptedException {
