@@ -34,8 +34,13 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
     @Option(names = "--port", description = "port to listen on (default ${DEFAULT-VALUE})", defaultValue = "8080")
     int port;
 
-    @Option(names = "--spares", description = "pre-booted sandboxes kept ready (default ${DEFAULT-VALUE})", defaultValue = "3")
+    @Option(names = "--spares", description = "pre-booted sandboxes kept ready at all times; more while cold starts are frequent "
+            + "(default ${DEFAULT-VALUE})", defaultValue = "3")
     int spares;
+
+    @Option(names = "--spare-memory", paramLabel = "MiB", description = "memory the spares may hold in all when cold starts raise "
+            + "their number above --spares, each counted at its sandbox's memory limit (default: a quarter of the host's memory)")
+    Long spareMemoryMb;
 
     @Option(names = "--max-sandboxes", description = "app sandboxes at most; the least recently used idle one makes room "
             + "(default: one per 256 MiB of memory)")
@@ -70,6 +75,9 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 .sandboxJvmOptions(sandboxJvmOptions).aotCache(aotCache).isolation(isolation());
         if (maxSandboxes != null) {
             config.maxSandboxes(maxSandboxes);
+        }
+        if (spareMemoryMb != null) {
+            config.spareMemoryBytes(spareMemoryMb << 20);
         }
         return config.build();
     }

@@ -11,7 +11,11 @@ import java.util.List;
  * @param host             the address the HTTP server binds
  * @param port             its port; 0 picks a free one
  * @param dataDir          where the node keeps what must survive a restart
- * @param spareSandboxes   pre-booted sandboxes kept ready, so no request waits for a JVM to start
+ * @param spareSandboxes   pre-booted sandboxes kept ready at all times, so no request waits for a JVM to start; more are
+ *                         kept while cold starts are frequent, within {@code spareMemoryBytes}
+ * @param spareMemoryBytes what the spares may hold in all, each counted at its memory limit (its heap + max(128 MiB,
+ *                         heap / 2)), when cold starts raise their number above {@code spareSandboxes} (which is kept
+ *                         whatever it costs); default a quarter of the host's memory
  * @param maxSandboxes     app sandboxes this node runs at most; to load another, the least recently
  *                         used idle one is retired (default: one per 256 MiB of the host's memory)
  * @param maxRequestBytes  the largest invocation payload accepted
@@ -40,7 +44,7 @@ import java.util.List;
  *                         default 1024, as AWS Lambda allows); enforced where the host offers the pids cgroup controller. A sandbox's memory is limited, where
  *                         the host offers the memory controller, to its heap + max(128 MiB, heap / 2): see the README
  */
-public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, int maxSandboxes, long maxRequestBytes,
+public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, long spareMemoryBytes, int maxSandboxes, long maxRequestBytes,
                          int maxResultBytes, long maxPackageBytes, int maxValueBytes, long stateBytesPerTenant, Duration bootTimeout, Duration loadTimeout, Duration cancelGrace,
                          Duration reapInterval, int maxAsyncPending, Duration asyncRetention, long logBytesPerApp, long logBytesInAll,
                          boolean aotCache, Path cacheDir, List<String> sandboxJvmOptions, Duration executionRetention,
@@ -76,6 +80,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         private int port = 8080;
         private Path dataDir;
         private int spareSandboxes = 3;
+        private long spareMemoryBytes = hostMemoryBytes() / 4;
         private int maxSandboxes = defaultMaxSandboxes();
         private long maxRequestBytes = 6L << 20;
         private int maxResultBytes = 6 << 20;
@@ -110,6 +115,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             port = c.port;
             dataDir = c.dataDir;
             spareSandboxes = c.spareSandboxes;
+            spareMemoryBytes = c.spareMemoryBytes;
             maxSandboxes = c.maxSandboxes;
             maxRequestBytes = c.maxRequestBytes;
             maxResultBytes = c.maxResultBytes;
@@ -148,6 +154,11 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
 
         public Builder spareSandboxes(int v) {
             spareSandboxes = v;
+            return this;
+        }
+
+        public Builder spareMemoryBytes(long v) {
+            spareMemoryBytes = v;
             return this;
         }
 
@@ -272,23 +283,27 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         }
 
         public NodeConfig build() {
-            if (spareSandboxes < 0 || maxSandboxes < 1 || maxRequestBytes <= 0 || maxResultBytes <= 0 || maxPackageBytes <= 0) {
+            if (spareSandboxes < 0 || spareMemoryBytes < 0 || maxSandboxes < 1 || maxRequestBytes <= 0 || maxResultBytes <= 0 || maxPackageBytes <= 0) {
                 throw new IllegalArgumentException("sizes and counts must be positive");
             }
             if (sandboxPids < MIN_SANDBOX_PIDS) {
                 throw new IllegalArgumentException("a sandbox needs at least " + MIN_SANDBOX_PIDS + " processes and threads (its JVM's own), not "
                         + sandboxPids);
             }
-            return new NodeConfig(host, port, dataDir, spareSandboxes, maxSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, maxValueBytes, stateBytesPerTenant, bootTimeout,
+            return new NodeConfig(host, port, dataDir, spareSandboxes, spareMemoryBytes, maxSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, maxValueBytes, stateBytesPerTenant, bootTimeout,
                     loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, logBytesInAll, aotCache, cacheDir, sandboxJvmOptions,
                     executionRetention, maxExecutionsKept, executionBytesPerTenant, isolation, sandboxTmpBytes, name, sandboxPids);
         }
     }
 
     private static int defaultMaxSandboxes() {
-        long memory = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getTotalMemorySize();
-        return (int) Math.clamp(memory / (256L << 20), 4, 1024);
+        return (int) Math.clamp(hostMemoryBytes() / (256L << 20), 4, 1024);
+    }
+
+    /** The host's memory, or its container's limit where it has one. */
+    private static long hostMemoryBytes() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize();
     }
 
     private static Path defaultCacheDir() {

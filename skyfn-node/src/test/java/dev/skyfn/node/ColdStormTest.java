@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skyfn.core.testing.JarBuilder;
 import dev.skyfn.node.apps.Hello;
+import dev.skyfn.node.sandbox.SandboxLauncher;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
@@ -14,15 +16,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Many new apps called at once on a node with one spare: boots queue for their turn (one per CPU
- * at once) rather than all starting together, every call answers, and a call whose own timeout
- * passes while it waits fails then — not before — saying where its time went. The apps opt out of
- * sharing a sandbox ({@link SharedSandboxTest}), so that every one of them needs a boot.
+ * Many new apps called at once on a node with one spare or none: boots queue for their turn (one
+ * per CPU at once) rather than all starting together, every call answers, and a call whose own
+ * timeout passes while it waits fails then — not before — saying where its time went. The same
+ * holds when every boot is slow ({@link SandboxLauncher#SLOW_BOOT_PROPERTY}), and no call is ever
+ * refused as unavailable. The apps opt out of sharing a sandbox ({@link SharedSandboxTest}), so
+ * that every one of them needs a boot.
  */
 @Tag("slow")
 class ColdStormTest {
 
     private static final int APPS = 12;
+    /** Apps of the slow-boot burst: on two CPUs, three turns of boots of at least {@link #SLOW_BOOT} each. */
+    private static final int SLOW_APPS = 5;
+    private static final Duration SLOW_BOOT = Duration.ofSeconds(2);
 
     @TempDir
     Path dir;
@@ -50,6 +57,38 @@ class ColdStormTest {
             }
             HttpResponse<String> later = node.invoke("hurried", "hello", "again");
             assertThat(later.statusCode()).as("its load went on: " + later.body()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void withSlowBootsCallsQueueAndNoneFailsBeforeItsTimeout() {
+        System.setProperty(SandboxLauncher.SLOW_BOOT_PROPERTY, SLOW_BOOT.toMillis() + "ms");
+        try (TestNode node = TestNode.start(TestNode.config(dir).spareSandboxes(0).build(), true)) {
+            for (int i = 0; i < SLOW_APPS; i++) {
+                deploy(node, "slow" + i, "60s");
+            }
+            deploy(node, "hurried", "1s");
+
+            List<CompletableFuture<HttpResponse<String>>> calls = IntStream.range(0, SLOW_APPS)
+                    .mapToObj(i -> CompletableFuture.supplyAsync(() -> node.invoke("slow" + i, "hello", "storm"), Thread.ofVirtual()::start))
+                    .toList();
+            long start = System.nanoTime();
+            HttpResponse<String> hurried = node.invoke("hurried", "hello", "storm");
+            Duration waited = Duration.ofNanos(System.nanoTime() - start);
+
+            // no spare, and its boot alone takes longer than its timeout: it waits its whole second, no less
+            assertThat(hurried.statusCode()).as(hurried.body()).isEqualTo(504);
+            assertThat(hurried.body()).contains("FUNCTION_TIMEOUT").contains("waiting for its app to be loaded into a sandbox");
+            assertThat(waited).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+            for (CompletableFuture<HttpResponse<String>> call : calls) {
+                HttpResponse<String> res = call.join();
+                assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+                assertThat(res.body()).isEqualTo("Hello, storm!");
+            }
+            HttpResponse<String> later = node.invoke("hurried", "hello", "again");
+            assertThat(later.statusCode()).as("its load went on: " + later.body()).isEqualTo(200);
+        } finally {
+            System.clearProperty(SandboxLauncher.SLOW_BOOT_PROPERTY);
         }
     }
 

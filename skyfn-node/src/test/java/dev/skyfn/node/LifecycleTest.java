@@ -175,6 +175,18 @@ class LifecycleTest {
     }
 
     @Test
+    void aNodeKeepsTheSparesItIsToldAndSaysHowManyItKeeps() {
+        try (TestNode node = TestNode.start(TestNode.config(dir).spareSandboxes(2).build(), true)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> json(node.get("/v1/node")).at("/sandboxes/spare").asInt() == 2);
+
+            var sandboxes = json(node.get("/v1/node")).get("sandboxes");
+            assertThat(sandboxes.get("spareTarget").asInt()).as(sandboxes.toString()).isEqualTo(2);
+            assertThat(sandboxes.at("/spareByHeapMb/256").asInt()).as("the default heap size").isEqualTo(2);
+            assertThat(node.get("/metrics").body()).contains("skyfn_sandboxes_spare 2.0").contains("skyfn_sandboxes_spare_target 2.0");
+        }
+    }
+
+    @Test
     void metricsCountInvocationsColdStartsAndSandboxes() {
         try (TestNode node = TestNode.dev(dir)) {
             node.deploy(JarBuilder.app("app: counted\nfunctions: {hello: {handler: dev.skyfn.node.apps.Hello}}").classes(Hello.class));

@@ -41,6 +41,7 @@ public final class NodeApi implements HttpService {
         Map<String, Object> sandboxes = new LinkedHashMap<>();
         sandboxes.put("spare", pool.idleCount());
         sandboxes.put("spareByHeapMb", pool.idleByHeap());
+        sandboxes.put("spareTarget", pool.target());
         runtimes.sandboxes().forEach((state, n) -> sandboxes.put(state.name().toLowerCase(Locale.ROOT), n));
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("pid", ProcessHandle.current().pid());

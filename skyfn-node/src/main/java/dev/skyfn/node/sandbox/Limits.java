@@ -22,7 +22,12 @@ record Limits(long memoryBytes, int pids) {
 
     /** The limits of a sandbox whose heap is {@code heapMb} MiB. */
     static Limits forHeap(int heapMb, int pids) {
-        return new Limits((long) (heapMb + nativeAllowanceMb(heapMb)) << 20, pids);
+        return new Limits((long) memoryMb(heapMb) << 20, pids);
+    }
+
+    /** What a sandbox whose heap is {@code heapMb} MiB may hold in memory in all, MiB: its heap plus its native allowance. */
+    static int memoryMb(int heapMb) {
+        return heapMb + nativeAllowanceMb(heapMb);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.skyfn.node.sandbox;
 
+import dev.skyfn.core.Durations;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.DeployedApp;
@@ -78,6 +79,16 @@ public final class SandboxLauncher {
     /** Cold boots (a call waits for each) waiting for their turn: spares go after them. */
     private final AtomicInteger coldWaiting = new AtomicInteger();
     private static final Duration SPARE_POLL = Duration.ofMillis(20);
+    /** A boot's typical time once admitted, nanoseconds: a moving average, each boot weighing a quarter; a second until one is seen. */
+    private final AtomicLong typicalBootNanos = new AtomicLong(Duration.ofSeconds(1).toNanos());
+
+    /**
+     * The system property of a test switch: every boot takes at least this much longer once admitted
+     * (e.g. {@code 2s}), as on a slow machine. A property, not an option: a test's node runs in the
+     * test's own JVM, and {@code JAVA_OPTS} passes it to a node process.
+     */
+    public static final String SLOW_BOOT_PROPERTY = "skyfn.test.slowBoot";
+    private final Duration slowBoot = Optional.ofNullable(System.getProperty(SLOW_BOOT_PROPERTY)).map(Durations::parse).orElse(Duration.ZERO);
 
     public SandboxLauncher(Path runDir, Path cacheDir, Duration bootTimeout, int maxFrameBytes, boolean useAot,
                            List<String> jvmOptions, Confinement confinement, Cgroups cgroups, BootObserver observer) {
@@ -89,6 +100,9 @@ public final class SandboxLauncher {
         this.bootTimeout = bootTimeout;
         this.maxFrameBytes = maxFrameBytes;
         this.aot = useAot ? AotCache.of(cacheDir, classpath) : Optional.empty();
+        if (slowBoot.isPositive()) {
+            LOG.warn("test switch {}: every sandbox boot takes {} ms longer", SLOW_BOOT_PROPERTY, slowBoot.toMillis());
+        }
         if (useAot && aot.isEmpty()) {
             LOG.info("no AOT cache for sandboxes: the sandbox class path has class directories, not jars");
         }
@@ -118,15 +132,35 @@ public final class SandboxLauncher {
             throw unavailable("the node stopped while a sandbox waited to boot");
         }
         try {
-            List<String> extra = aot.filter(AotCache::ready).map(AotCache::useFlags).orElse(List.of());
             long start = System.nanoTime();
+            slowDown();
+            List<String> extra = aot.filter(AotCache::ready).map(AotCache::useFlags).orElse(List.of());
             Sandbox sandbox = boot(heapMb, owner, extra, List.of(), true, warmth);
             connect(sandbox);
-            observer.booted(Duration.ofNanos(System.nanoTime() - start), !extra.isEmpty());
+            long took = System.nanoTime() - start;
+            typicalBootNanos.updateAndGet(typical -> typical + (took - typical) / 4);
+            observer.booted(Duration.ofNanos(took), !extra.isEmpty());
             return sandbox;
         } finally {
             admitted.release();
         }
+    }
+
+    /** Holds an admitted boot for as long as the slow-boot test switch says. */
+    private void slowDown() {
+        if (slowBoot.isPositive()) {
+            try {
+                Thread.sleep(slowBoot);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw unavailable("the node stopped while a sandbox booted");
+            }
+        }
+    }
+
+    /** How long a sandbox's boot typically takes here once admitted: a moving average of the recent ones. */
+    public Duration typicalBoot() {
+        return Duration.ofNanos(typicalBootNanos.get());
     }
 
     private void admit(Warmth warmth) throws InterruptedException {

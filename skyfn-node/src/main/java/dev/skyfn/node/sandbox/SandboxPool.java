@@ -2,6 +2,7 @@ package dev.skyfn.node.sandbox;
 
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.wire.LogLine;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -10,34 +11,66 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedSet;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Pre-booted generic sandboxes, so that no request waits for a JVM to start: an app's jar is loaded
- * into one on first use. A sandbox's heap is fixed when its JVM starts, so spares are kept per heap
- * size: {@code spares} in all, shared among the sizes most recently asked for ({@link #targets}).
- * Refills happen one at a time in the background, so a burst of boots does not starve the node.
+ * into one on first use. How many: {@code spares} at least, more while cold starts are frequent,
+ * within a memory budget ({@link SpareDemand}); spares beyond that stop once the burst is over.
+ * A sandbox's heap is fixed when its JVM starts, so spares are kept per heap size, shared among the
+ * sizes most recently asked for ({@link #targets}). Refills happen one at a time in the background,
+ * so a burst of boots does not starve the node.
  */
 public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SandboxPool.class);
     /** Boots of one spare tried before giving up until the next refill: a slow machine gets another chance. */
     private static final int BOOT_ATTEMPTS = 3;
+    /** Heap sizes remembered, the most recent last: more than a node's apps use at once, and spares go to the most recent. */
+    private static final int WANTED_SIZES = 16;
+    /** How often spares beyond the target are looked for once cold starts stop coming. */
+    private static final Duration TRIM_INTERVAL = Duration.ofSeconds(1);
 
     private final SandboxLauncher launcher;
     private final int spares;
+    private final long budgetMb;
+    private final LongSupplier nanoClock;
+    private final SpareDemand demand = new SpareDemand(); // guarded by this
     private final SequencedSet<Integer> wanted = new LinkedHashSet<>();
     private final Map<Integer, Deque<Sandbox>> idle = new HashMap<>();
     private final Map<Integer, Integer> booting = new HashMap<>();
-    private final ExecutorService refiller = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("sandbox-refill").factory());
+    private final ScheduledExecutorService refiller = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("sandbox-refill").factory());
     private volatile boolean closed;
 
-    public SandboxPool(SandboxLauncher launcher, int spares) {
+    /**
+     * @param spares          spares kept at all times (the floor)
+     * @param spareMemoryBytes what spares above the floor may hold in all, each counted at its memory limit
+     */
+    public SandboxPool(SandboxLauncher launcher, int spares, long spareMemoryBytes) {
+        this(launcher, spares, spareMemoryBytes, System::nanoTime);
+    }
+
+    SandboxPool(SandboxLauncher launcher, int spares, long spareMemoryBytes, LongSupplier nanoClock) {
         this.launcher = launcher;
         this.spares = spares;
+        this.budgetMb = spareMemoryBytes >> 20;
+        this.nanoClock = nanoClock;
+        refiller.scheduleWithFixedDelay(this::trimQuietly, TRIM_INTERVAL.toMillis(), TRIM_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A trim on the timer: a failure is said, and the next one runs all the same. */
+    private void trimQuietly() {
+        try {
+            trim();
+        } catch (RuntimeException e) {
+            LOG.warn("could not stop the spare sandboxes beyond the target: {}", e.toString());
+        }
     }
 
     /** Says heap size {@code heapMb} will be asked for (an app with that memory was deployed), and refills. */
@@ -46,29 +79,23 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         refill();
     }
 
-    private void remember(int heapMb) {
-        synchronized (this) {
-            wanted.remove(heapMb);
-            wanted.addLast(heapMb);
-            while (wanted.size() > spares) {
-                Integer dropped = wanted.removeFirst();
-                Deque<Sandbox> extra = idle.remove(dropped);
-                if (extra != null) {
-                    extra.forEach(Sandbox::stop);
-                }
-            }
+    /** Remembers a heap size as the most recent; the spares of sizes forgotten stop at the next trim. */
+    private synchronized void remember(int heapMb) {
+        wanted.remove(heapMb);
+        wanted.addLast(heapMb);
+        while (wanted.size() > WANTED_SIZES) {
+            wanted.removeFirst();
         }
     }
 
     /**
-     * A booted sandbox with this heap, from the spares if one is ready, else started now. The
-     * spare is not replaced until {@link #refill()}: a JVM booting beside the app being loaded
-     * would slow that load on a small host.
+     * A booted sandbox with this heap for an app's load (a cold start, counted towards the spares
+     * kept), from the spares if one is ready, else started now. The spare is not replaced until
+     * {@link #refill()}: a JVM booting beside the app being loaded would slow that load on a small host.
      */
     public Sandbox take(int heapMb) {
-        Sandbox sandbox = poll(heapMb);
-        remember(heapMb);
-        return sandbox != null ? sandbox : launcher.boot(heapMb, this, SandboxLauncher.Warmth.COLD);
+        Sandbox spare = takeSpare(heapMb);
+        return spare != null ? spare : launcher.boot(heapMb, this, SandboxLauncher.Warmth.COLD);
     }
 
     /** Whether a spare with this heap is ready now. */
@@ -82,7 +109,10 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         return launcher.bootWouldStart();
     }
 
-    private synchronized Sandbox poll(int heapMb) {
+    /** Counts a cold start that needs a sandbox with this heap, and takes a spare for it if one is ready. */
+    private synchronized Sandbox takeSpare(int heapMb) {
+        demand.coldStart(nanoClock.getAsLong());
+        remember(heapMb);
         Deque<Sandbox> ready = idle.get(heapMb);
         while (ready != null && !ready.isEmpty()) {
             Sandbox s = ready.pollFirst();
@@ -110,6 +140,20 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
     }
 
     /**
+     * Spares this pool keeps now, in all: {@code spares} at least, more while cold starts are
+     * frequent, as many as fit the memory budget ({@link SpareDemand#target}).
+     */
+    public synchronized int target() {
+        return SpareDemand.target(spares, demand.coldStarts(nanoClock.getAsLong()), SpareDemand.WINDOW, launcher.typicalBoot(),
+                List.copyOf(wanted), budgetMb);
+    }
+
+    /** How many spares each heap size keeps now. */
+    private synchronized Map<Integer, Integer> targets() {
+        return targets(List.copyOf(wanted), target());
+    }
+
+    /**
      * How many spares each wanted heap size keeps: {@code spares} shared evenly among the sizes in
      * {@code wanted} (oldest first), the sizes asked for most recently taking what does not divide.
      */
@@ -123,14 +167,15 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         return targets;
     }
 
-    /** Boots, in the background, the spares each wanted heap size lacks. */
+    /** Boots, in the background, the spares each wanted heap size lacks, and stops those beyond the target. */
     public void refill() {
+        trim();
         List<Integer> missing = new ArrayList<>();
         synchronized (this) {
             if (closed) {
                 return;
             }
-            targets(List.copyOf(wanted), spares).forEach((heap, target) -> {
+            targets().forEach((heap, target) -> {
                 int have = idle.getOrDefault(heap, new ArrayDeque<>()).size() + booting.getOrDefault(heap, 0);
                 for (int i = have; i < target; i++) {
                     booting.merge(heap, 1, Integer::sum);
@@ -141,6 +186,20 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         for (int heap : missing) {
             refiller.execute(() -> bootSpare(heap));
         }
+    }
+
+    /** Stops the spares beyond each heap size's target: a burst is over, or a size was forgotten. */
+    private void trim() {
+        List<Sandbox> surplus = new ArrayList<>();
+        synchronized (this) {
+            Map<Integer, Integer> targets = targets();
+            idle.forEach((heap, ready) -> {
+                while (ready.size() > targets.getOrDefault(heap, 0)) {
+                    surplus.add(ready.pollLast());
+                }
+            });
+        }
+        surplus.forEach(Sandbox::stop);
     }
 
     private void bootSpare(int heapMb) {
@@ -162,7 +221,7 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         }
         synchronized (this) {
             booting.merge(heapMb, -1, Integer::sum);
-            if (sandbox != null && !closed && wanted.contains(heapMb)) {
+            if (sandbox != null && !closed && idle.getOrDefault(heapMb, new ArrayDeque<>()).size() < targets().getOrDefault(heapMb, 0)) {
                 idle.computeIfAbsent(heapMb, h -> new ArrayDeque<>()).addLast(sandbox);
                 sandbox = null;
             }

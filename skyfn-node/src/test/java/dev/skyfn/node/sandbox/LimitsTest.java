@@ -24,6 +24,7 @@ class LimitsTest {
         assertThat(limits.memoryBytes()).isEqualTo(memoryMb << 20);
         assertThat(limits.memoryMb()).isEqualTo(memoryMb);
         assertThat(limits.pids()).isEqualTo(512);
+        assertThat(Limits.memoryMb(heapMb)).as("what a spare of that heap is counted at").isEqualTo(memoryMb);
     }
 
     @Test

@@ -9,17 +9,21 @@ import ch.qos.logback.core.read.ListAppender;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pool keeps the spares it is told to; a spare that does not boot is tried again, each failure
- * said with its attempt, and leaves no process behind.
+ * The pool keeps the spares it is told to, more while cold starts are frequent (within its memory
+ * budget), and stops those beyond that once they are not; a spare that does not boot is tried
+ * again, each failure said with its attempt, and leaves no process behind.
  */
 @Tag("slow")
 class SparesTest {
+
+    private static final long GIB = 1L << 30;
 
     @TempDir
     Path runDir;
@@ -33,7 +37,7 @@ class SparesTest {
         var launcher = new SandboxLauncher(runDir, runDir.resolve("cache"), Duration.ofMillis(300), 1 << 20, false,
                 List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PauseAtStartup"), new Confinement.None("a test"), Cgroups.none("a test"), (took, aot) -> {
                 });
-        var pool = new SandboxPool(launcher, 1);
+        var pool = new SandboxPool(launcher, 1, GIB);
         try {
             pool.want(128);
             await().atMost(Duration.ofSeconds(30)).until(() -> attempts(log).size() == 3);
@@ -55,12 +59,14 @@ class SparesTest {
         var launcher = new SandboxLauncher(runDir, runDir.resolve("cache"), Duration.ofSeconds(30), 1 << 20, false, List.of(),
                 new Confinement.None("a test"), Cgroups.none("a test"), (took, aot) -> {
                 });
-        var pool = new SandboxPool(launcher, 3);
+        var pool = new SandboxPool(launcher, 3, GIB);
         try {
             pool.want(128);
+            assertThat(pool.target()).isEqualTo(3);
             await().atMost(Duration.ofSeconds(60)).until(() -> pool.idleCount() == 3);
             Sandbox taken = pool.take(128);
             assertThat(taken.state()).isEqualTo(Sandbox.State.IDLE);
+            assertThat(pool.target()).as("one cold start in ten seconds is well within the floor").isEqualTo(3);
             pool.refill();
             await().atMost(Duration.ofSeconds(60)).until(() -> pool.idleCount() == 3);
             assertThat(pool.idleByHeap()).containsExactly(java.util.Map.entry(128, 3));
@@ -69,6 +75,40 @@ class SparesTest {
             pool.close();
             launcher.killAll();
         }
+    }
+
+    @Test
+    void aColdStartKeepsASpareReadyAboveTheFloorUntilItsWindowHasPassed() {
+        var launcher = new SandboxLauncher(runDir, runDir.resolve("cache"), Duration.ofSeconds(30), 1 << 20, false, List.of(),
+                new Confinement.None("a test"), Cgroups.none("a test"), (took, aot) -> {
+                });
+        var clock = new AtomicLong();
+        // room for exactly one spare of 128 MiB (256 MiB by its memory limit)
+        var pool = new SandboxPool(launcher, 0, 256L << 20, clock::get);
+        try {
+            pool.want(128);
+            assertThat(pool.target()).isZero();
+
+            Sandbox taken = pool.take(128);
+            assertThat(pool.target()).as("a cold start on a pool with no spares").isEqualTo(1);
+            pool.refill();
+            await().atMost(Duration.ofSeconds(60)).until(() -> pool.idleCount() == 1);
+            assertThat(sandboxProcesses()).isEqualTo(2);
+
+            clock.addAndGet(SpareDemand.WINDOW.toNanos());
+            assertThat(pool.target()).isZero();
+            // nothing is called once the burst is over: the pool's own timer stops the spare
+            await().atMost(Duration.ofSeconds(30)).until(() -> pool.idleCount() == 0 && sandboxProcesses() == 1);
+            taken.stop();
+        } finally {
+            pool.close();
+            launcher.killAll();
+        }
+    }
+
+    private static long sandboxProcesses() {
+        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().commandLine().orElse("").contains("SandboxMain")).count();
     }
 
     private static List<String> attempts(ListAppender<ILoggingEvent> log) {
