@@ -65,6 +65,33 @@ final class AotCache {
         return Files.isRegularFile(file);
     }
 
+    /**
+     * Whether a JVM of {@code javaHome} can map {@code candidate} (with -XX:AOTMode=on it refuses to
+     * start otherwise): a file cut short while it was assembled is not.
+     */
+    boolean usable(Path javaHome, Path candidate) throws IOException, InterruptedException {
+        Process check = new ProcessBuilder(javaHome.resolve("bin").resolve("java").toString(), "-XX:AOTCache=" + candidate,
+                "-XX:AOTMode=on", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-version")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!check.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            check.destroyForcibly();
+            return false;
+        }
+        return check.exitValue() == 0;
+    }
+
+    /**
+     * Waits until the JVM a training run started as it exited has assembled the cache (it removes
+     * the run's configuration file when done), at most {@code limit}.
+     */
+    void awaitAssembled(java.time.Duration limit) throws InterruptedException {
+        Path config = trainingOutput.resolveSibling(trainingOutput.getFileName() + ".config");
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (Files.exists(config) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+    }
+
     Path file() {
         return file;
     }

@@ -76,7 +76,7 @@ public final class SandboxLauncher {
      * while one at a time per CPU they finish in turn. A boot's own time limit starts once it is admitted.
      */
     private final Semaphore admitted = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()), true);
-    /** Cold boots (a call waits for each) waiting for their turn: spares go after them. */
+    /** Loads waiting for a sandbox (cold boots waiting their turn, loads looking for a seat to share): spares go after them. */
     private final AtomicInteger coldWaiting = new AtomicInteger();
     private static final Duration SPARE_POLL = Duration.ofMillis(20);
     /** A boot's typical time once admitted, nanoseconds: a moving average, each boot weighing a quarter; a second until one is seen. */
@@ -178,6 +178,14 @@ public final class SandboxLauncher {
         }
     }
 
+    /**
+     * Says a load waits for a sandbox by other means than a boot's turn (a seat to share): spares,
+     * which no call waits for, do not boot meanwhile; {@code waiting} false when it stops waiting.
+     */
+    public void loadWaiting(boolean waiting) {
+        coldWaiting.addAndGet(waiting ? 1 : -1);
+    }
+
     /** Whether a boot would start now rather than wait for its turn. */
     public boolean bootWouldStart() {
         return admitted.availablePermits() > 0 && !admitted.hasQueuedThreads();
@@ -219,12 +227,17 @@ public final class SandboxLauncher {
 
     /** Trains the AOT cache in the background if it is missing; sandboxes use it once it exists. */
     public CompletableFuture<Void> trainAotCache() {
-        if (aot.isEmpty() || aot.get().ready()) {
+        if (aot.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
         AotCache cache = aot.get();
         return CompletableFuture.runAsync(() -> {
             try {
+                if (cache.ready() && cache.usable(javaHome, cache.file())) {
+                    return;
+                }
+                // a cache a JVM cannot map (cut short while it was assembled) would only slow every sandbox down
+                Files.deleteIfExists(cache.file());
                 Files.createDirectories(cache.file().getParent());
                 // the node's own run, no tenant's code: not held to a sandbox's memory limit, which the JVM
                 // it starts as it exits to assemble the cache (a second JVM in the same group) would overrun
@@ -233,9 +246,13 @@ public final class SandboxLauncher {
                 // the JVM writes the cache as it exits, which takes a while
                 trainee.stop(Duration.ofSeconds(60));
                 trainee.exited().get(60, TimeUnit.SECONDS);
-                if (Files.exists(cache.trainingOutput())) {
+                cache.awaitAssembled(Duration.ofSeconds(60));
+                if (Files.exists(cache.trainingOutput()) && cache.usable(javaHome, cache.trainingOutput())) {
                     Files.move(cache.trainingOutput(), cache.file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                     LOG.info("sandboxes now start from the AOT cache {}", cache.file());
+                } else {
+                    Files.deleteIfExists(cache.trainingOutput());
+                    LOG.warn("the sandbox AOT cache was not made (its training run ended before the cache was written); the next start of the node tries again");
                 }
                 cache.removeStale();
             } catch (Exception e) {
