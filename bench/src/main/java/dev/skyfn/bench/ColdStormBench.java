@@ -1,5 +1,7 @@
 package dev.skyfn.bench;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,8 +10,11 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Bursts of new apps called at the same instant on an idle node (RunD's concurrent start-up, seed
  * {@code 003}): N copies of {@code hello}, differing only in {@code app:}, deployed, then each
- * called once, all at once, with the default 30 s timeout. Reports the calls answered, their
- * latency, and the new sandboxes per second the burst got.
+ * called once, all at once, with the default 30 s timeout; with sharing of warm sandboxes (the
+ * default, Pagurus's help rather than recycle) and without ({@code shareSandbox: false}). Reports
+ * the calls answered, their latency, the apps loaded per second, the sandboxes they ended up in
+ * and what those sandboxes' processes take in memory (proportional set size, so that pages the
+ * JVMs share — the JDK, the AOT cache — are counted once in all).
  */
 final class ColdStormBench {
 
@@ -23,22 +28,25 @@ final class ColdStormBench {
 
     String run() {
         StringBuilder table = new StringBuilder("""
-                | new apps at once | spares | answered | failed (codes) | p50 | p99 | max | new sandboxes/s |
-                |---:|---:|---:|---|---:|---:|---:|---:|
+                | new apps at once | spares | sharing | answered | failed (codes) | p50 | p99 | max | apps loaded/s | sandboxes | memory (PSS) | apps per GiB |
+                |---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|
                 """);
         for (int apps : bursts) {
-            for (int spares : List.of(1, 3)) {
-                table.append(burst(apps, spares));
+            for (boolean share : List.of(true, false)) {
+                for (int spares : List.of(1, 3)) {
+                    table.append(burst(apps, spares, share));
+                }
             }
         }
         return table.toString();
     }
 
-    private String burst(int apps, int spares) {
+    private String burst(int apps, int spares, boolean share) {
         Path jar = Bench.exampleJar(root, "hello");
         try (SkyfnProcess node = SkyfnProcess.start(root, null, 18_093, spares, List.of())) {
             for (int i = 0; i < apps; i++) {
-                node.deploy(Jars.withManifest(jar, "app: storm" + i + "\nfunctions:\n  hello: {handler: dev.skyfn.examples.hello.Hello, memory: 128}\n"));
+                node.deploy(Jars.withManifest(jar, "app: storm" + i + "\nshareSandbox: " + share
+                        + "\nfunctions:\n  hello: {handler: dev.skyfn.examples.hello.Hello, memory: 128}\n"));
             }
             node.awaitSpare(128);
             long start = System.nanoTime();
@@ -62,11 +70,34 @@ final class ColdStormBench {
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            List<Double> all = new ArrayList<>(answered);
-            return String.format("| %d | %d | %d | %s | %.0f ms | %.0f ms | %.0f ms | %.1f |%n", apps, spares, answered.size(),
+            int sandboxes = node.node().get("sandboxes").path("active").asInt();
+            double pssMb = sandboxPssKb(node.node().get("pid").asLong()) / 1024.0;
+            return String.format("| %d | %d | %s | %d | %s | %.0f ms | %.0f ms | %.0f ms | %.1f | %d | %.0f MiB | %.0f |%n", apps, spares,
+                    share ? "on" : "off", answered.size(),
                     failed.isEmpty() ? "0" : failed.size() + " (" + String.join(", ", failed.stream().distinct().toList()) + ")",
-                    all.isEmpty() ? 0 : Stats.median(all), all.isEmpty() ? 0 : Stats.percentile(all, 99),
-                    all.isEmpty() ? 0 : all.stream().mapToDouble(Double::doubleValue).max().orElse(0), apps / seconds);
+                    answered.isEmpty() ? 0 : Stats.median(answered), answered.isEmpty() ? 0 : Stats.percentile(answered, 99),
+                    answered.stream().mapToDouble(Double::doubleValue).max().orElse(0), answered.size() / seconds, sandboxes,
+                    pssMb, pssMb == 0 ? 0 : answered.size() / (pssMb / 1024));
         }
+    }
+
+    /** The proportional set size of the node's sandbox JVMs (spares included), in KiB, from /proc. */
+    private static long sandboxPssKb(long nodePid) {
+        return ProcessHandle.of(nodePid).stream().flatMap(ProcessHandle::descendants)
+                .filter(p -> p.info().commandLine().orElse("").contains("SandboxMain"))
+                .mapToLong(p -> pssKb(p.pid())).sum();
+    }
+
+    private static long pssKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps_rollup"))) {
+                if (line.startsWith("Pss:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | RuntimeException gone) {
+            // it ended meanwhile
+        }
+        return 0;
     }
 }

@@ -39,6 +39,9 @@ import java.util.function.LongFunction;
  */
 final class SandboxRuntime {
 
+    /** How long an unloaded app still answers requests that crossed its UNLOAD on the way; then it is dropped. */
+    static final Duration UNLOAD_GRACE = Duration.ofSeconds(10);
+
     /** How long a timed-out grain may go on before the sandbox asks to be replaced. */
     static final Duration CANCEL_GRACE = Duration.ofSeconds(2);
 
@@ -54,6 +57,8 @@ final class SandboxRuntime {
     private final AtomicBoolean retiring = new AtomicBoolean();
     private final LocalDeadlines deadlines;
     private final Map<Integer, LoadedApp> apps = new ConcurrentHashMap<>();
+    /** Apps unloaded less than {@link #UNLOAD_GRACE} ago: a request the node sent before it unloaded one may still come. */
+    private final Map<Integer, LoadedApp> unloaded = new ConcurrentHashMap<>();
 
     SandboxRuntime(FrameChannel channel, PrintStream diagnostics) {
         this.channel = channel;
@@ -84,13 +89,34 @@ final class SandboxRuntime {
     void handle(Message message) {
         switch (message) {
             case Message.Load load -> Thread.ofVirtual().name("skyfn-load").start(() -> load(load));
-            case Message.Unload unload -> apps.remove(unload.slot());
+            case Message.Unload unload -> unload(unload.slot());
             case Message.Invoke invoke -> invoke(invoke);
             case Message.Run run -> run(run);
             case Message.Cancel cancel -> cancel(cancel.id());
             case Message.Result r -> answered(r.id(), r);
             case Message.Failure f -> answered(f.id(), f);
             default -> throw new ProtocolException("a node does not send " + message.getClass().getSimpleName());
+        }
+    }
+
+    private LoadedApp app(int slot) {
+        LoadedApp loaded = apps.get(slot);
+        return loaded != null ? loaded : unloaded.get(slot);
+    }
+
+    /** Drops an app: nothing new reaches it once requests that crossed the UNLOAD have come; its grains in flight finish. */
+    private void unload(int slot) {
+        LoadedApp gone = apps.remove(slot);
+        if (gone != null) {
+            unloaded.put(slot, gone);
+            Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(UNLOAD_GRACE);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                unloaded.remove(slot);
+            });
         }
     }
 
@@ -143,7 +169,7 @@ final class SandboxRuntime {
     }
 
     private void invoke(Message.Invoke invoke) {
-        LoadedApp loaded = apps.get(invoke.slot());
+        LoadedApp loaded = app(invoke.slot());
         GrainWorker worker = loaded == null ? null : loaded.workers().get(invoke.function());
         if (worker == null) {
             channel.send(new Message.Failure(invoke.id(), ErrorCode.FUNCTION_NOT_FOUND.name(),
@@ -162,7 +188,7 @@ final class SandboxRuntime {
     }
 
     private void run(Message.Run run) {
-        LoadedApp loaded = apps.get(run.slot());
+        LoadedApp loaded = app(run.slot());
         Definition definition = loaded == null ? null : loaded.workflows().get(run.workflow());
         if (definition == null) {
             channel.send(new Message.Failure(run.id(), ErrorCode.WORKFLOW_NOT_FOUND.name(),

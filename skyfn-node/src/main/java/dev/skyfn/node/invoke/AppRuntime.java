@@ -224,21 +224,25 @@ final class AppRuntime implements Sandbox.Owner {
             if (shared != null) {
                 return shared;
             }
-            pause(SHARE_POLL);
+            awaitSeat();
+        }
+    }
+
+    /** Waits a little for a boot's turn or a seat to share; spares do not boot meanwhile. */
+    private void awaitSeat() {
+        node.pool().loadWaiting(true);
+        try {
+            Thread.sleep(SHARE_POLL);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while the app waited for a sandbox");
+        } finally {
+            node.pool().loadWaiting(false);
         }
     }
 
     private Seat ownSeat(Sandbox sandbox) {
         return new Seat(sandbox, sandbox.adopt(this));
-    }
-
-    private static void pause(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while the app waited for a sandbox");
-        }
     }
 
     /** A seat whose load failed: a sandbox of the app's own is ended, a seat in another's given up. */

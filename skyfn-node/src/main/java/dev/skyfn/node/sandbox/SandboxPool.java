@@ -109,6 +109,11 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         return launcher.bootWouldStart();
     }
 
+    /** See {@link SandboxLauncher#loadWaiting}. */
+    public void loadWaiting(boolean waiting) {
+        launcher.loadWaiting(waiting);
+    }
+
     /** Counts a cold start that needs a sandbox with this heap, and takes a spare for it if one is ready. */
     private synchronized Sandbox takeSpare(int heapMb) {
         demand.coldStart(nanoClock.getAsLong());
