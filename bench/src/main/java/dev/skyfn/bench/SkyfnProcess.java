@@ -87,6 +87,30 @@ final class SkyfnProcess implements AutoCloseable {
         return json(MiniHttp.send(port, "GET", "/v1/node", new byte[0], "text/plain").body());
     }
 
+    /**
+     * Waits until sandboxes start from the AOT cache: a sandbox booted with it, or the node trained
+     * it (a new build's first node does, in the background, for a few seconds).
+     */
+    void awaitAotCache() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        Path log = data.resolveSibling(data.getFileName() + ".log");
+        while (true) {
+            String metrics = MiniHttp.send(port, "GET", "/metrics", new byte[0], "text/plain").text();
+            try {
+                if (metrics.contains("skyfn_sandbox_boot_seconds_count{aot_cache=\"true\"}")
+                        || Files.readString(log).contains("sandboxes now start from the AOT cache")) {
+                    return;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the node made no AOT cache for its sandboxes");
+            }
+            Procs.sleep(Duration.ofMillis(200));
+        }
+    }
+
     /** Waits until a pre-booted sandbox with this heap is ready. */
     void awaitSpare(int heapMb) {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

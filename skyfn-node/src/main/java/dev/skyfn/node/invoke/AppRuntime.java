@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -37,6 +36,8 @@ final class AppRuntime implements Sandbox.Owner {
     static final Duration LOAD_FAILURE_HOLD = Duration.ofSeconds(5);
     /** How often a load waiting for its turn to boot looks again for a spare or a seat to share. */
     private static final Duration SHARE_POLL = Duration.ofMillis(20);
+    /** How long a retired sandbox stays up although drained: a call that took it just before it retired still reaches it. */
+    private static final Duration LATE_CALLS = Duration.ofMillis(250);
 
     /** The sandbox a call uses, the app's slot there, and whether the call had to wait for the app to load. */
     record Lease(Sandbox sandbox, int slot, boolean cold) {
@@ -47,7 +48,8 @@ final class AppRuntime implements Sandbox.Owner {
 
     private final AppKey key;
     private final AppRuntimes node;
-    private final Set<Sandbox> retiring = ConcurrentHashMap.newKeySet();
+    /** Sandboxes this app retired, and when (System.nanoTime) each may stop once drained. */
+    private final Map<Sandbox, Long> retiring = new ConcurrentHashMap<>();
     private volatile DeployedApp app;
     private volatile Map<String, FunctionGate> gates;
     private volatile long lastUsedNanos = System.nanoTime();
@@ -197,34 +199,51 @@ final class AppRuntime implements Sandbox.Owner {
     }
 
     /**
-     * Where the app is loaded: a spare if one is ready; else, while a boot would have to wait
-     * its turn, a seat in a warm sandbox of another of the tenant's apps if one has room
-     * ({@link Sharing}); else a sandbox booted for it.
+     * Where the app is loaded: a spare if one is ready, else a sandbox booted for it — or, when
+     * the app may share and a boot would have to wait its turn, whichever comes first of a boot's
+     * turn and a seat in a warm sandbox of another of the tenant's apps ({@link Sharing}).
      */
     private Seat seat(DeployedApp version) {
         int heapMb = version.manifest().memoryMb();
-        boolean share = version.manifest().shareSandbox();
+        if (!version.manifest().shareSandbox()) {
+            return ownSeat(() -> node.pool().take(heapMb));
+        }
         while (true) {
-            if (!share || node.pool().hasSpare(heapMb) || node.pool().bootWouldStart()) {
-                try {
-                    loadingOwn = true;
-                    node.makeRoom(this);
-                    return ownSeat(node.pool().take(heapMb));
-                } catch (SkyfnException full) {
-                    loadingOwn = false;
-                    // no room for a sandbox of its own: a seat in a shared one will do
-                    Seat shared = share && full.code() == ErrorCode.UNAVAILABLE ? node.shareFor(this, version) : null;
-                    if (shared == null) {
-                        throw full;
-                    }
-                    return shared;
+            Seat own = null;
+            try {
+                if (node.pool().couldTakeNow(heapMb)) {
+                    own = ownSeat(() -> node.pool().takeIfFree(heapMb));
                 }
+            } catch (SkyfnException full) {
+                // no room for a sandbox of its own, or it did not boot: a seat in a shared one will do
+                Seat shared = full.code() == ErrorCode.UNAVAILABLE ? node.shareFor(this, version) : null;
+                if (shared == null) {
+                    throw full;
+                }
+                return shared;
+            }
+            if (own != null) {
+                return own;
             }
             Seat shared = node.shareFor(this, version);
             if (shared != null) {
                 return shared;
             }
             awaitSeat();
+        }
+    }
+
+    /** A sandbox of the app's own, after making room for it on the node; null when {@code sandbox} gives none. */
+    private Seat ownSeat(java.util.function.Supplier<Sandbox> sandbox) {
+        Sandbox taken = null;
+        try {
+            node.makeRoom(this);
+            taken = sandbox.get();
+            return taken == null ? null : new Seat(taken, taken.adopt(this));
+        } finally {
+            if (taken == null) {
+                loadingOwn = false;
+            }
         }
     }
 
@@ -239,10 +258,6 @@ final class AppRuntime implements Sandbox.Owner {
         } finally {
             node.pool().loadWaiting(false);
         }
-    }
-
-    private Seat ownSeat(Sandbox sandbox) {
-        return new Seat(sandbox, sandbox.adopt(this));
     }
 
     /** A seat whose load failed: a sandbox of the app's own is ended, a seat in another's given up. */
@@ -334,7 +349,7 @@ final class AppRuntime implements Sandbox.Owner {
         if (serving != null) {
             serving.stop();
         }
-        retiring.forEach(Sandbox::stop);
+        retiring.keySet().forEach(Sandbox::stop);
         retiring.clear();
     }
 
@@ -366,8 +381,9 @@ final class AppRuntime implements Sandbox.Owner {
             return;
         }
         LOG.info("{}: retiring {}: {}", key, sandbox, reason);
-        retiring.add(sandbox);
-        stopIfDrained(sandbox);
+        // a call that took the sandbox just before it retired may not have reached it yet: it is not stopped under that call
+        retiring.put(sandbox, System.nanoTime() + LATE_CALLS.toNanos());
+        node.scheduler().after(LATE_CALLS, "stopping a drained retired sandbox", () -> stopIfDrained(sandbox));
         Duration overdue = maxTimeout().plus(node.config().cancelGrace());
         node.scheduler().after(overdue, "ending an overdue retired sandbox", () -> {
             if (sandbox.state() != Sandbox.State.DEAD) {
@@ -390,7 +406,9 @@ final class AppRuntime implements Sandbox.Owner {
     }
 
     private void stopIfDrained(Sandbox sandbox) {
-        if (sandbox.state() == Sandbox.State.RETIRING && sandbox.inFlight() == 0 && retiring.remove(sandbox)) {
+        Long notBefore = retiring.get(sandbox);
+        if (notBefore != null && System.nanoTime() - notBefore >= 0 && sandbox.state() == Sandbox.State.RETIRING
+                && sandbox.inFlight() == 0 && retiring.remove(sandbox) != null) {
             sandbox.stop();
         }
     }
@@ -447,7 +465,7 @@ final class AppRuntime implements Sandbox.Owner {
 
     /** Sandboxes this app is in: the serving one (or the one loading, once it has one) and those it retires. */
     synchronized List<Sandbox> sandboxList() {
-        List<Sandbox> all = new ArrayList<>(retiring);
+        List<Sandbox> all = new ArrayList<>(retiring.keySet());
         Sandbox serving = loadedSandbox(active);
         if (serving != null) {
             all.add(serving);
@@ -457,6 +475,10 @@ final class AppRuntime implements Sandbox.Owner {
 
     boolean loadingOwn() {
         return loadingOwn;
+    }
+
+    void loadingOwn(boolean loading) {
+        loadingOwn = loading;
     }
 
     long lastUsedNanos() {

@@ -184,14 +184,16 @@ public final class AppRuntimes implements AppCatalog.Listener {
     }
 
     /**
-     * Before {@code loading} loads its app into a sandbox of its own: while the node holds more app
-     * sandboxes than its limit, retires the least recently used idle one that hosts only its own
-     * app and waits for it to end. When every sandbox is busy, the load is refused rather than the
-     * host overrun.
+     * Before {@code loading} loads its app into a sandbox of its own: while the node would hold more
+     * app sandboxes than its limit (those serving or retiring, those other loads are getting, and
+     * this one), retires the least recently used idle one that hosts only its own app and waits for
+     * it to end; then counts this load among those getting a sandbox. When every sandbox is busy,
+     * the load is refused rather than the host overrun.
      */
     void makeRoom(AppRuntime loading) {
         synchronized (room) {
-            while (appSandboxes().size() + runtimes.values().stream().filter(AppRuntime::loadingOwn).count() > config.maxSandboxes()) {
+            while (appSandboxes().size() + runtimes.values().stream().filter(r -> r != loading && r.loadingOwn()).count() + 1
+                    > config.maxSandboxes()) {
                 Sandbox.Seat victim = null;
                 AppRuntime owner = null;
                 for (AppRuntime r : runtimes.values()) {
@@ -215,6 +217,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
                     victim.sandbox().kill("did not stop when its node needed room");
                 }
             }
+            loading.loadingOwn(true);
         }
     }
 

@@ -131,6 +131,24 @@ public final class SandboxLauncher {
             Thread.currentThread().interrupt();
             throw unavailable("the node stopped while a sandbox waited to boot");
         }
+        return admitted(heapMb, owner, warmth);
+    }
+
+    /**
+     * {@link #boot} a cold sandbox if a boot's turn is free now, else null at once: for a load
+     * that would rather take a seat in a warm sandbox than queue for a boot.
+     */
+    public Sandbox bootIfFree(int heapMb, Sandbox.Owner owner) {
+        return admitted.tryAcquire() ? admitted(heapMb, owner, Warmth.COLD) : null;
+    }
+
+    /** Whether a boot's turn is free now. */
+    public boolean bootTurnFree() {
+        return admitted.availablePermits() > 0;
+    }
+
+    /** Boots with a turn already taken, and gives the turn back. */
+    private Sandbox admitted(int heapMb, Sandbox.Owner owner, Warmth warmth) {
         try {
             long start = System.nanoTime();
             slowDown();
@@ -184,11 +202,6 @@ public final class SandboxLauncher {
      */
     public void loadWaiting(boolean waiting) {
         coldWaiting.addAndGet(waiting ? 1 : -1);
-    }
-
-    /** Whether a boot would start now rather than wait for its turn. */
-    public boolean bootWouldStart() {
-        return admitted.availablePermits() > 0 && !admitted.hasQueuedThreads();
     }
 
     /** Boots waiting for their turn now. */

@@ -98,15 +98,35 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         return spare != null ? spare : launcher.boot(heapMb, this, SandboxLauncher.Warmth.COLD);
     }
 
-    /** Whether a spare with this heap is ready now. */
-    public synchronized boolean hasSpare(int heapMb) {
+    /** Whether a spare is ready or a boot's turn is free now (a hint: another load may take either first). */
+    public boolean couldTakeNow(int heapMb) {
+        return hasSpare(heapMb) || launcher.bootTurnFree();
+    }
+
+    private synchronized boolean hasSpare(int heapMb) {
         Deque<Sandbox> ready = idle.get(heapMb);
         return ready != null && !ready.isEmpty();
     }
 
-    /** Whether a boot would start now rather than wait for its turn. */
-    public boolean bootWouldStart() {
-        return launcher.bootWouldStart();
+    /**
+     * {@link #take} if a spare is ready or a boot's turn is free now, else null at once (counting
+     * no cold start): for a load that would rather share a warm sandbox than queue for a boot.
+     */
+    public Sandbox takeIfFree(int heapMb) {
+        Sandbox spare;
+        synchronized (this) {
+            spare = hasSpare(heapMb) ? takeSpare(heapMb) : null;
+        }
+        if (spare != null) {
+            return spare;
+        }
+        Sandbox booted = launcher.bootIfFree(heapMb, this);
+        if (booted != null) {
+            synchronized (this) {
+                demand.coldStart(nanoClock.getAsLong());
+            }
+        }
+        return booted;
     }
 
     /** See {@link SandboxLauncher#loadWaiting}. */
