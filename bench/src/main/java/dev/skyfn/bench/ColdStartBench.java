@@ -76,15 +76,18 @@ final class ColdStartBench {
         return ms;
     }
 
-    /** Mean sandbox boot time from the node's metrics, with and without the AOT cache. */
+    /** Mean sandbox boot time from the node's metrics, with and without the AOT cache, with and without the warm-up. */
     private static String boots(String metrics) {
         List<String> parts = new ArrayList<>();
         for (String aot : List.of("false", "true")) {
-            double sum = metric(metrics, "skyfn_sandbox_boot_seconds_sum{aot_cache=\"" + aot + "\"}");
-            double count = metric(metrics, "skyfn_sandbox_boot_seconds_count{aot_cache=\"" + aot + "\"}");
-            if (count > 0) {
-                parts.add(String.format("%.0f ms mean over %d boots %s the AOT cache", 1000 * sum / count, (int) count,
-                        aot.equals("true") ? "with" : "without"));
+            for (String warm : List.of("true", "false")) {
+                String labels = "{aot_cache=\"" + aot + "\",warm_up=\"" + warm + "\"}";
+                double sum = metric(metrics, "skyfn_sandbox_boot_seconds_sum" + labels);
+                double count = metric(metrics, "skyfn_sandbox_boot_seconds_count" + labels);
+                if (count > 0) {
+                    parts.add(String.format("%.0f ms mean over %d boots %s the AOT cache, %s", 1000 * sum / count, (int) count,
+                            aot.equals("true") ? "with" : "without", warm.equals("true") ? "warmed up (spares)" : "cold (for a waiting call)"));
+                }
             }
         }
         return String.join("; ", parts) + ".";

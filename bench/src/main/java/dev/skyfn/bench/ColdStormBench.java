@@ -32,8 +32,8 @@ final class ColdStormBench {
             first.awaitAotCache();
         }
         StringBuilder table = new StringBuilder("""
-                | new apps at once | spares | sharing | answered | failed (codes) | p50 | p99 | max | apps loaded/s | sandboxes | memory (PSS) | apps per GiB |
-                |---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|
+                | new apps at once | spares | sharing | answered | failed (codes) | p50 | p99 | max | apps loaded/s | sandboxes | cold boot (mean) | memory (PSS) | apps per GiB |
+                |---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
                 """);
         for (int apps : bursts) {
             for (boolean share : List.of(true, false)) {
@@ -77,12 +77,12 @@ final class ColdStormBench {
             double seconds = (System.nanoTime() - start) / 1e9;
             int sandboxes = node.node().get("sandboxes").path("active").asInt();
             double pssMb = sandboxPssKb(node.node().get("pid").asLong()) / 1024.0;
-            return String.format("| %d | %d | %s | %d | %s | %.0f ms | %.0f ms | %.0f ms | %.1f | %d | %.0f MiB | %.0f |%n", apps, spares,
+            return String.format("| %d | %d | %s | %d | %s | %.0f ms | %.0f ms | %.0f ms | %.1f | %d | %.0f ms | %.0f MiB | %.0f |%n", apps, spares,
                     share ? "on" : "off", answered.size(),
                     failed.isEmpty() ? "0" : failed.size() + " (" + String.join(", ", failed.stream().distinct().toList()) + ")",
                     answered.isEmpty() ? 0 : Stats.median(answered), answered.isEmpty() ? 0 : Stats.percentile(answered, 99),
                     answered.stream().mapToDouble(Double::doubleValue).max().orElse(0), answered.size() / seconds, sandboxes,
-                    pssMb, pssMb == 0 ? 0 : answered.size() / (pssMb / 1024));
+                    coldBootMillis(MiniHttp.send(node.port, "GET", "/metrics", new byte[0], "text/plain").text()), pssMb, pssMb == 0 ? 0 : answered.size() / (pssMb / 1024));
         }
     }
 
@@ -91,6 +91,20 @@ final class ColdStormBench {
             var m = java.util.regex.Pattern.compile("\"code\"\\s*:\\s*\"([A-Z_]+)\"").matcher(response.text());
             return m.find() ? m.group(1) : "";
         }
+    }
+
+    /** The mean time of the node's boots for a waiting call (no warm-up), from its turn to ready, ms. */
+    private static double coldBootMillis(String metrics) {
+        double sum = 0;
+        double count = 0;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("skyfn_sandbox_boot_seconds_sum{") && line.contains("warm_up=\"false\"")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            } else if (line.startsWith("skyfn_sandbox_boot_seconds_count{") && line.contains("warm_up=\"false\"")) {
+                count += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return count == 0 ? 0 : 1000 * sum / count;
     }
 
     /** The proportional set size of the node's sandbox JVMs (spares included), in KiB, from /proc. */

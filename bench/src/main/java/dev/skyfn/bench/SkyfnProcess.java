@@ -97,7 +97,7 @@ final class SkyfnProcess implements AutoCloseable {
         while (true) {
             String metrics = MiniHttp.send(port, "GET", "/metrics", new byte[0], "text/plain").text();
             try {
-                if (metrics.contains("skyfn_sandbox_boot_seconds_count{aot_cache=\"true\"}")
+                if (metrics.contains("skyfn_sandbox_boot_seconds_count{aot_cache=\"true\"")
                         || Files.readString(log).contains("sandboxes now start from the AOT cache")) {
                     return;
                 }

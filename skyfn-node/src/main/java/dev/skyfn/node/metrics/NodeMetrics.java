@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.skyfn.node.sandbox.SandboxLauncher;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,9 +44,10 @@ public final class NodeMetrics {
                 .tags(appTags(app)).register(registry).record(took);
     }
 
-    public void sandboxBooted(Duration took, boolean fromAotCache) {
-        Timer.builder("skyfn.sandbox.boot").description("Sandbox JVMs from process start to ready, warm-up included")
-                .tag("aot_cache", Boolean.toString(fromAotCache)).register(registry).record(took);
+    public void sandboxBooted(Duration took, boolean fromAotCache, SandboxLauncher.Warmth warmth) {
+        Timer.builder("skyfn.sandbox.boot").description("Sandbox JVMs from their turn to boot to ready; spares warm up first, sandboxes a call waits for do not")
+                .tag("aot_cache", Boolean.toString(fromAotCache)).tag("warm_up", Boolean.toString(warmth == SandboxLauncher.Warmth.WARM))
+                .register(registry).record(took);
     }
 
     public <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value, String... tags) {

@@ -64,9 +64,9 @@ public final class SandboxLauncher {
     /** Processes started and not yet sandboxes (still booting): a node that stops kills them too. */
     private final Set<Process> booting = ConcurrentHashMap.newKeySet();
 
-    /** Told how long each sandbox took from process start to ready, and whether it started from the AOT cache. */
+    /** Told how long each sandbox took from its turn to ready, whether it started from the AOT cache, and whether it warmed up. */
     public interface BootObserver {
-        void booted(Duration took, boolean fromAotCache);
+        void booted(Duration took, boolean fromAotCache, Warmth warmth);
     }
 
     private final BootObserver observer;
@@ -157,7 +157,7 @@ public final class SandboxLauncher {
             connect(sandbox);
             long took = System.nanoTime() - start;
             typicalBootNanos.updateAndGet(typical -> typical + (took - typical) / 4);
-            observer.booted(Duration.ofNanos(took), !extra.isEmpty());
+            observer.booted(Duration.ofNanos(took), !extra.isEmpty(), warmth);
             return sandbox;
         } finally {
             admitted.release();

@@ -34,7 +34,7 @@ class ImpostorTest {
     @Test
     void aProcessThatConnectsFirstWithoutTheTokenIsRefusedAndTheSandboxIsNotHandedOut() throws Exception {
         var launcher = new SandboxLauncher(runDir, runDir.resolve("cache"), Duration.ofSeconds(20), 1 << 20, false,
-                List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PauseAtStartup"), new Confinement.None("a test"), Cgroups.none("a test"), (took, aot) -> {
+                List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PauseAtStartup"), new Confinement.None("a test"), Cgroups.none("a test"), (took, aot, warmth) -> {
                 });
         CompletableFuture<Sandbox> booting = CompletableFuture.supplyAsync(() -> launcher.boot(128, Sandbox.Owner.NONE, SandboxLauncher.Warmth.COLD));
         Path socket = runDir.resolve("sb-1").resolve("node.sock");

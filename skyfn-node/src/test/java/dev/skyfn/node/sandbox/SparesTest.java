@@ -35,7 +35,7 @@ class SparesTest {
         ((Logger) LoggerFactory.getLogger(SandboxPool.class)).addAppender(log);
         // held at its JVM's start, a sandbox never connects: every boot times out
         var launcher = new SandboxLauncher(runDir, runDir.resolve("cache"), Duration.ofMillis(300), 1 << 20, false,
-                List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PauseAtStartup"), new Confinement.None("a test"), Cgroups.none("a test"), (took, aot) -> {
+                List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PauseAtStartup"), new Confinement.None("a test"), Cgroups.none("a test"), (took, aot, warmth) -> {
                 });
         var pool = new SandboxPool(launcher, 1, GIB);
         try {
@@ -57,7 +57,7 @@ class SparesTest {
     @Test
     void thePoolKeepsAsManySparesAsItIsToldForOneHeapSize() {
         var launcher = new SandboxLauncher(runDir, runDir.resolve("cache"), Duration.ofSeconds(30), 1 << 20, false, List.of(),
-                new Confinement.None("a test"), Cgroups.none("a test"), (took, aot) -> {
+                new Confinement.None("a test"), Cgroups.none("a test"), (took, aot, warmth) -> {
                 });
         var pool = new SandboxPool(launcher, 3, GIB);
         try {
@@ -80,7 +80,7 @@ class SparesTest {
     @Test
     void aColdStartKeepsASpareReadyAboveTheFloorUntilItsWindowHasPassed() {
         var launcher = new SandboxLauncher(runDir, runDir.resolve("cache"), Duration.ofSeconds(30), 1 << 20, false, List.of(),
-                new Confinement.None("a test"), Cgroups.none("a test"), (took, aot) -> {
+                new Confinement.None("a test"), Cgroups.none("a test"), (took, aot, warmth) -> {
                 });
         var clock = new AtomicLong();
         // room for exactly one spare of 128 MiB (256 MiB by its memory limit)
