@@ -144,12 +144,23 @@ public final class EmulatedFleet implements AutoCloseable {
                     throw new IllegalStateException("node " + m.node() + " exited (" + lastLine(m.log()) + "); its log: " + m.log());
                 }
                 if (System.nanoTime() > deadline) {
+                    // the log goes with the fleet's directory: what it says is kept in the message
                     throw new IllegalStateException("node " + m.node() + " did not see the whole fleet within " + START_TIMEOUT
-                            + "; its log: " + m.log());
+                            + " (it sees " + aliveCount(m) + " of " + members.size() + " alive); the end of its log:\n" + tail(m.log(), 40));
                 }
                 pause();
             }
             progress("node " + m.node() + " of cloud " + m.cloud() + " up on http://127.0.0.1:" + m.port() + " and sees the whole fleet");
+        }
+    }
+
+    /** The last {@code n} lines of a node's log. */
+    private static String tail(Path log, int n) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+        } catch (IOException e) {
+            return "its log cannot be read: " + e.getMessage();
         }
     }
 

@@ -37,26 +37,7 @@ class ColdStormTest {
     @Test
     void aBurstOfNewAppsLargerThanTheSparePoolAllAnswerAndAShortTimeoutFailsOnlyWhenItPasses() {
         try (TestNode node = TestNode.dev(dir)) {
-            for (int i = 0; i < APPS; i++) {
-                deploy(node, "app" + i, "30s");
-            }
-            deploy(node, "hurried", "1s");
-
-            List<CompletableFuture<HttpResponse<String>>> calls = IntStream.range(0, APPS)
-                    .mapToObj(i -> CompletableFuture.supplyAsync(() -> node.invoke("app" + i, "hello", "storm"), Thread.ofVirtual()::start))
-                    .toList();
-            // behind the burst's boots: its one second passes while it waits for its turn
-            HttpResponse<String> hurried = node.invoke("hurried", "hello", "storm");
-
-            assertThat(hurried.statusCode()).as(hurried.body()).isEqualTo(504);
-            assertThat(hurried.body()).contains("FUNCTION_TIMEOUT").contains("waiting for its app to be loaded into a sandbox");
-            for (CompletableFuture<HttpResponse<String>> call : calls) {
-                HttpResponse<String> res = call.join();
-                assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-                assertThat(res.body()).isEqualTo("Hello, storm!");
-            }
-            HttpResponse<String> later = node.invoke("hurried", "hello", "again");
-            assertThat(later.statusCode()).as("its load went on: " + later.body()).isEqualTo(200);
+            burstBehindWhichAOneSecondCallTimesOut(node, APPS, "30s");
         }
     }
 
@@ -64,32 +45,40 @@ class ColdStormTest {
     void withSlowBootsCallsQueueAndNoneFailsBeforeItsTimeout() {
         System.setProperty(SandboxLauncher.SLOW_BOOT_PROPERTY, SLOW_BOOT.toMillis() + "ms");
         try (TestNode node = TestNode.start(TestNode.config(dir).spareSandboxes(0).build(), true)) {
-            for (int i = 0; i < SLOW_APPS; i++) {
-                deploy(node, "slow" + i, "60s");
-            }
-            deploy(node, "hurried", "1s");
-
-            List<CompletableFuture<HttpResponse<String>>> calls = IntStream.range(0, SLOW_APPS)
-                    .mapToObj(i -> CompletableFuture.supplyAsync(() -> node.invoke("slow" + i, "hello", "storm"), Thread.ofVirtual()::start))
-                    .toList();
-            long start = System.nanoTime();
-            HttpResponse<String> hurried = node.invoke("hurried", "hello", "storm");
-            Duration waited = Duration.ofNanos(System.nanoTime() - start);
-
-            // no spare, and its boot alone takes longer than its timeout: it waits its whole second, no less
-            assertThat(hurried.statusCode()).as(hurried.body()).isEqualTo(504);
-            assertThat(hurried.body()).contains("FUNCTION_TIMEOUT").contains("waiting for its app to be loaded into a sandbox");
-            assertThat(waited).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
-            for (CompletableFuture<HttpResponse<String>> call : calls) {
-                HttpResponse<String> res = call.join();
-                assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-                assertThat(res.body()).isEqualTo("Hello, storm!");
-            }
-            HttpResponse<String> later = node.invoke("hurried", "hello", "again");
-            assertThat(later.statusCode()).as("its load went on: " + later.body()).isEqualTo(200);
+            // no spare, and a boot alone takes longer than the hurried call's timeout
+            burstBehindWhichAOneSecondCallTimesOut(node, SLOW_APPS, "60s");
         } finally {
             System.clearProperty(SandboxLauncher.SLOW_BOOT_PROPERTY);
         }
+    }
+
+    /**
+     * {@code apps} new apps called at once, and behind their boots one with a 1 s timeout: it
+     * fails then, no earlier, saying it waited for its load, which goes on; all the others answer.
+     */
+    private static void burstBehindWhichAOneSecondCallTimesOut(TestNode node, int apps, String timeout) {
+        for (int i = 0; i < apps; i++) {
+            deploy(node, "app" + i, timeout);
+        }
+        deploy(node, "hurried", "1s");
+
+        List<CompletableFuture<HttpResponse<String>>> calls = IntStream.range(0, apps)
+                .mapToObj(i -> CompletableFuture.supplyAsync(() -> node.invoke("app" + i, "hello", "storm"), Thread.ofVirtual()::start))
+                .toList();
+        long start = System.nanoTime();
+        HttpResponse<String> hurried = node.invoke("hurried", "hello", "storm");
+        Duration waited = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(hurried.statusCode()).as(hurried.body()).isEqualTo(504);
+        assertThat(hurried.body()).contains("FUNCTION_TIMEOUT").contains("waiting for its app to be loaded into a sandbox");
+        assertThat(waited).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        for (CompletableFuture<HttpResponse<String>> call : calls) {
+            HttpResponse<String> res = call.join();
+            assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+            assertThat(res.body()).isEqualTo("Hello, storm!");
+        }
+        HttpResponse<String> later = node.invoke("hurried", "hello", "again");
+        assertThat(later.statusCode()).as("its load went on: " + later.body()).isEqualTo(200);
     }
 
     private static void deploy(TestNode node, String app, String timeout) {

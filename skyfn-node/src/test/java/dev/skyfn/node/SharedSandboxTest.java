@@ -3,8 +3,10 @@ package dev.skyfn.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skyfn.core.testing.JarBuilder;
+import dev.skyfn.node.apps.Misbehaving;
 import dev.skyfn.node.apps.Shared;
 import dev.skyfn.node.apps.Stateful;
+import dev.skyfn.node.sandbox.SandboxLauncher;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,6 +87,48 @@ class SharedSandboxTest {
         }
     }
 
+    @Test
+    void aFunctionThatEndsASharedSandboxCostsEveryAppInItOneColdStartAndNoMore() {
+        // boots take three seconds and there is no spare: apps called while both boot turns are taken share instead
+        System.setProperty(SandboxLauncher.SLOW_BOOT_PROPERTY, "3000ms");
+        try (TestNode node = TestNode.start(TestNode.config(dir).spareSandboxes(0).build(), true)) {
+            deploy(node, "host", true);
+            String hostJvm = jvm(node.invoke("host", "which", "warm"));
+            List<String> guests = List.of("g0", "g1", "g2", "g3");
+            guests.forEach(g -> deploy(node, g, true));
+            List<CompletableFuture<HttpResponse<String>>> burst = guests.stream()
+                    .map(g -> CompletableFuture.supplyAsync(() -> node.invoke(g, "which", "burst"), Thread.ofVirtual()::start))
+                    .toList();
+            List<String> sharing = new ArrayList<>();
+            for (int i = 0; i < guests.size(); i++) {
+                if (jvm(burst.get(i).join()).equals(hostJvm)) {
+                    sharing.add(guests.get(i));
+                }
+            }
+            // at most a spare and two boots for four apps: at least one took a seat in host's sandbox
+            assertThat(sharing).as("apps sharing host's sandbox").isNotEmpty();
+
+            HttpResponse<String> exited = node.invoke(sharing.getFirst(), "exit", "");
+            assertThat(exited.body()).as(exited.body()).contains("FUNCTION_EXITED");
+
+            for (String app : concat("host", sharing)) {
+                HttpResponse<String> again = node.invoke(app, "which", "after");
+                assertThat(jvm(again)).as(app + " answers from another sandbox").isNotEqualTo(hostJvm);
+                assertThat(again.headers().firstValue("X-Skyfn-Cold-Start")).as(app).contains("true");
+                HttpResponse<String> warm = node.invoke(app, "which", "warm again");
+                assertThat(warm.headers().firstValue("X-Skyfn-Cold-Start")).as(app + ": one cold start, no more").isEmpty();
+            }
+        } finally {
+            System.clearProperty(SandboxLauncher.SLOW_BOOT_PROPERTY);
+        }
+    }
+
+    private static List<String> concat(String first, List<String> rest) {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(rest);
+        return all;
+    }
+
     private record Call(String tenant, String app) {
     }
 
@@ -95,8 +139,9 @@ class SharedSandboxTest {
 
     private static void deploy(TestNode tenant, String app, boolean share) {
         var deployed = tenant.deploy(JarBuilder.app("app: " + app + "\nshareSandbox: " + share
-                + "\nfunctions:\n  which: {handler: dev.skyfn.node.apps.Shared$Which, memory: 128, timeout: 60s}\n")
-                .classes(Shared.class, Stateful.class));
+                + "\nfunctions:\n  which: {handler: dev.skyfn.node.apps.Shared$Which, memory: 128, timeout: 60s}\n"
+                + "  exit: {handler: dev.skyfn.node.apps.Misbehaving$Exits, memory: 128}\n")
+                .classes(Shared.class, Stateful.class, Misbehaving.class));
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
     }
 }

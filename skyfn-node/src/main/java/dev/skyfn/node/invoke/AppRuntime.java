@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -163,6 +164,7 @@ final class AppRuntime implements Sandbox.Owner {
                 throw failed.error();
             }
             Seat seat = seat(version);
+            // a seat in a sandbox that serves other apps already, or a sandbox of its own to set up
             boolean guest = seat.sandbox().state() == Sandbox.State.ACTIVE;
             if (!guest) {
                 if (version.manifest().network() == Network.NONE) {
@@ -234,7 +236,7 @@ final class AppRuntime implements Sandbox.Owner {
     }
 
     /** A sandbox of the app's own, after making room for it on the node; null when {@code sandbox} gives none. */
-    private Seat ownSeat(java.util.function.Supplier<Sandbox> sandbox) {
+    private Seat ownSeat(Supplier<Sandbox> sandbox) {
         Sandbox taken = null;
         try {
             node.makeRoom(this);
