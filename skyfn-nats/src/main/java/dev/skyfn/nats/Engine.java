@@ -1,5 +1,7 @@
 package dev.skyfn.nats;
 
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
@@ -15,6 +17,8 @@ import io.nats.client.api.StorageType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * skyfn's connection to the distributed engine. Every process of a deployment connects to the
@@ -24,9 +28,12 @@ import java.time.Duration;
 public final class Engine implements AutoCloseable {
 
     /** The JetStream domain of the clusters that hold skyfn's state. */
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     public static final String DOMAIN = "skyfn";
     static final Duration API_TIMEOUT = Duration.ofSeconds(5);
     private static final int CONNECT_ATTEMPTS = 3;
+    /** How long opening a stream waits for it to have a leader. */
+    private static final Duration LEADER_WAIT = Duration.ofMinutes(2);
 
     private final Connection connection;
     private final String stateCloud;
@@ -97,6 +104,40 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until JetStream answers, at most {@code limit}: a fleet starting on a busy host may
+     * need a while before its state cloud's servers have elected their leaders, and a node that
+     * read its tenants then would give up.
+     *
+     * @throws SkyfnException UNAVAILABLE when it has not answered within {@code limit}
+     */
+    public void awaitJetStream(Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Js.call("asking the fleet's state whether it is ready", () -> connection.jetStreamManagement(jsOptions()).getAccountStatistics());
+                return;
+            } catch (SkyfnException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw notYet;
+                }
+                if (attempt == 1) {
+                    LOG.info("waiting for the fleet's state (JetStream) to answer: {}", notYet.getMessage());
+                }
+                pause(Duration.ofMillis(Math.min(2000, 250L * attempt)));
+            }
+        }
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while waiting for the fleet's state");
+        }
+    }
+
     public Connection connection() {
         return connection;
     }
@@ -104,7 +145,7 @@ public final class Engine implements AutoCloseable {
     /** The bucket {@code name}, created when missing with the given history and entry lifetime (zero: forever). */
     public KeyValue bucket(String name, int history, Duration maxAge) {
         KeyValueOptions options = KeyValueOptions.builder().jsDomain(DOMAIN).build();
-        return Js.call("opening bucket " + name, () -> {
+        KeyValue bucket = Js.call("opening bucket " + name, () -> {
             var management = connection.keyValueManagement(options);
             if (!management.getBucketNames().contains(name)) {
                 var config = KeyValueConfiguration.builder().name(name).maxHistoryPerKey(history).storageType(StorageType.File)
@@ -121,12 +162,14 @@ public final class Engine implements AutoCloseable {
             }
             return connection.keyValue(name, options);
         });
+        awaitLeader("KV_" + name);
+        return bucket;
     }
 
     /** The object store {@code name}, created when missing. */
     public ObjectStore objectStore(String name) {
         ObjectStoreOptions options = ObjectStoreOptions.builder().jsDomain(DOMAIN).build();
-        return Js.call("opening object store " + name, () -> {
+        ObjectStore store = Js.call("opening object store " + name, () -> {
             var management = connection.objectStoreManagement(options);
             if (!management.getBucketNames().contains(name)) {
                 try {
@@ -139,6 +182,8 @@ public final class Engine implements AutoCloseable {
             }
             return connection.objectStore(name, options);
         });
+        awaitLeader("OBJ_" + name);
+        return store;
     }
 
     /** The stream {@code name} of {@code subjects}, created when missing, kept on file. */
@@ -162,6 +207,37 @@ public final class Engine implements AutoCloseable {
                 // another process made it first: use theirs
             }
         });
+        awaitLeader(name);
+    }
+
+    /**
+     * Waits until the stream {@code name} has a leader, at most {@link #LEADER_WAIT}: a stream kept
+     * in several copies just created (or whose servers just started) answers nothing before its
+     * servers have elected one, and a node reading it then would give up.
+     */
+    private void awaitLeader(String name) {
+        long deadline = System.nanoTime() + LEADER_WAIT.toNanos();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                var cluster = Js.call("asking for the leader of " + name,
+                        () -> connection.jetStreamManagement(jsOptions()).getStreamInfo(name).getClusterInfo());
+                if (cluster == null || cluster.getLeader() != null) {
+                    return;
+                }
+            } catch (SkyfnException notYet) {
+                if (System.nanoTime() > deadline) {
+                    throw notYet;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new SkyfnException(ErrorCode.UNAVAILABLE, "the fleet's state: " + name + " has elected no leader within "
+                        + LEADER_WAIT.toSeconds() + " s; retry later");
+            }
+            if (attempt == 1) {
+                LOG.info("waiting for {} to elect a leader", name);
+            }
+            pause(Duration.ofMillis(Math.min(1000, 100L * attempt)));
+        }
     }
 
     public io.nats.client.JetStreamOptions jsOptions() {

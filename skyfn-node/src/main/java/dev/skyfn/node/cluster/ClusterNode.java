@@ -23,6 +23,7 @@ import dev.skyfn.node.data.DataLayers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,11 +54,15 @@ public final class ClusterNode implements AutoCloseable {
     /** Set while the node starts: where its gateway and its share of the async queue send calls. */
     private FleetDispatch dispatch;
 
+    /** How long a starting node waits for the fleet's state to answer before it gives up. */
+    private static final Duration STATE_WAIT = Duration.ofMinutes(2);
+
     private ClusterNode(NodeConfig config, ClusterConfig cluster, boolean dev) {
         String cloud = cluster.cloud();
         boolean supercluster = cluster.topology().clouds().stream().filter(c -> !c.edge()).count() > 1;
         engine = Engine.connect(cluster.nats(), cluster.node(), supercluster ? cluster.topology().stateCloud() : null,
                 cluster.topology().stateReplicas());
+        engine.awaitJetStream(STATE_WAIT);
         var tenants = new Tenants(new JetStreamDocument(engine, "tenants"), Clock.systemUTC());
         Authenticator auth = dev ? Authenticator.open(SingleNode.DEV_TENANT) : tenants;
         if (!dev) {
