@@ -1,6 +1,7 @@
 package dev.skyfn.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.core.cloud.TopologyReader;
@@ -51,6 +52,8 @@ class FleetBusTest extends BusConformance {
         nats = LocalNats.start(topology, dir.resolve("nats"));
         caller = start(topology, "a-1", "a");
         server = start(topology, "b-1", "b");
+        // the app can be placed on b-1 only once a-1 has heard it is alive
+        await().atMost(Duration.ofSeconds(30)).until(() -> send("GET", "/v1/nodes", null).body().split("\"alive\":true", -1).length - 1 == 2);
         HttpResponse<String> res = send("POST", "/v1/apps",
                 JarBuilder.app(MANIFEST + "placement: {affinity: [{name: b, clouds: [b]}]}\n").classes(CLASSES).bytes());
         assertThat(res.statusCode()).as(res.body()).isEqualTo(201);

@@ -1,6 +1,7 @@
 package dev.skyfn.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skyfn.control.Json;
@@ -67,6 +68,10 @@ class WordCountExampleTest {
              ClusterNode node = ClusterNode.start(TestNode.config(dir.resolve("a-1")).build(),
                      new ClusterConfig(nats.access("a", "a-1"), topology, "a-1", Duration.ofMillis(200), Duration.ofSeconds(2),
                              false, sealer, Faults.NONE), true)) {
+            // the app can be placed once the node has heard its own heartbeat
+            await().atMost(Duration.ofSeconds(30)).until(() -> http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + node.port() + "/v1/nodes")).build(), HttpResponse.BodyHandlers.ofString())
+                    .body().contains("\"alive\":true"));
             countsATextThatLeavesChunksEmpty(node.port());
         }
     }
