@@ -70,6 +70,9 @@ class SharedSandboxTest {
             }
             assertThat(byJvm.values()).as("some apps took a seat in a warm sandbox: " + byJvm).anyMatch(s -> s.size() > 1);
             assertThat(byJvm.size()).as("fewer sandboxes than apps").isLessThan(calls.size());
+            var view = Errors.json(admin.get("/v1/node")).get("sandboxes");
+            assertThat(view.get("appsServing").asInt()).as(view.toString()).isEqualTo(calls.size());
+            assertThat(view.get("active").asInt()).as(view.toString()).isEqualTo(byJvm.size());
 
             TestNode acme = tenants.get("acme");
             for (int i = 0; i < APPS_PER_TENANT; i++) {

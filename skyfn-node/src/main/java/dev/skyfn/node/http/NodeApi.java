@@ -43,6 +43,7 @@ public final class NodeApi implements HttpService {
         sandboxes.put("spareByHeapMb", pool.idleByHeap());
         sandboxes.put("spareTarget", pool.target());
         runtimes.sandboxes().forEach((state, n) -> sandboxes.put(state.name().toLowerCase(Locale.ROOT), n));
+        sandboxes.put("appsServing", runtimes.appsServing());
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("pid", ProcessHandle.current().pid());
         view.put("sandboxes", sandboxes);

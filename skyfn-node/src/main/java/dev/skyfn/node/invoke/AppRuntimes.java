@@ -57,6 +57,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
             metrics.gauge("skyfn.sandboxes", "App sandboxes on this node by state", () -> count(state), "state", state.name().toLowerCase());
         }
         metrics.gauge("skyfn.sandboxes.spare", "Pre-booted sandboxes ready for an app", pool::idleCount);
+        metrics.gauge("skyfn.sandbox.apps", "Apps loaded and serving in sandboxes (several may share one)", this::appsServing);
     }
 
     public Invoker invoker() {
@@ -136,6 +137,11 @@ public final class AppRuntimes implements AppCatalog.Listener {
         Map<Sandbox.State, Integer> counts = new EnumMap<>(Sandbox.State.class);
         appSandboxes().forEach(s -> counts.merge(s.state(), 1, Integer::sum));
         return counts;
+    }
+
+    /** Apps loaded and serving in this node's sandboxes: more than the sandboxes when some share one. */
+    public int appsServing() {
+        return (int) runtimes.values().stream().filter(r -> r.warmSeat() != null).count();
     }
 
     /** Calls in flight in this node's sandboxes. */
