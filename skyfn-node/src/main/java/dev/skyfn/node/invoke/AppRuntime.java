@@ -40,8 +40,8 @@ final class AppRuntime implements Sandbox.Owner {
     /** How long a retired sandbox stays up although drained: a call that took it just before it retired still reaches it. */
     private static final Duration LATE_CALLS = Duration.ofMillis(250);
 
-    /** The sandbox a call uses, the app's slot there, and whether the call had to wait for the app to load. */
-    record Lease(Sandbox sandbox, int slot, boolean cold) {
+    /** The seat a call uses (a sandbox and the app's slot there), and whether the call had to wait for the app to load. */
+    record Lease(Seat seat, boolean cold) {
     }
 
     private record LoadFailure(int version, SkyfnException error, long atNanos) {
@@ -121,8 +121,7 @@ final class AppRuntime implements Sandbox.Owner {
             Thread.ofVirtual().name("load-" + key).start(() -> load(serving, version));
         }
         try {
-            Seat seat = serving.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-            return new Lease(seat.sandbox(), seat.slot(), cold);
+            return new Lease(serving.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS), cold);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof SkyfnException s ? s
                     : new SkyfnException(ErrorCode.APP_LOAD_FAILED, "loading the app failed: " + e.getCause());

@@ -49,8 +49,7 @@ public final class Invoker implements Dispatch {
     public Sandbox.Seat sandbox(AppKey key) {
         AppRuntime runtime = runtime(key);
         runtime.touch();
-        AppRuntime.Lease lease = runtime.acquire();
-        return new Sandbox.Seat(lease.sandbox(), lease.slot());
+        return runtime.acquire().seat();
     }
 
     /** The app, or APP_NOT_FOUND. */
@@ -128,8 +127,8 @@ public final class Invoker implements Dispatch {
 
     private Outcome run(AppRuntime runtime, FunctionSpec spec, Payload input, String invocationId, Duration limit, long start) {
         AppRuntime.Lease lease = runtime.acquire(start + limit.toNanos());
-        Sandbox sandbox = lease.sandbox();
-        Sandbox.Call call = sandbox.call(id -> new Message.Invoke(id, lease.slot(), spec.name(), invocationId, limit.toMillis(), input),
+        Sandbox.Seat seat = lease.seat();
+        Sandbox.Call call = seat.sandbox().call(id -> new Message.Invoke(id, seat.slot(), spec.name(), invocationId, limit.toMillis(), input),
                 System.nanoTime() + limit.toNanos(), invocationId);
         try {
             return outcome(call.answer().get(), invocationId, limit, lease.cold(), start);

@@ -159,16 +159,6 @@ public final class Sandbox {
         return state.get();
     }
 
-    /** The first app it hosts now, or null. */
-    public synchronized DeployedApp app() {
-        return hosted.values().stream().findFirst().orElse(null);
-    }
-
-    /** The apps it hosts now, by slot. */
-    public synchronized Map<Integer, DeployedApp> apps() {
-        return Map.copyOf(hosted);
-    }
-
     /** Calls in flight that have not been given up on. */
     public int inFlight() {
         return calls.live();
