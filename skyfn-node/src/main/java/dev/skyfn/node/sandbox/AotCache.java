@@ -7,9 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The JDK's AOT cache for the sandbox runtime: classes loaded, linked and profiled by one training
@@ -73,7 +75,7 @@ final class AotCache {
         Process check = new ProcessBuilder(javaHome.resolve("bin").resolve("java").toString(), "-XX:AOTCache=" + candidate,
                 "-XX:AOTMode=on", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-version")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!check.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        if (!check.waitFor(30, TimeUnit.SECONDS)) {
             check.destroyForcibly();
             return false;
         }
@@ -84,7 +86,7 @@ final class AotCache {
      * Waits until the JVM a training run started as it exited has assembled the cache (it removes
      * the run's configuration file when done), at most {@code limit}.
      */
-    void awaitAssembled(java.time.Duration limit) throws InterruptedException {
+    void awaitAssembled(Duration limit) throws InterruptedException {
         Path config = trainingOutput.resolveSibling(trainingOutput.getFileName() + ".config");
         long deadline = System.nanoTime() + limit.toNanos();
         while (Files.exists(config) && System.nanoTime() < deadline) {

@@ -77,7 +77,7 @@ public final class SandboxLauncher {
      */
     private final Semaphore admitted = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()), true);
     /** Loads waiting for a sandbox (cold boots waiting their turn, loads looking for a seat to share): spares go after them. */
-    private final AtomicInteger coldWaiting = new AtomicInteger();
+    private final AtomicInteger loadsWaiting = new AtomicInteger();
     private static final Duration SPARE_POLL = Duration.ofMillis(20);
     /** A boot's typical time once admitted, nanoseconds: a moving average, each boot weighing a quarter; a second until one is seen. */
     private final AtomicLong typicalBootNanos = new AtomicLong(Duration.ofSeconds(1).toNanos());
@@ -183,15 +183,15 @@ public final class SandboxLauncher {
 
     private void admit(Warmth warmth) throws InterruptedException {
         if (warmth == Warmth.COLD) {
-            coldWaiting.incrementAndGet();
+            loadsWaiting.incrementAndGet();
             try {
                 admitted.acquire();
             } finally {
-                coldWaiting.decrementAndGet();
+                loadsWaiting.decrementAndGet();
             }
             return;
         }
-        while (coldWaiting.get() > 0 || !admitted.tryAcquire(SPARE_POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+        while (loadsWaiting.get() > 0 || !admitted.tryAcquire(SPARE_POLL.toMillis(), TimeUnit.MILLISECONDS)) {
             Thread.sleep(SPARE_POLL.toMillis());
         }
     }
@@ -201,7 +201,7 @@ public final class SandboxLauncher {
      * which no call waits for, do not boot meanwhile; {@code waiting} false when it stops waiting.
      */
     public void loadWaiting(boolean waiting) {
-        coldWaiting.addAndGet(waiting ? 1 : -1);
+        loadsWaiting.addAndGet(waiting ? 1 : -1);
     }
 
     /** Boots waiting for their turn now. */

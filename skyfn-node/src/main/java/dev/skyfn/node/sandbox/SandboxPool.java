@@ -104,8 +104,13 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
     }
 
     private synchronized boolean hasSpare(int heapMb) {
+        return ready(heapMb) > 0;
+    }
+
+    /** Spares of this heap ready now; guarded by this. */
+    private int ready(int heapMb) {
         Deque<Sandbox> ready = idle.get(heapMb);
-        return ready != null && !ready.isEmpty();
+        return ready == null ? 0 : ready.size();
     }
 
     /**
@@ -122,9 +127,7 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         }
         Sandbox booted = launcher.bootIfFree(heapMb, this);
         if (booted != null) {
-            synchronized (this) {
-                demand.coldStart(nanoClock.getAsLong());
-            }
+            coldStart(heapMb);
         }
         return booted;
     }
@@ -136,8 +139,7 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
 
     /** Counts a cold start that needs a sandbox with this heap, and takes a spare for it if one is ready. */
     private synchronized Sandbox takeSpare(int heapMb) {
-        demand.coldStart(nanoClock.getAsLong());
-        remember(heapMb);
+        coldStart(heapMb);
         Deque<Sandbox> ready = idle.get(heapMb);
         while (ready != null && !ready.isEmpty()) {
             Sandbox s = ready.pollFirst();
@@ -146,6 +148,12 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** Counts a cold start that needs a sandbox with this heap: the spares kept follow their rate, the heap sizes their recency. */
+    private synchronized void coldStart(int heapMb) {
+        demand.coldStart(nanoClock.getAsLong());
+        remember(heapMb);
     }
 
     /** Sandbox boots waiting for their turn on this node now. */
@@ -201,7 +209,7 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
                 return;
             }
             targets().forEach((heap, target) -> {
-                int have = idle.getOrDefault(heap, new ArrayDeque<>()).size() + booting.getOrDefault(heap, 0);
+                int have = ready(heap) + booting.getOrDefault(heap, 0);
                 for (int i = have; i < target; i++) {
                     booting.merge(heap, 1, Integer::sum);
                     missing.add(heap);
@@ -246,7 +254,7 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         }
         synchronized (this) {
             booting.merge(heapMb, -1, Integer::sum);
-            if (sandbox != null && !closed && idle.getOrDefault(heapMb, new ArrayDeque<>()).size() < targets().getOrDefault(heapMb, 0)) {
+            if (sandbox != null && !closed && ready(heapMb) < targets().getOrDefault(heapMb, 0)) {
                 idle.computeIfAbsent(heapMb, h -> new ArrayDeque<>()).addLast(sandbox);
                 sandbox = null;
             }
