@@ -17,6 +17,7 @@ import io.nats.client.api.StorageType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Engine implements AutoCloseable {
 
-    /** The JetStream domain of the clusters that hold skyfn's state. */
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+    /** The JetStream domain of the clusters that hold skyfn's state. */
     public static final String DOMAIN = "skyfn";
     static final Duration API_TIMEOUT = Duration.ofSeconds(5);
     private static final int CONNECT_ATTEMPTS = 3;
@@ -112,20 +113,37 @@ public final class Engine implements AutoCloseable {
      * @throws SkyfnException UNAVAILABLE when it has not answered within {@code limit}
      */
     public void awaitJetStream(Duration limit) {
+        await("the fleet's state (JetStream) to answer", limit, () -> {
+            Js.call("asking the fleet's state whether it is ready", () -> connection.jetStreamManagement(jsOptions()).getAccountStatistics());
+            return true;
+        });
+    }
+
+    /**
+     * Asks {@code ready} again and again, backing off, until it says yes, at most {@code limit}; a
+     * failure to reach JetStream counts as not yet. Says once in the log what it waits for.
+     *
+     * @throws SkyfnException UNAVAILABLE (the last failure, if there was one) once {@code limit} has passed
+     */
+    private static void await(String what, Duration limit, BooleanSupplier ready) {
         long deadline = System.nanoTime() + limit.toNanos();
         for (int attempt = 1; ; attempt++) {
+            SkyfnException failure = null;
             try {
-                Js.call("asking the fleet's state whether it is ready", () -> connection.jetStreamManagement(jsOptions()).getAccountStatistics());
-                return;
+                if (ready.getAsBoolean()) {
+                    return;
+                }
             } catch (SkyfnException notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw notYet;
-                }
-                if (attempt == 1) {
-                    LOG.info("waiting for the fleet's state (JetStream) to answer: {}", notYet.getMessage());
-                }
-                pause(Duration.ofMillis(Math.min(2000, 250L * attempt)));
+                failure = notYet;
             }
+            if (System.nanoTime() > deadline) {
+                throw failure != null ? failure : new SkyfnException(ErrorCode.UNAVAILABLE, "the fleet's state: still waiting for "
+                        + what + " after " + limit.toSeconds() + " s; retry later");
+            }
+            if (attempt == 1) {
+                LOG.info("waiting for {}{}", what, failure == null ? "" : ": " + failure.getMessage());
+            }
+            pause(Duration.ofMillis(Math.min(1000, 100L * attempt)));
         }
     }
 
@@ -216,28 +234,11 @@ public final class Engine implements AutoCloseable {
      * servers have elected one, and a node reading it then would give up.
      */
     private void awaitLeader(String name) {
-        long deadline = System.nanoTime() + LEADER_WAIT.toNanos();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                var cluster = Js.call("asking for the leader of " + name,
-                        () -> connection.jetStreamManagement(jsOptions()).getStreamInfo(name).getClusterInfo());
-                if (cluster == null || cluster.getLeader() != null) {
-                    return;
-                }
-            } catch (SkyfnException notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw notYet;
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new SkyfnException(ErrorCode.UNAVAILABLE, "the fleet's state: " + name + " has elected no leader within "
-                        + LEADER_WAIT.toSeconds() + " s; retry later");
-            }
-            if (attempt == 1) {
-                LOG.info("waiting for {} to elect a leader", name);
-            }
-            pause(Duration.ofMillis(Math.min(1000, 100L * attempt)));
-        }
+        await(name + " to elect a leader", LEADER_WAIT, () -> {
+            var cluster = Js.call("asking for the leader of " + name,
+                    () -> connection.jetStreamManagement(jsOptions()).getStreamInfo(name).getClusterInfo());
+            return cluster == null || cluster.getLeader() != null;
+        });
     }
 
     public io.nats.client.JetStreamOptions jsOptions() {
