@@ -93,7 +93,8 @@ final class ColdStartBench {
         return String.join("; ", parts) + ".";
     }
 
-    private static double metric(String metrics, String name) {
+    /** The value of the Prometheus sample {@code name} (labels included, as the node writes them), or 0. */
+    static double metric(String metrics, String name) {
         for (String line : metrics.split("\n")) {
             if (line.startsWith(name + " ")) {
                 return Double.parseDouble(line.substring(name.length() + 1).trim());

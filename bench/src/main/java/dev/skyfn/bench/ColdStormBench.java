@@ -75,8 +75,9 @@ final class ColdStormBench {
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            int sandboxes = node.node().get("sandboxes").path("active").asInt();
-            double pssMb = sandboxPssKb(node.node().get("pid").asLong()) / 1024.0;
+            var view = node.node();
+            int sandboxes = view.get("sandboxes").path("active").asInt();
+            double pssMb = sandboxPssKb(view.get("pid").asLong()) / 1024.0;
             return String.format("| %d | %d | %s | %d | %s | %.0f ms | %.0f ms | %.0f ms | %.1f | %d | %.0f ms | %.0f MiB | %.0f |%n", apps, spares,
                     share ? "on" : "off", answered.size(),
                     failed.isEmpty() ? "0" : failed.size() + " (" + String.join(", ", failed.stream().distinct().toList()) + ")",
@@ -97,12 +98,10 @@ final class ColdStormBench {
     private static double coldBootMillis(String metrics) {
         double sum = 0;
         double count = 0;
-        for (String line : metrics.split("\n")) {
-            if (line.startsWith("skyfn_sandbox_boot_seconds_sum{") && line.contains("warm_up=\"false\"")) {
-                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            } else if (line.startsWith("skyfn_sandbox_boot_seconds_count{") && line.contains("warm_up=\"false\"")) {
-                count += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
+        for (String aot : List.of("true", "false")) {
+            String labels = "{aot_cache=\"" + aot + "\",warm_up=\"false\"}";
+            sum += ColdStartBench.metric(metrics, "skyfn_sandbox_boot_seconds_sum" + labels);
+            count += ColdStartBench.metric(metrics, "skyfn_sandbox_boot_seconds_count" + labels);
         }
         return count == 0 ? 0 : 1000 * sum / count;
     }

@@ -3,8 +3,6 @@ package dev.skyfn.node.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -40,9 +38,8 @@ class SpareDemandTest {
             "0 |  10 | 1000 | 128     |  256 | 1"})
     void sparesFollowTheRateOfColdStartsAboveTheFloorWithinTheBudget(int floor, int coldStarts, long bootMs, String sizes,
                                                                      long budgetMb, int expected) {
-        List<Integer> wanted = Arrays.stream(sizes.trim().split(" +")).map(Integer::valueOf).toList();
-
-        int target = SpareDemand.target(floor, coldStarts, Duration.ofSeconds(10), Duration.ofMillis(bootMs), wanted, budgetMb);
+        int target = SpareDemand.target(floor, coldStarts, Duration.ofSeconds(10), Duration.ofMillis(bootMs),
+                SpareTargetsTest.heapSizes(sizes), budgetMb);
 
         assertThat(target).isEqualTo(expected);
     }

@@ -21,10 +21,13 @@ class SpareTargetsTest {
             "128             | 0 | ''",
             "''              | 3 | ''"})
     void sparesAreSharedAmongTheSizesAskedForMostRecently(String sizes, int spares, String expected) {
-        List<Integer> wanted = Arrays.stream(sizes.trim().split(" +")).filter(s -> !s.isEmpty()).map(Integer::valueOf).toList();
-
-        var targets = SandboxPool.targets(wanted, spares);
+        var targets = SandboxPool.targets(heapSizes(sizes), spares);
 
         assertThat(String.join(" ", targets.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())).isEqualTo(expected);
+    }
+
+    /** Heap sizes written space-separated, in order ("" for none). */
+    static List<Integer> heapSizes(String sizes) {
+        return Arrays.stream(sizes.trim().split(" +")).filter(s -> !s.isEmpty()).map(Integer::valueOf).toList();
     }
 }

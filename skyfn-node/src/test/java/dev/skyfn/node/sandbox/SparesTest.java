@@ -34,9 +34,7 @@ class SparesTest {
         log.start();
         ((Logger) LoggerFactory.getLogger(SandboxPool.class)).addAppender(log);
         // held at its JVM's start, a sandbox never connects: every boot times out
-        var launcher = new SandboxLauncher(runDir, runDir.resolve("cache"), Duration.ofMillis(300), 1 << 20, false,
-                List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PauseAtStartup"), new Confinement.None("a test"), Cgroups.none("a test"), (took, aot, warmth) -> {
-                });
+        var launcher = launcher(Duration.ofMillis(300), List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PauseAtStartup"));
         var pool = new SandboxPool(launcher, 1, GIB);
         try {
             pool.want(128);
@@ -56,9 +54,7 @@ class SparesTest {
 
     @Test
     void thePoolKeepsAsManySparesAsItIsToldForOneHeapSize() {
-        var launcher = new SandboxLauncher(runDir, runDir.resolve("cache"), Duration.ofSeconds(30), 1 << 20, false, List.of(),
-                new Confinement.None("a test"), Cgroups.none("a test"), (took, aot, warmth) -> {
-                });
+        var launcher = launcher(Duration.ofSeconds(30), List.of());
         var pool = new SandboxPool(launcher, 3, GIB);
         try {
             pool.want(128);
@@ -79,9 +75,7 @@ class SparesTest {
 
     @Test
     void aColdStartKeepsASpareReadyAboveTheFloorUntilItsWindowHasPassed() {
-        var launcher = new SandboxLauncher(runDir, runDir.resolve("cache"), Duration.ofSeconds(30), 1 << 20, false, List.of(),
-                new Confinement.None("a test"), Cgroups.none("a test"), (took, aot, warmth) -> {
-                });
+        var launcher = launcher(Duration.ofSeconds(30), List.of());
         var clock = new AtomicLong();
         // room for exactly one spare of 128 MiB (256 MiB by its memory limit)
         var pool = new SandboxPool(launcher, 0, 256L << 20, clock::get);
@@ -113,5 +107,12 @@ class SparesTest {
 
     private static List<String> attempts(ListAppender<ILoggingEvent> log) {
         return log.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("did not boot")).toList();
+    }
+
+    /** A launcher of unconfined, unlimited sandboxes, without the AOT cache. */
+    private SandboxLauncher launcher(Duration bootTimeout, List<String> jvmOptions) {
+        return new SandboxLauncher(runDir, runDir.resolve("cache"), bootTimeout, 1 << 20, false, jvmOptions,
+                new Confinement.None("a test"), Cgroups.none("a test"), (took, aot, warmth) -> {
+                });
     }
 }
