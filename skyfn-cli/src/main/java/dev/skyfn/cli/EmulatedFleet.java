@@ -26,7 +26,11 @@ import java.util.Map;
  */
 public final class EmulatedFleet implements AutoCloseable {
 
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+    /**
+     * How long the nodes may take to see each other: five JVMs and six NATS servers starting together
+     * take 25 s on an idle 2-CPU machine and several times that on a busy one.
+     */
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
 
     /** One node process. */
     public record Member(String node, String cloud, int port, Process process, Path log) {
@@ -140,18 +144,38 @@ public final class EmulatedFleet implements AutoCloseable {
         }
         for (Member m : members.values()) {
             while (aliveCount(m) != members.size()) {
-                if (!m.process().isAlive()) {
-                    throw new IllegalStateException("node " + m.node() + " exited (" + lastLine(m.log()) + "); its log: " + m.log());
+                for (Member any : members.values()) {
+                    // a node that gave up will never be seen: say so now rather than at the deadline
+                    if (!any.process().isAlive()) {
+                        throw new IllegalStateException("node " + any.node() + " exited (" + lastLine(any.log()) + "); its log: " + any.log());
+                    }
                 }
                 if (System.nanoTime() > deadline) {
-                    // the log goes with the fleet's directory: what it says is kept in the message
-                    throw new IllegalStateException("node " + m.node() + " did not see the whole fleet within " + START_TIMEOUT
-                            + " (it sees " + aliveCount(m) + " of " + members.size() + " alive); the end of its log:\n" + tail(m.log(), 40));
+                    throw notAllSeen(m);
                 }
                 pause();
             }
             progress("node " + m.node() + " of cloud " + m.cloud() + " up on http://127.0.0.1:" + m.port() + " and sees the whole fleet");
         }
+    }
+
+    /**
+     * Why the fleet did not come up: which nodes {@code m} does not see alive, with the end of each
+     * one's log and of {@code m}'s own (the logs go with the fleet's directory, so what they say is
+     * kept in the message).
+     */
+    private IllegalStateException notAllSeen(Member m) {
+        String seen = get(m, "/v1/nodes");
+        var message = new StringBuilder("node " + m.node() + " did not see the whole fleet within " + START_TIMEOUT
+                + " (it sees " + aliveCount(m) + " of " + members.size() + " alive)");
+        for (Member other : members.values()) {
+            if (other != m && !seen.matches("(?s).*\"" + java.util.regex.Pattern.quote(other.node()) + "\"[^}]*\"alive\":true.*")) {
+                message.append("\n-- not seen: ").append(other.node()).append(other.process().isAlive() ? "" : " (exited)")
+                        .append("; the end of its log:\n").append(tail(other.log(), 15));
+            }
+        }
+        return new IllegalStateException(message.append("\n-- the end of ").append(m.node()).append("'s log:\n")
+                .append(tail(m.log(), 15)).toString());
     }
 
     /** The last {@code n} lines of a node's log. */

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,24 +127,39 @@ public final class Engine implements AutoCloseable {
      * @throws SkyfnException UNAVAILABLE (the last failure, if there was one) once {@code limit} has passed
      */
     private static void await(String what, Duration limit, BooleanSupplier ready) {
+        retrying(what, limit, () -> ready.getAsBoolean() ? Boolean.TRUE : null);
+    }
+
+    /**
+     * Runs {@code attempt} again and again, backing off, until it gives something other than null,
+     * at most {@code limit}; a failure to reach JetStream counts as null. Says once in the log what
+     * it waits for.
+     *
+     * @throws SkyfnException UNAVAILABLE (the last failure, if there was one) once {@code limit} has passed
+     */
+    private static <T> T retrying(String what, Duration limit, Supplier<T> attempt) {
         long deadline = System.nanoTime() + limit.toNanos();
-        for (int attempt = 1; ; attempt++) {
+        for (int n = 1; ; n++) {
             SkyfnException failure = null;
             try {
-                if (ready.getAsBoolean()) {
-                    return;
+                T result = attempt.get();
+                if (result != null) {
+                    return result;
                 }
             } catch (SkyfnException notYet) {
+                if (notYet.code() != ErrorCode.UNAVAILABLE) {
+                    throw notYet;
+                }
                 failure = notYet;
             }
             if (System.nanoTime() > deadline) {
                 throw failure != null ? failure : new SkyfnException(ErrorCode.UNAVAILABLE, "the fleet's state: still waiting for "
                         + what + " after " + limit.toSeconds() + " s; retry later");
             }
-            if (attempt == 1) {
+            if (n == 1) {
                 LOG.info("waiting for {}{}", what, failure == null ? "" : ": " + failure.getMessage());
             }
-            pause(Duration.ofMillis(Math.min(1000, 100L * attempt)));
+            pause(Duration.ofMillis(Math.min(1000, 100L * n)));
         }
     }
 
@@ -163,7 +179,7 @@ public final class Engine implements AutoCloseable {
     /** The bucket {@code name}, created when missing with the given history and entry lifetime (zero: forever). */
     public KeyValue bucket(String name, int history, Duration maxAge) {
         KeyValueOptions options = KeyValueOptions.builder().jsDomain(DOMAIN).build();
-        KeyValue bucket = Js.call("opening bucket " + name, () -> {
+        KeyValue bucket = opening("bucket " + name, () -> {
             var management = connection.keyValueManagement(options);
             if (!management.getBucketNames().contains(name)) {
                 var config = KeyValueConfiguration.builder().name(name).maxHistoryPerKey(history).storageType(StorageType.File)
@@ -187,7 +203,7 @@ public final class Engine implements AutoCloseable {
     /** The object store {@code name}, created when missing. */
     public ObjectStore objectStore(String name) {
         ObjectStoreOptions options = ObjectStoreOptions.builder().jsDomain(DOMAIN).build();
-        ObjectStore store = Js.call("opening object store " + name, () -> {
+        ObjectStore store = opening("object store " + name, () -> {
             var management = connection.objectStoreManagement(options);
             if (!management.getBucketNames().contains(name)) {
                 try {
@@ -211,10 +227,10 @@ public final class Engine implements AutoCloseable {
 
     /** {@link #stream(String, String)} with the given retention: a work queue forgets what was acknowledged. */
     public void stream(String name, String subjects, io.nats.client.api.RetentionPolicy retention) {
-        Js.run("creating stream " + name, () -> {
+        opening("stream " + name, () -> {
             var management = connection.jetStreamManagement(jsOptions());
             if (management.getStreamNames().contains(name)) {
-                return;
+                return name;
             }
             var config = io.nats.client.api.StreamConfiguration.builder().name(name).subjects(subjects).storageType(StorageType.File)
                     .retentionPolicy(retention).replicas(replicas);
@@ -224,8 +240,18 @@ public final class Engine implements AutoCloseable {
             } catch (JetStreamApiException raced) {
                 // another process made it first: use theirs
             }
+            return name;
         });
         awaitLeader(name);
+    }
+
+    /**
+     * Opens (creating when missing) one of the fleet's buckets, stores or streams, trying again while
+     * JetStream does not answer, at most {@link #LEADER_WAIT}: servers just started, or a stream
+     * just created, can time a request out before their leaders are elected.
+     */
+    private static <T> T opening(String what, Js.Call<T> open) {
+        return retrying(what + " to open", LEADER_WAIT, () -> Js.call("opening " + what, open));
     }
 
     /**
