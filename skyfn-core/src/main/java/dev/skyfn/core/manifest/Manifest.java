@@ -15,9 +15,10 @@ import java.util.Map;
  * @param shareSandbox whether, during a cold-start storm, the app may be loaded into a warm
  *                  sandbox of another of the tenant's apps, or take another in ({@code
  *                  shareSandbox: false} opts out; Pagurus's "help rather than recycle", ATC'22)
+ * @param scaling   how its replica count follows its load; empty: it keeps {@code placement}'s replicas
  */
 public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions, Map<String, WorkflowSpec> workflows,
-                       PlacementSpec placement, Network network, boolean shareSandbox) {
+                       PlacementSpec placement, Network network, boolean shareSandbox, java.util.Optional<ScalingSpec> scaling) {
 
     public static final String FILE_NAME = "skyfn.yaml";
 
@@ -28,7 +29,7 @@ public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> funct
 
     /** An app of functions only, placed the default way. */
     public Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions) {
-        this(app, memoryMb, functions, Map.of(), PlacementSpec.DEFAULT, Network.OUTBOUND, true);
+        this(app, memoryMb, functions, Map.of(), PlacementSpec.DEFAULT, Network.OUTBOUND, true, java.util.Optional.empty());
     }
 
     /**
@@ -41,9 +42,18 @@ public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> funct
             return this;
         }
         var require = new PlacementSpec.Requirements(trust, r.hardware(), r.maxLatency(), r.maxPrice());
-        return new Manifest(app, memoryMb, functions, workflows, new PlacementSpec(placement.affinity(), require, placement.minClouds(),
-                placement.maxClouds(), placement.replicas(), placement.scheduling(), placement.weights(), placement.overrides()), network,
-                shareSandbox);
+        return withPlacement(new PlacementSpec(placement.affinity(), require, placement.minClouds(),
+                placement.maxClouds(), placement.replicas(), placement.scheduling(), placement.weights(), placement.overrides()));
+    }
+
+    /** This manifest with another placement. */
+    public Manifest withPlacement(PlacementSpec placement) {
+        return new Manifest(app, memoryMb, functions, workflows, placement, network, shareSandbox, scaling);
+    }
+
+    /** This manifest with another heap (a placement's override for one cloud). */
+    public Manifest withMemory(int memoryMb) {
+        return new Manifest(app, memoryMb, functions, workflows, placement, network, shareSandbox, scaling);
     }
 
     /** How long the app's sandbox stays warm after its last call: the longest keep-warm of its functions. */

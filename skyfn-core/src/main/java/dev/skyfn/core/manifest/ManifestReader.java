@@ -24,7 +24,7 @@ public final class ManifestReader {
     private static final ObjectMapper YAML = Documents.YAML;
     private static final ObjectMapper JSON = Documents.JSON;
     private static final Set<String> APP_FIELDS = Set.of("app", "memory", "functions", "workflows", "placement", "network",
-            "shareSandbox");
+            "shareSandbox", "scaling");
     private static final Set<String> FUNCTION_FIELDS =
             Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url", "idempotent", "verify");
     private static final Pattern CLASS_NAME =
@@ -33,6 +33,8 @@ public final class ManifestReader {
     private static final int MAX_MEMORY_MB = 16_384;
     private static final int MAX_FUNCTIONS = 1_000;
     private static final int MAX_WORKFLOWS = 100;
+    private static final Set<String> SCALING_FIELDS = Set.of("target", "min", "max", "window", "scaleToZeroAfter", "scaleDownDelay");
+    private static final int MAX_SCALE = 10_000;
     static final int MAX_WORKFLOW_FILE_BYTES = 1 << 20;
 
     /** The files of the package a manifest comes in, for the workflows it names by file. */
@@ -71,9 +73,33 @@ public final class ManifestReader {
         int memory = app.has("memory")
                 ? app.integer("memory", 0, MIN_MEMORY_MB, MAX_MEMORY_MB)
                 : functions.values().stream().mapToInt(FunctionSpec::memoryMb).max().orElseThrow();
+        PlacementSpec placement = PlacementReader.read(app);
         return new Manifest(name, memory, functions, workflows(app.get("workflows"), functions.keySet(), files),
-                PlacementReader.read(app), app.choice("network", Network.class, Network.OUTBOUND),
-                app.bool("shareSandbox", true));
+                placement, app.choice("network", Network.class, Network.OUTBOUND),
+                app.bool("shareSandbox", true), scaling(app, placement));
+    }
+
+    /**
+     * The {@code scaling} mapping (Knative KPA's settings). It scales the replicas a placement
+     * divides among clouds; duplicated replicas are a count per cloud, which it does not change.
+     */
+    private static Optional<ScalingSpec> scaling(Fields app, PlacementSpec placement) {
+        if (!app.has("scaling")) {
+            return Optional.empty();
+        }
+        Fields s = app.object("scaling", "a mapping with target, min and max").only(SCALING_FIELDS);
+        if (placement.scheduling() == PlacementSpec.Scheduling.DUPLICATED) {
+            throw app.fail("scaling", "scales replicas divided among clouds; placement.scheduling is duplicated");
+        }
+        int min = s.integer("min", 0, 0, MAX_SCALE);
+        int max = s.integer("max", MAX_SCALE, 1, MAX_SCALE);
+        if (max < min) {
+            throw s.fail("max", max + " is less than min " + min);
+        }
+        Duration window = s.duration("window", ScalingSpec.DEFAULT_WINDOW, Duration.ofSeconds(6), Duration.ofHours(1));
+        return Optional.of(new ScalingSpec(s.integer("target", ScalingSpec.DEFAULT_TARGET, 1, 100_000), min, max, window,
+                s.duration("scaleToZeroAfter", ScalingSpec.DEFAULT_SCALE_TO_ZERO_AFTER, Duration.ZERO, Duration.ofHours(24)),
+                s.duration("scaleDownDelay", Duration.ZERO, Duration.ZERO, Duration.ofHours(1))));
     }
 
     /**

@@ -261,4 +261,28 @@ class ManifestReaderTest {
         assertRefused(TWO_FUNCTIONS + "placement: {require: {maxLatency: {from: eu}}}\n", "placement.require.maxLatency.ms: missing");
         assertRefused(TWO_FUNCTIONS + "placement: {weights: {a: 0}}\n", "placement.weights: at least one cloud needs a weight above zero");
     }
+
+    @Test
+    void readsScalingInKnativesTerms() {
+        assertThat(read(TWO_FUNCTIONS).scaling()).isEmpty();
+        ScalingSpec s = read(TWO_FUNCTIONS + "scaling: {target: 50, min: 0, max: 20}\n").scaling().orElseThrow();
+        assertThat(s).isEqualTo(new ScalingSpec(50, 0, 20, Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ZERO));
+        assertThat(s.panicWindow()).isEqualTo(Duration.ofSeconds(6));
+        ScalingSpec all = read(TWO_FUNCTIONS + "scaling: {target: 5, min: 1, max: 3, window: 10s, scaleToZeroAfter: 0s, scaleDownDelay: 2m}\n")
+                .scaling().orElseThrow();
+        assertThat(all).isEqualTo(new ScalingSpec(5, 1, 3, Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(2)));
+        assertThat(all.panicWindow()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(read(TWO_FUNCTIONS + "scaling: {}\n").scaling().orElseThrow().target()).isEqualTo(ScalingSpec.DEFAULT_TARGET);
+    }
+
+    @Test
+    void refusesBadScalingNamingTheField() {
+        assertRefused(TWO_FUNCTIONS + "scaling: {target: 0}\n", "scaling.target: 0 is out of range 1..100000");
+        assertRefused(TWO_FUNCTIONS + "scaling: {min: 3, max: 2}\n", "scaling.max: 2 is less than min 3");
+        assertRefused(TWO_FUNCTIONS + "scaling: {window: 1s}\n", "scaling.window: 1s is out of range");
+        assertRefused(TWO_FUNCTIONS + "scaling: {targt: 3}\n", "scaling.targt: unknown field");
+        assertRefused(TWO_FUNCTIONS + "scaling: 3\n", "scaling");
+        assertRefused(TWO_FUNCTIONS + "placement: {scheduling: duplicated}\nscaling: {max: 3}\n",
+                "scaling: scales replicas divided among clouds; placement.scheduling is duplicated");
+    }
 }

@@ -331,8 +331,7 @@ final class ClusterApps implements AppStore {
         if (m.memoryMb() == memoryMb) {
             return app;
         }
-        var manifest = new Manifest(m.app(), memoryMb, m.functions(), m.workflows(), m.placement(), m.network(), m.shareSandbox());
-        return new DeployedApp(app.tenant(), manifest, app.version(), app.jar(), app.sha256(), app.sizeBytes(), app.deployedAt());
+        return new DeployedApp(app.tenant(), m.withMemory(memoryMb), app.version(), app.jar(), app.sha256(), app.sizeBytes(), app.deployedAt());
     }
 
     private void forget(AppKey key) {
