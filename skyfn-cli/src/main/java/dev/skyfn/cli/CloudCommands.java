@@ -89,6 +89,49 @@ final class CloudCommands {
         }
     }
 
+    @Command(name = "scaling", mixinStandardHelpOptions = true,
+            description = "How an app's replicas follow its load: its scaling settings, the replicas in force, and the "
+                    + "autoscaler's recent decisions with the numbers behind them.")
+    static final class Scaling implements Callable<Integer> {
+        @Mixin
+        ClientOptions api;
+
+        @Parameters(paramLabel = "APP")
+        String app;
+
+        @Override
+        public Integer call() {
+            JsonNode s = api.client().json("GET", "/v1/apps/" + app + "/scaling", null);
+            JsonNode spec = s.get("scaling");
+            if (spec == null || spec.isNull()) {
+                System.out.println(app + " is not autoscaled: it keeps the " + s.get("replicas").asInt()
+                        + " replica(s) its placement gives it (add scaling: {target, min, max} to its skyfn.yaml)");
+                return 0;
+            }
+            System.out.printf("%s: %d replica(s) now; target %d calls in flight each, min %d, max %d; windows %s stable, %s panic; "
+                            + "to zero after %s idle; scale-down delay %s%n", app, s.get("replicas").asInt(), spec.get("target").asInt(),
+                    spec.get("min").asInt(), spec.get("max").asInt(), spec.get("window").asText(), spec.get("panicWindow").asText(),
+                    spec.get("scaleToZeroAfter").asText(), spec.get("scaleDownDelay").asText());
+            JsonNode latest = s.get("latest");
+            if (latest == null || latest.isNull()) {
+                System.out.println("no decision yet (the autoscaler decides once a second on one node of a fleet; on one node, the app runs there)");
+                return 0;
+            }
+            System.out.printf("%-24s %-14s %5s %8s %7s %7s  %s%n", "AT", "NODE", "READY", "REPLICAS", "STABLE", "PANIC", "WHY");
+            List<JsonNode> rows = new ArrayList<>();
+            s.get("changes").forEach(rows::add);
+            if (rows.isEmpty() || !rows.getLast().equals(latest)) {
+                rows.add(latest);
+            }
+            for (JsonNode d : rows) {
+                System.out.printf("%-24s %-14s %5d %8d %7.2f %7.2f  %s%n", d.get("at").asText(), d.get("node").asText(),
+                        d.get("ready").asInt(), d.get("replicas").asInt(), d.get("stable").asDouble(), d.get("panic").asDouble(),
+                        d.get("why").asText());
+            }
+            return 0;
+        }
+    }
+
     /** The replicas in force by cloud, in their order: {@code spot-eu (spot-eu-1, spot-eu-2 dead, 256 MiB)}. */
     private static String inForce(JsonNode replicas) {
         var byCloud = new LinkedHashMap<String, List<String>>();

@@ -64,6 +64,15 @@ public final class Fleetwide {
         }
     }
 
+    /** Holds the call for the milliseconds it is given, then says which node ran it: load that lasts. */
+    public static class Hold implements Handler<String, String> {
+        @Override
+        public String handle(String ms, Context ctx) throws Exception {
+            Thread.sleep(Long.parseLong(ms.strip()));
+            return new Where().handle("", ctx);
+        }
+    }
+
     /** Sleeps the milliseconds it is given, having said in the global state which node it sleeps on. */
     public static class Nap implements Handler<Integer, String> {
         @Override

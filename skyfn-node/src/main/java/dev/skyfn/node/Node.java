@@ -229,6 +229,11 @@ public final class Node implements AutoCloseable {
         return runtimes.serving();
     }
 
+    /** Calls of each app running or queued on this node now; apps with none are left out. */
+    public Map<dev.skyfn.core.app.AppKey, Integer> inFlightByApp() {
+        return runtimes.inFlightByApp();
+    }
+
     /** App sandboxes on this node by state (spares not included). */
     public Map<dev.skyfn.node.sandbox.Sandbox.State, Integer> sandboxes() {
         return runtimes.sandboxes();

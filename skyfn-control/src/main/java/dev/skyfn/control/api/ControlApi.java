@@ -53,6 +53,7 @@ public final class ControlApi implements HttpService {
                 .get("/v1/apps/{app}", this::show)
                 .delete("/v1/apps/{app}", this::remove)
                 .get("/v1/apps/{app}/placement", this::placement)
+                .get("/v1/apps/{app}/scaling", this::scaling)
                 .get("/v1/clouds", this::clouds)
                 .get("/v1/nodes", this::nodes)
                 .post("/v1/tenants", this::createTenant)
@@ -97,6 +98,25 @@ public final class ControlApi implements HttpService {
         Set<String> alive = nodes.stream().filter(NodeStatus::alive).map(NodeStatus::node).collect(Collectors.toSet());
         Placement now = fleet.place(app.manifest().requiring(tenants.trustOf(app.tenant())));
         Api.json(res, 200, PlacementViews.placement(app.name(), inForce, alive, now));
+    }
+
+    /**
+     * The app's scaling spec, the replicas in force, and the autoscaler's recent decisions:
+     * {@code {"app", "scaling": {target, min, max, window, ...} | null, "replicas", "latest": {...} | null, "changes": [...]}}.
+     */
+    private void scaling(ServerRequest req, ServerResponse res) {
+        DeployedApp app = app(req);
+        var view = new java.util.LinkedHashMap<String, Object>();
+        view.put("app", app.name());
+        view.put("scaling", app.manifest().scaling().map(s -> Map.of("target", s.target(), "min", s.min(), "max", s.max(),
+                "window", dev.skyfn.core.Durations.format(s.window()), "panicWindow", dev.skyfn.core.Durations.format(s.panicWindow()),
+                "scaleToZeroAfter", dev.skyfn.core.Durations.format(s.scaleToZeroAfter()),
+                "scaleDownDelay", dev.skyfn.core.Durations.format(s.scaleDownDelay()))).orElse(null));
+        view.put("replicas", registry.replicas(app.key()).map(List::size).orElse(1));
+        var record = registry.scaling(app.key());
+        view.put("latest", record.map(dev.skyfn.control.scaling.ScalingRecord::latest).orElse(null));
+        view.put("changes", record.map(dev.skyfn.control.scaling.ScalingRecord::changes).orElse(List.of()));
+        Api.json(res, 200, view);
     }
 
     private void clouds(ServerRequest req, ServerResponse res) {

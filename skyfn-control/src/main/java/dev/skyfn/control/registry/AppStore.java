@@ -36,4 +36,12 @@ public interface AppStore extends AppCatalog {
     default Optional<List<Replica>> replicas(AppKey key) {
         return Optional.empty();
     }
+
+    /**
+     * What the fleet's autoscaler decided for an app lately; empty when it has decided nothing for
+     * it (no {@code scaling} in its manifest, or one node, where the app runs on that node).
+     */
+    default Optional<dev.skyfn.control.scaling.ScalingRecord> scaling(AppKey key) {
+        return Optional.empty();
+    }
 }

@@ -1,6 +1,7 @@
 package dev.skyfn.nats.nodes;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a node says of itself in each heartbeat.
@@ -11,10 +12,20 @@ import java.util.List;
  * @param freeMemoryMb memory it can still give sandboxes
  * @param load         how busy it is, from 0 (idle) to 1 (no spare capacity)
  * @param apps         the apps it is ready to serve, as {@code tenant/app@version}
+ * @param concurrency  calls in flight per app ({@code tenant/app}) averaged since its last report:
+ *                     running or queued in its sandboxes, or waiting at its gateway for the app to
+ *                     get a replica; apps with none are left out
  */
-public record NodeReport(String node, String cloud, String gateway, int freeMemoryMb, double load, List<String> apps) {
+public record NodeReport(String node, String cloud, String gateway, int freeMemoryMb, double load, List<String> apps,
+                         Map<String, Double> concurrency) {
 
     public NodeReport {
         apps = List.copyOf(apps);
+        concurrency = concurrency == null ? Map.of() : Map.copyOf(concurrency);
+    }
+
+    /** A report with no calls in flight. */
+    public NodeReport(String node, String cloud, String gateway, int freeMemoryMb, double load, List<String> apps) {
+        this(node, cloud, gateway, freeMemoryMb, load, apps, Map.of());
     }
 }

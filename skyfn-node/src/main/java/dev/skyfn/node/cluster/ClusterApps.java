@@ -9,6 +9,7 @@ import dev.skyfn.control.pkg.AppPackage;
 import dev.skyfn.control.pkg.PackageInspector;
 import dev.skyfn.control.pkg.PackageLimits;
 import dev.skyfn.control.registry.AppStore;
+import dev.skyfn.control.scaling.ScalingRecord;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppKey;
@@ -16,6 +17,7 @@ import dev.skyfn.core.app.DeployedApp;
 import dev.skyfn.core.cloud.Trust;
 import dev.skyfn.core.data.KeyValue;
 import dev.skyfn.core.manifest.Manifest;
+import dev.skyfn.core.manifest.PlacementSpec;
 import dev.skyfn.core.manifest.Verify;
 import dev.skyfn.nats.apps.AppRecord;
 import dev.skyfn.nats.apps.AppRecords;
@@ -63,6 +65,8 @@ final class ClusterApps implements AppStore {
     private final KeyValue globalState;
     /** Each tenant's trust policy: its apps go only to clouds that satisfy it. */
     private final Function<String, Trust> tenantTrust;
+    /** What the fleet's autoscaler last decided for each app. */
+    private final Function<AppKey, Optional<ScalingRecord>> scalingLog;
     private final AppSet apps = new AppSet();
     private final Map<AppKey, AppRecord> placements = new ConcurrentHashMap<>();
     private final AppSet placedHere = new AppSet();
@@ -72,8 +76,10 @@ final class ClusterApps implements AppStore {
 
     /** {@code served} tells whether every live node a record places the app on serves that version. */
     ClusterApps(String node, AppRecords records, PackageStore packages, PackageInspector inspector, Fleet fleet, Path dir,
-                Predicate<AppRecord> served, KeyValue globalState, Function<String, Trust> tenantTrust) {
+                Predicate<AppRecord> served, KeyValue globalState, Function<String, Trust> tenantTrust,
+                Function<AppKey, Optional<ScalingRecord>> scalingLog) {
         this.served = served;
+        this.scalingLog = scalingLog;
         this.tenantTrust = tenantTrust;
         this.globalState = globalState;
         this.node = node;
@@ -135,7 +141,7 @@ final class ClusterApps implements AppStore {
         try {
             AppPackage pkg = inspector.receive(jar, incoming);
             admit.accept(pkg.manifest());
-            Placement placement = fleet.place(pkg.manifest().requiring(tenantTrust.apply(tenant)));
+            Placement placement = fleet.place(initialScale(pkg.manifest().requiring(tenantTrust.apply(tenant))));
             if (!placement.placed()) {
                 throw new SkyfnException(ErrorCode.PLACEMENT_UNSATISFIABLE,
                         "cannot place app " + pkg.manifest().app() + ": " + placement.problem().orElse("no cloud can take it"));
@@ -159,6 +165,60 @@ final class ClusterApps implements AppStore {
                 // removed with the directory's other leftovers
             }
         }
+    }
+
+    /**
+     * An autoscaled app starts with its placement's replicas kept within its scaling's bounds, and
+     * one at least, so that its deployment is loaded and checked somewhere (Knative's initial scale).
+     */
+    private static Manifest initialScale(Manifest manifest) {
+        return manifest.scaling().map(s -> withReplicas(manifest,
+                Math.max(Math.max(1, s.min()), Math.min(s.max(), manifest.placement().replicas())))).orElse(manifest);
+    }
+
+    private static Manifest withReplicas(Manifest m, int replicas) {
+        PlacementSpec p = m.placement();
+        return m.withPlacement(new PlacementSpec(p.affinity(), p.require(), p.minClouds(), p.maxClouds(), replicas, p.scheduling(),
+                p.weights(), p.overrides()));
+    }
+
+    /** How many replicas the placement in force gives the app; 0 when it has none (or is unknown). */
+    int replicaCount(AppKey key) {
+        AppRecord record = placements.get(key);
+        return record == null ? 0 : record.replicas().size();
+    }
+
+    /**
+     * Gives an autoscaled app {@code replicas} replicas: fewer keeps the best of those it has (the
+     * record lists them best first); more keeps them all and adds the scheduler's choice among the
+     * {@code alive} nodes not used yet, as far as there is room. A compare-and-set on the record:
+     * a deployment or a re-placement in between wins, and the next tick decides again.
+     */
+    void rescale(DeployedApp app, int replicas, Set<String> alive) {
+        var current = records.get(app.tenant(), app.name());
+        if (current.isEmpty() || current.get().record().version() != app.version()) {
+            return;
+        }
+        AppRecord had = current.get().record();
+        List<AppRecord.Replica> next;
+        if (replicas <= had.replicas().size()) {
+            next = had.replicas().subList(0, replicas);
+        } else {
+            Manifest manifest = withReplicas(app.manifest().requiring(tenantTrust.apply(app.tenant())), replicas);
+            Placement placement = Scheduler.replace(manifest.placement(), manifest.memoryMb(), fleet.topology(), liveView(alive),
+                    nodes(had));
+            next = Replicas.of(placement);
+            placement.shortfall().ifPresent(why -> LOG.info("{} scaled to {} of {} replica(s): {}", app.key(), next.size(), replicas, why));
+        }
+        if (!next.equals(had.replicas()) && records.write(had.withReplicas(next), current.get().revision())) {
+            LOG.info("{} scaled from {} to {} replica(s): {}", app.key(), had.replicas().size(), next.size(),
+                    next.stream().map(AppRecord.Replica::node).toList());
+        }
+    }
+
+    @Override
+    public Optional<ScalingRecord> scaling(AppKey key) {
+        return scalingLog.apply(key);
     }
 
     /** Writes the next version's record, whoever else deploys the app at the same time. */
@@ -204,8 +264,8 @@ final class ClusterApps implements AppStore {
     void replaceLost(Set<String> alive) {
         for (AppRecord seen : placements.values()) {
             DeployedApp app = apps.find(new AppKey(seen.tenant(), seen.app())).orElse(null);
-            if (app == null) {
-                continue;
+            if (app == null || (app.manifest().scaling().isPresent() && seen.replicas().isEmpty())) {
+                continue; // an app scaled to zero lost nothing
             }
             Placement placement = replace(app, seen, alive);
             if (!changes(seen, placement)) {
@@ -242,10 +302,17 @@ final class ClusterApps implements AppStore {
     /** Where {@code app}, placed as {@code record} says, goes now that the {@code alive} nodes are these. */
     private Placement replace(DeployedApp app, AppRecord record, Set<String> alive) {
         Manifest manifest = app.manifest().requiring(tenantTrust.apply(app.tenant()));
-        // alive as the caller saw it, so that what counts as lost and what is kept agree
-        List<NodeStatus> nodes = fleet.nodes().stream()
+        if (manifest.scaling().isPresent()) {
+            // an autoscaled app keeps the count the autoscaler gave it
+            manifest = withReplicas(manifest, record.replicas().size());
+        }
+        return Scheduler.replace(manifest.placement(), manifest.memoryMb(), fleet.topology(), liveView(alive), nodes(record));
+    }
+
+    /** The fleet's nodes, alive as the caller saw them, so that what counts as lost and what is kept agree. */
+    private List<NodeStatus> liveView(Set<String> alive) {
+        return fleet.nodes().stream()
                 .map(n -> new NodeStatus(n.node(), n.cloud(), alive.contains(n.node()), n.freeMemoryMb(), n.load())).toList();
-        return Scheduler.replace(manifest.placement(), manifest.memoryMb(), fleet.topology(), nodes, nodes(record));
     }
 
     private static List<String> nodes(AppRecord record) {

@@ -50,6 +50,8 @@ public final class ClusterNode implements AutoCloseable {
     private final NodeBus bus;
     private final Node node;
     private final Heartbeat heartbeat;
+    private final ConcurrencySampler concurrency;
+    private final FleetAutoscaler autoscaler;
     private QueuedAsync async;
     /** Set while the node starts: where its gateway and its share of the async queue send calls. */
     private FleetDispatch dispatch;
@@ -75,8 +77,9 @@ public final class ClusterNode implements AutoCloseable {
         var inspector = new PackageInspector(new PackageLimits(config.maxPackageBytes(), PackageLimits.DEFAULT.maxUnpackedBytes(),
                 PackageLimits.DEFAULT.maxEntries()));
         var globalState = NatsKeyValue.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), sealer);
+        var scalingLog = new ScalingLog(engine);
         apps = new ClusterApps(cluster.node(), AppRecords.open(engine), PackageStore.open(engine), inspector, fleet,
-                config.dataDir().resolve("packages"), this::served, globalState, tenants::trustOf);
+                config.dataDir().resolve("packages"), this::served, globalState, tenants::trustOf, scalingLog::read);
         apps.start();
         var wan = new Wan(cluster.topology(), cluster.emulateWan());
         bus = new NodeBus(engine.connection(), cloud, wan, cluster.faults());
@@ -95,7 +98,9 @@ public final class ClusterNode implements AutoCloseable {
         takeover.watchClaimsOnMe(node.executions());
         bus.serve(cluster.node(), node.invoker());
         int memoryMb = cluster.topology().node(cluster.node()).orElseThrow().memoryMb();
+        concurrency = new ConcurrencySampler(List.of(node::inFlightByApp, dispatch::activating));
         heartbeat = NodeDirectory.beat(engine, cluster.heartbeat(), () -> report(cluster.node(), cloud, config, memoryMb));
+        autoscaler = new FleetAutoscaler(cluster.node(), cluster.topology(), directory, apps, scalingLog, Clock.systemUTC());
         var lastServing = new AtomicReference<Map<String, List<String>>>(Map.of());
         directory.onChange(m -> {
             Map<String, List<String>> serving = serving();
@@ -142,7 +147,7 @@ public final class ClusterNode implements AutoCloseable {
         int capacity = Math.max(1, Math.min(config.maxSandboxes(), memoryMb / MB_PER_SANDBOX));
         List<String> serving = node.serving().stream().map(a -> a.key() + "@" + a.version()).sorted().toList();
         return new NodeReport(name, cloud, "http://" + advertised(config.host()) + ":" + node.port(),
-                Math.max(0, memoryMb - loaded * MB_PER_SANDBOX), Math.min(1.0, loaded / (double) capacity), serving);
+                Math.max(0, memoryMb - loaded * MB_PER_SANDBOX), Math.min(1.0, loaded / (double) capacity), serving, concurrency.drain());
     }
 
     /** The address other nodes reach this one's gateway at: its host, unless it listens on every interface. */
@@ -181,7 +186,7 @@ public final class ClusterNode implements AutoCloseable {
     /** Stops every part, each even when another failed to stop, and the connection to NATS last, whatever happened. */
     @Override
     public void close() {
-        for (AutoCloseable part : new AutoCloseable[]{heartbeat, async, bus, node, apps::close, directory, engine}) {
+        for (AutoCloseable part : new AutoCloseable[]{autoscaler, heartbeat, concurrency, async, bus, node, apps::close, directory, engine}) {
             try {
                 if (part != null) {
                     part.close();

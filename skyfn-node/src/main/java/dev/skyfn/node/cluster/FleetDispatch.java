@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The gateway's dispatch in distributed mode: an invocation runs on the best node for the
@@ -41,8 +42,11 @@ final class FleetDispatch implements Dispatch {
     private final Wan wan;
     private final String homeRegion;
     private final AuditLog audit;
+    private static final Duration ACTIVATION_POLL = Duration.ofMillis(20);
     /** Calls waiting on each other node, failed at once when that node is found dead. */
     private final Map<String, Set<CompletableFuture<Outcome>>> waiting = new ConcurrentHashMap<>();
+    /** Calls waiting for an app to get a replica, per app. */
+    private final Map<AppKey, AtomicInteger> activating = new ConcurrentHashMap<>();
 
     FleetDispatch(String self, String cloud, Topology topology, NodeDirectory directory, ClusterApps apps, Invoker local,
                   NodeBus bus, Wan wan, AuditLog audit) {
@@ -105,19 +109,46 @@ final class FleetDispatch implements Dispatch {
     private Outcome run(Target target, Payload input, String invocationId, boolean bounded, Duration timeout, String region,
                         boolean onlyOnce) {
         AppKey key = target.app().key();
-        List<Routes.Candidate> candidates = Routes.rank(self, region, key, topology, directory.members());
-        if (candidates.isEmpty()) {
-            throw new SkyfnException(ErrorCode.UNAVAILABLE, "no live node serves app " + key.app() + " now; retry later");
+        boolean autoscaled = target.app().manifest().scaling().isPresent();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            List<Routes.Candidate> candidates = Routes.rank(self, region, key, topology, directory.members());
+            if (candidates.isEmpty() && autoscaled) {
+                candidates = activate(key, region, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            }
+            if (candidates.isEmpty()) {
+                throw new SkyfnException(ErrorCode.UNAVAILABLE, "no live node serves app " + key.app() + " now; retry later");
+            }
+            if (target.spec().verify() == Verify.REDUNDANT) {
+                return runTwice(target, input, invocationId, bounded, timeout, region, candidates);
+            }
+            Attempt attempt = tryEach(candidates, target, input, invocationId, bounded, timeout, region, onlyOnce);
+            if (attempt.outcome() != null) {
+                return attempt.outcome();
+            }
+            // an autoscaled app's replicas move while it scales: a node that no longer serves it is no failure of the call
+            if (!autoscaled || !attempt.allMoved() || System.nanoTime() > deadline) {
+                throw new SkyfnException(ErrorCode.UNAVAILABLE, "no node could run " + target.spec().name() + " of app " + key.app()
+                        + " (" + attempt.lastMiss() + "); retry later");
+            }
+            pause(ACTIVATION_POLL);
         }
-        if (target.spec().verify() == Verify.REDUNDANT) {
-            return runTwice(target, input, invocationId, bounded, timeout, region, candidates);
-        }
+    }
+
+    /** What trying the candidates gave: an outcome, or why none answered and whether each had only stopped serving the app. */
+    private record Attempt(Outcome outcome, String lastMiss, boolean allMoved) {
+    }
+
+    private Attempt tryEach(List<Routes.Candidate> candidates, Target target, Payload input, String invocationId, boolean bounded,
+                            Duration timeout, String region, boolean onlyOnce) {
+        AppKey key = target.app().key();
         String lastMiss = "";
+        boolean allMoved = true;
         for (Routes.Candidate c : candidates) {
             if (c.node().equals(self) && local.serves(key)) {
-                return onlyOnce ? join(bus.once(invocationId, () -> CompletableFuture.supplyAsync(
+                return new Attempt(onlyOnce ? join(bus.once(invocationId, () -> CompletableFuture.supplyAsync(
                         () -> local.dispatch(target, input, invocationId, bounded, timeout, region), Thread.ofVirtual()::start))).on(self)
-                        : local.dispatch(target, input, invocationId, bounded, timeout, region).on(self);
+                        : local.dispatch(target, input, invocationId, bounded, timeout, region).on(self), "", false);
             }
             if (c.node().equals(self)) {
                 continue;
@@ -126,7 +157,7 @@ final class FleetDispatch implements Dispatch {
                 Outcome o = await(c.node(), bus.call(c.node(), c.cloud(), key, target.spec().name(), input, invocationId, bounded, timeout,
                         onlyOnce));
                 if (o.ok() || o.error().code() != ErrorCode.APP_NOT_FOUND) {
-                    return o.on(c.node());
+                    return new Attempt(o.on(c.node()), "", false);
                 }
                 lastMiss = "node " + c.node() + " no longer serves the app";
             } catch (NodeBus.NoAnswer miss) {
@@ -135,10 +166,56 @@ final class FleetDispatch implements Dispatch {
                             + "; it may or may not have run, and it is not declared idempotent, so it was not run again");
                 }
                 lastMiss = miss.getMessage();
+                allMoved = false;
             }
         }
-        throw new SkyfnException(ErrorCode.UNAVAILABLE, "no node could run " + target.spec().name() + " of app " + key.app()
-                + " (" + lastMiss + "); retry later");
+        return new Attempt(null, lastMiss, allMoved);
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SkyfnException(ErrorCode.UNAVAILABLE, "the node is shutting down");
+        }
+    }
+
+    /**
+     * Waits, at most {@code timeout}, for a node to serve an autoscaled app that has no replica
+     * now (scaled to zero, or its nodes lost): the waiting call counts as the app's concurrency in
+     * this node's heartbeat, which is what makes the autoscaler give it one (Knative's activator).
+     *
+     * @throws SkyfnException FUNCTION_TIMEOUT when no node serves the app in time
+     */
+    private List<Routes.Candidate> activate(AppKey key, String region, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        AtomicInteger count = activating.computeIfAbsent(key, k -> new AtomicInteger());
+        count.incrementAndGet();
+        try {
+            while (System.nanoTime() < deadline) {
+                List<Routes.Candidate> candidates = Routes.rank(self, region, key, topology, directory.members());
+                if (!candidates.isEmpty()) {
+                    return candidates;
+                }
+                pause(ACTIVATION_POLL);
+            }
+        } finally {
+            count.decrementAndGet();
+        }
+        throw new SkyfnException(ErrorCode.FUNCTION_TIMEOUT, "app " + key.app() + " has no replica serving (scaled to zero, or its "
+                + "nodes lost) and none started within the call's " + timeout.toMillis() + " ms; the autoscaler was asked for one");
+    }
+
+    /** Calls waiting at this gateway for each app to get a replica; apps with none are left out. */
+    Map<AppKey, Integer> activating() {
+        Map<AppKey, Integer> counts = new java.util.HashMap<>();
+        activating.forEach((k, n) -> {
+            if (n.get() > 0) {
+                counts.put(k, n.get());
+            }
+        });
+        return counts;
     }
 
     /** Runs the call on two providers' nodes at once; answers only if both agree. */

@@ -78,6 +78,15 @@ final class AppRuntime implements Sandbox.Owner {
         return gates.get(function);
     }
 
+    /** Calls of the app on this node running or queued for a slot now. */
+    int inFlight() {
+        int n = 0;
+        for (FunctionGate gate : gates.values()) {
+            n += gate.running() + gate.waiting();
+        }
+        return n;
+    }
+
     int waiting(String function) {
         FunctionGate gate = gates.get(function);
         return gate == null ? 0 : gate.waiting();

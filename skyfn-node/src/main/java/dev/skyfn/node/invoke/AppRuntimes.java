@@ -144,6 +144,18 @@ public final class AppRuntimes implements AppCatalog.Listener {
         return (int) runtimes.values().stream().filter(r -> r.warmSeat() != null).count();
     }
 
+    /** Calls of each app running or queued here now; apps with none are left out. */
+    public Map<AppKey, Integer> inFlightByApp() {
+        Map<AppKey, Integer> counts = new java.util.HashMap<>();
+        runtimes.forEach((key, runtime) -> {
+            int n = runtime.inFlight();
+            if (n > 0) {
+                counts.put(key, n);
+            }
+        });
+        return counts;
+    }
+
     /** Calls in flight in this node's sandboxes. */
     public int inFlight() {
         return appSandboxes().stream().mapToInt(Sandbox::inFlight).sum();

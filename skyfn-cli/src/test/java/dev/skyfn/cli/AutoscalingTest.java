@@ -1,0 +1,117 @@
+package dev.skyfn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skyfn.core.testing.JarBuilder;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An autoscaled app on a fleet of three nodes: its replicas follow the calls in flight up to its
+ * max, fall to zero once the calls stop, and a call to it then waits for a replica rather than
+ * failing; every decision is there to read, with its numbers.
+ */
+@Tag("slow")
+class AutoscalingTest {
+
+    private static final String TOPOLOGY = """
+            clouds:
+              eu: {provider: aws, region: eu-west-1, pricing: {model: on-demand}, nodes: {eu-1: {}, eu-2: {}, eu-3: {}}}
+            users:
+              eu: {eu: 10}
+            latency: {}
+            """;
+    /** One call in flight per replica; a 6 s stable window (0.6 s → 1 s panic window); zero after 1 s idle. */
+    private static final String MANIFEST = """
+            app: elastic
+            scaling: {target: 1, min: 0, max: 3, window: 6s, scaleToZeroAfter: 1s}
+            functions:
+              hold: {handler: dev.skyfn.cli.Fleetwide$Hold, memory: 128, timeout: 60s, concurrency: 10}
+              where: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128, timeout: 60s}
+            """;
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS, factory = UnderTarget.class)
+    static Path dir;
+    static EmulatedFleet fleet;
+
+    @BeforeAll
+    static void start() throws IOException {
+        fleet = FleetCalls.start(dir, TOPOLOGY, "5s");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    @Test
+    void replicasFollowTheLoadDownToZeroAndACallBringsOneBack() throws InterruptedException {
+        byte[] jar = JarBuilder.app(MANIFEST).classes(Fleetwide.class).bytes();
+        HttpResponse<String> deployed = FleetCalls.send(fleet, "eu-1", "POST", "/v1/apps", jar);
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        assertThat(replicas()).isEqualTo(1);
+
+        // three callers, each holding a call for a second at a time, through every gateway
+        var stop = new AtomicBoolean();
+        var failures = new ConcurrentLinkedQueue<String>();
+        List<Thread> callers = List.of("eu-1", "eu-2", "eu-3").stream().map(gateway -> Thread.ofVirtual().start(() -> {
+            while (!stop.get()) {
+                HttpResponse<String> res = FleetCalls.send(fleet, gateway, "POST", "/v1/apps/elastic/functions/hold:invoke", "1000".getBytes());
+                if (res.statusCode() != 200) {
+                    failures.add(res.body());
+                }
+            }
+        })).toList();
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> replicas() == 3);
+        } finally {
+            stop.set(true);
+            for (Thread t : callers) {
+                t.join();
+            }
+        }
+        assertThat(failures).as("calls that failed while the app scaled up").isEmpty();
+
+        // no call: after the stable window and the grace, no replica is left
+        await().atMost(Duration.ofSeconds(60)).until(() -> replicas() == 0);
+
+        // a call to an app with no replica waits for one
+        HttpResponse<String> cold = FleetCalls.send(fleet, "eu-2", "POST", "/v1/apps/elastic/functions/where:invoke", "?".getBytes());
+        assertThat(cold.statusCode()).as(cold.body()).isEqualTo(200);
+        assertThat(cold.body()).startsWith("eu-");
+        assertThat(replicas()).isGreaterThanOrEqualTo(1);
+
+        JsonNode scaling = scaling();
+        assertThat(scaling.get("scaling").get("max").asInt()).isEqualTo(3);
+        List<String> steps = scaling.get("changes").findValues("replicas").stream().map(JsonNode::asText).toList();
+        assertThat(steps).as("the replica counts decided, in order").contains("3", "0");
+        assertThat(steps.getLast()).isNotEqualTo("0");
+        assertThat(scaling.get("changes").get(0).get("why").asText()).contains("calls in flight");
+        assertThat(scaling.get("latest").get("node").asText()).isEqualTo("eu-1");
+    }
+
+    private static int replicas() {
+        return scaling().get("replicas").asInt();
+    }
+
+    private static JsonNode scaling() {
+        HttpResponse<String> res = FleetCalls.send(fleet, "eu-3", "GET", "/v1/apps/elastic/scaling", null);
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        return FleetCalls.json(res.body());
+    }
+}
