@@ -65,9 +65,9 @@ public final class Autoscaler {
         int wanted = panicking ? Math.max(panicCount, state.panicFloor()) : stableCount;
         int panicFloor = panicking ? wanted : 0;
         String why = panicking
-                ? String.format(Locale.ROOT, "panic: %.1f calls in flight over %s, %d replica(s) at %d each; a panic does not scale down",
+                ? String.format(Locale.ROOT, "panic: %.2f calls in flight over %s, %d replica(s) at %d each; a panic does not scale down",
                         panic, seconds(spec.panicWindow()), panicCount, spec.target())
-                : String.format(Locale.ROOT, "stable: %.1f calls in flight over %s, %d replica(s) at %d each",
+                : String.format(Locale.ROOT, "stable: %.2f calls in flight over %s, %d replica(s) at %d each",
                         stable, seconds(spec.window()), stableCount, spec.target());
 
         List<ScalingState.Recommendation> recent = recent(state.recent(), now, spec.scaleDownDelay(), wanted);

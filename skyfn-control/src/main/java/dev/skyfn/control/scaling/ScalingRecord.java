@@ -33,7 +33,7 @@ public record ScalingRecord(Entry latest, List<Entry> changes) {
     public record Entry(String at, String node, int ready, int replicas, double stable, double panic, boolean panicking, String why) {
 
         public static Entry of(ScalingDecision d, java.time.Instant at, String node) {
-            return new Entry(at.toString(), node, d.ready(), d.replicas(), round(d.stable()), round(d.panic()), d.panicking(), d.why());
+            return new Entry(at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString(), node, d.ready(), d.replicas(), round(d.stable()), round(d.panic()), d.panicking(), d.why());
         }
 
         private static double round(double v) {

@@ -107,7 +107,7 @@ class AutoscalerTest {
     @Test
     void explainsItsNumbers() {
         ScalingDecision d = Autoscaler.decide(SPEC, 2, 25, 25, ScalingState.start(T0), T0);
-        assertThat(d.why()).isEqualTo("stable: 25.0 calls in flight over 60 s, 3 replica(s) at 10 each");
+        assertThat(d.why()).isEqualTo("stable: 25.00 calls in flight over 60 s, 3 replica(s) at 10 each");
         assertThat(d.changes()).isTrue();
     }
 
