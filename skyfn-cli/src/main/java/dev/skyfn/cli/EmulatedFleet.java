@@ -37,14 +37,25 @@ public final class EmulatedFleet implements AutoCloseable {
     }
 
     private final Topology topology;
+    private final Path topologyFile;
+    private final Path dir;
+    private final int spares;
+    private final List<String> nodeOptions;
     private final LocalNats nats;
-    private final Map<String, Member> members = new LinkedHashMap<>();
+    /** The node processes, in the order they started; elastic nodes come and go while others read it. */
+    private final Map<String, Member> members = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     private final HttpClient http = HttpClient.newHttpClient();
     private final boolean dev;
     private volatile String adminKey;
+    private EmulatedClouds clouds;
 
-    private EmulatedFleet(Topology topology, LocalNats nats, boolean dev) {
+    private EmulatedFleet(Topology topology, Path topologyFile, Path dir, int spares, List<String> nodeOptions, LocalNats nats,
+                          boolean dev) {
         this.topology = topology;
+        this.topologyFile = topologyFile;
+        this.dir = dir;
+        this.spares = spares;
+        this.nodeOptions = List.copyOf(nodeOptions);
         this.dev = dev;
         this.nats = nats;
     }
@@ -76,14 +87,15 @@ public final class EmulatedFleet implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         progress("starting the NATS servers of " + topology.clouds().size() + " clouds");
-        var fleet = new EmulatedFleet(topology, LocalNats.start(topology, dir.resolve("nats")), dev);
+        var fleet = new EmulatedFleet(topology, topologyFile, dir, spares, List.of(nodeOptions), LocalNats.start(topology, dir.resolve("nats")),
+                dev);
         try {
+            fleet.clouds = new EmulatedClouds(fleet, fleet.nats.secrets().access(fleet.nats.url(topology.stateCloud()),
+                    dev.skyfn.nats.servers.FleetSecrets.OPERATOR));
             progress("NATS servers up; starting " + topology.nodes().size() + " nodes (logs in " + dir + ")");
             int port = firstPort;
             for (NodeSpec n : topology.nodes()) {
-                List<String> options = new ArrayList<>(List.of(nodeOptions));
-                options.addAll(perNode.getOrDefault(n.name(), List.of()));
-                fleet.launch(topologyFile, dir, n, port == 0 ? LoopbackPorts.take() : port, spares, dev, options);
+                fleet.launch(n, port == 0 ? LoopbackPorts.take() : port, perNode.getOrDefault(n.name(), List.of()));
                 port = 0;
             }
             fleet.awaitAllAlive(dir);
@@ -105,7 +117,38 @@ public final class EmulatedFleet implements AutoCloseable {
         return nats.secrets().seed(identity);
     }
 
-    private void launch(Path topologyFile, Path dir, NodeSpec n, int port, int spares, boolean dev, List<String> options) {
+    /**
+     * How fast the emulated clouds' capacity starts: a node acquired starts {@code factor} times
+     * its cloud's {@code startup} after it was asked for (1: as the topology says; 0.01 for tests).
+     */
+    public EmulatedFleet timeScale(double factor) {
+        clouds.timeScale(factor);
+        return this;
+    }
+
+    /** Starts the process of one of a cloud's elastic nodes, asked for through its capacity provider. */
+    Member launchElastic(NodeSpec n) {
+        return launch(n, LoopbackPorts.take(), List.of());
+    }
+
+    /** Stops a node's process as its cloud would take the machine back: SIGTERM, SIGKILL after 20 s. */
+    void stop(String node) {
+        Member m = members.remove(node);
+        if (m != null) {
+            m.process().destroy();
+            try {
+                if (!m.process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    m.process().destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private Member launch(NodeSpec n, int port, List<String> ownOptions) {
+        List<String> options = new ArrayList<>(nodeOptions);
+        options.addAll(ownOptions);
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), Skyfn.class.getName(),
                 "node", "--emulate-wan", "--nats", nats.url(n.cloud()), "--nats-seed", nats.secrets().seed(n.name()).toString(),
@@ -124,11 +167,15 @@ public final class EmulatedFleet implements AutoCloseable {
         if (dev) {
             cmd.add("--dev");
         }
+        // the emulated clouds give and take back nodes when the fleet asks
+        cmd.addAll(List.of("--capacity", "local"));
         cmd.addAll(options);
         Path log = dir.resolve(n.name() + ".log");
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            members.put(n.name(), new Member(n.name(), n.cloud(), port, p, log));
+            Member m = new Member(n.name(), n.cloud(), port, p, log);
+            members.put(n.name(), m);
+            return m;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start node " + n.name() + ": " + e.getMessage(), e);
         }
@@ -142,9 +189,9 @@ public final class EmulatedFleet implements AutoCloseable {
             }
             pause();
         }
-        for (Member m : members.values()) {
+        for (Member m : members()) {
             while (aliveCount(m) != members.size()) {
-                for (Member any : members.values()) {
+                for (Member any : members()) {
                     // a node that gave up will never be seen: say so now rather than at the deadline
                     if (!any.process().isAlive()) {
                         throw new IllegalStateException("node " + any.node() + " exited (" + lastLine(any.log()) + "); its log: " + any.log());
@@ -168,7 +215,7 @@ public final class EmulatedFleet implements AutoCloseable {
         String seen = get(m, "/v1/nodes");
         var message = new StringBuilder("node " + m.node() + " did not see the whole fleet within " + START_TIMEOUT
                 + " (it sees " + aliveCount(m) + " of " + members.size() + " alive)");
-        for (Member other : members.values()) {
+        for (Member other : members()) {
             if (other != m && !seen.matches("(?s).*\"" + java.util.regex.Pattern.quote(other.node()) + "\"[^}]*\"alive\":true.*")) {
                 message.append("\n-- not seen: ").append(other.node()).append(other.process().isAlive() ? "" : " (exited)")
                         .append("; the end of its log:\n").append(tail(other.log(), 15));
@@ -210,7 +257,7 @@ public final class EmulatedFleet implements AutoCloseable {
 
     /** Whether a node has written the fleet's admin key; it is read when one has. */
     private boolean findAdminKey(Path dir) {
-        for (Member m : members.values()) {
+        for (Member m : members()) {
             Path key = dir.resolve(m.node()).resolve("admin.key");
             if (Files.exists(key)) {
                 try {
@@ -259,7 +306,14 @@ public final class EmulatedFleet implements AutoCloseable {
     }
 
     public List<Member> nodes() {
-        return List.copyOf(members.values());
+        return members();
+    }
+
+    /** The members now, in the order they started. */
+    private List<Member> members() {
+        synchronized (members) {
+            return List.copyOf(members.values());
+        }
     }
 
     public Member node(String name) {
@@ -317,14 +371,17 @@ public final class EmulatedFleet implements AutoCloseable {
 
     /** Takes a whole cloud away: its NATS server and every node in it are killed. */
     public void killCloud(String cloud) {
-        members.values().stream().filter(m -> m.cloud().equals(cloud)).forEach(m -> kill(m.node()));
+        members().stream().filter(m -> m.cloud().equals(cloud)).forEach(m -> kill(m.node()));
         nats.kill(cloud);
     }
 
     @Override
     public void close() {
-        members.values().forEach(m -> m.process().destroy());
-        for (Member m : members.values()) {
+        if (clouds != null) {
+            clouds.close();
+        }
+        members().forEach(m -> m.process().destroy());
+        for (Member m : members()) {
             try {
                 if (!m.process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
                     m.process().destroyForcibly();

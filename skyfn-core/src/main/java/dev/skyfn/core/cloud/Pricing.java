@@ -22,6 +22,15 @@ public record Pricing(Model model, double gbSecond, double vcpuSecond, double re
         return gbSecond * memoryMb / 1024.0 + vcpuSecond;
     }
 
+    /**
+     * What a whole node of {@code cpus} vCPUs and {@code memoryMb} MiB costs per hour it is held,
+     * in US dollars: its memory and vCPUs at the cloud's per-second prices (a VM billed as if
+     * fully used, as providers bill instances).
+     */
+    public double perNodeHour(int cpus, int memoryMb) {
+        return (gbSecond * memoryMb / 1024.0 + vcpuSecond * cpus) * 3600;
+    }
+
     /** What one invocation of {@code memoryMb} running {@code seconds} on one vCPU costs. */
     public double invocation(int memoryMb, double seconds) {
         return perBusySecond(memoryMb) * seconds + request;

@@ -23,6 +23,9 @@ public final class Topology {
     private final String stateCloud;
     private final int stateReplicas;
 
+    /** Each cloud's elastic nodes: the names and sizes of the nodes it may add beyond those listed. */
+    private final Map<String, List<NodeSpec>> elastic = new LinkedHashMap<>();
+
     Topology(Map<String, Cloud> clouds, Map<String, Map<String, Double>> users, Map<String, Map<String, Double>> between,
              String stateCloud, int stateReplicas) {
         this.stateCloud = stateCloud;
@@ -30,7 +33,24 @@ public final class Topology {
         this.clouds = Collections.unmodifiableMap(new LinkedHashMap<>(clouds));
         this.users = Map.copyOf(users);
         this.between = Map.copyOf(between);
+        Set<String> taken = new java.util.HashSet<>();
+        clouds.values().forEach(c -> c.nodes().forEach(n -> taken.add(n.name())));
+        for (Cloud c : clouds.values()) {
+            List<NodeSpec> more = new java.util.ArrayList<>();
+            NodeSpec size = c.nodes().isEmpty() ? new NodeSpec("", c.name(), DEFAULT_CPUS, DEFAULT_MEMORY_MB) : c.nodes().getFirst();
+            for (int k = 1; c.nodes().size() + more.size() < c.maxNodes(); k++) {
+                String name = c.name() + "-" + k;
+                if (taken.add(name)) {
+                    more.add(new NodeSpec(name, c.name(), size.cpus(), size.memoryMb()));
+                }
+            }
+            elastic.put(c.name(), List.copyOf(more));
+        }
     }
+
+    /** The size of a node a cloud lists none of: 2 vCPUs, 4 GiB. */
+    static final int DEFAULT_CPUS = 2;
+    static final int DEFAULT_MEMORY_MB = 4096;
 
     /** One machine as one trusted, owned cloud with one node and no users elsewhere. */
     public static Topology local(int cpus, int memoryMb) {
@@ -49,12 +69,25 @@ public final class Topology {
         return Optional.ofNullable(clouds.get(name));
     }
 
+    /** The nodes the topology lists, cloud by cloud: always there, whatever capacity comes and goes. */
     public List<NodeSpec> nodes() {
         return clouds.values().stream().flatMap(c -> c.nodes().stream()).toList();
     }
 
+    /** A node listed in the topology, or one of a cloud's elastic nodes. */
     public Optional<NodeSpec> node(String name) {
-        return nodes().stream().filter(n -> n.name().equals(name)).findFirst();
+        return java.util.stream.Stream.concat(nodes().stream(), elastic.values().stream().flatMap(List::stream))
+                .filter(n -> n.name().equals(name)).findFirst();
+    }
+
+    /**
+     * The nodes {@code cloud} may add beyond those it lists, up to its {@code maxNodes}: named
+     * {@code <cloud>-<k>} (names the topology uses already skipped), each the size of the cloud's
+     * first listed node. Every node of the fleet holds credentials only for the name it runs as;
+     * these names are what a capacity provider gives the nodes it starts.
+     */
+    public List<NodeSpec> elasticNodes(String cloud) {
+        return elastic.getOrDefault(cloud, List.of());
     }
 
     /** The cloud whose cluster keeps skyfn's streams and buckets (apps, packages, state, nodes). */

@@ -25,7 +25,7 @@ import java.util.Optional;
 /**
  * The credentials of an emulated fleet's NATS servers, made fresh when the servers start, in a
  * directory only the fleet's user can read: a certificate authority and a certificate per server
- * (see {@link LocalCa}); a NATS user nkey per node of the topology, per cloud's system user and
+ * (see {@link LocalCa}); a NATS user nkey per node of the topology (its elastic nodes included), per cloud's system user and
  * one for the operator's tools; a random password per edge site's leaf-node link; the fleet's
  * data keys, one per trust level. Each server
  * admits in skyfn's account only the nkeys of its own cloud's nodes and the operator's, and in
@@ -62,6 +62,12 @@ public final class FleetSecrets {
             }
             for (NodeSpec n : topology.nodes()) {
                 secrets.user(n.name());
+            }
+            // the nodes a cloud may add later join with credentials made now, as a cloud's image would carry them
+            for (Cloud c : topology.clouds()) {
+                for (NodeSpec n : topology.elasticNodes(c.name())) {
+                    secrets.user(n.name());
+                }
             }
             secrets.user(OPERATOR);
             for (Trust level : Trust.values()) {

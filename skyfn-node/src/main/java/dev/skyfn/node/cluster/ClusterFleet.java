@@ -22,11 +22,20 @@ final class ClusterFleet implements Fleet {
         return topology;
     }
 
-    /** Every node of the topology; one never heard from is not alive. */
+    /**
+     * Every node the topology lists, one never heard from not alive, and every elastic node that
+     * has been heard from (alive or not), cloud by cloud.
+     */
     @Override
     public List<NodeStatus> nodes() {
-        return topology.clouds().stream().flatMap(c -> c.nodes().stream().map(n -> directory.member(n.name())
-                .map(m -> new NodeStatus(n.name(), c.name(), m.alive(), m.report().freeMemoryMb(), m.report().load()))
-                .orElse(new NodeStatus(n.name(), c.name(), false, 0, 1.0)))).toList();
+        return topology.clouds().stream().flatMap(c -> java.util.stream.Stream.concat(
+                c.nodes().stream().map(n -> status(n.name(), c.name())),
+                topology.elasticNodes(c.name()).stream().filter(n -> directory.member(n.name()).isPresent())
+                        .map(n -> status(n.name(), c.name())))).toList();
+    }
+
+    private NodeStatus status(String node, String cloud) {
+        return directory.member(node).map(m -> new NodeStatus(node, cloud, m.alive(), m.report().freeMemoryMb(), m.report().load()))
+                .orElse(new NodeStatus(node, cloud, false, 0, 1.0));
     }
 }

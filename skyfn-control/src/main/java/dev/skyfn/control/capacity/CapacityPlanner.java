@@ -1,0 +1,127 @@
+package dev.skyfn.control.capacity;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which nodes the fleet should ask its clouds for, and which it should give back: a pure function
+ * of the apps short of replicas, the clouds' room and start-up times, and the elastic nodes that
+ * serve nothing. One replica is one node (a placement puts at most one replica of an app on a
+ * node), so an app short of {@code n} replicas needs {@code n} nodes in clouds it may run on.
+ * <ul>
+ *   <li>Capacity on its way counts first: nodes requested or booting, and elastic nodes ready but
+ *       serving nothing, in a cloud the app may use.</li>
+ *   <li>What is still missing is asked of the app's clouds that start fastest first (warm
+ *       capacity, containers, the edge before VMs: the seed's heterogeneous start-up), then in the
+ *       app's order of preference, as far as each has room under its {@code maxNodes}.</li>
+ *   <li>An elastic node that has served nothing for {@code releaseAfter} is drained, unless an
+ *       app short of replicas may use it.</li>
+ * </ul>
+ */
+public final class CapacityPlanner {
+
+    private CapacityPlanner() {
+    }
+
+    /**
+     * A cloud as capacity.
+     *
+     * @param startup      how long a node takes to come up there
+     * @param pricePerHour what one of its nodes costs per hour, US dollars
+     * @param room         how many more nodes it can give (its maxNodes less the nodes it has and has been asked for)
+     * @param coming       its nodes requested or booting
+     */
+    public record CloudRoom(String cloud, Duration startup, double pricePerHour, int room, int coming) {
+    }
+
+    /**
+     * An app short of replicas.
+     *
+     * @param missing how many more replicas it should have than it has
+     * @param clouds  the clouds it may run on, best first
+     */
+    public record Shortfall(String app, int missing, List<String> clouds) {
+        public Shortfall {
+            clouds = List.copyOf(clouds);
+        }
+    }
+
+    /** An elastic node that serves no replica, since {@code since}. */
+    public record Idle(String node, String cloud, Instant since) {
+    }
+
+    /** Nodes to ask a cloud for. */
+    public record Acquisition(String cloud, int nodes, String why) {
+    }
+
+    /** A node to give back. */
+    public record Drain(String node, String cloud, String why) {
+    }
+
+    public record Plan(List<Acquisition> acquire, List<Drain> drain) {
+        public Plan {
+            acquire = List.copyOf(acquire);
+            drain = List.copyOf(drain);
+        }
+
+        public boolean isEmpty() {
+            return acquire.isEmpty() && drain.isEmpty();
+        }
+    }
+
+    public static Plan plan(List<Shortfall> shortfalls, List<CloudRoom> clouds, List<Idle> idle, Duration releaseAfter, Instant now) {
+        Map<String, CloudRoom> byName = new HashMap<>();
+        clouds.forEach(c -> byName.put(c.cloud(), c));
+        Map<String, Integer> spare = new HashMap<>();
+        Map<String, Integer> room = new HashMap<>();
+        for (CloudRoom c : clouds) {
+            spare.put(c.cloud(), c.coming());
+            room.put(c.cloud(), c.room());
+        }
+        idle.forEach(n -> spare.merge(n.cloud(), 1, Integer::sum));
+
+        Map<String, Integer> asked = new java.util.LinkedHashMap<>();
+        Map<String, List<String>> reasons = new HashMap<>();
+        for (Shortfall s : shortfalls) {
+            int need = s.missing();
+            for (String cloud : s.clouds()) {
+                int use = Math.min(need, spare.getOrDefault(cloud, 0));
+                spare.merge(cloud, -use, Integer::sum);
+                need -= use;
+            }
+            List<String> fastest = s.clouds().stream().filter(byName::containsKey)
+                    .sorted(Comparator.comparing((String c) -> byName.get(c).startup())).toList();
+            for (String cloud : fastest) {
+                int take = Math.min(need, room.getOrDefault(cloud, 0));
+                if (take > 0) {
+                    room.merge(cloud, -take, Integer::sum);
+                    asked.merge(cloud, take, Integer::sum);
+                    reasons.computeIfAbsent(cloud, c -> new ArrayList<>()).add(s.app() + " lacks " + need + " replica(s)");
+                    need -= take;
+                }
+            }
+        }
+        List<Acquisition> acquire = new ArrayList<>();
+        asked.forEach((cloud, n) -> acquire.add(new Acquisition(cloud, n, String.join("; ", reasons.get(cloud))
+                + "; " + cloud + " starts a node in " + seconds(byName.get(cloud).startup()) + ", the fastest with room")));
+
+        List<Drain> drain = new ArrayList<>();
+        for (Idle n : idle) {
+            boolean wanted = shortfalls.stream().anyMatch(s -> s.clouds().contains(n.cloud()));
+            if (!wanted && !now.isBefore(n.since().plus(releaseAfter))) {
+                drain.add(new Drain(n.node(), n.cloud(), "served nothing for " + seconds(Duration.between(n.since(), now))
+                        + " (release after " + seconds(releaseAfter) + ")"));
+            }
+        }
+        return new Plan(acquire, drain);
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+}

@@ -1,0 +1,28 @@
+package dev.skyfn.control.capacity;
+
+import java.util.List;
+
+/**
+ * How the platform asks a cloud for a node and gives it back: the SPI each kind of cloud
+ * implements. {@code static} has only the nodes the topology lists; {@code local} starts real
+ * {@code skyfn node} processes for an emulated cloud; a real cloud maps these calls to its API
+ * (see docs/OPERATING.md). Calls return at once: a node acquired boots in the background and joins
+ * the fleet by itself, which is how the platform learns it is ready.
+ */
+public interface CapacityProvider {
+
+    /**
+     * Asks {@code cloud} for one more node.
+     *
+     * @return the node it is to be, booting
+     * @throws dev.skyfn.core.SkyfnException UNAVAILABLE when the cloud has no more to give (its
+     *         {@code maxNodes}, or the provider refuses), or cannot be reached
+     */
+    ProvidedNode acquire(String cloud);
+
+    /** Gives {@code node} of {@code cloud} back; a node already gone is no error. */
+    void release(String cloud, String node);
+
+    /** The nodes of {@code cloud} this provider has given and not yet taken back. */
+    List<ProvidedNode> list(String cloud);
+}

@@ -1,0 +1,63 @@
+package dev.skyfn.control.capacity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class CapacityPlannerTest {
+
+    private static final Instant NOW = Instant.parse("2026-11-30T12:00:00Z");
+
+    /**
+     * Clouds as {@code name:startupSeconds:room:coming}; shortfalls as {@code app:missing:cloud/cloud}
+     * (best first); idle nodes as {@code node:cloud:idleSeconds}, released after 30 s. The plan as
+     * {@code +cloud:n} acquisitions and {@code -node} drains.
+     */
+    @ParameterizedTest(name = "{0} | {1} | {2} -> {3}")
+    @CsvSource(delimiter = '|', value = {
+            // nothing short, nothing idle: nothing to do
+            "vm:40:5:0 | - | - | -",
+            // short of 2: the faster cloud first, though it is second in the app's preference
+            "vm:40:5:0 container:5:5:0 | a:2:vm/container | - | +container:2",
+            // the fast cloud has room for one: the rest from the next fastest
+            "vm:40:5:0 container:5:1:0 | a:3:vm/container | - | +container:1 +vm:2",
+            // nodes on their way count: one booting, so one more
+            "vm:40:5:0 container:5:5:1 | a:2:container | - | +container:1",
+            // an idle node in a cloud the app may use counts too, and is not drained
+            "container:5:5:0 | a:1:container | n1:container:60 | -",
+            // only the app's clouds: an idle node elsewhere neither helps nor stays
+            "vm:40:5:0 container:5:5:0 | a:1:vm | n1:container:60 | +vm:1 -n1",
+            // no room anywhere: nothing to ask for
+            "vm:40:0:0 | a:2:vm | - | -",
+            // two apps share the room in their order
+            "c:5:3:0 | a:2:c b:2:c | - | +c:3",
+            // idle long enough goes, not yet stays
+            "c:5:3:0 | - | n1:c:30 n2:c:29 | -n1",
+    })
+    void asksTheFastestCloudsAndGivesBackWhatIsIdle(String clouds, String shortfalls, String idle, String plan) {
+        List<CapacityPlanner.CloudRoom> rooms = items(clouds).stream().map(c -> c.split(":"))
+                .map(p -> new CapacityPlanner.CloudRoom(p[0], Duration.ofSeconds(Long.parseLong(p[1])), 0.1, Integer.parseInt(p[2]),
+                        Integer.parseInt(p[3]))).toList();
+        List<CapacityPlanner.Shortfall> short_ = items(shortfalls).stream().map(s -> s.split(":"))
+                .map(p -> new CapacityPlanner.Shortfall(p[0], Integer.parseInt(p[1]), List.of(p[2].split("/")))).toList();
+        List<CapacityPlanner.Idle> idles = items(idle).stream().map(s -> s.split(":"))
+                .map(p -> new CapacityPlanner.Idle(p[0], p[1], NOW.minusSeconds(Long.parseLong(p[2])))).toList();
+
+        CapacityPlanner.Plan p = CapacityPlanner.plan(short_, rooms, idles, Duration.ofSeconds(30), NOW);
+
+        List<String> got = new ArrayList<>();
+        p.acquire().forEach(a -> got.add("+" + a.cloud() + ":" + a.nodes()));
+        p.drain().forEach(d -> got.add("-" + d.node()));
+        assertThat(String.join(" ", got)).isEqualTo(plan.equals("-") ? "" : plan);
+    }
+
+    private static List<String> items(String field) {
+        return field.equals("-") ? List.of() : Arrays.asList(field.split(" "));
+    }
+}

@@ -1,0 +1,63 @@
+package dev.skyfn.control.capacity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class NodeLifecycleTest {
+
+    @ParameterizedTest(name = "{0} + {1} -> {2}")
+    @CsvSource({
+            "REQUESTED, ACCEPTED, BOOTING",
+            "REQUESTED, JOINED, READY",
+            "BOOTING, JOINED, READY",
+            "READY, JOINED, READY",
+            "DRAINING, JOINED, DRAINING",
+            "REQUESTED, DRAIN, DRAINING",
+            "BOOTING, DRAIN, DRAINING",
+            "READY, DRAIN, DRAINING",
+            "DRAINING, DRAIN, DRAINING",
+            "DRAINING, DRAINED, RELEASED",
+            "REQUESTED, FAILED, RELEASED",
+            "BOOTING, FAILED, RELEASED",
+            "READY, FAILED, RELEASED",
+            "RELEASED, FAILED, RELEASED",
+    })
+    void movesAlongItsLife(NodeState state, NodeLifecycle.Event event, NodeState next) {
+        assertThat(NodeLifecycle.next(state, event)).isEqualTo(next);
+    }
+
+    @ParameterizedTest(name = "{0} + {1} is refused")
+    @CsvSource({
+            "BOOTING, ACCEPTED",
+            "READY, ACCEPTED",
+            "RELEASED, JOINED",
+            "RELEASED, DRAIN",
+            "READY, DRAINED",
+            "BOOTING, DRAINED",
+    })
+    void refusesWhatCannotHappen(NodeState state, NodeLifecycle.Event event) {
+        assertThatThrownBy(() -> NodeLifecycle.next(state, event)).isInstanceOf(SkyfnException.class)
+                .satisfies(e -> assertThat(((SkyfnException) e).code()).isEqualTo(ErrorCode.CONFLICT));
+    }
+
+    @Test
+    void aNodeCostsItsPriceFromRequestToRelease() {
+        Instant t0 = Instant.parse("2026-11-30T10:00:00Z");
+        var node = new ElasticNode("spot-eu-3", "spot-eu", NodeState.REQUESTED, t0.toString(), null, null, 0.36, "a burst");
+        assertThat(node.cost(t0.plusSeconds(1800))).isCloseTo(0.18, org.assertj.core.data.Offset.offset(1e-9));
+        ElasticNode ready = node.after(NodeLifecycle.Event.JOINED, t0.plusSeconds(40), null);
+        assertThat(ready.readyAt()).isEqualTo(t0.plusSeconds(40).toString());
+        ElasticNode released = ready.after(NodeLifecycle.Event.DRAIN, t0.plusSeconds(3000), "idle")
+                .after(NodeLifecycle.Event.DRAINED, t0.plusSeconds(3600), null);
+        assertThat(released.state()).isEqualTo(NodeState.RELEASED);
+        assertThat(released.why()).isEqualTo("idle");
+        assertThat(released.cost(t0.plusSeconds(99_999))).isCloseTo(0.36, org.assertj.core.data.Offset.offset(1e-9));
+    }
+}
