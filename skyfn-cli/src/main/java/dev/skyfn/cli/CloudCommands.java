@@ -42,11 +42,21 @@ final class CloudCommands {
 
         @Override
         public Integer call() {
-            JsonNode nodes = api.client().json("GET", "/v1/nodes", null).get("nodes");
+            JsonNode view = api.client().json("GET", "/v1/nodes", null);
             System.out.printf("%-18s %-14s %-6s %10s %5s%n", "NODE", "CLOUD", "STATE", "FREE MIB", "LOAD");
-            for (JsonNode n : nodes) {
+            for (JsonNode n : view.get("nodes")) {
                 System.out.printf("%-18s %-14s %-6s %10d %5.2f%n", n.get("name").asText(), n.get("cloud").asText(),
                         n.get("alive").asBoolean() ? "alive" : "dead", n.get("freeMemoryMb").asInt(), n.get("load").asDouble());
+            }
+            JsonNode elastic = view.path("elastic");
+            if (!elastic.isEmpty()) {
+                System.out.printf("%nelastic nodes, from the request for them to their release:%n");
+                System.out.printf("%-18s %-14s %-9s %-24s %9s %10s  %s%n", "NODE", "CLOUD", "LIFECYCLE", "REQUESTED", "$/HOUR", "COST $", "WHY");
+                for (JsonNode n : elastic) {
+                    System.out.printf("%-18s %-14s %-9s %-24s %9.4f %10.6f  %s%n", n.get("node").asText(), n.get("cloud").asText(),
+                            n.get("state").asText(), n.get("requestedAt").asText(), n.get("pricePerHour").asDouble(),
+                            n.get("costUsd").asDouble(), n.get("why").asText());
+                }
             }
             return 0;
         }

@@ -3,6 +3,7 @@ package dev.skyfn.cli;
 import dev.skyfn.core.cloud.NodeSpec;
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.core.cloud.Trust;
+import dev.skyfn.nats.servers.FleetSecrets;
 import dev.skyfn.nats.servers.LocalNats;
 import dev.skyfn.nats.servers.LoopbackPorts;
 import java.io.IOException;
@@ -91,7 +92,7 @@ public final class EmulatedFleet implements AutoCloseable {
                 dev);
         try {
             fleet.clouds = new EmulatedClouds(fleet, fleet.nats.secrets().access(fleet.nats.url(topology.stateCloud()),
-                    dev.skyfn.nats.servers.FleetSecrets.OPERATOR));
+                    FleetSecrets.OPERATOR));
             progress("NATS servers up; starting " + topology.nodes().size() + " nodes (logs in " + dir + ")");
             int port = firstPort;
             for (NodeSpec n : topology.nodes()) {

@@ -128,6 +128,10 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
         @Option(names = "--topology", paramLabel = "FILE", description = "a topology of clouds and nodes to emulate on this machine")
         Path topology;
 
+        @Option(names = "--time-scale", paramLabel = "FACTOR", description = "with --topology: an elastic node starts FACTOR times its "
+                + "cloud's startup time after it is asked for (default ${DEFAULT-VALUE}: as the topology says)", defaultValue = "1")
+        double timeScale;
+
         Dev() {
             super("dev");
         }
@@ -141,7 +145,8 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
         @Override
         public Integer call() throws InterruptedException {
             if (topology != null) {
-                var fleet = starting("the fleet", () -> EmulatedFleet.start(topology, dataDir().resolve("fleet"), port, Math.min(spares, 1)));
+                var fleet = starting("the fleet", () -> EmulatedFleet.start(topology, dataDir().resolve("fleet"), port, Math.min(spares, 1))
+                        .timeScale(timeScale));
                 System.err.println("skyfn fleet of " + fleet.nodes().size() + " nodes in " + topology(topology).clouds().size()
                         + " clouds (logs and data in " + dataDir().resolve("fleet") + "; no API keys in dev mode):");
                 fleet.nodes().forEach(n -> System.err.println("  " + n.node() + " (" + n.cloud() + ") on http://127.0.0.1:" + n.port()));
@@ -204,12 +209,28 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 + "(default ${DEFAULT-VALUE})", defaultValue = "3s", converter = DurationConverter.class)
         Duration deadAfter;
 
+        @Option(names = "--capacity", description = "where nodes beyond the topology's come from: static (none) or local "
+                + "(the emulated clouds of skyfn dev --topology); default ${DEFAULT-VALUE}", defaultValue = "static")
+        String capacity;
+
+        @Option(names = "--release-after", description = "how long an elastic node serves nothing before it is given back "
+                + "(default ${DEFAULT-VALUE})", defaultValue = "60s", converter = DurationConverter.class)
+        Duration releaseAfter;
+
         @Option(names = "--allow-weak-isolation", description = "start even where the host cannot confine sandboxes by the OS "
                 + "(no bubblewrap or user namespaces): functions then see what the node's user can")
         boolean allowWeakIsolation;
 
         NodeProcess() {
             super("node");
+        }
+
+        private ClusterConfig.Capacity.Provider provider() {
+            return switch (capacity) {
+                case "static" -> ClusterConfig.Capacity.Provider.STATIC;
+                case "local" -> ClusterConfig.Capacity.Provider.LOCAL;
+                default -> throw new CliException("--capacity: '" + capacity + "' is not one of static, local");
+            };
         }
 
         private Sealer sealer() {
@@ -255,7 +276,7 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             }
             var access = new NatsAccess(nats, Optional.ofNullable(natsSeed), Optional.ofNullable(natsCa));
             var cluster = new ClusterConfig(access, topology(topology), nodeName, ClusterConfig.DEFAULT_HEARTBEAT, deadAfter, emulateWan,
-                    sealer(), new Faults(java.util.Set.copyOf(tamperResultsOf)));
+                    sealer(), new Faults(java.util.Set.copyOf(tamperResultsOf)), new ClusterConfig.Capacity(provider(), releaseAfter));
             ClusterNode node = starting("the node: it cannot join the fleet", () -> ClusterNode.start(config(), cluster, dev));
             System.err.println("skyfn node " + nodeName + " of cloud " + cluster.cloud() + " on http://" + host + ":" + node.port()
                     + " (data in " + dataDir() + (dev ? "; no API keys in dev mode" : "") + "). Ctrl-C stops it.");

@@ -124,9 +124,28 @@ public final class ControlApi implements HttpService {
         Api.json(res, 200, Map.of("clouds", fleet.topology().clouds().stream().map(PlacementViews::cloud).toList()));
     }
 
+    /**
+     * The nodes (cloud, alive, free memory, load) and the elastic nodes asked of the clouds:
+     * {@code {"nodes": [...], "elastic": [{node, cloud, state, requestedAt, readyAt, releasedAt,
+     * pricePerHour, costUsd, why}]}}, costs in US dollars from request to release (or now).
+     */
     private void nodes(ServerRequest req, ServerResponse res) {
         Api.caller(req, auth);
-        Api.json(res, 200, Map.of("nodes", fleet.nodes().stream().map(PlacementViews::node).toList()));
+        java.time.Instant now = java.time.Instant.now();
+        List<Map<String, Object>> elastic = fleet.elastic().stream().map(n -> {
+            Map<String, Object> view = new java.util.LinkedHashMap<>();
+            view.put("node", n.node());
+            view.put("cloud", n.cloud());
+            view.put("state", n.state().name().toLowerCase(java.util.Locale.ROOT));
+            view.put("requestedAt", n.requestedAt());
+            view.put("readyAt", n.readyAt());
+            view.put("releasedAt", n.releasedAt());
+            view.put("pricePerHour", n.pricePerHour());
+            view.put("costUsd", n.cost(now));
+            view.put("why", n.why());
+            return view;
+        }).toList();
+        Api.json(res, 200, Map.of("nodes", fleet.nodes().stream().map(PlacementViews::node).toList(), "elastic", elastic));
     }
 
     private void list(ServerRequest req, ServerResponse res) {

@@ -9,6 +9,11 @@ public interface Fleet {
 
     List<NodeStatus> nodes();
 
+    /** The elastic nodes asked of the clouds and not yet forgotten, each with its lifecycle state and cost; none on one node. */
+    default List<dev.skyfn.control.capacity.ElasticNode> elastic() {
+        return List.of();
+    }
+
     /** Places an app with this fleet as it is now. */
     default Placement place(dev.skyfn.core.manifest.Manifest manifest) {
         return Scheduler.place(manifest.placement(), manifest.memoryMb(), topology(), nodes());

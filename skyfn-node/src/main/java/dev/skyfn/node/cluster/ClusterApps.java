@@ -1,5 +1,6 @@
 package dev.skyfn.node.cluster;
 
+import dev.skyfn.control.capacity.CapacityPlanner;
 import dev.skyfn.control.placement.Fleet;
 import dev.skyfn.control.placement.NodeStatus;
 import dev.skyfn.control.placement.Placement;
@@ -214,6 +215,31 @@ final class ClusterApps implements AppStore {
             LOG.info("{} scaled from {} to {} replica(s): {}", app.key(), had.replicas().size(), next.size(),
                     next.stream().map(AppRecord.Replica::node).toList());
         }
+    }
+
+    /** How many app replicas each node holds in the placements in force; nodes with none are left out. */
+    Map<String, Integer> replicasPerNode() {
+        Map<String, Integer> counts = new java.util.HashMap<>();
+        placements.values().forEach(r -> r.replicas().forEach(p -> counts.merge(p.node(), 1, Integer::sum)));
+        return counts;
+    }
+
+    /**
+     * The autoscaled apps that have fewer replicas than {@code wanted} gives them, each with the
+     * clouds it may run on (its placement's requirements and its tenant's trust policy), best first.
+     */
+    List<CapacityPlanner.Shortfall> shortfalls(Map<AppKey, Integer> wanted) {
+        List<CapacityPlanner.Shortfall> shortfalls = new java.util.ArrayList<>();
+        wanted.forEach((key, n) -> {
+            int missing = n - replicaCount(key);
+            DeployedApp app = apps.find(key).orElse(null);
+            if (missing > 0 && app != null) {
+                Manifest m = app.manifest().requiring(tenantTrust.apply(app.tenant()));
+                shortfalls.add(new CapacityPlanner.Shortfall(key.toString(), missing,
+                        Scheduler.eligible(m.placement(), m.memoryMb(), fleet.topology())));
+            }
+        });
+        return shortfalls;
     }
 
     @Override

@@ -17,12 +17,33 @@ import java.time.Duration;
  *                    (for a fleet emulated on one machine)
  * @param sealer      seals what the node keeps in JetStream with the fleet's data key ({@link Sealer#none()}: nothing)
  * @param faults      faults the node commits on purpose, for tests ({@link Faults#NONE} in production)
+ * @param capacity    how the fleet gets nodes beyond those the topology lists, and gives them back
  */
 public record ClusterConfig(NatsAccess nats, Topology topology, String node, Duration heartbeat, Duration deadAfter,
-                            boolean emulateWan, Sealer sealer, Faults faults) {
+                            boolean emulateWan, Sealer sealer, Faults faults, Capacity capacity) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofMillis(500);
     public static final Duration DEFAULT_DEAD_AFTER = Duration.ofSeconds(3);
+
+    /**
+     * How the fleet's capacity comes and goes.
+     *
+     * @param provider     {@code static} (only the listed nodes) or {@code local} (the emulated clouds of
+     *                     {@code skyfn dev --topology})
+     * @param releaseAfter how long an elastic node serves nothing before it is given back
+     */
+    public record Capacity(Provider provider, Duration releaseAfter) {
+        public enum Provider { STATIC, LOCAL }
+
+        public static final Duration DEFAULT_RELEASE_AFTER = Duration.ofSeconds(60);
+        public static final Capacity STATIC = new Capacity(Provider.STATIC, DEFAULT_RELEASE_AFTER);
+    }
+
+    /** A node of a fleet whose capacity is the nodes its topology lists. */
+    public ClusterConfig(NatsAccess nats, Topology topology, String node, Duration heartbeat, Duration deadAfter,
+                         boolean emulateWan, Sealer sealer, Faults faults) {
+        this(nats, topology, node, heartbeat, deadAfter, emulateWan, sealer, faults, Capacity.STATIC);
+    }
 
     public ClusterConfig {
         if (topology.node(node).isEmpty()) {

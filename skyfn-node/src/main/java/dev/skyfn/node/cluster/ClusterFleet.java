@@ -1,9 +1,11 @@
 package dev.skyfn.node.cluster;
 
+import dev.skyfn.control.capacity.ElasticNode;
 import dev.skyfn.control.placement.Fleet;
 import dev.skyfn.control.placement.NodeStatus;
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.nats.nodes.NodeDirectory;
+import dev.skyfn.node.capacity.ElasticNodes;
 import java.util.List;
 
 /** The fleet as the nodes' heartbeats describe it. */
@@ -11,10 +13,12 @@ final class ClusterFleet implements Fleet {
 
     private final Topology topology;
     private final NodeDirectory directory;
+    private final ElasticNodes elastic;
 
-    ClusterFleet(Topology topology, NodeDirectory directory) {
+    ClusterFleet(Topology topology, NodeDirectory directory, ElasticNodes elastic) {
         this.topology = topology;
         this.directory = directory;
+        this.elastic = elastic;
     }
 
     @Override
@@ -23,15 +27,20 @@ final class ClusterFleet implements Fleet {
     }
 
     /**
-     * Every node the topology lists, one never heard from not alive, and every elastic node that
-     * has been heard from (alive or not), cloud by cloud.
+     * Every node the topology lists, one never heard from not alive, and every elastic node alive
+     * now (one given back is gone, not dead), cloud by cloud.
      */
     @Override
     public List<NodeStatus> nodes() {
         return topology.clouds().stream().flatMap(c -> java.util.stream.Stream.concat(
                 c.nodes().stream().map(n -> status(n.name(), c.name())),
-                topology.elasticNodes(c.name()).stream().filter(n -> directory.member(n.name()).isPresent())
+                topology.elasticNodes(c.name()).stream().filter(n -> directory.member(n.name()).map(NodeDirectory.Member::alive).orElse(false))
                         .map(n -> status(n.name(), c.name())))).toList();
+    }
+
+    @Override
+    public List<ElasticNode> elastic() {
+        return elastic.all();
     }
 
     private NodeStatus status(String node, String cloud) {

@@ -11,7 +11,12 @@ import dev.skyfn.nats.apps.AppRecord;
 import dev.skyfn.nats.apps.AppRecords;
 import dev.skyfn.nats.data.NatsKeyValue;
 import dev.skyfn.nats.data.NatsNamespaces;
+import dev.skyfn.control.capacity.CapacityProvider;
+import dev.skyfn.control.capacity.StaticCapacity;
 import dev.skyfn.nats.nodes.Heartbeat;
+import dev.skyfn.node.capacity.CapacityController;
+import dev.skyfn.node.capacity.ElasticNodes;
+import dev.skyfn.node.capacity.LocalCapacity;
 import dev.skyfn.nats.nodes.NodeDirectory;
 import dev.skyfn.nats.nodes.NodeReport;
 import dev.skyfn.nats.packages.PackageStore;
@@ -51,7 +56,7 @@ public final class ClusterNode implements AutoCloseable {
     private final Node node;
     private final Heartbeat heartbeat;
     private final ConcurrencySampler concurrency;
-    private final FleetAutoscaler autoscaler;
+    private final FleetControl control;
     private QueuedAsync async;
     /** Set while the node starts: where its gateway and its share of the async queue send calls. */
     private FleetDispatch dispatch;
@@ -73,7 +78,8 @@ public final class ClusterNode implements AutoCloseable {
         // a tenant's data is sealed with a key of the level its trust policy names: only nodes of clouds it allows hold it
         Sealer sealer = cluster.sealer().withPolicy(tenants::trustOf);
         directory = NodeDirectory.watch(engine, cluster.deadAfter(), cluster.node());
-        var fleet = new ClusterFleet(cluster.topology(), directory);
+        var elastic = new ElasticNodes(engine);
+        var fleet = new ClusterFleet(cluster.topology(), directory, elastic);
         var inspector = new PackageInspector(new PackageLimits(config.maxPackageBytes(), PackageLimits.DEFAULT.maxUnpackedBytes(),
                 PackageLimits.DEFAULT.maxEntries()));
         var globalState = NatsKeyValue.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), sealer);
@@ -100,7 +106,11 @@ public final class ClusterNode implements AutoCloseable {
         int memoryMb = cluster.topology().node(cluster.node()).orElseThrow().memoryMb();
         concurrency = new ConcurrencySampler(List.of(node::inFlightByApp, dispatch::activating));
         heartbeat = NodeDirectory.beat(engine, cluster.heartbeat(), () -> report(cluster.node(), cloud, config, memoryMb));
-        autoscaler = new FleetAutoscaler(cluster.node(), cluster.topology(), directory, apps, scalingLog, Clock.systemUTC());
+        CapacityProvider provider = cluster.capacity().provider() == ClusterConfig.Capacity.Provider.LOCAL
+                ? new LocalCapacity(engine.connection()) : new StaticCapacity();
+        control = new FleetControl(cluster.node(), cluster.topology(), directory, apps,
+                new FleetAutoscaler(cluster.node(), directory, apps, scalingLog),
+                new CapacityController(cluster.topology(), provider, elastic, cluster.capacity().releaseAfter()), Clock.systemUTC());
         var lastServing = new AtomicReference<Map<String, List<String>>>(Map.of());
         directory.onChange(m -> {
             Map<String, List<String>> serving = serving();
@@ -186,7 +196,7 @@ public final class ClusterNode implements AutoCloseable {
     /** Stops every part, each even when another failed to stop, and the connection to NATS last, whatever happened. */
     @Override
     public void close() {
-        for (AutoCloseable part : new AutoCloseable[]{autoscaler, heartbeat, concurrency, async, bus, node, apps::close, directory, engine}) {
+        for (AutoCloseable part : new AutoCloseable[]{control, heartbeat, concurrency, async, bus, node, apps::close, directory, engine}) {
             try {
                 if (part != null) {
                     part.close();

@@ -1,0 +1,143 @@
+package dev.skyfn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skyfn.core.testing.JarBuilder;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Capacity that comes and goes, on real node processes of emulated clouds: an autoscaled app
+ * wants more replicas than the fleet has nodes, so the fleet asks the cloud that starts fastest
+ * for nodes; they join, take the replicas, and once the load is gone and they serve nothing, they
+ * are given back — every step in their lifecycle records, with what they cost.
+ */
+@Tag("slow")
+class ElasticCapacityTest {
+
+    /** A cheap cloud of VMs (40 s to start, one node listed) and a dear cloud of containers (5 s, none listed). */
+    private static final String TOPOLOGY = """
+            clouds:
+              vm:
+                provider: aws
+                region: eu-west-1
+                pricing: {model: on-demand, gbSecond: 0.0000020, vcpuSecond: 0.0000030}
+                startup: 40s
+                maxNodes: 3
+                nodes: {vm-1: {cpus: 2, memory: 2048}}
+              box:
+                provider: gcp
+                region: europe-west1
+                pricing: {model: on-demand, gbSecond: 0.0000100, vcpuSecond: 0.0000150}
+                startup: 5s
+                maxNodes: 2
+            users:
+              eu: {vm: 10, box: 10}
+            latency:
+              vm: {box: 2}
+            """;
+    private static final String MANIFEST = """
+            app: burst
+            scaling: {target: 1, min: 1, max: 3, window: 6s, scaleToZeroAfter: 1s}
+            functions:
+              hold: {handler: dev.skyfn.cli.Fleetwide$Hold, memory: 128, timeout: 120s, concurrency: 10}
+            """;
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS, factory = UnderTarget.class)
+    static Path dir;
+    static EmulatedFleet fleet;
+
+    @BeforeAll
+    static void start() throws IOException {
+        Path topology = Files.writeString(dir.resolve("topology.yaml"), TOPOLOGY);
+        fleet = EmulatedFleet.start(topology, dir.resolve("fleet"), 0, 1, "--no-aot-cache", "--dead-after", "5s", "--release-after", "2s")
+                .timeScale(0.1);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    @Test
+    void nodesComeFromTheFastestCloudWhenAppsLackReplicasAndGoBackWhenIdle() throws InterruptedException {
+        HttpResponse<String> deployed = FleetCalls.send(fleet, "vm-1", "POST", "/v1/apps", JarBuilder.app(MANIFEST)
+                .classes(Fleetwide.class).bytes());
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+
+        var stop = new AtomicBoolean();
+        var failures = new ConcurrentLinkedQueue<String>();
+        List<Thread> callers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            callers.add(Thread.ofVirtual().start(() -> {
+                while (!stop.get()) {
+                    HttpResponse<String> res = FleetCalls.send(fleet, "vm-1", "POST", "/v1/apps/burst/functions/hold:invoke",
+                            "1000".getBytes());
+                    if (res.statusCode() != 200) {
+                        failures.add(res.body());
+                    }
+                }
+            }));
+        }
+        try {
+            // one node cannot hold three replicas: two come from box, which starts fastest
+            await().atMost(Duration.ofSeconds(120)).until(() -> replicas() == 3);
+        } finally {
+            stop.set(true);
+            for (Thread t : callers) {
+                t.join();
+            }
+        }
+        assertThat(failures).as("calls that failed while the fleet grew").isEmpty();
+        List<JsonNode> grown = elastic();
+        assertThat(grown).extracting(n -> n.get("node").asText()).containsExactlyInAnyOrder("box-1", "box-2");
+        assertThat(grown).allSatisfy(n -> {
+            assertThat(n.get("state").asText()).isEqualTo("ready");
+            assertThat(n.get("why").asText()).contains("dev/burst lacks").contains("box starts a node in 5 s, the fastest with room");
+            assertThat(n.get("readyAt").isNull()).isFalse();
+        });
+
+        // the load gone, the app is back to its one replica on the cheap node, and box's nodes go back
+        await().atMost(Duration.ofSeconds(60)).until(() -> elastic().stream().allMatch(n -> n.get("state").asText().equals("released")));
+        assertThat(replicas()).isEqualTo(1);
+        assertThat(elastic()).allSatisfy(n -> {
+            assertThat(n.get("why").asText()).contains("served nothing for");
+            assertThat(n.get("costUsd").asDouble()).isPositive();
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> fleet.nodes().stream().noneMatch(m -> m.cloud().equals("box")));
+        HttpResponse<String> after = FleetCalls.send(fleet, "vm-1", "POST", "/v1/apps/burst/functions/hold:invoke", "1".getBytes());
+        assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
+        assertThat(after.body()).isEqualTo("vm-1");
+    }
+
+    private static int replicas() {
+        HttpResponse<String> res = FleetCalls.send(fleet, "vm-1", "GET", "/v1/apps/burst/scaling", null);
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        return FleetCalls.json(res.body()).get("replicas").asInt();
+    }
+
+    private static List<JsonNode> elastic() {
+        HttpResponse<String> res = FleetCalls.send(fleet, "vm-1", "GET", "/v1/nodes", null);
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        List<JsonNode> nodes = new ArrayList<>();
+        FleetCalls.json(res.body()).get("elastic").forEach(nodes::add);
+        return nodes;
+    }
+}

@@ -1,0 +1,189 @@
+package dev.skyfn.node.capacity;
+
+import dev.skyfn.control.capacity.CapacityPlanner;
+import dev.skyfn.control.capacity.CapacityProvider;
+import dev.skyfn.control.capacity.ElasticNode;
+import dev.skyfn.control.capacity.NodeLifecycle.Event;
+import dev.skyfn.control.capacity.NodeState;
+import dev.skyfn.control.capacity.ProvidedNode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.cloud.Cloud;
+import dev.skyfn.core.cloud.NodeSpec;
+import dev.skyfn.core.cloud.Topology;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the fleet's capacity on the node that decides for the fleet: follows each elastic node
+ * through its lifecycle (booting until its first heartbeat, ready, draining, released), asks the
+ * clouds' provider for nodes when apps lack replicas and gives back those that served nothing for
+ * a while, as {@link CapacityPlanner} decides. Its records are in JetStream ({@link ElasticNodes});
+ * what it only watches (how long a node has been idle or silent) is in its memory, and starts
+ * afresh on a node that takes over.
+ */
+public final class CapacityController {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CapacityController.class);
+    /** How long past its cloud's start-up time a node may take to join before it is given up. */
+    static final Duration JOIN_GRACE = Duration.ofMinutes(2);
+    /** How long a ready node may stay silent before it is taken for lost and given back. */
+    static final Duration LOST_AFTER = Duration.ofMinutes(1);
+    /** How long the record of a released node is kept to be shown. */
+    static final Duration KEEP_RELEASED = Duration.ofHours(1);
+
+    private final Topology topology;
+    private final CapacityProvider provider;
+    private final ElasticNodes store;
+    private final Duration releaseAfter;
+    private final Map<String, Instant> idleSince = new HashMap<>();
+    private final Map<String, Instant> silentSince = new HashMap<>();
+
+    public CapacityController(Topology topology, CapacityProvider provider, ElasticNodes store, Duration releaseAfter) {
+        this.topology = topology;
+        this.provider = provider;
+        this.store = store;
+        this.releaseAfter = releaseAfter;
+    }
+
+    /** Forgets what it watched: another node decided meanwhile. */
+    public void reset() {
+        idleSince.clear();
+        silentSince.clear();
+    }
+
+    /**
+     * One round at {@code now}.
+     *
+     * @param alive      the nodes that heartbeat now
+     * @param replicas   how many app replicas each node holds (nodes with none left out)
+     * @param shortfalls the apps that lack replicas, and the clouds they may use
+     */
+    public void tick(Set<String> alive, Map<String, Integer> replicas, List<CapacityPlanner.Shortfall> shortfalls, Instant now) {
+        List<ElasticNode> held = new ArrayList<>();
+        for (ElasticNode n : store.all()) {
+            if (n.state() == NodeState.RELEASED) {
+                if (now.isAfter(Instant.parse(n.releasedAt()).plus(KEEP_RELEASED))) {
+                    store.forget(n.node());
+                }
+                continue;
+            }
+            ElasticNode next = follow(n, alive, replicas.getOrDefault(n.node(), 0), now);
+            if (next != n) {
+                store.put(next);
+            }
+            if (next.state() != NodeState.RELEASED) {
+                held.add(next);
+            }
+        }
+        CapacityPlanner.Plan plan = CapacityPlanner.plan(shortfalls, rooms(held), idle(held, replicas, now), releaseAfter, now);
+        plan.acquire().forEach(a -> acquire(a, now));
+        for (CapacityPlanner.Drain d : plan.drain()) {
+            held.stream().filter(n -> n.node().equals(d.node())).findFirst()
+                    .ifPresent(n -> release(n.after(Event.DRAIN, now, d.why()), Event.DRAINED, now, null));
+        }
+    }
+
+    /** A node's record after what was seen of it this round. */
+    private ElasticNode follow(ElasticNode n, Set<String> alive, int replicas, Instant now) {
+        boolean heard = alive.contains(n.node());
+        if (heard) {
+            silentSince.remove(n.node());
+        }
+        return switch (n.state()) {
+            case REQUESTED, BOOTING -> {
+                if (heard) {
+                    LOG.info("elastic node {} of {} joined the fleet", n.node(), n.cloud());
+                    yield n.after(Event.JOINED, now, null);
+                }
+                Duration startup = topology.cloud(n.cloud()).map(Cloud::startup).orElse(Duration.ZERO);
+                if (now.isAfter(Instant.parse(n.requestedAt()).plus(startup).plus(JOIN_GRACE))) {
+                    yield release(n, Event.FAILED, now, "did not join within its cloud's start-up time and " + JOIN_GRACE.toMinutes() + " min");
+                }
+                yield n;
+            }
+            case READY -> {
+                if (heard) {
+                    yield n;
+                }
+                Instant since = silentSince.computeIfAbsent(n.node(), k -> now);
+                yield now.isAfter(since.plus(LOST_AFTER)) ? release(n, Event.FAILED, now, "silent for " + LOST_AFTER.toSeconds() + " s") : n;
+            }
+            case DRAINING -> replicas == 0 ? release(n, Event.DRAINED, now, null) : n;
+            case RELEASED -> n;
+        };
+    }
+
+    /** Gives the node back to its cloud and records it released; a cloud that cannot be reached is asked again next round. */
+    private ElasticNode release(ElasticNode n, Event event, Instant now, String why) {
+        try {
+            provider.release(n.cloud(), n.node());
+        } catch (SkyfnException e) {
+            LOG.warn("cannot give {} back to {} now: {}", n.node(), n.cloud(), e.getMessage());
+            ElasticNode draining = n.state() == NodeState.DRAINING ? n : n.after(Event.DRAIN, now, why);
+            store.put(draining);
+            return draining;
+        }
+        ElasticNode released = n.after(event, now, why);
+        store.put(released);
+        idleSince.remove(n.node());
+        silentSince.remove(n.node());
+        LOG.info("elastic node {} of {} given back: {} (it cost ${})", n.node(), n.cloud(), released.why(),
+                String.format(java.util.Locale.ROOT, "%.6f", released.cost(now)));
+        return released;
+    }
+
+    private void acquire(CapacityPlanner.Acquisition a, Instant now) {
+        Cloud cloud = topology.cloud(a.cloud()).orElseThrow();
+        NodeSpec size = topology.elasticNodes(a.cloud()).getFirst();
+        double price = cloud.pricing().perNodeHour(size.cpus(), size.memoryMb());
+        for (int i = 0; i < a.nodes(); i++) {
+            try {
+                ProvidedNode got = provider.acquire(a.cloud());
+                var n = new ElasticNode(got.node(), got.cloud(), NodeState.REQUESTED, now.toString(), null, null, price, a.why());
+                store.put(n.after(Event.ACCEPTED, now, null));
+                LOG.info("asked {} for node {}: {}", a.cloud(), got.node(), a.why());
+            } catch (SkyfnException e) {
+                LOG.warn("cloud {} gives no node now: {}", a.cloud(), e.getMessage());
+                return;
+            }
+        }
+    }
+
+    /** Each cloud's room for more nodes and the nodes on their way. */
+    private List<CapacityPlanner.CloudRoom> rooms(List<ElasticNode> held) {
+        List<CapacityPlanner.CloudRoom> rooms = new ArrayList<>();
+        for (Cloud c : topology.clouds()) {
+            List<NodeSpec> elastic = topology.elasticNodes(c.name());
+            if (elastic.isEmpty()) {
+                continue;
+            }
+            long inCloud = held.stream().filter(n -> n.cloud().equals(c.name())).count();
+            long coming = held.stream().filter(n -> n.cloud().equals(c.name())
+                    && (n.state() == NodeState.REQUESTED || n.state() == NodeState.BOOTING)).count();
+            rooms.add(new CapacityPlanner.CloudRoom(c.name(), c.startup(),
+                    c.pricing().perNodeHour(elastic.getFirst().cpus(), elastic.getFirst().memoryMb()),
+                    (int) Math.max(0, elastic.size() - inCloud), (int) coming));
+        }
+        return rooms;
+    }
+
+    /** The ready elastic nodes that hold no replica, each since when this node has seen it so. */
+    private List<CapacityPlanner.Idle> idle(List<ElasticNode> held, Map<String, Integer> replicas, Instant now) {
+        List<CapacityPlanner.Idle> idle = new ArrayList<>();
+        for (ElasticNode n : held) {
+            if (n.state() == NodeState.READY && replicas.getOrDefault(n.node(), 0) == 0) {
+                idle.add(new CapacityPlanner.Idle(n.node(), n.cloud(), idleSince.computeIfAbsent(n.node(), k -> now)));
+            } else {
+                idleSince.remove(n.node());
+            }
+        }
+        return idle;
+    }
+}

@@ -1,0 +1,96 @@
+package dev.skyfn.node.cluster;
+
+import dev.skyfn.core.cloud.Cloud;
+import dev.skyfn.core.cloud.NodeSpec;
+import dev.skyfn.core.cloud.Topology;
+import dev.skyfn.nats.nodes.NodeDirectory;
+import dev.skyfn.node.capacity.CapacityController;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fleet's control loop: once a {@link #TICK}, on one node at a time — the first node that is
+ * alive in the topology's order, listed nodes before elastic ones — it runs the autoscaler, then
+ * the capacity controller with the replicas the autoscaler could not place. Every node runs the
+ * loop; the others only watch who decides, and the node that takes over starts its windows afresh.
+ */
+final class FleetControl implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FleetControl.class);
+    /** How often the fleet decides (KPA: every 2 s). */
+    static final Duration TICK = Duration.ofSeconds(1);
+
+    private final String self;
+    private final Topology topology;
+    private final NodeDirectory directory;
+    private final ClusterApps apps;
+    private final FleetAutoscaler autoscaler;
+    private final CapacityController capacity;
+    private final Clock clock;
+    private final Thread thread;
+    private boolean deciding;
+
+    FleetControl(String self, Topology topology, NodeDirectory directory, ClusterApps apps, FleetAutoscaler autoscaler,
+                 CapacityController capacity, Clock clock) {
+        this.self = self;
+        this.topology = topology;
+        this.directory = directory;
+        this.apps = apps;
+        this.autoscaler = autoscaler;
+        this.capacity = capacity;
+        this.clock = clock;
+        this.thread = Thread.ofVirtual().name("fleet-control").start(this::run);
+    }
+
+    private void run() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(TICK);
+                tick();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.warn("the fleet's control round failed ({}); it runs again at the next tick", e.toString());
+            }
+        }
+    }
+
+    private void tick() {
+        Set<String> alive = directory.members().stream().filter(NodeDirectory.Member::alive)
+                .map(m -> m.report().node()).collect(Collectors.toSet());
+        boolean decide = decider(topology, alive).map(self::equals).orElse(false);
+        if (decide != deciding) {
+            LOG.info(decide ? "node {} decides the fleet's scaling and capacity now" : "node {} no longer decides for the fleet", self);
+            deciding = decide;
+            autoscaler.reset();
+            capacity.reset();
+        }
+        if (!decide) {
+            return;
+        }
+        Instant now = clock.instant();
+        autoscaler.tick(alive, now);
+        capacity.tick(alive, apps.replicasPerNode(), apps.shortfalls(autoscaler.wanted()), now);
+    }
+
+    /** The node that decides for the fleet: the first alive in the topology's order, listed nodes before elastic ones. */
+    static Optional<String> decider(Topology topology, Set<String> alive) {
+        Stream<String> listed = topology.nodes().stream().map(NodeSpec::name);
+        Stream<String> elastic = topology.clouds().stream().map(Cloud::name).flatMap(c -> topology.elasticNodes(c).stream())
+                .map(NodeSpec::name);
+        return Stream.concat(listed, elastic).filter(alive::contains).findFirst();
+    }
+
+    @Override
+    public void close() {
+        thread.interrupt();
+    }
+}
