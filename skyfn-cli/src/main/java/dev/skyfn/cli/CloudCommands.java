@@ -86,6 +86,13 @@ final class CloudCommands {
             } else {
                 System.out.println("scheduler now: " + app + " cannot be placed: " + now.get("problem").asText());
             }
+            JsonNode prices = p.path("prices");
+            if (!prices.isEmpty()) {
+                var listed = new ArrayList<String>();
+                prices.properties().forEach(e -> listed.add(String.format("%s $%.7f/GiB-s $%.7f/vCPU-s", e.getKey(),
+                        e.getValue().get("gbSecond").asDouble(), e.getValue().get("vcpuSecond").asDouble())));
+                System.out.println("prices now:    " + String.join("; ", listed));
+            }
             System.out.printf("%-14s %-10s %8s %6s %8s %5s  %s%n", "CLOUD", "GROUP", "REPLICAS", "SCORE", "COST/LAT", "LOAD", "WHY");
             for (JsonNode c : now.get("clouds")) {
                 JsonNode parts = c.get("scoreParts");

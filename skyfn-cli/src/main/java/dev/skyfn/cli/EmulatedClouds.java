@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * The clouds of an emulated fleet as capacity providers: the API the {@code local} provider
  * ({@link LocalCapacity}) calls over NATS. A node acquired is one of its cloud's elastic nodes
  * ({@code maxNodes} bounds how many); its {@code skyfn node} process starts once the cloud's
- * {@code startup} time (scaled by {@link #timeScale}) has passed, as a VM or container would
+ * {@code startup} time (scaled by the fleet's time scale) has passed, as a VM or container would
  * become available, and is stopped when the node is released.
  */
 final class EmulatedClouds implements AutoCloseable {
@@ -37,7 +37,7 @@ final class EmulatedClouds implements AutoCloseable {
     private final Connection nats;
     /** The elastic nodes given and not taken back, by name. */
     private final Map<String, Held> held = new LinkedHashMap<>();
-    private volatile double timeScale = 1.0;
+    private final double timeScale;
 
     /** One node given: booting until its process starts. */
     private static final class Held {
@@ -50,20 +50,17 @@ final class EmulatedClouds implements AutoCloseable {
         }
     }
 
-    /** Serves the clouds' capacity API through {@code access}, the operator's way to the fleet's NATS servers. */
-    EmulatedClouds(EmulatedFleet fleet, NatsAccess access) {
+    /**
+     * Serves the clouds' capacity API through {@code access}, the operator's way to the fleet's NATS
+     * servers; a node starts {@code timeScale} times its cloud's start-up time after it is asked for.
+     */
+    EmulatedClouds(EmulatedFleet fleet, NatsAccess access, double timeScale) {
         this.fleet = fleet;
+        this.timeScale = timeScale;
         this.engine = Engine.connect(access, "emulated-clouds", null);
         this.nats = engine.connection();
         Dispatcher d = nats.createDispatcher(this::answer);
         d.subscribe("skyfn.capacity.*.*");
-    }
-
-    void timeScale(double factor) {
-        if (!(factor >= 0)) {
-            throw new IllegalArgumentException("a time scale is a factor of 0 or more: " + factor);
-        }
-        timeScale = factor;
     }
 
     private void answer(Message m) {

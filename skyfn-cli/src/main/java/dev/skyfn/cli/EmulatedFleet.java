@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A fleet of a topology emulated on one machine: its NATS servers (a cluster per cloud, edge sites
@@ -81,18 +82,49 @@ public final class EmulatedFleet implements AutoCloseable {
     /** {@link #start(Path, Path, int, int, boolean, String...)}, some nodes given options of their own ({@code perNode}). */
     public static EmulatedFleet start(Path topologyFile, Path dir, int firstPort, int spares, boolean dev,
                                       Map<String, List<String>> perNode, String... nodeOptions) {
+        return start(topologyFile, dir, firstPort, spares, dev, perNode, Emulation.REAL_TIME, nodeOptions);
+    }
+
+    /**
+     * How the emulated clouds behave.
+     *
+     * @param timeScale how fast their time runs: a node acquired starts {@code timeScale} times its
+     *                  cloud's {@code startup} after it was asked for, and a price trace's hour passes
+     *                  in {@code timeScale} hours (1: as written; 0.1: ten times faster)
+     * @param prices    a price trace to replay from the fleet's start (see {@code PriceTrace}), if any
+     */
+    public record Emulation(double timeScale, Optional<Path> prices) {
+        public static final Emulation REAL_TIME = new Emulation(1, Optional.empty());
+
+        public Emulation {
+            if (!(timeScale > 0)) {
+                throw new IllegalArgumentException("a time scale is a factor above 0: " + timeScale);
+            }
+        }
+    }
+
+    /** {@link #start(Path, Path, int, int, boolean, Map, String...)} with the clouds emulated as {@code emulation} says. */
+    public static EmulatedFleet start(Path topologyFile, Path dir, int firstPort, int spares, boolean dev,
+                                      Map<String, List<String>> perNode, Emulation emulation, String... nodeOptions) {
         Topology topology = ServerCommand.topology(topologyFile);
+        List<String> options = new ArrayList<>(List.of(nodeOptions));
+        options.addAll(List.of("--time-scale", Double.toString(emulation.timeScale())));
+        if (emulation.prices().isPresent()) {
+            Path prices = emulation.prices().get().toAbsolutePath();
+            // a bad trace is refused before anything starts, naming its line
+            ServerCommand.prices(prices, topology);
+            options.addAll(List.of("--prices", prices.toString(), "--prices-epoch", java.time.Instant.now().toString()));
+        }
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         progress("starting the NATS servers of " + topology.clouds().size() + " clouds");
-        var fleet = new EmulatedFleet(topology, topologyFile, dir, spares, List.of(nodeOptions), LocalNats.start(topology, dir.resolve("nats")),
-                dev);
+        var fleet = new EmulatedFleet(topology, topologyFile, dir, spares, options, LocalNats.start(topology, dir.resolve("nats")), dev);
         try {
             fleet.clouds = new EmulatedClouds(fleet, fleet.nats.secrets().access(fleet.nats.url(topology.stateCloud()),
-                    FleetSecrets.OPERATOR));
+                    FleetSecrets.OPERATOR), emulation.timeScale());
             progress("NATS servers up; starting " + topology.nodes().size() + " nodes (logs in " + dir + ")");
             int port = firstPort;
             for (NodeSpec n : topology.nodes()) {
@@ -116,15 +148,6 @@ public final class EmulatedFleet implements AutoCloseable {
     /** The file of one of the fleet's NATS credentials: {@code identity}'s nkey seed. */
     public Path natsSeed(String identity) {
         return nats.secrets().seed(identity);
-    }
-
-    /**
-     * How fast the emulated clouds' capacity starts: a node acquired starts {@code factor} times
-     * its cloud's {@code startup} after it was asked for (1: as the topology says; 0.01 for tests).
-     */
-    public EmulatedFleet timeScale(double factor) {
-        clouds.timeScale(factor);
-        return this;
     }
 
     /** Starts the process of one of a cloud's elastic nodes, asked for through its capacity provider. */

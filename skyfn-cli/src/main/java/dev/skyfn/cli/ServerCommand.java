@@ -1,5 +1,6 @@
 package dev.skyfn.cli;
 
+import dev.skyfn.core.cloud.PriceTrace;
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.core.cloud.TopologyReader;
 import dev.skyfn.core.cloud.Trust;
@@ -86,6 +87,16 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
         return TopologyReader.read(LocalFiles.read(file, "the topology"));
     }
 
+    /** A price trace file, checked against the topology; a bad one is refused naming its line and field. */
+    static PriceTrace prices(Path file, Topology topology) {
+        String text = new String(LocalFiles.read(file, "the price trace"), java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            return PriceTrace.read(file.getFileName().toString(), text.lines().toList(), topology);
+        } catch (dev.skyfn.core.SkyfnException e) {
+            throw new CliException(e.getMessage());
+        }
+    }
+
     /** Starts something that may fail for reasons the user can fix (a port in use, a fleet that will not form): a clear error, no trace. */
     static <T> T starting(String what, java.util.function.Supplier<T> start) {
         try {
@@ -129,8 +140,13 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
         Path topology;
 
         @Option(names = "--time-scale", paramLabel = "FACTOR", description = "with --topology: an elastic node starts FACTOR times its "
-                + "cloud's startup time after it is asked for (default ${DEFAULT-VALUE}: as the topology says)", defaultValue = "1")
+                + "cloud's startup time after it is asked for, and a price trace's hour passes in FACTOR hours (default ${DEFAULT-VALUE}: "
+                + "as written)", defaultValue = "1")
         double timeScale;
+
+        @Option(names = "--prices", paramLabel = "FILE", description = "with --topology: a price trace to replay from the fleet's start "
+                + "(CSV lines at,cloud,gbSecond,vcpuSecond)")
+        Path prices;
 
         Dev() {
             super("dev");
@@ -145,8 +161,12 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
         @Override
         public Integer call() throws InterruptedException {
             if (topology != null) {
-                var fleet = starting("the fleet", () -> EmulatedFleet.start(topology, dataDir().resolve("fleet"), port, Math.min(spares, 1))
-                        .timeScale(timeScale));
+                if (!(timeScale > 0)) {
+                    throw new CliException("--time-scale: a factor above 0, not " + timeScale);
+                }
+                var emulation = new EmulatedFleet.Emulation(timeScale, java.util.Optional.ofNullable(prices));
+                var fleet = starting("the fleet", () -> EmulatedFleet.start(topology, dataDir().resolve("fleet"), port, Math.min(spares, 1),
+                        true, java.util.Map.of(), emulation));
                 System.err.println("skyfn fleet of " + fleet.nodes().size() + " nodes in " + topology(topology).clouds().size()
                         + " clouds (logs and data in " + dataDir().resolve("fleet") + "; no API keys in dev mode):");
                 fleet.nodes().forEach(n -> System.err.println("  " + n.node() + " (" + n.cloud() + ") on http://127.0.0.1:" + n.port()));
@@ -209,6 +229,18 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 + "(default ${DEFAULT-VALUE})", defaultValue = "3s", converter = DurationConverter.class)
         Duration deadAfter;
 
+        @Option(names = "--prices", paramLabel = "FILE", description = "a price trace (CSV lines at,cloud,gbSecond,vcpuSecond) the "
+                + "fleet's prices follow from --prices-epoch; every node of the fleet is given the same")
+        Path prices;
+
+        @Option(names = "--prices-epoch", paramLabel = "TIME", description = "when the price trace's replay started, ISO-8601 "
+                + "(default: when this node starts)")
+        java.time.Instant pricesEpoch;
+
+        @Option(names = "--time-scale", paramLabel = "FACTOR", description = "a price trace's hour passes in FACTOR hours "
+                + "(default ${DEFAULT-VALUE})", defaultValue = "1")
+        double timeScale;
+
         @Option(names = "--capacity", description = "where nodes beyond the topology's come from: static (none) or local "
                 + "(the emulated clouds of skyfn dev --topology); default ${DEFAULT-VALUE}", defaultValue = "static")
         String capacity;
@@ -231,6 +263,17 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 case "local" -> ClusterConfig.Capacity.Provider.LOCAL;
                 default -> throw new CliException("--capacity: '" + capacity + "' is not one of static, local");
             };
+        }
+
+        private ClusterConfig.Prices prices() {
+            if (!(timeScale > 0)) {
+                throw new CliException("--time-scale: a factor above 0, not " + timeScale);
+            }
+            if (prices == null) {
+                return ClusterConfig.Prices.FIXED;
+            }
+            return new ClusterConfig.Prices(ServerCommand.prices(prices, topology(topology)),
+                    pricesEpoch == null ? java.time.Instant.now() : pricesEpoch, timeScale);
         }
 
         private Sealer sealer() {
@@ -276,7 +319,8 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             }
             var access = new NatsAccess(nats, Optional.ofNullable(natsSeed), Optional.ofNullable(natsCa));
             var cluster = new ClusterConfig(access, topology(topology), nodeName, ClusterConfig.DEFAULT_HEARTBEAT, deadAfter, emulateWan,
-                    sealer(), new Faults(java.util.Set.copyOf(tamperResultsOf)), new ClusterConfig.Capacity(provider(), releaseAfter));
+                    sealer(), new Faults(java.util.Set.copyOf(tamperResultsOf)), new ClusterConfig.Capacity(provider(), releaseAfter),
+                    prices());
             ClusterNode node = starting("the node: it cannot join the fleet", () -> ClusterNode.start(config(), cluster, dev));
             System.err.println("skyfn node " + nodeName + " of cloud " + cluster.cloud() + " on http://" + host + ":" + node.port()
                     + " (data in " + dataDir() + (dev ? "; no API keys in dev mode" : "") + "). Ctrl-C stops it.");

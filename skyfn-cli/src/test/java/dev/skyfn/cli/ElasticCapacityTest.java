@@ -65,8 +65,8 @@ class ElasticCapacityTest {
     @BeforeAll
     static void start() throws IOException {
         Path topology = Files.writeString(dir.resolve("topology.yaml"), TOPOLOGY);
-        fleet = EmulatedFleet.start(topology, dir.resolve("fleet"), 0, 1, "--no-aot-cache", "--dead-after", "5s", "--release-after", "2s")
-                .timeScale(0.1);
+        fleet = EmulatedFleet.start(topology, dir.resolve("fleet"), 0, 1, true, java.util.Map.of(),
+                new EmulatedFleet.Emulation(0.1, java.util.Optional.empty()), "--no-aot-cache", "--dead-after", "5s", "--release-after", "2s");
     }
 
     @AfterAll

@@ -97,7 +97,13 @@ public final class ControlApi implements HttpService {
                 .map(n -> new Replica(n.cloud(), n.node(), app.manifest().memoryMb())).toList());
         Set<String> alive = nodes.stream().filter(NodeStatus::alive).map(NodeStatus::node).collect(Collectors.toSet());
         Placement now = fleet.place(app.manifest().requiring(tenants.trustOf(app.tenant())));
-        Api.json(res, 200, PlacementViews.placement(app.name(), inForce, alive, now));
+        Map<String, Object> view = new java.util.LinkedHashMap<>(PlacementViews.placement(app.name(), inForce, alive, now));
+        // the prices the scheduler used just now: they move with a replayed trace or a live feed
+        Map<String, Object> prices = new java.util.LinkedHashMap<>();
+        fleet.topology().clouds().forEach(c -> prices.put(c.name(), Map.of("gbSecond", c.pricing().gbSecond(),
+                "vcpuSecond", c.pricing().vcpuSecond())));
+        view.put("prices", prices);
+        Api.json(res, 200, view);
     }
 
     /**

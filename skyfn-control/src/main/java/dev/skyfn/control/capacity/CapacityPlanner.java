@@ -16,9 +16,10 @@ import java.util.Map;
  * <ul>
  *   <li>Capacity on its way counts first: nodes requested or booting, and elastic nodes ready but
  *       serving nothing, in a cloud the app may use.</li>
- *   <li>What is still missing is asked of the app's clouds that start fastest first (warm
- *       capacity, containers, the edge before VMs: the seed's heterogeneous start-up), then in the
- *       app's order of preference, as far as each has room under its {@code maxNodes}.</li>
+ *   <li>What is still missing is asked of the app's first affinity group that has room, then the
+ *       next (a group at capacity overflows, as placement does); within a group, of the clouds
+ *       that start fastest first (warm capacity, containers, the edge before VMs: the seed's
+ *       heterogeneous start-up), as far as each has room under its {@code maxNodes}.</li>
  *   <li>An elastic node that has served nothing for {@code releaseAfter} is drained, unless an
  *       app short of replicas may use it.</li>
  * </ul>
@@ -43,11 +44,21 @@ public final class CapacityPlanner {
      * An app short of replicas.
      *
      * @param missing how many more replicas it should have than it has
-     * @param clouds  the clouds it may run on, best first
+     * @param groups  the clouds it may run on, by affinity group in the app's order, each group's best first
      */
-    public record Shortfall(String app, int missing, List<String> clouds) {
+    public record Shortfall(String app, int missing, List<List<String>> groups) {
         public Shortfall {
-            clouds = List.copyOf(clouds);
+            groups = groups.stream().map(List::copyOf).toList();
+        }
+
+        /** An app whose clouds are all in one group. */
+        public static Shortfall of(String app, int missing, List<String> clouds) {
+            return new Shortfall(app, missing, List.of(clouds));
+        }
+
+        /** Every cloud it may run on. */
+        public List<String> clouds() {
+            return groups.stream().flatMap(List::stream).toList();
         }
     }
 
@@ -94,9 +105,10 @@ public final class CapacityPlanner {
                 spare.merge(cloud, -use, Integer::sum);
                 need -= use;
             }
-            List<String> fastest = s.clouds().stream().filter(byName::containsKey)
-                    .sorted(Comparator.comparing((String c) -> byName.get(c).startup())).toList();
-            for (String cloud : fastest) {
+            // an affinity group before the next, as placement overflows; within one, the fastest to start first
+            List<String> order = s.groups().stream().flatMap(g -> g.stream().filter(byName::containsKey)
+                    .sorted(Comparator.comparing((String c) -> byName.get(c).startup()))).toList();
+            for (String cloud : order) {
                 int take = Math.min(need, room.getOrDefault(cloud, 0));
                 if (take > 0) {
                     room.merge(cloud, -take, Integer::sum);
@@ -108,7 +120,7 @@ public final class CapacityPlanner {
         }
         List<Acquisition> acquire = new ArrayList<>();
         asked.forEach((cloud, n) -> acquire.add(new Acquisition(cloud, n, String.join("; ", reasons.get(cloud))
-                + "; " + cloud + " starts a node in " + seconds(byName.get(cloud).startup()) + ", the fastest with room")));
+                + "; " + cloud + " starts a node in " + seconds(byName.get(cloud).startup()) + ", the fastest with room in its group")));
 
         List<Drain> drain = new ArrayList<>();
         for (Idle n : idle) {

@@ -37,17 +37,18 @@ public final class Scheduler {
 
     /**
      * The clouds the app may run on as far as its requirements and affinity groups go, whatever
-     * room their nodes have now: where a node acquired for it would be of use. Best first, as
-     * {@link #place} would rank them: by affinity group, then score (cost, latency; no load).
+     * room their nodes have now: where a node acquired for it would be of use. By affinity group
+     * in the app's order, each group's best first as {@link #place} would rank them (cost, latency; no load).
      */
-    public static List<String> eligible(PlacementSpec spec, int memoryMb, Topology topology) {
+    public static List<List<String>> eligible(PlacementSpec spec, int memoryMb, Topology topology) {
         // every cloud given one idle node with room enough: what is left out is left out for the app's own reasons
         List<NodeStatus> roomy = topology.clouds().stream().map(c -> new NodeStatus("", c.name(), true, Integer.MAX_VALUE, 0)).toList();
         List<Candidate> feasible = topology.clouds().stream().map(c -> Candidate.of(c, spec, memoryMb, topology, roomy, List.of()))
                 .filter(Candidate::feasible).toList();
         Candidate.score(feasible);
-        return feasible.stream().sorted(Comparator.comparingInt((Candidate c) -> c.group).thenComparingDouble(c -> c.score)
-                .thenComparing(c -> c.cloud.name())).map(c -> c.cloud.name()).toList();
+        List<Candidate> sorted = feasible.stream().sorted(Comparator.comparingInt((Candidate c) -> c.group).thenComparingDouble(c -> c.score)
+                .thenComparing(c -> c.cloud.name())).toList();
+        return groups(sorted).stream().map(g -> g.stream().map(c -> c.cloud.name()).toList()).toList();
     }
 
     /**

@@ -15,8 +15,8 @@ class CapacityPlannerTest {
     private static final Instant NOW = Instant.parse("2026-11-30T12:00:00Z");
 
     /**
-     * Clouds as {@code name:startupSeconds:room:coming}; shortfalls as {@code app:missing:cloud/cloud}
-     * (best first); idle nodes as {@code node:cloud:idleSeconds}, released after 30 s. The plan as
+     * Clouds as {@code name:startupSeconds:room:coming}; shortfalls as {@code app:missing:cloud/cloud|cloud}
+     * (affinity groups split by {@code ;}, best first); idle nodes as {@code node:cloud:idleSeconds}, released after 30 s. The plan as
      * {@code +cloud:n} acquisitions and {@code -node} drains.
      */
     @ParameterizedTest(name = "{0} | {1} | {2} -> {3}")
@@ -39,13 +39,17 @@ class CapacityPlannerTest {
             "c:5:3:0 | a:2:c b:2:c | - | +c:3",
             // idle long enough goes, not yet stays
             "c:5:3:0 | - | n1:c:30 n2:c:29 | -n1",
+            // the first affinity group, however slow, before the next: its room first, then overflow
+            "own:120:1:0 burst:5:5:0 | a:3:own;burst | - | +own:1 +burst:2",
+            "own:120:0:0 burst:5:5:0 | a:2:own;burst | - | +burst:2",
     })
     void asksTheFastestCloudsAndGivesBackWhatIsIdle(String clouds, String shortfalls, String idle, String plan) {
         List<CapacityPlanner.CloudRoom> rooms = items(clouds).stream().map(c -> c.split(":"))
                 .map(p -> new CapacityPlanner.CloudRoom(p[0], Duration.ofSeconds(Long.parseLong(p[1])), 0.1, Integer.parseInt(p[2]),
                         Integer.parseInt(p[3]))).toList();
         List<CapacityPlanner.Shortfall> short_ = items(shortfalls).stream().map(s -> s.split(":"))
-                .map(p -> new CapacityPlanner.Shortfall(p[0], Integer.parseInt(p[1]), List.of(p[2].split("/")))).toList();
+                .map(p -> new CapacityPlanner.Shortfall(p[0], Integer.parseInt(p[1]),
+                        Arrays.stream(p[2].split(";")).map(g -> List.of(g.split("/"))).toList())).toList();
         List<CapacityPlanner.Idle> idles = items(idle).stream().map(s -> s.split(":"))
                 .map(p -> new CapacityPlanner.Idle(p[0], p[1], NOW.minusSeconds(Long.parseLong(p[2])))).toList();
 

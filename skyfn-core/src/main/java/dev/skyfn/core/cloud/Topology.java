@@ -60,6 +60,17 @@ public final class Topology {
         return new Topology(Map.of(LOCAL, cloud), Map.of(LOCAL, Map.of(LOCAL, 0.0)), Map.of(), LOCAL, 1);
     }
 
+    /**
+     * This topology with each cloud priced as {@code pricing} says (live prices, a replayed trace);
+     * everything else unchanged.
+     */
+    public Topology repriced(java.util.function.Function<Cloud, Pricing> pricing) {
+        Map<String, Cloud> next = new LinkedHashMap<>();
+        clouds.forEach((name, c) -> next.put(name, new Cloud(c.name(), c.provider(), c.region(), c.labels(), pricing.apply(c), c.trust(),
+                c.hardware(), c.startup(), c.maxNodes(), c.edge(), c.nodes())));
+        return new Topology(next, users, between, stateCloud, stateReplicas);
+    }
+
     /** The clouds in the file's order. */
     public List<Cloud> clouds() {
         return List.copyOf(clouds.values());

@@ -217,6 +217,34 @@ final class ClusterApps implements AppStore {
         }
     }
 
+    /** The placement in force of every app this node knows, by app. */
+    Map<AppKey, AppRecord> inForce() {
+        return Map.copyOf(placements);
+    }
+
+    /** The app's manifest as it is placed: with its tenant's trust policy required. */
+    Optional<Manifest> placedManifest(AppKey key) {
+        return apps.find(key).map(app -> app.manifest().requiring(tenantTrust.apply(app.tenant())));
+    }
+
+    /** Whether every live node the record places its app on serves its version. */
+    boolean served(AppRecord record) {
+        return served.test(record);
+    }
+
+    /**
+     * Replaces the replicas of the app's record if it is still {@code had} (a compare-and-set: a
+     * deployment or another re-placement in between wins); the record written, or empty.
+     */
+    Optional<AppRecord> writeReplicas(AppRecord had, List<AppRecord.Replica> next) {
+        var current = records.get(had.tenant(), had.app());
+        if (current.isEmpty() || !current.get().record().equals(had)) {
+            return Optional.empty();
+        }
+        AppRecord record = had.withReplicas(next);
+        return records.write(record, current.get().revision()) ? Optional.of(record) : Optional.empty();
+    }
+
     /** How many app replicas each node holds in the placements in force; nodes with none are left out. */
     Map<String, Integer> replicasPerNode() {
         Map<String, Integer> counts = new java.util.HashMap<>();

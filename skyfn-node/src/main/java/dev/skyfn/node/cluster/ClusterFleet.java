@@ -14,16 +14,25 @@ final class ClusterFleet implements Fleet {
     private final Topology topology;
     private final NodeDirectory directory;
     private final ElasticNodes elastic;
+    private final ClusterConfig.Prices prices;
+    private final java.time.Clock clock;
 
-    ClusterFleet(Topology topology, NodeDirectory directory, ElasticNodes elastic) {
+    ClusterFleet(Topology topology, NodeDirectory directory, ElasticNodes elastic, ClusterConfig.Prices prices, java.time.Clock clock) {
         this.topology = topology;
         this.directory = directory;
         this.elastic = elastic;
+        this.prices = prices;
+        this.clock = clock;
     }
 
+    /** The topology at this moment's prices: what placement, re-placement and {@code /v1/clouds} use. */
     @Override
     public Topology topology() {
-        return topology;
+        if (prices.trace().isEmpty()) {
+            return topology;
+        }
+        java.time.Instant now = clock.instant();
+        return topology.repriced(c -> prices.at(c, now));
     }
 
     /**

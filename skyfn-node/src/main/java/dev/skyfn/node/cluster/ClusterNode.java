@@ -13,6 +13,7 @@ import dev.skyfn.nats.data.NatsKeyValue;
 import dev.skyfn.nats.data.NatsNamespaces;
 import dev.skyfn.control.capacity.CapacityProvider;
 import dev.skyfn.control.capacity.StaticCapacity;
+import dev.skyfn.control.placement.Rebalance;
 import dev.skyfn.nats.nodes.Heartbeat;
 import dev.skyfn.node.capacity.CapacityController;
 import dev.skyfn.node.capacity.ElasticNodes;
@@ -79,7 +80,7 @@ public final class ClusterNode implements AutoCloseable {
         Sealer sealer = cluster.sealer().withPolicy(tenants::trustOf);
         directory = NodeDirectory.watch(engine, cluster.deadAfter(), cluster.node());
         var elastic = new ElasticNodes(engine);
-        var fleet = new ClusterFleet(cluster.topology(), directory, elastic);
+        var fleet = new ClusterFleet(cluster.topology(), directory, elastic, cluster.prices(), Clock.systemUTC());
         var inspector = new PackageInspector(new PackageLimits(config.maxPackageBytes(), PackageLimits.DEFAULT.maxUnpackedBytes(),
                 PackageLimits.DEFAULT.maxEntries()));
         var globalState = NatsKeyValue.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), sealer);
@@ -109,7 +110,7 @@ public final class ClusterNode implements AutoCloseable {
         CapacityProvider provider = cluster.capacity().provider() == ClusterConfig.Capacity.Provider.LOCAL
                 ? new LocalCapacity(engine.connection()) : new StaticCapacity();
         control = new FleetControl(cluster.node(), cluster.topology(), directory, apps,
-                new FleetAutoscaler(cluster.node(), directory, apps, scalingLog),
+                new FleetAutoscaler(cluster.node(), directory, apps, scalingLog), new PriceMoves(apps, fleet, Rebalance.HYSTERESIS),
                 new CapacityController(cluster.topology(), provider, elastic, cluster.capacity().releaseAfter()), Clock.systemUTC());
         var lastServing = new AtomicReference<Map<String, List<String>>>(Map.of());
         directory.onChange(m -> {

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The fleet's control loop: once a {@link #TICK}, on one node at a time — the first node that is
- * alive in the topology's order, listed nodes before elastic ones — it runs the autoscaler, then
- * the capacity controller with the replicas the autoscaler could not place. Every node runs the
+ * alive in the topology's order, listed nodes before elastic ones — it runs the autoscaler, moves
+ * the apps that prices say should move, then runs the capacity controller with the replicas the
+ * autoscaler could not place. Every node runs the
  * loop; the others only watch who decides, and the node that takes over starts its windows afresh.
  */
 final class FleetControl implements AutoCloseable {
@@ -33,13 +34,15 @@ final class FleetControl implements AutoCloseable {
     private final NodeDirectory directory;
     private final ClusterApps apps;
     private final FleetAutoscaler autoscaler;
+    private final PriceMoves priceMoves;
     private final CapacityController capacity;
     private final Clock clock;
     private final Thread thread;
     private boolean deciding;
 
     FleetControl(String self, Topology topology, NodeDirectory directory, ClusterApps apps, FleetAutoscaler autoscaler,
-                 CapacityController capacity, Clock clock) {
+                 PriceMoves priceMoves, CapacityController capacity, Clock clock) {
+        this.priceMoves = priceMoves;
         this.self = self;
         this.topology = topology;
         this.directory = directory;
@@ -71,6 +74,7 @@ final class FleetControl implements AutoCloseable {
             LOG.info(decide ? "node {} decides the fleet's scaling and capacity now" : "node {} no longer decides for the fleet", self);
             deciding = decide;
             autoscaler.reset();
+            priceMoves.reset();
             capacity.reset();
         }
         if (!decide) {
@@ -78,6 +82,7 @@ final class FleetControl implements AutoCloseable {
         }
         Instant now = clock.instant();
         autoscaler.tick(alive, now);
+        priceMoves.tick();
         capacity.tick(alive, apps.replicasPerNode(), apps.shortfalls(autoscaler.wanted()), now);
     }
 

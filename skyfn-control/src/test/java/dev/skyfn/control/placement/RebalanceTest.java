@@ -1,0 +1,91 @@
+package dev.skyfn.control.placement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skyfn.core.cloud.Cloud;
+import dev.skyfn.core.cloud.Pricing;
+import dev.skyfn.core.cloud.Topology;
+import dev.skyfn.core.cloud.TopologyReader;
+import dev.skyfn.core.manifest.ManifestReader;
+import dev.skyfn.core.manifest.PlacementSpec;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Moving an app when prices change, one case per row: the app's placement, the nodes it runs on,
+ * the clouds' prices per GiB-second now (the topology's otherwise), and where it goes ("-": it
+ * stays). Two public clouds 10 ms from users in eu (spot, on-demand), a trusted private cloud 30
+ * ms away; each cloud's nodes a-1, a-2 and so on.
+ */
+class RebalanceTest {
+
+    private static final Topology TOPOLOGY = TopologyReader.read("""
+            clouds:
+              spot: {provider: aws, region: eu-west-1, pricing: {model: spot, gbSecond: 0.000004, preemptionNotice: 2m},
+                     nodes: {spot-1: {}, spot-2: {}}}
+              ondemand: {provider: gcp, region: europe-west1, pricing: {gbSecond: 0.000010}, nodes: {ondemand-1: {}, ondemand-2: {}}}
+              private: {provider: private, region: eu-central, trust: trusted, pricing: {model: owned, gbSecond: 0.000008},
+                        nodes: {private-1: {}}}
+            users:
+              eu: {spot: 10, ondemand: 10, private: 30}
+            latency:
+              spot: {ondemand: 5, private: 5}
+              ondemand: {private: 5}
+            """.getBytes(StandardCharsets.UTF_8));
+
+    @ParameterizedTest(name = "{0}: on {1} at {2} -> {3}")
+    @CsvSource(delimiter = '|', value = {
+            // the spot price went up past on-demand's by more than the margin: the app moves
+            "{} | spot-1 | spot:0.000020 | ondemand-1",
+            // up, but not by the margin over on-demand: it stays
+            "{} | spot-1 | spot:0.000011 | -",
+            // the prices it was placed at: it stays where it is
+            "{} | spot-1 | - | -",
+            // on-demand now cheaper: both replicas move
+            "{replicas: 2} | ondemand-1 ondemand-2 | ondemand:0.000003 spot:0.000009 | -",
+            "{replicas: 2} | ondemand-1 ondemand-2 | - | spot-1 spot-2",
+            // the latency SLO holds: private is cheapest now but 30 ms away, over the 20 ms asked
+            "{require: {maxLatency: {from: eu, ms: 20}}} | spot-1 | spot:0.000020 private:0.000001 | ondemand-1",
+            // trust holds: only private is trusted, and it stays there whatever the prices
+            "{require: {trust: trusted}} | private-1 | private:0.000900 | -",
+            // a dead node is failover's business, not a price move
+            "{} | spot-1 | spot:0.000020 dead:spot-1 | -",
+    })
+    void movesOnlyWhenItIsCheaperByTheMarginWithinTheFilters(String placement, String current, String prices, String to) {
+        PlacementSpec spec = ManifestReader.read(("app: x\nplacement: " + placement + "\nfunctions: {f: {handler: a.B, memory: 1024}}\n")
+                .getBytes(StandardCharsets.UTF_8)).placement();
+        Map<String, Double> price = new java.util.HashMap<>();
+        List<String> dead = new java.util.ArrayList<>();
+        if (!prices.equals("-")) {
+            for (String p : prices.split(" ")) {
+                String[] kv = p.split(":");
+                if (kv[0].equals("dead")) {
+                    dead.add(kv[1]);
+                } else {
+                    price.put(kv[0], Double.parseDouble(kv[1]));
+                }
+            }
+        }
+        Topology now = TOPOLOGY.repriced(c -> price.containsKey(c.name()) ? priced(c, price.get(c.name())) : c.pricing());
+        List<NodeStatus> nodes = TOPOLOGY.nodes().stream()
+                .map(n -> new NodeStatus(n.name(), n.cloud(), !dead.contains(n.name()), 4096, 0)).toList();
+
+        Optional<Rebalance.Move> move = Rebalance.decide(spec, 1024, now, nodes, Arrays.asList(current.split(" ")), Rebalance.HYSTERESIS);
+
+        assertThat(move.map(m -> String.join(" ", m.to().nodes())).orElse("-")).isEqualTo(to);
+        move.ifPresent(m -> {
+            assertThat(m.costAfter()).isLessThan(m.costBefore() * (1 - Rebalance.HYSTERESIS));
+            assertThat(m.why()).contains("less, beyond the 20% margin");
+        });
+    }
+
+    private static Pricing priced(Cloud c, double gbSecond) {
+        Pricing p = c.pricing();
+        return new Pricing(p.model(), gbSecond, p.vcpuSecond(), p.request(), p.egressGb(), p.preemptionNotice());
+    }
+}

@@ -1,0 +1,95 @@
+package dev.skyfn.node.cluster;
+
+import dev.skyfn.control.placement.Fleet;
+import dev.skyfn.control.placement.Rebalance;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.manifest.Manifest;
+import dev.skyfn.core.manifest.Verify;
+import dev.skyfn.nats.apps.AppRecord;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves apps when prices change, without a failed call: at each tick of the fleet's control loop
+ * it asks {@link Rebalance} whether each app would cost less placed afresh; if so it first adds the
+ * new nodes to the app's placement (they load it and warm up beside the old ones, which go on
+ * serving), and once every node of it serves the app, it drops the old ones (their calls in
+ * flight finish; a call that reaches one too late is tried on the others). Apps declared
+ * {@code verify: redundant} stay: their placement across providers is checked at deployment.
+ */
+final class PriceMoves {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PriceMoves.class);
+
+    private final ClusterApps apps;
+    private final Fleet fleet;
+    private final double hysteresis;
+    /** Apps being moved: the nodes they are moving to. */
+    private final Map<AppKey, List<String>> moving = new HashMap<>();
+
+    PriceMoves(ClusterApps apps, Fleet fleet, double hysteresis) {
+        this.apps = apps;
+        this.fleet = fleet;
+        this.hysteresis = hysteresis;
+    }
+
+    /** Forgets the moves under way: another node decided meanwhile (it finishes them its own way). */
+    void reset() {
+        moving.clear();
+    }
+
+    void tick() {
+        Map<AppKey, AppRecord> inForce = apps.inForce();
+        moving.keySet().retainAll(inForce.keySet());
+        for (Map.Entry<AppKey, AppRecord> e : inForce.entrySet()) {
+            try {
+                List<String> target = moving.get(e.getKey());
+                if (target != null) {
+                    finish(e.getKey(), e.getValue(), target);
+                } else {
+                    start(e.getKey(), e.getValue());
+                }
+            } catch (RuntimeException failed) {
+                LOG.warn("moving {} for its price: {}; tried again at the next tick", e.getKey(), failed.getMessage());
+            }
+        }
+    }
+
+    private void start(AppKey key, AppRecord record) {
+        Optional<Manifest> manifest = apps.placedManifest(key);
+        if (manifest.isEmpty() || record.replicas().isEmpty()
+                || manifest.get().functions().values().stream().anyMatch(f -> f.verify() == Verify.REDUNDANT)) {
+            return;
+        }
+        List<String> current = record.replicas().stream().map(AppRecord.Replica::node).toList();
+        Optional<Rebalance.Move> move = Rebalance.decide(manifest.get().placement(), manifest.get().memoryMb(), fleet.topology(),
+                fleet.nodes(), current, hysteresis);
+        if (move.isEmpty()) {
+            return;
+        }
+        // the new nodes first, then the old ones not among them: the new take over as they warm up
+        List<AppRecord.Replica> both = new java.util.ArrayList<>(Replicas.of(move.get().to()));
+        Set<String> target = Set.copyOf(move.get().to().nodes());
+        record.replicas().stream().filter(r -> !target.contains(r.node())).forEach(both::add);
+        if (apps.writeReplicas(record, both).isPresent()) {
+            moving.put(key, move.get().to().nodes());
+            LOG.info("{} moves from {} to {}: {}", key, current, move.get().to().nodes(), move.get().why());
+        }
+    }
+
+    private void finish(AppKey key, AppRecord record, List<String> target) {
+        if (!apps.served(record)) {
+            return; // the new nodes are still loading it
+        }
+        List<AppRecord.Replica> kept = record.replicas().stream().filter(r -> target.contains(r.node())).toList();
+        if (kept.isEmpty() || apps.writeReplicas(record, kept).isPresent()) {
+            moving.remove(key);
+            LOG.info("{} moved to {}", key, target);
+        }
+    }
+}
