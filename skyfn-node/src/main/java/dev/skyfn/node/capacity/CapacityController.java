@@ -65,7 +65,9 @@ public final class CapacityController {
      * @param replicas   how many app replicas each node holds (nodes with none left out)
      * @param shortfalls the apps that lack replicas, and the clouds they may use
      */
-    public void tick(Set<String> alive, Map<String, Integer> replicas, List<CapacityPlanner.Shortfall> shortfalls, Instant now) {
+    public void tick(Set<String> alive, Map<String, Integer> replicas, List<CapacityPlanner.Shortfall> shortfalls, Instant at) {
+        // records show times to the millisecond
+        Instant now = at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         List<ElasticNode> held = new ArrayList<>();
         for (ElasticNode n : store.all()) {
             if (n.state() == NodeState.RELEASED) {
