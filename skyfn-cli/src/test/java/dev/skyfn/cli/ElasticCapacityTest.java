@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Capacity that comes and goes, on real node processes of emulated clouds: an autoscaled app
  * wants more replicas than the fleet has nodes, so the fleet asks the cloud that starts fastest
- * for nodes; they join, take the replicas, and once the load is gone and they serve nothing, they
- * are given back — every step in their lifecycle records, with what they cost.
+ * for nodes, and the cheaper, slower one for as many; the burst is served by the fast nodes, the
+ * app moves to the cheap ones once they are up, and every node that serves nothing any more is
+ * given back — every step in their lifecycle recorded, with what they cost.
  */
 @Tag("slow")
 class ElasticCapacityTest {
@@ -77,7 +78,7 @@ class ElasticCapacityTest {
     }
 
     @Test
-    void nodesComeFromTheFastestCloudWhenAppsLackReplicasAndGoBackWhenIdle() throws InterruptedException {
+    void aBurstIsServedByFastCapacityThenMovesToCheapCapacityAndIdleNodesGoBack() throws InterruptedException {
         HttpResponse<String> deployed = FleetCalls.send(fleet, "vm-1", "POST", "/v1/apps", JarBuilder.app(MANIFEST)
                 .classes(Fleetwide.class).bytes());
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
@@ -97,34 +98,52 @@ class ElasticCapacityTest {
             }));
         }
         try {
-            // one node cannot hold three replicas: two come from box, which starts fastest
+            // one node cannot hold three replicas: two come from box, which starts fastest, and two from vm, cheaper,
+            // for the load that stays; once vm's are up, the app moves there and box's, idle, go back
             await().atMost(Duration.ofSeconds(120)).until(() -> replicas() == 3);
+            await().atMost(Duration.ofSeconds(120)).until(() -> inForce().equals(List.of("vm", "vm", "vm")));
+            await().atMost(Duration.ofSeconds(60)).until(() -> state("box-1").equals("released") && state("box-2").equals("released"));
         } finally {
             stop.set(true);
             for (Thread t : callers) {
                 t.join();
             }
         }
-        assertThat(failures).as("calls that failed while the fleet grew").isEmpty();
+        assertThat(failures).as("calls that failed while the fleet grew and the app moved").isEmpty();
         List<JsonNode> grown = elastic();
-        assertThat(grown).extracting(n -> n.get("node").asText()).containsExactlyInAnyOrder("box-1", "box-2");
+        assertThat(grown).extracting(n -> n.get("node").asText()).containsExactlyInAnyOrder("box-1", "box-2", "vm-2", "vm-3");
         assertThat(grown).allSatisfy(n -> {
-            assertThat(n.get("state").asText()).isEqualTo("ready");
-            assertThat(n.get("why").asText()).contains("dev/burst lacks").contains("box starts a node in 5 s, the fastest with room");
-            assertThat(n.get("readyAt").isNull()).isFalse();
-        });
-
-        // the load gone, the app is back to its one replica on the cheap node, and box's nodes go back
-        await().atMost(Duration.ofSeconds(60)).until(() -> elastic().stream().allMatch(n -> n.get("state").asText().equals("released")));
-        assertThat(replicas()).isEqualTo(1);
-        assertThat(elastic()).allSatisfy(n -> {
-            assertThat(n.get("why").asText()).contains("served nothing for");
+            assertThat(n.get("readyAt").isNull()).as("%s joined", n.get("node")).isFalse();
             assertThat(n.get("costUsd").asDouble()).isPositive();
         });
-        await().atMost(Duration.ofSeconds(30)).until(() -> fleet.nodes().stream().noneMatch(m -> m.cloud().equals("box")));
+        assertThat(why(grown, "box-1")).contains("dev/burst lacks").contains("box starts a node in 5 s, the fastest with room in its group")
+                .contains("served nothing for");
+        assertThat(why(grown, "vm-2")).contains("the load that stays moves to vm once its nodes are up in 40 s");
+
+        // the load gone, the app is back to one replica, on the listed node, and vm's elastic nodes go back too
+        await().atMost(Duration.ofSeconds(60)).until(() -> elastic().stream().allMatch(n -> n.get("state").asText().equals("released")));
+        assertThat(replicas()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> fleet.nodes().stream().map(EmulatedFleet.Member::node).toList()
+                .equals(List.of("vm-1")));
         HttpResponse<String> after = FleetCalls.send(fleet, "vm-1", "POST", "/v1/apps/burst/functions/hold:invoke", "1".getBytes());
         assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
         assertThat(after.body()).isEqualTo("vm-1");
+    }
+
+    /** The clouds of the app's replicas in force, in order. */
+    private static List<String> inForce() {
+        HttpResponse<String> res = FleetCalls.send(fleet, "vm-1", "GET", "/v1/apps/burst/placement", null);
+        List<String> clouds = new ArrayList<>();
+        FleetCalls.json(res.body()).get("inForce").forEach(r -> clouds.add(r.get("cloud").asText()));
+        return clouds;
+    }
+
+    private static String state(String node) {
+        return elastic().stream().filter(n -> n.get("node").asText().equals(node)).map(n -> n.get("state").asText()).findFirst().orElse("");
+    }
+
+    private static String why(List<JsonNode> nodes, String node) {
+        return nodes.stream().filter(n -> n.get("node").asText().equals(node)).map(n -> n.get("why").asText()).findFirst().orElse("");
     }
 
     private static int replicas() {

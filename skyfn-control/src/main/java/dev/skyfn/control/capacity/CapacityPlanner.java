@@ -20,11 +20,18 @@ import java.util.Map;
  *       next (a group at capacity overflows, as placement does); within a group, of the clouds
  *       that start fastest first (warm capacity, containers, the edge before VMs: the seed's
  *       heterogeneous start-up), as far as each has room under its {@code maxNodes}.</li>
+ *   <li>Beside the fast capacity, the group's cheapest cloud, if it starts more slowly and costs at
+ *       least a fifth less, is asked for as many nodes: the burst is absorbed where capacity comes
+ *       up fast, the load that stays moves to the cheap nodes once they are up (a move for price),
+ *       and the dear ones, idle, go back.</li>
  *   <li>An elastic node that has served nothing for {@code releaseAfter} is drained, unless an
  *       app short of replicas may use it.</li>
  * </ul>
  */
 public final class CapacityPlanner {
+
+    /** How much cheaper steady capacity must be than the fast capacity of a burst to be booted beside it. */
+    static final double CHEAPER_BY = 0.2;
 
     private CapacityPlanner() {
     }
@@ -106,21 +113,27 @@ public final class CapacityPlanner {
                 need -= use;
             }
             // an affinity group before the next, as placement overflows; within one, the fastest to start first
-            List<String> order = s.groups().stream().flatMap(g -> g.stream().filter(byName::containsKey)
-                    .sorted(Comparator.comparing((String c) -> byName.get(c).startup()))).toList();
-            for (String cloud : order) {
-                int take = Math.min(need, room.getOrDefault(cloud, 0));
-                if (take > 0) {
-                    room.merge(cloud, -take, Integer::sum);
-                    asked.merge(cloud, take, Integer::sum);
-                    reasons.computeIfAbsent(cloud, c -> new ArrayList<>()).add(s.app() + " lacks " + need + " replica(s)");
-                    need -= take;
+            for (List<String> group : s.groups()) {
+                List<String> fastest = group.stream().filter(byName::containsKey)
+                        .sorted(Comparator.comparing((String c) -> byName.get(c).startup())).toList();
+                int wanted = need;
+                List<String> used = new ArrayList<>();
+                for (String cloud : fastest) {
+                    int take = Math.min(need, room.getOrDefault(cloud, 0));
+                    if (take > 0) {
+                        room.merge(cloud, -take, Integer::sum);
+                        asked.merge(cloud, take, Integer::sum);
+                        reasons.computeIfAbsent(cloud, c -> new ArrayList<>()).add(s.app() + " lacks " + wanted + " replica(s); "
+                                + cloud + " starts a node in " + seconds(byName.get(cloud).startup()) + ", the fastest with room in its group");
+                        used.add(cloud);
+                        need -= take;
+                    }
                 }
+                steady(s.app(), wanted - need, group, used, byName, room, asked, reasons);
             }
         }
         List<Acquisition> acquire = new ArrayList<>();
-        asked.forEach((cloud, n) -> acquire.add(new Acquisition(cloud, n, String.join("; ", reasons.get(cloud))
-                + "; " + cloud + " starts a node in " + seconds(byName.get(cloud).startup()) + ", the fastest with room in its group")));
+        asked.forEach((cloud, n) -> acquire.add(new Acquisition(cloud, n, String.join("; ", reasons.get(cloud)))));
 
         List<Drain> drain = new ArrayList<>();
         for (Idle n : idle) {
@@ -131,6 +144,32 @@ public final class CapacityPlanner {
             }
         }
         return new Plan(acquire, drain);
+    }
+
+    /**
+     * While the fast capacity absorbs a burst, cheaper capacity of the same group that starts more
+     * slowly boots for the load that stays: {@code n} nodes more in the group's cheapest cloud, when
+     * it is cheaper than every cloud just asked by more than {@link #CHEAPER_BY} and slower to start.
+     * Once its nodes are up, the apps move there (a move for price) and the dear nodes, idle, go back.
+     */
+    private static void steady(String app, int n, List<String> group, List<String> used, Map<String, CloudRoom> byName,
+                               Map<String, Integer> room, Map<String, Integer> asked, Map<String, List<String>> reasons) {
+        if (n == 0 || used.isEmpty()) {
+            return;
+        }
+        double cheapestUsed = used.stream().mapToDouble(c -> byName.get(c).pricePerHour()).min().orElseThrow();
+        Duration fastest = used.stream().map(c -> byName.get(c).startup()).min(Comparator.naturalOrder()).orElseThrow();
+        group.stream().filter(byName::containsKey).filter(c -> !used.contains(c) && room.getOrDefault(c, 0) > 0)
+                .min(Comparator.comparingDouble((String c) -> byName.get(c).pricePerHour()))
+                .filter(c -> byName.get(c).pricePerHour() < cheapestUsed * (1 - CHEAPER_BY) && byName.get(c).startup().compareTo(fastest) > 0)
+                .ifPresent(cheap -> {
+                    int take = Math.min(n, room.get(cheap));
+                    room.merge(cheap, -take, Integer::sum);
+                    asked.merge(cheap, take, Integer::sum);
+                    reasons.computeIfAbsent(cheap, c -> new ArrayList<>()).add(String.format(java.util.Locale.ROOT,
+                            "%s lacks %d replica(s); the load that stays moves to %s once its nodes are up in %s ($%.4f an hour against $%.4f)",
+                            app, n, cheap, seconds(byName.get(cheap).startup()), byName.get(cheap).pricePerHour(), cheapestUsed));
+                });
     }
 
     private static String seconds(Duration d) {

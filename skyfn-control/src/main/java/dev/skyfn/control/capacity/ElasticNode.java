@@ -14,7 +14,7 @@ import java.time.Instant;
  * @param readyAt      when it first heartbeat, ISO-8601, or null
  * @param releasedAt   when it was given back, ISO-8601, or null
  * @param pricePerHour what it costs per hour held, US dollars (its cloud's per-second prices for its size)
- * @param why          why it was asked for, or why it was given back
+ * @param why          why it was asked for, then why it was given back
  */
 public record ElasticNode(String node, String cloud, NodeState state, String requestedAt, String readyAt, String releasedAt,
                           double pricePerHour, String why) {
@@ -26,12 +26,12 @@ public record ElasticNode(String node, String cloud, NodeState state, String req
         return hours * pricePerHour;
     }
 
-    /** This record after {@code event}, at {@code now}; {@code reason} replaces its why when given. */
+    /** This record after {@code event}, at {@code now}; {@code reason}, when given, is added to its why. */
     public ElasticNode after(NodeLifecycle.Event event, Instant now, String reason) {
         NodeState next = NodeLifecycle.next(state, event);
         return new ElasticNode(node, cloud, next, requestedAt,
                 readyAt == null && next == NodeState.READY ? now.toString() : readyAt,
                 releasedAt == null && next == NodeState.RELEASED ? now.toString() : releasedAt,
-                pricePerHour, reason == null ? why : reason);
+                pricePerHour, reason == null ? why : why + "; then " + reason);
     }
 }

@@ -52,6 +52,24 @@ public final class Scheduler {
     }
 
     /**
+     * The {@code replicas} of the {@code current} nodes an app keeps when it has fewer replicas:
+     * those in the cheapest clouds (per busy second at the topology's prices), the nodes a cloud
+     * always has before its elastic ones (which can then be given back), then in their order.
+     *
+     * @param cloudOf each node's cloud
+     * @param elastic whether a node is one a cloud gave on demand
+     */
+    public static List<String> shrink(List<String> current, int replicas, int memoryMb, Topology topology,
+                                      java.util.function.Function<String, String> cloudOf, java.util.function.Predicate<String> elastic) {
+        List<String> order = current.stream().sorted(Comparator
+                .comparingDouble((String n) -> topology.cloud(cloudOf.apply(n)).map(c -> c.pricing().perBusySecond(memoryMb))
+                        .orElse(Double.MAX_VALUE))
+                .thenComparing(elastic::test)
+                .thenComparingInt(current::indexOf)).toList();
+        return order.subList(0, Math.max(0, Math.min(replicas, order.size())));
+    }
+
+    /**
      * Places an app again that runs on the {@code current} nodes, moving none of its replicas that
      * need not move: each replica on a node {@code nodes} reports alive, in a cloud that still
      * passes the app's filters, is kept (a cold start and a warm sandbox saved), and the replicas

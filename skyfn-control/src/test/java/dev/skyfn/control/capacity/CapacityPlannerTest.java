@@ -15,7 +15,7 @@ class CapacityPlannerTest {
     private static final Instant NOW = Instant.parse("2026-11-30T12:00:00Z");
 
     /**
-     * Clouds as {@code name:startupSeconds:room:coming}; shortfalls as {@code app:missing:cloud/cloud|cloud}
+     * Clouds as {@code name:startupSeconds:room:coming[:pricePerHour]} (0.1 when not given); shortfalls as {@code app:missing:cloud/cloud|cloud}
      * (affinity groups split by {@code ;}, best first); idle nodes as {@code node:cloud:idleSeconds}, released after 30 s. The plan as
      * {@code +cloud:n} acquisitions and {@code -node} drains.
      */
@@ -42,11 +42,19 @@ class CapacityPlannerTest {
             // the first affinity group, however slow, before the next: its room first, then overflow
             "own:120:1:0 burst:5:5:0 | a:3:own;burst | - | +own:1 +burst:2",
             "own:120:0:0 burst:5:5:0 | a:2:own;burst | - | +burst:2",
+            // a burst: fast dear capacity now, and as much cheap slow capacity for the load that stays
+            "vm:40:5:0:0.1 container:5:5:0:0.3 | a:2:vm/container | - | +container:2 +vm:2",
+            // the cheap cloud has room for one only
+            "vm:40:1:0:0.1 container:5:5:0:0.3 | a:2:vm/container | - | +container:2 +vm:1",
+            // not cheaper by a fifth: the fast capacity alone
+            "vm:40:5:0:0.25 container:5:5:0:0.3 | a:2:vm/container | - | +container:2",
+            // nodes on their way, fast and cheap alike, cover the need: nothing more
+            "vm:40:3:2:0.1 container:5:3:2:0.3 | a:2:vm/container | - | -",
     })
     void asksTheFastestCloudsAndGivesBackWhatIsIdle(String clouds, String shortfalls, String idle, String plan) {
         List<CapacityPlanner.CloudRoom> rooms = items(clouds).stream().map(c -> c.split(":"))
-                .map(p -> new CapacityPlanner.CloudRoom(p[0], Duration.ofSeconds(Long.parseLong(p[1])), 0.1, Integer.parseInt(p[2]),
-                        Integer.parseInt(p[3]))).toList();
+                .map(p -> new CapacityPlanner.CloudRoom(p[0], Duration.ofSeconds(Long.parseLong(p[1])),
+                        p.length > 4 ? Double.parseDouble(p[4]) : 0.1, Integer.parseInt(p[2]), Integer.parseInt(p[3]))).toList();
         List<CapacityPlanner.Shortfall> short_ = items(shortfalls).stream().map(s -> s.split(":"))
                 .map(p -> new CapacityPlanner.Shortfall(p[0], Integer.parseInt(p[1]),
                         Arrays.stream(p[2].split(";")).map(g -> List.of(g.split("/"))).toList())).toList();

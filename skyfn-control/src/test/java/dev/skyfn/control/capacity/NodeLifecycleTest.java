@@ -57,7 +57,7 @@ class NodeLifecycleTest {
         ElasticNode released = ready.after(NodeLifecycle.Event.DRAIN, t0.plusSeconds(3000), "idle")
                 .after(NodeLifecycle.Event.DRAINED, t0.plusSeconds(3600), null);
         assertThat(released.state()).isEqualTo(NodeState.RELEASED);
-        assertThat(released.why()).isEqualTo("idle");
+        assertThat(released.why()).isEqualTo("a burst; then idle");
         assertThat(released.cost(t0.plusSeconds(99_999))).isCloseTo(0.36, org.assertj.core.data.Offset.offset(1e-9));
     }
 }

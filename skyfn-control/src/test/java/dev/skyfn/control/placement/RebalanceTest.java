@@ -88,4 +88,20 @@ class RebalanceTest {
         Pricing p = c.pricing();
         return new Pricing(p.model(), gbSecond, p.vcpuSecond(), p.request(), p.egressGb(), p.preemptionNotice());
     }
+
+    @ParameterizedTest(name = "{0} to {1}: keeps {2}")
+    @CsvSource(delimiter = '|', value = {
+            // the cheapest cloud's first
+            "ondemand-1 spot-1 private-1 | 2 | spot-1 private-1",
+            // in one cloud, the listed nodes before the elastic ones, then in their order
+            "spot-3 spot-1 spot-2 | 2 | spot-1 spot-2",
+            "spot-3 spot-4 ondemand-1 | 1 | spot-3",
+            "spot-1 | 0 | ",
+    })
+    void aShrinkingAppKeepsItsCheapestReplicasAndListedNodesFirst(String current, int replicas, String kept) {
+        List<String> nodes = Arrays.asList(current.split(" "));
+        List<String> got = Scheduler.shrink(nodes, replicas, 1024, TOPOLOGY, n -> n.substring(0, n.indexOf('-')),
+                n -> TOPOLOGY.nodes().stream().noneMatch(l -> l.name().equals(n)));
+        assertThat(String.join(" ", got)).isEqualTo(kept == null ? "" : kept);
+    }
 }

@@ -15,6 +15,7 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.DeployedApp;
+import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.core.cloud.Trust;
 import dev.skyfn.core.data.KeyValue;
 import dev.skyfn.core.manifest.Manifest;
@@ -190,8 +191,8 @@ final class ClusterApps implements AppStore {
     }
 
     /**
-     * Gives an autoscaled app {@code replicas} replicas: fewer keeps the best of those it has (the
-     * record lists them best first); more keeps them all and adds the scheduler's choice among the
+     * Gives an autoscaled app {@code replicas} replicas: fewer keeps the cheapest of those it has,
+     * listed nodes before elastic ones ({@link Scheduler#shrink}); more keeps them all and adds the scheduler's choice among the
      * {@code alive} nodes not used yet, as far as there is room. A compare-and-set on the record:
      * a deployment or a re-placement in between wins, and the next tick decides again.
      */
@@ -203,7 +204,11 @@ final class ClusterApps implements AppStore {
         AppRecord had = current.get().record();
         List<AppRecord.Replica> next;
         if (replicas <= had.replicas().size()) {
-            next = had.replicas().subList(0, replicas);
+            Map<String, AppRecord.Replica> byNode = new java.util.HashMap<>();
+            had.replicas().forEach(r -> byNode.put(r.node(), r));
+            Topology topology = fleet.topology();
+            next = Scheduler.shrink(nodes(had), replicas, app.manifest().memoryMb(), topology, n -> byNode.get(n).cloud(),
+                    n -> topology.nodes().stream().noneMatch(listed -> listed.name().equals(n))).stream().map(byNode::get).toList();
         } else {
             Manifest manifest = withReplicas(app.manifest().requiring(tenantTrust.apply(app.tenant())), replicas);
             Placement placement = Scheduler.replace(manifest.placement(), manifest.memoryMb(), fleet.topology(), liveView(alive),
@@ -245,10 +250,15 @@ final class ClusterApps implements AppStore {
         return records.write(record, current.get().revision()) ? Optional.of(record) : Optional.empty();
     }
 
-    /** How many app replicas each node holds in the placements in force; nodes with none are left out. */
+    /**
+     * How many app replicas each node holds in the placements in force, read from JetStream now
+     * rather than from this node's copy, which follows the writes a moment later: a node about to
+     * be given back for holding nothing must not have just been given a replica. Nodes with none
+     * are left out.
+     */
     Map<String, Integer> replicasPerNode() {
         Map<String, Integer> counts = new java.util.HashMap<>();
-        placements.values().forEach(r -> r.replicas().forEach(p -> counts.merge(p.node(), 1, Integer::sum)));
+        records.all().forEach(v -> v.record().replicas().forEach(p -> counts.merge(p.node(), 1, Integer::sum)));
         return counts;
     }
 
