@@ -1,5 +1,6 @@
 package dev.skyfn.cli;
 
+import dev.skyfn.core.cloud.PriceFeed;
 import dev.skyfn.core.cloud.PriceTrace;
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.core.cloud.TopologyReader;
@@ -173,6 +174,9 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 System.err.println("Ctrl-C stops it.");
                 return serve(fleet);
             }
+            if (prices != null) {
+                throw new CliException("--prices replays prices across a fleet's clouds: give --topology too");
+            }
             SingleNode platform = starting("skyfn dev", () -> SingleNode.start(config(), true));
             System.err.println("skyfn dev on http://" + host + ":" + platform.port()
                     + " (data in " + dataDir() + "; no API keys in dev mode). Ctrl-C stops it.");
@@ -265,14 +269,14 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             };
         }
 
-        private ClusterConfig.Prices prices() {
+        private PriceFeed prices() {
             if (!(timeScale > 0)) {
                 throw new CliException("--time-scale: a factor above 0, not " + timeScale);
             }
             if (prices == null) {
-                return ClusterConfig.Prices.FIXED;
+                return PriceFeed.FIXED;
             }
-            return new ClusterConfig.Prices(ServerCommand.prices(prices, topology(topology)),
+            return PriceFeed.replay(ServerCommand.prices(prices, topology(topology)),
                     pricesEpoch == null ? java.time.Instant.now() : pricesEpoch, timeScale);
         }
 

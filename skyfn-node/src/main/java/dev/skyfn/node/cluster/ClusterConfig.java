@@ -1,13 +1,10 @@
 package dev.skyfn.node.cluster;
 
-import dev.skyfn.core.cloud.Cloud;
-import dev.skyfn.core.cloud.PriceTrace;
-import dev.skyfn.core.cloud.Pricing;
+import dev.skyfn.core.cloud.PriceFeed;
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.nats.NatsAccess;
 import dev.skyfn.nats.seal.Sealer;
 import java.time.Duration;
-import java.time.Instant;
 
 /**
  * How a node joins a fleet.
@@ -22,30 +19,10 @@ import java.time.Instant;
  * @param sealer      seals what the node keeps in JetStream with the fleet's data key ({@link Sealer#none()}: nothing)
  * @param faults      faults the node commits on purpose, for tests ({@link Faults#NONE} in production)
  * @param capacity    how the fleet gets nodes beyond those the topology lists, and gives them back
- * @param prices      the clouds' prices over time: the topology's, or a trace replayed
+ * @param prices      the clouds' prices over time: the topology's, a trace replayed, a live feed
  */
 public record ClusterConfig(NatsAccess nats, Topology topology, String node, Duration heartbeat, Duration deadAfter,
-                            boolean emulateWan, Sealer sealer, Faults faults, Capacity capacity, Prices prices) {
-
-    /**
-     * The clouds' prices over time: {@code trace} replayed from {@code epoch}, its time compressed
-     * by {@code timeScale}; every node of a fleet is given the same three, so that all see the same
-     * price at the same moment.
-     */
-    public record Prices(PriceTrace trace, Instant epoch, double timeScale) {
-        public static final Prices FIXED = new Prices(PriceTrace.NONE, Instant.EPOCH, 1);
-
-        public Prices {
-            if (!(timeScale > 0)) {
-                throw new IllegalArgumentException("a time scale is a factor above 0: " + timeScale);
-            }
-        }
-
-        /** {@code cloud}'s pricing at {@code now}. */
-        public Pricing at(Cloud cloud, Instant now) {
-            return trace.isEmpty() ? cloud.pricing() : trace.at(cloud, epoch, timeScale, now);
-        }
-    }
+                            boolean emulateWan, Sealer sealer, Faults faults, Capacity capacity, PriceFeed prices) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofMillis(500);
     public static final Duration DEFAULT_DEAD_AFTER = Duration.ofSeconds(3);
@@ -67,7 +44,7 @@ public record ClusterConfig(NatsAccess nats, Topology topology, String node, Dur
     /** A node of a fleet whose capacity is the nodes its topology lists. */
     public ClusterConfig(NatsAccess nats, Topology topology, String node, Duration heartbeat, Duration deadAfter,
                          boolean emulateWan, Sealer sealer, Faults faults) {
-        this(nats, topology, node, heartbeat, deadAfter, emulateWan, sealer, faults, Capacity.STATIC, Prices.FIXED);
+        this(nats, topology, node, heartbeat, deadAfter, emulateWan, sealer, faults, Capacity.STATIC, PriceFeed.FIXED);
     }
 
     public ClusterConfig {

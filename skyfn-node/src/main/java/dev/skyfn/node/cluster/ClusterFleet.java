@@ -14,10 +14,10 @@ final class ClusterFleet implements Fleet {
     private final Topology topology;
     private final NodeDirectory directory;
     private final ElasticNodes elastic;
-    private final ClusterConfig.Prices prices;
+    private final dev.skyfn.core.cloud.PriceFeed prices;
     private final java.time.Clock clock;
 
-    ClusterFleet(Topology topology, NodeDirectory directory, ElasticNodes elastic, ClusterConfig.Prices prices, java.time.Clock clock) {
+    ClusterFleet(Topology topology, NodeDirectory directory, ElasticNodes elastic, dev.skyfn.core.cloud.PriceFeed prices, java.time.Clock clock) {
         this.topology = topology;
         this.directory = directory;
         this.elastic = elastic;
@@ -28,7 +28,7 @@ final class ClusterFleet implements Fleet {
     /** The topology at this moment's prices: what placement, re-placement and {@code /v1/clouds} use. */
     @Override
     public Topology topology() {
-        if (prices.trace().isEmpty()) {
+        if (!prices.moves()) {
             return topology;
         }
         java.time.Instant now = clock.instant();
