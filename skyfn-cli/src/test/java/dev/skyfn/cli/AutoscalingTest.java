@@ -64,6 +64,7 @@ class AutoscalingTest {
         byte[] jar = JarBuilder.app(MANIFEST).classes(Fleetwide.class).bytes();
         HttpResponse<String> deployed = FleetCalls.send(fleet, "eu-1", "POST", "/v1/apps", jar);
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        FleetCalls.awaitKnown(fleet, "elastic");
         assertThat(replicas()).isEqualTo(1);
 
         // three callers, each holding a call for a second at a time, through every gateway

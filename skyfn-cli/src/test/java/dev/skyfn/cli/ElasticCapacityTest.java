@@ -82,6 +82,7 @@ class ElasticCapacityTest {
         HttpResponse<String> deployed = FleetCalls.send(fleet, "vm-1", "POST", "/v1/apps", JarBuilder.app(MANIFEST)
                 .classes(Fleetwide.class).bytes());
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        FleetCalls.awaitKnown(fleet, "burst");
 
         var stop = new AtomicBoolean();
         var failures = new ConcurrentLinkedQueue<String>();

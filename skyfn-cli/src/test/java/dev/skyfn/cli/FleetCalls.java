@@ -56,6 +56,15 @@ final class FleetCalls {
         }
     }
 
+    /**
+     * Waits until every node of the fleet knows {@code app}: a deployment answers once the nodes it
+     * placed the app on serve it; the others learn of it from JetStream a moment later.
+     */
+    static void awaitKnown(EmulatedFleet fleet, String app) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> fleet.nodes().stream()
+                .allMatch(m -> send(fleet, m.node(), "GET", "/v1/apps/" + app, null).statusCode() == 200));
+    }
+
     static JsonNode json(String body) {
         try {
             return Json.MAPPER.readTree(body);

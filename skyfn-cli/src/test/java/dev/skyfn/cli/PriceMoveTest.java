@@ -76,6 +76,7 @@ class PriceMoveTest {
                 """).classes(Fleetwide.class).bytes();
         HttpResponse<String> deployed = FleetCalls.send(fleet, "a-1", "POST", "/v1/apps", jar);
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        FleetCalls.awaitKnown(fleet, "thrifty");
         String first = inForce();
         String other = first.equals("a-1") ? "b-1" : "a-1";
 

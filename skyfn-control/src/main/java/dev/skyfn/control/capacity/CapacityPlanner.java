@@ -14,8 +14,8 @@ import java.util.Map;
  * serve nothing. One replica is one node (a placement puts at most one replica of an app on a
  * node), so an app short of {@code n} replicas needs {@code n} nodes in clouds it may run on.
  * <ul>
- *   <li>Capacity on its way counts first: nodes requested or booting, and elastic nodes ready but
- *       serving nothing, in a cloud the app may use.</li>
+ *   <li>Capacity there already counts first: elastic nodes ready but serving nothing in a cloud the
+ *       app may use, then nodes requested or booting in the clouds that start fastest.</li>
  *   <li>What is still missing is asked of the app's first affinity group that has room, then the
  *       next (a group at capacity overflows, as placement does); within a group, of the clouds
  *       that start fastest first (warm capacity, containers, the edge before VMs: the seed's
@@ -95,41 +95,48 @@ public final class CapacityPlanner {
     public static Plan plan(List<Shortfall> shortfalls, List<CloudRoom> clouds, List<Idle> idle, Duration releaseAfter, Instant now) {
         Map<String, CloudRoom> byName = new HashMap<>();
         clouds.forEach(c -> byName.put(c.cloud(), c));
-        Map<String, Integer> spare = new HashMap<>();
+        Map<String, Integer> coming = new HashMap<>();
         Map<String, Integer> room = new HashMap<>();
         for (CloudRoom c : clouds) {
-            spare.put(c.cloud(), c.coming());
+            coming.put(c.cloud(), c.coming());
             room.put(c.cloud(), c.room());
         }
-        idle.forEach(n -> spare.merge(n.cloud(), 1, Integer::sum));
+        Map<String, Integer> ready = new HashMap<>();
+        idle.forEach(n -> ready.merge(n.cloud(), 1, Integer::sum));
 
         Map<String, Integer> asked = new java.util.LinkedHashMap<>();
         Map<String, List<String>> reasons = new HashMap<>();
         for (Shortfall s : shortfalls) {
-            int need = s.missing();
-            for (String cloud : s.clouds()) {
-                int use = Math.min(need, spare.getOrDefault(cloud, 0));
-                spare.merge(cloud, -use, Integer::sum);
-                need -= use;
-            }
-            // an affinity group before the next, as placement overflows; within one, the fastest to start first
+            // nodes ready and serving nothing take replicas at once, wherever the app may run
+            int need = s.missing() - take(ready, s.clouds(), s.missing());
+            boolean steadyAsked = false;
+            // an affinity group before the next, as placement overflows
             for (List<String> group : s.groups()) {
-                List<String> fastest = group.stream().filter(byName::containsKey)
+                List<String> inGroup = group.stream().filter(byName::containsKey)
                         .sorted(Comparator.comparing((String c) -> byName.get(c).startup())).toList();
+                if (need == 0 || inGroup.isEmpty()) {
+                    continue;
+                }
+                // the fast goal: the group's fastest clouds' nodes on their way count, the rest is asked of the fastest with room
+                Duration soonest = byName.get(inGroup.getFirst()).startup();
+                List<String> fast = inGroup.stream().filter(c -> byName.get(c).startup().equals(soonest)).toList();
                 int wanted = need;
+                need -= take(coming, fast, need);
                 List<String> used = new ArrayList<>();
-                for (String cloud : fastest) {
-                    int take = Math.min(need, room.getOrDefault(cloud, 0));
-                    if (take > 0) {
-                        room.merge(cloud, -take, Integer::sum);
-                        asked.merge(cloud, take, Integer::sum);
+                for (String cloud : inGroup) {
+                    int n = Math.min(need, room.getOrDefault(cloud, 0));
+                    if (n > 0) {
+                        room.merge(cloud, -n, Integer::sum);
+                        asked.merge(cloud, n, Integer::sum);
                         reasons.computeIfAbsent(cloud, c -> new ArrayList<>()).add(s.app() + " lacks " + wanted + " replica(s); "
                                 + cloud + " starts a node in " + seconds(byName.get(cloud).startup()) + ", the fastest with room in its group");
                         used.add(cloud);
-                        need -= take;
+                        need -= n;
                     }
                 }
-                steady(s.app(), wanted - need, group, used, byName, room, asked, reasons);
+                if (!steadyAsked) {
+                    steadyAsked = steady(s, inGroup, fast, byName, ready, coming, room, asked, reasons);
+                }
             }
         }
         List<Acquisition> acquire = new ArrayList<>();
@@ -147,29 +154,44 @@ public final class CapacityPlanner {
     }
 
     /**
-     * While the fast capacity absorbs a burst, cheaper capacity of the same group that starts more
-     * slowly boots for the load that stays: {@code n} nodes more in the group's cheapest cloud, when
-     * it is cheaper than every cloud just asked by more than {@link #CHEAPER_BY} and slower to start.
-     * Once its nodes are up, the apps move there (a move for price) and the dear nodes, idle, go back.
+     * The steady goal: while the group's fastest clouds absorb a burst, its cheapest cloud, when it
+     * starts more slowly and costs at least {@link #CHEAPER_BY} less than the fastest, is to hold
+     * all the replicas the app lacks, for the load that stays; its nodes ready or on their way
+     * count. Once they are up the app moves there (a move for price) and the fast, dear nodes,
+     * idle, go back. Whether the group has such a cloud.
      */
-    private static void steady(String app, int n, List<String> group, List<String> used, Map<String, CloudRoom> byName,
-                               Map<String, Integer> room, Map<String, Integer> asked, Map<String, List<String>> reasons) {
-        if (n == 0 || used.isEmpty()) {
-            return;
+    private static boolean steady(Shortfall s, List<String> inGroup, List<String> fast, Map<String, CloudRoom> byName,
+                                  Map<String, Integer> ready, Map<String, Integer> coming, Map<String, Integer> room,
+                                  Map<String, Integer> asked, Map<String, List<String>> reasons) {
+        CloudRoom fastest = byName.get(fast.getFirst());
+        String cheap = inGroup.stream().filter(c -> !fast.contains(c))
+                .min(Comparator.comparingDouble((String c) -> byName.get(c).pricePerHour())).orElse(null);
+        if (cheap == null || !(byName.get(cheap).pricePerHour() < fastest.pricePerHour() * (1 - CHEAPER_BY))) {
+            return false;
         }
-        double cheapestUsed = used.stream().mapToDouble(c -> byName.get(c).pricePerHour()).min().orElseThrow();
-        Duration fastest = used.stream().map(c -> byName.get(c).startup()).min(Comparator.naturalOrder()).orElseThrow();
-        group.stream().filter(byName::containsKey).filter(c -> !used.contains(c) && room.getOrDefault(c, 0) > 0)
-                .min(Comparator.comparingDouble((String c) -> byName.get(c).pricePerHour()))
-                .filter(c -> byName.get(c).pricePerHour() < cheapestUsed * (1 - CHEAPER_BY) && byName.get(c).startup().compareTo(fastest) > 0)
-                .ifPresent(cheap -> {
-                    int take = Math.min(n, room.get(cheap));
-                    room.merge(cheap, -take, Integer::sum);
-                    asked.merge(cheap, take, Integer::sum);
-                    reasons.computeIfAbsent(cheap, c -> new ArrayList<>()).add(String.format(java.util.Locale.ROOT,
-                            "%s lacks %d replica(s); the load that stays moves to %s once its nodes are up in %s ($%.4f an hour against $%.4f)",
-                            app, n, cheap, seconds(byName.get(cheap).startup()), byName.get(cheap).pricePerHour(), cheapestUsed));
-                });
+        int need = s.missing() - take(ready, List.of(cheap), s.missing());
+        need -= take(coming, List.of(cheap), need);
+        int n = Math.min(need, room.getOrDefault(cheap, 0));
+        if (n > 0) {
+            room.merge(cheap, -n, Integer::sum);
+            asked.merge(cheap, n, Integer::sum);
+            reasons.computeIfAbsent(cheap, c -> new ArrayList<>()).add(String.format(java.util.Locale.ROOT,
+                    "%s lacks %d replica(s); the load that stays moves to %s once its nodes are up in %s ($%.4f an hour against $%.4f)",
+                    s.app(), s.missing(), cheap, seconds(byName.get(cheap).startup()), byName.get(cheap).pricePerHour(),
+                    fastest.pricePerHour()));
+        }
+        return true;
+    }
+
+    /** Takes up to {@code n} nodes from {@code pool} in {@code clouds}, in their order; how many it took. */
+    private static int take(Map<String, Integer> pool, List<String> clouds, int n) {
+        int taken = 0;
+        for (String cloud : clouds) {
+            int t = Math.min(n - taken, pool.getOrDefault(cloud, 0));
+            pool.merge(cloud, -t, Integer::sum);
+            taken += t;
+        }
+        return taken;
     }
 
     private static String seconds(Duration d) {

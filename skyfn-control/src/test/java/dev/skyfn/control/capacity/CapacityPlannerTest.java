@@ -50,6 +50,10 @@ class CapacityPlannerTest {
             "vm:40:5:0:0.25 container:5:5:0:0.3 | a:2:vm/container | - | +container:2",
             // nodes on their way, fast and cheap alike, cover the need: nothing more
             "vm:40:3:2:0.1 container:5:3:2:0.3 | a:2:vm/container | - | -",
+            // the burst grew: one fast and one cheap on their way for two missing: one more of each
+            "vm:40:3:1:0.1 container:5:3:1:0.3 | a:2:vm/container | - | +container:1 +vm:1",
+            // cheap nodes on their way do not absorb a burst: the fast cloud is asked all the same
+            "vm:40:3:2:0.1 container:5:3:0:0.3 | a:2:vm/container | - | +container:2",
     })
     void asksTheFastestCloudsAndGivesBackWhatIsIdle(String clouds, String shortfalls, String idle, String plan) {
         List<CapacityPlanner.CloudRoom> rooms = items(clouds).stream().map(c -> c.split(":"))
