@@ -38,15 +38,19 @@ public final class CapacityController {
     /** How long the record of a released node is kept to be shown. */
     static final Duration KEEP_RELEASED = Duration.ofHours(1);
 
-    private final Topology topology;
+    /** The fleet's topology at this moment's prices: nodes are asked for, and priced, at today's price. */
+    private final java.util.function.Supplier<Topology> prices;
+    /** The topology as priced at the start of the current round. */
+    private Topology topology;
     private final CapacityProvider provider;
     private final ElasticNodes store;
     private final Duration releaseAfter;
     private final Map<String, Instant> idleSince = new HashMap<>();
     private final Map<String, Instant> silentSince = new HashMap<>();
 
-    public CapacityController(Topology topology, CapacityProvider provider, ElasticNodes store, Duration releaseAfter) {
-        this.topology = topology;
+    public CapacityController(java.util.function.Supplier<Topology> prices, CapacityProvider provider, ElasticNodes store,
+                              Duration releaseAfter) {
+        this.prices = prices;
         this.provider = provider;
         this.store = store;
         this.releaseAfter = releaseAfter;
@@ -68,6 +72,7 @@ public final class CapacityController {
     public void tick(Set<String> alive, Map<String, Integer> replicas, List<CapacityPlanner.Shortfall> shortfalls, Instant at) {
         // records show times to the millisecond
         Instant now = at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        topology = prices.get();
         List<ElasticNode> held = new ArrayList<>();
         for (ElasticNode n : store.all()) {
             if (n.state() == NodeState.RELEASED) {
