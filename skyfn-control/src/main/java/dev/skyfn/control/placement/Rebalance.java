@@ -50,9 +50,7 @@ public final class Rebalance {
         if (!current.stream().allMatch(n -> byName.containsKey(n) && byName.get(n).alive())) {
             return Optional.empty();
         }
-        var sized = new PlacementSpec(spec.affinity(), spec.require(), spec.minClouds(), spec.maxClouds(), current.size(),
-                spec.scheduling(), spec.weights(), spec.overrides());
-        Placement best = Scheduler.place(sized, memoryMb, topology, nodes);
+        Placement best = Scheduler.place(spec.withReplicas(current.size()), memoryMb, topology, nodes);
         if (!best.placed() || best.nodes().size() < current.size() || Set.copyOf(best.nodes()).equals(Set.copyOf(current))) {
             return Optional.empty();
         }

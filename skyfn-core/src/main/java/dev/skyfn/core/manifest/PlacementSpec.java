@@ -33,6 +33,11 @@ public record PlacementSpec(List<AffinityGroup> affinity, Requirements require, 
         overrides = List.copyOf(overrides);
     }
 
+    /** This placement with {@code n} replicas (an autoscaler's count, or as many as an app has). */
+    public PlacementSpec withReplicas(int n) {
+        return new PlacementSpec(affinity, require, minClouds, maxClouds, n, scheduling, weights, overrides);
+    }
+
     /** The default: one replica on the best cloud of all. */
     public static final PlacementSpec DEFAULT = new PlacementSpec(List.of(), Requirements.NONE, 1, Integer.MAX_VALUE, 1,
             Scheduling.DIVIDED, Weights.PACKED, List.of());

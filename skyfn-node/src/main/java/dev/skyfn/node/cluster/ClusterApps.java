@@ -19,7 +19,6 @@ import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.core.cloud.Trust;
 import dev.skyfn.core.data.KeyValue;
 import dev.skyfn.core.manifest.Manifest;
-import dev.skyfn.core.manifest.PlacementSpec;
 import dev.skyfn.core.manifest.Verify;
 import dev.skyfn.nats.apps.AppRecord;
 import dev.skyfn.nats.apps.AppRecords;
@@ -179,9 +178,7 @@ final class ClusterApps implements AppStore {
     }
 
     private static Manifest withReplicas(Manifest m, int replicas) {
-        PlacementSpec p = m.placement();
-        return m.withPlacement(new PlacementSpec(p.affinity(), p.require(), p.minClouds(), p.maxClouds(), replicas, p.scheduling(),
-                p.weights(), p.overrides()));
+        return m.withPlacement(m.placement().withReplicas(replicas));
     }
 
     /** How many replicas the placement in force gives the app; 0 when it has none (or is unknown). */
@@ -210,7 +207,7 @@ final class ClusterApps implements AppStore {
             next = Scheduler.shrink(nodes(had), replicas, app.manifest().memoryMb(), topology, n -> byNode.get(n).cloud(),
                     n -> topology.nodes().stream().noneMatch(listed -> listed.name().equals(n))).stream().map(byNode::get).toList();
         } else {
-            Manifest manifest = withReplicas(app.manifest().requiring(tenantTrust.apply(app.tenant())), replicas);
+            Manifest manifest = withReplicas(placed(app), replicas);
             Placement placement = Scheduler.replace(manifest.placement(), manifest.memoryMb(), fleet.topology(), liveView(alive),
                     nodes(had));
             next = Replicas.of(placement);
@@ -229,7 +226,11 @@ final class ClusterApps implements AppStore {
 
     /** The app's manifest as it is placed: with its tenant's trust policy required. */
     Optional<Manifest> placedManifest(AppKey key) {
-        return apps.find(key).map(app -> app.manifest().requiring(tenantTrust.apply(app.tenant())));
+        return apps.find(key).map(this::placed);
+    }
+
+    private Manifest placed(DeployedApp app) {
+        return app.manifest().requiring(tenantTrust.apply(app.tenant()));
     }
 
     /** Whether every live node the record places its app on serves its version. */
@@ -270,9 +271,8 @@ final class ClusterApps implements AppStore {
         List<CapacityPlanner.Shortfall> shortfalls = new java.util.ArrayList<>();
         wanted.forEach((key, n) -> {
             int missing = n - replicaCount(key);
-            DeployedApp app = apps.find(key).orElse(null);
-            if (missing > 0 && app != null) {
-                Manifest m = app.manifest().requiring(tenantTrust.apply(app.tenant()));
+            Manifest m = placedManifest(key).orElse(null);
+            if (missing > 0 && m != null) {
                 shortfalls.add(new CapacityPlanner.Shortfall(key.toString(), missing,
                         Scheduler.eligible(m.placement(), m.memoryMb(), fleet.topology())));
             }
@@ -365,7 +365,7 @@ final class ClusterApps implements AppStore {
 
     /** Where {@code app}, placed as {@code record} says, goes now that the {@code alive} nodes are these. */
     private Placement replace(DeployedApp app, AppRecord record, Set<String> alive) {
-        Manifest manifest = app.manifest().requiring(tenantTrust.apply(app.tenant()));
+        Manifest manifest = placed(app);
         if (manifest.scaling().isPresent()) {
             // an autoscaled app keeps the count the autoscaler gave it
             manifest = withReplicas(manifest, record.replicas().size());
