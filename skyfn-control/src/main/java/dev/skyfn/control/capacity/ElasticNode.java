@@ -5,7 +5,9 @@ import java.time.Instant;
 
 /**
  * An elastic node's record, from the request for it to its release: what {@code skyfn nodes}
- * shows, and what its cost is computed from.
+ * shows, and what its cost is computed from. Its cost accrues at the price of each moment: when
+ * its cloud's price moves, what it cost until then is kept ({@code accruedUsd} up to {@code
+ * pricedAt}) and the new price runs from there ({@link #repriced}).
  *
  * @param node         its name (one of its cloud's elastic nodes)
  * @param cloud        the cloud it came from
@@ -13,17 +15,41 @@ import java.time.Instant;
  * @param requestedAt  when the platform asked for it, ISO-8601
  * @param readyAt      when it first heartbeat, ISO-8601, or null
  * @param releasedAt   when it was given back, ISO-8601, or null
- * @param pricePerHour what it costs per hour held, US dollars (its cloud's per-second prices for its size)
+ * @param pricePerHour what it costs per hour held since {@code pricedAt}, US dollars (its cloud's
+ *                     per-second prices for its size)
  * @param why          why it was asked for, then why it was given back
+ * @param accruedUsd   what it cost from its request to {@code pricedAt}, US dollars
+ * @param pricedAt     since when {@code pricePerHour} holds, ISO-8601 (its request, or its price's last move)
  */
 public record ElasticNode(String node, String cloud, NodeState state, String requestedAt, String readyAt, String releasedAt,
-                          double pricePerHour, String why) {
+                          double pricePerHour, String why, double accruedUsd, String pricedAt) {
+
+    public ElasticNode {
+        // records written before prices could move have no pricedAt: their price held from the request
+        pricedAt = pricedAt == null ? requestedAt : pricedAt;
+    }
+
+    /** A node asked for at {@code requestedAt}, at {@code pricePerHour}: nothing accrued yet. */
+    public ElasticNode(String node, String cloud, NodeState state, String requestedAt, String readyAt, String releasedAt,
+                       double pricePerHour, String why) {
+        this(node, cloud, state, requestedAt, readyAt, releasedAt, pricePerHour, why, 0, requestedAt);
+    }
 
     /** What it has cost, in US dollars, from its request to its release (or to {@code now} while held). */
     public double cost(Instant now) {
         Instant end = releasedAt == null ? now : Instant.parse(releasedAt);
-        double hours = Math.max(0, Duration.between(Instant.parse(requestedAt), end).toMillis()) / 3_600_000.0;
-        return hours * pricePerHour;
+        return accruedUsd + hours(Instant.parse(pricedAt), end) * pricePerHour;
+    }
+
+    /**
+     * This record with its price moved to {@code perHour} at {@code now}: what it cost at the old
+     * price is kept; itself when the price did not move or it is released.
+     */
+    public ElasticNode repriced(double perHour, Instant now) {
+        if (perHour == pricePerHour || releasedAt != null) {
+            return this;
+        }
+        return new ElasticNode(node, cloud, state, requestedAt, readyAt, releasedAt, perHour, why, cost(now), now.toString());
     }
 
     /** This record after {@code event}, at {@code now}; {@code reason}, when given, is added to its why. */
@@ -32,6 +58,10 @@ public record ElasticNode(String node, String cloud, NodeState state, String req
         return new ElasticNode(node, cloud, next, requestedAt,
                 readyAt == null && next == NodeState.READY ? now.toString() : readyAt,
                 releasedAt == null && next == NodeState.RELEASED ? now.toString() : releasedAt,
-                pricePerHour, reason == null ? why : why + "; then " + reason);
+                pricePerHour, reason == null ? why : why + "; then " + reason, accruedUsd, pricedAt);
+    }
+
+    private static double hours(Instant from, Instant to) {
+        return Math.max(0, Duration.between(from, to).toMillis()) / 3_600_000.0;
     }
 }

@@ -60,4 +60,18 @@ class NodeLifecycleTest {
         assertThat(released.why()).isEqualTo("a burst; then idle");
         assertThat(released.cost(t0.plusSeconds(99_999))).isCloseTo(0.36, org.assertj.core.data.Offset.offset(1e-9));
     }
+
+    @Test
+    void aNodeWhosePriceMovesCostsEachPriceForTheTimeItHeld() {
+        Instant t0 = Instant.parse("2026-11-30T10:00:00Z");
+        var node = new ElasticNode("spot-eu-3", "spot-eu", NodeState.REQUESTED, t0.toString(), null, null, 0.36, "a burst");
+        // 30 min at $0.36, then 15 min at $0.72, then 15 min at $0.12
+        ElasticNode moved = node.repriced(0.72, t0.plusSeconds(1800)).repriced(0.72, t0.plusSeconds(2000))
+                .repriced(0.12, t0.plusSeconds(2700));
+        assertThat(moved.cost(t0.plusSeconds(3600))).isCloseTo(0.18 + 0.18 + 0.03, org.assertj.core.data.Offset.offset(1e-9));
+        ElasticNode released = moved.after(NodeLifecycle.Event.DRAIN, t0.plusSeconds(3600), "idle")
+                .after(NodeLifecycle.Event.DRAINED, t0.plusSeconds(3600), null);
+        assertThat(released.repriced(9.0, t0.plusSeconds(4000))).isSameAs(released);
+        assertThat(released.cost(t0.plusSeconds(99_999))).isCloseTo(0.39, org.assertj.core.data.Offset.offset(1e-9));
+    }
 }

@@ -81,7 +81,7 @@ public final class CapacityController {
                 }
                 continue;
             }
-            ElasticNode next = follow(n, alive, replicas.getOrDefault(n.node(), 0), now);
+            ElasticNode next = follow(n.repriced(pricePerHour(n.cloud()), now), alive, replicas.getOrDefault(n.node(), 0), now);
             if (next != n) {
                 store.put(next);
             }
@@ -147,9 +147,7 @@ public final class CapacityController {
     }
 
     private void acquire(CapacityPlanner.Acquisition a, Instant now) {
-        Cloud cloud = topology.cloud(a.cloud()).orElseThrow();
-        NodeSpec size = topology.elasticNodes(a.cloud()).getFirst();
-        double price = cloud.pricing().perNodeHour(size.cpus(), size.memoryMb());
+        double price = pricePerHour(a.cloud());
         for (int i = 0; i < a.nodes(); i++) {
             try {
                 ProvidedNode got = provider.acquire(a.cloud());
@@ -163,6 +161,13 @@ public final class CapacityController {
         }
     }
 
+    /** What one of {@code cloud}'s elastic nodes costs per hour at this round's prices, US dollars; 0 for a cloud gone. */
+    private double pricePerHour(String cloud) {
+        List<NodeSpec> elastic = topology.elasticNodes(cloud);
+        return topology.cloud(cloud).filter(c -> !elastic.isEmpty())
+                .map(c -> c.pricing().perNodeHour(elastic.getFirst().cpus(), elastic.getFirst().memoryMb())).orElse(0.0);
+    }
+
     /** Each cloud's room for more nodes and the nodes on their way. */
     private List<CapacityPlanner.CloudRoom> rooms(List<ElasticNode> held) {
         List<CapacityPlanner.CloudRoom> rooms = new ArrayList<>();
@@ -174,8 +179,7 @@ public final class CapacityController {
             long inCloud = held.stream().filter(n -> n.cloud().equals(c.name())).count();
             long coming = held.stream().filter(n -> n.cloud().equals(c.name())
                     && (n.state() == NodeState.REQUESTED || n.state() == NodeState.BOOTING)).count();
-            rooms.add(new CapacityPlanner.CloudRoom(c.name(), c.startup(),
-                    c.pricing().perNodeHour(elastic.getFirst().cpus(), elastic.getFirst().memoryMb()),
+            rooms.add(new CapacityPlanner.CloudRoom(c.name(), c.startup(), pricePerHour(c.name()),
                     (int) Math.max(0, elastic.size() - inCloud), (int) coming));
         }
         return rooms;
