@@ -47,6 +47,8 @@ final class FleetDispatch implements Dispatch {
     private final Map<String, Set<CompletableFuture<Outcome>>> waiting = new ConcurrentHashMap<>();
     /** Calls waiting for an app to get a replica, per app. */
     private final Map<AppKey, AtomicInteger> activating = new ConcurrentHashMap<>();
+    /** The calls this gateway has in flight, by {@code app@node}: what it balances its apps' replicas by. */
+    private final Map<String, AtomicInteger> outstanding = new ConcurrentHashMap<>();
 
     FleetDispatch(String self, String cloud, Topology topology, NodeDirectory directory, ClusterApps apps, Invoker local,
                   NodeBus bus, Wan wan, AuditLog audit) {
@@ -112,7 +114,7 @@ final class FleetDispatch implements Dispatch {
         boolean autoscaled = target.app().manifest().scaling().isPresent();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            List<Routes.Candidate> candidates = Routes.rank(self, region, key, topology, directory.members());
+            List<Routes.Candidate> candidates = Routes.rank(self, region, key, topology, directory.members(), busy(target));
             if (candidates.isEmpty() && autoscaled) {
                 candidates = activate(key, region, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
@@ -146,13 +148,21 @@ final class FleetDispatch implements Dispatch {
         boolean allMoved = true;
         for (Routes.Candidate c : candidates) {
             if (c.node().equals(self) && local.serves(key)) {
-                return new Attempt(onlyOnce ? join(bus.once(invocationId, () -> CompletableFuture.supplyAsync(
-                        () -> local.dispatch(target, input, invocationId, bounded, timeout, region), Thread.ofVirtual()::start))).on(self)
-                        : local.dispatch(target, input, invocationId, bounded, timeout, region).on(self), "", false);
+                AtomicInteger sent = outstanding(key, self);
+                sent.incrementAndGet();
+                try {
+                    return new Attempt(onlyOnce ? join(bus.once(invocationId, () -> CompletableFuture.supplyAsync(
+                            () -> local.dispatch(target, input, invocationId, bounded, timeout, region), Thread.ofVirtual()::start))).on(self)
+                            : local.dispatch(target, input, invocationId, bounded, timeout, region).on(self), "", false);
+                } finally {
+                    sent.decrementAndGet();
+                }
             }
             if (c.node().equals(self)) {
                 continue;
             }
+            AtomicInteger sent = outstanding(key, c.node());
+            sent.incrementAndGet();
             try {
                 Outcome o = await(c.node(), bus.call(c.node(), c.cloud(), key, target.spec().name(), input, invocationId, bounded, timeout,
                         onlyOnce));
@@ -167,9 +177,25 @@ final class FleetDispatch implements Dispatch {
                 }
                 lastMiss = miss.getMessage();
                 allMoved = false;
+            } finally {
+                sent.decrementAndGet();
             }
         }
         return new Attempt(null, lastMiss, allMoved);
+    }
+
+    /** The app's calls this gateway has in flight on {@code node}. */
+    private AtomicInteger outstanding(AppKey app, String node) {
+        return outstanding.computeIfAbsent(app + "@" + node, k -> new AtomicInteger());
+    }
+
+    /** How busy the target's app keeps each node, as this gateway sees it. */
+    private Routes.Busy busy(Target target) {
+        AppKey app = target.app().key();
+        return new Routes.Busy(target.spec().concurrency(), node -> {
+            AtomicInteger n = outstanding.get(app + "@" + node);
+            return n == null ? 0 : n.get();
+        });
     }
 
     private static void pause(Duration d) {
