@@ -12,7 +12,11 @@ import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,9 +27,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The clouds of an emulated fleet as capacity providers: the API the {@code local} provider
  * ({@link LocalCapacity}) calls over NATS. A node acquired is one of its cloud's elastic nodes
- * ({@code maxNodes} bounds how many); its {@code skyfn node} process starts once the cloud's
- * {@code startup} time (scaled by the fleet's time scale) has passed, as a VM or container would
- * become available, and is stopped when the node is released.
+ * ({@code maxNodes} bounds how many); its {@code skyfn node} process joins the fleet once the
+ * cloud's {@code startup} time (scaled by the fleet's time scale) has passed, as a VM or container
+ * would become available, and is stopped when the node is released. The process starts at once —
+ * or was booted ahead, a standby of the cloud's like an EC2 Auto Scaling warm pool's, made whole
+ * again as nodes are given back — and runs at
+ * the lowest CPU priority until it is up: on one machine, a node's own JVM start would otherwise
+ * lengthen a start-up compressed to seconds, and a dozen starting at once would slow the nodes
+ * serving the burst they were asked for.
  */
 final class EmulatedClouds implements AutoCloseable {
 
@@ -37,9 +46,12 @@ final class EmulatedClouds implements AutoCloseable {
     private final Connection nats;
     /** The elastic nodes given and not taken back, by name. */
     private final Map<String, Held> held = new LinkedHashMap<>();
+    /** Node processes booted ahead and not given yet, by name. */
+    private final Map<String, EmulatedFleet.Member> standby = new LinkedHashMap<>();
     private final double timeScale;
+    private final int standbyPerCloud;
 
-    /** One node given: booting until its process starts. */
+    /** One node given: booting until its cloud's start-up time has passed. */
     private static final class Held {
         final NodeSpec spec;
         volatile NodeState state = NodeState.BOOTING;
@@ -52,13 +64,16 @@ final class EmulatedClouds implements AutoCloseable {
 
     /**
      * Serves the clouds' capacity API through {@code access}, the operator's way to the fleet's NATS
-     * servers; a node starts {@code timeScale} times its cloud's start-up time after it is asked for.
+     * servers; a node joins {@code timeScale} times its cloud's start-up time after it is asked for.
+     * {@code standbyPerCloud} node processes per cloud are booted ahead, held before they join.
      */
-    EmulatedClouds(EmulatedFleet fleet, NatsAccess access, double timeScale) {
+    EmulatedClouds(EmulatedFleet fleet, NatsAccess access, double timeScale, int standbyPerCloud) {
         this.fleet = fleet;
         this.timeScale = timeScale;
+        this.standbyPerCloud = standbyPerCloud;
         this.engine = Engine.connect(access, "emulated-clouds", null);
         this.nats = engine.connection();
+        fleet.topology().clouds().forEach(c -> refill(c.name()));
         Dispatcher d = nats.createDispatcher(this::answer);
         d.subscribe("skyfn.capacity.*.*");
     }
@@ -86,36 +101,74 @@ final class EmulatedClouds implements AutoCloseable {
         }
     }
 
-    private synchronized Object acquire(String cloud) {
+    private synchronized Object acquire(String cloud) throws IOException {
         Cloud c = fleet.topology().cloud(cloud).orElse(null);
         if (c == null) {
             return Map.of("error", "no cloud " + cloud + " in the topology");
         }
-        NodeSpec free = fleet.topology().elasticNodes(cloud).stream().filter(n -> !held.containsKey(n.name())).findFirst().orElse(null);
-        if (free == null) {
-            return Map.of("error", "cloud " + cloud + " is at its maxNodes " + c.maxNodes());
+        EmulatedFleet.Member ahead = standby.values().stream().filter(m -> m.cloud().equals(cloud)).findFirst().orElse(null);
+        NodeSpec node;
+        if (ahead != null) {
+            standby.remove(ahead.node());
+            node = fleet.topology().node(ahead.node()).orElseThrow();
+            fleet.adopt(ahead);
+        } else {
+            node = free(cloud).stream().findFirst().orElse(null);
+            if (node == null) {
+                return Map.of("error", "cloud " + cloud + " is at its maxNodes " + c.maxNodes());
+            }
+            fleet.adopt(spawn(node));
         }
-        Held h = new Held(free);
-        held.put(free.name(), h);
+        Held h = new Held(node);
+        held.put(node.name(), h);
         Duration wait = Duration.ofNanos((long) (c.startup().toNanos() * timeScale));
-        h.boot = Thread.ofVirtual().name("boot-" + free.name()).start(() -> boot(h, wait));
-        LOG.info("cloud {} gives node {}; it starts in {} ms", cloud, free.name(), wait.toMillis());
+        signal(node, Instant.now().plus(wait));
+        h.boot = Thread.ofVirtual().name("boot-" + node.name()).start(() -> boot(h, wait));
+        LOG.info("cloud {} gives node {}; it is up in {} ms", cloud, node.name(), wait.toMillis());
         return view(h);
+    }
+
+    /** Boots node processes ahead until {@code cloud} has its standby, within its maxNodes. */
+    private synchronized void refill(String cloud) {
+        long have = standby.values().stream().filter(n -> n.cloud().equals(cloud)).count();
+        for (NodeSpec n : free(cloud)) {
+            if (have++ >= standbyPerCloud) {
+                return;
+            }
+            standby.put(n.name(), spawn(n));
+        }
+    }
+
+    /** {@code cloud}'s elastic nodes neither given nor booted ahead. */
+    private List<NodeSpec> free(String cloud) {
+        return fleet.topology().elasticNodes(cloud).stream().filter(n -> !held.containsKey(n.name()) && !standby.containsKey(n.name())).toList();
+    }
+
+    /** Starts a node's process, held before it joins until its join signal is written. */
+    private EmulatedFleet.Member spawn(NodeSpec node) {
+        try {
+            Files.deleteIfExists(fleet.joinSignal(node.name()));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return fleet.spawnElastic(node, fleet.joinSignal(node.name()));
+    }
+
+    /** Lets a node join at {@code at}: written whole, so that the node never reads half a time. */
+    private void signal(NodeSpec node, Instant at) throws IOException {
+        Path file = fleet.joinSignal(node.name());
+        Path written = Files.writeString(file.resolveSibling(file.getFileName() + ".tmp"), at.toString());
+        Files.move(written, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     private void boot(Held h, Duration wait) {
         try {
             Thread.sleep(wait);
         } catch (InterruptedException released) {
-            return;
+            return; // given back before it was up
         }
-        synchronized (this) {
-            if (held.get(h.spec.name()) != h) {
-                return; // released while it booted
-            }
-            fleet.launchElastic(h.spec);
-            h.state = NodeState.READY;
-        }
+        h.state = NodeState.READY;
+        fleet.up(h.spec.name());
     }
 
     private Object release(String cloud, String node) {
@@ -130,8 +183,12 @@ final class EmulatedClouds implements AutoCloseable {
         if (h.boot != null) {
             h.boot.interrupt();
         }
-        // stopping takes up to its grace: off the NATS thread
-        Thread.ofVirtual().start(() -> fleet.stop(node));
+        // stopping takes up to its grace: off the NATS thread; the standby is made whole again when the load has fallen,
+        // rather than while the burst that took it is served
+        Thread.ofVirtual().start(() -> {
+            fleet.stop(node);
+            refill(cloud);
+        });
         LOG.info("cloud {} takes node {} back", cloud, node);
         return Map.of();
     }
@@ -146,8 +203,24 @@ final class EmulatedClouds implements AutoCloseable {
         return Map.of("node", h.spec.name(), "cloud", h.spec.cloud(), "state", h.state.name());
     }
 
+    /** Stops serving the capacity API, and the node processes booted ahead that nobody asked for. */
     @Override
     public void close() {
         engine.close();
+        List<EmulatedFleet.Member> ahead;
+        synchronized (this) {
+            ahead = List.copyOf(standby.values());
+            standby.clear();
+        }
+        ahead.forEach(m -> m.process().destroy());
+        for (EmulatedFleet.Member m : ahead) {
+            try {
+                if (!m.process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    m.process().destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

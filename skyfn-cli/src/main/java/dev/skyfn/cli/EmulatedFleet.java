@@ -91,14 +91,26 @@ public final class EmulatedFleet implements AutoCloseable {
      * @param timeScale how fast their time runs: a node acquired starts {@code timeScale} times its
      *                  cloud's {@code startup} after it was asked for, and a price trace's hour passes
      *                  in {@code timeScale} hours (1: as written; 0.1: ten times faster)
-     * @param prices    a price trace to replay from the fleet's start (see {@code PriceTrace}), if any
+     * @param prices    a price trace to replay (see {@code PriceTrace}), if any
+     * @param epoch     when the trace's time 0 is: the fleet's start when empty
+     * @param standby   how many node processes each cloud boots ahead of being asked, held before
+     *                  they join: on one machine a node's JVM takes seconds to start, which a cloud's
+     *                  start-up time compressed by {@code timeScale} should not include
      */
-    public record Emulation(double timeScale, Optional<Path> prices) {
+    public record Emulation(double timeScale, Optional<Path> prices, Optional<java.time.Instant> epoch, int standby) {
         public static final Emulation REAL_TIME = new Emulation(1, Optional.empty());
+
+        /** A trace replayed from the fleet's start; no node booted ahead. */
+        public Emulation(double timeScale, Optional<Path> prices) {
+            this(timeScale, prices, Optional.empty(), 0);
+        }
 
         public Emulation {
             if (!(timeScale > 0)) {
                 throw new IllegalArgumentException("a time scale is a factor above 0: " + timeScale);
+            }
+            if (standby < 0) {
+                throw new IllegalArgumentException("a standby is a number of nodes, 0 or more: " + standby);
             }
         }
     }
@@ -113,7 +125,8 @@ public final class EmulatedFleet implements AutoCloseable {
             Path prices = emulation.prices().get().toAbsolutePath();
             // a bad trace is refused before anything starts, naming its line
             ServerCommand.prices(prices, topology);
-            options.addAll(List.of("--prices", prices.toString(), "--prices-epoch", java.time.Instant.now().toString()));
+            options.addAll(List.of("--prices", prices.toString(), "--prices-epoch",
+                    emulation.epoch().orElseGet(java.time.Instant::now).toString()));
         }
         try {
             Files.createDirectories(dir);
@@ -124,7 +137,7 @@ public final class EmulatedFleet implements AutoCloseable {
         var fleet = new EmulatedFleet(topology, topologyFile, dir, spares, options, LocalNats.start(topology, dir.resolve("nats")), dev);
         try {
             fleet.clouds = new EmulatedClouds(fleet, fleet.nats.secrets().access(fleet.nats.url(topology.stateCloud()),
-                    FleetSecrets.OPERATOR), emulation.timeScale());
+                    FleetSecrets.OPERATOR), emulation.timeScale(), emulation.standby());
             progress("NATS servers up; starting " + topology.nodes().size() + " nodes (logs in " + dir + ")");
             int port = firstPort;
             for (NodeSpec n : topology.nodes()) {
@@ -150,9 +163,41 @@ public final class EmulatedFleet implements AutoCloseable {
         return nats.secrets().seed(identity);
     }
 
-    /** Starts the process of one of a cloud's elastic nodes, asked for through its capacity provider. */
-    Member launchElastic(NodeSpec n) {
-        return launch(n, LoopbackPorts.take(), List.of());
+    /**
+     * Starts the process of one of a cloud's elastic nodes, to be {@link #adopt adopted} once asked
+     * for through its capacity provider; it joins once {@code joinSignal} is written, at the time it holds. Until {@link #up} it runs at the lowest CPU priority:
+     * a VM booting in a cloud takes no CPU from the machines already serving, and on one machine
+     * a dozen JVMs starting at once would otherwise starve the nodes that serve the burst.
+     */
+    Member spawnElastic(NodeSpec n, Path joinSignal) {
+        return spawn(n, LoopbackPorts.take(), List.of("--join-signal", joinSignal.toString()), List.of("nice", "-n", "19"));
+    }
+
+    /** Makes a node spawned ahead ({@link #spawnElastic}) one of the fleet's: it has been acquired. */
+    void adopt(Member m) {
+        members.put(m.node(), m);
+    }
+
+    /** The file whose appearance lets elastic node {@code node} join, holding when. */
+    Path joinSignal(String node) {
+        return dir.resolve(node + ".join");
+    }
+
+    /** An elastic node's machine is up: its processes run at the usual CPU priority from now on. */
+    void up(String node) {
+        Member m = members.get(node);
+        if (m == null) {
+            return;
+        }
+        List<String> cmd = new ArrayList<>(List.of("renice", "-n", "0", "-p", Long.toString(m.process().pid())));
+        m.process().descendants().forEach(d -> cmd.add(Long.toString(d.pid())));
+        try {
+            new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        } catch (IOException e) {
+            progress("node " + node + " keeps its low CPU priority: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Stops a node's process as its cloud would take the machine back: SIGTERM, SIGKILL after 20 s. */
@@ -171,10 +216,17 @@ public final class EmulatedFleet implements AutoCloseable {
     }
 
     private Member launch(NodeSpec n, int port, List<String> ownOptions) {
+        Member m = spawn(n, port, ownOptions, List.of());
+        adopt(m);
+        return m;
+    }
+
+    private Member spawn(NodeSpec n, int port, List<String> ownOptions, List<String> prefix) {
         List<String> options = new ArrayList<>(nodeOptions);
         options.addAll(ownOptions);
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), Skyfn.class.getName(),
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(java, "-cp", System.getProperty("java.class.path"), Skyfn.class.getName(),
                 "node", "--emulate-wan", "--nats", nats.url(n.cloud()), "--nats-seed", nats.secrets().seed(n.name()).toString(),
                 "--nats-ca", nats.secrets().ca().toString(), "--topology", topologyFile.toAbsolutePath().toString(),
                 "--name", n.name(), "--port", Integer.toString(port), "--spares", Integer.toString(spares),
@@ -197,9 +249,7 @@ public final class EmulatedFleet implements AutoCloseable {
         Path log = dir.resolve(n.name() + ".log");
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            Member m = new Member(n.name(), n.cloud(), port, p, log);
-            members.put(n.name(), m);
-            return m;
+            return new Member(n.name(), n.cloud(), port, p, log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start node " + n.name() + ": " + e.getMessage(), e);
         }

@@ -149,6 +149,23 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 + "(CSV lines at,cloud,gbSecond,vcpuSecond)")
         Path prices;
 
+        @Option(names = "--prices-epoch", paramLabel = "TIME", description = "with --prices: when the trace's time 0 is, ISO-8601 "
+                + "(default: the fleet's start)")
+        java.time.Instant pricesEpoch;
+
+        @Option(names = "--dead-after", description = "with --topology: how long a node may miss heartbeats before the others take "
+                + "it for dead (default ${DEFAULT-VALUE})", defaultValue = "3s", converter = DurationConverter.class)
+        Duration deadAfter;
+
+        @Option(names = "--standby", paramLabel = "N", description = "with --topology: node processes each cloud boots ahead, "
+                + "held until acquired and its start-up time has passed, so that a node's own JVM start does not lengthen it "
+                + "(default ${DEFAULT-VALUE})", defaultValue = "0")
+        int standby;
+
+        @Option(names = "--release-after", description = "with --topology: how long an elastic node serves nothing before it is "
+                + "given back (default ${DEFAULT-VALUE})", defaultValue = "60s", converter = DurationConverter.class)
+        Duration releaseAfter;
+
         Dev() {
             super("dev");
         }
@@ -165,9 +182,10 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 if (!(timeScale > 0)) {
                     throw new CliException("--time-scale: a factor above 0, not " + timeScale);
                 }
-                var emulation = new EmulatedFleet.Emulation(timeScale, java.util.Optional.ofNullable(prices));
+                var emulation = new EmulatedFleet.Emulation(timeScale, java.util.Optional.ofNullable(prices),
+                        java.util.Optional.ofNullable(pricesEpoch), standby);
                 var fleet = starting("the fleet", () -> EmulatedFleet.start(topology, dataDir().resolve("fleet"), port, Math.min(spares, 1),
-                        true, java.util.Map.of(), emulation));
+                        true, java.util.Map.of(), emulation, "--release-after", releaseAfter.toMillis() + "ms", "--dead-after", deadAfter.toMillis() + "ms"));
                 System.err.println("skyfn fleet of " + fleet.nodes().size() + " nodes in " + topology(topology).clouds().size()
                         + " clouds (logs and data in " + dataDir().resolve("fleet") + "; no API keys in dev mode):");
                 fleet.nodes().forEach(n -> System.err.println("  " + n.node() + " (" + n.cloud() + ") on http://127.0.0.1:" + n.port()));
@@ -253,6 +271,11 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 + "(default ${DEFAULT-VALUE})", defaultValue = "60s", converter = DurationConverter.class)
         Duration releaseAfter;
 
+        @Option(names = "--join-signal", paramLabel = "FILE", description = "join the fleet (first heartbeat, first queued call) "
+                + "only once FILE exists, at the time it holds (ISO-8601): how an emulated cloud holds a node it booted ahead "
+                + "until it is acquired and its cloud's start-up time has passed")
+        Path joinSignal;
+
         @Option(names = "--allow-weak-isolation", description = "start even where the host cannot confine sandboxes by the OS "
                 + "(no bubblewrap or user namespaces): functions then see what the node's user can")
         boolean allowWeakIsolation;
@@ -323,7 +346,7 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             }
             var access = new NatsAccess(nats, Optional.ofNullable(natsSeed), Optional.ofNullable(natsCa));
             var cluster = new ClusterConfig(access, topology(topology), nodeName, ClusterConfig.DEFAULT_HEARTBEAT, deadAfter, emulateWan,
-                    sealer(), new Faults(java.util.Set.copyOf(tamperResultsOf)), new ClusterConfig.Capacity(provider(), releaseAfter),
+                    sealer(), new Faults(java.util.Set.copyOf(tamperResultsOf)), new ClusterConfig.Capacity(provider(), releaseAfter, Optional.ofNullable(joinSignal)),
                     prices());
             ClusterNode node = starting("the node: it cannot join the fleet", () -> ClusterNode.start(config(), cluster, dev));
             System.err.println("skyfn node " + nodeName + " of cloud " + cluster.cloud() + " on http://" + host + ":" + node.port()

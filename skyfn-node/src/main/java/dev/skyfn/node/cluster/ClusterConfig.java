@@ -33,12 +33,16 @@ public record ClusterConfig(NatsAccess nats, Topology topology, String node, Dur
      * @param provider     {@code static} (only the listed nodes) or {@code local} (the emulated clouds of
      *                     {@code skyfn dev --topology})
      * @param releaseAfter how long an elastic node serves nothing before it is given back
+     * @param joinSignal   a file whose appearance lets this node join its fleet, at the time it holds
+     *                     (ISO-8601): at once when empty. An emulated cloud boots its node's process
+     *                     ahead, and writes the file when the node is acquired, with the time its
+     *                     cloud's start-up has passed: the node's own JVM start does not add to it
      */
-    public record Capacity(Provider provider, Duration releaseAfter) {
+    public record Capacity(Provider provider, Duration releaseAfter, java.util.Optional<java.nio.file.Path> joinSignal) {
         public enum Provider { STATIC, LOCAL }
 
         public static final Duration DEFAULT_RELEASE_AFTER = Duration.ofSeconds(60);
-        public static final Capacity STATIC = new Capacity(Provider.STATIC, DEFAULT_RELEASE_AFTER);
+        public static final Capacity STATIC = new Capacity(Provider.STATIC, DEFAULT_RELEASE_AFTER, java.util.Optional.empty());
     }
 
     /** A node of a fleet whose capacity is the nodes its topology lists. */

@@ -29,6 +29,8 @@ import dev.skyfn.node.data.DataLayers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -106,6 +108,11 @@ public final class ClusterNode implements AutoCloseable {
         bus.serve(cluster.node(), node.invoker());
         int memoryMb = cluster.topology().node(cluster.node()).orElseThrow().memoryMb();
         concurrency = new ConcurrencySampler(List.of(node::inFlightByApp, dispatch::activating));
+        // a node that has not joined is no machine of the fleet yet: it works no queued call and sends no heartbeat
+        awaitJoin(cluster.capacity().joinSignal());
+        if (async != null) {
+            async.work();
+        }
         heartbeat = NodeDirectory.beat(engine, cluster.heartbeat(), () -> report(cluster.node(), cloud, config, memoryMb));
         CapacityProvider provider = cluster.capacity().provider() == ClusterConfig.Capacity.Provider.LOCAL
                 ? new LocalCapacity(engine.connection()) : new StaticCapacity();
@@ -205,6 +212,35 @@ public final class ClusterNode implements AutoCloseable {
             } catch (Exception e) {
                 LOG.warn("stopping the node: {}", e.toString());
             }
+        }
+    }
+
+    /**
+     * Waits, when given a join signal, until its file exists and then until the time it holds
+     * (ISO-8601): the emulated machine this node runs on is not up before.
+     */
+    private static void awaitJoin(java.util.Optional<Path> signal) {
+        if (signal.isEmpty()) {
+            return;
+        }
+        try {
+            if (!Files.exists(signal.get())) {
+                LOG.info("node up, held until {} says when it joins the fleet", signal.get());
+            }
+            while (!Files.exists(signal.get())) {
+                Thread.sleep(50);
+            }
+            java.time.Instant at = java.time.Instant.parse(Files.readString(signal.get()).strip());
+            Duration wait = Duration.between(java.time.Instant.now(), at);
+            if (wait.isPositive()) {
+                LOG.info("joining the fleet in {} ms, when the emulated cloud's start-up has passed", wait.toMillis());
+                Thread.sleep(wait);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("stopped before joining the fleet", e);
+        } catch (java.io.IOException | java.time.format.DateTimeParseException e) {
+            throw new IllegalStateException("the join signal " + signal.get() + " holds no time to join: " + e.getMessage(), e);
         }
     }
 }

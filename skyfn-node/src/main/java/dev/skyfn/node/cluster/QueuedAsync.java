@@ -68,21 +68,27 @@ final class QueuedAsync implements Async, AutoCloseable {
     private final KeyValue statuses;
     private final FleetDispatch dispatch;
     private final AtomicInteger running = new AtomicInteger();
+    private final int parallel;
     /** Seals a call's input on the queue and its outcome in the status bucket with the tenant's key. */
     private final Sealer sealer;
 
+    /** Takes calls to queue at once; works the queue's jobs from {@link #work} on, once the node has joined its fleet. */
     QueuedAsync(Engine engine, FleetDispatch dispatch, Duration retention, int parallel, Sealer sealer) {
         this.sealer = sealer;
         this.statuses = engine.bucket(STATUS_BUCKET, 1, retention);
         this.dispatch = dispatch;
+        this.parallel = parallel;
         for (Trust level : Trust.values()) {
             if (sealer.holds(level)) {
-                WorkQueue queue = WorkQueue.open(engine, STREAM, "skyfn.async.>", "skyfn-workers-" + name(level),
-                        "skyfn.async." + name(level) + ".>", ACK_WAIT, -1);
-                queues.add(queue);
-                queue.work(parallel, this::run);
+                queues.add(WorkQueue.open(engine, STREAM, "skyfn.async.>", "skyfn-workers-" + name(level),
+                        "skyfn.async." + name(level) + ".>", ACK_WAIT, -1));
             }
         }
+    }
+
+    /** Starts working the jobs of the levels whose keys this node holds, {@code parallel} at a time each. */
+    void work() {
+        queues.forEach(q -> q.work(parallel, this::run));
     }
 
     private static String name(Trust level) {
