@@ -77,12 +77,19 @@ class PriceMoveTest {
         HttpResponse<String> deployed = FleetCalls.send(fleet, "a-1", "POST", "/v1/apps", jar);
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
         FleetCalls.awaitKnown(fleet, "thrifty");
-        String first = inForce();
+        // a call served where the app is, before it moves: the prices may swap at any moment, so until one is
+        var servedBy = new ConcurrentLinkedQueue<String>();
+        String first;
+        do {
+            first = inForce();
+            HttpResponse<String> res = FleetCalls.send(fleet, "a-1", "POST", "/v1/apps/thrifty/functions/where:invoke", "?".getBytes());
+            assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+            servedBy.add(res.body());
+        } while (!servedBy.contains(first) || !inForce().equals(first));
         String other = first.equals("a-1") ? "b-1" : "a-1";
 
         var stop = new AtomicBoolean();
         var failures = new ConcurrentLinkedQueue<String>();
-        var servedBy = new ConcurrentLinkedQueue<String>();
         Thread caller = Thread.ofVirtual().start(() -> {
             while (!stop.get()) {
                 HttpResponse<String> res = FleetCalls.send(fleet, "a-1", "POST", "/v1/apps/thrifty/functions/where:invoke", "?".getBytes());
