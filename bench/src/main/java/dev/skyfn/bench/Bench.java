@@ -35,6 +35,10 @@ public final class Bench {
             List<Integer> bursts = Arrays.stream(System.getProperty("bursts", "10,30,60").split(",")).map(Integer::valueOf).toList();
             out.append("### Cold-start storms\n\n").append(new ColdStormBench(root, bursts).run()).append('\n');
         }
+        if (which.contains("cost")) {
+            out.append("### Cost across clouds\n\n").append(new CostBench(root, Duration.ofMinutes(Integer.getInteger("minutes", 60)),
+                    Double.parseDouble(System.getProperty("timeScale", "0.1"))).run(Boolean.getBoolean("quick"))).append('\n');
+        }
         if (which.contains("cold")) {
             out.append("### Cold start\n\n").append(new ColdStartBench(root, Integer.getInteger("samples", 20)).run()).append('\n');
         }
