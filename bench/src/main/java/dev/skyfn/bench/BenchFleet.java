@@ -74,6 +74,11 @@ final class BenchFleet implements AutoCloseable {
 
     /** Sends a request to the node on {@code port}; its body, or an exception for a status of 300 or more. */
     String send(int port, String method, String path, byte[] body) {
+        return send(http, port, method, path, body);
+    }
+
+    /** Sends a request with {@code http} to the node on {@code port}; its body, or an exception for a status of 300 or more. */
+    static String send(HttpClient http, int port, String method, String path, byte[] body) {
         var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(60))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
                 .header("Content-Type", "application/octet-stream").build();

@@ -389,21 +389,7 @@ final class CostBench {
     }
 
     private String send(int port, String method, String path, byte[] body) {
-        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(60))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("Content-Type", "application/octet-stream").build();
-        try {
-            HttpResponse<String> res = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (res.statusCode() >= 300) {
-                throw new IllegalStateException(method + " " + path + ": " + res.statusCode() + " " + res.body());
-            }
-            return res.body();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return BenchFleet.send(http, port, method, path, body);
     }
 
     private static Path temp() {
