@@ -67,9 +67,12 @@ public final class CapacityController {
      *
      * @param alive      the nodes that heartbeat now
      * @param replicas   how many app replicas each node holds (nodes with none left out)
+     * @param working    the nodes that reported calls in flight: an app that left a node still has its
+     *                   queued calls finished there, so the node is not idle, nor drained, until they are
      * @param shortfalls the apps that lack replicas, and the clouds they may use
      */
-    public void tick(Set<String> alive, Map<String, Integer> replicas, List<CapacityPlanner.Shortfall> shortfalls, Instant at) {
+    public void tick(Set<String> alive, Map<String, Integer> replicas, Set<String> working, List<CapacityPlanner.Shortfall> shortfalls,
+                     Instant at) {
         // records show times to the millisecond
         Instant now = at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         topology = prices.get();
@@ -81,7 +84,7 @@ public final class CapacityController {
                 }
                 continue;
             }
-            ElasticNode next = follow(n.repriced(pricePerHour(n.cloud()), now), alive, replicas.getOrDefault(n.node(), 0), now);
+            ElasticNode next = follow(n.repriced(pricePerHour(n.cloud()), now), alive, held(n.node(), replicas, working), now);
             if (next != n) {
                 store.put(next);
             }
@@ -89,12 +92,18 @@ public final class CapacityController {
                 held.add(next);
             }
         }
-        CapacityPlanner.Plan plan = CapacityPlanner.plan(shortfalls, rooms(held), idle(held, replicas, now), releaseAfter, now);
+        CapacityPlanner.Plan plan = CapacityPlanner.plan(shortfalls, rooms(held), idle(held, replicas, working, now), releaseAfter, now);
         plan.acquire().forEach(a -> acquire(a, now));
         for (CapacityPlanner.Drain d : plan.drain()) {
             held.stream().filter(n -> n.node().equals(d.node())).findFirst()
                     .ifPresent(n -> release(n.after(Event.DRAIN, now, d.why()), Event.DRAINED, now, null));
         }
+    }
+
+    /** What a node holds: its replicas, or one while it still runs calls of an app that left it. */
+    private static int held(String node, Map<String, Integer> replicas, Set<String> working) {
+        int n = replicas.getOrDefault(node, 0);
+        return n == 0 && working.contains(node) ? 1 : n;
     }
 
     /** A node's record after what was seen of it this round. */
@@ -185,11 +194,11 @@ public final class CapacityController {
         return rooms;
     }
 
-    /** The ready elastic nodes that hold no replica, each since when this node has seen it so. */
-    private List<CapacityPlanner.Idle> idle(List<ElasticNode> held, Map<String, Integer> replicas, Instant now) {
+    /** The ready elastic nodes that hold no replica and run no call, each since when this node has seen it so. */
+    private List<CapacityPlanner.Idle> idle(List<ElasticNode> held, Map<String, Integer> replicas, Set<String> working, Instant now) {
         List<CapacityPlanner.Idle> idle = new ArrayList<>();
         for (ElasticNode n : held) {
-            if (n.state() == NodeState.READY && replicas.getOrDefault(n.node(), 0) == 0) {
+            if (n.state() == NodeState.READY && held(n.node(), replicas, working) == 0) {
                 idle.add(new CapacityPlanner.Idle(n.node(), n.cloud(), idleSince.computeIfAbsent(n.node(), k -> now)));
             } else {
                 idleSince.remove(n.node());

@@ -83,7 +83,10 @@ final class FleetControl implements AutoCloseable {
         Instant now = clock.instant();
         autoscaler.tick(alive, now);
         priceMoves.tick();
-        capacity.tick(alive, apps.replicasPerNode(), apps.shortfalls(autoscaler.wanted()), now);
+        Set<String> working = directory.members().stream().filter(NodeDirectory.Member::alive)
+                .filter(m -> m.report().concurrency().values().stream().anyMatch(c -> c > 0)).map(m -> m.report().node())
+                .collect(Collectors.toSet());
+        capacity.tick(alive, apps.replicasPerNode(), working, apps.shortfalls(autoscaler.wanted()), now);
     }
 
     /** The node that decides for the fleet: the first alive in the topology's order, listed nodes before elastic ones. */
