@@ -212,15 +212,6 @@ final class EmulatedClouds implements AutoCloseable {
             ahead = List.copyOf(standby.values());
             standby.clear();
         }
-        ahead.forEach(m -> m.process().destroy());
-        for (EmulatedFleet.Member m : ahead) {
-            try {
-                if (!m.process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-                    m.process().destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        EmulatedFleet.stop(ahead);
     }
 }

@@ -204,7 +204,14 @@ public final class EmulatedFleet implements AutoCloseable {
     void stop(String node) {
         Member m = members.remove(node);
         if (m != null) {
-            m.process().destroy();
+            stop(List.of(m));
+        }
+    }
+
+    /** Stops node processes as their clouds would take the machines back: SIGTERM to all at once, SIGKILL to any left after 20 s. */
+    static void stop(List<Member> nodes) {
+        nodes.forEach(m -> m.process().destroy());
+        for (Member m : nodes) {
             try {
                 if (!m.process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
                     m.process().destroyForcibly();
@@ -454,16 +461,7 @@ public final class EmulatedFleet implements AutoCloseable {
         if (clouds != null) {
             clouds.close();
         }
-        members().forEach(m -> m.process().destroy());
-        for (Member m : members()) {
-            try {
-                if (!m.process().waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-                    m.process().destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        stop(members());
         nats.close();
     }
 }

@@ -192,10 +192,7 @@ final class FleetDispatch implements Dispatch {
     /** How busy the target's app keeps each node, as this gateway sees it. */
     private Routes.Busy busy(Target target) {
         AppKey app = target.app().key();
-        return new Routes.Busy(target.spec().concurrency(), node -> {
-            AtomicInteger n = outstanding.get(app + "@" + node);
-            return n == null ? 0 : n.get();
-        });
+        return new Routes.Busy(target.spec().concurrency(), node -> outstanding(app, node).get());
     }
 
     private static void pause(Duration d) {
