@@ -141,8 +141,9 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
         Path topology;
 
         @Option(names = "--time-scale", paramLabel = "FACTOR", description = "with --topology: an elastic node starts FACTOR times its "
-                + "cloud's startup time after it is asked for, and a price trace's hour passes in FACTOR hours (default ${DEFAULT-VALUE}: "
-                + "as written)", defaultValue = "1")
+                + "cloud's startup time after it is asked for, a price trace's hour passes in FACTOR hours, and the nodes' heartbeat "
+                + "(0.5 s) and the fleet's control loop (1 s) run FACTOR times as often, down to 0.25 s and 0.1 s (default "
+                + "${DEFAULT-VALUE}: as written)", defaultValue = "1")
         double timeScale;
 
         @Option(names = "--prices", paramLabel = "FILE", description = "with --topology: a price trace to replay from the fleet's start "
@@ -259,7 +260,8 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 + "(default: when this node starts)")
         java.time.Instant pricesEpoch;
 
-        @Option(names = "--time-scale", paramLabel = "FACTOR", description = "a price trace's hour passes in FACTOR hours "
+        @Option(names = "--time-scale", paramLabel = "FACTOR", description = "a price trace's hour passes in FACTOR hours, "
+                + "and the heartbeat (0.5 s) and the fleet's control loop (1 s) run FACTOR times as often, down to 0.25 s and 0.1 s "
                 + "(default ${DEFAULT-VALUE})", defaultValue = "1")
         double timeScale;
 
@@ -345,9 +347,9 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                         + "in JetStream (make one with 'openssl rand -hex 32 > data.key' and give every node the same)");
             }
             var access = new NatsAccess(nats, Optional.ofNullable(natsSeed), Optional.ofNullable(natsCa));
-            var cluster = new ClusterConfig(access, topology(topology), nodeName, ClusterConfig.DEFAULT_HEARTBEAT, deadAfter, emulateWan,
-                    sealer(), new Faults(java.util.Set.copyOf(tamperResultsOf)), new ClusterConfig.Capacity(provider(), releaseAfter, Optional.ofNullable(joinSignal)),
-                    prices());
+            var cluster = ClusterConfig.scaled(access, topology(topology), nodeName, deadAfter, emulateWan, sealer(),
+                    new Faults(java.util.Set.copyOf(tamperResultsOf)),
+                    new ClusterConfig.Capacity(provider(), releaseAfter, Optional.ofNullable(joinSignal)), prices(), timeScale);
             ClusterNode node = starting("the node: it cannot join the fleet", () -> ClusterNode.start(config(), cluster, dev));
             System.err.println("skyfn node " + nodeName + " of cloud " + cluster.cloud() + " on http://" + host + ":" + node.port()
                     + " (data in " + dataDir() + (dev ? "; no API keys in dev mode" : "") + "). Ctrl-C stops it.");

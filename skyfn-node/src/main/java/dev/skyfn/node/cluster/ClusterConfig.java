@@ -20,12 +20,19 @@ import java.time.Duration;
  * @param faults      faults the node commits on purpose, for tests ({@link Faults#NONE} in production)
  * @param capacity    how the fleet gets nodes beyond those the topology lists, and gives them back
  * @param prices      the clouds' prices over time: the topology's, a trace replayed, a live feed
+ * @param controlTick how often the node deciding for the fleet runs its control loop (autoscaler,
+ *                    moves for price, capacity)
  */
 public record ClusterConfig(NatsAccess nats, Topology topology, String node, Duration heartbeat, Duration deadAfter,
-                            boolean emulateWan, Sealer sealer, Faults faults, Capacity capacity, PriceFeed prices) {
+                            boolean emulateWan, Sealer sealer, Faults faults, Capacity capacity, PriceFeed prices,
+                            Duration controlTick) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofMillis(500);
     public static final Duration DEFAULT_DEAD_AFTER = Duration.ofSeconds(3);
+    /** How often the fleet decides by default (KPA ticks every 2 s). */
+    public static final Duration DEFAULT_CONTROL_TICK = Duration.ofSeconds(1);
+    /** The fastest heartbeat and control tick a compressed time scale gives. */
+    static final Duration FASTEST_HEARTBEAT = Duration.ofMillis(250), FASTEST_TICK = Duration.ofMillis(100);
 
     /**
      * How the fleet's capacity comes and goes.
@@ -48,10 +55,31 @@ public record ClusterConfig(NatsAccess nats, Topology topology, String node, Dur
     /** A node of a fleet whose capacity is the nodes its topology lists. */
     public ClusterConfig(NatsAccess nats, Topology topology, String node, Duration heartbeat, Duration deadAfter,
                          boolean emulateWan, Sealer sealer, Faults faults) {
-        this(nats, topology, node, heartbeat, deadAfter, emulateWan, sealer, faults, Capacity.STATIC, PriceFeed.FIXED);
+        this(nats, topology, node, heartbeat, deadAfter, emulateWan, sealer, faults, Capacity.STATIC, PriceFeed.FIXED,
+                DEFAULT_CONTROL_TICK);
+    }
+
+    /**
+     * A node of a fleet whose time runs {@code timeScale} times as fast as real time, as an emulated
+     * fleet's does: its heartbeat and control tick are the defaults compressed by that factor (no
+     * faster than {@link #FASTEST_HEARTBEAT} and {@link #FASTEST_TICK}), so that the platform's own
+     * reaction to load weighs, in the emulated time, what it would in real time.
+     */
+    public static ClusterConfig scaled(NatsAccess nats, Topology topology, String node, Duration deadAfter, boolean emulateWan,
+                                       Sealer sealer, Faults faults, Capacity capacity, PriceFeed prices, double timeScale) {
+        return new ClusterConfig(nats, topology, node, scale(DEFAULT_HEARTBEAT, timeScale, FASTEST_HEARTBEAT), deadAfter, emulateWan,
+                sealer, faults, capacity, prices, scale(DEFAULT_CONTROL_TICK, timeScale, FASTEST_TICK));
+    }
+
+    static Duration scale(Duration d, double timeScale, Duration fastest) {
+        Duration scaled = Duration.ofNanos((long) (d.toNanos() * Math.min(1, timeScale)));
+        return scaled.compareTo(fastest) < 0 ? fastest : scaled;
     }
 
     public ClusterConfig {
+        if (controlTick.isNegative() || controlTick.isZero()) {
+            throw new IllegalArgumentException("a control tick is a duration above 0: " + controlTick);
+        }
         if (topology.node(node).isEmpty()) {
             throw new IllegalArgumentException("the topology has no node '" + node + "' (its nodes: "
                     + String.join(", ", topology.nodes().stream().map(dev.skyfn.core.cloud.NodeSpec::name).toList()) + ")");

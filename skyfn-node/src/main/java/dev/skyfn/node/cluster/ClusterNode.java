@@ -118,7 +118,8 @@ public final class ClusterNode implements AutoCloseable {
                 ? new LocalCapacity(engine.connection()) : new StaticCapacity();
         control = new FleetControl(cluster.node(), cluster.topology(), directory, apps,
                 new FleetAutoscaler(cluster.node(), directory, apps, scalingLog), new PriceMoves(apps, fleet, Rebalance.HYSTERESIS),
-                new CapacityController(fleet::topology, provider, elastic, cluster.capacity().releaseAfter()), Clock.systemUTC());
+                new CapacityController(fleet::topology, provider, elastic, cluster.capacity().releaseAfter()), Clock.systemUTC(),
+                cluster.controlTick());
         var lastServing = new AtomicReference<Map<String, List<String>>>(Map.of());
         directory.onChange(m -> {
             Map<String, List<String>> serving = serving();

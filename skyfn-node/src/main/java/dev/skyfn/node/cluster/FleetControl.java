@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The fleet's control loop: once a {@link #TICK}, on one node at a time — the first node that is
+ * The fleet's control loop: once a tick ({@link ClusterConfig#controlTick()}), on one node at a time — the first node that is
  * alive in the topology's order, listed nodes before elastic ones — it runs the autoscaler, moves
  * the apps that prices say should move, then runs the capacity controller with the replicas the
  * autoscaler could not place. Every node runs the
@@ -26,9 +26,6 @@ import org.slf4j.LoggerFactory;
 final class FleetControl implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FleetControl.class);
-    /** How often the fleet decides (KPA: every 2 s). */
-    static final Duration TICK = Duration.ofSeconds(1);
-
     private final String self;
     private final Topology topology;
     private final NodeDirectory directory;
@@ -37,11 +34,12 @@ final class FleetControl implements AutoCloseable {
     private final PriceMoves priceMoves;
     private final CapacityController capacity;
     private final Clock clock;
+    private final Duration tick;
     private final Thread thread;
     private boolean deciding;
 
     FleetControl(String self, Topology topology, NodeDirectory directory, ClusterApps apps, FleetAutoscaler autoscaler,
-                 PriceMoves priceMoves, CapacityController capacity, Clock clock) {
+                 PriceMoves priceMoves, CapacityController capacity, Clock clock, Duration tick) {
         this.priceMoves = priceMoves;
         this.self = self;
         this.topology = topology;
@@ -50,13 +48,14 @@ final class FleetControl implements AutoCloseable {
         this.autoscaler = autoscaler;
         this.capacity = capacity;
         this.clock = clock;
+        this.tick = tick;
         this.thread = Thread.ofVirtual().name("fleet-control").start(this::run);
     }
 
     private void run() {
         while (!Thread.currentThread().isInterrupted()) {
             try {
-                Thread.sleep(TICK);
+                Thread.sleep(tick);
                 tick();
             } catch (InterruptedException e) {
                 return;
