@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
  * Runs the fleet's capacity on the node that decides for the fleet: follows each elastic node
  * through its lifecycle (booting until its first heartbeat, ready, draining, released), asks the
  * clouds' provider for nodes when apps lack replicas and gives back those that served nothing for
- * a while, as {@link CapacityPlanner} decides. Its records are in JetStream ({@link ElasticNodes});
- * what it only watches (how long a node has been idle or silent) is in its memory, and starts
- * afresh on a node that takes over.
+ * a while, as {@link CapacityPlanner} decides. Its records are in JetStream ({@link ElasticNodes}),
+ * read once when this node starts deciding and then kept in step with its own writes (only the
+ * deciding node writes them); what it only watches (how long a node has been idle or silent) is in
+ * its memory, and starts afresh on a node that takes over.
  */
 public final class CapacityController {
 
@@ -47,6 +48,8 @@ public final class CapacityController {
     private final Duration releaseAfter;
     private final Map<String, Instant> idleSince = new HashMap<>();
     private final Map<String, Instant> silentSince = new HashMap<>();
+    /** The records as this node last read or wrote them, by node; read again after a {@link #reset}. */
+    private Map<String, ElasticNode> records;
 
     public CapacityController(java.util.function.Supplier<Topology> prices, CapacityProvider provider, ElasticNodes store,
                               Duration releaseAfter) {
@@ -60,6 +63,7 @@ public final class CapacityController {
     public void reset() {
         idleSince.clear();
         silentSince.clear();
+        records = null;
     }
 
     /**
@@ -77,16 +81,17 @@ public final class CapacityController {
         Instant now = at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         topology = prices.get();
         List<ElasticNode> held = new ArrayList<>();
-        for (ElasticNode n : store.all()) {
+        for (ElasticNode n : List.copyOf(records().values())) {
             if (n.state() == NodeState.RELEASED) {
                 if (now.isAfter(Instant.parse(n.releasedAt()).plus(KEEP_RELEASED))) {
                     store.forget(n.node());
+                    records.remove(n.node());
                 }
                 continue;
             }
             ElasticNode next = follow(n.repriced(pricePerHour(n.cloud()), now), alive, held(n.node(), replicas, working), now);
             if (next != n) {
-                store.put(next);
+                put(next);
             }
             if (next.state() != NodeState.RELEASED) {
                 held.add(next);
@@ -98,6 +103,19 @@ public final class CapacityController {
             held.stream().filter(n -> n.node().equals(d.node())).findFirst()
                     .ifPresent(n -> release(n.after(Event.DRAIN, now, d.why()), Event.DRAINED, now, null));
         }
+    }
+
+    private Map<String, ElasticNode> records() {
+        if (records == null) {
+            records = new java.util.LinkedHashMap<>();
+            store.all().forEach(n -> records.put(n.node(), n));
+        }
+        return records;
+    }
+
+    private void put(ElasticNode n) {
+        store.put(n);
+        records().put(n.node(), n);
     }
 
     /** What a node holds: its replicas, or one while it still runs calls of an app that left it. */
@@ -143,11 +161,11 @@ public final class CapacityController {
         } catch (SkyfnException e) {
             LOG.warn("cannot give {} back to {} now: {}", n.node(), n.cloud(), e.getMessage());
             ElasticNode draining = n.state() == NodeState.DRAINING ? n : n.after(Event.DRAIN, now, why);
-            store.put(draining);
+            put(draining);
             return draining;
         }
         ElasticNode released = n.after(event, now, why);
-        store.put(released);
+        put(released);
         idleSince.remove(n.node());
         silentSince.remove(n.node());
         LOG.info("elastic node {} of {} given back: {} (it cost ${})", n.node(), n.cloud(), released.why(),
@@ -161,7 +179,7 @@ public final class CapacityController {
             try {
                 ProvidedNode got = provider.acquire(a.cloud());
                 var n = new ElasticNode(got.node(), got.cloud(), NodeState.REQUESTED, now.toString(), null, null, price, a.why());
-                store.put(n.after(Event.ACCEPTED, now, null));
+                put(n.after(Event.ACCEPTED, now, null));
                 LOG.info("asked {} for node {}: {}", a.cloud(), got.node(), a.why());
             } catch (SkyfnException e) {
                 LOG.warn("cloud {} gives no node now: {}", a.cloud(), e.getMessage());
