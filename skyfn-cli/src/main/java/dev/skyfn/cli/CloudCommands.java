@@ -63,8 +63,9 @@ final class CloudCommands {
     }
 
     @Command(name = "explain", mixinStandardHelpOptions = true,
-            description = "Where an app runs (its placement in force, each node alive or dead) and where the scheduler would place it"
-                    + " now: every cloud, its score, and why it would be taken or refused.")
+            description = "Where an app runs (its placement in force, each node alive or dead, and the decision that put it there)"
+                    + " and where the scheduler would place it now, at the prices of the moment: every cloud, its score, and why it"
+                    + " would be taken or refused.")
     static final class Explain implements Callable<Integer> {
         @Mixin
         ClientOptions api;
@@ -76,6 +77,10 @@ final class CloudCommands {
         public Integer call() {
             JsonNode p = api.client().json("GET", "/v1/apps/" + app + "/placement", null);
             System.out.println("in force:      " + app + " runs on " + inForce(p.get("inForce")));
+            JsonNode change = p.path("lastChange");
+            if (!change.isMissingNode()) {
+                System.out.println("since:         " + change.get("at").asText() + ", " + change.get("why").asText());
+            }
             JsonNode now = p.get("scheduler");
             if (now.get("placed").asBoolean()) {
                 var where = new ArrayList<String>();
@@ -131,7 +136,7 @@ final class CloudCommands {
                     spec.get("scaleToZeroAfter").asText(), spec.get("scaleDownDelay").asText());
             JsonNode latest = s.get("latest");
             if (latest == null || latest.isNull()) {
-                System.out.println("no decision yet (the autoscaler decides once a second on one node of a fleet; on one node, the app runs there)");
+                System.out.println("no decision yet (the autoscaler decides at each tick of the fleet's control loop, once a second, on one node of a fleet; on one node, the app runs there)");
                 return 0;
             }
             System.out.printf("%-24s %-14s %5s %8s %7s %7s  %s%n", "AT", "NODE", "READY", "REPLICAS", "STABLE", "PANIC", "WHY");

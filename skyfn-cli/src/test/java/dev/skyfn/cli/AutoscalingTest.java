@@ -90,6 +90,12 @@ class AutoscalingTest {
 
         // no call: after the stable window and the grace, no replica is left
         await().atMost(Duration.ofSeconds(60)).until(() -> replicas() == 0);
+        // and the placement says which decision emptied it
+        JsonNode emptied = await().atMost(Duration.ofSeconds(10)).until(
+                () -> FleetCalls.json(FleetCalls.send(fleet, "eu-3", "GET", "/v1/apps/elastic/placement", null).body()),
+                p -> p.get("inForce").isEmpty());
+        assertThat(emptied.path("lastChange").path("why").asText()).startsWith("the autoscaler: 1 -> 0 replica(s)")
+                .contains("calls in flight");
 
         // a call to an app with no replica waits for one
         HttpResponse<String> cold = FleetCalls.send(fleet, "eu-2", "POST", "/v1/apps/elastic/functions/where:invoke", "?".getBytes());

@@ -103,6 +103,8 @@ public final class ControlApi implements HttpService {
         fleet.topology().clouds().forEach(c -> prices.put(c.name(), Map.of("gbSecond", c.pricing().gbSecond(),
                 "vcpuSecond", c.pricing().vcpuSecond())));
         view.put("prices", prices);
+        // the decision behind the placement in force, with the numbers it used
+        registry.lastChange(app.key()).ifPresent(c -> view.put("lastChange", Map.of("at", c.at().toString(), "why", c.why())));
         Api.json(res, 200, view);
     }
 

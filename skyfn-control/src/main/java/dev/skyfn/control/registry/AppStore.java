@@ -38,6 +38,14 @@ public interface AppStore extends AppCatalog {
     }
 
     /**
+     * The last change of the app's placement in force and why; empty when the store does not place
+     * apps, has no such app, or its record predates the reasons.
+     */
+    default Optional<dev.skyfn.control.placement.PlacementChange> lastChange(AppKey key) {
+        return Optional.empty();
+    }
+
+    /**
      * What the fleet's autoscaler decided for an app lately; empty when it has decided nothing for
      * it (no {@code scaling} in its manifest, or one node, where the app runs on that node).
      */

@@ -10,12 +10,24 @@ import java.util.List;
  * @param sha256         the package's digest, hex: its name in the package store
  * @param deployedAtMillis when this version was deployed, in epoch milliseconds
  * @param replicas       where it runs, best first
+ * @param change         the last change of its replicas and why (null in records written before
+ *                       changes were recorded)
  */
 public record AppRecord(String tenant, String app, int version, String sha256, long sizeBytes, long deployedAtMillis,
-                        List<Replica> replicas) {
+                        List<Replica> replicas, Change change) {
 
     public AppRecord {
         replicas = List.copyOf(replicas);
+    }
+
+    /**
+     * Why the replicas are what they are: a deployment, the autoscaler, a move for price, a lost
+     * node's replicas placed again.
+     *
+     * @param atMillis when, in epoch milliseconds
+     * @param why      the decision and the numbers behind it, for a person to read
+     */
+    public record Change(long atMillis, String why) {
     }
 
     /** The app on one node, with the memory the placement's overrides give it there. */
@@ -35,7 +47,8 @@ public record AppRecord(String tenant, String app, int version, String sha256, l
         return replicas.stream().anyMatch(r -> r.node().equals(node));
     }
 
-    public AppRecord withReplicas(List<Replica> next) {
-        return new AppRecord(tenant, app, version, sha256, sizeBytes, deployedAtMillis, next);
+    /** The record with its replicas {@code next}, changed for the reason {@code change}. */
+    public AppRecord withReplicas(List<Replica> next, Change change) {
+        return new AppRecord(tenant, app, version, sha256, sizeBytes, deployedAtMillis, next, change);
     }
 }

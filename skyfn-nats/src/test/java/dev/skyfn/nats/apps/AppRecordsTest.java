@@ -21,7 +21,8 @@ class AppRecordsTest {
 
     private static AppRecord shop(int version, String... nodes) {
         return new AppRecord("acme", "shop", version, "ab" + version, 10, 1000L * version,
-                java.util.Arrays.stream(nodes).map(n -> new AppRecord.Replica("c", n, 256)).toList());
+                java.util.Arrays.stream(nodes).map(n -> new AppRecord.Replica("c", n, 256)).toList(),
+                new AppRecord.Change(1000L * version, "deployed"));
     }
 
     @Test

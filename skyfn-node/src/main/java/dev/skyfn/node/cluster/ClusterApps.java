@@ -193,7 +193,7 @@ final class ClusterApps implements AppStore {
      * {@code alive} nodes not used yet, as far as there is room. A compare-and-set on the record:
      * a deployment or a re-placement in between wins, and the next tick decides again.
      */
-    void rescale(DeployedApp app, int replicas, Set<String> alive) {
+    void rescale(DeployedApp app, int replicas, Set<String> alive, String why) {
         var current = records.get(app.tenant(), app.name());
         if (current.isEmpty() || current.get().record().version() != app.version()) {
             return;
@@ -211,9 +211,11 @@ final class ClusterApps implements AppStore {
             Placement placement = Scheduler.replace(manifest.placement(), manifest.memoryMb(), fleet.topology(), liveView(alive),
                     nodes(had));
             next = Replicas.of(placement);
-            placement.shortfall().ifPresent(why -> LOG.info("{} scaled to {} of {} replica(s): {}", app.key(), next.size(), replicas, why));
+            placement.shortfall().ifPresent(lack -> LOG.info("{} scaled to {} of {} replica(s): {}", app.key(), next.size(), replicas, lack));
         }
-        if (!next.equals(had.replicas()) && records.write(had.withReplicas(next), current.get().revision())) {
+        var change = change("the autoscaler: " + had.replicas().size() + " -> " + next.size() + " replica(s) ("
+                + replicas + " wanted): " + why);
+        if (!next.equals(had.replicas()) && records.write(had.withReplicas(next, change), current.get().revision())) {
             LOG.info("{} scaled from {} to {} replica(s): {}", app.key(), had.replicas().size(), next.size(),
                     next.stream().map(AppRecord.Replica::node).toList());
         }
@@ -242,12 +244,12 @@ final class ClusterApps implements AppStore {
      * Replaces the replicas of the app's record if it is still {@code had} (a compare-and-set: a
      * deployment or another re-placement in between wins); the record written, or empty.
      */
-    Optional<AppRecord> writeReplicas(AppRecord had, List<AppRecord.Replica> next) {
+    Optional<AppRecord> writeReplicas(AppRecord had, List<AppRecord.Replica> next, String why) {
         var current = records.get(had.tenant(), had.app());
         if (current.isEmpty() || !current.get().record().equals(had)) {
             return Optional.empty();
         }
-        AppRecord record = had.withReplicas(next);
+        AppRecord record = had.withReplicas(next, change(why));
         return records.write(record, current.get().revision()) ? Optional.of(record) : Optional.empty();
     }
 
@@ -290,8 +292,10 @@ final class ClusterApps implements AppStore {
         while (true) {
             var current = records.get(tenant, pkg.manifest().app());
             int version = current.map(v -> v.record().version() + 1).orElse(1);
-            var record = new AppRecord(tenant, pkg.manifest().app(), version, pkg.sha256(), pkg.sizeBytes(),
-                    System.currentTimeMillis(), replicas);
+            long now = System.currentTimeMillis();
+            var record = new AppRecord(tenant, pkg.manifest().app(), version, pkg.sha256(), pkg.sizeBytes(), now, replicas,
+                    new AppRecord.Change(now, "version " + version + " deployed on " + replicas.stream().map(AppRecord.Replica::node)
+                            .toList() + ", as the scheduler placed it"));
             if (records.write(record, current.map(AppRecords.Versioned::revision).orElse(0L))) {
                 return record;
             }
@@ -351,7 +355,10 @@ final class ClusterApps implements AppStore {
                 LOG.warn("{} lost a node and cannot be placed again now: {}", app.key(), placement.problem().get());
                 continue;
             }
-            if (records.write(had.withReplicas(Replicas.of(placement)), current.get().revision())) {
+            List<String> lost = nodes(had).stream().filter(n -> !alive.contains(n)).toList();
+            var change = change(lost.isEmpty() ? "placed again with the replicas its placement asks: " + placement.nodes()
+                    : "node(s) " + lost + " lost: placed again on " + placement.nodes());
+            if (records.write(had.withReplicas(Replicas.of(placement), change), current.get().revision())) {
                 LOG.info("{} placed again on {} (its nodes were {})", app.key(), placement.nodes(), nodes(had));
                 placement.shortfall().ifPresent(why -> LOG.warn("{} has fewer replicas than its placement asks: {}", app.key(), why));
             }
@@ -379,8 +386,18 @@ final class ClusterApps implements AppStore {
                 .map(n -> new NodeStatus(n.node(), n.cloud(), alive.contains(n.node()), n.freeMemoryMb(), n.load())).toList();
     }
 
+    private static AppRecord.Change change(String why) {
+        return new AppRecord.Change(System.currentTimeMillis(), why);
+    }
+
     private static List<String> nodes(AppRecord record) {
         return record.replicas().stream().map(AppRecord.Replica::node).toList();
+    }
+
+    @Override
+    public Optional<dev.skyfn.control.placement.PlacementChange> lastChange(AppKey key) {
+        return Optional.ofNullable(placements.get(key)).map(AppRecord::change)
+                .map(c -> new dev.skyfn.control.placement.PlacementChange(java.time.Instant.ofEpochMilli(c.atMillis()), c.why()));
     }
 
     @Override

@@ -97,7 +97,7 @@ final class FleetAutoscaler {
         log.record(app.key(), ScalingRecord.Entry.of(d, now, self), now);
         if (d.changes()) {
             LOG.info("{}: {} -> {} replica(s): {}", app.key(), ready, d.replicas(), d.why());
-            apps.rescale(app, d.replicas(), alive);
+            apps.rescale(app, d.replicas(), alive, d.why());
         }
     }
 

@@ -29,8 +29,8 @@ final class PriceMoves {
     private final ClusterApps apps;
     private final Fleet fleet;
     private final double hysteresis;
-    /** Apps being moved: the nodes they are moving to. */
-    private final Map<AppKey, List<String>> moving = new HashMap<>();
+    /** Apps being moved, and how. */
+    private final Map<AppKey, Rebalance.Move> moving = new HashMap<>();
 
     PriceMoves(ClusterApps apps, Fleet fleet, double hysteresis) {
         this.apps = apps;
@@ -48,9 +48,9 @@ final class PriceMoves {
         moving.keySet().retainAll(inForce.keySet());
         for (Map.Entry<AppKey, AppRecord> e : inForce.entrySet()) {
             try {
-                List<String> target = moving.get(e.getKey());
-                if (target != null) {
-                    finish(e.getKey(), e.getValue(), target);
+                Rebalance.Move move = moving.get(e.getKey());
+                if (move != null) {
+                    finish(e.getKey(), e.getValue(), move);
                 } else {
                     start(e.getKey(), e.getValue());
                 }
@@ -76,18 +76,21 @@ final class PriceMoves {
         List<AppRecord.Replica> both = new java.util.ArrayList<>(Replicas.of(move.get().to()));
         Set<String> target = Set.copyOf(move.get().to().nodes());
         record.replicas().stream().filter(r -> !target.contains(r.node())).forEach(both::add);
-        if (apps.writeReplicas(record, both).isPresent()) {
-            moving.put(key, move.get().to().nodes());
+        if (apps.writeReplicas(record, both, "moving for price to " + move.get().to().nodes() + " (warming up beside "
+                + current + "): " + move.get().why()).isPresent()) {
+            moving.put(key, move.get());
             LOG.info("{} moves from {} to {}: {}", key, current, move.get().to().nodes(), move.get().why());
         }
     }
 
-    private void finish(AppKey key, AppRecord record, List<String> target) {
+    private void finish(AppKey key, AppRecord record, Rebalance.Move move) {
+        List<String> target = move.to().nodes();
         if (!apps.served(record)) {
             return; // the new nodes are still loading it
         }
         List<AppRecord.Replica> kept = record.replicas().stream().filter(r -> target.contains(r.node())).toList();
-        if (kept.isEmpty() || apps.writeReplicas(record, kept).isPresent()) {
+        String why = "moved for price from " + move.from() + " to " + target + ": " + move.why();
+        if (kept.isEmpty() || apps.writeReplicas(record, kept, why).isPresent()) {
             moving.remove(key);
             LOG.info("{} moved to {}", key, target);
         }
