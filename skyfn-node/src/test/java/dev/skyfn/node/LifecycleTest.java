@@ -139,6 +139,32 @@ class LifecycleTest {
         }
     }
 
+    /**
+     * An app removed from a node (deleted, or placed elsewhere in a fleet) has the calls it had
+     * started or queued there finished, and the node counts them in flight until they are: a fleet
+     * gives back no node that still holds a caller's call.
+     */
+    @Test
+    void aRemovedAppsCallsAreFinishedAndCountedInFlightUntilDone() throws Exception {
+        try (TestNode node = TestNode.dev(dir)) {
+            AppKey key = new AppKey("dev", "leaving");
+            node.deploy(JarBuilder.app("app: leaving\nfunctions: {sleep: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps, concurrency: 1, queue: 4}}")
+                    .classes(Misbehaving.class));
+            assertThat(node.invoke("leaving", "sleep", "0").statusCode()).isEqualTo(200);
+            var running = CompletableFuture.supplyAsync(() -> node.invoke("leaving", "sleep", "1500"));
+            await().until(() -> node.platform.node().invoker().running(key, "sleep") == 1);
+            var queued = CompletableFuture.supplyAsync(() -> node.invoke("leaving", "sleep", "300"));
+            await().until(() -> node.platform.node().invoker().waiting(key, "sleep") == 1);
+
+            assertThat(node.send("DELETE", "/v1/apps/leaving", null).statusCode()).isEqualTo(204);
+            assertThat(node.platform.node().inFlightByApp()).containsEntry(key, 2);
+
+            assertThat(running.get().statusCode()).as(running.get().body()).isEqualTo(200);
+            assertThat(queued.get().statusCode()).as(queued.get().body()).isEqualTo(200);
+            await().until(() -> node.platform.node().inFlightByApp().isEmpty());
+        }
+    }
+
     @Test
     void asyncInvocationsReportTheirResultLater() {
         try (TestNode node = TestNode.dev(dir)) {

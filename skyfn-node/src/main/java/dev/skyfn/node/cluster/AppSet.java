@@ -15,6 +15,17 @@ final class AppSet implements AppCatalog {
 
     private final Map<AppKey, DeployedApp> apps = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final boolean replicas;
+
+    /** @param replicas whether the set holds the apps placed on this node ({@link AppCatalog#placesReplicas()}) */
+    AppSet(boolean replicas) {
+        this.replicas = replicas;
+    }
+
+    @Override
+    public boolean placesReplicas() {
+        return replicas;
+    }
 
     /** Adds or replaces the app; listeners hear of it unless it was there already as it is. */
     void put(DeployedApp app) {

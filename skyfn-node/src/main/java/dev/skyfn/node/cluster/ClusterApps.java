@@ -68,9 +68,9 @@ final class ClusterApps implements AppStore {
     private final Function<String, Trust> tenantTrust;
     /** What the fleet's autoscaler last decided for each app. */
     private final Function<AppKey, Optional<ScalingRecord>> scalingLog;
-    private final AppSet apps = new AppSet();
+    private final AppSet apps = new AppSet(false);
     private final Map<AppKey, AppRecord> placements = new ConcurrentHashMap<>();
-    private final AppSet placedHere = new AppSet();
+    private final AppSet placedHere = new AppSet(true);
     /** Changes are applied one at a time, in the order the bucket gives them, off the NATS thread. */
     private final ExecutorService changes = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("app-changes").factory());
     private AutoCloseable watch;

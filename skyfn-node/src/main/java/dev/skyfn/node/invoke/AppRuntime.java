@@ -328,7 +328,8 @@ final class AppRuntime implements Sandbox.Owner {
         }
     }
 
-    private void prewarm() {
+    /** Loads the app into a sandbox now, if it is not loaded, so that its next call finds it warm. */
+    void prewarm() {
         try {
             acquire();
         } catch (SkyfnException e) {

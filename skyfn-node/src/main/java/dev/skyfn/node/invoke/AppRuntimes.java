@@ -38,9 +38,16 @@ public final class AppRuntimes implements AppCatalog.Listener {
     private final NodeMetrics metrics;
     private final NodeScheduler scheduler;
     private final Map<AppKey, AppRuntime> runtimes = new ConcurrentHashMap<>();
+    /**
+     * Runtimes of apps removed from this node whose calls, running or queued, are still being
+     * finished here: the node is not idle, nor may it be given back, until they are.
+     */
+    private final Set<AppRuntime> finishing = ConcurrentHashMap.newKeySet();
     private final Object room = new Object();
     private final Invoker invoker = new Invoker(this);
     private volatile ExecutionSink executions = ExecutionSink.NONE;
+    /** Whether an autoscaled app's replica is loaded when placed and kept loaded ({@link AppCatalog#placesReplicas()}). */
+    private final boolean warmReplicas;
 
     public AppRuntimes(NodeConfig config, SandboxPool pool, LogStore logs, DataLayers data, NodeMetrics metrics,
                        NodeScheduler scheduler, AppCatalog catalog) {
@@ -50,6 +57,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
         this.logs = logs;
         this.metrics = metrics;
         this.scheduler = scheduler;
+        this.warmReplicas = catalog.placesReplicas();
         catalog.subscribe(this);
         catalog.all().forEach(app -> deployed(app, null));
         scheduler.every(config.reapInterval(), "retiring idle sandboxes", this::reapIdle);
@@ -108,6 +116,10 @@ public final class AppRuntimes implements AppCatalog.Listener {
         if (existing == null) {
             AppRuntime created = new AppRuntime(app, this);
             runtimes.put(app.key(), created);
+            if (keptWarm(app)) {
+                // a replica the autoscaler asked for is there to take load now, not after a cold start
+                Thread.ofVirtual().name("prewarm-" + app.key()).start(created::prewarm);
+            }
             for (String fn : app.manifest().functions().keySet()) {
                 metrics.gauge("skyfn.queue.depth", "Invocations waiting for a concurrency slot", created, r -> r.waiting(fn),
                         "tenant", app.tenant(), "app", app.name(), "function", fn);
@@ -121,7 +133,12 @@ public final class AppRuntimes implements AppCatalog.Listener {
     public void removed(DeployedApp app) {
         AppRuntime runtime = runtimes.remove(app.key());
         if (runtime != null) {
-            runtime.remove();
+            // no new call reaches it; those it holds finish in its sandbox, which goes once they are done
+            if (runtime.inFlight() > 0) {
+                finishing.add(runtime);
+            } else {
+                runtime.remove();
+            }
         }
         logs.forget(app.key());
         data.clear(app.key());
@@ -144,7 +161,10 @@ public final class AppRuntimes implements AppCatalog.Listener {
         return (int) runtimes.values().stream().filter(r -> r.warmSeat() != null).count();
     }
 
-    /** Calls of each app running or queued here now; apps with none are left out. */
+    /**
+     * Calls of each app running or queued here now, those of an app removed from this node that it
+     * still finishes included; apps with none are left out.
+     */
     public Map<AppKey, Integer> inFlightByApp() {
         Map<AppKey, Integer> counts = new java.util.HashMap<>();
         runtimes.forEach((key, runtime) -> {
@@ -153,6 +173,8 @@ public final class AppRuntimes implements AppCatalog.Listener {
                 counts.put(key, n);
             }
         });
+        finishing.forEach(runtime -> counts.merge(runtime.key(), runtime.inFlight(), Integer::sum));
+        counts.values().removeIf(n -> n == 0);
         return counts;
     }
 
@@ -165,6 +187,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
     private Set<Sandbox> appSandboxes() {
         Set<Sandbox> all = Collections.newSetFromMap(new IdentityHashMap<>());
         runtimes.values().forEach(r -> all.addAll(r.sandboxList()));
+        finishing.forEach(r -> all.addAll(r.sandboxList()));
         return all;
     }
 
@@ -242,10 +265,23 @@ public final class AppRuntimes implements AppCatalog.Listener {
     /** Stops every app's sandboxes; the node is going away. */
     public void close() {
         runtimes.values().forEach(AppRuntime::close);
+        finishing.forEach(AppRuntime::close);
     }
 
     private void reapIdle() {
+        finishing.removeIf(runtime -> {
+            if (runtime.inFlight() > 0) {
+                return false;
+            }
+            runtime.remove();
+            return true;
+        });
         long now = System.nanoTime();
-        runtimes.values().forEach(r -> r.reapIfIdle(now));
+        runtimes.values().stream().filter(r -> !keptWarm(r.app())).forEach(r -> r.reapIfIdle(now));
+    }
+
+    /** Whether the app is an autoscaled replica placed here, loaded for as long as it is placed. */
+    private boolean keptWarm(DeployedApp app) {
+        return warmReplicas && app.manifest().scaling().isPresent();
     }
 }
