@@ -59,13 +59,32 @@ class AutoscalingTest {
         }
     }
 
+    /** A replica is loaded as soon as it is placed, before any call: the load it is there for finds it warm. */
+    @Test
+    void anAutoscaledAppsReplicaIsLoadedBeforeItsFirstCall() {
+        byte[] jar = JarBuilder.app(MANIFEST.replace("app: elastic", "app: steady").replace("min: 0", "min: 1"))
+                .classes(Fleetwide.class).bytes();
+        HttpResponse<String> deployed = FleetCalls.send(fleet, "eu-1", "POST", "/v1/apps", jar);
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        FleetCalls.awaitKnown(fleet, "steady");
+        JsonNode placement = FleetCalls.json(FleetCalls.send(fleet, "eu-2", "GET", "/v1/apps/steady/placement", null).body());
+        assertThat(placement.get("inForce")).hasSize(1);
+        String replica = placement.get("inForce").get(0).get("node").asText();
+        await().atMost(Duration.ofSeconds(30)).until(() -> FleetCalls.send(fleet, replica, "GET", "/metrics", null).body()
+                .contains("skyfn_cold_starts_seconds_count{app=\"steady\",tenant=\"dev\"} 1"));
+
+        HttpResponse<String> first = FleetCalls.send(fleet, replica, "POST", "/v1/apps/steady/functions/where:invoke", "?".getBytes());
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        assertThat(first.body()).startsWith(replica);
+        assertThat(first.headers().firstValue("X-Skyfn-Cold-Start")).as("the first call's cold start").isEmpty();
+    }
+
     @Test
     void replicasFollowTheLoadDownToZeroAndACallBringsOneBack() throws InterruptedException {
         byte[] jar = JarBuilder.app(MANIFEST).classes(Fleetwide.class).bytes();
         HttpResponse<String> deployed = FleetCalls.send(fleet, "eu-1", "POST", "/v1/apps", jar);
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
         FleetCalls.awaitKnown(fleet, "elastic");
-        assertThat(replicas()).isEqualTo(1);
 
         // three callers, each holding a call for a second at a time, through every gateway
         var stop = new AtomicBoolean();
