@@ -105,11 +105,18 @@ final class CostBench {
         return report(results, quick);
     }
 
-    /** The autoscaler as KPA's defaults have it, in the trace's time: a 60 s stable window (6 s panic window), target 80% of the hard limit. */
+    /**
+     * The autoscaler as KPA's defaults have it, in the trace's time — a 60 s stable window (6 s
+     * panic window), target 80% of the hard limit — with a scale-down delay of 2 minutes, as KPA's
+     * documentation advises for bursty load: at a target this small a replica's worth of load comes
+     * and goes with the noise of the arrivals.
+     */
     private String scaling(int min) {
-        Duration window = Duration.ofMillis((long) (60_000 * timeScale));
+        long window = Math.max(6_000, (long) (60_000 * timeScale));
+        long delay = (long) (120_000 * timeScale);
         int max = (int) Math.ceil(trace.peakConcurrency() / target) + 1;
-        return "scaling: {target: " + target + ", min: " + min + ", max: " + max + ", window: " + Math.max(6_000, window.toMillis()) + "ms}";
+        return "scaling: {target: " + target + ", min: " + min + ", max: " + max + ", window: " + window + "ms, scaleDownDelay: "
+                + delay + "ms}";
     }
 
     private static String onDemand(int listed, int maxNodes) {

@@ -16,11 +16,12 @@ public interface AppCatalog {
     void subscribe(Listener listener);
 
     /**
-     * Whether these are the apps a fleet placed on this node as replicas: then an autoscaled app's
-     * replica is loaded as soon as it is placed, and stays loaded while it is placed — the fleet's
-     * autoscaler, not the node's keep-warm time, takes it away (a Knative revision's pods are
-     * running, not merely scheduled). False on one node, where every app runs and an idle one
-     * leaves its sandbox after its keep-warm time.
+     * Whether these are the apps a fleet placed on this node as replicas: then a replica is loaded
+     * as soon as it is placed (the placement asked for it to serve, not to cold-start on its first
+     * call), and an autoscaled app's stays loaded while it is placed — the fleet's autoscaler, not
+     * the node's keep-warm time, takes it away (a Knative revision's pods are running, not merely
+     * scheduled). False on one node, where an app loads on its first call and an idle one leaves
+     * its sandbox after its keep-warm time.
      */
     default boolean placesReplicas() {
         return false;

@@ -46,7 +46,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
     private final Object room = new Object();
     private final Invoker invoker = new Invoker(this);
     private volatile ExecutionSink executions = ExecutionSink.NONE;
-    /** Whether an autoscaled app's replica is loaded when placed and kept loaded ({@link AppCatalog#placesReplicas()}). */
+    /** Whether a replica is loaded when placed, and an autoscaled app's kept loaded ({@link AppCatalog#placesReplicas()}). */
     private final boolean warmReplicas;
 
     public AppRuntimes(NodeConfig config, SandboxPool pool, LogStore logs, DataLayers data, NodeMetrics metrics,
@@ -116,8 +116,8 @@ public final class AppRuntimes implements AppCatalog.Listener {
         if (existing == null) {
             AppRuntime created = new AppRuntime(app, this);
             runtimes.put(app.key(), created);
-            if (keptWarm(app)) {
-                // a replica the autoscaler asked for is there to take load now, not after a cold start
+            if (warmReplicas) {
+                // a replica placed here is there to take load now, not after a cold start
                 Thread.ofVirtual().name("prewarm-" + app.key()).start(created::prewarm);
             }
             for (String fn : app.manifest().functions().keySet()) {
