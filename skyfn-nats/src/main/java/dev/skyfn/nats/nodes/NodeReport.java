@@ -15,17 +15,28 @@ import java.util.Map;
  * @param concurrency  calls in flight per app ({@code tenant/app}) averaged since its last report:
  *                     running or queued in its sandboxes, or waiting at its gateway for the app to
  *                     get a replica; apps with none are left out
+ * @param awaiting     calls its gateway has sent to each other node and awaits the answer of, by
+ *                     node, at the moment of the report; nodes with none are left out. A node
+ *                     others await is not idle, whatever it says of itself: a call it has not yet
+ *                     taken up is still on its way to it
  */
 public record NodeReport(String node, String cloud, String gateway, int freeMemoryMb, double load, List<String> apps,
-                         Map<String, Double> concurrency) {
+                         Map<String, Double> concurrency, Map<String, Integer> awaiting) {
 
     public NodeReport {
         apps = List.copyOf(apps);
         concurrency = concurrency == null ? Map.of() : Map.copyOf(concurrency);
+        awaiting = awaiting == null ? Map.of() : Map.copyOf(awaiting);
     }
 
     /** A report with no calls in flight. */
     public NodeReport(String node, String cloud, String gateway, int freeMemoryMb, double load, List<String> apps) {
-        this(node, cloud, gateway, freeMemoryMb, load, apps, Map.of());
+        this(node, cloud, gateway, freeMemoryMb, load, apps, Map.of(), Map.of());
+    }
+
+    /** A report of calls in flight here, and none awaited elsewhere. */
+    public NodeReport(String node, String cloud, String gateway, int freeMemoryMb, double load, List<String> apps,
+                      Map<String, Double> concurrency) {
+        this(node, cloud, gateway, freeMemoryMb, load, apps, concurrency, Map.of());
     }
 }

@@ -166,7 +166,8 @@ public final class ClusterNode implements AutoCloseable {
         int capacity = Math.max(1, Math.min(config.maxSandboxes(), memoryMb / MB_PER_SANDBOX));
         List<String> serving = node.serving().stream().map(a -> a.key() + "@" + a.version()).sorted().toList();
         return new NodeReport(name, cloud, "http://" + advertised(config.host()) + ":" + node.port(),
-                Math.max(0, memoryMb - loaded * MB_PER_SANDBOX), Math.min(1.0, loaded / (double) capacity), serving, concurrency.drain());
+                Math.max(0, memoryMb - loaded * MB_PER_SANDBOX), Math.min(1.0, loaded / (double) capacity), serving, concurrency.drain(),
+                dispatch.awaiting());
     }
 
     /** The address other nodes reach this one's gateway at: its host, unless it listens on every interface. */

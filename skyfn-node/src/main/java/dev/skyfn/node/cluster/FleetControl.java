@@ -82,10 +82,30 @@ final class FleetControl implements AutoCloseable {
         Instant now = clock.instant();
         autoscaler.tick(alive, now);
         priceMoves.tick();
-        Set<String> working = directory.members().stream().filter(NodeDirectory.Member::alive)
-                .filter(m -> m.report().concurrency().values().stream().anyMatch(c -> c > 0)).map(m -> m.report().node())
-                .collect(Collectors.toSet());
-        capacity.tick(alive, apps.replicasPerNode(), working, apps.shortfalls(autoscaler.wanted()), now);
+        capacity.tick(alive, apps.replicasPerNode(), working(directory.members()), apps.shortfalls(autoscaler.wanted()), now);
+    }
+
+    /**
+     * The nodes with calls to finish: those that report calls in flight, and those a live gateway
+     * awaits answers from — a call sent to a node that has not taken it up yet (a node starting, or
+     * starved of CPU) shows in no report of its own.
+     */
+    static Set<String> working(java.util.Collection<NodeDirectory.Member> members) {
+        Set<String> working = new java.util.HashSet<>();
+        for (NodeDirectory.Member m : members) {
+            if (!m.alive()) {
+                continue;
+            }
+            if (m.report().concurrency().values().stream().anyMatch(c -> c > 0)) {
+                working.add(m.report().node());
+            }
+            m.report().awaiting().forEach((node, n) -> {
+                if (n > 0) {
+                    working.add(node);
+                }
+            });
+        }
+        return working;
     }
 
     /** The node that decides for the fleet: the first alive in the topology's order, listed nodes before elastic ones. */

@@ -184,6 +184,18 @@ final class FleetDispatch implements Dispatch {
         return new Attempt(null, lastMiss, allMoved);
     }
 
+    /** The calls this gateway awaits from each other node, by node; nodes with none left out. */
+    Map<String, Integer> awaiting() {
+        Map<String, Integer> by = new java.util.HashMap<>();
+        outstanding.forEach((appAtNode, n) -> {
+            String node = appAtNode.substring(appAtNode.lastIndexOf('@') + 1);
+            if (n.get() > 0 && !node.equals(self)) {
+                by.merge(node, n.get(), Integer::sum);
+            }
+        });
+        return by;
+    }
+
     /** The app's calls this gateway has in flight on {@code node}. */
     private AtomicInteger outstanding(AppKey app, String node) {
         return outstanding.computeIfAbsent(app + "@" + node, k -> new AtomicInteger());

@@ -1,0 +1,54 @@
+package dev.skyfn.node.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skyfn.nats.nodes.NodeDirectory;
+import dev.skyfn.nats.nodes.NodeReport;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class FleetControlTest {
+
+    /**
+     * Members as {@code name[:calls][:>node=n...][:dead]} — calls: the calls in flight it reports;
+     * {@code >b=2}: its gateway awaits two answers from b. Which nodes have calls to finish.
+     */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "a b c                 | ''",
+            "a:2 b c               | a",
+            "a:>b=1 b c            | b",
+            "a:>b=0 b c            | ''",
+            "a:1:>c=3 b c:dead     | a c",
+            "a:>b=2:dead b c       | ''",
+            "a:>x=1 b              | x",
+    })
+    void aNodeOthersAwaitHasCallsToFinishWhateverItReportsItself(String members, String expected) {
+        Set<String> want = expected.isBlank() ? Set.of() : Set.of(expected.split(" "));
+        assertThat(FleetControl.working(Arrays.stream(members.split(" ")).map(FleetControlTest::member).toList())).isEqualTo(want);
+    }
+
+    private static NodeDirectory.Member member(String spec) {
+        List<String> parts = List.of(spec.split(":"));
+        Map<String, Double> concurrency = new HashMap<>();
+        Map<String, Integer> awaiting = new HashMap<>();
+        boolean alive = true;
+        for (String p : parts.subList(1, parts.size())) {
+            if (p.equals("dead")) {
+                alive = false;
+            } else if (p.startsWith(">")) {
+                String[] kv = p.substring(1).split("=");
+                awaiting.put(kv[0], Integer.parseInt(kv[1]));
+            } else {
+                concurrency.put("t/app", Double.parseDouble(p));
+            }
+        }
+        var report = new NodeReport(parts.getFirst(), "c", "http://127.0.0.1:1", 1024, 0.1, List.of("t/app@1"), concurrency, awaiting);
+        return new NodeDirectory.Member(report, alive, 0);
+    }
+}
