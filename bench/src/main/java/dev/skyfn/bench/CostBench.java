@@ -213,8 +213,8 @@ final class CostBench {
                 System.err.println("cost: " + p.name() + ": replaying " + trace.length().toMinutes() + " emulated minutes");
                 List<LoadReplay.Call> calls = new LoadReplay(trace, timeScale, work).run(url, REGION, 42);
                 // every call, to look into what the table sums up
-                Files.write(dir.resolve("calls.csv"), calls.stream().map(c -> String.format(Locale.ROOT, "%.2f,%.1f,%d,%s",
-                        c.at(), c.ms(), c.status(), c.node())).toList());
+                Files.write(dir.resolve("calls.csv"), calls.stream().map(c -> String.format(Locale.ROOT, "%.2f,%.1f,%d,%s,%s",
+                        c.at(), c.ms(), c.status(), c.node(), c.error())).toList());
                 JsonNode nodes = JSON.readTree(send(port, "GET", "/v1/nodes", null));
                 return result(p, calls, nodes);
             } finally {
@@ -263,7 +263,8 @@ final class CostBench {
             long failed = r.calls().stream().filter(c -> c.status() != 200).count();
             long within = r.calls().stream().filter(this::withinSlo).count();
             failures.put(r.policy().name(), r.calls().stream().filter(c -> c.status() != 200)
-                    .collect(java.util.stream.Collectors.groupingBy(c -> c.status() == 0 ? "no answer" : "HTTP " + c.status(),
+                    .collect(java.util.stream.Collectors.groupingBy(c -> (c.status() == 0 ? "no answer" : "HTTP " + c.status())
+                                    + (c.error().isEmpty() ? "" : " " + c.error()),
                             java.util.TreeMap::new, java.util.stream.Collectors.counting())));
             out.append(String.format(Locale.ROOT, "| %s | %d listed%s | $%.3f | %s | %s | %d | %d | %.0f ms | %.0f ms | %.2f%% | %s | %s |%n",
                     r.policy().name(), r.listed(), r.acquired().isEmpty() ? "" : " + " + r.acquired().entrySet().stream()
@@ -286,7 +287,11 @@ final class CostBench {
     }
 
     private static String cheaper(Result r, Result than) {
-        return r == than ? "—" : String.format(Locale.ROOT, "%.0f%% cheaper", 100 * (1 - r.cost() / than.cost()));
+        if (r == than) {
+            return "—";
+        }
+        double less = 1 - r.cost() / than.cost();
+        return String.format(Locale.ROOT, less >= 0 ? "%.0f%% cheaper" : "%.0f%% dearer", 100 * Math.abs(less));
     }
 
     /**

@@ -29,9 +29,12 @@ final class LoadReplay {
      * @param ms      how long it took to answer, milliseconds (real time)
      * @param status  its HTTP status; 0 when it got no answer
      * @param node    the node that ran it ({@code X-Skyfn-Node}), or empty
+     * @param error   the error's code when it failed ({@code NODE_LOST}, …), or empty
      */
-    record Call(double at, double ms, int status, String node) {
+    record Call(double at, double ms, int status, String node, String error) {
     }
+
+    private static final java.util.regex.Pattern CODE = java.util.regex.Pattern.compile("\"code\"\\s*:\\s*\"([A-Z_]+)\"");
 
     private final CostTrace trace;
     private final double timeScale;
@@ -77,13 +80,15 @@ final class LoadReplay {
                 .POST(HttpRequest.BodyPublishers.ofString(Long.toString(work.toMillis()))).build();
         long sent = System.nanoTime();
         try {
-            HttpResponse<Void> res = http.send(request, HttpResponse.BodyHandlers.discarding());
-            return new Call(at, (System.nanoTime() - sent) / 1e6, res.statusCode(), res.headers().firstValue("X-Skyfn-Node").orElse(""));
+            HttpResponse<String> res = http.send(request, HttpResponse.BodyHandlers.ofString());
+            double ms = (System.nanoTime() - sent) / 1e6;
+            var code = CODE.matcher(res.statusCode() == 200 ? "" : res.body());
+            return new Call(at, ms, res.statusCode(), res.headers().firstValue("X-Skyfn-Node").orElse(""), code.find() ? code.group(1) : "");
         } catch (IOException e) {
-            return new Call(at, (System.nanoTime() - sent) / 1e6, 0, "");
+            return new Call(at, (System.nanoTime() - sent) / 1e6, 0, "", e.getClass().getSimpleName());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Call(at, (System.nanoTime() - sent) / 1e6, 0, "");
+            return new Call(at, (System.nanoTime() - sent) / 1e6, 0, "", "interrupted");
         }
     }
 }
