@@ -215,7 +215,8 @@ final class ClusterApps implements AppStore {
         }
         var change = change("the autoscaler: " + had.replicas().size() + " -> " + next.size() + " replica(s) ("
                 + replicas + " wanted): " + why);
-        if (!next.equals(had.replicas()) && records.write(had.withReplicas(next, change), current.get().revision())) {
+        // the same nodes in another order are no change: the record is not rewritten for it
+        if (!Set.copyOf(next).equals(Set.copyOf(had.replicas())) && records.write(had.withReplicas(next, change), current.get().revision())) {
             LOG.info("{} scaled from {} to {} replica(s): {}", app.key(), had.replicas().size(), next.size(),
                     next.stream().map(AppRecord.Replica::node).toList());
         }

@@ -83,12 +83,23 @@ final class PriceMoves {
         }
     }
 
+    /**
+     * The replicas an app keeps once a move is done: all it has but the nodes the move leaves —
+     * a replica the autoscaler added while the app moved stays, rather than going only to be
+     * asked for again at the next tick.
+     */
+    static List<AppRecord.Replica> afterMove(List<AppRecord.Replica> replicas, Rebalance.Move move) {
+        Set<String> left = new java.util.HashSet<>(move.from());
+        move.to().nodes().forEach(left::remove);
+        return replicas.stream().filter(r -> !left.contains(r.node())).toList();
+    }
+
     private void finish(AppKey key, AppRecord record, Rebalance.Move move) {
         List<String> target = move.to().nodes();
         if (!apps.served(record)) {
             return; // the new nodes are still loading it
         }
-        List<AppRecord.Replica> kept = record.replicas().stream().filter(r -> target.contains(r.node())).toList();
+        List<AppRecord.Replica> kept = afterMove(record.replicas(), move);
         String why = "moved for price from " + move.from() + " to " + target + ": " + move.why();
         if (kept.isEmpty() || apps.writeReplicas(record, kept, why).isPresent()) {
             moving.remove(key);
