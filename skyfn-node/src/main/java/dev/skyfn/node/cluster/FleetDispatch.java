@@ -47,8 +47,12 @@ final class FleetDispatch implements Dispatch {
     private final Map<String, Set<CompletableFuture<Outcome>>> waiting = new ConcurrentHashMap<>();
     /** Calls waiting for an app to get a replica, per app. */
     private final Map<AppKey, AtomicInteger> activating = new ConcurrentHashMap<>();
-    /** The calls this gateway has in flight, by {@code app@node}: what it balances its apps' replicas by. */
-    private final Map<String, AtomicInteger> outstanding = new ConcurrentHashMap<>();
+    /** The calls this gateway has in flight, by app and node: what it balances its apps' replicas by. */
+    private final Map<Sent, AtomicInteger> outstanding = new ConcurrentHashMap<>();
+
+    /** Where a gateway's calls go: an app's replica on a node. */
+    private record Sent(AppKey app, String node) {
+    }
 
     FleetDispatch(String self, String cloud, Topology topology, NodeDirectory directory, ClusterApps apps, Invoker local,
                   NodeBus bus, Wan wan, AuditLog audit) {
@@ -187,10 +191,9 @@ final class FleetDispatch implements Dispatch {
     /** The calls this gateway awaits from each other node, by node; nodes with none left out. */
     Map<String, Integer> awaiting() {
         Map<String, Integer> by = new java.util.HashMap<>();
-        outstanding.forEach((appAtNode, n) -> {
-            String node = appAtNode.substring(appAtNode.lastIndexOf('@') + 1);
-            if (n.get() > 0 && !node.equals(self)) {
-                by.merge(node, n.get(), Integer::sum);
+        outstanding.forEach((sent, n) -> {
+            if (n.get() > 0 && !sent.node().equals(self)) {
+                by.merge(sent.node(), n.get(), Integer::sum);
             }
         });
         return by;
@@ -198,7 +201,7 @@ final class FleetDispatch implements Dispatch {
 
     /** The app's calls this gateway has in flight on {@code node}. */
     private AtomicInteger outstanding(AppKey app, String node) {
-        return outstanding.computeIfAbsent(app + "@" + node, k -> new AtomicInteger());
+        return outstanding.computeIfAbsent(new Sent(app, node), k -> new AtomicInteger());
     }
 
     /** How busy the target's app keeps each node, as this gateway sees it. */
