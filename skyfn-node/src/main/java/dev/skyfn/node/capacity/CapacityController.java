@@ -59,6 +59,20 @@ public final class CapacityController {
         this.releaseAfter = releaseAfter;
     }
 
+    /**
+     * How many app replicas each node holds in the placements in force (nodes with none left out).
+     * Read every round from this node's copy of the placements, which follows the writes a moment
+     * later; read from JetStream only before a node is given back, so that a node given a replica a
+     * moment ago is never released for holding none.
+     */
+    public interface Placements {
+        /** As this node's copy has them: cheap, read every round. */
+        Map<String, Integer> seen();
+
+        /** As JetStream has them now: one read of every app's record. */
+        Map<String, Integer> current();
+    }
+
     /** Forgets what it watched: another node decided meanwhile. */
     public void reset() {
         idleSince.clear();
@@ -70,13 +84,15 @@ public final class CapacityController {
      * One round at {@code now}.
      *
      * @param alive      the nodes that heartbeat now
-     * @param replicas   how many app replicas each node holds (nodes with none left out)
+     * @param placements how many app replicas each node holds
      * @param working    the nodes that reported calls in flight: an app that left a node still has its
      *                   queued calls finished there, so the node is not idle, nor drained, until they are
      * @param shortfalls the apps that lack replicas, and the clouds they may use
      */
-    public void tick(Set<String> alive, Map<String, Integer> replicas, Set<String> working, List<CapacityPlanner.Shortfall> shortfalls,
+    public void tick(Set<String> alive, Placements placements, Set<String> working, List<CapacityPlanner.Shortfall> shortfalls,
                      Instant at) {
+        Map<String, Integer> replicas = placements.seen();
+        Holdings holdings = new Holdings(placements, working);
         // records show times to the millisecond
         Instant now = at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         topology = prices.get();
@@ -89,7 +105,7 @@ public final class CapacityController {
                 }
                 continue;
             }
-            ElasticNode next = follow(n.repriced(pricePerHour(n.cloud()), now), alive, held(n.node(), replicas, working), now);
+            ElasticNode next = follow(n.repriced(pricePerHour(n.cloud()), now), alive, held(n.node(), replicas, working), holdings, now);
             if (next != n) {
                 put(next);
             }
@@ -100,7 +116,7 @@ public final class CapacityController {
         CapacityPlanner.Plan plan = CapacityPlanner.plan(shortfalls, rooms(held), idle(held, replicas, working, now), releaseAfter, now);
         plan.acquire().forEach(a -> acquire(a, now));
         for (CapacityPlanner.Drain d : plan.drain()) {
-            held.stream().filter(n -> n.node().equals(d.node())).findFirst()
+            held.stream().filter(n -> n.node().equals(d.node()) && holdings.none(n.node())).findFirst()
                     .ifPresent(n -> release(n.after(Event.DRAIN, now, d.why()), Event.DRAINED, now, null));
         }
     }
@@ -124,8 +140,28 @@ public final class CapacityController {
         return n == 0 && working.contains(node) ? 1 : n;
     }
 
+    /** The replicas read from JetStream once in a round, when a node is about to be given back. */
+    private static final class Holdings {
+        private final Placements placements;
+        private final Set<String> working;
+        private Map<String, Integer> current;
+
+        Holdings(Placements placements, Set<String> working) {
+            this.placements = placements;
+            this.working = working;
+        }
+
+        /** Whether the node holds no replica and runs no call, as JetStream has the placements now. */
+        boolean none(String node) {
+            if (current == null) {
+                current = placements.current();
+            }
+            return held(node, current, working) == 0;
+        }
+    }
+
     /** A node's record after what was seen of it this round. */
-    private ElasticNode follow(ElasticNode n, Set<String> alive, int replicas, Instant now) {
+    private ElasticNode follow(ElasticNode n, Set<String> alive, int replicas, Holdings holdings, Instant now) {
         boolean heard = alive.contains(n.node());
         if (heard) {
             silentSince.remove(n.node());
@@ -149,7 +185,7 @@ public final class CapacityController {
                 Instant since = silentSince.computeIfAbsent(n.node(), k -> now);
                 yield now.isAfter(since.plus(LOST_AFTER)) ? release(n, Event.FAILED, now, "silent for " + LOST_AFTER.toSeconds() + " s") : n;
             }
-            case DRAINING -> replicas == 0 ? release(n, Event.DRAINED, now, null) : n;
+            case DRAINING -> replicas == 0 && holdings.none(n.node()) ? release(n, Event.DRAINED, now, null) : n;
             case RELEASED -> n;
         };
     }

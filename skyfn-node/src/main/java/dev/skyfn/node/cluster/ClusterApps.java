@@ -23,6 +23,7 @@ import dev.skyfn.core.manifest.Verify;
 import dev.skyfn.nats.apps.AppRecord;
 import dev.skyfn.nats.apps.AppRecords;
 import dev.skyfn.nats.packages.PackageStore;
+import dev.skyfn.node.capacity.CapacityController;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -254,15 +255,24 @@ final class ClusterApps implements AppStore {
         return records.write(record, current.get().revision()) ? Optional.of(record) : Optional.empty();
     }
 
-    /**
-     * How many app replicas each node holds in the placements in force, read from JetStream now
-     * rather than from this node's copy, which follows the writes a moment later: a node about to
-     * be given back for holding nothing must not have just been given a replica. Nodes with none
-     * are left out.
-     */
-    Map<String, Integer> replicasPerNode() {
+    /** How many app replicas each node holds: every round from this node's copy, from JetStream before a node is given back. */
+    CapacityController.Placements replicasPerNode() {
+        return new CapacityController.Placements() {
+            @Override
+            public Map<String, Integer> seen() {
+                return count(placements.values().stream());
+            }
+
+            @Override
+            public Map<String, Integer> current() {
+                return count(records.all().stream().map(AppRecords.Versioned::record));
+            }
+        };
+    }
+
+    private static Map<String, Integer> count(java.util.stream.Stream<AppRecord> records) {
         Map<String, Integer> counts = new java.util.HashMap<>();
-        records.all().forEach(v -> v.record().replicas().forEach(p -> counts.merge(p.node(), 1, Integer::sum)));
+        records.forEach(r -> r.replicas().forEach(p -> counts.merge(p.node(), 1, Integer::sum)));
         return counts;
     }
 
