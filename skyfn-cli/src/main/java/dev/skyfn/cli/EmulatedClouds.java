@@ -8,6 +8,7 @@ import dev.skyfn.core.cloud.NodeSpec;
 import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.NatsAccess;
 import dev.skyfn.node.capacity.LocalCapacity;
+import dev.skyfn.node.capacity.PreemptionNotices;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
@@ -89,7 +90,8 @@ final class EmulatedClouds implements AutoCloseable {
                 case "acquire" -> acquire(cloud);
                 case "release" -> release(cloud, body.path("node").asText());
                 case "list" -> Map.of("nodes", list(cloud));
-                default -> Map.of("error", "no operation " + op + " (acquire, release, list)");
+                case "preempt" -> preempt(cloud, body.path("node").asText(), Duration.ofMillis(body.path("noticeMs").asLong()));
+                default -> Map.of("error", "no operation " + op + " (acquire, release, list, preempt)");
             };
         } catch (RuntimeException | IOException e) {
             reply = Map.of("error", String.valueOf(e.getMessage()));
@@ -191,6 +193,55 @@ final class EmulatedClouds implements AutoCloseable {
         });
         LOG.info("cloud {} takes node {} back", cloud, node);
         return Map.of();
+    }
+
+    /**
+     * Takes a running node of {@code cloud} back as a spot market does: its notice now (on
+     * {@link PreemptionNotices#subject}), the machine gone — its process SIGKILLed — when the
+     * notice, scaled by the fleet's time scale, has run out.
+     */
+    private Object preempt(String cloud, String node, Duration notice) {
+        EmulatedFleet.Member m;
+        try {
+            m = fleet.node(node);
+        } catch (IllegalArgumentException e) {
+            return Map.of("error", "node " + node + " is not running");
+        }
+        synchronized (this) {
+            if (!m.cloud().equals(cloud) || standby.containsKey(node)) {
+                return Map.of("error", "node " + node + " is not running in cloud " + cloud);
+            }
+        }
+        Duration wait = Duration.ofNanos((long) (notice.toNanos() * timeScale));
+        Instant at = Instant.now().plus(wait);
+        nats.publish(PreemptionNotices.subject(node), PreemptionNotices.notice(at));
+        LOG.info("cloud {} preempts node {}: gone in {} ms", cloud, node, wait.toMillis());
+        Thread.ofVirtual().name("preempt-" + node).start(() -> {
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                return;
+            }
+            takeBack(cloud, node);
+        });
+        return Map.of("node", node, "at", at.toString());
+    }
+
+    /** The end of a preemption notice: the machine is gone, whatever ran on it. */
+    private void takeBack(String cloud, String node) {
+        Held h;
+        synchronized (this) {
+            h = held.remove(node);
+        }
+        if (h != null && h.boot != null) {
+            h.boot.interrupt();
+        }
+        if (fleet.vanish(node)) {
+            LOG.info("cloud {} took node {} back at the end of its preemption notice", cloud, node);
+        }
+        if (h != null) {
+            Thread.ofVirtual().start(() -> refill(cloud));
+        }
     }
 
     private synchronized List<Object> list(String cloud) {

@@ -405,6 +405,24 @@ public final class EmulatedFleet implements AutoCloseable {
         return m;
     }
 
+    /**
+     * SIGKILLs a node's process and forgets it, as a cloud takes a machine back at the end of a
+     * preemption notice; false when it was not running (given back before).
+     */
+    boolean vanish(String node) {
+        Member m = members.remove(node);
+        if (m == null) {
+            return false;
+        }
+        m.process().destroyForcibly();
+        try {
+            m.process().waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return true;
+    }
+
     /** SIGKILLs a node's process, as a host that fails would vanish. */
     public void kill(String node) {
         Member m = node(node);

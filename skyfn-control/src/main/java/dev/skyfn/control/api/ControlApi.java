@@ -56,6 +56,7 @@ public final class ControlApi implements HttpService {
                 .get("/v1/apps/{app}/scaling", this::scaling)
                 .get("/v1/clouds", this::clouds)
                 .get("/v1/nodes", this::nodes)
+                .post("/v1/nodes/{node}/preemption", this::preempt)
                 .post("/v1/tenants", this::createTenant)
                 .get("/v1/tenants", this::listTenants)
                 .post("/v1/tenants/{tenant}/keys", this::issueKey)
@@ -154,6 +155,34 @@ public final class ControlApi implements HttpService {
             return view;
         }).toList();
         Api.json(res, 200, Map.of("nodes", fleet.nodes().stream().map(PlacementViews::node).toList(), "elastic", elastic));
+    }
+
+    /**
+     * Has a node's cloud take it back, as a spot market does (admin only; emulated clouds only):
+     * {@code {"notice": "30s"}} → 202 {@code {"node", "at"}}, {@code at} when the node is gone
+     * (ISO-8601). The notice runs in the fleet's time scale; {@code "0s"} is none: the node dies at
+     * once. Errors: BAD_REQUEST (no or bad notice, a cloud that preempts on its own), NOT_FOUND (no
+     * such node), CONFLICT (the node is not running).
+     */
+    private void preempt(ServerRequest req, ServerResponse res) {
+        Api.admin(req, auth);
+        record Preemption(String notice) {
+        }
+        Preemption body = Api.read(Api.body(req, 4096, ErrorCode.PAYLOAD_TOO_LARGE), Preemption.class);
+        if (body.notice() == null) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "say how long before the node is gone: {\"notice\": \"30s\"} (\"0s\" for none)");
+        }
+        java.time.Duration notice;
+        try {
+            notice = dev.skyfn.core.Durations.parse(body.notice());
+        } catch (IllegalArgumentException e) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "notice: " + e.getMessage());
+        }
+        if (notice.isNegative()) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "notice: " + body.notice() + " is before now");
+        }
+        String node = Api.param(req, "node");
+        Api.json(res, 202, Map.of("node", node, "at", fleet.preempt(node, notice).toString()));
     }
 
     private void list(ServerRequest req, ServerResponse res) {

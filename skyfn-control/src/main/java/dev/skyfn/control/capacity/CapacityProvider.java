@@ -25,4 +25,20 @@ public interface CapacityProvider {
 
     /** The nodes of {@code cloud} this provider has given and not yet taken back. */
     List<ProvidedNode> list(String cloud);
+
+    /**
+     * Has {@code cloud} take {@code node} back after {@code notice}, as a spot market does: the
+     * node hears its preemption notice at once, and is gone when the notice runs out. Only an
+     * emulated cloud can be told to: a real one preempts on its own, and its nodes read their
+     * notices from its metadata endpoint.
+     *
+     * @param notice how long before the node is gone; zero for none (the node dies at once)
+     * @return when the node is gone
+     * @throws dev.skyfn.core.SkyfnException BAD_REQUEST when the cloud cannot be told to, or has
+     *         no such node running
+     */
+    default java.time.Instant preempt(String cloud, String node, java.time.Duration notice) {
+        throw new dev.skyfn.core.SkyfnException(dev.skyfn.core.ErrorCode.BAD_REQUEST, "cloud " + cloud
+                + " preempts on its own: only the emulated clouds of skyfn dev --topology can be told to");
+    }
 }

@@ -14,6 +14,18 @@ public interface Fleet {
         return List.of();
     }
 
+    /**
+     * Has the cloud of {@code node} take it back after {@code notice} — a spot preemption, for
+     * trying how the fleet rides one out; only an emulated cloud can be told to.
+     *
+     * @return when the node is gone
+     * @throws dev.skyfn.core.SkyfnException NOT_FOUND for a node the topology does not name,
+     *         BAD_REQUEST when its cloud cannot be told to, CONFLICT when the node is not running
+     */
+    default java.time.Instant preempt(String node, java.time.Duration notice) {
+        throw new dev.skyfn.core.SkyfnException(dev.skyfn.core.ErrorCode.BAD_REQUEST, "a single node has no cloud to take it back");
+    }
+
     /** Places an app with this fleet as it is now. */
     default Placement place(dev.skyfn.core.manifest.Manifest manifest) {
         return Scheduler.place(manifest.placement(), manifest.memoryMb(), topology(), nodes());

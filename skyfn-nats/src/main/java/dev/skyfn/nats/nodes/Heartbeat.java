@@ -46,6 +46,18 @@ public final class Heartbeat implements AutoCloseable {
         }
     }
 
+    /** Beats now, out of step: what the node says of itself has changed in a way the fleet must hear at once. */
+    public void beatNow() {
+        if (stopped) {
+            return;
+        }
+        try {
+            connection.publish(NodeDirectory.subject(node), NodeDirectory.json(report.get()));
+        } catch (RuntimeException e) {
+            LOG.debug("heartbeat of {} not sent: {}", node, e.getMessage());
+        }
+    }
+
     /** Stops beating without a goodbye, as a node that died would. */
     public void stop() {
         stopped = true;

@@ -19,14 +19,28 @@ import java.util.Map;
  *                     node, at the moment of the report; nodes with none are left out. A node
  *                     others await is not idle, whatever it says of itself: a call it has not yet
  *                     taken up is still on its way to it
+ * @param leavingAt    when its cloud takes it back (ISO-8601), from a preemption notice; null while
+ *                     it stays. A leaving node is given no new replica and no call another node can
+ *                     run, and finishes those it has
  */
 public record NodeReport(String node, String cloud, String gateway, int freeMemoryMb, double load, List<String> apps,
-                         Map<String, Double> concurrency, Map<String, Integer> awaiting) {
+                         Map<String, Double> concurrency, Map<String, Integer> awaiting, String leavingAt) {
 
     public NodeReport {
         apps = List.copyOf(apps);
         concurrency = concurrency == null ? Map.of() : Map.copyOf(concurrency);
         awaiting = awaiting == null ? Map.of() : Map.copyOf(awaiting);
+    }
+
+    /** A report of a node that stays. */
+    public NodeReport(String node, String cloud, String gateway, int freeMemoryMb, double load, List<String> apps,
+                      Map<String, Double> concurrency, Map<String, Integer> awaiting) {
+        this(node, cloud, gateway, freeMemoryMb, load, apps, concurrency, awaiting, null);
+    }
+
+    /** Whether its cloud is taking it back: it has had a preemption notice. */
+    public boolean leaving() {
+        return leavingAt != null;
     }
 
     /** A report with no calls in flight. */

@@ -84,13 +84,15 @@ public final class CapacityController {
      * One round at {@code now}.
      *
      * @param alive      the nodes that heartbeat now
+     * @param leaving    those of them that have had their cloud's preemption notice: drained now,
+     *                   given back once they hold nothing
      * @param placements how many app replicas each node holds
      * @param working    the nodes that reported calls in flight: an app that left a node still has its
      *                   queued calls finished there, so the node is not idle, nor drained, until they are
      * @param shortfalls the apps that lack replicas, and the clouds they may use
      */
-    public void tick(Set<String> alive, Placements placements, Set<String> working, List<CapacityPlanner.Shortfall> shortfalls,
-                     Instant at) {
+    public void tick(Set<String> alive, Set<String> leaving, Placements placements, Set<String> working,
+                     List<CapacityPlanner.Shortfall> shortfalls, Instant at) {
         Map<String, Integer> replicas = placements.seen();
         Holdings holdings = new Holdings(placements, working);
         // records show times to the millisecond
@@ -105,7 +107,12 @@ public final class CapacityController {
                 }
                 continue;
             }
-            ElasticNode next = follow(n.repriced(pricePerHour(n.cloud()), now), alive, held(n.node(), replicas, working), holdings, now);
+            ElasticNode seen = n.repriced(pricePerHour(n.cloud()), now);
+            if (seen.state() == NodeState.READY && leaving.contains(n.node())) {
+                LOG.info("elastic node {} of {} is being taken back by its cloud: drained", n.node(), n.cloud());
+                seen = seen.after(Event.DRAIN, now, "preempted: its cloud takes it back (a preemption notice)");
+            }
+            ElasticNode next = follow(seen, alive, held(n.node(), replicas, working), holdings, now);
             if (next != n) {
                 put(next);
             }

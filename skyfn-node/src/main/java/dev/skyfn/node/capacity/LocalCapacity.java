@@ -23,8 +23,9 @@ import java.util.Map;
  * skyfn node} process for each node acquired, after that cloud's {@code startup} time.
  *
  * <p>Requests and replies are JSON: acquire {@code {}} → {@code {"node", "cloud", "state"}};
- * release {@code {"node"}} → {@code {}}; list {@code {}} → {@code {"nodes": [...]}}; a refusal is
- * {@code {"error": "..."}}.
+ * release {@code {"node"}} → {@code {}}; list {@code {}} → {@code {"nodes": [...]}}; preempt
+ * {@code {"node", "noticeMs"}} → {@code {"node", "at"}} (the node hears its notice on
+ * {@link PreemptionNotices#subject}); a refusal is {@code {"error": "..."}}.
  */
 public final class LocalCapacity implements CapacityProvider {
 
@@ -59,11 +60,22 @@ public final class LocalCapacity implements CapacityProvider {
         return nodes;
     }
 
+    @Override
+    public java.time.Instant preempt(String cloud, String node, Duration notice) {
+        JsonNode answer = ask(cloud, "preempt", Map.of("node", node, "noticeMs", Long.toString(notice.toMillis())), ErrorCode.CONFLICT);
+        return java.time.Instant.parse(answer.path("at").asText());
+    }
+
     private static ProvidedNode node(JsonNode n) {
         return new ProvidedNode(n.get("node").asText(), n.get("cloud").asText(), NodeState.valueOf(n.get("state").asText()));
     }
 
     private JsonNode ask(String cloud, String op, Map<String, String> body) {
+        return ask(cloud, op, body, ErrorCode.UNAVAILABLE);
+    }
+
+    /** Asks {@code cloud} to do {@code op}; a refusal is a {@code refused} error, no answer UNAVAILABLE. */
+    private JsonNode ask(String cloud, String op, Map<String, String> body, ErrorCode refused) {
         Message reply;
         try {
             reply = nats.request(subject(cloud, op), JSON.writeValueAsBytes(body), WAIT);
@@ -85,7 +97,7 @@ public final class LocalCapacity implements CapacityProvider {
                     + new String(reply.getData(), StandardCharsets.UTF_8));
         }
         if (answer.has("error")) {
-            throw new SkyfnException(ErrorCode.UNAVAILABLE, "cloud " + cloud + " refused to " + op + ": " + answer.get("error").asText());
+            throw new SkyfnException(refused, "cloud " + cloud + " refused to " + op + ": " + answer.get("error").asText());
         }
         return answer;
     }

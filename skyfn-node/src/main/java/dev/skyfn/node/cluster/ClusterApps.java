@@ -237,6 +237,15 @@ final class ClusterApps implements AppStore {
         return app.manifest().requiring(tenantTrust.apply(app.tenant()));
     }
 
+    /**
+     * Where the app's replicas would go if only the {@code alive} nodes were there: those of them it
+     * has kept, the others placed as the scheduler would ({@link Scheduler#replace}); empty for an
+     * app no longer deployed.
+     */
+    Optional<Placement> placeAgain(AppKey key, AppRecord record, Set<String> alive) {
+        return apps.find(key).map(app -> replace(app, record, alive));
+    }
+
     /** Whether every live node the record places its app on serves its version. */
     boolean served(AppRecord record) {
         return served.test(record);
@@ -277,13 +286,16 @@ final class ClusterApps implements AppStore {
     }
 
     /**
-     * The autoscaled apps that have fewer replicas than {@code wanted} gives them, each with the
+     * The autoscaled apps that have fewer replicas than {@code wanted} gives them — a replica on a
+     * node in {@code leaving}, which its cloud is taking back, not counted — each with the
      * clouds it may run on (its placement's requirements and its tenant's trust policy), best first.
      */
-    List<CapacityPlanner.Shortfall> shortfalls(Map<AppKey, Integer> wanted) {
+    List<CapacityPlanner.Shortfall> shortfalls(Map<AppKey, Integer> wanted, Set<String> leaving) {
         List<CapacityPlanner.Shortfall> shortfalls = new java.util.ArrayList<>();
         wanted.forEach((key, n) -> {
-            int missing = n - replicaCount(key);
+            AppRecord record = placements.get(key);
+            long staying = record == null ? 0 : record.replicas().stream().filter(r -> !leaving.contains(r.node())).count();
+            int missing = (int) (n - staying);
             Manifest m = placedManifest(key).orElse(null);
             if (missing > 0 && m != null) {
                 shortfalls.add(new CapacityPlanner.Shortfall(key.toString(), missing,

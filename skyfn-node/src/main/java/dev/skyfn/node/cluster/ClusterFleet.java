@@ -15,9 +15,12 @@ final class ClusterFleet implements Fleet {
     private final NodeDirectory directory;
     private final ElasticNodes elastic;
     private final dev.skyfn.core.cloud.PriceFeed prices;
+    private final dev.skyfn.control.capacity.CapacityProvider provider;
     private final java.time.Clock clock;
 
-    ClusterFleet(Topology topology, NodeDirectory directory, ElasticNodes elastic, dev.skyfn.core.cloud.PriceFeed prices, java.time.Clock clock) {
+    ClusterFleet(Topology topology, NodeDirectory directory, ElasticNodes elastic, dev.skyfn.core.cloud.PriceFeed prices,
+                 dev.skyfn.control.capacity.CapacityProvider provider, java.time.Clock clock) {
+        this.provider = provider;
         this.topology = topology;
         this.directory = directory;
         this.elastic = elastic;
@@ -37,7 +40,8 @@ final class ClusterFleet implements Fleet {
 
     /**
      * Every node the topology lists, one never heard from not alive, and every elastic node alive
-     * now (one given back is gone, not dead), cloud by cloud.
+     * now (one given back is gone, not dead), cloud by cloud; a node that has had its cloud's
+     * preemption notice is not alive.
      */
     @Override
     public List<NodeStatus> nodes() {
@@ -48,12 +52,21 @@ final class ClusterFleet implements Fleet {
     }
 
     @Override
+    public java.time.Instant preempt(String node, java.time.Duration notice) {
+        String cloud = topology.node(node).map(dev.skyfn.core.cloud.NodeSpec::cloud)
+                .orElseThrow(() -> new dev.skyfn.core.SkyfnException(dev.skyfn.core.ErrorCode.NOT_FOUND, "no node " + node + " in the topology"));
+        return provider.preempt(cloud, node, notice);
+    }
+
+    @Override
     public List<ElasticNode> elastic() {
         return elastic.all();
     }
 
     private NodeStatus status(String node, String cloud) {
-        return directory.member(node).map(m -> new NodeStatus(node, cloud, m.alive(), m.report().freeMemoryMb(), m.report().load()))
+        // a node its cloud is taking back is no place for a replica: as good as gone
+        return directory.member(node).map(m -> new NodeStatus(node, cloud, m.alive() && !m.report().leaving(), m.report().freeMemoryMb(),
+                        m.report().load()))
                 .orElse(new NodeStatus(node, cloud, false, 0, 1.0));
     }
 }

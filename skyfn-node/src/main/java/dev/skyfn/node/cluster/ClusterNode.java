@@ -18,6 +18,7 @@ import dev.skyfn.nats.nodes.Heartbeat;
 import dev.skyfn.node.capacity.CapacityController;
 import dev.skyfn.node.capacity.ElasticNodes;
 import dev.skyfn.node.capacity.LocalCapacity;
+import dev.skyfn.node.capacity.PreemptionNotices;
 import dev.skyfn.nats.nodes.NodeDirectory;
 import dev.skyfn.nats.nodes.NodeReport;
 import dev.skyfn.nats.packages.PackageStore;
@@ -52,6 +53,7 @@ public final class ClusterNode implements AutoCloseable {
     /** Async invocations one node runs at once, from the fleet's queue. */
     private static final int ASYNC_PARALLEL = 64;
 
+    private final String self;
     private final Engine engine;
     private final NodeDirectory directory;
     private final ClusterApps apps;
@@ -60,6 +62,9 @@ public final class ClusterNode implements AutoCloseable {
     private final Heartbeat heartbeat;
     private final ConcurrencySampler concurrency;
     private final FleetControl control;
+    private final PreemptionNotices notices;
+    /** When this node's cloud takes it back, from its preemption notice; null while it stays. */
+    private volatile java.time.Instant leavingAt;
     private QueuedAsync async;
     /** Set while the node starts: where its gateway and its share of the async queue send calls. */
     private FleetDispatch dispatch;
@@ -68,6 +73,7 @@ public final class ClusterNode implements AutoCloseable {
     private static final Duration STATE_WAIT = Duration.ofMinutes(2);
 
     private ClusterNode(NodeConfig config, ClusterConfig cluster, boolean dev) {
+        self = cluster.node();
         String cloud = cluster.cloud();
         boolean supercluster = cluster.topology().clouds().stream().filter(c -> !c.edge()).count() > 1;
         engine = Engine.connect(cluster.nats(), cluster.node(), supercluster ? cluster.topology().stateCloud() : null,
@@ -82,7 +88,9 @@ public final class ClusterNode implements AutoCloseable {
         Sealer sealer = cluster.sealer().withPolicy(tenants::trustOf);
         directory = NodeDirectory.watch(engine, cluster.deadAfter(), cluster.node());
         var elastic = new ElasticNodes(engine);
-        var fleet = new ClusterFleet(cluster.topology(), directory, elastic, cluster.prices(), Clock.systemUTC());
+        CapacityProvider provider = cluster.capacity().provider() == ClusterConfig.Capacity.Provider.LOCAL
+                ? new LocalCapacity(engine.connection()) : new StaticCapacity();
+        var fleet = new ClusterFleet(cluster.topology(), directory, elastic, cluster.prices(), provider, Clock.systemUTC());
         var inspector = new PackageInspector(new PackageLimits(config.maxPackageBytes(), PackageLimits.DEFAULT.maxUnpackedBytes(),
                 PackageLimits.DEFAULT.maxEntries()));
         var globalState = NatsKeyValue.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), sealer);
@@ -114,10 +122,9 @@ public final class ClusterNode implements AutoCloseable {
             async.work();
         }
         heartbeat = NodeDirectory.beat(engine, cluster.heartbeat(), () -> report(cluster.node(), cloud, config, memoryMb));
-        CapacityProvider provider = cluster.capacity().provider() == ClusterConfig.Capacity.Provider.LOCAL
-                ? new LocalCapacity(engine.connection()) : new StaticCapacity();
+        notices = PreemptionNotices.watch(engine.connection(), cluster.node(), this::preempted);
         control = new FleetControl(cluster.node(), cluster.topology(), directory, apps,
-                new FleetAutoscaler(cluster.node(), directory, apps, scalingLog), new PriceMoves(apps, fleet, Rebalance.HYSTERESIS),
+                new FleetAutoscaler(cluster.node(), directory, apps, scalingLog), new Moves(apps, fleet, Rebalance.HYSTERESIS),
                 new CapacityController(fleet::topology, provider, elastic, cluster.capacity().releaseAfter()), Clock.systemUTC(),
                 cluster.controlTick());
         var lastServing = new AtomicReference<Map<String, List<String>>>(Map.of());
@@ -165,9 +172,29 @@ public final class ClusterNode implements AutoCloseable {
         int loaded = node.sandboxes().values().stream().mapToInt(Integer::intValue).sum();
         int capacity = Math.max(1, Math.min(config.maxSandboxes(), memoryMb / MB_PER_SANDBOX));
         List<String> serving = node.serving().stream().map(a -> a.key() + "@" + a.version()).sorted().toList();
+        java.time.Instant leaving = leavingAt;
         return new NodeReport(name, cloud, "http://" + advertised(config.host()) + ":" + node.port(),
                 Math.max(0, memoryMb - loaded * MB_PER_SANDBOX), Math.min(1.0, loaded / (double) capacity), serving, concurrency.drain(),
-                dispatch.awaiting());
+                dispatch.awaiting(), leaving == null ? null : leaving.toString());
+    }
+
+    /**
+     * This node's cloud takes it back at {@code at}: the fleet hears it at once, gateways send it
+     * only calls no other node can run, the deciding node moves its replicas elsewhere, and it
+     * takes no more queued async calls (those it runs finish; one cut short is delivered again to
+     * another node). What it runs until then finishes.
+     */
+    private void preempted(java.time.Instant at) {
+        if (leavingAt != null) {
+            return;
+        }
+        leavingAt = at;
+        LOG.warn("node {} has its cloud's preemption notice: taken back at {} (in {} ms); its apps move to other nodes", self,
+                at, Math.max(0, Duration.between(java.time.Instant.now(), at).toMillis()));
+        if (async != null) {
+            async.close();
+        }
+        heartbeat.beatNow();
     }
 
     /** The address other nodes reach this one's gateway at: its host, unless it listens on every interface. */
@@ -206,7 +233,8 @@ public final class ClusterNode implements AutoCloseable {
     /** Stops every part, each even when another failed to stop, and the connection to NATS last, whatever happened. */
     @Override
     public void close() {
-        for (AutoCloseable part : new AutoCloseable[]{control, heartbeat, concurrency, async, bus, node, apps::close, directory, engine}) {
+        for (AutoCloseable part : new AutoCloseable[]{control, notices, heartbeat, concurrency, async, bus, node, apps::close, directory,
+                engine}) {
             try {
                 if (part != null) {
                     part.close();

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The fleet's control loop: once a tick ({@link ClusterConfig#controlTick()}), on one node at a time — the first node that is
  * alive in the topology's order, listed nodes before elastic ones — it runs the autoscaler, moves
- * the apps that prices say should move, then runs the capacity controller with the replicas the
+ * the apps off nodes their clouds are taking back and those that prices say should move, then runs the capacity controller with the replicas the
  * autoscaler could not place. Every node runs the
  * loop; the others only watch who decides, and the node that takes over starts its windows afresh.
  */
@@ -31,7 +31,7 @@ final class FleetControl implements AutoCloseable {
     private final NodeDirectory directory;
     private final ClusterApps apps;
     private final FleetAutoscaler autoscaler;
-    private final PriceMoves priceMoves;
+    private final Moves moves;
     private final CapacityController capacity;
     private final Clock clock;
     private final Duration tick;
@@ -39,8 +39,8 @@ final class FleetControl implements AutoCloseable {
     private boolean deciding;
 
     FleetControl(String self, Topology topology, NodeDirectory directory, ClusterApps apps, FleetAutoscaler autoscaler,
-                 PriceMoves priceMoves, CapacityController capacity, Clock clock, Duration tick) {
-        this.priceMoves = priceMoves;
+                 Moves moves, CapacityController capacity, Clock clock, Duration tick) {
+        this.moves = moves;
         this.self = self;
         this.topology = topology;
         this.directory = directory;
@@ -66,23 +66,33 @@ final class FleetControl implements AutoCloseable {
     }
 
     private void tick() {
-        Set<String> alive = directory.members().stream().filter(NodeDirectory.Member::alive)
+        Set<String> heard = directory.members().stream().filter(NodeDirectory.Member::alive)
                 .map(m -> m.report().node()).collect(Collectors.toSet());
-        boolean decide = decider(topology, alive).map(self::equals).orElse(false);
+        boolean decide = decider(topology, heard).map(self::equals).orElse(false);
         if (decide != deciding) {
             LOG.info(decide ? "node {} decides the fleet's scaling and capacity now" : "node {} no longer decides for the fleet", self);
             deciding = decide;
             autoscaler.reset();
-            priceMoves.reset();
+            moves.reset();
             capacity.reset();
         }
         if (!decide) {
             return;
         }
         Instant now = clock.instant();
-        autoscaler.tick(alive, now);
-        priceMoves.tick();
-        capacity.tick(alive, apps.replicasPerNode(), working(directory.members()), apps.shortfalls(autoscaler.wanted()), now);
+        Set<String> leaving = leaving(directory.members());
+        // a node its cloud is taking back is given nothing more, and what it has goes elsewhere
+        Set<String> staying = new java.util.HashSet<>(heard);
+        staying.removeAll(leaving);
+        autoscaler.tick(staying, now);
+        moves.tick(staying, leaving);
+        capacity.tick(heard, leaving, apps.replicasPerNode(), working(directory.members()),
+                apps.shortfalls(autoscaler.wanted(), leaving), now);
+    }
+
+    /** The live nodes that have had their cloud's preemption notice. */
+    static Set<String> leaving(java.util.Collection<NodeDirectory.Member> members) {
+        return members.stream().filter(m -> m.alive() && m.report().leaving()).map(m -> m.report().node()).collect(Collectors.toSet());
     }
 
     /**

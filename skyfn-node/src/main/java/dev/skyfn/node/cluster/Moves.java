@@ -15,16 +15,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves apps when prices change, without a failed call: at each tick of the fleet's control loop
- * it asks {@link Rebalance} whether each app would cost less placed afresh; if so it first adds the
- * new nodes to the app's placement (they load it and warm up beside the old ones, which go on
- * serving), and once every node of it serves the app, it drops the old ones (their calls in
- * flight finish; a call that reaches one too late is tried on the others). Apps declared
- * {@code verify: redundant} stay: their placement across providers is checked at deployment.
+ * Moves apps without a failed call: at each tick of the fleet's control loop, off the nodes their
+ * clouds are taking back (a preemption notice), and where prices say — it asks {@link Rebalance}
+ * whether each app would cost less placed afresh. Either way it first adds the new nodes to the
+ * app's placement (they load it and warm up beside the old ones, which go on serving), and once
+ * every node of it serves the app, it drops the old ones (their calls in flight finish; a call
+ * that reaches one too late is tried on the others). Apps declared {@code verify: redundant} stay
+ * for price: their placement across providers is checked at deployment.
  */
-final class PriceMoves {
+final class Moves {
 
-    private static final Logger LOG = LoggerFactory.getLogger(PriceMoves.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Moves.class);
 
     private final ClusterApps apps;
     private final Fleet fleet;
@@ -32,7 +33,7 @@ final class PriceMoves {
     /** Apps being moved, and how. */
     private final Map<AppKey, Rebalance.Move> moving = new HashMap<>();
 
-    PriceMoves(ClusterApps apps, Fleet fleet, double hysteresis) {
+    Moves(ClusterApps apps, Fleet fleet, double hysteresis) {
         this.apps = apps;
         this.fleet = fleet;
         this.hysteresis = hysteresis;
@@ -43,7 +44,11 @@ final class PriceMoves {
         moving.clear();
     }
 
-    void tick() {
+    /**
+     * One round: moves under way go on, apps with a replica on a {@code leaving} node move off it
+     * onto the {@code staying} ones, the others move if prices say so.
+     */
+    void tick(Set<String> staying, Set<String> leaving) {
         Map<AppKey, AppRecord> inForce = apps.inForce();
         moving.keySet().retainAll(inForce.keySet());
         for (Map.Entry<AppKey, AppRecord> e : inForce.entrySet()) {
@@ -51,12 +56,42 @@ final class PriceMoves {
                 Rebalance.Move move = moving.get(e.getKey());
                 if (move != null) {
                     finish(e.getKey(), e.getValue(), move);
+                } else if (e.getValue().replicas().stream().anyMatch(r -> leaving.contains(r.node()))) {
+                    evacuate(e.getKey(), e.getValue(), staying, leaving);
                 } else {
                     start(e.getKey(), e.getValue());
                 }
             } catch (RuntimeException failed) {
-                LOG.warn("moving {} for its price: {}; tried again at the next tick", e.getKey(), failed.getMessage());
+                LOG.warn("moving {}: {}; tried again at the next tick", e.getKey(), failed.getMessage());
             }
+        }
+    }
+
+    /**
+     * Places the app's replicas on leaving nodes elsewhere, keeping the others: the new ones warm
+     * up beside the leaving ones, which serve until then. With no room now it waits — the
+     * replicas it lacks are the capacity controller's to acquire — and tries again next round.
+     */
+    private void evacuate(AppKey key, AppRecord record, Set<String> staying, Set<String> leaving) {
+        List<String> current = record.replicas().stream().map(AppRecord.Replica::node).toList();
+        Optional<dev.skyfn.control.placement.Placement> to = apps.placeAgain(key, record, staying);
+        // only once every replica it loses has a place: fewer would leave the app short of what it was given
+        if (to.isEmpty() || to.get().nodes().size() < current.size() || to.get().nodes().stream().anyMatch(leaving::contains)) {
+            return;
+        }
+        List<String> off = current.stream().filter(leaving::contains).toList();
+        var move = new Rebalance.Move(current, to.get(), 0, 0, "node(s) " + off + " taken back by their cloud (a preemption notice)");
+        begin(key, record, move, "moving off " + off + " to " + to.get().nodes() + ": " + move.why());
+    }
+
+    /** Adds the move's new nodes to the app's placement, before the old ones not among them: the new take over as they warm up. */
+    private void begin(AppKey key, AppRecord record, Rebalance.Move move, String why) {
+        List<AppRecord.Replica> both = new java.util.ArrayList<>(Replicas.of(move.to()));
+        Set<String> target = Set.copyOf(move.to().nodes());
+        record.replicas().stream().filter(r -> !target.contains(r.node())).forEach(both::add);
+        if (apps.writeReplicas(record, both, why).isPresent()) {
+            moving.put(key, move);
+            LOG.info("{} moves from {} to {}: {}", key, move.from(), move.to().nodes(), move.why());
         }
     }
 
@@ -72,15 +107,8 @@ final class PriceMoves {
         if (move.isEmpty()) {
             return;
         }
-        // the new nodes first, then the old ones not among them: the new take over as they warm up
-        List<AppRecord.Replica> both = new java.util.ArrayList<>(Replicas.of(move.get().to()));
-        Set<String> target = Set.copyOf(move.get().to().nodes());
-        record.replicas().stream().filter(r -> !target.contains(r.node())).forEach(both::add);
-        if (apps.writeReplicas(record, both, "moving for price to " + move.get().to().nodes() + " (warming up beside "
-                + current + "): " + move.get().why()).isPresent()) {
-            moving.put(key, move.get());
-            LOG.info("{} moves from {} to {}: {}", key, current, move.get().to().nodes(), move.get().why());
-        }
+        begin(key, record, move.get(), "moving for price to " + move.get().to().nodes() + " (warming up beside " + current + "): "
+                + move.get().why());
     }
 
     /**
@@ -100,7 +128,7 @@ final class PriceMoves {
             return; // the new nodes are still loading it
         }
         List<AppRecord.Replica> kept = afterMove(record.replicas(), move);
-        String why = "moved for price from " + move.from() + " to " + target + ": " + move.why();
+        String why = "moved from " + move.from() + " to " + target + ": " + move.why();
         if (kept.isEmpty() || apps.writeReplicas(record, kept, why).isPresent()) {
             moving.remove(key);
             LOG.info("{} moved to {}", key, target);

@@ -18,8 +18,12 @@ public final class Routes {
     private Routes() {
     }
 
-    /** A node able to run the call, with what ranks it: {@code inFlight} of the app's calls there, {@code saturated} at its limit. */
-    public record Candidate(String node, String cloud, double latencyMs, double load, boolean self, int inFlight, boolean saturated) {
+    /**
+     * A node able to run the call, with what ranks it: {@code inFlight} of the app's calls there,
+     * {@code saturated} at its limit, {@code leaving} when its cloud is taking it back.
+     */
+    public record Candidate(String node, String cloud, double latencyMs, double load, boolean self, int inFlight, boolean saturated,
+                            boolean leaving) {
         boolean full() {
             return load >= FULL;
         }
@@ -47,7 +51,8 @@ public final class Routes {
     }
 
     /**
-     * The live nodes serving {@code app}, best first: those with spare capacity before full ones,
+     * The live nodes serving {@code app}, best first: nodes that stay before those their cloud is
+     * taking back (a leaving node runs a call only when no other can), those with spare capacity before full ones,
      * those below the app's concurrency limit before those at it (which queue: the shortest queue
      * first), then by round trip from {@code region}, then this node ({@code self}) before others,
      * then by calls in flight, then by load — so that a gateway fills its nearest replicas up to
@@ -67,9 +72,10 @@ public final class Routes {
                     int inFlight = Math.max(busy.outstanding().applyAsInt(node),
                             (int) Math.round(m.report().concurrency().getOrDefault(app.toString(), 0.0)));
                     return new Candidate(node, m.report().cloud(), topology.latency(region, m.report().cloud()), m.report().load(),
-                            node.equals(self), inFlight, inFlight >= busy.limit());
+                            node.equals(self), inFlight, inFlight >= busy.limit(), m.report().leaving());
                 })
-                .sorted(Comparator.comparing(Candidate::full).thenComparing(Candidate::saturated).thenComparingInt(Candidate::queue)
+                .sorted(Comparator.comparing(Candidate::leaving).thenComparing(Candidate::full).thenComparing(Candidate::saturated)
+                        .thenComparingInt(Candidate::queue)
                         .thenComparingDouble(Candidate::latencyMs).thenComparing(c -> !c.self()).thenComparingInt(Candidate::inFlight)
                         .thenComparingDouble(Candidate::load).thenComparing(Candidate::node))
                 .toList();

@@ -33,14 +33,30 @@ class FleetControlTest {
         assertThat(FleetControl.working(Arrays.stream(members.split(" ")).map(FleetControlTest::member).toList())).isEqualTo(want);
     }
 
+    /** The same notation, {@code :leaving} for a node that has had its cloud's preemption notice. Which nodes are leaving. */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "a b c                  | ''",
+            "a:leaving b c          | a",
+            "a:leaving b:leaving c  | a b",
+            "a:leaving:dead b       | ''",
+    })
+    void aLiveNodeWithAPreemptionNoticeIsLeaving(String members, String expected) {
+        Set<String> want = expected.isBlank() ? Set.of() : Set.of(expected.split(" "));
+        assertThat(FleetControl.leaving(Arrays.stream(members.split(" ")).map(FleetControlTest::member).toList())).isEqualTo(want);
+    }
+
     private static NodeDirectory.Member member(String spec) {
         List<String> parts = List.of(spec.split(":"));
         Map<String, Double> concurrency = new HashMap<>();
         Map<String, Integer> awaiting = new HashMap<>();
         boolean alive = true;
+        String leavingAt = null;
         for (String p : parts.subList(1, parts.size())) {
             if (p.equals("dead")) {
                 alive = false;
+            } else if (p.equals("leaving")) {
+                leavingAt = "2026-11-30T12:00:00Z";
             } else if (p.startsWith(">")) {
                 String[] kv = p.substring(1).split("=");
                 awaiting.put(kv[0], Integer.parseInt(kv[1]));
@@ -48,7 +64,8 @@ class FleetControlTest {
                 concurrency.put("t/app", Double.parseDouble(p));
             }
         }
-        var report = new NodeReport(parts.getFirst(), "c", "http://127.0.0.1:1", 1024, 0.1, List.of("t/app@1"), concurrency, awaiting);
+        var report = new NodeReport(parts.getFirst(), "c", "http://127.0.0.1:1", 1024, 0.1, List.of("t/app@1"), concurrency, awaiting,
+                leavingAt);
         return new NodeDirectory.Member(report, alive, 0);
     }
 }

@@ -12,7 +12,7 @@ import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-class PriceMovesTest {
+class MovesTest {
 
     /** The replicas in force when a move ends, the move (from → to), and the replicas kept. */
     @ParameterizedTest(name = "{0}, moving {1} -> {2}: {3}")
@@ -30,7 +30,7 @@ class PriceMovesTest {
         var move = new Rebalance.Move(nodes(from), new Placement(List.of(new Placement.Assignment("c", nodes(to), 128, Map.of())),
                 List.of(), Optional.empty()), 2, 1, "cheaper");
         List<AppRecord.Replica> replicas = nodes(inForce).stream().map(n -> new AppRecord.Replica("c", n, 128)).toList();
-        assertThat(PriceMoves.afterMove(replicas, move).stream().map(AppRecord.Replica::node).toList()).isEqualTo(nodes(kept));
+        assertThat(Moves.afterMove(replicas, move).stream().map(AppRecord.Replica::node).toList()).isEqualTo(nodes(kept));
     }
 
     private static List<String> nodes(String names) {

@@ -41,7 +41,7 @@ class RedundancyTest {
             "''             | -"})
     void theSecondNodeIsTheBestOfAnotherProvider(String ranked, String expected) {
         List<Routes.Candidate> candidates = Arrays.stream(ranked.trim().split(" +")).filter(n -> !n.isEmpty())
-                .map(n -> new Routes.Candidate(n, TOPOLOGY.node(n).orElseThrow().cloud(), 0, 0, false, 0, false)).toList();
+                .map(n -> new Routes.Candidate(n, TOPOLOGY.node(n).orElseThrow().cloud(), 0, 0, false, 0, false, false)).toList();
         Optional<Redundancy.Pair> pair = Redundancy.choose(candidates, TOPOLOGY);
         assertThat(pair.map(p -> p.first().node() + " " + p.second().node()).orElse("-")).isEqualTo(expected.trim());
     }

@@ -28,8 +28,8 @@ class RoutesTest {
     private static final AppKey APP = new AppKey("t", "shop");
 
     /**
-     * Nodes as {@code name:load[:dead][:other]} — dead: its directory holds it for dead; other: it
-     * serves another app. The gateway is e2.
+     * Nodes as {@code name:load[:dead][:other][:leaving]} — dead: its directory holds it for dead;
+     * other: it serves another app; leaving: it has had its cloud's preemption notice. The gateway is e2.
      */
     @ParameterizedTest(name = "from {0}, nodes {1} -> {2}")
     @CsvSource(delimiter = '|', value = {
@@ -40,8 +40,11 @@ class RoutesTest {
             "eu | e1:0.1:dead e2:0.1 u1:0.1     | e2 u1",
             "us | e1:0.1 e2:0.1:dead u1:0.1:dead | e2 e1",
             "eu | e1:0.1:other e2:0.1:other u1:0.1 | u1",
-            "eu | e1:0.1:dead                   | ''"})
-    void liveNodesServingTheAppRankBySpareCapacityThenRoundTripThenThisNodeThenLoad(String region, String nodes, String expected) {
+            "eu | e1:0.1:dead                   | ''",
+            "eu | e1:0.1 e2:0.1:leaving u1:0.1  | e1 u1 e2",
+            "eu | e1:0.1:leaving e2:0.96 u1:0.1 | u1 e2 e1",
+            "eu | e1:0.1:leaving e2:0.1:other   | e1"})
+    void liveNodesServingTheAppRankStayingFirstThenBySpareCapacityThenRoundTripThenThisNodeThenLoad(String region, String nodes, String expected) {
         List<NodeDirectory.Member> members = Arrays.stream(nodes.trim().split(" +")).map(RoutesTest::member).toList();
 
         List<String> ranked = Routes.rank("e2", region, APP, TOPOLOGY, members).stream().map(Routes.Candidate::node).toList();
@@ -84,7 +87,8 @@ class RoutesTest {
         java.util.Map<String, Double> inFlight = flags.stream().filter(f -> f.startsWith("c"))
                 .collect(java.util.stream.Collectors.toMap(f -> APP.toString(), f -> Double.parseDouble(f.substring(1))));
         var report = new NodeReport(node, TOPOLOGY.node(node).orElseThrow().cloud(), "http://" + node, 1024, Double.parseDouble(parts[1]),
-                List.of((flags.contains("other") ? "t/other" : APP.toString()) + "@1"), inFlight);
+                List.of((flags.contains("other") ? "t/other" : APP.toString()) + "@1"), inFlight, java.util.Map.of(),
+                flags.contains("leaving") ? "2026-11-30T12:00:00Z" : null);
         return new NodeDirectory.Member(report, !flags.contains("dead"), 0);
     }
 }
