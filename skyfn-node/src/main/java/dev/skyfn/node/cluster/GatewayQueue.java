@@ -16,9 +16,10 @@ import java.util.function.BooleanSupplier;
  * call came, so that it drains at the rate of every replica, those that join later included:
  * queued at the nodes, it would stay on the replicas that were up when it formed.
  *
- * <p>First come, first served. A call is admitted with its app's line held, and lets it go
- * ({@link Admission#close}) once it is counted on the replica it goes to, so that the next call
- * sees it; then the next in line looks for room. Each call that ends, and each change in the
+ * <p>First come, first served. A call that finds room and nobody waiting goes at once; one that
+ * waited is admitted with its app's line held, and lets it go ({@link Admission#close}) once it is
+ * counted on the replica it goes to, so that the next call sees it; then the next in line looks
+ * for room. Each call that ends, and each change in the
  * fleet (a replica joining), lets the call that has waited longest look again.
  */
 final class GatewayQueue {
@@ -62,15 +63,23 @@ final class GatewayQueue {
     }
 
     private static final Admission TIMED_OUT = new Admission(null, false);
+    /** Let through with no line held: nobody waited, and there was room. */
+    private static final Admission FREE = new Admission(null, true);
     private final Map<AppKey, Line> lines = new ConcurrentHashMap<>();
 
     /**
      * Waits until {@code room} says a replica of {@code app} can take one more of this gateway's
      * calls and every call that came before has gone, or until {@code deadlineNanos} (of {@link
-     * System#nanoTime}) passes. An admitted call holds its app's line until it closes the admission.
+     * System#nanoTime}) passes. A call admitted after waiting holds its app's line until it closes
+     * the admission.
      */
     Admission admit(AppKey app, BooleanSupplier room, long deadlineNanos) throws InterruptedException {
         Line line = lines.computeIfAbsent(app, k -> new Line());
+        // the common case takes no lock: calls that come together may then both take a replica's last slot, and one
+        // of them queues at the node, as every call did before there was a line
+        if (line.waiting.get() == 0 && room.getAsBoolean()) {
+            return FREE;
+        }
         line.lock.lockInterruptibly();
         boolean holding = true;
         try {
