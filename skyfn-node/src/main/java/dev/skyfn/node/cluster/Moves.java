@@ -31,7 +31,11 @@ final class Moves {
     private final Fleet fleet;
     private final double hysteresis;
     /** Apps being moved, and how. */
-    private final Map<AppKey, Rebalance.Move> moving = new HashMap<>();
+    private final Map<AppKey, Moving> moving = new HashMap<>();
+
+    /** A move under way, and what its placement's record says of it once done ("moved for price", "moved"). */
+    private record Moving(Rebalance.Move move, String done) {
+    }
 
     Moves(ClusterApps apps, Fleet fleet, double hysteresis) {
         this.apps = apps;
@@ -53,7 +57,7 @@ final class Moves {
         moving.keySet().retainAll(inForce.keySet());
         for (Map.Entry<AppKey, AppRecord> e : inForce.entrySet()) {
             try {
-                Rebalance.Move move = moving.get(e.getKey());
+                Moving move = moving.get(e.getKey());
                 if (move != null) {
                     finish(e.getKey(), e.getValue(), move);
                 } else if (e.getValue().replicas().stream().anyMatch(r -> leaving.contains(r.node()))) {
@@ -81,16 +85,17 @@ final class Moves {
         }
         List<String> off = current.stream().filter(leaving::contains).toList();
         var move = new Rebalance.Move(current, to.get(), 0, 0, "node(s) " + off + " taken back by their cloud (a preemption notice)");
-        begin(key, record, move, "moving off " + off + " to " + to.get().nodes() + ": " + move.why());
+        begin(key, record, new Moving(move, "moved"), "moving off " + off + " to " + to.get().nodes() + ": " + move.why());
     }
 
     /** Adds the move's new nodes to the app's placement, before the old ones not among them: the new take over as they warm up. */
-    private void begin(AppKey key, AppRecord record, Rebalance.Move move, String why) {
+    private void begin(AppKey key, AppRecord record, Moving moving, String why) {
+        Rebalance.Move move = moving.move();
         List<AppRecord.Replica> both = new java.util.ArrayList<>(Replicas.of(move.to()));
         Set<String> target = Set.copyOf(move.to().nodes());
         record.replicas().stream().filter(r -> !target.contains(r.node())).forEach(both::add);
         if (apps.writeReplicas(record, both, why).isPresent()) {
-            moving.put(key, move);
+            this.moving.put(key, moving);
             LOG.info("{} moves from {} to {}: {}", key, move.from(), move.to().nodes(), move.why());
         }
     }
@@ -107,8 +112,8 @@ final class Moves {
         if (move.isEmpty()) {
             return;
         }
-        begin(key, record, move.get(), "moving for price to " + move.get().to().nodes() + " (warming up beside " + current + "): "
-                + move.get().why());
+        begin(key, record, new Moving(move.get(), "moved for price"), "moving for price to " + move.get().to().nodes()
+                + " (warming up beside " + current + "): " + move.get().why());
     }
 
     /**
@@ -122,15 +127,16 @@ final class Moves {
         return replicas.stream().filter(r -> !left.contains(r.node())).toList();
     }
 
-    private void finish(AppKey key, AppRecord record, Rebalance.Move move) {
+    private void finish(AppKey key, AppRecord record, Moving moving) {
+        Rebalance.Move move = moving.move();
         List<String> target = move.to().nodes();
         if (!apps.served(record)) {
             return; // the new nodes are still loading it
         }
         List<AppRecord.Replica> kept = afterMove(record.replicas(), move);
-        String why = "moved from " + move.from() + " to " + target + ": " + move.why();
+        String why = moving.done() + " from " + move.from() + " to " + target + ": " + move.why();
         if (kept.isEmpty() || apps.writeReplicas(record, kept, why).isPresent()) {
-            moving.remove(key);
+            this.moving.remove(key);
             LOG.info("{} moved to {}", key, target);
         }
     }
