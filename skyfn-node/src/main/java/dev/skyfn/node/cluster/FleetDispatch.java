@@ -49,10 +49,6 @@ final class FleetDispatch implements Dispatch {
     private final Map<AppKey, AtomicInteger> activating = new ConcurrentHashMap<>();
     /** The calls this gateway has in flight, by app and node: what it balances its apps' replicas by. */
     private final Map<Sent, AtomicInteger> outstanding = new ConcurrentHashMap<>();
-    /** Calls held while every replica of their app runs as many of this gateway's calls as it may. */
-    private final GatewayQueue queue = new GatewayQueue();
-    /** The apps each live node serves, as last heard: a change lets the calls held here look for room. */
-    private final Map<String, List<String>> served = new ConcurrentHashMap<>();
 
     /** Where a gateway's calls go: an app's replica on a node. */
     private record Sent(AppKey app, String node) {
@@ -71,15 +67,8 @@ final class FleetDispatch implements Dispatch {
         this.wan = wan;
         this.homeRegion = Routes.nearestRegion(topology, cloud);
         directory.onChange(m -> {
-            String node = m.report().node();
             if (!m.alive()) {
-                failCallsTo(node);
-                served.remove(node);
-                return;
-            }
-            List<String> serves = m.report().leaving() ? List.of() : m.report().apps();
-            if (!serves.equals(served.put(node, serves))) {
-                queue.fleetChanged();
+                failCallsTo(m.report().node());
             }
         });
     }
@@ -139,14 +128,7 @@ final class FleetDispatch implements Dispatch {
             if (target.spec().verify() == Verify.REDUNDANT) {
                 return runTwice(target, input, invocationId, bounded, timeout, region, candidates);
             }
-            Attempt attempt;
-            try (GatewayQueue.Admission admission = admit(target, region, deadline)) {
-                if (admission.admitted()) {
-                    // ranked again with the line held: the calls admitted before are counted where they went
-                    candidates = Routes.rank(self, region, key, topology, directory.members(), busy(target));
-                }
-                attempt = tryEach(candidates, target, input, invocationId, bounded, timeout, region, onlyOnce, admission);
-            }
+            Attempt attempt = tryEach(candidates, target, input, invocationId, bounded, timeout, region, onlyOnce);
             if (attempt.outcome() != null) {
                 return attempt.outcome();
             }
@@ -163,37 +145,8 @@ final class FleetDispatch implements Dispatch {
     private record Attempt(Outcome outcome, String lastMiss, boolean allMoved) {
     }
 
-    /**
-     * Waits in the app's line at this gateway while every replica the call could go to already
-     * runs as many of this gateway's calls as the function's concurrency allows ({@link
-     * GatewayQueue}); at most until {@code deadline}, after which the call goes to the shortest
-     * queue as it would have.
-     */
-    private GatewayQueue.Admission admit(Target target, String region, long deadline) {
-        AppKey key = target.app().key();
-        int limit = target.spec().concurrency();
-        try {
-            return queue.admit(key, () -> room(key, limit, Routes.rank(self, region, key, topology, directory.members(), busy(target))),
-                    deadline);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while waiting for a replica of " + key.app() + " with room");
-        }
-    }
-
-    /**
-     * Whether a replica the call would go to runs fewer of this gateway's calls than {@code limit}:
-     * among the nodes that stay, or those leaving when only they serve the app. With no replica at
-     * all there is nothing to wait for here.
-     */
-    private boolean room(AppKey key, int limit, List<Routes.Candidate> candidates) {
-        boolean staying = candidates.stream().anyMatch(c -> !c.leaving());
-        return candidates.isEmpty() || candidates.stream().filter(c -> !staying || !c.leaving())
-                .anyMatch(c -> outstanding(key, c.node()).get() < limit);
-    }
-
     private Attempt tryEach(List<Routes.Candidate> candidates, Target target, Payload input, String invocationId, boolean bounded,
-                            Duration timeout, String region, boolean onlyOnce, GatewayQueue.Admission admission) {
+                            Duration timeout, String region, boolean onlyOnce) {
         AppKey key = target.app().key();
         String lastMiss = "";
         boolean allMoved = true;
@@ -201,14 +154,12 @@ final class FleetDispatch implements Dispatch {
             if (c.node().equals(self) && local.serves(key)) {
                 AtomicInteger sent = outstanding(key, self);
                 sent.incrementAndGet();
-                admission.close();
                 try {
                     return new Attempt(onlyOnce ? join(bus.once(invocationId, () -> CompletableFuture.supplyAsync(
                             () -> local.dispatch(target, input, invocationId, bounded, timeout, region), Thread.ofVirtual()::start))).on(self)
                             : local.dispatch(target, input, invocationId, bounded, timeout, region).on(self), "", false);
                 } finally {
                     sent.decrementAndGet();
-                    queue.ended(key);
                 }
             }
             if (c.node().equals(self)) {
@@ -216,7 +167,6 @@ final class FleetDispatch implements Dispatch {
             }
             AtomicInteger sent = outstanding(key, c.node());
             sent.incrementAndGet();
-            admission.close();
             try {
                 Outcome o = await(c.node(), bus.call(c.node(), c.cloud(), key, target.spec().name(), input, invocationId, bounded, timeout,
                         onlyOnce));
@@ -233,7 +183,6 @@ final class FleetDispatch implements Dispatch {
                 allMoved = false;
             } finally {
                 sent.decrementAndGet();
-                queue.ended(key);
             }
         }
         return new Attempt(null, lastMiss, allMoved);
@@ -296,16 +245,12 @@ final class FleetDispatch implements Dispatch {
                 + "nodes lost) and none started within the call's " + timeout.toMillis() + " ms; the autoscaler was asked for one");
     }
 
-    /**
-     * Calls waiting at this gateway for each app to get a replica, or a replica with room; apps
-     * with none are left out. They are the app's concurrency as much as the calls its replicas run:
-     * what the autoscaler scales by.
-     */
+    /** Calls waiting at this gateway for each app to get a replica; apps with none are left out. */
     Map<AppKey, Integer> activating() {
-        Map<AppKey, Integer> counts = new java.util.HashMap<>(queue.waiting());
+        Map<AppKey, Integer> counts = new java.util.HashMap<>();
         activating.forEach((k, n) -> {
             if (n.get() > 0) {
-                counts.merge(k, n.get(), Integer::sum);
+                counts.put(k, n.get());
             }
         });
         return counts;
