@@ -411,21 +411,18 @@ public final class EmulatedFleet implements AutoCloseable {
      */
     boolean vanish(String node) {
         Member m = members.remove(node);
-        if (m == null) {
-            return false;
+        if (m != null) {
+            killProcess(m);
         }
-        m.process().destroyForcibly();
-        try {
-            m.process().waitFor();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return true;
+        return m != null;
     }
 
     /** SIGKILLs a node's process, as a host that fails would vanish. */
     public void kill(String node) {
-        Member m = node(node);
+        killProcess(node(node));
+    }
+
+    private static void killProcess(Member m) {
         m.process().destroyForcibly();
         try {
             m.process().waitFor();

@@ -106,7 +106,6 @@ class PreemptionTest {
             await().atMost(Duration.ofSeconds(15)).until(() -> !inForce(gateway).contains(preempted));
             assertThat(Set.copyOf(inForce(gateway))).containsExactlyInAnyOrderElementsOf(
                     List.of("spot-1", "spot-2", "spot-3").stream().filter(n -> !n.equals(preempted)).toList());
-            answeredBy.clear();
             // the cloud takes the machine back when the notice runs out
             await().atMost(Duration.ofSeconds(30)).until(() -> fleet.nodes().stream().noneMatch(m -> m.node().equals(preempted)));
             answeredBy.clear();

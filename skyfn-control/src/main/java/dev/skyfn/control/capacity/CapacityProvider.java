@@ -34,8 +34,8 @@ public interface CapacityProvider {
      *
      * @param notice how long before the node is gone; zero for none (the node dies at once)
      * @return when the node is gone
-     * @throws dev.skyfn.core.SkyfnException BAD_REQUEST when the cloud cannot be told to, or has
-     *         no such node running
+     * @throws dev.skyfn.core.SkyfnException BAD_REQUEST when the cloud cannot be told to,
+     *         CONFLICT when it has no such node running
      */
     default java.time.Instant preempt(String cloud, String node, java.time.Duration notice) {
         throw new dev.skyfn.core.SkyfnException(dev.skyfn.core.ErrorCode.BAD_REQUEST, "cloud " + cloud

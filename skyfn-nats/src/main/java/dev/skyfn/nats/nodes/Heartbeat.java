@@ -32,12 +32,7 @@ public final class Heartbeat implements AutoCloseable {
 
     private void run() {
         while (!stopped) {
-            try {
-                connection.publish(NodeDirectory.subject(node), NodeDirectory.json(report.get()));
-            } catch (RuntimeException e) {
-                // NATS reconnects by itself; the next beat tries again
-                LOG.debug("heartbeat of {} not sent: {}", node, e.getMessage());
-            }
+            beat();
             try {
                 Thread.sleep(every);
             } catch (InterruptedException e) {
@@ -48,12 +43,16 @@ public final class Heartbeat implements AutoCloseable {
 
     /** Beats now, out of step: what the node says of itself has changed in a way the fleet must hear at once. */
     public void beatNow() {
-        if (stopped) {
-            return;
+        if (!stopped) {
+            beat();
         }
+    }
+
+    private void beat() {
         try {
             connection.publish(NodeDirectory.subject(node), NodeDirectory.json(report.get()));
         } catch (RuntimeException e) {
+            // NATS reconnects by itself; the next beat tries again
             LOG.debug("heartbeat of {} not sent: {}", node, e.getMessage());
         }
     }

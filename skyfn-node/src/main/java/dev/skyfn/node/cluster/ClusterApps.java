@@ -413,7 +413,8 @@ final class ClusterApps implements AppStore {
         return new AppRecord.Change(System.currentTimeMillis(), why);
     }
 
-    private static List<String> nodes(AppRecord record) {
+    /** The nodes the record places its app on, in its order. */
+    static List<String> nodes(AppRecord record) {
         return record.replicas().stream().map(AppRecord.Replica::node).toList();
     }
 

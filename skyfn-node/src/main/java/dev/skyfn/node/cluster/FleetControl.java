@@ -66,7 +66,8 @@ final class FleetControl implements AutoCloseable {
     }
 
     private void tick() {
-        Set<String> heard = directory.members().stream().filter(NodeDirectory.Member::alive)
+        List<NodeDirectory.Member> members = directory.members();
+        Set<String> heard = members.stream().filter(NodeDirectory.Member::alive)
                 .map(m -> m.report().node()).collect(Collectors.toSet());
         boolean decide = decider(topology, heard).map(self::equals).orElse(false);
         if (decide != deciding) {
@@ -80,13 +81,13 @@ final class FleetControl implements AutoCloseable {
             return;
         }
         Instant now = clock.instant();
-        Set<String> leaving = leaving(directory.members());
+        Set<String> leaving = leaving(members);
         // a node its cloud is taking back is given nothing more, and what it has goes elsewhere
         Set<String> staying = new java.util.HashSet<>(heard);
         staying.removeAll(leaving);
         autoscaler.tick(staying, now);
         moves.tick(staying, leaving);
-        capacity.tick(heard, leaving, apps.replicasPerNode(), working(directory.members()),
+        capacity.tick(heard, leaving, apps.replicasPerNode(), working(members),
                 apps.shortfalls(autoscaler.wanted(), leaving), now);
     }
 

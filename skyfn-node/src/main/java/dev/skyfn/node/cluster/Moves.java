@@ -77,7 +77,7 @@ final class Moves {
      * replicas it lacks are the capacity controller's to acquire — and tries again next round.
      */
     private void evacuate(AppKey key, AppRecord record, Set<String> staying, Set<String> leaving) {
-        List<String> current = record.replicas().stream().map(AppRecord.Replica::node).toList();
+        List<String> current = ClusterApps.nodes(record);
         Optional<dev.skyfn.control.placement.Placement> to = apps.placeAgain(key, record, staying);
         // only once every replica it loses has a place: fewer would leave the app short of what it was given
         if (to.isEmpty() || to.get().nodes().size() < current.size() || to.get().nodes().stream().anyMatch(leaving::contains)) {
@@ -106,7 +106,7 @@ final class Moves {
                 || manifest.get().functions().values().stream().anyMatch(f -> f.verify() == Verify.REDUNDANT)) {
             return;
         }
-        List<String> current = record.replicas().stream().map(AppRecord.Replica::node).toList();
+        List<String> current = ClusterApps.nodes(record);
         Optional<Rebalance.Move> move = Rebalance.decide(manifest.get().placement(), manifest.get().memoryMb(), fleet.topology(),
                 fleet.nodes(), current, hysteresis);
         if (move.isEmpty()) {
