@@ -155,7 +155,7 @@ final class CloudCommands {
     }
 
     /** The replicas in force by cloud, in their order: {@code spot-eu (spot-eu-1, spot-eu-2 dead, 256 MiB)}. */
-    private static String inForce(JsonNode replicas) {
+    static String inForce(JsonNode replicas) {
         var byCloud = new LinkedHashMap<String, List<String>>();
         var memory = new LinkedHashMap<String, Integer>();
         for (JsonNode r : replicas) {

@@ -54,6 +54,8 @@ public final class ControlApi implements HttpService {
                 .delete("/v1/apps/{app}", this::remove)
                 .get("/v1/apps/{app}/placement", this::placement)
                 .get("/v1/apps/{app}/scaling", this::scaling)
+                .post("/v1/apps/{app}/migration", this::migrate)
+                .delete("/v1/apps/{app}/migration", this::unpin)
                 .get("/v1/clouds", this::clouds)
                 .get("/v1/nodes", this::nodes)
                 .post("/v1/nodes/{node}/preemption", this::preempt)
@@ -104,6 +106,7 @@ public final class ControlApi implements HttpService {
         fleet.topology().clouds().forEach(c -> prices.put(c.name(), Map.of("gbSecond", c.pricing().gbSecond(),
                 "vcpuSecond", c.pricing().vcpuSecond())));
         view.put("prices", prices);
+        view.put("pinnedTo", registry.pinnedTo(app.key()).orElse(null));
         // the decision behind the placement in force, with the numbers it used
         registry.lastChange(app.key()).ifPresent(c -> view.put("lastChange", Map.of("at", c.at().toString(), "why", c.why())));
         Api.json(res, 200, view);
@@ -183,6 +186,37 @@ public final class ControlApi implements HttpService {
         }
         String node = Api.param(req, "node");
         Api.json(res, 202, Map.of("node", node, "at", fleet.preempt(node, notice).toString()));
+    }
+
+    /**
+     * Migrates the caller's app to a cloud: {@code {"to": "CLOUD"}} → 202 {@code {"app", "to",
+     * "from": [{cloud, node}]}}, {@code from} the replicas it had when asked; the move goes on in
+     * the fleet's control loop ({@code GET …/placement} shows it: {@code pinnedTo}, the replicas
+     * in force, the last change). Errors: BAD_REQUEST (no {@code to}; one node, nowhere to go),
+     * NOT_FOUND (no such cloud), PLACEMENT_UNSATISFIABLE (the app's placement or trust policy
+     * rules the cloud out), APP_NOT_FOUND.
+     */
+    private void migrate(ServerRequest req, ServerResponse res) {
+        DeployedApp app = app(req);
+        record Migration(String to) {
+        }
+        Migration body = Api.read(Api.body(req, 4096, ErrorCode.PAYLOAD_TOO_LARGE), Migration.class);
+        if (body.to() == null || body.to().isBlank()) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "say which cloud to migrate " + app.name() + " to: {\"to\": \"CLOUD\"}");
+        }
+        List<Replica> from = registry.migrate(app.key(), java.util.Optional.of(body.to()));
+        Api.json(res, 202, Map.of("app", app.name(), "to", body.to(),
+                "from", from.stream().map(r -> Map.of("cloud", r.cloud(), "node", r.node())).toList()));
+    }
+
+    /** Lifts a migration's confinement: the scheduler may place the app on any cloud again. 200 {@code {"app", "to": null}}. */
+    private void unpin(ServerRequest req, ServerResponse res) {
+        DeployedApp app = app(req);
+        registry.migrate(app.key(), java.util.Optional.empty());
+        var view = new java.util.LinkedHashMap<String, Object>();
+        view.put("app", app.name());
+        view.put("to", null);
+        Api.json(res, 200, view);
     }
 
     private void list(ServerRequest req, ServerResponse res) {

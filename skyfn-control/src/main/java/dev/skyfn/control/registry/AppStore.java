@@ -52,4 +52,27 @@ public interface AppStore extends AppCatalog {
     default Optional<dev.skyfn.control.scaling.ScalingRecord> scaling(AppKey key) {
         return Optional.empty();
     }
+
+    /**
+     * Migrates an app to {@code cloud} ({@code skyfn migrate APP --to CLOUD}): its placement is
+     * confined to that cloud from now on, and the fleet moves its replicas there without a failed
+     * call — new ones warm up on the cloud's nodes, routing switches as they serve, the old ones
+     * drain and are dropped. Empty {@code cloud} lifts the confinement: the scheduler may place
+     * the app on any cloud its manifest allows again (and move it for price). Returns the
+     * replicas in force when asked, the move starting from them.
+     *
+     * @throws dev.skyfn.core.SkyfnException NOT_FOUND (no such cloud), PLACEMENT_UNSATISFIABLE (the
+     *         app's placement or its tenant's trust policy does not allow the cloud, or its
+     *         functions are declared {@code verify: redundant}, which needs two providers),
+     *         BAD_REQUEST (a store that does not place apps: one node, nowhere to migrate to)
+     */
+    default List<Replica> migrate(AppKey key, Optional<String> cloud) {
+        throw new dev.skyfn.core.SkyfnException(dev.skyfn.core.ErrorCode.BAD_REQUEST,
+                "this node runs alone: there is no other cloud to migrate " + key.app() + " to");
+    }
+
+    /** The cloud the app was migrated to and is confined to; empty when the scheduler places it freely. */
+    default Optional<String> pinnedTo(AppKey key) {
+        return Optional.empty();
+    }
 }

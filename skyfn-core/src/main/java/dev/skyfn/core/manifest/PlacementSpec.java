@@ -38,6 +38,16 @@ public record PlacementSpec(List<AffinityGroup> affinity, Requirements require, 
         return new PlacementSpec(affinity, require, minClouds, maxClouds, n, scheduling, weights, overrides);
     }
 
+    /**
+     * This placement confined to one cloud, as a migration leaves it: that cloud its only
+     * affinity group, its replicas spread over it alone; requirements, replicas and overrides as
+     * they were (whether the cloud meets the requirements is the scheduler's to check).
+     */
+    public PlacementSpec confinedTo(String cloud) {
+        return new PlacementSpec(List.of(new AffinityGroup("migrated", new Selector(Set.of(cloud), Map.of()))), require, 1, 1,
+                replicas, scheduling, weights, overrides);
+    }
+
     /** The default: one replica on the best cloud of all. */
     public static final PlacementSpec DEFAULT = new PlacementSpec(List.of(), Requirements.NONE, 1, Integer.MAX_VALUE, 1,
             Scheduling.DIVIDED, Weights.PACKED, List.of());

@@ -12,9 +12,12 @@ import java.util.List;
  * @param replicas       where it runs, best first
  * @param change         the last change of its replicas and why (null in records written before
  *                       changes were recorded)
+ * @param pinnedTo       the cloud the app was migrated to ({@code skyfn migrate APP --to CLOUD}),
+ *                       which confines its placement until it is migrated again; null when the
+ *                       scheduler may place it on any cloud its manifest allows
  */
 public record AppRecord(String tenant, String app, int version, String sha256, long sizeBytes, long deployedAtMillis,
-                        List<Replica> replicas, Change change) {
+                        List<Replica> replicas, Change change, String pinnedTo) {
 
     public AppRecord {
         replicas = List.copyOf(replicas);
@@ -49,6 +52,11 @@ public record AppRecord(String tenant, String app, int version, String sha256, l
 
     /** The record with its replicas {@code next}, changed for the reason {@code change}. */
     public AppRecord withReplicas(List<Replica> next, Change change) {
-        return new AppRecord(tenant, app, version, sha256, sizeBytes, deployedAtMillis, next, change);
+        return new AppRecord(tenant, app, version, sha256, sizeBytes, deployedAtMillis, next, change, pinnedTo);
+    }
+
+    /** The record confined to {@code cloud} (null: to none), changed for the reason {@code change}. */
+    public AppRecord pinnedTo(String cloud, Change change) {
+        return new AppRecord(tenant, app, version, sha256, sizeBytes, deployedAtMillis, replicas, change, cloud);
     }
 }

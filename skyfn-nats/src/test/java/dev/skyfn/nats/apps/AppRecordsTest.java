@@ -22,7 +22,7 @@ class AppRecordsTest {
     private static AppRecord shop(int version, String... nodes) {
         return new AppRecord("acme", "shop", version, "ab" + version, 10, 1000L * version,
                 java.util.Arrays.stream(nodes).map(n -> new AppRecord.Replica("c", n, 256)).toList(),
-                new AppRecord.Change(1000L * version, "deployed"));
+                new AppRecord.Change(1000L * version, "deployed"), null);
     }
 
     @Test

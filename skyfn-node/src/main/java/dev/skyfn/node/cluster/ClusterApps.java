@@ -143,7 +143,9 @@ final class ClusterApps implements AppStore {
         try {
             AppPackage pkg = inspector.receive(jar, incoming);
             admit.accept(pkg.manifest());
-            Placement placement = fleet.place(initialScale(pkg.manifest().requiring(tenantTrust.apply(tenant))));
+            // an app migrated to a cloud is deployed there
+            String pinned = records.get(tenant, pkg.manifest().app()).map(v -> v.record().pinnedTo()).orElse(null);
+            Placement placement = fleet.place(initialScale(Migration.confined(pkg.manifest().requiring(tenantTrust.apply(tenant)), pinned)));
             if (!placement.placed()) {
                 throw new SkyfnException(ErrorCode.PLACEMENT_UNSATISFIABLE,
                         "cannot place app " + pkg.manifest().app() + ": " + placement.problem().orElse("no cloud can take it"));
@@ -233,8 +235,52 @@ final class ClusterApps implements AppStore {
         return apps.find(key).map(this::placed);
     }
 
+    /** Confined to the cloud it was migrated to once every replica is there; as its manifest allows before then. */
     private Manifest placed(DeployedApp app) {
-        return app.manifest().requiring(tenantTrust.apply(app.tenant()));
+        AppRecord record = placements.get(app.key());
+        Manifest manifest = app.manifest().requiring(tenantTrust.apply(app.tenant()));
+        return record != null && Migration.settled(record) ? Migration.confined(manifest, record.pinnedTo()) : manifest;
+    }
+
+    /**
+     * Where the replicas of an app being migrated go on the cloud it is migrated to: those already
+     * there kept, the others placed there among the {@code alive} nodes as far as there is room;
+     * with how many it is to have there ({@link Placement#nodes()} may fall short of that while
+     * the cloud's capacity is acquired). Empty for an app no longer deployed.
+     */
+    Optional<Migration.Target> migrationTarget(AppKey key, AppRecord record, Set<String> alive) {
+        return apps.find(key).map(app -> {
+            Manifest manifest = Migration.confined(app.manifest().requiring(tenantTrust.apply(app.tenant())), record.pinnedTo());
+            if (manifest.scaling().isPresent()) {
+                manifest = withReplicas(manifest, record.replicas().size());
+            }
+            Placement placement = Scheduler.replace(manifest.placement(), manifest.memoryMb(), fleet.topology(), liveView(alive),
+                    nodes(record));
+            int wanted = Math.min(manifest.placement().replicas(), Migration.room(fleet.topology(), record.pinnedTo()));
+            return new Migration.Target(placement, Math.max(1, wanted));
+        });
+    }
+
+    @Override
+    public List<Replica> migrate(AppKey key, Optional<String> cloud) {
+        DeployedApp app = apps.find(key).orElseThrow(() -> new SkyfnException(ErrorCode.APP_NOT_FOUND, "no app " + key.app()));
+        cloud.ifPresent(c -> Migration.check(app.manifest().requiring(tenantTrust.apply(app.tenant())), c, fleet.topology()));
+        while (true) {
+            var current = records.get(key.tenant(), key.app())
+                    .orElseThrow(() -> new SkyfnException(ErrorCode.APP_NOT_FOUND, "no app " + key.app()));
+            AppRecord had = current.record();
+            String why = cloud.map(c -> "migration to cloud " + c + " asked: replicas warm up there, then those elsewhere are dropped")
+                    .orElse("migration lifted: the scheduler places the app on any cloud its placement allows");
+            if (records.write(had.pinnedTo(cloud.orElse(null), change(why)), current.revision())) {
+                LOG.info("{}: {}", key, why);
+                return had.replicas().stream().map(p -> new Replica(p.cloud(), p.node(), p.memoryMb())).toList();
+            }
+        }
+    }
+
+    @Override
+    public Optional<String> pinnedTo(AppKey key) {
+        return Optional.ofNullable(placements.get(key)).map(AppRecord::pinnedTo);
     }
 
     /**
@@ -286,22 +332,31 @@ final class ClusterApps implements AppStore {
     }
 
     /**
-     * The autoscaled apps that have fewer replicas than {@code wanted} gives them — a replica on a
-     * node in {@code leaving}, which its cloud is taking back, not counted — each with the
-     * clouds it may run on (its placement's requirements and its tenant's trust policy), best first.
+     * The apps that have fewer replicas than they are to have — the autoscaler's count in
+     * {@code wanted}, else as many as their record has — each with the clouds it may run on (its
+     * placement's requirements and its tenant's trust policy; the cloud it is being migrated to),
+     * best first. A replica on a node in {@code leaving}, which its cloud is taking back, does not
+     * count, nor, for an app being migrated, one off the cloud it goes to.
      */
     List<CapacityPlanner.Shortfall> shortfalls(Map<AppKey, Integer> wanted, Set<String> leaving) {
         List<CapacityPlanner.Shortfall> shortfalls = new java.util.ArrayList<>();
-        wanted.forEach((key, n) -> {
+        Set<AppKey> apps = new java.util.HashSet<>(wanted.keySet());
+        apps.addAll(placements.keySet());
+        for (AppKey key : apps) {
             AppRecord record = placements.get(key);
-            long staying = record == null ? 0 : record.replicas().stream().filter(r -> !leaving.contains(r.node())).count();
-            int missing = (int) (n - staying);
             Manifest m = placedManifest(key).orElse(null);
-            if (missing > 0 && m != null) {
-                shortfalls.add(new CapacityPlanner.Shortfall(key.toString(), missing,
-                        Scheduler.eligible(m.placement(), m.memoryMb(), fleet.topology())));
+            if (m == null) {
+                continue;
             }
-        });
+            boolean migrating = record != null && Migration.underWay(record);
+            long staying = record == null ? 0 : record.replicas().stream().filter(r -> !leaving.contains(r.node()))
+                    .filter(r -> !migrating || r.cloud().equals(record.pinnedTo())).count();
+            int missing = (int) (wanted.getOrDefault(key, record == null ? 0 : record.replicas().size()) - staying);
+            if (missing > 0) {
+                shortfalls.add(new CapacityPlanner.Shortfall(key.toString(), missing, migrating ? List.of(List.of(record.pinnedTo()))
+                        : Scheduler.eligible(m.placement(), m.memoryMb(), fleet.topology())));
+            }
+        }
         return shortfalls;
     }
 
@@ -318,7 +373,7 @@ final class ClusterApps implements AppStore {
             long now = System.currentTimeMillis();
             var record = new AppRecord(tenant, pkg.manifest().app(), version, pkg.sha256(), pkg.sizeBytes(), now, replicas,
                     new AppRecord.Change(now, "version " + version + " deployed on " + replicas.stream().map(AppRecord.Replica::node)
-                            .toList() + ", as the scheduler placed it"));
+                            .toList() + ", as the scheduler placed it"), current.map(v -> v.record().pinnedTo()).orElse(null));
             if (records.write(record, current.map(AppRecords.Versioned::revision).orElse(0L))) {
                 return record;
             }

@@ -15,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves apps without a failed call: at each tick of the fleet's control loop, off the nodes their
- * clouds are taking back (a preemption notice), and where prices say — it asks {@link Rebalance}
+ * Moves apps without a failed call: at each tick of the fleet's control loop, to the cloud they
+ * were migrated to ({@link Migration}), off the nodes their clouds are taking back (a preemption
+ * notice), and where prices say — it asks {@link Rebalance}
  * whether each app would cost less placed afresh. Either way it first adds the new nodes to the
  * app's placement (they load it and warm up beside the old ones, which go on serving), and once
  * every node of it serves the app, it drops the old ones (their calls in flight finish; a call
@@ -60,6 +61,8 @@ final class Moves {
                 Moving move = moving.get(e.getKey());
                 if (move != null) {
                     finish(e.getKey(), e.getValue(), move);
+                } else if (Migration.underWay(e.getValue())) {
+                    migrate(e.getKey(), e.getValue(), staying);
                 } else if (e.getValue().replicas().stream().anyMatch(r -> leaving.contains(r.node()))) {
                     evacuate(e.getKey(), e.getValue(), staying, leaving);
                 } else {
@@ -86,6 +89,22 @@ final class Moves {
         List<String> off = current.stream().filter(leaving::contains).toList();
         var move = new Rebalance.Move(current, to.get(), 0, 0, "node(s) " + off + " taken back by their cloud (a preemption notice)");
         begin(key, record, new Moving(move, "moved"), "moving off " + off + " to " + to.get().nodes() + ": " + move.why());
+    }
+
+    /**
+     * Places the replicas of an app migrated to a cloud on that cloud's {@code staying} nodes,
+     * once there is room for as many as it is to have there (the capacity controller acquires what
+     * the cloud lacks); they warm up beside the old ones, which serve until then.
+     */
+    private void migrate(AppKey key, AppRecord record, Set<String> staying) {
+        Optional<Migration.Target> target = apps.migrationTarget(key, record, staying);
+        if (target.isEmpty() || !target.get().ready()) {
+            return;
+        }
+        var to = target.get().placement();
+        List<String> current = ClusterApps.nodes(record);
+        var move = new Rebalance.Move(current, to, 0, 0, "migrated to cloud " + record.pinnedTo() + " as asked");
+        begin(key, record, new Moving(move, "migrated"), "migrating to " + to.nodes() + " (warming up beside " + current + ")");
     }
 
     /** Adds the move's new nodes to the app's placement, before the old ones not among them: the new take over as they warm up. */
