@@ -113,6 +113,18 @@ public final class ClusterNode implements AutoCloseable {
                 Optional.of(given -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL, sealer))));
         takeover.clearClaims();
         takeover.watchClaimsOnMe(node.executions());
+        takeover.watchHandovers(node.executions());
+        var handover = new Handover(cluster.node(), directory, takeover, node.executions(), key -> apps.find(key).isPresent());
+        apps.placedHere().subscribe(new dev.skyfn.core.app.AppCatalog.Listener() {
+            @Override
+            public void deployed(dev.skyfn.core.app.DeployedApp app, dev.skyfn.core.app.DeployedApp previous) {
+            }
+
+            @Override
+            public void removed(dev.skyfn.core.app.DeployedApp app) {
+                Thread.ofVirtual().name("handover-" + app.key()).start(() -> handover.appLeft(app.key()));
+            }
+        });
         bus.serve(cluster.node(), node.invoker());
         int memoryMb = cluster.topology().node(cluster.node()).orElseThrow().memoryMb();
         concurrency = new ConcurrencySampler(List.of(node::inFlightByApp, dispatch::activating));

@@ -50,6 +50,8 @@ final class Takeover implements ExecutionBackups {
     private static final Logger LOG = LoggerFactory.getLogger(Takeover.class);
 
     static final String BLOBS = "skyfn-blobs";
+    /** Claims a live node makes for another on its own executions of an app: {@code handed.<node>.<tenant>.<app>} = heir. */
+    private static final String HANDED = "handed.";
 
     private final String self;
     private final NodeLogs logs;
@@ -135,10 +137,53 @@ final class Takeover implements ExecutionBackups {
         }
     }
 
-    /** Clears the claims on this node's executions, once it has dropped the ones taken over. */
+    /** Clears the claims on this node's executions, once it has dropped the ones taken over, and its handovers. */
     void clearClaims() {
-        Js.call("reading claims", () -> claims.keys(prefix(self) + ">"))
-                .forEach(k -> Js.run("clearing a claim", () -> claims.purge(k)));
+        for (String prefix : List.of(prefix(self), HANDED + self + ".")) {
+            Js.call("reading claims", () -> claims.keys(prefix + ">"))
+                    .forEach(k -> Js.run("clearing a claim", () -> claims.purge(k)));
+        }
+    }
+
+    /**
+     * Hands this node's stopped executions of {@code app} to {@code heir}, which takes them on from
+     * the copy of this node's log ({@link #watchHandovers}); this node lives on. Every record of
+     * them must be backed up before.
+     */
+    void handOver(AppKey app, String heir) {
+        Js.run("handing executions over", () -> claims.put(HANDED + self + "." + app.tenant() + "." + app.app(),
+                heir.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Watches for executions handed to this node by live nodes an app left ({@link #handOver}),
+     * and takes them on from the handing node's log: a handover is a claim its owner makes for
+     * this node, so ownership passes by the same compare-and-set as a takeover.
+     */
+    void watchHandovers(Executions executions) {
+        Js.call("watching handovers", () -> claims.watch(HANDED + ">", new KeyValueWatcher() {
+            @Override
+            public void watch(KeyValueEntry entry) {
+                if (entry.getOperation() != KeyValueOperation.PUT || entry.getValue() == null
+                        || !self.equals(new String(entry.getValue(), StandardCharsets.UTF_8))) {
+                    return;
+                }
+                String[] from = entry.getKey().substring(HANDED.length()).split("\\.", 3);
+                var app = new AppKey(from[1], from[2]);
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        int taken = executions.takeHandedOver(from[0], openable(from[0]), app);
+                        LOG.info("took on {} running executions of {} handed over by {}", taken, app, from[0]);
+                    } catch (RuntimeException e) {
+                        LOG.warn("the executions of {} handed over by {} are not taken on ({}); it keeps them", app, from[0], e.getMessage());
+                    }
+                });
+            }
+
+            @Override
+            public void endOfData() {
+            }
+        }, KeyValueWatchOption.UPDATES_ONLY));
     }
 
     /**

@@ -35,6 +35,8 @@ public final class Execution {
     private int runs;
     private Sandbox sandbox;
     private Sandbox.Call call;
+    /** Whether its run is being stopped at a step boundary, for another node to take it on ({@link Executions#pause}). */
+    private boolean handingOver;
     /** This node's epoch as the execution's owner ({@link ExecutionOwners}); 0 until it owns it. */
     private long epoch;
     /** Held while the end is committed, so that two ends (a run's and a cancel's) are not both tried. */
@@ -106,7 +108,44 @@ public final class Execution {
         if (step.settles()) {
             settled.put(step.key(), step);
         }
+        notifyAll();
         return true;
+    }
+
+    /**
+     * Waits until it records a step beyond its first {@code after}, or ends, or {@code deadline}
+     * ({@link System#nanoTime()}) passes; whether it is still running.
+     */
+    synchronized boolean awaitStep(int after, long deadline) throws InterruptedException {
+        while (end == null && steps.size() <= after) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+        return end == null;
+    }
+
+    /** Marks it as being handed over; false if it has ended. */
+    synchronized boolean handOver() {
+        handingOver = end == null;
+        return handingOver;
+    }
+
+    synchronized boolean handingOver() {
+        return handingOver;
+    }
+
+    /** Its run is stopped: a step its sandbox still reports is not recorded here. */
+    synchronized void stopRun() {
+        sandbox = null;
+        call = null;
+    }
+
+    /** It runs here again: the handover did not happen. */
+    synchronized void keep() {
+        handingOver = false;
     }
 
     /** Adds a step record on its way to the log. */
@@ -132,6 +171,7 @@ public final class Execution {
         end = how;
         sandbox = null;
         call = null;
+        notifyAll();
         return true;
     }
 

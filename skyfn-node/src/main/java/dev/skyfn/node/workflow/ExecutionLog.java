@@ -66,10 +66,11 @@ final class ExecutionLog implements AutoCloseable {
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
     }
 
-    void step(Execution e, StepRecord step) {
+    /** Appends a step; the future completes once it is backed up (another node can then take the execution on from it). */
+    CompletableFuture<Void> step(Execution e, StepRecord step) {
         byte[] record = stepRecord(e.id(), step);
         log.append(record);
-        backups.append(e.app().tenant(), record);
+        return backups.append(e.app().tenant(), record);
     }
 
     /** Appends an execution's end; the future completes once it is on disk and backed up. */

@@ -110,6 +110,53 @@ public final class Executions implements ExecutionSink, AutoCloseable {
                 .forEach(this::reclaimed);
     }
 
+    /**
+     * Stops the runs of {@code app}'s running executions here at a step boundary, so that another
+     * node can take them on: each run goes on until it records its next step (or for
+     * {@code stepWait} at most: a step still running then runs again on the other node, as after a
+     * node's death), is stopped, and its steps are backed up. Returns those stopped; each is then
+     * {@linkplain #handedOver handed over} or {@linkplain #keep kept}.
+     */
+    public List<Execution> pause(AppKey app, Duration stepWait) throws InterruptedException {
+        List<Execution> running = executions.values().stream()
+                .filter(e -> e.app().equals(app) && e.status() == Execution.Status.RUNNING).toList();
+        List<Execution> paused = new java.util.ArrayList<>();
+        long deadline = System.nanoTime() + stepWait.toNanos();
+        for (Execution e : running) {
+            if (e.awaitStep(e.stepCount(), deadline) && e.handOver()) {
+                Sandbox sandbox = e.sandbox();
+                Sandbox.Call call = e.call();
+                e.stopRun();
+                if (sandbox != null && call != null) {
+                    sandbox.cancel(call, new Message.Failure(call.id(), ErrorCode.FUNCTION_TIMEOUT.name(), "handed over to another node", ""));
+                }
+                paused.add(e);
+            }
+        }
+        for (Execution e : paused) {
+            e.backedUp().join();
+        }
+        return paused;
+    }
+
+    /** Whether any execution of {@code app} runs here. */
+    public boolean runs(AppKey app) {
+        return executions.values().stream().anyMatch(e -> e.app().equals(app) && e.status() == Execution.Status.RUNNING);
+    }
+
+    /** Whether another node owns {@code e} now (it is then forgotten here, and readers are sent there). */
+    public boolean handedOver(Execution e) {
+        return !reclaimed(e);
+    }
+
+    /** Runs {@code e} here again: no node took it on. */
+    public void keep(Execution e) {
+        e.keep();
+        if (executions.get(e.id()) == e && e.status() == Execution.Status.RUNNING) {
+            dispatch(e);
+        }
+    }
+
     /** Whether this node still owns {@code e}, asking until the owners can be reached; drops it if another node does. */
     private boolean reclaimed(Execution e) {
         if (fence.stillOwns(e)) {
@@ -146,9 +193,22 @@ public final class Executions implements ExecutionSink, AutoCloseable {
      * {@code from} (the dead node) no longer owned. Returns how many running executions were taken over.
      */
     public int adopt(String from, List<byte[]> records, java.util.function.Predicate<AppKey> take) {
+        return adopt(from, records, take, true);
+    }
+
+    /**
+     * Takes over the running executions of {@code app} a live node handed to this one ({@link
+     * #pause}): they run on here from the steps it recorded. Those it ended, it keeps. Returns how
+     * many were taken over.
+     */
+    public int takeHandedOver(String from, List<byte[]> records, AppKey app) {
+        return adopt(from, records, app::equals, false);
+    }
+
+    private int adopt(String from, List<byte[]> records, java.util.function.Predicate<AppKey> take, boolean ended) {
         int adopted = 0;
         for (Execution dead : ExecutionLog.replay(records).values()) {
-            boolean expired = dead.end() != null && dead.end().at().isBefore(Instant.now().minus(retention));
+            boolean expired = dead.end() != null && (!ended || dead.end().at().isBefore(Instant.now().minus(retention)));
             if (expired || executions.containsKey(dead.id()) || !take.test(dead.app())) {
                 continue;
             }
@@ -283,7 +343,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
 
     /** Runs the execution in its app's sandbox until it ends, resuming it in a new sandbox when one dies. */
     private void runToEnd(Execution e) {
-        while (!closing && e.status() == Execution.Status.RUNNING) {
+        while (!closing && e.status() == Execution.Status.RUNNING && !e.handingOver()) {
             Duration left = e.deadline() == null ? NO_TIMEOUT : Duration.between(Instant.now(), e.deadline());
             if (left.isNegative() || left.isZero()) {
                 finish(e, timedOut(e));
@@ -301,7 +361,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
                 e.runCall(call);
                 answer = call.answer().get();
             } catch (SkyfnException failure) {
-                if (!closing) {
+                if (!closing && !e.handingOver()) {
                     finish(e, failed(failure.code().name(), failure.getMessage()));
                 }
                 return;
@@ -316,8 +376,8 @@ public final class Executions implements ExecutionSink, AutoCloseable {
 
     /** Ends the execution as its run's answer says; false when it should run again. */
     private boolean settle(Execution e, Message answer, int runs) {
-        if (e.status() != Execution.Status.RUNNING) {
-            return true; // cancelled, or stopped for taking too many steps
+        if (e.status() != Execution.Status.RUNNING || e.handingOver()) {
+            return true; // cancelled, stopped for taking too many steps, or stopped for another node to take on
         }
         Execution.End end = switch (answer) {
             case Message.Result r -> succeeded(e, r.payload());
@@ -433,19 +493,20 @@ public final class Executions implements ExecutionSink, AutoCloseable {
             // the record may reach the disk, and the backups, only after the value it names
             e.backingUp(blobs.durable(e.id(), step.blob())
                     .thenCompose(ok -> backups.blob(e.app().tenant(), e.id(), step.blob(), blobs.file(e.id(), step.blob())))
-                    .whenComplete((ok, failure) -> backUp(e, step, failure)));
+                    .handle((ok, failure) -> backUp(e, step, failure)).thenCompose(recorded -> recorded));
         } else {
-            backUp(e, step, null);
+            e.backingUp(backUp(e, step, null));
         }
     }
 
-    private void backUp(Execution e, StepRecord step, Throwable blobFailure) {
+    /** Logs a step; the future completes once the record is backed up. */
+    private CompletableFuture<Void> backUp(Execution e, StepRecord step, Throwable blobFailure) {
         if (blobFailure != null) {
             LOG.error("execution {}: the value of step {} could not be forced to disk; the step is not backed up", e.id(), step.key(), blobFailure);
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         synchronized (logOrder) {
-            log.step(e, step);
+            return log.step(e, step);
         }
     }
 

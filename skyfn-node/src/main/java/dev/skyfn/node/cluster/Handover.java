@@ -1,0 +1,120 @@
+package dev.skyfn.node.cluster;
+
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.nats.nodes.NodeDirectory;
+import dev.skyfn.node.workflow.Execution;
+import dev.skyfn.node.workflow.Executions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * When an app leaves this node — moved for price, migrated, off a node its cloud takes back,
+ * scaled in — its running workflow executions go to a node that serves it, at a step boundary:
+ * each run here stops once it records its next step ({@link #STEP_WAIT} at most), its steps are
+ * backed up, and this node hands the execution to the first live node serving the app that is
+ * not leaving ({@link Takeover#handOver}), which runs it on from its recorded steps; no recorded
+ * step runs again. Ownership passes by compare-and-set, as in a takeover, so an execution has one
+ * owner throughout. A node that has not taken them on within {@link #ADOPT_WAIT} is passed over
+ * for the next; with none left they run on here.
+ */
+final class Handover {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Handover.class);
+    /** How long a run may take to reach its next step before it is stopped mid-step (that step then runs again on the heir). */
+    static final Duration STEP_WAIT = Duration.ofSeconds(10);
+    /** How long an heir has to take executions on, and how long an app that left may have no node serving it. */
+    static final Duration ADOPT_WAIT = Duration.ofSeconds(20);
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final int HEIRS = 3;
+
+    private final String self;
+    private final NodeDirectory directory;
+    private final Takeover takeover;
+    private final Executions executions;
+    /** Whether an app is still deployed (not removed by its tenant). */
+    private final Predicate<AppKey> deployed;
+
+    Handover(String self, NodeDirectory directory, Takeover takeover, Executions executions, Predicate<AppKey> deployed) {
+        this.self = self;
+        this.directory = directory;
+        this.takeover = takeover;
+        this.executions = executions;
+        this.deployed = deployed;
+    }
+
+    /** The app no longer runs here: its running executions go to a node that serves it. */
+    void appLeft(AppKey app) {
+        if (!executions.runs(app)) {
+            return;
+        }
+        try {
+            List<Execution> left = null;
+            Set<String> passedOver = new HashSet<>();
+            for (int attempt = 0; attempt < HEIRS && (left == null || !left.isEmpty()); attempt++) {
+                Optional<String> heir = awaitHeir(app, passedOver);
+                if (heir.isEmpty()) {
+                    break;
+                }
+                if (left == null) {
+                    left = executions.pause(app, STEP_WAIT);
+                    if (left.isEmpty()) {
+                        return;
+                    }
+                }
+                takeover.handOver(app, heir.get());
+                left = awaitTaken(left);
+                if (left.isEmpty()) {
+                    LOG.info("handed the running executions of {} to {}", app, heir.get());
+                } else {
+                    passedOver.add(heir.get());
+                }
+            }
+            if (left != null && !left.isEmpty()) {
+                LOG.warn("{} running executions of {} were not taken on by another node; they run on here", left.size(), app);
+                left.forEach(executions::keep);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("the executions of {} are not handed over ({}); they run on here", app, e.getMessage());
+        }
+    }
+
+    /** The first live node, by name, serving {@code app} and not leaving, once there is one; empty when none comes in time. */
+    private Optional<String> awaitHeir(AppKey app, Set<String> passedOver) throws InterruptedException {
+        long deadline = System.nanoTime() + ADOPT_WAIT.toNanos();
+        String served = app + "@";
+        while (deployed.test(app)) {
+            Optional<String> heir = directory.members().stream()
+                    .filter(m -> m.alive() && !m.report().leaving() && !m.report().node().equals(self))
+                    .filter(m -> !passedOver.contains(m.report().node()))
+                    .filter(m -> m.report().apps().stream().anyMatch(a -> a.startsWith(served)))
+                    .map(m -> m.report().node()).findFirst();
+            if (heir.isPresent() || System.nanoTime() > deadline) {
+                return heir;
+            }
+            Thread.sleep(POLL);
+        }
+        return Optional.empty();
+    }
+
+    /** Those of {@code paused} no other node has taken on within {@link #ADOPT_WAIT}. */
+    private List<Execution> awaitTaken(List<Execution> paused) throws InterruptedException {
+        List<Execution> left = new ArrayList<>(paused);
+        long deadline = System.nanoTime() + ADOPT_WAIT.toNanos();
+        while (true) {
+            left.removeIf(executions::handedOver);
+            if (left.isEmpty() || System.nanoTime() > deadline) {
+                return left;
+            }
+            Thread.sleep(POLL);
+        }
+    }
+}
