@@ -39,6 +39,9 @@ public final class Bench {
             out.append("### Cost across clouds\n\n").append(new CostBench(root, Duration.ofMinutes(Integer.getInteger("minutes", 60)),
                     Double.parseDouble(System.getProperty("timeScale", "0.1"))).run(Boolean.getBoolean("quick"))).append('\n');
         }
+        if (which.contains("migrate")) {
+            out.append("### Live migration\n\n").append(new MigrateBench(root, Integer.getInteger("rounds", 3)).run()).append('\n');
+        }
         if (which.contains("cold")) {
             out.append("### Cold start\n\n").append(new ColdStartBench(root, Integer.getInteger("samples", 20)).run()).append('\n');
         }
