@@ -33,6 +33,13 @@ final class Cgroup {
     private final List<Path> oomEvents;
     private final long memoryBytes;
     private final Consumer<Cgroup> gone;
+    /** Its CPU share files, with what each holds as a spare and once serving. */
+    private final List<Share> shares;
+    private volatile boolean serving = true;
+
+    /** A group's CPU share file and its two values ({@link Hierarchy.CpuShare}). */
+    record Share(Path file, Hierarchy.CpuShare values) {
+    }
 
     /**
      * @param dirs        the group's directory in each hierarchy
@@ -41,6 +48,12 @@ final class Cgroup {
      * @param gone        told once the group is removed
      */
     Cgroup(List<Path> dirs, List<Path> oomEvents, long memoryBytes, Consumer<Cgroup> gone) {
+        this(dirs, oomEvents, memoryBytes, gone, List.of());
+    }
+
+    /** @param shares its CPU share files: it starts at the serving share, {@link #asSpare} lowers it */
+    Cgroup(List<Path> dirs, List<Path> oomEvents, long memoryBytes, Consumer<Cgroup> gone, List<Share> shares) {
+        this.shares = List.copyOf(shares);
         this.dirs = List.copyOf(dirs);
         this.oomEvents = List.copyOf(oomEvents);
         this.memoryBytes = memoryBytes;
@@ -65,6 +78,30 @@ final class Cgroup {
         dirs.forEach(d -> wrapped.add(d.resolve("cgroup.procs").toString()));
         wrapped.addAll(command);
         return wrapped;
+    }
+
+    /** Lowers its CPU share to a spare's ({@link Hierarchy#V1_SPARE_CPU_SHARES}): it yields to sandboxes serving calls. */
+    void asSpare() {
+        serving = false;
+        write(false);
+    }
+
+    /** Gives it a serving sandbox's CPU share again: an app is loading into it, or a call waits for its boot. */
+    void asServing() {
+        if (!serving) {
+            serving = true;
+            write(true);
+        }
+    }
+
+    private void write(boolean full) {
+        for (Share s : shares) {
+            try {
+                Files.writeString(s.file(), full ? s.values().serving() : s.values().spare());
+            } catch (IOException e) {
+                LOG.debug("cannot set the CPU share {}: {}", s.file(), e.toString());
+            }
+        }
     }
 
     /** Its directory in each hierarchy. */

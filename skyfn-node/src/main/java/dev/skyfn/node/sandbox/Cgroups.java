@@ -134,18 +134,20 @@ public final class Cgroups {
         String name = "skyfn." + PID + "." + GROUPS.incrementAndGet();
         List<Path> dirs = new ArrayList<>();
         List<Path> oomEvents = new ArrayList<>();
+        List<Cgroup.Share> shares = new ArrayList<>();
         try {
             for (Hierarchy h : hierarchies) {
                 Path dir = Files.createDirectory(h.base().resolve(name));
                 dirs.add(dir);
                 write(dir, h.settings(limits));
                 h.oomEvents().ifPresent(file -> oomEvents.add(dir.resolve(file)));
+                h.cpuShare().ifPresent(share -> shares.add(new Cgroup.Share(dir.resolve(share.file()), share)));
             }
         } catch (IOException e) {
             new Cgroup(dirs, List.of(), 0, group -> { }).remove();
             throw new IOException("cannot make the sandbox's cgroup: " + e.getMessage(), e);
         }
-        Cgroup made = new Cgroup(dirs, oomEvents, limitsMemory() ? limits.memoryBytes() : 0, groups::remove);
+        Cgroup made = new Cgroup(dirs, oomEvents, limitsMemory() ? limits.memoryBytes() : 0, groups::remove, shares);
         groups.add(made);
         return made;
     }

@@ -38,6 +38,14 @@ record Hierarchy(Path base, boolean unified, Set<String> controllers) {
      */
     static final int V1_CPU_SHARES = 64 * 1024;
     static final int V2_CPU_WEIGHT = 100;
+    /**
+     * A spare's share while it boots and warms up, before any app is loaded into it: one busy
+     * thread's worth on v1, a tenth of a sandbox's on v2. Its JVM's start and warm-up take about a
+     * second of CPU on several threads at once; at a sandbox's full share, booting spares stalled
+     * the calls other sandboxes were serving on a 2-CPU host for up to a second.
+     */
+    static final int V1_SPARE_CPU_SHARES = 1024;
+    static final int V2_SPARE_CPU_WEIGHT = 10;
 
     Hierarchy {
         controllers = Set.copyOf(controllers);
@@ -77,6 +85,19 @@ record Hierarchy(Path base, boolean unified, Set<String> controllers) {
                 new Setting("memory", "memory.oom.group", "1", false),
                 new Setting("pids", "pids.max", Integer.toString(limits.pids()), true),
                 new Setting("cpu", "cpu.weight", Integer.toString(V2_CPU_WEIGHT), true));
+    }
+
+    /** The CPU share of a sandbox's group, as a spare and once it serves, if this hierarchy has the cpu controller. */
+    Optional<CpuShare> cpuShare() {
+        if (!controllers.contains("cpu")) {
+            return Optional.empty();
+        }
+        return Optional.of(unified ? new CpuShare("cpu.weight", Integer.toString(V2_SPARE_CPU_WEIGHT), Integer.toString(V2_CPU_WEIGHT))
+                : new CpuShare("cpu.shares", Integer.toString(V1_SPARE_CPU_SHARES), Integer.toString(V1_CPU_SHARES)));
+    }
+
+    /** A group's CPU share file, and what it holds while the sandbox is a spare and once it serves. */
+    record CpuShare(String file, String spare, String serving) {
     }
 
     /** The file whose {@code oom_kill N} line counts the processes the OOM killer ended in a group, if this hierarchy limits memory. */

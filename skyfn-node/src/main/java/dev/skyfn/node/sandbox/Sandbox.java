@@ -241,6 +241,9 @@ public final class Sandbox {
                 return false;
             }
             if (state.compareAndSet(now, next)) {
+                if (next == State.LOADING) {
+                    cgroup.asServing(); // a spare until now: an app loads into it, and it serves
+                }
                 return true;
             }
         }

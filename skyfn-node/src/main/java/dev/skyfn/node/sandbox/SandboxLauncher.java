@@ -63,6 +63,8 @@ public final class SandboxLauncher {
     private final Set<Sandbox> live = ConcurrentHashMap.newKeySet();
     /** Processes started and not yet sandboxes (still booting): a node that stops kills them too. */
     private final Set<Process> booting = ConcurrentHashMap.newKeySet();
+    /** The groups of spares booting at a spare's CPU share: given a serving one as soon as a call waits for a boot. */
+    private final Set<Cgroup> sparesBooting = ConcurrentHashMap.newKeySet();
 
     /** Told how long each sandbox took from its turn to ready, whether it started from the AOT cache, and whether it warmed up. */
     public interface BootObserver {
@@ -183,6 +185,8 @@ public final class SandboxLauncher {
 
     private void admit(Warmth warmth) throws InterruptedException {
         if (warmth == Warmth.COLD) {
+            // a call waits: the spares booting ahead of it are what it may get soonest
+            sparesBooting.forEach(Cgroup::asServing);
             loadsWaiting.incrementAndGet();
             try {
                 admitted.acquire();
@@ -293,6 +297,14 @@ public final class SandboxLauncher {
             }
             server.bind(UnixDomainSocketAddress.of(view.socket()));
             cgroup = limited ? cgroups.create(heapMb) : Cgroup.NONE;
+            if (warmth == Warmth.WARM && cgroup != Cgroup.NONE) {
+                // a spare no call waits for boots and warms up on what serving sandboxes leave of the CPU
+                cgroup.asSpare();
+                sparesBooting.add(cgroup);
+                if (loadsWaiting.get() > 0) {
+                    cgroup.asServing();
+                }
+            }
             Process process = start(cgroup.wrap(confinement.wrap(view, command(heapMb, confinement.socketFor(view), extraFlags, warmth))), view.dir());
             launched = process;
             booting.add(process);
@@ -334,6 +346,7 @@ public final class SandboxLauncher {
             Thread.currentThread().interrupt();
             throw unavailable("interrupted while starting a sandbox");
         } finally {
+            sparesBooting.remove(cgroup);
             deleteQuietly(view.socket());
         }
     }

@@ -46,6 +46,25 @@ class CgroupsTest {
     }
 
     @Test
+    void aSpareYieldsTheCpuToServingSandboxesUntilItServes() throws Exception {
+        Cgroup group = cgroups.create(32);
+        try {
+            Path cpu = group.dirs().stream().filter(d -> Files.exists(d.resolve("cpu.shares")) || Files.exists(d.resolve("cpu.weight")))
+                    .findFirst().orElse(null);
+            Assumptions.assumeTrue(cpu != null, "no cpu controller for sandboxes here");
+            assertThat(read(cpu, "cpu.shares", "cpu.weight")).as("a serving sandbox's share")
+                    .isIn((long) Hierarchy.V1_CPU_SHARES, (long) Hierarchy.V2_CPU_WEIGHT);
+            group.asSpare();
+            assertThat(read(cpu, "cpu.shares", "cpu.weight")).as("a spare's share")
+                    .isIn((long) Hierarchy.V1_SPARE_CPU_SHARES, (long) Hierarchy.V2_SPARE_CPU_WEIGHT);
+            group.asServing();
+            assertThat(read(cpu, "cpu.shares", "cpu.weight")).isIn((long) Hierarchy.V1_CPU_SHARES, (long) Hierarchy.V2_CPU_WEIGHT);
+        } finally {
+            group.remove().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aProcessThatOutgrowsItsMemoryIsKilledAndItsGroupSaysSo() throws Exception {
         Cgroup group = cgroups.create(32);
         // a string that doubles until it holds more than the group's 160 MiB
