@@ -57,6 +57,8 @@ final class AppRuntime implements Sandbox.Owner {
     private volatile LoadFailure loadFailure;
     /** Loading into a sandbox of its own, not yet loaded: it counts toward the node's sandboxes already. */
     private volatile boolean loadingOwn;
+    /** Whether it takes calls as a warm replica: loaded once ({@link #prewarm}), or at once where replicas are not warmed. */
+    private volatile boolean ready;
     private CompletableFuture<Seat> active; // guarded by this
 
     AppRuntime(DeployedApp app, AppRuntimes node) {
@@ -334,7 +336,18 @@ final class AppRuntime implements Sandbox.Owner {
             acquire();
         } catch (SkyfnException e) {
             LOG.info("{} v{} failed to load: {}", key, app.version(), e.getMessage());
+        } finally {
+            ready();
         }
+    }
+
+    /** It takes calls now: its sandbox is warm, or a call will start one. */
+    void ready() {
+        ready = true;
+    }
+
+    boolean isReady() {
+        return ready;
     }
 
     /** The app is gone: nothing new starts, calls in flight finish. */

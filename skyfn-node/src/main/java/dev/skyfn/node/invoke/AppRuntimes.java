@@ -117,8 +117,10 @@ public final class AppRuntimes implements AppCatalog.Listener {
             AppRuntime created = new AppRuntime(app, this);
             runtimes.put(app.key(), created);
             if (warmReplicas) {
-                // a replica placed here is there to take load now, not after a cold start
+                // a replica placed here is there to take load now, not after a cold start: it says it serves once warm
                 Thread.ofVirtual().name("prewarm-" + app.key()).start(created::prewarm);
+            } else {
+                created.ready();
             }
             for (String fn : app.manifest().functions().keySet()) {
                 metrics.gauge("skyfn.queue.depth", "Invocations waiting for a concurrency slot", created, r -> r.waiting(fn),
@@ -144,9 +146,9 @@ public final class AppRuntimes implements AppCatalog.Listener {
         data.clear(app.key());
     }
 
-    /** The apps with a runtime here, in no particular order. */
+    /** The apps with a runtime here ready to take calls (a replica once warm), in no particular order. */
     public java.util.List<DeployedApp> serving() {
-        return runtimes.values().stream().map(AppRuntime::app).toList();
+        return runtimes.values().stream().filter(AppRuntime::isReady).map(AppRuntime::app).toList();
     }
 
     /** Sandboxes serving or retiring, by state; one hosting several apps counts once. */
