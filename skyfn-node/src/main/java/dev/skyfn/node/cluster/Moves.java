@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * notice), and where prices say — it asks {@link Rebalance}
  * whether each app would cost less placed afresh. Either way it first adds the new nodes to the
  * app's placement (they load it and warm up beside the old ones, which go on serving), and once
- * every node of it serves the app, it drops the old ones (their calls in flight finish; a call
+ * every node of it has served the app for {@link #RAMP}, it drops the old ones (their calls in flight finish; a call
  * that reaches one too late is tried on the others). Apps declared {@code verify: redundant} stay
  * for price: their placement across providers is checked at deployment.
  */
@@ -31,17 +31,31 @@ final class Moves {
     private final ClusterApps apps;
     private final Fleet fleet;
     private final double hysteresis;
+    private final java.time.Clock clock;
+    /**
+     * How long a move's new replicas serve beside the old ones before those are dropped: the
+     * gateways share the calls among both by load meanwhile, so that the new sandboxes' JIT warms
+     * on part of the load rather than taking all of it cold at once.
+     */
+    static final java.time.Duration RAMP = java.time.Duration.ofSeconds(3);
     /** Apps being moved, and how. */
     private final Map<AppKey, Moving> moving = new HashMap<>();
 
-    /** A move under way, and what its placement's record says of it once done ("moved for price", "moved"). */
-    private record Moving(Rebalance.Move move, String done) {
+    /**
+     * A move under way, what its placement's record says of it once done ("moved for price",
+     * "moved"), and since when every node of it serves the app (null until then).
+     */
+    private record Moving(Rebalance.Move move, String done, java.time.Instant servedSince) {
+        Moving(Rebalance.Move move, String done) {
+            this(move, done, null);
+        }
     }
 
-    Moves(ClusterApps apps, Fleet fleet, double hysteresis) {
+    Moves(ClusterApps apps, Fleet fleet, double hysteresis, java.time.Clock clock) {
         this.apps = apps;
         this.fleet = fleet;
         this.hysteresis = hysteresis;
+        this.clock = clock;
     }
 
     /** Forgets the moves under way: another node decided meanwhile (it finishes them its own way). */
@@ -151,6 +165,14 @@ final class Moves {
         List<String> target = move.to().nodes();
         if (!apps.served(record)) {
             return; // the new nodes are still loading it
+        }
+        java.time.Instant now = clock.instant();
+        if (moving.servedSince() == null) {
+            this.moving.put(key, new Moving(move, moving.done(), now));
+            return;
+        }
+        if (now.isBefore(moving.servedSince().plus(RAMP))) {
+            return; // the new replicas take part of the calls beside the old ones a while first
         }
         List<AppRecord.Replica> kept = afterMove(record.replicas(), move);
         String why = moving.done() + " from " + move.from() + " to " + target + ": " + move.why();
