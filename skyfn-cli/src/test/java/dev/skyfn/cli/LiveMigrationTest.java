@@ -130,9 +130,10 @@ class LiveMigrationTest {
                 }
             }
         }
-        assertThat(java.nio.file.Files.readString(fleet.node("old-1").log()))
-                .as("the node the executions started on hands them to the cloud the app moved to")
-                .containsPattern("handed the running executions of [^ ]*steady to new-[12]");
+        // the node the executions started on handed them to the cloud the app moved to, and says so once each is taken on
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(java.nio.file.Files.readString(fleet.node("old-1").log()))
+                .containsPattern("handed the running executions of [^ ]*steady to new-[12]")
+                .doesNotContain("taken for dead"));
         JsonNode placement = FleetCalls.json(FleetCalls.send(fleet, "old-1", "GET", "/v1/apps/steady/placement", null).body());
         assertThat(placement.path("pinnedTo").asText()).isEqualTo("new");
         assertThat(placement.path("lastChange").path("why").asText()).startsWith("migrated from");

@@ -146,7 +146,13 @@ public final class Executions implements ExecutionSink, AutoCloseable {
 
     /** Whether another node owns {@code e} now (it is then forgotten here, and readers are sent there). */
     public boolean handedOver(Execution e) {
-        return !reclaimed(e);
+        if (fence.stillOwns(e)) {
+            return false;
+        }
+        if (!closing) {
+            forget(e, "was handed over to another node, which runs it on");
+        }
+        return true;
     }
 
     /** Runs {@code e} here again: no node took it on. */
@@ -163,19 +169,22 @@ public final class Executions implements ExecutionSink, AutoCloseable {
             return true;
         }
         if (!closing) {
-            replaced(e);
+            forget(e, "was taken over by another node while this one was taken for dead; it stops here");
         }
         return false;
     }
 
-    /** Forgets an execution another node took over: it stops here, and readers are sent to its owner. */
-    private void replaced(Execution e) {
+    /** Forgets an execution another node owns now ({@code how}, for the log): it stops here, and readers are sent to its owner. */
+    private void forget(Execution e, String how) {
         if (executions.remove(e.id(), e)) {
             synchronized (logOrder) {
                 log.forgot(e);
             }
-            LOG.warn("execution {} of {} was taken over by another node while this one was taken for dead; it stops here",
-                    e.id(), e.app());
+            if (e.handingOver()) {
+                LOG.info("execution {} of {} {}", e.id(), e.app(), how);
+            } else {
+                LOG.warn("execution {} of {} {}", e.id(), e.app(), how);
+            }
         }
         Sandbox sandbox = e.sandbox();
         Sandbox.Call call = e.call();
@@ -462,7 +471,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
     private boolean committed(Execution e, boolean wait) {
         Fence.Commit commit = fence.end(e, wait);
         if (commit == Fence.Commit.TAKEN_OVER) {
-            replaced(e);
+            forget(e, "was taken over by another node while this one was taken for dead; it stops here");
         }
         return commit == Fence.Commit.DONE;
     }
