@@ -236,6 +236,10 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 description = "for tests only: alter the results of APP's calls this node answers for other nodes")
         List<String> tamperResultsOf = new ArrayList<>();
 
+        @Option(names = "--fault-slow-calls", paramLabel = "SHARE:DELAY", hidden = true,
+                description = "for tests only: answer this share of the calls this node runs for other nodes this much late (0.1:200ms)")
+        String slowCalls;
+
         @Option(names = "--topology", paramLabel = "FILE", description = "the fleet's clouds and nodes (with --nats)")
         Path topology;
 
@@ -305,6 +309,15 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                     pricesEpoch == null ? java.time.Instant.now() : pricesEpoch, timeScale);
         }
 
+        private Faults faults() {
+            Faults faults = new Faults(java.util.Set.copyOf(tamperResultsOf));
+            try {
+                return slowCalls == null ? faults : faults.slow(slowCalls);
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--fault-slow-calls: " + e.getMessage());
+            }
+        }
+
         private Sealer sealer() {
             if (dataKey == null) {
                 return Sealer.none();
@@ -348,7 +361,7 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             }
             var access = new NatsAccess(nats, Optional.ofNullable(natsSeed), Optional.ofNullable(natsCa));
             var cluster = ClusterConfig.scaled(access, topology(topology), nodeName, deadAfter, emulateWan, sealer(),
-                    new Faults(java.util.Set.copyOf(tamperResultsOf)),
+                    faults(),
                     new ClusterConfig.Capacity(provider(), releaseAfter, Optional.ofNullable(joinSignal)), prices(), timeScale);
             ClusterNode node = starting("the node: it cannot join the fleet", () -> ClusterNode.start(config(), cluster, dev));
             System.err.println("skyfn node " + nodeName + " of cloud " + cluster.cloud() + " on http://" + host + ":" + node.port()

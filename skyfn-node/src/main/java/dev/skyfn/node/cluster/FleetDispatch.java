@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * caller's region among those serving the app — nearest first, then least loaded, this node
  * before an equal other — and moves on to the next when a node cannot be reached. A call whose
  * node died under it is run again elsewhere only if its function is idempotent; otherwise the
- * caller gets NODE_LOST. A function declared {@code verify: redundant} runs on two nodes of
+ * caller gets NODE_LOST; one that is, and has not answered by its running p95, is sent to the next
+ * node as well ({@link Hedging}). A function declared {@code verify: redundant} runs on two nodes of
  * different providers at once ({@link Redundancy}); differing answers are RESULT_MISMATCH, and
  * go in the audit log.
  */
@@ -49,6 +50,7 @@ final class FleetDispatch implements Dispatch {
     private final Map<AppKey, AtomicInteger> activating = new ConcurrentHashMap<>();
     /** The calls this gateway has in flight, by app and node: what it balances its apps' replicas by. */
     private final Map<Sent, AtomicInteger> outstanding = new ConcurrentHashMap<>();
+    private final Hedging hedging = new Hedging(System::nanoTime);
 
     /** Where a gateway's calls go: an app's replica on a node. */
     private record Sent(AppKey app, String node) {
@@ -128,7 +130,7 @@ final class FleetDispatch implements Dispatch {
             if (target.spec().verify() == Verify.REDUNDANT) {
                 return runTwice(target, input, invocationId, bounded, timeout, region, candidates);
             }
-            Attempt attempt = tryEach(candidates, target, input, invocationId, bounded, timeout, region, onlyOnce);
+            Attempt attempt = attempt(candidates, target, input, invocationId, bounded, timeout, region, onlyOnce);
             if (attempt.outcome() != null) {
                 return attempt.outcome();
             }
@@ -143,6 +145,38 @@ final class FleetDispatch implements Dispatch {
 
     /** What trying the candidates gave: an outcome, or why none answered and whether each had only stopped serving the app. */
     private record Attempt(Outcome outcome, String lastMiss, boolean allMoved) {
+    }
+
+    /**
+     * Tries the candidates in turn ({@link #tryEach}); a call that may be hedged ({@link Hedging})
+     * and has not answered on the first by its function's p95 here goes to the second as well,
+     * the first answer winning, and on to the others if neither answers.
+     */
+    private Attempt attempt(List<Routes.Candidate> candidates, Target target, Payload input, String invocationId, boolean bounded,
+                            Duration timeout, String region, boolean onlyOnce) {
+        AppKey key = target.app().key();
+        String function = target.spec().name();
+        long start = System.nanoTime();
+        java.util.Optional<Duration> delay = Hedging.hedgeable(target.spec().idempotent(), target.spec().verify() == Verify.REDUNDANT,
+                onlyOnce, candidates.size()) ? hedging.delay(key, function) : java.util.Optional.empty();
+        Attempt attempt;
+        if (delay.isEmpty()) {
+            attempt = tryEach(candidates, target, input, invocationId, bounded, timeout, region, onlyOnce);
+        } else {
+            attempt = hedging.race(() -> tryEach(candidates.subList(0, 1), target, input, invocationId, bounded, timeout, region, false),
+                    () -> tryEach(candidates.subList(1, 2), target, input, invocationId, bounded, timeout, region, false),
+                    delay.get(), a -> a.outcome() != null);
+            if (attempt.outcome() == null && candidates.size() > 2) {
+                attempt = tryEach(candidates.subList(2, candidates.size()), target, input, invocationId, bounded, timeout, region, false);
+            }
+        }
+        hedging.called(key, function, System.nanoTime() - start, attempt.outcome() != null && attempt.outcome().ok());
+        return attempt;
+    }
+
+    /** Calls hedged by this gateway since it started ({@link Hedging}). */
+    long hedged() {
+        return hedging.hedged();
     }
 
     private Attempt tryEach(List<Routes.Candidate> candidates, Target target, Payload input, String invocationId, boolean bounded,

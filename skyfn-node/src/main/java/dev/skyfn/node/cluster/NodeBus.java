@@ -103,6 +103,11 @@ final class NodeBus implements AutoCloseable {
                             Thread.ofVirtual()::start);
             CompletableFuture<Outcome> outcome = Boolean.parseBoolean(in.getFirst(ONCE)) ? once.run(call.invocationId(), run) : run.get();
             String app = in.getFirst(APP);
+            java.time.Duration late = faults.holdBack();
+            if (late.isPositive()) {
+                outcome = outcome.thenCompose(o -> CompletableFuture.supplyAsync(() -> o,
+                        CompletableFuture.delayedExecutor(late.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)));
+            }
             outcome.whenComplete((o, error) -> reply(msg, from, error == null ? answer(faults.answer(app, o))
                     : new Message.Failure(0, ErrorCode.INTERNAL.name(), "the node could not run the call: " + error, ""),
                     o != null && o.coldStart()));

@@ -1,0 +1,128 @@
+package dev.skyfn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skyfn.core.testing.JarBuilder;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Stragglers on real node processes: of three nodes serving an app, the one the gateway prefers
+ * answers one call in twenty 300 ms late (a test fault). Calls of a function declared idempotent that run late are
+ * sent to another node as well and answered by whichever is first; those of a function that is
+ * not are left to run late. Hedges stay within 5% of calls.
+ */
+@Tag("slow")
+class HedgedCallsTest {
+
+    private static final String TOPOLOGY = """
+            clouds:
+              gw: {provider: aws, region: eu-west-1, pricing: {model: on-demand}, nodes: {gw-1: {}}}
+              work: {provider: aws, region: eu-west-1, pricing: {model: on-demand}, nodes: {w-1: {}, w-2: {}, w-3: {}}}
+            users:
+              eu: {gw: 1, work: 1}
+            latency:
+              gw: {work: 1}
+            """;
+    private static final String MANIFEST = """
+            app: straggle
+            placement: {replicas: 3, affinity: [{name: work, clouds: [work]}]}
+            functions:
+              retried: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128, idempotent: true, concurrency: 20}
+              once: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128, concurrency: 20}
+            """;
+    private static final int CALLS = 800;
+    private static final long LATE_MS = 250;
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS, factory = UnderTarget.class)
+    static Path dir;
+    static EmulatedFleet fleet;
+
+    @BeforeAll
+    static void start() throws IOException {
+        Path topology = Files.writeString(dir.resolve("topology.yaml"), TOPOLOGY);
+        fleet = EmulatedFleet.start(topology, dir.resolve("fleet"), 0, 1, true,
+                Map.of("w-1", List.of("--fault-slow-calls", "0.05:300ms")), "--no-aot-cache", "--dead-after", "5s");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    @Test
+    void lateCallsOfAnIdempotentFunctionAreAnsweredByAnotherNode() throws InterruptedException {
+        HttpResponse<String> deployed = FleetCalls.send(fleet, "gw-1", "POST", "/v1/apps", JarBuilder.app(MANIFEST)
+                .classes(Fleetwide.class).bytes());
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        FleetCalls.awaitKnown(fleet, "straggle");
+        // each function's latencies at the gateway fill its p95 first
+        call("retried", 100, new ConcurrentLinkedQueue<>());
+        call("once", 100, new ConcurrentLinkedQueue<>());
+        long runsBefore = runs("retried");
+
+        var retried = new ConcurrentLinkedQueue<Long>();
+        var once = new ConcurrentLinkedQueue<Long>();
+        List<Thread> callers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            callers.add(Thread.ofVirtual().start(() -> {
+                call("retried", CALLS / 4, retried);
+                call("once", CALLS / 4, once);
+            }));
+        }
+        for (Thread t : callers) {
+            t.join();
+        }
+        long lateOnce = once.stream().filter(ms -> ms > LATE_MS).count();
+        long lateRetried = retried.stream().filter(ms -> ms > LATE_MS).count();
+        System.err.printf("calls over %d ms: %d of %d not hedged, %d of %d hedged%n", LATE_MS, lateOnce, once.size(), lateRetried,
+                retried.size());
+        assertThat(lateOnce).as("calls of the function that may not run twice answered late").isGreaterThanOrEqualTo(8);
+        assertThat(lateRetried * 4).as("late calls of the idempotent function (%d), against %d", lateRetried, lateOnce)
+                .isLessThanOrEqualTo(lateOnce);
+        long extra = runs("retried") - runsBefore - CALLS;
+        assertThat(extra).as("copies sent").isBetween(0L, (long) (CALLS * 0.05) + 10);
+    }
+
+    /** Makes {@code n} calls of {@code function} through the gateway, adding each one's milliseconds to {@code took}. */
+    private static void call(String function, int n, ConcurrentLinkedQueue<Long> took) {
+        for (int i = 0; i < n; i++) {
+            long start = System.nanoTime();
+            HttpResponse<String> res = FleetCalls.send(fleet, "gw-1", "POST", "/v1/apps/straggle/functions/" + function + ":invoke",
+                    "?".getBytes());
+            assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+            took.add((System.nanoTime() - start) / 1_000_000);
+        }
+    }
+
+    /** The calls of {@code function} the work nodes ran, by their metrics. */
+    private static long runs(String function) {
+        Pattern line = Pattern.compile("skyfn_invocations_total\\{[^}]*function=\"" + function + "\"[^}]*} ([0-9.E]+)");
+        long runs = 0;
+        for (String node : List.of("w-1", "w-2", "w-3")) {
+            HttpResponse<String> res = FleetCalls.send(fleet, node, "GET", "/metrics", null);
+            assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+            Matcher m = line.matcher(res.body());
+            while (m.find()) {
+                runs += (long) Double.parseDouble(m.group(1));
+            }
+        }
+        return runs;
+    }
+}
