@@ -42,6 +42,10 @@ public final class Bench {
         if (which.contains("migrate")) {
             out.append("### Live migration\n\n").append(new MigrateBench(root, Integer.getInteger("rounds", 3)).run()).append('\n');
         }
+        if (which.contains("hedge")) {
+            out.append("### Stragglers\n\n").append(new HedgeBench(root, Duration.ofSeconds(Integer.getInteger("seconds", 20))).run())
+                    .append('\n');
+        }
         if (which.contains("cold")) {
             out.append("### Cold start\n\n").append(new ColdStartBench(root, Integer.getInteger("samples", 20)).run()).append('\n');
         }

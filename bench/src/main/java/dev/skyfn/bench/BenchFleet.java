@@ -38,6 +38,11 @@ final class BenchFleet implements AutoCloseable {
     }
 
     static BenchFleet start(Path root, String topologyYaml) {
+        return start(root, topologyYaml, Map.of());
+    }
+
+    /** {@link #start(Path, String)}, some nodes given options of their own ({@code perNode}: a test fault, say). */
+    static BenchFleet start(Path root, String topologyYaml, Map<String, List<String>> perNode) {
         Path dir = temp();
         Topology topology = TopologyReader.read(topologyYaml.getBytes(StandardCharsets.UTF_8));
         var fleet = new BenchFleet(LocalNats.start(topology, dir.resolve("nats")));
@@ -51,6 +56,7 @@ final class BenchFleet implements AutoCloseable {
                         "--nats-ca", fleet.nats.secrets().ca().toString(), "--data-key", fleet.nats.secrets().dataKey(Trust.UNTRUSTED).toString(),
                         "--topology", topologyFile.toString(), "--name", n.name(), "--port", Integer.toString(port),
                         "--spares", "1", "--data", dir.resolve(n.name()).toString()));
+                cmd.addAll(perNode.getOrDefault(n.name(), List.of()));
                 fleet.processes.add(Procs.start(null, dir.resolve(n.name() + ".log"), cmd));
             }
             for (int port : fleet.ports.values()) {
