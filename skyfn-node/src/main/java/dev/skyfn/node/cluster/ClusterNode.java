@@ -114,7 +114,8 @@ public final class ClusterNode implements AutoCloseable {
         takeover.clearClaims();
         takeover.watchClaimsOnMe(node.executions());
         takeover.watchHandovers(node.executions());
-        var handover = new Handover(cluster.node(), directory, takeover, node.executions(), key -> apps.find(key).isPresent());
+        var handover = new Handover(cluster.node(), directory, takeover, node.executions(), key -> apps.find(key).isPresent(),
+                node.invoker()::serves);
         apps.placedHere().subscribe(new dev.skyfn.core.app.AppCatalog.Listener() {
             @Override
             public void deployed(dev.skyfn.core.app.DeployedApp app, dev.skyfn.core.app.DeployedApp previous) {

@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * not leaving ({@link Takeover#handOver}), which runs it on from its recorded steps; no recorded
  * step runs again. Ownership passes by compare-and-set, as in a takeover, so an execution has one
  * owner throughout. A node that has not taken them on within {@link #ADOPT_WAIT} is passed over
- * for the next; with none left they run on here.
+ * for the next, and all of them are tried again in turn; meanwhile the executions wait here,
+ * stopped and owned by this node (taken over as usual should it die), or run on here if the app
+ * is placed here again.
  */
 final class Handover {
 
@@ -32,7 +34,6 @@ final class Handover {
     /** How long an heir has to take executions on, and how long an app that left may have no node serving it. */
     static final Duration ADOPT_WAIT = Duration.ofSeconds(20);
     private static final Duration POLL = Duration.ofMillis(200);
-    private static final int HEIRS = 3;
 
     private final String self;
     private final NodeDirectory directory;
@@ -40,8 +41,12 @@ final class Handover {
     private final Executions executions;
     /** Whether an app is still deployed (not removed by its tenant). */
     private final Predicate<AppKey> deployed;
+    /** Whether this node serves an app (again). */
+    private final Predicate<AppKey> servedHere;
 
-    Handover(String self, NodeDirectory directory, Takeover takeover, Executions executions, Predicate<AppKey> deployed) {
+    Handover(String self, NodeDirectory directory, Takeover takeover, Executions executions, Predicate<AppKey> deployed,
+             Predicate<AppKey> servedHere) {
+        this.servedHere = servedHere;
         this.self = self;
         this.directory = directory;
         this.takeover = takeover;
@@ -55,35 +60,39 @@ final class Handover {
             return;
         }
         try {
-            List<Execution> left = null;
             Set<String> passedOver = new HashSet<>();
-            for (int attempt = 0; attempt < HEIRS && (left == null || !left.isEmpty()); attempt++) {
-                Optional<String> heir = awaitHeir(app, passedOver);
-                if (heir.isEmpty()) {
-                    break;
+            Optional<String> first = awaitHeir(app, passedOver);
+            if (first.isEmpty()) {
+                return; // no node serves it (removed, say): the runs go on where they are
+            }
+            List<Execution> left = executions.pause(app, STEP_WAIT);
+            Optional<String> heir = first;
+            while (!left.isEmpty()) {
+                if (servedHere.test(app) || !deployed.test(app)) {
+                    // placed here again meanwhile, or removed: they run on here (a removed app's fail as its calls do)
+                    LOG.info("{} running executions of {} run on here", left.size(), app);
+                    left.forEach(executions::keep);
+                    return;
                 }
-                if (left == null) {
-                    left = executions.pause(app, STEP_WAIT);
+                if (heir.isPresent()) {
+                    takeover.handOver(app, heir.get());
+                    left = awaitTaken(left);
                     if (left.isEmpty()) {
+                        LOG.info("handed the running executions of {} to {}", app, heir.get());
                         return;
                     }
-                }
-                takeover.handOver(app, heir.get());
-                left = awaitTaken(left);
-                if (left.isEmpty()) {
-                    LOG.info("handed the running executions of {} to {}", app, heir.get());
-                } else {
+                    LOG.warn("{} did not take on the running executions of {}; trying another node", heir.get(), app);
                     passedOver.add(heir.get());
+                } else {
+                    passedOver.clear(); // every node serving it was tried: try them again
                 }
-            }
-            if (left != null && !left.isEmpty()) {
-                LOG.warn("{} running executions of {} were not taken on by another node; they run on here", left.size(), app);
-                left.forEach(executions::keep);
+                heir = awaitHeir(app, passedOver);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            LOG.warn("the executions of {} are not handed over ({}); they run on here", app, e.getMessage());
+            LOG.warn("the executions of {} are not handed over ({}); they wait here, and are taken over should this node die",
+                    app, e.getMessage());
         }
     }
 
