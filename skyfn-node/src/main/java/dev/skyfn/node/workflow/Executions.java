@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Executions implements ExecutionSink, AutoCloseable {
 
+    private static final String TAKEN_FOR_DEAD = "was taken over by another node while this one was taken for dead; it stops here";
+
     private static final Logger LOG = LoggerFactory.getLogger(Executions.class);
     /** Runs of one execution at most: the first, then resumptions after its sandbox died. */
     static final int MAX_RUNS = 4;
@@ -146,13 +148,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
 
     /** Whether another node owns {@code e} now (it is then forgotten here, and readers are sent there). */
     public boolean handedOver(Execution e) {
-        if (fence.stillOwns(e)) {
-            return false;
-        }
-        if (!closing) {
-            forget(e, "was handed over to another node, which runs it on");
-        }
-        return true;
+        return !stillOwned(e, "was handed over to another node, which runs it on");
     }
 
     /** Runs {@code e} here again: no node took it on. */
@@ -165,11 +161,16 @@ public final class Executions implements ExecutionSink, AutoCloseable {
 
     /** Whether this node still owns {@code e}, asking until the owners can be reached; drops it if another node does. */
     private boolean reclaimed(Execution e) {
+        return stillOwned(e, TAKEN_FOR_DEAD);
+    }
+
+    /** Whether this node still owns {@code e}; if another node does, it is forgotten here, {@code how} saying why in the log. */
+    private boolean stillOwned(Execution e, String how) {
         if (fence.stillOwns(e)) {
             return true;
         }
         if (!closing) {
-            forget(e, "was taken over by another node while this one was taken for dead; it stops here");
+            forget(e, how);
         }
         return false;
     }
@@ -471,7 +472,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
     private boolean committed(Execution e, boolean wait) {
         Fence.Commit commit = fence.end(e, wait);
         if (commit == Fence.Commit.TAKEN_OVER) {
-            forget(e, "was taken over by another node while this one was taken for dead; it stops here");
+            forget(e, TAKEN_FOR_DEAD);
         }
         return commit == Fence.Commit.DONE;
     }
