@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skyfn.core.testing.JarBuilder;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -79,10 +78,7 @@ class ElasticCapacityTest {
 
     @Test
     void aBurstIsServedByFastCapacityThenMovesToCheapCapacityAndIdleNodesGoBack() throws InterruptedException {
-        HttpResponse<String> deployed = FleetCalls.send(fleet, "vm-1", "POST", "/v1/apps", JarBuilder.app(MANIFEST)
-                .classes(Fleetwide.class).bytes());
-        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
-        FleetCalls.awaitKnown(fleet, "burst");
+        FleetCalls.deploy(fleet, "vm-1", MANIFEST, Fleetwide.class);
 
         var stop = new AtomicBoolean();
         var failures = new ConcurrentLinkedQueue<String>();

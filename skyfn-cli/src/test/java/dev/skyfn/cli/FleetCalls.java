@@ -72,4 +72,47 @@ final class FleetCalls {
             throw new UncheckedIOException("not JSON: " + body, e);
         }
     }
+
+    /** Deploys an app of {@code manifest} and the test classes {@code classes} through {@code node}, and waits until every node knows it. */
+    static void deploy(EmulatedFleet fleet, String node, String manifest, Class<?>... classes) {
+        HttpResponse<String> deployed = send(fleet, node, "POST", "/v1/apps",
+                dev.skyfn.core.testing.JarBuilder.app(manifest).classes(classes).bytes());
+        org.assertj.core.api.Assertions.assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        awaitKnown(fleet, json(deployed.body()).get("app").asText());
+    }
+
+    /**
+     * Callers in a closed loop, one per gateway given, each sending {@code path} with {@code body}
+     * until closed: the bodies of the answers, and what each failed call got.
+     */
+    static final class Load implements AutoCloseable {
+        final java.util.concurrent.ConcurrentLinkedQueue<String> answers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final java.util.concurrent.ConcurrentLinkedQueue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        private final java.util.List<Thread> callers = new java.util.ArrayList<>();
+
+        Load(EmulatedFleet fleet, java.util.List<String> gateways, String path, byte[] body) {
+            for (String gateway : gateways) {
+                callers.add(Thread.ofVirtual().start(() -> {
+                    while (!stop.get()) {
+                        HttpResponse<String> res = send(fleet, gateway, "POST", path, body);
+                        if (res.statusCode() == 200) {
+                            answers.add(res.body());
+                        } else {
+                            failures.add(gateway + ": " + res.statusCode() + " " + res.body());
+                        }
+                    }
+                }));
+            }
+        }
+
+        /** Stops the callers once their calls in flight are answered. */
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            for (Thread t : callers) {
+                t.join();
+            }
+        }
+    }
 }

@@ -2,7 +2,6 @@ package dev.skyfn.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.skyfn.core.testing.JarBuilder;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -22,9 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Stragglers on real node processes: of three nodes serving an app, the one the gateway prefers
- * answers one call in twenty 300 ms late (a test fault). Calls of a function declared idempotent that run late are
+ * answers one call in twenty a second late (a test fault). Calls of a function declared idempotent that run late are
  * sent to another node as well and answered by whichever is first; those of a function that is
- * not are left to run late. Hedges stay within 5% of calls.
+ * not are left to run late: at least half as many run late. Hedges stay within 5% of calls.
  */
 @Tag("slow")
 class HedgedCallsTest {
@@ -45,8 +44,9 @@ class HedgedCallsTest {
               retried: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128, idempotent: true, concurrency: 20}
               once: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128, concurrency: 20}
             """;
-    private static final int CALLS = 800;
-    private static final long LATE_MS = 250;
+    private static final int CALLS = 2000;
+    /** Late: past most of the fault's delay, beyond what a busy machine adds to a call. */
+    private static final long LATE_MS = 800;
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS, factory = UnderTarget.class)
     static Path dir;
@@ -56,7 +56,7 @@ class HedgedCallsTest {
     static void start() throws IOException {
         Path topology = Files.writeString(dir.resolve("topology.yaml"), TOPOLOGY);
         fleet = EmulatedFleet.start(topology, dir.resolve("fleet"), 0, 1, true,
-                Map.of("w-1", List.of("--fault-slow-calls", "0.05:300ms")), "--no-aot-cache", "--dead-after", "5s");
+                Map.of("w-1", List.of("--fault-slow-calls", "0.05:1s")), "--no-aot-cache", "--dead-after", "5s");
     }
 
     @AfterAll
@@ -68,10 +68,7 @@ class HedgedCallsTest {
 
     @Test
     void lateCallsOfAnIdempotentFunctionAreAnsweredByAnotherNode() throws InterruptedException {
-        HttpResponse<String> deployed = FleetCalls.send(fleet, "gw-1", "POST", "/v1/apps", JarBuilder.app(MANIFEST)
-                .classes(Fleetwide.class).bytes());
-        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
-        FleetCalls.awaitKnown(fleet, "straggle");
+        FleetCalls.deploy(fleet, "gw-1", MANIFEST, Fleetwide.class);
         // each function's latencies at the gateway fill its p95 first
         call("retried", 100, new ConcurrentLinkedQueue<>());
         call("once", 100, new ConcurrentLinkedQueue<>());
@@ -93,8 +90,9 @@ class HedgedCallsTest {
         long lateRetried = retried.stream().filter(ms -> ms > LATE_MS).count();
         System.err.printf("calls over %d ms: %d of %d not hedged, %d of %d hedged%n", LATE_MS, lateOnce, once.size(), lateRetried,
                 retried.size());
-        assertThat(lateOnce).as("calls of the function that may not run twice answered late").isGreaterThanOrEqualTo(8);
-        assertThat(lateRetried * 4).as("late calls of the idempotent function (%d), against %d", lateRetried, lateOnce)
+        assertThat(lateOnce).as("calls of the function that may not run twice answered late").isGreaterThanOrEqualTo(10);
+        // the budget, 5% of calls, is shared with calls that are only a little past the p95: not every late call gets a copy
+        assertThat(lateRetried * 2).as("late calls of the idempotent function (%d), against %d", lateRetried, lateOnce)
                 .isLessThanOrEqualTo(lateOnce);
         long extra = runs("retried") - runsBefore - CALLS;
         assertThat(extra).as("copies sent").isBetween(0L, (long) (CALLS * 0.05) + 10);

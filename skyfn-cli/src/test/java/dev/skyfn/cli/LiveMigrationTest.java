@@ -10,8 +10,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -73,32 +71,14 @@ class LiveMigrationTest {
 
     @Test
     void anAppMigratedUnderLoadLosesNoCallAndNoExecution() throws Exception {
-        HttpResponse<String> deployed = FleetCalls.send(fleet, "old-1", "POST", "/v1/apps", JarBuilder.app(MANIFEST)
-                .classes(Fleetwide.class).classes(Slowly.class).bytes());
-        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
-        FleetCalls.awaitKnown(fleet, "steady");
+        FleetCalls.deploy(fleet, "old-1", MANIFEST, Fleetwide.class, Slowly.class);
         assertThat(inForce("old-1")).as("the cheaper cloud first").containsExactlyInAnyOrder("old-1", "old-2");
 
-        var stop = new AtomicBoolean();
-        var failures = new ConcurrentLinkedQueue<String>();
-        var answeredBy = new ConcurrentLinkedQueue<String>();
-        List<Thread> callers = new ArrayList<>();
-        for (String gateway : List.of("old-1", "old-2", "new-1", "new-2")) {
-            callers.add(Thread.ofVirtual().start(() -> {
-                while (!stop.get()) {
-                    HttpResponse<String> res = FleetCalls.send(fleet, gateway, "POST", "/v1/apps/steady/functions/hold:invoke",
-                            "50".getBytes());
-                    if (res.statusCode() == 200) {
-                        answeredBy.add(res.body());
-                    } else {
-                        failures.add(gateway + ": " + res.statusCode() + " " + res.body());
-                    }
-                }
-            }));
-        }
         List<String> executions = new ArrayList<>();
-        try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> answeredBy.contains("old-1") && answeredBy.contains("old-2"));
+        var load = new FleetCalls.Load(fleet, List.of("old-1", "old-2", "new-1", "new-2"), "/v1/apps/steady/functions/hold:invoke",
+                "50".getBytes());
+        try (load) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> load.answers.contains("old-1") && load.answers.contains("old-2"));
             for (int i = 0; i < 4; i++) {
                 HttpResponse<String> res = FleetCalls.send(fleet, "old-1", "POST", "/v1/apps/steady/workflows/chain/executions?async=true",
                         ("{\"n\": " + i + ", \"ms\": 1500}").getBytes());
@@ -108,16 +88,11 @@ class LiveMigrationTest {
             String url = "http://127.0.0.1:" + fleet.node("new-1").port();
             assertThat(Skyfn.run("migrate", "steady", "--to", "new", "--url", url)).isZero();
             assertThat(inForce("old-2")).containsExactlyInAnyOrder("new-1", "new-2");
-            answeredBy.clear();
-            await().atMost(Duration.ofSeconds(20)).until(() -> answeredBy.size() >= 40);
-            assertThat(answeredBy).as("who answers once the app has moved").allMatch(n -> n.startsWith("new-"));
-        } finally {
-            stop.set(true);
-            for (Thread t : callers) {
-                t.join();
-            }
+            load.answers.clear();
+            await().atMost(Duration.ofSeconds(20)).until(() -> load.answers.size() >= 40);
+            assertThat(load.answers).as("who answers once the app has moved").allMatch(n -> n.startsWith("new-"));
         }
-        assertThat(failures).as("calls that failed while the app moved").isEmpty();
+        assertThat(load.failures).as("calls that failed while the app moved").isEmpty();
         await().atMost(Duration.ofSeconds(60)).until(() -> executions.stream().allMatch(id -> status(id).equals("SUCCEEDED")));
         for (int i = 0; i < executions.size(); i++) {
             String id = executions.get(i);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skyfn.core.testing.JarBuilder;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -13,8 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -71,35 +68,17 @@ class PreemptionTest {
 
     @Test
     void aNodeTakenBackWithNoticeLosesNoCallAndItsAppMovesBeforeItGoes() throws InterruptedException {
-        HttpResponse<String> deployed = FleetCalls.send(fleet, "spot-1", "POST", "/v1/apps", JarBuilder.app(MANIFEST)
-                .classes(Fleetwide.class).bytes());
-        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
-        FleetCalls.awaitKnown(fleet, "steady");
+        FleetCalls.deploy(fleet, "spot-1", MANIFEST, Fleetwide.class);
         List<String> placed = inForce("spot-1");
         assertThat(placed).hasSize(2);
         String preempted = placed.getFirst();
         // the calls come in through the node that holds no replica: it stays, and every call it takes runs elsewhere
         String gateway = List.of("spot-1", "spot-2", "spot-3").stream().filter(n -> !placed.contains(n)).findFirst().orElseThrow();
 
-        var stop = new AtomicBoolean();
-        var failures = new ConcurrentLinkedQueue<String>();
-        var answeredBy = new ConcurrentLinkedQueue<String>();
-        List<Thread> callers = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            callers.add(Thread.ofVirtual().start(() -> {
-                while (!stop.get()) {
-                    HttpResponse<String> res = FleetCalls.send(fleet, gateway, "POST", "/v1/apps/steady/functions/hold:invoke",
-                            "100".getBytes());
-                    if (res.statusCode() == 200) {
-                        answeredBy.add(res.body());
-                    } else {
-                        failures.add(res.statusCode() + " " + res.body());
-                    }
-                }
-            }));
-        }
-        try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> answeredBy.contains(preempted));
+        var load = new FleetCalls.Load(fleet, java.util.Collections.nCopies(4, gateway), "/v1/apps/steady/functions/hold:invoke",
+                "100".getBytes());
+        try (load) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> load.answers.contains(preempted));
             String url = "http://127.0.0.1:" + fleet.node(gateway).port();
             assertThat(Skyfn.run("cloud", "preempt", preempted, "--in", "15s", "--url", url)).isZero();
             // before the notice runs out, the app has left the node for the one that had none, warm
@@ -108,16 +87,11 @@ class PreemptionTest {
                     List.of("spot-1", "spot-2", "spot-3").stream().filter(n -> !n.equals(preempted)).toList());
             // the cloud takes the machine back when the notice runs out
             await().atMost(Duration.ofSeconds(30)).until(() -> fleet.nodes().stream().noneMatch(m -> m.node().equals(preempted)));
-            answeredBy.clear();
-            await().atMost(Duration.ofSeconds(10)).until(() -> answeredBy.size() >= 20);
-        } finally {
-            stop.set(true);
-            for (Thread t : callers) {
-                t.join();
-            }
+            load.answers.clear();
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.answers.size() >= 20);
         }
-        assertThat(failures).as("calls that failed while a node was taken back").isEmpty();
-        assertThat(answeredBy).doesNotContain(preempted);
+        assertThat(load.failures).as("calls that failed while a node was taken back").isEmpty();
+        assertThat(load.answers).doesNotContain(preempted);
         JsonNode placement = FleetCalls.json(FleetCalls.send(fleet, gateway, "GET", "/v1/apps/steady/placement", null).body());
         assertThat(placement.path("lastChange").path("why").asText()).contains("taken back by their cloud");
     }
