@@ -114,12 +114,13 @@ final class Handover {
         return Optional.empty();
     }
 
-    /** Those of {@code paused} no other node has taken on within {@link #ADOPT_WAIT}. */
+    /** Those of {@code paused} still running that no other node has taken on within {@link #ADOPT_WAIT}. */
     private List<Execution> awaitTaken(List<Execution> paused) throws InterruptedException {
         List<Execution> left = new ArrayList<>(paused);
         long deadline = System.nanoTime() + ADOPT_WAIT.toNanos();
         while (true) {
-            left.removeIf(executions::handedOver);
+            // one whose run ended just as it was stopped ended here, and is no other node's to take
+            left.removeIf(e -> e.status() != Execution.Status.RUNNING || executions.handedOver(e));
             if (left.isEmpty() || System.nanoTime() > deadline) {
                 return left;
             }
