@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * notice), and where prices say — it asks {@link Rebalance}
  * whether each app would cost less placed afresh. Either way it first adds the new nodes to the
  * app's placement (they load it and warm up beside the old ones, which go on serving), and once
- * every node of it has served the app for {@link #RAMP}, it drops the old ones (their calls in flight finish; a call
+ * every node of it has served the app for {@link #RAMP_TICKS} ticks, it drops the old ones (their calls in flight finish; a call
  * that reaches one too late is tried on the others). Apps declared {@code verify: redundant} stay
  * for price: their placement across providers is checked at deployment.
  */
@@ -33,11 +33,13 @@ final class Moves {
     private final double hysteresis;
     private final java.time.Clock clock;
     /**
-     * How long a move's new replicas serve beside the old ones before those are dropped: the
-     * gateways share the calls among both by load meanwhile, so that the new sandboxes' JIT warms
-     * on part of the load rather than taking all of it cold at once.
+     * How long a move's new replicas serve beside the old ones before those are dropped, in ticks
+     * of the control loop (3 s in real time): the gateways share the calls among both by load
+     * meanwhile, so that the new sandboxes' JIT warms on part of the load rather than taking all
+     * of it cold at once. In ticks, so that an emulated fleet's faster time shortens it too.
      */
-    static final java.time.Duration RAMP = java.time.Duration.ofSeconds(3);
+    static final int RAMP_TICKS = 3;
+    private final java.time.Duration ramp;
     /** Apps being moved, and how. */
     private final Map<AppKey, Moving> moving = new HashMap<>();
 
@@ -51,7 +53,9 @@ final class Moves {
         }
     }
 
-    Moves(ClusterApps apps, Fleet fleet, double hysteresis, java.time.Clock clock) {
+    /** @param ramp how long new replicas serve beside the old ones ({@link #RAMP_TICKS} of the control loop) */
+    Moves(ClusterApps apps, Fleet fleet, double hysteresis, java.time.Clock clock, java.time.Duration ramp) {
+        this.ramp = ramp;
         this.apps = apps;
         this.fleet = fleet;
         this.hysteresis = hysteresis;
@@ -171,7 +175,7 @@ final class Moves {
             this.moving.put(key, new Moving(move, moving.done(), now));
             return;
         }
-        if (now.isBefore(moving.servedSince().plus(RAMP))) {
+        if (now.isBefore(moving.servedSince().plus(ramp))) {
             return; // the new replicas take part of the calls beside the old ones a while first
         }
         List<AppRecord.Replica> kept = afterMove(record.replicas(), move);
