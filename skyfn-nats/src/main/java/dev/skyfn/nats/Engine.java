@@ -259,12 +259,22 @@ public final class Engine implements AutoCloseable {
      * in several copies just created (or whose servers just started) answers nothing before its
      * servers have elected one, and a node reading it then would give up.
      */
+    /** JetStream's error code for a stream the server does not know (yet). */
+    private static final int STREAM_NOT_FOUND = 10059;
+
     private void awaitLeader(String name) {
-        await(name + " to elect a leader", LEADER_WAIT, () -> {
-            var cluster = Js.call("asking for the leader of " + name,
-                    () -> connection.jetStreamManagement(jsOptions()).getStreamInfo(name).getClusterInfo());
-            return cluster == null || cluster.getLeader() != null;
-        });
+        await(name + " to elect a leader", LEADER_WAIT, () -> Js.call("asking for the leader of " + name, () -> {
+            try {
+                var cluster = connection.jetStreamManagement(jsOptions()).getStreamInfo(name).getClusterInfo();
+                return cluster == null || cluster.getLeader() != null;
+            } catch (JetStreamApiException notYet) {
+                // made by another process a moment ago: not known to this server's cluster yet
+                if (notYet.getApiErrorCode() == STREAM_NOT_FOUND) {
+                    return false;
+                }
+                throw notYet;
+            }
+        }));
     }
 
     public io.nats.client.JetStreamOptions jsOptions() {
