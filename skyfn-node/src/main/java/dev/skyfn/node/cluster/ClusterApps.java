@@ -238,8 +238,13 @@ final class ClusterApps implements AppStore {
     /** Confined to the cloud it was migrated to once every replica is there; as its manifest allows before then. */
     private Manifest placed(DeployedApp app) {
         AppRecord record = placements.get(app.key());
-        Manifest manifest = app.manifest().requiring(tenantTrust.apply(app.tenant()));
+        Manifest manifest = trusted(app);
         return record != null && Migration.settled(record) ? Migration.confined(manifest, record.pinnedTo()) : manifest;
+    }
+
+    /** The app's manifest with its tenant's trust policy required. */
+    private Manifest trusted(DeployedApp app) {
+        return app.manifest().requiring(tenantTrust.apply(app.tenant()));
     }
 
     /**
@@ -250,21 +255,16 @@ final class ClusterApps implements AppStore {
      */
     Optional<Migration.Target> migrationTarget(AppKey key, AppRecord record, Set<String> alive) {
         return apps.find(key).map(app -> {
-            Manifest manifest = Migration.confined(app.manifest().requiring(tenantTrust.apply(app.tenant())), record.pinnedTo());
-            if (manifest.scaling().isPresent()) {
-                manifest = withReplicas(manifest, record.replicas().size());
-            }
-            Placement placement = Scheduler.replace(manifest.placement(), manifest.memoryMb(), fleet.topology(), liveView(alive),
-                    nodes(record));
+            Manifest manifest = keptCount(Migration.confined(trusted(app), record.pinnedTo()), record);
             int wanted = Math.min(manifest.placement().replicas(), Migration.room(fleet.topology(), record.pinnedTo()));
-            return new Migration.Target(placement, Math.max(1, wanted));
+            return new Migration.Target(replace(manifest, record, alive), Math.max(1, wanted));
         });
     }
 
     @Override
     public List<Replica> migrate(AppKey key, Optional<String> cloud) {
         DeployedApp app = apps.find(key).orElseThrow(() -> new SkyfnException(ErrorCode.APP_NOT_FOUND, "no app " + key.app()));
-        cloud.ifPresent(c -> Migration.check(app.manifest().requiring(tenantTrust.apply(app.tenant())), c, fleet.topology()));
+        cloud.ifPresent(c -> Migration.check(trusted(app), c, fleet.topology()));
         while (true) {
             var current = records.get(key.tenant(), key.app())
                     .orElseThrow(() -> new SkyfnException(ErrorCode.APP_NOT_FOUND, "no app " + key.app()));
@@ -273,7 +273,7 @@ final class ClusterApps implements AppStore {
                     .orElse("migration lifted: the scheduler places the app on any cloud its placement allows");
             if (records.write(had.pinnedTo(cloud.orElse(null), change(why)), current.revision())) {
                 LOG.info("{}: {}", key, why);
-                return had.replicas().stream().map(p -> new Replica(p.cloud(), p.node(), p.memoryMb())).toList();
+                return view(had);
             }
         }
     }
@@ -289,7 +289,7 @@ final class ClusterApps implements AppStore {
      * app no longer deployed.
      */
     Optional<Placement> placeAgain(AppKey key, AppRecord record, Set<String> alive) {
-        return apps.find(key).map(app -> replace(app, record, alive));
+        return apps.find(key).map(app -> replace(keptCount(placed(app), record), record, alive));
     }
 
     /** Whether every live node the record places its app on serves its version. */
@@ -413,7 +413,7 @@ final class ClusterApps implements AppStore {
             if (app == null || (app.manifest().scaling().isPresent() && seen.replicas().isEmpty())) {
                 continue; // an app scaled to zero lost nothing
             }
-            Placement placement = replace(app, seen, alive);
+            Placement placement = replace(keptCount(placed(app), seen), seen, alive);
             if (!changes(seen, placement)) {
                 continue;
             }
@@ -423,7 +423,7 @@ final class ClusterApps implements AppStore {
             }
             AppRecord had = current.get().record();
             if (!had.replicas().equals(seen.replicas())) {
-                placement = replace(app, had, alive);
+                placement = replace(keptCount(placed(app), had), had, alive);
                 if (!changes(had, placement)) {
                     continue; // another node placed it again meanwhile
                 }
@@ -448,14 +448,14 @@ final class ClusterApps implements AppStore {
         return !Set.copyOf(placement.nodes()).equals(Set.copyOf(nodes(record)));
     }
 
-    /** Where {@code app}, placed as {@code record} says, goes now that the {@code alive} nodes are these. */
-    private Placement replace(DeployedApp app, AppRecord record, Set<String> alive) {
-        Manifest manifest = placed(app);
-        if (manifest.scaling().isPresent()) {
-            // an autoscaled app keeps the count the autoscaler gave it
-            manifest = withReplicas(manifest, record.replicas().size());
-        }
+    /** Where an app of {@code manifest}, placed as {@code record} says, goes now that the {@code alive} nodes are these. */
+    private Placement replace(Manifest manifest, AppRecord record, Set<String> alive) {
         return Scheduler.replace(manifest.placement(), manifest.memoryMb(), fleet.topology(), liveView(alive), nodes(record));
+    }
+
+    /** The manifest, an autoscaled app's with the count the autoscaler gave it ({@code record}'s replicas). */
+    private static Manifest keptCount(Manifest manifest, AppRecord record) {
+        return manifest.scaling().isPresent() ? withReplicas(manifest, record.replicas().size()) : manifest;
     }
 
     /** The fleet's nodes, alive as the caller saw them, so that what counts as lost and what is kept agree. */
@@ -466,6 +466,11 @@ final class ClusterApps implements AppStore {
 
     private static AppRecord.Change change(String why) {
         return new AppRecord.Change(System.currentTimeMillis(), why);
+    }
+
+    /** The record's replicas as the control API shows them. */
+    private static List<Replica> view(AppRecord record) {
+        return record.replicas().stream().map(p -> new Replica(p.cloud(), p.node(), p.memoryMb())).toList();
     }
 
     /** The nodes the record places its app on, in its order. */
@@ -482,7 +487,7 @@ final class ClusterApps implements AppStore {
     @Override
     public Optional<List<Replica>> replicas(AppKey key) {
         return Optional.ofNullable(placements.get(key))
-                .map(r -> r.replicas().stream().map(p -> new Replica(p.cloud(), p.node(), p.memoryMb())).toList());
+                .map(ClusterApps::view);
     }
 
     @Override
