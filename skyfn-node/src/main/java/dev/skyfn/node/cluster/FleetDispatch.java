@@ -174,11 +174,6 @@ final class FleetDispatch implements Dispatch {
         return attempt;
     }
 
-    /** Calls hedged by this gateway since it started ({@link Hedging}). */
-    long hedged() {
-        return hedging.hedged();
-    }
-
     private Attempt tryEach(List<Routes.Candidate> candidates, Target target, Payload input, String invocationId, boolean bounded,
                             Duration timeout, String region, boolean onlyOnce) {
         AppKey key = target.app().key();
