@@ -13,7 +13,7 @@ public record AppView(String app, String tenant, int version, String sha256, lon
                       int memoryMb, List<FunctionView> functions) {
 
     public record FunctionView(String name, String handler, int memoryMb, String timeout, int concurrency, int queue,
-                               String keepWarm, String url, String invokePath, String functionUrlPath) {
+                               String keepWarm, String url, String priority, String invokePath, String functionUrlPath) {
     }
 
     public static AppView of(DeployedApp app) {
@@ -25,6 +25,7 @@ public record AppView(String app, String tenant, int version, String sha256, lon
     private static FunctionView function(DeployedApp app, FunctionSpec fn) {
         return new FunctionView(fn.name(), fn.handler(), fn.memoryMb(), Durations.format(fn.timeout()), fn.concurrency(),
                 fn.queue(), Durations.format(fn.keepWarm()), fn.url().name().toLowerCase(Locale.ROOT),
+                fn.priority().name().toLowerCase(Locale.ROOT),
                 Paths.invoke(app.name(), fn.name()),
                 fn.url() == UrlAccess.OFF ? null : Paths.functionUrl(app.tenant(), app.name(), fn.name()));
     }

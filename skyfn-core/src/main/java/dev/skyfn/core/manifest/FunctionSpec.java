@@ -16,9 +16,11 @@ import java.time.Duration;
  * @param idempotent  whether running it twice for one call does no harm, so that a call whose node
  *                    died under it may be run again on another
  * @param verify      whether a fleet checks its results by running each call twice, on two providers
+ * @param priority    whether its calls come before batch work ({@code online}) or after online work ({@code batch})
  */
 public record FunctionSpec(String name, String handler, int memoryMb, Duration timeout,
-                           int concurrency, int queue, Duration keepWarm, UrlAccess url, boolean idempotent, Verify verify) {
+                           int concurrency, int queue, Duration keepWarm, UrlAccess url, boolean idempotent, Verify verify,
+                           Priority priority) {
 
     public static final int DEFAULT_MEMORY_MB = 256;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);

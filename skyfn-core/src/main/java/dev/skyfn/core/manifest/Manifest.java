@@ -61,4 +61,12 @@ public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> funct
         return functions.values().stream().map(FunctionSpec::keepWarm)
                 .max(java.util.Comparator.naturalOrder()).orElse(java.time.Duration.ZERO);
     }
+
+    /**
+     * Whether the app is batch work: every one of its functions is {@code priority: batch}. Its
+     * sandbox then runs at the batch CPU weight; an app with any online function runs at the online one.
+     */
+    public boolean batch() {
+        return functions.values().stream().allMatch(f -> f.priority() == Priority.BATCH);
+    }
 }

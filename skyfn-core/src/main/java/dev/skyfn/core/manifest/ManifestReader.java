@@ -26,7 +26,7 @@ public final class ManifestReader {
     private static final Set<String> APP_FIELDS = Set.of("app", "memory", "functions", "workflows", "placement", "network",
             "shareSandbox", "scaling");
     private static final Set<String> FUNCTION_FIELDS =
-            Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url", "idempotent", "verify");
+            Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url", "idempotent", "verify", "priority");
     private static final Pattern CLASS_NAME =
             Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");
     private static final int MIN_MEMORY_MB = 32;
@@ -187,7 +187,8 @@ public final class ManifestReader {
                 fn.duration("keepWarm", FunctionSpec.DEFAULT_KEEP_WARM, Duration.ZERO, FunctionSpec.MAX_KEEP_WARM),
                 urlAccess(fn, at + "."),
                 fn.bool("idempotent", false),
-                fn.choice("verify", Verify.class, Verify.NONE));
+                fn.choice("verify", Verify.class, Verify.NONE),
+                fn.choice("priority", Priority.class, Priority.ONLINE));
     }
 
     private static UrlAccess urlAccess(Fields node, String at) {

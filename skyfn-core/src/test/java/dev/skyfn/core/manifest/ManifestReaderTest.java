@@ -37,6 +37,8 @@ class ManifestReaderTest {
         assertThat(fn.concurrency()).isEqualTo(FunctionSpec.DEFAULT_CONCURRENCY);
         assertThat(fn.url()).isEqualTo(UrlAccess.PRIVATE);
         assertThat(fn.idempotent()).as("a call is never run twice unless the function says it may be").isFalse();
+        assertThat(fn.priority()).as("a caller waits for a function unless it says otherwise").isEqualTo(Priority.ONLINE);
+        assertThat(m.batch()).isFalse();
         assertThat(m.memoryMb()).isEqualTo(FunctionSpec.DEFAULT_MEMORY_MB);
     }
 
@@ -58,6 +60,7 @@ class ManifestReaderTest {
                     handler: shop.Report
                     memory: 128
                     url: off
+                    priority: batch
                 """);
         FunctionSpec order = m.functions().get("order");
         assertThat(order.memoryMb()).isEqualTo(512);
@@ -68,6 +71,8 @@ class ManifestReaderTest {
         assertThat(order.url()).isEqualTo(UrlAccess.PUBLIC);
         assertThat(order.idempotent()).isTrue();
         assertThat(m.functions().get("report").url()).isEqualTo(UrlAccess.OFF);
+        assertThat(m.functions().get("report").priority()).isEqualTo(Priority.BATCH);
+        assertThat(m.batch()).as("an app with an online function is not batch work").isFalse();
         assertThat(m.functions().keySet()).containsExactly("order", "report");
         assertThat(m.memoryMb()).as("the largest function's memory").isEqualTo(512);
         assertThat(m.keepWarm()).isEqualTo(FunctionSpec.DEFAULT_KEEP_WARM);
@@ -139,6 +144,13 @@ class ManifestReaderTest {
     @Test
     void refusesAnIdempotentThatIsNotTrueOrFalse() {
         assertRefused("app: a\nfunctions: {f: {handler: x.F, idempotent: sometimes}}", "functions.f.idempotent: expected true or false");
+    }
+
+    @Test
+    void anAppIsBatchWorkOnlyWhenEveryFunctionIs() {
+        assertThat(read("app: a\nfunctions: {f: {handler: x.F, priority: batch}, g: {handler: x.G, priority: batch}}").batch()).isTrue();
+        assertThat(read("app: a\nfunctions: {f: {handler: x.F, priority: batch}, g: {handler: x.G, priority: online}}").batch()).isFalse();
+        assertRefused("app: a\nfunctions: {f: {handler: x.F, priority: low}}", "functions.f.priority: 'low' is not one of online, batch");
     }
 
     @Test

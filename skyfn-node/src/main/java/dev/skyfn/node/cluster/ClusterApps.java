@@ -336,7 +336,9 @@ final class ClusterApps implements AppStore {
      * {@code wanted}, else as many as their record has — each with the clouds it may run on (its
      * placement's requirements and its tenant's trust policy; the cloud it is being migrated to),
      * best first. A replica on a node in {@code leaving}, which its cloud is taking back, does not
-     * count, nor, for an app being migrated, one off the cloud it goes to.
+     * count, nor, for an app being migrated, one off the cloud it goes to. Batch work ({@code
+     * priority: batch} throughout) is left out: it runs on the capacity there is, and never makes
+     * the fleet acquire more.
      */
     List<CapacityPlanner.Shortfall> shortfalls(Map<AppKey, Integer> wanted, Set<String> leaving) {
         List<CapacityPlanner.Shortfall> shortfalls = new java.util.ArrayList<>();
@@ -345,7 +347,7 @@ final class ClusterApps implements AppStore {
         for (AppKey key : apps) {
             AppRecord record = placements.get(key);
             Manifest m = placedManifest(key).orElse(null);
-            if (m == null) {
+            if (m == null || m.batch()) {
                 continue;
             }
             boolean migrating = record != null && Migration.underWay(record);

@@ -180,6 +180,9 @@ final class AppRuntime implements Sandbox.Owner {
                 if (version.manifest().network() == Network.NONE) {
                     seat.sandbox().cutOutbound();
                 }
+                if (version.manifest().batch()) {
+                    seat.sandbox().forBatch();
+                }
                 seat.sandbox().moveTo(Sandbox.State.LOADING);
             }
             Message answer = awaitLoad(seat, version);
@@ -217,14 +220,15 @@ final class AppRuntime implements Sandbox.Owner {
      */
     private Seat seat(DeployedApp version) {
         int heapMb = version.manifest().memoryMb();
+        boolean batch = version.manifest().batch();
         if (!version.manifest().shareSandbox()) {
-            return ownSeat(() -> node.pool().take(heapMb));
+            return ownSeat(() -> node.pool().take(heapMb, batch));
         }
         while (true) {
             Seat own = null;
             try {
                 if (node.pool().couldTakeNow(heapMb)) {
-                    own = ownSeat(() -> node.pool().takeIfFree(heapMb));
+                    own = ownSeat(() -> node.pool().takeIfFree(heapMb, batch));
                 }
             } catch (SkyfnException full) {
                 // no room for a sandbox of its own, or it did not boot: a seat in a shared one will do
@@ -241,7 +245,7 @@ final class AppRuntime implements Sandbox.Owner {
             if (shared != null) {
                 return shared;
             }
-            awaitSeat();
+            awaitSeat(batch);
         }
     }
 
@@ -260,15 +264,15 @@ final class AppRuntime implements Sandbox.Owner {
     }
 
     /** Waits a little for a boot's turn or a seat to share; spares do not boot meanwhile. */
-    private void awaitSeat() {
-        node.pool().loadWaiting(true);
+    private void awaitSeat(boolean batch) {
+        node.pool().loadWaiting(true, batch);
         try {
             Thread.sleep(SHARE_POLL);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while the app waited for a sandbox");
         } finally {
-            node.pool().loadWaiting(false);
+            node.pool().loadWaiting(false, batch);
         }
     }
 

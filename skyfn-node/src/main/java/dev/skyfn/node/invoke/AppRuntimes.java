@@ -203,6 +203,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
             Sandbox.Seat seat = r == guest ? null : r.warmSeat();
             if (seat != null && r.key().tenant().equals(guest.key().tenant()) && r.app().manifest().shareSandbox()
                     && r.app().manifest().network() == version.manifest().network()
+                    && r.app().manifest().batch() == version.manifest().batch()
                     && seat.sandbox().heapMb() == version.manifest().memoryMb()) {
                 Sandbox s = seat.sandbox();
                 candidates.put(s, new Sharing.Candidate<>(s, s.appCount(), s.inFlight()));
@@ -226,12 +227,19 @@ public final class AppRuntimes implements AppCatalog.Listener {
         return sandboxes().getOrDefault(state, 0);
     }
 
+    /** Whether {@code a}'s idle sandbox goes before {@code b}'s when the node needs room: batch work first, then the one idle longer. */
+    static boolean evictsBefore(AppRuntime a, AppRuntime b) {
+        boolean aBatch = a.app().manifest().batch();
+        boolean bBatch = b.app().manifest().batch();
+        return aBatch != bBatch ? aBatch : a.lastUsedNanos() < b.lastUsedNanos();
+    }
+
     /**
      * Before {@code loading} loads its app into a sandbox of its own: while the node would hold more
      * app sandboxes than its limit (those serving or retiring, those other loads are getting, and
-     * this one), retires the least recently used idle one that hosts only its own app and waits for
-     * it to end; then counts this load among those getting a sandbox. When every sandbox is busy,
-     * the load is refused rather than the host overrun.
+     * this one), retires an idle one that hosts only its own app — batch work's first, then the
+     * least recently used — and waits for it to end; then counts this load among those getting a
+     * sandbox. When every sandbox is busy, the load is refused rather than the host overrun.
      */
     void makeRoom(AppRuntime loading) {
         synchronized (room) {
@@ -241,7 +249,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
                 AppRuntime owner = null;
                 for (AppRuntime r : runtimes.values()) {
                     Sandbox.Seat idle = r == loading ? null : r.idleSeat();
-                    if (idle != null && idle.sandbox().appCount() == 1 && (owner == null || r.lastUsedNanos() < owner.lastUsedNanos())) {
+                    if (idle != null && idle.sandbox().appCount() == 1 && (owner == null || evictsBefore(r, owner))) {
                         victim = idle;
                         owner = r;
                     }

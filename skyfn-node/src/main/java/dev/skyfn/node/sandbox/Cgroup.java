@@ -35,7 +35,17 @@ final class Cgroup {
     private final Consumer<Cgroup> gone;
     /** Its CPU share files, with what each holds as a spare and once serving. */
     private final List<Share> shares;
-    private volatile boolean serving = true;
+    private volatile Weight weight = Weight.SERVING;
+
+    /** Which of its share's values the group holds ({@link Hierarchy.CpuShare}). */
+    enum Weight {
+        /** Booting or idle, no app in it yet. */
+        SPARE,
+        /** Serving an app whose every function is {@code priority: batch}. */
+        BATCH,
+        /** Serving online work. */
+        SERVING
+    }
 
     /** A group's CPU share file and its two values ({@link Hierarchy.CpuShare}). */
     record Share(Path file, Hierarchy.CpuShare values) {
@@ -82,22 +92,37 @@ final class Cgroup {
 
     /** Lowers its CPU share to a spare's ({@link Hierarchy#V1_SPARE_CPU_SHARES}): it yields to sandboxes serving calls. */
     void asSpare() {
-        serving = false;
-        write(false);
+        weigh(Weight.SPARE);
     }
 
-    /** Gives it a serving sandbox's CPU share again: an app is loading into it, or a call waits for its boot. */
+    /** Gives it a serving sandbox's CPU share: an online app is loading into it, or a call waits for its boot. */
     void asServing() {
-        if (!serving) {
-            serving = true;
-            write(true);
-        }
+        weigh(Weight.SERVING);
     }
 
-    private void write(boolean full) {
+    /** Gives it a batch sandbox's CPU share ({@link Hierarchy#V1_BATCH_CPU_SHARES}): a batch app is loading into it. */
+    void asBatch() {
+        weigh(Weight.BATCH);
+    }
+
+    /** The share it holds now. */
+    Weight weight() {
+        return weight;
+    }
+
+    private void weigh(Weight next) {
+        if (weight == next) {
+            return;
+        }
+        weight = next;
         for (Share s : shares) {
+            String value = switch (next) {
+                case SPARE -> s.values().spare();
+                case BATCH -> s.values().batch();
+                case SERVING -> s.values().serving();
+            };
             try {
-                Files.writeString(s.file(), full ? s.values().serving() : s.values().spare());
+                Files.writeString(s.file(), value);
             } catch (IOException e) {
                 LOG.debug("cannot set the CPU share {}: {}", s.file(), e.toString());
             }

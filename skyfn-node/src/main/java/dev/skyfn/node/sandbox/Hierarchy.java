@@ -46,6 +46,13 @@ record Hierarchy(Path base, boolean unified, Set<String> controllers) {
      */
     static final int V1_SPARE_CPU_SHARES = 1024;
     static final int V2_SPARE_CPU_WEIGHT = 10;
+    /**
+     * A batch app's share once it serves: the least the kernel takes on each version, so that it
+     * runs on what online sandboxes and the node leave of the CPU (a group of weight 2 against
+     * one of 65,536 gets 1/32,769 of a CPU both want).
+     */
+    static final int V1_BATCH_CPU_SHARES = 2;
+    static final int V2_BATCH_CPU_WEIGHT = 1;
 
     Hierarchy {
         controllers = Set.copyOf(controllers);
@@ -92,12 +99,13 @@ record Hierarchy(Path base, boolean unified, Set<String> controllers) {
         if (!controllers.contains("cpu")) {
             return Optional.empty();
         }
-        return Optional.of(unified ? new CpuShare("cpu.weight", Integer.toString(V2_SPARE_CPU_WEIGHT), Integer.toString(V2_CPU_WEIGHT))
-                : new CpuShare("cpu.shares", Integer.toString(V1_SPARE_CPU_SHARES), Integer.toString(V1_CPU_SHARES)));
+        return Optional.of(unified
+                ? new CpuShare("cpu.weight", Integer.toString(V2_SPARE_CPU_WEIGHT), Integer.toString(V2_BATCH_CPU_WEIGHT), Integer.toString(V2_CPU_WEIGHT))
+                : new CpuShare("cpu.shares", Integer.toString(V1_SPARE_CPU_SHARES), Integer.toString(V1_BATCH_CPU_SHARES), Integer.toString(V1_CPU_SHARES)));
     }
 
-    /** A group's CPU share file, and what it holds while the sandbox is a spare and once it serves. */
-    record CpuShare(String file, String spare, String serving) {
+    /** A group's CPU share file, and what it holds while the sandbox is a spare, once it serves batch work, and once it serves online work. */
+    record CpuShare(String file, String spare, String batch, String serving) {
     }
 
     /** The file whose {@code oom_kill N} line counts the processes the OOM killer ended in a group, if this hierarchy limits memory. */

@@ -125,6 +125,8 @@ public final class Sandbox {
     private volatile ErrorCode endCode = ErrorCode.SANDBOX_CRASHED;
     /** The cgroup limiting it; removed once it is dead. */
     private final Cgroup cgroup;
+    /** Whether the app loading into it is batch work. */
+    private volatile boolean batch;
     /** Its way out to the network, if it has one. */
     private volatile Outbound outbound;
     /** Where this sandbox reads an app's jar: the node puts it where a confined sandbox can see it. */
@@ -233,6 +235,14 @@ public final class Sandbox {
         return open.size();
     }
 
+    /**
+     * Says the app about to load into it is batch work ({@link dev.skyfn.core.manifest.Manifest#batch}):
+     * from {@link State#LOADING} on it runs at the batch CPU weight, not the online one.
+     */
+    public void forBatch() {
+        batch = true;
+    }
+
     /** Moves to {@code next} if the lifecycle allows it from where the sandbox is now. */
     public boolean moveTo(State next) {
         while (true) {
@@ -242,7 +252,12 @@ public final class Sandbox {
             }
             if (state.compareAndSet(now, next)) {
                 if (next == State.LOADING) {
-                    cgroup.asServing(); // a spare until now: an app loads into it, and it serves
+                    // a spare until now: an app loads into it, and it serves
+                    if (batch) {
+                        cgroup.asBatch();
+                    } else {
+                        cgroup.asServing();
+                    }
                 }
                 return true;
             }

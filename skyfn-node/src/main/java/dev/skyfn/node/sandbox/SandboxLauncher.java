@@ -80,6 +80,8 @@ public final class SandboxLauncher {
     private final Semaphore admitted = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()), true);
     /** Loads waiting for a sandbox (cold boots waiting their turn, loads looking for a seat to share): spares go after them. */
     private final AtomicInteger loadsWaiting = new AtomicInteger();
+    /** Those of them for online work: batch boots go after them ({@link dev.skyfn.core.manifest.Priority#BATCH}). */
+    private final AtomicInteger onlineLoadsWaiting = new AtomicInteger();
     private static final Duration SPARE_POLL = Duration.ofMillis(20);
     /** A boot's typical time once admitted, nanoseconds: a moving average, each boot weighing a quarter; a second until one is seen. */
     private final AtomicLong typicalBootNanos = new AtomicLong(Duration.ofSeconds(1).toNanos());
@@ -133,15 +135,35 @@ public final class SandboxLauncher {
             Thread.currentThread().interrupt();
             throw unavailable("the node stopped while a sandbox waited to boot");
         }
-        return admitted(heapMb, owner, warmth);
+        return admitted(heapMb, owner, warmth, false);
+    }
+
+    /**
+     * {@link #boot} a cold sandbox for batch work: its turn comes once no online load waits, and
+     * it boots at a spare's CPU share, then serves at the batch one.
+     */
+    public Sandbox bootForBatch(int heapMb, Sandbox.Owner owner) {
+        loadsWaiting.incrementAndGet();
+        try {
+            while (onlineLoadsWaiting.get() > 0 || !admitted.tryAcquire()) {
+                Thread.sleep(SPARE_POLL.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable("the node stopped while a sandbox waited to boot");
+        } finally {
+            loadsWaiting.decrementAndGet();
+        }
+        return admitted(heapMb, owner, Warmth.COLD, true);
     }
 
     /**
      * {@link #boot} a cold sandbox if a boot's turn is free now, else null at once: for a load
-     * that would rather take a seat in a warm sandbox than queue for a boot.
+     * that would rather take a seat in a warm sandbox than queue for a boot. A batch load never
+     * takes a turn an online load waits for.
      */
-    public Sandbox bootIfFree(int heapMb, Sandbox.Owner owner) {
-        return admitted.tryAcquire() ? admitted(heapMb, owner, Warmth.COLD) : null;
+    public Sandbox bootIfFree(int heapMb, Sandbox.Owner owner, boolean batch) {
+        return (!batch || onlineLoadsWaiting.get() == 0) && admitted.tryAcquire() ? admitted(heapMb, owner, Warmth.COLD, batch) : null;
     }
 
     /** Whether a boot's turn is free now. */
@@ -150,12 +172,12 @@ public final class SandboxLauncher {
     }
 
     /** Boots with a turn already taken, and gives the turn back. */
-    private Sandbox admitted(int heapMb, Sandbox.Owner owner, Warmth warmth) {
+    private Sandbox admitted(int heapMb, Sandbox.Owner owner, Warmth warmth, boolean batch) {
         try {
             long start = System.nanoTime();
             slowDown();
             List<String> extra = aot.filter(AotCache::ready).map(AotCache::useFlags).orElse(List.of());
-            Sandbox sandbox = boot(heapMb, owner, extra, List.of(), true, warmth);
+            Sandbox sandbox = boot(heapMb, owner, extra, List.of(), true, warmth, batch);
             connect(sandbox);
             long took = System.nanoTime() - start;
             typicalBootNanos.updateAndGet(typical -> typical + (took - typical) / 4);
@@ -188,9 +210,11 @@ public final class SandboxLauncher {
             // a call waits: the spares booting ahead of it are what it may get soonest
             sparesBooting.forEach(Cgroup::asServing);
             loadsWaiting.incrementAndGet();
+            onlineLoadsWaiting.incrementAndGet();
             try {
                 admitted.acquire();
             } finally {
+                onlineLoadsWaiting.decrementAndGet();
                 loadsWaiting.decrementAndGet();
             }
             return;
@@ -202,10 +226,14 @@ public final class SandboxLauncher {
 
     /**
      * Says a load waits for a sandbox by other means than a boot's turn (a seat to share): spares,
-     * which no call waits for, do not boot meanwhile; {@code waiting} false when it stops waiting.
+     * which no call waits for, do not boot meanwhile, nor, if it is online work, batch work's
+     * sandboxes; {@code waiting} false when it stops waiting.
      */
-    public void loadWaiting(boolean waiting) {
+    public void loadWaiting(boolean waiting, boolean batch) {
         loadsWaiting.addAndGet(waiting ? 1 : -1);
+        if (!batch) {
+            onlineLoadsWaiting.addAndGet(waiting ? 1 : -1);
+        }
     }
 
     /** Boots waiting for their turn now. */
@@ -259,7 +287,7 @@ public final class SandboxLauncher {
                 // the node's own run, no tenant's code: not held to a sandbox's memory limit, which the JVM
                 // it starts as it exits to assemble the cache (a second JVM in the same group) would overrun
                 Sandbox trainee = boot(256, Sandbox.Owner.NONE, cache.trainFlags(), List.of(cache.file().getParent()), false,
-                        Warmth.WARM);
+                        Warmth.WARM, false);
                 // the JVM writes the cache as it exits, which takes a while
                 trainee.stop(Duration.ofSeconds(60));
                 trainee.exited().get(60, TimeUnit.SECONDS);
@@ -283,7 +311,7 @@ public final class SandboxLauncher {
      * node's own training run), in a cgroup of its own when {@code limited}.
      */
     private Sandbox boot(int heapMb, Sandbox.Owner owner, List<String> extraFlags, List<Path> writable, boolean limited,
-                         Warmth warmth) {
+                         Warmth warmth, boolean batch) {
         long id = ids.incrementAndGet();
         var view = new Confinement.View(runDir.resolve("sb-" + id), readOnly(extraFlags), writable);
         String token = HexFormat.of().formatHex(nextToken());
@@ -297,7 +325,10 @@ public final class SandboxLauncher {
             }
             server.bind(UnixDomainSocketAddress.of(view.socket()));
             cgroup = limited ? cgroups.create(heapMb) : Cgroup.NONE;
-            if (warmth == Warmth.WARM && cgroup != Cgroup.NONE) {
+            if (batch) {
+                // batch work boots on what online work leaves, though not so little that it never boots
+                cgroup.asSpare();
+            } else if (warmth == Warmth.WARM && cgroup != Cgroup.NONE) {
                 // a spare no call waits for boots and warms up on what serving sandboxes leave of the CPU
                 cgroup.asSpare();
                 sparesBooting.add(cgroup);

@@ -92,10 +92,14 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
      * A booted sandbox with this heap for an app's load (a cold start, counted towards the spares
      * kept), from the spares if one is ready, else started now. The spare is not replaced until
      * {@link #refill()}: a JVM booting beside the app being loaded would slow that load on a small host.
+     * A boot for batch work ({@code batch}) waits until no online load does.
      */
-    public Sandbox take(int heapMb) {
+    public Sandbox take(int heapMb, boolean batch) {
         Sandbox spare = takeSpare(heapMb);
-        return spare != null ? spare : launcher.boot(heapMb, this, SandboxLauncher.Warmth.COLD);
+        if (spare != null) {
+            return spare;
+        }
+        return batch ? launcher.bootForBatch(heapMb, this) : launcher.boot(heapMb, this, SandboxLauncher.Warmth.COLD);
     }
 
     /** Whether a spare is ready or a boot's turn is free now (a hint: another load may take either first). */
@@ -117,7 +121,7 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
      * {@link #take} if a spare is ready or a boot's turn is free now, else null at once (counting
      * no cold start): for a load that would rather share a warm sandbox than queue for a boot.
      */
-    public Sandbox takeIfFree(int heapMb) {
+    public Sandbox takeIfFree(int heapMb, boolean batch) {
         Sandbox spare;
         synchronized (this) {
             spare = hasSpare(heapMb) ? takeSpare(heapMb) : null;
@@ -125,7 +129,7 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         if (spare != null) {
             return spare;
         }
-        Sandbox booted = launcher.bootIfFree(heapMb, this);
+        Sandbox booted = launcher.bootIfFree(heapMb, this, batch);
         if (booted != null) {
             coldStart(heapMb);
         }
@@ -133,8 +137,8 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
     }
 
     /** See {@link SandboxLauncher#loadWaiting}. */
-    public void loadWaiting(boolean waiting) {
-        launcher.loadWaiting(waiting);
+    public void loadWaiting(boolean waiting, boolean batch) {
+        launcher.loadWaiting(waiting, batch);
     }
 
     /** Counts a cold start that needs a sandbox with this heap, and takes a spare for it if one is ready. */

@@ -46,7 +46,7 @@ class CgroupsTest {
     }
 
     @Test
-    void aSpareYieldsTheCpuToServingSandboxesUntilItServes() throws Exception {
+    void sparesAndBatchWorkYieldTheCpuToSandboxesServingOnlineWork() throws Exception {
         Cgroup group = cgroups.create(32);
         try {
             Path cpu = group.dirs().stream().filter(d -> Files.exists(d.resolve("cpu.shares")) || Files.exists(d.resolve("cpu.weight")))
@@ -59,6 +59,10 @@ class CgroupsTest {
                     .isIn((long) Hierarchy.V1_SPARE_CPU_SHARES, (long) Hierarchy.V2_SPARE_CPU_WEIGHT);
             group.asServing();
             assertThat(read(cpu, "cpu.shares", "cpu.weight")).isIn((long) Hierarchy.V1_CPU_SHARES, (long) Hierarchy.V2_CPU_WEIGHT);
+            group.asBatch();
+            assertThat(read(cpu, "cpu.shares", "cpu.weight")).as("a batch sandbox's share: the least the kernel takes")
+                    .isIn((long) Hierarchy.V1_BATCH_CPU_SHARES, (long) Hierarchy.V2_BATCH_CPU_WEIGHT);
+            assertThat(group.weight()).isEqualTo(Cgroup.Weight.BATCH);
         } finally {
             group.remove().get(10, TimeUnit.SECONDS);
         }
