@@ -46,6 +46,10 @@ public final class Bench {
             out.append("### Stragglers\n\n").append(new HedgeBench(root, Duration.ofSeconds(Integer.getInteger("seconds", 20))).run())
                     .append('\n');
         }
+        if (which.contains("batch")) {
+            out.append("### Online before batch\n\n").append(new BatchBench(root, rounds, Duration.ofSeconds(Integer.getInteger("seconds", 10))).run())
+                    .append('\n');
+        }
         if (which.contains("cold")) {
             out.append("### Cold start\n\n").append(new ColdStartBench(root, Integer.getInteger("samples", 20)).run()).append('\n');
         }

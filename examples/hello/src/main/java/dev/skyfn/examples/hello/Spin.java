@@ -3,27 +3,72 @@ package dev.skyfn.examples.hello;
 import dev.skyfn.api.Context;
 import dev.skyfn.api.Handler;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 
 /**
- * Keeps one CPU busy for the given number of milliseconds of its own CPU time: an invocation that
- * computes, as a report, a transcode or an ETL step does. Time spent waiting for a CPU does not
- * count, so the same call takes longer on a busy machine.
+ * Computes for about the given number of milliseconds of one CPU: an invocation that computes, as
+ * a report, a transcode or an ETL step does. The work is fixed (a number of steps measured once,
+ * when the app loads, against a platform thread's CPU time — a virtual thread has none), so the
+ * same call takes longer on a busy machine, as real work does.
  */
 public class Spin implements Handler<Long, String> {
 
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private final long chunksPerMs = Work.calibrate();
 
     @Override
     public String handle(Long millis, Context ctx) {
-        long budget = (millis == null ? 0 : millis) * 1_000_000L;
-        long start = THREADS.getCurrentThreadCpuTime();
         long x = 1;
-        while (THREADS.getCurrentThreadCpuTime() - start < budget && !Thread.currentThread().isInterrupted()) {
-            for (int i = 0; i < 10_000; i++) {
-                x = x * 6364136223846793005L + 1442695040888963407L;
-            }
+        long chunks = (millis == null ? 0 : millis) * chunksPerMs;
+        for (long i = 0; i < chunks && !Thread.currentThread().isInterrupted(); i++) {
+            x = Work.chunk(x);
         }
         return "spun " + millis + " ms (" + Long.toHexString(x) + ")";
+    }
+
+    /** The work, in a class of its own: the thread that measures it must not wait for {@code Spin}'s initialisation. */
+    static final class Work {
+
+        private static final int STEPS = 10_000;
+
+        private Work() {
+        }
+
+        static long chunk(long x) {
+            for (int i = 0; i < STEPS; i++) {
+                x = x * 6364136223846793005L + 1442695040888963407L;
+            }
+            return x;
+        }
+
+        /**
+         * Chunks of work one millisecond of CPU does here, measured over 50 ms of a platform thread's
+         * CPU time (of wall time where the JVM cannot read a thread's CPU time), after 30 ms of warm-up.
+         */
+        static long calibrate() {
+            long[] chunks = new long[2];
+            Thread t = Thread.ofPlatform().start(() -> {
+                var threads = ManagementFactory.getThreadMXBean();
+                java.util.function.LongSupplier clock = threads.isCurrentThreadCpuTimeSupported() && threads.getCurrentThreadCpuTime() >= 0
+                        ? threads::getCurrentThreadCpuTime : System::nanoTime;
+                long x = 1;
+                // compiled first: the interpreter does a tenth of the work in a millisecond
+                for (long warm = System.nanoTime(); System.nanoTime() - warm < 30_000_000L; ) {
+                    x = chunk(x);
+                }
+                long start = clock.getAsLong();
+                long n = 0;
+                while (clock.getAsLong() - start < 50_000_000L) {
+                    x = chunk(x);
+                    n++;
+                }
+                chunks[0] = n / 50;
+                chunks[1] = x;
+            });
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Math.max(1, chunks[0]);
+        }
     }
 }
