@@ -26,6 +26,10 @@ import java.util.Map;
  *       and the dear ones, idle, go back.</li>
  *   <li>An elastic node that has served nothing for {@code releaseAfter} is drained, unless an
  *       app short of replicas may use it.</li>
+ *   <li>A spot market that took a node back lately is <em>cooling</em>: it is asked for nodes only
+ *       when no other cloud of the group has room, and is never the steady cloud — the replacement
+ *       goes to the next market, spot first if it is the cheaper, else on demand (SkyPilot's
+ *       "next region" on a preemption, Yang et al., NSDI'23).</li>
  * </ul>
  */
 public final class CapacityPlanner {
@@ -43,8 +47,9 @@ public final class CapacityPlanner {
      * @param pricePerHour what one of its nodes costs per hour, US dollars
      * @param room         how many more nodes it can give (its maxNodes less the nodes it has and has been asked for)
      * @param coming       its nodes requested or booting
+     * @param cooling      whether it took a node back within its cool-down ({@link dev.skyfn.core.cloud.Pricing#coolDown})
      */
-    public record CloudRoom(String cloud, Duration startup, double pricePerHour, int room, int coming) {
+    public record CloudRoom(String cloud, Duration startup, double pricePerHour, int room, int coming, boolean cooling) {
     }
 
     /**
@@ -112,14 +117,17 @@ public final class CapacityPlanner {
             boolean steadyAsked = false;
             // an affinity group before the next, as placement overflows
             for (List<String> group : s.groups()) {
+                // markets cooling after a preemption last, then the fastest
                 List<String> inGroup = group.stream().filter(byName::containsKey)
-                        .sorted(Comparator.comparing((String c) -> byName.get(c).startup())).toList();
+                        .sorted(Comparator.comparing((String c) -> byName.get(c).cooling()).thenComparing(c -> byName.get(c).startup()))
+                        .toList();
                 if (need == 0 || inGroup.isEmpty()) {
                     continue;
                 }
                 // the fast goal: the group's fastest clouds' nodes on their way count, the rest is asked of the fastest with room
-                Duration soonest = byName.get(inGroup.getFirst()).startup();
-                List<String> fast = inGroup.stream().filter(c -> byName.get(c).startup().equals(soonest)).toList();
+                CloudRoom first = byName.get(inGroup.getFirst());
+                List<String> fast = inGroup.stream().filter(c -> byName.get(c).startup().equals(first.startup())
+                        && byName.get(c).cooling() == first.cooling()).toList();
                 int wanted = need;
                 need -= take(coming, fast, need);
                 List<String> used = new ArrayList<>();
@@ -129,7 +137,8 @@ public final class CapacityPlanner {
                         room.merge(cloud, -n, Integer::sum);
                         asked.merge(cloud, n, Integer::sum);
                         reasons.computeIfAbsent(cloud, c -> new ArrayList<>()).add(s.app() + " lacks " + wanted + " replica(s); "
-                                + cloud + " starts a node in " + seconds(byName.get(cloud).startup()) + ", the fastest with room in its group");
+                                + cloud + " starts a node in " + seconds(byName.get(cloud).startup()) + ", the fastest with room in its group"
+                                + (byName.get(cloud).cooling() ? " (though it took a node back lately: no other has room)" : ""));
                         used.add(cloud);
                         need -= n;
                     }
@@ -164,7 +173,7 @@ public final class CapacityPlanner {
                                   Map<String, Integer> ready, Map<String, Integer> coming, Map<String, Integer> room,
                                   Map<String, Integer> asked, Map<String, List<String>> reasons) {
         CloudRoom fastest = byName.get(fast.getFirst());
-        String cheap = inGroup.stream().filter(c -> !fast.contains(c))
+        String cheap = inGroup.stream().filter(c -> !fast.contains(c) && !byName.get(c).cooling())
                 .min(Comparator.comparingDouble((String c) -> byName.get(c).pricePerHour())).orElse(null);
         if (cheap == null || !(byName.get(cheap).pricePerHour() < fastest.pricePerHour() * (1 - CHEAPER_BY))) {
             return false;

@@ -15,7 +15,8 @@ class CapacityPlannerTest {
     private static final Instant NOW = Instant.parse("2026-11-30T12:00:00Z");
 
     /**
-     * Clouds as {@code name:startupSeconds:room:coming[:pricePerHour]} (0.1 when not given); shortfalls as {@code app:missing:cloud/cloud|cloud}
+     * Clouds as {@code name:startupSeconds:room:coming[:pricePerHour[:cooling]]} (0.1 when not given; {@code cool} when the
+     * market took a node back lately); shortfalls as {@code app:missing:cloud/cloud|cloud}
      * (affinity groups split by {@code ;}, best first); idle nodes as {@code node:cloud:idleSeconds}, released after 30 s. The plan as
      * {@code +cloud:n} acquisitions and {@code -node} drains.
      */
@@ -54,11 +55,22 @@ class CapacityPlannerTest {
             "vm:40:3:1:0.1 container:5:3:1:0.3 | a:2:vm/container | - | +container:1 +vm:1",
             // cheap nodes on their way do not absorb a burst: the fast cloud is asked all the same
             "vm:40:3:2:0.1 container:5:3:0:0.3 | a:2:vm/container | - | +container:2",
+            // a spot market that took a node back lately: the next one, though it starts more slowly
+            "spot-a:5:5:0:0.1:cool spot-b:10:5:0:0.1 | a:1:spot-a/spot-b | - | +spot-b:1",
+            // the cooling market only for what no other has room for
+            "spot-a:5:5:0:0.1:cool spot-b:10:1:0:0.1 | a:3:spot-a/spot-b | - | +spot-b:1 +spot-a:2",
+            // every market cooling: the fastest all the same, rather than no capacity
+            "spot-a:5:5:0:0.1:cool spot-b:10:5:0:0.1:cool | a:1:spot-a/spot-b | - | +spot-a:1",
+            // spot-a's replacement: on demand is fast, and the other spot market, cheaper by far, holds the load that stays
+            "spot-a:5:5:0:0.1:cool spot-b:40:5:0:0.1 od:5:5:0:0.5 | a:1:spot-a/spot-b/od | - | +od:1 +spot-b:1",
+            // the cheap market cooling is never the steady cloud: the fast one alone
+            "spot-a:40:5:0:0.1:cool od:5:5:0:0.5 | a:1:spot-a/od | - | +od:1",
     })
     void asksTheFastestCloudsAndGivesBackWhatIsIdle(String clouds, String shortfalls, String idle, String plan) {
         List<CapacityPlanner.CloudRoom> rooms = items(clouds).stream().map(c -> c.split(":"))
                 .map(p -> new CapacityPlanner.CloudRoom(p[0], Duration.ofSeconds(Long.parseLong(p[1])),
-                        p.length > 4 ? Double.parseDouble(p[4]) : 0.1, Integer.parseInt(p[2]), Integer.parseInt(p[3]))).toList();
+                        p.length > 4 ? Double.parseDouble(p[4]) : 0.1, Integer.parseInt(p[2]), Integer.parseInt(p[3]),
+                        p.length > 5 && p[5].equals("cool"))).toList();
         List<CapacityPlanner.Shortfall> short_ = items(shortfalls).stream().map(s -> s.split(":"))
                 .map(p -> new CapacityPlanner.Shortfall(p[0], Integer.parseInt(p[1]),
                         Arrays.stream(p[2].split(";")).map(g -> List.of(g.split("/"))).toList())).toList();

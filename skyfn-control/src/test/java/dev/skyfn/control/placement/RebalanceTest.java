@@ -86,7 +86,7 @@ class RebalanceTest {
 
     private static Pricing priced(Cloud c, double gbSecond) {
         Pricing p = c.pricing();
-        return new Pricing(p.model(), gbSecond, p.vcpuSecond(), p.request(), p.egressGb(), p.preemptionNotice());
+        return p.at(gbSecond, p.vcpuSecond());
     }
 
     @ParameterizedTest(name = "{0} to {1}: keeps {2}")

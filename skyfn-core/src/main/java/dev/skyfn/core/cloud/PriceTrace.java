@@ -104,7 +104,7 @@ public final class PriceTrace {
             last = c;
         }
         Pricing p = cloud.pricing();
-        return last == null ? p : new Pricing(p.model(), last.gbSecond(), last.vcpuSecond(), p.request(), p.egressGb(), p.preemptionNotice());
+        return last == null ? p : p.at(last.gbSecond(), last.vcpuSecond());
     }
 
     /**

@@ -11,11 +11,22 @@ import java.time.Duration;
  * @param request          per invocation
  * @param egressGb         per GiB leaving the cloud
  * @param preemptionNotice for spot capacity, how long before it is taken back the cloud warns
+ * @param coolDown         for spot capacity, how long after one of its nodes is taken back the
+ *                         fleet asks this market for nodes only when no other has room (SkyPilot's
+ *                         move to the "next region" on a preemption)
  */
 public record Pricing(Model model, double gbSecond, double vcpuSecond, double request, double egressGb,
-                      Duration preemptionNotice) {
+                      Duration preemptionNotice, Duration coolDown) {
 
     public enum Model { ON_DEMAND, SPOT, OWNED }
+
+    /** A spot market's cool-down when the topology gives none. */
+    public static final Duration DEFAULT_COOL_DOWN = Duration.ofMinutes(10);
+
+    /** These prices per GiB-second and vCPU-second, the rest as they are (a price feed's update). */
+    public Pricing at(double gbSecond, double vcpuSecond) {
+        return new Pricing(model, gbSecond, vcpuSecond, request, egressGb, preemptionNotice, coolDown);
+    }
 
     /** What one replica of {@code memoryMb} costs per second it is busy, on one vCPU. */
     public double perBusySecond(int memoryMb) {

@@ -54,7 +54,7 @@ public final class Topology {
 
     /** One machine as one trusted, owned cloud with one node and no users elsewhere. */
     public static Topology local(int cpus, int memoryMb) {
-        var pricing = new Pricing(Pricing.Model.OWNED, 0, 0, 0, 0, Duration.ZERO);
+        var pricing = new Pricing(Pricing.Model.OWNED, 0, 0, 0, 0, Duration.ZERO, Duration.ZERO);
         var cloud = new Cloud(LOCAL, LOCAL, LOCAL, Map.of(), pricing, Trust.TRUSTED, Set.of(), Duration.ZERO, 1, false,
                 List.of(new NodeSpec(LOCAL, LOCAL, cpus, memoryMb)));
         return new Topology(Map.of(LOCAL, cloud), Map.of(LOCAL, Map.of(LOCAL, 0.0)), Map.of(), LOCAL, 1);

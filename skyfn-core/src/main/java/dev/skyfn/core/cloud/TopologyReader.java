@@ -27,7 +27,7 @@ public final class TopologyReader {
     private static final Set<String> CLOUD = Set.of("provider", "region", "labels", "pricing", "trust", "hardware",
             "startup", "maxNodes", "edge", "nodes");
     private static final Set<String> PRICING = Set.of("model", "gbSecond", "vcpuSecond", "request", "egressGb",
-            "preemptionNotice");
+            "preemptionNotice", "coolDown");
     private static final Set<String> NODE = Set.of("cpus", "memory");
     private static final double MAX_PRICE = 1_000;
     private static final double MAX_LATENCY_MS = 60_000;
@@ -128,11 +128,13 @@ public final class TopologyReader {
         if (model == Pricing.Model.SPOT && notice.isZero()) {
             throw p.fail("preemptionNotice", "missing: spot capacity is taken back after a notice; say how long it is");
         }
-        if (model != Pricing.Model.SPOT && !notice.isZero()) {
-            throw p.fail("preemptionNotice", "only spot capacity is preempted");
+        if (model != Pricing.Model.SPOT && (!notice.isZero() || p.has("coolDown"))) {
+            throw p.fail(p.has("coolDown") ? "coolDown" : "preemptionNotice", "only spot capacity is preempted");
         }
+        Duration coolDown = model == Pricing.Model.SPOT ? p.duration("coolDown", Pricing.DEFAULT_COOL_DOWN, Duration.ZERO, Duration.ofDays(1))
+                : Duration.ZERO;
         return new Pricing(model, p.number("gbSecond", 0, 0, MAX_PRICE), p.number("vcpuSecond", 0, 0, MAX_PRICE),
-                p.number("request", 0, 0, MAX_PRICE), p.number("egressGb", 0, 0, MAX_PRICE), notice);
+                p.number("request", 0, 0, MAX_PRICE), p.number("egressGb", 0, 0, MAX_PRICE), notice, coolDown);
     }
 
     private static List<NodeSpec> nodes(String cloud, Fields c) {

@@ -44,6 +44,7 @@ class TopologyReaderTest {
         assertThat(t.cloud("edge-paris").orElseThrow().edge()).isTrue();
         assertThat(t.cloud("ondemand-us").orElseThrow().hardware()).containsExactly("gpu");
         assertThat(t.cloud("spot-eu").orElseThrow().pricing().preemptionNotice()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(t.cloud("spot-eu").orElseThrow().pricing().coolDown()).isEqualTo(Duration.ofMinutes(10));
         assertThat(t.nodes()).hasSize(5);
         assertThat(t.regions()).containsExactlyInAnyOrder("eu", "us");
         assertThat(t.stateCloud()).as("not spot, not the edge, trusted first").isEqualTo("private");
@@ -74,6 +75,14 @@ class TopologyReaderTest {
     }
 
     @Test
+    void aSpotMarketCoolsDownTenMinutesAfterAPreemptionUnlessTold() {
+        assertThat(read(SMALL).cloud("spot").orElseThrow().pricing().coolDown()).isEqualTo(Pricing.DEFAULT_COOL_DOWN);
+        assertThat(read(SMALL.replace("preemptionNotice: 2m", "preemptionNotice: 2m, coolDown: 90s")).cloud("spot").orElseThrow()
+                .pricing().coolDown()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(read(SMALL).cloud("own").orElseThrow().pricing().coolDown()).as("capacity never taken back").isZero();
+    }
+
+    @Test
     void cloudsAreLabelledWithTheirAttributesBesideTheOperatorsLabels() {
         Cloud spot = read(SMALL).cloud("spot").orElseThrow();
         assertThat(spot.allLabels()).containsEntry("tier", "public").containsEntry("provider", "aws")
@@ -96,6 +105,8 @@ class TopologyReaderTest {
             "an unknown price model | model: owned | model: rented | topology: clouds.own.pricing.model: 'rented' is not one of on-demand, spot, owned",
             "spot capacity without its notice | model: spot, gbSecond: 0.000005, preemptionNotice: 2m | model: spot | topology: clouds.spot.pricing.preemptionNotice: missing",
             "a notice for capacity that is never taken back | model: owned | model: owned, preemptionNotice: 1m | topology: clouds.own.pricing.preemptionNotice: only spot capacity is preempted",
+            "a cool-down for capacity that is never taken back | model: owned | model: owned, coolDown: 5m | topology: clouds.own.pricing.coolDown: only spot capacity is preempted",
+            "a cool-down that is not a duration | preemptionNotice: 2m | preemptionNotice: 2m, coolDown: later | topology: clouds.spot.pricing.coolDown:",
             "a misspelt field | trust: trusted | trusted: true | topology: clouds.own.trusted: unknown field",
             "a node named in two clouds | own-1: {} | spot-1: {} | topology: clouds.own.nodes.spot-1: a node of this name is in another cloud",
             "a pair of clouds without a latency | spot: {own: 9} | spot: {} | topology: latency.spot.own: missing",

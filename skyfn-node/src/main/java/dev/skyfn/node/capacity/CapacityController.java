@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * clouds' provider for nodes when apps lack replicas and gives back those that served nothing for
  * a while, as {@link CapacityPlanner} decides. Its records are in JetStream ({@link ElasticNodes}),
  * read once when this node starts deciding and then kept in step with its own writes (only the
- * deciding node writes them); what it only watches (how long a node has been idle or silent) is in
- * its memory, and starts afresh on a node that takes over.
+ * deciding node writes them); what it only watches (how long a node has been idle or silent, when
+ * each spot market last took a node back) is in its memory, and starts afresh on a node that takes over.
  */
 public final class CapacityController {
 
@@ -48,6 +48,8 @@ public final class CapacityController {
     private final Duration releaseAfter;
     private final Map<String, Instant> idleSince = new HashMap<>();
     private final Map<String, Instant> silentSince = new HashMap<>();
+    /** When each cloud last took a node back (a preemption notice, or a spot node lost without one). */
+    private final Map<String, Instant> preemptedAt = new HashMap<>();
     /** The records as this node last read or wrote them, by node; read again after a {@link #reset}. */
     private Map<String, ElasticNode> records;
 
@@ -77,6 +79,7 @@ public final class CapacityController {
     public void reset() {
         idleSince.clear();
         silentSince.clear();
+        preemptedAt.clear();
         records = null;
     }
 
@@ -98,6 +101,7 @@ public final class CapacityController {
         // records show times to the millisecond
         Instant now = at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         topology = prices.get();
+        leaving.forEach(node -> topology.node(node).ifPresent(n -> preempted(n.cloud(), now)));
         List<ElasticNode> held = new ArrayList<>();
         for (ElasticNode n : List.copyOf(records().values())) {
             if (n.state() == NodeState.RELEASED) {
@@ -120,7 +124,7 @@ public final class CapacityController {
                 held.add(next);
             }
         }
-        CapacityPlanner.Plan plan = CapacityPlanner.plan(shortfalls, rooms(held), idle(held, replicas, working, now), releaseAfter, now);
+        CapacityPlanner.Plan plan = CapacityPlanner.plan(shortfalls, rooms(held, now), idle(held, replicas, working, now), releaseAfter, now);
         plan.acquire().forEach(a -> acquire(a, now));
         for (CapacityPlanner.Drain d : plan.drain()) {
             held.stream().filter(n -> n.node().equals(d.node()) && holdings.none(n.node())).findFirst()
@@ -190,7 +194,13 @@ public final class CapacityController {
                     yield n;
                 }
                 Instant since = silentSince.computeIfAbsent(n.node(), k -> now);
-                yield now.isAfter(since.plus(LOST_AFTER)) ? release(n, Event.FAILED, now, "silent for " + LOST_AFTER.toSeconds() + " s") : n;
+                if (!now.isAfter(since.plus(LOST_AFTER))) {
+                    yield n;
+                }
+                if (topology.cloud(n.cloud()).map(c -> c.pricing().model() == dev.skyfn.core.cloud.Pricing.Model.SPOT).orElse(false)) {
+                    preempted(n.cloud(), since); // taken back without notice, as a spot market may
+                }
+                yield release(n, Event.FAILED, now, "silent for " + LOST_AFTER.toSeconds() + " s");
             }
             case DRAINING -> replicas == 0 && holdings.none(n.node()) ? release(n, Event.DRAINED, now, null) : n;
             case RELEASED -> n;
@@ -238,8 +248,19 @@ public final class CapacityController {
                 .map(c -> c.pricing().perNodeHour(elastic.getFirst().cpus(), elastic.getFirst().memoryMb())).orElse(0.0);
     }
 
-    /** Each cloud's room for more nodes and the nodes on their way. */
-    private List<CapacityPlanner.CloudRoom> rooms(List<ElasticNode> held) {
+    /** Notes that {@code cloud} took a node back at {@code at}: its market cools down from then. */
+    private void preempted(String cloud, Instant at) {
+        preemptedAt.merge(cloud, at, (a, b) -> a.isAfter(b) ? a : b);
+    }
+
+    /** Whether {@code cloud} took a node back within its market's cool-down. */
+    private boolean cooling(Cloud cloud, Instant now) {
+        Instant at = preemptedAt.get(cloud.name());
+        return at != null && now.isBefore(at.plus(cloud.pricing().coolDown()));
+    }
+
+    /** Each cloud's room for more nodes, the nodes on their way, and whether its market cools down after a preemption. */
+    private List<CapacityPlanner.CloudRoom> rooms(List<ElasticNode> held, Instant now) {
         List<CapacityPlanner.CloudRoom> rooms = new ArrayList<>();
         for (Cloud c : topology.clouds()) {
             List<NodeSpec> elastic = topology.elasticNodes(c.name());
@@ -250,7 +271,7 @@ public final class CapacityController {
             long coming = held.stream().filter(n -> n.cloud().equals(c.name())
                     && (n.state() == NodeState.REQUESTED || n.state() == NodeState.BOOTING)).count();
             rooms.add(new CapacityPlanner.CloudRoom(c.name(), c.startup(), pricePerHour(c.name()),
-                    (int) Math.max(0, elastic.size() - inCloud), (int) coming));
+                    (int) Math.max(0, elastic.size() - inCloud), (int) coming, cooling(c, now)));
         }
         return rooms;
     }

@@ -338,28 +338,48 @@ final class ClusterApps implements AppStore {
      * best first. A replica on a node in {@code leaving}, which its cloud is taking back, does not
      * count, nor, for an app being migrated, one off the cloud it goes to. Batch work ({@code
      * priority: batch} throughout) is left out: it runs on the capacity there is, and never makes
-     * the fleet acquire more.
+     * the fleet acquire more. A shortfall in this node's copy of the records is read again from
+     * JetStream before it counts: the copy follows the writes a moment later, and a replica placed
+     * a moment ago (a move's new one) must not make the fleet ask for a second node.
      */
     List<CapacityPlanner.Shortfall> shortfalls(Map<AppKey, Integer> wanted, Set<String> leaving) {
         List<CapacityPlanner.Shortfall> shortfalls = new java.util.ArrayList<>();
         Set<AppKey> apps = new java.util.HashSet<>(wanted.keySet());
         apps.addAll(placements.keySet());
         for (AppKey key : apps) {
-            AppRecord record = placements.get(key);
             Manifest m = placedManifest(key).orElse(null);
             if (m == null || m.batch()) {
                 continue;
             }
-            boolean migrating = record != null && Migration.underWay(record);
-            long staying = record == null ? 0 : record.replicas().stream().filter(r -> !leaving.contains(r.node()))
-                    .filter(r -> !migrating || r.cloud().equals(record.pinnedTo())).count();
-            int missing = (int) (wanted.getOrDefault(key, record == null ? 0 : record.replicas().size()) - staying);
+            AppRecord record = placements.get(key);
+            int missing = missing(record, m, wanted.get(key), leaving);
             if (missing > 0) {
+                record = records.get(key.tenant(), key.app()).map(AppRecords.Versioned::record).orElse(null);
+                missing = missing(record, m, wanted.get(key), leaving);
+            }
+            if (missing > 0) {
+                boolean migrating = record != null && Migration.underWay(record);
                 shortfalls.add(new CapacityPlanner.Shortfall(key.toString(), missing, migrating ? List.of(List.of(record.pinnedTo()))
                         : Scheduler.eligible(m.placement(), m.memoryMb(), fleet.topology())));
             }
         }
         return shortfalls;
+    }
+
+    /**
+     * How many replicas an app lacks: {@code wanted} (null: as many as its record has, and no more
+     * than its manifest asks — a record being moved lists the old replicas beside the new ones)
+     * less those that stay.
+     */
+    private static int missing(AppRecord record, Manifest m, Integer wanted, Set<String> leaving) {
+        if (record == null) {
+            return wanted == null ? 0 : wanted;
+        }
+        boolean migrating = Migration.underWay(record);
+        long staying = record.replicas().stream().filter(r -> !leaving.contains(r.node()))
+                .filter(r -> !migrating || r.cloud().equals(record.pinnedTo())).count();
+        int asked = m.scaling().isPresent() ? record.replicas().size() : Math.min(record.replicas().size(), m.placement().replicas());
+        return (int) ((wanted != null ? wanted : asked) - staying);
     }
 
     @Override
