@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skyfn.control.capacity.NodeState;
 import dev.skyfn.core.cloud.Cloud;
 import dev.skyfn.core.cloud.NodeSpec;
+import dev.skyfn.core.cloud.PreemptionTrace;
 import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.NatsAccess;
 import dev.skyfn.node.capacity.LocalCapacity;
@@ -51,6 +52,8 @@ final class EmulatedClouds implements AutoCloseable {
     private final Map<String, EmulatedFleet.Member> standby = new LinkedHashMap<>();
     private final double timeScale;
     private final int standbyPerCloud;
+    /** Nodes whose preemption notice is running: a trace takes each back once. */
+    private final java.util.Set<String> preempting = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** One node given: booting until its cloud's start-up time has passed. */
     private static final class Held {
@@ -214,6 +217,7 @@ final class EmulatedClouds implements AutoCloseable {
         }
         Duration wait = Duration.ofNanos((long) (notice.toNanos() * timeScale));
         Instant at = Instant.now().plus(wait);
+        preempting.add(node);
         nats.publish(PreemptionNotices.subject(node), PreemptionNotices.notice(at));
         LOG.info("cloud {} preempts node {}: gone in {} ms", cloud, node, wait.toMillis());
         Thread.ofVirtual().name("preempt-" + node).start(() -> {
@@ -225,6 +229,40 @@ final class EmulatedClouds implements AutoCloseable {
             takeBack(cloud, node);
         });
         return Map.of("node", node, "at", at.toString());
+    }
+
+    /**
+     * Replays {@code trace} from {@code epoch} on a thread of its own: at each of its times (scaled
+     * by the fleet's time scale) the cloud takes back the node named, or the one of its running
+     * nodes that has run longest, as {@link #preempt} does. A preemption whose cloud has no such
+     * node running then is skipped, and said in the log.
+     */
+    void replay(PreemptionTrace trace, Instant epoch) {
+        if (trace.preemptions().isEmpty()) {
+            return;
+        }
+        Thread.ofVirtual().name("preemption-trace").start(() -> {
+            for (PreemptionTrace.Preemption p : trace.preemptions()) {
+                Instant due = epoch.plusNanos((long) (p.at().toNanos() * timeScale));
+                try {
+                    Thread.sleep(Duration.between(Instant.now(), due).isNegative() ? Duration.ZERO : Duration.between(Instant.now(), due));
+                } catch (InterruptedException e) {
+                    return;
+                }
+                String node = p.node().orElseGet(() -> longestRunning(p.cloud()));
+                Object answer = node == null ? Map.of("error", "no node of it is running") : preempt(p.cloud(), node, p.notice());
+                if (answer instanceof Map<?, ?> m && m.containsKey("error")) {
+                    LOG.warn("preemption trace at {}: cloud {} takes no node back: {}", p.at(), p.cloud(), m.get("error"));
+                }
+            }
+        });
+    }
+
+    /** The node of {@code cloud} that has run longest among those running and given, or null. */
+    private synchronized String longestRunning(String cloud) {
+        return fleet.nodes().stream().filter(m -> m.cloud().equals(cloud) && !standby.containsKey(m.node()) && !preempting.contains(m.node()))
+                .filter(m -> !held.containsKey(m.node()) || held.get(m.node()).state == NodeState.READY)
+                .map(EmulatedFleet.Member::node).findFirst().orElse(null);
     }
 
     /** The end of a preemption notice: the machine is gone, whatever ran on it. */
@@ -239,6 +277,7 @@ final class EmulatedClouds implements AutoCloseable {
         if (fleet.vanish(node)) {
             LOG.info("cloud {} took node {} back at the end of its preemption notice", cloud, node);
         }
+        preempting.remove(node);
         if (h != null) {
             Thread.ofVirtual().start(() -> refill(cloud));
         }

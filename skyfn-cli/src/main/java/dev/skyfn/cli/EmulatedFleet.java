@@ -1,6 +1,7 @@
 package dev.skyfn.cli;
 
 import dev.skyfn.core.cloud.NodeSpec;
+import dev.skyfn.core.cloud.PreemptionTrace;
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.core.cloud.Trust;
 import dev.skyfn.nats.servers.FleetSecrets;
@@ -92,17 +93,20 @@ public final class EmulatedFleet implements AutoCloseable {
      *                  cloud's {@code startup} after it was asked for, and a price trace's hour passes
      *                  in {@code timeScale} hours (1: as written; 0.1: ten times faster)
      * @param prices    a price trace to replay (see {@code PriceTrace}), if any
-     * @param epoch     when the trace's time 0 is: the fleet's start when empty
+     * @param epoch     when the traces' time 0 is: the fleet's start when empty
      * @param standby   how many node processes each cloud boots ahead of being asked, held before
      *                  they join: on one machine a node's JVM takes seconds to start, which a cloud's
      *                  start-up time compressed by {@code timeScale} should not include
+     * @param preemptions a preemption trace to replay (see {@code PreemptionTrace}), if any: its
+     *                  times and notices pass {@code timeScale} times as fast
      */
-    public record Emulation(double timeScale, Optional<Path> prices, Optional<java.time.Instant> epoch, int standby) {
+    public record Emulation(double timeScale, Optional<Path> prices, Optional<java.time.Instant> epoch, int standby,
+                            Optional<Path> preemptions) {
         public static final Emulation REAL_TIME = new Emulation(1, Optional.empty());
 
-        /** A trace replayed from the fleet's start; no node booted ahead. */
+        /** A trace replayed from the fleet's start; no node booted ahead, none preempted by a trace. */
         public Emulation(double timeScale, Optional<Path> prices) {
-            this(timeScale, prices, Optional.empty(), 0);
+            this(timeScale, prices, Optional.empty(), 0, Optional.empty());
         }
 
         public Emulation {
@@ -128,6 +132,9 @@ public final class EmulatedFleet implements AutoCloseable {
             options.addAll(List.of("--prices", prices.toString(), "--prices-epoch",
                     emulation.epoch().orElseGet(java.time.Instant::now).toString()));
         }
+        // a bad trace is refused before anything starts, naming its line
+        PreemptionTrace preemptions = emulation.preemptions().map(p -> ServerCommand.preemptions(p, topology)).orElse(PreemptionTrace.NONE);
+        java.time.Instant epoch = emulation.epoch().orElseGet(java.time.Instant::now);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -145,6 +152,7 @@ public final class EmulatedFleet implements AutoCloseable {
                 port = 0;
             }
             fleet.awaitAllAlive(dir);
+            fleet.clouds.replay(preemptions, epoch);
             return fleet;
         } catch (RuntimeException | Error e) {
             // whatever failed, the servers and nodes started so far must not outlive the attempt

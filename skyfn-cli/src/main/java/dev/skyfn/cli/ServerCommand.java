@@ -1,5 +1,6 @@
 package dev.skyfn.cli;
 
+import dev.skyfn.core.cloud.PreemptionTrace;
 import dev.skyfn.core.cloud.PriceFeed;
 import dev.skyfn.core.cloud.PriceTrace;
 import dev.skyfn.core.cloud.Topology;
@@ -98,6 +99,15 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
         }
     }
 
+    static PreemptionTrace preemptions(Path file, Topology topology) {
+        String text = new String(LocalFiles.read(file, "the preemption trace"), java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            return PreemptionTrace.read(file.getFileName().toString(), text.lines().toList(), topology);
+        } catch (dev.skyfn.core.SkyfnException e) {
+            throw new CliException(e.getMessage());
+        }
+    }
+
     /** Starts something that may fail for reasons the user can fix (a port in use, a fleet that will not form): a clear error, no trace. */
     static <T> T starting(String what, java.util.function.Supplier<T> start) {
         try {
@@ -150,9 +160,13 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 + "(CSV lines at,cloud,gbSecond,vcpuSecond)")
         Path prices;
 
-        @Option(names = "--prices-epoch", paramLabel = "TIME", description = "with --prices: when the trace's time 0 is, ISO-8601 "
-                + "(default: the fleet's start)")
+        @Option(names = "--prices-epoch", paramLabel = "TIME", description = "with --prices or --preemptions: when the traces' time 0 "
+                + "is, ISO-8601 (default: the fleet's start)")
         java.time.Instant pricesEpoch;
+
+        @Option(names = "--preemptions", paramLabel = "FILE", description = "with --topology: a preemption trace to replay from the "
+                + "fleet's start: its spot clouds take nodes back at its times (CSV lines at,cloud[,node[,notice]])")
+        Path preemptions;
 
         @Option(names = "--dead-after", description = "with --topology: how long a node may miss heartbeats before the others take "
                 + "it for dead (default ${DEFAULT-VALUE})", defaultValue = "3s", converter = DurationConverter.class)
@@ -184,7 +198,7 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                     throw new CliException("--time-scale: a factor above 0, not " + timeScale);
                 }
                 var emulation = new EmulatedFleet.Emulation(timeScale, java.util.Optional.ofNullable(prices),
-                        java.util.Optional.ofNullable(pricesEpoch), standby);
+                        java.util.Optional.ofNullable(pricesEpoch), standby, java.util.Optional.ofNullable(preemptions));
                 var fleet = starting("the fleet", () -> EmulatedFleet.start(topology, dataDir().resolve("fleet"), port, Math.min(spares, 1),
                         true, java.util.Map.of(), emulation, "--release-after", releaseAfter.toMillis() + "ms", "--dead-after", deadAfter.toMillis() + "ms"));
                 System.err.println("skyfn fleet of " + fleet.nodes().size() + " nodes in " + topology(topology).clouds().size()
@@ -195,6 +209,9 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             }
             if (prices != null) {
                 throw new CliException("--prices replays prices across a fleet's clouds: give --topology too");
+            }
+            if (preemptions != null) {
+                throw new CliException("--preemptions replays spot clouds taking nodes back: give --topology too");
             }
             SingleNode platform = starting("skyfn dev", () -> SingleNode.start(config(), true));
             System.err.println("skyfn dev on http://" + host + ":" + platform.port()
