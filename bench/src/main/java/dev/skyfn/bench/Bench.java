@@ -46,6 +46,10 @@ public final class Bench {
             out.append("### Stragglers\n\n").append(new HedgeBench(root, Duration.ofSeconds(Integer.getInteger("seconds", 20))).run())
                     .append('\n');
         }
+        if (which.contains("preempt")) {
+            out.append("### Spot preemptions\n\n").append(new PreemptBench(root, Integer.getInteger("preemptions", 20),
+                    Duration.ofSeconds(Integer.getInteger("every", 30)), Duration.ofSeconds(Integer.getInteger("notice", 30))).run()).append('\n');
+        }
         if (which.contains("batch")) {
             out.append("### Online before batch\n\n").append(new BatchBench(root, rounds, Duration.ofSeconds(Integer.getInteger("seconds", 10))).run())
                     .append('\n');

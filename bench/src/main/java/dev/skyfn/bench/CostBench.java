@@ -379,7 +379,7 @@ final class CostBench {
     }
 
     /** Waits until the fleet is up; the port of {@code gateway}, as the fleet printed it. */
-    private static int awaitUp(Process fleet, Path log, String gateway) {
+    static int awaitUp(Process fleet, Path log, String gateway) {
         var line = java.util.regex.Pattern.compile("^  " + java.util.regex.Pattern.quote(gateway) + " \\(.*\\) on http://127\\.0\\.0\\.1:(\\d+)$",
                 java.util.regex.Pattern.MULTILINE);
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
