@@ -91,18 +91,18 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
 
     /** A price trace file, checked against the topology; a bad one is refused naming its line and field. */
     static PriceTrace prices(Path file, Topology topology) {
-        String text = new String(LocalFiles.read(file, "the price trace"), java.nio.charset.StandardCharsets.UTF_8);
-        try {
-            return PriceTrace.read(file.getFileName().toString(), text.lines().toList(), topology);
-        } catch (dev.skyfn.core.SkyfnException e) {
-            throw new CliException(e.getMessage());
-        }
+        return trace(file, "the price trace", lines -> PriceTrace.read(file.getFileName().toString(), lines, topology));
     }
 
+    /** A preemption trace file, checked against the topology; a bad one is refused naming its line and field. */
     static PreemptionTrace preemptions(Path file, Topology topology) {
-        String text = new String(LocalFiles.read(file, "the preemption trace"), java.nio.charset.StandardCharsets.UTF_8);
+        return trace(file, "the preemption trace", lines -> PreemptionTrace.read(file.getFileName().toString(), lines, topology));
+    }
+
+    private static <T> T trace(Path file, String what, java.util.function.Function<List<String>, T> read) {
+        String text = new String(LocalFiles.read(file, what), java.nio.charset.StandardCharsets.UTF_8);
         try {
-            return PreemptionTrace.read(file.getFileName().toString(), text.lines().toList(), topology);
+            return read.apply(text.lines().toList());
         } catch (dev.skyfn.core.SkyfnException e) {
             throw new CliException(e.getMessage());
         }

@@ -107,18 +107,19 @@ class ElasticCapacityTest {
             }
         }
         assertThat(failures).as("calls that failed while the fleet grew and the app moved").isEmpty();
-        List<JsonNode> grown = elastic();
+        List<JsonNode> grown = FleetCalls.elastic(fleet, "vm-1");
         assertThat(grown).extracting(n -> n.get("node").asText()).containsExactlyInAnyOrder("box-1", "box-2", "vm-2", "vm-3");
         assertThat(grown).allSatisfy(n -> {
             assertThat(n.get("readyAt").isNull()).as("%s joined", n.get("node")).isFalse();
             assertThat(n.get("costUsd").asDouble()).isPositive();
         });
-        assertThat(why(grown, "box-1")).contains("dev/burst lacks").contains("box starts a node in 5 s, the fastest with room in its group")
+        assertThat(FleetCalls.why(grown, "box-1")).contains("dev/burst lacks").contains("box starts a node in 5 s, the fastest with room in its group")
                 .contains("served nothing for");
-        assertThat(why(grown, "vm-2")).contains("the load that stays moves to vm once its nodes are up in 40 s");
+        assertThat(FleetCalls.why(grown, "vm-2")).contains("the load that stays moves to vm once its nodes are up in 40 s");
 
         // the load gone, the app is back to one replica, on the listed node, and vm's elastic nodes go back too
-        await().atMost(Duration.ofSeconds(60)).until(() -> elastic().stream().allMatch(n -> n.get("state").asText().equals("released")));
+        await().atMost(Duration.ofSeconds(60)).until(() -> FleetCalls.elastic(fleet, "vm-1").stream()
+                .allMatch(n -> n.get("state").asText().equals("released")));
         assertThat(replicas()).isEqualTo(1);
         await().atMost(Duration.ofSeconds(30)).until(() -> fleet.nodes().stream().map(EmulatedFleet.Member::node).toList()
                 .equals(List.of("vm-1")));
@@ -136,24 +137,13 @@ class ElasticCapacityTest {
     }
 
     private static String state(String node) {
-        return elastic().stream().filter(n -> n.get("node").asText().equals(node)).map(n -> n.get("state").asText()).findFirst().orElse("");
-    }
-
-    private static String why(List<JsonNode> nodes, String node) {
-        return nodes.stream().filter(n -> n.get("node").asText().equals(node)).map(n -> n.get("why").asText()).findFirst().orElse("");
+        return FleetCalls.elastic(fleet, "vm-1").stream().filter(n -> n.get("node").asText().equals(node))
+                .map(n -> n.get("state").asText()).findFirst().orElse("");
     }
 
     private static int replicas() {
         HttpResponse<String> res = FleetCalls.send(fleet, "vm-1", "GET", "/v1/apps/burst/scaling", null);
         assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
         return FleetCalls.json(res.body()).get("replicas").asInt();
-    }
-
-    private static List<JsonNode> elastic() {
-        HttpResponse<String> res = FleetCalls.send(fleet, "vm-1", "GET", "/v1/nodes", null);
-        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-        List<JsonNode> nodes = new ArrayList<>();
-        FleetCalls.json(res.body()).get("elastic").forEach(nodes::add);
-        return nodes;
     }
 }

@@ -81,6 +81,20 @@ final class FleetCalls {
         awaitKnown(fleet, json(deployed.body()).get("app").asText());
     }
 
+    /** The fleet's elastic nodes, each a record of its lifecycle (state, times, cost, why), as {@code node} shows them. */
+    static java.util.List<JsonNode> elastic(EmulatedFleet fleet, String node) {
+        HttpResponse<String> res = send(fleet, node, "GET", "/v1/nodes", null);
+        org.assertj.core.api.Assertions.assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        java.util.List<JsonNode> nodes = new java.util.ArrayList<>();
+        json(res.body()).get("elastic").forEach(nodes::add);
+        return nodes;
+    }
+
+    /** Why the fleet asked for elastic node {@code node} (and what became of it), from {@link #elastic}'s records; empty if none. */
+    static String why(java.util.List<JsonNode> elastic, String node) {
+        return elastic.stream().filter(n -> n.get("node").asText().equals(node)).map(n -> n.get("why").asText()).findFirst().orElse("");
+    }
+
     /**
      * Callers in a closed loop, one per gateway given, each sending {@code path} with {@code body}
      * until closed: the bodies of the answers, and what each failed call got.

@@ -98,10 +98,11 @@ class SpotReplacementTest {
         }
         assertThat(load.failures).as("calls that failed while the spot node was replaced").isEmpty();
         assertThat(load.answers).containsOnly("slow-1");
-        List<JsonNode> elastic = elastic();
+        List<JsonNode> elastic = FleetCalls.elastic(fleet, "home-1");
         assertThat(elastic).extracting(n -> n.get("node").asText()).as("no node asked of the market that took one back")
                 .containsExactly("slow-1");
-        assertThat(why(elastic, "slow-1")).contains("dev/cheap lacks 1 replica(s); slow starts a node in 6 s, the fastest with room in its group");
+        assertThat(FleetCalls.why(elastic, "slow-1"))
+                .contains("dev/cheap lacks 1 replica(s); slow starts a node in 6 s, the fastest with room in its group");
         JsonNode placement = FleetCalls.json(FleetCalls.send(fleet, "home-1", "GET", "/v1/apps/cheap/placement", null).body());
         assertThat(placement.path("lastChange").path("why").asText()).contains("taken back by their cloud");
     }
@@ -111,18 +112,6 @@ class SpotReplacementTest {
         HttpResponse<String> res = FleetCalls.send(fleet, "home-1", "GET", "/v1/apps/cheap/placement", null);
         List<String> nodes = new ArrayList<>();
         FleetCalls.json(res.body()).path("inForce").forEach(r -> nodes.add(r.get("node").asText()));
-        return nodes;
-    }
-
-    private static String why(List<JsonNode> nodes, String node) {
-        return nodes.stream().filter(n -> n.get("node").asText().equals(node)).map(n -> n.get("why").asText()).findFirst().orElse("");
-    }
-
-    private static List<JsonNode> elastic() {
-        HttpResponse<String> res = FleetCalls.send(fleet, "home-1", "GET", "/v1/nodes", null);
-        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-        List<JsonNode> nodes = new ArrayList<>();
-        FleetCalls.json(res.body()).get("elastic").forEach(nodes::add);
         return nodes;
     }
 }

@@ -49,15 +49,11 @@ public final class PreemptionTrace {
      */
     public static PreemptionTrace read(String name, List<String> lines, Topology topology) {
         List<Preemption> preemptions = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            String where = name + " line " + (i + 1);
-            String[] f = line.split(",", -1);
+        for (TraceLines.Line l : TraceLines.of(name, lines)) {
+            String where = l.where();
+            String[] f = l.fields();
             if (f.length < 2 || f.length > 4) {
-                throw bad(where, "expected at,cloud[,node[,notice]], found " + f.length + " field(s): '" + line + "'");
+                throw bad(where, "expected at,cloud[,node[,notice]], found " + f.length + " field(s): '" + l.text() + "'");
             }
             Duration at = duration(where + ", field at", f[0]);
             if (!preemptions.isEmpty() && preemptions.getLast().at().compareTo(at) > 0) {

@@ -44,15 +44,11 @@ public final class PriceTrace {
      */
     public static PriceTrace read(String name, List<String> lines, Topology topology) {
         Map<String, List<Change>> byCloud = new HashMap<>();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            String where = name + " line " + (i + 1);
-            String[] f = line.split(",", -1);
+        for (TraceLines.Line l : TraceLines.of(name, lines)) {
+            String where = l.where();
+            String[] f = l.fields();
             if (f.length != 4) {
-                throw bad(where, "expected at,cloud,gbSecond,vcpuSecond, found " + f.length + " field(s): '" + line + "'");
+                throw bad(where, "expected at,cloud,gbSecond,vcpuSecond, found " + f.length + " field(s): '" + l.text() + "'");
             }
             Duration at;
             try {
