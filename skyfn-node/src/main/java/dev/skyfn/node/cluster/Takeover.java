@@ -81,6 +81,11 @@ final class Takeover implements ExecutionBackups {
         logs.rewrite(self, records.stream().map(r -> sealed(r.tenant(), r.bytes())).toList());
     }
 
+    @Override
+    public List<byte[]> own() {
+        return openable(self);
+    }
+
     /** A record as the copy of this node's log holds it: its tenant's name, then the record sealed with that tenant's key. */
     private byte[] sealed(String tenant, byte[] record) {
         byte[] name = tenant.getBytes(StandardCharsets.UTF_8);

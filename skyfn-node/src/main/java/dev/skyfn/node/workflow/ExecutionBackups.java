@@ -19,6 +19,15 @@ public interface ExecutionBackups {
     /** Replaces every record copied so far by {@code records}, after the log was compacted. */
     void rewrite(List<Record> records);
 
+    /**
+     * The records of this node's own copied log, opened: what a node restores its executions from
+     * when its own log is gone — a new disk, or a new machine given the name of one that was taken
+     * back a moment before, which the fleet never saw die and so never took anything over from.
+     */
+    default List<byte[]> own() {
+        return List.of();
+    }
+
     /** Copies a large value of a step of {@code tenant}'s execution, once its file is whole and on disk; completes once the copy is safe. */
     default CompletableFuture<Void> blob(String tenant, String execution, String blob, java.nio.file.Path file) {
         return CompletableFuture.completedFuture(null);

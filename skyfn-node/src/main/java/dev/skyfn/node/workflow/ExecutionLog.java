@@ -66,6 +66,18 @@ final class ExecutionLog implements AutoCloseable {
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
     }
 
+    /**
+     * Appends a whole execution, ended or not, to this node's own log only: one restored from the
+     * copy of the log ({@link ExecutionBackups#own}), which holds it already.
+     */
+    void restored(Execution e) {
+        log.append(start(e));
+        e.steps().forEach(s -> log.append(stepRecord(e.id(), s)));
+        if (e.end() != null) {
+            log.append(end(e.id(), e.end()));
+        }
+    }
+
     /** Appends a step; the future completes once it is backed up (another node can then take the execution on from it). */
     CompletableFuture<Void> step(Execution e, StepRecord step) {
         byte[] record = stepRecord(e.id(), step);

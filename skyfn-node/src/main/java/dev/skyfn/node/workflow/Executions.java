@@ -81,13 +81,41 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         this.maxKept = maxKept;
         this.blobs = new BlobStore(dir.resolve("blobs"), blobBytesPerTenant);
         Map<String, Execution> replayed = new LinkedHashMap<>();
+        List<byte[]> copied = java.nio.file.Files.exists(dir.resolve("executions.log")) ? List.of() : backups.own();
         this.log = ExecutionLog.open(dir.resolve("executions.log"), replayed, backups);
         this.backups = backups;
         this.owners = owners;
         this.fence = new Fence(owners, () -> closing);
         executions.putAll(replayed);
         replayed.values().forEach(e -> blobs.adopt(e.app().tenant(), e.id()));
+        restore(copied);
         scheduler.every(Duration.ofSeconds(10), "dropping old workflow executions", this::sweep);
+    }
+
+    /**
+     * Restores the executions of this node's copied log when its own log is gone: the ended ones
+     * kept to be read, as long as the retention allows; the running ones resumed by {@link
+     * #resume} like those of a restart, if this node still owns them. They go into the new log
+     * here only: the copy has them already.
+     */
+    private void restore(List<byte[]> copied) {
+        int restored = 0;
+        for (Execution e : ExecutionLog.replay(copied).values()) {
+            if (e.end() != null && e.end().at().isBefore(Instant.now().minus(retention))) {
+                continue;
+            }
+            e.steps().stream().filter(StepRecord::inBlob).forEach(s -> fetched(e, s.blob()));
+            if (e.end() != null && !e.end().outputBlob().isEmpty() && !fetched(e, e.end().outputBlob())) {
+                LOG.warn("execution {} ended with a value that could not be fetched from the backups", e.id());
+            }
+            blobs.adopt(e.app().tenant(), e.id());
+            executions.put(e.id(), e);
+            log.restored(e);
+            restored++;
+        }
+        if (restored > 0) {
+            LOG.info("restored {} executions from the copy of this node's log: its own log was gone", restored);
+        }
     }
 
     /**

@@ -39,6 +39,11 @@ class AdoptionTest {
             records.clear();
             all.forEach(r -> records.add(r.bytes()));
         }
+
+        @Override
+        public synchronized List<byte[]> own() {
+            return List.copyOf(records);
+        }
     }
 
     private static Execution ended(Copy copy, ExecutionLog log, String id, AppKey app, Instant at) {
@@ -72,6 +77,35 @@ class AdoptionTest {
 
             assertThat(heir.adopt("dead", copy.records, SHOP::equals)).as("adopted once").isZero();
             assertThat(heir.list(SHOP, null, null, 10)).hasSize(1);
+        }
+    }
+
+    @Test
+    void aNodeWhoseLogIsGoneRestoresItsExecutionsFromTheCopyOnce() {
+        var copy = new Copy();
+        Instant now = Instant.now();
+        try (var lostLog = ExecutionLog.open(dir.resolve("lost/executions.log"), new LinkedHashMap<>(), copy)) {
+            ended(copy, lostLog, "recent", SHOP, now);
+            ended(copy, lostLog, "old", SHOP, now.minus(Duration.ofDays(2)));
+            ended(copy, lostLog, "other", OTHER, now);
+        }
+        int copied = copy.records.size();
+        // a new machine given the node's name: a fresh disk, the copy in the fleet
+        try (var scheduler = new NodeScheduler();
+             var fresh = new Executions(dir.resolve("fresh"), null, scheduler, 1 << 20, Duration.ofDays(1), 100, copy, ExecutionOwners.SOLE)) {
+            Execution kept = fresh.get("acme", "recent").orElseThrow();
+            assertThat(kept.status()).isEqualTo(Execution.Status.SUCCEEDED);
+            assertThat(new String(kept.end().output(), StandardCharsets.UTF_8)).isEqualTo("{\"paid\":true}");
+            assertThat(fresh.get("acme", "other")).as("every app's: the node's own log").isPresent();
+            assertThat(fresh.get("acme", "old")).as("ended before the retention").isEmpty();
+            assertThat(copy.records).as("the copy holds them already: nothing copied twice").hasSize(copied);
+        }
+        // started again on the same disk: its own log has them now, the copy is not read again
+        copy.records.clear();
+        try (var scheduler = new NodeScheduler();
+             var again = new Executions(dir.resolve("fresh"), null, scheduler, 1 << 20, Duration.ofDays(1), 100, copy, ExecutionOwners.SOLE)) {
+            assertThat(again.get("acme", "recent")).isPresent();
+            assertThat(again.list(SHOP, null, null, 10)).hasSize(1);
         }
     }
 }
