@@ -138,7 +138,7 @@ final class PreemptBench {
         Procs.sleep(Duration.between(Instant.now(), end));
         stop.set(true);
         load.forEach(PreemptBench::join);
-        Map<String, Integer> ended = awaitEnded(port, executions, Duration.ofMinutes(3));
+        Map<String, Integer> ended = awaitEnded(port, executions, Duration.ofMinutes(3), dir.resolve("executions.txt"));
 
         long epochNanos = System.nanoTime() - Duration.between(epoch, Instant.now()).toNanos();
         List<Call> all = new ArrayList<>(calls);
@@ -208,11 +208,15 @@ final class PreemptBench {
         }
     }
 
-    /** How the executions ended, by status, once none runs or {@code within} has passed (those still running counted as such). */
-    private Map<String, Integer> awaitEnded(int port, ConcurrentLinkedQueue<String> ids, Duration within) {
+    /**
+     * How the executions ended, by status, once none runs or {@code within} has passed (those still
+     * running counted as such); each id and its status written to {@code listed}, to look into.
+     */
+    private Map<String, Integer> awaitEnded(int port, ConcurrentLinkedQueue<String> ids, Duration within, Path listed) throws IOException {
         long deadline = System.nanoTime() + within.toNanos();
         while (true) {
             Map<String, Integer> byStatus = new TreeMap<>();
+            List<String> lines = new ArrayList<>();
             for (String id : ids) {
                 String status;
                 try {
@@ -221,8 +225,11 @@ final class PreemptBench {
                     status = e.getMessage().contains("EXECUTION_NOT_FOUND") ? "lost (EXECUTION_NOT_FOUND)" : "unreadable";
                 }
                 byStatus.merge(status, 1, Integer::sum);
+                lines.add(id + " " + status);
             }
             if (!byStatus.containsKey("RUNNING") || System.nanoTime() > deadline) {
+                Files.write(listed, lines);
+                System.err.println("preempt: each execution's status in " + listed);
                 return byStatus;
             }
             Procs.sleep(Duration.ofSeconds(2));
