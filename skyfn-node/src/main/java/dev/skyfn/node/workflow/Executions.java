@@ -231,52 +231,54 @@ public final class Executions implements ExecutionSink, AutoCloseable {
      * {@code from} (the dead node) no longer owned. Returns how many running executions were taken over.
      */
     public int adopt(String from, List<byte[]> records, java.util.function.Predicate<AppKey> take) {
-        return adopt(from, records, take, true);
+        int adopted = 0;
+        for (Execution dead : ExecutionLog.replay(records).values()) {
+            boolean expired = dead.end() != null && dead.end().at().isBefore(Instant.now().minus(retention));
+            if (!expired && !executions.containsKey(dead.id()) && take.test(dead.app()) && adopt(from, dead)) {
+                adopted++;
+            }
+        }
+        return adopted;
     }
 
     /**
      * Takes over the running executions of {@code app} a live node handed to this one ({@link
-     * #pause}): they run on here from the steps it recorded. Those it ended, it keeps. Returns how
-     * many were taken over.
+     * #pause}): they run on here from the steps it recorded. Those it ended are kept here too, as
+     * they ended: the node that hands them over is leaving the app, and often the fleet — given
+     * back once drained, it is not taken for dead, so nothing would be taken over from it, and
+     * their outcomes would go with it. Returns how many running ones were taken over.
      */
     public int takeHandedOver(String from, List<byte[]> records, AppKey app) {
-        return adopt(from, records, app::equals, false);
+        return adopt(from, records, app::equals);
     }
 
-    private int adopt(String from, List<byte[]> records, java.util.function.Predicate<AppKey> take, boolean ended) {
-        int adopted = 0;
-        for (Execution dead : ExecutionLog.replay(records).values()) {
-            boolean expired = dead.end() != null && (!ended || dead.end().at().isBefore(Instant.now().minus(retention)));
-            if (expired || executions.containsKey(dead.id()) || !take.test(dead.app())) {
-                continue;
-            }
-            var epoch = dead.end() == null ? owners.takeOver(dead.id(), from) : OptionalLong.of(0);
-            if (epoch.isEmpty()) {
-                continue; // another node owns it now
-            }
-            var e = new Execution(dead.id(), dead.app(), dead.workflow(), dead.input(), dead.started(), dead.deadline());
-            e.owned(epoch.getAsLong());
-            dead.steps().stream().filter(s -> !s.inBlob() || fetched(e, s.blob())).forEach(e::step);
-            Execution.End end = dead.end();
-            boolean outputLost = end != null && !end.outputBlob().isEmpty() && !fetched(e, end.outputBlob());
-            blobs.adopt(e.app().tenant(), e.id());
-            executions.put(e.id(), e);
-            synchronized (logOrder) {
-                log.adopted(e).join();
-            }
-            if (end != null) {
-                if (outputLost) {
-                    LOG.warn("execution {} ended with a value that could not be fetched from the backups", e.id());
-                }
-                e.finish(end); // committed by the dead node
-                logEnd(e);
-                continue;
-            }
-            LOG.info("took over execution {} of {}/{} with {} recorded steps", e.id(), e.app(), e.workflow(), e.stepCount());
-            dispatch(e);
-            adopted++;
+    /** Takes one execution of {@code from}'s log on here; whether it runs on here (it had not ended, and this node owns it now). */
+    private boolean adopt(String from, Execution dead) {
+        var epoch = dead.end() == null ? owners.takeOver(dead.id(), from) : OptionalLong.of(0);
+        if (epoch.isEmpty()) {
+            return false; // another node owns it now
         }
-        return adopted;
+        var e = new Execution(dead.id(), dead.app(), dead.workflow(), dead.input(), dead.started(), dead.deadline());
+        e.owned(epoch.getAsLong());
+        dead.steps().stream().filter(s -> !s.inBlob() || fetched(e, s.blob())).forEach(e::step);
+        Execution.End end = dead.end();
+        boolean outputLost = end != null && !end.outputBlob().isEmpty() && !fetched(e, end.outputBlob());
+        blobs.adopt(e.app().tenant(), e.id());
+        executions.put(e.id(), e);
+        synchronized (logOrder) {
+            log.adopted(e).join();
+        }
+        if (end != null) {
+            if (outputLost) {
+                LOG.warn("execution {} ended with a value that could not be fetched from the backups", e.id());
+            }
+            e.finish(end); // committed by the node it ran on
+            logEnd(e);
+            return false;
+        }
+        LOG.info("took over execution {} of {}/{} with {} recorded steps", e.id(), e.app(), e.workflow(), e.stepCount());
+        dispatch(e);
+        return true;
     }
 
     private boolean fetched(Execution e, String blob) {

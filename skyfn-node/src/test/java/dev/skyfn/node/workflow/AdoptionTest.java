@@ -81,6 +81,23 @@ class AdoptionTest {
     }
 
     @Test
+    void aNodeHandedAnAppsExecutionsKeepsThoseThatEndedThereTooForTheHandingNodeMayLeave() {
+        var copy = new Copy();
+        Instant now = Instant.now();
+        try (var leaving = ExecutionLog.open(dir.resolve("leaving.log"), new LinkedHashMap<>(), copy)) {
+            ended(copy, leaving, "done", SHOP, now);
+            ended(copy, leaving, "not-handed", OTHER, now);
+        }
+        try (var scheduler = new NodeScheduler();
+             var heir = new Executions(dir.resolve("heir"), null, scheduler, 1 << 20, Duration.ofDays(1), 100)) {
+            assertThat(heir.takeHandedOver("leaving", copy.records, SHOP)).as("none was running").isZero();
+            assertThat(heir.get("acme", "done")).as("its outcome outlives the node it ended on").isPresent()
+                    .get().extracting(Execution::status).isEqualTo(Execution.Status.SUCCEEDED);
+            assertThat(heir.get("acme", "not-handed")).as("only the app handed over").isEmpty();
+        }
+    }
+
+    @Test
     void aNodeWhoseLogIsGoneRestoresItsExecutionsFromTheCopyOnce() {
         var copy = new Copy();
         Instant now = Instant.now();
