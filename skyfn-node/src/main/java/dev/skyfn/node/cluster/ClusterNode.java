@@ -156,8 +156,8 @@ public final class ClusterNode implements AutoCloseable {
                     }
                     // also when a node starts serving an app: the heir of a dead node's executions is the first to serve their app,
                     // and an app that ran on the dead node alone is served again only once it is placed and loaded elsewhere.
-                    // Dead, not gone: a node that said goodbye resumes its own executions when it starts again
-                    takeover.onDeaths(directory, node.executions());
+                    // Dead, or given back: a node that said goodbye otherwise resumes its own executions when it starts again
+                    takeover.onDeaths(directory, node.executions(), givenBack(elastic));
                 } catch (RuntimeException e) {
                     LOG.warn("the change in the live nodes is not acted on now ({}); it is at the next change", e.getMessage());
                 }
@@ -173,6 +173,13 @@ public final class ClusterNode implements AutoCloseable {
      * Otherwise tenants and keys are the fleet's, in JetStream: the first node to start writes the
      * admin key to {@code <data>/admin.key}, and every node accepts the keys any node issued.
      */
+    /** The elastic nodes the fleet is giving or has given back to their clouds: they will not start again as themselves. */
+    private static java.util.Set<String> givenBack(ElasticNodes elastic) {
+        return elastic.all().stream().filter(n -> n.state() == dev.skyfn.control.capacity.NodeState.DRAINING
+                || n.state() == dev.skyfn.control.capacity.NodeState.RELEASED).map(dev.skyfn.control.capacity.ElasticNode::node)
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
     public static ClusterNode start(NodeConfig config, ClusterConfig cluster, boolean dev) {
         try {
             AtomicFiles.privateDirectory(config.dataDir());

@@ -215,15 +215,21 @@ final class Takeover implements ExecutionBackups {
     }
 
     /**
-     * Takes over this node's share of the executions of every node the directory holds for dead.
-     * Called whenever the live nodes or the apps they serve change, not only when a node dies: a
-     * node that was first to serve an app of the dead may itself have died, or been taken for
-     * dead, before it claimed them, and the claim then falls to the next; and an app that ran on
-     * the dead node alone has an heir only once another node serves it.
+     * Takes over this node's share of the executions of every node the directory holds for dead,
+     * and of every node given back to its cloud ({@code givenBack}: draining or released elastic
+     * nodes) that is no longer heard. A node that says goodbye is gone from the directory, not
+     * dead: it is taken to be restarting, to resume its own executions — but one given back never
+     * comes back as itself (its name may return as a new machine), so what it still held is taken
+     * over as from a dead one. Called whenever the live nodes or the apps they serve change, not
+     * only when a node dies: a node that was first to serve an app of the dead may itself have
+     * died, or been taken for dead, before it claimed them, and the claim then falls to the next;
+     * and an app that ran on the dead node alone has an heir only once another node serves it.
      */
-    synchronized void onDeaths(NodeDirectory directory, Executions executions) {
+    synchronized void onDeaths(NodeDirectory directory, Executions executions, Set<String> givenBack) {
+        Set<String> gone = new java.util.HashSet<>(givenBack);
         for (NodeDirectory.Member m : directory.members()) {
             String node = m.report().node();
+            gone.remove(node);
             if (m.alive()) {
                 // back: when it dies again, what it ran since is read afresh
                 deadLogs.remove(node);
@@ -232,6 +238,8 @@ final class Takeover implements ExecutionBackups {
                 onDeath(node, directory, executions);
             }
         }
+        gone.remove(self);
+        gone.forEach(node -> onDeath(node, directory, executions));
     }
 
     /** Takes over this node's share of {@code dead}'s executions. */
