@@ -243,9 +243,9 @@ final class EmulatedClouds implements AutoCloseable {
         }
         Thread.ofVirtual().name("preemption-trace").start(() -> {
             for (PreemptionTrace.Preemption p : trace.preemptions()) {
-                Instant due = epoch.plusNanos((long) (p.at().toNanos() * timeScale));
+                Duration wait = Duration.between(Instant.now(), epoch.plusNanos((long) (p.at().toNanos() * timeScale)));
                 try {
-                    Thread.sleep(Duration.between(Instant.now(), due).isNegative() ? Duration.ZERO : Duration.between(Instant.now(), due));
+                    Thread.sleep(wait.isNegative() ? Duration.ZERO : wait);
                 } catch (InterruptedException e) {
                     return;
                 }

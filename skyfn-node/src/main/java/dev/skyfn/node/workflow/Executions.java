@@ -101,7 +101,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
     private void restore(List<byte[]> copied) {
         int restored = 0;
         for (Execution e : ExecutionLog.replay(copied).values()) {
-            if (e.end() != null && e.end().at().isBefore(Instant.now().minus(retention))) {
+            if (pastRetention(e)) {
                 continue;
             }
             e.steps().stream().filter(StepRecord::inBlob).forEach(s -> fetched(e, s.blob()));
@@ -233,12 +233,16 @@ public final class Executions implements ExecutionSink, AutoCloseable {
     public int adopt(String from, List<byte[]> records, java.util.function.Predicate<AppKey> take) {
         int adopted = 0;
         for (Execution dead : ExecutionLog.replay(records).values()) {
-            boolean expired = dead.end() != null && dead.end().at().isBefore(Instant.now().minus(retention));
-            if (!expired && !executions.containsKey(dead.id()) && take.test(dead.app()) && adopt(from, dead)) {
+            if (!pastRetention(dead) && !executions.containsKey(dead.id()) && take.test(dead.app()) && adopt(from, dead)) {
                 adopted++;
             }
         }
         return adopted;
+    }
+
+    /** Whether an execution read from a log ended before this node's retention: it is not kept. */
+    private boolean pastRetention(Execution e) {
+        return e.end() != null && e.end().at().isBefore(Instant.now().minus(retention));
     }
 
     /**
