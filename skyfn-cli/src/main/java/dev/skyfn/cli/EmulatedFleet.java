@@ -48,6 +48,8 @@ public final class EmulatedFleet implements AutoCloseable {
     /** The node processes, in the order they started; elastic nodes come and go while others read it. */
     private final Map<String, Member> members = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     private final HttpClient http = HttpClient.newHttpClient();
+    /** How many machines each node name has had: a name a cloud gives again is a new machine, with a disk of its own. */
+    private final Map<String, Integer> machines = new java.util.concurrent.ConcurrentHashMap<>();
     private final boolean dev;
     private volatile String adminKey;
     private EmulatedClouds clouds;
@@ -239,13 +241,16 @@ public final class EmulatedFleet implements AutoCloseable {
     private Member spawn(NodeSpec n, int port, List<String> ownOptions, List<String> prefix) {
         List<String> options = new ArrayList<>(nodeOptions);
         options.addAll(ownOptions);
+        // as a cloud would: the second machine given the name spot-1 starts on a fresh disk, <dir>/spot-1.2, logging to spot-1.2.log
+        int k = machines.merge(n.name(), 1, Integer::sum);
+        String machine = k == 1 ? n.name() : n.name() + "." + k;
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(List.of(java, "-cp", System.getProperty("java.class.path"), Skyfn.class.getName(),
                 "node", "--emulate-wan", "--nats", nats.url(n.cloud()), "--nats-seed", nats.secrets().seed(n.name()).toString(),
                 "--nats-ca", nats.secrets().ca().toString(), "--topology", topologyFile.toAbsolutePath().toString(),
                 "--name", n.name(), "--port", Integer.toString(port), "--spares", Integer.toString(spares),
-                "--data", dir.resolve(n.name()).toString()));
+                "--data", dir.resolve(machine).toString()));
         // each node holds the data keys of the trust levels its cloud satisfies, and no others
         Trust trust = topology.cloud(n.cloud()).orElseThrow().trust();
         cmd.addAll(List.of("--data-key", nats.secrets().dataKey(Trust.UNTRUSTED).toString()));
@@ -261,7 +266,7 @@ public final class EmulatedFleet implements AutoCloseable {
         // the emulated clouds give and take back nodes when the fleet asks
         cmd.addAll(List.of("--capacity", "local"));
         cmd.addAll(options);
-        Path log = dir.resolve(n.name() + ".log");
+        Path log = dir.resolve(machine + ".log");
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             return new Member(n.name(), n.cloud(), port, p, log);

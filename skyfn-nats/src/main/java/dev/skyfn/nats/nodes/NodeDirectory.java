@@ -36,6 +36,8 @@ public final class NodeDirectory implements AutoCloseable {
     }
 
     private final Map<String, Member> members = new ConcurrentHashMap<>();
+    /** Nodes that said goodbye while leaving (their cloud taking them back): they do not start again as themselves. */
+    private final java.util.Set<String> departed = ConcurrentHashMap.newKeySet();
     private final List<Consumer<Member>> listeners = new CopyOnWriteArrayList<>();
     private final Duration deadAfter;
     private final Engine engine;
@@ -90,10 +92,23 @@ public final class NodeDirectory implements AutoCloseable {
         return Optional.ofNullable(members.get(node));
     }
 
+    /**
+     * The nodes heard saying goodbye while their last report said they were leaving ({@link
+     * NodeReport#leaving()}, their cloud takes them back): unlike a node stopped to be started
+     * again, they will not resume what they held. A name heard again is a new machine, and no
+     * longer departed.
+     */
+    public java.util.Set<String> departed() {
+        return java.util.Set.copyOf(departed);
+    }
+
     private void heard(Message beat) {
         String node = beat.getSubject().substring(SUBJECTS.length());
         if (beat.getData() == null || beat.getData().length == 0) {
             Member gone = members.remove(node);
+            if (gone != null && gone.report().leaving()) {
+                departed.add(node);
+            }
             if (gone != null) {
                 tell(new Member(gone.report(), false, gone.heardAtNanos()));
             }
@@ -110,6 +125,7 @@ public final class NodeDirectory implements AutoCloseable {
             LOG.warn("ignoring a heartbeat of {} sent on {}", report.node(), beat.getSubject());
             return;
         }
+        departed.remove(report.node());
         Member now = new Member(report, true, System.nanoTime());
         Member before = members.put(report.node(), now);
         if (before == null || !before.alive() || !before.report().equals(report)) {

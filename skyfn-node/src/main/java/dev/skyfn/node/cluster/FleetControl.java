@@ -88,12 +88,24 @@ final class FleetControl implements AutoCloseable {
         autoscaler.tick(staying, now);
         moves.tick(staying, leaving);
         capacity.tick(heard, leaving, apps.replicasPerNode(), working(members),
-                apps.shortfalls(autoscaler.wanted(), leaving), now);
+                apps.shortfalls(autoscaler.wanted(), gone(members, leaving, directory.departed())), now);
     }
 
     /** The live nodes that have had their cloud's preemption notice. */
     static Set<String> leaving(java.util.Collection<NodeDirectory.Member> members) {
         return members.stream().filter(m -> m.alive() && m.report().leaving()).map(m -> m.report().node()).collect(Collectors.toSet());
+    }
+
+    /**
+     * The nodes an app's replica on which no longer serves it, nor will: those leaving, those dead
+     * (replaced: one that comes back before its replacement joins leaves that node idle, to be
+     * given back), and those that departed.
+     */
+    static Set<String> gone(java.util.Collection<NodeDirectory.Member> members, Set<String> leaving, Set<String> departed) {
+        Set<String> gone = new java.util.HashSet<>(leaving);
+        gone.addAll(departed);
+        members.stream().filter(m -> !m.alive()).forEach(m -> gone.add(m.report().node()));
+        return gone;
     }
 
     /**

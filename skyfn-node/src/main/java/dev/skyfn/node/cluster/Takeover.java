@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +33,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * SAND's recovery across a fleet: a node's execution log is copied to JetStream as it is written;
- * when the node dies, its running executions are taken over, app by app, by the first live node
- * (by name) that serves the app, which runs them on from their settled steps, and keeps the
+ * when the node dies, its running executions are taken over, app by app, by a live node that
+ * serves the app and is not leaving, which runs them on from their settled steps, and keeps the
  * ended ones so that their results can still be read. A claim per dead node and app, made by
- * compare-and-set, shares the work out, one heir per app; each execution then passes to the heir
+ * compare-and-set, makes one of them the heir, whichever claims first; each execution then passes to the heir
  * by a compare-and-set on its owner ({@link JetStreamOwners}), which fences the dead node off
  * should it only have been paused. A node that comes back, or resumes, drops the executions taken
  * from it; one that starts again clears the claims. Records and values
@@ -52,6 +51,8 @@ final class Takeover implements ExecutionBackups {
     static final String BLOBS = "skyfn-blobs";
     /** Claims a live node makes for another on its own executions of an app: {@code handed.<node>.<tenant>.<app>} = heir. */
     private static final String HANDED = "handed.";
+    /** Nodes gone for good, as the nodes that saw them go recorded it: {@code gone.<node>} = the node that wrote it. */
+    private static final String GONE = "gone.";
 
     private final String self;
     private final NodeLogs logs;
@@ -148,6 +149,7 @@ final class Takeover implements ExecutionBackups {
             Js.call("reading claims", () -> claims.keys(prefix + ">"))
                     .forEach(k -> Js.run("clearing a claim", () -> claims.purge(k)));
         }
+        Js.run("clearing the record of this node gone", () -> claims.purge(GONE + self));
     }
 
     /**
@@ -215,40 +217,62 @@ final class Takeover implements ExecutionBackups {
     }
 
     /**
-     * Takes over this node's share of the executions of every node the directory holds for dead,
-     * and of every node given back to its cloud ({@code givenBack}: draining or released elastic
-     * nodes) that is no longer heard. A node that says goodbye is gone from the directory, not
-     * dead: it is taken to be restarting, to resume its own executions — but one given back never
-     * comes back as itself (its name may return as a new machine), so what it still held is taken
-     * over as from a dead one. Called whenever the live nodes or the apps they serve change, not
-     * only when a node dies: a node that was first to serve an app of the dead may itself have
-     * died, or been taken for dead, before it claimed them, and the claim then falls to the next;
-     * and an app that ran on the dead node alone has an heir only once another node serves it.
+     * Takes over this node's share of the executions of every node gone for good: those the
+     * directory holds for dead, those that departed (said goodbye while their cloud took them
+     * back, {@link NodeDirectory#departed}), those given back to their cloud ({@code givenBack}:
+     * draining or released elastic nodes) that are no longer heard, and those the fleet recorded
+     * as gone before this node joined ({@code gone.<node>}, written by every node that sees one
+     * go, cleared when the name is heard again) — a node that joined after a death never heard
+     * the dead one, yet may be the only one left serving its apps. A node that says goodbye
+     * otherwise is gone from the directory, not dead: it is taken to be restarting, to resume its
+     * own executions. Called whenever the live nodes or the apps they serve change, not only when
+     * a node dies: an app that ran on the dead node alone has an heir only once another node
+     * serves it, and a claimant that died before it claimed leaves the claim to the next.
      */
     synchronized void onDeaths(NodeDirectory directory, Executions executions, Set<String> givenBack) {
+        Set<String> recorded = recordedGone();
         Set<String> gone = new java.util.HashSet<>(givenBack);
+        gone.addAll(directory.departed());
+        gone.addAll(recorded);
         for (NodeDirectory.Member m : directory.members()) {
             String node = m.report().node();
-            gone.remove(node);
             if (m.alive()) {
                 // back: when it dies again, what it ran since is read afresh
+                gone.remove(node);
                 deadLogs.remove(node);
                 taken.removeIf(claim -> claim.startsWith(prefix(node)));
-            } else if (!node.equals(self)) {
-                onDeath(node, directory, executions);
+                if (recorded.contains(node)) {
+                    Js.run("clearing a record of a gone node", () -> claims.purge(GONE + node));
+                }
+            } else {
+                gone.add(node);
             }
         }
         gone.remove(self);
-        gone.forEach(node -> onDeath(node, directory, executions));
+        for (String node : gone) {
+            if (!recorded.contains(node)) {
+                Js.write(claims, GONE + node, self.getBytes(StandardCharsets.UTF_8), 0);
+            }
+            onDeath(node, directory, executions);
+        }
     }
 
-    /** Takes over this node's share of {@code dead}'s executions. */
+    /** The nodes the fleet recorded as gone for good. */
+    private Set<String> recordedGone() {
+        return Js.call("reading the gone nodes", () -> claims.keys(GONE + ">")).stream()
+                .map(k -> k.substring(GONE.length())).collect(java.util.stream.Collectors.toSet());
+    }
+
+    /**
+     * Takes over this node's share of {@code dead}'s executions: those of each app this node serves
+     * and is not leaving, once it wins the app's claim — whichever such node claims first.
+     */
     private void onDeath(String dead, NodeDirectory directory, Executions executions) {
-        List<NodeDirectory.Member> alive = directory.members().stream().filter(NodeDirectory.Member::alive)
-                .sorted(Comparator.comparing(m -> m.report().node())).toList();
+        List<NodeDirectory.Member> alive = directory.members().stream().filter(NodeDirectory.Member::alive).toList();
+        boolean staying = alive.stream().anyMatch(m -> m.report().node().equals(self) && !m.report().leaving());
         Map<AppKey, Boolean> claimed = new HashMap<>();
-        Predicate<AppKey> mine = app -> claimed.computeIfAbsent(app, a -> !taken.contains(claimKey(dead, a))
-                && firstServing(alive, a).equals(self) && claim(dead, a));
+        Predicate<AppKey> mine = app -> claimed.computeIfAbsent(app, a -> staying && !taken.contains(claimKey(dead, a))
+                && servedHere(alive, a) && claim(dead, a));
         List<byte[]> records = deadLogs.computeIfAbsent(dead, this::openable);
         if (records.isEmpty()) {
             return;
@@ -257,6 +281,7 @@ final class Takeover implements ExecutionBackups {
         claimed.forEach((app, won) -> {
             if (won) {
                 taken.add(claimKey(dead, app));
+                LOG.info("took over the executions of {} of node {}, gone", app, dead);
             }
         });
         if (running > 0) {
@@ -287,10 +312,10 @@ final class Takeover implements ExecutionBackups {
         return records;
     }
 
-    private static String firstServing(List<NodeDirectory.Member> alive, AppKey app) {
+    /** Whether this node serves {@code app}, as its last report in the directory says. */
+    private boolean servedHere(List<NodeDirectory.Member> alive, AppKey app) {
         String served = app + "@";
-        return alive.stream().filter(m -> m.report().apps().stream().anyMatch(a -> a.startsWith(served)))
-                .map(m -> m.report().node()).findFirst().orElse("");
+        return alive.stream().anyMatch(m -> m.report().node().equals(self) && m.report().apps().stream().anyMatch(a -> a.startsWith(served)));
     }
 
     /** True for the one node that claims {@code dead}'s executions of {@code app}. */

@@ -46,6 +46,23 @@ class FleetControlTest {
         assertThat(FleetControl.leaving(Arrays.stream(members.split(" ")).map(FleetControlTest::member).toList())).isEqualTo(want);
     }
 
+    /** The same notation; {@code departed} those that said goodbye while leaving. Whose replicas count for none. */
+    @ParameterizedTest(name = "{0}, departed {1} -> {2}")
+    @CsvSource(delimiter = '|', value = {
+            "a b c                  | ''  | ''",
+            "a:leaving b c          | ''  | a",
+            "a:dead b c             | ''  | a",
+            "a:leaving:dead b       | ''  | a",
+            "a b                    | x   | x",
+            "a:dead b:leaving c     | x y | a b x y",
+    })
+    void aReplicaOnANodeLeavingDeadOrDepartedIsMissing(String members, String departed, String expected) {
+        Set<String> want = expected.isBlank() ? Set.of() : Set.of(expected.split(" "));
+        List<NodeDirectory.Member> all = Arrays.stream(members.split(" ")).map(FleetControlTest::member).toList();
+        Set<String> gone = departed.isBlank() ? Set.of() : Set.of(departed.split(" "));
+        assertThat(FleetControl.gone(all, FleetControl.leaving(all), gone)).isEqualTo(want);
+    }
+
     private static NodeDirectory.Member member(String spec) {
         List<String> parts = List.of(spec.split(":"));
         Map<String, Double> concurrency = new HashMap<>();
