@@ -58,10 +58,12 @@ final class FleetCalls {
 
     /**
      * Waits until every node of the fleet knows {@code app}: a deployment answers once the nodes it
-     * placed the app on serve it; the others learn of it from JetStream a moment later.
+     * placed the app on serve it; the others learn of it from JetStream a moment later (a node a
+     * cloud gives meanwhile may not listen yet).
      */
     static void awaitKnown(EmulatedFleet fleet, String app) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> fleet.nodes().stream()
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreException(java.io.UncheckedIOException.class)
+                .until(() -> fleet.nodes().stream()
                 .allMatch(m -> send(fleet, m.node(), "GET", "/v1/apps/" + app, null).statusCode() == 200));
     }
 

@@ -18,7 +18,9 @@ import java.util.stream.Collectors;
  * more than a hysteresis margin — so that prices wobbling around each other do not move it back
  * and forth. The placement's filters hold as at any placement: the latency SLO
  * ({@code require.maxLatency}), the trust and hardware required, the affinity groups. Only cost
- * decides a move; load, which changes from moment to moment, does not.
+ * decides a move; load, which changes from moment to moment, does not — but for an app whose
+ * replicas off spot clouds have fallen below its {@code onDemandFloor} (a node given back, no room
+ * when it was placed), which moves whatever it costs once there is room off spot.
  */
 public final class Rebalance {
 
@@ -57,6 +59,14 @@ public final class Rebalance {
         double before = current.stream().mapToDouble(n -> perBusySecond(topology, byName.get(n).cloud(), spec, memoryMb)).sum();
         double after = best.assignments().stream()
                 .mapToDouble(a -> a.nodes().size() * perBusySecond(topology, a.cloud(), spec, memoryMb)).sum();
+        int floor = Math.min(spec.onDemandFloor(), current.size());
+        long offSpot = current.stream().filter(n -> !spot(topology, byName.get(n).cloud())).count();
+        long offSpotAfter = best.assignments().stream().filter(a -> !spot(topology, a.cloud())).mapToInt(a -> a.nodes().size()).sum();
+        if (offSpot < floor && offSpotAfter > offSpot) {
+            return Optional.of(new Move(List.copyOf(current), best, before, after, String.format(Locale.ROOT,
+                    "its onDemandFloor asks for %d replica(s) off spot clouds; it has %d there, %d after the move", floor, offSpot,
+                    offSpotAfter)));
+        }
         if (!(after < before * (1 - hysteresis))) {
             return Optional.empty();
         }
@@ -65,6 +75,10 @@ public final class Rebalance {
                         + "$%.8f on %s: %.0f%% less, beyond the %.0f%% margin", current.size(), before, after, clouds,
                 100 * (1 - after / before), 100 * hysteresis);
         return Optional.of(new Move(List.copyOf(current), best, before, after, why));
+    }
+
+    private static boolean spot(Topology topology, String cloud) {
+        return topology.cloud(cloud).map(c -> c.pricing().model() == dev.skyfn.core.cloud.Pricing.Model.SPOT).orElse(false);
     }
 
     /** What one replica costs per busy second on {@code cloud}, with the memory the placement's overrides give it there. */

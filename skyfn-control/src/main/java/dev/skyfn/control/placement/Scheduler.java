@@ -54,19 +54,25 @@ public final class Scheduler {
     /**
      * The {@code replicas} of the {@code current} nodes an app keeps when it has fewer replicas:
      * those in the cheapest clouds (per busy second at the topology's prices), the nodes a cloud
-     * always has before its elastic ones (which can then be given back), then in their order.
+     * always has before its elastic ones (which can then be given back), then in their order —
+     * but {@code onDemandFloor} of them (or all) on clouds that are not spot, as far as it has such.
      *
      * @param cloudOf each node's cloud
      * @param elastic whether a node is one a cloud gave on demand
      */
     public static List<String> shrink(List<String> current, int replicas, int memoryMb, Topology topology,
-                                      java.util.function.Function<String, String> cloudOf, java.util.function.Predicate<String> elastic) {
+                                      java.util.function.Function<String, String> cloudOf, java.util.function.Predicate<String> elastic,
+                                      int onDemandFloor) {
         List<String> order = current.stream().sorted(Comparator
                 .comparingDouble((String n) -> topology.cloud(cloudOf.apply(n)).map(c -> c.pricing().perBusySecond(memoryMb))
                         .orElse(Double.MAX_VALUE))
                 .thenComparing(elastic::test)
                 .thenComparingInt(current::indexOf)).toList();
-        return order.subList(0, Math.max(0, Math.min(replicas, order.size())));
+        int keep = Math.max(0, Math.min(replicas, order.size()));
+        List<String> steady = order.stream().filter(n -> topology.cloud(cloudOf.apply(n)).map(c -> !spot(c)).orElse(false))
+                .limit(Math.min(onDemandFloor, keep)).toList();
+        List<String> rest = order.stream().filter(n -> !steady.contains(n)).limit(keep - steady.size()).toList();
+        return order.stream().filter(n -> steady.contains(n) || rest.contains(n)).toList();
     }
 
     /**
@@ -92,6 +98,9 @@ public final class Scheduler {
         feasible = feasible.stream().sorted(Comparator.comparingInt((Candidate c) -> c.group)
                 .thenComparingDouble(c -> c.score).thenComparing(c -> c.cloud.name())).toList();
         Optional<String> problem = spec.scheduling() == Scheduling.DUPLICATED ? duplicate(spec, feasible) : divide(spec, feasible);
+        if (problem.isEmpty() && spec.scheduling() == Scheduling.DIVIDED && spec.onDemandFloor() > 0) {
+            holdFloor(spec.onDemandFloor(), feasible);
+        }
         for (Candidate c : feasible) {
             if (c.replicas == 0 && c.reasons.isEmpty()) {
                 c.reasons.add("passed, not needed: the replicas went to better clouds");
@@ -265,6 +274,40 @@ public final class Scheduler {
             donor.get().replicas--;
             empty.get().replicas++;
         }
+    }
+
+    /**
+     * Keeps {@code floor} of the replicas (all, when there are fewer) on clouds that are not spot:
+     * replicas move from the worst spot clouds to the best others with room, whatever their
+     * affinity group and the clouds' count — like an EC2 Auto Scaling group's on-demand base
+     * capacity, the floor outranks both. Not the keeping of live replicas, though: an app that
+     * runs on spot nodes moves off them as a move does ({@link Rebalance}), its new replica warm
+     * before an old one goes. Said on the best spot cloud when the floor is not met.
+     */
+    private static void holdFloor(int floor, List<Candidate> feasible) {
+        List<Candidate> steady = feasible.stream().filter(c -> !spot(c)).toList();
+        List<Candidate> spot = feasible.stream().filter(Scheduler::spot).toList().reversed();
+        int want = Math.min(floor, held(feasible));
+        while (held(steady) < want) {
+            Optional<Candidate> to = steady.stream().filter(c -> c.replicas < c.capacity()).findFirst();
+            Optional<Candidate> from = spot.stream().filter(c -> c.replicas > c.kept.size()).findFirst();
+            if (to.isEmpty() || from.isEmpty()) {
+                spot.reversed().stream().filter(c -> c.replicas > 0).findFirst().ifPresent(c -> c.reasons.add("onDemandFloor "
+                        + floor + ": only " + held(steady) + " replica(s) off spot clouds" + (to.isEmpty() ? ", no room for more" : "")));
+                return;
+            }
+            from.get().replicas--;
+            to.get().replicas++;
+            to.get().reasons.removeIf(r -> r.startsWith("passed"));
+        }
+    }
+
+    private static boolean spot(Candidate c) {
+        return spot(c.cloud);
+    }
+
+    private static boolean spot(Cloud cloud) {
+        return cloud.pricing().model() == dev.skyfn.core.cloud.Pricing.Model.SPOT;
     }
 
     /** How many of the clouds hold a replica. */

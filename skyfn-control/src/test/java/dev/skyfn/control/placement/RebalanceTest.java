@@ -89,19 +89,42 @@ class RebalanceTest {
         return p.at(gbSecond, p.vcpuSecond());
     }
 
-    @ParameterizedTest(name = "{0} to {1}: keeps {2}")
+    @ParameterizedTest(name = "floor {0}: on {1} -> {2}")
+    @CsvSource(delimiter = '|', value = {
+            // both replicas on spot, one asked off it: it moves, though on-demand costs more
+            "1 | spot-1 spot-2 | spot-1 ondemand-1",
+            "0 | spot-1 spot-2 | -",
+            // the floor met: no move
+            "1 | spot-1 ondemand-1 | -",
+            "2 | spot-1 ondemand-1 | ondemand-1 ondemand-2",
+    })
+    void anAppBelowItsOnDemandFloorMovesOffSpotWhateverItCosts(int floor, String current, String to) {
+        PlacementSpec spec = ManifestReader.read(("app: x\nplacement: {replicas: 2}\nscaling: {max: 5, onDemandFloor: " + floor
+                + "}\nfunctions: {f: {handler: a.B, memory: 1024}}\n").getBytes(StandardCharsets.UTF_8)).placement();
+        List<NodeStatus> nodes = TOPOLOGY.nodes().stream().map(n -> new NodeStatus(n.name(), n.cloud(), true, 4096, 0)).toList();
+        Optional<Rebalance.Move> move = Rebalance.decide(spec, 1024, TOPOLOGY, nodes, Arrays.asList(current.split(" ")), Rebalance.HYSTERESIS);
+        assertThat(move.map(m -> String.join(" ", m.to().nodes())).orElse("-")).isEqualTo(to);
+        move.ifPresent(m -> assertThat(m.why()).contains("onDemandFloor asks for " + floor + " replica(s) off spot clouds"));
+    }
+
+    @ParameterizedTest(name = "{0} to {1}, floor {2}: keeps {3}")
     @CsvSource(delimiter = '|', value = {
             // the cheapest cloud's first
-            "ondemand-1 spot-1 private-1 | 2 | spot-1 private-1",
+            "ondemand-1 spot-1 private-1 | 2 | 0 | spot-1 private-1",
             // in one cloud, the listed nodes before the elastic ones, then in their order
-            "spot-3 spot-1 spot-2 | 2 | spot-1 spot-2",
-            "spot-3 spot-4 ondemand-1 | 1 | spot-3",
-            "spot-1 | 0 | ",
+            "spot-3 spot-1 spot-2 | 2 | 0 | spot-1 spot-2",
+            "spot-3 spot-4 ondemand-1 | 1 | 0 | spot-3",
+            "spot-1 | 0 | 0 | ",
+            // an on-demand floor keeps so many off spot, the cheapest of them first
+            "spot-3 spot-4 ondemand-1 | 1 | 1 | ondemand-1",
+            "spot-1 spot-2 ondemand-1 | 2 | 1 | spot-1 ondemand-1",
+            "spot-1 ondemand-1 private-1 | 2 | 2 | private-1 ondemand-1",
+            "spot-1 spot-2 | 1 | 1 | spot-1",
     })
-    void aShrinkingAppKeepsItsCheapestReplicasAndListedNodesFirst(String current, int replicas, String kept) {
+    void aShrinkingAppKeepsItsCheapestReplicasAndListedNodesFirst(String current, int replicas, int floor, String kept) {
         List<String> nodes = Arrays.asList(current.split(" "));
         List<String> got = Scheduler.shrink(nodes, replicas, 1024, TOPOLOGY, n -> n.substring(0, n.indexOf('-')),
-                n -> TOPOLOGY.nodes().stream().noneMatch(l -> l.name().equals(n)));
+                n -> TOPOLOGY.nodes().stream().noneMatch(l -> l.name().equals(n)), floor);
         assertThat(String.join(" ", got)).isEqualTo(kept == null ? "" : kept);
     }
 }

@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 
@@ -133,6 +134,29 @@ class SchedulerTest {
         assertThat(p.placed()).isTrue();
         assertThat(p.nodes()).hasSize(2);
         assertThat(p.verdicts().get(0).reasons()).contains("only 2 of 5 replicas placed: no more room");
+    }
+
+    /** {@code scaling.onDemandFloor}: so many replicas stay off spot clouds, as far as there is room. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "no floor: both on the cheap spot cloud      | {affinity: [{labels: {tier: public}}], replicas: 2}               | 0 | spot-eu:2",
+            "one of two off spot                         | {affinity: [{labels: {tier: public}}], replicas: 2}               | 1 | spot-eu:1 ondemand-us:1",
+            "a floor over the replicas: all of them      | {affinity: [{labels: {tier: public}}], replicas: 1}               | 3 | ondemand-us:1",
+            "the floor outranks the groups' order        | {affinity: [{clouds: spot-eu}, {clouds: private}], replicas: 2}   | 1 | spot-eu:1 private:1",
+            "no room for the whole floor                 | {affinity: [{labels: {tier: public}}], replicas: 3}               | 2 | spot-eu:2 ondemand-us:1",
+            "only spot clouds allowed: the floor unmet   | {affinity: [{clouds: spot-eu}], replicas: 2}                      | 1 | spot-eu:2",
+    })
+    void anOnDemandFloorKeepsReplicasOffSpotClouds(String name, String placement, int floor, String expected) {
+        String yaml = "app: a\nfunctions: {f: {handler: a.F, memory: 256}}\nplacement: " + placement
+                + "\nscaling: {max: 10, onDemandFloor: " + floor + "}\n";
+        Manifest m = ManifestReader.read(yaml.getBytes(StandardCharsets.UTF_8));
+        Placement p = Scheduler.place(m.placement(), m.memoryMb(), TOPOLOGY, status(""));
+        assertThat(p.assignments().stream().map(a -> a.cloud() + ":" + a.nodes().size()).collect(Collectors.joining(" ")))
+                .isEqualTo(expected);
+        long offSpot = p.assignments().stream().filter(a -> !a.cloud().equals("spot-eu")).mapToInt(a -> a.nodes().size()).sum();
+        boolean unmet = offSpot < Math.min(floor, m.placement().replicas());
+        assertThat(p.verdicts().stream().flatMap(v -> v.reasons().stream()).anyMatch(r -> r.startsWith("onDemandFloor")))
+                .as("the verdicts say the floor is unmet").isEqualTo(unmet);
     }
 
     private static Placement place(String placement, String nodeChanges) {

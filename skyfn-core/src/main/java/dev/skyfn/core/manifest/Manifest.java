@@ -43,7 +43,8 @@ public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> funct
         }
         var require = new PlacementSpec.Requirements(trust, r.hardware(), r.maxLatency(), r.maxPrice());
         return withPlacement(new PlacementSpec(placement.affinity(), require, placement.minClouds(),
-                placement.maxClouds(), placement.replicas(), placement.scheduling(), placement.weights(), placement.overrides()));
+                placement.maxClouds(), placement.replicas(), placement.scheduling(), placement.weights(), placement.overrides(),
+                placement.onDemandFloor()));
     }
 
     /** This manifest with another placement. */

@@ -33,7 +33,8 @@ public final class ManifestReader {
     private static final int MAX_MEMORY_MB = 16_384;
     private static final int MAX_FUNCTIONS = 1_000;
     private static final int MAX_WORKFLOWS = 100;
-    private static final Set<String> SCALING_FIELDS = Set.of("target", "min", "max", "window", "scaleToZeroAfter", "scaleDownDelay");
+    private static final Set<String> SCALING_FIELDS = Set.of("target", "min", "max", "window", "scaleToZeroAfter", "scaleDownDelay",
+            "onDemandFloor");
     private static final int MAX_SCALE = 10_000;
     static final int MAX_WORKFLOW_FILE_BYTES = 1 << 20;
 
@@ -74,9 +75,13 @@ public final class ManifestReader {
                 ? app.integer("memory", 0, MIN_MEMORY_MB, MAX_MEMORY_MB)
                 : functions.values().stream().mapToInt(FunctionSpec::memoryMb).max().orElseThrow();
         PlacementSpec placement = PlacementReader.read(app);
+        Optional<ScalingSpec> scaling = scaling(app, placement);
+        if (scaling.isPresent()) {
+            placement = placement.withOnDemandFloor(app.object("scaling", "a mapping").integer("onDemandFloor", 0, 0, scaling.get().max()));
+        }
         return new Manifest(name, memory, functions, workflows(app.get("workflows"), functions.keySet(), files),
                 placement, app.choice("network", Network.class, Network.OUTBOUND),
-                app.bool("shareSandbox", true), scaling(app, placement));
+                app.bool("shareSandbox", true), scaling);
     }
 
     /**

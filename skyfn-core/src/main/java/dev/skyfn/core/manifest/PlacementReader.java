@@ -56,7 +56,7 @@ final class PlacementReader {
             throw p.fail("weights", "only divided replicas are weighted; duplicated ones go to every chosen cloud");
         }
         return new PlacementSpec(affinity(p), requirements(p), minClouds, maxClouds, p.integer("replicas", 1, 1, MAX_REPLICAS),
-                scheduling, weights, overrides(p));
+                scheduling, weights, overrides(p), 0);
     }
 
     private static List<AffinityGroup> affinity(Fields p) {

@@ -24,9 +24,13 @@ import java.util.Set;
  * @param weights    how divided replicas are shared: packed into the best clouds, by static
  *                   weights, or by each cloud's available capacity
  * @param overrides  per-cloud differences: memory, environment
+ * @param onDemandFloor the fewest divided replicas kept on clouds that are not spot (on-demand or
+ *                   owned), when the app has as many: they serve while the spot replicas taken
+ *                   back are replaced — an EC2 Auto Scaling group's {@code OnDemandBaseCapacity}.
+ *                   Read from the manifest's {@code scaling.onDemandFloor}; 0 for none
  */
 public record PlacementSpec(List<AffinityGroup> affinity, Requirements require, int minClouds, int maxClouds, int replicas,
-                            Scheduling scheduling, Weights weights, List<Override> overrides) {
+                            Scheduling scheduling, Weights weights, List<Override> overrides, int onDemandFloor) {
 
     public PlacementSpec {
         affinity = List.copyOf(affinity);
@@ -35,22 +39,28 @@ public record PlacementSpec(List<AffinityGroup> affinity, Requirements require, 
 
     /** This placement with {@code n} replicas (an autoscaler's count, or as many as an app has). */
     public PlacementSpec withReplicas(int n) {
-        return new PlacementSpec(affinity, require, minClouds, maxClouds, n, scheduling, weights, overrides);
+        return new PlacementSpec(affinity, require, minClouds, maxClouds, n, scheduling, weights, overrides, onDemandFloor);
+    }
+
+    /** This placement keeping {@code n} replicas off spot clouds. */
+    public PlacementSpec withOnDemandFloor(int n) {
+        return new PlacementSpec(affinity, require, minClouds, maxClouds, replicas, scheduling, weights, overrides, n);
     }
 
     /**
      * This placement confined to one cloud, as a migration leaves it: that cloud its only
      * affinity group, its replicas spread over it alone; requirements, replicas and overrides as
-     * they were (whether the cloud meets the requirements is the scheduler's to check).
+     * they were (whether the cloud meets the requirements is the scheduler's to check), and no
+     * on-demand floor: the person who moved it chose that cloud.
      */
     public PlacementSpec confinedTo(String cloud) {
         return new PlacementSpec(List.of(new AffinityGroup("migrated", new Selector(Set.of(cloud), Map.of()))), require, 1, 1,
-                replicas, scheduling, weights, overrides);
+                replicas, scheduling, weights, overrides, 0);
     }
 
     /** The default: one replica on the best cloud of all. */
     public static final PlacementSpec DEFAULT = new PlacementSpec(List.of(), Requirements.NONE, 1, Integer.MAX_VALUE, 1,
-            Scheduling.DIVIDED, Weights.PACKED, List.of());
+            Scheduling.DIVIDED, Weights.PACKED, List.of(), 0);
 
     public enum Scheduling { DUPLICATED, DIVIDED }
 

@@ -288,6 +288,15 @@ class ManifestReaderTest {
     }
 
     @Test
+    void anOnDemandFloorIsReadIntoThePlacement() {
+        assertThat(read(TWO_FUNCTIONS).placement().onDemandFloor()).isZero();
+        assertThat(read(TWO_FUNCTIONS + "scaling: {max: 5}\n").placement().onDemandFloor()).isZero();
+        assertThat(read(TWO_FUNCTIONS + "scaling: {max: 5, onDemandFloor: 2}\n").placement().onDemandFloor()).isEqualTo(2);
+        assertRefused(TWO_FUNCTIONS + "scaling: {max: 5, onDemandFloor: 6}\n", "scaling.onDemandFloor: 6 is out of range 0..5");
+        assertRefused(TWO_FUNCTIONS + "placement: {onDemandFloor: 1}\n", "placement.onDemandFloor: unknown field");
+    }
+
+    @Test
     void refusesBadScalingNamingTheField() {
         assertRefused(TWO_FUNCTIONS + "scaling: {target: 0}\n", "scaling.target: 0 is out of range 1..100000");
         assertRefused(TWO_FUNCTIONS + "scaling: {min: 3, max: 2}\n", "scaling.max: 2 is less than min 3");

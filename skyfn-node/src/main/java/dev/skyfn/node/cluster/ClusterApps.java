@@ -208,7 +208,8 @@ final class ClusterApps implements AppStore {
             had.replicas().forEach(r -> byNode.put(r.node(), r));
             Topology topology = fleet.topology();
             next = Scheduler.shrink(nodes(had), replicas, app.manifest().memoryMb(), topology, n -> byNode.get(n).cloud(),
-                    n -> topology.nodes().stream().noneMatch(listed -> listed.name().equals(n))).stream().map(byNode::get).toList();
+                    n -> topology.nodes().stream().noneMatch(listed -> listed.name().equals(n)), placed(app).placement().onDemandFloor())
+                    .stream().map(byNode::get).toList();
         } else {
             Manifest manifest = withReplicas(placed(app), replicas);
             Placement placement = Scheduler.replace(manifest.placement(), manifest.memoryMb(), fleet.topology(), liveView(alive),
@@ -335,14 +336,15 @@ final class ClusterApps implements AppStore {
      * The apps that have fewer replicas than they are to have — the autoscaler's count in
      * {@code wanted}, else as many as their record has — each with the clouds it may run on (its
      * placement's requirements and its tenant's trust policy; the cloud it is being migrated to),
-     * best first. A replica on a node in {@code leaving}, which its cloud is taking back, does not
-     * count, nor, for an app being migrated, one off the cloud it goes to. Batch work ({@code
+     * best first. A replica on a node in {@code gone} — its cloud taking it back, dead, or departed
+     * — does not count, nor, for an app being migrated, one off the cloud it goes to. Batch work ({@code
      * priority: batch} throughout) is left out: it runs on the capacity there is, and never makes
      * the fleet acquire more. A shortfall in this node's copy of the records is read again from
      * JetStream before it counts: the copy follows the writes a moment later, and a replica placed
-     * a moment ago (a move's new one) must not make the fleet ask for a second node.
+     * a moment ago (a move's new one) must not make the fleet ask for a second node. An app below
+     * its {@code onDemandFloor} is short of that many replicas on the clouds that are not spot.
      */
-    List<CapacityPlanner.Shortfall> shortfalls(Map<AppKey, Integer> wanted, Set<String> leaving) {
+    List<CapacityPlanner.Shortfall> shortfalls(Map<AppKey, Integer> wanted, Set<String> gone) {
         List<CapacityPlanner.Shortfall> shortfalls = new java.util.ArrayList<>();
         Set<AppKey> apps = new java.util.HashSet<>(wanted.keySet());
         apps.addAll(placements.keySet());
@@ -352,15 +354,23 @@ final class ClusterApps implements AppStore {
                 continue;
             }
             AppRecord record = placements.get(key);
-            int missing = missing(record, m, wanted.get(key), leaving);
-            if (missing > 0) {
+            int missing = missing(record, m, wanted.get(key), gone);
+            int offSpot = offSpotMissing(record, m, wanted.get(key), gone);
+            if (missing > 0 || offSpot > 0) {
                 record = records.get(key.tenant(), key.app()).map(AppRecords.Versioned::record).orElse(null);
-                missing = missing(record, m, wanted.get(key), leaving);
+                missing = missing(record, m, wanted.get(key), gone);
+                offSpot = offSpotMissing(record, m, wanted.get(key), gone);
+            }
+            boolean migrating = record != null && Migration.underWay(record);
+            List<List<String>> groups = migrating ? List.of(List.of(record.pinnedTo())) : Scheduler.eligible(m.placement(), m.memoryMb(), fleet.topology());
+            List<List<String>> steady = groups.stream().map(g -> g.stream().filter(c -> !spot(c)).toList()).filter(g -> !g.isEmpty()).toList();
+            if (offSpot > 0 && !migrating && !steady.isEmpty()) {
+                // the replicas the floor lacks are asked of the clouds that are not spot; those it lacks besides, of any
+                shortfalls.add(new CapacityPlanner.Shortfall(key + "'s onDemandFloor", offSpot, steady));
+                missing -= offSpot;
             }
             if (missing > 0) {
-                boolean migrating = record != null && Migration.underWay(record);
-                shortfalls.add(new CapacityPlanner.Shortfall(key.toString(), missing, migrating ? List.of(List.of(record.pinnedTo()))
-                        : Scheduler.eligible(m.placement(), m.memoryMb(), fleet.topology())));
+                shortfalls.add(new CapacityPlanner.Shortfall(key.toString(), missing, groups));
             }
         }
         return shortfalls;
@@ -369,17 +379,34 @@ final class ClusterApps implements AppStore {
     /**
      * How many replicas an app lacks: {@code wanted} (null: as many as its record has, and no more
      * than its manifest asks — a record being moved lists the old replicas beside the new ones)
-     * less those that stay.
+     * less those that stay (on no node in {@code gone}).
      */
-    private static int missing(AppRecord record, Manifest m, Integer wanted, Set<String> leaving) {
+    private static int missing(AppRecord record, Manifest m, Integer wanted, Set<String> gone) {
         if (record == null) {
             return wanted == null ? 0 : wanted;
         }
         boolean migrating = Migration.underWay(record);
-        long staying = record.replicas().stream().filter(r -> !leaving.contains(r.node()))
+        long staying = record.replicas().stream().filter(r -> !gone.contains(r.node()))
                 .filter(r -> !migrating || r.cloud().equals(record.pinnedTo())).count();
         int asked = m.scaling().isPresent() ? record.replicas().size() : Math.min(record.replicas().size(), m.placement().replicas());
         return (int) ((wanted != null ? wanted : asked) - staying);
+    }
+
+    /**
+     * How many more replicas the app's {@code onDemandFloor} asks for off spot clouds than it has
+     * there on nodes not {@code gone}: the floor, or all its replicas when it has fewer.
+     */
+    private int offSpotMissing(AppRecord record, Manifest m, Integer wanted, Set<String> gone) {
+        int floor = m.placement().onDemandFloor();
+        if (floor == 0 || record == null) {
+            return 0;
+        }
+        long off = record.replicas().stream().filter(r -> !gone.contains(r.node()) && !spot(r.cloud())).count();
+        return (int) Math.max(0, Math.min(floor, wanted != null ? wanted : record.replicas().size()) - off);
+    }
+
+    private boolean spot(String cloud) {
+        return fleet.topology().cloud(cloud).map(c -> c.pricing().model() == dev.skyfn.core.cloud.Pricing.Model.SPOT).orElse(false);
     }
 
     @Override

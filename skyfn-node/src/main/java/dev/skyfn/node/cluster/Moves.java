@@ -149,7 +149,8 @@ final class Moves {
         if (move.isEmpty()) {
             return;
         }
-        begin(key, record, new Moving(move.get(), "moved for price"), "moving for price to " + move.get().to().nodes()
+        String kind = move.get().costAfter() < move.get().costBefore() ? "price" : "its onDemandFloor";
+        begin(key, record, new Moving(move.get(), "moved for " + kind), "moving for " + kind + " to " + move.get().to().nodes()
                 + " (warming up beside " + current + "): " + move.get().why());
     }
 
