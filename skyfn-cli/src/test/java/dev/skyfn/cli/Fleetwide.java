@@ -43,6 +43,24 @@ public final class Fleetwide {
         }
     }
 
+    /** Puts {@code key=value} in the app's local state on the node it runs on; returns that node. */
+    public static class PutLocal implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) throws java.net.UnknownHostException {
+            String[] kv = input.split("=", 2);
+            ctx.state().local().putString(kv[0], kv[1]);
+            return new Where().handle("", ctx);
+        }
+    }
+
+    /** Reads a key of the app's local state on the node it runs on: {@code node=value}. */
+    public static class GetLocal implements Handler<String, String> {
+        @Override
+        public String handle(String key, Context ctx) throws java.net.UnknownHostException {
+            return new Where().handle("", ctx) + "=" + ctx.state().local().getString(key).orElse("");
+        }
+    }
+
     /** Puts {@code key=value} in the tenant's ephemeral namespace /shared, and marks it ready. */
     public static class Share implements Handler<String, String> {
         @Override

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code skyfn migrate APP --to CLOUD} on real node processes of two emulated clouds, under load
  * and with workflow executions running: the app's replicas warm up on the other cloud, routing
- * switches, the old ones are dropped, no call fails and every execution ends as it would have.
+ * switches, the old ones are dropped, no call fails, every execution ends as it would have, and
+ * the app's local data layer moves with it.
  */
 @Tag("slow")
 class LiveMigrationTest {
@@ -41,6 +42,8 @@ class LiveMigrationTest {
               hold: {handler: dev.skyfn.cli.Fleetwide$Hold, memory: 128, timeout: 60s, concurrency: 10}
               step: {handler: dev.skyfn.cli.Slowly, memory: 128, timeout: 60s, concurrency: 10}
               runs: {handler: dev.skyfn.cli.Slowly$Runs, memory: 128}
+              putLocal: {handler: dev.skyfn.cli.Fleetwide$PutLocal, memory: 128}
+              getLocal: {handler: dev.skyfn.cli.Fleetwide$GetLocal, memory: 128}
             workflows:
               chain:
                 StartAt: S1
@@ -74,6 +77,12 @@ class LiveMigrationTest {
         FleetCalls.deploy(fleet, "old-1", MANIFEST, Fleetwide.class, Slowly.class);
         assertThat(inForce("old-1")).as("the cheaper cloud first").containsExactlyInAnyOrder("old-1", "old-2");
 
+        // each old node's local layer holds an entry of its own
+        for (String node : List.of("old-1", "old-2")) {
+            HttpResponse<String> put = FleetCalls.send(fleet, node, "POST", "/v1/apps/steady/functions/putLocal:invoke",
+                    ("written-on-" + node + "=yes").getBytes());
+            assertThat(put.body()).as("a call to a node serving the app runs there").isEqualTo(node);
+        }
         List<String> executions = new ArrayList<>();
         var load = new FleetCalls.Load(fleet, List.of("old-1", "old-2", "new-1", "new-2"), "/v1/apps/steady/functions/hold:invoke",
                 "50".getBytes());
@@ -93,6 +102,14 @@ class LiveMigrationTest {
             assertThat(load.answers).as("who answers once the app has moved").allMatch(n -> n.startsWith("new-"));
         }
         assertThat(load.failures).as("calls that failed while the app moved").isEmpty();
+        // the old nodes' local entries went to every new node
+        for (String node : List.of("new-1", "new-2")) {
+            for (String written : List.of("old-1", "old-2")) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> FleetCalls.send(fleet, node, "POST",
+                        "/v1/apps/steady/functions/getLocal:invoke", ("written-on-" + written).getBytes()).body(),
+                        body -> body.equals(node + "=yes"));
+            }
+        }
         await().atMost(Duration.ofSeconds(60)).until(() -> executions.stream().allMatch(id -> status(id).equals("SUCCEEDED")));
         for (int i = 0; i < executions.size(); i++) {
             String id = executions.get(i);

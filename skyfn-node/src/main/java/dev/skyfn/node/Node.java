@@ -220,6 +220,11 @@ public final class Node implements AutoCloseable {
         return invoker;
     }
 
+    /** The node's data layers. */
+    public DataLayers data() {
+        return data;
+    }
+
     public Executions executions() {
         return executions;
     }

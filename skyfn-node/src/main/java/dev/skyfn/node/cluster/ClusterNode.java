@@ -58,6 +58,7 @@ public final class ClusterNode implements AutoCloseable {
     private final NodeDirectory directory;
     private final ClusterApps apps;
     private final NodeBus bus;
+    private final LocalDataMove localData;
     private final Node node;
     private final Heartbeat heartbeat;
     private final ConcurrencySampler concurrency;
@@ -111,11 +112,12 @@ public final class ClusterNode implements AutoCloseable {
                 takeover, new JetStreamOwners(engine, cluster.node()),
                 new OtherNodes(cluster.node(), cloud, cluster.topology(), directory),
                 Optional.of(given -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL, sealer))));
-        takeover.clearClaims();
         takeover.watchClaimsOnMe(node.executions());
         takeover.watchHandovers(node.executions());
         var handover = new Handover(cluster.node(), directory, takeover, node.executions(), key -> apps.find(key).isPresent(),
                 node.invoker()::serves);
+        localData = new LocalDataMove(cluster.node(), engine.connection(), directory, sealer, node.data(), key -> apps.find(key).isPresent());
+        localData.start();
         apps.placedHere().subscribe(new dev.skyfn.core.app.AppCatalog.Listener() {
             @Override
             public void deployed(dev.skyfn.core.app.DeployedApp app, dev.skyfn.core.app.DeployedApp previous) {
@@ -131,16 +133,13 @@ public final class ClusterNode implements AutoCloseable {
         concurrency = new ConcurrencySampler(List.of(node::inFlightByApp, dispatch::activating));
         // a node that has not joined is no machine of the fleet yet: it works no queued call and sends no heartbeat
         awaitJoin(cluster.capacity().joinSignal());
+        // not before: a machine booted ahead under the name of one given back would clear the claims and the record of that
+        // one's going while the fleet still takes its executions over, and a claim made meanwhile would outlive this one
+        takeover.clearClaims();
         if (async != null) {
             async.work();
         }
-        heartbeat = NodeDirectory.beat(engine, cluster.heartbeat(), () -> report(cluster.node(), cloud, config, memoryMb));
-        notices = PreemptionNotices.watch(engine.connection(), cluster.node(), this::preempted);
-        control = new FleetControl(cluster.node(), cluster.topology(), directory, apps,
-                new FleetAutoscaler(cluster.node(), directory, apps, scalingLog), new Moves(apps, fleet, Rebalance.HYSTERESIS, Clock.systemUTC(),
-                        cluster.controlTick().multipliedBy(Moves.RAMP_TICKS)),
-                new CapacityController(fleet::topology, provider, elastic, cluster.capacity().releaseAfter()), Clock.systemUTC(),
-                cluster.controlTick());
+        // before the first heartbeat: this node hearing itself join is a change too, and one missed is not told again
         var lastServing = new AtomicReference<Map<String, List<String>>>(Map.of());
         directory.onChange(m -> {
             Map<String, List<String>> serving = serving();
@@ -163,6 +162,13 @@ public final class ClusterNode implements AutoCloseable {
                 }
             });
         });
+        heartbeat = NodeDirectory.beat(engine, cluster.heartbeat(), () -> report(cluster.node(), cloud, config, memoryMb));
+        notices = PreemptionNotices.watch(engine.connection(), cluster.node(), this::preempted);
+        control = new FleetControl(cluster.node(), cluster.topology(), directory, apps,
+                new FleetAutoscaler(cluster.node(), directory, apps, scalingLog), new Moves(apps, fleet, Rebalance.HYSTERESIS, Clock.systemUTC(),
+                        cluster.controlTick().multipliedBy(Moves.RAMP_TICKS)),
+                new CapacityController(fleet::topology, provider, elastic, cluster.capacity().releaseAfter()), Clock.systemUTC(),
+                cluster.controlTick());
         LOG.info("node {} of cloud {} joined the fleet through {}; {}", cluster.node(), cloud, cluster.nats(),
                 sealer.seals() ? "tenants' data is sealed before it reaches JetStream"
                         : "tenants' data is NOT sealed: JetStream's servers and disks see it in clear (no data key)");
@@ -254,7 +260,7 @@ public final class ClusterNode implements AutoCloseable {
     /** Stops every part, each even when another failed to stop, and the connection to NATS last, whatever happened. */
     @Override
     public void close() {
-        for (AutoCloseable part : new AutoCloseable[]{control, notices, heartbeat, concurrency, async, bus, node, apps::close, directory,
+        for (AutoCloseable part : new AutoCloseable[]{control, notices, heartbeat, concurrency, async, bus, localData, node, apps::close, directory,
                 engine}) {
             try {
                 if (part != null) {

@@ -99,19 +99,23 @@ final class Handover {
     /** The first live node, by name, serving {@code app} and not leaving, once there is one; empty when none comes in time. */
     private Optional<String> awaitHeir(AppKey app, Set<String> passedOver) throws InterruptedException {
         long deadline = System.nanoTime() + ADOPT_WAIT.toNanos();
-        String served = app + "@";
         while (deployed.test(app)) {
-            Optional<String> heir = directory.members().stream()
-                    .filter(m -> m.alive() && !m.report().leaving() && !m.report().node().equals(self))
-                    .filter(m -> !passedOver.contains(m.report().node()))
-                    .filter(m -> m.report().apps().stream().anyMatch(a -> a.startsWith(served)))
-                    .map(m -> m.report().node()).findFirst();
+            Optional<String> heir = heirs(directory, self, app).stream().filter(n -> !passedOver.contains(n)).findFirst();
             if (heir.isPresent() || System.nanoTime() > deadline) {
                 return heir;
             }
             Thread.sleep(POLL);
         }
         return Optional.empty();
+    }
+
+    /** The live nodes but {@code self}, by name, that serve {@code app} and are not leaving: those it may go on on. */
+    static List<String> heirs(NodeDirectory directory, String self, AppKey app) {
+        String served = app + "@";
+        return directory.members().stream()
+                .filter(m -> m.alive() && !m.report().leaving() && !m.report().node().equals(self))
+                .filter(m -> m.report().apps().stream().anyMatch(a -> a.startsWith(served)))
+                .map(m -> m.report().node()).toList();
     }
 
     /** Those of {@code paused} still running that no other node has taken on within {@link #ADOPT_WAIT}. */

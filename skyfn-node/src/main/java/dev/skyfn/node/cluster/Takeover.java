@@ -273,7 +273,11 @@ final class Takeover implements ExecutionBackups {
         Map<AppKey, Boolean> claimed = new HashMap<>();
         Predicate<AppKey> mine = app -> claimed.computeIfAbsent(app, a -> staying && !taken.contains(claimKey(dead, a))
                 && servedHere(alive, a) && claim(dead, a));
-        List<byte[]> records = deadLogs.computeIfAbsent(dead, this::openable);
+        List<byte[]> records = deadLogs.computeIfAbsent(dead, node -> {
+            List<byte[]> read = openable(node);
+            LOG.info("node {} is gone: {} records of its log read, for the executions of the apps this node serves", node, read.size());
+            return read;
+        });
         if (records.isEmpty()) {
             return;
         }

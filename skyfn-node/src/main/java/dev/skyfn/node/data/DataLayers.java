@@ -34,7 +34,9 @@ public final class DataLayers implements AutoCloseable {
     private static final byte[] TRUE = {1};
     private static final byte[] FALSE = {0};
 
-    private final KeyValue local;
+    private final MemoryKeyValue local;
+    /** Where an app's local entries go when it leaves this node: nowhere on one machine. */
+    private volatile java.util.function.BiConsumer<AppKey, java.util.Map<String, byte[]>> leaving = (app, entries) -> { };
     private final KeyValue global;
     private final Namespaces ephemeral;
     private final NodeScheduler scheduler;
@@ -162,16 +164,46 @@ public final class DataLayers implements AutoCloseable {
     }
 
     /**
-     * Forgets an app's state on this node, as when the app is removed or moves away. A global layer
+     * Forgets an app's state on this node, as when the app is removed or moves away; its local
+     * entries, if any, go {@linkplain #onLeaving where the node sends them} first. A global layer
      * shared with other nodes is not this node's to clear: the control plane clears it when the app
      * is removed from the fleet.
      */
     public void clear(AppKey app) {
         String scope = KeyValue.scope(app.tenant(), app.app());
+        java.util.Map<String, byte[]> entries = local.copy(scope);
         local.clear(scope);
+        if (!entries.isEmpty()) {
+            leaving.accept(app, entries);
+        }
         if (global instanceof DurableKeyValue) {
             global.clear(scope);
         }
+    }
+
+    /** Where the local entries of an app that leaves this node go (in a fleet: to the nodes that serve it on). */
+    public void onLeaving(java.util.function.BiConsumer<AppKey, java.util.Map<String, byte[]>> whereTo) {
+        this.leaving = whereTo;
+    }
+
+    /**
+     * Adds the local entries another node held for {@code app} that this node has not: a key this
+     * node holds keeps its own value. Stops at the tenant's quota. Returns how many were added.
+     */
+    public int adoptLocal(AppKey app, java.util.Map<String, byte[]> entries) {
+        String scope = KeyValue.scope(app.tenant(), app.app());
+        int added = 0;
+        for (var e : entries.entrySet()) {
+            try {
+                if (local.compareAndSet(scope, e.getKey(), null, e.getValue())) {
+                    added++;
+                }
+            } catch (SkyfnException full) {
+                LOG.warn("the local entries of {} handed to this node reach its tenant's quota; the rest are dropped: {}", app, full.getMessage());
+                break;
+            }
+        }
+        return added;
     }
 
     private static void checkKey(String key) {

@@ -97,6 +97,12 @@ public final class MemoryKeyValue implements KeyValue {
                 .addAndGet(size(key, value) - (old == null ? 0 : size(key, old)));
     }
 
+    /** A copy of one scope's entries, key to value. */
+    public Map<String, byte[]> copy(String scope) {
+        Map<String, byte[]> entries = scopes.get(scope);
+        return entries == null ? Map.of() : Map.copyOf(entries);
+    }
+
     /** Every entry, for writing a snapshot: scope, key, value. */
     void forEach(Entry sink) {
         scopes.forEach((scope, entries) -> entries.forEach((key, value) -> sink.accept(scope, key, value)));
