@@ -36,6 +36,9 @@ import java.util.Map;
  *       peak's capacity held where it is cheapest, what a user who must meet the SLO in a burst
  *       that outruns every cloud's start-up does.</li>
  * </ol>
+ * The skyfn policies also have their spot nodes taken back: a preemption of the spot market's
+ * longest-running node every {@link #PREEMPT_EVERY} of the trace, each after the market's 2-minute
+ * notice ({@code skyfn dev --preemptions}), the market then cooling down for 10 minutes.
  * Costs are each node's cloud price from the topology ($/vCPU-s and $/GiB-s, {@code Pricing#perNodeHour})
  * for the time it was held, in emulated time; the clouds' start-up times, the autoscaler's windows
  * and the release delay are compressed by the time scale with the trace.
@@ -63,6 +66,8 @@ final class CostBench {
      * for, so that a node's own JVM start on this machine does not add to its cloud's start-up time.
      */
     private static final int STANDBY = 5;
+    /** How often the spot market takes a node back in the skyfn policies' runs, in the trace's time. */
+    static final Duration PREEMPT_EVERY = Duration.ofMinutes(10);
 
     /** One way to run the app: its fleet, its manifest, and the node users call. */
     private record Policy(String name, String topology, String placement, String gateway, boolean prices) {
@@ -171,9 +176,10 @@ final class CostBench {
      * @param listedUsd  what its listed nodes cost over the run, US dollars
      * @param elasticUsd what its elastic nodes cost, US dollars
      * @param acquired   how many elastic nodes it acquired, by cloud
+     * @param preempted  how many spot nodes the market took back during the run
      */
     private record Result(Policy policy, List<LoadReplay.Call> calls, int listed, double listedUsd, double elasticUsd,
-                          Map<String, Integer> acquired) {
+                          Map<String, Integer> acquired, long preempted) {
         double cost() {
             return listedUsd + elasticUsd;
         }
@@ -193,7 +199,8 @@ final class CostBench {
                     // a dozen node processes share this machine's 2 CPUs in a burst: a heartbeat late by seconds is no death
                     "--dead-after", "10s"));
             if (p.prices()) {
-                cmd.addAll(List.of("--prices", prices.toString(), "--prices-epoch", epoch.toString()));
+                Path preemptions = Files.write(dir.resolve("preemptions.csv"), preemptions());
+                cmd.addAll(List.of("--prices", prices.toString(), "--prices-epoch", epoch.toString(), "--preemptions", preemptions.toString()));
             }
             System.err.println("cost: " + p.name() + ": starting the fleet (log in " + dir.resolve("fleet.log") + ")");
             Process fleet = Procs.start(null, dir.resolve("fleet.log"), cmd);
@@ -214,7 +221,9 @@ final class CostBench {
                 Files.write(dir.resolve("calls.csv"), calls.stream().map(c -> String.format(Locale.ROOT, "%.2f,%.1f,%d,%s,%s",
                         c.at(), c.ms(), c.status(), c.node(), c.error())).toList());
                 JsonNode nodes = JSON.readTree(send(port, "GET", "/v1/nodes", null));
-                return result(p, calls, nodes);
+                long preempted = Files.readString(dir.resolve("fleet.log")).lines()
+                        .filter(l -> l.contains("EmulatedClouds") && l.contains(" preempts node ")).count();
+                return result(p, calls, nodes, preempted);
             } finally {
                 Procs.stop(fleet);
             }
@@ -223,7 +232,16 @@ final class CostBench {
         }
     }
 
-    private Result result(Policy p, List<LoadReplay.Call> calls, JsonNode nodes) {
+    /** The spot market takes back its longest-running node every {@link #PREEMPT_EVERY}, from half of that on. */
+    private List<String> preemptions() {
+        List<String> lines = new ArrayList<>(List.of("# at,cloud"));
+        for (Duration at = PREEMPT_EVERY.dividedBy(2); at.compareTo(trace.length()) < 0; at = at.plus(PREEMPT_EVERY)) {
+            lines.add(at.toSeconds() + "s,spot-eu");
+        }
+        return lines;
+    }
+
+    private Result result(Policy p, List<LoadReplay.Call> calls, JsonNode nodes, long preempted) {
         double elastic = 0;
         Map<String, Integer> acquired = new java.util.TreeMap<>();
         for (JsonNode n : nodes.path("elastic")) {
@@ -239,7 +257,7 @@ final class CostBench {
             double factor = cloud.name().equals("spot-eu") && p.prices() ? trace.meanSpotFactor() : 1;
             listed += cloud.pricing().perNodeHour(n.cpus(), n.memoryMb()) * factor * hours;
         }
-        return new Result(p, calls, topology.nodes().size(), listed, elastic, acquired);
+        return new Result(p, calls, topology.nodes().size(), listed, elastic, acquired, preempted);
     }
 
     private String report(List<Result> results, boolean quick) {
@@ -247,12 +265,14 @@ final class CostBench {
                 One emulated %d-minute trace replayed against each policy in turn (time scale %s: %.1f real minutes each): %s of
                 `sleep` per call, the autoscaler's target %d concurrent calls per replica (hard limit 10), mean concurrency %.0f
                 along a compressed day, two bursts of %.0f× the mean for %.1f minutes; users in `eu`, WAN latencies emulated;
-                SLO: an answer within %.0f ms as users in `eu` see it. Costs are the emulated run's, in US dollars.
+                SLO: an answer within %.0f ms as users in `eu` see it. Costs are the emulated run's, in US dollars. In the skyfn
+                runs the spot market also takes back its longest-running node every %d minutes (2-minute notice, 10-minute cool-down).
 
-                | policy | nodes | cost | vs on-demand for the peak | vs on-demand autoscaled | calls | failed | p50 | p99 | within SLO | 1st burst within SLO after | 2nd burst |
-                |---|---|---|---|---|---|---|---|---|---|---|---|
+                | policy | nodes | spot nodes taken back | cost | vs on-demand for the peak | vs on-demand autoscaled | calls | failed | p50 | p99 | within SLO | 1st burst within SLO after | 2nd burst |
+                |---|---|---|---|---|---|---|---|---|---|---|---|---|
                 """, trace.length().toMinutes(), timeScale, trace.length().toMillis() * timeScale / 60_000, work.toMillis() + " ms",
-                target, trace.meanConcurrency(), CostTrace.BURST_FACTOR, trace.burst().toSeconds() / 60.0, sloMs));
+                target, trace.meanConcurrency(), CostTrace.BURST_FACTOR, trace.burst().toSeconds() / 60.0, sloMs,
+                PREEMPT_EVERY.toMinutes()));
         Result peak = quick ? null : results.get(0);
         Result autoscaled = results.get(quick ? 0 : 1);
         Map<String, Map<String, Long>> failures = new java.util.LinkedHashMap<>();
@@ -264,10 +284,10 @@ final class CostBench {
                     .collect(java.util.stream.Collectors.groupingBy(c -> (c.status() == 0 ? "no answer" : "HTTP " + c.status())
                                     + (c.error().isEmpty() ? "" : " " + c.error()),
                             java.util.TreeMap::new, java.util.stream.Collectors.counting())));
-            out.append(String.format(Locale.ROOT, "| %s | %d listed%s | $%.3f | %s | %s | %d | %d | %.0f ms | %.0f ms | %.2f%% | %s | %s |%n",
+            out.append(String.format(Locale.ROOT, "| %s | %d listed%s | %s | $%.3f | %s | %s | %d | %d | %.0f ms | %.0f ms | %.2f%% | %s | %s |%n",
                     r.policy().name(), r.listed(), r.acquired().isEmpty() ? "" : " + " + r.acquired().entrySet().stream()
                             .map(e -> e.getValue() + " " + e.getKey()).reduce((a, b) -> a + ", " + b).orElse(""),
-                    r.cost(), peak == null ? "—" : cheaper(r, peak), cheaper(r, autoscaled), r.calls().size(), failed,
+                    r.policy().prices() ? Long.toString(r.preempted()) : "—", r.cost(), peak == null ? "—" : cheaper(r, peak), cheaper(r, autoscaled), r.calls().size(), failed,
                     ms.isEmpty() ? 0 : Stats.median(ms), ms.isEmpty() ? 0 : Stats.percentile(ms, 99),
                     100.0 * within / Math.max(1, r.calls().size()),
                     burstServed(r, trace.bursts().get(0)), burstServed(r, trace.bursts().get(1))));
