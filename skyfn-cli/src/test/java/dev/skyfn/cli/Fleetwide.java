@@ -43,6 +43,22 @@ public final class Fleetwide {
         }
     }
 
+    /**
+     * Given {@code key ms}: the first copy of a call to claim {@code key} in the global state (it
+     * arrives first) sleeps the milliseconds, till stopped; any other answers at once. Returns the node.
+     */
+    public static class Linger implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) throws Exception {
+            String[] keyMs = input.strip().split(" ");
+            String node = new Where().handle("", ctx);
+            if (ctx.state().global().compareAndSet(keyMs[0], null, node.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                Thread.sleep(Long.parseLong(keyMs[1]));
+            }
+            return node;
+        }
+    }
+
     /** Puts {@code key=value} in the app's local state on the node it runs on; returns that node. */
     public static class PutLocal implements Handler<String, String> {
         @Override

@@ -23,9 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
  * Stragglers on real node processes: of three nodes serving an app, the one the gateway prefers
  * answers one call in twenty a second late (a test fault). Calls of a function declared idempotent that run late are
  * sent to another node as well and answered by whichever is first; those of a function that is
- * not are left to run late: at least half as many run late. Hedges stay within 5% of calls.
+ * not are left to run late: at least half as many run late. Hedges stay within 5% of calls, and
+ * the copy that lost is stopped on its node.
  */
 @Tag("slow")
+// the stragglers' count first, on nodes no other test has loaded: where the gateway sends calls depends on what ran before
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.MethodName.class)
 class HedgedCallsTest {
 
     private static final String TOPOLOGY = """
@@ -43,6 +46,8 @@ class HedgedCallsTest {
             functions:
               retried: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128, idempotent: true, concurrency: 20}
               once: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128, concurrency: 20}
+              linger: {handler: dev.skyfn.cli.Fleetwide$Linger, memory: 128, idempotent: true, timeout: 60s, concurrency: 20}
+              get: {handler: dev.skyfn.cli.Fleetwide$Get, memory: 128}
             """;
     private static final int CALLS = 2000;
     /** Late: past most of the fault's delay, beyond what a busy machine adds to a call. */
@@ -96,6 +101,45 @@ class HedgedCallsTest {
                 .isLessThanOrEqualTo(lateOnce);
         long extra = runs("retried") - runsBefore - CALLS;
         assertThat(extra).as("copies sent").isBetween(0L, (long) (CALLS * 0.05) + 10);
+    }
+
+    @Test
+    void theCopyThatLostIsStoppedOnItsNode() {
+        FleetCalls.deploy(fleet, "gw-1", MANIFEST, Fleetwide.class);
+        // fast everywhere: the function's p95 at the gateway is some milliseconds
+        for (int i = 0; i < 100; i++) {
+            HttpResponse<String> res = FleetCalls.send(fleet, "gw-1", "POST", "/v1/apps/straggle/functions/linger:invoke",
+                    ("fast-" + i + " 0").getBytes());
+            assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        }
+        Map<String, Long> stoppedBefore = new java.util.HashMap<>();
+        for (String node : List.of("w-1", "w-2", "w-3")) {
+            stoppedBefore.put(node, outcomes(node, "linger", "FUNCTION_TIMEOUT"));
+        }
+        // the first copy would sleep 50 s where it runs; the second answers at once, and the first is stopped
+        long start = System.nanoTime();
+        HttpResponse<String> res = FleetCalls.send(fleet, "gw-1", "POST", "/v1/apps/straggle/functions/linger:invoke",
+                "slow 50000".getBytes());
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        assertThat(ms).isLessThan(10_000);
+        String lingering = FleetCalls.send(fleet, "gw-1", "POST", "/v1/apps/straggle/functions/get:invoke", "slow".getBytes()).body();
+        assertThat(lingering).as("the node the first copy ran on").isIn("w-1", "w-2", "w-3").isNotEqualTo(res.body());
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> outcomes(lingering, "linger", "FUNCTION_TIMEOUT") == stoppedBefore.get(lingering) + 1);
+    }
+
+    /** How many calls of {@code function} ended on {@code node} with {@code outcome}, by its metrics. */
+    private static long outcomes(String node, String function, String outcome) {
+        Pattern line = Pattern.compile("skyfn_invocations_total\\{[^}]*function=\"" + function + "\"[^}]*outcome=\"" + outcome
+                + "\"[^}]*} ([0-9.E]+)");
+        HttpResponse<String> res = FleetCalls.send(fleet, node, "GET", "/metrics", null);
+        Matcher m = line.matcher(res.body());
+        long n = 0;
+        while (m.find()) {
+            n += (long) Double.parseDouble(m.group(1));
+        }
+        return n;
     }
 
     /** Makes {@code n} calls of {@code function} through the gateway, adding each one's milliseconds to {@code took}. */

@@ -22,8 +22,9 @@ import org.HdrHistogram.Recorder;
  * Hedged requests, as in Dean and Barroso, "The Tail at Scale" (CACM 56(2), 2013): a call of a
  * function declared {@code idempotent: true} that has not answered by that function's running
  * p95 at this gateway is sent again to the next node serving the app; the first answer wins and
- * the other copy's is dropped (it runs to its end on its node: the function may run twice, which
- * its declaration allows). The p95 is read from a live latency histogram (HdrHistogram) of the
+ * the other copy is stopped: its node is told to cancel it, its sandbox interrupts the handler
+ * and frees its slot (a copy that has done its work by then has run twice, which the function's
+ * declaration allows). The p95 is read from a live latency histogram (HdrHistogram) of the
  * function's calls through this gateway over the last {@link #WINDOW}, once it holds
  * {@link #MIN_SAMPLES}; hedges are capped at {@link #BUDGET} of calls by a token bucket.
  */
@@ -81,9 +82,10 @@ final class Hedging {
     /**
      * Runs {@code first}; if it has not given an answer ({@code answered}) within {@code delay} and
      * the budget allows, runs {@code second} as well, and returns whichever answers first — or, if
-     * neither does, what {@code first} gave (its exception, if it threw).
+     * neither does, what {@code first} gave (its exception, if it threw). The copy that did not
+     * answer first and still runs is then stopped: {@code stop} is told whether it is the first.
      */
-    <A> A race(Supplier<A> first, Supplier<A> second, Duration delay, Predicate<A> answered) {
+    <A> A race(Supplier<A> first, Supplier<A> second, Duration delay, Predicate<A> answered, java.util.function.Consumer<Boolean> stop) {
         CompletableFuture<A> a = CompletableFuture.supplyAsync(first, Thread.ofVirtual()::start);
         try {
             return a.get(delay.toNanos(), TimeUnit.NANOSECONDS);
@@ -110,7 +112,11 @@ final class Hedging {
                 }
             });
         }
-        return join(won.join() ? a : b);
+        boolean firstWon = won.join();
+        if (!(firstWon ? b : a).isDone()) {
+            stop.accept(!firstWon);
+        }
+        return join(firstWon ? a : b);
     }
 
     private static <A> A join(CompletableFuture<A> f) {

@@ -63,6 +63,7 @@ final class NodeBus implements AutoCloseable {
     /** Async invocations run here, by id: a job handed out again within two minutes (its queue's retries) finds its run. */
     private final OnceRuns once = new OnceRuns(Duration.ofMinutes(2), 10_000, System::nanoTime);
     private Dispatcher dispatcher;
+    private Dispatcher stops;
 
     NodeBus(Connection connection, String cloud, Wan wan, Faults faults) {
         this.connection = connection;
@@ -80,10 +81,26 @@ final class NodeBus implements AutoCloseable {
         return "skyfn.node." + node + ".invoke";
     }
 
-    /** Answers calls for {@code node} by running them with {@code invoker}. */
+    static String stopSubject(String node) {
+        return "skyfn.node." + node + ".stop";
+    }
+
+    /** Answers calls for {@code node} by running them with {@code invoker}, and stops those another node no longer waits for. */
     void serve(String node, Invoker invoker) {
         dispatcher = connection.createDispatcher(msg -> answer(invoker, msg));
         dispatcher.subscribe(subject(node));
+        stops = connection.createDispatcher(msg -> invoker.cancel(new String(msg.getData(), java.nio.charset.StandardCharsets.UTF_8),
+                "another copy of this hedged call answered first"));
+        stops.subscribe(stopSubject(node));
+    }
+
+    /**
+     * Tells {@code node} to stop the call of {@code invocationId} it runs: the caller no longer
+     * waits for it (a hedged call's other copy answered). Best effort: a call that has ended, or
+     * has not started, is not stopped.
+     */
+    void stop(String node, String invocationId) {
+        connection.publish(stopSubject(node), invocationId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /**
@@ -189,8 +206,10 @@ final class NodeBus implements AutoCloseable {
 
     @Override
     public void close() {
-        if (dispatcher != null) {
-            connection.closeDispatcher(dispatcher);
+        for (Dispatcher d : new Dispatcher[]{dispatcher, stops}) {
+            if (d != null) {
+                connection.closeDispatcher(d);
+            }
         }
     }
 }

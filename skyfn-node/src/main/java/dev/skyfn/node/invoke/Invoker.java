@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 public final class Invoker implements Dispatch {
 
     private final AppRuntimes runtimes;
+    /** Calls of idempotent functions running in a sandbox here, by invocation id: how a hedged call's losing copy is stopped. */
+    private final java.util.Map<String, Running> running = new java.util.concurrent.ConcurrentHashMap<>();
     /** Where calls between functions go when this node does not serve the app called. */
     private volatile Dispatch elsewhere;
 
@@ -130,6 +132,7 @@ public final class Invoker implements Dispatch {
         Sandbox.Seat seat = lease.seat();
         Sandbox.Call call = seat.sandbox().call(id -> new Message.Invoke(id, seat.slot(), spec.name(), invocationId, limit.toMillis(), input),
                 System.nanoTime() + limit.toNanos(), invocationId);
+        Running here = register(spec, invocationId, seat.sandbox(), call);
         try {
             return outcome(call.answer().get(), invocationId, limit, lease.cold(), start);
         } catch (ExecutionException e) {
@@ -137,7 +140,44 @@ public final class Invoker implements Dispatch {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return failed(invocationId, ErrorCode.UNAVAILABLE, "the node is shutting down", lease.cold(), start);
+        } finally {
+            unregister(invocationId, here);
         }
+    }
+
+    /** Notes a call running here that may be stopped: one of a function declared idempotent, which alone is hedged. */
+    private Running register(FunctionSpec spec, String invocationId, Sandbox sandbox, Sandbox.Call call) {
+        if (!spec.idempotent()) {
+            return null;
+        }
+        var here = new Running(sandbox, call);
+        running.put(invocationId, here);
+        return here;
+    }
+
+    private void unregister(String invocationId, Running here) {
+        if (here != null) {
+            running.remove(invocationId, here);
+        }
+    }
+
+    /** A call running in a sandbox here. */
+    private record Running(Sandbox sandbox, Sandbox.Call call) {
+    }
+
+    /**
+     * Stops the call of {@code invocationId} running in a sandbox here, if one is: the sandbox
+     * interrupts its handler, its slot is freed, and it answers FUNCTION_TIMEOUT saying {@code why}
+     * to a caller that no longer waits (a hedged call's losing copy). A call still waiting for a
+     * slot, or ended, is left alone. Whether one was stopped.
+     */
+    public boolean cancel(String invocationId, String why) {
+        Running r = running.get(invocationId);
+        if (r == null) {
+            return false;
+        }
+        r.sandbox().cancel(r.call(), new Message.Failure(r.call().id(), ErrorCode.FUNCTION_TIMEOUT.name(), "stopped: " + why, ""));
+        return true;
     }
 
     private static Outcome outcome(Message answer, String invocationId, Duration limit, boolean cold, long start) {
@@ -169,8 +209,10 @@ public final class Invoker implements Dispatch {
         long start = System.nanoTime();
         Sandbox.Call call = warm.sandbox().callNow(id -> new Message.Invoke(id, warm.slot(), spec.name(), invocationId, limit.toMillis(), input),
                 start + limit.toNanos(), invocationId);
+        Running here = register(spec, invocationId, warm.sandbox(), call);
         NodeMetrics.FunctionMeters meters = runtimes.metrics().function(runtime.key(), spec.name());
         return call.answer().handle((answer, error) -> {
+            unregister(invocationId, here);
             gate.leave();
             runtime.touch();
             Outcome o = error == null ? outcome(answer, invocationId, limit, false, start)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skyfn.core.app.AppKey;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -87,22 +88,26 @@ class HedgingTest {
             hedging.called(APP, "f", 1, true); // earns two hedges
         }
         var never = new CountDownLatch(1);
+        List<Boolean> stopped = new java.util.concurrent.CopyOnWriteArrayList<>();
         String won = hedging.race(() -> {
             await(never);
             return "first";
-        }, () -> "second", Duration.ofMillis(20), r -> true);
+        }, () -> "second", Duration.ofMillis(20), r -> true, stopped::add);
         assertThat(won).isEqualTo("second");
         assertThat(hedging.hedged()).isEqualTo(1);
+        assertThat(stopped).as("the first copy, still running, is stopped").containsExactly(true);
 
-        assertThat(hedging.race(() -> "first", () -> "second", Duration.ofSeconds(5), r -> true)).isEqualTo("first");
+        assertThat(hedging.race(() -> "first", () -> "second", Duration.ofSeconds(5), r -> true, stopped::add)).isEqualTo("first");
         assertThat(hedging.hedged()).as("an answer within the delay is not hedged").isEqualTo(1);
+        assertThat(stopped).as("nothing to stop when there was no second copy").hasSize(1);
 
-        // a second copy that gives no answer does not win over a first one that does, late
+        // a second copy that gives no answer does not win over a first one that does, late; it has ended, and is not stopped
         String kept = hedging.race(() -> {
             sleep(100);
             return "first";
-        }, () -> null, Duration.ofMillis(10), r -> r != null);
+        }, () -> null, Duration.ofMillis(10), r -> r != null, stopped::add);
         assertThat(kept).isEqualTo("first");
+        assertThat(stopped).hasSize(1);
         never.countDown();
     }
 
