@@ -184,6 +184,14 @@ public final class AppendLog implements AutoCloseable {
     /** Writes what is queued, then closes. */
     @Override
     public void close() {
+        // what was appended before is written first: the writer stops at its interrupt, and would drop what it had not taken
+        try {
+            append(null).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // closed already, or the disk does not answer: what is queued is lost either way
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         closed = true;
         writer.interrupt();
         try {
