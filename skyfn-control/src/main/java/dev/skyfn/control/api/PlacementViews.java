@@ -41,7 +41,7 @@ final class PlacementViews {
         v.put("vcpuSecond", p.vcpuSecond());
         v.put("request", p.request());
         v.put("egressGb", p.egressGb());
-        if (p.model() == Pricing.Model.SPOT) {
+        if (p.spot()) {
             v.put("preemptionNoticeSeconds", p.preemptionNotice().toSeconds());
         }
         return v;

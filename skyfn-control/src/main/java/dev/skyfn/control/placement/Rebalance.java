@@ -60,8 +60,8 @@ public final class Rebalance {
         double after = best.assignments().stream()
                 .mapToDouble(a -> a.nodes().size() * perBusySecond(topology, a.cloud(), spec, memoryMb)).sum();
         int floor = Math.min(spec.onDemandFloor(), current.size());
-        long offSpot = current.stream().filter(n -> !spot(topology, byName.get(n).cloud())).count();
-        long offSpotAfter = best.assignments().stream().filter(a -> !spot(topology, a.cloud())).mapToInt(a -> a.nodes().size()).sum();
+        long offSpot = current.stream().filter(n -> !topology.spot(byName.get(n).cloud())).count();
+        long offSpotAfter = best.assignments().stream().filter(a -> !topology.spot(a.cloud())).mapToInt(a -> a.nodes().size()).sum();
         if (offSpot < floor && offSpotAfter > offSpot) {
             return Optional.of(new Move(List.copyOf(current), best, before, after, String.format(Locale.ROOT,
                     "its onDemandFloor asks for %d replica(s) off spot clouds; it has %d there, %d after the move", floor, offSpot,
@@ -75,10 +75,6 @@ public final class Rebalance {
                         + "$%.8f on %s: %.0f%% less, beyond the %.0f%% margin", current.size(), before, after, clouds,
                 100 * (1 - after / before), 100 * hysteresis);
         return Optional.of(new Move(List.copyOf(current), best, before, after, why));
-    }
-
-    private static boolean spot(Topology topology, String cloud) {
-        return topology.cloud(cloud).map(c -> c.pricing().model() == dev.skyfn.core.cloud.Pricing.Model.SPOT).orElse(false);
     }
 
     /** What one replica costs per busy second on {@code cloud}, with the memory the placement's overrides give it there. */

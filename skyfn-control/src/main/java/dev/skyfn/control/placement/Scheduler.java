@@ -69,7 +69,7 @@ public final class Scheduler {
                 .thenComparing(elastic::test)
                 .thenComparingInt(current::indexOf)).toList();
         int keep = Math.max(0, Math.min(replicas, order.size()));
-        List<String> steady = order.stream().filter(n -> topology.cloud(cloudOf.apply(n)).map(c -> !spot(c)).orElse(false))
+        List<String> steady = order.stream().filter(n -> topology.cloud(cloudOf.apply(n)).map(c -> !c.pricing().spot()).orElse(false))
                 .limit(Math.min(onDemandFloor, keep)).toList();
         List<String> rest = order.stream().filter(n -> !steady.contains(n)).limit(keep - steady.size()).toList();
         return order.stream().filter(n -> steady.contains(n) || rest.contains(n)).toList();
@@ -303,11 +303,7 @@ public final class Scheduler {
     }
 
     private static boolean spot(Candidate c) {
-        return spot(c.cloud);
-    }
-
-    private static boolean spot(Cloud cloud) {
-        return cloud.pricing().model() == dev.skyfn.core.cloud.Pricing.Model.SPOT;
+        return c.cloud.pricing().spot();
     }
 
     /** How many of the clouds hold a replica. */

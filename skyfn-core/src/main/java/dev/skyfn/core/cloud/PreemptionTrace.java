@@ -74,7 +74,7 @@ public final class PreemptionTrace {
     private static Cloud spotCloud(String where, String name, Topology topology) {
         Cloud cloud = topology.cloud(name).orElseThrow(() -> bad(where + ", field cloud", "no cloud '" + name
                 + "' in the topology (its clouds: " + String.join(", ", topology.clouds().stream().map(Cloud::name).toList()) + ")"));
-        if (cloud.pricing().model() != Pricing.Model.SPOT) {
+        if (!cloud.pricing().spot()) {
             throw bad(where + ", field cloud", "'" + name + "' is not a spot cloud: only spot capacity is taken back");
         }
         return cloud;

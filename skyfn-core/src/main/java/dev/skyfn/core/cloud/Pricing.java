@@ -24,6 +24,11 @@ public record Pricing(Model model, double gbSecond, double vcpuSecond, double re
     public static final Duration DEFAULT_COOL_DOWN = Duration.ofMinutes(10);
 
     /** These prices per GiB-second and vCPU-second, the rest as they are (a price feed's update). */
+    /** Whether it is spot capacity: a market that may take a node back, after its {@code preemptionNotice}. */
+    public boolean spot() {
+        return model == Model.SPOT;
+    }
+
     public Pricing at(double gbSecond, double vcpuSecond) {
         return new Pricing(model, gbSecond, vcpuSecond, request, egressGb, preemptionNotice, coolDown);
     }

@@ -80,6 +80,11 @@ public final class Topology {
         return Optional.ofNullable(clouds.get(name));
     }
 
+    /** Whether the cloud named is spot capacity ({@link Pricing#spot}); false for one the topology has not. */
+    public boolean spot(String cloud) {
+        return cloud(cloud).map(c -> c.pricing().spot()).orElse(false);
+    }
+
     /** The nodes the topology lists, cloud by cloud: always there, whatever capacity comes and goes. */
     public List<NodeSpec> nodes() {
         return clouds.values().stream().flatMap(c -> c.nodes().stream()).toList();

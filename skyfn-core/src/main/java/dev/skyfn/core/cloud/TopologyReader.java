@@ -76,7 +76,7 @@ public final class TopologyReader {
             return name;
         }
         return clouds.values().stream().filter(c -> !c.edge())
-                .min(java.util.Comparator.comparing((Cloud c) -> c.pricing().model() == Pricing.Model.SPOT)
+                .min(java.util.Comparator.comparing((Cloud c) -> c.pricing().spot())
                         .thenComparing(c -> c.trust() != Trust.TRUSTED))
                 .orElseThrow(() -> new TopologyException("clouds: at least one cloud that is not an edge site")).name();
     }

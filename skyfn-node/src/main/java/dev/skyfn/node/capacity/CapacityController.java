@@ -197,7 +197,7 @@ public final class CapacityController {
                 if (!now.isAfter(since.plus(LOST_AFTER))) {
                     yield n;
                 }
-                if (topology.cloud(n.cloud()).map(c -> c.pricing().model() == dev.skyfn.core.cloud.Pricing.Model.SPOT).orElse(false)) {
+                if (topology.spot(n.cloud())) {
                     preempted(n.cloud(), since); // taken back without notice, as a spot market may
                 }
                 yield release(n, Event.FAILED, now, "silent for " + LOST_AFTER.toSeconds() + " s");

@@ -361,9 +361,12 @@ final class ClusterApps implements AppStore {
                 missing = missing(record, m, wanted.get(key), gone);
                 offSpot = offSpotMissing(record, m, wanted.get(key), gone);
             }
+            if (missing <= 0 && offSpot <= 0) {
+                continue;
+            }
             boolean migrating = record != null && Migration.underWay(record);
             List<List<String>> groups = migrating ? List.of(List.of(record.pinnedTo())) : Scheduler.eligible(m.placement(), m.memoryMb(), fleet.topology());
-            List<List<String>> steady = groups.stream().map(g -> g.stream().filter(c -> !spot(c)).toList()).filter(g -> !g.isEmpty()).toList();
+            List<List<String>> steady = groups.stream().map(g -> g.stream().filter(c -> !fleet.topology().spot(c)).toList()).filter(g -> !g.isEmpty()).toList();
             if (offSpot > 0 && !migrating && !steady.isEmpty()) {
                 // the replicas the floor lacks are asked of the clouds that are not spot; those it lacks besides, of any
                 shortfalls.add(new CapacityPlanner.Shortfall(key + "'s onDemandFloor", offSpot, steady));
@@ -401,12 +404,8 @@ final class ClusterApps implements AppStore {
         if (floor == 0 || record == null) {
             return 0;
         }
-        long off = record.replicas().stream().filter(r -> !gone.contains(r.node()) && !spot(r.cloud())).count();
+        long off = record.replicas().stream().filter(r -> !gone.contains(r.node()) && !fleet.topology().spot(r.cloud())).count();
         return (int) Math.max(0, Math.min(floor, wanted != null ? wanted : record.replicas().size()) - off);
-    }
-
-    private boolean spot(String cloud) {
-        return fleet.topology().cloud(cloud).map(c -> c.pricing().model() == dev.skyfn.core.cloud.Pricing.Model.SPOT).orElse(false);
     }
 
     @Override
