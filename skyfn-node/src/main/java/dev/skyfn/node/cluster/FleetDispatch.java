@@ -165,22 +165,13 @@ final class FleetDispatch implements Dispatch {
         } else {
             attempt = hedging.race(() -> tryEach(candidates.subList(0, 1), target, input, invocationId, bounded, timeout, region, false),
                     () -> tryEach(candidates.subList(1, 2), target, input, invocationId, bounded, timeout, region, false),
-                    delay.get(), a -> a.outcome() != null, firstLost -> stop(candidates.get(firstLost ? 0 : 1).node(), invocationId));
+                    delay.get(), a -> a.outcome() != null, firstLost -> bus.stop(candidates.get(firstLost ? 0 : 1).node(), invocationId));
             if (attempt.outcome() == null && candidates.size() > 2) {
                 attempt = tryEach(candidates.subList(2, candidates.size()), target, input, invocationId, bounded, timeout, region, false);
             }
         }
         hedging.called(key, function, System.nanoTime() - start, attempt.outcome() != null && attempt.outcome().ok());
         return attempt;
-    }
-
-    /** Stops the call of {@code invocationId} on {@code node}: the copy of a hedged call that lost. */
-    private void stop(String node, String invocationId) {
-        if (node.equals(self)) {
-            local.cancel(invocationId, "another copy of this hedged call answered first");
-        } else {
-            bus.stop(node, invocationId);
-        }
     }
 
     private Attempt tryEach(List<Routes.Candidate> candidates, Target target, Payload input, String invocationId, boolean bounded,

@@ -95,9 +95,9 @@ final class NodeBus implements AutoCloseable {
     }
 
     /**
-     * Tells {@code node} to stop the call of {@code invocationId} it runs: the caller no longer
-     * waits for it (a hedged call's other copy answered). Best effort: a call that has ended, or
-     * has not started, is not stopped.
+     * Tells {@code node} — this one too, over the same subject — to stop the call of {@code
+     * invocationId} it runs: the caller no longer waits for it (a hedged call's other copy
+     * answered). Best effort: a call that has ended, or has not started, is not stopped.
      */
     void stop(String node, String invocationId) {
         connection.publish(stopSubject(node), invocationId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
