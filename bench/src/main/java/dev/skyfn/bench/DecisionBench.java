@@ -1,6 +1,7 @@
 package dev.skyfn.bench;
 
 import dev.skyfn.control.capacity.CapacityPlanner;
+import dev.skyfn.control.placement.Callers;
 import dev.skyfn.control.placement.NodeStatus;
 import dev.skyfn.control.placement.Placement;
 import dev.skyfn.control.placement.Rebalance;
@@ -117,7 +118,8 @@ public class DecisionBench {
     /** Whether an app should move for price, at each tick: placing it afresh and comparing costs. */
     @Benchmark
     public Optional<Rebalance.Move> priceAnApp() {
-        return Rebalance.decide(spec, 256, topology, status, List.of("private-1", "spot-eu-1", "spot-eu-2"), Rebalance.HYSTERESIS);
+        return Rebalance.decide(spec, 256, topology, status, List.of("private-1", "spot-eu-1", "spot-eu-2"), Callers.NONE,
+                Rebalance.HYSTERESIS);
     }
 
     /** The capacity plan for ten apps short of replicas, at each tick. */

@@ -42,10 +42,11 @@ final class Candidate {
 
     /**
      * {@code cloud} checked against the app's placement; {@link #feasible} says whether it passed.
-     * The replicas on live nodes of {@code current} are kept if it passes.
+     * The replicas on live nodes of {@code current} are kept if it passes. Its latency is its mean
+     * to the app's {@code callers} when any were counted.
      */
     static Candidate of(Cloud cloud, PlacementSpec spec, int appMemoryMb, Topology topology, Collection<NodeStatus> status,
-                        Collection<String> current) {
+                        Collection<String> current, Callers callers) {
         int memory = appMemoryMb;
         Map<String, String> env = new LinkedHashMap<>();
         for (PlacementSpec.Override o : spec.overrides()) {
@@ -62,7 +63,8 @@ final class Candidate {
         }
         if (c.reasons.isEmpty()) {
             c.cost = cloud.pricing().perBusySecond(memory);
-            c.latency = spec.require().maxLatency().map(l -> topology.latency(l.region(), cloud.name()))
+            c.latency = !callers.none() ? callers.meanLatency(topology, List.of(cloud.name()))
+                    : spec.require().maxLatency().map(l -> topology.latency(l.region(), cloud.name()))
                     .orElseGet(() -> topology.regions().stream().mapToDouble(r -> topology.latency(r, cloud.name())).average().orElse(0));
         }
         return c;

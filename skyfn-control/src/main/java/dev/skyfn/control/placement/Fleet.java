@@ -26,6 +26,14 @@ public interface Fleet {
         throw new dev.skyfn.core.SkyfnException(dev.skyfn.core.ErrorCode.BAD_REQUEST, "a single node has no cloud to take it back");
     }
 
+    /**
+     * Where the app's callers were lately ({@link Callers}): the calls every live gateway took for
+     * it in its last window; none on one node, where there is nowhere else to be.
+     */
+    default Callers callers(dev.skyfn.core.app.AppKey app) {
+        return Callers.NONE;
+    }
+
     /** Places an app with this fleet as it is now. */
     default Placement place(dev.skyfn.core.manifest.Manifest manifest) {
         return Scheduler.place(manifest.placement(), manifest.memoryMb(), topology(), nodes());

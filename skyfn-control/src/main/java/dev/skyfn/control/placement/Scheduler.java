@@ -32,7 +32,15 @@ public final class Scheduler {
 
     /** Places an app afresh; nothing placed when the placement cannot be met ({@link Placement#problem()} says why). */
     public static Placement place(PlacementSpec spec, int memoryMb, Topology topology, Collection<NodeStatus> nodes) {
-        return replace(spec, memoryMb, topology, nodes, List.of());
+        return replace(spec, memoryMb, topology, nodes, List.of(), Callers.NONE);
+    }
+
+    /**
+     * Places an app afresh for {@code callers}: a cloud's latency is its mean to them rather than to
+     * every user region alike (or the one the app's latency SLO names, which still filters).
+     */
+    public static Placement place(PlacementSpec spec, int memoryMb, Topology topology, Collection<NodeStatus> nodes, Callers callers) {
+        return replace(spec, memoryMb, topology, nodes, List.of(), callers);
     }
 
     /**
@@ -43,7 +51,8 @@ public final class Scheduler {
     public static List<List<String>> eligible(PlacementSpec spec, int memoryMb, Topology topology) {
         // every cloud given one idle node with room enough: what is left out is left out for the app's own reasons
         List<NodeStatus> roomy = topology.clouds().stream().map(c -> new NodeStatus("", c.name(), true, Integer.MAX_VALUE, 0)).toList();
-        List<Candidate> feasible = topology.clouds().stream().map(c -> Candidate.of(c, spec, memoryMb, topology, roomy, List.of()))
+        List<Candidate> feasible = topology.clouds().stream().map(c -> Candidate.of(c, spec, memoryMb, topology, roomy, List.of(),
+                        Callers.NONE))
                 .filter(Candidate::feasible).toList();
         Candidate.score(feasible);
         List<Candidate> sorted = feasible.stream().sorted(Comparator.comparingInt((Candidate c) -> c.group).thenComparingDouble(c -> c.score)
@@ -89,9 +98,14 @@ public final class Scheduler {
      */
     public static Placement replace(PlacementSpec spec, int memoryMb, Topology topology, Collection<NodeStatus> nodes,
                                     Collection<String> current) {
+        return replace(spec, memoryMb, topology, nodes, current, Callers.NONE);
+    }
+
+    private static Placement replace(PlacementSpec spec, int memoryMb, Topology topology, Collection<NodeStatus> nodes,
+                                     Collection<String> current, Callers callers) {
         List<Candidate> all = new ArrayList<>();
         for (Cloud cloud : topology.clouds()) {
-            all.add(Candidate.of(cloud, spec, memoryMb, topology, nodes, current));
+            all.add(Candidate.of(cloud, spec, memoryMb, topology, nodes, current, callers));
         }
         List<Candidate> feasible = all.stream().filter(Candidate::feasible).toList();
         Candidate.score(feasible);

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -75,7 +76,8 @@ class RebalanceTest {
         List<NodeStatus> nodes = TOPOLOGY.nodes().stream()
                 .map(n -> new NodeStatus(n.name(), n.cloud(), !dead.contains(n.name()), 4096, 0)).toList();
 
-        Optional<Rebalance.Move> move = Rebalance.decide(spec, 1024, now, nodes, Arrays.asList(current.split(" ")), Rebalance.HYSTERESIS);
+        Optional<Rebalance.Move> move = Rebalance.decide(spec, 1024, now, nodes, Arrays.asList(current.split(" ")), Callers.NONE,
+                Rebalance.HYSTERESIS);
 
         assertThat(move.map(m -> String.join(" ", m.to().nodes())).orElse("-")).isEqualTo(to);
         move.ifPresent(m -> {
@@ -102,9 +104,75 @@ class RebalanceTest {
         PlacementSpec spec = ManifestReader.read(("app: x\nplacement: {replicas: 2}\nscaling: {max: 5, onDemandFloor: " + floor
                 + "}\nfunctions: {f: {handler: a.B, memory: 1024}}\n").getBytes(StandardCharsets.UTF_8)).placement();
         List<NodeStatus> nodes = TOPOLOGY.nodes().stream().map(n -> new NodeStatus(n.name(), n.cloud(), true, 4096, 0)).toList();
-        Optional<Rebalance.Move> move = Rebalance.decide(spec, 1024, TOPOLOGY, nodes, Arrays.asList(current.split(" ")), Rebalance.HYSTERESIS);
+        Optional<Rebalance.Move> move = Rebalance.decide(spec, 1024, TOPOLOGY, nodes, Arrays.asList(current.split(" ")), Callers.NONE,
+                Rebalance.HYSTERESIS);
         assertThat(move.map(m -> String.join(" ", m.to().nodes())).orElse("-")).isEqualTo(to);
         move.ifPresent(m -> assertThat(m.why()).contains("onDemandFloor asks for " + floor + " replica(s) off spot clouds"));
+    }
+
+    /** Two clouds alike but for where they are: eu 10 ms from users in europe and 80 from those in america, us the reverse. */
+    private static final Topology TWO_CONTINENTS = TopologyReader.read("""
+            clouds:
+              eu: {provider: aws, region: eu-west-1, hardware: [avx512], pricing: {gbSecond: 0.000010}, nodes: {eu-1: {}, eu-2: {}}}
+              us: {provider: aws, region: us-east-1, hardware: [avx512], pricing: {gbSecond: 0.000010}, nodes: {us-1: {}, us-2: {}}}
+              far: {provider: gcp, region: ap-south1, pricing: {gbSecond: 0.000002}, nodes: {far-1: {}}}
+            users:
+              europe: {eu: 10, us: 80, far: 150}
+              america: {eu: 80, us: 10, far: 200}
+            latency:
+              eu: {us: 70, far: 140}
+              us: {far: 190}
+            """.getBytes(StandardCharsets.UTF_8));
+
+    @ParameterizedTest(name = "{0} on {1}, callers {2} -> {3}")
+    @CsvSource(delimiter = '|', value = {
+            // its callers are where it runs: it stays
+            "{require: {hardware: avx512}} | eu-1 | europe:1000 | -",
+            // they moved to america: it follows them
+            "{require: {hardware: avx512}} | eu-1 | america:1000 | us-1",
+            "{replicas: 2, require: {hardware: avx512}} | eu-1 eu-2 | america:900 europe:100 | us-1 us-2",
+            // too few calls to say where its users are
+            "{require: {hardware: avx512}} | eu-1 | america:99 | -",
+            // 55% in america: 46 ms from us against 54.5 from eu, 16% less, within the margin
+            "{require: {hardware: avx512}} | eu-1 | europe:450 america:550 | -",
+            // 70%: 34 ms against 59, beyond it
+            "{require: {hardware: avx512}} | eu-1 | europe:300 america:700 | us-1",
+            // a replica on each continent already: each caller reaches the nearer one
+            "{replicas: 2, spread: {minClouds: 2}, require: {hardware: avx512}} | eu-1 us-1 | america:1000 | -",
+            // the latency SLO holds whoever calls
+            "{require: {hardware: avx512, maxLatency: {from: europe, ms: 20}}} | eu-1 | america:1000 | -",
+            // cost still counts: the far cloud is cheapest, and nearer callers do not outweigh it
+            "{} | far-1 | america:1000 | -",
+    })
+    void anAppMovesNearerItsCallersOnlyWhenTheyAreNearerByTheMargin(String placement, String current, String callers, String to) {
+        PlacementSpec spec = ManifestReader.read(("app: x\nplacement: " + placement + "\nfunctions: {f: {handler: a.B, memory: 1024}}\n")
+                .getBytes(StandardCharsets.UTF_8)).placement();
+        Map<String, Long> byRegion = new java.util.HashMap<>();
+        for (String c : callers.split(" ")) {
+            byRegion.put(c.split(":")[0], Long.parseLong(c.split(":")[1]));
+        }
+        List<NodeStatus> nodes = TWO_CONTINENTS.nodes().stream().map(n -> new NodeStatus(n.name(), n.cloud(), true, 4096, 0)).toList();
+
+        Optional<Rebalance.Move> move = Rebalance.decide(spec, 1024, TWO_CONTINENTS, nodes, Arrays.asList(current.split(" ")),
+                new Callers(byRegion), Rebalance.HYSTERESIS);
+
+        assertThat(move.map(m -> String.join(" ", m.to().nodes())).orElse("-")).isEqualTo(to);
+        move.ifPresent(m -> {
+            assertThat(m.reason()).isEqualTo(Rebalance.Reason.CALLERS);
+            assertThat(m.why()).startsWith("its callers moved: ").contains("came from america", "less, beyond the 20% margin");
+        });
+    }
+
+    @Test
+    void callersWeighTheLatencyOfEachCloudWhenAnAppIsPlaced() {
+        PlacementSpec spec = ManifestReader.read("app: x\nplacement: {require: {hardware: avx512}}\nfunctions: {f: {handler: a.B}}\n"
+                .getBytes(StandardCharsets.UTF_8)).placement();
+        List<NodeStatus> nodes = TWO_CONTINENTS.nodes().stream().map(n -> new NodeStatus(n.name(), n.cloud(), true, 4096, 0)).toList();
+        // as far from eu as from us on average: the first by name
+        assertThat(Scheduler.place(spec, 128, TWO_CONTINENTS, nodes).nodes()).containsExactly("eu-1");
+        assertThat(Scheduler.place(spec, 128, TWO_CONTINENTS, nodes, new Callers(Map.of("america", 10L))).nodes()).containsExactly("us-1");
+        assertThat(new Callers(Map.of("america", 3L, "europe", 1L)).meanLatency(TWO_CONTINENTS, List.of("eu", "us"))).isEqualTo(10.0);
+        assertThat(new Callers(Map.of("america", 3L, "europe", 1L)).meanLatency(TWO_CONTINENTS, List.of("eu"))).isEqualTo(62.5);
     }
 
     @ParameterizedTest(name = "{0} to {1}, floor {2}: keeps {3}")

@@ -22,14 +22,25 @@ import java.util.Map;
  * @param leavingAt    when its cloud takes it back (ISO-8601), from a preemption notice; null while
  *                     it stays. A leaving node is given no new replica and no call another node can
  *                     run, and finishes those it has
+ * @param callers      calls its gateway took in its last window per app ({@code tenant/app}), by the
+ *                     user region each came from; apps with none are left out. What the fleet moves
+ *                     an app nearer its users by
  */
 public record NodeReport(String node, String cloud, String gateway, int freeMemoryMb, double load, List<String> apps,
-                         Map<String, Double> concurrency, Map<String, Integer> awaiting, String leavingAt) {
+                         Map<String, Double> concurrency, Map<String, Integer> awaiting, String leavingAt,
+                         Map<String, Map<String, Long>> callers) {
 
     public NodeReport {
         apps = List.copyOf(apps);
         concurrency = concurrency == null ? Map.of() : Map.copyOf(concurrency);
         awaiting = awaiting == null ? Map.of() : Map.copyOf(awaiting);
+        callers = callers == null ? Map.of() : Map.copyOf(callers);
+    }
+
+    /** A report with no callers counted. */
+    public NodeReport(String node, String cloud, String gateway, int freeMemoryMb, double load, List<String> apps,
+                      Map<String, Double> concurrency, Map<String, Integer> awaiting, String leavingAt) {
+        this(node, cloud, gateway, freeMemoryMb, load, apps, concurrency, awaiting, leavingAt, Map.of());
     }
 
     /** A report of a node that stays. */

@@ -58,6 +58,15 @@ final class ClusterFleet implements Fleet {
         return provider.preempt(cloud, node, notice);
     }
 
+    /** The calls every live gateway took for the app in its last window, by region. */
+    @Override
+    public dev.skyfn.control.placement.Callers callers(dev.skyfn.core.app.AppKey app) {
+        java.util.Map<String, Long> byRegion = new java.util.HashMap<>();
+        directory.members().stream().filter(NodeDirectory.Member::alive)
+                .forEach(m -> m.report().callers().getOrDefault(app.toString(), java.util.Map.of()).forEach((r, n) -> byRegion.merge(r, n, Long::sum)));
+        return new dev.skyfn.control.placement.Callers(byRegion);
+    }
+
     @Override
     public List<ElasticNode> elastic() {
         return elastic.all();

@@ -62,6 +62,7 @@ public final class ClusterNode implements AutoCloseable {
     private final Node node;
     private final Heartbeat heartbeat;
     private final ConcurrencySampler concurrency;
+    private final CallerRegions callers;
     private final FleetControl control;
     private final PreemptionNotices notices;
     /** When this node's cloud takes it back, from its preemption notice; null while it stays. */
@@ -92,6 +93,7 @@ public final class ClusterNode implements AutoCloseable {
         CapacityProvider provider = cluster.capacity().provider() == ClusterConfig.Capacity.Provider.LOCAL
                 ? new LocalCapacity(engine.connection()) : new StaticCapacity();
         var fleet = new ClusterFleet(cluster.topology(), directory, elastic, cluster.prices(), provider, Clock.systemUTC());
+        callers = new CallerRegions(cluster.controlTick().multipliedBy(CallerRegions.WINDOW_TICKS), Clock.systemUTC());
         var inspector = new PackageInspector(new PackageLimits(config.maxPackageBytes(), PackageLimits.DEFAULT.maxUnpackedBytes(),
                 PackageLimits.DEFAULT.maxEntries()));
         var globalState = NatsKeyValue.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), sealer);
@@ -105,7 +107,8 @@ public final class ClusterNode implements AutoCloseable {
         var takeover = new Takeover(engine, cluster.node(), sealer);
         node = Node.start(config, apps.placedHere(), auth, List.of(new ControlApi(apps, tenants, auth, fleet)),
                 new Node.Fabric(invoker -> {
-                    dispatch = new FleetDispatch(cluster.node(), cloud, cluster.topology(), directory, apps, invoker, bus, wan, audit);
+                    dispatch = new FleetDispatch(cluster.node(), cloud, cluster.topology(), directory, apps, invoker, bus, wan, audit,
+                            callers);
                     invoker.callElsewhere(dispatch);
                     return dispatch;
                 }, Optional.of(new DataLayers.Shared(globalState, NatsNamespaces.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), sealer))),
@@ -202,7 +205,7 @@ public final class ClusterNode implements AutoCloseable {
         java.time.Instant leaving = leavingAt;
         return new NodeReport(name, cloud, "http://" + advertised(config.host()) + ":" + node.port(),
                 Math.max(0, memoryMb - loaded * MB_PER_SANDBOX), Math.min(1.0, loaded / (double) capacity), serving, concurrency.drain(),
-                dispatch.awaiting(), leaving == null ? null : leaving.toString());
+                dispatch.awaiting(), leaving == null ? null : leaving.toString(), callers.lately());
     }
 
     /**

@@ -43,6 +43,7 @@ final class FleetDispatch implements Dispatch {
     private final Wan wan;
     private final String homeRegion;
     private final AuditLog audit;
+    private final CallerRegions callers;
     private static final Duration ACTIVATION_POLL = Duration.ofMillis(20);
     /** Calls waiting on each other node, failed at once when that node is found dead. */
     private final Map<String, Set<CompletableFuture<Outcome>>> waiting = new ConcurrentHashMap<>();
@@ -57,8 +58,9 @@ final class FleetDispatch implements Dispatch {
     }
 
     FleetDispatch(String self, String cloud, Topology topology, NodeDirectory directory, ClusterApps apps, Invoker local,
-                  NodeBus bus, Wan wan, AuditLog audit) {
+                  NodeBus bus, Wan wan, AuditLog audit, CallerRegions callers) {
         this.self = self;
+        this.callers = callers;
         this.audit = audit;
         this.cloud = cloud;
         this.topology = topology;
@@ -106,6 +108,7 @@ final class FleetDispatch implements Dispatch {
     private Outcome dispatch(Target target, Payload input, String invocationId, boolean bounded, Duration timeout, String region,
                              boolean onlyOnce) {
         String from = region == null ? homeRegion : Routes.checkRegion(topology, region);
+        callers.count(target.app().key(), from);
         wan.fromUsers(from, cloud);
         try {
             return run(target, input, invocationId, bounded, timeout, from, onlyOnce);

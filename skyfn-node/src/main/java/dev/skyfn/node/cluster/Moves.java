@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Moves apps without a failed call: at each tick of the fleet's control loop, to the cloud they
  * were migrated to ({@link Migration}), off the nodes their clouds are taking back (a preemption
- * notice), and where prices say — it asks {@link Rebalance}
- * whether each app would cost less placed afresh. Either way it first adds the new nodes to the
+ * notice), and where prices or their callers say — it asks {@link Rebalance}
+ * whether each app would cost less, or be nearer its callers, placed afresh. Either way it first adds the new nodes to the
  * app's placement (they load it and warm up beside the old ones, which go on serving), and once
  * every node of it has served the app for {@link #RAMP_TICKS} ticks, it drops the old ones (their calls in flight finish; a call
  * that reaches one too late is tried on the others). Apps declared {@code verify: redundant} stay
@@ -43,13 +43,10 @@ final class Moves {
     /** Apps being moved, and how. */
     private final Map<AppKey, Moving> moving = new HashMap<>();
 
-    /**
-     * A move under way, what its placement's record says of it once done ("moved for price",
-     * "moved"), and since when every node of it serves the app (null until then).
-     */
-    private record Moving(Rebalance.Move move, String done, java.time.Instant servedSince) {
-        Moving(Rebalance.Move move, String done) {
-            this(move, done, null);
+    /** A move under way, and since when every node of it serves the app (null until then). */
+    private record Moving(Rebalance.Move move, java.time.Instant servedSince) {
+        Moving(Rebalance.Move move) {
+            this(move, null);
         }
     }
 
@@ -105,8 +102,9 @@ final class Moves {
             return;
         }
         List<String> off = current.stream().filter(leaving::contains).toList();
-        var move = new Rebalance.Move(current, to.get(), 0, 0, "node(s) " + off + " taken back by their cloud (a preemption notice)");
-        begin(key, record, new Moving(move, "moved"), "moving off " + off + " to " + to.get().nodes() + ": " + move.why());
+        var move = new Rebalance.Move(current, to.get(), 0, 0, Rebalance.Reason.PREEMPTION,
+                "node(s) " + off + " taken back by their cloud (a preemption notice)");
+        begin(key, record, new Moving(move), "moving off " + off + " to " + to.get().nodes() + ": " + move.why());
     }
 
     /**
@@ -121,8 +119,8 @@ final class Moves {
         }
         var to = target.get().placement();
         List<String> current = ClusterApps.nodes(record);
-        var move = new Rebalance.Move(current, to, 0, 0, "migrated to cloud " + record.pinnedTo() + " as asked");
-        begin(key, record, new Moving(move, "migrated"), "migrating to " + to.nodes() + " (warming up beside " + current + ")");
+        var move = new Rebalance.Move(current, to, 0, 0, Rebalance.Reason.MIGRATION, "migrated to cloud " + record.pinnedTo() + " as asked");
+        begin(key, record, new Moving(move), "migrating to " + to.nodes() + " (warming up beside " + current + ")");
     }
 
     /** Adds the move's new nodes to the app's placement, before the old ones not among them: the new take over as they warm up. */
@@ -145,12 +143,12 @@ final class Moves {
         }
         List<String> current = ClusterApps.nodes(record);
         Optional<Rebalance.Move> move = Rebalance.decide(manifest.get().placement(), manifest.get().memoryMb(), fleet.topology(),
-                fleet.nodes(), current, hysteresis);
+                fleet.nodes(), current, fleet.callers(key), hysteresis);
         if (move.isEmpty()) {
             return;
         }
-        String kind = move.get().costAfter() < move.get().costBefore() ? "price" : "its onDemandFloor";
-        begin(key, record, new Moving(move.get(), "moved for " + kind), "moving for " + kind + " to " + move.get().to().nodes()
+        String kind = move.get().reason().done.substring("moved ".length());
+        begin(key, record, new Moving(move.get()), "moving " + kind + " to " + move.get().to().nodes()
                 + " (warming up beside " + current + "): " + move.get().why());
     }
 
@@ -173,14 +171,14 @@ final class Moves {
         }
         java.time.Instant now = clock.instant();
         if (moving.servedSince() == null) {
-            this.moving.put(key, new Moving(move, moving.done(), now));
+            this.moving.put(key, new Moving(move, now));
             return;
         }
         if (now.isBefore(moving.servedSince().plus(ramp))) {
             return; // the new replicas take part of the calls beside the old ones a while first
         }
         List<AppRecord.Replica> kept = afterMove(record.replicas(), move);
-        String why = moving.done() + " from " + move.from() + " to " + target + ": " + move.why();
+        String why = move.reason().done + " from " + move.from() + " to " + target + ": " + move.why();
         if (kept.isEmpty() || apps.writeReplicas(record, kept, why).isPresent()) {
             this.moving.remove(key);
             LOG.info("{} moved to {}", key, target);

@@ -28,7 +28,7 @@ class MovesTest {
     })
     void aMoveTakesAwayOnlyTheNodesItLeaves(String inForce, String from, String to, String kept) {
         var move = new Rebalance.Move(nodes(from), new Placement(List.of(new Placement.Assignment("c", nodes(to), 128, Map.of())),
-                List.of(), Optional.empty()), 2, 1, "cheaper");
+                List.of(), Optional.empty()), 2, 1, Rebalance.Reason.PRICE, "cheaper");
         List<AppRecord.Replica> replicas = nodes(inForce).stream().map(n -> new AppRecord.Replica("c", n, 128)).toList();
         assertThat(Moves.afterMove(replicas, move).stream().map(AppRecord.Replica::node).toList()).isEqualTo(nodes(kept));
     }
