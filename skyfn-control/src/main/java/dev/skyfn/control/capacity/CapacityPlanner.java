@@ -29,7 +29,8 @@ import java.util.Map;
  *   <li>A spot market that took a node back lately is <em>cooling</em>: it is asked for nodes only
  *       when no other cloud of the group has room, and is never the steady cloud — the replacement
  *       goes to the next market, spot first if it is the cheaper, else on demand (SkyPilot's
- *       "next region" on a preemption, Yang et al., NSDI'23).</li>
+ *       "next region" on a preemption, Yang et al., NSDI'23). So is a cloud failing its health checks
+ *       ({@link dev.skyfn.control.placement.CloudHealth}).</li>
  * </ul>
  */
 public final class CapacityPlanner {
@@ -47,7 +48,8 @@ public final class CapacityPlanner {
      * @param pricePerHour what one of its nodes costs per hour, US dollars
      * @param room         how many more nodes it can give (its maxNodes less the nodes it has and has been asked for)
      * @param coming       its nodes requested or booting
-     * @param cooling      whether it took a node back within its cool-down ({@link dev.skyfn.core.cloud.Pricing#coolDown})
+     * @param cooling      whether it took a node back within its cool-down ({@link dev.skyfn.core.cloud.Pricing#coolDown}),
+     *                     or fails its health checks
      */
     public record CloudRoom(String cloud, Duration startup, double pricePerHour, int room, int coming, boolean cooling) {
     }

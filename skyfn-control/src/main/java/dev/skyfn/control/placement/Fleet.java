@@ -1,6 +1,7 @@
 package dev.skyfn.control.placement;
 
 import java.util.List;
+import java.util.Map;
 
 /** The capacity the control plane places apps on: the clouds, and what their nodes last reported. */
 public interface Fleet {
@@ -32,6 +33,14 @@ public interface Fleet {
      */
     default Callers callers(dev.skyfn.core.app.AppKey app) {
         return Callers.NONE;
+    }
+
+    /**
+     * The clouds failing their health checks ({@link CloudHealth}), each with why: their nodes are
+     * reported not alive in {@link #nodes()}; none on one node.
+     */
+    default Map<String, String> failing() {
+        return Map.of();
     }
 
     /** Places an app with this fleet as it is now. */

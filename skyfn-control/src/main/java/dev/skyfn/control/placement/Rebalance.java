@@ -48,6 +48,8 @@ public final class Rebalance {
         CALLERS("moved for its callers"),
         /** Its nodes had their cloud's preemption notice. */
         PREEMPTION("moved"),
+        /** Its nodes are in a cloud failing its health checks ({@link CloudHealth}). */
+        FAILING_CLOUD("moved off a failing cloud"),
         /** A person migrated it to a cloud. */
         MIGRATION("migrated");
 

@@ -93,9 +93,11 @@ public final class CapacityController {
      * @param working    the nodes that reported calls in flight: an app that left a node still has its
      *                   queued calls finished there, so the node is not idle, nor drained, until they are
      * @param shortfalls the apps that lack replicas, and the clouds they may use
+     * @param failing    the clouds failing their health checks: asked for nodes, as a market cooling
+     *                   after a preemption, only when no other cloud has room
      */
     public void tick(Set<String> alive, Set<String> leaving, Placements placements, Set<String> working,
-                     List<CapacityPlanner.Shortfall> shortfalls, Instant at) {
+                     List<CapacityPlanner.Shortfall> shortfalls, Set<String> failing, Instant at) {
         Map<String, Integer> replicas = placements.seen();
         Holdings holdings = new Holdings(placements, working);
         // records show times to the millisecond
@@ -124,7 +126,7 @@ public final class CapacityController {
                 held.add(next);
             }
         }
-        CapacityPlanner.Plan plan = CapacityPlanner.plan(shortfalls, rooms(held, now), idle(held, replicas, working, now), releaseAfter, now);
+        CapacityPlanner.Plan plan = CapacityPlanner.plan(shortfalls, rooms(held, failing, now), idle(held, replicas, working, now), releaseAfter, now);
         plan.acquire().forEach(a -> acquire(a, now));
         for (CapacityPlanner.Drain d : plan.drain()) {
             held.stream().filter(n -> n.node().equals(d.node()) && holdings.none(n.node())).findFirst()
@@ -259,8 +261,11 @@ public final class CapacityController {
         return at != null && now.isBefore(at.plus(cloud.pricing().coolDown()));
     }
 
-    /** Each cloud's room for more nodes, the nodes on their way, and whether its market cools down after a preemption. */
-    private List<CapacityPlanner.CloudRoom> rooms(List<ElasticNode> held, Instant now) {
+    /**
+     * Each cloud's room for more nodes, the nodes on their way, and whether it is avoided: its market
+     * cools down after a preemption, or it fails its health checks.
+     */
+    private List<CapacityPlanner.CloudRoom> rooms(List<ElasticNode> held, Set<String> failing, Instant now) {
         List<CapacityPlanner.CloudRoom> rooms = new ArrayList<>();
         for (Cloud c : topology.clouds()) {
             List<NodeSpec> elastic = topology.elasticNodes(c.name());
@@ -271,7 +276,7 @@ public final class CapacityController {
             long coming = held.stream().filter(n -> n.cloud().equals(c.name())
                     && (n.state() == NodeState.REQUESTED || n.state() == NodeState.BOOTING)).count();
             rooms.add(new CapacityPlanner.CloudRoom(c.name(), c.startup(), pricePerHour(c.name()),
-                    (int) Math.max(0, elastic.size() - inCloud), (int) coming, cooling(c, now)));
+                    (int) Math.max(0, elastic.size() - inCloud), (int) coming, cooling(c, now) || failing.contains(c.name())));
         }
         return rooms;
     }

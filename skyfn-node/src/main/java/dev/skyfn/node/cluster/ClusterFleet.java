@@ -41,14 +41,22 @@ final class ClusterFleet implements Fleet {
     /**
      * Every node the topology lists, one never heard from not alive, and every elastic node alive
      * now (one given back is gone, not dead), cloud by cloud; a node that has had its cloud's
-     * preemption notice is not alive.
+     * preemption notice is not alive, nor one of a cloud failing its health checks.
      */
     @Override
     public List<NodeStatus> nodes() {
+        java.util.Set<String> failing = failing().keySet();
         return topology.clouds().stream().flatMap(c -> java.util.stream.Stream.concat(
-                c.nodes().stream().map(n -> status(n.name(), c.name())),
+                c.nodes().stream().map(n -> status(n.name(), c.name(), failing)),
                 topology.elasticNodes(c.name()).stream().filter(n -> directory.member(n.name()).map(NodeDirectory.Member::alive).orElse(false))
-                        .map(n -> status(n.name(), c.name())))).toList();
+                        .map(n -> status(n.name(), c.name(), failing)))).toList();
+    }
+
+    /** The clouds failing their health checks, judged on the nodes heard from that stay (those leaving under a notice fail none). */
+    @Override
+    public java.util.Map<String, String> failing() {
+        return dev.skyfn.control.placement.CloudHealth.failing(directory.members().stream().filter(m -> !m.report().leaving())
+                .map(m -> new NodeStatus(m.report().node(), m.report().cloud(), m.alive(), 0, 0)).toList());
     }
 
     @Override
@@ -72,9 +80,10 @@ final class ClusterFleet implements Fleet {
         return elastic.all();
     }
 
-    private NodeStatus status(String node, String cloud) {
-        // a node its cloud is taking back is no place for a replica: as good as gone
-        return directory.member(node).map(m -> new NodeStatus(node, cloud, m.alive() && !m.report().leaving(), m.report().freeMemoryMb(),
+    private NodeStatus status(String node, String cloud, java.util.Set<String> failing) {
+        // a node its cloud is taking back, or of a cloud failing, is no place for a replica: as good as gone
+        return directory.member(node).map(m -> new NodeStatus(node, cloud, m.alive() && !m.report().leaving() && !failing.contains(cloud),
+                        m.report().freeMemoryMb(),
                         m.report().load()))
                 .orElse(new NodeStatus(node, cloud, false, 0, 1.0));
     }

@@ -167,7 +167,7 @@ public final class ClusterNode implements AutoCloseable {
         });
         heartbeat = NodeDirectory.beat(engine, cluster.heartbeat(), () -> report(cluster.node(), cloud, config, memoryMb));
         notices = PreemptionNotices.watch(engine.connection(), cluster.node(), this::preempted);
-        control = new FleetControl(cluster.node(), cluster.topology(), directory, apps,
+        control = new FleetControl(cluster.node(), cluster.topology(), directory, apps, fleet,
                 new FleetAutoscaler(cluster.node(), directory, apps, scalingLog), new Moves(apps, fleet, Rebalance.HYSTERESIS, Clock.systemUTC(),
                         cluster.controlTick().multipliedBy(Moves.RAMP_TICKS)),
                 new CapacityController(fleet::topology, provider, elastic, cluster.capacity().releaseAfter()), Clock.systemUTC(),

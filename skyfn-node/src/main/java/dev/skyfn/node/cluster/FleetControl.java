@@ -30,6 +30,7 @@ final class FleetControl implements AutoCloseable {
     private final Topology topology;
     private final NodeDirectory directory;
     private final ClusterApps apps;
+    private final dev.skyfn.control.placement.Fleet fleet;
     private final FleetAutoscaler autoscaler;
     private final Moves moves;
     private final CapacityController capacity;
@@ -37,9 +38,12 @@ final class FleetControl implements AutoCloseable {
     private final Duration tick;
     private final Thread thread;
     private boolean deciding;
+    /** The clouds failing their health checks at the last tick, each with why: what is logged when it changes. */
+    private java.util.Map<String, String> failing = java.util.Map.of();
 
-    FleetControl(String self, Topology topology, NodeDirectory directory, ClusterApps apps, FleetAutoscaler autoscaler,
-                 Moves moves, CapacityController capacity, Clock clock, Duration tick) {
+    FleetControl(String self, Topology topology, NodeDirectory directory, ClusterApps apps, dev.skyfn.control.placement.Fleet fleet,
+                 FleetAutoscaler autoscaler, Moves moves, CapacityController capacity, Clock clock, Duration tick) {
+        this.fleet = fleet;
         this.moves = moves;
         this.self = self;
         this.topology = topology;
@@ -82,13 +86,29 @@ final class FleetControl implements AutoCloseable {
         }
         Instant now = clock.instant();
         Set<String> leaving = leaving(members);
-        // a node its cloud is taking back is given nothing more, and what it has goes elsewhere
+        java.util.Map<String, String> failing = failing(fleet.failing());
+        // a node its cloud is taking back, or of a cloud failing its health checks, is given nothing more, and what it has goes elsewhere
+        Set<String> evacuated = new java.util.HashSet<>(leaving);
+        members.stream().filter(m -> m.alive() && failing.containsKey(m.report().cloud())).forEach(m -> evacuated.add(m.report().node()));
         Set<String> staying = new java.util.HashSet<>(heard);
-        staying.removeAll(leaving);
+        staying.removeAll(evacuated);
         autoscaler.tick(staying, now);
-        moves.tick(staying, leaving);
+        moves.tick(staying, evacuated, failing);
         capacity.tick(heard, leaving, apps.replicasPerNode(), working(members),
-                apps.shortfalls(autoscaler.wanted(), gone(members, leaving, directory.departed())), now);
+                apps.shortfalls(autoscaler.wanted(), gone(members, evacuated, directory.departed())), failing.keySet(), now);
+    }
+
+    /** The clouds failing their health checks now, logged as they start and stop failing. */
+    private java.util.Map<String, String> failing(java.util.Map<String, String> now) {
+        now.forEach((cloud, why) -> {
+            if (!failing.containsKey(cloud)) {
+                LOG.warn("cloud {} fails its health checks ({}): its apps move to other clouds, and it is given nothing new", cloud, why);
+            }
+        });
+        failing.keySet().stream().filter(c -> !now.containsKey(c))
+                .forEach(c -> LOG.info("cloud {} passes its health checks again: most of its nodes heartbeat", c));
+        failing = now;
+        return now;
     }
 
     /** The live nodes that have had their cloud's preemption notice. */

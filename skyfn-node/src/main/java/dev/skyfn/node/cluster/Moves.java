@@ -65,10 +65,11 @@ final class Moves {
     }
 
     /**
-     * One round: moves under way go on, apps with a replica on a {@code leaving} node move off it
-     * onto the {@code staying} ones, the others move if prices say so.
+     * One round: moves under way go on, apps with a replica on a {@code leaving} node — under a
+     * preemption notice, or in one of the {@code failing} clouds (each with why) — move off it onto
+     * the {@code staying} ones, the others move if prices or their callers say so.
      */
-    void tick(Set<String> staying, Set<String> leaving) {
+    void tick(Set<String> staying, Set<String> leaving, Map<String, String> failing) {
         Map<AppKey, AppRecord> inForce = apps.inForce();
         moving.keySet().retainAll(inForce.keySet());
         for (Map.Entry<AppKey, AppRecord> e : inForce.entrySet()) {
@@ -79,7 +80,7 @@ final class Moves {
                 } else if (Migration.underWay(e.getValue())) {
                     migrate(e.getKey(), e.getValue(), staying);
                 } else if (e.getValue().replicas().stream().anyMatch(r -> leaving.contains(r.node()))) {
-                    evacuate(e.getKey(), e.getValue(), staying, leaving);
+                    evacuate(e.getKey(), e.getValue(), staying, leaving, failing);
                 } else {
                     start(e.getKey(), e.getValue());
                 }
@@ -94,7 +95,7 @@ final class Moves {
      * up beside the leaving ones, which serve until then. With no room now it waits — the
      * replicas it lacks are the capacity controller's to acquire — and tries again next round.
      */
-    private void evacuate(AppKey key, AppRecord record, Set<String> staying, Set<String> leaving) {
+    private void evacuate(AppKey key, AppRecord record, Set<String> staying, Set<String> leaving, Map<String, String> failing) {
         List<String> current = ClusterApps.nodes(record);
         Optional<dev.skyfn.control.placement.Placement> to = apps.placeAgain(key, record, staying);
         // only once every replica it loses has a place: fewer would leave the app short of what it was given
@@ -102,8 +103,12 @@ final class Moves {
             return;
         }
         List<String> off = current.stream().filter(leaving::contains).toList();
-        var move = new Rebalance.Move(current, to.get(), 0, 0, Rebalance.Reason.PREEMPTION,
-                "node(s) " + off + " taken back by their cloud (a preemption notice)");
+        List<String> sick = record.replicas().stream().filter(r -> off.contains(r.node()) && failing.containsKey(r.cloud()))
+                .map(AppRecord.Replica::cloud).distinct().sorted().toList();
+        var move = sick.isEmpty() ? new Rebalance.Move(current, to.get(), 0, 0, Rebalance.Reason.PREEMPTION,
+                "node(s) " + off + " taken back by their cloud (a preemption notice)")
+                : new Rebalance.Move(current, to.get(), 0, 0, Rebalance.Reason.FAILING_CLOUD, sick.stream()
+                        .map(c -> "cloud " + c + " fails its health checks (" + failing.get(c) + ")").collect(java.util.stream.Collectors.joining("; ")));
         begin(key, record, new Moving(move), "moving off " + off + " to " + to.get().nodes() + ": " + move.why());
     }
 
