@@ -117,7 +117,7 @@ class HedgedCallsTest {
         }
         Map<String, Long> stoppedBefore = new java.util.HashMap<>();
         for (String node : List.of("w-1", "w-2", "w-3")) {
-            stoppedBefore.put(node, outcomes(node, "linger", "FUNCTION_TIMEOUT"));
+            stoppedBefore.put(node, outcomes(node, "linger", "CANCELLED"));
         }
         // the first copy would sleep 50 s where it runs; the second answers at once, and the first is stopped
         long start = System.nanoTime();
@@ -129,7 +129,7 @@ class HedgedCallsTest {
         String lingering = FleetCalls.send(fleet, "gw-1", "POST", "/v1/apps/straggle/functions/get:invoke", "slow".getBytes()).body();
         assertThat(lingering).as("the node the first copy ran on").isIn("w-1", "w-2", "w-3").isNotEqualTo(res.body());
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
-                .until(() -> outcomes(lingering, "linger", "FUNCTION_TIMEOUT") == stoppedBefore.get(lingering) + 1);
+                .until(() -> outcomes(lingering, "linger", "CANCELLED") == stoppedBefore.get(lingering) + 1);
     }
 
     /** How many calls of {@code function} ended on {@code node} with {@code outcome}, by its metrics. */

@@ -47,6 +47,9 @@ public enum ErrorCode {
     // the app's sandbox outgrew its memory limit (its heap plus a native allowance) and the OS killed it
     SANDBOX_OUT_OF_MEMORY(502),
     CALL_DEPTH_EXCEEDED(508),
+    // the call was stopped while it ran because nobody waits for its answer any more: a hedged call's losing copy, a
+    // workflow run whose execution was handed over, taken over, stopped or ended. What metrics count it as; no caller sees it
+    CANCELLED(499),
 
     // a workflow execution: it failed as its definition says (the error name and cause go with it)
     EXECUTION_FAILED(500),

@@ -167,7 +167,7 @@ public final class Invoker implements Dispatch {
 
     /**
      * Stops the call of {@code invocationId} running in a sandbox here, if one is: the sandbox
-     * interrupts its handler, its slot is freed, and it answers FUNCTION_TIMEOUT saying {@code why}
+     * interrupts its handler, its slot is freed, and it answers CANCELLED saying {@code why}
      * to a caller that no longer waits (a hedged call's losing copy). A call still waiting for a
      * slot, or ended, is left alone. Whether one was stopped.
      */
@@ -176,7 +176,7 @@ public final class Invoker implements Dispatch {
         if (r == null) {
             return false;
         }
-        r.sandbox().cancel(r.call(), new Message.Failure(r.call().id(), ErrorCode.FUNCTION_TIMEOUT.name(), "stopped: " + why, ""));
+        r.sandbox().cancel(r.call(), new Message.Failure(r.call().id(), ErrorCode.CANCELLED.name(), "stopped: " + why, ""));
         return true;
     }
 

@@ -158,7 +158,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
                 Sandbox.Call call = e.call();
                 e.stopRun();
                 if (sandbox != null && call != null) {
-                    sandbox.cancel(call, new Message.Failure(call.id(), ErrorCode.FUNCTION_TIMEOUT.name(), "handed over to another node", ""));
+                    sandbox.cancel(call, new Message.Failure(call.id(), ErrorCode.CANCELLED.name(), "handed over to another node", ""));
                 }
                 paused.add(e);
             }
@@ -218,7 +218,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         Sandbox sandbox = e.sandbox();
         Sandbox.Call call = e.call();
         if (sandbox != null && call != null) {
-            sandbox.cancel(call, new Message.Failure(call.id(), ErrorCode.FUNCTION_TIMEOUT.name(), "taken over by another node", ""));
+            sandbox.cancel(call, new Message.Failure(call.id(), ErrorCode.CANCELLED.name(), "taken over by another node", ""));
         }
         e.announce();
     }
@@ -355,7 +355,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         Sandbox.Call call = e.call();
         if (finish(e, new Execution.End(Execution.Status.ABORTED, Instant.now(), null, "", "", "cancelled by its tenant"), false)
                 && call != null) {
-            sandbox.cancel(call, new Message.Failure(call.id(), ErrorCode.FUNCTION_TIMEOUT.name(), "cancelled", ""));
+            sandbox.cancel(call, new Message.Failure(call.id(), ErrorCode.CANCELLED.name(), "cancelled", ""));
         }
         return e;
     }
@@ -526,7 +526,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
             Sandbox.Call call = e.call();
             if (finish(e, failed(WorkflowError.RUNTIME, "the execution recorded " + MAX_STEPS + " steps, the limit; does it loop without end?"))
                     && call != null) {
-                from.cancel(call, new Message.Failure(call.id(), ErrorCode.FUNCTION_TIMEOUT.name(), "too many steps", ""));
+                from.cancel(call, new Message.Failure(call.id(), ErrorCode.CANCELLED.name(), "too many steps", ""));
             }
             return;
         }
