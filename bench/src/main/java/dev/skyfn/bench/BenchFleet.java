@@ -43,6 +43,16 @@ final class BenchFleet implements AutoCloseable {
 
     /** {@link #start(Path, String)}, some nodes given options of their own ({@code perNode}: a test fault, say). */
     static BenchFleet start(Path root, String topologyYaml, Map<String, List<String>> perNode) {
+        return start(root, topologyYaml, perNode, false);
+    }
+
+    /**
+     * {@link #start(Path, String, Map)}; with {@code cpuPerCloud}, each cloud's node processes (and
+     * so their sandboxes) run on a CPU of their own, the clouds taking the machine's CPUs in turn:
+     * clouds are different machines, and one cloud's work (a boot, a JIT warming up) does not
+     * slow another's calls as it would on shared CPUs.
+     */
+    static BenchFleet start(Path root, String topologyYaml, Map<String, List<String>> perNode, boolean cpuPerCloud) {
         Path dir = temp();
         Topology topology = TopologyReader.read(topologyYaml.getBytes(StandardCharsets.UTF_8));
         var fleet = new BenchFleet(LocalNats.start(topology, dir.resolve("nats")));
@@ -51,7 +61,12 @@ final class BenchFleet implements AutoCloseable {
             for (NodeSpec n : topology.nodes()) {
                 int port = LoopbackPorts.take();
                 fleet.ports.put(n.name(), port);
-                List<String> cmd = new ArrayList<>(List.of(Procs.JAVA.toString(), "-jar", root.resolve("skyfn-cli/target/skyfn.jar").toString(),
+                List<String> cmd = new ArrayList<>();
+                if (cpuPerCloud) {
+                    int cloud = topology.clouds().stream().map(c -> c.name()).toList().indexOf(n.cloud());
+                    cmd.addAll(List.of("taskset", "-c", Integer.toString(cloud % Runtime.getRuntime().availableProcessors())));
+                }
+                cmd.addAll(List.of(Procs.JAVA.toString(), "-jar", root.resolve("skyfn-cli/target/skyfn.jar").toString(),
                         "node", "--dev", "--nats", fleet.nats.url(n.cloud()), "--nats-seed", fleet.nats.secrets().seed(n.name()).toString(),
                         "--nats-ca", fleet.nats.secrets().ca().toString(), "--data-key", fleet.nats.secrets().dataKey(Trust.UNTRUSTED).toString(),
                         "--topology", topologyFile.toString(), "--name", n.name(), "--port", Integer.toString(port),

@@ -36,6 +36,7 @@ final class MigrateBench {
     private static final Duration STEADY = Duration.ofSeconds(15);
     private static final Duration WARM_UP = Duration.ofSeconds(60);
     private static final Duration AFTER = Duration.ofSeconds(3);
+    private static final boolean PIN = !"false".equals(System.getenv("PIN"));
 
     private final java.nio.file.Path root;
     private final int rounds;
@@ -54,7 +55,7 @@ final class MigrateBench {
     }
 
     String run() {
-        try (BenchFleet fleet = BenchFleet.start(root, TOPOLOGY)) {
+        try (BenchFleet fleet = BenchFleet.start(root, TOPOLOGY, java.util.Map.of(), PIN)) {
             this.fleet = fleet;
             deploy("moving", "");
             var stop = new AtomicBoolean();
