@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,7 +61,7 @@ class CallersMoveTest {
                 functions:
                   where: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128, timeout: 30s}
                 """, Fleetwide.class);
-        String first = await().atMost(Duration.ofSeconds(30)).until(() -> inForce(placement()), p -> !p.isEmpty());
+        String first = await().atMost(Duration.ofSeconds(30)).until(() -> FleetCalls.inForce(placement()), p -> !p.isEmpty()).getFirst();
         String other = first.equals("eu-1") ? "us-1" : "eu-1";
         String region = other.equals("us-1") ? "america" : "europe";
 
@@ -82,7 +81,7 @@ class CallersMoveTest {
         }
         JsonNode moved;
         try {
-            moved = await().atMost(Duration.ofSeconds(90)).until(CallersMoveTest::placement, p -> inForce(p).equals(other));
+            moved = await().atMost(Duration.ofSeconds(90)).until(CallersMoveTest::placement, p -> FleetCalls.inForce(p).equals(List.of(other)));
         } finally {
             stop.set(true);
             for (Thread t : callers) {
@@ -93,22 +92,11 @@ class CallersMoveTest {
         assertThat(servedBy).contains(first, other);
         assertThat(moved.path("lastChange").path("why").asText()).startsWith("moved for its callers from [" + first + "] to [" + other + "]")
                 .contains("of its last", "calls came from " + region, "less, beyond the 20% margin");
-        StringBuilder logs = new StringBuilder();
-        for (EmulatedFleet.Member m : fleet.nodes()) {
-            logs.append(Files.readString(m.log()));
-        }
-        assertThat(logs.toString()).contains("dev/nearby moves from [" + first + "] to [" + other + "]: its callers moved")
+        assertThat(FleetCalls.logs(fleet)).contains("dev/nearby moves from [" + first + "] to [" + other + "]: its callers moved")
                 .contains("dev/nearby moved to [" + other + "]");
     }
 
     private static JsonNode placement() {
-        return FleetCalls.json(FleetCalls.send(fleet, "eu-1", "GET", "/v1/apps/nearby/placement", null).body());
-    }
-
-    /** The nodes a placement in force names, space-separated. */
-    private static String inForce(JsonNode p) {
-        List<String> nodes = new ArrayList<>();
-        p.path("inForce").forEach(r -> nodes.add(r.get("node").asText()));
-        return String.join(" ", nodes);
+        return FleetCalls.placement(fleet, "eu-1", "nearby");
     }
 }

@@ -6,10 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -63,7 +61,8 @@ class FailingCloudTest {
                 functions:
                   where: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128, timeout: 30s}
                 """, Fleetwide.class);
-        String home = await().atMost(Duration.ofSeconds(30)).until(() -> inForce(placement()), p -> p.startsWith("a-"));
+        String home = await().atMost(Duration.ofSeconds(30)).until(() -> FleetCalls.inForce(placement()),
+                p -> p.size() == 1 && p.getFirst().startsWith("a-")).getFirst();
         List<String> stalled = List.of("a-1", "a-2", "a-3").stream().filter(n -> !n.equals(home)).toList();
 
         var stop = new AtomicBoolean();
@@ -78,7 +77,7 @@ class FailingCloudTest {
         JsonNode moved;
         try {
             stalled.forEach(fleet::freeze);
-            moved = await().atMost(Duration.ofSeconds(90)).until(FailingCloudTest::placement, p -> inForce(p).equals("b-1"));
+            moved = await().atMost(Duration.ofSeconds(90)).until(FailingCloudTest::placement, p -> FleetCalls.inForce(p).equals(List.of("b-1")));
         } finally {
             stop.set(true);
             caller.join();
@@ -88,32 +87,17 @@ class FailingCloudTest {
         assertThat(moved.path("lastChange").path("why").asText())
                 .isEqualTo("moved off a failing cloud from [" + home + "] to [b-1]: cloud a fails its health checks "
                         + "(2 of its 3 nodes missed their heartbeats)");
-        assertThat(logs()).contains("cloud a fails its health checks (2 of its 3 nodes missed their heartbeats)");
+        assertThat(FleetCalls.logs(fleet)).contains("cloud a fails its health checks (2 of its 3 nodes missed their heartbeats)");
 
         // most of the cloud is back: it passes, and the app goes back to it for price
         stalled.forEach(fleet::thaw);
         JsonNode back = await().atMost(Duration.ofSeconds(90)).until(FailingCloudTest::placement,
-                p -> inForce(p).startsWith("a-") && !inForce(p).contains("b-1"));
+                p -> !FleetCalls.inForce(p).isEmpty() && FleetCalls.inForce(p).stream().allMatch(n -> n.startsWith("a-")));
         assertThat(back.path("lastChange").path("why").asText()).startsWith("moved for price from [b-1]");
-        assertThat(logs()).contains("cloud a passes its health checks again");
+        assertThat(FleetCalls.logs(fleet)).contains("cloud a passes its health checks again");
     }
 
     private static JsonNode placement() {
-        return FleetCalls.json(FleetCalls.send(fleet, "b-1", "GET", "/v1/apps/sturdy/placement", null).body());
-    }
-
-    /** The nodes a placement in force names, space-separated. */
-    private static String inForce(JsonNode p) {
-        List<String> nodes = new ArrayList<>();
-        p.path("inForce").forEach(r -> nodes.add(r.get("node").asText()));
-        return String.join(" ", nodes);
-    }
-
-    private static String logs() throws IOException {
-        StringBuilder all = new StringBuilder();
-        for (EmulatedFleet.Member m : fleet.nodes()) {
-            all.append(Files.readString(m.log()));
-        }
-        return all.toString();
+        return FleetCalls.placement(fleet, "b-1", "sturdy");
     }
 }

@@ -83,6 +83,32 @@ final class FleetCalls {
         awaitKnown(fleet, json(deployed.body()).get("app").asText());
     }
 
+    /** The placement of {@code app} as {@code node} shows it: the replicas in force, the last change and why, the verdicts. */
+    static JsonNode placement(EmulatedFleet fleet, String node, String app) {
+        return json(send(fleet, node, "GET", "/v1/apps/" + app + "/placement", null).body());
+    }
+
+    /** The nodes a placement names in force, in its order. */
+    static java.util.List<String> inForce(JsonNode placement) {
+        java.util.List<String> nodes = new java.util.ArrayList<>();
+        placement.path("inForce").forEach(r -> nodes.add(r.get("node").asText()));
+        return nodes;
+    }
+
+    /** The nodes {@code app}'s placement names in force, as {@code node} shows it. */
+    static java.util.List<String> inForce(EmulatedFleet fleet, String node, String app) {
+        return inForce(placement(fleet, node, app));
+    }
+
+    /** What every node of the fleet has logged so far, node after node. */
+    static String logs(EmulatedFleet fleet) throws IOException {
+        StringBuilder all = new StringBuilder();
+        for (EmulatedFleet.Member m : fleet.nodes()) {
+            all.append(Files.readString(m.log()));
+        }
+        return all.toString();
+    }
+
     /** The fleet's elastic nodes, each a record of its lifecycle (state, times, cost, why), as {@code node} shows them. */
     static java.util.List<JsonNode> elastic(EmulatedFleet fleet, String node) {
         HttpResponse<String> res = send(fleet, node, "GET", "/v1/nodes", null);

@@ -177,9 +177,6 @@ class LiveMigrationTest {
 
     /** The nodes of the app's replicas in force, as {@code node} has them. */
     private static List<String> inForce(String node) {
-        HttpResponse<String> res = FleetCalls.send(fleet, node, "GET", "/v1/apps/steady/placement", null);
-        List<String> nodes = new ArrayList<>();
-        FleetCalls.json(res.body()).get("inForce").forEach(r -> nodes.add(r.get("node").asText()));
-        return nodes;
+        return FleetCalls.inForce(fleet, node, "steady");
     }
 }

@@ -9,7 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,9 +95,6 @@ class OnDemandFloorTest {
 
     /** The nodes of the app's replicas in force, as the gateway has them. */
     private static List<String> inForce() {
-        HttpResponse<String> res = FleetCalls.send(fleet, "gw-1", "GET", "/v1/apps/floored/placement", null);
-        List<String> nodes = new ArrayList<>();
-        FleetCalls.json(res.body()).path("inForce").forEach(r -> nodes.add(r.get("node").asText()));
-        return nodes;
+        return FleetCalls.inForce(fleet, "gw-1", "floored");
     }
 }

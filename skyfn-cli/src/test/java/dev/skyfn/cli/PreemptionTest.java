@@ -9,7 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -112,9 +111,6 @@ class PreemptionTest {
 
     /** The nodes of the app's replicas in force, as {@code node} has them. */
     private static List<String> inForce(String node) {
-        HttpResponse<String> res = FleetCalls.send(fleet, node, "GET", "/v1/apps/steady/placement", null);
-        List<String> nodes = new ArrayList<>();
-        FleetCalls.json(res.body()).get("inForce").forEach(r -> nodes.add(r.get("node").asText()));
-        return nodes;
+        return FleetCalls.inForce(fleet, node, "steady");
     }
 }

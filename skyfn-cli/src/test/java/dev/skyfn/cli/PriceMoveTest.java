@@ -81,11 +81,11 @@ class PriceMoveTest {
         var servedBy = new ConcurrentLinkedQueue<String>();
         String first;
         do {
-            first = inForce(placement());
+            first = String.join(" ", FleetCalls.inForce(placement()));
             HttpResponse<String> res = FleetCalls.send(fleet, "a-1", "POST", "/v1/apps/thrifty/functions/where:invoke", "?".getBytes());
             assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
             servedBy.add(res.body());
-        } while (!servedBy.contains(first) || !inForce(placement()).equals(first));
+        } while (!servedBy.contains(first) || !FleetCalls.inForce(placement()).equals(List.of(first)));
         String other = first.equals("a-1") ? "b-1" : "a-1";
 
         var stop = new AtomicBoolean();
@@ -102,18 +102,18 @@ class PriceMoveTest {
         });
         try {
             // within one swap of the prices, the app is on the other cloud, and on it alone
-            await().atMost(Duration.ofSeconds(90)).until(() -> inForce(placement()).equals(other));
+            await().atMost(Duration.ofSeconds(90)).until(() -> FleetCalls.inForce(placement()).equals(List.of(other)));
         } finally {
             stop.set(true);
             caller.join();
         }
         // the placement says why it is where it is, with the costs compared (read with the nodes it names, in one answer)
-        JsonNode moved = await().atMost(Duration.ofSeconds(30)).until(PriceMoveTest::placement, p -> inForce(p).equals(other));
+        JsonNode moved = await().atMost(Duration.ofSeconds(30)).until(PriceMoveTest::placement, p -> FleetCalls.inForce(p).equals(List.of(other)));
         assertThat(moved.path("lastChange").path("why").asText()).startsWith("moved for price from [" + first + "] to [" + other + "]")
                 .contains("less, beyond the 20% margin");
         assertThat(failures).as("calls that failed while the app moved").isEmpty();
         assertThat(servedBy).contains(first, other);
-        String log = logs();
+        String log = FleetCalls.logs(fleet);
         assertThat(log).contains("dev/thrifty moves from [" + first + "] to [" + other + "]")
                 .contains("less, beyond the 20% margin").contains("dev/thrifty moved to [" + other + "]");
 
@@ -122,21 +122,6 @@ class PriceMoveTest {
     }
 
     private static JsonNode placement() {
-        return FleetCalls.json(FleetCalls.send(fleet, "a-1", "GET", "/v1/apps/thrifty/placement", null).body());
-    }
-
-    /** The nodes a placement in force names, space-separated. */
-    private static String inForce(JsonNode p) {
-        List<String> nodes = new ArrayList<>();
-        p.get("inForce").forEach(r -> nodes.add(r.get("node").asText()));
-        return String.join(" ", nodes);
-    }
-
-    private static String logs() throws IOException {
-        StringBuilder all = new StringBuilder();
-        for (EmulatedFleet.Member m : fleet.nodes()) {
-            all.append(Files.readString(m.log()));
-        }
-        return all.toString();
+        return FleetCalls.placement(fleet, "a-1", "thrifty");
     }
 }

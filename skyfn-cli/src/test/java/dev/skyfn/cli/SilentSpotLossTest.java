@@ -112,9 +112,6 @@ class SilentSpotLossTest {
 
     /** The nodes of the app's replicas in force, as the gateway has them. */
     private static List<String> inForce() {
-        HttpResponse<String> res = FleetCalls.send(fleet, "home-1", "GET", "/v1/apps/jobs/placement", null);
-        List<String> nodes = new ArrayList<>();
-        FleetCalls.json(res.body()).path("inForce").forEach(r -> nodes.add(r.get("node").asText()));
-        return nodes;
+        return FleetCalls.inForce(fleet, "home-1", "jobs");
     }
 }

@@ -5,11 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,9 +107,6 @@ class SpotReplacementTest {
 
     /** The nodes of the app's replicas in force, as the gateway has them. */
     private static List<String> inForce() {
-        HttpResponse<String> res = FleetCalls.send(fleet, "home-1", "GET", "/v1/apps/cheap/placement", null);
-        List<String> nodes = new ArrayList<>();
-        FleetCalls.json(res.body()).path("inForce").forEach(r -> nodes.add(r.get("node").asText()));
-        return nodes;
+        return FleetCalls.inForce(fleet, "home-1", "cheap");
     }
 }
