@@ -183,9 +183,8 @@ final class GoogleHttpExchange {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            Map<String, String> flat = new LinkedHashMap<>();
-            headers.forEach((name, values) -> flat.put(name.toLowerCase(Locale.ROOT), String.join(", ", values)));
-            return new dev.skyfn.api.HttpResponse(status, flat, body.toByteArray());
+            // each value its own header line, as the function appended it: cookies cannot be joined with commas
+            return new dev.skyfn.api.HttpResponse(status, headers, body.toByteArray());
         }
     }
 }

@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class WireCodec {
 
-    public static final int PROTOCOL_VERSION = 3;
+    public static final int PROTOCOL_VERSION = 4;
     static final int HEADER_BYTES = 4;
 
     private static final int HELLO = 1;
@@ -291,25 +291,14 @@ public final class WireCodec {
                 out.writeString(req.method());
                 out.writeString(req.path());
                 out.writeString(req.query());
-                out.writeVarInt(req.headers().size());
-                for (Map.Entry<String, List<String>> h : req.headers().entrySet()) {
-                    out.writeString(h.getKey());
-                    out.writeVarInt(h.getValue().size());
-                    for (String v : h.getValue()) {
-                        out.writeString(v);
-                    }
-                }
+                writeHeaders(out, req.headers());
                 out.writeBytes(req.body());
             }
             case Payload.Response r -> {
                 HttpResponse res = r.response();
                 out.writeByte(RESPONSE);
                 out.writeVarInt(res.status());
-                out.writeVarInt(res.headers().size());
-                for (Map.Entry<String, String> h : res.headers().entrySet()) {
-                    out.writeString(h.getKey());
-                    out.writeString(h.getValue());
-                }
+                writeHeaders(out, res.headers());
                 out.writeBytes(res.body());
             }
         }
@@ -329,6 +318,11 @@ public final class WireCodec {
         String method = in.readString();
         String path = in.readString();
         String query = in.readString();
+        return new Payload.Request(new HttpRequest(method, path, query, readHeaders(in), in.readBytes()));
+    }
+
+    /** Header values by name, as {@link #writeHeaders} wrote them. */
+    private static Map<String, List<String>> readHeaders(WireIn in) {
         int n = in.count(MAX_COUNT);
         Map<String, List<String>> headers = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
@@ -340,7 +334,19 @@ public final class WireCodec {
             }
             headers.put(name, List.copyOf(list));
         }
-        return new Payload.Request(new HttpRequest(method, path, query, headers, in.readBytes()));
+        return headers;
+    }
+
+    /** {@code count} n, n × ({@code string} name, {@code count} m, m × {@code string} value). */
+    private static void writeHeaders(WireOut out, Map<String, List<String>> headers) {
+        out.writeVarInt(headers.size());
+        for (Map.Entry<String, List<String>> h : headers.entrySet()) {
+            out.writeString(h.getKey());
+            out.writeVarInt(h.getValue().size());
+            for (String v : h.getValue()) {
+                out.writeString(v);
+            }
+        }
     }
 
     private static Payload readResponse(WireIn in) {
@@ -348,12 +354,7 @@ public final class WireCodec {
         if (status < 100 || status > 599) {
             throw new ProtocolException("HTTP status out of range");
         }
-        int n = in.count(MAX_COUNT);
-        Map<String, String> headers = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) {
-            headers.put(in.readString(), in.readString());
-        }
-        return new Payload.Response(new HttpResponse(status, headers, in.readBytes()));
+        return new Payload.Response(new HttpResponse(status, readHeaders(in), in.readBytes()));
     }
 
     private static int payloadSize(Message m) {

@@ -68,9 +68,9 @@ final class Responses {
     private static void send(ServerResponse res, String invocationId, HttpResponse response) {
         List<Header> headers = new ArrayList<>(response.headers().size());
         try {
-            response.headers().forEach((name, value) -> {
+            response.headers().forEach((name, values) -> {
                 if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
-                    Header h = HeaderValues.create(name, value);
+                    Header h = HeaderValues.create(name, values);
                     h.validate();
                     headers.add(h);
                 }
@@ -107,7 +107,7 @@ final class Responses {
             case Payload.Response r -> {
                 view.put("status", r.response().status());
                 view.put("headers", r.response().headers());
-                putBody(view, r.response().headers().getOrDefault("content-type", ""), r.response().body());
+                putBody(view, java.util.Objects.requireNonNullElse(r.response().header("content-type"), ""), r.response().body());
             }
             default -> view.put("result", null);
         }
