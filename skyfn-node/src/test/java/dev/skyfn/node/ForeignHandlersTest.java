@@ -47,6 +47,26 @@ class ForeignHandlersTest {
     }
 
     @Test
+    void runsAnHttpApiHandlerBehindItsFunctionUrlAsLambdaDoes() {
+        var deployed = node.deploy(JarBuilder.app("app: api\nfunctions: {orders: {handler: dev.skyfn.node.apps.Foreign$HttpApi, url: public}}")
+                .classes(Foreign.HttpApi.class, RequestHandler.class, com.amazonaws.services.lambda.runtime.Context.class)
+                .jarOf(com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent.class));
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        var res = node.send("POST", "/fn/dev/api/orders/7?tag=a&tag=b", "{\"n\":1}".getBytes(), "Content-Type", "application/json",
+                "Cookie", "s=1; theme=dark");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        assertThat(res.body()).isEqualTo("POST /7 tag=a,b cookies=[s=1, theme=dark] body={\"n\":1}");
+        assertThat(res.headers().firstValue("content-type")).hasValue("text/plain");
+        // two Set-Cookie header lines: the expiry's comma survives
+        assertThat(res.headers().allValues("set-cookie")).containsExactly("seen=1; Path=/",
+                "last=/7; Expires=Wed, 21 Oct 2026 07:28:00 GMT");
+        // a GET has no body: the handler gets the event all the same
+        var get = node.get("/fn/dev/api/orders?tag=x");
+        assertThat(get.statusCode()).as(get.body()).isEqualTo(200);
+        assertThat(get.body()).isEqualTo("GET / tag=x cookies=null body=null");
+    }
+
+    @Test
     void runsACloudFunctionFromAJarWithoutTheFrameworkApi() {
         var deployed = node.deploy(JarBuilder.app("app: gcf\nfunctions: {web: {handler: dev.skyfn.node.apps.Foreign$Cloud, url: public}}")
                 .classes(Foreign.Cloud.class));

@@ -151,8 +151,8 @@ final class Codec {
         return decodeJson(payload, type);
     }
 
-    /** The body as JSON whatever the type, strings included; an empty body is null. */
-    Object decodeJson(Payload payload, JavaType type) {
+    /** The body as JSON; an empty body is null. */
+    private Object decodeJson(Payload payload, JavaType type) {
         byte[] body = body(payload);
         if (body.length == 0) {
             return null;
@@ -299,13 +299,6 @@ final class Codec {
         return p;
     }
 
-    /** The result as JSON whatever its type, strings included. */
-    Payload encodeJson(Object result) throws IOException {
-        Payload p = result == null ? Payload.EMPTY : Payload.json(writeJson(result));
-        checkSize(p);
-        return p;
-    }
-
     private byte[] writeJson(Object result) throws IOException {
         var out = new LimitedBuffer(maxResultBytes);
         try {
@@ -328,6 +321,12 @@ final class Codec {
         }
     }
 
+    /** {@code p}, once it is no larger than a result may be. */
+    Payload checked(Payload p) {
+        checkSize(p);
+        return p;
+    }
+
     private void checkSize(Payload p) {
         int size = switch (p) {
             case Payload.Body b -> b.bytes().length;
@@ -344,7 +343,7 @@ final class Codec {
                 "the result is larger than " + maxResultBytes + " bytes, the limit for a function's result");
     }
 
-    private static byte[] body(Payload payload) {
+    static byte[] body(Payload payload) {
         return switch (payload) {
             case Payload.Body b -> b.bytes();
             case Payload.Request r -> r.request().body();

@@ -29,23 +29,41 @@ final class GrainWorker {
         Object apply(Object input, Context ctx) throws Exception;
     }
 
+    /** How a call's payload becomes the handler's input, and its result the call's answer. */
+    interface Io {
+        Object in(Payload payload, Context ctx);
+
+        /** The answer of {@code result} to a call that brought {@code in}. */
+        Payload out(Object result, Payload in) throws java.io.IOException;
+    }
+
     private final String function;
     private final JavaType inputType;
     private final Call call;
     private final Codec codec;
-    private final boolean jsonOnly;
+    private final Io io;
 
+    /** A handler of skyfn's shapes: bytes, text, JSON, an HTTP request and response ({@link Codec}). */
     private GrainWorker(String function, JavaType inputType, Call call, Codec codec) {
-        this(function, inputType, call, codec, false);
+        this(function, inputType, call, codec, new Io() {
+            @Override
+            public Object in(Payload payload, Context ctx) {
+                return codec.decode(payload, inputType);
+            }
+
+            @Override
+            public Payload out(Object result, Payload in) throws java.io.IOException {
+                return codec.encode(result);
+            }
+        });
     }
 
-    /** {@code jsonOnly}: input and result are always JSON, strings included, as AWS Lambda maps them. */
-    private GrainWorker(String function, JavaType inputType, Call call, Codec codec, boolean jsonOnly) {
+    private GrainWorker(String function, JavaType inputType, Call call, Codec codec, Io io) {
         this.function = function;
         this.inputType = inputType;
         this.call = call;
         this.codec = codec;
-        this.jsonOnly = jsonOnly;
+        this.io = io;
     }
 
     String function() {
@@ -58,8 +76,7 @@ final class GrainWorker {
     }
 
     Payload run(Payload input, Context ctx) throws Exception {
-        Object result = call.apply(jsonOnly ? codec.decodeJson(input, inputType) : codec.decode(input, inputType), ctx);
-        return jsonOnly ? codec.encodeJson(result) : codec.encode(result);
+        return io.out(call.apply(io.in(input, ctx), ctx), input);
     }
 
     static GrainWorker load(String function, String className, ClassLoader loader, Codec codec) {
@@ -81,12 +98,13 @@ final class GrainWorker {
                     }, codec);
             case Function f -> new GrainWorker(function, codec.inputType(type, Function.class), (in, ctx) -> f.apply(in), codec);
             case RequestHandler h -> new GrainWorker(function, codec.inputType(type, RequestHandler.class),
-                    (in, ctx) -> h.handleRequest(in, new AwsLambdaContext((InvocationContext) ctx, version)), codec, true);
+                    (in, ctx) -> h.handleRequest(in, new AwsLambdaContext((InvocationContext) ctx, version)), codec,
+                    LambdaIo.of(type, RequestHandler.class, loader, codec));
             case RequestStreamHandler s -> new GrainWorker(function, codec.type(byte[].class), (in, ctx) -> {
                 var out = new ByteArrayOutputStream();
                 s.handleRequest(new ByteArrayInputStream((byte[]) in), out, new AwsLambdaContext((InvocationContext) ctx, version));
                 return out.toByteArray();
-            }, codec);
+            }, codec, LambdaIo.stream(codec));
             case HttpFunction f -> new GrainWorker(function, codec.type(HttpRequest.class), (in, ctx) -> {
                 var response = new GoogleHttpExchange.Response();
                 f.service(GoogleHttpExchange.request((HttpRequest) in), response);

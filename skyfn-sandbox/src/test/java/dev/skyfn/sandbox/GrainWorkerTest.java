@@ -9,6 +9,7 @@ import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.wire.Payload;
 import dev.skyfn.sandbox.fixtures.Foreign;
 import dev.skyfn.sandbox.fixtures.Handlers;
+import dev.skyfn.sandbox.fixtures.LambdaEvents;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -139,7 +140,59 @@ class GrainWorkerTest {
                 "first line\nsecond".getBytes());
         var res = ((Payload.Response) load(Foreign.CloudFunction.class).run(new Payload.Request(req), ctx)).response();
         assertThat(res.status()).isEqualTo(202);
-        assertThat(res.headers()).containsEntry("x-who", "ada").containsEntry("content-type", "text/plain");
+        assertThat(res.headers()).containsEntry("x-who", List.of("ada")).containsEntry("content-type", List.of("text/plain"));
         assertThat(new String(res.body())).isEqualTo("POST /orders first line");
+    }
+
+    @Test
+    void givesAnHttpApiHandlerTheEventLambdaBuildsForAFunctionUrl() throws Exception {
+        var req = new HttpRequest("POST", "/orders/7", "tag=a&tag=b&q=x%20y", Map.of("x-tag", List.of("t1", "t2"),
+                "cookie", List.of("s=1; theme=dark"), "content-type", List.of("text/plain")), "first".getBytes());
+        var res = ((Payload.Response) load(LambdaEvents.HttpApi.class).run(new Payload.Request(req), ctx)).response();
+        assertThat(res.status()).isEqualTo(201);
+        assertThat(new String(res.body())).isEqualTo("POST|/orders/7|tag=a&tag=b&q=x%20y|{tag=a,b, q=x y}|t1,t2|[s=1, theme=dark]"
+                + "|first|false|inv-1|2.0|$default");
+        // each cookie a Set-Cookie of its own: an expiry's comma would break a joined header
+        assertThat(res.headers().get("set-cookie")).containsExactly("a=1; Path=/", "b=2; Expires=Wed, 21 Oct 2026 07:28:00 GMT");
+        assertThat(res.header("content-type")).isEqualTo("text/plain");
+    }
+
+    @Test
+    void givesAnHttpApiHandlerABinaryBodyInBase64() throws Exception {
+        var req = new HttpRequest("PUT", "/", "", Map.of("content-type", List.of("image/png")), new byte[] {1, 2, 3});
+        var res = ((Payload.Response) load(LambdaEvents.HttpApi.class).run(new Payload.Request(req), ctx)).response();
+        assertThat(new String(res.body())).contains("|AQID|true|");
+    }
+
+    @Test
+    void givesARestApiHandlerTheProxyEventWithMultipleValues() throws Exception {
+        var req = new HttpRequest("GET", "/items/9", "tag=a&tag=b", Map.of("accept", List.of("text/plain")), new byte[0]);
+        var res = ((Payload.Response) load(LambdaEvents.RestApi.class).run(new Payload.Request(req), ctx)).response();
+        assertThat(res.status()).isEqualTo(200);
+        assertThat(new String(res.body())).isEqualTo("GET|/items/9|b|[a, b]|{proxy=items/9}|null");
+        assertThat(res.headers().get("x-seen")).containsExactly("one", "two");
+    }
+
+    @Test
+    void mapsLambdaEventClassesWithLambdasOwnNames() throws Exception {
+        String sqs = """
+                {"Records": [{"messageId": "m1", "receiptHandle": "r", "body": "hello", "attributes": {},
+                  "messageAttributes": {"kind": {"stringValue": "greeting", "dataType": "String"}},
+                  "eventSource": "aws:sqs", "awsRegion": "eu-west-1"}]}""";
+        assertThat(text(load(LambdaEvents.Queue.class).run(json(sqs), ctx))).isEqualTo("\"1:hello:greeting\"");
+    }
+
+    @Test
+    void answersAFunctionUrlCallWithoutAStatusAsLambdaDoes() throws Exception {
+        var get = new Payload.Request(new HttpRequest("GET", "/here", "", Map.of(), new byte[0]));
+        var res = ((Payload.Response) load(LambdaEvents.Plain.class).run(get, ctx)).response();
+        assertThat(res.status()).isEqualTo(200);
+        assertThat(res.header("content-type")).isEqualTo("application/json");
+        assertThat(new String(res.body())).isEqualTo("path /here");
+    }
+
+    @Test
+    void aLambdaHandlerThatAnswersNothingAnswersJsonNull() throws Exception {
+        assertThat(text(load(LambdaEvents.Nothing.class).run(json("{}"), ctx))).isEqualTo("null");
     }
 }

@@ -96,6 +96,27 @@ public final class JarBuilder {
         return this;
     }
 
+    /**
+     * Adds every class and resource of the jar {@code c} was loaded from (but its manifest and
+     * signatures), as an app's build bundles a library in its jar.
+     */
+    public JarBuilder jarOf(Class<?> c) {
+        try (var jar = new java.util.jar.JarFile(java.nio.file.Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toFile())) {
+            for (var e : java.util.Collections.list(jar.entries())) {
+                if (!e.isDirectory() && !e.getName().startsWith("META-INF/")) {
+                    try (InputStream in = jar.getInputStream(e)) {
+                        entries.put(e.getName(), in.readAllBytes());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        return this;
+    }
+
     private void addClass(Class<?> c) {
         String name = c.getName().replace('.', '/') + ".class";
         entries.put(name, resource(name));

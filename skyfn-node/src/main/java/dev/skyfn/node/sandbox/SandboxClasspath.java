@@ -25,7 +25,8 @@ final class SandboxClasspath {
 
     private static final List<Class<?>> ANCHORS = List.of(SandboxMain.class, Handler.class, WireCodec.class,
             ObjectMapper.class, JsonFactory.class, JsonProperty.class, JavaTimeModule.class, Jdk8Module.class,
-            RequestHandler.class, HttpFunction.class);
+            RequestHandler.class, HttpFunction.class,
+            com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers.class);
 
     private SandboxClasspath() {
     }

@@ -21,6 +21,21 @@ public final class Foreign {
         }
     }
 
+    /** A handler of an HTTP API, as {@code sam init} writes one: the request's parts back, two cookies set. */
+    public static class HttpApi implements RequestHandler<com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent,
+            com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse> {
+        @Override
+        public com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse handleRequest(
+                com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent event, Context context) {
+            return com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse.builder().withStatusCode(200)
+                    .withHeaders(Map.of("content-type", "text/plain"))
+                    .withCookies(java.util.List.of("seen=1; Path=/", "last=" + event.getRawPath() + "; Expires=Wed, 21 Oct 2026 07:28:00 GMT"))
+                    .withBody(event.getRequestContext().getHttp().getMethod() + " " + event.getRawPath() + " tag="
+                            + event.getQueryStringParameters().get("tag") + " cookies=" + event.getCookies() + " body=" + event.getBody())
+                    .build();
+        }
+    }
+
     public static class Cloud implements HttpFunction {
         @Override
         public void service(HttpRequest request, HttpResponse response) throws Exception {
