@@ -20,6 +20,10 @@ public enum ErrorCode {
     METHOD_NOT_ALLOWED(405),
     CONFLICT(409),
     PAYLOAD_TOO_LARGE(413),
+    // the request line (method, URL, version) is longer than the server reads
+    URI_TOO_LONG(414),
+    // the request's header fields are larger than the server reads
+    HEADERS_TOO_LARGE(431),
     INVALID_INPUT(400),
     TOO_MANY_REQUESTS(429),
     QUOTA_EXCEEDED(507),

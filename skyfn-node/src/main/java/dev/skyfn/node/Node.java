@@ -25,7 +25,6 @@ import dev.skyfn.node.sandbox.Confinement;
 import dev.skyfn.node.sandbox.SandboxLauncher;
 import dev.skyfn.node.sandbox.SandboxPool;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpService;
 import java.io.IOException;
@@ -113,8 +112,8 @@ public final class Node implements AutoCloseable {
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false)
-                // skyfn's own headers are well-formed by construction; a function's are checked where they are sent
-                .addProtocol(Http1Config.builder().validateResponseHeaders(false).build())
+                .addProtocol(dev.skyfn.node.http.RequestLimits.http1())
+                .directHandlers(dev.skyfn.node.http.RequestLimits.refusals())
                 .routing(r -> routing(r, services, new Gateway(dispatch, async, logs, auth, config.maxRequestBytes(), fabric.elsewhere()),
                         new WorkflowApi(executions, invoker, auth, config.maxRequestBytes(), fabric.elsewhere()),
                         new NodeApi(metrics, runtimes, pool, auth)))
@@ -189,6 +188,7 @@ public final class Node implements AutoCloseable {
     }
 
     private static void routing(HttpRouting.Builder r, List<HttpService> services, HttpService... own) {
+        r.addFilter(dev.skyfn.node.http.RequestLimits.filter());
         r.error(SkyfnException.class, (req, res, e) -> Api.error(res, e))
                 .error(UncheckedIOException.class, (req, res, e) -> Api.error(res, ErrorCode.BAD_REQUEST,
                         "the request could not be read: " + e.getCause().getMessage(), Map.of()))

@@ -133,7 +133,9 @@ class LifecycleTest {
             await().until(() -> node.platform.node().invoker().running(new AppKey("dev", "narrow"), "sleep") == 1);
             var queued = CompletableFuture.supplyAsync(() -> node.invoke("narrow", "sleep", "0"));
             await().until(() -> node.platform.node().invoker().waiting(new AppKey("dev", "narrow"), "sleep") == 1);
-            assertError(node.invoke("narrow", "sleep", "0"), 429, "TOO_MANY_REQUESTS", "concurrency limit (1 running, 1 waiting)");
+            var refused = node.invoke("narrow", "sleep", "0");
+            assertError(refused, 429, "TOO_MANY_REQUESTS", "concurrency limit (1 running, 1 waiting)");
+            assertThat(refused.headers().firstValue("Retry-After")).as("when to try again, in seconds").hasValue("1");
             assertThat(running.get().statusCode()).isEqualTo(200);
             assertThat(queued.get().statusCode()).isEqualTo(200);
         }
@@ -173,6 +175,7 @@ class LifecycleTest {
                     "Prefer", "respond-async");
             assertThat(accepted.statusCode()).isEqualTo(202);
             String id = json(accepted).get("invocationId").asText();
+            assertThat(json(accepted).get("status").asText()).isEqualTo("queued");
             assertThat(accepted.headers().firstValue("Location")).contains("/v1/invocations/" + id);
             await().atMost(Duration.ofSeconds(10)).until(() -> json(node.get("/v1/invocations/" + id)).get("state").asText().equals("succeeded"));
             var status = json(node.get("/v1/invocations/" + id));

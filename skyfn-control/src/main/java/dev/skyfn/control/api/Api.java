@@ -25,6 +25,8 @@ public final class Api {
     private static final HeaderName RETRY_AFTER = HeaderNames.create("Retry-After");
     /** When a caller answered {@code 503 UNAVAILABLE} should try again: a node's death is noticed and acted on within seconds. */
     private static final String RETRY_AFTER_SECONDS = "5";
+    /** A function's slots and queue full: one of its calls ends well within a second, as a rule. */
+    private static final String RETRY_BUSY_SECONDS = "1";
 
     private static final String BEARER = "Bearer ";
 
@@ -93,12 +95,14 @@ public final class Api {
 
     /**
      * Answers with skyfn's error shape, {@code {"error": {"code", "message", ...more}}}, and the
-     * code's HTTP status; {@code 503 UNAVAILABLE} also says when to try again ({@code Retry-After},
-     * RFC 9110 §10.2.3, in seconds).
+     * code's HTTP status; {@code 503 UNAVAILABLE} (5 s) and {@code 429 TOO_MANY_REQUESTS} (1 s) also
+     * say when to try again ({@code Retry-After}, RFC 9110 §10.2.3, in seconds).
      */
     public static void error(ServerResponse res, ErrorCode code, String message, Map<String, String> more) {
         if (code == ErrorCode.UNAVAILABLE) {
             res.header(RETRY_AFTER, RETRY_AFTER_SECONDS);
+        } else if (code == ErrorCode.TOO_MANY_REQUESTS) {
+            res.header(RETRY_AFTER, RETRY_BUSY_SECONDS);
         }
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", code.name());

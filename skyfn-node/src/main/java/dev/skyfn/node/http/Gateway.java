@@ -84,7 +84,7 @@ public final class Gateway implements HttpService {
                 throw e;
             }
             res.header(HeaderNames.LOCATION, Paths.invocation(id)).header(Api.INVOCATION_ID, id);
-            Api.json(res, 202, Map.of("invocationId", id, "status", Paths.invocation(id)));
+            Api.json(res, 202, Map.of("invocationId", id, "status", "queued"));
             return;
         }
         Responses.send(res, dispatch.dispatch(target, input, Ids.next(), true, target.spec().timeout(), region));
