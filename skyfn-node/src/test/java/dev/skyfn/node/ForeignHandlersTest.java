@@ -67,6 +67,24 @@ class ForeignHandlersTest {
     }
 
     @Test
+    void honoursTheAppsOwnJacksonAnnotationsAndKeepsOffsetsAndZones() {
+        for (boolean bundled : new boolean[] {false, true}) {
+            var jar = JarBuilder.app("app: annotated" + bundled + "\nfunctions: {order: {handler: dev.skyfn.node.apps.Annotated}}")
+                    .classes(dev.skyfn.node.apps.Annotated.class);
+            if (bundled) {
+                jar.jarOf(com.fasterxml.jackson.annotation.JsonProperty.class); // as a fat jar carries them
+            }
+            var deployed = node.deploy(jar);
+            assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+            var res = node.invoke("annotated" + bundled, "order",
+                    "{\"qty\":3,\"name\":\"tea\",\"at\":\"2026-12-01T10:15:30+05:30\",\"due\":\"2026-12-02T09:00:00+01:00[Europe/Paris]\"}");
+            assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+            assertThat(res.body()).as("bundled: " + bundled).isEqualTo("{\"item\":\"tea\",\"quantity\":3,"
+                    + "\"at\":\"2026-12-01T10:15:30+05:30\",\"due\":\"2026-12-02T09:00:00+01:00[Europe/Paris]\"}");
+        }
+    }
+
+    @Test
     void runsACloudFunctionFromAJarWithoutTheFrameworkApi() {
         var deployed = node.deploy(JarBuilder.app("app: gcf\nfunctions: {web: {handler: dev.skyfn.node.apps.Foreign$Cloud, url: public}}")
                 .classes(Foreign.Cloud.class));
