@@ -85,6 +85,16 @@ class ForeignHandlersTest {
     }
 
     @Test
+    void runsALambdaHandlerNamedWithItsMethod() {
+        var deployed = node.deploy(JarBuilder.app("app: plain\nfunctions: {greet: {handler: 'dev.skyfn.node.apps.Foreign$Plain::greet'}}")
+                .classes(Foreign.Plain.class));
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        var res = node.invoke("plain", "greet", "{\"name\":\"ada\"}");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        assertThat(res.body()).isEqualTo("\"hello ada from greet\"");
+    }
+
+    @Test
     void runsACloudFunctionFromAJarWithoutTheFrameworkApi() {
         var deployed = node.deploy(JarBuilder.app("app: gcf\nfunctions: {web: {handler: dev.skyfn.node.apps.Foreign$Cloud, url: public}}")
                 .classes(Foreign.Cloud.class));

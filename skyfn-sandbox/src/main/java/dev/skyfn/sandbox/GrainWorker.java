@@ -25,7 +25,7 @@ import java.util.function.Function;
 final class GrainWorker {
 
     /** The call itself, whatever shape of handler the app wrote. */
-    private interface Call {
+    interface Call {
         Object apply(Object input, Context ctx) throws Exception;
     }
 
@@ -58,7 +58,7 @@ final class GrainWorker {
         });
     }
 
-    private GrainWorker(String function, JavaType inputType, Call call, Codec codec, Io io) {
+    GrainWorker(String function, JavaType inputType, Call call, Codec codec, Io io) {
         this.function = function;
         this.inputType = inputType;
         this.call = call;
@@ -86,6 +86,11 @@ final class GrainWorker {
     /** {@code version} is the app's, for handlers that ask for it (AWS Lambda's context does). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     static GrainWorker load(String function, String className, ClassLoader loader, Codec codec, int version) {
+        int method = className.indexOf("::");
+        if (method >= 0) {
+            Class<?> type = handlerClass(function, className.substring(0, method), loader);
+            return LambdaMethod.load(function, type, className.substring(method + 2), loader, codec, version);
+        }
         Class<?> type = handlerClass(function, className, loader);
         Object instance = instantiate(function, type);
         return switch (instance) {
@@ -127,7 +132,7 @@ final class GrainWorker {
         }
     }
 
-    private static Object instantiate(String function, Class<?> type) {
+    static Object instantiate(String function, Class<?> type) {
         if (Modifier.isAbstract(type.getModifiers()) || !Modifier.isPublic(type.getModifiers())) {
             throw invalid(function, type.getName() + " must be a public, non-abstract class");
         }
@@ -148,7 +153,7 @@ final class GrainWorker {
         }
     }
 
-    private static SkyfnException invalid(String function, String why) {
+    static SkyfnException invalid(String function, String why) {
         return new SkyfnException(ErrorCode.HANDLER_INVALID, "function " + function + ": " + why);
     }
 }

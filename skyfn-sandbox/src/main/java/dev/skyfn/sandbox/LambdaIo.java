@@ -54,6 +54,14 @@ final class LambdaIo implements GrainWorker.Io {
                 format, codec);
     }
 
+    /** For a handler method taking {@code input} (Object when it takes none) and returning {@code output}. */
+    static LambdaIo of(Type input, Type output, ClassLoader loader, Codec codec) {
+        FunctionUrlEvents.Format format = input instanceof Class<?> c && c.getName().equals(V1_EVENT)
+                ? FunctionUrlEvents.Format.V1 : FunctionUrlEvents.Format.V2;
+        return new LambdaIo(serializer(input, loader), output == Object.class || output == void.class ? null : serializer(output, loader),
+                loader, format, codec);
+    }
+
     /** For a {@code RequestStreamHandler}: bytes in, bytes out; function URL events in format 2.0. */
     static LambdaIo stream(Codec codec) {
         return new LambdaIo(null, null, null, FunctionUrlEvents.Format.V2, codec);

@@ -10,6 +10,7 @@ import dev.skyfn.core.wire.Payload;
 import dev.skyfn.sandbox.fixtures.Foreign;
 import dev.skyfn.sandbox.fixtures.Handlers;
 import dev.skyfn.sandbox.fixtures.LambdaEvents;
+import dev.skyfn.sandbox.fixtures.PlainLambda;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -194,5 +195,28 @@ class GrainWorkerTest {
     @Test
     void aLambdaHandlerThatAnswersNothingAnswersJsonNull() throws Exception {
         assertThat(text(load(LambdaEvents.Nothing.class).run(json("{}"), ctx))).isEqualTo("null");
+    }
+
+    @Test
+    void runsAHandlerNamedWithItsMethodAsLambdaDoes() throws Exception {
+        String cls = PlainLambda.class.getName();
+        assertThat(text(named(cls + "::handleRequest").run(json("{\"n\":1}"), ctx))).as("the method of the name with most parameters")
+                .contains("\"got\":1").contains("\"id\":\"inv-1\"");
+        assertThat(text(named(cls + "::shout").run(json("\"abc\""), ctx))).isEqualTo("\"ABC\"");
+        Payload copied = named(cls + "::copy").run(new Payload.Body("text/plain", "raw".getBytes()), ctx);
+        assertThat(((Payload.Body) copied).bytes()).isEqualTo("copied:raw".getBytes());
+        assertThatThrownBy(() -> named(cls + "::fail").run(json("{}"), ctx)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("no orders today");
+    }
+
+    @Test
+    void refusesAHandlerMethodLambdaCouldNotCall() {
+        String cls = PlainLambda.class.getName();
+        assertCode(() -> named(cls + "::missing"), ErrorCode.HANDLER_INVALID, "has no public method missing");
+        assertCode(() -> named(cls + "::twoInputs"), ErrorCode.HANDLER_INVALID, "takes 2 parameters");
+    }
+
+    private GrainWorker named(String handler) {
+        return GrainWorker.load("fn", handler, getClass().getClassLoader(), codec);
     }
 }

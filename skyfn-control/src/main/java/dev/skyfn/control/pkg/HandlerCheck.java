@@ -20,7 +20,8 @@ import java.util.zip.ZipFile;
 /**
  * Checks each handler's shape from its class file: public, concrete, a public no-argument
  * constructor, and one of the handler interfaces somewhere among its supertypes (in the jar, the
- * JDK, or one of the handler interfaces the sandbox provides).
+ * JDK, or one of the handler interfaces the sandbox provides) — or, for {@code Class::method} as
+ * AWS Lambda writes it, a public method of that name.
  */
 final class HandlerCheck {
 
@@ -39,11 +40,15 @@ final class HandlerCheck {
     }
 
     void check(FunctionSpec fn) {
-        String internal = fn.handler().replace('.', '/');
+        String internal = fn.handlerClass().replace('.', '/');
         ClassModel cls = model(internal);
         if (cls == null) {
             throw new SkyfnException(ErrorCode.HANDLER_NOT_FOUND, "function " + fn.name() + ": handler class "
-                    + fn.handler() + " is not in the jar (looked for " + internal + ".class)");
+                    + fn.handlerClass() + " is not in the jar (looked for " + internal + ".class)");
+        }
+        if (fn.handlerMethod().isPresent()) {
+            checkMethod(fn, cls, fn.handlerMethod().get());
+            return;
         }
         Set<AccessFlag> flags = cls.flags().flags();
         if (!flags.contains(AccessFlag.PUBLIC) || flags.contains(AccessFlag.ABSTRACT) || flags.contains(AccessFlag.INTERFACE)) {
@@ -58,6 +63,37 @@ final class HandlerCheck {
                     + " dev.skyfn.api.StreamHandler, java.util.function.Function, AWS Lambda's RequestHandler or"
                     + " RequestStreamHandler, Google Cloud Functions' HttpFunction"
                     + (unresolved.isEmpty() ? "" : " (not in the jar, so not checked: " + String.join(", ", unresolved) + ")"));
+        }
+    }
+
+    /**
+     * A {@code Class::method} handler, as AWS Lambda takes one: a public method of that name in the
+     * class or a superclass in the jar, of at most three parameters ({@code (input[, Context])} or
+     * {@code (InputStream, OutputStream[, Context])}); an instance method needs a public, concrete
+     * class with a public constructor without parameters.
+     */
+    private void checkMethod(FunctionSpec fn, ClassModel cls, String method) {
+        if (!cls.flags().has(AccessFlag.PUBLIC) || cls.flags().has(AccessFlag.INTERFACE)) {
+            throw invalid(fn, fn.handlerClass() + " must be a public class");
+        }
+        boolean any = false;
+        boolean instance = true;
+        for (ClassModel c = cls; c != null && !any; c = c.superclass().map(e -> model(e.asInternalName())).orElse(null)) {
+            for (MethodModel m : c.methods()) {
+                if (m.methodName().equalsString(method) && m.flags().has(AccessFlag.PUBLIC) && !m.flags().has(AccessFlag.SYNTHETIC)
+                        && m.methodTypeSymbol().parameterCount() <= 3) {
+                    any = true;
+                    instance &= !m.flags().has(AccessFlag.STATIC);
+                }
+            }
+        }
+        if (!any) {
+            throw invalid(fn, fn.handlerClass() + " has no public method " + method
+                    + " taking (input[, Context]) or (InputStream, OutputStream[, Context])");
+        }
+        if (instance && (cls.flags().has(AccessFlag.ABSTRACT) || !hasPublicNoArgConstructor(cls))) {
+            throw invalid(fn, fn.handlerClass() + " must be concrete with a public constructor without parameters: "
+                    + method + " is an instance method");
         }
     }
 

@@ -40,4 +40,29 @@ public final class Fixtures {
             return s;
         }
     }
+
+    /** Named with its method, as Lambda's handler strings are: it implements no interface. */
+    public static class Orders {
+        public String handleRequest(String event) {
+            return event;
+        }
+
+        public static String shout(String event) {
+            return event.toUpperCase();
+        }
+    }
+
+    /** Only a static method, and no constructor a runtime could call. */
+    public static class Statics {
+        private Statics() {
+        }
+
+        public static String shout(String event) {
+            return event.toUpperCase();
+        }
+
+        public String handleRequest(String event) {
+            return event;
+        }
+    }
 }

@@ -136,6 +136,18 @@ class PackageInspectorTest {
     }
 
     @Test
+    void acceptsAHandlerNamedWithItsMethodAsLambdaWritesIt() {
+        inspector.inspect(jar(JarBuilder.app(manifest(Fixtures.Orders.class.getName() + "::handleRequest")).classes(Fixtures.Orders.class)));
+        // a static method needs no constructor
+        inspector.inspect(jar(JarBuilder.app(manifest(Fixtures.Statics.class.getName() + "::shout")).classes(Fixtures.Statics.class)));
+        assertRefused(jar(JarBuilder.app(manifest(Fixtures.Orders.class.getName() + "::missing")).classes(Fixtures.Orders.class)),
+                ErrorCode.HANDLER_INVALID, "has no public method missing");
+        assertRefused(jar(JarBuilder.app(manifest(Fixtures.Statics.class.getName() + "::handleRequest")).classes(Fixtures.Statics.class)),
+                ErrorCode.HANDLER_INVALID, "handleRequest is an instance method");
+        assertRefused(jar(JarBuilder.app(manifest("a.Missing::handleRequest"))), ErrorCode.HANDLER_NOT_FOUND, "handler class a.Missing");
+    }
+
+    @Test
     void namesTheSupertypesItCouldNotCheck() {
         assertRefused(jar(JarBuilder.app(manifest(Fixtures.Derived.class.getName())).classes(Fixtures.Derived.class)),
                 ErrorCode.HANDLER_INVALID, "not in the jar, so not checked: " + Fixtures.Base.class.getName());

@@ -6,7 +6,8 @@ import java.time.Duration;
  * One function of an app, as its manifest declares it.
  *
  * @param name        unique within the app
- * @param handler     the binary name of the class implementing it
+ * @param handler     the binary name of the class implementing it, or {@code Class::method} as AWS
+ *                    Lambda writes a handler whose method is named
  * @param memoryMb    memory the function needs, in MiB
  * @param timeout     how long one invocation may run
  * @param concurrency how many invocations may run at once on a node
@@ -29,4 +30,16 @@ public record FunctionSpec(String name, String handler, int memoryMb, Duration t
     public static final int DEFAULT_QUEUE = 256;
     public static final Duration DEFAULT_KEEP_WARM = Duration.ofMinutes(5);
     public static final Duration MAX_KEEP_WARM = Duration.ofHours(24);
+
+    /** The handler's class: all of {@link #handler} but a {@code ::method}. */
+    public String handlerClass() {
+        int sep = handler.indexOf("::");
+        return sep < 0 ? handler : handler.substring(0, sep);
+    }
+
+    /** The method a {@code Class::method} handler names; empty when the class implements a handler interface. */
+    public java.util.Optional<String> handlerMethod() {
+        int sep = handler.indexOf("::");
+        return sep < 0 ? java.util.Optional.empty() : java.util.Optional.of(handler.substring(sep + 2));
+    }
 }

@@ -27,8 +27,9 @@ public final class ManifestReader {
             "shareSandbox", "scaling");
     private static final Set<String> FUNCTION_FIELDS =
             Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url", "idempotent", "verify", "priority");
+    /** A binary class name, with a {@code ::method} as AWS Lambda's handler strings may have. */
     private static final Pattern CLASS_NAME =
-            Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");
+            Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*(::[\\p{L}_$][\\p{L}\\p{N}_$]*)?");
     private static final int MIN_MEMORY_MB = 32;
     private static final int MAX_MEMORY_MB = 16_384;
     private static final int MAX_FUNCTIONS = 1_000;
@@ -182,7 +183,7 @@ public final class ManifestReader {
         Fields fn = Fields.of(node, at, "a mapping with at least 'handler'", ManifestException::new).only(FUNCTION_FIELDS);
         String handler = fn.text("handler");
         if (!CLASS_NAME.matcher(handler).matches()) {
-            throw new ManifestException(at + ".handler: '" + handler + "' is not a Java class name");
+            throw new ManifestException(at + ".handler: '" + handler + "' is not a Java class name (or Class::method)");
         }
         return new FunctionSpec(name, handler,
                 fn.integer("memory", FunctionSpec.DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_MEMORY_MB),

@@ -131,6 +131,20 @@ class ManifestReaderTest {
     @Test
     void refusesAHandlerThatIsNotAClassName() {
         assertRefused("app: a\nfunctions: {f: {handler: 'x..F'}}", "functions.f.handler: 'x..F' is not a Java class name");
+        assertRefused("app: a\nfunctions: {f: {handler: 'x.F::'}}", "functions.f.handler: 'x.F::' is not a Java class name (or Class::method)");
+        assertRefused("app: a\nfunctions: {f: {handler: 'x.F::a::b'}}", "is not a Java class name");
+    }
+
+    @Test
+    void readsAHandlerAsLambdaWritesItWithItsMethod() {
+        FunctionSpec fn = ManifestReader.read("app: a\nfunctions: {f: {handler: 'example.Orders::handleRequest'}}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)).functions().get("f");
+        assertThat(fn.handlerClass()).isEqualTo("example.Orders");
+        assertThat(fn.handlerMethod()).hasValue("handleRequest");
+        FunctionSpec plain = ManifestReader.read("app: a\nfunctions: {f: {handler: example.Orders}}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)).functions().get("f");
+        assertThat(plain.handlerClass()).isEqualTo("example.Orders");
+        assertThat(plain.handlerMethod()).isEmpty();
     }
 
     @Test

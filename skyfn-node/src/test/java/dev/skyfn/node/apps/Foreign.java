@@ -36,6 +36,13 @@ public final class Foreign {
         }
     }
 
+    /** A handler as Lambda's docs often show one: a plain class, named with its method. */
+    public static class Plain {
+        public String greet(Map<String, Object> event, Context context) {
+            return "hello " + event.get("name") + " from " + context.getFunctionName();
+        }
+    }
+
     public static class Cloud implements HttpFunction {
         @Override
         public void service(HttpRequest request, HttpResponse response) throws Exception {
