@@ -11,10 +11,13 @@ final class AwsLambdaContext implements Context, LambdaLogger {
 
     private final InvocationContext ctx;
     private final int version;
+    private final int memoryMb;
 
-    AwsLambdaContext(InvocationContext ctx, int version) {
+    /** {@code memoryMb}: the function's configured memory; 0 when not known, and the heap is said. */
+    AwsLambdaContext(InvocationContext ctx, int version, int memoryMb) {
         this.ctx = ctx;
         this.version = version;
+        this.memoryMb = memoryMb;
     }
 
     @Override
@@ -64,7 +67,7 @@ final class AwsLambdaContext implements Context, LambdaLogger {
 
     @Override
     public int getMemoryLimitInMB() {
-        return (int) (Runtime.getRuntime().maxMemory() >> 20);
+        return memoryMb > 0 ? memoryMb : (int) (Runtime.getRuntime().maxMemory() >> 20);
     }
 
     @Override

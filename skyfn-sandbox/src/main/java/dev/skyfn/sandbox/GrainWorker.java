@@ -80,16 +80,19 @@ final class GrainWorker {
     }
 
     static GrainWorker load(String function, String className, ClassLoader loader, Codec codec) {
-        return load(function, className, loader, codec, 0);
+        return load(function, className, loader, codec, 0, 0);
     }
 
-    /** {@code version} is the app's, for handlers that ask for it (AWS Lambda's context does). */
+    /**
+     * {@code version} is the app's and {@code memoryMb} the function's configured memory (0: unknown,
+     * the heap is said), for handlers that ask for them (AWS Lambda's context does).
+     */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    static GrainWorker load(String function, String className, ClassLoader loader, Codec codec, int version) {
+    static GrainWorker load(String function, String className, ClassLoader loader, Codec codec, int version, int memoryMb) {
         int method = className.indexOf("::");
         if (method >= 0) {
             Class<?> type = handlerClass(function, className.substring(0, method), loader);
-            return LambdaMethod.load(function, type, className.substring(method + 2), loader, codec, version);
+            return LambdaMethod.load(function, type, className.substring(method + 2), loader, codec, version, memoryMb);
         }
         Class<?> type = handlerClass(function, className, loader);
         Object instance = instantiate(function, type);
@@ -103,11 +106,11 @@ final class GrainWorker {
                     }, codec);
             case Function f -> new GrainWorker(function, codec.inputType(type, Function.class), (in, ctx) -> f.apply(in), codec);
             case RequestHandler h -> new GrainWorker(function, codec.inputType(type, RequestHandler.class),
-                    (in, ctx) -> h.handleRequest(in, new AwsLambdaContext((InvocationContext) ctx, version)), codec,
+                    (in, ctx) -> h.handleRequest(in, new AwsLambdaContext((InvocationContext) ctx, version, memoryMb)), codec,
                     LambdaIo.of(type, RequestHandler.class, loader, codec));
             case RequestStreamHandler s -> new GrainWorker(function, codec.type(byte[].class), (in, ctx) -> {
                 var out = new ByteArrayOutputStream();
-                s.handleRequest(new ByteArrayInputStream((byte[]) in), out, new AwsLambdaContext((InvocationContext) ctx, version));
+                s.handleRequest(new ByteArrayInputStream((byte[]) in), out, new AwsLambdaContext((InvocationContext) ctx, version, memoryMb));
                 return out.toByteArray();
             }, codec, LambdaIo.stream(codec));
             case HttpFunction f -> new GrainWorker(function, codec.type(HttpRequest.class), (in, ctx) -> {

@@ -24,7 +24,8 @@ final class LambdaMethod {
     private LambdaMethod() {
     }
 
-    static GrainWorker load(String function, Class<?> type, String name, ClassLoader loader, Codec codec, int version) {
+    static GrainWorker load(String function, Class<?> type, String name, ClassLoader loader, Codec codec, int version,
+                            int memoryMb) {
         Method method = Arrays.stream(type.getMethods())
                 .filter(m -> m.getName().equals(name) && !m.isBridge() && !m.isSynthetic() && m.getParameterCount() <= 3)
                 .max(Comparator.comparingInt(Method::getParameterCount).thenComparing(LambdaMethod::endsWithContext))
@@ -36,7 +37,7 @@ final class LambdaMethod {
         if (params.length >= 2 && params[0] == InputStream.class && params[1] == OutputStream.class) {
             return new GrainWorker(function, codec.type(byte[].class), (in, ctx) -> {
                 var out = new ByteArrayOutputStream();
-                Object[] args = context ? new Object[] {new ByteArrayInputStream((byte[]) in), out, lambda(ctx, version)}
+                Object[] args = context ? new Object[] {new ByteArrayInputStream((byte[]) in), out, lambda(ctx, version, memoryMb)}
                         : new Object[] {new ByteArrayInputStream((byte[]) in), out};
                 call(method, target, args);
                 return out.toByteArray();
@@ -54,7 +55,7 @@ final class LambdaMethod {
                 args[0] = in;
             }
             if (context) {
-                args[params.length - 1] = lambda(ctx, version);
+                args[params.length - 1] = lambda(ctx, version, memoryMb);
             }
             return call(method, target, args);
         }, codec, LambdaIo.of(input, method.getGenericReturnType(), loader, codec));
@@ -64,8 +65,8 @@ final class LambdaMethod {
         return m.getParameterCount() > 0 && m.getParameterTypes()[m.getParameterCount() - 1] == Context.class;
     }
 
-    private static AwsLambdaContext lambda(dev.skyfn.api.Context ctx, int version) {
-        return new AwsLambdaContext((InvocationContext) ctx, version);
+    private static AwsLambdaContext lambda(dev.skyfn.api.Context ctx, int version, int memoryMb) {
+        return new AwsLambdaContext((InvocationContext) ctx, version, memoryMb);
     }
 
     /** The method's result; what it throws is thrown as it is, as a handler implementing an interface would throw it. */

@@ -138,7 +138,7 @@ final class SandboxRuntime {
             Map<String, GrainWorker> workers = new LinkedHashMap<>();
             Map<String, Long> timeouts = new LinkedHashMap<>();
             for (Message.HandlerRef f : load.functions()) {
-                workers.put(f.function(), GrainWorker.load(f.function(), f.handlerClass(), loader, codec, load.version()));
+                workers.put(f.function(), GrainWorker.load(f.function(), f.handlerClass(), loader, codec, load.version(), f.memoryMb()));
                 timeouts.put(f.function(), f.timeoutMillis());
             }
             Map<String, Definition> workflows = new LinkedHashMap<>();

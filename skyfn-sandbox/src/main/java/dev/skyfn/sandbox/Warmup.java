@@ -77,7 +77,7 @@ final class Warmup {
                 }
             }));
             node.send(new Message.Load(0, 0, "warmup", 1, jar.toString(), 1 << 20,
-                    List.of(new Message.HandlerRef("echo", Echo.class.getName(), STEP_TIMEOUT_MS)),
+                    List.of(new Message.HandlerRef("echo", Echo.class.getName(), STEP_TIMEOUT_MS, 128)),
                     List.of(new Message.WorkflowRef("warm", WORKFLOW))));
             expectResult(answers);
             for (int i = 1; i <= INVOCATIONS; i++) {

@@ -125,6 +125,12 @@ class GrainWorkerTest {
     }
 
     @Test
+    void aLambdaContextSaysTheFunctionsConfiguredMemoryNotTheHeap() throws Exception {
+        GrainWorker greeting = GrainWorker.load("fn", Foreign.LambdaGreeting.class.getName(), getClass().getClassLoader(), codec, 3, 512);
+        assertThat(text(greeting.run(json("{\"name\":\"Ada\"}"), ctx))).contains("\"memory\":512");
+    }
+
+    @Test
     void mapsStringsAsJsonForAwsLambdaHandlersAsLambdaDoes() throws Exception {
         assertThat(text(load(Foreign.LambdaUpper.class).run(json("\"abc\""), ctx))).isEqualTo("\"ABC\"");
     }

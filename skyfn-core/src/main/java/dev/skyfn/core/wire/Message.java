@@ -34,8 +34,11 @@ public sealed interface Message {
     record WorkflowRef(String workflow, String json) {
     }
 
-    /** One function of a Load, with its timeout (calls between functions in the sandbox need it). */
-    record HandlerRef(String function, String handlerClass, long timeoutMillis) {
+    /**
+     * One function of a Load, with its timeout (calls between functions in the sandbox need it) and
+     * its configured memory in MiB (what a Lambda handler's context says it has).
+     */
+    record HandlerRef(String function, String handlerClass, long timeoutMillis, int memoryMb) {
     }
 
     /** Node → sandbox: run one invocation. Answered by Result or Failure. */

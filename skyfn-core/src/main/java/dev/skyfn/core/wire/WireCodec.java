@@ -67,6 +67,7 @@ public final class WireCodec {
                     out.writeString(f.function());
                     out.writeString(f.handlerClass());
                     out.writeLong(f.timeoutMillis());
+                    out.writeVarInt(f.memoryMb());
                 }
                 out.writeVarInt(l.workflows().size());
                 for (Message.WorkflowRef w : l.workflows()) {
@@ -199,7 +200,7 @@ public final class WireCodec {
         int n = in.count(MAX_COUNT);
         List<Message.HandlerRef> fns = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            fns.add(new Message.HandlerRef(in.readString(), in.readString(), in.readLong()));
+            fns.add(new Message.HandlerRef(in.readString(), in.readString(), in.readLong(), in.readVarInt()));
         }
         int w = in.count(MAX_COUNT);
         List<Message.WorkflowRef> workflows = new ArrayList<>(w);

@@ -27,7 +27,7 @@ class WireCodecTest {
         List<Message> messages = List.of(
                 new Message.Hello(2, 4242, "3f1c0a9e"),
                 new Message.Load(7, 2, "shop", 3, "/data/shop.jar", 6 << 20,
-                        List.of(new Message.HandlerRef("order", "shop.Order", 30_000), new Message.HandlerRef("ü", "x.Ü", 1)),
+                        List.of(new Message.HandlerRef("order", "shop.Order", 30_000, 256), new Message.HandlerRef("ü", "x.Ü::go", 1, 10_240)),
                         List.of(new Message.WorkflowRef("checkout", "{\"StartAt\":\"A\"}"))),
                 new Message.Failure(9, "FUNCTION_ERROR", "boom", "java.lang.IllegalStateException"),
                 new Message.Cancel(Long.MAX_VALUE),

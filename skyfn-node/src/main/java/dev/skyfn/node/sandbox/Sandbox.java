@@ -282,7 +282,7 @@ public final class Sandbox {
             hosted.put(slot, app);
         }
         List<Message.HandlerRef> handlers = app.manifest().functions().values().stream()
-                .map(f -> new Message.HandlerRef(f.name(), f.handler(), f.timeout().toMillis())).toList();
+                .map(f -> new Message.HandlerRef(f.name(), f.handler(), f.timeout().toMillis(), f.memoryMb())).toList();
         List<Message.WorkflowRef> workflows = app.manifest().workflows().values().stream()
                 .map(w -> new Message.WorkflowRef(w.name(), w.json())).toList();
         String jar = jarPath.apply(app);
