@@ -95,6 +95,22 @@ class ForeignHandlersTest {
     }
 
     @Test
+    void givesAFailureInLambdasShapeWhenAsked() {
+        var deployed = node.deploy(JarBuilder.app("app: refusing\nfunctions: {order: {handler: dev.skyfn.node.apps.Foreign$Refusing}}")
+                .classes(Foreign.Refusing.class));
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        var lambda = node.send("POST", "/v1/apps/refusing/functions/order:invoke", "{\"order\":7}".getBytes(), "X-Skyfn-Error-Shape", "lambda");
+        assertThat(lambda.statusCode()).isEqualTo(500);
+        var body = json(lambda);
+        assertThat(body.get("errorMessage").asText()).contains("no order 7");
+        assertThat(body.get("errorType").asText()).isEqualTo("java.lang.IllegalArgumentException");
+        assertThat(lambda.headers().firstValue("X-Skyfn-Error-Code")).hasValue("FUNCTION_ERROR");
+        // unasked, skyfn's own shape
+        var skyfn = node.send("POST", "/v1/apps/refusing/functions/order:invoke", "{\"order\":7}".getBytes());
+        assertThat(json(skyfn).get("error").get("code").asText()).isEqualTo("FUNCTION_ERROR");
+    }
+
+    @Test
     void runsACloudFunctionFromAJarWithoutTheFrameworkApi() {
         var deployed = node.deploy(JarBuilder.app("app: gcf\nfunctions: {web: {handler: dev.skyfn.node.apps.Foreign$Cloud, url: public}}")
                 .classes(Foreign.Cloud.class));

@@ -87,7 +87,8 @@ public final class Gateway implements HttpService {
             Api.json(res, 202, Map.of("invocationId", id, "status", "queued"));
             return;
         }
-        Responses.send(res, dispatch.dispatch(target, input, Ids.next(), true, target.spec().timeout(), region));
+        Responses.send(res, dispatch.dispatch(target, input, Ids.next(), true, target.spec().timeout(), region),
+                req.headers().first(Responses.ERROR_SHAPE).map(v -> v.equalsIgnoreCase("lambda")).orElse(false));
     }
 
     private static String region(ServerRequest req) {

@@ -35,8 +35,20 @@ final class Responses {
     /** The node of a fleet that ran the call. */
     static final io.helidon.http.HeaderName NODE = HeaderNames.create("X-Skyfn-Node");
 
+    /**
+     * Asks for a failed call's error in AWS Lambda's shape, {@code {"errorMessage", "errorType"}},
+     * rather than skyfn's {@code {"error": {"code", "message", "type"}}}: what a client written
+     * against Lambda's Invoke API reads. The HTTP status and the invocation id are skyfn's either way.
+     */
+    static final io.helidon.http.HeaderName ERROR_SHAPE = HeaderNames.create("X-Skyfn-Error-Shape");
+
     /** The function's result as the response: its body and media type, or its whole HTTP response. */
     static void send(ServerResponse res, Outcome outcome) {
+        send(res, outcome, false);
+    }
+
+    /** {@link #send(ServerResponse, Outcome)}, a failure in Lambda's shape when {@code lambdaErrors} ({@link #ERROR_SHAPE}). */
+    static void send(ServerResponse res, Outcome outcome, boolean lambdaErrors) {
         res.header(Api.INVOCATION_ID, outcome.invocationId());
         if (outcome.node() != null) {
             res.header(NODE, outcome.node());
@@ -46,6 +58,14 @@ final class Responses {
         }
         if (!outcome.ok()) {
             Outcome.Error e = outcome.error();
+            if (lambdaErrors) {
+                Map<String, Object> lambda = new LinkedHashMap<>();
+                lambda.put("errorMessage", dev.skyfn.core.SkyfnException.bounded(e.message()));
+                lambda.put("errorType", e.type().isEmpty() ? e.code().name() : e.type());
+                res.header(HeaderNames.create("X-Skyfn-Error-Code"), e.code().name());
+                Api.json(res, e.code().httpStatus(), lambda);
+                return;
+            }
             Api.error(res, e.code(), e.message(), Map.of("invocationId", outcome.invocationId(), "type", e.type()));
             return;
         }

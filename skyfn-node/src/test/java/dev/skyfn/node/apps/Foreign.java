@@ -43,6 +43,14 @@ public final class Foreign {
         }
     }
 
+    /** A Lambda handler that refuses its input. */
+    public static class Refusing implements RequestHandler<Map<String, Object>, String> {
+        @Override
+        public String handleRequest(Map<String, Object> event, Context context) {
+            throw new IllegalArgumentException("no order " + event.get("order"));
+        }
+    }
+
     public static class Cloud implements HttpFunction {
         @Override
         public void service(HttpRequest request, HttpResponse response) throws Exception {
