@@ -111,6 +111,22 @@ class ForeignHandlersTest {
     }
 
     @Test
+    void runsACloudEventsFunctionBehindItsUrlInTheBinaryContentMode() {
+        var deployed = node.deploy(JarBuilder.app("app: events\nfunctions: {on: {handler: dev.skyfn.node.apps.Foreign$Events, url: public}}")
+                .classes(Foreign.Events.class));
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        var res = node.send("POST", "/fn/dev/events/on", "{\"bucket\":\"b\"}".getBytes(), "Content-Type", "application/json",
+                "ce-specversion", "1.0", "ce-id", "e-7", "ce-source", "//storage/b", "ce-type", "google.cloud.storage.object.v1.finalized");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        String id = res.headers().firstValue("X-Skyfn-Invocation-Id").orElseThrow();
+        assertThat(json(node.get("/v1/apps/events/logs?invocation=" + id)).get("lines").get(0).get("text").asText())
+                .isEqualTo("event google.cloud.storage.object.v1.finalized e-7 {\"bucket\":\"b\"}");
+        var notAnEvent = node.send("POST", "/fn/dev/events/on", "{}".getBytes(), "Content-Type", "application/json");
+        assertThat(notAnEvent.statusCode()).isEqualTo(400);
+        assertThat(json(notAnEvent).get("error").get("code").asText()).isEqualTo("INVALID_INPUT");
+    }
+
+    @Test
     void runsACloudFunctionFromAJarWithoutTheFrameworkApi() {
         var deployed = node.deploy(JarBuilder.app("app: gcf\nfunctions: {web: {handler: dev.skyfn.node.apps.Foreign$Cloud, url: public}}")
                 .classes(Foreign.Cloud.class));

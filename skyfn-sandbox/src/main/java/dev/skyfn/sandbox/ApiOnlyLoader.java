@@ -2,8 +2,8 @@ package dev.skyfn.sandbox;
 
 /**
  * The parent of every app's class loader: the JDK, the skyfn API, the exit guard, the handler
- * interfaces of AWS Lambda and Google Cloud Functions (so their handlers run unchanged, whether or
- * not their jars bundle them), and Jackson's annotations — so that the {@code @JsonProperty},
+ * interfaces of AWS Lambda and Google Cloud Functions and the CloudEvents API and SDK (so their
+ * handlers run unchanged, whether or not their jars bundle them), and Jackson's annotations — so that the {@code @JsonProperty},
  * {@code @JsonIgnore} or {@code @JsonFormat} on an app's own types are the ones the sandbox's
  * Jackson reads, whether or not the app bundles them; an annotation newer than the sandbox's comes
  * from the app. Nothing else of the sandbox (its Jackson, its protocol): those would clash with
@@ -12,7 +12,7 @@ package dev.skyfn.sandbox;
 final class ApiOnlyLoader extends ClassLoader {
 
     private static final String[] SHARED = {"dev.skyfn.api.", "dev.skyfn.sandbox.guard.",
-        "com.amazonaws.services.lambda.runtime.", "com.google.cloud.functions.", "com.fasterxml.jackson.annotation."};
+        "com.amazonaws.services.lambda.runtime.", "com.google.cloud.functions.", "io.cloudevents.", "com.fasterxml.jackson.annotation."};
 
     private final ClassLoader sandbox;
 

@@ -118,9 +118,27 @@ final class GrainWorker {
                 f.service(GoogleHttpExchange.request((HttpRequest) in), response);
                 return response.toSkyfn();
             }, codec);
+            case com.google.cloud.functions.CloudEventsFunction f -> new GrainWorker(function, codec.type(Object.class), (in, ctx) -> {
+                f.accept((io.cloudevents.CloudEvent) in);
+                return null;
+            }, codec, GoogleEvents.io(GoogleEvents::cloudEvent));
+            case com.google.cloud.functions.BackgroundFunction f -> {
+                JavaType data = codec.inputType(type, com.google.cloud.functions.BackgroundFunction.class);
+                yield new GrainWorker(function, data, (in, ctx) -> {
+                    var event = (GoogleEvents.Background) in;
+                    f.accept(codec.decode(Payload.json(event.data().getBytes(java.nio.charset.StandardCharsets.UTF_8)), data), event.context());
+                    return null;
+                }, codec, GoogleEvents.io(GoogleEvents::background));
+            }
+            case com.google.cloud.functions.RawBackgroundFunction f -> new GrainWorker(function, codec.type(Object.class), (in, ctx) -> {
+                var event = (GoogleEvents.Background) in;
+                f.accept(event.data(), event.context());
+                return null;
+            }, codec, GoogleEvents.io(GoogleEvents::background));
             default -> throw invalid(function, className + " implements none of the handler interfaces: "
                     + Handler.class.getName() + ", " + StreamHandler.class.getName() + ", java.util.function.Function, "
-                    + RequestHandler.class.getName() + ", " + RequestStreamHandler.class.getName() + ", " + HttpFunction.class.getName());
+                    + RequestHandler.class.getName() + ", " + RequestStreamHandler.class.getName() + ", " + HttpFunction.class.getName()
+                    + ", com.google.cloud.functions.CloudEventsFunction, BackgroundFunction, RawBackgroundFunction");
         };
     }
 

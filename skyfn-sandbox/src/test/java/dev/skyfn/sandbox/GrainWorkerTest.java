@@ -8,6 +8,7 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.wire.Payload;
 import dev.skyfn.sandbox.fixtures.Foreign;
+import dev.skyfn.sandbox.fixtures.GoogleEventFunctions;
 import dev.skyfn.sandbox.fixtures.Handlers;
 import dev.skyfn.sandbox.fixtures.LambdaEvents;
 import dev.skyfn.sandbox.fixtures.PlainLambda;
@@ -224,5 +225,39 @@ class GrainWorkerTest {
 
     private GrainWorker named(String handler) {
         return GrainWorker.load("fn", handler, getClass().getClassLoader(), codec);
+    }
+
+    @Test
+    void givesACloudEventsFunctionTheEventOfAnyContentMode() throws Exception {
+        GoogleEventFunctions.SEEN.clear();
+        GrainWorker events = load(GoogleEventFunctions.Events.class);
+        var binary = new HttpRequest("POST", "/", "", Map.of("ce-specversion", List.of("1.0"), "ce-id", List.of("e-1"),
+                "ce-source", List.of("//storage/b"), "ce-type", List.of("google.cloud.storage.object.v1.finalized"),
+                "content-type", List.of("application/json")), "{\"name\":\"photo.png\"}".getBytes());
+        var res = ((Payload.Response) events.run(new Payload.Request(binary), ctx)).response();
+        assertThat(res.status()).isEqualTo(200);
+        String structured = """
+                {"specversion": "1.0", "id": "e-2", "source": "//pubsub/t", "type": "google.cloud.pubsub.topic.v1.messagePublished",
+                 "datacontenttype": "application/json", "data": {"n": 1}}""";
+        assertThat(events.run(new Payload.Body("application/cloudevents+json", structured.getBytes()), ctx)).isEqualTo(Payload.EMPTY);
+        assertThat(GoogleEventFunctions.SEEN).containsExactly(
+                "google.cloud.storage.object.v1.finalized //storage/b e-1 {\"name\":\"photo.png\"}",
+                "google.cloud.pubsub.topic.v1.messagePublished //pubsub/t e-2 {\"n\":1}");
+        assertCode(() -> run(events, "{\"just\": \"json\"}"), ErrorCode.INVALID_INPUT, "takes a CloudEvent");
+    }
+
+    @Test
+    void givesABackgroundFunctionItsDataAndContextFromACloudEventOrTheLegacyShape() throws Exception {
+        GoogleEventFunctions.SEEN.clear();
+        GrainWorker legacy = load(GoogleEventFunctions.Legacy.class);
+        legacy.run(json("""
+                {"data": {"name": "ada"}, "context": {"eventId": "l-1", "timestamp": "2026-12-01T00:00:00Z",
+                 "eventType": "providers/cloud.pubsub/eventTypes/topic.publish", "resource": "projects/p/topics/t"}}"""), ctx);
+        legacy.run(new Payload.Body("application/cloudevents+json", """
+                {"specversion": "1.0", "id": "c-1", "source": "//pubsub/projects/p/topics/t", "subject": "m-1",
+                 "type": "google.cloud.pubsub.topic.v1.messagePublished", "data": {"name": "bob"}}""".getBytes()), ctx);
+        assertThat(GoogleEventFunctions.SEEN).containsExactly(
+                "ada l-1 providers/cloud.pubsub/eventTypes/topic.publish projects/p/topics/t",
+                "bob c-1 google.cloud.pubsub.topic.v1.messagePublished //pubsub/projects/p/topics/t/m-1");
     }
 }

@@ -28,7 +28,8 @@ final class HandlerCheck {
     private static final Set<String> HANDLER_TYPES = Set.of(
             "dev/skyfn/api/Handler", "dev/skyfn/api/StreamHandler", "java/util/function/Function",
             "com/amazonaws/services/lambda/runtime/RequestHandler", "com/amazonaws/services/lambda/runtime/RequestStreamHandler",
-            "com/google/cloud/functions/HttpFunction");
+            "com/google/cloud/functions/HttpFunction", "com/google/cloud/functions/CloudEventsFunction",
+            "com/google/cloud/functions/BackgroundFunction", "com/google/cloud/functions/RawBackgroundFunction");
     private static final int MAX_DEPTH = 64;
     /** Larger than any class a JVM would load; a class entry that inflates past it is refused before it fills the heap. */
     private static final int MAX_CLASS_BYTES = 16 << 20;
@@ -61,7 +62,8 @@ final class HandlerCheck {
         if (!isHandler(internal, 0, unresolved)) {
             throw invalid(fn, fn.handler() + " implements none of the handler interfaces: dev.skyfn.api.Handler,"
                     + " dev.skyfn.api.StreamHandler, java.util.function.Function, AWS Lambda's RequestHandler or"
-                    + " RequestStreamHandler, Google Cloud Functions' HttpFunction"
+                    + " RequestStreamHandler, Google Cloud Functions' HttpFunction, CloudEventsFunction, BackgroundFunction or"
+                    + " RawBackgroundFunction"
                     + (unresolved.isEmpty() ? "" : " (not in the jar, so not checked: " + String.join(", ", unresolved) + ")"));
         }
     }

@@ -26,7 +26,9 @@ final class SandboxClasspath {
     private static final List<Class<?>> ANCHORS = List.of(SandboxMain.class, Handler.class, WireCodec.class,
             ObjectMapper.class, JsonFactory.class, JsonProperty.class, JavaTimeModule.class, Jdk8Module.class,
             RequestHandler.class, HttpFunction.class,
-            com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers.class);
+            com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers.class,
+            io.cloudevents.CloudEvent.class, io.cloudevents.core.builder.CloudEventBuilder.class, io.cloudevents.http.HttpMessageFactory.class,
+            io.cloudevents.jackson.JsonFormat.class);
 
     private SandboxClasspath() {
     }

@@ -51,6 +51,15 @@ public final class Foreign {
         }
     }
 
+    /** A Cloud Functions CloudEvents function: it says in its log what it got. */
+    public static class Events implements com.google.cloud.functions.CloudEventsFunction {
+        @Override
+        public void accept(io.cloudevents.CloudEvent event) {
+            System.out.println("event " + event.getType() + " " + event.getId() + " "
+                    + new String(event.getData().toBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
     public static class Cloud implements HttpFunction {
         @Override
         public void service(HttpRequest request, HttpResponse response) throws Exception {

@@ -1,0 +1,104 @@
+package dev.skyfn.sandbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.cloud.functions.Context;
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.wire.Payload;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.message.MessageReader;
+import io.cloudevents.http.HttpMessageFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The events Google Cloud Functions' event functions take, read from a call's payload with the
+ * CloudEvents Java SDK: a CloudEvent in the HTTP binary content mode ({@code ce-*} headers, the
+ * data as the body — through the function URL) or the structured one ({@code
+ * application/cloudevents+json}, also through {@code :invoke}); and, for background functions,
+ * the legacy event shape {@code {"data", "context": {"eventId", "timestamp", "eventType",
+ * "resource"}}} as well (CloudEvents spec 1.0, HTTP protocol binding §3).
+ */
+final class GoogleEvents {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private GoogleEvents() {
+    }
+
+    /** The CloudEvent a call carries. */
+    static CloudEvent cloudEvent(Payload payload) {
+        try {
+            MessageReader reader = switch (payload) {
+                case Payload.Request r -> HttpMessageFactory.createReaderFromMultimap(r.request().headers(), r.request().body());
+                case Payload.Body b -> HttpMessageFactory.createReader(Map.of("content-type",
+                        b.contentType().isEmpty() || b.contentType().startsWith("application/json") ? "application/cloudevents+json" : b.contentType()),
+                        b.bytes());
+                default -> throw notAnEvent("an empty call");
+            };
+            return reader.toEvent();
+        } catch (SkyfnException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw notAnEvent(e.getMessage());
+        }
+    }
+
+    /** A background function's event: its data as JSON text, and its context. */
+    record Background(String data, Context context) {
+    }
+
+    /** The background event a call carries: a CloudEvent, or the legacy {@code {"data", "context"}} shape. */
+    static Background background(Payload payload) {
+        byte[] body = Codec.body(payload);
+        if (!(payload instanceof Payload.Request) && body.length > 0) {
+            try {
+                JsonNode legacy = JSON.readTree(body);
+                if (legacy != null && legacy.isObject() && legacy.has("data") && legacy.has("context")) {
+                    JsonNode c = legacy.get("context");
+                    Map<String, String> attributes = new LinkedHashMap<>();
+                    return new Background(legacy.get("data").toString(), new EventContext(c.path("eventId").asText(null),
+                            c.path("timestamp").asText(null), c.path("eventType").asText(null), c.path("resource").isTextual()
+                            ? c.path("resource").asText() : c.path("resource").toString(), attributes));
+                }
+            } catch (IOException notJson) {
+                // a CloudEvent of another format, or nothing we read: the SDK says which
+            }
+        }
+        CloudEvent event = cloudEvent(payload);
+        Map<String, String> attributes = new LinkedHashMap<>();
+        event.getExtensionNames().forEach(n -> attributes.put(n, String.valueOf(event.getExtension(n))));
+        String data = event.getData() == null ? "null" : new String(event.getData().toBytes(), StandardCharsets.UTF_8);
+        return new Background(data, new EventContext(event.getId(), event.getTime() == null ? null : event.getTime().toString(),
+                event.getType(), event.getSource() + (event.getSubject() == null ? "" : "/" + event.getSubject()), attributes));
+    }
+
+    private record EventContext(String eventId, String timestamp, String eventType, String resource, Map<String, String> attributes)
+            implements Context {
+    }
+
+    /** How an event function's call is read and answered: the event in, nothing out (an empty 200 through its URL, as Google's). */
+    static GrainWorker.Io io(java.util.function.Function<Payload, Object> read) {
+        return new GrainWorker.Io() {
+            @Override
+            public Object in(Payload payload, dev.skyfn.api.Context ctx) {
+                return read.apply(payload);
+            }
+
+            @Override
+            public Payload out(Object result, Payload in) {
+                return in instanceof Payload.Request ? new Payload.Response(new dev.skyfn.api.HttpResponse(200, Map.of(), new byte[0]))
+                        : Payload.EMPTY;
+            }
+        };
+    }
+
+    private static SkyfnException notAnEvent(String why) {
+        return new SkyfnException(ErrorCode.INVALID_INPUT, "a CloudEvents function takes a CloudEvent: binary (ce-specversion, ce-id, "
+                + "ce-source and ce-type headers, through the function URL) or structured (application/cloudevents+json); "
+                + "this is not one: " + why);
+    }
+}
