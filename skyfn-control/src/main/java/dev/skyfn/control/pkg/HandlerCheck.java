@@ -31,6 +31,8 @@ final class HandlerCheck {
             "com/google/cloud/functions/HttpFunction", "com/google/cloud/functions/CloudEventsFunction",
             "com/google/cloud/functions/BackgroundFunction", "com/google/cloud/functions/RawBackgroundFunction");
     private static final int MAX_DEPTH = 64;
+    /** The class file version of Java 25, the newest the sandbox runs. */
+    private static final int JAVA_25 = 69;
     /** Larger than any class a JVM would load; a class entry that inflates past it is refused before it fills the heap. */
     private static final int MAX_CLASS_BYTES = 16 << 20;
 
@@ -152,6 +154,11 @@ final class HandlerCheck {
             if (bytes.length > MAX_CLASS_BYTES) {
                 throw new SkyfnException(ErrorCode.PACKAGE_INVALID, internal + ".class is larger than " + (MAX_CLASS_BYTES >> 20)
                         + " MiB: not a class file a JVM would load");
+            }
+            int major = bytes.length < 8 ? 0 : (bytes[6] & 0xff) << 8 | bytes[7] & 0xff;
+            if (major > JAVA_25) {
+                throw new SkyfnException(ErrorCode.HANDLER_INVALID, internal.replace('/', '.') + " is compiled for Java " + (major - 44)
+                        + " (class file version " + major + "); apps run on Java 25: compile with --release 25 or lower");
             }
             return ClassFile.of().parse(bytes);
         } catch (IOException e) {

@@ -148,6 +148,29 @@ class PackageInspectorTest {
     }
 
     @Test
+    void refusesAHandlerCompiledForAJavaNewerThanTheSandboxRuns() {
+        byte[] hello = JarBuilder.app(manifest(Fixtures.Hello.class.getName())).classes(Fixtures.Hello.class).bytes();
+        String entry = Fixtures.Hello.class.getName().replace('.', '/') + ".class";
+        byte[] newer = classBytes(hello, entry);
+        newer[7] = 70; // the major version's low byte: Java 26
+        assertRefused(jar(JarBuilder.app(manifest(Fixtures.Hello.class.getName())).entry(entry, newer)), ErrorCode.HANDLER_INVALID,
+                "is compiled for Java 26 (class file version 70); apps run on Java 25");
+    }
+
+    private static byte[] classBytes(byte[] jar, String entry) {
+        try (var in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(jar))) {
+            for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                if (e.getName().equals(entry)) {
+                    return in.readAllBytes();
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        throw new IllegalArgumentException(entry);
+    }
+
+    @Test
     void namesTheSupertypesItCouldNotCheck() {
         assertRefused(jar(JarBuilder.app(manifest(Fixtures.Derived.class.getName())).classes(Fixtures.Derived.class)),
                 ErrorCode.HANDLER_INVALID, "not in the jar, so not checked: " + Fixtures.Base.class.getName());

@@ -24,7 +24,9 @@ public final class ManifestReader {
     private static final ObjectMapper YAML = Documents.YAML;
     private static final ObjectMapper JSON = Documents.JSON;
     private static final Set<String> APP_FIELDS = Set.of("app", "memory", "functions", "workflows", "placement", "network",
-            "shareSandbox", "scaling");
+            "shareSandbox", "scaling", "runtime");
+    /** The Java an app's sandbox runs: the one offered. */
+    public static final String RUNTIME = "java25";
     private static final Set<String> FUNCTION_FIELDS =
             Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url", "idempotent", "verify", "priority");
     /** A binary class name, with a {@code ::method} as AWS Lambda's handler strings may have. */
@@ -70,6 +72,11 @@ public final class ManifestReader {
         if (!Names.isAppName(name)) {
             throw new ManifestException("app: '" + name
                     + "' is not a valid app name (lower case letters, digits and '-', starting with a letter, at most 63)");
+        }
+        if (app.has("runtime") && !app.text("runtime").equals(RUNTIME)) {
+            throw new ManifestException("runtime: '" + app.text("runtime") + "' is not offered: apps run on Java 25 ('" + RUNTIME
+                    + "', the default). Code built for Java 17 or 21 runs on it unchanged unless it relies on what later Javas "
+                    + "removed (the Security Manager, finalization, Thread.stop…): test it on Java 25, then deploy with runtime: " + RUNTIME);
         }
         Map<String, FunctionSpec> functions = functions(app.get("functions"));
         int memory = app.has("memory")

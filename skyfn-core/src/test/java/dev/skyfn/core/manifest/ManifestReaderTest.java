@@ -129,6 +129,14 @@ class ManifestReaderTest {
     }
 
     @Test
+    void offersJava25AsTheRuntimeAndSaysWhyNotAnother() {
+        ManifestReader.read("app: a\nruntime: java25\nfunctions: {f: {handler: x.F}}".getBytes(StandardCharsets.UTF_8));
+        assertRefused("app: a\nruntime: java21\nfunctions: {f: {handler: x.F}}",
+                "runtime: 'java21' is not offered: apps run on Java 25 ('java25', the default)");
+        assertRefused("app: a\nruntime: python3.12\nfunctions: {f: {handler: x.F}}", "'python3.12' is not offered");
+    }
+
+    @Test
     void refusesAHandlerThatIsNotAClassName() {
         assertRefused("app: a\nfunctions: {f: {handler: 'x..F'}}", "functions.f.handler: 'x..F' is not a Java class name");
         assertRefused("app: a\nfunctions: {f: {handler: 'x.F::'}}", "functions.f.handler: 'x.F::' is not a Java class name (or Class::method)");
