@@ -204,6 +204,17 @@ class LifecycleTest {
     }
 
     @Test
+    void invokeHandsAHandlerOfTheWholeRequestTheCallersHeadersButNotItsKey() {
+        try (TestNode node = TestNode.dev(dir)) {
+            node.deploy(JarBuilder.app("app: seen\nfunctions: {echo: {handler: dev.skyfn.node.apps.Typed$Headers}}").classes(Typed.class));
+            var res = node.send("POST", "/v1/apps/seen/functions/echo:invoke?v=1", "tea".getBytes(), "X-Trace", "t-1",
+                    "Authorization", "Bearer sk_not_for_the_function", "Content-Type", "text/plain");
+            assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+            assertThat(res.body()).isEqualTo("x-trace=t-1 auth=none query=v=1 type=text/plain body=tea");
+        }
+    }
+
+    @Test
     void aNodeKeepsTheSparesItIsToldAndSaysHowManyItKeeps() {
         try (TestNode node = TestNode.start(TestNode.config(dir).spareSandboxes(2).build(), true)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> json(node.get("/v1/node")).at("/sandboxes/spare").asInt() == 2);

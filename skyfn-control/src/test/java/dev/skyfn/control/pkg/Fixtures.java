@@ -65,4 +65,23 @@ public final class Fixtures {
             return event;
         }
     }
+
+    /** Takes the whole HTTP request. */
+    public static class Web implements Handler<dev.skyfn.api.HttpRequest, dev.skyfn.api.HttpResponse> {
+        @Override
+        public dev.skyfn.api.HttpResponse handle(dev.skyfn.api.HttpRequest input, Context ctx) {
+            return dev.skyfn.api.HttpResponse.text(200, input.method());
+        }
+    }
+
+    /** Takes the whole HTTP request through its superclass. */
+    public static class WebFunction extends BaseWeb {
+    }
+
+    public abstract static class BaseWeb implements Function<dev.skyfn.api.HttpRequest, String> {
+        @Override
+        public String apply(dev.skyfn.api.HttpRequest r) {
+            return r.method();
+        }
+    }
 }

@@ -44,6 +44,8 @@ public final class Gateway implements HttpService {
     private final Authenticator auth;
     private final long maxRequestBytes;
     private final Elsewhere elsewhere;
+    /** Whether a function takes the whole request, by {@code tenant/app@version/function}. */
+    private final Map<String, Boolean> requestInputs = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Gateway(Dispatch dispatch, Async async, LogStore logs, Authenticator auth, long maxRequestBytes,
                    Elsewhere elsewhere) {
@@ -69,7 +71,10 @@ public final class Gateway implements HttpService {
         Dispatch.Target target = dispatch.resolve(new AppKey(caller.tenant(), Api.param(req, "app")), Api.param(req, "function"));
         String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
         byte[] body = Api.body(req, maxRequestBytes, ErrorCode.PAYLOAD_TOO_LARGE);
-        Payload input = new Payload.Body(type, body);
+        // a handler of the whole request gets the caller's headers and query (not its API key); others only what they read
+        Payload input = takesRequest(target)
+                ? new Payload.Request(new HttpRequest("POST", "/", req.query().rawValue(), headers(req, true), body))
+                : new Payload.Body(type, body);
         String region = region(req);
         if (wantsAsync(req)) {
             String id;
@@ -89,6 +94,13 @@ public final class Gateway implements HttpService {
         }
         Responses.send(res, dispatch.dispatch(target, input, Ids.next(), true, target.spec().timeout(), region),
                 req.headers().first(Responses.ERROR_SHAPE).map(v -> v.equalsIgnoreCase("lambda")).orElse(false));
+    }
+
+    /** Whether the function's handler takes an {@code HttpRequest}, read once per app version from its jar. */
+    private boolean takesRequest(Dispatch.Target target) {
+        var app = target.app();
+        return requestInputs.computeIfAbsent(app.key() + "@" + app.version() + "/" + target.spec().name(),
+                k -> dev.skyfn.control.pkg.HttpRequestInput.takes(app.jar(), target.spec()));
     }
 
     private static String region(ServerRequest req) {

@@ -44,6 +44,15 @@ public final class Typed {
         }
     }
 
+    /** Says what reached it of the caller's request. */
+    public static class Headers implements Handler<HttpRequest, String> {
+        @Override
+        public String handle(HttpRequest req, Context ctx) {
+            return "x-trace=" + req.header("x-trace") + " auth=" + (req.header("authorization") == null ? "none" : "present")
+                    + " query=" + req.query() + " type=" + req.header("content-type") + " body=" + req.bodyAsString();
+        }
+    }
+
     public static class NotAFunction {
         public String apply(String s) {
             return s;
