@@ -27,7 +27,25 @@ public record HttpRequest(String method, String path, String query,
         return values == null || values.isEmpty() ? null : values.getFirst();
     }
 
+    /** The body as text in the charset its content type declares (UTF-8 when it declares none, or one this JVM lacks). */
     public String bodyAsString() {
-        return new String(body, StandardCharsets.UTF_8);
+        return new String(body, charset(header("content-type")));
+    }
+
+    /** The charset a content type declares ({@code text/plain; charset=ISO-8859-1}); UTF-8 when none, or one this JVM lacks. */
+    public static java.nio.charset.Charset charset(String contentType) {
+        if (contentType != null) {
+            for (String part : contentType.split(";")) {
+                String p = part.strip();
+                if (p.regionMatches(true, 0, "charset=", 0, 8)) {
+                    try {
+                        return java.nio.charset.Charset.forName(p.substring(8).replace("\"", "").strip());
+                    } catch (IllegalArgumentException unknown) {
+                        return StandardCharsets.UTF_8;
+                    }
+                }
+            }
+        }
+        return StandardCharsets.UTF_8;
     }
 }

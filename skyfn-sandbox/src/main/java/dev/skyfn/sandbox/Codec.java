@@ -146,7 +146,7 @@ final class Codec {
             return body;
         }
         if (raw == String.class) {
-            return new String(body, StandardCharsets.UTF_8);
+            return new String(body, HttpRequest.charset(contentType(payload)));
         }
         if (raw == InputStream.class) {
             return new ByteArrayInputStream(body);
@@ -237,7 +237,7 @@ final class Codec {
             case JsonNode json -> json;
             case Payload.Empty e -> NullNode.getInstance();
             case Payload.Body b when b.contentType().startsWith(JSON) -> b.bytes().length == 0 ? NullNode.getInstance() : readJson(b.bytes());
-            case Payload.Body b when b.contentType().startsWith("text/") -> TextNode.valueOf(new String(b.bytes(), StandardCharsets.UTF_8));
+            case Payload.Body b when b.contentType().startsWith("text/") -> TextNode.valueOf(new String(b.bytes(), HttpRequest.charset(b.contentType())));
             case Payload.Body b -> BinaryNode.valueOf(b.bytes());
             case Payload.Request r -> MAPPER.valueToTree(r.request());
             case Payload.Response r -> MAPPER.valueToTree(r.response());
@@ -344,6 +344,16 @@ final class Codec {
     private SkyfnException tooLarge() {
         return new SkyfnException(ErrorCode.RESULT_TOO_LARGE,
                 "the result is larger than " + maxResultBytes + " bytes, the limit for a function's result");
+    }
+
+    /** The payload's declared media type; null when it has none. */
+    private static String contentType(Payload payload) {
+        return switch (payload) {
+            case Payload.Body b -> b.contentType().isEmpty() ? null : b.contentType();
+            case Payload.Request r -> r.request().header("content-type");
+            case Payload.Response r -> r.response().header("content-type");
+            case Payload.Empty e -> null;
+        };
     }
 
     static byte[] body(Payload payload) {

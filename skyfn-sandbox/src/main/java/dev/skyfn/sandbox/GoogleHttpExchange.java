@@ -98,7 +98,7 @@ final class GoogleHttpExchange {
 
         @Override
         public BufferedReader getReader() {
-            return new BufferedReader(new InputStreamReader(getInputStream(), StandardCharsets.UTF_8));
+            return new BufferedReader(new InputStreamReader(getInputStream(), dev.skyfn.api.HttpRequest.charset(req.header("content-type"))));
         }
 
         @Override
@@ -170,7 +170,7 @@ final class GoogleHttpExchange {
         @Override
         public BufferedWriter getWriter() {
             if (writer == null) {
-                writer = new BufferedWriter(new OutputStreamWriter(body, StandardCharsets.UTF_8));
+                writer = new BufferedWriter(new OutputStreamWriter(body, dev.skyfn.api.HttpRequest.charset(getContentType().orElse(null))));
             }
             return writer;
         }

@@ -260,4 +260,14 @@ class GrainWorkerTest {
                 "ada l-1 providers/cloud.pubsub/eventTypes/topic.publish projects/p/topics/t",
                 "bob c-1 google.cloud.pubsub.topic.v1.messagePublished //pubsub/projects/p/topics/t/m-1");
     }
+
+    @Test
+    void readsTextInTheCharsetItsContentTypeDeclares() throws Exception {
+        byte[] latin = "café".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        GrainWorker echo = load(Handlers.Echo.class);
+        assertThat(text(echo.run(new Payload.Body("text/plain; charset=ISO-8859-1", latin), ctx))).isEqualTo("4:café");
+        assertThat(text(echo.run(new Payload.Body("text/plain", "café".getBytes(StandardCharsets.UTF_8)), ctx))).isEqualTo("4:café");
+        var req = new HttpRequest("POST", "/", "", Map.of("content-type", List.of("text/plain;charset=iso-8859-1")), latin);
+        assertThat(req.bodyAsString()).isEqualTo("café");
+    }
 }
