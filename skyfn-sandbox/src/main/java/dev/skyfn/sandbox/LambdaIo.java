@@ -48,10 +48,7 @@ final class LambdaIo implements GrainWorker.Io {
     /** For a {@code RequestHandler<I, O>} implemented by {@code handler}. */
     static LambdaIo of(Class<?> handler, Class<?> iface, ClassLoader loader, Codec codec) {
         Type[] types = typeArguments(handler, iface);
-        FunctionUrlEvents.Format format = types[0] instanceof Class<?> c && c.getName().equals(V1_EVENT)
-                ? FunctionUrlEvents.Format.V1 : FunctionUrlEvents.Format.V2;
-        return new LambdaIo(serializer(types[0], loader), types[1] == Object.class ? null : serializer(types[1], loader), loader,
-                format, codec);
+        return of(types[0], types[1], loader, codec);
     }
 
     /** For a handler method taking {@code input} (Object when it takes none) and returning {@code output}. */
