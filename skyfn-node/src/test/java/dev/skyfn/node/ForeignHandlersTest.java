@@ -127,6 +127,20 @@ class ForeignHandlersTest {
     }
 
     @Test
+    void givesACloudFunctionTheMultipartFormsParts() {
+        var deployed = node.deploy(JarBuilder.app("app: uploads\nfunctions: {up: {handler: dev.skyfn.node.apps.Foreign$Upload, url: public}}")
+                .classes(Foreign.Upload.class));
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        String form = "--x\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n"
+                + "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                + "\u0001\u0002\u0003\r\n--x--\r\n";
+        var res = node.send("POST", "/fn/dev/uploads/up", form.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1),
+                "Content-Type", "multipart/form-data; boundary=x");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        assertThat(res.body()).isEqualTo("file=a.bin:3;note=-:2;");
+    }
+
+    @Test
     void runsACloudFunctionFromAJarWithoutTheFrameworkApi() {
         var deployed = node.deploy(JarBuilder.app("app: gcf\nfunctions: {web: {handler: dev.skyfn.node.apps.Foreign$Cloud, url: public}}")
                 .classes(Foreign.Cloud.class));

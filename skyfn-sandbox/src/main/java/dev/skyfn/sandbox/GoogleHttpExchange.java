@@ -73,7 +73,7 @@ final class GoogleHttpExchange {
 
         @Override
         public Map<String, HttpPart> getParts() {
-            return Map.of();
+            return FormParts.of(req);
         }
 
         @Override

@@ -270,4 +270,24 @@ class GrainWorkerTest {
         var req = new HttpRequest("POST", "/", "", Map.of("content-type", List.of("text/plain;charset=iso-8859-1")), latin);
         assertThat(req.bodyAsString()).isEqualTo("café");
     }
+
+    @Test
+    void givesACloudFunctionTheFormsPartsAsItsFrameworkDoes() throws Exception {
+        String body = "--b0undary\r\n"
+                + "Content-Disposition: form-data; name=\"title\"\r\n\r\n"
+                + "holiday\r\n"
+                + "--b0undary\r\n"
+                + "Content-Disposition: form-data; name=\"photo\"; filename=\"beach.txt\"\r\n"
+                + "Content-Type: text/plain\r\n\r\n"
+                + "sand and sea\r\n"
+                + "--b0undary--\r\n";
+        var req = new HttpRequest("POST", "/", "", Map.of("content-type", List.of("multipart/form-data; boundary=b0undary")),
+                body.getBytes(StandardCharsets.UTF_8));
+        var res = ((Payload.Response) load(Foreign.Upload.class).run(new Payload.Request(req), ctx)).response();
+        assertThat(new String(res.body())).isEqualTo("photo beach.txt text/plain 12 sand and sea;title - - 7 holiday;");
+        var notAForm = new HttpRequest("POST", "/", "", Map.of("content-type", List.of("application/x-www-form-urlencoded")),
+                "a=1".getBytes());
+        assertThatThrownBy(() -> load(Foreign.Upload.class).run(new Payload.Request(notAForm), ctx))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("must be multipart/form-data");
+    }
 }

@@ -28,7 +28,8 @@ final class SandboxClasspath {
             RequestHandler.class, HttpFunction.class,
             com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers.class,
             io.cloudevents.CloudEvent.class, io.cloudevents.core.builder.CloudEventBuilder.class, io.cloudevents.http.HttpMessageFactory.class,
-            io.cloudevents.jackson.JsonFormat.class);
+            io.cloudevents.jackson.JsonFormat.class, org.apache.james.mime4j.parser.MimeStreamParser.class,
+            org.apache.commons.io.IOUtils.class);
 
     private SandboxClasspath() {
     }

@@ -60,6 +60,17 @@ public final class Foreign {
         }
     }
 
+    /** A Cloud Functions upload handler: the form's parts, by name. */
+    public static class Upload implements HttpFunction {
+        @Override
+        public void service(HttpRequest request, HttpResponse response) throws Exception {
+            for (var part : new java.util.TreeMap<>(request.getParts()).entrySet()) {
+                response.getWriter().write(part.getKey() + "=" + part.getValue().getFileName().orElse("-") + ":"
+                        + part.getValue().getContentLength() + ";");
+            }
+        }
+    }
+
     public static class Cloud implements HttpFunction {
         @Override
         public void service(HttpRequest request, HttpResponse response) throws Exception {
