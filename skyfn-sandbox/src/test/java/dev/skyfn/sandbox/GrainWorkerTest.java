@@ -290,4 +290,21 @@ class GrainWorkerTest {
         assertThatThrownBy(() -> load(Foreign.Upload.class).run(new Payload.Request(notAForm), ctx))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("must be multipart/form-data");
     }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "s3.json        | Storage  | ObjectCreated:Put photos/2026/beach.png 1024 2026",
+            "sns.json       | Topic    | arn:aws:sns:us-east-1:123456789012:orders order 7 shipped shipping",
+            "dynamodb.json  | Table    | INSERT order-7 3 111",
+            "kinesis.json   | Stream   | order-7 hello stream",
+            "scheduled.json | Schedule | Scheduled Event aws.events 14 [arn:aws:events:us-east-1:123456789012:rule/nightly]",
+    })
+    void readsTheEventsLambdaSendsIntoItsEventClasses(String event, String handler, String said) throws Exception {
+        byte[] json;
+        try (var in = getClass().getResourceAsStream("/lambda-events/" + event)) {
+            json = in.readAllBytes();
+        }
+        GrainWorker worker = GrainWorker.load("fn", LambdaEvents.class.getName() + "$" + handler, getClass().getClassLoader(), codec);
+        assertThat(text(worker.run(Payload.json(json), ctx))).isEqualTo("\"" + said + "\"");
+    }
 }
