@@ -11,10 +11,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code examples/lambda-shop}: AWS Lambda code as {@code sam init} writes it, with the event
- * classes bundled as its build bundles them, answers through skyfn as on Lambda.
+ * classes bundled as its build bundles them, answers through skyfn as on Lambda; and {@code
+ * examples/gcf-events}, a Cloud Functions CloudEvents function as Google's guide writes it.
  */
 @Tag("slow")
-class LambdaShopExampleTest {
+class ForeignExamplesTest {
 
     @TempDir
     Path dir;
@@ -46,6 +47,21 @@ class LambdaShopExampleTest {
             assertThat(failures.get(0).get("itemIdentifier").asText()).isEqualTo("m-2");
             String id = orders.headers().firstValue("X-Skyfn-Invocation-Id").orElseThrow();
             assertThat(node.get("/v1/apps/lambda-shop/logs?invocation=" + id).body()).contains("order m-1: 3 item(s)");
+        }
+    }
+
+    @Test
+    void aCloudEventsFunctionRunsUnchanged() {
+        try (TestNode node = TestNode.dev(dir)) {
+            var deployed = node.deploy(JarBuilder.example("gcf-events"));
+            assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+            var res = node.send("POST", "/fn/dev/gcf-events/onupload", "{\"bucket\":\"photos\",\"name\":\"beach.png\"}".getBytes(),
+                    "Content-Type", "application/json", "ce-specversion", "1.0", "ce-id", "1234", "ce-source",
+                    "//storage.googleapis.com/projects/_/buckets/photos", "ce-type", "google.cloud.storage.object.v1.finalized");
+            assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+            String id = res.headers().firstValue("X-Skyfn-Invocation-Id").orElseThrow();
+            assertThat(node.get("/v1/apps/gcf-events/logs?invocation=" + id).body()).contains("Event ID: 1234")
+                    .contains("Event Type: google.cloud.storage.object.v1.finalized").contains("beach.png");
         }
     }
 }
