@@ -91,6 +91,8 @@ class HedgedCallsTest {
         for (Thread t : callers) {
             t.join();
         }
+        // no call fails: a losing copy stopped as it answers leaves its sandbox serving (it once closed the sandbox's socket)
+        assertThat(FAILED).as("calls that failed").isEmpty();
         long lateOnce = once.stream().filter(ms -> ms > LATE_MS).count();
         long lateRetried = retried.stream().filter(ms -> ms > LATE_MS).count();
         System.err.printf("calls over %d ms: %d of %d not hedged, %d of %d hedged%n", LATE_MS, lateOnce, once.size(), lateRetried,
@@ -146,12 +148,18 @@ class HedgedCallsTest {
     }
 
     /** Makes {@code n} calls of {@code function} through the gateway, adding each one's milliseconds to {@code took}. */
+    /** Calls that did not answer 200, by any caller thread: an assertion failing on such a thread would only end the thread. */
+    private static final ConcurrentLinkedQueue<String> FAILED = new ConcurrentLinkedQueue<>();
+
     private static void call(String function, int n, ConcurrentLinkedQueue<Long> took) {
         for (int i = 0; i < n; i++) {
             long start = System.nanoTime();
             HttpResponse<String> res = FleetCalls.send(fleet, "gw-1", "POST", "/v1/apps/straggle/functions/" + function + ":invoke",
                     "?".getBytes());
-            assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+            if (res.statusCode() != 200) {
+                FAILED.add(function + ": " + res.statusCode() + " " + res.body());
+                continue;
+            }
             took.add((System.nanoTime() - start) / 1_000_000);
         }
     }

@@ -306,18 +306,23 @@ final class SandboxRuntime {
         request.complete(answer);
     }
 
+    /**
+     * Interrupts the invocation {@code id} if it still runs. Atomic with its end ({@link #finished}):
+     * once an invocation has left {@code running} it is never interrupted, so a cancel that crosses
+     * its answer cannot interrupt the thread writing that answer (which would close the socket).
+     */
     private void cancel(long id) {
-        Thread grain = running.get(id);
-        if (grain != null) {
+        running.computeIfPresent(id, (key, grain) -> {
             cancelled.add(id);
             grain.interrupt();
-        }
+            return grain;
+        });
     }
 
     private void finished(long id, Message reply) {
         running.remove(id);
         cancelled.remove(id);
-        channel.sendNow(reply);
+        channel.sendNow(reply); // an interrupt that came before is left for the writer thread to honour, not this one
     }
 
     /** Asks the node, once, to replace this sandbox; invocations in flight still finish. */

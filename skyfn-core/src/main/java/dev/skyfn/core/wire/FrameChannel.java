@@ -59,7 +59,8 @@ public final class FrameChannel implements Closeable {
             return false;
         }
         byte[] frame = WireCodec.encode(message);
-        if (outbox.isEmpty() && writing.tryLock()) {
+        // an interrupted thread's write would close the socket (an interruptible channel's rule): the writer sends it instead
+        if (outbox.isEmpty() && !Thread.currentThread().isInterrupted() && writing.tryLock()) {
             try {
                 if (outbox.isEmpty()) {
                     writeFully(ByteBuffer.wrap(frame));

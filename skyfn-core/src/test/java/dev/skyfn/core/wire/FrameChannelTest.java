@@ -148,6 +148,31 @@ class FrameChannelTest {
     }
 
     @Test
+    void anInterruptedSenderDoesNotCloseTheChannel() throws Exception {
+        var sender = new FrameChannel(client, 1024);
+        var receiver = new FrameChannel(server, 1024);
+        var got = new java.util.concurrent.LinkedBlockingQueue<Message>();
+        Thread.ofPlatform().start(() -> {
+            try {
+                receiver.readLoop(got::add);
+            } catch (IOException e) {
+                // the test's end
+            }
+        });
+        // a cancelled invocation's thread answering: its interrupt must not close the socket under every other call
+        Thread interrupted = Thread.ofVirtual().unstarted(() -> {
+            Thread.currentThread().interrupt();
+            sender.sendNow(new Message.Cancel(1));
+        });
+        interrupted.start();
+        interrupted.join();
+        assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo(new Message.Cancel(1));
+        assertThat(sender.isOpen()).isTrue();
+        assertThat(sender.sendNow(new Message.Cancel(2))).isTrue();
+        assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo(new Message.Cancel(2));
+    }
+
+    @Test
     void reportsSendsAfterCloseAsDropped() {
         var sender = new FrameChannel(client, 1024);
         sender.close();
