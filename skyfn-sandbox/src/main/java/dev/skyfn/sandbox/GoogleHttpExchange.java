@@ -12,10 +12,7 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -60,15 +57,7 @@ final class GoogleHttpExchange {
 
         @Override
         public Map<String, List<String>> getQueryParameters() {
-            Map<String, List<String>> params = new LinkedHashMap<>();
-            for (String pair : req.query().split("&")) {
-                if (!pair.isEmpty()) {
-                    int eq = pair.indexOf('=');
-                    String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-                    params.computeIfAbsent(name, n -> new ArrayList<>()).add(eq < 0 ? "" : decode(pair.substring(eq + 1)));
-                }
-            }
-            return params;
+            return FunctionUrlEvents.query(req.query());
         }
 
         @Override
@@ -106,10 +95,6 @@ final class GoogleHttpExchange {
             Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             headers.putAll(req.headers());
             return headers;
-        }
-
-        private static String decode(String s) {
-            return URLDecoder.decode(s, StandardCharsets.UTF_8);
         }
     }
 

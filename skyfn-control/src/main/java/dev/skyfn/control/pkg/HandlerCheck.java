@@ -144,7 +144,8 @@ final class HandlerCheck {
         return false;
     }
 
-    private ClassModel model(String internal) {
+    /** The class {@code internal} of the jar, parsed; null when the jar has none. */
+    ClassModel model(String internal) {
         ZipEntry entry = jar.getEntry(internal + ".class");
         if (entry == null) {
             return null;

@@ -2,9 +2,7 @@ package dev.skyfn.control.pkg;
 
 import dev.skyfn.core.manifest.FunctionSpec;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.classfile.Attributes;
-import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.ClassSignature;
 import java.lang.classfile.Signature;
@@ -35,20 +33,16 @@ public final class HttpRequestInput {
             return false; // a Lambda handler: Lambda's input
         }
         try (ZipFile zip = new ZipFile(jar.toFile())) {
-            return takes(zip, fn.handlerClass().replace('.', '/'), 0);
+            return takes(new HandlerCheck(zip), fn.handlerClass().replace('.', '/'), 0);
         } catch (IOException | RuntimeException e) {
             return false;
         }
     }
 
-    private static boolean takes(ZipFile zip, String internal, int depth) throws IOException {
-        var entry = zip.getEntry(internal + ".class");
-        if (entry == null || depth > MAX_DEPTH) {
+    private static boolean takes(HandlerCheck jar, String internal, int depth) {
+        ClassModel cls = depth > MAX_DEPTH ? null : jar.model(internal);
+        if (cls == null) {
             return false;
-        }
-        ClassModel cls;
-        try (InputStream in = zip.getInputStream(entry)) {
-            cls = ClassFile.of().parse(in.readAllBytes());
         }
         if (cls.interfaces().stream().anyMatch(i -> i.asInternalName().equals(HTTP_FUNCTION))) {
             return true;
@@ -64,6 +58,6 @@ public final class HttpRequestInput {
                 }
             }
         }
-        return cls.superclass().isPresent() && takes(zip, cls.superclass().get().asInternalName(), depth + 1);
+        return cls.superclass().isPresent() && takes(jar, cls.superclass().get().asInternalName(), depth + 1);
     }
 }
