@@ -45,6 +45,7 @@ class FleetTest {
               share: {handler: dev.skyfn.cli.Fleetwide$Share, memory: 128}
               take: {handler: dev.skyfn.cli.Fleetwide$Take, memory: 128}
               relay: {handler: dev.skyfn.cli.Fleetwide$Relay, memory: 128}
+              env: {handler: dev.skyfn.cli.Fleetwide$Env, memory: 128}
             """;
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS, factory = UnderTarget.class)
@@ -61,7 +62,8 @@ class FleetTest {
         Path topology = Files.write(dir.resolve("three-clouds.yaml"), FleetTest.class.getResourceAsStream("/three-clouds.yaml").readAllBytes());
         fleet = EmulatedFleet.start(topology, dir.resolve("fleet"), 0, 1, "--no-aot-cache", "--dead-after", "1500ms");
         deploy("vault", "placement: {require: {trust: trusted}}\n");
-        deploy("near", "placement: {spread: {minClouds: 3, maxClouds: 3}, scheduling: duplicated}\n");
+        deploy("near", "env: {TIER: base}\nplacement: {spread: {minClouds: 3, maxClouds: 3}, scheduling: duplicated, "
+                + "overrides: [{labels: {pricing: spot}, env: {TIER: spot}}]}\n");
         deploy("pair", "placement: {affinity: [{name: spot, clouds: [spot-eu]}], replicas: 2, scheduling: duplicated}\n");
         deploy("render", "placement: {require: {hardware: gpu}}\n");
     }
@@ -100,6 +102,13 @@ class FleetTest {
                 .isIn("spot-eu-1", "spot-eu-2");
         assertThat(call("private-1", "near", "where", "?", null).body())
                 .as("without a region, the gateway's own region: eu").isNotEqualTo("ondemand-us-1");
+    }
+
+    @Test
+    @Order(2)
+    void aFunctionSeesItsCloudsRegionAndTheEnvironmentItsPlacementGivesItThere() {
+        assertThat(call("spot-eu-1", "near", "env", "\"?\"", "us").body()).isEqualTo("\"us-east1 base\"");
+        assertThat(call("ondemand-us-1", "near", "env", "\"?\"", "eu").body()).isEqualTo("\"eu-west-1 spot\"");
     }
 
     @Test

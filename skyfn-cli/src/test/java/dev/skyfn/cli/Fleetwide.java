@@ -17,6 +17,14 @@ public final class Fleetwide {
         }
     }
 
+    /** A Lambda handler that says the region it runs in and the tier its placement's overrides give it there. */
+    public static class Env implements com.amazonaws.services.lambda.runtime.RequestHandler<String, String> {
+        @Override
+        public String handleRequest(String input, com.amazonaws.services.lambda.runtime.Context context) {
+            return System.getenv("AWS_REGION") + " " + System.getenv("TIER");
+        }
+    }
+
     /** Calls the function its input names ({@code app/function}) and returns that function's answer. */
     public static class Relay implements Handler<String, String> {
         @Override

@@ -43,13 +43,15 @@ import java.util.List;
  * @param sandboxPids      processes and threads each sandbox may run at once, its JVM's own included (about 20 at rest;
  *                         default 1024, as AWS Lambda allows); enforced where the host offers the pids cgroup controller. A sandbox's memory is limited, where
  *                         the host offers the memory controller, to its heap + max(128 MiB, heap / 2): see the README
+ * @param cloud            the cloud the node is part of (the embedded default's is {@code local}): its region is what
+ *                         functions read as {@code AWS_REGION}, and the placement's overrides for it give them their environment
  */
 public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, long spareMemoryBytes, int maxSandboxes, long maxRequestBytes,
                          int maxResultBytes, long maxPackageBytes, int maxValueBytes, long stateBytesPerTenant, Duration bootTimeout, Duration loadTimeout, Duration cancelGrace,
                          Duration reapInterval, int maxAsyncPending, Duration asyncRetention, long logBytesPerApp, long logBytesInAll,
                          boolean aotCache, Path cacheDir, List<String> sandboxJvmOptions, Duration executionRetention,
                          int maxExecutionsKept, long executionBytesPerTenant, Isolation isolation, long sandboxTmpBytes,
-                         String name, int sandboxPids) {
+                         String name, int sandboxPids, dev.skyfn.core.cloud.Cloud cloud) {
 
     /** What a node does on a host that cannot confine sandboxes by the OS (no bubblewrap, no user namespaces). */
     public enum Isolation {
@@ -105,6 +107,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         private long sandboxTmpBytes = 512L << 20;
         private String name = "skyfn";
         private int sandboxPids = 1024;
+        private dev.skyfn.core.cloud.Cloud cloud = dev.skyfn.core.cloud.Topology.local(1, 0).clouds().getFirst();
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -140,6 +143,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             sandboxTmpBytes = c.sandboxTmpBytes;
             name = c.name;
             sandboxPids = c.sandboxPids;
+            cloud = c.cloud;
         }
 
         public Builder host(String v) {
@@ -282,6 +286,11 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             return this;
         }
 
+        public Builder cloud(dev.skyfn.core.cloud.Cloud v) {
+            cloud = v;
+            return this;
+        }
+
         public NodeConfig build() {
             if (spareSandboxes < 0 || spareMemoryBytes < 0 || maxSandboxes < 1 || maxRequestBytes <= 0 || maxResultBytes <= 0 || maxPackageBytes <= 0) {
                 throw new IllegalArgumentException("sizes and counts must be positive");
@@ -292,7 +301,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             }
             return new NodeConfig(host, port, dataDir, spareSandboxes, spareMemoryBytes, maxSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, maxValueBytes, stateBytesPerTenant, bootTimeout,
                     loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, logBytesInAll, aotCache, cacheDir, sandboxJvmOptions,
-                    executionRetention, maxExecutionsKept, executionBytesPerTenant, isolation, sandboxTmpBytes, name, sandboxPids);
+                    executionRetention, maxExecutionsKept, executionBytesPerTenant, isolation, sandboxTmpBytes, name, sandboxPids, cloud);
         }
     }
 

@@ -53,9 +53,9 @@ class ForeignHandlersTest {
                 .jarOf(com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent.class));
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
         var res = node.send("POST", "/fn/dev/api/orders/7?tag=a&tag=b", "{\"n\":1}".getBytes(), "Content-Type", "application/json",
-                "Cookie", "s=1; theme=dark");
+                "Cookie", "s=1; theme=dark", "X-Forwarded-For", "198.51.100.1");
         assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-        assertThat(res.body()).isEqualTo("POST /7 tag=a,b cookies=[s=1, theme=dark] body={\"n\":1}");
+        assertThat(res.body()).isEqualTo("POST /7 tag=a,b cookies=[s=1, theme=dark] body={\"n\":1} from=127.0.0.1");
         assertThat(res.headers().firstValue("content-type")).hasValue("text/plain");
         // two Set-Cookie header lines: the expiry's comma survives
         assertThat(res.headers().allValues("set-cookie")).containsExactly("seen=1; Path=/",
@@ -63,7 +63,7 @@ class ForeignHandlersTest {
         // a GET has no body: the handler gets the event all the same
         var get = node.get("/fn/dev/api/orders?tag=x");
         assertThat(get.statusCode()).as(get.body()).isEqualTo(200);
-        assertThat(get.body()).isEqualTo("GET / tag=x cookies=null body=null");
+        assertThat(get.body()).isEqualTo("GET / tag=x cookies=null body=null from=127.0.0.1");
     }
 
     @Test
@@ -149,5 +149,40 @@ class ForeignHandlersTest {
         assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
         assertThat(res.body()).isEqualTo("gcf GET /hello name=ada");
         assertThat(res.headers().firstValue("content-type")).contains("text/plain; charset=utf-8");
+    }
+
+    @Test
+    void givesEachFunctionItsEnvironmentAndThoseItsPlatformSets() {
+        var deployed = node.deploy(JarBuilder.app("""
+                        app: configured
+                        env: {TABLE: orders, LOG_LEVEL: info}
+                        functions:
+                          lambda: {handler: dev.skyfn.node.apps.Foreign$Configured, memory: 512, env: {LOG_LEVEL: debug}}
+                          web: {handler: dev.skyfn.node.apps.Foreign$ConfiguredWeb, url: public}
+                          native: {handler: dev.skyfn.node.apps.Foreign$Native}
+                        """)
+                .classes(Foreign.Configured.class, Foreign.ConfiguredWeb.class, Foreign.Native.class));
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        var res = node.invoke("configured", "lambda", "{}");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        var seen = json(res);
+        assertThat(seen.get("AWS_LAMBDA_FUNCTION_NAME").asText()).isEqualTo("lambda");
+        assertThat(seen.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").asText()).isEqualTo("512");
+        assertThat(seen.get("AWS_LAMBDA_FUNCTION_VERSION").asText()).isEqualTo("1");
+        assertThat(seen.get("AWS_REGION").asText()).isEqualTo("local"); // the embedded default's one cloud
+        assertThat(seen.get("AWS_DEFAULT_REGION").asText()).isEqualTo("local");
+        assertThat(seen.get("AWS_EXECUTION_ENV").asText()).isEqualTo("AWS_Lambda_java25");
+        assertThat(seen.get("_HANDLER").asText()).isEqualTo("dev.skyfn.node.apps.Foreign$Configured");
+        assertThat(seen.get("LOG_LEVEL").asText()).as("the function's own over the app's").isEqualTo("debug");
+        assertThat(seen.get("K_SERVICE").asText()).isEqualTo("null");
+        assertThat(seen.get("created").asText()).as("read as the handler was created").isEqualTo("orders");
+        assertThat(seen.get("thread").asText()).as("read on a thread the call started").isEqualTo("debug");
+        assertThat(seen.get("all").asText()).isEqualTo("lambda true");
+        var web = node.get("/fn/dev/configured/web");
+        assertThat(web.statusCode()).as(web.body()).isEqualTo(200);
+        assertThat(web.body()).isEqualTo("web http dev.skyfn.node.apps.Foreign$ConfiguredWeb orders null");
+        var plain = node.invoke("configured", "native", "\"x\"");
+        assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
+        assertThat(plain.body()).isEqualTo("orders info null");
     }
 }

@@ -1,5 +1,6 @@
 package dev.skyfn.sandbox;
 
+import dev.skyfn.sandbox.guard.Environment;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -12,15 +13,17 @@ import java.security.ProtectionDomain;
 import java.security.cert.Certificate;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.zip.ZipFile;
 
 /**
- * Loads an app's classes from its jar, once per sandbox, rewriting exit calls on the way. Its
- * parent sees only the JDK and the skyfn API, so an app brings whatever libraries it likes.
+ * Loads an app's classes from its jar, once per sandbox, rewriting exit and getenv calls on the
+ * way ({@link CallRewriter}); answers those getenv calls from the app's environment. Its parent
+ * sees only the JDK and the skyfn API, so an app brings whatever libraries it likes.
  */
-final class AppClassLoader extends ClassLoader {
+final class AppClassLoader extends ClassLoader implements Environment.Source {
 
     static {
         registerAsParallelCapable();
@@ -29,14 +32,27 @@ final class AppClassLoader extends ClassLoader {
     private final JarFile jar;
     private final URI jarUri;
     private final ProtectionDomain domain;
-    private final ExitRewriter rewriter;
+    private final CallRewriter rewriter;
+    private final AppEnvironment environment;
 
-    AppClassLoader(String app, Path jarPath, ClassLoader parent) throws IOException {
+    /** {@code env}: the app's environment variables, outside any one function's call. */
+    AppClassLoader(String app, Path jarPath, ClassLoader parent, Map<String, String> env) throws IOException {
         super("app:" + app, parent);
         this.jar = new JarFile(jarPath.toFile(), false, ZipFile.OPEN_READ, Runtime.version());
         this.jarUri = jarPath.toUri();
         this.domain = new ProtectionDomain(new CodeSource(jarUri.toURL(), (Certificate[]) null), null, this, null);
-        this.rewriter = new ExitRewriter(this);
+        this.rewriter = new CallRewriter(this);
+        this.environment = new AppEnvironment(env);
+    }
+
+    AppEnvironment variables() {
+        return environment;
+    }
+
+    /** What the app's code reads with {@code System.getenv()} on this thread now. */
+    @Override
+    public Map<String, String> environment() {
+        return environment.now();
     }
 
     @Override

@@ -27,7 +27,12 @@ final class AwsLambdaContext implements Context, LambdaLogger {
 
     @Override
     public String getLogGroupName() {
-        return "/skyfn/" + ctx.app();
+        return logGroup(ctx.app());
+    }
+
+    /** The log group an app's functions are said to log to: skyfn keeps one log per app. */
+    static String logGroup(String app) {
+        return "/skyfn/" + app;
     }
 
     @Override

@@ -165,10 +165,13 @@ final class FunctionUrlEvents {
         return cookies;
     }
 
-    /** The caller's address as the request's proxies tell it; empty when none did. */
+    /**
+     * The address of the peer that sent the request to the gateway, as API Gateway's {@code sourceIp}
+     * is: the last entry of {@code x-forwarded-for}, which the gateway appends; empty when there is none.
+     */
     private static String sourceIp(HttpRequest req) {
-        String forwarded = req.header("x-forwarded-for");
-        return forwarded == null ? "" : forwarded.split(",")[0].strip();
+        String chain = String.join(",", req.headers().getOrDefault("x-forwarded-for", List.of()));
+        return chain.substring(chain.lastIndexOf(',') + 1).strip();
     }
 
     /** Query parameters by decoded name, every value in order. */

@@ -42,6 +42,9 @@ final class GrainWorker {
     private final Call call;
     private final Codec codec;
     private final Io io;
+    /** Whose variables {@code System.getenv} answers while it runs: its app's environment, and its own view of it. */
+    private final AppEnvironment env;
+    private final java.util.Map<String, String> view;
 
     /** A handler of skyfn's shapes: bytes, text, JSON, an HTTP request and response ({@link Codec}). */
     private GrainWorker(String function, JavaType inputType, Call call, Codec codec) {
@@ -59,11 +62,18 @@ final class GrainWorker {
     }
 
     GrainWorker(String function, JavaType inputType, Call call, Codec codec, Io io) {
+        this(function, inputType, call, codec, io, null, null);
+    }
+
+    private GrainWorker(String function, JavaType inputType, Call call, Codec codec, Io io, AppEnvironment env,
+                        java.util.Map<String, String> view) {
         this.function = function;
         this.inputType = inputType;
         this.call = call;
         this.codec = codec;
         this.io = io;
+        this.env = env;
+        this.view = view;
     }
 
     String function() {
@@ -72,11 +82,53 @@ final class GrainWorker {
 
     /** A call from another function of the app: objects in and out, converted only where the types differ. */
     Object call(Object input, Context ctx) throws Exception {
-        return call.apply(codec.convert(input, inputType), ctx);
+        var before = enter();
+        try {
+            return call.apply(codec.convert(input, inputType), ctx);
+        } finally {
+            leave(before);
+        }
     }
 
     Payload run(Payload input, Context ctx) throws Exception {
-        return io.out(call.apply(io.in(input, ctx), ctx), input);
+        var before = enter();
+        try {
+            return io.out(call.apply(io.in(input, ctx), ctx), input);
+        } finally {
+            leave(before);
+        }
+    }
+
+    private java.util.Map<String, String> enter() {
+        return env == null ? null : env.enter(view);
+    }
+
+    private void leave(java.util.Map<String, String> before) {
+        if (env != null) {
+            env.leave(before);
+        }
+    }
+
+    /**
+     * Function {@code f} of version {@code version} of {@code app}, on a cloud in {@code region}:
+     * its handler created, and each of its calls run, with its environment variables ({@code f}'s,
+     * and those its platform sets for a Lambda or Cloud Functions handler) answering {@code System.getenv}.
+     */
+    static GrainWorker load(dev.skyfn.core.wire.Message.HandlerRef f, String app, int version, String region, AppClassLoader loader,
+                            Codec codec) {
+        int method = f.handlerClass().indexOf("::");
+        Class<?> type = handlerClass(f.function(), method < 0 ? f.handlerClass() : f.handlerClass().substring(0, method), loader);
+        var vars = new java.util.LinkedHashMap<>(f.env());
+        vars.putAll(PlatformVars.of(type, f.handlerClass(), app, f.function(), version, f.memoryMb(), region));
+        var view = AppEnvironment.overProcess(vars);
+        AppEnvironment env = loader.variables();
+        var before = env.enter(view);
+        try {
+            GrainWorker w = load(f.function(), f.handlerClass(), loader, codec, version, f.memoryMb());
+            return new GrainWorker(w.function, w.inputType, w.call, w.codec, w.io, env, view);
+        } finally {
+            env.leave(before);
+        }
     }
 
     static GrainWorker load(String function, String className, ClassLoader loader, Codec codec) {

@@ -132,13 +132,13 @@ final class SandboxRuntime {
         OutputCapture.enter(load.slot(), "", "");
         Message reply;
         try {
-            var loader = new AppClassLoader(load.app(), Path.of(load.jarPath()), apiLoader);
+            var loader = new AppClassLoader(load.app(), Path.of(load.jarPath()), apiLoader, load.env());
             Thread.currentThread().setContextClassLoader(loader);
             var codec = new Codec(load.maxResultBytes());
             Map<String, GrainWorker> workers = new LinkedHashMap<>();
             Map<String, Long> timeouts = new LinkedHashMap<>();
             for (Message.HandlerRef f : load.functions()) {
-                workers.put(f.function(), GrainWorker.load(f.function(), f.handlerClass(), loader, codec, load.version(), f.memoryMb()));
+                workers.put(f.function(), GrainWorker.load(f, load.app(), load.version(), load.region(), loader, codec));
                 timeouts.put(f.function(), f.timeoutMillis());
             }
             Map<String, Definition> workflows = new LinkedHashMap<>();

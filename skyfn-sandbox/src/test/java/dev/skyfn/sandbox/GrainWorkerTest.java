@@ -155,11 +155,13 @@ class GrainWorkerTest {
     @Test
     void givesAnHttpApiHandlerTheEventLambdaBuildsForAFunctionUrl() throws Exception {
         var req = new HttpRequest("POST", "/orders/7", "tag=a&tag=b&q=x%20y", Map.of("x-tag", List.of("t1", "t2"),
-                "cookie", List.of("s=1; theme=dark"), "content-type", List.of("text/plain")), "first".getBytes());
+                "cookie", List.of("s=1; theme=dark"), "content-type", List.of("text/plain"),
+                "x-forwarded-for", List.of("203.0.113.9, 10.0.0.7")), "first".getBytes());
         var res = ((Payload.Response) load(LambdaEvents.HttpApi.class).run(new Payload.Request(req), ctx)).response();
         assertThat(res.status()).isEqualTo(201);
+        // the source is the peer the gateway saw (the last entry it appended), not what the caller claims before it
         assertThat(new String(res.body())).isEqualTo("POST|/orders/7|tag=a&tag=b&q=x%20y|{tag=a,b, q=x y}|t1,t2|[s=1, theme=dark]"
-                + "|first|false|inv-1|2.0|$default");
+                + "|first|false|inv-1|2.0|$default|10.0.0.7");
         // each cookie a Set-Cookie of its own: an expiry's comma would break a joined header
         assertThat(res.headers().get("set-cookie")).containsExactly("a=1; Path=/", "b=2; Expires=Wed, 21 Oct 2026 07:28:00 GMT");
         assertThat(res.header("content-type")).isEqualTo("text/plain");

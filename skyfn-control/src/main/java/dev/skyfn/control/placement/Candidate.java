@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.stream.Stream;
 
 /** One cloud as a home for one app: the filters it passed or failed, its usable nodes, its score. */
@@ -47,16 +46,8 @@ final class Candidate {
      */
     static Candidate of(Cloud cloud, PlacementSpec spec, int appMemoryMb, Topology topology, Collection<NodeStatus> status,
                         Collection<String> current, Callers callers) {
-        int memory = appMemoryMb;
-        Map<String, String> env = new LinkedHashMap<>();
-        for (PlacementSpec.Override o : spec.overrides()) {
-            if (o.where().matches(cloud)) {
-                OptionalInt m = o.memoryMb();
-                memory = m.orElse(memory);
-                env.putAll(o.env());
-            }
-        }
-        var c = new Candidate(cloud, memory, env);
+        int memory = spec.memoryOn(cloud, appMemoryMb);
+        var c = new Candidate(cloud, memory, spec.envOn(cloud));
         c.filter(spec, topology);
         if (c.reasons.isEmpty()) {
             c.chooseNodes(status, current);

@@ -124,12 +124,6 @@ public final class Rebalance {
     /** What one replica costs per busy second on {@code cloud}, with the memory the placement's overrides give it there. */
     private static double perBusySecond(Topology topology, String cloud, PlacementSpec spec, int memoryMb) {
         Cloud c = topology.cloud(cloud).orElseThrow();
-        int memory = memoryMb;
-        for (PlacementSpec.Override o : spec.overrides()) {
-            if (o.where().matches(c) && o.memoryMb().isPresent()) {
-                memory = o.memoryMb().getAsInt();
-            }
-        }
-        return c.pricing().perBusySecond(memory);
+        return c.pricing().perBusySecond(spec.memoryOn(c, memoryMb));
     }
 }

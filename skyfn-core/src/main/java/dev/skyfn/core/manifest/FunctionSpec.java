@@ -18,10 +18,15 @@ import java.time.Duration;
  *                    died under it may be run again on another
  * @param verify      whether a fleet checks its results by running each call twice, on two providers
  * @param priority    whether its calls come before batch work ({@code online}) or after online work ({@code batch})
+ * @param env         environment variables of its own, over the app's ({@link EnvVars})
  */
 public record FunctionSpec(String name, String handler, int memoryMb, Duration timeout,
                            int concurrency, int queue, Duration keepWarm, UrlAccess url, boolean idempotent, Verify verify,
-                           Priority priority) {
+                           Priority priority, java.util.Map<String, String> env) {
+
+    public FunctionSpec {
+        env = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
+    }
 
     public static final int DEFAULT_MEMORY_MB = 256;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);

@@ -16,20 +16,24 @@ import java.util.Map;
  *                  sandbox of another of the tenant's apps, or take another in ({@code
  *                  shareSandbox: false} opts out; Pagurus's "help rather than recycle", ATC'22)
  * @param scaling   how its replica count follows its load; empty: it keeps {@code placement}'s replicas
+ * @param env       environment variables every function of the app sees ({@link EnvVars}); a function's
+ *                  own and the placement's overrides for a cloud go over them ({@link #environment})
  */
 public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions, Map<String, WorkflowSpec> workflows,
-                       PlacementSpec placement, Network network, boolean shareSandbox, java.util.Optional<ScalingSpec> scaling) {
+                       PlacementSpec placement, Network network, boolean shareSandbox, java.util.Optional<ScalingSpec> scaling,
+                       Map<String, String> env) {
 
     public static final String FILE_NAME = "skyfn.yaml";
 
     public Manifest {
         functions = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(functions));
         workflows = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(workflows));
+        env = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
     }
 
     /** An app of functions only, placed the default way. */
     public Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions) {
-        this(app, memoryMb, functions, Map.of(), PlacementSpec.DEFAULT, Network.OUTBOUND, true, java.util.Optional.empty());
+        this(app, memoryMb, functions, Map.of(), PlacementSpec.DEFAULT, Network.OUTBOUND, true, java.util.Optional.empty(), Map.of());
     }
 
     /**
@@ -49,12 +53,30 @@ public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> funct
 
     /** This manifest with another placement. */
     public Manifest withPlacement(PlacementSpec placement) {
-        return new Manifest(app, memoryMb, functions, workflows, placement, network, shareSandbox, scaling);
+        return new Manifest(app, memoryMb, functions, workflows, placement, network, shareSandbox, scaling, env);
     }
 
     /** This manifest with another heap (a placement's override for one cloud). */
     public Manifest withMemory(int memoryMb) {
-        return new Manifest(app, memoryMb, functions, workflows, placement, network, shareSandbox, scaling);
+        return new Manifest(app, memoryMb, functions, workflows, placement, network, shareSandbox, scaling, env);
+    }
+
+    /**
+     * The environment variables {@code function} sees on {@code cloud}: the app's, then the
+     * function's own, then those the placement's overrides for that cloud set — each over the one before.
+     */
+    public Map<String, String> environment(FunctionSpec function, dev.skyfn.core.cloud.Cloud cloud) {
+        Map<String, String> all = new java.util.LinkedHashMap<>(env);
+        all.putAll(function.env());
+        all.putAll(placement.envOn(cloud));
+        return all;
+    }
+
+    /** The environment variables the app's code sees on {@code cloud} outside any one function's call. */
+    public Map<String, String> environment(dev.skyfn.core.cloud.Cloud cloud) {
+        Map<String, String> all = new java.util.LinkedHashMap<>(env);
+        all.putAll(placement.envOn(cloud));
+        return all;
     }
 
     /** How long the app's sandbox stays warm after its last call: the longest keep-warm of its functions. */

@@ -24,11 +24,11 @@ public final class ManifestReader {
     private static final ObjectMapper YAML = Documents.YAML;
     private static final ObjectMapper JSON = Documents.JSON;
     private static final Set<String> APP_FIELDS = Set.of("app", "memory", "functions", "workflows", "placement", "network",
-            "shareSandbox", "scaling", "runtime");
+            "shareSandbox", "scaling", "runtime", "env");
     /** The Java an app's sandbox runs: the one offered. */
     public static final String RUNTIME = "java25";
     private static final Set<String> FUNCTION_FIELDS =
-            Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url", "idempotent", "verify", "priority");
+            Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url", "idempotent", "verify", "priority", "env");
     /** A binary class name, with a {@code ::method} as AWS Lambda's handler strings may have. */
     private static final Pattern CLASS_NAME =
             Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*(::[\\p{L}_$][\\p{L}\\p{N}_$]*)?");
@@ -87,9 +87,23 @@ public final class ManifestReader {
         if (scaling.isPresent()) {
             placement = placement.withOnDemandFloor(app.object("scaling", "a mapping").integer("onDemandFloor", 0, 0, scaling.get().max()));
         }
+        Map<String, String> env = EnvVars.check(app.textMap("env"), "env");
+        checkEnvSizes(env, functions, placement);
         return new Manifest(name, memory, functions, workflows(app.get("workflows"), functions.keySet(), files),
                 placement, app.choice("network", Network.class, Network.OUTBOUND),
-                app.bool("shareSandbox", true), scaling);
+                app.bool("shareSandbox", true), scaling, env);
+    }
+
+    /** Each function's variables, with the app's and every cloud's overrides, within {@link EnvVars#MAX_BYTES}. */
+    private static void checkEnvSizes(Map<String, String> env, Map<String, FunctionSpec> functions, PlacementSpec placement) {
+        Map<String, String> overrides = new LinkedHashMap<>();
+        placement.overrides().forEach(o -> overrides.putAll(o.env()));
+        for (FunctionSpec f : functions.values()) {
+            Map<String, String> all = new LinkedHashMap<>(env);
+            all.putAll(f.env());
+            all.putAll(overrides);
+            EnvVars.checkSize(all, "functions." + f.name() + ".env (with the app's and the placement's overrides')");
+        }
     }
 
     /**
@@ -201,7 +215,8 @@ public final class ManifestReader {
                 urlAccess(fn, at + "."),
                 fn.bool("idempotent", false),
                 fn.choice("verify", Verify.class, Verify.NONE),
-                fn.choice("priority", Priority.class, Priority.ONLINE));
+                fn.choice("priority", Priority.class, Priority.ONLINE),
+                EnvVars.check(fn.textMap("env"), at + ".env"));
     }
 
     private static UrlAccess urlAccess(Fields node, String at) {

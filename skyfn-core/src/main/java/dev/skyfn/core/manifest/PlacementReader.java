@@ -159,7 +159,7 @@ final class PlacementReader {
                 throw o.fail("clouds", "a rule needs clouds or labels to say where it applies");
             }
             OptionalInt memory = o.has("memory") ? OptionalInt.of(o.integer("memory", 0, 32, 16_384)) : OptionalInt.empty();
-            Map<String, String> env = o.textMap("env");
+            Map<String, String> env = EnvVars.check(o.textMap("env"), o.path("env"));
             if (memory.isEmpty() && env.isEmpty()) {
                 throw o.fail("memory", "a rule needs memory or env to change");
             }

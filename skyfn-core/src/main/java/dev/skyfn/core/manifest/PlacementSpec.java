@@ -58,6 +58,28 @@ public record PlacementSpec(List<AffinityGroup> affinity, Requirements require, 
                 replicas, scheduling, weights, overrides, 0);
     }
 
+    /** The memory in MiB the app gets on {@code cloud}: that of the last override for it that sets memory, else {@code appMemoryMb}. */
+    public int memoryOn(Cloud cloud, int appMemoryMb) {
+        int memory = appMemoryMb;
+        for (Override o : overrides) {
+            if (o.where().matches(cloud)) {
+                memory = o.memoryMb().orElse(memory);
+            }
+        }
+        return memory;
+    }
+
+    /** The environment variables the overrides for {@code cloud} set, later rules winning; empty when none applies. */
+    public Map<String, String> envOn(Cloud cloud) {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        for (Override o : overrides) {
+            if (o.where().matches(cloud)) {
+                env.putAll(o.env());
+            }
+        }
+        return env;
+    }
+
     /** The default: one replica on the best cloud of all. */
     public static final PlacementSpec DEFAULT = new PlacementSpec(List.of(), Requirements.NONE, 1, Integer.MAX_VALUE, 1,
             Scheduling.DIVIDED, Weights.PACKED, List.of(), 0);

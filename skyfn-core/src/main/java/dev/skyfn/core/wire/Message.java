@@ -2,6 +2,7 @@ package dev.skyfn.core.wire;
 
 import dev.skyfn.core.workflow.StepRecord;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The messages between a node and its sandboxes (see docs/sandbox-protocol.md). Requests carry
@@ -21,12 +22,16 @@ public sealed interface Message {
      * Node → sandbox: load an app's jar and make its functions callable. Answered by Result or
      * Failure. A sandbox may host several apps of one tenant, each in a {@code slot} of its own
      * (its own class loader); every later message about that app names its slot.
+     *
+     * @param region the region of the cloud the node is in (what Lambda handlers read as {@code AWS_REGION})
+     * @param env    the environment variables the app's code sees outside any one function's call
      */
     record Load(long id, int slot, String app, int version, String jarPath, int maxResultBytes,
-                List<HandlerRef> functions, List<WorkflowRef> workflows) implements Message {
+                List<HandlerRef> functions, List<WorkflowRef> workflows, String region, Map<String, String> env) implements Message {
         public Load {
             functions = List.copyOf(functions);
             workflows = List.copyOf(workflows);
+            env = Map.copyOf(env);
         }
     }
 
@@ -36,9 +41,13 @@ public sealed interface Message {
 
     /**
      * One function of a Load, with its timeout (calls between functions in the sandbox need it) and
-     * its configured memory in MiB (what a Lambda handler's context says it has).
+     * its configured memory in MiB (what a Lambda handler's context says it has), and the
+     * environment variables its code sees (the app's, its own and the cloud's overrides, merged).
      */
-    record HandlerRef(String function, String handlerClass, long timeoutMillis, int memoryMb) {
+    record HandlerRef(String function, String handlerClass, long timeoutMillis, int memoryMb, Map<String, String> env) {
+        public HandlerRef {
+            env = Map.copyOf(env);
+        }
     }
 
     /** Node → sandbox: run one invocation. Answered by Result or Failure. */

@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class WireCodec {
 
-    public static final int PROTOCOL_VERSION = 4;
+    public static final int PROTOCOL_VERSION = 5;
     static final int HEADER_BYTES = 4;
 
     private static final int HELLO = 1;
@@ -68,12 +68,15 @@ public final class WireCodec {
                     out.writeString(f.handlerClass());
                     out.writeLong(f.timeoutMillis());
                     out.writeVarInt(f.memoryMb());
+                    writeStrings(out, f.env());
                 }
                 out.writeVarInt(l.workflows().size());
                 for (Message.WorkflowRef w : l.workflows()) {
                     out.writeString(w.workflow());
                     out.writeString(w.json());
                 }
+                out.writeString(l.region());
+                writeStrings(out, l.env());
             }
             case Message.Run r -> {
                 out.writeByte(RUN);
@@ -200,14 +203,14 @@ public final class WireCodec {
         int n = in.count(MAX_COUNT);
         List<Message.HandlerRef> fns = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            fns.add(new Message.HandlerRef(in.readString(), in.readString(), in.readLong(), in.readVarInt()));
+            fns.add(new Message.HandlerRef(in.readString(), in.readString(), in.readLong(), in.readVarInt(), readStrings(in)));
         }
         int w = in.count(MAX_COUNT);
         List<Message.WorkflowRef> workflows = new ArrayList<>(w);
         for (int i = 0; i < w; i++) {
             workflows.add(new Message.WorkflowRef(in.readString(), in.readString()));
         }
-        return new Message.Load(id, slot, app, version, jar, maxResult, fns, workflows);
+        return new Message.Load(id, slot, app, version, jar, maxResult, fns, workflows, in.readString(), readStrings(in));
     }
 
     private static Message.Run readRun(WireIn in) {
@@ -320,6 +323,24 @@ public final class WireCodec {
         String path = in.readString();
         String query = in.readString();
         return new Payload.Request(new HttpRequest(method, path, query, readHeaders(in), in.readBytes()));
+    }
+
+    /** {@code count} n, n × ({@code string} name, {@code string} value). */
+    private static void writeStrings(WireOut out, Map<String, String> values) {
+        out.writeVarInt(values.size());
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            out.writeString(e.getKey());
+            out.writeString(e.getValue());
+        }
+    }
+
+    private static Map<String, String> readStrings(WireIn in) {
+        int n = in.count(MAX_COUNT);
+        Map<String, String> values = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            values.put(in.readString(), in.readString());
+        }
+        return values;
     }
 
     /** Header values by name, as {@link #writeHeaders} wrote them. */

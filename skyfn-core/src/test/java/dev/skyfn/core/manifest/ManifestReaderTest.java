@@ -260,6 +260,43 @@ class ManifestReaderTest {
     }
 
     @Test
+    void givesEachFunctionTheAppsVariablesUnderItsOwnUnderItsClouds() {
+        Manifest m = read("""
+                app: shop
+                env: {TABLE: orders, LOG_LEVEL: info, RETRIES: 3, ON: true}
+                functions:
+                  api: {handler: a.Api, env: {LOG_LEVEL: debug}}
+                  job: {handler: a.Job}
+                placement:
+                  overrides:
+                    - {clouds: [local], env: {RETRIES: 5}}
+                    - {clouds: [local], memory: 512}
+                    - {clouds: [elsewhere], env: {TABLE: never}}
+                """);
+        var local = dev.skyfn.core.cloud.Topology.local(1, 1024).clouds().getFirst();
+        assertThat(m.environment(m.functions().get("api"), local))
+                .containsExactly(java.util.Map.entry("TABLE", "orders"), java.util.Map.entry("LOG_LEVEL", "debug"),
+                        java.util.Map.entry("RETRIES", "5"), java.util.Map.entry("ON", "true"));
+        assertThat(m.environment(m.functions().get("job"), local)).containsEntry("LOG_LEVEL", "info").containsEntry("RETRIES", "5");
+        assertThat(m.environment(local)).containsEntry("LOG_LEVEL", "info").containsEntry("RETRIES", "5").hasSize(4);
+        assertThat(m.placement().memoryOn(local, 128)).isEqualTo(512);
+        assertThat(read(TWO_FUNCTIONS).environment(local)).isEmpty();
+    }
+
+    @Test
+    void refusesVariablesLambdaWouldRefuse() {
+        assertRefused("app: a\nenv: {1ST: x}\nfunctions: {f: {handler: a.F}}\n", "env.1ST: not a variable name");
+        assertRefused("app: a\nfunctions: {f: {handler: a.F, env: {AWS_REGION: us-east-1}}}\n",
+                "functions.f.env.AWS_REGION: reserved: the platform sets it");
+        assertRefused("app: a\nfunctions: {f: {handler: a.F, env: {K: [1]}}}\n", "functions.f.env.K: expected a single value");
+        assertRefused(TWO_FUNCTIONS + "placement: {overrides: [{clouds: [a], env: {_HANDLER: x}}]}\n",
+                "placement.overrides[0].env._HANDLER: reserved");
+        String big = "x".repeat(EnvVars.MAX_BYTES);
+        assertRefused("app: a\nenv: {A: " + big + "}\nfunctions: {f: {handler: a.F}}\n",
+                "functions.f.env (with the app's and the placement's overrides'): 4097 bytes of environment variables, more than the 4096");
+    }
+
+    @Test
     void aFunctionsResultsAreVerifiedOnlyWhenItSaysSo() {
         assertThat(read(TWO_FUNCTIONS).functions().values()).allMatch(f -> f.verify() == Verify.NONE);
         Manifest m = read("app: shop\nfunctions: {price: {handler: a.Price, verify: redundant}}\n");

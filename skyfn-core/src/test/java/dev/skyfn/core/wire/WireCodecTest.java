@@ -27,8 +27,9 @@ class WireCodecTest {
         List<Message> messages = List.of(
                 new Message.Hello(2, 4242, "3f1c0a9e"),
                 new Message.Load(7, 2, "shop", 3, "/data/shop.jar", 6 << 20,
-                        List.of(new Message.HandlerRef("order", "shop.Order", 30_000, 256), new Message.HandlerRef("ü", "x.Ü::go", 1, 10_240)),
-                        List.of(new Message.WorkflowRef("checkout", "{\"StartAt\":\"A\"}"))),
+                        List.of(new Message.HandlerRef("order", "shop.Order", 30_000, 256, Map.of("TABLE", "orders", "EMPTY", "")),
+                                new Message.HandlerRef("ü", "x.Ü::go", 1, 10_240, Map.of())),
+                        List.of(new Message.WorkflowRef("checkout", "{\"StartAt\":\"A\"}")), "eu-west-1", Map.of("TABLE", "orders")),
                 new Message.Failure(9, "FUNCTION_ERROR", "boom", "java.lang.IllegalStateException"),
                 new Message.Cancel(Long.MAX_VALUE),
                 new Message.Logs(300, List.of(new LogLine("inv-1", "fn", LogLine.Kind.STDERR, 123L, "line ✓"))),

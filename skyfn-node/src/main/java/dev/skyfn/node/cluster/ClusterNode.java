@@ -195,7 +195,7 @@ public final class ClusterNode implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new ClusterNode(config.toBuilder().name(cluster.node()).build(), cluster, dev);
+        return new ClusterNode(config.toBuilder().name(cluster.node()).cloud(cluster.topology().cloud(cluster.cloud()).orElseThrow()).build(), cluster, dev);
     }
 
     private NodeReport report(String name, String cloud, NodeConfig config, int memoryMb) {

@@ -202,7 +202,11 @@ public final class Gateway implements HttpService {
         Responses.send(res, dispatch.dispatch(target, new Payload.Request(request), Ids.next(), true, target.spec().timeout(), region(req)));
     }
 
-    /** Request headers by lower-case name; a private URL's API key is not passed on to the function. */
+    /**
+     * Request headers by lower-case name; a private URL's API key is not passed on to the function.
+     * The caller's address is appended to {@code x-forwarded-for}, as a proxy does (and as AWS's
+     * function URLs do): its last entry is the peer this gateway saw, whatever the caller claims before it.
+     */
     private static Map<String, List<String>> headers(ServerRequest req, boolean dropAuthorization) {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         for (Header h : req.headers()) {
@@ -211,6 +215,11 @@ public final class Gateway implements HttpService {
                 continue;
             }
             headers.computeIfAbsent(name, n -> new ArrayList<>()).addAll(h.allValues());
+        }
+        if (req.remotePeer().address() instanceof java.net.InetSocketAddress peer && peer.getAddress() != null) {
+            List<String> chain = headers.remove("x-forwarded-for");
+            String before = chain == null ? "" : String.join(", ", chain) + ", ";
+            headers.put("x-forwarded-for", List.of(before + peer.getAddress().getHostAddress()));
         }
         return headers;
     }

@@ -295,7 +295,7 @@ final class AppRuntime implements Sandbox.Owner {
 
     private Message awaitLoad(Seat seat, DeployedApp version) {
         Sandbox sandbox = seat.sandbox();
-        Sandbox.Call call = sandbox.load(seat.slot(), version, node.config().maxResultBytes(),
+        Sandbox.Call call = sandbox.load(seat.slot(), version, node.config().cloud(), node.config().maxResultBytes(),
                 System.nanoTime() + node.config().loadTimeout().toNanos());
         try {
             Message answer = call.answer().get();

@@ -2,6 +2,8 @@ package dev.skyfn.node.sandbox;
 
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.app.DeployedApp;
+import dev.skyfn.core.cloud.Cloud;
+import dev.skyfn.core.manifest.Manifest;
 import dev.skyfn.core.wire.FrameChannel;
 import dev.skyfn.core.wire.LogLine;
 import dev.skyfn.core.wire.Message;
@@ -276,17 +278,22 @@ public final class Sandbox {
     /** The code of the failure a call's answer completes with when its deadline passes first. */
     public static final String TIMED_OUT = Calls.TIMED_OUT;
 
-    /** Loads {@code app} into {@code slot} of this sandbox (see {@link #adopt}, {@link #takeIn}). */
-    public Call load(int slot, DeployedApp app, int maxResultBytes, long deadlineNanos) {
+    /**
+     * Loads {@code app} into {@code slot} of this sandbox (see {@link #adopt}, {@link #takeIn}), as
+     * it runs on {@code cloud}: that cloud's region and its environment there.
+     */
+    public Call load(int slot, DeployedApp app, Cloud cloud, int maxResultBytes, long deadlineNanos) {
         synchronized (this) {
             hosted.put(slot, app);
         }
-        List<Message.HandlerRef> handlers = app.manifest().functions().values().stream()
-                .map(f -> new Message.HandlerRef(f.name(), f.handler(), f.timeout().toMillis(), f.memoryMb())).toList();
+        Manifest m = app.manifest();
+        List<Message.HandlerRef> handlers = m.functions().values().stream()
+                .map(f -> new Message.HandlerRef(f.name(), f.handler(), f.timeout().toMillis(), f.memoryMb(), m.environment(f, cloud))).toList();
         List<Message.WorkflowRef> workflows = app.manifest().workflows().values().stream()
                 .map(w -> new Message.WorkflowRef(w.name(), w.json())).toList();
         String jar = jarPath.apply(app);
-        return call(id -> new Message.Load(id, slot, app.name(), app.version(), jar, maxResultBytes, handlers, workflows),
+        return call(id -> new Message.Load(id, slot, app.name(), app.version(), jar, maxResultBytes, handlers, workflows,
+                        cloud.region(), m.environment(cloud)),
                 deadlineNanos, "load");
     }
 

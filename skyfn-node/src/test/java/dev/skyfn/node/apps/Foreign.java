@@ -31,7 +31,8 @@ public final class Foreign {
                     .withHeaders(Map.of("content-type", "text/plain"))
                     .withCookies(java.util.List.of("seen=1; Path=/", "last=" + event.getRawPath() + "; Expires=Wed, 21 Oct 2026 07:28:00 GMT"))
                     .withBody(event.getRequestContext().getHttp().getMethod() + " " + event.getRawPath() + " tag="
-                            + event.getQueryStringParameters().get("tag") + " cookies=" + event.getCookies() + " body=" + event.getBody())
+                            + event.getQueryStringParameters().get("tag") + " cookies=" + event.getCookies() + " body=" + event.getBody()
+                            + " from=" + event.getRequestContext().getHttp().getSourceIp())
                     .build();
         }
     }
@@ -77,6 +78,49 @@ public final class Foreign {
             response.setContentType("text/plain; charset=utf-8");
             response.getWriter().write("gcf " + request.getMethod() + " " + request.getPath()
                     + " name=" + request.getFirstQueryParameter("name").orElse("?"));
+        }
+    }
+
+    /** A Lambda handler configured by its environment, read as it is created, in its call and on a thread it starts. */
+    public static class Configured implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+        private final String table = System.getenv("TABLE");
+
+        @Override
+        public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+            var onThread = new java.util.concurrent.atomic.AtomicReference<String>();
+            Thread t = new Thread(() -> onThread.set(System.getenv("LOG_LEVEL")));
+            t.start();
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            var seen = new java.util.TreeMap<String, Object>();
+            for (String name : new String[] {"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+                "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV", "_HANDLER", "LOG_LEVEL", "K_SERVICE"}) {
+                seen.put(name, String.valueOf(System.getenv(name)));
+            }
+            seen.put("created", table);
+            seen.put("thread", onThread.get());
+            seen.put("all", System.getenv().get("AWS_LAMBDA_FUNCTION_NAME") + " " + System.getenv().containsKey("PATH"));
+            return seen;
+        }
+    }
+
+    /** A Cloud Functions HTTP function that says what its environment tells it. */
+    public static class ConfiguredWeb implements HttpFunction {
+        @Override
+        public void service(HttpRequest request, HttpResponse response) throws Exception {
+            response.getWriter().write(System.getenv("K_SERVICE") + " " + System.getenv("FUNCTION_SIGNATURE_TYPE") + " "
+                    + System.getenv("FUNCTION_TARGET") + " " + System.getenv("TABLE") + " " + System.getenv("AWS_REGION"));
+        }
+    }
+
+    /** A plain skyfn function: the app's variables, none of another platform's. */
+    public static class Native implements java.util.function.Function<String, String> {
+        @Override
+        public String apply(String name) {
+            return System.getenv("TABLE") + " " + System.getenv("LOG_LEVEL") + " " + System.getenv("AWS_REGION");
         }
     }
 }
