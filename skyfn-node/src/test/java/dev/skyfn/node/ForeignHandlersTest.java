@@ -185,4 +185,16 @@ class ForeignHandlersTest {
         assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
         assertThat(plain.body()).isEqualTo("orders info null");
     }
+
+    @Test
+    void keepsEveryDigitOfANumberInAJsonTree() {
+        var deployed = node.deploy(JarBuilder.app("app: tree\nfunctions: {tree: {handler: dev.skyfn.node.apps.Foreign$Tree}}")
+                .classes(Foreign.Tree.class).jarOf(com.fasterxml.jackson.databind.JsonNode.class)
+                .jarOf(com.fasterxml.jackson.core.JsonParser.class).jarOf(com.fasterxml.jackson.annotation.JsonProperty.class));
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        var res = node.invoke("tree", "tree", "{\"amount\":0.1000000000000000000001,\"price\":1.10,\"id\":123456789012345678901234567890}");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        assertThat(res.body()).isEqualTo("{\"amount\":0.1000000000000000000001,\"price\":1.10,\"id\":123456789012345678901234567890,"
+                + "\"seen\":\"DecimalNode\"}");
+    }
 }

@@ -50,6 +50,9 @@ final class Codec {
             .addModule(new JavaTimeModule())
             .addModule(new Jdk8Module())
             .addModule(new SimpleModule("skyfn-bytes").addDeserializer(byte[].class, new FastBytes()))
+            .addModule(new AppJsonTrees())
+            // a decimal keeps the digits it came with: 1.10 stays 1.10
+            .disable(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             // unknown fields are tolerated so that callers can evolve ahead of functions
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

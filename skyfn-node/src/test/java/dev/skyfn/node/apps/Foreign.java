@@ -123,4 +123,13 @@ public final class Foreign {
             return System.getenv("TABLE") + " " + System.getenv("LOG_LEVEL") + " " + System.getenv("AWS_REGION");
         }
     }
+
+    /** A function of JSON trees, of the Jackson the app bundles: amounts must keep every digit they came with. */
+    public static class Tree implements java.util.function.Function<com.fasterxml.jackson.databind.JsonNode, com.fasterxml.jackson.databind.JsonNode> {
+        @Override
+        public com.fasterxml.jackson.databind.JsonNode apply(com.fasterxml.jackson.databind.JsonNode order) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) order).put("seen", order.get("amount").getClass().getSimpleName());
+            return order;
+        }
+    }
 }
