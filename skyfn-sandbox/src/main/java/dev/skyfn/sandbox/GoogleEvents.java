@@ -29,8 +29,12 @@ final class GoogleEvents {
     private GoogleEvents() {
     }
 
-    /** The CloudEvent a call carries. */
+    /** The CloudEvent a call carries; a legacy event is converted ({@link GoogleLegacyEvents#toCloudEvent}). */
     static CloudEvent cloudEvent(Payload payload) {
+        JsonNode legacy = legacy(payload);
+        if (legacy != null) {
+            return GoogleLegacyEvents.toCloudEvent(legacy);
+        }
         try {
             MessageReader reader = switch (payload) {
                 case Payload.Request r -> HttpMessageFactory.createReaderFromMultimap(r.request().headers(), r.request().body());
@@ -51,29 +55,51 @@ final class GoogleEvents {
     record Background(String data, Context context) {
     }
 
-    /** The background event a call carries: a CloudEvent, or the legacy {@code {"data", "context"}} shape. */
+    /**
+     * The background event a call carries: the legacy {@code {"data", "context"}} shape, or a
+     * CloudEvent — of a Google event type in its legacy form ({@link GoogleLegacyEvents#toLegacy}),
+     * of any other type with its own type, source and extensions.
+     */
     static Background background(Payload payload) {
-        byte[] body = Codec.body(payload);
-        if (!(payload instanceof Payload.Request) && body.length > 0) {
-            try {
-                JsonNode legacy = JSON.readTree(body);
-                if (legacy != null && legacy.isObject() && legacy.has("data") && legacy.has("context")) {
-                    JsonNode c = legacy.get("context");
-                    Map<String, String> attributes = new LinkedHashMap<>();
-                    return new Background(legacy.get("data").toString(), new EventContext(c.path("eventId").asText(null),
-                            c.path("timestamp").asText(null), c.path("eventType").asText(null), c.path("resource").isTextual()
-                            ? c.path("resource").asText() : c.path("resource").toString(), attributes));
-                }
-            } catch (IOException notJson) {
-                // a CloudEvent of another format, or nothing we read: the SDK says which
-            }
+        JsonNode legacy = legacy(payload);
+        if (legacy != null) {
+            JsonNode c = legacy.has("context") ? legacy.get("context") : legacy;
+            return new Background(legacy.get("data").toString(), new EventContext(c.path("eventId").asText(null),
+                    c.path("timestamp").asText(null), c.path("eventType").asText(null), c.path("resource").isTextual()
+                    ? c.path("resource").asText() : c.path("resource").toString(), Map.of()));
         }
         CloudEvent event = cloudEvent(payload);
+        GoogleLegacyEvents.Legacy converted = GoogleLegacyEvents.toLegacy(event);
+        if (converted != null) {
+            return new Background(converted.data().toString(), new EventContext(converted.eventId(), converted.timestamp(),
+                    converted.eventType(), converted.resource(), Map.of()));
+        }
         Map<String, String> attributes = new LinkedHashMap<>();
         event.getExtensionNames().forEach(n -> attributes.put(n, String.valueOf(event.getExtension(n))));
         String data = event.getData() == null ? "null" : new String(event.getData().toBytes(), StandardCharsets.UTF_8);
         return new Background(data, new EventContext(event.getId(), event.getTime() == null ? null : event.getTime().toString(),
                 event.getType(), event.getSource() + (event.getSubject() == null ? "" : "/" + event.getSubject()), attributes));
+    }
+
+    /** The legacy event a call's JSON body holds; null when it holds none (a CloudEvent, or anything else). */
+    private static JsonNode legacy(Payload payload) {
+        if (payload instanceof Payload.Request r && (r.request().header("ce-specversion") != null
+                || String.valueOf(r.request().header("content-type")).startsWith("application/cloudevents"))) {
+            return null;
+        }
+        if (payload instanceof Payload.Body b && b.contentType().startsWith("application/cloudevents")) {
+            return null;
+        }
+        byte[] body = Codec.body(payload);
+        if (body.length == 0) {
+            return null;
+        }
+        try {
+            JsonNode json = JSON.readTree(body);
+            return GoogleLegacyEvents.isLegacy(json) ? json : null;
+        } catch (IOException notJson) {
+            return null; // a CloudEvent of another format, or nothing we read: the SDK says which
+        }
     }
 
     private record EventContext(String eventId, String timestamp, String eventType, String resource, Map<String, String> attributes)

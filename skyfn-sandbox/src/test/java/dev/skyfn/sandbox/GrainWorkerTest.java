@@ -246,6 +246,12 @@ class GrainWorkerTest {
                 "google.cloud.storage.object.v1.finalized //storage/b e-1 {\"name\":\"photo.png\"}",
                 "google.cloud.pubsub.topic.v1.messagePublished //pubsub/t e-2 {\"n\":1}");
         assertCode(() -> run(events, "{\"just\": \"json\"}"), ErrorCode.INVALID_INPUT, "takes a CloudEvent");
+        // a legacy event reaches it as the CloudEvent Eventarc would send
+        events.run(json("""
+                {"data": {"data": "aGk="}, "context": {"eventId": "l-9", "eventType": "google.pubsub.topic.publish",
+                 "resource": {"service": "pubsub.googleapis.com", "name": "projects/p/topics/t"}}}"""), ctx);
+        assertThat(GoogleEventFunctions.SEEN).last().isEqualTo("google.cloud.pubsub.topic.v1.messagePublished "
+                + "//pubsub.googleapis.com/projects/p/topics/t l-9 {\"message\":{\"data\":\"aGk=\"}}");
     }
 
     @Test
@@ -255,12 +261,17 @@ class GrainWorkerTest {
         legacy.run(json("""
                 {"data": {"name": "ada"}, "context": {"eventId": "l-1", "timestamp": "2026-12-01T00:00:00Z",
                  "eventType": "providers/cloud.pubsub/eventTypes/topic.publish", "resource": "projects/p/topics/t"}}"""), ctx);
+        // a CloudEvent of a Google type reaches it in the legacy form its code was written for, as the Functions Framework gives it
         legacy.run(new Payload.Body("application/cloudevents+json", """
-                {"specversion": "1.0", "id": "c-1", "source": "//pubsub/projects/p/topics/t", "subject": "m-1",
-                 "type": "google.cloud.pubsub.topic.v1.messagePublished", "data": {"name": "bob"}}""".getBytes()), ctx);
+                {"specversion": "1.0", "id": "c-1", "source": "//storage.googleapis.com/projects/_/buckets/b", "subject": "objects/bob",
+                 "type": "google.cloud.storage.object.v1.finalized", "data": {"name": "bob"}}""".getBytes()), ctx);
+        legacy.run(new Payload.Body("application/cloudevents+json", """
+                {"specversion": "1.0", "id": "c-2", "source": "//shop/orders", "subject": "o-1",
+                 "type": "com.example.order.placed", "data": {"name": "cy"}}""".getBytes()), ctx);
         assertThat(GoogleEventFunctions.SEEN).containsExactly(
                 "ada l-1 providers/cloud.pubsub/eventTypes/topic.publish projects/p/topics/t",
-                "bob c-1 google.cloud.pubsub.topic.v1.messagePublished //pubsub/projects/p/topics/t/m-1");
+                "bob c-1 google.storage.object.finalize {\"service\":\"storage.googleapis.com\",\"name\":\"projects/_/buckets/b/objects/bob\"}",
+                "cy c-2 com.example.order.placed //shop/orders/o-1");
     }
 
     @Test
