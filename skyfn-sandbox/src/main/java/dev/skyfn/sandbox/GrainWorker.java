@@ -10,12 +10,15 @@ import dev.skyfn.api.Handler;
 import dev.skyfn.api.StreamHandler;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.wire.Message;
 import dev.skyfn.core.wire.Payload;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Modifier;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -44,7 +47,7 @@ final class GrainWorker {
     private final Io io;
     /** Whose variables {@code System.getenv} answers while it runs: its app's environment, and its own view of it. */
     private final AppEnvironment env;
-    private final java.util.Map<String, String> view;
+    private final Map<String, String> view;
 
     /** A handler of skyfn's shapes: bytes, text, JSON, an HTTP request and response ({@link Codec}). */
     private GrainWorker(String function, JavaType inputType, Call call, Codec codec) {
@@ -66,7 +69,7 @@ final class GrainWorker {
     }
 
     private GrainWorker(String function, JavaType inputType, Call call, Codec codec, Io io, AppEnvironment env,
-                        java.util.Map<String, String> view) {
+                        Map<String, String> view) {
         this.function = function;
         this.inputType = inputType;
         this.call = call;
@@ -99,11 +102,11 @@ final class GrainWorker {
         }
     }
 
-    private java.util.Map<String, String> enter() {
+    private Map<String, String> enter() {
         return env == null ? null : env.enter(view);
     }
 
-    private void leave(java.util.Map<String, String> before) {
+    private void leave(Map<String, String> before) {
         if (env != null) {
             env.leave(before);
         }
@@ -114,11 +117,11 @@ final class GrainWorker {
      * its handler created, and each of its calls run, with its environment variables ({@code f}'s,
      * and those its platform sets for a Lambda or Cloud Functions handler) answering {@code System.getenv}.
      */
-    static GrainWorker load(dev.skyfn.core.wire.Message.HandlerRef f, String app, int version, String region, AppClassLoader loader,
+    static GrainWorker load(Message.HandlerRef f, String app, int version, String region, AppClassLoader loader,
                             Codec codec) {
         int method = f.handlerClass().indexOf("::");
         Class<?> type = handlerClass(f.function(), method < 0 ? f.handlerClass() : f.handlerClass().substring(0, method), loader);
-        var vars = new java.util.LinkedHashMap<>(f.env());
+        var vars = new LinkedHashMap<>(f.env());
         vars.putAll(PlatformVars.of(type, f.handlerClass(), app, f.function(), version, f.memoryMb(), region));
         var view = AppEnvironment.overProcess(vars);
         AppEnvironment env = loader.variables();
