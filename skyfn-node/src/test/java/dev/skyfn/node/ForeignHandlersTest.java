@@ -111,6 +111,25 @@ class ForeignHandlersTest {
     }
 
     @Test
+    void runsACloudEventsFunctionGivenAStructuredCloudEventInItsOwnSandbox() {
+        var deployed = node.deploy(JarBuilder.app("app: structured\nfunctions: {on: {handler: dev.skyfn.node.apps.Foreign$Events, url: public}}")
+                .classes(Foreign.Events.class));
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+        String event = """
+                {"specversion": "1.0", "id": "s-1", "source": "//storage.googleapis.com/projects/_/buckets/b", "subject": "objects/x.png",
+                 "type": "google.cloud.storage.object.v1.finalized", "datacontenttype": "application/json", "data": {"bucket": "b"}}""";
+        // the first event the fresh sandbox reads is structured: its format is found by the CloudEvents SDK's service lookup
+        var res = node.send("POST", "/v1/apps/structured/functions/on:invoke", event.getBytes(),
+                "Content-Type", "application/cloudevents+json; charset=utf-8");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(204);
+        String id = res.headers().firstValue("X-Skyfn-Invocation-Id").orElseThrow();
+        assertThat(json(node.get("/v1/apps/structured/logs?invocation=" + id)).get("lines").get(0).get("text").asText())
+                .isEqualTo("event google.cloud.storage.object.v1.finalized s-1 {\"bucket\":\"b\"}");
+        var url = node.send("POST", "/fn/dev/structured/on", event.getBytes(), "Content-Type", "application/cloudevents+json");
+        assertThat(url.statusCode()).as(url.body()).isEqualTo(200);
+    }
+
+    @Test
     void runsACloudEventsFunctionBehindItsUrlInTheBinaryContentMode() {
         var deployed = node.deploy(JarBuilder.app("app: events\nfunctions: {on: {handler: dev.skyfn.node.apps.Foreign$Events, url: public}}")
                 .classes(Foreign.Events.class));

@@ -7,6 +7,7 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.wire.Payload;
 import io.cloudevents.CloudEvent;
+import io.cloudevents.core.provider.EventFormatProvider;
 import io.cloudevents.core.message.MessageReader;
 import io.cloudevents.http.HttpMessageFactory;
 import java.io.IOException;
@@ -25,6 +26,20 @@ import java.util.Map;
 final class GoogleEvents {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    static {
+        // the SDK finds its event formats once, by a service lookup through the thread's context class
+        // loader; on a call's thread that is the app's, which sees none of them (the JSON format is
+        // the sandbox's): look them up through the sandbox's own loader before any call does
+        Thread thread = Thread.currentThread();
+        ClassLoader before = thread.getContextClassLoader();
+        thread.setContextClassLoader(GoogleEvents.class.getClassLoader());
+        try {
+            EventFormatProvider.getInstance();
+        } finally {
+            thread.setContextClassLoader(before);
+        }
+    }
 
     private GoogleEvents() {
     }
@@ -123,8 +138,8 @@ final class GoogleEvents {
     }
 
     private static SkyfnException notAnEvent(String why) {
-        return new SkyfnException(ErrorCode.INVALID_INPUT, "a CloudEvents function takes a CloudEvent: binary (ce-specversion, ce-id, "
+        return new SkyfnException(ErrorCode.INVALID_INPUT, "an event function takes a CloudEvent: binary (ce-specversion, ce-id, "
                 + "ce-source and ce-type headers, through the function URL) or structured (application/cloudevents+json); "
-                + "this is not one: " + why);
+                + "or a legacy event ({\"data\", \"context\"}); this is none: " + why);
     }
 }

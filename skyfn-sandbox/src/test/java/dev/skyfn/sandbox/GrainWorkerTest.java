@@ -245,7 +245,7 @@ class GrainWorkerTest {
         assertThat(GoogleEventFunctions.SEEN).containsExactly(
                 "google.cloud.storage.object.v1.finalized //storage/b e-1 {\"name\":\"photo.png\"}",
                 "google.cloud.pubsub.topic.v1.messagePublished //pubsub/t e-2 {\"n\":1}");
-        assertCode(() -> run(events, "{\"just\": \"json\"}"), ErrorCode.INVALID_INPUT, "takes a CloudEvent");
+        assertCode(() -> run(events, "{\"just\": \"json\"}"), ErrorCode.INVALID_INPUT, "an event function takes a CloudEvent");
         // a legacy event reaches it as the CloudEvent Eventarc would send
         events.run(json("""
                 {"data": {"data": "aGk="}, "context": {"eventId": "l-9", "eventType": "google.pubsub.topic.publish",
