@@ -100,10 +100,16 @@ final class FunctionUrlEvents {
         event.put("resource", "/{proxy+}");
         event.put("path", req.path());
         event.put("httpMethod", req.method());
+        // a REST API passes header names as the client wrote them; the request keeps them in lower case, so
+        // they are given as HTTP/1.1 clients write them (Content-Type), where code written for 1.0 looks them up
         Map<String, String> last = new LinkedHashMap<>();
-        req.headers().forEach((name, values) -> last.put(name, values.getLast()));
+        Map<String, List<String>> all = new LinkedHashMap<>();
+        req.headers().forEach((name, values) -> {
+            last.put(canonical(name), values.getLast());
+            all.put(canonical(name), values);
+        });
         event.put("headers", last);
-        event.put("multiValueHeaders", req.headers());
+        event.put("multiValueHeaders", all);
         Map<String, List<String>> query = query(req.query());
         Map<String, String> lastQuery = new LinkedHashMap<>();
         query.forEach((name, values) -> lastQuery.put(name, values.getLast()));
@@ -128,6 +134,17 @@ final class FunctionUrlEvents {
         event.put("isBase64Encoded", false);
         putBody(event, req);
         return event;
+    }
+
+    /** {@code x-forwarded-for} as {@code X-Forwarded-For}. */
+    static String canonical(String name) {
+        char[] c = name.toCharArray();
+        for (int i = 0; i < c.length; i++) {
+            if (i == 0 || c[i - 1] == '-') {
+                c[i] = Character.toUpperCase(c[i]);
+            }
+        }
+        return new String(c);
     }
 
     /** What both formats' request contexts hold. */

@@ -39,7 +39,8 @@ public final class EnvVars {
                         + "with a digit, at most 256)");
             }
             if (RESERVED.contains(name)) {
-                throw new ManifestException(at + "." + name + ": reserved: the platform sets it");
+                throw new ManifestException(at + "." + name + ": reserved: AWS Lambda or Cloud Functions keep this name for "
+                        + "themselves (skyfn sets it for their handlers, or leaves it unset as they would)");
             }
         }
         return env;

@@ -287,7 +287,7 @@ class ManifestReaderTest {
     void refusesVariablesLambdaWouldRefuse() {
         assertRefused("app: a\nenv: {1ST: x}\nfunctions: {f: {handler: a.F}}\n", "env.1ST: not a variable name");
         assertRefused("app: a\nfunctions: {f: {handler: a.F, env: {AWS_REGION: us-east-1}}}\n",
-                "functions.f.env.AWS_REGION: reserved: the platform sets it");
+                "functions.f.env.AWS_REGION: reserved: AWS Lambda or Cloud Functions keep this name");
         assertRefused("app: a\nfunctions: {f: {handler: a.F, env: {K: [1]}}}\n", "functions.f.env.K: expected a single value");
         assertRefused(TWO_FUNCTIONS + "placement: {overrides: [{clouds: [a], env: {_HANDLER: x}}]}\n",
                 "placement.overrides[0].env._HANDLER: reserved");
