@@ -211,7 +211,7 @@ final class SandboxRuntime {
                 step -> channel.send(new Message.Progress(loaded.slot(), run.executionId(), step)));
         try {
             JsonNode input = run.input().length == 0 ? JsonNodeFactory.instance.objectNode() : Codec.readJson(run.input());
-            JsonNode result = Interpreter.run(definition, input, run.executionId(), execution);
+            JsonNode result = Interpreter.run(definition, run.workflow(), input, run.executionId(), execution);
             execution.flush();
             Blobs.Stored output = execution.store(result);
             return new Message.Result(run.id(), output.blob() == null ? Payload.json(output.inline())

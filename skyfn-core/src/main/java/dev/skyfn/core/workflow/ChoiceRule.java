@@ -38,7 +38,9 @@ public sealed interface ChoiceRule {
 
     /**
      * {@code Variable} compared with a literal or, for the {@code …Path} operators, with the value
-     * another path names. A comparison with a variable that is missing, or of the wrong type, is false.
+     * another path names. A comparison with a value of the wrong type is false; one whose variable
+     * (or value path) names nothing fails with {@code States.Runtime}, as AWS Step Functions does —
+     * test for it first with {@code IsPresent}.
      */
     record Comparison(JsonPath variable, String operator, JsonNode value, JsonPath valuePath) implements ChoiceRule {
 
@@ -55,14 +57,11 @@ public sealed interface ChoiceRule {
                 return present == value.asBoolean();
             }
             if (!present) {
-                return false;
+                throw new WorkflowError(WorkflowError.RUNTIME, "the Choice rule's Variable " + variable + " names nothing in the input"
+                        + " (an IsPresent rule tests for it)");
             }
-            JsonNode v = variable.read(variable.context() ? context : input);
-            JsonNode other = valuePath == null ? value : valuePath.present(valuePath.context() ? context : input)
-                    ? valuePath.read(valuePath.context() ? context : input) : null;
-            if (other == null) {
-                return false;
-            }
+            JsonNode v = variable.read(input, context);
+            JsonNode other = valuePath == null ? value : valuePath.read(input, context);
             return switch (operator) {
                 case "IsNull" -> v.isNull() == other.asBoolean();
                 case "IsNumeric" -> v.isNumber() == other.asBoolean();

@@ -20,18 +20,33 @@ import java.util.function.Function;
  */
 public final class DefinitionReader {
 
-    private static final Set<String> COMMON = Set.of("Type", "Comment", "Next", "End", "InputPath", "OutputPath");
+    private static final Set<String> COMMON = Set.of("Type", "Comment", "Next", "End", "InputPath", "OutputPath", "QueryLanguage");
     private static final Map<String, Set<String>> FIELDS = Map.of(
             "Task", Set.of("Resource", "Parameters", "ResultPath", "ResultSelector", "Retry", "Catch", "TimeoutSeconds"),
             "Pass", Set.of("Result", "ResultPath", "Parameters"),
             "Choice", Set.of("Choices", "Default"),
             "Parallel", Set.of("Branches", "Parameters", "ResultPath", "ResultSelector", "Retry", "Catch"),
-            "Map", Set.of("Iterator", "ItemProcessor", "ItemsPath", "MaxConcurrency", "Parameters", "ItemSelector",
-                    "ResultPath", "ResultSelector", "Retry", "Catch"),
+            "Map", Set.of("Iterator", "ItemProcessor", "ItemsPath", "MaxConcurrency", "MaxConcurrencyPath", "Parameters",
+                    "ItemSelector", "ResultPath", "ResultSelector", "Retry", "Catch", "Label", "ToleratedFailureCount",
+                    "ToleratedFailureCountPath", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath"),
             "Wait", Set.of("Seconds", "Timestamp", "SecondsPath", "TimestampPath"),
             "Succeed", Set.of(),
-            "Fail", Set.of("Error", "Cause"));
+            "Fail", Set.of("Error", "Cause", "ErrorPath", "CausePath"));
+    /** What AWS has and skyfn does not (yet), each with what a definition using it is told. */
+    private static final Map<String, String> UNSUPPORTED = Map.of(
+            "QueryLanguage", "JSONata (QueryLanguage) is not supported yet: write the workflow in JSONPath, the default",
+            "Arguments", "Arguments belongs to JSONata, which is not supported yet: use Parameters",
+            "Output", "Output belongs to JSONata, which is not supported yet: use OutputPath and ResultSelector",
+            "Assign", "workflow variables (Assign) are not supported yet",
+            "ItemBatcher", "Map's ItemBatcher is not supported yet",
+            "ItemReader", "a distributed Map (ItemReader) is not supported: skyfn runs inline Maps",
+            "ResultWriter", "a distributed Map (ResultWriter) is not supported: skyfn runs inline Maps",
+            "Credentials", "Task Credentials are not supported: a task runs with its app's own rights",
+            "HeartbeatSeconds", "HeartbeatSeconds is not supported: tasks are functions that answer once",
+            "TimeoutSecondsPath", "TimeoutSecondsPath is not supported yet: give TimeoutSeconds");
     private static final Set<String> TERMINAL_TYPES = Set.of("Succeed", "Fail");
+    private static final Set<String> RETRY_FIELDS = Set.of("ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate",
+            "MaxDelaySeconds", "JitterStrategy", "Comment");
 
     private final Set<String> functions;
 
@@ -49,7 +64,8 @@ public final class DefinitionReader {
             throw new IllegalArgumentException(at + "expected an object with StartAt and States");
         }
         for (Map.Entry<String, JsonNode> e : json.properties()) {
-            if (!Set.of("StartAt", "States", "Comment", "TimeoutSeconds", "Version", "ProcessorConfig").contains(e.getKey())) {
+            unsupported(e.getKey(), e.getValue(), at);
+            if (!Set.of("StartAt", "States", "Comment", "TimeoutSeconds", "Version", "ProcessorConfig", "QueryLanguage").contains(e.getKey())) {
                 throw new IllegalArgumentException(at + e.getKey() + ": unknown field (known: StartAt, States, Comment, TimeoutSeconds)");
             }
         }
@@ -80,6 +96,7 @@ public final class DefinitionReader {
             throw new IllegalArgumentException(at + "Type: '" + type + "' is not a state type (" + String.join(", ", FIELDS.keySet()) + ")");
         }
         for (Map.Entry<String, JsonNode> e : json.properties()) {
+            unsupported(e.getKey(), e.getValue(), at);
             if (!COMMON.contains(e.getKey()) && !allowed.contains(e.getKey())) {
                 throw new IllegalArgumentException(at + e.getKey() + ": not a field of a " + type + " state");
             }
@@ -93,8 +110,16 @@ public final class DefinitionReader {
             case "Map" -> map(name, json, io, at);
             case "Wait" -> waitState(name, json, io, at);
             case "Succeed" -> new StateDef.Succeed(name, io);
-            default -> new StateDef.Fail(name, optionalText(json, "Error", at, "States.Fail"), optionalText(json, "Cause", at, ""));
+            default -> fail(name, json, at);
         };
+    }
+
+    /** Refuses what AWS offers and skyfn does not, saying so (QueryLanguage: JSONPath is what skyfn reads). */
+    private static void unsupported(String field, JsonNode value, String at) {
+        String why = UNSUPPORTED.get(field);
+        if (why != null && !(field.equals("QueryLanguage") && value.asText().equals("JSONPath"))) {
+            throw new IllegalArgumentException(at + field + ": " + why);
+        }
     }
 
     private StateDef.Io io(JsonNode json, String type, String at) {
@@ -107,7 +132,7 @@ public final class DefinitionReader {
         } else if ((next == null) == !end) {
             throw new IllegalArgumentException(at + "needs exactly one of Next and End: true");
         }
-        return new StateDef.Io(path(json, "InputPath", at), path(json, "OutputPath", at), path(json, "ResultPath", at),
+        return new StateDef.Io(path(json, "InputPath", at), path(json, "OutputPath", at), resultPath(json, "ResultPath", at),
                 template(json, json.has("Parameters") ? "Parameters" : "ItemSelector", at),
                 template(json, "ResultSelector", at), next);
     }
@@ -185,9 +210,59 @@ public final class DefinitionReader {
         if (max < 0) {
             throw new IllegalArgumentException(at + "MaxConcurrency: a whole number, 0 for no limit");
         }
+        if (json.has("MaxConcurrency") && json.has("MaxConcurrencyPath")) {
+            throw new IllegalArgumentException(at + "MaxConcurrency and MaxConcurrencyPath: one or the other");
+        }
         JsonPath items = json.has("ItemsPath") ? jsonPath(text(json, "ItemsPath", at), at + "ItemsPath") : JsonPath.parse("$");
-        return new StateDef.MapState(name, io, items, io.parameters(), max, machine(processor, at + "ItemProcessor: "),
-                retriers(json, at), catchers(json, at));
+        return new StateDef.MapState(name, io, items, io.parameters(), max, optionalPath(json, "MaxConcurrencyPath", at),
+                tolerance(json, at), machine(processor, at + "ItemProcessor: "), retriers(json, at), catchers(json, at));
+    }
+
+    private StateDef.Tolerance tolerance(JsonNode json, String at) {
+        if (json.has("ToleratedFailureCount") && json.has("ToleratedFailureCountPath")
+                || json.has("ToleratedFailurePercentage") && json.has("ToleratedFailurePercentagePath")) {
+            throw new IllegalArgumentException(at + "ToleratedFailureCount or ToleratedFailurePercentage: give a value or a path, not both");
+        }
+        Integer count = null;
+        if (json.has("ToleratedFailureCount")) {
+            count = json.get("ToleratedFailureCount").asInt(-1);
+            if (!json.get("ToleratedFailureCount").isIntegralNumber() || count < 0) {
+                throw new IllegalArgumentException(at + "ToleratedFailureCount: a whole number of items, 0 or more");
+            }
+        }
+        Double percentage = null;
+        if (json.has("ToleratedFailurePercentage")) {
+            percentage = json.get("ToleratedFailurePercentage").asDouble(-1);
+            if (!json.get("ToleratedFailurePercentage").isNumber() || percentage < 0 || percentage > 100) {
+                throw new IllegalArgumentException(at + "ToleratedFailurePercentage: a number from 0 to 100");
+            }
+        }
+        var t = new StateDef.Tolerance(count, optionalPath(json, "ToleratedFailureCountPath", at), percentage,
+                optionalPath(json, "ToleratedFailurePercentagePath", at));
+        return t.none() ? StateDef.Tolerance.NONE : t;
+    }
+
+    private static JsonPath optionalPath(JsonNode json, String field, String at) {
+        return json.has(field) ? jsonPath(text(json, field, at), at + field) : null;
+    }
+
+    private StateDef fail(String name, JsonNode json, String at) {
+        if (json.has("Error") && json.has("ErrorPath") || json.has("Cause") && json.has("CausePath")) {
+            throw new IllegalArgumentException(at + "Error and ErrorPath, Cause and CausePath: one of each pair at most");
+        }
+        return new StateDef.Fail(name, json.has("Error") ? text(json, "Error", at) : null, json.has("Cause") ? text(json, "Cause", at) : null,
+                expression(json, "ErrorPath", at), expression(json, "CausePath", at));
+    }
+
+    private static Expression expression(JsonNode json, String field, String at) {
+        if (!json.has(field)) {
+            return null;
+        }
+        try {
+            return Expression.parse(text(json, field, at));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(at + field + ": " + e.getMessage());
+        }
     }
 
     private StateDef waitState(String name, JsonNode json, StateDef.Io io, String at) {
@@ -203,19 +278,34 @@ public final class DefinitionReader {
 
     private List<StateDef.Retrier> retriers(JsonNode json, String at) {
         return list(json, "Retry", at, (r, where) -> {
+            for (Map.Entry<String, JsonNode> f : r.properties()) {
+                if (!RETRY_FIELDS.contains(f.getKey())) {
+                    throw new IllegalArgumentException(where + f.getKey() + ": not a field of a retrier (" + String.join(", ",
+                            new java.util.TreeSet<>(RETRY_FIELDS)) + ")");
+                }
+            }
             double interval = r.has("IntervalSeconds") ? r.get("IntervalSeconds").asDouble(-1) : 1;
             int attempts = r.has("MaxAttempts") ? r.get("MaxAttempts").asInt(-1) : 3;
             double backoff = r.has("BackoffRate") ? r.get("BackoffRate").asDouble(0) : 2;
             if (interval <= 0 || attempts < 0 || backoff < 1) {
                 throw new IllegalArgumentException(where + "IntervalSeconds > 0, MaxAttempts ≥ 0 and BackoffRate ≥ 1");
             }
-            return new StateDef.Retrier(errors(r, where), Duration.ofMillis(Math.round(interval * 1000)), attempts, backoff);
+            Duration maxDelay = seconds(r, "MaxDelaySeconds", where);
+            if (maxDelay != null && maxDelay.isZero()) {
+                throw new IllegalArgumentException(where + "MaxDelaySeconds: more than 0");
+            }
+            String jitter = r.has("JitterStrategy") ? text(r, "JitterStrategy", where) : "NONE";
+            if (!jitter.equals("NONE") && !jitter.equals("FULL")) {
+                throw new IllegalArgumentException(where + "JitterStrategy: FULL or NONE, not '" + jitter + "'");
+            }
+            return new StateDef.Retrier(errors(r, where), Duration.ofMillis(Math.round(interval * 1000)), attempts, backoff, maxDelay,
+                    jitter.equals("FULL"));
         });
     }
 
     private List<StateDef.Catcher> catchers(JsonNode json, String at) {
         return list(json, "Catch", at, (c, where) -> new StateDef.Catcher(errors(c, where), text(c, "Next", where),
-                c.has("ResultPath") ? path(c, "ResultPath", where) : StateDef.Path.ROOT));
+                c.has("ResultPath") ? resultPath(c, "ResultPath", where) : StateDef.Path.ROOT));
     }
 
     private static <T> List<T> list(JsonNode json, String field, String at, java.util.function.BiFunction<JsonNode, String, T> item) {
@@ -334,10 +424,6 @@ public final class DefinitionReader {
         return v.asText();
     }
 
-    private static String optionalText(JsonNode json, String field, String at, String fallback) {
-        return json.has(field) ? text(json, field, at) : fallback;
-    }
-
     private static Duration seconds(JsonNode json, String field, String at) {
         JsonNode v = json.get(field);
         if (v == null) {
@@ -358,6 +444,22 @@ public final class DefinitionReader {
             return StateDef.Path.NULL;
         }
         return new StateDef.Path(jsonPath(v.asText(), at + field));
+    }
+
+    /** A ResultPath: a reference path (one node), or null to discard the result. */
+    private static StateDef.Path resultPath(JsonNode json, String field, String at) {
+        JsonNode v = json.get(field);
+        if (v == null) {
+            return StateDef.Path.ROOT;
+        }
+        if (v.isNull()) {
+            return StateDef.Path.NULL;
+        }
+        try {
+            return new StateDef.Path(JsonPath.reference(v.asText()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(at + field + ": " + e.getMessage());
+        }
     }
 
     private static JsonPath jsonPath(String text, String at) {

@@ -50,12 +50,14 @@ public final class Interpreter {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private final Runtime runtime;
+    private final String workflow;
     private final String executionId;
     private final JsonNode executionInput;
     private final Instant started;
 
-    private Interpreter(Runtime runtime, String executionId, JsonNode input) {
+    private Interpreter(Runtime runtime, String workflow, String executionId, JsonNode input) {
         this.runtime = runtime;
+        this.workflow = workflow;
         this.executionId = executionId;
         this.executionInput = input;
         this.started = runtime.now();
@@ -64,7 +66,13 @@ public final class Interpreter {
     /** Runs an execution to its end: its output, or a {@link WorkflowError} it failed with. */
     public static JsonNode run(Definition definition, JsonNode input, String executionId, Runtime runtime)
             throws InterruptedException {
-        return new Interpreter(runtime, executionId, input).machine(definition, input, "", null);
+        return run(definition, "", input, executionId, runtime);
+    }
+
+    /** {@link #run(Definition, JsonNode, String, Runtime)} of the workflow named {@code workflow} ({@code $$.StateMachine.Name}). */
+    public static JsonNode run(Definition definition, String workflow, JsonNode input, String executionId, Runtime runtime)
+            throws InterruptedException {
+        return new Interpreter(runtime, workflow, executionId, input).machine(definition, input, "", null);
     }
 
     /** The result of one state: its output and the state after it (null when the machine ends). */
@@ -94,28 +102,30 @@ public final class Interpreter {
         Supplier<JsonNode> context = () -> context(state.name(), mapItem);
         return switch (state) {
             case StateDef.Fail f -> {
-                record(key, f, Step.Phase.FAILED, null, f.error(), f.cause(), 0);
-                throw new WorkflowError(f.error(), f.cause());
+                String error = f.errorPath() != null ? failText(f, "ErrorPath", f.errorPath().evaluate(input, context.get())) : f.error();
+                String cause = f.causePath() != null ? failText(f, "CausePath", f.causePath().evaluate(input, context.get())) : f.cause();
+                record(key, f, Step.Phase.FAILED, null, error, cause, 0);
+                throw new WorkflowError(error, cause);
             }
-            case StateDef.Succeed s -> passed(key, s, out(io, in(io, input)), null);
+            case StateDef.Succeed s -> passed(key, s, out(io, in(io, input, context), context), null);
             case StateDef.Choice c -> {
-                JsonNode effective = in(io, input);
-                yield passed(key, c, out(io, effective), choose(c, effective, context));
+                JsonNode effective = in(io, input, context);
+                yield passed(key, c, out(io, effective, context), choose(c, effective, context));
             }
             case StateDef.Pass p -> {
-                JsonNode effective = parameters(io, in(io, input), context);
-                yield passed(key, p, out(io, result(io, input, p.result() != null ? p.result() : effective)), io.next());
+                JsonNode effective = parameters(io, in(io, input, context), context);
+                yield passed(key, p, out(io, result(io, input, p.result() != null ? p.result() : effective), context), io.next());
             }
             case StateDef.Wait w -> {
-                wait(w, in(io, input), key);
-                yield passed(key, w, out(io, in(io, input)), io.next());
+                wait(w, in(io, input, context), key);
+                yield passed(key, w, out(io, in(io, input, context), context), io.next());
             }
-            case StateDef.Task t -> withRetry(key, t, input, t.retry(), t.catchers(),
-                    attempt -> task(t, parameters(io, in(io, input), context), key, attempt));
-            case StateDef.Parallel p -> withRetry(key, p, input, p.retry(), p.catchers(),
-                    attempt -> parallel(p, parameters(io, in(io, input), context), key));
-            case StateDef.MapState m -> withRetry(key, m, input, m.retry(), m.catchers(),
-                    attempt -> map(m, in(io, input), key));
+            case StateDef.Task t -> withRetry(key, t, input, t.retry(), t.catchers(), context,
+                    attempt -> task(t, parameters(io, in(io, input, context), context), key, attempt));
+            case StateDef.Parallel p -> withRetry(key, p, input, p.retry(), p.catchers(), context,
+                    attempt -> parallel(p, parameters(io, in(io, input, context), context), key));
+            case StateDef.MapState m -> withRetry(key, m, input, m.retry(), m.catchers(), context,
+                    attempt -> map(m, in(io, input, context), key, context));
         };
     }
 
@@ -131,8 +141,17 @@ public final class Interpreter {
         JsonNode run(int attempt) throws InterruptedException;
     }
 
+    /** What ErrorPath or CausePath read, which must be a string. */
+    private static String failText(StateDef.Fail f, String field, JsonNode value) {
+        if (!value.isTextual()) {
+            throw new WorkflowError(WorkflowError.RUNTIME, "Fail " + f.name() + ": " + field + " gives " + value.getNodeType().name()
+                    .toLowerCase(java.util.Locale.ROOT) + " " + value + ", not a string");
+        }
+        return value.textValue();
+    }
+
     private Transition withRetry(String key, StateDef state, JsonNode input, List<StateDef.Retrier> retry,
-                                 List<StateDef.Catcher> catchers, Attempt work) throws InterruptedException {
+                                 List<StateDef.Catcher> catchers, Supplier<JsonNode> context, Attempt work) throws InterruptedException {
         StateDef.Io io = DefinitionReader.io(state);
         int[] tries = new int[retry.size()];
         for (int attempt = 1; ; attempt++) {
@@ -144,12 +163,11 @@ public final class Interpreter {
                 if (!(state instanceof StateDef.Task)) {
                     record(key, state, Step.Phase.SUCCEEDED, null, null, null, attempt);
                 }
-                return new Transition(out(io, result(io, input, result)), io.next());
+                return new Transition(out(io, result(io, input, result), context), io.next());
             } catch (WorkflowError e) {
                 int r = e.settled() ? -1 : matching(retry, e);
                 if (r >= 0 && tries[r] < retry.get(r).maxAttempts()) {
-                    StateDef.Retrier retrier = retry.get(r);
-                    Duration delay = Duration.ofMillis(Math.round(retrier.interval().toMillis() * Math.pow(retrier.backoffRate(), tries[r])));
+                    Duration delay = delay(retry.get(r), tries[r]);
                     tries[r]++;
                     record(key, state, Step.Phase.RETRYING, null, e.error(), e.cause(), attempt);
                     runtime.sleepUntil(runtime.now().plus(delay));
@@ -158,7 +176,7 @@ public final class Interpreter {
                 if (!e.settled()) {
                     record(key, state, Step.Phase.FAILED, null, e.error(), e.cause(), attempt);
                 }
-                for (StateDef.Catcher c : catchers) {
+                for (StateDef.Catcher c : e.handleable() ? catchers : List.<StateDef.Catcher>of()) {
                     if (c.errorEquals().stream().anyMatch(e::matches)) {
                         ObjectNode error = JSON.objectNode().put("Error", e.error()).put("Cause", e.cause());
                         JsonNode caught = c.resultPath().isNull() ? input : c.resultPath().path().write(input, error);
@@ -168,6 +186,22 @@ public final class Interpreter {
                 throw e;
             }
         }
+    }
+
+    /**
+     * How long to wait before retry number {@code tries} + 1: IntervalSeconds × BackoffRate^tries,
+     * at most MaxDelaySeconds, and with JitterStrategy FULL a uniformly random part of that
+     * ("full jitter", as AWS Step Functions retries).
+     */
+    static Duration delay(StateDef.Retrier retrier, int tries) {
+        double millis = retrier.interval().toMillis() * Math.pow(retrier.backoffRate(), tries);
+        if (retrier.maxDelay() != null) {
+            millis = Math.min(millis, retrier.maxDelay().toMillis());
+        }
+        if (retrier.fullJitter()) {
+            millis = java.util.concurrent.ThreadLocalRandom.current().nextDouble() * millis;
+        }
+        return Duration.ofMillis(Math.round(millis));
     }
 
     private static int matching(List<StateDef.Retrier> retry, WorkflowError e) {
@@ -196,19 +230,25 @@ public final class Interpreter {
 
     private JsonNode parallel(StateDef.Parallel p, JsonNode effective, String key) throws InterruptedException {
         record(key, p, Step.Phase.ENTERED, null, null, null, 0);
-        List<JsonNode> results = branches(p.branches().size(), 0, i -> machine(p.branches().get(i), effective, key + "(" + i + ")/", null));
+        List<JsonNode> results = branches(p.branches().size(), 0, 0, i -> machine(p.branches().get(i), effective, key + "(" + i + ")/", null));
         ArrayNode out = JSON.arrayNode();
         results.forEach(out::add);
         return out;
     }
 
-    private JsonNode map(StateDef.MapState m, JsonNode effective, String key) throws InterruptedException {
+    /** Iterations an inline Map runs at once at most, whatever its MaxConcurrency says (AWS Step Functions' limit). */
+    static final int INLINE_MAP_CONCURRENCY = 40;
+
+    private JsonNode map(StateDef.MapState m, JsonNode effective, String key, Supplier<JsonNode> context) throws InterruptedException {
         record(key, m, Step.Phase.ENTERED, null, null, null, 0);
-        JsonNode items = m.itemsPath().read(effective);
+        JsonNode items = m.itemsPath().read(effective, m.itemsPath().context() ? context.get() : null);
         if (!items.isArray()) {
             throw new WorkflowError(WorkflowError.RUNTIME, "the items of Map state " + m.name() + " at " + m.itemsPath() + " are not an array");
         }
-        List<JsonNode> results = branches(items.size(), m.maxConcurrency(), i -> {
+        int limit = m.maxConcurrencyPath() == null ? m.maxConcurrency() : whole(m, "MaxConcurrencyPath", m.maxConcurrencyPath().read(effective));
+        limit = limit == 0 ? INLINE_MAP_CONCURRENCY : Math.min(limit, INLINE_MAP_CONCURRENCY);
+        int tolerated = tolerated(m, effective, items.size());
+        List<JsonNode> results = branches(items.size(), limit, tolerated, i -> {
             JsonNode item = items.get(i);
             ObjectNode itemContext = JSON.objectNode().put("Index", i).set("Value", item);
             JsonNode itemInput = m.itemSelector() == null ? item : m.itemSelector().apply(effective, context(m.name(), itemContext));
@@ -219,6 +259,35 @@ public final class Interpreter {
         return out;
     }
 
+    /** How many of {@code count} items may fail before the Map does: the lower of its count and its percentage. */
+    private static int tolerated(StateDef.MapState m, JsonNode effective, int count) {
+        StateDef.Tolerance t = m.tolerance();
+        if (t.none()) {
+            return 0;
+        }
+        long byCount = t.count() != null ? t.count() : t.countPath() != null ? whole(m, "ToleratedFailureCountPath", t.countPath().read(effective))
+                : Long.MAX_VALUE;
+        double percent = t.percentage() != null ? t.percentage() : t.percentagePath() != null
+                ? percentage(m, t.percentagePath().read(effective)) : 100;
+        long byPercent = (long) Math.floor(count * percent / 100);
+        return (int) Math.min(Math.min(byCount, byPercent), count);
+    }
+
+    private static int whole(StateDef.MapState m, String field, JsonNode value) {
+        if (!value.isIntegralNumber() || value.asLong() < 0 || !value.canConvertToInt()) {
+            throw new WorkflowError(WorkflowError.RUNTIME, "Map " + m.name() + ": " + field + " gives " + value + ", not a whole number");
+        }
+        return value.intValue();
+    }
+
+    private static double percentage(StateDef.MapState m, JsonNode value) {
+        if (!value.isNumber() || value.asDouble() < 0 || value.asDouble() > 100) {
+            throw new WorkflowError(WorkflowError.RUNTIME, "Map " + m.name() + ": ToleratedFailurePercentagePath gives " + value
+                    + ", not a percentage");
+        }
+        return value.asDouble();
+    }
+
     /** One branch of a Parallel, or one item of a Map. */
     @FunctionalInterface
     private interface Branch {
@@ -226,14 +295,17 @@ public final class Interpreter {
     }
 
     /**
-     * Runs {@code count} branches, at most {@code limit} at once (0: all), each on its own thread;
-     * the first failure stops the others and is the result.
+     * Runs {@code count} branches, at most {@code limit} at once (0: all), each on its own thread.
+     * Once more than {@code tolerated} have failed, the failure stops the others and is the result:
+     * the first branch's own error when none is tolerated (a Parallel), {@code States.ExceedToleratedFailureThreshold}
+     * otherwise. A failed branch tolerated gives its error as its output ({@code {"Error", "Cause"}}).
      */
-    private List<JsonNode> branches(int count, int limit, Branch branch) throws InterruptedException {
+    private List<JsonNode> branches(int count, int limit, int tolerated, Branch branch) throws InterruptedException {
         JsonNode[] results = new JsonNode[count];
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
         Semaphore slots = new Semaphore(limit == 0 ? Integer.MAX_VALUE : limit);
-        List<Thread> threads = new ArrayList<>(count);
+        List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
         try {
             for (int i = 0; i < count && failure.get() == null; i++) {
                 slots.acquire();
@@ -241,6 +313,14 @@ public final class Interpreter {
                 threads.add(runtime.start(() -> {
                     try {
                         results[index] = branch.run(index);
+                    } catch (WorkflowError e) {
+                        if (e.handleable() && failed.incrementAndGet() <= tolerated) {
+                            results[index] = JSON.objectNode().put("Error", e.error()).put("Cause", e.cause());
+                        } else if (failure.compareAndSet(null, tolerated == 0 || !e.handleable() ? e : new WorkflowError(
+                                "States.ExceedToleratedFailureThreshold", "the Map state failed because the number of failed items "
+                                + "exceeded the tolerated failure threshold"))) {
+                            threads.forEach(Thread::interrupt);
+                        }
                     } catch (Throwable t) {
                         if (failure.compareAndSet(null, t)) {
                             threads.forEach(Thread::interrupt);
@@ -317,12 +397,20 @@ public final class Interpreter {
         return c.defaultNext();
     }
 
-    private JsonNode in(StateDef.Io io, JsonNode input) {
-        return io.inputPath().isNull() ? JSON.objectNode() : io.inputPath().path().read(input);
+    private static JsonNode in(StateDef.Io io, JsonNode input, Supplier<JsonNode> context) {
+        return read(io.inputPath(), input, context);
     }
 
-    private JsonNode out(StateDef.Io io, JsonNode output) {
-        return io.outputPath().isNull() ? JSON.objectNode() : io.outputPath().path().read(output);
+    private static JsonNode out(StateDef.Io io, JsonNode output, Supplier<JsonNode> context) {
+        return read(io.outputPath(), output, context);
+    }
+
+    /** InputPath or OutputPath: {@code {}} for null, else what the path names in the data or the context object. */
+    private static JsonNode read(StateDef.Path path, JsonNode data, Supplier<JsonNode> context) {
+        if (path.isNull()) {
+            return JSON.objectNode();
+        }
+        return path.path().read(data, path.path().context() ? context.get() : null);
     }
 
     private static JsonNode parameters(StateDef.Io io, JsonNode effective, Supplier<JsonNode> context) {
@@ -335,8 +423,10 @@ public final class Interpreter {
 
     private JsonNode context(String state, JsonNode mapItem) {
         ObjectNode ctx = JSON.objectNode();
-        ctx.putObject("Execution").put("Id", executionId).put("StartTime", started.toString()).set("Input", executionInput);
+        ctx.putObject("Execution").put("Id", executionId).put("Name", executionId).put("StartTime", started.toString())
+                .set("Input", executionInput);
         ctx.putObject("State").put("Name", state).put("EnteredTime", runtime.now().toString());
+        ctx.putObject("StateMachine").put("Id", workflow).put("Name", workflow);
         if (mapItem != null) {
             ctx.putObject("Map").set("Item", mapItem);
         }

@@ -1,36 +1,80 @@
 package dev.skyfn.core.workflow;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.jayway.jsonpath.Configuration;
+import com.jayway.jsonpath.InvalidPathException;
+import com.jayway.jsonpath.JsonPathException;
+import com.jayway.jsonpath.PathNotFoundException;
+import com.jayway.jsonpath.spi.json.JacksonJsonNodeJsonProvider;
+import com.jayway.jsonpath.spi.mapper.JacksonMappingProvider;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The reference paths of the Amazon States Language: {@code $}, {@code $.a.b}, {@code $['a b']},
- * {@code $.items[2]}, and {@code $$.…} for the context object. No filters or wildcards: a path
- * names one node. Compiled once when a definition is read, so a bad path is refused at deploy.
+ * The paths of the Amazon States Language: JSONPath ({@code $.a.b}, {@code $['a b']},
+ * {@code $.items[2]}, and wildcards, slices and filters such as {@code $.users[?(@.status == 0)]}),
+ * read from the state's input, or from the context object for {@code $$.…}. A path that names one
+ * node (a <em>reference path</em>) reads it, and fails with {@code States.Runtime} when there is
+ * none; one with wildcards, slices or filters reads the list of what it matches, empty when
+ * nothing does. Only reference paths may be written to (ResultPath). Compiled once, when a
+ * definition is read, so a bad path is refused at deploy. Beyond reference paths, Jayway JsonPath does the reading.
  */
 public final class JsonPath {
 
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Configuration JAYWAY = Configuration.builder()
+            .jsonProvider(new JacksonJsonNodeJsonProvider(MAPPER)).mappingProvider(new JacksonMappingProvider(MAPPER)).build();
+
     private final String text;
     private final boolean context;
+    /** The steps of a reference path; null for a path with wildcards, slices or filters. */
     private final List<Object> steps;
+    /** The compiled path, for one that is not a reference path. */
+    private final com.jayway.jsonpath.JsonPath query;
 
-    private JsonPath(String text, boolean context, List<Object> steps) {
+    private JsonPath(String text, boolean context, List<Object> steps, com.jayway.jsonpath.JsonPath query) {
         this.text = text;
         this.context = context;
-        this.steps = List.copyOf(steps);
+        this.steps = steps == null ? null : List.copyOf(steps);
+        this.query = query;
     }
 
+    /** A path of either kind; IllegalArgumentException saying what is wrong with it. */
     public static JsonPath parse(String text) {
         if (text == null || !text.startsWith("$")) {
             throw new IllegalArgumentException("a path starts with $: '" + text + "'");
         }
         boolean context = text.startsWith("$$");
-        int i = context ? 2 : 1;
+        String relative = context ? text.substring(1) : text;
+        try {
+            return new JsonPath(text, context, steps(relative), null);
+        } catch (IllegalArgumentException notAReference) {
+            try {
+                return new JsonPath(text, context, null, com.jayway.jsonpath.JsonPath.compile(relative));
+            } catch (InvalidPathException e) {
+                throw new IllegalArgumentException("'" + text + "' is not a JSONPath: " + e.getMessage());
+            }
+        }
+    }
+
+    /** A reference path, one that names a single node (ResultPath); IllegalArgumentException otherwise. */
+    public static JsonPath reference(String text) {
+        JsonPath path = parse(text);
+        if (path.steps == null) {
+            throw new IllegalArgumentException("'" + text + "' is not a reference path: it names one node, without wildcards, "
+                    + "slices or filters");
+        }
+        return path;
+    }
+
+    private static List<Object> steps(String text) {
         List<Object> steps = new ArrayList<>();
+        int i = 1;
         while (i < text.length()) {
             char c = text.charAt(i);
             if (c == '.') {
@@ -39,8 +83,8 @@ public final class JsonPath {
                     end++;
                 }
                 String field = text.substring(i + 1, end);
-                if (field.isEmpty() || field.equals("*")) {
-                    throw new IllegalArgumentException("'" + text + "': empty or wildcard field at " + i);
+                if (field.isEmpty() || field.equals("*") || field.contains("(")) {
+                    throw new IllegalArgumentException("'" + text + "': not a field at " + i);
                 }
                 steps.add(field);
                 i = end;
@@ -51,7 +95,7 @@ public final class JsonPath {
                 }
                 String inside = text.substring(i + 1, close).trim();
                 if (inside.length() >= 2 && (inside.startsWith("'") && inside.endsWith("'")
-                        || inside.startsWith("\"") && inside.endsWith("\""))) {
+                        || inside.startsWith("\"") && inside.endsWith("\"")) && !inside.contains(",")) {
                     steps.add(inside.substring(1, inside.length() - 1));
                 } else {
                     try {
@@ -69,7 +113,7 @@ public final class JsonPath {
                 throw new IllegalArgumentException("'" + text + "': unexpected '" + c + "' at " + i);
             }
         }
-        return new JsonPath(text, context, steps);
+        return steps;
     }
 
     /** Whether the path reads the context object ({@code $$}) rather than the state's input. */
@@ -77,8 +121,19 @@ public final class JsonPath {
         return context;
     }
 
-    /** The node the path names in {@code root}; fails with {@code States.Runtime} when there is none. */
+    /** Reads from the context object or the input, whichever the path names. */
+    public JsonNode read(JsonNode input, JsonNode contextObject) {
+        return read(context ? contextObject : input);
+    }
+
+    /**
+     * The node a reference path names in {@code root}, or the array of what a path with wildcards,
+     * slices or filters matches; fails with {@code States.Runtime} when a reference path names nothing.
+     */
     public JsonNode read(JsonNode root) {
+        if (steps == null) {
+            return query(root);
+        }
         JsonNode at = root;
         for (Object step : steps) {
             JsonNode next = step instanceof Integer index ? (at.isArray() ? at.get(index) : null)
@@ -91,7 +146,21 @@ public final class JsonPath {
         return at;
     }
 
-    /** Whether the path names a node in {@code root}. */
+    private JsonNode query(JsonNode root) {
+        if (!root.isContainerNode()) {
+            return JsonNodeFactory.instance.arrayNode();
+        }
+        try {
+            Object found = query.read(root, JAYWAY);
+            return found == null ? NullNode.getInstance() : found instanceof JsonNode node ? node : MAPPER.valueToTree(found);
+        } catch (PathNotFoundException nothing) {
+            return JsonNodeFactory.instance.arrayNode(); // a wildcard over nothing matches nothing
+        } catch (JsonPathException e) {
+            throw new WorkflowError(WorkflowError.RUNTIME, "the path " + text + " cannot be read from the input: " + e.getMessage());
+        }
+    }
+
+    /** Whether the path names a node in {@code root} (a path with wildcards or filters always does: a list). */
     public boolean present(JsonNode root) {
         try {
             read(root);
@@ -102,10 +171,13 @@ public final class JsonPath {
     }
 
     /**
-     * A copy of {@code root} with {@code value} put where the path names (ResultPath): missing
-     * objects on the way are created; {@code $} replaces the whole.
+     * A copy of {@code root} with {@code value} put where the reference path names (ResultPath):
+     * missing objects on the way are created; {@code $} replaces the whole.
      */
     public JsonNode write(JsonNode root, JsonNode value) {
+        if (steps == null) {
+            throw new IllegalStateException(text + " is not a reference path");
+        }
         if (steps.isEmpty()) {
             return value;
         }

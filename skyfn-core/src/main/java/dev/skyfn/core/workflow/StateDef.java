@@ -27,8 +27,13 @@ public sealed interface StateDef {
         }
     }
 
-    /** Retry: on errors matching {@code errorEquals}, try again, at most {@code maxAttempts} times. */
-    record Retrier(List<String> errorEquals, Duration interval, int maxAttempts, double backoffRate) {
+    /**
+     * Retry: on errors matching {@code errorEquals}, try again, at most {@code maxAttempts} times,
+     * after {@code interval} × {@code backoffRate}^(tries so far), at most {@code maxDelay} (null:
+     * no cap), and with {@code fullJitter} a random part of it (JitterStrategy FULL).
+     */
+    record Retrier(List<String> errorEquals, Duration interval, int maxAttempts, double backoffRate, Duration maxDelay,
+                   boolean fullJitter) {
     }
 
     /** Catch: on errors matching {@code errorEquals}, put the error at {@code resultPath} and go to {@code next}. */
@@ -50,9 +55,26 @@ public sealed interface StateDef {
             implements StateDef {
     }
 
-    /** A Map over the items at {@code itemsPath}, at most {@code maxConcurrency} at once (0: no limit). */
-    record MapState(String name, Io io, JsonPath itemsPath, Template itemSelector, int maxConcurrency, Definition processor,
-                    List<Retrier> retry, List<Catcher> catchers) implements StateDef {
+    /**
+     * A Map over the items at {@code itemsPath}, at most {@code maxConcurrency} at once (0: as many
+     * as an inline Map runs, 40), or as many as {@code maxConcurrencyPath} reads; it fails once more
+     * items failed than {@code tolerance} allows.
+     */
+    record MapState(String name, Io io, JsonPath itemsPath, Template itemSelector, int maxConcurrency, JsonPath maxConcurrencyPath,
+                    Tolerance tolerance, Definition processor, List<Retrier> retry, List<Catcher> catchers) implements StateDef {
+    }
+
+    /**
+     * How many failed items a Map tolerates: at most {@code count} (or what {@code countPath}
+     * reads) and at most {@code percentage} percent (or what {@code percentagePath} reads); by
+     * default none. AWS Step Functions' ToleratedFailureCount and ToleratedFailurePercentage.
+     */
+    record Tolerance(Integer count, JsonPath countPath, Double percentage, JsonPath percentagePath) {
+        static final Tolerance NONE = new Tolerance(null, null, null, null);
+
+        boolean none() {
+            return count == null && countPath == null && percentage == null && percentagePath == null;
+        }
     }
 
     /** A Wait: for a number of seconds or until a time, given in the definition or read from the input. */
@@ -63,6 +85,7 @@ public sealed interface StateDef {
     record Succeed(String name, Io io) implements StateDef {
     }
 
-    record Fail(String name, String error, String cause) implements StateDef {
+    /** A Fail: its error and cause given, read by ErrorPath and CausePath (a path or an intrinsic call), or absent (null). */
+    record Fail(String name, String error, String cause, Expression errorPath, Expression causePath) implements StateDef {
     }
 }

@@ -11,8 +11,8 @@ import java.util.Map;
 /**
  * A payload template (Parameters, ResultSelector, ItemSelector): a JSON value copied as it is,
  * except that a field whose name ends in {@code .$} takes the value of the path it holds, read
- * from the state's input ({@code $…}) or the context object ({@code $$…}), under the name without
- * the {@code .$}. Compiled once, so every path is checked when the definition is read.
+ * from the state's input ({@code $…}) or the context object ({@code $$…}), or of the intrinsic
+ * function it calls ({@code States.Format(…)}), under the name without the {@code .$}. Compiled once, so every path is checked when the definition is read.
  */
 public final class Template {
 
@@ -26,9 +26,9 @@ public final class Template {
         }
     }
 
-    private record Ref(JsonPath path) implements Node {
+    private record Ref(Expression expression) implements Node {
         public JsonNode apply(JsonNode input, JsonNode context) {
-            return path.read(path.context() ? context : input);
+            return expression.evaluate(input, context);
         }
     }
 
@@ -73,10 +73,10 @@ public final class Template {
                 String name = e.getKey();
                 if (name.endsWith(".$")) {
                     if (!e.getValue().isTextual()) {
-                        throw new IllegalArgumentException(at + name + ": a field ending in .$ holds a path");
+                        throw new IllegalArgumentException(at + name + ": a field ending in .$ holds a path or an intrinsic function");
                     }
                     try {
-                        fields.add(new Field(name.substring(0, name.length() - 2), new Ref(JsonPath.parse(e.getValue().asText()))));
+                        fields.add(new Field(name.substring(0, name.length() - 2), new Ref(Expression.parse(e.getValue().asText()))));
                     } catch (IllegalArgumentException bad) {
                         throw new IllegalArgumentException(at + name + ": " + bad.getMessage());
                     }

@@ -12,6 +12,8 @@ public final class WorkflowError extends RuntimeException {
     public static final String TASK_FAILED = "States.TaskFailed";
     public static final String RUNTIME = "States.Runtime";
     public static final String BRANCH_FAILED = "States.BranchFailed";
+    public static final String INTRINSIC_FAILURE = "States.IntrinsicFailure";
+    public static final String DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded";
 
     private final String error;
     private final boolean settled;
@@ -20,9 +22,10 @@ public final class WorkflowError extends RuntimeException {
         this(error, cause, false);
     }
 
+    /** {@code error} and {@code cause} may be absent (a Fail state without them): empty. */
     private WorkflowError(String error, String cause, boolean settled) {
-        super(cause, null, false, false);
-        this.error = error;
+        super(cause == null ? "" : cause, null, false, false);
+        this.error = error == null ? "" : error;
         this.settled = settled;
     }
 
@@ -46,11 +49,23 @@ public final class WorkflowError extends RuntimeException {
     }
 
     /**
+     * Whether Retry and Catch may handle this error at all: not {@code States.Runtime} nor
+     * {@code States.DataLimitExceeded}, which always fail the execution (AWS: "A retry or catch on
+     * States.ALL won't catch States.Runtime errors").
+     */
+    public boolean handleable() {
+        return !error.equals(RUNTIME) && !error.equals(DATA_LIMIT_EXCEEDED);
+    }
+
+    /**
      * Whether {@code name} in an ErrorEquals list matches this error: exactly, or {@code States.ALL},
      * or {@code States.TaskFailed} for any task failure but a timeout, or the simple name of an
      * exception type ({@code IllegalStateException} for {@code java.lang.IllegalStateException}).
      */
     public boolean matches(String name) {
+        if (!handleable()) {
+            return false;
+        }
         if (name.equals(ALL) || name.equals(error)) {
             return true;
         }

@@ -66,6 +66,24 @@ class DefinitionReaderTest {
     }
 
     @Test
+    void saysWhatIsNotSupportedRatherThanWhatItIsNot() {
+        assertRefused("{'QueryLanguage': 'JSONata', 'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'End': true}}}",
+                "QueryLanguage: JSONata (QueryLanguage) is not supported yet");
+        assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'Assign': {'x': 1}, 'End': true}}}",
+                "Assign: workflow variables (Assign) are not supported yet");
+        assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Map', 'ItemBatcher': {}, 'End': true,"
+                + " 'ItemProcessor': {'StartAt': 'B', 'States': {'B': {'Type': 'Pass', 'End': true}}}}}}", "ItemBatcher is not supported yet");
+        assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'Parameters': {'x.$': 'States.Nope($.a)'}, 'End': true}}}",
+                "States.Nope is not an intrinsic function");
+        assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'Parameters': {'x.$': 'States.ArrayLength($.a, 2)'}, 'End': true}}}",
+                "States.ArrayLength takes 1 arguments, not 2");
+        assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'ResultPath': '$.items[*]', 'End': true}}}",
+                "ResultPath: '$.items[*]' is not a reference path");
+        assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Fail', 'Error': 'E', 'ErrorPath': '$.e'}}}",
+                "Error and ErrorPath, Cause and CausePath: one of each pair at most");
+    }
+
+    @Test
     void refusesResourcesThatNameNoFunction() {
         assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Task', 'Resource': 'crop', 'End': true}}}",
                 "Resource: 'crop' names no function of the app (resize, store)");

@@ -74,7 +74,7 @@ class InterpreterTest {
         JsonNode out = run("""
                 {'StartAt': 'Check', 'States': {
                   'Check': {'Type': 'Choice', 'Choices': [
-                      {'And': [{'Variable': '$.n', 'NumericLessThan': 100}, {'Not': {'Variable': '$.stop', 'BooleanEquals': true}}],
+                      {'And': [{'Variable': '$.n', 'NumericLessThan': 100}, {'Or': [{'Variable': '$.stop', 'IsPresent': false}, {'Variable': '$.stop', 'BooleanEquals': false}]}],
                        'Next': 'Grow'},
                       {'Variable': '$.label', 'StringMatches': 'big*', 'Next': 'Big'}],
                     'Default': 'Other'},
@@ -190,6 +190,57 @@ class InterpreterTest {
         assertThat(out.get(3)).isEqualTo(json("{'n': 40, 'i': 3, 'tag': 't'}"));
         assertThat(runtime.mostRunning.get()).isLessThanOrEqualTo(2);
         assertThat(runtime.keys(Step.Phase.SUCCEEDED)).contains("M[0]/E", "M[4]/E");
+    }
+
+    @Test
+    void anUnboundedMapOverTwentyThousandItemsRunsFortyAtOnceAndFinishes() throws Exception {
+        var items = JSON.createArrayNode();
+        for (int i = 0; i < 20_000; i++) {
+            items.add(i);
+        }
+        Definition d = DefinitionReader.read(json("""
+                {'StartAt': 'M', 'States': {'M': {'Type': 'Map', 'MaxConcurrency': 0, 'End': true,
+                  'ItemProcessor': {'StartAt': 'E', 'States': {'E': {'Type': 'Task', 'Resource': 'echo', 'TimeoutSeconds': 5, 'End': true}}}}}}
+                """), Set.of("echo"));
+        JsonNode out = Interpreter.run(d, items, "exec-1", runtime);
+        assertThat(out).hasSize(20_000);
+        assertThat(out.get(19_999).asInt()).isEqualTo(19_999);
+        assertThat(runtime.mostRunning.get()).isLessThanOrEqualTo(Interpreter.INLINE_MAP_CONCURRENCY);
+    }
+
+    @Test
+    void aMapToleratesTheFailuresItSaysAndNoMore() throws Exception {
+        runtime.function("odd", in -> {
+            if (in.asInt() % 2 == 1) {
+                throw new WorkflowError("OddItem", "item " + in.asInt());
+            }
+            return in;
+        });
+        String machine = """
+                {'StartAt': 'M', 'States': {'M': {'Type': 'Map', 'End': true, %s,
+                  'ItemProcessor': {'StartAt': 'E', 'States': {'E': {'Type': 'Task', 'Resource': 'odd', 'End': true}}}}}}
+                """;
+        Definition half = DefinitionReader.read(json(machine.formatted("'ToleratedFailurePercentage': 50")), Set.of("odd"));
+        JsonNode out = Interpreter.run(half, json("[0, 1, 2, 3]"), "exec-1", runtime);
+        assertThat(out.get(0).asInt()).isZero();
+        assertThat(out.get(1)).isEqualTo(json("{'Error': 'OddItem', 'Cause': 'item 1'}"));
+        Definition one = DefinitionReader.read(json(machine.formatted("'ItemsPath': '$.items', 'ToleratedFailureCountPath': '$.tolerate'")),
+                Set.of("odd"));
+        assertThatThrownBy(() -> Interpreter.run(one, json("{'items': [1, 2, 3], 'tolerate': 1}"), "exec-2", runtime))
+                .isInstanceOfSatisfying(WorkflowError.class, e -> assertThat(e.error()).isEqualTo("States.ExceedToleratedFailureThreshold"));
+    }
+
+    @Test
+    void retriesWaitAtMostMaxDelaySecondsAndFullJitterWaitsPartOfIt() {
+        var capped = new StateDef.Retrier(java.util.List.of("States.ALL"), java.time.Duration.ofSeconds(2), 10, 3,
+                java.time.Duration.ofSeconds(10), false);
+        assertThat(Interpreter.delay(capped, 0)).hasSeconds(2);
+        assertThat(Interpreter.delay(capped, 1)).hasSeconds(6);
+        assertThat(Interpreter.delay(capped, 2)).hasSeconds(10);
+        var jittered = new StateDef.Retrier(java.util.List.of("States.ALL"), java.time.Duration.ofSeconds(2), 10, 3, null, true);
+        for (int i = 0; i < 100; i++) {
+            assertThat(Interpreter.delay(jittered, 2)).isBetween(java.time.Duration.ZERO, java.time.Duration.ofSeconds(18));
+        }
     }
 
     @Test

@@ -460,7 +460,9 @@ public final class SandboxLauncher {
                 "-XX:MaxMetaspaceSize=256m",
                 // other sandboxes on the host must not attach agents to this one
                 "-XX:+DisableAttachMechanism",
-                "-Djava.awt.headless=true"));
+                "-Djava.awt.headless=true",
+                // the States Language's JSONPath library logs through SLF4J: the sandbox has nowhere to send it
+                "-Dslf4j.provider=org.slf4j.helpers.NOPServiceProvider"));
         cmd.addAll(extraFlags);
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", classpath.stream().map(Path::toString).collect(Collectors.joining(":")),
