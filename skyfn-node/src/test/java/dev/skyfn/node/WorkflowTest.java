@@ -98,6 +98,27 @@ class WorkflowTest {
                       Before: {Type: Task, Resource: inc, Next: Crash}
                       Crash: {Type: Task, Resource: crashes, Next: After}
                       After: {Type: Task, Resource: inc, End: true}
+                  modern:
+                    QueryLanguage: JSONata
+                    StartAt: Count
+                    States:
+                      Count:
+                        Type: Task
+                        Resource: inc
+                        Arguments: {n: "{% $sum($states.input.items[price > 1].price) %}"}
+                        Assign: {counted: "{% $states.result.n %}"}
+                        Next: Label
+                      Label:
+                        Type: Pass
+                        Output: {total: "{% $counted %}", label: "{% $string($states.input.n) & ' counted' %}", ok: "{% $exists($states.input.n) %}"}
+                        End: true
+                  paths:
+                    StartAt: Pick
+                    States:
+                      Pick:
+                        Type: Pass
+                        Parameters: {cheap.$: "$.items[?(@.price < 2)].price", count.$: "States.ArrayLength($.items)", first.$: "$$.Execution.Input.items[0]"}
+                        End: true
                   large:
                     StartAt: Make
                     States:
@@ -129,6 +150,17 @@ class WorkflowTest {
     @AfterAll
     static void stop() {
         node.close();
+    }
+
+    @Test
+    void runsJsonataStatesAndTheStatesLanguagesPathsAndIntrinsicsInTheSandbox() {
+        JsonNode modern = succeeded("modern", "{\"items\": [{\"price\": 1}, {\"price\": 2}, {\"price\": 3}]}").get("output");
+        assertThat(modern.get("total").asInt()).as(modern.toString()).isEqualTo(6); // 2 + 3, then inc
+        // a Task passes on its result (no Output): the next state's input
+        assertThat(modern.get("label").asText()).isEqualTo("6 counted");
+        assertThat(modern.get("ok").asBoolean()).isTrue();
+        JsonNode paths = succeeded("paths", "{\"items\": [{\"price\": 1}, {\"price\": 2.5}, {\"price\": 1.5}]}").get("output");
+        assertThat(paths.toString()).isEqualTo("{\"cheap\":[1,1.5],\"count\":3,\"first\":{\"price\":1}}");
     }
 
     static HttpResponse<String> run(String workflow, String input, String... query) {

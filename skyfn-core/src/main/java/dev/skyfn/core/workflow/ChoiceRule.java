@@ -14,6 +14,27 @@ public sealed interface ChoiceRule {
 
     boolean test(JsonNode input, JsonNode context);
 
+    /** {@link #test(JsonNode, JsonNode)} with the workflow's variables, which a JSONata Condition may read. */
+    default boolean test(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
+        return test(input, context);
+    }
+
+    /** A JSONata state's rule: its {@code Condition} must evaluate to true or false. */
+    record Condition(JsonataValue condition) implements ChoiceRule {
+        public boolean test(JsonNode input, JsonNode context) {
+            return test(input, context, Map.of());
+        }
+
+        @Override
+        public boolean test(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
+            JsonNode v = condition.evaluate(new JsonataValue.Scope(input, context, null, null, variables));
+            if (!v.isBoolean()) {
+                throw new WorkflowError(JsonataValue.QUERY_EVALUATION_ERROR, "a Choice Condition gave " + v + ", not true or false");
+            }
+            return v.booleanValue();
+        }
+    }
+
     /** A top-level rule and the state it leads to. */
     record Branch(ChoiceRule rule, String next) {
     }

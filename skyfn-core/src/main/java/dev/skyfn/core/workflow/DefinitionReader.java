@@ -34,21 +34,31 @@ public final class DefinitionReader {
             "Fail", Set.of("Error", "Cause", "ErrorPath", "CausePath"));
     /** What AWS has and skyfn does not (yet), each with what a definition using it is told. */
     private static final Map<String, String> UNSUPPORTED = Map.of(
-            "QueryLanguage", "JSONata (QueryLanguage) is not supported yet: write the workflow in JSONPath, the default",
-            "Arguments", "Arguments belongs to JSONata, which is not supported yet: use Parameters",
-            "Output", "Output belongs to JSONata, which is not supported yet: use OutputPath and ResultSelector",
-            "Assign", "workflow variables (Assign) are not supported yet",
             "ItemBatcher", "Map's ItemBatcher is not supported yet",
             "ItemReader", "a distributed Map (ItemReader) is not supported: skyfn runs inline Maps",
             "ResultWriter", "a distributed Map (ResultWriter) is not supported: skyfn runs inline Maps",
             "Credentials", "Task Credentials are not supported: a task runs with its app's own rights",
             "HeartbeatSeconds", "HeartbeatSeconds is not supported: tasks are functions that answer once",
             "TimeoutSecondsPath", "TimeoutSecondsPath is not supported yet: give TimeoutSeconds");
+    /** The fields of each state type in a JSONata state, besides Type, Comment, Next, End and QueryLanguage. */
+    private static final Map<String, Set<String>> JSONATA_FIELDS = Map.of(
+            "Task", Set.of("Resource", "Arguments", "Output", "Assign", "Retry", "Catch", "TimeoutSeconds"),
+            "Pass", Set.of("Output", "Assign"),
+            "Choice", Set.of("Choices", "Default", "Output", "Assign"),
+            "Parallel", Set.of("Branches", "Arguments", "Output", "Assign", "Retry", "Catch"),
+            "Map", Set.of("Items", "ItemSelector", "ItemProcessor", "Iterator", "MaxConcurrency", "Output", "Assign", "Retry", "Catch",
+                    "Label", "ToleratedFailureCount", "ToleratedFailurePercentage"),
+            "Wait", Set.of("Seconds", "Timestamp", "Output", "Assign"),
+            "Succeed", Set.of("Output"),
+            "Fail", Set.of("Error", "Cause"));
+    private static final Set<String> JSONATA_COMMON = Set.of("Type", "Comment", "Next", "End", "QueryLanguage");
     private static final Set<String> TERMINAL_TYPES = Set.of("Succeed", "Fail");
     private static final Set<String> RETRY_FIELDS = Set.of("ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate",
             "MaxDelaySeconds", "JitterStrategy", "Comment");
 
     private final Set<String> functions;
+    /** Whether the state being read is a JSONata one. */
+    private boolean jsonata;
 
     /** {@code functions}: the app's own, which a Task's {@code Resource} may name; others are {@code app/function}. */
     private DefinitionReader(Set<String> functions) {
@@ -56,10 +66,11 @@ public final class DefinitionReader {
     }
 
     public static Definition read(JsonNode json, Set<String> functions) {
-        return new DefinitionReader(functions).machine(json, "");
+        return new DefinitionReader(functions).machine(json, "", false);
     }
 
-    private Definition machine(JsonNode json, String at) {
+    /** A machine (the workflow, a Parallel branch, a Map's processor); {@code jsonata}: its enclosing language. */
+    private Definition machine(JsonNode json, String at, boolean jsonata) {
         if (!json.isObject()) {
             throw new IllegalArgumentException(at + "expected an object with StartAt and States");
         }
@@ -69,6 +80,7 @@ public final class DefinitionReader {
                 throw new IllegalArgumentException(at + e.getKey() + ": unknown field (known: StartAt, States, Comment, TimeoutSeconds)");
             }
         }
+        boolean language = jsonata(json, jsonata, at);
         String startAt = text(json, "StartAt", at);
         JsonNode statesJson = json.get("States");
         if (statesJson == null || !statesJson.isObject() || statesJson.isEmpty()) {
@@ -79,14 +91,14 @@ public final class DefinitionReader {
             if (e.getKey().isEmpty() || e.getKey().length() > 80) {
                 throw new IllegalArgumentException(at + "States: a state name is 1 to 80 characters");
             }
-            states.put(e.getKey(), state(e.getKey(), e.getValue(), at + "state \"" + e.getKey() + "\": "));
+            states.put(e.getKey(), state(e.getKey(), e.getValue(), at + "state \"" + e.getKey() + "\": ", language));
         }
         var definition = new Definition(startAt, states, seconds(json, "TimeoutSeconds", at));
         checkGraph(definition, at);
         return definition;
     }
 
-    private StateDef state(String name, JsonNode json, String at) {
+    private StateDef state(String name, JsonNode json, String at, boolean inherited) {
         if (!json.isObject()) {
             throw new IllegalArgumentException(at + "expected an object");
         }
@@ -95,12 +107,27 @@ public final class DefinitionReader {
         if (allowed == null) {
             throw new IllegalArgumentException(at + "Type: '" + type + "' is not a state type (" + String.join(", ", FIELDS.keySet()) + ")");
         }
+        boolean jsonata = jsonata(json, inherited, at);
         for (Map.Entry<String, JsonNode> e : json.properties()) {
             unsupported(e.getKey(), e.getValue(), at);
-            if (!COMMON.contains(e.getKey()) && !allowed.contains(e.getKey())) {
-                throw new IllegalArgumentException(at + e.getKey() + ": not a field of a " + type + " state");
+            if (jsonata ? !JSONATA_COMMON.contains(e.getKey()) && !JSONATA_FIELDS.get(type).contains(e.getKey())
+                    : !COMMON.contains(e.getKey()) && !allowed.contains(e.getKey())) {
+                throw new IllegalArgumentException(at + e.getKey() + ": not a field of a " + type + " state"
+                        + (jsonata ? " in JSONata (" + String.join(", ", new java.util.TreeSet<>(JSONATA_FIELDS.get(type))) + ")"
+                        : Set.of("Arguments", "Output", "Assign", "Items", "Condition").contains(e.getKey())
+                        ? " in JSONPath: give the state (or the workflow) QueryLanguage: JSONata" : ""));
             }
         }
+        boolean enclosing = this.jsonata;
+        this.jsonata = jsonata;
+        try {
+            return state(name, json, type, at);
+        } finally {
+            this.jsonata = enclosing;
+        }
+    }
+
+    private StateDef state(String name, JsonNode json, String type, String at) {
         StateDef.Io io = io(json, type, at);
         return switch (type) {
             case "Task" -> task(name, json, io, at);
@@ -114,12 +141,27 @@ public final class DefinitionReader {
         };
     }
 
-    /** Refuses what AWS offers and skyfn does not, saying so (QueryLanguage: JSONPath is what skyfn reads). */
+    /** Refuses what AWS offers and skyfn does not, saying so. */
     private static void unsupported(String field, JsonNode value, String at) {
         String why = UNSUPPORTED.get(field);
-        if (why != null && !(field.equals("QueryLanguage") && value.asText().equals("JSONPath"))) {
+        if (why != null) {
             throw new IllegalArgumentException(at + field + ": " + why);
         }
+    }
+
+    /** A QueryLanguage field, or {@code inherited} when there is none; JSONata's states hold no JSONPath state. */
+    private static boolean jsonata(JsonNode json, boolean inherited, String at) {
+        if (!json.has("QueryLanguage")) {
+            return inherited;
+        }
+        String language = text(json, "QueryLanguage", at);
+        if (!language.equals("JSONata") && !language.equals("JSONPath")) {
+            throw new IllegalArgumentException(at + "QueryLanguage: JSONPath or JSONata, not '" + language + "'");
+        }
+        if (inherited && language.equals("JSONPath")) {
+            throw new IllegalArgumentException(at + "QueryLanguage: a JSONata workflow cannot hold a JSONPath state");
+        }
+        return language.equals("JSONata");
     }
 
     private StateDef.Io io(JsonNode json, String type, String at) {
@@ -132,9 +174,43 @@ public final class DefinitionReader {
         } else if ((next == null) == !end) {
             throw new IllegalArgumentException(at + "needs exactly one of Next and End: true");
         }
+        if (jsonata) {
+            return new StateDef.Io(StateDef.Path.ROOT, StateDef.Path.ROOT, StateDef.Path.ROOT, null, null, next, jsonataFields(json, at));
+        }
         return new StateDef.Io(path(json, "InputPath", at), path(json, "OutputPath", at), resultPath(json, "ResultPath", at),
                 template(json, json.has("Parameters") ? "Parameters" : "ItemSelector", at),
-                template(json, "ResultSelector", at), next);
+                template(json, "ResultSelector", at), next, null);
+    }
+
+    /** A JSONata state's (or Catch's) Arguments, Output, Assign, Items and ItemSelector. */
+    private static StateDef.Jsonata jsonataFields(JsonNode json, String at) {
+        Map<String, JsonataValue> assign = new LinkedHashMap<>();
+        if (json.has("Assign")) {
+            if (!json.get("Assign").isObject()) {
+                throw new IllegalArgumentException(at + "Assign: expected an object of variable names to values");
+            }
+            json.get("Assign").properties().forEach(e -> {
+                if (!e.getKey().matches("[A-Za-z_][A-Za-z0-9_]{0,79}") || e.getKey().equals("states")) {
+                    throw new IllegalArgumentException(at + "Assign." + e.getKey() + ": a variable name is a letter or '_', then letters, "
+                            + "digits or '_' (at most 80), and not 'states'");
+                }
+                assign.put(e.getKey(), jsonataValue(e.getValue(), at + "Assign." + e.getKey()));
+            });
+        }
+        return new StateDef.Jsonata(optionalValue(json, "Arguments", at), optionalValue(json, "Output", at), assign,
+                optionalValue(json, "Items", at), optionalValue(json, "ItemSelector", at));
+    }
+
+    private static JsonataValue optionalValue(JsonNode json, String field, String at) {
+        return json.has(field) ? jsonataValue(json.get(field), at + field) : null;
+    }
+
+    private static JsonataValue jsonataValue(JsonNode value, String at) {
+        try {
+            return JsonataValue.of(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(at + ": " + e.getMessage());
+        }
     }
 
     private StateDef task(String name, JsonNode json, StateDef.Io io, String at) {
@@ -157,6 +233,21 @@ public final class DefinitionReader {
         for (int i = 0; i < choices.size(); i++) {
             JsonNode c = choices.get(i);
             String where = at + "Choices[" + i + "]: ";
+            if (jsonata) {
+                for (Map.Entry<String, JsonNode> f : c.properties()) {
+                    if (!Set.of("Condition", "Next", "Comment").contains(f.getKey())) {
+                        throw new IllegalArgumentException(where + f.getKey() + (Set.of("Output", "Assign").contains(f.getKey())
+                                ? ": a rule's own Output and Assign are not supported yet: give them on the Choice state"
+                                : ": not a field of a JSONata Choice rule (Condition, Next)"));
+                    }
+                }
+                if (!c.has("Condition")) {
+                    throw new IllegalArgumentException(where + "Condition: missing");
+                }
+                branches.add(new ChoiceRule.Branch(new ChoiceRule.Condition(jsonataValue(c.get("Condition"), where + "Condition")),
+                        text(c, "Next", where)));
+                continue;
+            }
             branches.add(new ChoiceRule.Branch(rule(c, where), text(c, "Next", where)));
         }
         return new StateDef.Choice(name, io, branches, json.has("Default") ? text(json, "Default", at) : null);
@@ -196,7 +287,7 @@ public final class DefinitionReader {
         }
         List<Definition> defs = new ArrayList<>();
         for (int i = 0; i < branches.size(); i++) {
-            defs.add(machine(branches.get(i), at + "Branches[" + i + "]: "));
+            defs.add(machine(branches.get(i), at + "Branches[" + i + "]: ", jsonata));
         }
         return new StateDef.Parallel(name, io, defs, retriers(json, at), catchers(json, at));
     }
@@ -214,8 +305,12 @@ public final class DefinitionReader {
             throw new IllegalArgumentException(at + "MaxConcurrency and MaxConcurrencyPath: one or the other");
         }
         JsonPath items = json.has("ItemsPath") ? jsonPath(text(json, "ItemsPath", at), at + "ItemsPath") : JsonPath.parse("$");
+        boolean language = jsonata;
+        StateDef.Tolerance tolerance = tolerance(json, at);
+        List<StateDef.Retrier> retry = retriers(json, at);
+        List<StateDef.Catcher> catchers = catchers(json, at);
         return new StateDef.MapState(name, io, items, io.parameters(), max, optionalPath(json, "MaxConcurrencyPath", at),
-                tolerance(json, at), machine(processor, at + "ItemProcessor: "), retriers(json, at), catchers(json, at));
+                tolerance, machine(processor, at + "ItemProcessor: ", language), retry, catchers);
     }
 
     private StateDef.Tolerance tolerance(JsonNode json, String at) {
@@ -250,6 +345,11 @@ public final class DefinitionReader {
         if (json.has("Error") && json.has("ErrorPath") || json.has("Cause") && json.has("CausePath")) {
             throw new IllegalArgumentException(at + "Error and ErrorPath, Cause and CausePath: one of each pair at most");
         }
+        if (jsonata) {
+            JsonataValue error = optionalValue(json, "Error", at);
+            JsonataValue cause = optionalValue(json, "Cause", at);
+            return new StateDef.Fail(name, null, null, error == null ? null : Expression.of(error), cause == null ? null : Expression.of(cause));
+        }
         return new StateDef.Fail(name, json.has("Error") ? text(json, "Error", at) : null, json.has("Cause") ? text(json, "Cause", at) : null,
                 expression(json, "ErrorPath", at), expression(json, "CausePath", at));
     }
@@ -266,6 +366,11 @@ public final class DefinitionReader {
     }
 
     private StateDef waitState(String name, JsonNode json, StateDef.Io io, String at) {
+        for (String field : List.of("Seconds", "Timestamp")) {
+            if (jsonata && json.path(field).asText().strip().startsWith("{%")) {
+                throw new IllegalArgumentException(at + field + ": a JSONata expression here is not supported yet: give a value");
+            }
+        }
         int given = (json.has("Seconds") ? 1 : 0) + (json.has("Timestamp") ? 1 : 0) + (json.has("SecondsPath") ? 1 : 0)
                 + (json.has("TimestampPath") ? 1 : 0);
         if (given != 1) {
@@ -304,8 +409,18 @@ public final class DefinitionReader {
     }
 
     private List<StateDef.Catcher> catchers(JsonNode json, String at) {
-        return list(json, "Catch", at, (c, where) -> new StateDef.Catcher(errors(c, where), text(c, "Next", where),
-                c.has("ResultPath") ? resultPath(c, "ResultPath", where) : StateDef.Path.ROOT));
+        return list(json, "Catch", at, (c, where) -> {
+            for (Map.Entry<String, JsonNode> f : c.properties()) {
+                Set<String> known = jsonata ? Set.of("ErrorEquals", "Next", "Output", "Assign", "Comment")
+                        : Set.of("ErrorEquals", "Next", "ResultPath", "Comment");
+                if (!known.contains(f.getKey())) {
+                    throw new IllegalArgumentException(where + f.getKey() + ": not a field of a catcher (" + String.join(", ",
+                            new java.util.TreeSet<>(known)) + ")");
+                }
+            }
+            return new StateDef.Catcher(errors(c, where), text(c, "Next", where),
+                    c.has("ResultPath") ? resultPath(c, "ResultPath", where) : StateDef.Path.ROOT, jsonata ? jsonataFields(c, where) : null);
+        });
     }
 
     private static <T> List<T> list(JsonNode json, String field, String at, java.util.function.BiFunction<JsonNode, String, T> item) {

@@ -72,67 +72,71 @@ public final class Interpreter {
     /** {@link #run(Definition, JsonNode, String, Runtime)} of the workflow named {@code workflow} ({@code $$.StateMachine.Name}). */
     public static JsonNode run(Definition definition, String workflow, JsonNode input, String executionId, Runtime runtime)
             throws InterruptedException {
-        return new Interpreter(runtime, workflow, executionId, input).machine(definition, input, "", null);
+        return new Interpreter(runtime, workflow, executionId, input).machine(definition, input, "", null, Map.of());
     }
 
-    /** The result of one state: its output and the state after it (null when the machine ends). */
-    private record Transition(JsonNode output, String next) {
+    /** The result of one state: its output, the state after it (null when the machine ends) and the variables then. */
+    private record Transition(JsonNode output, String next, Map<String, JsonNode> variables) {
     }
 
-    private JsonNode machine(Definition d, JsonNode input, String scope, JsonNode mapItem) throws InterruptedException {
+    /** Runs a machine from its start; {@code variables} are those it starts with (a branch's copy of its parent's). */
+    private JsonNode machine(Definition d, JsonNode input, String scope, JsonNode mapItem, Map<String, JsonNode> variables)
+            throws InterruptedException {
         String current = d.startAt();
         JsonNode data = input;
+        Map<String, JsonNode> vars = variables;
         Map<String, Integer> visits = new HashMap<>();
         while (true) {
             StateDef state = d.states().get(current);
             int visit = visits.merge(current, 1, Integer::sum);
             String key = scope + current + (visit > 1 ? "#" + visit : "");
-            Transition t = state(state, data, key, mapItem);
+            Transition t = state(state, data, key, mapItem, vars);
             if (t.next() == null) {
                 return t.output();
             }
             data = t.output();
+            vars = t.variables();
             current = t.next();
         }
     }
 
-    private Transition state(StateDef state, JsonNode input, String key, JsonNode mapItem) throws InterruptedException {
+    private Transition state(StateDef state, JsonNode input, String key, JsonNode mapItem, Map<String, JsonNode> vars)
+            throws InterruptedException {
         StateDef.Io io = DefinitionReader.io(state);
-        // the context object ($$) is built only for the templates and rules that read it
-        Supplier<JsonNode> context = () -> context(state.name(), mapItem);
+        // the context object ($$) is built only for the templates and rules that read it, once per state
+        JsonNode[] built = new JsonNode[1];
+        Supplier<JsonNode> context = () -> built[0] != null ? built[0] : (built[0] = context(state.name(), mapItem));
+        DataFlow flow = new DataFlow(io, context, vars);
         return switch (state) {
             case StateDef.Fail f -> {
-                String error = f.errorPath() != null ? failText(f, "ErrorPath", f.errorPath().evaluate(input, context.get())) : f.error();
-                String cause = f.causePath() != null ? failText(f, "CausePath", f.causePath().evaluate(input, context.get())) : f.cause();
+                String error = f.errorPath() != null ? failText(f, "Error", f.errorPath().evaluate(input, context.get(), vars)) : f.error();
+                String cause = f.causePath() != null ? failText(f, "Cause", f.causePath().evaluate(input, context.get(), vars)) : f.cause();
                 record(key, f, Step.Phase.FAILED, null, error, cause, 0);
                 throw new WorkflowError(error, cause);
             }
-            case StateDef.Succeed s -> passed(key, s, out(io, in(io, input, context), context), null);
-            case StateDef.Choice c -> {
-                JsonNode effective = in(io, input, context);
-                yield passed(key, c, out(io, effective, context), choose(c, effective, context));
-            }
-            case StateDef.Pass p -> {
-                JsonNode effective = parameters(io, in(io, input, context), context);
-                yield passed(key, p, out(io, result(io, input, p.result() != null ? p.result() : effective), context), io.next());
-            }
+            case StateDef.Succeed s -> passed(key, s, flow, input, null, null);
+            case StateDef.Choice c -> passed(key, c, flow, input, null,
+                    choose(c, io.jsonata() != null ? input : flow.in(input), context, vars));
+            case StateDef.Pass p -> passed(key, p, flow, input, p.result(), io.next());
             case StateDef.Wait w -> {
-                wait(w, in(io, input, context), key);
-                yield passed(key, w, out(io, in(io, input, context), context), io.next());
+                wait(w, flow.in(input), key);
+                yield passed(key, w, flow, input, null, io.next());
             }
-            case StateDef.Task t -> withRetry(key, t, input, t.retry(), t.catchers(), context,
-                    attempt -> task(t, parameters(io, in(io, input, context), context), key, attempt));
-            case StateDef.Parallel p -> withRetry(key, p, input, p.retry(), p.catchers(), context,
-                    attempt -> parallel(p, parameters(io, in(io, input, context), context), key));
-            case StateDef.MapState m -> withRetry(key, m, input, m.retry(), m.catchers(), context,
-                    attempt -> map(m, in(io, input, context), key, context));
+            case StateDef.Task t -> withRetry(key, t, input, t.retry(), t.catchers(), flow,
+                    attempt -> task(t, flow.effective(input), key, attempt));
+            case StateDef.Parallel p -> withRetry(key, p, input, p.retry(), p.catchers(), flow,
+                    attempt -> parallel(p, flow.effective(input), key, vars));
+            case StateDef.MapState m -> withRetry(key, m, input, m.retry(), m.catchers(), flow,
+                    attempt -> map(m, input, flow, key));
         };
     }
 
-    /** A state that cannot fail past its paths: recorded as it ends. */
-    private Transition passed(String key, StateDef state, JsonNode output, String next) {
+    /** A state without work (Pass, Choice, Wait, Succeed), recorded as it ends; {@code passResult} a Pass's Result. */
+    private Transition passed(String key, StateDef state, DataFlow flow, JsonNode input, JsonNode passResult, String next) {
+        JsonNode output = flow.passOn(input, passResult);
+        Map<String, JsonNode> vars = flow.assigned(flow.io().jsonata(), input, null, null);
         record(key, state, Step.Phase.SUCCEEDED, null, null, null, 0);
-        return new Transition(output, next);
+        return new Transition(output, next, vars);
     }
 
     /** The work of a Task, Parallel or Map state, for one attempt. */
@@ -151,19 +155,16 @@ public final class Interpreter {
     }
 
     private Transition withRetry(String key, StateDef state, JsonNode input, List<StateDef.Retrier> retry,
-                                 List<StateDef.Catcher> catchers, Supplier<JsonNode> context, Attempt work) throws InterruptedException {
-        StateDef.Io io = DefinitionReader.io(state);
+                                 List<StateDef.Catcher> catchers, DataFlow flow, Attempt work) throws InterruptedException {
+        StateDef.Io io = flow.io();
         int[] tries = new int[retry.size()];
         for (int attempt = 1; ; attempt++) {
             try {
                 JsonNode result = work.run(attempt);
-                if (io.resultSelector() != null) {
-                    result = io.resultSelector().apply(result, context(state.name(), null));
-                }
                 if (!(state instanceof StateDef.Task)) {
                     record(key, state, Step.Phase.SUCCEEDED, null, null, null, attempt);
                 }
-                return new Transition(out(io, result(io, input, result), context), io.next());
+                return new Transition(flow.passOnResult(input, result), io.next(), flow.assigned(io.jsonata(), input, result, null));
             } catch (WorkflowError e) {
                 int r = e.settled() ? -1 : matching(retry, e);
                 if (r >= 0 && tries[r] < retry.get(r).maxAttempts()) {
@@ -179,8 +180,7 @@ public final class Interpreter {
                 for (StateDef.Catcher c : e.handleable() ? catchers : List.<StateDef.Catcher>of()) {
                     if (c.errorEquals().stream().anyMatch(e::matches)) {
                         ObjectNode error = JSON.objectNode().put("Error", e.error()).put("Cause", e.cause());
-                        JsonNode caught = c.resultPath().isNull() ? input : c.resultPath().path().write(input, error);
-                        return new Transition(caught, c.next());
+                        return new Transition(flow.caught(c, input, error), c.next(), flow.assigned(c.jsonata(), input, null, error));
                     }
                 }
                 throw e;
@@ -228,9 +228,10 @@ public final class Interpreter {
         return result;
     }
 
-    private JsonNode parallel(StateDef.Parallel p, JsonNode effective, String key) throws InterruptedException {
+    private JsonNode parallel(StateDef.Parallel p, JsonNode effective, String key, Map<String, JsonNode> vars) throws InterruptedException {
         record(key, p, Step.Phase.ENTERED, null, null, null, 0);
-        List<JsonNode> results = branches(p.branches().size(), 0, 0, i -> machine(p.branches().get(i), effective, key + "(" + i + ")/", null));
+        List<JsonNode> results = branches(p.branches().size(), 0, 0,
+                i -> machine(p.branches().get(i), effective, key + "(" + i + ")/", null, vars));
         ArrayNode out = JSON.arrayNode();
         results.forEach(out::add);
         return out;
@@ -239,9 +240,10 @@ public final class Interpreter {
     /** Iterations an inline Map runs at once at most, whatever its MaxConcurrency says (AWS Step Functions' limit). */
     static final int INLINE_MAP_CONCURRENCY = 40;
 
-    private JsonNode map(StateDef.MapState m, JsonNode effective, String key, Supplier<JsonNode> context) throws InterruptedException {
+    private JsonNode map(StateDef.MapState m, JsonNode input, DataFlow flow, String key) throws InterruptedException {
         record(key, m, Step.Phase.ENTERED, null, null, null, 0);
-        JsonNode items = m.itemsPath().read(effective, m.itemsPath().context() ? context.get() : null);
+        JsonNode effective = flow.in(input);
+        JsonNode items = flow.items(m, input, effective);
         if (!items.isArray()) {
             throw new WorkflowError(WorkflowError.RUNTIME, "the items of Map state " + m.name() + " at " + m.itemsPath() + " are not an array");
         }
@@ -251,8 +253,8 @@ public final class Interpreter {
         List<JsonNode> results = branches(items.size(), limit, tolerated, i -> {
             JsonNode item = items.get(i);
             ObjectNode itemContext = JSON.objectNode().put("Index", i).set("Value", item);
-            JsonNode itemInput = m.itemSelector() == null ? item : m.itemSelector().apply(effective, context(m.name(), itemContext));
-            return machine(m.processor(), itemInput, key + "[" + i + "]/", itemContext);
+            JsonNode itemInput = flow.item(m, input, effective, item, context(m.name(), itemContext));
+            return machine(m.processor(), itemInput, key + "[" + i + "]/", itemContext, flow.variables());
         });
         ArrayNode out = JSON.arrayNode();
         results.forEach(out::add);
@@ -381,13 +383,9 @@ public final class Interpreter {
         }
     }
 
-    private static String choose(StateDef.Choice c, JsonNode input, Supplier<JsonNode> context) {
-        JsonNode ctx = null;
+    private static String choose(StateDef.Choice c, JsonNode input, Supplier<JsonNode> context, Map<String, JsonNode> vars) {
         for (ChoiceRule.Branch b : c.choices()) {
-            if (ctx == null) {
-                ctx = context.get();
-            }
-            if (b.rule().test(input, ctx)) {
+            if (b.rule().test(input, context.get(), vars)) {
                 return b.next();
             }
         }
@@ -395,30 +393,6 @@ public final class Interpreter {
             throw new WorkflowError("States.NoChoiceMatched", "no rule of Choice state " + c.name() + " matched and it has no Default");
         }
         return c.defaultNext();
-    }
-
-    private static JsonNode in(StateDef.Io io, JsonNode input, Supplier<JsonNode> context) {
-        return read(io.inputPath(), input, context);
-    }
-
-    private static JsonNode out(StateDef.Io io, JsonNode output, Supplier<JsonNode> context) {
-        return read(io.outputPath(), output, context);
-    }
-
-    /** InputPath or OutputPath: {@code {}} for null, else what the path names in the data or the context object. */
-    private static JsonNode read(StateDef.Path path, JsonNode data, Supplier<JsonNode> context) {
-        if (path.isNull()) {
-            return JSON.objectNode();
-        }
-        return path.path().read(data, path.path().context() ? context.get() : null);
-    }
-
-    private static JsonNode parameters(StateDef.Io io, JsonNode effective, Supplier<JsonNode> context) {
-        return io.parameters() == null ? effective : io.parameters().apply(effective, context.get());
-    }
-
-    private static JsonNode result(StateDef.Io io, JsonNode input, JsonNode result) {
-        return io.resultPath().isNull() ? input : io.resultPath().path().write(input, result);
     }
 
     private JsonNode context(String state, JsonNode mapItem) {

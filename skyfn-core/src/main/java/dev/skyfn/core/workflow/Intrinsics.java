@@ -240,7 +240,8 @@ final class Intrinsics {
         }
     }
 
-    private static JsonNode apply(String function, List<JsonNode> a) {
+    /** Calls {@code States.function} with {@code args} evaluated (also what JSONata's $partition, $range, … run on). */
+    static JsonNode apply(String function, List<JsonNode> a) {
         return switch (function) {
             case "Format" -> format(a);
             case "StringToJson" -> {

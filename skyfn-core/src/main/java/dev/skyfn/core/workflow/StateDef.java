@@ -9,9 +9,24 @@ public sealed interface StateDef {
 
     String name();
 
-    /** Where data goes in and out of a state, and where it goes next ({@code next} null when it ends). */
-    record Io(Path inputPath, Path outputPath, Path resultPath, Template parameters, Template resultSelector, String next) {
-        static final Io NONE = new Io(Path.ROOT, Path.ROOT, Path.ROOT, null, null, null);
+    /**
+     * Where data goes in and out of a state, and where it goes next ({@code next} null when it
+     * ends): JSONPath's paths and templates, or, for a JSONata state, its {@code jsonata} fields.
+     */
+    record Io(Path inputPath, Path outputPath, Path resultPath, Template parameters, Template resultSelector, String next,
+              Jsonata jsonata) {
+        static final Io NONE = new Io(Path.ROOT, Path.ROOT, Path.ROOT, null, null, null, null);
+    }
+
+    /**
+     * The fields of a JSONata state (or Catch): {@code Arguments}, {@code Output}, {@code Assign},
+     * and a Map's {@code Items} and {@code ItemSelector}; null where absent, {@code assign} empty.
+     */
+    record Jsonata(JsonataValue arguments, JsonataValue output, java.util.Map<String, JsonataValue> assign, JsonataValue items,
+                   JsonataValue itemSelector) {
+        public Jsonata {
+            assign = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(assign));
+        }
     }
 
     /**
@@ -36,8 +51,11 @@ public sealed interface StateDef {
                    boolean fullJitter) {
     }
 
-    /** Catch: on errors matching {@code errorEquals}, put the error at {@code resultPath} and go to {@code next}. */
-    record Catcher(List<String> errorEquals, String next, Path resultPath) {
+    /**
+     * Catch: on errors matching {@code errorEquals}, put the error at {@code resultPath} (JSONPath)
+     * or pass on its {@code jsonata} Output and Assign (JSONata), and go to {@code next}.
+     */
+    record Catcher(List<String> errorEquals, String next, Path resultPath, Jsonata jsonata) {
     }
 
     record Task(String name, Io io, String resource, Duration timeout, List<Retrier> retry, List<Catcher> catchers)

@@ -67,10 +67,16 @@ class DefinitionReaderTest {
 
     @Test
     void saysWhatIsNotSupportedRatherThanWhatItIsNot() {
-        assertRefused("{'QueryLanguage': 'JSONata', 'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'End': true}}}",
-                "QueryLanguage: JSONata (QueryLanguage) is not supported yet");
-        assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'Assign': {'x': 1}, 'End': true}}}",
-                "Assign: workflow variables (Assign) are not supported yet");
+        assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'Output': {'x': 1}, 'End': true}}}",
+                "Output: not a field of a Pass state in JSONPath: give the state (or the workflow) QueryLanguage: JSONata");
+        assertRefused("{'QueryLanguage': 'JSONata', 'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'InputPath': '$.a', 'End': true}}}",
+                "InputPath: not a field of a Pass state in JSONata (Assign, Output)");
+        assertRefused("{'QueryLanguage': 'JSONata', 'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'QueryLanguage': 'JSONPath', 'End': true}}}",
+                "a JSONata workflow cannot hold a JSONPath state");
+        assertRefused("{'QueryLanguage': 'JSONata', 'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'Output': '{% $sum( %}', 'End': true}}}",
+                "Output: '$sum(' is not a JSONata expression");
+        assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'QueryLanguage': 'JSONata', 'Assign': {'states': 1}, 'End': true}}}",
+                "Assign.states: a variable name");
         assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Map', 'ItemBatcher': {}, 'End': true,"
                 + " 'ItemProcessor': {'StartAt': 'B', 'States': {'B': {'Type': 'Pass', 'End': true}}}}}}", "ItemBatcher is not supported yet");
         assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'Parameters': {'x.$': 'States.Nope($.a)'}, 'End': true}}}",

@@ -193,6 +193,19 @@ class InterpreterTest {
     }
 
     @Test
+    void aJsonataTaskGetsItsArgumentsAndPassesOnAndAssignsFromItsResult() throws Exception {
+        JsonNode out = run("""
+                {'QueryLanguage': 'JSONata', 'StartAt': 'Twice', 'States': {
+                  'Twice': {'Type': 'Task', 'Resource': 'double', 'Arguments': '{% $states.input.order.qty %}',
+                    'Output': {'order': '{% $states.input.order %}', 'doubled': '{% $states.result %}'},
+                    'Assign': {'last': '{% $states.result %}'}, 'Next': 'Report'},
+                  'Report': {'Type': 'Pass', 'Output': '{% $states.input.doubled + $last %}', 'End': true}}}
+                """, "{'order': {'qty': 21}}");
+        assertThat(out.asInt()).isEqualTo(84);
+        assertThat(runtime.calls).containsExactly("double 21");
+    }
+
+    @Test
     void anUnboundedMapOverTwentyThousandItemsRunsFortyAtOnceAndFinishes() throws Exception {
         var items = JSON.createArrayNode();
         for (int i = 0; i < 20_000; i++) {

@@ -29,7 +29,8 @@ final class SandboxClasspath {
             com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers.class,
             io.cloudevents.CloudEvent.class, io.cloudevents.core.builder.CloudEventBuilder.class, io.cloudevents.http.HttpMessageFactory.class,
             io.cloudevents.jackson.JsonFormat.class, org.apache.james.mime4j.parser.MimeStreamParser.class,
-            org.apache.commons.io.IOUtils.class, com.jayway.jsonpath.JsonPath.class, org.slf4j.LoggerFactory.class);
+            org.apache.commons.io.IOUtils.class, com.jayway.jsonpath.JsonPath.class, org.slf4j.LoggerFactory.class,
+            com.dashjoin.jsonata.Jsonata.class);
 
     private SandboxClasspath() {
     }
