@@ -3,15 +3,11 @@ package dev.skyfn.core.workflow;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skyfn.core.Names;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * Reads a state machine in the Amazon States Language subset and checks it, so that a bad one is
@@ -40,22 +36,7 @@ public final class DefinitionReader {
             "Credentials", "Task Credentials are not supported: a task runs with its app's own rights",
             "HeartbeatSeconds", "HeartbeatSeconds is not supported: tasks are functions that answer once",
             "TimeoutSecondsPath", "TimeoutSecondsPath is not supported yet: give TimeoutSeconds");
-    /** The fields of each state type in a JSONata state, besides Type, Comment, Next, End and QueryLanguage. */
-    private static final Map<String, Set<String>> JSONATA_FIELDS = Map.of(
-            "Task", Set.of("Resource", "Arguments", "Output", "Assign", "Retry", "Catch", "TimeoutSeconds"),
-            "Pass", Set.of("Output", "Assign"),
-            "Choice", Set.of("Choices", "Default", "Output", "Assign"),
-            "Parallel", Set.of("Branches", "Arguments", "Output", "Assign", "Retry", "Catch"),
-            "Map", Set.of("Items", "ItemSelector", "ItemProcessor", "Iterator", "MaxConcurrency", "Output", "Assign", "Retry", "Catch",
-                    "Label", "ToleratedFailureCount", "ToleratedFailurePercentage"),
-            "Wait", Set.of("Seconds", "Timestamp", "Output", "Assign"),
-            "Succeed", Set.of("Output"),
-            "Fail", Set.of("Error", "Cause"));
-    private static final Set<String> JSONATA_COMMON = Set.of("Type", "Comment", "Next", "End", "QueryLanguage");
     private static final Set<String> TERMINAL_TYPES = Set.of("Succeed", "Fail");
-    private static final Set<String> RETRY_FIELDS = Set.of("ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate",
-            "MaxDelaySeconds", "JitterStrategy", "Comment");
-
     private final Set<String> functions;
     /** Whether the state being read is a JSONata one. */
     private boolean jsonata;
@@ -80,7 +61,7 @@ public final class DefinitionReader {
                 throw new IllegalArgumentException(at + e.getKey() + ": unknown field (known: StartAt, States, Comment, TimeoutSeconds)");
             }
         }
-        boolean language = jsonata(json, jsonata, at);
+        boolean language = JsonataFields.language(json, jsonata, at);
         String startAt = text(json, "StartAt", at);
         JsonNode statesJson = json.get("States");
         if (statesJson == null || !statesJson.isObject() || statesJson.isEmpty()) {
@@ -94,7 +75,7 @@ public final class DefinitionReader {
             states.put(e.getKey(), state(e.getKey(), e.getValue(), at + "state \"" + e.getKey() + "\": ", language));
         }
         var definition = new Definition(startAt, states, seconds(json, "TimeoutSeconds", at));
-        checkGraph(definition, at);
+        DefinitionGraph.check(definition, at);
         return definition;
     }
 
@@ -107,13 +88,13 @@ public final class DefinitionReader {
         if (allowed == null) {
             throw new IllegalArgumentException(at + "Type: '" + type + "' is not a state type (" + String.join(", ", FIELDS.keySet()) + ")");
         }
-        boolean jsonata = jsonata(json, inherited, at);
+        boolean jsonata = JsonataFields.language(json, inherited, at);
         for (Map.Entry<String, JsonNode> e : json.properties()) {
             unsupported(e.getKey(), e.getValue(), at);
-            if (jsonata ? !JSONATA_COMMON.contains(e.getKey()) && !JSONATA_FIELDS.get(type).contains(e.getKey())
+            if (jsonata ? !JsonataFields.JSONATA_COMMON.contains(e.getKey()) && !JsonataFields.JSONATA_FIELDS.get(type).contains(e.getKey())
                     : !COMMON.contains(e.getKey()) && !allowed.contains(e.getKey())) {
                 throw new IllegalArgumentException(at + e.getKey() + ": not a field of a " + type + " state"
-                        + (jsonata ? " in JSONata (" + String.join(", ", new java.util.TreeSet<>(JSONATA_FIELDS.get(type))) + ")"
+                        + (jsonata ? " in JSONata (" + String.join(", ", new java.util.TreeSet<>(JsonataFields.JSONATA_FIELDS.get(type))) + ")"
                         : Set.of("Arguments", "Output", "Assign", "Items", "Condition").contains(e.getKey())
                         ? " in JSONPath: give the state (or the workflow) QueryLanguage: JSONata" : ""));
             }
@@ -149,21 +130,6 @@ public final class DefinitionReader {
         }
     }
 
-    /** A QueryLanguage field, or {@code inherited} when there is none; JSONata's states hold no JSONPath state. */
-    private static boolean jsonata(JsonNode json, boolean inherited, String at) {
-        if (!json.has("QueryLanguage")) {
-            return inherited;
-        }
-        String language = text(json, "QueryLanguage", at);
-        if (!language.equals("JSONata") && !language.equals("JSONPath")) {
-            throw new IllegalArgumentException(at + "QueryLanguage: JSONPath or JSONata, not '" + language + "'");
-        }
-        if (inherited && language.equals("JSONPath")) {
-            throw new IllegalArgumentException(at + "QueryLanguage: a JSONata workflow cannot hold a JSONPath state");
-        }
-        return language.equals("JSONata");
-    }
-
     private StateDef.Io io(JsonNode json, String type, String at) {
         boolean end = json.has("End") && json.get("End").asBoolean(false);
         String next = json.has("Next") ? text(json, "Next", at) : null;
@@ -175,42 +141,11 @@ public final class DefinitionReader {
             throw new IllegalArgumentException(at + "needs exactly one of Next and End: true");
         }
         if (jsonata) {
-            return new StateDef.Io(StateDef.Path.ROOT, StateDef.Path.ROOT, StateDef.Path.ROOT, null, null, next, jsonataFields(json, at));
+            return new StateDef.Io(StateDef.Path.ROOT, StateDef.Path.ROOT, StateDef.Path.ROOT, null, null, next, JsonataFields.fields(json, at));
         }
         return new StateDef.Io(path(json, "InputPath", at), path(json, "OutputPath", at), resultPath(json, "ResultPath", at),
                 template(json, json.has("Parameters") ? "Parameters" : "ItemSelector", at),
                 template(json, "ResultSelector", at), next, null);
-    }
-
-    /** A JSONata state's (or Catch's) Arguments, Output, Assign, Items and ItemSelector. */
-    private static StateDef.Jsonata jsonataFields(JsonNode json, String at) {
-        Map<String, JsonataValue> assign = new LinkedHashMap<>();
-        if (json.has("Assign")) {
-            if (!json.get("Assign").isObject()) {
-                throw new IllegalArgumentException(at + "Assign: expected an object of variable names to values");
-            }
-            json.get("Assign").properties().forEach(e -> {
-                if (!e.getKey().matches("[A-Za-z_][A-Za-z0-9_]{0,79}") || e.getKey().equals("states")) {
-                    throw new IllegalArgumentException(at + "Assign." + e.getKey() + ": a variable name is a letter or '_', then letters, "
-                            + "digits or '_' (at most 80), and not 'states'");
-                }
-                assign.put(e.getKey(), jsonataValue(e.getValue(), at + "Assign." + e.getKey()));
-            });
-        }
-        return new StateDef.Jsonata(optionalValue(json, "Arguments", at), optionalValue(json, "Output", at), assign,
-                optionalValue(json, "Items", at), optionalValue(json, "ItemSelector", at));
-    }
-
-    private static JsonataValue optionalValue(JsonNode json, String field, String at) {
-        return json.has(field) ? jsonataValue(json.get(field), at + field) : null;
-    }
-
-    private static JsonataValue jsonataValue(JsonNode value, String at) {
-        try {
-            return JsonataValue.of(value);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(at + ": " + e.getMessage());
-        }
     }
 
     private StateDef task(String name, JsonNode json, StateDef.Io io, String at) {
@@ -221,7 +156,7 @@ public final class DefinitionReader {
             throw new IllegalArgumentException(at + "Resource: '" + resource + "' names no function of the app ("
                     + String.join(", ", new java.util.TreeSet<>(functions)) + ") nor app/function");
         }
-        return new StateDef.Task(name, io, resource, seconds(json, "TimeoutSeconds", at), retriers(json, at), catchers(json, at));
+        return new StateDef.Task(name, io, resource, seconds(json, "TimeoutSeconds", at), RecoveryReader.retriers(json, at), RecoveryReader.catchers(json, at, jsonata));
     }
 
     private StateDef choice(String name, JsonNode json, StateDef.Io io, String at) {
@@ -244,7 +179,7 @@ public final class DefinitionReader {
                 if (!c.has("Condition")) {
                     throw new IllegalArgumentException(where + "Condition: missing");
                 }
-                branches.add(new ChoiceRule.Branch(new ChoiceRule.Condition(jsonataValue(c.get("Condition"), where + "Condition")),
+                branches.add(new ChoiceRule.Branch(new ChoiceRule.Condition(JsonataFields.value(c.get("Condition"), where + "Condition")),
                         text(c, "Next", where)));
                 continue;
             }
@@ -289,7 +224,7 @@ public final class DefinitionReader {
         for (int i = 0; i < branches.size(); i++) {
             defs.add(machine(branches.get(i), at + "Branches[" + i + "]: ", jsonata));
         }
-        return new StateDef.Parallel(name, io, defs, retriers(json, at), catchers(json, at));
+        return new StateDef.Parallel(name, io, defs, RecoveryReader.retriers(json, at), RecoveryReader.catchers(json, at, jsonata));
     }
 
     private StateDef map(String name, JsonNode json, StateDef.Io io, String at) {
@@ -307,8 +242,8 @@ public final class DefinitionReader {
         JsonPath items = json.has("ItemsPath") ? jsonPath(text(json, "ItemsPath", at), at + "ItemsPath") : JsonPath.parse("$");
         boolean language = jsonata;
         StateDef.Tolerance tolerance = tolerance(json, at);
-        List<StateDef.Retrier> retry = retriers(json, at);
-        List<StateDef.Catcher> catchers = catchers(json, at);
+        List<StateDef.Retrier> retry = RecoveryReader.retriers(json, at);
+        List<StateDef.Catcher> catchers = RecoveryReader.catchers(json, at, jsonata);
         return new StateDef.MapState(name, io, items, io.parameters(), max, optionalPath(json, "MaxConcurrencyPath", at),
                 tolerance, machine(processor, at + "ItemProcessor: ", language), retry, catchers);
     }
@@ -346,8 +281,8 @@ public final class DefinitionReader {
             throw new IllegalArgumentException(at + "Error and ErrorPath, Cause and CausePath: one of each pair at most");
         }
         if (jsonata) {
-            JsonataValue error = optionalValue(json, "Error", at);
-            JsonataValue cause = optionalValue(json, "Cause", at);
+            JsonataValue error = JsonataFields.optional(json, "Error", at);
+            JsonataValue cause = JsonataFields.optional(json, "Cause", at);
             return new StateDef.Fail(name, null, null, error == null ? null : Expression.of(error), cause == null ? null : Expression.of(cause));
         }
         return new StateDef.Fail(name, json.has("Error") ? text(json, "Error", at) : null, json.has("Cause") ? text(json, "Cause", at) : null,
@@ -381,143 +316,6 @@ public final class DefinitionReader {
                 json.has("TimestampPath") ? jsonPath(text(json, "TimestampPath", at), at + "TimestampPath") : null);
     }
 
-    private List<StateDef.Retrier> retriers(JsonNode json, String at) {
-        return list(json, "Retry", at, (r, where) -> {
-            for (Map.Entry<String, JsonNode> f : r.properties()) {
-                if (!RETRY_FIELDS.contains(f.getKey())) {
-                    throw new IllegalArgumentException(where + f.getKey() + ": not a field of a retrier (" + String.join(", ",
-                            new java.util.TreeSet<>(RETRY_FIELDS)) + ")");
-                }
-            }
-            double interval = r.has("IntervalSeconds") ? r.get("IntervalSeconds").asDouble(-1) : 1;
-            int attempts = r.has("MaxAttempts") ? r.get("MaxAttempts").asInt(-1) : 3;
-            double backoff = r.has("BackoffRate") ? r.get("BackoffRate").asDouble(0) : 2;
-            if (interval <= 0 || attempts < 0 || backoff < 1) {
-                throw new IllegalArgumentException(where + "IntervalSeconds > 0, MaxAttempts ≥ 0 and BackoffRate ≥ 1");
-            }
-            Duration maxDelay = seconds(r, "MaxDelaySeconds", where);
-            if (maxDelay != null && maxDelay.isZero()) {
-                throw new IllegalArgumentException(where + "MaxDelaySeconds: more than 0");
-            }
-            String jitter = r.has("JitterStrategy") ? text(r, "JitterStrategy", where) : "NONE";
-            if (!jitter.equals("NONE") && !jitter.equals("FULL")) {
-                throw new IllegalArgumentException(where + "JitterStrategy: FULL or NONE, not '" + jitter + "'");
-            }
-            return new StateDef.Retrier(errors(r, where), Duration.ofMillis(Math.round(interval * 1000)), attempts, backoff, maxDelay,
-                    jitter.equals("FULL"));
-        });
-    }
-
-    private List<StateDef.Catcher> catchers(JsonNode json, String at) {
-        return list(json, "Catch", at, (c, where) -> {
-            for (Map.Entry<String, JsonNode> f : c.properties()) {
-                Set<String> known = jsonata ? Set.of("ErrorEquals", "Next", "Output", "Assign", "Comment")
-                        : Set.of("ErrorEquals", "Next", "ResultPath", "Comment");
-                if (!known.contains(f.getKey())) {
-                    throw new IllegalArgumentException(where + f.getKey() + ": not a field of a catcher (" + String.join(", ",
-                            new java.util.TreeSet<>(known)) + ")");
-                }
-            }
-            return new StateDef.Catcher(errors(c, where), text(c, "Next", where),
-                    c.has("ResultPath") ? resultPath(c, "ResultPath", where) : StateDef.Path.ROOT, jsonata ? jsonataFields(c, where) : null);
-        });
-    }
-
-    private static <T> List<T> list(JsonNode json, String field, String at, java.util.function.BiFunction<JsonNode, String, T> item) {
-        JsonNode list = json.get(field);
-        if (list == null) {
-            return List.of();
-        }
-        if (!list.isArray()) {
-            throw new IllegalArgumentException(at + field + ": expected a list");
-        }
-        List<T> out = new ArrayList<>();
-        for (int i = 0; i < list.size(); i++) {
-            out.add(item.apply(list.get(i), at + field + "[" + i + "]: "));
-        }
-        return out;
-    }
-
-    private static List<String> errors(JsonNode json, String at) {
-        JsonNode list = json.get("ErrorEquals");
-        if (list == null || !list.isArray() || list.isEmpty()) {
-            throw new IllegalArgumentException(at + "ErrorEquals: expected a list of error names");
-        }
-        List<String> errors = new ArrayList<>();
-        list.forEach(e -> errors.add(e.asText()));
-        return errors;
-    }
-
-    /** Next targets exist, every state can be reached from StartAt, and the machine can end. */
-    private static void checkGraph(Definition d, String at) {
-        if (!d.states().containsKey(d.startAt())) {
-            throw new IllegalArgumentException(at + "StartAt: '" + d.startAt() + "' is not a state");
-        }
-        Function<String, List<String>> targets = name -> successors(d.states().get(name));
-        for (StateDef s : d.states().values()) {
-            for (String next : successors(s)) {
-                if (!d.states().containsKey(next)) {
-                    throw new IllegalArgumentException(at + "state \"" + s.name() + "\": Next '" + next
-                            + "' is not a state (states: " + String.join(", ", d.states().keySet()) + ")");
-                }
-            }
-        }
-        Set<String> reached = new HashSet<>();
-        Deque<String> todo = new ArrayDeque<>(List.of(d.startAt()));
-        boolean canEnd = false;
-        while (!todo.isEmpty()) {
-            String name = todo.pop();
-            if (reached.add(name)) {
-                StateDef s = d.states().get(name);
-                canEnd |= ends(s);
-                todo.addAll(targets.apply(name));
-            }
-        }
-        for (String name : d.states().keySet()) {
-            if (!reached.contains(name)) {
-                throw new IllegalArgumentException(at + "state \"" + name + "\": unreachable from StartAt");
-            }
-        }
-        if (!canEnd) {
-            throw new IllegalArgumentException(at + "no state ends the machine (End: true, Succeed or Fail)");
-        }
-    }
-
-    private static boolean ends(StateDef s) {
-        return switch (s) {
-            case StateDef.Succeed x -> true;
-            case StateDef.Fail x -> true;
-            case StateDef.Choice x -> false;
-            default -> io(s).next() == null;
-        };
-    }
-
-    private static List<String> successors(StateDef s) {
-        List<String> next = new ArrayList<>();
-        switch (s) {
-            case StateDef.Choice c -> {
-                c.choices().forEach(b -> next.add(b.next()));
-                if (c.defaultNext() != null) {
-                    next.add(c.defaultNext());
-                }
-            }
-            case StateDef.Succeed x -> { }
-            case StateDef.Fail x -> { }
-            default -> {
-                if (io(s).next() != null) {
-                    next.add(io(s).next());
-                }
-            }
-        }
-        switch (s) {
-            case StateDef.Task t -> t.catchers().forEach(c -> next.add(c.next()));
-            case StateDef.Parallel p -> p.catchers().forEach(c -> next.add(c.next()));
-            case StateDef.MapState m -> m.catchers().forEach(c -> next.add(c.next()));
-            default -> { }
-        }
-        return next;
-    }
-
     static StateDef.Io io(StateDef s) {
         return switch (s) {
             case StateDef.Task t -> t.io();
@@ -531,7 +329,7 @@ public final class DefinitionReader {
         };
     }
 
-    private static String text(JsonNode json, String field, String at) {
+    static String text(JsonNode json, String field, String at) {
         JsonNode v = json.get(field);
         if (v == null || !v.isTextual() || v.asText().isEmpty()) {
             throw new IllegalArgumentException(at + field + ": expected text");
@@ -539,7 +337,7 @@ public final class DefinitionReader {
         return v.asText();
     }
 
-    private static Duration seconds(JsonNode json, String field, String at) {
+    static Duration seconds(JsonNode json, String field, String at) {
         JsonNode v = json.get(field);
         if (v == null) {
             return null;
@@ -562,7 +360,7 @@ public final class DefinitionReader {
     }
 
     /** A ResultPath: a reference path (one node), or null to discard the result. */
-    private static StateDef.Path resultPath(JsonNode json, String field, String at) {
+    static StateDef.Path resultPath(JsonNode json, String field, String at) {
         JsonNode v = json.get(field);
         if (v == null) {
             return StateDef.Path.ROOT;

@@ -34,7 +34,7 @@ public interface Expression {
     /** A path, or an intrinsic call when the text starts with {@code States.}; IllegalArgumentException saying what is wrong. */
     static Expression parse(String text) {
         if (text != null && text.startsWith("States.")) {
-            return Intrinsics.parse(text);
+            return IntrinsicParser.parse(text);
         }
         JsonPath path = JsonPath.parse(text);
         return path::read;
