@@ -36,24 +36,42 @@ public sealed interface ChoiceRule {
     }
 
     /** A top-level rule and the state it leads to. */
-    record Branch(ChoiceRule rule, String next) {
+    record Branch(ChoiceRule rule, String next, JsonataValue output, StateDef.Assign assign) {
+        Branch(ChoiceRule rule, String next) {
+            this(rule, next, null, StateDef.Assign.NONE);
+        }
     }
 
     record And(List<ChoiceRule> rules) implements ChoiceRule {
         public boolean test(JsonNode input, JsonNode context) {
-            return rules.stream().allMatch(r -> r.test(input, context));
+            return test(input, context, Map.of());
+        }
+
+        @Override
+        public boolean test(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
+            return rules.stream().allMatch(r -> r.test(input, context, variables));
         }
     }
 
     record Or(List<ChoiceRule> rules) implements ChoiceRule {
         public boolean test(JsonNode input, JsonNode context) {
-            return rules.stream().anyMatch(r -> r.test(input, context));
+            return test(input, context, Map.of());
+        }
+
+        @Override
+        public boolean test(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
+            return rules.stream().anyMatch(r -> r.test(input, context, variables));
         }
     }
 
     record Not(ChoiceRule rule) implements ChoiceRule {
         public boolean test(JsonNode input, JsonNode context) {
-            return !rule.test(input, context);
+            return test(input, context, Map.of());
+        }
+
+        @Override
+        public boolean test(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
+            return !rule.test(input, context, variables);
         }
     }
 
@@ -73,7 +91,12 @@ public sealed interface ChoiceRule {
                 "IsBoolean", "IsTimestamp");
 
         public boolean test(JsonNode input, JsonNode context) {
-            boolean present = variable.present(variable.context() ? context : input);
+            return test(input, context, Map.of());
+        }
+
+        @Override
+        public boolean test(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
+            boolean present = variable.present(input, context, variables);
             if (operator.equals("IsPresent")) {
                 return present == value.asBoolean();
             }
@@ -81,8 +104,8 @@ public sealed interface ChoiceRule {
                 throw new WorkflowError(WorkflowError.RUNTIME, "the Choice rule's Variable " + variable + " names nothing in the input"
                         + " (an IsPresent rule tests for it)");
             }
-            JsonNode v = variable.read(input, context);
-            JsonNode other = valuePath == null ? value : valuePath.read(input, context);
+            JsonNode v = variable.read(input, context, variables);
+            JsonNode other = valuePath == null ? value : valuePath.read(input, context, variables);
             return switch (operator) {
                 case "IsNull" -> v.isNull() == other.asBoolean();
                 case "IsNumeric" -> v.isNumber() == other.asBoolean();

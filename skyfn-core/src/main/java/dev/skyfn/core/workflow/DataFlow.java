@@ -28,7 +28,7 @@ record DataFlow(StateDef.Io io, Supplier<JsonNode> context, Map<String, JsonNode
             return j.arguments() == null ? input : j.arguments().evaluate(scope(input, null, null));
         }
         JsonNode in = in(input);
-        return io.parameters() == null ? in : io.parameters().apply(in, context.get());
+        return io.parameters() == null ? in : io.parameters().apply(in, context.get(), variables);
     }
 
     /** What a state without work (Pass, Choice, Wait, Succeed) passes on; {@code passResult} a Pass's Result, or null. */
@@ -46,29 +46,44 @@ record DataFlow(StateDef.Io io, Supplier<JsonNode> context, Map<String, JsonNode
         if (j != null) {
             return j.output() == null ? result : j.output().evaluate(scope(input, result, null));
         }
-        JsonNode selected = io.resultSelector() == null ? result : io.resultSelector().apply(result, context.get());
-        return out(resultInto(input, selected));
+        return out(resultInto(input, selected(result)));
+    }
+
+    /** A path of the state (SecondsPath, MaxConcurrencyPath…) read from {@code data}, the context object or a variable. */
+    JsonNode read(JsonPath path, JsonNode data) {
+        return path.read(data, path.context() ? context.get() : null, variables);
+    }
+
+    /** A work's result after ResultSelector (JSONPath). */
+    JsonNode selected(JsonNode result) {
+        return io.resultSelector() == null || io.jsonata() != null ? result : io.resultSelector().apply(result, context.get(), variables);
     }
 
     /** What a Catch passes on for {@code error} ({@code {"Error", "Cause"}}). */
     JsonNode caught(StateDef.Catcher c, JsonNode input, ObjectNode error) {
-        if (c.jsonata() != null) {
-            return c.jsonata().output() == null ? error : c.jsonata().output().evaluate(scope(input, null, error));
+        if (io.jsonata() != null) {
+            return c.output() == null ? error : c.output().evaluate(scope(input, null, error));
         }
         return c.resultPath().isNull() ? input : c.resultPath().path().write(input, error);
     }
 
     /**
-     * The variables after the state's Assign (or a Catch's, given its {@code error}): every value
-     * evaluated with the variables as they were before, then all assigned at once.
+     * The variables after {@code assign} — the state's, a Catch's (given its {@code error}) or a
+     * Choice rule's: every value evaluated with the variables as they were before, then all
+     * assigned at once. In JSONPath, {@code $} is the state's {@code result} (a Catch's: the error).
      */
-    Map<String, JsonNode> assigned(StateDef.Jsonata j, JsonNode input, JsonNode result, JsonNode error) {
-        if (j == null || j.assign().isEmpty()) {
+    Map<String, JsonNode> assigned(StateDef.Assign assign, JsonNode input, JsonNode result, JsonNode error) {
+        if (assign.none()) {
             return variables;
         }
-        JsonataValue.Scope scope = scope(input, result, error);
         Map<String, JsonNode> next = new LinkedHashMap<>(variables);
-        j.assign().forEach((name, value) -> next.put(name, value.evaluate(scope)));
+        if (assign.jsonPath() != null) {
+            JsonNode dollar = error != null ? error : result != null ? result : in(input);
+            assign.jsonPath().apply(dollar, context.get(), variables).properties().forEach(e -> next.put(e.getKey(), e.getValue()));
+            return next;
+        }
+        JsonataValue.Scope scope = scope(input, result, error);
+        assign.jsonata().forEach((name, value) -> next.put(name, value.evaluate(scope)));
         return next;
     }
 
@@ -78,7 +93,7 @@ record DataFlow(StateDef.Io io, Supplier<JsonNode> context, Map<String, JsonNode
         if (j != null) {
             return j.items() == null ? input : j.items().evaluate(scope(input, null, null));
         }
-        return m.itemsPath().read(effective, m.itemsPath().context() ? context.get() : null);
+        return m.itemsPath().read(effective, m.itemsPath().context() ? context.get() : null, variables);
     }
 
     /** One Map item's input: the item, or what ItemSelector makes of it with {@code itemContext} as the context object. */
@@ -88,7 +103,7 @@ record DataFlow(StateDef.Io io, Supplier<JsonNode> context, Map<String, JsonNode
             return j.itemSelector() == null ? item
                     : j.itemSelector().evaluate(new JsonataValue.Scope(input, itemContext, null, null, variables));
         }
-        return m.itemSelector() == null ? item : m.itemSelector().apply(effective, itemContext);
+        return m.itemSelector() == null ? item : m.itemSelector().apply(effective, itemContext, variables);
     }
 
     JsonataValue.Scope scope(JsonNode input, JsonNode result, JsonNode error) {
@@ -108,7 +123,7 @@ record DataFlow(StateDef.Io io, Supplier<JsonNode> context, Map<String, JsonNode
         if (path.isNull()) {
             return JSON.objectNode();
         }
-        return path.path().read(data, path.path().context() ? context.get() : null);
+        return path.path().read(data, path.path().context() ? context.get() : null, variables);
     }
 
     private JsonNode resultInto(JsonNode input, JsonNode result) {

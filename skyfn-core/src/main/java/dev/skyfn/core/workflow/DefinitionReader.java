@@ -18,19 +18,19 @@ public final class DefinitionReader {
 
     private static final Set<String> COMMON = Set.of("Type", "Comment", "Next", "End", "InputPath", "OutputPath", "QueryLanguage");
     private static final Map<String, Set<String>> FIELDS = Map.of(
-            "Task", Set.of("Resource", "Parameters", "ResultPath", "ResultSelector", "Retry", "Catch", "TimeoutSeconds"),
-            "Pass", Set.of("Result", "ResultPath", "Parameters"),
-            "Choice", Set.of("Choices", "Default"),
-            "Parallel", Set.of("Branches", "Parameters", "ResultPath", "ResultSelector", "Retry", "Catch"),
+            "Task", Set.of("Resource", "Parameters", "ResultPath", "ResultSelector", "Retry", "Catch", "TimeoutSeconds", "Assign"),
+            "Pass", Set.of("Result", "ResultPath", "Parameters", "Assign"),
+            "Choice", Set.of("Choices", "Default", "Assign"),
+            "Parallel", Set.of("Branches", "Parameters", "ResultPath", "ResultSelector", "Retry", "Catch", "Assign"),
             "Map", Set.of("Iterator", "ItemProcessor", "ItemsPath", "MaxConcurrency", "MaxConcurrencyPath", "Parameters",
                     "ItemSelector", "ResultPath", "ResultSelector", "Retry", "Catch", "Label", "ToleratedFailureCount",
-                    "ToleratedFailureCountPath", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath"),
-            "Wait", Set.of("Seconds", "Timestamp", "SecondsPath", "TimestampPath"),
+                    "ToleratedFailureCountPath", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "Assign"),
+            "Wait", Set.of("Seconds", "Timestamp", "SecondsPath", "TimestampPath", "Assign"),
             "Succeed", Set.of(),
             "Fail", Set.of("Error", "Cause", "ErrorPath", "CausePath"));
     /** What AWS has and skyfn does not (yet), each with what a definition using it is told. */
     private static final Map<String, String> UNSUPPORTED = Map.of(
-            "ItemBatcher", "Map's ItemBatcher is not supported yet",
+            "ItemBatcher", "ItemBatcher belongs to a distributed Map, which skyfn does not run: it runs inline Maps",
             "ItemReader", "a distributed Map (ItemReader) is not supported: skyfn runs inline Maps",
             "ResultWriter", "a distributed Map (ResultWriter) is not supported: skyfn runs inline Maps",
             "Credentials", "Task Credentials are not supported: a task runs with its app's own rights",
@@ -141,11 +141,12 @@ public final class DefinitionReader {
             throw new IllegalArgumentException(at + "needs exactly one of Next and End: true");
         }
         if (jsonata) {
-            return new StateDef.Io(StateDef.Path.ROOT, StateDef.Path.ROOT, StateDef.Path.ROOT, null, null, next, JsonataFields.fields(json, at));
+            return new StateDef.Io(StateDef.Path.ROOT, StateDef.Path.ROOT, StateDef.Path.ROOT, null, null, next, JsonataFields.fields(json, at),
+                    JsonataFields.assign(json, true, at));
         }
         return new StateDef.Io(path(json, "InputPath", at), path(json, "OutputPath", at), resultPath(json, "ResultPath", at),
                 template(json, json.has("Parameters") ? "Parameters" : "ItemSelector", at),
-                template(json, "ResultSelector", at), next, null);
+                template(json, "ResultSelector", at), next, null, JsonataFields.assign(json, false, at));
     }
 
     private StateDef task(String name, JsonNode json, StateDef.Io io, String at) {
@@ -170,20 +171,19 @@ public final class DefinitionReader {
             String where = at + "Choices[" + i + "]: ";
             if (jsonata) {
                 for (Map.Entry<String, JsonNode> f : c.properties()) {
-                    if (!Set.of("Condition", "Next", "Comment").contains(f.getKey())) {
-                        throw new IllegalArgumentException(where + f.getKey() + (Set.of("Output", "Assign").contains(f.getKey())
-                                ? ": a rule's own Output and Assign are not supported yet: give them on the Choice state"
-                                : ": not a field of a JSONata Choice rule (Condition, Next)"));
+                    if (!Set.of("Condition", "Next", "Comment", "Output", "Assign").contains(f.getKey())) {
+                        throw new IllegalArgumentException(where + f.getKey() + ": not a field of a JSONata Choice rule (Assign, "
+                                + "Condition, Next, Output)");
                     }
                 }
                 if (!c.has("Condition")) {
                     throw new IllegalArgumentException(where + "Condition: missing");
                 }
                 branches.add(new ChoiceRule.Branch(new ChoiceRule.Condition(JsonataFields.value(c.get("Condition"), where + "Condition")),
-                        text(c, "Next", where)));
+                        text(c, "Next", where), JsonataFields.optional(c, "Output", where), JsonataFields.assign(c, true, where)));
                 continue;
             }
-            branches.add(new ChoiceRule.Branch(rule(c, where), text(c, "Next", where)));
+            branches.add(new ChoiceRule.Branch(rule(c, where), text(c, "Next", where), null, JsonataFields.assign(c, false, where)));
         }
         return new StateDef.Choice(name, io, branches, json.has("Default") ? text(json, "Default", at) : null);
     }
@@ -232,7 +232,7 @@ public final class DefinitionReader {
         if (processor == null) {
             throw new IllegalArgumentException(at + "ItemProcessor: missing");
         }
-        int max = json.has("MaxConcurrency") ? json.get("MaxConcurrency").asInt(-1) : 0;
+        int max = !json.has("MaxConcurrency") || jsonata && json.get("MaxConcurrency").isTextual() ? 0 : json.get("MaxConcurrency").asInt(-1);
         if (max < 0) {
             throw new IllegalArgumentException(at + "MaxConcurrency: a whole number, 0 for no limit");
         }
@@ -301,19 +301,20 @@ public final class DefinitionReader {
     }
 
     private StateDef waitState(String name, JsonNode json, StateDef.Io io, String at) {
-        for (String field : List.of("Seconds", "Timestamp")) {
-            if (jsonata && json.path(field).asText().strip().startsWith("{%")) {
-                throw new IllegalArgumentException(at + field + ": a JSONata expression here is not supported yet: give a value");
-            }
-        }
         int given = (json.has("Seconds") ? 1 : 0) + (json.has("Timestamp") ? 1 : 0) + (json.has("SecondsPath") ? 1 : 0)
                 + (json.has("TimestampPath") ? 1 : 0);
         if (given != 1) {
             throw new IllegalArgumentException(at + "needs exactly one of Seconds, Timestamp, SecondsPath, TimestampPath");
         }
+        if (jsonata && json.path("Seconds").isTextual()) {
+            return new StateDef.Wait(name, io, null, null, null, null, JsonataFields.value(json.get("Seconds"), at + "Seconds"), null);
+        }
+        if (jsonata && json.has("Timestamp") && json.get("Timestamp").asText().startsWith("{%")) {
+            return new StateDef.Wait(name, io, null, null, null, null, null, JsonataFields.value(json.get("Timestamp"), at + "Timestamp"));
+        }
         return new StateDef.Wait(name, io, seconds(json, "Seconds", at), json.has("Timestamp") ? text(json, "Timestamp", at) : null,
                 json.has("SecondsPath") ? jsonPath(text(json, "SecondsPath", at), at + "SecondsPath") : null,
-                json.has("TimestampPath") ? jsonPath(text(json, "TimestampPath", at), at + "TimestampPath") : null);
+                json.has("TimestampPath") ? jsonPath(text(json, "TimestampPath", at), at + "TimestampPath") : null, null, null);
     }
 
     static StateDef.Io io(StateDef s) {

@@ -37,6 +37,16 @@ public interface Expression {
             return IntrinsicParser.parse(text);
         }
         JsonPath path = JsonPath.parse(text);
-        return path::read;
+        return new Expression() {
+            @Override
+            public JsonNode evaluate(JsonNode input, JsonNode context) {
+                return path.read(input, context);
+            }
+
+            @Override
+            public JsonNode evaluate(JsonNode input, JsonNode context, java.util.Map<String, JsonNode> variables) {
+                return path.read(input, context, variables);
+            }
+        };
     }
 }

@@ -114,13 +114,15 @@ public final class Interpreter {
                 record(key, f, Step.Phase.FAILED, null, error, cause, 0);
                 throw new WorkflowError(error, cause);
             }
-            case StateDef.Succeed s -> passed(key, s, flow, input, null, null);
-            case StateDef.Choice c -> passed(key, c, flow, input, null,
-                    choose(c, io.jsonata() != null ? input : flow.in(input), context, vars));
-            case StateDef.Pass p -> passed(key, p, flow, input, p.result(), io.next());
+            case StateDef.Succeed s -> passed(key, s, flow, input, null, null, null);
+            case StateDef.Choice c -> {
+                ChoiceRule.Branch taken = choose(c, io.jsonata() != null ? input : flow.in(input), context, vars);
+                yield passed(key, c, flow, input, null, taken == null ? c.defaultNext() : taken.next(), taken);
+            }
+            case StateDef.Pass p -> passed(key, p, flow, input, p.result(), io.next(), null);
             case StateDef.Wait w -> {
-                wait(w, flow.in(input), key);
-                yield passed(key, w, flow, input, null, io.next());
+                wait(w, flow.in(input), key, flow);
+                yield passed(key, w, flow, input, null, io.next(), null);
             }
             case StateDef.Task t -> withRetry(key, t, input, t.retry(), t.catchers(), flow,
                     attempt -> task(t, flow.effective(input), key, attempt));
@@ -131,10 +133,18 @@ public final class Interpreter {
         };
     }
 
-    /** A state without work (Pass, Choice, Wait, Succeed), recorded as it ends; {@code passResult} a Pass's Result. */
-    private Transition passed(String key, StateDef state, DataFlow flow, JsonNode input, JsonNode passResult, String next) {
-        JsonNode output = flow.passOn(input, passResult);
-        Map<String, JsonNode> vars = flow.assigned(flow.io().jsonata(), input, null, null);
+    /**
+     * A state without work (Pass, Choice, Wait, Succeed), recorded as it ends; {@code passResult} a
+     * Pass's Result; {@code rule} the Choice rule taken, whose own Output and Assign go before the state's.
+     */
+    private Transition passed(String key, StateDef state, DataFlow flow, JsonNode input, JsonNode passResult, String next,
+                              ChoiceRule.Branch rule) {
+        boolean jsonata = flow.io().jsonata() != null;
+        JsonNode output = rule != null && rule.output() != null
+                ? rule.output().evaluate(flow.scope(input, null, null)) : flow.passOn(input, passResult);
+        JsonNode result = jsonata ? null : passResult != null ? passResult : flow.effective(input);
+        StateDef.Assign assign = rule != null && !rule.assign().none() ? rule.assign() : flow.io().assign();
+        Map<String, JsonNode> vars = flow.assigned(assign, input, result, null);
         record(key, state, Step.Phase.SUCCEEDED, null, null, null, 0);
         return new Transition(output, next, vars);
     }
@@ -164,7 +174,8 @@ public final class Interpreter {
                 if (!(state instanceof StateDef.Task)) {
                     record(key, state, Step.Phase.SUCCEEDED, null, null, null, attempt);
                 }
-                return new Transition(flow.passOnResult(input, result), io.next(), flow.assigned(io.jsonata(), input, result, null));
+                return new Transition(flow.passOnResult(input, result), io.next(),
+                        flow.assigned(io.assign(), input, io.jsonata() != null ? result : flow.selected(result), null));
             } catch (WorkflowError e) {
                 int r = e.settled() ? -1 : matching(retry, e);
                 if (r >= 0 && tries[r] < retry.get(r).maxAttempts()) {
@@ -180,7 +191,7 @@ public final class Interpreter {
                 for (StateDef.Catcher c : e.handleable() ? catchers : List.<StateDef.Catcher>of()) {
                     if (c.errorEquals().stream().anyMatch(e::matches)) {
                         ObjectNode error = JSON.objectNode().put("Error", e.error()).put("Cause", e.cause());
-                        return new Transition(flow.caught(c, input, error), c.next(), flow.assigned(c.jsonata(), input, null, error));
+                        return new Transition(flow.caught(c, input, error), c.next(), flow.assigned(c.assign(), input, null, error));
                     }
                 }
                 throw e;
@@ -245,11 +256,14 @@ public final class Interpreter {
         JsonNode effective = flow.in(input);
         JsonNode items = flow.items(m, input, effective);
         if (!items.isArray()) {
-            throw new WorkflowError(WorkflowError.RUNTIME, "the items of Map state " + m.name() + " at " + m.itemsPath() + " are not an array");
+            throw new WorkflowError(flow.io().jsonata() != null ? JsonataValue.QUERY_EVALUATION_ERROR : WorkflowError.RUNTIME,
+                    "the items of Map state " + m.name() + " are not an array: " + items.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
         }
-        int limit = m.maxConcurrencyPath() == null ? m.maxConcurrency() : whole(m, "MaxConcurrencyPath", m.maxConcurrencyPath().read(effective));
+        StateDef.Jsonata j = flow.io().jsonata();
+        int limit = j != null && j.maxConcurrency() != null ? whole(m, "MaxConcurrency", j.maxConcurrency().evaluate(flow.scope(input, null, null)))
+                : m.maxConcurrencyPath() == null ? m.maxConcurrency() : whole(m, "MaxConcurrencyPath", flow.read(m.maxConcurrencyPath(), effective));
         limit = limit == 0 ? INLINE_MAP_CONCURRENCY : Math.min(limit, INLINE_MAP_CONCURRENCY);
-        int tolerated = tolerated(m, effective, items.size());
+        int tolerated = tolerated(m, effective, items.size(), flow);
         List<JsonNode> results = branches(items.size(), limit, tolerated, i -> {
             JsonNode item = items.get(i);
             ObjectNode itemContext = JSON.objectNode().put("Index", i).set("Value", item);
@@ -262,20 +276,23 @@ public final class Interpreter {
     }
 
     /** How many of {@code count} items may fail before the Map does: the lower of its count and its percentage. */
-    private static int tolerated(StateDef.MapState m, JsonNode effective, int count) {
+    private static int tolerated(StateDef.MapState m, JsonNode effective, int count, DataFlow flow) {
         StateDef.Tolerance t = m.tolerance();
         if (t.none()) {
             return 0;
         }
-        long byCount = t.count() != null ? t.count() : t.countPath() != null ? whole(m, "ToleratedFailureCountPath", t.countPath().read(effective))
+        long byCount = t.count() != null ? t.count() : t.countPath() != null ? whole(m, "ToleratedFailureCountPath", flow.read(t.countPath(), effective))
                 : Long.MAX_VALUE;
         double percent = t.percentage() != null ? t.percentage() : t.percentagePath() != null
-                ? percentage(m, t.percentagePath().read(effective)) : 100;
+                ? percentage(m, flow.read(t.percentagePath(), effective)) : 100;
         long byPercent = (long) Math.floor(count * percent / 100);
         return (int) Math.min(Math.min(byCount, byPercent), count);
     }
 
     private static int whole(StateDef.MapState m, String field, JsonNode value) {
+        if (value.isTextual() && value.asText().matches("\\d{1,9}")) {
+            return Integer.parseInt(value.asText()); // AWS takes "1" as 1
+        }
         if (!value.isIntegralNumber() || value.asLong() < 0 || !value.canConvertToInt()) {
             throw new WorkflowError(WorkflowError.RUNTIME, "Map " + m.name() + ": " + field + " gives " + value + ", not a whole number");
         }
@@ -353,16 +370,32 @@ public final class Interpreter {
         return List.of(results);
     }
 
-    private void wait(StateDef.Wait w, JsonNode effective, String key) throws InterruptedException {
+    private void wait(StateDef.Wait w, JsonNode effective, String key, DataFlow flow) throws InterruptedException {
         Optional<Step> recorded = runtime.recorded(key).filter(Step::settles);
-        Instant until = recorded.map(s -> Instant.parse(s.data().asText())).orElseGet(() -> until(w, effective));
+        Instant until = recorded.map(s -> Instant.parse(s.data().asText())).orElseGet(() -> until(w, effective, flow));
         if (recorded.isEmpty()) {
             record(key, w, Step.Phase.WAITING, JSON.textNode(until.toString()), null, null, 0);
         }
         runtime.sleepUntil(until);
     }
 
-    private Instant until(StateDef.Wait w, JsonNode effective) {
+    private Instant until(StateDef.Wait w, JsonNode effective, DataFlow flow) {
+        if (w.secondsValue() != null) {
+            JsonNode s = w.secondsValue().evaluate(flow.scope(effective, null, null));
+            if (!s.isIntegralNumber() || s.asLong() < 0) {
+                throw new WorkflowError(JsonataValue.QUERY_EVALUATION_ERROR, "Wait " + w.name() + ": Seconds gave " + s + ", not a whole number of seconds");
+            }
+            return runtime.now().plusSeconds(s.asLong());
+        }
+        if (w.timestampValue() != null) {
+            String t = w.timestampValue().evaluate(flow.scope(effective, null, null)).asText();
+            try {
+                return java.time.OffsetDateTime.parse(t).toInstant();
+            } catch (DateTimeParseException e) {
+                throw new WorkflowError(JsonataValue.QUERY_EVALUATION_ERROR, "Wait " + w.name()
+                        + ": the Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: " + t);
+            }
+        }
         try {
             if (w.seconds() != null) {
                 return runtime.now().plus(w.seconds());
@@ -371,34 +404,35 @@ public final class Interpreter {
                 return Instant.parse(w.timestamp());
             }
             if (w.secondsPath() != null) {
-                JsonNode s = w.secondsPath().read(effective);
+                JsonNode s = flow.read(w.secondsPath(), effective);
                 if (!s.isNumber() || s.asDouble() < 0) {
                     throw new WorkflowError(WorkflowError.RUNTIME, "Wait " + w.name() + ": " + w.secondsPath() + " is not a number of seconds");
                 }
                 return runtime.now().plusMillis(Math.round(s.asDouble() * 1000));
             }
-            return Instant.parse(w.timestampPath().read(effective).asText());
+            return Instant.parse(flow.read(w.timestampPath(), effective).asText());
         } catch (DateTimeParseException e) {
             throw new WorkflowError(WorkflowError.RUNTIME, "Wait " + w.name() + ": not a timestamp: " + e.getParsedString());
         }
     }
 
-    private static String choose(StateDef.Choice c, JsonNode input, Supplier<JsonNode> context, Map<String, JsonNode> vars) {
+    /** The first rule that holds, or null when none does and the Choice has a Default. */
+    private static ChoiceRule.Branch choose(StateDef.Choice c, JsonNode input, Supplier<JsonNode> context, Map<String, JsonNode> vars) {
         for (ChoiceRule.Branch b : c.choices()) {
             if (b.rule().test(input, context.get(), vars)) {
-                return b.next();
+                return b;
             }
         }
         if (c.defaultNext() == null) {
             throw new WorkflowError("States.NoChoiceMatched", "no rule of Choice state " + c.name() + " matched and it has no Default");
         }
-        return c.defaultNext();
+        return null;
     }
 
     private JsonNode context(String state, JsonNode mapItem) {
         ObjectNode ctx = JSON.objectNode();
         ctx.putObject("Execution").put("Id", executionId).put("Name", executionId).put("StartTime", started.toString())
-                .set("Input", executionInput);
+                .put("RedriveCount", 0).set("Input", executionInput);
         ctx.putObject("State").put("Name", state).put("EnteredTime", runtime.now().toString());
         ctx.putObject("StateMachine").put("Id", workflow).put("Name", workflow);
         if (mapItem != null) {

@@ -27,9 +27,14 @@ final class IntrinsicParser {
     record Call(String function, List<Expression> args) implements Expression {
         @Override
         public JsonNode evaluate(JsonNode input, JsonNode context) {
+            return evaluate(input, context, java.util.Map.of());
+        }
+
+        @Override
+        public JsonNode evaluate(JsonNode input, JsonNode context, java.util.Map<String, JsonNode> variables) {
             List<JsonNode> values = new ArrayList<>(args.size());
             for (Expression a : args) {
-                values.add(a.evaluate(input, context));
+                values.add(a.evaluate(input, context, variables));
             }
             return Intrinsics.apply(function, values);
         }
@@ -108,8 +113,7 @@ final class IntrinsicParser {
             if (c == '$') {
                 String path = pathText();
                 try {
-                    JsonPath parsed = JsonPath.parse(path);
-                    return parsed::read;
+                    return Expression.parse(path);
                 } catch (IllegalArgumentException e) {
                     throw fail(e.getMessage());
                 }

@@ -27,19 +27,24 @@ import java.util.List;
 public final class JsonPath {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** A path from a workflow variable: {@code $name}, then the path within it. */
+    private static final java.util.regex.Pattern VARIABLE = java.util.regex.Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)(.*)", java.util.regex.Pattern.DOTALL);
     private static final Configuration JAYWAY = Configuration.builder()
             .jsonProvider(new JacksonJsonNodeJsonProvider(MAPPER)).mappingProvider(new JacksonMappingProvider(MAPPER)).build();
 
     private final String text;
     private final boolean context;
+    /** The workflow variable the path starts from ({@code $name.…}), or null. */
+    private final String variable;
     /** The steps of a reference path; null for a path with wildcards, slices or filters. */
     private final List<Object> steps;
     /** The compiled path, for one that is not a reference path. */
     private final com.jayway.jsonpath.JsonPath query;
 
-    private JsonPath(String text, boolean context, List<Object> steps, com.jayway.jsonpath.JsonPath query) {
+    private JsonPath(String text, boolean context, String variable, List<Object> steps, com.jayway.jsonpath.JsonPath query) {
         this.text = text;
         this.context = context;
+        this.variable = variable;
         this.steps = steps == null ? null : List.copyOf(steps);
         this.query = query;
     }
@@ -50,12 +55,14 @@ public final class JsonPath {
             throw new IllegalArgumentException("a path starts with $: '" + text + "'");
         }
         boolean context = text.startsWith("$$");
-        String relative = context ? text.substring(1) : text;
+        java.util.regex.Matcher named = VARIABLE.matcher(text);
+        String variable = !context && named.matches() ? named.group(1) : null;
+        String relative = context ? text.substring(1) : variable != null ? "$" + named.group(2) : text;
         try {
-            return new JsonPath(text, context, steps(relative), null);
+            return new JsonPath(text, context, variable, steps(relative), null);
         } catch (IllegalArgumentException notAReference) {
             try {
-                return new JsonPath(text, context, null, com.jayway.jsonpath.JsonPath.compile(relative));
+                return new JsonPath(text, context, variable, null, com.jayway.jsonpath.JsonPath.compile(relative));
             } catch (InvalidPathException e) {
                 throw new IllegalArgumentException("'" + text + "' is not a JSONPath: " + e.getMessage());
             }
@@ -65,7 +72,7 @@ public final class JsonPath {
     /** A reference path, one that names a single node (ResultPath); IllegalArgumentException otherwise. */
     public static JsonPath reference(String text) {
         JsonPath path = parse(text);
-        if (path.steps == null) {
+        if (path.steps == null || path.variable != null) {
             throw new IllegalArgumentException("'" + text + "' is not a reference path: it names one node, without wildcards, "
                     + "slices or filters");
         }
@@ -123,7 +130,30 @@ public final class JsonPath {
 
     /** Reads from the context object or the input, whichever the path names. */
     public JsonNode read(JsonNode input, JsonNode contextObject) {
+        return read(input, contextObject, java.util.Map.of());
+    }
+
+    /** Reads from the context object, a workflow variable or the input, whichever the path names. */
+    public JsonNode read(JsonNode input, JsonNode contextObject, java.util.Map<String, JsonNode> variables) {
+        if (variable != null) {
+            JsonNode value = variables.get(variable);
+            if (value == null) {
+                throw new WorkflowError(WorkflowError.RUNTIME, "the path " + text + " names the variable $" + variable
+                        + ", which is not assigned");
+            }
+            return read(value);
+        }
         return read(context ? contextObject : input);
+    }
+
+    /** Whether the path names something (see {@link #read(JsonNode, JsonNode, java.util.Map)}). */
+    public boolean present(JsonNode input, JsonNode contextObject, java.util.Map<String, JsonNode> variables) {
+        try {
+            read(input, contextObject, variables);
+            return true;
+        } catch (WorkflowError e) {
+            return false;
+        }
     }
 
     /**

@@ -43,23 +43,42 @@ final class JsonataFields {
         return language.equals("JSONata");
     }
 
-    /** A JSONata state's (or Catch's) Arguments, Output, Assign, Items and ItemSelector. */
+    /** A JSONata state's Arguments, Output, Items and ItemSelector. */
     static StateDef.Jsonata fields(JsonNode json, String at) {
-        Map<String, JsonataValue> assign = new LinkedHashMap<>();
-        if (json.has("Assign")) {
-            if (!json.get("Assign").isObject()) {
-                throw new IllegalArgumentException(at + "Assign: expected an object of variable names to values");
-            }
-            json.get("Assign").properties().forEach(e -> {
-                if (!e.getKey().matches("[A-Za-z_][A-Za-z0-9_]{0,79}") || e.getKey().equals("states")) {
-                    throw new IllegalArgumentException(at + "Assign." + e.getKey() + ": a variable name is a letter or '_', then letters, "
-                            + "digits or '_' (at most 80), and not 'states'");
-                }
-                assign.put(e.getKey(), value(e.getValue(), at + "Assign." + e.getKey()));
-            });
+        return new StateDef.Jsonata(optional(json, "Arguments", at), optional(json, "Output", at), optional(json, "Items", at),
+                optional(json, "ItemSelector", at), json.path("MaxConcurrency").isTextual() ? optional(json, "MaxConcurrency", at) : null);
+    }
+
+    /**
+     * The Assign field of a state, Catch or Choice rule: JSONata values, or in JSONPath a template
+     * ({@code "name.$": "$.path"}) whose {@code $} is the state's result; {@link StateDef.Assign#NONE} without one.
+     */
+    static StateDef.Assign assign(JsonNode json, boolean jsonata, String at) {
+        if (!json.has("Assign")) {
+            return StateDef.Assign.NONE;
         }
-        return new StateDef.Jsonata(optional(json, "Arguments", at), optional(json, "Output", at), assign,
-                optional(json, "Items", at), optional(json, "ItemSelector", at));
+        if (!json.get("Assign").isObject()) {
+            throw new IllegalArgumentException(at + "Assign: expected an object of variable names to values");
+        }
+        Map<String, JsonataValue> values = new LinkedHashMap<>();
+        json.get("Assign").properties().forEach(e -> {
+            String name = jsonata ? e.getKey() : e.getKey().replaceFirst("\\.\\$$", "");
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]{0,79}") || name.equals("states")) {
+                throw new IllegalArgumentException(at + "Assign." + e.getKey() + ": a variable name is a letter or '_', then letters, "
+                        + "digits or '_' (at most 80), and not 'states'");
+            }
+            if (jsonata) {
+                values.put(name, value(e.getValue(), at + "Assign." + name));
+            }
+        });
+        if (jsonata) {
+            return new StateDef.Assign(values, null);
+        }
+        try {
+            return new StateDef.Assign(Map.of(), Template.of(json.get("Assign")));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(at + "Assign." + e.getMessage());
+        }
     }
 
     static JsonataValue optional(JsonNode json, String field, String at) {

@@ -72,7 +72,10 @@ public final class JsonataValue {
                     throw new WorkflowError(QUERY_EVALUATION_ERROR, "the JSONata expression '" + text + "' failed: " + e.getMessage());
                 }
             }
-            return out == null || out == Jsonata.NULL_VALUE ? NullNode.getInstance() : MAPPER.valueToTree(out);
+            if (out == null) {
+                throw new WorkflowError(QUERY_EVALUATION_ERROR, "the JSONata expression '" + text + "' returned nothing (undefined)");
+            }
+            return json(out);
         }
     }
 
@@ -114,11 +117,13 @@ public final class JsonataValue {
 
     private static Node compile(JsonNode node, String at) {
         if (node.isTextual()) {
-            String t = node.textValue().strip();
+            String t = node.textValue();
             if (t.startsWith("{%") && t.endsWith("%}") && t.length() >= 4) {
                 String text = t.substring(2, t.length() - 2).strip();
                 try {
-                    return new Expr(text, withStepFunctionsFunctions(Jsonata.jsonata(text)));
+                    Jsonata compiled = Jsonata.jsonata(text);
+                    compiled.setOutputConvertNulls(false); // so that JSON null and undefined differ
+                    return new Expr(text, withStepFunctionsFunctions(compiled));
                 } catch (RuntimeException e) {
                     throw new IllegalArgumentException(at + "'" + text + "' is not a JSONata expression: " + e.getMessage());
                 }
@@ -147,8 +152,11 @@ public final class JsonataValue {
      */
     private static Jsonata withStepFunctionsFunctions(Jsonata j) {
         j.registerFunction("partition", (Jsonata.Fn2<Object, Object, Object>) (a, b) -> intrinsic("ArrayPartition", a, b));
-        j.registerFunction("range", Jsonata.function("range", (Jsonata.Fn3<Object, Object, Object, Object>) (a, b, c)
-                -> intrinsic("ArrayRange", a, b, c), "<nnn:a>"));
+        // a one-item range is that item, as JSONata gives a sequence of one (AWS: $range(1, 9, 9) is 1)
+        j.registerFunction("range", Jsonata.function("range", (Jsonata.Fn3<Object, Object, Object, Object>) (a, b, c) -> {
+            Object range = intrinsic("ArrayRange", a, b, c);
+            return range instanceof List<?> l && l.size() == 1 ? l.getFirst() : range;
+        }, "<nnn:a>"));
         j.registerFunction("hash", (Jsonata.Fn2<Object, Object, Object>) (a, b) -> intrinsic("Hash", a, b));
         j.registerFunction("uuid", (Jsonata.Fn0<Object>) () -> intrinsic("UUID"));
         j.registerFunction("parse", (Jsonata.Fn1<Object, Object>) a -> intrinsic("StringToJson", a));
@@ -160,12 +168,64 @@ public final class JsonataValue {
     private static Object intrinsic(String function, Object... args) {
         List<JsonNode> values = new ArrayList<>(args.length);
         for (Object a : args) {
-            values.add(a == null ? NullNode.getInstance() : MAPPER.valueToTree(a));
+            values.add(a == null ? NullNode.getInstance() : json(a));
         }
         return plain(Intrinsics.apply(function, values));
     }
 
+    /** JSON as JSONata's values: mutable maps and lists, {@link Jsonata#NULL_VALUE} for null (Java null is undefined). */
     private static Object plain(JsonNode node) {
-        return node == null || node.isNull() ? null : MAPPER.convertValue(node, Object.class);
+        if (node == null || node.isMissingNode()) {
+            return null;
+        }
+        if (node.isNull()) {
+            return Jsonata.NULL_VALUE;
+        }
+        if (node.isObject()) {
+            Map<String, Object> map = new LinkedHashMap<>();
+            node.properties().forEach(e -> map.put(e.getKey(), plain(e.getValue())));
+            return map;
+        }
+        if (node.isArray()) {
+            List<Object> list = new ArrayList<>(node.size());
+            node.forEach(item -> list.add(plain(item)));
+            return list;
+        }
+        if (node.isIntegralNumber()) {
+            return node.canConvertToInt() ? (Object) node.intValue() : node.canConvertToLong() ? (Object) node.longValue() : node.doubleValue();
+        }
+        if (node.isNumber()) {
+            return node.doubleValue();
+        }
+        return node.isBoolean() ? node.booleanValue() : node.asText();
+    }
+
+    /** A JSONata value as JSON; an undefined member of an object or array is left out, as JSONata leaves it. */
+    private static JsonNode json(Object value) {
+        if (value == Jsonata.NULL_VALUE) {
+            return NullNode.getInstance();
+        }
+        if (value instanceof Map<?, ?> map) {
+            ObjectNode out = JSON.objectNode();
+            map.forEach((k, v) -> {
+                if (v != null) {
+                    out.set(String.valueOf(k), json(v));
+                }
+            });
+            return out;
+        }
+        if (value instanceof List<?> list) {
+            ArrayNode out = JSON.arrayNode();
+            list.forEach(v -> {
+                if (v != null) {
+                    out.add(json(v));
+                }
+            });
+            return out;
+        }
+        if (value instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e15) {
+            return MAPPER.valueToTree(d.longValue()); // JSONata's numbers are doubles: 3.0 is 3
+        }
+        return MAPPER.valueToTree(value);
     }
 }

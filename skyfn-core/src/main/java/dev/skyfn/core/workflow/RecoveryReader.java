@@ -47,14 +47,15 @@ final class RecoveryReader {
         return list(json, "Catch", at, (c, where) -> {
             for (Map.Entry<String, JsonNode> f : c.properties()) {
                 Set<String> known = jsonata ? Set.of("ErrorEquals", "Next", "Output", "Assign", "Comment")
-                        : Set.of("ErrorEquals", "Next", "ResultPath", "Comment");
+                        : Set.of("ErrorEquals", "Next", "ResultPath", "Assign", "Comment");
                 if (!known.contains(f.getKey())) {
                     throw new IllegalArgumentException(where + f.getKey() + ": not a field of a catcher (" + String.join(", ",
                             new java.util.TreeSet<>(known)) + ")");
                 }
             }
             return new StateDef.Catcher(errors(c, where), DefinitionReader.text(c, "Next", where),
-                    c.has("ResultPath") ? DefinitionReader.resultPath(c, "ResultPath", where) : StateDef.Path.ROOT, jsonata ? JsonataFields.fields(c, where) : null);
+                    c.has("ResultPath") ? DefinitionReader.resultPath(c, "ResultPath", where) : StateDef.Path.ROOT,
+                    jsonata ? JsonataFields.optional(c, "Output", where) : null, JsonataFields.assign(c, jsonata, where));
         });
     }
 

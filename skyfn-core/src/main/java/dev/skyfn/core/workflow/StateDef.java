@@ -14,19 +14,32 @@ public sealed interface StateDef {
      * ends): JSONPath's paths and templates, or, for a JSONata state, its {@code jsonata} fields.
      */
     record Io(Path inputPath, Path outputPath, Path resultPath, Template parameters, Template resultSelector, String next,
-              Jsonata jsonata) {
-        static final Io NONE = new Io(Path.ROOT, Path.ROOT, Path.ROOT, null, null, null, null);
+              Jsonata jsonata, Assign assign) {
+        static final Io NONE = new Io(Path.ROOT, Path.ROOT, Path.ROOT, null, null, null, null, Assign.NONE);
     }
 
     /**
-     * The fields of a JSONata state (or Catch): {@code Arguments}, {@code Output}, {@code Assign},
-     * and a Map's {@code Items} and {@code ItemSelector}; null where absent, {@code assign} empty.
+     * What a state (or a Catch, or a Choice rule) assigns to workflow variables as it ends: JSONata
+     * values, or a JSONPath template whose {@code $} is the state's result; {@link #NONE} when it has no Assign.
      */
-    record Jsonata(JsonataValue arguments, JsonataValue output, java.util.Map<String, JsonataValue> assign, JsonataValue items,
-                   JsonataValue itemSelector) {
-        public Jsonata {
-            assign = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(assign));
+    record Assign(java.util.Map<String, JsonataValue> jsonata, Template jsonPath) {
+        static final Assign NONE = new Assign(java.util.Map.of(), null);
+
+        public Assign {
+            jsonata = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(jsonata));
         }
+
+        boolean none() {
+            return jsonata.isEmpty() && jsonPath == null;
+        }
+    }
+
+    /**
+     * The fields of a JSONata state: {@code Arguments}, {@code Output}, a Map's {@code Items} and
+     * {@code ItemSelector}; null where absent.
+     */
+    record Jsonata(JsonataValue arguments, JsonataValue output, JsonataValue items, JsonataValue itemSelector,
+                   JsonataValue maxConcurrency) {
     }
 
     /**
@@ -53,9 +66,9 @@ public sealed interface StateDef {
 
     /**
      * Catch: on errors matching {@code errorEquals}, put the error at {@code resultPath} (JSONPath)
-     * or pass on its {@code jsonata} Output and Assign (JSONata), and go to {@code next}.
+     * or pass on its {@code output} (JSONata; null: the error), assign, and go to {@code next}.
      */
-    record Catcher(List<String> errorEquals, String next, Path resultPath, Jsonata jsonata) {
+    record Catcher(List<String> errorEquals, String next, Path resultPath, JsonataValue output, Assign assign) {
     }
 
     record Task(String name, Io io, String resource, Duration timeout, List<Retrier> retry, List<Catcher> catchers)
@@ -95,9 +108,12 @@ public sealed interface StateDef {
         }
     }
 
-    /** A Wait: for a number of seconds or until a time, given in the definition or read from the input. */
-    record Wait(String name, Io io, Duration seconds, String timestamp, JsonPath secondsPath, JsonPath timestampPath)
-            implements StateDef {
+    /**
+     * A Wait: for a number of seconds or until a time, given in the definition, read from the input
+     * by a path, or (JSONata) computed by {@code secondsValue} or {@code timestampValue}.
+     */
+    record Wait(String name, Io io, Duration seconds, String timestamp, JsonPath secondsPath, JsonPath timestampPath,
+                JsonataValue secondsValue, JsonataValue timestampValue) implements StateDef {
     }
 
     record Succeed(String name, Io io) implements StateDef {

@@ -17,18 +17,18 @@ import java.util.Map;
 public final class Template {
 
     private sealed interface Node {
-        JsonNode apply(JsonNode input, JsonNode context);
+        JsonNode apply(JsonNode input, JsonNode context, Map<String, JsonNode> variables);
     }
 
     private record Literal(JsonNode value) implements Node {
-        public JsonNode apply(JsonNode input, JsonNode context) {
+        public JsonNode apply(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
             return value;
         }
     }
 
     private record Ref(Expression expression) implements Node {
-        public JsonNode apply(JsonNode input, JsonNode context) {
-            return expression.evaluate(input, context);
+        public JsonNode apply(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
+            return expression.evaluate(input, context, variables);
         }
     }
 
@@ -36,17 +36,17 @@ public final class Template {
     }
 
     private record Obj(List<Field> fields) implements Node {
-        public JsonNode apply(JsonNode input, JsonNode context) {
+        public JsonNode apply(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
             ObjectNode out = JsonNodeFactory.instance.objectNode();
-            fields.forEach(f -> out.set(f.name(), f.value().apply(input, context)));
+            fields.forEach(f -> out.set(f.name(), f.value().apply(input, context, variables)));
             return out;
         }
     }
 
     private record Arr(List<Node> items) implements Node {
-        public JsonNode apply(JsonNode input, JsonNode context) {
+        public JsonNode apply(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
             ArrayNode out = JsonNodeFactory.instance.arrayNode();
-            items.forEach(i -> out.add(i.apply(input, context)));
+            items.forEach(i -> out.add(i.apply(input, context, variables)));
             return out;
         }
     }
@@ -63,7 +63,12 @@ public final class Template {
     }
 
     public JsonNode apply(JsonNode input, JsonNode context) {
-        return root.apply(input, context);
+        return root.apply(input, context, Map.of());
+    }
+
+    /** The template's value for {@code input}, with the context object and the workflow's variables ({@code $name} paths). */
+    public JsonNode apply(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
+        return root.apply(input, context, variables);
     }
 
     private static Node compile(JsonNode node, String at) {

@@ -78,7 +78,7 @@ class DefinitionReaderTest {
         assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'QueryLanguage': 'JSONata', 'Assign': {'states': 1}, 'End': true}}}",
                 "Assign.states: a variable name");
         assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Map', 'ItemBatcher': {}, 'End': true,"
-                + " 'ItemProcessor': {'StartAt': 'B', 'States': {'B': {'Type': 'Pass', 'End': true}}}}}}", "ItemBatcher is not supported yet");
+                + " 'ItemProcessor': {'StartAt': 'B', 'States': {'B': {'Type': 'Pass', 'End': true}}}}}}", "ItemBatcher belongs to a distributed Map");
         assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'Parameters': {'x.$': 'States.Nope($.a)'}, 'End': true}}}",
                 "States.Nope is not an intrinsic function");
         assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'Parameters': {'x.$': 'States.ArrayLength($.a, 2)'}, 'End': true}}}",
