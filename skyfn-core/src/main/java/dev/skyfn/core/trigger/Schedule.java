@@ -1,0 +1,148 @@
+package dev.skyfn.core.trigger;
+
+import com.cronutils.model.Cron;
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronConstraintsFactory;
+import com.cronutils.model.definition.CronDefinition;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * When a schedule trigger fires: a rate ({@code rate(5 minutes)}) or a cron expression as Amazon
+ * EventBridge writes it ({@code cron(0 12 * * ? *)}: minutes, hours, day of month, month, day of
+ * week, year, with {@code ?}, {@code L}, {@code W} and {@code #}), or a standard five-field cron
+ * ({@code 0 12 * * 1-5}), read in a time zone (UTC by default). A rate's ticks fall on whole
+ * multiples of its period since the epoch (every 5 minutes: :00, :05, …), so that every node
+ * computes the same ticks. Cron expressions are read by cron-utils.
+ */
+public final class Schedule {
+
+    /** What a trigger does with ticks it missed (its nodes were down): fire only the latest, or each in turn. */
+    public enum Missed { SKIP, CATCH_UP }
+
+    private static final Pattern RATE = Pattern.compile("rate\\((\\d+) (minute|minutes|hour|hours|day|days)\\)");
+    private static final Pattern AWS_CRON = Pattern.compile("cron\\((.*)\\)");
+    private static final CronParser EVENTBRIDGE = new CronParser(CronDefinitionBuilder.defineCron()
+            .withMinutes().withValidRange(0, 59).and()
+            .withHours().withValidRange(0, 23).and()
+            .withDayOfMonth().withValidRange(1, 31).supportsL().supportsW().supportsLW().supportsQuestionMark().and()
+            .withMonth().withValidRange(1, 12).and()
+            .withDayOfWeek().withValidRange(1, 7).withMondayDoWValue(2).supportsHash().supportsL().supportsQuestionMark().and()
+            .withYear().withValidRange(1970, 2199).and()
+            .withCronValidation(CronConstraintsFactory.ensureEitherDayOfWeekOrDayOfMonth())
+            .instance());
+    private static final CronParser UNIX = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+
+    private final String expression;
+    private final ZoneId zone;
+    private final Missed missed;
+    /** The period of a rate; null for a cron expression. */
+    private final Duration period;
+    private final ExecutionTime cron;
+
+    private Schedule(String expression, ZoneId zone, Missed missed, Duration period, ExecutionTime cron) {
+        this.expression = expression;
+        this.zone = zone;
+        this.missed = missed;
+        this.period = period;
+        this.cron = cron;
+    }
+
+    /** Reads an expression; IllegalArgumentException saying what is wrong with it. */
+    public static Schedule parse(String expression, String zone, Missed missed) {
+        ZoneId id;
+        try {
+            id = zone == null ? ZoneId.of("UTC") : ZoneId.of(zone);
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException("'" + zone + "' is not a time zone (Europe/Paris, UTC, …)");
+        }
+        String text = expression.strip();
+        Matcher rate = RATE.matcher(text);
+        if (rate.matches()) {
+            long n = Long.parseLong(rate.group(1));
+            if (n < 1 || n > 1_000_000 || n == 1 != !rate.group(2).endsWith("s")) {
+                throw new IllegalArgumentException("'" + expression + "': a rate is 1 minute, hour or day, or N minutes, hours or days");
+            }
+            Duration unit = switch (rate.group(2).replaceFirst("s$", "")) {
+                case "minute" -> Duration.ofMinutes(1);
+                case "hour" -> Duration.ofHours(1);
+                default -> Duration.ofDays(1);
+            };
+            return new Schedule(text, id, missed, unit.multipliedBy(n), null);
+        }
+        if (text.startsWith("rate")) {
+            throw new IllegalArgumentException("'" + expression + "': a rate is written rate(5 minutes), rate(1 hour) or rate(2 days)");
+        }
+        Matcher aws = AWS_CRON.matcher(text);
+        try {
+            Cron cron = aws.matches() ? EVENTBRIDGE.parse(aws.group(1).strip()) : UNIX.parse(text);
+            cron.validate();
+            return new Schedule(text, id, missed, null, ExecutionTime.forCron(cron));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + expression + "' is not a schedule: " + (aws.matches() ? "" : "not rate(…) nor cron(…) "
+                    + "as EventBridge writes them, and as a five-field cron: ") + e.getMessage());
+        }
+    }
+
+    public String expression() {
+        return expression;
+    }
+
+    public ZoneId zone() {
+        return zone;
+    }
+
+    public Missed missed() {
+        return missed;
+    }
+
+    /** The first tick strictly after {@code after}; empty when the schedule never fires again (a cron's last year passed). */
+    public java.util.Optional<Instant> next(Instant after) {
+        if (period != null) {
+            long p = period.toMillis();
+            return java.util.Optional.of(Instant.ofEpochMilli(Math.floorDiv(after.toEpochMilli(), p) * p + p));
+        }
+        return cron.nextExecution(ZonedDateTime.ofInstant(after, zone)).map(ZonedDateTime::toInstant);
+    }
+
+    /**
+     * The ticks to fire at {@code now}, oldest first, when the last one fired was {@code lastFired}:
+     * those after it and at or before now — only the latest with {@link Missed#SKIP}, each (at most
+     * {@code max}, the most recent) with {@link Missed#CATCH_UP}; none when no tick came.
+     */
+    public List<Instant> due(Instant lastFired, Instant now, int max) {
+        List<Instant> ticks = new ArrayList<>();
+        Instant t = lastFired;
+        while (true) {
+            var next = next(t);
+            if (next.isEmpty() || next.get().isAfter(now)) {
+                break;
+            }
+            t = next.get();
+            ticks.add(t);
+            if (ticks.size() > max) {
+                ticks.removeFirst();
+            }
+        }
+        if (missed == Missed.SKIP && ticks.size() > 1) {
+            return List.of(ticks.getLast());
+        }
+        return ticks;
+    }
+
+    @Override
+    public String toString() {
+        return expression + (zone.getId().equals("UTC") ? "" : " in " + zone) + ", missed ticks: " + missed.name().toLowerCase(Locale.ROOT);
+    }
+}
