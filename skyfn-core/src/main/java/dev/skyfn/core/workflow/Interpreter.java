@@ -145,7 +145,7 @@ public final class Interpreter {
         JsonNode result = jsonata ? null : passResult != null ? passResult : flow.effective(input);
         StateDef.Assign assign = rule != null && !rule.assign().none() ? rule.assign() : flow.io().assign();
         Map<String, JsonNode> vars = flow.assigned(assign, input, result, null);
-        record(key, state, Step.Phase.SUCCEEDED, null, null, null, 0);
+        record(key, state, Step.Phase.SUCCEEDED, output, null, null, 0);
         return new Transition(output, next, vars);
     }
 
@@ -442,6 +442,7 @@ public final class Interpreter {
     }
 
     private void record(String key, StateDef state, Step.Phase phase, JsonNode data, String error, String cause, int attempt) {
-        runtime.record(new Step(key, state.name(), state.getClass().getSimpleName(), phase, runtime.now(), data, error, cause, attempt));
+        runtime.record(new Step(key, state.name(), state instanceof StateDef.MapState ? "Map" : state.getClass().getSimpleName(), phase,
+                runtime.now(), data, error, cause, attempt));
     }
 }

@@ -72,9 +72,9 @@ public final class JsonPath {
     /** A reference path, one that names a single node (ResultPath); IllegalArgumentException otherwise. */
     public static JsonPath reference(String text) {
         JsonPath path = parse(text);
-        if (path.steps == null || path.variable != null) {
-            throw new IllegalArgumentException("'" + text + "' is not a reference path: it names one node, without wildcards, "
-                    + "slices or filters");
+        if (path.steps == null || path.variable != null || path.context) {
+            throw new IllegalArgumentException("'" + text + "' is not a reference path into the state's data: it names one node of "
+                    + "$, without wildcards, slices or filters, nor $$ or a variable");
         }
         return path;
     }

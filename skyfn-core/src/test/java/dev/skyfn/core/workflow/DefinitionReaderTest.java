@@ -85,6 +85,8 @@ class DefinitionReaderTest {
                 "States.ArrayLength takes 1 arguments, not 2");
         assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'ResultPath': '$.items[*]', 'End': true}}}",
                 "ResultPath: '$.items[*]' is not a reference path");
+        assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Pass', 'ResultPath': '$$.Execution.Input', 'End': true}}}",
+                "ResultPath: '$$.Execution.Input' is not a reference path into the state's data");
         assertRefused("{'StartAt': 'A', 'States': {'A': {'Type': 'Fail', 'Error': 'E', 'ErrorPath': '$.e'}}}",
                 "Error and ErrorPath, Cause and CausePath: one of each pair at most");
     }
