@@ -12,19 +12,11 @@ import java.util.regex.Pattern;
 /** A rule of a Choice state: a comparison of a variable, or And, Or, Not over rules. */
 public sealed interface ChoiceRule {
 
-    boolean test(JsonNode input, JsonNode context);
-
-    /** {@link #test(JsonNode, JsonNode)} with the workflow's variables, which a JSONata Condition may read. */
-    default boolean test(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
-        return test(input, context);
-    }
+    /** Whether the rule holds for the state's input, the context object and the workflow's variables. */
+    boolean test(JsonNode input, JsonNode context, Map<String, JsonNode> variables);
 
     /** A JSONata state's rule: its {@code Condition} must evaluate to true or false. */
     record Condition(JsonataValue condition) implements ChoiceRule {
-        public boolean test(JsonNode input, JsonNode context) {
-            return test(input, context, Map.of());
-        }
-
         @Override
         public boolean test(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
             JsonNode v = condition.evaluate(new JsonataValue.Scope(input, context, null, null, variables));
@@ -43,10 +35,6 @@ public sealed interface ChoiceRule {
     }
 
     record And(List<ChoiceRule> rules) implements ChoiceRule {
-        public boolean test(JsonNode input, JsonNode context) {
-            return test(input, context, Map.of());
-        }
-
         @Override
         public boolean test(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
             return rules.stream().allMatch(r -> r.test(input, context, variables));
@@ -54,10 +42,6 @@ public sealed interface ChoiceRule {
     }
 
     record Or(List<ChoiceRule> rules) implements ChoiceRule {
-        public boolean test(JsonNode input, JsonNode context) {
-            return test(input, context, Map.of());
-        }
-
         @Override
         public boolean test(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
             return rules.stream().anyMatch(r -> r.test(input, context, variables));
@@ -65,10 +49,6 @@ public sealed interface ChoiceRule {
     }
 
     record Not(ChoiceRule rule) implements ChoiceRule {
-        public boolean test(JsonNode input, JsonNode context) {
-            return test(input, context, Map.of());
-        }
-
         @Override
         public boolean test(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
             return !rule.test(input, context, variables);
@@ -89,10 +69,6 @@ public sealed interface ChoiceRule {
                 "NumericGreaterThanEquals", "BooleanEquals", "TimestampEquals", "TimestampLessThan", "TimestampGreaterThan",
                 "TimestampLessThanEquals", "TimestampGreaterThanEquals", "IsPresent", "IsNull", "IsNumeric", "IsString",
                 "IsBoolean", "IsTimestamp");
-
-        public boolean test(JsonNode input, JsonNode context) {
-            return test(input, context, Map.of());
-        }
 
         @Override
         public boolean test(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {

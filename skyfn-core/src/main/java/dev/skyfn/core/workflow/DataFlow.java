@@ -31,13 +31,17 @@ record DataFlow(StateDef.Io io, Supplier<JsonNode> context, Map<String, JsonNode
         return io.parameters() == null ? in : io.parameters().apply(in, context.get(), variables);
     }
 
-    /** What a state without work (Pass, Choice, Wait, Succeed) passes on; {@code passResult} a Pass's Result, or null. */
-    JsonNode passOn(JsonNode input, JsonNode passResult) {
+    /**
+     * What a state without work (Pass, Choice, Wait, Succeed) passes on. In JSONPath, {@code result}
+     * is its result — a Pass's Result, else what {@link #effective} made of its input — put at
+     * ResultPath; JSONata passes on its Output, else its input.
+     */
+    JsonNode passOn(JsonNode input, JsonNode result) {
         StateDef.Jsonata j = io.jsonata();
         if (j != null) {
             return j.output() == null ? input : j.output().evaluate(scope(input, null, null));
         }
-        return out(resultInto(input, passResult != null ? passResult : effective(input)));
+        return out(resultInto(input, result));
     }
 
     /** What a state passes on after its work gave {@code result}. */
@@ -93,7 +97,7 @@ record DataFlow(StateDef.Io io, Supplier<JsonNode> context, Map<String, JsonNode
         if (j != null) {
             return j.items() == null ? input : j.items().evaluate(scope(input, null, null));
         }
-        return m.itemsPath().read(effective, m.itemsPath().context() ? context.get() : null, variables);
+        return read(m.itemsPath(), effective);
     }
 
     /** One Map item's input: the item, or what ItemSelector makes of it with {@code itemContext} as the context object. */
@@ -123,7 +127,7 @@ record DataFlow(StateDef.Io io, Supplier<JsonNode> context, Map<String, JsonNode
         if (path.isNull()) {
             return JSON.objectNode();
         }
-        return path.path().read(data, path.path().context() ? context.get() : null, variables);
+        return read(path.path(), data);
     }
 
     private JsonNode resultInto(JsonNode input, JsonNode result) {

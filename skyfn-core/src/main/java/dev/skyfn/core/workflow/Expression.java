@@ -1,6 +1,7 @@
 package dev.skyfn.core.workflow;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
 
 /**
  * What a field ending in {@code .$} (and a Fail state's ErrorPath or CausePath) holds: a path
@@ -9,26 +10,12 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public interface Expression {
 
-    JsonNode evaluate(JsonNode input, JsonNode context);
-
-    /** {@link #evaluate(JsonNode, JsonNode)} with the workflow's variables, which a JSONata expression may read. */
-    default JsonNode evaluate(JsonNode input, JsonNode context, java.util.Map<String, JsonNode> variables) {
-        return evaluate(input, context);
-    }
+    /** The value for the state's input, the context object and the workflow's variables. */
+    JsonNode evaluate(JsonNode input, JsonNode context, Map<String, JsonNode> variables);
 
     /** A JSONata state's value ({@code "{% … %}"} or a literal) as an expression of the state's input. */
     static Expression of(JsonataValue value) {
-        return new Expression() {
-            @Override
-            public JsonNode evaluate(JsonNode input, JsonNode context) {
-                return evaluate(input, context, java.util.Map.of());
-            }
-
-            @Override
-            public JsonNode evaluate(JsonNode input, JsonNode context, java.util.Map<String, JsonNode> variables) {
-                return value.evaluate(new JsonataValue.Scope(input, context, null, null, variables));
-            }
-        };
+        return (input, context, variables) -> value.evaluate(new JsonataValue.Scope(input, context, null, null, variables));
     }
 
     /** A path, or an intrinsic call when the text starts with {@code States.}; IllegalArgumentException saying what is wrong. */
@@ -36,17 +23,6 @@ public interface Expression {
         if (text != null && text.startsWith("States.")) {
             return IntrinsicParser.parse(text);
         }
-        JsonPath path = JsonPath.parse(text);
-        return new Expression() {
-            @Override
-            public JsonNode evaluate(JsonNode input, JsonNode context) {
-                return path.read(input, context);
-            }
-
-            @Override
-            public JsonNode evaluate(JsonNode input, JsonNode context, java.util.Map<String, JsonNode> variables) {
-                return path.read(input, context, variables);
-            }
-        };
+        return JsonPath.parse(text)::read;
     }
 }

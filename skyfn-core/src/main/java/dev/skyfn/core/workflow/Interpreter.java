@@ -139,10 +139,10 @@ public final class Interpreter {
      */
     private Transition passed(String key, StateDef state, DataFlow flow, JsonNode input, JsonNode passResult, String next,
                               ChoiceRule.Branch rule) {
-        boolean jsonata = flow.io().jsonata() != null;
+        // computed once: Parameters may call States.UUID(), and Assign must see what was passed on
+        JsonNode result = flow.io().jsonata() != null ? null : passResult != null ? passResult : flow.effective(input);
         JsonNode output = rule != null && rule.output() != null
-                ? rule.output().evaluate(flow.scope(input, null, null)) : flow.passOn(input, passResult);
-        JsonNode result = jsonata ? null : passResult != null ? passResult : flow.effective(input);
+                ? rule.output().evaluate(flow.scope(input, null, null)) : flow.passOn(input, result);
         StateDef.Assign assign = rule != null && !rule.assign().none() ? rule.assign() : flow.io().assign();
         Map<String, JsonNode> vars = flow.assigned(assign, input, result, null);
         record(key, state, Step.Phase.SUCCEEDED, output, null, null, 0);
@@ -188,7 +188,7 @@ public final class Interpreter {
                 if (!e.settled()) {
                     record(key, state, Step.Phase.FAILED, null, e.error(), e.cause(), attempt);
                 }
-                for (StateDef.Catcher c : e.handleable() ? catchers : List.<StateDef.Catcher>of()) {
+                for (StateDef.Catcher c : catchers) {
                     if (c.errorEquals().stream().anyMatch(e::matches)) {
                         ObjectNode error = JSON.objectNode().put("Error", e.error()).put("Cause", e.cause());
                         return new Transition(flow.caught(c, input, error), c.next(), flow.assigned(c.assign(), input, null, error));

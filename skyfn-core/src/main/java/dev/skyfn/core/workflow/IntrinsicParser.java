@@ -26,11 +26,6 @@ final class IntrinsicParser {
     /** A call, parsed: its function and arguments. */
     record Call(String function, List<Expression> args) implements Expression {
         @Override
-        public JsonNode evaluate(JsonNode input, JsonNode context) {
-            return evaluate(input, context, java.util.Map.of());
-        }
-
-        @Override
         public JsonNode evaluate(JsonNode input, JsonNode context, java.util.Map<String, JsonNode> variables) {
             List<JsonNode> values = new ArrayList<>(args.size());
             for (Expression a : args) {
@@ -42,7 +37,7 @@ final class IntrinsicParser {
 
     record Literal(JsonNode value) implements Expression {
         @Override
-        public JsonNode evaluate(JsonNode input, JsonNode context) {
+        public JsonNode evaluate(JsonNode input, JsonNode context, java.util.Map<String, JsonNode> variables) {
             return value;
         }
     }

@@ -128,11 +128,6 @@ public final class JsonPath {
         return context;
     }
 
-    /** Reads from the context object or the input, whichever the path names. */
-    public JsonNode read(JsonNode input, JsonNode contextObject) {
-        return read(input, contextObject, java.util.Map.of());
-    }
-
     /** Reads from the context object, a workflow variable or the input, whichever the path names. */
     public JsonNode read(JsonNode input, JsonNode contextObject, java.util.Map<String, JsonNode> variables) {
         if (variable != null) {
@@ -187,16 +182,6 @@ public final class JsonPath {
             return JsonNodeFactory.instance.arrayNode(); // a wildcard over nothing matches nothing
         } catch (JsonPathException e) {
             throw new WorkflowError(WorkflowError.RUNTIME, "the path " + text + " cannot be read from the input: " + e.getMessage());
-        }
-    }
-
-    /** Whether the path names a node in {@code root} (a path with wildcards or filters always does: a list). */
-    public boolean present(JsonNode root) {
-        try {
-            read(root);
-            return true;
-        } catch (WorkflowError e) {
-            return false;
         }
     }
 

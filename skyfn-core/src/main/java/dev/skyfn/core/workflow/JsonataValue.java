@@ -29,14 +29,6 @@ public final class JsonataValue {
 
     /** What an expression sees: {@code $states} and the workflow's variables. */
     public record Scope(JsonNode input, JsonNode context, JsonNode result, JsonNode errorOutput, Map<String, JsonNode> variables) {
-
-        Scope withResult(JsonNode r) {
-            return new Scope(input, context, r, errorOutput, variables);
-        }
-
-        Scope withError(JsonNode e) {
-            return new Scope(input, context, result, e, variables);
-        }
     }
 
     private sealed interface Node {
@@ -108,11 +100,6 @@ public final class JsonataValue {
 
     public JsonNode evaluate(Scope scope) {
         return root.evaluate(scope);
-    }
-
-    /** Whether this is a literal (no expression): its value is known when the definition is read. */
-    boolean literal() {
-        return root instanceof Literal;
     }
 
     private static Node compile(JsonNode node, String at) {

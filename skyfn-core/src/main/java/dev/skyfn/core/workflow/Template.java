@@ -62,10 +62,6 @@ public final class Template {
         return new Template(compile(template, ""));
     }
 
-    public JsonNode apply(JsonNode input, JsonNode context) {
-        return root.apply(input, context, Map.of());
-    }
-
     /** The template's value for {@code input}, with the context object and the workflow's variables ({@code $name} paths). */
     public JsonNode apply(JsonNode input, JsonNode context, Map<String, JsonNode> variables) {
         return root.apply(input, context, variables);

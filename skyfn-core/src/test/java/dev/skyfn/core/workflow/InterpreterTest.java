@@ -206,6 +206,16 @@ class InterpreterTest {
     }
 
     @Test
+    void aPassAssignsFromTheResultItPassesOnEvaluatedOnce() throws Exception {
+        JsonNode out = run("""
+                {'StartAt': 'Make', 'States': {
+                  'Make': {'Type': 'Pass', 'Parameters': {'id.$': 'States.UUID()'}, 'Assign': {'seen.$': '$.id'}, 'Next': 'Check'},
+                  'Check': {'Type': 'Pass', 'Parameters': {'id.$': '$.id', 'seen.$': '$seen'}, 'End': true}}}
+                """, "{}");
+        assertThat(out.get("seen")).isEqualTo(out.get("id"));
+    }
+
+    @Test
     void anUnboundedMapOverTwentyThousandItemsRunsFortyAtOnceAndFinishes() throws Exception {
         var items = JSON.createArrayNode();
         for (int i = 0; i < 20_000; i++) {
