@@ -19,13 +19,16 @@ import java.time.Duration;
  * @param verify      whether a fleet checks its results by running each call twice, on two providers
  * @param priority    whether its calls come before batch work ({@code online}) or after online work ({@code batch})
  * @param env         environment variables of its own, over the app's ({@link EnvVars})
+ * @param triggers    what runs it besides calls: schedules and topic subscriptions, in manifest order
  */
 public record FunctionSpec(String name, String handler, int memoryMb, Duration timeout,
                            int concurrency, int queue, Duration keepWarm, UrlAccess url, boolean idempotent, Verify verify,
-                           Priority priority, java.util.Map<String, String> env) {
+                           Priority priority, java.util.Map<String, String> env,
+                           java.util.List<dev.skyfn.core.trigger.Trigger> triggers) {
 
     public FunctionSpec {
         env = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
+        triggers = java.util.List.copyOf(triggers);
     }
 
     public static final int DEFAULT_MEMORY_MB = 256;

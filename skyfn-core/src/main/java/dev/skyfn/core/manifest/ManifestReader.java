@@ -28,7 +28,7 @@ public final class ManifestReader {
     /** The Java an app's sandbox runs: the one offered. */
     public static final String RUNTIME = "java25";
     private static final Set<String> FUNCTION_FIELDS =
-            Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url", "idempotent", "verify", "priority", "env");
+            Set.of("handler", "memory", "timeout", "concurrency", "queue", "keepWarm", "url", "idempotent", "verify", "priority", "env", "triggers");
     /** A binary class name, with a {@code ::method} as AWS Lambda's handler strings may have. */
     private static final Pattern CLASS_NAME =
             Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*(::[\\p{L}_$][\\p{L}\\p{N}_$]*)?");
@@ -78,7 +78,7 @@ public final class ManifestReader {
                     + "', the default). Code built for Java 17 or 21 runs on it unchanged unless it relies on what later Javas "
                     + "removed (the Security Manager, finalization, Thread.stop…): test it on Java 25, then deploy with runtime: " + RUNTIME);
         }
-        Map<String, FunctionSpec> functions = functions(app.get("functions"));
+        Map<String, FunctionSpec> functions = functions(name, app.get("functions"));
         int memory = app.has("memory")
                 ? app.integer("memory", 0, MIN_MEMORY_MB, MAX_MEMORY_MB)
                 : functions.values().stream().mapToInt(FunctionSpec::memoryMb).max().orElseThrow();
@@ -181,7 +181,7 @@ public final class ManifestReader {
         }
     }
 
-    private static Map<String, FunctionSpec> functions(JsonNode node) {
+    private static Map<String, FunctionSpec> functions(String app, JsonNode node) {
         if (!(node instanceof ObjectNode fns) || fns.isEmpty()) {
             throw new ManifestException("functions: expected a mapping of at least one function name to its settings");
         }
@@ -190,12 +190,12 @@ public final class ManifestReader {
         }
         Map<String, FunctionSpec> functions = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : fns.properties()) {
-            functions.put(e.getKey(), function(e.getKey(), e.getValue()));
+            functions.put(e.getKey(), function(app, e.getKey(), e.getValue()));
         }
         return functions;
     }
 
-    private static FunctionSpec function(String name, JsonNode node) {
+    private static FunctionSpec function(String app, String name, JsonNode node) {
         String at = "functions." + name;
         if (!Names.isFunctionName(name)) {
             throw new ManifestException(at + ": '" + name
@@ -216,7 +216,8 @@ public final class ManifestReader {
                 fn.bool("idempotent", false),
                 fn.choice("verify", Verify.class, Verify.NONE),
                 fn.choice("priority", Priority.class, Priority.ONLINE),
-                EnvVars.check(fn.textMap("env"), at + ".env"));
+                EnvVars.check(fn.textMap("env"), at + ".env"),
+                TriggerReader.read(app, name, fn.get("triggers"), at + ".triggers"));
     }
 
     private static UrlAccess urlAccess(Fields node, String at) {

@@ -19,7 +19,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * When a schedule trigger fires: a rate ({@code rate(5 minutes)}) or a cron expression as Amazon
+ * When a schedule trigger fires: a rate ({@code rate(5 minutes)}; {@code rate(10 seconds)} too, which
+ * EventBridge does not offer) or a cron expression as Amazon
  * EventBridge writes it ({@code cron(0 12 * * ? *)}: minutes, hours, day of month, month, day of
  * week, year, with {@code ?}, {@code L}, {@code W} and {@code #}), or a standard five-field cron
  * ({@code 0 12 * * 1-5}), read in a time zone (UTC by default). A rate's ticks fall on whole
@@ -31,7 +32,7 @@ public final class Schedule {
     /** What a trigger does with ticks it missed (its nodes were down): fire only the latest, or each in turn. */
     public enum Missed { SKIP, CATCH_UP }
 
-    private static final Pattern RATE = Pattern.compile("rate\\((\\d+) (minute|minutes|hour|hours|day|days)\\)");
+    private static final Pattern RATE = Pattern.compile("rate\\((\\d+) (second|seconds|minute|minutes|hour|hours|day|days)\\)");
     private static final Pattern AWS_CRON = Pattern.compile("cron\\((.*)\\)");
     private static final CronParser EVENTBRIDGE = new CronParser(CronDefinitionBuilder.defineCron()
             .withMinutes().withValidRange(0, 59).and()
@@ -72,9 +73,10 @@ public final class Schedule {
         if (rate.matches()) {
             long n = Long.parseLong(rate.group(1));
             if (n < 1 || n > 1_000_000 || n == 1 != !rate.group(2).endsWith("s")) {
-                throw new IllegalArgumentException("'" + expression + "': a rate is 1 minute, hour or day, or N minutes, hours or days");
+                throw new IllegalArgumentException("'" + expression + "': a rate is 1 second, minute, hour or day, or N of them (5 minutes)");
             }
             Duration unit = switch (rate.group(2).replaceFirst("s$", "")) {
+                case "second" -> Duration.ofSeconds(1);
                 case "minute" -> Duration.ofMinutes(1);
                 case "hour" -> Duration.ofHours(1);
                 default -> Duration.ofDays(1);

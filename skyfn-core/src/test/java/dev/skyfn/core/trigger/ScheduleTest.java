@@ -13,6 +13,7 @@ class ScheduleTest {
     @CsvSource(delimiter = '|', textBlock = """
             rate(5 minutes)        | UTC          | 2026-12-01T11:52:30Z | 2026-12-01T11:55:00Z
             rate(1 minute)         | UTC          | 2026-12-01T11:55:00Z | 2026-12-01T11:56:00Z
+            rate(10 seconds)       | UTC          | 2026-12-01T11:55:03Z | 2026-12-01T11:55:10Z
             rate(2 hours)          | UTC          | 2026-12-01T11:00:00Z | 2026-12-01T12:00:00Z
             rate(1 day)            | Europe/Paris | 2026-12-01T11:00:00Z | 2026-12-02T00:00:00Z
             cron(0 12 * * ? *)     | UTC          | 2026-12-01T11:50:00Z | 2026-12-01T12:00:00Z
@@ -31,9 +32,9 @@ class ScheduleTest {
 
     @ParameterizedTest(name = "{0}: {1}")
     @CsvSource(delimiter = '|', textBlock = """
-            rate(0 minutes)        | a rate is 1 minute
-            rate(5 minute)         | a rate is 1 minute
-            rate(1 minutes)        | a rate is 1 minute
+            rate(0 minutes)        | a rate is 1 second
+            rate(5 minute)         | a rate is 1 second
+            rate(1 minutes)        | a rate is 1 second
             rate(5 weeks)          | a rate is written rate(5 minutes)
             cron(0 12 * * * *)     | Both, a day-of-week AND a day-of-month
             cron(61 12 * * ? *)    | Value 61 not in range [0, 59]

@@ -1,0 +1,102 @@
+package dev.skyfn.core.manifest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.skyfn.core.Fields;
+import dev.skyfn.core.trigger.Schedule;
+import dev.skyfn.core.trigger.Subjects;
+import dev.skyfn.core.trigger.Trigger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Reads a function's {@code triggers}: a list of schedules and topic subscriptions, each checked with its field named. */
+final class TriggerReader {
+
+    private static final Set<String> SCHEDULE_FIELDS = Set.of("schedule", "timezone", "missed", "input");
+    private static final Set<String> TOPIC_FIELDS = Set.of("topic", "batch", "maxAttempts", "backoff", "deadLetter", "ordering", "output");
+    private static final Set<String> BATCH_FIELDS = Set.of("size", "window");
+    private static final int MAX_TRIGGERS = 16;
+
+    /** How events of a subscription are ordered. */
+    enum Ordering { NONE, KEY }
+
+    private TriggerReader() {
+    }
+
+    static List<Trigger> read(String app, String function, JsonNode node, String at) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!(node instanceof ArrayNode list)) {
+            throw new ManifestException(at + ": expected a list of triggers ({schedule: …} or {topic: …})");
+        }
+        if (list.size() > MAX_TRIGGERS) {
+            throw new ManifestException(at + ": at most " + MAX_TRIGGERS + " triggers per function");
+        }
+        List<Trigger> triggers = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            triggers.add(trigger(app, function, i, list.get(i), at + "[" + i + "]"));
+        }
+        return triggers;
+    }
+
+    private static Trigger trigger(String app, String function, int index, JsonNode node, String at) {
+        Fields t = Fields.of(node, at, "a mapping with 'schedule' or 'topic'", ManifestException::new);
+        if (t.has("schedule") == t.has("topic")) {
+            throw new ManifestException(at + ": a trigger has either 'schedule' (rate(5 minutes), cron(0 12 * * ? *)) or 'topic' (a subject)"
+                    + (t.has("state") ? "; state-change triggers are not supported yet" : ""));
+        }
+        return t.has("schedule") ? schedule(index, t.only(SCHEDULE_FIELDS)) : topic(app, function, index, t.only(TOPIC_FIELDS));
+    }
+
+    private static Trigger schedule(int index, Fields t) {
+        Schedule schedule;
+        try {
+            schedule = Schedule.parse(t.text("schedule"), t.text("timezone", null),
+                    t.choice("missed", Schedule.Missed.class, Schedule.Missed.SKIP));
+        } catch (IllegalArgumentException e) {
+            throw t.fail(e.getMessage().contains("time zone") ? "timezone" : "schedule", e.getMessage());
+        }
+        JsonNode input = t.get("input");
+        return new Trigger.OnSchedule(index, schedule, input == null || input.isNull() ? null : input.deepCopy());
+    }
+
+    private static Trigger topic(String app, String function, int index, Fields t) {
+        String subject = t.text("topic");
+        Subjects.patternProblem(subject).ifPresent(p -> {
+            throw t.fail("topic", p);
+        });
+        Trigger.Batch batch = t.optionalObject("batch", "a mapping with 'size' and 'window'")
+                .map(b -> b.only(BATCH_FIELDS))
+                .map(b -> new Trigger.Batch(b.integer("size", 10, 1, 10_000), b.duration("window", Duration.ZERO, Duration.ZERO,
+                        Duration.ofMinutes(5))))
+                .orElse(Trigger.Batch.ONE);
+        String deadLetter = subjectField(t, "deadLetter").orElse("dead-letter." + app + "." + function);
+        Optional<String> output = subjectField(t, "output");
+        if (output.filter(o -> Subjects.matches(subject, o)).isPresent()) {
+            throw t.fail("output", "'" + output.get() + "' is a subject of the trigger's own topic '" + subject
+                    + "': each result would run the function again");
+        }
+        if (Subjects.matches(subject, deadLetter)) {
+            throw t.fail("deadLetter", "'" + deadLetter + "' is a subject of the trigger's own topic '" + subject
+                    + "': a failed event would run the function again");
+        }
+        return new Trigger.OnTopic(index, subject, batch, t.integer("maxAttempts", 3, 1, 100),
+                t.duration("backoff", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMinutes(1)), deadLetter,
+                t.choice("ordering", Ordering.class, Ordering.NONE) == Ordering.KEY, output);
+    }
+
+    private static Optional<String> subjectField(Fields t, String field) {
+        if (!t.has(field)) {
+            return Optional.empty();
+        }
+        String subject = t.text(field);
+        Subjects.problem(subject).ifPresent(p -> {
+            throw t.fail(field, p);
+        });
+        return Optional.of(subject);
+    }
+}

@@ -1,0 +1,97 @@
+package dev.skyfn.core.manifest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.trigger.Schedule;
+import dev.skyfn.core.trigger.Trigger;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class TriggerReaderTest {
+
+    private static List<Trigger> triggers(String yaml) {
+        String manifest = "app: shop\nfunctions:\n  order:\n    handler: a.B\n    triggers:\n" + yaml.indent(6);
+        return ManifestReader.read(manifest.getBytes(StandardCharsets.UTF_8)).functions().get("order").triggers();
+    }
+
+    @Test
+    void readsSchedulesWithTheirZonePolicyAndInput() {
+        List<Trigger> t = triggers("""
+                - schedule: cron(0 12 * * ? *)
+                  timezone: Europe/Paris
+                  missed: catch-up
+                  input: {report: daily}
+                - schedule: rate(10 seconds)
+                """);
+        var first = (Trigger.OnSchedule) t.get(0);
+        assertThat(first.index()).isZero();
+        assertThat(first.schedule().zone().getId()).isEqualTo("Europe/Paris");
+        assertThat(first.schedule().missed()).isEqualTo(Schedule.Missed.CATCH_UP);
+        assertThat(first.input().get("report").asText()).isEqualTo("daily");
+        var second = (Trigger.OnSchedule) t.get(1);
+        assertThat(second.index()).isEqualTo(1);
+        assertThat(second.schedule().missed()).isEqualTo(Schedule.Missed.SKIP);
+        assertThat(second.input()).isNull();
+    }
+
+    @Test
+    void readsATopicWithItsDefaults() {
+        var t = (Trigger.OnTopic) triggers("- topic: orders.*\n").getFirst();
+        assertThat(t).isEqualTo(new Trigger.OnTopic(0, "orders.*", Trigger.Batch.ONE, 3, Duration.ofSeconds(1),
+                "dead-letter.shop.order", false, Optional.empty()));
+    }
+
+    @Test
+    void readsEverySettingOfATopic() {
+        var t = (Trigger.OnTopic) triggers("""
+                - topic: clicks.>
+                  batch: {size: 100, window: 1s}
+                  maxAttempts: 5
+                  backoff: 200ms
+                  deadLetter: clicks-failed
+                  ordering: key
+                  output: counts
+                """).getFirst();
+        assertThat(t).isEqualTo(new Trigger.OnTopic(0, "clicks.>", new Trigger.Batch(100, Duration.ofSeconds(1)), 5,
+                Duration.ofMillis(200), "clicks-failed", true, Optional.of("counts")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            - schedule: cron(61 12 * * ? *)                  | functions.order.triggers[0].schedule: 'cron(61 12 * * ? *)' is not a schedule
+            - schedule: every day                            | functions.order.triggers[0].schedule: 'every day' is not a schedule
+            - {schedule: rate(1 hour), timezone: Mars/Base}  | functions.order.triggers[0].timezone: 'Mars/Base' is not a time zone
+            - {schedule: rate(1 hour), missed: later}        | functions.order.triggers[0].missed: 'later' is not one of skip, catch-up
+            - {schedule: rate(1 hour), topic: a}             | functions.order.triggers[0]: a trigger has either 'schedule'
+            - {state: carts}                                 | state-change triggers are not supported yet
+            - {topic: orders created}                        | functions.order.triggers[0].topic: 'orders created' is not a subject: token 'orders created'
+            - {topic: orders..eu}                            | functions.order.triggers[0].topic: 'orders..eu' is not a subject: an empty token
+            - {topic: orders.>.eu}                           | functions.order.triggers[0].topic: 'orders.>.eu' is not a subject: token '>'
+            - {topic: a, deadLetter: a.*}                    | functions.order.triggers[0].deadLetter: 'a.*' is not a subject: token '*'
+            - {topic: a.*, output: a.b}                      | functions.order.triggers[0].output: 'a.b' is a subject of the trigger's own topic
+            - {topic: a.>, deadLetter: a.dead}               | functions.order.triggers[0].deadLetter: 'a.dead' is a subject of the trigger's own topic
+            - {topic: a, batch: {size: 0}}                   | functions.order.triggers[0].batch.size: 0 is out of range 1..10000
+            - {topic: a, batch: {sise: 2}}                   | functions.order.triggers[0].batch.sise: unknown field
+            - {topic: a, maxAttempts: 0}                     | functions.order.triggers[0].maxAttempts: 0 is out of range 1..100
+            - {topic: a, ordering: time}                     | functions.order.triggers[0].ordering: 'time' is not one of none, key
+            - {topic: a, schedul: x}                         | functions.order.triggers[0].schedul: unknown field
+            """)
+    void refusesABadTriggerNamingItsField(String yaml, String message) {
+        assertThatThrownBy(() -> triggers(yaml)).isInstanceOf(SkyfnException.class)
+                .satisfies(e -> assertThat(((SkyfnException) e).code()).isEqualTo(ErrorCode.MANIFEST_INVALID))
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void refusesTriggersThatAreNotAList() {
+        assertThatThrownBy(() -> triggers("schedule: rate(1 hour)\n")).hasMessageContaining("functions.order.triggers: expected a list");
+    }
+}
