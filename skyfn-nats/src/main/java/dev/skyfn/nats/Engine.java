@@ -227,13 +227,18 @@ public final class Engine implements AutoCloseable {
 
     /** {@link #stream(String, String)} with the given retention: a work queue forgets what was acknowledged. */
     public void stream(String name, String subjects, io.nats.client.api.RetentionPolicy retention) {
+        stream(name, subjects, retention, Duration.ZERO);
+    }
+
+    /** {@link #stream(String, String, io.nats.client.api.RetentionPolicy)}, its messages dropped once {@code maxAge} old (zero: never). */
+    public void stream(String name, String subjects, io.nats.client.api.RetentionPolicy retention, Duration maxAge) {
         opening("stream " + name, () -> {
             var management = connection.jetStreamManagement(jsOptions());
             if (management.getStreamNames().contains(name)) {
                 return name;
             }
             var config = io.nats.client.api.StreamConfiguration.builder().name(name).subjects(subjects).storageType(StorageType.File)
-                    .retentionPolicy(retention).replicas(replicas);
+                    .retentionPolicy(retention).replicas(replicas).maxAge(maxAge);
             placement().ifPresent(config::placement);
             try {
                 management.addStream(config.build());

@@ -1,0 +1,52 @@
+package dev.skyfn.core.trigger;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Where tenants' events are published and from which subscriptions take them: a JetStream stream
+ * in a fleet, the node's memory on one machine. A subscription is durable and shared: every
+ * node that opens it by the same name takes a share of its events, and an event is handed out
+ * again, to any of them, until one acknowledges it.
+ */
+public interface EventLog extends AutoCloseable {
+
+    /** Publishes an event; returns once it is kept. A second event of the same id within two minutes is dropped. */
+    void publish(Event event);
+
+    /**
+     * Opens (creating on first use) the subscription {@code name} to the events of {@code tenant}
+     * on subjects matching {@code pattern}, of one partition ({@code 0..}{@link Event#PARTITIONS}{@code -1})
+     * or all ({@code -1}); events published before it was first created are not for it. An event not
+     * acknowledged within {@code ackWait} is handed out again; at most {@code maxUnacknowledged}
+     * are out at once.
+     */
+    Subscription subscribe(String name, String tenant, String pattern, int partition, Duration ackWait, int maxUnacknowledged);
+
+    /** A durable subscription, as one node takes from it. */
+    interface Subscription extends AutoCloseable {
+
+        /** Up to {@code max} events, waiting at most {@code wait} for them; returns as soon as {@code max} have come. */
+        List<Delivery> fetch(int max, Duration wait) throws InterruptedException;
+
+        @Override
+        void close();
+    }
+
+    /** One event handed out. */
+    interface Delivery {
+        Event event();
+
+        /** How many times it has been handed out, this time included. */
+        long attempt();
+
+        /** Done: nobody gets it again. */
+        void ack();
+
+        /** Not done: handed out again after {@code pause}. */
+        void retryIn(Duration pause);
+    }
+
+    @Override
+    void close();
+}

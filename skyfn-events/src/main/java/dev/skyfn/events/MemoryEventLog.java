@@ -1,0 +1,240 @@
+package dev.skyfn.events;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.trigger.Event;
+import dev.skyfn.core.trigger.EventLog;
+import dev.skyfn.core.trigger.Subjects;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The embedded default's event log: the node's memory, with the semantics of a JetStream stream
+ * and its durable pull consumers — shared subscriptions, acknowledgements, redelivery after the
+ * ack wait or a pause, a bound on events out at once, and a publication of an id already seen
+ * within {@link #DUPLICATE_WINDOW} dropped. Holds at most {@code maxBytes} of events no
+ * subscription has taken yet ({@code TOO_MANY_REQUESTS} beyond); events handed out and not yet
+ * acknowledged are kept whatever their size. Gone when the node stops.
+ */
+public final class MemoryEventLog implements EventLog {
+
+    static final Duration DUPLICATE_WINDOW = Duration.ofMinutes(2);
+
+    private final long maxBytes;
+    private final Clock clock;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    /** Events not yet taken by every subscription, oldest first, by sequence number. */
+    private final ArrayDeque<Kept> events = new ArrayDeque<>();
+    private final Map<String, Sub> subscriptions = new HashMap<>();
+    private final LinkedHashMap<String, Instant> recentIds = new LinkedHashMap<>();
+    private long nextSeq = 1;
+    private long bytes;
+
+    public MemoryEventLog(long maxBytes, Clock clock) {
+        this.maxBytes = maxBytes;
+        this.clock = clock;
+    }
+
+    private record Kept(long seq, Event event) {
+    }
+
+    /** One subscription's state: how far it has read, and what it has handed out and not had acknowledged. */
+    private static final class Sub {
+        final String tenant;
+        final String pattern;
+        final int partition;
+        final Duration ackWait;
+        final int maxUnacknowledged;
+        long cursor;
+        final TreeMap<Long, Out> pending = new TreeMap<>();
+
+        Sub(String tenant, String pattern, int partition, Duration ackWait, int maxUnacknowledged, long cursor) {
+            this.tenant = tenant;
+            this.pattern = pattern;
+            this.partition = partition;
+            this.ackWait = ackWait;
+            this.maxUnacknowledged = maxUnacknowledged;
+            this.cursor = cursor;
+        }
+
+        boolean wants(Event e) {
+            return e.tenant().equals(tenant) && (partition < 0 || e.partition() == partition) && Subjects.matches(pattern, e.subject());
+        }
+    }
+
+    /** An event handed out: it may be handed out again from {@code availableAt}. */
+    private static final class Out {
+        final Event event;
+        long deliveries;
+        Instant availableAt = Instant.MIN;
+
+        Out(Event event) {
+            this.event = event;
+        }
+    }
+
+    @Override
+    public void publish(Event event) {
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            recentIds.values().removeIf(at -> at.isBefore(now.minus(DUPLICATE_WINDOW)));
+            if (recentIds.putIfAbsent(event.tenant() + ":" + event.id(), now) != null) {
+                return;
+            }
+            trim();
+            if (bytes + event.data().length > maxBytes) {
+                recentIds.remove(event.tenant() + ":" + event.id());
+                throw new SkyfnException(ErrorCode.TOO_MANY_REQUESTS, "this node holds " + (maxBytes >> 20)
+                        + " MiB of events its subscriptions have not taken yet, its limit; retry later");
+            }
+            events.addLast(new Kept(nextSeq++, event));
+            bytes += event.data().length;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Subscription subscribe(String name, String tenant, String pattern, int partition, Duration ackWait, int maxUnacknowledged) {
+        lock.lock();
+        try {
+            Sub sub = subscriptions.computeIfAbsent(name, n -> new Sub(tenant, pattern, partition, ackWait, maxUnacknowledged, nextSeq));
+            return new Subscription() {
+                @Override
+                public List<Delivery> fetch(int max, Duration wait) throws InterruptedException {
+                    return take(sub, max, wait);
+                }
+
+                @Override
+                public void close() {
+                    // the subscription stays, as a durable consumer does, for whoever opens it next
+                }
+            };
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private List<Delivery> take(Sub sub, int max, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        List<Delivery> taken = new ArrayList<>();
+        lock.lock();
+        try {
+            while (true) {
+                Instant now = clock.instant();
+                Instant nextAvailable = handOut(sub, max, now, taken);
+                long left = deadline - System.nanoTime();
+                if (taken.size() >= max || left <= 0) {
+                    return taken;
+                }
+                long until = nextAvailable == null ? left : Math.min(left, Duration.between(now, nextAvailable).toNanos());
+                changed.await(Math.max(until, 1), TimeUnit.NANOSECONDS);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Hands out, into {@code taken}, events due again then new ones; returns when the next pending one is due again, if any. */
+    private Instant handOut(Sub sub, int max, Instant now, List<Delivery> taken) {
+        Instant next = null;
+        for (Out out : sub.pending.values()) {
+            if (taken.size() >= max) {
+                break;
+            }
+            if (!out.availableAt.isAfter(now)) {
+                taken.add(deliver(sub, out, now));
+            } else if (next == null || out.availableAt.isBefore(next)) {
+                next = out.availableAt;
+            }
+        }
+        for (Kept k : events) {
+            if (taken.size() >= max || sub.pending.size() >= sub.maxUnacknowledged) {
+                break;
+            }
+            if (k.seq() < sub.cursor) {
+                continue;
+            }
+            sub.cursor = k.seq() + 1;
+            if (sub.wants(k.event())) {
+                Out out = new Out(k.event());
+                sub.pending.put(k.seq(), out);
+                taken.add(deliver(sub, out, now));
+            }
+        }
+        trim();
+        return next;
+    }
+
+    private Delivery deliver(Sub sub, Out out, Instant now) {
+        out.deliveries++;
+        out.availableAt = now.plus(sub.ackWait);
+        long attempt = out.deliveries;
+        return new Delivery() {
+            @Override
+            public Event event() {
+                return out.event;
+            }
+
+            @Override
+            public long attempt() {
+                return attempt;
+            }
+
+            @Override
+            public void ack() {
+                lock.lock();
+                try {
+                    sub.pending.values().remove(out);
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+            }
+
+            @Override
+            public void retryIn(Duration pause) {
+                lock.lock();
+                try {
+                    out.availableAt = clock.instant().plus(pause);
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        };
+    }
+
+    /** Forgets events every subscription has read past. */
+    private void trim() {
+        long oldestCursor = subscriptions.values().stream().mapToLong(s -> s.cursor).min().orElse(nextSeq);
+        while (!events.isEmpty() && events.peekFirst().seq() < oldestCursor) {
+            bytes -= events.removeFirst().event().data().length;
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            events.clear();
+            bytes = 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

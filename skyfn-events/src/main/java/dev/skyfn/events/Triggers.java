@@ -1,0 +1,141 @@
+package dev.skyfn.events;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.AppCatalog;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.app.DeployedApp;
+import dev.skyfn.core.manifest.FunctionSpec;
+import dev.skyfn.core.trigger.Event;
+import dev.skyfn.core.trigger.EventLog;
+import dev.skyfn.core.trigger.Subjects;
+import dev.skyfn.core.trigger.TickLedger;
+import dev.skyfn.core.trigger.Trigger;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A node's share of the fleet's triggers: it fires the schedules of every app it may (the apps of
+ * {@code scheduled}: all of the fleet's, the tenant's key permitting — an app scaled to zero still
+ * gets its ticks), runs the topic triggers of the apps it serves ({@code served}: the node's
+ * catalog), and publishes events for callers and functions.
+ */
+public final class Triggers implements AutoCloseable {
+
+    private final EventLog log;
+    private final Functions functions;
+    private final AppCatalog served;
+    private final Clock clock;
+    private final ScheduleFirer schedules;
+    private final Map<AppKey, List<TopicRunner>> running = new ConcurrentHashMap<>();
+
+    public Triggers(EventLog log, TickLedger ledger, Functions functions, AppCatalog scheduled, AppCatalog served, Clock clock) {
+        this.log = log;
+        this.functions = functions;
+        this.served = served;
+        this.clock = clock;
+        this.schedules = new ScheduleFirer(ledger, functions, scheduled::all, clock);
+    }
+
+    /** Starts firing schedules and taking the events of the served apps' topics, and follows their deployments. */
+    public Triggers start() {
+        served.subscribe(new AppCatalog.Listener() {
+            @Override
+            public void deployed(DeployedApp app, DeployedApp previous) {
+                run(app);
+            }
+
+            @Override
+            public void removed(DeployedApp app) {
+                stop(app.key());
+            }
+        });
+        served.all().forEach(this::run);
+        schedules.start();
+        return this;
+    }
+
+    private void run(DeployedApp app) {
+        List<TopicRunner> runners = new ArrayList<>();
+        if (functions.handles(app.tenant())) {
+            for (FunctionSpec fn : app.manifest().functions().values()) {
+                for (Trigger t : fn.triggers()) {
+                    if (t instanceof Trigger.OnTopic topic) {
+                        runners.add(new TopicRunner(log, functions, app, fn, topic));
+                    }
+                }
+            }
+        }
+        List<TopicRunner> before = running.put(app.key(), runners);
+        if (before != null) {
+            before.forEach(TopicRunner::close);
+        }
+        runners.forEach(TopicRunner::start);
+    }
+
+    private void stop(AppKey app) {
+        List<TopicRunner> runners = running.remove(app);
+        if (runners != null) {
+            runners.forEach(TopicRunner::close);
+        }
+    }
+
+    /**
+     * Publishes {@code data} to {@code tenant}'s {@code subject} as an event of {@code type} from
+     * {@code source}; returns its id (the one given, else a new one). BAD_REQUEST for a subject
+     * that is not one ({@link Subjects}).
+     */
+    public String publish(String tenant, String subject, Optional<String> id, String source, String type, String contentType,
+                          String partitionKey, byte[] data) {
+        Subjects.problem(subject).ifPresent(p -> {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, p);
+        });
+        String eventId = id.orElseGet(() -> java.util.UUID.randomUUID().toString());
+        log.publish(new Event(tenant, subject, eventId, source, type, clock.instant(), contentType, partitionKey, Map.of(), data));
+        return eventId;
+    }
+
+    /** What {@code skyfn triggers APP} shows of one trigger. */
+    public record View(String function, int index, String kind, String spec, Instant lastFired, Instant nextTick) {
+    }
+
+    /** The app's triggers, a schedule's with the last tick fired and the next one. */
+    public List<View> list(DeployedApp app) {
+        List<View> views = new ArrayList<>();
+        for (FunctionSpec fn : app.manifest().functions().values()) {
+            for (Trigger t : fn.triggers()) {
+                views.add(switch (t) {
+                    case Trigger.OnSchedule s -> {
+                        Instant last = schedules.lastFired(TriggerNames.id(app, fn, s)).orElse(null);
+                        Instant from = last == null ? app.deployedAt() : last;
+                        Instant seen = clock.instant().isAfter(from) ? clock.instant() : from;
+                        yield new View(fn.name(), s.index(), "schedule", s.schedule().toString(), last,
+                                s.schedule().next(seen).orElse(null));
+                    }
+                    case Trigger.OnTopic o -> new View(fn.name(), o.index(), "topic", describe(o), null, null);
+                });
+            }
+        }
+        return views;
+    }
+
+    private static String describe(Trigger.OnTopic t) {
+        return t.subject() + (t.batch().batched() ? ", batches of " + t.batch().size() + " within "
+                + dev.skyfn.core.Durations.format(t.batch().window()) : "")
+                + ", " + t.maxAttempts() + " attempt(s) then " + t.deadLetter()
+                + (t.keyOrdered() ? ", in order per partition key" : "")
+                + t.output().map(o -> ", result to " + o).orElse("");
+    }
+
+    @Override
+    public void close() {
+        schedules.close();
+        running.values().forEach(rs -> rs.forEach(TopicRunner::close));
+        running.clear();
+    }
+}

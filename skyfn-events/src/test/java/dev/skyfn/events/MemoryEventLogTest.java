@@ -1,0 +1,78 @@
+package dev.skyfn.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skyfn.core.trigger.Event;
+import dev.skyfn.core.trigger.EventLog;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MemoryEventLogTest {
+
+    private final MemoryEventLog log = new MemoryEventLog(1 << 20, Clock.systemUTC());
+
+    private static Event event(String tenant, String subject, String id, String key) {
+        return new Event(tenant, subject, id, "/test", "t", Instant.now(), "text/plain", key, Map.of(), id.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static List<String> ids(List<EventLog.Delivery> ds) {
+        return ds.stream().map(d -> d.event().id()).toList();
+    }
+
+    @Test
+    void aSubscriptionGetsTheMatchingEventsOfItsTenantPublishedAfterIt() throws InterruptedException {
+        log.publish(event("acme", "orders.eu", "before", null));
+        var sub = log.subscribe("s", "acme", "orders.*", -1, Duration.ofSeconds(30), 100);
+        log.publish(event("acme", "orders.eu", "a", null));
+        log.publish(event("other", "orders.eu", "theirs", null));
+        log.publish(event("acme", "invoices.eu", "b", null));
+        log.publish(event("acme", "orders.us", "c", null));
+        assertThat(ids(sub.fetch(10, Duration.ofMillis(50)))).containsExactly("a", "c");
+    }
+
+    @Test
+    void anEventNotAcknowledgedComesBackAfterItsPauseAndNotBefore() throws InterruptedException {
+        var sub = log.subscribe("s", "acme", "orders", -1, Duration.ofSeconds(30), 100);
+        log.publish(event("acme", "orders", "a", null));
+        var first = sub.fetch(1, Duration.ofSeconds(1)).getFirst();
+        assertThat(first.attempt()).isEqualTo(1);
+        first.retryIn(Duration.ofMillis(300));
+        assertThat(sub.fetch(1, Duration.ofMillis(100))).isEmpty();
+        var second = sub.fetch(1, Duration.ofSeconds(2)).getFirst();
+        assertThat(second.event().id()).isEqualTo("a");
+        assertThat(second.attempt()).isEqualTo(2);
+        second.ack();
+        assertThat(sub.fetch(1, Duration.ofMillis(400))).isEmpty();
+    }
+
+    @Test
+    void nodesSharingASubscriptionShareItsEventsAndAnIdIsPublishedOnce() throws InterruptedException {
+        var one = log.subscribe("shared", "acme", "orders", -1, Duration.ofSeconds(30), 100);
+        var two = log.subscribe("shared", "acme", "orders", -1, Duration.ofSeconds(30), 100);
+        log.publish(event("acme", "orders", "a", null));
+        log.publish(event("acme", "orders", "a", null));
+        log.publish(event("acme", "orders", "b", null));
+        var first = one.fetch(1, Duration.ofSeconds(1));
+        var second = two.fetch(10, Duration.ofMillis(50));
+        assertThat(ids(first)).containsExactly("a");
+        assertThat(ids(second)).containsExactly("b");
+    }
+
+    @Test
+    void atMostTheBoundIsOutUnacknowledgedSoAPartitionIsTakenInOrder() throws InterruptedException {
+        var sub = log.subscribe("ordered", "acme", "orders", new Event(null, null, "x", null, null, null, null, "k1", Map.of(), new byte[0])
+                .partition(), Duration.ofSeconds(30), 1);
+        log.publish(event("acme", "orders", "a", "k1"));
+        log.publish(event("acme", "orders", "b", "k1"));
+        var a = sub.fetch(5, Duration.ofMillis(50));
+        assertThat(ids(a)).containsExactly("a");
+        assertThat(sub.fetch(5, Duration.ofMillis(50))).isEmpty();
+        a.getFirst().ack();
+        assertThat(ids(sub.fetch(5, Duration.ofMillis(50)))).containsExactly("b");
+    }
+}

@@ -1,0 +1,196 @@
+package dev.skyfn.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skyfn.core.app.AppCatalog;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.app.DeployedApp;
+import dev.skyfn.core.manifest.ManifestReader;
+import dev.skyfn.core.trigger.EventLog;
+import dev.skyfn.core.wire.Payload;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The triggers on the embedded event log, with a node that answers calls by a given function. */
+class TriggersTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final MemoryEventLog log = new MemoryEventLog(1 << 20, Clock.systemUTC());
+    private final List<Triggers> started = new CopyOnWriteArrayList<>();
+    @TempDir
+    Path dir;
+
+    /** A node that runs a call by {@code answer}, records every call, and queues each async id once. */
+    static final class Node implements Functions {
+        final Function<JsonNode, Result> answer;
+        final List<JsonNode> calls = new CopyOnWriteArrayList<>();
+        final List<String> callIds = new CopyOnWriteArrayList<>();
+        final java.util.Set<String> queued = ConcurrentHashMap.newKeySet();
+        final List<String> submissions = new CopyOnWriteArrayList<>();
+
+        Node(Function<JsonNode, Result> answer) {
+            this.answer = answer;
+        }
+
+        @Override
+        public Result call(AppKey app, String function, Payload input, String invocationId, Duration timeout) {
+            JsonNode event = read(input);
+            calls.add(event);
+            callIds.add(invocationId);
+            return answer.apply(event);
+        }
+
+        @Override
+        public void submitOnce(AppKey app, String function, Payload input, String invocationId) {
+            submissions.add(invocationId);
+            if (queued.add(invocationId)) {
+                calls.add(read(input));
+            }
+        }
+
+        @Override
+        public boolean handles(String tenant) {
+            return true;
+        }
+    }
+
+    static JsonNode read(Payload p) {
+        try {
+            return JSON.readTree(((Payload.Body) p).bytes());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static DeployedApp app(String triggers, Instant deployedAt) {
+        String yaml = "app: shop\nfunctions:\n  f:\n    handler: a.B\n    timeout: 5s\n    triggers:\n" + triggers.indent(6);
+        return new DeployedApp("acme", ManifestReader.read(yaml.getBytes(StandardCharsets.UTF_8)), 1, Path.of("x.jar"), "00", 1, deployedAt);
+    }
+
+    private static AppCatalog catalog(DeployedApp app) {
+        return new AppCatalog() {
+            @Override
+            public Optional<DeployedApp> find(AppKey key) {
+                return Optional.of(app);
+            }
+
+            @Override
+            public List<DeployedApp> list(String tenant) {
+                return List.of(app);
+            }
+
+            @Override
+            public List<DeployedApp> all() {
+                return List.of(app);
+            }
+
+            @Override
+            public void subscribe(Listener listener) {
+            }
+        };
+    }
+
+    private Triggers start(DeployedApp app, Functions node, dev.skyfn.core.trigger.TickLedger ledger) {
+        var t = new Triggers(log, ledger, node, catalog(app), catalog(app), Clock.systemUTC()).start();
+        started.add(t);
+        return t;
+    }
+
+    @AfterEach
+    void stop() {
+        started.forEach(Triggers::close);
+    }
+
+    @Test
+    void aTopicEventReachesTheFunctionAsACloudEvent() {
+        var node = new Node(e -> new Functions.Result(Payload.EMPTY, null, null));
+        var triggers = start(app("- topic: orders.*", Instant.now()), node, new FileTickLedger(dir.resolve("ticks.json")));
+        triggers.publish("acme", "orders.eu", Optional.of("o-1"), "/me", "order.created", "application/json", null,
+                "{\"total\": 3}".getBytes(StandardCharsets.UTF_8));
+        await().atMost(Duration.ofSeconds(5)).until(() -> node.calls.size() == 1);
+        JsonNode ce = node.calls.getFirst();
+        assertThat(ce.get("specversion").asText()).isEqualTo("1.0");
+        assertThat(ce.get("id").asText()).isEqualTo("o-1");
+        assertThat(ce.get("type").asText()).isEqualTo("order.created");
+        assertThat(ce.get("subject").asText()).isEqualTo("orders.eu");
+        assertThat(ce.get("data").get("total").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void aFailingEventIsTriedMaxAttemptsTimesThenGoesToTheDeadLetterSubjectWithItsError() throws InterruptedException {
+        var node = new Node(e -> new Functions.Result(null, "FUNCTION_ERROR", "no stock"));
+        var triggers = start(app("- {topic: orders, maxAttempts: 3, backoff: 50ms, deadLetter: orders-failed}", Instant.now()), node,
+                new FileTickLedger(dir.resolve("ticks.json")));
+        EventLog.Subscription dead = log.subscribe("watcher", "acme", "orders-failed", -1, Duration.ofSeconds(30), 10);
+        triggers.publish("acme", "orders", Optional.of("o-1"), "/me", "order.created", "text/plain", null, "x".getBytes(StandardCharsets.UTF_8));
+        var failed = dead.fetch(1, Duration.ofSeconds(5));
+        assertThat(failed).hasSize(1);
+        assertThat(failed.getFirst().event().extensions()).containsEntry("errorcode", "FUNCTION_ERROR")
+                .containsEntry("errormessage", "no stock").containsEntry("attempts", "3").containsEntry("deadlettersubject", "orders");
+        assertThat(new String(failed.getFirst().event().data(), StandardCharsets.UTF_8)).isEqualTo("x");
+        assertThat(node.calls).hasSize(3);
+        assertThat(node.callIds).containsOnly(node.callIds.getFirst());
+    }
+
+    @Test
+    void aStreamFunctionPublishesOneResultPerEventThoughTheEventIsRedelivered() throws InterruptedException {
+        var attempts = new java.util.concurrent.atomic.AtomicInteger();
+        // succeeds on the second attempt only: the first attempt's output must not be published
+        var node = new Node(e -> attempts.incrementAndGet() < 2 ? new Functions.Result(null, "FUNCTION_ERROR", "once")
+                : new Functions.Result(new Payload.Body("application/json", "{\"n\":1}".getBytes(StandardCharsets.UTF_8)), null, null));
+        EventLog.Subscription out = log.subscribe("watcher", "acme", "counts", -1, Duration.ofSeconds(30), 10);
+        var triggers = start(app("- {topic: clicks, output: counts, backoff: 20ms}", Instant.now()), node,
+                new FileTickLedger(dir.resolve("ticks.json")));
+        triggers.publish("acme", "clicks", Optional.of("c-1"), "/me", "click", "text/plain", "k", new byte[]{1});
+        var results = out.fetch(1, Duration.ofSeconds(5));
+        assertThat(results).hasSize(1);
+        assertThat(results.getFirst().event().partitionKey()).isEqualTo("k");
+        // the same output published again (as after a crash between publishing and acknowledging) is dropped
+        log.publish(results.getFirst().event());
+        assertThat(out.fetch(1, Duration.ofMillis(300))).isEmpty();
+    }
+
+    @Test
+    void aBatchTakesTheEventsPublishedWithinItsWindow() {
+        var node = new Node(e -> new Functions.Result(Payload.EMPTY, null, null));
+        var triggers = start(app("- {topic: clicks, batch: {size: 5, window: 500ms}}", Instant.now()), node,
+                new FileTickLedger(dir.resolve("ticks.json")));
+        for (int i = 0; i < 5; i++) {
+            triggers.publish("acme", "clicks", Optional.empty(), "/me", "click", "text/plain", null, new byte[]{(byte) i});
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> node.calls.stream().mapToInt(JsonNode::size).sum() == 5);
+        assertThat(node.calls.getFirst().isArray()).isTrue();
+        assertThat(node.calls).hasSizeLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void twoNodesFiringOneScheduleQueueEachTickUnderOneIdAndTheLedgerRecordsIt() {
+        var ledger = new FileTickLedger(dir.resolve("ticks.json"));
+        var node = new Node(e -> null);
+        DeployedApp app = app("- {schedule: rate(1 second), input: {job: compact}}", Instant.now());
+        start(app, node, ledger);
+        start(app, node, ledger);
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.queued.size() >= 3);
+        JsonNode tick = node.calls.getFirst();
+        assertThat(tick.get("type").asText()).isEqualTo(ScheduleFirer.TYPE);
+        assertThat(tick.get("data").get("job").asText()).isEqualTo("compact");
+        assertThat(Instant.parse(tick.get("time").asText()).toEpochMilli() % 1000).isZero();
+        // every id queued is a distinct tick; a second submission of one is the other node's, and dropped
+        assertThat(node.queued).allMatch(id -> id.matches("tick-[0-9a-f]{20}-[0-9]+000"));
+        assertThat(ledger.last("acme.shop.f.0")).isPresent();
+    }
+}

@@ -1,0 +1,150 @@
+package dev.skyfn.nats.events;
+
+import dev.skyfn.core.trigger.Event;
+import dev.skyfn.core.trigger.EventLog;
+import dev.skyfn.nats.Engine;
+import dev.skyfn.nats.Js;
+import dev.skyfn.nats.seal.Sealer;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PublishOptions;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.impl.Headers;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Tenants' events in the JetStream stream {@value #STREAM}, on the subject
+ * {@code skyfn.topic.<tenant>.<partition>.<subject>}: a tenant's subjects are apart from every
+ * other's, and a subscription ordered by key takes one partition. The CloudEvent attributes travel
+ * as {@code Ce-*} headers, the data sealed with the tenant's key; {@code Nats-Msg-Id} is the
+ * tenant and the event id, so JetStream drops a second publication of an id within its duplicate
+ * window (two minutes). Each subscription is a durable pull consumer, shared by the nodes that
+ * open it; events are kept a day.
+ */
+public final class JetStreamEventLog implements EventLog {
+
+    static final String STREAM = "skyfn-topics";
+    static final String PREFIX = "skyfn.topic.";
+    /** How long events are kept for subscriptions that have not taken them. */
+    static final Duration KEPT = Duration.ofDays(1);
+    private static final String CE = "Ce-";
+    private static final String CONTENT_TYPE = "Content-Type";
+
+    private final Engine engine;
+    private final JetStream js;
+    private final Sealer sealer;
+
+    private JetStreamEventLog(Engine engine, Sealer sealer) {
+        this.engine = engine;
+        this.sealer = sealer;
+        this.js = Js.call("opening JetStream", () -> engine.connection().jetStream(engine.jsOptions()));
+    }
+
+    public static JetStreamEventLog open(Engine engine, Sealer sealer) {
+        engine.stream(STREAM, PREFIX + ">", io.nats.client.api.RetentionPolicy.Limits, KEPT);
+        return new JetStreamEventLog(engine, sealer);
+    }
+
+    /** The NATS subject an event of {@code tenant} on {@code subject} (or a pattern) in {@code partition} (-1: any) is kept on. */
+    static String natsSubject(String tenant, int partition, String subject) {
+        return PREFIX + tenant + "." + (partition < 0 ? "*" : Integer.toString(partition)) + "." + subject;
+    }
+
+    @Override
+    public void publish(Event e) {
+        Headers h = new Headers().put(CE + "id", e.id()).put(CE + "source", e.source()).put(CE + "type", e.type())
+                .put(CE + "time", e.time().toString());
+        if (e.contentType() != null) {
+            h.put(CONTENT_TYPE, e.contentType());
+        }
+        if (e.partitionKey() != null) {
+            h.put(CE + "partitionkey", e.partitionKey());
+        }
+        e.extensions().forEach((k, v) -> h.put(CE + k, v));
+        byte[] body = sealer.seal(e.tenant(), place(e.subject(), e.id()), e.data());
+        var options = PublishOptions.builder().messageId(e.tenant() + ":" + e.id()).build();
+        Js.run("publishing an event to " + e.subject(), () -> js.publish(natsSubject(e.tenant(), e.partition(), e.subject()), h, body, options));
+    }
+
+    private static String place(String subject, String id) {
+        return "event/" + subject + "/" + id;
+    }
+
+    @Override
+    public Subscription subscribe(String name, String tenant, String pattern, int partition, Duration ackWait, int maxUnacknowledged) {
+        String filter = natsSubject(tenant, partition, pattern);
+        var config = ConsumerConfiguration.builder().durable(name).filterSubject(filter).ackPolicy(AckPolicy.Explicit)
+                .ackWait(ackWait).maxAckPending(maxUnacknowledged).maxDeliver(-1).deliverPolicy(DeliverPolicy.New).build();
+        JetStreamSubscription sub = Js.call("subscribing " + name + " to " + filter, () -> {
+            var management = engine.connection().jetStreamManagement(engine.jsOptions());
+            management.addOrUpdateConsumer(STREAM, config);
+            return js.subscribe(null, PullSubscribeOptions.bind(STREAM, name));
+        });
+        return new Subscription() {
+            @Override
+            public List<Delivery> fetch(int max, Duration wait) {
+                return sub.fetch(max, wait).stream().map(m -> delivery(tenant, m)).toList();
+            }
+
+            @Override
+            public void close() {
+                try {
+                    sub.unsubscribe();
+                } catch (IllegalStateException closed) {
+                    // the connection went first
+                }
+            }
+        };
+    }
+
+    private Delivery delivery(String tenant, Message m) {
+        Headers h = m.getHeaders();
+        // skyfn.topic.<tenant>.<partition>.<subject>
+        String subject = m.getSubject().substring(PREFIX.length() + tenant.length() + 1).replaceFirst("^[0-9]+\\.", "");
+        Map<String, String> extensions = new HashMap<>();
+        for (String key : h.keySet()) {
+            String lower = key.toLowerCase(java.util.Locale.ROOT);
+            if (lower.startsWith("ce-") && !List.of("ce-id", "ce-source", "ce-type", "ce-time", "ce-partitionkey").contains(lower)) {
+                extensions.put(lower.substring(3), h.getFirst(key));
+            }
+        }
+        String id = h.getFirst(CE + "id");
+        var event = new Event(tenant, subject, id, h.getFirst(CE + "source"), h.getFirst(CE + "type"),
+                Instant.parse(h.getFirst(CE + "time")), h.getFirst(CONTENT_TYPE), h.getFirst(CE + "partitionkey"), extensions,
+                sealer.open(tenant, place(subject, id), m.getData()));
+        return new Delivery() {
+            @Override
+            public Event event() {
+                return event;
+            }
+
+            @Override
+            public long attempt() {
+                return m.metaData().deliveredCount();
+            }
+
+            @Override
+            public void ack() {
+                m.ack();
+            }
+
+            @Override
+            public void retryIn(Duration pause) {
+                m.nakWithDelay(pause);
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        // the connection is the engine's
+    }
+}
