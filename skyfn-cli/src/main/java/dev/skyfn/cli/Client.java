@@ -46,9 +46,14 @@ final class Client {
     }
 
     Response send(String method, String path, byte[] body, String contentType) {
+        return send(method, path, body, contentType, Map.of());
+    }
+
+    /** {@link #send(String, String, byte[], String)} with more request headers. */
+    Response send(String method, String path, byte[] body, String contentType, Map<String, String> headers) {
         Response res;
         try {
-            res = exchange(method, path, body, contentType);
+            res = exchange(method, path, body, contentType, headers);
         } catch (ConnectException e) {
             throw new CliException("cannot reach skyfn at " + baseUrl + " (is 'skyfn dev' running? --url or SKYFN_URL point elsewhere)");
         } catch (IllegalArgumentException e) {
@@ -62,9 +67,11 @@ final class Client {
         return res;
     }
 
-    private Response exchange(String method, String path, byte[] body, String contentType) throws IOException {
+    private Response exchange(String method, String path, byte[] body, String contentType, Map<String, String> headers)
+            throws IOException {
         var http = (HttpURLConnection) URI.create(baseUrl + path).toURL().openConnection();
         http.setRequestMethod(method);
+        headers.forEach(http::setRequestProperty);
         http.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
         http.setReadTimeout((int) READ_TIMEOUT.toMillis());
         if (contentType != null) {

@@ -5,7 +5,14 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppCatalog;
 import dev.skyfn.core.app.Authenticator;
+import dev.skyfn.core.trigger.EventLog;
+import dev.skyfn.core.trigger.TickLedger;
+import dev.skyfn.events.FileTickLedger;
+import dev.skyfn.events.MemoryEventLog;
+import dev.skyfn.events.Triggers;
 import dev.skyfn.node.http.Elsewhere;
+import dev.skyfn.node.http.EventApi;
+import dev.skyfn.node.invoke.TriggerCalls;
 import dev.skyfn.node.http.Gateway;
 import dev.skyfn.node.http.NodeApi;
 import dev.skyfn.node.http.WorkflowApi;
@@ -47,6 +54,8 @@ public final class Node implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
     private static final long MAX_RETAINED_ASYNC_BYTES = 256L << 20;
+    /** Events published on one machine that its subscriptions have not taken yet, at most. */
+    private static final long MAX_EMBEDDED_EVENT_BYTES = 256L << 20;
     /** How often deadlines of calls in flight are checked: timeouts fire at most this late. */
     private static final Duration CALL_SWEEP = Duration.ofMillis(5);
 
@@ -60,6 +69,7 @@ public final class Node implements AutoCloseable {
     private final Invoker invoker;
     private final Dispatch dispatch;
     private final Executions executions;
+    private final Triggers triggers;
 
     /**
      * What a node of a fleet does differently from the embedded default.
@@ -70,12 +80,24 @@ public final class Node implements AutoCloseable {
      * @param owners      which node runs each workflow execution (other nodes take them over when this one dies)
      * @param elsewhere   the other nodes, for workflow requests this one cannot answer
      * @param async       where its async invocations queue, given its dispatch (empty: in its memory)
+     * @param events      where its triggers' events and ticks are kept (empty: in its memory and data directory)
      */
     public record Fabric(Function<Invoker, Dispatch> dispatch, Optional<DataLayers.Shared> shared, ExecutionBackups backups,
                          ExecutionOwners owners, Elsewhere elsewhere,
-                         Optional<Function<Dispatch, Async>> async) {
+                         Optional<Function<Dispatch, Async>> async, Optional<Events> events) {
         static final Fabric NONE = new Fabric(invoker -> invoker, Optional.empty(), ExecutionBackups.NONE, ExecutionOwners.SOLE,
-                Elsewhere.NOWHERE, Optional.empty());
+                Elsewhere.NOWHERE, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * Where a node's triggers keep their state.
+     *
+     * @param log       the events published to tenants' subjects
+     * @param ledger    the last tick each schedule fired
+     * @param scheduled the apps whose schedules this node fires (all of a fleet's: an app scaled to zero still gets its ticks)
+     * @param handles   whether this node may handle a tenant's events (holds the key to its data)
+     */
+    public record Events(EventLog log, TickLedger ledger, AppCatalog scheduled, java.util.function.Predicate<String> handles) {
     }
 
     private Node(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services, Fabric fabric)
@@ -108,6 +130,10 @@ public final class Node implements AutoCloseable {
         Async async = fabric.async().map(queue -> queue.apply(dispatch)).orElseGet(() -> new AsyncInvocations(dispatch,
                 config.maxAsyncPending(), MAX_RETAINED_ASYNC_BYTES, config.asyncRetention(), Clock.systemUTC(), scheduler));
         metrics.gauge("skyfn.async.pending", "Async invocations accepted and not yet finished", async::pending);
+        Events events = fabric.events().orElseGet(() -> new Events(new MemoryEventLog(MAX_EMBEDDED_EVENT_BYTES, Clock.systemUTC()),
+                new FileTickLedger(config.dataDir().resolve("triggers").resolve("ticks.json")), catalog, tenant -> true));
+        triggers = new Triggers(events.log(), events.ledger(), new TriggerCalls(dispatch, async, events.handles()), events.scheduled(),
+                catalog, Clock.systemUTC());
         server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
@@ -116,6 +142,7 @@ public final class Node implements AutoCloseable {
                 .directHandlers(dev.skyfn.node.http.RequestLimits.refusals())
                 .routing(r -> routing(r, services, new Gateway(dispatch, async, logs, auth, config.maxRequestBytes(), fabric.elsewhere()),
                         new WorkflowApi(executions, invoker, auth, config.maxRequestBytes(), fabric.elsewhere()),
+                        new EventApi(triggers, dispatch, auth, config.maxRequestBytes()),
                         new NodeApi(metrics, runtimes, pool, auth)))
                 .build()
                 .start();
@@ -206,6 +233,11 @@ public final class Node implements AutoCloseable {
         return server.port();
     }
 
+    /** Starts firing the apps' schedules and taking their topics' events: once the node is a machine of its fleet, if any. */
+    public void startTriggers() {
+        triggers.start();
+    }
+
     /** How this node's sandboxes are walled off from the host. */
     public Confinement confinement() {
         return launcher.confinement();
@@ -246,6 +278,9 @@ public final class Node implements AutoCloseable {
 
     @Override
     public void close() {
+        if (triggers != null) {
+            triggers.close();
+        }
         server.stop();
         executions.close();
         runtimes.close();

@@ -55,6 +55,7 @@ public final class SingleNode implements AutoCloseable {
         var fleet = new LocalFleet(config.maxSandboxes());
         Node node = Node.start(config, registry, auth, List.of(new ControlApi(registry, tenants, auth, fleet)));
         fleet.watch(node);
+        node.startTriggers();
         return new SingleNode(node, registry, tenants);
     }
 

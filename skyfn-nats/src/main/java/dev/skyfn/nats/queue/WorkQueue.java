@@ -56,9 +56,13 @@ public final class WorkQueue implements AutoCloseable {
         });
     }
 
-    /** Publishes a job; returns once the stream has it. */
-    public void publish(String subject, Headers headers, byte[] body) {
-        Js.run("queueing a job", () -> js.publish(subject, headers, body));
+    /**
+     * Publishes a job under {@code id} ({@code Nats-Msg-Id}: the stream drops a second job of an id
+     * within its duplicate window, two minutes); returns once the stream has it.
+     */
+    public void publish(String subject, Headers headers, byte[] body, String id) {
+        var options = io.nats.client.PublishOptions.builder().messageId(id).build();
+        Js.run("queueing a job", () -> js.publish(subject, headers, body, options));
     }
 
     /** One job taken from the queue. */

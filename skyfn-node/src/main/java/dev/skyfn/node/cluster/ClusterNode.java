@@ -11,6 +11,8 @@ import dev.skyfn.nats.apps.AppRecord;
 import dev.skyfn.nats.apps.AppRecords;
 import dev.skyfn.nats.data.NatsKeyValue;
 import dev.skyfn.nats.data.NatsNamespaces;
+import dev.skyfn.nats.events.JetStreamEventLog;
+import dev.skyfn.nats.events.KvTickLedger;
 import dev.skyfn.control.capacity.CapacityProvider;
 import dev.skyfn.control.capacity.StaticCapacity;
 import dev.skyfn.control.placement.Rebalance;
@@ -114,7 +116,10 @@ public final class ClusterNode implements AutoCloseable {
                 }, Optional.of(new DataLayers.Shared(globalState, NatsNamespaces.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), sealer))),
                 takeover, new JetStreamOwners(engine, cluster.node()),
                 new OtherNodes(cluster.node(), cloud, cluster.topology(), directory),
-                Optional.of(given -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL, sealer))));
+                Optional.of(given -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL, sealer)),
+                // every node holding a tenant's key fires its schedules, for every app of the fleet: one scaled to zero too
+                Optional.of(new Node.Events(JetStreamEventLog.open(engine, sealer), KvTickLedger.open(engine), apps,
+                        tenant -> sealer.holds(sealer.levelOf(tenant))))));
         takeover.watchClaimsOnMe(node.executions());
         takeover.watchHandovers(node.executions());
         var handover = new Handover(cluster.node(), directory, takeover, node.executions(), key -> apps.find(key).isPresent(),
@@ -142,6 +147,7 @@ public final class ClusterNode implements AutoCloseable {
         if (async != null) {
             async.work();
         }
+        node.startTriggers();
         // before the first heartbeat: this node hearing itself join is a change too, and one missed is not told again
         var lastServing = new AtomicReference<Map<String, List<String>>>(Map.of());
         directory.onChange(m -> {

@@ -99,16 +99,42 @@ final class QueuedAsync implements Async, AutoCloseable {
     public String submit(Dispatch.Target target, Payload input, String region) {
         String id = Ids.next();
         var app = target.app();
+        save(new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, Instant.now(), null, null, null));
+        publish(target, input, region, id);
+        return id;
+    }
+
+    /**
+     * Its status is created only if absent, and its job published under the id as JetStream's
+     * {@code Nats-Msg-Id}: of several nodes submitting one id, one status stands and one job is
+     * queued (JetStream drops the others within its duplicate window, and a worker acknowledges
+     * unrun a job whose status has ended). Published even when the status was there: the node
+     * that created it may have died before publishing.
+     */
+    @Override
+    public void submitOnce(Dispatch.Target target, Payload input, String region, String id) {
+        var app = target.app();
+        var queued = new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, Instant.now(), null, null, null);
+        Js.call("creating the status of " + id, () -> {
+            try {
+                return statuses.create(id, JSON.writeValueAsBytes(stored(queued)));
+            } catch (io.nats.client.JetStreamApiException exists) {
+                return 0L;
+            }
+        });
+        publish(target, input, region, id);
+    }
+
+    private void publish(Dispatch.Target target, Payload input, String region, String id) {
+        var app = target.app();
         byte[] body = sealer.seal(app.tenant(), "async/" + id,
                 WireCodec.encode(new Message.Invoke(0, 0, target.spec().name(), id, target.spec().timeout().toMillis(), input)));
-        save(new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, Instant.now(), null, null, null));
         Headers headers = new Headers().put(TENANT, app.tenant()).put(APP, app.name()).put(ID, id);
         if (region != null) {
             headers.put(REGION, region);
         }
         queues.getFirst().publish("skyfn.async." + name(sealer.levelOf(app.tenant())) + "." + app.tenant() + "." + app.name(),
-                headers, body);
-        return id;
+                headers, body, id);
     }
 
     private void run(WorkQueue.Job job) {
@@ -180,14 +206,17 @@ final class QueuedAsync implements Async, AutoCloseable {
     }
 
     private void save(Status s) {
+        Js.run("saving the status of " + s.invocationId(), () -> statuses.put(s.invocationId(), JSON.writeValueAsBytes(stored(s))));
+    }
+
+    private Stored stored(Status s) {
         Outcome o = s.outcome();
         byte[] frame = o == null ? null : sealer.seal(s.tenant(), "async-outcome/" + s.invocationId(),
                 WireCodec.encode(o.ok() ? new Message.Result(0, o.payload())
                         : new Message.Failure(0, o.error().code().name(), o.error().message(), o.error().type())));
-        var stored = new Stored(s.invocationId(), s.tenant(), s.app(), s.function(), s.state(), millis(s.submitted()),
+        return new Stored(s.invocationId(), s.tenant(), s.app(), s.function(), s.state(), millis(s.submitted()),
                 millis(s.started()), millis(s.finished()), frame, o != null && o.coldStart(), o == null ? 0 : o.durationNanos(),
                 o == null ? null : o.node());
-        Js.run("saving the status of " + s.invocationId(), () -> statuses.put(s.invocationId(), JSON.writeValueAsBytes(stored)));
     }
 
     private Optional<Status> load(String id) {

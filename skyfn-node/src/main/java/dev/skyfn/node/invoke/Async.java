@@ -12,6 +12,13 @@ public interface Async {
     /** Accepts an invocation of a resolved function from callers in {@code region} (null: unknown); its id answers status queries. */
     String submit(Dispatch.Target target, Payload input, String region);
 
+    /**
+     * Accepts an invocation under the id {@code id} unless one of that id was accepted already
+     * (then nothing happens): a schedule's tick, fired by several nodes at once, runs once.
+     * {@code id} is letters, digits, '-' and '_', at most 64.
+     */
+    void submitOnce(Dispatch.Target target, Payload input, String region, String id);
+
     /** The invocation's status, if it belongs to {@code tenant} and is still kept. */
     Optional<AsyncInvocations.Status> get(String tenant, String id);
 

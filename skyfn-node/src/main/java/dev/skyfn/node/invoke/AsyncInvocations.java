@@ -54,17 +54,25 @@ public final class AsyncInvocations implements Async {
 
     @Override
     public String submit(Dispatch.Target target, Payload input, String region) {
+        String id = Ids.next();
+        submitOnce(target, input, region, id);
+        return id;
+    }
+
+    @Override
+    public void submitOnce(Dispatch.Target target, Payload input, String region, String id) {
         if (pending.incrementAndGet() > maxPending) {
             pending.decrementAndGet();
             throw new SkyfnException(ErrorCode.TOO_MANY_REQUESTS,
                     "this node has " + maxPending + " async invocations pending, its limit; retry later");
         }
-        String id = Ids.next();
         var app = target.app();
-        statuses.put(id, new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, clock.instant(),
-                null, null, null));
+        if (statuses.putIfAbsent(id, new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, clock.instant(),
+                null, null, null)) != null) {
+            pending.decrementAndGet();
+            return;
+        }
         Thread.ofVirtual().name("async-" + id).start(() -> run(id, target, input, region));
-        return id;
     }
 
     private void run(String id, Dispatch.Target target, Payload input, String region) {

@@ -1,0 +1,121 @@
+package dev.skyfn.node.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skyfn.control.api.Api;
+import dev.skyfn.core.Documents;
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.app.Authenticator;
+import dev.skyfn.core.app.Caller;
+import dev.skyfn.events.Triggers;
+import dev.skyfn.node.invoke.Dispatch;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Events over HTTP: {@code POST /v1/topics/{subject}} publishes one to the caller's tenant's
+ * subject — the body as its data, or a CloudEvent in the HTTP binding's binary mode ({@code ce-id},
+ * {@code ce-type}, {@code ce-source}, {@code ce-partitionkey} headers) or structured mode
+ * ({@code application/cloudevents+json}) — and answers {@code 202 {"id", "subject"}};
+ * {@code GET /v1/apps/{app}/triggers} lists an app's triggers.
+ */
+public final class EventApi implements HttpService {
+
+    static final String DEFAULT_TYPE = "dev.skyfn.topic.v1.published";
+
+    private final Triggers triggers;
+    private final Dispatch dispatch;
+    private final Authenticator auth;
+    private final long maxRequestBytes;
+
+    public EventApi(Triggers triggers, Dispatch dispatch, Authenticator auth, long maxRequestBytes) {
+        this.triggers = triggers;
+        this.dispatch = dispatch;
+        this.auth = auth;
+        this.maxRequestBytes = maxRequestBytes;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/v1/topics/{subject}", this::publish)
+                .get("/v1/apps/{app}/triggers", this::list);
+    }
+
+    private void publish(ServerRequest req, ServerResponse res) {
+        Caller caller = Api.caller(req, auth);
+        String subject = Api.param(req, "subject");
+        byte[] body = Api.body(req, maxRequestBytes, ErrorCode.PAYLOAD_TOO_LARGE);
+        String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
+        String source = "/skyfn/" + caller.tenant() + "/topics";
+        String id;
+        if (type != null && type.startsWith("application/cloudevents+json")) {
+            JsonNode ce = structured(body);
+            byte[] data = ce.hasNonNull("data_base64") ? Base64.getDecoder().decode(ce.get("data_base64").asText())
+                    : ce.has("data") ? dataOf(ce.get("data")) : new byte[0];
+            String dataType = text(ce, "datacontenttype").orElse(ce.has("data") && !ce.get("data").isTextual() ? "application/json" : null);
+            id = triggers.publish(caller.tenant(), subject, text(ce, "id"), text(ce, "source").orElse(source),
+                    text(ce, "type").orElse(DEFAULT_TYPE), dataType, text(ce, "partitionkey").orElse(null), data);
+        } else {
+            id = triggers.publish(caller.tenant(), subject, header(req, "ce-id"), header(req, "ce-source").orElse(source),
+                    header(req, "ce-type").orElse(DEFAULT_TYPE), type, header(req, "ce-partitionkey").orElse(null), body);
+        }
+        Api.json(res, 202, Map.of("id", id, "subject", subject));
+    }
+
+    private static JsonNode structured(byte[] body) {
+        try {
+            JsonNode ce = Documents.JSON.readTree(body);
+            if (ce == null || !ce.isObject()) {
+                throw new SkyfnException(ErrorCode.BAD_REQUEST, "a structured CloudEvent is a JSON object");
+            }
+            return ce;
+        } catch (IOException e) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "the CloudEvent is not JSON: " + e.getMessage());
+        }
+    }
+
+    private static byte[] dataOf(JsonNode data) {
+        try {
+            return data.isTextual() ? data.asText().getBytes(StandardCharsets.UTF_8) : Documents.JSON.writeValueAsBytes(data);
+        } catch (IOException e) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "the CloudEvent's data: " + e.getMessage());
+        }
+    }
+
+    private static Optional<String> text(JsonNode ce, String field) {
+        return ce.hasNonNull(field) ? Optional.of(ce.get(field).asText()) : Optional.empty();
+    }
+
+    private static Optional<String> header(ServerRequest req, String name) {
+        return req.headers().first(HeaderNames.create(name));
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        Caller caller = Api.caller(req, auth);
+        var app = dispatch.resolveApp(new AppKey(caller.tenant(), Api.param(req, "app")));
+        List<Map<String, Object>> views = new ArrayList<>();
+        for (Triggers.View v : triggers.list(app)) {
+            Map<String, Object> view = new LinkedHashMap<>();
+            view.put("function", v.function());
+            view.put("index", v.index());
+            view.put("kind", v.kind());
+            view.put("spec", v.spec());
+            view.put("lastFired", v.lastFired());
+            view.put("nextTick", v.nextTick());
+            views.add(view);
+        }
+        Api.json(res, 200, Map.of("app", app.name(), "triggers", views));
+    }
+}

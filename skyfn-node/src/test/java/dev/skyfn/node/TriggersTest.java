@@ -1,0 +1,145 @@
+package dev.skyfn.node;
+
+import static dev.skyfn.node.Errors.assertError;
+import static dev.skyfn.node.Errors.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.skyfn.core.testing.JarBuilder;
+import dev.skyfn.node.apps.Events;
+import dev.skyfn.node.apps.Stateful;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Functions run by schedules and by events published to their tenant's subjects, on one node with real sandboxes. */
+@Tag("slow")
+class TriggersTest {
+
+    @TempDir
+    static Path dir;
+    static TestNode anonymous;
+    static TestNode acme;
+    static TestNode globex;
+
+    static final String APP = """
+            app: shop
+            functions:
+              tick:
+                handler: dev.skyfn.node.apps.Events$Record
+                triggers: [{schedule: rate(1 second), input: {job: compact}}]
+              orders:
+                handler: dev.skyfn.node.apps.Events$Record
+                triggers: [{topic: orders.*}]
+              fails:
+                handler: dev.skyfn.node.apps.Events$Fail
+                triggers: [{topic: jobs, maxAttempts: 2, backoff: 50ms, deadLetter: jobs-dead}]
+              dead:
+                handler: dev.skyfn.node.apps.Events$Record
+                triggers: [{topic: jobs-dead}]
+              double:
+                handler: dev.skyfn.node.apps.Events$Double
+                triggers: [{topic: numbers, output: doubled}]
+              doubled:
+                handler: dev.skyfn.node.apps.Events$Record
+                triggers: [{topic: doubled}]
+              seen: {handler: dev.skyfn.node.apps.Events$Seen}
+            """;
+
+    @BeforeAll
+    static void start() throws Exception {
+        anonymous = TestNode.start(TestNode.config(dir).build(), false);
+        TestNode admin = anonymous.as(Files.readString(dir.resolve("admin.key")).trim());
+        acme = admin.tenant("acme");
+        globex = admin.tenant("globex");
+        var deployed = acme.deploy(JarBuilder.app(APP).classes(Events.class, Stateful.class));
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+    }
+
+    @AfterAll
+    static void stop() {
+        anonymous.close();
+    }
+
+    private static String seen(TestNode tenant, String what) {
+        var res = tenant.send("POST", "/v1/apps/shop/functions/seen:invoke", what.getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "text/plain");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        return res.body();
+    }
+
+    private static String publish(TestNode tenant, String subject, String body, String... headers) {
+        String[] all = new String[headers.length + 2];
+        all[0] = "Content-Type";
+        all[1] = "application/json";
+        System.arraycopy(headers, 0, all, 2, headers.length);
+        var res = tenant.send("POST", "/v1/topics/" + subject, body.getBytes(StandardCharsets.UTF_8), all);
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(202);
+        return json(res).get("id").asText();
+    }
+
+    @Test
+    void aScheduleRunsItsFunctionAtEachTickWithItsInputAndTheTriggersSayWhen() {
+        await().atMost(Duration.ofSeconds(30)).until(() -> !seen(acme, "count/tick").equals("<none>")
+                && Long.parseLong(seen(acme, "count/tick")) >= 2);
+        var res = acme.get("/v1/apps/shop/triggers");
+        assertThat(res.statusCode()).isEqualTo(200);
+        var tick = json(res).get("triggers").get(0);
+        assertThat(tick.get("function").asText()).isEqualTo("tick");
+        assertThat(tick.get("kind").asText()).isEqualTo("schedule");
+        Instant last = Instant.parse(tick.get("lastFired").asText());
+        assertThat(last.toEpochMilli() % 1000).isZero();
+        assertThat(Instant.parse(tick.get("nextTick").asText())).isAfter(last);
+        var triggers = json(res).get("triggers");
+        assertThat(triggers.get(1).get("spec").asText()).startsWith("orders.*, 3 attempt(s) then dead-letter.shop.orders");
+    }
+
+    @Test
+    void anEventPublishedToASubjectRunsTheFunctionsSubscribedToItAsACloudEvent() {
+        String id = publish(acme, "orders.eu", "{\"total\": 3}", "ce-type", "order.created");
+        await().atMost(Duration.ofSeconds(20)).until(() -> !seen(acme, id).equals("<none>"));
+        assertThat(seen(acme, id)).contains("type=order.created").contains("subject=orders.eu").contains("data={total=3}")
+                .contains("specversion=1.0");
+    }
+
+    @Test
+    void anotherTenantsEventOnTheSameSubjectNeverReachesTheApp() throws InterruptedException {
+        String theirs = publish(globex, "orders.eu", "{\"total\": 1}");
+        String ours = publish(acme, "orders.eu", "{\"total\": 2}");
+        await().atMost(Duration.ofSeconds(20)).until(() -> !seen(acme, ours).equals("<none>"));
+        assertThat(seen(acme, theirs)).isEqualTo("<none>");
+    }
+
+    @Test
+    void anEventThatKeepsFailingGoesToTheDeadLetterSubjectWithItsError() {
+        String id = publish(acme, "jobs", "{\"n\": 1}");
+        String dead = "dead-letter:acme.shop.fails.0:" + id;
+        await().atMost(Duration.ofSeconds(20)).until(() -> !seen(acme, dead).equals("<none>"));
+        assertThat(seen(acme, dead)).contains("errorcode=FUNCTION_ERROR").contains("attempts=2")
+                .contains("errormessage=cannot take " + id).contains("deadlettersubject=jobs").contains("data={n=1}");
+    }
+
+    @Test
+    void aStreamFunctionsResultIsPublishedToItsOutput() {
+        publish(acme, "numbers", "21", "ce-partitionkey", "k7");
+        await().atMost(Duration.ofSeconds(20)).until(() -> !seen(acme, "last/doubled").equals("<none>"));
+        assertThat(seen(acme, "last/doubled")).contains("data=42").contains("subject=doubled").contains("partitionkey=k7")
+                .contains("id=out:acme.shop.double.0:").contains("type=dev.skyfn.function.v1.result");
+    }
+
+    @Test
+    void aBadSubjectOrTriggerIsRefusedWithTheFieldNamed() {
+        var res = acme.send("POST", "/v1/topics/orders..eu", new byte[]{1});
+        assertError(res, 400, "BAD_REQUEST", "'orders..eu' is not a subject: an empty token");
+        var bad = acme.deploy(JarBuilder.app("app: bad\nfunctions:\n  f:\n    handler: dev.skyfn.node.apps.Events$Record\n"
+                + "    triggers: [{schedule: 'cron(61 12 * * ? *)'}]\n").classes(Events.class, Stateful.class));
+        assertError(bad, 400, "MANIFEST_INVALID", "functions.f.triggers[0].schedule: 'cron(61 12 * * ? *)' is not a schedule");
+    }
+}

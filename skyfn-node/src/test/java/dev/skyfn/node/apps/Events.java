@@ -1,0 +1,48 @@
+package dev.skyfn.node.apps;
+
+import dev.skyfn.api.Context;
+import dev.skyfn.api.Handler;
+import java.util.Map;
+
+/** Functions run by triggers: each takes a CloudEvent as JSON. */
+public final class Events {
+
+    private Events() {
+    }
+
+    /** Keeps each event it gets in the global layer under {@code seen/<id>}: its type, subject, time, extensions and data. */
+    public static class Record implements Handler<Map<String, Object>, String> {
+        @Override
+        public String handle(Map<String, Object> event, Context ctx) {
+            String text = String.valueOf(new java.util.TreeMap<>(event));
+            ctx.state().global().putString("seen/" + event.get("id"), text);
+            ctx.state().global().putString("last/" + ctx.function(), text);
+            Stateful.Count.add(ctx, "count/" + ctx.function());
+            return "ok";
+        }
+    }
+
+    /** Fails every event. */
+    public static class Fail implements Handler<Map<String, Object>, String> {
+        @Override
+        public String handle(Map<String, Object> event, Context ctx) {
+            throw new IllegalStateException("cannot take " + event.get("id"));
+        }
+    }
+
+    /** Reads what {@link Record} kept: "count/FUNCTION" gives how many events it took, "last/FUNCTION" the last one, any other text the event of that id. */
+    public static class Seen implements Handler<String, String> {
+        @Override
+        public String handle(String what, Context ctx) {
+            return ctx.state().global().getString(what.startsWith("count/") || what.startsWith("last/") ? what : "seen/" + what).orElse("<none>");
+        }
+    }
+
+    /** A stream function: the event's data, a number, doubled. */
+    public static class Double implements Handler<Map<String, Object>, Integer> {
+        @Override
+        public Integer handle(Map<String, Object> event, Context ctx) {
+            return ((Number) event.get("data")).intValue() * 2;
+        }
+    }
+}
