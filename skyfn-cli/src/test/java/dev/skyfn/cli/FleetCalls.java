@@ -44,7 +44,7 @@ final class FleetCalls {
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
                 .header("Content-Type", "text/plain");
         for (int i = 0; i < headers.length; i += 2) {
-            request.header(headers[i], headers[i + 1]);
+            request.setHeader(headers[i], headers[i + 1]);
         }
         try {
             return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -59,11 +59,11 @@ final class FleetCalls {
     /**
      * Waits until every node of the fleet knows {@code app}: a deployment answers once the nodes it
      * placed the app on serve it; the others learn of it from JetStream a moment later (a node a
-     * cloud gives meanwhile may not listen yet).
+     * cloud gives meanwhile may not listen yet). Nodes a test killed are not asked.
      */
     static void awaitKnown(EmulatedFleet fleet, String app) {
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreException(java.io.UncheckedIOException.class)
-                .until(() -> fleet.nodes().stream()
+                .until(() -> fleet.nodes().stream().filter(m -> m.process().isAlive())
                 .allMatch(m -> send(fleet, m.node(), "GET", "/v1/apps/" + app, null).statusCode() == 200));
     }
 

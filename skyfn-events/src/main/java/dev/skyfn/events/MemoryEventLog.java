@@ -21,7 +21,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The embedded default's event log: the node's memory, with the semantics of a JetStream stream
- * and its durable pull consumers — shared subscriptions, acknowledgements, redelivery after the
+ * and its durable pull consumers (a subscription starts from the events still held that were
+ * published since the time it is given; events no subscription wants are not held) — shared subscriptions, acknowledgements, redelivery after the
  * ack wait or a pause, a bound on events out at once, and a publication of an id already seen
  * within {@link #DUPLICATE_WINDOW} dropped. Holds at most {@code maxBytes} of events no
  * subscription has taken yet ({@code TOO_MANY_REQUESTS} beyond); events handed out and not yet
@@ -109,10 +110,12 @@ public final class MemoryEventLog implements EventLog {
     }
 
     @Override
-    public Subscription subscribe(String name, String tenant, String pattern, int partition, Duration ackWait, int maxUnacknowledged) {
+    public Subscription subscribe(String name, String tenant, String pattern, int partition, Instant since, Duration ackWait,
+                                  int maxUnacknowledged) {
         lock.lock();
         try {
-            Sub sub = subscriptions.computeIfAbsent(name, n -> new Sub(tenant, pattern, partition, ackWait, maxUnacknowledged, nextSeq));
+            long from = events.stream().filter(k -> !k.event().time().isBefore(since)).mapToLong(Kept::seq).findFirst().orElse(nextSeq);
+            Sub sub = subscriptions.computeIfAbsent(name, n -> new Sub(tenant, pattern, partition, ackWait, maxUnacknowledged, from));
             return new Subscription() {
                 @Override
                 public List<Delivery> fetch(int max, Duration wait) throws InterruptedException {
@@ -204,6 +207,11 @@ public final class MemoryEventLog implements EventLog {
                 } finally {
                     lock.unlock();
                 }
+            }
+
+            @Override
+            public void inProgress() {
+                retryIn(sub.ackWait);
             }
 
             @Override

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * result to the trigger's output, if any, under an id derived from the input's, so that a
  * redelivered input publishes no second output (effectively once). A failed call's events are
  * handed out again after the trigger's back-off, doubled at each attempt up to a minute; an
- * event that failed {@code maxAttempts} times goes to the dead-letter subject, with the error in
+ * event that failed {@code maxAttempts} times goes to the dead-letter subject (a call that found
+ * no node to run it, or whose node died under it, is tried again without spending an attempt,
+ * {@value #MAX_DELIVERIES} deliveries at most), with the error in
  * its {@code errorcode}, {@code errormessage}, {@code attempts} and {@code deadlettersubject}
  * extensions, and is acknowledged. Ordered by key, it reads each of the
  * {@value Event#PARTITIONS} partitions one batch at a time, across the fleet.
@@ -30,11 +33,24 @@ final class TopicRunner implements AutoCloseable {
 
     static final String RESULT_TYPE = "dev.skyfn.function.v1.result";
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
+    /** Errors that say the call did not run to its end for want of a node, not that the function failed. */
+    private static final java.util.Set<String> NOT_RUN = java.util.Set.of("NODE_LOST", "UNAVAILABLE", "TOO_MANY_REQUESTS");
+    /** Deliveries after which an event goes to the dead-letter subject whatever failed. */
+    static final int MAX_DELIVERIES = 100;
     /** How long a lane waits for its first event before it looks again whether it should stop. */
     private static final Duration POLL = Duration.ofSeconds(1);
     /** A batch without a window still waits this long for events already on their way. */
     private static final Duration MIN_WINDOW = Duration.ofMillis(10);
-    private static final int MAX_LANES = 8;
+    /** Calls of one unordered trigger a node runs at once, at most (fewer if the function's concurrency is lower). */
+    private static final int MAX_PARALLEL = 8;
+    /** Events out unacknowledged at once on an unordered subscription, across the fleet (JetStream's default). */
+    private static final int MAX_OUT = 1000;
+    /**
+     * How long a node that took events may go silent before they are handed to another: while a
+     * call runs, its node says so every third of it, so a call may run longer; a node that died
+     * gives its events back this long after.
+     */
+    static final Duration ACK_WAIT = Duration.ofSeconds(10);
     private static final Logger LOG = LoggerFactory.getLogger(TopicRunner.class);
 
     private final EventLog log;
@@ -56,38 +72,52 @@ final class TopicRunner implements AutoCloseable {
     }
 
     void start() {
-        // the call may queue behind others of its function before it runs: the ack wait leaves it room
-        Duration ackWait = fn.timeout().plusSeconds(30);
         String name = "trg-" + TriggerNames.digest(id, trigger.subject(), Boolean.toString(trigger.keyOrdered()));
         if (trigger.keyOrdered()) {
+            // one batch of a partition at a time, across the fleet: its events run in the order published
             for (int p = 0; p < Event.PARTITIONS; p++) {
-                var sub = log.subscribe(name + "-" + p, app.tenant(), trigger.subject(), p, ackWait, trigger.batch().size());
-                lanes.add(Thread.ofVirtual().name("topic-" + id + "-" + p).start(() -> take(sub)));
+                var sub = log.subscribe(name + "-" + p, app.tenant(), trigger.subject(), p, app.deployedAt(), ACK_WAIT,
+                        trigger.batch().size());
+                lanes.add(Thread.ofVirtual().name("topic-" + id + "-" + p).start(() -> take(sub, 1)));
             }
         } else {
-            int parallel = Math.min(fn.concurrency(), MAX_LANES);
-            var sub = log.subscribe(name, app.tenant(), trigger.subject(), -1, ackWait, parallel * trigger.batch().size());
-            for (int i = 0; i < parallel; i++) {
-                lanes.add(Thread.ofVirtual().name("topic-" + id + "-" + i).start(() -> take(sub)));
-            }
+            int parallel = Math.min(fn.concurrency(), MAX_PARALLEL);
+            // shared by every node serving the app: room for all of theirs out at once
+            var sub = log.subscribe(name, app.tenant(), trigger.subject(), -1, app.deployedAt(), ACK_WAIT,
+                    Math.max(MAX_OUT, parallel * trigger.batch().size()));
+            lanes.add(Thread.ofVirtual().name("topic-" + id).start(() -> take(sub, parallel)));
         }
     }
 
-    private void take(EventLog.Subscription sub) {
+    /** Takes batches from {@code sub} and runs up to {@code parallel} of them at once, until closed. */
+    private void take(EventLog.Subscription sub, int parallel) {
+        var slots = new Semaphore(parallel);
         while (!closed) {
             try {
+                slots.acquire();
                 List<EventLog.Delivery> taken = new ArrayList<>(sub.fetch(1, POLL));
                 if (taken.isEmpty()) {
+                    slots.release();
                     continue;
                 }
                 if (trigger.batch().batched()) {
                     Duration window = trigger.batch().window().compareTo(MIN_WINDOW) < 0 ? MIN_WINDOW : trigger.batch().window();
                     taken.addAll(sub.fetch(trigger.batch().size() - 1, window));
                 }
-                handle(taken);
+                Thread.ofVirtual().name("topic-" + id + "-call").start(() -> {
+                    try {
+                        handle(taken);
+                    } catch (RuntimeException e) {
+                        // not acknowledged: handed out again once the ack wait is over
+                        LOG.warn("topic trigger {}: {}", id, e.getMessage());
+                    } finally {
+                        slots.release();
+                    }
+                });
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
+                slots.release();
                 if (!closed) {
                     LOG.warn("topic trigger {}: {}", id, e.getMessage());
                     sleepQuietly(POLL);
@@ -102,14 +132,16 @@ final class TopicRunner implements AutoCloseable {
         Payload input = trigger.batch().batched() ? CloudEventJson.batch(events) : CloudEventJson.one(events.getFirst());
         // the same events get the same invocation id at each attempt: ctx.idempotencyKey() lets a function act once
         String inputKey = TriggerNames.digest(events.stream().map(Event::id).toArray(String[]::new));
-        Functions.Result result = functions.call(app.key(), fn.name(), input, "ev-" + inputKey, fn.timeout());
+        Functions.Result result = callKeepingAlive(taken, input, "ev-" + inputKey);
         if (result.ok()) {
             trigger.output().ifPresent(out -> publishOutput(out, events, inputKey, result.payload()));
             taken.forEach(EventLog.Delivery::ack);
             return;
         }
+        // a call that found no node to run it (or whose node died under it) is not the function's failure: it does not spend an attempt
+        boolean ran = !NOT_RUN.contains(result.errorCode());
         for (EventLog.Delivery d : taken) {
-            if (d.attempt() >= trigger.maxAttempts()) {
+            if (ran && d.attempt() >= trigger.maxAttempts() || d.attempt() >= MAX_DELIVERIES) {
                 Event e = d.event();
                 log.publish(e.forward(trigger.deadLetter(), "dead-letter:" + id + ":" + e.id(), Map.of(
                         "errorcode", result.errorCode(), "errormessage", String.valueOf(result.errorMessage()),
@@ -120,6 +152,27 @@ final class TopicRunner implements AutoCloseable {
             } else {
                 d.retryIn(backoff(trigger.backoff(), d.attempt()));
             }
+        }
+    }
+
+    /** Calls the function, saying every third of the ack wait that the events are still being worked on. */
+    private Functions.Result callKeepingAlive(List<EventLog.Delivery> taken, Payload input, String invocationId) {
+        Thread keepAlive = Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(ACK_WAIT.dividedBy(3));
+                    taken.forEach(EventLog.Delivery::inProgress);
+                }
+            } catch (InterruptedException done) {
+                // the call ended
+            } catch (RuntimeException e) {
+                LOG.debug("telling the log {} is in progress: {}", invocationId, e.getMessage());
+            }
+        });
+        try {
+            return functions.call(app.key(), fn.name(), input, invocationId, fn.timeout());
+        } finally {
+            keepAlive.interrupt();
         }
     }
 

@@ -27,7 +27,7 @@ class MemoryEventLogTest {
     @Test
     void aSubscriptionGetsTheMatchingEventsOfItsTenantPublishedAfterIt() throws InterruptedException {
         log.publish(event("acme", "orders.eu", "before", null));
-        var sub = log.subscribe("s", "acme", "orders.*", -1, Duration.ofSeconds(30), 100);
+        var sub = log.subscribe("s", "acme", "orders.*", -1, Instant.now(), Duration.ofSeconds(30), 100);
         log.publish(event("acme", "orders.eu", "a", null));
         log.publish(event("other", "orders.eu", "theirs", null));
         log.publish(event("acme", "invoices.eu", "b", null));
@@ -37,7 +37,7 @@ class MemoryEventLogTest {
 
     @Test
     void anEventNotAcknowledgedComesBackAfterItsPauseAndNotBefore() throws InterruptedException {
-        var sub = log.subscribe("s", "acme", "orders", -1, Duration.ofSeconds(30), 100);
+        var sub = log.subscribe("s", "acme", "orders", -1, Instant.now(), Duration.ofSeconds(30), 100);
         log.publish(event("acme", "orders", "a", null));
         var first = sub.fetch(1, Duration.ofSeconds(1)).getFirst();
         assertThat(first.attempt()).isEqualTo(1);
@@ -52,8 +52,8 @@ class MemoryEventLogTest {
 
     @Test
     void nodesSharingASubscriptionShareItsEventsAndAnIdIsPublishedOnce() throws InterruptedException {
-        var one = log.subscribe("shared", "acme", "orders", -1, Duration.ofSeconds(30), 100);
-        var two = log.subscribe("shared", "acme", "orders", -1, Duration.ofSeconds(30), 100);
+        var one = log.subscribe("shared", "acme", "orders", -1, Instant.now(), Duration.ofSeconds(30), 100);
+        var two = log.subscribe("shared", "acme", "orders", -1, Instant.now(), Duration.ofSeconds(30), 100);
         log.publish(event("acme", "orders", "a", null));
         log.publish(event("acme", "orders", "a", null));
         log.publish(event("acme", "orders", "b", null));
@@ -66,7 +66,7 @@ class MemoryEventLogTest {
     @Test
     void atMostTheBoundIsOutUnacknowledgedSoAPartitionIsTakenInOrder() throws InterruptedException {
         var sub = log.subscribe("ordered", "acme", "orders", new Event(null, null, "x", null, null, null, null, "k1", Map.of(), new byte[0])
-                .partition(), Duration.ofSeconds(30), 1);
+                .partition(), Instant.now(), Duration.ofSeconds(30), 1);
         log.publish(event("acme", "orders", "a", "k1"));
         log.publish(event("acme", "orders", "b", "k1"));
         var a = sub.fetch(5, Duration.ofMillis(50));
@@ -74,5 +74,15 @@ class MemoryEventLogTest {
         assertThat(sub.fetch(5, Duration.ofMillis(50))).isEmpty();
         a.getFirst().ack();
         assertThat(ids(sub.fetch(5, Duration.ofMillis(50)))).containsExactly("b");
+    }
+
+    @Test
+    void aSubscriptionOpenedLateGetsTheEventsHeldSinceItsStart() throws InterruptedException {
+        Instant deployed = Instant.now();
+        var early = log.subscribe("early", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100);
+        log.publish(event("acme", "orders", "a", null));
+        var late = log.subscribe("late", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100);
+        assertThat(ids(late.fetch(10, Duration.ofMillis(50)))).containsExactly("a");
+        assertThat(ids(early.fetch(10, Duration.ofMillis(50)))).containsExactly("a");
     }
 }

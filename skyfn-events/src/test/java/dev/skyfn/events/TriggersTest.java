@@ -135,7 +135,7 @@ class TriggersTest {
         var node = new Node(e -> new Functions.Result(null, "FUNCTION_ERROR", "no stock"));
         var triggers = start(app("- {topic: orders, maxAttempts: 3, backoff: 50ms, deadLetter: orders-failed}", Instant.now()), node,
                 new FileTickLedger(dir.resolve("ticks.json")));
-        EventLog.Subscription dead = log.subscribe("watcher", "acme", "orders-failed", -1, Duration.ofSeconds(30), 10);
+        EventLog.Subscription dead = log.subscribe("watcher", "acme", "orders-failed", -1, Instant.now(), Duration.ofSeconds(30), 10);
         triggers.publish("acme", "orders", Optional.of("o-1"), "/me", "order.created", "text/plain", null, "x".getBytes(StandardCharsets.UTF_8));
         var failed = dead.fetch(1, Duration.ofSeconds(5));
         assertThat(failed).hasSize(1);
@@ -152,7 +152,7 @@ class TriggersTest {
         // succeeds on the second attempt only: the first attempt's output must not be published
         var node = new Node(e -> attempts.incrementAndGet() < 2 ? new Functions.Result(null, "FUNCTION_ERROR", "once")
                 : new Functions.Result(new Payload.Body("application/json", "{\"n\":1}".getBytes(StandardCharsets.UTF_8)), null, null));
-        EventLog.Subscription out = log.subscribe("watcher", "acme", "counts", -1, Duration.ofSeconds(30), 10);
+        EventLog.Subscription out = log.subscribe("watcher", "acme", "counts", -1, Instant.now(), Duration.ofSeconds(30), 10);
         var triggers = start(app("- {topic: clicks, output: counts, backoff: 20ms}", Instant.now()), node,
                 new FileTickLedger(dir.resolve("ticks.json")));
         triggers.publish("acme", "clicks", Optional.of("c-1"), "/me", "click", "text/plain", "k", new byte[]{1});

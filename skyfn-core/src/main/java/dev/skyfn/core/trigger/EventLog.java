@@ -17,11 +17,13 @@ public interface EventLog extends AutoCloseable {
     /**
      * Opens (creating on first use) the subscription {@code name} to the events of {@code tenant}
      * on subjects matching {@code pattern}, of one partition ({@code 0..}{@link Event#PARTITIONS}{@code -1})
-     * or all ({@code -1}); events published before it was first created are not for it. An event not
-     * acknowledged within {@code ackWait} is handed out again; at most {@code maxUnacknowledged}
-     * are out at once.
+     * or all ({@code -1}), published from {@code since} on (when it is first created: the
+     * deployment that declared it, so that no event published once the deployment is done is
+     * missed however late a node opens it). An event not acknowledged within {@code ackWait}, nor
+     * said to be in progress, is handed out again; at most {@code maxUnacknowledged} are out at once.
      */
-    Subscription subscribe(String name, String tenant, String pattern, int partition, Duration ackWait, int maxUnacknowledged);
+    Subscription subscribe(String name, String tenant, String pattern, int partition, java.time.Instant since, Duration ackWait,
+                           int maxUnacknowledged);
 
     /** A durable subscription, as one node takes from it. */
     interface Subscription extends AutoCloseable {
@@ -42,6 +44,9 @@ public interface EventLog extends AutoCloseable {
 
         /** Done: nobody gets it again. */
         void ack();
+
+        /** Still being worked on: its ack wait starts again. */
+        void inProgress();
 
         /** Not done: handed out again after {@code pause}. */
         void retryIn(Duration pause);

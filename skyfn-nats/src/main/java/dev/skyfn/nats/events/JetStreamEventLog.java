@@ -79,13 +79,23 @@ public final class JetStreamEventLog implements EventLog {
     }
 
     @Override
-    public Subscription subscribe(String name, String tenant, String pattern, int partition, Duration ackWait, int maxUnacknowledged) {
+    public Subscription subscribe(String name, String tenant, String pattern, int partition, Instant since, Duration ackWait,
+                                  int maxUnacknowledged) {
         String filter = natsSubject(tenant, partition, pattern);
         var config = ConsumerConfiguration.builder().durable(name).filterSubject(filter).ackPolicy(AckPolicy.Explicit)
-                .ackWait(ackWait).maxAckPending(maxUnacknowledged).maxDeliver(-1).deliverPolicy(DeliverPolicy.New).build();
+                .ackWait(ackWait).maxAckPending(maxUnacknowledged).maxDeliver(-1).deliverPolicy(DeliverPolicy.ByStartTime)
+                .startTime(since.atZone(java.time.ZoneOffset.UTC)).build();
         JetStreamSubscription sub = Js.call("subscribing " + name + " to " + filter, () -> {
             var management = engine.connection().jetStreamManagement(engine.jsOptions());
-            management.addOrUpdateConsumer(STREAM, config);
+            try {
+                management.getConsumerInfo(STREAM, name);
+            } catch (io.nats.client.JetStreamApiException absent) {
+                try {
+                    management.addOrUpdateConsumer(STREAM, config);
+                } catch (io.nats.client.JetStreamApiException raced) {
+                    // another node made it first: its start is the same
+                }
+            }
             return js.subscribe(null, PullSubscribeOptions.bind(STREAM, name));
         });
         return new Subscription() {
@@ -134,6 +144,11 @@ public final class JetStreamEventLog implements EventLog {
             @Override
             public void ack() {
                 m.ack();
+            }
+
+            @Override
+            public void inProgress() {
+                m.inProgress();
             }
 
             @Override

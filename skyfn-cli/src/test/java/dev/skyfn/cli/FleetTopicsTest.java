@@ -1,0 +1,108 @@
+package dev.skyfn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A topic's events across a fleet of three nodes on real NATS servers, a node taking them
+ * SIGKILLed: every event runs, a stream function's outputs are published once each, and an event
+ * that keeps failing reaches the dead-letter subject.
+ */
+@Tag("slow")
+@Tag("chaos")
+class FleetTopicsTest {
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS, factory = UnderTarget.class)
+    static Path dir;
+    static EmulatedFleet fleet;
+
+    @BeforeAll
+    static void start() throws IOException {
+        fleet = FleetCalls.start(dir, FleetCalls.TWO_CLOUDS, "2s");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    private static String read(String app, String what) {
+        HttpResponse<String> res = FleetCalls.send(fleet, "b-1", "POST", "/v1/apps/" + app + "/functions/read:invoke",
+                what.getBytes(StandardCharsets.UTF_8));
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        return res.body();
+    }
+
+    private static List<String> keys(String app) {
+        String keys = read(app, "keys");
+        return keys.isEmpty() ? List.of() : Arrays.asList(keys.split(" "));
+    }
+
+    @Test
+    void aTopicsEventsAllRunAndTheirOutputsArePublishedOnceWhileANodeTakingThemIsKilled() {
+        FleetCalls.deploy(fleet, "b-1", """
+                app: sink
+                functions:
+                  take:
+                    handler: dev.skyfn.cli.EventTally
+                    memory: 128
+                    triggers: [{topic: results}, {topic: orders-dead}]
+                  read: {handler: dev.skyfn.cli.EventTally$Read, memory: 128}
+                placement: {affinity: [{name: b, clouds: [b]}]}
+                """, EventTally.class);
+        FleetCalls.deploy(fleet, "b-1", """
+                app: stream
+                functions:
+                  work:
+                    handler: dev.skyfn.cli.EventTally
+                    memory: 128
+                    triggers: [{topic: orders, output: results, maxAttempts: 2, backoff: 100ms, deadLetter: orders-dead}]
+                  read: {handler: dev.skyfn.cli.EventTally$Read, memory: 128}
+                placement: {affinity: [{name: a, clouds: [a]}], replicas: 2, scheduling: duplicated}
+                """, EventTally.class);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            ids.add(publish("orders", "{\"sleep\": 50}"));
+            if (i == 20) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> !keys("stream").isEmpty());
+                fleet.kill(FleetCalls.inForce(fleet, "b-1", "stream").getFirst());
+            }
+        }
+        String poison = publish("orders", "\"poison\"");
+        await().atMost(Duration.ofSeconds(120)).until(() -> keys("stream").containsAll(ids));
+        // the sink sees one output per input, each once: an input run again publishes no second output
+        await().atMost(Duration.ofSeconds(60)).until(() -> keys("sink").stream().filter(k -> k.startsWith("out:")).count() == ids.size()
+                && keys("sink").stream().anyMatch(k -> k.startsWith("dead-letter:")));
+        List<String> outputs = keys("sink").stream().filter(k -> k.startsWith("out:")).toList();
+        assertThat(outputs).doesNotHaveDuplicates();
+        for (String out : outputs) {
+            assertThat(read("sink", out).split(" ")).as("deliveries of %s", out).hasSize(1);
+        }
+        assertThat(keys("sink")).contains("dead-letter:dev.stream.work.0:" + poison);
+        assertThat(read("stream", poison).split(" ")).as("attempts of the poisoned event").hasSize(2);
+    }
+
+    private static String publish(String subject, String body) {
+        HttpResponse<String> res = FleetCalls.send(fleet, "b-1", "POST", "/v1/topics/" + subject, body.getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(202);
+        return FleetCalls.json(res.body()).get("id").asText();
+    }
+}
