@@ -56,6 +56,26 @@ public interface Context {
         throw new UnsupportedOperationException("this context cannot call functions");
     }
 
+    /**
+     * Publishes {@code value} as an event to one of the tenant's subjects ({@code "orders.eu"}:
+     * tokens of letters, digits, '-' and '_' separated by dots); functions subscribed to it run.
+     * {@code byte[]} goes as it is, a {@code String} as text, anything else as JSON. Returns once the
+     * event is kept (in a fleet, in JetStream); the result is the event's id.
+     *
+     * @throws DataException {@code BAD_REQUEST} for a subject that is not one
+     */
+    default String publish(String subject, Object value) {
+        return publish(subject, null, value);
+    }
+
+    /**
+     * {@link #publish(String, Object)} with a partition key (the CloudEvents {@code partitionkey}):
+     * a subscription ordered by key gets the events of one key in the order published.
+     */
+    default String publish(String subject, String partitionKey, Object value) {
+        throw new UnsupportedOperationException("this context cannot publish events");
+    }
+
     /** The app's state: local to this node, or global and durable. */
     default State state() {
         throw new UnsupportedOperationException("this context has no state");

@@ -134,6 +134,7 @@ public final class Node implements AutoCloseable {
                 new FileTickLedger(config.dataDir().resolve("triggers").resolve("ticks.json")), catalog, tenant -> true));
         triggers = new Triggers(events.log(), events.ledger(), new TriggerCalls(dispatch, async, events.handles()), events.scheduled(),
                 catalog, Clock.systemUTC());
+        runtimes.routePublishes(new TriggerCalls.Publishes(triggers));
         server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())

@@ -51,6 +51,7 @@ class TriggersTest {
                 handler: dev.skyfn.node.apps.Events$Record
                 triggers: [{topic: doubled}]
               seen: {handler: dev.skyfn.node.apps.Events$Seen}
+              publish: {handler: dev.skyfn.node.apps.Events$Publish}
             """;
 
     @BeforeAll
@@ -107,6 +108,20 @@ class TriggersTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> !seen(acme, id).equals("<none>"));
         assertThat(seen(acme, id)).contains("type=order.created").contains("subject=orders.eu").contains("data={total=3}")
                 .contains("specversion=1.0");
+    }
+
+    @Test
+    void aFunctionPublishesAnEventThatRunsTheFunctionsSubscribedToIt() {
+        var res = acme.send("POST", "/v1/apps/shop/functions/publish:invoke", "orders.fn".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "text/plain");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        String id = res.body();
+        await().atMost(Duration.ofSeconds(20)).until(() -> !seen(acme, id).equals("<none>"));
+        assertThat(seen(acme, id)).contains("source=/skyfn/acme/shop").contains("data={from=function}").contains("partitionkey=k1")
+                .contains("subject=orders.fn").contains("type=dev.skyfn.function.v1.published");
+        var bad = acme.send("POST", "/v1/apps/shop/functions/publish:invoke", "orders fn".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "text/plain");
+        assertError(bad, 400, "BAD_REQUEST", "'orders fn' is not a subject");
     }
 
     @Test

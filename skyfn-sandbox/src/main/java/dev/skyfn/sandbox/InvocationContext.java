@@ -8,6 +8,7 @@ import dev.skyfn.api.State;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.wire.LogLine;
+import dev.skyfn.core.wire.Payload;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -44,6 +45,26 @@ final class InvocationContext implements Context, Log {
             throw new UnsupportedOperationException("this context has no ephemeral state");
         }
         return SandboxNamespace.open(services.data(), path);
+    }
+
+    @Override
+    public String publish(String subject, String partitionKey, Object value) {
+        if (services.data() == null || services.codec() == null) {
+            throw new UnsupportedOperationException("this context cannot publish events");
+        }
+        Payload.Body body;
+        try {
+            body = switch (services.codec().encode(value)) {
+                case Payload.Body b -> b;
+                case Payload.Empty e -> new Payload.Body("", new byte[0]);
+                default -> throw new IllegalArgumentException("an event's data is bytes, text or a value for JSON, not an HTTP response");
+            };
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Payload id = services.data().send(dev.skyfn.core.wire.DataOp.PUBLISH, subject == null ? "" : subject,
+                partitionKey == null ? "" : partitionKey, body.bytes(), body.contentType().getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, 0);
+        return new String(DataClient.bytes(id), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Override

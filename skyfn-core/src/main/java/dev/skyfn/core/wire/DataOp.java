@@ -25,7 +25,9 @@ public enum DataOp {
     /** path: the execution; key: the blob; value: the next chunk; count 1 on the last chunk. */
     BLOB_WRITE,
     /** path: the execution; key: the blob; number: the offset; count: at most this many bytes. */
-    BLOB_READ;
+    BLOB_READ,
+    /** path: the subject; key: the partition key ("" for none); value: the data; expected: its media type. Answer: the event's id. */
+    PUBLISH;
 
     private static final DataOp[] ALL = values();
 

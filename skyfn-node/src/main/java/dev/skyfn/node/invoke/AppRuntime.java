@@ -459,7 +459,9 @@ final class AppRuntime implements Sandbox.Owner {
 
     @Override
     public void data(Sandbox sandbox, Message.Data op) {
-        if (op.op().blob()) {
+        if (op.op() == dev.skyfn.core.wire.DataOp.PUBLISH) {
+            Thread.ofVirtual().start(() -> sandbox.answer(node.publisher().publish(key, op)));
+        } else if (op.op().blob()) {
             node.executions().blob(key, sandbox, op);
         } else {
             node.data().handle(key, sandbox, op);

@@ -46,6 +46,8 @@ public final class AppRuntimes implements AppCatalog.Listener {
     private final Object room = new Object();
     private final Invoker invoker = new Invoker(this);
     private volatile ExecutionSink executions = ExecutionSink.NONE;
+    private volatile Publisher publisher = (app, op) -> new dev.skyfn.core.wire.Message.Failure(op.id(), ErrorCode.UNAVAILABLE.name(),
+            "this node publishes no events", "");
     /** Whether a replica is loaded when placed, and an autoscaled app's kept loaded ({@link AppCatalog#placesReplicas()}). */
     private final boolean warmReplicas;
 
@@ -75,6 +77,20 @@ public final class AppRuntimes implements AppCatalog.Listener {
     /** Routes what sandboxes report of workflow executions; set once, by the node, before executions start. */
     public void routeExecutions(ExecutionSink sink) {
         executions = sink;
+    }
+
+    /** Where the events the apps' functions publish go. */
+    public void routePublishes(Publisher publisher) {
+        this.publisher = publisher;
+    }
+
+    Publisher publisher() {
+        return publisher;
+    }
+
+    /** Publishes an event a function of {@code app} sent ({@link dev.skyfn.core.wire.DataOp#PUBLISH}); answers with its id or a failure. */
+    public interface Publisher {
+        dev.skyfn.core.wire.Message publish(AppKey app, dev.skyfn.core.wire.Message.Data op);
     }
 
     ExecutionSink executions() {

@@ -38,4 +38,26 @@ public final class TriggerCalls implements Functions {
     public boolean handles(String tenant) {
         return handles.test(tenant);
     }
+
+    /** The events functions publish ({@code ctx.publish}), from {@code /skyfn/<tenant>/<app>}. */
+    public record Publishes(dev.skyfn.events.Triggers triggers) implements AppRuntimes.Publisher {
+
+        static final String TYPE = "dev.skyfn.function.v1.published";
+
+        @Override
+        public dev.skyfn.core.wire.Message publish(AppKey app, dev.skyfn.core.wire.Message.Data op) {
+            try {
+                String type = op.expected() == null ? "" : new String(op.expected(), java.nio.charset.StandardCharsets.UTF_8);
+                String id = triggers.publish(app.tenant(), op.path(), java.util.Optional.empty(), "/skyfn/" + app.tenant() + "/" + app.app(),
+                        TYPE, type.isEmpty() ? null : type, op.key().isEmpty() ? null : op.key(), op.value() == null ? new byte[0] : op.value());
+                return new dev.skyfn.core.wire.Message.Result(op.id(), new Payload.Body("text/plain",
+                        id.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            } catch (dev.skyfn.core.SkyfnException e) {
+                return new dev.skyfn.core.wire.Message.Failure(op.id(), e.code().name(), e.getMessage(), "");
+            } catch (RuntimeException e) {
+                return new dev.skyfn.core.wire.Message.Failure(op.id(), dev.skyfn.core.ErrorCode.UNAVAILABLE.name(),
+                        "the event log did not take the event: " + e.getMessage(), "");
+            }
+        }
+    }
 }

@@ -45,4 +45,12 @@ public final class Events {
             return ((Number) event.get("data")).intValue() * 2;
         }
     }
+
+    /** Publishes {"from": "function"} to the subject it is given, keyed "k1"; returns the event's id. */
+    public static class Publish implements Handler<String, String> {
+        @Override
+        public String handle(String subject, Context ctx) {
+            return ctx.publish(subject, "k1", Map.of("from", "function"));
+        }
+    }
 }
