@@ -58,12 +58,16 @@ final class TopicRunner implements AutoCloseable {
     private final DeployedApp app;
     private final FunctionSpec fn;
     private final Trigger.OnTopic trigger;
+    /** The events of the subscription the function is for; others are acknowledged untouched (a state trigger's other keys). */
+    private final java.util.function.Predicate<Event> accepts;
     private final String id;
     private final List<Thread> lanes = new ArrayList<>();
     private volatile boolean closed;
 
-    TopicRunner(EventLog log, Functions functions, DeployedApp app, FunctionSpec fn, Trigger.OnTopic trigger) {
+    TopicRunner(EventLog log, Functions functions, DeployedApp app, FunctionSpec fn, Trigger.OnTopic trigger,
+                java.util.function.Predicate<Event> accepts) {
         this.log = log;
+        this.accepts = accepts;
         this.functions = functions;
         this.app = app;
         this.fn = fn;
@@ -127,7 +131,18 @@ final class TopicRunner implements AutoCloseable {
         sub.close();
     }
 
-    private void handle(List<EventLog.Delivery> taken) {
+    private void handle(List<EventLog.Delivery> all) {
+        List<EventLog.Delivery> taken = new ArrayList<>();
+        for (EventLog.Delivery d : all) {
+            if (accepts.test(d.event())) {
+                taken.add(d);
+            } else {
+                d.ack();
+            }
+        }
+        if (taken.isEmpty()) {
+            return;
+        }
         List<Event> events = taken.stream().map(EventLog.Delivery::event).toList();
         Payload input = trigger.batch().batched() ? CloudEventJson.batch(events) : CloudEventJson.one(events.getFirst());
         // the same events get the same invocation id at each attempt: ctx.idempotencyKey() lets a function act once

@@ -66,7 +66,10 @@ public final class Triggers implements AutoCloseable {
             for (FunctionSpec fn : app.manifest().functions().values()) {
                 for (Trigger t : fn.triggers()) {
                     if (t instanceof Trigger.OnTopic topic) {
-                        runners.add(new TopicRunner(log, functions, app, fn, topic));
+                        runners.add(new TopicRunner(log, functions, app, fn, topic, e -> true));
+                    } else if (t instanceof Trigger.OnState state) {
+                        runners.add(new TopicRunner(log, functions, app, fn, state.asTopic(app.name()),
+                                e -> e.partitionKey() != null && e.partitionKey().startsWith(state.prefix())));
                     }
                 }
             }
@@ -100,6 +103,28 @@ public final class Triggers implements AutoCloseable {
         return eventId;
     }
 
+    /** Whether some function of {@code app} has a state-change trigger. */
+    public boolean watchesState(DeployedApp app) {
+        return app.manifest().functions().values().stream().flatMap(f -> f.triggers().stream()).anyMatch(t -> t instanceof Trigger.OnState);
+    }
+
+    /**
+     * Publishes a change of {@code app}'s global {@code key} from {@code before} to {@code after}
+     * (null: absent) for its state-change triggers: an event of type {@value #STATE_CHANGED} (or
+     * {@value #STATE_DELETED}) whose partition key is the key and whose data is {@code {"key",
+     * "oldValue", "newValue"}}, each value as text when it is UTF-8, else as {@code oldValueBase64} /
+     * {@code newValueBase64}, null when absent, and cut to {@value StateChange#MAX_VALUE_BYTES} bytes
+     * ({@code …Size} gives the whole size).
+     */
+    public void stateChanged(DeployedApp app, String key, byte[] before, byte[] after) {
+        log.publish(new Event(app.tenant(), Trigger.OnState.subject(app.name()), java.util.UUID.randomUUID().toString(),
+                "/skyfn/" + app.tenant() + "/" + app.name() + "/state", after == null ? STATE_DELETED : STATE_CHANGED, clock.instant(),
+                "application/json", key, Map.of(), StateChange.json(key, before, after)));
+    }
+
+    public static final String STATE_CHANGED = "dev.skyfn.state.v1.changed";
+    public static final String STATE_DELETED = "dev.skyfn.state.v1.deleted";
+
     /** What {@code skyfn triggers APP} shows of one trigger. */
     public record View(String function, int index, String kind, String spec, Instant lastFired, Instant nextTick) {
     }
@@ -118,6 +143,8 @@ public final class Triggers implements AutoCloseable {
                                 s.schedule().next(seen).orElse(null));
                     }
                     case Trigger.OnTopic o -> new View(fn.name(), o.index(), "topic", describe(o), null, null);
+                    case Trigger.OnState s -> new View(fn.name(), s.index(), "state", "changes of global keys starting with '"
+                            + s.prefix() + "', " + s.maxAttempts() + " attempt(s) then " + s.deadLetter(), null, null);
                 });
             }
         }

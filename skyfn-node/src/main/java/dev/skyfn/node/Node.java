@@ -135,6 +135,18 @@ public final class Node implements AutoCloseable {
         triggers = new Triggers(events.log(), events.ledger(), new TriggerCalls(dispatch, async, events.handles()), events.scheduled(),
                 catalog, Clock.systemUTC());
         runtimes.routePublishes(new TriggerCalls.Publishes(triggers));
+        AppCatalog scheduled = events.scheduled();
+        data.watchChanges(new DataLayers.Changes() {
+            @Override
+            public boolean watched(dev.skyfn.core.app.AppKey app) {
+                return scheduled.find(app).map(triggers::watchesState).orElse(false);
+            }
+
+            @Override
+            public void changed(dev.skyfn.core.app.AppKey app, String key, byte[] before, byte[] after) {
+                scheduled.find(app).ifPresent(a -> triggers.stateChanged(a, key, before, after));
+            }
+        });
         server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())

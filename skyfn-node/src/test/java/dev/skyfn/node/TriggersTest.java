@@ -52,6 +52,10 @@ class TriggersTest {
                 triggers: [{topic: doubled}]
               seen: {handler: dev.skyfn.node.apps.Events$Seen}
               publish: {handler: dev.skyfn.node.apps.Events$Publish}
+              keys: {handler: dev.skyfn.node.apps.Stateful$Keys}
+              changes:
+                handler: dev.skyfn.node.apps.Events$Changes
+                triggers: [{state: carts/}]
             """;
 
     @BeforeAll
@@ -122,6 +126,23 @@ class TriggersTest {
         var bad = acme.send("POST", "/v1/apps/shop/functions/publish:invoke", "orders fn".getBytes(StandardCharsets.UTF_8),
                 "Content-Type", "text/plain");
         assertError(bad, 400, "BAD_REQUEST", "'orders fn' is not a subject");
+    }
+
+    @Test
+    void aStateTriggerSeesEveryChangeOfItsKeysInOrderWithTheValuesBeforeAndAfter() {
+        for (int i = 1; i <= 10; i++) {
+            var res = acme.send("POST", "/v1/apps/shop/functions/keys:invoke", ("global carts/7=v" + i).getBytes(StandardCharsets.UTF_8),
+                    "Content-Type", "text/plain");
+            assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        }
+        acme.send("POST", "/v1/apps/shop/functions/keys:invoke", "global other/1=x".getBytes(StandardCharsets.UTF_8), "Content-Type", "text/plain");
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen(acme, "last/changes").contains("newValue=v10"));
+        assertThat(seen(acme, "last/changes")).doesNotContain("other/1");
+        assertThat(seen(acme, "last/changes")).contains("key=carts/7").contains("oldValue=v9").contains("type=dev.skyfn.state.v1.changed")
+                .contains("partitionkey=carts/7");
+        var history = acme.send("POST", "/v1/apps/shop/functions/keys:invoke", "global history/carts/7".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "text/plain").body();
+        assertThat(history).isEqualTo("v1 v2 v3 v4 v5 v6 v7 v8 v9 v10");
     }
 
     @Test

@@ -17,6 +17,7 @@ final class TriggerReader {
 
     private static final Set<String> SCHEDULE_FIELDS = Set.of("schedule", "timezone", "missed", "input");
     private static final Set<String> TOPIC_FIELDS = Set.of("topic", "batch", "maxAttempts", "backoff", "deadLetter", "ordering", "output");
+    private static final Set<String> STATE_FIELDS = Set.of("state", "maxAttempts", "backoff", "deadLetter");
     private static final Set<String> BATCH_FIELDS = Set.of("size", "window");
     private static final int MAX_TRIGGERS = 16;
 
@@ -44,10 +45,14 @@ final class TriggerReader {
     }
 
     private static Trigger trigger(String app, String function, int index, JsonNode node, String at) {
-        Fields t = Fields.of(node, at, "a mapping with 'schedule' or 'topic'", ManifestException::new);
-        if (t.has("schedule") == t.has("topic")) {
-            throw new ManifestException(at + ": a trigger has either 'schedule' (rate(5 minutes), cron(0 12 * * ? *)) or 'topic' (a subject)"
-                    + (t.has("state") ? "; state-change triggers are not supported yet" : ""));
+        Fields t = Fields.of(node, at, "a mapping with 'schedule', 'topic' or 'state'", ManifestException::new);
+        int kinds = (t.has("schedule") ? 1 : 0) + (t.has("topic") ? 1 : 0) + (t.has("state") ? 1 : 0);
+        if (kinds != 1) {
+            throw new ManifestException(at + ": a trigger has one of 'schedule' (rate(5 minutes), cron(0 12 * * ? *)), 'topic' (a subject)"
+                    + " or 'state' (a prefix of the app's global keys)");
+        }
+        if (t.has("state")) {
+            return state(app, function, index, t.only(STATE_FIELDS));
         }
         return t.has("schedule") ? schedule(index, t.only(SCHEDULE_FIELDS)) : topic(app, function, index, t.only(TOPIC_FIELDS));
     }
@@ -87,6 +92,16 @@ final class TriggerReader {
         return new Trigger.OnTopic(index, subject, batch, t.integer("maxAttempts", 3, 1, 100),
                 t.duration("backoff", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMinutes(1)), deadLetter,
                 t.choice("ordering", Ordering.class, Ordering.NONE) == Ordering.KEY, output);
+    }
+
+    private static Trigger state(String app, String function, int index, Fields t) {
+        JsonNode prefix = t.get("state");
+        if (!prefix.isTextual() || prefix.asText().length() > 1024) {
+            throw t.fail("state", "expected a prefix of the app's global keys (text, \"\" for every key), found " + prefix);
+        }
+        return new Trigger.OnState(index, prefix.asText(), t.integer("maxAttempts", 3, 1, 100),
+                t.duration("backoff", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMinutes(1)),
+                subjectField(t, "deadLetter").orElse("dead-letter." + app + "." + function));
     }
 
     private static Optional<String> subjectField(Fields t, String field) {

@@ -37,6 +37,24 @@ public sealed interface Trigger {
                    boolean keyOrdered, Optional<String> output) implements Trigger {
     }
 
+    /**
+     * Runs the function for each change of the app's global data layer under a key starting with
+     * {@code prefix} ({@code ""}: every key), with the key, the operation and the values before and
+     * after, the changes of one key in the order they were made on a node; failures as a topic's.
+     */
+    record OnState(int index, String prefix, int maxAttempts, Duration backoff, String deadLetter) implements Trigger {
+
+        /** The internal subject the changes of {@code app}'s global layer are published to (no tenant can publish there). */
+        public static String subject(String app) {
+            return "$state." + app;
+        }
+
+        /** The subscription that takes the app's changes: one at a time per key, in order. */
+        public OnTopic asTopic(String app) {
+            return new OnTopic(index, subject(app), Batch.ONE, maxAttempts, backoff, deadLetter, true, Optional.empty());
+        }
+    }
+
     /** A call takes up to {@code size} events, waiting at most {@code window} for them to come. */
     record Batch(int size, Duration window) {
         public static final Batch ONE = new Batch(1, Duration.ZERO);

@@ -64,14 +64,23 @@ class TriggerReaderTest {
                 Duration.ofMillis(200), "clicks-failed", true, Optional.of("counts")));
     }
 
+    @Test
+    void readsAStateTriggerAsAnOrderedSubscriptionToTheAppsChanges() {
+        var t = (Trigger.OnState) triggers("- {state: carts/, maxAttempts: 5}\n").getFirst();
+        assertThat(t).isEqualTo(new Trigger.OnState(0, "carts/", 5, Duration.ofSeconds(1), "dead-letter.shop.order"));
+        assertThat(t.asTopic("shop")).isEqualTo(new Trigger.OnTopic(0, "$state.shop", Trigger.Batch.ONE, 5, Duration.ofSeconds(1),
+                "dead-letter.shop.order", true, Optional.empty()));
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
             - schedule: cron(61 12 * * ? *)                  | functions.order.triggers[0].schedule: 'cron(61 12 * * ? *)' is not a schedule
             - schedule: every day                            | functions.order.triggers[0].schedule: 'every day' is not a schedule
             - {schedule: rate(1 hour), timezone: Mars/Base}  | functions.order.triggers[0].timezone: 'Mars/Base' is not a time zone
             - {schedule: rate(1 hour), missed: later}        | functions.order.triggers[0].missed: 'later' is not one of skip, catch-up
-            - {schedule: rate(1 hour), topic: a}             | functions.order.triggers[0]: a trigger has either 'schedule'
-            - {state: carts}                                 | state-change triggers are not supported yet
+            - {schedule: rate(1 hour), topic: a}             | functions.order.triggers[0]: a trigger has one of
+            - {state: 3}                                     | functions.order.triggers[0].state: expected a prefix
+            - {state: a, topic: b}                           | functions.order.triggers[0]: a trigger has one of
             - {topic: orders created}                        | functions.order.triggers[0].topic: 'orders created' is not a subject: token 'orders created'
             - {topic: orders..eu}                            | functions.order.triggers[0].topic: 'orders..eu' is not a subject: an empty token
             - {topic: orders.>.eu}                           | functions.order.triggers[0].topic: 'orders.>.eu' is not a subject: token '>'

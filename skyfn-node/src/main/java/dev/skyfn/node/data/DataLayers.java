@@ -39,6 +39,9 @@ public final class DataLayers implements AutoCloseable {
     private volatile java.util.function.BiConsumer<AppKey, java.util.Map<String, byte[]>> leaving = (app, entries) -> { };
     private final KeyValue global;
     private final Namespaces ephemeral;
+    private volatile Changes changes = Changes.NONE;
+    /** Serialises a watched key's write and the telling of its change, so that its changes are told in the order made. */
+    private final java.util.concurrent.locks.ReentrantLock[] stripes = new java.util.concurrent.locks.ReentrantLock[64];
     private final NodeScheduler scheduler;
 
     public DataLayers(Path dir, long quotaBytesPerTenant, int maxValueBytes, NodeScheduler scheduler) {
@@ -56,11 +59,37 @@ public final class DataLayers implements AutoCloseable {
     }
 
     private DataLayers(KeyValue global, Namespaces ephemeral, long quotaBytesPerTenant, int maxValueBytes, NodeScheduler scheduler) {
+        java.util.Arrays.setAll(stripes, i -> new java.util.concurrent.locks.ReentrantLock());
         this.local = new MemoryKeyValue(quotaBytesPerTenant, maxValueBytes);
         this.global = global;
         this.ephemeral = ephemeral;
         this.scheduler = scheduler;
         scheduler.every(Duration.ofSeconds(1), "expiring ephemeral namespaces", ephemeral::expire);
+    }
+
+    /** Who hears of changes to the apps' global layers: the apps with state-change triggers. */
+    public interface Changes {
+        Changes NONE = new Changes() {
+            @Override
+            public boolean watched(AppKey app) {
+                return false;
+            }
+
+            @Override
+            public void changed(AppKey app, String key, byte[] before, byte[] after) {
+            }
+        };
+
+        /** Whether anyone listens to {@code app}'s changes (reading the value before a write costs a read). */
+        boolean watched(AppKey app);
+
+        /** {@code key} of {@code app}'s global layer went from {@code before} to {@code after} (null: absent). */
+        void changed(AppKey app, String key, byte[] before, byte[] after);
+    }
+
+    /** Tells {@code changes} of every change to a watched app's global layer, made through this node, once it is durable. */
+    public void watchChanges(Changes changes) {
+        this.changes = changes;
     }
 
     public KeyValue local() {
@@ -107,6 +136,9 @@ public final class DataLayers implements AutoCloseable {
             }
             checkKey(op.key());
             String scope = KeyValue.scope(app.tenant(), app.app());
+            if (op.op().global() && op.op() != DataOp.GLOBAL_GET && changes.watched(app)) {
+                return new Message.Result(op.id(), watched(app, scope, op));
+            }
             KeyValue layer = op.op().global() ? global : local;
             return new Message.Result(op.id(), switch (op.op()) {
                 case LOCAL_GET, GLOBAL_GET -> value(layer.get(scope, op.key()));
@@ -126,6 +158,44 @@ public final class DataLayers implements AutoCloseable {
             // out of reach is UNAVAILABLE already (a SkyfnException); anything else is a fault of the layer, not an outage
             LOG.error("a state operation {} failed", op.op(), e);
             return new Message.Failure(op.id(), ErrorCode.INTERNAL.name(), "the data layer failed: " + e.getMessage(), "");
+        }
+    }
+
+    /** A write to a watched app's global layer: the value before it read, the write made, the change told, under the key's lock. */
+    private Payload watched(AppKey app, String scope, Message.Data op) {
+        var lock = stripes[Math.floorMod((scope + "/" + op.key()).hashCode(), stripes.length)];
+        lock.lock();
+        try {
+            byte[] before = global.get(scope, op.key()).orElse(null);
+            byte[] after;
+            Payload answer;
+            switch (op.op()) {
+                case GLOBAL_PUT -> {
+                    after = required(op.value());
+                    global.put(scope, op.key(), after);
+                    answer = Payload.EMPTY;
+                }
+                case GLOBAL_DELETE -> {
+                    after = null;
+                    answer = bool(global.delete(scope, op.key()));
+                }
+                case GLOBAL_CAS -> {
+                    after = op.value();
+                    answer = bool(global.compareAndSet(scope, op.key(), op.expected(), op.value()));
+                }
+                default -> throw new SkyfnException(ErrorCode.INVALID_INPUT, "not a write: " + op.op());
+            }
+            boolean changed = op.op() == DataOp.GLOBAL_PUT || answer instanceof Payload.Body b && b.bytes()[0] == 1;
+            if (changed) {
+                try {
+                    changes.changed(app, op.key(), before, after);
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: the change of {} is made but its state-change triggers do not hear of it: {}", app, op.key(), e.getMessage());
+                }
+            }
+            return answer;
+        } finally {
+            lock.unlock();
         }
     }
 

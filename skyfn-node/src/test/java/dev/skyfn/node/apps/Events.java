@@ -53,4 +53,24 @@ public final class Events {
             return ctx.publish(subject, "k1", Map.of("from", "function"));
         }
     }
+
+    /** Takes a state-change event: appends its new value (or "-" for a deletion) to "history/<key>", space-separated. */
+    public static class Changes implements Handler<Map<String, Object>, String> {
+        @Override
+        public String handle(Map<String, Object> event, Context ctx) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> data = (Map<String, Object>) event.get("data");
+            ctx.state().global().putString("last/" + ctx.function(), String.valueOf(new java.util.TreeMap<>(event)));
+            String key = "history/" + data.get("key");
+            Object value = data.get("newValue") == null ? "-" : data.get("newValue");
+            while (true) {
+                String old = ctx.state().global().getString(key).orElse(null);
+                String next = old == null ? value + "" : old + " " + value;
+                if (ctx.state().global().compareAndSet(key, old == null ? null : old.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        next.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                    return next;
+                }
+            }
+        }
+    }
 }
