@@ -70,6 +70,7 @@ final class DemoCommand implements Callable<Integer> {
             imagePipeline();
             wordCount();
             asyncCall();
+            events();
             logs();
         } finally {
             RunDirs.delete(data);
@@ -272,6 +273,54 @@ final class DemoCommand implements Callable<Integer> {
             status = client.json("GET", "/v1/invocations/" + id, null);
         } while (!status.get("state").asText().equals("succeeded") && !status.get("state").asText().equals("failed") && millis(start) < 10_000);
         step("async greeter/greet -> 202 %s, then GET /v1/invocations/%s: %s %s", id, id, status.get("state").asText(), status.get("result"));
+    }
+
+    /** Events in: clicks into the sketches' stream function, orders through the ETL pipeline, its schedule's ticks. */
+    private void events() throws InterruptedException {
+        var random = new java.util.Random(1);
+        int clicks = 1_000;
+        Set<Integer> users = new java.util.HashSet<>();
+        long start = System.nanoTime();
+        for (int i = 0; i < clicks; i++) {
+            String page = i % 10 == 0 ? "/home" : "/item/" + random.nextInt(300);
+            int user = random.nextInt(400);
+            users.add(user);
+            client.send("POST", "/v1/topics/clicks.web", ("{\"user\": \"u" + user + "\", \"page\": \"" + page
+                    + "\", \"loadMs\": " + (5 + random.nextInt(120)) + "}").getBytes(StandardCharsets.UTF_8), "application/json");
+        }
+        long published = System.nanoTime();
+        JsonNode estimate;
+        do {
+            Thread.sleep(10); // the stream function takes the clicks in batches of up to 100
+            estimate = Client.parse(invoke("sketches", "estimate", "{\"page\": \"/home\"}", "application/json").body());
+        } while (estimate.get("clicks").asLong() < clicks && millis(start) < 30_000);
+        step("published %,d click events to clicks.web in %d ms; the sketches' stream function took them in batches, all in by %d ms:",
+                clicks, (published - start) / 1_000_000, millis(start));
+        step("    /home viewed %d times (Count-Min; 100 true), %d distinct users (HyperLogLog; %d true), load p50 %.0f ms, p99 %.0f ms (KLL)",
+                estimate.get("views").asLong(), estimate.get("distinctUsers").asLong(), users.size(), estimate.get("loadMsP50").asDouble(),
+                estimate.get("loadMsP99").asDouble());
+        for (String order : List.of("{\"id\": 1, \"amount\": 10, \"currency\": \"EUR\", \"country\": \"FR\"}",
+                "{\"id\": 2, \"amount\": 100, \"currency\": \"USD\", \"country\": \"US\"}",
+                "{\"id\": 3, \"amount\": -5, \"currency\": \"EUR\", \"country\": \"DE\"}")) {
+            client.send("POST", "/v1/topics/orders.raw", order.getBytes(StandardCharsets.UTF_8), "application/json");
+        }
+        start = System.nanoTime();
+        JsonNode report;
+        do {
+            Thread.sleep(20); // cleaned, aggregated in a batch window of 500 ms, the bad one tried twice then rejected
+            report = Client.parse(invoke("etl", "report", "", "text/plain").body());
+        } while ((report.get("rejects").asLong() < 1 || report.get("openMinutes").size() + (report.get("totals").asText().startsWith("orders=0") ? 0 : 1) == 0)
+                && millis(start) < 30_000);
+        step("etl: 3 raw orders -> clean (enriched, to orders.clean) -> aggregate (batches) -> minutes %s, day %s; rejected %d (%s)",
+                report.get("openMinutes"), report.get("totals").asText(), report.get("rejects").asLong(), report.get("lastReject").asText());
+        JsonNode compact = null;
+        for (JsonNode t : client.json("GET", "/v1/apps/etl/triggers", null).get("triggers")) {
+            if (t.get("function").asText().equals("compact")) {
+                compact = t;
+            }
+        }
+        step("etl/compact runs on %s: last tick %s, next %s", compact.get("spec").asText(), compact.get("lastFired").asText(),
+                compact.get("nextTick").asText());
     }
 
     private void logs() {
