@@ -54,6 +54,10 @@ public final class Bench {
             out.append("### Online before batch\n\n").append(new BatchBench(root, rounds, Duration.ofSeconds(Integer.getInteger("seconds", 10))).run())
                     .append('\n');
         }
+        if (which.contains("events")) {
+            out.append("### Events\n\n").append(new EventsBench(root, Integer.getInteger("events", 1_000),
+                    Integer.getInteger("load", 5_000)).run()).append('\n');
+        }
         if (which.contains("cold")) {
             out.append("### Cold start\n\n").append(new ColdStartBench(root, Integer.getInteger("samples", 20)).run()).append('\n');
         }

@@ -118,8 +118,8 @@ public final class MemoryEventLog implements EventLog {
             Sub sub = subscriptions.computeIfAbsent(name, n -> new Sub(tenant, pattern, partition, ackWait, maxUnacknowledged, from));
             return new Subscription() {
                 @Override
-                public List<Delivery> fetch(int max, Duration wait) throws InterruptedException {
-                    return take(sub, max, wait);
+                public int take(int max, Duration wait, java.util.function.Consumer<Delivery> each) throws InterruptedException {
+                    return MemoryEventLog.this.take(sub, max, wait, each);
                 }
 
                 @Override
@@ -132,23 +132,30 @@ public final class MemoryEventLog implements EventLog {
         }
     }
 
-    private List<Delivery> take(Sub sub, int max, Duration wait) throws InterruptedException {
+    private int take(Sub sub, int max, Duration wait, java.util.function.Consumer<Delivery> each) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
-        List<Delivery> taken = new ArrayList<>();
-        lock.lock();
-        try {
-            while (true) {
+        int handed = 0;
+        while (true) {
+            List<Delivery> taken = new ArrayList<>();
+            long left;
+            lock.lock();
+            try {
                 Instant now = clock.instant();
-                Instant nextAvailable = handOut(sub, max, now, taken);
-                long left = deadline - System.nanoTime();
-                if (taken.size() >= max || left <= 0) {
-                    return taken;
+                Instant nextAvailable = handOut(sub, max - handed, now, taken);
+                left = deadline - System.nanoTime();
+                if (taken.isEmpty() && left > 0) {
+                    long until = nextAvailable == null ? left : Math.min(left, Duration.between(now, nextAvailable).toNanos());
+                    changed.await(Math.max(until, 1), TimeUnit.NANOSECONDS);
                 }
-                long until = nextAvailable == null ? left : Math.min(left, Duration.between(now, nextAvailable).toNanos());
-                changed.await(Math.max(until, 1), TimeUnit.NANOSECONDS);
+            } finally {
+                lock.unlock();
             }
-        } finally {
-            lock.unlock();
+            // handed on outside the lock: what takes them may publish to this log
+            taken.forEach(each);
+            handed += taken.size();
+            if (handed >= max || left <= 0) {
+                return handed;
+            }
         }
     }
 

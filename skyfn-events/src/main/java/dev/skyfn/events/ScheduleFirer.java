@@ -98,7 +98,7 @@ final class ScheduleFirer implements AutoCloseable {
             Instant from = last.computeIfAbsent(id, k -> ledger.last(k).orElse(app.deployedAt()));
             Optional<Instant> next = s.schedule().next(from);
             if (next.isPresent() && !next.get().isAfter(now)) {
-                next = s.schedule().next(fire(app, fn, s, id, now));
+                next = s.schedule().next(fire(app, fn, s, id, from, now));
             }
             return next.orElse(null);
         } catch (RuntimeException e) {
@@ -108,26 +108,30 @@ final class ScheduleFirer implements AutoCloseable {
         }
     }
 
-    /** Queues the ticks due at {@code now} as the ledger has them, records the last; returns it. */
-    private Instant fire(DeployedApp app, FunctionSpec fn, Trigger.OnSchedule s, String id, Instant now) {
-        Optional<Instant> recorded = ledger.last(id);
-        Instant from = recorded.orElse(app.deployedAt());
+    /**
+     * Queues the ticks due at {@code now} after {@code from} (the last this node knows of), then
+     * records the last in the ledger unless another node recorded it or a later one; returns the
+     * last tick fired. Queued first, the ledger read after: a tick's call does not wait for it, and
+     * a tick queued again (this node's view was behind) is dropped by its id.
+     */
+    private Instant fire(DeployedApp app, FunctionSpec fn, Trigger.OnSchedule s, String id, Instant from, Instant now) {
         List<Instant> due = s.schedule().due(from, now, MAX_CATCH_UP);
         for (Instant tick : due) {
             String invocation = "tick-" + TriggerNames.digest(id) + "-" + tick.toEpochMilli();
             functions.submitOnce(app.key(), fn.name(), CloudEventJson.one(event(app, fn, s, invocation, tick)), invocation);
         }
-        if (due.isEmpty()) {
-            last.put(id, from);
-            return from;
+        Instant fired = due.isEmpty() ? from : due.getLast();
+        Optional<Instant> recorded = ledger.last(id);
+        if (recorded.isPresent() && !recorded.get().isBefore(fired)) {
+            last.put(id, recorded.get());
+            return recorded.get();
         }
-        if (!ledger.advance(id, recorded, due.getLast())) {
-            // another node recorded a tick meanwhile: read it again next time
-            last.remove(id);
-            return due.getLast();
+        if (!due.isEmpty() && !ledger.advance(id, recorded, fired)) {
+            last.remove(id); // another node recorded a tick meanwhile: read it again next time
+        } else {
+            last.put(id, fired);
         }
-        last.put(id, due.getLast());
-        return due.getLast();
+        return fired;
     }
 
     private static Event event(DeployedApp app, FunctionSpec fn, Trigger.OnSchedule s, String id, Instant tick) {

@@ -41,8 +41,10 @@ final class TopicRunner implements AutoCloseable {
     private static final Duration POLL = Duration.ofSeconds(1);
     /** A batch without a window still waits this long for events already on their way. */
     private static final Duration MIN_WINDOW = Duration.ofMillis(10);
+    /** How long a node busy with a subscription's events waits for calls to end before it asks for more. */
+    private static final Duration GATHER = Duration.ofMillis(5);
     /** Calls of one unordered trigger a node runs at once, at most (fewer if the function's concurrency is lower). */
-    private static final int MAX_PARALLEL = 8;
+    private static final int MAX_PARALLEL = 32;
     /** Events out unacknowledged at once on an unordered subscription, across the fleet (JetStream's default). */
     private static final int MAX_OUT = 1000;
     /**
@@ -93,42 +95,79 @@ final class TopicRunner implements AutoCloseable {
         }
     }
 
-    /** Takes batches from {@code sub} and runs up to {@code parallel} of them at once, until closed. */
+    /**
+     * Takes events from {@code sub} and runs up to {@code parallel} calls at once, until closed: one
+     * request to the log asks for as many events as there are free slots, and each is handed to a
+     * call as it comes; a batch is gathered first (its first event, then the rest within its window).
+     */
     private void take(EventLog.Subscription sub, int parallel) {
         var slots = new Semaphore(parallel);
+        boolean flowing = false;
         while (!closed) {
+            var unused = new java.util.concurrent.atomic.AtomicInteger();
             try {
                 slots.acquire();
-                List<EventLog.Delivery> taken = new ArrayList<>(sub.fetch(1, POLL));
-                if (taken.isEmpty()) {
-                    slots.release();
-                    continue;
+                unused.set(trigger.batch().batched() ? 1 : 1 + slots.drainPermits());
+                if (flowing) {
+                    gather(slots, unused, parallel / 2);
                 }
                 if (trigger.batch().batched()) {
-                    Duration window = trigger.batch().window().compareTo(MIN_WINDOW) < 0 ? MIN_WINDOW : trigger.batch().window();
-                    taken.addAll(sub.fetch(trigger.batch().size() - 1, window));
-                }
-                Thread.ofVirtual().name("topic-" + id + "-call").start(() -> {
-                    try {
-                        handle(taken);
-                    } catch (RuntimeException e) {
-                        // not acknowledged: handed out again once the ack wait is over
-                        LOG.warn("topic trigger {}: {}", id, e.getMessage());
-                    } finally {
-                        slots.release();
+                    List<EventLog.Delivery> batch = new ArrayList<>(sub.fetch(1, POLL));
+                    if (!batch.isEmpty()) {
+                        Duration window = trigger.batch().window().compareTo(MIN_WINDOW) < 0 ? MIN_WINDOW : trigger.batch().window();
+                        batch.addAll(sub.fetch(trigger.batch().size() - 1, window));
+                        unused.decrementAndGet();
+                        call(batch, slots);
                     }
-                });
+                } else {
+                    int asked = unused.get();
+                    int got = sub.take(asked, POLL, d -> {
+                        unused.decrementAndGet();
+                        call(List.of(d), slots);
+                    });
+                    flowing = got == asked;
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                slots.release();
                 if (!closed) {
                     LOG.warn("topic trigger {}: {}", id, e.getMessage());
                     sleepQuietly(POLL);
                 }
+            } finally {
+                slots.release(unused.get());
             }
         }
         sub.close();
+    }
+
+    /**
+     * While events flow faster than calls end, waits up to {@link #GATHER} for {@code enough} free
+     * slots before asking the log again: one request then brings many events, not one per call ended.
+     */
+    private static void gather(Semaphore slots, java.util.concurrent.atomic.AtomicInteger held, int enough) throws InterruptedException {
+        long until = System.nanoTime() + GATHER.toNanos();
+        while (held.get() < enough) {
+            long left = until - System.nanoTime();
+            if (left <= 0 || !slots.tryAcquire(left, java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                return;
+            }
+            held.addAndGet(1 + slots.drainPermits());
+        }
+    }
+
+    /** Runs a call on a thread of its own, which holds a slot until it ends. */
+    private void call(List<EventLog.Delivery> events, Semaphore slots) {
+        Thread.ofVirtual().name("topic-" + id + "-call").start(() -> {
+            try {
+                handle(events);
+            } catch (RuntimeException e) {
+                // not acknowledged: handed out again once the ack wait is over
+                LOG.warn("topic trigger {}: {}", id, e.getMessage());
+            } finally {
+                slots.release();
+            }
+        });
     }
 
     private void handle(List<EventLog.Delivery> all) {

@@ -28,8 +28,19 @@ public interface EventLog extends AutoCloseable {
     /** A durable subscription, as one node takes from it. */
     interface Subscription extends AutoCloseable {
 
+        /**
+         * Hands up to {@code max} events to {@code each} as they come, waiting at most {@code wait}
+         * for them (one request to the log, however many it brings); returns how many it handed,
+         * as soon as {@code max} have come.
+         */
+        int take(int max, Duration wait, java.util.function.Consumer<Delivery> each) throws InterruptedException;
+
         /** Up to {@code max} events, waiting at most {@code wait} for them; returns as soon as {@code max} have come. */
-        List<Delivery> fetch(int max, Duration wait) throws InterruptedException;
+        default List<Delivery> fetch(int max, Duration wait) throws InterruptedException {
+            List<Delivery> taken = new java.util.ArrayList<>();
+            take(max, wait, taken::add);
+            return taken;
+        }
 
         @Override
         void close();

@@ -100,8 +100,12 @@ public final class JetStreamEventLog implements EventLog {
         });
         return new Subscription() {
             @Override
-            public List<Delivery> fetch(int max, Duration wait) {
-                return sub.fetch(max, wait).stream().map(m -> delivery(tenant, m)).toList();
+            public int take(int max, Duration wait, java.util.function.Consumer<Delivery> each) {
+                int n = 0;
+                for (var it = sub.iterate(max, wait); it.hasNext(); n++) {
+                    each.accept(delivery(tenant, it.next()));
+                }
+                return n;
             }
 
             @Override

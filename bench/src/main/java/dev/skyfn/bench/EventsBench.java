@@ -1,0 +1,300 @@
+package dev.skyfn.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skyfn.nats.Engine;
+import dev.skyfn.nats.NatsAccess;
+import dev.skyfn.nats.servers.FleetSecrets;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PublishOptions;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Events on a node of a fleet (one node, one NATS server with JetStream, tenants' data sealed)
+ * beside their limits on the same server: an event's latency from its publication to its
+ * function's start beside a bare NATS publish → subscribe; a no-op stream function's throughput,
+ * its outputs published once each, beside a bare JetStream consumer doing the same (publish each
+ * output with a message id, acknowledge); and how late a schedule's ticks start their function.
+ */
+final class EventsBench {
+
+    private static final String TOPOLOGY = """
+            clouds:
+              bench:
+                provider: private
+                region: here
+                trust: trusted
+                pricing: {model: owned}
+                nodes:
+                  n1: {cpus: 2, memory: 4096}
+            users:
+              here: {bench: 1}
+            latency: {}
+            """;
+    private static final String APP = """
+            app: events
+            functions:
+              stamp: {handler: dev.skyfn.bench.EventsApp$Stamp, memory: 256, triggers: [{topic: lat}]}
+              tick: {handler: dev.skyfn.bench.EventsApp$Tick, memory: 256, triggers: [{schedule: rate(1 second)}]}
+              pass: {handler: dev.skyfn.bench.EventsApp$Pass, memory: 256, timeout: 5m, triggers: [{topic: load, output: passed}]}
+              control: {handler: dev.skyfn.bench.EventsApp$Control, memory: 256}
+            """;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path root;
+    private final int events;
+    private final int load;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private int port;
+
+    EventsBench(Path root, int events, int load) {
+        this.root = root;
+        this.events = events;
+        this.load = load;
+    }
+
+    String run() {
+        try (BenchFleet fleet = BenchFleet.start(root, TOPOLOGY)) {
+            port = fleet.port("n1");
+            fleet.send(port, "POST", "/v1/apps", Jars.ofClasses(APP, EventsApp.class));
+            NatsAccess nats = fleet.nats().access("bench", FleetSecrets.OPERATOR);
+            String latency = latency(nats);
+            List<Double> quiet = new ArrayList<>(control("ticks"));
+            String throughput = throughput(nats);
+            List<Double> loaded = control("ticks");
+            pause(Duration.ofSeconds(10));
+            quiet.addAll(control("ticks"));
+            return latency + "\n" + throughput + "\n" + "| schedule `rate(1 second)`: tick → its function starts | ticks | p50 | p99 | max |\n"
+                    + "|---|---|---|---|---|\n" + ticks("while the node takes single events, or idles", quiet)
+                    + ticks("while the stream function takes its backlog", loaded)
+                    + "\nTarget: p99 ≤ 50 ms. A tick is an async invocation queued once under the tick's id: a status created in a "
+                    + "JetStream bucket, a job published, taken by a worker, its status read and saved running, then the call.\n";
+        }
+    }
+
+    private static String ticks(String when, List<Double> late) {
+        return String.format("| %s | %d | %.1f ms | %.1f ms | %.1f ms |%n", when, late.size(), Stats.median(late) / 1000,
+                Stats.percentile(late, 99) / 1000, late.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN) / 1000);
+    }
+
+    /** One event at a time, 2 ms apart, published over HTTP; the same over bare NATS. */
+    private String latency(NatsAccess nats) {
+        for (int i = 0; i < 200; i++) {
+            publish("lat", "{\"sentAt\": " + epochMicros() + "}");
+        }
+        pause(Duration.ofSeconds(1));
+        control("sent");
+        control("published");
+        control("ticks"); // the first ticks met the app's cold start
+        for (int i = 0; i < events; i++) {
+            publish("lat", "{\"sentAt\": " + epochMicros() + "}");
+            pause(Duration.ofMillis(2));
+        }
+        List<Double> sent = new ArrayList<>();
+        List<Double> published = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (sent.size() < events && System.nanoTime() < deadline) {
+            pause(Duration.ofMillis(100));
+            sent.addAll(control("sent"));
+            published.addAll(control("published"));
+        }
+        List<Double> bare = bareNats(nats);
+        List<Double> durable = bareJetStreamLatency(nats);
+        return String.format("""
+                | event → function | p50 | p99 |
+                |---|---|---|
+                | HTTP publish (`POST /v1/topics/lat`) → the function starts | %.0f µs | %.0f µs |
+                | the event kept in JetStream (its `time`) → the function starts | %.0f µs | %.0f µs |
+                | bare NATS publish → subscriber, same server (the limit) | %.0f µs | %.0f µs |
+                | bare JetStream publish (acknowledged) → pull consumer, same server (the limit for a kept event) | %.0f µs | %.0f µs |
+
+                %d events, one every 2 ms after 200 to warm up (target: within 100 µs of the bare subscribe).
+                """, Stats.median(sent), Stats.percentile(sent, 99), Stats.median(published), Stats.percentile(published, 99),
+                Stats.median(bare), Stats.percentile(bare, 99), Stats.median(durable), Stats.percentile(durable, 99), sent.size());
+    }
+
+    private List<Double> bareNats(NatsAccess nats) {
+        var got = new ConcurrentLinkedQueue<Double>();
+        try (Engine a = Engine.connect(nats, "bench-pub"); Engine b = Engine.connect(nats, "bench-sub")) {
+            Connection sub = b.connection();
+            sub.createDispatcher(m -> got.add((System.nanoTime() - ByteBuffer.wrap(m.getData()).getLong()) / 1000.0)).subscribe("bench.lat");
+            sub.flush(Duration.ofSeconds(2));
+            for (int i = 0; i < events + 200; i++) {
+                a.connection().publish("bench.lat", ByteBuffer.allocate(8).putLong(System.nanoTime()).array());
+                pause(Duration.ofMillis(2));
+            }
+            a.connection().flush(Duration.ofSeconds(2));
+            pause(Duration.ofMillis(200));
+        } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+        List<Double> all = new ArrayList<>(got);
+        return all.subList(Math.min(200, all.size()), all.size());
+    }
+
+    /** An event kept by JetStream, from before its publication to a pull consumer waiting for it. */
+    private List<Double> bareJetStreamLatency(NatsAccess nats) {
+        var got = new ConcurrentLinkedQueue<Double>();
+        try (Engine e = Engine.connect(nats, "bench-js-lat")) {
+            e.stream("bench-lat", "bench.lat.>");
+            JetStream js = e.connection().jetStream(e.jsOptions());
+            var management = e.connection().jetStreamManagement(e.jsOptions());
+            management.addOrUpdateConsumer("bench-lat", ConsumerConfiguration.builder().durable("lat").filterSubject("bench.lat.in")
+                    .ackPolicy(AckPolicy.Explicit).build());
+            JetStreamSubscription sub = js.subscribe(null, PullSubscribeOptions.bind("bench-lat", "lat"));
+            Thread consumer = Thread.ofVirtual().start(() -> {
+                while (got.size() < events + 200) {
+                    for (var it = sub.iterate(100, Duration.ofSeconds(1)); it.hasNext(); ) {
+                        Message m = it.next();
+                        got.add((System.nanoTime() - ByteBuffer.wrap(m.getData()).getLong()) / 1000.0);
+                        m.ack();
+                    }
+                }
+            });
+            for (int i = 0; i < events + 200; i++) {
+                js.publish("bench.lat.in", ByteBuffer.allocate(8).putLong(System.nanoTime()).array());
+                pause(Duration.ofMillis(2));
+            }
+            consumer.join(Duration.ofSeconds(10));
+        } catch (IOException | io.nats.client.JetStreamApiException | InterruptedException ex) {
+            throw new IllegalStateException(ex);
+        }
+        List<Double> all = new ArrayList<>(got);
+        return all.subList(Math.min(200, all.size()), all.size());
+    }
+
+    /** {@code load} events published while the stream function waits at its gate, then taken as fast as it can. */
+    private String throughput(NatsAccess nats) {
+        long publishStart = System.nanoTime();
+        try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
+            List<CompletableFuture<Void>> all = new ArrayList<>();
+            for (int i = 0; i < load; i++) {
+                int n = i;
+                all.add(CompletableFuture.runAsync(() -> publish("load", "{\"n\": " + n + "}"), pool));
+            }
+            all.forEach(CompletableFuture::join);
+        }
+        double publishRate = load / ((System.nanoTime() - publishStart) / 1e9);
+        control("open");
+        List<Double> count = control("count");
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (count.getFirst() < load && System.nanoTime() < deadline) {
+            pause(Duration.ofMillis(200));
+            count = control("count");
+        }
+        double seconds = (count.get(2) - count.get(1)) / 1e9;
+        double rate = count.getFirst() / seconds;
+        double bare = bareJetStream(nats);
+        return String.format("""
+                | stream function, outputs published once (message-id dedupe) | events/s |
+                |---|---|
+                | no-op stream function on one node (`topic: load, output: passed`) | %.0f |
+                | bare JetStream pull consumer: publish each output with a message id, acknowledge (the limit) | %.0f |
+
+                %d events already in the stream when the function's gate opens (published over HTTP at %.0f/s by 16 clients);
+                skyfn reaches %.0f%% of the bare consumer (target: ≥ 50%%).
+                """, rate, bare, (long) count.getFirst().doubleValue(), publishRate, 100 * rate / bare);
+    }
+
+    private double bareJetStream(NatsAccess nats) {
+        try (Engine e = Engine.connect(nats, "bench-js")) {
+            e.stream("bench-js", "bench.js.>");
+            JetStream js = e.connection().jetStream(e.jsOptions());
+            List<CompletableFuture<?>> acks = new ArrayList<>();
+            for (int i = 0; i < load; i++) {
+                acks.add(js.publishAsync("bench.js.in", ("{\"n\": " + i + "}").getBytes(StandardCharsets.UTF_8)));
+            }
+            acks.forEach(CompletableFuture::join);
+            var management = e.connection().jetStreamManagement(e.jsOptions());
+            management.addOrUpdateConsumer("bench-js", ConsumerConfiguration.builder().durable("bare").filterSubject("bench.js.in")
+                    .ackPolicy(AckPolicy.Explicit).build());
+            JetStreamSubscription sub = js.subscribe(null, PullSubscribeOptions.bind("bench-js", "bare"));
+            long start = System.nanoTime();
+            int done = 0;
+            List<CompletableFuture<?>> outputs = new ArrayList<>();
+            while (done < load) {
+                for (Message m : sub.fetch(100, Duration.ofSeconds(1))) {
+                    outputs.add(js.publishAsync("bench.js.out", null, m.getData(),
+                            PublishOptions.builder().messageId("out:" + m.metaData().streamSequence()).build()));
+                    m.ack();
+                    done++;
+                }
+            }
+            outputs.forEach(CompletableFuture::join);
+            return load / ((System.nanoTime() - start) / 1e9);
+        } catch (IOException | io.nats.client.JetStreamApiException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private void publish(String subject, String json) {
+        send("/v1/topics/" + subject, json.getBytes(StandardCharsets.UTF_8), "application/json");
+    }
+
+    private List<Double> control(String what) {
+        JsonNode list = read(send("/v1/apps/events/functions/control:invoke", what.getBytes(StandardCharsets.UTF_8), "text/plain"));
+        List<Double> values = new ArrayList<>();
+        list.forEach(v -> values.add(v.asDouble()));
+        return values;
+    }
+
+    private String send(String path, byte[] body, String type) {
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("Content-Type", type).build();
+        try {
+            HttpResponse<String> res = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (res.statusCode() >= 300) {
+                throw new IllegalStateException(path + ": " + res.statusCode() + " " + res.body());
+            }
+            return res.body();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode read(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static long epochMicros() {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
