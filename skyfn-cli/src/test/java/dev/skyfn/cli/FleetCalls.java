@@ -157,4 +157,18 @@ final class FleetCalls {
             }
         }
     }
+
+    /** What {@link EventTally} of {@code app} recorded: the nodes that ran the event of key {@code what}, or "keys". */
+    static String tally(EmulatedFleet fleet, String app, String what) {
+        HttpResponse<String> res = send(fleet, "b-1", "POST", "/v1/apps/" + app + "/functions/read:invoke",
+                what.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        org.assertj.core.api.Assertions.assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        return res.body();
+    }
+
+    /** The keys of the events {@link EventTally} of {@code app} took, in the order first taken. */
+    static java.util.List<String> tallied(EmulatedFleet fleet, String app) {
+        String keys = tally(fleet, app, "keys");
+        return keys.isEmpty() ? java.util.List.of() : java.util.Arrays.asList(keys.split(" "));
+    }
 }

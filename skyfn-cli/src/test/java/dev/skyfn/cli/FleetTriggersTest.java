@@ -43,15 +43,11 @@ class FleetTriggersTest {
     }
 
     private static String read(String app, String what) {
-        HttpResponse<String> res = FleetCalls.send(fleet, "b-1", "POST", "/v1/apps/" + app + "/functions/read:invoke",
-                what.getBytes(StandardCharsets.UTF_8));
-        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-        return res.body();
+        return FleetCalls.tally(fleet, app, what);
     }
 
     private static List<String> keys(String app) {
-        String keys = read(app, "keys");
-        return keys.isEmpty() ? List.of() : Arrays.asList(keys.split(" "));
+        return FleetCalls.tallied(fleet, app);
     }
 
     @Test

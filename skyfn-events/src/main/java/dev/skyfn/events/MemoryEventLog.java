@@ -31,6 +31,12 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class MemoryEventLog implements EventLog {
 
     static final Duration DUPLICATE_WINDOW = Duration.ofMinutes(2);
+    /**
+     * A subscription nobody has taken from for this long is forgotten, so that the events it has
+     * not read are not held for it: its app was removed, or its trigger changed (on one machine a
+     * deployed app's triggers take from theirs at least once a second).
+     */
+    static final Duration INACTIVE = Duration.ofMinutes(10);
 
     private final long maxBytes;
     private final Clock clock;
@@ -53,15 +59,18 @@ public final class MemoryEventLog implements EventLog {
 
     /** One subscription's state: how far it has read, and what it has handed out and not had acknowledged. */
     private static final class Sub {
+        final String name;
         final String tenant;
         final String pattern;
         final int partition;
         final Duration ackWait;
         final int maxUnacknowledged;
         long cursor;
+        Instant lastTaken;
         final TreeMap<Long, Out> pending = new TreeMap<>();
 
-        Sub(String tenant, String pattern, int partition, Duration ackWait, int maxUnacknowledged, long cursor) {
+        Sub(String name, String tenant, String pattern, int partition, Duration ackWait, int maxUnacknowledged, long cursor) {
+            this.name = name;
             this.tenant = tenant;
             this.pattern = pattern;
             this.partition = partition;
@@ -115,7 +124,8 @@ public final class MemoryEventLog implements EventLog {
         lock.lock();
         try {
             long from = events.stream().filter(k -> !k.event().time().isBefore(since)).mapToLong(Kept::seq).findFirst().orElse(nextSeq);
-            Sub sub = subscriptions.computeIfAbsent(name, n -> new Sub(tenant, pattern, partition, ackWait, maxUnacknowledged, from));
+            Sub sub = subscriptions.computeIfAbsent(name, n -> new Sub(n, tenant, pattern, partition, ackWait, maxUnacknowledged, from));
+            sub.lastTaken = clock.instant();
             return new Subscription() {
                 @Override
                 public int take(int max, Duration wait, java.util.function.Consumer<Delivery> each) throws InterruptedException {
@@ -141,6 +151,8 @@ public final class MemoryEventLog implements EventLog {
             lock.lock();
             try {
                 Instant now = clock.instant();
+                sub.lastTaken = now;
+                subscriptions.putIfAbsent(sub.name, sub);
                 Instant nextAvailable = handOut(sub, max - handed, now, taken);
                 left = deadline - System.nanoTime();
                 if (taken.isEmpty() && left > 0) {
@@ -234,8 +246,10 @@ public final class MemoryEventLog implements EventLog {
         };
     }
 
-    /** Forgets events every subscription has read past. */
+    /** Forgets subscriptions nobody takes from any more, and events every subscription has read past. */
     private void trim() {
+        Instant idle = clock.instant().minus(INACTIVE);
+        subscriptions.values().removeIf(s -> s.lastTaken.isBefore(idle));
         long oldestCursor = subscriptions.values().stream().mapToLong(s -> s.cursor).min().orElse(nextSeq);
         while (!events.isEmpty() && events.peekFirst().seq() < oldestCursor) {
             bytes -= events.removeFirst().event().data().length;

@@ -63,7 +63,6 @@ final class TopicRunner implements AutoCloseable {
     /** The events of the subscription the function is for; others are acknowledged untouched (a state trigger's other keys). */
     private final java.util.function.Predicate<Event> accepts;
     private final String id;
-    private final List<Thread> lanes = new ArrayList<>();
     private volatile boolean closed;
 
     TopicRunner(EventLog log, Functions functions, DeployedApp app, FunctionSpec fn, Trigger.OnTopic trigger,
@@ -84,14 +83,14 @@ final class TopicRunner implements AutoCloseable {
             for (int p = 0; p < Event.PARTITIONS; p++) {
                 var sub = log.subscribe(name + "-" + p, app.tenant(), trigger.subject(), p, app.deployedAt(), ACK_WAIT,
                         trigger.batch().size());
-                lanes.add(Thread.ofVirtual().name("topic-" + id + "-" + p).start(() -> take(sub, 1)));
+                Thread.ofVirtual().name("topic-" + id + "-" + p).start(() -> take(sub, 1));
             }
         } else {
             int parallel = Math.min(fn.concurrency(), MAX_PARALLEL);
             // shared by every node serving the app: room for all of theirs out at once
             var sub = log.subscribe(name, app.tenant(), trigger.subject(), -1, app.deployedAt(), ACK_WAIT,
                     Math.max(MAX_OUT, parallel * trigger.batch().size()));
-            lanes.add(Thread.ofVirtual().name("topic-" + id).start(() -> take(sub, parallel)));
+            Thread.ofVirtual().name("topic-" + id).start(() -> take(sub, parallel));
         }
     }
 

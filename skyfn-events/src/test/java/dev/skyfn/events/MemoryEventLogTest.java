@@ -85,4 +85,32 @@ class MemoryEventLogTest {
         assertThat(ids(late.fetch(10, Duration.ofMillis(50)))).containsExactly("a");
         assertThat(ids(early.fetch(10, Duration.ofMillis(50)))).containsExactly("a");
     }
+
+    @Test
+    void aSubscriptionNobodyTakesFromIsForgottenAndHoldsNoEvents() {
+        var now = new java.util.concurrent.atomic.AtomicReference<>(Instant.parse("2026-12-01T12:00:00Z"));
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        var small = new MemoryEventLog(64, clock);
+        small.subscribe("gone", "acme", "orders", -1, now.get(), Duration.ofSeconds(30), 100);
+        small.publish(new Event("acme", "orders", "a", "/t", "t", now.get(), null, null, Map.of(), new byte[40]));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> small.publish(new Event("acme", "orders", "b", "/t", "t", now.get(), null,
+                null, Map.of(), new byte[40]))).hasMessageContaining("not taken yet");
+        now.set(now.get().plus(MemoryEventLog.INACTIVE).plusSeconds(1));
+        small.publish(new Event("acme", "orders", "c", "/t", "t", now.get(), null, null, Map.of(), new byte[40]));
+    }
 }
