@@ -53,6 +53,9 @@ class TriggersTest {
               seen: {handler: dev.skyfn.node.apps.Events$Seen}
               publish: {handler: dev.skyfn.node.apps.Events$Publish}
               keys: {handler: dev.skyfn.node.apps.Stateful$Keys}
+              sequence:
+                handler: dev.skyfn.node.apps.Events$Sequence
+                triggers: [{topic: steps, ordering: key}]
               changes:
                 handler: dev.skyfn.node.apps.Events$Changes
                 triggers: [{state: carts/}]
@@ -143,6 +146,22 @@ class TriggersTest {
         var history = acme.send("POST", "/v1/apps/shop/functions/keys:invoke", "global history/carts/7".getBytes(StandardCharsets.UTF_8),
                 "Content-Type", "text/plain").body();
         assertThat(history).isEqualTo("v1 v2 v3 v4 v5 v6 v7 v8 v9 v10");
+    }
+
+    @Test
+    void eventsOfOneKeyRunInTheOrderPublishedWhenTheTriggerAsksForIt() {
+        for (int i = 1; i <= 12; i++) {
+            publish(acme, "steps", Integer.toString(i), "ce-partitionkey", i % 2 == 0 ? "even" : "odd");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> keysValue("sequence/even").split(" ").length == 6
+                && keysValue("sequence/odd").split(" ").length == 6);
+        assertThat(keysValue("sequence/even")).isEqualTo("2 4 6 8 10 12");
+        assertThat(keysValue("sequence/odd")).isEqualTo("1 3 5 7 9 11");
+    }
+
+    private static String keysValue(String key) {
+        return acme.send("POST", "/v1/apps/shop/functions/keys:invoke", ("global " + key).getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "text/plain").body();
     }
 
     @Test

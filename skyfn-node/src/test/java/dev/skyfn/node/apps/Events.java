@@ -73,4 +73,21 @@ public final class Events {
             }
         }
     }
+
+    /** Appends an event's data to "sequence/<partition key>", space-separated, after a pause that lets later events overtake it if they can. */
+    public static class Sequence implements Handler<Map<String, Object>, String> {
+        @Override
+        public String handle(Map<String, Object> event, Context ctx) throws InterruptedException {
+            Thread.sleep(((Number) event.get("data")).intValue() % 3 * 5L);
+            String key = "sequence/" + event.get("partitionkey");
+            while (true) {
+                String old = ctx.state().global().getString(key).orElse(null);
+                String next = old == null ? String.valueOf(event.get("data")) : old + " " + event.get("data");
+                if (ctx.state().global().compareAndSet(key, old == null ? null : old.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        next.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                    return next;
+                }
+            }
+        }
+    }
 }
