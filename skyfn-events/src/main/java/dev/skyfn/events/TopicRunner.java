@@ -76,22 +76,51 @@ final class TopicRunner implements AutoCloseable {
         this.id = TriggerNames.id(app, fn, trigger);
     }
 
+    /**
+     * Starts taking events. The subscriptions are opened now, so that an event published once the
+     * app's deployment is done finds them; one the log does not open now (out of reach) is opened
+     * again on its lane's thread until it opens.
+     */
     void start() {
         String name = "trg-" + TriggerNames.digest(id, trigger.subject(), Boolean.toString(trigger.keyOrdered()));
         if (trigger.keyOrdered()) {
             // one batch of a partition at a time, across the fleet: its events run in the order published
             for (int p = 0; p < Event.PARTITIONS; p++) {
-                var sub = log.subscribe(name + "-" + p, app.tenant(), trigger.subject(), p, app.deployedAt(), ACK_WAIT,
-                        trigger.batch().size());
-                Thread.ofVirtual().name("topic-" + id + "-" + p).start(() -> take(sub, 1));
+                int partition = p;
+                lane("topic-" + id + "-" + p, () -> log.subscribe(name + "-" + partition, app.tenant(), trigger.subject(), partition,
+                        app.deployedAt(), ACK_WAIT, trigger.batch().size()), 1);
             }
         } else {
             int parallel = Math.min(fn.concurrency(), MAX_PARALLEL);
             // shared by every node serving the app: room for all of theirs out at once
-            var sub = log.subscribe(name, app.tenant(), trigger.subject(), -1, app.deployedAt(), ACK_WAIT,
-                    Math.max(MAX_OUT, parallel * trigger.batch().size()));
-            Thread.ofVirtual().name("topic-" + id).start(() -> take(sub, parallel));
+            lane("topic-" + id, () -> log.subscribe(name, app.tenant(), trigger.subject(), -1, app.deployedAt(), ACK_WAIT,
+                    Math.max(MAX_OUT, parallel * trigger.batch().size())), parallel);
         }
+    }
+
+    private void lane(String thread, java.util.function.Supplier<EventLog.Subscription> subscribe, int parallel) {
+        EventLog.Subscription now;
+        try {
+            now = subscribe.get();
+        } catch (RuntimeException e) {
+            LOG.warn("topic trigger {}: cannot subscribe yet ({}); trying again", id, e.getMessage());
+            now = null;
+        }
+        EventLog.Subscription opened = now;
+        Thread.ofVirtual().name(thread).start(() -> {
+            EventLog.Subscription sub = opened;
+            while (sub == null && !closed) {
+                sleepQuietly(POLL);
+                try {
+                    sub = subscribe.get();
+                } catch (RuntimeException e) {
+                    LOG.debug("topic trigger {}: cannot subscribe yet: {}", id, e.getMessage());
+                }
+            }
+            if (sub != null) {
+                take(sub, parallel);
+            }
+        });
     }
 
     /**

@@ -91,7 +91,8 @@ public final class Triggers implements AutoCloseable {
     /**
      * Publishes {@code data} to {@code tenant}'s {@code subject} as an event of {@code type} from
      * {@code source}; returns its id (the one given, else a new one). BAD_REQUEST for a subject
-     * that is not one ({@link Subjects}).
+     * that is not one ({@link Subjects}), or an attribute (id, source, type, media type, partition
+     * key) that is empty, longer than {@value #MAX_ATTRIBUTE} characters or holds control characters.
      */
     public String publish(String tenant, String subject, Optional<String> id, String source, String type, String contentType,
                           String partitionKey, byte[] data) {
@@ -99,8 +100,27 @@ public final class Triggers implements AutoCloseable {
             throw new SkyfnException(ErrorCode.BAD_REQUEST, p);
         });
         String eventId = id.orElseGet(() -> java.util.UUID.randomUUID().toString());
+        check("id", eventId);
+        check("source", source);
+        check("type", type);
+        if (contentType != null) {
+            check("datacontenttype", contentType);
+        }
+        if (partitionKey != null) {
+            check("partitionkey", partitionKey);
+        }
         log.publish(new Event(tenant, subject, eventId, source, type, clock.instant(), contentType, partitionKey, Map.of(), data));
         return eventId;
+    }
+
+    /** The longest event attribute taken, in characters. */
+    public static final int MAX_ATTRIBUTE = 1024;
+
+    private static void check(String attribute, String value) {
+        if (value == null || value.isEmpty() || value.length() > MAX_ATTRIBUTE || value.chars().anyMatch(Character::isISOControl)) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "the event's " + attribute + " is 1 to " + MAX_ATTRIBUTE
+                    + " characters with no control characters");
+        }
     }
 
     /** Whether some function of {@code app} has a state-change trigger. */

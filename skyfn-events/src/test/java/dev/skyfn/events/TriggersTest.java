@@ -193,4 +193,15 @@ class TriggersTest {
         assertThat(node.queued).allMatch(id -> id.matches("tick-[0-9a-f]{20}-[0-9]+000"));
         assertThat(ledger.last("acme.shop.f.0")).isPresent();
     }
+
+    @Test
+    void anEventWithABadSubjectOrAttributeIsRefused() {
+        var triggers = start(app("- topic: orders", Instant.now()), new Node(e -> null), new FileTickLedger(dir.resolve("ticks.json")));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> triggers.publish("acme", "orders eu", Optional.empty(), "/me", "t", null,
+                null, new byte[0])).hasMessageContaining("'orders eu' is not a subject");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> triggers.publish("acme", "orders", Optional.of("a\nb"), "/me", "t", null,
+                null, new byte[0])).hasMessageContaining("the event's id is 1 to 1024 characters with no control characters");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> triggers.publish("acme", "orders", Optional.empty(), "/me", "",
+                null, null, new byte[0])).hasMessageContaining("the event's type");
+    }
 }
