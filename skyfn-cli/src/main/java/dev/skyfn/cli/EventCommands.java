@@ -44,7 +44,7 @@ final class EventCommands {
         @Option(names = "--type", description = "the event's CloudEvents type")
         String type;
 
-        @Option(names = "--key", description = "its partition key: subscriptions ordered by key get the events of one key in order")
+        @Option(names = "--partition-key", description = "its partition key: subscriptions ordered by key get the events of one key in order")
         String key;
 
         @Override
@@ -61,8 +61,9 @@ final class EventCommands {
             if (key != null) {
                 headers.put("ce-partitionkey", key);
             }
-            Client.Response res = api.client().send("POST", "/v1/topics/" + URLEncoder.encode(subject, StandardCharsets.UTF_8), body,
-                    contentType, headers);
+            // a path segment: a space is %20 there, not a form's '+'
+            String path = "/v1/topics/" + URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
+            Client.Response res = api.client().send("POST", path, body, contentType, headers);
             System.out.println(Client.parse(res.body()).get("id").asText());
             return 0;
         }

@@ -174,6 +174,28 @@ class CliTest {
     }
 
     @Test
+    void helpListsEveryCommandAndEachCommandHasItsOwn() {
+        Run all = skyfn("--help");
+        assertThat(all.exit()).as(all.err()).isZero();
+        assertThat(all.out()).contains("publish", "triggers", "deploy", "invoke");
+        for (String command : java.util.List.of("publish", "triggers", "invoke", "deploy", "run", "node", "dev")) {
+            Run one = skyfn(command, "--help");
+            assertThat(one.exit()).as(command + ": " + one.err()).isZero();
+            assertThat(one.out()).contains("Usage: skyfn " + command);
+        }
+    }
+
+    @Test
+    void publishesAnEventAndNamesABadSubjectAsTyped() {
+        Run published = skyfn("publish", "orders.eu", "-d", "{\"n\": 1}", "--partition-key", "k1", "--url", url);
+        assertThat(published.exit()).as(published.err()).isZero();
+        assertThat(published.out().strip()).isNotEmpty();
+        Run bad = skyfn("publish", "orders eu", "-d", "{}", "--url", url);
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(bad.err()).contains("'orders eu' is not a subject");
+    }
+
+    @Test
     void saysWhenTheServerIsNotThere() {
         Run run = skyfn("ls", "--url", "http://127.0.0.1:1");
         assertThat(run.exit()).isEqualTo(1);

@@ -96,13 +96,13 @@ public final class MemoryEventLog implements EventLog {
     }
 
     @Override
-    public void publish(Event event) {
+    public boolean publish(Event event) {
         lock.lock();
         try {
             Instant now = clock.instant();
             recentIds.values().removeIf(at -> at.isBefore(now.minus(DUPLICATE_WINDOW)));
             if (recentIds.putIfAbsent(event.tenant() + ":" + event.id(), now) != null) {
-                return;
+                return false;
             }
             trim();
             if (bytes + event.data().length > maxBytes) {
@@ -113,6 +113,7 @@ public final class MemoryEventLog implements EventLog {
             events.addLast(new Kept(nextSeq++, event));
             bytes += event.data().length;
             changed.signalAll();
+            return true;
         } finally {
             lock.unlock();
         }

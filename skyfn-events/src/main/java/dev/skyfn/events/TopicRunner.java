@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * event that failed {@code maxAttempts} times goes to the dead-letter subject (a call that found
  * no node to run it, or whose node died under it, is tried again without spending an attempt,
  * {@value #MAX_DELIVERIES} deliveries at most), with the error in
- * its {@code errorcode}, {@code errormessage}, {@code attempts} and {@code deadlettersubject}
+ * its {@code errorcode}, {@code errormessage}, {@code attempts} and {@code originalsubject}
  * extensions, and is acknowledged. Ordered by key, it reads each of the
  * {@value Event#PARTITIONS} partitions one batch at a time, across the fleet.
  */
@@ -207,11 +207,18 @@ final class TopicRunner implements AutoCloseable {
                 d.ack();
             }
         }
-        if (taken.isEmpty()) {
+        Payload input = null;
+        try {
+            input = taken.isEmpty() ? null : envelope(taken);
+        } catch (RuntimeException unwritable) {
+            // an event whose data is not what its media type says must not hold up the others
+            taken.removeIf(d -> !writable(d));
+            input = taken.isEmpty() ? null : envelope(taken);
+        }
+        if (input == null) {
             return;
         }
         List<Event> events = taken.stream().map(EventLog.Delivery::event).toList();
-        Payload input = trigger.batch().batched() ? CloudEventJson.batch(events) : CloudEventJson.one(events.getFirst());
         // the same events get the same invocation id at each attempt: ctx.idempotencyKey() lets a function act once
         String inputKey = TriggerNames.digest(events.stream().map(Event::id).toArray(String[]::new));
         Functions.Result result = callKeepingAlive(taken, input, "ev-" + inputKey);
@@ -224,17 +231,37 @@ final class TopicRunner implements AutoCloseable {
         boolean ran = !NOT_RUN.contains(result.errorCode());
         for (EventLog.Delivery d : taken) {
             if (ran && d.attempt() >= trigger.maxAttempts() || d.attempt() >= MAX_DELIVERIES) {
-                Event e = d.event();
-                log.publish(e.forward(trigger.deadLetter(), "dead-letter:" + id + ":" + e.id(), Map.of(
-                        "errorcode", result.errorCode(), "errormessage", String.valueOf(result.errorMessage()),
-                        "attempts", Long.toString(d.attempt()), "deadlettersubject", e.subject())));
-                LOG.info("{}/{}: event {} on {} failed {} times ({}), sent to {}", app.name(), fn.name(), e.id(), e.subject(),
-                        d.attempt(), result.errorCode(), trigger.deadLetter());
-                d.ack();
+                deadLetter(d, result.errorCode(), String.valueOf(result.errorMessage()));
             } else {
                 d.retryIn(backoff(trigger.backoff(), d.attempt()));
             }
         }
+    }
+
+    private Payload envelope(List<EventLog.Delivery> taken) {
+        List<Event> events = taken.stream().map(EventLog.Delivery::event).toList();
+        return trigger.batch().batched() ? CloudEventJson.batch(events) : CloudEventJson.one(events.getFirst());
+    }
+
+    /** Whether the event can be handed on as a CloudEvent; one that cannot (its data is not what its media type says) is dead-lettered at once. */
+    private boolean writable(EventLog.Delivery d) {
+        try {
+            CloudEventJson.one(d.event());
+            return true;
+        } catch (RuntimeException e) {
+            deadLetter(d, "INVALID_INPUT", "the event cannot be written as a CloudEvent: " + e.getMessage());
+            return false;
+        }
+    }
+
+    /** Sends the event to the trigger's dead-letter subject with the error, and acknowledges it. */
+    private void deadLetter(EventLog.Delivery d, String code, String message) {
+        Event e = d.event();
+        log.publish(e.forward(trigger.deadLetter(), "dead-letter:" + id + ":" + e.id(), Map.of("errorcode", code, "errormessage", message,
+                "attempts", Long.toString(d.attempt()), "originalsubject", e.subject())));
+        LOG.info("{}/{}: event {} on {} failed {} time(s) ({}), sent to {}", app.name(), fn.name(), e.id(), e.subject(), d.attempt(), code,
+                trigger.deadLetter());
+        d.ack();
     }
 
     /** Calls the function, saying every third of the ack wait that the events are still being worked on. */

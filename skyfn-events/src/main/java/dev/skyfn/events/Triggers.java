@@ -96,6 +96,21 @@ public final class Triggers implements AutoCloseable {
      */
     public String publish(String tenant, String subject, Optional<String> id, String source, String type, String contentType,
                           String partitionKey, byte[] data) {
+        return publish(tenant, subject, id, source, type, contentType, partitionKey, Map.of(), data).id();
+    }
+
+    /** What a publication did: the event's id, and whether it was dropped as a second publication of that id. */
+    public record Published(String id, boolean duplicate) {
+    }
+
+    /**
+     * {@link #publish(String, String, Optional, String, String, String, String, byte[])} with
+     * CloudEvents extension attributes (names of 1 to 20 lower-case letters and digits, not an
+     * attribute of the specification's); BAD_REQUEST also for data its media type says is JSON
+     * and that is not.
+     */
+    public Published publish(String tenant, String subject, Optional<String> id, String source, String type, String contentType,
+                             String partitionKey, Map<String, String> extensions, byte[] data) {
         Subjects.problem(subject).ifPresent(p -> {
             throw new SkyfnException(ErrorCode.BAD_REQUEST, p);
         });
@@ -109,9 +124,30 @@ public final class Triggers implements AutoCloseable {
         if (partitionKey != null) {
             check("partitionkey", partitionKey);
         }
-        log.publish(new Event(tenant, subject, eventId, source, type, clock.instant(), contentType, partitionKey, Map.of(), data));
-        return eventId;
+        extensions.forEach((name, value) -> {
+            if (!EXTENSION.matcher(name).matches() || RESERVED.contains(name)) {
+                throw new SkyfnException(ErrorCode.BAD_REQUEST, "'" + name + "' is not a CloudEvents extension attribute's name"
+                        + " (1 to 20 lower-case letters and digits, not one of " + String.join(", ", new java.util.TreeSet<>(RESERVED)) + ")");
+            }
+            check(name, value);
+        });
+        if (CloudEventJson.json(contentType) && data.length > 0) {
+            try {
+                JSON.readTree(data);
+            } catch (java.io.IOException e) {
+                throw new SkyfnException(ErrorCode.BAD_REQUEST, "the event's data is not JSON, as its media type " + contentType + " says: "
+                        + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+            }
+        }
+        boolean kept = log.publish(new Event(tenant, subject, eventId, source, type, clock.instant(), contentType, partitionKey, extensions,
+                data));
+        return new Published(eventId, !kept);
     }
+
+    private static final java.util.regex.Pattern EXTENSION = java.util.regex.Pattern.compile("[a-z0-9]{1,20}");
+    private static final java.util.Set<String> RESERVED = java.util.Set.of("id", "source", "type", "specversion", "time", "subject",
+            "datacontenttype", "dataschema", "data", "partitionkey");
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** The longest event attribute taken, in characters. */
     public static final int MAX_ATTRIBUTE = 1024;

@@ -140,7 +140,7 @@ class TriggersTest {
         var failed = dead.fetch(1, Duration.ofSeconds(5));
         assertThat(failed).hasSize(1);
         assertThat(failed.getFirst().event().extensions()).containsEntry("errorcode", "FUNCTION_ERROR")
-                .containsEntry("errormessage", "no stock").containsEntry("attempts", "3").containsEntry("deadlettersubject", "orders");
+                .containsEntry("errormessage", "no stock").containsEntry("attempts", "3").containsEntry("originalsubject", "orders");
         assertThat(new String(failed.getFirst().event().data(), StandardCharsets.UTF_8)).isEqualTo("x");
         assertThat(node.calls).hasSize(3);
         assertThat(node.callIds).containsOnly(node.callIds.getFirst());

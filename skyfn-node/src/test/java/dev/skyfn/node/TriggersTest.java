@@ -165,6 +165,23 @@ class TriggersTest {
     }
 
     @Test
+    void anEventKeepsItsExtensionsAndAnIdPublishedAgainIsDroppedAndSaidSo() {
+        String id = "ext-" + System.nanoTime();
+        publish(acme, "orders.ext", "{\"n\": 1}", "ce-id", id, "ce-region", "eu", "ce-subject", "ignored");
+        await().atMost(Duration.ofSeconds(20)).until(() -> !seen(acme, id).equals("<none>"));
+        assertThat(seen(acme, id)).contains("region=eu").contains("subject=orders.ext");
+        var again = acme.send("POST", "/v1/topics/orders.other", "{}".getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json",
+                "ce-id", id);
+        assertThat(json(again).get("duplicate").asBoolean()).isTrue();
+        var structured = acme.send("POST", "/v1/topics/orders.ext", ("{\"specversion\": \"1.0\", \"id\": \"s-" + id
+                + "\", \"type\": \"t\", \"source\": \"/s\", \"tier\": \"gold\", \"data\": {\"n\": 2}}").getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/cloudevents+json");
+        assertThat(structured.statusCode()).as(structured.body()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(20)).until(() -> !seen(acme, "s-" + id).equals("<none>"));
+        assertThat(seen(acme, "s-" + id)).contains("tier=gold").contains("data={n=2}");
+    }
+
+    @Test
     void anotherTenantsEventOnTheSameSubjectNeverReachesTheApp() throws InterruptedException {
         String theirs = publish(globex, "orders.eu", "{\"total\": 1}");
         String ours = publish(acme, "orders.eu", "{\"total\": 2}");
@@ -178,7 +195,7 @@ class TriggersTest {
         String dead = "dead-letter:acme.shop.fails.0:" + id;
         await().atMost(Duration.ofSeconds(20)).until(() -> !seen(acme, dead).equals("<none>"));
         assertThat(seen(acme, dead)).contains("errorcode=FUNCTION_ERROR").contains("attempts=2")
-                .contains("errormessage=cannot take " + id).contains("deadlettersubject=jobs").contains("data={n=1}");
+                .contains("errormessage=cannot take " + id).contains("originalsubject=jobs").contains("data={n=1}");
     }
 
     @Test
@@ -193,6 +210,12 @@ class TriggersTest {
     void aBadSubjectOrTriggerIsRefusedWithTheFieldNamed() {
         var res = acme.send("POST", "/v1/topics/orders..eu", new byte[]{1});
         assertError(res, 400, "BAD_REQUEST", "'orders..eu' is not a subject: an empty token");
+        assertError(acme.send("POST", "/v1/topics/orders", "not json".getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json"),
+                400, "BAD_REQUEST", "the event's data is not JSON, as its media type application/json says");
+        assertError(acme.send("POST", "/v1/topics/orders", "{\"specversion\": \"0.3\"}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/cloudevents+json"), 400, "BAD_REQUEST", "specversion '0.3' is not taken");
+        assertError(acme.send("POST", "/v1/topics/orders", new byte[]{1}, "ce-Bad_Name", "x"), 400, "BAD_REQUEST",
+                "'bad_name' is not a CloudEvents extension attribute's name");
         var bad = acme.deploy(JarBuilder.app("app: bad\nfunctions:\n  f:\n    handler: dev.skyfn.node.apps.Events$Record\n"
                 + "    triggers: [{schedule: 'cron(61 12 * * ? *)'}]\n").classes(Events.class, Stateful.class));
         assertError(bad, 400, "MANIFEST_INVALID", "functions.f.triggers[0].schedule: 'cron(61 12 * * ? *)' is not a schedule");

@@ -32,7 +32,7 @@ final class TriggerReader {
             return List.of();
         }
         if (!(node instanceof ArrayNode list)) {
-            throw new ManifestException(at + ": expected a list of triggers ({schedule: …} or {topic: …})");
+            throw new ManifestException(at + ": expected a list of triggers ({schedule: …}, {topic: …} or {state: …})");
         }
         if (list.size() > MAX_TRIGGERS) {
             throw new ManifestException(at + ": at most " + MAX_TRIGGERS + " triggers per function");

@@ -11,8 +11,11 @@ import java.util.List;
  */
 public interface EventLog extends AutoCloseable {
 
-    /** Publishes an event; returns once it is kept. A second event of the same id within two minutes is dropped. */
-    void publish(Event event);
+    /**
+     * Publishes an event; returns once it is kept, true — or false when it was dropped: an event of
+     * the same tenant and id was published within two minutes (to any of its subjects).
+     */
+    boolean publish(Event event);
 
     /**
      * Opens (creating on first use) the subscription {@code name} to the events of {@code tenant}

@@ -145,6 +145,6 @@ public final class Schedule {
 
     @Override
     public String toString() {
-        return expression + (zone.getId().equals("UTC") ? "" : " in " + zone) + ", missed ticks: " + missed.name().toLowerCase(Locale.ROOT);
+        return expression + (zone.getId().equals("UTC") ? "" : " in " + zone) + ", missed ticks: " + missed.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

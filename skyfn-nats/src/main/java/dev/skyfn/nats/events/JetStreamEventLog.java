@@ -59,7 +59,7 @@ public final class JetStreamEventLog implements EventLog {
     }
 
     @Override
-    public void publish(Event e) {
+    public boolean publish(Event e) {
         Headers h = new Headers().put(CE + "id", e.id()).put(CE + "source", e.source()).put(CE + "type", e.type())
                 .put(CE + "time", e.time().toString());
         if (e.contentType() != null) {
@@ -71,7 +71,8 @@ public final class JetStreamEventLog implements EventLog {
         e.extensions().forEach((k, v) -> h.put(CE + k, v));
         byte[] body = sealer.seal(e.tenant(), place(e.subject(), e.id()), e.data());
         var options = PublishOptions.builder().messageId(e.tenant() + ":" + e.id()).build();
-        Js.run("publishing an event to " + e.subject(), () -> js.publish(natsSubject(e.tenant(), e.partition(), e.subject()), h, body, options));
+        return !Js.call("publishing an event to " + e.subject(),
+                () -> js.publish(natsSubject(e.tenant(), e.partition(), e.subject()), h, body, options)).isDuplicate();
     }
 
     private static String place(String subject, String id) {

@@ -28,7 +28,10 @@ import java.util.Optional;
  * Events over HTTP: {@code POST /v1/topics/{subject}} publishes one to the caller's tenant's
  * subject — the body as its data, or a CloudEvent in the HTTP binding's binary mode ({@code ce-id},
  * {@code ce-type}, {@code ce-source}, {@code ce-partitionkey} headers) or structured mode
- * ({@code application/cloudevents+json}) — and answers {@code 202 {"id", "subject"}};
+ * ({@code application/cloudevents+json}), its extension attributes kept; {@code subject} is the
+ * topic and {@code time} when skyfn kept it — and answers {@code 202 {"id", "subject"}}, with
+ * {@code "duplicate": true} when an event of that id was published in the last two minutes and
+ * this one was dropped;
  * {@code GET /v1/apps/{app}/triggers} lists an app's triggers.
  */
 public final class EventApi implements HttpService {
@@ -59,19 +62,59 @@ public final class EventApi implements HttpService {
         byte[] body = Api.body(req, maxRequestBytes, ErrorCode.PAYLOAD_TOO_LARGE);
         String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
         String source = "/skyfn/" + caller.tenant() + "/topics";
-        String id;
+        Triggers.Published published;
         if (type != null && type.startsWith("application/cloudevents+json")) {
             JsonNode ce = structured(body);
-            byte[] data = ce.hasNonNull("data_base64") ? Base64.getDecoder().decode(ce.get("data_base64").asText())
+            text(ce, "specversion").filter(v -> !v.equals("1.0")).ifPresent(v -> {
+                throw new SkyfnException(ErrorCode.BAD_REQUEST, "specversion '" + v + "' is not taken: CloudEvents 1.0 is");
+            });
+            byte[] data = ce.hasNonNull("data_base64") ? base64(ce.get("data_base64").asText())
                     : ce.has("data") ? dataOf(ce.get("data")) : new byte[0];
             String dataType = text(ce, "datacontenttype").orElse(ce.has("data") && !ce.get("data").isTextual() ? "application/json" : null);
-            id = triggers.publish(caller.tenant(), subject, text(ce, "id"), text(ce, "source").orElse(source),
-                    text(ce, "type").orElse(DEFAULT_TYPE), dataType, text(ce, "partitionkey").orElse(null), data);
+            Map<String, String> extensions = new LinkedHashMap<>();
+            ce.properties().forEach(f -> {
+                if (!STRUCTURED.contains(f.getKey()) && f.getValue().isValueNode() && !f.getValue().isNull()) {
+                    extensions.put(f.getKey(), f.getValue().asText());
+                }
+            });
+            published = triggers.publish(caller.tenant(), subject, text(ce, "id"), text(ce, "source").orElse(source),
+                    text(ce, "type").orElse(DEFAULT_TYPE), dataType, text(ce, "partitionkey").orElse(null), extensions, data);
         } else {
-            id = triggers.publish(caller.tenant(), subject, header(req, "ce-id"), header(req, "ce-source").orElse(source),
-                    header(req, "ce-type").orElse(DEFAULT_TYPE), type, header(req, "ce-partitionkey").orElse(null), body);
+            header(req, "ce-specversion").filter(v -> !v.equals("1.0")).ifPresent(v -> {
+                throw new SkyfnException(ErrorCode.BAD_REQUEST, "specversion '" + v + "' is not taken: CloudEvents 1.0 is");
+            });
+            Map<String, String> extensions = new LinkedHashMap<>();
+            req.headers().forEach(h -> {
+                String name = h.name().toLowerCase(java.util.Locale.ROOT);
+                if (name.startsWith("ce-") && !BINARY.contains(name)) {
+                    extensions.put(name.substring(3), h.get());
+                }
+            });
+            published = triggers.publish(caller.tenant(), subject, header(req, "ce-id"), header(req, "ce-source").orElse(source),
+                    header(req, "ce-type").orElse(DEFAULT_TYPE), type, header(req, "ce-partitionkey").orElse(null), extensions, body);
         }
-        Api.json(res, 202, Map.of("id", id, "subject", subject));
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("id", published.id());
+        answer.put("subject", subject);
+        if (published.duplicate()) {
+            answer.put("duplicate", true);
+        }
+        Api.json(res, 202, answer);
+    }
+
+    /** Attributes of a structured event that are not extensions (subject and time are skyfn's: the topic, and when it was kept). */
+    private static final java.util.Set<String> STRUCTURED = java.util.Set.of("specversion", "id", "source", "type", "subject", "time",
+            "datacontenttype", "dataschema", "data", "data_base64", "partitionkey");
+    /** Headers of the binary mode that are not extensions. */
+    private static final java.util.Set<String> BINARY = java.util.Set.of("ce-specversion", "ce-id", "ce-source", "ce-type", "ce-subject",
+            "ce-time", "ce-dataschema", "ce-partitionkey");
+
+    private static byte[] base64(String text) {
+        try {
+            return Base64.getDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "the CloudEvent's data_base64 is not base64: " + e.getMessage());
+        }
     }
 
     private static JsonNode structured(byte[] body) {
@@ -82,7 +125,8 @@ public final class EventApi implements HttpService {
             }
             return ce;
         } catch (IOException e) {
-            throw new SkyfnException(ErrorCode.BAD_REQUEST, "the CloudEvent is not JSON: " + e.getMessage());
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "the CloudEvent is not JSON: "
+                    + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
         }
     }
 
