@@ -134,9 +134,11 @@ public final class Triggers implements AutoCloseable {
         if (CloudEventJson.json(contentType) && data.length > 0) {
             try {
                 JSON.readTree(data);
-            } catch (java.io.IOException e) {
+            } catch (com.fasterxml.jackson.core.JacksonException e) {
                 throw new SkyfnException(ErrorCode.BAD_REQUEST, "the event's data is not JSON, as its media type " + contentType + " says: "
-                        + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+                        + dev.skyfn.core.Documents.why(e));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
         }
         boolean kept = log.publish(new Event(tenant, subject, eventId, source, type, clock.instant(), contentType, partitionKey, extensions,

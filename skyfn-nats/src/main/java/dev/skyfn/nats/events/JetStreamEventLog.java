@@ -17,7 +17,6 @@ import io.nats.client.impl.Headers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,6 +36,8 @@ public final class JetStreamEventLog implements EventLog {
     static final Duration KEPT = Duration.ofDays(1);
     private static final String CE = "Ce-";
     private static final String CONTENT_TYPE = "Content-Type";
+    /** The headers of an event's attributes; any other {@code ce-} header is an extension. */
+    private static final java.util.Set<String> ATTRIBUTES = java.util.Set.of("ce-id", "ce-source", "ce-type", "ce-time", "ce-partitionkey");
 
     private final Engine engine;
     private final JetStream js;
@@ -123,11 +124,12 @@ public final class JetStreamEventLog implements EventLog {
     private Delivery delivery(String tenant, Message m) {
         Headers h = m.getHeaders();
         // skyfn.topic.<tenant>.<partition>.<subject>
-        String subject = m.getSubject().substring(PREFIX.length() + tenant.length() + 1).replaceFirst("^[0-9]+\\.", "");
+        String afterTenant = m.getSubject().substring(PREFIX.length() + tenant.length() + 1);
+        String subject = afterTenant.substring(afterTenant.indexOf('.') + 1);
         Map<String, String> extensions = new HashMap<>();
         for (String key : h.keySet()) {
             String lower = key.toLowerCase(java.util.Locale.ROOT);
-            if (lower.startsWith("ce-") && !List.of("ce-id", "ce-source", "ce-type", "ce-time", "ce-partitionkey").contains(lower)) {
+            if (lower.startsWith("ce-") && !ATTRIBUTES.contains(lower)) {
                 extensions.put(lower.substring(3), h.getFirst(key));
             }
         }

@@ -124,9 +124,10 @@ public final class EventApi implements HttpService {
                 throw new SkyfnException(ErrorCode.BAD_REQUEST, "a structured CloudEvent is a JSON object");
             }
             return ce;
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "the CloudEvent is not JSON: " + Documents.why(e));
         } catch (IOException e) {
-            throw new SkyfnException(ErrorCode.BAD_REQUEST, "the CloudEvent is not JSON: "
-                    + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
