@@ -1,0 +1,320 @@
+package dev.skyfn.billing;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A Merkle tree over an append-only list of entries, as RFC 9162 §2.1 defines it: SHA-256, a
+ * leaf hashed as {@code HASH(0x00 || entry)}, an inner node as {@code HASH(0x01 || left || right)},
+ * the left subtree of {@code n} leaves holding the largest power of two below {@code n}.
+ * <p>
+ * The tree keeps the hash of every complete, aligned subtree, so a root, an audit path
+ * (§2.1.3.1) or a consistency proof (§2.1.4.1) for any earlier size costs O(log n) hashes; 2n
+ * hashes of 32 bytes are kept for n entries. The static methods verify proofs with what a
+ * client has (§2.1.3.2, §2.1.4.2), plus a proof for many leaves at once ({@link #multiProof}).
+ * Thread-safe.
+ */
+public final class MerkleTree {
+
+    /** The bytes of a SHA-256 hash. */
+    public static final int HASH_BYTES = 32;
+
+    /** {@code levels.get(j).get(i)}: the hash of leaves {@code [i·2^j, (i+1)·2^j)}. */
+    private final List<List<byte[]>> levels = new ArrayList<>();
+
+    public MerkleTree() {
+        levels.add(new ArrayList<>());
+    }
+
+    /** Appends an entry already hashed as a leaf ({@link #leafHash}); returns its index. */
+    public synchronized long append(byte[] leafHash) {
+        List<byte[]> leaves = levels.getFirst();
+        long index = leaves.size();
+        leaves.add(leafHash);
+        int level = 0;
+        int i = leaves.size() - 1;
+        while ((i & 1) == 1) { // a right child completed its parent
+            List<byte[]> below = levels.get(level);
+            if (levels.size() == level + 1) {
+                levels.add(new ArrayList<>());
+            }
+            levels.get(level + 1).add(node(below.get(i - 1), below.get(i)));
+            level++;
+            i >>= 1;
+        }
+        return index;
+    }
+
+    public synchronized long size() {
+        return levels.getFirst().size();
+    }
+
+    /** The leaf hash at {@code index}. */
+    public synchronized byte[] leaf(long index) {
+        return levels.getFirst().get(Math.toIntExact(index));
+    }
+
+    /** MTH of the first {@code size} entries; the hash of nothing for 0. */
+    public synchronized byte[] root(long size) {
+        check(size);
+        return size == 0 ? sha256(new byte[0]) : hash(0, size);
+    }
+
+    /** The audit path of entry {@code index} in the tree of the first {@code size} entries (RFC 9162 §2.1.3.1). */
+    public synchronized List<byte[]> inclusionProof(long index, long size) {
+        check(size);
+        if (index < 0 || index >= size) {
+            throw new IllegalArgumentException("entry " + index + " is not in a tree of " + size);
+        }
+        List<byte[]> path = new ArrayList<>();
+        path(index, 0, size, path);
+        return path;
+    }
+
+    /** The consistency proof between the trees of {@code first} and {@code second} entries (RFC 9162 §2.1.4.1). */
+    public synchronized List<byte[]> consistencyProof(long first, long second) {
+        check(second);
+        if (first < 0 || first > second) {
+            throw new IllegalArgumentException("no consistency proof from " + first + " to " + second);
+        }
+        List<byte[]> proof = new ArrayList<>();
+        if (first > 0 && first < second) {
+            subproof(first, 0, second, true, proof);
+        }
+        return proof;
+    }
+
+    /**
+     * The hashes a client holding the entries at {@code indices} (ascending, each below
+     * {@code size}) needs to compute the root of {@code size} entries: the roots of the maximal
+     * subtrees holding none of them, left to right. {@link #rootFrom} is its verifier. For k
+     * entries it has at most k·log2(size) hashes, usually far fewer: a tenant proves a month of
+     * its records with one walk of the tree.
+     */
+    public synchronized List<byte[]> multiProof(long[] indices, long size) {
+        check(size);
+        List<byte[]> proof = new ArrayList<>();
+        walk(indices, 0, indices.length, 0, size, proof);
+        return proof;
+    }
+
+    private void walk(long[] indices, int from, int to, long start, long end, List<byte[]> proof) {
+        if (from == to) {
+            proof.add(hash(start, end));
+            return;
+        }
+        if (end - start == 1) {
+            return; // the client has this leaf
+        }
+        long k = split(end - start);
+        int mid = firstAtOrAbove(indices, from, to, start + k);
+        walk(indices, from, mid, start, start + k, proof);
+        walk(indices, mid, to, start + k, end, proof);
+    }
+
+    private void path(long index, long start, long end, List<byte[]> path) {
+        if (end - start == 1) {
+            return;
+        }
+        long k = split(end - start);
+        if (index < start + k) {
+            path(index, start, start + k, path);
+            path.add(hash(start + k, end));
+        } else {
+            path(index, start + k, end, path);
+            path.add(hash(start, start + k));
+        }
+    }
+
+    private void subproof(long m, long start, long end, boolean whole, List<byte[]> proof) {
+        long n = end - start;
+        if (m == n) {
+            if (!whole) {
+                proof.add(hash(start, end));
+            }
+            return;
+        }
+        long k = split(n);
+        if (m <= k) {
+            subproof(m, start, start + k, whole, proof);
+            proof.add(hash(start + k, end));
+        } else {
+            subproof(m - k, start + k, end, false, proof);
+            proof.add(hash(start, start + k));
+        }
+    }
+
+    /** MTH of entries {@code [start, end)}; a power-of-two span starting at a multiple of itself is kept. */
+    private byte[] hash(long start, long end) {
+        long n = end - start;
+        if (Long.bitCount(n) == 1) {
+            int level = Long.numberOfTrailingZeros(n);
+            return levels.get(level).get(Math.toIntExact(start >> level));
+        }
+        long k = split(n);
+        return node(hash(start, start + k), hash(start + k, end));
+    }
+
+    private void check(long size) {
+        if (size < 0 || size > levels.getFirst().size()) {
+            throw new IllegalArgumentException("no tree of " + size + " entries; the log holds " + levels.getFirst().size());
+        }
+    }
+
+    // --- what a client computes ---
+
+    /** {@code HASH(0x00 || entry)}. */
+    public static byte[] leafHash(byte[] entry) {
+        MessageDigest d = digest();
+        d.update((byte) 0);
+        return d.digest(entry);
+    }
+
+    /** {@code HASH(0x01 || left || right)}. */
+    public static byte[] node(byte[] left, byte[] right) {
+        MessageDigest d = digest();
+        d.update((byte) 1);
+        d.update(left);
+        return d.digest(right);
+    }
+
+    /** Whether {@code path} proves leaf {@code index} with {@code leafHash} in the tree of {@code size} with {@code root} (RFC 9162 §2.1.3.2). */
+    public static boolean verifyInclusion(long index, long size, byte[] leafHash, List<byte[]> path, byte[] root) {
+        if (index < 0 || index >= size) {
+            return false;
+        }
+        long fn = index;
+        long sn = size - 1;
+        byte[] r = leafHash;
+        for (byte[] p : path) {
+            if (sn == 0) {
+                return false;
+            }
+            if ((fn & 1) == 1 || fn == sn) {
+                r = node(p, r);
+                while ((fn & 1) == 0 && fn != 0) {
+                    fn >>= 1;
+                    sn >>= 1;
+                }
+            } else {
+                r = node(r, p);
+            }
+            fn >>= 1;
+            sn >>= 1;
+        }
+        return sn == 0 && Arrays.equals(r, root);
+    }
+
+    /** Whether {@code proof} shows the tree of {@code second} entries extends that of {@code first} (RFC 9162 §2.1.4.2). */
+    public static boolean verifyConsistency(long first, long second, byte[] firstRoot, byte[] secondRoot, List<byte[]> proof) {
+        if (first < 0 || first > second) {
+            return false;
+        }
+        if (first == second) {
+            return proof.isEmpty() && Arrays.equals(firstRoot, secondRoot);
+        }
+        if (first == 0) {
+            return proof.isEmpty();
+        }
+        if (proof.isEmpty()) {
+            return false;
+        }
+        List<byte[]> path = new ArrayList<>(proof);
+        if (Long.bitCount(first) == 1) {
+            path.addFirst(firstRoot);
+        }
+        long fn = first - 1;
+        long sn = second - 1;
+        while ((fn & 1) == 1) {
+            fn >>= 1;
+            sn >>= 1;
+        }
+        byte[] fr = path.getFirst();
+        byte[] sr = path.getFirst();
+        for (byte[] c : path.subList(1, path.size())) {
+            if (sn == 0) {
+                return false;
+            }
+            if ((fn & 1) == 1 || fn == sn) {
+                fr = node(c, fr);
+                sr = node(c, sr);
+                while ((fn & 1) == 0 && fn != 0) {
+                    fn >>= 1;
+                    sn >>= 1;
+                }
+            } else {
+                sr = node(sr, c);
+            }
+            fn >>= 1;
+            sn >>= 1;
+        }
+        return sn == 0 && Arrays.equals(fr, firstRoot) && Arrays.equals(sr, secondRoot);
+    }
+
+    /**
+     * The root of a tree of {@code size} entries computed from the leaf hashes of entries at
+     * {@code indices} (ascending) and the {@code proof} {@link #multiProof} gave; empty when the
+     * proof does not fit (too short, too long, indices out of order or out of the tree).
+     */
+    public static java.util.Optional<byte[]> rootFrom(long[] indices, byte[][] leafHashes, List<byte[]> proof, long size) {
+        for (int i = 0; i < indices.length; i++) {
+            if (indices[i] < 0 || indices[i] >= size || (i > 0 && indices[i] <= indices[i - 1])) {
+                return java.util.Optional.empty();
+            }
+        }
+        if (size == 0) {
+            return indices.length == 0 && proof.isEmpty() ? java.util.Optional.of(sha256(new byte[0])) : java.util.Optional.empty();
+        }
+        int[] next = {0};
+        byte[] root = fold(indices, leafHashes, 0, indices.length, 0, size, proof, next);
+        return root != null && next[0] == proof.size() ? java.util.Optional.of(root) : java.util.Optional.empty();
+    }
+
+    private static byte[] fold(long[] indices, byte[][] leaves, int from, int to, long start, long end, List<byte[]> proof, int[] next) {
+        if (from == to) {
+            return next[0] < proof.size() ? proof.get(next[0]++) : null;
+        }
+        if (end - start == 1) {
+            return leaves[from];
+        }
+        long k = split(end - start);
+        int mid = firstAtOrAbove(indices, from, to, start + k);
+        byte[] left = fold(indices, leaves, from, mid, start, start + k, proof, next);
+        byte[] right = left == null ? null : fold(indices, leaves, mid, to, start + k, end, proof, next);
+        return right == null ? null : node(left, right);
+    }
+
+    private static int firstAtOrAbove(long[] indices, int from, int to, long value) {
+        int lo = from;
+        int hi = to;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (indices[mid] < value) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /** The largest power of two below {@code n} (n ≥ 2). */
+    private static long split(long n) {
+        return Long.highestOneBit(n - 1);
+    }
+
+    static byte[] sha256(byte[] bytes) {
+        return digest().digest(bytes);
+    }
+
+    private static MessageDigest digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.skyfn.billing;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+
+/**
+ * What one call used, as the node that ran it measured it: the unit of metering, rated later by
+ * {@link Rating}. Written once, never changed; its {@link #canonical() bytes} are what the node
+ * signs and what the ledger's leaf holds.
+ *
+ * @param id          unique across the fleet: {@code <kind>:<node>:<invocation>}; a record
+ *                    written twice is counted once
+ * @param tenant      whose call it was
+ * @param app         the app called
+ * @param function    the function called
+ * @param kind        what ran: an invocation (sync, async, a trigger's delivery or a call from
+ *                    another function) or a workflow step
+ * @param invocation  the invocation's id, as the caller saw it
+ * @param node        the node that ran it
+ * @param cloud       the cloud of that node
+ * @param start       when the call reached the node (epoch ms)
+ * @param billedMs    the call's duration rounded up to the next millisecond, as Lambda bills it
+ *                    (at least 1)
+ * @param memoryMb    the function's configured memory (MiB)
+ * @param bytesIn     the request's payload (bytes)
+ * @param bytesOut    the response's payload (bytes)
+ * @param egressBytes bytes sent to a caller in another cloud (0 when it called from the node's own)
+ * @param cold        whether the call waited for its app to load into a sandbox
+ * @param outcome     {@code ok}, or the call's error code
+ * @param prices      the running cloud's unit prices when the call ran, so that any reader rates
+ *                    the record as the node did
+ */
+@JsonPropertyOrder({"id", "tenant", "app", "function", "kind", "invocation", "node", "cloud", "start", "billedMs", "memoryMb",
+        "bytesIn", "bytesOut", "egressBytes", "cold", "outcome", "prices"})
+public record UsageRecord(String id, String tenant, String app, String function, Kind kind, String invocation, String node,
+                          String cloud, long start, long billedMs, int memoryMb, long bytesIn, long bytesOut, long egressBytes,
+                          boolean cold, String outcome, UnitPrices prices) {
+
+    /** What ran. */
+    public enum Kind { invocation, step }
+
+    /**
+     * A cloud's unit prices in US dollars.
+     *
+     * @param gbSecond   per GiB of configured memory per second
+     * @param vcpuSecond per vCPU-second (a call is rated as one vCPU)
+     * @param request    per call
+     * @param egressGb   per GiB sent out of the cloud
+     */
+    @JsonPropertyOrder({"gbSecond", "vcpuSecond", "request", "egressGb"})
+    public record UnitPrices(double gbSecond, double vcpuSecond, double request, double egressGb) {
+        public static final UnitPrices FREE = new UnitPrices(0, 0, 0, 0);
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .disable(SerializationFeature.INDENT_OUTPUT)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    public UsageRecord {
+        if (id == null || tenant == null || app == null || function == null || kind == null || node == null || cloud == null
+                || outcome == null || prices == null) {
+            throw new IllegalArgumentException("a usage record names its id, tenant, app, function, kind, node, cloud, outcome and prices");
+        }
+        if (billedMs < 1 || memoryMb < 1 || bytesIn < 0 || bytesOut < 0 || egressBytes < 0) {
+            throw new IllegalArgumentException("a usage record's duration and memory are positive and its byte counts not negative");
+        }
+    }
+
+    /** A record id: one per kind, node and invocation. */
+    public static String id(Kind kind, String node, String invocation) {
+        return kind + ":" + node + ":" + invocation;
+    }
+
+    /** A call's duration billed as Lambda does: rounded up to the millisecond, at least 1 ms. */
+    public static long billedMillis(long nanos) {
+        return Math.max(1, (nanos + 999_999) / 1_000_000);
+    }
+
+    /** GiB-seconds: configured memory times billed duration. */
+    public double gbSeconds() {
+        return memoryMb / 1024.0 * billedMs / 1000.0;
+    }
+
+    public Instant startTime() {
+        return Instant.ofEpochMilli(start);
+    }
+
+    public boolean ok() {
+        return outcome.equals("ok");
+    }
+
+    /** The record as compact JSON in a fixed field order: what is signed and logged. */
+    public byte[] canonical() {
+        try {
+            return JSON.writeValueAsBytes(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads {@link #canonical()} bytes; IllegalArgumentException saying why when they are not a usage record. */
+    public static UsageRecord parse(byte[] json) {
+        try {
+            return JSON.readValue(json, UsageRecord.class);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IllegalArgumentException("not a usage record: " + dev.skyfn.core.Documents.why(e), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package dev.skyfn.billing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LedgerTest {
+
+    private static final long T0 = Instant.parse("2026-12-01T10:00:00Z").toEpochMilli();
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-12-01T11:00:00Z"), ZoneOffset.UTC);
+
+    @TempDir
+    Path dir;
+
+    private final SigningKey key = SigningKey.generate();
+
+    @Test
+    void aTenantProvesItsRecordsAndOnlyItsOwnAcrossRestarts() {
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            write(ledger, 0, 30);
+            ledger.signHead();
+            ledger.append(Records.of("alice", "late", T0 + 100, 1, 128));
+            Verifier.Report report = verify(ledger, "alice", Optional.empty());
+            assertThat(report.failures()).isEmpty();
+            assertThat(report.records()).isEqualTo(15);
+            assertThat(report.pending()).isEqualTo(1);
+        }
+        try (Ledger reopened = Ledger.open(dir, key, CLOCK)) {
+            assertThat(reopened.problems()).isEmpty();
+            assertThat(reopened.size()).isEqualTo(31);
+            TreeHead head = reopened.signHead().orElseThrow();
+            assertThat(head.size()).isEqualTo(31);
+            assertThat(reopened.heads()).hasSize(2);
+            Verifier.Report report = verify(reopened, "alice", Optional.empty());
+            assertThat(report.failures()).isEmpty();
+            assertThat(report.records()).isEqualTo(16);
+            assertThat(reopened.entries("alice", T0, T0 + 100, head).entries()).hasSize(15);
+        }
+    }
+
+    @Test
+    void aRecordChangedOnDiskIsNamed() throws IOException {
+        TreeHead head;
+        Map<Long, byte[]> verified = new HashMap<>();
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            write(ledger, 0, 20);
+            head = ledger.signHead().orElseThrow();
+            ledger.entries("alice", 0, Long.MAX_VALUE, head).entries().forEach(e -> verified.put(e.index(), MerkleTree.leafHash(e.leaf())));
+        }
+        replaceInEntries("\"invocation\":\"call-4\"", "\"billedMs\":5,", "\"billedMs\":9,");
+        try (Ledger tampered = Ledger.open(dir, key, CLOCK)) {
+            assertThat(tampered.problems()).singleElement().asString().contains("no longer have the root signed");
+            assertThat(verify(tampered, "alice", Optional.of(head), verified).failures()).singleElement().asString()
+                    .isEqualTo("entry 4 (invocation:n-1:call-4) has changed since it was verified");
+            // without the record's earlier hash: every record of the tenant fails against the signed head, and says so
+            assertThat(verify(tampered, "alice", Optional.of(head)).failures()).singleElement().asString()
+                    .startsWith("10 records are not what the head of 20 entries signed (entry 0 (invocation:n-1:call-0), ");
+        }
+    }
+
+    @Test
+    void aRecordRemovedOrHistoryRewrittenIsCaughtByTheHeadsSignedBefore() throws IOException {
+        TreeHead verifiedBefore;
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            write(ledger, 0, 10);
+            ledger.signHead();
+            write(ledger, 10, 20);
+            verifiedBefore = ledger.signHead().orElseThrow();
+        }
+        dropEntry("\"invocation\":\"call-3\"");
+        try (Ledger dropped = Ledger.open(dir, key, CLOCK)) {
+            assertThat(dropped.problems()).hasSize(2);
+            assertThat(Verifier.verify(SigningKey.publicKey(dropped.publicKey()), "alice", dropped.heads(), Optional.empty(), null,
+                    proofs(dropped), Map.of()).failures())
+                    .containsExactly("the head of 20 entries signed at " + CLOCK.millis() + " does not extend the head of 10 entries signed at "
+                            + CLOCK.millis() + ": no consistency proof (no tree of 20 entries; the log holds 19)");
+            assertThatThrownBy(() -> dropped.entries("alice", 0, Long.MAX_VALUE, dropped.latestHead().orElseThrow()))
+                    .hasMessage("the ledger holds 19 entries, fewer than its signed head of 20: entries were removed");
+        }
+        // the operator signs the altered history afresh: only the head the tenant verified before shows it
+        Files.delete(dir.resolve("heads.log"));
+        try (Ledger rewritten = Ledger.open(dir, key, CLOCK)) {
+            rewritten.signHead();
+            assertThat(rewritten.problems()).isEmpty();
+            assertThat(verify(rewritten, "alice", Optional.empty()).failures()).isEmpty();
+            assertThat(verify(rewritten, "alice", Optional.of(verifiedBefore)).failures()).singleElement().asString()
+                    .contains("does not extend the head of 20 entries").contains("(the head verified last time)");
+        }
+    }
+
+    @Test
+    void aForgedHeadOrAnotherKeyIsRefused() throws IOException {
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            write(ledger, 0, 4);
+            ledger.signHead();
+            var otherKey = SigningKey.publicKey(SigningKey.generate().publicKey());
+            Verifier.Report other = Verifier.verify(otherKey, "alice", ledger.heads(), Optional.empty(), null, proofs(ledger), Map.of());
+            assertThat(other.failures()).singleElement().asString().contains("does not carry the ledger's signature");
+        }
+        String heads = Files.readString(dir.resolve("heads.log"));
+        Files.writeString(dir.resolve("heads.log"), heads.replace("\"size\":4", "\"size\":3"));
+        try (Ledger forged = Ledger.open(dir, key, CLOCK)) {
+            assertThat(forged.problems()).singleElement().asString().contains("does not carry this node's signature");
+        }
+    }
+
+    @Test
+    void aLineTornByACrashIsDroppedAndTheLedgerGoesOn() throws IOException {
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            write(ledger, 0, 3);
+            ledger.signHead();
+        }
+        Files.writeString(dir.resolve("entries.log"), "{\"id\":\"invoc", java.nio.file.StandardOpenOption.APPEND);
+        try (Ledger reopened = Ledger.open(dir, key, CLOCK)) {
+            assertThat(reopened.problems()).isEmpty();
+            assertThat(reopened.size()).isEqualTo(3);
+            reopened.append(Records.of("alice", "after", T0, 1, 128));
+            reopened.signHead();
+        }
+        try (Ledger again = Ledger.open(dir, key, CLOCK)) {
+            assertThat(again.problems()).isEmpty();
+            assertThat(again.records("alice", 0, Long.MAX_VALUE)).extracting(UsageRecord::invocation).contains("after");
+        }
+    }
+
+    /** Records of alice (even) and bob (odd), call-{from} to call-{to - 1}. */
+    private static void write(Ledger ledger, int from, int to) {
+        for (int i = from; i < to; i++) {
+            ledger.append(Records.of(i % 2 == 0 ? "alice" : "bob", "call-" + i, T0 + i, 5, 128));
+        }
+    }
+
+    private Verifier.Report verify(Ledger ledger, String tenant, Optional<TreeHead> pinned) {
+        return verify(ledger, tenant, pinned, Map.of());
+    }
+
+    private Verifier.Report verify(Ledger ledger, String tenant, Optional<TreeHead> pinned, Map<Long, byte[]> known) {
+        TreeHead head = ledger.latestHead().orElseThrow();
+        return Verifier.verify(SigningKey.publicKey(ledger.publicKey()), tenant, ledger.heads(), pinned,
+                ledger.entries(tenant, 0, Long.MAX_VALUE, head), proofs(ledger), known);
+    }
+
+    private static Verifier.Proofs proofs(Ledger ledger) {
+        return new Verifier.Proofs() {
+            @Override
+            public List<byte[]> consistency(long first, long second) {
+                return ledger.consistency(first, second);
+            }
+
+            @Override
+            public List<byte[]> inclusion(long index, long size) {
+                return ledger.inclusion(index, size);
+            }
+        };
+    }
+
+    private void replaceInEntries(String lineHolding, String from, String to) throws IOException {
+        Path file = dir.resolve("entries.log");
+        List<String> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            lines.add(line.contains(lineHolding) ? line.replace(from, to) : line);
+        }
+        Files.write(file, lines, StandardCharsets.UTF_8);
+    }
+
+    private void dropEntry(String lineHolding) throws IOException {
+        Path file = dir.resolve("entries.log");
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8).stream().filter(l -> !l.contains(lineHolding)).toList();
+        Files.write(file, lines, StandardCharsets.UTF_8);
+    }
+}
