@@ -39,12 +39,17 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
 
         /** IllegalArgumentException naming the choices when {@code text} is none of them. */
         public static By parse(String text) {
+            return parse(text, IllegalArgumentException::new);
+        }
+
+        /** The grouping {@code text} names, or {@code error} of a message naming the choices. */
+        public static <E extends RuntimeException> By parse(String text, Function<String, E> error) {
             for (By b : values()) {
                 if (b.name().equals(text)) {
                     return b;
                 }
             }
-            throw new IllegalArgumentException("by is one of cloud, app, function, day, node, tenant; not '" + text + "'");
+            throw error.apply("by is one of cloud, app, function, day, node, tenant; not '" + text + "'");
         }
     }
 

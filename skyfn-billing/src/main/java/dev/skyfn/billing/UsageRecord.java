@@ -13,8 +13,9 @@ import java.time.Instant;
  * {@link Rating}. Written once, never changed; its {@link #canonical() bytes} are what the node
  * signs and what the ledger's leaf holds.
  *
- * @param id          unique across the fleet: {@code <kind>:<node>:<invocation>}; a record
- *                    written twice is counted once
+ * @param id          unique across the fleet: {@code <kind>:<node>:<invocation>@<start>} (a call
+ *                    run again, by a retry or a redelivery, is another record); a record written
+ *                    twice is counted once
  * @param tenant      whose call it was
  * @param app         the app called
  * @param function    the function called
@@ -72,9 +73,9 @@ public record UsageRecord(String id, String tenant, String app, String function,
         }
     }
 
-    /** A record id: one per kind, node and invocation. */
-    public static String id(Kind kind, String node, String invocation) {
-        return kind + ":" + node + ":" + invocation;
+    /** A record id: one per kind, node, invocation and start. */
+    public static String id(Kind kind, String node, String invocation, long start) {
+        return kind + ":" + node + ":" + invocation + "@" + start;
     }
 
     /** A call's duration billed as Lambda does: rounded up to the millisecond, at least 1 ms. */

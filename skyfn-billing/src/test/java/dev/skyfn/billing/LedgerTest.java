@@ -65,10 +65,10 @@ class LedgerTest {
         try (Ledger tampered = Ledger.open(dir, key, CLOCK)) {
             assertThat(tampered.problems()).singleElement().asString().contains("no longer have the root signed");
             assertThat(verify(tampered, "alice", Optional.of(head), verified).failures()).singleElement().asString()
-                    .isEqualTo("entry 4 (invocation:n-1:call-4) has changed since it was verified");
+                    .isEqualTo("entry 4 (invocation:n-1:call-4@" + (T0 + 4) + ") has changed since it was verified");
             // without the record's earlier hash: every record of the tenant fails against the signed head, and says so
             assertThat(verify(tampered, "alice", Optional.of(head)).failures()).singleElement().asString()
-                    .startsWith("10 records are not what the head of 20 entries signed (entry 0 (invocation:n-1:call-0), ");
+                    .startsWith("10 records are not what the head of 20 entries signed (entry 0 (invocation:n-1:call-0@" + T0 + "), ");
         }
     }
 

@@ -38,6 +38,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import dev.skyfn.billing.PriceTable;
+import dev.skyfn.core.cloud.PriceFeed;
+import dev.skyfn.node.http.BillingApi;
+import dev.skyfn.node.metering.Metering;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +74,7 @@ public final class Node implements AutoCloseable {
     private final Dispatch dispatch;
     private final Executions executions;
     private final Triggers triggers;
+    private final Metering metering;
 
     /**
      * What a node of a fleet does differently from the embedded default.
@@ -81,12 +86,13 @@ public final class Node implements AutoCloseable {
      * @param elsewhere   the other nodes, for workflow requests this one cannot answer
      * @param async       where its async invocations queue, given its dispatch (empty: in its memory)
      * @param events      where its triggers' events and ticks are kept (empty: in its memory and data directory)
+     * @param prices      its cloud's prices over time, which its usage records carry
      */
     public record Fabric(Function<Invoker, Dispatch> dispatch, Optional<DataLayers.Shared> shared, ExecutionBackups backups,
                          ExecutionOwners owners, Elsewhere elsewhere,
-                         Optional<Function<Dispatch, Async>> async, Optional<Events> events) {
+                         Optional<Function<Dispatch, Async>> async, Optional<Events> events, PriceFeed prices) {
         static final Fabric NONE = new Fabric(invoker -> invoker, Optional.empty(), ExecutionBackups.NONE, ExecutionOwners.SOLE,
-                Elsewhere.NOWHERE, Optional.empty(), Optional.empty());
+                Elsewhere.NOWHERE, Optional.empty(), Optional.empty(), PriceFeed.FIXED);
     }
 
     /**
@@ -122,6 +128,9 @@ public final class Node implements AutoCloseable {
         pool.want(dev.skyfn.core.manifest.FunctionSpec.DEFAULT_MEMORY_MB);
         runtimes = new AppRuntimes(config, pool, logs, data, metrics, scheduler, catalog);
         invoker = runtimes.invoker();
+        metering = Metering.open(config.dataDir(), config.name(), config.cloud(), fabric.prices(), config.ledgerHeadInterval(), scheduler,
+                Clock.systemUTC());
+        invoker.meter(metering);
         executions = new Executions(config.dataDir().resolve("workflows"), invoker, scheduler, config.executionBytesPerTenant(),
                 config.executionRetention(), config.maxExecutionsKept(), fabric.backups(), fabric.owners());
         runtimes.routeExecutions(executions);
@@ -156,6 +165,7 @@ public final class Node implements AutoCloseable {
                 .routing(r -> routing(r, services, new Gateway(dispatch, async, logs, auth, config.maxRequestBytes(), fabric.elsewhere()),
                         new WorkflowApi(executions, invoker, auth, config.maxRequestBytes(), fabric.elsewhere()),
                         new EventApi(triggers, dispatch, auth, config.maxRequestBytes()),
+                        new BillingApi(metering.ledger(), auth, PriceTable.standard(), config.name()),
                         new NodeApi(metrics, runtimes, pool, auth)))
                 .build()
                 .start();
@@ -299,6 +309,9 @@ public final class Node implements AutoCloseable {
         runtimes.close();
         pool.close();
         scheduler.close();
+        if (metering != null) {
+            metering.close();
+        }
         launcher.killAll();
         data.close();
         RunDirs.delete(runDir);

@@ -45,13 +45,15 @@ import java.util.List;
  *                         the host offers the memory controller, to its heap + max(128 MiB, heap / 2): see the README
  * @param cloud            the cloud the node is part of (the embedded default's is {@code local}): its region is what
  *                         functions read as {@code AWS_REGION}, and the placement's overrides for it give them their environment
+ * @param ledgerHeadInterval how often the node signs a head of its usage ledger when calls were metered since the last
+ *                         (default 10 s): a tenant's records are proven from the first head after them
  */
 public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, long spareMemoryBytes, int maxSandboxes, long maxRequestBytes,
                          int maxResultBytes, long maxPackageBytes, int maxValueBytes, long stateBytesPerTenant, Duration bootTimeout, Duration loadTimeout, Duration cancelGrace,
                          Duration reapInterval, int maxAsyncPending, Duration asyncRetention, long logBytesPerApp, long logBytesInAll,
                          boolean aotCache, Path cacheDir, List<String> sandboxJvmOptions, Duration executionRetention,
                          int maxExecutionsKept, long executionBytesPerTenant, Isolation isolation, long sandboxTmpBytes,
-                         String name, int sandboxPids, dev.skyfn.core.cloud.Cloud cloud) {
+                         String name, int sandboxPids, dev.skyfn.core.cloud.Cloud cloud, Duration ledgerHeadInterval) {
 
     /** What a node does on a host that cannot confine sandboxes by the OS (no bubblewrap, no user namespaces). */
     public enum Isolation {
@@ -108,6 +110,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         private String name = "skyfn";
         private int sandboxPids = 1024;
         private dev.skyfn.core.cloud.Cloud cloud = dev.skyfn.core.cloud.Topology.local(1, 0).clouds().getFirst();
+        private Duration ledgerHeadInterval = Duration.ofSeconds(10);
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -144,6 +147,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             name = c.name;
             sandboxPids = c.sandboxPids;
             cloud = c.cloud;
+            ledgerHeadInterval = c.ledgerHeadInterval;
         }
 
         public Builder host(String v) {
@@ -291,9 +295,17 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             return this;
         }
 
+        public Builder ledgerHeadInterval(Duration v) {
+            ledgerHeadInterval = v;
+            return this;
+        }
+
         public NodeConfig build() {
             if (spareSandboxes < 0 || spareMemoryBytes < 0 || maxSandboxes < 1 || maxRequestBytes <= 0 || maxResultBytes <= 0 || maxPackageBytes <= 0) {
                 throw new IllegalArgumentException("sizes and counts must be positive");
+            }
+            if (ledgerHeadInterval.isNegative() || ledgerHeadInterval.isZero()) {
+                throw new IllegalArgumentException("the ledger's head interval must be positive, not " + ledgerHeadInterval);
             }
             if (sandboxPids < MIN_SANDBOX_PIDS) {
                 throw new IllegalArgumentException("a sandbox needs at least " + MIN_SANDBOX_PIDS + " processes and threads (its JVM's own), not "
@@ -301,7 +313,8 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             }
             return new NodeConfig(host, port, dataDir, spareSandboxes, spareMemoryBytes, maxSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, maxValueBytes, stateBytesPerTenant, bootTimeout,
                     loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, logBytesInAll, aotCache, cacheDir, sandboxJvmOptions,
-                    executionRetention, maxExecutionsKept, executionBytesPerTenant, isolation, sandboxTmpBytes, name, sandboxPids, cloud);
+                    executionRetention, maxExecutionsKept, executionBytesPerTenant, isolation, sandboxTmpBytes, name, sandboxPids, cloud,
+                    ledgerHeadInterval);
         }
     }
 

@@ -27,6 +27,8 @@ public final class Invoker implements Dispatch {
     private final java.util.Map<String, Running> running = new java.util.concurrent.ConcurrentHashMap<>();
     /** Where calls between functions go when this node does not serve the app called. */
     private volatile Dispatch elsewhere;
+    /** What is told of every call that ran here. */
+    private volatile Meter meter = Meter.NONE;
 
     public Invoker(AppRuntimes runtimes) {
         this.runtimes = runtimes;
@@ -35,6 +37,11 @@ public final class Invoker implements Dispatch {
     /** Sends calls from functions to apps this node does not serve to {@code dispatch}; set once, at start. */
     public void callElsewhere(Dispatch dispatch) {
         elsewhere = dispatch;
+    }
+
+    /** Tells {@code meter} of every call that runs in a sandbox here from now on; set once, at start. */
+    public void meter(Meter meter) {
+        this.meter = meter;
     }
 
     /** The app and function an invocation would run; APP_NOT_FOUND or FUNCTION_NOT_FOUND when there are none. */
@@ -128,21 +135,25 @@ public final class Invoker implements Dispatch {
     }
 
     private Outcome run(AppRuntime runtime, FunctionSpec spec, Payload input, String invocationId, Duration limit, long start) {
+        long ran = System.nanoTime(); // billed from here: a wait for a concurrency slot is not, a wait for a sandbox is
         AppRuntime.Lease lease = runtime.acquire(start + limit.toNanos());
         Sandbox.Seat seat = lease.seat();
         Sandbox.Call call = seat.sandbox().call(id -> new Message.Invoke(id, seat.slot(), spec.name(), invocationId, limit.toMillis(), input),
                 System.nanoTime() + limit.toNanos(), invocationId);
         Running here = register(spec, invocationId, seat.sandbox(), call);
+        Outcome outcome;
         try {
-            return outcome(call.answer().get(), invocationId, limit, lease.cold(), start);
+            outcome = outcome(call.answer().get(), invocationId, limit, lease.cold(), start);
         } catch (ExecutionException e) {
-            return failed(invocationId, ErrorCode.INTERNAL, "the call failed: " + e.getCause(), lease.cold(), start);
+            outcome = failed(invocationId, ErrorCode.INTERNAL, "the call failed: " + e.getCause(), lease.cold(), start);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return failed(invocationId, ErrorCode.UNAVAILABLE, "the node is shutting down", lease.cold(), start);
+            outcome = failed(invocationId, ErrorCode.UNAVAILABLE, "the node is shutting down", lease.cold(), start);
         } finally {
             unregister(invocationId, here);
         }
+        meter.invoked(runtime.key(), spec, input, outcome, System.nanoTime() - ran);
+        return outcome;
     }
 
     /** Notes a call running here that may be stopped: one of a function declared idempotent, which alone is hedged. */
@@ -218,6 +229,7 @@ public final class Invoker implements Dispatch {
             Outcome o = error == null ? outcome(answer, invocationId, limit, false, start)
                     : failed(invocationId, ErrorCode.INTERNAL, "the call failed: " + error, false, start);
             meters.record(o.durationNanos(), o.ok() ? null : o.error().code().name());
+            meter.invoked(runtime.key(), spec, input, o, o.durationNanos());
             return o;
         });
     }

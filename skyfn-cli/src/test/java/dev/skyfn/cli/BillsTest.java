@@ -1,0 +1,202 @@
+package dev.skyfn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skyfn.billing.SigningKey;
+import dev.skyfn.core.testing.JarBuilder;
+import dev.skyfn.node.NodeConfig;
+import dev.skyfn.node.SingleNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bills and their verification as tenants see them, through the CLI, against a real node with keys. */
+@Tag("slow")
+class BillsTest {
+
+    @TempDir
+    static Path dir;
+    static SingleNode node;
+    static String url;
+    static String admin;
+    static String acme;
+    static String globex;
+
+    /** A function that always fails. */
+    public static class Fails implements dev.skyfn.api.Handler<String, String> {
+        @Override
+        public String handle(String input, dev.skyfn.api.Context ctx) {
+            throw new IllegalStateException("no " + input);
+        }
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        node = SingleNode.start(NodeConfig.builder(dir.resolve("data")).port(0).spareSandboxes(1).aotCache(false)
+                .ledgerHeadInterval(Duration.ofMillis(200)).build(), false);
+        url = "http://127.0.0.1:" + node.port();
+        admin = Files.readString(dir.resolve("data").resolve("admin.key")).trim();
+        acme = tenant("acme");
+        globex = tenant("globex");
+        byte[] jar = JarBuilder.app("app: shop\nfunctions:\n  echo: {handler: dev.skyfn.cli.Echo}\n  fails: {handler: dev.skyfn.cli.BillsTest$Fails, memory: 512}\n")
+                .classes(Echo.class, Fails.class).bytes();
+        assertThat(send(acme, "POST", "/v1/apps", jar).statusCode()).isEqualTo(201);
+        assertThat(send(globex, "POST", "/v1/apps", jar).statusCode()).isEqualTo(201);
+        for (int i = 0; i < 5; i++) {
+            assertThat(send(acme, "POST", "/v1/apps/shop/functions/echo:invoke", "\"x\"".getBytes()).statusCode()).isEqualTo(200);
+        }
+        for (int i = 0; i < 2; i++) {
+            assertThat(send(acme, "POST", "/v1/apps/shop/functions/fails:invoke", "\"y\"".getBytes()).statusCode()).isEqualTo(500);
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(send(globex, "POST", "/v1/apps/shop/functions/echo:invoke", "\"z\"".getBytes()).statusCode()).isEqualTo(200);
+        }
+        // every call is in a signed head: the ledger signs one every 200 ms
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            JsonNode ledger = Client.parse(send(admin, "GET", "/v1/ledger", null).body().getBytes(StandardCharsets.UTF_8));
+            JsonNode heads = ledger.get("heads");
+            return ledger.get("size").asLong() == 10 && !heads.isEmpty() && heads.get(heads.size() - 1).get("size").asLong() == 10;
+        });
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+    }
+
+    @Test
+    void eachTenantIsBilledItsOwnCallsAndTheOperatorEveryones() {
+        JsonNode mine = Client.parse(skyfn("bills", "--url", url, "--key", acme, "--format", "json").out().getBytes(StandardCharsets.UTF_8));
+        JsonNode total = mine.get("bill").get("total");
+        assertThat(total.get("calls").asLong()).isEqualTo(7);
+        assertThat(total.get("errors").asLong()).isEqualTo(2);
+        assertThat(mine.get("bill").get("lines")).extracting(l -> l.get("key").asText() + "=" + l.get("calls").asLong())
+                .containsExactly("shop/echo=5", "shop/fails=2");
+        assertThat(mine.get("bill").get("elsewhere")).extracting(e -> e.get("model").asText())
+                .containsExactly("aws-lambda", "azure-functions", "cloud-run-functions", "alibaba-function-compute");
+        // a failing function of 512 MB billed at least its 1 ms: 0.5 GB-ms each
+        JsonNode fails = mine.get("bill").get("lines").get(1);
+        assertThat(fails.get("gbSeconds").asDouble()).isGreaterThanOrEqualTo(2 * 0.5 * 0.001);
+
+        Run theirs = skyfn("bills", "--url", url, "--key", globex);
+        assertThat(theirs.out()).contains("shop/echo").doesNotContain("shop/fails").contains("AWS Lambda");
+        Run refused = skyfn("bills", "--url", url, "--key", globex, "--tenant", "acme");
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("FORBIDDEN").contains("only an admin key");
+
+        Run everyone = skyfn("bills", "--url", url, "--key", admin, "--by", "tenant", "--format", "csv");
+        assertThat(everyone.out().split("\r\n")).hasSize(4);
+        assertThat(everyone.out()).startsWith("tenant,calls,errors,coldStarts,billedMs,gbSeconds,bytesIn,bytesOut,egressBytes,cost,aws-lambda,")
+                .contains("\r\nacme,7,2,").contains("\r\nglobex,3,0,").contains("\r\ntotal,10,2,");
+    }
+
+    @Test
+    void badParametersAreRefusedWithTheReason() {
+        Run by = skyfn("bills", "--url", url, "--key", acme, "--by", "month");
+        assertThat(by.exit()).isEqualTo(1);
+        assertThat(by.err()).contains("BAD_REQUEST").contains("by is one of cloud, app, function, day, node, tenant; not 'month'");
+        Run from = skyfn("bills", "--url", url, "--key", acme, "--from", "yesterday");
+        assertThat(from.err()).contains("'from' is a date (2026-12-01) or an instant (2026-12-01T10:00:00Z), not 'yesterday'");
+        assertThat(send(acme, "GET", "/v1/ledger/consistency?first=9&second=2", null).body()).contains("BAD_REQUEST")
+                .contains("no consistency proof from 9 to 2");
+        assertThat(send(null, "GET", "/v1/bills", null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void aTenantVerifiesItsBillAndSeesARecordChangedOnTheNodesDisk() throws IOException {
+        Path state = dir.resolve("acme-ledger.json");
+        String key = Client.parse(send(acme, "GET", "/v1/ledger", null).body().getBytes(StandardCharsets.UTF_8)).get("key").asText();
+        Run verified = skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", key, "--state", state.toString());
+        assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
+        assertThat(verified.out()).contains("7 record(s) of acme in the head of 10 entries");
+
+        Run forged = skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", SigningKey.generate().publicKey(),
+                "--state", dir.resolve("other.json").toString());
+        assertThat(forged.exit()).isEqualTo(1);
+        assertThat(forged.out()).contains("FAILED: the head of 10 entries").contains("does not carry the ledger's signature");
+
+        String changed = changeOneOfAcmesRecords(dir.resolve("data").resolve("billing").resolve("entries.log"));
+        Run caught = skyfn("bills", "verify", "--url", url, "--key", acme, "--state", state.toString());
+        assertThat(caught.exit()).isEqualTo(1);
+        assertThat(caught.out()).contains("FAILED: entry").contains("(" + changed + ") has changed since it was verified");
+    }
+
+    /** Rewrites, in place and at the same length, the bytes in of acme's first record; returns its id. */
+    private static String changeOneOfAcmesRecords(Path entries) throws IOException {
+        List<String> lines = new ArrayList<>(Files.readAllLines(entries, StandardCharsets.UTF_8));
+        Pattern bytesIn = Pattern.compile("\"bytesIn\":(\\d)");
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains("\"tenant\":\"acme\"")) {
+                Matcher m = bytesIn.matcher(lines.get(i));
+                assertThat(m.find()).isTrue();
+                int digit = Integer.parseInt(m.group(1));
+                lines.set(i, m.replaceFirst("\"bytesIn\":" + (digit == 9 ? 8 : digit + 1)));
+                Files.write(entries, lines, StandardCharsets.UTF_8);
+                return Client.parse(lines.get(i).getBytes(StandardCharsets.UTF_8)).get("id").asText();
+            }
+        }
+        throw new AssertionError("no record of acme");
+    }
+
+    private static String tenant(String name) throws Exception {
+        var created = send(admin, "POST", "/v1/tenants", ("{\"name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        return Client.parse(created.body().getBytes(StandardCharsets.UTF_8)).get("apiKey").asText();
+    }
+
+    private static HttpResponse<String> send(String key, String method, String path, byte[] body) {
+        var b = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (key != null) {
+            b.header("Authorization", "Bearer " + key);
+        }
+        if (body != null) {
+            b.header("Content-Type", path.equals("/v1/apps") ? "application/java-archive" : "application/json");
+        }
+        try {
+            return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    record Run(int exit, String out, String err) {
+    }
+
+    private static Run skyfn(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        var o = new ByteArrayOutputStream();
+        var e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            return new Run(Skyfn.run(args), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+}

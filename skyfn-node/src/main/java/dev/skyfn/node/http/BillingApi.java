@@ -1,0 +1,197 @@
+package dev.skyfn.node.http;
+
+import dev.skyfn.billing.Bill;
+import dev.skyfn.billing.Ledger;
+import dev.skyfn.billing.PriceTable;
+import dev.skyfn.billing.TreeHead;
+import dev.skyfn.billing.UsageRecord;
+import dev.skyfn.control.api.Api;
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.Authenticator;
+import dev.skyfn.core.app.Caller;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Bills and the ledger that proves them, over HTTP. A tenant's key sees its own; an admin key
+ * every tenant's, or one with {@code tenant=}.
+ * <ul>
+ *   <li>{@code GET /v1/bills?app=&from=&to=&by=&format=} — usage rated and grouped ({@link Bill}):
+ *       {@code by} one of cloud, app, function (default), day, node, tenant; {@code from}/{@code to}
+ *       a date ({@code 2026-12-01}, UTC) or an instant, the period {@code [from, to)}, by default the
+ *       month so far; JSON, or CSV with {@code format=csv} or {@code Accept: text/csv}</li>
+ *   <li>{@code GET /v1/bills/records?from=&to=} — the usage records with one proof that the ledger's
+ *       latest signed head holds them (RFC 9162 Merkle tree; {@code pending}: records after it)</li>
+ *   <li>{@code GET /v1/ledger} — the ledger's public key, size and signed heads</li>
+ *   <li>{@code GET /v1/ledger/consistency?first=&second=} and {@code /v1/ledger/inclusion?index=&size=}
+ *       — RFC 9162 proofs, hashes in hex</li>
+ * </ul>
+ * Errors: {@code BAD_REQUEST} for a malformed parameter, {@code FORBIDDEN} for another tenant's
+ * bill without an admin key, {@code NOT_FOUND} before the first head is signed.
+ */
+public final class BillingApi implements HttpService {
+
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final Ledger ledger;
+    private final Authenticator auth;
+    private final PriceTable prices;
+    private final String node;
+
+    public BillingApi(Ledger ledger, Authenticator auth, PriceTable prices, String node) {
+        this.ledger = ledger;
+        this.auth = auth;
+        this.prices = prices;
+        this.node = node;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/v1/bills", this::bill)
+                .get("/v1/bills/records", this::records)
+                .get("/v1/ledger", this::heads)
+                .get("/v1/ledger/consistency", this::consistency)
+                .get("/v1/ledger/inclusion", this::inclusion);
+    }
+
+    private void bill(ServerRequest req, ServerResponse res) {
+        String tenant = tenant(req);
+        Instant from = instant(req, "from").orElse(Bill.monthStart(Instant.now()));
+        Instant to = instant(req, "to").orElse(Instant.MAX);
+        Bill.By by = Bill.By.parse(query(req, "by").orElse("function"), m -> new SkyfnException(ErrorCode.BAD_REQUEST, m));
+        Optional<String> app = query(req, "app");
+        List<UsageRecord> records = ledger.records(tenant, from.toEpochMilli(), to.equals(Instant.MAX) ? Long.MAX_VALUE : to.toEpochMilli())
+                .stream().filter(r -> app.isEmpty() || r.app().equals(app.get())).toList();
+        Bill bill = Bill.of(records, by, prices);
+        boolean csv = query(req, "format").map("csv"::equals).orElse(false)
+                || req.headers().first(HeaderNames.ACCEPT).map(a -> a.contains("text/csv")).orElse(false);
+        if (csv) {
+            res.header(HeaderNames.CONTENT_TYPE, "text/csv; charset=utf-8").send(bill.csv().getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("tenant", tenant);
+        app.ifPresent(a -> answer.put("app", a));
+        answer.put("from", from.toString());
+        answer.put("to", to.equals(Instant.MAX) ? null : to.toString());
+        answer.put("node", node);
+        answer.put("currency", "USD");
+        answer.put("bill", bill);
+        Api.json(res, 200, answer);
+    }
+
+    private void records(ServerRequest req, ServerResponse res) {
+        String tenant = tenant(req);
+        Instant from = instant(req, "from").orElse(Instant.EPOCH);
+        Instant to = instant(req, "to").orElse(Instant.MAX);
+        TreeHead head = latest();
+        Ledger.Proven proven;
+        try {
+            proven = ledger.entries(tenant, from.toEpochMilli(), to.equals(Instant.MAX) ? Long.MAX_VALUE : to.toEpochMilli(), head);
+        } catch (IllegalStateException e) {
+            throw new SkyfnException(ErrorCode.INTERNAL, e.getMessage());
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("tenant", tenant);
+        answer.put("node", node);
+        answer.put("head", head);
+        answer.put("entries", proven.entries().stream()
+                .map(e -> Map.of("index", e.index(), "leaf", new String(e.leaf(), StandardCharsets.UTF_8))).toList());
+        answer.put("proof", hex(proven.proof()));
+        answer.put("pending", proven.pending());
+        Api.json(res, 200, answer);
+    }
+
+    private void heads(ServerRequest req, ServerResponse res) {
+        Caller caller = Api.caller(req, auth);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("node", node);
+        answer.put("algorithm", "Ed25519");
+        answer.put("key", ledger.publicKey());
+        answer.put("size", ledger.size());
+        answer.put("heads", ledger.heads());
+        if (caller.admin()) {
+            answer.put("problems", ledger.problems());
+        }
+        Api.json(res, 200, answer);
+    }
+
+    private void consistency(ServerRequest req, ServerResponse res) {
+        Api.caller(req, auth);
+        long first = number(req, "first");
+        long second = number(req, "second");
+        Api.json(res, 200, Map.of("first", first, "second", second, "proof", hex(proof(() -> ledger.consistency(first, second)))));
+    }
+
+    private void inclusion(ServerRequest req, ServerResponse res) {
+        Api.caller(req, auth);
+        long index = number(req, "index");
+        long size = number(req, "size");
+        Api.json(res, 200, Map.of("index", index, "size", size, "proof", hex(proof(() -> ledger.inclusion(index, size)))));
+    }
+
+    private TreeHead latest() {
+        return ledger.latestHead().orElseThrow(() -> new SkyfnException(ErrorCode.NOT_FOUND,
+                "the ledger has no signed head yet: heads are signed once calls have been metered"));
+    }
+
+    /** The tenant whose records the caller asks for: its own, or any (null: all) for an admin. */
+    private String tenant(ServerRequest req) {
+        Caller caller = Api.caller(req, auth);
+        Optional<String> asked = query(req, "tenant");
+        if (asked.isPresent() && !asked.get().equals(caller.tenant()) && !caller.admin()) {
+            throw new SkyfnException(ErrorCode.FORBIDDEN, "only an admin key sees another tenant's bill");
+        }
+        return asked.orElse(caller.admin() ? null : caller.tenant());
+    }
+
+    private static List<byte[]> proof(java.util.function.Supplier<List<byte[]>> proof) {
+        try {
+            return proof.get();
+        } catch (IllegalArgumentException e) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, e.getMessage());
+        }
+    }
+
+    private static List<String> hex(List<byte[]> hashes) {
+        return hashes.stream().map(HEX::formatHex).toList();
+    }
+
+    private static Optional<String> query(ServerRequest req, String name) {
+        return req.query().first(name).filter(v -> !v.isBlank());
+    }
+
+    private static long number(ServerRequest req, String name) {
+        String v = query(req, name).orElseThrow(() -> new SkyfnException(ErrorCode.BAD_REQUEST, "'" + name + "' is required"));
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "'" + name + "' is a whole number, not '" + v + "'");
+        }
+    }
+
+    private static Optional<Instant> instant(ServerRequest req, String name) {
+        return query(req, name).map(v -> {
+            try {
+                return v.length() == 10 ? LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant() : Instant.parse(v);
+            } catch (DateTimeParseException e) {
+                throw new SkyfnException(ErrorCode.BAD_REQUEST, "'" + name + "' is a date (2026-12-01) or an instant (2026-12-01T10:00:00Z), not '"
+                        + v + "'");
+            }
+        });
+    }
+}

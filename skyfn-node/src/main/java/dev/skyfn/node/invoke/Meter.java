@@ -1,0 +1,21 @@
+package dev.skyfn.node.invoke;
+
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.manifest.FunctionSpec;
+import dev.skyfn.core.wire.Payload;
+
+/** What the invoker tells of every call that ran in a sandbox here, once it has ended and before its caller hears. */
+@FunctionalInterface
+public interface Meter {
+
+    Meter NONE = (app, spec, input, outcome, ranNanos) -> {
+    };
+
+    /**
+     * A call ended.
+     *
+     * @param ranNanos how long it took from the moment it had a concurrency slot (waiting for a
+     *                 sandbox, on a cold start, included) to its answer
+     */
+    void invoked(AppKey app, FunctionSpec spec, Payload input, Outcome outcome, long ranNanos);
+}

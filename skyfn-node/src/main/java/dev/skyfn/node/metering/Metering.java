@@ -1,0 +1,100 @@
+package dev.skyfn.node.metering;
+
+import dev.skyfn.billing.Ledger;
+import dev.skyfn.billing.SigningKey;
+import dev.skyfn.billing.UsageRecord;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.cloud.Cloud;
+import dev.skyfn.core.cloud.PriceFeed;
+import dev.skyfn.core.cloud.Pricing;
+import dev.skyfn.core.manifest.FunctionSpec;
+import dev.skyfn.core.wire.Payload;
+import dev.skyfn.node.NodeScheduler;
+import dev.skyfn.node.invoke.Meter;
+import dev.skyfn.node.invoke.Outcome;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The node's meter: a usage record for every call that ran in one of its sandboxes, written to
+ * its ledger ({@code <data>/billing/}) before the call answers, stamped with the node's cloud and
+ * that cloud's unit prices at the time; a head of the ledger signed with the node's key
+ * ({@code <data>/billing/node.key}) every interval in which calls were metered, and at close.
+ */
+public final class Metering implements Meter, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Metering.class);
+
+    private final Ledger ledger;
+    private final String node;
+    private final Cloud cloud;
+    private final PriceFeed prices;
+    private final Clock clock;
+
+    private Metering(Ledger ledger, String node, Cloud cloud, PriceFeed prices, Clock clock) {
+        this.ledger = ledger;
+        this.node = node;
+        this.cloud = cloud;
+        this.prices = prices;
+        this.clock = clock;
+    }
+
+    /** The meter of a node keeping its ledger under {@code dataDir}, signing heads every {@code headInterval}. */
+    public static Metering open(Path dataDir, String node, Cloud cloud, PriceFeed prices, Duration headInterval, NodeScheduler scheduler,
+                                Clock clock) {
+        Path dir = dataDir.resolve("billing");
+        SigningKey key;
+        try {
+            key = SigningKey.loadOrCreate(dir.resolve("node.key"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the node's signing key: " + e.getMessage(), e);
+        }
+        Metering metering = new Metering(Ledger.open(dir, key, clock), node, cloud, prices, clock);
+        scheduler.every(headInterval, "signing a head of the usage ledger", metering.ledger::signHead);
+        return metering;
+    }
+
+    public Ledger ledger() {
+        return ledger;
+    }
+
+    @Override
+    public void invoked(AppKey app, FunctionSpec spec, Payload input, Outcome outcome, long ranNanos) {
+        long now = clock.millis();
+        long billed = UsageRecord.billedMillis(ranNanos);
+        Pricing p = prices.at(cloud, clock.instant());
+        UsageRecord record = new UsageRecord(UsageRecord.id(UsageRecord.Kind.invocation, node, outcome.invocationId(), now - billed),
+                app.tenant(), app.app(), spec.name(), UsageRecord.Kind.invocation, outcome.invocationId(), node, cloud.name(),
+                now - billed, billed, spec.memoryMb(), bytes(input), bytes(outcome.payload()), 0, outcome.coldStart(),
+                outcome.ok() ? "ok" : outcome.error().code().name(),
+                new UsageRecord.UnitPrices(p.gbSecond(), p.vcpuSecond(), p.request(), p.egressGb()));
+        try {
+            ledger.append(record);
+        } catch (UncheckedIOException e) {
+            // the call has run and answers; its record is kept in the node's log for the operator to restore
+            LOG.error("usage record not written to the ledger ({}): {}", e.getMessage(), new String(record.canonical(), StandardCharsets.UTF_8));
+        }
+    }
+
+    private static long bytes(Payload payload) {
+        return switch (payload) {
+            case Payload.Body b -> b.bytes().length;
+            case Payload.Request r -> r.request().body().length;
+            case Payload.Response r -> r.response().body() == null ? 0 : r.response().body().length;
+            case Payload.Empty e -> 0;
+            case null -> 0;
+        };
+    }
+
+    @Override
+    public void close() {
+        ledger.signHead();
+        ledger.close();
+    }
+}
