@@ -58,6 +58,13 @@ public final class Bench {
             out.append("### Events\n\n").append(new EventsBench(root, Integer.getInteger("events", 1_000),
                     Integer.getInteger("load", 5_000)).run()).append('\n');
         }
+        if (which.contains("metering")) {
+            out.append("### Metering, warm\n\n")
+                    .append(new MeteringBench(root, rounds, Duration.ofSeconds(Integer.getInteger("seconds", 10))).run()).append('\n');
+        }
+        if (which.contains("ledger")) {
+            out.append("### The usage ledger\n\n").append(new LedgerBench(Integer.getInteger("records", 1_000_000)).run()).append('\n');
+        }
         if (which.contains("cold")) {
             out.append("### Cold start\n\n").append(new ColdStartBench(root, Integer.getInteger("samples", 20)).run()).append('\n');
         }

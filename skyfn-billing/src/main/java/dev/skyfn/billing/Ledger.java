@@ -1,9 +1,6 @@
 package dev.skyfn.billing;
 
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -23,10 +20,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A node's usage ledger: every usage record it wrote, in order, as the leaves of a Merkle tree
- * (RFC 9162 §2.1), with tree heads signed by the node's key (§4.10). A record is written to the
- * file before the call that it meters answers its caller, so a node killed at any moment bills
- * every call that completed; the file is forced to disk at each signed head. A record's leaf is
- * its canonical JSON, exactly as the file holds it on one line.
+ * (RFC 9162 §2.1), with tree heads signed by the node's key (§4.10). A record is in the file's
+ * page cache before the call that it meters answers its caller ({@link EntryFile}), so a node
+ * killed at any moment bills every call that completed; the file is forced to disk at each
+ * signed head. An append costs a copy: leaves are hashed into the tree when it is next read. A
+ * record's leaf is its canonical JSON, exactly as the file holds it on one line.
  * <p>
  * Files in its directory: {@code entries.log} (one record per line) and {@code heads.log} (one
  * signed head per line). Opening checks the entries against every head signed before: entries
@@ -40,8 +38,9 @@ public final class Ledger implements AutoCloseable {
 
     private final SigningKey key;
     private final Clock clock;
-    private final FileChannel entries;
+    private final EntryFile entries;
     private final FileChannel headsFile;
+    /** The leaves hashed so far: appends only write, the tree catches up when it is read ({@link #tree()}). */
     private final MerkleTree tree = new MerkleTree();
     /** Where each entry starts in {@code entries.log}; one more than entries, the last being the end. */
     private final Longs offsets = new Longs();
@@ -57,15 +56,19 @@ public final class Ledger implements AutoCloseable {
         Path entriesPath = dir.resolve("entries.log");
         Path headsPath = dir.resolve("heads.log");
         offsets.add(0);
-        if (Files.exists(entriesPath)) {
-            load(entriesPath);
-        }
+        // a line torn by a crash is dropped: its call never answered
+        entries = EntryFile.open(entriesPath, (leaf, start) -> {
+            long index = offsets.size() - 1;
+            offsets.add(start + leaf.length + 1);
+            try {
+                index(UsageRecord.tenantOf(leaf), UsageRecord.startOf(leaf), index);
+            } catch (IllegalArgumentException e) {
+                problems.add("entry " + index + " is not a usage record: " + e.getMessage());
+            }
+        });
         if (Files.exists(headsPath)) {
             loadHeads(headsPath);
         }
-        entries = FileChannel.open(entriesPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
-        entries.truncate(offsets.last()); // a line torn by a crash is dropped: its call never answered
-        entries.position(offsets.last());
         headsFile = FileChannel.open(headsPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         checkHeads();
     }
@@ -79,25 +82,46 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
-    /** Appends a record; returns its index. Written to the file (not yet forced) when this returns. */
+    /**
+     * Appends a record; returns its index. In the file's page cache when this returns (a killed
+     * process keeps it); hashed into the tree when the tree is next read.
+     */
     public long append(UsageRecord record) {
         byte[] leaf = record.canonical();
-        byte[] line = Arrays.copyOf(leaf, leaf.length + 1);
-        line[leaf.length] = NEWLINE;
-        byte[] hash = MerkleTree.leafHash(leaf);
         synchronized (this) {
             try {
-                ByteBuffer buffer = ByteBuffer.wrap(line);
-                while (buffer.hasRemaining()) {
-                    entries.write(buffer);
-                }
+                long start = entries.append(leaf);
+                long index = offsets.size() - 1;
+                offsets.add(start + leaf.length + 1);
+                index(record.tenant(), record.start(), index);
+                return index;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the usage ledger: " + e.getMessage(), e);
             }
-            long index = tree.append(hash);
-            offsets.add(offsets.last() + line.length);
-            index(record, index);
-            return index;
+        }
+    }
+
+    /**
+     * The tree, its leaves caught up with the entries appended: hashed here, one catch-up at a
+     * time, without holding appends up. Never called holding the ledger's lock.
+     */
+    private MerkleTree tree() {
+        synchronized (tree) {
+            long from = tree.size();
+            long[] ends;
+            synchronized (this) {
+                ends = offsets.range(from, offsets.size());
+            }
+            try {
+                for (int i = 1; i < ends.length; i++) { // hashed in place, in the file's pages
+                    var digest = MerkleTree.leafDigest();
+                    entries.digest(ends[i - 1], (int) (ends[i] - ends[i - 1] - 1), digest);
+                    tree.append(digest.digest());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the usage ledger: " + e.getMessage(), e);
+            }
+            return tree;
         }
     }
 
@@ -105,21 +129,30 @@ public final class Ledger implements AutoCloseable {
      * Signs a head for the tree as it is now, forcing the entries to disk first, unless the last
      * head already covers it; returns the latest head (empty before the first entry).
      */
-    public synchronized Optional<TreeHead> signHead() {
-        long size = tree.size();
-        TreeHead last = heads.isEmpty() ? null : heads.getLast();
-        if (size == 0 || (last != null && last.size() == size)) {
-            return Optional.ofNullable(last);
+    public Optional<TreeHead> signHead() {
+        MerkleTree caughtUp = tree();
+        long size = caughtUp.size();
+        synchronized (this) {
+            TreeHead last = heads.isEmpty() ? null : heads.getLast();
+            if (size == 0 || (last != null && last.size() >= size)) {
+                return Optional.ofNullable(last);
+            }
         }
-        try {
-            entries.force(false);
-            TreeHead head = TreeHead.sign(size, Math.max(clock.millis(), last == null ? 0 : last.timestamp()), tree.root(size), key);
-            headsFile.write(ByteBuffer.wrap((head.json() + "\n").getBytes(StandardCharsets.UTF_8)));
-            headsFile.force(false);
-            heads.add(head);
-            return Optional.of(head);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot sign a head of the usage ledger: " + e.getMessage(), e);
+        entries.force(); // outside the lock: appends go on while the pages reach the disk
+        synchronized (this) {
+            TreeHead last = heads.isEmpty() ? null : heads.getLast();
+            if (last != null && last.size() >= size) {
+                return Optional.of(last); // another caller signed it meanwhile
+            }
+            try {
+                TreeHead head = TreeHead.sign(size, Math.max(clock.millis(), last == null ? 0 : last.timestamp()), caughtUp.root(size), key);
+                headsFile.write(ByteBuffer.wrap((head.json() + "\n").getBytes(StandardCharsets.UTF_8)));
+                headsFile.force(false);
+                heads.add(head);
+                return Optional.of(head);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot sign a head of the usage ledger: " + e.getMessage(), e);
+            }
         }
     }
 
@@ -137,7 +170,7 @@ public final class Ledger implements AutoCloseable {
     }
 
     public synchronized long size() {
-        return tree.size();
+        return offsets.size() - 1;
     }
 
     /** What opening found wrong with the files: entries that no longer match a signed head. */
@@ -154,7 +187,7 @@ public final class Ledger implements AutoCloseable {
     public Proven entries(String tenant, long fromMillis, long toMillis, TreeHead head) {
         Selection picked = select(tenant, fromMillis, toMillis, head.size());
         long[] indices = picked.entries().stream().mapToLong(Entry::index).toArray();
-        return new Proven(head, picked.entries(), tree.multiProof(indices, head.size()), picked.pending());
+        return new Proven(head, picked.entries(), tree().multiProof(indices, head.size()), picked.pending());
     }
 
     /** The records of {@code tenant} (every tenant's for null) that started in {@code [fromMillis, toMillis)}, in a head or not. */
@@ -166,13 +199,14 @@ public final class Ledger implements AutoCloseable {
         List<Long> picked = new ArrayList<>();
         long pending = 0;
         synchronized (this) {
-            if (size > tree.size()) {
-                throw new IllegalStateException("the ledger holds " + tree.size() + " entries, fewer than its signed head of " + size
+            long held = offsets.size() - 1;
+            if (size > held) {
+                throw new IllegalStateException("the ledger holds " + held + " entries, fewer than its signed head of " + size
                         + ": entries were removed");
             }
             Longs mine = tenant == null ? null : byTenant.getOrDefault(tenant, new Longs());
             Longs starts = tenant == null ? null : startsByTenant.getOrDefault(tenant, new Longs());
-            long count = mine == null ? tree.size() : mine.size();
+            long count = mine == null ? held : mine.size();
             for (int i = 0; i < count; i++) {
                 long index = mine == null ? i : mine.get(i);
                 if (index >= size) {
@@ -201,39 +235,35 @@ public final class Ledger implements AutoCloseable {
 
     /** RFC 9162's consistency proof between two sizes the ledger has held. */
     public List<byte[]> consistency(long first, long second) {
-        return tree.consistencyProof(first, second);
+        return tree().consistencyProof(first, second);
     }
 
     /** RFC 9162's audit path of one entry in the tree of {@code size}. */
     public List<byte[]> inclusion(long index, long size) {
-        return tree.inclusionProof(index, size);
+        return tree().inclusionProof(index, size);
     }
 
     /** The exact bytes of entry {@code index}. */
     public byte[] leaf(long index) {
-        long start;
-        long end;
         synchronized (this) {
-            start = offsets.get(index);
-            end = offsets.get(index + 1) - 1;
+            return read(index);
         }
-        ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(end - start));
+    }
+
+    private byte[] read(long index) {
+        long start = offsets.get(index);
+        byte[] leaf = new byte[Math.toIntExact(offsets.get(index + 1) - 1 - start)];
         try {
-            while (buffer.hasRemaining()) {
-                if (entries.read(buffer, start + buffer.position()) < 0) {
-                    throw new IOException("entry " + index + " ends early");
-                }
-            }
+            entries.read(start, leaf);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the usage ledger: " + e.getMessage(), e);
         }
-        return buffer.array();
+        return leaf;
     }
 
     @Override
     public synchronized void close() {
         try {
-            entries.force(false);
             entries.close();
             headsFile.close();
         } catch (IOException e) {
@@ -249,36 +279,9 @@ public final class Ledger implements AutoCloseable {
     public record Entry(long index, byte[] leaf) {
     }
 
-    private void index(UsageRecord record, long index) {
-        byTenant.computeIfAbsent(record.tenant(), t -> new Longs()).add(index);
-        startsByTenant.computeIfAbsent(record.tenant(), t -> new Longs()).add(record.start());
-    }
-
-    private void load(Path path) throws IOException {
-        long offset = 0;
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
-            ByteArrayOutputStream line = new ByteArrayOutputStream(512);
-            int b;
-            while ((b = in.read()) >= 0) {
-                offset++;
-                if (b != NEWLINE) {
-                    line.write(b);
-                    continue;
-                }
-                byte[] leaf = line.toByteArray();
-                line.reset();
-                long index = tree.append(MerkleTree.leafHash(leaf));
-                offsets.add(offset);
-                try {
-                    index(UsageRecord.parse(leaf), index);
-                } catch (IllegalArgumentException e) {
-                    problems.add("entry " + index + " is not a usage record: " + e.getMessage());
-                }
-            }
-            if (line.size() > 0) {
-                LOG.warn("the usage ledger's last line was torn by a crash ({} bytes); dropped", line.size());
-            }
-        }
+    private void index(String tenant, long start, long index) {
+        byTenant.computeIfAbsent(tenant, t -> new Longs()).add(index);
+        startsByTenant.computeIfAbsent(tenant, t -> new Longs()).add(start);
     }
 
     private void loadHeads(Path path) throws IOException {
@@ -295,6 +298,7 @@ public final class Ledger implements AutoCloseable {
 
     private void checkHeads() {
         var key = SigningKey.publicKey(publicKey());
+        MerkleTree tree = tree();
         for (TreeHead head : heads) {
             if (!head.verify(key)) {
                 problems.add("the head of " + head.size() + " entries signed at " + head.timestamp() + " does not carry this node's signature");
@@ -327,6 +331,11 @@ public final class Ledger implements AutoCloseable {
 
         long last() {
             return values[size - 1];
+        }
+
+        /** A copy of the values {@code [from, to)}. */
+        long[] range(long from, long to) {
+            return Arrays.copyOfRange(values, Math.toIntExact(from), Math.toIntExact(to));
         }
 
         int size() {

@@ -166,6 +166,13 @@ public final class MerkleTree {
 
     // --- what a client computes ---
 
+    /** A digest of this thread's, reset, fed the leaf prefix {@code 0x00}: the caller feeds the entry and takes the digest. */
+    static MessageDigest leafDigest() {
+        MessageDigest d = digest();
+        d.update((byte) 0);
+        return d;
+    }
+
     /** {@code HASH(0x00 || entry)}. */
     public static byte[] leafHash(byte[] entry) {
         MessageDigest d = digest();
@@ -310,11 +317,18 @@ public final class MerkleTree {
         return digest().digest(bytes);
     }
 
-    private static MessageDigest digest() {
+    /** One digest per thread, reset after each use: getting a new one costs as much as hashing a leaf. */
+    private static final ThreadLocal<MessageDigest> DIGEST = ThreadLocal.withInitial(() -> {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no SHA-256", e);
         }
+    });
+
+    private static MessageDigest digest() {
+        MessageDigest d = DIGEST.get();
+        d.reset();
+        return d;
     }
 }

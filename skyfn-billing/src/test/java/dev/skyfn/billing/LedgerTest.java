@@ -103,6 +103,21 @@ class LedgerTest {
     }
 
     @Test
+    void anotherTenantsRecordPassedOffAsOnesOwnIsNamed() {
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            write(ledger, 0, 6);
+            TreeHead head = ledger.signHead().orElseThrow();
+            Ledger.Proven bobs = ledger.entries("bob", 0, Long.MAX_VALUE, head);
+            Verifier.Report report = Verifier.verify(SigningKey.publicKey(ledger.publicKey()), "alice", ledger.heads(), Optional.empty(),
+                    bobs, proofs(ledger), Map.of());
+            assertThat(report.failures()).containsExactly(
+                    "entry 1 (invocation:n-1:call-1@" + (T0 + 1) + ") is not a record of tenant alice",
+                    "entry 3 (invocation:n-1:call-3@" + (T0 + 3) + ") is not a record of tenant alice",
+                    "entry 5 (invocation:n-1:call-5@" + (T0 + 5) + ") is not a record of tenant alice");
+        }
+    }
+
+    @Test
     void aForgedHeadOrAnotherKeyIsRefused() throws IOException {
         try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
             write(ledger, 0, 4);

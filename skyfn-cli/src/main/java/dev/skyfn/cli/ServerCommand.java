@@ -60,6 +60,11 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
     @Option(names = "--data", description = "where apps, tenants and keys are kept (default ~/.skyfn/dev or ~/.skyfn/node)")
     Path data;
 
+    @Option(names = "--metering", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "write a usage record of every call to the node's ledger, for bills (default ${DEFAULT-VALUE}; "
+                    + "--no-metering measures what it costs)")
+    boolean metering;
+
     private final String name;
 
     /** What the node does where the host cannot confine sandboxes. */
@@ -75,7 +80,7 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
 
     NodeConfig config() {
         NodeConfig.Builder config = NodeConfig.builder(dataDir()).host(host).port(port).spareSandboxes(spares)
-                .sandboxJvmOptions(sandboxJvmOptions).aotCache(aotCache).isolation(isolation());
+                .sandboxJvmOptions(sandboxJvmOptions).aotCache(aotCache).isolation(isolation()).metering(metering);
         if (maxSandboxes != null) {
             config.maxSandboxes(maxSandboxes);
         }

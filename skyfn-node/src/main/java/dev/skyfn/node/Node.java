@@ -130,7 +130,9 @@ public final class Node implements AutoCloseable {
         invoker = runtimes.invoker();
         metering = Metering.open(config.dataDir(), config.name(), config.cloud(), fabric.prices(), config.ledgerHeadInterval(), scheduler,
                 Clock.systemUTC());
-        invoker.meter(metering);
+        if (config.metering()) {
+            invoker.meter(metering);
+        }
         executions = new Executions(config.dataDir().resolve("workflows"), invoker, scheduler, config.executionBytesPerTenant(),
                 config.executionRetention(), config.maxExecutionsKept(), fabric.backups(), fabric.owners());
         runtimes.routeExecutions(executions);

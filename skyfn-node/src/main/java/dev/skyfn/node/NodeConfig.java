@@ -47,13 +47,15 @@ import java.util.List;
  *                         functions read as {@code AWS_REGION}, and the placement's overrides for it give them their environment
  * @param ledgerHeadInterval how often the node signs a head of its usage ledger when calls were metered since the last
  *                         (default 10 s): a tenant's records are proven from the first head after them
+ * @param metering         whether every call's usage is recorded in the node's ledger (default true)
  */
 public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, long spareMemoryBytes, int maxSandboxes, long maxRequestBytes,
                          int maxResultBytes, long maxPackageBytes, int maxValueBytes, long stateBytesPerTenant, Duration bootTimeout, Duration loadTimeout, Duration cancelGrace,
                          Duration reapInterval, int maxAsyncPending, Duration asyncRetention, long logBytesPerApp, long logBytesInAll,
                          boolean aotCache, Path cacheDir, List<String> sandboxJvmOptions, Duration executionRetention,
                          int maxExecutionsKept, long executionBytesPerTenant, Isolation isolation, long sandboxTmpBytes,
-                         String name, int sandboxPids, dev.skyfn.core.cloud.Cloud cloud, Duration ledgerHeadInterval) {
+                         String name, int sandboxPids, dev.skyfn.core.cloud.Cloud cloud, Duration ledgerHeadInterval,
+                         boolean metering) {
 
     /** What a node does on a host that cannot confine sandboxes by the OS (no bubblewrap, no user namespaces). */
     public enum Isolation {
@@ -111,6 +113,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         private int sandboxPids = 1024;
         private dev.skyfn.core.cloud.Cloud cloud = dev.skyfn.core.cloud.Topology.local(1, 0).clouds().getFirst();
         private Duration ledgerHeadInterval = Duration.ofSeconds(10);
+        private boolean metering = true;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -148,6 +151,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             sandboxPids = c.sandboxPids;
             cloud = c.cloud;
             ledgerHeadInterval = c.ledgerHeadInterval;
+            metering = c.metering;
         }
 
         public Builder host(String v) {
@@ -295,6 +299,11 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             return this;
         }
 
+        public Builder metering(boolean v) {
+            metering = v;
+            return this;
+        }
+
         public Builder ledgerHeadInterval(Duration v) {
             ledgerHeadInterval = v;
             return this;
@@ -314,7 +323,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             return new NodeConfig(host, port, dataDir, spareSandboxes, spareMemoryBytes, maxSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, maxValueBytes, stateBytesPerTenant, bootTimeout,
                     loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, logBytesInAll, aotCache, cacheDir, sandboxJvmOptions,
                     executionRetention, maxExecutionsKept, executionBytesPerTenant, isolation, sandboxTmpBytes, name, sandboxPids, cloud,
-                    ledgerHeadInterval);
+                    ledgerHeadInterval, metering);
         }
     }
 

@@ -1,0 +1,124 @@
+package dev.skyfn.bench;
+
+import dev.skyfn.billing.Ledger;
+import dev.skyfn.billing.SigningKey;
+import dev.skyfn.billing.TreeHead;
+import dev.skyfn.billing.UsageRecord;
+import dev.skyfn.billing.Verifier;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The usage ledger on its own: how many records a second it absorbs (written to its file,
+ * hashed into the tree; one thread, then two), and what a tenant's month costs to prove and
+ * verify — {@code records} of one tenant among as many of others, one head, the proof of all of
+ * them fetched at once and checked as {@code skyfn bills verify} checks it.
+ */
+final class LedgerBench {
+
+    private final int records;
+
+    LedgerBench(int records) {
+        this.records = records;
+    }
+
+    String run() {
+        Path dir = temp();
+        SigningKey key = SigningKey.generate();
+        long start = System.currentTimeMillis() - 30L * 24 * 3600 * 1000;
+        double single;
+        double two;
+        try (Ledger ledger = Ledger.open(dir, key, Clock.systemUTC())) {
+            for (int i = 0; i < 20_000; i++) { // warm-up, a tenant of its own
+                ledger.append(record("warm", i, start));
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < records; i++) {
+                ledger.append(record("acme", i, start + i));
+            }
+            single = records / ((System.nanoTime() - t0) / 1e9);
+            long t1 = System.nanoTime();
+            Thread[] writers = new Thread[2];
+            for (int w = 0; w < writers.length; w++) {
+                int from = w;
+                writers[w] = Thread.ofPlatform().start(() -> {
+                    for (int i = from; i < records; i += 2) {
+                        ledger.append(record("others", i, start + i));
+                    }
+                });
+            }
+            for (Thread t : writers) {
+                t.join();
+            }
+            two = records / ((System.nanoTime() - t1) / 1e9);
+            long h0 = System.nanoTime();
+            TreeHead head = ledger.signHead().orElseThrow();
+            double signMs = (System.nanoTime() - h0) / 1e6;
+            long p0 = System.nanoTime();
+            Ledger.Proven proven = ledger.entries("acme", 0, Long.MAX_VALUE, head);
+            double proveMs = (System.nanoTime() - p0) / 1e6;
+            long v0 = System.nanoTime();
+            Verifier.Report report = Verifier.verify(SigningKey.publicKey(ledger.publicKey()), "acme", List.of(head), Optional.empty(),
+                    proven, null, Map.of());
+            double verifyMs = (System.nanoTime() - v0) / 1e6;
+            if (!report.ok() || report.records() != records) {
+                throw new IllegalStateException("verification failed: " + report.failures());
+            }
+            long bytes = Files.size(dir.resolve("entries.log"));
+            return String.format("""
+                    | | |
+                    |---|---:|
+                    | records absorbed, one writer | %,.0f /s |
+                    | records absorbed, two writers | %,.0f /s |
+                    | a record on disk | %d bytes |
+                    | signing a head of %,d entries (forcing the file first) | %.0f ms |
+                    | proving one tenant's %,d records (read, one proof of %d hashes) | %,.0f ms |
+                    | **verifying them** (%,d leaf hashes, the proof, the signature) | **%,.0f ms** |
+
+                    In-process (`bench/run ledger`, RECORDS=%d): %,d records of one tenant among %,d of others, written to the
+                    ledger's file as nodes write them; the proof and the check are what `GET /v1/bills/records` and
+                    `skyfn bills verify` do, without the HTTP transfer (about %,d MB of JSON).
+                    """, single, two, bytes / (2L * records + 20_000), 2L * records + 20_000, signMs, records, proven.proof().size(), proveMs,
+                    records, verifyMs, records, records, records + 20_000, bytes / (2L * records + 20_000) * records / 1_000_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            delete(dir);
+        }
+    }
+
+    private static UsageRecord record(String tenant, int i, long start) {
+        String invocation = Long.toHexString(start) + Integer.toHexString(i) + "0b1e5e2d";
+        return new UsageRecord(UsageRecord.id(UsageRecord.Kind.invocation, "n-1", invocation, start), tenant, "shop", "checkout",
+                UsageRecord.Kind.invocation, invocation, "n-1", "ondemand-us", start, 3 + i % 40, 256, 120, 480, 0, i % 500 == 0, "ok",
+                new UsageRecord.UnitPrices(0.0000166667, 0, 0.0000002, 0.09));
+    }
+
+    private static Path temp() {
+        try {
+            return Files.createTempDirectory("skyfn-ledger-bench");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void delete(Path dir) {
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+            Files.delete(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.skyfn.billing;
+
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+/**
+ * An append-only file of lines, written through memory maps of 64 MiB segments: an append is a
+ * copy into the page cache, no system call, and what is copied outlives the process (a mapping
+ * is shared with the kernel's page cache) — a node killed right after an append keeps it; a host
+ * that loses power keeps what was {@link #force forced}. The file is longer than its lines while
+ * open (the rest of the last segment is zeros) and cut to them at {@link #close}. Its owner
+ * serializes appends and reads; {@link #force} may run beside them.
+ */
+final class EntryFile implements AutoCloseable {
+
+    private static final long SEGMENT = 64L << 20;
+
+    private final FileChannel channel;
+    /** Added to by appends, forced by another thread: copy on write. */
+    private final List<MappedByteBuffer> segments = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private long end;
+
+    private EntryFile(FileChannel channel) {
+        this.channel = channel;
+    }
+
+    /**
+     * Opens {@code path}, made if missing, and hands each whole line to {@code line} (its bytes
+     * without the newline, and its start offset); a last line without its newline — torn by a
+     * crash — is dropped, as are the zeros after the lines.
+     */
+    static EntryFile open(Path path, BiConsumer<byte[], Long> line) throws IOException {
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        EntryFile file = new EntryFile(channel);
+        long size = channel.size();
+        long start = 0;
+        long at = 0;
+        byte[] chunk = new byte[1 << 16];
+        java.io.ByteArrayOutputStream current = new java.io.ByteArrayOutputStream(512);
+        scan:
+        while (at < size) {
+            int n = channel.read(java.nio.ByteBuffer.wrap(chunk), at);
+            if (n <= 0) {
+                break;
+            }
+            int from = 0;
+            for (int i = 0; i < n; i++) {
+                byte b = chunk[i];
+                if (b == 0) {
+                    break scan; // the zeros after the last line
+                }
+                if (b == '\n') {
+                    current.write(chunk, from, i - from);
+                    line.accept(current.toByteArray(), start);
+                    current.reset();
+                    from = i + 1;
+                    start = at + i + 1;
+                }
+            }
+            current.write(chunk, from, n - from);
+            at += n;
+        }
+        file.end = start;
+        channel.truncate(start);
+        return file;
+    }
+
+    /** Appends {@code bytes} and a newline; returns where the line starts. */
+    long append(byte[] bytes) throws IOException {
+        long start = end;
+        put(bytes);
+        put(NEWLINE);
+        return start;
+    }
+
+    private static final byte[] NEWLINE = {'\n'};
+
+    private void put(byte[] bytes) throws IOException {
+        int done = 0;
+        while (done < bytes.length) {
+            MappedByteBuffer segment = segment(end);
+            int at = (int) (end % SEGMENT);
+            int n = Math.min(bytes.length - done, segment.capacity() - at);
+            segment.put(at, bytes, done, n);
+            done += n;
+            end += n;
+        }
+    }
+
+    /** Copies the bytes at {@code from} into {@code into}, whole. */
+    void read(long from, byte[] into) throws IOException {
+        int done = 0;
+        long at = from;
+        while (done < into.length) {
+            MappedByteBuffer segment = segment(at);
+            int in = (int) (at % SEGMENT);
+            int n = Math.min(into.length - done, segment.capacity() - in);
+            segment.get(in, into, done, n);
+            done += n;
+            at += n;
+        }
+    }
+
+    /** Feeds the {@code length} bytes at {@code from} to {@code digest}, copying nothing. */
+    void digest(long from, int length, java.security.MessageDigest digest) throws IOException {
+        int done = 0;
+        long at = from;
+        while (done < length) {
+            MappedByteBuffer segment = segment(at);
+            int in = (int) (at % SEGMENT);
+            int n = Math.min(length - done, segment.capacity() - in);
+            digest.update(segment.slice(in, n));
+            done += n;
+            at += n;
+        }
+    }
+
+    long end() {
+        return end;
+    }
+
+    /** Forces what was appended to the disk. */
+    void force() {
+        for (MappedByteBuffer s : segments) {
+            s.force();
+        }
+    }
+
+    private MappedByteBuffer segment(long offset) throws IOException {
+        int index = (int) (offset / SEGMENT);
+        while (segments.size() <= index) {
+            segments.add(channel.map(FileChannel.MapMode.READ_WRITE, segments.size() * SEGMENT, SEGMENT));
+        }
+        return segments.get(index);
+    }
+
+    @Override
+    public void close() throws IOException {
+        force();
+        segments.clear(); // the mappings go with the buffers; the file is cut to its lines
+        channel.truncate(end);
+        channel.force(true);
+        channel.close();
+    }
+}
