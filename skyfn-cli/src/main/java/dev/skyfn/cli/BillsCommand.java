@@ -103,9 +103,9 @@ final class BillsCommand implements Callable<Integer> {
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = {"Check your bill against the ledger with nothing but the ledger's public key: every signed head, each",
-                    "extending the one before and the one verified last time (kept in --state), and every record of yours in the latest",
-                    "head (RFC 9162 proofs). Names the head or record that fails; exits 1 then."})
+            description = {"Check your bill against the ledgers with nothing but their public keys: on each node, every signed head,",
+                    "each extending the one before and the one verified last time (kept in --state), and every record of yours in the",
+                    "latest head (RFC 9162 proofs). Names the node and the head or record that fails; exits 1 then."})
     static final class Verify implements Callable<Integer> {
 
         @Mixin
@@ -114,82 +114,140 @@ final class BillsCommand implements Callable<Integer> {
         @Option(names = "--tenant", description = "verify this tenant's records (admin key); an admin key alone verifies every tenant's")
         String tenant;
 
-        @Option(names = "--log-key", description = "the ledger's public key (base64), or @FILE holding it, as the operator gives it; "
-                + "default: the one pinned in --state, else the one the node shows, trusted on first use")
+        @Option(names = "--log-key", description = "the ledgers' public keys as the operator publishes them: a base64 key (one node), "
+                + "or @FILE of lines NODE=KEY; default: those pinned in --state, else those the nodes show, trusted on first use")
         String logKey;
 
-        @Option(names = "--state", description = "where the head and records verified last time are kept (default ~/.skyfn/ledger/<url>.json)")
+        @Option(names = "--state", description = "where the heads and records verified last time are kept (default ~/.skyfn/ledger/<url>.json)")
         Path state;
 
         @Override
         public Integer call() throws IOException {
             Client client = api.client();
-            JsonNode ledger = client.json("GET", "/v1/ledger", null);
+            JsonNode ledgers = client.json("GET", "/v1/ledger", null);
             Path stateFile = state != null ? state : Path.of(System.getProperty("user.home"), ".skyfn", "ledger",
                     api.url.replaceAll("[^A-Za-z0-9]+", "_") + (tenant == null ? "" : "-" + tenant) + ".json");
-            Pinned pinned = Pinned.read(stateFile);
-            String keyText = logKey != null ? (logKey.startsWith("@") ? Files.readString(Path.of(logKey.substring(1))).strip() : logKey)
-                    : pinned.key().orElse(null);
-            if (keyText == null) {
-                keyText = ledger.get("key").asText();
-                System.out.println("trusting the ledger key node " + ledger.get("node").asText() + " shows, on first use: " + keyText);
-                System.out.println("(pass --log-key with the key your operator published to check it)");
-            } else if (!keyText.equals(ledger.get("key").asText())) {
-                System.out.println("the node shows another key than the one you trust: " + ledger.get("key").asText());
+            Map<String, Pinned> pinned = Pinned.read(stateFile);
+            Map<String, String> given = given(ledgers);
+            Map<String, Pinned> next = new LinkedHashMap<>(pinned);
+            int failed = 0;
+            for (JsonNode view : ledgers.get("nodes")) {
+                String node = view.get("node").asText();
+                Pinned before = pinned.getOrDefault(node, Pinned.NONE);
+                String keyText = given.getOrDefault(node, before.key().orElse(null));
+                if (keyText == null) {
+                    keyText = view.get("key").asText();
+                    System.out.println(node + ": trusting the key it shows, on first use: " + keyText
+                            + " (pass --log-key with the keys your operator published to check them)");
+                } else if (!keyText.equals(view.get("key").asText())) {
+                    System.out.println(node + ": shows another key than the one you trust: " + view.get("key").asText());
+                }
+                PublicKey key;
+                try {
+                    key = SigningKey.publicKey(keyText);
+                } catch (IllegalArgumentException e) {
+                    throw new CliException("--log-key of " + node + ": " + e.getMessage());
+                }
+                Verified v = verify(client, node, key, heads(view.get("heads")), before);
+                if (!v.report().ok()) {
+                    v.report().failures().forEach(f -> System.out.println("FAILED: " + node + ": " + f));
+                    failed++;
+                    continue;
+                }
+                print(node, v, before);
+                v.report().latest().ifPresent(h -> next.put(node, new Pinned(Optional.of(v.key()), Optional.of(h), known(v.proven()))));
             }
-            PublicKey key;
-            try {
-                key = SigningKey.publicKey(keyText);
-            } catch (IllegalArgumentException e) {
-                throw new CliException("--log-key: " + e.getMessage());
+            if (failed > 0) {
+                return 1;
             }
-            List<TreeHead> heads = new ArrayList<>();
-            for (JsonNode h : ledger.get("heads")) {
-                heads.add(new TreeHead(h.get("size").asLong(), h.get("timestamp").asLong(), h.get("root").asText(), h.get("signature").asText()));
-            }
+            Pinned.write(stateFile, next);
+            return 0;
+        }
+
+        private record Verified(String key, Verifier.Report report, Ledger.Proven proven, String whose) {
+        }
+
+        private Verified verify(Client client, String node, PublicKey key, List<TreeHead> heads, Pinned before) {
             Ledger.Proven proven = null;
             String whose = tenant;
             if (!heads.isEmpty()) {
-                JsonNode records = client.json("GET", "/v1/bills/records" + query("tenant", tenant), null);
+                JsonNode records = client.json("GET", "/v1/bills/records" + query("node", node, "tenant", tenant), null);
                 whose = records.get("tenant").isNull() ? null : records.get("tenant").asText();
-                JsonNode h = records.get("head");
                 List<Ledger.Entry> entries = new ArrayList<>();
                 for (JsonNode e : records.get("entries")) {
                     entries.add(new Ledger.Entry(e.get("index").asLong(), e.get("leaf").asText().getBytes(StandardCharsets.UTF_8)));
                 }
-                proven = new Ledger.Proven(new TreeHead(h.get("size").asLong(), h.get("timestamp").asLong(), h.get("root").asText(),
-                        h.get("signature").asText()), entries, hashes(records.get("proof")), records.get("pending").asLong());
+                proven = new Ledger.Proven(head(records.get("head")), entries, hashes(records.get("proof")), records.get("pending").asLong());
             }
-            Verifier.Report report = Verifier.verify(key, whose, heads, pinned.head(), proven, proofs(client), pinned.known());
-            if (!report.ok()) {
-                report.failures().forEach(f -> System.out.println("FAILED: " + f));
-                return 1;
-            }
-            if (report.latest().isEmpty()) {
-                System.out.println("the ledger has no signed head yet: nothing to verify");
-                return 0;
-            }
-            TreeHead latest = report.latest().get();
-            System.out.printf("verified: %d signed heads, each extending the last%s; %d record(s)%s in the head of %d entries signed at %s%s%n",
-                    heads.size(), pinned.head().map(p -> " and the one verified before (" + p.size() + " entries)").orElse(""),
-                    report.records(), whose == null ? " of every tenant" : " of " + whose, latest.size(),
-                    Instant.ofEpochMilli(latest.timestamp()), report.pending() > 0 ? "; " + report.pending() + " newer, proven at the next head" : "");
-            Pinned.write(stateFile, keyText, latest, proven);
-            return 0;
+            Verifier.Report report = Verifier.verify(key, whose, heads, before.head(), proven, proofs(client, node), before.known());
+            return new Verified(Base64Key.of(key), report, proven, whose);
         }
 
-        private static Verifier.Proofs proofs(Client client) {
+        private static void print(String node, Verified v, Pinned before) {
+            if (v.report().latest().isEmpty()) {
+                System.out.println(node + ": no signed head yet, nothing to verify");
+                return;
+            }
+            TreeHead latest = v.report().latest().get();
+            System.out.printf("%s: verified: signed heads each extending the last%s; %d record(s)%s in the head of %d entries signed at %s%s%n",
+                    node, before.head().map(p -> " and the one verified before (" + p.size() + " entries)").orElse(""),
+                    v.report().records(), v.whose() == null ? " of every tenant" : " of " + v.whose(), latest.size(),
+                    Instant.ofEpochMilli(latest.timestamp()),
+                    v.report().pending() > 0 ? "; " + v.report().pending() + " newer, proven at the next head" : "");
+        }
+
+        /** The keys given with --log-key, by node; one key alone stands for every node. */
+        private Map<String, String> given(JsonNode ledgers) throws IOException {
+            Map<String, String> keys = new HashMap<>();
+            if (logKey == null) {
+                return keys;
+            }
+            String text = logKey.startsWith("@") ? Files.readString(Path.of(logKey.substring(1))) : logKey;
+            for (String line : text.strip().split("\\R")) {
+                String l = line.strip();
+                int eq = l.indexOf('=');
+                boolean pair = eq > 0 && !l.substring(eq + 1).chars().allMatch(c -> c == '='); // a key's padding is '='s at its end
+                if (pair) {
+                    keys.put(l.substring(0, eq).strip(), l.substring(eq + 1).strip());
+                } else {
+                    ledgers.get("nodes").forEach(view -> keys.put(view.get("node").asText(), l));
+                }
+            }
+            return keys;
+        }
+
+        private static Map<Long, byte[]> known(Ledger.Proven proven) {
+            Map<Long, byte[]> known = new HashMap<>();
+            if (proven != null) {
+                proven.entries().forEach(e -> known.put(e.index(), MerkleTree.leafHash(e.leaf())));
+            }
+            return known;
+        }
+
+        private static Verifier.Proofs proofs(Client client, String node) {
             return new Verifier.Proofs() {
                 @Override
                 public List<byte[]> consistency(long first, long second) {
-                    return hashes(client.json("GET", "/v1/ledger/consistency?first=" + first + "&second=" + second, null).get("proof"));
+                    return hashes(client.json("GET", "/v1/ledger/consistency" + query("node", node, "first", Long.toString(first), "second",
+                            Long.toString(second)), null).get("proof"));
                 }
 
                 @Override
                 public List<byte[]> inclusion(long index, long size) {
-                    return hashes(client.json("GET", "/v1/ledger/inclusion?index=" + index + "&size=" + size, null).get("proof"));
+                    return hashes(client.json("GET", "/v1/ledger/inclusion" + query("node", node, "index", Long.toString(index), "size",
+                            Long.toString(size)), null).get("proof"));
                 }
             };
+        }
+
+        private static List<TreeHead> heads(JsonNode heads) {
+            List<TreeHead> out = new ArrayList<>();
+            heads.forEach(h -> out.add(head(h)));
+            return out;
+        }
+
+        private static TreeHead head(JsonNode h) {
+            return new TreeHead(h.get("size").asLong(), h.get("timestamp").asLong(), h.get("root").asText(), h.get("signature").asText());
         }
 
         private static List<byte[]> hashes(JsonNode hex) {
@@ -201,33 +259,48 @@ final class BillsCommand implements Callable<Integer> {
         }
     }
 
-    /** What a tenant verified last time: the key it trusted, the latest head, and its records' leaf hashes by index. */
+    /** A public key's base64 form. */
+    private static final class Base64Key {
+        static String of(PublicKey key) {
+            return java.util.Base64.getEncoder().encodeToString(key.getEncoded());
+        }
+    }
+
+    /** What a tenant verified last time on one node: the key it trusted, the latest head, and its records' leaf hashes by index. */
     private record Pinned(Optional<String> key, Optional<TreeHead> head, Map<Long, byte[]> known) {
 
-        static Pinned read(Path file) throws IOException {
+        static final Pinned NONE = new Pinned(Optional.empty(), Optional.empty(), Map.of());
+
+        static Map<String, Pinned> read(Path file) throws IOException {
+            Map<String, Pinned> all = new LinkedHashMap<>();
             if (!Files.exists(file)) {
-                return new Pinned(Optional.empty(), Optional.empty(), Map.of());
+                return all;
             }
-            JsonNode s = Client.JSON.readTree(Files.readAllBytes(file));
-            JsonNode h = s.path("head");
-            Optional<TreeHead> head = h.isObject() ? Optional.of(new TreeHead(h.get("size").asLong(), h.get("timestamp").asLong(),
-                    h.get("root").asText(), h.get("signature").asText())) : Optional.empty();
-            Map<Long, byte[]> known = new HashMap<>();
-            s.path("known").properties().forEach(e -> known.put(Long.parseLong(e.getKey()), HEX.parseHex(e.getValue().asText())));
-            return new Pinned(Optional.ofNullable(s.path("key").textValue()), head, known);
+            JsonNode nodes = Client.JSON.readTree(Files.readAllBytes(file)).path("nodes");
+            nodes.properties().forEach(n -> {
+                JsonNode s = n.getValue();
+                JsonNode h = s.path("head");
+                Optional<TreeHead> head = h.isObject() ? Optional.of(Verify.head(h)) : Optional.empty();
+                Map<Long, byte[]> known = new HashMap<>();
+                s.path("known").properties().forEach(e -> known.put(Long.parseLong(e.getKey()), HEX.parseHex(e.getValue().asText())));
+                all.put(n.getKey(), new Pinned(Optional.ofNullable(s.path("key").textValue()), head, known));
+            });
+            return all;
         }
 
-        static void write(Path file, String key, TreeHead head, Ledger.Proven proven) throws IOException {
-            ObjectNode s = Client.JSON.createObjectNode();
-            s.put("key", key);
-            s.set("head", Client.JSON.valueToTree(head));
-            Map<String, String> known = new LinkedHashMap<>();
-            if (proven != null) {
-                proven.entries().forEach(e -> known.put(Long.toString(e.index()), HEX.formatHex(MerkleTree.leafHash(e.leaf()))));
-            }
-            s.set("known", Client.JSON.valueToTree(known));
+        static void write(Path file, Map<String, Pinned> all) throws IOException {
+            ObjectNode nodes = Client.JSON.createObjectNode();
+            all.forEach((node, p) -> {
+                ObjectNode s = nodes.putObject(node);
+                p.key().ifPresent(k -> s.put("key", k));
+                p.head().ifPresent(h -> s.set("head", Client.JSON.valueToTree(h)));
+                ObjectNode known = s.putObject("known");
+                p.known().forEach((i, h) -> known.put(Long.toString(i), HEX.formatHex(h)));
+            });
+            ObjectNode root = Client.JSON.createObjectNode();
+            root.set("nodes", nodes);
             Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.write(file, Client.JSON.writeValueAsBytes(s));
+            Files.write(file, Client.JSON.writeValueAsBytes(root));
         }
     }
 }

@@ -72,7 +72,7 @@ class BillsTest {
         }
         // every call is in a signed head: the ledger signs one every 200 ms
         await().atMost(Duration.ofSeconds(10)).until(() -> {
-            JsonNode ledger = Client.parse(send(admin, "GET", "/v1/ledger", null).body().getBytes(StandardCharsets.UTF_8));
+            JsonNode ledger = Client.parse(send(admin, "GET", "/v1/ledger", null).body().getBytes(StandardCharsets.UTF_8)).get("nodes").get(0);
             JsonNode heads = ledger.get("heads");
             return ledger.get("size").asLong() == 10 && !heads.isEmpty() && heads.get(heads.size() - 1).get("size").asLong() == 10;
         });
@@ -124,7 +124,9 @@ class BillsTest {
     @Test
     void aTenantVerifiesItsBillAndSeesARecordChangedOnTheNodesDisk() throws IOException {
         Path state = dir.resolve("acme-ledger.json");
-        String key = Client.parse(send(acme, "GET", "/v1/ledger", null).body().getBytes(StandardCharsets.UTF_8)).get("key").asText();
+        JsonNode ledger = Client.parse(send(acme, "GET", "/v1/ledger", null).body().getBytes(StandardCharsets.UTF_8)).get("nodes").get(0);
+        String key = ledger.get("key").asText();
+        String node = ledger.get("node").asText();
         Run verified = skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", key, "--state", state.toString());
         assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
         assertThat(verified.out()).contains("7 record(s) of acme in the head of 10 entries");
@@ -132,12 +134,12 @@ class BillsTest {
         Run forged = skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", SigningKey.generate().publicKey(),
                 "--state", dir.resolve("other.json").toString());
         assertThat(forged.exit()).isEqualTo(1);
-        assertThat(forged.out()).contains("FAILED: the head of 10 entries").contains("does not carry the ledger's signature");
+        assertThat(forged.out()).contains("FAILED: " + node + ": the head of 10 entries").contains("does not carry the ledger's signature");
 
         String changed = changeOneOfAcmesRecords(dir.resolve("data").resolve("billing").resolve("entries.log"));
         Run caught = skyfn("bills", "verify", "--url", url, "--key", acme, "--state", state.toString());
         assertThat(caught.exit()).isEqualTo(1);
-        assertThat(caught.out()).contains("FAILED: entry").contains("(" + changed + ") has changed since it was verified");
+        assertThat(caught.out()).contains("FAILED: " + node + ": entry").contains("(" + changed + ") has changed since it was verified");
     }
 
     /** Rewrites, in place and at the same length, the bytes in of acme's first record; returns its id. */

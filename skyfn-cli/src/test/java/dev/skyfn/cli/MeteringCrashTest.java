@@ -43,8 +43,8 @@ class MeteringCrashTest {
         node = NodeCrashRecoveryTest.NodeProcess.start(data, dir.resolve("node-1.log"));
         JsonNode bill = Client.parse(node.send("GET", "/v1/bills", null).body().getBytes(StandardCharsets.UTF_8)).get("bill");
         assertThat(bill.get("total").get("calls").asLong()).isEqualTo(25);
-        JsonNode ledger = Client.parse(node.send("GET", "/v1/ledger", null).body().getBytes(StandardCharsets.UTF_8));
-        assertThat(ledger.get("problems")).isEmpty();
-        assertThat(ledger.get("size").asLong()).isEqualTo(25);
+        JsonNode ledgers = Client.parse(node.send("GET", "/v1/ledger", null).body().getBytes(StandardCharsets.UTF_8));
+        assertThat(ledgers.get("problems")).isEmpty();
+        assertThat(ledgers.get("nodes").get(0).get("size").asLong()).isEqualTo(25);
     }
 }

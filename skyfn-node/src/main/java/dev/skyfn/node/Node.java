@@ -38,6 +38,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import dev.skyfn.billing.Ledgers;
+import dev.skyfn.billing.LocalLedgers;
 import dev.skyfn.billing.PriceTable;
 import dev.skyfn.core.cloud.PriceFeed;
 import dev.skyfn.node.http.BillingApi;
@@ -87,12 +89,16 @@ public final class Node implements AutoCloseable {
      * @param async       where its async invocations queue, given its dispatch (empty: in its memory)
      * @param events      where its triggers' events and ticks are kept (empty: in its memory and data directory)
      * @param prices      its cloud's prices over time, which its usage records carry
+     * @param ledgers     the fleet's usage ledgers its bills are made of (empty: its own alone)
+     * @param shipping    what it does with its own ledger besides keeping it (a fleet copies it to JetStream)
      */
     public record Fabric(Function<Invoker, Dispatch> dispatch, Optional<DataLayers.Shared> shared, ExecutionBackups backups,
                          ExecutionOwners owners, Elsewhere elsewhere,
-                         Optional<Function<Dispatch, Async>> async, Optional<Events> events, PriceFeed prices) {
+                         Optional<Function<Dispatch, Async>> async, Optional<Events> events, PriceFeed prices,
+                         Optional<Ledgers> ledgers, java.util.function.Consumer<dev.skyfn.billing.Ledger> shipping) {
         static final Fabric NONE = new Fabric(invoker -> invoker, Optional.empty(), ExecutionBackups.NONE, ExecutionOwners.SOLE,
-                Elsewhere.NOWHERE, Optional.empty(), Optional.empty(), PriceFeed.FIXED);
+                Elsewhere.NOWHERE, Optional.empty(), Optional.empty(), PriceFeed.FIXED, Optional.empty(), ledger -> {
+                });
     }
 
     /**
@@ -133,6 +139,7 @@ public final class Node implements AutoCloseable {
         if (config.metering()) {
             invoker.meter(metering);
         }
+        fabric.shipping().accept(metering.ledger());
         executions = new Executions(config.dataDir().resolve("workflows"), invoker, scheduler, config.executionBytesPerTenant(),
                 config.executionRetention(), config.maxExecutionsKept(), fabric.backups(), fabric.owners());
         runtimes.routeExecutions(executions);
@@ -167,7 +174,8 @@ public final class Node implements AutoCloseable {
                 .routing(r -> routing(r, services, new Gateway(dispatch, async, logs, auth, config.maxRequestBytes(), fabric.elsewhere()),
                         new WorkflowApi(executions, invoker, auth, config.maxRequestBytes(), fabric.elsewhere()),
                         new EventApi(triggers, dispatch, auth, config.maxRequestBytes()),
-                        new BillingApi(metering.ledger(), auth, PriceTable.standard(), config.name()),
+                        new BillingApi(fabric.ledgers().orElseGet(() -> new LocalLedgers(config.name(), metering.ledger())), auth,
+                                PriceTable.standard()),
                         new NodeApi(metrics, runtimes, pool, auth)))
                 .build()
                 .start();

@@ -119,7 +119,8 @@ public final class ClusterNode implements AutoCloseable {
                 Optional.of(given -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL, sealer)),
                 // every node holding a tenant's key fires its schedules, for every app of the fleet: one scaled to zero too
                 Optional.of(new Node.Events(JetStreamEventLog.open(engine, sealer), KvTickLedger.open(engine), apps,
-                        tenant -> sealer.holds(sealer.levelOf(tenant)))), cluster.prices()));
+                        tenant -> sealer.holds(sealer.levelOf(tenant)))), cluster.prices(), Optional.empty(), ledger -> {
+                }));
         takeover.watchClaimsOnMe(node.executions());
         takeover.watchHandovers(node.executions());
         var handover = new Handover(cluster.node(), directory, takeover, node.executions(), key -> apps.find(key).isPresent(),

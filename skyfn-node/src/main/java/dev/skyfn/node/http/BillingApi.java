@@ -3,7 +3,7 @@ package dev.skyfn.node.http;
 import dev.skyfn.billing.Bill;
 import dev.skyfn.billing.Ledger;
 import dev.skyfn.billing.PriceTable;
-import dev.skyfn.billing.TreeHead;
+import dev.skyfn.billing.Ledgers;
 import dev.skyfn.billing.UsageRecord;
 import dev.skyfn.control.api.Api;
 import dev.skyfn.core.ErrorCode;
@@ -34,29 +34,28 @@ import java.util.Optional;
  *       {@code by} one of cloud, app, function (default), day, node, tenant; {@code from}/{@code to}
  *       a date ({@code 2026-12-01}, UTC) or an instant, the period {@code [from, to)}, by default the
  *       month so far; JSON, or CSV with {@code format=csv} or {@code Accept: text/csv}</li>
- *   <li>{@code GET /v1/bills/records?from=&to=} — the usage records with one proof that the ledger's
- *       latest signed head holds them (RFC 9162 Merkle tree; {@code pending}: records after it)</li>
- *   <li>{@code GET /v1/ledger} — the ledger's public key, size and signed heads</li>
- *   <li>{@code GET /v1/ledger/consistency?first=&second=} and {@code /v1/ledger/inclusion?index=&size=}
- *       — RFC 9162 proofs, hashes in hex</li>
+ *   <li>{@code GET /v1/ledger} — every node's ledger: its public key, size and signed heads</li>
+ *   <li>{@code GET /v1/bills/records?node=&from=&to=} — a node's usage records with one proof that
+ *       its latest signed head holds them (RFC 9162 Merkle tree; {@code pending}: records after it)</li>
+ *   <li>{@code GET /v1/ledger/consistency?node=&first=&second=} and
+ *       {@code /v1/ledger/inclusion?node=&index=&size=} — RFC 9162 proofs, hashes in hex</li>
  * </ul>
- * Errors: {@code BAD_REQUEST} for a malformed parameter, {@code FORBIDDEN} for another tenant's
- * bill without an admin key, {@code NOT_FOUND} before the first head is signed.
+ * {@code node} may be left out where there is one ledger. Errors: {@code BAD_REQUEST} for a
+ * malformed parameter, an unknown node or a node with no signed head yet, {@code FORBIDDEN} for
+ * another tenant's bill without an admin key.
  */
 public final class BillingApi implements HttpService {
 
     private static final HexFormat HEX = HexFormat.of();
 
-    private final Ledger ledger;
+    private final Ledgers ledgers;
     private final Authenticator auth;
     private final PriceTable prices;
-    private final String node;
 
-    public BillingApi(Ledger ledger, Authenticator auth, PriceTable prices, String node) {
-        this.ledger = ledger;
+    public BillingApi(Ledgers ledgers, Authenticator auth, PriceTable prices) {
+        this.ledgers = ledgers;
         this.auth = auth;
         this.prices = prices;
-        this.node = node;
     }
 
     @Override
@@ -74,7 +73,7 @@ public final class BillingApi implements HttpService {
         Instant to = instant(req, "to").orElse(Instant.MAX);
         Bill.By by = Bill.By.parse(query(req, "by").orElse("function"), m -> new SkyfnException(ErrorCode.BAD_REQUEST, m));
         Optional<String> app = query(req, "app");
-        List<UsageRecord> records = ledger.records(tenant, from.toEpochMilli(), to.equals(Instant.MAX) ? Long.MAX_VALUE : to.toEpochMilli())
+        List<UsageRecord> records = ledgers.records(tenant, from.toEpochMilli(), to.equals(Instant.MAX) ? Long.MAX_VALUE : to.toEpochMilli())
                 .stream().filter(r -> app.isEmpty() || r.app().equals(app.get())).toList();
         Bill bill = Bill.of(records, by, prices);
         boolean csv = query(req, "format").map("csv"::equals).orElse(false)
@@ -88,7 +87,6 @@ public final class BillingApi implements HttpService {
         app.ifPresent(a -> answer.put("app", a));
         answer.put("from", from.toString());
         answer.put("to", to.equals(Instant.MAX) ? null : to.toString());
-        answer.put("node", node);
         answer.put("currency", "USD");
         answer.put("bill", bill);
         Api.json(res, 200, answer);
@@ -96,19 +94,21 @@ public final class BillingApi implements HttpService {
 
     private void records(ServerRequest req, ServerResponse res) {
         String tenant = tenant(req);
+        String node = node(req);
         Instant from = instant(req, "from").orElse(Instant.EPOCH);
         Instant to = instant(req, "to").orElse(Instant.MAX);
-        TreeHead head = latest();
         Ledger.Proven proven;
         try {
-            proven = ledger.entries(tenant, from.toEpochMilli(), to.equals(Instant.MAX) ? Long.MAX_VALUE : to.toEpochMilli(), head);
+            proven = ledgers.entries(node, tenant, from.toEpochMilli(), to.equals(Instant.MAX) ? Long.MAX_VALUE : to.toEpochMilli());
+        } catch (IllegalArgumentException e) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, e.getMessage());
         } catch (IllegalStateException e) {
             throw new SkyfnException(ErrorCode.INTERNAL, e.getMessage());
         }
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("tenant", tenant);
         answer.put("node", node);
-        answer.put("head", head);
+        answer.put("head", proven.head());
         answer.put("entries", proven.entries().stream()
                 .map(e -> Map.of("index", e.index(), "leaf", new String(e.leaf(), StandardCharsets.UTF_8))).toList());
         answer.put("proof", hex(proven.proof()));
@@ -119,34 +119,41 @@ public final class BillingApi implements HttpService {
     private void heads(ServerRequest req, ServerResponse res) {
         Caller caller = Api.caller(req, auth);
         Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("node", node);
         answer.put("algorithm", "Ed25519");
-        answer.put("key", ledger.publicKey());
-        answer.put("size", ledger.size());
-        answer.put("heads", ledger.heads());
+        answer.put("nodes", ledgers.views());
         if (caller.admin()) {
-            answer.put("problems", ledger.problems());
+            answer.put("problems", ledgers.problems());
         }
         Api.json(res, 200, answer);
     }
 
     private void consistency(ServerRequest req, ServerResponse res) {
         Api.caller(req, auth);
+        String node = node(req);
         long first = number(req, "first");
         long second = number(req, "second");
-        Api.json(res, 200, Map.of("first", first, "second", second, "proof", hex(proof(() -> ledger.consistency(first, second)))));
+        Api.json(res, 200, Map.of("node", node, "first", first, "second", second,
+                "proof", hex(proof(() -> ledgers.consistency(node, first, second)))));
     }
 
     private void inclusion(ServerRequest req, ServerResponse res) {
         Api.caller(req, auth);
+        String node = node(req);
         long index = number(req, "index");
         long size = number(req, "size");
-        Api.json(res, 200, Map.of("index", index, "size", size, "proof", hex(proof(() -> ledger.inclusion(index, size)))));
+        Api.json(res, 200, Map.of("node", node, "index", index, "size", size, "proof", hex(proof(() -> ledgers.inclusion(node, index, size)))));
     }
 
-    private TreeHead latest() {
-        return ledger.latestHead().orElseThrow(() -> new SkyfnException(ErrorCode.NOT_FOUND,
-                "the ledger has no signed head yet: heads are signed once calls have been metered"));
+    /** The node a ledger request is about: {@code node=}, or the only one. */
+    private String node(ServerRequest req) {
+        return query(req, "node").orElseGet(() -> {
+            List<Ledgers.View> views = ledgers.views();
+            if (views.size() != 1) {
+                throw new SkyfnException(ErrorCode.BAD_REQUEST, "'node' is required: the ledgers here are "
+                        + views.stream().map(Ledgers.View::node).toList());
+            }
+            return views.getFirst().node();
+        });
     }
 
     /** The tenant whose records the caller asks for: its own, or any (null: all) for an admin. */
