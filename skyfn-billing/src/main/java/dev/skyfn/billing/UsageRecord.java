@@ -230,8 +230,17 @@ public record UsageRecord(String id, String tenant, String app, String function,
         }
     }
 
+    /** The id of a record's {@link #canonical()} bytes, read without parsing the rest; IllegalArgumentException when it has none. */
+    public static String idOf(byte[] leaf) {
+        int at = afterId(leaf);
+        if (at < 0) {
+            throw new IllegalArgumentException("no id first");
+        }
+        return new String(leaf, ID.length, at - ID.length, StandardCharsets.US_ASCII);
+    }
+
     /** The tenant of a record's {@link #canonical()} bytes, read without parsing the rest; IllegalArgumentException when it has none there. */
-    static String tenantOf(byte[] leaf) {
+    public static String tenantOf(byte[] leaf) {
         int at = afterId(leaf);
         int from = at + TENANT.length;
         if (at < 0 || !java.util.Arrays.equals(leaf, at, Math.min(from, leaf.length), TENANT, 0, Math.min(TENANT.length, leaf.length - at))) {
@@ -248,7 +257,7 @@ public record UsageRecord(String id, String tenant, String app, String function,
     }
 
     /** The start of a record's {@link #canonical()} bytes; IllegalArgumentException when it has none. */
-    static long startOf(byte[] leaf) {
+    public static long startOf(byte[] leaf) {
         byte[] field = ",\"start\":".getBytes(StandardCharsets.US_ASCII);
         for (int i = 0; i + field.length < leaf.length; i++) {
             if (java.util.Arrays.equals(leaf, i, i + field.length, field, 0, field.length)) {

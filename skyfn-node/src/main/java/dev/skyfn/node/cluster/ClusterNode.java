@@ -26,6 +26,9 @@ import dev.skyfn.nats.nodes.NodeReport;
 import dev.skyfn.nats.packages.PackageStore;
 import dev.skyfn.nats.seal.Sealer;
 import dev.skyfn.node.Node;
+import dev.skyfn.node.metering.LedgerShipping;
+import dev.skyfn.nats.usage.FleetLedgers;
+import dev.skyfn.nats.usage.UsageLogs;
 import dev.skyfn.node.NodeConfig;
 import dev.skyfn.node.SingleNode;
 import dev.skyfn.node.data.DataLayers;
@@ -72,6 +75,10 @@ public final class ClusterNode implements AutoCloseable {
     private QueuedAsync async;
     /** Set while the node starts: where its gateway and its share of the async queue send calls. */
     private FleetDispatch dispatch;
+    /** Copies this node's usage ledger to the fleet's log; set while the node starts. */
+    private LedgerShipping shipping;
+    /** How often the usage ledger's new entries are copied to the fleet's log. */
+    private static final java.time.Duration SHIPPING = java.time.Duration.ofMillis(250);
 
     /** How long a starting node waits for the fleet's state to answer before it gives up. */
     private static final Duration STATE_WAIT = Duration.ofMinutes(2);
@@ -107,6 +114,7 @@ public final class ClusterNode implements AutoCloseable {
         bus = new NodeBus(engine.connection(), cloud, wan, cluster.faults());
         var audit = new AuditLog(config.dataDir().resolve("audit.log"), Clock.systemUTC());
         var takeover = new Takeover(engine, cluster.node(), sealer);
+        var usage = UsageLogs.open(engine);
         node = Node.start(config, apps.placedHere(), auth, List.of(new ControlApi(apps, tenants, auth, fleet)),
                 new Node.Fabric(invoker -> {
                     dispatch = new FleetDispatch(cluster.node(), cloud, cluster.topology(), directory, apps, invoker, bus, wan, audit,
@@ -119,8 +127,8 @@ public final class ClusterNode implements AutoCloseable {
                 Optional.of(given -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL, sealer)),
                 // every node holding a tenant's key fires its schedules, for every app of the fleet: one scaled to zero too
                 Optional.of(new Node.Events(JetStreamEventLog.open(engine, sealer), KvTickLedger.open(engine), apps,
-                        tenant -> sealer.holds(sealer.levelOf(tenant)))), cluster.prices(), Optional.empty(), ledger -> {
-                }));
+                        tenant -> sealer.holds(sealer.levelOf(tenant)))), cluster.prices(), Optional.of(new FleetLedgers(usage)),
+                ledger -> shipping = LedgerShipping.start(ledger, usage, cluster.node(), config.dataDir(), SHIPPING)));
         takeover.watchClaimsOnMe(node.executions());
         takeover.watchHandovers(node.executions());
         var handover = new Handover(cluster.node(), directory, takeover, node.executions(), key -> apps.find(key).isPresent(),
@@ -270,8 +278,8 @@ public final class ClusterNode implements AutoCloseable {
     /** Stops every part, each even when another failed to stop, and the connection to NATS last, whatever happened. */
     @Override
     public void close() {
-        for (AutoCloseable part : new AutoCloseable[]{control, notices, heartbeat, concurrency, async, bus, localData, node, apps::close, directory,
-                engine}) {
+        for (AutoCloseable part : new AutoCloseable[]{control, notices, heartbeat, concurrency, async, bus, localData, node, shipping, apps::close,
+                directory, engine}) {
             try {
                 if (part != null) {
                     part.close();

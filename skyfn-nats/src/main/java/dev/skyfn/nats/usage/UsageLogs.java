@@ -1,0 +1,136 @@
+package dev.skyfn.nats.usage;
+
+import dev.skyfn.billing.TreeHead;
+import dev.skyfn.nats.Engine;
+import dev.skyfn.nats.Js;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.KeyValue;
+import io.nats.client.Message;
+import io.nats.client.PublishOptions;
+import io.nats.client.PushSubscribeOptions;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.impl.Headers;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Every node's usage ledger copied to JetStream, so that no record is lost with its node and any
+ * gateway bills the whole fleet: stream {@code skyfn-usage}, entries on
+ * {@code skyfn.usage.<node>.e.<tenant>} in the node's ledger order (header {@code Skyfn-Index}:
+ * the entry's index there; {@code Nats-Msg-Id}: the record's id, so a record copied twice within
+ * the stream's two-minute window is kept once), signed heads on {@code skyfn.usage.<node>.h};
+ * nodes' public keys in the bucket {@code skyfn-ledger-keys}. Records are not sealed: they hold
+ * no tenant data, only what the operator bills.
+ */
+public final class UsageLogs {
+
+    public static final String STREAM = "skyfn-usage";
+    public static final String KEYS = "skyfn-ledger-keys";
+    static final String INDEX = "Skyfn-Index";
+    private static final Duration QUIET = Duration.ofMillis(500);
+
+    private final JetStream js;
+    private final KeyValue keys;
+
+    private UsageLogs(JetStream js, KeyValue keys) {
+        this.js = js;
+        this.keys = keys;
+    }
+
+    public static UsageLogs open(Engine engine) {
+        engine.stream(STREAM, "skyfn.usage.>");
+        KeyValue keys = engine.bucket(KEYS, 1, Duration.ZERO);
+        return Js.call("opening " + STREAM, () -> new UsageLogs(engine.connection().jetStream(engine.jsOptions()), keys));
+    }
+
+    /** Publishes {@code node}'s public key. */
+    public void key(String node, String key) {
+        Js.run("publishing the ledger key of " + node, () -> keys.put(node, key.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** Every node's ledger key, by node. */
+    public Map<String, String> keys() {
+        return Js.call("reading the ledger keys", () -> {
+            Map<String, String> all = new LinkedHashMap<>();
+            for (String node : keys.keys()) {
+                KeyValueEntry e = keys.get(node);
+                if (e != null && e.getValue() != null) {
+                    all.put(node, new String(e.getValue(), StandardCharsets.US_ASCII));
+                }
+            }
+            return all;
+        });
+    }
+
+    /** Copies entry {@code index} of {@code node}'s ledger; completes once the stream has it. */
+    public CompletableFuture<Void> entry(String node, long index, String tenant, String recordId, byte[] leaf) {
+        Headers headers = new Headers().put(INDEX, Long.toString(index));
+        return js.publishAsync("skyfn.usage." + node + ".e." + tenant, headers, leaf, PublishOptions.builder().messageId(recordId).build())
+                .thenApply(ack -> null);
+    }
+
+    /** Copies a head {@code node} signed. */
+    public void head(String node, TreeHead head) {
+        Js.run("publishing a head of " + node, () -> js.publish("skyfn.usage." + node + ".h", head.json().getBytes(StandardCharsets.UTF_8),
+                PublishOptions.builder().messageId(node + ":head:" + head.size()).build()));
+    }
+
+    /** The heads {@code node} signed, oldest first. */
+    public List<TreeHead> heads(String node) {
+        List<TreeHead> heads = new ArrayList<>();
+        for (Message m : read("skyfn.usage." + node + ".h", 1)) {
+            heads.add(TreeHead.parse(new String(m.getData(), StandardCharsets.UTF_8)));
+        }
+        return heads;
+    }
+
+    /**
+     * An entry as the stream holds it.
+     *
+     * @param sequence its place in the stream, for reading on from it
+     */
+    public record Entry(String node, long index, byte[] leaf, long sequence) {
+    }
+
+    /** The entries of {@code node} (every node's for null) and {@code tenant} (every tenant's for null), from stream sequence {@code from}. */
+    public List<Entry> entries(String node, String tenant, long from) {
+        List<Entry> entries = new ArrayList<>();
+        for (Message m : read("skyfn.usage." + (node == null ? "*" : node) + ".e." + (tenant == null ? ">" : tenant), from)) {
+            String subject = m.getSubject();
+            int at = "skyfn.usage.".length();
+            String source = subject.substring(at, subject.indexOf(".e.", at));
+            String index = m.getHeaders() == null ? null : m.getHeaders().getFirst(INDEX);
+            entries.add(new Entry(source, index == null ? -1 : Long.parseLong(index), m.getData(), m.metaData().streamSequence()));
+        }
+        return entries;
+    }
+
+    private List<Message> read(String subject, long from) {
+        return Js.call("reading " + subject, () -> {
+            List<Message> messages = new ArrayList<>();
+            var config = ConsumerConfiguration.builder().deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(Math.max(1, from)).build();
+            JetStreamSubscription sub = js.subscribe(subject, PushSubscribeOptions.builder().stream(STREAM).ordered(true)
+                    .configuration(config).build());
+            try {
+                var info = sub.getConsumerInfo();
+                if (info.getNumPending() == 0 && info.getDelivered().getConsumerSequence() == 0) {
+                    return messages; // nothing there: no wait for a message that will not come
+                }
+                for (Message m = sub.nextMessage(QUIET); m != null; m = m.metaData().pendingCount() == 0 ? null : sub.nextMessage(QUIET)) {
+                    messages.add(m);
+                }
+            } finally {
+                sub.unsubscribe();
+            }
+            return messages;
+        });
+    }
+}
