@@ -49,6 +49,14 @@ class BillsTest {
         }
     }
 
+    /** Calls echo, another function of its app: the call stays in the sandbox. */
+    public static class CallsEcho implements dev.skyfn.api.Handler<String, String> {
+        @Override
+        public String handle(String input, dev.skyfn.api.Context ctx) {
+            return ctx.invoke("echo", input, String.class);
+        }
+    }
+
     @BeforeAll
     static void start() throws Exception {
         node = SingleNode.start(NodeConfig.builder(dir.resolve("data")).port(0).spareSandboxes(1).aotCache(false)
@@ -57,8 +65,19 @@ class BillsTest {
         admin = Files.readString(dir.resolve("data").resolve("admin.key")).trim();
         acme = tenant("acme");
         globex = tenant("globex");
-        byte[] jar = JarBuilder.app("app: shop\nfunctions:\n  echo: {handler: dev.skyfn.cli.Echo}\n  fails: {handler: dev.skyfn.cli.BillsTest$Fails, memory: 512}\n")
-                .classes(Echo.class, Fails.class).bytes();
+        byte[] jar = JarBuilder.app("""
+                app: shop
+                functions:
+                  echo: {handler: dev.skyfn.cli.Echo}
+                  fails: {handler: dev.skyfn.cli.BillsTest$Fails, memory: 512}
+                  calls: {handler: dev.skyfn.cli.BillsTest$CallsEcho}
+                workflows:
+                  twice:
+                    StartAt: One
+                    States:
+                      One: {Type: Task, Resource: echo, Next: Two}
+                      Two: {Type: Task, Resource: echo, End: true}
+                """).classes(Echo.class, Fails.class, CallsEcho.class).bytes();
         assertThat(send(acme, "POST", "/v1/apps", jar).statusCode()).isEqualTo(201);
         assertThat(send(globex, "POST", "/v1/apps", jar).statusCode()).isEqualTo(201);
         for (int i = 0; i < 5; i++) {
@@ -70,11 +89,15 @@ class BillsTest {
         for (int i = 0; i < 3; i++) {
             assertThat(send(globex, "POST", "/v1/apps/shop/functions/echo:invoke", "\"z\"".getBytes()).statusCode()).isEqualTo(200);
         }
+        // globex: a call that calls another function of its app (2 records), a workflow of two Tasks (2 steps)
+        assertThat(send(globex, "POST", "/v1/apps/shop/functions/calls:invoke", "\"w\"".getBytes()).statusCode()).isEqualTo(200);
+        var run = send(globex, "POST", "/v1/apps/shop/workflows/twice/executions", "\"v\"".getBytes());
+        assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
         // every call is in a signed head: the ledger signs one every 200 ms
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             JsonNode ledger = Client.parse(send(admin, "GET", "/v1/ledger", null).body().getBytes(StandardCharsets.UTF_8)).get("nodes").get(0);
             JsonNode heads = ledger.get("heads");
-            return ledger.get("size").asLong() == 10 && !heads.isEmpty() && heads.get(heads.size() - 1).get("size").asLong() == 10;
+            return ledger.get("size").asLong() == 14 && !heads.isEmpty() && heads.get(heads.size() - 1).get("size").asLong() == 14;
         });
     }
 
@@ -98,7 +121,15 @@ class BillsTest {
         assertThat(fails.get("gbSeconds").asDouble()).isGreaterThanOrEqualTo(2 * 0.5 * 0.001);
 
         Run theirs = skyfn("bills", "--url", url, "--key", globex);
-        assertThat(theirs.out()).contains("shop/echo").doesNotContain("shop/fails").contains("AWS Lambda");
+        assertThat(theirs.out()).contains("shop/echo").contains("shop/calls").doesNotContain("shop/fails").contains("AWS Lambda");
+        JsonNode their = Client.parse(skyfn("bills", "--url", url, "--key", globex, "--format", "json").out().getBytes(StandardCharsets.UTF_8));
+        // echo: 3 invocations, 1 call from calls, 2 workflow Tasks
+        assertThat(their.get("bill").get("lines")).extracting(l -> l.get("key").asText() + "=" + l.get("calls").asLong())
+                .containsExactly("shop/calls=1", "shop/echo=6");
+        JsonNode records = Client.parse(send(globex, "GET", "/v1/bills/records", null).body().getBytes(StandardCharsets.UTF_8));
+        List<String> kinds = new ArrayList<>();
+        records.get("entries").forEach(e -> kinds.add(Client.parse(e.get("leaf").asText().getBytes(StandardCharsets.UTF_8)).get("kind").asText()));
+        assertThat(kinds).containsOnly("invocation", "step").filteredOn("step"::equals).hasSize(2);
         Run refused = skyfn("bills", "--url", url, "--key", globex, "--tenant", "acme");
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.err()).contains("FORBIDDEN").contains("only an admin key");
@@ -106,7 +137,7 @@ class BillsTest {
         Run everyone = skyfn("bills", "--url", url, "--key", admin, "--by", "tenant", "--format", "csv");
         assertThat(everyone.out().split("\r\n")).hasSize(4);
         assertThat(everyone.out()).startsWith("tenant,calls,errors,coldStarts,billedMs,gbSeconds,bytesIn,bytesOut,egressBytes,cost,aws-lambda,")
-                .contains("\r\nacme,7,2,").contains("\r\nglobex,3,0,").contains("\r\ntotal,10,2,");
+                .contains("\r\nacme,7,2,").contains("\r\nglobex,7,0,").contains("\r\ntotal,14,2,");
     }
 
     @Test
@@ -129,12 +160,12 @@ class BillsTest {
         String node = ledger.get("node").asText();
         Run verified = skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", key, "--state", state.toString());
         assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
-        assertThat(verified.out()).contains("7 record(s) of acme in the head of 10 entries");
+        assertThat(verified.out()).contains("7 record(s) of acme in the head of 14 entries");
 
         Run forged = skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", SigningKey.generate().publicKey(),
                 "--state", dir.resolve("other.json").toString());
         assertThat(forged.exit()).isEqualTo(1);
-        assertThat(forged.out()).contains("FAILED: " + node + ": the head of 10 entries").contains("does not carry the ledger's signature");
+        assertThat(forged.out()).contains("FAILED: " + node + ": the head of 14 entries").contains("does not carry the ledger's signature");
 
         String changed = changeOneOfAcmesRecords(dir.resolve("data").resolve("billing").resolve("entries.log"));
         Run caught = skyfn("bills", "verify", "--url", url, "--key", acme, "--state", state.toString());

@@ -150,7 +150,7 @@ final class SandboxRuntime {
             // the app's own calls reach it through its services even once it is unloaded: its calls in flight finish
             var self = new AtomicReference<LoadedApp>();
             var services = new Services(shipper.forSlot(slot), (target, input, invocationId, timeoutMillis) ->
-                    call(self.get(), target, input, invocationId, timeoutMillis), codec, new SandboxState(data), data);
+                    call(self.get(), target, input, invocationId, timeoutMillis, false), codec, new SandboxState(data), data);
             self.set(new LoadedApp(slot, load.app(), load.version(), loader, codec, Map.copyOf(workers), Map.copyOf(timeouts),
                     Map.copyOf(workflows), services));
             apps.put(slot, self.get());
@@ -206,7 +206,8 @@ final class SandboxRuntime {
     private Message execute(LoadedApp loaded, Definition definition, Message.Run run) {
         Map<String, StepRecord> memo = new HashMap<>();
         run.memo().forEach(step -> memo.put(step.key(), step));
-        var execution = new WorkflowRun(run.executionId(), loaded.services().caller(), loaded.codec(),
+        var execution = new WorkflowRun(run.executionId(),
+                (target, input, invocationId, timeoutMillis) -> call(loaded, target, input, invocationId, timeoutMillis, true), loaded.codec(),
                 new Blobs(loaded.services().data(), run.executionId()), memo,
                 step -> channel.send(new Message.Progress(loaded.slot(), run.executionId(), step)));
         try {
@@ -236,10 +237,11 @@ final class SandboxRuntime {
      * A call from a function of {@code loaded}: to another of its functions, run here on a new
      * grain instance with the input object itself; to another app's, sent to the node.
      */
-    private CompletableFuture<Object> call(LoadedApp loaded, String target, Object input, String invocationId, long timeoutMillis) {
+    private CompletableFuture<Object> call(LoadedApp loaded, String target, Object input, String invocationId, long timeoutMillis,
+                                           boolean step) {
         int slash = target.indexOf('/');
         if (slash < 0 || target.substring(0, slash).equals(loaded.name())) {
-            return callLocal(loaded, target.substring(slash + 1), input, invocationId, timeoutMillis);
+            return callLocal(loaded, target.substring(slash + 1), input, invocationId, timeoutMillis, step);
         }
         Payload payload;
         try {
@@ -271,8 +273,12 @@ final class SandboxRuntime {
         return answer;
     }
 
+    /**
+     * Runs a function of {@code loaded} on a new grain instance here; when it ends, tells the node
+     * how long it ran and how it ended ({@link Message.Usage}), for its meter.
+     */
     private CompletableFuture<Object> callLocal(LoadedApp loaded, String function, Object input, String invocationId,
-                                                long timeoutMillis) {
+                                                long timeoutMillis, boolean step) {
         GrainWorker worker = loaded.workers().get(function);
         if (worker == null) {
             return CompletableFuture.failedFuture(new FunctionCallException(ErrorCode.FUNCTION_NOT_FOUND.name(),
@@ -280,8 +286,11 @@ final class SandboxRuntime {
         }
         long timeout = Math.min(timeoutMillis, loaded.timeoutsMillis().get(function));
         var result = new CompletableFuture<Object>();
+        long began = System.nanoTime();
         Thread grain = Thread.ofVirtual().unstarted(new GrainInstance(this, loaded, function, invocationId, timeout,
                 ctx -> worker.call(input, ctx), () -> result.isCompletedExceptionally(), ending -> {
+                    String outcome = ending instanceof GrainInstance.Ending.Failed f ? f.code() : "ok";
+                    channel.send(new Message.Usage(loaded.slot(), function, invocationId, step, System.nanoTime() - began, outcome));
                     switch (ending) {
                         case GrainInstance.Ending.Returned r -> result.complete(r.value());
                         case GrainInstance.Ending.Failed f ->

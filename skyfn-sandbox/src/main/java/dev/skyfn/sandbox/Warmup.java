@@ -72,7 +72,7 @@ final class Warmup {
             BlockingQueue<Message> answers = new LinkedBlockingQueue<>();
             Thread.ofPlatform().daemon().start(() -> readQuietly(sandbox, runtime::handle));
             Thread.ofPlatform().daemon().start(() -> readQuietly(node, m -> {
-                if (!(m instanceof Message.Logs) && !(m instanceof Message.Progress)) {
+                if (!(m instanceof Message.Logs) && !(m instanceof Message.Progress) && !(m instanceof Message.Usage)) {
                     answers.add(m);
                 }
             }));

@@ -95,6 +95,14 @@ public sealed interface Message {
             implements Message {
     }
 
+    /**
+     * Sandbox → node: a function of the app in {@code slot} ran here without the node — called by
+     * another of the app's functions, or as a workflow's Task ({@code step}) — for {@code nanos},
+     * ending {@code ok} or with the error {@code outcome}: what the node meters it by.
+     */
+    record Usage(int slot, String function, String invocationId, boolean step, long nanos, String outcome) implements Message {
+    }
+
     /** The request {@code id} succeeded (sandbox → node for Load and Invoke, node → sandbox for Call). */
     record Result(long id, Payload payload) implements Message {
     }

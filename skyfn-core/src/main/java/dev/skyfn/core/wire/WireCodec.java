@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class WireCodec {
 
-    public static final int PROTOCOL_VERSION = 6;
+    public static final int PROTOCOL_VERSION = 7;
     static final int HEADER_BYTES = 4;
 
     private static final int HELLO = 1;
@@ -31,6 +31,7 @@ public final class WireCodec {
     private static final int RUN = 11;
     private static final int PROGRESS = 12;
     private static final int UNLOAD = 13;
+    private static final int USAGE = 14;
 
     private static final int EMPTY = 0;
     private static final int BODY = 1;
@@ -88,6 +89,15 @@ public final class WireCodec {
                 out.writeBytes(r.input());
                 out.writeVarInt(r.memo().size());
                 r.memo().forEach(step -> writeStep(out, step));
+            }
+            case Message.Usage u -> {
+                out.writeByte(USAGE);
+                out.writeVarInt(u.slot());
+                out.writeString(u.function());
+                out.writeString(u.invocationId());
+                out.writeByte(u.step() ? 1 : 0);
+                out.writeLong(u.nanos());
+                out.writeString(u.outcome());
             }
             case Message.Progress p -> {
                 out.writeByte(PROGRESS);
@@ -187,6 +197,7 @@ public final class WireCodec {
             case RUN -> readRun(in);
             case PROGRESS -> new Message.Progress(in.readVarInt(), in.readString(), readStep(in));
             case UNLOAD -> new Message.Unload(in.readVarInt());
+            case USAGE -> new Message.Usage(in.readVarInt(), in.readString(), in.readString(), in.readByte() == 1, in.readLong(), in.readString());
             default -> throw new ProtocolException("unknown frame type");
         };
         in.end();

@@ -105,6 +105,14 @@ class WireCodecTest {
     }
 
     @Test
+    void aFunctionsUsageInTheSandboxSurvivesTheWire() {
+        var usage = new Message.Usage(2, "resize", "inv-1.3", true, 1_234_567, "FUNCTION_ERROR");
+        assertThat(roundTrip(usage)).isEqualTo(usage);
+        var ok = new Message.Usage(0, "f", "i", false, 1, "ok");
+        assertThat(roundTrip(ok)).isEqualTo(ok);
+    }
+
+    @Test
     void httpExchangesSurviveTheWire() {
         var req = new HttpRequest("POST", "/a/b", "x=1&y=2",
                 Map.of("content-type", List.of("text/plain"), "x-many", List.of("1", "2")), "hi".getBytes(StandardCharsets.UTF_8));

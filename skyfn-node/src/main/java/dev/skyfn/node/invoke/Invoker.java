@@ -44,6 +44,11 @@ public final class Invoker implements Dispatch {
         this.meter = meter;
     }
 
+    /** Meters a function that ran in a sandbox of {@code app} without the node: a call between its functions, a workflow's Task. */
+    void ranInSandbox(AppKey app, FunctionSpec spec, Message.Usage usage) {
+        meter.ranInSandbox(app, spec, usage.invocationId(), usage.step(), usage.nanos(), usage.outcome());
+    }
+
     /** The app and function an invocation would run; APP_NOT_FOUND or FUNCTION_NOT_FOUND when there are none. */
     @Override
     public Target resolve(AppKey key, String function) {

@@ -18,4 +18,11 @@ public interface Meter {
      *                 sandbox, on a cold start, included) to its answer
      */
     void invoked(AppKey app, FunctionSpec spec, Payload input, Outcome outcome, long ranNanos);
+
+    /**
+     * A function ran in a sandbox without the node: called by another function of its app, or as
+     * a Task of a workflow ({@code step}); {@code outcome} is {@code ok} or its error code.
+     */
+    default void ranInSandbox(AppKey app, FunctionSpec spec, String invocationId, boolean step, long nanos, String outcome) {
+    }
 }

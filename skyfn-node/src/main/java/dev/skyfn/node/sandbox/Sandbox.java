@@ -88,6 +88,10 @@ public final class Sandbox {
         default void progress(Sandbox sandbox, Message.Progress progress) {
         }
 
+        /** A function ran in the sandbox without the node: called by another of its app's functions, or as a workflow's Task. */
+        default void usage(Sandbox sandbox, Message.Usage usage) {
+        }
+
         /** For sandboxes nobody listens to (the AOT training run). */
         Owner NONE = new Owner() {
             @Override
@@ -378,6 +382,7 @@ public final class Sandbox {
             case Message.Call c -> ownerOf(c.slot()).call(this, c);
             case Message.Data d -> ownerOf(d.slot()).data(this, d);
             case Message.Progress p -> ownerOf(p.slot()).progress(this, p);
+            case Message.Usage u -> ownerOf(u.slot()).usage(this, u);
             default -> throw new ProtocolException("a sandbox does not send " + m.getClass().getSimpleName());
         }
     }
