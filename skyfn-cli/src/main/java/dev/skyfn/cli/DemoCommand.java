@@ -53,7 +53,8 @@ final class DemoCommand implements Callable<Integer> {
         List<Path> jars = exampleJars();
         Path data = RunDirs.create("demo");
         long startedAt = System.nanoTime();
-        try (SingleNode platform = SingleNode.start(NodeConfig.builder(data).port(0).isolation(NodeConfig.Isolation.PREFERRED).build(), true)) {
+        try (SingleNode platform = SingleNode.start(NodeConfig.builder(data).port(0).isolation(NodeConfig.Isolation.PREFERRED)
+                .ledgerHeadInterval(java.time.Duration.ofSeconds(1)).build(), true)) {
             client = new Client("http://127.0.0.1:" + platform.port(), null);
             step("skyfn dev node on http://127.0.0.1:%d, started in %d ms (embedded default: state in %s)",
                     platform.port(), millis(startedAt), data);
@@ -72,6 +73,7 @@ final class DemoCommand implements Callable<Integer> {
             asyncCall();
             events();
             logs();
+            bill(data, "http://127.0.0.1:" + platform.port());
         } finally {
             RunDirs.delete(data);
         }
@@ -329,6 +331,39 @@ final class DemoCommand implements Callable<Integer> {
         for (JsonNode l : lines) {
             System.out.printf("      %s %s %s%n", l.get("invocationId").asText(), l.get("kind").asText(), l.get("text").asText());
         }
+    }
+
+    /** The bill of everything above, what it would have cost elsewhere, and its proof checked as a tenant checks it. */
+    private void bill(Path data, String url) throws InterruptedException {
+        JsonNode bill = client.json("GET", "/v1/bills?by=app", null).get("bill");
+        JsonNode total = bill.get("total");
+        step("skyfn bills: %,d calls metered (%,.2f GB-s, %,d ms billed), $%.6f on this machine's own cloud; the same calls on:",
+                total.get("calls").asLong(), total.get("gbSeconds").asDouble(), total.get("billedMs").asLong(), total.get("cost").asDouble());
+        for (JsonNode e : bill.get("elsewhere")) {
+            System.out.printf("      %-36s $%.6f at list price, $%.6f after its monthly free tier%n", e.get("name").asText(),
+                    e.get("listCost").asDouble(), e.get("cost").asDouble());
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline && !headCoversLedger()) {
+            Thread.sleep(100);
+        }
+        var out = new ByteArrayOutputStream();
+        var before = System.out;
+        System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = Skyfn.run("bills", "verify", "--url", url, "--state", data.resolve("ledger-state.json").toString());
+        } finally {
+            System.setOut(before);
+        }
+        step("skyfn bills verify (exit %d): each record proven in the node's signed Merkle tree (RFC 9162):", exit);
+        out.toString(StandardCharsets.UTF_8).lines().forEach(l -> System.out.println("      " + l));
+    }
+
+    private boolean headCoversLedger() {
+        JsonNode ledger = client.json("GET", "/v1/ledger", null).get("nodes").get(0);
+        JsonNode heads = ledger.get("heads");
+        return !heads.isEmpty() && heads.get(heads.size() - 1).get("size").asLong() == ledger.get("size").asLong();
     }
 
     private record Timed(byte[] body, double ms) {
