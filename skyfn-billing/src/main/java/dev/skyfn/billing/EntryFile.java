@@ -139,10 +139,13 @@ final class EntryFile implements AutoCloseable {
         return segments.get(index);
     }
 
+    /**
+     * Forces the lines to disk and cuts the file to them. The maps stay (the garbage collector
+     * unmaps them): what was appended can still be read; nothing more may be appended.
+     */
     @Override
     public void close() throws IOException {
         force();
-        segments.clear(); // the mappings go with the buffers; the file is cut to its lines
         channel.truncate(end);
         channel.force(true);
         channel.close();

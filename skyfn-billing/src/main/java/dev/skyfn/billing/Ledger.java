@@ -48,6 +48,7 @@ public final class Ledger implements AutoCloseable {
     private final Map<String, Longs> startsByTenant = new HashMap<>();
     private final List<TreeHead> heads = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
+    private boolean closed;
 
     private Ledger(Path dir, SigningKey key, Clock clock) throws IOException {
         this.key = key;
@@ -89,6 +90,9 @@ public final class Ledger implements AutoCloseable {
     public long append(UsageRecord record) {
         byte[] leaf = record.canonical();
         synchronized (this) {
+            if (closed) {
+                throw new UncheckedIOException(new IOException("the usage ledger is closed"));
+            }
             try {
                 long start = entries.append(leaf);
                 long index = offsets.size() - 1;
@@ -263,6 +267,10 @@ public final class Ledger implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             entries.close();
             headsFile.close();

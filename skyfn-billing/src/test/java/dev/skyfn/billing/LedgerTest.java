@@ -134,6 +134,17 @@ class LedgerTest {
     }
 
     @Test
+    void aClosedLedgerStillReadsWhatItHoldsAndTakesNoMore() {
+        Ledger ledger = Ledger.open(dir, key, CLOCK);
+        write(ledger, 0, 3);
+        ledger.signHead();
+        ledger.close();
+        assertThat(UsageRecord.parse(ledger.leaf(2)).invocation()).isEqualTo("call-2");
+        assertThat(ledger.inclusion(1, 3)).hasSize(2);
+        assertThatThrownBy(() -> ledger.append(Records.of("alice", "late", T0, 1, 128))).hasMessageContaining("closed");
+    }
+
+    @Test
     void aLineTornByACrashIsDroppedAndTheLedgerGoesOn() throws IOException {
         try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
             write(ledger, 0, 3);

@@ -73,8 +73,15 @@ public final class BillingApi implements HttpService {
         Instant to = instant(req, "to").orElse(Instant.MAX);
         Bill.By by = Bill.By.parse(query(req, "by").orElse("function"), m -> new SkyfnException(ErrorCode.BAD_REQUEST, m));
         Optional<String> app = query(req, "app");
-        List<UsageRecord> records = ledgers.records(tenant, from.toEpochMilli(), to.equals(Instant.MAX) ? Long.MAX_VALUE : to.toEpochMilli())
-                .stream().filter(r -> app.isEmpty() || r.app().equals(app.get())).toList();
+        List<UsageRecord> records;
+        try {
+            records = ledgers.records(tenant, from.toEpochMilli(), to.equals(Instant.MAX) ? Long.MAX_VALUE : to.toEpochMilli())
+                    .stream().filter(r -> app.isEmpty() || r.app().equals(app.get())).toList();
+        } catch (IllegalArgumentException e) {
+            // a bill is whole or not given: an entry nobody can rate is not skipped
+            throw new SkyfnException(ErrorCode.INTERNAL, "a ledger entry cannot be read as a usage record (" + e.getMessage()
+                    + "); GET /v1/ledger lists what is wrong with the ledgers");
+        }
         Bill bill = Bill.of(records, by, prices);
         boolean csv = query(req, "format").map("csv"::equals).orElse(false)
                 || req.headers().first(HeaderNames.ACCEPT).map(a -> a.contains("text/csv")).orElse(false);
