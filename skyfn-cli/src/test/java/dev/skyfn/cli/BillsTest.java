@@ -8,9 +8,7 @@ import dev.skyfn.billing.SigningKey;
 import dev.skyfn.core.testing.JarBuilder;
 import dev.skyfn.node.NodeConfig;
 import dev.skyfn.node.SingleNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -108,7 +106,7 @@ class BillsTest {
 
     @Test
     void eachTenantIsBilledItsOwnCallsAndTheOperatorEveryones() {
-        JsonNode mine = Client.parse(skyfn("bills", "--url", url, "--key", acme, "--format", "json").out().getBytes(StandardCharsets.UTF_8));
+        JsonNode mine = Client.parse(CliRun.skyfn("bills", "--url", url, "--key", acme, "--format", "json").out().getBytes(StandardCharsets.UTF_8));
         JsonNode total = mine.get("bill").get("total");
         assertThat(total.get("calls").asLong()).isEqualTo(7);
         assertThat(total.get("errors").asLong()).isEqualTo(2);
@@ -120,9 +118,9 @@ class BillsTest {
         JsonNode fails = mine.get("bill").get("lines").get(1);
         assertThat(fails.get("gbSeconds").asDouble()).isGreaterThanOrEqualTo(2 * 0.5 * 0.001);
 
-        Run theirs = skyfn("bills", "--url", url, "--key", globex);
+        CliRun theirs = CliRun.skyfn("bills", "--url", url, "--key", globex);
         assertThat(theirs.out()).contains("shop/echo").contains("shop/calls").doesNotContain("shop/fails").contains("AWS Lambda");
-        JsonNode their = Client.parse(skyfn("bills", "--url", url, "--key", globex, "--format", "json").out().getBytes(StandardCharsets.UTF_8));
+        JsonNode their = Client.parse(CliRun.skyfn("bills", "--url", url, "--key", globex, "--format", "json").out().getBytes(StandardCharsets.UTF_8));
         // echo: 3 invocations, 1 call from calls, 2 workflow Tasks
         assertThat(their.get("bill").get("lines")).extracting(l -> l.get("key").asText() + "=" + l.get("calls").asLong())
                 .containsExactly("shop/calls=1", "shop/echo=6");
@@ -130,11 +128,11 @@ class BillsTest {
         List<String> kinds = new ArrayList<>();
         records.get("entries").forEach(e -> kinds.add(Client.parse(e.get("leaf").asText().getBytes(StandardCharsets.UTF_8)).get("kind").asText()));
         assertThat(kinds).containsOnly("invocation", "step").filteredOn("step"::equals).hasSize(2);
-        Run refused = skyfn("bills", "--url", url, "--key", globex, "--tenant", "acme");
+        CliRun refused = CliRun.skyfn("bills", "--url", url, "--key", globex, "--tenant", "acme");
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.err()).contains("FORBIDDEN").contains("only an admin key");
 
-        Run everyone = skyfn("bills", "--url", url, "--key", admin, "--by", "tenant", "--format", "csv");
+        CliRun everyone = CliRun.skyfn("bills", "--url", url, "--key", admin, "--by", "tenant", "--format", "csv");
         assertThat(everyone.out().split("\r\n")).hasSize(4);
         assertThat(everyone.out()).startsWith("tenant,calls,errors,coldStarts,billedMs,gbSeconds,bytesIn,bytesOut,egressBytes,cost,aws-lambda,")
                 .contains("\r\nacme,7,2,").contains("\r\nglobex,7,0,").contains("\r\ntotal,14,2,");
@@ -142,10 +140,10 @@ class BillsTest {
 
     @Test
     void badParametersAreRefusedWithTheReason() {
-        Run by = skyfn("bills", "--url", url, "--key", acme, "--by", "month");
+        CliRun by = CliRun.skyfn("bills", "--url", url, "--key", acme, "--by", "month");
         assertThat(by.exit()).isEqualTo(1);
         assertThat(by.err()).contains("BAD_REQUEST").contains("by is one of cloud, app, function, day, node, tenant; not 'month'");
-        Run from = skyfn("bills", "--url", url, "--key", acme, "--from", "yesterday");
+        CliRun from = CliRun.skyfn("bills", "--url", url, "--key", acme, "--from", "yesterday");
         assertThat(from.err()).contains("'from' is a date (2026-12-01) or an instant (2026-12-01T10:00:00Z), not 'yesterday'");
         assertThat(send(acme, "GET", "/v1/ledger/consistency?first=9&second=2", null).body()).contains("BAD_REQUEST")
                 .contains("no consistency proof from 9 to 2");
@@ -158,17 +156,17 @@ class BillsTest {
         JsonNode ledger = Client.parse(send(acme, "GET", "/v1/ledger", null).body().getBytes(StandardCharsets.UTF_8)).get("nodes").get(0);
         String key = ledger.get("key").asText();
         String node = ledger.get("node").asText();
-        Run verified = skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", key, "--state", state.toString());
+        CliRun verified = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", key, "--state", state.toString());
         assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
         assertThat(verified.out()).contains("7 record(s) of acme in the head of 14 entries");
 
-        Run forged = skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", SigningKey.generate().publicKey(),
+        CliRun forged = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", SigningKey.generate().publicKey(),
                 "--state", dir.resolve("other.json").toString());
         assertThat(forged.exit()).isEqualTo(1);
         assertThat(forged.out()).contains("FAILED: " + node + ": the head of 14 entries").contains("does not carry the ledger's signature");
 
         String changed = changeOneOfAcmesRecords(dir.resolve("data").resolve("billing").resolve("entries.log"));
-        Run caught = skyfn("bills", "verify", "--url", url, "--key", acme, "--state", state.toString());
+        CliRun caught = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--state", state.toString());
         assertThat(caught.exit()).isEqualTo(1);
         assertThat(caught.out()).contains("FAILED: " + node + ": entry").contains("(" + changed + ") has changed since it was verified");
     }
@@ -212,24 +210,6 @@ class BillsTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    record Run(int exit, String out, String err) {
-    }
-
-    private static Run skyfn(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        var o = new ByteArrayOutputStream();
-        var e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            return new Run(Skyfn.run(args), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
         }
     }
 }

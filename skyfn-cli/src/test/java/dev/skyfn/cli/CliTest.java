@@ -6,13 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.skyfn.core.testing.JarBuilder;
 import dev.skyfn.node.NodeConfig;
 import dev.skyfn.node.SingleNode;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -41,50 +38,32 @@ class CliTest {
         node.close();
     }
 
-    record Run(int exit, String out, String err) {
-    }
-
-    private static Run skyfn(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        var o = new ByteArrayOutputStream();
-        var e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int exit = Skyfn.run(args);
-            return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
 
     @Test
     void deploysInvokesListsShowsLogsAndRemoves() {
         Path jar = JarBuilder.app("app: cli\nfunctions: {echo: {handler: dev.skyfn.cli.Echo}}").classes(Echo.class)
                 .writeTo(dir.resolve("cli.jar"));
-        Run deployed = skyfn("deploy", "--url", url, jar.toString());
+        CliRun deployed = CliRun.skyfn("deploy", "--url", url, jar.toString());
         assertThat(deployed.exit()).as(deployed.err()).isZero();
         assertThat(deployed.out()).contains("deployed cli version 1 (1 functions)");
 
-        Run invoked = skyfn("invoke", "--url", url, "cli/echo", "--data", "ping", "--content-type", "text/plain", "-v");
+        CliRun invoked = CliRun.skyfn("invoke", "--url", url, "cli/echo", "--data", "ping", "--content-type", "text/plain", "-v");
         assertThat(invoked.out()).isEqualTo("echo: ping\n");
         assertThat(invoked.err()).contains("cold start").contains("on node " + url);
 
-        assertThat(skyfn("ls", "--url", url).out()).contains("cli").contains("1");
-        assertThat(skyfn("ls", "--url", url, "cli").out()).contains("dev.skyfn.cli.Echo");
-        assertThat(skyfn("logs", "--url", url, "cli/echo").out()).contains("stdout").contains("echoing ping");
-        Run none = skyfn("logs", "--url", url, "cli/echo", "--invocation", "no-such-invocation");
+        assertThat(CliRun.skyfn("ls", "--url", url).out()).contains("cli").contains("1");
+        assertThat(CliRun.skyfn("ls", "--url", url, "cli").out()).contains("dev.skyfn.cli.Echo");
+        assertThat(CliRun.skyfn("logs", "--url", url, "cli/echo").out()).contains("stdout").contains("echoing ping");
+        CliRun none = CliRun.skyfn("logs", "--url", url, "cli/echo", "--invocation", "no-such-invocation");
         assertThat(none.exit()).isZero();
         assertThat(none.out()).isEmpty();
         assertThat(none.err()).contains("no log lines for cli/echo in invocation no-such-invocation");
 
-        String id = skyfn("invoke", "--url", url, "cli/echo", "--data", "later", "--async").out().strip();
+        String id = CliRun.skyfn("invoke", "--url", url, "cli/echo", "--data", "later", "--async").out().strip();
         assertThat(id).hasSize(28);
 
-        assertThat(skyfn("rm", "--url", url, "cli").out()).contains("removed cli");
-        Run gone = skyfn("invoke", "--url", url, "cli/echo", "--data", "x");
+        assertThat(CliRun.skyfn("rm", "--url", url, "cli").out()).contains("removed cli");
+        CliRun gone = CliRun.skyfn("invoke", "--url", url, "cli/echo", "--data", "x");
         assertThat(gone.exit()).isEqualTo(1);
         assertThat(gone.err()).contains("error: APP_NOT_FOUND: no app cli");
     }
@@ -109,37 +88,37 @@ class CliTest {
                     States:
                       Wait: {Type: Wait, Seconds: 300, End: true}
                 """).classes(Echo.class).writeTo(dir.resolve("flow.jar"));
-        assertThat(skyfn("deploy", "--url", url, jar.toString()).exit()).isZero();
+        assertThat(CliRun.skyfn("deploy", "--url", url, jar.toString()).exit()).isZero();
 
-        Run ran = skyfn("run", "--url", url, "flow/twice", "--data", "\"hi\"", "-v");
+        CliRun ran = CliRun.skyfn("run", "--url", url, "flow/twice", "--data", "\"hi\"", "-v");
         assertThat(ran.exit()).as(ran.err()).isZero();
         assertThat(ran.out()).isEqualTo("\"echo: echo: hi\"\n");
         var said = java.util.regex.Pattern.compile("execution (\\w+): SUCCEEDED in [0-9.]+ ms").matcher(ran.err());
         assertThat(said.find()).as(ran.err()).isTrue();
         String id = said.group(1);
 
-        Run shown = skyfn("execution", "--url", url, id);
+        CliRun shown = CliRun.skyfn("execution", "--url", url, id);
         assertThat(shown.out()).contains("flow/twice " + id + ": SUCCEEDED").contains("First").contains("Second");
-        assertThat(skyfn("executions", "--url", url, "flow").out()).contains(id).contains("SUCCEEDED");
+        assertThat(CliRun.skyfn("executions", "--url", url, "flow").out()).contains(id).contains("SUCCEEDED");
 
-        Run failed = skyfn("run", "--url", url, "flow/broken");
+        CliRun failed = CliRun.skyfn("run", "--url", url, "flow/broken");
         assertThat(failed.exit()).isEqualTo(1);
         assertThat(failed.err()).contains("FAILED: Out.Of.Stock: none left");
 
-        String waiting = skyfn("run", "--url", url, "flow/waits", "--async").out().strip();
-        assertThat(skyfn("executions", "--url", url, "flow/waits", "--status", "running").out()).contains(waiting);
-        assertThat(skyfn("cancel", "--url", url, waiting).out()).isEqualTo(waiting + " ABORTED\n");
+        String waiting = CliRun.skyfn("run", "--url", url, "flow/waits", "--async").out().strip();
+        assertThat(CliRun.skyfn("executions", "--url", url, "flow/waits", "--status", "running").out()).contains(waiting);
+        assertThat(CliRun.skyfn("cancel", "--url", url, waiting).out()).isEqualTo(waiting + " ABORTED\n");
     }
 
     @Test
     void showsTheCloudsTheNodesAndWhyAnAppRunsWhereItDoes() {
         Path jar = JarBuilder.app("app: placed\nfunctions: {echo: {handler: dev.skyfn.cli.Echo}}\nplacement: {require: {trust: trusted}}")
                 .classes(Echo.class).writeTo(dir.resolve("placed.jar"));
-        assertThat(skyfn("deploy", "--url", url, jar.toString()).exit()).isZero();
+        assertThat(CliRun.skyfn("deploy", "--url", url, jar.toString()).exit()).isZero();
 
-        assertThat(skyfn("clouds", "--url", url).out()).contains("local").contains("owned").contains("trusted");
-        assertThat(skyfn("nodes", "--url", url).out()).contains("local").contains("alive");
-        Run explained = skyfn("explain", "--url", url, "placed");
+        assertThat(CliRun.skyfn("clouds", "--url", url).out()).contains("local").contains("owned").contains("trusted");
+        assertThat(CliRun.skyfn("nodes", "--url", url).out()).contains("local").contains("alive");
+        CliRun explained = CliRun.skyfn("explain", "--url", url, "placed");
         assertThat(explained.out()).contains("in force:      placed runs on local (local, 256 MiB)")
                 .contains("scheduler now: placed would run on local (local, 256 MiB)").containsPattern("local +- +1 +0\\.\\d+");
     }
@@ -148,7 +127,7 @@ class CliTest {
     void thePlacementInForceOfAnAppOnOneNodeIsThisNodeBesideWhatTheSchedulerWouldChooseNow() throws Exception {
         Path jar = JarBuilder.app("app: here\nfunctions: {echo: {handler: dev.skyfn.cli.Echo, memory: 128}}").classes(Echo.class)
                 .writeTo(dir.resolve("here.jar"));
-        assertThat(skyfn("deploy", "--url", url, jar.toString()).exit()).isZero();
+        assertThat(CliRun.skyfn("deploy", "--url", url, jar.toString()).exit()).isZero();
         HttpResponse<String> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/v1/apps/here/placement")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
@@ -167,19 +146,19 @@ class CliTest {
     void refusesAnAppNoCloudCanTakeAndSaysWhyForEachCloud() {
         Path jar = JarBuilder.app("app: needs-gpu\nfunctions: {echo: {handler: dev.skyfn.cli.Echo}}\nplacement: {require: {hardware: gpu}}")
                 .classes(Echo.class).writeTo(dir.resolve("gpu.jar"));
-        Run refused = skyfn("deploy", "--url", url, jar.toString());
+        CliRun refused = CliRun.skyfn("deploy", "--url", url, jar.toString());
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.err()).contains("PLACEMENT_UNSATISFIABLE: cannot place app needs-gpu: no cloud passed the filters (local: no gpu hardware)");
-        assertThat(skyfn("ls", "--url", url).out()).doesNotContain("needs-gpu");
+        assertThat(CliRun.skyfn("ls", "--url", url).out()).doesNotContain("needs-gpu");
     }
 
     @Test
     void helpListsEveryCommandAndEachCommandHasItsOwn() {
-        Run all = skyfn("--help");
+        CliRun all = CliRun.skyfn("--help");
         assertThat(all.exit()).as(all.err()).isZero();
         assertThat(all.out()).contains("publish", "triggers", "deploy", "invoke");
         for (String command : java.util.List.of("publish", "triggers", "invoke", "deploy", "run", "node", "dev")) {
-            Run one = skyfn(command, "--help");
+            CliRun one = CliRun.skyfn(command, "--help");
             assertThat(one.exit()).as(command + ": " + one.err()).isZero();
             assertThat(one.out()).contains("Usage: skyfn " + command);
         }
@@ -187,36 +166,36 @@ class CliTest {
 
     @Test
     void publishesAnEventAndNamesABadSubjectAsTyped() {
-        Run published = skyfn("publish", "orders.eu", "-d", "{\"n\": 1}", "--partition-key", "k1", "--url", url);
+        CliRun published = CliRun.skyfn("publish", "orders.eu", "-d", "{\"n\": 1}", "--partition-key", "k1", "--url", url);
         assertThat(published.exit()).as(published.err()).isZero();
         assertThat(published.out().strip()).isNotEmpty();
-        Run bad = skyfn("publish", "orders eu", "-d", "{}", "--url", url);
+        CliRun bad = CliRun.skyfn("publish", "orders eu", "-d", "{}", "--url", url);
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.err()).contains("'orders eu' is not a subject");
     }
 
     @Test
     void saysWhenTheServerIsNotThere() {
-        Run run = skyfn("ls", "--url", "http://127.0.0.1:1");
+        CliRun run = CliRun.skyfn("ls", "--url", "http://127.0.0.1:1");
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.err()).contains("cannot reach skyfn at http://127.0.0.1:1");
     }
 
     @Test
     void namesAFileThatIsNotThere() {
-        Run deploy = skyfn("deploy", "--url", url, "nosuch.jar");
+        CliRun deploy = CliRun.skyfn("deploy", "--url", url, "nosuch.jar");
         assertThat(deploy.exit()).isEqualTo(1);
         assertThat(deploy.err()).startsWith("error: the app jar nosuch.jar does not exist (in ");
-        Run invoke = skyfn("invoke", "--url", url, "cli/echo", "--data-file", dir.toString());
+        CliRun invoke = CliRun.skyfn("invoke", "--url", url, "cli/echo", "--data-file", dir.toString());
         assertThat(invoke.err()).isEqualTo("error: the data file " + dir + " is a directory, not a file\n");
-        Run topology = skyfn("dev", "--topology", dir.resolve("none.yaml").toString());
+        CliRun topology = CliRun.skyfn("dev", "--topology", dir.resolve("none.yaml").toString());
         assertThat(topology.exit()).isEqualTo(1);
         assertThat(topology.err()).isEqualTo("error: the topology " + dir.resolve("none.yaml") + " does not exist\n");
     }
 
     @Test
     void refusesAPortInUseAtOnce() {
-        Run dev = skyfn("dev", "--port", Integer.toString(node.port()), "--data", dir.resolve("second").toString(), "--no-aot-cache");
+        CliRun dev = CliRun.skyfn("dev", "--port", Integer.toString(node.port()), "--data", dir.resolve("second").toString(), "--no-aot-cache");
         assertThat(dev.exit()).isEqualTo(1);
         assertThat(dev.err()).contains("error: cannot start skyfn dev: cannot listen on 127.0.0.1:" + node.port()
                 + " (Address already in use)");
@@ -225,14 +204,14 @@ class CliTest {
     @Test
     void refusesABadTopologyInOneLine() throws java.io.IOException {
         Path bad = java.nio.file.Files.writeString(dir.resolve("bad-topology.yaml"), "clouds:\n  a: {bogus: 1}\n");
-        Run dev = skyfn("dev", "--topology", bad.toString());
+        CliRun dev = CliRun.skyfn("dev", "--topology", bad.toString());
         assertThat(dev.exit()).isEqualTo(1);
         assertThat(dev.err()).startsWith("error: topology: clouds.a.bogus: unknown field");
     }
 
     @Test
     void explainsABadFunctionName() {
-        Run run = skyfn("invoke", "--url", url, "just-an-app");
+        CliRun run = CliRun.skyfn("invoke", "--url", url, "just-an-app");
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.err()).contains("APP/FUNCTION");
     }

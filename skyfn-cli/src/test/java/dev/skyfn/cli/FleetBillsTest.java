@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -74,7 +71,7 @@ class FleetBillsTest {
         fleet.kill("a-2");
         assertThat(calls("b-1")).isEqualTo(24);
         String url = "http://127.0.0.1:" + fleet.node("b-1").port();
-        Run verified = skyfn("bills", "verify", "--url", url, "--state", dir.resolve("state.json").toString());
+        CliRun verified = CliRun.skyfn("bills", "verify", "--url", url, "--state", dir.resolve("state.json").toString());
         assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
         for (String node : new String[] {"a-1", "a-2", "b-1"}) {
             assertThat(verified.out()).contains(node + ": verified: ");
@@ -97,23 +94,5 @@ class FleetBillsTest {
             covered += n.get("size").asLong();
         }
         return covered == total;
-    }
-
-    record Run(int exit, String out, String err) {
-    }
-
-    private static Run skyfn(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        var o = new ByteArrayOutputStream();
-        var e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            return new Run(Skyfn.run(args), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
     }
 }
