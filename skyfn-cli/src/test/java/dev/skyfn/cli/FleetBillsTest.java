@@ -66,10 +66,30 @@ class FleetBillsTest {
         byNode.get("lines").forEach(l -> billed.put(l.get("key").asText(), l.get("calls").asInt()));
         assertThat(billed).as("calls billed per node, against those the gateways said ran there").isEqualTo(ranOn);
 
+        // an app only cloud b serves, called through a gateway of cloud a: its answers leave cloud b, egress
+        FleetCalls.deploy(fleet, "b-1", """
+                app: faraway
+                functions:
+                  echo: {handler: dev.skyfn.cli.Echo, memory: 128}
+                placement: {affinity: [{name: b, clouds: [b]}]}
+                """, Echo.class);
+        for (int i = 0; i < 3; i++) {
+            var called = FleetCalls.send(fleet, "a-1", "POST", "/v1/apps/faraway/functions/echo:invoke", "\"far\"".getBytes(),
+                    "Content-Type", "application/json");
+            assertThat(called.statusCode()).as(called.body()).isEqualTo(200);
+            assertThat(called.headers().firstValue("X-Skyfn-Node")).hasValue("b-1");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> calls("a-1") == 27);
+        JsonNode faraway = FleetCalls.json(FleetCalls.send(fleet, "a-2", "GET", "/v1/bills?app=faraway&by=node", null).body())
+                .get("bill").get("total");
+        assertThat(faraway.get("egressBytes").asLong()).isEqualTo(faraway.get("bytesOut").asLong()).isPositive();
+        JsonNode local = FleetCalls.json(FleetCalls.send(fleet, "a-2", "GET", "/v1/bills?app=metered", null).body()).get("bill").get("total");
+        assertThat(local.get("egressBytes").asLong()).as("calls answered within their gateway's cloud").isZero();
+
         // each node signs a head of its ledger every 10 s; a-2 is killed once its head is in the fleet's log
-        await().atMost(Duration.ofSeconds(40)).until(() -> everyHeadCovers(24));
+        await().atMost(Duration.ofSeconds(40)).until(() -> everyHeadCovers(27));
         fleet.kill("a-2");
-        assertThat(calls("b-1")).isEqualTo(24);
+        assertThat(calls("b-1")).isEqualTo(27);
         String url = "http://127.0.0.1:" + fleet.node("b-1").port();
         CliRun verified = CliRun.skyfn("bills", "verify", "--url", url, "--state", dir.resolve("state.json").toString());
         assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();

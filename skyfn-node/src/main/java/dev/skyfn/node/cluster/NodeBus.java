@@ -118,7 +118,14 @@ final class NodeBus implements AutoCloseable {
                     ? invoker.invokeAsync(target, call.payload(), call.invocationId(), timeout)
                     : CompletableFuture.supplyAsync(() -> invoker.invoke(target, call.payload(), call.invocationId(), false, timeout),
                             Thread.ofVirtual()::start);
+            boolean across = from != null && !from.equals(cloud);
+            if (across) {
+                invoker.answersAcrossClouds(call.invocationId(), true); // its answer leaves this cloud: metered as egress
+            }
             CompletableFuture<Outcome> outcome = Boolean.parseBoolean(in.getFirst(ONCE)) ? once.run(call.invocationId(), run) : run.get();
+            if (across) {
+                outcome = outcome.whenComplete((o, error) -> invoker.answersAcrossClouds(call.invocationId(), false));
+            }
             String app = in.getFirst(APP);
             java.time.Duration late = faults.holdBack();
             if (late.isPositive()) {

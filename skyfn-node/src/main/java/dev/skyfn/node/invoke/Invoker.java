@@ -29,6 +29,8 @@ public final class Invoker implements Dispatch {
     private volatile Dispatch elsewhere;
     /** What is told of every call that ran here. */
     private volatile Meter meter = Meter.NONE;
+    /** Calls running here for a gateway in another cloud, by invocation id: their answers are egress. */
+    private final java.util.Set<String> acrossClouds = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public Invoker(AppRuntimes runtimes) {
         this.runtimes = runtimes;
@@ -42,6 +44,15 @@ public final class Invoker implements Dispatch {
     /** Tells {@code meter} of every call that runs in a sandbox here from now on; set once, at start. */
     public void meter(Meter meter) {
         this.meter = meter;
+    }
+
+    /** Marks the call of {@code invocationId} as answered to a gateway in another cloud (or no longer): its answer is egress. */
+    public void answersAcrossClouds(String invocationId, boolean across) {
+        if (across) {
+            acrossClouds.add(invocationId);
+        } else {
+            acrossClouds.remove(invocationId);
+        }
     }
 
     /** Meters a function that ran in a sandbox of {@code app} without the node: a call between its functions, a workflow's Task. */
@@ -157,7 +168,7 @@ public final class Invoker implements Dispatch {
         } finally {
             unregister(invocationId, here);
         }
-        meter.invoked(runtime.key(), spec, input, outcome, System.nanoTime() - ran);
+        meter.invoked(runtime.key(), spec, input, outcome, System.nanoTime() - ran, acrossClouds.contains(invocationId));
         return outcome;
     }
 
@@ -234,7 +245,7 @@ public final class Invoker implements Dispatch {
             Outcome o = error == null ? outcome(answer, invocationId, limit, false, start)
                     : failed(invocationId, ErrorCode.INTERNAL, "the call failed: " + error, false, start);
             meters.record(o.durationNanos(), o.ok() ? null : o.error().code().name());
-            meter.invoked(runtime.key(), spec, input, o, o.durationNanos());
+            meter.invoked(runtime.key(), spec, input, o, o.durationNanos(), acrossClouds.contains(invocationId));
             return o;
         });
     }

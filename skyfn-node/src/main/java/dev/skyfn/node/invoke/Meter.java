@@ -8,16 +8,17 @@ import dev.skyfn.core.wire.Payload;
 @FunctionalInterface
 public interface Meter {
 
-    Meter NONE = (app, spec, input, outcome, ranNanos) -> {
+    Meter NONE = (app, spec, input, outcome, ranNanos, acrossClouds) -> {
     };
 
     /**
      * A call ended.
      *
-     * @param ranNanos how long it took from the moment it had a concurrency slot (waiting for a
-     *                 sandbox, on a cold start, included) to its answer
+     * @param ranNanos     how long it took from the moment it had a concurrency slot (waiting for a
+     *                     sandbox, on a cold start, included) to its answer
+     * @param acrossClouds whether its answer goes to a gateway in another cloud (egress)
      */
-    void invoked(AppKey app, FunctionSpec spec, Payload input, Outcome outcome, long ranNanos);
+    void invoked(AppKey app, FunctionSpec spec, Payload input, Outcome outcome, long ranNanos, boolean acrossClouds);
 
     /**
      * A function ran in a sandbox without the node: called by another function of its app, or as
