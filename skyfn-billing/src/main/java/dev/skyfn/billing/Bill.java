@@ -56,10 +56,11 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
     /**
      * One group's usage and cost (US dollars).
      *
+     * @param blocks    the basic blocks of the apps' own code its calls executed, where their apps count them (useful work)
      * @param elsewhere by model id: what the group's calls would cost there at list price, before free tiers
      */
     public record Line(String key, long calls, long errors, long coldStarts, long billedMs, double gbSeconds, long bytesIn,
-                       long bytesOut, long egressBytes, double cost, Map<String, Double> elsewhere) {
+                       long bytesOut, long egressBytes, long blocks, double cost, Map<String, Double> elsewhere) {
     }
 
     /** One model's price for the whole bill: at list price, what its free tier takes off, and what is left. */
@@ -92,6 +93,7 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
         long in = 0;
         long out = 0;
         long egress = 0;
+        long blocks = 0;
         double cost = 0;
         Map<String, PriceModel.Usage> usage = new LinkedHashMap<>();
         for (UsageRecord r : rs) {
@@ -102,13 +104,14 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
             in += r.bytesIn();
             out += r.bytesOut();
             egress += r.egressBytes();
+            blocks += r.blocks() == null ? 0 : r.blocks();
             cost += cost(r);
             table.models().values().forEach(m -> usage.merge(m.id(), m.usage(r), PriceModel.Usage::plus));
         }
         Map<String, Double> elsewhere = new LinkedHashMap<>();
         table.models().values().forEach(m -> elsewhere.put(m.id(),
                 m.cost(usage.getOrDefault(m.id(), PriceModel.Usage.NONE), PriceModel.FreeTier.NONE)));
-        return new Line(key, rs.size(), errors, cold, billed, gbs, in, out, egress, cost, elsewhere);
+        return new Line(key, rs.size(), errors, cold, billed, gbs, in, out, egress, blocks, cost, elsewhere);
     }
 
     private static List<Elsewhere> elsewhere(List<UsageRecord> records, PriceTable table) {
@@ -131,7 +134,7 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
 
     /** The bill as CSV (RFC 4180): a header, a row per line, then the total; costs in US dollars. */
     public String csv() {
-        StringBuilder out = new StringBuilder(by.name()).append(",calls,errors,coldStarts,billedMs,gbSeconds,bytesIn,bytesOut,egressBytes,cost");
+        StringBuilder out = new StringBuilder(by.name()).append(",calls,errors,coldStarts,billedMs,gbSeconds,bytesIn,bytesOut,egressBytes,blocks,cost");
         elsewhere.forEach(e -> out.append(',').append(e.model()));
         out.append("\r\n");
         for (Line l : lines) {
@@ -144,7 +147,8 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
     private void row(StringBuilder out, Line l) {
         out.append(quote(l.key())).append(',').append(l.calls()).append(',').append(l.errors()).append(',').append(l.coldStarts())
                 .append(',').append(l.billedMs()).append(',').append(decimal(l.gbSeconds())).append(',').append(l.bytesIn())
-                .append(',').append(l.bytesOut()).append(',').append(l.egressBytes()).append(',').append(decimal(l.cost()));
+                .append(',').append(l.bytesOut()).append(',').append(l.egressBytes()).append(',').append(l.blocks()).append(',')
+                .append(decimal(l.cost()));
         elsewhere.forEach(e -> out.append(',').append(decimal(l.elsewhere().getOrDefault(e.model(), 0.0))));
         out.append("\r\n");
     }

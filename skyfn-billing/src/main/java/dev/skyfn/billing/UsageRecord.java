@@ -34,14 +34,17 @@ import java.time.Instant;
  * @param egressBytes bytes sent to a caller in another cloud (0 when it called from the node's own)
  * @param cold        whether the call waited for its app to load into a sandbox
  * @param outcome     {@code ok}, or the call's error code
+ * @param blocks      the basic blocks of the app's own code the call executed, when its app meters
+ *                    useful work ({@code metering: useful-work}); null otherwise
  * @param prices      the running cloud's unit prices when the call ran, so that any reader rates
  *                    the record as the node did
  */
 @JsonPropertyOrder({"id", "tenant", "app", "function", "kind", "invocation", "node", "cloud", "start", "billedMs", "memoryMb",
-        "bytesIn", "bytesOut", "egressBytes", "cold", "outcome", "prices"})
+        "bytesIn", "bytesOut", "egressBytes", "cold", "outcome", "blocks", "prices"})
+@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record UsageRecord(String id, String tenant, String app, String function, Kind kind, String invocation, String node,
                           String cloud, long start, long billedMs, int memoryMb, long bytesIn, long bytesOut, long egressBytes,
-                          boolean cold, String outcome, UnitPrices prices) {
+                          boolean cold, String outcome, Long blocks, UnitPrices prices) {
 
     /** What ran. */
     public enum Kind { invocation, step }
@@ -85,7 +88,7 @@ public record UsageRecord(String id, String tenant, String app, String function,
                 || outcome == null || prices == null) {
             throw new IllegalArgumentException("a usage record names its id, tenant, app, function, kind, node, cloud, outcome and prices");
         }
-        if (billedMs < 1 || memoryMb < 1 || bytesIn < 0 || bytesOut < 0 || egressBytes < 0) {
+        if (billedMs < 1 || memoryMb < 1 || bytesIn < 0 || bytesOut < 0 || egressBytes < 0 || (blocks != null && blocks < 0)) {
             throw new IllegalArgumentException("a usage record's duration and memory are positive and its byte counts not negative");
         }
     }
@@ -123,7 +126,11 @@ public record UsageRecord(String id, String tenant, String app, String function,
                 .bytes(KIND_).string(kind.name()).bytes(INVOCATION_).string(invocation).bytes(NODE_).string(node).bytes(CLOUD_)
                 .string(cloud).bytes(START_).number(start).bytes(BILLED_).number(billedMs).bytes(MEMORY_).number(memoryMb)
                 .bytes(IN_).number(bytesIn).bytes(OUT_).number(bytesOut).bytes(EGRESS_).number(egressBytes).bytes(COLD_)
-                .bytes(cold ? TRUE_ : FALSE_).bytes(OUTCOME_).string(outcome).bytes(PRICES_).bytes(prices.json()).bytes(END_);
+                .bytes(cold ? TRUE_ : FALSE_).bytes(OUTCOME_).string(outcome);
+        if (blocks != null) {
+            b.bytes(BLOCKS_).number(blocks);
+        }
+        b.bytes(PRICES_).bytes(prices.json()).bytes(END_);
         return b.done();
     }
 
@@ -145,6 +152,7 @@ public record UsageRecord(String id, String tenant, String app, String function,
     private static final byte[] TRUE_ = ascii("true");
     private static final byte[] FALSE_ = ascii("false");
     private static final byte[] OUTCOME_ = ascii(",\"outcome\":");
+    private static final byte[] BLOCKS_ = ascii(",\"blocks\":");
     private static final byte[] PRICES_ = ascii(",\"prices\":");
     private static final byte[] END_ = ascii("}");
 

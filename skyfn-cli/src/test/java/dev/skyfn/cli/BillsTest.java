@@ -38,6 +38,7 @@ class BillsTest {
     static String admin;
     static String acme;
     static String globex;
+    static String initech;
 
     /** A function that always fails. */
     public static class Fails implements dev.skyfn.api.Handler<String, String> {
@@ -52,6 +53,18 @@ class BillsTest {
         @Override
         public String handle(String input, dev.skyfn.api.Context ctx) {
             return ctx.invoke("echo", input, String.class);
+        }
+    }
+
+    /** Adds 0 … n-1 in a loop: work that grows with n. */
+    public static class Loops implements dev.skyfn.api.Handler<Integer, Long> {
+        @Override
+        public Long handle(Integer n, dev.skyfn.api.Context ctx) {
+            long sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += i;
+            }
+            return sum;
         }
     }
 
@@ -91,11 +104,20 @@ class BillsTest {
         assertThat(send(globex, "POST", "/v1/apps/shop/functions/calls:invoke", "\"w\"".getBytes()).statusCode()).isEqualTo(200);
         var run = send(globex, "POST", "/v1/apps/shop/workflows/twice/executions", "\"v\"".getBytes());
         assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
+        // initech meters useful work: the blocks of its code each call executed
+        initech = tenant("initech");
+        assertThat(send(initech, "POST", "/v1/apps", JarBuilder.app(
+                "app: counted\nmetering: useful-work\nfunctions: {loops: {handler: dev.skyfn.cli.BillsTest$Loops}}\n")
+                .classes(Loops.class).bytes()).statusCode()).isEqualTo(201);
+        for (int n : new int[] {10, 10_000}) {
+            var summed = send(initech, "POST", "/v1/apps/counted/functions/loops:invoke", Integer.toString(n).getBytes());
+            assertThat(summed.body()).isEqualTo(Long.toString((long) n * (n - 1) / 2));
+        }
         // every call is in a signed head: the ledger signs one every 200 ms
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             JsonNode ledger = Client.parse(send(admin, "GET", "/v1/ledger", null).body().getBytes(StandardCharsets.UTF_8)).get("nodes").get(0);
             JsonNode heads = ledger.get("heads");
-            return ledger.get("size").asLong() == 14 && !heads.isEmpty() && heads.get(heads.size() - 1).get("size").asLong() == 14;
+            return ledger.get("size").asLong() == 16 && !heads.isEmpty() && heads.get(heads.size() - 1).get("size").asLong() == 16;
         });
     }
 
@@ -133,9 +155,24 @@ class BillsTest {
         assertThat(refused.err()).contains("FORBIDDEN").contains("only an admin key");
 
         CliRun everyone = CliRun.skyfn("bills", "--url", url, "--key", admin, "--by", "tenant", "--format", "csv");
-        assertThat(everyone.out().split("\r\n")).hasSize(4);
-        assertThat(everyone.out()).startsWith("tenant,calls,errors,coldStarts,billedMs,gbSeconds,bytesIn,bytesOut,egressBytes,cost,aws-lambda,")
-                .contains("\r\nacme,7,2,").contains("\r\nglobex,7,0,").contains("\r\ntotal,14,2,");
+        assertThat(everyone.out().split("\r\n")).hasSize(5);
+        assertThat(everyone.out()).startsWith("tenant,calls,errors,coldStarts,billedMs,gbSeconds,bytesIn,bytesOut,egressBytes,blocks,cost,aws-lambda,")
+                .contains("\r\nacme,7,2,").contains("\r\nglobex,7,0,").contains("\r\ninitech,2,0,").contains("\r\ntotal,16,2,");
+    }
+
+    @Test
+    void anAppMeteringUsefulWorkIsBilledTheBlocksItsCodeExecuted() {
+        JsonNode records = Client.parse(send(initech, "GET", "/v1/bills/records", null).body().getBytes(StandardCharsets.UTF_8));
+        List<Long> blocks = new ArrayList<>();
+        records.get("entries").forEach(e -> blocks.add(Client.parse(e.get("leaf").asText().getBytes(StandardCharsets.UTF_8)).get("blocks").asLong()));
+        assertThat(blocks).hasSize(2);
+        // the same blocks for each of the 9,990 more turns of the loop
+        assertThat(blocks.get(1)).as("a loop of 10,000 turns").isGreaterThan(10_000);
+        assertThat((blocks.get(1) - blocks.get(0)) % 9_990).as("blocks per turn, against a loop of 10").isZero();
+        JsonNode bill = Client.parse(send(initech, "GET", "/v1/bills", null).body().getBytes(StandardCharsets.UTF_8)).get("bill");
+        assertThat(bill.get("total").get("blocks").asLong()).isEqualTo(blocks.get(0) + blocks.get(1));
+        JsonNode acmes = Client.parse(send(acme, "GET", "/v1/bills/records", null).body().getBytes(StandardCharsets.UTF_8));
+        acmes.get("entries").forEach(e -> assertThat(e.get("leaf").asText()).doesNotContain("\"blocks\""));
     }
 
     @Test
@@ -158,12 +195,12 @@ class BillsTest {
         String node = ledger.get("node").asText();
         CliRun verified = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", key, "--state", state.toString());
         assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
-        assertThat(verified.out()).contains("7 record(s) of acme in the head of 14 entries");
+        assertThat(verified.out()).contains("7 record(s) of acme in the head of 16 entries");
 
         CliRun forged = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", SigningKey.generate().publicKey(),
                 "--state", dir.resolve("other.json").toString());
         assertThat(forged.exit()).isEqualTo(1);
-        assertThat(forged.out()).contains("FAILED: " + node + ": the head of 14 entries").contains("does not carry the ledger's signature");
+        assertThat(forged.out()).contains("FAILED: " + node + ": the head of 16 entries").contains("does not carry the ledger's signature");
 
         String changed = changeOneOfAcmesRecords(dir.resolve("data").resolve("billing").resolve("entries.log"));
         CliRun caught = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--state", state.toString());

@@ -33,16 +33,27 @@ final class AppClassLoader extends ClassLoader implements Environment.Source {
     private final URI jarUri;
     private final ProtectionDomain domain;
     private final CallRewriter rewriter;
+    /** Counts the blocks the app's code executes, when it meters useful work; null otherwise. */
+    private final BlockCounter counter;
     private final AppEnvironment environment;
 
-    /** {@code env}: the app's environment variables, outside any one function's call. */
-    AppClassLoader(String app, Path jarPath, ClassLoader parent, Map<String, String> env) throws IOException {
+    /**
+     * {@code env}: the app's environment variables, outside any one function's call; {@code countsWork}:
+     * whether its classes count the basic blocks they execute ({@code metering: useful-work}).
+     */
+    AppClassLoader(String app, Path jarPath, ClassLoader parent, Map<String, String> env, boolean countsWork) throws IOException {
         super("app:" + app, parent);
         this.jar = new JarFile(jarPath.toFile(), false, ZipFile.OPEN_READ, Runtime.version());
         this.jarUri = jarPath.toUri();
         this.domain = new ProtectionDomain(new CodeSource(jarUri.toURL(), (Certificate[]) null), null, this, null);
         this.rewriter = new CallRewriter(this);
+        this.counter = countsWork ? new BlockCounter(this) : null;
         this.environment = new AppEnvironment(env);
+    }
+
+    /** Whether the app's classes count the basic blocks they execute. */
+    boolean countsWork() {
+        return counter != null;
     }
 
     AppEnvironment variables() {
@@ -64,6 +75,9 @@ final class AppClassLoader extends ClassLoader implements Environment.Source {
         byte[] bytes;
         try (InputStream in = jar.getInputStream(entry)) {
             bytes = rewriter.rewrite(in.readAllBytes());
+            if (counter != null) {
+                bytes = counter.instrument(bytes);
+            }
         } catch (IOException e) {
             throw new ClassNotFoundException(name, e);
         }

@@ -28,12 +28,33 @@ final class GrainInstance implements Runnable {
         Object run(InvocationContext ctx) throws Exception;
     }
 
-    /** How a grain instance ended. */
+    /** How a grain instance ended; {@code work}: the basic blocks of the app's code it executed, -1 when not counted. */
     sealed interface Ending {
-        record Returned(Object value) implements Ending {
+        long work();
+
+        /** This ending, having executed {@code blocks}. */
+        Ending counted(long blocks);
+
+        record Returned(Object value, long work) implements Ending {
+            Returned(Object value) {
+                this(value, -1);
+            }
+
+            @Override
+            public Ending counted(long blocks) {
+                return new Returned(value, blocks);
+            }
         }
 
-        record Failed(String code, String message, String type) implements Ending {
+        record Failed(String code, String message, String type, long work) implements Ending {
+            Failed(String code, String message, String type) {
+                this(code, message, type, -1);
+            }
+
+            @Override
+            public Ending counted(long blocks) {
+                return new Failed(code, message, type, blocks);
+            }
         }
     }
 
@@ -65,6 +86,7 @@ final class GrainInstance implements Runnable {
         Thread.currentThread().setContextClassLoader(marker);
         OutputCapture.Tag tag = OutputCapture.enter(app.slot(), invocationId, function);
         var ctx = new InvocationContext(invocationId, app.name(), function, timeoutMillis, app.services());
+        var counter = app.loader().countsWork() ? WorkCounter.begin() : null;
         Ending ending;
         try {
             ending = leakCheck(marker, threadsBefore, new Ending.Returned(work.run(ctx)));
@@ -75,6 +97,9 @@ final class GrainInstance implements Runnable {
             }
         } finally {
             sandbox.capture().leave();
+        }
+        if (counter != null) {
+            ending = ending.counted(WorkCounter.end(counter));
         }
         if (ctx.logged() || tag.wrote()) {
             sandbox.shipper().flush();

@@ -61,6 +61,7 @@ final class SandboxRuntime {
     private final Map<Integer, LoadedApp> unloaded = new ConcurrentHashMap<>();
 
     SandboxRuntime(FrameChannel channel, PrintStream diagnostics) {
+        WorkCounter.install(); // before any app's code runs: no app may take where counts go
         this.channel = channel;
         this.diagnostics = diagnostics;
         this.shipper = new LogShipper(channel);
@@ -132,7 +133,7 @@ final class SandboxRuntime {
         OutputCapture.enter(load.slot(), "", "");
         Message reply;
         try {
-            var loader = new AppClassLoader(load.app(), Path.of(load.jarPath()), apiLoader, load.env());
+            var loader = new AppClassLoader(load.app(), Path.of(load.jarPath()), apiLoader, load.env(), load.countsWork());
             Thread.currentThread().setContextClassLoader(loader);
             var codec = new Codec(load.maxResultBytes());
             Map<String, GrainWorker> workers = new LinkedHashMap<>();
@@ -180,8 +181,8 @@ final class SandboxRuntime {
         Thread grain = Thread.ofVirtual().unstarted(new GrainInstance(this, loaded, invoke.function(), invoke.invocationId(),
                 invoke.timeoutMillis(), ctx -> worker.run(invoke.payload(), ctx), () -> cancelled.contains(id),
                 ending -> finished(id, switch (ending) {
-                    case GrainInstance.Ending.Returned r -> new Message.Result(id, (Payload) r.value());
-                    case GrainInstance.Ending.Failed f -> new Message.Failure(id, f.code(), f.message(), f.type());
+                    case GrainInstance.Ending.Returned r -> new Message.Result(id, (Payload) r.value(), r.work());
+                    case GrainInstance.Ending.Failed f -> new Message.Failure(id, f.code(), f.message(), f.type(), f.work());
                 })));
         running.put(id, grain);
         grain.start();
@@ -290,7 +291,8 @@ final class SandboxRuntime {
         Thread grain = Thread.ofVirtual().unstarted(new GrainInstance(this, loaded, function, invocationId, timeout,
                 ctx -> worker.call(input, ctx), () -> result.isCompletedExceptionally(), ending -> {
                     String outcome = ending instanceof GrainInstance.Ending.Failed f ? f.code() : "ok";
-                    channel.send(new Message.Usage(loaded.slot(), function, invocationId, step, System.nanoTime() - began, outcome));
+                    channel.send(new Message.Usage(loaded.slot(), function, invocationId, step, System.nanoTime() - began, outcome,
+                            ending.work()));
                     switch (ending) {
                         case GrainInstance.Ending.Returned r -> result.complete(r.value());
                         case GrainInstance.Ending.Failed f ->

@@ -78,7 +78,7 @@ final class Warmup {
             }));
             node.send(new Message.Load(0, 0, "warmup", 1, jar.toString(), 1 << 20,
                     List.of(new Message.HandlerRef("echo", Echo.class.getName(), STEP_TIMEOUT_MS, 128, Map.of())),
-                    List.of(new Message.WorkflowRef("warm", WORKFLOW)), "local", Map.of()));
+                    List.of(new Message.WorkflowRef("warm", WORKFLOW)), "local", Map.of(), false));
             expectResult(answers);
             for (int i = 1; i <= INVOCATIONS; i++) {
                 node.send(new Message.Invoke(i, 0, "echo", "warmup-" + i, STEP_TIMEOUT_MS, Payload.json(INPUT)));

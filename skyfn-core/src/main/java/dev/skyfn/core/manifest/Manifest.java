@@ -18,10 +18,11 @@ import java.util.Map;
  * @param scaling   how its replica count follows its load; empty: it keeps {@code placement}'s replicas
  * @param env       environment variables every function of the app sees ({@link EnvVars}); a function's
  *                  own and the placement's overrides for a cloud go over them ({@link #environment})
+ * @param metering  what its calls are metered by: {@code calls}, or {@code useful-work} (basic blocks counted too)
  */
 public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions, Map<String, WorkflowSpec> workflows,
                        PlacementSpec placement, Network network, boolean shareSandbox, java.util.Optional<ScalingSpec> scaling,
-                       Map<String, String> env) {
+                       Map<String, String> env, MeteringLevel metering) {
 
     public static final String FILE_NAME = "skyfn.yaml";
 
@@ -33,7 +34,8 @@ public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> funct
 
     /** An app of functions only, placed the default way. */
     public Manifest(String app, int memoryMb, Map<String, FunctionSpec> functions) {
-        this(app, memoryMb, functions, Map.of(), PlacementSpec.DEFAULT, Network.OUTBOUND, true, java.util.Optional.empty(), Map.of());
+        this(app, memoryMb, functions, Map.of(), PlacementSpec.DEFAULT, Network.OUTBOUND, true, java.util.Optional.empty(), Map.of(),
+                MeteringLevel.CALLS);
     }
 
     /**
@@ -53,12 +55,12 @@ public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> funct
 
     /** This manifest with another placement. */
     public Manifest withPlacement(PlacementSpec placement) {
-        return new Manifest(app, memoryMb, functions, workflows, placement, network, shareSandbox, scaling, env);
+        return new Manifest(app, memoryMb, functions, workflows, placement, network, shareSandbox, scaling, env, metering);
     }
 
     /** This manifest with another heap (a placement's override for one cloud). */
     public Manifest withMemory(int memoryMb) {
-        return new Manifest(app, memoryMb, functions, workflows, placement, network, shareSandbox, scaling, env);
+        return new Manifest(app, memoryMb, functions, workflows, placement, network, shareSandbox, scaling, env, metering);
     }
 
     /**

@@ -24,7 +24,7 @@ public final class ManifestReader {
     private static final ObjectMapper YAML = Documents.YAML;
     private static final ObjectMapper JSON = Documents.JSON;
     private static final Set<String> APP_FIELDS = Set.of("app", "memory", "functions", "workflows", "placement", "network",
-            "shareSandbox", "scaling", "runtime", "env");
+            "shareSandbox", "scaling", "runtime", "env", "metering");
     /** The Java an app's sandbox runs: the one offered. */
     public static final String RUNTIME = "java25";
     private static final Set<String> FUNCTION_FIELDS =
@@ -91,7 +91,7 @@ public final class ManifestReader {
         checkEnvSizes(env, functions, placement);
         return new Manifest(name, memory, functions, workflows(app.get("workflows"), functions.keySet(), files),
                 placement, app.choice("network", Network.class, Network.OUTBOUND),
-                app.bool("shareSandbox", true), scaling, env);
+                app.bool("shareSandbox", true), scaling, env, app.choice("metering", MeteringLevel.class, MeteringLevel.CALLS));
     }
 
     /** Each function's variables, with the app's and every cloud's overrides, within {@link EnvVars#MAX_BYTES}. */

@@ -25,9 +25,11 @@ public sealed interface Message {
      *
      * @param region the region of the cloud the node is in (what Lambda handlers read as {@code AWS_REGION})
      * @param env    the environment variables the app's code sees outside any one function's call
+     * @param countsWork whether the app's classes count the basic blocks each call executes ({@code metering: useful-work})
      */
     record Load(long id, int slot, String app, int version, String jarPath, int maxResultBytes,
-                List<HandlerRef> functions, List<WorkflowRef> workflows, String region, Map<String, String> env) implements Message {
+                List<HandlerRef> functions, List<WorkflowRef> workflows, String region, Map<String, String> env,
+                boolean countsWork) implements Message {
         public Load {
             functions = List.copyOf(functions);
             workflows = List.copyOf(workflows);
@@ -98,17 +100,28 @@ public sealed interface Message {
     /**
      * Sandbox → node: a function of the app in {@code slot} ran here without the node — called by
      * another of the app's functions, or as a workflow's Task ({@code step}) — for {@code nanos},
-     * ending {@code ok} or with the error {@code outcome}: what the node meters it by.
+     * ending {@code ok} or with the error {@code outcome}, having executed {@code work} basic blocks
+     * of the app's code (-1: not counted): what the node meters it by.
      */
-    record Usage(int slot, String function, String invocationId, boolean step, long nanos, String outcome) implements Message {
+    record Usage(int slot, String function, String invocationId, boolean step, long nanos, String outcome, long work)
+            implements Message {
     }
 
-    /** The request {@code id} succeeded (sandbox → node for Load and Invoke, node → sandbox for Call). */
-    record Result(long id, Payload payload) implements Message {
+    /**
+     * The request {@code id} succeeded (sandbox → node for Load and Invoke, node → sandbox for Call);
+     * {@code work}: the basic blocks of the app's code an Invoke executed, -1 when not counted.
+     */
+    record Result(long id, Payload payload, long work) implements Message {
+        public Result(long id, Payload payload) {
+            this(id, payload, -1);
+        }
     }
 
-    /** The request {@code id} failed with a stable error code (either way, like Result). */
-    record Failure(long id, String code, String message, String type) implements Message {
+    /** The request {@code id} failed with a stable error code (either way, like Result; {@code work} as there). */
+    record Failure(long id, String code, String message, String type, long work) implements Message {
+        public Failure(long id, String code, String message, String type) {
+            this(id, code, message, type, -1);
+        }
     }
 
     /** Node → sandbox: stop the invocation {@code id} (its caller has given up). */

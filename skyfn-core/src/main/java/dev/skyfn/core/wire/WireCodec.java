@@ -78,6 +78,7 @@ public final class WireCodec {
                 }
                 out.writeString(l.region());
                 writeStrings(out, l.env());
+                out.writeByte(l.countsWork() ? 1 : 0);
             }
             case Message.Run r -> {
                 out.writeByte(RUN);
@@ -98,6 +99,7 @@ public final class WireCodec {
                 out.writeByte(u.step() ? 1 : 0);
                 out.writeLong(u.nanos());
                 out.writeString(u.outcome());
+                out.writeLong(u.work());
             }
             case Message.Progress p -> {
                 out.writeByte(PROGRESS);
@@ -140,6 +142,7 @@ public final class WireCodec {
                 out.writeByte(RESULT);
                 out.writeLong(r.id());
                 writePayload(out, r.payload());
+                out.writeLong(r.work());
             }
             case Message.Failure f -> {
                 out.writeByte(FAILURE);
@@ -147,6 +150,7 @@ public final class WireCodec {
                 out.writeString(f.code());
                 out.writeString(f.message());
                 out.writeString(f.type());
+                out.writeLong(f.work());
             }
             case Message.Cancel c -> {
                 out.writeByte(CANCEL);
@@ -185,8 +189,8 @@ public final class WireCodec {
             case HELLO -> new Message.Hello(in.readInt(), in.readLong(), in.readString());
             case LOAD -> readLoad(in);
             case INVOKE -> new Message.Invoke(in.readLong(), in.readVarInt(), in.readString(), in.readString(), in.readLong(), readPayload(in));
-            case RESULT -> new Message.Result(in.readLong(), readPayload(in));
-            case FAILURE -> new Message.Failure(in.readLong(), in.readString(), in.readString(), in.readString());
+            case RESULT -> new Message.Result(in.readLong(), readPayload(in), in.readLong());
+            case FAILURE -> new Message.Failure(in.readLong(), in.readString(), in.readString(), in.readString(), in.readLong());
             case CANCEL -> new Message.Cancel(in.readLong());
             case LOGS -> readLogs(in);
             case RETIRE -> new Message.Retire(in.readString(), in.readString());
@@ -197,7 +201,8 @@ public final class WireCodec {
             case RUN -> readRun(in);
             case PROGRESS -> new Message.Progress(in.readVarInt(), in.readString(), readStep(in));
             case UNLOAD -> new Message.Unload(in.readVarInt());
-            case USAGE -> new Message.Usage(in.readVarInt(), in.readString(), in.readString(), in.readByte() == 1, in.readLong(), in.readString());
+            case USAGE -> new Message.Usage(in.readVarInt(), in.readString(), in.readString(), in.readByte() == 1, in.readLong(), in.readString(),
+                    in.readLong());
             default -> throw new ProtocolException("unknown frame type");
         };
         in.end();
@@ -221,7 +226,7 @@ public final class WireCodec {
         for (int i = 0; i < w; i++) {
             workflows.add(new Message.WorkflowRef(in.readString(), in.readString()));
         }
-        return new Message.Load(id, slot, app, version, jar, maxResult, fns, workflows, in.readString(), readStrings(in));
+        return new Message.Load(id, slot, app, version, jar, maxResult, fns, workflows, in.readString(), readStrings(in), in.readByte() == 1);
     }
 
     private static Message.Run readRun(WireIn in) {

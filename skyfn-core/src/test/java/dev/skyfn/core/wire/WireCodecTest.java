@@ -29,8 +29,10 @@ class WireCodecTest {
                 new Message.Load(7, 2, "shop", 3, "/data/shop.jar", 6 << 20,
                         List.of(new Message.HandlerRef("order", "shop.Order", 30_000, 256, Map.of("TABLE", "orders", "EMPTY", "")),
                                 new Message.HandlerRef("ü", "x.Ü::go", 1, 10_240, Map.of())),
-                        List.of(new Message.WorkflowRef("checkout", "{\"StartAt\":\"A\"}")), "eu-west-1", Map.of("TABLE", "orders")),
+                        List.of(new Message.WorkflowRef("checkout", "{\"StartAt\":\"A\"}")), "eu-west-1", Map.of("TABLE", "orders"), true),
                 new Message.Failure(9, "FUNCTION_ERROR", "boom", "java.lang.IllegalStateException"),
+                new Message.Failure(10, "FUNCTION_ERROR", "boom", "", 1_234),
+                new Message.Result(11, Payload.EMPTY, 99),
                 new Message.Cancel(Long.MAX_VALUE),
                 new Message.Logs(300, List.of(new LogLine("inv-1", "fn", LogLine.Kind.STDERR, 123L, "line ✓"))),
                 new Message.Unload(5),
@@ -106,9 +108,9 @@ class WireCodecTest {
 
     @Test
     void aFunctionsUsageInTheSandboxSurvivesTheWire() {
-        var usage = new Message.Usage(2, "resize", "inv-1.3", true, 1_234_567, "FUNCTION_ERROR");
+        var usage = new Message.Usage(2, "resize", "inv-1.3", true, 1_234_567, "FUNCTION_ERROR", -1);
         assertThat(roundTrip(usage)).isEqualTo(usage);
-        var ok = new Message.Usage(0, "f", "i", false, 1, "ok");
+        var ok = new Message.Usage(0, "f", "i", false, 1, "ok", 42);
         assertThat(roundTrip(ok)).isEqualTo(ok);
     }
 

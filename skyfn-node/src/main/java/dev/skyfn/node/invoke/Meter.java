@@ -22,8 +22,9 @@ public interface Meter {
 
     /**
      * A function ran in a sandbox without the node: called by another function of its app, or as
-     * a Task of a workflow ({@code step}); {@code outcome} is {@code ok} or its error code.
+     * a Task of a workflow ({@code step}); {@code outcome} is {@code ok} or its error code; {@code work}
+     * the basic blocks of the app's code it executed (-1: not counted).
      */
-    default void ranInSandbox(AppKey app, FunctionSpec spec, String invocationId, boolean step, long nanos, String outcome) {
+    default void ranInSandbox(AppKey app, FunctionSpec spec, String invocationId, boolean step, long nanos, String outcome, long work) {
     }
 }

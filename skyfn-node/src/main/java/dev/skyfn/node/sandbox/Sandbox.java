@@ -297,7 +297,7 @@ public final class Sandbox {
                 .map(w -> new Message.WorkflowRef(w.name(), w.json())).toList();
         String jar = jarPath.apply(app);
         return call(id -> new Message.Load(id, slot, app.name(), app.version(), jar, maxResultBytes, handlers, workflows,
-                        cloud.region(), m.environment(cloud)),
+                        cloud.region(), m.environment(cloud), m.metering() == dev.skyfn.core.manifest.MeteringLevel.USEFUL_WORK),
                 deadlineNanos, "load");
     }
 
