@@ -62,6 +62,9 @@ public final class Bench {
             out.append("### Metering, warm\n\n")
                     .append(new MeteringBench(root, rounds, Duration.ofSeconds(Integer.getInteger("seconds", 10))).run()).append('\n');
         }
+        if (which.contains("usefulwork")) {
+            out.append("### Useful-work metering\n\n").append(new UsefulWorkBench(root, Integer.getInteger("runs", 30)).run()).append('\n');
+        }
         if (which.contains("ledger")) {
             out.append("### The usage ledger\n\n").append(new LedgerBench(Integer.getInteger("records", 1_000_000)).run()).append('\n');
         }
