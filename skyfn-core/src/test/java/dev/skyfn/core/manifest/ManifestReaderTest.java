@@ -314,6 +314,13 @@ class ManifestReaderTest {
     }
 
     @Test
+    void anAppIsMeteredByItsCallsUnlessItAsksForUsefulWork() {
+        assertThat(read(TWO_FUNCTIONS).metering()).isEqualTo(MeteringLevel.CALLS);
+        assertThat(read(TWO_FUNCTIONS + "metering: useful-work\n").metering()).isEqualTo(MeteringLevel.USEFUL_WORK);
+        assertRefused(TWO_FUNCTIONS + "metering: blocks\n", "metering: 'blocks' is not one of calls, useful-work");
+    }
+
+    @Test
     void anAppWithoutPlacementGetsOneReplicaOnTheBestCloud() {
         assertThat(read(TWO_FUNCTIONS).placement()).isEqualTo(PlacementSpec.DEFAULT);
     }
