@@ -49,6 +49,7 @@ public final class Ledger implements AutoCloseable {
     private final List<TreeHead> heads = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
     private boolean closed;
+    private boolean refusedToSign;
 
     private Ledger(Path dir, SigningKey key, Clock clock) throws IOException {
         this.key = key;
@@ -131,7 +132,8 @@ public final class Ledger implements AutoCloseable {
 
     /**
      * Signs a head for the tree as it is now, forcing the entries to disk first, unless the last
-     * head already covers it; returns the latest head (empty before the first entry).
+     * head already covers it or the ledger has {@link #problems()} (no head is signed over entries
+     * that no longer match what was signed); returns the latest head (empty before the first entry).
      */
     public Optional<TreeHead> signHead() {
         MerkleTree caughtUp = tree();
@@ -139,6 +141,14 @@ public final class Ledger implements AutoCloseable {
         synchronized (this) {
             TreeHead last = heads.isEmpty() ? null : heads.getLast();
             if (size == 0 || (last != null && last.size() >= size)) {
+                return Optional.ofNullable(last);
+            }
+            if (!problems.isEmpty()) {
+                // a head over entries that no longer match what was signed would sign a second history
+                if (!refusedToSign) {
+                    LOG.error("usage ledger: no more heads are signed over it ({}); records are still written", problems.getFirst());
+                    refusedToSign = true;
+                }
                 return Optional.ofNullable(last);
             }
         }
@@ -194,9 +204,30 @@ public final class Ledger implements AutoCloseable {
         return new Proven(head, picked.entries(), tree().multiProof(indices, head.size()), picked.pending());
     }
 
-    /** The records of {@code tenant} (every tenant's for null) that started in {@code [fromMillis, toMillis)}, in a head or not. */
+    /**
+     * The records of {@code tenant} (every tenant's for null) that started in {@code [fromMillis,
+     * toMillis)}, in a head or not. IllegalStateException when one no longer has the bytes the tree
+     * holds for it (changed in the file: a problem from then on), IllegalArgumentException when one
+     * is not a usage record.
+     */
     public List<UsageRecord> records(String tenant, long fromMillis, long toMillis) {
-        return select(tenant, fromMillis, toMillis, size()).entries().stream().map(e -> UsageRecord.parse(e.leaf())).toList();
+        List<Entry> entries = select(tenant, fromMillis, toMillis, size()).entries();
+        MerkleTree hashed = tree();
+        List<UsageRecord> records = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            if (!Arrays.equals(MerkleTree.leafHash(e.leaf()), hashed.leaf(e.index()))) {
+                String problem = "entry " + e.index() + " changed in the file since it was written";
+                synchronized (this) {
+                    if (!problems.contains(problem)) {
+                        problems.add(problem);
+                        LOG.error("usage ledger: {}", problem);
+                    }
+                }
+                throw new IllegalStateException(problem);
+            }
+            records.add(UsageRecord.parse(e.leaf()));
+        }
+        return records;
     }
 
     private Selection select(String tenant, long fromMillis, long toMillis, long size) {
@@ -224,7 +255,12 @@ public final class Ledger implements AutoCloseable {
         for (long index : picked) {
             byte[] leaf = leaf(index);
             if (tenant == null) { // the operator's view: every tenant's records, filtered by time here
-                long start = UsageRecord.parse(leaf).start();
+                long start;
+                try {
+                    start = UsageRecord.startOf(leaf);
+                } catch (IllegalArgumentException notARecord) {
+                    start = fromMillis; // kept: what reads it says what is wrong with it
+                }
                 if (start < fromMillis || start >= toMillis) {
                     continue;
                 }

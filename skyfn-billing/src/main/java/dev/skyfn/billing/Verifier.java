@@ -111,11 +111,11 @@ public final class Verifier {
             indices[i] = entries.get(i).index();
             leaves[i] = MerkleTree.leafHash(entries.get(i).leaf());
         });
-        if (tenant != null) {
-            for (Ledger.Entry e : entries) {
-                if (!holds(e.leaf(), tenant)) {
-                    failures.add("entry " + e.index() + " (" + describe(e) + ") is not a record of tenant " + tenant);
-                }
+        for (Ledger.Entry e : entries) {
+            if (!isRecord(e.leaf())) {
+                failures.add("entry " + e.index() + " is not a usage record");
+            } else if (tenant != null && !holds(e.leaf(), tenant)) {
+                failures.add("entry " + e.index() + " (" + describe(e) + ") is not a record of tenant " + tenant);
             }
         }
         Optional<byte[]> root = MerkleTree.rootFrom(indices, leaves, proven.proof(), head.size());
@@ -131,23 +131,41 @@ public final class Verifier {
             }
         }
         List<String> failing = new ArrayList<>();
+        int unchangedSinceVerified = 0;
         for (int i = 0; i < entries.size(); i++) {
             Ledger.Entry e = entries.get(i);
             try {
                 if (!MerkleTree.verifyInclusion(e.index(), head.size(), leaves[i], proofs.inclusion(e.index(), head.size()), head.rootHash())) {
                     failing.add("entry " + e.index() + " (" + describe(e) + ")");
+                    if (known.containsKey(e.index()) && Arrays.equals(known.get(e.index()), leaves[i])) {
+                        unchangedSinceVerified++;
+                    }
                 }
             } catch (RuntimeException x) {
                 failing.add("entry " + e.index() + " (no audit path: " + x.getMessage() + ")");
             }
         }
-        if (!failing.isEmpty() && changed == 0) {
+        if (!failing.isEmpty() && changed == 0 && unchangedSinceVerified == failing.size()) {
+            failures.add("the head of " + head.size() + " entries no longer proves " + failing.size() + " record(s) verified before and"
+                    + " unchanged since: entries around them were changed, removed or reordered");
+        } else if (!failing.isEmpty() && changed == 0) {
             failures.add(failing.size() == 1 ? failing.getFirst() + " is not what the head of " + head.size() + " entries signed"
                     : failing.size() + " records are not what the head of " + head.size() + " entries signed (" + String.join(", ", failing)
                     + "): the ledger's entries were changed, removed or reordered");
         } else if (failing.isEmpty()) {
             failures.add("the proof of the " + entries.size() + " records does not give the root of the head of " + head.size()
                     + " entries: the proof was altered");
+        }
+    }
+
+    private static boolean isRecord(byte[] leaf) {
+        try {
+            UsageRecord.idOf(leaf);
+            UsageRecord.tenantOf(leaf);
+            UsageRecord.startOf(leaf);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 

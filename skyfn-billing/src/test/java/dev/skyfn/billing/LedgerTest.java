@@ -103,6 +103,35 @@ class LedgerTest {
     }
 
     @Test
+    void aDamagedLedgerSignsNoMoreHeadsAndGivesNoBill() throws IOException {
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            write(ledger, 0, 5);
+            ledger.signHead();
+        }
+        replaceInEntries("\"invocation\":\"call-2\"", "\"billedMs\":5,", "\"billedMs\":7,");
+        try (Ledger damaged = Ledger.open(dir, key, CLOCK)) {
+            damaged.append(Records.of("alice", "after", T0, 1, 128));
+            assertThat(damaged.signHead().orElseThrow().size()).as("the head signed before the damage, no newer").isEqualTo(5);
+            assertThat(damaged.heads()).hasSize(1);
+        }
+    }
+
+    @Test
+    void anEntryChangedInTheFileWhileTheNodeRunsStopsItsBills() throws IOException {
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            write(ledger, 0, 4);
+            ledger.signHead();
+            assertThat(ledger.records("alice", 0, Long.MAX_VALUE)).hasSize(2);
+            replaceInEntries("\"invocation\":\"call-2\"", "\"billedMs\":5,", "\"billedMs\":7,");
+            assertThatThrownBy(() -> ledger.records(null, 0, Long.MAX_VALUE)).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("entry 2 changed in the file since it was written");
+            assertThat(ledger.problems()).containsExactly("entry 2 changed in the file since it was written");
+            ledger.append(Records.of("alice", "later", T0, 1, 128));
+            assertThat(ledger.signHead().orElseThrow().size()).isEqualTo(4);
+        }
+    }
+
+    @Test
     void anotherTenantsRecordPassedOffAsOnesOwnIsNamed() {
         try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
             write(ledger, 0, 6);

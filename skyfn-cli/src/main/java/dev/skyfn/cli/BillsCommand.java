@@ -119,15 +119,15 @@ final class BillsCommand implements Callable<Integer> {
                 + "or @FILE of lines NODE=KEY; default: those pinned in --state, else those the nodes show, trusted on first use")
         String logKey;
 
-        @Option(names = "--state", description = "where the heads and records verified last time are kept (default ~/.skyfn/ledger/<url>.json)")
+        @Option(names = "--state", description = "where the heads and records verified last time are kept "
+                + "(default $HOME/.skyfn/ledger/<url>-<key digest>.json)")
         Path state;
 
         @Override
         public Integer call() throws IOException {
             Client client = api.client();
             JsonNode ledgers = client.json("GET", "/v1/ledger", null);
-            Path stateFile = state != null ? state : Path.of(System.getProperty("user.home"), ".skyfn", "ledger",
-                    api.url.replaceAll("[^A-Za-z0-9]+", "_") + (tenant == null ? "" : "-" + tenant) + ".json");
+            Path stateFile = state != null ? state : defaultState();
             Map<String, Pinned> pinned = Pinned.read(stateFile);
             Map<String, String> given = given(ledgers);
             Map<String, Pinned> next = new LinkedHashMap<>(pinned);
@@ -135,6 +135,11 @@ final class BillsCommand implements Callable<Integer> {
             for (JsonNode view : ledgers.get("nodes")) {
                 String node = view.get("node").asText();
                 Pinned before = pinned.getOrDefault(node, Pinned.NONE);
+                if (logKey != null && !given.containsKey(node)) {
+                    System.out.println("FAILED: " + node + ": --log-key gives no key for it");
+                    failed++;
+                    continue;
+                }
                 String keyText = given.getOrDefault(node, before.key().orElse(null));
                 if (keyText == null) {
                     keyText = view.get("key").asText();
@@ -149,7 +154,14 @@ final class BillsCommand implements Callable<Integer> {
                 } catch (IllegalArgumentException e) {
                     throw new CliException("--log-key of " + node + ": " + e.getMessage());
                 }
-                Verified v = verify(client, node, key, heads(view.get("heads")), before);
+                Verified v;
+                try {
+                    v = verify(client, node, key, heads(view.get("heads")), before);
+                } catch (CliException e) {
+                    System.out.println("FAILED: " + node + ": " + e.getMessage());
+                    failed++;
+                    continue;
+                }
                 if (!v.report().ok()) {
                     v.report().failures().forEach(f -> System.out.println("FAILED: " + node + ": " + f));
                     failed++;
@@ -166,6 +178,25 @@ final class BillsCommand implements Callable<Integer> {
         }
 
         private record Verified(String key, Verifier.Report report, Ledger.Proven proven, String whose) {
+        }
+
+        /**
+         * Where the heads and records verified last time are kept by default: per skyfn URL and per
+         * API key (a digest of it, never the key), under {@code $HOME/.skyfn/ledger/}.
+         */
+        private Path defaultState() {
+            String home = System.getenv().getOrDefault("HOME", System.getProperty("user.home"));
+            String who = api.key == null || api.key.isBlank() ? "no-key" : sha256(api.key).substring(0, 16);
+            return Path.of(home, ".skyfn", "ledger", api.url.replaceAll("[^A-Za-z0-9]+", "_") + "-" + who
+                    + (tenant == null ? "" : "-" + tenant) + ".json");
+        }
+
+        private static String sha256(String text) {
+            try {
+                return HEX.formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         private Verified verify(Client client, String node, PublicKey key, List<TreeHead> heads, Pinned before) {
@@ -203,7 +234,12 @@ final class BillsCommand implements Callable<Integer> {
             if (logKey == null) {
                 return keys;
             }
-            String text = logKey.startsWith("@") ? Files.readString(Path.of(logKey.substring(1))) : logKey;
+            String text;
+            try {
+                text = logKey.startsWith("@") ? Files.readString(Path.of(logKey.substring(1))) : logKey;
+            } catch (IOException e) {
+                throw new CliException("cannot read the --log-key file " + logKey.substring(1) + ": " + e);
+            }
             for (String line : text.strip().split("\\R")) {
                 String l = line.strip();
                 int eq = l.indexOf('=');

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Bills and their verification as tenants see them, through the CLI, against a real node with keys. */
 @Tag("slow")
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class BillsTest {
 
     @TempDir
@@ -182,12 +183,18 @@ class BillsTest {
         assertThat(by.err()).contains("BAD_REQUEST").contains("by is one of cloud, app, function, day, node, tenant; not 'month'");
         CliRun from = CliRun.skyfn("bills", "--url", url, "--key", acme, "--from", "yesterday");
         assertThat(from.err()).contains("'from' is a date (2026-12-01) or an instant (2026-12-01T10:00:00Z), not 'yesterday'");
+        assertThat(send(acme, "GET", "/v1/bills?from=2026-12-02&to=2026-12-01", null).body()).contains("BAD_REQUEST")
+                .contains("'from' is after 'to'");
+        assertThat(send(acme, "GET", "/v1/bills?from=%2B1000000000-12-31T23:59:59Z", null).body()).contains("BAD_REQUEST")
+                .contains("'from' is too far from today");
+        assertThat(send(acme, "GET", "/v1/bills?format=xml", null).body()).contains("BAD_REQUEST").contains("'format' is json or csv");
         assertThat(send(acme, "GET", "/v1/ledger/consistency?first=9&second=2", null).body()).contains("BAD_REQUEST")
                 .contains("no consistency proof from 9 to 2");
         assertThat(send(null, "GET", "/v1/bills", null).statusCode()).isEqualTo(401);
     }
 
     @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // it damages the ledger: the other tests' bills come first
     void aTenantVerifiesItsBillAndSeesARecordChangedOnTheNodesDisk() throws IOException {
         Path state = dir.resolve("acme-ledger.json");
         JsonNode ledger = Client.parse(send(acme, "GET", "/v1/ledger", null).body().getBytes(StandardCharsets.UTF_8)).get("nodes").get(0);
@@ -200,12 +207,25 @@ class BillsTest {
         CliRun forged = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", SigningKey.generate().publicKey(),
                 "--state", dir.resolve("other.json").toString());
         assertThat(forged.exit()).isEqualTo(1);
+        java.nio.file.Path keys = java.nio.file.Files.writeString(dir.resolve("keys.txt"), "elsewhere=" + key + "\n");
+        CliRun unnamed = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", "@" + keys,
+                "--state", dir.resolve("other.json").toString());
+        assertThat(unnamed.exit()).isEqualTo(1);
+        assertThat(unnamed.out()).contains("FAILED: " + node + ": --log-key gives no key for it");
+        CliRun missing = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", "@" + dir.resolve("none.txt"));
+        assertThat(missing.err()).contains("cannot read the --log-key file");
         assertThat(forged.out()).contains("FAILED: " + node + ": the head of 16 entries").contains("does not carry the ledger's signature");
 
         String changed = changeOneOfAcmesRecords(dir.resolve("data").resolve("billing").resolve("entries.log"));
         CliRun caught = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--state", state.toString());
         assertThat(caught.exit()).isEqualTo(1);
         assertThat(caught.out()).contains("FAILED: " + node + ": entry").contains("(" + changed + ") has changed since it was verified");
+        // the node finds it too: no bill is made from it, and no head is signed over it
+        CliRun refused = CliRun.skyfn("bills", "--url", url, "--key", acme);
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("LEDGER_DAMAGED").contains("changed in the file since it was written");
+        JsonNode problems = Client.parse(send(admin, "GET", "/v1/ledger", null).body().getBytes(StandardCharsets.UTF_8)).get("problems");
+        assertThat(problems.toString()).contains("changed in the file since it was written");
     }
 
     /** Rewrites, in place and at the same length, the bytes in of acme's first record; returns its id. */

@@ -66,6 +66,8 @@ public enum ErrorCode {
     RESULT_MISMATCH(502),
     // sealed data in the fleet's store did not open: this node lacks the tenant's key, or the data was altered
     UNSEAL_FAILED(502),
+    // a node's usage ledger no longer holds what it wrote (entries changed, removed or unreadable): no bill is made from it
+    LEDGER_DAMAGED(500),
     INTERNAL(500);
 
     private final int httpStatus;

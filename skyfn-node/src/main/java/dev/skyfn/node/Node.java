@@ -77,6 +77,7 @@ public final class Node implements AutoCloseable {
     private final Executions executions;
     private final Triggers triggers;
     private final Metering metering;
+    private final DataDirLock dataLock;
 
     /**
      * What a node of a fleet does differently from the embedded default.
@@ -112,9 +113,9 @@ public final class Node implements AutoCloseable {
     public record Events(EventLog log, TickLedger ledger, AppCatalog scheduled, java.util.function.Predicate<String> handles) {
     }
 
-    private Node(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services, Fabric fabric)
-            throws IOException {
-        ensureFree(config.host(), config.port());
+    private Node(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services, Fabric fabric,
+                 DataDirLock dataLock) throws IOException {
+        this.dataLock = dataLock;
         Confinement confinement = confinement(config);
         Cgroups cgroups = cgroups(config);
         runDir = RunDirs.create("node");
@@ -193,10 +194,16 @@ public final class Node implements AutoCloseable {
 
     /** A node of a fleet. */
     public static Node start(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services, Fabric fabric) {
+        ensureFree(config.host(), config.port());
+        DataDirLock lock = DataDirLock.acquire(config.dataDir());
         try {
-            return new Node(config, catalog, auth, services, fabric);
+            return new Node(config, catalog, auth, services, fabric, lock);
         } catch (IOException e) {
+            lock.close();
             throw new UncheckedIOException(e);
+        } catch (RuntimeException | Error e) {
+            lock.close();
+            throw e;
         }
     }
 
@@ -322,6 +329,7 @@ public final class Node implements AutoCloseable {
         if (metering != null) {
             metering.close();
         }
+        dataLock.close();
         launcher.killAll();
         data.close();
         RunDirs.delete(runDir);

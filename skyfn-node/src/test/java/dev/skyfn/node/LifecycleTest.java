@@ -67,6 +67,19 @@ class LifecycleTest {
     }
 
     @Test
+    void aSecondNodeOnTheSameDataDirectoryIsRefusedAndOneAfterTheFirstStopsStarts() {
+        try (TestNode node = TestNode.dev(dir)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestNode.dev(dir))
+                    .hasMessageContaining("the data directory " + dir + " is in use by another skyfn node (process "
+                            + ProcessHandle.current().pid() + ")");
+            assertThat(node.get("/v1/apps").statusCode()).isEqualTo(200);
+        }
+        try (TestNode again = TestNode.dev(dir)) {
+            assertThat(again.get("/v1/apps").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void removingAnAppMakesItUnknown() {
         try (TestNode node = TestNode.dev(dir)) {
             node.deploy(JarBuilder.app("app: gone\nfunctions: {hello: {handler: dev.skyfn.node.apps.Hello}}").classes(Hello.class));

@@ -69,21 +69,23 @@ public final class BillingApi implements HttpService {
 
     private void bill(ServerRequest req, ServerResponse res) {
         String tenant = tenant(req);
-        Instant from = instant(req, "from").orElse(Bill.monthStart(Instant.now()));
-        Instant to = instant(req, "to").orElse(Instant.MAX);
+        long[] period = period(req, Bill.monthStart(Instant.now()).toEpochMilli());
         Bill.By by = Bill.By.parse(query(req, "by").orElse("function"), m -> new SkyfnException(ErrorCode.BAD_REQUEST, m));
+        Optional<String> format = query(req, "format");
+        if (format.isPresent() && !format.get().equals("json") && !format.get().equals("csv")) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "'format' is json or csv, not '" + format.get() + "'");
+        }
         Optional<String> app = query(req, "app");
         List<UsageRecord> records;
         try {
-            records = ledgers.records(tenant, from.toEpochMilli(), to.equals(Instant.MAX) ? Long.MAX_VALUE : to.toEpochMilli())
-                    .stream().filter(r -> app.isEmpty() || r.app().equals(app.get())).toList();
-        } catch (IllegalArgumentException e) {
-            // a bill is whole or not given: an entry nobody can rate is not skipped
-            throw new SkyfnException(ErrorCode.INTERNAL, "a ledger entry cannot be read as a usage record (" + e.getMessage()
-                    + "); GET /v1/ledger lists what is wrong with the ledgers");
+            records = ledgers.records(tenant, period[0], period[1]).stream().filter(r -> app.isEmpty() || r.app().equals(app.get())).toList();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // a bill is whole or not given: an entry that was changed, or that nobody can read, is not skipped
+            throw new SkyfnException(ErrorCode.LEDGER_DAMAGED, "no bill from a damaged ledger: " + e.getMessage()
+                    + "; GET /v1/ledger lists what is wrong with the ledgers");
         }
         Bill bill = Bill.of(records, by, prices);
-        boolean csv = query(req, "format").map("csv"::equals).orElse(false)
+        boolean csv = format.map("csv"::equals).orElse(false)
                 || req.headers().first(HeaderNames.ACCEPT).map(a -> a.contains("text/csv")).orElse(false);
         if (csv) {
             res.header(HeaderNames.CONTENT_TYPE, "text/csv; charset=utf-8").send(bill.csv().getBytes(StandardCharsets.UTF_8));
@@ -92,8 +94,8 @@ public final class BillingApi implements HttpService {
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("tenant", tenant);
         app.ifPresent(a -> answer.put("app", a));
-        answer.put("from", from.toString());
-        answer.put("to", to.equals(Instant.MAX) ? null : to.toString());
+        answer.put("from", Instant.ofEpochMilli(period[0]).toString());
+        answer.put("to", period[1] == Long.MAX_VALUE ? null : Instant.ofEpochMilli(period[1]).toString());
         answer.put("currency", "USD");
         answer.put("bill", bill);
         Api.json(res, 200, answer);
@@ -102,15 +104,14 @@ public final class BillingApi implements HttpService {
     private void records(ServerRequest req, ServerResponse res) {
         String tenant = tenant(req);
         String node = node(req);
-        Instant from = instant(req, "from").orElse(Instant.EPOCH);
-        Instant to = instant(req, "to").orElse(Instant.MAX);
+        long[] period = period(req, 0);
         Ledger.Proven proven;
         try {
-            proven = ledgers.entries(node, tenant, from.toEpochMilli(), to.equals(Instant.MAX) ? Long.MAX_VALUE : to.toEpochMilli());
+            proven = ledgers.entries(node, tenant, period[0], period[1]);
         } catch (IllegalArgumentException e) {
             throw new SkyfnException(ErrorCode.BAD_REQUEST, e.getMessage());
         } catch (IllegalStateException e) {
-            throw new SkyfnException(ErrorCode.INTERNAL, e.getMessage());
+            throw new SkyfnException(ErrorCode.LEDGER_DAMAGED, e.getMessage());
         }
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("tenant", tenant);
@@ -196,6 +197,26 @@ public final class BillingApi implements HttpService {
         } catch (NumberFormatException e) {
             throw new SkyfnException(ErrorCode.BAD_REQUEST, "'" + name + "' is a whole number, not '" + v + "'");
         }
+    }
+
+    /** {@code [from, to)} in epoch ms from the query, {@code from} defaulting to {@code defaultFrom}, {@code to} to no end. */
+    private static long[] period(ServerRequest req, long defaultFrom) {
+        long from = millis(req, "from").orElse(defaultFrom);
+        long to = millis(req, "to").orElse(Long.MAX_VALUE);
+        if (from > to) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "'from' is after 'to'");
+        }
+        return new long[]{from, to};
+    }
+
+    private static Optional<Long> millis(ServerRequest req, String name) {
+        return instant(req, name).map(at -> {
+            try {
+                return at.toEpochMilli();
+            } catch (ArithmeticException e) {
+                throw new SkyfnException(ErrorCode.BAD_REQUEST, "'" + name + "' is too far from today: " + at);
+            }
+        });
     }
 
     private static Optional<Instant> instant(ServerRequest req, String name) {
