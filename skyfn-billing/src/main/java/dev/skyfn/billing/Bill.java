@@ -110,8 +110,8 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
         }
         Map<String, Double> elsewhere = new LinkedHashMap<>();
         table.models().values().forEach(m -> elsewhere.put(m.id(),
-                m.cost(usage.getOrDefault(m.id(), PriceModel.Usage.NONE), PriceModel.FreeTier.NONE)));
-        return new Line(key, rs.size(), errors, cold, billed, gbs, in, out, egress, blocks, cost, elsewhere);
+                round(m.cost(usage.getOrDefault(m.id(), PriceModel.Usage.NONE), PriceModel.FreeTier.NONE))));
+        return new Line(key, rs.size(), errors, cold, billed, round(gbs), in, out, egress, blocks, round(cost), elsewhere);
     }
 
     private static List<Elsewhere> elsewhere(List<UsageRecord> records, PriceTable table) {
@@ -127,7 +127,7 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
                 list += m.cost(u, PriceModel.FreeTier.NONE);
                 after += m.cost(u, m.freeTier());
             }
-            all.add(new Elsewhere(m.id(), m.name(), list, list - after, after));
+            all.add(new Elsewhere(m.id(), m.name(), round(list), round(list - after), round(after)));
         }
         return all;
     }
@@ -151,6 +151,11 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
                 .append(decimal(l.cost()));
         elsewhere.forEach(e -> out.append(',').append(decimal(l.elsewhere().getOrDefault(e.model(), 0.0))));
         out.append("\r\n");
+    }
+
+    /** To the 12th decimal (a millionth of a millionth of a dollar): what sums of binary fractions leave past it is noise. */
+    private static double round(double v) {
+        return java.math.BigDecimal.valueOf(v).setScale(12, java.math.RoundingMode.HALF_UP).doubleValue();
     }
 
     private static String decimal(double v) {
