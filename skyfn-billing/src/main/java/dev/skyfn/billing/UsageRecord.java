@@ -266,9 +266,9 @@ public record UsageRecord(String id, String tenant, String app, String function,
 
     /** The start of a record's {@link #canonical()} bytes; IllegalArgumentException when it has none. */
     public static long startOf(byte[] leaf) {
-        byte[] field = ",\"start\":".getBytes(StandardCharsets.US_ASCII);
+        byte[] field = START_;
         for (int i = 0; i + field.length < leaf.length; i++) {
-            if (java.util.Arrays.equals(leaf, i, i + field.length, field, 0, field.length)) {
+            if (leaf[i] == ',' && leaf[i + 2] == 's' && java.util.Arrays.equals(leaf, i, i + field.length, field, 0, field.length)) {
                 long v = 0;
                 int j = i + field.length;
                 int digits = 0;
