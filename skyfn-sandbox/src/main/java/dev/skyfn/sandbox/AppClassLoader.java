@@ -76,7 +76,11 @@ final class AppClassLoader extends ClassLoader implements Environment.Source {
         try (InputStream in = jar.getInputStream(entry)) {
             bytes = rewriter.rewrite(in.readAllBytes());
             if (counter != null) {
-                bytes = counter.instrument(bytes);
+                try {
+                    bytes = counter.instrument(bytes);
+                } catch (IllegalArgumentException e) {
+                    throw new ClassNotFoundException(e.getMessage(), e);
+                }
             }
         } catch (IOException e) {
             throw new ClassNotFoundException(name, e);

@@ -49,9 +49,19 @@ final class BlockCounter {
                 ClassHierarchyResolver.ofResourceParsing(hierarchy).orElse(ClassHierarchyResolver.defaultResolver()).cached()));
     }
 
+    /**
+     * The class rewritten to count its blocks; IllegalArgumentException saying why when it cannot
+     * be (a method that would grow past the JVM's 64 KiB of code once counted): such a class is not
+     * loaded uncounted, which would let an app hide its work in it.
+     */
     byte[] instrument(byte[] bytes) {
         ClassModel model = classFile.parse(bytes);
-        return classFile.transformClass(model, (builder, element) -> counting(builder, element));
+        try {
+            return classFile.transformClass(model, (builder, element) -> counting(builder, element));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new IllegalArgumentException(model.thisClass().asInternalName().replace('/', '.') + " cannot count its basic blocks ("
+                    + e.getMessage() + "): metering: useful-work needs every method to stay under 64 KiB of code once counted", e);
+        }
     }
 
     private static void counting(java.lang.classfile.ClassBuilder builder, ClassElement element) {

@@ -77,6 +77,25 @@ class BlockCounterTest {
         assertThatThrownBy(() -> Work.sinkTo(blocks -> { })).isInstanceOf(IllegalStateException.class);
     }
 
+    @Test
+    void aMethodTooLargeOnceCountedIsRefusedNamingItsClassNotLoadedUncounted() {
+        byte[] huge = java.lang.classfile.ClassFile.of().build(java.lang.constant.ClassDesc.of("app.Huge"), c -> c.withMethodBody("branches",
+                java.lang.constant.MethodTypeDesc.ofDescriptor("(I)V"), java.lang.classfile.ClassFile.ACC_PUBLIC | java.lang.classfile.ClassFile.ACC_STATIC,
+                code -> {
+                    for (int i = 0; i < 10_000; i++) { // 40,000 bytes of code: within the limit as written
+                        var next = code.newLabel();
+                        code.iload(0);
+                        code.ifeq(next);
+                        code.labelBinding(next);
+                    }
+                    code.return_();
+                }));
+        assertThatThrownBy(() -> new BlockCounter(BlockCounterTest.class.getClassLoader()).instrument(huge))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("app.Huge cannot count its basic blocks")
+                .hasMessageContaining("needs every method to stay under 64 KiB of code once counted");
+    }
+
     private static long blocks(Callable<?> work) throws Exception {
         var counter = WorkCounter.begin();
         try {
