@@ -25,8 +25,9 @@ import java.util.concurrent.CompletableFuture;
  * Every node's usage ledger copied to JetStream, so that no record is lost with its node and any
  * gateway bills the whole fleet: stream {@code skyfn-usage}, entries on
  * {@code skyfn.usage.<node>.e.<tenant>} in the node's ledger order (header {@code Skyfn-Index}:
- * the entry's index there; {@code Nats-Msg-Id}: the record's id, so a record copied twice within
- * the stream's two-minute window is kept once), signed heads on {@code skyfn.usage.<node>.h};
+ * the entry's index there; {@code Nats-Msg-Id}: the record's id and that index, so an entry
+ * copied twice within the stream's two-minute window is kept once, and two entries are never
+ * taken for one), signed heads on {@code skyfn.usage.<node>.h};
  * nodes' public keys in the bucket {@code skyfn-ledger-keys}. Records are not sealed: they hold
  * no tenant data, only what the operator bills.
  */
@@ -73,8 +74,8 @@ public final class UsageLogs {
     /** Copies entry {@code index} of {@code node}'s ledger; completes once the stream has it. */
     public CompletableFuture<Void> entry(String node, long index, String tenant, String recordId, byte[] leaf) {
         Headers headers = new Headers().put(INDEX, Long.toString(index));
-        return js.publishAsync("skyfn.usage." + node + ".e." + tenant, headers, leaf, PublishOptions.builder().messageId(recordId).build())
-                .thenApply(ack -> null);
+        return js.publishAsync("skyfn.usage." + node + ".e." + tenant, headers, leaf,
+                PublishOptions.builder().messageId(recordId + "#" + index).build()).thenApply(ack -> null);
     }
 
     /** Copies a head {@code node} signed. */

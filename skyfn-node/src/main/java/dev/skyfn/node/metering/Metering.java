@@ -13,13 +13,13 @@ import dev.skyfn.node.NodeScheduler;
 import dev.skyfn.node.invoke.Meter;
 import dev.skyfn.node.invoke.Outcome;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The node's meter: a usage record for every call that ran in one of its sandboxes, written to
