@@ -356,34 +356,4 @@ public final class Ledger implements AutoCloseable {
         }
         problems.forEach(p -> LOG.error("usage ledger: {}", p));
     }
-
-    /** A growable array of longs. */
-    private static final class Longs {
-        private long[] values = new long[16];
-        private int size;
-
-        void add(long v) {
-            if (size == values.length) {
-                values = Arrays.copyOf(values, size * 2);
-            }
-            values[size++] = v;
-        }
-
-        long get(long i) {
-            return values[Math.toIntExact(i)];
-        }
-
-        long last() {
-            return values[size - 1];
-        }
-
-        /** A copy of the values {@code [from, to)}. */
-        long[] range(long from, long to) {
-            return Arrays.copyOfRange(values, Math.toIntExact(from), Math.toIntExact(to));
-        }
-
-        int size() {
-            return size;
-        }
-    }
 }

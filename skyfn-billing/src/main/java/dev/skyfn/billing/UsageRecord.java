@@ -121,183 +121,22 @@ public record UsageRecord(String id, String tenant, String app, String function,
      * the ledger's leaf holds. Written byte by byte, not by a mapper: it is on every call's path.
      */
     public byte[] canonical() {
-        Ascii b = new Ascii(448);
-        b.bytes(ID_).string(id).bytes(TENANT_).string(tenant).bytes(APP_).string(app).bytes(FUNCTION_).string(function)
-                .bytes(KIND_).string(kind.name()).bytes(INVOCATION_).string(invocation).bytes(NODE_).string(node).bytes(CLOUD_)
-                .string(cloud).bytes(START_).number(start).bytes(BILLED_).number(billedMs).bytes(MEMORY_).number(memoryMb)
-                .bytes(IN_).number(bytesIn).bytes(OUT_).number(bytesOut).bytes(EGRESS_).number(egressBytes).bytes(COLD_)
-                .bytes(cold ? TRUE_ : FALSE_).bytes(OUTCOME_).string(outcome);
-        if (blocks != null) {
-            b.bytes(BLOCKS_).number(blocks);
-        }
-        b.bytes(PRICES_).bytes(prices.json()).bytes(END_);
-        return b.done();
-    }
-
-    private static final byte[] ID_ = ascii("{\"id\":");
-    private static final byte[] TENANT_ = ascii(",\"tenant\":");
-    private static final byte[] APP_ = ascii(",\"app\":");
-    private static final byte[] FUNCTION_ = ascii(",\"function\":");
-    private static final byte[] KIND_ = ascii(",\"kind\":");
-    private static final byte[] INVOCATION_ = ascii(",\"invocation\":");
-    private static final byte[] NODE_ = ascii(",\"node\":");
-    private static final byte[] CLOUD_ = ascii(",\"cloud\":");
-    private static final byte[] START_ = ascii(",\"start\":");
-    private static final byte[] BILLED_ = ascii(",\"billedMs\":");
-    private static final byte[] MEMORY_ = ascii(",\"memoryMb\":");
-    private static final byte[] IN_ = ascii(",\"bytesIn\":");
-    private static final byte[] OUT_ = ascii(",\"bytesOut\":");
-    private static final byte[] EGRESS_ = ascii(",\"egressBytes\":");
-    private static final byte[] COLD_ = ascii(",\"cold\":");
-    private static final byte[] TRUE_ = ascii("true");
-    private static final byte[] FALSE_ = ascii("false");
-    private static final byte[] OUTCOME_ = ascii(",\"outcome\":");
-    private static final byte[] BLOCKS_ = ascii(",\"blocks\":");
-    private static final byte[] PRICES_ = ascii(",\"prices\":");
-    private static final byte[] END_ = ascii("}");
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
-    }
-
-    /** A growing buffer of ASCII bytes. */
-    private static final class Ascii {
-        private byte[] buf;
-        private int size;
-
-        Ascii(int capacity) {
-            buf = new byte[capacity];
-        }
-
-        Ascii bytes(byte[] b) {
-            ensure(b.length);
-            System.arraycopy(b, 0, buf, size, b.length);
-            size += b.length;
-            return this;
-        }
-
-        Ascii number(long v) {
-            if (v < 0) {
-                return bytes(ascii(Long.toString(v)));
-            }
-            int digits = v < 10 ? 1 : (int) Math.floor(Math.log10(v)) + 1;
-            ensure(digits);
-            for (int i = size + digits - 1; i >= size; i--) {
-                buf[i] = (byte) ('0' + v % 10);
-                v /= 10;
-            }
-            size += digits;
-            return this;
-        }
-
-        /** A JSON string: every character outside printable ASCII, {@code "} and {@code \\} escaped. */
-        @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the fastest copy of ASCII
-        Ascii string(String s) {
-            if (s == null) {
-                return bytes(ascii("null"));
-            }
-            int n = s.length();
-            boolean plain = true;
-            for (int i = 0; i < n && plain; i++) {
-                char c = s.charAt(i);
-                plain = c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
-            }
-            ensure(n + 2);
-            buf[size++] = '"';
-            if (plain) {
-                s.getBytes(0, n, buf, size);
-                size += n;
-            } else {
-                for (int i = 0; i < n; i++) {
-                    char c = s.charAt(i);
-                    if (c == '"' || c == '\\') {
-                        ensure(2);
-                        buf[size++] = '\\';
-                        buf[size++] = (byte) c;
-                    } else if (c < 0x20 || c > 0x7e) {
-                        bytes(ascii(String.format("\\u%04x", (int) c)));
-                    } else {
-                        ensure(1);
-                        buf[size++] = (byte) c;
-                    }
-                }
-            }
-            ensure(1);
-            buf[size++] = '"';
-            return this;
-        }
-
-        private void ensure(int more) {
-            if (size + more > buf.length) {
-                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
-            }
-        }
-
-        byte[] done() {
-            return java.util.Arrays.copyOf(buf, size);
-        }
+        return CanonicalRecord.write(this);
     }
 
     /** The id of a record's {@link #canonical()} bytes, read without parsing the rest; IllegalArgumentException when it has none. */
     public static String idOf(byte[] leaf) {
-        int at = afterId(leaf);
-        if (at < 0) {
-            throw new IllegalArgumentException("no id first");
-        }
-        return new String(leaf, ID.length, at - ID.length, StandardCharsets.US_ASCII);
+        return CanonicalRecord.id(leaf);
     }
 
     /** The tenant of a record's {@link #canonical()} bytes, read without parsing the rest; IllegalArgumentException when it has none there. */
     public static String tenantOf(byte[] leaf) {
-        int at = afterId(leaf);
-        int from = at + TENANT.length;
-        if (at < 0 || !java.util.Arrays.equals(leaf, at, Math.min(from, leaf.length), TENANT, 0, Math.min(TENANT.length, leaf.length - at))) {
-            throw new IllegalArgumentException("no tenant after the id");
-        }
-        int to = from;
-        while (to < leaf.length && leaf[to] != '"') {
-            if (leaf[to] == '\\') {
-                throw new IllegalArgumentException("a tenant's name has no escapes");
-            }
-            to++;
-        }
-        return new String(leaf, from, to - from, StandardCharsets.US_ASCII);
+        return CanonicalRecord.tenant(leaf);
     }
 
     /** The start of a record's {@link #canonical()} bytes; IllegalArgumentException when it has none. */
     public static long startOf(byte[] leaf) {
-        byte[] field = START_;
-        for (int i = 0; i + field.length < leaf.length; i++) {
-            if (leaf[i] == ',' && leaf[i + 2] == 's' && java.util.Arrays.equals(leaf, i, i + field.length, field, 0, field.length)) {
-                long v = 0;
-                int j = i + field.length;
-                int digits = 0;
-                while (j < leaf.length && leaf[j] >= '0' && leaf[j] <= '9' && digits < 18) {
-                    v = v * 10 + (leaf[j++] - '0');
-                    digits++;
-                }
-                if (digits == 0) {
-                    throw new IllegalArgumentException("the start is not a number");
-                }
-                return v;
-            }
-        }
-        throw new IllegalArgumentException("no start");
-    }
-
-    private static final byte[] ID = "{\"id\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] TENANT = "\",\"tenant\":\"".getBytes(StandardCharsets.US_ASCII);
-
-    /** Where the id's closing quote is, or -1 when the bytes do not start with an id. */
-    static int afterId(byte[] leaf) {
-        if (leaf.length < ID.length || !java.util.Arrays.equals(leaf, 0, ID.length, ID, 0, ID.length)) {
-            return -1;
-        }
-        int at = ID.length;
-        while (at < leaf.length && leaf[at] != '"') {
-            at += leaf[at] == '\\' ? 2 : 1;
-        }
-        return at < leaf.length ? at : -1;
+        return CanonicalRecord.start(leaf);
     }
 
     /** Reads {@link #canonical()} bytes; IllegalArgumentException saying why when they are not a usage record. */
