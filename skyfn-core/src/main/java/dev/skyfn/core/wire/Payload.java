@@ -24,6 +24,16 @@ public sealed interface Payload {
 
     Empty EMPTY = new Empty();
 
+    /** The bytes of the body it carries: a body's, a request's or a response's; 0 for none. */
+    default int bodyLength() {
+        return switch (this) {
+            case Body b -> b.bytes().length;
+            case Request r -> r.request().body().length;
+            case Response r -> r.response().body() == null ? 0 : r.response().body().length;
+            case Empty e -> 0;
+        };
+    }
+
     static Body json(byte[] bytes) {
         return new Body("application/json", bytes);
     }

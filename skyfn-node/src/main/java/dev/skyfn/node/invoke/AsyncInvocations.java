@@ -118,10 +118,6 @@ public final class AsyncInvocations implements Async {
         if (outcome == null || outcome.payload() == null) {
             return 256;
         }
-        return 256 + switch (outcome.payload()) {
-            case Payload.Body b -> b.bytes().length;
-            case Payload.Response r -> r.response().body().length;
-            default -> 0;
-        };
+        return 256 + outcome.payload().bodyLength();
     }
 }

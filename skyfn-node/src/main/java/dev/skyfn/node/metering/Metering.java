@@ -94,13 +94,7 @@ public final class Metering implements Meter, AutoCloseable {
     }
 
     private static long bytes(Payload payload) {
-        return switch (payload) {
-            case Payload.Body b -> b.bytes().length;
-            case Payload.Request r -> r.request().body().length;
-            case Payload.Response r -> r.response().body() == null ? 0 : r.response().body().length;
-            case Payload.Empty e -> 0;
-            case null -> 0;
-        };
+        return payload == null ? 0 : payload.bodyLength();
     }
 
     @Override
