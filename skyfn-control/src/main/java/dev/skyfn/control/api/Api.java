@@ -115,6 +115,17 @@ public final class Api {
         json(res, code.httpStatus(), Map.of("error", error));
     }
 
+    /** A query parameter as a whole number, when given; BAD_REQUEST naming it when it is not one. */
+    public static Optional<Long> queryNumber(ServerRequest req, String name) {
+        return req.query().first(name).map(v -> {
+            try {
+                return Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                throw new SkyfnException(ErrorCode.BAD_REQUEST, "query parameter " + name + " must be a number, not '" + v + "'");
+            }
+        });
+    }
+
     /** A path parameter, decoded. */
     public static String param(ServerRequest req, String name) {
         return req.path().pathParameters().get(name);

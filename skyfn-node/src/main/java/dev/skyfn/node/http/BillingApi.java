@@ -191,12 +191,7 @@ public final class BillingApi implements HttpService {
     }
 
     private static long number(ServerRequest req, String name) {
-        String v = query(req, name).orElseThrow(() -> new SkyfnException(ErrorCode.BAD_REQUEST, "'" + name + "' is required"));
-        try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new SkyfnException(ErrorCode.BAD_REQUEST, "'" + name + "' is a whole number, not '" + v + "'");
-        }
+        return Api.queryNumber(req, name).orElseThrow(() -> new SkyfnException(ErrorCode.BAD_REQUEST, "'" + name + "' is required"));
     }
 
     /** {@code [from, to)} in epoch ms from the query, {@code from} defaulting to {@code defaultFrom}, {@code to} to no end. */

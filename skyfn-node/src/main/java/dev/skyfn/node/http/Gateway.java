@@ -168,15 +168,7 @@ public final class Gateway implements HttpService {
     }
 
     private static long number(ServerRequest req, String name, long fallback) {
-        String v = req.query().first(name).orElse(null);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new SkyfnException(ErrorCode.BAD_REQUEST, "query parameter " + name + " must be a number, not '" + v + "'");
-        }
+        return Api.queryNumber(req, name).orElse(fallback);
     }
 
     /** {@code /fn/{tenant}/{app}/{function}/...}: the whole request goes to the function, its response comes back. */
