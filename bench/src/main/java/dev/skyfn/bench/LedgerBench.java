@@ -112,11 +112,8 @@ final class LedgerBench {
     }
 
     private static void delete(Path dir) {
-        try (var files = Files.list(dir)) {
-            for (Path f : files.toList()) {
-                Files.delete(f);
-            }
-            Files.delete(dir);
+        try {
+            dev.skyfn.control.AtomicFiles.deleteTree(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

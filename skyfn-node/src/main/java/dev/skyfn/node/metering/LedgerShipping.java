@@ -3,12 +3,12 @@ package dev.skyfn.node.metering;
 import dev.skyfn.billing.Ledger;
 import dev.skyfn.billing.TreeHead;
 import dev.skyfn.billing.UsageRecord;
+import dev.skyfn.control.AtomicFiles;
 import dev.skyfn.nats.usage.UsageLogs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,9 +101,7 @@ public final class LedgerShipping implements AutoCloseable {
     }
 
     private void save() throws IOException {
-        Path tmp = cursor.resolveSibling("shipped.tmp");
-        Files.writeString(tmp, entries + " " + headSize + "\n", StandardCharsets.US_ASCII);
-        Files.move(tmp, cursor, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.write(cursor, (entries + " " + headSize + "\n").getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Stops, after a last copy of the heads signed at close. */
