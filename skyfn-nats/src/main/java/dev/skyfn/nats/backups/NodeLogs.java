@@ -2,14 +2,11 @@ package dev.skyfn.nats.backups;
 
 import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.Js;
+import dev.skyfn.nats.OrderedRead;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
-import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
-import io.nats.client.PushSubscribeOptions;
 import io.nats.client.PurgeOptions;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -21,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 public final class NodeLogs {
 
     public static final String STREAM = "skyfn-executions";
-    private static final Duration QUIET = Duration.ofMillis(500);
 
     private final JetStream js;
     private final JetStreamManagement management;
@@ -54,18 +50,7 @@ public final class NodeLogs {
 
     /** Every record of {@code node}'s log, in order. */
     public List<byte[]> read(String node) {
-        return Js.call("reading the log of " + node, () -> {
-            List<byte[]> records = new ArrayList<>();
-            JetStreamSubscription sub = js.subscribe(subject(node), PushSubscribeOptions.builder().stream(STREAM).ordered(true).build());
-            try {
-                for (Message m = sub.nextMessage(QUIET); m != null; m = m.metaData().pendingCount() == 0 ? null : sub.nextMessage(QUIET)) {
-                    records.add(m.getData());
-                }
-            } finally {
-                sub.unsubscribe();
-            }
-            return records;
-        });
+        return OrderedRead.all(js, STREAM, subject(node), 1).stream().map(Message::getData).toList();
     }
 
     /** Forgets {@code node}'s log. */

@@ -3,14 +3,11 @@ package dev.skyfn.nats.usage;
 import dev.skyfn.billing.TreeHead;
 import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.Js;
+import dev.skyfn.nats.OrderedRead;
 import io.nats.client.JetStream;
-import io.nats.client.JetStreamSubscription;
 import io.nats.client.KeyValue;
 import io.nats.client.Message;
 import io.nats.client.PublishOptions;
-import io.nats.client.PushSubscribeOptions;
-import io.nats.client.api.ConsumerConfiguration;
-import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.impl.Headers;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +33,6 @@ public final class UsageLogs {
     public static final String STREAM = "skyfn-usage";
     public static final String KEYS = "skyfn-ledger-keys";
     static final String INDEX = "Skyfn-Index";
-    private static final Duration QUIET = Duration.ofMillis(500);
 
     private final JetStream js;
     private final KeyValue keys;
@@ -115,23 +111,6 @@ public final class UsageLogs {
     }
 
     private List<Message> read(String subject, long from) {
-        return Js.call("reading " + subject, () -> {
-            List<Message> messages = new ArrayList<>();
-            var config = ConsumerConfiguration.builder().deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(Math.max(1, from)).build();
-            JetStreamSubscription sub = js.subscribe(subject, PushSubscribeOptions.builder().stream(STREAM).ordered(true)
-                    .configuration(config).build());
-            try {
-                var info = sub.getConsumerInfo();
-                if (info.getNumPending() == 0 && info.getDelivered().getConsumerSequence() == 0) {
-                    return messages; // nothing there: no wait for a message that will not come
-                }
-                for (Message m = sub.nextMessage(QUIET); m != null; m = m.metaData().pendingCount() == 0 ? null : sub.nextMessage(QUIET)) {
-                    messages.add(m);
-                }
-            } finally {
-                sub.unsubscribe();
-            }
-            return messages;
-        });
+        return OrderedRead.all(js, STREAM, subject, from);
     }
 }
