@@ -284,7 +284,11 @@ final class BillsCommand implements Callable<Integer> {
         }
 
         private static TreeHead head(JsonNode h) {
-            return new TreeHead(h.get("size").asLong(), h.get("timestamp").asLong(), h.get("root").asText(), h.get("signature").asText());
+            try {
+                return TreeHead.parse(h.toString());
+            } catch (IllegalArgumentException e) {
+                throw new CliException("a signed head that is not one: " + e.getMessage());
+            }
         }
 
         private static List<byte[]> hashes(JsonNode hex) {
