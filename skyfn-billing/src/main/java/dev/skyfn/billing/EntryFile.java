@@ -81,42 +81,36 @@ final class EntryFile implements AutoCloseable {
     private static final byte[] NEWLINE = {'\n'};
 
     private void put(byte[] bytes) throws IOException {
-        int done = 0;
-        while (done < bytes.length) {
-            MappedByteBuffer segment = segment(end);
-            int at = (int) (end % SEGMENT);
-            int n = Math.min(bytes.length - done, segment.capacity() - at);
-            segment.put(at, bytes, done, n);
-            done += n;
-            end += n;
-        }
+        pieces(end, bytes.length, (segment, at, done, n) -> segment.put(at, bytes, done, n));
+        end += bytes.length;
     }
 
     /** Copies the bytes at {@code from} into {@code into}, whole. */
     void read(long from, byte[] into) throws IOException {
-        int done = 0;
-        long at = from;
-        while (done < into.length) {
-            MappedByteBuffer segment = segment(at);
-            int in = (int) (at % SEGMENT);
-            int n = Math.min(into.length - done, segment.capacity() - in);
-            segment.get(in, into, done, n);
-            done += n;
-            at += n;
-        }
+        pieces(from, into.length, (segment, at, done, n) -> segment.get(at, into, done, n));
     }
 
     /** Feeds the {@code length} bytes at {@code from} to {@code digest}, copying nothing. */
     void digest(long from, int length, java.security.MessageDigest digest) throws IOException {
+        pieces(from, length, (segment, at, done, n) -> digest.update(segment.slice(at, n)));
+    }
+
+    /** What is done with a piece of a span: {@code n} bytes of {@code segment} from {@code at}, the span's from {@code done}. */
+    @FunctionalInterface
+    private interface Piece {
+        void on(MappedByteBuffer segment, int at, int done, int n);
+    }
+
+    /** The {@code length} bytes at {@code from}, a piece in each segment they cross. */
+    private void pieces(long from, int length, Piece piece) throws IOException {
         int done = 0;
-        long at = from;
         while (done < length) {
+            long at = from + done;
             MappedByteBuffer segment = segment(at);
             int in = (int) (at % SEGMENT);
             int n = Math.min(length - done, segment.capacity() - in);
-            digest.update(segment.slice(in, n));
+            piece.on(segment, in, done, n);
             done += n;
-            at += n;
         }
     }
 

@@ -175,7 +175,7 @@ public final class Verifier {
 
     private static String describe(Ledger.Entry e) {
         try {
-            return UsageRecord.parse(e.leaf()).id();
+            return UsageRecord.idOf(e.leaf());
         } catch (IllegalArgumentException x) {
             return "not a usage record";
         }
