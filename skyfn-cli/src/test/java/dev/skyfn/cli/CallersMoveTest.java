@@ -82,6 +82,8 @@ class CallersMoveTest {
         JsonNode moved;
         try {
             moved = await().atMost(Duration.ofSeconds(90)).until(CallersMoveTest::placement, p -> FleetCalls.inForce(p).equals(List.of(other)));
+            // the placement is published before the next call reaches the new home
+            await().atMost(Duration.ofSeconds(30)).until(() -> servedBy.contains(other));
         } finally {
             stop.set(true);
             for (Thread t : callers) {

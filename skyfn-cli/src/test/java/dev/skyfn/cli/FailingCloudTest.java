@@ -78,6 +78,8 @@ class FailingCloudTest {
         try {
             stalled.forEach(fleet::freeze);
             moved = await().atMost(Duration.ofSeconds(90)).until(FailingCloudTest::placement, p -> FleetCalls.inForce(p).equals(List.of("b-1")));
+            // the placement is published before the next call reaches the new home
+            await().atMost(Duration.ofSeconds(30)).until(() -> servedBy.contains("b-1"));
         } finally {
             stop.set(true);
             caller.join();

@@ -101,8 +101,10 @@ class PriceMoveTest {
             }
         });
         try {
-            // within one swap of the prices, the app is on the other cloud, and on it alone
+            // within one swap of the prices, the app is on the other cloud, and on it alone; the placement is
+            // published before the next call reaches the new home
             await().atMost(Duration.ofSeconds(90)).until(() -> FleetCalls.inForce(placement()).equals(List.of(other)));
+            await().atMost(Duration.ofSeconds(30)).until(() -> servedBy.contains(other));
         } finally {
             stop.set(true);
             caller.join();
