@@ -56,11 +56,12 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
     /**
      * One group's usage and cost (US dollars).
      *
+     * @param cpuMicros the CPU time its calls' own threads used (µs), where their sandboxes measured it
      * @param blocks    the basic blocks of the apps' own code its calls executed, where their apps count them (useful work)
      * @param elsewhere by model id: what the group's calls would cost there at list price, before free tiers
      */
-    public record Line(String key, long calls, long errors, long coldStarts, long billedMs, double gbSeconds, long bytesIn,
-                       long bytesOut, long egressBytes, long blocks, double cost, Map<String, Double> elsewhere) {
+    public record Line(String key, long calls, long errors, long coldStarts, long billedMs, double gbSeconds, long cpuMicros,
+                       long bytesIn, long bytesOut, long egressBytes, long blocks, double cost, Map<String, Double> elsewhere) {
     }
 
     /** One model's price for the whole bill: at list price, what its free tier takes off, and what is left. */
@@ -90,6 +91,7 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
         long cold = 0;
         long billed = 0;
         double gbs = 0;
+        long cpu = 0;
         long in = 0;
         long out = 0;
         long egress = 0;
@@ -101,6 +103,7 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
             cold += r.cold() ? 1 : 0;
             billed += r.billedMs();
             gbs += r.gbSeconds();
+            cpu += r.cpuMicros() == null ? 0 : r.cpuMicros();
             in += r.bytesIn();
             out += r.bytesOut();
             egress += r.egressBytes();
@@ -111,7 +114,7 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
         Map<String, Double> elsewhere = new LinkedHashMap<>();
         table.models().values().forEach(m -> elsewhere.put(m.id(),
                 round(m.cost(usage.getOrDefault(m.id(), PriceModel.Usage.NONE), PriceModel.FreeTier.NONE))));
-        return new Line(key, rs.size(), errors, cold, billed, round(gbs), in, out, egress, blocks, round(cost), elsewhere);
+        return new Line(key, rs.size(), errors, cold, billed, round(gbs), cpu, in, out, egress, blocks, round(cost), elsewhere);
     }
 
     private static List<Elsewhere> elsewhere(List<UsageRecord> records, PriceTable table) {
@@ -134,7 +137,7 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
 
     /** The bill as CSV (RFC 4180): a header, a row per line, then the total; costs in US dollars. */
     public String csv() {
-        StringBuilder out = new StringBuilder(by.name()).append(",calls,errors,coldStarts,billedMs,gbSeconds,bytesIn,bytesOut,egressBytes,blocks,cost");
+        StringBuilder out = new StringBuilder(by.name()).append(",calls,errors,coldStarts,billedMs,gbSeconds,cpuMicros,bytesIn,bytesOut,egressBytes,blocks,cost");
         elsewhere.forEach(e -> out.append(',').append(e.model()));
         out.append("\r\n");
         for (Line l : lines) {
@@ -146,7 +149,8 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
 
     private void row(StringBuilder out, Line l) {
         out.append(quote(l.key())).append(',').append(l.calls()).append(',').append(l.errors()).append(',').append(l.coldStarts())
-                .append(',').append(l.billedMs()).append(',').append(decimal(l.gbSeconds())).append(',').append(l.bytesIn())
+                .append(',').append(l.billedMs()).append(',').append(decimal(l.gbSeconds())).append(',').append(l.cpuMicros())
+                .append(',').append(l.bytesIn())
                 .append(',').append(l.bytesOut()).append(',').append(l.egressBytes()).append(',').append(l.blocks()).append(',')
                 .append(decimal(l.cost()));
         elsewhere.forEach(e -> out.append(',').append(decimal(l.elsewhere().getOrDefault(e.model(), 0.0))));

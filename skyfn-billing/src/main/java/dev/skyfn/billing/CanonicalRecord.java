@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A usage record's canonical form: compact JSON, ASCII (other characters escaped), its fields in
- * a fixed order, {@code blocks} only when counted — what a ledger's leaf holds and what is hashed.
+ * a fixed order, {@code cpuMicros} and {@code blocks} only when measured — what a ledger's leaf holds and what is hashed.
  * Written byte by byte rather than by a mapper, since every call writes one; its id, tenant and
  * start read back without parsing the rest (the id is first and the tenant second, and a JSON
  * string cannot hold the bytes that end them unescaped).
@@ -22,6 +22,9 @@ final class CanonicalRecord {
                 .string(r.cloud()).bytes(START_).number(r.start()).bytes(BILLED_).number(r.billedMs()).bytes(MEMORY_).number(r.memoryMb())
                 .bytes(IN_).number(r.bytesIn()).bytes(OUT_).number(r.bytesOut()).bytes(EGRESS_).number(r.egressBytes()).bytes(COLD_)
                 .bytes(r.cold() ? TRUE_ : FALSE_).bytes(OUTCOME_).string(r.outcome());
+        if (r.cpuMicros() != null) {
+            b.bytes(CPU_).number(r.cpuMicros());
+        }
         if (r.blocks() != null) {
             b.bytes(BLOCKS_).number(r.blocks());
         }
@@ -47,6 +50,7 @@ final class CanonicalRecord {
     private static final byte[] TRUE_ = ascii("true");
     private static final byte[] FALSE_ = ascii("false");
     private static final byte[] OUTCOME_ = ascii(",\"outcome\":");
+    private static final byte[] CPU_ = ascii(",\"cpuMicros\":");
     private static final byte[] BLOCKS_ = ascii(",\"blocks\":");
     private static final byte[] PRICES_ = ascii(",\"prices\":");
     private static final byte[] END_ = ascii("}");

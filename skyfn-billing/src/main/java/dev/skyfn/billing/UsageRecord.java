@@ -34,17 +34,19 @@ import java.time.Instant;
  * @param egressBytes bytes sent to a caller in another cloud (0 when it called from the node's own)
  * @param cold        whether the call waited for its app to load into a sandbox
  * @param outcome     {@code ok}, or the call's error code
+ * @param cpuMicros   the CPU time the call's own thread used (µs, rounded up), as its sandbox
+ *                    measured it; null when it could not (threads the call starts are not counted)
  * @param blocks      the basic blocks of the app's own code the call executed, when its app meters
  *                    useful work ({@code metering: useful-work}); null otherwise
  * @param prices      the running cloud's unit prices when the call ran, so that any reader rates
  *                    the record as the node did
  */
 @JsonPropertyOrder({"id", "tenant", "app", "function", "kind", "invocation", "node", "cloud", "start", "billedMs", "memoryMb",
-        "bytesIn", "bytesOut", "egressBytes", "cold", "outcome", "blocks", "prices"})
+        "bytesIn", "bytesOut", "egressBytes", "cold", "outcome", "cpuMicros", "blocks", "prices"})
 @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record UsageRecord(String id, String tenant, String app, String function, Kind kind, String invocation, String node,
                           String cloud, long start, long billedMs, int memoryMb, long bytesIn, long bytesOut, long egressBytes,
-                          boolean cold, String outcome, Long blocks, UnitPrices prices) {
+                          boolean cold, String outcome, Long cpuMicros, Long blocks, UnitPrices prices) {
 
     /** What ran. */
     public enum Kind { invocation, step }
@@ -88,8 +90,9 @@ public record UsageRecord(String id, String tenant, String app, String function,
                 || outcome == null || prices == null) {
             throw new IllegalArgumentException("a usage record names its id, tenant, app, function, kind, node, cloud, outcome and prices");
         }
-        if (billedMs < 1 || memoryMb < 1 || bytesIn < 0 || bytesOut < 0 || egressBytes < 0 || (blocks != null && blocks < 0)) {
-            throw new IllegalArgumentException("a usage record's duration and memory are positive and its byte counts not negative");
+        if (billedMs < 1 || memoryMb < 1 || bytesIn < 0 || bytesOut < 0 || egressBytes < 0 || (cpuMicros != null && cpuMicros < 0)
+                || (blocks != null && blocks < 0)) {
+            throw new IllegalArgumentException("a usage record's duration and memory are positive and its byte counts, CPU time and blocks not negative");
         }
     }
 

@@ -65,19 +65,20 @@ class BillTest {
     void ownCloudCostIsTheRecordsUnitPricesAndLinesAddUpToTheTotal() {
         var prices = new UsageRecord.UnitPrices(0.00001, 0.00002, 0.0000001, 0.09);
         var a = new UsageRecord("invocation:n:1", "t", "shop", "pay", UsageRecord.Kind.invocation, "1", "n", "spot-eu", DEC_1, 500,
-                2048, 100, 200, 1L << 30, true, "ok", 900L, prices);
+                2048, 100, 200, 1L << 30, true, "ok", 412_000L, 900L, prices);
         var b = new UsageRecord("invocation:n:2", "t", "shop", "list", UsageRecord.Kind.invocation, "2", "n", "ondemand-us", DEC_1, 1,
-                128, 1, 2, 0, false, "FUNCTION_ERROR", null, UsageRecord.UnitPrices.FREE);
+                128, 1, 2, 0, false, "FUNCTION_ERROR", 350L, null, UsageRecord.UnitPrices.FREE);
         Bill bill = Bill.of(List.of(a, b), Bill.By.cloud, TABLE);
         assertThat(Bill.cost(a)).isCloseTo(2 * 0.5 * 0.00001 + 0.5 * 0.00002 + 0.0000001 + 0.09, within(1e-12));
         assertThat(bill.lines()).extracting(Bill.Line::key).containsExactly("ondemand-us", "spot-eu");
         assertThat(bill.total().calls()).isEqualTo(2);
         assertThat(bill.total().errors()).isEqualTo(1);
         assertThat(bill.total().coldStarts()).isEqualTo(1);
+        assertThat(bill.total().cpuMicros()).isEqualTo(412_350);
         assertThat(bill.total().cost()).isCloseTo(Bill.cost(a), within(1e-12));
         String csv = bill.csv();
         assertThat(csv.split("\r\n")).hasSize(4);
-        assertThat(csv).startsWith("cloud,calls,errors,coldStarts,billedMs,gbSeconds,bytesIn,bytesOut,egressBytes,blocks,cost,aws-lambda,");
+        assertThat(csv).startsWith("cloud,calls,errors,coldStarts,billedMs,gbSeconds,cpuMicros,bytesIn,bytesOut,egressBytes,blocks,cost,aws-lambda,");
         assertThat(csv).contains("\r\ntotal,2,1,1,501,");
         assertThat(bill.total().blocks()).as("blocks of the record that counts them").isEqualTo(900);
     }

@@ -11,7 +11,7 @@ class UsageRecordTest {
     @Test
     void theCanonicalFormIsAsciiJsonThatReadsBackAsTheSameRecord() {
         var record = new UsageRecord("invocation:n:a\"b@1", "acme", "shop", "pay\\é\n", UsageRecord.Kind.step, "a\"b", "n", "spot-eu",
-                1_764_590_000_123L, 17, 256, 5, 6, 7, true, "FUNCTION_ERROR", 12_345L, new UsageRecord.UnitPrices(1.66667E-5, 0, 2.0E-7, 0.09));
+                1_764_590_000_123L, 17, 256, 5, 6, 7, true, "FUNCTION_ERROR", 9_876L, 12_345L, new UsageRecord.UnitPrices(1.66667E-5, 0, 2.0E-7, 0.09));
         byte[] bytes = record.canonical();
         String text = new String(bytes, StandardCharsets.US_ASCII);
         assertThat(text).startsWith("{\"id\":\"invocation:n:a\\\"b@1\",\"tenant\":\"acme\",\"app\":\"shop\",\"function\":\"pay\\\\\\u00e9\\u000a\"")
@@ -27,6 +27,8 @@ class UsageRecordTest {
         assertThatThrownBy(() -> UsageRecord.tenantOf("{\"tenant\":\"x\"}".getBytes())).hasMessage("no tenant after the id");
         assertThatThrownBy(() -> UsageRecord.startOf("{\"id\":\"x\",\"tenant\":\"t\"}".getBytes())).hasMessage("no start");
         assertThatThrownBy(() -> new UsageRecord("i", "t", "a", "f", UsageRecord.Kind.invocation, "i", "n", "c", 0, 0, 128, 0, 0, 0, false,
-                "ok", null, UsageRecord.UnitPrices.FREE)).hasMessageContaining("duration and memory are positive");
+                "ok", null, null, UsageRecord.UnitPrices.FREE)).hasMessageContaining("duration and memory are positive");
+        assertThatThrownBy(() -> new UsageRecord("i", "t", "a", "f", UsageRecord.Kind.invocation, "i", "n", "c", 0, 1, 128, 0, 0, 0, false,
+                "ok", -1L, null, UsageRecord.UnitPrices.FREE)).hasMessageContaining("CPU time and blocks not negative");
     }
 }

@@ -40,6 +40,7 @@ class BillsTest {
     static String acme;
     static String globex;
     static String initech;
+    static String umbrella;
 
     /** A function that always fails. */
     public static class Fails implements dev.skyfn.api.Handler<String, String> {
@@ -66,6 +67,29 @@ class BillsTest {
                 sum += i;
             }
             return sum;
+        }
+    }
+
+    /** Works the CPU for {@code n} turns of a xorshift: CPU time that grows with n, whatever else the machine runs. */
+    public static class Spins implements dev.skyfn.api.Handler<Long, Long> {
+        @Override
+        public Long handle(Long n, dev.skyfn.api.Context ctx) {
+            long x = 88_172_645_463_325_252L;
+            for (long i = 0; i < n; i++) {
+                x ^= x << 13;
+                x ^= x >>> 7;
+                x ^= x << 17;
+            }
+            return x;
+        }
+    }
+
+    /** Sleeps {@code ms}: time billed, hardly any CPU used. */
+    public static class Naps implements dev.skyfn.api.Handler<Long, Long> {
+        @Override
+        public Long handle(Long ms, dev.skyfn.api.Context ctx) throws InterruptedException {
+            Thread.sleep(ms);
+            return ms;
         }
     }
 
@@ -114,11 +138,18 @@ class BillsTest {
             var summed = send(initech, "POST", "/v1/apps/counted/functions/loops:invoke", Integer.toString(n).getBytes());
             assertThat(summed.body()).isEqualTo(Long.toString((long) n * (n - 1) / 2));
         }
+        // umbrella: a call that works the CPU, one that sleeps
+        umbrella = tenant("umbrella");
+        assertThat(send(umbrella, "POST", "/v1/apps", JarBuilder.app(
+                "app: burns\nfunctions: {spins: {handler: dev.skyfn.cli.BillsTest$Spins}, naps: {handler: dev.skyfn.cli.BillsTest$Naps}}\n")
+                .classes(Spins.class, Naps.class).bytes()).statusCode()).isEqualTo(201);
+        assertThat(send(umbrella, "POST", "/v1/apps/burns/functions/spins:invoke", "200000000".getBytes()).statusCode()).isEqualTo(200);
+        assertThat(send(umbrella, "POST", "/v1/apps/burns/functions/naps:invoke", "300".getBytes()).statusCode()).isEqualTo(200);
         // every call is in a signed head: the ledger signs one every 200 ms
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             JsonNode ledger = Client.parse(send(admin, "GET", "/v1/ledger", null).body().getBytes(StandardCharsets.UTF_8)).get("nodes").get(0);
             JsonNode heads = ledger.get("heads");
-            return ledger.get("size").asLong() == 16 && !heads.isEmpty() && heads.get(heads.size() - 1).get("size").asLong() == 16;
+            return ledger.get("size").asLong() == 18 && !heads.isEmpty() && heads.get(heads.size() - 1).get("size").asLong() == 18;
         });
     }
 
@@ -156,9 +187,10 @@ class BillsTest {
         assertThat(refused.err()).contains("FORBIDDEN").contains("only an admin key");
 
         CliRun everyone = CliRun.skyfn("bills", "--url", url, "--key", admin, "--by", "tenant", "--format", "csv");
-        assertThat(everyone.out().split("\r\n")).hasSize(5);
-        assertThat(everyone.out()).startsWith("tenant,calls,errors,coldStarts,billedMs,gbSeconds,bytesIn,bytesOut,egressBytes,blocks,cost,aws-lambda,")
-                .contains("\r\nacme,7,2,").contains("\r\nglobex,7,0,").contains("\r\ninitech,2,0,").contains("\r\ntotal,16,2,");
+        assertThat(everyone.out().split("\r\n")).hasSize(6);
+        assertThat(everyone.out()).startsWith("tenant,calls,errors,coldStarts,billedMs,gbSeconds,cpuMicros,bytesIn,bytesOut,egressBytes,blocks,cost,aws-lambda,")
+                .contains("\r\nacme,7,2,").contains("\r\nglobex,7,0,").contains("\r\ninitech,2,0,").contains("\r\numbrella,2,0,")
+                .contains("\r\ntotal,18,2,");
     }
 
     @Test
@@ -174,6 +206,25 @@ class BillsTest {
         assertThat(bill.get("total").get("blocks").asLong()).isEqualTo(blocks.get(0) + blocks.get(1));
         JsonNode acmes = Client.parse(send(acme, "GET", "/v1/bills/records", null).body().getBytes(StandardCharsets.UTF_8));
         acmes.get("entries").forEach(e -> assertThat(e.get("leaf").asText()).doesNotContain("\"blocks\""));
+    }
+
+    @Test
+    void eachCallIsBilledTheCpuTimeItsThreadUsedNotItsWaits() {
+        JsonNode records = Client.parse(send(umbrella, "GET", "/v1/bills/records", null).body().getBytes(StandardCharsets.UTF_8));
+        java.util.Map<String, JsonNode> byFunction = new java.util.HashMap<>();
+        records.get("entries").forEach(e -> {
+            JsonNode r = Client.parse(e.get("leaf").asText().getBytes(StandardCharsets.UTF_8));
+            byFunction.put(r.get("function").asText(), r);
+        });
+        JsonNode spins = byFunction.get("spins");
+        JsonNode naps = byFunction.get("naps");
+        // 200 million turns take well over 20 ms of CPU on any machine this runs on, and one thread uses no more CPU than time
+        assertThat(spins.get("cpuMicros").asLong()).isGreaterThan(20_000).isLessThanOrEqualTo(spins.get("billedMs").asLong() * 1000);
+        // asleep, a call uses (almost) no CPU, however long it is billed for
+        assertThat(naps.get("billedMs").asLong()).isGreaterThanOrEqualTo(300);
+        assertThat(naps.get("cpuMicros").asLong()).isBetween(1L, 30_000L);
+        JsonNode bill = Client.parse(send(umbrella, "GET", "/v1/bills", null).body().getBytes(StandardCharsets.UTF_8)).get("bill");
+        assertThat(bill.get("total").get("cpuMicros").asLong()).isEqualTo(spins.get("cpuMicros").asLong() + naps.get("cpuMicros").asLong());
     }
 
     @Test
@@ -202,7 +253,7 @@ class BillsTest {
         String node = ledger.get("node").asText();
         CliRun verified = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", key, "--state", state.toString());
         assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
-        assertThat(verified.out()).contains("7 record(s) of acme in the head of 16 entries");
+        assertThat(verified.out()).contains("7 record(s) of acme in the head of 18 entries");
 
         CliRun forged = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", SigningKey.generate().publicKey(),
                 "--state", dir.resolve("other.json").toString());
@@ -214,7 +265,7 @@ class BillsTest {
         assertThat(unnamed.out()).contains("FAILED: " + node + ": --log-key gives no key for it");
         CliRun missing = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", "@" + dir.resolve("none.txt"));
         assertThat(missing.err()).contains("cannot read the --log-key file");
-        assertThat(forged.out()).contains("FAILED: " + node + ": the head of 16 entries").contains("does not carry the ledger's signature");
+        assertThat(forged.out()).contains("FAILED: " + node + ": the head of 18 entries").contains("does not carry the ledger's signature");
 
         String changed = changeOneOfAcmesRecords(dir.resolve("data").resolve("billing").resolve("entries.log"));
         CliRun caught = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--state", state.toString());

@@ -45,6 +45,7 @@ import dev.skyfn.core.cloud.PriceFeed;
 import dev.skyfn.node.http.BillingApi;
 import dev.skyfn.node.metering.Metering;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -126,7 +127,7 @@ public final class Node implements AutoCloseable {
                 .orElseGet(() -> new DataLayers(config.dataDir().resolve("state"), config.stateBytesPerTenant(),
                         config.maxValueBytes(), scheduler));
         launcher = new SandboxLauncher(runDir, config.cacheDir(), config.bootTimeout(),
-                config.maxFrameBytes(), config.aotCache(), config.sandboxJvmOptions(), confinement, cgroups, metrics::sandboxBooted);
+                config.maxFrameBytes(), config.aotCache(), sandboxJvmOptions(config), confinement, cgroups, metrics::sandboxBooted);
         launcher.trainAotCache();
         scheduler.every(CALL_SWEEP, "timing out calls", () -> launcher.expireCalls(config.cancelGrace()));
         pool = new SandboxPool(launcher, config.spareSandboxes(), config.spareMemoryBytes());
@@ -226,6 +227,16 @@ public final class Node implements AutoCloseable {
      * The cgroups the host offers sandboxes. A node starts without them (unlike without
      * confinement): a sandbox's heap is still bounded by its JVM, and the log says what is not.
      */
+    /** The operator's options for sandbox JVMs; a node that meters nothing spares its sandboxes measuring calls' CPU time. */
+    private static List<String> sandboxJvmOptions(NodeConfig config) {
+        if (config.metering()) {
+            return config.sandboxJvmOptions();
+        }
+        List<String> options = new ArrayList<>(List.of("-Dskyfn.meterCpu=false"));
+        options.addAll(config.sandboxJvmOptions());
+        return options;
+    }
+
     private static Cgroups cgroups(NodeConfig config) {
         Cgroups cgroups = Cgroups.detect(config.sandboxPids());
         if (cgroups.limitsMemory()) {

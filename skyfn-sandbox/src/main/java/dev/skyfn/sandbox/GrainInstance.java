@@ -4,6 +4,7 @@ import dev.skyfn.api.DataException;
 import dev.skyfn.api.FunctionCallException;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.wire.Spent;
 import dev.skyfn.sandbox.guard.ExitAttempt;
 import java.time.Duration;
 import java.util.List;
@@ -28,32 +29,32 @@ final class GrainInstance implements Runnable {
         Object run(InvocationContext ctx) throws Exception;
     }
 
-    /** How a grain instance ended; {@code work}: the basic blocks of the app's code it executed, -1 when not counted. */
+    /** How a grain instance ended, and what it spent in the sandbox ({@link Spent#UNKNOWN} until measured). */
     sealed interface Ending {
-        long work();
+        Spent spent();
 
-        /** This ending, having executed {@code blocks}. */
-        Ending counted(long blocks);
+        /** This ending, having spent {@code spent}. */
+        Ending spending(Spent spent);
 
-        record Returned(Object value, long work) implements Ending {
+        record Returned(Object value, Spent spent) implements Ending {
             Returned(Object value) {
-                this(value, -1);
+                this(value, Spent.UNKNOWN);
             }
 
             @Override
-            public Ending counted(long blocks) {
-                return new Returned(value, blocks);
+            public Ending spending(Spent spent) {
+                return new Returned(value, spent);
             }
         }
 
-        record Failed(String code, String message, String type, long work) implements Ending {
+        record Failed(String code, String message, String type, Spent spent) implements Ending {
             Failed(String code, String message, String type) {
-                this(code, message, type, -1);
+                this(code, message, type, Spent.UNKNOWN);
             }
 
             @Override
-            public Ending counted(long blocks) {
-                return new Failed(code, message, type, blocks);
+            public Ending spending(Spent spent) {
+                return new Failed(code, message, type, spent);
             }
         }
     }
@@ -66,6 +67,7 @@ final class GrainInstance implements Runnable {
     private final Work work;
     private final BooleanSupplier cancelled;
     private final Consumer<Ending> done;
+    private final CallCpu cpu = CallCpu.forCall();
 
     GrainInstance(SandboxRuntime sandbox, LoadedApp app, String function, String invocationId, long timeoutMillis,
                   Work work, BooleanSupplier cancelled, Consumer<Ending> done) {
@@ -77,6 +79,11 @@ final class GrainInstance implements Runnable {
         this.work = work;
         this.cancelled = cancelled;
         this.done = done;
+    }
+
+    /** The grain's own virtual thread, not started: its CPU time is measured where the sandbox can. */
+    Thread thread() {
+        return CallCpu.unstarted(cpu, this);
     }
 
     @Override
@@ -98,9 +105,8 @@ final class GrainInstance implements Runnable {
         } finally {
             sandbox.capture().leave();
         }
-        if (counter != null) {
-            ending = ending.counted(WorkCounter.end(counter));
-        }
+        long blocks = counter == null ? -1 : WorkCounter.end(counter);
+        ending = ending.spending(new Spent(cpu == null ? -1 : cpu.read(), blocks));
         if (ctx.logged() || tag.wrote()) {
             sandbox.shipper().flush();
         }

@@ -178,12 +178,12 @@ final class SandboxRuntime {
             return;
         }
         long id = invoke.id();
-        Thread grain = Thread.ofVirtual().unstarted(new GrainInstance(this, loaded, invoke.function(), invoke.invocationId(),
+        Thread grain = new GrainInstance(this, loaded, invoke.function(), invoke.invocationId(),
                 invoke.timeoutMillis(), ctx -> worker.run(invoke.payload(), ctx), () -> cancelled.contains(id),
                 ending -> finished(id, switch (ending) {
-                    case GrainInstance.Ending.Returned r -> new Message.Result(id, (Payload) r.value(), r.work());
-                    case GrainInstance.Ending.Failed f -> new Message.Failure(id, f.code(), f.message(), f.type(), f.work());
-                })));
+                    case GrainInstance.Ending.Returned r -> new Message.Result(id, (Payload) r.value(), r.spent());
+                    case GrainInstance.Ending.Failed f -> new Message.Failure(id, f.code(), f.message(), f.type(), f.spent());
+                })).thread();
         running.put(id, grain);
         grain.start();
     }
@@ -288,17 +288,17 @@ final class SandboxRuntime {
         long timeout = Math.min(timeoutMillis, loaded.timeoutsMillis().get(function));
         var result = new CompletableFuture<Object>();
         long began = System.nanoTime();
-        Thread grain = Thread.ofVirtual().unstarted(new GrainInstance(this, loaded, function, invocationId, timeout,
+        Thread grain = new GrainInstance(this, loaded, function, invocationId, timeout,
                 ctx -> worker.call(input, ctx), () -> result.isCompletedExceptionally(), ending -> {
                     String outcome = ending instanceof GrainInstance.Ending.Failed f ? f.code() : "ok";
                     channel.send(new Message.Usage(loaded.slot(), function, invocationId, step, System.nanoTime() - began, outcome,
-                            ending.work()));
+                            ending.spent()));
                     switch (ending) {
                         case GrainInstance.Ending.Returned r -> result.complete(r.value());
                         case GrainInstance.Ending.Failed f ->
                                 result.completeExceptionally(new FunctionCallException(f.code(), f.message(), f.type()));
                     }
-                }));
+                }).thread();
         deadlines.watch(LocalDeadlines.deadline(timeout), grain, result, invocationId);
         result.whenComplete((value, failure) -> {
             if (failure instanceof CancellationException) {

@@ -100,27 +100,27 @@ public sealed interface Message {
     /**
      * Sandbox → node: a function of the app in {@code slot} ran here without the node — called by
      * another of the app's functions, or as a workflow's Task ({@code step}) — for {@code nanos},
-     * ending {@code ok} or with the error {@code outcome}, having executed {@code work} basic blocks
-     * of the app's code (-1: not counted): what the node meters it by.
+     * ending {@code ok} or with the error {@code outcome}, having {@code spent} what it measured:
+     * what the node meters it by.
      */
-    record Usage(int slot, String function, String invocationId, boolean step, long nanos, String outcome, long work)
+    record Usage(int slot, String function, String invocationId, boolean step, long nanos, String outcome, Spent spent)
             implements Message {
     }
 
     /**
      * The request {@code id} succeeded (sandbox → node for Load and Invoke, node → sandbox for Call);
-     * {@code work}: the basic blocks of the app's code an Invoke executed, -1 when not counted.
+     * {@code spent}: what an Invoke spent in the sandbox ({@link Spent#UNKNOWN} for any other request).
      */
-    record Result(long id, Payload payload, long work) implements Message {
+    record Result(long id, Payload payload, Spent spent) implements Message {
         public Result(long id, Payload payload) {
-            this(id, payload, -1);
+            this(id, payload, Spent.UNKNOWN);
         }
     }
 
-    /** The request {@code id} failed with a stable error code (either way, like Result; {@code work} as there). */
-    record Failure(long id, String code, String message, String type, long work) implements Message {
+    /** The request {@code id} failed with a stable error code (either way, like Result; {@code spent} as there). */
+    record Failure(long id, String code, String message, String type, Spent spent) implements Message {
         public Failure(long id, String code, String message, String type) {
-            this(id, code, message, type, -1);
+            this(id, code, message, type, Spent.UNKNOWN);
         }
     }
 

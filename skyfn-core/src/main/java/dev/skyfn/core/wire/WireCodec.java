@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class WireCodec {
 
-    public static final int PROTOCOL_VERSION = 7;
+    public static final int PROTOCOL_VERSION = 8;
     static final int HEADER_BYTES = 4;
 
     private static final int HELLO = 1;
@@ -99,7 +99,7 @@ public final class WireCodec {
                 out.writeByte(u.step() ? 1 : 0);
                 out.writeLong(u.nanos());
                 out.writeString(u.outcome());
-                out.writeLong(u.work());
+                writeSpent(out, u.spent());
             }
             case Message.Progress p -> {
                 out.writeByte(PROGRESS);
@@ -142,7 +142,7 @@ public final class WireCodec {
                 out.writeByte(RESULT);
                 out.writeLong(r.id());
                 writePayload(out, r.payload());
-                out.writeLong(r.work());
+                writeSpent(out, r.spent());
             }
             case Message.Failure f -> {
                 out.writeByte(FAILURE);
@@ -150,7 +150,7 @@ public final class WireCodec {
                 out.writeString(f.code());
                 out.writeString(f.message());
                 out.writeString(f.type());
-                out.writeLong(f.work());
+                writeSpent(out, f.spent());
             }
             case Message.Cancel c -> {
                 out.writeByte(CANCEL);
@@ -189,8 +189,8 @@ public final class WireCodec {
             case HELLO -> new Message.Hello(in.readInt(), in.readLong(), in.readString());
             case LOAD -> readLoad(in);
             case INVOKE -> new Message.Invoke(in.readLong(), in.readVarInt(), in.readString(), in.readString(), in.readLong(), readPayload(in));
-            case RESULT -> new Message.Result(in.readLong(), readPayload(in), in.readLong());
-            case FAILURE -> new Message.Failure(in.readLong(), in.readString(), in.readString(), in.readString(), in.readLong());
+            case RESULT -> new Message.Result(in.readLong(), readPayload(in), readSpent(in));
+            case FAILURE -> new Message.Failure(in.readLong(), in.readString(), in.readString(), in.readString(), readSpent(in));
             case CANCEL -> new Message.Cancel(in.readLong());
             case LOGS -> readLogs(in);
             case RETIRE -> new Message.Retire(in.readString(), in.readString());
@@ -202,7 +202,7 @@ public final class WireCodec {
             case PROGRESS -> new Message.Progress(in.readVarInt(), in.readString(), readStep(in));
             case UNLOAD -> new Message.Unload(in.readVarInt());
             case USAGE -> new Message.Usage(in.readVarInt(), in.readString(), in.readString(), in.readByte() == 1, in.readLong(), in.readString(),
-                    in.readLong());
+                    readSpent(in));
             default -> throw new ProtocolException("unknown frame type");
         };
         in.end();
@@ -286,6 +286,17 @@ public final class WireCodec {
     }
 
     /** Bytes that may be absent: a presence byte, then the bytes. */
+    private static void writeSpent(WireOut out, Spent spent) {
+        out.writeLong(spent.cpuNanos());
+        out.writeLong(spent.blocks());
+    }
+
+    private static Spent readSpent(WireIn in) {
+        long cpuNanos = in.readLong();
+        long blocks = in.readLong();
+        return cpuNanos < 0 && blocks < 0 ? Spent.UNKNOWN : new Spent(cpuNanos, blocks);
+    }
+
     private static void writeOptional(WireOut out, byte[] bytes) {
         out.writeByte(bytes == null ? 0 : 1);
         if (bytes != null) {

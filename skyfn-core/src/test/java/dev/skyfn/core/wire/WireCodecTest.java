@@ -31,8 +31,9 @@ class WireCodecTest {
                                 new Message.HandlerRef("ü", "x.Ü::go", 1, 10_240, Map.of())),
                         List.of(new Message.WorkflowRef("checkout", "{\"StartAt\":\"A\"}")), "eu-west-1", Map.of("TABLE", "orders"), true),
                 new Message.Failure(9, "FUNCTION_ERROR", "boom", "java.lang.IllegalStateException"),
-                new Message.Failure(10, "FUNCTION_ERROR", "boom", "", 1_234),
-                new Message.Result(11, Payload.EMPTY, 99),
+                new Message.Failure(10, "FUNCTION_ERROR", "boom", "", new Spent(-1, 1_234)),
+                new Message.Failure(12, "FUNCTION_TIMEOUT", "slow", "", new Spent(30_000_000_000L, -1)),
+                new Message.Result(11, Payload.EMPTY, new Spent(2_345, 99)),
                 new Message.Cancel(Long.MAX_VALUE),
                 new Message.Logs(300, List.of(new LogLine("inv-1", "fn", LogLine.Kind.STDERR, 123L, "line ✓"))),
                 new Message.Unload(5),
@@ -108,9 +109,9 @@ class WireCodecTest {
 
     @Test
     void aFunctionsUsageInTheSandboxSurvivesTheWire() {
-        var usage = new Message.Usage(2, "resize", "inv-1.3", true, 1_234_567, "FUNCTION_ERROR", -1);
+        var usage = new Message.Usage(2, "resize", "inv-1.3", true, 1_234_567, "FUNCTION_ERROR", Spent.UNKNOWN);
         assertThat(roundTrip(usage)).isEqualTo(usage);
-        var ok = new Message.Usage(0, "f", "i", false, 1, "ok", 42);
+        var ok = new Message.Usage(0, "f", "i", false, 1, "ok", new Spent(817, 42));
         assertThat(roundTrip(ok)).isEqualTo(ok);
     }
 

@@ -57,7 +57,7 @@ public final class Invoker implements Dispatch {
 
     /** Meters a function that ran in a sandbox of {@code app} without the node: a call between its functions, a workflow's Task. */
     void ranInSandbox(AppKey app, FunctionSpec spec, Message.Usage usage) {
-        meter.ranInSandbox(app, spec, usage.invocationId(), usage.step(), usage.nanos(), usage.outcome(), usage.work());
+        meter.ranInSandbox(app, spec, usage.invocationId(), usage.step(), usage.nanos(), usage.outcome(), usage.spent());
     }
 
     /** The app and function an invocation would run; APP_NOT_FOUND or FUNCTION_NOT_FOUND when there are none. */
@@ -209,11 +209,11 @@ public final class Invoker implements Dispatch {
 
     private static Outcome outcome(Message answer, String invocationId, Duration limit, boolean cold, long start) {
         return switch (answer) {
-            case Message.Result r -> new Outcome(invocationId, r.payload(), null, cold, System.nanoTime() - start, null, r.work());
+            case Message.Result r -> new Outcome(invocationId, r.payload(), null, cold, System.nanoTime() - start, null, r.spent());
             case Message.Failure f when f.code().equals(Sandbox.TIMED_OUT) -> failed(invocationId, ErrorCode.FUNCTION_TIMEOUT,
                     "the function did not finish within its timeout of " + Durations.format(limit), cold, start);
             case Message.Failure f -> new Outcome(invocationId, null,
-                    new Outcome.Error(ErrorCode.parse(f.code()), f.message(), f.type()), cold, System.nanoTime() - start, null, f.work());
+                    new Outcome.Error(ErrorCode.parse(f.code()), f.message(), f.type()), cold, System.nanoTime() - start, null, f.spent());
             default -> failed(invocationId, ErrorCode.INTERNAL, "unexpected answer " + answer, cold, start);
         };
     }

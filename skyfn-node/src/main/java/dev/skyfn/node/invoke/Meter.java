@@ -3,6 +3,7 @@ package dev.skyfn.node.invoke;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.manifest.FunctionSpec;
 import dev.skyfn.core.wire.Payload;
+import dev.skyfn.core.wire.Spent;
 
 /** What the invoker tells of every call that ran in a sandbox here, once it has ended and before its caller hears. */
 @FunctionalInterface
@@ -22,9 +23,9 @@ public interface Meter {
 
     /**
      * A function ran in a sandbox without the node: called by another function of its app, or as
-     * a Task of a workflow ({@code step}); {@code outcome} is {@code ok} or its error code; {@code work}
-     * the basic blocks of the app's code it executed (-1: not counted).
+     * a Task of a workflow ({@code step}); {@code outcome} is {@code ok} or its error code; {@code spent}
+     * what the sandbox measured of it.
      */
-    default void ranInSandbox(AppKey app, FunctionSpec spec, String invocationId, boolean step, long nanos, String outcome, long work) {
+    default void ranInSandbox(AppKey app, FunctionSpec spec, String invocationId, boolean step, long nanos, String outcome, Spent spent) {
     }
 }

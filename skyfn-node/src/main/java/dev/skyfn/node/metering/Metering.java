@@ -9,6 +9,7 @@ import dev.skyfn.core.cloud.PriceFeed;
 import dev.skyfn.core.cloud.Pricing;
 import dev.skyfn.core.manifest.FunctionSpec;
 import dev.skyfn.core.wire.Payload;
+import dev.skyfn.core.wire.Spent;
 import dev.skyfn.node.NodeScheduler;
 import dev.skyfn.node.invoke.Meter;
 import dev.skyfn.node.invoke.Outcome;
@@ -68,23 +69,23 @@ public final class Metering implements Meter, AutoCloseable {
     public void invoked(AppKey app, FunctionSpec spec, Payload input, Outcome outcome, long ranNanos, boolean acrossClouds) {
         long out = bytes(outcome.payload());
         write(app, spec, UsageRecord.Kind.invocation, outcome.invocationId(), ranNanos, bytes(input), out, acrossClouds ? out : 0,
-                outcome.coldStart(), outcome.ok() ? "ok" : outcome.error().code().name(), outcome.work());
+                outcome.coldStart(), outcome.ok() ? "ok" : outcome.error().code().name(), outcome.spent());
     }
 
     /** Objects passed within a sandbox are not serialized: such a call moves no bytes in or out. */
     @Override
-    public void ranInSandbox(AppKey app, FunctionSpec spec, String invocationId, boolean step, long nanos, String outcome, long work) {
-        write(app, spec, step ? UsageRecord.Kind.step : UsageRecord.Kind.invocation, invocationId, nanos, 0, 0, 0, false, outcome, work);
+    public void ranInSandbox(AppKey app, FunctionSpec spec, String invocationId, boolean step, long nanos, String outcome, Spent spent) {
+        write(app, spec, step ? UsageRecord.Kind.step : UsageRecord.Kind.invocation, invocationId, nanos, 0, 0, 0, false, outcome, spent);
     }
 
     private void write(AppKey app, FunctionSpec spec, UsageRecord.Kind kind, String invocationId, long nanos, long in, long out,
-                       long egress, boolean cold, String outcome, long work) {
+                       long egress, boolean cold, String outcome, Spent spent) {
         long now = clock.millis();
         long billed = UsageRecord.billedMillis(nanos);
         Pricing p = prices.at(cloud, clock.instant());
         UsageRecord record = new UsageRecord(UsageRecord.id(kind, node, invocationId, now - billed), app.tenant(), app.app(), spec.name(),
                 kind, invocationId, node, cloud.name(), now - billed, billed, spec.memoryMb(), in, out, egress, cold, outcome,
-                work < 0 ? null : work, new UsageRecord.UnitPrices(p.gbSecond(), p.vcpuSecond(), p.request(), p.egressGb()));
+                spent.cpuMicros(), spent.blocksCounted(), new UsageRecord.UnitPrices(p.gbSecond(), p.vcpuSecond(), p.request(), p.egressGb()));
         try {
             ledger.append(record);
         } catch (UncheckedIOException e) {

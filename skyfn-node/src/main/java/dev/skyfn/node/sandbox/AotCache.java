@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -72,8 +73,12 @@ final class AotCache {
      * start otherwise): a file cut short while it was assembled is not.
      */
     boolean usable(Path javaHome, Path candidate) throws IOException, InterruptedException {
-        Process check = new ProcessBuilder(javaHome.resolve("bin").resolve("java").toString(), "-XX:AOTCache=" + candidate,
-                "-XX:AOTMode=on", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-version")
+        List<String> command = new ArrayList<>(List.of(javaHome.resolve("bin").resolve("java").toString(),
+                "-XX:AOTCache=" + candidate, "-XX:AOTMode=on", "-XX:+UseSerialGC", "-XX:-UsePerfData"));
+        // a cache is mapped only by a JVM with the module options it was made with
+        command.addAll(SandboxLauncher.MODULE_OPTIONS);
+        command.add("-version");
+        Process check = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (!check.waitFor(30, TimeUnit.SECONDS)) {
             check.destroyForcibly();

@@ -449,6 +449,14 @@ public final class SandboxLauncher {
         return cgroups;
     }
 
+    /**
+     * The module options of every sandbox JVM, which an AOT cache must be made and checked with:
+     * {@code java.lang} is opened so that the sandbox can measure each call's CPU time (a
+     * scheduler per virtual thread, see the sandbox's CallCpu). The app's code gains no reach
+     * beyond its own process by it, and that process serves only its own tenant, confined by the OS.
+     */
+    static final List<String> MODULE_OPTIONS = List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED");
+
     List<String> command(int heapMb, String socket, List<String> extraFlags, Warmth warmth) {
         List<String> cmd = new ArrayList<>(List.of(
                 javaHome.resolve("bin").resolve("java").toString(),
@@ -463,6 +471,7 @@ public final class SandboxLauncher {
                 "-Djava.awt.headless=true",
                 // the States Language's JSONPath library logs through SLF4J: the sandbox has nowhere to send it
                 "-Dslf4j.provider=org.slf4j.helpers.NOPServiceProvider"));
+        cmd.addAll(MODULE_OPTIONS);
         cmd.addAll(extraFlags);
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", classpath.stream().map(Path::toString).collect(Collectors.joining(":")),
