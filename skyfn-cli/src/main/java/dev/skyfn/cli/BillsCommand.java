@@ -64,12 +64,20 @@ final class BillsCommand implements Callable<Integer> {
         String path = "/v1/bills" + query("app", app, "tenant", tenant, "from", from, "to", to, "by", by,
                 "format", format.equals("csv") ? "csv" : null);
         Client.Response res = api.client().send("GET", path, null, null);
+        if (format.equals("csv")) {
+            res.header("Skyfn-Unbilled-Records").ifPresent(n -> System.err.println("warning: " + n
+                    + " record(s) name a tenant that does not exist and are in no bill; --format json lists them"));
+        }
         if (!format.equals("table")) {
             String body = new String(res.body(), StandardCharsets.UTF_8);
             System.out.print(body.endsWith("\n") ? body : body + System.lineSeparator());
             return 0;
         }
         JsonNode answer = Client.parse(res.body());
+        for (JsonNode u : answer.path("unbilled")) {
+            System.err.printf("warning: %d record(s) written by %s name tenant %s, which does not exist: they are in no bill%n",
+                    u.get("records").asLong(), u.get("nodes").valueStream().map(JsonNode::asText).collect(java.util.stream.Collectors.joining(", ")), u.get("tenant").asText());
+        }
         JsonNode bill = answer.get("bill");
         String key = bill.get("by").asText().toUpperCase(java.util.Locale.ROOT);
         System.out.printf("%-28s %8s %7s %6s %12s %12s %12s %14s %14s%n", key, "CALLS", "ERRORS", "COLD", "BILLED MS", "CPU MS", "GB-S", "BLOCKS",

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.skyfn.billing.Ledger;
 import dev.skyfn.billing.SigningKey;
+import dev.skyfn.billing.UsageRecord;
 import dev.skyfn.core.testing.JarBuilder;
 import dev.skyfn.node.NodeConfig;
 import dev.skyfn.node.SingleNode;
@@ -95,6 +97,16 @@ class BillsTest {
 
     @BeforeAll
     static void start() throws Exception {
+        // before it starts, the node's ledger holds (signed with its key) a call of a tenant that does not exist
+        Path billing = dir.resolve("data").resolve("billing");
+        Files.createDirectories(billing);
+        try (Ledger ledger = Ledger.open(billing, SigningKey.loadOrCreate(billing.resolve("node.key")), java.time.Clock.systemUTC())) {
+            long now = System.currentTimeMillis();
+            ledger.append(new UsageRecord(UsageRecord.id(UsageRecord.Kind.invocation, "skyfn", "ghost-1", now), "ghost", "shop", "echo",
+                    UsageRecord.Kind.invocation, "ghost-1", "skyfn", "local", now, 1000, 2048, 0, 0, 0, false, "ok", null, null,
+                    UsageRecord.UnitPrices.FREE));
+            ledger.signHead();
+        }
         node = SingleNode.start(NodeConfig.builder(dir.resolve("data")).port(0).spareSandboxes(1).aotCache(false)
                 .ledgerHeadInterval(Duration.ofMillis(200)).build(), false);
         url = "http://127.0.0.1:" + node.port();
@@ -149,7 +161,7 @@ class BillsTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             JsonNode ledger = Client.parse(send(admin, "GET", "/v1/ledger", null).body().getBytes(StandardCharsets.UTF_8)).get("nodes").get(0);
             JsonNode heads = ledger.get("heads");
-            return ledger.get("size").asLong() == 18 && !heads.isEmpty() && heads.get(heads.size() - 1).get("size").asLong() == 18;
+            return ledger.get("size").asLong() == 19 && !heads.isEmpty() && heads.get(heads.size() - 1).get("size").asLong() == 19;
         });
     }
 
@@ -186,7 +198,20 @@ class BillsTest {
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.err()).contains("FORBIDDEN").contains("only an admin key");
 
+        // the ghost's record is in no bill, and the operator is told which node claimed it
+        JsonNode all = Client.parse(send(admin, "GET", "/v1/bills?by=tenant", null).body().getBytes(StandardCharsets.UTF_8));
+        assertThat(all.get("bill").get("lines")).extracting(l -> l.get("key").asText()).doesNotContain("ghost");
+        assertThat(all.get("unbilled")).hasSize(1);
+        assertThat(all.get("unbilled").get(0).get("tenant").asText()).isEqualTo("ghost");
+        assertThat(all.get("unbilled").get(0).get("records").asLong()).isEqualTo(1);
+        assertThat(all.get("unbilled").get(0).get("nodes").get(0).asText()).isEqualTo("skyfn");
+        assertThat(mine.get("unbilled")).isEmpty();
+        CliRun table = CliRun.skyfn("bills", "--url", url, "--key", admin, "--by", "tenant");
+        assertThat(table.err()).contains("1 record(s) written by skyfn name tenant ghost, which does not exist: they are in no bill");
+        assertThat(table.out()).doesNotContain("ghost");
+
         CliRun everyone = CliRun.skyfn("bills", "--url", url, "--key", admin, "--by", "tenant", "--format", "csv");
+        assertThat(everyone.err()).contains("warning: 1 record(s) name a tenant that does not exist");
         assertThat(everyone.out().split("\r\n")).hasSize(6);
         assertThat(everyone.out()).startsWith("tenant,calls,errors,coldStarts,billedMs,gbSeconds,cpuMicros,bytesIn,bytesOut,egressBytes,blocks,cost,aws-lambda,")
                 .contains("\r\nacme,7,2,").contains("\r\nglobex,7,0,").contains("\r\ninitech,2,0,").contains("\r\numbrella,2,0,")
@@ -253,7 +278,7 @@ class BillsTest {
         String node = ledger.get("node").asText();
         CliRun verified = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", key, "--state", state.toString());
         assertThat(verified.exit()).as(verified.out() + verified.err()).isZero();
-        assertThat(verified.out()).contains("7 record(s) of acme in the head of 18 entries");
+        assertThat(verified.out()).contains("7 record(s) of acme in the head of 19 entries");
 
         CliRun forged = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", SigningKey.generate().publicKey(),
                 "--state", dir.resolve("other.json").toString());
@@ -265,7 +290,7 @@ class BillsTest {
         assertThat(unnamed.out()).contains("FAILED: " + node + ": --log-key gives no key for it");
         CliRun missing = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", "@" + dir.resolve("none.txt"));
         assertThat(missing.err()).contains("cannot read the --log-key file");
-        assertThat(forged.out()).contains("FAILED: " + node + ": the head of 18 entries").contains("does not carry the ledger's signature");
+        assertThat(forged.out()).contains("FAILED: " + node + ": the head of 19 entries").contains("does not carry the ledger's signature");
 
         String changed = changeOneOfAcmesRecords(dir.resolve("data").resolve("billing").resolve("entries.log"));
         CliRun caught = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--state", state.toString());

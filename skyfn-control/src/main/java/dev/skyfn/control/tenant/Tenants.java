@@ -209,6 +209,11 @@ public final class Tenants implements Authenticator {
         return state.keys().stream().filter(k -> k.tenant().equals(tenant)).toList();
     }
 
+    @Override
+    public boolean knows(String tenant) {
+        return find(tenant).isPresent();
+    }
+
     public Optional<Tenant> find(String name) {
         return state.tenants().stream().filter(t -> t.name().equals(name)).findFirst();
     }

@@ -37,6 +37,8 @@ class TenantsTest {
         Tenants there = tenants();
         var acme = there.create("acme");
         assertThat(here.authenticate(acme.apiKey())).as("before any change notice arrives").contains(new Caller("acme", false));
+        assertThat(here.knows("acme")).isTrue();
+        assertThat(here.knows("ghost")).as("a tenant never created").isFalse();
     }
 
     @Test

@@ -8,6 +8,11 @@ public interface Authenticator {
     /** The caller owning {@code apiKey}, or empty for an unknown or revoked key. */
     Optional<Caller> authenticate(String apiKey);
 
+    /** Whether {@code tenant} exists here: a usage record naming any other is not billed to anyone. */
+    default boolean knows(String tenant) {
+        return true;
+    }
+
     /** Whether calls without a key are let through (dev mode only). */
     default boolean open() {
         return false;
@@ -20,6 +25,11 @@ public interface Authenticator {
             @Override
             public Optional<Caller> authenticate(String apiKey) {
                 return Optional.of(dev);
+            }
+
+            @Override
+            public boolean knows(String name) {
+                return name.equals(tenant);
             }
 
             @Override

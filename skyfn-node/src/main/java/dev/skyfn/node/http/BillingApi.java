@@ -10,6 +10,7 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.Authenticator;
 import dev.skyfn.core.app.Caller;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -20,11 +21,16 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Bills and the ledger that proves them, over HTTP. A tenant's key sees its own; an admin key
@@ -33,7 +39,10 @@ import java.util.Optional;
  *   <li>{@code GET /v1/bills?app=&from=&to=&by=&format=} — usage rated and grouped ({@link Bill}):
  *       {@code by} one of cloud, app, function (default), day, node, tenant; {@code from}/{@code to}
  *       a date ({@code 2026-12-01}, UTC) or an instant, the period {@code [from, to)}, by default the
- *       month so far; JSON, or CSV with {@code format=csv} or {@code Accept: text/csv}</li>
+ *       month so far; JSON, or CSV with {@code format=csv} or {@code Accept: text/csv}. Records
+ *       naming a tenant that does not exist are billed to no one: the JSON lists them under
+ *       {@code unbilled} (tenant, records, nodes, why), the CSV counts them in the header
+ *       {@code Skyfn-Unbilled-Records}</li>
  *   <li>{@code GET /v1/ledger} — every node's ledger: its public key, size and signed heads</li>
  *   <li>{@code GET /v1/bills/records?node=&from=&to=} — a node's usage records with one proof that
  *       its latest signed head holds them (RFC 9162 Merkle tree; {@code pending}: records after it)</li>
@@ -47,6 +56,8 @@ import java.util.Optional;
 public final class BillingApi implements HttpService {
 
     private static final HexFormat HEX = HexFormat.of();
+    /** On a bill in CSV: how many records of the period name a tenant that does not exist (not in the bill; the JSON bill lists them). */
+    static final HeaderName UNBILLED = HeaderNames.create("Skyfn-Unbilled-Records");
 
     private final Ledgers ledgers;
     private final Authenticator auth;
@@ -84,10 +95,17 @@ public final class BillingApi implements HttpService {
             throw new SkyfnException(ErrorCode.LEDGER_DAMAGED, "no bill from a damaged ledger: " + e.getMessage()
                     + "; GET /v1/ledger lists what is wrong with the ledgers");
         }
-        Bill bill = Bill.of(records, by, prices);
+        // a record naming a tenant nobody knows (written by a node that lies, or for a name mistyped) is billed to no one, and listed
+        Set<String> unknown = records.stream().map(UsageRecord::tenant).distinct().filter(t -> !auth.knows(t))
+                .collect(Collectors.toCollection(TreeSet::new));
+        List<Unbilled> unbilled = unknown.isEmpty() ? List.of() : unbilled(records, unknown);
+        Bill bill = Bill.of(unknown.isEmpty() ? records : records.stream().filter(r -> !unknown.contains(r.tenant())).toList(), by, prices);
         boolean csv = format.map("csv"::equals).orElse(false)
                 || req.headers().first(HeaderNames.ACCEPT).map(a -> a.contains("text/csv")).orElse(false);
         if (csv) {
+            if (!unbilled.isEmpty()) {
+                res.header(UNBILLED, Long.toString(unbilled.stream().mapToLong(Unbilled::records).sum()));
+            }
             res.header(HeaderNames.CONTENT_TYPE, "text/csv; charset=utf-8").send(bill.csv().getBytes(StandardCharsets.UTF_8));
             return;
         }
@@ -98,7 +116,26 @@ public final class BillingApi implements HttpService {
         answer.put("to", period[1] == Long.MAX_VALUE ? null : Instant.ofEpochMilli(period[1]).toString());
         answer.put("currency", "USD");
         answer.put("bill", bill);
+        answer.put("unbilled", unbilled);
         Api.json(res, 200, answer);
+    }
+
+    /**
+     * Records of the period naming a tenant that does not exist: not in the bill, not dropped.
+     *
+     * @param records how many
+     * @param nodes   the nodes that wrote them (and signed them: the operator can show who claimed them)
+     */
+    record Unbilled(String tenant, long records, List<String> nodes, String why) {
+    }
+
+    private static List<Unbilled> unbilled(List<UsageRecord> records, Set<String> unknown) {
+        Map<String, List<UsageRecord>> byTenant = records.stream().filter(r -> unknown.contains(r.tenant()))
+                .collect(Collectors.groupingBy(UsageRecord::tenant, TreeMap::new, Collectors.toList()));
+        List<Unbilled> all = new ArrayList<>();
+        byTenant.forEach((tenant, rs) -> all.add(new Unbilled(tenant, rs.size(),
+                rs.stream().map(UsageRecord::node).distinct().sorted().toList(), "no tenant " + tenant + " exists: its records are billed to no one")));
+        return all;
     }
 
     private void records(ServerRequest req, ServerResponse res) {
