@@ -75,8 +75,9 @@ final class BillsCommand implements Callable<Integer> {
         }
         JsonNode answer = Client.parse(res.body());
         for (JsonNode u : answer.path("unbilled")) {
+            String nodes = u.get("nodes").valueStream().map(JsonNode::asText).collect(java.util.stream.Collectors.joining(", "));
             System.err.printf("warning: %d record(s) written by %s name tenant %s, which does not exist: they are in no bill%n",
-                    u.get("records").asLong(), u.get("nodes").valueStream().map(JsonNode::asText).collect(java.util.stream.Collectors.joining(", ")), u.get("tenant").asText());
+                    u.get("records").asLong(), nodes, u.get("tenant").asText());
         }
         JsonNode bill = answer.get("bill");
         String key = bill.get("by").asText().toUpperCase(java.util.Locale.ROOT);

@@ -223,10 +223,6 @@ public final class Node implements AutoCloseable {
         return confinement;
     }
 
-    /**
-     * The cgroups the host offers sandboxes. A node starts without them (unlike without
-     * confinement): a sandbox's heap is still bounded by its JVM, and the log says what is not.
-     */
     /** The operator's options for sandbox JVMs; a node that meters nothing spares its sandboxes measuring calls' CPU time. */
     private static List<String> sandboxJvmOptions(NodeConfig config) {
         if (config.metering()) {
@@ -237,6 +233,10 @@ public final class Node implements AutoCloseable {
         return options;
     }
 
+    /**
+     * The cgroups the host offers sandboxes. A node starts without them (unlike without
+     * confinement): a sandbox's heap is still bounded by its JVM, and the log says what is not.
+     */
     private static Cgroups cgroups(NodeConfig config) {
         Cgroups cgroups = Cgroups.detect(config.sandboxPids());
         if (cgroups.limitsMemory()) {

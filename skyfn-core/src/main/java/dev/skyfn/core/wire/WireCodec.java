@@ -285,7 +285,7 @@ public final class WireCodec {
         return new Message.Logs(slot, lines);
     }
 
-    /** Bytes that may be absent: a presence byte, then the bytes. */
+    /** What a call spent: its CPU time (ns) and basic blocks, each -1 when not measured. */
     private static void writeSpent(WireOut out, Spent spent) {
         out.writeLong(spent.cpuNanos());
         out.writeLong(spent.blocks());
@@ -297,6 +297,7 @@ public final class WireCodec {
         return cpuNanos < 0 && blocks < 0 ? Spent.UNKNOWN : new Spent(cpuNanos, blocks);
     }
 
+    /** Bytes that may be absent: a presence byte, then the bytes. */
     private static void writeOptional(WireOut out, byte[] bytes) {
         out.writeByte(bytes == null ? 0 : 1);
         if (bytes != null) {
