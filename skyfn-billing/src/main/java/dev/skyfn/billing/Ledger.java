@@ -131,6 +131,14 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
+     * Hashes into the tree the entries appended since it was last caught up, without signing: done
+     * often, it spreads the hashing that signing a head would otherwise do at once.
+     */
+    public void hash() {
+        tree();
+    }
+
+    /**
      * Signs a head for the tree as it is now, forcing the entries to disk first, unless the last
      * head already covers it or the ledger has {@link #problems()} (no head is signed over entries
      * that no longer match what was signed); returns the latest head (empty before the first entry).

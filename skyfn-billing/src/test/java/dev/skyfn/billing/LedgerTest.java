@@ -53,6 +53,25 @@ class LedgerTest {
     }
 
     @Test
+    void hashingAsRecordsComeSignsTheSameHeadAsHashingAtTheHead() {
+        TreeHead atOnce;
+        try (Ledger ledger = Ledger.open(dir.resolve("at-once"), key, CLOCK)) {
+            write(ledger, 0, 9);
+            atOnce = ledger.signHead().orElseThrow();
+        }
+        try (Ledger ledger = Ledger.open(dir.resolve("as-they-come"), key, CLOCK)) {
+            write(ledger, 0, 4);
+            ledger.hash();
+            ledger.hash(); // nothing new: nothing hashed twice
+            write(ledger, 4, 9);
+            TreeHead head = ledger.signHead().orElseThrow();
+            assertThat(head.size()).isEqualTo(9);
+            assertThat(head.root()).isEqualTo(atOnce.root());
+            assertThat(verify(ledger, "alice", Optional.empty()).failures()).isEmpty();
+        }
+    }
+
+    @Test
     void aRecordChangedOnDiskIsNamed() throws IOException {
         TreeHead head;
         Map<Long, byte[]> verified = new HashMap<>();

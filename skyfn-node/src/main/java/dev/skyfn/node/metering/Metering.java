@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class Metering implements Meter, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Metering.class);
+    /** How often new records are hashed into the ledger's tree, between heads. */
+    static final Duration HASH_INTERVAL = Duration.ofMillis(250);
 
     private final Ledger ledger;
     private final String node;
@@ -57,6 +59,8 @@ public final class Metering implements Meter, AutoCloseable {
             throw new UncheckedIOException("cannot read the node's signing key: " + e.getMessage(), e);
         }
         Metering metering = new Metering(Ledger.open(dir, key, clock), node, cloud, prices, clock);
+        // hashed as they come rather than all at the next head: a head of 10 s at 40,000 calls/s would hash 400,000 records at once
+        scheduler.every(HASH_INTERVAL, "hashing the usage ledger's new records", metering.ledger::hash);
         scheduler.every(headInterval, "signing a head of the usage ledger", metering.ledger::signHead);
         return metering;
     }
