@@ -82,11 +82,12 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
     /** What one call cost on the cloud that ran it, at the unit prices its record carries (a call rated as one vCPU). */
     public static double cost(UsageRecord r) {
         UsageRecord.UnitPrices p = r.prices();
-        return r.gbSeconds() * p.gbSecond() + r.billedMs() / 1000.0 * p.vcpuSecond() + p.request()
+        return r.gbSeconds() * p.gbSecond() + r.billedMs() / 1000.0 * p.vcpuSecond() + (r.kind().call() ? p.request() : 0)
                 + r.egressBytes() / (double) (1L << 30) * p.egressGb();
     }
 
     private static Line line(String key, List<UsageRecord> rs, PriceTable table) {
+        long calls = 0;
         long errors = 0;
         long cold = 0;
         long billed = 0;
@@ -99,6 +100,7 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
         double cost = 0;
         Map<String, PriceModel.Usage> usage = new LinkedHashMap<>();
         for (UsageRecord r : rs) {
+            calls += r.kind().call() ? 1 : 0;
             errors += r.ok() ? 0 : 1;
             cold += r.cold() ? 1 : 0;
             billed += r.billedMs();
@@ -114,7 +116,7 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
         Map<String, Double> elsewhere = new LinkedHashMap<>();
         table.models().values().forEach(m -> elsewhere.put(m.id(),
                 round(m.cost(usage.getOrDefault(m.id(), PriceModel.Usage.NONE), PriceModel.FreeTier.NONE))));
-        return new Line(key, rs.size(), errors, cold, billed, round(gbs), cpu, in, out, egress, blocks, round(cost), elsewhere);
+        return new Line(key, calls, errors, cold, billed, round(gbs), cpu, in, out, egress, blocks, round(cost), elsewhere);
     }
 
     private static List<Elsewhere> elsewhere(List<UsageRecord> records, PriceTable table) {

@@ -54,8 +54,11 @@ public record PriceModel(String id, String name, String source, double request, 
         return vcpuByMemory.getLast()[1];
     }
 
-    /** What one record's call would use under this model. */
+    /** What one record's call would use under this model; nothing for bytes sent out, which these models leave to data-transfer prices. */
     public Usage usage(UsageRecord r) {
+        if (!r.kind().call()) {
+            return Usage.NONE;
+        }
         double seconds = durationMs(r.billedMs()) / 1000.0;
         int memory = memoryMb(r.memoryMb());
         return new Usage(1, memory / 1024.0 * seconds, vcpus(memory) * seconds);

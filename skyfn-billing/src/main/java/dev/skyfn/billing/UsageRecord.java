@@ -21,7 +21,8 @@ import java.time.Instant;
  * @param app         the app called
  * @param function    the function called
  * @param kind        what ran: an invocation (sync, async, a trigger's delivery or a call from
- *                    another function) or a workflow step
+ *                    another function) or a workflow step; or {@code egress}, the bytes the app's
+ *                    sandbox sent out of the node (function {@code (network)}, 0 ms, 0 MiB)
  * @param invocation  the invocation's id, as the caller saw it
  * @param node        the node that ran it
  * @param cloud       the cloud of that node
@@ -48,8 +49,18 @@ public record UsageRecord(String id, String tenant, String app, String function,
                           String cloud, long start, long billedMs, int memoryMb, long bytesIn, long bytesOut, long egressBytes,
                           boolean cold, String outcome, Long cpuMicros, Long blocks, UnitPrices prices) {
 
-    /** What ran. */
-    public enum Kind { invocation, step }
+    /**
+     * What ran: a call ({@code invocation}, {@code step}), or the bytes an app's sandbox sent out of
+     * its node over a while ({@code egress}: no duration, no memory, counted every few seconds).
+     */
+    public enum Kind {
+        invocation, step, egress;
+
+        /** Whether a record of this kind is a call (it has a duration and memory, and counts as a request). */
+        public boolean call() {
+            return this != egress;
+        }
+    }
 
     /**
      * A cloud's unit prices in US dollars.
@@ -90,7 +101,7 @@ public record UsageRecord(String id, String tenant, String app, String function,
                 || outcome == null || prices == null) {
             throw new IllegalArgumentException("a usage record names its id, tenant, app, function, kind, node, cloud, outcome and prices");
         }
-        if (billedMs < 1 || memoryMb < 1 || bytesIn < 0 || bytesOut < 0 || egressBytes < 0 || (cpuMicros != null && cpuMicros < 0)
+        if (billedMs < (kind.call() ? 1 : 0) || memoryMb < (kind.call() ? 1 : 0) || bytesIn < 0 || bytesOut < 0 || egressBytes < 0 || (cpuMicros != null && cpuMicros < 0)
                 || (blocks != null && blocks < 0)) {
             throw new IllegalArgumentException("a usage record's duration and memory are positive and its byte counts, CPU time and blocks not negative");
         }

@@ -62,6 +62,18 @@ class BillTest {
     }
 
     @Test
+    void bytesASandboxSentOutAreRatedAsEgressAloneAndAreNoCall() {
+        var prices = new UsageRecord.UnitPrices(0.00001, 0.00002, 0.0000001, 0.09);
+        var sent = new UsageRecord("egress:n:sandbox-3.1@1", "t", "shop", "(network)", UsageRecord.Kind.egress, "sandbox-3.1", "n",
+                "spot-eu", DEC_1, 0, 0, 0, 3L << 29, 3L << 29, false, "ok", null, null, prices);
+        assertThat(Bill.cost(sent)).as("1.5 GiB at $0.09/GiB, no request").isCloseTo(1.5 * 0.09, within(1e-12));
+        Bill bill = Bill.of(List.of(sent), Bill.By.function, TABLE);
+        assertThat(bill.total().calls()).isZero();
+        assertThat(bill.total().egressBytes()).isEqualTo(3L << 29);
+        assertThat(bill.elsewhere()).allSatisfy(e -> assertThat(e.listCost()).as(e.model()).isZero());
+    }
+
+    @Test
     void ownCloudCostIsTheRecordsUnitPricesAndLinesAddUpToTheTotal() {
         var prices = new UsageRecord.UnitPrices(0.00001, 0.00002, 0.0000001, 0.09);
         var a = new UsageRecord("invocation:n:1", "t", "shop", "pay", UsageRecord.Kind.invocation, "1", "n", "spot-eu", DEC_1, 500,

@@ -30,5 +30,9 @@ class UsageRecordTest {
                 "ok", null, null, UsageRecord.UnitPrices.FREE)).hasMessageContaining("duration and memory are positive");
         assertThatThrownBy(() -> new UsageRecord("i", "t", "a", "f", UsageRecord.Kind.invocation, "i", "n", "c", 0, 1, 128, 0, 0, 0, false,
                 "ok", -1L, null, UsageRecord.UnitPrices.FREE)).hasMessageContaining("CPU time and blocks not negative");
+        // bytes sent out have no duration and no memory; a call has both
+        var egress = new UsageRecord("egress:n:s.1@0", "t", "a", "(network)", UsageRecord.Kind.egress, "s.1", "n", "c", 0, 0, 0, 0, 9, 9,
+                false, "ok", null, null, UsageRecord.UnitPrices.FREE);
+        assertThat(UsageRecord.parse(egress.canonical())).isEqualTo(egress);
     }
 }

@@ -65,6 +65,8 @@ public final class Node implements AutoCloseable {
     private static final long MAX_EMBEDDED_EVENT_BYTES = 256L << 20;
     /** How often deadlines of calls in flight are checked: timeouts fire at most this late. */
     private static final Duration CALL_SWEEP = Duration.ofMillis(5);
+    /** How often the bytes each sandbox sent out of the node are counted and metered. */
+    static final Duration EGRESS_COUNT = Duration.ofSeconds(10);
 
     private final Path runDir;
     private final SandboxLauncher launcher;
@@ -140,6 +142,10 @@ public final class Node implements AutoCloseable {
                 Clock.systemUTC());
         if (config.metering()) {
             invoker.meter(metering);
+            Metering meter = metering;
+            launcher.countEgressTo((sandbox, apps, bytes) -> meter.sentOut("sandbox-" + sandbox,
+                    apps.stream().map(dev.skyfn.core.app.DeployedApp::key).toList(), bytes));
+            scheduler.every(EGRESS_COUNT, "counting the bytes sandboxes sent out", launcher::countEgress);
         }
         fabric.shipping().accept(metering.ledger());
         executions = new Executions(config.dataDir().resolve("workflows"), invoker, scheduler, config.executionBytesPerTenant(),
@@ -337,11 +343,11 @@ public final class Node implements AutoCloseable {
         runtimes.close();
         pool.close();
         scheduler.close();
+        launcher.killAll(); // before the ledger closes: the bytes they sent out are metered as they go
         if (metering != null) {
             metering.close();
         }
         dataLock.close();
-        launcher.killAll();
         data.close();
         RunDirs.delete(runDir);
     }

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,10 +32,14 @@ import org.slf4j.LoggerFactory;
 public final class Metering implements Meter, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Metering.class);
+    /** The function an egress record names: the app's sandbox, not one of its functions. */
+    public static final String NETWORK = "(network)";
     /** How often new records are hashed into the ledger's tree, between heads. */
     static final Duration HASH_INTERVAL = Duration.ofMillis(250);
 
     private final Ledger ledger;
+    /** Egress counts written since the node started; with the start time in each id, ids stay unique across restarts. */
+    private final java.util.concurrent.atomic.AtomicLong egressCounts = new java.util.concurrent.atomic.AtomicLong();
     private final String node;
     private final Cloud cloud;
     private final PriceFeed prices;
@@ -82,14 +87,40 @@ public final class Metering implements Meter, AutoCloseable {
         write(app, spec, step ? UsageRecord.Kind.step : UsageRecord.Kind.invocation, invocationId, nanos, 0, 0, 0, false, outcome, spent);
     }
 
+    /**
+     * Bytes a sandbox sent out of the node (to the internet, or another cloud) since its last count:
+     * a record of kind {@code egress} per app it hosts, the bytes shared evenly among them (the
+     * remainder to the first), function {@value #NETWORK}; {@code sandbox} makes the records' ids unique.
+     */
+    public void sentOut(String sandbox, List<AppKey> apps, long bytes) {
+        long share = bytes / apps.size();
+        for (int i = 0; i < apps.size(); i++) {
+            long mine = share + (i == 0 ? bytes % apps.size() : 0);
+            if (mine > 0) {
+                String count = sandbox + "." + egressCounts.incrementAndGet();
+                append(new UsageRecord(UsageRecord.id(UsageRecord.Kind.egress, node, count, clock.millis()), apps.get(i).tenant(),
+                        apps.get(i).app(), NETWORK, UsageRecord.Kind.egress, count, node, cloud.name(), clock.millis(), 0, 0, 0, mine, mine,
+                        false, "ok", null, null, unitPrices()));
+            }
+        }
+    }
+
     private void write(AppKey app, FunctionSpec spec, UsageRecord.Kind kind, String invocationId, long nanos, long in, long out,
                        long egress, boolean cold, String outcome, Spent spent) {
         long now = clock.millis();
         long billed = UsageRecord.billedMillis(nanos);
-        Pricing p = prices.at(cloud, clock.instant());
-        UsageRecord record = new UsageRecord(UsageRecord.id(kind, node, invocationId, now - billed), app.tenant(), app.app(), spec.name(),
+        append(new UsageRecord(UsageRecord.id(kind, node, invocationId, now - billed), app.tenant(), app.app(), spec.name(),
                 kind, invocationId, node, cloud.name(), now - billed, billed, spec.memoryMb(), in, out, egress, cold, outcome,
-                spent.cpuMicros(), spent.blocksCounted(), new UsageRecord.UnitPrices(p.gbSecond(), p.vcpuSecond(), p.request(), p.egressGb()));
+                spent.cpuMicros(), spent.blocksCounted(), unitPrices()));
+    }
+
+    /** The node's cloud's unit prices now. */
+    private UsageRecord.UnitPrices unitPrices() {
+        Pricing p = prices.at(cloud, clock.instant());
+        return new UsageRecord.UnitPrices(p.gbSecond(), p.vcpuSecond(), p.request(), p.egressGb());
+    }
+
+    private void append(UsageRecord record) {
         try {
             ledger.append(record);
         } catch (UncheckedIOException e) {

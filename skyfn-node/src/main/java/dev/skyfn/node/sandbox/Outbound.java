@@ -27,10 +27,16 @@ final class Outbound implements AutoCloseable {
     /** Where a sandbox with outbound network finds its name server: slirp4netns's own, which asks the host's. */
     static final String RESOLV_CONF = "nameserver 10.0.2.3\n";
 
-    private final Process process;
+    /** The interface slirp4netns gives the namespace. */
+    private static final String INTERFACE = "tap0";
 
-    private Outbound(Process process) {
+    private final Process process;
+    /** A process inside the namespace: its {@code /proc/<pid>/net/dev} counts the namespace's interfaces. */
+    private final ProcessHandle inside;
+
+    private Outbound(Process process, ProcessHandle inside) {
         this.process = process;
+        this.inside = inside;
     }
 
     /**
@@ -54,7 +60,7 @@ final class Outbound implements AutoCloseable {
                 throw new IOException(slirp4netns + " exited before the sandbox's network was up (status "
                         + (p.waitFor(1, TimeUnit.SECONDS) ? p.exitValue() : -1) + ")");
             }
-            return new Outbound(p);
+            return new Outbound(p, inside);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
             p.destroyForcibly();
             if (e instanceof InterruptedException) {
@@ -65,6 +71,33 @@ final class Outbound implements AutoCloseable {
             p.destroyForcibly();
             throw e;
         }
+    }
+
+    /**
+     * The bytes the sandbox has sent out of its namespace so far (its interface's transmit
+     * counter, headers included), or -1 once they cannot be read (the namespace is gone).
+     */
+    long sentBytes() {
+        try {
+            return transmitted(java.nio.file.Files.readString(Path.of("/proc", Long.toString(inside.pid()), "net", "dev")), INTERFACE);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The transmit byte counter of {@code name} in the text of a {@code /proc/net/dev}: after
+     * the interface's name and colon, eight receive counters, then the bytes sent; -1 without it.
+     */
+    static long transmitted(String netDev, String name) {
+        for (String line : netDev.split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equals(name)) {
+                String[] fields = line.substring(colon + 1).trim().split("\\s+");
+                return fields.length > 8 ? Long.parseLong(fields[8]) : -1;
+            }
+        }
+        return -1;
     }
 
     /** The sandbox's network is gone once this returns: its interface goes with the process holding it. */

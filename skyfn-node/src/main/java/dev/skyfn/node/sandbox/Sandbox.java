@@ -135,6 +135,11 @@ public final class Sandbox {
     private volatile boolean batch;
     /** Its way out to the network, if it has one. */
     private volatile Outbound outbound;
+    /** Where the bytes it sends out are told. */
+    private volatile EgressSink egress = EgressSink.NONE;
+    /** Bytes sent out that were told, and the apps they were told of; guarded by this. */
+    private long egressCounted;
+    private List<DeployedApp> egressApps = List.of();
     /** Where this sandbox reads an app's jar: the node puts it where a confined sandbox can see it. */
     private final Function<DeployedApp, String> jarPath;
 
@@ -180,19 +185,63 @@ public final class Sandbox {
         return dead;
     }
 
-    /** Gives this sandbox a way out to the network, for as long as it lives or until {@link #cutOutbound()}. */
-    void connect(Outbound link) {
+    /**
+     * Gives this sandbox a way out to the network, for as long as it lives or until
+     * {@link #cutOutbound()}; the bytes it sends out are told to {@code sink}.
+     */
+    void connect(Outbound link, EgressSink sink) {
+        egress = sink;
         outbound = link;
         dead.thenRun(this::cutOutbound);
     }
 
     /** Takes its outbound network away (an app with {@code network: none}): only its own loopback is left. */
     public void cutOutbound() {
+        countEgress();
         Outbound link = outbound;
         outbound = null;
         if (link != null) {
             link.close();
         }
+    }
+
+    /** Where the bytes a sandbox sends out of its node are told, with the apps it hosts. */
+    @FunctionalInterface
+    public interface EgressSink {
+        EgressSink NONE = (sandbox, apps, bytes) -> {
+        };
+
+        /** {@code bytes} sent out since the last count, by the sandbox {@code sandbox} hosting {@code apps} (one or more, of one tenant). */
+        void sent(long sandbox, List<DeployedApp> apps, long bytes);
+    }
+
+    /**
+     * Tells its sink of the bytes it sent out of its node since the last count, with the apps it
+     * hosts now (those it hosted last, once they have left); bytes sent before its first app came
+     * are nobody's. Bytes sent after the last count of a sandbox that died by itself are not
+     * counted: its namespace went with it.
+     */
+    public void countEgress() {
+        Outbound link = outbound;
+        long sent = link == null ? -1 : link.sentBytes();
+        List<DeployedApp> apps;
+        long bytes;
+        synchronized (this) {
+            if (!hosted.isEmpty()) {
+                egressApps = List.copyOf(hosted.values());
+            }
+            if (egressApps.isEmpty()) {
+                egressCounted = Math.max(egressCounted, sent); // before any app: the sandbox's own start, nobody's call
+                return;
+            }
+            if (sent <= egressCounted) {
+                return;
+            }
+            bytes = sent - egressCounted;
+            egressCounted = sent;
+            apps = egressApps;
+        }
+        egress.sent(id, apps, bytes);
     }
 
     /** Whether it can reach the network outside its node. */
@@ -287,8 +336,10 @@ public final class Sandbox {
      * it runs on {@code cloud}: that cloud's region and its environment there.
      */
     public Call load(int slot, DeployedApp app, Cloud cloud, int maxResultBytes, long deadlineNanos) {
+        countEgress(); // what was sent before this app came is not its
         synchronized (this) {
             hosted.put(slot, app);
+            egressApps = List.copyOf(hosted.values());
         }
         Manifest m = app.manifest();
         List<Message.HandlerRef> handlers = m.functions().values().stream()
@@ -334,6 +385,7 @@ public final class Sandbox {
 
     /** Ends the process now; calls in flight fail with {@code reason}. */
     public void kill(String reason) {
+        countEgress();
         endReason = reason;
         process.destroyForcibly();
         channel.close();
@@ -346,6 +398,7 @@ public final class Sandbox {
 
     /** Closes the socket, which the sandbox takes as its cue to exit, and ends it if it has not after {@code grace}. */
     public void stop(Duration grace) {
+        countEgress();
         endReason = "was stopped";
         channel.close();
         process.onExit().orTimeout(grace.toMillis(), TimeUnit.MILLISECONDS).exceptionally(e -> {

@@ -61,6 +61,7 @@ public final class SandboxLauncher {
     private final Cgroups cgroups;
     private final SecureRandom random = new SecureRandom();
     private final Set<Sandbox> live = ConcurrentHashMap.newKeySet();
+    private volatile Sandbox.EgressSink egress = Sandbox.EgressSink.NONE;
     /** Processes started and not yet sandboxes (still booting): a node that stops kills them too. */
     private final Set<Process> booting = ConcurrentHashMap.newKeySet();
     /** The groups of spares booting at a spare's CPU share: given a serving one as soon as a call waits for a boot. */
@@ -248,11 +249,21 @@ public final class SandboxLauncher {
             return;
         }
         try {
-            sandbox.connect(Outbound.attach(slirp.get(), sandbox.handle(), bootTimeout));
+            sandbox.connect(Outbound.attach(slirp.get(), sandbox.handle(), bootTimeout), (id, apps, bytes) -> egress.sent(id, apps, bytes));
         } catch (IOException e) {
             sandbox.kill("it got no network");
             throw unavailable("cannot give a new sandbox its network: " + e.getMessage());
         }
+    }
+
+    /** Tells {@code sink} of the bytes every sandbox sends out of the node, from now on. */
+    public void countEgressTo(Sandbox.EgressSink sink) {
+        egress = sink;
+    }
+
+    /** Counts the bytes every live sandbox sent out since the last count; run every few seconds. */
+    public void countEgress() {
+        live.forEach(Sandbox::countEgress);
     }
 
     /** Times out the calls of every live sandbox whose deadline has passed; run every few milliseconds. */
