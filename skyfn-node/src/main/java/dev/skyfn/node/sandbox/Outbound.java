@@ -74,12 +74,17 @@ final class Outbound implements AutoCloseable {
     }
 
     /**
-     * The bytes the sandbox has sent out of its namespace so far (its interface's transmit
-     * counter, headers included), or -1 once they cannot be read (the namespace is gone).
+     * The bytes the sandbox has sent out of its node so far, or -1 once they cannot be read (the
+     * namespace is gone): what its interface transmitted, Ethernet headers included, less its
+     * IPv6 packets — the kernel's own (router solicitations, multicast reports) as much as any
+     * other, since slirp4netns, without IPv6, lets none of them out.
      */
     long sentBytes() {
+        Path proc = Path.of("/proc", Long.toString(inside.pid()), "net");
         try {
-            return transmitted(java.nio.file.Files.readString(Path.of("/proc", Long.toString(inside.pid()), "net", "dev")), INTERFACE);
+            long transmitted = transmitted(java.nio.file.Files.readString(proc.resolve("dev")), INTERFACE);
+            long ipv6 = ipv6Bytes(java.nio.file.Files.readString(proc.resolve("dev_snmp6").resolve(INTERFACE)));
+            return transmitted < 0 || ipv6 < 0 ? -1 : Math.max(0, transmitted - ipv6);
         } catch (IOException | RuntimeException e) {
             return -1;
         }
@@ -99,6 +104,27 @@ final class Outbound implements AutoCloseable {
         }
         return -1;
     }
+
+    /**
+     * The bytes of the IPv6 packets an interface sent, as its interface counts them, from the text
+     * of its {@code /proc/net/dev_snmp6/<name>}: their octets and an Ethernet header (14 bytes)
+     * each; -1 without the counters.
+     */
+    static long ipv6Bytes(String snmp6) {
+        long octets = -1;
+        long packets = -1;
+        for (String line : snmp6.split("\n")) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length == 2 && fields[0].equals("Ip6OutOctets")) {
+                octets = Long.parseLong(fields[1]);
+            } else if (fields.length == 2 && fields[0].equals("Ip6OutRequests")) {
+                packets = Long.parseLong(fields[1]);
+            }
+        }
+        return octets < 0 || packets < 0 ? -1 : octets + ETHERNET_HEADER * packets;
+    }
+
+    private static final int ETHERNET_HEADER = 14;
 
     /** The sandbox's network is gone once this returns: its interface goes with the process holding it. */
     @Override
