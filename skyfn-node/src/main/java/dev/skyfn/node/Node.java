@@ -5,6 +5,7 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppCatalog;
 import dev.skyfn.core.app.Authenticator;
+import dev.skyfn.core.app.DeployedApp;
 import dev.skyfn.core.trigger.EventLog;
 import dev.skyfn.core.trigger.TickLedger;
 import dev.skyfn.events.FileTickLedger;
@@ -144,7 +145,7 @@ public final class Node implements AutoCloseable {
             invoker.meter(metering);
             Metering meter = metering;
             launcher.countEgressTo((sandbox, apps, bytes) -> meter.sentOut("sandbox-" + sandbox,
-                    apps.stream().map(dev.skyfn.core.app.DeployedApp::key).toList(), bytes));
+                    apps.stream().map(DeployedApp::key).toList(), bytes));
             scheduler.every(EGRESS_COUNT, "counting the bytes sandboxes sent out", launcher::countEgress);
         }
         fabric.shipping().accept(metering.ledger());

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ public final class Metering implements Meter, AutoCloseable {
 
     private final Ledger ledger;
     /** Egress counts written since the node started; with the start time in each id, ids stay unique across restarts. */
-    private final java.util.concurrent.atomic.AtomicLong egressCounts = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong egressCounts = new AtomicLong();
     private final String node;
     private final Cloud cloud;
     private final PriceFeed prices;

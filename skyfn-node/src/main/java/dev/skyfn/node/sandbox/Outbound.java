@@ -3,6 +3,7 @@ package dev.skyfn.node.sandbox;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -82,8 +83,8 @@ final class Outbound implements AutoCloseable {
     long sentBytes() {
         Path proc = Path.of("/proc", Long.toString(inside.pid()), "net");
         try {
-            long transmitted = transmitted(java.nio.file.Files.readString(proc.resolve("dev")), INTERFACE);
-            long ipv6 = ipv6Bytes(java.nio.file.Files.readString(proc.resolve("dev_snmp6").resolve(INTERFACE)));
+            long transmitted = transmitted(Files.readString(proc.resolve("dev")), INTERFACE);
+            long ipv6 = ipv6Bytes(Files.readString(proc.resolve("dev_snmp6").resolve(INTERFACE)));
             return transmitted < 0 || ipv6 < 0 ? -1 : Math.max(0, transmitted - ipv6);
         } catch (IOException | RuntimeException e) {
             return -1;
