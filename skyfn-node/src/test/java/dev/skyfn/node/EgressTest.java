@@ -61,12 +61,13 @@ class EgressTest {
                     .classes(Sends.class));
             assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
         }
-        assertThat(node.invoke("talker", "sends", "200").statusCode()).isEqualTo(200);
+        // 50: more, sent before the gateway's address is resolved, would overflow the kernel's queue for it and never leave
+        assertThat(node.invoke("talker", "sends", "50").statusCode()).isEqualTo(200);
         assertThat(node.invoke("quiet", "sends", "0").statusCode()).isEqualTo(200);
 
         // counted every 10 s: the datagrams leave the sandbox's interface as the network stack takes them, each with its
         // UDP, IP and Ethernet headers (1,042 bytes); on top, the ARP request that found the gateway (42 bytes)
-        long all = 200 * 1_042L;
+        long all = 50 * 1_042L;
         JsonNode network = await().atMost(Duration.ofSeconds(60)).until(() -> line("talker/(network)"),
                 l -> l != null && l.get("egressBytes").asLong() >= all);
         assertThat(network.get("egressBytes").asLong()).isLessThanOrEqualTo(all + 2 * 42);
