@@ -214,11 +214,18 @@ public final class Ledger implements AutoCloseable {
 
     /**
      * The records of {@code tenant} (every tenant's for null) that started in {@code [fromMillis,
-     * toMillis)}, in a head or not. IllegalStateException when one no longer has the bytes the tree
-     * holds for it (changed in the file: a problem from then on), IllegalArgumentException when one
-     * is not a usage record.
+     * toMillis)}, in a head or not: what a bill is made of. IllegalStateException when the ledger
+     * has {@link #problems()} (nothing is billed from a ledger that no longer matches its heads,
+     * whichever tenant's entries changed), or when one of these no longer has the bytes the tree
+     * holds for it (changed in the file: a problem from then on); IllegalArgumentException when
+     * one is not a usage record.
      */
     public List<UsageRecord> records(String tenant, long fromMillis, long toMillis) {
+        synchronized (this) {
+            if (!problems.isEmpty()) {
+                throw new IllegalStateException(problems.getFirst() + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""));
+            }
+        }
         List<Entry> entries = select(tenant, fromMillis, toMillis, size()).entries();
         MerkleTree hashed = tree();
         List<UsageRecord> records = new ArrayList<>(entries.size());

@@ -132,6 +132,13 @@ class LedgerTest {
             damaged.append(Records.of("alice", "after", T0, 1, 128));
             assertThat(damaged.signHead().orElseThrow().size()).as("the head signed before the damage, no newer").isEqualTo(5);
             assertThat(damaged.heads()).hasSize(1);
+            // found at start: no bill, for the tenant whose record changed or any other
+            for (String tenant : new String[] {"alice", "bob", null}) {
+                assertThatThrownBy(() -> damaged.records(tenant, 0, Long.MAX_VALUE)).isInstanceOf(IllegalStateException.class)
+                        .hasMessageStartingWith("the first 5 entries no longer have the root signed at");
+            }
+            // the records are still served with their proof: a tenant's verification names the one that changed
+            assertThat(damaged.entries("alice", 0, Long.MAX_VALUE, damaged.heads().getFirst()).entries()).hasSize(3);
         }
     }
 
