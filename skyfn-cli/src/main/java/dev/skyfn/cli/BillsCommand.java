@@ -81,8 +81,8 @@ final class BillsCommand implements Callable<Integer> {
         }
         JsonNode bill = answer.get("bill");
         String key = bill.get("by").asText().toUpperCase(java.util.Locale.ROOT);
-        System.out.printf("%-28s %8s %7s %6s %12s %12s %12s %14s %14s%n", key, "CALLS", "ERRORS", "COLD", "BILLED MS", "CPU MS", "GB-S", "BLOCKS",
-                "COST $");
+        System.out.printf("%-28s %8s %7s %6s %12s %12s %12s %14s %14s %14s%n", key, "CALLS", "ERRORS", "COLD", "BILLED MS", "CPU MS", "GB-S",
+                "EGRESS BYTES", "BLOCKS", "COST $");
         for (JsonNode line : bill.get("lines")) {
             line(line);
         }
@@ -97,9 +97,9 @@ final class BillsCommand implements Callable<Integer> {
     }
 
     private static void line(JsonNode l) {
-        System.out.printf("%-28s %8d %7d %6d %12d %12.3f %12.6f %14d %14.9f%n", l.get("key").asText(), l.get("calls").asLong(),
+        System.out.printf("%-28s %8d %7d %6d %12d %12.3f %12.6f %14d %14d %14.9f%n", l.get("key").asText(), l.get("calls").asLong(),
                 l.get("errors").asLong(), l.get("coldStarts").asLong(), l.get("billedMs").asLong(), l.get("cpuMicros").asLong() / 1000.0,
-                l.get("gbSeconds").asDouble(), l.get("blocks").asLong(), l.get("cost").asDouble());
+                l.get("gbSeconds").asDouble(), l.get("egressBytes").asLong(), l.get("blocks").asLong(), l.get("cost").asDouble());
     }
 
     /** A query string of the pairs given whose values are not null: {@code ?name=value&…}, encoded. */

@@ -267,6 +267,9 @@ class BillsTest {
         assertThat(send(acme, "GET", "/v1/ledger/consistency?first=9&second=2", null).body()).contains("BAD_REQUEST")
                 .contains("no consistency proof from 9 to 2");
         assertThat(send(null, "GET", "/v1/bills", null).statusCode()).isEqualTo(401);
+        CliRun nobody = CliRun.skyfn("bills", "--url", url, "--key", admin, "--tenant", "nosuch");
+        assertThat(nobody.exit()).isEqualTo(1);
+        assertThat(nobody.err()).contains("TENANT_NOT_FOUND").contains("no tenant nosuch exists");
     }
 
     @Test
@@ -300,6 +303,9 @@ class BillsTest {
         CliRun refused = CliRun.skyfn("bills", "--url", url, "--key", acme);
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.err()).contains("LEDGER_DAMAGED").contains("changed in the file since it was written");
+        CliRun theirsToo = CliRun.skyfn("bills", "--url", url, "--key", globex);
+        assertThat(theirsToo.exit()).as("another tenant's bill, from the same damaged ledger").isEqualTo(1);
+        assertThat(theirsToo.err()).contains("LEDGER_DAMAGED");
         JsonNode problems = Client.parse(send(admin, "GET", "/v1/ledger", null).body().getBytes(StandardCharsets.UTF_8)).get("problems");
         assertThat(problems.toString()).contains("changed in the file since it was written");
     }

@@ -147,6 +147,8 @@ public final class Node implements AutoCloseable {
             launcher.countEgressTo((sandbox, apps, bytes) -> meter.sentOut("sandbox-" + sandbox,
                     apps.stream().map(DeployedApp::key).toList(), bytes));
             scheduler.every(EGRESS_COUNT, "counting the bytes sandboxes sent out", launcher::countEgress);
+        } else {
+            LOG.warn("metering is off (--no-metering): no usage records are written, and bills stay empty");
         }
         fabric.shipping().accept(metering.ledger());
         executions = new Executions(config.dataDir().resolve("workflows"), invoker, scheduler, config.executionBytesPerTenant(),

@@ -51,7 +51,8 @@ import java.util.stream.Collectors;
  * </ul>
  * {@code node} may be left out where there is one ledger. Errors: {@code BAD_REQUEST} for a
  * malformed parameter, an unknown node or a node with no signed head yet, {@code FORBIDDEN} for
- * another tenant's bill without an admin key.
+ * another tenant's bill without an admin key, {@code TENANT_NOT_FOUND} for a tenant that does not
+ * exist, {@code LEDGER_DAMAGED} for a bill from a ledger that no longer matches its heads.
  */
 public final class BillingApi implements HttpService {
 
@@ -207,6 +208,10 @@ public final class BillingApi implements HttpService {
         Optional<String> asked = query(req, "tenant");
         if (asked.isPresent() && !asked.get().equals(caller.tenant()) && !caller.admin()) {
             throw new SkyfnException(ErrorCode.FORBIDDEN, "only an admin key sees another tenant's bill");
+        }
+        if (asked.isPresent() && !auth.knows(asked.get())) {
+            throw new SkyfnException(ErrorCode.TENANT_NOT_FOUND, "no tenant " + asked.get()
+                    + " exists; records that name a tenant that does not exist are listed under 'unbilled' in GET /v1/bills");
         }
         return asked.orElse(caller.admin() ? null : caller.tenant());
     }
