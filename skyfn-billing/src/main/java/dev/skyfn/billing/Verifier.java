@@ -134,29 +134,33 @@ public final class Verifier {
                 failures.add("entry " + indices[i] + " (" + describe(entries.get(i)) + ") has changed since it was verified");
             }
         }
+        // records that fail their audit path: those verified before and unchanged since are not what changed
         List<String> failing = new ArrayList<>();
         int unchangedSinceVerified = 0;
         for (int i = 0; i < entries.size(); i++) {
             Ledger.Entry e = entries.get(i);
             try {
                 if (!MerkleTree.verifyInclusion(e.index(), head.size(), leaves[i], proofs.inclusion(e.index(), head.size()), head.rootHash())) {
-                    failing.add("entry " + e.index() + " (" + describe(e) + ")");
                     if (known.containsKey(e.index()) && Arrays.equals(known.get(e.index()), leaves[i])) {
                         unchangedSinceVerified++;
+                    } else {
+                        failing.add("entry " + e.index() + " (" + describe(e) + ")");
                     }
                 }
             } catch (RuntimeException x) {
                 failing.add("entry " + e.index() + " (no audit path: " + x.getMessage() + ")");
             }
         }
-        if (!failing.isEmpty() && changed == 0 && unchangedSinceVerified == failing.size()) {
-            failures.add("the head of " + head.size() + " entries no longer proves " + failing.size() + " record(s) verified before and"
-                    + " unchanged since: entries around them were changed, removed or reordered");
-        } else if (!failing.isEmpty() && changed == 0) {
-            failures.add(failing.size() == 1 ? failing.getFirst() + " is not what the head of " + head.size() + " entries signed"
-                    : failing.size() + " records are not what the head of " + head.size() + " entries signed (" + String.join(", ", failing)
-                    + "): the ledger's entries were changed, removed or reordered");
-        } else if (failing.isEmpty()) {
+        if (unchangedSinceVerified > 0 && changed == 0) {
+            failures.add("the head of " + head.size() + " entries no longer proves " + unchangedSinceVerified + " record(s) verified"
+                    + " before and unchanged since: entries around them were changed, removed or reordered");
+        }
+        if (!failing.isEmpty() && changed == 0) {
+            String notBefore = unchangedSinceVerified > 0 ? " not verified before" : "";
+            failures.add(failing.size() == 1 ? failing.getFirst() + notBefore + " is not what the head of " + head.size() + " entries signed"
+                    : failing.size() + " records" + notBefore + " are not what the head of " + head.size() + " entries signed ("
+                    + String.join(", ", failing) + "): the ledger's entries were changed, removed or reordered");
+        } else if (failing.isEmpty() && unchangedSinceVerified == 0) {
             failures.add("the proof of the " + entries.size() + " records does not give the root of the head of " + head.size()
                     + " entries: the proof was altered");
         }

@@ -88,6 +88,15 @@ class LedgerTest {
             // without the record's earlier hash: every record of the tenant fails against the signed head, and says so
             assertThat(verify(tampered, "alice", Optional.of(head)).failures()).singleElement().asString()
                     .startsWith("10 records are not what the head of 20 entries signed (entry 0 (invocation:n-1:call-0@" + T0 + "), ");
+            // another tenant's record changed: bob's own records, verified before and unchanged, are not blamed
+            Map<Long, byte[]> bobsBefore = new HashMap<>();
+            for (long i = 1; i < 19; i += 2) { // bob's first 9 records were verified; his last one, 19, was not
+                bobsBefore.put(i, MerkleTree.leafHash(tampered.leaf(i)));
+            }
+            assertThat(verify(tampered, "bob", Optional.of(head), bobsBefore).failures()).containsExactly(
+                    "the head of 20 entries no longer proves 9 record(s) verified before and unchanged since: entries around them were"
+                            + " changed, removed or reordered",
+                    "entry 19 (invocation:n-1:call-19@" + (T0 + 19) + ") not verified before is not what the head of 20 entries signed");
         }
     }
 
