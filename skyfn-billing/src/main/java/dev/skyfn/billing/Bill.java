@@ -49,7 +49,7 @@ public record Bill(String priceTable, By by, List<Line> lines, Line total, List<
                     return b;
                 }
             }
-            throw error.apply("by is one of cloud, app, function, day, node, tenant; not '" + text + "'");
+            throw error.apply("'by' is one of cloud, app, function, day, node, tenant; not '" + text + "'");
         }
     }
 

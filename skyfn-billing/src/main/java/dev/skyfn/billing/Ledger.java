@@ -360,12 +360,12 @@ public final class Ledger implements AutoCloseable {
         MerkleTree tree = tree();
         for (TreeHead head : heads) {
             if (!head.verify(key)) {
-                problems.add("the head of " + head.size() + " entries signed at " + head.timestamp() + " does not carry this node's signature");
+                problems.add("the head of " + head.size() + " entries signed at " + head.signedAt() + " does not carry this node's signature");
             } else if (head.size() > tree.size()) {
-                problems.add("the head of " + head.size() + " entries signed at " + head.timestamp() + " covers more than the "
+                problems.add("the head of " + head.size() + " entries signed at " + head.signedAt() + " covers more than the "
                         + tree.size() + " entries left: entries were removed");
             } else if (!Arrays.equals(tree.root(head.size()), head.rootHash())) {
-                problems.add("the first " + head.size() + " entries no longer have the root signed at " + head.timestamp()
+                problems.add("the first " + head.size() + " entries no longer have the root signed at " + head.signedAt()
                         + ": entries were changed, removed or reordered");
             }
         }

@@ -2,6 +2,7 @@ package dev.skyfn.billing;
 
 import java.nio.ByteBuffer;
 import java.security.PublicKey;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 
@@ -32,6 +33,11 @@ public record TreeHead(long size, long timestamp, String root, String signature)
         } catch (IllegalArgumentException e) {
             return false;
         }
+    }
+
+    /** When it was signed, as people read it in messages. */
+    public Instant signedAt() {
+        return Instant.ofEpochMilli(timestamp);
     }
 
     /** The root as bytes; IllegalArgumentException when it is not a hex SHA-256. */

@@ -51,7 +51,7 @@ public final class Verifier {
         TreeHead previous = null;
         for (TreeHead head : heads) {
             if (!signed(key, head)) {
-                failures.add("the head of " + head.size() + " entries signed at " + head.timestamp()
+                failures.add("the head of " + head.size() + " entries signed at " + head.signedAt()
                         + " does not carry the ledger's signature: it was forged or altered");
                 continue;
             }
@@ -76,8 +76,8 @@ public final class Verifier {
     }
 
     private static void consistent(TreeHead first, TreeHead second, Proofs proofs, String which, List<String> failures) {
-        String what = "the head of " + second.size() + " entries signed at " + second.timestamp() + " does not extend the head of "
-                + first.size() + " entries signed at " + first.timestamp() + which;
+        String what = "the head of " + second.size() + " entries signed at " + second.signedAt() + " does not extend the head of "
+                + first.size() + " entries signed at " + first.signedAt() + which;
         if (second.size() < first.size()) {
             failures.add(what + ": the ledger shrank");
             return;

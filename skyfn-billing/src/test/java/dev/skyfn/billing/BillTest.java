@@ -107,7 +107,7 @@ class BillTest {
                 .hasMessage("t.yaml: model 'm': vcpuByMemory rows are [memoryMb, vcpu], memory ascending");
         assertThatThrownBy(() -> read("models: {}\n"))
                 .hasMessage("t.yaml: a price table has a version and at least one model under models");
-        assertThatThrownBy(() -> Bill.By.parse("month")).hasMessage("by is one of cloud, app, function, day, node, tenant; not 'month'");
+        assertThatThrownBy(() -> Bill.By.parse("month")).hasMessage("'by' is one of cloud, app, function, day, node, tenant; not 'month'");
     }
 
     private static PriceTable read(String yaml) {

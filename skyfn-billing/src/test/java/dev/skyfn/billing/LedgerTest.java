@@ -114,8 +114,8 @@ class LedgerTest {
             assertThat(dropped.problems()).hasSize(2);
             assertThat(Verifier.verify(SigningKey.publicKey(dropped.publicKey()), "alice", dropped.heads(), Optional.empty(), null,
                     proofs(dropped), Map.of()).failures())
-                    .containsExactly("the head of 20 entries signed at " + CLOCK.millis() + " does not extend the head of 10 entries signed at "
-                            + CLOCK.millis() + ": no consistency proof (no tree of 20 entries; the log holds 19)");
+                    .containsExactly("the head of 20 entries signed at " + CLOCK.instant() + " does not extend the head of 10 entries signed at "
+                            + CLOCK.instant() + ": no consistency proof (no tree of 20 entries; the log holds 19)");
             assertThatThrownBy(() -> dropped.entries("alice", 0, Long.MAX_VALUE, dropped.latestHead().orElseThrow()))
                     .hasMessage("the ledger holds 19 entries, fewer than its signed head of 20: entries were removed");
         }

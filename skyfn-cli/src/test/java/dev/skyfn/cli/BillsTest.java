@@ -256,7 +256,7 @@ class BillsTest {
     void badParametersAreRefusedWithTheReason() {
         CliRun by = CliRun.skyfn("bills", "--url", url, "--key", acme, "--by", "month");
         assertThat(by.exit()).isEqualTo(1);
-        assertThat(by.err()).contains("BAD_REQUEST").contains("by is one of cloud, app, function, day, node, tenant; not 'month'");
+        assertThat(by.err()).contains("BAD_REQUEST").contains("'by' is one of cloud, app, function, day, node, tenant; not 'month'");
         CliRun from = CliRun.skyfn("bills", "--url", url, "--key", acme, "--from", "yesterday");
         assertThat(from.err()).contains("'from' is a date (2026-12-01) or an instant (2026-12-01T10:00:00Z), not 'yesterday'");
         assertThat(send(acme, "GET", "/v1/bills?from=2026-12-02&to=2026-12-01", null).body()).contains("BAD_REQUEST")
