@@ -150,19 +150,19 @@ final class BillsCommand implements Callable<Integer> {
                     failed++;
                     continue;
                 }
-                String keyText = given.getOrDefault(node, before.key().orElse(null));
-                if (keyText == null) {
-                    keyText = view.get("key").asText();
-                    System.out.println(node + ": trusting the key it shows, on first use: " + keyText
-                            + " (pass --log-key with the keys your operator published to check them)");
-                } else if (!keyText.equals(view.get("key").asText())) {
-                    System.out.println(node + ": shows another key than the one you trust: " + view.get("key").asText());
-                }
+                String trusted = given.getOrDefault(node, before.key().orElse(null));
+                String keyText = trusted == null ? view.get("key").asText() : trusted;
                 PublicKey key;
                 try {
                     key = SigningKey.publicKey(keyText);
                 } catch (IllegalArgumentException e) {
                     throw new CliException("--log-key of " + node + ": " + e.getMessage());
+                }
+                if (trusted == null) {
+                    System.out.println(node + ": trusting the key it shows, on first use: " + keyText
+                            + " (pass --log-key with the keys your operator published to check them)");
+                } else if (!keyText.equals(view.get("key").asText())) {
+                    System.out.println(node + ": shows another key than the one you trust: " + view.get("key").asText());
                 }
                 Verified v;
                 try {
