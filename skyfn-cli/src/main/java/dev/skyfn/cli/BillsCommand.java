@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -234,7 +233,7 @@ final class BillsCommand implements Callable<Integer> {
             System.out.printf("%s: verified: signed heads each extending the last%s; %d record(s)%s in the head of %d entries signed at %s%s%n",
                     node, before.head().map(p -> " and the one verified before (" + p.size() + " entries)").orElse(""),
                     v.report().records(), v.whose() == null ? " of every tenant" : " of " + v.whose(), latest.size(),
-                    Instant.ofEpochMilli(latest.timestamp()),
+                    latest.signedAt(),
                     v.report().pending() > 0 ? "; " + v.report().pending() + " newer, proven at the next head" : "");
         }
 

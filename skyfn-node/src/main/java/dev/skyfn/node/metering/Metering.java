@@ -99,8 +99,9 @@ public final class Metering implements Meter, AutoCloseable {
             long mine = share + (i == 0 ? bytes % apps.size() : 0);
             if (mine > 0) {
                 String count = sandbox + "." + egressCounts.incrementAndGet();
-                append(new UsageRecord(UsageRecord.id(UsageRecord.Kind.egress, node, count, clock.millis()), apps.get(i).tenant(),
-                        apps.get(i).app(), NETWORK, UsageRecord.Kind.egress, count, node, cloud.name(), clock.millis(), 0, 0, 0, mine, mine,
+                long now = clock.millis();
+                append(new UsageRecord(UsageRecord.id(UsageRecord.Kind.egress, node, count, now), apps.get(i).tenant(),
+                        apps.get(i).app(), NETWORK, UsageRecord.Kind.egress, count, node, cloud.name(), now, 0, 0, 0, mine, mine,
                         false, "ok", null, null, unitPrices()));
             }
         }
