@@ -35,6 +35,12 @@ final class Warmup {
 
     static final int INVOCATIONS = 300;
     static final int EXECUTIONS = 30;
+    /**
+     * Loads of the same small app into fresh slots, each with a first call: an app's load (a new
+     * class loader, its classes rewritten and defined) runs once per cold start, so one load in
+     * the warm-up would leave that path to the interpreter.
+     */
+    static final int LOADS = 12;
     /** A workflow over the echo function: the interpreter's paths, choices and a Map are warmed too. */
     /** How long one warm-up step may take: generous, so that a busy machine slows the boot down rather than failing it. */
     private static final long STEP_TIMEOUT_MS = 60_000;
@@ -48,6 +54,7 @@ final class Warmup {
               "Done": {"Type": "Pass", "OutputPath": "$.first", "End": true}}}
             """;
     private static final byte[] INPUT = "{\"warm\":[1,2.5,\"x\",true,null]}".getBytes(StandardCharsets.UTF_8);
+    private static final Payload NAME = new Payload.Body("text/plain", "warm".getBytes(StandardCharsets.UTF_8));
 
     private Warmup() {
     }
@@ -61,8 +68,17 @@ final class Warmup {
         }
     }
 
+    /** Text in, text out, a line logged: the other common shape of a first call. */
+    public static final class Greet implements Handler<String, String> {
+        @Override
+        public String handle(String name, Context ctx) {
+            ctx.log().info("greeting " + name);
+            return "Hello, " + name + "!";
+        }
+    }
+
     static void run(Path dir, PrintStream diagnostics) throws Exception {
-        Path jar = echoJar(dir);
+        Path jar = appJar(dir);
         Path socket = dir.resolve("warmup-" + ProcessHandle.current().pid() + ".sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
@@ -76,16 +92,23 @@ final class Warmup {
                     answers.add(m);
                 }
             }));
-            node.send(new Message.Load(0, 0, "warmup", 1, jar.toString(), 1 << 20,
-                    List.of(new Message.HandlerRef("echo", Echo.class.getName(), STEP_TIMEOUT_MS, 128, Map.of())),
-                    List.of(new Message.WorkflowRef("warm", WORKFLOW)), "local", Map.of(), false));
+            long id = 0;
+            for (int slot = 1; slot <= LOADS; slot++) {
+                node.send(load(++id, slot, jar));
+                expectResult(answers);
+                node.send(new Message.Invoke(++id, slot, "greet", "warmup-load-" + slot, STEP_TIMEOUT_MS, NAME));
+                expectResult(answers);
+                node.send(new Message.Unload(slot));
+            }
+            node.send(load(++id, 0, jar));
             expectResult(answers);
             for (int i = 1; i <= INVOCATIONS; i++) {
-                node.send(new Message.Invoke(i, 0, "echo", "warmup-" + i, STEP_TIMEOUT_MS, Payload.json(INPUT)));
+                node.send(i % 2 == 0 ? new Message.Invoke(++id, 0, "echo", "warmup-" + i, STEP_TIMEOUT_MS, Payload.json(INPUT))
+                        : new Message.Invoke(++id, 0, "greet", "warmup-" + i, STEP_TIMEOUT_MS, NAME));
                 expectResult(answers);
             }
             for (int i = 1; i <= EXECUTIONS; i++) {
-                node.send(new Message.Run(INVOCATIONS + i, 0, "warm", "warmup-" + i, STEP_TIMEOUT_MS, INPUT, List.of()));
+                node.send(new Message.Run(++id, 0, "warm", "warmup-" + i, STEP_TIMEOUT_MS, INPUT, List.of()));
                 expectResult(answers);
             }
             node.close();
@@ -98,6 +121,13 @@ final class Warmup {
         try (InputStream main = SandboxMain.class.getResourceAsStream("SandboxMain.class")) {
             new CallRewriter(Warmup.class.getClassLoader()).rewrite(main.readAllBytes());
         }
+    }
+
+    private static Message.Load load(long id, int slot, Path jar) {
+        return new Message.Load(id, slot, "warmup", 1, jar.toString(), 1 << 20,
+                List.of(new Message.HandlerRef("echo", Echo.class.getName(), STEP_TIMEOUT_MS, 128, Map.of()),
+                        new Message.HandlerRef("greet", Greet.class.getName(), STEP_TIMEOUT_MS, 128, Map.of())),
+                List.of(new Message.WorkflowRef("warm", WORKFLOW)), "local", Map.of(), false);
     }
 
     private static void expectResult(BlockingQueue<Message> answers) throws InterruptedException {
@@ -119,15 +149,18 @@ final class Warmup {
         }
     }
 
-    /** A jar holding the Echo handler, as an app's jar would. */
-    private static Path echoJar(Path dir) throws IOException {
+    /** A jar holding the warm-up's handlers, as an app's jar would. */
+    private static Path appJar(Path dir) throws IOException {
         Path jar = dir.resolve("warmup-" + ProcessHandle.current().pid() + ".jar");
-        String entry = Echo.class.getName().replace('.', '/') + ".class";
-        try (OutputStream file = Files.newOutputStream(jar); var out = new JarOutputStream(file);
-             InputStream bytes = Warmup.class.getClassLoader().getResourceAsStream(entry)) {
-            out.putNextEntry(new JarEntry(entry));
-            bytes.transferTo(out);
-            out.closeEntry();
+        try (OutputStream file = Files.newOutputStream(jar); var out = new JarOutputStream(file)) {
+            for (Class<?> handler : List.of(Echo.class, Greet.class)) {
+                String entry = handler.getName().replace('.', '/') + ".class";
+                try (InputStream bytes = Warmup.class.getClassLoader().getResourceAsStream(entry)) {
+                    out.putNextEntry(new JarEntry(entry));
+                    bytes.transferTo(out);
+                    out.closeEntry();
+                }
+            }
         }
         return jar;
     }
