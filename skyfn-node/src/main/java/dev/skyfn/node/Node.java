@@ -182,7 +182,7 @@ public final class Node implements AutoCloseable {
                 .shutdownHook(false)
                 .addProtocol(dev.skyfn.node.http.RequestLimits.http1())
                 .directHandlers(dev.skyfn.node.http.RequestLimits.refusals())
-                .routing(r -> routing(r, services, new Gateway(dispatch, async, logs, auth, config.maxRequestBytes(), fabric.elsewhere()),
+                .routing(r -> routing(r, services, new Gateway(dispatch, async, logs, auth, config.maxRequestBytes(), fabric.elsewhere(), catalog),
                         new WorkflowApi(executions, invoker, auth, config.maxRequestBytes(), fabric.elsewhere()),
                         new EventApi(triggers, dispatch, auth, config.maxRequestBytes()),
                         new BillingApi(fabric.ledgers().orElseGet(() -> new LocalLedgers(config.name(), metering.ledger())), auth,

@@ -5,6 +5,7 @@ import dev.skyfn.control.api.Api;
 import dev.skyfn.control.api.Paths;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.AppCatalog;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.Authenticator;
 import dev.skyfn.core.app.Caller;
@@ -44,11 +45,12 @@ public final class Gateway implements HttpService {
     private final Authenticator auth;
     private final long maxRequestBytes;
     private final Elsewhere elsewhere;
-    /** Whether a function takes the whole request, by {@code tenant/app@version/function}. */
-    private final Map<String, Boolean> requestInputs = new java.util.concurrent.ConcurrentHashMap<>();
+    private final RequestInputs requestInputs = new RequestInputs();
 
+    /** A gateway for the apps of {@code catalog}. */
     public Gateway(Dispatch dispatch, Async async, LogStore logs, Authenticator auth, long maxRequestBytes,
-                   Elsewhere elsewhere) {
+                   Elsewhere elsewhere, AppCatalog catalog) {
+        catalog.subscribe(requestInputs);
         this.elsewhere = elsewhere;
         this.dispatch = dispatch;
         this.async = async;
@@ -96,11 +98,9 @@ public final class Gateway implements HttpService {
                 req.headers().first(Responses.ERROR_SHAPE).map(v -> v.equalsIgnoreCase("lambda")).orElse(false));
     }
 
-    /** Whether the function's handler takes an {@code HttpRequest}, read once per app version from its jar. */
+    /** Whether the function's handler takes an {@code HttpRequest}. */
     private boolean takesRequest(Dispatch.Target target) {
-        var app = target.app();
-        return requestInputs.computeIfAbsent(app.key() + "@" + app.version() + "/" + target.spec().name(),
-                k -> dev.skyfn.control.pkg.HttpRequestInput.takes(app.jar(), target.spec()));
+        return requestInputs.takes(target.app(), target.spec());
     }
 
     private static String region(ServerRequest req) {

@@ -191,10 +191,11 @@ final class AppRuntime implements Sandbox.Owner {
                 throw new SkyfnException(ErrorCode.parse(f.code()), f.message());
             }
             seat.sandbox().moveTo(Sandbox.State.ACTIVE);
-            node.metrics().coldStart(key, Duration.ofNanos(System.nanoTime() - start));
+            long took = System.nanoTime() - start;
+            into.complete(seat); // the calls waiting for it go on first: what follows is bookkeeping
+            node.metrics().coldStart(key, Duration.ofNanos(took));
             LOG.info("{} v{} loaded into {}{} in {} ms", key, version.version(), guest ? "a seat in " : "", seat.sandbox(),
-                    (System.nanoTime() - start) / 1_000_000);
-            into.complete(seat);
+                    took / 1_000_000);
             if (app.version() != version.version()) {
                 retire(seat, "replaced by version " + app.version() + " while loading");
             }

@@ -128,6 +128,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
     @Override
     public void deployed(DeployedApp app, DeployedApp previous) {
         pool.want(app.manifest().memoryMb());
+        metrics.prepare(app.key(), app.manifest().functions().keySet());
         AppRuntime existing = runtimes.get(app.key());
         if (existing == null) {
             AppRuntime created = new AppRuntime(app, this);

@@ -193,6 +193,7 @@ public final class Sandbox {
         egress = sink;
         outbound = link;
         dead.thenRun(this::cutOutbound);
+        countEgress(); // where its first app's bytes start: read now, off the path of that app's cold start
     }
 
     /** Takes its outbound network away (an app with {@code network: none}): only its own loopback is left. */
@@ -336,7 +337,13 @@ public final class Sandbox {
      * it runs on {@code cloud}: that cloud's region and its environment there.
      */
     public Call load(int slot, DeployedApp app, Cloud cloud, int maxResultBytes, long deadlineNanos) {
-        countEgress(); // what was sent before this app came is not its
+        boolean hostedBefore;
+        synchronized (this) {
+            hostedBefore = !egressApps.isEmpty();
+        }
+        if (hostedBefore) {
+            countEgress(); // what was sent before this app came is not its; before the first, nothing was sent since it connected
+        }
         synchronized (this) {
             hosted.put(slot, app);
             egressApps = List.copyOf(hosted.values());
