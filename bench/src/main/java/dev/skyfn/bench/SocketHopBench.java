@@ -31,8 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The node ↔ sandbox hop: an Invoke frame out and a Result frame back through {@link FrameChannel}s
- * (codec, batching writer, reader thread, future), beside its limit, a bare round trip of the same
- * bytes over a Unix domain socket with one thread at each end.
+ * (codec, batching writer, reader thread, future), beside its limits: a bare round trip of the
+ * same bytes over a Unix domain socket with one thread at each end, and over two shared-memory
+ * ring buffers (Agrona's one-to-one ring buffers in a memory-mapped file, each end spinning).
  *
  * <p>Run: {@code bench/run jmh SocketHopBench}
  */
@@ -40,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"}) // Agrona 2 reads through the JDK's internal Unsafe
 @State(Scope.Benchmark)
 public class SocketHopBench {
 
@@ -55,6 +56,11 @@ public class SocketHopBench {
     private FrameChannel sandbox;
     private final Map<Long, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
+    private java.nio.channels.FileChannel ringFile;
+    private org.agrona.concurrent.ringbuffer.OneToOneRingBuffer toEcho;
+    private org.agrona.concurrent.ringbuffer.OneToOneRingBuffer fromEcho;
+    private org.agrona.concurrent.UnsafeBuffer ringFrame;
+    private volatile boolean running = true;
 
     @Setup(Level.Trial)
     public void connect() throws IOException {
@@ -67,12 +73,21 @@ public class SocketHopBench {
         bareBuffer = ByteBuffer.allocateDirect(bareFrame);
         Thread.ofPlatform().daemon().start(this::echoBare);
 
+        int ringBytes = 64 * 1024 + org.agrona.concurrent.ringbuffer.RingBufferDescriptor.TRAILER_LENGTH;
+        ringFile = java.nio.channels.FileChannel.open(dir.resolve("rings"), java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
+        var mapped = ringFile.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, 2L * ringBytes);
+        toEcho = new org.agrona.concurrent.ringbuffer.OneToOneRingBuffer(new org.agrona.concurrent.UnsafeBuffer(mapped, 0, ringBytes));
+        fromEcho = new org.agrona.concurrent.ringbuffer.OneToOneRingBuffer(new org.agrona.concurrent.UnsafeBuffer(mapped, ringBytes, ringBytes));
+        ringFrame = new org.agrona.concurrent.UnsafeBuffer(new byte[bareFrame]);
+        Thread.ofPlatform().daemon().start(this::echoRing);
+
         SocketChannel[] framed = pair(dir.resolve("framed.sock"));
         node = new FrameChannel(framed[0], 1 << 20);
         sandbox = new FrameChannel(framed[1], 1 << 20);
         Thread.ofPlatform().daemon().start(() -> read(sandbox, m -> {
             if (m instanceof Message.Invoke i) {
-                sandbox.send(new Message.Result(i.id(), i.payload()));
+                sandbox.sendNow(new Message.Result(i.id(), i.payload())); // as a grain's thread answers
             }
         }));
         Thread.ofPlatform().daemon().start(() -> read(node, m -> {
@@ -96,6 +111,18 @@ public class SocketHopBench {
     }
 
     @Benchmark
+    public int bareSharedMemoryRoundTrip() {
+        while (!toEcho.write(1, ringFrame, 0, bareFrame)) {
+            Thread.onSpinWait();
+        }
+        int[] got = new int[1];
+        while (fromEcho.read((type, buffer, index, length) -> got[0] = length, 1) == 0) {
+            Thread.onSpinWait();
+        }
+        return got[0];
+    }
+
+    @Benchmark
     public Message skyfnFrameRoundTrip() throws Exception {
         long id = ids.incrementAndGet();
         var answer = new CompletableFuture<Message>();
@@ -104,8 +131,20 @@ public class SocketHopBench {
         return answer.get();
     }
 
+    /** The same, each frame written by the thread that has it when the channel is idle ({@link FrameChannel#sendNow}). */
+    @Benchmark
+    public Message skyfnFrameRoundTripSentNow() throws Exception {
+        long id = ids.incrementAndGet();
+        var answer = new CompletableFuture<Message>();
+        pending.put(id, answer);
+        node.sendNow(new Message.Invoke(id, 0, "noop", "0123456789abcdef0123456789ab", 30_000, Payload.json(BODY)));
+        return answer.get();
+    }
+
     @TearDown(Level.Trial)
     public void close() throws IOException {
+        running = false;
+        ringFile.close();
         node.close();
         sandbox.close();
         bareClient.close();
@@ -135,6 +174,18 @@ public class SocketHopBench {
             }
         } catch (IOException e) {
             // closed at tear-down
+        }
+    }
+
+    private void echoRing() {
+        while (running) {
+            if (toEcho.read((type, buffer, index, length) -> {
+                while (!fromEcho.write(type, buffer, index, length)) {
+                    Thread.onSpinWait();
+                }
+            }, 1) == 0) {
+                Thread.onSpinWait();
+            }
         }
     }
 

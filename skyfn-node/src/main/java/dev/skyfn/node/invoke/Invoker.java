@@ -234,7 +234,7 @@ public final class Invoker implements Dispatch {
         }
         Duration limit = timeout.compareTo(spec.timeout()) < 0 ? timeout : spec.timeout();
         long start = System.nanoTime();
-        Sandbox.Call call = warm.sandbox().callNow(id -> new Message.Invoke(id, warm.slot(), spec.name(), invocationId, limit.toMillis(), input),
+        Sandbox.Call call = warm.sandbox().call(id -> new Message.Invoke(id, warm.slot(), spec.name(), invocationId, limit.toMillis(), input),
                 start + limit.toNanos(), invocationId);
         Running here = register(spec, invocationId, warm.sandbox(), call);
         NodeMetrics.FunctionMeters meters = runtimes.metrics().function(runtime.key(), spec.name());

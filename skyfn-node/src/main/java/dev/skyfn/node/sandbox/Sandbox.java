@@ -360,15 +360,11 @@ public final class Sandbox {
     }
 
     /**
-     * Sends the request {@code build} makes with a fresh id. Wait on its answer without a timeout:
-     * the deadline completes it (see {@link Calls}).
+     * Sends the request {@code build} makes with a fresh id, written by the calling thread when
+     * the channel is idle (queued for its writer when not: {@link FrameChannel#sendNow}). Wait on
+     * its answer without a timeout: the deadline completes it (see {@link Calls}).
      */
     public Call call(LongFunction<Message> build, long deadlineNanos, String label) {
-        return calls.open(build, deadlineNanos, label, m -> state.get() != State.DEAD && channel.send(m), this::crashed);
-    }
-
-    /** {@link #call} from a thread that relays (a reader): the frame is written at once when it can be. */
-    public Call callNow(LongFunction<Message> build, long deadlineNanos, String label) {
         return calls.open(build, deadlineNanos, label, m -> state.get() != State.DEAD && channel.sendNow(m), this::crashed);
     }
 
