@@ -109,10 +109,14 @@ class HedgedCallsTest {
     @Test
     void theCopyThatLostIsStoppedOnItsNode() {
         FleetCalls.deploy(fleet, "gw-1", MANIFEST, Fleetwide.class);
-        // fast everywhere: the function's p95 at the gateway is some milliseconds, known once a 2 s interval of its latencies
-        // has closed with enough calls in it: at least 100 calls over at least 5 s
+        // fast everywhere: the function's p95 at the gateway is some milliseconds, worked out only as a call closes a 2 s
+        // interval of its latencies, from the closed intervals once they hold 50 calls: at least 100 calls over at least 5 s,
+        // and calls for 2.5 s more after the 100th, so that an interval closes after it whatever the calls' pace
         long primeUntil = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
         for (int i = 0; i < 100 || System.nanoTime() < primeUntil; i++) {
+            if (i == 100) {
+                primeUntil = Math.max(primeUntil, System.nanoTime() + java.time.Duration.ofMillis(2500).toNanos());
+            }
             HttpResponse<String> res = FleetCalls.send(fleet, "gw-1", "POST", "/v1/apps/straggle/functions/linger:invoke",
                     ("fast-" + i + " 0").getBytes());
             assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
