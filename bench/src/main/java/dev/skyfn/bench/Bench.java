@@ -29,7 +29,8 @@ public final class Bench {
                 .append(" CPUs, ").append(System.getProperty("java.vm.name")).append(' ').append(Runtime.version()).append(".\n\n");
         if (which.contains("http")) {
             out.append("### Warm invocation over HTTP\n\n")
-                    .append(new HttpInvokeBench(root, rounds, Duration.ofSeconds(Integer.getInteger("seconds", 10))).run()).append('\n');
+                    .append(new HttpInvokeBench(root, rounds, Duration.ofSeconds(Integer.getInteger("seconds", 10)),
+                            System.getProperty("springPeer", "").isEmpty() ? null : Path.of(System.getProperty("springPeer"))).run()).append('\n');
         }
         if (which.contains("coldstorm")) {
             List<Integer> bursts = Arrays.stream(System.getProperty("bursts", "10,30,60").split(",")).map(Integer::valueOf).toList();

@@ -8,22 +8,40 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * Warm invocations over HTTP against the limit, a bare Helidon server answering the same request,
- * with sandboxes confined and not. Each server runs on CPU 0, wrk on CPU 1; rounds alternate
- * between the three, medians are reported.
+ * and the peer a Java user would pick for functions over HTTP, Spring Cloud Function's web adapter
+ * serving a no-op {@code Function<String, String>} (built by {@code bench/run} from
+ * {@code bench/peers/spring-function}); skyfn with sandboxes confined and not. Each server runs
+ * on CPU 0, wrk on CPU 1; rounds alternate between the four, medians are reported.
  */
 final class HttpInvokeBench {
 
     private static final String PATH = "/v1/apps/hello/functions/noop:invoke";
+    private static final String PEER_PATH = "/noop";
     private static final byte[] BODY = "x".getBytes();
+    /**
+     * How the peer is warmed up: a Spring application on one CPU reaches its speed only after its
+     * JIT has compiled for minutes (2.7k req/s after a minute here, 7k after three; two slices
+     * agreeing after 75–105 s were still at 3.5k), so it is
+     * loaded in slices until two in a row agree within {@link #STEADY}, for at least the first and
+     * at most the last of these.
+     */
+    private static final Duration PEER_SLICE = Duration.ofSeconds(15);
+    private static final Duration PEER_WARM_UP_LEAST = Duration.ofMinutes(3);
+    private static final Duration PEER_WARM_UP_MOST = Duration.ofMinutes(6);
+    private static final double STEADY = 0.05;
 
     private final Path root;
     private final int rounds;
     private final Duration measure;
+    private final Path peerJar;
+    private final List<Duration> peerWarmUps = new ArrayList<>();
 
-    HttpInvokeBench(Path root, int rounds, Duration measure) {
+    /** {@code peerJar}: the Spring Cloud Function peer's executable jar, or null to leave it out. */
+    HttpInvokeBench(Path root, int rounds, Duration measure, Path peerJar) {
         this.root = root;
         this.rounds = rounds;
         this.measure = measure;
+        this.peerJar = peerJar;
     }
 
     private record Round(Wrk.Result one, Wrk.Result many) {
@@ -31,17 +49,41 @@ final class HttpInvokeBench {
 
     String run() {
         List<Round> bare = new ArrayList<>();
+        List<Round> peer = new ArrayList<>();
         List<Round> skyfn = new ArrayList<>();
         List<Round> unconfined = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             bare.add(bare());
+            if (peerJar != null) {
+                peer.add(peer());
+            }
             skyfn.add(skyfn(true));
             unconfined.add(skyfn(false));
-            System.err.printf("round %d: bare %.0f req/s, skyfn %.0f req/s, not confined %.0f req/s%n", r + 1,
-                    bare.getLast().many().requestsPerSecond(), skyfn.getLast().many().requestsPerSecond(),
-                    unconfined.getLast().many().requestsPerSecond());
+            System.err.printf("round %d: bare %.0f req/s, Spring %s req/s, skyfn %.0f req/s, not confined %.0f req/s%n", r + 1,
+                    bare.getLast().many().requestsPerSecond(), peer.isEmpty() ? "-" : String.format("%.0f", peer.getLast().many().requestsPerSecond()),
+                    skyfn.getLast().many().requestsPerSecond(), unconfined.getLast().many().requestsPerSecond());
         }
-        return report(bare, skyfn) + confinement(skyfn, unconfined);
+        return report(bare, skyfn) + (peer.isEmpty() ? "" : peer(peer, skyfn)) + confinement(skyfn, unconfined);
+    }
+
+    /** skyfn beside the peer a user would pick, Spring Cloud Function web, in the same rounds. */
+    private String peer(List<Round> peer, List<Round> skyfn) {
+        var out = new StringBuilder(String.format("%nThe peer, warm (same rounds; Spring Cloud Function web, loaded until steady before each"
+                + " measurement: %s s):%n%n", Stats.list(peerWarmUps.stream().map(d -> (double) d.toSeconds()).toList(), "%.0f")));
+        out.append("| connections | | throughput (req/s) | p50 | p99 |\n|---|---|---:|---:|---:|\n");
+        for (boolean many : new boolean[] {false, true}) {
+            ToDoubleFunction<Round> rps = r -> (many ? r.many() : r.one()).requestsPerSecond();
+            ToDoubleFunction<Round> p50 = r -> (many ? r.many() : r.one()).p50Micros();
+            ToDoubleFunction<Round> p99 = r -> (many ? r.many() : r.one()).p99Micros();
+            String conns = many ? "64" : "1";
+            out.append(row(conns, "Spring Cloud Function web", median(peer, rps), median(peer, p50), median(peer, p99)));
+            out.append(row(conns, "skyfn", median(skyfn, rps), median(skyfn, p50), median(skyfn, p99)));
+            out.append(String.format("| %s | **skyfn / Spring** | **×%.2f** | ×%.2f | ×%.2f |%n", conns,
+                    median(skyfn, rps) / median(peer, rps), median(skyfn, p50) / median(peer, p50), median(skyfn, p99) / median(peer, p99)));
+        }
+        out.append(String.format("%nPer round, 64 connections (req/s): Spring %s.%n",
+                Stats.list(peer.stream().map(r -> r.many().requestsPerSecond()).toList(), "%.0f")));
+        return out.toString();
     }
 
     /** What confining sandboxes costs warm calls: the same runs, sandboxes confined and not. */
@@ -67,8 +109,21 @@ final class HttpInvokeBench {
         Process p = Procs.start("0", Path.of("/tmp/skyfn-bench-bare.log"), List.of(Procs.JAVA.toString(), "-cp",
                 Bench.classpath(root), BareServer.class.getName(), Integer.toString(port)));
         try {
-            awaitPort(port);
-            return measure(port);
+            awaitPort(port, PATH);
+            return measure(port, PATH, Duration.ofSeconds(5));
+        } finally {
+            Procs.stop(p);
+        }
+    }
+
+    private Round peer() {
+        int port = 18_092;
+        Process p = Procs.start("0", Path.of("/tmp/skyfn-bench-spring.log"), List.of(Procs.JAVA.toString(), "-jar",
+                peerJar.toString(), "--server.port=" + port, "--logging.level.root=WARN"));
+        try {
+            awaitPort(port, PEER_PATH);
+            peerWarmUps.add(warmUntilSteady(port));
+            return measure(port, PEER_PATH, Duration.ZERO);
         } finally {
             Procs.stop(p);
         }
@@ -81,22 +136,40 @@ final class HttpInvokeBench {
             if (node.invoke("hello", "noop", "x").status() != 200) {
                 throw new IllegalStateException("noop does not answer");
             }
-            return measure(node.port);
+            return measure(node.port, PATH, Duration.ofSeconds(5));
         }
     }
 
-    private Round measure(int port) {
-        String url = "http://127.0.0.1:" + port + PATH;
-        Wrk.run("1", url, 64, Duration.ofSeconds(5), BODY);
+    /** Loads the peer in slices until its throughput is steady; how long that took. */
+    private static Duration warmUntilSteady(int port) {
+        String url = "http://127.0.0.1:" + port + PEER_PATH;
+        long start = System.nanoTime();
+        double last = 0;
+        while (true) {
+            double now = Wrk.run("1", url, 64, PEER_SLICE, BODY).requestsPerSecond();
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            boolean steady = last > 0 && Math.abs(now - last) <= STEADY * last;
+            if ((steady && took.compareTo(PEER_WARM_UP_LEAST) >= 0) || took.compareTo(PEER_WARM_UP_MOST) >= 0) {
+                return took;
+            }
+            last = now;
+        }
+    }
+
+    private Round measure(int port, String path, Duration warmUp) {
+        String url = "http://127.0.0.1:" + port + path;
+        if (!warmUp.isZero()) {
+            Wrk.run("1", url, 64, warmUp, BODY);
+        }
         Wrk.Result one = Wrk.run("1", url, 1, measure, BODY);
         Wrk.Result many = Wrk.run("1", url, 64, measure, BODY);
         return new Round(one, many);
     }
 
-    private static void awaitPort(int port) {
+    private static void awaitPort(int port, String path) {
         for (int i = 0; i < 600; i++) {
             try {
-                MiniHttp.send(port, "POST", PATH, BODY, "application/octet-stream");
+                MiniHttp.send(port, "POST", path, BODY, "application/octet-stream");
                 return;
             } catch (java.io.UncheckedIOException notYet) {
                 Procs.sleep(Duration.ofMillis(50));
