@@ -110,11 +110,16 @@ class AsyncAtLeastOnceTest {
 
     /**
      * Where {@code id} ran, read by a function of the app: a read, declared idempotent, so that a gateway that learns only
-     * now of the killed node's death sends it to the other node rather than answering NODE_LOST.
+     * now of the killed node's death sends it to the other node rather than answering NODE_LOST; while no node serves the
+     * app there (it is being placed again), the gateway answers 503 UNAVAILABLE, "retry later", and the read is retried.
      */
     private static String runs(String id) {
-        HttpResponse<String> res = FleetCalls.send(fleet, "b-1", "POST", "/v1/apps/tally/functions/runs:invoke", id.getBytes());
-        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-        return res.body();
+        var res = new java.util.concurrent.atomic.AtomicReference<HttpResponse<String>>();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            res.set(FleetCalls.send(fleet, "b-1", "POST", "/v1/apps/tally/functions/runs:invoke", id.getBytes()));
+            return res.get().statusCode() != 503;
+        });
+        assertThat(res.get().statusCode()).as(res.get().body()).isEqualTo(200);
+        return res.get().body();
     }
 }
