@@ -72,14 +72,12 @@ final class HttpInvokeBench {
                 + " measurement: %s s):%n%n", Stats.list(peerWarmUps.stream().map(d -> (double) d.toSeconds()).toList(), "%.0f")));
         out.append("| connections | | throughput (req/s) | p50 | p99 |\n|---|---|---:|---:|---:|\n");
         for (boolean many : new boolean[] {false, true}) {
-            ToDoubleFunction<Round> rps = r -> (many ? r.many() : r.one()).requestsPerSecond();
-            ToDoubleFunction<Round> p50 = r -> (many ? r.many() : r.one()).p50Micros();
-            ToDoubleFunction<Round> p99 = r -> (many ? r.many() : r.one()).p99Micros();
             String conns = many ? "64" : "1";
-            out.append(row(conns, "Spring Cloud Function web", median(peer, rps), median(peer, p50), median(peer, p99)));
-            out.append(row(conns, "skyfn", median(skyfn, rps), median(skyfn, p50), median(skyfn, p99)));
+            Medians spring = medians(peer, many);
+            Medians ours = medians(skyfn, many);
+            out.append(row(conns, "Spring Cloud Function web", spring)).append(row(conns, "skyfn", ours));
             out.append(String.format("| %s | **skyfn / Spring** | **×%.2f** | ×%.2f | ×%.2f |%n", conns,
-                    median(skyfn, rps) / median(peer, rps), median(skyfn, p50) / median(peer, p50), median(skyfn, p99) / median(peer, p99)));
+                    ours.rps() / spring.rps(), ours.p50() / spring.p50(), ours.p99() / spring.p99()));
         }
         out.append(String.format("%nPer round, 64 connections (req/s): Spring %s.%n",
                 Stats.list(peer.stream().map(r -> r.many().requestsPerSecond()).toList(), "%.0f")));
@@ -91,15 +89,12 @@ final class HttpInvokeBench {
         var out = new StringBuilder("\nConfinement, warm (same rounds; sandboxes not confined as on a host without bubblewrap):\n\n");
         out.append("| connections | | throughput (req/s) | p50 | p99 |\n|---|---|---:|---:|---:|\n");
         for (boolean many : new boolean[] {false, true}) {
-            ToDoubleFunction<Round> rps = r -> (many ? r.many() : r.one()).requestsPerSecond();
-            ToDoubleFunction<Round> p50 = r -> (many ? r.many() : r.one()).p50Micros();
-            ToDoubleFunction<Round> p99 = r -> (many ? r.many() : r.one()).p99Micros();
             String conns = many ? "64" : "1";
-            out.append(row(conns, "skyfn, confined", median(confined, rps), median(confined, p50), median(confined, p99)));
-            out.append(row(conns, "skyfn, not confined", median(unconfined, rps), median(unconfined, p50), median(unconfined, p99)));
+            Medians on = medians(confined, many);
+            Medians off = medians(unconfined, many);
+            out.append(row(conns, "skyfn, confined", on)).append(row(conns, "skyfn, not confined", off));
             out.append(String.format("| %s | **confined / not** | **%.1f%%** | %+.0f µs | %+.0f µs |%n", conns,
-                    100 * median(confined, rps) / median(unconfined, rps), median(confined, p50) - median(unconfined, p50),
-                    median(confined, p99) - median(unconfined, p99)));
+                    100 * on.rps() / off.rps(), on.p50() - off.p50(), on.p99() - off.p99()));
         }
         return out.toString();
     }
@@ -209,6 +204,19 @@ final class HttpInvokeBench {
 
     private static double median(List<Round> rounds, ToDoubleFunction<Round> metric) {
         return Stats.median(rounds.stream().map(r -> metric.applyAsDouble(r)).toList());
+    }
+
+    /** The medians over rounds of one server's runs at 1 connection or at 64 ({@code many}): req/s, µs, µs. */
+    private record Medians(double rps, double p50, double p99) {
+    }
+
+    private static Medians medians(List<Round> rounds, boolean many) {
+        return new Medians(median(rounds, r -> (many ? r.many() : r.one()).requestsPerSecond()),
+                median(rounds, r -> (many ? r.many() : r.one()).p50Micros()), median(rounds, r -> (many ? r.many() : r.one()).p99Micros()));
+    }
+
+    private static String row(String conns, String what, Medians m) {
+        return row(conns, what, m.rps(), m.p50(), m.p99());
     }
 
     private static String row(String conns, String what, double rps, double p50, double p99) {

@@ -124,20 +124,21 @@ public class SocketHopBench {
 
     @Benchmark
     public Message skyfnFrameRoundTrip() throws Exception {
-        long id = ids.incrementAndGet();
-        var answer = new CompletableFuture<Message>();
-        pending.put(id, answer);
-        node.send(new Message.Invoke(id, 0, "noop", "0123456789abcdef0123456789ab", 30_000, Payload.json(BODY)));
-        return answer.get();
+        return roundTrip(node::send);
     }
 
     /** The same, each frame written by the thread that has it when the channel is idle ({@link FrameChannel#sendNow}). */
     @Benchmark
     public Message skyfnFrameRoundTripSentNow() throws Exception {
+        return roundTrip(node::sendNow);
+    }
+
+    /** An Invoke out through {@code send}, the Result back. */
+    private Message roundTrip(java.util.function.Predicate<Message> send) throws Exception {
         long id = ids.incrementAndGet();
         var answer = new CompletableFuture<Message>();
         pending.put(id, answer);
-        node.sendNow(new Message.Invoke(id, 0, "noop", "0123456789abcdef0123456789ab", 30_000, Payload.json(BODY)));
+        send.test(new Message.Invoke(id, 0, "noop", "0123456789abcdef0123456789ab", 30_000, Payload.json(BODY)));
         return answer.get();
     }
 
