@@ -168,6 +168,22 @@ public final class EmulatedFleet implements AutoCloseable {
         return nats.url(cloud);
     }
 
+    /** The PEM certificate authority of the fleet's NATS servers. */
+    public Path natsCa() {
+        return nats.secrets().ca();
+    }
+
+    /**
+     * Starts {@code node} again on a fresh disk, as a cloud replaces a machine, reading the
+     * topology file as it is now; returns once it sees every node of the fleet.
+     */
+    public void restart(String node) {
+        Member old = node(node);
+        stop(node);
+        launch(topology.node(node).orElseThrow(), old.port(), List.of());
+        awaitAllAlive(dir);
+    }
+
     /** The file of one of the fleet's NATS credentials: {@code identity}'s nkey seed. */
     public Path natsSeed(String identity) {
         return nats.secrets().seed(identity);

@@ -17,7 +17,7 @@ public final class Skyfn {
             AppCommands.Deploy.class, InvokeCommand.class, AppCommands.List.class, LogsCommand.class, AppCommands.Remove.class,
             InvocationCommand.class, EventCommands.Publish.class, EventCommands.List.class, WorkflowCommands.Run.class, WorkflowCommands.List.class, WorkflowCommands.Show.class,
             WorkflowCommands.Cancel.class, CloudCommands.Clouds.class, CloudCommands.Nodes.class, CloudCommands.Explain.class, CloudCommands.Scaling.class, BillsCommand.class, MigrateCommand.class, CloudCommand.class,
-            TenantCommand.class, DemoCommand.class, CommandLine.HelpCommand.class);
+            TenantCommand.class, StateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class);
 
     /** Held so the level set on it is not lost to garbage collection. */
     private static final Logger HELIDON = Logger.getLogger("io.helidon");

@@ -2,6 +2,7 @@ package dev.skyfn.nats;
 
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
+import dev.skyfn.nats.mirror.StateMirror;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
@@ -37,14 +38,23 @@ public final class Engine implements AutoCloseable {
     /** How long opening a stream waits for it to have a leader. */
     private static final Duration LEADER_WAIT = Duration.ofMinutes(2);
 
+    /** The first nats-server version that promotes a mirror. */
+    public static final String PROMOTABLE = "2.12.0";
+    /** How long a write acknowledged to a client waits for its copy in the state mirror. */
+    private static final Duration COPY_LIMIT = Duration.ofSeconds(10);
+
     private final Connection connection;
     private final String stateCloud;
     private final int replicas;
+    /** The mirror of the state cloud's streams in a second cloud, if the topology names one. */
+    private final java.util.Optional<StateMirror> mirror;
 
-    private Engine(Connection connection, String stateCloud, int replicas) {
+    private Engine(Connection connection, String stateCloud, int replicas, String mirrorCloud) {
         this.connection = connection;
         this.stateCloud = stateCloud;
         this.replicas = replicas;
+        this.mirror = java.util.Optional.ofNullable(mirrorCloud).map(cloud -> new StateMirror(
+                Js.call("opening JetStream", () -> connection.jetStreamManagement(jsOptions())), cloud, replicas, COPY_LIMIT));
     }
 
     /** Connects as {@code name}, reconnecting for as long as it takes. */
@@ -70,6 +80,14 @@ public final class Engine implements AutoCloseable {
      * URL may name several servers of the cloud, comma-separated: the client fails over among them.
      */
     public static Engine connect(NatsAccess access, String name, String stateCloud, int replicas) {
+        return connect(access, name, stateCloud, replicas, null);
+    }
+
+    /**
+     * {@link #connect(NatsAccess, String, String, int)}, each stream and bucket it opens mirrored to
+     * {@code mirrorCloud}'s cluster (null: none), as {@link StateMirror} says.
+     */
+    public static Engine connect(NatsAccess access, String name, String stateCloud, int replicas, String mirrorCloud) {
         Options.Builder options = Options.builder().servers(access.url().split(",")).connectionName(name).maxReconnects(-1)
                 .reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(5));
         try {
@@ -79,7 +97,13 @@ public final class Engine implements AutoCloseable {
             if (access.ca().isPresent()) {
                 options.sslContext(TrustedServers.context(access.ca().get()));
             }
-            return new Engine(connect(options.build()), stateCloud, replicas);
+            Connection connection = connect(options.build());
+            if (mirrorCloud != null && !connection.getServerInfo().isSameOrNewerThanVersion(PROMOTABLE)) {
+                connection.close();
+                throw new IllegalStateException("a state mirror needs nats-server " + PROMOTABLE + " or later, which can promote it;"
+                        + " " + access.url() + " runs " + connection.getServerInfo().getVersion());
+            }
+            return new Engine(connection, stateCloud, replicas, mirrorCloud);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot reach NATS at " + access + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -197,6 +221,7 @@ public final class Engine implements AutoCloseable {
             return connection.keyValue(name, options);
         });
         awaitLeader("KV_" + name);
+        mirrored("KV_" + name, Duration.ZERO);
         return bucket;
     }
 
@@ -217,6 +242,7 @@ public final class Engine implements AutoCloseable {
             return connection.objectStore(name, options);
         });
         awaitLeader("OBJ_" + name);
+        mirrored("OBJ_" + name, Duration.ZERO);
         return store;
     }
 
@@ -232,6 +258,14 @@ public final class Engine implements AutoCloseable {
 
     /** {@link #stream(String, String, io.nats.client.api.RetentionPolicy)}, its messages dropped once {@code maxAge} old (zero: never). */
     public void stream(String name, String subjects, io.nats.client.api.RetentionPolicy retention, Duration maxAge) {
+        stream(name, subjects, retention, maxAge, Duration.ZERO);
+    }
+
+    /**
+     * {@link #stream(String, String, io.nats.client.api.RetentionPolicy, Duration)}; a work queue's
+     * mirror keeps the jobs it copies for {@code replayHorizon} (see {@link StateMirror}).
+     */
+    public void stream(String name, String subjects, io.nats.client.api.RetentionPolicy retention, Duration maxAge, Duration replayHorizon) {
         opening("stream " + name, () -> {
             var management = connection.jetStreamManagement(jsOptions());
             if (management.getStreamNames().contains(name)) {
@@ -248,6 +282,35 @@ public final class Engine implements AutoCloseable {
             return name;
         });
         awaitLeader(name);
+        mirrored(name, replayHorizon);
+    }
+
+    private void mirrored(String stream, Duration replayHorizon) {
+        mirror.ifPresent(m -> retrying("the mirror of " + stream, LEADER_WAIT, () -> {
+            m.ensure(stream, replayHorizon);
+            return Boolean.TRUE;
+        }));
+    }
+
+    /**
+     * Returns once message {@code sequence} of {@code stream} (a bucket's revision, a published
+     * message's sequence) is in the state mirror, if there is one: what is acknowledged to a client
+     * then survives the loss of the whole state cloud.
+     *
+     * @throws SkyfnException UNAVAILABLE when it is not copied within ten seconds
+     */
+    public void awaitCopied(String stream, long sequence) {
+        mirror.ifPresent(m -> m.awaitCopied(stream, sequence));
+    }
+
+    /** {@link #awaitCopied(String, long)}, without blocking: completes at once when there is no mirror. */
+    public java.util.concurrent.CompletableFuture<Void> copied(String stream, long sequence) {
+        return mirror.map(m -> m.copied(stream, sequence)).orElseGet(() -> java.util.concurrent.CompletableFuture.completedFuture(null));
+    }
+
+    /** {@link #awaitCopied(String, long)} for every message {@code stream} holds now. */
+    public void awaitCopied(String stream) {
+        mirror.ifPresent(m -> m.awaitCopied(stream));
     }
 
     /**

@@ -22,14 +22,16 @@ public final class Topology {
     private final Map<String, Map<String, Double>> between;
     private final String stateCloud;
     private final int stateReplicas;
+    private final String stateMirror;
 
     /** Each cloud's elastic nodes: the names and sizes of the nodes it may add beyond those listed. */
     private final Map<String, List<NodeSpec>> elastic = new LinkedHashMap<>();
 
     Topology(Map<String, Cloud> clouds, Map<String, Map<String, Double>> users, Map<String, Map<String, Double>> between,
-             String stateCloud, int stateReplicas) {
+             String stateCloud, int stateReplicas, String stateMirror) {
         this.stateCloud = stateCloud;
         this.stateReplicas = stateReplicas;
+        this.stateMirror = stateMirror;
         this.clouds = Collections.unmodifiableMap(new LinkedHashMap<>(clouds));
         this.users = Map.copyOf(users);
         this.between = Map.copyOf(between);
@@ -57,7 +59,7 @@ public final class Topology {
         var pricing = new Pricing(Pricing.Model.OWNED, 0, 0, 0, 0, Duration.ZERO, Duration.ZERO);
         var cloud = new Cloud(LOCAL, LOCAL, LOCAL, Map.of(), pricing, Trust.TRUSTED, Set.of(), Duration.ZERO, 1, false,
                 List.of(new NodeSpec(LOCAL, LOCAL, cpus, memoryMb)));
-        return new Topology(Map.of(LOCAL, cloud), Map.of(LOCAL, Map.of(LOCAL, 0.0)), Map.of(), LOCAL, 1);
+        return new Topology(Map.of(LOCAL, cloud), Map.of(LOCAL, Map.of(LOCAL, 0.0)), Map.of(), LOCAL, 1, null);
     }
 
     /**
@@ -68,7 +70,7 @@ public final class Topology {
         Map<String, Cloud> next = new LinkedHashMap<>();
         clouds.forEach((name, c) -> next.put(name, new Cloud(c.name(), c.provider(), c.region(), c.labels(), pricing.apply(c), c.trust(),
                 c.hardware(), c.startup(), c.maxNodes(), c.edge(), c.nodes())));
-        return new Topology(next, users, between, stateCloud, stateReplicas);
+        return new Topology(next, users, between, stateCloud, stateReplicas, stateMirror);
     }
 
     /** The clouds in the file's order. */
@@ -118,6 +120,28 @@ public final class Topology {
      */
     public int stateReplicas() {
         return stateReplicas;
+    }
+
+    /**
+     * The cloud whose cluster keeps a mirror of each of the state cloud's streams and buckets, in
+     * as many copies ({@code stateMirror}; none by default), to be promoted in its place when the
+     * whole state cloud is lost.
+     */
+    public Optional<String> stateMirror() {
+        return Optional.ofNullable(stateMirror);
+    }
+
+    /**
+     * The NATS servers a cloud's cluster runs: {@link #stateReplicas()} for the state cloud and its
+     * mirror, one for every other cloud that is not an edge site, none for an edge site (its
+     * server is a leaf node).
+     */
+    public int natsServers(String cloud) {
+        Cloud c = clouds.get(cloud);
+        if (c == null || c.edge()) {
+            return 0;
+        }
+        return cloud.equals(stateCloud) || cloud.equals(stateMirror) ? stateReplicas : 1;
     }
 
     /** The regions users call from. */

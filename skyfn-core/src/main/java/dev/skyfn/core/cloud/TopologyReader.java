@@ -23,7 +23,7 @@ import java.util.Set;
 public final class TopologyReader {
 
     private static final ObjectMapper YAML = Documents.YAML;
-    private static final Set<String> TOP = Set.of("clouds", "users", "latency", "state", "stateReplicas");
+    private static final Set<String> TOP = Set.of("clouds", "users", "latency", "state", "stateReplicas", "stateMirror");
     private static final Set<String> CLOUD = Set.of("provider", "region", "labels", "pricing", "trust", "hardware",
             "startup", "maxNodes", "edge", "nodes");
     private static final Set<String> PRICING = Set.of("model", "gbSecond", "vcpuSecond", "request", "egressGb",
@@ -46,8 +46,37 @@ public final class TopologyReader {
         }
         Fields top = Fields.of(root, "", "a mapping with 'clouds', 'users' and 'latency'", TopologyException::new).only(TOP);
         Map<String, Cloud> clouds = clouds(top.object("clouds", "a mapping of cloud names to clouds"));
-        return new Topology(clouds, users(top, clouds.keySet()), between(top, clouds.keySet()), stateCloud(top, clouds),
-                stateReplicas(top));
+        String stateCloud = stateCloud(top, clouds);
+        return new Topology(clouds, users(top, clouds.keySet()), between(top, clouds.keySet()), stateCloud,
+                stateReplicas(top), stateMirror(top, clouds, stateCloud));
+    }
+
+    /**
+     * The cloud that mirrors the state cloud's streams and buckets, or null. Promoting the mirror
+     * takes JetStream's meta group, which every cloud's cluster joins, so a majority of its servers
+     * must be outside the state cloud: the mirror cloud's as many as the state cloud's, and a third
+     * cloud's to break the tie.
+     */
+    private static String stateMirror(Fields top, Map<String, Cloud> clouds, String stateCloud) {
+        if (!top.has("stateMirror")) {
+            return null;
+        }
+        String name = top.text("stateMirror");
+        Cloud c = clouds.get(name);
+        if (c == null) {
+            throw top.fail("stateMirror", "no cloud '" + name + "'");
+        }
+        if (c.edge()) {
+            throw top.fail("stateMirror", "'" + name + "' is an edge site; a mirror lives in a cloud's cluster");
+        }
+        if (name.equals(stateCloud)) {
+            throw top.fail("stateMirror", "'" + name + "' is the state cloud itself; a mirror must survive its loss");
+        }
+        if (clouds.values().stream().filter(other -> !other.edge()).count() < 3) {
+            throw top.fail("stateMirror", "a third cloud that is not an edge site is needed: promoting the mirror takes a"
+                    + " majority of JetStream's servers outside the state cloud");
+        }
+        return name;
     }
 
     /** How many copies of skyfn's streams and buckets the state cloud keeps: 1, 3 or 5 (JetStream's quorum wants an odd count). */

@@ -66,6 +66,31 @@ class TopologyReaderTest {
     }
 
     @Test
+    void aStateMirrorIsAnotherCloudsClusterWithATieBreakerBesideIt() {
+        String three = SMALL.replace("users:", """
+                  far:
+                    provider: gcp
+                    region: us-east1
+                    pricing: {model: on-demand}
+                    nodes:
+                      far-1: {}
+                users:""").replace("eu: {spot: 12, own: 20}", "eu: {spot: 12, own: 20, far: 90}")
+                .replace("spot: {own: 9}", "spot: {own: 9, far: 80}\n  own: {far: 85}");
+        Topology mirrored = read(three + "stateReplicas: 3\nstateMirror: far\n");
+        assertThat(mirrored.stateMirror()).contains("far");
+        assertThat(mirrored.natsServers("own")).isEqualTo(3);
+        assertThat(mirrored.natsServers("far")).isEqualTo(3);
+        assertThat(mirrored.natsServers("spot")).isEqualTo(1);
+        assertThat(read(three).stateMirror()).isEmpty();
+        assertThat(read(three).natsServers("far")).isEqualTo(1);
+        assertThatThrownBy(() -> read(three + "stateMirror: own\n")).hasMessage(
+                "topology: stateMirror: 'own' is the state cloud itself; a mirror must survive its loss");
+        assertThatThrownBy(() -> read(three + "stateMirror: moon\n")).hasMessage("topology: stateMirror: no cloud 'moon'");
+        assertThatThrownBy(() -> read(SMALL + "stateMirror: spot\n")).hasMessageContaining(
+                "stateMirror: a third cloud that is not an edge site is needed");
+    }
+
+    @Test
     void latenciesReadTheSameBothWaysAndAreZeroWithinACloud() {
         Topology t = read(SMALL);
         assertThat(t.latencyBetween("spot", "own")).isEqualTo(9.0);

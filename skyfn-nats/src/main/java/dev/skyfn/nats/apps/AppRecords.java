@@ -30,13 +30,16 @@ public final class AppRecords {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KeyValue bucket;
+    /** Where a written record waits for its copy in the state mirror before a deploy is acknowledged. */
+    private final Engine engine;
 
-    AppRecords(KeyValue bucket) {
+    AppRecords(Engine engine, KeyValue bucket) {
+        this.engine = engine;
         this.bucket = bucket;
     }
 
     public static AppRecords open(Engine engine) {
-        return new AppRecords(engine.bucket(BUCKET, 1, Duration.ZERO));
+        return new AppRecords(engine, engine.bucket(BUCKET, 1, Duration.ZERO));
     }
 
     /** A record and the revision it was read at, for a later compare-and-set. */
@@ -62,11 +65,17 @@ public final class AppRecords {
      * false when another writer got there first.
      */
     public boolean write(AppRecord record, long revision) {
-        return Js.write(bucket, record.key(), json(record), revision);
+        long written = Js.swap(bucket, record.key(), json(record), revision);
+        if (written == 0) {
+            return false;
+        }
+        engine.awaitCopied("KV_" + bucket.getBucketName(), written);
+        return true;
     }
 
     public void remove(String tenant, String app) {
         Js.run("removing app " + tenant + "/" + app, () -> bucket.delete(AppRecord.key(tenant, app)));
+        engine.awaitCopied("KV_" + bucket.getBucketName());
     }
 
     /** Every record now. */

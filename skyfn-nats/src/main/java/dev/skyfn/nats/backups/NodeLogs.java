@@ -19,17 +19,19 @@ public final class NodeLogs {
 
     public static final String STREAM = "skyfn-executions";
 
+    private final Engine engine;
     private final JetStream js;
     private final JetStreamManagement management;
 
-    private NodeLogs(JetStream js, JetStreamManagement management) {
+    private NodeLogs(Engine engine, JetStream js, JetStreamManagement management) {
+        this.engine = engine;
         this.js = js;
         this.management = management;
     }
 
     public static NodeLogs open(Engine engine) {
         engine.stream(STREAM, "skyfn.exec.>");
-        return Js.call("opening " + STREAM, () -> new NodeLogs(engine.connection().jetStream(engine.jsOptions()),
+        return Js.call("opening " + STREAM, () -> new NodeLogs(engine, engine.connection().jetStream(engine.jsOptions()),
                 engine.connection().jetStreamManagement(engine.jsOptions())));
     }
 
@@ -37,9 +39,9 @@ public final class NodeLogs {
         return "skyfn.exec." + node;
     }
 
-    /** Appends a record to {@code node}'s log; completes once the stream has it. */
+    /** Appends a record to {@code node}'s log; completes once the stream has it, and its copy in the state mirror if there is one. */
     public CompletableFuture<Void> append(String node, byte[] record) {
-        return js.publishAsync(subject(node), record).thenApply(ack -> null);
+        return js.publishAsync(subject(node), record).thenCompose(ack -> engine.copied(STREAM, ack.getSeqno()));
     }
 
     /** Replaces {@code node}'s log by {@code records}. */

@@ -39,8 +39,14 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
     private final int maxValueBytes;
     private final int inlineBytes;
     private final Sealer sealer;
+    /** Where a write waits for its copy in the state mirror before it is acknowledged. */
+    private final Engine engine;
+    private final String valuesStream;
 
-    NatsKeyValue(KeyValue bucket, ObjectStore values, long quotaBytesPerTenant, int maxValueBytes, int inlineBytes, Sealer sealer) {
+    NatsKeyValue(Engine engine, KeyValue bucket, ObjectStore values, long quotaBytesPerTenant, int maxValueBytes, int inlineBytes,
+                 Sealer sealer) {
+        this.engine = engine;
+        this.valuesStream = Js.call("reading the values' store", () -> "OBJ_" + values.getStatus().getBucketName());
         this.bucket = bucket;
         this.sealer = sealer;
         this.large = new LargeValues(values, sealer);
@@ -51,7 +57,7 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
 
     /** The fleet's global data layer, its values sealed by {@code sealer}. */
     public static NatsKeyValue open(Engine engine, long quotaBytesPerTenant, int maxValueBytes, Sealer sealer) {
-        return new NatsKeyValue(engine.bucket(BUCKET, 1, Duration.ZERO), engine.objectStore(VALUES), quotaBytesPerTenant,
+        return new NatsKeyValue(engine, engine.bucket(BUCKET, 1, Duration.ZERO), engine.objectStore(VALUES), quotaBytesPerTenant,
                 maxValueBytes, INLINE_BYTES, sealer);
     }
 
@@ -69,13 +75,30 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
         charge(tenant(scope), delta);
         Stored next = store(scope, value);
         try {
-            Js.run("writing state", () -> bucket.put(name, seal(name, next)));
+            long revision = Js.call("writing state", () -> bucket.put(name, seal(name, next)));
+            copied(next, revision);
         } catch (RuntimeException e) {
             charge(tenant(scope), -delta);
             large.forget(next);
             throw e;
         }
         large.forget(old);
+    }
+
+    /**
+     * Waits for a write's copy in the state mirror, if there is one: a value held in the values'
+     * store first, then the entry at {@code revision} (0: whatever the bucket holds now).
+     */
+    private void copied(Stored value, long revision) {
+        if (value != null && value.isObject()) {
+            engine.awaitCopied(valuesStream);
+        }
+        String stream = "KV_" + bucket.getBucketName();
+        if (revision > 0) {
+            engine.awaitCopied(stream, revision);
+        } else {
+            engine.awaitCopied(stream);
+        }
     }
 
     @Override
@@ -89,6 +112,7 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
             Stored old = open(entry);
             if (Js.compareAndSet("deleting state", () -> bucket.delete(name, entry.getRevision()))) {
                 charge(tenant(scope), -size(key, old.size()));
+                copied(null, 0);
                 large.forget(old);
                 return true;
             }
@@ -116,6 +140,7 @@ public final class NatsKeyValue implements dev.skyfn.core.data.KeyValue {
             large.forget(next);
             return false;
         }
+        copied(next, 0);
         large.forget(current);
         return true;
     }

@@ -26,13 +26,16 @@ public final class PackageStore {
     public static final String BUCKET = "skyfn-packages";
 
     private final ObjectStore store;
+    /** Where a stored package waits for its copy in the state mirror before a deploy is acknowledged. */
+    private final Engine engine;
 
-    PackageStore(ObjectStore store) {
+    PackageStore(Engine engine, ObjectStore store) {
+        this.engine = engine;
         this.store = store;
     }
 
     public static PackageStore open(Engine engine) {
-        return new PackageStore(engine.objectStore(BUCKET));
+        return new PackageStore(engine, engine.objectStore(BUCKET));
     }
 
     /** Stores the package {@code jar} whose digest is {@code sha256}, unless it is stored already. */
@@ -45,6 +48,7 @@ public final class PackageStore {
             try (InputStream in = Files.newInputStream(jar)) {
                 store.put(sha256, in);
             }
+            engine.awaitCopied("OBJ_" + store.getStatus().getBucketName());
         });
     }
 

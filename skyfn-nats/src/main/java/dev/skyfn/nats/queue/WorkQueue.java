@@ -26,6 +26,7 @@ public final class WorkQueue implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkQueue.class);
 
+    private final Engine engine;
     private final JetStream js;
     private final String stream;
     private final String consumer;
@@ -33,7 +34,8 @@ public final class WorkQueue implements AutoCloseable {
     private volatile boolean closed;
     private Thread worker;
 
-    private WorkQueue(JetStream js, String stream, String consumer, Duration ackWait) {
+    private WorkQueue(Engine engine, JetStream js, String stream, String consumer, Duration ackWait) {
+        this.engine = engine;
         this.js = js;
         this.stream = stream;
         this.consumer = consumer;
@@ -43,26 +45,29 @@ public final class WorkQueue implements AutoCloseable {
     /**
      * The queue {@code stream} of {@code subjects}, worked by the shared consumer {@code consumer},
      * which takes the jobs of the subjects {@code filter} matches (consumers of one stream must
-     * not overlap).
+     * not overlap). A state mirror keeps the jobs it copies for {@code replayHorizon}: as long as
+     * their outcomes are kept, so that a job replayed after a promotion is recognised as done.
      */
     public static WorkQueue open(Engine engine, String stream, String subjects, String consumer, String filter, Duration ackWait,
-                                 int maxDeliver) {
-        engine.stream(stream, subjects, RetentionPolicy.WorkQueue);
+                                 int maxDeliver, Duration replayHorizon) {
+        engine.stream(stream, subjects, RetentionPolicy.WorkQueue, Duration.ZERO, replayHorizon);
         return Js.call("opening " + stream, () -> {
             var management = engine.connection().jetStreamManagement(engine.jsOptions());
             management.addOrUpdateConsumer(stream, ConsumerConfiguration.builder().durable(consumer).filterSubject(filter)
                     .ackPolicy(AckPolicy.Explicit).ackWait(ackWait).maxDeliver(maxDeliver).build());
-            return new WorkQueue(engine.connection().jetStream(engine.jsOptions()), stream, consumer, ackWait);
+            return new WorkQueue(engine, engine.connection().jetStream(engine.jsOptions()), stream, consumer, ackWait);
         });
     }
 
     /**
      * Publishes a job under {@code id} ({@code Nats-Msg-Id}: the stream drops a second job of an id
-     * within its duplicate window, two minutes); returns once the stream has it.
+     * within its duplicate window, two minutes); returns once the stream has it, and its copy in
+     * the state mirror if there is one.
      */
     public void publish(String subject, Headers headers, byte[] body, String id) {
         var options = io.nats.client.PublishOptions.builder().messageId(id).build();
-        Js.run("queueing a job", () -> js.publish(subject, headers, body, options));
+        long sequence = Js.call("queueing a job", () -> js.publish(subject, headers, body, options)).getSeqno();
+        engine.awaitCopied(stream, sequence);
     }
 
     /** One job taken from the queue. */

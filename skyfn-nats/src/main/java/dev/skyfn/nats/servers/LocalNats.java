@@ -38,7 +38,7 @@ public final class LocalNats implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalNats.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
-    /** Each cloud's servers: one, or the state cloud's {@code stateReplicas}. */
+    /** Each cloud's servers: {@link Topology#natsServers}. */
     private final Map<String, List<Server>> servers;
     private final FleetSecrets secrets;
 
@@ -61,7 +61,7 @@ public final class LocalNats implements AutoCloseable {
         }
         Map<String, List<ServerConfig.Ports>> ports = new LinkedHashMap<>();
         for (Cloud c : hubs) {
-            int count = c.name().equals(topology.stateCloud()) ? topology.stateReplicas() : 1;
+            int count = topology.natsServers(c.name());
             ports.put(c.name(), Stream.generate(() -> new ServerConfig.Ports(LoopbackPorts.take(), LoopbackPorts.take(),
                     LoopbackPorts.take(), LoopbackPorts.take())).limit(count).toList());
         }

@@ -5,7 +5,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Where the {@code nats-server} program is: {@code SKYFN_NATS_SERVER}, the PATH, or where Debian installs it. */
+/**
+ * Where the {@code nats-server} program is: {@code SKYFN_NATS_SERVER}; else the one
+ * {@code bin/nats-server-2.12} fetched into {@code ~/.cache/skyfn/nats-server}, which can promote a
+ * state mirror; else the PATH, or where Debian installs it.
+ */
 public final class NatsServerBinary {
 
     private NatsServerBinary() {
@@ -26,6 +30,9 @@ public final class NatsServerBinary {
             return Path.of(explicit);
         }
         List<Path> places = new ArrayList<>();
+        String cache = System.getenv("XDG_CACHE_HOME");
+        places.add((cache != null && !cache.isBlank() ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache"))
+                .resolve("skyfn/nats-server/usr/sbin"));
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             if (!dir.isEmpty()) {
                 places.add(Path.of(dir));

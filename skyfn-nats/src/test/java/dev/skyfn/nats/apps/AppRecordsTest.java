@@ -16,7 +16,7 @@ class AppRecordsTest {
     static final OneServer server = new OneServer();
 
     private static AppRecords records() {
-        return new AppRecords(server.engine().bucket(OneServer.freshName("apps"), 1, Duration.ZERO));
+        return new AppRecords(server.engine(), server.engine().bucket(OneServer.freshName("apps"), 1, Duration.ZERO));
     }
 
     private static AppRecord shop(int version, String... nodes) {

@@ -14,7 +14,7 @@ class NatsKeyValueTest extends KeyValueConformance {
 
     @Override
     protected KeyValue store() {
-        return new NatsKeyValue(server.engine().bucket(OneServer.freshName("state"), 1, Duration.ZERO),
+        return new NatsKeyValue(server.engine(), server.engine().bucket(OneServer.freshName("state"), 1, Duration.ZERO),
                 server.engine().objectStore(OneServer.freshName("values")), QUOTA, MAX_VALUE, NatsKeyValue.INLINE_BYTES, OneServer.SEALER);
     }
 }

@@ -37,7 +37,7 @@ class SealedStateTest {
     @Test
     void aValueAlteredOrMovedToAnotherKeyOrTenantDoesNotOpen() {
         KeyValue bucket = server.engine().bucket(OneServer.freshName("state"), 1, Duration.ZERO);
-        var kv = new NatsKeyValue(bucket, server.engine().objectStore(OneServer.freshName("values")), 1 << 20, 1 << 20,
+        var kv = new NatsKeyValue(server.engine(), bucket, server.engine().objectStore(OneServer.freshName("values")), 1 << 20, 1 << 20,
                 NatsKeyValue.INLINE_BYTES, OneServer.SEALER);
         kv.put("acme/shop", "a", "one".getBytes(StandardCharsets.UTF_8));
         kv.put("globex/shop", "b", "two".getBytes(StandardCharsets.UTF_8));
@@ -61,7 +61,7 @@ class SealedStateTest {
     private static void write(Sealer sealer, String marker) {
         byte[] small = marker.getBytes(StandardCharsets.UTF_8);
         byte[] large = (marker + " ").repeat(40_000).getBytes(StandardCharsets.UTF_8);
-        var kv = new NatsKeyValue(server.engine().bucket(OneServer.freshName("state"), 1, Duration.ZERO),
+        var kv = new NatsKeyValue(server.engine(), server.engine().bucket(OneServer.freshName("state"), 1, Duration.ZERO),
                 server.engine().objectStore(OneServer.freshName("values")), 64 << 20, 8 << 20, NatsKeyValue.INLINE_BYTES, sealer);
         kv.put("acme/shop", "small", small);
         kv.put("acme/shop", "large", large);

@@ -15,7 +15,7 @@ class UnsealedNatsKeyValueTest extends KeyValueConformance {
 
     @Override
     protected KeyValue store() {
-        return new NatsKeyValue(server.engine().bucket(OneServer.freshName("state"), 1, Duration.ZERO),
+        return new NatsKeyValue(server.engine(), server.engine().bucket(OneServer.freshName("state"), 1, Duration.ZERO),
                 server.engine().objectStore(OneServer.freshName("values")), QUOTA, MAX_VALUE, NatsKeyValue.INLINE_BYTES, Sealer.none());
     }
 }

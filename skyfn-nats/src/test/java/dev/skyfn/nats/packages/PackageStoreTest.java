@@ -22,7 +22,7 @@ class PackageStoreTest {
 
     @Test
     void aPackageOfSeveralChunksComesBackByteForByte() throws Exception {
-        var store = new PackageStore(server.engine().objectStore(OneServer.freshName("packages")));
+        var store = new PackageStore(server.engine(), server.engine().objectStore(OneServer.freshName("packages")));
         byte[] jar = new byte[3 << 20];
         new Random(7).nextBytes(jar);
         Path source = Files.write(dir.resolve("app.jar"), jar);
@@ -36,7 +36,7 @@ class PackageStoreTest {
 
     @Test
     void bytesThatDoNotMatchTheirDigestAreNeverLeftForUse() throws Exception {
-        var store = new PackageStore(server.engine().objectStore(OneServer.freshName("packages")));
+        var store = new PackageStore(server.engine(), server.engine().objectStore(OneServer.freshName("packages")));
         String claimed = "0".repeat(64);
         store.put(claimed, Files.write(dir.resolve("app.jar"), new byte[]{1, 2, 3}));
         Path target = dir.resolve("fetched.jar");
@@ -50,7 +50,7 @@ class PackageStoreTest {
 
     @Test
     void aDeletedPackageIsGone() throws Exception {
-        var store = new PackageStore(server.engine().objectStore(OneServer.freshName("packages")));
+        var store = new PackageStore(server.engine(), server.engine().objectStore(OneServer.freshName("packages")));
         byte[] jar = {4, 5, 6};
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(jar));
         store.put(sha, Files.write(dir.resolve("app.jar"), jar));
@@ -61,7 +61,7 @@ class PackageStoreTest {
 
     @Test
     void aMissingPackageIsAClearError() {
-        var store = new PackageStore(server.engine().objectStore(OneServer.freshName("packages")));
+        var store = new PackageStore(server.engine(), server.engine().objectStore(OneServer.freshName("packages")));
         assertThatThrownBy(() -> store.fetch("f".repeat(64), dir.resolve("x.jar"))).hasMessageContaining("f".repeat(64));
     }
 }

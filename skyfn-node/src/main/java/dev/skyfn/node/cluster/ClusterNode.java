@@ -88,7 +88,7 @@ public final class ClusterNode implements AutoCloseable {
         String cloud = cluster.cloud();
         boolean supercluster = cluster.topology().clouds().stream().filter(c -> !c.edge()).count() > 1;
         engine = Engine.connect(cluster.nats(), cluster.node(), supercluster ? cluster.topology().stateCloud() : null,
-                cluster.topology().stateReplicas());
+                cluster.topology().stateReplicas(), supercluster ? cluster.topology().stateMirror().orElse(null) : null);
         engine.awaitJetStream(STATE_WAIT);
         var tenants = new Tenants(new JetStreamDocument(engine, "tenants"), Clock.systemUTC());
         Authenticator auth = dev ? Authenticator.open(SingleNode.DEV_TENANT) : tenants;

@@ -17,8 +17,11 @@ final class JetStreamDocument implements Document {
 
     private final KeyValue bucket;
     private final String key;
+    /** Where a written document (tenants, keys, policies) waits for its copy in the state mirror before it is acknowledged. */
+    private final Engine engine;
 
     JetStreamDocument(Engine engine, String key) {
+        this.engine = engine;
         this.bucket = engine.bucket(BUCKET, 1, Duration.ZERO);
         this.key = key;
     }
@@ -35,7 +38,12 @@ final class JetStreamDocument implements Document {
 
     @Override
     public boolean write(byte[] bytes, long revision) {
-        return Js.write(bucket, key, bytes, revision);
+        long written = Js.swap(bucket, key, bytes, revision);
+        if (written == 0) {
+            return false;
+        }
+        engine.awaitCopied("KV_" + BUCKET, written);
+        return true;
     }
 
     @Override

@@ -81,7 +81,7 @@ final class QueuedAsync implements Async, AutoCloseable {
         for (Trust level : Trust.values()) {
             if (sealer.holds(level)) {
                 queues.add(WorkQueue.open(engine, STREAM, "skyfn.async.>", "skyfn-workers-" + name(level),
-                        "skyfn.async." + name(level) + ".>", ACK_WAIT, -1));
+                        "skyfn.async." + name(level) + ".>", ACK_WAIT, -1, retention));
             }
         }
     }

@@ -1,0 +1,124 @@
+package dev.skyfn.nats.mirror;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.ToLongFunction;
+
+/**
+ * Writes waiting for their copy in a mirror: each waits for a sequence of a stream; one daemon
+ * thread reads how far each stream's mirror has copied — once per round for all a stream's
+ * waiters — and completes those it has passed, backing off from 1 ms to {@code maxPoll} while
+ * nothing moves.
+ */
+final class Copies {
+
+    private record Waiter(String stream, long sequence, long deadline, CompletableFuture<Void> done) {
+    }
+
+    private final ToLongFunction<String> copiedUpTo;
+    private final Duration limit;
+    private final Duration maxPoll;
+    /** Waiters by stream, then by sequence and arrival. */
+    private final Map<String, ConcurrentSkipListMap<Long, java.util.List<Waiter>>> waiting = new HashMap<>();
+    /** How far each stream's mirror was last seen to have copied. */
+    private final Map<String, Long> known = new HashMap<>();
+    private Thread poller;
+
+    Copies(ToLongFunction<String> copiedUpTo, Duration limit, Duration maxPoll) {
+        this.copiedUpTo = copiedUpTo;
+        this.limit = limit;
+        this.maxPoll = maxPoll;
+    }
+
+    synchronized CompletableFuture<Void> await(String stream, long sequence) {
+        if (known.getOrDefault(stream, 0L) >= sequence) {
+            return CompletableFuture.completedFuture(null);
+        }
+        var waiter = new Waiter(stream, sequence, System.nanoTime() + limit.toNanos(), new CompletableFuture<>());
+        waiting.computeIfAbsent(stream, s -> new ConcurrentSkipListMap<>()).computeIfAbsent(sequence, q -> new java.util.ArrayList<>())
+                .add(waiter);
+        if (poller == null) {
+            poller = Thread.ofPlatform().daemon().name("skyfn-mirror-copies").start(this::poll);
+        }
+        notifyAll();
+        return waiter.done();
+    }
+
+    private void poll() {
+        long pause = 1;
+        while (true) {
+            Map<String, Long> wanted;
+            synchronized (this) {
+                while (waiting.isEmpty()) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    pause = 1;
+                }
+                wanted = new HashMap<>();
+                waiting.forEach((stream, bySequence) -> wanted.put(stream, bySequence.firstKey()));
+            }
+            boolean moved = false;
+            for (String stream : wanted.keySet()) {
+                moved |= refresh(stream);
+            }
+            pause = moved ? 1 : Math.min(maxPoll.toMillis(), pause * 2);
+            try {
+                Thread.sleep(pause); // the mirror copies in the servers; only asking again tells how far
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Reads how far {@code stream}'s mirror has copied; completes and expires its waiters. Whether any completed. */
+    private boolean refresh(String stream) {
+        long copied;
+        RuntimeException failure = null;
+        try {
+            copied = copiedUpTo.applyAsLong(stream);
+        } catch (RuntimeException e) {
+            copied = -1;
+            failure = e;
+        }
+        java.util.List<Waiter> done = new java.util.ArrayList<>();
+        java.util.List<Waiter> late = new java.util.ArrayList<>();
+        long now = System.nanoTime();
+        synchronized (this) {
+            if (copied > known.getOrDefault(stream, 0L)) {
+                known.put(stream, copied);
+            }
+            var bySequence = waiting.get(stream);
+            for (Iterator<Map.Entry<Long, java.util.List<Waiter>>> it = bySequence.entrySet().iterator(); it.hasNext(); ) {
+                var entry = it.next();
+                if (entry.getKey() <= copied) {
+                    done.addAll(entry.getValue());
+                    it.remove();
+                } else {
+                    entry.getValue().removeIf(w -> now - w.deadline() > 0 && late.add(w));
+                    if (entry.getValue().isEmpty()) {
+                        it.remove();
+                    }
+                }
+            }
+            if (bySequence.isEmpty()) {
+                waiting.remove(stream);
+            }
+        }
+        done.forEach(w -> w.done().complete(null));
+        for (Waiter w : late) {
+            String why = failure != null ? failure.getMessage() : "it holds " + Math.max(copied, 0) + " of " + w.sequence();
+            w.done().completeExceptionally(new SkyfnException(ErrorCode.UNAVAILABLE, "written to " + stream
+                    + " but not copied to its mirror within " + limit.toMillis() + " ms (" + why + "); retry later"));
+        }
+        return !done.isEmpty();
+    }
+}
