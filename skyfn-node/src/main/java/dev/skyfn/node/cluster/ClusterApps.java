@@ -453,16 +453,14 @@ final class ClusterApps implements AppStore {
      * dead while it was only slow, gives back the replicas its apps lost then). An app whose
      * placement cannot be met now keeps its record. Every node may do this at once; the
      * compare-and-set on the record lets one of them win, and the others then find nothing left
-     * to do.
+     * to do. Each record is read afresh, not from this node's copy, which may not have the
+     * placement just written for the last change yet: a node taken for dead and back at once
+     * would otherwise not get its replicas back.
      */
     void replaceLost(Set<String> alive) {
         for (AppRecord seen : placements.values()) {
             DeployedApp app = apps.find(new AppKey(seen.tenant(), seen.app())).orElse(null);
-            if (app == null || (app.manifest().scaling().isPresent() && seen.replicas().isEmpty())) {
-                continue; // an app scaled to zero lost nothing
-            }
-            Placement placement = replace(keptCount(placed(app), seen), seen, alive);
-            if (!changes(seen, placement)) {
+            if (app == null) {
                 continue;
             }
             var current = records.get(seen.tenant(), seen.app());
@@ -470,11 +468,12 @@ final class ClusterApps implements AppStore {
                 continue;
             }
             AppRecord had = current.get().record();
-            if (!had.replicas().equals(seen.replicas())) {
-                placement = replace(keptCount(placed(app), had), had, alive);
-                if (!changes(had, placement)) {
-                    continue; // another node placed it again meanwhile
-                }
+            if (app.manifest().scaling().isPresent() && had.replicas().isEmpty()) {
+                continue; // an app scaled to zero lost nothing
+            }
+            Placement placement = replace(keptCount(placed(app), had), had, alive);
+            if (!changes(had, placement)) {
+                continue;
             }
             if (placement.problem().isPresent()) {
                 // its record stays: the live replicas it names serve on, and a node that was only slow comes back warm

@@ -80,6 +80,9 @@ public final class ClusterNode implements AutoCloseable {
     /** How often the usage ledger's new entries are copied to the fleet's log. */
     private static final java.time.Duration SHIPPING = java.time.Duration.ofMillis(250);
 
+    /** Held while the apps that lost a replica are placed again, so that changes in the live nodes are acted on one at a time. */
+    private final Object replacing = new Object();
+
     /** How long a starting node waits for the fleet's state to answer before it gives up. */
     private static final Duration STATE_WAIT = Duration.ofMinutes(2);
 
@@ -169,7 +172,11 @@ public final class ClusterNode implements AutoCloseable {
             Thread.ofVirtual().start(() -> {
                 try {
                     if (aliveChanged) {
-                        apps.replaceLost(serving.keySet());
+                        // one change at a time, each on the nodes alive when it runs: a run on a set that has changed since
+                        // would write a placement the next change has already undone
+                        synchronized (replacing) {
+                            apps.replaceLost(serving().keySet());
+                        }
                     }
                     // also when a node starts serving an app: the heir of a dead node's executions is the first to serve their app,
                     // and an app that ran on the dead node alone is served again only once it is placed and loaded elsewhere.
