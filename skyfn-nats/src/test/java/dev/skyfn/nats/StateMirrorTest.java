@@ -58,12 +58,21 @@ class StateMirrorTest {
              Engine away = Engine.connect(nats.access("away", FleetSecrets.OPERATOR), "away", "home", 1, "away")) {
             KeyValue bucket = away.bucket("test-mirrored", 1, Duration.ZERO);
             Map<String, Long> revisions = new LinkedHashMap<>();
+            long[] alone = new long[60];
+            long[] copied = new long[60];
             for (int i = 0; i < 60; i++) {
                 String key = "k" + (i % 20);
+                long start = System.nanoTime();
                 long revision = bucket.put(key, ("v" + i).getBytes(StandardCharsets.UTF_8));
+                alone[i] = System.nanoTime() - start;
                 away.awaitCopied("KV_test-mirrored", revision);
+                copied[i] = System.nanoTime() - start;
                 revisions.put(key, revision);
             }
+            java.util.Arrays.sort(alone);
+            java.util.Arrays.sort(copied);
+            System.err.printf("a bucket write: %.2f ms p50 acknowledged by the state cloud, %.2f ms p50 once its mirror holds it too%n",
+                    alone[30] / 1e6, copied[30] / 1e6);
             bucket.delete("k0");
             revisions.remove("k0");
             away.awaitCopied("KV_test-mirrored");
@@ -108,6 +117,40 @@ class StateMirrorTest {
             assertThat(jobs.getConfiguration().getSubjects()).containsExactly("test.jobs.>");
             assertThat(jobs.getClusterInfo().getName()).isEqualTo("away");
             assertThat(js.publish("test.jobs.b", "after".getBytes(StandardCharsets.UTF_8)).getSeqno()).isEqualTo(last.getSeqno() + 1);
+        }
+    }
+    @Test
+    void writesGoOnWithoutTheirCopyWhileTheMirrorCloudIsGoneAndWaitForItAgainOnceItIsBack() throws Exception {
+        try (LocalNats nats = LocalNats.start(TOPOLOGY, dir);
+             Engine home = Engine.connect(nats.access("home", FleetSecrets.OPERATOR), "home", "home", 1, "away")) {
+            KeyValue bucket = home.bucket("test-unmirrored", 1, Duration.ZERO);
+            home.awaitCopied("KV_test-unmirrored", bucket.put("before", "1".getBytes(StandardCharsets.UTF_8)));
+
+            nats.kill("away");
+            long lost = System.nanoTime();
+
+            // the first write after the loss waits until the mirror is found unreadable; the ones after it do not wait
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                home.awaitCopied("KV_test-unmirrored", bucket.put("during", "2".getBytes(StandardCharsets.UTF_8)));
+                return true;
+            });
+            long start = System.nanoTime();
+            System.err.printf("the mirror's cloud lost: the first write acknowledged %d ms after the loss%n", (start - lost) / 1_000_000);
+            for (int i = 0; i < 20; i++) {
+                home.awaitCopied("KV_test-unmirrored", bucket.put("during-" + i, "2".getBytes(StandardCharsets.UTF_8)));
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("20 writes while the mirror is gone").isLessThan(Duration.ofSeconds(5));
+
+            System.err.printf("20 writes after it in %d ms%n", (System.nanoTime() - start) / 1_000_000);
+            long back = System.nanoTime();
+            nats.restart("away");
+            System.err.printf("the mirror's cloud restarted in %d ms%n", (System.nanoTime() - back) / 1_000_000);
+            long last = bucket.put("after", "3".getBytes(StandardCharsets.UTF_8));
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+                home.awaitCopied("KV_test-unmirrored", last);
+                return home.connection().jetStreamManagement(home.jsOptions()).getStreamInfo(StateMirror.nameOf("KV_test-unmirrored"))
+                        .getStreamState().getLastSequence() >= last;
+            });
         }
     }
 }

@@ -39,6 +39,7 @@ class TopologyReaderTest {
     void theExampleTopologyHasEveryKindOfCloud() throws Exception {
         Topology t = TopologyReader.read(Files.readAllBytes(Path.of("../examples/topology/four-clouds.yaml")));
         assertThat(t.clouds()).extracting(Cloud::name).containsExactly("spot-eu", "ondemand-us", "private", "edge-paris");
+        assertThat(t.stateMirror()).contains("ondemand-us");
         assertThat(t.clouds()).extracting(c -> c.pricing().model())
                 .containsExactly(Pricing.Model.SPOT, Pricing.Model.ON_DEMAND, Pricing.Model.OWNED, Pricing.Model.OWNED);
         assertThat(t.cloud("edge-paris").orElseThrow().edge()).isTrue();

@@ -14,7 +14,10 @@ import java.util.function.ToLongFunction;
  * Writes waiting for their copy in a mirror: each waits for a sequence of a stream; one daemon
  * thread reads how far each stream's mirror has copied — once per round for all a stream's
  * waiters — and completes those it has passed, backing off from 1 ms to {@code maxPoll} while
- * nothing moves.
+ * nothing moves. A mirror that copies but lags past {@code limit} fails its waiters; a mirror that
+ * cannot be read at all (its cloud gone) lets them through, and every write after them, until it
+ * can be read again: the fleet goes on writing with one copy rather than stopping, as a database
+ * with a synchronous standby does in its "maximum availability" mode.
  */
 final class Copies {
 
@@ -28,7 +31,12 @@ final class Copies {
     private final Map<String, ConcurrentSkipListMap<Long, java.util.List<Waiter>>> waiting = new HashMap<>();
     /** How far each stream's mirror was last seen to have copied. */
     private final Map<String, Long> known = new HashMap<>();
+    /** Streams whose mirror could not be read the last time it was asked: writes to them do not wait. */
+    private final java.util.Set<String> unreachable = new java.util.HashSet<>();
     private Thread poller;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Copies.class);
+    /** How often a mirror that could not be read is asked again. */
+    private static final Duration PROBE = Duration.ofSeconds(1);
 
     Copies(ToLongFunction<String> copiedUpTo, Duration limit, Duration maxPoll) {
         this.copiedUpTo = copiedUpTo;
@@ -37,7 +45,7 @@ final class Copies {
     }
 
     synchronized CompletableFuture<Void> await(String stream, long sequence) {
-        if (known.getOrDefault(stream, 0L) >= sequence) {
+        if (known.getOrDefault(stream, 0L) >= sequence || unreachable.contains(stream)) {
             return CompletableFuture.completedFuture(null);
         }
         var waiter = new Waiter(stream, sequence, System.nanoTime() + limit.toNanos(), new CompletableFuture<>());
@@ -55,7 +63,7 @@ final class Copies {
         while (true) {
             Map<String, Long> wanted;
             synchronized (this) {
-                while (waiting.isEmpty()) {
+                while (waiting.isEmpty() && unreachable.isEmpty()) {
                     try {
                         wait();
                     } catch (InterruptedException e) {
@@ -65,13 +73,22 @@ final class Copies {
                 }
                 wanted = new HashMap<>();
                 waiting.forEach((stream, bySequence) -> wanted.put(stream, bySequence.firstKey()));
+                unreachable.forEach(stream -> wanted.putIfAbsent(stream, 0L));
             }
             boolean moved = false;
             for (String stream : wanted.keySet()) {
                 moved |= refresh(stream);
             }
-            pause = moved ? 1 : Math.min(maxPoll.toMillis(), pause * 2);
             try {
+                synchronized (this) {
+                    if (waiting.isEmpty()) {
+                        // only probing mirrors that could not be read: once a second, or as soon as a write waits
+                        wait(PROBE.toMillis());
+                        pause = 1;
+                        continue;
+                    }
+                }
+                pause = moved ? 1 : Math.min(maxPoll.toMillis(), pause * 2);
                 Thread.sleep(pause); // the mirror copies in the servers; only asking again tells how far
             } catch (InterruptedException e) {
                 return;
@@ -93,13 +110,21 @@ final class Copies {
         java.util.List<Waiter> late = new java.util.ArrayList<>();
         long now = System.nanoTime();
         synchronized (this) {
+            if (failure != null) {
+                if (unreachable.add(stream)) {
+                    LOG.warn("the mirror of {} cannot be read ({}): writes are acknowledged without their copy until it can", stream,
+                            failure.getMessage());
+                }
+            } else if (unreachable.remove(stream)) {
+                LOG.info("the mirror of {} is read again: writes wait for their copy again", stream);
+            }
             if (copied > known.getOrDefault(stream, 0L)) {
                 known.put(stream, copied);
             }
-            var bySequence = waiting.get(stream);
+            var bySequence = waiting.getOrDefault(stream, new ConcurrentSkipListMap<>());
             for (Iterator<Map.Entry<Long, java.util.List<Waiter>>> it = bySequence.entrySet().iterator(); it.hasNext(); ) {
                 var entry = it.next();
-                if (entry.getKey() <= copied) {
+                if (entry.getKey() <= copied || failure != null) {
                     done.addAll(entry.getValue());
                     it.remove();
                 } else {
@@ -115,9 +140,9 @@ final class Copies {
         }
         done.forEach(w -> w.done().complete(null));
         for (Waiter w : late) {
-            String why = failure != null ? failure.getMessage() : "it holds " + Math.max(copied, 0) + " of " + w.sequence();
             w.done().completeExceptionally(new SkyfnException(ErrorCode.UNAVAILABLE, "written to " + stream
-                    + " but not copied to its mirror within " + limit.toMillis() + " ms (" + why + "); retry later"));
+                    + " but not copied to its mirror within " + limit.toMillis() + " ms (it holds " + copied + " of " + w.sequence()
+                    + "); retry later"));
         }
         return !done.isEmpty();
     }

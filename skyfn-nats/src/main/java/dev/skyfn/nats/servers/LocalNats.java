@@ -56,6 +56,9 @@ public final class LocalNats implements AutoCloseable {
     /** Starts the servers of {@code topology}, their files under {@code dir}, and waits until JetStream answers everywhere. */
     public static LocalNats start(Topology topology, Path dir) {
         List<Cloud> hubs = topology.clouds().stream().filter(c -> !c.edge()).toList();
+        if (topology.stateMirror().isPresent()) {
+            NatsServerBinary.requirePromotable();
+        }
         if (hubs.isEmpty()) {
             throw new IllegalArgumentException("a topology needs at least one cloud that is not an edge site to hold the cluster");
         }

@@ -24,6 +24,52 @@ public final class NatsServerBinary {
         }
     }
 
+    /**
+     * Checks that the {@code nats-server} found can promote a mirror (2.12 or later), as a
+     * topology with a {@code stateMirror} needs.
+     *
+     * @throws IllegalStateException naming the version found and how to get a newer one
+     */
+    public static void requirePromotable() {
+        String version = version();
+        if (!promotes(version)) {
+            throw new IllegalStateException("a topology with a stateMirror needs nats-server 2.12 or later, which can promote the mirror; "
+                    + find() + " is " + version + ": run bin/nats-server-2.12 once (it fetches one into ~/.cache/skyfn, used from then"
+                    + " on) or set SKYFN_NATS_SERVER");
+        }
+    }
+
+    /** Whether there is a {@code nats-server} to run and it can promote a mirror (2.12 or later). */
+    public static boolean promotes() {
+        return available() && promotes(version());
+    }
+
+    /** Whether {@code version} ({@code nats-server: v2.12.1}, say) is 2.12 or later. */
+    static boolean promotes(String version) {
+        var digits = java.util.regex.Pattern.compile("v?(\\d+)\\.(\\d+)").matcher(version);
+        if (!digits.find()) {
+            return false;
+        }
+        int major = Integer.parseInt(digits.group(1));
+        return major > 2 || major == 2 && Integer.parseInt(digits.group(2)) >= 12;
+    }
+
+    /** What the {@code nats-server} found says with {@code --version}. */
+    private static String version() {
+        Path binary = find();
+        try {
+            Process p = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
+            String version = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            p.waitFor();
+            return version;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot run " + binary + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted asking " + binary + " its version", e);
+        }
+    }
+
     public static Path find() {
         String explicit = System.getenv("SKYFN_NATS_SERVER");
         if (explicit != null && !explicit.isBlank()) {
