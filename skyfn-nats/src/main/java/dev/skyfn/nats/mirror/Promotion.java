@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  *
  * <ol>
  *   <li>the lost stream is deleted (JetStream's meta group, a majority of the fleet's servers, can
- *       do so while the stream's own servers are gone);</li>
+ *       do so while the stream's own servers are gone; all lost streams at once);</li>
  *   <li>the mirror is promoted — its mirror configuration removed — so that nothing mirrors the
  *       name about to be taken again;</li>
  *   <li>a stream of the lost one's name is created in the mirror's cloud as a mirror of it, and
@@ -62,6 +62,7 @@ public final class Promotion {
     public List<String> promoteAll() {
         List<String> mirrors = Js.call("listing the fleet's mirrors", () -> management.getStreamNames()).stream()
                 .filter(n -> n.startsWith(StateMirror.PREFIX)).sorted().toList();
+        deleteLost(mirrors);
         List<String> promoted = new ArrayList<>();
         for (String mirror : mirrors) {
             String stream = mirror.substring(StateMirror.PREFIX.length());
@@ -76,7 +77,9 @@ public final class Promotion {
         Map<String, String> metadata = kept.getMetadata();
         List<String> subjects = Arrays.asList(metadata.get(StateMirror.SUBJECTS).split(","));
         if (kept.getMirror() != null) {
-            deleteLost(stream);
+            if (exists(stream)) {
+                throw new SkyfnException(ErrorCode.UNAVAILABLE, "the lost " + stream + " is still there; run the promotion again");
+            }
             management.updateStream(StreamConfiguration.builder(kept).mirror(null).subjects(PARKED + stream).build());
             progress.accept(mirror + " promoted");
         }
@@ -95,6 +98,38 @@ public final class Promotion {
         management.deleteStream(mirror);
         progress.accept(stream + " served from its mirror's cloud: " + copy.getStreamState().getMsgCount() + " messages, last "
                 + copy.getStreamState().getLastSequence());
+    }
+
+    /**
+     * Deletes the lost streams whose {@code mirrors} are still mirrors, all at once: the meta
+     * group removes each even while its servers are gone, but answers only after the request's
+     * timeout, so one after the other they would take that timeout each.
+     */
+    private void deleteLost(List<String> mirrors) {
+        try (var each = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<?>> deletions = new ArrayList<>();
+            for (String mirror : mirrors) {
+                String stream = mirror.substring(StateMirror.PREFIX.length());
+                deletions.add(each.submit(() -> {
+                    Js.run("deleting the lost " + stream, () -> {
+                        if (management.getStreamInfo(mirror).getConfiguration().getMirror() != null && exists(stream)) {
+                            deleteLost(stream);
+                        }
+                    });
+                    return null;
+                }));
+            }
+            for (var deletion : deletions) {
+                try {
+                    deletion.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted deleting the lost streams");
+                }
+            }
+        }
     }
 
     /** Deletes the lost stream: the meta group removes it even while its servers are gone. */
