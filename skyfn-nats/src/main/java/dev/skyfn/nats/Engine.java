@@ -218,6 +218,7 @@ public final class Engine implements AutoCloseable {
                     // another process made it first: use theirs
                 }
             }
+            readThroughLeader("KV_" + name);
             return connection.keyValue(name, options);
         });
         awaitLeader("KV_" + name);
@@ -239,6 +240,7 @@ public final class Engine implements AutoCloseable {
                     // another process made it first: use theirs
                 }
             }
+            readThroughLeader("OBJ_" + name);
             return connection.objectStore(name, options);
         });
         awaitLeader("OBJ_" + name);
@@ -311,6 +313,21 @@ public final class Engine implements AutoCloseable {
     /** {@link #awaitCopied(String, long)} for every message {@code stream} holds now. */
     public void awaitCopied(String stream) {
         mirror.ifPresent(m -> m.awaitCopied(stream));
+    }
+
+    /**
+     * Turns the direct gets of {@code stream} off, so that a client reads an entry from the
+     * stream's leader through JetStream's API: from nats-server 2.10 on, a direct get sent from
+     * an edge site's leaf node to a stream in another cloud's cluster goes unanswered
+     * (nats-io/nats-server#4819), while the API answers there as everywhere. Clients read what
+     * the stream holds when they open it, so this comes first.
+     */
+    private void readThroughLeader(String stream) throws IOException, JetStreamApiException {
+        var management = connection.jetStreamManagement(jsOptions());
+        var config = management.getStreamInfo(stream).getConfiguration();
+        if (config.getAllowDirect()) {
+            management.updateStream(io.nats.client.api.StreamConfiguration.builder(config).allowDirect(false).build());
+        }
     }
 
     /**
