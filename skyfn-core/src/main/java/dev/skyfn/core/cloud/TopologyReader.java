@@ -61,14 +61,7 @@ public final class TopologyReader {
         if (!top.has("stateMirror")) {
             return null;
         }
-        String name = top.text("stateMirror");
-        Cloud c = clouds.get(name);
-        if (c == null) {
-            throw top.fail("stateMirror", "no cloud '" + name + "'");
-        }
-        if (c.edge()) {
-            throw top.fail("stateMirror", "'" + name + "' is an edge site; a mirror lives in a cloud's cluster");
-        }
+        String name = cluster(top, "stateMirror", clouds, "a mirror");
         if (name.equals(stateCloud)) {
             throw top.fail("stateMirror", "'" + name + "' is the state cloud itself; a mirror must survive its loss");
         }
@@ -94,20 +87,25 @@ public final class TopologyReader {
      */
     private static String stateCloud(Fields top, Map<String, Cloud> clouds) {
         if (top.has("state")) {
-            String name = top.text("state");
-            Cloud c = clouds.get(name);
-            if (c == null) {
-                throw top.fail("state", "no cloud '" + name + "'");
-            }
-            if (c.edge()) {
-                throw top.fail("state", "'" + name + "' is an edge site; skyfn's state lives in a cloud's cluster");
-            }
-            return name;
+            return cluster(top, "state", clouds, "skyfn's state");
         }
         return clouds.values().stream().filter(c -> !c.edge())
                 .min(java.util.Comparator.comparing((Cloud c) -> c.pricing().spot())
                         .thenComparing(c -> c.trust() != Trust.TRUSTED))
                 .orElseThrow(() -> new TopologyException("clouds: at least one cloud that is not an edge site")).name();
+    }
+
+    /** The cloud {@code field} names, which must be one whose cluster can hold {@code what}: not an edge site. */
+    private static String cluster(Fields top, String field, Map<String, Cloud> clouds, String what) {
+        String name = top.text(field);
+        Cloud c = clouds.get(name);
+        if (c == null) {
+            throw top.fail(field, "no cloud '" + name + "'");
+        }
+        if (c.edge()) {
+            throw top.fail(field, "'" + name + "' is an edge site; " + what + " lives in a cloud's cluster");
+        }
+        return name;
     }
 
     private static Map<String, Cloud> clouds(Fields all) {

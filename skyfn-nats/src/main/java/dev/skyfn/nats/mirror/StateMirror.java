@@ -37,7 +37,6 @@ public final class StateMirror {
     private final JetStreamManagement management;
     private final String cloud;
     private final int replicas;
-    private final Duration copyLimit;
     private final Copies copies;
 
     /**
@@ -48,7 +47,6 @@ public final class StateMirror {
         this.management = management;
         this.cloud = cloud;
         this.replicas = replicas;
-        this.copyLimit = copyLimit;
         this.copies = new Copies(this::copiedUpTo, copyLimit, MAX_POLL);
     }
 
