@@ -128,7 +128,8 @@ final class EntryFile implements AutoCloseable {
     private MappedByteBuffer segment(long offset) throws IOException {
         int index = (int) (offset / SEGMENT);
         while (segments.size() <= index) {
-            segments.add(channel.map(FileChannel.MapMode.READ_WRITE, segments.size() * SEGMENT, SEGMENT));
+            long at = segments.size() * SEGMENT;
+            segments.add(Uninterrupted.call(() -> channel.map(FileChannel.MapMode.READ_WRITE, at, SEGMENT)));
         }
         return segments.get(index);
     }
@@ -140,8 +141,11 @@ final class EntryFile implements AutoCloseable {
     @Override
     public void close() throws IOException {
         force();
-        channel.truncate(end);
-        channel.force(true);
+        Uninterrupted.call(() -> {
+            channel.truncate(end);
+            channel.force(true);
+            return null;
+        });
         channel.close();
     }
 }

@@ -168,8 +168,11 @@ public final class Ledger implements AutoCloseable {
             }
             try {
                 TreeHead head = TreeHead.sign(size, Math.max(clock.millis(), last == null ? 0 : last.timestamp()), caughtUp.root(size), key);
-                headsFile.write(ByteBuffer.wrap((head.json() + "\n").getBytes(StandardCharsets.UTF_8)));
-                headsFile.force(false);
+                Uninterrupted.call(() -> {
+                    headsFile.write(ByteBuffer.wrap((head.json() + "\n").getBytes(StandardCharsets.UTF_8)));
+                    headsFile.force(false);
+                    return null;
+                });
                 heads.add(head);
                 return Optional.of(head);
             } catch (IOException e) {

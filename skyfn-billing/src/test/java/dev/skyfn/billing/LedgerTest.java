@@ -53,6 +53,26 @@ class LedgerTest {
     }
 
     @Test
+    void aThreadInterruptedWhileItMetersDoesNotCloseTheLedgerForEveryOtherOne() {
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            write(ledger, 0, 5);
+            Thread.currentThread().interrupt();
+            try {
+                write(ledger, 5, 10);
+                assertThat(ledger.signHead()).isPresent();
+                assertThat(Thread.currentThread().isInterrupted()).as("its interrupt is given back").isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+            write(ledger, 10, 15);
+            assertThat(ledger.signHead().orElseThrow().size()).isEqualTo(15);
+        }
+        try (Ledger reopened = Ledger.open(dir, key, CLOCK)) {
+            assertThat(reopened.latestHead().orElseThrow().size()).isEqualTo(15);
+        }
+    }
+
+    @Test
     void hashingAsRecordsComeSignsTheSameHeadAsHashingAtTheHead() {
         TreeHead atOnce;
         try (Ledger ledger = Ledger.open(dir.resolve("at-once"), key, CLOCK)) {

@@ -1,0 +1,32 @@
+package dev.skyfn.billing;
+
+import java.io.IOException;
+
+/**
+ * Runs I/O on a file channel the ledger keeps open with the calling thread's interrupt put aside
+ * and given back after: an interrupted thread's blocking channel call closes the channel for every
+ * thread (ClosedByInterruptException), and the ledger is written by whichever thread meters a
+ * call — a request's, which may be interrupted when its call is cancelled or the node stops.
+ */
+final class Uninterrupted {
+
+    /** A channel call. */
+    @FunctionalInterface
+    interface Io<T> {
+        T run() throws IOException;
+    }
+
+    private Uninterrupted() {
+    }
+
+    static <T> T call(Io<T> io) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return io.run();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
