@@ -73,7 +73,11 @@ final class ClusterApps implements AppStore {
     private final Map<AppKey, AppRecord> placements = new ConcurrentHashMap<>();
     private final AppSet placedHere = new AppSet(true);
     /** Changes are applied one at a time, in the order the bucket gives them, off the NATS thread. */
-    private final ExecutorService changes = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("app-changes").factory());
+    /** The thread that applies the records' changes, one at a time; it never waits on itself. */
+    private static final String CHANGES = "app-changes";
+    private final ExecutorService changes = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name(CHANGES).factory());
+    /** How long a call for an app this node has not heard of yet waits for it to be taken in (its package fetched). */
+    private static final java.time.Duration LEARN_WAIT = java.time.Duration.ofSeconds(10);
     private AutoCloseable watch;
 
     /** {@code served} tells whether every live node a record places the app on serves that version. */
@@ -552,8 +556,29 @@ final class ClusterApps implements AppStore {
         return true;
     }
 
+    /**
+     * The app, as this node knows it; one it does not know yet is looked up in the fleet's records,
+     * and taken in when there: an app deployed through another node a moment ago is found through
+     * every gateway, not only once the change has reached this one.
+     */
     @Override
     public Optional<DeployedApp> find(AppKey key) {
+        return apps.find(key).or(() -> justDeployed(key));
+    }
+
+    /** The app's record read afresh and applied here, in turn with the changes the watch brings. */
+    private Optional<DeployedApp> justDeployed(AppKey key) {
+        if (Thread.currentThread().getName().equals(CHANGES) || records.get(key.tenant(), key.app()).isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            changes.submit(() -> records.get(key.tenant(), key.app()).ifPresent(v -> apply(v.record()))).get(LEARN_WAIT.toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("{} is in the fleet's records but not taken in here yet: {}", key, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return apps.find(key);
     }
 
