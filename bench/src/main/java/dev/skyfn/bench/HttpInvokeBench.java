@@ -174,28 +174,18 @@ final class HttpInvokeBench {
     }
 
     private String report(List<Round> bare, List<Round> skyfn) {
-        double bareOneRps = median(bare, r -> r.one().requestsPerSecond());
-        double skyOneRps = median(skyfn, r -> r.one().requestsPerSecond());
-        double bareManyRps = median(bare, r -> r.many().requestsPerSecond());
-        double skyManyRps = median(skyfn, r -> r.many().requestsPerSecond());
-        double bareOneP50 = median(bare, r -> r.one().p50Micros());
-        double skyOneP50 = median(skyfn, r -> r.one().p50Micros());
-        double bareOneP99 = median(bare, r -> r.one().p99Micros());
-        double skyOneP99 = median(skyfn, r -> r.one().p99Micros());
-        double bareManyP50 = median(bare, r -> r.many().p50Micros());
-        double skyManyP50 = median(skyfn, r -> r.many().p50Micros());
-        double bareManyP99 = median(bare, r -> r.many().p99Micros());
-        double skyManyP99 = median(skyfn, r -> r.many().p99Micros());
+        Medians bareOne = medians(bare, false);
+        Medians skyOne = medians(skyfn, false);
+        Medians bareMany = medians(bare, true);
+        Medians skyMany = medians(skyfn, true);
         var out = new StringBuilder();
         out.append("| connections | | throughput (req/s) | p50 | p99 |\n|---|---|---:|---:|---:|\n");
-        out.append(row("1", "bare Helidon", bareOneRps, bareOneP50, bareOneP99));
-        out.append(row("1", "skyfn", skyOneRps, skyOneP50, skyOneP99));
+        out.append(row("1", "bare Helidon", bareOne)).append(row("1", "skyfn", skyOne));
         out.append(String.format("| 1 | **skyfn / bare** | **%.0f%%** | **+%.0f µs** | +%.0f µs |%n",
-                100 * skyOneRps / bareOneRps, skyOneP50 - bareOneP50, skyOneP99 - bareOneP99));
-        out.append(row("64", "bare Helidon", bareManyRps, bareManyP50, bareManyP99));
-        out.append(row("64", "skyfn", skyManyRps, skyManyP50, skyManyP99));
+                100 * skyOne.rps() / bareOne.rps(), skyOne.p50() - bareOne.p50(), skyOne.p99() - bareOne.p99()));
+        out.append(row("64", "bare Helidon", bareMany)).append(row("64", "skyfn", skyMany));
         out.append(String.format("| 64 | **skyfn / bare** | **%.0f%%** | ×%.2f | ×%.2f |%n",
-                100 * skyManyRps / bareManyRps, skyManyP50 / bareManyP50, skyManyP99 / bareManyP99));
+                100 * skyMany.rps() / bareMany.rps(), skyMany.p50() / bareMany.p50(), skyMany.p99() / bareMany.p99()));
         out.append(String.format("%nPer round, 64 connections (req/s): bare %s; skyfn %s.%n",
                 Stats.list(bare.stream().map(r -> r.many().requestsPerSecond()).toList(), "%.0f"),
                 Stats.list(skyfn.stream().map(r -> r.many().requestsPerSecond()).toList(), "%.0f")));
