@@ -7,7 +7,9 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.ToLongFunction;
 
 /**
@@ -21,18 +23,18 @@ import java.util.function.ToLongFunction;
  */
 final class Copies {
 
-    private record Waiter(String stream, long sequence, long deadline, CompletableFuture<Void> done) {
+    private record Waiter(long sequence, long deadline, CompletableFuture<Void> done) {
     }
 
     private final ToLongFunction<String> copiedUpTo;
     private final Duration limit;
     private final Duration maxPoll;
     /** Waiters by stream, then by sequence and arrival. */
-    private final Map<String, ConcurrentSkipListMap<Long, java.util.List<Waiter>>> waiting = new HashMap<>();
+    private final Map<String, TreeMap<Long, java.util.List<Waiter>>> waiting = new HashMap<>();
     /** How far each stream's mirror was last seen to have copied. */
     private final Map<String, Long> known = new HashMap<>();
     /** Streams whose mirror could not be read the last time it was asked: writes to them do not wait. */
-    private final java.util.Set<String> unreachable = new java.util.HashSet<>();
+    private final Set<String> unreachable = new HashSet<>();
     private Thread poller;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Copies.class);
     /** How often a mirror that could not be read is asked again. */
@@ -48,8 +50,8 @@ final class Copies {
         if (known.getOrDefault(stream, 0L) >= sequence || unreachable.contains(stream)) {
             return CompletableFuture.completedFuture(null);
         }
-        var waiter = new Waiter(stream, sequence, System.nanoTime() + limit.toNanos(), new CompletableFuture<>());
-        waiting.computeIfAbsent(stream, s -> new ConcurrentSkipListMap<>()).computeIfAbsent(sequence, q -> new java.util.ArrayList<>())
+        var waiter = new Waiter(sequence, System.nanoTime() + limit.toNanos(), new CompletableFuture<>());
+        waiting.computeIfAbsent(stream, s -> new TreeMap<>()).computeIfAbsent(sequence, q -> new java.util.ArrayList<>())
                 .add(waiter);
         if (poller == null) {
             poller = Thread.ofPlatform().daemon().name("skyfn-mirror-copies").start(this::poll);
@@ -61,7 +63,7 @@ final class Copies {
     private void poll() {
         long pause = 1;
         while (true) {
-            Map<String, Long> wanted;
+            Set<String> streams;
             synchronized (this) {
                 while (waiting.isEmpty() && unreachable.isEmpty()) {
                     try {
@@ -71,12 +73,11 @@ final class Copies {
                     }
                     pause = 1;
                 }
-                wanted = new HashMap<>();
-                waiting.forEach((stream, bySequence) -> wanted.put(stream, bySequence.firstKey()));
-                unreachable.forEach(stream -> wanted.putIfAbsent(stream, 0L));
+                streams = new HashSet<>(waiting.keySet());
+                streams.addAll(unreachable);
             }
             boolean moved = false;
-            for (String stream : wanted.keySet()) {
+            for (String stream : streams) {
                 moved |= refresh(stream);
             }
             try {
@@ -121,7 +122,7 @@ final class Copies {
             if (copied > known.getOrDefault(stream, 0L)) {
                 known.put(stream, copied);
             }
-            var bySequence = waiting.getOrDefault(stream, new ConcurrentSkipListMap<>());
+            var bySequence = waiting.getOrDefault(stream, new TreeMap<>());
             for (Iterator<Map.Entry<Long, java.util.List<Waiter>>> it = bySequence.entrySet().iterator(); it.hasNext(); ) {
                 var entry = it.next();
                 if (entry.getKey() <= copied || failure != null) {

@@ -77,14 +77,14 @@ public final class Promotion {
         Map<String, String> metadata = kept.getMetadata();
         List<String> subjects = Arrays.asList(metadata.get(StateMirror.SUBJECTS).split(","));
         if (kept.getMirror() != null) {
-            if (exists(stream)) {
+            if (StateMirror.exists(management, stream)) {
                 throw new SkyfnException(ErrorCode.UNAVAILABLE, "the lost " + stream + " is still there; run the promotion again");
             }
             management.updateStream(StreamConfiguration.builder(kept).mirror(null).subjects(PARKED + stream).build());
             progress.accept(mirror + " promoted");
         }
         RetentionPolicy retention = RetentionPolicy.valueOf(metadata.get(StateMirror.RETENTION));
-        if (!exists(stream)) {
+        if (!StateMirror.exists(management, stream)) {
             // a stream's retention is fixed once it is made: the copy is made with the lost stream's
             management.addStream(StreamConfiguration.builder(kept).name(stream).subjects(List.of()).retentionPolicy(retention)
                     .mirror(Mirror.builder().sourceName(mirror).build()).build());
@@ -112,7 +112,7 @@ public final class Promotion {
                 String stream = mirror.substring(StateMirror.PREFIX.length());
                 deletions.add(each.submit(() -> {
                     Js.run("deleting the lost " + stream, () -> {
-                        if (management.getStreamInfo(mirror).getConfiguration().getMirror() != null && exists(stream)) {
+                        if (management.getStreamInfo(mirror).getConfiguration().getMirror() != null && StateMirror.exists(management, stream)) {
                             deleteLost(stream);
                         }
                     });
@@ -137,12 +137,12 @@ public final class Promotion {
         try {
             management.deleteStream(stream);
         } catch (JetStreamApiException e) {
-            if (exists(stream)) {
+            if (StateMirror.exists(management, stream)) {
                 throw e;
             }
         } catch (IOException timedOut) {
             // the meta group may answer late, its stream's servers being gone: what counts is that it is gone
-            if (exists(stream)) {
+            if (StateMirror.exists(management, stream)) {
                 throw timedOut;
             }
         }
@@ -168,9 +168,5 @@ public final class Promotion {
                 throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted promoting " + stream);
             }
         }
-    }
-
-    private boolean exists(String stream) throws IOException, JetStreamApiException {
-        return management.getStreamNames().contains(stream);
     }
 }

@@ -68,7 +68,7 @@ public final class StateMirror {
     public void ensure(String stream, Duration replayHorizon) {
         String name = nameOf(stream);
         Js.run("mirroring " + stream + " to " + cloud, () -> {
-            if (exists(name)) {
+            if (exists(management, name)) {
                 return;
             }
             StreamConfiguration origin = management.getStreamInfo(stream).getConfiguration();
@@ -84,14 +84,15 @@ public final class StateMirror {
             try {
                 management.addStream(config.build());
             } catch (JetStreamApiException raced) {
-                if (!exists(name)) {
+                if (!exists(management, name)) {
                     throw raced;
                 }
             }
         });
     }
 
-    private boolean exists(String name) throws java.io.IOException, JetStreamApiException {
+    /** Whether the domain has a stream {@code name}. */
+    static boolean exists(JetStreamManagement management, String name) throws java.io.IOException, JetStreamApiException {
         return management.getStreamNames().contains(name);
     }
 
