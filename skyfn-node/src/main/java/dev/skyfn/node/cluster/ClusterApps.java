@@ -572,6 +572,7 @@ final class ClusterApps implements AppStore {
             return Optional.empty();
         }
         try {
+            // read again in turn: a newer record the watch applied meanwhile must not be overwritten by the one read above
             changes.submit(() -> records.get(key.tenant(), key.app()).ifPresent(v -> apply(v.record()))).get(LEARN_WAIT.toMillis(),
                     java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
