@@ -24,6 +24,8 @@ public final class SandboxMain {
 
     /** Exit status when the node broke the protocol. */
     static final int EXIT_PROTOCOL = 71;
+    /** Exit status when an app outgrew the heap its node gave it, below the JVM's own ({@link HeapLimit}). */
+    static final int EXIT_OUTGREW_HEAP = 72;
     /** Exit status when the sandbox itself failed. */
     static final int EXIT_FAILED = 70;
     /** The node's token and its newline fit in this; standard input is read to its end, which the node closes. */

@@ -55,6 +55,7 @@ final class SandboxRuntime {
     private final Map<Long, CompletableFuture<Message>> outgoing = new ConcurrentHashMap<>();
     private final AtomicLong outgoingIds = new AtomicLong();
     private final AtomicBoolean retiring = new AtomicBoolean();
+    private final HeapLimit heapLimit = new HeapLimit(this::outgrewHeap);
     private final LocalDeadlines deadlines;
     private final Map<Integer, LoadedApp> apps = new ConcurrentHashMap<>();
     /** Apps unloaded less than {@link #UNLOAD_GRACE} ago: a request the node sent before it unloaded one may still come. */
@@ -133,6 +134,7 @@ final class SandboxRuntime {
         OutputCapture.enter(load.slot(), "", "");
         Message reply;
         try {
+            heapLimit.apply(load.heapMb());
             var loader = new AppClassLoader(load.app(), Path.of(load.jarPath()), apiLoader, load.env(), load.countsWork());
             Thread.currentThread().setContextClassLoader(loader);
             var codec = new Codec(load.maxResultBytes());
@@ -331,9 +333,33 @@ final class SandboxRuntime {
     }
 
     private void finished(long id, Message reply) {
-        running.remove(id);
         cancelled.remove(id);
-        channel.sendNow(reply); // an interrupt that came before is left for the writer thread to honour, not this one
+        if (running.remove(id) != null) { // else it was answered already: its app outgrew its heap
+            channel.sendNow(reply); // an interrupt that came before is left for the writer thread to honour, not this one
+        }
+    }
+
+    /**
+     * The apps here outgrew the heap the node gave them ({@link HeapLimit}): every call in flight
+     * fails as {@code OutOfMemoryError} would have failed it, the node is asked to replace the
+     * sandbox, and the process ends, its frames and logs sent first.
+     */
+    private void outgrewHeap(String reason) {
+        String message = reason + "; raise 'memory' in skyfn.yaml or use less";
+        diagnostics.println("skyfn sandbox: " + message);
+        shipper.flush();
+        for (Long id : Set.copyOf(running.keySet())) {
+            if (running.remove(id) != null) {
+                channel.send(new Message.Failure(id, ErrorCode.FUNCTION_OUT_OF_MEMORY.name(), message, OutOfMemoryError.class.getName()));
+            }
+        }
+        retire(ErrorCode.FUNCTION_OUT_OF_MEMORY, message);
+        try {
+            channel.drainNow();
+        } catch (IOException e) {
+            diagnostics.println("skyfn sandbox: could not tell the node: " + e);
+        }
+        Runtime.getRuntime().halt(SandboxMain.EXIT_OUTGREW_HEAP);
     }
 
     /** Asks the node, once, to replace this sandbox; invocations in flight still finish. */

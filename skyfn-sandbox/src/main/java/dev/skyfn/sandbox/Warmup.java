@@ -127,7 +127,7 @@ final class Warmup {
         return new Message.Load(id, slot, "warmup", 1, jar.toString(), 1 << 20,
                 List.of(new Message.HandlerRef("echo", Echo.class.getName(), STEP_TIMEOUT_MS, 128, Map.of()),
                         new Message.HandlerRef("greet", Greet.class.getName(), STEP_TIMEOUT_MS, 128, Map.of())),
-                List.of(new Message.WorkflowRef("warm", WORKFLOW)), "local", Map.of(), false);
+                List.of(new Message.WorkflowRef("warm", WORKFLOW)), "local", Map.of(), false, 0);
     }
 
     private static void expectResult(BlockingQueue<Message> answers) throws InterruptedException {

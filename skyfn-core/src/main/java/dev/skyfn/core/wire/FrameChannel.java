@@ -81,6 +81,16 @@ public final class FrameChannel implements Closeable {
         return true;
     }
 
+    /** Writes every frame queued so far before it returns: for a process about to end, whose writer would not get to them. */
+    public void drainNow() throws IOException {
+        writing.lock();
+        try {
+            drain();
+        } finally {
+            writing.unlock();
+        }
+    }
+
     private void writeForever() {
         try {
             while (!closed) {

@@ -26,10 +26,13 @@ public sealed interface Message {
      * @param region the region of the cloud the node is in (what Lambda handlers read as {@code AWS_REGION})
      * @param env    the environment variables the app's code sees outside any one function's call
      * @param countsWork whether the app's classes count the basic blocks each call executes ({@code metering: useful-work})
+     * @param heapMb     the heap the app may hold, MiB (its manifest's {@code memory}); 0 for all the
+     *                   sandbox JVM's. Below the JVM's own maximum (a spare booted with a larger heap),
+     *                   the sandbox enforces it after each collection
      */
     record Load(long id, int slot, String app, int version, String jarPath, int maxResultBytes,
                 List<HandlerRef> functions, List<WorkflowRef> workflows, String region, Map<String, String> env,
-                boolean countsWork) implements Message {
+                boolean countsWork, int heapMb) implements Message {
         public Load {
             functions = List.copyOf(functions);
             workflows = List.copyOf(workflows);

@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class WireCodec {
 
-    public static final int PROTOCOL_VERSION = 8;
+    public static final int PROTOCOL_VERSION = 9;
     static final int HEADER_BYTES = 4;
 
     private static final int HELLO = 1;
@@ -79,6 +79,7 @@ public final class WireCodec {
                 out.writeString(l.region());
                 writeStrings(out, l.env());
                 out.writeByte(l.countsWork() ? 1 : 0);
+                out.writeVarInt(l.heapMb());
             }
             case Message.Run r -> {
                 out.writeByte(RUN);
@@ -226,7 +227,8 @@ public final class WireCodec {
         for (int i = 0; i < w; i++) {
             workflows.add(new Message.WorkflowRef(in.readString(), in.readString()));
         }
-        return new Message.Load(id, slot, app, version, jar, maxResult, fns, workflows, in.readString(), readStrings(in), in.readByte() == 1);
+        return new Message.Load(id, slot, app, version, jar, maxResult, fns, workflows, in.readString(), readStrings(in), in.readByte() == 1,
+                in.readVarInt());
     }
 
     private static Message.Run readRun(WireIn in) {

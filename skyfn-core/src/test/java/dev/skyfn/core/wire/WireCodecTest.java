@@ -29,7 +29,7 @@ class WireCodecTest {
                 new Message.Load(7, 2, "shop", 3, "/data/shop.jar", 6 << 20,
                         List.of(new Message.HandlerRef("order", "shop.Order", 30_000, 256, Map.of("TABLE", "orders", "EMPTY", "")),
                                 new Message.HandlerRef("ü", "x.Ü::go", 1, 10_240, Map.of())),
-                        List.of(new Message.WorkflowRef("checkout", "{\"StartAt\":\"A\"}")), "eu-west-1", Map.of("TABLE", "orders"), true),
+                        List.of(new Message.WorkflowRef("checkout", "{\"StartAt\":\"A\"}")), "eu-west-1", Map.of("TABLE", "orders"), true, 256),
                 new Message.Failure(9, "FUNCTION_ERROR", "boom", "java.lang.IllegalStateException"),
                 new Message.Failure(10, "FUNCTION_ERROR", "boom", "", new Spent(-1, 1_234)),
                 new Message.Failure(12, "FUNCTION_TIMEOUT", "slow", "", new Spent(30_000_000_000L, -1)),

@@ -31,7 +31,9 @@ final class Cgroup {
 
     private final List<Path> dirs;
     private final List<Path> oomEvents;
-    private final long memoryBytes;
+    /** Its memory limit's files, in the order to lower them ({@link Hierarchy#memoryLimitFiles}). */
+    private final List<Path> memoryLimits;
+    private volatile long memoryBytes;
     private final Consumer<Cgroup> gone;
     /** Its CPU share files, with what each holds as a spare and once serving. */
     private final List<Share> shares;
@@ -58,12 +60,16 @@ final class Cgroup {
      * @param gone        told once the group is removed
      */
     Cgroup(List<Path> dirs, List<Path> oomEvents, long memoryBytes, Consumer<Cgroup> gone) {
-        this(dirs, oomEvents, memoryBytes, gone, List.of());
+        this(dirs, oomEvents, memoryBytes, gone, List.of(), List.of());
     }
 
-    /** @param shares its CPU share files: it starts at the serving share, {@link #asSpare} lowers it */
-    Cgroup(List<Path> dirs, List<Path> oomEvents, long memoryBytes, Consumer<Cgroup> gone, List<Share> shares) {
+    /**
+     * @param shares       its CPU share files: it starts at the serving share, {@link #asSpare} lowers it
+     * @param memoryLimits the files that hold its memory limit, in the order to lower them
+     */
+    Cgroup(List<Path> dirs, List<Path> oomEvents, long memoryBytes, Consumer<Cgroup> gone, List<Share> shares, List<Path> memoryLimits) {
         this.shares = List.copyOf(shares);
+        this.memoryLimits = List.copyOf(memoryLimits);
         this.dirs = List.copyOf(dirs);
         this.oomEvents = List.copyOf(oomEvents);
         this.memoryBytes = memoryBytes;
@@ -132,6 +138,41 @@ final class Cgroup {
     /** Its directory in each hierarchy. */
     List<Path> dirs() {
         return dirs;
+    }
+
+    /** Whether it limits its processes' memory. */
+    boolean limitsMemory() {
+        return memoryBytes > 0 && !memoryLimits.isEmpty();
+    }
+
+    /**
+     * Lowers its memory limit to {@code bytes}: a spare booted for a larger heap takes in an app
+     * with a smaller one. False, and the limit as it was, if the kernel refuses (its processes
+     * hold more than that already: cgroup v1 answers EBUSY) or it limits no memory.
+     */
+    boolean limitMemory(long bytes) {
+        if (!limitsMemory() || bytes > memoryBytes) {
+            return false;
+        }
+        for (Path file : memoryLimits) {
+            try {
+                Files.writeString(file, Long.toString(bytes));
+            } catch (IOException e) {
+                LOG.warn("cannot lower the memory limit {} to {} bytes: {}", file, bytes, e.toString());
+                memoryLimits.forEach(f -> restore(f, memoryBytes));
+                return false;
+            }
+        }
+        memoryBytes = bytes;
+        return true;
+    }
+
+    private static void restore(Path file, long bytes) {
+        try {
+            Files.writeString(file, Long.toString(bytes));
+        } catch (IOException e) {
+            LOG.debug("cannot set {} back to {}: {}", file, bytes, e.toString());
+        }
     }
 
     /** Its memory limit, MiB; 0 if it has none. */

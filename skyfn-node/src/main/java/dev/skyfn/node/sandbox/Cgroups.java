@@ -135,11 +135,13 @@ public final class Cgroups {
         List<Path> dirs = new ArrayList<>();
         List<Path> oomEvents = new ArrayList<>();
         List<Cgroup.Share> shares = new ArrayList<>();
+        List<Path> memoryLimits = new ArrayList<>();
         try {
             for (Hierarchy h : hierarchies) {
                 Path dir = Files.createDirectory(h.base().resolve(name));
                 dirs.add(dir);
                 write(dir, h.settings(limits));
+                h.memoryLimitFiles().stream().map(dir::resolve).filter(Files::exists).forEach(memoryLimits::add);
                 h.oomEvents().ifPresent(file -> oomEvents.add(dir.resolve(file)));
                 h.cpuShare().ifPresent(share -> shares.add(new Cgroup.Share(dir.resolve(share.file()), share)));
             }
@@ -147,7 +149,7 @@ public final class Cgroups {
             new Cgroup(dirs, List.of(), 0, group -> { }).remove();
             throw new IOException("cannot make the sandbox's cgroup: " + e.getMessage(), e);
         }
-        Cgroup made = new Cgroup(dirs, oomEvents, limitsMemory() ? limits.memoryBytes() : 0, groups::remove, shares);
+        Cgroup made = new Cgroup(dirs, oomEvents, limitsMemory() ? limits.memoryBytes() : 0, groups::remove, shares, memoryLimits);
         groups.add(made);
         return made;
     }

@@ -108,6 +108,18 @@ record Hierarchy(Path base, boolean unified, Set<String> controllers) {
     record CpuShare(String file, String spare, String batch, String serving) {
     }
 
+    /**
+     * The files of a group's memory limit, in the order to lower it: on v1 the memory limit must
+     * not pass the memory-and-swap limit, so memory goes first (where the kernel accounts swap at
+     * all); none if this hierarchy does not limit memory.
+     */
+    List<String> memoryLimitFiles() {
+        if (!controllers.contains("memory")) {
+            return List.of();
+        }
+        return unified ? List.of("memory.max") : List.of("memory.limit_in_bytes", "memory.memsw.limit_in_bytes");
+    }
+
     /** The file whose {@code oom_kill N} line counts the processes the OOM killer ended in a group, if this hierarchy limits memory. */
     Optional<String> oomEvents() {
         if (!controllers.contains("memory")) {

@@ -109,7 +109,10 @@ public final class Sandbox {
     }
 
     private final long id;
-    private final int heapMb;
+    /** The heap its JVM was started with, MiB. */
+    private final int maxHeapMb;
+    /** The heap its apps may hold, MiB: its JVM's, or less once {@link #fit}ted to an app. */
+    private volatile int heapMb;
     private final Process process;
     private final FrameChannel channel;
     private final ProcessOutput output;
@@ -148,6 +151,7 @@ public final class Sandbox {
         this.id = id;
         this.cgroup = cgroup;
         this.jarPath = jarPath;
+        this.maxHeapMb = heapMb;
         this.heapMb = heapMb;
         this.process = process;
         this.channel = channel;
@@ -160,8 +164,29 @@ public final class Sandbox {
         return id;
     }
 
+    /** The heap its apps may hold, MiB (the {@code memory} of the apps it hosts). */
     public int heapMb() {
         return heapMb;
+    }
+
+    /** The heap its JVM was started with, MiB: {@link #heapMb} or more. */
+    int maxHeapMb() {
+        return maxHeapMb;
+    }
+
+    /**
+     * Makes this spare, booted with a heap of {@link #maxHeapMb}, the sandbox of an app whose heap
+     * is {@code heapMb} MiB, before the app loads: its cgroup's memory limit drops to that heap's
+     * ({@link Limits#memoryMb}), and the {@code LOAD} tells the sandbox to hold the app to that
+     * heap (docs/sandbox-protocol.md). Only where the cgroup limits memory, so that the kernel
+     * bounds what the JVM holds between two collections. False if the limit could not be lowered.
+     */
+    boolean fit(int heapMb) {
+        if (heapMb > maxHeapMb || !cgroup.limitsMemory() || !cgroup.limitMemory((long) Limits.memoryMb(heapMb) << 20)) {
+            return false;
+        }
+        this.heapMb = heapMb;
+        return true;
     }
 
     public long pid() {
@@ -355,7 +380,7 @@ public final class Sandbox {
                 .map(w -> new Message.WorkflowRef(w.name(), w.json())).toList();
         String jar = jarPath.apply(app);
         return call(id -> new Message.Load(id, slot, app.name(), app.version(), jar, maxResultBytes, handlers, workflows,
-                        cloud.region(), m.environment(cloud), m.metering() == dev.skyfn.core.manifest.MeteringLevel.USEFUL_WORK),
+                        cloud.region(), m.environment(cloud), m.metering() == dev.skyfn.core.manifest.MeteringLevel.USEFUL_WORK, heapMb),
                 deadlineNanos, "load");
     }
 
@@ -522,6 +547,7 @@ public final class Sandbox {
             case KILLED -> "was killed (signal 9: out of memory or by the operating system)";
             case 70 -> "failed (status 70)";
             case 71 -> "broke the protocol (status 71)";
+            case 72 -> "ended as its apps outgrew their heap (status 72)";
             default -> "exited with status " + status;
         };
     }

@@ -22,9 +22,11 @@ import org.slf4j.LoggerFactory;
  * Pre-booted generic sandboxes, so that no request waits for a JVM to start: an app's jar is loaded
  * into one on first use. How many: {@code spares} at least, more while cold starts are frequent,
  * within a memory budget ({@link SpareDemand}); spares beyond that stop once the burst is over.
- * A sandbox's heap is fixed when its JVM starts, so spares are kept per heap size, shared among the
- * sizes most recently asked for ({@link #targets}). Refills happen one at a time in the background,
- * so a burst of boots does not starve the node.
+ * A sandbox's heap is fixed when its JVM starts. Where cgroups limit sandboxes' memory, spares boot
+ * with the largest heap asked for recently and serve an app of any heap up to it, fitted to the
+ * app's ({@link Sandbox#fit}); elsewhere spares are kept per heap size, shared among the sizes most
+ * recently asked for ({@link #targets}). Refills happen one at a time in the background, so a
+ * burst of boots does not starve the node.
  */
 public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
 
@@ -45,6 +47,8 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
     private final SandboxLauncher launcher;
     private final int spares;
     private final long budgetMb;
+    /** Whether a spare serves apps of smaller heaps than its own: only where cgroups bound what each sandbox holds. */
+    private final boolean anyHeap;
     private final LongSupplier nanoClock;
     private final SpareDemand demand = new SpareDemand(); // guarded by this
     private final SequencedSet<Integer> wanted = new LinkedHashSet<>();
@@ -66,6 +70,7 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         this.launcher = launcher;
         this.spares = spares;
         this.budgetMb = spareMemoryBytes >> 20;
+        this.anyHeap = launcher.cgroups().limitsMemory();
         this.nanoClock = nanoClock;
         refiller.scheduleWithFixedDelay(this::trimQuietly, TRIM_INTERVAL.toMillis(), TRIM_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -117,10 +122,28 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         return ready(heapMb) > 0;
     }
 
-    /** Spares of this heap ready now; guarded by this. */
+    /** Spares ready now that can serve an app of this heap; guarded by this. */
     private int ready(int heapMb) {
+        return sizesFor(idle.keySet(), heapMb, anyHeap).stream().mapToInt(size -> idle.get(size).size()).sum();
+    }
+
+    /** Spares of exactly this heap ready now; guarded by this. */
+    private int readyOfSize(int heapMb) {
         Deque<Sandbox> ready = idle.get(heapMb);
         return ready == null ? 0 : ready.size();
+    }
+
+    /**
+     * The heap sizes of spares that can serve an app of {@code heapMb} MiB, the one to try first
+     * first: that size alone; or, when spares fit any smaller heap ({@code anyHeap}), every size
+     * from {@code heapMb} up, smallest first (the least memory left unused until the spare is
+     * fitted, and the least the JVM's own structures grow with its maximum heap).
+     */
+    static List<Integer> sizesFor(java.util.Collection<Integer> ready, int heapMb, boolean anyHeap) {
+        if (!anyHeap) {
+            return ready.contains(heapMb) ? List.of(heapMb) : List.of();
+        }
+        return ready.stream().filter(size -> size >= heapMb).sorted().toList();
     }
 
     /**
@@ -150,11 +173,16 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
     /** Counts a cold start that needs a sandbox with this heap, and takes a spare for it if one is ready. */
     private synchronized Sandbox takeSpare(int heapMb) {
         coldStart(heapMb);
-        Deque<Sandbox> ready = idle.get(heapMb);
-        while (ready != null && !ready.isEmpty()) {
-            Sandbox s = ready.pollFirst();
-            if (s.state() == Sandbox.State.IDLE) {
-                return s;
+        for (int size : sizesFor(idle.keySet(), heapMb, anyHeap)) {
+            Deque<Sandbox> ready = idle.get(size);
+            while (!ready.isEmpty()) {
+                Sandbox s = ready.pollFirst();
+                if (s.state() == Sandbox.State.IDLE && (size == heapMb || s.fit(heapMb))) {
+                    return s;
+                }
+                if (s.state() == Sandbox.State.IDLE) {
+                    s.stop(); // it could not be fitted: it holds more than the app may
+                }
             }
         }
         return null;
@@ -178,7 +206,11 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
     /** Spare sandboxes by heap size in MiB. */
     public synchronized Map<Integer, Integer> idleByHeap() {
         Map<Integer, Integer> counts = new java.util.TreeMap<>();
-        idle.forEach((heap, ready) -> counts.put(heap, ready.size()));
+        idle.forEach((heap, ready) -> {
+            if (!ready.isEmpty()) {
+                counts.put(heap, ready.size());
+            }
+        });
         return counts;
     }
 
@@ -188,12 +220,20 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
      */
     public synchronized int target() {
         return SpareDemand.target(spares, demand.coldStarts(nanoClock.getAsLong()), SpareDemand.WINDOW, launcher.typicalBoot(),
-                List.copyOf(wanted), budgetMb);
+                bootSizes(), budgetMb);
+    }
+
+    /** The heap sizes spares boot with: the largest wanted where a spare serves any smaller heap, else every one wanted. */
+    private synchronized List<Integer> bootSizes() {
+        if (anyHeap && !wanted.isEmpty()) {
+            return List.of(wanted.stream().max(Integer::compare).orElseThrow());
+        }
+        return List.copyOf(wanted);
     }
 
     /** How many spares each heap size keeps now. */
     private synchronized Map<Integer, Integer> targets() {
-        return targets(List.copyOf(wanted), target());
+        return targets(bootSizes(), target());
     }
 
     /**
@@ -219,7 +259,7 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
                 return;
             }
             targets().forEach((heap, target) -> {
-                int have = ready(heap) + booting.getOrDefault(heap, 0);
+                int have = readyOfSize(heap) + booting.getOrDefault(heap, 0);
                 for (int i = have; i < target; i++) {
                     booting.merge(heap, 1, Integer::sum);
                     missing.add(heap);
@@ -264,7 +304,7 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         }
         synchronized (this) {
             booting.merge(heapMb, -1, Integer::sum);
-            if (sandbox != null && !closed && ready(heapMb) < targets().getOrDefault(heapMb, 0)) {
+            if (sandbox != null && !closed && readyOfSize(heapMb) < targets().getOrDefault(heapMb, 0)) {
                 idle.computeIfAbsent(heapMb, h -> new ArrayDeque<>()).addLast(sandbox);
                 sandbox = null;
             }
@@ -298,7 +338,7 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
     @Override
     public void died(Sandbox sandbox) {
         synchronized (this) {
-            Deque<Sandbox> ready = idle.get(sandbox.heapMb());
+            Deque<Sandbox> ready = idle.get(sandbox.maxHeapMb());
             if (ready != null) {
                 ready.remove(sandbox);
             }

@@ -96,6 +96,8 @@ class HierarchyTest {
                 new Setting("pids", "pids.max", "512", true),
                 new Setting("cpu", "cpu.shares", "65536", true));
         assertThat(all.oomEvents()).hasValue("memory.oom_control");
+        assertThat(all.memoryLimitFiles()).as("lowered memory first: it may not pass memory and swap")
+                .containsExactly("memory.limit_in_bytes", "memory.memsw.limit_in_bytes");
     }
 
     @Test
@@ -109,6 +111,7 @@ class HierarchyTest {
                 new Setting("pids", "pids.max", "512", true),
                 new Setting("cpu", "cpu.weight", "100", true));
         assertThat(all.oomEvents()).hasValue("memory.events");
+        assertThat(all.memoryLimitFiles()).containsExactly("memory.max");
     }
 
     @Test
@@ -116,6 +119,7 @@ class HierarchyTest {
         assertThat(new Hierarchy(Path.of("/cg/pids"), false, Set.of("pids")).settings(LIMITS))
                 .containsExactly(new Setting("pids", "pids.max", "512", true));
         assertThat(new Hierarchy(Path.of("/cg/pids"), false, Set.of("pids")).oomEvents()).isEmpty();
+        assertThat(new Hierarchy(Path.of("/cg/pids"), false, Set.of("pids")).memoryLimitFiles()).isEmpty();
         assertThat(new Hierarchy(Path.of("/cg"), true, Set.of("memory")).settings(LIMITS)).extracting(Setting::file)
                 .containsExactly("memory.max", "memory.swap.max", "memory.oom.group");
     }

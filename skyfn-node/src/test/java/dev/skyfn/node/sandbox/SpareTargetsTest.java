@@ -26,6 +26,23 @@ class SpareTargetsTest {
         assertThat(String.join(" ", targets.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())).isEqualTo(expected);
     }
 
+    /** Heap sizes of the spares ready; the app's heap; whether spares fit any smaller heap; the sizes to try, in order. */
+    @ParameterizedTest(name = "ready {0}, app of {1}, any heap {2} -> {3}")
+    @CsvSource(delimiter = '|', value = {
+            "128 256 512 | 128 | false | 128",
+            "256 512     | 128 | false | ''",
+            "512 128 256 | 128 | true  | 128 256 512",
+            "512 1024    | 256 | true  | 512 1024",
+            "128         | 256 | true  | ''",
+            "256         | 256 | true  | 256",
+            "''          | 128 | true  | ''"})
+    void aSpareServesItsOwnHeapOrWhereCgroupsBoundItAnySmallerOneSmallestSpareFirst(String ready, int heapMb, boolean anyHeap,
+                                                                                 String expected) {
+        var sizes = SandboxPool.sizesFor(new java.util.HashSet<>(heapSizes(ready)), heapMb, anyHeap);
+
+        assertThat(sizes).isEqualTo(heapSizes(expected));
+    }
+
     /** Heap sizes written space-separated, in order ("" for none). */
     static List<Integer> heapSizes(String sizes) {
         return Arrays.stream(sizes.trim().split(" +")).filter(s -> !s.isEmpty()).map(Integer::valueOf).toList();
