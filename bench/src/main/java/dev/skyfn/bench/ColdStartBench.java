@@ -7,7 +7,9 @@ import java.util.List;
 /**
  * The first response of a newly deployed app, loaded into a pre-booted sandbox, against the limit:
  * a bare JVM that loads the same jar and answers once; with sandboxes confined (bubblewrap
- * namespaces, a network stack of their own) and, in the same run, without.
+ * namespaces, a network stack of their own) and, in the same run, without; and confined, from a
+ * spare booted with a larger heap than the app's and fitted to it (cgroups), beside what an idle
+ * spare of each heap holds in memory.
  */
 final class ColdStartBench {
 
@@ -19,12 +21,22 @@ final class ColdStartBench {
         this.samples = samples;
     }
 
+    /** The apps' heap, MiB: the default, which a node's spares have from its start. */
+    private static final int APP_HEAP_MB = 256;
+    /** The heap of the larger spares the fitted run's apps are served from, MiB. */
+    private static final int LARGE_SPARE_MB = 2048;
+
     private String boots = "";
+    /** What the run's idle spare held before the first call, MiB of proportional set size. */
+    private double sparePssMb;
 
     String run() {
-        List<Double> confined = skyfn(true);
+        List<Double> confined = skyfn(true, APP_HEAP_MB);
         String confinedBoots = boots;
-        List<Double> unconfined = skyfn(false);
+        double smallSpareMb = sparePssMb;
+        List<Double> fitted = skyfn(true, LARGE_SPARE_MB);
+        double largeSpareMb = sparePssMb;
+        List<Double> unconfined = skyfn(false, APP_HEAP_MB);
         String unconfinedBoots = boots;
         List<Double> bare = bare();
         double confinedMedian = Stats.median(confined);
@@ -36,10 +48,16 @@ final class ColdStartBench {
                 | bare `java -cp hello.jar` answering once | %d | %.1f ms | %.1f ms |
                 | skyfn, sandboxes confined: first call of a new app (pre-booted sandbox) | %d | %.1f ms | %.1f ms |
                 | skyfn, sandboxes not confined: the same | %d | %.1f ms | %.1f ms |
+                | skyfn, confined, the app of %d MiB served by a spare of %d MiB fitted to it | %d | %.1f ms | %.1f ms |
                 | **bare / skyfn confined** | | **×%.1f** | |
                 | **confined / not confined** | | **×%.2f** | |
+                | **fitted / exact spare** | | **×%.2f** | |
+
+                An idle spare holds %.1f MiB (proportional set size) with a heap of %d MiB, %.1f MiB with %d MiB.
 
                 Confined samples (ms): %s
+
+                Fitted (ms): %s
 
                 Not confined (ms): %s
 
@@ -47,19 +65,28 @@ final class ColdStartBench {
                 not confined, %s
                 """, bare.size(), bareMedian, Stats.percentile(bare, 99), confined.size(), confinedMedian,
                 Stats.percentile(confined, 99), unconfined.size(), unconfinedMedian, Stats.percentile(unconfined, 99),
-                bareMedian / confinedMedian, confinedMedian / unconfinedMedian, Stats.list(confined, "%.1f"),
+                APP_HEAP_MB, LARGE_SPARE_MB, fitted.size(), Stats.median(fitted), Stats.percentile(fitted, 99),
+                bareMedian / confinedMedian, confinedMedian / unconfinedMedian, Stats.median(fitted) / confinedMedian,
+                smallSpareMb, APP_HEAP_MB, largeSpareMb, LARGE_SPARE_MB, Stats.list(confined, "%.1f"), Stats.list(fitted, "%.1f"),
                 Stats.list(unconfined, "%.1f"), confinedBoots, unconfinedBoots);
     }
 
-    private List<Double> skyfn(boolean confined) {
+    /** Cold starts of apps of {@link #APP_HEAP_MB} from spares of {@code spareHeapMb}: a larger heap is asked for first by an app that is never called. */
+    private List<Double> skyfn(boolean confined, int spareHeapMb) {
         Path jar = Bench.exampleJar(root, "hello");
         List<Double> ms = new ArrayList<>();
         try (SkyfnProcess node = confined ? SkyfnProcess.start(root, null, 18_092, 1, List.of())
                 : SkyfnProcess.startUnconfined(root, null, 18_092, 1, List.of())) {
+            if (spareHeapMb != APP_HEAP_MB) {
+                node.deploy(Jars.withManifest(jar, "app: large\nfunctions:\n  hello: {handler: dev.skyfn.examples.hello.Hello, memory: "
+                        + spareHeapMb + "}\n"));
+            }
+            node.awaitSpare(spareHeapMb);
+            sparePssMb = ColdStormBench.onlySparePssMb(node.node().get("pid").asLong());
             for (int i = 0; i < samples + 2; i++) {
                 String app = "cold" + i;
-                node.deploy(Jars.withManifest(jar, "app: " + app + "\nfunctions:\n  hello: {handler: dev.skyfn.examples.hello.Hello, memory: 128}\n"));
-                node.awaitSpare(128);
+                node.deploy(Jars.withManifest(jar, "app: " + app + "\nfunctions:\n  hello: {handler: dev.skyfn.examples.hello.Hello, memory: " + APP_HEAP_MB + "}\n"));
+                node.awaitSpare(spareHeapMb);
                 long start = System.nanoTime();
                 MiniHttp.Response res = node.invoke(app, "hello", "cold");
                 double took = (System.nanoTime() - start) / 1e6;

@@ -106,11 +106,29 @@ final class ColdStormBench {
         return count == 0 ? 0 : 1000 * sum / count;
     }
 
+    /**
+     * What the node's one sandbox holds, MiB of proportional set size, once it is the only one left
+     * (a spare of an earlier heap size is stopped as a larger one boots).
+     */
+    static double onlySparePssMb(long nodePid) {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (sandboxes(nodePid).count() != 1) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the node has " + sandboxes(nodePid).count() + " sandboxes, not one spare");
+            }
+            Procs.sleep(java.time.Duration.ofMillis(50));
+        }
+        return sandboxPssKb(nodePid) / 1024.0;
+    }
+
+    private static java.util.stream.Stream<ProcessHandle> sandboxes(long nodePid) {
+        return ProcessHandle.of(nodePid).stream().flatMap(ProcessHandle::descendants)
+                .filter(p -> p.info().commandLine().orElse("").contains("SandboxMain"));
+    }
+
     /** The proportional set size of the node's sandbox JVMs (spares included), in KiB, from /proc. */
     private static long sandboxPssKb(long nodePid) {
-        return ProcessHandle.of(nodePid).stream().flatMap(ProcessHandle::descendants)
-                .filter(p -> p.info().commandLine().orElse("").contains("SandboxMain"))
-                .mapToLong(p -> pssKb(p.pid())).sum();
+        return sandboxes(nodePid).mapToLong(p -> pssKb(p.pid())).sum();
     }
 
     private static long pssKb(long pid) {

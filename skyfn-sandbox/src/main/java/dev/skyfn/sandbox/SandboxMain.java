@@ -44,6 +44,7 @@ public final class SandboxMain {
             String token = new String(System.in.readNBytes(TOKEN_MAX), java.nio.charset.StandardCharsets.US_ASCII).strip();
             if (args.length == 2 || args[2].equals("warm")) {
                 Warmup.run(Path.of("").toAbsolutePath(), diagnostics);
+                HeapLimit.prepare(); // a spare may be fitted to a smaller app's heap: its first load should not pay for this
             }
             var channel = new FrameChannel(SocketChannel.open(UnixDomainSocketAddress.of(Path.of(args[0]))),
                     Integer.parseInt(args[1]));

@@ -55,7 +55,6 @@ final class SandboxRuntime {
     private final Map<Long, CompletableFuture<Message>> outgoing = new ConcurrentHashMap<>();
     private final AtomicLong outgoingIds = new AtomicLong();
     private final AtomicBoolean retiring = new AtomicBoolean();
-    private final HeapLimit heapLimit = new HeapLimit(this::outgrewHeap);
     private final LocalDeadlines deadlines;
     private final Map<Integer, LoadedApp> apps = new ConcurrentHashMap<>();
     /** Apps unloaded less than {@link #UNLOAD_GRACE} ago: a request the node sent before it unloaded one may still come. */
@@ -134,7 +133,7 @@ final class SandboxRuntime {
         OutputCapture.enter(load.slot(), "", "");
         Message reply;
         try {
-            heapLimit.apply(load.heapMb());
+            HeapLimit.apply(load.heapMb(), this::outgrewHeap);
             var loader = new AppClassLoader(load.app(), Path.of(load.jarPath()), apiLoader, load.env(), load.countsWork());
             Thread.currentThread().setContextClassLoader(loader);
             var codec = new Codec(load.maxResultBytes());
