@@ -111,10 +111,10 @@ final class SkyfnProcess implements AutoCloseable {
         }
     }
 
-    /** Waits until a pre-booted sandbox with this heap is ready. */
+    /** Waits until a spare with a heap of at least {@code heapMb} is ready (where cgroups limit memory, a larger one serves a smaller app). */
     void awaitSpare(int heapMb) {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (node().get("sandboxes").get("spareByHeapMb").path(Integer.toString(heapMb)).asInt() == 0) {
+        while (!hasSpare(heapMb)) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("no spare sandbox of " + heapMb + " MiB");
             }
@@ -122,6 +122,11 @@ final class SkyfnProcess implements AutoCloseable {
         }
     }
 
+
+    private boolean hasSpare(int heapMb) {
+        var spares = node().get("sandboxes").get("spareByHeapMb").properties();
+        return spares.stream().anyMatch(e -> Integer.parseInt(e.getKey()) >= heapMb && e.getValue().asInt() > 0);
+    }
 
     private static JsonNode json(byte[] body) {
         try {

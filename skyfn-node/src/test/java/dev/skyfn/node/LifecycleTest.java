@@ -121,18 +121,26 @@ class LifecycleTest {
     }
 
     @Test
-    void aNodeWhoseSandboxesAreAllBusyRefusesToLoadAnother() throws Exception {
+    void aNodeWhoseSandboxesAreAllBusyLoadsAnotherAppOnceOneFallsIdleAndACallThatCannotWaitSaysWhy() throws Exception {
         try (TestNode node = TestNode.start(TestNode.config(dir).maxSandboxes(1).build(), true)) {
             for (String app : List.of("a", "b")) {
-                // apps that may share a sandbox would share a's rather than be refused
+                // apps that may share a sandbox would share a's rather than wait
                 node.deploy(JarBuilder.app("app: " + app + "\nshareSandbox: false\nfunctions: {sleep: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps}}")
                         .classes(Misbehaving.class));
             }
-            var busy = CompletableFuture.supplyAsync(() -> node.invoke("a", "sleep", "2000"));
+            node.deploy(JarBuilder.app("app: hurried\nshareSandbox: false\nfunctions: {sleep: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps, timeout: 1s}}")
+                    .classes(Misbehaving.class));
+            var busy = CompletableFuture.supplyAsync(() -> node.invoke("a", "sleep", "3000"));
             await().until(() -> node.platform.node().invoker().running(new AppKey("dev", "a"), "sleep") == 1);
-            assertError(node.invoke("b", "sleep", "0"), 503, "UNAVAILABLE", "1 app sandboxes, its limit");
+
+            var waiting = CompletableFuture.supplyAsync(() -> node.invoke("b", "sleep", "0"));
+            assertError(node.invoke("hurried", "sleep", "0"), 504, "FUNCTION_TIMEOUT", "to fall idle");
+            assertThat(waiting).as("b waits for room while a's only sandbox is busy").isNotDone();
+
             assertThat(busy.get().statusCode()).isEqualTo(200);
-            assertThat(node.invoke("b", "sleep", "0").statusCode()).isEqualTo(200);
+            HttpResponse<String> b = waiting.get();
+            assertThat(b.statusCode()).as(b.body()).isEqualTo(200);
+            assertThat(b.headers().firstValue("X-Skyfn-Cold-Start")).contains("true");
         }
     }
 

@@ -140,13 +140,20 @@ final class AppRuntime implements Sandbox.Owner {
             if (callsDeadline) {
                 throw new SkyfnException(ErrorCode.FUNCTION_TIMEOUT, "the call's timeout passed after " + (System.nanoTime() - waitFrom) / 1_000_000
                         + " ms waiting for its app to be loaded into a sandbox (a cold start; " + node.pool().bootsWaiting()
-                        + " sandbox boots waiting for their turn on this node); the load goes on, and a later call finds the app loaded");
+                        + " sandbox boots waiting for their turn on this node" + roomWait() + "); the load goes on, and a later call finds the app loaded");
             }
             throw new SkyfnException(ErrorCode.APP_LOAD_FAILED, "the app did not load within " + node.config().loadTimeout().toSeconds() + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while the app loaded");
         }
+    }
+
+    /** What a cold call's timeout says of loads waiting for room, if any are. */
+    private String roomWait() {
+        int waiting = node.waitingForRoom();
+        return waiting == 0 ? "" : "; " + waiting + " loads waiting for one of its " + node.config().maxSandboxes()
+                + " app sandboxes, its limit, to fall idle";
     }
 
     private static boolean usable(CompletableFuture<Seat> f) {
@@ -223,21 +230,24 @@ final class AppRuntime implements Sandbox.Owner {
         int heapMb = version.manifest().memoryMb();
         boolean batch = version.manifest().batch();
         if (!version.manifest().shareSandbox()) {
-            return ownSeat(() -> node.pool().take(heapMb, batch));
+            return ownSeat(() -> node.pool().take(heapMb, batch), maxTimeout());
         }
+        long giveUp = System.nanoTime() + maxTimeout().toNanos();
         while (true) {
             Seat own = null;
             try {
                 if (node.pool().couldTakeNow(heapMb)) {
-                    own = ownSeat(() -> node.pool().takeIfFree(heapMb, batch));
+                    own = ownSeat(() -> node.pool().takeIfFree(heapMb, batch), Duration.ZERO);
                 }
             } catch (SkyfnException full) {
-                // no room for a sandbox of its own, or it did not boot: a seat in a shared one will do
+                // no room for a sandbox of its own, or it did not boot: a seat in a shared one will do, or room later
                 Seat shared = full.code() == ErrorCode.UNAVAILABLE ? node.shareFor(this, version) : null;
-                if (shared == null) {
+                if (shared != null) {
+                    return shared;
+                }
+                if (full.code() != ErrorCode.UNAVAILABLE || System.nanoTime() - giveUp > 0) {
                     throw full;
                 }
-                return shared;
             }
             if (own != null) {
                 return own;
@@ -251,10 +261,10 @@ final class AppRuntime implements Sandbox.Owner {
     }
 
     /** A sandbox of the app's own, after making room for it on the node; null when {@code sandbox} gives none. */
-    private Seat ownSeat(Supplier<Sandbox> sandbox) {
+    private Seat ownSeat(Supplier<Sandbox> sandbox, Duration patience) {
         Sandbox taken = null;
         try {
-            node.makeRoom(this);
+            node.makeRoom(this, patience);
             taken = sandbox.get();
             return taken == null ? null : new Seat(taken, taken.adopt(this));
         } finally {

@@ -12,6 +12,7 @@ import dev.skyfn.node.logs.LogStore;
 import dev.skyfn.node.metrics.NodeMetrics;
 import dev.skyfn.node.sandbox.Sandbox;
 import dev.skyfn.node.sandbox.SandboxPool;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -44,6 +45,9 @@ public final class AppRuntimes implements AppCatalog.Listener {
      */
     private final Set<AppRuntime> finishing = ConcurrentHashMap.newKeySet();
     private final Object room = new Object();
+    /** How often a load waiting for room looks again whether a sandbox fell idle. */
+    private static final Duration ROOM_POLL = Duration.ofMillis(20);
+    private final java.util.concurrent.atomic.AtomicInteger waitingForRoom = new java.util.concurrent.atomic.AtomicInteger();
     private final Invoker invoker = new Invoker(this);
     private volatile ExecutionSink executions = ExecutionSink.NONE;
     private volatile Publisher publisher = (app, op) -> new dev.skyfn.core.wire.Message.Failure(op.id(), ErrorCode.UNAVAILABLE.name(),
@@ -256,9 +260,12 @@ public final class AppRuntimes implements AppCatalog.Listener {
      * app sandboxes than its limit (those serving or retiring, those other loads are getting, and
      * this one), retires an idle one that hosts only its own app — batch work's first, then the
      * least recently used — and waits for it to end; then counts this load among those getting a
-     * sandbox. When every sandbox is busy, the load is refused rather than the host overrun.
+     * sandbox. While every sandbox is busy, waits for one to fall idle, up to {@code patience}
+     * (the calls waiting for the load each give up at their own deadline, saying so); then the
+     * load is refused ({@code UNAVAILABLE}) rather than the host overrun.
      */
-    void makeRoom(AppRuntime loading) {
+    void makeRoom(AppRuntime loading, Duration patience) {
+        long giveUp = System.nanoTime() + patience.toNanos();
         synchronized (room) {
             while (appSandboxes().size() + runtimes.values().stream().filter(r -> r != loading && r.loadingOwn()).count() + 1
                     > config.maxSandboxes()) {
@@ -272,8 +279,8 @@ public final class AppRuntimes implements AppCatalog.Listener {
                     }
                 }
                 if (victim == null) {
-                    throw new SkyfnException(ErrorCode.UNAVAILABLE, "this node runs " + config.maxSandboxes()
-                            + " app sandboxes, its limit, and all of them are busy; retry later");
+                    awaitRoom(giveUp, patience);
+                    continue;
                 }
                 owner.retire(victim, "its node needed room for another app");
                 try {
@@ -286,6 +293,29 @@ public final class AppRuntimes implements AppCatalog.Listener {
                 }
             }
             loading.loadingOwn(true);
+        }
+    }
+
+    /** Loads waiting for a sandbox to fall idle, the node being at its limit of sandboxes. */
+    int waitingForRoom() {
+        return waitingForRoom.get();
+    }
+
+    /** Waits a little, the node's lock on its room let go, for a sandbox to fall idle; refuses the load once {@code giveUp} has passed. */
+    private void awaitRoom(long giveUp, Duration patience) {
+        long left = giveUp - System.nanoTime();
+        if (left <= 0) {
+            throw new SkyfnException(ErrorCode.UNAVAILABLE, "this node runs " + config.maxSandboxes()
+                    + " app sandboxes, its limit, and all of them stayed busy for " + patience.toMillis() + " ms; retry later");
+        }
+        waitingForRoom.incrementAndGet();
+        try {
+            room.wait(Math.max(1, Math.min(ROOM_POLL.toMillis(), TimeUnit.NANOSECONDS.toMillis(left))));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while waiting for room for the app");
+        } finally {
+            waitingForRoom.decrementAndGet();
         }
     }
 
