@@ -23,8 +23,18 @@ final class AotCache {
 
     private static final java.util.regex.Pattern TRAINING = java.util.regex.Pattern.compile("sandbox-\\w+\\.aot\\.(\\d{1,18})\\.training\\.aot(\\.config)?");
 
+    /**
+     * What a sandbox a call waits for adds: it does not replay the training run's profiles (JEP 515),
+     * whose early compilations cost a cold boot about 0.08 of the 0.4 CPU-seconds it takes on two
+     * CPUs — in a burst of cold starts, CPU the other boots wait for (docs/PERFORMANCE.md, Cold-start
+     * storms); its own calls warm it. Spares, which boot ahead of demand, replay them.
+     */
+    private static final List<String> NO_REPLAY = List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTReplayTraining");
+
     private final Path file;
     private final Path trainingOutput;
+    /** {@link #NO_REPLAY} where the sandboxes' JVM has that flag, found when the cache is checked. */
+    private volatile List<String> coldFlags = List.of();
 
     private AotCache(Path file) {
         this.file = file;
@@ -70,11 +80,22 @@ final class AotCache {
 
     /**
      * Whether a JVM of {@code javaHome} can map {@code candidate} (with -XX:AOTMode=on it refuses to
-     * start otherwise): a file cut short while it was assembled is not.
+     * start otherwise): a file cut short while it was assembled is not. Finds too whether that JVM
+     * takes {@link #coldFlags}.
      */
     boolean usable(Path javaHome, Path candidate) throws IOException, InterruptedException {
+        if (maps(javaHome, candidate, NO_REPLAY)) {
+            coldFlags = NO_REPLAY;
+            return true;
+        }
+        coldFlags = List.of();
+        return maps(javaHome, candidate, List.of());
+    }
+
+    private static boolean maps(Path javaHome, Path candidate, List<String> flags) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(javaHome.resolve("bin").resolve("java").toString(),
                 "-XX:AOTCache=" + candidate, "-XX:AOTMode=on", "-XX:+UseSerialGC", "-XX:-UsePerfData"));
+        command.addAll(flags);
         // a cache is mapped only by a JVM with the module options it was made with
         command.addAll(SandboxLauncher.MODULE_OPTIONS);
         command.add("-version");
@@ -110,6 +131,16 @@ final class AotCache {
 
     List<String> useFlags() {
         return List.of("-XX:AOTCache=" + file);
+    }
+
+    /** {@link #useFlags} for a sandbox of this warmth: a cold one does not replay the training's profiles. */
+    List<String> useFlags(SandboxLauncher.Warmth warmth) {
+        if (warmth == SandboxLauncher.Warmth.WARM || coldFlags.isEmpty()) {
+            return useFlags();
+        }
+        List<String> flags = new ArrayList<>(useFlags());
+        flags.addAll(coldFlags);
+        return flags;
     }
 
     List<String> trainFlags() {

@@ -177,7 +177,7 @@ public final class SandboxLauncher {
         try {
             long start = System.nanoTime();
             slowDown();
-            List<String> extra = aot.filter(AotCache::ready).map(AotCache::useFlags).orElse(List.of());
+            List<String> extra = aot.filter(AotCache::ready).map(c -> c.useFlags(warmth)).orElse(List.of());
             Sandbox sandbox = boot(heapMb, owner, extra, List.of(), true, warmth, batch);
             connect(sandbox);
             long took = System.nanoTime() - start;
