@@ -38,4 +38,26 @@ class AotCacheTest {
         assertThat(liveTraining).isRegularFile();
         assertThat(unrelated).isRegularFile();
     }
+
+    @Test
+    void aSandboxACallWaitsForDoesNotReplayTheTrainingRunsProfilesASpareDoes() throws Exception {
+        Path javaHome = Path.of(System.getProperty("java.home"));
+        AotCache cache = AotCache.of(Files.createDirectories(dir.resolve("cache")), List.of(Files.writeString(dir.resolve("runtime.jar"), "a jar")))
+                .orElseThrow();
+        List<String> train = new java.util.ArrayList<>(List.of(javaHome.resolve("bin/java").toString(), "-XX:AOTCacheOutput=" + cache.file(),
+                "-XX:+UseSerialGC", "-XX:-UsePerfData"));
+        train.addAll(SandboxLauncher.MODULE_OPTIONS);
+        train.add("-version");
+        assertThat(new ProcessBuilder(train).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor())
+                .isZero();
+
+        assertThat(cache.usable(javaHome, cache.file())).isTrue();
+
+        assertThat(cache.useFlags(SandboxLauncher.Warmth.WARM)).containsExactly("-XX:AOTCache=" + cache.file());
+        assertThat(cache.useFlags(SandboxLauncher.Warmth.COLD)).containsExactly("-XX:AOTCache=" + cache.file(),
+                "-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTReplayTraining");
+        assertThat(cache.usable(javaHome, dir.resolve("no-such.aot"))).as("a cache no JVM maps").isFalse();
+        assertThat(cache.useFlags(SandboxLauncher.Warmth.COLD)).as("after a check that failed")
+                .containsExactly("-XX:AOTCache=" + cache.file());
+    }
 }
