@@ -92,6 +92,7 @@ final class HeapLimit {
                 String why;
                 synchronized (LOCK) {
                     tell = exceeded;
+                    exceeded = reason -> { }; // told once: a later collection changes nothing
                     why = "the app's heap of " + heapMb + " MiB is full: its old generation held "
                             + (MemoryNotificationInfo.from((CompositeData) n.getUserData()).getUsage().getUsed() >> 20)
                             + " MiB after a full collection, of " + (oldLimit >> 20) + " MiB it may";

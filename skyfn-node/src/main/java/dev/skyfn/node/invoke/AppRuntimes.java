@@ -266,34 +266,50 @@ public final class AppRuntimes implements AppCatalog.Listener {
      */
     void makeRoom(AppRuntime loading, Duration patience) {
         long giveUp = System.nanoTime() + patience.toNanos();
+        boolean waiting = false;
         synchronized (room) {
-            while (appSandboxes().size() + runtimes.values().stream().filter(r -> r != loading && r.loadingOwn()).count() + 1
-                    > config.maxSandboxes()) {
-                Sandbox.Seat victim = null;
-                AppRuntime owner = null;
-                for (AppRuntime r : runtimes.values()) {
-                    Sandbox.Seat idle = r == loading ? null : r.idleSeat();
-                    if (idle != null && idle.sandbox().appCount() == 1 && (owner == null || evictsBefore(r, owner))) {
-                        victim = idle;
-                        owner = r;
+            try {
+                while (appSandboxes().size() + runtimes.values().stream().filter(r -> r != loading && r.loadingOwn()).count() + 1
+                        > config.maxSandboxes()) {
+                    AppRuntime owner = idleToRetire(loading);
+                    Sandbox.Seat victim = owner == null ? null : owner.idleSeat();
+                    if (victim == null) {
+                        if (!waiting) {
+                            waiting = true;
+                            waitingForRoom.incrementAndGet();
+                        }
+                        awaitRoom(giveUp, patience);
+                        continue;
+                    }
+                    owner.retire(victim, "its node needed room for another app");
+                    try {
+                        victim.sandbox().whenDead().get(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while making room for the app");
+                    } catch (ExecutionException | TimeoutException e) {
+                        victim.sandbox().kill("did not stop when its node needed room");
                     }
                 }
-                if (victim == null) {
-                    awaitRoom(giveUp, patience);
-                    continue;
-                }
-                owner.retire(victim, "its node needed room for another app");
-                try {
-                    victim.sandbox().whenDead().get(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while making room for the app");
-                } catch (ExecutionException | TimeoutException e) {
-                    victim.sandbox().kill("did not stop when its node needed room");
+                loading.loadingOwn(true);
+            } finally {
+                if (waiting) {
+                    waitingForRoom.decrementAndGet();
                 }
             }
-            loading.loadingOwn(true);
         }
+    }
+
+    /** The app whose idle sandbox, hosting it alone, goes first when the node needs room ({@link #evictsBefore}); null if none is idle. */
+    private AppRuntime idleToRetire(AppRuntime loading) {
+        AppRuntime owner = null;
+        for (AppRuntime r : runtimes.values()) {
+            Sandbox.Seat idle = r == loading ? null : r.idleSeat();
+            if (idle != null && idle.sandbox().appCount() == 1 && (owner == null || evictsBefore(r, owner))) {
+                owner = r;
+            }
+        }
+        return owner;
     }
 
     /** Loads waiting for a sandbox to fall idle, the node being at its limit of sandboxes. */
@@ -308,14 +324,11 @@ public final class AppRuntimes implements AppCatalog.Listener {
             throw new SkyfnException(ErrorCode.UNAVAILABLE, "this node runs " + config.maxSandboxes()
                     + " app sandboxes, its limit, and all of them stayed busy for " + patience.toMillis() + " ms; retry later");
         }
-        waitingForRoom.incrementAndGet();
         try {
             room.wait(Math.max(1, Math.min(ROOM_POLL.toMillis(), TimeUnit.NANOSECONDS.toMillis(left))));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while waiting for room for the app");
-        } finally {
-            waitingForRoom.decrementAndGet();
         }
     }
 
