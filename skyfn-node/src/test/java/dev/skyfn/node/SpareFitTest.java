@@ -17,9 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A spare is not tied to one heap size where cgroups limit memory: booted with the largest heap
- * asked for, it serves an app with a smaller one, and holds that app to its own heap — an app of
- * 1,024 MiB in a spare of 2,048 that holds 1,100 MiB fails as it would have in a JVM of its own
- * size, and is served by a fresh sandbox after.
+ * asked for, it serves an app with a smaller one, and holds that app to its own heap as a JVM of
+ * that heap would — the app keeps what such a JVM lets it keep, call after call, and fails as it
+ * would have when it holds more; once the large app is removed, spares boot at the sizes left.
  */
 @Tag("slow")
 class SpareFitTest {
@@ -36,15 +36,24 @@ class SpareFitTest {
             assertThat(cgroups.limitsMemory()).as(cgroups.describe()).isTrue();
             deploy(node, "large", Hello.class, 2048);
             await().atMost(Duration.ofSeconds(60)).until(() -> spares(node), "{\"2048\":1}"::equals);
-            deploy(node, "fitted", Holds.class, 1024);
+            deploy(node, "fitted", Holds.class, 256);
 
             String first = answer(node.invoke("fitted", "f", "16"));
             assertThat(maxHeapMb(first)).as("the app's first call ran in the spare of 2,048 MiB: " + first).isGreaterThan(1024);
-            assertThat(answer(node.invoke("fitted", "f", "600"))).as("it has the heap it asked for").startsWith("held 600 MiB");
+            for (int i = 0; i < 10; i++) {
+                // each call leaves its 150 MiB as garbage for the next: the heap must not grow past the app's cgroup
+                assertThat(answer(node.invoke("fitted", "f", "150"))).as("call %d", i).startsWith("held 150 MiB");
+            }
+            assertThat(answer(node.invoke("fitted", "f", "200"))).as("as much as a JVM of 256 MiB holds").startsWith("held 200 MiB");
 
-            Errors.assertError(node.invoke("fitted", "f", "1100"), 500, "FUNCTION_OUT_OF_MEMORY", "the app's heap of 1024 MiB is full");
-
+            // holding 400 MiB, as fast as it can: its sandbox notices a full heap, or the kernel its cgroup's limit, whichever comes first
+            var full = node.invoke("fitted", "f", "400");
+            assertThat(Errors.json(full).at("/error/code").asText()).as(full.body()).isIn("FUNCTION_OUT_OF_MEMORY", "SANDBOX_OUT_OF_MEMORY");
+            assertThat(Errors.json(full).at("/error/message").asText()).as(full.body()).contains("256 MiB");
             assertThat(answer(node.invoke("fitted", "f", "16"))).as("the app's next call, in a fresh sandbox").startsWith("held 16 MiB");
+
+            assertThat(node.send("DELETE", "/v1/apps/large", null).statusCode()).isEqualTo(204);
+            await("spares of the largest size left").atMost(Duration.ofSeconds(60)).until(() -> spares(node), "{\"256\":1}"::equals);
         }
     }
 

@@ -147,7 +147,7 @@ final class GrainInstance implements Runnable {
             case OutOfMemoryError e -> {
                 sandbox.retire(ErrorCode.FUNCTION_OUT_OF_MEMORY, "invocation " + invocationId + ": " + e.getMessage());
                 yield fail(ErrorCode.FUNCTION_OUT_OF_MEMORY, "the app's sandbox ran out of memory (" + e.getMessage()
-                        + ") with a heap of " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB; raise 'memory' in skyfn.yaml"
+                        + ") with a heap of " + HeapLimit.heapMb() + " MiB; raise 'memory' in skyfn.yaml"
                         + " or use less", e.getClass().getName());
             }
             default -> {

@@ -152,8 +152,8 @@ final class AppRuntime implements Sandbox.Owner {
     /** What a cold call's timeout says of loads waiting for room, if any are. */
     private String roomWait() {
         int waiting = node.waitingForRoom();
-        return waiting == 0 ? "" : "; " + waiting + " loads waiting for one of its " + node.config().maxSandboxes()
-                + " app sandboxes, its limit, to fall idle";
+        return waiting == 0 ? "" : "; " + waiting + (waiting == 1 ? " load" : " loads") + " waiting for one of its "
+                + node.config().maxSandboxes() + " app sandboxes, its limit, to fall idle";
     }
 
     private static boolean usable(CompletableFuture<Seat> f) {
@@ -230,9 +230,9 @@ final class AppRuntime implements Sandbox.Owner {
         int heapMb = version.manifest().memoryMb();
         boolean batch = version.manifest().batch();
         if (!version.manifest().shareSandbox()) {
-            return ownSeat(() -> node.pool().take(heapMb, batch), maxTimeout());
+            return ownSeat(() -> node.pool().take(heapMb, batch), roomPatience());
         }
-        long giveUp = System.nanoTime() + maxTimeout().toNanos();
+        long giveUp = System.nanoTime() + roomPatience().toNanos();
         while (true) {
             Seat own = null;
             try {
@@ -258,6 +258,16 @@ final class AppRuntime implements Sandbox.Owner {
             }
             awaitSeat(batch);
         }
+    }
+
+    /**
+     * How long a load waits for a sandbox to fall idle while the node is at its limit: as long as
+     * the app's longest call may wait, and at least the node's load timeout, so that calls that
+     * arrive while it waits find it still going.
+     */
+    private Duration roomPatience() {
+        Duration load = node.config().loadTimeout();
+        return maxTimeout().compareTo(load) > 0 ? maxTimeout() : load;
     }
 
     /** A sandbox of the app's own, after making room for it on the node; null when {@code sandbox} gives none. */

@@ -165,6 +165,10 @@ public final class AppRuntimes implements AppCatalog.Listener {
         }
         logs.forget(app.key());
         data.clear(app.key());
+        int heapMb = app.manifest().memoryMb();
+        if (runtimes.values().stream().noneMatch(r -> r.app().manifest().memoryMb() == heapMb)) {
+            pool.unwant(heapMb); // spares no longer boot at a size only a removed app asked for
+        }
     }
 
     /** The apps with a runtime here ready to take calls (a replica once warm), in no particular order. */

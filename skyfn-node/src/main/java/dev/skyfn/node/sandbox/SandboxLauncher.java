@@ -475,6 +475,8 @@ public final class SandboxLauncher {
                 "-Xms" + Math.min(heapMb, 16) + "m",
                 // small heaps, fast start, a small footprint per sandbox
                 "-XX:+UseSerialGC",
+                // a full collection gives free heap back at once: a spare fitted to a smaller app's heap shrinks back to it (HeapLimit)
+                "-XX:-ShrinkHeapInSteps",
                 "-XX:-UsePerfData",
                 "-XX:MaxMetaspaceSize=256m",
                 // other sandboxes on the host must not attach agents to this one

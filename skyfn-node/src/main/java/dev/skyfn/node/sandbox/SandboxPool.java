@@ -90,6 +90,19 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         refill();
     }
 
+    /**
+     * Forgets a heap size no app on the node uses any more (its last one was removed), unless it is
+     * the only one remembered: spares of that size stop as those of the sizes left are ready.
+     */
+    public void unwant(int heapMb) {
+        synchronized (this) {
+            if (wanted.size() <= 1 || !wanted.remove(heapMb)) {
+                return;
+            }
+        }
+        refill();
+    }
+
     /** Remembers a heap size as the most recent; the spares of sizes forgotten stop at the next trim. */
     private synchronized void remember(int heapMb) {
         wanted.remove(heapMb);
@@ -271,13 +284,24 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         }
     }
 
-    /** Stops the spares beyond each heap size's target: a burst is over, or a size was forgotten. */
+    /**
+     * Stops the spares beyond each heap size's target: a burst is over, or a size was forgotten.
+     * Spares of a size no longer booted stay while the sizes now booted lack ready spares, so that
+     * deploying an app of a new size leaves none short for the seconds a boot takes (they can still
+     * serve the apps their heap fits).
+     */
     private void trim() {
         List<Sandbox> surplus = new ArrayList<>();
         synchronized (this) {
             Map<Integer, Integer> targets = targets();
+            int[] missing = {targets.entrySet().stream().mapToInt(t -> Math.max(0, t.getValue() - readyOfSize(t.getKey()))).sum()};
             idle.forEach((heap, ready) -> {
-                while (ready.size() > targets.getOrDefault(heap, 0)) {
+                int keep = targets.getOrDefault(heap, 0);
+                if (!targets.containsKey(heap)) {
+                    keep = Math.min(ready.size(), missing[0]);
+                    missing[0] -= keep;
+                }
+                while (ready.size() > keep) {
                     surplus.add(ready.pollLast());
                 }
             });
