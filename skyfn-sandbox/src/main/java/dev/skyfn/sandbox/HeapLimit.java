@@ -45,9 +45,13 @@ final class HeapLimit {
     private HeapLimit() {
     }
 
-    /** Loads what {@link #apply} needs (the management classes take about 30 ms), off the path of an app's load: a spare's warm-up calls it. */
+    /**
+     * Loads what {@link #apply} needs (the management classes take about 30 ms to load), off the
+     * path of an app's load: a spare's warm-up calls it. It sets a free ratio to the value it has.
+     */
     static void prepare() {
-        ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        var hotSpot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        hotSpot.setVMOption("MinHeapFreeRatio", hotSpot.getVMOption("MinHeapFreeRatio").getValue());
     }
 
     /**

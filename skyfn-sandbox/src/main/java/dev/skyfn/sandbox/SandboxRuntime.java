@@ -133,7 +133,8 @@ final class SandboxRuntime {
         OutputCapture.enter(load.slot(), "", "");
         Message reply;
         try {
-            HeapLimit.apply(load.heapMb(), this::outgrewHeap);
+            // the cgroup the node lowered bounds the app meanwhile: the limit need not hold up the load
+            Thread.ofVirtual().name("skyfn-heap-limit-start").start(() -> HeapLimit.apply(load.heapMb(), this::outgrewHeap));
             var loader = new AppClassLoader(load.app(), Path.of(load.jarPath()), apiLoader, load.env(), load.countsWork());
             Thread.currentThread().setContextClassLoader(loader);
             var codec = new Codec(load.maxResultBytes());
