@@ -21,7 +21,12 @@ import java.util.function.Consumer;
  * </ul>
  * An app that allocates faster than the watcher looks may reach the sandbox's cgroup limit first
  * (its heap and a native allowance of at least 128 MiB), and the kernel ends it
- * ({@code SANDBOX_OUT_OF_MEMORY}).
+ * ({@code SANDBOX_OUT_OF_MEMORY}). The fitted JVM sizes its young generation from its old one as
+ * any Serial JVM does, but without the app's maximum to stop it: an app that keeps more than about
+ * three fifths of its heap live commits past the app's heap with every cycle of the young
+ * generation, and is collected in full about every {@link #AFTER_COLLECTION} — more often than in a
+ * JVM of its own heap. Watching the heap in use instead of the committed heap (tried) let such a
+ * heap grow past the cgroup before a collection came.
  *
  * <p>One per sandbox process: the JVM's heap is the process's.
  */
