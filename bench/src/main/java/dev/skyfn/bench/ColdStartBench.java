@@ -71,12 +71,16 @@ final class ColdStartBench {
                 Stats.list(unconfined, "%.1f"), confinedBoots, unconfinedBoots);
     }
 
-    /** Cold starts of apps of {@link #APP_HEAP_MB} from spares of {@code spareHeapMb}: a larger heap is asked for first by an app that is never called. */
+    /**
+     * Cold starts of apps of {@link #APP_HEAP_MB} from spares of {@code spareHeapMb}: a larger heap is asked for first by an app
+     * that is never called, on a node that fits spares ({@code --fit-spares}).
+     */
     private List<Double> skyfn(boolean confined, int spareHeapMb) {
         Path jar = Bench.exampleJar(root, "hello");
         List<Double> ms = new ArrayList<>();
-        try (SkyfnProcess node = confined ? SkyfnProcess.start(root, null, 18_092, 1, List.of())
-                : SkyfnProcess.startUnconfined(root, null, 18_092, 1, List.of())) {
+        String[] options = spareHeapMb != APP_HEAP_MB ? new String[] {"--fit-spares"} : new String[0];
+        try (SkyfnProcess node = confined ? SkyfnProcess.start(root, null, 18_092, 1, List.of(), options)
+                : SkyfnProcess.startUnconfined(root, null, 18_092, 1, List.of(), options)) {
             if (spareHeapMb != APP_HEAP_MB) {
                 node.deploy(Jars.withManifest(jar, "app: large\nfunctions:\n  hello: {handler: dev.skyfn.examples.hello.Hello, memory: "
                         + spareHeapMb + "}\n"));

@@ -65,6 +65,11 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                     + "--no-metering measures what it costs)")
     boolean metering;
 
+    @Option(names = "--fit-spares", description = "where cgroups limit memory, boot spares with the largest heap in use and fit "
+            + "each to an app with a smaller one (its cgroup lowered, the app held to its heap); apps that keep most of their heap "
+            + "live are collected more often in a fitted spare (default: spares per heap size)")
+    boolean fitSpares;
+
     private final String name;
 
     /** What the node does where the host cannot confine sandboxes. */
@@ -80,7 +85,7 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
 
     NodeConfig config() {
         NodeConfig.Builder config = NodeConfig.builder(dataDir()).host(host).port(port).spareSandboxes(spares)
-                .sandboxJvmOptions(sandboxJvmOptions).aotCache(aotCache).isolation(isolation()).metering(metering);
+                .sandboxJvmOptions(sandboxJvmOptions).aotCache(aotCache).isolation(isolation()).metering(metering).fitSpares(fitSpares);
         if (maxSandboxes != null) {
             config.maxSandboxes(maxSandboxes);
         }

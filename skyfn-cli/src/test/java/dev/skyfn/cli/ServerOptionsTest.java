@@ -15,6 +15,8 @@ class ServerOptionsTest {
 
         assertThat(config.spareSandboxes()).isEqualTo(5);
         assertThat(config.spareMemoryBytes()).isEqualTo(1536L << 20);
+        assertThat(config.fitSpares()).isFalse();
+        assertThat(parse("--fit-spares").fitSpares()).as("--fit-spares").isTrue();
     }
 
     @Test

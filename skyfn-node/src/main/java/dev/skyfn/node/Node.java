@@ -133,7 +133,7 @@ public final class Node implements AutoCloseable {
                 config.maxFrameBytes(), config.aotCache(), sandboxJvmOptions(config), confinement, cgroups, metrics::sandboxBooted);
         launcher.trainAotCache();
         scheduler.every(CALL_SWEEP, "timing out calls", () -> launcher.expireCalls(config.cancelGrace()));
-        pool = new SandboxPool(launcher, config.spareSandboxes(), config.spareMemoryBytes());
+        pool = new SandboxPool(launcher, config.spareSandboxes(), config.spareMemoryBytes(), config.fitSpares());
         metrics.gauge("skyfn.sandboxes.spare.target", "Pre-booted sandboxes the node keeps now: --spares, more while cold starts are frequent",
                 pool::target);
         pool.want(dev.skyfn.core.manifest.FunctionSpec.DEFAULT_MEMORY_MB);

@@ -48,6 +48,8 @@ import java.util.List;
  * @param ledgerHeadInterval how often the node signs a head of its usage ledger when calls were metered since the last
  *                         (default 10 s): a tenant's records are proven from the first head after them
  * @param metering         whether every call's usage is recorded in the node's ledger (default true)
+ * @param fitSpares        whether, where cgroups limit memory, spares boot with the largest heap in use and are fitted
+ *                         to an app with a smaller one (decision 0018; default false: spares are kept per heap size)
  */
 public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, long spareMemoryBytes, int maxSandboxes, long maxRequestBytes,
                          int maxResultBytes, long maxPackageBytes, int maxValueBytes, long stateBytesPerTenant, Duration bootTimeout, Duration loadTimeout, Duration cancelGrace,
@@ -55,7 +57,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
                          boolean aotCache, Path cacheDir, List<String> sandboxJvmOptions, Duration executionRetention,
                          int maxExecutionsKept, long executionBytesPerTenant, Isolation isolation, long sandboxTmpBytes,
                          String name, int sandboxPids, dev.skyfn.core.cloud.Cloud cloud, Duration ledgerHeadInterval,
-                         boolean metering) {
+                         boolean metering, boolean fitSpares) {
 
     /** What a node does on a host that cannot confine sandboxes by the OS (no bubblewrap, no user namespaces). */
     public enum Isolation {
@@ -114,6 +116,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         private dev.skyfn.core.cloud.Cloud cloud = dev.skyfn.core.cloud.Topology.local(1, 0).clouds().getFirst();
         private Duration ledgerHeadInterval = Duration.ofSeconds(10);
         private boolean metering = true;
+        private boolean fitSpares;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -152,6 +155,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             cloud = c.cloud;
             ledgerHeadInterval = c.ledgerHeadInterval;
             metering = c.metering;
+            fitSpares = c.fitSpares;
         }
 
         public Builder host(String v) {
@@ -304,6 +308,11 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             return this;
         }
 
+        public Builder fitSpares(boolean v) {
+            fitSpares = v;
+            return this;
+        }
+
         public Builder ledgerHeadInterval(Duration v) {
             ledgerHeadInterval = v;
             return this;
@@ -323,7 +332,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             return new NodeConfig(host, port, dataDir, spareSandboxes, spareMemoryBytes, maxSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, maxValueBytes, stateBytesPerTenant, bootTimeout,
                     loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, logBytesInAll, aotCache, cacheDir, sandboxJvmOptions,
                     executionRetention, maxExecutionsKept, executionBytesPerTenant, isolation, sandboxTmpBytes, name, sandboxPids, cloud,
-                    ledgerHeadInterval, metering);
+                    ledgerHeadInterval, metering, fitSpares);
         }
     }
 

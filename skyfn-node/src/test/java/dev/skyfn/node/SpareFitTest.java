@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A spare is not tied to one heap size where cgroups limit memory: booted with the largest heap
+ * On a node that fits spares ({@code --fit-spares}), a spare is not tied to one heap size where
+ * cgroups limit memory: booted with the largest heap
  * asked for, it serves an app with a smaller one, and holds that app to its own heap as a JVM of
  * that heap would — the app keeps what such a JVM lets it keep, call after call, and fails as it
  * would have when it holds more; once the large app is removed, spares boot at the sizes left.
@@ -31,7 +32,7 @@ class SpareFitTest {
 
     @Test
     void aSpareOfALargerHeapServesASmallerAppAndHoldsItToItsOwnHeap() {
-        try (TestNode node = TestNode.dev(dir)) {
+        try (TestNode node = TestNode.start(TestNode.config(dir).fitSpares(true).build(), true)) {
             var cgroups = node.platform.node().cgroups();
             assertThat(cgroups.limitsMemory()).as(cgroups.describe()).isTrue();
             deploy(node, "large", Hello.class, 2048);

@@ -22,10 +22,10 @@ import org.slf4j.LoggerFactory;
  * Pre-booted generic sandboxes, so that no request waits for a JVM to start: an app's jar is loaded
  * into one on first use. How many: {@code spares} at least, more while cold starts are frequent,
  * within a memory budget ({@link SpareDemand}); spares beyond that stop once the burst is over.
- * A sandbox's heap is fixed when its JVM starts. Where cgroups limit sandboxes' memory, spares boot
- * with the largest heap asked for recently and serve an app of any heap up to it, fitted to the
- * app's ({@link Sandbox#fit}); elsewhere spares are kept per heap size, shared among the sizes most
- * recently asked for ({@link #targets}). Refills happen one at a time in the background, so a
+ * A sandbox's heap is fixed when its JVM starts, so spares are kept per heap size, shared among the
+ * sizes most recently asked for ({@link #targets}); or, when the node fits spares and cgroups limit
+ * sandboxes' memory, spares boot with the largest heap asked for and serve an app of any heap up to
+ * it, fitted to the app's ({@link Sandbox#fit}, decision 0018). Refills happen one at a time in the background, so a
  * burst of boots does not starve the node.
  */
 public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
@@ -61,16 +61,17 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
     /**
      * @param spares          spares kept at all times (the floor)
      * @param spareMemoryBytes what spares above the floor may hold in all, each counted at its memory limit
+     * @param fit              whether spares serve apps of smaller heaps, fitted to them, where cgroups limit memory
      */
-    public SandboxPool(SandboxLauncher launcher, int spares, long spareMemoryBytes) {
-        this(launcher, spares, spareMemoryBytes, System::nanoTime);
+    public SandboxPool(SandboxLauncher launcher, int spares, long spareMemoryBytes, boolean fit) {
+        this(launcher, spares, spareMemoryBytes, fit, System::nanoTime);
     }
 
-    SandboxPool(SandboxLauncher launcher, int spares, long spareMemoryBytes, LongSupplier nanoClock) {
+    SandboxPool(SandboxLauncher launcher, int spares, long spareMemoryBytes, boolean fit, LongSupplier nanoClock) {
         this.launcher = launcher;
         this.spares = spares;
         this.budgetMb = spareMemoryBytes >> 20;
-        this.anyHeap = launcher.cgroups().limitsMemory();
+        this.anyHeap = fit && launcher.cgroups().limitsMemory();
         this.nanoClock = nanoClock;
         refiller.scheduleWithFixedDelay(this::trimQuietly, TRIM_INTERVAL.toMillis(), TRIM_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }

@@ -35,7 +35,7 @@ class SparesTest {
         ((Logger) LoggerFactory.getLogger(SandboxPool.class)).addAppender(log);
         // held at its JVM's start, a sandbox never connects: every boot times out
         var launcher = launcher(Duration.ofMillis(300), List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+PauseAtStartup"));
-        var pool = new SandboxPool(launcher, 1, GIB);
+        var pool = new SandboxPool(launcher, 1, GIB, false);
         try {
             pool.want(128);
             await().atMost(Duration.ofSeconds(30)).until(() -> attempts(log).size() == 3);
@@ -55,7 +55,7 @@ class SparesTest {
     @Test
     void thePoolKeepsAsManySparesAsItIsToldForOneHeapSize() {
         var launcher = launcher(Duration.ofSeconds(30), List.of());
-        var pool = new SandboxPool(launcher, 3, GIB);
+        var pool = new SandboxPool(launcher, 3, GIB, false);
         try {
             pool.want(128);
             assertThat(pool.target()).isEqualTo(3);
@@ -78,7 +78,7 @@ class SparesTest {
         var launcher = launcher(Duration.ofSeconds(30), List.of());
         var clock = new AtomicLong();
         // room for exactly one spare of 128 MiB (256 MiB by its memory limit)
-        var pool = new SandboxPool(launcher, 0, 256L << 20, clock::get);
+        var pool = new SandboxPool(launcher, 0, 256L << 20, false, clock::get);
         try {
             pool.want(128);
             assertThat(pool.target()).isZero();
