@@ -17,10 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * On a node that fits spares ({@code --fit-spares}), a spare is not tied to one heap size where
- * cgroups limit memory: booted with the largest heap
- * asked for, it serves an app with a smaller one, and holds that app to its own heap as a JVM of
- * that heap would — the app keeps what such a JVM lets it keep, call after call, and fails as it
- * would have when it holds more; once the large app is removed, spares boot at the sizes left.
+ * cgroups limit memory: booted with the largest heap asked for, it serves an app with a smaller one
+ * and holds that app to its own heap — an app that holds more fails with a memory error naming its
+ * own heap, and is served by a fresh sandbox after; once the large app is removed, spares boot at
+ * the sizes left. How much a fitted app may keep call after call is not asserted: the kernel may
+ * end a fitted sandbox before a JVM of the app's heap would fail (decision 0018).
  */
 @Tag("slow")
 class SpareFitTest {
@@ -41,11 +42,6 @@ class SpareFitTest {
 
             String first = answer(node.invoke("fitted", "f", "16"));
             assertThat(maxHeapMb(first)).as("the app's first call ran in the spare of 2,048 MiB: " + first).isGreaterThan(1024);
-            for (int i = 0; i < 10; i++) {
-                // each call leaves its 150 MiB as garbage for the next: the heap must not grow past the app's cgroup
-                assertThat(answer(node.invoke("fitted", "f", "150"))).as("call %d", i).startsWith("held 150 MiB");
-            }
-            assertThat(answer(node.invoke("fitted", "f", "200"))).as("as much as a JVM of 256 MiB holds").startsWith("held 200 MiB");
 
             // holding 400 MiB, as fast as it can: its sandbox notices a full heap, or the kernel its cgroup's limit, whichever comes first
             var full = node.invoke("fitted", "f", "400");

@@ -46,6 +46,8 @@ final class HeapLimit {
     private static final Object LOCK = new Object();
     /** The app's heap in bytes, 0 until a limit is set. Guarded by LOCK. */
     private static long limit;
+    /** The heap the apps loaded here declare, MiB (their {@code memory}); 0 before the first load. */
+    private static volatile int declaredMb;
 
     private HeapLimit() {
     }
@@ -67,6 +69,9 @@ final class HeapLimit {
      * enforced here. The app's heap, not the JVM's, is what {@link #heapMb} answers from then on.
      */
     static boolean apply(int heapMb, Consumer<String> whenExceeded) {
+        if (heapMb > 0) {
+            declaredMb = heapMb;
+        }
         long bytes = (long) heapMb << 20;
         if (heapMb <= 0 || bytes >= Runtime.getRuntime().maxMemory()) {
             return false;
@@ -84,11 +89,10 @@ final class HeapLimit {
         return true;
     }
 
-    /** The heap the apps here may hold, MiB: the limit set, else the JVM's maximum. */
+    /** The heap the apps here may hold, MiB: their {@code memory} once one is loaded, else the JVM's maximum. */
     static long heapMb() {
-        synchronized (LOCK) {
-            return (limit != 0 ? limit : Runtime.getRuntime().maxMemory()) >> 20;
-        }
+        int declared = declaredMb;
+        return declared > 0 ? declared : Runtime.getRuntime().maxMemory() >> 20;
     }
 
     private static void watch(long bytes, int heapMb, Consumer<String> whenExceeded) {
