@@ -333,10 +333,20 @@ public final class Engine implements AutoCloseable {
     /**
      * Opens (creating when missing) one of the fleet's buckets, stores or streams, trying again while
      * JetStream does not answer, at most {@link #LEADER_WAIT}: servers just started, or a stream
-     * just created, can time a request out before their leaders are elected.
+     * just created, can time a request out before their leaders are elected — or, made a moment ago
+     * by another node, not be known to this server's cluster yet ({@link #STREAM_NOT_FOUND}).
      */
     private static <T> T opening(String what, Js.Call<T> open) {
-        return retrying(what + " to open", LEADER_WAIT, () -> Js.call("opening " + what, open));
+        return retrying(what + " to open", LEADER_WAIT, () -> Js.call("opening " + what, () -> {
+            try {
+                return open.run();
+            } catch (JetStreamApiException notYet) {
+                if (notYet.getApiErrorCode() == STREAM_NOT_FOUND) {
+                    return null;
+                }
+                throw notYet;
+            }
+        }));
     }
 
     /**
