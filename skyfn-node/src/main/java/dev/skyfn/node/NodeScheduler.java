@@ -1,8 +1,7 @@
 package dev.skyfn.node;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,8 +15,15 @@ public final class NodeScheduler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(NodeScheduler.class);
 
-    private final ScheduledExecutorService executor =
-            Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("node-scheduler").factory());
+    private final ScheduledThreadPoolExecutor executor = scheduler();
+
+    private static ScheduledThreadPoolExecutor scheduler() {
+        var executor = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("node-scheduler").factory());
+        // once closing, nothing new starts: chores and deadlines not yet due are dropped
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        executor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+        return executor;
+    }
 
     public void every(Duration period, String chore, Runnable task) {
         executor.scheduleWithFixedDelay(guarded(chore, task), period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
@@ -37,8 +43,23 @@ public final class NodeScheduler implements AutoCloseable {
         };
     }
 
+    /**
+     * Stops the chores, letting one that runs now finish (a head of the usage ledger being signed
+     * must not be interrupted: an interrupted write closes the ledger's file), at most {@link #FINISH}.
+     */
     @Override
     public void close() {
-        executor.shutdownNow();
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(FINISH.toMillis(), TimeUnit.MILLISECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
+
+    /** How long {@link #close} waits for a chore running now. */
+    private static final Duration FINISH = Duration.ofSeconds(10);
 }
