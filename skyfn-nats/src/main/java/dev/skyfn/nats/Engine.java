@@ -337,38 +337,22 @@ public final class Engine implements AutoCloseable {
      * by another node, not be known to this server's cluster yet ({@link #STREAM_NOT_FOUND}).
      */
     private static <T> T opening(String what, Js.Call<T> open) {
-        return retrying(what + " to open", LEADER_WAIT, () -> Js.call("opening " + what, () -> {
-            try {
-                return open.run();
-            } catch (JetStreamApiException notYet) {
-                if (notYet.getApiErrorCode() == STREAM_NOT_FOUND) {
-                    return null;
-                }
-                throw notYet;
-            }
-        }));
+        return retrying(what + " to open", LEADER_WAIT, () -> Js.callUnless("opening " + what, STREAM_NOT_FOUND, null, open));
     }
+
+    /** JetStream's error code for a stream the server does not know (yet). */
+    private static final int STREAM_NOT_FOUND = 10059;
 
     /**
      * Waits until the stream {@code name} has a leader, at most {@link #LEADER_WAIT}: a stream kept
      * in several copies just created (or whose servers just started) answers nothing before its
-     * servers have elected one, and a node reading it then would give up.
+     * servers have elected one, and a node reading it then would give up; one made by another
+     * process a moment ago may not be known to this server's cluster yet.
      */
-    /** JetStream's error code for a stream the server does not know (yet). */
-    private static final int STREAM_NOT_FOUND = 10059;
-
     private void awaitLeader(String name) {
-        await(name + " to elect a leader", LEADER_WAIT, () -> Js.call("asking for the leader of " + name, () -> {
-            try {
-                var cluster = connection.jetStreamManagement(jsOptions()).getStreamInfo(name).getClusterInfo();
-                return cluster == null || cluster.getLeader() != null;
-            } catch (JetStreamApiException notYet) {
-                // made by another process a moment ago: not known to this server's cluster yet
-                if (notYet.getApiErrorCode() == STREAM_NOT_FOUND) {
-                    return false;
-                }
-                throw notYet;
-            }
+        await(name + " to elect a leader", LEADER_WAIT, () -> Js.callUnless("asking for the leader of " + name, STREAM_NOT_FOUND, false, () -> {
+            var cluster = connection.jetStreamManagement(jsOptions()).getStreamInfo(name).getClusterInfo();
+            return cluster == null || cluster.getLeader() != null;
         }));
     }
 

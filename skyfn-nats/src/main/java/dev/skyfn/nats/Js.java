@@ -90,12 +90,20 @@ public final class Js {
 
     /** A write conditional on a revision, or {@code stale} when the server refuses it because the entry changed. */
     private static <T> T unlessStale(String what, Call<T> write, T stale) {
+        return callUnless(what, WRONG_REVISION, stale, write);
+    }
+
+    /**
+     * {@link #call}, answering {@code otherwise} where JetStream refuses it with the API error
+     * {@code code} (a stale revision, a stream not known yet) instead of failing.
+     */
+    public static <T> T callUnless(String what, int code, T otherwise, Call<T> call) {
         return call(what, () -> {
             try {
-                return write.run();
+                return call.run();
             } catch (JetStreamApiException e) {
-                if (e.getApiErrorCode() == WRONG_REVISION) {
-                    return stale;
+                if (e.getApiErrorCode() == code) {
+                    return otherwise;
                 }
                 throw e;
             }
