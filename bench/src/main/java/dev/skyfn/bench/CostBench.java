@@ -130,7 +130,13 @@ final class CostBench {
         return "clouds:\n" + CLOUD_ONDEMAND.formatted(maxNodes) + nodes + "users:\n  eu: {ondemand-us: 90}\nlatency: {}\n";
     }
 
-    /** The example topology's four clouds; the owned ones listed, the public ones elastic (none listed). */
+    /**
+     * The example topology's four clouds, the owned ones listed, the public ones elastic (none
+     * listed), and a fifth: {@code run-eu}, a serverless container pool in Europe at Cloud Run's
+     * request-based prices (Tier 1: $0.000024 per vCPU-second, $0.0000025 per GiB-second, billed
+     * only while a node has calls in flight), whose nodes start in 5 s — the fast capacity a burst
+     * is absorbed by while the cheap spot nodes boot.
+     */
     private static String acrossClouds() {
         return """
                 clouds:
@@ -160,13 +166,21 @@ final class CostBench {
                     startup: 40s
                     maxNodes: 10
                     pricing: {model: spot, gbSecond: %s, vcpuSecond: %s, request: 0.0000002, egressGb: 0.09, preemptionNotice: 2m}
+                  run-eu:
+                    provider: gcp
+                    region: europe-west1
+                    trust: untrusted
+                    startup: 5s
+                    maxNodes: 10
+                    pricing: {model: serverless, gbSecond: 0.0000025, vcpuSecond: 0.0000240, request: 0.0000004, egressGb: 0.12}
                 """.formatted(SPOT_GB, SPOT_VCPU) + CLOUD_ONDEMAND.formatted(10) + """
                 users:
-                  eu: {spot-eu: 12, ondemand-us: 90, private: 18, edge-paris: 4}
+                  eu: {spot-eu: 12, ondemand-us: 90, private: 18, edge-paris: 4, run-eu: 14}
                 latency:
-                  spot-eu: {ondemand-us: 80, private: 10, edge-paris: 12}
-                  ondemand-us: {private: 90, edge-paris: 86}
-                  private: {edge-paris: 15}
+                  spot-eu: {ondemand-us: 80, private: 10, edge-paris: 12, run-eu: 18}
+                  ondemand-us: {private: 90, edge-paris: 86, run-eu: 88}
+                  private: {edge-paris: 15, run-eu: 10}
+                  edge-paris: {run-eu: 12}
                 """;
     }
 

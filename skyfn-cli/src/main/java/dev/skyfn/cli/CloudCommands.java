@@ -51,11 +51,12 @@ final class CloudCommands {
             JsonNode elastic = view.path("elastic");
             if (!elastic.isEmpty()) {
                 System.out.printf("%nelastic nodes, from the request for them to their release:%n");
-                System.out.printf("%-18s %-14s %-9s %-24s %9s %10s  %s%n", "NODE", "CLOUD", "LIFECYCLE", "REQUESTED", "$/HOUR", "COST $", "WHY");
+                System.out.printf("%-18s %-14s %-9s %-24s %9s %-8s %10s  %s%n", "NODE", "CLOUD", "LIFECYCLE", "REQUESTED", "$/HOUR",
+                        "BILLED", "COST $", "WHY");
                 for (JsonNode n : elastic) {
-                    System.out.printf("%-18s %-14s %-9s %-24s %9.4f %10.6f  %s%n", n.get("node").asText(), n.get("cloud").asText(),
+                    System.out.printf("%-18s %-14s %-9s %-24s %9.4f %-8s %10.6f  %s%n", n.get("node").asText(), n.get("cloud").asText(),
                             n.get("state").asText(), n.get("requestedAt").asText(), n.get("pricePerHour").asDouble(),
-                            n.get("costUsd").asDouble(), n.get("why").asText());
+                            n.path("billed").asText("held"), n.get("costUsd").asDouble(), n.get("why").asText());
                 }
             }
             return 0;

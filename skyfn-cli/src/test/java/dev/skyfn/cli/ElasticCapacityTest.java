@@ -30,7 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("slow")
 class ElasticCapacityTest {
 
-    /** A cheap cloud of VMs (40 s to start, one node listed) and a dear cloud of containers (5 s, none listed). */
+    /**
+     * A cheap cloud of VMs (40 s to start, one node listed) and a dear serverless pool of containers
+     * (5 s, none listed, billed only while its nodes have calls in flight).
+     */
     private static final String TOPOLOGY = """
             clouds:
               vm:
@@ -43,7 +46,7 @@ class ElasticCapacityTest {
               box:
                 provider: gcp
                 region: europe-west1
-                pricing: {model: on-demand, gbSecond: 0.0000100, vcpuSecond: 0.0000150}
+                pricing: {model: serverless, gbSecond: 0.0000100, vcpuSecond: 0.0000150}
                 startup: 5s
                 maxNodes: 2
             users:
@@ -100,6 +103,10 @@ class ElasticCapacityTest {
             await().atMost(Duration.ofSeconds(120)).until(() -> replicas() == 3);
             await().atMost(Duration.ofSeconds(120)).until(() -> inForce().equals(List.of("vm", "vm", "vm")));
             await().atMost(Duration.ofSeconds(60)).until(() -> state("box-1").equals("released") && state("box-2").equals("released"));
+            // a call a node runs counts as its busy time, which the fleet keeps in its record (what a serverless pool bills)
+            HttpResponse<String> onVm2 = FleetCalls.send(fleet, "vm-2", "POST", "/v1/apps/burst/functions/hold:invoke", "1000".getBytes());
+            assertThat(onVm2.body()).as("run by the gateway's own replica").isEqualTo("vm-2");
+            await().atMost(Duration.ofSeconds(30)).until(() -> busyMs("vm-2") >= 500);
         } finally {
             stop.set(true);
             for (Thread t : callers) {
@@ -109,9 +116,21 @@ class ElasticCapacityTest {
         assertThat(failures).as("calls that failed while the fleet grew and the app moved").isEmpty();
         List<JsonNode> grown = FleetCalls.elastic(fleet, "vm-1");
         assertThat(grown).extracting(n -> n.get("node").asText()).containsExactlyInAnyOrder("box-1", "box-2", "vm-2", "vm-3");
-        assertThat(grown).allSatisfy(n -> {
-            assertThat(n.get("readyAt").isNull()).as("%s joined", n.get("node")).isFalse();
+        assertThat(grown).allSatisfy(n -> assertThat(n.get("readyAt").isNull()).as("%s joined", n.get("node")).isFalse());
+        assertThat(grown).filteredOn(n -> n.get("cloud").asText().equals("vm")).hasSize(2).allSatisfy(n -> {
+            assertThat(n.get("billed").asText()).isEqualTo("held");
             assertThat(n.get("costUsd").asDouble()).isPositive();
+        });
+        // the pool's nodes cost only the time they served calls, not the time they were held: each served nothing for a while
+        // before it went back (and one that joined as the app moved to vm may have served nothing at all: it cost nothing)
+        assertThat(grown).filteredOn(n -> n.get("cloud").asText().equals("box")).hasSize(2).allSatisfy(n -> {
+            long busyMs = n.get("busyMs").asLong();
+            long heldMs = java.time.Duration.between(java.time.Instant.parse(n.get("readyAt").asText()),
+                    java.time.Instant.parse(n.get("releasedAt").asText())).toMillis();
+            assertThat(n.get("billed").asText()).isEqualTo("per-use");
+            assertThat(busyMs).as("%s busy", n.get("node")).isLessThan(heldMs);
+            assertThat(n.get("costUsd").asDouble()).isCloseTo(busyMs / 3_600_000.0 * n.get("pricePerHour").asDouble(),
+                    org.assertj.core.data.Offset.offset(1e-9));
         });
         assertThat(FleetCalls.why(grown, "box-1")).contains("dev/burst lacks").contains("box starts a node in 5 s, the fastest with room in its group")
                 .contains("served nothing for");
@@ -139,6 +158,11 @@ class ElasticCapacityTest {
     private static String state(String node) {
         return FleetCalls.elastic(fleet, "vm-1").stream().filter(n -> n.get("node").asText().equals(node))
                 .map(n -> n.get("state").asText()).findFirst().orElse("");
+    }
+
+    private static long busyMs(String node) {
+        return FleetCalls.elastic(fleet, "vm-1").stream().filter(n -> n.get("node").asText().equals(node))
+                .mapToLong(n -> n.get("busyMs").asLong()).findFirst().orElse(0);
     }
 
     private static int replicas() {

@@ -139,7 +139,10 @@ public final class ControlApi implements HttpService {
     /**
      * The nodes (cloud, alive, free memory, load) and the elastic nodes asked of the clouds:
      * {@code {"nodes": [...], "elastic": [{node, cloud, state, requestedAt, readyAt, releasedAt,
-     * pricePerHour, costUsd, why}]}}, costs in US dollars from request to release (or now).
+     * pricePerHour, billed, busyMs, costUsd, why}]}}, costs in US dollars from request to release
+     * (or now); {@code billed} is {@code held} (priced per hour held) or {@code per-use} (a serverless
+     * pool's node: priced per hour it has calls in flight, {@code busyMs} of them so far; both as
+     * the fleet last wrote them, at most 5 s before).
      */
     private void nodes(ServerRequest req, ServerResponse res) {
         Api.caller(req, auth);
@@ -153,6 +156,8 @@ public final class ControlApi implements HttpService {
             view.put("readyAt", n.readyAt());
             view.put("releasedAt", n.releasedAt());
             view.put("pricePerHour", n.pricePerHour());
+            view.put("billed", n.perUse() ? "per-use" : "held");
+            view.put("busyMs", n.busyMs());
             view.put("costUsd", n.cost(now));
             view.put("why", n.why());
             return view;

@@ -83,14 +83,15 @@ public final class TopologyReader {
 
     /**
      * The cloud whose cluster keeps skyfn's streams and buckets: the one named, else the first
-     * that is neither an edge site nor spot capacity (which may be taken back), trusted first.
+     * that is neither an edge site nor spot capacity (which may be taken back) nor a serverless
+     * pool (which holds nodes only while they serve calls), trusted first.
      */
     private static String stateCloud(Fields top, Map<String, Cloud> clouds) {
         if (top.has("state")) {
             return cluster(top, "state", clouds, "skyfn's state");
         }
         return clouds.values().stream().filter(c -> !c.edge())
-                .min(java.util.Comparator.comparing((Cloud c) -> c.pricing().spot())
+                .min(java.util.Comparator.comparing((Cloud c) -> c.pricing().spot() || c.pricing().perUse())
                         .thenComparing(c -> c.trust() != Trust.TRUSTED))
                 .orElseThrow(() -> new TopologyException("clouds: at least one cloud that is not an edge site")).name();
     }

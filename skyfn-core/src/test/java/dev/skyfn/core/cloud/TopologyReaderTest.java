@@ -109,6 +109,24 @@ class TopologyReaderTest {
     }
 
     @Test
+    void aServerlessPoolIsBilledPerUseAndHoldsNoState() {
+        String pool = SMALL.replace("\n  own:\n", "\n  pool:\n    provider: gcp\n    region: europe-west1\n"
+                        + "    pricing: {model: serverless, gbSecond: 0.0000025, vcpuSecond: 0.000024}\n    startup: 5s\n    maxNodes: 10\n  own:\n")
+                .replace("eu: {spot: 12, own: 20}", "eu: {spot: 12, own: 20, pool: 14}")
+                .replace("spot: {own: 9}", "spot: {own: 9, pool: 8}\n  own: {pool: 10}");
+        Topology t = read(pool);
+        Pricing p = t.cloud("pool").orElseThrow().pricing();
+        assertThat(p.perUse()).isTrue();
+        assertThat(p.spot()).isFalse();
+        assertThat(t.cloud("pool").orElseThrow().allLabels()).containsEntry("pricing", "serverless");
+        assertThat(read(SMALL).cloud("own").orElseThrow().pricing().perUse()).isFalse();
+        // an untrusted pool before a trusted cloud in the file: the state still goes to a cloud whose nodes stay
+        assertThat(read(pool.replace("    trust: trusted\n", "")).stateCloud()).as("not the pool, which scales to zero").isEqualTo("own");
+        assertThatThrownBy(() -> read(pool.replace("model: serverless,", "model: serverless, preemptionNotice: 30s,")))
+                .hasMessageContaining("only spot capacity is preempted");
+    }
+
+    @Test
     void cloudsAreLabelledWithTheirAttributesBesideTheOperatorsLabels() {
         Cloud spot = read(SMALL).cloud("spot").orElseThrow();
         assertThat(spot.allLabels()).containsEntry("tier", "public").containsEntry("provider", "aws")

@@ -25,16 +25,25 @@ import java.util.Map;
  * @param callers      calls its gateway took in its last window per app ({@code tenant/app}), by the
  *                     user region each came from; apps with none are left out. What the fleet moves
  *                     an app nearer its users by
+ * @param busyMs       how long, in ms since its process started, it has had at least one call in
+ *                     flight (sampled with its concurrency): what a serverless pool bills a node by
  */
 public record NodeReport(String node, String cloud, String gateway, int freeMemoryMb, double load, List<String> apps,
                          Map<String, Double> concurrency, Map<String, Integer> awaiting, String leavingAt,
-                         Map<String, Map<String, Long>> callers) {
+                         Map<String, Map<String, Long>> callers, long busyMs) {
 
     public NodeReport {
         apps = List.copyOf(apps);
         concurrency = concurrency == null ? Map.of() : Map.copyOf(concurrency);
         awaiting = awaiting == null ? Map.of() : Map.copyOf(awaiting);
         callers = callers == null ? Map.of() : Map.copyOf(callers);
+    }
+
+    /** A report with no busy time counted. */
+    public NodeReport(String node, String cloud, String gateway, int freeMemoryMb, double load, List<String> apps,
+                      Map<String, Double> concurrency, Map<String, Integer> awaiting, String leavingAt,
+                      Map<String, Map<String, Long>> callers) {
+        this(node, cloud, gateway, freeMemoryMb, load, apps, concurrency, awaiting, leavingAt, callers, 0);
     }
 
     /** A report with no callers counted. */

@@ -38,6 +38,8 @@ public final class CapacityController {
     static final Duration LOST_AFTER = Duration.ofMinutes(1);
     /** How long the record of a released node is kept to be shown. */
     static final Duration KEEP_RELEASED = Duration.ofHours(1);
+    /** How often a node's record is written while only its use changes (its busy time, and a serverless pool's node's cost). */
+    static final Duration USE_WRITTEN_EVERY = Duration.ofSeconds(5);
 
     /** The fleet's topology at this moment's prices: nodes are asked for, and priced, at today's price. */
     private final java.util.function.Supplier<Topology> prices;
@@ -50,6 +52,10 @@ public final class CapacityController {
     private final Map<String, Instant> silentSince = new HashMap<>();
     /** When each cloud last took a node back (a preemption notice, or a spot node lost without one). */
     private final Map<String, Instant> preemptedAt = new HashMap<>();
+    /** When each node's record was last written for a change of use alone. */
+    private final Map<String, Instant> writtenAt = new HashMap<>();
+    /** The nodes whose record here has use not written yet: written once {@link #USE_WRITTEN_EVERY} has passed. */
+    private final Set<String> unwritten = new java.util.HashSet<>();
     /** The records as this node last read or wrote them, by node; read again after a {@link #reset}. */
     private Map<String, ElasticNode> records;
 
@@ -80,6 +86,8 @@ public final class CapacityController {
         idleSince.clear();
         silentSince.clear();
         preemptedAt.clear();
+        writtenAt.clear();
+        unwritten.clear();
         records = null;
     }
 
@@ -92,11 +100,13 @@ public final class CapacityController {
      * @param placements how many app replicas each node holds
      * @param working    the nodes that reported calls in flight: an app that left a node still has its
      *                   queued calls finished there, so the node is not idle, nor drained, until they are
+     * @param busyMs     how long each live node has had calls in flight, ms since its process started:
+     *                   what a serverless pool's nodes are billed by
      * @param shortfalls the apps that lack replicas, and the clouds they may use
      * @param failing    the clouds failing their health checks: asked for nodes, as a market cooling
      *                   after a preemption, only when no other cloud has room
      */
-    public void tick(Set<String> alive, Set<String> leaving, Placements placements, Set<String> working,
+    public void tick(Set<String> alive, Set<String> leaving, Placements placements, Set<String> working, Map<String, Long> busyMs,
                      List<CapacityPlanner.Shortfall> shortfalls, Set<String> failing, Instant at) {
         Map<String, Integer> replicas = placements.seen();
         Holdings holdings = new Holdings(placements, working);
@@ -114,13 +124,17 @@ public final class CapacityController {
                 continue;
             }
             ElasticNode seen = n.repriced(pricePerHour(n.cloud()), now);
+            Long busy = busyMs.get(n.node());
+            if (busy != null && n.state() != NodeState.REQUESTED) {
+                seen = seen.used(busy);
+            }
             if (seen.state() == NodeState.READY && leaving.contains(n.node())) {
                 LOG.info("elastic node {} of {} is being taken back by its cloud: drained", n.node(), n.cloud());
                 seen = seen.after(Event.DRAIN, now, "preempted: its cloud takes it back (a preemption notice)");
             }
             ElasticNode next = follow(seen, alive, held(n.node(), replicas, working), holdings, now);
-            if (next != n) {
-                put(next);
+            if (next != n || unwritten.contains(n.node())) {
+                record(n, next, now);
             }
             if (next.state() != NodeState.RELEASED) {
                 held.add(next);
@@ -145,6 +159,30 @@ public final class CapacityController {
     private void put(ElasticNode n) {
         store.put(n);
         records().put(n.node(), n);
+        unwritten.remove(n.node());
+    }
+
+    /**
+     * Keeps {@code next}, the record {@code before} became this round. A change of use alone (a
+     * node reporting more busy time, and what that costs in a serverless pool) is written at most every {@link #USE_WRITTEN_EVERY}:
+     * every round would be a JetStream write per busy node per tick. What is held back is written
+     * once that time has passed, whether or not the node reports more; and is lost to nobody
+     * meanwhile — the busy time a node reports is its total, so whoever decides next charges it
+     * from the last record written.
+     */
+    private void record(ElasticNode before, ElasticNode next, Instant now) {
+        boolean useOnly = next.state() == before.state() && next.pricePerHour() == before.pricePerHour()
+                && java.util.Objects.equals(next.why(), before.why());
+        Instant written = writtenAt.get(next.node());
+        if (useOnly && written != null && now.isBefore(written.plus(USE_WRITTEN_EVERY))) {
+            records().put(next.node(), next);
+            unwritten.add(next.node());
+            return;
+        }
+        put(next);
+        if (useOnly) {
+            writtenAt.put(next.node(), now);
+        }
     }
 
     /** What a node holds: its replicas, or one while it still runs calls of an app that left it. */
@@ -233,7 +271,8 @@ public final class CapacityController {
         for (int i = 0; i < a.nodes(); i++) {
             try {
                 ProvidedNode got = provider.acquire(a.cloud());
-                var n = new ElasticNode(got.node(), got.cloud(), NodeState.REQUESTED, now.toString(), null, null, price, a.why());
+                boolean perUse = topology.cloud(a.cloud()).map(c -> c.pricing().perUse()).orElse(false);
+                var n = ElasticNode.requested(got.node(), got.cloud(), now, price, perUse, a.why());
                 put(n.after(Event.ACCEPTED, now, null));
                 LOG.info("asked {} for node {}: {}", a.cloud(), got.node(), a.why());
             } catch (SkyfnException e) {

@@ -227,7 +227,8 @@ public final class ClusterNode implements AutoCloseable {
         java.time.Instant leaving = leavingAt;
         return new NodeReport(name, cloud, "http://" + advertised(config.host()) + ":" + node.port(),
                 Math.max(0, memoryMb - loaded * MB_PER_SANDBOX), Math.min(1.0, loaded / (double) capacity), serving, concurrency.drain(),
-                dispatch.awaiting(), leaving == null ? null : leaving.toString(), callers.lately());
+                dispatch.awaiting(), leaving == null ? null : leaving.toString(), callers.lately(),
+                concurrency.busyMs());
     }
 
     /**

@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
  * Samples the calls in flight per app on this node at a fixed rate and averages them between two
  * heartbeats: what the fleet's autoscaler scales on (Knative's queue-proxy reports the same
  * average concurrency). Sampling keeps the count off the call path; its average is unbiased.
+ * It also adds up how long the node had any call in flight — each gap between two samples counted
+ * busy when the later one saw a call — what a serverless pool bills a node by.
  */
 final class ConcurrencySampler implements AutoCloseable {
 
@@ -22,6 +24,8 @@ final class ConcurrencySampler implements AutoCloseable {
     private final List<Supplier<Map<AppKey, Integer>>> sources;
     private final Map<AppKey, Long> sums = new HashMap<>();
     private long samples;
+    private long lastSampleNanos = System.nanoTime();
+    private volatile long busyNanos;
     private final Thread thread;
 
     /** Samples the sum of {@code sources} (calls in sandboxes, calls waiting at the gateway) every {@link #EVERY}. */
@@ -48,10 +52,21 @@ final class ConcurrencySampler implements AutoCloseable {
         for (Supplier<Map<AppKey, Integer>> source : sources) {
             source.get().forEach((k, n) -> now.merge(k, n, Integer::sum));
         }
+        long at = System.nanoTime();
+        if (now.values().stream().anyMatch(n -> n > 0)) {
+            // a gap longer than a few samples is this process paused, not a node at work
+            busyNanos += Math.min(at - lastSampleNanos, 4 * EVERY.toNanos());
+        }
+        lastSampleNanos = at;
         synchronized (this) {
             samples++;
             now.forEach((k, n) -> sums.merge(k, (long) n, Long::sum));
         }
+    }
+
+    /** How long, in ms since this sampler started, the node had at least one call in flight. */
+    long busyMs() {
+        return busyNanos / 1_000_000;
     }
 
     /** The average calls in flight per app ({@code tenant/app}) since the last time this was asked, and a fresh start. */

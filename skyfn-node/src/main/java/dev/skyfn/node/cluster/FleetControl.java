@@ -94,8 +94,14 @@ final class FleetControl implements AutoCloseable {
         staying.removeAll(evacuated);
         autoscaler.tick(staying, now);
         moves.tick(staying, evacuated, failing);
-        capacity.tick(heard, leaving, apps.replicasPerNode(), working(members),
+        capacity.tick(heard, leaving, apps.replicasPerNode(), working(members), busy(members),
                 apps.shortfalls(autoscaler.wanted(), gone(members, evacuated, directory.departed())), failing.keySet(), now);
+    }
+
+    /** How long each live node has had calls in flight, in ms since its process started, as it last reported. */
+    static java.util.Map<String, Long> busy(java.util.Collection<NodeDirectory.Member> members) {
+        return members.stream().filter(NodeDirectory.Member::alive)
+                .collect(Collectors.toMap(m -> m.report().node(), m -> m.report().busyMs(), (a, b) -> b));
     }
 
     /** The clouds failing their health checks now, logged as they start and stop failing. */
