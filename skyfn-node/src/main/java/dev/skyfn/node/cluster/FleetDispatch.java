@@ -183,18 +183,14 @@ final class FleetDispatch implements Dispatch {
         String lastMiss = "";
         boolean allMoved = true;
         for (Routes.Candidate c : candidates) {
-            if (c.node().equals(self) && local.serves(key)) {
-                AtomicInteger sent = outstanding(key, self);
-                sent.incrementAndGet();
-                try {
-                    return new Attempt(onlyOnce ? join(bus.once(invocationId, () -> CompletableFuture.supplyAsync(
-                            () -> local.dispatch(target, input, invocationId, bounded, timeout, region), Thread.ofVirtual()::start))).on(self)
-                            : local.dispatch(target, input, invocationId, bounded, timeout, region).on(self), "", false);
-                } finally {
-                    sent.decrementAndGet();
-                }
-            }
             if (c.node().equals(self)) {
+                if (local.serves(key)) {
+                    Outcome o = here(target, input, invocationId, bounded, timeout, region, onlyOnce);
+                    if (o != null) {
+                        return new Attempt(o.on(self), "", false);
+                    }
+                    lastMiss = "node " + self + " no longer serves the app";
+                }
                 continue;
             }
             AtomicInteger sent = outstanding(key, c.node());
@@ -218,6 +214,30 @@ final class FleetDispatch implements Dispatch {
             }
         }
         return new Attempt(null, lastMiss, allMoved);
+    }
+
+    /**
+     * Runs the call on this node; null when the app left it between the ranking and the call (it
+     * answered APP_NOT_FOUND): as from another node, a miss to try the next candidate on, not the
+     * caller's error — the app exists, its replica here has just gone.
+     */
+    private Outcome here(Target target, Payload input, String invocationId, boolean bounded, Duration timeout, String region,
+                         boolean onlyOnce) {
+        AtomicInteger sent = outstanding(target.app().key(), self);
+        sent.incrementAndGet();
+        try {
+            Outcome o = onlyOnce ? join(bus.once(invocationId, () -> CompletableFuture.supplyAsync(
+                    () -> local.dispatch(target, input, invocationId, bounded, timeout, region), Thread.ofVirtual()::start)))
+                    : local.dispatch(target, input, invocationId, bounded, timeout, region);
+            return o.ok() || o.error().code() != ErrorCode.APP_NOT_FOUND ? o : null;
+        } catch (SkyfnException e) {
+            if (e.code() != ErrorCode.APP_NOT_FOUND) {
+                throw e;
+            }
+            return null;
+        } finally {
+            sent.decrementAndGet();
+        }
     }
 
     /** The calls this gateway awaits from each other node, by node; nodes with none left out. */
