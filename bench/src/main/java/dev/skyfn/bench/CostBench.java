@@ -30,8 +30,9 @@ import java.util.Map;
  *       as the bursts need at the autoscaler's target;</li>
  *   <li>single-cloud on-demand with the autoscaler: one listed node, more acquired from the cloud
  *       as load asks;</li>
- *   <li>skyfn across the example topology's clouds: the owned private cloud and edge site listed,
- *       spot and on-demand nodes acquired as load asks, spot prices moving;</li>
+ *   <li>skyfn across the example topology's clouds and a serverless pool: the owned private cloud
+ *       and edge site listed, pool, spot and on-demand nodes acquired as load asks, spot prices
+ *       moving;</li>
  *   <li>the same, with as many replicas as the first policy held at all times ({@code min}): the
  *       peak's capacity held where it is cheapest, what a user who must meet the SLO in a burst
  *       that outruns every cloud's start-up does.</li>
@@ -40,7 +41,7 @@ import java.util.Map;
  * longest-running node every {@link #PREEMPT_EVERY} of the trace, each after the market's 2-minute
  * notice ({@code skyfn dev --preemptions}), the market then cooling down for 10 minutes.
  * Costs are each node's cloud price from the topology ($/vCPU-s and $/GiB-s, {@code Pricing#perNodeHour})
- * for the time it was held, in emulated time; the clouds' start-up times, the autoscaler's windows
+ * for the time it was held — for a pool's node, for the time it had calls in flight — in emulated time; the clouds' start-up times, the autoscaler's windows
  * and the release delay are compressed by the time scale with the trace.
  */
 final class CostBench {
