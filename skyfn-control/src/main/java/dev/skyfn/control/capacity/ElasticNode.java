@@ -35,12 +35,6 @@ public record ElasticNode(String node, String cloud, NodeState state, String req
         pricedAt = pricedAt == null ? requestedAt : pricedAt;
     }
 
-    /** A node billed for the time it is held, asked for at {@code requestedAt}, at {@code pricePerHour}: nothing accrued yet. */
-    public ElasticNode(String node, String cloud, NodeState state, String requestedAt, String readyAt, String releasedAt,
-                       double pricePerHour, String why) {
-        this(node, cloud, state, requestedAt, readyAt, releasedAt, pricePerHour, why, 0, requestedAt, false, 0);
-    }
-
     /** A node asked for at {@code requestedAt}, at {@code pricePerHour} held or, when {@code perUse}, busy: nothing accrued yet. */
     public static ElasticNode requested(String node, String cloud, Instant requestedAt, double pricePerHour, boolean perUse, String why) {
         return new ElasticNode(node, cloud, NodeState.REQUESTED, requestedAt.toString(), null, null, pricePerHour, why, 0,

@@ -50,7 +50,7 @@ class NodeLifecycleTest {
     @Test
     void aNodeCostsItsPriceFromRequestToRelease() {
         Instant t0 = Instant.parse("2026-11-30T10:00:00Z");
-        var node = new ElasticNode("spot-eu-3", "spot-eu", NodeState.REQUESTED, t0.toString(), null, null, 0.36, "a burst");
+        var node = ElasticNode.requested("spot-eu-3", "spot-eu", t0, 0.36, false, "a burst");
         assertThat(node.cost(t0.plusSeconds(1800))).isCloseTo(0.18, org.assertj.core.data.Offset.offset(1e-9));
         ElasticNode ready = node.after(NodeLifecycle.Event.JOINED, t0.plusSeconds(40), null);
         assertThat(ready.readyAt()).isEqualTo(t0.plusSeconds(40).toString());
@@ -64,7 +64,7 @@ class NodeLifecycleTest {
     @Test
     void aNodeWhosePriceMovesCostsEachPriceForTheTimeItHeld() {
         Instant t0 = Instant.parse("2026-11-30T10:00:00Z");
-        var node = new ElasticNode("spot-eu-3", "spot-eu", NodeState.REQUESTED, t0.toString(), null, null, 0.36, "a burst");
+        var node = ElasticNode.requested("spot-eu-3", "spot-eu", t0, 0.36, false, "a burst");
         // 30 min at $0.36, then 15 min at $0.72, then 15 min at $0.12
         ElasticNode moved = node.repriced(0.72, t0.plusSeconds(1800)).repriced(0.72, t0.plusSeconds(2000))
                 .repriced(0.12, t0.plusSeconds(2700));

@@ -39,17 +39,10 @@ public record NodeReport(String node, String cloud, String gateway, int freeMemo
         callers = callers == null ? Map.of() : Map.copyOf(callers);
     }
 
-    /** A report with no busy time counted. */
-    public NodeReport(String node, String cloud, String gateway, int freeMemoryMb, double load, List<String> apps,
-                      Map<String, Double> concurrency, Map<String, Integer> awaiting, String leavingAt,
-                      Map<String, Map<String, Long>> callers) {
-        this(node, cloud, gateway, freeMemoryMb, load, apps, concurrency, awaiting, leavingAt, callers, 0);
-    }
-
-    /** A report with no callers counted. */
+    /** A report with no callers counted, nor busy time. */
     public NodeReport(String node, String cloud, String gateway, int freeMemoryMb, double load, List<String> apps,
                       Map<String, Double> concurrency, Map<String, Integer> awaiting, String leavingAt) {
-        this(node, cloud, gateway, freeMemoryMb, load, apps, concurrency, awaiting, leavingAt, Map.of());
+        this(node, cloud, gateway, freeMemoryMb, load, apps, concurrency, awaiting, leavingAt, Map.of(), 0);
     }
 
     /** A report of a node that stays. */

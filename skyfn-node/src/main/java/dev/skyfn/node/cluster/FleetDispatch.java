@@ -198,7 +198,7 @@ final class FleetDispatch implements Dispatch {
             try {
                 Outcome o = await(c.node(), bus.call(c.node(), c.cloud(), key, target.spec().name(), input, invocationId, bounded, timeout,
                         onlyOnce));
-                if (o.ok() || o.error().code() != ErrorCode.APP_NOT_FOUND) {
+                if (!left(o)) {
                     return new Attempt(o.on(c.node()), "", false);
                 }
                 lastMiss = "node " + c.node() + " no longer serves the app";
@@ -229,7 +229,7 @@ final class FleetDispatch implements Dispatch {
             Outcome o = onlyOnce ? join(bus.once(invocationId, () -> CompletableFuture.supplyAsync(
                     () -> local.dispatch(target, input, invocationId, bounded, timeout, region), Thread.ofVirtual()::start)))
                     : local.dispatch(target, input, invocationId, bounded, timeout, region);
-            return o.ok() || o.error().code() != ErrorCode.APP_NOT_FOUND ? o : null;
+            return left(o) ? null : o;
         } catch (SkyfnException e) {
             if (e.code() != ErrorCode.APP_NOT_FOUND) {
                 throw e;
@@ -238,6 +238,11 @@ final class FleetDispatch implements Dispatch {
         } finally {
             sent.decrementAndGet();
         }
+    }
+
+    /** Whether a node answered that it does not serve the app (APP_NOT_FOUND): the app left it, a miss and no failure of the call. */
+    private static boolean left(Outcome o) {
+        return !o.ok() && o.error().code() == ErrorCode.APP_NOT_FOUND;
     }
 
     /** The calls this gateway awaits from each other node, by node; nodes with none left out. */
