@@ -75,17 +75,6 @@ final class FleetAutoscaler {
         followed.keySet().retainAll(seen);
     }
 
-    /** The apps that panic now (a burst: KPA's panic mode), as the last decision on this node had them. */
-    Set<AppKey> panicking() {
-        Set<AppKey> panicking = new java.util.HashSet<>();
-        followed.forEach((key, f) -> {
-            if (f.state.panicSince().isPresent()) {
-                panicking.add(key);
-            }
-        });
-        return panicking;
-    }
-
     /** The replicas each autoscaled app was last given, by the last decision on this node. */
     Map<AppKey, Integer> wanted() {
         Map<AppKey, Integer> wanted = new HashMap<>();

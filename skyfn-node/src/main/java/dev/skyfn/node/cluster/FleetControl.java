@@ -93,7 +93,7 @@ final class FleetControl implements AutoCloseable {
         Set<String> staying = new java.util.HashSet<>(heard);
         staying.removeAll(evacuated);
         autoscaler.tick(staying, now);
-        moves.tick(staying, evacuated, failing, autoscaler.panicking());
+        moves.tick(staying, evacuated, failing);
         capacity.tick(heard, leaving, apps.replicasPerNode(), working(members), busy(members),
                 apps.shortfalls(autoscaler.wanted(), gone(members, evacuated, directory.departed())), failing.keySet(), now);
     }

@@ -67,53 +67,27 @@ final class Moves {
     /**
      * One round: moves under way go on, apps with a replica on a {@code leaving} node — under a
      * preemption notice, or in one of the {@code failing} clouds (each with why) — move off it onto
-     * the {@code staying} ones, the others move if prices or their callers say so, once they are
-     * not {@code bursting} ({@link #step}).
+     * the {@code staying} ones, the others move if prices or their callers say so.
      */
-    void tick(Set<String> staying, Set<String> leaving, Map<String, String> failing, Set<AppKey> bursting) {
+    void tick(Set<String> staying, Set<String> leaving, Map<String, String> failing) {
         Map<AppKey, AppRecord> inForce = apps.inForce();
         moving.keySet().retainAll(inForce.keySet());
         for (Map.Entry<AppKey, AppRecord> e : inForce.entrySet()) {
             try {
                 Moving move = moving.get(e.getKey());
-                Step step = step(move != null, Migration.underWay(e.getValue()),
-                        e.getValue().replicas().stream().anyMatch(r -> leaving.contains(r.node())), bursting.contains(e.getKey()));
-                switch (step) {
-                    case FINISH -> finish(e.getKey(), e.getValue(), move);
-                    case MIGRATE -> migrate(e.getKey(), e.getValue(), staying);
-                    case EVACUATE -> evacuate(e.getKey(), e.getValue(), staying, leaving, failing);
-                    case REBALANCE -> start(e.getKey(), e.getValue());
-                    case HOLD -> {
-                    }
+                if (move != null) {
+                    finish(e.getKey(), e.getValue(), move);
+                } else if (Migration.underWay(e.getValue())) {
+                    migrate(e.getKey(), e.getValue(), staying);
+                } else if (e.getValue().replicas().stream().anyMatch(r -> leaving.contains(r.node()))) {
+                    evacuate(e.getKey(), e.getValue(), staying, leaving, failing);
+                } else {
+                    start(e.getKey(), e.getValue());
                 }
             } catch (RuntimeException failed) {
                 LOG.warn("moving {}: {}; tried again at the next tick", e.getKey(), failed.getMessage());
             }
         }
-    }
-
-    /** What a round does for an app. */
-    enum Step { FINISH, MIGRATE, EVACUATE, REBALANCE, HOLD }
-
-    /**
-     * What a round does for an app: a move under way goes on; else a migration asked for; else
-     * off nodes being taken back; else a move for price or callers ({@link Rebalance}) — unless
-     * the app is bursting (its autoscaler panics). A burst is absorbed where capacity came up
-     * fast; moving it for price then would start cold replicas and leave the calls queued where
-     * they are, so the load that stays moves once the burst is over (the seed's heterogeneous
-     * start-up: steady load onto the cheap capacity, not the burst).
-     */
-    static Step step(boolean moving, boolean migrating, boolean onLeavingNode, boolean bursting) {
-        if (moving) {
-            return Step.FINISH;
-        }
-        if (migrating) {
-            return Step.MIGRATE;
-        }
-        if (onLeavingNode) {
-            return Step.EVACUATE;
-        }
-        return bursting ? Step.HOLD : Step.REBALANCE;
     }
 
     /**

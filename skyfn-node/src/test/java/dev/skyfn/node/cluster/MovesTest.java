@@ -33,21 +33,6 @@ class MovesTest {
         assertThat(Moves.afterMove(replicas, move).stream().map(AppRecord.Replica::node).toList()).isEqualTo(nodes(kept));
     }
 
-    /** What a round does for an app, by what is under way: a burst holds back moves for price and callers only. */
-    @ParameterizedTest(name = "moving {0}, migrating {1}, on a leaving node {2}, bursting {3}: {4}")
-    @CsvSource({
-            "false, false, false, false, REBALANCE",
-            "false, false, false, true,  HOLD",
-            "false, false, true,  true,  EVACUATE",
-            "false, false, true,  false, EVACUATE",
-            "false, true,  true,  true,  MIGRATE",
-            "true,  true,  true,  true,  FINISH",
-            "true,  false, false, true,  FINISH",
-    })
-    void aBurstHoldsBackOnlyMovesForPriceAndCallers(boolean moving, boolean migrating, boolean onLeaving, boolean bursting, Moves.Step step) {
-        assertThat(Moves.step(moving, migrating, onLeaving, bursting)).isEqualTo(step);
-    }
-
     private static List<String> nodes(String names) {
         return Arrays.asList(names.trim().split(" +"));
     }
