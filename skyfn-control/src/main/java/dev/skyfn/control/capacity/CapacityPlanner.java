@@ -25,7 +25,8 @@ import java.util.Map;
  *       up fast, the load that stays moves to the cheap nodes once they are up (a move for price),
  *       and the dear ones, idle, go back.</li>
  *   <li>An elastic node that has served nothing for {@code releaseAfter} is drained, unless an
- *       app short of replicas may use it.</li>
+ *       app short of replicas may use it. (The caller counts that time from the end of the last
+ *       move of an app to its cloud: a node that joined as an app moved onto another is kept for the next move.)</li>
  *   <li>A spot market that took a node back lately is <em>cooling</em>: it is asked for nodes only
  *       when no other cloud of the group has room, and is never the steady cloud — the replacement
  *       goes to the next market, spot first if it is the cheaper, else on demand (SkyPilot's

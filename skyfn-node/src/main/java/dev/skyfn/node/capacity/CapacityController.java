@@ -81,6 +81,19 @@ public final class CapacityController {
         Map<String, Integer> current();
     }
 
+    /**
+     * Counts the time serving nothing afresh for the idle nodes of {@code clouds}, where apps are
+     * moving now: once a move is over the next may go onto a node that joined meanwhile — a cheap
+     * node booted for the load that stays, which would otherwise go back idle while the app moved
+     * onto another of its cloud.
+     */
+    public void moving(Set<String> clouds) {
+        idleSince.keySet().removeIf(node -> {
+            ElasticNode n = records().get(node);
+            return n != null && clouds.contains(n.cloud());
+        });
+    }
+
     /** Forgets what it watched: another node decided meanwhile. */
     public void reset() {
         idleSince.clear();

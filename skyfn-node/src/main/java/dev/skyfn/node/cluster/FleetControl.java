@@ -94,6 +94,7 @@ final class FleetControl implements AutoCloseable {
         staying.removeAll(evacuated);
         autoscaler.tick(staying, now);
         moves.tick(staying, evacuated, failing);
+        capacity.moving(moves.movingTo());
         capacity.tick(heard, leaving, apps.replicasPerNode(), working(members), busy(members),
                 apps.shortfalls(autoscaler.wanted(), gone(members, evacuated, directory.departed())), failing.keySet(), now);
     }

@@ -64,6 +64,13 @@ final class Moves {
         moving.clear();
     }
 
+    /** The clouds apps are moving to now (new replicas warming up beside the old ones). */
+    Set<String> movingTo() {
+        Set<String> clouds = new java.util.HashSet<>();
+        moving.values().forEach(m -> Replicas.of(m.move().to()).forEach(r -> clouds.add(r.cloud())));
+        return clouds;
+    }
+
     /**
      * One round: moves under way go on, apps with a replica on a {@code leaving} node — under a
      * preemption notice, or in one of the {@code failing} clouds (each with why) — move off it onto
