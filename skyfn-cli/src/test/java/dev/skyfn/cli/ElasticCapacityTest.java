@@ -101,11 +101,13 @@ class ElasticCapacityTest {
             // one node cannot hold three replicas: two come from box, which starts fastest, and two from vm, cheaper,
             // for the load that stays; once vm's are up, the app moves there and box's, idle, go back
             await().atMost(Duration.ofSeconds(120)).until(() -> replicas() == 3);
-            await().atMost(Duration.ofSeconds(120)).until(() -> inForce().equals(List.of("vm", "vm", "vm")));
+            // node processes start in seconds here, but in a minute on a machine busy with other work
+            await().atMost(Duration.ofSeconds(240)).until(() -> inForce().equals(List.of("vm", "vm", "vm")));
             await().atMost(Duration.ofSeconds(60)).until(() -> state("box-1").equals("released") && state("box-2").equals("released"));
             // a call a node runs counts as its busy time, which the fleet keeps in its record (what a serverless pool bills)
-            HttpResponse<String> onVm2 = FleetCalls.send(fleet, "vm-2", "POST", "/v1/apps/burst/functions/hold:invoke", "1000".getBytes());
-            assertThat(onVm2.body()).as("run by the gateway's own replica").isEqualTo("vm-2");
+            // (the gateway runs it on its own replica once its heartbeat lists the app as served; until then elsewhere)
+            await().atMost(Duration.ofSeconds(60)).until(() -> FleetCalls.send(fleet, "vm-2", "POST", "/v1/apps/burst/functions/hold:invoke",
+                    "1000".getBytes()).body().equals("vm-2"));
             await().atMost(Duration.ofSeconds(30)).until(() -> busyMs("vm-2") >= 500);
         } finally {
             stop.set(true);
