@@ -71,6 +71,8 @@ final class ClusterApps implements AppStore {
     private final Function<AppKey, Optional<ScalingRecord>> scalingLog;
     private final AppSet apps = new AppSet(false);
     private final Map<AppKey, AppRecord> placements = new ConcurrentHashMap<>();
+    /** The autoscaler's shortfall last logged per app. */
+    private final Map<AppKey, String> shortfallLogged = new ConcurrentHashMap<>();
     private final AppSet placedHere = new AppSet(true);
     /** Changes are applied one at a time, in the order the bucket gives them, off the NATS thread. */
     /** The thread that applies the records' changes, one at a time; it never waits on itself. */
@@ -219,7 +221,13 @@ final class ClusterApps implements AppStore {
             Placement placement = Scheduler.replace(manifest.placement(), manifest.memoryMb(), fleet.topology(), liveView(alive),
                     nodes(had));
             next = Replicas.of(placement);
-            placement.shortfall().ifPresent(lack -> LOG.info("{} scaled to {} of {} replica(s): {}", app.key(), next.size(), replicas, lack));
+            placement.shortfall().ifPresent(lack -> {
+                String shortfall = next.size() + " of " + replicas + " replica(s): " + lack;
+                // the same shortfall at every tick until capacity comes: logged once
+                if (!shortfall.equals(shortfallLogged.put(app.key(), shortfall))) {
+                    LOG.info("{} scaled to {}", app.key(), shortfall);
+                }
+            });
         }
         var change = change("the autoscaler: " + had.replicas().size() + " -> " + next.size() + " replica(s) ("
                 + replicas + " wanted): " + why);

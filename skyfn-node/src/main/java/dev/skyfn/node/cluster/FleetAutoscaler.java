@@ -40,6 +40,8 @@ final class FleetAutoscaler {
         final ConcurrencyWindow window;
         ScalingState state;
         int wanted = -1;
+        /** The change last logged, ready and wanted: a change the fleet cannot make yet is logged once, not at every tick. */
+        String logged = "";
 
         Followed(ScalingSpec spec, Instant now) {
             this.window = new ConcurrencyWindow(spec.window());
@@ -96,8 +98,14 @@ final class FleetAutoscaler {
         f.wanted = d.replicas();
         log.record(app.key(), ScalingRecord.Entry.of(d, now, self), now);
         if (d.changes()) {
-            LOG.info("{}: {} -> {} replica(s): {}", app.key(), ready, d.replicas(), d.why());
+            String change = ready + " -> " + d.replicas();
+            if (!change.equals(f.logged)) {
+                LOG.info("{}: {} replica(s): {}", app.key(), change, d.why());
+            }
+            f.logged = change;
             apps.rescale(app, d.replicas(), alive, d.why());
+        } else {
+            f.logged = "";
         }
     }
 
