@@ -131,7 +131,16 @@ final class FleetDispatch implements Dispatch {
                 throw new SkyfnException(ErrorCode.UNAVAILABLE, "no live node serves app " + key.app() + " now; retry later");
             }
             if (target.spec().verify() == Verify.REDUNDANT) {
-                return runTwice(target, input, invocationId, bounded, timeout, region, candidates);
+                Outcome verified = runTwice(target, input, invocationId, bounded, timeout, region, candidates);
+                if (verified != null) {
+                    return verified;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new SkyfnException(ErrorCode.UNAVAILABLE, "no two providers' nodes could run " + target.spec().name()
+                            + " of app " + key.app() + ": the app left one of them as it was called; retry later");
+                }
+                pause(ACTIVATION_POLL);
+                continue;
             }
             Attempt attempt = attempt(candidates, target, input, invocationId, bounded, timeout, region, onlyOnce);
             if (attempt.outcome() != null) {
@@ -313,7 +322,11 @@ final class FleetDispatch implements Dispatch {
         return counts;
     }
 
-    /** Runs the call on two providers' nodes at once; answers only if both agree. */
+    /**
+     * Runs the call on two providers' nodes at once; answers only if both agree. Null when the app
+     * left either node between the ranking and the call (it answered APP_NOT_FOUND): a miss, not a
+     * mismatch — the caller ranks the nodes again.
+     */
     private Outcome runTwice(Target target, Payload input, String invocationId, boolean bounded, Duration timeout, String region,
                              List<Routes.Candidate> candidates) {
         AppKey key = target.app().key();
@@ -324,6 +337,9 @@ final class FleetDispatch implements Dispatch {
         CompletableFuture<Outcome> second = runOn(pair.second(), target, input, invocationId, bounded, timeout, region);
         Outcome a = answer(first, pair.first());
         Outcome b = answer(second, pair.second());
+        if (a == null || b == null || left(a) || left(b)) {
+            return null;
+        }
         if (Redundancy.agree(a, b)) {
             return a;
         }
@@ -346,11 +362,14 @@ final class FleetDispatch implements Dispatch {
                 invocationId, bounded, timeout, false)).on(c.node()), Thread.ofVirtual()::start);
     }
 
-    /** One node's answer; a node that gave none leaves the call unverified. */
+    /** One node's answer; null when this node no longer serves the app; a node that gave none leaves the call unverified. */
     private static Outcome answer(CompletableFuture<Outcome> call, Routes.Candidate c) {
         try {
             return call.get();
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof SkyfnException s && s.code() == ErrorCode.APP_NOT_FOUND) {
+                return null;
+            }
             if (e.getCause() instanceof SkyfnException s) {
                 throw s;
             }
