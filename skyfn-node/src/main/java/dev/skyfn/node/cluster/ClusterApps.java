@@ -221,13 +221,13 @@ final class ClusterApps implements AppStore {
             Placement placement = Scheduler.replace(manifest.placement(), manifest.memoryMb(), fleet.topology(), liveView(alive),
                     nodes(had));
             next = Replicas.of(placement);
-            placement.shortfall().ifPresent(lack -> {
+            placement.shortfall().ifPresentOrElse(lack -> {
                 String shortfall = next.size() + " of " + replicas + " replica(s): " + lack;
                 // the same shortfall at every tick until capacity comes: logged once
                 if (!shortfall.equals(shortfallLogged.put(app.key(), shortfall))) {
                     LOG.info("{} scaled to {}", app.key(), shortfall);
                 }
-            });
+            }, () -> shortfallLogged.remove(app.key()));
         }
         var change = change("the autoscaler: " + had.replicas().size() + " -> " + next.size() + " replica(s) ("
                 + replicas + " wanted): " + why);
