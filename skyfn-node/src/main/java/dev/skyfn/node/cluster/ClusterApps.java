@@ -71,8 +71,6 @@ final class ClusterApps implements AppStore {
     private final Function<AppKey, Optional<ScalingRecord>> scalingLog;
     private final AppSet apps = new AppSet(false);
     private final Map<AppKey, AppRecord> placements = new ConcurrentHashMap<>();
-    /** The autoscaler's shortfall last logged per app. */
-    private final Map<AppKey, String> shortfallLogged = new ConcurrentHashMap<>();
     private final AppSet placedHere = new AppSet(true);
     /** Changes are applied one at a time, in the order the bucket gives them, off the NATS thread. */
     /** The thread that applies the records' changes, one at a time; it never waits on itself. */
@@ -201,14 +199,17 @@ final class ClusterApps implements AppStore {
      * listed nodes before elastic ones ({@link Scheduler#shrink}); more keeps them all and adds the scheduler's choice among the
      * {@code alive} nodes not used yet, as far as there is room. A compare-and-set on the record:
      * a deployment or a re-placement in between wins, and the next tick decides again.
+     *
+     * @return what is short of {@code replicas} for want of room ("2 of 3 replica(s): why"), if anything
      */
-    void rescale(DeployedApp app, int replicas, Set<String> alive, String why) {
+    Optional<String> rescale(DeployedApp app, int replicas, Set<String> alive, String why) {
         var current = records.get(app.tenant(), app.name());
         if (current.isEmpty() || current.get().record().version() != app.version()) {
-            return;
+            return Optional.empty();
         }
         AppRecord had = current.get().record();
         List<AppRecord.Replica> next;
+        Optional<String> shortfall = Optional.empty();
         if (replicas <= had.replicas().size()) {
             Map<String, AppRecord.Replica> byNode = new java.util.HashMap<>();
             had.replicas().forEach(r -> byNode.put(r.node(), r));
@@ -221,13 +222,7 @@ final class ClusterApps implements AppStore {
             Placement placement = Scheduler.replace(manifest.placement(), manifest.memoryMb(), fleet.topology(), liveView(alive),
                     nodes(had));
             next = Replicas.of(placement);
-            placement.shortfall().ifPresentOrElse(lack -> {
-                String shortfall = next.size() + " of " + replicas + " replica(s): " + lack;
-                // the same shortfall at every tick until capacity comes: logged once
-                if (!shortfall.equals(shortfallLogged.put(app.key(), shortfall))) {
-                    LOG.info("{} scaled to {}", app.key(), shortfall);
-                }
-            }, () -> shortfallLogged.remove(app.key()));
+            shortfall = placement.shortfall().map(lack -> next.size() + " of " + replicas + " replica(s): " + lack);
         }
         var change = change("the autoscaler: " + had.replicas().size() + " -> " + next.size() + " replica(s) ("
                 + replicas + " wanted): " + why);
@@ -236,6 +231,7 @@ final class ClusterApps implements AppStore {
             LOG.info("{} scaled from {} to {} replica(s): {}", app.key(), had.replicas().size(), next.size(),
                     next.stream().map(AppRecord.Replica::node).toList());
         }
+        return shortfall;
     }
 
     /** The placement in force of every app this node knows, by app. */

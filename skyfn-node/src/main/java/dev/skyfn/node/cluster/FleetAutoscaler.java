@@ -40,8 +40,12 @@ final class FleetAutoscaler {
         final ConcurrencyWindow window;
         ScalingState state;
         int wanted = -1;
-        /** The change last logged, ready and wanted: a change the fleet cannot make yet is logged once, not at every tick. */
+        /**
+         * The change last logged (ready -> wanted) and what was short of it for want of room: a change
+         * the fleet cannot make yet is logged once, not at every tick.
+         */
         String logged = "";
+        String shortfall = "";
 
         Followed(ScalingSpec spec, Instant now) {
             this.window = new ConcurrencyWindow(spec.window());
@@ -99,11 +103,16 @@ final class FleetAutoscaler {
         log.record(app.key(), ScalingRecord.Entry.of(d, now, self), now);
         if (d.changes()) {
             String change = ready + " -> " + d.replicas();
-            if (!change.equals(f.logged)) {
+            boolean logged = change.equals(f.logged);
+            if (!logged) {
                 LOG.info("{}: {} replica(s): {}", app.key(), change, d.why());
             }
+            Optional<String> shortfall = apps.rescale(app, d.replicas(), alive, d.why());
+            if (shortfall.isPresent() && !(logged && shortfall.get().equals(f.shortfall))) {
+                LOG.info("{} scaled to {}", app.key(), shortfall.get());
+            }
             f.logged = change;
-            apps.rescale(app, d.replicas(), alive, d.why());
+            f.shortfall = shortfall.orElse("");
         } else {
             f.logged = "";
         }

@@ -367,10 +367,10 @@ final class FleetDispatch implements Dispatch {
         try {
             return call.get();
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof SkyfnException s && s.code() == ErrorCode.APP_NOT_FOUND) {
-                return null;
-            }
             if (e.getCause() instanceof SkyfnException s) {
+                if (s.code() == ErrorCode.APP_NOT_FOUND) {
+                    return null;
+                }
                 throw s;
             }
             throw new SkyfnException(ErrorCode.UNAVAILABLE, "the call could not be verified: node " + c.node() + " gave no answer ("
