@@ -158,12 +158,25 @@ final class FleetCalls {
         }
     }
 
+    /**
+     * Invokes a read-only {@code function} of {@code app} through {@code gateway} and returns its 200 answer. A 503
+     * UNAVAILABLE ("retry later": no node serving the app is reachable for a moment, as while a killed node's peers
+     * reconnect or its apps are placed again) is tried again, as a client does, for up to 60 s; any other answer fails.
+     */
+    static String read(EmulatedFleet fleet, String gateway, String app, String function, String body) {
+        java.util.concurrent.atomic.AtomicReference<HttpResponse<String>> last = new java.util.concurrent.atomic.AtomicReference<>();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> {
+            last.set(send(fleet, gateway, "POST", "/v1/apps/" + app + "/functions/" + function + ":invoke",
+                    body.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return last.get().statusCode() != 503;
+        });
+        org.assertj.core.api.Assertions.assertThat(last.get().statusCode()).as(last.get().body()).isEqualTo(200);
+        return last.get().body();
+    }
+
     /** What {@link EventTally} of {@code app} recorded: the nodes that ran the event of key {@code what}, or "keys". */
     static String tally(EmulatedFleet fleet, String app, String what) {
-        HttpResponse<String> res = send(fleet, "b-1", "POST", "/v1/apps/" + app + "/functions/read:invoke",
-                what.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        org.assertj.core.api.Assertions.assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
-        return res.body();
+        return read(fleet, "b-1", app, "read", what);
     }
 
     /** The keys of the events {@link EventTally} of {@code app} took, in the order first taken. */
