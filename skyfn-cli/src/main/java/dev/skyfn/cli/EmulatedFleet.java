@@ -209,21 +209,59 @@ public final class EmulatedFleet implements AutoCloseable {
         return dir.resolve(node + ".join");
     }
 
-    /** An elastic node's machine is up: its processes run at the usual CPU priority from now on. */
+    /**
+     * An elastic node's machine is up: its processes run at the usual CPU priority from now on. A
+     * nice value is a thread's, not a process's (Linux), and a thread is born with its creator's:
+     * every thread of the node and of its sandboxes is reniced, again until none is left at the low
+     * priority (threads started meanwhile).
+     */
     void up(String node) {
         Member m = members.get(node);
         if (m == null) {
             return;
         }
-        List<String> cmd = new ArrayList<>(List.of("renice", "-n", "0", "-p", Long.toString(m.process().pid())));
-        m.process().descendants().forEach(d -> cmd.add(Long.toString(d.pid())));
-        try {
-            new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-        } catch (IOException e) {
-            progress("node " + node + " keeps its low CPU priority: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        for (int round = 0; round < 5; round++) {
+            List<String> low = lowPriorityThreads(m.process().toHandle());
+            if (low.isEmpty()) {
+                return;
+            }
+            List<String> cmd = new ArrayList<>(List.of("renice", "-n", "0", "-p"));
+            cmd.addAll(low);
+            try {
+                new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            } catch (IOException e) {
+                progress("node " + node + " keeps its low CPU priority: " + e.getMessage());
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
+        progress("node " + node + ": some of its threads keep the low CPU priority they started with");
+    }
+
+    /** The ids of the threads of {@code process} and its descendants whose nice value is above 0. */
+    static List<String> lowPriorityThreads(ProcessHandle process) {
+        List<String> low = new ArrayList<>();
+        java.util.stream.Stream.concat(java.util.stream.Stream.of(process), process.descendants()).forEach(p -> {
+            try (var tasks = Files.list(Path.of("/proc", Long.toString(p.pid()), "task"))) {
+                tasks.forEach(t -> {
+                    try {
+                        // stat: "tid (comm) state ...", nice the 19th field; comm may hold spaces, so count after its ')'
+                        String stat = Files.readString(t.resolve("stat"));
+                        String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        if (Integer.parseInt(after[16]) > 0) {
+                            low.add(t.getFileName().toString());
+                        }
+                    } catch (IOException | RuntimeException gone) {
+                        // the thread ended meanwhile
+                    }
+                });
+            } catch (IOException | RuntimeException gone) {
+                // the process ended meanwhile
+            }
+        });
+        return low;
     }
 
     /** Stops a node's process as its cloud would take the machine back: SIGTERM, SIGKILL after 20 s. */

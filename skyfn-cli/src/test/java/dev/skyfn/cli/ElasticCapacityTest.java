@@ -109,6 +109,10 @@ class ElasticCapacityTest {
             await().atMost(Duration.ofSeconds(60)).until(() -> FleetCalls.send(fleet, "vm-2", "POST", "/v1/apps/burst/functions/hold:invoke",
                     "1000".getBytes()).body().equals("vm-2"));
             await().atMost(Duration.ofSeconds(30)).until(() -> busyMs("vm-2") >= 500);
+            // booted at the lowest CPU priority, a node that is up runs at the usual one: every thread of it and its sandboxes
+            ProcessHandle vm2 = fleet.node("vm-2").process().toHandle();
+            await().atMost(Duration.ofSeconds(10)).until(() -> EmulatedFleet.lowPriorityThreads(vm2).isEmpty());
+            assertThat(vm2.descendants()).as("vm-2's sandboxes").isNotEmpty();
         } finally {
             stop.set(true);
             for (Thread t : callers) {
