@@ -326,6 +326,15 @@ public final class Node implements AutoCloseable {
         return runtimes.serving();
     }
 
+    /**
+     * Calls {@code listener} each time {@link #serving()} changes — an app became ready to serve
+     * here (loaded, where replicas are loaded when placed), or was removed — on the thread that
+     * changed it: it must be quick.
+     */
+    public void onServingChanged(Runnable listener) {
+        runtimes.onServingChanged(listener);
+    }
+
     /** Calls of each app running or queued on this node now; apps with none are left out. */
     public Map<dev.skyfn.core.app.AppKey, Integer> inFlightByApp() {
         return runtimes.inFlightByApp();

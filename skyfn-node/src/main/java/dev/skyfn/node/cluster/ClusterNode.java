@@ -188,6 +188,9 @@ public final class ClusterNode implements AutoCloseable {
             });
         });
         heartbeat = NodeDirectory.beat(engine, cluster.heartbeat(), () -> report(cluster.node(), cloud, config, memoryMb));
+        // a replica is routed to once the fleet hears this node serves it, and away from once it hears it does not: at once,
+        // not at the next beat (this node's own gateway included, which ranks itself by the report it last heard of itself)
+        node.onServingChanged(heartbeat::beatNow);
         notices = PreemptionNotices.watch(engine.connection(), cluster.node(), this::preempted);
         control = new FleetControl(cluster.node(), cluster.topology(), directory, apps, fleet,
                 new FleetAutoscaler(cluster.node(), directory, apps, scalingLog), new Moves(apps, fleet, Rebalance.HYSTERESIS, Clock.systemUTC(),

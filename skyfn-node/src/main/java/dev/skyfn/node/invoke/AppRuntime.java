@@ -368,7 +368,10 @@ final class AppRuntime implements Sandbox.Owner {
 
     /** It takes calls now: its sandbox is warm, or a call will start one. */
     void ready() {
-        ready = true;
+        if (!ready) {
+            ready = true;
+            node.readied();
+        }
     }
 
     boolean isReady() {

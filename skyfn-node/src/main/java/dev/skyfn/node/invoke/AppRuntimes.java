@@ -52,6 +52,8 @@ public final class AppRuntimes implements AppCatalog.Listener {
     private volatile ExecutionSink executions = ExecutionSink.NONE;
     private volatile Publisher publisher = (app, op) -> new dev.skyfn.core.wire.Message.Failure(op.id(), ErrorCode.UNAVAILABLE.name(),
             "this node publishes no events", "");
+    /** Told each time {@link #serving()} changes: an app became ready here, or was removed. */
+    private volatile Runnable onServingChanged = () -> { };
     /** Whether a replica is loaded when placed, and an autoscaled app's kept loaded ({@link AppCatalog#placesReplicas()}). */
     private final boolean warmReplicas;
 
@@ -156,6 +158,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
     public void removed(DeployedApp app) {
         AppRuntime runtime = runtimes.remove(app.key());
         if (runtime != null) {
+            onServingChanged.run();
             // no new call reaches it; those it holds finish in its sandbox, which goes once they are done
             if (runtime.inFlight() > 0) {
                 finishing.add(runtime);
@@ -174,6 +177,15 @@ public final class AppRuntimes implements AppCatalog.Listener {
     /** The apps with a runtime here ready to take calls (a replica once warm), in no particular order. */
     public java.util.List<DeployedApp> serving() {
         return runtimes.values().stream().filter(AppRuntime::isReady).map(AppRuntime::app).toList();
+    }
+
+    /** Calls {@code listener} each time {@link #serving()} changes, on the thread that changed it: it must be quick. */
+    public void onServingChanged(Runnable listener) {
+        onServingChanged = listener;
+    }
+
+    void readied() {
+        onServingChanged.run();
     }
 
     /** Sandboxes serving or retiring, by state; one hosting several apps counts once. */
