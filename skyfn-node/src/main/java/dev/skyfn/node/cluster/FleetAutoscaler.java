@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * fleet from the nodes' heartbeats, asks {@link Autoscaler} how many replicas the app should
  * have, and has the app placed again with that many. Its windows live in the deciding node's
  * memory: a node that takes over starts them afresh, treating every app as just active so that
- * none is scaled to zero for want of history.
+ * none is scaled to zero for want of history. An app being moved ({@link Moves}) counts the
+ * replicas its move leaves it, not the old ones it serves beside them until the move is done.
  */
 final class FleetAutoscaler {
 
@@ -66,8 +67,11 @@ final class FleetAutoscaler {
         log.forgetWritten();
     }
 
-    /** One round of decisions at {@code now}, with the {@code alive} nodes. */
-    void tick(Set<String> alive, Instant now) {
+    /**
+     * One round of decisions at {@code now}, with the {@code alive} nodes; {@code dropping} is, for
+     * each app being moved, how many of its replicas its move drops once done.
+     */
+    void tick(Set<String> alive, Map<AppKey, Integer> dropping, Instant now) {
         Map<String, Double> inFlight = fleetConcurrency();
         Set<AppKey> seen = new java.util.HashSet<>();
         for (DeployedApp app : apps.all()) {
@@ -76,7 +80,7 @@ final class FleetAutoscaler {
                 continue;
             }
             seen.add(app.key());
-            decide(app, spec.get(), inFlight.getOrDefault(app.key().toString(), 0.0), alive, now);
+            decide(app, spec.get(), inFlight.getOrDefault(app.key().toString(), 0.0), dropping.getOrDefault(app.key(), 0), alive, now);
         }
         followed.keySet().retainAll(seen);
     }
@@ -92,22 +96,23 @@ final class FleetAutoscaler {
         return wanted;
     }
 
-    private void decide(DeployedApp app, ScalingSpec spec, double inFlight, Set<String> alive, Instant now) {
+    private void decide(DeployedApp app, ScalingSpec spec, double inFlight, int dropping, Set<String> alive, Instant now) {
         Followed f = followed.computeIfAbsent(app.key(), k -> new Followed(spec, now));
         f.window.record(now, inFlight);
-        int ready = apps.replicaCount(app.key());
+        int ready = apps.replicaCount(app.key()) - dropping;
         ScalingDecision d = Autoscaler.decide(spec, ready, f.window.average(spec.window(), now),
                 f.window.average(spec.panicWindow(), now), f.state, now);
         f.state = d.next();
         f.wanted = d.replicas();
         log.record(app.key(), ScalingRecord.Entry.of(d, now, self), now);
-        if (d.changes()) {
+        java.util.OptionalInt placed = d.changes() ? placedReplicas(d.replicas(), ready, dropping) : java.util.OptionalInt.empty();
+        if (placed.isPresent()) {
             String change = ready + " -> " + d.replicas();
             boolean logged = change.equals(f.logged);
             if (!logged) {
                 LOG.info("{}: {} replica(s): {}", app.key(), change, d.why());
             }
-            Optional<String> shortfall = apps.rescale(app, d.replicas(), alive, d.why());
+            Optional<String> shortfall = apps.rescale(app, placed.getAsInt(), alive, d.why());
             if (shortfall.isPresent() && !(logged && shortfall.get().equals(f.shortfall))) {
                 LOG.info("{} scaled to {}", app.key(), shortfall.get());
             }
@@ -116,6 +121,20 @@ final class FleetAutoscaler {
         } else {
             f.logged = "";
         }
+    }
+
+    /**
+     * How many replicas an app's placement is to hold for the autoscaler to have {@code wanted} of
+     * them serve, with {@code ready} counted and {@code dropping} more that a move under way drops
+     * once done; none (no change now) to shrink during a move: it resumes once the move is done.
+     * A placement shrinks by keeping its cheapest nodes, which may be those the move leaves (a
+     * move nearer the app's callers), and the move would be undone as it finishes.
+     */
+    static java.util.OptionalInt placedReplicas(int wanted, int ready, int dropping) {
+        if (dropping > 0 && wanted < ready) {
+            return java.util.OptionalInt.empty();
+        }
+        return java.util.OptionalInt.of(wanted + dropping);
     }
 
     /** Calls in flight per app across the live nodes, as their last heartbeats said. */

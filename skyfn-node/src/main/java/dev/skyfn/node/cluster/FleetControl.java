@@ -92,7 +92,7 @@ final class FleetControl implements AutoCloseable {
         members.stream().filter(m -> m.alive() && failing.containsKey(m.report().cloud())).forEach(m -> evacuated.add(m.report().node()));
         Set<String> staying = new java.util.HashSet<>(heard);
         staying.removeAll(evacuated);
-        autoscaler.tick(staying, now);
+        autoscaler.tick(staying, moves.dropping(), now);
         moves.tick(staying, evacuated, failing);
         capacity.moving(moves.movingTo());
         capacity.tick(heard, leaving, apps.replicasPerNode(), working(members), busy(members),

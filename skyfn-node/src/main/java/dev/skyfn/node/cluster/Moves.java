@@ -71,6 +71,19 @@ final class Moves {
         return clouds;
     }
 
+    /** How many of each moving app's replicas in force its move drops once done ({@link #afterMove}). */
+    Map<AppKey, Integer> dropping() {
+        Map<AppKey, AppRecord> inForce = apps.inForce();
+        Map<AppKey, Integer> dropping = new HashMap<>();
+        moving.forEach((key, m) -> {
+            AppRecord record = inForce.get(key);
+            if (record != null) {
+                dropping.put(key, record.replicas().size() - afterMove(record.replicas(), m.move()).size());
+            }
+        });
+        return dropping;
+    }
+
     /**
      * One round: moves under way go on, apps with a replica on a {@code leaving} node — under a
      * preemption notice, or in one of the {@code failing} clouds (each with why) — move off it onto

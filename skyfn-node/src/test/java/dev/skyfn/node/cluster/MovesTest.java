@@ -33,6 +33,27 @@ class MovesTest {
         assertThat(Moves.afterMove(replicas, move).stream().map(AppRecord.Replica::node).toList()).isEqualTo(nodes(kept));
     }
 
+    /**
+     * What the autoscaler has placed, given the replicas it wants, those it counts and those a move under way drops
+     * once done: a move nearer the callers to a dearer node, shrunk mid-way to the cheapest node, would be undone.
+     */
+    @ParameterizedTest(name = "wants {0}, counts {1}, a move drops {2}: {3}")
+    @CsvSource({
+            // no move: as many as it wants
+            "3, 1, 0, 3",
+            "1, 3, 0, 1",
+            "0, 1, 0, 0",
+            // growing during a move: beside the replicas the move drops
+            "3, 1, 1, 4",
+            "4, 2, 2, 6",
+            // shrinking during a move: not now (-1), once it is done
+            "1, 2, 1, -1",
+            "0, 1, 1, -1",
+    })
+    void theAutoscalerGrowsBesideAMoveAndShrinksAfterIt(int wanted, int ready, int dropping, int placed) {
+        assertThat(FleetAutoscaler.placedReplicas(wanted, ready, dropping).orElse(-1)).isEqualTo(placed);
+    }
+
     private static List<String> nodes(String names) {
         return Arrays.asList(names.trim().split(" +"));
     }
