@@ -370,7 +370,7 @@ final class AppRuntime implements Sandbox.Owner {
     void ready() {
         if (!ready) {
             ready = true;
-            node.readied();
+            node.servingChanged();
         }
     }
 

@@ -158,7 +158,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
     public void removed(DeployedApp app) {
         AppRuntime runtime = runtimes.remove(app.key());
         if (runtime != null) {
-            onServingChanged.run();
+            servingChanged();
             // no new call reaches it; those it holds finish in its sandbox, which goes once they are done
             if (runtime.inFlight() > 0) {
                 finishing.add(runtime);
@@ -184,7 +184,8 @@ public final class AppRuntimes implements AppCatalog.Listener {
         onServingChanged = listener;
     }
 
-    void readied() {
+    /** An app became ready here, or was removed. */
+    void servingChanged() {
         onServingChanged.run();
     }
 
