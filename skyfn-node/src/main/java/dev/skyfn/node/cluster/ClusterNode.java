@@ -153,13 +153,17 @@ public final class ClusterNode implements AutoCloseable {
         concurrency = new ConcurrencySampler(List.of(node::inFlightByApp, dispatch::activating));
         // a node that has not joined is no machine of the fleet yet: it works no queued call and sends no heartbeat
         awaitJoin(cluster.capacity().joinSignal());
+        var joining = new JoinSteps();
         // not before: a machine booted ahead under the name of one given back would clear the claims and the record of that
         // one's going while the fleet still takes its executions over, and a claim made meanwhile would outlive this one
         takeover.clearClaims();
+        joining.done("claims cleared");
         if (async != null) {
             async.work();
         }
+        joining.done("queued calls taken");
         node.startTriggers();
+        joining.done("triggers started");
         // before the first heartbeat: this node hearing itself join is a change too, and one missed is not told again
         var lastServing = new AtomicReference<Map<String, List<String>>>(Map.of());
         directory.onChange(m -> {
@@ -191,13 +195,15 @@ public final class ClusterNode implements AutoCloseable {
         // a replica is routed to once the fleet hears this node serves it, and away from once it hears it does not: at once,
         // not at the next beat (this node's own gateway included, which ranks itself by the report it last heard of itself)
         node.onServingChanged(heartbeat::beatNow);
+        joining.done("first heartbeat");
         notices = PreemptionNotices.watch(engine.connection(), cluster.node(), this::preempted);
         control = new FleetControl(cluster.node(), cluster.topology(), directory, apps, fleet,
                 new FleetAutoscaler(cluster.node(), directory, apps, scalingLog), new Moves(apps, fleet, Rebalance.HYSTERESIS, Clock.systemUTC(),
                         cluster.controlTick().multipliedBy(Moves.RAMP_TICKS)),
                 new CapacityController(fleet::topology, provider, elastic, cluster.capacity().releaseAfter()), Clock.systemUTC(),
                 cluster.controlTick());
-        LOG.info("node {} of cloud {} joined the fleet through {}; {}", cluster.node(), cloud, cluster.nats(),
+        joining.done("control loop");
+        LOG.info("node {} of cloud {} joined the fleet through {} in {}; {}", cluster.node(), cloud, cluster.nats(), joining,
                 sealer.seals() ? "tenants' data is sealed before it reaches JetStream"
                         : "tenants' data is NOT sealed: JetStream's servers and disks see it in clear (no data key)");
     }
@@ -298,6 +304,24 @@ public final class ClusterNode implements AutoCloseable {
             } catch (Exception e) {
                 LOG.warn("stopping the node: {}", e.toString());
             }
+        }
+    }
+
+    /** How long each step of joining took, in ms: what a slow join is made of. */
+    private static final class JoinSteps {
+        private final long start = System.nanoTime();
+        private long last = start;
+        private final StringBuilder steps = new StringBuilder();
+
+        void done(String step) {
+            long now = System.nanoTime();
+            steps.append(steps.isEmpty() ? "" : ", ").append(step).append(' ').append((now - last) / 1_000_000).append(" ms");
+            last = now;
+        }
+
+        @Override
+        public String toString() {
+            return (last - start) / 1_000_000 + " ms (" + steps + ")";
         }
     }
 

@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
 final class FleetControl implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FleetControl.class);
+    /** A control round longer than this is logged, with what it spent its time on. */
+    private static final Duration SLOW = Duration.ofMillis(500);
     private final String self;
     private final Topology topology;
     private final NodeDirectory directory;
@@ -92,11 +94,20 @@ final class FleetControl implements AutoCloseable {
         members.stream().filter(m -> m.alive() && failing.containsKey(m.report().cloud())).forEach(m -> evacuated.add(m.report().node()));
         Set<String> staying = new java.util.HashSet<>(heard);
         staying.removeAll(evacuated);
+        long start = System.nanoTime();
         autoscaler.tick(staying, moves.dropping(), now);
+        long scaled = System.nanoTime();
         moves.tick(staying, evacuated, failing);
+        long moved = System.nanoTime();
         capacity.moving(moves.movingTo());
         capacity.tick(heard, leaving, apps.replicasPerNode(), working(members), busy(members),
                 apps.shortfalls(autoscaler.wanted(), gone(members, evacuated, directory.departed())), failing.keySet(), now);
+        long end = System.nanoTime();
+        if (end - start > SLOW.toNanos()) {
+            // a round this long holds up the next: a node that joined meanwhile is given its replicas only after it
+            LOG.info("the fleet's control round took {} ms: autoscaler {} ms, moves {} ms, capacity {} ms", (end - start) / 1_000_000,
+                    (scaled - start) / 1_000_000, (moved - scaled) / 1_000_000, (end - moved) / 1_000_000);
+        }
     }
 
     /** How long each live node has had calls in flight, in ms since its process started, as it last reported. */
