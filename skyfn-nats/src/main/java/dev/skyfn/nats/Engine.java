@@ -356,6 +356,31 @@ public final class Engine implements AutoCloseable {
         }));
     }
 
+    /**
+     * The keys of {@code bucket} matching {@code filter} (NATS subject syntax: {@code a.b.>}) that
+     * hold a value now, read with one request to the stream's leader for the subjects it has
+     * under the filter, then one read per subject found. {@link KeyValue#keys(String)} instead
+     * creates a consumer and reads every key through it: several requests, each heavier, which a
+     * node joining a busy fleet waits for, where the usual answer is that there are none.
+     *
+     * @throws SkyfnException UNAVAILABLE when JetStream cannot be reached
+     */
+    public java.util.List<String> liveKeys(KeyValue bucket, String filter) {
+        String prefix = "$KV." + bucket.getBucketName() + ".";
+        var info = Js.call("listing " + filter + " in " + bucket.getBucketName(), () -> connection.jetStreamManagement(jsOptions())
+                .getStreamInfo("KV_" + bucket.getBucketName(), io.nats.client.api.StreamInfoOptions.filterSubjects(prefix + filter)));
+        var subjects = info.getStreamState().getSubjects();
+        java.util.List<String> live = new java.util.ArrayList<>();
+        // a key deleted or purged keeps its marker as its last message: listed, yet holding nothing
+        for (var subject : subjects == null ? java.util.List.<io.nats.client.api.Subject>of() : subjects) {
+            String key = subject.getName().substring(prefix.length());
+            if (Js.call("reading " + key, () -> bucket.get(key)) != null) {
+                live.add(key);
+            }
+        }
+        return live;
+    }
+
     public io.nats.client.JetStreamOptions jsOptions() {
         return io.nats.client.JetStreamOptions.builder().domain(DOMAIN).build();
     }

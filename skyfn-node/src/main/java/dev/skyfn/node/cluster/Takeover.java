@@ -54,6 +54,7 @@ final class Takeover implements ExecutionBackups {
     /** Nodes gone for good, as the nodes that saw them go recorded it: {@code gone.<node>} = the node that wrote it. */
     private static final String GONE = "gone.";
 
+    private final Engine engine;
     private final String self;
     private final NodeLogs logs;
     private final KeyValue claims;
@@ -65,6 +66,7 @@ final class Takeover implements ExecutionBackups {
     private final Sealer sealer;
 
     Takeover(Engine engine, String self, Sealer sealer) {
+        this.engine = engine;
         this.self = self;
         this.sealer = sealer;
         this.logs = NodeLogs.open(engine);
@@ -146,8 +148,7 @@ final class Takeover implements ExecutionBackups {
     /** Clears the claims on this node's executions, once it has dropped the ones taken over, and its handovers. */
     void clearClaims() {
         for (String prefix : List.of(prefix(self), HANDED + self + ".")) {
-            Js.call("reading claims", () -> claims.keys(prefix + ">"))
-                    .forEach(k -> Js.run("clearing a claim", () -> claims.purge(k)));
+            engine.liveKeys(claims, prefix + ">").forEach(k -> Js.run("clearing a claim", () -> claims.purge(k)));
         }
         Js.run("clearing the record of this node gone", () -> claims.purge(GONE + self));
     }
