@@ -1,5 +1,6 @@
 package dev.skyfn.node.cluster;
 
+import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.cloud.Cloud;
 import dev.skyfn.core.cloud.NodeSpec;
 import dev.skyfn.core.cloud.Topology;
@@ -17,11 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The fleet's control loop: once a tick ({@link ClusterConfig#controlTick()}), on one node at a time — the first node that is
- * alive in the topology's order, listed nodes before elastic ones — it runs the autoscaler, moves
- * the apps off nodes their clouds are taking back and those that prices say should move, then runs the capacity controller with the replicas the
- * autoscaler could not place. Every node runs the
- * loop; the others only watch who decides, and the node that takes over starts its windows afresh.
+ * The fleet's control loops: once a tick ({@link ClusterConfig#controlTick()}), on one node at a time — the first node that is
+ * alive in the topology's order, listed nodes before elastic ones — the scaling loop runs the
+ * autoscaler and moves the apps off nodes their clouds are taking back and those that prices say
+ * should move; the capacity loop, beside it, runs the capacity controller with the replicas the
+ * last scaling round could not place. Two loops, so that a cloud's API taking seconds to give or
+ * take a node does not hold up placing replicas on the nodes there are. Every node runs both;
+ * the others only watch who decides, and the node that takes over starts its windows afresh.
  */
 final class FleetControl implements AutoCloseable {
 
@@ -38,8 +41,12 @@ final class FleetControl implements AutoCloseable {
     private final CapacityController capacity;
     private final Clock clock;
     private final Duration tick;
-    private final Thread thread;
+    private final Thread scaling;
+    private final Thread provisioning;
+    /** Whether this node decided at the last scaling round, and at the last capacity round: each loop starts afresh when it begins. */
     private boolean deciding;
+    private boolean provisioningDecides;
+    private volatile Decided decided = Decided.NOTHING;
     /** The clouds failing their health checks at the last tick, each with why: what is logged when it changes. */
     private java.util.Map<String, String> failing = java.util.Map.of();
 
@@ -55,59 +62,103 @@ final class FleetControl implements AutoCloseable {
         this.capacity = capacity;
         this.clock = clock;
         this.tick = tick;
-        this.thread = Thread.ofVirtual().name("fleet-control").start(this::run);
+        this.scaling = Thread.ofVirtual().name("fleet-scaling").start(() -> loop("scaling", this::scale));
+        this.provisioning = Thread.ofVirtual().name("fleet-capacity").start(() -> loop("capacity", this::provision));
     }
 
-    private void run() {
+    /** Runs {@code round} once a tick until closed; a round that fails is run again at the next tick. */
+    private void loop(String what, Runnable round) {
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(tick);
-                tick();
+                round.run();
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                LOG.warn("the fleet's control round failed ({}); it runs again at the next tick", e.toString());
+                LOG.warn("the fleet's {} round failed ({}); it runs again at the next tick", what, e.toString());
             }
         }
     }
 
-    private void tick() {
+    /** Whether this node decides for the fleet, as the live members say. */
+    private boolean decides(List<NodeDirectory.Member> members) {
+        Set<String> heard = heard(members);
+        return decider(topology, heard).map(self::equals).orElse(false);
+    }
+
+    private static Set<String> heard(List<NodeDirectory.Member> members) {
+        return members.stream().filter(NodeDirectory.Member::alive).map(m -> m.report().node()).collect(Collectors.toSet());
+    }
+
+    /** The autoscaler, then the moves: where replicas go, on the nodes there are. */
+    private void scale() {
         List<NodeDirectory.Member> members = directory.members();
-        Set<String> heard = members.stream().filter(NodeDirectory.Member::alive)
-                .map(m -> m.report().node()).collect(Collectors.toSet());
-        boolean decide = decider(topology, heard).map(self::equals).orElse(false);
+        boolean decide = decides(members);
         if (decide != deciding) {
             LOG.info(decide ? "node {} decides the fleet's scaling and capacity now" : "node {} no longer decides for the fleet", self);
             deciding = decide;
             autoscaler.reset();
             moves.reset();
-            capacity.reset();
+            decided = Decided.NOTHING;
         }
         if (!decide) {
             return;
         }
         Instant now = clock.instant();
-        Set<String> leaving = leaving(members);
         java.util.Map<String, String> failing = failing(fleet.failing());
-        // a node its cloud is taking back, or of a cloud failing its health checks, is given nothing more, and what it has goes elsewhere
-        Set<String> evacuated = new java.util.HashSet<>(leaving);
-        members.stream().filter(m -> m.alive() && failing.containsKey(m.report().cloud())).forEach(m -> evacuated.add(m.report().node()));
-        Set<String> staying = new java.util.HashSet<>(heard);
-        staying.removeAll(evacuated);
+        Set<String> staying = heard(members);
+        staying.removeAll(evacuated(members, failing.keySet()));
         long start = System.nanoTime();
         autoscaler.tick(staying, moves.dropping(), now);
         long scaled = System.nanoTime();
-        moves.tick(staying, evacuated, failing);
-        long moved = System.nanoTime();
-        capacity.moving(moves.movingTo());
-        capacity.tick(heard, leaving, apps.replicasPerNode(), working(members), busy(members),
-                apps.shortfalls(autoscaler.wanted(), gone(members, evacuated, directory.departed())), failing.keySet(), now);
+        moves.tick(staying, evacuated(members, failing.keySet()), failing);
+        decided = new Decided(autoscaler.wanted(), moves.movingTo());
         long end = System.nanoTime();
         if (end - start > SLOW.toNanos()) {
             // a round this long holds up the next: a node that joined meanwhile is given its replicas only after it
-            LOG.info("the fleet's control round took {} ms: autoscaler {} ms, moves {} ms, capacity {} ms", (end - start) / 1_000_000,
-                    (scaled - start) / 1_000_000, (moved - scaled) / 1_000_000, (end - moved) / 1_000_000);
+            LOG.info("the fleet's scaling round took {} ms: autoscaler {} ms, moves {} ms", (end - start) / 1_000_000,
+                    (scaled - start) / 1_000_000, (end - scaled) / 1_000_000);
         }
+    }
+
+    /**
+     * The capacity controller, with the replicas the last scaling round could not place: nodes
+     * asked for and given back. A cloud's API may take seconds to answer; this round waits for
+     * it, the scaling round does not, and places replicas on a node the moment it is heard.
+     */
+    private void provision() {
+        List<NodeDirectory.Member> members = directory.members();
+        boolean decide = decides(members);
+        if (decide != provisioningDecides) {
+            provisioningDecides = decide;
+            capacity.reset();
+        }
+        Decided last = decided;
+        if (!decide || last == Decided.NOTHING) {
+            return; // the first scaling round since this node decides has not told what it wants yet
+        }
+        Instant now = clock.instant();
+        Set<String> failing = fleet.failing().keySet();
+        long start = System.nanoTime();
+        capacity.moving(last.movingTo());
+        capacity.tick(heard(members), leaving(members), apps.replicasPerNode(), working(members), busy(members),
+                apps.shortfalls(last.wanted(), gone(members, evacuated(members, failing), directory.departed())), failing, now);
+        long took = System.nanoTime() - start;
+        if (took > SLOW.toNanos()) {
+            LOG.info("the fleet's capacity round took {} ms", took / 1_000_000);
+        }
+    }
+
+    /** A node its cloud is taking back, or of a cloud failing its health checks: given nothing more, and what it has goes elsewhere. */
+    private static Set<String> evacuated(List<NodeDirectory.Member> members, Set<String> failing) {
+        Set<String> evacuated = new java.util.HashSet<>(leaving(members));
+        members.stream().filter(m -> m.alive() && failing.contains(m.report().cloud())).forEach(m -> evacuated.add(m.report().node()));
+        return evacuated;
+    }
+
+    /** What the last scaling round decided, for the capacity round: the replicas each app wants, the clouds apps move to. */
+    private record Decided(java.util.Map<AppKey, Integer> wanted, Set<String> movingTo) {
+        static final Decided NOTHING = new Decided(java.util.Map.of(), Set.of());
     }
 
     /** How long each live node has had calls in flight, in ms since its process started, as it last reported. */
@@ -179,6 +230,7 @@ final class FleetControl implements AutoCloseable {
 
     @Override
     public void close() {
-        thread.interrupt();
+        scaling.interrupt();
+        provisioning.interrupt();
     }
 }
