@@ -203,27 +203,22 @@ final class ClusterApps implements AppStore {
      * @return what is short of {@code replicas} for want of room ("2 of 3 replica(s): why"), if anything
      */
     Optional<String> rescale(DeployedApp app, int replicas, Set<String> alive, String why) {
+        // the record as this node last heard it: when it already places the app so, there is nothing to write, nor to read
+        // afresh from JetStream, which in a burst the autoscaler would do every round while the fleet lacks room
+        AppRecord known = placements.get(app.key());
+        if (known != null && known.version() == app.version()) {
+            Rescaled kept = rescaled(app, known, replicas, alive);
+            if (Set.copyOf(kept.next()).equals(Set.copyOf(known.replicas()))) {
+                return kept.shortfall();
+            }
+        }
         var current = records.get(app.tenant(), app.name());
         if (current.isEmpty() || current.get().record().version() != app.version()) {
             return Optional.empty();
         }
         AppRecord had = current.get().record();
-        List<AppRecord.Replica> next;
-        Optional<String> shortfall = Optional.empty();
-        if (replicas <= had.replicas().size()) {
-            Map<String, AppRecord.Replica> byNode = new java.util.HashMap<>();
-            had.replicas().forEach(r -> byNode.put(r.node(), r));
-            Topology topology = fleet.topology();
-            next = Scheduler.shrink(nodes(had), replicas, app.manifest().memoryMb(), topology, n -> byNode.get(n).cloud(),
-                    n -> topology.nodes().stream().noneMatch(listed -> listed.name().equals(n)), placed(app).placement().onDemandFloor())
-                    .stream().map(byNode::get).toList();
-        } else {
-            Manifest manifest = withReplicas(placed(app), replicas);
-            Placement placement = Scheduler.replace(manifest.placement(), manifest.memoryMb(), fleet.topology(), liveView(alive),
-                    nodes(had));
-            next = Replicas.of(placement);
-            shortfall = placement.shortfall().map(lack -> next.size() + " of " + replicas + " replica(s): " + lack);
-        }
+        Rescaled rescaled = rescaled(app, had, replicas, alive);
+        List<AppRecord.Replica> next = rescaled.next();
         var change = change("the autoscaler: " + had.replicas().size() + " -> " + next.size() + " replica(s) ("
                 + replicas + " wanted): " + why);
         // the same nodes in another order are no change: the record is not rewritten for it
@@ -231,7 +226,27 @@ final class ClusterApps implements AppStore {
             LOG.info("{} scaled from {} to {} replica(s): {}", app.key(), had.replicas().size(), next.size(),
                     next.stream().map(AppRecord.Replica::node).toList());
         }
-        return shortfall;
+        return rescaled.shortfall();
+    }
+
+    /** An app's replicas after a rescale, and what it lacks when the fleet has no room for all. */
+    private record Rescaled(List<AppRecord.Replica> next, Optional<String> shortfall) {
+    }
+
+    /** Where the app's {@code replicas} go, from what {@code had} places: shrunk to its cheapest nodes, or grown onto the best live ones. */
+    private Rescaled rescaled(DeployedApp app, AppRecord had, int replicas, Set<String> alive) {
+        if (replicas <= had.replicas().size()) {
+            Map<String, AppRecord.Replica> byNode = new java.util.HashMap<>();
+            had.replicas().forEach(r -> byNode.put(r.node(), r));
+            Topology topology = fleet.topology();
+            return new Rescaled(Scheduler.shrink(nodes(had), replicas, app.manifest().memoryMb(), topology, n -> byNode.get(n).cloud(),
+                    n -> topology.nodes().stream().noneMatch(listed -> listed.name().equals(n)), placed(app).placement().onDemandFloor())
+                    .stream().map(byNode::get).toList(), Optional.empty());
+        }
+        Manifest manifest = withReplicas(placed(app), replicas);
+        Placement placement = Scheduler.replace(manifest.placement(), manifest.memoryMb(), fleet.topology(), liveView(alive), nodes(had));
+        List<AppRecord.Replica> next = Replicas.of(placement);
+        return new Rescaled(next, placement.shortfall().map(lack -> next.size() + " of " + replicas + " replica(s): " + lack));
     }
 
     /** The placement in force of every app this node knows, by app. */

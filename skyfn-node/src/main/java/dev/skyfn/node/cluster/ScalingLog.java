@@ -26,10 +26,15 @@ final class ScalingLog {
     static final String BUCKET = "skyfn-scaling";
     static final Duration QUIET_EVERY = Duration.ofSeconds(5);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ScalingLog.class);
 
     private final KeyValue bucket;
     private final Map<AppKey, ScalingRecord> written = new ConcurrentHashMap<>();
     private final Map<AppKey, Instant> writtenAt = new ConcurrentHashMap<>();
+    /** Records made and not written yet, the latest per app. */
+    private final Map<AppKey, byte[]> unwritten = new ConcurrentHashMap<>();
+    private final java.util.concurrent.Executor writer = java.util.concurrent.Executors.newSingleThreadExecutor(
+            Thread.ofVirtual().name("scaling-log").factory());
 
     ScalingLog(Engine engine) {
         this.bucket = engine.bucket(BUCKET, 1, Duration.ZERO);
@@ -43,12 +48,31 @@ final class ScalingLog {
         Instant last = writtenAt.get(key);
         if (entry.ready() != entry.replicas() || last == null || !now.isBefore(last.plus(QUIET_EVERY))) {
             try {
-                byte[] bytes = JSON.writeValueAsBytes(next);
-                Js.run("writing the scaling of " + key, () -> bucket.put(name(key), bytes));
                 writtenAt.put(key, now);
+                if (unwritten.put(key, JSON.writeValueAsBytes(next)) == null) {
+                    writer.execute(() -> write(key));
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+    }
+
+    /**
+     * Writes the app's latest record, off the autoscaler's round: a JetStream write may take a
+     * second in a busy fleet, and the round places replicas. Records made meanwhile are written
+     * once, the latest; one that cannot be written now is at the next decision.
+     */
+    private void write(AppKey key) {
+        byte[] bytes = unwritten.remove(key);
+        if (bytes == null) {
+            return;
+        }
+        try {
+            Js.run("writing the scaling of " + key, () -> bucket.put(name(key), bytes));
+        } catch (RuntimeException e) {
+            writtenAt.remove(key);
+            LOG.warn("the autoscaler's record of {} is not written now ({}); it is at its next decision", key, e.getMessage());
         }
     }
 
