@@ -312,6 +312,16 @@ public final class Node implements AutoCloseable {
         return invoker;
     }
 
+    /**
+     * Keeps a spare sandbox of {@code heapMb} beside those of the apps served here, where the
+     * spares outnumber their sizes: a node of a fleet may be given a replica of an autoscaled app
+     * at any moment, in a burst, and a spare of the app's size loads it in milliseconds where
+     * booting a sandbox takes seconds on a busy host.
+     */
+    public void mayServe(int heapMb) {
+        pool.mayWant(heapMb);
+    }
+
     /** The node's data layers. */
     public DataLayers data() {
         return data;

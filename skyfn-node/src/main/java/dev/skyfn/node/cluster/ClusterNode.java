@@ -148,6 +148,7 @@ public final class ClusterNode implements AutoCloseable {
                 Thread.ofVirtual().name("handover-" + app.key()).start(() -> handover.appLeft(app.key()));
             }
         });
+        keepSparesForAutoscaledApps();
         bus.serve(cluster.node(), node.invoker());
         int memoryMb = cluster.topology().node(cluster.node()).orElseThrow().memoryMb();
         concurrency = new ConcurrencySampler(List.of(node::inFlightByApp, dispatch::activating));
@@ -213,6 +214,28 @@ public final class ClusterNode implements AutoCloseable {
      * Otherwise tenants and keys are the fleet's, in JetStream: the first node to start writes the
      * admin key to {@code <data>/admin.key}, and every node accepts the keys any node issued.
      */
+    /**
+     * Keeps a spare of each autoscaled app's size, of every app of the fleet, known now or
+     * deployed later: the autoscaler may place a replica of one here in a burst (on a node that
+     * has just joined, most of all), and loading it into a spare of its size is what takes
+     * milliseconds rather than seconds. A node booted ahead keeps them before it joins.
+     */
+    private void keepSparesForAutoscaledApps() {
+        apps.subscribe(new dev.skyfn.core.app.AppCatalog.Listener() {
+            @Override
+            public void deployed(dev.skyfn.core.app.DeployedApp app, dev.skyfn.core.app.DeployedApp previous) {
+                if (app.manifest().scaling().isPresent()) {
+                    node.mayServe(app.manifest().memoryMb());
+                }
+            }
+
+            @Override
+            public void removed(dev.skyfn.core.app.DeployedApp app) {
+            }
+        });
+        apps.all().stream().filter(a -> a.manifest().scaling().isPresent()).forEach(a -> node.mayServe(a.manifest().memoryMb()));
+    }
+
     /** The elastic nodes the fleet is giving or has given back to their clouds: they will not start again as themselves. */
     private static java.util.Set<String> givenBack(ElasticNodes elastic) {
         return elastic.all().stream().filter(n -> n.state() == dev.skyfn.control.capacity.NodeState.DRAINING

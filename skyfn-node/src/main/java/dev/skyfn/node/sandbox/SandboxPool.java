@@ -104,6 +104,21 @@ public final class SandboxPool implements Sandbox.Owner, AutoCloseable {
         refill();
     }
 
+    /**
+     * Says heap size {@code heapMb} may be asked for (an app that may be placed here has that
+     * memory), and refills: remembered as the least recent size, it keeps a spare only where the
+     * spares outnumber the sizes this node's own apps ask for. Nothing changes if it is remembered already.
+     */
+    public void mayWant(int heapMb) {
+        synchronized (this) {
+            if (wanted.contains(heapMb) || wanted.size() >= WANTED_SIZES) {
+                return;
+            }
+            wanted.addFirst(heapMb);
+        }
+        refill();
+    }
+
     /** Remembers a heap size as the most recent; the spares of sizes forgotten stop at the next trim. */
     private synchronized void remember(int heapMb) {
         wanted.remove(heapMb);

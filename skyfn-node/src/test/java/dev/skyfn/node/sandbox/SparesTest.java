@@ -74,6 +74,23 @@ class SparesTest {
     }
 
     @Test
+    void aSizeTheNodeMayServeKeepsASpareWithoutTakingTheFirstPlaceFromItsOwnApps() {
+        var launcher = launcher(Duration.ofSeconds(30), List.of());
+        var pool = new SandboxPool(launcher, 3, GIB, false);
+        try {
+            pool.want(160);
+            pool.mayWant(128);
+            pool.mayWant(128);
+            pool.want(160);
+            await().atMost(Duration.ofSeconds(90)).until(() -> pool.idleCount() == 3);
+            assertThat(pool.idleByHeap()).containsExactlyInAnyOrderEntriesOf(java.util.Map.of(160, 2, 128, 1));
+        } finally {
+            pool.close();
+            launcher.killAll();
+        }
+    }
+
+    @Test
     void aColdStartKeepsASpareReadyAboveTheFloorUntilItsWindowHasPassed() {
         var launcher = launcher(Duration.ofSeconds(30), List.of());
         var clock = new AtomicLong();
