@@ -313,13 +313,18 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Keeps a spare sandbox of {@code heapMb} beside those of the apps served here, where the
-     * spares outnumber their sizes: a node of a fleet may be given a replica of an autoscaled app
-     * at any moment, in a burst, and a spare of the app's size loads it in milliseconds where
-     * booting a sandbox takes seconds on a busy host.
+     * Keeps a spare sandbox of {@code heapMb}: first of all on a node that serves no app yet (an
+     * elastic node that has just joined, most of all), else beside those of the apps served here,
+     * where the spares outnumber their sizes. A node of a fleet may be given a replica of an
+     * autoscaled app at any moment, in a burst, and a spare of the app's size loads it in
+     * milliseconds where booting a sandbox takes seconds on a busy host.
      */
     public void mayServe(int heapMb) {
-        pool.mayWant(heapMb);
+        if (runtimes.serving().isEmpty()) {
+            pool.want(heapMb);
+        } else {
+            pool.mayWant(heapMb);
+        }
     }
 
     /** The node's data layers. */
