@@ -210,11 +210,6 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     /**
-     * Starts a node of the fleet; in dev mode every call is tenant {@code dev} and needs no key.
-     * Otherwise tenants and keys are the fleet's, in JetStream: the first node to start writes the
-     * admin key to {@code <data>/admin.key}, and every node accepts the keys any node issued.
-     */
-    /**
      * Keeps a spare of each autoscaled app's size, of every app of the fleet, known now or
      * deployed later: the autoscaler may place a replica of one here in a burst (on a node that
      * has just joined, most of all), and loading it into a spare of its size is what takes
@@ -243,6 +238,11 @@ public final class ClusterNode implements AutoCloseable {
                 .collect(java.util.stream.Collectors.toSet());
     }
 
+    /**
+     * Starts a node of the fleet; in dev mode every call is tenant {@code dev} and needs no key.
+     * Otherwise tenants and keys are the fleet's, in JetStream: the first node to start writes the
+     * admin key to {@code <data>/admin.key}, and every node accepts the keys any node issued.
+     */
     public static ClusterNode start(NodeConfig config, ClusterConfig cluster, boolean dev) {
         try {
             AtomicFiles.privateDirectory(config.dataDir());

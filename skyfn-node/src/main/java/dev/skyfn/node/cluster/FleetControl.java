@@ -106,12 +106,13 @@ final class FleetControl implements AutoCloseable {
         }
         Instant now = clock.instant();
         java.util.Map<String, String> failing = failing(fleet.failing());
+        Set<String> evacuated = evacuated(members, failing.keySet());
         Set<String> staying = heard(members);
-        staying.removeAll(evacuated(members, failing.keySet()));
+        staying.removeAll(evacuated);
         long start = System.nanoTime();
         autoscaler.tick(staying, moves.dropping(), now);
         long scaled = System.nanoTime();
-        moves.tick(staying, evacuated(members, failing.keySet()), failing);
+        moves.tick(staying, evacuated, failing);
         decided = new Decided(autoscaler.wanted(), moves.movingTo());
         long end = System.nanoTime();
         if (end - start > SLOW.toNanos()) {
