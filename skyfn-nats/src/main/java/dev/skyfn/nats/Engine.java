@@ -12,6 +12,7 @@ import io.nats.client.ObjectStore;
 import io.nats.client.ObjectStoreOptions;
 import io.nats.client.Options;
 import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.ObjectStoreConfiguration;
 import io.nats.client.api.Placement;
 import io.nats.client.api.StorageType;
@@ -358,24 +359,36 @@ public final class Engine implements AutoCloseable {
 
     /**
      * The keys of {@code bucket} matching {@code filter} (NATS subject syntax: {@code a.b.>}) that
-     * hold a value now, read with one request to the stream's leader for the subjects it has
-     * under the filter, then one read per subject found. {@link KeyValue#keys(String)} instead
-     * creates a consumer and reads every key through it: several requests, each heavier, which a
-     * node joining a busy fleet waits for, where the usual answer is that there are none.
+     * hold a value now: {@link #liveEntries}' keys.
      *
      * @throws SkyfnException UNAVAILABLE when JetStream cannot be reached
      */
     public java.util.List<String> liveKeys(KeyValue bucket, String filter) {
+        return liveEntries(bucket, filter).stream().map(KeyValueEntry::getKey).toList();
+    }
+
+    /**
+     * The entries of {@code bucket} under keys matching {@code filter} (NATS subject syntax:
+     * {@code a.b.>}; {@code >} for all) that hold a value now, in the stream's order of subjects:
+     * one request to the stream's leader for the subjects it has under the filter, then one read
+     * per subject found. {@link KeyValue#keys(String)} instead creates a consumer and reads every
+     * key through it — several requests, each heavier, which a busy fleet answers in seconds —
+     * and the reads follow anyway.
+     *
+     * @throws SkyfnException UNAVAILABLE when JetStream cannot be reached
+     */
+    public java.util.List<KeyValueEntry> liveEntries(KeyValue bucket, String filter) {
         String prefix = "$KV." + bucket.getBucketName() + ".";
         var info = Js.call("listing " + filter + " in " + bucket.getBucketName(), () -> connection.jetStreamManagement(jsOptions())
                 .getStreamInfo("KV_" + bucket.getBucketName(), io.nats.client.api.StreamInfoOptions.filterSubjects(prefix + filter)));
         var subjects = info.getStreamState().getSubjects();
-        java.util.List<String> live = new java.util.ArrayList<>();
+        java.util.List<KeyValueEntry> live = new java.util.ArrayList<>();
         // a key deleted or purged keeps its marker as its last message: listed, yet holding nothing
         for (var subject : subjects == null ? java.util.List.<io.nats.client.api.Subject>of() : subjects) {
             String key = subject.getName().substring(prefix.length());
-            if (Js.call("reading " + key, () -> bucket.get(key)) != null) {
-                live.add(key);
+            KeyValueEntry entry = Js.call("reading " + key, () -> bucket.get(key));
+            if (entry != null && entry.getOperation() == io.nats.client.api.KeyValueOperation.PUT && entry.getValue() != null) {
+                live.add(entry);
             }
         }
         return live;

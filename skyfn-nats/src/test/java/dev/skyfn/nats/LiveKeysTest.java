@@ -13,7 +13,7 @@ class LiveKeysTest {
     static final OneServer server = new OneServer();
 
     @Test
-    void listsTheKeysUnderTheFilterThatHoldAValueNow() throws Exception {
+    void listsTheKeysUnderTheFilterThatHoldAValueNowAndTheirLatestValues() throws Exception {
         var bucket = server.engine().bucket(OneServer.freshName("claims"), 1, Duration.ZERO);
         for (String key : new String[] {"adopted.n1.a", "adopted.n1.b", "adopted.n1.c", "adopted.n1.d", "adopted.n2.a", "adopted.n10.a"}) {
             bucket.put(key, key.getBytes(StandardCharsets.UTF_8));
@@ -25,5 +25,9 @@ class LiveKeysTest {
         assertThat(server.engine().liveKeys(bucket, "adopted.n1.>")).containsExactlyInAnyOrder("adopted.n1.a", "adopted.n1.d");
         assertThat(server.engine().liveKeys(bucket, "adopted.n3.>")).isEmpty();
         assertThat(server.engine().liveKeys(bucket, "gone.n1")).isEmpty();
+        // every entry, with its latest value
+        assertThat(server.engine().liveEntries(bucket, ">")).extracting(e -> e.getKey() + "=" + e.getValueAsString())
+                .containsExactlyInAnyOrder("adopted.n1.a=adopted.n1.a", "adopted.n1.d=again", "adopted.n2.a=adopted.n2.a",
+                        "adopted.n10.a=adopted.n10.a");
     }
 }

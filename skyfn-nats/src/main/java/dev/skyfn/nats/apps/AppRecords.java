@@ -12,7 +12,6 @@ import io.nats.client.impl.NatsKeyValueWatchSubscription;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -80,16 +79,7 @@ public final class AppRecords {
 
     /** Every record now. */
     public List<Versioned> all() {
-        return Js.call("listing apps", () -> {
-            List<Versioned> all = new ArrayList<>();
-            for (String key : bucket.keys()) {
-                KeyValueEntry entry = bucket.get(key);
-                if (entry != null && entry.getOperation() == KeyValueOperation.PUT) {
-                    all.add(new Versioned(read(entry.getValue()), entry.getRevision()));
-                }
-            }
-            return all;
-        });
+        return engine.liveEntries(bucket, ">").stream().map(e -> new Versioned(read(e.getValue()), e.getRevision())).toList();
     }
 
     /** Watches the records until the returned handle is closed. */

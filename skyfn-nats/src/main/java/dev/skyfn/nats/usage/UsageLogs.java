@@ -8,7 +8,6 @@ import io.nats.client.JetStream;
 import io.nats.client.KeyValue;
 import io.nats.client.Message;
 import io.nats.client.PublishOptions;
-import io.nats.client.api.KeyValueEntry;
 import io.nats.client.impl.Headers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -34,10 +33,12 @@ public final class UsageLogs {
     public static final String KEYS = "skyfn-ledger-keys";
     static final String INDEX = "Skyfn-Index";
 
+    private final Engine engine;
     private final JetStream js;
     private final KeyValue keys;
 
-    private UsageLogs(JetStream js, KeyValue keys) {
+    private UsageLogs(Engine engine, JetStream js, KeyValue keys) {
+        this.engine = engine;
         this.js = js;
         this.keys = keys;
     }
@@ -45,7 +46,7 @@ public final class UsageLogs {
     public static UsageLogs open(Engine engine) {
         engine.stream(STREAM, "skyfn.usage.>");
         KeyValue keys = engine.bucket(KEYS, 1, Duration.ZERO);
-        return Js.call("opening " + STREAM, () -> new UsageLogs(engine.connection().jetStream(engine.jsOptions()), keys));
+        return Js.call("opening " + STREAM, () -> new UsageLogs(engine, engine.connection().jetStream(engine.jsOptions()), keys));
     }
 
     /** Publishes {@code node}'s public key. */
@@ -55,16 +56,9 @@ public final class UsageLogs {
 
     /** Every node's ledger key, by node. */
     public Map<String, String> keys() {
-        return Js.call("reading the ledger keys", () -> {
-            Map<String, String> all = new LinkedHashMap<>();
-            for (String node : keys.keys()) {
-                KeyValueEntry e = keys.get(node);
-                if (e != null && e.getValue() != null) {
-                    all.put(node, new String(e.getValue(), StandardCharsets.US_ASCII));
-                }
-            }
-            return all;
-        });
+        Map<String, String> all = new LinkedHashMap<>();
+        engine.liveEntries(keys, ">").forEach(e -> all.put(e.getKey(), new String(e.getValue(), StandardCharsets.US_ASCII)));
+        return all;
     }
 
     /** Copies entry {@code index} of {@code node}'s ledger; completes once the stream has it. */

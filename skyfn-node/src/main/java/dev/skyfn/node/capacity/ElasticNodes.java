@@ -6,7 +6,6 @@ import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.Js;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
-import io.nats.client.api.KeyValueOperation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -23,24 +22,22 @@ public final class ElasticNodes {
     static final String BUCKET = "skyfn-capacity";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final Engine engine;
     private final KeyValue bucket;
 
     public ElasticNodes(Engine engine) {
+        this.engine = engine;
         this.bucket = engine.bucket(BUCKET, 1, Duration.ZERO);
     }
 
     /** Every record, released nodes included until {@link #forget} drops them. */
     public List<ElasticNode> all() {
         List<ElasticNode> nodes = new ArrayList<>();
-        List<String> keys = Js.call("listing the elastic nodes", bucket::keys);
-        for (String key : keys) {
-            KeyValueEntry e = Js.call("reading elastic node " + key, () -> bucket.get(key));
-            if (e != null && e.getOperation() == KeyValueOperation.PUT && e.getValue() != null) {
-                try {
-                    nodes.add(JSON.readValue(e.getValue(), ElasticNode.class));
-                } catch (IOException unreadable) {
-                    // a record this version cannot read is left for the version that wrote it
-                }
+        for (KeyValueEntry e : engine.liveEntries(bucket, ">")) {
+            try {
+                nodes.add(JSON.readValue(e.getValue(), ElasticNode.class));
+            } catch (IOException unreadable) {
+                // a record this version cannot read is left for the version that wrote it
             }
         }
         return nodes;
