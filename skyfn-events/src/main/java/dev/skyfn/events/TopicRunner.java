@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * trigger's shared subscription (every node serving the app takes a share), calls the function
  * with one event or a batch, and acknowledges them once it succeeded — after publishing its
  * result to the trigger's output, if any, under an id derived from the input's, so that a
- * redelivered input publishes no second output (effectively once). A failed call's events are
+ * redelivered input publishes no second output (effectively once); the output is published
+ * without holding the call's slot, and its inputs acknowledged once the log has kept it. A failed call's events are
  * handed out again after the trigger's back-off, doubled at each attempt up to a minute; an
  * event that failed {@code maxAttempts} times goes to the dead-letter subject (a call that found
  * no node to run it, or whose node died under it, is tried again without spending an attempt,
@@ -64,6 +66,9 @@ final class TopicRunner implements AutoCloseable {
     private final java.util.function.Predicate<Event> accepts;
     private final String id;
     private volatile boolean closed;
+    /** The events of the calls running now, by a number each call takes. */
+    private final java.util.Map<Long, List<EventLog.Delivery>> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
 
     TopicRunner(EventLog log, Functions functions, DeployedApp app, FunctionSpec fn, Trigger.OnTopic trigger,
                 java.util.function.Predicate<Event> accepts) {
@@ -82,6 +87,7 @@ final class TopicRunner implements AutoCloseable {
      * again on its lane's thread until it opens.
      */
     void start() {
+        Thread.ofVirtual().name("topic-" + id + "-in-progress").start(this::keepAlive);
         String name = "trg-" + TriggerNames.digest(id, trigger.subject(), Boolean.toString(trigger.keyOrdered()));
         if (trigger.keyOrdered()) {
             // one batch of a partition at a time, across the fleet: its events run in the order published
@@ -223,8 +229,17 @@ final class TopicRunner implements AutoCloseable {
         String inputKey = TriggerNames.digest(events.stream().map(Event::id).toArray(String[]::new));
         Functions.Result result = callKeepingAlive(taken, input, "ev-" + inputKey);
         if (result.ok()) {
-            trigger.output().ifPresent(out -> publishOutput(out, events, inputKey, result.payload()));
-            taken.forEach(EventLog.Delivery::ack);
+            // the slot is free once the call is over; the inputs are acknowledged once the output is kept
+            trigger.output().map(out -> publishOutput(out, events, inputKey, result.payload()))
+                    .orElse(CompletableFuture.completedFuture(true)).whenComplete((kept, failed) -> {
+                        if (failed == null) {
+                            taken.forEach(EventLog.Delivery::ack);
+                        } else {
+                            // handed out again after the back-off, its output then published under the same id
+                            LOG.warn("topic trigger {}: the output of {} was not kept: {}", id, inputKey, failed.getMessage());
+                            taken.forEach(d -> d.retryIn(backoff(trigger.backoff(), d.attempt())));
+                        }
+                    });
             return;
         }
         // a call that found no node to run it (or whose node died under it) is not the function's failure: it does not spend an attempt
@@ -264,24 +279,32 @@ final class TopicRunner implements AutoCloseable {
         d.ack();
     }
 
-    /** Calls the function, saying every third of the ack wait that the events are still being worked on. */
+    /** Calls the function, its events among those said to be in progress every third of the ack wait until it returns. */
     private Functions.Result callKeepingAlive(List<EventLog.Delivery> taken, Payload input, String invocationId) {
-        Thread keepAlive = Thread.ofVirtual().start(() -> {
-            try {
-                while (true) {
-                    Thread.sleep(ACK_WAIT.dividedBy(3));
-                    taken.forEach(EventLog.Delivery::inProgress);
-                }
-            } catch (InterruptedException done) {
-                // the call ended
-            } catch (RuntimeException e) {
-                LOG.debug("telling the log {} is in progress: {}", invocationId, e.getMessage());
-            }
-        });
+        long call = calls.incrementAndGet();
+        inFlight.put(call, taken);
         try {
             return functions.call(app.key(), fn.name(), input, invocationId, fn.timeout());
         } finally {
-            keepAlive.interrupt();
+            inFlight.remove(call);
+        }
+    }
+
+    /** Every third of the ack wait until closed, says that the events of every call running are still being worked on. */
+    private void keepAlive() {
+        try {
+            while (!closed) {
+                Thread.sleep(ACK_WAIT.dividedBy(3));
+                for (List<EventLog.Delivery> running : inFlight.values()) {
+                    try {
+                        running.forEach(EventLog.Delivery::inProgress);
+                    } catch (RuntimeException e) {
+                        LOG.debug("topic trigger {}: telling the log its events are in progress: {}", id, e.getMessage());
+                    }
+                }
+            }
+        } catch (InterruptedException stop) {
+            // the node is stopping
         }
     }
 
@@ -291,7 +314,8 @@ final class TopicRunner implements AutoCloseable {
         return d.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : d;
     }
 
-    private void publishOutput(String subject, List<Event> inputs, String inputKey, Payload result) {
+    /** Publishes the call's result to {@code subject} under an id derived from its inputs'; completes once the log kept it. */
+    private CompletableFuture<Boolean> publishOutput(String subject, List<Event> inputs, String inputKey, Payload result) {
         byte[] data;
         String contentType;
         switch (result) {
@@ -304,11 +328,11 @@ final class TopicRunner implements AutoCloseable {
                 contentType = r.response().header("content-type");
             }
             default -> {
-                return; // a null result publishes nothing
+                return CompletableFuture.completedFuture(true); // a null result publishes nothing
             }
         }
         Event first = inputs.getFirst();
-        log.publish(new Event(app.tenant(), subject, "out:" + id + ":" + inputKey, "/skyfn/" + app.tenant() + "/" + app.name() + "/" + fn.name(),
+        return log.publishAsync(new Event(app.tenant(), subject, "out:" + id + ":" + inputKey, "/skyfn/" + app.tenant() + "/" + app.name() + "/" + fn.name(),
                 RESULT_TYPE, Instant.now(), contentType, first.partitionKey(), Map.of(), data));
     }
 

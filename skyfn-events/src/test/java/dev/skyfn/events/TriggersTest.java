@@ -165,6 +165,45 @@ class TriggersTest {
     }
 
     @Test
+    void anInputWhoseOutputTheLogDidNotKeepIsHandedOutAgainAndItsOutputPublishedOnce() throws InterruptedException {
+        var refusals = new java.util.concurrent.atomic.AtomicInteger(2);
+        // the log refuses the first two outputs, as JetStream out of reach does
+        EventLog refusing = new EventLog() {
+            @Override
+            public boolean publish(dev.skyfn.core.trigger.Event event) {
+                return log.publish(event);
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<Boolean> publishAsync(dev.skyfn.core.trigger.Event event) {
+                return event.subject().equals("counts") && refusals.getAndDecrement() > 0
+                        ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("out of reach"))
+                        : log.publishAsync(event);
+            }
+
+            @Override
+            public Subscription subscribe(String name, String tenant, String pattern, int partition, Instant since, Duration ackWait, int max) {
+                return log.subscribe(name, tenant, pattern, partition, since, ackWait, max);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        var node = new Node(e -> new Functions.Result(new Payload.Body("application/json", "{\"n\":1}".getBytes(StandardCharsets.UTF_8)), null, null));
+        EventLog.Subscription out = log.subscribe("watcher", "acme", "counts", -1, Instant.now(), Duration.ofSeconds(30), 10);
+        var app = app("- {topic: clicks, output: counts, backoff: 20ms}", Instant.now());
+        var triggers = new Triggers(refusing, new FileTickLedger(dir.resolve("ticks.json")), node, catalog(app), catalog(app), Clock.systemUTC()).start();
+        started.add(triggers);
+        triggers.publish("acme", "clicks", Optional.of("c-1"), "/me", "click", "text/plain", null, new byte[]{1});
+
+        assertThat(out.fetch(1, Duration.ofSeconds(5))).hasSize(1);
+        assertThat(node.calls).hasSize(3);
+        assertThat(node.callIds).containsOnly(node.callIds.getFirst());
+        assertThat(out.fetch(1, Duration.ofMillis(300))).isEmpty();
+    }
+
+    @Test
     void aBatchTakesTheEventsPublishedWithinItsWindow() {
         var node = new Node(e -> new Functions.Result(Payload.EMPTY, null, null));
         var triggers = start(app("- {topic: clicks, batch: {size: 5, window: 500ms}}", Instant.now()), node,

@@ -18,6 +18,19 @@ public interface EventLog extends AutoCloseable {
     boolean publish(Event event);
 
     /**
+     * {@link #publish} without waiting for the log to keep the event: completes true once kept,
+     * false when dropped as a duplicate, exceptionally when the log did not take it (503
+     * {@code UNAVAILABLE}: out of reach). A log that keeps events at once answers here.
+     */
+    default java.util.concurrent.CompletableFuture<Boolean> publishAsync(Event event) {
+        try {
+            return java.util.concurrent.CompletableFuture.completedFuture(publish(event));
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
      * Opens (creating on first use) the subscription {@code name} to the events of {@code tenant}
      * on subjects matching {@code pattern}, of one partition ({@code 0..}{@link Event#PARTITIONS}{@code -1})
      * or all ({@code -1}), published from {@code since} on (when it is first created: the

@@ -14,10 +14,12 @@ import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.impl.Headers;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Tenants' events in the JetStream stream {@value #STREAM}, on the subject
@@ -61,6 +63,46 @@ public final class JetStreamEventLog implements EventLog {
 
     @Override
     public boolean publish(Event e) {
+        Outgoing out = outgoing(e);
+        return !Js.call("publishing an event to " + e.subject(), () -> js.publish(out.subject, out.headers, out.body, out.options)).isDuplicate();
+    }
+
+    /**
+     * Publishes without waiting for JetStream's acknowledgement, which completes the answer (false:
+     * a duplicate); a publication the stream did not take completes it exceptionally: 503
+     * {@code UNAVAILABLE} when JetStream is out of reach.
+     */
+    @Override
+    public CompletableFuture<Boolean> publishAsync(Event e) {
+        Outgoing out = outgoing(e);
+        String what = "publishing an event to " + e.subject();
+        try {
+            return js.publishAsync(out.subject, out.headers, out.body, out.options).handle((ack, failed) -> {
+                if (failed != null) {
+                    Throwable cause = failed instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : failed;
+                    // the same words and codes as a publication awaited
+                    Js.call(what, () -> {
+                        if (cause instanceof IOException io) {
+                            throw io;
+                        }
+                        if (cause instanceof io.nats.client.JetStreamApiException api) {
+                            throw api;
+                        }
+                        throw new IllegalStateException(what + ": " + cause.getMessage(), cause);
+                    });
+                }
+                return !ack.isDuplicate();
+            });
+        } catch (RuntimeException refused) {
+            return CompletableFuture.failedFuture(refused);
+        }
+    }
+
+    /** An event as it goes to JetStream: its subject, its attributes as headers, its data sealed, its message id. */
+    private record Outgoing(String subject, Headers headers, byte[] body, PublishOptions options) {
+    }
+
+    private Outgoing outgoing(Event e) {
         Headers h = new Headers().put(CE + "id", e.id()).put(CE + "source", e.source()).put(CE + "type", e.type())
                 .put(CE + "time", e.time().toString());
         if (e.contentType() != null) {
@@ -72,8 +114,7 @@ public final class JetStreamEventLog implements EventLog {
         e.extensions().forEach((k, v) -> h.put(CE + k, v));
         byte[] body = sealer.seal(e.tenant(), place(e.subject(), e.id()), e.data());
         var options = PublishOptions.builder().messageId(e.tenant() + ":" + e.id()).build();
-        return !Js.call("publishing an event to " + e.subject(),
-                () -> js.publish(natsSubject(e.tenant(), e.partition(), e.subject()), h, body, options)).isDuplicate();
+        return new Outgoing(natsSubject(e.tenant(), e.partition(), e.subject()), h, body, options);
     }
 
     private static String place(String subject, String id) {
