@@ -369,29 +369,52 @@ public final class Engine implements AutoCloseable {
 
     /**
      * The entries of {@code bucket} under keys matching {@code filter} (NATS subject syntax:
-     * {@code a.b.>}; {@code >} for all) that hold a value now, in the stream's order of subjects:
-     * one request to the stream's leader for the subjects it has under the filter, then one read
-     * per subject found. {@link KeyValue#keys(String)} instead creates a consumer and reads every
+     * {@code a.b.>}; {@code >} for all) that hold a value now: one request to the stream's leader
+     * for the subjects it has under the filter ({@link #keysWithHistory}), then one read per
+     * subject found. {@link KeyValue#keys(String)} instead creates a consumer and reads every
      * key through it — several requests, each heavier, which a busy fleet answers in seconds —
      * and the reads follow anyway.
      *
      * @throws SkyfnException UNAVAILABLE when JetStream cannot be reached
      */
     public java.util.List<KeyValueEntry> liveEntries(KeyValue bucket, String filter) {
-        String prefix = "$KV." + bucket.getBucketName() + ".";
-        var info = Js.call("listing " + filter + " in " + bucket.getBucketName(), () -> connection.jetStreamManagement(jsOptions())
-                .getStreamInfo("KV_" + bucket.getBucketName(), io.nats.client.api.StreamInfoOptions.filterSubjects(prefix + filter)));
-        var subjects = info.getStreamState().getSubjects();
         java.util.List<KeyValueEntry> live = new java.util.ArrayList<>();
-        // a key deleted or purged keeps its marker as its last message: listed, yet holding nothing
-        for (var subject : subjects == null ? java.util.List.<io.nats.client.api.Subject>of() : subjects) {
-            String key = subject.getName().substring(prefix.length());
+        for (String key : keysWithHistory(bucket, filter)) {
             KeyValueEntry entry = Js.call("reading " + key, () -> bucket.get(key));
             if (entry != null && entry.getOperation() == io.nats.client.api.KeyValueOperation.PUT && entry.getValue() != null) {
                 live.add(entry);
             }
         }
         return live;
+    }
+
+    /**
+     * The keys of {@code bucket} matching {@code filter} that the bucket holds anything for — a
+     * value, or the marker a delete or purge leaves — with one request to the stream's leader: for
+     * a caller that reads each key anyway and takes a missing value for a deleted key.
+     *
+     * @throws SkyfnException UNAVAILABLE when JetStream cannot be reached
+     */
+    public java.util.List<String> keysWithHistory(KeyValue bucket, String filter) {
+        String prefix = "$KV." + bucket.getBucketName() + ".";
+        var info = Js.call("listing " + filter + " in " + bucket.getBucketName(), () -> connection.jetStreamManagement(jsOptions())
+                .getStreamInfo("KV_" + bucket.getBucketName(), io.nats.client.api.StreamInfoOptions.filterSubjects(prefix + filter)));
+        var subjects = info.getStreamState().getSubjects();
+        return subjects == null ? java.util.List.of() : subjects.stream().map(subject -> subject.getName().substring(prefix.length())).toList();
+    }
+
+    /**
+     * Purges {@code key} from {@code bucket} and then drops the marker the purge leaves, once the
+     * state mirror (if any) has copied it: a listing of the bucket then no longer reads the key
+     * at all, where a marker would be listed and read for ever. For keys no watcher follows.
+     *
+     * @throws SkyfnException UNAVAILABLE when JetStream cannot be reached, or the mirror does not copy the purge within ten seconds
+     */
+    public void forget(KeyValue bucket, String key) {
+        Js.run("removing " + key + " from " + bucket.getBucketName(), () -> bucket.purge(key));
+        awaitCopied("KV_" + bucket.getBucketName());
+        Js.run("dropping the marker of " + key + " in " + bucket.getBucketName(), () -> connection.jetStreamManagement(jsOptions())
+                .purgeStream("KV_" + bucket.getBucketName(), io.nats.client.PurgeOptions.subject("$KV." + bucket.getBucketName() + "." + key)));
     }
 
     public io.nats.client.JetStreamOptions jsOptions() {

@@ -54,10 +54,12 @@ public final class NatsNamespaces implements Namespaces {
     private final Quota quota;
     private final int maxValueBytes;
     private final Sealer sealer;
+    private final Engine engine;
     /** Entries of expired namespaces that could not be removed, so that each is logged once rather than every round. */
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
 
-    NatsNamespaces(KeyValue bucket, LongSupplier nanos, long quotaBytesPerTenant, int maxValueBytes, Sealer sealer) {
+    NatsNamespaces(Engine engine, KeyValue bucket, LongSupplier nanos, long quotaBytesPerTenant, int maxValueBytes, Sealer sealer) {
+        this.engine = engine;
         this.bucket = bucket;
         this.sealer = sealer;
         this.nanos = nanos;
@@ -67,7 +69,7 @@ public final class NatsNamespaces implements Namespaces {
 
     /** The fleet's namespaces; their leases run on the hosts' wall clocks. */
     public static NatsNamespaces open(Engine engine, long quotaBytesPerTenant, int maxValueBytes, Sealer sealer) {
-        return new NatsNamespaces(engine.bucket(BUCKET, 1, Duration.ZERO), () -> System.currentTimeMillis() * 1_000_000L,
+        return new NatsNamespaces(engine, engine.bucket(BUCKET, 1, Duration.ZERO), () -> System.currentTimeMillis() * 1_000_000L,
                 quotaBytesPerTenant, maxValueBytes, sealer);
     }
 
@@ -227,7 +229,8 @@ public final class NatsNamespaces implements Namespaces {
      */
     @Override
     public void expire() {
-        List<String> names = Js.call("listing namespaces", () -> bucket.keys("*.*.n"));
+        // every second on every node: one request, not a consumer created and read each time (a removed namespace has no meta)
+        List<String> names = engine.keysWithHistory(bucket, "*.*.n");
         Set<String> aliveThisRound = new HashSet<>();
         for (String name : names) {
             String tenant = name.substring(0, name.indexOf('.'));
@@ -305,7 +308,8 @@ public final class NatsNamespaces implements Namespaces {
      */
     private void drop(String tenant, String path) {
         eachOnItsOwn(itemKeys(tenant, path), name -> deleteItem(tenant, name, decode(lastToken(name))));
-        Js.run("removing " + path, () -> bucket.purge(metaKey(tenant, path)));
+        // no marker left: the expiry lists every namespace key each second, and would read a marker for ever
+        engine.forget(bucket, metaKey(tenant, path));
     }
 
     /** Runs {@code action} on every one of {@code all}, whatever fails; then throws the first failure, the others suppressed. */

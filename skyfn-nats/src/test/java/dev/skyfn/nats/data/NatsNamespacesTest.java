@@ -27,7 +27,7 @@ class NatsNamespacesTest extends NamespacesConformance {
 
     @Override
     protected Namespaces store(LongSupplier nanos, long quotaBytesPerTenant, int maxValueBytes) {
-        return new NatsNamespaces(server.engine().bucket(OneServer.freshName("ephemeral"), 1, Duration.ZERO), nanos,
+        return new NatsNamespaces(server.engine(), server.engine().bucket(OneServer.freshName("ephemeral"), 1, Duration.ZERO), nanos,
                 quotaBytesPerTenant, maxValueBytes, OneServer.SEALER);
     }
 
@@ -35,7 +35,7 @@ class NatsNamespacesTest extends NamespacesConformance {
     void aNamespaceThatCannotBeRemovedKeepsNoOtherFromExpiringAndIsTriedAgain() throws Exception {
         var clock = new AtomicLong(1_000);
         KeyValue bucket = server.engine().bucket(OneServer.freshName("ephemeral"), 1, Duration.ZERO);
-        var store = new NatsNamespaces(bucket, clock::get, 100_000, 4_000, OneServer.SEALER);
+        var store = new NatsNamespaces(server.engine(), bucket, clock::get, 100_000, 4_000, OneServer.SEALER);
         var log = new ListAppender<ILoggingEvent>();
         log.start();
         var logger = (Logger) LoggerFactory.getLogger(NatsNamespaces.class);
@@ -66,6 +66,9 @@ class NatsNamespacesTest extends NamespacesConformance {
             bucket.purge(poison);
             store.expire();
             assertThat(bucket.get("acme." + encode("/broken") + ".n")).as("removed once it could be").isNull();
+            assertThat(server.engine().keysWithHistory(bucket, "*.*.n")).as("removed namespaces leave nothing the expiry reads again")
+                    .containsExactlyInAnyOrder("acme." + encode("/a") + ".n", "acme." + encode("/b") + ".n", "acme." + encode("/b/part") + ".n",
+                            "acme." + encode("/garbled") + ".n");
         } finally {
             logger.detachAppender(log);
         }

@@ -65,7 +65,7 @@ class SealedStateTest {
                 server.engine().objectStore(OneServer.freshName("values")), 64 << 20, 8 << 20, NatsKeyValue.INLINE_BYTES, sealer);
         kv.put("acme/shop", "small", small);
         kv.put("acme/shop", "large", large);
-        var ns = new NatsNamespaces(server.engine().bucket(OneServer.freshName("ephemeral"), 1, Duration.ZERO),
+        var ns = new NatsNamespaces(server.engine(), server.engine().bucket(OneServer.freshName("ephemeral"), 1, Duration.ZERO),
                 System::nanoTime, 64 << 20, 1 << 20, sealer);
         ns.open("acme", "/job", Duration.ofMinutes(1));
         ns.put("acme", "/job", "item", small);

@@ -16,7 +16,7 @@ class UnsealedNatsNamespacesTest extends NamespacesConformance {
 
     @Override
     protected Namespaces store(LongSupplier nanos, long quotaBytesPerTenant, int maxValueBytes) {
-        return new NatsNamespaces(server.engine().bucket(OneServer.freshName("ephemeral"), 1, Duration.ZERO), nanos,
+        return new NatsNamespaces(server.engine(), server.engine().bucket(OneServer.freshName("ephemeral"), 1, Duration.ZERO), nanos,
                 quotaBytesPerTenant, maxValueBytes, Sealer.none());
     }
 }

@@ -260,7 +260,7 @@ final class Takeover implements ExecutionBackups {
 
     /** The nodes the fleet recorded as gone for good. */
     private Set<String> recordedGone() {
-        return Js.call("reading the gone nodes", () -> claims.keys(GONE + ">")).stream()
+        return engine.liveKeys(claims, GONE + ">").stream()
                 .map(k -> k.substring(GONE.length())).collect(java.util.stream.Collectors.toSet());
     }
 
