@@ -55,6 +55,11 @@ public final class Sealer {
     private final Function<String, Trust> policy;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, SecretKey> tenantKeys = new ConcurrentHashMap<>();
+    /**
+     * AES-GCM ciphers free to be initialised again: getting one from the security providers costs
+     * more than sealing an event (a few hundred bytes); a cipher is used by one thread at a time.
+     */
+    private final java.util.Queue<Cipher> ciphers = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     private Sealer(Map<Trust, byte[]> levelKeys, Function<String, Trust> policy) {
         this.levelKeys = levelKeys;
@@ -149,6 +154,7 @@ public final class Sealer {
             Cipher gcm = cipher(Cipher.ENCRYPT_MODE, tenant, nonce, place);
             ByteBuffer out = ByteBuffer.allocate(OVERHEAD + value.length).put(MAGIC).put(VERSION).put(nonce);
             gcm.doFinal(ByteBuffer.wrap(value), out);
+            ciphers.offer(gcm);
             return out.array();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot seal: " + e.getMessage(), e);
@@ -171,7 +177,10 @@ public final class Sealer {
         }
         byte[] nonce = Arrays.copyOfRange(sealed, 2, 2 + NONCE_BYTES);
         try {
-            return cipher(Cipher.DECRYPT_MODE, tenant, nonce, place).doFinal(sealed, 2 + NONCE_BYTES, sealed.length - 2 - NONCE_BYTES);
+            Cipher gcm = cipher(Cipher.DECRYPT_MODE, tenant, nonce, place);
+            byte[] value = gcm.doFinal(sealed, 2 + NONCE_BYTES, sealed.length - 2 - NONCE_BYTES);
+            ciphers.offer(gcm);
+            return value;
         } catch (javax.crypto.AEADBadTagException e) {
             throw broken(place, "it was sealed with another key or altered");
         } catch (GeneralSecurityException e) {
@@ -179,8 +188,12 @@ public final class Sealer {
         }
     }
 
+    /** A cipher initialised for one use; given back to {@link #ciphers} once it succeeded (a failed one is dropped). */
     private Cipher cipher(int mode, String tenant, byte[] nonce, String place) throws GeneralSecurityException {
-        Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+        Cipher gcm = ciphers.poll();
+        if (gcm == null) {
+            gcm = Cipher.getInstance("AES/GCM/NoPadding");
+        }
         gcm.init(mode, tenantKey(tenant), new GCMParameterSpec(TAG_BITS, nonce));
         gcm.updateAAD(place.getBytes(StandardCharsets.UTF_8));
         return gcm;

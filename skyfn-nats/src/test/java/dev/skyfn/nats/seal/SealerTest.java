@@ -72,4 +72,26 @@ class SealerTest {
         assertThat(Sealer.none().seal("acme", "x", value)).isSameAs(value);
         assertThat(Sealer.none().holds(Trust.TEE)).isTrue();
     }
+
+    @Test
+    void manyThreadsSealAndOpenAtOnceEachGettingItsOwnValueBackThoughSomeOpeningsFail() throws Exception {
+        try (var threads = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            List<java.util.concurrent.Future<Boolean>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 2_000; i++) {
+                int n = i;
+                all.add(threads.submit(() -> {
+                    byte[] value = ("value " + n).getBytes(StandardCharsets.UTF_8);
+                    byte[] sealed = UNTRUSTED_NODE.seal("acme", "acme.shop." + n, value);
+                    if (n % 7 == 0) {
+                        // a failed opening leaves no cipher half-used for the next one
+                        assertThatThrownBy(() -> UNTRUSTED_NODE.open("acme", "acme.shop.other", sealed)).isInstanceOf(SkyfnException.class);
+                    }
+                    return Arrays.equals(TRUSTED_NODE.open("acme", "acme.shop." + n, sealed), value);
+                }));
+            }
+            for (var f : all) {
+                assertThat(f.get()).isTrue();
+            }
+        }
+    }
 }
