@@ -37,19 +37,26 @@ public final class Js {
     public static <T> T call(String what, Call<T> call) {
         try {
             return call.run();
-        } catch (IOException e) {
-            throw unreachable(what, e);
-        } catch (JetStreamApiException e) {
-            if (e.getErrorCode() == NO_SERVER) {
-                throw unreachable(what, e);
-            }
-            throw new IllegalStateException(what + ": " + e.getMessage(), e);
+        } catch (IOException | JetStreamApiException e) {
+            throw failure(what, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(what + ": interrupted", e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * What {@link #call} throws for a JetStream call that failed with {@code cause}, for a failure
+     * learned later (an asynchronous publication's): UNAVAILABLE when JetStream is out of reach,
+     * else an {@link IllegalStateException} saying what was being done.
+     */
+    public static RuntimeException failure(String what, Throwable cause) {
+        if (cause instanceof IOException || cause instanceof JetStreamApiException api && api.getErrorCode() == NO_SERVER) {
+            return unreachable(what, (Exception) cause);
+        }
+        return new IllegalStateException(what + ": " + cause.getMessage(), cause);
     }
 
     private static SkyfnException unreachable(String what, Exception e) {

@@ -14,7 +14,6 @@ import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.impl.Headers;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -75,21 +74,12 @@ public final class JetStreamEventLog implements EventLog {
     @Override
     public CompletableFuture<Boolean> publishAsync(Event e) {
         Outgoing out = outgoing(e);
-        String what = "publishing an event to " + e.subject();
         try {
             return js.publishAsync(out.subject, out.headers, out.body, out.options).handle((ack, failed) -> {
                 if (failed != null) {
-                    Throwable cause = failed instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : failed;
                     // the same words and codes as a publication awaited
-                    Js.call(what, () -> {
-                        if (cause instanceof IOException io) {
-                            throw io;
-                        }
-                        if (cause instanceof io.nats.client.JetStreamApiException api) {
-                            throw api;
-                        }
-                        throw new IllegalStateException(what + ": " + cause.getMessage(), cause);
-                    });
+                    Throwable cause = failed instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : failed;
+                    throw Js.failure("publishing an event to " + e.subject(), cause);
                 }
                 return !ack.isDuplicate();
             });
