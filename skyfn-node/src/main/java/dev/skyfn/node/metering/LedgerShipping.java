@@ -29,6 +29,8 @@ public final class LedgerShipping implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LedgerShipping.class);
     /** Entries copied in one go, at most: bounds the memory a long backlog holds. */
     private static final int BATCH = 10_000;
+    /** A message's size at most, bytes: well below the 1 MiB a NATS server takes by default. */
+    static final int RUN_BYTES = 256 * 1024;
 
     private final Ledger ledger;
     private final UsageLogs logs;
@@ -78,9 +80,21 @@ public final class LedgerShipping implements AutoCloseable {
             while (entries < size) {
                 long to = Math.min(size, entries + BATCH);
                 List<CompletableFuture<Void>> acks = new ArrayList<>();
+                Run run = null;
                 for (long i = entries; i < to; i++) {
                     byte[] leaf = ledger.leaf(i);
-                    acks.add(logs.entry(node, i, UsageRecord.tenantOf(leaf), UsageRecord.idOf(leaf), leaf));
+                    String tenant = UsageRecord.tenantOf(leaf);
+                    if (run != null && !run.takes(tenant, leaf)) {
+                        acks.add(logs.copy(node, run.first, run.tenant, run.leaves));
+                        run = null;
+                    }
+                    if (run == null) {
+                        run = new Run(i, tenant);
+                    }
+                    run.add(leaf);
+                }
+                if (run != null) {
+                    acks.add(logs.copy(node, run.first, run.tenant, run.leaves));
                 }
                 CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).join();
                 entries = to;
@@ -97,6 +111,28 @@ public final class LedgerShipping implements AutoCloseable {
         } catch (RuntimeException | IOException e) {
             LOG.warn("usage records not copied to the fleet's log yet ({} of {}): {}", entries, ledger.size(), e.getMessage());
             return false;
+        }
+    }
+
+    /** Consecutive entries of one tenant, copied as one message of at most {@value #RUN_BYTES} bytes. */
+    private static final class Run {
+        final long first;
+        final String tenant;
+        final List<byte[]> leaves = new ArrayList<>();
+        int bytes;
+
+        Run(long first, String tenant) {
+            this.first = first;
+            this.tenant = tenant;
+        }
+
+        boolean takes(String tenant, byte[] leaf) {
+            return this.tenant.equals(tenant) && bytes + leaf.length + 1 <= RUN_BYTES;
+        }
+
+        void add(byte[] leaf) {
+            leaves.add(leaf);
+            bytes += leaf.length + 1;
         }
     }
 
