@@ -8,7 +8,9 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * What metering costs warm calls: the same node, node on CPU 0 and wrk on CPU 1, with every call's
- * usage record written to the ledger and with {@code --no-metering}; rounds alternate, medians.
+ * usage record written to the ledger; the same without its sandboxes reading calls' CPU time
+ * ({@code -Dskyfn.meterCpu=false}: the records alone); and with {@code --no-metering}. Rounds
+ * alternate, medians.
  */
 final class MeteringBench {
 
@@ -28,14 +30,20 @@ final class MeteringBench {
     private record Round(Wrk.Result one, Wrk.Result many) {
     }
 
+    private static final List<String> ON = List.of();
+    private static final List<String> RECORDS_ONLY = List.of("--sandbox-jvm-option=-Dskyfn.meterCpu=false");
+    private static final List<String> OFF = List.of("--no-metering");
+
     String run() {
         List<Round> on = new ArrayList<>();
+        List<Round> records = new ArrayList<>();
         List<Round> off = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            on.add(round(true));
-            off.add(round(false));
-            System.err.printf("round %d: metering on %.0f req/s, off %.0f req/s%n", r + 1, on.getLast().many().requestsPerSecond(),
-                    off.getLast().many().requestsPerSecond());
+            on.add(round(ON));
+            records.add(round(RECORDS_ONLY));
+            off.add(round(OFF));
+            System.err.printf("round %d: metering on %.0f req/s, records without CPU time %.0f req/s, off %.0f req/s%n", r + 1,
+                    on.getLast().many().requestsPerSecond(), records.getLast().many().requestsPerSecond(), off.getLast().many().requestsPerSecond());
         }
         var out = new StringBuilder("| connections | | throughput (req/s) | p50 | p99 |\n|---|---|---:|---:|---:|\n");
         for (boolean many : new boolean[] {false, true}) {
@@ -44,20 +52,22 @@ final class MeteringBench {
             ToDoubleFunction<Round> p99 = x -> (many ? x.many() : x.one()).p99Micros();
             String conns = many ? "64" : "1";
             out.append(String.format("| %s | metering on | %,.0f | %.0f µs | %.0f µs |%n", conns, median(on, rps), median(on, p50), median(on, p99)));
+            out.append(String.format("| %s | records, no CPU time read | %,.0f | %.0f µs | %.0f µs |%n", conns, median(records, rps),
+                    median(records, p50), median(records, p99)));
             out.append(String.format("| %s | `--no-metering` | %,.0f | %.0f µs | %.0f µs |%n", conns, median(off, rps), median(off, p50),
                     median(off, p99)));
             out.append(String.format("| %s | **on / off** | **%.1f%%** | %+.0f µs | %+.0f µs |%n", conns, 100 * median(on, rps) / median(off, rps),
                     median(on, p50) - median(off, p50), median(on, p99) - median(off, p99)));
         }
-        out.append(String.format("%nPer round, 64 connections (req/s): on %s; off %s.%n",
+        out.append(String.format("%nPer round, 64 connections (req/s): on %s; records only %s; off %s.%n",
                 Stats.list(on.stream().map(x -> x.many().requestsPerSecond()).toList(), "%.0f"),
+                Stats.list(records.stream().map(x -> x.many().requestsPerSecond()).toList(), "%.0f"),
                 Stats.list(off.stream().map(x -> x.many().requestsPerSecond()).toList(), "%.0f")));
         return out.toString();
     }
 
-    private Round round(boolean metering) {
-        try (SkyfnProcess node = metering ? SkyfnProcess.start(root, "0", 18_092, 0, List.of())
-                : SkyfnProcess.start(root, "0", 18_092, 0, List.of(), "--no-metering")) {
+    private Round round(List<String> options) {
+        try (SkyfnProcess node = SkyfnProcess.start(root, "0", 18_092, 0, List.of(), options.toArray(String[]::new))) {
             node.deploy(Bench.example(root, "hello"));
             if (node.invoke("hello", "noop", "x").status() != 200) {
                 throw new IllegalStateException("noop does not answer");
