@@ -16,7 +16,15 @@ final class CanonicalRecord {
 
     /** {@code r} as its canonical bytes. */
     static byte[] write(UsageRecord r) {
-        Ascii b = new Ascii(448);
+        return write(r, new Ascii(SIZE)).done();
+    }
+
+    /** A record's canonical bytes are about 430–480 bytes: a buffer this large does not grow for one. */
+    static final int SIZE = 640;
+
+    /** Writes {@code r}'s canonical bytes into {@code b}, emptied first. */
+    static Ascii write(UsageRecord r, Ascii b) {
+        b.size = 0;
         b.bytes(ID_).string(r.id()).bytes(TENANT_).string(r.tenant()).bytes(APP_).string(r.app()).bytes(FUNCTION_).string(r.function())
                 .bytes(KIND_).string(r.kind().name()).bytes(INVOCATION_).string(r.invocation()).bytes(NODE_).string(r.node()).bytes(CLOUD_)
                 .string(r.cloud()).bytes(START_).number(r.start()).bytes(BILLED_).number(r.billedMs()).bytes(MEMORY_).number(r.memoryMb())
@@ -29,7 +37,7 @@ final class CanonicalRecord {
             b.bytes(BLOCKS_).number(r.blocks());
         }
         b.bytes(PRICES_).bytes(r.prices().json()).bytes(END_);
-        return b.done();
+        return b;
     }
 
     private static final byte[] ID_ = ascii("{\"id\":");
@@ -60,7 +68,7 @@ final class CanonicalRecord {
     }
 
     /** A growing buffer of ASCII bytes. */
-    private static final class Ascii {
+    static final class Ascii {
         private byte[] buf;
         private int size;
 
@@ -134,6 +142,15 @@ final class CanonicalRecord {
 
         byte[] done() {
             return java.util.Arrays.copyOf(buf, size);
+        }
+
+        /** The buffer; its first {@link #size} bytes are what was written. */
+        byte[] array() {
+            return buf;
+        }
+
+        int size() {
+            return size;
         }
     }
 

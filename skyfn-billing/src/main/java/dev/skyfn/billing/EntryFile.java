@@ -70,19 +70,25 @@ final class EntryFile implements AutoCloseable {
         return file;
     }
 
-    /** Appends {@code bytes} and a newline; returns where the line starts. */
-    long append(byte[] bytes) throws IOException {
+    /** Appends the first {@code length} of {@code bytes} and a newline; returns where the line starts. */
+    long append(byte[] bytes, int length) throws IOException {
         long start = end;
-        put(bytes);
-        put(NEWLINE);
+        put(bytes, length);
+        put(NEWLINE, 1);
         return start;
     }
 
     private static final byte[] NEWLINE = {'\n'};
 
-    private void put(byte[] bytes) throws IOException {
-        pieces(end, bytes.length, (segment, at, done, n) -> segment.put(at, bytes, done, n));
-        end += bytes.length;
+    private void put(byte[] bytes, int length) throws IOException {
+        MappedByteBuffer segment = segment(end);
+        int at = (int) (end % SEGMENT);
+        if (length <= segment.capacity() - at) {
+            segment.put(at, bytes, 0, length); // within one segment, as nearly every line is
+        } else {
+            pieces(end, length, (s, in, done, n) -> s.put(in, bytes, done, n));
+        }
+        end += length;
     }
 
     /** Copies the bytes at {@code from} into {@code into}, whole. */

@@ -51,6 +51,9 @@ public final class Ledger implements AutoCloseable {
     private boolean closed;
     private boolean refusedToSign;
 
+    /** Buffers records are written into before they are copied to the file: as many as calls append at once. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<CanonicalRecord.Ascii> scratch = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     private Ledger(Path dir, SigningKey key, Clock clock) throws IOException {
         this.key = key;
         this.clock = clock;
@@ -89,19 +92,27 @@ public final class Ledger implements AutoCloseable {
      * process keeps it); hashed into the tree when the tree is next read.
      */
     public long append(UsageRecord record) {
-        byte[] leaf = record.canonical();
-        synchronized (this) {
-            if (closed) {
-                throw new UncheckedIOException(new IOException("the usage ledger is closed"));
+        // every call writes a record: its bytes go through a buffer used again, not one made for each
+        CanonicalRecord.Ascii leaf = scratch.poll();
+        leaf = CanonicalRecord.write(record, leaf != null ? leaf : new CanonicalRecord.Ascii(CanonicalRecord.SIZE));
+        try {
+            synchronized (this) {
+                if (closed) {
+                    throw new UncheckedIOException(new IOException("the usage ledger is closed"));
+                }
+                try {
+                    long start = entries.append(leaf.array(), leaf.size());
+                    long index = offsets.size() - 1;
+                    offsets.add(start + leaf.size() + 1);
+                    index(record.tenant(), record.start(), index);
+                    return index;
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write the usage ledger: " + e.getMessage(), e);
+                }
             }
-            try {
-                long start = entries.append(leaf);
-                long index = offsets.size() - 1;
-                offsets.add(start + leaf.length + 1);
-                index(record.tenant(), record.start(), index);
-                return index;
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write the usage ledger: " + e.getMessage(), e);
+        } finally {
+            if (leaf.array().length <= 4 * CanonicalRecord.SIZE) {
+                scratch.offer(leaf);
             }
         }
     }

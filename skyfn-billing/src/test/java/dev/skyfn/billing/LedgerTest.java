@@ -218,6 +218,19 @@ class LedgerTest {
     }
 
     @Test
+    void eachEntryIsItsRecordsCanonicalBytesWhenManyCallsAppendAtOnceWhateverTheRecordsLength() throws Exception {
+        List<UsageRecord> records = java.util.stream.IntStream.range(0, 400)
+                .mapToObj(i -> Records.of("tenant-" + "t".repeat(i % 7 == 0 ? 3000 : i % 13), "call-" + i, T0 + i, 1, 128)).toList();
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK);
+             var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            var indices = pool.invokeAll(records.stream().<java.util.concurrent.Callable<Long>>map(r -> () -> ledger.append(r)).toList());
+            for (int i = 0; i < records.size(); i++) {
+                assertThat(ledger.leaf(indices.get(i).get())).as("entry of record %d", i).isEqualTo(records.get(i).canonical());
+            }
+        }
+    }
+
+    @Test
     void aClosedLedgerStillReadsWhatItHoldsAndTakesNoMore() {
         Ledger ledger = Ledger.open(dir, key, CLOCK);
         write(ledger, 0, 3);

@@ -28,6 +28,9 @@ public final class FrameChannel implements Closeable {
     private final AtomicBoolean writerAwake = new AtomicBoolean();
     private final ReentrantLock writing = new ReentrantLock();
     private final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
+    private static final int NOW_BYTES = 1024;
+    /** What {@link #sendNow} encodes a frame into; used holding {@link #writing}. */
+    private WireOut nowOut = new WireOut(NOW_BYTES);
     private final Thread writer;
     private volatile boolean closed;
 
@@ -59,12 +62,13 @@ public final class FrameChannel implements Closeable {
         if (closed) {
             return false;
         }
-        byte[] frame = WireCodec.encode(message);
         // an interrupted thread's write would close the socket (an interruptible channel's rule): the writer sends it instead
         if (outbox.isEmpty() && !Thread.currentThread().isInterrupted() && writing.tryLock()) {
             try {
                 if (outbox.isEmpty()) {
-                    writeFully(ByteBuffer.wrap(frame));
+                    // encoded into the channel's own buffers: no array made for the frame, and one copy of it before the socket
+                    WireCodec.encode(message, nowOut);
+                    writeNow();
                     return true;
                 }
             } catch (IOException e) {
@@ -74,11 +78,26 @@ public final class FrameChannel implements Closeable {
                 writing.unlock();
             }
         }
-        outbox.add(frame);
+        outbox.add(WireCodec.encode(message));
         if (writerAwake.compareAndSet(false, true)) {
             LockSupport.unpark(writer);
         }
         return true;
+    }
+
+    /** Writes the frame in {@link #nowOut} through the write buffer, whole; holding {@link #writing}, the write buffer empty. */
+    private void writeNow() throws IOException {
+        byte[] frame = nowOut.array();
+        int size = nowOut.size();
+        if (size > writeBuffer.capacity()) {
+            writeFully(ByteBuffer.wrap(frame, 0, size));
+        } else {
+            writeBuffer.put(frame, 0, size);
+            flush();
+        }
+        if (frame.length > BUFFER_BYTES) {
+            nowOut = new WireOut(NOW_BYTES); // a large frame's buffer is not kept
+        }
     }
 
     /** Writes every frame queued so far before it returns: for a process about to end, whose writer would not get to them. */

@@ -46,7 +46,22 @@ public final class WireCodec {
 
     /** The whole frame, length prefix included. */
     public static byte[] encode(Message message) {
-        WireOut out = new WireOut(64 + payloadSize(message));
+        // room for the names, ids and headers around the payload: most frames are then written without the buffer growing
+        WireOut out = new WireOut(ROOM + payloadSize(message));
+        encode(message, out);
+        return out.toByteArray();
+    }
+
+    /** Room for the names, ids and headers around a frame's payload: most frames are written without their buffer growing. */
+    private static final int ROOM = 256;
+
+    /**
+     * Encodes the whole frame into {@code out}, emptied first and made large enough for the payload
+     * at once (a large value's frame is not grown to by doubling): a sender with a buffer of its own
+     * allocates nothing for a frame that fits it.
+     */
+    static void encode(Message message, WireOut out) {
+        out.clear(ROOM + payloadSize(message));
         out.writeInt(0);
         switch (message) {
             case Message.Hello h -> {
@@ -180,7 +195,6 @@ public final class WireCodec {
             }
         }
         out.putInt(0, out.size() - HEADER_BYTES);
-        return out.toByteArray();
     }
 
     /** Decodes one frame's body: {@code length} bytes after the length prefix. */

@@ -41,8 +41,20 @@ final class WireOut {
         buf[size++] = (byte) v;
     }
 
+    /** UTF-8, with its length first; ASCII, as names and ids are, is copied without a byte array made for it. */
+    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the fastest copy of ASCII
     void writeString(String s) {
-        writeBytes(s.getBytes(StandardCharsets.UTF_8));
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            if (s.charAt(i) >= 0x80) {
+                writeBytes(s.getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+        }
+        writeVarInt(n);
+        ensure(n);
+        s.getBytes(0, n, buf, size);
+        size += n;
     }
 
     void writeBytes(byte[] b) {
@@ -61,6 +73,19 @@ final class WireOut {
 
     int size() {
         return size;
+    }
+
+    /** Empties the buffer, to encode another frame into it, with room for {@code capacity} bytes at least. */
+    void clear(int capacity) {
+        size = 0;
+        if (buf.length < capacity) {
+            buf = new byte[capacity];
+        }
+    }
+
+    /** The buffer; its first {@link #size} bytes are what was written. */
+    byte[] array() {
+        return buf;
     }
 
     byte[] toByteArray() {

@@ -140,6 +140,38 @@ class FrameChannelTest {
     }
 
     @Test
+    void framesWrittenAtOnceArriveWholeWhateverTheirSizeAndText() throws Exception {
+        var sender = new FrameChannel(client, 8 << 20);
+        var receiver = new FrameChannel(server, 8 << 20);
+        var got = new java.util.concurrent.LinkedBlockingQueue<Message>();
+        Thread.ofPlatform().start(() -> {
+            try {
+                receiver.readLoop(got::add);
+            } catch (IOException e) {
+                got.add(new Message.Cancel(-1));
+            }
+        });
+        // small, beyond the write buffer, beyond the encoding buffer kept, then small again: each through the sender's own buffers
+        List<Integer> sizes = List.of(1, 200 << 10, 3000, 2 << 20, 5);
+        for (int i = 0; i < sizes.size(); i++) {
+            byte[] body = new byte[sizes.get(i)];
+            body[body.length - 1] = (byte) i;
+            assertThat(sender.sendNow(new Message.Invoke(i, 1, "grüße-" + i, "inv-€-" + i, 1000, new Payload.Body("text/plain; charset=ü", body))))
+                    .isTrue();
+        }
+        for (int i = 0; i < sizes.size(); i++) {
+            var invoke = (Message.Invoke) got.poll(10, TimeUnit.SECONDS);
+            assertThat(invoke).isNotNull();
+            assertThat(invoke.id()).isEqualTo(i);
+            assertThat(invoke.function()).isEqualTo("grüße-" + i);
+            assertThat(invoke.invocationId()).isEqualTo("inv-€-" + i);
+            var body = (Payload.Body) invoke.payload();
+            assertThat(body.contentType()).isEqualTo("text/plain; charset=ü");
+            assertThat(body.bytes()).hasSize(sizes.get(i)).endsWith((byte) i);
+        }
+    }
+
+    @Test
     void cutsOffAPeerThatAnnouncesAnOversizedFrame() throws Exception {
         var receiver = new FrameChannel(server, 1024);
         client.write(ByteBuffer.allocate(8).putInt(0, 1 << 30));

@@ -1,0 +1,99 @@
+package dev.skyfn.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordingFile;
+
+/**
+ * What the node allocates per warm call: the hello app's no-op at 64 connections (node on CPU 0,
+ * wrk on CPU 1), the node recorded by JDK Flight Recorder; its allocation samples (each weighed by
+ * the bytes it stands for) in the measured window, per call, by whose code allocated them — the
+ * first frame of skyfn's or of the HTTP server's (Helidon) on the stack, else the JDK's — and
+ * skyfn's largest sites. Sampled, so a site's figure varies by some percent between runs; the
+ * totals less.
+ */
+final class AllocBench {
+
+    private static final String PATH = "/v1/apps/hello/functions/noop:invoke";
+    private static final byte[] BODY = "x".getBytes();
+
+    private final Path root;
+    private final Duration measure;
+
+    AllocBench(Path root, Duration measure) {
+        this.root = root;
+        this.measure = measure;
+    }
+
+    String run() {
+        try {
+            Path recording = Files.createTempFile("skyfn-alloc-", ".jfr");
+            Wrk.Result result;
+            Instant from;
+            Instant to;
+            try (SkyfnProcess node = SkyfnProcess.start(root, "0", 18_093, 0, List.of("-XX:StartFlightRecording=name=alloc,settings=profile"))) {
+                node.deploy(Bench.example(root, "hello"));
+                if (node.invoke("hello", "noop", "x").status() != 200) {
+                    throw new IllegalStateException("noop does not answer");
+                }
+                String url = "http://127.0.0.1:" + node.port + PATH;
+                Wrk.run("1", url, 64, Duration.ofSeconds(10), BODY);
+                from = Instant.now();
+                result = Wrk.run("1", url, 64, measure, BODY);
+                to = Instant.now();
+                Procs.run(List.of(Procs.JAVA.resolveSibling("jcmd").toString(), Long.toString(node.process.pid()), "JFR.dump", "name=alloc",
+                        "filename=" + recording), Duration.ofSeconds(60));
+            }
+            return report(recording, from, to, Math.round(result.requestsPerSecond() * measure.toSeconds()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String report(Path recording, Instant from, Instant to, long calls) throws IOException {
+        Map<String, Long> byOwner = new HashMap<>();
+        Map<String, Long> skyfnSites = new HashMap<>();
+        for (RecordedEvent e : RecordingFile.readAllEvents(recording)) {
+            if (!e.getEventType().getName().equals("jdk.ObjectAllocationSample") || e.getStartTime().isBefore(from)
+                    || e.getStartTime().isAfter(to)) {
+                continue;
+            }
+            long bytes = e.getLong("weight");
+            String owner = "the JDK's";
+            for (RecordedFrame f : e.getStackTrace() == null ? List.<RecordedFrame>of() : e.getStackTrace().getFrames()) {
+                String type = f.getMethod().getType().getName();
+                if (type.startsWith("dev.skyfn.")) {
+                    owner = "skyfn's";
+                    skyfnSites.merge("`" + type.substring(type.lastIndexOf('.') + 1) + "." + f.getMethod().getName() + ":" + f.getLineNumber()
+                            + "` " + e.getClass("objectClass").getName(), bytes, Long::sum);
+                    break;
+                }
+                if (type.startsWith("io.helidon.")) {
+                    owner = "the HTTP server's (Helidon)";
+                    break;
+                }
+            }
+            byOwner.merge(owner, bytes, Long::sum);
+        }
+        Files.deleteIfExists(recording);
+        long all = byOwner.values().stream().mapToLong(Long::longValue).sum();
+        var out = new StringBuilder(String.format("%,d calls in %d s at 64 connections.%n%n| allocated per call, by code | bytes |%n|---|---:|%n",
+                calls, (to.toEpochMilli() - from.toEpochMilli()) / 1000));
+        out.append(String.format("| all | %,d |%n", all / calls));
+        byOwner.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(o -> out.append(String.format("| %s | %,d |%n", o.getKey(), o.getValue() / calls)));
+        out.append("\n| skyfn's largest sites | bytes per call |\n|---|---:|\n");
+        skyfnSites.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
+                .forEach(s -> out.append(String.format("| %s | %,d |%n", s.getKey(), s.getValue() / calls)));
+        return out.toString();
+    }
+}
