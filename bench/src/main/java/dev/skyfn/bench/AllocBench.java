@@ -14,12 +14,12 @@ import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * What the node allocates per warm call: the hello app's no-op at 64 connections (node on CPU 0,
- * wrk on CPU 1), the node recorded by JDK Flight Recorder; its allocation samples (each weighed by
- * the bytes it stands for) in the measured window, per call, by whose code allocated them — the
- * first frame of skyfn's or of the HTTP server's (Helidon) on the stack, else the JDK's — and
- * skyfn's largest sites. Sampled, so a site's figure varies by some percent between runs; the
- * totals less.
+ * What the node and its sandbox allocate per warm call: the hello app's no-op at 64 connections
+ * (node and sandbox on CPU 0, wrk on CPU 1, the sandbox not confined so that it can write its
+ * recording), both recorded by JDK Flight Recorder; their allocation samples (each weighed by the
+ * bytes it stands for) in the measured window, per call, by whose code allocated them — the first
+ * frame of skyfn's or of the HTTP server's (Helidon) on the stack, else the JDK's — and skyfn's
+ * largest sites. Sampled, so a site's figure varies by some percent between runs; the totals less.
  */
 final class AllocBench {
 
@@ -34,13 +34,20 @@ final class AllocBench {
         this.measure = measure;
     }
 
+    /** How long the sandbox records from its start: past the warm-up and the measured window; it writes its recording then. */
+    private static final Duration SANDBOX_RECORDS = Duration.ofSeconds(40);
+
     String run() {
         try {
             Path recording = Files.createTempFile("skyfn-alloc-", ".jfr");
+            Path sandboxRecording = Files.createTempFile("skyfn-alloc-sandbox-", ".jfr");
+            Files.delete(sandboxRecording);
             Wrk.Result result;
             Instant from;
             Instant to;
-            try (SkyfnProcess node = SkyfnProcess.start(root, "0", 18_093, 0, List.of("-XX:StartFlightRecording=name=alloc,settings=profile"))) {
+            try (SkyfnProcess node = SkyfnProcess.startUnconfined(root, "0", 18_093, 0, List.of("-XX:StartFlightRecording=name=alloc,settings=profile"),
+                    "--sandbox-jvm-option=-XX:StartFlightRecording=settings=profile,duration=" + SANDBOX_RECORDS.toSeconds() + "s,filename="
+                            + sandboxRecording)) {
                 node.deploy(Bench.example(root, "hello"));
                 if (node.invoke("hello", "noop", "x").status() != 200) {
                     throw new IllegalStateException("noop does not answer");
@@ -52,10 +59,22 @@ final class AllocBench {
                 to = Instant.now();
                 Procs.run(List.of(Procs.JAVA.resolveSibling("jcmd").toString(), Long.toString(node.process.pid()), "JFR.dump", "name=alloc",
                         "filename=" + recording), Duration.ofSeconds(60));
+                long deadline = System.nanoTime() + SANDBOX_RECORDS.plusSeconds(30).toNanos();
+                while (!Files.exists(sandboxRecording) && System.nanoTime() < deadline) {
+                    Thread.sleep(500);
+                }
+                Thread.sleep(2000); // the file is there once the recording starts being written: let it finish
             }
-            return report(recording, from, to, Math.round(result.requestsPerSecond() * measure.toSeconds()));
+            long calls = Math.round(result.requestsPerSecond() * measure.toSeconds());
+            return String.format("%,d calls in %d s at 64 connections.%n%n", calls, (to.toEpochMilli() - from.toEpochMilli()) / 1000)
+                    + "The node:\n\n" + report(recording, from, to, calls)
+                    + (Files.exists(sandboxRecording) ? "\nThe sandbox:\n\n" + report(sandboxRecording, from, to, calls)
+                    : "\nThe sandbox wrote no recording.\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
@@ -86,8 +105,7 @@ final class AllocBench {
         }
         Files.deleteIfExists(recording);
         long all = byOwner.values().stream().mapToLong(Long::longValue).sum();
-        var out = new StringBuilder(String.format("%,d calls in %d s at 64 connections.%n%n| allocated per call, by code | bytes |%n|---|---:|%n",
-                calls, (to.toEpochMilli() - from.toEpochMilli()) / 1000));
+        var out = new StringBuilder("| allocated per call, by code | bytes |\n|---|---:|\n");
         out.append(String.format("| all | %,d |%n", all / calls));
         byOwner.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .forEach(o -> out.append(String.format("| %s | %,d |%n", o.getKey(), o.getValue() / calls)));

@@ -36,6 +36,8 @@ final class AppClassLoader extends ClassLoader implements Environment.Source {
     /** Counts the blocks the app's code executes, when it meters useful work; null otherwise. */
     private final BlockCounter counter;
     private final AppEnvironment environment;
+    /** The markers of the app's calls' threads. */
+    final ThreadWatch.Markers markers = new ThreadWatch.Markers(this);
 
     /**
      * {@code env}: the app's environment variables, outside any one function's call; {@code countsWork}:

@@ -88,7 +88,7 @@ final class GrainInstance implements Runnable {
 
     @Override
     public void run() {
-        var marker = new ThreadWatch.Marker(app.loader());
+        var marker = app.loader().markers.take();
         long threadsBefore = ThreadWatch.started();
         Thread.currentThread().setContextClassLoader(marker);
         OutputCapture.Tag tag = OutputCapture.enter(app.slot(), invocationId, function);
@@ -105,6 +105,9 @@ final class GrainInstance implements Runnable {
         } finally {
             sandbox.capture().leave();
         }
+        // no thread made from here on is the call's: the marker may serve the next call
+        Thread.currentThread().setContextClassLoader(app.loader());
+        app.loader().markers.giveBack(marker, threadsBefore);
         long blocks = counter == null ? -1 : WorkCounter.end(counter);
         ending = ending.spending(new Spent(cpu == null ? -1 : cpu.read(), blocks));
         if (ctx.logged() || tag.wrote()) {

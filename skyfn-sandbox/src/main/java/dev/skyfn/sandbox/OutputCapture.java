@@ -21,6 +21,8 @@ final class OutputCapture {
         private final String invocationId;
         private final String function;
         private volatile boolean wrote;
+        /** Whether a thread of the invocation began a line: only then is there a partial line to look for as it ends. */
+        private volatile boolean began;
 
         Tag(int slot, String invocationId, String function) {
             this.slot = slot;
@@ -67,8 +69,11 @@ final class OutputCapture {
      * print streams need no flush: they hand every write straight to the line splitters.
      */
     void leave() {
-        out.flushPartial();
-        err.flushPartial();
+        // a thread-local looked up on a thread that never set it gets an entry made: most calls print nothing
+        if (INVOCATION.get().began) {
+            out.flushPartial();
+            err.flushPartial();
+        }
         INVOCATION.remove();
     }
 
@@ -94,6 +99,7 @@ final class OutputCapture {
             if (line == null) {
                 line = new ByteArrayOutputStream(128);
                 partial.set(line);
+                INVOCATION.get().began = true;
             }
             int start = off;
             for (int i = off; i < off + len; i++) {

@@ -28,6 +28,34 @@ final class ThreadWatch {
         }
     }
 
+    /**
+     * The markers of one app's calls: one a call before used, when one is free, since a class loader
+     * costs some 550 bytes and its set-up to make, and every call needs a marker.
+     */
+    static final class Markers {
+        private final ClassLoader app;
+        private final java.util.Queue<Marker> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        Markers(ClassLoader app) {
+            this.app = app;
+        }
+
+        Marker take() {
+            Marker reused = free.poll();
+            return reused != null ? reused : new Marker(app);
+        }
+
+        /**
+         * Takes back the marker of a call that has ended — its thread no longer carries it — for
+         * another call, when no platform thread at all was started in this JVM since
+         * {@code startedBefore}: then no thread carries it, and it can mark no other call's
+         * threads. Otherwise it is dropped. Whether it was taken back.
+         */
+        boolean giveBack(Marker marker, long startedBefore) {
+            return started() == startedBefore && free.offer(marker);
+        }
+    }
+
     /** How many platform threads this JVM has started so far; cheap to read. */
     static long started() {
         return THREADS.getTotalStartedThreadCount();

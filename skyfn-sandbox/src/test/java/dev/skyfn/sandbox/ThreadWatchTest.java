@@ -51,6 +51,22 @@ class ThreadWatchTest {
         stop.countDown();
     }
 
+    @Test
+    void aMarkerServesAnotherCallOnlyWhenNoThreadWasStartedMeanwhile() throws Exception {
+        var markers = new ThreadWatch.Markers(getClass().getClassLoader());
+        ThreadWatch.Marker first = markers.take();
+        assertThat(markers.giveBack(first, ThreadWatch.started())).isTrue();
+        assertThat(markers.take()).isSameAs(first);
+
+        long before = ThreadWatch.started();
+        Thread started = new Thread(() -> { });
+        started.setContextClassLoader(first);
+        started.start();
+        started.join();
+        assertThat(markers.giveBack(first, before)).as("a thread was started: it might carry the marker").isFalse();
+        assertThat(markers.take()).isNotSameAs(first);
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             latch.await();
