@@ -59,11 +59,7 @@ final class AllocBench {
                 to = Instant.now();
                 Procs.run(List.of(Procs.JAVA.resolveSibling("jcmd").toString(), Long.toString(node.process.pid()), "JFR.dump", "name=alloc",
                         "filename=" + recording), Duration.ofSeconds(60));
-                long deadline = System.nanoTime() + SANDBOX_RECORDS.plusSeconds(30).toNanos();
-                while (!Files.exists(sandboxRecording) && System.nanoTime() < deadline) {
-                    Thread.sleep(500);
-                }
-                Thread.sleep(2000); // the file is there once the recording starts being written: let it finish
+                awaitWritten(sandboxRecording, SANDBOX_RECORDS.plusSeconds(30));
             }
             long calls = Math.round(result.requestsPerSecond() * measure.toSeconds());
             return String.format("%,d calls in %d s at 64 connections.%n%n", calls, (to.toEpochMilli() - from.toEpochMilli()) / 1000)
@@ -75,6 +71,23 @@ final class AllocBench {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Waits until {@code file} exists and has stopped growing, for at most {@code limit}: a
+     * recording's file appears as it starts being written.
+     */
+    private static void awaitWritten(Path file, Duration limit) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        long size = -1;
+        while (System.nanoTime() < deadline) {
+            long now = Files.exists(file) ? Files.size(file) : -1;
+            if (now > 0 && now == size) {
+                return;
+            }
+            size = now;
+            Thread.sleep(500);
         }
     }
 

@@ -84,7 +84,7 @@ final class EntryFile implements AutoCloseable {
         MappedByteBuffer segment = segment(end);
         int at = (int) (end % SEGMENT);
         if (length <= segment.capacity() - at) {
-            segment.put(at, bytes, 0, length); // within one segment, as nearly every line is
+            segment.put(at, bytes, 0, length); // within one segment, as nearly every line is: no lambda made for it on each call
         } else {
             pieces(end, length, (s, in, done, n) -> s.put(in, bytes, done, n));
         }

@@ -46,8 +46,7 @@ public final class WireCodec {
 
     /** The whole frame, length prefix included. */
     public static byte[] encode(Message message) {
-        // room for the names, ids and headers around the payload: most frames are then written without the buffer growing
-        WireOut out = new WireOut(ROOM + payloadSize(message));
+        WireOut out = new WireOut(0); // sized by the encoding, for its payload
         encode(message, out);
         return out.toByteArray();
     }
