@@ -45,7 +45,11 @@ public final class AppRecords {
     public record Versioned(AppRecord record, long revision) {
     }
 
-    /** Told of every record as it is now, then of each change. */
+    /**
+     * Told of every record as it is now, then of each change, in order. The bucket keeps one value
+     * per app, so a change superseded before it reached the watcher is skipped: a watcher always
+     * converges on the latest record but may not see every version in between.
+     */
     public interface Watcher {
 
         void put(AppRecord record);
