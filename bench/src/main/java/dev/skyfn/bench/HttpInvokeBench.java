@@ -10,8 +10,9 @@ import java.util.function.ToDoubleFunction;
  * Warm invocations over HTTP against the limit, a bare Helidon server answering the same request,
  * and the peer a Java user would pick for functions over HTTP, Spring Cloud Function's web adapter
  * serving a no-op {@code Function<String, String>} (built by {@code bench/run} from
- * {@code bench/peers/spring-function}); skyfn with sandboxes confined and not. Each server runs
- * on CPU 0, wrk on CPU 1; rounds alternate between the four, medians are reported.
+ * {@code bench/peers/spring-function}); skyfn with sandboxes confined and not, and confined on
+ * the shared-memory transport. Each server runs on CPU 0, wrk on CPU 1; rounds alternate between
+ * the five, medians are reported.
  */
 final class HttpInvokeBench {
 
@@ -52,6 +53,7 @@ final class HttpInvokeBench {
         List<Round> peer = new ArrayList<>();
         List<Round> skyfn = new ArrayList<>();
         List<Round> unconfined = new ArrayList<>();
+        List<Round> shared = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             bare.add(bare());
             if (peerJar != null) {
@@ -59,11 +61,15 @@ final class HttpInvokeBench {
             }
             skyfn.add(skyfn(true));
             unconfined.add(skyfn(false));
-            System.err.printf("round %d: bare %.0f req/s, Spring %s req/s, skyfn %.0f req/s, not confined %.0f req/s%n", r + 1,
-                    bare.getLast().many().requestsPerSecond(), peer.isEmpty() ? "-" : String.format("%.0f", peer.getLast().many().requestsPerSecond()),
-                    skyfn.getLast().many().requestsPerSecond(), unconfined.getLast().many().requestsPerSecond());
+            shared.add(skyfn(true, "--sandbox-transport=shared-memory"));
+            System.err.printf("round %d: bare %.0f req/s, Spring %s req/s, skyfn %.0f req/s, not confined %.0f req/s, shared memory %.0f req/s%n",
+                    r + 1, bare.getLast().many().requestsPerSecond(),
+                    peer.isEmpty() ? "-" : String.format("%.0f", peer.getLast().many().requestsPerSecond()),
+                    skyfn.getLast().many().requestsPerSecond(), unconfined.getLast().many().requestsPerSecond(),
+                    shared.getLast().many().requestsPerSecond());
         }
-        return report(bare, skyfn) + (peer.isEmpty() ? "" : peer(peer, skyfn)) + confinement(skyfn, unconfined);
+        return report(bare, skyfn) + (peer.isEmpty() ? "" : peer(peer, skyfn)) + confinement(skyfn, unconfined)
+                + transports(bare, skyfn, shared);
     }
 
     /** skyfn beside the peer a user would pick, Spring Cloud Function web, in the same rounds. */
@@ -99,6 +105,28 @@ final class HttpInvokeBench {
         return out.toString();
     }
 
+    /** The node ↔ sandbox transports in the same rounds, both confined, beside the bare server. */
+    private static String transports(List<Round> bare, List<Round> socket, List<Round> shared) {
+        var out = new StringBuilder("\nTransports, warm (same rounds; sandboxes confined, on the Unix socket and on shared memory):\n\n");
+        out.append("| connections | | throughput (req/s) | p50 | p99 |\n|---|---|---:|---:|---:|\n");
+        for (boolean many : new boolean[] {false, true}) {
+            String conns = many ? "64" : "1";
+            Medians limit = medians(bare, many);
+            Medians onSocket = medians(socket, many);
+            Medians onShared = medians(shared, many);
+            out.append(row(conns, "bare Helidon", limit)).append(row(conns, "skyfn, socket", onSocket))
+                    .append(row(conns, "skyfn, shared memory", onShared));
+            out.append(String.format("| %s | **shared memory / socket** | **%.1f%%** | %+.0f µs | %+.0f µs |%n", conns,
+                    100 * onShared.rps() / onSocket.rps(), onShared.p50() - onSocket.p50(), onShared.p99() - onSocket.p99()));
+            out.append(String.format("| %s | shared memory / bare | %.1f%% | %+.0f µs | %+.0f µs |%n", conns,
+                    100 * onShared.rps() / limit.rps(), onShared.p50() - limit.p50(), onShared.p99() - limit.p99()));
+        }
+        out.append(String.format("%nPer round, 64 connections (req/s): socket %s; shared memory %s.%n",
+                Stats.list(socket.stream().map(r -> r.many().requestsPerSecond()).toList(), "%.0f"),
+                Stats.list(shared.stream().map(r -> r.many().requestsPerSecond()).toList(), "%.0f")));
+        return out.toString();
+    }
+
     private Round bare() {
         int port = 18_090;
         Process p = Procs.start("0", Path.of("/tmp/skyfn-bench-bare.log"), List.of(Procs.JAVA.toString(), "-cp",
@@ -124,9 +152,9 @@ final class HttpInvokeBench {
         }
     }
 
-    private Round skyfn(boolean confined) {
-        try (SkyfnProcess node = confined ? SkyfnProcess.start(root, "0", 18_091, 0, List.of())
-                : SkyfnProcess.startUnconfined(root, "0", 18_091, 0, List.of())) {
+    private Round skyfn(boolean confined, String... options) {
+        try (SkyfnProcess node = confined ? SkyfnProcess.start(root, "0", 18_091, 0, List.of(), options)
+                : SkyfnProcess.startUnconfined(root, "0", 18_091, 0, List.of(), options)) {
             node.deploy(Bench.example(root, "hello"));
             if (node.invoke("hello", "noop", "x").status() != 200) {
                 throw new IllegalStateException("noop does not answer");

@@ -33,7 +33,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The node ↔ sandbox hop: an Invoke frame out and a Result frame back through {@link FrameChannel}s
  * (codec, batching writer, reader thread, future), beside its limits: a bare round trip of the
  * same bytes over a Unix domain socket with one thread at each end, and over two shared-memory
- * ring buffers (Agrona's one-to-one ring buffers in a memory-mapped file, each end spinning).
+ * ring buffers (Agrona's one-to-one ring buffers in a memory-mapped file, each end spinning);
+ * and the same frames through skyfn's shared-memory transport ({@link FrameChannel#overSharedMemory}:
+ * its rings, each reader spinning, then yielding, then asleep on the socket as doorbell).
  *
  * <p>Run: {@code bench/run jmh SocketHopBench}
  */
@@ -54,6 +56,8 @@ public class SocketHopBench {
     private int bareFrame;
     private FrameChannel node;
     private FrameChannel sandbox;
+    private FrameChannel sharedNode;
+    private FrameChannel sharedSandbox;
     private final Map<Long, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private java.nio.channels.FileChannel ringFile;
@@ -83,14 +87,34 @@ public class SocketHopBench {
         Thread.ofPlatform().daemon().start(this::echoRing);
 
         SocketChannel[] framed = pair(dir.resolve("framed.sock"));
-        node = new FrameChannel(framed[0], 1 << 20);
-        sandbox = new FrameChannel(framed[1], 1 << 20);
+        node = FrameChannel.overSocket(framed[0], 1 << 20);
+        sandbox = FrameChannel.overSocket(framed[1], 1 << 20);
         Thread.ofPlatform().daemon().start(() -> read(sandbox, m -> {
             if (m instanceof Message.Invoke i) {
                 sandbox.sendNow(new Message.Result(i.id(), i.payload())); // as a grain's thread answers
             }
         }));
         Thread.ofPlatform().daemon().start(() -> read(node, m -> {
+            if (m instanceof Message.Result r) {
+                pending.remove(r.id()).complete(r);
+            }
+        }));
+        connectShared();
+    }
+
+    /** The node's and the sandbox's ends of a shared-memory channel, the sandbox's answering as a grain's thread does. */
+    private void connectShared() throws IOException {
+        SocketChannel[] doorbell = pair(dir.resolve("shared.sock"));
+        Path frames = dir.resolve("frames.shm");
+        FrameChannel.createSharedMemory(frames, 256 << 10);
+        sharedNode = FrameChannel.overSharedMemory(doorbell[0], frames, true, 1 << 20);
+        sharedSandbox = FrameChannel.overSharedMemory(doorbell[1], frames, false, 1 << 20);
+        Thread.ofPlatform().daemon().start(() -> read(sharedSandbox, m -> {
+            if (m instanceof Message.Invoke i) {
+                sharedSandbox.sendNow(new Message.Result(i.id(), i.payload()));
+            }
+        }));
+        Thread.ofPlatform().daemon().start(() -> read(sharedNode, m -> {
             if (m instanceof Message.Result r) {
                 pending.remove(r.id()).complete(r);
             }
@@ -133,6 +157,12 @@ public class SocketHopBench {
         return roundTrip(node::sendNow);
     }
 
+    /** The same through the shared-memory transport. */
+    @Benchmark
+    public Message skyfnFrameRoundTripSharedMemory() throws Exception {
+        return roundTrip(sharedNode::sendNow);
+    }
+
     /** An Invoke out through {@code send}, the Result back. */
     private Message roundTrip(java.util.function.Predicate<Message> send) throws Exception {
         long id = ids.incrementAndGet();
@@ -148,6 +178,8 @@ public class SocketHopBench {
         ringFile.close();
         node.close();
         sandbox.close();
+        sharedNode.close();
+        sharedSandbox.close();
         bareClient.close();
         bareServer.close();
         try (var files = Files.list(dir)) {

@@ -70,6 +70,23 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             + "live are collected more often in a fitted spare (default: spares per heap size)")
     boolean fitSpares;
 
+    @Option(names = "--sandbox-transport", paramLabel = "socket|shared-memory",
+            description = "how frames travel between the node and its sandboxes: a Unix socket, or rings in a memory-mapped file "
+                    + "with the socket as doorbell (default: socket)", converter = TransportName.class)
+    dev.skyfn.node.sandbox.SandboxTransport sandboxTransport;
+
+    /** The transport's name as an option's value, or picocli's error naming the two there are. */
+    static final class TransportName implements picocli.CommandLine.ITypeConverter<dev.skyfn.node.sandbox.SandboxTransport> {
+        @Override
+        public dev.skyfn.node.sandbox.SandboxTransport convert(String value) {
+            try {
+                return dev.skyfn.node.sandbox.SandboxTransport.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     private final String name;
 
     /** What the node does where the host cannot confine sandboxes. */
@@ -88,6 +105,9 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 .sandboxJvmOptions(sandboxJvmOptions).aotCache(aotCache).isolation(isolation()).metering(metering).fitSpares(fitSpares);
         if (maxSandboxes != null) {
             config.maxSandboxes(maxSandboxes);
+        }
+        if (sandboxTransport != null) {
+            config.sandboxTransport(sandboxTransport);
         }
         if (spareMemoryMb != null) {
             config.spareMemoryBytes(spareMemoryMb << 20);

@@ -130,7 +130,8 @@ public final class Node implements AutoCloseable {
                 .orElseGet(() -> new DataLayers(config.dataDir().resolve("state"), config.stateBytesPerTenant(),
                         config.maxValueBytes(), scheduler));
         launcher = new SandboxLauncher(runDir, config.cacheDir(), config.bootTimeout(),
-                config.maxFrameBytes(), config.aotCache(), sandboxJvmOptions(config), confinement, cgroups, metrics::sandboxBooted);
+                config.maxFrameBytes(), config.aotCache(), sandboxJvmOptions(config), confinement, cgroups, metrics::sandboxBooted,
+                config.sandboxTransport());
         launcher.trainAotCache();
         scheduler.every(CALL_SWEEP, "timing out calls", () -> launcher.expireCalls(config.cancelGrace()));
         pool = new SandboxPool(launcher, config.spareSandboxes(), config.spareMemoryBytes(), config.fitSpares());

@@ -50,6 +50,9 @@ import java.util.List;
  * @param metering         whether every call's usage is recorded in the node's ledger (default true)
  * @param fitSpares        whether, where cgroups limit memory, spares boot with the largest heap in use and are fitted
  *                         to an app with a smaller one (decision 0018; default false: spares are kept per heap size)
+ * @param sandboxTransport how frames travel between the node and its sandboxes: a Unix socket, or shared memory with the
+ *                         socket as doorbell (default: the socket, or the {@value dev.skyfn.node.sandbox.SandboxTransport#PROPERTY}
+ *                         system property's)
  */
 public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, long spareMemoryBytes, int maxSandboxes, long maxRequestBytes,
                          int maxResultBytes, long maxPackageBytes, int maxValueBytes, long stateBytesPerTenant, Duration bootTimeout, Duration loadTimeout, Duration cancelGrace,
@@ -57,7 +60,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
                          boolean aotCache, Path cacheDir, List<String> sandboxJvmOptions, Duration executionRetention,
                          int maxExecutionsKept, long executionBytesPerTenant, Isolation isolation, long sandboxTmpBytes,
                          String name, int sandboxPids, dev.skyfn.core.cloud.Cloud cloud, Duration ledgerHeadInterval,
-                         boolean metering, boolean fitSpares) {
+                         boolean metering, boolean fitSpares, dev.skyfn.node.sandbox.SandboxTransport sandboxTransport) {
 
     /** What a node does on a host that cannot confine sandboxes by the OS (no bubblewrap, no user namespaces). */
     public enum Isolation {
@@ -117,6 +120,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         private Duration ledgerHeadInterval = Duration.ofSeconds(10);
         private boolean metering = true;
         private boolean fitSpares;
+        private dev.skyfn.node.sandbox.SandboxTransport sandboxTransport = dev.skyfn.node.sandbox.SandboxTransport.byDefault();
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -156,6 +160,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             ledgerHeadInterval = c.ledgerHeadInterval;
             metering = c.metering;
             fitSpares = c.fitSpares;
+            sandboxTransport = c.sandboxTransport;
         }
 
         public Builder host(String v) {
@@ -308,6 +313,11 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             return this;
         }
 
+        public Builder sandboxTransport(dev.skyfn.node.sandbox.SandboxTransport v) {
+            sandboxTransport = v;
+            return this;
+        }
+
         public Builder fitSpares(boolean v) {
             fitSpares = v;
             return this;
@@ -332,7 +342,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             return new NodeConfig(host, port, dataDir, spareSandboxes, spareMemoryBytes, maxSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, maxValueBytes, stateBytesPerTenant, bootTimeout,
                     loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, logBytesInAll, aotCache, cacheDir, sandboxJvmOptions,
                     executionRetention, maxExecutionsKept, executionBytesPerTenant, isolation, sandboxTmpBytes, name, sandboxPids, cloud,
-                    ledgerHeadInterval, metering, fitSpares);
+                    ledgerHeadInterval, metering, fitSpares, sandboxTransport);
         }
     }
 

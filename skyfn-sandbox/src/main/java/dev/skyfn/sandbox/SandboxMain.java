@@ -36,18 +36,20 @@ public final class SandboxMain {
 
     public static void main(String[] args) {
         PrintStream diagnostics = System.err;
-        if (args.length < 2 || args.length > 3 || (args.length == 3 && !args[2].equals("warm") && !args[2].equals("cold"))) {
-            diagnostics.println("usage: SandboxMain <socket-path> <max-frame-bytes> [warm|cold]");
+        if (args.length < 2 || args.length > 4 || (args.length >= 3 && !args[2].equals("warm") && !args[2].equals("cold"))) {
+            diagnostics.println("usage: SandboxMain <socket-path> <max-frame-bytes> [warm|cold [shared-memory-file]]");
             Runtime.getRuntime().halt(EXIT_FAILED);
         }
         try {
             String token = new String(System.in.readNBytes(TOKEN_MAX), java.nio.charset.StandardCharsets.US_ASCII).strip();
             if (args.length == 2 || args[2].equals("warm")) {
-                Warmup.run(Path.of("").toAbsolutePath(), diagnostics);
+                Warmup.run(Path.of("").toAbsolutePath(), args.length == 4, diagnostics);
                 HeapLimit.prepare(); // a spare may be fitted to a smaller app's heap: its first load should not pay for this
             }
-            var channel = new FrameChannel(SocketChannel.open(UnixDomainSocketAddress.of(Path.of(args[0]))),
-                    Integer.parseInt(args[1]));
+            var socket = SocketChannel.open(UnixDomainSocketAddress.of(Path.of(args[0])));
+            int maxFrameBytes = Integer.parseInt(args[1]);
+            var channel = args.length == 4 ? FrameChannel.overSharedMemory(socket, Path.of(args[3]), false, maxFrameBytes)
+                    : FrameChannel.overSocket(socket, maxFrameBytes);
             var runtime = new SandboxRuntime(channel, diagnostics);
             runtime.installCapture();
             channel.send(new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), token));

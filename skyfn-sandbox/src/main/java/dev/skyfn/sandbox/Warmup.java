@@ -77,13 +77,25 @@ final class Warmup {
         }
     }
 
-    static void run(Path dir, PrintStream diagnostics) throws Exception {
+    /** Warms the sandbox's paths up in {@code dir}, through a shared-memory channel when {@code sharedMemory}, as its node's will be. */
+    static void run(Path dir, boolean sharedMemory, PrintStream diagnostics) throws Exception {
         Path jar = appJar(dir);
         Path socket = dir.resolve("warmup-" + ProcessHandle.current().pid() + ".sock");
+        Path frames = dir.resolve("warmup-" + ProcessHandle.current().pid() + ".shm");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
-            var node = new FrameChannel(SocketChannel.open(UnixDomainSocketAddress.of(socket)), 1 << 20);
-            var sandbox = new FrameChannel(server.accept(), 1 << 20);
+            var nodeSocket = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+            var sandboxSocket = server.accept();
+            FrameChannel node;
+            FrameChannel sandbox;
+            if (sharedMemory) {
+                FrameChannel.createSharedMemory(frames, 64 << 10);
+                node = FrameChannel.overSharedMemory(nodeSocket, frames, true, 1 << 20);
+                sandbox = FrameChannel.overSharedMemory(sandboxSocket, frames, false, 1 << 20);
+            } else {
+                node = FrameChannel.overSocket(nodeSocket, 1 << 20);
+                sandbox = FrameChannel.overSocket(sandboxSocket, 1 << 20);
+            }
             var runtime = new SandboxRuntime(sandbox, diagnostics);
             BlockingQueue<Message> answers = new LinkedBlockingQueue<>();
             Thread.ofPlatform().daemon().start(() -> readQuietly(sandbox, runtime::handle));
@@ -116,6 +128,7 @@ final class Warmup {
             runtime.close();
         } finally {
             Files.deleteIfExists(socket);
+            Files.deleteIfExists(frames);
             Files.deleteIfExists(jar);
         }
         try (InputStream main = SandboxMain.class.getResourceAsStream("SandboxMain.class")) {

@@ -30,7 +30,7 @@ class OutputCaptureTest {
         try (var server = ServerSocketChannel.open(StandardProtocolFamily.UNIX).bind(address);
              var client = SocketChannel.open(address);
              var accepted = server.accept()) {
-            var receiver = new FrameChannel(accepted, 1 << 20);
+            var receiver = FrameChannel.overSocket(accepted, 1 << 20);
             Thread.ofPlatform().daemon().start(() -> {
                 try {
                     receiver.readLoop(m -> shipped.addAll(((Message.Logs) m).lines()));
@@ -38,7 +38,7 @@ class OutputCaptureTest {
                     // the test is over
                 }
             });
-            var shipper = new LogShipper(new FrameChannel(client, 1 << 20));
+            var shipper = new LogShipper(FrameChannel.overSocket(client, 1 << 20));
             var capture = new OutputCapture(shipper);
             capture.install();
             try {

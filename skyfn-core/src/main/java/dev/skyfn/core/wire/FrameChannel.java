@@ -2,214 +2,67 @@ package dev.skyfn.core.wire;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
+import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /**
- * Frames over one Unix domain socket, both ways.
- *
- * <p>Sending batches: a sender queues its frame and wakes the channel's writer, a virtual thread,
- * if it sleeps. The writer runs after the threads that were ready before it, so under load it
- * finds many frames queued and writes them in one system call; when idle, a frame costs one
- * hand-off to it.
+ * Frames between a node and one of its sandboxes, both ways, over one of two transports (see
+ * {@code docs/sandbox-protocol.md}): a Unix domain socket ({@link #overSocket}), or two rings in
+ * a memory-mapped file with the socket kept as the doorbell that wakes a sleeping reader and as
+ * the path of frames too large for a ring ({@link #overSharedMemory}). Both carry the same frames
+ * in the same order; the peer is not trusted by either.
  */
-public final class FrameChannel implements Closeable {
+public interface FrameChannel extends Closeable {
 
-    private static final int BUFFER_BYTES = 64 * 1024;
+    /** Frames over {@code socket} alone; frames longer than {@code maxFrameBytes} are a {@link ProtocolException}. */
+    static FrameChannel overSocket(SocketChannel socket, int maxFrameBytes) {
+        return new SocketFrames(socket, maxFrameBytes);
+    }
 
-    private final SocketChannel channel;
-    private final int maxFrameBytes;
-    private final ConcurrentLinkedQueue<byte[]> outbox = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean writerAwake = new AtomicBoolean();
-    private final ReentrantLock writing = new ReentrantLock();
-    private final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
-    private static final int NOW_BYTES = 1024;
-    /** What {@link #sendNow} encodes a frame into; used holding {@link #writing}. */
-    private WireOut nowOut = new WireOut(NOW_BYTES);
-    private final Thread writer;
-    private volatile boolean closed;
+    /**
+     * Frames through the rings of {@code file} (made by {@link #createSharedMemory}), the node's
+     * end when {@code node} is true and the sandbox's when it is false, with {@code socket}
+     * connecting the same two ends as the doorbell and for frames a ring cannot hold.
+     *
+     * @throws IOException if the file cannot be mapped, or its size is not one of two rings'
+     */
+    static FrameChannel overSharedMemory(SocketChannel socket, Path file, boolean node, int maxFrameBytes) throws IOException {
+        return SharedMemoryFrames.open(socket, file, node, maxFrameBytes, SharedMemoryFrames.Idle.DEFAULT);
+    }
 
-    public FrameChannel(SocketChannel channel, int maxFrameBytes) {
-        this.channel = channel;
-        this.maxFrameBytes = maxFrameBytes;
-        this.writer = Thread.ofVirtual().name("frame-writer").start(this::writeForever);
+    /**
+     * Makes the file of a shared-memory channel, readable and writable by its owner alone: two
+     * rings of {@code ringBytes} each (a power of two), one each way; frames up to an eighth of a
+     * ring go through it.
+     */
+    static void createSharedMemory(Path file, int ringBytes) throws IOException {
+        SharedMemoryFrames.create(file, ringBytes);
     }
 
     /** Queues a message for sending; false if the channel is closed and it was dropped. */
-    public boolean send(Message message) {
-        if (closed) {
-            return false;
-        }
-        outbox.add(WireCodec.encode(message));
-        if (writerAwake.compareAndSet(false, true)) {
-            LockSupport.unpark(writer);
-        }
-        return true;
-    }
+    boolean send(Message message);
 
     /**
-     * Sends at once from the calling thread when nothing is queued and nobody is writing, else
-     * queues like {@link #send}. For threads with one frame to send (a caller that then awaits its
-     * answer, a reader relaying one): writing it themselves saves waking the writer, about 17 µs
-     * of a 37 µs hop on two CPUs, and they have no other frames to batch it with.
+     * Sends from the calling thread when the channel is idle, else like {@link #send}: for a
+     * thread with one frame to send and an answer to await.
      */
-    public boolean sendNow(Message message) {
-        if (closed) {
-            return false;
-        }
-        // an interrupted thread's write would close the socket (an interruptible channel's rule): the writer sends it instead
-        if (outbox.isEmpty() && !Thread.currentThread().isInterrupted() && writing.tryLock()) {
-            try {
-                if (outbox.isEmpty()) {
-                    // encoded into the channel's own buffers: no array made for the frame, and one copy of it before the socket
-                    WireCodec.encode(message, nowOut);
-                    writeNow();
-                    return true;
-                }
-            } catch (IOException e) {
-                close();
-                return false;
-            } finally {
-                writing.unlock();
-            }
-        }
-        outbox.add(WireCodec.encode(message));
-        if (writerAwake.compareAndSet(false, true)) {
-            LockSupport.unpark(writer);
-        }
-        return true;
-    }
-
-    /** Writes the frame in {@link #nowOut} through the write buffer, whole; holding {@link #writing}, the write buffer empty. */
-    private void writeNow() throws IOException {
-        byte[] frame = nowOut.array();
-        int size = nowOut.size();
-        if (size > writeBuffer.capacity()) {
-            writeFully(ByteBuffer.wrap(frame, 0, size));
-        } else {
-            writeBuffer.put(frame, 0, size);
-            flush();
-        }
-        if (frame.length > BUFFER_BYTES) {
-            nowOut = new WireOut(NOW_BYTES); // a large frame's buffer is not kept
-        }
-    }
+    boolean sendNow(Message message);
 
     /** Writes every frame queued so far before it returns: for a process about to end, whose writer would not get to them. */
-    public void drainNow() throws IOException {
-        writing.lock();
-        try {
-            drain();
-        } finally {
-            writing.unlock();
-        }
-    }
-
-    private void writeForever() {
-        try {
-            while (!closed) {
-                writing.lock();
-                try {
-                    drain();
-                } finally {
-                    writing.unlock();
-                }
-                writerAwake.set(false);
-                // a frame queued after the drain but before the flag was cleared is still in the outbox
-                if (outbox.isEmpty() && !closed) {
-                    LockSupport.park(this);
-                }
-            }
-        } catch (IOException e) {
-            close();
-        }
-    }
-
-    private void drain() throws IOException {
-        byte[] frame;
-        while ((frame = outbox.poll()) != null) {
-            if (frame.length > writeBuffer.remaining()) {
-                flush();
-                if (frame.length > writeBuffer.capacity()) {
-                    writeFully(ByteBuffer.wrap(frame));
-                    continue;
-                }
-            }
-            writeBuffer.put(frame);
-        }
-        flush();
-    }
-
-    private void flush() throws IOException {
-        writeBuffer.flip();
-        writeFully(writeBuffer);
-        writeBuffer.clear();
-    }
-
-    private void writeFully(ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            channel.write(b);
-        }
-    }
+    void drainNow() throws IOException;
 
     /**
      * Reads frames and hands each to {@code sink} on the calling thread until the peer closes the
-     * socket. Throws {@link ProtocolException} on a malformed or oversized frame.
+     * socket or this channel is closed.
+     *
+     * @throws ProtocolException on a malformed or oversized frame
+     * @throws IOException       when the socket fails, or is closed under the reading thread
      */
-    public void readLoop(Consumer<Message> sink) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES);
-        while (!closed) {
-            if (channel.read(buf) < 0) {
-                return;
-            }
-            buf.flip();
-            while (buf.remaining() >= WireCodec.HEADER_BYTES) {
-                int length = buf.getInt(buf.position());
-                if (length <= 0 || length > maxFrameBytes) {
-                    throw new ProtocolException("frame of " + length + " bytes (limit " + maxFrameBytes + ")");
-                }
-                int whole = WireCodec.HEADER_BYTES + length;
-                if (buf.remaining() < whole) {
-                    break;
-                }
-                Message m = WireCodec.decode(buf.array(), buf.arrayOffset() + buf.position() + WireCodec.HEADER_BYTES, length);
-                buf.position(buf.position() + whole);
-                sink.accept(m);
-            }
-            buf = room(buf);
-        }
-    }
+    void readLoop(Consumer<Message> sink) throws IOException;
 
-    /** Compacts the buffer, growing it for a frame bigger than it, shrinking it back after one. */
-    private ByteBuffer room(ByteBuffer buf) {
-        int needed = buf.remaining() >= WireCodec.HEADER_BYTES
-                ? WireCodec.HEADER_BYTES + buf.getInt(buf.position()) : BUFFER_BYTES;
-        int capacity = Math.max(BUFFER_BYTES, needed);
-        if (capacity != buf.capacity()) {
-            ByteBuffer next = ByteBuffer.allocate(capacity);
-            next.put(buf);
-            return next;
-        }
-        return buf.compact();
-    }
-
-    public boolean isOpen() {
-        return !closed;
-    }
+    boolean isOpen();
 
     @Override
-    public void close() {
-        closed = true;
-        LockSupport.unpark(writer);
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // closing a broken socket has nothing left to report
-        }
-    }
+    void close();
 }

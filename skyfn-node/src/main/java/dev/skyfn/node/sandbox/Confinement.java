@@ -29,6 +29,8 @@ public sealed interface Confinement {
 
     /** Where the sandbox finds the socket to its node. */
     String SOCKET = "/run/skyfn/node.sock";
+    /** Where the sandbox finds the file of its shared-memory channel to its node, when it has one. */
+    String FRAMES = "/run/skyfn/frames.shm";
     /** Where the sandbox finds its app's jar, once the node has put it there. */
     String APP_DIR = "/run/skyfn/app";
 
@@ -38,15 +40,25 @@ public sealed interface Confinement {
      * @param dir      the sandbox's own directory on the host: {@code node.sock} and {@code app/} in it
      * @param readOnly files and directories shown read-only at their own paths (the JDK, the class path, an AOT cache)
      * @param writable directories shown writable at their own paths (only for the node's own training run)
+     * @param sharedMemory whether it talks to its node through shared memory: {@link #frames()} shown writable
      */
-    record View(Path dir, List<Path> readOnly, List<Path> writable) {
+    record View(Path dir, List<Path> readOnly, List<Path> writable, boolean sharedMemory) {
         public View {
             readOnly = List.copyOf(readOnly);
             writable = List.copyOf(writable);
         }
 
+        public View(Path dir, List<Path> readOnly, List<Path> writable) {
+            this(dir, readOnly, writable, false);
+        }
+
         Path socket() {
             return dir.resolve("node.sock");
+        }
+
+        /** The file of its shared-memory channel to the node, when it has one; removed once both ends have mapped it. */
+        Path frames() {
+            return dir.resolve("frames.shm");
         }
 
         Path appDir() {
@@ -74,6 +86,9 @@ public sealed interface Confinement {
 
     /** The socket path the sandbox is told to connect to. */
     String socketFor(View view);
+
+    /** The path of {@link View#frames()} as the sandbox sees it. */
+    String framesFor(View view);
 
     /** The path inside the sandbox of a jar the node staged into {@link View#appDir()} under {@code name}. */
     String jarFor(View view, String name);
@@ -134,6 +149,11 @@ public sealed interface Confinement {
         }
 
         @Override
+        public String framesFor(View view) {
+            return view.frames().toString();
+        }
+
+        @Override
         public String jarFor(View view, String name) {
             return view.appDir().resolve(name).toString();
         }
@@ -177,6 +197,9 @@ public sealed interface Confinement {
             for (Path p : view.writable()) {
                 args.addAll(List.of("--bind", p.toString(), p.toString()));
             }
+            if (view.sharedMemory()) {
+                args.addAll(List.of("--bind", view.frames().toString(), FRAMES));
+            }
             args.addAll(List.of("--bind", view.socket().toString(), SOCKET, "--ro-bind", view.appDir().toString(), APP_DIR,
                     "--ro-bind", view.hosts().toString(), "/etc/hosts", "--ro-bind", view.resolvConf().toString(), "/etc/resolv.conf",
                     "--chdir", "/tmp"));
@@ -201,6 +224,11 @@ public sealed interface Confinement {
         @Override
         public String socketFor(View view) {
             return SOCKET;
+        }
+
+        @Override
+        public String framesFor(View view) {
+            return FRAMES;
         }
 
         @Override

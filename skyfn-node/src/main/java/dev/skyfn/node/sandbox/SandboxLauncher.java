@@ -52,6 +52,12 @@ public final class SandboxLauncher {
     private final Path runDir;
     private final Duration bootTimeout;
     private final int maxFrameBytes;
+    private final SandboxTransport transport;
+    /**
+     * Each ring of a shared-memory channel, one each way: frames up to an eighth of it (32 KiB)
+     * go through it, larger ones (a large payload) over the socket.
+     */
+    static final int RING_BYTES = 256 << 10;
     private final List<Path> classpath = SandboxClasspath.detect();
     private final Path javaHome = realJavaHome();
     private final Optional<AotCache> aot;
@@ -97,6 +103,13 @@ public final class SandboxLauncher {
 
     public SandboxLauncher(Path runDir, Path cacheDir, Duration bootTimeout, int maxFrameBytes, boolean useAot,
                            List<String> jvmOptions, Confinement confinement, Cgroups cgroups, BootObserver observer) {
+        this(runDir, cacheDir, bootTimeout, maxFrameBytes, useAot, jvmOptions, confinement, cgroups, observer, SandboxTransport.byDefault());
+    }
+
+    public SandboxLauncher(Path runDir, Path cacheDir, Duration bootTimeout, int maxFrameBytes, boolean useAot,
+                           List<String> jvmOptions, Confinement confinement, Cgroups cgroups, BootObserver observer,
+                           SandboxTransport transport) {
+        this.transport = transport;
         this.runDir = runDir;
         this.confinement = confinement;
         this.cgroups = cgroups;
@@ -324,7 +337,8 @@ public final class SandboxLauncher {
     private Sandbox boot(int heapMb, Sandbox.Owner owner, List<String> extraFlags, List<Path> writable, boolean limited,
                          Warmth warmth, boolean batch) {
         long id = ids.incrementAndGet();
-        var view = new Confinement.View(runDir.resolve("sb-" + id), readOnly(extraFlags), writable);
+        boolean shared = transport == SandboxTransport.SHARED_MEMORY;
+        var view = new Confinement.View(runDir.resolve("sb-" + id), readOnly(extraFlags), writable, shared);
         String token = HexFormat.of().formatHex(nextToken());
         Sandbox sandbox = null;
         Cgroup cgroup = Cgroup.NONE;
@@ -347,7 +361,11 @@ public final class SandboxLauncher {
                     cgroup.asServing();
                 }
             }
-            Process process = start(cgroup.wrap(confinement.wrap(view, command(heapMb, confinement.socketFor(view), extraFlags, warmth))), view.dir());
+            if (shared) {
+                FrameChannel.createSharedMemory(view.frames(), RING_BYTES);
+            }
+            Process process = start(cgroup.wrap(confinement.wrap(view, command(heapMb, confinement.socketFor(view),
+                    shared ? confinement.framesFor(view) : null, extraFlags, warmth))), view.dir());
             launched = process;
             booting.add(process);
             process.onExit().thenRun(() -> booting.remove(process));
@@ -356,7 +374,9 @@ public final class SandboxLauncher {
             process.onExit().thenRun(() -> closeQuietly(server));
             SocketChannel channel = accept(server, process, output);
             Files.deleteIfExists(view.socket());
-            Sandbox started = new Sandbox(id, heapMb, process, new FrameChannel(channel, maxFrameBytes), output, owner,
+            FrameChannel frames = shared ? FrameChannel.overSharedMemory(channel, view.frames(), true, maxFrameBytes)
+                    : FrameChannel.overSocket(channel, maxFrameBytes);
+            Sandbox started = new Sandbox(id, heapMb, process, frames, output, owner,
                     app -> stage(view, app), cgroup);
             sandbox = started;
             live.add(started);
@@ -371,6 +391,8 @@ public final class SandboxLauncher {
                 sandbox.kill("an impostor connected in its place");
                 throw unavailable("the process that connected as a new sandbox was not the one the node started; refused");
             }
+            // both ends have mapped it: no other process may open it from here on
+            deleteQuietly(view.frames());
             return sandbox;
         } catch (IOException e) {
             deleteTreeQuietly(view.dir());
@@ -390,6 +412,7 @@ public final class SandboxLauncher {
         } finally {
             sparesBooting.remove(cgroup);
             deleteQuietly(view.socket());
+            deleteQuietly(view.frames());
         }
     }
 
@@ -468,7 +491,8 @@ public final class SandboxLauncher {
      */
     static final List<String> MODULE_OPTIONS = List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED");
 
-    List<String> command(int heapMb, String socket, List<String> extraFlags, Warmth warmth) {
+    /** The sandbox JVM's command line; {@code frames}, the shared-memory file as the sandbox sees it, null for the socket alone. */
+    List<String> command(int heapMb, String socket, String frames, List<String> extraFlags, Warmth warmth) {
         List<String> cmd = new ArrayList<>(List.of(
                 javaHome.resolve("bin").resolve("java").toString(),
                 "-Xmx" + heapMb + "m",
@@ -489,6 +513,9 @@ public final class SandboxLauncher {
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", classpath.stream().map(Path::toString).collect(Collectors.joining(":")),
                 SandboxMain.class.getName(), socket, Integer.toString(maxFrameBytes), warmth.name().toLowerCase(java.util.Locale.ROOT)));
+        if (frames != null) {
+            cmd.add(frames);
+        }
         return cmd;
     }
 

@@ -29,6 +29,7 @@ class ConfinementTest {
         assertThat(Collections.indexOfSubList(args, List.of("--ro-bind", "/opt/skyfn/lib/runtime.jar", "/opt/skyfn/lib/runtime.jar"))).isPositive();
         assertThat(Collections.indexOfSubList(args, List.of("--bind", "/home/n/.cache/skyfn", "/home/n/.cache/skyfn"))).isPositive();
         assertThat(Collections.indexOfSubList(args, List.of("--bind", "/run/node/sb-7/node.sock", Confinement.SOCKET))).isPositive();
+        assertThat(args).as("no shared-memory file when the sandbox has none").doesNotContain(Confinement.FRAMES);
         assertThat(Collections.indexOfSubList(args, List.of("--ro-bind", "/run/node/sb-7/app", Confinement.APP_DIR))).isPositive();
         assertThat(Collections.indexOfSubList(args, List.of("--size", Long.toString(64L << 20), "--tmpfs", "/tmp"))).isPositive();
         assertThat(Collections.indexOfSubList(args, List.of("--proc", "/proc"))).isPositive();
@@ -46,6 +47,7 @@ class ConfinementTest {
         var none = new Confinement.None("no bubblewrap");
         assertThat(none.wrap(VIEW, JAVA)).isEqualTo(JAVA);
         assertThat(none.socketFor(VIEW)).isEqualTo("/run/node/sb-7/node.sock");
+        assertThat(none.framesFor(VIEW)).isEqualTo("/run/node/sb-7/frames.shm");
         assertThat(none.jarFor(VIEW, "shop-v2.jar")).isEqualTo("/run/node/sb-7/app/shop-v2.jar");
         assertThat(none.confines()).isFalse();
         assertThat(none.hostsFile()).as("it sees the host's own").isEmpty();
@@ -58,6 +60,17 @@ class ConfinementTest {
         assertThat(bwrap.socketFor(VIEW)).isEqualTo("/run/skyfn/node.sock");
         assertThat(bwrap.jarFor(VIEW, "shop-v2.jar")).isEqualTo("/run/skyfn/app/shop-v2.jar");
         assertThat(bwrap.confines()).isTrue();
+    }
+
+    @Test
+    void aConfinedSandboxOnSharedMemorySeesItsFileWritableAndNothingMore() {
+        var bwrap = new Confinement.Bubblewrap(Path.of("/usr/bin/bwrap"), 1 << 20, "eu-1", SLIRP, false);
+        var shared = new Confinement.View(VIEW.dir(), VIEW.readOnly(), VIEW.writable(), true);
+        List<String> args = bwrap.wrap(shared, JAVA);
+        assertThat(bwrap.framesFor(shared)).isEqualTo(Confinement.FRAMES);
+        assertThat(Collections.indexOfSubList(args, List.of("--bind", "/run/node/sb-7/frames.shm", Confinement.FRAMES))).isPositive();
+        List<String> without = bwrap.wrap(VIEW, JAVA);
+        assertThat(args).as("the file's bind alone is added").hasSize(without.size() + 3);
     }
 
     @Test

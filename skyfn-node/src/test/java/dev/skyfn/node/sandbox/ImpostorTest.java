@@ -40,7 +40,10 @@ class ImpostorTest {
         Path socket = runDir.resolve("sb-1").resolve("node.sock");
         await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(socket));
 
-        try (var impostor = new FrameChannel(SocketChannel.open(UnixDomainSocketAddress.of(socket)), 1 << 20)) {
+        var connected = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+        // it speaks whichever transport the node's sandboxes use, through the very file the real one was given
+        try (var impostor = SandboxTransport.byDefault() == SandboxTransport.SOCKET ? FrameChannel.overSocket(connected, 1 << 20)
+                : FrameChannel.overSharedMemory(connected, runDir.resolve("sb-1").resolve("frames.shm"), false, 1 << 20)) {
             impostor.send(new Message.Hello(WireCodec.PROTOCOL_VERSION, 1, "a guess"));
             assertThatThrownBy(booting::join).hasCauseInstanceOf(SkyfnException.class)
                     .hasMessageContaining("was not the one the node started; refused");

@@ -21,12 +21,27 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class FrameChannelTest {
+/**
+ * What every transport of frames does, run against each ({@link SocketFramesTest},
+ * {@link SharedMemoryFramesTest}): the two ends of one channel, {@link #sending} the node's and
+ * {@link #receiving} the sandbox's, over a connected pair of Unix sockets.
+ */
+abstract class FrameChannelContract {
 
     @TempDir
     Path dir;
-    private SocketChannel client;
-    private SocketChannel server;
+    SocketChannel client;
+    SocketChannel server;
+
+    /** The end on {@link #client}. */
+    abstract FrameChannel sending(int maxFrameBytes) throws IOException;
+
+    /** The end on {@link #server}, the other end of {@link #sending}'s channel. */
+    abstract FrameChannel receiving(int maxFrameBytes) throws IOException;
+
+    /** Returns once {@code receiver}'s reader has nothing left to do and waits in the way it waits longest. */
+    void awaitIdle(FrameChannel receiver) {
+    }
 
     @BeforeEach
     void connect() throws IOException {
@@ -47,8 +62,8 @@ class FrameChannelTest {
 
     @Test
     void deliversEveryFrameSentConcurrentlyExactlyOnce() throws Exception {
-        var sender = new FrameChannel(client, 1 << 20);
-        var receiver = new FrameChannel(server, 1 << 20);
+        var sender = sending(1 << 20);
+        var receiver = receiving(1 << 20);
         int threads = 16;
         int each = 2_000;
         var seen = ConcurrentHashMap.<Long>newKeySet();
@@ -82,8 +97,8 @@ class FrameChannelTest {
 
     @Test
     void keepsEachSendersOrderWhenSomeFramesAreWrittenAtOnce() throws Exception {
-        var sender = new FrameChannel(client, 1 << 20);
-        var receiver = new FrameChannel(server, 1 << 20);
+        var sender = sending(1 << 20);
+        var receiver = receiving(1 << 20);
         int threads = 8;
         int each = 2_000;
         long[] last = new long[threads];
@@ -102,7 +117,7 @@ class FrameChannelTest {
                     done.countDown();
                 });
             } catch (IOException e) {
-                throw new RuntimeException(e);
+                // the test's end
             }
         });
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -122,8 +137,8 @@ class FrameChannelTest {
 
     @Test
     void carriesFramesLargerThanItsBuffers() throws Exception {
-        var sender = new FrameChannel(client, 8 << 20);
-        var receiver = new FrameChannel(server, 8 << 20);
+        var sender = sending(8 << 20);
+        var receiver = receiving(8 << 20);
         byte[] big = new byte[3 << 20];
         big[big.length - 1] = 42;
         var got = new java.util.concurrent.CompletableFuture<Message>();
@@ -141,8 +156,8 @@ class FrameChannelTest {
 
     @Test
     void framesWrittenAtOnceArriveWholeWhateverTheirSizeAndText() throws Exception {
-        var sender = new FrameChannel(client, 8 << 20);
-        var receiver = new FrameChannel(server, 8 << 20);
+        var sender = sending(8 << 20);
+        var receiver = receiving(8 << 20);
         var got = new java.util.concurrent.LinkedBlockingQueue<Message>();
         Thread.ofPlatform().start(() -> {
             try {
@@ -173,7 +188,7 @@ class FrameChannelTest {
 
     @Test
     void cutsOffAPeerThatAnnouncesAnOversizedFrame() throws Exception {
-        var receiver = new FrameChannel(server, 1024);
+        var receiver = receiving(1024);
         client.write(ByteBuffer.allocate(8).putInt(0, 1 << 30));
         assertThatThrownBy(() -> receiver.readLoop(m -> { })).isInstanceOf(ProtocolException.class)
                 .hasMessageContaining("limit 1024");
@@ -181,8 +196,8 @@ class FrameChannelTest {
 
     @Test
     void anInterruptedSenderDoesNotCloseTheChannel() throws Exception {
-        var sender = new FrameChannel(client, 1024);
-        var receiver = new FrameChannel(server, 1024);
+        var sender = sending(1024);
+        var receiver = receiving(1024);
         var got = new java.util.concurrent.LinkedBlockingQueue<Message>();
         Thread.ofPlatform().start(() -> {
             try {
@@ -205,8 +220,45 @@ class FrameChannelTest {
     }
 
     @Test
-    void reportsSendsAfterCloseAsDropped() {
-        var sender = new FrameChannel(client, 1024);
+    void aReaderIdleForLongStillTakesTheNextFrameAtOnce() throws Exception {
+        var sender = sending(1024);
+        var receiver = receiving(1024);
+        var got = new java.util.concurrent.LinkedBlockingQueue<Message>();
+        Thread.ofPlatform().start(() -> {
+            try {
+                receiver.readLoop(got::add);
+            } catch (IOException e) {
+                // the test's end
+            }
+        });
+        for (int i = 0; i < 3; i++) {
+            awaitIdle(receiver);
+            assertThat(sender.sendNow(new Message.Cancel(i))).isTrue();
+            assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo(new Message.Cancel(i));
+        }
+    }
+
+    @Test
+    void theReaderStopsWhenThePeerCloses() throws Exception {
+        var sender = sending(1024);
+        var receiver = receiving(1024);
+        var ended = new java.util.concurrent.CompletableFuture<Void>();
+        Thread.ofPlatform().start(() -> {
+            try {
+                receiver.readLoop(m -> { });
+                ended.complete(null);
+            } catch (IOException | RuntimeException e) {
+                ended.completeExceptionally(e);
+            }
+        });
+        awaitIdle(receiver);
+        sender.close();
+        ended.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void reportsSendsAfterCloseAsDropped() throws IOException {
+        var sender = sending(1024);
         sender.close();
         assertThat(sender.send(new Message.Cancel(1))).isFalse();
         assertThat(List.of(sender.isOpen())).containsExactly(false);
