@@ -291,7 +291,7 @@ final class SharedMemoryFrames implements FrameChannel {
             }
             socketIn.position(socketIn.position() + whole);
         }
-        socketIn = room(socketIn);
+        socketIn = WireCodec.room(socketIn, BUFFER_BYTES);
         return true;
     }
 
@@ -299,18 +299,6 @@ final class SharedMemoryFrames implements FrameChannel {
         if (length <= 0 || length > maxFrameBytes) {
             throw new ProtocolException("frame of " + length + " bytes (limit " + maxFrameBytes + ")");
         }
-    }
-
-    /** Compacts the buffer, growing it for a frame bigger than it, shrinking it back after one. */
-    private static ByteBuffer room(ByteBuffer buf) {
-        int needed = buf.remaining() >= WireCodec.HEADER_BYTES ? WireCodec.HEADER_BYTES + buf.getInt(buf.position()) : BUFFER_BYTES;
-        int capacity = Math.max(BUFFER_BYTES, needed);
-        if (capacity != buf.capacity()) {
-            ByteBuffer next = ByteBuffer.allocate(capacity);
-            next.put(buf);
-            return next;
-        }
-        return buf.compact();
     }
 
     /** Whether this end's reader sleeps on the doorbell now. */

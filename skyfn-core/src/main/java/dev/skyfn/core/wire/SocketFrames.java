@@ -179,21 +179,8 @@ final class SocketFrames implements FrameChannel {
                 buf.position(buf.position() + whole);
                 sink.accept(m);
             }
-            buf = room(buf);
+            buf = WireCodec.room(buf, BUFFER_BYTES);
         }
-    }
-
-    /** Compacts the buffer, growing it for a frame bigger than it, shrinking it back after one. */
-    private ByteBuffer room(ByteBuffer buf) {
-        int needed = buf.remaining() >= WireCodec.HEADER_BYTES
-                ? WireCodec.HEADER_BYTES + buf.getInt(buf.position()) : BUFFER_BYTES;
-        int capacity = Math.max(BUFFER_BYTES, needed);
-        if (capacity != buf.capacity()) {
-            ByteBuffer next = ByteBuffer.allocate(capacity);
-            next.put(buf);
-            return next;
-        }
-        return buf.compact();
     }
 
     @Override

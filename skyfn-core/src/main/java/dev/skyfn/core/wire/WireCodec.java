@@ -196,6 +196,21 @@ public final class WireCodec {
         out.putInt(0, out.size() - HEADER_BYTES);
     }
 
+    /**
+     * A read buffer made ready for the next read: compacted, grown for a frame larger than
+     * {@code bufferBytes} whose length prefix it holds, shrunk back to {@code bufferBytes} after one.
+     */
+    static java.nio.ByteBuffer room(java.nio.ByteBuffer buf, int bufferBytes) {
+        int needed = buf.remaining() >= HEADER_BYTES ? HEADER_BYTES + buf.getInt(buf.position()) : bufferBytes;
+        int capacity = Math.max(bufferBytes, needed);
+        if (capacity != buf.capacity()) {
+            java.nio.ByteBuffer next = java.nio.ByteBuffer.allocate(capacity);
+            next.put(buf);
+            return next;
+        }
+        return buf.compact();
+    }
+
     /** Decodes one frame's body: {@code length} bytes after the length prefix. */
     public static Message decode(byte[] buf, int offset, int length) {
         WireIn in = new WireIn(buf, offset, length);

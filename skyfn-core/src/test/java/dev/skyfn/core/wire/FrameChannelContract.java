@@ -39,6 +39,17 @@ abstract class FrameChannelContract {
     /** The end on {@link #server}, the other end of {@link #sending}'s channel. */
     abstract FrameChannel receiving(int maxFrameBytes) throws IOException;
 
+    /** A thread handing what {@code receiver} reads to {@code sink} until the channel closes. */
+    static Thread reading(FrameChannel receiver, java.util.function.Consumer<Message> sink) {
+        return Thread.ofPlatform().start(() -> {
+            try {
+                receiver.readLoop(sink);
+            } catch (IOException closed) {
+                // each test closes its channels at its end
+            }
+        });
+    }
+
     /** Returns once {@code receiver}'s reader has nothing left to do and waits in the way it waits longest. */
     void awaitIdle(FrameChannel receiver) {
     }
@@ -68,15 +79,9 @@ abstract class FrameChannelContract {
         int each = 2_000;
         var seen = ConcurrentHashMap.<Long>newKeySet();
         var done = new CountDownLatch(threads * each);
-        Thread reader = Thread.ofPlatform().start(() -> {
-            try {
-                receiver.readLoop(m -> {
-                    assertThat(seen.add(((Message.Cancel) m).id())).isTrue();
-                    done.countDown();
-                });
-            } catch (IOException closedAtTheEnd) {
-                // the test closes the channel once every frame has arrived
-            }
+        Thread reader = reading(receiver, m -> {
+            assertThat(seen.add(((Message.Cancel) m).id())).isTrue();
+            done.countDown();
         });
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int t = 0; t < threads; t++) {
@@ -105,20 +110,14 @@ abstract class FrameChannelContract {
         java.util.Arrays.fill(last, -1);
         var outOfOrder = new java.util.concurrent.atomic.AtomicInteger();
         var done = new CountDownLatch(threads * each);
-        Thread.ofPlatform().start(() -> {
-            try {
-                receiver.readLoop(m -> {
-                    long id = ((Message.Cancel) m).id();
-                    int t = (int) (id / each);
-                    if (id % each <= last[t] % each && last[t] >= 0) {
-                        outOfOrder.incrementAndGet();
-                    }
-                    last[t] = id;
-                    done.countDown();
-                });
-            } catch (IOException e) {
-                // the test's end
+        reading(receiver, m -> {
+            long id = ((Message.Cancel) m).id();
+            int t = (int) (id / each);
+            if (id % each <= last[t] % each && last[t] >= 0) {
+                outOfOrder.incrementAndGet();
             }
+            last[t] = id;
+            done.countDown();
         });
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int t = 0; t < threads; t++) {
@@ -142,13 +141,7 @@ abstract class FrameChannelContract {
         byte[] big = new byte[3 << 20];
         big[big.length - 1] = 42;
         var got = new java.util.concurrent.CompletableFuture<Message>();
-        Thread.ofPlatform().start(() -> {
-            try {
-                receiver.readLoop(got::complete);
-            } catch (IOException e) {
-                got.completeExceptionally(e);
-            }
-        });
+        reading(receiver, got::complete);
         Thread.ofVirtual().start(() -> sender.send(new Message.Result(1, Payload.json(big))));
         var result = (Message.Result) got.get(10, TimeUnit.SECONDS);
         assertThat(((Payload.Body) result.payload()).bytes()).isEqualTo(big);
@@ -159,13 +152,7 @@ abstract class FrameChannelContract {
         var sender = sending(8 << 20);
         var receiver = receiving(8 << 20);
         var got = new java.util.concurrent.LinkedBlockingQueue<Message>();
-        Thread.ofPlatform().start(() -> {
-            try {
-                receiver.readLoop(got::add);
-            } catch (IOException e) {
-                got.add(new Message.Cancel(-1));
-            }
-        });
+        reading(receiver, got::add);
         // small, beyond the write buffer, beyond the encoding buffer kept, then small again: each through the sender's own buffers
         List<Integer> sizes = List.of(1, 200 << 10, 3000, 2 << 20, 5);
         for (int i = 0; i < sizes.size(); i++) {
@@ -199,13 +186,7 @@ abstract class FrameChannelContract {
         var sender = sending(1024);
         var receiver = receiving(1024);
         var got = new java.util.concurrent.LinkedBlockingQueue<Message>();
-        Thread.ofPlatform().start(() -> {
-            try {
-                receiver.readLoop(got::add);
-            } catch (IOException e) {
-                // the test's end
-            }
-        });
+        reading(receiver, got::add);
         // a cancelled invocation's thread answering: its interrupt must not close the socket under every other call
         Thread interrupted = Thread.ofVirtual().unstarted(() -> {
             Thread.currentThread().interrupt();
@@ -224,13 +205,7 @@ abstract class FrameChannelContract {
         var sender = sending(1024);
         var receiver = receiving(1024);
         var got = new java.util.concurrent.LinkedBlockingQueue<Message>();
-        Thread.ofPlatform().start(() -> {
-            try {
-                receiver.readLoop(got::add);
-            } catch (IOException e) {
-                // the test's end
-            }
-        });
+        reading(receiver, got::add);
         for (int i = 0; i < 3; i++) {
             awaitIdle(receiver);
             assertThat(sender.sendNow(new Message.Cancel(i))).isTrue();

@@ -99,13 +99,7 @@ class SharedMemoryFramesTest extends FrameChannelContract {
         assertThat(sent).as("the sender waits while nobody reads").isNotDone();
         var next = new java.util.concurrent.atomic.AtomicLong();
         var order = new java.util.concurrent.atomic.AtomicBoolean(true);
-        Thread.ofPlatform().start(() -> {
-            try {
-                receiver.readLoop(m -> order.compareAndSet(true, ((Message.Cancel) m).id() == next.getAndIncrement()));
-            } catch (IOException e) {
-                // the test's end
-            }
-        });
+        reading(receiver, m -> order.compareAndSet(true, ((Message.Cancel) m).id() == next.getAndIncrement()));
         sent.get(20, java.util.concurrent.TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(10)).until(() -> next.get() == frames);
         assertThat(order).isTrue();
