@@ -28,6 +28,10 @@ final class LogsCommand implements Callable<Integer> {
     @Option(names = {"-n", "--lines"}, description = "how many recent lines (default ${DEFAULT-VALUE})", defaultValue = "100")
     int lines;
 
+    @Option(names = "--json", description = "one JSON object per line (time, invocationId, function, kind: log|stdout|stderr, "
+            + "text, seq), for a log shipper or jq")
+    boolean json;
+
     private boolean saidEmpty;
 
     @Override
@@ -45,8 +49,12 @@ final class LogsCommand implements Callable<Integer> {
         do {
             for (JsonNode line : client.json("GET", query + "&after=" + after, null).get("lines")) {
                 after = line.get("seq").asLong();
-                System.out.printf("%s %s %-6s %s: %s%n", line.get("time").asText(), line.get("invocationId").asText(),
-                        line.get("kind").asText(), line.get("function").asText(), line.get("text").asText());
+                if (json) {
+                    System.out.println(line); // the node's own object, compact: one line each
+                } else {
+                    System.out.printf("%s %s %-6s %s: %s%n", line.get("time").asText(), line.get("invocationId").asText(),
+                            line.get("kind").asText(), line.get("function").asText(), line.get("text").asText());
+                }
             }
             System.out.flush();
             if (after == 0 && !saidEmpty) {

@@ -54,6 +54,10 @@ class CliTest {
         assertThat(CliRun.skyfn("ls", "--url", url).out()).contains("cli").contains("1");
         assertThat(CliRun.skyfn("ls", "--url", url, "cli").out()).contains("dev.skyfn.cli.Echo");
         assertThat(CliRun.skyfn("logs", "--url", url, "cli/echo").out()).contains("stdout").contains("echoing ping");
+        List<JsonNode> asJson = CliRun.skyfn("logs", "--url", url, "cli/echo", "--json").out().lines().map(FleetCalls::json).toList();
+        assertThat(asJson).isNotEmpty().allSatisfy(line -> assertThat(line.get("function").asText()).isEqualTo("echo"))
+                .anySatisfy(line -> assertThat(line.get("text").asText()).contains("echoing ping"))
+                .anySatisfy(line -> assertThat(line.get("kind").asText()).isEqualTo("stdout"));
         CliRun none = CliRun.skyfn("logs", "--url", url, "cli/echo", "--invocation", "no-such-invocation");
         assertThat(none.exit()).isZero();
         assertThat(none.out()).isEmpty();
