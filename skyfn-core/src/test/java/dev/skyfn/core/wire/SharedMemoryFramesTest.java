@@ -71,6 +71,19 @@ class SharedMemoryFramesTest extends FrameChannelContract {
     }
 
     @Test
+    void aPeerThatCutsTheFileShortIsCutOffAndTheProcessCarriesOn() throws Exception {
+        var sender = sending(1024);
+        var receiver = receiving(1024);
+        // what a hostile sandbox can do to the file it shares: the pages both ends map are gone
+        try (FileChannel raw = FileChannel.open(file(), StandardOpenOption.WRITE)) {
+            raw.truncate(0);
+        }
+        assertThatThrownBy(() -> receiver.readLoop(m -> { })).isInstanceOf(ProtocolException.class).hasMessageContaining("cut short");
+        assertThat(sender.send(new Message.Cancel(1))).isFalse();
+        assertThat(sender.isOpen()).isFalse();
+    }
+
+    @Test
     void aSenderWhosePeerCorruptedItsHeadClosesTheChannel() throws Exception {
         var sender = sending(1024);
         assertThat(sender.send(new Message.Cancel(1))).isTrue();
