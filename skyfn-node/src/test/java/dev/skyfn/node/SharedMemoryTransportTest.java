@@ -1,6 +1,7 @@
 package dev.skyfn.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.skyfn.core.testing.JarBuilder;
 import dev.skyfn.node.apps.Hello;
@@ -8,6 +9,7 @@ import dev.skyfn.node.sandbox.SandboxTransport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -67,16 +69,27 @@ class SharedMemoryTransportTest {
     }
 
     @Test
-    void theSandboxMapsItsChannelsFileWhichNoLongerHasAName() throws IOException {
+    void theSandboxMapsItsChannelsFileWhichNoLongerHasAName() {
         assertThat(node.invoke("hello", "hello", "maps").statusCode()).isEqualTo(200);
-        List<ProcessHandle> sandboxes = ProcessHandle.current().descendants()
-                .filter(p -> p.info().commandLine().orElse("").contains("SandboxMain") && p.info().command().orElse("").endsWith("java"))
-                .toList();
-        assertThat(sandboxes).isNotEmpty();
-        for (ProcessHandle sandbox : sandboxes) {
-            List<String> maps = Files.readAllLines(Path.of("/proc", Long.toString(sandbox.pid()), "maps"));
-            assertThat(maps).as("sandbox %d's mappings", sandbox.pid()).anySatisfy(line ->
-                    assertThat(line).contains("frames.shm").endsWith("(deleted)"));
+        // a spare still warming up maps its file only as it connects: every sandbox does, once it has
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            List<ProcessHandle> sandboxes = ProcessHandle.current().descendants()
+                    .filter(p -> p.info().commandLine().orElse("").contains("SandboxMain") && p.info().command().orElse("").endsWith("java"))
+                    .toList();
+            assertThat(sandboxes).isNotEmpty();
+            for (ProcessHandle sandbox : sandboxes) {
+                assertThat(maps(sandbox)).as("sandbox %d's mappings", sandbox.pid()).anySatisfy(line ->
+                        assertThat(line).contains("frames.shm").endsWith("(deleted)"));
+            }
+        });
+    }
+
+    /** A process's mappings; none once it is gone. */
+    private static List<String> maps(ProcessHandle process) {
+        try {
+            return Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "maps"));
+        } catch (IOException gone) {
+            return List.of();
         }
     }
 }
