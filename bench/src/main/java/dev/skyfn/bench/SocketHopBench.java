@@ -89,32 +89,24 @@ public class SocketHopBench {
         SocketChannel[] framed = pair(dir.resolve("framed.sock"));
         node = FrameChannel.overSocket(framed[0], 1 << 20);
         sandbox = FrameChannel.overSocket(framed[1], 1 << 20);
-        Thread.ofPlatform().daemon().start(() -> read(sandbox, m -> {
-            if (m instanceof Message.Invoke i) {
-                sandbox.sendNow(new Message.Result(i.id(), i.payload())); // as a grain's thread answers
-            }
-        }));
-        Thread.ofPlatform().daemon().start(() -> read(node, m -> {
-            if (m instanceof Message.Result r) {
-                pending.remove(r.id()).complete(r);
-            }
-        }));
-        connectShared();
-    }
+        serve(node, sandbox);
 
-    /** The node's and the sandbox's ends of a shared-memory channel, the sandbox's answering as a grain's thread does. */
-    private void connectShared() throws IOException {
         SocketChannel[] doorbell = pair(dir.resolve("shared.sock"));
         Path frames = dir.resolve("frames.shm");
         FrameChannel.createSharedMemory(frames, 256 << 10);
         sharedNode = FrameChannel.overSharedMemory(doorbell[0], frames, true, 1 << 20);
         sharedSandbox = FrameChannel.overSharedMemory(doorbell[1], frames, false, 1 << 20);
-        Thread.ofPlatform().daemon().start(() -> read(sharedSandbox, m -> {
+        serve(sharedNode, sharedSandbox);
+    }
+
+    /** Reads both ends: the sandbox's answers each Invoke as a grain's thread does, the node's completes the call waiting for it. */
+    private void serve(FrameChannel nodeEnd, FrameChannel sandboxEnd) {
+        Thread.ofPlatform().daemon().start(() -> read(sandboxEnd, m -> {
             if (m instanceof Message.Invoke i) {
-                sharedSandbox.sendNow(new Message.Result(i.id(), i.payload()));
+                sandboxEnd.sendNow(new Message.Result(i.id(), i.payload()));
             }
         }));
-        Thread.ofPlatform().daemon().start(() -> read(sharedNode, m -> {
+        Thread.ofPlatform().daemon().start(() -> read(nodeEnd, m -> {
             if (m instanceof Message.Result r) {
                 pending.remove(r.id()).complete(r);
             }

@@ -11,8 +11,8 @@ import java.lang.invoke.VarHandle;
  * around the end of the data area, which a padding record fills instead — the layout of Agrona's
  * and the LMAX Disruptor's rings, over a {@link MemorySegment} so that every access is bounds
  * checked: the peer writing the region is not trusted, and a record it corrupts is a
- * {@link ProtocolException}, never a read outside the region; so is the file cut short under
- * the mapping, which the peer can do too.
+ * {@link ProtocolException}, never a read outside the region. (The file cut short under the
+ * mapping, which the peer can do too, is its channel's to report: {@link SharedMemoryFrames}.)
  *
  * <p>Layout, in bytes from the region's start (each counter on a cache line of its own):
  * <pre>
@@ -92,14 +92,6 @@ final class Ring {
      * @throws ProtocolException if the consumer set its head where no consumer could have read to
      */
     boolean offer(byte[] bytes, int offset, int length) {
-        try {
-            return offer0(bytes, offset, length);
-        } catch (InternalError e) {
-            throw cutShort(e);
-        }
-    }
-
-    private boolean offer0(byte[] bytes, int offset, int length) {
         if (length > maxFrameBytes()) {
             throw new IllegalArgumentException("a frame of " + length + " bytes does not fit a ring record");
         }
@@ -114,14 +106,6 @@ final class Ring {
 
     /** Writes a record saying the next frame is on the socket; false when the ring has no room now. */
     boolean offerOnSocket() {
-        try {
-            return offerOnSocket0();
-        } catch (InternalError e) {
-            throw cutShort(e);
-        }
-    }
-
-    private boolean offerOnSocket0() {
         int at = claim(LENGTH_BYTES);
         if (at < 0) {
             return false;
@@ -164,14 +148,6 @@ final class Ring {
      * with the one in {@link #sleep}).
      */
     boolean takeSleeper() {
-        try {
-            return takeSleeper0();
-        } catch (InternalError e) {
-            throw cutShort(e);
-        }
-    }
-
-    private boolean takeSleeper0() {
         VarHandle.fullFence();
         return (int) INT.getVolatile(region, SLEEPING) == 1 && INT.compareAndSet(region, SLEEPING, 1, 0);
     }
@@ -185,14 +161,6 @@ final class Ring {
      * @throws ProtocolException if the producer wrote what no producer following this layout writes
      */
     int poll() {
-        try {
-            return poll0();
-        } catch (InternalError e) {
-            throw cutShort(e);
-        }
-    }
-
-    private int poll0() {
         while (true) {
             long tail = (long) LONG.getAcquire(region, TAIL);
             long waiting = tail - position;
@@ -241,14 +209,6 @@ final class Ring {
      * producer sees the mark and rings, or this sees its record.
      */
     boolean sleep() {
-        try {
-            return sleep0();
-        } catch (InternalError e) {
-            throw cutShort(e);
-        }
-    }
-
-    private boolean sleep0() {
         INT.setVolatile(region, SLEEPING, 1);
         VarHandle.fullFence();
         if ((long) LONG.getAcquire(region, TAIL) != position) {
@@ -260,36 +220,12 @@ final class Ring {
 
     /** Whether the consumer is marked asleep now. */
     boolean consumerAsleep() {
-        try {
-            return consumerAsleep0();
-        } catch (InternalError e) {
-            throw cutShort(e);
-        }
-    }
-
-    private boolean consumerAsleep0() {
         return (int) INT.getVolatile(region, SLEEPING) == 1;
     }
 
     /** Takes back the mark after sleeping, whether or not the producer took it. */
     void awake() {
-        try {
-            awake0();
-        } catch (InternalError e) {
-            throw cutShort(e);
-        }
-    }
-
-    private void awake0() {
         INT.setVolatile(region, SLEEPING, 0);
-    }
-
-    /**
-     * The file under the ring was cut short (by the peer: it can truncate the file it shares), so
-     * a page it maps is gone: the JVM reports the fault as an InternalError, not a crash.
-     */
-    private static ProtocolException cutShort(InternalError e) {
-        return new ProtocolException("shared-memory file cut short by its peer: " + e.getMessage());
     }
 
     private static int align(int bytes) {

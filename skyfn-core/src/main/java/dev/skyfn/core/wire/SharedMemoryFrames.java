@@ -6,7 +6,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -144,8 +143,9 @@ final class SharedMemoryFrames implements FrameChannel {
                 encoded = new WireOut(OUT_BYTES); // a large frame's buffer is not kept
             }
             return true;
-        } catch (IOException | ProtocolException e) {
-            // a broken socket, or a reader that corrupted its ring: either way the peer is cut off
+        } catch (IOException | ProtocolException | InternalError e) {
+            // a broken socket, a reader that corrupted its ring or cut its file short (the lost page an
+            // InternalError, see cutShort): either way the peer is cut off
             close();
             return false;
         } finally {
@@ -201,7 +201,7 @@ final class SharedMemoryFrames implements FrameChannel {
         int idleTries = 0;
         boolean yielding = false;
         while (!closed) {
-            int length = in.poll();
+            int length = poll();
             if (length >= 0) {
                 checkSize(length);
                 sink.accept(WireCodec.decode(in.frame(), 0, length));
@@ -249,16 +249,36 @@ final class SharedMemoryFrames implements FrameChannel {
         }
     }
 
+    private int poll() {
+        try {
+            return in.poll();
+        } catch (InternalError e) {
+            throw cutShort(e);
+        }
+    }
+
     /** Sleeps in a read of the socket unless a record came meanwhile; false if the peer closed it. */
     private boolean sleep() throws IOException {
-        if (!in.sleep()) {
-            return true;
-        }
         try {
-            return readSocket();
-        } finally {
-            in.awake();
+            if (!in.sleep()) {
+                return true;
+            }
+            try {
+                return readSocket();
+            } finally {
+                in.awake();
+            }
+        } catch (InternalError e) {
+            throw cutShort(e);
         }
+    }
+
+    /**
+     * The file under the rings was cut short (by the peer: it can truncate the file it shares),
+     * so a page they map is gone: the JVM reports the fault as an InternalError, not a crash.
+     */
+    private static ProtocolException cutShort(InternalError e) {
+        return new ProtocolException("shared-memory file cut short by its peer: " + e.getMessage());
     }
 
     /** The next frame that came over the socket, reading it if it has not yet; null if the peer closed the socket first. */
