@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code skyfn logs APP[/FUNCTION]}: log lines and output of invocations, each tagged with its invocation id. */
-@Command(name = "logs", mixinStandardHelpOptions = true, description = "Print an app's (or one function's) recent log lines and output.")
+@Command(name = "logs", mixinStandardHelpOptions = true, description = "Print an app's (or one function's) recent log lines and output "
+        + "from every node that ran its calls, in time order.")
 final class LogsCommand implements Callable<Integer> {
 
     @Mixin
@@ -28,11 +29,13 @@ final class LogsCommand implements Callable<Integer> {
     @Option(names = {"-n", "--lines"}, description = "how many recent lines (default ${DEFAULT-VALUE})", defaultValue = "100")
     int lines;
 
-    @Option(names = "--json", description = "one JSON object per line (time, invocationId, function, kind: log|stdout|stderr, "
-            + "text, seq), for a log shipper or jq")
+    @Option(names = "--json", description = "one JSON object per line (node, seq, time, invocationId, function, "
+            + "kind: debug|info|warn|error|stdout|stderr, text), for a log shipper or jq")
     boolean json;
 
     private boolean saidEmpty;
+    /** The nodes last said to be unreachable, so that following does not repeat it every poll. */
+    private String unreachable = "";
 
     @Override
     public Integer call() throws InterruptedException {
@@ -44,20 +47,25 @@ final class LogsCommand implements Callable<Integer> {
         if (invocation != null) {
             query.append("&invocation=").append(URLEncoder.encode(invocation, StandardCharsets.UTF_8));
         }
-        long after = 0;
+        String cursor = "";
+        boolean any = false;
         Client client = api.client();
         do {
-            for (JsonNode line : client.json("GET", query + "&after=" + after, null).get("lines")) {
-                after = line.get("seq").asLong();
+            JsonNode answer = client.json("GET", query + (cursor.isEmpty() ? "" : "&cursor=" + cursor), null);
+            cursor = answer.path("next").asText();
+            for (JsonNode line : answer.get("lines")) {
+                any = true;
                 if (json) {
                     System.out.println(line); // the node's own object, compact: one line each
                 } else {
-                    System.out.printf("%s %s %-6s %s: %s%n", line.get("time").asText(), line.get("invocationId").asText(),
-                            line.get("kind").asText(), line.get("function").asText(), line.get("text").asText());
+                    System.out.printf("%s %s %s %-6s %s: %s%n", line.get("time").asText(), line.get("node").asText(),
+                            line.get("invocationId").asText(), line.get("kind").asText(), line.get("function").asText(),
+                            line.get("text").asText());
                 }
             }
             System.out.flush();
-            if (after == 0 && !saidEmpty) {
+            warnUnreachable(answer.path("unreachable"));
+            if (!any && !saidEmpty) {
                 saidEmpty = true;
                 System.err.println("no log lines for " + target + (invocation != null ? " in invocation " + invocation : "")
                         + (follow ? " yet; waiting for new ones" : ": nothing its functions logged or printed is kept (a node keeps recent lines in memory)"));
@@ -67,5 +75,16 @@ final class LogsCommand implements Callable<Integer> {
             }
         } while (follow);
         return 0;
+    }
+
+    /** Says on stderr which nodes' lines are missing, when that changes. */
+    private void warnUnreachable(JsonNode nodes) {
+        String now = nodes.isArray() && !nodes.isEmpty() ? nodes.toString() : "";
+        if (!now.equals(unreachable) && !now.isEmpty()) {
+            java.util.List<String> names = new java.util.ArrayList<>();
+            nodes.forEach(n -> names.add(n.asText()));
+            System.err.println("no answer from node(s) " + String.join(", ", names) + ": their lines are missing");
+        }
+        unreachable = now;
     }
 }

@@ -56,6 +56,7 @@ class CliTest {
         assertThat(CliRun.skyfn("logs", "--url", url, "cli/echo").out()).contains("stdout").contains("echoing ping");
         List<JsonNode> asJson = CliRun.skyfn("logs", "--url", url, "cli/echo", "--json").out().lines().map(FleetCalls::json).toList();
         assertThat(asJson).isNotEmpty().allSatisfy(line -> assertThat(line.get("function").asText()).isEqualTo("echo"))
+                .allSatisfy(line -> assertThat(line.get("node").asText()).as("the node that ran the call").isNotEmpty())
                 .anySatisfy(line -> assertThat(line.get("text").asText()).contains("echoing ping"))
                 .anySatisfy(line -> assertThat(line.get("kind").asText()).isEqualTo("stdout"));
         CliRun none = CliRun.skyfn("logs", "--url", url, "cli/echo", "--invocation", "no-such-invocation");

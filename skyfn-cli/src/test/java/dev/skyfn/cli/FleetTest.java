@@ -40,6 +40,7 @@ class FleetTest {
     private static final String FUNCTIONS = """
             functions:
               where: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128, idempotent: true}
+              say: {handler: dev.skyfn.cli.Fleetwide$Say, memory: 128}
               put: {handler: dev.skyfn.cli.Fleetwide$Put, memory: 128}
               get: {handler: dev.skyfn.cli.Fleetwide$Get, memory: 128, idempotent: true}
               nap: {handler: dev.skyfn.cli.Fleetwide$Nap, memory: 128}
@@ -162,6 +163,32 @@ class FleetTest {
             assertThat(status.toString()).contains("private-1");
         });
         assertThat(send("private-1", "GET", "/v1/invocations/01nosuchinvocation", null, null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    @Order(7)
+    void anAppsLogsComeFromEveryNodeThatRanItsCallsMergedInTimeOrderEachWithItsNode() {
+        String inUs = call("spot-eu-1", "near", "say", "one", "us").body();
+        String inEu = call("spot-eu-1", "near", "say", "two", "eu").body();
+        assertThat(inUs).isEqualTo("ondemand-us-1");
+        assertThat(inEu).isNotEqualTo(inUs);
+        // read through a gateway that may have run neither call
+        JsonNode first = json(send("private-1", "GET", "/v1/apps/near/logs?function=say", null, null).body());
+        List<String> said = new ArrayList<>();
+        first.get("lines").forEach(l -> said.add(l.get("node").asText() + ": " + l.get("text").asText()));
+        assertThat(said).containsSubsequence(inUs + ": said one", inEu + ": said two");
+        assertThat(first.get("unreachable")).isEmpty();
+
+        call("spot-eu-1", "near", "say", "three", "us");
+        call("spot-eu-1", "near", "say", "four", "eu");
+        JsonNode next = json(send("private-1", "GET", "/v1/apps/near/logs?function=say&cursor=" + first.get("next").asText(), null, null).body());
+        List<String> after = new ArrayList<>();
+        next.get("lines").forEach(l -> after.add(l.get("node").asText() + ": " + l.get("text").asText()));
+        assertThat(after).as("only the lines after the cursor, from both nodes").containsExactly(inUs + ": said three", inEu + ": said four");
+
+        CliRun cli = CliRun.skyfn("logs", "--url", "http://127.0.0.1:" + fleet.node("ondemand-us-1").port(), "near/say");
+        assertThat(cli.out()).contains(inUs + " ").contains(inEu + " ").contains("said one").contains("said four");
+        assertThat(cli.err()).doesNotContain("no answer");
     }
 
     @Test

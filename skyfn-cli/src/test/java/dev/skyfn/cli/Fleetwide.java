@@ -17,6 +17,15 @@ public final class Fleetwide {
         }
     }
 
+    /** Logs {@code said <input>} and returns the name of the node that ran it. */
+    public static class Say implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) throws java.net.UnknownHostException {
+            ctx.log().info("said " + input);
+            return java.net.InetAddress.getLocalHost().getHostName();
+        }
+    }
+
     /** A Lambda handler that says the region it runs in and the tier its placement's overrides give it there. */
     public static class Env implements com.amazonaws.services.lambda.runtime.RequestHandler<String, String> {
         @Override

@@ -57,7 +57,8 @@ class SecureFleetTest {
                 fleet.adminKey())).get("apiKey").asText();
         String globex = json(send("us-1", "POST", "/v1/tenants", "{\"name\":\"globex\"}".getBytes(StandardCharsets.UTF_8),
                 fleet.adminKey())).get("apiKey").asText();
-        byte[] jar = JarBuilder.app("app: shop\nfunctions: {where: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128}}\n")
+        byte[] jar = JarBuilder.app("app: shop\nfunctions: {where: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128}, "
+                        + "say: {handler: dev.skyfn.cli.Fleetwide$Say, memory: 128}}\n")
                 .classes(Fleetwide.class).bytes();
 
         assertThat(send("us-1", "POST", "/v1/apps", jar, acme).statusCode()).isEqualTo(201);
@@ -67,6 +68,16 @@ class SecureFleetTest {
         assertThat(stranger.statusCode()).isEqualTo(404);
         assertThat(json(send("us-1", "GET", "/v1/apps", null, globex)).get("apps")).isEmpty();
         assertThat(send("us-1", "GET", "/v1/apps", null, null).statusCode()).as("no key").isEqualTo(401);
+
+        // logs gathered from both nodes with the caller's own key: the other node answers for acme, and for no one else
+        String ran = send("eu-1", "POST", "/v1/apps/shop/functions/say:invoke", "hi".getBytes(), acme).body();
+        for (String gateway : java.util.List.of("eu-1", "us-1")) {
+            var logs = json(send(gateway, "GET", "/v1/apps/shop/logs?function=say", null, acme));
+            assertThat(logs.get("unreachable")).as("through " + gateway).isEmpty();
+            assertThat(logs.get("lines").toString()).as("through " + gateway).contains("said hi").contains("\"node\":\"" + ran + "\"");
+        }
+        assertThat(send("us-1", "GET", "/v1/apps/shop/logs", null, globex).statusCode()).isEqualTo(404);
+        assertThat(send("us-1", "GET", "/v1/apps/shop/logs?scope=node", null, null).statusCode()).as("no key").isEqualTo(401);
         assertThat(send("eu-1", "POST", "/v1/tenants", "{\"name\":\"evil\"}".getBytes(), acme).statusCode()).as("not an admin")
                 .isEqualTo(403);
     }

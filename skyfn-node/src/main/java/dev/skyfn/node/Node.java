@@ -15,6 +15,7 @@ import dev.skyfn.node.http.Elsewhere;
 import dev.skyfn.node.http.EventApi;
 import dev.skyfn.node.invoke.TriggerCalls;
 import dev.skyfn.node.http.Gateway;
+import dev.skyfn.node.http.LogApi;
 import dev.skyfn.node.http.NodeApi;
 import dev.skyfn.node.http.WorkflowApi;
 import dev.skyfn.node.workflow.ExecutionBackups;
@@ -183,7 +184,8 @@ public final class Node implements AutoCloseable {
                 .shutdownHook(false)
                 .addProtocol(dev.skyfn.node.http.RequestLimits.http1())
                 .directHandlers(dev.skyfn.node.http.RequestLimits.refusals())
-                .routing(r -> routing(r, services, new Gateway(dispatch, async, logs, auth, config.maxRequestBytes(), fabric.elsewhere(), catalog),
+                .routing(r -> routing(r, services, new Gateway(dispatch, async, auth, config.maxRequestBytes(), fabric.elsewhere(), catalog),
+                        new LogApi(logs, auth, dispatch, config.name(), fabric.elsewhere()),
                         new WorkflowApi(executions, invoker, auth, config.maxRequestBytes(), fabric.elsewhere()),
                         new EventApi(triggers, dispatch, auth, config.maxRequestBytes()),
                         new BillingApi(fabric.ledgers().orElseGet(() -> new LocalLedgers(config.name(), metering.ledger())), auth,

@@ -11,12 +11,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
- * The other nodes of the fleet, reached through their own gateways over HTTP, for the workflow
- * requests a node cannot answer itself. A forwarded request carries a header that stops it from
+ * The other nodes of the fleet, reached through their own gateways over HTTP, for the requests a
+ * node cannot answer alone: workflows and invocations it does not hold, an app's logs. A forwarded request carries a header that stops it from
  * being forwarded again.
  */
 final class OtherNodes implements Elsewhere {
@@ -74,21 +78,29 @@ final class OtherNodes implements Elsewhere {
         return failed;
     }
 
+    @Override
+    public Map<String, Optional<Response>> toEveryNode(Function<String, Request> requestFor, Duration timeout) {
+        Map<String, CompletableFuture<Optional<Response>>> asked = new TreeMap<>();
+        for (NodeDirectory.Member m : directory.members()) {
+            String node = m.report().node();
+            if (m.alive() && !node.equals(self)) {
+                asked.put(node, http.sendAsync(build(m.report().gateway(), requestFor.apply(node), timeout), HttpResponse.BodyHandlers.ofByteArray())
+                        .thenApply(res -> Optional.of(new Response(res.statusCode(), res.headers().map(), res.body())))
+                        .exceptionally(unreachable -> Optional.empty()));
+            }
+        }
+        Map<String, Optional<Response>> answers = new TreeMap<>();
+        asked.forEach((node, answer) -> answers.put(node, answer.join()));
+        return answers;
+    }
+
     private static boolean forwarded(Request request) {
         return request.headers().keySet().stream().anyMatch(h -> h.equalsIgnoreCase(FORWARDED));
     }
 
     private Optional<Response> send(String gateway, Request request) {
-        var builder = HttpRequest.newBuilder(URI.create(gateway + request.pathAndQuery())).timeout(TIMEOUT)
-                .method(request.method(), HttpRequest.BodyPublishers.ofByteArray(request.body()))
-                .header(FORWARDED, self);
-        request.headers().forEach((name, values) -> {
-            if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
-                values.forEach(v -> builder.header(name, v));
-            }
-        });
         try {
-            HttpResponse<byte[]> res = http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> res = http.send(build(gateway, request, TIMEOUT), HttpResponse.BodyHandlers.ofByteArray());
             return Optional.of(new Response(res.statusCode(), res.headers().map(), res.body()));
         } catch (IOException unreachable) {
             return Optional.empty();
@@ -96,6 +108,18 @@ final class OtherNodes implements Elsewhere {
             Thread.currentThread().interrupt();
             return Optional.empty();
         }
+    }
+
+    private HttpRequest build(String gateway, Request request, Duration timeout) {
+        var builder = HttpRequest.newBuilder(URI.create(gateway + request.pathAndQuery())).timeout(timeout)
+                .method(request.method(), HttpRequest.BodyPublishers.ofByteArray(request.body()))
+                .header(FORWARDED, self);
+        request.headers().forEach((name, values) -> {
+            if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
+                values.forEach(v -> builder.header(name, v));
+            }
+        });
+        return builder.build();
     }
 
 }

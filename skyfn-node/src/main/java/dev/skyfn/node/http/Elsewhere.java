@@ -29,6 +29,13 @@ public interface Elsewhere {
      */
     Optional<Response> toNodeHolding(String id, Request request);
 
+    /**
+     * Sends each other live node, all at once, the request {@code requestFor} makes for its name,
+     * and gathers their answers by node name: empty for a node that did not answer within
+     * {@code timeout} or could not be reached.
+     */
+    Map<String, Optional<Response>> toEveryNode(java.util.function.Function<String, Request> requestFor, java.time.Duration timeout);
+
     /** The embedded default: there is nowhere else. */
     Elsewhere NOWHERE = new Elsewhere() {
         @Override
@@ -39,6 +46,11 @@ public interface Elsewhere {
         @Override
         public Optional<Response> toNodeHolding(String id, Request request) {
             return Optional.empty();
+        }
+
+        @Override
+        public Map<String, Optional<Response>> toEveryNode(java.util.function.Function<String, Request> requestFor, java.time.Duration timeout) {
+            return Map.of();
         }
     };
 }

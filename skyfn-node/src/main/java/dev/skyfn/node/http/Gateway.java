@@ -15,7 +15,6 @@ import dev.skyfn.node.invoke.Async;
 import dev.skyfn.node.invoke.AsyncInvocations;
 import dev.skyfn.node.invoke.Ids;
 import dev.skyfn.node.invoke.Dispatch;
-import dev.skyfn.node.logs.LogStore;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -30,8 +29,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The node's gateway: invoke a function (sync or async), look up an async invocation, read an
- * app's logs, and function URLs that hand a whole HTTP request to a function.
+ * The node's gateway: invoke a function (sync or async), look up an async invocation, and function
+ * URLs that hand a whole HTTP request to a function.
  */
 public final class Gateway implements HttpService {
 
@@ -41,20 +40,18 @@ public final class Gateway implements HttpService {
 
     private final Dispatch dispatch;
     private final Async async;
-    private final LogStore logs;
     private final Authenticator auth;
     private final long maxRequestBytes;
     private final Elsewhere elsewhere;
     private final RequestInputs requestInputs = new RequestInputs();
 
     /** A gateway for the apps of {@code catalog}. */
-    public Gateway(Dispatch dispatch, Async async, LogStore logs, Authenticator auth, long maxRequestBytes,
+    public Gateway(Dispatch dispatch, Async async, Authenticator auth, long maxRequestBytes,
                    Elsewhere elsewhere, AppCatalog catalog) {
         catalog.subscribe(requestInputs);
         this.elsewhere = elsewhere;
         this.dispatch = dispatch;
         this.async = async;
-        this.logs = logs;
         this.auth = auth;
         this.maxRequestBytes = maxRequestBytes;
     }
@@ -63,7 +60,6 @@ public final class Gateway implements HttpService {
     public void routing(HttpRules rules) {
         rules.post("/v1/apps/{app}/functions/{function}:invoke", this::invoke)
                 .get("/v1/invocations/{id}", this::invocation)
-                .get("/v1/apps/{app}/logs", this::logs)
                 .any("/fn/{tenant}/{app}/{function}", this::functionUrl)
                 .any("/fn/{tenant}/{app}/{function}/*", this::functionUrl);
     }
@@ -143,32 +139,6 @@ public final class Gateway implements HttpService {
             view.putAll(Responses.describe(s.outcome()));
         }
         Api.json(res, 200, view);
-    }
-
-    private void logs(ServerRequest req, ServerResponse res) {
-        Caller caller = Api.caller(req, auth);
-        AppKey key = new AppKey(caller.tenant(), Api.param(req, "app"));
-        dispatch.resolveApp(key);
-        String function = req.query().first("function").orElse(null);
-        String invocation = req.query().first("invocation").orElse(null);
-        long after = number(req, "after", 0);
-        int limit = (int) Math.clamp(number(req, "limit", 1_000), 1, 10_000);
-        List<Map<String, Object>> lines = new ArrayList<>();
-        for (LogStore.Entry e : logs.read(key, function, invocation, after, limit)) {
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("seq", e.seq());
-            line.put("time", java.time.Instant.ofEpochMilli(e.line().epochMillis()));
-            line.put("invocationId", e.line().invocationId());
-            line.put("function", e.line().function());
-            line.put("kind", e.line().kind().name().toLowerCase(Locale.ROOT));
-            line.put("text", e.line().text());
-            lines.add(line);
-        }
-        Api.json(res, 200, Map.of("lines", lines));
-    }
-
-    private static long number(ServerRequest req, String name, long fallback) {
-        return Api.queryNumber(req, name).orElse(fallback);
     }
 
     /** {@code /fn/{tenant}/{app}/{function}/...}: the whole request goes to the function, its response comes back. */
