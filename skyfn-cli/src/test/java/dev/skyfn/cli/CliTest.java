@@ -74,6 +74,44 @@ class CliTest {
     }
 
     @Test
+    void topShowsTheCallsOfItsWindowByCloudNodeAndApp() throws Exception {
+        Path jar = JarBuilder.app("app: watched\nfunctions: {echo: {handler: dev.skyfn.cli.Echo}}").classes(Echo.class)
+                .writeTo(dir.resolve("watched.jar"));
+        assertThat(CliRun.skyfn("deploy", "--url", url, jar.toString()).exit()).isZero();
+        var http = java.net.http.HttpClient.newHttpClient();
+        var invoke = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/v1/apps/watched/functions/echo:invoke"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("x")).header("Content-Type", "text/plain").build();
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        var calls = new java.util.concurrent.atomic.AtomicInteger();
+        // calls all through top's window, whenever it falls
+        var caller = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            while (!stop.get()) {
+                try {
+                    if (http.send(invoke, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                        calls.incrementAndGet();
+                    }
+                } catch (java.io.IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        org.awaitility.Awaitility.await().until(() -> calls.get() > 0);
+        CliRun top;
+        try {
+            top = CliRun.skyfn("top", "--url", url, "--once", "--interval", "1s");
+        } finally {
+            stop.set(true);
+        }
+        caller.get();
+        assertThat(top.exit()).as(top.err()).isZero();
+        assertThat(top.out()).contains("1 node(s) in 1 cloud(s)").contains("CLOUD").contains("NODE").contains("APP");
+        String[] app = top.out().lines().filter(l -> l.startsWith("watched ")).findFirst().orElseThrow().split("\\s+");
+        assertThat(Double.parseDouble(app[1])).as("calls per second in the window").isPositive();
+        assertThat(app[3]).as("its p50, ms").isNotEqualTo("-");
+        assertThat(CliRun.skyfn("top", "--url", url, "--interval", "10ms").err()).contains("--interval must be at least 100ms");
+    }
+
+    @Test
     void runsWorkflowsAndShowsListsAndCancelsExecutions() {
         Path jar = JarBuilder.app("""
                 app: flow
@@ -162,7 +200,7 @@ class CliTest {
         CliRun all = CliRun.skyfn("--help");
         assertThat(all.exit()).as(all.err()).isZero();
         assertThat(all.out()).contains("publish", "triggers", "deploy", "invoke");
-        for (String command : java.util.List.of("publish", "triggers", "invoke", "deploy", "run", "node", "dev")) {
+        for (String command : java.util.List.of("publish", "triggers", "invoke", "deploy", "run", "node", "dev", "top", "logs")) {
             CliRun one = CliRun.skyfn(command, "--help");
             assertThat(one.exit()).as(command + ": " + one.err()).isZero();
             assertThat(one.out()).contains("Usage: skyfn " + command);

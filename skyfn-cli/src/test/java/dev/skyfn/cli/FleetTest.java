@@ -189,6 +189,18 @@ class FleetTest {
         CliRun cli = CliRun.skyfn("logs", "--url", "http://127.0.0.1:" + fleet.node("ondemand-us-1").port(), "near/say");
         assertThat(cli.out()).contains(inUs + " ").contains(inEu + " ").contains("said one").contains("said four");
         assertThat(cli.err()).doesNotContain("no answer");
+
+        // and what each node counted of them, through any gateway
+        JsonNode stats = json(send("private-1", "GET", "/v1/stats", null, null).body());
+        assertThat(stats.get("unreachable")).isEmpty();
+        List<String> counted = new ArrayList<>();
+        stats.get("nodes").forEach(n -> n.get("functions").forEach(f -> {
+            if (f.get("app").asText().equals("near") && f.get("function").asText().equals("say")) {
+                counted.add(n.get("node").asText() + " in " + n.get("cloud").asText() + ": " + f.get("calls").asLong());
+            }
+        }));
+        assertThat(counted).contains(inUs + " in ondemand-us: 2");
+        assertThat(stats.get("nodes")).hasSize(4);
     }
 
     @Test

@@ -78,6 +78,12 @@ class SecureFleetTest {
         }
         assertThat(send("us-1", "GET", "/v1/apps/shop/logs", null, globex).statusCode()).isEqualTo(404);
         assertThat(send("us-1", "GET", "/v1/apps/shop/logs?scope=node", null, null).statusCode()).as("no key").isEqualTo(401);
+        var counts = json(send("us-1", "GET", "/v1/stats", null, acme));
+        assertThat(counts.get("unreachable")).isEmpty();
+        assertThat(counts.get("nodes")).hasSize(2);
+        assertThat(counts.toString()).contains("\"app\":\"shop\"");
+        assertThat(json(send("eu-1", "GET", "/v1/stats", null, globex)).toString()).as("another tenant's counts").doesNotContain("shop");
+        assertThat(send("eu-1", "GET", "/v1/stats?scope=node", null, null).statusCode()).as("no key").isEqualTo(401);
         assertThat(send("eu-1", "POST", "/v1/tenants", "{\"name\":\"evil\"}".getBytes(), acme).statusCode()).as("not an admin")
                 .isEqualTo(403);
     }

@@ -16,6 +16,7 @@ import dev.skyfn.node.http.EventApi;
 import dev.skyfn.node.invoke.TriggerCalls;
 import dev.skyfn.node.http.Gateway;
 import dev.skyfn.node.http.LogApi;
+import dev.skyfn.node.http.StatsApi;
 import dev.skyfn.node.http.NodeApi;
 import dev.skyfn.node.http.WorkflowApi;
 import dev.skyfn.node.workflow.ExecutionBackups;
@@ -186,6 +187,7 @@ public final class Node implements AutoCloseable {
                 .directHandlers(dev.skyfn.node.http.RequestLimits.refusals())
                 .routing(r -> routing(r, services, new Gateway(dispatch, async, auth, config.maxRequestBytes(), fabric.elsewhere(), catalog),
                         new LogApi(logs, auth, dispatch, config.name(), fabric.elsewhere()),
+                        new StatsApi(metrics, runtimes, auth, config.name(), config.cloud(), fabric.elsewhere()),
                         new WorkflowApi(executions, invoker, auth, config.maxRequestBytes(), fabric.elsewhere()),
                         new EventApi(triggers, dispatch, auth, config.maxRequestBytes()),
                         new BillingApi(fabric.ledgers().orElseGet(() -> new LocalLedgers(config.name(), metering.ledger())), auth,

@@ -1,7 +1,6 @@
 package dev.skyfn.node.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skyfn.control.Json;
 import dev.skyfn.control.api.Api;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
@@ -15,10 +14,8 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,8 +36,6 @@ import java.util.Optional;
  */
 public final class LogApi implements HttpService {
 
-    /** How long a node waits for the others' lines: a node slower than this is reported unreachable. */
-    private static final Duration FAN_OUT_TIMEOUT = Duration.ofSeconds(5);
     private static final int DEFAULT_LIMIT = 1_000;
     private static final int MAX_LIMIT = 10_000;
 
@@ -84,9 +79,7 @@ public final class LogApi implements HttpService {
         FleetLogs.Cursor from = cursor(req, after);
         List<FleetLogs.Answer> answers = new ArrayList<>();
         answers.add(FleetLogs.Answer.of(self, here(key, filter, from.after(self))));
-        Elsewhere.Request asked = Forwarding.request(req, new byte[0]);
-        elsewhere.toEveryNode(node -> nodeRequest(asked, key, filter, from.after(node)), FAN_OUT_TIMEOUT)
-                .forEach((node, answer) -> answers.add(read(node, answer)));
+        FanOut.ask(elsewhere, req, node -> nodePath(key, filter, from.after(node))).forEach((node, answer) -> answers.add(read(node, answer)));
         FleetLogs.Merged merged = FleetLogs.merge(from, answers, filter.limit());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("lines", merged.lines());
@@ -117,8 +110,8 @@ public final class LogApi implements HttpService {
         return lines;
     }
 
-    /** The request for one other node's lines of the app, with the caller's own credentials. */
-    private static Elsewhere.Request nodeRequest(Elsewhere.Request asked, AppKey key, Filter filter, long after) {
+    /** Where another node answers with its own lines of the app. */
+    private static String nodePath(AppKey key, Filter filter, long after) {
         StringBuilder query = new StringBuilder("/v1/apps/").append(encode(key.app())).append("/logs?scope=node&after=").append(after)
                 .append("&limit=").append(filter.limit());
         if (filter.function() != null) {
@@ -127,22 +120,22 @@ public final class LogApi implements HttpService {
         if (filter.invocation() != null) {
             query.append("&invocation=").append(encode(filter.invocation()));
         }
-        return new Elsewhere.Request("GET", query.toString(), asked.headers(), new byte[0], null);
+        return query.toString();
     }
 
-    /** A node's answer as lines; none when it did not answer 200 with lines (it is then reported unreachable). */
-    private static FleetLogs.Answer read(String node, Optional<Elsewhere.Response> answer) {
-        if (answer.isEmpty() || answer.get().status() != 200) {
+    /** A node's answer as lines; none when it did not answer with lines (it is then reported unreachable). */
+    private static FleetLogs.Answer read(String node, Optional<JsonNode> answer) {
+        if (answer.isEmpty()) {
             return FleetLogs.Answer.none(node);
         }
         try {
             List<FleetLogs.Line> lines = new ArrayList<>();
-            for (JsonNode l : Json.MAPPER.readTree(answer.get().body()).path("lines")) {
+            for (JsonNode l : answer.get().path("lines")) {
                 lines.add(new FleetLogs.Line(node, l.path("seq").asLong(), Instant.parse(l.path("time").asText()),
                         l.path("invocationId").asText(), l.path("function").asText(), l.path("kind").asText(), l.path("text").asText()));
             }
             return FleetLogs.Answer.of(node, lines);
-        } catch (IOException | RuntimeException unreadable) {
+        } catch (RuntimeException unreadable) {
             return FleetLogs.Answer.none(node);
         }
     }

@@ -11,14 +11,21 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.skyfn.node.sandbox.SandboxLauncher;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /** The node's metrics, exposed at {@code /metrics} in Prometheus' text format. */
 public final class NodeMetrics {
+
+    private static final Duration MIN_EXPECTED = Duration.ofNanos(10_000);
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<AppKey, Map<String, FunctionMeters>> functions = new ConcurrentHashMap<>();
@@ -76,6 +83,35 @@ public final class NodeMetrics {
         return registry.scrape();
     }
 
+    /**
+     * A function's counts on this node since it started, cumulative as Prometheus keeps them, so
+     * that a reader taking two makes rates and a window's quantiles from their difference: calls,
+     * errors by code, and its call durations as cumulative counts at bucket upper bounds (µs), only
+     * the bounds where the count grows. Cold starts are the app's (loaded for a waiting call).
+     */
+    public record FunctionCounts(AppKey app, String function, long calls, Map<String, Long> errors, List<Bucket> durations,
+                                 long coldStarts, double coldStartMs) {
+    }
+
+    /** Calls that took at most {@code leMicros}, counted since the node started. */
+    public record Bucket(long leMicros, long calls) {
+    }
+
+    /** The counts of every function of the apps {@code shown} accepts, by app and function name. */
+    public List<FunctionCounts> counts(java.util.function.Predicate<AppKey> shown) {
+        List<FunctionCounts> all = new ArrayList<>();
+        functions.forEach((app, byName) -> {
+            if (!shown.test(app)) {
+                return;
+            }
+            Timer cold = coldStarts.get(app);
+            byName.forEach((name, meters) -> all.add(meters.counts(app, name, cold)));
+        });
+        all.sort(java.util.Comparator.comparing((FunctionCounts c) -> c.app().tenant()).thenComparing(c -> c.app().app())
+                .thenComparing(FunctionCounts::function));
+        return all;
+    }
+
     private static Tags appTags(AppKey app) {
         return Tags.of("tenant", app.tenant(), "app", app.app());
     }
@@ -89,9 +125,27 @@ public final class NodeMetrics {
 
         FunctionMeters(AppKey app, String function) {
             this.tags = appTags(app).and("function", function);
+            // buckets from 10 µs: a warm call takes a tenth of a millisecond, which the default's first bucket (1 ms) hides
             this.duration = Timer.builder("skyfn.invocation.duration").description("Time from request to result")
-                    .tags(tags).publishPercentileHistogram().register(registry);
+                    .tags(tags).publishPercentileHistogram().minimumExpectedValue(MIN_EXPECTED).register(registry);
             this.succeeded = counter("ok");
+        }
+
+        FunctionCounts counts(AppKey app, String function, Timer cold) {
+            HistogramSnapshot snapshot = duration.takeSnapshot();
+            List<Bucket> buckets = new ArrayList<>();
+            long last = 0;
+            for (CountAtBucket b : snapshot.histogramCounts()) {
+                long n = (long) b.count();
+                if (n > last) {
+                    buckets.add(new Bucket((long) Math.ceil(b.bucket(TimeUnit.MICROSECONDS)), n));
+                    last = n;
+                }
+            }
+            Map<String, Long> errors = new java.util.TreeMap<>();
+            failed.forEach((code, counter) -> errors.put(code, (long) counter.count()));
+            return new FunctionCounts(app, function, snapshot.count(), errors, buckets, cold == null ? 0 : cold.count(),
+                    cold == null ? 0 : cold.totalTime(TimeUnit.MILLISECONDS));
         }
 
         public void record(long nanos, String errorCode) {

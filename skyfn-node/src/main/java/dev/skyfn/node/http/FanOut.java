@@ -1,0 +1,45 @@
+package dev.skyfn.node.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skyfn.control.Json;
+import io.helidon.webserver.http.ServerRequest;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * A read asked of every other live node at once, with the caller's own credentials, for what each
+ * node alone holds (its log lines, its counts): a node answers for the caller's tenant as it
+ * would directly, and for no one else.
+ */
+final class FanOut {
+
+    /** How long a node waits for the others: one slower than this is reported unreachable. */
+    static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    private FanOut() {
+    }
+
+    /**
+     * Sends each other live node {@code GET pathFor(node)} with the headers of {@code req}; each
+     * node's JSON answer by name, empty for one that did not answer 200 with JSON in time.
+     */
+    static Map<String, Optional<JsonNode>> ask(Elsewhere elsewhere, ServerRequest req, Function<String, String> pathFor) {
+        Elsewhere.Request asked = Forwarding.request(req, new byte[0]);
+        Map<String, Optional<JsonNode>> answers = new TreeMap<>();
+        elsewhere.toEveryNode(node -> new Elsewhere.Request("GET", pathFor.apply(node), asked.headers(), new byte[0], null), TIMEOUT)
+                .forEach((node, answer) -> answers.put(node, answer.filter(a -> a.status() == 200).flatMap(FanOut::json)));
+        return answers;
+    }
+
+    private static Optional<JsonNode> json(Elsewhere.Response answer) {
+        try {
+            return Optional.of(Json.MAPPER.readTree(answer.body()));
+        } catch (IOException unreadable) {
+            return Optional.empty();
+        }
+    }
+}
