@@ -234,7 +234,7 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                 System.err.println("skyfn fleet of " + fleet.nodes().size() + " nodes in " + topology(topology).clouds().size()
                         + " clouds (logs and data in " + dataDir().resolve("fleet") + "; no API keys in dev mode):");
                 fleet.nodes().forEach(n -> System.err.println("  " + n.node() + " (" + n.cloud() + ") on http://127.0.0.1:" + n.port()));
-                System.err.println("Ctrl-C stops it.");
+                System.err.println("The web console: http://127.0.0.1:" + fleet.nodes().getFirst().port() + "/console/ (any node serves it). Ctrl-C stops it.");
                 return serve(fleet);
             }
             if (prices != null) {
@@ -245,7 +245,8 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             }
             SingleNode platform = starting("skyfn dev", () -> SingleNode.start(config(), true));
             System.err.println("skyfn dev on http://" + host + ":" + platform.port()
-                    + " (data in " + dataDir() + "; no API keys in dev mode). Ctrl-C stops it.");
+                    + " (data in " + dataDir() + "; no API keys in dev mode); the web console at http://" + host + ":" + platform.port()
+                    + "/console/. Ctrl-C stops it.");
             return serve(platform);
         }
     }
@@ -396,7 +397,8 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                     throw new CliException("--dev needs --nats: for one machine, run skyfn dev");
                 }
                 SingleNode platform = starting("the node", () -> SingleNode.start(config(), false));
-                System.err.println("skyfn node on http://" + host + ":" + platform.port() + " (data in " + dataDir() + "). Ctrl-C stops it.");
+                System.err.println("skyfn node on http://" + host + ":" + platform.port() + " (data in " + dataDir() + "); the web console at "
+                        + "/console/. Ctrl-C stops it.");
                 return serve(platform);
             }
             if (topology == null || nodeName == null) {

@@ -175,9 +175,9 @@ class CliTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
         JsonNode p = FleetCalls.json(res.body());
-        assertThat(p.get("inForce").toString()).isEqualTo("[{\"node\":\"local\",\"cloud\":\"local\",\"memoryMb\":128,\"alive\":true}]");
+        assertThat(p.get("inForce").toString()).isEqualTo("[{\"node\":\"skyfn\",\"cloud\":\"local\",\"memoryMb\":128,\"alive\":true}]");
         assertThat(p.get("scheduler").get("placed").asBoolean()).isTrue();
-        assertThat(p.get("scheduler").get("assignments").get(0).get("nodes").toString()).isEqualTo("[\"local\"]");
+        assertThat(p.get("scheduler").get("assignments").get(0).get("nodes").toString()).isEqualTo("[\"skyfn\"]");
         assertThat(p.get("scheduler").get("clouds").get(0).get("taken").asBoolean()).isTrue();
         // the explanation's fields stay at the top for clients that read them there
         for (String field : List.of("placed", "assignments", "clouds")) {

@@ -14,13 +14,16 @@ final class LocalFleet implements Fleet {
 
     private static final int MB_PER_SANDBOX = 256;
 
+    private final String node;
     private final int maxSandboxes;
     private final Topology topology;
     private volatile Supplier<Integer> loadedSandboxes = () -> 0;
 
-    LocalFleet(int maxSandboxes) {
+    /** The fleet of one node, named {@code node} as the node calls itself (in its logs, usage records and counts). */
+    LocalFleet(String node, int maxSandboxes) {
+        this.node = node;
         this.maxSandboxes = maxSandboxes;
-        this.topology = Topology.local(Runtime.getRuntime().availableProcessors(), maxSandboxes * MB_PER_SANDBOX);
+        this.topology = Topology.local(node, Runtime.getRuntime().availableProcessors(), maxSandboxes * MB_PER_SANDBOX);
     }
 
     void watch(Node node) {
@@ -35,6 +38,6 @@ final class LocalFleet implements Fleet {
     @Override
     public List<NodeStatus> nodes() {
         double load = Math.min(1.0, loadedSandboxes.get() / (double) maxSandboxes);
-        return List.of(new NodeStatus(Topology.LOCAL, Topology.LOCAL, true, maxSandboxes * MB_PER_SANDBOX, load));
+        return List.of(new NodeStatus(node, Topology.LOCAL, true, maxSandboxes * MB_PER_SANDBOX, load));
     }
 }

@@ -192,7 +192,7 @@ public final class Node implements AutoCloseable {
                         new EventApi(triggers, dispatch, auth, config.maxRequestBytes()),
                         new BillingApi(fabric.ledgers().orElseGet(() -> new LocalLedgers(config.name(), metering.ledger())), auth,
                                 PriceTable.standard()),
-                        new NodeApi(metrics, runtimes, pool, auth)))
+                        new NodeApi(metrics, runtimes, pool, auth), new dev.skyfn.console.Console()))
                 .build()
                 .start();
         if (server.port() < 0) {

@@ -10,7 +10,11 @@ import java.util.Locale;
 
 /** An app as the HTTP API shows it. */
 public record AppView(String app, String tenant, int version, String sha256, long sizeBytes, Instant deployedAt,
-                      int memoryMb, List<FunctionView> functions) {
+                      int memoryMb, List<FunctionView> functions, List<WorkflowView> workflows) {
+
+    /** A workflow and its definition as deployed (Amazon States Language JSON). */
+    public record WorkflowView(String name, @com.fasterxml.jackson.annotation.JsonRawValue String definition) {
+    }
 
     public record FunctionView(String name, String handler, int memoryMb, String timeout, int concurrency, int queue,
                                String keepWarm, String url, String priority, String invokePath, String functionUrlPath) {
@@ -19,7 +23,8 @@ public record AppView(String app, String tenant, int version, String sha256, lon
     public static AppView of(DeployedApp app) {
         return new AppView(app.name(), app.tenant(), app.version(), app.sha256(), app.sizeBytes(), app.deployedAt(),
                 app.manifest().memoryMb(),
-                app.manifest().functions().values().stream().map(fn -> function(app, fn)).toList());
+                app.manifest().functions().values().stream().map(fn -> function(app, fn)).toList(),
+                app.manifest().workflows().values().stream().map(w -> new WorkflowView(w.name(), w.json())).toList());
     }
 
     private static FunctionView function(DeployedApp app, FunctionSpec fn) {

@@ -56,9 +56,14 @@ public final class Topology {
 
     /** One machine as one trusted, owned cloud with one node and no users elsewhere. */
     public static Topology local(int cpus, int memoryMb) {
+        return local(LOCAL, cpus, memoryMb);
+    }
+
+    /** One machine as one trusted, owned cloud ({@value #LOCAL}) with one node, {@code node}, and no users elsewhere. */
+    public static Topology local(String node, int cpus, int memoryMb) {
         var pricing = new Pricing(Pricing.Model.OWNED, 0, 0, 0, 0, Duration.ZERO, Duration.ZERO);
         var cloud = new Cloud(LOCAL, LOCAL, LOCAL, Map.of(), pricing, Trust.TRUSTED, Set.of(), Duration.ZERO, 1, false,
-                List.of(new NodeSpec(LOCAL, LOCAL, cpus, memoryMb)));
+                List.of(new NodeSpec(node, LOCAL, cpus, memoryMb)));
         return new Topology(Map.of(LOCAL, cloud), Map.of(LOCAL, Map.of(LOCAL, 0.0)), Map.of(), LOCAL, 1, null);
     }
 

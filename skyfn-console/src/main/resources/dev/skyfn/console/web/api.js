@@ -1,0 +1,67 @@
+// Calls to the node's HTTP API with the key the user logged in with; errors carry the API's stable code.
+import { useEffect, useState } from 'preact/hooks';
+
+const KEY = 'skyfn.apiKey';
+
+export const apiKey = {
+  get: () => sessionStorage.getItem(KEY),
+  set: (key) => (key ? sessionStorage.setItem(KEY, key) : sessionStorage.removeItem(KEY)),
+};
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Sends a request; resolves to {status, json, text, headers}, rejects with an ApiError for any status outside 2xx. */
+export async function api(method, path, body, contentType) {
+  const headers = {};
+  const key = apiKey.get();
+  if (key) headers.Authorization = 'Bearer ' + key;
+  if (body !== undefined) headers['Content-Type'] = contentType || 'application/json';
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body });
+  } catch (e) {
+    throw new ApiError(0, 'UNREACHABLE', 'the node did not answer: ' + e.message);
+  }
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch (notJson) {
+    json = null;
+  }
+  if (!res.ok) {
+    const error = (json && json.error) || {};
+    throw new ApiError(res.status, error.code || 'HTTP_' + res.status, error.message || text);
+  }
+  return { status: res.status, json, text, headers: res.headers };
+}
+
+/** GETs path now and every ms milliseconds (0: once) while mounted; {data, error} of the latest answer. */
+export function usePoll(path, ms, deps = []) {
+  const [state, setState] = useState({ data: null, error: null });
+  useEffect(() => {
+    let live = true;
+    let timer = null;
+    const tick = async () => {
+      try {
+        const res = await api('GET', path);
+        if (live) setState({ data: res.json, error: null });
+      } catch (e) {
+        if (live) setState((s) => ({ data: s.data, error: e }));
+      }
+      if (live && ms > 0) timer = setTimeout(tick, ms);
+    };
+    tick();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [path, ms, ...deps]);
+  return state;
+}

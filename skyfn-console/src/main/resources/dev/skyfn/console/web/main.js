@@ -1,0 +1,74 @@
+// The console: log in with an API key (none in dev mode), then the pages, one per hash route.
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api, apiKey } from './api.js';
+import { e, ErrorNote, link } from './ui.js';
+import { Fleet } from './views/fleet.js';
+import { Apps } from './views/apps.js';
+import { AppPage } from './views/app.js';
+import { Execution } from './views/execution.js';
+import { Bills } from './views/bills.js';
+
+function useRoute() {
+  const read = () => (location.hash || '#/fleet').slice(1).split('/').filter(Boolean).map(decodeURIComponent);
+  const [route, setRoute] = useState(read());
+  useEffect(() => {
+    const changed = () => setRoute(read());
+    addEventListener('hashchange', changed);
+    return () => removeEventListener('hashchange', changed);
+  }, []);
+  return route;
+}
+
+function Login({ onIn }) {
+  const [error, setError] = useState(null);
+  const submit = async (event) => {
+    event.preventDefault();
+    apiKey.set(event.target.elements.key.value.trim());
+    try {
+      await api('GET', '/v1/apps');
+      onIn();
+    } catch (err) {
+      apiKey.set(null);
+      setError(err);
+    }
+  };
+  return e('main', { class: 'login' },
+    e('h1', null, 'skyfn'),
+    e('form', { onSubmit: submit, id: 'login' },
+      e('label', { for: 'api-key' }, 'API key'),
+      e('input', { id: 'api-key', name: 'key', type: 'password', autocomplete: 'off', required: true }),
+      e('button', { type: 'submit' }, 'Log in')),
+    e(ErrorNote, { error }));
+}
+
+function page(route) {
+  const [first, second] = route;
+  if (first === 'apps' && second) return e(AppPage, { app: second, key: second });
+  if (first === 'apps') return e(Apps);
+  if (first === 'executions' && second) return e(Execution, { id: second, key: second });
+  if (first === 'bills') return e(Bills);
+  return e(Fleet);
+}
+
+function Console() {
+  const [state, setState] = useState('checking');
+  const route = useRoute();
+  useEffect(() => {
+    api('GET', '/v1/apps').then(() => setState('in'), () => setState('out'));
+  }, []);
+  if (state === 'checking') return e('p', null, 'Connecting…');
+  if (state === 'out') return e(Login, { onIn: () => setState('in') });
+  const out = () => {
+    apiKey.set(null);
+    setState('out');
+  };
+  const here = route[0] || 'fleet';
+  const tab = (name, text) => link('#/' + name, text, { class: here === name ? 'here' : '', id: 'nav-' + name });
+  return e('div', { class: 'console' },
+    e('nav', null, e('strong', null, 'skyfn'), tab('fleet', 'Fleet'), tab('apps', 'Apps'), tab('bills', 'Bills'),
+      apiKey.get() ? e('button', { onClick: out, id: 'logout' }, 'Log out') : e('span', { class: 'dev' }, 'dev mode')),
+    e('main', null, page(route)));
+}
+
+render(e(Console), document.getElementById('console'));

@@ -1,0 +1,77 @@
+// The fleet: its clouds with price, trust and place; its nodes; what each node runs now.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, usePoll } from '../api.js';
+import { e, ErrorNote, ms, Section, Table } from '../ui.js';
+import { windowOf } from '../stats.js';
+
+/** Samples /v1/stats every ms; the window between the last two. */
+export function useWindow(ms) {
+  const [view, setView] = useState(null);
+  const [error, setError] = useState(null);
+  const last = useRef(null);
+  useEffect(() => {
+    let live = true;
+    let timer = null;
+    const tick = async () => {
+      try {
+        const now = (await api('GET', '/v1/stats')).json;
+        const at = performance.now();
+        if (live && last.current) setView(windowOf(last.current.stats, now, (at - last.current.at) / 1000));
+        last.current = { stats: now, at };
+        setError(null);
+      } catch (err) {
+        if (live) setError(err);
+      }
+      if (live) timer = setTimeout(tick, ms);
+    };
+    tick();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [ms]);
+  return { view, error };
+}
+
+const rate = (r) => (r ? r.rate.toFixed(1) : '-');
+
+export function Fleet() {
+  const clouds = usePoll('/v1/clouds', 10000);
+  const nodes = usePoll('/v1/nodes', 2000);
+  const { view, error } = useWindow(2000);
+  const byNode = new Map(((view && view.nodes) || []).map((r) => [r.name, r]));
+  return e('div', null,
+    e('h1', null, 'Fleet'),
+    e(Section, { title: 'Clouds', id: 'clouds' },
+      e(ErrorNote, { error: clouds.error }),
+      e(Table, {
+        id: 'clouds-table',
+        rows: clouds.data && clouds.data.clouds,
+        columns: [
+          ['cloud', (c) => c.name], ['provider', (c) => c.provider], ['region', (c) => c.region],
+          ['pricing', (c) => c.pricing.model + (c.pricing.gbSecond ? ' $' + c.pricing.gbSecond + '/GB-s' : '')],
+          ['trust', (c) => c.trust], ['edge', (c) => (c.edge ? 'yes' : '')], ['hardware', (c) => c.hardware.join(', ')],
+          ['nodes', (c) => c.nodes.join(', ')],
+        ],
+      })),
+    e(Section, { title: 'Nodes', id: 'nodes' },
+      e(ErrorNote, { error: nodes.error || error }),
+      e(Table, {
+        id: 'nodes-table',
+        rows: nodes.data && nodes.data.nodes,
+        columns: [
+          ['node', (n) => n.name], ['cloud', (n) => n.cloud], ['state', (n) => (n.alive ? 'alive' : 'dead')],
+          ['free memory (MiB)', (n) => n.freeMemoryMb], ['load', (n) => n.load.toFixed(2)],
+          ['calls/s', (n) => rate(byNode.get(n.name))], ['errors/s', (n) => (byNode.get(n.name) ? byNode.get(n.name).errorRate.toFixed(1) : '-')],
+          ['p99 ms', (n) => ms(byNode.get(n.name) && byNode.get(n.name).p99)], ['running', (n) => (byNode.get(n.name) ? byNode.get(n.name).inFlight : '-')],
+        ],
+      }),
+      view && view.unreachable.length > 0 ? e('p', { class: 'error' }, 'No answer from ' + view.unreachable.join(', ')) : null,
+      nodes.data && nodes.data.elastic && nodes.data.elastic.length > 0
+        ? e(Table, {
+          id: 'elastic-table',
+          rows: nodes.data.elastic,
+          columns: Object.keys(nodes.data.elastic[0]).map((k) => [k, (n) => String(n[k])]),
+        })
+        : null));
+}
