@@ -19,6 +19,16 @@ public interface Context {
     String app();
 
     /**
+     * The W3C Trace Context {@code traceparent} of the span this invocation runs in ({@code
+     * 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>}), to pass to services this function
+     * calls so that their spans join the trace; empty when the node does not trace this call.
+     * Calls made with {@link #invoke} carry it on by themselves.
+     */
+    default String traceparent() {
+        return "";
+    }
+
+    /**
      * A key that stays the same each time the platform runs this piece of work again: a workflow
      * step runs at least once, and again after a crash if its result was not yet backed up. A
      * function with side effects outside skyfn can use the key to make them once.

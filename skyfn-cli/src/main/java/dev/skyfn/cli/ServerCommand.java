@@ -75,6 +75,33 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                     + "with the socket as doorbell (default: socket)", converter = TransportName.class)
     dev.skyfn.node.sandbox.SandboxTransport sandboxTransport;
 
+    @Option(names = "--otlp-endpoint", paramLabel = "URL", defaultValue = "${env:OTEL_EXPORTER_OTLP_ENDPOINT}",
+            description = "trace calls as OpenTelemetry spans exported over OTLP/HTTP to this collector, e.g. http://127.0.0.1:4318 "
+                    + "(env OTEL_EXPORTER_OTLP_ENDPOINT, which the nodes of an emulated fleet inherit; default: no tracing)")
+    java.net.URI otlpEndpoint;
+
+    @Option(names = "--trace-sampling", paramLabel = "RATIO", defaultValue = "${env:OTEL_TRACES_SAMPLER_ARG:-1.0}",
+            description = "the share of the traces started at this node that are kept, 0 to 1 (env OTEL_TRACES_SAMPLER_ARG; "
+                    + "default ${DEFAULT-VALUE}); a caller's traceparent decides for its own trace", converter = Ratio.class)
+    double traceSampling;
+
+    /** A fraction from 0 to 1, or picocli's error saying so. */
+    static final class Ratio implements picocli.CommandLine.ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            double ratio;
+            try {
+                ratio = Double.parseDouble(value);
+            } catch (NumberFormatException e) {
+                ratio = Double.NaN;
+            }
+            if (!(ratio >= 0 && ratio <= 1)) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a fraction from 0 to 1");
+            }
+            return ratio;
+        }
+    }
+
     /** The transport's name as an option's value, or picocli's error naming the two there are. */
     static final class TransportName implements picocli.CommandLine.ITypeConverter<dev.skyfn.node.sandbox.SandboxTransport> {
         @Override
@@ -108,6 +135,9 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
         }
         if (sandboxTransport != null) {
             config.sandboxTransport(sandboxTransport);
+        }
+        if (otlpEndpoint != null) {
+            config.tracing(new dev.skyfn.node.tracing.Tracing.Export(otlpEndpoint, traceSampling));
         }
         if (spareMemoryMb != null) {
             config.spareMemoryBytes(spareMemoryMb << 20);

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skyfn.core.testing.JarBuilder;
+import dev.skyfn.core.testing.OtlpCollector;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,6 +54,8 @@ class FleetTest {
     @TempDir(cleanup = CleanupMode.ON_SUCCESS, factory = UnderTarget.class)
     static Path dir;
     static EmulatedFleet fleet;
+    /** Where every node sends its spans. */
+    static OtlpCollector collector;
     /** The spot node killed, and the one left. */
     static String victim;
     static String survivor;
@@ -62,7 +65,9 @@ class FleetTest {
     @BeforeAll
     static void start() throws Exception {
         Path topology = Files.write(dir.resolve("three-clouds.yaml"), FleetTest.class.getResourceAsStream("/three-clouds.yaml").readAllBytes());
-        fleet = EmulatedFleet.start(topology, dir.resolve("fleet"), 0, 1, "--no-aot-cache", "--dead-after", "1500ms");
+        collector = new OtlpCollector();
+        fleet = EmulatedFleet.start(topology, dir.resolve("fleet"), 0, 1, "--no-aot-cache", "--dead-after", "1500ms",
+                "--otlp-endpoint", collector.endpoint().toString());
         deploy("vault", "placement: {require: {trust: trusted}}\n");
         deploy("near", "env: {TIER: base}\nplacement: {spread: {minClouds: 3, maxClouds: 3}, scheduling: duplicated, "
                 + "overrides: [{labels: {pricing: spot}, env: {TIER: spot}}]}\n");
@@ -74,6 +79,9 @@ class FleetTest {
     static void stop() {
         if (fleet != null) {
             fleet.close();
+        }
+        if (collector != null) {
+            collector.close();
         }
     }
 
@@ -94,6 +102,27 @@ class FleetTest {
         }
         JsonNode placement = json(send("ondemand-us-1", "GET", "/v1/apps/vault/placement", null, null).body());
         assertThat(placement.toString()).contains("private-1").doesNotContain("\"spot-eu-1\"");
+    }
+
+    @Test
+    @Order(1)
+    void aTraceFollowsACallFromTheGatewayToTheNodeInAnotherCloudThatRunsIt() {
+        String trace = "0af7651916cd43dd8448eb211c80319c";
+        HttpResponse<String> res = FleetCalls.send(fleet, "spot-eu-1", "POST", "/v1/apps/vault/functions/where:invoke",
+                "?".getBytes(StandardCharsets.UTF_8), "traceparent", "00-" + trace + "-b7ad6b7169203331-01");
+        assertThat(res.body()).isEqualTo("private-1");
+        await().atMost(Duration.ofSeconds(15)).until(() -> collector.trace(trace).stream().anyMatch(s -> s.name().equals("invoke vault/where")));
+        List<OtlpCollector.Received> spans = collector.trace(trace);
+        var server = spans.stream().filter(s -> s.kind().equals("SPAN_KIND_SERVER")).findFirst().orElseThrow();
+        var hop = spans.stream().filter(s -> s.name().equals("call vault/where on private-1")).findFirst().orElseThrow();
+        var run = spans.stream().filter(s -> s.name().equals("invoke vault/where")).findFirst().orElseThrow();
+        assertThat(server.parentSpanId()).isEqualTo("b7ad6b7169203331");
+        assertThat(server.resource()).containsEntry("host.name", "spot-eu-1").containsEntry("skyfn.cloud", "spot-eu");
+        assertThat(hop.kind()).isEqualTo("SPAN_KIND_CLIENT");
+        assertThat(hop.parentSpanId()).isEqualTo(server.spanId());
+        assertThat(hop.attributes()).containsEntry("skyfn.node", "private-1").containsEntry("skyfn.cloud", "private");
+        assertThat(run.parentSpanId()).as("the run in the other cloud, under the hop to it").isEqualTo(hop.spanId());
+        assertThat(run.resource()).containsEntry("host.name", "private-1").containsEntry("skyfn.cloud", "private");
     }
 
     @Test

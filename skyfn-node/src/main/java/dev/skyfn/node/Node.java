@@ -79,11 +79,17 @@ public final class Node implements AutoCloseable {
     private final NodeScheduler scheduler = new NodeScheduler();
     private final WebServer server;
     private final Invoker invoker;
+
+    /** The node's tracing (off unless its config names an endpoint). */
+    public dev.skyfn.node.tracing.Tracing tracing() {
+        return tracing;
+    }
     private final Dispatch dispatch;
     private final Executions executions;
     private final Triggers triggers;
     private final Metering metering;
     private final DataDirLock dataLock;
+    private final dev.skyfn.node.tracing.Tracing tracing;
 
     /**
      * What a node of a fleet does differently from the embedded default.
@@ -142,6 +148,12 @@ public final class Node implements AutoCloseable {
         pool.want(dev.skyfn.core.manifest.FunctionSpec.DEFAULT_MEMORY_MB);
         runtimes = new AppRuntimes(config, pool, logs, data, metrics, scheduler, catalog);
         invoker = runtimes.invoker();
+        tracing = dev.skyfn.node.tracing.Tracing.of(config.tracing(), config.name(), config.cloud().name());
+        invoker.tracing(tracing);
+        if (tracing.on()) {
+            LOG.info("tracing: spans of {} of the traces started here exported to {} over OTLP/HTTP", config.tracing().sampleRatio(),
+                    config.tracing().endpoint());
+        }
         metering = Metering.open(config.dataDir(), config.name(), config.cloud(), fabric.prices(), config.ledgerHeadInterval(), scheduler,
                 Clock.systemUTC());
         if (config.metering()) {
@@ -185,7 +197,7 @@ public final class Node implements AutoCloseable {
                 .shutdownHook(false)
                 .addProtocol(dev.skyfn.node.http.RequestLimits.http1())
                 .directHandlers(dev.skyfn.node.http.RequestLimits.refusals())
-                .routing(r -> routing(r, services, new Gateway(dispatch, async, auth, config.maxRequestBytes(), fabric.elsewhere(), catalog),
+                .routing(r -> routing(r, services, new Gateway(dispatch, async, auth, config.maxRequestBytes(), fabric.elsewhere(), catalog, tracing),
                         new LogApi(logs, auth, dispatch, config.name(), fabric.elsewhere()),
                         new StatsApi(metrics, runtimes, auth, config.name(), config.cloud(), fabric.elsewhere()),
                         new WorkflowApi(executions, invoker, auth, config.maxRequestBytes(), fabric.elsewhere()),
@@ -381,6 +393,7 @@ public final class Node implements AutoCloseable {
         }
         dataLock.close();
         data.close();
+        tracing.close();
         RunDirs.delete(runDir);
     }
 }

@@ -50,6 +50,8 @@ import java.util.List;
  * @param metering         whether every call's usage is recorded in the node's ledger (default true)
  * @param fitSpares        whether, where cgroups limit memory, spares boot with the largest heap in use and are fitted
  *                         to an app with a smaller one (decision 0018; default false: spares are kept per heap size)
+ * @param tracing          where the node exports its spans over OTLP, and which share of traces it keeps ({@link
+ *                         dev.skyfn.node.tracing.Tracing.Export#OFF}: none, the default)
  * @param sandboxTransport how frames travel between the node and its sandboxes: a Unix socket, or shared memory with the
  *                         socket as doorbell (default: the socket, or the {@value dev.skyfn.node.sandbox.SandboxTransport#PROPERTY}
  *                         system property's)
@@ -60,7 +62,8 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
                          boolean aotCache, Path cacheDir, List<String> sandboxJvmOptions, Duration executionRetention,
                          int maxExecutionsKept, long executionBytesPerTenant, Isolation isolation, long sandboxTmpBytes,
                          String name, int sandboxPids, dev.skyfn.core.cloud.Cloud cloud, Duration ledgerHeadInterval,
-                         boolean metering, boolean fitSpares, dev.skyfn.node.sandbox.SandboxTransport sandboxTransport) {
+                         boolean metering, boolean fitSpares, dev.skyfn.node.sandbox.SandboxTransport sandboxTransport,
+                         dev.skyfn.node.tracing.Tracing.Export tracing) {
 
     /** What a node does on a host that cannot confine sandboxes by the OS (no bubblewrap, no user namespaces). */
     public enum Isolation {
@@ -121,6 +124,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         private boolean metering = true;
         private boolean fitSpares;
         private dev.skyfn.node.sandbox.SandboxTransport sandboxTransport = dev.skyfn.node.sandbox.SandboxTransport.byDefault();
+        private dev.skyfn.node.tracing.Tracing.Export tracing = dev.skyfn.node.tracing.Tracing.Export.OFF;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -161,6 +165,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             metering = c.metering;
             fitSpares = c.fitSpares;
             sandboxTransport = c.sandboxTransport;
+            tracing = c.tracing;
         }
 
         public Builder host(String v) {
@@ -313,6 +318,11 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             return this;
         }
 
+        public Builder tracing(dev.skyfn.node.tracing.Tracing.Export v) {
+            tracing = v;
+            return this;
+        }
+
         public Builder sandboxTransport(dev.skyfn.node.sandbox.SandboxTransport v) {
             sandboxTransport = v;
             return this;
@@ -342,7 +352,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             return new NodeConfig(host, port, dataDir, spareSandboxes, spareMemoryBytes, maxSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, maxValueBytes, stateBytesPerTenant, bootTimeout,
                     loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, logBytesInAll, aotCache, cacheDir, sandboxJvmOptions,
                     executionRetention, maxExecutionsKept, executionBytesPerTenant, isolation, sandboxTmpBytes, name, sandboxPids, cloud,
-                    ledgerHeadInterval, metering, fitSpares, sandboxTransport);
+                    ledgerHeadInterval, metering, fitSpares, sandboxTransport, tracing);
         }
     }
 

@@ -63,15 +63,17 @@ final class GrainInstance implements Runnable {
     private final LoadedApp app;
     private final String function;
     private final String invocationId;
+    private final String traceparent;
     private final long timeoutMillis;
     private final Work work;
     private final BooleanSupplier cancelled;
     private final Consumer<Ending> done;
     private final CallCpu cpu = CallCpu.forCall();
 
-    GrainInstance(SandboxRuntime sandbox, LoadedApp app, String function, String invocationId, long timeoutMillis,
+    GrainInstance(SandboxRuntime sandbox, LoadedApp app, String function, String invocationId, String traceparent, long timeoutMillis,
                   Work work, BooleanSupplier cancelled, Consumer<Ending> done) {
         this.sandbox = sandbox;
+        this.traceparent = traceparent;
         this.app = app;
         this.function = function;
         this.invocationId = invocationId;
@@ -92,7 +94,7 @@ final class GrainInstance implements Runnable {
         long threadsBefore = ThreadWatch.started();
         Thread.currentThread().setContextClassLoader(marker);
         OutputCapture.Tag tag = OutputCapture.enter(app.slot(), invocationId, function);
-        var ctx = new InvocationContext(invocationId, app.name(), function, timeoutMillis, app.services());
+        var ctx = new InvocationContext(invocationId, traceparent, app.name(), function, timeoutMillis, app.services());
         var counter = app.loader().countsWork() ? WorkCounter.begin() : null;
         Ending ending;
         try {

@@ -24,6 +24,7 @@ final class InvocationContext implements Context, Log {
     static final int MAX_CALL_DEPTH = 32;
 
     private final String invocationId;
+    private final String traceparent;
     private final String app;
     private final String function;
     private final long deadlineNanos;
@@ -31,8 +32,9 @@ final class InvocationContext implements Context, Log {
     private final AtomicInteger calls = new AtomicInteger();
     private volatile boolean logged;
 
-    InvocationContext(String invocationId, String app, String function, long timeoutMillis, Services services) {
+    InvocationContext(String invocationId, String traceparent, String app, String function, long timeoutMillis, Services services) {
         this.invocationId = invocationId;
+        this.traceparent = traceparent;
         this.app = app;
         this.function = function;
         this.deadlineNanos = System.nanoTime() + Duration.ofMillis(timeoutMillis).toNanos();
@@ -78,6 +80,11 @@ final class InvocationContext implements Context, Log {
     @Override
     public String invocationId() {
         return invocationId;
+    }
+
+    @Override
+    public String traceparent() {
+        return traceparent;
     }
 
     @Override
@@ -131,7 +138,7 @@ final class InvocationContext implements Context, Log {
             return CompletableFuture.failedFuture(new FunctionCallException(ErrorCode.FUNCTION_TIMEOUT.name(),
                     "no time left to call " + target, ""));
         }
-        return services.caller().call(target, input, child, left).thenApply(result -> {
+        return services.caller().call(target, input, child, left, traceparent).thenApply(result -> {
             try {
                 return services.codec().convert(result, resultType);
             } catch (SkyfnException e) {

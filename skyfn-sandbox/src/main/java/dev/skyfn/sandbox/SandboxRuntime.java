@@ -152,8 +152,8 @@ final class SandboxRuntime {
             var data = new DataClient(slot, this::request);
             // the app's own calls reach it through its services even once it is unloaded: its calls in flight finish
             var self = new AtomicReference<LoadedApp>();
-            var services = new Services(shipper.forSlot(slot), (target, input, invocationId, timeoutMillis) ->
-                    call(self.get(), target, input, invocationId, timeoutMillis, false), codec, new SandboxState(data), data);
+            var services = new Services(shipper.forSlot(slot), (target, input, invocationId, timeoutMillis, traceparent) ->
+                    call(self.get(), target, input, invocationId, timeoutMillis, false, traceparent), codec, new SandboxState(data), data);
             self.set(new LoadedApp(slot, load.app(), load.version(), loader, codec, Map.copyOf(workers), Map.copyOf(timeouts),
                     Map.copyOf(workflows), services));
             apps.put(slot, self.get());
@@ -180,7 +180,7 @@ final class SandboxRuntime {
             return;
         }
         long id = invoke.id();
-        Thread grain = new GrainInstance(this, loaded, invoke.function(), invoke.invocationId(),
+        Thread grain = new GrainInstance(this, loaded, invoke.function(), invoke.invocationId(), invoke.traceparent(),
                 invoke.timeoutMillis(), ctx -> worker.run(invoke.payload(), ctx), () -> cancelled.contains(id),
                 ending -> finished(id, switch (ending) {
                     case GrainInstance.Ending.Returned r -> new Message.Result(id, (Payload) r.value(), r.spent());
@@ -210,7 +210,8 @@ final class SandboxRuntime {
         Map<String, StepRecord> memo = new HashMap<>();
         run.memo().forEach(step -> memo.put(step.key(), step));
         var execution = new WorkflowRun(run.executionId(),
-                (target, input, invocationId, timeoutMillis) -> call(loaded, target, input, invocationId, timeoutMillis, true), loaded.codec(),
+                (target, input, invocationId, timeoutMillis, traceparent) -> call(loaded, target, input, invocationId, timeoutMillis, true,
+                        traceparent), loaded.codec(),
                 new Blobs(loaded.services().data(), run.executionId()), memo,
                 step -> channel.send(new Message.Progress(loaded.slot(), run.executionId(), step)));
         try {
@@ -241,10 +242,10 @@ final class SandboxRuntime {
      * grain instance with the input object itself; to another app's, sent to the node.
      */
     private CompletableFuture<Object> call(LoadedApp loaded, String target, Object input, String invocationId, long timeoutMillis,
-                                           boolean step) {
+                                           boolean step, String traceparent) {
         int slash = target.indexOf('/');
         if (slash < 0 || target.substring(0, slash).equals(loaded.name())) {
-            return callLocal(loaded, target.substring(slash + 1), input, invocationId, timeoutMillis, step);
+            return callLocal(loaded, target.substring(slash + 1), input, invocationId, timeoutMillis, step, traceparent);
         }
         Payload payload;
         try {
@@ -253,7 +254,7 @@ final class SandboxRuntime {
             return CompletableFuture.failedFuture(new FunctionCallException(e.code().name(), "the input " + e.getMessage(), ""));
         }
         return request(id -> new Message.Call(id, loaded.slot(), target.substring(0, slash), target.substring(slash + 1), invocationId,
-                timeoutMillis, payload)).thenApply(answer -> switch (answer) {
+                timeoutMillis, payload, traceparent)).thenApply(answer -> switch (answer) {
                     case Message.Result r -> r.payload();
                     case Message.Failure f -> throw new FunctionCallException(f.code(), f.message(), f.type());
                     default -> throw new ProtocolException("a node does not answer with " + answer);
@@ -281,7 +282,7 @@ final class SandboxRuntime {
      * how long it ran and how it ended ({@link Message.Usage}), for its meter.
      */
     private CompletableFuture<Object> callLocal(LoadedApp loaded, String function, Object input, String invocationId,
-                                                long timeoutMillis, boolean step) {
+                                                long timeoutMillis, boolean step, String traceparent) {
         GrainWorker worker = loaded.workers().get(function);
         if (worker == null) {
             return CompletableFuture.failedFuture(new FunctionCallException(ErrorCode.FUNCTION_NOT_FOUND.name(),
@@ -290,7 +291,7 @@ final class SandboxRuntime {
         long timeout = Math.min(timeoutMillis, loaded.timeoutsMillis().get(function));
         var result = new CompletableFuture<Object>();
         long began = System.nanoTime();
-        Thread grain = new GrainInstance(this, loaded, function, invocationId, timeout,
+        Thread grain = new GrainInstance(this, loaded, function, invocationId, traceparent, timeout,
                 ctx -> worker.call(input, ctx), () -> result.isCompletedExceptionally(), ending -> {
                     String outcome = ending instanceof GrainInstance.Ending.Failed f ? f.code() : "ok";
                     channel.send(new Message.Usage(loaded.slot(), function, invocationId, step, System.nanoTime() - began, outcome,

@@ -67,7 +67,7 @@ final class WorkflowRun implements Interpreter.Runtime {
     public JsonNode task(String resource, JsonNode input, Duration timeout, String idempotencyKey) throws InterruptedException {
         long millis = timeout == null ? Long.MAX_VALUE / 4 : timeout.toMillis();
         // the key doubles as the task's invocation id, where dots would read as calls nesting
-        CompletableFuture<Object> call = caller.call(resource, input, idempotencyKey.replace('.', '_'), millis);
+        CompletableFuture<Object> call = caller.call(resource, input, idempotencyKey.replace('.', '_'), millis, "");
         try {
             return codec.toJson(call.get());
         } catch (InterruptedException e) {

@@ -21,7 +21,7 @@ class GrainWorkerTest {
 
     private final Codec codec = new Codec(1024);
     private final List<String> logged = new java.util.ArrayList<>();
-    private final InvocationContext ctx = new InvocationContext("inv-1", "app", "fn", 1000, new Services(
+    private final InvocationContext ctx = new InvocationContext("inv-1", "", "app", "fn", 1000, new Services(
             (invocation, function, kind, text) -> logged.add(invocation + " " + kind + " " + text), FunctionCaller.NONE, codec, null, null));
 
     private GrainWorker load(Class<?> handler) {

@@ -55,9 +55,17 @@ public sealed interface Message {
         }
     }
 
-    /** Node → sandbox: run one invocation. Answered by Result or Failure. */
-    record Invoke(long id, int slot, String function, String invocationId, long timeoutMillis, Payload payload)
+    /**
+     * Node → sandbox: run one invocation. Answered by Result or Failure.
+     *
+     * @param traceparent the W3C Trace Context {@code traceparent} of the span the call runs in
+     *                    (version 00: {@code 00-<trace id>-<span id>-<flags>}), or empty when not traced
+     */
+    record Invoke(long id, int slot, String function, String invocationId, long timeoutMillis, Payload payload, String traceparent)
             implements Message {
+        public Invoke(long id, int slot, String function, String invocationId, long timeoutMillis, Payload payload) {
+            this(id, slot, function, invocationId, timeoutMillis, payload, "");
+        }
     }
 
     /**
@@ -82,9 +90,14 @@ public sealed interface Message {
     /**
      * Sandbox → node: a function of the app in {@code slot} calls a function of another app of the
      * same tenant. Answered by Result or Failure with the same id (ids of calls each way are separate).
+     *
+     * @param traceparent the calling invocation's {@code traceparent} (as its Invoke carried it), or empty
      */
-    record Call(long id, int slot, String app, String function, String invocationId, long timeoutMillis, Payload payload)
-            implements Message {
+    record Call(long id, int slot, String app, String function, String invocationId, long timeoutMillis, Payload payload,
+                String traceparent) implements Message {
+        public Call(long id, int slot, String app, String function, String invocationId, long timeoutMillis, Payload payload) {
+            this(id, slot, app, function, invocationId, timeoutMillis, payload, "");
+        }
     }
 
     /**

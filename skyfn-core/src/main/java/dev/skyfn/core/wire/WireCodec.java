@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class WireCodec {
 
-    public static final int PROTOCOL_VERSION = 9;
+    public static final int PROTOCOL_VERSION = 10;
     static final int HEADER_BYTES = 4;
 
     private static final int HELLO = 1;
@@ -130,6 +130,7 @@ public final class WireCodec {
                 out.writeString(i.invocationId());
                 out.writeLong(i.timeoutMillis());
                 writePayload(out, i.payload());
+                out.writeString(i.traceparent());
             }
             case Message.Call c -> {
                 out.writeByte(CALL);
@@ -140,6 +141,7 @@ public final class WireCodec {
                 out.writeString(c.invocationId());
                 out.writeLong(c.timeoutMillis());
                 writePayload(out, c.payload());
+                out.writeString(c.traceparent());
             }
             case Message.Data d -> {
                 out.writeByte(DATA);
@@ -217,7 +219,8 @@ public final class WireCodec {
         Message m = switch (in.readByte()) {
             case HELLO -> new Message.Hello(in.readInt(), in.readLong(), in.readString());
             case LOAD -> readLoad(in);
-            case INVOKE -> new Message.Invoke(in.readLong(), in.readVarInt(), in.readString(), in.readString(), in.readLong(), readPayload(in));
+            case INVOKE -> new Message.Invoke(in.readLong(), in.readVarInt(), in.readString(), in.readString(), in.readLong(), readPayload(in),
+                    in.readString());
             case RESULT -> new Message.Result(in.readLong(), readPayload(in), readSpent(in));
             case FAILURE -> new Message.Failure(in.readLong(), in.readString(), in.readString(), in.readString(), readSpent(in));
             case CANCEL -> new Message.Cancel(in.readLong());
@@ -226,7 +229,7 @@ public final class WireCodec {
             case DATA -> new Message.Data(in.readLong(), in.readVarInt(), DataOp.of(in.readByte()), in.readString(), in.readString(),
                     readOptional(in), readOptional(in), in.readLong(), in.readVarInt());
             case CALL -> new Message.Call(in.readLong(), in.readVarInt(), in.readString(), in.readString(), in.readString(), in.readLong(),
-                    readPayload(in));
+                    readPayload(in), in.readString());
             case RUN -> readRun(in);
             case PROGRESS -> new Message.Progress(in.readVarInt(), in.readString(), readStep(in));
             case UNLOAD -> new Message.Unload(in.readVarInt());

@@ -66,6 +66,17 @@ class WireCodecTest {
         assertThat(call.invocationId()).isEqualTo("inv.1.2");
         assertThat(call.timeoutMillis()).isEqualTo(900);
         assertThat(((Payload.Body) call.payload()).bytes()).isEqualTo("{}".getBytes());
+        assertThat(call.traceparent()).as("none given").isEmpty();
+    }
+
+    @Test
+    void theTraceContextOfACallSurvivesTheWireBothWays() {
+        String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        var invoke = (Message.Invoke) roundTrip(new Message.Invoke(1, 0, "f", "inv", 5, Payload.EMPTY, traceparent));
+        assertThat(invoke.traceparent()).isEqualTo(traceparent);
+        var call = (Message.Call) roundTrip(new Message.Call(2, 0, "a", "g", "inv.1", 5, Payload.EMPTY, traceparent));
+        assertThat(call.traceparent()).isEqualTo(traceparent);
+        assertThat(call.payload()).isEqualTo(Payload.EMPTY);
     }
 
     @Test

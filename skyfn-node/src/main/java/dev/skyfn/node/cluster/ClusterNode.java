@@ -120,6 +120,7 @@ public final class ClusterNode implements AutoCloseable {
         var usage = UsageLogs.open(engine);
         node = Node.start(config, apps.placedHere(), auth, List.of(new ControlApi(apps, tenants, auth, fleet)),
                 new Node.Fabric(invoker -> {
+                    bus.tracing(invoker.tracing());
                     dispatch = new FleetDispatch(cluster.node(), cloud, cluster.topology(), directory, apps, invoker, bus, wan, audit,
                             callers);
                     invoker.callElsewhere(dispatch);

@@ -10,7 +10,12 @@ import dev.skyfn.node.invoke.Invoker;
 import dev.skyfn.node.invoke.Outcome;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
+import dev.skyfn.node.tracing.Tracing;
 import io.nats.client.impl.Headers;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -64,12 +69,18 @@ final class NodeBus implements AutoCloseable {
     private final OnceRuns once = new OnceRuns(Duration.ofMinutes(2), 10_000, System::nanoTime);
     private Dispatcher dispatcher;
     private Dispatcher stops;
+    private volatile Tracing tracing = Tracing.OFF;
 
     NodeBus(Connection connection, String cloud, Wan wan, Faults faults) {
         this.connection = connection;
         this.faults = faults;
         this.cloud = cloud;
         this.wan = wan;
+    }
+
+    /** Traces the calls this node sends and takes with {@code tracing}; set once, at start. */
+    void tracing(Tracing tracing) {
+        this.tracing = tracing;
     }
 
     /** This node's run of async invocation {@code invocationId}: in flight, recently ended, or begun now by {@code start}. */
@@ -114,10 +125,11 @@ final class NodeBus implements AutoCloseable {
             var call = (Message.Invoke) WireCodec.decode(msg.getData(), 4, msg.getData().length - 4);
             Invoker.Target target = invoker.resolve(new AppKey(in.getFirst(TENANT), in.getFirst(APP)), call.function());
             Duration timeout = Duration.ofMillis(call.timeoutMillis());
-            Supplier<CompletableFuture<Outcome>> run = () -> Boolean.parseBoolean(in.getFirst(BOUNDED))
+            // run under the calling node's span, as its frame carried it
+            Supplier<CompletableFuture<Outcome>> run = tracing.extract(call.traceparent()).wrapSupplier(() -> Boolean.parseBoolean(in.getFirst(BOUNDED))
                     ? invoker.invokeAsync(target, call.payload(), call.invocationId(), timeout)
-                    : CompletableFuture.supplyAsync(() -> invoker.invoke(target, call.payload(), call.invocationId(), false, timeout),
-                            Thread.ofVirtual()::start);
+                    : CompletableFuture.supplyAsync(Context.current().wrapSupplier(() -> invoker.invoke(target, call.payload(),
+                            call.invocationId(), false, timeout)), Thread.ofVirtual()::start));
             boolean across = from != null && !from.equals(cloud);
             if (across) {
                 invoker.answersAcrossClouds(call.invocationId(), true); // its answer leaves this cloud: metered as egress
@@ -174,14 +186,34 @@ final class NodeBus implements AutoCloseable {
         wan.betweenClouds(cloud, nodeCloud);
         Headers headers = new Headers().put(TENANT, app.tenant()).put(APP, app.app()).put(FROM, cloud)
                 .put(BOUNDED, Boolean.toString(bounded)).put(ONCE, Boolean.toString(onlyOnce));
-        byte[] body = WireCodec.encode(new Message.Invoke(0, 0, function, invocationId, timeout.toMillis(), input));
+        Span span = clientSpan(node, nodeCloud, app, function, invocationId);
+        byte[] body = WireCodec.encode(new Message.Invoke(0, 0, function, invocationId, timeout.toMillis(), input, Tracing.traceparent(span)));
         return connection.requestWithTimeout(subject(node), headers, body, timeout.plus(ANSWER_GRACE))
                 .handle((reply, error) -> {
                     if (error != null) {
-                        throw miss(node, error);
+                        NoAnswer miss = miss(node, error);
+                        span.setStatus(StatusCode.ERROR, miss.getMessage());
+                        span.end();
+                        throw miss;
                     }
-                    return outcome(reply, invocationId, start);
+                    Outcome o = outcome(reply, invocationId, start);
+                    if (!o.ok()) {
+                        span.setAttribute(Tracing.ERROR_CODE, o.error().code().name());
+                        span.setStatus(StatusCode.ERROR, o.error().message());
+                    }
+                    span.end();
+                    return o;
                 });
+    }
+
+    /** The span of a call sent to another node (kind CLIENT), under the current one; none when tracing is off. */
+    private Span clientSpan(String node, String nodeCloud, AppKey app, String function, String invocationId) {
+        if (!tracing.on()) {
+            return Span.getInvalid();
+        }
+        return tracing.tracer().spanBuilder("call " + app.app() + "/" + function + " on " + node).setSpanKind(SpanKind.CLIENT)
+                .setAttribute(Tracing.NODE, node).setAttribute(Tracing.CLOUD, nodeCloud).setAttribute(Tracing.APP, app.app())
+                .setAttribute(Tracing.FAAS_INVOKED_NAME, function).setAttribute(Tracing.FAAS_INVOCATION_ID, invocationId).startSpan();
     }
 
     private static NoAnswer miss(String node, Throwable error) {

@@ -43,11 +43,13 @@ public final class Gateway implements HttpService {
     private final Authenticator auth;
     private final long maxRequestBytes;
     private final Elsewhere elsewhere;
+    private final dev.skyfn.node.tracing.Tracing tracing;
     private final RequestInputs requestInputs = new RequestInputs();
 
     /** A gateway for the apps of {@code catalog}. */
     public Gateway(Dispatch dispatch, Async async, Authenticator auth, long maxRequestBytes,
-                   Elsewhere elsewhere, AppCatalog catalog) {
+                   Elsewhere elsewhere, AppCatalog catalog, dev.skyfn.node.tracing.Tracing tracing) {
+        this.tracing = tracing;
         catalog.subscribe(requestInputs);
         this.elsewhere = elsewhere;
         this.dispatch = dispatch;
@@ -58,10 +60,11 @@ public final class Gateway implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/v1/apps/{app}/functions/{function}:invoke", this::invoke)
+        rules.post("/v1/apps/{app}/functions/{function}:invoke", ServerSpans.traced(tracing, "/v1/apps/{app}/functions/{function}:invoke",
+                        this::invoke))
                 .get("/v1/invocations/{id}", this::invocation)
-                .any("/fn/{tenant}/{app}/{function}", this::functionUrl)
-                .any("/fn/{tenant}/{app}/{function}/*", this::functionUrl);
+                .any("/fn/{tenant}/{app}/{function}", ServerSpans.traced(tracing, "/fn/{tenant}/{app}/{function}", this::functionUrl))
+                .any("/fn/{tenant}/{app}/{function}/*", ServerSpans.traced(tracing, "/fn/{tenant}/{app}/{function}/*", this::functionUrl));
     }
 
     private void invoke(ServerRequest req, ServerResponse res) {

@@ -10,7 +10,13 @@ import dev.skyfn.core.wire.Message;
 import dev.skyfn.core.wire.Payload;
 import dev.skyfn.node.metrics.NodeMetrics;
 import dev.skyfn.node.sandbox.Sandbox;
+import dev.skyfn.node.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +35,7 @@ public final class Invoker implements Dispatch {
     private volatile Dispatch elsewhere;
     /** What is told of every call that ran here. */
     private volatile Meter meter = Meter.NONE;
+    private volatile Tracing tracing = Tracing.OFF;
     /** Calls running here for a gateway in another cloud, by invocation id: their answers are egress. */
     private final java.util.Set<String> acrossClouds = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -39,6 +46,16 @@ public final class Invoker implements Dispatch {
     /** Sends calls from functions to apps this node does not serve to {@code dispatch}; set once, at start. */
     public void callElsewhere(Dispatch dispatch) {
         elsewhere = dispatch;
+    }
+
+    /** How the calls that run here are traced. */
+    public Tracing tracing() {
+        return tracing;
+    }
+
+    /** Traces the calls that run here with {@code tracing} from now on; set once, at start. */
+    public void tracing(Tracing tracing) {
+        this.tracing = tracing;
     }
 
     /** Tells {@code meter} of every call that runs in a sandbox here from now on; set once, at start. */
@@ -128,6 +145,40 @@ public final class Invoker implements Dispatch {
      * an unbounded one (an async invocation) waits for a slot.
      */
     public Outcome invoke(Target target, Payload input, String invocationId, boolean bounded, Duration timeout) {
+        if (!tracing.on()) {
+            return invokeHere(target, input, invocationId, bounded, timeout);
+        }
+        Span span = startSpan(target, invocationId);
+        try (Scope ignored = span.makeCurrent()) {
+            return ended(span, invokeHere(target, input, invocationId, bounded, timeout));
+        }
+    }
+
+    /** A span for running {@code invocationId} of the target here, under the current one; none when tracing is off. */
+    private Span startSpan(Dispatch.Target target, String invocationId) {
+        if (!tracing.on()) {
+            return Span.getInvalid();
+        }
+        return tracing.tracer().spanBuilder("invoke " + target.app().name() + "/" + target.spec().name())
+                .setAttribute(Tracing.FAAS_INVOKED_NAME, target.spec().name())
+                .setAttribute(Tracing.FAAS_INVOCATION_ID, invocationId)
+                .setAttribute(Tracing.APP, target.app().name())
+                .setAttribute(Tracing.TENANT, target.app().tenant())
+                .startSpan();
+    }
+
+    /** Ends {@code span} with what the call came to: cold start or not, its error code if it failed. */
+    private static Outcome ended(Span span, Outcome o) {
+        span.setAttribute(Tracing.FAAS_COLDSTART, o.coldStart());
+        if (!o.ok()) {
+            span.setAttribute(Tracing.ERROR_CODE, o.error().code().name());
+            span.setStatus(StatusCode.ERROR, o.error().message());
+        }
+        span.end();
+        return o;
+    }
+
+    private Outcome invokeHere(Target target, Payload input, String invocationId, boolean bounded, Duration timeout) {
         FunctionSpec spec = target.spec();
         Duration limit = timeout.compareTo(spec.timeout()) < 0 ? timeout : spec.timeout();
         AppRuntime runtime = target.runtime();
@@ -152,10 +203,17 @@ public final class Invoker implements Dispatch {
 
     private Outcome run(AppRuntime runtime, FunctionSpec spec, Payload input, String invocationId, Duration limit, long start) {
         long ran = System.nanoTime(); // billed from here: a wait for a concurrency slot is not, a wait for a sandbox is
+        Instant acquiring = tracing.on() ? Instant.now() : null;
         AppRuntime.Lease lease = runtime.acquire(start + limit.toNanos());
+        if (lease.cold() && acquiring != null) {
+            // the load this call waited for, as a span of its own under the call's
+            tracing.tracer().spanBuilder("cold start " + runtime.key().app()).setStartTimestamp(acquiring)
+                    .setAttribute(Tracing.APP, runtime.key().app()).startSpan().end();
+        }
         Sandbox.Seat seat = lease.seat();
-        Sandbox.Call call = seat.sandbox().call(id -> new Message.Invoke(id, seat.slot(), spec.name(), invocationId, limit.toMillis(), input),
-                System.nanoTime() + limit.toNanos(), invocationId);
+        String traceparent = Tracing.traceparent();
+        Sandbox.Call call = seat.sandbox().call(id -> new Message.Invoke(id, seat.slot(), spec.name(), invocationId, limit.toMillis(), input,
+                traceparent), System.nanoTime() + limit.toNanos(), invocationId);
         Running here = register(spec, invocationId, seat.sandbox(), call);
         Outcome outcome;
         try {
@@ -229,13 +287,15 @@ public final class Invoker implements Dispatch {
         Sandbox.Seat warm = runtime.warmSeat();
         FunctionGate gate = runtime.gate(spec.name());
         if (warm == null || !gate.tryEnter()) {
-            return CompletableFuture.supplyAsync(() -> invoke(target, input, invocationId, true, timeout),
+            return CompletableFuture.supplyAsync(Context.current().wrapSupplier(() -> invoke(target, input, invocationId, true, timeout)),
                     Thread.ofVirtual()::start);
         }
         Duration limit = timeout.compareTo(spec.timeout()) < 0 ? timeout : spec.timeout();
         long start = System.nanoTime();
-        Sandbox.Call call = warm.sandbox().call(id -> new Message.Invoke(id, warm.slot(), spec.name(), invocationId, limit.toMillis(), input),
-                start + limit.toNanos(), invocationId);
+        Span span = startSpan(target, invocationId);
+        String traceparent = Tracing.traceparent(span);
+        Sandbox.Call call = warm.sandbox().call(id -> new Message.Invoke(id, warm.slot(), spec.name(), invocationId, limit.toMillis(), input,
+                traceparent), start + limit.toNanos(), invocationId);
         Running here = register(spec, invocationId, warm.sandbox(), call);
         NodeMetrics.FunctionMeters meters = runtimes.metrics().function(runtime.key(), spec.name());
         return call.answer().handle((answer, error) -> {
@@ -246,7 +306,7 @@ public final class Invoker implements Dispatch {
                     : failed(invocationId, ErrorCode.INTERNAL, "the call failed: " + error, false, start);
             meters.record(o.durationNanos(), o.ok() ? null : o.error().code().name());
             meter.invoked(runtime.key(), spec, input, o, o.durationNanos(), acrossClouds.contains(invocationId));
-            return o;
+            return ended(span, o);
         });
     }
 
@@ -255,10 +315,21 @@ public final class Invoker implements Dispatch {
      * (SAND's local bus): run like any invocation, on a thread of its own, and answered to the caller.
      */
     void callFromSandbox(String tenant, Sandbox caller, Message.Call call) {
+        // under the span of the calling invocation, as the sandbox passed it on
+        if (!tracing.on() || call.traceparent().isEmpty()) {
+            callUnderCaller(tenant, caller, call);
+            return;
+        }
+        try (Scope ignored = tracing.extract(call.traceparent()).makeCurrent()) {
+            callUnderCaller(tenant, caller, call);
+        }
+    }
+
+    private void callUnderCaller(String tenant, Sandbox caller, Message.Call call) {
         AppKey key = new AppKey(tenant, call.app());
         Dispatch remote = elsewhere;
         if (remote != null && !serves(key)) {
-            Thread.ofVirtual().start(() -> answer(caller, call, callRemote(remote, key, call)));
+            Thread.ofVirtual().start(Context.current().wrap(() -> answer(caller, call, callRemote(remote, key, call))));
             return;
         }
         Target target;

@@ -1,0 +1,60 @@
+package dev.skyfn.node.http;
+
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.node.tracing.Tracing;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * The span of a request a gateway serves (kind SERVER), a child of the caller's span when its
+ * {@code traceparent} header names one; named and described as the OpenTelemetry HTTP semantic
+ * conventions say ({@code http.request.method}, {@code http.route}, {@code http.response.status_code}).
+ */
+final class ServerSpans {
+
+    private static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
+    private static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
+    private static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
+
+    /** What a route does once its span is current. */
+    @FunctionalInterface
+    interface Handler {
+        void handle(ServerRequest req, ServerResponse res);
+    }
+
+    private ServerSpans() {
+    }
+
+    /** {@code handler} as it is when tracing is off, and inside a server span of {@code route} when on. */
+    static io.helidon.webserver.http.Handler traced(Tracing tracing, String route, Handler handler) {
+        if (!tracing.on()) {
+            return handler::handle;
+        }
+        return (req, res) -> {
+            String method = req.prologue().method().text();
+            Span span = tracing.tracer().spanBuilder(method + " " + route).setSpanKind(SpanKind.SERVER)
+                    .setParent(tracing.extract(name -> req.headers().first(io.helidon.http.HeaderNames.create(name)).orElse(null)))
+                    .setAttribute(METHOD, method).setAttribute(ROUTE, route).startSpan();
+            try (Scope ignored = span.makeCurrent()) {
+                handler.handle(req, res);
+                span.setAttribute(STATUS, (long) res.status().code());
+            } catch (SkyfnException e) {
+                span.setAttribute(STATUS, (long) e.code().httpStatus());
+                span.setAttribute(Tracing.ERROR_CODE, e.code().name());
+                span.setStatus(StatusCode.ERROR, e.getMessage());
+                throw e;
+            } catch (RuntimeException | Error e) {
+                span.recordException(e);
+                span.setStatus(StatusCode.ERROR);
+                throw e;
+            } finally {
+                span.end();
+            }
+        };
+    }
+}

@@ -1,0 +1,166 @@
+package dev.skyfn.node.tracing;
+
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The node's traces: OpenTelemetry spans of the calls it takes, routes and runs, exported in
+ * batches over OTLP/HTTP (protobuf, {@code <endpoint>/v1/traces}) when {@link Export} names an
+ * endpoint, and nothing at all otherwise (a no-op tracer: no span is made). A trace's context
+ * travels as W3C Trace Context ({@code traceparent}, {@code tracestate}): from a caller's HTTP
+ * headers, between nodes in the calls they send each other, into the sandbox with each call, and
+ * back with the calls its functions make. Sampling is decided where a trace starts (a ratio of
+ * trace ids) and followed by every span under it.
+ */
+public final class Tracing implements AutoCloseable {
+
+    /** Where spans go and how many traces are kept (0–1); no endpoint: tracing is off. */
+    public record Export(URI endpoint, double sampleRatio) {
+
+        public static final Export OFF = new Export(null, 0);
+
+        public Export {
+            if (sampleRatio < 0 || sampleRatio > 1) {
+                throw new IllegalArgumentException("the sample ratio is a fraction from 0 to 1, not " + sampleRatio);
+            }
+        }
+
+        public boolean on() {
+            return endpoint != null;
+        }
+    }
+
+    public static final Tracing OFF = new Tracing(OpenTelemetry.noop(), null);
+    static final String SCOPE = "dev.skyfn.node";
+    /** Attribute keys of the OpenTelemetry semantic conventions for FaaS, and skyfn's own. */
+    public static final AttributeKey<String> FAAS_INVOKED_NAME = AttributeKey.stringKey("faas.invoked_name");
+    public static final AttributeKey<String> FAAS_INVOCATION_ID = AttributeKey.stringKey("faas.invocation_id");
+    public static final AttributeKey<Boolean> FAAS_COLDSTART = AttributeKey.booleanKey("faas.coldstart");
+    public static final AttributeKey<String> APP = AttributeKey.stringKey("skyfn.app");
+    public static final AttributeKey<String> TENANT = AttributeKey.stringKey("skyfn.tenant");
+    public static final AttributeKey<String> NODE = AttributeKey.stringKey("skyfn.node");
+    public static final AttributeKey<String> CLOUD = AttributeKey.stringKey("skyfn.cloud");
+    public static final AttributeKey<String> ERROR_CODE = AttributeKey.stringKey("skyfn.error.code");
+
+    private static final TextMapGetter<Function<String, String>> HEADERS = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(Function<String, String> carrier) {
+            return List.of("traceparent", "tracestate");
+        }
+
+        @Override
+        public String get(Function<String, String> carrier, String key) {
+            return carrier == null ? null : carrier.apply(key);
+        }
+    };
+
+    private final OpenTelemetry otel;
+    private final SdkTracerProvider provider;
+    private final Tracer tracer;
+
+    private Tracing(OpenTelemetry otel, SdkTracerProvider provider) {
+        this.otel = otel;
+        this.provider = provider;
+        this.tracer = otel.getTracer(SCOPE);
+    }
+
+    /** Tracing as {@code export} asks, for the node {@code node} of cloud {@code cloud} (resource attributes of its spans). */
+    public static Tracing of(Export export, String node, String cloud) {
+        if (!export.on()) {
+            return OFF;
+        }
+        var exporter = OtlpHttpSpanExporter.builder()
+                .setEndpoint(export.endpoint().toString().replaceAll("/+$", "") + "/v1/traces")
+                .setTimeout(Duration.ofSeconds(10))
+                .build();
+        var resource = Resource.getDefault().merge(Resource.create(Attributes.builder()
+                .put("service.name", "skyfn")
+                .put("service.instance.id", node)
+                .put("host.name", node)
+                .put("skyfn.cloud", cloud)
+                .build()));
+        var provider = SdkTracerProvider.builder()
+                .setResource(resource)
+                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(export.sampleRatio())))
+                .addSpanProcessor(BatchSpanProcessor.builder(exporter).setScheduleDelay(Duration.ofMillis(500)).build())
+                .build();
+        var sdk = OpenTelemetrySdk.builder().setTracerProvider(provider)
+                .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance())).build();
+        return new Tracing(sdk, provider);
+    }
+
+    public Tracer tracer() {
+        return tracer;
+    }
+
+    /** Whether spans are made at all. */
+    public boolean on() {
+        return provider != null;
+    }
+
+    /** The context {@code headers} (name → value, lower case) carry, under the current one; the current when they carry none. */
+    public Context extract(Function<String, String> headers) {
+        return otel.getPropagators().getTextMapPropagator().extract(Context.current(), headers, HEADERS);
+    }
+
+    /** The context a {@code traceparent} names; the current one when it is empty or malformed. */
+    public Context extract(String traceparent) {
+        if (traceparent == null || traceparent.isEmpty() || !on()) {
+            return Context.current();
+        }
+        return extract(Map.of("traceparent", traceparent)::get);
+    }
+
+    /**
+     * The {@code traceparent} of the current span (W3C Trace Context, version 00), to send on with a
+     * call; empty when there is no valid span (tracing off, or nothing traced here).
+     */
+    public static String traceparent() {
+        return traceparent(Span.current());
+    }
+
+    /** The {@code traceparent} of {@code of}; empty when it is not a valid span. */
+    public static String traceparent(Span of) {
+        SpanContext span = of.getSpanContext();
+        if (!span.isValid()) {
+            return "";
+        }
+        return "00-" + span.getTraceId() + "-" + span.getSpanId() + "-" + span.getTraceFlags().asHex();
+    }
+
+    /** Sends the spans not yet exported, waiting up to 5 s; then stops. */
+    @Override
+    public void close() {
+        if (provider != null) {
+            provider.forceFlush().join(5, TimeUnit.SECONDS);
+            provider.shutdown().join(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Sends the spans ended so far, waiting up to 5 s (for tests and a node stopping). */
+    public void flush() {
+        if (provider != null) {
+            provider.forceFlush().join(5, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.skyfn.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.skyfn.core.testing.JarBuilder;
+import dev.skyfn.node.apps.Traced;
+import dev.skyfn.core.testing.OtlpCollector;
+import dev.skyfn.node.tracing.Tracing;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Traces of calls on a real node exporting to an OTLP collector: the caller's {@code traceparent}
+ * is followed through the gateway, the run in a sandbox, and a function's call to another app's
+ * function, which each function can read.
+ */
+@Tag("slow")
+class TracingTest {
+
+    private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private static final String CALLER_SPAN = "00f067aa0ba902b7";
+
+    @TempDir
+    static Path dir;
+    static OtlpCollector collector;
+    static TestNode node;
+
+    @BeforeAll
+    static void start() {
+        collector = new OtlpCollector();
+        node = TestNode.start(TestNode.config(dir).tracing(new Tracing.Export(collector.endpoint(), 1.0)).build(), true);
+        for (String app : List.of("front", "back")) {
+            var res = node.deploy(JarBuilder.app("app: " + app + "\nfunctions:\n  relay: {handler: dev.skyfn.node.apps.Traced$Relay}\n"
+                    + "  parent: {handler: dev.skyfn.node.apps.Traced$Parent}\n").classes(Traced.class));
+            assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+        collector.close();
+    }
+
+    private static HttpResponse<String> relay(String target, String... headers) {
+        String[] all = java.util.stream.Stream.concat(java.util.stream.Stream.of("Content-Type", "text/plain"), java.util.Arrays.stream(headers))
+                .toArray(String[]::new);
+        return node.send("POST", "/v1/apps/front/functions/relay:invoke", target.getBytes(StandardCharsets.UTF_8), all);
+    }
+
+    @Test
+    void aCallersTraceIsFollowedThroughTheGatewayTheSandboxAndACallToAnotherApp() {
+        HttpResponse<String> res = relay("back/parent", "traceparent", "00-" + TRACE + "-" + CALLER_SPAN + "-01");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        String[] seen = res.body().split(" ");
+        assertThat(seen).as("each function's traceparent").hasSize(2).allSatisfy(tp -> assertThat(tp).matches("00-" + TRACE + "-[0-9a-f]{16}-01"));
+
+        node.platform.node().tracing().flush();
+        await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(TRACE).size() >= 4);
+        Map<String, OtlpCollector.Received> byName = collector.trace(TRACE).stream()
+                .collect(Collectors.toMap(OtlpCollector.Received::name, Function.identity(), (a, b) -> a));
+        var server = byName.get("POST /v1/apps/{app}/functions/{function}:invoke");
+        var front = byName.get("invoke front/relay");
+        var back = byName.get("invoke back/parent");
+        assertThat(server).as("the gateway's span, under the caller's").isNotNull();
+        assertThat(server.kind()).isEqualTo("SPAN_KIND_SERVER");
+        assertThat(server.parentSpanId()).isEqualTo(CALLER_SPAN);
+        assertThat(server.attributes()).containsEntry("http.response.status_code", "200");
+        assertThat(front.parentSpanId()).isEqualTo(server.spanId());
+        assertThat(front.attributes()).containsEntry("faas.invoked_name", "relay").containsEntry("skyfn.app", "front")
+                .containsEntry("faas.invocation_id", res.headers().firstValue("X-Skyfn-Invocation-Id").orElseThrow());
+        assertThat(back.parentSpanId()).as("the callee's run, under the caller's").isEqualTo(front.spanId());
+        assertThat(back.attributes()).containsEntry("faas.invocation_id", front.attributes().get("faas.invocation_id") + ".1");
+        assertThat(seen[0]).as("the relay reads its own span").contains(front.spanId());
+        assertThat(seen[1]).as("the callee reads its own span").contains(back.spanId());
+        assertThat(byName).as("the first call waited for its app to load").containsKey("cold start front");
+        assertThat(byName.get("cold start front").parentSpanId()).isEqualTo(front.spanId());
+        assertThat(server.resource()).containsEntry("service.name", "skyfn").containsEntry("host.name", "skyfn");
+    }
+
+    @Test
+    void aCallWithoutATraceStartsOneAndAFailedCallIsMarkedSo() {
+        HttpResponse<String> res = relay("back/nothing");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(404);
+        node.platform.node().tracing().flush();
+        await().atMost(Duration.ofSeconds(10)).until(() -> collector.spans().stream().anyMatch(s -> s.name().equals("invoke front/relay")
+                && !s.traceId().equals(TRACE) && "FUNCTION_NOT_FOUND".equals(s.attributes().get("skyfn.error.code"))));
+        var failed = collector.spans().stream().filter(s -> s.name().equals("invoke front/relay") && !s.traceId().equals(TRACE)).findFirst().orElseThrow();
+        var root = collector.trace(failed.traceId()).stream().filter(s -> s.parentSpanId().isEmpty()).toList();
+        assertThat(root).as("a trace of its own, started at the gateway").singleElement()
+                .satisfies(s -> assertThat(s.kind()).isEqualTo("SPAN_KIND_SERVER"));
+    }
+}
