@@ -43,7 +43,10 @@ class TracingTest {
         node = TestNode.start(TestNode.config(dir).tracing(new Tracing.Export(collector.endpoint(), 1.0)).build(), true);
         for (String app : List.of("front", "back")) {
             var res = node.deploy(JarBuilder.app("app: " + app + "\nfunctions:\n  relay: {handler: dev.skyfn.node.apps.Traced$Relay}\n"
-                    + "  parent: {handler: dev.skyfn.node.apps.Traced$Parent}\n").classes(Traced.class));
+                    + "  parent: {handler: dev.skyfn.node.apps.Traced$Parent}\n"
+                    + "workflows:\n  twice:\n    StartAt: First\n    States:\n"
+                    + "      First: {Type: Task, Resource: parent, Next: Second}\n      Second: {Type: Task, Resource: parent, End: true}\n")
+                    .classes(Traced.class));
             assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
         }
     }
@@ -88,6 +91,30 @@ class TracingTest {
         assertThat(byName).as("the first call waited for its app to load").containsKey("cold start front");
         assertThat(byName.get("cold start front").parentSpanId()).isEqualTo(front.spanId());
         assertThat(server.resource()).containsEntry("service.name", "skyfn").containsEntry("host.name", "skyfn");
+    }
+
+    @Test
+    void aWorkflowExecutionIsASpanWithASpanPerStepUnderTheRequestThatStartedIt() {
+        String trace = "5bf92f3577b34da6a3ce929d0e0e4736";
+        HttpResponse<String> started = node.send("POST", "/v1/apps/back/workflows/twice/executions", "{}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json", "traceparent", "00-" + trace + "-" + CALLER_SPAN + "-01");
+        assertThat(started.statusCode()).as(started.body()).isIn(200, 201, 202);
+        String id = Errors.json(started).get("executionId").asText();
+        await().atMost(Duration.ofSeconds(20)).until(() -> Errors.json(node.get("/v1/executions/" + id)).get("status").asText().equals("SUCCEEDED"));
+        node.platform.node().tracing().flush();
+        await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(trace).stream().anyMatch(s -> s.name().equals("execution back/twice")));
+        Map<String, OtlpCollector.Received> byName = collector.trace(trace).stream()
+                .collect(Collectors.toMap(OtlpCollector.Received::name, Function.identity(), (a, b) -> a));
+        var server = byName.get("POST /v1/apps/{app}/workflows/{workflow}/executions");
+        var execution = byName.get("execution back/twice");
+        assertThat(server.parentSpanId()).isEqualTo(CALLER_SPAN);
+        assertThat(execution.parentSpanId()).isEqualTo(server.spanId());
+        assertThat(execution.attributes()).containsEntry("skyfn.execution.id", id);
+        for (String state : List.of("First", "Second")) {
+            assertThat(byName.get("step " + state)).as(state).isNotNull()
+                    .satisfies(s -> assertThat(s.parentSpanId()).isEqualTo(execution.spanId()))
+                    .satisfies(s -> assertThat(s.attributes()).containsEntry("skyfn.state.type", "Task"));
+        }
     }
 
     @Test

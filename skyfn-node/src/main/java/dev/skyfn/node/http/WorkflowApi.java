@@ -52,7 +52,8 @@ public final class WorkflowApi implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/v1/apps/{app}/workflows/{workflow}/executions", this::start)
+        rules.post("/v1/apps/{app}/workflows/{workflow}/executions", ServerSpans.traced(invoker.tracing(),
+                        "/v1/apps/{app}/workflows/{workflow}/executions", this::start))
                 .get("/v1/apps/{app}/workflows/{workflow}/executions", this::list)
                 .get("/v1/apps/{app}/executions", this::list)
                 .get("/v1/executions/{id}", this::get)

@@ -57,6 +57,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
     private static final long COMPACT_ABOVE_BYTES = 16L << 20;
 
     private final Invoker invoker;
+    private final ExecutionSpans spans;
     private final BlobStore blobs;
     private final ExecutionLog log;
     private final ExecutionBackups backups;
@@ -77,6 +78,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
     public Executions(Path dir, Invoker invoker, NodeScheduler scheduler, long blobBytesPerTenant, Duration retention, int maxKept,
                       ExecutionBackups backups, ExecutionOwners owners) {
         this.invoker = invoker;
+        this.spans = new ExecutionSpans(invoker == null ? dev.skyfn.node.tracing.Tracing.OFF : invoker.tracing());
         this.retention = retention;
         this.maxKept = maxKept;
         this.blobs = new BlobStore(dir.resolve("blobs"), blobBytesPerTenant);
@@ -206,6 +208,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
     /** Forgets an execution another node owns now ({@code how}, for the log): it stops here, and readers are sent to its owner. */
     private void forget(Execution e, String how) {
         if (executions.remove(e.id(), e)) {
+            spans.forgotten(e);
             synchronized (logOrder) {
                 log.forgot(e);
             }
@@ -303,6 +306,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         var e = new Execution(Ids.next(), key, workflow, json, now, timeout == null ? null : now.plus(timeout));
         e.owned(owners.own(e.id()));
         executions.put(e.id(), e);
+        spans.started(e);
         CompletableFuture<Void> durable;
         synchronized (logOrder) {
             durable = log.started(e);
@@ -488,6 +492,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
 
     /** Logs an execution's end, then tells those waiting. */
     private void logEnd(Execution e) {
+        spans.ended(e);
         // the end goes to the log after the steps still on their way there: a replay drops steps recorded after an end
         e.backedUp().join();
         CompletableFuture<Void> durable;
@@ -533,6 +538,7 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         if (!e.step(step)) {
             return;
         }
+        spans.step(e, step);
         if (step.inBlob()) {
             // the record may reach the disk, and the backups, only after the value it names
             e.backingUp(blobs.durable(e.id(), step.blob())
