@@ -14,8 +14,12 @@ public interface Functions {
         }
     }
 
-    /** Runs {@code function} of {@code app} with {@code input} for at most {@code timeout}, wherever the fleet runs it best. */
-    Result call(AppKey app, String function, Payload input, String invocationId, Duration timeout);
+    /**
+     * Runs {@code function} of {@code app} with {@code input} for at most {@code timeout}, wherever
+     * the fleet runs it best, in the trace of {@code traceparent} (W3C Trace Context, the event's
+     * {@code traceparent} attribute as the CloudEvents Distributed Tracing extension names it; empty: none).
+     */
+    Result call(AppKey app, String function, Payload input, String invocationId, Duration timeout, String traceparent);
 
     /**
      * Queues an async invocation of {@code function} with the id {@code invocationId}, unless one of

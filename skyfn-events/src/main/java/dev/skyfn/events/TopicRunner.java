@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 final class TopicRunner implements AutoCloseable {
 
     static final String RESULT_TYPE = "dev.skyfn.function.v1.result";
+    /** The CloudEvents Distributed Tracing extension's attribute: the W3C traceparent of the event's publication. */
+    static final String TRACEPARENT = "traceparent";
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
     /** Errors that say the call did not run to its end for want of a node, not that the function failed. */
     private static final java.util.Set<String> NOT_RUN = java.util.Set.of("NODE_LOST", "UNAVAILABLE", "TOO_MANY_REQUESTS");
@@ -284,7 +286,9 @@ final class TopicRunner implements AutoCloseable {
         long call = calls.incrementAndGet();
         inFlight.put(call, taken);
         try {
-            return functions.call(app.key(), fn.name(), input, invocationId, fn.timeout());
+            // under the trace of the event that came first, when its publisher traced it (CloudEvents' Distributed Tracing extension)
+            return functions.call(app.key(), fn.name(), input, invocationId, fn.timeout(),
+                    taken.getFirst().event().extensions().getOrDefault(TRACEPARENT, ""));
         } finally {
             inFlight.remove(call);
         }

@@ -47,7 +47,7 @@ class TriggersTest {
         }
 
         @Override
-        public Result call(AppKey app, String function, Payload input, String invocationId, Duration timeout) {
+        public Result call(AppKey app, String function, Payload input, String invocationId, Duration timeout, String traceparent) {
             JsonNode event = read(input);
             calls.add(event);
             callIds.add(invocationId);

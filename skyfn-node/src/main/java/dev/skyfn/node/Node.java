@@ -176,7 +176,7 @@ public final class Node implements AutoCloseable {
         metrics.gauge("skyfn.async.pending", "Async invocations accepted and not yet finished", async::pending);
         Events events = fabric.events().orElseGet(() -> new Events(new MemoryEventLog(MAX_EMBEDDED_EVENT_BYTES, Clock.systemUTC()),
                 new FileTickLedger(config.dataDir().resolve("triggers").resolve("ticks.json")), catalog, tenant -> true));
-        triggers = new Triggers(events.log(), events.ledger(), new TriggerCalls(dispatch, async, events.handles()), events.scheduled(),
+        triggers = new Triggers(events.log(), events.ledger(), new TriggerCalls(dispatch, async, events.handles(), tracing), events.scheduled(),
                 catalog, Clock.systemUTC());
         runtimes.routePublishes(new TriggerCalls.Publishes(triggers));
         AppCatalog scheduled = events.scheduled();
@@ -201,7 +201,7 @@ public final class Node implements AutoCloseable {
                         new LogApi(logs, auth, dispatch, config.name(), fabric.elsewhere()),
                         new StatsApi(metrics, runtimes, auth, config.name(), config.cloud(), fabric.elsewhere()),
                         new WorkflowApi(executions, invoker, auth, config.maxRequestBytes(), fabric.elsewhere()),
-                        new EventApi(triggers, dispatch, auth, config.maxRequestBytes()),
+                        new EventApi(triggers, dispatch, auth, config.maxRequestBytes(), tracing),
                         new BillingApi(fabric.ledgers().orElseGet(() -> new LocalLedgers(config.name(), metering.ledger())), auth,
                                 PriceTable.standard()),
                         new NodeApi(metrics, runtimes, pool, auth), new dev.skyfn.console.Console()))

@@ -49,6 +49,9 @@ class TracingTest {
                     .classes(Traced.class));
             assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
         }
+        var events = node.deploy(JarBuilder.app("app: events\nfunctions:\n  hear: {handler: dev.skyfn.node.apps.Traced$Parent, "
+                + "triggers: [{topic: traced}]}\n").classes(Traced.class));
+        assertThat(events.statusCode()).as(events.body()).isEqualTo(201);
     }
 
     @AfterAll
@@ -115,6 +118,27 @@ class TracingTest {
                     .satisfies(s -> assertThat(s.parentSpanId()).isEqualTo(execution.spanId()))
                     .satisfies(s -> assertThat(s.attributes()).containsEntry("skyfn.state.type", "Task"));
         }
+    }
+
+    @Test
+    void anEventsTriggerRunsItsFunctionInThePublishersTrace() {
+        String trace = "6bf92f3577b34da6a3ce929d0e0e4736";
+        HttpResponse<String> published = node.send("POST", "/v1/topics/traced", "{\"n\": 1}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json", "traceparent", "00-" + trace + "-" + CALLER_SPAN + "-01");
+        assertThat(published.statusCode()).as(published.body()).isIn(200, 201, 202);
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            node.platform.node().tracing().flush();
+            return collector.trace(trace).stream().anyMatch(s -> s.name().equals("invoke events/hear"));
+        });
+        Map<String, OtlpCollector.Received> byName = collector.trace(trace).stream()
+                .collect(Collectors.toMap(OtlpCollector.Received::name, Function.identity(), (a, b) -> a));
+        var server = byName.get("POST /v1/topics/{subject}");
+        var deliver = byName.get("deliver events/hear");
+        assertThat(server.parentSpanId()).isEqualTo(CALLER_SPAN);
+        assertThat(deliver.kind()).isEqualTo("SPAN_KIND_CONSUMER");
+        assertThat(deliver.parentSpanId()).as("the delivery, under the publication").isEqualTo(server.spanId());
+        assertThat(deliver.attributes()).containsEntry("faas.trigger", "pubsub");
+        assertThat(byName.get("invoke events/hear").parentSpanId()).isEqualTo(deliver.spanId());
     }
 
     @Test

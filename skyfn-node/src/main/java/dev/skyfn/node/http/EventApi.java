@@ -43,7 +43,10 @@ public final class EventApi implements HttpService {
     private final Authenticator auth;
     private final long maxRequestBytes;
 
-    public EventApi(Triggers triggers, Dispatch dispatch, Authenticator auth, long maxRequestBytes) {
+    private final dev.skyfn.node.tracing.Tracing tracing;
+
+    public EventApi(Triggers triggers, Dispatch dispatch, Authenticator auth, long maxRequestBytes, dev.skyfn.node.tracing.Tracing tracing) {
+        this.tracing = tracing;
         this.triggers = triggers;
         this.dispatch = dispatch;
         this.auth = auth;
@@ -52,8 +55,21 @@ public final class EventApi implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/v1/topics/{subject}", this::publish)
+        rules.post("/v1/topics/{subject}", ServerSpans.traced(tracing, "/v1/topics/{subject}", this::publish))
                 .get("/v1/apps/{app}/triggers", this::list);
+    }
+
+    /**
+     * The event's extensions with the publication's {@code traceparent} (the CloudEvents Distributed
+     * Tracing extension), when it is traced and the event does not carry one already: the
+     * functions its triggers call run in the publisher's trace.
+     */
+    private static Map<String, String> traced(Map<String, String> extensions) {
+        String traceparent = dev.skyfn.node.tracing.Tracing.traceparent();
+        if (!traceparent.isEmpty()) {
+            extensions.putIfAbsent("traceparent", traceparent);
+        }
+        return extensions;
     }
 
     private void publish(ServerRequest req, ServerResponse res) {
@@ -78,7 +94,7 @@ public final class EventApi implements HttpService {
                 }
             });
             published = triggers.publish(caller.tenant(), subject, text(ce, "id"), text(ce, "source").orElse(source),
-                    text(ce, "type").orElse(DEFAULT_TYPE), dataType, text(ce, "partitionkey").orElse(null), extensions, data);
+                    text(ce, "type").orElse(DEFAULT_TYPE), dataType, text(ce, "partitionkey").orElse(null), traced(extensions), data);
         } else {
             header(req, "ce-specversion").filter(v -> !v.equals("1.0")).ifPresent(v -> {
                 throw new SkyfnException(ErrorCode.BAD_REQUEST, "specversion '" + v + "' is not taken: CloudEvents 1.0 is");
@@ -91,7 +107,7 @@ public final class EventApi implements HttpService {
                 }
             });
             published = triggers.publish(caller.tenant(), subject, header(req, "ce-id"), header(req, "ce-source").orElse(source),
-                    header(req, "ce-type").orElse(DEFAULT_TYPE), type, header(req, "ce-partitionkey").orElse(null), extensions, body);
+                    header(req, "ce-type").orElse(DEFAULT_TYPE), type, header(req, "ce-partitionkey").orElse(null), traced(extensions), body);
         }
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("id", published.id());

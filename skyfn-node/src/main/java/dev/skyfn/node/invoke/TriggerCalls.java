@@ -3,24 +3,55 @@ package dev.skyfn.node.invoke;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.wire.Payload;
 import dev.skyfn.events.Functions;
+import dev.skyfn.node.tracing.Tracing;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.util.function.Predicate;
 
-/** The calls triggers make, through the node's dispatch (the best node of a fleet) and its async queue. */
+/**
+ * The calls triggers make, through the node's dispatch (the best node of a fleet) and its async
+ * queue; each delivery traced as a span of kind CONSUMER under the trace its event was published in.
+ */
 public final class TriggerCalls implements Functions {
 
     private final Dispatch dispatch;
     private final Async async;
     private final Predicate<String> handles;
+    private final Tracing tracing;
+    private static final AttributeKey<String> FAAS_TRIGGER = AttributeKey.stringKey("faas.trigger");
 
-    public TriggerCalls(Dispatch dispatch, Async async, Predicate<String> handles) {
+    public TriggerCalls(Dispatch dispatch, Async async, Predicate<String> handles, Tracing tracing) {
+        this.tracing = tracing;
         this.dispatch = dispatch;
         this.async = async;
         this.handles = handles;
     }
 
     @Override
-    public Result call(AppKey app, String function, Payload input, String invocationId, Duration timeout) {
+    public Result call(AppKey app, String function, Payload input, String invocationId, Duration timeout, String traceparent) {
+        if (!tracing.on()) {
+            return callNow(app, function, input, invocationId, timeout);
+        }
+        Span span = tracing.tracer().spanBuilder("deliver " + app.app() + "/" + function).setSpanKind(SpanKind.CONSUMER)
+                .setParent(tracing.extract(traceparent)).setAttribute(FAAS_TRIGGER, "pubsub")
+                .setAttribute(Tracing.FAAS_INVOCATION_ID, invocationId).setAttribute(Tracing.APP, app.app()).startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            Result r = callNow(app, function, input, invocationId, timeout);
+            if (!r.ok()) {
+                span.setAttribute(Tracing.ERROR_CODE, r.errorCode());
+                span.setStatus(StatusCode.ERROR, String.valueOf(r.errorMessage()));
+            }
+            return r;
+        } finally {
+            span.end();
+        }
+    }
+
+    private Result callNow(AppKey app, String function, Payload input, String invocationId, Duration timeout) {
         try {
             Outcome o = dispatch.dispatch(dispatch.resolve(app, function), input, invocationId, false, timeout, null);
             return o.ok() ? new Result(o.payload(), null, null) : new Result(null, o.error().code().name(), o.error().message());
