@@ -67,6 +67,10 @@ public final class Bench {
             out.append("### Metering, warm\n\n")
                     .append(new MeteringBench(root, rounds, Duration.ofSeconds(Integer.getInteger("seconds", 10))).run()).append('\n');
         }
+        if (which.contains("tracing")) {
+            out.append("### Tracing, warm\n\n")
+                    .append(new TracingBench(root, rounds, Duration.ofSeconds(Integer.getInteger("seconds", 10))).run()).append('\n');
+        }
         if (which.contains("usefulwork")) {
             out.append("### Useful-work metering\n\n").append(new UsefulWorkBench(root, Integer.getInteger("runs", 30)).run()).append('\n');
         }

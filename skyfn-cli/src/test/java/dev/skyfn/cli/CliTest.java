@@ -162,8 +162,8 @@ class CliTest {
         assertThat(CliRun.skyfn("clouds", "--url", url).out()).contains("local").contains("owned").contains("trusted");
         assertThat(CliRun.skyfn("nodes", "--url", url).out()).contains("local").contains("alive");
         CliRun explained = CliRun.skyfn("explain", "--url", url, "placed");
-        assertThat(explained.out()).contains("in force:      placed runs on local (local, 256 MiB)")
-                .contains("scheduler now: placed would run on local (local, 256 MiB)").containsPattern("local +- +1 +0\\.\\d+");
+        assertThat(explained.out()).contains("in force:      placed runs on local (skyfn, 256 MiB)")
+                .contains("scheduler now: placed would run on local (skyfn, 256 MiB)").containsPattern("local +- +1 +0\\.\\d+");
     }
 
     @Test

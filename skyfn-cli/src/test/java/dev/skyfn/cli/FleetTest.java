@@ -280,6 +280,26 @@ class FleetTest {
     }
 
     @Test
+    @Order(9)
+    void theConsoleShowsTheDeadNodeAndTheNodeTheAppMovedTo() throws Exception {
+        try (Browser browser = new Browser()) {
+            String console = "http://127.0.0.1:" + fleet.node("private-1").port() + "/console/";
+            browser.open(console + "#/fleet");
+            browser.await(d -> d.findElements(org.openqa.selenium.By.cssSelector("#nodes-table tbody tr")).stream()
+                    .map(org.openqa.selenium.WebElement::getText).filter(row -> row.startsWith(victim + " ") && row.contains("dead"))
+                    .findFirst().orElse(null));
+            assertThat(browser.awaitText(org.openqa.selenium.By.id("clouds-table"), "spot-eu")).contains("private").contains("ondemand-us");
+            browser.screenshot(Path.of("target", "console-screenshots", "fleet-node-dead.png"));
+            browser.open(console + "#/apps/pair");
+            String placed = browser.await(d -> {
+                String rows = d.findElement(org.openqa.selenium.By.id("placement-table")).getText();
+                return rows.contains(survivor) && !rows.contains(victim) ? rows : null;
+            });
+            assertThat(placed).contains("alive");
+        }
+    }
+
+    @Test
     @Order(10)
     void whenAWholeCloudDiesItsUsersAreServedFromTheNextNearest() {
         fleet.killCloud("ondemand-us");
