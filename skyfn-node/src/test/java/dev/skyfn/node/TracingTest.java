@@ -142,6 +142,19 @@ class TracingTest {
     }
 
     @Test
+    void latenciesOfTracedCallsCarryExemplarsNamingTheirTraces() {
+        assertThat(relay("back/parent").statusCode()).isEqualTo(200);
+        String metrics = node.send("GET", "/metrics", null, "Accept", "application/openmetrics-text; version=1.0.0").body();
+        var exemplar = java.util.regex.Pattern.compile("skyfn_invocation_duration_seconds_bucket\\{[^}]*app=\"front\"[^}]*} \\d+ # \\{span_id=\"([0-9a-f]{16})\",trace_id=\"([0-9a-f]{32})\"}")
+                .matcher(metrics);
+        assertThat(exemplar.find()).as(metrics.lines().filter(l -> l.contains("front")).limit(20).toList().toString()).isTrue();
+        String trace = exemplar.group(2);
+        node.platform.node().tracing().flush();
+        await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(trace).stream().anyMatch(s -> s.name().equals("invoke front/relay")));
+        assertThat(node.get("/metrics").body()).as("Prometheus' text format has no exemplars").doesNotContain("trace_id");
+    }
+
+    @Test
     void aCallWithoutATraceStartsOneAndAFailedCallIsMarkedSo() {
         HttpResponse<String> res = relay("back/nothing");
         assertThat(res.statusCode()).as(res.body()).isEqualTo(404);

@@ -53,6 +53,7 @@ public final class NodeApi implements HttpService {
 
     private void metrics(ServerRequest req, ServerResponse res) {
         Api.admin(req, auth);
-        res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8").send(metrics.scrape());
+        NodeMetrics.Scraped scraped = metrics.scrape(req.headers().first(HeaderNames.ACCEPT).orElse(null));
+        res.header(HeaderNames.CONTENT_TYPE, scraped.contentType()).send(scraped.text());
     }
 }

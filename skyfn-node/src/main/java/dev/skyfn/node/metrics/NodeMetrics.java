@@ -27,7 +27,10 @@ public final class NodeMetrics {
 
     private static final Duration MIN_EXPECTED = Duration.ofNanos(10_000);
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** Latencies observed in traced calls carry exemplars naming their trace. */
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT,
+            new io.prometheus.metrics.model.registry.PrometheusRegistry(), io.micrometer.core.instrument.Clock.SYSTEM,
+            new dev.skyfn.node.tracing.TraceExemplars());
     private final Map<AppKey, Map<String, FunctionMeters>> functions = new ConcurrentHashMap<>();
     private final Map<AppKey, Timer> coldStarts = new ConcurrentHashMap<>();
 
@@ -81,6 +84,21 @@ public final class NodeMetrics {
 
     public String scrape() {
         return registry.scrape();
+    }
+
+    /**
+     * The metrics in the format {@code accept} asks for: OpenMetrics ({@code application/openmetrics-text},
+     * with exemplars linking latencies to traces) or Prometheus text 0.0.4 otherwise.
+     */
+    public Scraped scrape(String accept) {
+        if (accept != null && accept.contains("application/openmetrics-text")) {
+            return new Scraped("application/openmetrics-text; version=1.0.0; charset=utf-8", registry.scrape("application/openmetrics-text"));
+        }
+        return new Scraped("text/plain; version=0.0.4; charset=utf-8", registry.scrape());
+    }
+
+    /** Metrics as text, and their media type. */
+    public record Scraped(String contentType, String text) {
     }
 
     /**
