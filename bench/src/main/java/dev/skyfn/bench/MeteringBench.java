@@ -14,9 +14,6 @@ import java.util.function.ToDoubleFunction;
  */
 final class MeteringBench {
 
-    private static final String PATH = "/v1/apps/hello/functions/noop:invoke";
-    private static final byte[] BODY = "x".getBytes();
-
     private final Path root;
     private final int rounds;
     private final Duration measure;
@@ -27,17 +24,14 @@ final class MeteringBench {
         this.measure = measure;
     }
 
-    private record Round(Wrk.Result one, Wrk.Result many) {
-    }
-
     private static final List<String> ON = List.of();
     private static final List<String> RECORDS_ONLY = List.of("--sandbox-jvm-option=-Dskyfn.meterCpu=false");
     private static final List<String> OFF = List.of("--no-metering");
 
     String run() {
-        List<Round> on = new ArrayList<>();
-        List<Round> records = new ArrayList<>();
-        List<Round> off = new ArrayList<>();
+        List<WarmRound> on = new ArrayList<>();
+        List<WarmRound> records = new ArrayList<>();
+        List<WarmRound> off = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             on.add(round(ON));
             records.add(round(RECORDS_ONLY));
@@ -47,17 +41,17 @@ final class MeteringBench {
         }
         var out = new StringBuilder("| connections | | throughput (req/s) | p50 | p99 |\n|---|---|---:|---:|---:|\n");
         for (boolean many : new boolean[] {false, true}) {
-            ToDoubleFunction<Round> rps = x -> (many ? x.many() : x.one()).requestsPerSecond();
-            ToDoubleFunction<Round> p50 = x -> (many ? x.many() : x.one()).p50Micros();
-            ToDoubleFunction<Round> p99 = x -> (many ? x.many() : x.one()).p99Micros();
+            ToDoubleFunction<Wrk.Result> rps = Wrk.Result::requestsPerSecond;
+            ToDoubleFunction<Wrk.Result> p50 = Wrk.Result::p50Micros;
+            ToDoubleFunction<Wrk.Result> p99 = Wrk.Result::p99Micros;
             String conns = many ? "64" : "1";
-            out.append(String.format("| %s | metering on | %,.0f | %.0f µs | %.0f µs |%n", conns, median(on, rps), median(on, p50), median(on, p99)));
-            out.append(String.format("| %s | records, no CPU time read | %,.0f | %.0f µs | %.0f µs |%n", conns, median(records, rps),
-                    median(records, p50), median(records, p99)));
-            out.append(String.format("| %s | `--no-metering` | %,.0f | %.0f µs | %.0f µs |%n", conns, median(off, rps), median(off, p50),
-                    median(off, p99)));
-            out.append(String.format("| %s | **on / off** | **%.1f%%** | %+.0f µs | %+.0f µs |%n", conns, 100 * median(on, rps) / median(off, rps),
-                    median(on, p50) - median(off, p50), median(on, p99) - median(off, p99)));
+            out.append(String.format("| %s | metering on | %,.0f | %.0f µs | %.0f µs |%n", conns, WarmRound.median(on, many, rps), WarmRound.median(on, many, p50), WarmRound.median(on, many, p99)));
+            out.append(String.format("| %s | records, no CPU time read | %,.0f | %.0f µs | %.0f µs |%n", conns, WarmRound.median(records, many, rps),
+                    WarmRound.median(records, many, p50), WarmRound.median(records, many, p99)));
+            out.append(String.format("| %s | `--no-metering` | %,.0f | %.0f µs | %.0f µs |%n", conns, WarmRound.median(off, many, rps), WarmRound.median(off, many, p50),
+                    WarmRound.median(off, many, p99)));
+            out.append(String.format("| %s | **on / off** | **%.1f%%** | %+.0f µs | %+.0f µs |%n", conns, 100 * WarmRound.median(on, many, rps) / WarmRound.median(off, many, rps),
+                    WarmRound.median(on, many, p50) - WarmRound.median(off, many, p50), WarmRound.median(on, many, p99) - WarmRound.median(off, many, p99)));
         }
         out.append(String.format("%nPer round, 64 connections (req/s): on %s; records only %s; off %s.%n",
                 Stats.list(on.stream().map(x -> x.many().requestsPerSecond()).toList(), "%.0f"),
@@ -66,19 +60,7 @@ final class MeteringBench {
         return out.toString();
     }
 
-    private Round round(List<String> options) {
-        try (SkyfnProcess node = SkyfnProcess.start(root, "0", 18_092, 0, List.of(), options.toArray(String[]::new))) {
-            node.deploy(Bench.example(root, "hello"));
-            if (node.invoke("hello", "noop", "x").status() != 200) {
-                throw new IllegalStateException("noop does not answer");
-            }
-            String url = "http://127.0.0.1:" + node.port + PATH;
-            Wrk.run("1", url, 64, Duration.ofSeconds(5), BODY);
-            return new Round(Wrk.run("1", url, 1, measure, BODY), Wrk.run("1", url, 64, measure, BODY));
-        }
-    }
-
-    private static double median(List<Round> rounds, ToDoubleFunction<Round> metric) {
-        return Stats.median(rounds.stream().map(metric::applyAsDouble).toList());
+    private WarmRound round(List<String> options) {
+        return WarmRound.run(root, 18_092, measure, options);
     }
 }

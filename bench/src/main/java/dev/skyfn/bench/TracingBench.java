@@ -18,9 +18,6 @@ import java.util.function.ToDoubleFunction;
  */
 final class TracingBench {
 
-    private static final String PATH = "/v1/apps/hello/functions/noop:invoke";
-    private static final byte[] BODY = "x".getBytes();
-
     private final Path root;
     private final int rounds;
     private final Duration measure;
@@ -31,17 +28,14 @@ final class TracingBench {
         this.measure = measure;
     }
 
-    private record Round(Wrk.Result one, Wrk.Result many) {
-    }
-
     String run() {
         var exports = new AtomicLong();
         var received = new AtomicLong();
         HttpServer sink = sink(exports, received);
         String endpoint = "http://127.0.0.1:" + sink.getAddress().getPort();
-        List<Round> off = new ArrayList<>();
-        List<Round> sampled = new ArrayList<>();
-        List<Round> all = new ArrayList<>();
+        List<WarmRound> off = new ArrayList<>();
+        List<WarmRound> sampled = new ArrayList<>();
+        List<WarmRound> all = new ArrayList<>();
         try {
             for (int r = 0; r < rounds; r++) {
                 off.add(round(List.of()));
@@ -56,19 +50,19 @@ final class TracingBench {
         }
         var out = new StringBuilder("| connections | | throughput (req/s) | p50 | p99 |\n|---|---|---:|---:|---:|\n");
         for (boolean many : new boolean[] {false, true}) {
-            ToDoubleFunction<Round> rps = x -> (many ? x.many() : x.one()).requestsPerSecond();
-            ToDoubleFunction<Round> p50 = x -> (many ? x.many() : x.one()).p50Micros();
-            ToDoubleFunction<Round> p99 = x -> (many ? x.many() : x.one()).p99Micros();
+            ToDoubleFunction<Wrk.Result> rps = Wrk.Result::requestsPerSecond;
+            ToDoubleFunction<Wrk.Result> p50 = Wrk.Result::p50Micros;
+            ToDoubleFunction<Wrk.Result> p99 = Wrk.Result::p99Micros;
             String conns = many ? "64" : "1";
-            out.append(String.format("| %s | tracing off | %,.0f | %.0f µs | %.0f µs |%n", conns, median(off, rps), median(off, p50), median(off, p99)));
-            out.append(String.format("| %s | on, 1%% of traces kept | %,.0f | %.0f µs | %.0f µs |%n", conns, median(sampled, rps),
-                    median(sampled, p50), median(sampled, p99)));
-            out.append(String.format("| %s | on, every trace kept | %,.0f | %.0f µs | %.0f µs |%n", conns, median(all, rps), median(all, p50),
-                    median(all, p99)));
-            out.append(String.format("| %s | **1%% / off** | **%.1f%%** | %+.0f µs | %+.0f µs |%n", conns, 100 * median(sampled, rps) / median(off, rps),
-                    median(sampled, p50) - median(off, p50), median(sampled, p99) - median(off, p99)));
-            out.append(String.format("| %s | **all / off** | **%.1f%%** | %+.0f µs | %+.0f µs |%n", conns, 100 * median(all, rps) / median(off, rps),
-                    median(all, p50) - median(off, p50), median(all, p99) - median(off, p99)));
+            out.append(String.format("| %s | tracing off | %,.0f | %.0f µs | %.0f µs |%n", conns, WarmRound.median(off, many, rps), WarmRound.median(off, many, p50), WarmRound.median(off, many, p99)));
+            out.append(String.format("| %s | on, 1%% of traces kept | %,.0f | %.0f µs | %.0f µs |%n", conns, WarmRound.median(sampled, many, rps),
+                    WarmRound.median(sampled, many, p50), WarmRound.median(sampled, many, p99)));
+            out.append(String.format("| %s | on, every trace kept | %,.0f | %.0f µs | %.0f µs |%n", conns, WarmRound.median(all, many, rps), WarmRound.median(all, many, p50),
+                    WarmRound.median(all, many, p99)));
+            out.append(String.format("| %s | **1%% / off** | **%.1f%%** | %+.0f µs | %+.0f µs |%n", conns, 100 * WarmRound.median(sampled, many, rps) / WarmRound.median(off, many, rps),
+                    WarmRound.median(sampled, many, p50) - WarmRound.median(off, many, p50), WarmRound.median(sampled, many, p99) - WarmRound.median(off, many, p99)));
+            out.append(String.format("| %s | **all / off** | **%.1f%%** | %+.0f µs | %+.0f µs |%n", conns, 100 * WarmRound.median(all, many, rps) / WarmRound.median(off, many, rps),
+                    WarmRound.median(all, many, p50) - WarmRound.median(off, many, p50), WarmRound.median(all, many, p99) - WarmRound.median(off, many, p99)));
         }
         out.append(String.format("%nPer round, 64 connections (req/s): off %s; 1%% kept %s; all kept %s. The collector took %,d exports, "
                         + "%,d bytes in all.%n",
@@ -96,19 +90,7 @@ final class TracingBench {
         }
     }
 
-    private Round round(List<String> options) {
-        try (SkyfnProcess node = SkyfnProcess.start(root, "0", 18_093, 0, List.of(), options.toArray(String[]::new))) {
-            node.deploy(Bench.example(root, "hello"));
-            if (node.invoke("hello", "noop", "x").status() != 200) {
-                throw new IllegalStateException("noop does not answer");
-            }
-            String url = "http://127.0.0.1:" + node.port + PATH;
-            Wrk.run("1", url, 64, Duration.ofSeconds(5), BODY);
-            return new Round(Wrk.run("1", url, 1, measure, BODY), Wrk.run("1", url, 64, measure, BODY));
-        }
-    }
-
-    private static double median(List<Round> rounds, ToDoubleFunction<Round> metric) {
-        return Stats.median(rounds.stream().map(metric::applyAsDouble).toList());
+    private WarmRound round(List<String> options) {
+        return WarmRound.run(root, 18_093, measure, options);
     }
 }
