@@ -117,6 +117,11 @@ class ConsoleTest {
         assertThat(browser.awaitText(By.cssSelector("#invoke-answer .meta"), "ran on the node called")).contains("invocation");
         assertThat(browser.awaitText(By.id("log-lines"), "echoing ping")).contains("skyfn");
         assertThat(browser.awaitText(By.id("placement-table"), "skyfn")).contains("alive");
+        String why = browser.await(d -> {
+            String text = d.findElement(By.id("explain-table")).getDomProperty("textContent");
+            return text.contains("local") ? text : null;
+        });
+        assertThat(why).as("the scheduler's reasons, folded away").contains("yes");
     }
 
     @Test

@@ -129,7 +129,17 @@ export function AppPage({ app }) {
         columns: [['node', (r) => r.node], ['cloud', (r) => r.cloud], ['memory', (r) => r.memoryMb], ['state', (r) => (r.alive ? 'alive' : 'dead')]],
       }),
       placement.data && placement.data.scheduler && placement.data.scheduler.problem
-        ? e('p', { class: 'error' }, 'The scheduler cannot place it now: ' + placement.data.scheduler.problem) : null),
+        ? e('p', { class: 'error' }, 'The scheduler cannot place it now: ' + placement.data.scheduler.problem) : null,
+      placement.data && placement.data.scheduler ? e('details', { id: 'explain' },
+        e('summary', null, 'Why: each cloud as the scheduler weighs it now'),
+        e(Table, {
+          id: 'explain-table',
+          rows: placement.data.scheduler.clouds,
+          columns: [['cloud', (c) => c.cloud], ['taken', (c) => (c.taken ? 'yes' : 'no')], ['replicas', (c) => c.replicas],
+            ['score', (c) => c.score.toFixed(3)],
+            ['cost / latency / load', (c) => (c.scoreParts ? [c.scoreParts.cost, c.scoreParts.latency, c.scoreParts.load].map((v) => v.toFixed(2)).join(' / ') : '')],
+            ['why', (c) => (c.reasons || []).join('; ')]],
+        })) : null),
     e(Invoke, { app: a.app, functions: a.functions }),
     e(Workflows, { app: a.app, workflows: a.workflows }),
     e(Section, { title: 'Executions', id: 'executions' },
