@@ -187,7 +187,9 @@ final class NodeBus implements AutoCloseable {
         Headers headers = new Headers().put(TENANT, app.tenant()).put(APP, app.app()).put(FROM, cloud)
                 .put(BOUNDED, Boolean.toString(bounded)).put(ONCE, Boolean.toString(onlyOnce));
         Span span = clientSpan(node, nodeCloud, app, function, invocationId);
-        byte[] body = WireCodec.encode(new Message.Invoke(0, 0, function, invocationId, timeout.toMillis(), input, Tracing.traceparent(span)));
+        // a trace not kept has no span here, and goes on as it came
+        String traceparent = span.isRecording() ? Tracing.traceparent(span) : Tracing.traceparent();
+        byte[] body = WireCodec.encode(new Message.Invoke(0, 0, function, invocationId, timeout.toMillis(), input, traceparent));
         return connection.requestWithTimeout(subject(node), headers, body, timeout.plus(ANSWER_GRACE))
                 .handle((reply, error) -> {
                     if (error != null) {
@@ -206,9 +208,9 @@ final class NodeBus implements AutoCloseable {
                 });
     }
 
-    /** The span of a call sent to another node (kind CLIENT), under the current one; none when tracing is off. */
+    /** The span of a call sent to another node (kind CLIENT), under the current one; none (invalid) when tracing is off or the trace is not kept. */
     private Span clientSpan(String node, String nodeCloud, AppKey app, String function, String invocationId) {
-        if (!tracing.on()) {
+        if (!tracing.on() || Tracing.notKept()) {
             return Span.getInvalid();
         }
         return tracing.tracer().spanBuilder("call " + app.app() + "/" + function + " on " + node).setSpanKind(SpanKind.CLIENT)

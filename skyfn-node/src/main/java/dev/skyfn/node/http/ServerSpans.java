@@ -9,6 +9,8 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Scope;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The span of a request a gateway serves (kind SERVER), a child of the caller's span when its
@@ -20,6 +22,8 @@ final class ServerSpans {
     private static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
     private static final AttributeKey<String> ROUTE = AttributeKey.stringKey("http.route");
     private static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
+    private static final io.helidon.http.HeaderName TRACEPARENT = io.helidon.http.HeaderNames.create("traceparent");
+    private static final io.helidon.http.HeaderName TRACESTATE = io.helidon.http.HeaderNames.create("tracestate");
 
     /** What a route does once its span is current. */
     @FunctionalInterface
@@ -35,11 +39,16 @@ final class ServerSpans {
         if (!tracing.on()) {
             return handler::handle;
         }
+        // one name per method, made once: most requests' spans are not kept, and cost no more than they must
+        Map<String, String> names = new ConcurrentHashMap<>();
         return (req, res) -> {
             String method = req.prologue().method().text();
-            Span span = tracing.tracer().spanBuilder(method + " " + route).setSpanKind(SpanKind.SERVER)
-                    .setParent(tracing.extract(name -> req.headers().first(io.helidon.http.HeaderNames.create(name)).orElse(null)))
-                    .setAttribute(METHOD, method).setAttribute(ROUTE, route).startSpan();
+            Span span = tracing.tracer().spanBuilder(names.computeIfAbsent(method, m -> m + " " + route)).setSpanKind(SpanKind.SERVER)
+                    .setParent(tracing.extract(name -> req.headers().first(name.equals("traceparent") ? TRACEPARENT : TRACESTATE).orElse(null)))
+                    .startSpan();
+            if (span.isRecording()) {
+                span.setAttribute(METHOD, method).setAttribute(ROUTE, route);
+            }
             try (Scope ignored = span.makeCurrent()) {
                 handler.handle(req, res);
                 span.setAttribute(STATUS, (long) res.status().code());

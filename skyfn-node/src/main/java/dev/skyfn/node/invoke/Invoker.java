@@ -145,7 +145,8 @@ public final class Invoker implements Dispatch {
      * an unbounded one (an async invocation) waits for a slot.
      */
     public Outcome invoke(Target target, Payload input, String invocationId, boolean bounded, Duration timeout) {
-        if (!tracing.on()) {
+        if (!tracing.on() || Tracing.notKept()) {
+            // a trace not kept gets no more spans: its context goes on as it is
             return invokeHere(target, input, invocationId, bounded, timeout);
         }
         Span span = startSpan(target, invocationId);
@@ -156,8 +157,8 @@ public final class Invoker implements Dispatch {
 
     /** A span for running {@code invocationId} of the target here, under the current one; none when tracing is off. */
     private Span startSpan(Dispatch.Target target, String invocationId) {
-        if (!tracing.on()) {
-            return Span.getInvalid();
+        if (!tracing.on() || Tracing.notKept()) {
+            return Span.current();
         }
         return tracing.tracer().spanBuilder("invoke " + target.app().name() + "/" + target.spec().name())
                 .setAttribute(Tracing.FAAS_INVOKED_NAME, target.spec().name())
@@ -169,6 +170,9 @@ public final class Invoker implements Dispatch {
 
     /** Ends {@code span} with what the call came to: cold start or not, its error code if it failed. */
     private static Outcome ended(Span span, Outcome o) {
+        if (!span.isRecording()) {
+            return o; // not this call's span: a trace not kept, or none
+        }
         span.setAttribute(Tracing.FAAS_COLDSTART, o.coldStart());
         if (!o.ok()) {
             span.setAttribute(Tracing.ERROR_CODE, o.error().code().name());

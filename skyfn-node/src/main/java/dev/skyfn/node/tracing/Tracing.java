@@ -148,6 +148,15 @@ public final class Tracing implements AutoCloseable {
         return "00-" + span.getTraceId() + "-" + span.getSpanId() + "-" + span.getTraceFlags().asHex();
     }
 
+    /**
+     * Whether the current span belongs to a trace that is not kept (sampled out where it began):
+     * spans under it would not be kept either, so none is made; its context still goes on.
+     */
+    public static boolean notKept() {
+        SpanContext span = Span.current().getSpanContext();
+        return span.isValid() && !span.isSampled();
+    }
+
     /** Sends the spans not yet exported, waiting up to 5 s; then stops. */
     @Override
     public void close() {
