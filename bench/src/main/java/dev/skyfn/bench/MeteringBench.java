@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.ToDoubleFunction;
 
 /**
  * What metering costs warm calls: the same node, node on CPU 0 and wrk on CPU 1, with every call's
@@ -39,20 +38,9 @@ final class MeteringBench {
             System.err.printf("round %d: metering on %.0f req/s, records without CPU time %.0f req/s, off %.0f req/s%n", r + 1,
                     on.getLast().many().requestsPerSecond(), records.getLast().many().requestsPerSecond(), off.getLast().many().requestsPerSecond());
         }
-        var out = new StringBuilder("| connections | | throughput (req/s) | p50 | p99 |\n|---|---|---:|---:|---:|\n");
-        for (boolean many : new boolean[] {false, true}) {
-            ToDoubleFunction<Wrk.Result> rps = Wrk.Result::requestsPerSecond;
-            ToDoubleFunction<Wrk.Result> p50 = Wrk.Result::p50Micros;
-            ToDoubleFunction<Wrk.Result> p99 = Wrk.Result::p99Micros;
-            String conns = many ? "64" : "1";
-            out.append(String.format("| %s | metering on | %,.0f | %.0f µs | %.0f µs |%n", conns, WarmRound.median(on, many, rps), WarmRound.median(on, many, p50), WarmRound.median(on, many, p99)));
-            out.append(String.format("| %s | records, no CPU time read | %,.0f | %.0f µs | %.0f µs |%n", conns, WarmRound.median(records, many, rps),
-                    WarmRound.median(records, many, p50), WarmRound.median(records, many, p99)));
-            out.append(String.format("| %s | `--no-metering` | %,.0f | %.0f µs | %.0f µs |%n", conns, WarmRound.median(off, many, rps), WarmRound.median(off, many, p50),
-                    WarmRound.median(off, many, p99)));
-            out.append(String.format("| %s | **on / off** | **%.1f%%** | %+.0f µs | %+.0f µs |%n", conns, 100 * WarmRound.median(on, many, rps) / WarmRound.median(off, many, rps),
-                    WarmRound.median(on, many, p50) - WarmRound.median(off, many, p50), WarmRound.median(on, many, p99) - WarmRound.median(off, many, p99)));
-        }
+        var offRows = new WarmRound.Variant("`--no-metering`", off);
+        var out = new StringBuilder(WarmRound.table(List.of(new WarmRound.Variant("metering on", on),
+                new WarmRound.Variant("records, no CPU time read", records), offRows), offRows, "off"));
         out.append(String.format("%nPer round, 64 connections (req/s): on %s; records only %s; off %s.%n",
                 Stats.list(on.stream().map(x -> x.many().requestsPerSecond()).toList(), "%.0f"),
                 Stats.list(records.stream().map(x -> x.many().requestsPerSecond()).toList(), "%.0f"),

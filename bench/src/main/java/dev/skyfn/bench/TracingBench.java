@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.ToDoubleFunction;
 
 /**
  * What tracing costs warm calls: the same node (on CPU 0, wrk on CPU 1) with tracing off, on
@@ -48,22 +47,9 @@ final class TracingBench {
         } finally {
             sink.stop(0);
         }
-        var out = new StringBuilder("| connections | | throughput (req/s) | p50 | p99 |\n|---|---|---:|---:|---:|\n");
-        for (boolean many : new boolean[] {false, true}) {
-            ToDoubleFunction<Wrk.Result> rps = Wrk.Result::requestsPerSecond;
-            ToDoubleFunction<Wrk.Result> p50 = Wrk.Result::p50Micros;
-            ToDoubleFunction<Wrk.Result> p99 = Wrk.Result::p99Micros;
-            String conns = many ? "64" : "1";
-            out.append(String.format("| %s | tracing off | %,.0f | %.0f µs | %.0f µs |%n", conns, WarmRound.median(off, many, rps), WarmRound.median(off, many, p50), WarmRound.median(off, many, p99)));
-            out.append(String.format("| %s | on, 1%% of traces kept | %,.0f | %.0f µs | %.0f µs |%n", conns, WarmRound.median(sampled, many, rps),
-                    WarmRound.median(sampled, many, p50), WarmRound.median(sampled, many, p99)));
-            out.append(String.format("| %s | on, every trace kept | %,.0f | %.0f µs | %.0f µs |%n", conns, WarmRound.median(all, many, rps), WarmRound.median(all, many, p50),
-                    WarmRound.median(all, many, p99)));
-            out.append(String.format("| %s | **1%% / off** | **%.1f%%** | %+.0f µs | %+.0f µs |%n", conns, 100 * WarmRound.median(sampled, many, rps) / WarmRound.median(off, many, rps),
-                    WarmRound.median(sampled, many, p50) - WarmRound.median(off, many, p50), WarmRound.median(sampled, many, p99) - WarmRound.median(off, many, p99)));
-            out.append(String.format("| %s | **all / off** | **%.1f%%** | %+.0f µs | %+.0f µs |%n", conns, 100 * WarmRound.median(all, many, rps) / WarmRound.median(off, many, rps),
-                    WarmRound.median(all, many, p50) - WarmRound.median(off, many, p50), WarmRound.median(all, many, p99) - WarmRound.median(off, many, p99)));
-        }
+        var offRows = new WarmRound.Variant("tracing off", off);
+        var out = new StringBuilder(WarmRound.table(List.of(offRows, new WarmRound.Variant("on, 1% of traces kept", sampled),
+                new WarmRound.Variant("on, every trace kept", all)), offRows, "off"));
         out.append(String.format("%nPer round, 64 connections (req/s): off %s; 1%% kept %s; all kept %s. The collector took %,d exports, "
                         + "%,d bytes in all.%n",
                 Stats.list(off.stream().map(x -> x.many().requestsPerSecond()).toList(), "%.0f"),

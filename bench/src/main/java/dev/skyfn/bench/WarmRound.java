@@ -27,6 +27,36 @@ record WarmRound(Wrk.Result one, Wrk.Result many) {
         }
     }
 
+    /** Rounds run the same way, as a row of the table is named. */
+    record Variant(String name, List<WarmRound> rounds) {
+    }
+
+    /**
+     * The Markdown table of {@code variants}' medians (throughput, p50, p99) at 1 and at 64
+     * connections, each followed by the ratio of every other variant to {@code baseline}, the row
+     * named {@code "<variant> / <baseline label>"}.
+     */
+    static String table(List<Variant> variants, Variant baseline, String baselineLabel) {
+        var out = new StringBuilder("| connections | | throughput (req/s) | p50 | p99 |\n|---|---|---:|---:|---:|\n");
+        for (boolean many : new boolean[] {false, true}) {
+            String conns = many ? "64" : "1";
+            for (Variant v : variants) {
+                out.append(String.format("| %s | %s | %,.0f | %.0f µs | %.0f µs |%n", conns, v.name(), median(v.rounds(), many, Wrk.Result::requestsPerSecond),
+                        median(v.rounds(), many, Wrk.Result::p50Micros), median(v.rounds(), many, Wrk.Result::p99Micros)));
+            }
+            for (Variant v : variants) {
+                if (v == baseline) {
+                    continue;
+                }
+                out.append(String.format("| %s | **%s / %s** | **%.1f%%** | %+.0f µs | %+.0f µs |%n", conns, v.name(), baselineLabel,
+                        100 * median(v.rounds(), many, Wrk.Result::requestsPerSecond) / median(baseline.rounds(), many, Wrk.Result::requestsPerSecond),
+                        median(v.rounds(), many, Wrk.Result::p50Micros) - median(baseline.rounds(), many, Wrk.Result::p50Micros),
+                        median(v.rounds(), many, Wrk.Result::p99Micros) - median(baseline.rounds(), many, Wrk.Result::p99Micros)));
+            }
+        }
+        return out.toString();
+    }
+
     /** The median over {@code rounds} of {@code metric} at 64 connections ({@code many}) or at 1. */
     static double median(List<WarmRound> rounds, boolean many, ToDoubleFunction<Wrk.Result> metric) {
         return Stats.median(rounds.stream().map(r -> metric.applyAsDouble(many ? r.many() : r.one())).toList());
