@@ -111,7 +111,9 @@ class FleetTest {
         HttpResponse<String> res = FleetCalls.send(fleet, "spot-eu-1", "POST", "/v1/apps/vault/functions/where:invoke",
                 "?".getBytes(StandardCharsets.UTF_8), "traceparent", "00-" + trace + "-b7ad6b7169203331-01");
         assertThat(res.body()).isEqualTo("private-1");
-        await().atMost(Duration.ofSeconds(15)).until(() -> collector.trace(trace).stream().anyMatch(s -> s.name().equals("invoke vault/where")));
+        // each node sends its spans in its own batches, and the gateway's ends only after its answer is sent: wait for all three
+        await().atMost(Duration.ofSeconds(15)).until(() -> collector.trace(trace).stream().map(OtlpCollector.Received::kind).distinct().count() == 3
+                && collector.trace(trace).stream().anyMatch(s -> s.name().equals("invoke vault/where")));
         List<OtlpCollector.Received> spans = collector.trace(trace);
         var server = spans.stream().filter(s -> s.kind().equals("SPAN_KIND_SERVER")).findFirst().orElseThrow();
         var hop = spans.stream().filter(s -> s.name().equals("call vault/where on private-1")).findFirst().orElseThrow();

@@ -60,6 +60,12 @@ class TracingTest {
         collector.close();
     }
 
+    /** Whether the collector holds spans of all these names in the trace: nodes send them in batches, in the order they end. */
+    private static boolean has(String trace, String... names) {
+        var received = collector.trace(trace).stream().map(OtlpCollector.Received::name).collect(Collectors.toSet());
+        return received.containsAll(List.of(names));
+    }
+
     private static HttpResponse<String> relay(String target, String... headers) {
         String[] all = java.util.stream.Stream.concat(java.util.stream.Stream.of("Content-Type", "text/plain"), java.util.Arrays.stream(headers))
                 .toArray(String[]::new);
@@ -74,7 +80,8 @@ class TracingTest {
         assertThat(seen).as("each function's traceparent").hasSize(2).allSatisfy(tp -> assertThat(tp).matches("00-" + TRACE + "-[0-9a-f]{16}-01"));
 
         node.platform.node().tracing().flush();
-        await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(TRACE).size() >= 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> has(TRACE, "POST /v1/apps/{app}/functions/{function}:invoke", "invoke front/relay",
+                "invoke back/parent"));
         Map<String, OtlpCollector.Received> byName = collector.trace(TRACE).stream()
                 .collect(Collectors.toMap(OtlpCollector.Received::name, Function.identity(), (a, b) -> a));
         var server = byName.get("POST /v1/apps/{app}/functions/{function}:invoke");
@@ -105,7 +112,7 @@ class TracingTest {
         assertThat(res.headers().firstValue("X-Skyfn-Cold-Start")).hasValue("true");
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             node.platform.node().tracing().flush();
-            return collector.trace(trace).stream().anyMatch(s -> s.name().equals("cold start fresh"));
+            return has(trace, "cold start fresh", "invoke fresh/parent");
         });
         var spans = collector.trace(trace);
         var run = spans.stream().filter(s -> s.name().equals("invoke fresh/parent")).findFirst().orElseThrow();
@@ -123,7 +130,8 @@ class TracingTest {
         String id = Errors.json(started).get("executionId").asText();
         await().atMost(Duration.ofSeconds(20)).until(() -> Errors.json(node.get("/v1/executions/" + id)).get("status").asText().equals("SUCCEEDED"));
         node.platform.node().tracing().flush();
-        await().atMost(Duration.ofSeconds(10)).until(() -> collector.trace(trace).stream().anyMatch(s -> s.name().equals("execution back/twice")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> has(trace, "execution back/twice", "step First", "step Second",
+                "POST /v1/apps/{app}/workflows/{workflow}/executions"));
         Map<String, OtlpCollector.Received> byName = collector.trace(trace).stream()
                 .collect(Collectors.toMap(OtlpCollector.Received::name, Function.identity(), (a, b) -> a));
         var server = byName.get("POST /v1/apps/{app}/workflows/{workflow}/executions");
@@ -146,7 +154,7 @@ class TracingTest {
         assertThat(published.statusCode()).as(published.body()).isIn(200, 201, 202);
         await().atMost(Duration.ofSeconds(20)).until(() -> {
             node.platform.node().tracing().flush();
-            return collector.trace(trace).stream().anyMatch(s -> s.name().equals("invoke events/hear"));
+            return has(trace, "invoke events/hear", "deliver events/hear", "POST /v1/topics/{subject}");
         });
         Map<String, OtlpCollector.Received> byName = collector.trace(trace).stream()
                 .collect(Collectors.toMap(OtlpCollector.Received::name, Function.identity(), (a, b) -> a));
