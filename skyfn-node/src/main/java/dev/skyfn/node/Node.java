@@ -131,7 +131,8 @@ public final class Node implements AutoCloseable {
         Confinement confinement = confinement(config);
         Cgroups cgroups = cgroups(config);
         runDir = RunDirs.create("node");
-        NodeMetrics metrics = new NodeMetrics();
+        tracing = dev.skyfn.node.tracing.Tracing.of(config.tracing(), config.name(), config.cloud().name());
+        NodeMetrics metrics = new NodeMetrics(tracing.on());
         LogStore logs = new LogStore(config.logBytesPerApp(), config.logBytesInAll());
         data = fabric.shared()
                 .map(shared -> new DataLayers(shared, config.stateBytesPerTenant(), config.maxValueBytes(), scheduler))
@@ -148,7 +149,6 @@ public final class Node implements AutoCloseable {
         pool.want(dev.skyfn.core.manifest.FunctionSpec.DEFAULT_MEMORY_MB);
         runtimes = new AppRuntimes(config, pool, logs, data, metrics, scheduler, catalog);
         invoker = runtimes.invoker();
-        tracing = dev.skyfn.node.tracing.Tracing.of(config.tracing(), config.name(), config.cloud().name());
         invoker.tracing(tracing);
         if (tracing.on()) {
             LOG.info("tracing: spans of {} of the traces started here exported to {} over OTLP/HTTP", config.tracing().sampleRatio(),

@@ -200,8 +200,7 @@ final class NodeBus implements AutoCloseable {
                     }
                     Outcome o = outcome(reply, invocationId, start);
                     if (!o.ok()) {
-                        span.setAttribute(Tracing.ERROR_CODE, o.error().code().name());
-                        span.setStatus(StatusCode.ERROR, o.error().message());
+                        Tracing.failed(span, o.error().code().name(), o.error().message());
                     }
                     span.end();
                     return o;

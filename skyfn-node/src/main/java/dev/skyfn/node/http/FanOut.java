@@ -2,6 +2,8 @@ package dev.skyfn.node.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skyfn.control.Json;
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
 import io.helidon.webserver.http.ServerRequest;
 import java.io.IOException;
 import java.time.Duration;
@@ -21,6 +23,18 @@ final class FanOut {
     static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     private FanOut() {
+    }
+
+    /**
+     * Whether the request asks for this node's part alone ({@code scope=node}, what nodes ask each
+     * other) rather than the fleet's ({@code scope=fleet}, the default); BAD_REQUEST for any other scope.
+     */
+    static boolean nodeOnly(ServerRequest req) {
+        String scope = req.query().first("scope").orElse("fleet");
+        if (!scope.equals("node") && !scope.equals("fleet")) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "query parameter scope must be fleet or node, not '" + scope + "'");
+        }
+        return scope.equals("node");
     }
 
     /**

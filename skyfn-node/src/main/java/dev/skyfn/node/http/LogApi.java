@@ -67,14 +67,10 @@ public final class LogApi implements HttpService {
         dispatch.resolveApp(key);
         var filter = new Filter(req.query().first("function").orElse(null), req.query().first("invocation").orElse(null),
                 (int) Math.clamp(Api.queryNumber(req, "limit").orElse((long) DEFAULT_LIMIT), 1, MAX_LIMIT));
-        String scope = req.query().first("scope").orElse("fleet");
         long after = Api.queryNumber(req, "after").orElse(0L);
-        if (scope.equals("node")) {
+        if (FanOut.nodeOnly(req)) {
             Api.json(res, 200, Map.of("lines", here(key, filter, after)));
             return;
-        }
-        if (!scope.equals("fleet")) {
-            throw new SkyfnException(ErrorCode.BAD_REQUEST, "query parameter scope must be fleet or node, not '" + scope + "'");
         }
         FleetLogs.Cursor from = cursor(req, after);
         List<FleetLogs.Answer> answers = new ArrayList<>();

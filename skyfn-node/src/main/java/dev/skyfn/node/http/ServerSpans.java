@@ -54,8 +54,7 @@ final class ServerSpans {
                 span.setAttribute(STATUS, (long) res.status().code());
             } catch (SkyfnException e) {
                 span.setAttribute(STATUS, (long) e.code().httpStatus());
-                span.setAttribute(Tracing.ERROR_CODE, e.code().name());
-                span.setStatus(StatusCode.ERROR, e.getMessage());
+                Tracing.failed(span, e.code().name(), e.getMessage());
                 throw e;
             } catch (RuntimeException | Error e) {
                 span.recordException(e);

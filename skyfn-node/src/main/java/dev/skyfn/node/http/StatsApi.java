@@ -2,8 +2,6 @@ package dev.skyfn.node.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skyfn.control.api.Api;
-import dev.skyfn.core.ErrorCode;
-import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.Authenticator;
 import dev.skyfn.core.app.Caller;
@@ -54,14 +52,11 @@ public final class StatsApi implements HttpService {
     private void stats(ServerRequest req, ServerResponse res) {
         Caller caller = Api.caller(req, auth);
         Predicate<AppKey> shown = caller.admin() ? app -> true : app -> app.tenant().equals(caller.tenant());
-        String scope = req.query().first("scope").orElse("fleet");
+        boolean nodeOnly = FanOut.nodeOnly(req);
         Map<String, Object> here = here(shown);
-        if (scope.equals("node")) {
+        if (nodeOnly) {
             Api.json(res, 200, here);
             return;
-        }
-        if (!scope.equals("fleet")) {
-            throw new SkyfnException(ErrorCode.BAD_REQUEST, "query parameter scope must be fleet or node, not '" + scope + "'");
         }
         List<Object> nodes = new ArrayList<>();
         nodes.add(here);

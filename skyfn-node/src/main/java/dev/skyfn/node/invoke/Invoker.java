@@ -12,7 +12,6 @@ import dev.skyfn.node.metrics.NodeMetrics;
 import dev.skyfn.node.sandbox.Sandbox;
 import dev.skyfn.node.tracing.Tracing;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.time.Duration;
@@ -145,17 +144,20 @@ public final class Invoker implements Dispatch {
      * an unbounded one (an async invocation) waits for a slot.
      */
     public Outcome invoke(Target target, Payload input, String invocationId, boolean bounded, Duration timeout) {
-        if (!tracing.on() || Tracing.notKept()) {
-            // a trace not kept gets no more spans: its context goes on as it is
+        Span span = startSpan(target, invocationId);
+        if (!span.isRecording()) {
             return invokeHere(target, input, invocationId, bounded, timeout);
         }
-        Span span = startSpan(target, invocationId);
         try (Scope ignored = span.makeCurrent()) {
             return ended(span, invokeHere(target, input, invocationId, bounded, timeout));
         }
     }
 
-    /** A span for running {@code invocationId} of the target here, under the current one; none when tracing is off. */
+    /**
+     * A span for running {@code invocationId} of the target here, under the current one; when
+     * tracing is off or the trace is not kept, none: the current span (not recording), whose
+     * context goes on as it is.
+     */
     private Span startSpan(Dispatch.Target target, String invocationId) {
         if (!tracing.on() || Tracing.notKept()) {
             return Span.current();
@@ -175,8 +177,7 @@ public final class Invoker implements Dispatch {
         }
         span.setAttribute(Tracing.FAAS_COLDSTART, o.coldStart());
         if (!o.ok()) {
-            span.setAttribute(Tracing.ERROR_CODE, o.error().code().name());
-            span.setStatus(StatusCode.ERROR, o.error().message());
+            Tracing.failed(span, o.error().code().name(), o.error().message());
         }
         span.end();
         return o;

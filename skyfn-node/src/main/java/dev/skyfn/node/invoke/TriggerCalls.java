@@ -7,7 +7,6 @@ import dev.skyfn.node.tracing.Tracing;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.util.function.Predicate;
@@ -42,8 +41,7 @@ public final class TriggerCalls implements Functions {
         try (Scope ignored = span.makeCurrent()) {
             Result r = callNow(app, function, input, invocationId, timeout);
             if (!r.ok()) {
-                span.setAttribute(Tracing.ERROR_CODE, r.errorCode());
-                span.setStatus(StatusCode.ERROR, String.valueOf(r.errorMessage()));
+                Tracing.failed(span, r.errorCode(), String.valueOf(r.errorMessage()));
             }
             return r;
         } finally {

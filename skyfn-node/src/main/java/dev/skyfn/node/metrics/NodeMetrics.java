@@ -27,14 +27,24 @@ public final class NodeMetrics {
 
     private static final Duration MIN_EXPECTED = Duration.ofNanos(10_000);
 
-    /** Latencies observed in traced calls carry exemplars naming their trace. */
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT,
-            new io.prometheus.metrics.model.registry.PrometheusRegistry(), io.micrometer.core.instrument.Clock.SYSTEM,
-            new dev.skyfn.node.tracing.TraceExemplars());
+    private final PrometheusMeterRegistry registry;
     private final Map<AppKey, Map<String, FunctionMeters>> functions = new ConcurrentHashMap<>();
     private final Map<AppKey, Timer> coldStarts = new ConcurrentHashMap<>();
 
+    /** A node's metrics, without exemplars. */
     public NodeMetrics() {
+        this(false);
+    }
+
+    /**
+     * A node's metrics; with {@code exemplars} (a node that traces), latencies observed in traced
+     * calls carry exemplars naming their trace; without, no histogram observation looks for a span.
+     */
+    public NodeMetrics(boolean exemplars) {
+        this.registry = exemplars
+                ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new io.prometheus.metrics.model.registry.PrometheusRegistry(),
+                        io.micrometer.core.instrument.Clock.SYSTEM, new dev.skyfn.node.tracing.TraceExemplars())
+                : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);

@@ -97,7 +97,7 @@ public final class Tracing implements AutoCloseable {
                 .put("service.name", "skyfn")
                 .put("service.instance.id", node)
                 .put("host.name", node)
-                .put("skyfn.cloud", cloud)
+                .put(CLOUD, cloud)
                 .build()));
         var provider = SdkTracerProvider.builder()
                 .setResource(resource)
@@ -155,6 +155,12 @@ public final class Tracing implements AutoCloseable {
     public static boolean notKept() {
         SpanContext span = Span.current().getSpanContext();
         return span.isValid() && !span.isSampled();
+    }
+
+    /** Marks {@code span} failed with skyfn's stable error {@code code} ({@code skyfn.error.code}) and {@code message}. */
+    public static void failed(Span span, String code, String message) {
+        span.setAttribute(ERROR_CODE, code);
+        span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, message);
     }
 
     /** Sends the spans not yet exported, waiting up to 5 s; then stops. */

@@ -73,8 +73,7 @@ final class ExecutionSpans {
                 .setAttribute(STATE_TYPE, step.type()).setAttribute(ATTEMPT, (long) step.attempt()).setAttribute(EXECUTION, e.id())
                 .startSpan();
         if (step.phase() == Step.Phase.FAILED) {
-            span.setAttribute(Tracing.ERROR_CODE, step.error());
-            span.setStatus(StatusCode.ERROR, step.cause());
+            Tracing.failed(span, step.error(), step.cause());
         }
         span.end(Math.max(step.atMicros(), from), TimeUnit.MICROSECONDS);
     }
