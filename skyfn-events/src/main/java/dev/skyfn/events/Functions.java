@@ -3,6 +3,8 @@ package dev.skyfn.events;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.wire.Payload;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /** What triggers ask of the node they run on: to call a function now, or to queue a call of it once. */
 public interface Functions {
@@ -20,6 +22,20 @@ public interface Functions {
      * {@code traceparent} attribute as the CloudEvents Distributed Tracing extension names it; empty: none).
      */
     Result call(AppKey app, String function, Payload input, String invocationId, Duration timeout, String traceparent);
+
+    /** One call of many made at once: its input, invocation id and the W3C traceparent it runs under (empty: none). */
+    record Call(Payload input, String invocationId, String traceparent) {
+    }
+
+    /**
+     * Runs many calls of {@code function} at once, each as {@link #call} would run it; their results
+     * in the order of {@code calls}. A node that can sends them to a sandbox together.
+     */
+    default List<Result> callEach(AppKey app, String function, List<Call> calls, Duration timeout) {
+        List<CompletableFuture<Result>> running = calls.stream().map(c -> CompletableFuture.supplyAsync(
+                () -> call(app, function, c.input(), c.invocationId(), timeout, c.traceparent()), Thread.ofVirtual()::start)).toList();
+        return running.stream().map(CompletableFuture::join).toList();
+    }
 
     /**
      * Queues an async invocation of {@code function} with the id {@code invocationId}, unless one of

@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one function for the events of one topic trigger on this node: takes them from the
  * trigger's shared subscription (every node serving the app takes a share), calls the function
- * with one event or a batch, and acknowledges them once it succeeded — after publishing its
+ * with one event or a batch — while a backlog flows, the single events one request brings in one
+ * call to the node's dispatch, which sends them to a sandbox in one frame (their slots come back
+ * when the last of them ends) — and acknowledges them once it succeeded — after publishing its
  * result to the trigger's output, if any, under an id derived from the input's, so that a
  * redelivered input publishes no second output (effectively once); the output is published
  * without holding the call's slot, and its inputs acknowledged once the log has kept it. A failed call's events are
@@ -155,6 +157,15 @@ final class TopicRunner implements AutoCloseable {
                         unused.decrementAndGet();
                         call(batch, slots);
                     }
+                } else if (flowing && parallel > 1) {
+                    // a backlog: what one request brings crosses to the sandbox in one frame
+                    int asked = unused.get();
+                    List<EventLog.Delivery> got = sub.fetch(asked, MIN_WINDOW);
+                    unused.addAndGet(-got.size());
+                    if (!got.isEmpty()) {
+                        callEach(got, slots);
+                    }
+                    flowing = got.size() == asked;
                 } else {
                     int asked = unused.get();
                     int got = sub.take(asked, POLL, d -> {
@@ -206,7 +217,56 @@ final class TopicRunner implements AutoCloseable {
         });
     }
 
+    /** Runs a call for each of {@code events} at once, on a thread of its own, which holds their slots until the last ends. */
+    private void callEach(List<EventLog.Delivery> events, Semaphore slots) {
+        Thread.ofVirtual().name("topic-" + id + "-calls").start(() -> {
+            try {
+                List<Prepared> calls = new ArrayList<>(events.size());
+                for (EventLog.Delivery d : events) {
+                    Prepared p = prepare(List.of(d));
+                    if (p != null) {
+                        calls.add(p);
+                    }
+                }
+                if (!calls.isEmpty()) {
+                    List<Functions.Result> results = callKeepingAlive(calls);
+                    for (int i = 0; i < calls.size(); i++) {
+                        settle(calls.get(i), results.get(i));
+                    }
+                }
+            } catch (RuntimeException e) {
+                // not acknowledged: handed out again once the ack wait is over
+                LOG.warn("topic trigger {}: {}", id, e.getMessage());
+            } finally {
+                slots.release(events.size());
+            }
+        });
+    }
+
+    /** One call to make: its events (those the function is for), its input and the key its invocation id and output id derive from. */
+    private record Prepared(List<EventLog.Delivery> taken, Payload input, String inputKey) {
+        String invocationId() {
+            return "ev-" + inputKey;
+        }
+
+        /** Under the trace of the event that came first, when its publisher traced it (CloudEvents' Distributed Tracing extension). */
+        String traceparent() {
+            return taken.getFirst().event().extensions().getOrDefault(TRACEPARENT, "");
+        }
+    }
+
     private void handle(List<EventLog.Delivery> all) {
+        Prepared call = prepare(all);
+        if (call != null) {
+            settle(call, callKeepingAlive(call));
+        }
+    }
+
+    /**
+     * The call to make for {@code all}: those it is not for acknowledged untouched, those that
+     * cannot be written as CloudEvents dead-lettered; null when none is left.
+     */
+    private Prepared prepare(List<EventLog.Delivery> all) {
         List<EventLog.Delivery> taken = new ArrayList<>();
         for (EventLog.Delivery d : all) {
             if (accepts.test(d.event())) {
@@ -224,12 +284,20 @@ final class TopicRunner implements AutoCloseable {
             input = taken.isEmpty() ? null : envelope(taken);
         }
         if (input == null) {
-            return;
+            return null;
         }
-        List<Event> events = taken.stream().map(EventLog.Delivery::event).toList();
         // the same events get the same invocation id at each attempt: ctx.idempotencyKey() lets a function act once
-        String inputKey = TriggerNames.digest(events.stream().map(Event::id).toArray(String[]::new));
-        Functions.Result result = callKeepingAlive(taken, input, "ev-" + inputKey);
+        return new Prepared(taken, input, TriggerNames.digest(taken.stream().map(d -> d.event().id()).toArray(String[]::new)));
+    }
+
+    /**
+     * What a call's result does to its events: on success its output published, and the events
+     * acknowledged once it is kept; on failure each retried after its back-off or dead-lettered.
+     */
+    private void settle(Prepared call, Functions.Result result) {
+        List<EventLog.Delivery> taken = call.taken();
+        String inputKey = call.inputKey();
+        List<Event> events = taken.stream().map(EventLog.Delivery::event).toList();
         if (result.ok()) {
             // the slot is free once the call is over; the inputs are acknowledged once the output is kept
             trigger.output().map(out -> publishOutput(out, events, inputKey, result.payload()))
@@ -282,13 +350,23 @@ final class TopicRunner implements AutoCloseable {
     }
 
     /** Calls the function, its events among those said to be in progress every third of the ack wait until it returns. */
-    private Functions.Result callKeepingAlive(List<EventLog.Delivery> taken, Payload input, String invocationId) {
+    private Functions.Result callKeepingAlive(Prepared p) {
         long call = calls.incrementAndGet();
-        inFlight.put(call, taken);
+        inFlight.put(call, p.taken());
         try {
-            // under the trace of the event that came first, when its publisher traced it (CloudEvents' Distributed Tracing extension)
-            return functions.call(app.key(), fn.name(), input, invocationId, fn.timeout(),
-                    taken.getFirst().event().extensions().getOrDefault(TRACEPARENT, ""));
+            return functions.call(app.key(), fn.name(), p.input(), p.invocationId(), fn.timeout(), p.traceparent());
+        } finally {
+            inFlight.remove(call);
+        }
+    }
+
+    /** {@link #callKeepingAlive(Prepared)} for many calls made at once; their results in their order. */
+    private List<Functions.Result> callKeepingAlive(List<Prepared> ps) {
+        long call = calls.incrementAndGet();
+        inFlight.put(call, ps.stream().flatMap(p -> p.taken().stream()).toList());
+        try {
+            return functions.callEach(app.key(), fn.name(),
+                    ps.stream().map(p -> new Functions.Call(p.input(), p.invocationId(), p.traceparent())).toList(), fn.timeout());
         } finally {
             inFlight.remove(call);
         }

@@ -41,6 +41,8 @@ class TriggersTest {
         final List<String> callIds = new CopyOnWriteArrayList<>();
         final java.util.Set<String> queued = ConcurrentHashMap.newKeySet();
         final List<String> submissions = new CopyOnWriteArrayList<>();
+        /** How many calls each callEach made at once. */
+        final List<Integer> frames = new CopyOnWriteArrayList<>();
 
         Node(Function<JsonNode, Result> answer) {
             this.answer = answer;
@@ -52,6 +54,12 @@ class TriggersTest {
             calls.add(event);
             callIds.add(invocationId);
             return answer.apply(event);
+        }
+
+        @Override
+        public List<Result> callEach(AppKey app, String function, List<Call> each, Duration timeout) {
+            frames.add(each.size());
+            return Functions.super.callEach(app, function, each, timeout);
         }
 
         @Override
@@ -201,6 +209,43 @@ class TriggersTest {
         assertThat(node.calls).hasSize(3);
         assertThat(node.callIds).containsOnly(node.callIds.getFirst());
         assertThat(out.fetch(1, Duration.ofMillis(300))).isEmpty();
+    }
+
+    @Test
+    void aBacklogReachesTheNodeInCallsOfManyEventsYetEachIsSettledAlone() throws InterruptedException {
+        int events = 300;
+        // every tenth event fails: it alone is retried, then dead-lettered; the others' outputs are each their own
+        var node = new Node(e -> e.get("data").asInt() % 10 == 0 ? new Functions.Result(null, "FUNCTION_ERROR", "tenth")
+                : new Functions.Result(new Payload.Body("application/json", Integer.toString(e.get("data").asInt() * 2)
+                .getBytes(StandardCharsets.UTF_8)), null, null));
+        DeployedApp app = app("- {topic: clicks, output: doubled, maxAttempts: 2, backoff: 20ms, deadLetter: clicks-failed}", Instant.now());
+        EventLog.Subscription out = log.subscribe("out", "acme", "doubled", -1, Instant.now(), Duration.ofSeconds(30), events);
+        EventLog.Subscription dead = log.subscribe("dead", "acme", "clicks-failed", -1, Instant.now(), Duration.ofSeconds(30), events);
+        // published before the trigger starts: a backlog from its first request on
+        for (int i = 1; i <= events; i++) {
+            log.publish(new dev.skyfn.core.trigger.Event("acme", "clicks", "c-" + i, "/me", "click", Instant.now(), "application/json", null,
+                    java.util.Map.of(), Integer.toString(i).getBytes(StandardCharsets.UTF_8)));
+        }
+        start(app, node, new FileTickLedger(dir.resolve("ticks.json")));
+
+        List<Integer> outputs = new java.util.ArrayList<>();
+        while (outputs.size() < events - events / 10) {
+            var got = out.fetch(events - events / 10 - outputs.size(), Duration.ofSeconds(10));
+            assertThat(got).as("outputs so far: %d", outputs.size()).isNotEmpty();
+            got.forEach(d -> outputs.add(Integer.parseInt(new String(d.event().data(), StandardCharsets.UTF_8))));
+        }
+        List<Integer> failed = new java.util.ArrayList<>();
+        while (failed.size() < events / 10) {
+            var got = dead.fetch(events / 10 - failed.size(), Duration.ofSeconds(10));
+            assertThat(got).as("dead letters so far: %d", failed.size()).isNotEmpty();
+            got.forEach(d -> failed.add(Integer.parseInt(new String(d.event().data(), StandardCharsets.UTF_8))));
+        }
+        assertThat(outputs).doesNotHaveDuplicates().allMatch(n -> n % 20 != 0 && n % 2 == 0 && n <= 2 * events);
+        assertThat(failed).doesNotHaveDuplicates().allMatch(n -> n % 10 == 0);
+        assertThat(node.frames).as("the backlog went to the node many events at a time").anyMatch(n -> n > 1);
+        // each that succeeded called once, each that failed twice, under the same invocation id
+        assertThat(node.calls).hasSize(events + events / 10);
+        assertThat(java.util.Set.copyOf(node.callIds)).hasSize(events);
     }
 
     @Test

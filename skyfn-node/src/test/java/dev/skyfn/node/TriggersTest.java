@@ -50,6 +50,12 @@ class TriggersTest {
               doubled:
                 handler: dev.skyfn.node.apps.Events$Record
                 triggers: [{topic: doubled}]
+              gated:
+                handler: dev.skyfn.node.apps.Events$Gated
+                triggers: [{topic: backlog, output: backlog-doubled}]
+              total:
+                handler: dev.skyfn.node.apps.Events$Total
+                triggers: [{topic: backlog-doubled}]
               seen: {handler: dev.skyfn.node.apps.Events$Seen}
               publish: {handler: dev.skyfn.node.apps.Events$Publish}
               keys: {handler: dev.skyfn.node.apps.Stateful$Keys}
@@ -204,6 +210,20 @@ class TriggersTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> !seen(acme, "last/doubled").equals("<none>"));
         assertThat(seen(acme, "last/doubled")).contains("data=42").contains("subject=doubled").contains("partitionkey=k7")
                 .contains("id=out:acme.shop.double.0:").contains("type=dev.skyfn.function.v1.result");
+    }
+
+    @Test
+    void aBacklogCrossesToTheSandboxManyEventsAtATimeAndEachGetsItsOwnResult() {
+        int events = 150;
+        // the first calls hold the function until all are published: the rest wait in the log, and go to the sandbox in frames
+        for (int i = 1; i <= events; i++) {
+            publish(acme, "backlog", Integer.toString(i));
+        }
+        var open = acme.send("POST", "/v1/apps/shop/functions/keys:invoke", "global open=yes".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "text/plain");
+        assertThat(open.statusCode()).as(open.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(60)).until(() -> seen(acme, "count/total").equals(Integer.toString(events)));
+        assertThat(seen(acme, "total/total")).isEqualTo(Long.toString((long) events * (events + 1)));
     }
 
     @Test

@@ -92,6 +92,9 @@ final class SandboxRuntime {
             case Message.Load load -> Thread.ofVirtual().name("skyfn-load").start(() -> load(load));
             case Message.Unload unload -> unload(unload.slot());
             case Message.Invoke invoke -> invoke(invoke);
+            // each item as the INVOKE of its id: the frame saves crossings, not the calls' own bookkeeping
+            case Message.InvokeEach each -> each.items().forEach(i -> invoke(new Message.Invoke(i.id(), each.slot(), each.function(),
+                    i.invocationId(), each.timeoutMillis(), i.payload(), i.traceparent())));
             case Message.Run run -> run(run);
             case Message.Cancel cancel -> cancel(cancel.id());
             case Message.Result r -> answered(r.id(), r);

@@ -69,6 +69,23 @@ public sealed interface Message {
     }
 
     /**
+     * Node → sandbox: run many invocations of one function at once, each as if it came in an
+     * {@link Invoke} of its own id — each answered by its own Result or Failure, cancelled by its
+     * own Cancel — so that a stream of events crosses to the sandbox in one frame, not one each.
+     *
+     * @param timeoutMillis each invocation's timeout, ms
+     */
+    record InvokeEach(int slot, String function, long timeoutMillis, List<Item> items) implements Message {
+        public InvokeEach {
+            items = List.copyOf(items);
+        }
+    }
+
+    /** One invocation of an {@link InvokeEach}: its request id, invocation id, payload and traceparent (or empty). */
+    record Item(long id, String invocationId, Payload payload, String traceparent) {
+    }
+
+    /**
      * Node → sandbox: run (or resume) a workflow execution. Answered by Result (the output as JSON,
      * or a payload of type {@link StepRecord#BLOB_TYPE} naming the blob that holds it) or Failure
      * (code EXECUTION_FAILED with the States Language error name as type and its cause as message).

@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class WireCodec {
 
-    public static final int PROTOCOL_VERSION = 10;
+    public static final int PROTOCOL_VERSION = 11;
     static final int HEADER_BYTES = 4;
 
     private static final int HELLO = 1;
@@ -32,6 +32,7 @@ public final class WireCodec {
     private static final int PROGRESS = 12;
     private static final int UNLOAD = 13;
     private static final int USAGE = 14;
+    private static final int INVOKE_EACH = 15;
 
     private static final int EMPTY = 0;
     private static final int BODY = 1;
@@ -132,6 +133,19 @@ public final class WireCodec {
                 writePayload(out, i.payload());
                 out.writeString(i.traceparent());
             }
+            case Message.InvokeEach e -> {
+                out.writeByte(INVOKE_EACH);
+                out.writeVarInt(e.slot());
+                out.writeString(e.function());
+                out.writeLong(e.timeoutMillis());
+                out.writeVarInt(e.items().size());
+                for (Message.Item i : e.items()) {
+                    out.writeLong(i.id());
+                    out.writeString(i.invocationId());
+                    writePayload(out, i.payload());
+                    out.writeString(i.traceparent());
+                }
+            }
             case Message.Call c -> {
                 out.writeByte(CALL);
                 out.writeLong(c.id());
@@ -221,6 +235,7 @@ public final class WireCodec {
             case LOAD -> readLoad(in);
             case INVOKE -> new Message.Invoke(in.readLong(), in.readVarInt(), in.readString(), in.readString(), in.readLong(), readPayload(in),
                     in.readString());
+            case INVOKE_EACH -> readInvokeEach(in);
             case RESULT -> new Message.Result(in.readLong(), readPayload(in), readSpent(in));
             case FAILURE -> new Message.Failure(in.readLong(), in.readString(), in.readString(), in.readString(), readSpent(in));
             case CANCEL -> new Message.Cancel(in.readLong());
@@ -440,15 +455,31 @@ public final class WireCodec {
         return new Payload.Response(new HttpResponse(status, readHeaders(in), in.readBytes()));
     }
 
+    private static Message.InvokeEach readInvokeEach(WireIn in) {
+        int slot = in.readVarInt();
+        String function = in.readString();
+        long timeoutMillis = in.readLong();
+        int n = in.count(MAX_COUNT);
+        List<Message.Item> items = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            items.add(new Message.Item(in.readLong(), in.readString(), readPayload(in), in.readString()));
+        }
+        return new Message.InvokeEach(slot, function, timeoutMillis, items);
+    }
+
     private static int payloadSize(Message m) {
-        Payload p = switch (m) {
-            case Message.Invoke i -> i.payload();
-            case Message.Call c -> c.payload();
-            case Message.Result r -> r.payload();
-            case Message.Data d -> new Payload.Body("", d.value() == null ? new byte[0] : d.value());
-            case Message.Run r -> new Payload.Body("", r.input());
-            default -> Payload.EMPTY;
+        return switch (m) {
+            case Message.Invoke i -> sizeOf(i.payload());
+            case Message.InvokeEach e -> e.items().stream().mapToInt(i -> sizeOf(i.payload()) + 64).sum();
+            case Message.Call c -> sizeOf(c.payload());
+            case Message.Result r -> sizeOf(r.payload());
+            case Message.Data d -> d.value() == null ? 0 : d.value().length;
+            case Message.Run r -> r.input().length;
+            default -> 0;
         };
+    }
+
+    private static int sizeOf(Payload p) {
         return switch (p) {
             case Payload.Body b -> b.bytes().length;
             case Payload.Request r -> r.request().body().length + 256;

@@ -57,6 +57,25 @@ class WireCodecTest {
     }
 
     @Test
+    void manyInvocationsInOneFrameSurviveTheWire() {
+        String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        var each = (Message.InvokeEach) roundTrip(new Message.InvokeEach(3, "pass", 60_000, List.of(
+                new Message.Item(41, "ev-a", Payload.json("{\"n\":1}".getBytes()), ""),
+                new Message.Item(42, "ev-b", new Payload.Body("text/plain", "ü".getBytes(StandardCharsets.UTF_8)), traceparent),
+                new Message.Item(43, "ev-c", Payload.EMPTY, ""))));
+        assertThat(each.slot()).isEqualTo(3);
+        assertThat(each.function()).isEqualTo("pass");
+        assertThat(each.timeoutMillis()).isEqualTo(60_000);
+        assertThat(each.items()).extracting(Message.Item::id).containsExactly(41L, 42L, 43L);
+        assertThat(each.items()).extracting(Message.Item::invocationId).containsExactly("ev-a", "ev-b", "ev-c");
+        assertThat(each.items()).extracting(Message.Item::traceparent).containsExactly("", traceparent, "");
+        var second = (Payload.Body) each.items().get(1).payload();
+        assertThat(second.contentType()).isEqualTo("text/plain");
+        assertThat(new String(second.bytes(), StandardCharsets.UTF_8)).isEqualTo("ü");
+        assertThat(each.items().get(2).payload()).isEqualTo(Payload.EMPTY);
+    }
+
+    @Test
     void callsToOtherAppsSurviveTheWire() {
         var call = (Message.Call) roundTrip(new Message.Call(3, 4, "images", "resize", "inv.1.2", 900, Payload.json("{}".getBytes())));
         assertThat(call.id()).isEqualTo(3);

@@ -97,6 +97,44 @@ final class FleetDispatch implements Dispatch {
     }
 
     /**
+     * Many invocations of one function at once (a stream function's events): sent together to
+     * this node's sandbox when this node is the best to run them, else each routed as
+     * {@link #dispatch} routes one. Those the app left this node before they ran are routed too.
+     */
+    @Override
+    public List<Outcome> dispatchEach(Target target, List<Input> inputs, Duration timeout, String region) {
+        AppKey key = target.app().key();
+        String from = region == null ? homeRegion : Routes.checkRegion(topology, region);
+        if (target.spec().verify() == Verify.REDUNDANT || !local.serves(key)
+                || !Routes.rank(self, from, key, topology, directory.members(), busy(target)).stream().findFirst()
+                .map(c -> c.node().equals(self)).orElse(false)) {
+            return Dispatch.super.dispatchEach(target, inputs, timeout, region);
+        }
+        inputs.forEach(i -> callers.count(key, from));
+        AtomicInteger sent = outstanding(key, self);
+        sent.addAndGet(inputs.size());
+        List<Outcome> outcomes;
+        wan.fromUsers(from, cloud);
+        try {
+            outcomes = local.dispatchEach(local.resolve(key, target.spec().name()), inputs, timeout, region);
+        } catch (SkyfnException e) {
+            if (e.code() != ErrorCode.APP_NOT_FOUND) {
+                throw e;
+            }
+            return Dispatch.super.dispatchEach(target, inputs, timeout, region);
+        } finally {
+            sent.addAndGet(-inputs.size());
+            wan.fromUsers(from, cloud);
+        }
+        List<Outcome> placed = new java.util.ArrayList<>(outcomes.size());
+        for (int i = 0; i < outcomes.size(); i++) {
+            Outcome o = outcomes.get(i);
+            placed.add(left(o) ? Dispatch.super.dispatchEach(target, List.of(inputs.get(i)), timeout, region).getFirst() : o.on(self));
+        }
+        return placed;
+    }
+
+    /**
      * Runs an async invocation, handed out by the fleet's queue at least once: a second delivery
      * of the same invocation id joins the run in flight, or gets its outcome, on the node that
      * runs it ({@link OnceRuns}) instead of running it again.

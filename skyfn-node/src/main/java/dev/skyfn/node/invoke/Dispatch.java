@@ -7,6 +7,7 @@ import dev.skyfn.core.app.DeployedApp;
 import dev.skyfn.core.manifest.FunctionSpec;
 import dev.skyfn.core.wire.Payload;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Where the invocations a gateway accepts run: on this node (the embedded default), or on the best
@@ -38,4 +39,30 @@ public interface Dispatch {
      * function's queue is full. {@code region} is where the caller is, when known (else null).
      */
     Outcome dispatch(Target target, Payload input, String invocationId, boolean bounded, Duration timeout, String region);
+
+    /** One of many invocations of a function made at once. */
+    record Input(Payload payload, String invocationId) {
+    }
+
+    /**
+     * Runs many invocations of one function, unbounded (each waits for a slot, as an async one
+     * does), each for at most {@code timeout}; their outcomes in the order of {@code inputs}. Here,
+     * each on a thread of its own through {@link #dispatch}; a dispatch that can send them together
+     * does.
+     */
+    default List<Outcome> dispatchEach(Target target, List<Input> inputs, Duration timeout, String region) {
+        List<java.util.concurrent.CompletableFuture<Outcome>> running = inputs.stream()
+                .map(i -> java.util.concurrent.CompletableFuture.supplyAsync(io.opentelemetry.context.Context.current().wrapSupplier(
+                        () -> dispatchOrFail(target, i, timeout, region)), Thread.ofVirtual()::start)).toList();
+        return running.stream().map(java.util.concurrent.CompletableFuture::join).toList();
+    }
+
+    private Outcome dispatchOrFail(Target target, Input input, Duration timeout, String region) {
+        long start = System.nanoTime();
+        try {
+            return dispatch(target, input.payload(), input.invocationId(), false, timeout, region);
+        } catch (SkyfnException e) {
+            return new Outcome(input.invocationId(), null, new Outcome.Error(e.code(), e.getMessage(), ""), false, System.nanoTime() - start);
+        }
+    }
 }

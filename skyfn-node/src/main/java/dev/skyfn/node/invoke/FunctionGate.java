@@ -49,6 +49,33 @@ final class FunctionGate {
         }
     }
 
+    /**
+     * Takes {@code n} slots at once (at most the concurrency), waiting until {@code deadlineNanos}
+     * at the latest: for many calls sent together, which must not each hold a part of what the
+     * others wait for.
+     */
+    void enter(String function, int n, long deadlineNanos) {
+        if (n > concurrency) {
+            throw new IllegalArgumentException(n + " calls at once exceed the concurrency of " + concurrency);
+        }
+        waiting.addAndGet(n);
+        try {
+            if (!slots.tryAcquire(n, Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                throw new SkyfnException(ErrorCode.FUNCTION_TIMEOUT, "function " + function
+                        + " timed out waiting for " + n + " of its " + concurrency + " concurrency slots");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while waiting for a slot");
+        } finally {
+            waiting.addAndGet(-n);
+        }
+    }
+
+    void leave(int n) {
+        slots.release(n);
+    }
+
     /** Takes a slot if one is free now, without waiting. */
     boolean tryEnter() {
         return slots.tryAcquire();

@@ -16,6 +16,8 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -233,6 +235,67 @@ public final class Invoker implements Dispatch {
         }
         meter.invoked(runtime.key(), spec, input, outcome, System.nanoTime() - ran, acrossClouds.contains(invocationId));
         return outcome;
+    }
+
+    /**
+     * Runs many invocations of one function here at once, in one frame to its sandbox: for the
+     * events a stream function takes from a backlog. Traced calls, and more than the function's
+     * concurrency at once, go one by one ({@link Dispatch#dispatchEach}).
+     */
+    @Override
+    public List<Outcome> dispatchEach(Dispatch.Target target, List<Input> inputs, Duration timeout, String region) {
+        Target local = target instanceof Target t ? t : resolve(target.app().key(), target.spec().name());
+        if (tracing.on() || inputs.size() > local.spec().concurrency()) {
+            return Dispatch.super.dispatchEach(local, inputs, timeout, region);
+        }
+        return invokeEach(local, inputs, timeout);
+    }
+
+    /** {@link #dispatchEach} here: the frame's slots taken at once, each call metered and counted as one. */
+    private List<Outcome> invokeEach(Target target, List<Input> inputs, Duration timeout) {
+        FunctionSpec spec = target.spec();
+        Duration limit = timeout.compareTo(spec.timeout()) < 0 ? timeout : spec.timeout();
+        AppRuntime runtime = target.runtime();
+        long start = System.nanoTime();
+        List<Outcome> outcomes;
+        FunctionGate gate = runtime.gate(spec.name());
+        try {
+            gate.enter(spec.name(), inputs.size(), start + TimeUnit.DAYS.toNanos(1));
+            try {
+                outcomes = runEach(runtime, spec, inputs, limit, start);
+            } finally {
+                gate.leave(inputs.size());
+                runtime.touch();
+            }
+        } catch (SkyfnException e) {
+            outcomes = inputs.stream().map(i -> failed(i.invocationId(), e.code(), e.getMessage(), false, start)).toList();
+        }
+        NodeMetrics.FunctionMeters meters = runtimes.metrics().function(runtime.key(), spec.name());
+        outcomes.forEach(o -> meters.record(o.durationNanos(), o.ok() ? null : o.error().code().name()));
+        return outcomes;
+    }
+
+    private List<Outcome> runEach(AppRuntime runtime, FunctionSpec spec, List<Input> inputs, Duration limit, long start) {
+        long waited = System.nanoTime() - start; // for a slot: not billed
+        AppRuntime.Lease lease = runtime.acquire(start + limit.toNanos());
+        Sandbox.Seat seat = lease.seat();
+        List<Message.Item> items = inputs.stream().map(i -> new Message.Item(0, i.invocationId(), i.payload(), "")).toList();
+        List<Sandbox.Call> calls = seat.sandbox().callEach(seat.slot(), spec.name(), limit.toMillis(), items,
+                System.nanoTime() + limit.toNanos());
+        // each outcome made as its answer comes, so that its duration is its own, not the frame's
+        List<CompletableFuture<Outcome>> answers = new ArrayList<>(calls.size());
+        for (int i = 0; i < calls.size(); i++) {
+            String invocationId = inputs.get(i).invocationId();
+            answers.add(calls.get(i).answer().handle((answer, error) -> error == null ? outcome(answer, invocationId, limit, lease.cold(), start)
+                    : failed(invocationId, ErrorCode.INTERNAL, "the call failed: " + error, lease.cold(), start)));
+        }
+        List<Outcome> outcomes = new ArrayList<>(answers.size());
+        for (int i = 0; i < answers.size(); i++) {
+            Outcome o = answers.get(i).join();
+            outcomes.add(o);
+            meter.invoked(runtime.key(), spec, inputs.get(i).payload(), o, o.durationNanos() - waited, false);
+        }
+        return outcomes;
     }
 
     /** Notes a call running here that may be stopped: one of a function declared idempotent, which alone is hedged. */

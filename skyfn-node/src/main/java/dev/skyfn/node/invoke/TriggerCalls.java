@@ -49,10 +49,30 @@ public final class TriggerCalls implements Functions {
         }
     }
 
+    /** Untraced, sent together wherever the dispatch can ({@link Dispatch#dispatchEach}); traced, each delivery a span of its own. */
+    @Override
+    public java.util.List<Result> callEach(AppKey app, String function, java.util.List<Call> calls, Duration timeout) {
+        if (tracing.on()) {
+            return Functions.super.callEach(app, function, calls, timeout);
+        }
+        java.util.List<Outcome> outcomes;
+        try {
+            outcomes = dispatch.dispatchEach(dispatch.resolve(app, function),
+                    calls.stream().map(c -> new Dispatch.Input(c.input(), c.invocationId())).toList(), timeout, null);
+        } catch (dev.skyfn.core.SkyfnException e) {
+            return calls.stream().map(c -> new Result(null, e.code().name(), e.getMessage())).toList();
+        }
+        return outcomes.stream().map(TriggerCalls::result).toList();
+    }
+
+    private static Result result(Outcome o) {
+        return o.ok() ? new Result(o.payload(), null, null) : new Result(null, o.error().code().name(), o.error().message());
+    }
+
     private Result callNow(AppKey app, String function, Payload input, String invocationId, Duration timeout) {
         try {
             Outcome o = dispatch.dispatch(dispatch.resolve(app, function), input, invocationId, false, timeout, null);
-            return o.ok() ? new Result(o.payload(), null, null) : new Result(null, o.error().code().name(), o.error().message());
+            return result(o);
         } catch (dev.skyfn.core.SkyfnException e) {
             return new Result(null, e.code().name(), e.getMessage());
         }

@@ -42,6 +42,29 @@ final class Calls {
         return call;
     }
 
+    /**
+     * Registers {@code labels.size()} calls with fresh ids, sent together in the one request
+     * {@code build} makes of their ids; when it cannot be sent, each is answered as unsent.
+     */
+    List<Sandbox.Call> openEach(List<String> labels, java.util.function.Function<long[], Message> build, long deadlineNanos,
+                                Predicate<Message> send, LongFunction<Message.Failure> unsent) {
+        long[] ids = new long[labels.size()];
+        List<Sandbox.Call> opened = new java.util.ArrayList<>(ids.length);
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = nextId.incrementAndGet();
+            var call = new Sandbox.Call(ids[i], new CompletableFuture<>(), deadlineNanos, labels.get(i));
+            inFlight.put(ids[i], call);
+            opened.add(call);
+        }
+        if (!send.test(build.apply(ids))) {
+            for (Sandbox.Call call : opened) {
+                inFlight.remove(call.id());
+                call.answer().complete(unsent.apply(call.id()));
+            }
+        }
+        return opened;
+    }
+
     /** Completes the call with its answer; false when no such call was waiting. */
     boolean answer(long id, Message answer) {
         Sandbox.Call call = inFlight.remove(id);

@@ -393,6 +393,23 @@ public final class Sandbox {
         return calls.open(build, deadlineNanos, label, m -> state.get() != State.DEAD && channel.sendNow(m), this::crashed);
     }
 
+    /**
+     * Sends many invocations of {@code function} of the app in {@code slot} in one INVOKE_EACH
+     * frame, each a call of its own (answered, timed out and cancelled alone) labelled by its
+     * invocation id; {@code items} give each one's invocation id and payload.
+     */
+    public List<Call> callEach(int slot, String function, long timeoutMillis, List<Message.Item> items, long deadlineNanos) {
+        List<String> labels = items.stream().map(Message.Item::invocationId).toList();
+        return calls.openEach(labels, ids -> {
+            List<Message.Item> numbered = new java.util.ArrayList<>(items.size());
+            for (int i = 0; i < ids.length; i++) {
+                Message.Item item = items.get(i);
+                numbered.add(new Message.Item(ids[i], item.invocationId(), item.payload(), item.traceparent()));
+            }
+            return new Message.InvokeEach(slot, function, timeoutMillis, numbered);
+        }, deadlineNanos, m -> state.get() != State.DEAD && channel.sendNow(m), this::crashed);
+    }
+
     /** Times out this sandbox's calls past their deadline; see {@link Calls#expire}. */
     void expire(long nowNanos, long graceNanos) {
         calls.expire(nowNanos, graceNanos, id -> channel.send(new Message.Cancel(id)), call -> everyone().forEach(o -> o.hung(this, call.label())));

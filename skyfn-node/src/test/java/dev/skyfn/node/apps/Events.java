@@ -30,11 +30,11 @@ public final class Events {
         }
     }
 
-    /** Reads what {@link Record} kept: "count/FUNCTION" gives how many events it took, "last/FUNCTION" the last one, any other text the event of that id. */
+    /** Reads what {@link Record} and {@link Total} kept: "count/FUNCTION" gives how many events it took, "last/FUNCTION" the last one, "total/FUNCTION" the sum, any other text the event of that id. */
     public static class Seen implements Handler<String, String> {
         @Override
         public String handle(String what, Context ctx) {
-            return ctx.state().global().getString(what.startsWith("count/") || what.startsWith("last/") ? what : "seen/" + what).orElse("<none>");
+            return ctx.state().global().getString(what.startsWith("count/") || what.startsWith("last/") || what.startsWith("total/") ? what : "seen/" + what).orElse("<none>");
         }
     }
 
@@ -43,6 +43,36 @@ public final class Events {
         @Override
         public Integer handle(Map<String, Object> event, Context ctx) {
             return ((Number) event.get("data")).intValue() * 2;
+        }
+    }
+
+    /** A stream function held until the global key "open" is set: the event's data, a number, doubled. */
+    public static class Gated implements Handler<Map<String, Object>, Integer> {
+        @Override
+        public Integer handle(Map<String, Object> event, Context ctx) throws InterruptedException {
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (ctx.state().global().getString("open").isEmpty() && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            return ((Number) event.get("data")).intValue() * 2;
+        }
+    }
+
+    /** Adds each event's data, a number, to "total/FUNCTION", and counts the events in "count/FUNCTION". */
+    public static class Total implements Handler<Map<String, Object>, Long> {
+        @Override
+        public Long handle(Map<String, Object> event, Context ctx) {
+            long n = ((Number) event.get("data")).longValue();
+            String key = "total/" + ctx.function();
+            while (true) {
+                String old = ctx.state().global().getString(key).orElse(null);
+                long next = (old == null ? 0 : Long.parseLong(old)) + n;
+                if (ctx.state().global().compareAndSet(key, old == null ? null : old.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        Long.toString(next).getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                    Stateful.Count.add(ctx, "count/" + ctx.function());
+                    return next;
+                }
+            }
         }
     }
 
