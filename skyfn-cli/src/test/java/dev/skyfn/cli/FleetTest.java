@@ -113,7 +113,8 @@ class FleetTest {
         assertThat(res.body()).isEqualTo("private-1");
         // each node sends its spans in its own batches, and the gateway's ends only after its answer is sent: wait for all three
         await().atMost(Duration.ofSeconds(15)).until(() -> collector.trace(trace).stream().map(OtlpCollector.Received::kind).distinct().count() == 3
-                && collector.trace(trace).stream().anyMatch(s -> s.name().equals("invoke vault/where")));
+                && collector.trace(trace).stream().anyMatch(s -> s.name().equals("invoke vault/where"))
+                && collector.trace(trace).stream().anyMatch(s -> s.name().equals("route vault/where")));
         List<OtlpCollector.Received> spans = collector.trace(trace);
         var server = spans.stream().filter(s -> s.kind().equals("SPAN_KIND_SERVER")).findFirst().orElseThrow();
         var hop = spans.stream().filter(s -> s.name().equals("call vault/where on private-1")).findFirst().orElseThrow();
@@ -125,6 +126,13 @@ class FleetTest {
         assertThat(hop.attributes()).containsEntry("skyfn.node", "private-1").containsEntry("skyfn.cloud", "private");
         assertThat(run.parentSpanId()).as("the run in the other cloud, under the hop to it").isEqualTo(hop.spanId());
         assertThat(run.resource()).containsEntry("host.name", "private-1").containsEntry("skyfn.cloud", "private");
+        // the routing decision, under the gateway's span: the caller's region and the candidates, the chosen one first
+        var route = spans.stream().filter(s -> s.name().equals("route vault/where")).findFirst().orElseThrow();
+        assertThat(route.parentSpanId()).isEqualTo(server.spanId());
+        assertThat(route.resource()).containsEntry("host.name", "spot-eu-1");
+        assertThat(route.attributes().get("skyfn.region")).isNotBlank();
+        assertThat(route.attributes().get("skyfn.route.candidates")).startsWith("private-1 (private, ").contains(" ms, load ")
+                .doesNotContain("spot-eu-1");
     }
 
     @Test

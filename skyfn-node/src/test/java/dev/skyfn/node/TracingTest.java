@@ -102,7 +102,7 @@ class TracingTest {
     }
 
     @Test
-    void aCallThatWaitsForItsAppToLoadHasTheColdStartAsASpan() {
+    void aCallThatWaitsForItsAppToLoadHasTheColdStartAndItsPartsAsSpans() {
         var deployed = node.deploy(JarBuilder.app("app: fresh\nfunctions:\n  parent: {handler: dev.skyfn.node.apps.Traced$Parent}\n")
                 .classes(Traced.class));
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
@@ -112,13 +112,31 @@ class TracingTest {
         assertThat(res.headers().firstValue("X-Skyfn-Cold-Start")).hasValue("true");
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             node.platform.node().tracing().flush();
-            return has(trace, "cold start fresh", "invoke fresh/parent");
+            return has(trace, "cold start fresh", "invoke fresh/parent", "sandbox taken", "app loaded", "jar opened", "classes initialised");
         });
         var spans = collector.trace(trace);
         var run = spans.stream().filter(s -> s.name().equals("invoke fresh/parent")).findFirst().orElseThrow();
         var cold = spans.stream().filter(s -> s.name().equals("cold start fresh")).findFirst().orElseThrow();
         assertThat(cold.parentSpanId()).isEqualTo(run.spanId());
         assertThat(run.attributes()).containsEntry("faas.coldstart", "true");
+        // its parts: a sandbox taken, then the app loaded — the jar opened, then its classes initialised — in that order
+        var taken = named(spans, "sandbox taken");
+        var loaded = named(spans, "app loaded");
+        var jar = named(spans, "jar opened");
+        var init = named(spans, "classes initialised");
+        assertThat(taken.parentSpanId()).isEqualTo(cold.spanId());
+        assertThat(loaded.parentSpanId()).isEqualTo(cold.spanId());
+        assertThat(jar.parentSpanId()).isEqualTo(loaded.spanId());
+        assertThat(init.parentSpanId()).isEqualTo(loaded.spanId());
+        assertThat(taken.endNanos()).isLessThanOrEqualTo(loaded.startNanos());
+        assertThat(jar.startNanos()).isGreaterThanOrEqualTo(loaded.startNanos());
+        assertThat(jar.endNanos()).isEqualTo(init.startNanos());
+        assertThat(init.endNanos()).isEqualTo(loaded.endNanos()).isLessThanOrEqualTo(cold.endNanos());
+        assertThat(init.endNanos() - init.startNanos()).as("initialising takes time").isPositive();
+    }
+
+    private static OtlpCollector.Received named(java.util.List<OtlpCollector.Received> spans, String name) {
+        return spans.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(() -> new AssertionError("no span " + name));
     }
 
     @Test

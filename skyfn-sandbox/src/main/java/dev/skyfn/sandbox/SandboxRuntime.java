@@ -138,8 +138,10 @@ final class SandboxRuntime {
         try {
             // the cgroup the node lowered bounds the app meanwhile: the limit need not hold up the load
             Thread.ofVirtual().name("skyfn-heap-limit-start").start(() -> HeapLimit.apply(load.heapMb(), this::outgrewHeap));
+            long opening = System.nanoTime();
             var loader = new AppClassLoader(load.app(), Path.of(load.jarPath()), apiLoader, load.env(), load.countsWork());
             Thread.currentThread().setContextClassLoader(loader);
+            long initializing = System.nanoTime();
             var codec = new Codec(load.maxResultBytes());
             Map<String, GrainWorker> workers = new LinkedHashMap<>();
             Map<String, Long> timeouts = new LinkedHashMap<>();
@@ -147,6 +149,7 @@ final class SandboxRuntime {
                 workers.put(f.function(), GrainWorker.load(f, load.app(), load.version(), load.region(), loader, codec));
                 timeouts.put(f.function(), f.timeoutMillis());
             }
+            long initialized = System.nanoTime();
             Map<String, Definition> workflows = new LinkedHashMap<>();
             for (Message.WorkflowRef w : load.workflows()) {
                 workflows.put(w.workflow(), DefinitionReader.read(Codec.readJson(w.json().getBytes(StandardCharsets.UTF_8)), workers.keySet()));
@@ -160,7 +163,9 @@ final class SandboxRuntime {
             self.set(new LoadedApp(slot, load.app(), load.version(), loader, codec, Map.copyOf(workers), Map.copyOf(timeouts),
                     Map.copyOf(workflows), services));
             apps.put(slot, self.get());
-            reply = new Message.Result(load.id(), Payload.EMPTY);
+            // how long its parts took, for the node's cold-start span
+            reply = new Message.Result(load.id(), Payload.json(("{\"jarNanos\":" + (initializing - opening) + ",\"initNanos\":"
+                    + (initialized - initializing) + "}").getBytes(StandardCharsets.UTF_8)));
         } catch (SkyfnException e) {
             reply = new Message.Failure(load.id(), e.code().name(), e.getMessage(), "");
         } catch (IOException e) {

@@ -16,9 +16,12 @@ import java.util.stream.Collectors;
 /** An OTLP/HTTP trace receiver on 127.0.0.1, as a collector is to a node: it keeps every span it is sent. */
 public final class OtlpCollector implements AutoCloseable {
 
-    /** A span as received: ids in lower-case hex (a root's parent is empty), its kind and its string, bool and int attributes. */
+    /**
+     * A span as received: ids in lower-case hex (a root's parent is empty), its kind and its string,
+     * bool and int attributes, its start and end in ns since the epoch.
+     */
     public record Received(String name, String traceId, String spanId, String parentSpanId, String kind, Map<String, String> attributes,
-                           Map<String, String> resource) {
+                           Map<String, String> resource, long startNanos, long endNanos) {
     }
 
     private final HttpServer server;
@@ -40,7 +43,7 @@ public final class OtlpCollector implements AutoCloseable {
                         spans.add(new Received(s.getName(), hex(s.getTraceId().toByteArray()), hex(s.getSpanId().toByteArray()),
                                 hex(s.getParentSpanId().toByteArray()), s.getKind().name(),
                                 s.getAttributesList().stream().collect(Collectors.toMap(a -> a.getKey(), a -> value(a.getValue()), (a, b) -> b)),
-                                resource));
+                                resource, s.getStartTimeUnixNano(), s.getEndTimeUnixNano()));
                     }
                 }
             }

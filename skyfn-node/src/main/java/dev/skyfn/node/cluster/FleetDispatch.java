@@ -12,6 +12,9 @@ import dev.skyfn.nats.nodes.NodeDirectory;
 import dev.skyfn.node.invoke.Dispatch;
 import dev.skyfn.node.invoke.Invoker;
 import dev.skyfn.node.invoke.Outcome;
+import dev.skyfn.node.tracing.Tracing;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -161,7 +164,7 @@ final class FleetDispatch implements Dispatch {
         boolean autoscaled = target.app().manifest().scaling().isPresent();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            List<Routes.Candidate> candidates = Routes.rank(self, region, key, topology, directory.members(), busy(target));
+            List<Routes.Candidate> candidates = rank(target, region);
             if (candidates.isEmpty() && autoscaled) {
                 candidates = activate(key, region, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
@@ -192,6 +195,31 @@ final class FleetDispatch implements Dispatch {
             pause(ACTIVATION_POLL);
         }
     }
+
+    /**
+     * The nodes that may run the call, best first ({@link Routes#rank}); when the call is traced,
+     * the decision is a span "route APP/FUNCTION" naming the caller's region and the candidates in
+     * order, each with its cloud, latency to the caller (ms) and load.
+     */
+    private List<Routes.Candidate> rank(Target target, String region) {
+        AppKey key = target.app().key();
+        if (!local.tracing().on() || !Span.current().isRecording()) {
+            return Routes.rank(self, region, key, topology, directory.members(), busy(target));
+        }
+        Span span = local.tracing().tracer().spanBuilder("route " + key.app() + "/" + target.spec().name())
+                .setAttribute(Tracing.APP, key.app()).setAttribute(REGION, region).startSpan();
+        try {
+            List<Routes.Candidate> ranked = Routes.rank(self, region, key, topology, directory.members(), busy(target));
+            span.setAttribute(CANDIDATES, ranked.stream().map(c -> String.format(java.util.Locale.ROOT, "%s (%s, %.1f ms, load %.2f)",
+                    c.node(), c.cloud(), c.latencyMs(), c.load())).collect(java.util.stream.Collectors.joining(", ")));
+            return ranked;
+        } finally {
+            span.end();
+        }
+    }
+
+    private static final AttributeKey<String> REGION = AttributeKey.stringKey("skyfn.region");
+    private static final AttributeKey<String> CANDIDATES = AttributeKey.stringKey("skyfn.route.candidates");
 
     /** What trying the candidates gave: an outcome, or why none answered and whether each had only stopped serving the app. */
     private record Attempt(Outcome outcome, String lastMiss, boolean allMoved) {

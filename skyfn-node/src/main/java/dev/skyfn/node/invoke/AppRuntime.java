@@ -8,9 +8,11 @@ import dev.skyfn.core.manifest.FunctionSpec;
 import dev.skyfn.core.manifest.Network;
 import dev.skyfn.core.wire.LogLine;
 import dev.skyfn.core.wire.Message;
+import dev.skyfn.core.wire.Payload;
 import dev.skyfn.node.sandbox.Sandbox;
 import dev.skyfn.node.sandbox.Sandbox.Seat;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -60,6 +62,40 @@ final class AppRuntime implements Sandbox.Owner {
     /** Whether it takes calls as a warm replica: loaded once ({@link #prewarm}), or at once where replicas are not warmed. */
     private volatile boolean ready;
     private CompletableFuture<Seat> active; // guarded by this
+
+    /** The parts of the last load, for the spans of the calls that waited for it. */
+    private volatile LoadParts lastLoad;
+
+    /**
+     * When a load's parts began and ended: a seat found ({@code shared}: in a sandbox serving other
+     * apps already; else a spare taken or a sandbox booted), then the LOAD answered; within that,
+     * as the sandbox measured them, opening the jar ({@code jarNanos}) and initialising the
+     * handlers' classes ({@code initNanos}), -1 when it did not say.
+     */
+    record LoadParts(Instant begun, Instant seated, boolean shared, Instant answered, long jarNanos, long initNanos) {
+
+        static LoadParts of(Instant begun, Instant seated, boolean shared, Instant answered, Message answer) {
+            long jar = -1;
+            long init = -1;
+            if (answer instanceof Message.Result r && r.payload() instanceof Payload.Body b && b.bytes().length > 0) {
+                try {
+                    var json = JSON.readTree(b.bytes());
+                    jar = json.path("jarNanos").asLong(-1);
+                    init = json.path("initNanos").asLong(-1);
+                } catch (java.io.IOException unreadable) {
+                    // the parts are for spans only: a load without them still serves
+                }
+            }
+            return new LoadParts(begun, seated, shared, answered, jar, init);
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** The parts of the last load into a sandbox, or null before the first. */
+    LoadParts lastLoad() {
+        return lastLoad;
+    }
 
     AppRuntime(DeployedApp app, AppRuntimes node) {
         this.key = app.key();
@@ -180,7 +216,9 @@ final class AppRuntime implements Sandbox.Owner {
                     && System.nanoTime() - failed.atNanos() < LOAD_FAILURE_HOLD.toNanos()) {
                 throw failed.error();
             }
+            Instant begun = Instant.now();
             Seat seat = seat(version);
+            Instant seated = Instant.now();
             // a seat in a sandbox that serves other apps already, or a sandbox of its own to set up
             boolean guest = seat.sandbox().state() == Sandbox.State.ACTIVE;
             if (!guest) {
@@ -199,6 +237,7 @@ final class AppRuntime implements Sandbox.Owner {
             }
             seat.sandbox().moveTo(Sandbox.State.ACTIVE);
             long took = System.nanoTime() - start;
+            lastLoad = LoadParts.of(begun, seated, guest, Instant.now(), answer);
             into.complete(seat); // the calls waiting for it go on first: what follows is bookkeeping
             node.metrics().coldStart(key, Duration.ofNanos(took));
             LOG.info("{} v{} loaded into {}{} in {} ms", key, version.version(), guest ? "a seat in " : "", seat.sandbox(),

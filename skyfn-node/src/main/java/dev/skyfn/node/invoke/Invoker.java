@@ -212,10 +212,8 @@ public final class Invoker implements Dispatch {
         long ran = System.nanoTime(); // billed from here: a wait for a concurrency slot is not, a wait for a sandbox is
         Instant acquiring = tracing.on() ? Instant.now() : null;
         AppRuntime.Lease lease = runtime.acquire(start + limit.toNanos());
-        if (lease.cold() && acquiring != null) {
-            // the load this call waited for, as a span of its own under the call's
-            tracing.tracer().spanBuilder("cold start " + runtime.key().app()).setStartTimestamp(acquiring)
-                    .setAttribute(Tracing.APP, runtime.key().app()).startSpan().end();
+        if (lease.cold() && acquiring != null && Span.current().isRecording()) {
+            ColdStartSpans.record(tracing, runtime.key().app(), acquiring, runtime.lastLoad());
         }
         Sandbox.Seat seat = lease.seat();
         String traceparent = Tracing.traceparent();
