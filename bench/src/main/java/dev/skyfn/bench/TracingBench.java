@@ -13,10 +13,14 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * What tracing costs warm calls: the same node (on CPU 0, wrk on CPU 1) with tracing off, on
  * with 1% of traces kept, and on with every trace kept, its spans exported over OTLP/HTTP to a
- * collector in this process that takes and drops them. Rounds alternate, medians.
+ * collector in this process that takes and drops them. Rounds alternate, medians. Each node is
+ * warmed up for {@link #WARM_UP} first: on the one CPU it is pinned to, the JIT compiles the
+ * tracing and exporting code for tens of seconds, and a shorter warm-up measures that compiler,
+ * not tracing.
  */
 final class TracingBench {
 
+    static final Duration WARM_UP = Duration.ofSeconds(40);
     private final Path root;
     private final int rounds;
     private final Duration measure;
@@ -77,6 +81,6 @@ final class TracingBench {
     }
 
     private WarmRound round(List<String> options) {
-        return WarmRound.run(root, 18_093, measure, options);
+        return WarmRound.run(root, 18_093, WARM_UP, measure, options);
     }
 }

@@ -7,7 +7,7 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * One round of warm calls to the hello app's no-op on a node started with some options (on CPU
- * 0, wrk on CPU 1): 5 s of warm-up at 64 connections, then {@code measure} at 1 and at 64.
+ * 0, wrk on CPU 1): a warm-up at 64 connections (5 s unless said), then {@code measure} at 1 and at 64.
  * What benches that set one node option against another compare, round after round.
  */
 record WarmRound(Wrk.Result one, Wrk.Result many) {
@@ -16,13 +16,17 @@ record WarmRound(Wrk.Result one, Wrk.Result many) {
     private static final byte[] BODY = "x".getBytes();
 
     static WarmRound run(Path root, int port, Duration measure, List<String> options) {
+        return run(root, port, Duration.ofSeconds(5), measure, options);
+    }
+
+    static WarmRound run(Path root, int port, Duration warmUp, Duration measure, List<String> options) {
         try (SkyfnProcess node = SkyfnProcess.start(root, "0", port, 0, List.of(), options.toArray(String[]::new))) {
             node.deploy(Bench.example(root, "hello"));
             if (node.invoke("hello", "noop", "x").status() != 200) {
                 throw new IllegalStateException("noop does not answer");
             }
             String url = "http://127.0.0.1:" + node.port + PATH;
-            Wrk.run("1", url, 64, Duration.ofSeconds(5), BODY);
+            Wrk.run("1", url, 64, warmUp, BODY);
             return new WarmRound(Wrk.run("1", url, 1, measure, BODY), Wrk.run("1", url, 64, measure, BODY));
         }
     }
