@@ -157,6 +157,7 @@ public final class Node implements AutoCloseable {
         metering = Metering.open(config.dataDir(), config.name(), config.cloud(), fabric.prices(), config.ledgerHeadInterval(), scheduler,
                 Clock.systemUTC());
         if (config.metering()) {
+            metering.costs(metrics::cost);
             invoker.meter(metering);
             Metering meter = metering;
             launcher.countEgressTo((sandbox, apps, bytes) -> meter.sentOut("sandbox-" + sandbox,

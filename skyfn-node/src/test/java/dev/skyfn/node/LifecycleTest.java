@@ -249,7 +249,12 @@ class LifecycleTest {
 
     @Test
     void metricsCountInvocationsColdStartsAndSandboxes() {
-        try (TestNode node = TestNode.dev(dir)) {
+        // a cloud priced as Lambda's x86 list prices, so that what the calls cost is more than nothing
+        var pricing = new dev.skyfn.core.cloud.Pricing(dev.skyfn.core.cloud.Pricing.Model.ON_DEMAND, 0.0000166667, 0, 0.0000002, 0.09,
+                Duration.ZERO, Duration.ZERO);
+        var cloud = new dev.skyfn.core.cloud.Cloud("local", "local", "local", java.util.Map.of(), pricing, dev.skyfn.core.cloud.Trust.TRUSTED,
+                java.util.Set.of(), Duration.ZERO, 1, false, java.util.List.of(new dev.skyfn.core.cloud.NodeSpec("skyfn", "local", 2, 4096)));
+        try (TestNode node = TestNode.start(TestNode.config(dir).cloud(cloud).build(), true)) {
             node.deploy(JarBuilder.app("app: counted\nfunctions: {hello: {handler: dev.skyfn.node.apps.Hello}}").classes(Hello.class));
             node.invoke("counted", "hello", "1");
             node.invoke("counted", "nope", "1");
@@ -260,6 +265,25 @@ class LifecycleTest {
             assertThat(metrics).contains("skyfn_cold_starts_seconds_count{app=\"counted\",tenant=\"dev\"} 1");
             assertThat(metrics).contains("skyfn_sandboxes{state=\"active\"} 1.0");
             assertThat(metrics).contains("skyfn_queue_depth{app=\"counted\",function=\"hello\",tenant=\"dev\"} 0.0");
+            assertThat(metrics).contains("skyfn_invocations_in_flight{app=\"counted\",function=\"hello\",tenant=\"dev\"} 0.0");
+            // two calls (the one to no function never ran) rated at the node's cloud's prices, as the bill rates them
+            var cost = java.util.regex.Pattern.compile("skyfn_cost_usd_total\\{app=\"counted\",tenant=\"dev\"} ([0-9.E-]+)").matcher(metrics);
+            assertThat(cost.find()).as(metrics).isTrue();
+            double billed = json(node.get("/v1/bills?app=counted")).at("/bill/total/cost").asDouble();
+            assertThat(Double.parseDouble(cost.group(1))).isPositive().isCloseTo(billed, org.assertj.core.data.Offset.offset(1e-6));
+        }
+    }
+
+    @Test
+    void aCallRunningNowCountsInTheFunctionsConcurrency() {
+        try (TestNode node = TestNode.dev(dir)) {
+            node.deploy(JarBuilder.app("app: busy\nfunctions: {sleeps: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps}}")
+                    .classes(dev.skyfn.node.apps.Misbehaving.class));
+            String running = "skyfn_invocations_in_flight{app=\"busy\",function=\"sleeps\",tenant=\"dev\"} ";
+            var call = java.util.concurrent.CompletableFuture.supplyAsync(() -> node.invoke("busy", "sleeps", "3000"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> node.get("/metrics").body().contains(running + "1.0"));
+            assertThat(call.join().statusCode()).isEqualTo(200);
+            assertThat(node.get("/metrics").body()).contains(running + "0.0");
         }
     }
 }

@@ -148,6 +148,8 @@ public final class AppRuntimes implements AppCatalog.Listener {
             for (String fn : app.manifest().functions().keySet()) {
                 metrics.gauge("skyfn.queue.depth", "Invocations waiting for a concurrency slot", created, r -> r.waiting(fn),
                         "tenant", app.tenant(), "app", app.name(), "function", fn);
+                metrics.gauge("skyfn.invocations.in.flight", "Invocations holding a concurrency slot now: the function's concurrency",
+                        created, r -> r.gate(fn).running(), "tenant", app.tenant(), "app", app.name(), "function", fn);
             }
         } else {
             existing.redeploy(app);

@@ -1,5 +1,6 @@
 package dev.skyfn.node.metering;
 
+import dev.skyfn.billing.Bill;
 import dev.skyfn.billing.Ledger;
 import dev.skyfn.billing.SigningKey;
 import dev.skyfn.billing.UsageRecord;
@@ -20,6 +21,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -122,7 +126,31 @@ public final class Metering implements Meter, AutoCloseable {
         return new UsageRecord.UnitPrices(p.gbSecond(), p.vcpuSecond(), p.request(), p.egressGb());
     }
 
+    /** What each app's records cost so far, in US dollars, by app; a new app told to {@link #costs}' listener once. */
+    private final Map<AppKey, DoubleAdder> costs = new ConcurrentHashMap<>();
+    private volatile java.util.function.BiConsumer<AppKey, DoubleAdder> newCost = (app, usd) -> { };
+
+    /** Tells {@code each} of every app's running cost (US dollars, as its bill rates its records) when its first record comes. */
+    public void costs(java.util.function.BiConsumer<AppKey, DoubleAdder> each) {
+        newCost = each;
+    }
+
+    private void count(UsageRecord record) {
+        AppKey app = new AppKey(record.tenant(), record.app());
+        DoubleAdder usd = costs.get(app);
+        if (usd == null) {
+            DoubleAdder mine = new DoubleAdder();
+            usd = costs.putIfAbsent(app, mine);
+            if (usd == null) {
+                usd = mine;
+                newCost.accept(app, mine);
+            }
+        }
+        usd.add(Bill.cost(record));
+    }
+
     private void append(UsageRecord record) {
+        count(record);
         try {
             ledger.append(record);
         } catch (UncheckedIOException e) {

@@ -84,6 +84,17 @@ public final class NodeMetrics {
                 .register(registry).record(took);
     }
 
+    /**
+     * {@code skyfn_cost_usd_total{tenant,app}}: what {@code app}'s usage on this node cost so far in
+     * US dollars, each record rated at the unit prices of this node's cloud when it ran, as the bill
+     * rates it ({@code Bill.cost}); {@code usd} is the running sum.
+     */
+    public void cost(AppKey app, java.util.concurrent.atomic.DoubleAdder usd) {
+        io.micrometer.core.instrument.FunctionCounter.builder("skyfn.cost", usd, java.util.concurrent.atomic.DoubleAdder::sum)
+                .description("What the app's usage on this node cost so far, rated at its cloud's prices when it ran").baseUnit("usd")
+                .tags("tenant", app.tenant(), "app", app.app()).register(registry);
+    }
+
     public <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value, String... tags) {
         Gauge.builder(name, source, value).description(description).tags(tags).register(registry);
     }
