@@ -15,7 +15,8 @@ import java.util.function.Function;
  * What {@code skyfn top} shows from two samples of {@code GET /v1/stats} taken {@code between}
  * apart: per cloud, node and app, calls and errors per second over that window, the window's
  * p50 and p99 call duration (ms, interpolated within the histogram's buckets as Prometheus'
- * {@code histogram_quantile} does), cold starts in the window and calls running now. A node's
+ * {@code histogram_quantile} does), cold starts in the window, calls running now, and what the
+ * usage cost so far (US dollars, as the bills rate it, from the nodes' own counts). A node's
  * counts are cumulative since it started; one whose counts went back (it restarted) counts from zero.
  */
 final class TopView {
@@ -56,6 +57,7 @@ final class TopView {
         double errors;
         double coldStarts;
         int inFlight;
+        double costUsd;
         final TreeMap<Long, Long> durations = new TreeMap<>();
         final java.util.Set<String> nodes = new TreeSet<>();
         final java.util.Set<String> apps = new TreeSet<>();
@@ -104,6 +106,14 @@ final class TopView {
                 nodes.get(n.path("node").asText()).inFlight += running;
                 clouds.get(n.path("cloud").asText()).inFlight += running;
             });
+            for (JsonNode a : n.path("apps")) {
+                String app = (withTenant ? a.path("tenant").asText() + "/" : "") + a.path("app").asText();
+                double usd = a.path("costUsd").asDouble();
+                for (Sums row : List.of(apps.computeIfAbsent(app, k -> new Sums()), nodes.get(n.path("node").asText()),
+                        clouds.get(n.path("cloud").asText()))) {
+                    row.costUsd += usd;
+                }
+            }
             appColdStarts.forEach((app, cold) -> {
                 apps.get(app).coldStarts += cold;
                 nodes.get(n.path("node").asText()).coldStarts += cold;
@@ -141,11 +151,11 @@ final class TopView {
     }
 
     private static void table(StringBuilder out, String name, Map<String, Sums> rows, double seconds, Function<Sums, String> where) {
-        out.append(String.format(Locale.ROOT, "%n%-28s %9s %8s %9s %9s %6s %10s  %s%n", name, "CALLS/S", "ERR/S", "P50 ms", "P99 ms", "COLD",
-                "IN FLIGHT", "ON"));
-        rows.forEach((key, s) -> out.append(String.format(Locale.ROOT, "%-28s %9.1f %8.1f %9s %9s %6d %10d  %s%n", key, s.calls / seconds,
-                s.errors / seconds, ms(quantile(s.durations, 0.5)), ms(quantile(s.durations, 0.99)), (long) s.coldStarts, s.inFlight,
-                where.apply(s))));
+        out.append(String.format(Locale.ROOT, "%n%-28s %9s %8s %9s %9s %6s %10s %12s  %s%n", name, "CALLS/S", "ERR/S", "P50 ms", "P99 ms",
+                "COLD", "IN FLIGHT", "COST $", "ON"));
+        rows.forEach((key, s) -> out.append(String.format(Locale.ROOT, "%-28s %9.1f %8.1f %9s %9s %6d %10d %12.6f  %s%n", key,
+                s.calls / seconds, s.errors / seconds, ms(quantile(s.durations, 0.5)), ms(quantile(s.durations, 0.99)), (long) s.coldStarts,
+                s.inFlight, s.costUsd, where.apply(s))));
     }
 
     /**

@@ -104,7 +104,7 @@ class CliTest {
         }
         caller.get();
         assertThat(top.exit()).as(top.err()).isZero();
-        assertThat(top.out()).contains("1 node(s) in 1 cloud(s)").contains("CLOUD").contains("NODE").contains("APP");
+        assertThat(top.out()).contains("1 node(s) in 1 cloud(s)").contains("CLOUD").contains("NODE").contains("APP").contains("COST $");
         String[] app = top.out().lines().filter(l -> l.startsWith("watched ")).findFirst().orElseThrow().split("\\s+");
         assertThat(Double.parseDouble(app[1])).as("calls per second in the window").isPositive();
         assertThat(app[3]).as("its p50, ms").isNotEqualTo("-");

@@ -56,18 +56,22 @@ class TopViewTest {
         // in 2 s: a-1 ran 20 orders at ≤ 100 µs and 20 pays at ≤ 800 µs, with one cold start of shop; b-1 restarted and ran 10 at ≤ 400 µs
         JsonNode now = stats("{'nodes':[{'node':'a-1','cloud':'a','functions':["
                 + fn("shop", "order", 120, 3, "{'leMicros':100,'calls':120}", 2, 3) + ","
-                + fn("shop", "pay", 20, 0, "{'leMicros':800,'calls':20}", 2, 3) + "]},"
-                + "{'node':'b-1','cloud':'b','functions':[" + fn("shop", "order", 10, 0, "{'leMicros':400,'calls':10}", 0, 0) + "]}],"
+                + fn("shop", "pay", 20, 0, "{'leMicros':800,'calls':20}", 2, 3)
+                + "],'apps':[{'tenant':'acme','app':'shop','costUsd':0.000125}]},"
+                + "{'node':'b-1','cloud':'b','functions':[" + fn("shop", "order", 10, 0, "{'leMicros':400,'calls':10}", 0, 0) + "],"
+                + "'apps':[{'tenant':'acme','app':'shop','costUsd':0.00002}]}],"
                 + "'unreachable':['c-1']}");
         String frame = TopView.render(before, now, Duration.ofSeconds(2), "12:00:00");
 
         assertThat(frame).startsWith("skyfn top  12:00:00  window 2.0 s  2 node(s) in 2 cloud(s)")
                 .contains("no answer from c-1: their counts are missing");
         // 50 calls: 20 at ≤ 100 µs, 10 at ≤ 400, 20 at ≤ 800; p50 is the 25th: 5 of the 10 in 100–400 µs
-        assertThat(row(frame, "shop").split("\\s+")).containsExactly("shop", "25.0", "1.0", "0.25", "0.79", "1", "3", "2", "node(s)");
+        // the cost so far is each node's own sum, added across nodes: not a rate, and not of the window
+        assertThat(row(frame, "shop").split("\\s+")).containsExactly("shop", "25.0", "1.0", "0.25", "0.79", "1", "3", "0.000145", "2",
+                "node(s)");
         assertThat(row(frame, "a-1").split("\\s+")).as("cold starts and calls running count once per app")
-                .containsExactly("a-1", "20.0", "1.0", "0.10", "0.79", "1", "3", "1", "app(s)");
-        assertThat(row(frame, "b").split("\\s+")).containsExactly("b", "5.0", "0.0", "0.20", "0.40", "0", "0", "1", "node(s)");
+                .containsExactly("a-1", "20.0", "1.0", "0.10", "0.79", "1", "3", "0.000125", "1", "app(s)");
+        assertThat(row(frame, "b").split("\\s+")).containsExactly("b", "5.0", "0.0", "0.20", "0.40", "0", "0", "0.000020", "1", "node(s)");
     }
 
     @Test
@@ -75,7 +79,8 @@ class TopViewTest {
         String one = "{'nodes':[{'node':'a-1','cloud':'a','functions':[" + fn("shop", "order", 5, 0, "{'leMicros':100,'calls':5}", 0, 0)
                 + "," + fn("shop", "order", 5, 0, "{'leMicros':100,'calls':5}", 0, 0).replace("acme", "globex") + "]}],'unreachable':[]}";
         String frame = TopView.render(stats(one), stats(one), Duration.ofSeconds(1), "12:00:00");
-        assertThat(row(frame, "acme/shop").split("\\s+")).containsExactly("acme/shop", "0.0", "0.0", "-", "-", "0", "0", "0", "node(s)");
+        assertThat(row(frame, "acme/shop").split("\\s+")).containsExactly("acme/shop", "0.0", "0.0", "-", "-", "0", "0", "0.000000", "0",
+                "node(s)");
         assertThat(frame).contains("globex/shop").doesNotContain("no answer");
     }
 }

@@ -22,8 +22,9 @@ import java.util.function.Predicate;
  * since it started (an operator's key: every tenant's), for {@code skyfn top} to turn two of them
  * into rates. Answers {@code {"nodes": [{node, cloud, region, at (epoch ms), functions: [{tenant,
  * app, function, calls, errors: {code: calls}, durations: [{leMicros, calls}] (cumulative),
- * coldStarts, coldStartMs, inFlight (the app's calls running on the node now)}]}], "unreachable":
- * [nodes that did not answer within 5 s]}}; {@code scope=node} for this node alone.
+ * coldStarts, coldStartMs, inFlight (the app's calls running on the node now)}], apps: [{tenant, app,
+ * costUsd (what its usage on the node cost so far, US dollars, as its bill rates it)}]}],
+ * "unreachable": [nodes that did not answer within 5 s]}}; {@code scope=node} for this node alone.
  */
 public final class StatsApi implements HttpService {
 
@@ -94,6 +95,15 @@ public final class StatsApi implements HttpService {
         node.put("region", cloud.region());
         node.put("at", System.currentTimeMillis());
         node.put("functions", functions);
+        List<Map<String, Object>> apps = new ArrayList<>();
+        metrics.costs(shown).forEach((app, usd) -> {
+            Map<String, Object> a = new LinkedHashMap<>();
+            a.put("tenant", app.tenant());
+            a.put("app", app.app());
+            a.put("costUsd", usd);
+            apps.add(a);
+        });
+        node.put("apps", apps);
         return node;
     }
 }

@@ -90,9 +90,23 @@ public final class NodeMetrics {
      * rates it ({@code Bill.cost}); {@code usd} is the running sum.
      */
     public void cost(AppKey app, java.util.concurrent.atomic.DoubleAdder usd) {
+        costs.put(app, usd);
         io.micrometer.core.instrument.FunctionCounter.builder("skyfn.cost", usd, java.util.concurrent.atomic.DoubleAdder::sum)
                 .description("What the app's usage on this node cost so far, rated at its cloud's prices when it ran").baseUnit("usd")
                 .tags("tenant", app.tenant(), "app", app.app()).register(registry);
+    }
+
+    private final Map<AppKey, java.util.concurrent.atomic.DoubleAdder> costs = new ConcurrentHashMap<>();
+
+    /** What each app {@code shown} lets through cost so far on this node, US dollars (see {@link #cost}); apps without usage left out. */
+    public Map<AppKey, Double> costs(java.util.function.Predicate<AppKey> shown) {
+        Map<AppKey, Double> so = new java.util.TreeMap<>(java.util.Comparator.comparing(AppKey::toString));
+        costs.forEach((app, usd) -> {
+            if (shown.test(app)) {
+                so.put(app, usd.sum());
+            }
+        });
+        return so;
     }
 
     public <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value, String... tags) {
