@@ -87,7 +87,7 @@ class ConsoleTest {
         browser.driver.findElement(By.cssSelector("#login button")).click();
         browser.shown(By.id("logout"));
         assertThat(browser.awaitText(By.id("clouds-table"), "local")).contains("owned").contains("trusted");
-        assertThat(browser.awaitText(By.id("nodes-table"), "skyfn")).contains("alive");
+        assertThat(browser.awaitText(By.id("nodes-table"), "skyfn")).contains("alive").contains("COST SO FAR $");
     }
 
     @Test
@@ -141,7 +141,8 @@ class ConsoleTest {
         browser.screenshot(SHOTS.resolve("execution.png"));
         browser.open(url + "/console/#/apps/flow");
         browser.awaitText(By.id("executions-table"), "SUCCEEDED");
-        browser.awaitText(By.id("app-now"), "calls/s");
+        // the rate of the last seconds and what the app's usage cost so far (nothing on an owned cloud)
+        assertThat(browser.awaitText(By.id("app-now"), "calls/s")).contains("$0.000000 so far");
         browser.screenshot(SHOTS.resolve("app.png"));
     }
 

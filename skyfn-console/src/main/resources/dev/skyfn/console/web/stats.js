@@ -40,14 +40,14 @@ export function quantile(buckets, q) {
   return sorted[sorted.length - 1][0] / 1000;
 }
 
-/** Per node and per app: calls/s, errors/s, p50 and p99 (ms), calls running now. */
+/** Per node and per app: calls/s, errors/s, p50 and p99 (ms), calls running now, cost so far (US dollars, as the bills rate it). */
 export function windowOf(before, now, seconds) {
   const key = (node, f) => node + '\n' + f.tenant + '\n' + f.app + '\n' + f.function;
   const was = new Map();
   for (const n of (before && before.nodes) || []) for (const f of n.functions) was.set(key(n.node, f), f);
   const rows = { nodes: new Map(), apps: new Map() };
   const row = (map, name) => {
-    if (!map.has(name)) map.set(name, { name, calls: 0, errors: 0, buckets: new Map(), inFlight: 0 });
+    if (!map.has(name)) map.set(name, { name, calls: 0, errors: 0, buckets: new Map(), inFlight: 0, cost: 0 });
     return map.get(name);
   };
   for (const n of (now && now.nodes) || []) {
@@ -64,6 +64,10 @@ export function windowOf(before, now, seconds) {
         for (const [le, c] of increments(f, old)) r.buckets.set(le, (r.buckets.get(le) || 0) + c);
       }
       running.set(f.app, f.inFlight);
+    }
+    for (const a of n.apps || []) {
+      row(rows.apps, a.app).cost += a.costUsd;
+      node.cost += a.costUsd;
     }
     for (const [app, c] of running) {
       row(rows.apps, app).inFlight += c;

@@ -113,7 +113,7 @@ export function AppPage({ app }) {
   return e('div', null,
     e('h1', null, a.app, e('small', null, ` version ${a.version} · ${a.memoryMb} MiB · sha256 ${a.sha256.slice(0, 12)}…`)),
     e('p', { class: 'meta', id: 'app-now' }, now
-      ? `now: ${now.rate.toFixed(1)} calls/s · ${now.errorRate.toFixed(1)} errors/s · p50 ${ms(now.p50)} ms · p99 ${ms(now.p99)} ms · ${now.inFlight} running`
+      ? `now: ${now.rate.toFixed(1)} calls/s · ${now.errorRate.toFixed(1)} errors/s · p50 ${ms(now.p50)} ms · p99 ${ms(now.p99)} ms · ${now.inFlight} running · $${now.cost.toFixed(6)} so far`
       : 'now: measuring…'),
     e(Section, { title: 'Functions', id: 'functions' }, e(Table, {
       rows: a.functions,

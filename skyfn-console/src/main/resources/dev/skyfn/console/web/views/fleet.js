@@ -64,6 +64,7 @@ export function Fleet() {
           ['free memory (MiB)', (n) => n.freeMemoryMb], ['load', (n) => n.load.toFixed(2)],
           ['calls/s', (n) => rate(byNode.get(n.name))], ['errors/s', (n) => (byNode.get(n.name) ? byNode.get(n.name).errorRate.toFixed(1) : '-')],
           ['p99 ms', (n) => ms(byNode.get(n.name) && byNode.get(n.name).p99)], ['running', (n) => (byNode.get(n.name) ? byNode.get(n.name).inFlight : '-')],
+          ['cost so far $', (n) => (byNode.get(n.name) ? byNode.get(n.name).cost.toFixed(6) : '-')],
         ],
       }),
       view && view.unreachable.length > 0 ? e('p', { class: 'error' }, 'No answer from ' + view.unreachable.join(', ')) : null,
