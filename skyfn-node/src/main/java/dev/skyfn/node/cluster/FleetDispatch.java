@@ -109,8 +109,7 @@ final class FleetDispatch implements Dispatch {
         AppKey key = target.app().key();
         String from = region == null ? homeRegion : Routes.checkRegion(topology, region);
         if (target.spec().verify() == Verify.REDUNDANT || !local.serves(key)
-                || !Routes.rank(self, from, key, topology, directory.members(), busy(target)).stream().findFirst()
-                .map(c -> c.node().equals(self)).orElse(false)) {
+                || !rank(target, from).stream().findFirst().map(c -> c.node().equals(self)).orElse(false)) {
             return Dispatch.super.dispatchEach(target, inputs, timeout, region);
         }
         inputs.forEach(i -> callers.count(key, from));

@@ -79,7 +79,7 @@ final class AppRuntime implements Sandbox.Owner {
             long init = -1;
             if (answer instanceof Message.Result r && r.payload() instanceof Payload.Body b && b.bytes().length > 0) {
                 try {
-                    var json = JSON.readTree(b.bytes());
+                    var json = dev.skyfn.core.Documents.JSON.readTree(b.bytes());
                     jar = json.path("jarNanos").asLong(-1);
                     init = json.path("initNanos").asLong(-1);
                 } catch (java.io.IOException unreadable) {
@@ -89,8 +89,6 @@ final class AppRuntime implements Sandbox.Owner {
             return new LoadParts(begun, seated, shared, answered, jar, init);
         }
     }
-
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** The parts of the last load into a sandbox, or null before the first. */
     LoadParts lastLoad() {

@@ -284,8 +284,7 @@ public final class Invoker implements Dispatch {
         List<CompletableFuture<Outcome>> answers = new ArrayList<>(calls.size());
         for (int i = 0; i < calls.size(); i++) {
             String invocationId = inputs.get(i).invocationId();
-            answers.add(calls.get(i).answer().handle((answer, error) -> error == null ? outcome(answer, invocationId, limit, lease.cold(), start)
-                    : failed(invocationId, ErrorCode.INTERNAL, "the call failed: " + error, lease.cold(), start)));
+            answers.add(calls.get(i).answer().handle((answer, error) -> outcome(answer, error, invocationId, limit, lease.cold(), start)));
         }
         List<Outcome> outcomes = new ArrayList<>(answers.size());
         for (int i = 0; i < answers.size(); i++) {
@@ -331,6 +330,12 @@ public final class Invoker implements Dispatch {
         return true;
     }
 
+    /** The outcome of a call whose answer future completed with {@code answer}, or failed with {@code error}. */
+    private static Outcome outcome(Message answer, Throwable error, String invocationId, Duration limit, boolean cold, long start) {
+        return error == null ? outcome(answer, invocationId, limit, cold, start)
+                : failed(invocationId, ErrorCode.INTERNAL, "the call failed: " + error, cold, start);
+    }
+
     private static Outcome outcome(Message answer, String invocationId, Duration limit, boolean cold, long start) {
         return switch (answer) {
             case Message.Result r -> new Outcome(invocationId, r.payload(), null, cold, System.nanoTime() - start, null, r.spent());
@@ -368,8 +373,7 @@ public final class Invoker implements Dispatch {
             unregister(invocationId, here);
             gate.leave();
             runtime.touch();
-            Outcome o = error == null ? outcome(answer, invocationId, limit, false, start)
-                    : failed(invocationId, ErrorCode.INTERNAL, "the call failed: " + error, false, start);
+            Outcome o = outcome(answer, error, invocationId, limit, false, start);
             meters.record(o.durationNanos(), o.ok() ? null : o.error().code().name());
             meter.invoked(runtime.key(), spec, input, o, o.durationNanos(), acrossClouds.contains(invocationId));
             return ended(span, o);
