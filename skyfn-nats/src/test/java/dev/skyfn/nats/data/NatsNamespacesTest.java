@@ -37,6 +37,8 @@ class NatsNamespacesTest extends NamespacesConformance {
         KeyValue bucket = server.engine().bucket(OneServer.freshName("ephemeral"), 1, Duration.ZERO);
         var store = new NatsNamespaces(server.engine(), bucket, clock::get, 100_000, 4_000, OneServer.SEALER);
         var log = new ListAppender<ILoggingEvent>();
+        // events are appended from the code's own threads while the test reads them
+        log.list = new java.util.concurrent.CopyOnWriteArrayList<>();
         log.start();
         var logger = (Logger) LoggerFactory.getLogger(NatsNamespaces.class);
         logger.addAppender(log);

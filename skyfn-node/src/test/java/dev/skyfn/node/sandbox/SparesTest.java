@@ -31,6 +31,8 @@ class SparesTest {
     @Test
     void aSpareThatDoesNotBootIsTriedThreeTimesAndNoneIsLeftRunning() {
         var log = new ListAppender<ILoggingEvent>();
+        // events are appended from the code's own threads while the test reads them
+        log.list = new java.util.concurrent.CopyOnWriteArrayList<>();
         log.start();
         ((Logger) LoggerFactory.getLogger(SandboxPool.class)).addAppender(log);
         // held at its JVM's start, a sandbox never connects: every boot times out
