@@ -99,6 +99,12 @@ class AutoscalingTest {
         })).toList();
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> replicas() == 3);
+            // the deciding node shows its target beside the actual; the others show nothing of it
+            await().atMost(Duration.ofSeconds(30)).until(() -> autoscalerMetric("eu-1", "actual_replicas") == 3.0);
+            assertThat(autoscalerMetric("eu-1", "desired_replicas")).isEqualTo(3.0);
+            assertThat(autoscalerMetric("eu-1", "target_concurrency")).isEqualTo(1.0);
+            assertThat(autoscalerMetric("eu-1", "stable_concurrency")).isGreaterThan(0.0);
+            assertThat(FleetCalls.send(fleet, "eu-2", "GET", "/metrics", null).body()).doesNotContain("skyfn_autoscaler_desired_replicas{");
         } finally {
             stop.set(true);
             for (Thread t : callers) {
@@ -129,6 +135,13 @@ class AutoscalingTest {
         assertThat(steps.getLast()).isNotEqualTo("0");
         assertThat(scaling.get("changes").get(0).get("why").asText()).contains("calls in flight");
         assertThat(scaling.get("latest").get("node").asText()).isEqualTo("eu-1");
+    }
+
+    /** {@code skyfn_autoscaler_<name>} of the elastic app on {@code node}, or NaN when the node shows none. */
+    private static double autoscalerMetric(String node, String name) {
+        String prefix = "skyfn_autoscaler_" + name + "{app=\"elastic\",tenant=\"dev\"} ";
+        return FleetCalls.send(fleet, node, "GET", "/metrics", null).body().lines().filter(l -> l.startsWith(prefix))
+                .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length()))).findFirst().orElse(Double.NaN);
     }
 
     private static int replicas() {

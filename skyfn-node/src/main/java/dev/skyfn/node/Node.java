@@ -79,6 +79,7 @@ public final class Node implements AutoCloseable {
     private final NodeScheduler scheduler = new NodeScheduler();
     private final WebServer server;
     private final Invoker invoker;
+    private final NodeMetrics metrics;
 
     /** The node's tracing (off unless its config names an endpoint). */
     public dev.skyfn.node.tracing.Tracing tracing() {
@@ -132,7 +133,7 @@ public final class Node implements AutoCloseable {
         Cgroups cgroups = cgroups(config);
         runDir = RunDirs.create("node");
         tracing = dev.skyfn.node.tracing.Tracing.of(config.tracing(), config.name(), config.cloud().name());
-        NodeMetrics metrics = new NodeMetrics(tracing.on());
+        metrics = new NodeMetrics(tracing.on());
         LogStore logs = new LogStore(config.logBytesPerApp(), config.logBytesInAll());
         data = fabric.shared()
                 .map(shared -> new DataLayers(shared, config.stateBytesPerTenant(), config.maxValueBytes(), scheduler))
@@ -324,6 +325,11 @@ public final class Node implements AutoCloseable {
     /** How this node's sandboxes are limited in what they use of the host. */
     public Cgroups cgroups() {
         return launcher.cgroups();
+    }
+
+    /** The node's metrics, scraped at {@code /metrics}. */
+    public NodeMetrics metrics() {
+        return metrics;
     }
 
     public Invoker invoker() {

@@ -34,6 +34,8 @@ final class FleetAutoscaler {
     private final NodeDirectory directory;
     private final ClusterApps apps;
     private final ScalingLog log;
+    /** Told the apps' last decisions after each round, and none once another node decides. */
+    private final java.util.function.Consumer<Map<AppKey, dev.skyfn.node.metrics.NodeMetrics.Scaling>> shown;
     private final Map<AppKey, Followed> followed = new HashMap<>();
 
     /** An app the autoscaler follows: its concurrency samples, what the decider remembers, the replicas it last wanted. */
@@ -41,6 +43,8 @@ final class FleetAutoscaler {
         final ConcurrencyWindow window;
         ScalingState state;
         int wanted = -1;
+        /** What the last decision said, as the node's metrics show it. */
+        dev.skyfn.node.metrics.NodeMetrics.Scaling shown;
         /**
          * The change last logged (ready -> wanted) and what was short of it for want of room: a change
          * the fleet cannot make yet is logged once, not at every tick.
@@ -54,8 +58,10 @@ final class FleetAutoscaler {
         }
     }
 
-    FleetAutoscaler(String self, NodeDirectory directory, ClusterApps apps, ScalingLog log) {
+    FleetAutoscaler(String self, NodeDirectory directory, ClusterApps apps, ScalingLog log,
+                    java.util.function.Consumer<Map<AppKey, dev.skyfn.node.metrics.NodeMetrics.Scaling>> shown) {
         this.self = self;
+        this.shown = shown;
         this.directory = directory;
         this.apps = apps;
         this.log = log;
@@ -65,6 +71,7 @@ final class FleetAutoscaler {
     void reset() {
         followed.clear();
         log.forgetWritten();
+        shown.accept(Map.of());
     }
 
     /**
@@ -83,6 +90,9 @@ final class FleetAutoscaler {
             decide(app, spec.get(), inFlight.getOrDefault(app.key().toString(), 0.0), dropping.getOrDefault(app.key(), 0), alive, now);
         }
         followed.keySet().retainAll(seen);
+        Map<AppKey, dev.skyfn.node.metrics.NodeMetrics.Scaling> decided = new HashMap<>();
+        followed.forEach((key, f) -> decided.put(key, f.shown));
+        shown.accept(decided);
     }
 
     /** The replicas each autoscaled app was last given, by the last decision on this node. */
@@ -104,6 +114,7 @@ final class FleetAutoscaler {
                 f.window.average(spec.panicWindow(), now), f.state, now);
         f.state = d.next();
         f.wanted = d.replicas();
+        f.shown = new dev.skyfn.node.metrics.NodeMetrics.Scaling(d.replicas(), d.ready(), d.stable(), d.panic(), spec.target(), d.panicking());
         log.record(app.key(), ScalingRecord.Entry.of(d, now, self), now);
         java.util.OptionalInt placed = d.changes() ? placedReplicas(d.replicas(), ready, dropping) : java.util.OptionalInt.empty();
         if (placed.isPresent()) {

@@ -3,6 +3,7 @@ package dev.skyfn.node.metrics;
 import dev.skyfn.core.app.AppKey;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -48,6 +49,14 @@ public final class NodeMetrics {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
+        autoscaler = List.of(
+                autoscalerGauge("desired.replicas", "Replicas the fleet's autoscaler wants the app to have", Scaling::desired),
+                autoscalerGauge("actual.replicas", "Replicas the app has, as the fleet's autoscaler counted them", Scaling::actual),
+                autoscalerGauge("stable.concurrency", "The app's calls in flight averaged over its stable window", Scaling::stableConcurrency),
+                autoscalerGauge("panic.concurrency", "The app's calls in flight averaged over its panic window", Scaling::panicConcurrency),
+                autoscalerGauge("target.concurrency", "Calls in flight per replica the autoscaler aims at", Scaling::targetConcurrency),
+                autoscalerGauge("panic.mode", "1 while the autoscaler panics for the app (scales on its panic window, never down)",
+                        s -> s.panicking() ? 1 : 0));
     }
 
     /** The meters of one function, made once and kept: nothing is looked up per invocation. */
@@ -107,6 +116,40 @@ public final class NodeMetrics {
             }
         });
         return so;
+    }
+
+    /**
+     * What the fleet's autoscaler last decided for each app it follows, while this node decides for
+     * the fleet (none otherwise, so that one node at a time reports them), named as Knative's
+     * autoscaler names its own: {@code skyfn_autoscaler_desired_replicas} (the replicas it wants)
+     * beside {@code skyfn_autoscaler_actual_replicas} (those the app has), the calls in flight per
+     * window ({@code skyfn_autoscaler_stable_concurrency}, {@code skyfn_autoscaler_panic_concurrency}),
+     * {@code skyfn_autoscaler_target_concurrency} (per replica) and {@code skyfn_autoscaler_panic_mode}
+     * (1 while panicking), each labelled {@code tenant} and {@code app}.
+     */
+    public void autoscaled(Map<AppKey, Scaling> apps) {
+        for (AutoscalerGauge g : autoscaler) {
+            List<MultiGauge.Row<?>> rows = new ArrayList<>();
+            apps.forEach((app, s) -> rows.add(MultiGauge.Row.of(appTags(app), g.value().applyAsDouble(s))));
+            g.gauge().register(rows, true);
+        }
+    }
+
+    /**
+     * One app's autoscaling as last decided: replicas wanted and had, calls in flight averaged over
+     * the stable and panic windows, the target concurrency per replica, whether it panics.
+     */
+    public record Scaling(int desired, int actual, double stableConcurrency, double panicConcurrency, int targetConcurrency,
+                          boolean panicking) {
+    }
+
+    private record AutoscalerGauge(MultiGauge gauge, ToDoubleFunction<Scaling> value) {
+    }
+
+    private final List<AutoscalerGauge> autoscaler;
+
+    private AutoscalerGauge autoscalerGauge(String name, String description, ToDoubleFunction<Scaling> value) {
+        return new AutoscalerGauge(MultiGauge.builder("skyfn.autoscaler." + name).description(description).register(registry), value);
     }
 
     public <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value, String... tags) {
