@@ -136,6 +136,32 @@ class FleetTest {
     }
 
     @Test
+    @Order(1)
+    void anAsyncCallsTraceGoesThroughTheFleetsQueueToTheNodeThatRunsIt() {
+        String trace = "1af7651916cd43dd8448eb211c80319c";
+        HttpResponse<String> accepted = FleetCalls.send(fleet, "spot-eu-1", "POST", "/v1/apps/vault/functions/where:invoke?async=true",
+                "?".getBytes(StandardCharsets.UTF_8), "traceparent", "00-" + trace + "-b7ad6b7169203331-01");
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(30)).until(() -> collector.trace(trace).stream().anyMatch(s -> s.name().equals("invoke vault/where"))
+                && collector.trace(trace).stream().anyMatch(s -> s.name().equals("async vault/where")));
+        List<OtlpCollector.Received> spans = collector.trace(trace);
+        var server = spans.stream().filter(s -> s.parentSpanId().equals("b7ad6b7169203331")).findFirst().orElseThrow();
+        var queued = spans.stream().filter(s -> s.name().equals("async vault/where")).findFirst().orElseThrow();
+        var run = spans.stream().filter(s -> s.name().equals("invoke vault/where")).findFirst().orElseThrow();
+        assertThat(server.resource()).containsEntry("host.name", "spot-eu-1");
+        assertThat(queued.parentSpanId()).as("the job's run, under the request that queued it").isEqualTo(server.spanId());
+        assertThat(queued.kind()).isEqualTo("SPAN_KIND_CONSUMER");
+        assertThat(run.resource()).as("run where the app's placement allows").containsEntry("host.name", "private-1");
+        // under the job's span, directly or through the hop to private-1
+        var parents = spans.stream().collect(java.util.stream.Collectors.toMap(OtlpCollector.Received::spanId, OtlpCollector.Received::parentSpanId));
+        String up = run.parentSpanId();
+        while (parents.containsKey(up) && !up.equals(queued.spanId())) {
+            up = parents.get(up);
+        }
+        assertThat(up).isEqualTo(queued.spanId());
+    }
+
+    @Test
     @Order(2)
     void aCallRunsOnTheNodeNearestItsRegion() {
         assertThat(call("spot-eu-1", "near", "where", "?", "us").body()).isEqualTo("ondemand-us-1");

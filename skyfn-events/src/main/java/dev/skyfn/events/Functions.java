@@ -39,9 +39,10 @@ public interface Functions {
 
     /**
      * Queues an async invocation of {@code function} with the id {@code invocationId}, unless one of
-     * that id was queued already: a tick fired by two nodes at once runs once.
+     * that id was queued already: a tick fired by two nodes at once runs once. {@code tick} is the
+     * schedule's tick it is for (a traced node starts the tick's trace with it).
      */
-    void submitOnce(AppKey app, String function, Payload input, String invocationId);
+    void submitOnce(AppKey app, String function, Payload input, String invocationId, java.time.Instant tick);
 
     /** Whether this node may handle {@code tenant}'s events: it holds the key to its data. */
     boolean handles(String tenant);

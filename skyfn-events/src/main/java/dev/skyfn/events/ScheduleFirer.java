@@ -118,7 +118,7 @@ final class ScheduleFirer implements AutoCloseable {
         List<Instant> due = s.schedule().due(from, now, MAX_CATCH_UP);
         for (Instant tick : due) {
             String invocation = "tick-" + TriggerNames.digest(id) + "-" + tick.toEpochMilli();
-            functions.submitOnce(app.key(), fn.name(), CloudEventJson.one(event(app, fn, s, invocation, tick)), invocation);
+            functions.submitOnce(app.key(), fn.name(), CloudEventJson.one(event(app, fn, s, invocation, tick)), invocation, tick);
         }
         Instant fired = due.isEmpty() ? from : due.getLast();
         Optional<Instant> recorded = ledger.last(id);

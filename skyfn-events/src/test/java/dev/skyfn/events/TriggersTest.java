@@ -63,7 +63,7 @@ class TriggersTest {
         }
 
         @Override
-        public void submitOnce(AppKey app, String function, Payload input, String invocationId) {
+        public void submitOnce(AppKey app, String function, Payload input, String invocationId, java.time.Instant tick) {
             submissions.add(invocationId);
             if (queued.add(invocationId)) {
                 calls.add(read(input));

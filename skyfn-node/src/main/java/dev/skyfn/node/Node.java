@@ -174,7 +174,7 @@ public final class Node implements AutoCloseable {
         metrics.gauge("skyfn.executions.running", "Workflow executions running", executions::running);
         dispatch = fabric.dispatch().apply(invoker);
         Async async = fabric.async().map(queue -> queue.apply(dispatch)).orElseGet(() -> new AsyncInvocations(dispatch,
-                config.maxAsyncPending(), MAX_RETAINED_ASYNC_BYTES, config.asyncRetention(), Clock.systemUTC(), scheduler));
+                config.maxAsyncPending(), MAX_RETAINED_ASYNC_BYTES, config.asyncRetention(), Clock.systemUTC(), scheduler, tracing));
         metrics.gauge("skyfn.async.pending", "Async invocations accepted and not yet finished", async::pending);
         Events events = fabric.events().orElseGet(() -> new Events(new MemoryEventLog(MAX_EMBEDDED_EVENT_BYTES, Clock.systemUTC()),
                 new FileTickLedger(config.dataDir().resolve("triggers").resolve("ticks.json")), catalog, tenant -> true));

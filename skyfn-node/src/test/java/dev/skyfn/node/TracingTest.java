@@ -50,7 +50,8 @@ class TracingTest {
             assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
         }
         var events = node.deploy(JarBuilder.app("app: events\nfunctions:\n  hear: {handler: dev.skyfn.node.apps.Traced$Parent, "
-                + "triggers: [{topic: traced}]}\n").classes(Traced.class));
+                + "triggers: [{topic: traced}]}\n  tick: {handler: dev.skyfn.node.apps.Traced$Parent, triggers: [{schedule: rate(1 second)}]}\n")
+                .classes(Traced.class));
         assertThat(events.statusCode()).as(events.body()).isEqualTo(201);
     }
 
@@ -183,6 +184,41 @@ class TracingTest {
         assertThat(deliver.parentSpanId()).as("the delivery, under the publication").isEqualTo(server.spanId());
         assertThat(deliver.attributes()).containsEntry("faas.trigger", "pubsub");
         assertThat(byName.get("invoke events/hear").parentSpanId()).isEqualTo(deliver.spanId());
+    }
+
+    @Test
+    void aScheduleTickStartsATraceItsQueuedRunContinues() {
+        var tick = await().atMost(Duration.ofSeconds(20)).until(() -> {
+            node.platform.node().tracing().flush();
+            return collector.spans().stream().filter(s -> s.name().equals("tick events/tick"))
+                    .filter(s -> has(s.traceId(), "async events/tick", "invoke events/tick")).findFirst();
+        }, java.util.Optional::isPresent).orElseThrow();
+        assertThat(tick.kind()).isEqualTo("SPAN_KIND_PRODUCER");
+        assertThat(tick.parentSpanId()).as("a tick starts its own trace").isEmpty();
+        assertThat(tick.attributes()).containsEntry("faas.trigger", "timer").containsKey("faas.time");
+        var spans = collector.trace(tick.traceId());
+        var run = named(spans, "async events/tick");
+        assertThat(run.kind()).isEqualTo("SPAN_KIND_CONSUMER");
+        assertThat(run.parentSpanId()).as("the run, under its tick").isEqualTo(tick.spanId());
+        assertThat(run.attributes()).containsEntry("faas.invocation_id", tick.attributes().get("faas.invocation_id"));
+        assertThat(named(spans, "invoke events/tick").parentSpanId()).isEqualTo(run.spanId());
+    }
+
+    @Test
+    void anAsyncCallRunsInTheTraceOfTheRequestThatQueuedIt() {
+        String trace = "7bf92f3577b34da6a3ce929d0e0e4736";
+        HttpResponse<String> accepted = node.send("POST", "/v1/apps/back/functions/parent:invoke?async=true", "?".getBytes(StandardCharsets.UTF_8),
+                "traceparent", "00-" + trace + "-" + CALLER_SPAN + "-01");
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            node.platform.node().tracing().flush();
+            return has(trace, "async back/parent", "invoke back/parent");
+        });
+        var spans = collector.trace(trace);
+        var server = spans.stream().filter(s -> s.parentSpanId().equals(CALLER_SPAN)).findFirst().orElseThrow();
+        var run = named(spans, "async back/parent");
+        assertThat(run.parentSpanId()).as("the run, under the request that queued it").isEqualTo(server.spanId());
+        assertThat(named(spans, "invoke back/parent").parentSpanId()).isEqualTo(run.spanId());
     }
 
     @Test

@@ -15,6 +15,7 @@ import dev.skyfn.node.invoke.Outcome;
 import dev.skyfn.node.tracing.Tracing;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -200,6 +201,11 @@ final class FleetDispatch implements Dispatch {
      * the decision is a span "route APP/FUNCTION" naming the caller's region and the candidates in
      * order, each with its cloud, latency to the caller (ms) and load.
      */
+    /** The node's tracing, which calls it dispatches for queues continue. */
+    Tracing tracing() {
+        return local.tracing();
+    }
+
     private List<Routes.Candidate> rank(Target target, String region) {
         AppKey key = target.app().key();
         if (!local.tracing().on() || !Span.current().isRecording()) {
@@ -300,8 +306,9 @@ final class FleetDispatch implements Dispatch {
         AtomicInteger sent = outstanding(target.app().key(), self);
         sent.incrementAndGet();
         try {
-            Outcome o = onlyOnce ? join(bus.once(invocationId, () -> CompletableFuture.supplyAsync(
-                    () -> local.dispatch(target, input, invocationId, bounded, timeout, region), Thread.ofVirtual()::start)))
+            // the run's own thread carries the caller's trace on, as every thread a call is handed to does
+            Outcome o = onlyOnce ? join(bus.once(invocationId, () -> CompletableFuture.supplyAsync(Context.current().wrapSupplier(
+                    () -> local.dispatch(target, input, invocationId, bounded, timeout, region)), Thread.ofVirtual()::start)))
                     : local.dispatch(target, input, invocationId, bounded, timeout, region);
             return left(o) ? null : o;
         } catch (SkyfnException e) {
@@ -420,11 +427,11 @@ final class FleetDispatch implements Dispatch {
                                              Duration timeout, String region) {
         AppKey key = target.app().key();
         if (c.node().equals(self)) {
-            return CompletableFuture.supplyAsync(() -> local.dispatch(target, input, invocationId, bounded, timeout, region).on(self),
-                    Thread.ofVirtual()::start);
+            return CompletableFuture.supplyAsync(Context.current().wrapSupplier(
+                    () -> local.dispatch(target, input, invocationId, bounded, timeout, region).on(self)), Thread.ofVirtual()::start);
         }
-        return CompletableFuture.supplyAsync(() -> await(c.node(), bus.call(c.node(), c.cloud(), key, target.spec().name(), input,
-                invocationId, bounded, timeout, false)).on(c.node()), Thread.ofVirtual()::start);
+        return CompletableFuture.supplyAsync(Context.current().wrapSupplier(() -> await(c.node(), bus.call(c.node(), c.cloud(), key,
+                target.spec().name(), input, invocationId, bounded, timeout, false)).on(c.node())), Thread.ofVirtual()::start);
     }
 
     /** One node's answer; null when this node no longer serves the app; a node that gave none leaves the call unverified. */

@@ -1,6 +1,7 @@
 package dev.skyfn.node.cluster;
 
 import dev.skyfn.core.app.AppKey;
+import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -86,7 +87,8 @@ final class Hedging {
      * answer first and still runs is then stopped: {@code stop} is told whether it is the first.
      */
     <A> A race(Supplier<A> first, Supplier<A> second, Duration delay, Predicate<A> answered, java.util.function.Consumer<Boolean> stop) {
-        CompletableFuture<A> a = CompletableFuture.supplyAsync(first, Thread.ofVirtual()::start);
+        // each copy in the caller's trace
+        CompletableFuture<A> a = CompletableFuture.supplyAsync(Context.current().wrapSupplier(first), Thread.ofVirtual()::start);
         try {
             return a.get(delay.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException late) {
@@ -100,7 +102,7 @@ final class Hedging {
             return join(a);
         }
         hedged.incrementAndGet();
-        CompletableFuture<A> b = CompletableFuture.supplyAsync(second, Thread.ofVirtual()::start);
+        CompletableFuture<A> b = CompletableFuture.supplyAsync(Context.current().wrapSupplier(second), Thread.ofVirtual()::start);
         CompletableFuture<Boolean> won = new CompletableFuture<>();
         var done = new AtomicInteger();
         for (CompletableFuture<A> copy : java.util.List.of(a, b)) {

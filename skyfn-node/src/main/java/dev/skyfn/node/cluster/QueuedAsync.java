@@ -18,6 +18,7 @@ import dev.skyfn.node.invoke.AsyncInvocations.Status;
 import dev.skyfn.node.invoke.Dispatch;
 import dev.skyfn.node.invoke.Ids;
 import dev.skyfn.node.invoke.Outcome;
+import dev.skyfn.node.tracing.Tracing;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
@@ -128,7 +129,8 @@ final class QueuedAsync implements Async, AutoCloseable {
     private void publish(Dispatch.Target target, Payload input, String region, String id) {
         var app = target.app();
         byte[] body = sealer.seal(app.tenant(), "async/" + id,
-                WireCodec.encode(new Message.Invoke(0, 0, target.spec().name(), id, target.spec().timeout().toMillis(), input)));
+                WireCodec.encode(new Message.Invoke(0, 0, target.spec().name(), id, target.spec().timeout().toMillis(), input,
+                        Tracing.traceparent())));
         Headers headers = new Headers().put(TENANT, app.tenant()).put(APP, app.name()).put(ID, id);
         if (region != null) {
             headers.put(REGION, region);
@@ -182,8 +184,10 @@ final class QueuedAsync implements Async, AutoCloseable {
             byte[] body = sealer.open(queued.tenant(), "async/" + queued.invocationId(), job.body());
             var call = (Message.Invoke) WireCodec.decode(body, 4, body.length - 4);
             Dispatch.Target target = dispatch.resolve(new AppKey(queued.tenant(), queued.app()), call.function());
-            return dispatch.dispatchOnce(target, call.payload(), call.invocationId(), Duration.ofMillis(call.timeoutMillis()),
-                    job.headers().getFirst(REGION));
+            // the trace of the call that queued it goes on here, on whichever node took the job
+            return Async.traced(dispatch.tracing(), call.traceparent(), target, call.invocationId(),
+                    () -> dispatch.dispatchOnce(target, call.payload(), call.invocationId(), Duration.ofMillis(call.timeoutMillis()),
+                            job.headers().getFirst(REGION)));
         } catch (SkyfnException e) {
             return new Outcome(queued.invocationId(), null, new Outcome.Error(e.code(), e.getMessage(), ""), false,
                     System.nanoTime() - start);

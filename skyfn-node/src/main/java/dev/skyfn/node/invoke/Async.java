@@ -24,4 +24,27 @@ public interface Async {
 
     /** Invocations this node accepted or is running that have not finished. */
     int pending();
+
+    /**
+     * Runs an accepted invocation under a span "async APP/FUNCTION" continuing the trace of the
+     * span that accepted it ({@code traceparent}, W3C; empty: none), so that a trace follows a call
+     * through its queue; the span ends with the call's error code if it failed.
+     */
+    static Outcome traced(dev.skyfn.node.tracing.Tracing tracing, String traceparent, Dispatch.Target target, String id,
+                          java.util.function.Supplier<Outcome> run) {
+        if (!tracing.on()) {
+            return run.get();
+        }
+        io.opentelemetry.api.trace.Span span = tracing.startHandedOver("async " + target.app().name() + "/" + target.spec().name(),
+                io.opentelemetry.api.trace.SpanKind.CONSUMER, traceparent, id, target.app().name());
+        try (io.opentelemetry.context.Scope ignored = span.makeCurrent()) {
+            Outcome o = run.get();
+            if (!o.ok()) {
+                dev.skyfn.node.tracing.Tracing.failed(span, o.error().code().name(), o.error().message());
+            }
+            return o;
+        } finally {
+            span.end();
+        }
+    }
 }

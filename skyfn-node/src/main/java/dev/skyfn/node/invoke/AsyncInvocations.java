@@ -34,6 +34,7 @@ public final class AsyncInvocations implements Async {
     }
 
     private final Dispatch dispatch;
+    private final dev.skyfn.node.tracing.Tracing tracing;
     private final int maxPending;
     private final long maxRetainedBytes;
     private final Duration retention;
@@ -43,8 +44,9 @@ public final class AsyncInvocations implements Async {
     private final AtomicLong retainedBytes = new AtomicLong();
 
     public AsyncInvocations(Dispatch dispatch, int maxPending, long maxRetainedBytes, Duration retention, Clock clock,
-                            NodeScheduler scheduler) {
+                            NodeScheduler scheduler, dev.skyfn.node.tracing.Tracing tracing) {
         this.dispatch = dispatch;
+        this.tracing = tracing;
         this.maxPending = maxPending;
         this.maxRetainedBytes = maxRetainedBytes;
         this.retention = retention;
@@ -72,13 +74,16 @@ public final class AsyncInvocations implements Async {
             pending.decrementAndGet();
             return;
         }
-        Thread.ofVirtual().name("async-" + id).start(() -> run(id, target, input, region));
+        // the submitter's trace goes on in the run, whose thread has no context of its own
+        String traceparent = dev.skyfn.node.tracing.Tracing.traceparent();
+        Thread.ofVirtual().name("async-" + id).start(() -> run(id, target, input, region, traceparent));
     }
 
-    private void run(String id, Dispatch.Target target, Payload input, String region) {
+    private void run(String id, Dispatch.Target target, Payload input, String region, String traceparent) {
         try {
             statuses.computeIfPresent(id, (k, s) -> s.with(State.RUNNING, clock.instant(), null));
-            Outcome outcome = dispatch.dispatch(target, input, id, false, target.spec().timeout(), region);
+            Outcome outcome = Async.traced(tracing, traceparent, target, id,
+                    () -> dispatch.dispatch(target, input, id, false, target.spec().timeout(), region));
             retainedBytes.addAndGet(size(outcome));
             statuses.computeIfPresent(id, (k, s) -> s.with(outcome.ok() ? State.SUCCEEDED : State.FAILED, clock.instant(), outcome));
         } finally {

@@ -22,6 +22,8 @@ public final class TriggerCalls implements Functions {
     private final Predicate<String> handles;
     private final Tracing tracing;
     private static final AttributeKey<String> FAAS_TRIGGER = AttributeKey.stringKey("faas.trigger");
+    /** OpenTelemetry's {@code faas.time}: a timer trigger's tick, ISO 8601. */
+    private static final AttributeKey<String> FAAS_TIME = AttributeKey.stringKey("faas.time");
 
     public TriggerCalls(Dispatch dispatch, Async async, Predicate<String> handles, Tracing tracing) {
         this.tracing = tracing;
@@ -35,9 +37,8 @@ public final class TriggerCalls implements Functions {
         if (!tracing.on()) {
             return callNow(app, function, input, invocationId, timeout);
         }
-        Span span = tracing.tracer().spanBuilder("deliver " + app.app() + "/" + function).setSpanKind(SpanKind.CONSUMER)
-                .setParent(tracing.extract(traceparent)).setAttribute(FAAS_TRIGGER, "pubsub")
-                .setAttribute(Tracing.FAAS_INVOCATION_ID, invocationId).setAttribute(Tracing.APP, app.app()).startSpan();
+        Span span = tracing.startHandedOver("deliver " + app.app() + "/" + function, SpanKind.CONSUMER, traceparent, invocationId, app.app())
+                .setAttribute(FAAS_TRIGGER, "pubsub");
         try (Scope ignored = span.makeCurrent()) {
             Result r = callNow(app, function, input, invocationId, timeout);
             if (!r.ok()) {
@@ -79,8 +80,22 @@ public final class TriggerCalls implements Functions {
     }
 
     @Override
-    public void submitOnce(AppKey app, String function, Payload input, String invocationId) {
-        async.submitOnce(dispatch.resolve(app, function), input, null, invocationId);
+    public void submitOnce(AppKey app, String function, Payload input, String invocationId, java.time.Instant tick) {
+        if (!tracing.on()) {
+            async.submitOnce(dispatch.resolve(app, function), input, null, invocationId);
+            return;
+        }
+        // a trace of its own per tick, which the async run it queues continues
+        Span span = tracing.startHandedOver("tick " + app.app() + "/" + function, SpanKind.PRODUCER, null, invocationId, app.app())
+                .setAttribute(FAAS_TRIGGER, "timer").setAttribute(FAAS_TIME, tick.toString());
+        try (Scope ignored = span.makeCurrent()) {
+            async.submitOnce(dispatch.resolve(app, function), input, null, invocationId);
+        } catch (RuntimeException e) {
+            Tracing.failed(span, e instanceof dev.skyfn.core.SkyfnException s ? s.code().name() : "INTERNAL", e.getMessage());
+            throw e;
+        } finally {
+            span.end();
+        }
     }
 
     @Override

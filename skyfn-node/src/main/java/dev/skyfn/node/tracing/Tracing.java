@@ -113,6 +113,27 @@ public final class Tracing implements AutoCloseable {
         return tracer;
     }
 
+    /**
+     * Starts a span {@code name} of the given kind for work handed over through a queue or a
+     * subscription, child of the span {@code traceparent} names (W3C Trace Context; empty or null:
+     * a trace of its own), with the invocation id ({@code faas.invocation_id}) and the app; one
+     * that records nothing when tracing is off or the trace is not kept. The caller makes it
+     * current while the work runs and ends it.
+     */
+    public Span startHandedOver(String name, io.opentelemetry.api.trace.SpanKind kind, String traceparent, String invocationId,
+                                String app) {
+        if (!on()) {
+            return Span.getInvalid();
+        }
+        var builder = tracer.spanBuilder(name).setSpanKind(kind).setAttribute(FAAS_INVOCATION_ID, invocationId).setAttribute(APP, app);
+        if (traceparent == null || traceparent.isEmpty()) {
+            builder.setNoParent();
+        } else {
+            builder.setParent(extract(traceparent));
+        }
+        return builder.startSpan();
+    }
+
     /** Whether spans are made at all. */
     public boolean on() {
         return provider != null;
