@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -315,6 +316,23 @@ class FleetTest {
         assertThat(now.get("assignments").toString()).contains(survivor).doesNotContain(victim);
     }
 
+    /** The row of the table {@code id} whose first cell is {@code first}, each cell by its column's heading (lower case); null when absent. */
+    private static Map<String, String> row(org.openqa.selenium.WebDriver d, String id, String first) {
+        List<String> headings = d.findElements(org.openqa.selenium.By.cssSelector("#" + id + " thead th")).stream()
+                .map(h -> h.getText().toLowerCase(java.util.Locale.ROOT)).toList();
+        for (var tr : d.findElements(org.openqa.selenium.By.cssSelector("#" + id + " tbody tr"))) {
+            List<String> cells = tr.findElements(org.openqa.selenium.By.tagName("td")).stream().map(org.openqa.selenium.WebElement::getText).toList();
+            if (!cells.isEmpty() && cells.getFirst().equals(first) && cells.size() == headings.size()) {
+                Map<String, String> byHeading = new java.util.HashMap<>();
+                for (int i = 0; i < cells.size(); i++) {
+                    byHeading.put(headings.get(i), cells.get(i));
+                }
+                return byHeading;
+            }
+        }
+        return null;
+    }
+
     @Test
     @Order(9)
     void theConsoleShowsTheDeadNodeAndTheNodeTheAppMovedTo() throws Exception {
@@ -325,6 +343,13 @@ class FleetTest {
                     .map(org.openqa.selenium.WebElement::getText).filter(row -> row.startsWith(victim + " ") && row.contains("dead"))
                     .findFirst().orElse(null));
             assertThat(browser.awaitText(org.openqa.selenium.By.id("clouds-table"), "spot-eu")).contains("private").contains("ondemand-us");
+            // the clouds' matrix: how many of each cloud's nodes live, and the round trips between users and clouds
+            assertThat(browser.<Map<String, String>>await(d -> row(d, "clouds-table", "spot-eu"))).containsEntry("alive", "1/2");
+            assertThat(browser.<Map<String, String>>await(d -> row(d, "clouds-table", "private"))).containsEntry("alive", "1/1");
+            assertThat(browser.<Map<String, String>>await(d -> row(d, "latency-table", "users in eu")))
+                    .containsEntry("spot-eu", "10").containsEntry("ondemand-us", "60").containsEntry("private", "14");
+            assertThat(browser.<Map<String, String>>await(d -> row(d, "latency-table", "ondemand-us")))
+                    .containsEntry("spot-eu", "50").containsEntry("private", "56").containsEntry("ondemand-us", "0");
             browser.screenshot(Path.of("target", "console-screenshots", "fleet-node-dead.png"));
             browser.open(console + "#/apps/pair");
             String placed = browser.await(d -> {

@@ -131,9 +131,16 @@ public final class ControlApi implements HttpService {
         Api.json(res, 200, view);
     }
 
+    /**
+     * The clouds, at this moment's prices, and the topology's round trips in ms:
+     * {@code {"clouds": [...], "latency": {"users": {region: {cloud: ms}}, "between": {cloud: {cloud: ms}}}}}
+     * ({@code between} has every pair both ways, zero within a cloud).
+     */
     private void clouds(ServerRequest req, ServerResponse res) {
         Api.caller(req, auth);
-        Api.json(res, 200, Map.of("clouds", fleet.topology().clouds().stream().map(PlacementViews::cloud).toList()));
+        var topology = fleet.topology();
+        Api.json(res, 200, Map.of("clouds", topology.clouds().stream().map(PlacementViews::cloud).toList(),
+                "latency", PlacementViews.latency(topology)));
     }
 
     /**

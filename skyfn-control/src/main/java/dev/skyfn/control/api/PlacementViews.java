@@ -34,6 +34,24 @@ final class PlacementViews {
         return v;
     }
 
+    /** The topology's round trips in ms: from each user region to each cloud, and between each pair of clouds. */
+    static Map<String, Object> latency(dev.skyfn.core.cloud.Topology t) {
+        List<String> clouds = t.clouds().stream().map(Cloud::name).toList();
+        Map<String, Map<String, Double>> users = new LinkedHashMap<>();
+        t.regions().stream().sorted().forEach(region -> {
+            Map<String, Double> row = new LinkedHashMap<>();
+            clouds.forEach(c -> row.put(c, t.latency(region, c)));
+            users.put(region, row);
+        });
+        Map<String, Map<String, Double>> between = new LinkedHashMap<>();
+        for (String a : clouds) {
+            Map<String, Double> row = new LinkedHashMap<>();
+            clouds.forEach(b -> row.put(b, t.latencyBetween(a, b)));
+            between.put(a, row);
+        }
+        return Map.of("users", users, "between", between);
+    }
+
     private static Map<String, Object> pricing(Pricing p) {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("model", Fields.spelling(p.model()));

@@ -35,11 +35,31 @@ export function useWindow(ms) {
 
 const rate = (r) => (r ? r.rate.toFixed(1) : '-');
 
+/** The mean load of live nodes, '-' when none is alive. */
+const meanLoad = (nodes) => (nodes.length ? (nodes.reduce((sum, n) => sum + n.load, 0) / nodes.length).toFixed(2) : '-');
+
+/** From each user region and each cloud (rows) to each cloud (columns), as the topology gives them. */
+function LatencyMatrix({ latency }) {
+  if (!latency) return null;
+  const clouds = Object.keys(latency.between);
+  const rows = [
+    ...Object.entries(latency.users).map(([region, row]) => ({ from: 'users in ' + region, row })),
+    ...Object.entries(latency.between).map(([cloud, row]) => ({ from: cloud, row })),
+  ];
+  return e(Table, {
+    id: 'latency-table',
+    rows,
+    columns: [['from', (r) => r.from], ...clouds.map((c) => [c, (r) => String(r.row[c])])],
+  });
+}
+
 export function Fleet() {
   const clouds = usePoll('/v1/clouds', 10000);
   const nodes = usePoll('/v1/nodes', 2000);
   const { view, error } = useWindow(2000);
   const byNode = new Map(((view && view.nodes) || []).map((r) => [r.name, r]));
+  const ofCloud = (cloud) => ((nodes.data && nodes.data.nodes) || []).filter((n) => n.cloud === cloud);
+  const alive = (cloud) => ofCloud(cloud).filter((n) => n.alive);
   return e('div', null,
     e('h1', null, 'Fleet'),
     e(Section, { title: 'Clouds', id: 'clouds' },
@@ -52,8 +72,12 @@ export function Fleet() {
           ['pricing', (c) => c.pricing.model + (c.pricing.gbSecond ? ' $' + c.pricing.gbSecond + '/GB-s' : '')],
           ['trust', (c) => c.trust], ['edge', (c) => (c.edge ? 'yes' : '')], ['hardware', (c) => c.hardware.join(', ')],
           ['nodes', (c) => c.nodes.join(', ')],
+          ['alive', (c) => alive(c.name).length + '/' + ofCloud(c.name).length],
+          ['load', (c) => meanLoad(alive(c.name))],
         ],
       })),
+    e(Section, { title: 'Round trips (ms)', id: 'latency' },
+      e(LatencyMatrix, { latency: clouds.data && clouds.data.latency })),
     e(Section, { title: 'Nodes', id: 'nodes' },
       e(ErrorNote, { error: nodes.error || error }),
       e(Table, {
