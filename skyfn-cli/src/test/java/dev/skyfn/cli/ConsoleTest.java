@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
 
 /**
  * The web console in a real headless Chromium against a real node with API keys: a tenant logs in,
@@ -122,6 +123,36 @@ class ConsoleTest {
             return text.contains("local") ? text : null;
         });
         assertThat(why).as("the scheduler's reasons, folded away").contains("yes");
+    }
+
+    @Test
+    @Order(3)
+    void aCallRunningNowIsListedOnItsAppsPageUntilItEnds() throws Exception {
+        byte[] jar = JarBuilder.app("app: slow\nfunctions: {hold: {handler: dev.skyfn.cli.Fleetwide$Hold}}").classes(Fleetwide.class).bytes();
+        assertThat(send("POST", "/v1/apps", jar, acme).statusCode()).isEqualTo(201);
+        var held = java.util.concurrent.CompletableFuture.supplyAsync(() -> send("POST", "/v1/apps/slow/functions/hold:invoke",
+                "4000".getBytes(java.nio.charset.StandardCharsets.UTF_8), acme));
+        browser.open(url + "/console/#/apps/slow");
+        String row = browser.await(d -> d.findElements(By.cssSelector("#running-table tbody tr")).stream().map(WebElement::getText)
+                .filter(r -> r.contains("hold")).findFirst().orElse(null));
+        assertThat(row).contains("skyfn");
+        HttpResponse<String> done = held.join();
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+        assertThat(row).startsWith(done.headers().firstValue("X-Skyfn-Invocation-Id").orElseThrow());
+        assertThat(browser.awaitText(By.id("running"), "No call running")).doesNotContain("hold");
+    }
+
+    private static HttpResponse<String> send(String method, String path, byte[] body, String key) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url + path)).header("Authorization", "Bearer " + key)
+                    .header("Content-Type", "text/plain").method(method, HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

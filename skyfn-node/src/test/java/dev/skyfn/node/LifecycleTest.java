@@ -282,8 +282,19 @@ class LifecycleTest {
             String running = "skyfn_invocations_in_flight{app=\"busy\",function=\"sleeps\",tenant=\"dev\"} ";
             var call = java.util.concurrent.CompletableFuture.supplyAsync(() -> node.invoke("busy", "sleeps", "3000"));
             await().atMost(Duration.ofSeconds(20)).until(() -> node.get("/metrics").body().contains(running + "1.0"));
-            assertThat(call.join().statusCode()).isEqualTo(200);
+            // and, once its sandbox has loaded the app, it is listed with its invocation id until it ends
+            var listed = await().atMost(Duration.ofSeconds(20)).until(() -> json(node.get("/v1/invocations?state=running&app=busy"))
+                    .get("invocations"), l -> l.size() == 1);
+            assertThat(listed.get(0).get("function").asText()).isEqualTo("sleeps");
+            assertThat(listed.get(0).get("node").asText()).isEqualTo("skyfn");
+            assertThat(listed.get(0).get("runningMs").asLong()).isNotNegative();
+            assertThat(json(node.get("/v1/invocations?state=running&app=other")).get("invocations")).isEmpty();
+            assertError(node.get("/v1/invocations"), 400, "BAD_REQUEST", "state=running");
+            HttpResponse<String> done = call.join();
+            assertThat(done.statusCode()).isEqualTo(200);
+            assertThat(done.headers().firstValue("X-Skyfn-Invocation-Id")).contains(listed.get(0).get("invocationId").asText());
             assertThat(node.get("/metrics").body()).contains(running + "0.0");
+            assertThat(json(node.get("/v1/invocations?state=running")).get("invocations")).isEmpty();
         }
     }
 }

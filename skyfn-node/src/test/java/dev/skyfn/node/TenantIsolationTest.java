@@ -3,11 +3,13 @@ package dev.skyfn.node;
 import static dev.skyfn.node.Errors.assertError;
 import static dev.skyfn.node.Errors.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.skyfn.core.testing.JarBuilder;
 import dev.skyfn.node.apps.Hello;
 import dev.skyfn.node.apps.Misbehaving;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,6 +98,18 @@ class TenantIsolationTest {
         String id = json(accepted).get("invocationId").asText();
         assertThat(acme.get("/v1/invocations/" + id).statusCode()).isEqualTo(200);
         assertError(globex.get("/v1/invocations/" + id), 404, "INVOCATION_NOT_FOUND", id);
+    }
+
+    @Test
+    void aTenantSeesOnlyItsOwnCallsRunningAndAnAdminSeesEveryTenants() {
+        var accepted = acme.send("POST", "/v1/apps/shop/functions/async:invoke?async=true", "3000".getBytes());
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        String id = json(accepted).get("invocationId").asText();
+        String running = "/v1/invocations?state=running";
+        await().atMost(Duration.ofSeconds(20)).until(() -> json(acme.get(running)).get("invocations").findValuesAsText("invocationId").contains(id));
+        assertThat(json(admin.get(running)).get("invocations").findValuesAsText("invocationId")).contains(id);
+        assertThat(json(globex.get(running)).get("invocations").findValuesAsText("invocationId")).doesNotContain(id);
+        assertError(anonymous.get(running), 401, "UNAUTHENTICATED", "API key");
     }
 
     @Test

@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 public final class Invoker implements Dispatch {
 
     private final AppRuntimes runtimes;
-    /** Calls of idempotent functions running in a sandbox here, by invocation id: how a hedged call's losing copy is stopped. */
+    /** Calls running in a sandbox here, by invocation id: what runs now, and how a hedged call's losing copy is stopped. */
     private final java.util.Map<String, Running> running = new java.util.concurrent.ConcurrentHashMap<>();
     /** Where calls between functions go when this node does not serve the app called. */
     private volatile Dispatch elsewhere;
@@ -219,7 +219,7 @@ public final class Invoker implements Dispatch {
         String traceparent = Tracing.traceparent();
         Sandbox.Call call = seat.sandbox().call(id -> new Message.Invoke(id, seat.slot(), spec.name(), invocationId, limit.toMillis(), input,
                 traceparent), System.nanoTime() + limit.toNanos(), invocationId);
-        Running here = register(spec, invocationId, seat.sandbox(), call);
+        Running here = register(runtime.key(), spec, invocationId, seat.sandbox(), call);
         Outcome outcome;
         try {
             outcome = outcome(call.answer().get(), invocationId, limit, lease.cold(), start);
@@ -284,7 +284,11 @@ public final class Invoker implements Dispatch {
         List<CompletableFuture<Outcome>> answers = new ArrayList<>(calls.size());
         for (int i = 0; i < calls.size(); i++) {
             String invocationId = inputs.get(i).invocationId();
-            answers.add(calls.get(i).answer().handle((answer, error) -> outcome(answer, error, invocationId, limit, lease.cold(), start)));
+            Running here = register(runtime.key(), spec, invocationId, seat.sandbox(), calls.get(i));
+            answers.add(calls.get(i).answer().handle((answer, error) -> {
+                unregister(invocationId, here);
+                return outcome(answer, error, invocationId, limit, lease.cold(), start);
+            }));
         }
         List<Outcome> outcomes = new ArrayList<>(answers.size());
         for (int i = 0; i < answers.size(); i++) {
@@ -295,24 +299,38 @@ public final class Invoker implements Dispatch {
         return outcomes;
     }
 
-    /** Notes a call running here that may be stopped: one of a function declared idempotent, which alone is hedged. */
-    private Running register(FunctionSpec spec, String invocationId, Sandbox sandbox, Sandbox.Call call) {
-        if (!spec.idempotent()) {
-            return null;
-        }
-        var here = new Running(sandbox, call);
+    /** Notes a call running in a sandbox here: listed by {@link #running}, and stopped by {@link #cancel} if its function is idempotent. */
+    private Running register(AppKey app, FunctionSpec spec, String invocationId, Sandbox sandbox, Sandbox.Call call) {
+        var here = new Running(sandbox, call, app, spec.name(), System.currentTimeMillis(), spec.idempotent());
         running.put(invocationId, here);
         return here;
     }
 
     private void unregister(String invocationId, Running here) {
-        if (here != null) {
-            running.remove(invocationId, here);
-        }
+        running.remove(invocationId, here);
     }
 
-    /** A call running in a sandbox here. */
-    private record Running(Sandbox sandbox, Sandbox.Call call) {
+    /** A call running in a sandbox here; {@code stoppable}: its function is idempotent, the only kind hedged. */
+    private record Running(Sandbox sandbox, Sandbox.Call call, AppKey app, String function, long startedMillis, boolean stoppable) {
+    }
+
+    /**
+     * A call running in a sandbox of this node now (one waiting for a concurrency slot or a sandbox
+     * is not yet): its app, function, invocation id and when it got its sandbox (epoch ms).
+     */
+    public record Live(AppKey app, String function, String invocationId, long startedMillis) {
+    }
+
+    /** The calls of the apps {@code shown} accepts running here now, the longest running first. */
+    public List<Live> running(java.util.function.Predicate<AppKey> shown) {
+        List<Live> live = new ArrayList<>();
+        running.forEach((id, r) -> {
+            if (shown.test(r.app())) {
+                live.add(new Live(r.app(), r.function(), id, r.startedMillis()));
+            }
+        });
+        live.sort(java.util.Comparator.comparingLong(Live::startedMillis).thenComparing(Live::invocationId));
+        return live;
     }
 
     /**
@@ -323,7 +341,7 @@ public final class Invoker implements Dispatch {
      */
     public boolean cancel(String invocationId, String why) {
         Running r = running.get(invocationId);
-        if (r == null) {
+        if (r == null || !r.stoppable()) {
             return false;
         }
         r.sandbox().cancel(r.call(), new Message.Failure(r.call().id(), ErrorCode.CANCELLED.name(), "stopped: " + why, ""));
@@ -367,7 +385,7 @@ public final class Invoker implements Dispatch {
         String traceparent = Tracing.traceparent(span);
         Sandbox.Call call = warm.sandbox().call(id -> new Message.Invoke(id, warm.slot(), spec.name(), invocationId, limit.toMillis(), input,
                 traceparent), start + limit.toNanos(), invocationId);
-        Running here = register(spec, invocationId, warm.sandbox(), call);
+        Running here = register(runtime.key(), spec, invocationId, warm.sandbox(), call);
         NodeMetrics.FunctionMeters meters = runtimes.metrics().function(runtime.key(), spec.name());
         return call.answer().handle((answer, error) -> {
             unregister(invocationId, here);

@@ -105,6 +105,7 @@ export function AppPage({ app }) {
   const shown = usePoll(path, 0);
   const placement = usePoll(path + '/placement', 3000);
   const executions = usePoll(path + '/executions', 2000);
+  const running = usePoll('/v1/invocations?state=running&app=' + encodeURIComponent(app), 1000);
   const { view } = useWindow(2000);
   const now = view && view.apps.find((a) => a.name === app);
   if (shown.error) return e('div', null, e('h1', null, app), e(ErrorNote, { error: shown.error }));
@@ -140,6 +141,15 @@ export function AppPage({ app }) {
             ['cost / latency / load', (c) => (c.scoreParts ? [c.scoreParts.cost, c.scoreParts.latency, c.scoreParts.load].map((v) => v.toFixed(2)).join(' / ') : '')],
             ['why', (c) => (c.reasons || []).join('; ')]],
         })) : null),
+    e(Section, { title: 'Running now', id: 'running' },
+      e(ErrorNote, { error: running.error }),
+      e(Table, {
+        id: 'running-table',
+        rows: running.data && running.data.invocations,
+        empty: 'No call running.',
+        columns: [['invocation', (i) => i.invocationId], ['function', (i) => i.function], ['node', (i) => i.node],
+          ['started', (i) => time(i.startedAt)], ['running (ms)', (i) => String(i.runningMs)]],
+      })),
     e(Invoke, { app: a.app, functions: a.functions }),
     e(Workflows, { app: a.app, workflows: a.workflows }),
     e(Section, { title: 'Executions', id: 'executions' },
