@@ -80,6 +80,12 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
                     + "(env OTEL_EXPORTER_OTLP_ENDPOINT, which the nodes of an emulated fleet inherit; default: no tracing)")
     java.net.URI otlpEndpoint;
 
+    @Option(names = "--tracing", defaultValue = "${env:SKYFN_TRACING:-false}",
+            description = "trace calls as OpenTelemetry spans, each node keeping its last ones for GET /v1/traces/{id} and the console, "
+                    + "with or without --otlp-endpoint (env SKYFN_TRACING, which the nodes of an emulated fleet inherit; default: "
+                    + "${DEFAULT-VALUE}, or on when --otlp-endpoint is given)")
+    boolean tracing;
+
     @Option(names = "--trace-sampling", paramLabel = "RATIO", defaultValue = "${env:OTEL_TRACES_SAMPLER_ARG:-1.0}",
             description = "the share of the traces started at this node that are kept, 0 to 1 (env OTEL_TRACES_SAMPLER_ARG; "
                     + "default ${DEFAULT-VALUE}); a caller's traceparent decides for its own trace", converter = Ratio.class)
@@ -138,6 +144,8 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
         }
         if (otlpEndpoint != null) {
             config.tracing(new dev.skyfn.node.tracing.Tracing.Export(otlpEndpoint, traceSampling));
+        } else if (tracing) {
+            config.tracing(dev.skyfn.node.tracing.Tracing.Export.kept(traceSampling));
         }
         if (spareMemoryMb != null) {
             config.spareMemoryBytes(spareMemoryMb << 20);

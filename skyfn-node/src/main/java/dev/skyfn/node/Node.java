@@ -19,6 +19,7 @@ import dev.skyfn.node.http.LogApi;
 import dev.skyfn.node.http.StatsApi;
 import dev.skyfn.node.http.NodeApi;
 import dev.skyfn.node.http.RunningApi;
+import dev.skyfn.node.http.TraceApi;
 import dev.skyfn.node.http.WorkflowApi;
 import dev.skyfn.node.workflow.ExecutionBackups;
 import dev.skyfn.node.workflow.ExecutionOwners;
@@ -204,6 +205,7 @@ public final class Node implements AutoCloseable {
                         new LogApi(logs, auth, dispatch, config.name(), fabric.elsewhere()),
                         new StatsApi(metrics, runtimes, auth, config.name(), config.cloud(), fabric.elsewhere()),
                         new RunningApi(invoker, auth, config.name(), fabric.elsewhere()),
+                        new TraceApi(tracing, auth, config.name(), config.cloud().name(), fabric.elsewhere()),
                         new WorkflowApi(executions, invoker, auth, config.maxRequestBytes(), fabric.elsewhere()),
                         new EventApi(triggers, dispatch, auth, config.maxRequestBytes(), tracing),
                         new BillingApi(fabric.ledgers().orElseGet(() -> new LocalLedgers(config.name(), metering.ledger())), auth,

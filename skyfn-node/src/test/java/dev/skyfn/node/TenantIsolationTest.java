@@ -30,7 +30,8 @@ class TenantIsolationTest {
 
     @BeforeAll
     static void start() throws Exception {
-        anonymous = TestNode.start(TestNode.config(dir).build(), false);
+        // traced, its spans kept in the node alone
+        anonymous = TestNode.start(TestNode.config(dir).tracing(dev.skyfn.node.tracing.Tracing.Export.kept(1.0)).build(), false);
         admin = anonymous.as(Files.readString(dir.resolve("admin.key")).trim());
         acme = admin.tenant("acme");
         globex = admin.tenant("globex");
@@ -110,6 +111,22 @@ class TenantIsolationTest {
         assertThat(json(admin.get(running)).get("invocations").findValuesAsText("invocationId")).contains(id);
         assertThat(json(globex.get(running)).get("invocations").findValuesAsText("invocationId")).doesNotContain(id);
         assertError(anonymous.get(running), 401, "UNAUTHENTICATED", "API key");
+    }
+
+    @Test
+    void aTenantReadsItsOwnTracesAndNoOtherTenantsOnesWhileAnAdminReadsAll() {
+        String trace = "3bf92f3577b34da6a3ce929d0e0e4736";
+        assertThat(acme.send("POST", "/v1/apps/shop/functions/hello:invoke", "x".getBytes(), "traceparent",
+                "00-" + trace + "-00f067aa0ba902b7-01").statusCode()).isEqualTo(200);
+        var spans = await().atMost(Duration.ofSeconds(10)).until(() -> json(acme.get("/v1/traces/" + trace)).get("spans"),
+                s -> s.findValuesAsText("name").contains("invoke shop/hello"));
+        assertThat(spans.findValuesAsText("skyfn.tenant")).containsOnly("acme");
+        assertThat(json(admin.get("/v1/traces/" + trace)).get("spans").findValuesAsText("name")).contains("invoke shop/hello");
+        assertError(globex.get("/v1/traces/" + trace), 404, "TRACE_NOT_FOUND", "globex");
+        // asked of one node, as nodes ask each other: no span naming another tenant
+        var asNode = json(globex.get("/v1/traces/" + trace + "?scope=node")).get("spans");
+        assertThat(asNode.findValuesAsText("skyfn.tenant")).isEmpty();
+        assertThat(asNode.findValuesAsText("name")).doesNotContain("invoke shop/hello");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.skyfn.node;
 
+import static dev.skyfn.node.Errors.assertError;
+import static dev.skyfn.node.Errors.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -184,6 +186,30 @@ class TracingTest {
         assertThat(deliver.parentSpanId()).as("the delivery, under the publication").isEqualTo(server.spanId());
         assertThat(deliver.attributes()).containsEntry("faas.trigger", "pubsub");
         assertThat(byName.get("invoke events/hear").parentSpanId()).isEqualTo(deliver.spanId());
+    }
+
+    @Test
+    void theNodeKeepsATracesSpansForTheApiWithItsLinksAndTimes() {
+        String trace = "8bf92f3577b34da6a3ce929d0e0e4736";
+        assertThat(relay("back/parent", "traceparent", "00-" + trace + "-" + CALLER_SPAN + "-01").statusCode()).isEqualTo(200);
+        // the gateway's span ends once its answer is sent
+        var spans = await().atMost(Duration.ofSeconds(10)).until(() -> json(node.get("/v1/traces/" + trace)).get("spans"),
+                s -> s.findValuesAsText("kind").contains("server"));
+        Map<String, com.fasterxml.jackson.databind.JsonNode> byName = new java.util.HashMap<>();
+        spans.forEach(s -> byName.put(s.get("name").asText(), s));
+        assertThat(byName).containsKeys("invoke front/relay", "invoke back/parent");
+        var server = byName.values().stream().filter(s -> s.get("kind").asText().equals("server")).findFirst().orElseThrow();
+        var relay = byName.get("invoke front/relay");
+        assertThat(server.get("parentSpanId").asText()).isEqualTo(CALLER_SPAN);
+        assertThat(relay.get("parentSpanId").asText()).isEqualTo(server.get("spanId").asText());
+        assertThat(relay.get("node").asText()).isEqualTo("skyfn");
+        assertThat(relay.at("/attributes/faas.invoked_name").asText()).isEqualTo("relay");
+        assertThat(relay.get("startMicros").asLong()).isGreaterThanOrEqualTo(server.get("startMicros").asLong());
+        assertThat(relay.get("durationMicros").asLong()).isPositive().isLessThanOrEqualTo(server.get("durationMicros").asLong());
+        assertThat(spans.findValues("startMicros").stream().map(com.fasterxml.jackson.databind.JsonNode::asLong).toList())
+                .as("earliest first").isSorted();
+        assertError(node.get("/v1/traces/ffffffffffffffffffffffffffffff01"), 404, "TRACE_NOT_FOUND", "ffffffffffffffffffffffffffffff01");
+        assertError(node.get("/v1/traces/not-a-trace"), 400, "BAD_REQUEST", "32 lower-case hex digits");
     }
 
     @Test

@@ -212,7 +212,7 @@ final class FleetDispatch implements Dispatch {
             return Routes.rank(self, region, key, topology, directory.members(), busy(target));
         }
         Span span = local.tracing().tracer().spanBuilder("route " + key.app() + "/" + target.spec().name())
-                .setAttribute(Tracing.APP, key.app()).setAttribute(REGION, region).startSpan();
+                .setAttribute(Tracing.APP, key.app()).setAttribute(Tracing.TENANT, key.tenant()).setAttribute(REGION, region).startSpan();
         try {
             List<Routes.Candidate> ranked = Routes.rank(self, region, key, topology, directory.members(), busy(target));
             span.setAttribute(CANDIDATES, ranked.stream().map(c -> String.format(java.util.Locale.ROOT, "%s (%s, %.1f ms, load %.2f)",

@@ -214,7 +214,7 @@ final class NodeBus implements AutoCloseable {
         }
         return tracing.tracer().spanBuilder("call " + app.app() + "/" + function + " on " + node).setSpanKind(SpanKind.CLIENT)
                 .setAttribute(Tracing.NODE, node).setAttribute(Tracing.CLOUD, nodeCloud).setAttribute(Tracing.APP, app.app())
-                .setAttribute(Tracing.FAAS_INVOKED_NAME, function).setAttribute(Tracing.FAAS_INVOCATION_ID, invocationId).startSpan();
+                .setAttribute(Tracing.TENANT, app.tenant()).setAttribute(Tracing.FAAS_INVOKED_NAME, function).setAttribute(Tracing.FAAS_INVOCATION_ID, invocationId).startSpan();
     }
 
     private static NoAnswer miss(String node, Throwable error) {

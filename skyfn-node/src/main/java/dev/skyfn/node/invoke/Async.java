@@ -36,7 +36,7 @@ public interface Async {
             return run.get();
         }
         io.opentelemetry.api.trace.Span span = tracing.startHandedOver("async " + target.app().name() + "/" + target.spec().name(),
-                io.opentelemetry.api.trace.SpanKind.CONSUMER, traceparent, id, target.app().name());
+                io.opentelemetry.api.trace.SpanKind.CONSUMER, traceparent, id, target.app().key());
         try (io.opentelemetry.context.Scope ignored = span.makeCurrent()) {
             Outcome o = run.get();
             if (!o.ok()) {

@@ -213,7 +213,7 @@ public final class Invoker implements Dispatch {
         Instant acquiring = tracing.on() ? Instant.now() : null;
         AppRuntime.Lease lease = runtime.acquire(start + limit.toNanos());
         if (lease.cold() && acquiring != null && Span.current().isRecording()) {
-            ColdStartSpans.record(tracing, runtime.key().app(), acquiring, runtime.lastLoad());
+            ColdStartSpans.record(tracing, runtime.key(), acquiring, runtime.lastLoad());
         }
         Sandbox.Seat seat = lease.seat();
         String traceparent = Tracing.traceparent();

@@ -37,7 +37,7 @@ public final class TriggerCalls implements Functions {
         if (!tracing.on()) {
             return callNow(app, function, input, invocationId, timeout);
         }
-        Span span = tracing.startHandedOver("deliver " + app.app() + "/" + function, SpanKind.CONSUMER, traceparent, invocationId, app.app())
+        Span span = tracing.startHandedOver("deliver " + app.app() + "/" + function, SpanKind.CONSUMER, traceparent, invocationId, app)
                 .setAttribute(FAAS_TRIGGER, "pubsub");
         try (Scope ignored = span.makeCurrent()) {
             Result r = callNow(app, function, input, invocationId, timeout);
@@ -86,7 +86,7 @@ public final class TriggerCalls implements Functions {
             return;
         }
         // a trace of its own per tick, which the async run it queues continues
-        Span span = tracing.startHandedOver("tick " + app.app() + "/" + function, SpanKind.PRODUCER, null, invocationId, app.app())
+        Span span = tracing.startHandedOver("tick " + app.app() + "/" + function, SpanKind.PRODUCER, null, invocationId, app)
                 .setAttribute(FAAS_TRIGGER, "timer").setAttribute(FAAS_TIME, tick.toString());
         try (Scope ignored = span.makeCurrent()) {
             async.submitOnce(dispatch.resolve(app, function), input, null, invocationId);

@@ -26,7 +26,8 @@ import java.util.function.Function;
 /**
  * The node's traces: OpenTelemetry spans of the calls it takes, routes and runs, exported in
  * batches over OTLP/HTTP (protobuf, {@code <endpoint>/v1/traces}) when {@link Export} names an
- * endpoint, and nothing at all otherwise (a no-op tracer: no span is made). A trace's context
+ * endpoint, and the last it ended kept in its memory ({@link RecentSpans}) whenever it traces;
+ * nothing at all when it does not (a no-op tracer: no span is made). A trace's context
  * travels as W3C Trace Context ({@code traceparent}, {@code tracestate}): from a caller's HTTP
  * headers, between nodes in the calls they send each other, into the sandbox with each call, and
  * back with the calls its functions make. Sampling is decided where a trace starts (a ratio of
@@ -34,23 +35,35 @@ import java.util.function.Function;
  */
 public final class Tracing implements AutoCloseable {
 
-    /** Where spans go and how many traces are kept (0–1); no endpoint: tracing is off. */
-    public record Export(URI endpoint, double sampleRatio) {
+    /**
+     * Whether the node traces ({@code on}), where its spans go besides its own memory ({@code endpoint},
+     * an OTLP/HTTP collector; null: none) and how many traces are kept (0–1).
+     */
+    public record Export(URI endpoint, double sampleRatio, boolean on) {
 
-        public static final Export OFF = new Export(null, 0);
+        public static final Export OFF = new Export(null, 0, false);
 
         public Export {
             if (sampleRatio < 0 || sampleRatio > 1) {
                 throw new IllegalArgumentException("the sample ratio is a fraction from 0 to 1, not " + sampleRatio);
             }
+            if (endpoint != null && !on) {
+                throw new IllegalArgumentException("spans exported to " + endpoint + " need tracing on");
+            }
         }
 
-        public boolean on() {
-            return endpoint != null;
+        /** Spans exported to {@code endpoint} and kept in the node's memory. */
+        public Export(URI endpoint, double sampleRatio) {
+            this(endpoint, sampleRatio, endpoint != null);
+        }
+
+        /** Spans kept in the node's memory alone, for {@code GET /v1/traces/{id}} and the console. */
+        public static Export kept(double sampleRatio) {
+            return new Export(null, sampleRatio, true);
         }
     }
 
-    public static final Tracing OFF = new Tracing(OpenTelemetry.noop(), null);
+    public static final Tracing OFF = new Tracing(OpenTelemetry.noop(), null, new RecentSpans(1));
     static final String SCOPE = "dev.skyfn.node";
     /** Attribute keys of the OpenTelemetry semantic conventions for FaaS, and skyfn's own. */
     public static final AttributeKey<String> FAAS_INVOKED_NAME = AttributeKey.stringKey("faas.invoked_name");
@@ -77,10 +90,12 @@ public final class Tracing implements AutoCloseable {
     private final OpenTelemetry otel;
     private final SdkTracerProvider provider;
     private final Tracer tracer;
+    private final RecentSpans recent;
 
-    private Tracing(OpenTelemetry otel, SdkTracerProvider provider) {
+    private Tracing(OpenTelemetry otel, SdkTracerProvider provider, RecentSpans recent) {
         this.otel = otel;
         this.provider = provider;
+        this.recent = recent;
         this.tracer = otel.getTracer(SCOPE);
     }
 
@@ -89,24 +104,33 @@ public final class Tracing implements AutoCloseable {
         if (!export.on()) {
             return OFF;
         }
-        var exporter = OtlpHttpSpanExporter.builder()
-                .setEndpoint(export.endpoint().toString().replaceAll("/+$", "") + "/v1/traces")
-                .setTimeout(Duration.ofSeconds(10))
-                .build();
         var resource = Resource.getDefault().merge(Resource.create(Attributes.builder()
                 .put("service.name", "skyfn")
                 .put("service.instance.id", node)
                 .put("host.name", node)
                 .put(CLOUD, cloud)
                 .build()));
-        var provider = SdkTracerProvider.builder()
+        var recent = new RecentSpans(RecentSpans.KEPT);
+        var builder = SdkTracerProvider.builder()
                 .setResource(resource)
                 .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(export.sampleRatio())))
-                .addSpanProcessor(BatchSpanProcessor.builder(exporter).setScheduleDelay(Duration.ofMillis(500)).build())
-                .build();
+                .addSpanProcessor(recent);
+        if (export.endpoint() != null) {
+            var exporter = OtlpHttpSpanExporter.builder()
+                    .setEndpoint(export.endpoint().toString().replaceAll("/+$", "") + "/v1/traces")
+                    .setTimeout(Duration.ofSeconds(10))
+                    .build();
+            builder.addSpanProcessor(BatchSpanProcessor.builder(exporter).setScheduleDelay(Duration.ofMillis(500)).build());
+        }
+        var provider = builder.build();
         var sdk = OpenTelemetrySdk.builder().setTracerProvider(provider)
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance())).build();
-        return new Tracing(sdk, provider);
+        return new Tracing(sdk, provider, recent);
+    }
+
+    /** The spans this node ended last, of the traces it keeps; none when tracing is off. */
+    public RecentSpans recent() {
+        return recent;
     }
 
     public Tracer tracer() {
@@ -116,16 +140,17 @@ public final class Tracing implements AutoCloseable {
     /**
      * Starts a span {@code name} of the given kind for work handed over through a queue or a
      * subscription, child of the span {@code traceparent} names (W3C Trace Context; empty or null:
-     * a trace of its own), with the invocation id ({@code faas.invocation_id}) and the app; one
+     * a trace of its own), with the invocation id ({@code faas.invocation_id}), the app and its tenant; one
      * that records nothing when tracing is off or the trace is not kept. The caller makes it
      * current while the work runs and ends it.
      */
     public Span startHandedOver(String name, io.opentelemetry.api.trace.SpanKind kind, String traceparent, String invocationId,
-                                String app) {
+                                dev.skyfn.core.app.AppKey app) {
         if (!on()) {
             return Span.getInvalid();
         }
-        var builder = tracer.spanBuilder(name).setSpanKind(kind).setAttribute(FAAS_INVOCATION_ID, invocationId).setAttribute(APP, app);
+        var builder = tracer.spanBuilder(name).setSpanKind(kind).setAttribute(FAAS_INVOCATION_ID, invocationId).setAttribute(APP, app.app())
+                .setAttribute(TENANT, app.tenant());
         if (traceparent == null || traceparent.isEmpty()) {
             builder.setNoParent();
         } else {

@@ -71,7 +71,7 @@ final class ExecutionSpans {
         Span span = tracing.tracer().spanBuilder("step " + step.state()).setParent(Context.current().with(t.span()))
                 .setStartTimestamp(from, TimeUnit.MICROSECONDS)
                 .setAttribute(STATE_TYPE, step.type()).setAttribute(ATTEMPT, (long) step.attempt()).setAttribute(EXECUTION, e.id())
-                .startSpan();
+                .setAttribute(Tracing.TENANT, e.app().tenant()).startSpan();
         if (step.phase() == Step.Phase.FAILED) {
             Tracing.failed(span, step.error(), step.cause());
         }

@@ -1,0 +1,128 @@
+package dev.skyfn.node.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skyfn.control.api.Api;
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.Authenticator;
+import dev.skyfn.core.app.Caller;
+import dev.skyfn.node.tracing.Tracing;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * {@code GET /v1/traces/{traceId}}: a trace's spans as every live node of the fleet still keeps
+ * them ({@link dev.skyfn.node.tracing.RecentSpans}: a node that traces keeps the last spans of the
+ * traces it samples, with or without a collector), merged, earliest first. Answers
+ * {@code {"traceId", "spans": [{node, cloud, name, spanId, parentSpanId ("" for a root), kind
+ * (server, client, internal, producer, consumer), startMicros (epoch µs), durationMicros, error
+ * (the span's status is an error), errorMessage, attributes: {name: value}}], "unreachable":
+ * [nodes that did not answer within 5 s]}}; {@code scope=node} for this node alone. A tenant sees
+ * the spans naming it ({@code skyfn.tenant}) and those naming no tenant (a gateway's own), and a
+ * trace only if one of its spans names it; an operator's key sees every span. Errors: BAD_REQUEST
+ * (not 32 lower-case hex digits), TRACE_NOT_FOUND (no span of it kept, or none of the caller's).
+ */
+public final class TraceApi implements HttpService {
+
+    private static final Pattern TRACE_ID = Pattern.compile("[0-9a-f]{32}");
+
+    private final Tracing tracing;
+    private final Authenticator auth;
+    private final String self;
+    private final String cloud;
+    private final Elsewhere elsewhere;
+
+    public TraceApi(Tracing tracing, Authenticator auth, String self, String cloud, Elsewhere elsewhere) {
+        this.tracing = tracing;
+        this.auth = auth;
+        this.self = self;
+        this.cloud = cloud;
+        this.elsewhere = elsewhere;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/v1/traces/{traceId}", this::trace);
+    }
+
+    private void trace(ServerRequest req, ServerResponse res) {
+        Caller caller = Api.caller(req, auth);
+        String traceId = req.path().pathParameters().get("traceId");
+        if (!TRACE_ID.matcher(traceId).matches() || traceId.equals("0".repeat(32))) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "a trace id is 32 lower-case hex digits, not all zero (W3C Trace Context), not '"
+                    + traceId + "'");
+        }
+        List<Map<String, Object>> spans = new ArrayList<>();
+        for (SpanData s : tracing.recent().trace(traceId)) {
+            String tenant = s.getAttributes().get(Tracing.TENANT);
+            if (caller.admin() || tenant == null || tenant.equals(caller.tenant())) {
+                spans.add(view(s));
+            }
+        }
+        List<String> unreachable = new ArrayList<>();
+        if (!FanOut.nodeOnly(req)) {
+            FanOut.ask(elsewhere, req, node -> "/v1/traces/" + traceId + "?scope=node").forEach((node, answer) -> answer
+                    .map(a -> a.path("spans")).filter(JsonNode::isArray).ifPresentOrElse(
+                            list -> list.forEach(s -> spans.add(fromNode(node, s))), () -> unreachable.add(node)));
+            boolean theirs = spans.stream().anyMatch(s -> caller.admin()
+                    || caller.tenant().equals(((Map<?, ?>) s.get("attributes")).get(Tracing.TENANT.getKey())));
+            if (!theirs) {
+                throw new SkyfnException(ErrorCode.TRACE_NOT_FOUND, "no span of trace " + traceId + " is kept on the nodes that answered"
+                        + (caller.admin() ? "" : " for tenant " + caller.tenant()) + " (a node keeps its last spans only)");
+            }
+            spans.sort(Comparator.comparingLong(s -> ((Number) s.get("startMicros")).longValue()));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("traceId", traceId);
+        body.put("spans", spans);
+        body.put("unreachable", unreachable);
+        Api.json(res, 200, body);
+    }
+
+    private Map<String, Object> view(SpanData s) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("node", self);
+        v.put("cloud", cloud);
+        v.put("name", s.getName());
+        v.put("spanId", s.getSpanId());
+        v.put("parentSpanId", s.getParentSpanContext().isValid() ? s.getParentSpanId() : "");
+        v.put("kind", s.getKind().name().toLowerCase(java.util.Locale.ROOT));
+        v.put("startMicros", TimeUnit.NANOSECONDS.toMicros(s.getStartEpochNanos()));
+        v.put("durationMicros", TimeUnit.NANOSECONDS.toMicros(s.getEndEpochNanos() - s.getStartEpochNanos()));
+        v.put("error", s.getStatus().getStatusCode() == StatusCode.ERROR);
+        v.put("errorMessage", s.getStatus().getDescription());
+        Map<String, String> attributes = new TreeMap<>();
+        s.getAttributes().forEach((k, value) -> attributes.put(k.getKey(), String.valueOf(value)));
+        v.put("attributes", attributes);
+        return v;
+    }
+
+    /** Another node's span, named by the name the directory knows it by, not the one it claims. */
+    private static Map<String, Object> fromNode(String node, JsonNode s) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("node", node);
+        for (String field : List.of("cloud", "name", "spanId", "parentSpanId", "kind")) {
+            v.put(field, s.path(field).asText());
+        }
+        v.put("startMicros", s.path("startMicros").asLong());
+        v.put("durationMicros", s.path("durationMicros").asLong());
+        v.put("error", s.path("error").asBoolean());
+        v.put("errorMessage", s.path("errorMessage").asText());
+        Map<String, String> attributes = new TreeMap<>();
+        s.path("attributes").properties().forEach(e -> attributes.put(e.getKey(), e.getValue().asText()));
+        v.put("attributes", attributes);
+        return v;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.skyfn.node.tracing;
+
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The last {@value #KEPT} spans this node ended, of the traces it keeps (sampled), in a ring that
+ * overwrites the oldest: what {@code GET /v1/traces/{id}} and the console's trace view read, with
+ * or without a collector. Costs a kept span one slot write; a span sampled out never reaches it.
+ */
+public final class RecentSpans implements SpanProcessor {
+
+    /** Spans kept per node: a few seconds of a busy node's kept traces, minutes of a quiet one's. */
+    static final int KEPT = 8192;
+
+    private final AtomicReferenceArray<SpanData> ring;
+    private final AtomicLong written = new AtomicLong();
+
+    RecentSpans(int capacity) {
+        this.ring = new AtomicReferenceArray<>(capacity);
+    }
+
+    @Override
+    public void onStart(Context parentContext, ReadWriteSpan span) {
+        // only ended spans are kept
+    }
+
+    @Override
+    public boolean isStartRequired() {
+        return false;
+    }
+
+    @Override
+    public void onEnd(ReadableSpan span) {
+        if (span.getSpanContext().isSampled()) {
+            ring.set((int) (written.getAndIncrement() % ring.length()), span.toSpanData());
+        }
+    }
+
+    @Override
+    public boolean isEndRequired() {
+        return true;
+    }
+
+    /** The spans of trace {@code traceId} (32 lower-case hex digits) still kept, in the order they ended. */
+    public List<SpanData> trace(String traceId) {
+        List<SpanData> found = new ArrayList<>();
+        long end = written.get();
+        for (long i = Math.max(0, end - ring.length()); i < end; i++) {
+            SpanData s = ring.get((int) (i % ring.length()));
+            if (s != null && s.getTraceId().equals(traceId)) {
+                found.add(s);
+            }
+        }
+        return found;
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+        return CompletableResultCode.ofSuccess();
+    }
+}
