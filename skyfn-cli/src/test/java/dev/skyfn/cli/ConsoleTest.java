@@ -46,7 +46,8 @@ class ConsoleTest {
 
     @BeforeAll
     static void start() throws Exception {
-        node = SingleNode.start(NodeConfig.builder(dir.resolve("data")).port(0).spareSandboxes(1).aotCache(false).build(), false);
+        node = SingleNode.start(NodeConfig.builder(dir.resolve("data")).port(0).spareSandboxes(1).aotCache(false)
+                .tracing(dev.skyfn.node.tracing.Tracing.Export.kept(1.0)).build(), false);
         url = "http://127.0.0.1:" + node.port();
         String admin = Files.readString(dir.resolve("data").resolve("admin.key")).strip();
         acme = tenant("acme", admin);
@@ -123,6 +124,13 @@ class ConsoleTest {
             return text.contains("local") ? text : null;
         });
         assertThat(why).as("the scheduler's reasons, folded away").contains("yes");
+
+        // the call made from the console is traced: its trace, span under span
+        browser.driver.findElement(By.id("invoke-trace")).click();
+        String spans = browser.awaitText(By.id("trace-table"), "invoke flow/echo");
+        assertThat(spans).contains("POST /v1/apps/{app}/functions/{function}:invoke").contains("skyfn");
+        assertThat(browser.awaitText(By.id("trace-summary"), "spans")).contains("on skyfn (");
+        browser.screenshot(SHOTS.resolve("trace.png"));
     }
 
     @Test

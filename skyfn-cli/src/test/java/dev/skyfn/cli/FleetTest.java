@@ -351,6 +351,17 @@ class FleetTest {
             assertThat(browser.<Map<String, String>>await(d -> row(d, "latency-table", "ondemand-us")))
                     .containsEntry("spot-eu", "50").containsEntry("private", "56").containsEntry("ondemand-us", "0");
             browser.screenshot(Path.of("target", "console-screenshots", "fleet-node-dead.png"));
+            // a call's trace across two clouds: the gateway in one, the node that ran it in the other
+            String trace = "2af7651916cd43dd8448eb211c80319c";
+            assertThat(FleetCalls.send(fleet, "ondemand-us-1", "POST", "/v1/apps/vault/functions/where:invoke", "?".getBytes(StandardCharsets.UTF_8),
+                    "traceparent", "00-" + trace + "-b7ad6b7169203331-01").body()).isEqualTo("private-1");
+            browser.open(console + "#/traces/" + trace);
+            String spans = browser.await(d -> {
+                String text = d.findElement(org.openqa.selenium.By.id("trace-table")).getText();
+                return text.contains("invoke vault/where") && text.contains("call vault/where on private-1") ? text : null;
+            });
+            assertThat(spans).contains("ondemand-us-1").contains("private-1").contains("route vault/where");
+            browser.screenshot(Path.of("target", "console-screenshots", "trace-two-clouds.png"));
             browser.open(console + "#/apps/pair");
             String placed = browser.await(d -> {
                 String rows = d.findElement(org.openqa.selenium.By.id("placement-table")).getText();

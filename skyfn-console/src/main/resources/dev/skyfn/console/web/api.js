@@ -16,9 +16,16 @@ export class ApiError extends Error {
   }
 }
 
+/** A new W3C traceparent, sampled, for a call made from the console: its trace can then be opened. */
+export function newTraceparent() {
+  const hex = (n) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const traceId = hex(16);
+  return { traceId, header: `00-${traceId}-${hex(8)}-01` };
+}
+
 /** Sends a request; resolves to {status, json, text, headers}, rejects with an ApiError for any status outside 2xx. */
-export async function api(method, path, body, contentType) {
-  const headers = {};
+export async function api(method, path, body, contentType, extraHeaders) {
+  const headers = { ...(extraHeaders || {}) };
   const key = apiKey.get();
   if (key) headers.Authorization = 'Bearer ' + key;
   if (body !== undefined) headers['Content-Type'] = contentType || 'application/json';

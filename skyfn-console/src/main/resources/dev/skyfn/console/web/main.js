@@ -8,6 +8,7 @@ import { Apps } from './views/apps.js';
 import { AppPage } from './views/app.js';
 import { Execution } from './views/execution.js';
 import { Bills } from './views/bills.js';
+import { Trace, Traces } from './views/trace.js';
 
 function useRoute() {
   const read = () => (location.hash || '#/fleet').slice(1).split('/').filter(Boolean).map(decodeURIComponent);
@@ -48,6 +49,8 @@ function page(route) {
   if (first === 'apps') return e(Apps);
   if (first === 'executions' && second) return e(Execution, { id: second, key: second });
   if (first === 'bills') return e(Bills);
+  if (first === 'traces' && second) return e(Trace, { id: second, key: second });
+  if (first === 'traces') return e(Traces);
   return e(Fleet);
 }
 
@@ -66,7 +69,7 @@ function Console() {
   const here = route[0] || 'fleet';
   const tab = (name, text) => link('#/' + name, text, { class: here === name ? 'here' : '', id: 'nav-' + name });
   return e('div', { class: 'console' },
-    e('nav', null, e('strong', null, 'skyfn'), tab('fleet', 'Fleet'), tab('apps', 'Apps'), tab('bills', 'Bills'),
+    e('nav', null, e('strong', null, 'skyfn'), tab('fleet', 'Fleet'), tab('apps', 'Apps'), tab('bills', 'Bills'), tab('traces', 'Traces'),
       apiKey.get() ? e('button', { onClick: out, id: 'logout' }, 'Log out') : e('span', { class: 'dev' }, 'dev mode')),
     e('main', null, page(route)));
 }

@@ -1,7 +1,7 @@
 // One app: its functions and where it runs, a call made by hand, its workflows and their
 // executions, what it ran in the last seconds, and its log lines from every node as they come.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, usePoll } from '../api.js';
+import { api, newTraceparent, usePoll } from '../api.js';
 import { e, ErrorNote, link, ms, Section, Table, time } from '../ui.js';
 import { useWindow } from './fleet.js';
 import { Machine } from './machine.js';
@@ -24,10 +24,12 @@ function Invoke({ app, functions }) {
     const f = event.target.elements.function.value;
     const input = event.target.elements.input.value;
     const started = performance.now();
+    const trace = newTraceparent();
     try {
-      const res = await api('POST', '/v1/apps/' + encodeURIComponent(app) + '/functions/' + encodeURIComponent(f) + ':invoke', input, body(input));
+      const res = await api('POST', '/v1/apps/' + encodeURIComponent(app) + '/functions/' + encodeURIComponent(f) + ':invoke', input, body(input),
+        { traceparent: trace.header });
       setAnswer({ ok: true, text: res.text, took: performance.now() - started, node: res.headers.get('X-Skyfn-Node'),
-        id: res.headers.get('X-Skyfn-Invocation-Id'), cold: res.headers.get('X-Skyfn-Cold-Start') === 'true' });
+        id: res.headers.get('X-Skyfn-Invocation-Id'), cold: res.headers.get('X-Skyfn-Cold-Start') === 'true', traceId: trace.traceId });
     } catch (err) {
       setAnswer({ ok: false, error: err, took: performance.now() - started });
     }
@@ -40,7 +42,7 @@ function Invoke({ app, functions }) {
     answer && (answer.ok
       ? e('div', { id: 'invoke-answer' },
         e('p', { class: 'meta' }, `${answer.took.toFixed(0)} ms round trip · ran on ${answer.node || 'the node called'} · invocation ${answer.id}`
-          + (answer.cold ? ' · cold start' : '')),
+          + (answer.cold ? ' · cold start' : ''), ' · ', link('#/traces/' + answer.traceId, 'its trace', { id: 'invoke-trace' })),
         e('pre', { id: 'invoke-result' }, answer.text))
       : e('div', { id: 'invoke-answer' }, e(ErrorNote, { error: answer.error }))));
 }
