@@ -40,6 +40,9 @@ final class DemoCommand implements Callable<Integer> {
             defaultValue = "examples")
     Path examples;
 
+    @Option(names = "--stay", description = "keep the fleet up once the demo is done, to look at in the console, until Ctrl-C")
+    boolean stay;
+
     @Option(names = "--warm-calls", description = "warm calls timed per function (default ${DEFAULT-VALUE})", defaultValue = "1000")
     int warmCalls;
 
@@ -91,7 +94,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         Path dir = RunDirs.create("demo-fleet");
         try {
-            new FleetDemo(examples).run(dir);
+            new FleetDemo(examples, stay).run(dir);
         } finally {
             RunDirs.delete(dir);
         }

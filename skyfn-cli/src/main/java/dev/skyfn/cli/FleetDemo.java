@@ -30,11 +30,14 @@ final class FleetDemo {
             """;
 
     private final Path examples;
+    /** Whether the fleet stays up once the demo is done, for a person to look at in the console, until interrupted. */
+    private final boolean stay;
     private final HttpClient http = HttpClient.newHttpClient();
     private EmulatedFleet fleet;
 
-    FleetDemo(Path examples) {
+    FleetDemo(Path examples, boolean stay) {
         this.examples = examples;
+        this.stay = stay;
     }
 
     void run(Path dir) throws IOException {
@@ -49,7 +52,7 @@ final class FleetDemo {
         long start = System.nanoTime();
         // the clouds' start-up times ten times shorter: an elastic node joins in seconds, not a minute
         fleet = EmulatedFleet.start(topology, dir, 0, 1, true, java.util.Map.of(), new EmulatedFleet.Emulation(0.1, java.util.Optional.empty()),
-                "--dead-after", "1500ms");
+                "--dead-after", "1500ms", "--tracing");
         try {
             step("a fleet of %d nodes in 4 clouds on this machine, up in %.1f s: a NATS cluster per cloud (spot-eu, ondemand-us, "
                     + "private) joined by gateways, edge-paris a leaf node; one node process per host; WAN latencies emulated",
@@ -59,13 +62,86 @@ final class FleetDemo {
             deploy("render", "placement: {require: {hardware: gpu}}\n");
             deploy("everywhere", "placement: {spread: {minClouds: 3, maxClouds: 4}, scheduling: duplicated}\n");
             routing();
+            traced();
             burst();
             nodeDies();
             edgeSiteDies();
+            if (stay) {
+                stayUp();
+            }
         } finally {
             fleet.close();
         }
         step("fleet stopped: every node process and NATS server ended");
+    }
+
+    /**
+     * A call from users in the US to vault, which only the private cloud may run: its trace, as
+     * every node that took part keeps it ({@code --tracing}), read through another node.
+     */
+    private void traced() {
+        String traceId = randomHex(16);
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fleet.node("ondemand-us-1").port()
+                        + "/v1/apps/vault/functions/hello:invoke")).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "text/plain").header("X-Skyfn-Region", "us")
+                .header("traceparent", "00-" + traceId + "-" + randomHex(8) + "-01")
+                .POST(HttpRequest.BodyPublishers.ofString("traced"));
+        try {
+            http.send(request.build(), HttpResponse.BodyHandlers.discarding());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        // the gateway's own span ends just after its answer
+        JsonNode spans = null;
+        for (int i = 0; i < 50 && (spans == null || spans.findValuesAsText("kind").stream().noneMatch("server"::equals)); i++) {
+            pause(Duration.ofMillis(100));
+            spans = Client.parse(send("spot-eu-1", "GET", "/v1/traces/" + traceId, null, null).body()).get("spans");
+        }
+        List<String> parts = new ArrayList<>();
+        for (JsonNode s : spans) {
+            parts.add(String.format(java.util.Locale.ROOT, "%s on %s %.1f ms", s.get("name").asText(), s.get("node").asText(),
+                    s.get("durationMicros").asLong() / 1000.0));
+        }
+        step("a call's trace across two clouds, read through spot-eu-1 from the nodes that keep it: %s (console: #/traces/%s)",
+                String.join("; ", parts), traceId);
+    }
+
+    /** Leaves the fleet up for the console until the process is interrupted, with a workflow run on it to look at. */
+    private void stayUp() throws IOException {
+        byte[] jar = java.nio.file.Files.readAllBytes(examples.resolve("wordcount/target/wordcount.jar"));
+        send("spot-eu-1", "POST", "/v1/apps", jar, null);
+        String input = "{\"documents\": [{\"name\": \"a\", \"text\": \"a fleet of clouds\"}, {\"name\": \"b\", \"text\": "
+                + "\"clouds of functions\"}], \"chunks\": 2, \"partitions\": 2}";
+        JsonNode started = Client.parse(send("spot-eu-1", "POST", "/v1/apps/wordcount/workflows/count/executions?async=true",
+                input.getBytes(StandardCharsets.UTF_8), null).body());
+        String console = "http://127.0.0.1:" + fleet.node("spot-eu-1").port() + "/console/";
+        step("the fleet stays up (Ctrl-C ends it): the console is %s (dev mode, no key): the fleet at #/fleet, the apps at #/apps, "
+                + "a wordcount execution at #/executions/%s, traces at #/traces", console, started.get("executionId").asText());
+        // Ctrl-C ends the JVM without unwinding this thread: the hook stops the nodes and NATS servers
+        Runtime.getRuntime().addShutdownHook(new Thread(fleet::close));
+        try {
+            Thread.sleep(Long.MAX_VALUE);
+        } catch (InterruptedException stop) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String randomHex(int bytes) {
+        byte[] b = new byte[bytes];
+        new java.security.SecureRandom().nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private void deploy(String app, String placement) throws IOException {
