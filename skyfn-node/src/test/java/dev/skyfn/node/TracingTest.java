@@ -213,6 +213,25 @@ class TracingTest {
     }
 
     @Test
+    void aCallBetweenFunctionsOfOneAppInItsSandboxIsASpanUnderItsCaller() {
+        String trace = "5af92f3577b34da6a3ce929d0e0e4736";
+        var res = relay("front/parent", "traceparent", "00-" + trace + "-" + CALLER_SPAN + "-01");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        var spans = await().atMost(Duration.ofSeconds(10)).until(() -> json(node.get("/v1/traces/" + trace)).get("spans"),
+                s -> s.findValuesAsText("name").contains("invoke front/parent") && s.findValuesAsText("kind").contains("server"));
+        Map<String, com.fasterxml.jackson.databind.JsonNode> byName = new java.util.HashMap<>();
+        spans.forEach(s -> byName.put(s.get("name").asText(), s));
+        var caller = byName.get("invoke front/relay");
+        var callee = byName.get("invoke front/parent");
+        assertThat(callee.get("parentSpanId").asText()).isEqualTo(caller.get("spanId").asText());
+        assertThat(callee.at("/attributes/skyfn.in_sandbox").asText()).isEqualTo("true");
+        assertThat(callee.at("/attributes/skyfn.tenant").asText()).isEqualTo("dev");
+        assertThat(callee.get("startMicros").asLong()).isBetween(caller.get("startMicros").asLong(),
+                caller.get("startMicros").asLong() + caller.get("durationMicros").asLong());
+        assertThat(callee.get("durationMicros").asLong()).isPositive().isLessThanOrEqualTo(caller.get("durationMicros").asLong());
+    }
+
+    @Test
     void aScheduleTickStartsATraceItsQueuedRunContinues() {
         var tick = await().atMost(Duration.ofSeconds(20)).until(() -> {
             node.platform.node().tracing().flush();

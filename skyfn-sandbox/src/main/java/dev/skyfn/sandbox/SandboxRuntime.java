@@ -302,8 +302,9 @@ final class SandboxRuntime {
         Thread grain = new GrainInstance(this, loaded, function, invocationId, traceparent, timeout,
                 ctx -> worker.call(input, ctx), () -> result.isCompletedExceptionally(), ending -> {
                     String outcome = ending instanceof GrainInstance.Ending.Failed f ? f.code() : "ok";
+                    // in the caller's trace: the node makes the call's span from it
                     channel.send(new Message.Usage(loaded.slot(), function, invocationId, step, System.nanoTime() - began, outcome,
-                            ending.spent()));
+                            ending.spent(), traceparent));
                     switch (ending) {
                         case GrainInstance.Ending.Returned r -> result.complete(r.value());
                         case GrainInstance.Ending.Failed f ->

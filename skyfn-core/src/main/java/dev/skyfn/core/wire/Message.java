@@ -134,10 +134,15 @@ public sealed interface Message {
      * Sandbox → node: a function of the app in {@code slot} ran here without the node — called by
      * another of the app's functions, or as a workflow's Task ({@code step}) — for {@code nanos},
      * ending {@code ok} or with the error {@code outcome}, having {@code spent} what it measured:
-     * what the node meters it by.
+     * what the node meters it by; {@code traceparent}: the calling invocation's (W3C; empty: none),
+     * under which a tracing node records the call as a span.
      */
-    record Usage(int slot, String function, String invocationId, boolean step, long nanos, String outcome, Spent spent)
-            implements Message {
+    record Usage(int slot, String function, String invocationId, boolean step, long nanos, String outcome, Spent spent,
+                 String traceparent) implements Message {
+        /** Outside any trace. */
+        public Usage(int slot, String function, String invocationId, boolean step, long nanos, String outcome, Spent spent) {
+            this(slot, function, invocationId, step, nanos, outcome, spent, "");
+        }
     }
 
     /**

@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class WireCodec {
 
-    public static final int PROTOCOL_VERSION = 11;
+    public static final int PROTOCOL_VERSION = 12;
     static final int HEADER_BYTES = 4;
 
     private static final int HELLO = 1;
@@ -116,6 +116,7 @@ public final class WireCodec {
                 out.writeLong(u.nanos());
                 out.writeString(u.outcome());
                 writeSpent(out, u.spent());
+                out.writeString(u.traceparent());
             }
             case Message.Progress p -> {
                 out.writeByte(PROGRESS);
@@ -249,7 +250,7 @@ public final class WireCodec {
             case PROGRESS -> new Message.Progress(in.readVarInt(), in.readString(), readStep(in));
             case UNLOAD -> new Message.Unload(in.readVarInt());
             case USAGE -> new Message.Usage(in.readVarInt(), in.readString(), in.readString(), in.readByte() == 1, in.readLong(), in.readString(),
-                    readSpent(in));
+                    readSpent(in), in.readString());
             default -> throw new ProtocolException("unknown frame type");
         };
         in.end();

@@ -141,7 +141,7 @@ class WireCodecTest {
     void aFunctionsUsageInTheSandboxSurvivesTheWire() {
         var usage = new Message.Usage(2, "resize", "inv-1.3", true, 1_234_567, "FUNCTION_ERROR", Spent.UNKNOWN);
         assertThat(roundTrip(usage)).isEqualTo(usage);
-        var ok = new Message.Usage(0, "f", "i", false, 1, "ok", new Spent(817, 42));
+        var ok = new Message.Usage(0, "f", "i", false, 1, "ok", new Spent(817, 42), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
         assertThat(roundTrip(ok)).isEqualTo(ok);
     }
 

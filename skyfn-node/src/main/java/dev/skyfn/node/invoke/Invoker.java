@@ -73,9 +73,16 @@ public final class Invoker implements Dispatch {
         }
     }
 
-    /** Meters a function that ran in a sandbox of {@code app} without the node: a call between its functions, a workflow's Task. */
+    /**
+     * Meters a function that ran in a sandbox of {@code app} without the node: a call between its
+     * functions, a workflow's Task; a call between functions in a kept trace is a span "invoke
+     * APP/FUNCTION" under its caller's ({@code skyfn.in_sandbox}), ending as its frame comes.
+     */
     void ranInSandbox(AppKey app, FunctionSpec spec, Message.Usage usage) {
         meter.ranInSandbox(app, spec, usage.invocationId(), usage.step(), usage.nanos(), usage.outcome(), usage.spent());
+        if (tracing.on() && !usage.step() && usage.traceparent().endsWith("-01")) {
+            InSandboxSpans.record(tracing, app, spec.name(), usage);
+        }
     }
 
     /** The app and function an invocation would run; APP_NOT_FOUND or FUNCTION_NOT_FOUND when there are none. */
