@@ -105,6 +105,9 @@ class AutoscalingTest {
             assertThat(autoscalerMetric("eu-1", "target_concurrency")).isEqualTo(1.0);
             assertThat(autoscalerMetric("eu-1", "stable_concurrency")).isGreaterThan(0.0);
             assertThat(FleetCalls.send(fleet, "eu-2", "GET", "/metrics", null).body()).doesNotContain("skyfn_autoscaler_desired_replicas{");
+            // and the replicas by state, each node serving it heard
+            await().atMost(Duration.ofSeconds(30)).until(() -> metric("eu-1", "skyfn_app_replicas{app=\"elastic\",state=\"ready\",tenant=\"dev\"}") == 3.0);
+            assertThat(metric("eu-1", "skyfn_app_replicas{app=\"elastic\",state=\"unreachable\",tenant=\"dev\"}")).isZero();
         } finally {
             stop.set(true);
             for (Thread t : callers) {
@@ -139,7 +142,12 @@ class AutoscalingTest {
 
     /** {@code skyfn_autoscaler_<name>} of the elastic app on {@code node}, or NaN when the node shows none. */
     private static double autoscalerMetric(String node, String name) {
-        String prefix = "skyfn_autoscaler_" + name + "{app=\"elastic\",tenant=\"dev\"} ";
+        return metric(node, "skyfn_autoscaler_" + name + "{app=\"elastic\",tenant=\"dev\"}");
+    }
+
+    /** The value of the series {@code series} (name and labels as Prometheus writes them) on {@code node}, or NaN. */
+    private static double metric(String node, String series) {
+        String prefix = series + " ";
         return FleetCalls.send(fleet, node, "GET", "/metrics", null).body().lines().filter(l -> l.startsWith(prefix))
                 .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length()))).findFirst().orElse(Double.NaN);
     }

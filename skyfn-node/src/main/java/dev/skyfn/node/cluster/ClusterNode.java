@@ -200,7 +200,7 @@ public final class ClusterNode implements AutoCloseable {
         joining.done("first heartbeat");
         notices = PreemptionNotices.watch(engine.connection(), cluster.node(), this::preempted);
         control = new FleetControl(cluster.node(), cluster.topology(), directory, apps, fleet,
-                new FleetAutoscaler(cluster.node(), directory, apps, scalingLog, node.metrics()::autoscaled), new Moves(apps, fleet, Rebalance.HYSTERESIS, Clock.systemUTC(),
+                new FleetAutoscaler(cluster.node(), directory, apps, scalingLog, node.metrics()), new Moves(apps, fleet, Rebalance.HYSTERESIS, Clock.systemUTC(),
                         cluster.controlTick().multipliedBy(Moves.RAMP_TICKS)),
                 new CapacityController(fleet::topology, provider, elastic, cluster.capacity().releaseAfter()), Clock.systemUTC(),
                 cluster.controlTick());

@@ -34,8 +34,8 @@ final class FleetAutoscaler {
     private final NodeDirectory directory;
     private final ClusterApps apps;
     private final ScalingLog log;
-    /** Told the apps' last decisions after each round, and none once another node decides. */
-    private final java.util.function.Consumer<Map<AppKey, dev.skyfn.node.metrics.NodeMetrics.Scaling>> shown;
+    /** Shows the apps' last decisions and their replicas' states after each round, and none once another node decides. */
+    private final dev.skyfn.node.metrics.NodeMetrics shown;
     private final Map<AppKey, Followed> followed = new HashMap<>();
 
     /** An app the autoscaler follows: its concurrency samples, what the decider remembers, the replicas it last wanted. */
@@ -58,8 +58,7 @@ final class FleetAutoscaler {
         }
     }
 
-    FleetAutoscaler(String self, NodeDirectory directory, ClusterApps apps, ScalingLog log,
-                    java.util.function.Consumer<Map<AppKey, dev.skyfn.node.metrics.NodeMetrics.Scaling>> shown) {
+    FleetAutoscaler(String self, NodeDirectory directory, ClusterApps apps, ScalingLog log, dev.skyfn.node.metrics.NodeMetrics shown) {
         this.self = self;
         this.shown = shown;
         this.directory = directory;
@@ -71,7 +70,8 @@ final class FleetAutoscaler {
     void reset() {
         followed.clear();
         log.forgetWritten();
-        shown.accept(Map.of());
+        shown.autoscaled(Map.of());
+        shown.replicas(Map.of());
     }
 
     /**
@@ -92,7 +92,19 @@ final class FleetAutoscaler {
         followed.keySet().retainAll(seen);
         Map<AppKey, dev.skyfn.node.metrics.NodeMetrics.Scaling> decided = new HashMap<>();
         followed.forEach((key, f) -> decided.put(key, f.shown));
-        shown.accept(decided);
+        shown.autoscaled(decided);
+        shown.replicas(replicaStates());
+    }
+
+    /** Every app's replicas by state ({@link ReplicaStates}), as the nodes' last heartbeats say. */
+    private Map<AppKey, Map<String, Integer>> replicaStates() {
+        Map<String, dev.skyfn.nats.nodes.NodeReport> heard = new HashMap<>();
+        directory.members().stream().filter(NodeDirectory.Member::alive).forEach(m -> heard.put(m.report().node(), m.report()));
+        Map<AppKey, Map<String, Integer>> states = new HashMap<>();
+        for (DeployedApp app : apps.all()) {
+            apps.replicas(app.key()).ifPresent(placed -> states.put(app.key(), ReplicaStates.count(app.key(), placed, heard)));
+        }
+        return states;
     }
 
     /** The replicas each autoscaled app was last given, by the last decision on this node. */

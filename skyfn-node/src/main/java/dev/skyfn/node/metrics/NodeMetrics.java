@@ -49,6 +49,8 @@ public final class NodeMetrics {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
+        replicas = MultiGauge.builder("skyfn.app.replicas").description("The app's replicas in the fleet by state, as the deciding node counts them")
+                .register(registry);
         autoscaler = List.of(
                 autoscalerGauge("desired.replicas", "Replicas the fleet's autoscaler wants the app to have", Scaling::desired),
                 autoscalerGauge("actual.replicas", "Replicas the app has, as the fleet's autoscaler counted them", Scaling::actual),
@@ -136,6 +138,17 @@ public final class NodeMetrics {
     }
 
     /**
+     * {@code skyfn_app_replicas{tenant,app,state}}: each app's replicas by state ({@code ready},
+     * {@code pending}, {@code draining}, {@code unreachable}), as the node deciding for the fleet
+     * last counted them; none on other nodes (an empty map).
+     */
+    public void replicas(Map<AppKey, Map<String, Integer>> byApp) {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        byApp.forEach((app, states) -> states.forEach((state, n) -> rows.add(MultiGauge.Row.of(appTags(app).and("state", state), n))));
+        replicas.register(rows, true);
+    }
+
+    /**
      * One app's autoscaling as last decided: replicas wanted and had, calls in flight averaged over
      * the stable and panic windows, the target concurrency per replica, whether it panics.
      */
@@ -147,6 +160,7 @@ public final class NodeMetrics {
     }
 
     private final List<AutoscalerGauge> autoscaler;
+    private final MultiGauge replicas;
 
     private AutoscalerGauge autoscalerGauge(String name, String description, ToDoubleFunction<Scaling> value) {
         return new AutoscalerGauge(MultiGauge.builder("skyfn.autoscaler." + name).description(description).register(registry), value);
