@@ -80,7 +80,8 @@ public final class TraceApi implements HttpService {
                     || caller.tenant().equals(((Map<?, ?>) s.get("attributes")).get(Tracing.TENANT.getKey())));
             if (!theirs) {
                 throw new SkyfnException(ErrorCode.TRACE_NOT_FOUND, "no span of trace " + traceId + " is kept on the nodes that answered"
-                        + (caller.admin() ? "" : " for tenant " + caller.tenant()) + " (a node keeps its last spans only)");
+                        + (caller.admin() ? "" : " for tenant " + caller.tenant()) + " (a node keeps its last spans only"
+                        + (tracing.on() ? ")" : "; this node does not trace: start it with --tracing)"));
             }
             spans.sort(Comparator.comparingLong(s -> ((Number) s.get("startMicros")).longValue()));
         }
