@@ -29,7 +29,8 @@ class CliTest {
 
     @BeforeAll
     static void start() {
-        node = SingleNode.start(NodeConfig.builder(dir.resolve("data")).port(0).spareSandboxes(1).aotCache(false).build(), true);
+        node = SingleNode.start(NodeConfig.builder(dir.resolve("data")).port(0).spareSandboxes(1).aotCache(false)
+                .tracing(dev.skyfn.node.tracing.Tracing.Export.kept(1.0)).build(), true);
         url = "http://127.0.0.1:" + node.port();
     }
 
@@ -196,11 +197,40 @@ class CliTest {
     }
 
     @Test
+    void psListsTheCallsRunningNowAndTraceDrawsACallsSpansUnderEachOther() throws Exception {
+        Path jar = JarBuilder.app("app: live\nfunctions: {hold: {handler: dev.skyfn.cli.Fleetwide$Hold}, echo: {handler: dev.skyfn.cli.Echo}}")
+                .classes(Fleetwide.class, Echo.class).writeTo(dir.resolve("live.jar"));
+        assertThat(CliRun.skyfn("deploy", "--url", url, jar.toString()).exit()).isZero();
+        var held = java.util.concurrent.CompletableFuture.supplyAsync(() -> CliRun.skyfn("invoke", "--url", url, "live/hold", "--data", "3000",
+                "--content-type", "text/plain"));
+        String running = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .until(() -> CliRun.skyfn("ps", "--url", url, "live").out(), out -> out.contains("hold"));
+        assertThat(running.lines().skip(1).toList()).singleElement().satisfies(line -> assertThat(line).contains("live", "hold", "skyfn"));
+        assertThat(held.join().exit()).isZero();
+        assertThat(CliRun.skyfn("ps", "--url", url, "live").out().lines().count()).as("the header alone once it ended").isEqualTo(1);
+
+        String trace = "4cf92f3577b34da6a3ce929d0e0e4736";
+        var res = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url
+                + "/v1/apps/live/functions/echo:invoke")).header("traceparent", "00-" + trace + "-00f067aa0ba902b7-01")
+                .header("Content-Type", "text/plain").POST(java.net.http.HttpRequest.BodyPublishers.ofString("x")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(res.statusCode()).isEqualTo(200);
+        String shown = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> CliRun.skyfn("trace", "--url", url, trace).out(), out -> out.contains("POST /v1/apps"));
+        List<String> lines = shown.lines().toList();
+        assertThat(lines.get(1)).startsWith("POST /v1/apps/{app}/functions/{function}:invoke");
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("  invoke live/echo").contains("skyfn"));
+        CliRun unknown = CliRun.skyfn("trace", "--url", url, "ffffffffffffffffffffffffffffff02");
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.err()).contains("TRACE_NOT_FOUND");
+    }
+
+    @Test
     void helpListsEveryCommandAndEachCommandHasItsOwn() {
         CliRun all = CliRun.skyfn("--help");
         assertThat(all.exit()).as(all.err()).isZero();
         assertThat(all.out()).contains("publish", "triggers", "deploy", "invoke");
-        for (String command : java.util.List.of("publish", "triggers", "invoke", "deploy", "run", "node", "dev", "top", "logs")) {
+        for (String command : java.util.List.of("publish", "triggers", "invoke", "deploy", "run", "node", "dev", "top", "logs", "ps", "trace")) {
             CliRun one = CliRun.skyfn(command, "--help");
             assertThat(one.exit()).as(command + ": " + one.err()).isZero();
             assertThat(one.out()).contains("Usage: skyfn " + command);
