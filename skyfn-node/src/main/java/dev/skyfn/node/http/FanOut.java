@@ -49,6 +49,19 @@ final class FanOut {
         return answers;
     }
 
+    /**
+     * {@link #ask}s every other live node for {@code path} and hands each entry of the array
+     * {@code field} of its answer to {@code each}, with the node's name as the directory knows it
+     * (not the one it claims); returns the nodes whose answer has no such array, in time or at all.
+     */
+    static java.util.List<String> collect(Elsewhere elsewhere, ServerRequest req, String path, String field,
+                                          java.util.function.BiConsumer<String, JsonNode> each) {
+        java.util.List<String> unreachable = new java.util.ArrayList<>();
+        ask(elsewhere, req, node -> path).forEach((node, answer) -> answer.map(a -> a.path(field)).filter(JsonNode::isArray)
+                .ifPresentOrElse(list -> list.forEach(entry -> each.accept(node, entry)), () -> unreachable.add(node)));
+        return unreachable;
+    }
+
     private static Optional<JsonNode> json(Elsewhere.Response answer) {
         try {
             return Optional.of(Json.MAPPER.readTree(answer.body()));

@@ -57,13 +57,11 @@ public final class RunningApi implements HttpService {
         String app = req.query().first("app").orElse(null);
         Predicate<AppKey> shown = key -> (caller.admin() || key.tenant().equals(caller.tenant())) && (app == null || key.app().equals(app));
         List<Map<String, Object>> invocations = new ArrayList<>(here(shown));
-        List<String> unreachable = new ArrayList<>();
+        List<String> unreachable = List.of();
         if (!FanOut.nodeOnly(req)) {
             String query = "/v1/invocations?state=running&scope=node" + (app == null ? "" : "&app=" + java.net.URLEncoder.encode(app,
                     java.nio.charset.StandardCharsets.UTF_8));
-            FanOut.ask(elsewhere, req, node -> query).forEach((node, answer) -> answer.map(a -> a.path("invocations"))
-                    .filter(JsonNode::isArray).ifPresentOrElse(list -> list.forEach(i -> invocations.add(fromNode(node, i))),
-                            () -> unreachable.add(node)));
+            unreachable = FanOut.collect(elsewhere, req, query, "invocations", (node, i) -> invocations.add(fromNode(node, i)));
             invocations.sort(Comparator.comparingLong((Map<String, Object> i) -> -((Number) i.get("runningMs")).longValue()));
         }
         Map<String, Object> body = new LinkedHashMap<>();

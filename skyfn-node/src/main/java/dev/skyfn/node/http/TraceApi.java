@@ -71,11 +71,10 @@ public final class TraceApi implements HttpService {
                 spans.add(view(s));
             }
         }
-        List<String> unreachable = new ArrayList<>();
+        List<String> unreachable = List.of();
         if (!FanOut.nodeOnly(req)) {
-            FanOut.ask(elsewhere, req, node -> "/v1/traces/" + traceId + "?scope=node").forEach((node, answer) -> answer
-                    .map(a -> a.path("spans")).filter(JsonNode::isArray).ifPresentOrElse(
-                            list -> list.forEach(s -> spans.add(fromNode(node, s))), () -> unreachable.add(node)));
+            unreachable = FanOut.collect(elsewhere, req, "/v1/traces/" + traceId + "?scope=node", "spans",
+                    (node, s) -> spans.add(fromNode(node, s)));
             boolean theirs = spans.stream().anyMatch(s -> caller.admin()
                     || caller.tenant().equals(((Map<?, ?>) s.get("attributes")).get(Tracing.TENANT.getKey())));
             if (!theirs) {
