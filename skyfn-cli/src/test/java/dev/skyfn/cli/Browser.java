@@ -30,6 +30,10 @@ final class Browser implements AutoCloseable {
         var options = new ChromeOptions().setBinary(browser)
                 // headless, as root on a machine without a display or a large /dev/shm
                 .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000");
+        // the page's console (its uncaught errors among it), read when a wait fails
+        var logging = new org.openqa.selenium.logging.LoggingPreferences();
+        logging.enable(org.openqa.selenium.logging.LogType.BROWSER, java.util.logging.Level.ALL);
+        options.setCapability("goog:loggingPrefs", logging);
         var service = new ChromeDriverService.Builder().usingDriverExecutable(new File(driverPath)).build();
         this.driver = new ChromeDriver(service, options);
     }
@@ -48,7 +52,22 @@ final class Browser implements AutoCloseable {
      * the page drew again meanwhile (the console redraws as its data comes) is looked up again.
      */
     <T> T await(Function<WebDriver, T> until) {
-        return new WebDriverWait(driver, Duration.ofSeconds(15)).ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(until);
+        try {
+            return new WebDriverWait(driver, Duration.ofSeconds(15)).ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(until);
+        } catch (org.openqa.selenium.TimeoutException e) {
+            // what the page showed when the wait gave up: the one clue a failure in CI leaves
+            throw new AssertionError("the page at " + driver.getCurrentUrl() + " did not reach the state awaited in 15 s; it showed:\n"
+                    + driver.findElement(By.tagName("body")).getText() + "\nand its console said:\n" + consoleLines(), e);
+        }
+    }
+
+    private String consoleLines() {
+        try {
+            return String.join("\n", driver.manage().logs().get(org.openqa.selenium.logging.LogType.BROWSER).getAll().stream()
+                    .map(entry -> entry.getLevel() + " " + entry.getMessage()).toList());
+        } catch (RuntimeException e) {
+            return "(its console could not be read: " + e.getMessage() + ")";
+        }
     }
 
     WebElement shown(By by) {

@@ -49,20 +49,26 @@ export async function api(method, path, body, contentType, extraHeaders) {
   return { status: res.status, json, text, headers: res.headers };
 }
 
-/** GETs path now and every ms milliseconds (0: once) while mounted; {data, error} of the latest answer. */
+/**
+ * GETs path now and every ms milliseconds (0: once) while mounted; {data, error} of the latest answer.
+ * A GET made once that the node could not answer (unreachable, 429, 5xx) is tried again every 2 s: a node busy with a fleet change must not leave a page blank.
+ */
 export function usePoll(path, ms, deps = []) {
   const [state, setState] = useState({ data: null, error: null });
   useEffect(() => {
     let live = true;
     let timer = null;
     const tick = async () => {
+      let failed = false;
       try {
         const res = await api('GET', path);
         if (live) setState({ data: res.json, error: null });
       } catch (e) {
+        failed = e.status === 0 || e.status === 429 || e.status >= 500;
         if (live) setState((s) => ({ data: s.data, error: e }));
       }
-      if (live && ms > 0) timer = setTimeout(tick, ms);
+      const again = ms > 0 ? ms : failed ? 2000 : 0;
+      if (live && again > 0) timer = setTimeout(tick, again);
     };
     tick();
     return () => {
