@@ -217,9 +217,9 @@ public final class Invoker implements Dispatch {
 
     private Outcome run(AppRuntime runtime, FunctionSpec spec, Payload input, String invocationId, Duration limit, long start) {
         long ran = System.nanoTime(); // billed from here: a wait for a concurrency slot is not, a wait for a sandbox is
-        Instant acquiring = tracing.on() ? Instant.now() : null;
+        Instant acquiring = tracing.on() && Span.current().isRecording() ? Instant.now() : null; // for a cold start's span
         AppRuntime.Lease lease = runtime.acquire(start + limit.toNanos());
-        if (lease.cold() && acquiring != null && Span.current().isRecording()) {
+        if (lease.cold() && acquiring != null) {
             ColdStartSpans.record(tracing, runtime.key(), acquiring, runtime.lastLoad());
         }
         Sandbox.Seat seat = lease.seat();
