@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * What tracing costs warm calls: the same node (on CPU 0, wrk on CPU 1) with tracing off, on
  * with 1% of traces kept, and on with every trace kept, its spans exported over OTLP/HTTP to a
- * collector in this process that takes and drops them. Rounds alternate, medians. Each node is
+ * collector in this process that takes and drops them. Rounds alternate, each starting with the
+ * next variant; medians. Each node is
  * warmed up for {@link #WARM_UP} first: on the one CPU it is pinned to, the JIT compiles the
  * tracing and exporting code for tens of seconds, and a shorter warm-up measures that compiler,
  * not tracing.
@@ -40,10 +41,14 @@ final class TracingBench {
         List<WarmRound> sampled = new ArrayList<>();
         List<WarmRound> all = new ArrayList<>();
         try {
+            List<Runnable> variants = List.of(() -> off.add(round(List.of())),
+                    () -> sampled.add(round(List.of("--otlp-endpoint", endpoint, "--trace-sampling", "0.01"))),
+                    () -> all.add(round(List.of("--otlp-endpoint", endpoint, "--trace-sampling", "1"))));
             for (int r = 0; r < rounds; r++) {
-                off.add(round(List.of()));
-                sampled.add(round(List.of("--otlp-endpoint", endpoint, "--trace-sampling", "0.01")));
-                all.add(round(List.of("--otlp-endpoint", endpoint, "--trace-sampling", "1")));
+                // each round starts with the next variant: none always runs after the same one
+                for (int v = 0; v < variants.size(); v++) {
+                    variants.get((r + v) % variants.size()).run();
+                }
                 System.err.printf("round %d: tracing off %.0f req/s, 1%% kept %.0f req/s, all kept %.0f req/s%n", r + 1,
                         off.getLast().many().requestsPerSecond(), sampled.getLast().many().requestsPerSecond(),
                         all.getLast().many().requestsPerSecond());

@@ -154,8 +154,8 @@ public final class Node implements AutoCloseable {
         invoker = runtimes.invoker();
         invoker.tracing(tracing);
         if (tracing.on()) {
-            LOG.info("tracing: spans of {} of the traces started here exported to {} over OTLP/HTTP", config.tracing().sampleRatio(),
-                    config.tracing().endpoint());
+            LOG.info("tracing: spans of {} of the traces started here kept in memory for GET /v1/traces/{id}{}", config.tracing().sampleRatio(),
+                    config.tracing().endpoint() == null ? "" : " and exported to " + config.tracing().endpoint() + " over OTLP/HTTP");
         }
         metering = Metering.open(config.dataDir(), config.name(), config.cloud(), fabric.prices(), config.ledgerHeadInterval(), scheduler,
                 Clock.systemUTC());
