@@ -358,12 +358,13 @@ final class SandboxRuntime {
         String message = reason + "; raise 'memory' in skyfn.yaml or use less";
         diagnostics.println("skyfn sandbox: " + message);
         shipper.flush();
+        // asked to be replaced before any caller hears of the failure: a caller's next call must not come back here
+        retire(ErrorCode.FUNCTION_OUT_OF_MEMORY, message);
         for (Long id : Set.copyOf(running.keySet())) {
             if (running.remove(id) != null) {
                 channel.send(new Message.Failure(id, ErrorCode.FUNCTION_OUT_OF_MEMORY.name(), message, OutOfMemoryError.class.getName()));
             }
         }
-        retire(ErrorCode.FUNCTION_OUT_OF_MEMORY, message);
         try {
             channel.drainNow();
         } catch (IOException e) {
