@@ -368,6 +368,13 @@ class FleetTest {
                 return rows.contains(survivor) && !rows.contains(victim) ? rows : null;
             });
             assertThat(placed).contains("alive");
+            // an app some clouds may not take: the scheduler scores none of those, and the page says why
+            browser.open(console + "#/apps/vault");
+            browser.shown(org.openqa.selenium.By.cssSelector("#explain summary")).click();
+            Map<String, String> spot = browser.await(d -> row(d, "explain-table", "spot-eu"));
+            assertThat(spot).containsEntry("taken", "no").containsEntry("score", "-");
+            assertThat(spot.get("why")).contains("trust");
+            assertThat(browser.<Map<String, String>>await(d -> row(d, "explain-table", "private"))).containsEntry("taken", "yes");
         }
     }
 

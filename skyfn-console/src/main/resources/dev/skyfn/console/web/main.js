@@ -1,6 +1,6 @@
 // The console: log in with an API key (none in dev mode), then the pages, one per hash route.
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useErrorBoundary, useState } from 'preact/hooks';
 import { api, apiKey } from './api.js';
 import { e, ErrorNote, link } from './ui.js';
 import { Fleet } from './views/fleet.js';
@@ -43,6 +43,16 @@ function Login({ onIn }) {
     e(ErrorNote, { error }));
 }
 
+/** A page that fails to draw says so, and the rest of the console goes on; a new route draws afresh. */
+function Boundary({ children }) {
+  const [error, reset] = useErrorBoundary();
+  if (error) {
+    return e('p', { class: 'error', role: 'alert', id: 'page-error' }, 'This page failed to draw: ' + error.message + ' ',
+      e('button', { onClick: reset }, 'Try again'));
+  }
+  return children;
+}
+
 function page(route) {
   const [first, second] = route;
   if (first === 'apps' && second) return e(AppPage, { app: second, key: second });
@@ -71,7 +81,7 @@ function Console() {
   return e('div', { class: 'console' },
     e('nav', null, e('strong', null, 'skyfn'), tab('fleet', 'Fleet'), tab('apps', 'Apps'), tab('bills', 'Bills'), tab('traces', 'Traces'),
       apiKey.get() ? e('button', { onClick: out, id: 'logout' }, 'Log out') : e('span', { class: 'dev' }, 'dev mode')),
-    e('main', null, page(route)));
+    e('main', null, e(Boundary, { key: route.join('/') }, page(route))));
 }
 
 render(e(Console), document.getElementById('console'));

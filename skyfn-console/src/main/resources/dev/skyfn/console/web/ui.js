@@ -25,9 +25,13 @@ export function time(iso) {
   return iso ? new Date(iso).toLocaleTimeString([], { hour12: false }) : '';
 }
 
+/** {@code value} with {@code digits} decimals; '-' for a number the API left out (a cloud the scheduler did not score, say). */
+export function fixed(value, digits) {
+  return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '-';
+}
+
 export function ms(value) {
-  if (value === null || value === undefined || Number.isNaN(value)) return '-';
-  return value < 10 ? value.toFixed(2) : value.toFixed(0);
+  return fixed(value, typeof value === 'number' && value < 10 ? 2 : 0);
 }
 
 export const link = (href, text, attrs = {}) => e('a', { href, ...attrs }, text);

@@ -2,7 +2,7 @@
 // executions, what it ran in the last seconds, and its log lines from every node as they come.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, newTraceparent, usePoll } from '../api.js';
-import { e, ErrorNote, link, ms, Section, Table, time } from '../ui.js';
+import { e, ErrorNote, fixed, link, ms, Section, Table, time } from '../ui.js';
 import { useWindow } from './fleet.js';
 import { Machine } from './machine.js';
 
@@ -116,7 +116,7 @@ export function AppPage({ app }) {
   return e('div', null,
     e('h1', null, a.app, e('small', null, ` version ${a.version} · ${a.memoryMb} MiB · sha256 ${a.sha256.slice(0, 12)}…`)),
     e('p', { class: 'meta', id: 'app-now' }, now
-      ? `now: ${now.rate.toFixed(1)} calls/s · ${now.errorRate.toFixed(1)} errors/s · p50 ${ms(now.p50)} ms · p99 ${ms(now.p99)} ms · ${now.inFlight} running · $${now.cost.toFixed(6)} so far`
+      ? `now: ${fixed(now.rate, 1)} calls/s · ${fixed(now.errorRate, 1)} errors/s · p50 ${ms(now.p50)} ms · p99 ${ms(now.p99)} ms · ${now.inFlight} running · $${fixed(now.cost, 6)} so far`
       : 'now: measuring…'),
     e(Section, { title: 'Functions', id: 'functions' }, e(Table, {
       rows: a.functions,
@@ -139,8 +139,8 @@ export function AppPage({ app }) {
           id: 'explain-table',
           rows: placement.data.scheduler.clouds,
           columns: [['cloud', (c) => c.cloud], ['taken', (c) => (c.taken ? 'yes' : 'no')], ['replicas', (c) => c.replicas],
-            ['score', (c) => c.score.toFixed(3)],
-            ['cost / latency / load', (c) => (c.scoreParts ? [c.scoreParts.cost, c.scoreParts.latency, c.scoreParts.load].map((v) => v.toFixed(2)).join(' / ') : '')],
+            ['score', (c) => fixed(c.score, 3)],
+            ['cost / latency / load', (c) => (c.scoreParts ? [c.scoreParts.cost, c.scoreParts.latency, c.scoreParts.load].map((v) => fixed(v, 2)).join(' / ') : '')],
             ['why', (c) => (c.reasons || []).join('; ')]],
         })) : null),
     e(Section, { title: 'Running now', id: 'running' },
@@ -161,7 +161,7 @@ export function AppPage({ app }) {
         rows: executions.data && executions.data.executions,
         empty: 'No workflow executions.',
         columns: [['execution', (x) => link('#/executions/' + encodeURIComponent(x.executionId), x.executionId)], ['workflow', (x) => x.workflow],
-          ['status', (x) => x.status], ['started', (x) => time(x.startedAt)], ['took (ms)', (x) => (x.durationMs ? x.durationMs.toFixed(0) : '')]],
+          ['status', (x) => x.status], ['started', (x) => time(x.startedAt)], ['took (ms)', (x) => (x.durationMs ? fixed(x.durationMs, 0) : '')]],
       })),
     e(Logs, { app: a.app }));
 }

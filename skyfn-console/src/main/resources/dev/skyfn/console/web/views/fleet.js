@@ -1,7 +1,7 @@
 // The fleet: its clouds with price, trust and place; its nodes; what each node runs now.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, usePoll } from '../api.js';
-import { e, ErrorNote, ms, Section, Table } from '../ui.js';
+import { e, ErrorNote, fixed, ms, Section, Table } from '../ui.js';
 import { windowOf } from '../stats.js';
 
 /** Samples /v1/stats every ms; the window between the last two. */
@@ -33,10 +33,10 @@ export function useWindow(ms) {
   return { view, error };
 }
 
-const rate = (r) => (r ? r.rate.toFixed(1) : '-');
+const rate = (r) => (r ? fixed(r.rate, 1) : '-');
 
 /** The mean load of live nodes, '-' when none is alive. */
-const meanLoad = (nodes) => (nodes.length ? (nodes.reduce((sum, n) => sum + n.load, 0) / nodes.length).toFixed(2) : '-');
+const meanLoad = (nodes) => (nodes.length ? fixed(nodes.reduce((sum, n) => sum + n.load, 0) / nodes.length, 2) : '-');
 
 /** From each user region and each cloud (rows) to each cloud (columns), as the topology gives them. */
 function LatencyMatrix({ latency }) {
@@ -85,10 +85,10 @@ export function Fleet() {
         rows: nodes.data && nodes.data.nodes,
         columns: [
           ['node', (n) => n.name], ['cloud', (n) => n.cloud], ['state', (n) => (n.alive ? 'alive' : 'dead')],
-          ['free memory (MiB)', (n) => n.freeMemoryMb], ['load', (n) => n.load.toFixed(2)],
-          ['calls/s', (n) => rate(byNode.get(n.name))], ['errors/s', (n) => (byNode.get(n.name) ? byNode.get(n.name).errorRate.toFixed(1) : '-')],
+          ['free memory (MiB)', (n) => n.freeMemoryMb], ['load', (n) => fixed(n.load, 2)],
+          ['calls/s', (n) => rate(byNode.get(n.name))], ['errors/s', (n) => (byNode.get(n.name) ? fixed(byNode.get(n.name).errorRate, 1) : '-')],
           ['p99 ms', (n) => ms(byNode.get(n.name) && byNode.get(n.name).p99)], ['running', (n) => (byNode.get(n.name) ? byNode.get(n.name).inFlight : '-')],
-          ['cost so far $', (n) => (byNode.get(n.name) ? byNode.get(n.name).cost.toFixed(6) : '-')],
+          ['cost so far $', (n) => (byNode.get(n.name) ? fixed(byNode.get(n.name).cost, 6) : '-')],
         ],
       }),
       view && view.unreachable.length > 0 ? e('p', { class: 'error' }, 'No answer from ' + view.unreachable.join(', ')) : null,

@@ -1,6 +1,6 @@
 // A trace: its spans from every node that still keeps them, drawn as a waterfall, each under its parent.
 import { usePoll } from '../api.js';
-import { e, ErrorNote, Section } from '../ui.js';
+import { e, ErrorNote, fixed, Section } from '../ui.js';
 
 /** The spans in the order they are drawn: each after its parent, children by start; with their depth. */
 export function ordered(spans) {
@@ -38,9 +38,9 @@ export function Trace({ id }) {
       e('table', { id: 'trace-table', class: 'waterfall' },
         e('thead', null, e('tr', null, ['span', 'node', 'cloud', 'ms', ''].map((h) => e('th', null, h)))),
         e('tbody', null, ordered(spans).map(({ span: s, depth }) => e('tr', { class: s.error ? 'failed' : '', 'data-span': s.spanId,
-          title: Object.entries(s.attributes).map(([k, v]) => k + '=' + v).join('\n') },
+          title: Object.entries(s.attributes || {}).map(([k, v]) => k + '=' + v).join('\n') },
           e('td', { style: { paddingLeft: 8 + depth * 16 + 'px' } }, s.name),
-          e('td', null, s.node), e('td', null, s.cloud), e('td', null, (s.durationMicros / 1000).toFixed(2)),
+          e('td', null, s.node), e('td', null, s.cloud), e('td', null, fixed(s.durationMicros / 1000, 2)),
           e('td', { class: 'bar' }, e('span', { style: { marginLeft: (100 * (s.startMicros - from)) / total + '%',
             width: Math.max(0.3, (100 * s.durationMicros) / total) + '%' } }))))))));
 }
