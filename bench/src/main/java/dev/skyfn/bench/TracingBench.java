@@ -14,10 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * What tracing costs warm calls: the same node (on CPU 0, wrk on CPU 1) with tracing off, on
  * with 1% of traces kept, and on with every trace kept, its spans exported over OTLP/HTTP to a
  * collector in this process that takes and drops them. Rounds alternate, each starting with the
- * next variant; medians. Each node is
- * warmed up for {@link #WARM_UP} first: on the one CPU it is pinned to, the JIT compiles the
- * tracing and exporting code for tens of seconds, and a shorter warm-up measures that compiler,
- * not tracing.
+ * next variant; medians. Each node is warmed up for {@link #WARM_UP} first: on the one CPU it is
+ * pinned to, the JIT compiles the tracing and exporting code for tens of seconds, and a shorter
+ * warm-up measures that compiler, not tracing.
  */
 final class TracingBench {
 

@@ -38,7 +38,7 @@ final class LiveCommands {
                 System.out.printf("%-30s %-12s %-16s %-16s %-16s %12d%n", i.get("invocationId").asText(), i.get("tenant").asText(),
                         i.get("app").asText(), i.get("function").asText(), i.get("node").asText(), i.get("runningMs").asLong());
             }
-            unreachable(view);
+            unreachable(view, "their calls");
             return 0;
         }
     }
@@ -65,7 +65,7 @@ final class LiveCommands {
                 System.out.printf("%-56s %-16s %-14s %10.2f %10.2f%n", name, s.get("node").asText(), s.get("cloud").asText(),
                         (s.get("startMicros").asLong() - from) / 1000.0, s.get("durationMicros").asLong() / 1000.0);
             }
-            unreachable(view);
+            unreachable(view, "their spans");
             return 0;
         }
     }
@@ -97,9 +97,12 @@ final class LiveCommands {
         }
     }
 
-    private static void unreachable(JsonNode view) {
-        if (!view.path("unreachable").isEmpty()) {
-            System.err.println("no answer from " + view.get("unreachable"));
+    /** Says on stderr which nodes did not answer, as {@code skyfn logs} and {@code skyfn top} do, and what is missing. */
+    private static void unreachable(JsonNode view, String missing) {
+        List<String> names = new ArrayList<>();
+        view.path("unreachable").forEach(n -> names.add(n.asText()));
+        if (!names.isEmpty()) {
+            System.err.println("no answer from " + String.join(", ", names) + ": " + missing + " are missing");
         }
     }
 }

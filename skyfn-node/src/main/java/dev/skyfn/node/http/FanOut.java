@@ -7,9 +7,12 @@ import dev.skyfn.core.SkyfnException;
 import io.helidon.webserver.http.ServerRequest;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -54,9 +57,8 @@ final class FanOut {
      * {@code field} of its answer to {@code each}, with the node's name as the directory knows it
      * (not the one it claims); returns the nodes whose answer has no such array, in time or at all.
      */
-    static java.util.List<String> collect(Elsewhere elsewhere, ServerRequest req, String path, String field,
-                                          java.util.function.BiConsumer<String, JsonNode> each) {
-        java.util.List<String> unreachable = new java.util.ArrayList<>();
+    static List<String> collect(Elsewhere elsewhere, ServerRequest req, String path, String field, BiConsumer<String, JsonNode> each) {
+        List<String> unreachable = new ArrayList<>();
         ask(elsewhere, req, node -> path).forEach((node, answer) -> answer.map(a -> a.path(field)).filter(JsonNode::isArray)
                 .ifPresentOrElse(list -> list.forEach(entry -> each.accept(node, entry)), () -> unreachable.add(node)));
         return unreachable;
