@@ -74,13 +74,18 @@ class FleetTopicsTest {
                 placement: {affinity: [{name: a, clouds: [a]}], replicas: 2, scheduling: duplicated}
                 """, EventTally.class);
         List<String> ids = new ArrayList<>();
+        String victim = null;
         for (int i = 0; i < 60; i++) {
             ids.add(publish("orders", "{\"sleep\": 50}"));
             if (i == 20) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> !keys("stream").isEmpty());
-                fleet.kill(FleetCalls.inForce(fleet, "b-1", "stream").getFirst());
+                victim = FleetCalls.inForce(fleet, "b-1", "stream").getFirst();
+                fleet.kill(victim);
             }
         }
+        // the poison is to be run and fail twice: sent once the fleet knows the node is gone, no try of it is a call lost with that node
+        String gone = victim;
+        await().atMost(Duration.ofSeconds(30)).until(() -> !alive(gone));
         String poison = publish("orders", "\"poison\"");
         await().atMost(Duration.ofSeconds(120)).until(() -> keys("stream").containsAll(ids));
         // the sink sees one output per input, each once: an input run again publishes no second output
@@ -93,6 +98,16 @@ class FleetTopicsTest {
         }
         assertThat(keys("sink")).contains("dead-letter:dev.stream.work.0:" + poison);
         assertThat(read("stream", poison).split(" ")).as("attempts of the poisoned event").hasSize(2);
+    }
+
+    /** Whether node {@code name} is alive as b-1 sees the fleet. */
+    private static boolean alive(String name) {
+        for (var n : FleetCalls.json(FleetCalls.send(fleet, "b-1", "GET", "/v1/nodes", null).body()).get("nodes")) {
+            if (n.get("name").asText().equals(name)) {
+                return n.get("alive").asBoolean();
+            }
+        }
+        return false;
     }
 
     private static String publish(String subject, String body) {
