@@ -90,7 +90,7 @@ public final class Engine implements AutoCloseable {
      */
     public static Engine connect(NatsAccess access, String name, String stateCloud, int replicas, String mirrorCloud) {
         Options.Builder options = Options.builder().servers(access.url().split(",")).connectionName(name).maxReconnects(-1)
-                .reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(5));
+                .reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(5)).errorListener(new ClientErrors());
         try {
             if (access.seed().isPresent()) {
                 options.authHandler(Nkeys.signer(access.seed().get()));

@@ -23,8 +23,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -162,49 +163,74 @@ public final class NatsNamespaces implements Namespaces {
         putMeta(tenant, path, new Meta(m.expiresAt(), true));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A watch on the namespace's keys only signals a change; one virtual thread checks, and
+     * ends the watch once told. The watch's callback runs on the NATS client's dispatcher thread,
+     * which closing the watch interrupts: a check made there (reads, a listing that is itself a
+     * consumer) would be cut off half-way, and a listing cut off leaves its consumer delivering to
+     * a subscription gone, which can drop the node's whole connection. A check that cannot reach
+     * JetStream is tried again every second until told or given up.
+     */
     @Override
     public Runnable await(String tenant, String path, int items, Consumer<Boolean> done) {
         live(tenant, path);
         var told = new AtomicBoolean();
-        var watch = new AtomicReference<NatsKeyValueWatchSubscription>();
+        var changed = new Semaphore(0);
         Consumer<Boolean> tell = ok -> {
             if (told.compareAndSet(false, true)) {
                 done.accept(ok);
-                NatsKeyValueWatchSubscription w = watch.get();
-                if (w != null) {
-                    Thread.ofVirtual().start(w::unsubscribe);
-                }
             }
+            changed.release();
         };
         String watched = items < 0 ? metaKey(tenant, path) : tenant + "." + encode(path) + ".>";
-        watch.set(Js.call("watching " + path, () -> bucket.watch(watched, new KeyValueWatcher() {
+        NatsKeyValueWatchSubscription watch = Js.call("watching " + path, () -> bucket.watch(watched, new KeyValueWatcher() {
             @Override
             public void watch(KeyValueEntry e) {
-                if (e.getKey().equals(metaKey(tenant, path)) && e.getOperation() != KeyValueOperation.PUT) {
-                    tell.accept(false);
-                } else if (satisfied(tenant, path, items)) {
-                    tell.accept(true);
-                }
+                changed.release();
             }
 
             @Override
             public void endOfData() {
             }
-        }, KeyValueWatchOption.UPDATES_ONLY)));
-        if (told.get()) {
-            watch.get().unsubscribe();
-        } else if (satisfied(tenant, path, items)) {
-            tell.accept(true);
-        }
+        }, KeyValueWatchOption.UPDATES_ONLY));
+        Thread.ofVirtual().name("await " + path).start(() -> {
+            try {
+                while (!told.get()) {
+                    if (checked(tenant, path, items, tell)) {
+                        changed.acquire();
+                    } else {
+                        changed.tryAcquire(1, TimeUnit.SECONDS);
+                    }
+                    changed.drainPermits();
+                }
+            } catch (InterruptedException e) {
+                tell.accept(false);
+            } finally {
+                watch.unsubscribe();
+            }
+        });
         return () -> tell.accept(false);
     }
 
-    private boolean satisfied(String tenant, String path, int items) {
-        Meta m = meta(tenant, path);
-        if (!alive(m)) {
+    /**
+     * Tells false when the namespace is gone, true when it holds what is awaited, nothing while
+     * neither; false when JetStream could not say.
+     */
+    private boolean checked(String tenant, String path, int items, Consumer<Boolean> tell) {
+        try {
+            Meta m = meta(tenant, path);
+            if (m == null) {
+                tell.accept(false);
+            } else if (alive(m) && (items < 0 ? m.ready() : itemKeys(tenant, path).size() >= items)) {
+                tell.accept(true);
+            }
+            return true;
+        } catch (SkyfnException unreachable) {
+            LOG.debug("awaiting {} of {}: {}", path, tenant, unreachable.getMessage());
             return false;
         }
-        return items < 0 ? m.ready() : itemKeys(tenant, path).size() >= items;
     }
 
     @Override
