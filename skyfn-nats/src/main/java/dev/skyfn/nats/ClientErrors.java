@@ -11,9 +11,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the NATS client reports about a connection, in the node's log. jnats' own listener logs an
- * exception by its message alone; a connection dropped by the client's reader (an
- * {@code IOException} wrapping the real fault) then says nothing of why. This one logs the whole
- * cause. Routine reports (flow control answered, a pull's warnings) are left out.
+ * exception by its message alone; a connection dropped by a fault in the client or in a handler
+ * (an {@code IOException} wrapping a runtime exception, or one thrown by a callback) then says
+ * nothing of why. This one logs such a fault with its stack; a server out of reach (refused, reset,
+ * timed out) stays one line, since the client says so at every try while it reconnects. Routine
+ * reports (flow control answered, a pull's warnings) are left out.
  */
 final class ClientErrors implements ErrorListener {
 
@@ -26,7 +28,11 @@ final class ClientErrors implements ErrorListener {
 
     @Override
     public void exceptionOccurred(Connection conn, Exception e) {
-        LOG.warn("NATS connection {}: {}", name(conn), e.toString(), e);
+        if (e instanceof RuntimeException || e.getCause() instanceof RuntimeException) {
+            LOG.warn("NATS connection {}: {}", name(conn), e.toString(), e);
+        } else {
+            LOG.warn("NATS connection {}: {}{}", name(conn), e, e.getCause() == null ? "" : " (" + e.getCause() + ")");
+        }
     }
 
     @Override
