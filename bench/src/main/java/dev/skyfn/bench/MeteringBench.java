@@ -35,12 +35,15 @@ final class MeteringBench {
             on.add(round(ON));
             records.add(round(RECORDS_ONLY));
             off.add(round(OFF));
-            System.err.printf("round %d: metering on %.0f req/s, records without CPU time %.0f req/s, off %.0f req/s%n", r + 1,
-                    on.getLast().many().requestsPerSecond(), records.getLast().many().requestsPerSecond(), off.getLast().many().requestsPerSecond());
+            System.err.printf("round %d: metering on %.0f req/s (%.1f µs CPU a call paced), records without CPU time %.0f req/s (%.1f µs),"
+                            + " off %.0f req/s (%.1f µs)%n", r + 1, on.getLast().many().requestsPerSecond(), on.getLast().cpuMicrosPerCall(),
+                    records.getLast().many().requestsPerSecond(), records.getLast().cpuMicrosPerCall(),
+                    off.getLast().many().requestsPerSecond(), off.getLast().cpuMicrosPerCall());
         }
         var offRows = new WarmRound.Variant("`--no-metering`", off);
-        var out = new StringBuilder(WarmRound.table(List.of(new WarmRound.Variant("metering on", on),
-                new WarmRound.Variant("records, no CPU time read", records), offRows), offRows, "off"));
+        var variants = List.of(new WarmRound.Variant("metering on", on), new WarmRound.Variant("records, no CPU time read", records), offRows);
+        var out = new StringBuilder(WarmRound.table(variants, offRows, "off"));
+        out.append('\n').append(WarmRound.cpuTable(variants, offRows, "off"));
         out.append(String.format("%nPer round, 64 connections (req/s): on %s; records only %s; off %s.%n",
                 Stats.list(on.stream().map(x -> x.many().requestsPerSecond()).toList(), "%.0f"),
                 Stats.list(records.stream().map(x -> x.many().requestsPerSecond()).toList(), "%.0f"),

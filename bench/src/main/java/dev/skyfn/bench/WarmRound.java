@@ -7,13 +7,20 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * One round of warm calls to the hello app's no-op on a node started with some options (on CPU
- * 0, wrk on CPU 1): a warm-up at 64 connections (5 s unless said), then {@code measure} at 1 and at 64.
- * What benches that set one node option against another compare, round after round.
+ * 0, wrk on CPU 1): a warm-up at 64 connections (5 s unless said), then {@code measure} at 1 and
+ * at 64, flat out, then {@code measure} paced below the node's limit, where the CPU time the node
+ * and its sandboxes used ({@code /proc}, through {@link ProcessHandle.Info#totalCpuDuration}) is
+ * divided by the calls answered. What benches that set one node option against another compare,
+ * round after round. Throughput flat out on one CPU varies by ±12% between runs of the same node
+ * on this kind of machine; CPU time per call at a fixed load tells a few percent apart.
  */
-record WarmRound(Wrk.Result one, Wrk.Result many) {
+record WarmRound(Wrk.Result one, Wrk.Result many, double cpuMicrosPerCall) {
 
     private static final String PATH = "/v1/apps/hello/functions/noop:invoke";
     private static final byte[] BODY = "x".getBytes();
+    /** The paced load: 8 connections, each waiting 1 ms before each call — about 7,000 calls a second, a quarter of the node's CPU. */
+    static final int PACED_CONNECTIONS = 8;
+    static final int PACED_PAUSE_MS = 1;
 
     static WarmRound run(Path root, int port, Duration measure, List<String> options) {
         return run(root, port, Duration.ofSeconds(5), measure, options);
@@ -27,8 +34,18 @@ record WarmRound(Wrk.Result one, Wrk.Result many) {
             }
             String url = "http://127.0.0.1:" + node.port + PATH;
             Wrk.run("1", url, 64, warmUp, BODY);
-            return new WarmRound(Wrk.run("1", url, 1, measure, BODY), Wrk.run("1", url, 64, measure, BODY));
+            Wrk.Result one = Wrk.run("1", url, 1, measure, BODY);
+            Wrk.Result many = Wrk.run("1", url, 64, measure, BODY);
+            long before = cpuNanos(node.process);
+            Wrk.Result paced = Wrk.paced("1", url, PACED_CONNECTIONS, PACED_PAUSE_MS, measure, BODY);
+            return new WarmRound(one, many, (cpuNanos(node.process) - before) / 1000.0 / paced.requests());
         }
+    }
+
+    /** CPU time (user and system) a process and all its descendants have used so far, in ns. */
+    private static long cpuNanos(Process process) {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(process.toHandle()), process.descendants())
+                .mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L)).sum();
     }
 
     /** Rounds run the same way, as a row of the table is named. */
@@ -59,6 +76,30 @@ record WarmRound(Wrk.Result one, Wrk.Result many) {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * The Markdown table of {@code variants}' median CPU time per call under the paced load, each
+     * followed by its ratio to {@code baseline}'s.
+     */
+    static String cpuTable(List<Variant> variants, Variant baseline, String baselineLabel) {
+        var out = new StringBuilder(String.format("| CPU per call, node and sandbox, %d connections %d ms apart | µs | per round |%n|---|---:|---|%n",
+                PACED_CONNECTIONS, PACED_PAUSE_MS));
+        double base = cpuMedian(baseline.rounds());
+        for (Variant v : variants) {
+            out.append(String.format("| %s | %.1f | %s |%n", v.name(), cpuMedian(v.rounds()),
+                    Stats.list(v.rounds().stream().map(WarmRound::cpuMicrosPerCall).toList(), "%.1f")));
+        }
+        for (Variant v : variants) {
+            if (v != baseline) {
+                out.append(String.format("| **%s / %s** | **%+.1f%%** | |%n", v.name(), baselineLabel, 100 * (cpuMedian(v.rounds()) / base - 1)));
+            }
+        }
+        return out.toString();
+    }
+
+    private static double cpuMedian(List<WarmRound> rounds) {
+        return Stats.median(rounds.stream().map(WarmRound::cpuMicrosPerCall).toList());
     }
 
     /** The median over {@code rounds} of {@code metric} at 64 connections ({@code many}) or at 1. */

@@ -9,20 +9,38 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Runs wrk (pinned to its own CPU) and reads throughput and latency percentiles from its report. */
+/**
+ * Runs wrk (pinned to its own CPU) and reads throughput, latency percentiles and the number of
+ * requests from its report: flat out (each connection sends its next request when the last is
+ * answered), or paced (each waits a few milliseconds first, for a load below the server's limit).
+ */
 final class Wrk {
 
-    record Result(double requestsPerSecond, double p50Micros, double p99Micros) {
+    record Result(double requestsPerSecond, double p50Micros, double p99Micros, long requests) {
     }
 
     private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([\\d.]+)");
+    private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in");
     private static final Pattern PCT = Pattern.compile("\\s+(50|99)%\\s+([\\d.]+)(us|ms|s)");
 
     private Wrk() {
     }
 
     static Result run(String cpu, String url, int connections, Duration duration, byte[] body) {
-        Path script = script(body);
+        return run(cpu, url, connections, 0, duration, body);
+    }
+
+    /**
+     * wrk with each connection waiting {@code pauseMillis} (whole ms, as wrk's {@code delay} takes
+     * them) before each request: about {@code connections × 1000 / (pauseMillis + latency in ms)}
+     * requests a second, whatever the server could take.
+     */
+    static Result paced(String cpu, String url, int connections, int pauseMillis, Duration duration, byte[] body) {
+        return run(cpu, url, connections, pauseMillis, duration, body);
+    }
+
+    private static Result run(String cpu, String url, int connections, int pauseMillis, Duration duration, byte[] body) {
+        Path script = script(body, pauseMillis);
         String out = Procs.run(List.of("taskset", "-c", cpu, "wrk", "-t1", "-c" + connections,
                 "-d" + duration.toSeconds() + "s", "--latency", "-s", script.toString(), url), duration.plusSeconds(30));
         Matcher rps = RPS.matcher(out);
@@ -47,14 +65,16 @@ final class Wrk {
         if (out.contains("Non-2xx")) {
             throw new IllegalStateException("wrk saw errors:\n" + out);
         }
-        return new Result(Double.parseDouble(rps.group(1)), p50, p99);
+        Matcher requests = REQUESTS.matcher(out);
+        return new Result(Double.parseDouble(rps.group(1)), p50, p99, requests.find() ? Long.parseLong(requests.group(1)) : 0);
     }
 
-    private static Path script(byte[] body) {
+    private static Path script(byte[] body, int pauseMillis) {
         try {
             Path f = Files.createTempFile("wrk", ".lua");
             Files.writeString(f, "wrk.method = \"POST\"\nwrk.body = \"" + new String(body) + "\"\n"
-                    + "wrk.headers[\"Content-Type\"] = \"application/octet-stream\"\n");
+                    + "wrk.headers[\"Content-Type\"] = \"application/octet-stream\"\n"
+                    + (pauseMillis > 0 ? "function delay()\n  return " + pauseMillis + "\nend\n" : ""));
             f.toFile().deleteOnExit();
             return f;
         } catch (IOException e) {
