@@ -537,7 +537,7 @@ final class AppRuntime implements Sandbox.Owner {
     @Override
     public void usage(Sandbox sandbox, Message.Usage usage) {
         // a function the app no longer has ran on an earlier version: its spec is gone, its call not metered
-        app().function(usage.function()).ifPresent(spec -> node.invoker().ranInSandbox(key, spec, usage));
+        app().function(usage.function()).ifPresent(spec -> node.invoker().ranInSandbox(key, spec, usage, sandbox));
     }
 
     @Override

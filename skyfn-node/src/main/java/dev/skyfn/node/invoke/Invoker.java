@@ -76,11 +76,12 @@ public final class Invoker implements Dispatch {
     /**
      * Meters a function that ran in a sandbox of {@code app} without the node: a call between its
      * functions, a workflow's Task; a call between functions in a kept trace is a span "invoke
-     * APP/FUNCTION" under its caller's ({@code skyfn.in_sandbox}), ending as its frame comes.
+     * APP/FUNCTION" under its caller's ({@code skyfn.in_sandbox}), ending as its frame comes —
+     * when {@code from} names a kept trace the node gave it for a call still running there.
      */
-    void ranInSandbox(AppKey app, FunctionSpec spec, Message.Usage usage) {
+    void ranInSandbox(AppKey app, FunctionSpec spec, Message.Usage usage, Sandbox from) {
         meter.ranInSandbox(app, spec, usage.invocationId(), usage.step(), usage.nanos(), usage.outcome(), usage.spent());
-        if (tracing.on() && !usage.step() && usage.traceparent().endsWith("-01")) {
+        if (tracing.on() && !usage.step() && usage.traceparent().endsWith("-01") && !from.vouched(usage.traceparent()).isEmpty()) {
             InSandboxSpans.record(tracing, app, spec.name(), usage);
         }
     }
@@ -410,12 +411,13 @@ public final class Invoker implements Dispatch {
      * (SAND's local bus): run like any invocation, on a thread of its own, and answered to the caller.
      */
     void callFromSandbox(String tenant, Sandbox caller, Message.Call call) {
-        // under the span of the calling invocation, as the sandbox passed it on
-        if (!tracing.on() || call.traceparent().isEmpty()) {
+        // under the span of the calling invocation, as the sandbox passed it on: one the node gave it
+        String traceparent = tracing.on() ? caller.vouched(call.traceparent()) : "";
+        if (traceparent.isEmpty()) {
             callUnderCaller(tenant, caller, call);
             return;
         }
-        try (Scope ignored = tracing.extract(call.traceparent()).makeCurrent()) {
+        try (Scope ignored = tracing.extract(traceparent).makeCurrent()) {
             callUnderCaller(tenant, caller, call);
         }
     }

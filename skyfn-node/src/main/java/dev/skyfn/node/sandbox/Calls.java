@@ -33,9 +33,11 @@ final class Calls {
     Sandbox.Call open(LongFunction<Message> build, long deadlineNanos, String label, Predicate<Message> send,
                       LongFunction<Message.Failure> unsent) {
         long id = nextId.incrementAndGet();
-        var call = new Sandbox.Call(id, new CompletableFuture<>(), deadlineNanos, label);
+        Message request = build.apply(id);
+        var call = new Sandbox.Call(id, new CompletableFuture<>(), deadlineNanos, label,
+                request instanceof Message.Invoke invoke ? traceparent(invoke.traceparent()) : "");
         inFlight.put(id, call);
-        if (!send.test(build.apply(id))) {
+        if (!send.test(request)) {
             inFlight.remove(id);
             call.answer().complete(unsent.apply(id));
         }
@@ -49,20 +51,47 @@ final class Calls {
     List<Sandbox.Call> openEach(List<String> labels, java.util.function.Function<long[], Message> build, long deadlineNanos,
                                 Predicate<Message> send, LongFunction<Message.Failure> unsent) {
         long[] ids = new long[labels.size()];
-        List<Sandbox.Call> opened = new java.util.ArrayList<>(ids.length);
         for (int i = 0; i < ids.length; i++) {
             ids[i] = nextId.incrementAndGet();
-            var call = new Sandbox.Call(ids[i], new CompletableFuture<>(), deadlineNanos, labels.get(i));
+        }
+        Message request = build.apply(ids);
+        List<Sandbox.Call> opened = new java.util.ArrayList<>(ids.length);
+        for (int i = 0; i < ids.length; i++) {
+            var call = new Sandbox.Call(ids[i], new CompletableFuture<>(), deadlineNanos, labels.get(i),
+                    request instanceof Message.InvokeEach each ? traceparent(each.items().get(i).traceparent()) : "");
             inFlight.put(ids[i], call);
             opened.add(call);
         }
-        if (!send.test(build.apply(ids))) {
+        if (!send.test(request)) {
             for (Sandbox.Call call : opened) {
                 inFlight.remove(call.id());
                 call.answer().complete(unsent.apply(call.id()));
             }
         }
         return opened;
+    }
+
+    /**
+     * Whether {@code traceparent} is one a call still in flight was sent with. What a sandbox says
+     * of a trace (the parent of a call it makes, of a call it ran itself) is taken only when it
+     * names one the node gave it for a call it has not answered: a sandbox cannot join another
+     * trace, nor keep a trace the sampler dropped by setting its sampled flag, nor go on adding
+     * spans once its call is over. One look at each call in flight, no more than run at once.
+     */
+    boolean gave(String traceparent) {
+        if (traceparent == null || traceparent.isEmpty()) {
+            return false;
+        }
+        for (Sandbox.Call call : inFlight.values()) {
+            if (call.traceparent().equals(traceparent)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String traceparent(String given) {
+        return given == null ? "" : given;
     }
 
     /** Completes the call with its answer; false when no such call was waiting. */

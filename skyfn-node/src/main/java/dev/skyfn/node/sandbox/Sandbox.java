@@ -349,9 +349,18 @@ public final class Sandbox {
      * A request sent and its answer to come: the sandbox's Result or Failure, or a failure coded
      * {@link #TIMED_OUT} once {@code deadlineNanos} passes.
      *
-     * @param label what the call is for, in messages: an invocation id, or "load"
+     * @param label       what the call is for, in messages: an invocation id, or "load"
+     * @param traceparent the W3C {@code traceparent} the request carried, or empty
      */
-    public record Call(long id, CompletableFuture<Message> answer, long deadlineNanos, String label) {
+    public record Call(long id, CompletableFuture<Message> answer, long deadlineNanos, String label, String traceparent) {
+    }
+
+    /**
+     * {@code traceparent}, as this sandbox sent it in a frame, when it is one the node gave it for
+     * a call still running here; empty otherwise ({@link Calls#gave}).
+     */
+    public String vouched(String traceparent) {
+        return calls.gave(traceparent) ? traceparent : "";
     }
 
     /** The code of the failure a call's answer completes with when its deadline passes first. */

@@ -23,6 +23,36 @@ class CallsTest {
         calls.expire(now, 100, cancelled::add, c -> hung.add(c.label()));
     }
 
+    private static final String KEPT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    private static final String NOT_KEPT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
+    private static final String OTHER = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    @Test
+    void vouchesOnlyForATraceparentItGaveACallStillInFlight() {
+        Sandbox.Call traced = calls.open(id -> new Message.Invoke(id, 0, "f", "inv-1", 1_000, Payload.EMPTY, KEPT), 1_000, "inv-1",
+                m -> true, id -> new Message.Failure(id, "SANDBOX_CRASHED", "gone", ""));
+        open(1_000, "untraced");
+        assertThat(calls.gave(KEPT)).isTrue();
+        assertThat(calls.gave(NOT_KEPT)).as("the same trace with its sampled flag set by the sandbox").isFalse();
+        assertThat(calls.gave(NOT_KEPT.replace("-00", "-01").replace("b7ad", "c7ad"))).as("a span id not given").isFalse();
+        assertThat(calls.gave(OTHER)).as("another trace").isFalse();
+        assertThat(calls.gave("")).isFalse();
+        calls.answer(traced.id(), new Message.Result(traced.id(), Payload.EMPTY));
+        assertThat(calls.gave(KEPT)).as("once the call is answered").isFalse();
+    }
+
+    @Test
+    void vouchesForEachTraceparentOfABatchUntilItsOwnCallIsAnswered() {
+        List<Sandbox.Call> batch = calls.openEach(List.of("inv-1", "inv-2"), ids -> new Message.InvokeEach(0, "f", 1_000,
+                        List.of(new Message.Item(ids[0], "inv-1", Payload.EMPTY, KEPT), new Message.Item(ids[1], "inv-2", Payload.EMPTY, OTHER))),
+                1_000, m -> true, id -> new Message.Failure(id, "SANDBOX_CRASHED", "gone", ""));
+        assertThat(calls.gave(KEPT)).isTrue();
+        assertThat(calls.gave(OTHER)).isTrue();
+        calls.answer(batch.get(1).id(), new Message.Result(batch.get(1).id(), Payload.EMPTY));
+        assertThat(calls.gave(OTHER)).isFalse();
+        assertThat(calls.gave(KEPT)).isTrue();
+    }
+
     @Test
     void answersMatchTheirCallsById() {
         Sandbox.Call a = open(1_000, "a");
