@@ -9,12 +9,12 @@ import java.util.function.ToDoubleFunction;
  * One round of warm calls to the hello app's no-op on a node started with some options (on CPU
  * 0, wrk on CPU 1): a warm-up at 64 connections (5 s unless said), then {@code measure} at 1 and
  * at 64, flat out, then {@code measure} paced below the node's limit, where the CPU time the node
- * and its sandboxes used ({@code /proc}, through {@link ProcessHandle.Info#totalCpuDuration}) is
- * divided by the calls answered. What benches that set one node option against another compare,
+ * and its sandboxes used ({@link CpuTime}: the calls', and the JIT compilers' apart) is divided by
+ * the calls answered. What benches that set one node option against another compare,
  * round after round. Throughput flat out on one CPU varies by ±12% between runs of the same node
  * on this kind of machine; CPU time per call at a fixed load tells a few percent apart.
  */
-record WarmRound(Wrk.Result one, Wrk.Result many, double cpuMicrosPerCall) {
+record WarmRound(Wrk.Result one, Wrk.Result many, double cpuMicrosPerCall, double jitMicrosPerCall) {
 
     private static final String PATH = "/v1/apps/hello/functions/noop:invoke";
     private static final byte[] BODY = "x".getBytes();
@@ -36,16 +36,11 @@ record WarmRound(Wrk.Result one, Wrk.Result many, double cpuMicrosPerCall) {
             Wrk.run("1", url, 64, warmUp, BODY);
             Wrk.Result one = Wrk.run("1", url, 1, measure, BODY);
             Wrk.Result many = Wrk.run("1", url, 64, measure, BODY);
-            long before = cpuNanos(node.process);
+            CpuTime before = CpuTime.of(node.process);
             Wrk.Result paced = Wrk.paced("1", url, PACED_CONNECTIONS, PACED_PAUSE_MS, measure, BODY);
-            return new WarmRound(one, many, (cpuNanos(node.process) - before) / 1000.0 / paced.requests());
+            CpuTime used = CpuTime.of(node.process).minus(before);
+            return new WarmRound(one, many, used.nanos() / 1000.0 / paced.requests(), used.jitNanos() / 1000.0 / paced.requests());
         }
-    }
-
-    /** CPU time (user and system) a process and all its descendants have used so far, in ns. */
-    private static long cpuNanos(Process process) {
-        return java.util.stream.Stream.concat(java.util.stream.Stream.of(process.toHandle()), process.descendants())
-                .mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L)).sum();
     }
 
     /** Rounds run the same way, as a row of the table is named. */
@@ -83,23 +78,25 @@ record WarmRound(Wrk.Result one, Wrk.Result many, double cpuMicrosPerCall) {
      * followed by its ratio to {@code baseline}'s.
      */
     static String cpuTable(List<Variant> variants, Variant baseline, String baselineLabel) {
-        var out = new StringBuilder(String.format("| CPU per call, node and sandbox, %d connections %d ms apart | µs | per round |%n|---|---:|---|%n",
-                PACED_CONNECTIONS, PACED_PAUSE_MS));
-        double base = cpuMedian(baseline.rounds());
+        var out = new StringBuilder(String.format("| CPU per call, node and sandbox, %d connections %d ms apart (JIT compilers apart) | µs | per round | JIT compilers, µs |%n"
+                + "|---|---:|---|---:|%n", PACED_CONNECTIONS, PACED_PAUSE_MS));
+        double base = median(baseline.rounds(), WarmRound::cpuMicrosPerCall);
         for (Variant v : variants) {
-            out.append(String.format("| %s | %.1f | %s |%n", v.name(), cpuMedian(v.rounds()),
-                    Stats.list(v.rounds().stream().map(WarmRound::cpuMicrosPerCall).toList(), "%.1f")));
+            out.append(String.format("| %s | %.1f | %s | %.1f |%n", v.name(), median(v.rounds(), WarmRound::cpuMicrosPerCall),
+                    Stats.list(v.rounds().stream().map(WarmRound::cpuMicrosPerCall).toList(), "%.1f"),
+                    median(v.rounds(), WarmRound::jitMicrosPerCall)));
         }
         for (Variant v : variants) {
             if (v != baseline) {
-                out.append(String.format("| **%s / %s** | **%+.1f%%** | |%n", v.name(), baselineLabel, 100 * (cpuMedian(v.rounds()) / base - 1)));
+                out.append(String.format("| **%s / %s** | **%+.1f%%** | | |%n", v.name(), baselineLabel,
+                        100 * (median(v.rounds(), WarmRound::cpuMicrosPerCall) / base - 1)));
             }
         }
         return out.toString();
     }
 
-    private static double cpuMedian(List<WarmRound> rounds) {
-        return Stats.median(rounds.stream().map(WarmRound::cpuMicrosPerCall).toList());
+    private static double median(List<WarmRound> rounds, ToDoubleFunction<WarmRound> metric) {
+        return Stats.median(rounds.stream().map(metric::applyAsDouble).toList());
     }
 
     /** The median over {@code rounds} of {@code metric} at 64 connections ({@code many}) or at 1. */
