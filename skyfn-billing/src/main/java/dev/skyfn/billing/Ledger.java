@@ -44,8 +44,10 @@ public final class Ledger implements AutoCloseable {
     private final MerkleTree tree = new MerkleTree();
     /** Where each entry starts in {@code entries.log}; one more than entries, the last being the end. */
     private final Longs offsets = new Longs();
-    private final Map<String, Longs> byTenant = new HashMap<>();
-    private final Map<String, Longs> startsByTenant = new HashMap<>();
+    private final Map<String, TenantEntries> byTenant = new HashMap<>();
+    /** The tenant indexed last and its entries: a node's records come in runs of one tenant's. */
+    private String lastTenant;
+    private TenantEntries lastEntries;
     private final List<TreeHead> heads = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
     private boolean closed;
@@ -268,8 +270,9 @@ public final class Ledger implements AutoCloseable {
                 throw new IllegalStateException("the ledger holds " + held + " entries, fewer than its signed head of " + size
                         + ": entries were removed");
             }
-            Longs mine = tenant == null ? null : byTenant.getOrDefault(tenant, new Longs());
-            Longs starts = tenant == null ? null : startsByTenant.getOrDefault(tenant, new Longs());
+            TenantEntries theirs = tenant == null ? null : byTenant.getOrDefault(tenant, new TenantEntries());
+            Longs mine = theirs == null ? null : theirs.indexes;
+            Longs starts = theirs == null ? null : theirs.starts;
             long count = mine == null ? held : mine.size();
             for (int i = 0; i < count; i++) {
                 long index = mine == null ? i : mine.get(i);
@@ -353,8 +356,17 @@ public final class Ledger implements AutoCloseable {
     }
 
     private void index(String tenant, long start, long index) {
-        byTenant.computeIfAbsent(tenant, t -> new Longs()).add(index);
-        startsByTenant.computeIfAbsent(tenant, t -> new Longs()).add(start);
+        TenantEntries theirs = tenant.equals(lastTenant) ? lastEntries : byTenant.computeIfAbsent(tenant, t -> new TenantEntries());
+        lastTenant = tenant;
+        lastEntries = theirs;
+        theirs.indexes.add(index);
+        theirs.starts.add(start);
+    }
+
+    /** A tenant's entries in the ledger: their indexes and their calls' start times (epoch ms), in the ledger's order. */
+    private static final class TenantEntries {
+        final Longs indexes = new Longs();
+        final Longs starts = new Longs();
     }
 
     private void loadHeads(Path path) throws IOException {
