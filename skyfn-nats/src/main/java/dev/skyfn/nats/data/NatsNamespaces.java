@@ -208,7 +208,11 @@ public final class NatsNamespaces implements Namespaces {
             } catch (InterruptedException e) {
                 tell.accept(false);
             } finally {
-                watch.unsubscribe();
+                try {
+                    watch.unsubscribe();
+                } catch (IllegalStateException closed) {
+                    // the node's connection went first, and the watch with it
+                }
             }
         });
         return () -> tell.accept(false);
