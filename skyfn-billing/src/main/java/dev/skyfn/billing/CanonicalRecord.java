@@ -87,7 +87,7 @@ final class CanonicalRecord {
             if (v < 0) {
                 return bytes(ascii(Long.toString(v)));
             }
-            int digits = v < 10 ? 1 : (int) Math.floor(Math.log10(v)) + 1;
+            int digits = digits(v);
             ensure(digits);
             for (int i = size + digits - 1; i >= size; i--) {
                 buf[i] = (byte) ('0' + v % 10);
@@ -95,6 +95,19 @@ final class CanonicalRecord {
             }
             size += digits;
             return this;
+        }
+
+        /**
+         * How many decimal digits {@code v} (0 or more) has, counted exactly: a count from
+         * {@code log10} in doubles is one too many just below 10^15 and above, where the
+         * logarithm rounds up to the next whole number, and would write a leading zero.
+         */
+        static int digits(long v) {
+            int digits = 1;
+            for (long bound = 10; digits < 19 && v >= bound; bound *= 10) {
+                digits++;
+            }
+            return digits;
         }
 
         /** A JSON string: every character outside printable ASCII, {@code "} and {@code \\} escaped. */

@@ -22,6 +22,25 @@ class UsageRecordTest {
     }
 
     @Test
+    void numbersAreWrittenAsTheirDecimalDigitsOnBothSidesOfEveryPowerOfTen() {
+        java.util.List<Long> values = new java.util.ArrayList<>(java.util.List.of(0L, Long.MAX_VALUE));
+        for (long p = 10; ; p *= 10) {
+            values.addAll(java.util.List.of(p - 1, p, p + 1));
+            if (p > Long.MAX_VALUE / 10) {
+                break;
+            }
+        }
+        for (long v : values) {
+            var written = new CanonicalRecord.Ascii(4).number(v);
+            assertThat(new String(written.array(), 0, written.size(), StandardCharsets.US_ASCII)).isEqualTo(Long.toString(v));
+        }
+        // a count of blocks just below 10^15 reads back as itself: no leading zero
+        var record = new UsageRecord("i", "t", "a", "f", UsageRecord.Kind.invocation, "i", "n", "c", 0, 1, 128, 0, 0, 0, false,
+                "ok", 999_999_999_999_999L, 9_999_999_999_999_999L, UsageRecord.UnitPrices.FREE);
+        assertThat(UsageRecord.parse(record.canonical())).isEqualTo(record);
+    }
+
+    @Test
     void whatIsNotARecordIsRefusedSayingWhy() {
         assertThatThrownBy(() -> UsageRecord.parse("{\"id\":\"x\"}".getBytes())).hasMessageStartingWith("not a usage record:");
         assertThatThrownBy(() -> UsageRecord.tenantOf("{\"tenant\":\"x\"}".getBytes())).hasMessage("no tenant after the id");
