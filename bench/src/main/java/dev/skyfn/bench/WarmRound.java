@@ -18,7 +18,7 @@ record WarmRound(Wrk.Result one, Wrk.Result many, double cpuMicrosPerCall, doubl
 
     private static final String PATH = "/v1/apps/hello/functions/noop:invoke";
     private static final byte[] BODY = "x".getBytes();
-    /** The paced load: 8 connections, each waiting 1 ms before each call — about 7,000 calls a second, a quarter of the node's CPU. */
+    /** The paced load: 8 connections, each waiting 1 ms before each call — about 6,000 calls a second, a quarter of the node's CPU. */
     static final int PACED_CONNECTIONS = 8;
     static final int PACED_PAUSE_MS = 1;
 

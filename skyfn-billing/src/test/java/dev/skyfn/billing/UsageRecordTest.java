@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class UsageRecordTest {
@@ -23,9 +25,9 @@ class UsageRecordTest {
 
     @Test
     void numbersAreWrittenAsTheirDecimalDigitsOnBothSidesOfEveryPowerOfTen() {
-        java.util.List<Long> values = new java.util.ArrayList<>(java.util.List.of(0L, Long.MAX_VALUE));
+        List<Long> values = new ArrayList<>(List.of(0L, Long.MAX_VALUE));
         for (long p = 10; ; p *= 10) {
-            values.addAll(java.util.List.of(p - 1, p, p + 1));
+            values.addAll(List.of(p - 1, p, p + 1));
             if (p > Long.MAX_VALUE / 10) {
                 break;
             }

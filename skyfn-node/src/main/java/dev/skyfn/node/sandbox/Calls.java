@@ -4,6 +4,7 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.wire.Message;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,7 +36,7 @@ final class Calls {
         long id = nextId.incrementAndGet();
         Message request = build.apply(id);
         var call = new Sandbox.Call(id, new CompletableFuture<>(), deadlineNanos, label,
-                request instanceof Message.Invoke invoke ? traceparent(invoke.traceparent()) : "");
+                request instanceof Message.Invoke invoke ? Objects.requireNonNullElse(invoke.traceparent(), "") : "");
         inFlight.put(id, call);
         if (!send.test(request)) {
             inFlight.remove(id);
@@ -58,7 +59,7 @@ final class Calls {
         List<Sandbox.Call> opened = new java.util.ArrayList<>(ids.length);
         for (int i = 0; i < ids.length; i++) {
             var call = new Sandbox.Call(ids[i], new CompletableFuture<>(), deadlineNanos, labels.get(i),
-                    request instanceof Message.InvokeEach each ? traceparent(each.items().get(i).traceparent()) : "");
+                    request instanceof Message.InvokeEach each ? Objects.requireNonNullElse(each.items().get(i).traceparent(), "") : "");
             inFlight.put(ids[i], call);
             opened.add(call);
         }
@@ -88,10 +89,6 @@ final class Calls {
             }
         }
         return false;
-    }
-
-    private static String traceparent(String given) {
-        return given == null ? "" : given;
     }
 
     /** Completes the call with its answer; false when no such call was waiting. */
