@@ -143,8 +143,10 @@ class FleetTest {
         HttpResponse<String> accepted = FleetCalls.send(fleet, "spot-eu-1", "POST", "/v1/apps/vault/functions/where:invoke?async=true",
                 "?".getBytes(StandardCharsets.UTF_8), "traceparent", "00-" + trace + "-b7ad6b7169203331-01");
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        // each node sends its spans in its own batches, the gateway's after its answer: wait for all three
         await().atMost(Duration.ofSeconds(30)).until(() -> collector.trace(trace).stream().anyMatch(s -> s.name().equals("invoke vault/where"))
-                && collector.trace(trace).stream().anyMatch(s -> s.name().equals("async vault/where")));
+                && collector.trace(trace).stream().anyMatch(s -> s.name().equals("async vault/where"))
+                && collector.trace(trace).stream().anyMatch(s -> s.parentSpanId().equals("b7ad6b7169203331")));
         List<OtlpCollector.Received> spans = collector.trace(trace);
         var server = spans.stream().filter(s -> s.parentSpanId().equals("b7ad6b7169203331")).findFirst().orElseThrow();
         var queued = spans.stream().filter(s -> s.name().equals("async vault/where")).findFirst().orElseThrow();

@@ -63,8 +63,12 @@ class TracingTest {
         collector.close();
     }
 
-    /** Whether the collector holds spans of all these names in the trace: nodes send them in batches, in the order they end. */
+    /**
+     * Whether the collector holds spans of all these names in the trace, the node's ended spans sent
+     * first: a node sends them in batches, in the order they end, and the gateway's ends after its answer.
+     */
     private static boolean has(String trace, String... names) {
+        node.platform.node().tracing().flush();
         var received = collector.trace(trace).stream().map(OtlpCollector.Received::name).collect(Collectors.toSet());
         return received.containsAll(List.of(names));
     }
