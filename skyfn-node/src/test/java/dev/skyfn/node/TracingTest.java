@@ -86,7 +86,6 @@ class TracingTest {
         String[] seen = res.body().split(" ");
         assertThat(seen).as("each function's traceparent").hasSize(2).allSatisfy(tp -> assertThat(tp).matches("00-" + TRACE + "-[0-9a-f]{16}-01"));
 
-        node.platform.node().tracing().flush();
         await().atMost(Duration.ofSeconds(10)).until(() -> has(TRACE, "POST /v1/apps/{app}/functions/{function}:invoke", "invoke front/relay",
                 "invoke back/parent"));
         Map<String, OtlpCollector.Received> byName = collector.trace(TRACE).stream()
@@ -117,10 +116,8 @@ class TracingTest {
         HttpResponse<String> res = node.send("POST", "/v1/apps/fresh/functions/parent:invoke", "?".getBytes(StandardCharsets.UTF_8),
                 "Content-Type", "text/plain", "traceparent", "00-" + trace + "-" + CALLER_SPAN + "-01");
         assertThat(res.headers().firstValue("X-Skyfn-Cold-Start")).hasValue("true");
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            node.platform.node().tracing().flush();
-            return has(trace, "cold start fresh", "invoke fresh/parent", "sandbox taken", "app loaded", "jar opened", "classes initialised");
-        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> has(trace, "cold start fresh", "invoke fresh/parent", "sandbox taken", "app loaded", "jar opened",
+                "classes initialised"));
         var spans = collector.trace(trace);
         var run = spans.stream().filter(s -> s.name().equals("invoke fresh/parent")).findFirst().orElseThrow();
         var cold = spans.stream().filter(s -> s.name().equals("cold start fresh")).findFirst().orElseThrow();
@@ -154,7 +151,6 @@ class TracingTest {
         assertThat(started.statusCode()).as(started.body()).isIn(200, 201, 202);
         String id = Errors.json(started).get("executionId").asText();
         await().atMost(Duration.ofSeconds(20)).until(() -> Errors.json(node.get("/v1/executions/" + id)).get("status").asText().equals("SUCCEEDED"));
-        node.platform.node().tracing().flush();
         await().atMost(Duration.ofSeconds(10)).until(() -> has(trace, "execution back/twice", "step First", "step Second",
                 "POST /v1/apps/{app}/workflows/{workflow}/executions"));
         Map<String, OtlpCollector.Received> byName = collector.trace(trace).stream()
@@ -177,10 +173,7 @@ class TracingTest {
         HttpResponse<String> published = node.send("POST", "/v1/topics/traced", "{\"n\": 1}".getBytes(StandardCharsets.UTF_8),
                 "Content-Type", "application/json", "traceparent", "00-" + trace + "-" + CALLER_SPAN + "-01");
         assertThat(published.statusCode()).as(published.body()).isIn(200, 201, 202);
-        await().atMost(Duration.ofSeconds(20)).until(() -> {
-            node.platform.node().tracing().flush();
-            return has(trace, "invoke events/hear", "deliver events/hear", "POST /v1/topics/{subject}");
-        });
+        await().atMost(Duration.ofSeconds(20)).until(() -> has(trace, "invoke events/hear", "deliver events/hear", "POST /v1/topics/{subject}"));
         Map<String, OtlpCollector.Received> byName = collector.trace(trace).stream()
                 .collect(Collectors.toMap(OtlpCollector.Received::name, Function.identity(), (a, b) -> a));
         var server = byName.get("POST /v1/topics/{subject}");
@@ -259,10 +252,7 @@ class TracingTest {
         HttpResponse<String> accepted = node.send("POST", "/v1/apps/back/functions/parent:invoke?async=true", "?".getBytes(StandardCharsets.UTF_8),
                 "traceparent", "00-" + trace + "-" + CALLER_SPAN + "-01");
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
-        await().atMost(Duration.ofSeconds(20)).until(() -> {
-            node.platform.node().tracing().flush();
-            return has(trace, "async back/parent", "invoke back/parent");
-        });
+        await().atMost(Duration.ofSeconds(20)).until(() -> has(trace, "async back/parent", "invoke back/parent"));
         var spans = collector.trace(trace);
         var server = spans.stream().filter(s -> s.parentSpanId().equals(CALLER_SPAN)).findFirst().orElseThrow();
         var run = named(spans, "async back/parent");

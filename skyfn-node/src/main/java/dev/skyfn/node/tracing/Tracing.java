@@ -26,11 +26,12 @@ import java.util.function.Function;
 /**
  * The node's traces: OpenTelemetry spans of the calls it takes, routes and runs, exported in
  * batches over OTLP/HTTP (protobuf, {@code <endpoint>/v1/traces}) when {@link Export} names an
- * endpoint (up to 512 spans an export, at least every 5 s: the SDK's defaults), and the last it ended kept in its memory ({@link RecentSpans}) whenever it traces;
- * nothing at all when it does not (a no-op tracer: no span is made). A trace's context
- * travels as W3C Trace Context ({@code traceparent}, {@code tracestate}): from a caller's HTTP
- * headers, between nodes in the calls they send each other, into the sandbox with each call, and
- * back with the calls its functions make. Sampling is decided where a trace starts (a ratio of
+ * endpoint (up to 512 spans an export, at least every 5 s: the SDK's defaults), and the last it
+ * ended kept in its memory ({@link RecentSpans}) whenever it traces; nothing at all when it does
+ * not (a no-op tracer: no span is made). A trace's context travels as W3C Trace Context
+ * ({@code traceparent}, {@code tracestate}): from a caller's HTTP headers, between nodes in the
+ * calls they send each other, into the sandbox with each call, and back with the calls its
+ * functions make. Sampling is decided where a trace starts (a ratio of
  * trace ids) and followed by every span under it.
  */
 public final class Tracing implements AutoCloseable {
