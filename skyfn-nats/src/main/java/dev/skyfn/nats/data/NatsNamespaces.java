@@ -170,8 +170,10 @@ public final class NatsNamespaces implements Namespaces {
      * ends the watch once told. The watch's callback runs on the NATS client's dispatcher thread,
      * which closing the watch interrupts: a check made there (reads, a listing that is itself a
      * consumer) would be cut off half-way, and a listing cut off leaves its consumer delivering to
-     * a subscription gone, which can drop the node's whole connection. A check that cannot reach
-     * JetStream is tried again every second until told or given up.
+     * a subscription gone, which can drop the node's whole connection. The thread also checks
+     * every second unsignalled: a namespace removed leaves no marker (its purge marker is purged
+     * from the stream at once, see {@code Engine.forget}), which the watch may never be delivered,
+     * and a check that could not reach JetStream must be tried again.
      */
     @Override
     public Runnable await(String tenant, String path, int items, Consumer<Boolean> done) {
@@ -198,11 +200,8 @@ public final class NatsNamespaces implements Namespaces {
         Thread.ofVirtual().name("await " + path).start(() -> {
             try {
                 while (!told.get()) {
-                    if (checked(tenant, path, items, tell)) {
-                        changed.acquire();
-                    } else {
-                        changed.tryAcquire(1, TimeUnit.SECONDS);
-                    }
+                    check(tenant, path, items, tell);
+                    changed.tryAcquire(1, TimeUnit.SECONDS);
                     changed.drainPermits();
                 }
             } catch (InterruptedException e) {
@@ -218,11 +217,8 @@ public final class NatsNamespaces implements Namespaces {
         return () -> tell.accept(false);
     }
 
-    /**
-     * Tells false when the namespace is gone, true when it holds what is awaited, nothing while
-     * neither; false when JetStream could not say.
-     */
-    private boolean checked(String tenant, String path, int items, Consumer<Boolean> tell) {
+    /** Tells false when the namespace is gone, true when it holds what is awaited, nothing while neither or when JetStream could not say. */
+    private void check(String tenant, String path, int items, Consumer<Boolean> tell) {
         try {
             Meta m = meta(tenant, path);
             if (m == null) {
@@ -230,10 +226,8 @@ public final class NatsNamespaces implements Namespaces {
             } else if (alive(m) && (items < 0 ? m.ready() : itemKeys(tenant, path).size() >= items)) {
                 tell.accept(true);
             }
-            return true;
         } catch (SkyfnException unreachable) {
             LOG.debug("awaiting {} of {}: {}", path, tenant, unreachable.getMessage());
-            return false;
         }
     }
 
