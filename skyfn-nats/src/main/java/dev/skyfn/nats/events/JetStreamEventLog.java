@@ -23,11 +23,13 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Tenants' events in the JetStream stream {@value #STREAM}, on the subject
  * {@code skyfn.topic.<tenant>.<partition>.<subject>}: a tenant's subjects are apart from every
- * other's, and a subscription ordered by key takes one partition. The CloudEvent attributes travel
- * as {@code Ce-*} headers, the data sealed with the tenant's key; {@code Nats-Msg-Id} is the
- * tenant and the event id, so JetStream drops a second publication of an id within its duplicate
- * window (two minutes). Each subscription is a durable pull consumer, shared by the nodes that
- * open it; events are kept a day.
+ * other's, and a subscription ordered by key takes one partition. A message's body is the
+ * event's CloudEvent attributes and data in one {@link EventEnvelope}, sealed with the tenant's
+ * key and bound to its subject and id; its one header, {@code Nats-Msg-Id}, is the tenant and the
+ * event id, so JetStream drops a second publication of an id within its duplicate window (two
+ * minutes). Messages of the first layout — the attributes as {@code Ce-*} headers, the data
+ * alone sealed — are still read. Each subscription is a durable pull consumer, shared by the
+ * nodes that open it; events are kept a day.
  */
 public final class JetStreamEventLog implements EventLog {
 
@@ -37,6 +39,7 @@ public final class JetStreamEventLog implements EventLog {
     static final Duration KEPT = Duration.ofDays(1);
     private static final String CE = "Ce-";
     private static final String CONTENT_TYPE = "Content-Type";
+    private static final String MESSAGE_ID = "Nats-Msg-Id";
     /** The headers of an event's attributes; any other {@code ce-} header is an extension. */
     private static final java.util.Set<String> ATTRIBUTES = java.util.Set.of("ce-id", "ce-source", "ce-type", "ce-time", "ce-partitionkey");
 
@@ -63,7 +66,7 @@ public final class JetStreamEventLog implements EventLog {
     @Override
     public boolean publish(Event e) {
         Outgoing out = outgoing(e);
-        return !Js.call("publishing an event to " + e.subject(), () -> js.publish(out.subject, out.headers, out.body, out.options)).isDuplicate();
+        return !Js.call("publishing an event to " + e.subject(), () -> js.publish(out.subject, null, out.body, out.options)).isDuplicate();
     }
 
     /**
@@ -75,7 +78,7 @@ public final class JetStreamEventLog implements EventLog {
     public CompletableFuture<Boolean> publishAsync(Event e) {
         Outgoing out = outgoing(e);
         try {
-            return js.publishAsync(out.subject, out.headers, out.body, out.options).handle((ack, failed) -> {
+            return js.publishAsync(out.subject, null, out.body, out.options).handle((ack, failed) -> {
                 if (failed != null) {
                     // the same words and codes as a publication awaited
                     Throwable cause = failed instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : failed;
@@ -88,23 +91,14 @@ public final class JetStreamEventLog implements EventLog {
         }
     }
 
-    /** An event as it goes to JetStream: its subject, its attributes as headers, its data sealed, its message id. */
-    private record Outgoing(String subject, Headers headers, byte[] body, PublishOptions options) {
+    /** An event as it goes to JetStream: its subject, its envelope sealed, its message id. */
+    private record Outgoing(String subject, byte[] body, PublishOptions options) {
     }
 
     private Outgoing outgoing(Event e) {
-        Headers h = new Headers().put(CE + "id", e.id()).put(CE + "source", e.source()).put(CE + "type", e.type())
-                .put(CE + "time", e.time().toString());
-        if (e.contentType() != null) {
-            h.put(CONTENT_TYPE, e.contentType());
-        }
-        if (e.partitionKey() != null) {
-            h.put(CE + "partitionkey", e.partitionKey());
-        }
-        e.extensions().forEach((k, v) -> h.put(CE + k, v));
-        byte[] body = sealer.seal(e.tenant(), place(e.subject(), e.id()), e.data());
+        byte[] body = sealer.seal(e.tenant(), place(e.subject(), e.id()), EventEnvelope.write(e));
         var options = PublishOptions.builder().messageId(e.tenant() + ":" + e.id()).build();
-        return new Outgoing(natsSubject(e.tenant(), e.partition(), e.subject()), h, body, options);
+        return new Outgoing(natsSubject(e.tenant(), e.partition(), e.subject()), body, options);
     }
 
     private static String place(String subject, String id) {
@@ -153,21 +147,12 @@ public final class JetStreamEventLog implements EventLog {
     }
 
     private Delivery delivery(String tenant, Message m) {
-        Headers h = m.getHeaders();
         // skyfn.topic.<tenant>.<partition>.<subject>
         String afterTenant = m.getSubject().substring(PREFIX.length() + tenant.length() + 1);
         String subject = afterTenant.substring(afterTenant.indexOf('.') + 1);
-        Map<String, String> extensions = new HashMap<>();
-        for (String key : h.keySet()) {
-            String lower = key.toLowerCase(java.util.Locale.ROOT);
-            if (lower.startsWith("ce-") && !ATTRIBUTES.contains(lower)) {
-                extensions.put(lower.substring(3), h.getFirst(key));
-            }
-        }
-        String id = h.getFirst(CE + "id");
-        var event = new Event(tenant, subject, id, h.getFirst(CE + "source"), h.getFirst(CE + "type"),
-                Instant.parse(h.getFirst(CE + "time")), h.getFirst(CONTENT_TYPE), h.getFirst(CE + "partitionkey"), extensions,
-                sealer.open(tenant, place(subject, id), m.getData()));
+        Headers h = m.getHeaders();
+        Event event = h != null && h.containsKey(CE + "id") ? firstLayout(tenant, subject, h, m.getData())
+                : enveloped(tenant, subject, h, m.getData());
         return new Delivery() {
             @Override
             public Event event() {
@@ -194,6 +179,35 @@ public final class JetStreamEventLog implements EventLog {
                 m.nakWithDelay(pause);
             }
         };
+    }
+
+    /** An event of the current layout: its id from the message id, its envelope opened there. */
+    private Event enveloped(String tenant, String subject, Headers h, byte[] body) {
+        String messageId = h == null ? null : h.getFirst(MESSAGE_ID);
+        String prefix = tenant + ":";
+        if (messageId == null || !messageId.startsWith(prefix)) {
+            throw new IllegalArgumentException("an event on " + subject + " without its message id");
+        }
+        String id = messageId.substring(prefix.length());
+        Event event = EventEnvelope.read(tenant, subject, sealer.open(tenant, place(subject, id), body));
+        if (!event.id().equals(id)) {
+            throw new IllegalArgumentException("an event on " + subject + " whose envelope's id is not its message id");
+        }
+        return event;
+    }
+
+    /** An event of the first layout: its attributes in {@code Ce-*} headers, its data alone sealed. */
+    private Event firstLayout(String tenant, String subject, Headers h, byte[] body) {
+        Map<String, String> extensions = new HashMap<>();
+        for (String key : h.keySet()) {
+            String lower = key.toLowerCase(java.util.Locale.ROOT);
+            if (lower.startsWith("ce-") && !ATTRIBUTES.contains(lower)) {
+                extensions.put(lower.substring(3), h.getFirst(key));
+            }
+        }
+        String id = h.getFirst(CE + "id");
+        return new Event(tenant, subject, id, h.getFirst(CE + "source"), h.getFirst(CE + "type"), Instant.parse(h.getFirst(CE + "time")),
+                h.getFirst(CONTENT_TYPE), h.getFirst(CE + "partitionkey"), extensions, sealer.open(tenant, place(subject, id), body));
     }
 
     @Override

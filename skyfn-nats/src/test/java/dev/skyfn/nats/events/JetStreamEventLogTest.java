@@ -1,0 +1,136 @@
+package dev.skyfn.nats.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.skyfn.core.testing.Disk;
+import dev.skyfn.core.trigger.Event;
+import dev.skyfn.core.trigger.EventLog;
+import dev.skyfn.nats.OneServer;
+import io.nats.client.PublishOptions;
+import io.nats.client.impl.Headers;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Tenants' events kept in JetStream: what a subscriber reads back, and what the server's files hold of them. */
+@Tag("slow")
+class JetStreamEventLogTest {
+
+    @RegisterExtension
+    static final OneServer server = new OneServer();
+
+    private final JetStreamEventLog log = JetStreamEventLog.open(server.engine(), OneServer.SEALER);
+
+    @Test
+    void anEventComesBackWithEveryAttributeAndOnlyItsIdIsInClearOnTheServersDisk() throws Exception {
+        String tenant = OneServer.freshName("acme");
+        Instant time = Instant.parse("2026-12-04T10:15:30.123456789Z");
+        var sent = new Event(tenant, "orders.eu", "order-secret-id-77", "/shop/checkout-secret-source", "com.acme.order.secret-type", time,
+                "application/json", "customer-secret-key", Map.of("region", "eu-secret-region", "attempts", "2"),
+                "{\"card\": \"4111-secret-card\"}".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(log.publish(sent)).isTrue();
+        assertThat(log.publish(sent)).as("the same id again, within the duplicate window").isFalse();
+        List<EventLog.Delivery> got = take(tenant, "orders.>", 1);
+
+        Event back = got.getFirst().event();
+        assertThat(back).usingRecursiveComparison().ignoringFields("data").isEqualTo(sent);
+        assertThat(back.data()).isEqualTo(sent.data());
+        assertThat(back.partition()).isEqualTo(sent.partition());
+        got.getFirst().ack();
+        server.engine().connection().flush(Duration.ofSeconds(5));
+        // the id is the message id JetStream drops duplicates by: the one attribute the server reads
+        assertThat(Disk.holds(server.storeDir(), "order-secret-id-77")).isTrue();
+        for (String secret : List.of("4111-secret-card", "checkout-secret-source", "secret-type", "customer-secret-key",
+                "eu-secret-region")) {
+            assertThat(Disk.holds(server.storeDir(), secret)).as("%s in the server's files", secret).isFalse();
+        }
+    }
+
+    @Test
+    void anEventWithoutOptionalAttributesComesBackWithoutThem() throws Exception {
+        String tenant = OneServer.freshName("acme");
+        var sent = new Event(tenant, "bare", "b-1", "/s", "t", Instant.ofEpochSecond(1), null, null, Map.of(), new byte[0]);
+        log.publish(sent);
+
+        Event back = take(tenant, "bare", 1).getFirst().event();
+
+        assertThat(back.contentType()).isNull();
+        assertThat(back.partitionKey()).isNull();
+        assertThat(back.extensions()).isEmpty();
+        assertThat(back.data()).isEmpty();
+        assertThat(back.time()).isEqualTo(sent.time());
+    }
+
+    @Test
+    void anEventKeptInTheFirstLayoutAttributesAsHeadersIsStillRead() throws Exception {
+        String tenant = OneServer.freshName("acme");
+        byte[] data = "old".getBytes(StandardCharsets.UTF_8);
+        var headers = new Headers().put("Ce-id", "old-1").put("Ce-source", "/old").put("Ce-type", "old.type")
+                .put("Ce-time", "2026-12-01T00:00:00Z").put("Content-Type", "text/plain").put("Ce-partitionkey", "k").put("Ce-region", "eu");
+        int partition = Math.floorMod("k".hashCode(), Event.PARTITIONS);
+        server.engine().connection().jetStream(server.engine().jsOptions()).publish(
+                JetStreamEventLog.natsSubject(tenant, partition, "legacy"), headers, OneServer.SEALER.seal(tenant, "event/legacy/old-1", data),
+                PublishOptions.builder().messageId(tenant + ":old-1").build());
+
+        Event back = take(tenant, "legacy", 1).getFirst().event();
+
+        assertThat(back).extracting(Event::id, Event::source, Event::type, Event::time, Event::contentType, Event::partitionKey, Event::extensions)
+                .containsExactly("old-1", "/old", "old.type", Instant.parse("2026-12-01T00:00:00Z"), "text/plain", "k", Map.of("region", "eu"));
+        assertThat(back.data()).isEqualTo(data);
+    }
+
+    @Test
+    void anEnvelopeMovedToAnotherEventsIdOrAlteredDoesNotOpen() {
+        String tenant = OneServer.freshName("acme");
+        var e = new Event(tenant, "s", "e-1", "/s", "t", Instant.EPOCH, null, null, Map.of(), new byte[] {1});
+        byte[] sealed = OneServer.SEALER.seal(tenant, "event/s/e-1", EventEnvelope.write(e));
+
+        assertThatThrownBy(() -> OneServer.SEALER.open(tenant, "event/s/e-2", sealed)).as("under another id").isInstanceOf(RuntimeException.class);
+        byte[] altered = sealed.clone();
+        altered[altered.length - 1] ^= 1;
+        assertThatThrownBy(() -> OneServer.SEALER.open(tenant, "event/s/e-1", altered)).as("altered").isInstanceOf(RuntimeException.class);
+    }
+
+    @Test
+    void aBrokenEnvelopeIsRefusedSayingWhatIsWrongWithIt() {
+        var e = new Event("acme", "s", "e-1", "/s", "t", Instant.EPOCH, "text/plain", null, Map.of("x", "y"), new byte[] {1, 2, 3});
+        byte[] good = EventEnvelope.write(e);
+        assertThat(EventEnvelope.read("acme", "s", good)).usingRecursiveComparison().ignoringFields("data").isEqualTo(e);
+
+        assertThatThrownBy(() -> EventEnvelope.read("acme", "s", "{\"id\": 1}".getBytes(StandardCharsets.UTF_8)))
+                .hasMessageContaining("not an event envelope");
+        assertThatThrownBy(() -> EventEnvelope.read("acme", "s", Arrays.copyOf(good, good.length - 1))).hasMessageContaining("length of 3");
+        assertThatThrownBy(() -> EventEnvelope.read("acme", "s", Arrays.copyOf(good, 10))).hasMessageContaining("cut short");
+        byte[] longer = Arrays.copyOf(good, good.length + 2);
+        assertThatThrownBy(() -> EventEnvelope.read("acme", "s", longer)).hasMessageContaining("2 bytes after its data");
+        byte[] huge = good.clone();
+        huge[2] = 0x7f; // the id's length
+        assertThatThrownBy(() -> EventEnvelope.read("acme", "s", huge)).hasMessageContaining("a length of");
+        byte[] noId = good.clone();
+        Arrays.fill(noId, 2, 6, (byte) 0xff); // the id's length: -1, absent
+        assertThatThrownBy(() -> EventEnvelope.read("acme", "s", noId)).hasMessageContaining("without its id");
+    }
+
+    private List<EventLog.Delivery> take(String tenant, String pattern, int n) throws InterruptedException {
+        EventLog.Subscription sub = log.subscribe(OneServer.freshName("sub"), tenant, pattern, -1, Instant.EPOCH, Duration.ofSeconds(30), 100);
+        try {
+            List<EventLog.Delivery> got = new java.util.ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (got.size() < n && System.nanoTime() < deadline) {
+                got.addAll(sub.fetch(n - got.size(), Duration.ofSeconds(1)));
+            }
+            assertThat(got).hasSize(n);
+            return got;
+        } finally {
+            sub.close();
+        }
+    }
+}
