@@ -24,7 +24,8 @@ public final class EventsApp {
     static final ConcurrentLinkedQueue<Double> SINCE_SENT = new ConcurrentLinkedQueue<>();
     static final ConcurrentLinkedQueue<Double> SINCE_PUBLISHED = new ConcurrentLinkedQueue<>();
     static final ConcurrentLinkedQueue<Double> LATE = new ConcurrentLinkedQueue<>();
-    static final CountDownLatch GATE = new CountDownLatch(1);
+    /** Closed until "open"; closed again by "close", for a second backlog after a first has warmed the path. */
+    static volatile CountDownLatch gate = new CountDownLatch(1);
     static final AtomicLong HANDLED = new AtomicLong();
     static final AtomicLong FIRST = new AtomicLong();
     static final AtomicLong LAST = new AtomicLong();
@@ -60,7 +61,7 @@ public final class EventsApp {
     public static class Pass implements Handler<Map<String, Object>, Integer> {
         @Override
         public Integer handle(Map<String, Object> event, Context ctx) throws InterruptedException {
-            GATE.await();
+            gate.await();
             long now = System.nanoTime();
             FIRST.compareAndSet(0, now);
             LAST.accumulateAndGet(now, Math::max);
@@ -69,13 +70,20 @@ public final class EventsApp {
         }
     }
 
-    /** "open" opens the gate; "count" answers handled, first and last ns; "stamps"/"ticks" answer and clear the latencies. */
+    /** "open" opens the gate, "close" closes it and zeroes the count; "count" answers handled, first and last ns; "stamps"/"ticks" answer and clear the latencies. */
     public static class Control implements Handler<String, List<Double>> {
         @Override
         public List<Double> handle(String what, Context ctx) {
             return switch (what.trim()) {
                 case "open" -> {
-                    GATE.countDown();
+                    gate.countDown();
+                    yield List.of();
+                }
+                case "close" -> {
+                    gate = new CountDownLatch(1);
+                    HANDLED.set(0);
+                    FIRST.set(0);
+                    LAST.set(0);
                     yield List.of();
                 }
                 case "count" -> List.of((double) HANDLED.get(), (double) FIRST.get(), (double) LAST.get());
