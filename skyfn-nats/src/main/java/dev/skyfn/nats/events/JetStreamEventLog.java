@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 public final class JetStreamEventLog implements EventLog {
 
     static final String STREAM = "skyfn-topics";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JetStreamEventLog.class);
     static final String PREFIX = "skyfn.topic.";
     /** How long events are kept for subscriptions that have not taken them. */
     static final Duration KEPT = Duration.ofDays(1);
@@ -129,8 +130,12 @@ public final class JetStreamEventLog implements EventLog {
             @Override
             public int take(int max, Duration wait, java.util.function.Consumer<Delivery> each) {
                 int n = 0;
-                for (var it = sub.iterate(max, wait); it.hasNext(); n++) {
-                    each.accept(delivery(tenant, it.next()));
+                for (var it = sub.iterate(max, wait); it.hasNext(); ) {
+                    Delivery d = readable(tenant, it.next());
+                    if (d != null) {
+                        each.accept(d);
+                        n++;
+                    }
                 }
                 return n;
             }
@@ -144,6 +149,24 @@ public final class JetStreamEventLog implements EventLog {
                 }
             }
         };
+    }
+
+    /**
+     * The delivery of {@code m}, or null when it cannot be read (not sealed with this fleet's key
+     * for the tenant, altered, or not an event): no node could read it either, so it is logged and
+     * terminated — left in the stream, where the operator finds it by its sequence, but not handed
+     * out again, where it would come back every ack wait and hold up a partition ordered by key.
+     */
+    private Delivery readable(String tenant, Message m) {
+        try {
+            return delivery(tenant, m);
+        } catch (RuntimeException unreadable) {
+            long sequence = m.isJetStream() ? m.metaData().streamSequence() : -1;
+            LOG.error("events: message {} of stream {} on {} cannot be read ({}); it stays in the stream and is not handed out again",
+                    sequence, STREAM, m.getSubject(), unreadable.getMessage());
+            m.term();
+            return null;
+        }
     }
 
     private Delivery delivery(String tenant, Message m) {

@@ -88,6 +88,29 @@ class JetStreamEventLogTest {
     }
 
     @Test
+    void aMessageNoNodeCanReadIsLeftInTheStreamAndTheEventsAfterItAreTaken() throws Exception {
+        String tenant = OneServer.freshName("acme");
+        var js = server.engine().connection().jetStream(server.engine().jsOptions());
+        var alien = js.publish(JetStreamEventLog.natsSubject(tenant, 0, "mixed"), null, "not sealed, not an envelope".getBytes(StandardCharsets.UTF_8),
+                PublishOptions.builder().messageId(tenant + ":alien").build());
+        var good = new Event(tenant, "mixed", "good-1", "/s", "t", Instant.EPOCH, null, null, Map.of(), new byte[] {7});
+        log.publish(good);
+
+        EventLog.Subscription sub = log.subscribe(OneServer.freshName("sub"), tenant, "mixed", -1, Instant.EPOCH, Duration.ofSeconds(1), 100);
+        try {
+            List<EventLog.Delivery> got = sub.fetch(2, Duration.ofSeconds(2));
+            assertThat(got).extracting(d -> d.event().id()).containsExactly("good-1");
+            got.getFirst().ack();
+            assertThat(sub.fetch(2, Duration.ofSeconds(2))).as("after the ack wait of 1 s: the unreadable message is not handed out again").isEmpty();
+        } finally {
+            sub.close();
+        }
+        var kept = server.engine().connection().jetStreamManagement(server.engine().jsOptions())
+                .getMessage(JetStreamEventLog.STREAM, alien.getSeqno());
+        assertThat(new String(kept.getData(), StandardCharsets.UTF_8)).isEqualTo("not sealed, not an envelope");
+    }
+
+    @Test
     void anEnvelopeMovedToAnotherEventsIdOrAlteredDoesNotOpen() {
         String tenant = OneServer.freshName("acme");
         var e = new Event(tenant, "s", "e-1", "/s", "t", Instant.EPOCH, null, null, Map.of(), new byte[] {1});
