@@ -152,16 +152,24 @@ public final class JetStreamEventLog implements EventLog {
     }
 
     /**
-     * The delivery of {@code m}, or null when it cannot be read (not sealed with this fleet's key
-     * for the tenant, altered, or not an event): no node could read it either, so it is logged and
+     * The delivery of {@code m}, or null when this node cannot read it. When it holds the key of
+     * the tenant's trust level, the message is not one (not sealed with this fleet's key for the
+     * tenant, altered, or not an event) and no node could read it either: it is logged and
      * terminated — left in the stream, where the operator finds it by its sequence, but not handed
      * out again, where it would come back every ack wait and hold up a partition ordered by key.
+     * A node without that key hands it straight back, for one that has it.
      */
     private Delivery readable(String tenant, Message m) {
         try {
             return delivery(tenant, m);
         } catch (RuntimeException unreadable) {
             long sequence = m.isJetStream() ? m.metaData().streamSequence() : -1;
+            if (!sealer.holds(sealer.levelOf(tenant))) {
+                LOG.warn("events: message {} of stream {} on {} is sealed with a key of trust {} this node does not hold; handed back",
+                        sequence, STREAM, m.getSubject(), sealer.levelOf(tenant));
+                m.nak();
+                return null;
+            }
             LOG.error("events: message {} of stream {} on {} cannot be read ({}); it stays in the stream and is not handed out again",
                     sequence, STREAM, m.getSubject(), unreadable.getMessage());
             m.term();

@@ -3,10 +3,12 @@ package dev.skyfn.nats.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.skyfn.core.cloud.Trust;
 import dev.skyfn.core.testing.Disk;
 import dev.skyfn.core.trigger.Event;
 import dev.skyfn.core.trigger.EventLog;
 import dev.skyfn.nats.OneServer;
+import dev.skyfn.nats.seal.Sealer;
 import io.nats.client.PublishOptions;
 import io.nats.client.impl.Headers;
 import java.nio.charset.StandardCharsets;
@@ -108,6 +110,29 @@ class JetStreamEventLogTest {
         var kept = server.engine().connection().jetStreamManagement(server.engine().jsOptions())
                 .getMessage(JetStreamEventLog.STREAM, alien.getSeqno());
         assertThat(new String(kept.getData(), StandardCharsets.UTF_8)).isEqualTo("not sealed, not an envelope");
+    }
+
+    @Test
+    void aNodeWithoutTheKeyOfTheTenantsTrustHandsItsEventsBackForOneThatHasIt() throws Exception {
+        String tenant = OneServer.freshName("bank");
+        byte[] untrustedKey = java.util.HexFormat.of().parseHex(Sealer.newKey());
+        java.util.function.Function<String, Trust> policy = t -> t.equals(tenant) ? Trust.TRUSTED : Trust.UNTRUSTED;
+        var trustedNode = JetStreamEventLog.open(server.engine(), Sealer.of(Map.of(Trust.UNTRUSTED, untrustedKey,
+                Trust.TRUSTED, java.util.HexFormat.of().parseHex(Sealer.newKey()))).withPolicy(policy));
+        var untrustedNode = JetStreamEventLog.open(server.engine(), Sealer.of(untrustedKey).withPolicy(policy));
+        trustedNode.publish(new Event(tenant, "pay", "p-1", "/s", "t", Instant.EPOCH, null, null, Map.of(), new byte[] {9}));
+        String name = OneServer.freshName("sub");
+
+        EventLog.Subscription there = untrustedNode.subscribe(name, tenant, "pay", -1, Instant.EPOCH, Duration.ofSeconds(30), 100);
+        assertThat(there.fetch(1, Duration.ofSeconds(1))).as("taken and handed back by the node without the key").isEmpty();
+        there.close();
+        EventLog.Subscription here = trustedNode.subscribe(name, tenant, "pay", -1, Instant.EPOCH, Duration.ofSeconds(30), 100);
+        try {
+            assertThat(here.fetch(1, Duration.ofSeconds(5))).as("within the ack wait of 30 s: handed back, not left to expire")
+                    .extracting(d -> d.event().id()).containsExactly("p-1");
+        } finally {
+            here.close();
+        }
     }
 
     @Test
