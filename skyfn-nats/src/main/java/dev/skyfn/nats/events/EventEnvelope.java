@@ -61,7 +61,7 @@ final class EventEnvelope {
     }
 
     /** Whether {@code bytes} start as an envelope does (an event of layout 1 is its bare data, its attributes in headers). */
-    static boolean is(byte[] bytes) {
+    private static boolean is(byte[] bytes) {
         return bytes.length >= 2 && bytes[0] == MAGIC && bytes[1] == VERSION;
     }
 
@@ -91,7 +91,7 @@ final class EventEnvelope {
             for (int i = 0; i < count; i++) {
                 extensions.put(required(in, bytes, "extension name"), required(in, bytes, "extension value"));
             }
-            byte[] data = new byte[length(in, bytes)];
+            byte[] data = new byte[checked(in.readInt(), in, bytes)];
             in.readFully(data);
             if (in.available() > 0) {
                 throw new IllegalArgumentException("an event envelope with " + in.available() + " bytes after its data");
@@ -132,10 +132,6 @@ final class EventEnvelope {
         byte[] utf8 = new byte[checked(n, in, all)];
         in.readFully(utf8);
         return new String(utf8, StandardCharsets.UTF_8);
-    }
-
-    private static int length(DataInputStream in, byte[] all) throws IOException {
-        return checked(in.readInt(), in, all);
     }
 
     /** A length that fits in what is left: a broken one is refused before anything is allocated for it. */
