@@ -14,9 +14,10 @@ import java.util.Map;
 
 /**
  * Function-to-function calls, timed from inside the calling function: to a function of the same
- * app (same sandbox), of another app (other sandbox, through the node), and through the HTTP
- * gateway, beside the limits — a direct method call, a virtual thread hand-off, and a round trip
- * between two processes over a Unix domain socket.
+ * app (same sandbox), of another app in another sandbox (straight there, as the node routes it,
+ * and, on a second node started with {@code -Dskyfn.directCalls=false}, through the node), and
+ * through the HTTP gateway, beside the limits — a direct method call, a virtual thread hand-off,
+ * and a round trip between two processes over a Unix domain socket.
  */
 final class InteractionBench {
 
@@ -27,7 +28,8 @@ final class InteractionBench {
               noop: {handler: dev.skyfn.bench.InteractionApp$Noop}
               caller: {handler: dev.skyfn.bench.InteractionApp$Caller, timeout: 5m}
             """;
-    private static final String PEER = "app: peer\nfunctions:\n  noop: {handler: dev.skyfn.bench.InteractionApp$Noop, concurrency: 1000}\n";
+    private static final String PEER = "app: peer\nshareSandbox: false\nfunctions:\n"
+            + "  noop: {handler: dev.skyfn.bench.InteractionApp$Noop, concurrency: 1000}\n";
 
     private final Path root;
     private final int calls;
@@ -49,6 +51,13 @@ final class InteractionBench {
                 rows.put(mode, loop(node, mode, n, url));
             }
         }
+        try (SkyfnProcess node = SkyfnProcess.start(root, null, 18_095, 1, List.of("-Dskyfn.directCalls=false"))) {
+            node.deploy(Jars.ofClasses(APP, InteractionApp.class));
+            node.deploy(Jars.ofClasses(PEER, InteractionApp.class));
+            String url = "http://127.0.0.1:" + node.port;
+            loop(node, "other-sandbox", calls, url);
+            rows.put("through-node", loop(node, "other-sandbox", calls, url));
+        }
         rows.put("unix-socket", pingPong());
         double same = rows.get("same-sandbox")[0];
         double other = rows.get("other-sandbox")[0];
@@ -61,10 +70,12 @@ final class InteractionBench {
         row(out, "virtual thread hand-off (limit)", rows.get("virtual-thread"), "");
         row(out, "**skyfn, same sandbox** (`ctx.invoke(\"noop\")`)", rows.get("same-sandbox"), "target ≤ 10 µs p50");
         row(out, "Unix socket round trip, two processes (limit)", rows.get("unix-socket"), "");
-        row(out, "**skyfn, other sandbox** (`ctx.invoke(\"peer/noop\")`, through the node)", rows.get("other-sandbox"), "target ≤ 50 µs p50");
+        row(out, "skyfn, other sandbox, through the node (`-Dskyfn.directCalls=false`)", rows.get("through-node"), "");
+        row(out, "**skyfn, other sandbox** (`ctx.invoke(\"peer/noop\")`, straight there)", rows.get("other-sandbox"),
+                "target ≤ 30 µs p50");
         row(out, "HTTP chaining through the gateway (how OpenWhisk sequences call)", rows.get("http"), "");
-        out.append(String.format("%nHTTP chaining / same sandbox: **×%.0f** (target ≥ 100×); HTTP chaining / other sandbox: ×%.1f.%n",
-                http / same, http / other));
+        out.append(String.format("%nHTTP chaining / same sandbox: **×%.0f** (target ≥ 100×); HTTP chaining / other sandbox: ×%.1f;"
+                + " through the node / straight there: ×%.2f.%n", http / same, http / other, rows.get("through-node")[0] / other));
         return out.toString();
     }
 

@@ -64,6 +64,7 @@ class HostileTenantTest {
                   hog: {handler: dev.skyfn.node.apps.Hostile$NativeHog}
                   forkbomb: {handler: dev.skyfn.node.apps.Hostile$ForkBomb}
                   syscall: {handler: dev.skyfn.node.apps.Hostile$Syscall}
+                  write: {handler: dev.skyfn.node.apps.Hostile$WriteIn}
                 """).classes(Hostile.class));
         assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
         var offline = mallory.deploy(JarBuilder.app("""
@@ -142,6 +143,13 @@ class HostileTenantTest {
     void cannotFillTheDisk() {
         assertThat(attack("fill", Integer.toString(TMP_MIB * 4))).matches("blocked after \\d+ MiB: .*No space left on device.*");
         assertThat(attack("fill", Integer.toString(TMP_MIB / 2))).as("the space comes back").isEqualTo("wrote " + TMP_MIB / 2 + " MiB");
+    }
+
+    @Test
+    void cannotWriteWhereSandboxesMeetForDirectCalls() {
+        assertThat(attack("write", "/run/skyfn/listen")).as("where its own socket is").startsWith("blocked: ");
+        assertThat(attack("write", "/run/skyfn/peers")).as("where the node links the sockets it may call").startsWith("blocked: ");
+        assertThat(attack("write", "/tmp")).as("its own /tmp").isEqualTo("wrote in /tmp");
     }
 
     @Test

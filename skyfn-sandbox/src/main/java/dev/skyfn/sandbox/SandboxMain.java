@@ -28,6 +28,10 @@ public final class SandboxMain {
     static final int EXIT_OUTGREW_HEAP = 72;
     /** Exit status when the sandbox itself failed. */
     static final int EXIT_FAILED = 70;
+    /** The directory beside the node's socket where the sandbox binds its own socket for direct calls, when the node gave it one. */
+    static final String LISTEN_DIR = "listen";
+    /** The directory beside the node's socket where the node links the sockets of sandboxes this one may call directly. */
+    static final String PEERS_DIR = "peers";
     /** The node's token and its newline fit in this; standard input is read to its end, which the node closes. */
     private static final int TOKEN_MAX = 128;
 
@@ -50,7 +54,11 @@ public final class SandboxMain {
             int maxFrameBytes = Integer.parseInt(args[1]);
             var channel = args.length == 4 ? FrameChannel.overSharedMemory(socket, Path.of(args[3]), false, maxFrameBytes)
                     : FrameChannel.overSocket(socket, maxFrameBytes);
-            var runtime = new SandboxRuntime(channel, diagnostics);
+            // beside the node's socket when the node gave them: this sandbox's own socket, and the sockets it may call
+            Path run = Path.of(args[0]).toAbsolutePath().getParent();
+            PeerListener door = PeerListener.bind(run.resolve(LISTEN_DIR), maxFrameBytes, diagnostics);
+            PeerRoutes peers = java.nio.file.Files.isDirectory(run.resolve(PEERS_DIR)) ? new PeerRoutes(run.resolve(PEERS_DIR), maxFrameBytes) : null;
+            var runtime = new SandboxRuntime(channel, diagnostics, peers, door);
             runtime.installCapture();
             channel.send(new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), token));
             channel.readLoop(runtime::handle);

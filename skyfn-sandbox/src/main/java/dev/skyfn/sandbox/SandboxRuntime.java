@@ -60,9 +60,25 @@ final class SandboxRuntime {
     /** Apps unloaded less than {@link #UNLOAD_GRACE} ago: a request the node sent before it unloaded one may still come. */
     private final Map<Integer, LoadedApp> unloaded = new ConcurrentHashMap<>();
 
+    /** Routes to other sandboxes of the tenant, and this sandbox's own socket for their calls; null when the node gave none. */
+    private final PeerRoutes peers;
+    private final PeerListener door;
+
     SandboxRuntime(FrameChannel channel, PrintStream diagnostics) {
+        this(channel, diagnostics, null, null);
+    }
+
+    SandboxRuntime(FrameChannel channel, PrintStream diagnostics, PeerRoutes peers, PeerListener door) {
         WorkCounter.install(); // before any app's code runs: no app may take where counts go
         this.channel = channel;
+        this.peers = peers;
+        this.door = door;
+        if (door != null) {
+            door.serve(this::invokeDirect);
+        }
+        if (peers != null) {
+            peers.here(this::invokeDirect);
+        }
         this.diagnostics = diagnostics;
         this.shipper = new LogShipper(channel);
         this.capture = new OutputCapture(shipper);
@@ -99,8 +115,31 @@ final class SandboxRuntime {
             case Message.Cancel cancel -> cancel(cancel.id());
             case Message.Result r -> answered(r.id(), r);
             case Message.Failure f -> answered(f.id(), f);
+            case Message.Admit admit -> admit(admit);
+            case Message.Route route -> {
+                if (peers != null) {
+                    peers.route(route);
+                }
+            }
+            case Message.Revoke revoke -> {
+                Runnable drained = () -> channel.send(new Message.Result(revoke.id(), Payload.EMPTY));
+                if (door == null) {
+                    drained.run();
+                } else {
+                    door.revoke(drained);
+                }
+            }
             default -> throw new ProtocolException("a node does not send " + message.getClass().getSimpleName());
         }
+    }
+
+    private void admit(Message.Admit admit) {
+        if (door == null) {
+            channel.send(new Message.Failure(admit.id(), ErrorCode.UNAVAILABLE.name(), "this sandbox has no socket for direct calls", ""));
+            return;
+        }
+        door.admit(admit.token());
+        channel.send(new Message.Result(admit.id(), Payload.EMPTY));
     }
 
     private LoadedApp app(int slot) {
@@ -261,8 +300,15 @@ final class SandboxRuntime {
         } catch (SkyfnException e) {
             return CompletableFuture.failedFuture(new FunctionCallException(e.code().name(), "the input " + e.getMessage(), ""));
         }
-        return request(id -> new Message.Call(id, loaded.slot(), target.substring(0, slash), target.substring(slash + 1), invocationId,
-                timeoutMillis, payload, traceparent)).thenApply(answer -> switch (answer) {
+        String app = target.substring(0, slash);
+        String function = target.substring(slash + 1);
+        LongFunction<Message> viaNode = id -> new Message.Call(id, loaded.slot(), app, function, invocationId, timeoutMillis, payload,
+                traceparent);
+        CompletableFuture<Message> direct = peers == null ? null : peers.call(app, function, invocationId, timeoutMillis, payload, traceparent);
+        CompletableFuture<Message> answered = direct == null ? request(viaNode) : direct.thenCompose(answer ->
+                answer instanceof Message.Failure f && f.code().equals(Message.REROUTE) ? request(viaNode)
+                        : CompletableFuture.completedFuture(answer));
+        return answered.thenApply(answer -> switch (answer) {
                     case Message.Result r -> r.payload();
                     case Message.Failure f -> throw new FunctionCallException(f.code(), f.message(), f.type());
                     default -> throw new ProtocolException("a node does not answer with " + answer);
@@ -319,6 +365,51 @@ final class SandboxRuntime {
         });
         grain.start();
         return result;
+    }
+
+    /**
+     * A call from another sandbox of the tenant, straight to an app here ({@link PeerListener}), or
+     * from another app in this sandbox, routed here by the node ({@link PeerRoutes}):
+     * run as the node's Invoke would be, answered to {@code caller}, and told to the node as a
+     * {@link Message.Usage} for its meter, as a call between an app's own functions is. A slot that
+     * holds no app (it left) is answered REROUTE, and the caller asks its node.
+     */
+    private void invokeDirect(Message.Invoke invoke, java.util.function.Consumer<Message> caller, Runnable ended) {
+        LoadedApp loaded = apps.get(invoke.slot());
+        GrainWorker worker = loaded == null ? null : loaded.workers().get(invoke.function());
+        if (worker == null) {
+            caller.accept(loaded == null ? new Message.Failure(invoke.id(), Message.REROUTE, "no app in slot " + invoke.slot(), "")
+                    : new Message.Failure(invoke.id(), ErrorCode.FUNCTION_NOT_FOUND.name(), "app " + loaded.name() + " has no function "
+                            + invoke.function(), ""));
+            ended.run();
+            return;
+        }
+        String function = invoke.function();
+        long timeout = Math.min(invoke.timeoutMillis(), loaded.timeoutsMillis().get(function));
+        var result = new CompletableFuture<Object>();
+        var spent = new AtomicReference<dev.skyfn.core.wire.Spent>(dev.skyfn.core.wire.Spent.UNKNOWN);
+        long began = System.nanoTime();
+        Thread grain = new GrainInstance(this, loaded, function, invoke.invocationId(), invoke.traceparent(), timeout,
+                ctx -> worker.run(invoke.payload(), ctx), result::isCompletedExceptionally, ending -> {
+                    spent.set(ending.spent());
+                    String outcome = ending instanceof GrainInstance.Ending.Failed f ? f.code() : "ok";
+                    channel.send(new Message.Usage(loaded.slot(), function, invoke.invocationId(), false, System.nanoTime() - began, outcome,
+                            ending.spent(), invoke.traceparent(), true));
+                    switch (ending) {
+                        case GrainInstance.Ending.Returned r -> result.complete(r.value());
+                        case GrainInstance.Ending.Failed f ->
+                                result.completeExceptionally(new FunctionCallException(f.code(), f.message(), f.type()));
+                    }
+                }).thread();
+        deadlines.watch(LocalDeadlines.deadline(timeout), grain, result, invoke.invocationId());
+        result.whenComplete((value, failure) -> {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : failure;
+            caller.accept(failure == null ? new Message.Result(invoke.id(), (Payload) value, spent.get())
+                    : cause instanceof FunctionCallException f ? new Message.Failure(invoke.id(), f.code(), f.getMessage(), f.type(), spent.get())
+                    : new Message.Failure(invoke.id(), ErrorCode.INTERNAL.name(), "the call failed: " + cause, "", spent.get()));
+            ended.run();
+        });
+        grain.start();
     }
 
     private void answered(long id, Message answer) {

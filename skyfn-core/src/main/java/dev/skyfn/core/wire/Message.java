@@ -132,13 +132,20 @@ public sealed interface Message {
 
     /**
      * Sandbox → node: a function of the app in {@code slot} ran here without the node — called by
-     * another of the app's functions, or as a workflow's Task ({@code step}) — for {@code nanos},
+     * another of the app's functions, or as a workflow's Task ({@code step}), or straight from
+     * another sandbox of the tenant ({@code direct}, see Admit) — for {@code nanos},
      * ending {@code ok} or with the error {@code outcome}, having {@code spent} what it measured:
      * what the node meters it by; {@code traceparent}: the calling invocation's (W3C; empty: none),
      * under which a tracing node records the call as a span.
      */
     record Usage(int slot, String function, String invocationId, boolean step, long nanos, String outcome, Spent spent,
-                 String traceparent) implements Message {
+                 String traceparent, boolean direct) implements Message {
+        /** Not a direct call: a call between the app's own functions, or a workflow's Task. */
+        public Usage(int slot, String function, String invocationId, boolean step, long nanos, String outcome, Spent spent,
+                     String traceparent) {
+            this(slot, function, invocationId, step, nanos, outcome, spent, traceparent, false);
+        }
+
         /** Outside any trace. */
         public Usage(int slot, String function, String invocationId, boolean step, long nanos, String outcome, Spent spent) {
             this(slot, function, invocationId, step, nanos, outcome, spent, "");
@@ -179,5 +186,36 @@ public sealed interface Message {
 
     /** Sandbox → node: this sandbox should be replaced (it ran out of memory, leaked threads, ...). */
     record Retire(String code, String reason) implements Message {
+    }
+
+    /**
+     * The code of a Failure a sandbox answers a direct call with when it will not run it (its door
+     * is closed by Revoke, or the slot holds no app): nothing ran, and the caller sends the call
+     * through its node instead. Never an error a function sees.
+     */
+    String REROUTE = "REROUTE";
+
+    /**
+     * Node → sandbox: sandboxes that present {@code token} in their Hello on this sandbox's own
+     * socket ({@code peer.sock}) may call the apps it hosts directly, until Revoke. Answered by Result.
+     */
+    record Admit(long id, String token) implements Message {
+    }
+
+    /**
+     * Node → sandbox: calls to app {@code app} of the tenant may go straight to the sandbox whose
+     * socket the node linked as {@code link} in this sandbox's peers directory, as Invokes of its
+     * slot {@code slot}, after a Hello presenting {@code token}; at most {@code maxInFlight} at
+     * once (more go through the node). Replaces an earlier route to that app. Not answered.
+     */
+    record Route(String app, String link, String token, int slot, int maxInFlight) implements Message {
+    }
+
+    /**
+     * Node → sandbox: take no more direct calls (answer them {@link #REROUTE}); answered by Result
+     * once the direct calls in flight have ended. Also sandbox → caller on a direct channel, with id
+     * 0: the door is closed, calls unanswered when the channel ends were not run.
+     */
+    record Revoke(long id) implements Message {
     }
 }

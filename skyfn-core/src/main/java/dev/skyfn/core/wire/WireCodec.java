@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class WireCodec {
 
-    public static final int PROTOCOL_VERSION = 12;
+    public static final int PROTOCOL_VERSION = 13;
     static final int HEADER_BYTES = 4;
 
     private static final int HELLO = 1;
@@ -33,6 +33,13 @@ public final class WireCodec {
     private static final int UNLOAD = 13;
     private static final int USAGE = 14;
     private static final int INVOKE_EACH = 15;
+    private static final int ADMIT = 16;
+    private static final int ROUTE = 17;
+    private static final int REVOKE = 18;
+
+    /** A Usage's kind: a workflow's Task, a direct call from another sandbox (else 0: a call within the app). */
+    private static final int USAGE_STEP = 1;
+    private static final int USAGE_DIRECT = 2;
 
     private static final int EMPTY = 0;
     private static final int BODY = 1;
@@ -112,7 +119,7 @@ public final class WireCodec {
                 out.writeVarInt(u.slot());
                 out.writeString(u.function());
                 out.writeString(u.invocationId());
-                out.writeByte(u.step() ? 1 : 0);
+                out.writeByte(u.step() ? USAGE_STEP : u.direct() ? USAGE_DIRECT : 0);
                 out.writeLong(u.nanos());
                 out.writeString(u.outcome());
                 writeSpent(out, u.spent());
@@ -209,6 +216,23 @@ public final class WireCodec {
                 out.writeString(r.code());
                 out.writeString(r.reason());
             }
+            case Message.Admit a -> {
+                out.writeByte(ADMIT);
+                out.writeLong(a.id());
+                out.writeString(a.token());
+            }
+            case Message.Route r -> {
+                out.writeByte(ROUTE);
+                out.writeString(r.app());
+                out.writeString(r.link());
+                out.writeString(r.token());
+                out.writeVarInt(r.slot());
+                out.writeVarInt(r.maxInFlight());
+            }
+            case Message.Revoke r -> {
+                out.writeByte(REVOKE);
+                out.writeLong(r.id());
+            }
         }
         out.putInt(0, out.size() - HEADER_BYTES);
     }
@@ -249,12 +273,26 @@ public final class WireCodec {
             case RUN -> readRun(in);
             case PROGRESS -> new Message.Progress(in.readVarInt(), in.readString(), readStep(in));
             case UNLOAD -> new Message.Unload(in.readVarInt());
-            case USAGE -> new Message.Usage(in.readVarInt(), in.readString(), in.readString(), in.readByte() == 1, in.readLong(), in.readString(),
-                    readSpent(in), in.readString());
+            case USAGE -> readUsage(in);
+            case ADMIT -> new Message.Admit(in.readLong(), in.readString());
+            case ROUTE -> new Message.Route(in.readString(), in.readString(), in.readString(), in.readVarInt(), in.readVarInt());
+            case REVOKE -> new Message.Revoke(in.readLong());
             default -> throw new ProtocolException("unknown frame type");
         };
         in.end();
         return m;
+    }
+
+    private static Message.Usage readUsage(WireIn in) {
+        int slot = in.readVarInt();
+        String function = in.readString();
+        String invocationId = in.readString();
+        int kind = in.readByte();
+        if (kind > USAGE_DIRECT) {
+            throw new ProtocolException("unknown kind of usage " + kind);
+        }
+        return new Message.Usage(slot, function, invocationId, kind == USAGE_STEP, in.readLong(), in.readString(), readSpent(in),
+                in.readString(), kind == USAGE_DIRECT);
     }
 
     private static Message.Load readLoad(WireIn in) {

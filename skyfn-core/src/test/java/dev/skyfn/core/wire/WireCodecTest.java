@@ -146,6 +146,24 @@ class WireCodecTest {
     }
 
     @Test
+    void directCallsAndWhatBrokersThemSurviveTheWire() {
+        var direct = new Message.Usage(1, "echo", "inv-2.1", false, 42_000, "ok", new Spent(9_000, -1), "", true);
+        assertThat(roundTrip(direct)).isEqualTo(direct);
+        assertThat(roundTrip(new Message.Admit(7, "ab12"))).isEqualTo(new Message.Admit(7, "ab12"));
+        assertThat(roundTrip(new Message.Route("images", "sb-4.sock", "ab12", 2, 64))).isEqualTo(new Message.Route("images", "sb-4.sock", "ab12", 2, 64));
+        assertThat(roundTrip(new Message.Revoke(9))).isEqualTo(new Message.Revoke(9));
+    }
+
+    @Test
+    void refusesAUsageOfAnUnknownKind() {
+        byte[] frame = WireCodec.encode(new Message.Usage(1, "f", "i", false, 1, "ok", Spent.UNKNOWN, "", true));
+        // the kind byte follows the frame's type, the slot (one byte) and two strings of one character (a length byte and the character)
+        frame[WireCodec.HEADER_BYTES + 1 + 1 + 2 + 2] = 3;
+        assertThatThrownBy(() -> WireCodec.decode(frame, WireCodec.HEADER_BYTES, frame.length - WireCodec.HEADER_BYTES))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("unknown kind of usage 3");
+    }
+
+    @Test
     void httpExchangesSurviveTheWire() {
         var req = new HttpRequest("POST", "/a/b", "x=1&y=2",
                 Map.of("content-type", List.of("text/plain"), "x-many", List.of("1", "2")), "hi".getBytes(StandardCharsets.UTF_8));

@@ -536,6 +536,7 @@ final class AppRuntime implements Sandbox.Owner {
 
     @Override
     public void usage(Sandbox sandbox, Message.Usage usage) {
+        touch(); // a call straight from another sandbox reaches the node only as this: the app is in use
         // a function the app no longer has ran on an earlier version: its spec is gone, its call not metered
         app().function(usage.function()).ifPresent(spec -> node.invoker().ranInSandbox(key, spec, usage, sandbox));
     }

@@ -37,6 +37,8 @@ public final class Invoker implements Dispatch {
     /** What is told of every call that ran here. */
     private volatile Meter meter = Meter.NONE;
     private volatile Tracing tracing = Tracing.OFF;
+    /** Routes given to sandboxes for their calls to other sandboxes of their tenant here. */
+    private final DirectRoutes direct = new DirectRoutes();
     /** Calls running here for a gateway in another cloud, by invocation id: their answers are egress. */
     private final java.util.Set<String> acrossClouds = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -81,6 +83,11 @@ public final class Invoker implements Dispatch {
      */
     void ranInSandbox(AppKey app, FunctionSpec spec, Message.Usage usage, Sandbox from) {
         meter.ranInSandbox(app, spec, usage.invocationId(), usage.step(), usage.nanos(), usage.outcome(), usage.spent());
+        if (usage.direct()) {
+            // a call the node would have run, had the caller not been routed straight to it: counted as one
+            runtimes.metrics().callBetweenApps(app, true);
+            runtimes.metrics().function(app, spec.name()).record(usage.nanos(), usage.outcome().equals("ok") ? null : usage.outcome());
+        }
         if (tracing.on() && !usage.step() && usage.traceparent().endsWith("-01") && !from.vouched(usage.traceparent()).isEmpty()) {
             InSandboxSpans.record(tracing, app, spec.name(), usage);
         }
@@ -436,8 +443,10 @@ public final class Invoker implements Dispatch {
             caller.answer(new Message.Failure(call.id(), e.code().name(), e.getMessage(), ""));
             return;
         }
+        runtimes.metrics().callBetweenApps(key, false);
         invokeAsync(target, call.payload(), call.invocationId(), Duration.ofMillis(call.timeoutMillis()))
                 .thenAccept(o -> answer(caller, call, o));
+        direct.offer(caller, target.runtime());
     }
 
     private static Outcome callRemote(Dispatch remote, AppKey key, Message.Call call) {

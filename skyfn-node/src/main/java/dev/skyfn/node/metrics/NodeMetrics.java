@@ -89,6 +89,20 @@ public final class NodeMetrics {
                 .tags(appTags(a)).register(registry));
     }
 
+    private final Map<String, Counter> betweenApps = new ConcurrentHashMap<>();
+
+    /**
+     * {@code skyfn_calls_between_apps_total{tenant,app,path}}: calls from a function to {@code callee}
+     * served here by another sandbox, answered through the node ({@code path="node"}) or straight
+     * between the two sandboxes ({@code path="direct"}, counted as the callee reports it).
+     */
+    public void callBetweenApps(AppKey callee, boolean direct) {
+        String path = direct ? "direct" : "node";
+        betweenApps.computeIfAbsent(callee + "\0" + path, k -> Counter.builder("skyfn.calls.between.apps")
+                .description("Calls from a function to another app served here: through the node, or direct between sandboxes")
+                .tags("tenant", callee.tenant(), "app", callee.app(), "path", path).register(registry)).increment();
+    }
+
     public void sandboxBooted(Duration took, boolean fromAotCache, SandboxLauncher.Warmth warmth) {
         Timer.builder("skyfn.sandbox.boot").description("Sandbox JVMs from their turn to boot to ready; spares warm up first, sandboxes a call waits for do not")
                 .tag("aot_cache", Boolean.toString(fromAotCache)).tag("warm_up", Boolean.toString(warmth == SandboxLauncher.Warmth.WARM))

@@ -31,6 +31,10 @@ public sealed interface Confinement {
     String SOCKET = "/run/skyfn/node.sock";
     /** Where the sandbox finds the file of its shared-memory channel to its node, when it has one. */
     String FRAMES = "/run/skyfn/frames.shm";
+    /** Where the sandbox binds its socket for direct calls from other sandboxes: beside {@link #SOCKET}. */
+    String LISTEN_DIR = "/run/skyfn/listen";
+    /** Where the sandbox finds the sockets of the sandboxes it may call directly: beside {@link #SOCKET}. */
+    String PEERS_DIR = "/run/skyfn/peers";
     /** Where the sandbox finds its app's jar, once the node has put it there. */
     String APP_DIR = "/run/skyfn/app";
 
@@ -63,6 +67,16 @@ public sealed interface Confinement {
 
         Path appDir() {
             return dir.resolve("app");
+        }
+
+        /** Where the sandbox binds its own socket for direct calls ({@code peer.sock}); read-only to it once it said hello. */
+        Path listenDir() {
+            return dir.resolve("listen");
+        }
+
+        /** Where the node links the sockets of the sandboxes it may call directly; read-only to it. */
+        Path peersDir() {
+            return dir.resolve("peers");
         }
 
         /** The sandbox's {@code /etc/hosts}: its host name resolves, as libraries that ask for the local host expect. */
@@ -201,6 +215,7 @@ public sealed interface Confinement {
                 args.addAll(List.of("--bind", view.frames().toString(), FRAMES));
             }
             args.addAll(List.of("--bind", view.socket().toString(), SOCKET, "--ro-bind", view.appDir().toString(), APP_DIR,
+                    "--bind", view.listenDir().toString(), LISTEN_DIR, "--ro-bind", view.peersDir().toString(), PEERS_DIR,
                     "--ro-bind", view.hosts().toString(), "/etc/hosts", "--ro-bind", view.resolvConf().toString(), "/etc/resolv.conf",
                     "--chdir", "/tmp"));
             if (!seccomp) {

@@ -143,6 +143,14 @@ public final class Sandbox {
     /** Bytes sent out that were told, and the apps they were told of; guarded by this. */
     private long egressCounted;
     private List<DeployedApp> egressApps = List.of();
+    /** Its own socket for direct calls from other sandboxes, on the host, and where the node links those it may call; null without. */
+    private volatile java.nio.file.Path door;
+    private volatile java.nio.file.Path peersDir;
+    /** The token each caller admitted here presents, by the caller's id. */
+    private final Map<Long, CompletableFuture<String>> admitted = new ConcurrentHashMap<>();
+    private static final java.security.SecureRandom TOKENS = new java.security.SecureRandom();
+    /** How long the sandbox has to answer an Admit. */
+    private static final Duration ADMIT_TIMEOUT = Duration.ofSeconds(5);
     /** Where this sandbox reads an app's jar: the node puts it where a confined sandbox can see it. */
     private final Function<DeployedApp, String> jarPath;
 
@@ -195,6 +203,59 @@ public final class Sandbox {
 
     public State state() {
         return state.get();
+    }
+
+    /**
+     * Says the sandbox bound {@code door}, its own socket for direct calls from other sandboxes of
+     * its tenant, and finds the sockets it may call in {@code peersDir} (both paths on the host).
+     */
+    void takesDirectCalls(java.nio.file.Path door, java.nio.file.Path peersDir) {
+        this.door = door;
+        this.peersDir = peersDir;
+    }
+
+    /** Whether other sandboxes may be given direct calls to it now, and it may make them. */
+    public boolean direct() {
+        return door != null && state.get() == State.ACTIVE;
+    }
+
+    /**
+     * Admits {@code caller} to call the apps here directly (docs/sandbox-protocol.md, "Direct
+     * calls"): the token it is to present, once this sandbox has it. Once per caller.
+     */
+    public CompletableFuture<String> admit(Sandbox caller) {
+        return admitted.computeIfAbsent(caller.id, c -> {
+            byte[] secret = new byte[32];
+            TOKENS.nextBytes(secret);
+            String token = java.util.HexFormat.of().formatHex(secret);
+            return call(id -> new Message.Admit(id, token), System.nanoTime() + ADMIT_TIMEOUT.toNanos(), "admit").answer()
+                    .thenApply(answer -> {
+                        if (!(answer instanceof Message.Result)) {
+                            admitted.remove(caller.id);
+                            throw new IllegalStateException("sandbox " + id + " did not admit a caller: " + answer);
+                        }
+                        return token;
+                    });
+        });
+    }
+
+    /**
+     * Gives this sandbox a route to {@code app}, in {@code slot} of {@code callee}, which admitted it
+     * with {@code token}: the callee's socket is linked into this sandbox's view (the only thing the
+     * two share), and at most {@code maxInFlight} calls go that way at once. A route to this very
+     * sandbox (another of its apps) links nothing: its calls stay in here.
+     */
+    public void route(String app, Sandbox callee, int slot, String token, int maxInFlight) throws IOException {
+        if (callee == this) {
+            channel.send(new Message.Route(app, "", "", slot, maxInFlight)); // another app in this sandbox: nothing to link
+            return;
+        }
+        String link = "sb-" + callee.id + ".sock";
+        java.nio.file.Path at = peersDir.resolve(link);
+        if (!java.nio.file.Files.exists(at, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            java.nio.file.Files.createLink(at, callee.door);
+        }
+        channel.send(new Message.Route(app, link, token, slot, maxInFlight));
     }
 
     /** Calls in flight that have not been given up on. */
@@ -332,6 +393,10 @@ public final class Sandbox {
                 return false;
             }
             if (state.compareAndSet(now, next)) {
+                if (next == State.RETIRING && !admitted.isEmpty()) {
+                    // answered once its direct calls have ended: until then it is not drained
+                    call(Message.Revoke::new, System.nanoTime() + Duration.ofDays(1).toNanos(), "revoke");
+                }
                 if (next == State.LOADING) {
                     // a spare until now: an app loads into it, and it serves
                     if (batch) {

@@ -345,6 +345,8 @@ public final class SandboxLauncher {
         Process launched = null;
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             Files.createDirectories(view.appDir());
+            Files.createDirectories(view.listenDir());
+            Files.createDirectories(view.peersDir());
             for (var file : confinement.files(view).entrySet()) {
                 Files.write(file.getKey(), file.getValue());
             }
@@ -383,6 +385,7 @@ public final class SandboxLauncher {
             booting.remove(process);
             started.whenDead().thenRun(() -> {
                 live.remove(started);
+                writableAgain(view.listenDir());
                 deleteTreeQuietly(view.dir());
             });
             Message.Hello hello = sandbox.hello().get(bootTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -393,6 +396,7 @@ public final class SandboxLauncher {
             }
             // both ends have mapped it: no other process may open it from here on
             deleteQuietly(view.frames());
+            offerDirectCalls(sandbox, view);
             return sandbox;
         } catch (IOException e) {
             deleteTreeQuietly(view.dir());
@@ -413,6 +417,20 @@ public final class SandboxLauncher {
             sparesBooting.remove(cgroup);
             deleteQuietly(view.socket());
             deleteQuietly(view.frames());
+        }
+    }
+
+    /**
+     * Lets the sandbox take direct calls from other sandboxes of its tenant if it bound its socket
+     * ({@code listen/peer.sock}) before its hello, and no app's code has run in it yet: its
+     * directory for it becomes read-only to it, so that nothing it writes there can fill the
+     * node's disk ({@code peers/} is read-only to it from the start).
+     */
+    private static void offerDirectCalls(Sandbox sandbox, Confinement.View view) throws IOException {
+        Path door = view.listenDir().resolve("peer.sock");
+        Files.setPosixFilePermissions(view.listenDir(), java.nio.file.attribute.PosixFilePermissions.fromString("r-x------"));
+        if (Files.exists(door, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            sandbox.takesDirectCalls(door, view.peersDir());
         }
     }
 
@@ -560,6 +578,15 @@ public final class SandboxLauncher {
             server.close();
         } catch (IOException ignored) {
             // it is closing anyway
+        }
+    }
+
+    /** Makes the directory its owner's to change again (made read-only by {@link #offerDirectCalls}), so that it can be removed. */
+    private static void writableAgain(Path dir) {
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // gone already
         }
     }
 

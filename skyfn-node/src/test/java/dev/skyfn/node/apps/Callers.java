@@ -66,7 +66,25 @@ public final class Callers {
         }
     }
 
-    /** Lets the callee's failure escape. */
+    /**
+     * Makes "N:target[=input]" N calls one after another, as {@link Relay} makes one, and answers how
+     * they ended, one line each.
+     */
+    public static class Repeats implements Handler<String, String> {
+        @Override
+        public String handle(String request, Context ctx) {
+            String[] parts = request.split(":", 2);
+            int n = Integer.parseInt(parts[0]);
+            Relay relay = new Relay();
+            StringBuilder answers = new StringBuilder();
+            for (int i = 0; i < n; i++) {
+                answers.append(relay.handle(parts[1], ctx)).append('\n');
+            }
+            return answers.toString();
+        }
+    }
+
+        /** Lets the callee's failure escape. */
     public static class Careless implements Handler<String, String> {
         @Override
         public String handle(String target, Context ctx) {

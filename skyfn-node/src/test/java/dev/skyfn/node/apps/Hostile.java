@@ -67,7 +67,21 @@ public final class Hostile {
         }
     }
 
-    /** Writes up to {@code mib} MiB to {@code /tmp}. */
+    /** Tries to make a file in the directory named. */
+    public static class WriteIn implements Handler<String, String> {
+        @Override
+        public String handle(String dir, Context ctx) {
+            try {
+                Path file = Files.createTempFile(Path.of(dir), "mine", ".bin");
+                Files.delete(file);
+                return "wrote in " + dir;
+            } catch (IOException e) {
+                return "blocked: " + e;
+            }
+        }
+    }
+
+        /** Writes up to {@code mib} MiB to {@code /tmp}. */
     public static class FillDisk implements Handler<Integer, String> {
         @Override
         public String handle(Integer mib, Context ctx) throws IOException {

@@ -1,0 +1,173 @@
+package dev.skyfn.sandbox;
+
+import dev.skyfn.core.wire.FrameChannel;
+import dev.skyfn.core.wire.Message;
+import dev.skyfn.core.wire.ProtocolException;
+import dev.skyfn.core.wire.WireCodec;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The sandbox's own socket, on which other sandboxes of its tenant call the apps hosted here
+ * directly, one socket round trip instead of two and the node's routing (docs/sandbox-protocol.md,
+ * "Direct calls"; SAND's local bus, Akkus et al., ATC'18). The node decides who may: it links this
+ * socket into a caller's view only, and {@link #admit}s the token it gives that caller, whose
+ * Hello must present it. {@link #revoke} closes the door: calls that come after are answered
+ * {@link Message#REROUTE} (the caller sends them through its node) and the node hears once the
+ * direct calls in flight have ended, so that it never stops this sandbox under one.
+ */
+final class PeerListener {
+
+    /** The socket's name in the directory the node gives the sandbox for it. */
+    static final String SOCKET = "peer.sock";
+
+    /** What runs a direct call: gives its answer (Result or Failure) to {@code answer}, then calls {@code ended}. */
+    interface Calls {
+        void invoke(Message.Invoke invoke, java.util.function.Consumer<Message> answer, Runnable ended);
+    }
+
+    private final ServerSocketChannel server;
+    private final int maxFrameBytes;
+    private final PrintStream diagnostics;
+    private final Set<String> tokens = ConcurrentHashMap.newKeySet();
+    private final Set<FrameChannel> callers = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> whenDrained = new java.util.concurrent.atomic.AtomicReference<>();
+    private volatile Calls calls;
+
+    private PeerListener(ServerSocketChannel server, int maxFrameBytes, PrintStream diagnostics) {
+        this.server = server;
+        this.maxFrameBytes = maxFrameBytes;
+        this.diagnostics = diagnostics;
+    }
+
+    /**
+     * Binds {@code dir}/{@value #SOCKET} if the node gave the sandbox {@code dir} (it is there), before
+     * any app's code runs here; null when it did not. Accepting starts with {@link #serve}.
+     */
+    static PeerListener bind(Path dir, int maxFrameBytes, PrintStream diagnostics) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return null;
+        }
+        var server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            server.bind(UnixDomainSocketAddress.of(dir.resolve(SOCKET)));
+        } catch (IOException e) {
+            // the sandbox serves its node all the same: other sandboxes call it through the node
+            diagnostics.println("skyfn sandbox: no socket for direct calls: " + e);
+            server.close();
+            return null;
+        }
+        return new PeerListener(server, maxFrameBytes, diagnostics);
+    }
+
+    /** Accepts callers on a thread of its own from now on, their calls run by {@code calls}. */
+    void serve(Calls calls) {
+        this.calls = calls;
+        Thread.ofPlatform().daemon().name("peer-listener").start(this::acceptForever);
+    }
+
+    /** Callers presenting {@code token} may call from now on (until {@link #revoke}). */
+    void admit(String token) {
+        tokens.add(token);
+    }
+
+    /**
+     * Closes the door: no caller is admitted again, calls that come are answered REROUTE, every
+     * caller is told so; {@code drained} runs once the direct calls in flight have ended.
+     */
+    void revoke(Runnable drained) {
+        whenDrained.set(drained);
+        closed = true;
+        tokens.clear();
+        callers.forEach(c -> c.send(new Message.Revoke(0)));
+        if (inFlight.get() == 0) {
+            drainedNow();
+        }
+    }
+
+    private void drainedNow() {
+        Runnable drained = whenDrained.getAndSet(null);
+        if (drained != null) {
+            drained.run();
+        }
+    }
+
+    private void acceptForever() {
+        while (true) {
+            SocketChannel socket;
+            try {
+                socket = server.accept();
+            } catch (IOException e) {
+                return;
+            }
+            Thread.ofVirtual().name("peer-caller").start(() -> serveCaller(socket));
+        }
+    }
+
+    private void serveCaller(SocketChannel socket) {
+        FrameChannel caller = FrameChannel.overSocket(socket, maxFrameBytes);
+        var said = new java.util.concurrent.atomic.AtomicBoolean();
+        try {
+            caller.readLoop(m -> {
+                if (!said.getAndSet(true)) {
+                    welcome(caller, m);
+                    return;
+                }
+                if (!(m instanceof Message.Invoke invoke)) {
+                    throw new ProtocolException("a calling sandbox does not send " + m.getClass().getSimpleName());
+                }
+                // counted before the door is looked at: a revoke that closes it meanwhile waits for this call
+                inFlight.incrementAndGet();
+                if (closed) {
+                    caller.sendNow(new Message.Failure(invoke.id(), Message.REROUTE, "this sandbox takes no more direct calls", ""));
+                    ended();
+                    return;
+                }
+                calls.invoke(invoke, caller::sendNow, this::ended);
+            });
+        } catch (ProtocolException e) {
+            diagnostics.println("skyfn sandbox: a calling sandbox broke the protocol: " + e.getMessage());
+        } catch (IOException e) {
+            // the caller went away
+        } finally {
+            callers.remove(caller);
+            caller.close();
+        }
+    }
+
+    /** The caller's first frame must be a Hello with a token the node admitted; answered with a Hello of this sandbox's. */
+    private void welcome(FrameChannel caller, Message first) {
+        if (!(first instanceof Message.Hello hello) || hello.protocol() != WireCodec.PROTOCOL_VERSION || !admitted(hello.token())) {
+            throw new ProtocolException("a caller presented no token the node admitted");
+        }
+        callers.add(caller);
+        caller.sendNow(new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), ""));
+        if (closed) {
+            caller.send(new Message.Revoke(0));
+        }
+    }
+
+    private boolean admitted(String token) {
+        byte[] presented = token.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        // compared in constant time: a caller learns nothing of a token from how fast it is refused
+        return !closed && tokens.stream().anyMatch(t -> MessageDigest.isEqual(t.getBytes(java.nio.charset.StandardCharsets.US_ASCII), presented));
+    }
+
+    private void ended() {
+        if (inFlight.decrementAndGet() == 0 && closed) {
+            drainedNow();
+        }
+    }
+}
