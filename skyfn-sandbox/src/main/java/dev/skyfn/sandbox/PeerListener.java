@@ -112,7 +112,7 @@ final class PeerListener {
             } catch (IOException e) {
                 return;
             }
-            Thread.ofVirtual().name("peer-caller").start(() -> serveCaller(socket));
+            Thread.ofPlatform().daemon().name("peer-caller").start(() -> serveCaller(socket));
         }
     }
 

@@ -10,11 +10,9 @@ import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -26,9 +24,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * answered {@link Message#REROUTE}, goes through the node as before.
  */
 final class PeerRoutes {
-
-    /** How long connecting to a routed sandbox and its welcome may take before the call goes through the node. */
-    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
 
     private final Path dir;
     private final int maxFrameBytes;
@@ -57,16 +52,20 @@ final class PeerRoutes {
             throw new ProtocolException("a route to a socket outside the peers directory, or for no calls");
         }
         // the node gives a route again when calls still reach it: one held already stays, with its connection
-        Route[] replaced = new Route[1];
+        Route[] replaced = new Route[2];
         routes.compute(route.app(), (app, held) -> {
             if (held != null && held.given.equals(route)) {
                 return held;
             }
             replaced[0] = held;
-            return new Route(route, dir.resolve(route.link()));
+            replaced[1] = new Route(route, dir.resolve(route.link()));
+            return replaced[1];
         });
         if (replaced[0] != null) {
             replaced[0].retire();
+        }
+        if (replaced[1] != null && !route.link().isEmpty()) {
+            replaced[1].open();
         }
     }
 
@@ -115,12 +114,15 @@ final class PeerRoutes {
                 }
                 return callHere(function, invocationId, timeoutMillis, payload, traceparent);
             }
-            FrameChannel open = connected();
+            FrameChannel open = welcomedChannel();
+            if (open == null) {
+                inFlight.decrementAndGet();
+                return null;
+            }
             long id = ids.incrementAndGet();
             var answer = new CompletableFuture<Message>();
             pending.put(id, answer);
-            if (open == null || !open.sendNow(new Message.Invoke(id, given.slot(), function, invocationId, timeoutMillis, payload,
-                    traceparent))) {
+            if (!open.sendNow(new Message.Invoke(id, given.slot(), function, invocationId, timeoutMillis, payload, traceparent))) {
                 pending.remove(id);
                 inFlight.decrementAndGet();
                 forget();
@@ -160,27 +162,32 @@ final class PeerRoutes {
             }
         }
 
-        /** The channel, connected and welcomed; null when the peer cannot be reached (the route is then forgotten). */
-        private synchronized FrameChannel connected() {
-            if (channel == null) {
+        /**
+         * Connects and says hello on a thread of its own, started by the sandbox's reader as the
+         * route comes (not by a function's call, whose threads must end with it); then reads the
+         * callee's answers there. Calls go through the node until the callee has welcomed this one.
+         */
+        void open() {
+            Thread.ofPlatform().daemon().name("peer-route-" + given.app()).start(() -> {
+                FrameChannel opened;
                 try {
-                    var opened = FrameChannel.overSocket(SocketChannel.open(UnixDomainSocketAddress.of(socket)), maxFrameBytes);
-                    channel = opened;
-                    Thread.ofVirtual().name("peer-route-" + given.app()).start(() -> read(opened));
-                    opened.sendNow(new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), given.token()));
+                    opened = FrameChannel.overSocket(SocketChannel.open(UnixDomainSocketAddress.of(socket)), maxFrameBytes);
                 } catch (IOException e) {
                     welcomed.completeExceptionally(e);
+                    forget();
+                    return;
                 }
-            }
-            try {
-                welcomed.get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                return channel.isOpen() ? channel : null;
-            } catch (Exception e) {
-                if (channel != null) {
-                    channel.close();
+                synchronized (this) {
+                    channel = opened;
                 }
-                return null;
-            }
+                opened.sendNow(new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), given.token()));
+                read(opened);
+            });
+        }
+
+        /** The channel once the callee welcomed this sandbox, else null. */
+        private synchronized FrameChannel welcomedChannel() {
+            return welcomed.isDone() && !welcomed.isCompletedExceptionally() && channel.isOpen() ? channel : null;
         }
 
         private void read(FrameChannel opened) {

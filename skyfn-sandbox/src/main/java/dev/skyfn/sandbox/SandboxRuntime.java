@@ -392,14 +392,16 @@ final class SandboxRuntime {
         Thread grain = new GrainInstance(this, loaded, function, invoke.invocationId(), invoke.traceparent(), timeout,
                 ctx -> worker.run(invoke.payload(), ctx), result::isCompletedExceptionally, ending -> {
                     spent.set(ending.spent());
-                    String outcome = ending instanceof GrainInstance.Ending.Failed f ? f.code() : "ok";
-                    channel.send(new Message.Usage(loaded.slot(), function, invoke.invocationId(), false, System.nanoTime() - began, outcome,
-                            ending.spent(), invoke.traceparent(), true));
+                    long nanos = System.nanoTime() - began;
+                    // answered first (written by this thread), metered after: the node's frame is queued, off the caller's path
                     switch (ending) {
                         case GrainInstance.Ending.Returned r -> result.complete(r.value());
                         case GrainInstance.Ending.Failed f ->
                                 result.completeExceptionally(new FunctionCallException(f.code(), f.message(), f.type()));
                     }
+                    String outcome = ending instanceof GrainInstance.Ending.Failed f ? f.code() : "ok";
+                    channel.send(new Message.Usage(loaded.slot(), function, invoke.invocationId(), false, nanos, outcome, ending.spent(),
+                            invoke.traceparent(), true));
                 }).thread();
         deadlines.watch(LocalDeadlines.deadline(timeout), grain, result, invoke.invocationId());
         result.whenComplete((value, failure) -> {
