@@ -53,6 +53,7 @@ class DirectCallsTest {
                   echo: {handler: dev.skyfn.node.apps.Callers$Echo}
                   throws: {handler: dev.skyfn.node.apps.Misbehaving$Throws}
                   slow: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps, timeout: 300ms}
+                  lingers: {handler: dev.skyfn.node.apps.Callers$Lingers, timeout: 10s}
                 """);
     }
 
@@ -108,9 +109,12 @@ class DirectCallsTest {
         String[] answers = repeat(20, "other/echo");
 
         assertThat(answers).hasSize(20).allMatch(a -> a.matches("ok: other/echo got payload as [0-9a-f-]+\\.\\d+"), "echoed");
+        // each metered as the callee's usage frame comes, which may follow its answer
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(calls("direct")).as("direct calls, each metered").isEqualTo(direct + 20);
+            assertThat(echoes()).as("counted as invocations of other/echo, as through the node").isEqualTo(echoes + 20);
+        });
         assertThat(calls("node")).as("calls through the node").isEqualTo(throughNode);
-        assertThat(calls("direct")).as("direct calls, each metered").isEqualTo(direct + 20);
-        assertThat(echoes()).as("counted as invocations of other/echo, as through the node").isEqualTo(echoes + 20);
     }
 
     @Test
@@ -169,6 +173,19 @@ class DirectCallsTest {
 
     private static String jvm(String which) {
         return which.replace("\"", "").split(" ")[0];
+    }
+
+    @Test
+    void aRetiredCalleesSandboxIsNotStoppedUnderADirectCall() {
+        routed();
+        double direct = calls("direct");
+        var lingering = CompletableFuture.supplyAsync(() -> repeat(1, "other/lingers=2001")[0], Thread.ofVirtual()::start);
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.get("/v1/apps/other/logs").body().contains("lingering 2001 ms"));
+        deployOther(); // the old sandbox retires: the node would stop it 250 ms after it looks drained
+
+        assertThat(lingering.join()).isEqualTo("ok: slept 2001");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(calls("direct")).as("it went straight there")
+                .isEqualTo(direct + 1));
     }
 
     @Test

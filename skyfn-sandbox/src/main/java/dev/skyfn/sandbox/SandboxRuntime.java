@@ -402,6 +402,8 @@ final class SandboxRuntime {
                     String outcome = ending instanceof GrainInstance.Ending.Failed f ? f.code() : "ok";
                     channel.send(new Message.Usage(loaded.slot(), function, invoke.invocationId(), false, nanos, outcome, ending.spent(),
                             invoke.traceparent(), true));
+                    // ended once metered: a revoke answered now reaches the node after this usage, never before it
+                    ended.run();
                 }).thread();
         deadlines.watch(LocalDeadlines.deadline(timeout), grain, result, invoke.invocationId());
         result.whenComplete((value, failure) -> {
@@ -409,7 +411,6 @@ final class SandboxRuntime {
             caller.accept(failure == null ? new Message.Result(invoke.id(), (Payload) value, spent.get())
                     : cause instanceof FunctionCallException f ? new Message.Failure(invoke.id(), f.code(), f.getMessage(), f.type(), spent.get())
                     : new Message.Failure(invoke.id(), ErrorCode.INTERNAL.name(), "the call failed: " + cause, "", spent.get()));
-            ended.run();
         });
         grain.start();
     }

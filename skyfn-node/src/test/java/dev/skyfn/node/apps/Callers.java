@@ -84,6 +84,16 @@ public final class Callers {
         }
     }
 
+        /** Says in its log that it lingers, then sleeps as many milliseconds as it was given. */
+    public static class Lingers implements Handler<Long, String> {
+        @Override
+        public String handle(Long millis, Context ctx) throws InterruptedException {
+            ctx.log().info("lingering " + millis + " ms");
+            Thread.sleep(millis);
+            return "slept " + millis;
+        }
+    }
+
         /** Lets the callee's failure escape. */
     public static class Careless implements Handler<String, String> {
         @Override
