@@ -225,6 +225,7 @@ public final class Sandbox {
      */
     public CompletableFuture<String> admit(Sandbox caller) {
         return admitted.computeIfAbsent(caller.id, c -> {
+            caller.whenDead().thenRun(() -> admitted.remove(caller.id));
             byte[] secret = new byte[32];
             TOKENS.nextBytes(secret);
             String token = java.util.HexFormat.of().formatHex(secret);
