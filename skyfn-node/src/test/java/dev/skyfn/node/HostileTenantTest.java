@@ -149,6 +149,8 @@ class HostileTenantTest {
     void cannotWriteWhereSandboxesMeetForDirectCalls() {
         assertThat(attack("write", "/run/skyfn/listen")).as("where its own socket is").startsWith("blocked: ");
         assertThat(attack("write", "/run/skyfn/peers")).as("where the node links the sockets it may call").startsWith("blocked: ");
+        assertThat(attack("write", "chmod /run/skyfn/listen")).as("after making the directory its own to write").startsWith("blocked: ");
+        assertThat(attack("write", "chmod /run/skyfn/peers")).as("after making the directory its own to write").startsWith("blocked: ");
         assertThat(attack("write", "/tmp")).as("its own /tmp").isEqualTo("wrote in /tmp");
     }
 

@@ -97,6 +97,17 @@ final class PeerListener {
         }
     }
 
+    /** Writes every answer still queued to its caller: for a sandbox about to end, whose writers would not get to them. */
+    void flush() {
+        for (FrameChannel caller : callers) {
+            try {
+                caller.drainNow();
+            } catch (IOException e) {
+                // that caller is gone
+            }
+        }
+    }
+
     private void drainedNow() {
         Runnable drained = whenDrained.getAndSet(null);
         if (drained != null) {

@@ -93,8 +93,6 @@ final class PeerRoutes {
         private final Map<Long, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
         private final CompletableFuture<Void> welcomed = new CompletableFuture<>();
         private FrameChannel channel; // guarded by this
-        /** The peer said it takes no more calls: those unanswered when the channel ends were not run. */
-        private volatile boolean doorClosed;
         private volatile boolean retired;
 
         Route(Message.Route given, Path socket) {
@@ -103,7 +101,8 @@ final class PeerRoutes {
         }
 
         CompletableFuture<Message> call(String function, String invocationId, long timeoutMillis, Payload payload, String traceparent) {
-            if (inFlight.incrementAndGet() > given.maxInFlight()) {
+            // counted before the route's state is read: a retire that reads no call in flight finds this one's route retired first
+            if (inFlight.incrementAndGet() > given.maxInFlight() || retired) {
                 inFlight.decrementAndGet();
                 return null;
             }
@@ -195,10 +194,7 @@ final class PeerRoutes {
                 opened.readLoop(m -> {
                     switch (m) {
                         case Message.Hello h -> welcomed.complete(null);
-                        case Message.Revoke r -> {
-                            doorClosed = true;
-                            forget();
-                        }
+                        case Message.Revoke r -> forget(); // the door closed: later calls are answered REROUTE
                         case Message.Result r -> answered(r.id(), r);
                         case Message.Failure f -> answered(f.id(), f);
                         default -> throw new ProtocolException("a called sandbox does not send " + m.getClass().getSimpleName());
@@ -210,10 +206,9 @@ final class PeerRoutes {
                 opened.close();
                 forget();
                 welcomed.completeExceptionally(new IOException("the called sandbox closed the channel"));
-                pending.forEach((id, answer) -> answer.complete(doorClosed
-                        ? new Message.Failure(id, Message.REROUTE, "the called sandbox closed its door", "")
-                        : new Message.Failure(id, ErrorCode.SANDBOX_CRASHED.name(), "the sandbox of app " + given.app()
-                                + " is gone", "")));
+                // the callee may have run them (only its own REROUTE says it did not): never sent again
+                pending.forEach((id, answer) -> answer.complete(new Message.Failure(id, ErrorCode.SANDBOX_CRASHED.name(),
+                        "the sandbox of app " + given.app() + " is gone", "")));
                 pending.clear();
             }
         }
@@ -229,9 +224,10 @@ final class PeerRoutes {
             waiting.complete(answer);
         }
 
-        /** Later calls to the app go through the node, until it routes them again. */
+        /** Later calls to the app go through the node, until it routes them again; the connection closes once its calls are answered. */
         private void forget() {
             routes.remove(given.app(), this);
+            retire();
         }
     }
 }

@@ -62,6 +62,7 @@ public final class SandboxMain {
             runtime.installCapture();
             channel.send(new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), token));
             channel.readLoop(runtime::handle);
+            runtime.ending();
             Runtime.getRuntime().halt(0);
         } catch (ProtocolException e) {
             diagnostics.println("skyfn sandbox: protocol violation: " + e.getMessage());

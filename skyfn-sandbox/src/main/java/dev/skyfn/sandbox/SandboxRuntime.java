@@ -98,6 +98,13 @@ final class SandboxRuntime {
         capture.install();
     }
 
+    /** The node closed the channel and the sandbox ends: answers to direct calls still queued are written first. */
+    void ending() {
+        if (door != null) {
+            door.flush();
+        }
+    }
+
     /** Stops the log shipper; for a runtime whose channel is closed (the warm-up's). */
     void close() {
         shipper.close();

@@ -92,9 +92,10 @@ public final class NodeMetrics {
     private final Map<String, Counter> betweenApps = new ConcurrentHashMap<>();
 
     /**
-     * {@code skyfn_calls_between_apps_total{tenant,app,path}}: calls from a function to {@code callee}
-     * served here by another sandbox, answered through the node ({@code path="node"}) or straight
-     * between the two sandboxes ({@code path="direct"}, counted as the callee reports it).
+     * {@code skyfn_calls_between_apps_total{tenant,app,path}}: calls from a function of another app to
+     * {@code callee}, served here, answered through the node ({@code path="node"}) or without it —
+     * straight between two sandboxes, or within one both apps share ({@code path="direct"}, counted
+     * as the callee's sandbox reports it).
      */
     public void callBetweenApps(AppKey callee, boolean direct) {
         String path = direct ? "direct" : "node";

@@ -224,20 +224,40 @@ public final class Sandbox {
      * calls"): the token it is to present, once this sandbox has it. Once per caller.
      */
     public CompletableFuture<String> admit(Sandbox caller) {
-        return admitted.computeIfAbsent(caller.id, c -> {
-            caller.whenDead().thenRun(() -> admitted.remove(caller.id));
-            byte[] secret = new byte[32];
-            TOKENS.nextBytes(secret);
-            String token = java.util.HexFormat.of().formatHex(secret);
-            return call(id -> new Message.Admit(id, token), System.nanoTime() + ADMIT_TIMEOUT.toNanos(), "admit").answer()
-                    .thenApply(answer -> {
-                        if (!(answer instanceof Message.Result)) {
-                            admitted.remove(caller.id);
-                            throw new IllegalStateException("sandbox " + id + " did not admit a caller: " + answer);
-                        }
-                        return token;
-                    });
+        CompletableFuture<String> held = admitted.get(caller.id);
+        if (held != null) {
+            return held;
+        }
+        var mine = new CompletableFuture<String>();
+        held = admitted.putIfAbsent(caller.id, mine);
+        if (held != null) {
+            return held;
+        }
+        // put before the state is read: a retire that found no caller admitted has moved the state first
+        if (state.get() != State.ACTIVE) {
+            admitted.remove(caller.id, mine);
+            mine.completeExceptionally(new IllegalStateException("sandbox " + id + " is " + state.get()));
+            return mine;
+        }
+        var self = new java.lang.ref.WeakReference<>(this);
+        caller.whenDead().thenRun(() -> {
+            Sandbox callee = self.get();
+            if (callee != null) {
+                callee.admitted.remove(caller.id);
+            }
         });
+        byte[] secret = new byte[32];
+        TOKENS.nextBytes(secret);
+        String token = java.util.HexFormat.of().formatHex(secret);
+        call(id -> new Message.Admit(id, token), System.nanoTime() + ADMIT_TIMEOUT.toNanos(), "admit").answer().thenAccept(answer -> {
+            if (answer instanceof Message.Result) {
+                mine.complete(token);
+            } else {
+                admitted.remove(caller.id, mine);
+                mine.completeExceptionally(new IllegalStateException("sandbox " + id + " did not admit a caller: " + answer));
+            }
+        });
+        return mine;
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.skyfn.core.app.DeployedApp;
 import dev.skyfn.core.wire.FrameChannel;
 import dev.skyfn.core.wire.Message;
 import dev.skyfn.sandbox.SandboxMain;
+import dev.skyfn.control.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
@@ -385,7 +386,6 @@ public final class SandboxLauncher {
             booting.remove(process);
             started.whenDead().thenRun(() -> {
                 live.remove(started);
-                writableAgain(view.listenDir());
                 deleteTreeQuietly(view.dir());
             });
             Message.Hello hello = sandbox.hello().get(bootTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -422,14 +422,28 @@ public final class SandboxLauncher {
 
     /**
      * Lets the sandbox take direct calls from other sandboxes of its tenant if it bound its socket
-     * ({@code listen/peer.sock}) before its hello, and no app's code has run in it yet: its
-     * directory for it becomes read-only to it, so that nothing it writes there can fill the
-     * node's disk ({@code peers/} is read-only to it from the start).
+     * ({@code listen/peer.sock}) before its hello, when no app's code has run in it yet. The socket
+     * is kept under a name of the node's, outside the sandbox's view ({@code door.sock}; callers
+     * reach it through links to the same socket), and {@code listen/} is removed: nothing can be
+     * made in a removed directory, and the kernel detaches the sandbox's mount of it, so nothing
+     * the sandbox writes there, even after it changed the directory's mode, reaches the node's disk.
      */
     private static void offerDirectCalls(Sandbox sandbox, Confinement.View view) throws IOException {
-        Path door = view.listenDir().resolve("peer.sock");
-        Files.setPosixFilePermissions(view.listenDir(), java.nio.file.attribute.PosixFilePermissions.fromString("r-x------"));
-        if (Files.exists(door, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        Path bound = view.listenDir().resolve("peer.sock");
+        Path door = view.dir().resolve("door.sock");
+        boolean socket = Files.exists(bound, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && Files.readAttributes(bound, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther();
+        if (socket) {
+            Files.createLink(door, bound);
+        }
+        try {
+            AtomicFiles.deleteTree(view.listenDir());
+        } catch (IOException e) {
+            // a kernel older than 3.18 keeps a directory another namespace mounts: the sandbox could write there
+            LOG.error("sandbox {} keeps a directory it can write to on the node's disk ({}): {}", sandbox.id(), view.listenDir(), e.toString());
+            return;
+        }
+        if (socket) {
             sandbox.takesDirectCalls(door, view.peersDir());
         }
     }
@@ -578,15 +592,6 @@ public final class SandboxLauncher {
             server.close();
         } catch (IOException ignored) {
             // it is closing anyway
-        }
-    }
-
-    /** Makes the directory its owner's to change again (made read-only by {@link #offerDirectCalls}), so that it can be removed. */
-    private static void writableAgain(Path dir) {
-        try {
-            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // gone already
         }
     }
 

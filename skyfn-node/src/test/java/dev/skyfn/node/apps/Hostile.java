@@ -67,11 +67,16 @@ public final class Hostile {
         }
     }
 
-    /** Tries to make a file in the directory named. */
+    /** Tries to make a file in the directory named ("chmod DIR": after making the directory its own to write first). */
     public static class WriteIn implements Handler<String, String> {
         @Override
-        public String handle(String dir, Context ctx) {
+        public String handle(String request, Context ctx) {
+            boolean chmod = request.startsWith("chmod ");
+            String dir = chmod ? request.substring("chmod ".length()) : request;
             try {
+                if (chmod) {
+                    Files.setPosixFilePermissions(Path.of(dir), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+                }
                 Path file = Files.createTempFile(Path.of(dir), "mine", ".bin");
                 Files.delete(file);
                 return "wrote in " + dir;
