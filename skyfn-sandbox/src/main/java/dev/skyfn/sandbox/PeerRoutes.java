@@ -84,7 +84,7 @@ final class PeerRoutes {
         return route.call(function, invocationId, timeoutMillis, payload, traceparent);
     }
 
-    /** One route: a connection made on its first call, calls matched to answers by id. */
+    /** One route: a connection made as the route comes (none to an app in this sandbox), calls matched to answers by id. */
     private final class Route {
         private final Message.Route given;
         private final Path socket;
