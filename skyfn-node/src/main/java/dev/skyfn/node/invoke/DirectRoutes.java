@@ -49,7 +49,8 @@ final class DirectRoutes {
      */
     void offer(Sandbox caller, AppRuntime callee) {
         Sandbox.Seat seat = callee.warmSeat();
-        if (!on || seat == null || !seat.sandbox().direct() || !caller.direct() || maxInFlight(callee) == 0) {
+        int share = on ? maxInFlight(callee) : 0;
+        if (share == 0 || seat == null || !seat.sandbox().direct() || !caller.direct()) {
             return;
         }
         String app = callee.key().app();
@@ -70,7 +71,7 @@ final class DirectRoutes {
         CompletableFuture<String> admitted = seat.sandbox() == caller ? CompletableFuture.completedFuture("") : seat.sandbox().admit(caller);
         admitted.thenAccept(token -> {
             try {
-                caller.route(app, seat.sandbox(), seat.slot(), token, maxInFlight(callee));
+                caller.route(app, seat.sandbox(), seat.slot(), token, share);
             } catch (IOException e) {
                 routes.remove(app, now);
                 LOG.warn("could not route calls from {} to {} directly: {}", caller, seat.sandbox(), e.toString());
