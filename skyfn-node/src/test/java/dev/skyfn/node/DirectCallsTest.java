@@ -3,15 +3,20 @@ package dev.skyfn.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skyfn.core.testing.JarBuilder;
 import dev.skyfn.node.apps.Callers;
 import dev.skyfn.node.apps.Misbehaving;
 import dev.skyfn.node.apps.Shared;
 import dev.skyfn.node.apps.Stateful;
 import dev.skyfn.node.sandbox.SandboxLauncher;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -115,6 +120,33 @@ class DirectCallsTest {
             assertThat(echoes()).as("counted as invocations of other/echo, as through the node").isEqualTo(echoes + 20);
         });
         assertThat(calls("node")).as("calls through the node").isEqualTo(throughNode);
+        // each billed with the bodies that crossed: "payload" in, the echo out, both strings sent as their text
+        String last = answers[19].substring("ok: ".length());
+        String invocation = last.substring(last.lastIndexOf(' ') + 1);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(usage(invocation))
+                .as("the usage record of the direct call " + invocation)
+                .containsEntry("bytesIn", (long) "payload".length()).containsEntry("bytesOut", (long) last.length())
+                .containsEntry("egressBytes", 0L).containsEntry("kind", "invocation"));
+    }
+
+    /** The fields of the usage record of {@code invocation} in the node's ledger (none yet: empty). */
+    private static Map<String, Object> usage(String invocation) {
+        var res = node.get("/v1/bills/records?tenant=dev");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        var records = Errors.json(res).get("entries");
+        var mapper = new ObjectMapper();
+        for (var entry : records) {
+            try {
+                Map<String, Object> record = mapper.readValue(entry.get("leaf").asText(), new TypeReference<>() { });
+                if (invocation.equals(record.get("invocation"))) {
+                    record.replaceAll((k, v) -> v instanceof Integer i ? (Object) i.longValue() : v);
+                    return record;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return Map.of();
     }
 
     @Test

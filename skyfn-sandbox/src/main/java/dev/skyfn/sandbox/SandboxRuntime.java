@@ -407,8 +407,9 @@ final class SandboxRuntime {
                                 result.completeExceptionally(new FunctionCallException(f.code(), f.message(), f.type()));
                     }
                     String outcome = ending instanceof GrainInstance.Ending.Failed f ? f.code() : "ok";
+                    long bytesOut = ending instanceof GrainInstance.Ending.Returned r && r.value() instanceof Payload p ? p.bodyLength() : 0;
                     channel.send(new Message.Usage(loaded.slot(), function, invoke.invocationId(), false, nanos, outcome, ending.spent(),
-                            invoke.traceparent(), true));
+                            invoke.traceparent(), true, invoke.payload().bodyLength(), bytesOut));
                     // ended once metered: a revoke answered now reaches the node after this usage, never before it
                     ended.run();
                 }).thread();

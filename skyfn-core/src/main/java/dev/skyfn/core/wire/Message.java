@@ -136,14 +136,16 @@ public sealed interface Message {
      * another sandbox of the tenant ({@code direct}, see Admit) — for {@code nanos},
      * ending {@code ok} or with the error {@code outcome}, having {@code spent} what it measured:
      * what the node meters it by; {@code traceparent}: the calling invocation's (W3C; empty: none),
-     * under which a tracing node records the call as a span.
+     * under which a tracing node records the call as a span; {@code bytesIn} and {@code bytesOut}:
+     * the body of a direct call's request and of its answer (bytes), which crossed between two
+     * sandboxes — 0 for a call within the sandbox, whose objects are not serialized.
      */
     record Usage(int slot, String function, String invocationId, boolean step, long nanos, String outcome, Spent spent,
-                 String traceparent, boolean direct) implements Message {
+                 String traceparent, boolean direct, long bytesIn, long bytesOut) implements Message {
         /** Not a direct call: a call between the app's own functions, or a workflow's Task. */
         public Usage(int slot, String function, String invocationId, boolean step, long nanos, String outcome, Spent spent,
                      String traceparent) {
-            this(slot, function, invocationId, step, nanos, outcome, spent, traceparent, false);
+            this(slot, function, invocationId, step, nanos, outcome, spent, traceparent, false, 0, 0);
         }
 
         /** Outside any trace. */

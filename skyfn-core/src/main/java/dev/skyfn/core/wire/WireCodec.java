@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class WireCodec {
 
-    public static final int PROTOCOL_VERSION = 13;
+    public static final int PROTOCOL_VERSION = 14;
     static final int HEADER_BYTES = 4;
 
     private static final int HELLO = 1;
@@ -124,6 +124,10 @@ public final class WireCodec {
                 out.writeString(u.outcome());
                 writeSpent(out, u.spent());
                 out.writeString(u.traceparent());
+                if (u.direct()) {
+                    out.writeLong(u.bytesIn());
+                    out.writeLong(u.bytesOut());
+                }
             }
             case Message.Progress p -> {
                 out.writeByte(PROGRESS);
@@ -291,8 +295,17 @@ public final class WireCodec {
         if (kind > USAGE_DIRECT) {
             throw new ProtocolException("unknown kind of usage " + kind);
         }
-        return new Message.Usage(slot, function, invocationId, kind == USAGE_STEP, in.readLong(), in.readString(), readSpent(in),
-                in.readString(), kind == USAGE_DIRECT);
+        long nanos = in.readLong();
+        String outcome = in.readString();
+        Spent spent = readSpent(in);
+        String traceparent = in.readString();
+        boolean direct = kind == USAGE_DIRECT;
+        long bytesIn = direct ? in.readLong() : 0;
+        long bytesOut = direct ? in.readLong() : 0;
+        if (bytesIn < 0 || bytesOut < 0) {
+            throw new ProtocolException("a usage of " + bytesIn + " bytes in and " + bytesOut + " out");
+        }
+        return new Message.Usage(slot, function, invocationId, kind == USAGE_STEP, nanos, outcome, spent, traceparent, direct, bytesIn, bytesOut);
     }
 
     private static Message.Load readLoad(WireIn in) {

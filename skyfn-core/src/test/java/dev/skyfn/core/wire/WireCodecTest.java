@@ -147,7 +147,7 @@ class WireCodecTest {
 
     @Test
     void directCallsAndWhatBrokersThemSurviveTheWire() {
-        var direct = new Message.Usage(1, "echo", "inv-2.1", false, 42_000, "ok", new Spent(9_000, -1), "", true);
+        var direct = new Message.Usage(1, "echo", "inv-2.1", false, 42_000, "ok", new Spent(9_000, -1), "", true, 1_048_576, 3);
         assertThat(roundTrip(direct)).isEqualTo(direct);
         assertThat(roundTrip(new Message.Admit(7, "ab12"))).isEqualTo(new Message.Admit(7, "ab12"));
         assertThat(roundTrip(new Message.Route("images", "sb-4.sock", "ab12", 2, 64))).isEqualTo(new Message.Route("images", "sb-4.sock", "ab12", 2, 64));
@@ -156,11 +156,20 @@ class WireCodecTest {
 
     @Test
     void refusesAUsageOfAnUnknownKind() {
-        byte[] frame = WireCodec.encode(new Message.Usage(1, "f", "i", false, 1, "ok", Spent.UNKNOWN, "", true));
+        byte[] frame = WireCodec.encode(new Message.Usage(1, "f", "i", false, 1, "ok", Spent.UNKNOWN, "", true, 0, 0));
         // the kind byte follows the frame's type, the slot (one byte) and two strings of one character (a length byte and the character)
         frame[WireCodec.HEADER_BYTES + 1 + 1 + 2 + 2] = 3;
         assertThatThrownBy(() -> WireCodec.decode(frame, WireCodec.HEADER_BYTES, frame.length - WireCodec.HEADER_BYTES))
                 .isInstanceOf(ProtocolException.class).hasMessageContaining("unknown kind of usage 3");
+    }
+
+    @Test
+    void refusesADirectUsageOfNegativeBytes() {
+        byte[] frame = WireCodec.encode(new Message.Usage(1, "f", "i", false, 1, "ok", Spent.UNKNOWN, "", true, 0, 5));
+        // bytes out are the frame's last eight bytes
+        java.nio.ByteBuffer.wrap(frame, frame.length - 8, 8).putLong(-5);
+        assertThatThrownBy(() -> WireCodec.decode(frame, WireCodec.HEADER_BYTES, frame.length - WireCodec.HEADER_BYTES))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("-5 out");
     }
 
     @Test

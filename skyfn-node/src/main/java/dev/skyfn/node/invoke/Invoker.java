@@ -82,7 +82,8 @@ public final class Invoker implements Dispatch {
      * when {@code from} names a kept trace the node gave it for a call still running there.
      */
     void ranInSandbox(AppKey app, FunctionSpec spec, Message.Usage usage, Sandbox from) {
-        meter.ranInSandbox(app, spec, usage.invocationId(), usage.step(), usage.nanos(), usage.outcome(), usage.spent());
+        meter.ranInSandbox(app, spec, usage.invocationId(), usage.step(), usage.nanos(), usage.outcome(), usage.spent(), usage.bytesIn(),
+                usage.bytesOut());
         if (usage.direct()) {
             // a call the node would have run, had the caller not been routed straight to it: counted as one
             runtimes.metrics().callBetweenApps(app, true);

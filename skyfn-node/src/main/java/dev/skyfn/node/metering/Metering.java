@@ -86,10 +86,15 @@ public final class Metering implements Meter, AutoCloseable {
                 outcome.coldStart(), outcome.ok() ? "ok" : outcome.error().code().name(), outcome.spent());
     }
 
-    /** Objects passed within a sandbox are not serialized: such a call moves no bytes in or out. */
+    /**
+     * Objects passed within a sandbox are not serialized: such a call moves no bytes in or out; a
+     * direct call's bodies crossed between two sandboxes of the node, never out of its cloud (no egress).
+     */
     @Override
-    public void ranInSandbox(AppKey app, FunctionSpec spec, String invocationId, boolean step, long nanos, String outcome, Spent spent) {
-        write(app, spec, step ? UsageRecord.Kind.step : UsageRecord.Kind.invocation, invocationId, nanos, 0, 0, 0, false, outcome, spent);
+    public void ranInSandbox(AppKey app, FunctionSpec spec, String invocationId, boolean step, long nanos, String outcome, Spent spent,
+                             long bytesIn, long bytesOut) {
+        write(app, spec, step ? UsageRecord.Kind.step : UsageRecord.Kind.invocation, invocationId, nanos, bytesIn, bytesOut, 0, false, outcome,
+                spent);
     }
 
     /**

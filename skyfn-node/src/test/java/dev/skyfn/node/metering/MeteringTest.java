@@ -48,7 +48,7 @@ class MeteringTest {
             prices.set(prices.get().at(0.00003, 0.00004)); // the market moved
             var failed = new Outcome("inv-2", null, new Outcome.Error(dev.skyfn.core.ErrorCode.FUNCTION_ERROR, "no", ""), false, 1_000, null, new Spent(2_000_001, -1));
             metering.invoked(APP, PAY, Payload.EMPTY, failed, 1_000, false);
-            metering.ranInSandbox(APP, PAY, "inv-1.1", true, 4_500_000, "ok", Spent.UNKNOWN);
+            metering.ranInSandbox(APP, PAY, "inv-1.1", true, 4_500_000, "ok", Spent.UNKNOWN, 0, 0);
 
             List<UsageRecord> records = metering.ledger().records(null, 0, Long.MAX_VALUE);
             assertThat(records).hasSize(3);
