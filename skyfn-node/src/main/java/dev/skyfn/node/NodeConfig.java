@@ -16,8 +16,9 @@ import java.util.List;
  * @param spareMemoryBytes what the spares may hold in all, each counted at its memory limit (its heap + max(128 MiB,
  *                         heap / 2)), when cold starts raise their number above {@code spareSandboxes} (which is kept
  *                         whatever it costs); default a quarter of the host's memory
- * @param maxSandboxes     app sandboxes this node runs at most; to load another, the least recently
- *                         used idle one is retired (default: one per 256 MiB of the host's memory)
+ * @param maxSandboxes     app sandboxes this node runs at most; to load another, an idle one is
+ *                         retired, batch work's first, then one no other sandbox calls directly,
+ *                         then the least recently used (default: one per 256 MiB of the host's memory)
  * @param maxRequestBytes  the largest invocation payload accepted
  * @param maxResultBytes   the largest result a function may return
  * @param maxPackageBytes  the largest app jar accepted

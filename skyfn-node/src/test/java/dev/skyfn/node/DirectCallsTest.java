@@ -221,6 +221,33 @@ class DirectCallsTest {
     }
 
     @Test
+    void aSandboxRetiredForRoomIsNotKilledUnderADirectCall(@TempDir Path elsewhere) {
+        try (TestNode full = TestNode.start(TestNode.config(elsewhere).spareSandboxes(0).maxSandboxes(2).build(), true)) {
+            for (String app : List.of("calc", "other", "third")) {
+                var res = full.deploy(JarBuilder.app("app: " + app + "\nshareSandbox: false\nfunctions:\n"
+                        + "  repeats: {handler: dev.skyfn.node.apps.Callers$Repeats}\n"
+                        + "  lingers: {handler: dev.skyfn.node.apps.Callers$Lingers, timeout: 20s}\n").classes(Callers.class, Misbehaving.class));
+                assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                full.send("POST", "/v1/apps/calc/functions/repeats:invoke", "1:other/lingers=1".getBytes());
+                return calls(full, "other", "direct") > 0;
+            });
+            // longer than the 5 s a node gives an idle sandbox to stop when it needs room
+            var lingering = CompletableFuture.supplyAsync(() -> full.send("POST", "/v1/apps/calc/functions/repeats:invoke",
+                    "1:other/lingers=7000".getBytes()).body(), Thread.ofVirtual()::start);
+            await().atMost(Duration.ofSeconds(10)).until(() -> full.get("/v1/apps/other/logs").body().contains("lingering 7000 ms"));
+
+            // calc's sandbox runs a call the node counts; other's looks idle to it, and makes room for third
+            var third = full.send("POST", "/v1/apps/third/functions/lingers:invoke", "1".getBytes());
+
+            assertThat(lingering.join()).isEqualTo("ok: slept 7000\n");
+            assertThat(third.statusCode()).as(third.body()).isEqualTo(200);
+            assertThat(third.body()).isEqualTo("slept 1");
+        }
+    }
+
+    @Test
     void callsCarryOnWhileTheCalleeIsRedeployedAndGoStraightToItsNewSandbox() {
         routed();
         var calling = CompletableFuture.supplyAsync(() -> repeat(400, "other/echo"), Thread.ofVirtual()::start);

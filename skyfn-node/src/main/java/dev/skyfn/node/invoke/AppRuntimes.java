@@ -267,18 +267,38 @@ public final class AppRuntimes implements AppCatalog.Listener {
         return sandboxes().getOrDefault(state, 0);
     }
 
-    /** Whether {@code a}'s idle sandbox goes before {@code b}'s when the node needs room: batch work first, then the one idle longer. */
-    static boolean evictsBefore(AppRuntime a, AppRuntime b) {
-        boolean aBatch = a.app().manifest().batch();
-        boolean bBatch = b.app().manifest().batch();
-        return aBatch != bBatch ? aBatch : a.lastUsedNanos() < b.lastUsedNanos();
+    /**
+     * An idle sandbox the node could retire to make room: whether its app is batch work, whether
+     * other sandboxes call it directly ({@link Sandbox#takesDirectCallers()}: calls the node does
+     * not count may be running there), and when its app was last used ({@link System#nanoTime()}).
+     */
+    record EvictionCandidate(boolean batch, boolean directCallers, long lastUsedNanos) {
+        static EvictionCandidate of(AppRuntime r, Sandbox sandbox) {
+            return new EvictionCandidate(r.app().manifest().batch(), sandbox.takesDirectCallers(), r.lastUsedNanos());
+        }
+    }
+
+    /**
+     * Whether {@code a} goes before {@code b} when the node needs room: batch work first, then a
+     * sandbox no other calls directly (one that is may be running calls the node cannot see,
+     * which its retirement waits for only so long), then the one idle longer.
+     */
+    static boolean evictsBefore(EvictionCandidate a, EvictionCandidate b) {
+        if (a.batch() != b.batch()) {
+            return a.batch();
+        }
+        if (a.directCallers() != b.directCallers()) {
+            return !a.directCallers();
+        }
+        return a.lastUsedNanos() - b.lastUsedNanos() < 0;
     }
 
     /**
      * Before {@code loading} loads its app into a sandbox of its own: while the node would hold more
      * app sandboxes than its limit (those serving or retiring, those other loads are getting, and
-     * this one), retires an idle one that hosts only its own app — batch work's first, then the
-     * least recently used — and waits for it to end; then counts this load among those getting a
+     * this one), retires an idle one that hosts only its own app ({@link #evictsBefore}: batch
+     * work's first, then one no other sandbox calls directly, then the least recently used) and
+     * waits for it to end; then counts this load among those getting a
      * sandbox. While every sandbox is busy, waits for one to fall idle, up to {@code patience}
      * (the calls waiting for the load each give up at their own deadline, saying so); then the
      * load is refused ({@code UNAVAILABLE}) rather than the host overrun.
@@ -300,6 +320,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
                         awaitRoom(giveUp, patience);
                         continue;
                     }
+                    boolean directCallers = victim.sandbox().takesDirectCallers();
                     owner.retire(victim, "its node needed room for another app");
                     try {
                         victim.sandbox().whenDead().get(5, TimeUnit.SECONDS);
@@ -307,7 +328,11 @@ public final class AppRuntimes implements AppCatalog.Listener {
                         Thread.currentThread().interrupt();
                         throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while making room for the app");
                     } catch (ExecutionException | TimeoutException e) {
-                        victim.sandbox().kill("did not stop when its node needed room");
+                        if (!directCallers) {
+                            victim.sandbox().kill("did not stop when its node needed room");
+                        }
+                        // else direct calls the node does not count may still run there: it stops once they end (its revoke
+                        // answered), or when they are overdue (retire); meanwhile the load waits below, the lock let go
                     }
                 }
                 loading.loadingOwn(true);
@@ -322,10 +347,15 @@ public final class AppRuntimes implements AppCatalog.Listener {
     /** The app whose idle sandbox, hosting it alone, goes first when the node needs room ({@link #evictsBefore}); null if none is idle. */
     private AppRuntime idleToRetire(AppRuntime loading) {
         AppRuntime owner = null;
+        EvictionCandidate first = null;
         for (AppRuntime r : runtimes.values()) {
             Sandbox.Seat idle = r == loading ? null : r.idleSeat();
-            if (idle != null && idle.sandbox().appCount() == 1 && (owner == null || evictsBefore(r, owner))) {
-                owner = r;
+            if (idle != null && idle.sandbox().appCount() == 1) {
+                EvictionCandidate candidate = EvictionCandidate.of(r, idle.sandbox());
+                if (first == null || evictsBefore(candidate, first)) {
+                    owner = r;
+                    first = candidate;
+                }
             }
         }
         return owner;

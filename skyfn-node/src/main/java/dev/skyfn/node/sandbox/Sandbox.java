@@ -279,6 +279,14 @@ public final class Sandbox {
         channel.send(new Message.Route(app, link, token, slot, maxInFlight));
     }
 
+    /**
+     * Whether sandboxes were routed here to call its apps directly, and live: calls the node does
+     * not see may be running here ({@link #inFlight()} does not count them).
+     */
+    public boolean takesDirectCallers() {
+        return !admitted.isEmpty();
+    }
+
     /** Calls in flight that have not been given up on. */
     public int inFlight() {
         return calls.live();
