@@ -40,7 +40,8 @@ class DirectCallsTest {
 
     @BeforeAll
     static void start() {
-        node = TestNode.dev(dir);
+        // heads signed often: a record is listed by GET /v1/bills/records once a signed head holds it
+        node = TestNode.start(TestNode.config(dir).ledgerHeadInterval(Duration.ofMillis(200)).build(), true);
         deploy("""
                 app: calc
                 shareSandbox: false
@@ -225,25 +226,34 @@ class DirectCallsTest {
         try (TestNode full = TestNode.start(TestNode.config(elsewhere).spareSandboxes(0).maxSandboxes(2).build(), true)) {
             for (String app : List.of("calc", "other", "third")) {
                 var res = full.deploy(JarBuilder.app("app: " + app + "\nshareSandbox: false\nfunctions:\n"
-                        + "  repeats: {handler: dev.skyfn.node.apps.Callers$Repeats}\n"
-                        + "  lingers: {handler: dev.skyfn.node.apps.Callers$Lingers, timeout: 20s}\n").classes(Callers.class, Misbehaving.class));
+                        + "  repeats: {handler: dev.skyfn.node.apps.Callers$Repeats, timeout: 60s}\n"
+                        + "  lingers: {handler: dev.skyfn.node.apps.Callers$Lingers, timeout: 30s}\n").classes(Callers.class, Misbehaving.class));
                 assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 full.send("POST", "/v1/apps/calc/functions/repeats:invoke", "1:other/lingers=1".getBytes());
                 return calls(full, "other", "direct") > 0;
             });
-            // longer than the 5 s a node gives an idle sandbox to stop when it needs room
-            var lingering = CompletableFuture.supplyAsync(() -> full.send("POST", "/v1/apps/calc/functions/repeats:invoke",
-                    "1:other/lingers=7000".getBytes()).body(), Thread.ofVirtual()::start);
-            await().atMost(Duration.ofSeconds(10)).until(() -> full.get("/v1/apps/other/logs").body().contains("lingering 7000 ms"));
+            double direct = calls(full, "other", "direct");
+            // well past the 5 s a node gives a retired sandbox to stop when it needs room
+            var lingering = CompletableFuture.supplyAsync(() -> {
+                String answer = full.send("POST", "/v1/apps/calc/functions/repeats:invoke", "1:other/lingers=12000".getBytes()).body();
+                return System.nanoTime() + " " + answer;
+            }, Thread.ofVirtual()::start);
+            await().atMost(Duration.ofSeconds(10)).until(() -> full.get("/v1/apps/other/logs").body().contains("lingering 12000 ms"));
 
-            // calc's sandbox runs a call the node counts; other's looks idle to it, and makes room for third
+            // calc's sandbox runs a call the node counts; other's looks idle to it, and is retired to make room for third
             var third = full.send("POST", "/v1/apps/third/functions/lingers:invoke", "1".getBytes());
+            long thirdAnswered = System.nanoTime();
 
-            assertThat(lingering.join()).isEqualTo("ok: slept 7000\n");
+            String[] lingered = lingering.join().split(" ", 2);
+            assertThat(lingered[1]).isEqualTo("ok: slept 12000\n");
             assertThat(third.statusCode()).as(third.body()).isEqualTo(200);
             assertThat(third.body()).isEqualTo("slept 1");
+            assertThat(thirdAnswered).as("third loaded once the direct call had ended and other's sandbox with it")
+                    .isGreaterThan(Long.parseLong(lingered[0]));
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(calls(full, "other", "direct"))
+                    .as("the long call went straight to other's sandbox").isEqualTo(direct + 1));
         }
     }
 

@@ -401,13 +401,16 @@ final class SandboxRuntime {
                     spent.set(ending.spent());
                     long nanos = System.nanoTime() - began;
                     // answered first (written by this thread), metered after: the node's frame is queued, off the caller's path
-                    switch (ending) {
-                        case GrainInstance.Ending.Returned r -> result.complete(r.value());
-                        case GrainInstance.Ending.Failed f ->
-                                result.completeExceptionally(new FunctionCallException(f.code(), f.message(), f.type()));
-                    }
+                    // the answer's bytes when it is the one sent: not when the deadline answered first
+                    long bytesOut = switch (ending) {
+                        case GrainInstance.Ending.Returned r ->
+                                result.complete(r.value()) && r.value() instanceof Payload p ? p.bodyLength() : 0;
+                        case GrainInstance.Ending.Failed f -> {
+                            result.completeExceptionally(new FunctionCallException(f.code(), f.message(), f.type()));
+                            yield 0;
+                        }
+                    };
                     String outcome = ending instanceof GrainInstance.Ending.Failed f ? f.code() : "ok";
-                    long bytesOut = ending instanceof GrainInstance.Ending.Returned r && r.value() instanceof Payload p ? p.bodyLength() : 0;
                     channel.send(new Message.Usage(loaded.slot(), function, invoke.invocationId(), false, nanos, outcome, ending.spent(),
                             invoke.traceparent(), true, invoke.payload().bodyLength(), bytesOut));
                     // ended once metered: a revoke answered now reaches the node after this usage, never before it

@@ -137,8 +137,9 @@ public sealed interface Message {
      * ending {@code ok} or with the error {@code outcome}, having {@code spent} what it measured:
      * what the node meters it by; {@code traceparent}: the calling invocation's (W3C; empty: none),
      * under which a tracing node records the call as a span; {@code bytesIn} and {@code bytesOut}:
-     * the body of a direct call's request and of its answer (bytes), which crossed between two
-     * sandboxes — 0 for a call within the sandbox, whose objects are not serialized.
+     * the body of a direct call's request and of its answer (bytes), serialized between two apps
+     * (in two sandboxes, or two sharing one) — 0 for a call between an app's own functions or a
+     * Task, whose objects are not serialized.
      */
     record Usage(int slot, String function, String invocationId, boolean step, long nanos, String outcome, Spent spent,
                  String traceparent, boolean direct, long bytesIn, long bytesOut) implements Message {

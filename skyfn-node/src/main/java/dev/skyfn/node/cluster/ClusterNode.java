@@ -60,6 +60,8 @@ public final class ClusterNode implements AutoCloseable {
 
     private final String self;
     private final Engine engine;
+    /** The connection tenants' events travel on, apart from {@link #engine}'s. */
+    private final Engine events;
     private final NodeDirectory directory;
     private final ClusterApps apps;
     private final NodeBus bus;
@@ -93,6 +95,10 @@ public final class ClusterNode implements AutoCloseable {
         engine = Engine.connect(cluster.nats(), cluster.node(), supercluster ? cluster.topology().stateCloud() : null,
                 cluster.topology().stateReplicas(), supercluster ? cluster.topology().stateMirror().orElse(null) : null);
         engine.awaitJetStream(STATE_WAIT);
+        // tenants' events on a connection of their own: a backlog flowing through stream functions, tens of thousands of
+        // messages a second, does not queue ahead of the fleet's calls, leases and ticks in one TCP stream
+        events = Engine.connect(cluster.nats(), cluster.node() + "-events", supercluster ? cluster.topology().stateCloud() : null,
+                cluster.topology().stateReplicas(), supercluster ? cluster.topology().stateMirror().orElse(null) : null);
         var tenants = new Tenants(new JetStreamDocument(engine, "tenants"), Clock.systemUTC());
         Authenticator auth = dev ? Authenticator.open(SingleNode.DEV_TENANT) : tenants;
         if (!dev) {
@@ -130,7 +136,7 @@ public final class ClusterNode implements AutoCloseable {
                 new OtherNodes(cluster.node(), cloud, cluster.topology(), directory),
                 Optional.of(given -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL, sealer)),
                 // every node holding a tenant's key fires its schedules, for every app of the fleet: one scaled to zero too
-                Optional.of(new Node.Events(JetStreamEventLog.open(engine, sealer), KvTickLedger.open(engine), apps,
+                Optional.of(new Node.Events(JetStreamEventLog.open(events, sealer), KvTickLedger.open(engine), apps,
                         tenant -> sealer.holds(sealer.levelOf(tenant)))), cluster.prices(), Optional.of(new FleetLedgers(usage)),
                 ledger -> shipping = LedgerShipping.start(ledger, usage, cluster.node(), config.dataDir(), SHIPPING)));
         takeover.watchClaimsOnMe(node.executions());
@@ -320,7 +326,7 @@ public final class ClusterNode implements AutoCloseable {
     @Override
     public void close() {
         for (AutoCloseable part : new AutoCloseable[]{control, notices, heartbeat, concurrency, async, bus, localData, node, shipping, apps::close,
-                directory, engine}) {
+                directory, events, engine}) {
             try {
                 if (part != null) {
                     part.close();

@@ -298,19 +298,21 @@ public final class AppRuntimes implements AppCatalog.Listener {
      * app sandboxes than its limit (those serving or retiring, those other loads are getting, and
      * this one), retires an idle one that hosts only its own app ({@link #evictsBefore}: batch
      * work's first, then one no other sandbox calls directly, then the least recently used) and
-     * waits for it to end; then counts this load among those getting a
-     * sandbox. While every sandbox is busy, waits for one to fall idle, up to {@code patience}
+     * waits for it to end ({@link #stopped}: one still running calls is left to end them, and no
+     * other is retired meanwhile); then counts this load among those getting a sandbox. While every sandbox is busy, waits for one to fall idle, up to {@code patience}
      * (the calls waiting for the load each give up at their own deadline, saying so); then the
      * load is refused ({@code UNAVAILABLE}) rather than the host overrun.
      */
     void makeRoom(AppRuntime loading, Duration patience) {
         long giveUp = System.nanoTime() + patience.toNanos();
         boolean waiting = false;
+        // retired for this load but still running calls: room on its way, so no other is retired meanwhile
+        Sandbox spared = null;
         synchronized (room) {
             try {
                 while (appSandboxes().size() + runtimes.values().stream().filter(r -> r != loading && r.loadingOwn()).count() + 1
                         > config.maxSandboxes()) {
-                    AppRuntime owner = idleToRetire(loading);
+                    AppRuntime owner = spared != null && !spared.whenDead().isDone() ? null : idleToRetire(loading);
                     Sandbox.Seat victim = owner == null ? null : owner.idleSeat();
                     if (victim == null) {
                         if (!waiting) {
@@ -320,20 +322,8 @@ public final class AppRuntimes implements AppCatalog.Listener {
                         awaitRoom(giveUp, patience);
                         continue;
                     }
-                    boolean directCallers = victim.sandbox().takesDirectCallers();
                     owner.retire(victim, "its node needed room for another app");
-                    try {
-                        victim.sandbox().whenDead().get(5, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while making room for the app");
-                    } catch (ExecutionException | TimeoutException e) {
-                        if (!directCallers) {
-                            victim.sandbox().kill("did not stop when its node needed room");
-                        }
-                        // else direct calls the node does not count may still run there: it stops once they end (its revoke
-                        // answered), or when they are overdue (retire); meanwhile the load waits below, the lock let go
-                    }
+                    spared = stopped(victim.sandbox());
                 }
                 loading.loadingOwn(true);
             } finally {
@@ -341,6 +331,28 @@ public final class AppRuntimes implements AppCatalog.Listener {
                     waitingForRoom.decrementAndGet();
                 }
             }
+        }
+    }
+
+    /**
+     * Waits up to 5 s for {@code retired} to stop; then kills it, unless calls are still running
+     * there — direct calls the node does not count (its Revoke unanswered), or one that reached it
+     * as it retired — which end by their own deadline, or the sandbox is killed when they are
+     * overdue ({@link AppRuntime#retire}). Returns it when it was spared so, else null.
+     */
+    private static Sandbox stopped(Sandbox retired) {
+        try {
+            retired.whenDead().get(5, TimeUnit.SECONDS);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SkyfnException(ErrorCode.UNAVAILABLE, "interrupted while making room for the app");
+        } catch (ExecutionException | TimeoutException e) {
+            if (retired.inFlight() > 0) {
+                return retired;
+            }
+            retired.kill("did not stop when its node needed room");
+            return null;
         }
     }
 

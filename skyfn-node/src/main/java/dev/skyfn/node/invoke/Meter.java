@@ -25,8 +25,8 @@ public interface Meter {
      * A function ran in a sandbox without the node: called by another function of its app, or as
      * a Task of a workflow ({@code step}), or straight from another sandbox; {@code outcome} is
      * {@code ok} or its error code; {@code spent} what the sandbox measured of it; {@code bytesIn}
-     * and {@code bytesOut} the request's and the answer's bodies when they crossed between
-     * sandboxes (bytes; 0 within one).
+     * and {@code bytesOut} the request's and the answer's bodies when they were serialized between
+     * two apps (a direct call; bytes), else 0.
      */
     default void ranInSandbox(AppKey app, FunctionSpec spec, String invocationId, boolean step, long nanos, String outcome, Spent spent,
                               long bytesIn, long bytesOut) {

@@ -87,8 +87,9 @@ public final class Metering implements Meter, AutoCloseable {
     }
 
     /**
-     * Objects passed within a sandbox are not serialized: such a call moves no bytes in or out; a
-     * direct call's bodies crossed between two sandboxes of the node, never out of its cloud (no egress).
+     * Objects passed between an app's own functions are not serialized: such a call moves no bytes
+     * in or out; a direct call's bodies were serialized between two apps on the node, never sent
+     * out of its cloud (no egress).
      */
     @Override
     public void ranInSandbox(AppKey app, FunctionSpec spec, String invocationId, boolean step, long nanos, String outcome, Spent spent,

@@ -6,6 +6,7 @@ import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.DeployedApp;
 import dev.skyfn.core.wire.FrameChannel;
 import dev.skyfn.core.wire.Message;
+import dev.skyfn.core.wire.WireCodec;
 import dev.skyfn.sandbox.SandboxMain;
 import dev.skyfn.control.AtomicFiles;
 import java.io.IOException;
@@ -393,6 +394,11 @@ public final class SandboxLauncher {
                 LOG.warn("refused the process that connected as sandbox {}: it did not present the token given to that sandbox", id);
                 sandbox.kill("an impostor connected in its place");
                 throw unavailable("the process that connected as a new sandbox was not the one the node started; refused");
+            }
+            if (hello.protocol() != WireCodec.PROTOCOL_VERSION) {
+                sandbox.kill("it speaks sandbox protocol " + hello.protocol());
+                throw unavailable("the new sandbox speaks protocol " + hello.protocol() + " and this node "
+                        + WireCodec.PROTOCOL_VERSION + ": its runtime is not this node's build");
             }
             // both ends have mapped it: no other process may open it from here on
             deleteQuietly(view.frames());
