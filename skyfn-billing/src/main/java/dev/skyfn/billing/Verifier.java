@@ -52,7 +52,7 @@ public final class Verifier {
         for (TreeHead head : heads) {
             if (!signed(key, head)) {
                 failures.add("the head of " + head.size() + " entries signed at " + head.signedAt()
-                        + " does not carry the ledger's signature: it was forged or altered");
+                        + " does not carry the ledger's signature by the key you trust: it was forged or altered, or signed with another key");
                 continue;
             }
             if (previous != null) {

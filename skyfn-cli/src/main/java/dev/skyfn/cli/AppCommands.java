@@ -12,6 +12,15 @@ import picocli.CommandLine.Parameters;
 /** Deploy, list and remove apps. */
 final class AppCommands {
 
+    /** An instant as a person reads it in a listing: to the second ({@code 2026-12-04T18:36:32Z}); as given when it is not one. */
+    static String seconds(JsonNode instant) {
+        try {
+            return java.time.Instant.parse(instant.asText()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        } catch (java.time.format.DateTimeParseException notAnInstant) {
+            return instant.asText();
+        }
+    }
+
     private AppCommands() {
     }
 
@@ -28,8 +37,9 @@ final class AppCommands {
             byte[] bytes = LocalFiles.read(jar, "the app jar");
             long start = System.nanoTime();
             JsonNode app = Client.parse(api.client().send("POST", "/v1/apps", bytes, "application/java-archive").body());
-            System.out.printf("deployed %s version %d (%d functions) in %d ms%n", app.get("app").asText(),
-                    app.get("version").asInt(), app.get("functions").size(), (System.nanoTime() - start) / 1_000_000);
+            int functions = app.get("functions").size();
+            System.out.printf("deployed %s version %d (%d function%s) in %d ms%n", app.get("app").asText(),
+                    app.get("version").asInt(), functions, functions == 1 ? "" : "s", (System.nanoTime() - start) / 1_000_000);
             for (JsonNode fn : app.get("functions")) {
                 System.out.printf("  %-20s POST %s%s%n", fn.get("name").asText(), fn.get("invokePath").asText(),
                         fn.get("functionUrlPath").isNull() ? "" : "   url (" + fn.get("url").asText() + "): " + fn.get("functionUrlPath").asText());
@@ -53,13 +63,13 @@ final class AppCommands {
                 System.out.printf("%-24s %7s %9s  %s%n", "APP", "VERSION", "FUNCTIONS", "DEPLOYED");
                 for (JsonNode a : apps) {
                     System.out.printf("%-24s %7d %9d  %s%n", a.get("app").asText(), a.get("version").asInt(),
-                            a.get("functions").size(), a.get("deployedAt").asText());
+                            a.get("functions").size(), seconds(a.get("deployedAt")));
                 }
                 return 0;
             }
             JsonNode a = api.client().json("GET", "/v1/apps/" + app, null);
             System.out.printf("%s version %d, %d MiB sandbox, deployed %s, sha256 %s%n", a.get("app").asText(),
-                    a.get("version").asInt(), a.get("memoryMb").asInt(), a.get("deployedAt").asText(), a.get("sha256").asText());
+                    a.get("version").asInt(), a.get("memoryMb").asInt(), seconds(a.get("deployedAt")), a.get("sha256").asText());
             System.out.printf("%-20s %-48s %7s %8s %6s %9s  %s%n", "FUNCTION", "HANDLER", "TIMEOUT", "CONCURR.", "QUEUE", "KEEPWARM", "URL");
             for (JsonNode f : a.get("functions")) {
                 System.out.printf("%-20s %-48s %7s %8d %6d %9s  %s%n", f.get("name").asText(), f.get("handler").asText(),

@@ -27,8 +27,8 @@ import picocli.CommandLine.Option;
 
 /** {@code skyfn bills}: usage rated and grouped; {@code skyfn bills verify}: the ledger's proof of it. */
 @Command(name = "bills", mixinStandardHelpOptions = true, subcommands = BillsCommand.Verify.class,
-        description = {"What your calls cost on the clouds that ran them, and what they would cost on AWS Lambda, Azure Functions,",
-                "Cloud Run functions and Function Compute. An admin key sees every tenant's, or one with --tenant."})
+        description = {"What your calls cost on the clouds that ran them, and on AWS Lambda, Azure Functions, Cloud Run, Function Compute.",
+                "An admin key sees every tenant's, or one with --tenant."})
 final class BillsCommand implements Callable<Integer> {
 
     private static final HexFormat HEX = HexFormat.of();

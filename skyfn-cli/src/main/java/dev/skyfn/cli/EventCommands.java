@@ -64,12 +64,15 @@ final class EventCommands {
             // a path segment: a space is %20 there, not a form's '+'
             String path = "/v1/topics/" + URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
             Client.Response res = api.client().send("POST", path, body, contentType, headers);
-            System.out.println(Client.parse(res.body()).get("id").asText());
+            JsonNode answer = Client.parse(res.body());
+            // a second publication of an id is dropped: the person who sent it is told, not left to think it went out twice
+            System.out.println(answer.get("id").asText() + (answer.path("duplicate").asBoolean(false)
+                    ? " (a duplicate: an event with this id was published within two minutes; this one was dropped)" : ""));
             return 0;
         }
     }
 
-    @Command(name = "triggers", mixinStandardHelpOptions = true, description = "An app's triggers: schedules with their last and next ticks, topics.")
+    @Command(name = "triggers", mixinStandardHelpOptions = true, description = "An app's triggers: schedules with their last and next ticks, topics, state changes.")
     static final class List implements Callable<Integer> {
 
         @Mixin
@@ -81,6 +84,10 @@ final class EventCommands {
         @Override
         public Integer call() {
             JsonNode list = api.client().json("GET", "/v1/apps/" + app + "/triggers", null);
+            if (list.get("triggers").isEmpty()) {
+                System.out.println("app " + app + " has no triggers: it is called over HTTP alone");
+                return 0;
+            }
             System.out.printf("%-16s %-9s %-26s %-26s %s%n", "FUNCTION", "KIND", "LAST FIRED", "NEXT", "WHAT");
             for (JsonNode t : list.get("triggers")) {
                 System.out.printf("%-16s %-9s %-26s %-26s %s%n", t.get("function").asText() + "[" + t.get("index").asInt() + "]",

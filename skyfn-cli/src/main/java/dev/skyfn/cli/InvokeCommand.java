@@ -33,7 +33,7 @@ final class InvokeCommand implements Callable<Integer> {
     @Option(names = "--async", description = "return at once with an invocation id; see 'skyfn invocation ID'")
     boolean async;
 
-    @Option(names = {"-v", "--verbose"}, description = "print the invocation id, cold start, time and the node that ran it to standard error")
+    @Option(names = {"-v", "--verbose"}, description = "print the invocation id, cold start or warm, this command's round trip (its HTTP client's start included) and the node that ran it to standard error")
     boolean verbose;
 
     @Override
@@ -60,7 +60,7 @@ final class InvokeCommand implements Callable<Integer> {
         }
         System.out.flush();
         if (verbose) {
-            System.err.printf("invocation %s, %s, %.1f ms, on node %s%n", res.header("X-Skyfn-Invocation-Id").orElse("?"),
+            System.err.printf("invocation %s, %s, %.1f ms round trip from this command, on node %s%n", res.header("X-Skyfn-Invocation-Id").orElse("?"),
                     res.header("X-Skyfn-Cold-Start").isPresent() ? "cold start" : "warm", micros / 1000.0,
                     res.header("X-Skyfn-Node").orElse(api.url));
         }

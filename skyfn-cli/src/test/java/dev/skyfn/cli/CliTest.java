@@ -46,14 +46,16 @@ class CliTest {
                 .writeTo(dir.resolve("cli.jar"));
         CliRun deployed = CliRun.skyfn("deploy", "--url", url, jar.toString());
         assertThat(deployed.exit()).as(deployed.err()).isZero();
-        assertThat(deployed.out()).contains("deployed cli version 1 (1 functions)");
+        assertThat(deployed.out()).contains("deployed cli version 1 (1 function)");
 
         CliRun invoked = CliRun.skyfn("invoke", "--url", url, "cli/echo", "--data", "ping", "--content-type", "text/plain", "-v");
         assertThat(invoked.out()).isEqualTo("echo: ping\n");
         assertThat(invoked.err()).contains("cold start").contains("on node " + url);
 
         assertThat(CliRun.skyfn("ls", "--url", url).out()).contains("cli").contains("1");
-        assertThat(CliRun.skyfn("ls", "--url", url, "cli").out()).contains("dev.skyfn.cli.Echo");
+        assertThat(CliRun.skyfn("ls", "--url", url, "cli").out()).contains("dev.skyfn.cli.Echo")
+                .containsPattern("deployed \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ,");
+        assertThat(CliRun.skyfn("triggers", "--url", url, "cli").out()).isEqualTo("app cli has no triggers: it is called over HTTP alone\n");
         assertThat(CliRun.skyfn("logs", "--url", url, "cli/echo").out()).contains("stdout").contains("echoing ping");
         List<JsonNode> asJson = CliRun.skyfn("logs", "--url", url, "cli/echo", "--json").out().lines().map(FleetCalls::json).toList();
         assertThat(asJson).isNotEmpty().allSatisfy(line -> assertThat(line.get("function").asText()).isEqualTo("echo"))
@@ -242,6 +244,11 @@ class CliTest {
         CliRun published = CliRun.skyfn("publish", "orders.eu", "-d", "{\"n\": 1}", "--partition-key", "k1", "--url", url);
         assertThat(published.exit()).as(published.err()).isZero();
         assertThat(published.out().strip()).isNotEmpty();
+        CliRun first = CliRun.skyfn("publish", "orders.eu", "--id", "cli-dup-1", "-d", "{}", "--url", url);
+        assertThat(first.out().strip()).isEqualTo("cli-dup-1");
+        CliRun again = CliRun.skyfn("publish", "orders.eu", "--id", "cli-dup-1", "-d", "{}", "--url", url);
+        assertThat(again.exit()).as(again.err()).isZero();
+        assertThat(again.out()).startsWith("cli-dup-1 (a duplicate").contains("dropped");
         CliRun bad = CliRun.skyfn("publish", "orders eu", "-d", "{}", "--url", url);
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.err()).contains("'orders eu' is not a subject");

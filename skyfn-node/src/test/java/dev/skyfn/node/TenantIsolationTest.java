@@ -138,6 +138,14 @@ class TenantIsolationTest {
     }
 
     @Test
+    void aMalformedBodySaysWhereInTheRequestNotInTheParser() {
+        var cut = admin.send("POST", "/v1/tenants", "{\"name\": \"x\",".getBytes());
+        assertThat(assertError(cut, 400, "BAD_REQUEST", "(line 1, column 14)").get("message").asText()).doesNotContain("Source");
+        var wrong = admin.send("POST", "/v1/tenants", "{\"name\": [1]}".getBytes());
+        assertThat(assertError(wrong, 400, "BAD_REQUEST", "(at 'name')").get("message").asText()).doesNotContain("Source");
+    }
+
+    @Test
     void onlyAdminsManageTenantsAndReadMetrics() {
         assertError(acme.send("POST", "/v1/tenants", "{\"name\":\"evil\"}".getBytes()), 403, "FORBIDDEN", "admin");
         assertError(acme.get("/metrics"), 403, "FORBIDDEN", "admin");

@@ -131,11 +131,30 @@ public final class Api {
         return req.path().pathParameters().get(name);
     }
 
+    /**
+     * The JSON {@code body} read as {@code type}; {@code BAD_REQUEST} saying what is wrong and where
+     * (line and column, or the field's path), in the request's terms, not the parser's.
+     */
     public static <T> T read(byte[] body, Class<T> type) {
         try {
             return Json.MAPPER.readValue(body, type);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "the request body is not the JSON expected: " + e.getOriginalMessage() + where(e));
         } catch (IOException e) {
             throw new SkyfnException(ErrorCode.BAD_REQUEST, "the request body is not the JSON expected: " + e.getMessage());
         }
+    }
+
+    /** Where in the body a parser stopped: {@code (at 'a.b')} for a field, {@code (line 1, column 14)} for the text. */
+    private static String where(com.fasterxml.jackson.core.JacksonException e) {
+        if (e instanceof com.fasterxml.jackson.databind.JsonMappingException m && !m.getPath().isEmpty()) {
+            StringBuilder path = new StringBuilder();
+            for (var ref : m.getPath()) {
+                path.append(ref.getFieldName() != null ? (path.isEmpty() ? "" : ".") + ref.getFieldName() : "[" + ref.getIndex() + "]");
+            }
+            return " (at '" + path + "')";
+        }
+        var at = e.getLocation();
+        return at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
     }
 }
