@@ -299,9 +299,10 @@ public final class AppRuntimes implements AppCatalog.Listener {
      * this one), retires an idle one that hosts only its own app ({@link #evictsBefore}: batch
      * work's first, then one no other sandbox calls directly, then the least recently used) and
      * waits for it to end ({@link #stopped}: one still running calls is left to end them, and no
-     * other is retired meanwhile); then counts this load among those getting a sandbox. While every sandbox is busy, waits for one to fall idle, up to {@code patience}
-     * (the calls waiting for the load each give up at their own deadline, saying so); then the
-     * load is refused ({@code UNAVAILABLE}) rather than the host overrun.
+     * other is retired meanwhile); then counts this load among those getting a sandbox. While
+     * every sandbox is busy, waits for one to fall idle, up to {@code patience} (the calls waiting
+     * for the load each give up at their own deadline, saying so); then the load is refused
+     * ({@code UNAVAILABLE}) rather than the host overrun.
      */
     void makeRoom(AppRuntime loading, Duration patience) {
         long giveUp = System.nanoTime() + patience.toNanos();
