@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -377,18 +376,8 @@ final class Codec {
     }
 
     private static String where(JacksonException e) {
-        if (!(e instanceof JsonMappingException m) || m.getPath().isEmpty()) {
-            return "";
-        }
-        StringBuilder path = new StringBuilder();
-        for (JsonMappingException.Reference r : m.getPath()) {
-            if (r.getFieldName() != null) {
-                path.append(path.isEmpty() ? "" : ".").append(r.getFieldName());
-            } else if (r.getIndex() >= 0) {
-                path.append('[').append(r.getIndex()).append(']');
-            }
-        }
-        return " (at " + path + ")";
+        String path = dev.skyfn.core.JsonErrors.fieldPath(e);
+        return path.isEmpty() ? "" : " (at " + path + ")";
     }
 
     /** Stops a result from growing past the limit instead of filling the heap first. */

@@ -147,11 +147,8 @@ public final class Api {
 
     /** Where in the body a parser stopped: {@code (at 'a.b')} for a field, {@code (line 1, column 14)} for the text. */
     private static String where(com.fasterxml.jackson.core.JacksonException e) {
-        if (e instanceof com.fasterxml.jackson.databind.JsonMappingException m && !m.getPath().isEmpty()) {
-            StringBuilder path = new StringBuilder();
-            for (var ref : m.getPath()) {
-                path.append(ref.getFieldName() != null ? (path.isEmpty() ? "" : ".") + ref.getFieldName() : "[" + ref.getIndex() + "]");
-            }
+        String path = dev.skyfn.core.JsonErrors.fieldPath(e);
+        if (!path.isEmpty()) {
             return " (at '" + path + "')";
         }
         var at = e.getLocation();
