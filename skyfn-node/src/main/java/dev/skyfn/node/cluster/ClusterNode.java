@@ -92,13 +92,13 @@ public final class ClusterNode implements AutoCloseable {
         self = cluster.node();
         String cloud = cluster.cloud();
         boolean supercluster = cluster.topology().clouds().stream().filter(c -> !c.edge()).count() > 1;
-        engine = Engine.connect(cluster.nats(), cluster.node(), supercluster ? cluster.topology().stateCloud() : null,
-                cluster.topology().stateReplicas(), supercluster ? cluster.topology().stateMirror().orElse(null) : null);
+        String stateCloud = supercluster ? cluster.topology().stateCloud() : null;
+        String mirrorCloud = supercluster ? cluster.topology().stateMirror().orElse(null) : null;
+        engine = Engine.connect(cluster.nats(), cluster.node(), stateCloud, cluster.topology().stateReplicas(), mirrorCloud);
         engine.awaitJetStream(STATE_WAIT);
         // tenants' events on a connection of their own: a backlog flowing through stream functions, tens of thousands of
         // messages a second, does not queue ahead of the fleet's calls, leases and ticks in one TCP stream
-        events = Engine.connect(cluster.nats(), cluster.node() + "-events", supercluster ? cluster.topology().stateCloud() : null,
-                cluster.topology().stateReplicas(), supercluster ? cluster.topology().stateMirror().orElse(null) : null);
+        events = Engine.connect(cluster.nats(), cluster.node() + "-events", stateCloud, cluster.topology().stateReplicas(), mirrorCloud);
         var tenants = new Tenants(new JetStreamDocument(engine, "tenants"), Clock.systemUTC());
         Authenticator auth = dev ? Authenticator.open(SingleNode.DEV_TENANT) : tenants;
         if (!dev) {
