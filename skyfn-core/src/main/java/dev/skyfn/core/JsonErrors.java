@@ -1,10 +1,15 @@
 package dev.skyfn.core;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import java.io.IOException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 
 /** Where reading a JSON document failed, in the document's terms rather than the parser's. */
 public final class JsonErrors {
+
+    private static final JsonFactory TOKENS = new JsonFactory();
 
     private JsonErrors() {
     }
@@ -26,5 +31,30 @@ public final class JsonErrors {
             }
         }
         return path.toString();
+    }
+
+    /**
+     * Checks that {@code text} (UTF-8) holds one JSON value and nothing after it, reading its
+     * tokens only (a large string is skipped, not decoded); otherwise INVALID_INPUT: {@code <what>
+     * is JSON: <why> (line L, column C)}. Blank text holds no value.
+     */
+    public static void requireOneValue(byte[] text, String what) {
+        try (JsonParser parser = TOKENS.createParser(text)) {
+            if (parser.nextToken() == null) {
+                throw new SkyfnException(ErrorCode.INVALID_INPUT, what + " is JSON: it is blank");
+            }
+            parser.skipChildren();
+            if (parser.nextToken() != null) {
+                throw new SkyfnException(ErrorCode.INVALID_INPUT, what + " is JSON: one value, not more" + at(parser.currentTokenLocation()));
+            }
+        } catch (JacksonException e) {
+            throw new SkyfnException(ErrorCode.INVALID_INPUT, what + " is JSON: " + e.getOriginalMessage() + at(e.getLocation()));
+        } catch (IOException e) {
+            throw new SkyfnException(ErrorCode.INVALID_INPUT, what + " is JSON: " + e.getMessage());
+        }
+    }
+
+    private static String at(com.fasterxml.jackson.core.JsonLocation where) {
+        return where == null || where.getLineNr() < 1 ? "" : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")";
     }
 }

@@ -1,6 +1,7 @@
 package dev.skyfn.node;
 
 import static dev.skyfn.node.Errors.assertError;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skyfn.core.testing.JarBuilder;
@@ -99,6 +100,21 @@ class BadInputTest {
         var error = assertError(node.invoke("bad", "price", "{\"item\":\"tea\",\"quantity\":\"many\"}"), 400,
                 "INVALID_INPUT", "(at quantity)");
         assertThat(error.get("invocationId").asText()).hasSize(28);
+    }
+
+    @Test
+    void anAsyncCallOfMalformedJsonIsRefusedBeforeItIsQueued() {
+        byte[] malformed = "{\"item\": tea}".getBytes(UTF_8);
+        assertError(node.send("POST", "/v1/apps/bad/functions/price:invoke?async=true", malformed, "Content-Type", "application/json"),
+                400, "INVALID_INPUT", "the input of bad/price is JSON: Unrecognized token 'tea'");
+        assertError(node.send("POST", "/v1/apps/bad/functions/price:invoke?async=true", "{} {}".getBytes(UTF_8)),
+                400, "INVALID_INPUT", "one value, not more (line 1, column 4)");
+        // a handler of text takes any body; well-formed JSON of the wrong shape is the function's to refuse, as on a sync call
+        var text = node.send("POST", "/v1/apps/good/functions/hello:invoke?async=true", "{not json".getBytes(UTF_8),
+                "Content-Type", "application/json");
+        assertThat(text.statusCode()).as(text.body()).isEqualTo(202);
+        var shape = node.send("POST", "/v1/apps/bad/functions/price:invoke?async=true", "[1]".getBytes(UTF_8));
+        assertThat(shape.statusCode()).as(shape.body()).isEqualTo(202);
     }
 
     @Test

@@ -84,4 +84,50 @@ public final class Fixtures {
             return r.method();
         }
     }
+
+    /** Takes JSON: a record. */
+    public static class TakesOrder implements Handler<Order, String> {
+        @Override
+        public String handle(Order order, Context ctx) {
+            return order.id();
+        }
+    }
+
+    public record Order(String id, int qty) {
+    }
+
+    /** Takes the body's bytes. */
+    public static class Bytes implements Function<byte[], Integer> {
+        @Override
+        public Integer apply(byte[] b) {
+            return b.length;
+        }
+    }
+
+    /** Takes JSON: a list. */
+    public static class Lists implements Function<java.util.List<Order>, Integer> {
+        @Override
+        public Integer apply(java.util.List<Order> orders) {
+            return orders.size();
+        }
+    }
+
+    /** Takes the body as a stream. */
+    public static class Streams implements Function<java.io.InputStream, Integer> {
+        @Override
+        public Integer apply(java.io.InputStream in) {
+            return 0;
+        }
+    }
+
+    /** Its input is a type variable its subclass binds: not read from the class file. */
+    public abstract static class Generic<T> implements Function<T, String> {
+        @Override
+        public String apply(T t) {
+            return String.valueOf(t);
+        }
+    }
+
+    public static class BoundLater extends Generic<Order> {
+    }
 }

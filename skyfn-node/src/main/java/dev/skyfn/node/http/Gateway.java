@@ -2,8 +2,10 @@ package dev.skyfn.node.http;
 
 import dev.skyfn.api.HttpRequest;
 import dev.skyfn.control.api.Api;
+import dev.skyfn.control.pkg.HandlerInput;
 import dev.skyfn.control.api.Paths;
 import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.JsonErrors;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppCatalog;
 import dev.skyfn.core.app.AppKey;
@@ -72,12 +74,17 @@ public final class Gateway implements HttpService {
         Dispatch.Target target = dispatch.resolve(new AppKey(caller.tenant(), Api.param(req, "app")), Api.param(req, "function"));
         String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
         byte[] body = Api.body(req, maxRequestBytes, ErrorCode.PAYLOAD_TOO_LARGE);
+        HandlerInput.Kind takes = requestInputs.of(target.app(), target.spec());
         // a handler of the whole request gets the caller's headers and query (not its API key); others only what they read
-        Payload input = takesRequest(target)
+        Payload input = takes == HandlerInput.Kind.REQUEST
                 ? new Payload.Request(new HttpRequest("POST", "/", req.query().rawValue(), headers(req, true), body))
                 : new Payload.Body(type, body);
         String region = region(req);
         if (wantsAsync(req)) {
+            if (takes == HandlerInput.Kind.JSON && body.length > 0) {
+                // a sync call hears this from the sandbox; an async caller would otherwise hear it only from the invocation's status
+                JsonErrors.requireOneValue(body, "the input of " + target.app().name() + "/" + target.spec().name());
+            }
             String id;
             try {
                 id = async.submit(target, input, region);
@@ -95,11 +102,6 @@ public final class Gateway implements HttpService {
         }
         Responses.send(res, dispatch.dispatch(target, input, Ids.next(), true, target.spec().timeout(), region),
                 req.headers().first(Responses.ERROR_SHAPE).map(v -> v.equalsIgnoreCase("lambda")).orElse(false));
-    }
-
-    /** Whether the function's handler takes an {@code HttpRequest}. */
-    private boolean takesRequest(Dispatch.Target target) {
-        return requestInputs.takes(target.app(), target.spec());
     }
 
     private static String region(ServerRequest req) {

@@ -1,9 +1,9 @@
 package dev.skyfn.node.workflow;
 
-import com.fasterxml.jackson.core.JsonParser;
 import dev.skyfn.control.Json;
 import dev.skyfn.core.Durations;
 import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.JsonErrors;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.DeployedApp;
@@ -321,19 +321,8 @@ public final class Executions implements ExecutionSink, AutoCloseable {
         if (input.length == 0) {
             return "{}".getBytes(StandardCharsets.UTF_8);
         }
-        // tokens only: the values themselves (a large string, say) are skipped, not decoded
-        try (JsonParser parser = Json.MAPPER.createParser(input)) {
-            if (parser.nextToken() == null) {
-                throw new SkyfnException(ErrorCode.INVALID_INPUT, "the input of an execution is JSON: it is blank");
-            }
-            parser.skipChildren();
-            if (parser.nextToken() != null) {
-                throw new SkyfnException(ErrorCode.INVALID_INPUT, "the input of an execution is JSON: one value, not more");
-            }
-            return input;
-        } catch (IOException e) {
-            throw new SkyfnException(ErrorCode.INVALID_INPUT, "the input of an execution is JSON: " + e.getMessage());
-        }
+        JsonErrors.requireOneValue(input, "the input of an execution");
+        return input;
     }
 
     /** The execution, if it is {@code tenant}'s and still kept. */
