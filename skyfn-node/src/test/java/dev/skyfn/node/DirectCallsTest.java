@@ -222,6 +222,33 @@ class DirectCallsTest {
     }
 
     @Test
+    void directCallsRunningCountAmongTheCalleesCallsInFlight() {
+        routed();
+        double direct = calls("direct");
+        assertThat(inFlight("other")).as("nothing runs in other yet").isZero();
+        var lingering = CompletableFuture.supplyAsync(() -> repeat(1, "other/lingers=3000")[0], Thread.ofVirtual()::start);
+
+        // what the fleet's autoscaler scales other on, though no call to it passes the node
+        await().atMost(Duration.ofSeconds(10)).until(() -> inFlight("other") == 1);
+        assertThat(lingering.join()).isEqualTo("ok: slept 3000");
+        await().atMost(Duration.ofSeconds(5)).until(() -> inFlight("other") == 0);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(calls("direct")).as("it went straight there")
+                .isEqualTo(direct + 1));
+    }
+
+    /** The calls in flight on the node the stats give for {@code app} (each of its functions' rows says the app's). */
+    private static int inFlight(String app) {
+        var res = node.get("/v1/stats?scope=node");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        for (var f : Errors.json(res).get("functions")) {
+            if (f.get("app").asText().equals(app)) {
+                return f.get("inFlight").asInt();
+            }
+        }
+        return 0;
+    }
+
+    @Test
     void aSandboxRetiredForRoomIsNotKilledUnderADirectCall(@TempDir Path elsewhere) {
         try (TestNode full = TestNode.start(TestNode.config(elsewhere).spareSandboxes(0).maxSandboxes(2).build(), true)) {
             for (String app : List.of("calc", "other", "third")) {

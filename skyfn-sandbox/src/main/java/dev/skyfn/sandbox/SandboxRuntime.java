@@ -63,6 +63,8 @@ final class SandboxRuntime {
     /** Routes to other sandboxes of the tenant, and this sandbox's own socket for their calls; null when the node gave none. */
     private final PeerRoutes peers;
     private final PeerListener door;
+    /** The direct calls each slot runs, as the node hears of them; null when this sandbox takes none. */
+    private final DirectConcurrency directLoad;
 
     SandboxRuntime(FrameChannel channel, PrintStream diagnostics) {
         this(channel, diagnostics, null, null);
@@ -73,6 +75,7 @@ final class SandboxRuntime {
         this.channel = channel;
         this.peers = peers;
         this.door = door;
+        this.directLoad = door == null && peers == null ? null : new DirectConcurrency(channel::send);
         if (door != null) {
             door.serve(this::invokeDirect);
         }
@@ -393,6 +396,7 @@ final class SandboxRuntime {
         }
         String function = invoke.function();
         long timeout = Math.min(invoke.timeoutMillis(), loaded.timeoutsMillis().get(function));
+        directLoad.started(loaded.slot());
         var result = new CompletableFuture<Object>();
         var spent = new AtomicReference<dev.skyfn.core.wire.Spent>(dev.skyfn.core.wire.Spent.UNKNOWN);
         long began = System.nanoTime();
@@ -413,6 +417,7 @@ final class SandboxRuntime {
                     String outcome = ending instanceof GrainInstance.Ending.Failed f ? f.code() : "ok";
                     channel.send(new Message.Usage(loaded.slot(), function, invoke.invocationId(), false, nanos, outcome, ending.spent(),
                             invoke.traceparent(), true, invoke.payload().bodyLength(), bytesOut));
+                    directLoad.ended(loaded.slot());
                     // ended once metered: a revoke answered now reaches the node after this usage, never before it
                     ended.run();
                 }).thread();

@@ -221,4 +221,20 @@ public sealed interface Message {
      */
     record Revoke(long id) implements Message {
     }
+
+    /**
+     * Sandbox → node: how many direct calls (see Route) each of its slots is running now — sent
+     * when a count changed, at most every 50 ms — which the node counts among those apps' calls in
+     * flight (what its autoscaler scales on), each at most what the routes it gave to that slot
+     * allow. A slot not named keeps its last count. Not answered.
+     */
+    record Concurrency(List<SlotCalls> slots) implements Message {
+        public Concurrency {
+            slots = List.copyOf(slots);
+        }
+
+        /** The direct calls {@code slot} is running, 0 or more. */
+        public record SlotCalls(int slot, int inFlight) {
+        }
+    }
 }

@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class WireCodec {
 
-    public static final int PROTOCOL_VERSION = 14;
+    public static final int PROTOCOL_VERSION = 15;
     static final int HEADER_BYTES = 4;
 
     private static final int HELLO = 1;
@@ -36,6 +36,7 @@ public final class WireCodec {
     private static final int ADMIT = 16;
     private static final int ROUTE = 17;
     private static final int REVOKE = 18;
+    private static final int CONCURRENCY = 19;
 
     /** A Usage's kind: a workflow's Task, a direct call from another sandbox (else 0: a call within the app). */
     private static final int USAGE_STEP = 1;
@@ -237,6 +238,14 @@ public final class WireCodec {
                 out.writeByte(REVOKE);
                 out.writeLong(r.id());
             }
+            case Message.Concurrency c -> {
+                out.writeByte(CONCURRENCY);
+                out.writeVarInt(c.slots().size());
+                for (Message.Concurrency.SlotCalls slot : c.slots()) {
+                    out.writeVarInt(slot.slot());
+                    out.writeVarInt(slot.inFlight());
+                }
+            }
         }
         out.putInt(0, out.size() - HEADER_BYTES);
     }
@@ -281,6 +290,7 @@ public final class WireCodec {
             case ADMIT -> new Message.Admit(in.readLong(), in.readString());
             case ROUTE -> new Message.Route(in.readString(), in.readString(), in.readString(), in.readVarInt(), in.readVarInt());
             case REVOKE -> new Message.Revoke(in.readLong());
+            case CONCURRENCY -> readConcurrency(in);
             default -> throw new ProtocolException("unknown frame type");
         };
         in.end();
@@ -367,6 +377,15 @@ public final class WireCodec {
         }
         return new StepRecord(key, state, type, PHASES[phase], in.readLong(), readOptional(in), in.readString(),
                 in.readString(), in.readString(), in.readVarInt());
+    }
+
+    private static Message.Concurrency readConcurrency(WireIn in) {
+        int n = in.count(MAX_COUNT);
+        List<Message.Concurrency.SlotCalls> slots = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            slots.add(new Message.Concurrency.SlotCalls(in.readVarInt(), in.readVarInt()));
+        }
+        return new Message.Concurrency(slots);
     }
 
     private static Message.Logs readLogs(WireIn in) {

@@ -152,6 +152,8 @@ class WireCodecTest {
         assertThat(roundTrip(new Message.Admit(7, "ab12"))).isEqualTo(new Message.Admit(7, "ab12"));
         assertThat(roundTrip(new Message.Route("images", "sb-4.sock", "ab12", 2, 64))).isEqualTo(new Message.Route("images", "sb-4.sock", "ab12", 2, 64));
         assertThat(roundTrip(new Message.Revoke(9))).isEqualTo(new Message.Revoke(9));
+        var load = new Message.Concurrency(List.of(new Message.Concurrency.SlotCalls(1, 12), new Message.Concurrency.SlotCalls(300, 0)));
+        assertThat(roundTrip(load)).isEqualTo(load);
     }
 
     @Test

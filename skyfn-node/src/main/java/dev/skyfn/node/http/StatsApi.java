@@ -22,7 +22,7 @@ import java.util.function.Predicate;
  * since it started (an operator's key: every tenant's), for {@code skyfn top} to turn two of them
  * into rates. Answers {@code {"nodes": [{node, cloud, region, at (epoch ms), functions: [{tenant,
  * app, function, calls, errors: {code: calls}, durations: [{leMicros, calls}] (cumulative),
- * coldStarts, coldStartMs, inFlight (the app's calls running on the node now)}], apps: [{tenant, app,
+ * coldStarts, coldStartMs, inFlight (the app's calls running on the node now, direct calls from other sandboxes included)}], apps: [{tenant, app,
  * costUsd (what its usage on the node cost so far, US dollars, as its bill rates it)}]}],
  * "unreachable": [nodes that did not answer within 5 s]}}; {@code scope=node} for this node alone.
  */

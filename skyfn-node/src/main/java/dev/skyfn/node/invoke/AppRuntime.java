@@ -114,6 +114,18 @@ final class AppRuntime implements Sandbox.Owner {
         return gates.get(function);
     }
 
+    /**
+     * Direct calls to the app's serving seat from other sandboxes, as its sandbox reports them: the
+     * node's gates never see them, so {@link #inFlight()} does not count them.
+     */
+    int directInFlight() {
+        Seat seat;
+        synchronized (this) {
+            seat = loaded(active);
+        }
+        return seat == null ? 0 : seat.sandbox().directInFlight(seat.slot());
+    }
+
     /** Calls of the app on this node running or queued for a slot now. */
     int inFlight() {
         int n = 0;

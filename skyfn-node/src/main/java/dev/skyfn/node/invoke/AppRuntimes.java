@@ -204,13 +204,14 @@ public final class AppRuntimes implements AppCatalog.Listener {
     }
 
     /**
-     * Calls of each app running or queued here now, those of an app removed from this node that it
-     * still finishes included; apps with none are left out.
+     * Calls of each app running or queued here now — direct calls from other sandboxes as the
+     * callee's sandbox last reported them, and those of an app removed from this node that it
+     * still finishes, included; apps with none are left out. What the fleet's autoscaler scales on.
      */
     public Map<AppKey, Integer> inFlightByApp() {
         Map<AppKey, Integer> counts = new java.util.HashMap<>();
         runtimes.forEach((key, runtime) -> {
-            int n = runtime.inFlight();
+            int n = runtime.inFlight() + runtime.directInFlight();
             if (n > 0) {
                 counts.put(key, n);
             }

@@ -109,6 +109,7 @@ public final class Sandbox {
     }
 
     private final long id;
+    private final DirectCallLoad directLoad = new DirectCallLoad();
     /** The heap its JVM was started with, MiB. */
     private final int maxHeapMb;
     /** The heap its apps may hold, MiB: its JVM's, or less once {@link #fit}ted to an app. */
@@ -267,6 +268,15 @@ public final class Sandbox {
      * sandbox (another of its apps) links nothing: its calls stay in here.
      */
     public void route(String app, Sandbox callee, int slot, String token, int maxInFlight) throws IOException {
+        if (callee.directLoad.allow(slot, id, maxInFlight)) {
+            var gone = new java.lang.ref.WeakReference<>(callee);
+            whenDead().thenRun(() -> {
+                Sandbox still = gone.get();
+                if (still != null) {
+                    still.directLoad.forget(id);
+                }
+            });
+        }
         if (callee == this) {
             channel.send(new Message.Route(app, "", "", slot, maxInFlight)); // another app in this sandbox: nothing to link
             return;
@@ -285,6 +295,14 @@ public final class Sandbox {
      */
     public boolean takesDirectCallers() {
         return !admitted.isEmpty();
+    }
+
+    /**
+     * The direct calls the app in {@code slot} is running, as this sandbox last said (within 50 ms),
+     * at most what the routes given to it allow: not in {@link #inFlight()}.
+     */
+    public int directInFlight(int slot) {
+        return directLoad.inFlight(slot);
     }
 
     /** Calls in flight that have not been given up on. */
@@ -584,6 +602,7 @@ public final class Sandbox {
             case Message.Data d -> ownerOf(d.slot()).data(this, d);
             case Message.Progress p -> ownerOf(p.slot()).progress(this, p);
             case Message.Usage u -> ownerOf(u.slot()).usage(this, u);
+            case Message.Concurrency c -> directLoad.reported(c);
             default -> throw new ProtocolException("a sandbox does not send " + m.getClass().getSimpleName());
         }
     }
