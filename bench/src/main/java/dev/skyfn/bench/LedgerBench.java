@@ -34,6 +34,7 @@ final class LedgerBench {
         long start = System.currentTimeMillis() - 30L * 24 * 3600 * 1000;
         double single;
         double two;
+        long heapBefore = usedHeap();
         try (Ledger ledger = Ledger.open(dir, key, Clock.systemUTC())) {
             for (int i = 0; i < 20_000; i++) { // warm-up, a tenant of its own
                 ledger.append(record("warm", i, start));
@@ -60,6 +61,8 @@ final class LedgerBench {
             long h0 = System.nanoTime();
             TreeHead head = ledger.signHead().orElseThrow();
             double signMs = (System.nanoTime() - h0) / 1e6;
+            // what the node's heap holds for the ledger once its tree and index are built
+            double heapPerEntry = (usedHeap() - heapBefore) / (2.0 * records + 20_000);
             long p0 = System.nanoTime();
             Ledger.Proven proven = ledger.entries("acme", 0, Long.MAX_VALUE, head);
             double proveMs = (System.nanoTime() - p0) / 1e6;
@@ -78,13 +81,14 @@ final class LedgerBench {
                     | records absorbed, two writers | %,.0f /s |
                     | a record on disk | %d bytes |
                     | signing a head of %,d entries (forcing the file first) | %.0f ms |
+                    | the ledger's heap, its tree and index built | %.1f bytes an entry |
                     | proving one tenant's %,d records (read, one proof of %d hashes) | %,.0f ms |
                     | **verifying them** (%,d leaf hashes, the proof, the signature) | **%,.0f ms** |
 
                     In-process (`bench/run ledger`, RECORDS=%d): %,d records of one tenant among %,d of others, written to the
                     ledger's file as nodes write them; the proof and the check are what `GET /v1/bills/records` and
                     `skyfn bills verify` do, without the HTTP transfer (about %,d MB of JSON).
-                    """, single, two, bytes / (2L * records + 20_000), 2L * records + 20_000, signMs, records, proven.proof().size(), proveMs,
+                    """, single, two, bytes / (2L * records + 20_000), 2L * records + 20_000, signMs, heapPerEntry, records, proven.proof().size(), proveMs,
                     records, verifyMs, records, records, records + 20_000, bytes / (2L * records + 20_000) * records / 1_000_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -101,6 +105,15 @@ final class LedgerBench {
         return new UsageRecord(UsageRecord.id(UsageRecord.Kind.invocation, "n-1", invocation, start), tenant, "shop", "checkout",
                 UsageRecord.Kind.invocation, invocation, "n-1", "ondemand-us", start, 3 + i % 40, 256, 120, 480, 0, i % 500 == 0, "ok",
                 (long) (40 + i % 900), null, new UsageRecord.UnitPrices(0.0000166667, 0, 0.0000002, 0.09));
+    }
+
+    /** The heap in use after a full collection (bytes). */
+    private static long usedHeap() {
+        var memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return memory.getHeapMemoryUsage().getUsed();
     }
 
     private static Path temp() {

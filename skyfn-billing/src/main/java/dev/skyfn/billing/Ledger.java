@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * record's leaf is its canonical JSON, exactly as the file holds it on one line.
  * <p>
  * Files in its directory: {@code entries.log} (one record per line) and {@code heads.log} (one
- * signed head per line). Opening checks the entries against every head signed before: entries
+ * signed head per line); {@code index/} holds what is rebuilt from them at each opening — the
+ * tree's hashes, each entry's offset, start and tenant — in files mapped rather than in the
+ * heap (about 84 bytes an entry), since a ledger grows for as long as its node meters. Opening checks the entries against every head signed before: entries
  * changed, removed or reordered since are reported by {@link #problems()} (and by a tenant's
  * verification), never repaired.
  */
@@ -41,17 +43,28 @@ public final class Ledger implements AutoCloseable {
     private final EntryFile entries;
     private final FileChannel headsFile;
     /** The leaves hashed so far: appends only write, the tree catches up when it is read ({@link #tree()}). */
-    private final MerkleTree tree = new MerkleTree();
-    /** Where each entry starts in {@code entries.log}; one more than entries, the last being the end. */
-    private final Longs offsets = new Longs();
-    private final Map<String, TenantEntries> byTenant = new HashMap<>();
-    /** The tenant indexed last and its entries: a node's records come in runs of one tenant's. */
+    private final MerkleTree tree;
+    /**
+     * Where each entry starts in {@code entries.log}; one more than entries, the last being the end.
+     * Written last for an entry: an index below its size has its start and tenant too, and is read
+     * without the ledger's lock.
+     */
+    private final FixedWidthArray offsets;
+    /** Each entry's call's start (epoch ms) and its tenant's number in {@link #tenantNames} (-1: not a usage record). */
+    private final FixedWidthArray starts;
+    private final FixedWidthArray tenants;
+    private final Map<String, Integer> tenantNumbers = new HashMap<>();
+    private final List<String> tenantNames = new ArrayList<>();
+    /** The tenant indexed last and its number: a node's records come in runs of one tenant's. */
     private String lastTenant;
-    private TenantEntries lastEntries;
+    private int lastTenantNumber;
     private final List<TreeHead> heads = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
     private boolean closed;
     private boolean refusedToSign;
+
+    /** Segments of the index's files: 64 MiB, eight million offsets or starts. */
+    private static final long INDEX_SEGMENT = 64L << 20;
 
     /** Buffers records are written into before they are copied to the file: as many as calls append at once. */
     private final java.util.concurrent.ConcurrentLinkedQueue<CanonicalRecord.Ascii> scratch = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -62,16 +75,21 @@ public final class Ledger implements AutoCloseable {
         Files.createDirectories(dir);
         Path entriesPath = dir.resolve("entries.log");
         Path headsPath = dir.resolve("heads.log");
-        offsets.add(0);
+        Path index = Files.createDirectories(dir.resolve("index"));
+        tree = new MerkleTree(index);
+        offsets = FixedWidthArray.mapped(index.resolve("offsets"), Long.BYTES, INDEX_SEGMENT);
+        starts = FixedWidthArray.mapped(index.resolve("starts"), Long.BYTES, INDEX_SEGMENT);
+        tenants = FixedWidthArray.mapped(index.resolve("tenants"), Integer.BYTES, INDEX_SEGMENT);
+        offsets.addLong(0);
         // a line torn by a crash is dropped: its call never answered
         entries = EntryFile.open(entriesPath, (leaf, start) -> {
-            long index = offsets.size() - 1;
-            offsets.add(start + leaf.length + 1);
             try {
-                index(UsageRecord.tenantOf(leaf), UsageRecord.startOf(leaf), index);
+                index(UsageRecord.tenantOf(leaf), UsageRecord.startOf(leaf));
             } catch (IllegalArgumentException e) {
-                problems.add("entry " + index + " is not a usage record: " + e.getMessage());
+                problems.add("entry " + (offsets.size() - 1) + " is not a usage record: " + e.getMessage());
+                index(null, 0);
             }
+            offsets.addLong(start + leaf.length + 1);
         });
         if (Files.exists(headsPath)) {
             loadHeads(headsPath);
@@ -105,8 +123,8 @@ public final class Ledger implements AutoCloseable {
                 try {
                     long start = entries.append(leaf.array(), leaf.size());
                     long index = offsets.size() - 1;
-                    offsets.add(start + leaf.size() + 1);
-                    index(record.tenant(), record.start(), index);
+                    index(record.tenant(), record.start());
+                    offsets.addLong(start + leaf.size() + 1);
                     return index;
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot write the usage ledger: " + e.getMessage(), e);
@@ -125,15 +143,12 @@ public final class Ledger implements AutoCloseable {
      */
     private MerkleTree tree() {
         synchronized (tree) {
-            long from = tree.size();
-            long[] ends;
-            synchronized (this) {
-                ends = offsets.range(from, offsets.size());
-            }
+            long held = offsets.size() - 1;
             try {
-                for (int i = 1; i < ends.length; i++) { // hashed in place, in the file's pages
+                for (long i = tree.size(); i < held; i++) { // hashed in place, in the file's pages
                     var digest = MerkleTree.leafDigest();
-                    entries.digest(ends[i - 1], (int) (ends[i] - ends[i - 1] - 1), digest);
+                    long start = offsets.getLong(i);
+                    entries.digest(start, (int) (offsets.getLong(i + 1) - start - 1), digest);
                     tree.append(digest.digest());
                 }
             } catch (IOException e) {
@@ -207,7 +222,7 @@ public final class Ledger implements AutoCloseable {
         return key.publicKey();
     }
 
-    public synchronized long size() {
+    public long size() {
         return offsets.size() - 1;
     }
 
@@ -264,23 +279,24 @@ public final class Ledger implements AutoCloseable {
     private Selection select(String tenant, long fromMillis, long toMillis, long size) {
         List<Long> picked = new ArrayList<>();
         long pending = 0;
+        // read without the lock, which appends take: a scan of a large ledger does not hold calls up
+        long held = size();
+        if (size > held) {
+            throw new IllegalStateException("the ledger holds " + held + " entries, fewer than its signed head of " + size
+                    + ": entries were removed");
+        }
+        int theirs;
         synchronized (this) {
-            long held = offsets.size() - 1;
-            if (size > held) {
-                throw new IllegalStateException("the ledger holds " + held + " entries, fewer than its signed head of " + size
-                        + ": entries were removed");
+            theirs = tenant == null ? -1 : tenantNumbers.getOrDefault(tenant, -2);
+        }
+        for (long i = 0; i < held && theirs != -2; i++) {
+            if (tenant != null && tenants.getInt(i) != theirs) {
+                continue;
             }
-            TenantEntries theirs = tenant == null ? null : byTenant.getOrDefault(tenant, new TenantEntries());
-            Longs mine = theirs == null ? null : theirs.indexes;
-            Longs starts = theirs == null ? null : theirs.starts;
-            long count = mine == null ? held : mine.size();
-            for (int i = 0; i < count; i++) {
-                long index = mine == null ? i : mine.get(i);
-                if (index >= size) {
-                    pending++;
-                } else if (mine == null || (starts.get(i) >= fromMillis && starts.get(i) < toMillis)) {
-                    picked.add(index);
-                }
+            if (i >= size) {
+                pending++;
+            } else if (tenant == null || (starts.getLong(i) >= fromMillis && starts.getLong(i) < toMillis)) {
+                picked.add(i);
             }
         }
         List<Entry> found = new ArrayList<>(picked.size());
@@ -323,8 +339,8 @@ public final class Ledger implements AutoCloseable {
     }
 
     private byte[] read(long index) {
-        long start = offsets.get(index);
-        byte[] leaf = new byte[Math.toIntExact(offsets.get(index + 1) - 1 - start)];
+        long start = offsets.getLong(index);
+        byte[] leaf = new byte[Math.toIntExact(offsets.getLong(index + 1) - 1 - start)];
         try {
             entries.read(start, leaf);
         } catch (IOException e) {
@@ -345,6 +361,10 @@ public final class Ledger implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("closing the usage ledger: {}", e.getMessage());
         }
+        tree.close();
+        offsets.close();
+        starts.close();
+        tenants.close();
     }
 
     /** Records with the proof that a head holds them. */
@@ -355,18 +375,23 @@ public final class Ledger implements AutoCloseable {
     public record Entry(long index, byte[] leaf) {
     }
 
-    private void index(String tenant, long start, long index) {
-        TenantEntries theirs = tenant.equals(lastTenant) ? lastEntries : byTenant.computeIfAbsent(tenant, t -> new TenantEntries());
-        lastTenant = tenant;
-        lastEntries = theirs;
-        theirs.indexes.add(index);
-        theirs.starts.add(start);
-    }
-
-    /** A tenant's entries in the ledger: their indexes and their calls' start times (epoch ms), in the ledger's order. */
-    private static final class TenantEntries {
-        final Longs indexes = new Longs();
-        final Longs starts = new Longs();
+    /** Indexes the next entry: its call's start and its tenant (null: not a usage record). */
+    private void index(String tenant, long start) {
+        int number;
+        if (tenant == null) {
+            number = -1;
+        } else if (tenant.equals(lastTenant)) {
+            number = lastTenantNumber;
+        } else {
+            number = tenantNumbers.computeIfAbsent(tenant, t -> {
+                tenantNames.add(t);
+                return tenantNames.size() - 1;
+            });
+            lastTenant = tenant;
+            lastTenantNumber = number;
+        }
+        starts.addLong(start);
+        tenants.addInt(number);
     }
 
     private void loadHeads(Path path) throws IOException {

@@ -13,35 +13,72 @@ import java.util.List;
  * <p>
  * The tree keeps the hash of every complete, aligned subtree, so a root, an audit path
  * (§2.1.3.1) or a consistency proof (§2.1.4.1) for any earlier size costs O(log n) hashes; 2n
- * hashes of 32 bytes are kept for n entries. The static methods verify proofs with what a
+ * hashes of 32 bytes are kept for n entries — on the heap, or in files mapped from a directory
+ * (a ledger's, whose tree grows for as long as its node meters). The static methods verify proofs with what a
  * client has (§2.1.3.2, §2.1.4.2), plus a proof for many leaves at once ({@link #multiProof}).
  * Thread-safe.
  */
-public final class MerkleTree {
+public final class MerkleTree implements AutoCloseable {
 
     /** The bytes of a SHA-256 hash. */
     public static final int HASH_BYTES = 32;
 
-    /** {@code levels.get(j).get(i)}: the hash of leaves {@code [i·2^j, (i+1)·2^j)}. */
-    private final List<List<byte[]>> levels = new ArrayList<>();
+    /** A mapped level's segment: the leaves' 64 MiB (two million hashes), each level above half the one below, 4 KiB at least. */
+    private static final long MAPPED_SEGMENT = 64L << 20;
+    private static final long HEAP_SEGMENT = 16L << 10;
 
+    /** {@code levels.get(j).get(i)}: the hash of leaves {@code [i·2^j, (i+1)·2^j)}. */
+    private final List<FixedWidthArray> levels = new ArrayList<>();
+    /** Where the levels are mapped from; null: on the heap. */
+    private final java.nio.file.Path dir;
+    private final long leafSegment;
+
+    /** A tree on the heap. */
     public MerkleTree() {
-        levels.add(new ArrayList<>());
+        this(null);
+    }
+
+    /** A tree whose hashes are in files mapped from {@code dir} (made empty first; removed at {@link #close}), null for the heap. */
+    MerkleTree(java.nio.file.Path dir) {
+        this(dir, MAPPED_SEGMENT);
+    }
+
+    /** As above, the leaves' level mapped in segments of {@code leafSegment} bytes. */
+    MerkleTree(java.nio.file.Path dir, long leafSegment) {
+        this.dir = dir;
+        this.leafSegment = leafSegment;
+        levels.add(level(0));
+    }
+
+    private FixedWidthArray level(int j) {
+        return dir == null ? FixedWidthArray.onHeap(HASH_BYTES, HEAP_SEGMENT)
+                : FixedWidthArray.mapped(dir.resolve(String.format("level-%02d", j)), HASH_BYTES, Math.max(4096, leafSegment >> j));
+    }
+
+    /** Removes a mapped tree's files; what it holds can still be read. */
+    @Override
+    public synchronized void close() {
+        levels.forEach(FixedWidthArray::close);
     }
 
     /** Appends an entry already hashed as a leaf ({@link #leafHash}); returns its index. */
     public synchronized long append(byte[] leafHash) {
-        List<byte[]> leaves = levels.getFirst();
+        if (leafHash.length != HASH_BYTES) {
+            throw new IllegalArgumentException("a leaf hash is " + HASH_BYTES + " bytes, not " + leafHash.length);
+        }
+        FixedWidthArray leaves = levels.getFirst();
         long index = leaves.size();
         leaves.add(leafHash);
         int level = 0;
-        int i = leaves.size() - 1;
+        long i = index;
+        byte[] right = leafHash;
         while ((i & 1) == 1) { // a right child completed its parent
-            List<byte[]> below = levels.get(level);
+            FixedWidthArray below = levels.get(level);
             if (levels.size() == level + 1) {
-                levels.add(new ArrayList<>());
+                levels.add(level(level + 1));
             }
-            levels.get(level + 1).add(node(below.get(i - 1), below.get(i)));
+            right = node(below.get(i - 1), right);
+            levels.get(level + 1).add(right);
             level++;
             i >>= 1;
         }
@@ -54,7 +91,7 @@ public final class MerkleTree {
 
     /** The leaf hash at {@code index}. */
     public synchronized byte[] leaf(long index) {
-        return levels.getFirst().get(Math.toIntExact(index));
+        return levels.getFirst().get(index);
     }
 
     /** MTH of the first {@code size} entries; the hash of nothing for 0. */
@@ -152,7 +189,7 @@ public final class MerkleTree {
         long n = end - start;
         if (Long.bitCount(n) == 1) {
             int level = Long.numberOfTrailingZeros(n);
-            return levels.get(level).get(Math.toIntExact(start >> level));
+            return levels.get(level).get(start >> level);
         }
         long k = split(n);
         return node(hash(start, start + k), hash(start + k, end));

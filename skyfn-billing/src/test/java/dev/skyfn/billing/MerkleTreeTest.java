@@ -113,6 +113,32 @@ class MerkleTreeTest {
     }
 
     /** RFC 9162 §2.1.1 as written, for comparison. */
+    @Test
+    void aTreeOnTheHeapAndOneMappedFromFilesHoldTheSameHashesAcrossTheirSegments(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        // more leaves than a heap segment holds (512), and mapped segments of 8 KiB (256 leaves; 128 hashes a level above)
+        int n = 5_000;
+        List<byte[]> leaves = new ArrayList<>();
+        try (MerkleTree mapped = new MerkleTree(dir, 8192)) {
+            MerkleTree heap = new MerkleTree();
+            for (int i = 0; i < n; i++) {
+                byte[] leaf = MerkleTree.leafHash(java.nio.ByteBuffer.allocate(4).putInt(i).array());
+                leaves.add(leaf);
+                heap.append(leaf);
+                mapped.append(leaf);
+            }
+            for (int size : new int[] {1, 511, 512, 513, 4096, 4097, n}) {
+                byte[] root = naiveRoot(leaves.subList(0, size));
+                assertThat(heap.root(size)).as("heap root of %d", size).isEqualTo(root);
+                assertThat(mapped.root(size)).as("mapped root of %d", size).isEqualTo(root);
+            }
+            assertThat(hex(mapped.inclusionProof(4321, n))).isEqualTo(hex(heap.inclusionProof(4321, n)));
+            assertThat(mapped.leaf(4999)).isEqualTo(leaves.get(4999));
+            assertThat(java.nio.file.Files.list(dir).count()).as("a file per level").isEqualTo(13);
+        }
+        assertThat(java.nio.file.Files.list(dir).count()).as("removed when closed").isZero();
+    }
+
     private static byte[] naiveRoot(List<byte[]> leaves) {
         if (leaves.size() == 1) {
             return leaves.getFirst();

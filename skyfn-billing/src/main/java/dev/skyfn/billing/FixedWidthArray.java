@@ -1,0 +1,137 @@
+package dev.skyfn.billing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A growable array of records of one width (bytes), in segments either on the heap or mapped from
+ * a file: a ledger's hashes and index grow with every usage record, and a node that meters for
+ * months must not hold them in its heap — mapped, their pages are the kernel's to write out and
+ * drop. A mapped array's file is scratch, rebuilt by its owner: made empty when the array is
+ * made, removed when it is closed; what was mapped stays readable until the array is collected.
+ * Not thread-safe: its owner serializes adds, and reads of an
+ * index below a size it read after the add.
+ */
+final class FixedWidthArray implements AutoCloseable {
+
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+
+    private final int width;
+    private final long segmentBytes;
+    private final long perSegment;
+    private final FileChannel file;
+    private final Path path;
+    private final Arena arena;
+    private final List<MemorySegment> segments = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile long size;
+
+    private FixedWidthArray(int width, long segmentBytes, FileChannel file, Path path) {
+        this.width = width;
+        this.perSegment = segmentBytes / width;
+        this.segmentBytes = perSegment * width;
+        this.file = file;
+        this.path = path;
+        this.arena = file == null ? null : Arena.ofAuto(); // unmapped once collected: a closed owner may still be read
+    }
+
+    /** An array on the heap, in segments of {@code segmentBytes} (rounded down to whole records). */
+    static FixedWidthArray onHeap(int width, long segmentBytes) {
+        return new FixedWidthArray(width, segmentBytes, null, null);
+    }
+
+    /** An array mapped from {@code path} (made empty), in segments of {@code segmentBytes}. */
+    static FixedWidthArray mapped(Path path, int width, long segmentBytes) {
+        try {
+            return new FixedWidthArray(width, segmentBytes, FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    long size() {
+        return size;
+    }
+
+    void add(byte[] record) {
+        MemorySegment.copy(record, 0, next(), ValueLayout.JAVA_BYTE, at(size), width);
+        size++;
+    }
+
+    void addLong(long value) {
+        next().set(LONG, at(size), value);
+        size++;
+    }
+
+    void addInt(int value) {
+        next().set(INT, at(size), value);
+        size++;
+    }
+
+    byte[] get(long i) {
+        byte[] record = new byte[width];
+        MemorySegment.copy(segment(i), ValueLayout.JAVA_BYTE, at(i), record, 0, width);
+        return record;
+    }
+
+    long getLong(long i) {
+        return segment(i).get(LONG, at(i));
+    }
+
+    int getInt(long i) {
+        return segment(i).get(INT, at(i));
+    }
+
+    private long at(long i) {
+        return (i % perSegment) * width;
+    }
+
+    private MemorySegment segment(long i) {
+        if (i < 0 || i >= size) {
+            throw new IndexOutOfBoundsException("record " + i + " of " + size);
+        }
+        return segments.get(Math.toIntExact(i / perSegment));
+    }
+
+    /** The segment the next record goes into, added when the last is full. */
+    private MemorySegment next() {
+        int index = Math.toIntExact(size / perSegment);
+        if (index == segments.size()) {
+            segments.add(file == null ? MemorySegment.ofArray(new byte[Math.toIntExact(segmentBytes)]) : map(index));
+        }
+        return segments.get(index);
+    }
+
+    private MemorySegment map(int index) {
+        try {
+            // an interrupted thread's map would close the file for every thread
+            return Uninterrupted.call(() -> file.map(FileChannel.MapMode.READ_WRITE, index * segmentBytes, segmentBytes, arena));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot map " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes a mapped array's file: what it holds can still be read; nothing more can be added beyond its last segment. */
+    @Override
+    public void close() {
+        if (file == null) {
+            return;
+        }
+        try {
+            file.close();
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + path + ": " + e.getMessage(), e);
+        }
+    }
+}
