@@ -38,6 +38,19 @@ public final class MerkleTree implements AutoCloseable {
         this(null);
     }
 
+    /**
+     * A tree whose hashes are in files mapped from {@code dir} (made if missing, its files made
+     * empty; removed at {@link #close}): a tree that grows with every usage record stays out of
+     * the heap.
+     */
+    public static MerkleTree mapped(java.nio.file.Path dir) {
+        try {
+            return new MerkleTree(java.nio.file.Files.createDirectories(dir));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot make " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** A tree whose hashes are in files mapped from {@code dir} (made empty first; removed at {@link #close}), null for the heap. */
     MerkleTree(java.nio.file.Path dir) {
         this(dir, MAPPED_SEGMENT);

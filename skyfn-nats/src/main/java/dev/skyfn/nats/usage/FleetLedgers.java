@@ -5,6 +5,10 @@ import dev.skyfn.billing.Ledgers;
 import dev.skyfn.billing.MerkleTree;
 import dev.skyfn.billing.TreeHead;
 import dev.skyfn.billing.UsageRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -24,17 +28,41 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class FleetLedgers implements Ledgers {
 
     private final UsageLogs logs;
+    private final Path scratch;
     private final Map<String, NodeTree> trees = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger treesMade = new java.util.concurrent.atomic.AtomicInteger();
 
-    public FleetLedgers(UsageLogs logs) {
+    /**
+     * The ledgers {@code logs} holds, each node's tree in files mapped from a directory of its own
+     * under {@code scratch} (emptied first: what a previous process left there is rebuilt), not in
+     * the heap: a fleet's trees grow with every call it meters.
+     */
+    public FleetLedgers(UsageLogs logs, Path scratch) {
         this.logs = logs;
+        this.scratch = scratch;
+        try {
+            if (Files.isDirectory(scratch)) {
+                try (var stale = Files.walk(scratch)) {
+                    for (Path p : stale.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                }
+            }
+            Files.createDirectories(scratch);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the fleet ledgers' scratch directory " + scratch + ": " + e.getMessage(), e);
+        }
     }
 
     /** One node's tree as rebuilt from the stream. */
     private static final class NodeTree {
-        final MerkleTree tree = new MerkleTree();
+        final MerkleTree tree;
         long next = 1;
         String problem;
+
+        NodeTree(Path dir) {
+            tree = MerkleTree.mapped(dir);
+        }
     }
 
     @Override
@@ -110,7 +138,7 @@ public final class FleetLedgers implements Ledgers {
 
     /** {@code node}'s tree, caught up with what the stream holds now. */
     private MerkleTree tree(String node) {
-        NodeTree t = trees.computeIfAbsent(node, n -> new NodeTree());
+        NodeTree t = trees.computeIfAbsent(node, n -> new NodeTree(scratch.resolve("node-" + treesMade.incrementAndGet())));
         synchronized (t) {
             if (t.problem != null) {
                 return t.tree;

@@ -13,6 +13,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 class UsageLogsTest {
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path scratch;
+
     @RegisterExtension
     static final OneServer SERVER = new OneServer();
 
@@ -39,7 +42,7 @@ class UsageLogsTest {
     @Test
     void entriesCopiedAgainInRunsCutDifferentlyCountOnceAndACopyThatDiffersIsAProblem() {
         UsageLogs logs = UsageLogs.open(SERVER.engine());
-        FleetLedgers ledgers = new FleetLedgers(logs);
+        FleetLedgers ledgers = new FleetLedgers(logs, scratch.resolve("a"));
         logs.key("n4", "key4");
         logs.copy("n4", 0, "alice", IntStream.range(0, 10).mapToObj(UsageLogsTest::leaf).toList()).join();
         // a node that died before saving how far it got copies again from where it had saved, cut otherwise
@@ -49,7 +52,7 @@ class UsageLogsTest {
         assertThat(ledgers.problems()).isEmpty();
 
         logs.copy("n4", 14, "alice", List.of("forged".getBytes(StandardCharsets.UTF_8))).join();
-        FleetLedgers reader = new FleetLedgers(logs);
+        FleetLedgers reader = new FleetLedgers(logs, scratch.resolve("b"));
         reader.views();
         assertThat(reader.problems()).singleElement().asString().contains("n4").contains("entry 14 was copied twice, differently");
     }
