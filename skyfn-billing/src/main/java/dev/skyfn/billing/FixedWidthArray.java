@@ -63,6 +63,14 @@ final class FixedWidthArray implements AutoCloseable {
         return size;
     }
 
+    /**
+     * Maps (or allocates) the segment the next record goes into, if it is not yet: an owner whose
+     * adds must all happen or none calls this first, so that the adds cannot fail.
+     */
+    void reserve() {
+        next();
+    }
+
     void add(byte[] record) {
         MemorySegment.copy(record, 0, next(), ValueLayout.JAVA_BYTE, at(size), width);
         size++;

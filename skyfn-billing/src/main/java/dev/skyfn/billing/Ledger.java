@@ -121,6 +121,10 @@ public final class Ledger implements AutoCloseable {
                     throw new UncheckedIOException(new IOException("the usage ledger is closed"));
                 }
                 try {
+                    // the index's room first: once the line is in the file, nothing may fail before its offset is kept
+                    starts.reserve();
+                    tenants.reserve();
+                    offsets.reserve();
                     long start = entries.append(leaf.array(), leaf.size());
                     long index = offsets.size() - 1;
                     index(record.tenant(), record.start());

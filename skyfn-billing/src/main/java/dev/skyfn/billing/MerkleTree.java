@@ -81,15 +81,19 @@ public final class MerkleTree implements AutoCloseable {
         }
         FixedWidthArray leaves = levels.getFirst();
         long index = leaves.size();
+        // room on every level this leaf completes a node of, before any is written: a leaf is added with its parents or not at all
+        for (int l = 0; l <= Long.numberOfTrailingZeros(~index); l++) {
+            if (levels.size() == l) {
+                levels.add(level(l));
+            }
+            levels.get(l).reserve();
+        }
         leaves.add(leafHash);
         int level = 0;
         long i = index;
         byte[] right = leafHash;
         while ((i & 1) == 1) { // a right child completed its parent
             FixedWidthArray below = levels.get(level);
-            if (levels.size() == level + 1) {
-                levels.add(level(level + 1));
-            }
             right = node(below.get(i - 1), right);
             levels.get(level + 1).add(right);
             level++;

@@ -45,14 +45,22 @@ final class DirectConcurrency {
 
     private void report() {
         Map<Integer, Integer> sent = Map.of();
+        long sentAt = System.nanoTime() - EVERY.toNanos();
         try {
             while (true) {
                 Map<Integer, Integer> now = counts();
                 if (!now.equals(sent)) {
+                    // woken by a call soon after the last report: a report every EVERY at most, whatever the calls do
+                    long early = sentAt + EVERY.toNanos() - System.nanoTime();
+                    if (early > 0) {
+                        Thread.sleep(java.time.Duration.ofNanos(early));
+                        now = counts();
+                    }
                     List<Message.Concurrency.SlotCalls> slots = new ArrayList<>();
                     now.forEach((slot, n) -> slots.add(new Message.Concurrency.SlotCalls(slot, n)));
                     node.accept(new Message.Concurrency(slots));
                     sent = now;
+                    sentAt = System.nanoTime();
                 }
                 if (now.values().stream().allMatch(n -> n == 0)) {
                     waiting = true;

@@ -396,7 +396,6 @@ final class SandboxRuntime {
         }
         String function = invoke.function();
         long timeout = Math.min(invoke.timeoutMillis(), loaded.timeoutsMillis().get(function));
-        directLoad.started(loaded.slot());
         var result = new CompletableFuture<Object>();
         var spent = new AtomicReference<dev.skyfn.core.wire.Spent>(dev.skyfn.core.wire.Spent.UNKNOWN);
         long began = System.nanoTime();
@@ -428,7 +427,15 @@ final class SandboxRuntime {
                     : cause instanceof FunctionCallException f ? new Message.Failure(invoke.id(), f.code(), f.getMessage(), f.type(), spent.get())
                     : new Message.Failure(invoke.id(), ErrorCode.INTERNAL.name(), "the call failed: " + cause, "", spent.get()));
         });
-        grain.start();
+        // counted from here: the grain's ending, which uncounts it, runs once it has started
+        directLoad.started(loaded.slot());
+        try {
+            grain.start();
+        } catch (RuntimeException | OutOfMemoryError e) {
+            directLoad.ended(loaded.slot());
+            result.completeExceptionally(new FunctionCallException(ErrorCode.INTERNAL.name(), "the call could not start: " + e, ""));
+            ended.run();
+        }
     }
 
     private void answered(long id, Message answer) {

@@ -33,8 +33,15 @@ public final class HandlerInput {
 
     private static final String HTTP_REQUEST = "Ldev/skyfn/api/HttpRequest;";
     private static final Set<String> BODY = Set.of("Ljava/lang/String;", "Ljava/io/InputStream;");
-    private static final List<String> TYPED = List.of("dev/skyfn/api/Handler", "java/util/function/Function");
-    private static final String HTTP_FUNCTION = "com/google/cloud/functions/HttpFunction";
+    private static final String HANDLER = "dev/skyfn/api/Handler";
+    private static final String FUNCTION = "java/util/function/Function";
+    /**
+     * The handler interfaces in the order the sandbox tries them (GrainWorker.load): a class that
+     * implements two is run as the first.
+     */
+    private static final List<String> ORDER = List.of(HANDLER, "dev/skyfn/api/StreamHandler", FUNCTION,
+            "com/amazonaws/services/lambda/runtime/RequestHandler", "com/amazonaws/services/lambda/runtime/RequestStreamHandler",
+            "com/google/cloud/functions/HttpFunction");
     private static final int MAX_DEPTH = 16;
 
     private HandlerInput() {
@@ -46,32 +53,52 @@ public final class HandlerInput {
             return Kind.UNKNOWN; // a Lambda handler: Lambda's serialization decides
         }
         try (ZipFile zip = new ZipFile(jar.toFile())) {
-            return of(new HandlerCheck(zip), fn.handlerClass().replace('.', '/'), 0);
+            return of(new HandlerCheck(zip), fn.handlerClass().replace('.', '/'));
         } catch (IOException | RuntimeException e) {
             return Kind.UNKNOWN;
         }
     }
 
-    private static Kind of(HandlerCheck jar, String internal, int depth) {
-        ClassModel cls = depth > MAX_DEPTH ? null : jar.model(internal);
-        if (cls == null) {
-            return Kind.UNKNOWN;
-        }
-        if (cls.interfaces().stream().anyMatch(i -> i.asInternalName().equals(HTTP_FUNCTION))) {
-            return Kind.REQUEST;
-        }
-        var signature = cls.findAttribute(Attributes.signature());
-        if (signature.isPresent()) {
-            ClassSignature s = signature.get().asClassSignature();
-            for (Signature.ClassTypeSig i : s.superinterfaceSignatures()) {
-                if (TYPED.contains(i.classDesc().descriptorString().replaceAll("^L|;$", "")) && !i.typeArgs().isEmpty()) {
-                    return kind(i.typeArgs().getFirst());
-                }
+    /**
+     * The interfaces the class and its superclasses implement, nearest first, each with the
+     * generic form the class declared it in (null when it declared none); UNKNOWN unless every
+     * class up to {@code Object} is in the jar and none of the interfaces is one of the jar's own
+     * (which may extend a handler interface: not followed here).
+     */
+    private static Kind of(HandlerCheck jar, String internal) {
+        java.util.Map<String, Signature.ClassTypeSig> implemented = new java.util.LinkedHashMap<>();
+        String at = internal;
+        for (int depth = 0; !at.equals("java/lang/Object"); depth++) {
+            ClassModel cls = depth > MAX_DEPTH ? null : jar.model(at);
+            if (cls == null) {
+                return Kind.UNKNOWN;
             }
+            java.util.Map<String, Signature.ClassTypeSig> generic = new java.util.HashMap<>();
+            cls.findAttribute(Attributes.signature()).ifPresent(sig -> sig.asClassSignature().superinterfaceSignatures()
+                    .forEach(i -> generic.put(i.classDesc().descriptorString().replaceAll("^L|;$", ""), i)));
+            for (var i : cls.interfaces()) {
+                String name = i.asInternalName();
+                if (jar.model(name) != null) {
+                    return Kind.UNKNOWN;
+                }
+                implemented.putIfAbsent(name, generic.get(name));
+            }
+            if (cls.superclass().isEmpty()) {
+                break;
+            }
+            at = cls.superclass().get().asInternalName();
         }
-        return cls.superclass().isPresent() ? of(jar, cls.superclass().get().asInternalName(), depth + 1) : Kind.UNKNOWN;
+        String first = ORDER.stream().filter(implemented::containsKey).findFirst().orElse("");
+        return switch (first) {
+            case HANDLER, FUNCTION -> {
+                Signature.ClassTypeSig declared = implemented.get(first);
+                yield declared == null || declared.typeArgs().isEmpty() ? Kind.UNKNOWN : kind(declared.typeArgs().getFirst());
+            }
+            case "dev/skyfn/api/StreamHandler", "com/amazonaws/services/lambda/runtime/RequestStreamHandler" -> Kind.BODY;
+            case "com/google/cloud/functions/HttpFunction" -> Kind.REQUEST;
+            default -> Kind.UNKNOWN; // a Lambda RequestHandler (Lambda's serialization), Cloud Functions' events, or none
+        };
     }
-
     /** The kind of a handler's first type argument, as the sandbox's codec decodes it. */
     private static Kind kind(Signature.TypeArg input) {
         if (!(input instanceof Signature.TypeArg.Bounded b)) {

@@ -130,4 +130,37 @@ public final class Fixtures {
 
     public static class BoundLater extends Generic<Order> {
     }
+
+    /** A stream handler first, whatever else it is: the sandbox hands it the bytes. */
+    public static class StreamsFirst implements Function<Order, String>, dev.skyfn.api.StreamHandler {
+        @Override
+        public String apply(Order order) {
+            return order.id();
+        }
+
+        @Override
+        public void handle(java.io.InputStream in, java.io.OutputStream out, Context ctx) {
+        }
+    }
+
+    /** A Handler before a Function, though the Function is declared first. */
+    public static class HandlerFirst implements Function<Order, String>, Handler<String, String> {
+        @Override
+        public String apply(Order order) {
+            return order.id();
+        }
+
+        @Override
+        public String handle(String input, Context ctx) {
+            return input;
+        }
+    }
+
+    /** A Function of JSON in the class, over a Handler of the whole request in its superclass: run as the Handler. */
+    public static class RequestBelow extends Web implements Function<Order, String> {
+        @Override
+        public String apply(Order order) {
+            return order.id();
+        }
+    }
 }

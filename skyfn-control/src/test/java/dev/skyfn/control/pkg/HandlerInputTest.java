@@ -26,6 +26,10 @@ class HandlerInputTest {
             "dev.skyfn.control.pkg.Fixtures$Streams, BODY",
             "dev.skyfn.control.pkg.Fixtures$TakesOrder, JSON",
             "dev.skyfn.control.pkg.Fixtures$Lists, JSON",
+            // the sandbox's order of interfaces, at any depth: Handler, StreamHandler, Function, ...
+            "dev.skyfn.control.pkg.Fixtures$StreamsFirst, BODY",
+            "dev.skyfn.control.pkg.Fixtures$HandlerFirst, BODY",
+            "dev.skyfn.control.pkg.Fixtures$RequestBelow, REQUEST",
             // a type variable bound by the subclass: not read
             "dev.skyfn.control.pkg.Fixtures$BoundLater, UNKNOWN",
             // a Lambda handler named with its method takes Lambda's input

@@ -600,9 +600,10 @@ final class AppRuntime implements Sandbox.Owner {
         return usable(active) ? loaded(active) : null;
     }
 
-    /** The serving seat if it is loaded and has nothing in flight, else null. */
+    /** The serving seat if it is loaded and has nothing in flight, direct calls from other sandboxes included, else null. */
     synchronized Seat idleSeat() {
-        return usable(active) && loaded(active).sandbox().inFlight() == 0 ? loaded(active) : null;
+        Seat seat = usable(active) ? loaded(active) : null;
+        return seat != null && seat.sandbox().inFlight() == 0 && seat.sandbox().directInFlight(seat.slot()) == 0 ? seat : null;
     }
 
     private static Map<String, FunctionGate> gatesFor(DeployedApp app) {

@@ -28,8 +28,9 @@ final class DirectCallLoad {
         allowed.values().forEach(callers -> callers.remove(caller));
     }
 
-    void reported(Message.Concurrency load) {
-        load.slots().forEach(s -> reported.put(s.slot(), s.inFlight()));
+    /** Keeps the counts of the slots {@code held} says hold an app; the others' are dropped, not kept. */
+    void reported(Message.Concurrency load, java.util.function.IntPredicate held) {
+        load.slots().stream().filter(s -> held.test(s.slot())).forEach(s -> reported.put(s.slot(), s.inFlight()));
     }
 
     /** The direct calls {@code slot} runs, as last reported, at most what its routes allow. */

@@ -268,25 +268,30 @@ public final class Sandbox {
      * sandbox (another of its apps) links nothing: its calls stay in here.
      */
     public void route(String app, Sandbox callee, int slot, String token, int maxInFlight) throws IOException {
-        if (callee.directLoad.allow(slot, id, maxInFlight)) {
-            var gone = new java.lang.ref.WeakReference<>(callee);
-            whenDead().thenRun(() -> {
-                Sandbox still = gone.get();
-                if (still != null) {
-                    still.directLoad.forget(id);
+        if (callee == this) {
+            channel.send(new Message.Route(app, "", "", slot, maxInFlight)); // another app in this sandbox: nothing to link
+        } else {
+            String link = "sb-" + callee.id + ".sock";
+            java.nio.file.Path at = peersDir.resolve(link);
+            if (!java.nio.file.Files.exists(at, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                java.nio.file.Files.createLink(at, callee.door);
+            }
+            channel.send(new Message.Route(app, link, token, slot, maxInFlight));
+        }
+        callee.allowDirectCalls(this, slot, maxInFlight);
+    }
+
+    /** {@code caller} was given a route to {@code slot} here for {@code maxInFlight} calls at once, for as long as it lives. */
+    private void allowDirectCalls(Sandbox caller, int slot, int maxInFlight) {
+        if (directLoad.allow(slot, caller.id, maxInFlight)) {
+            var self = new java.lang.ref.WeakReference<>(this);
+            caller.whenDead().thenRun(() -> {
+                Sandbox callee = self.get();
+                if (callee != null) {
+                    callee.directLoad.forget(caller.id);
                 }
             });
         }
-        if (callee == this) {
-            channel.send(new Message.Route(app, "", "", slot, maxInFlight)); // another app in this sandbox: nothing to link
-            return;
-        }
-        String link = "sb-" + callee.id + ".sock";
-        java.nio.file.Path at = peersDir.resolve(link);
-        if (!java.nio.file.Files.exists(at, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            java.nio.file.Files.createLink(at, callee.door);
-        }
-        channel.send(new Message.Route(app, link, token, slot, maxInFlight));
     }
 
     /**
@@ -602,7 +607,7 @@ public final class Sandbox {
             case Message.Data d -> ownerOf(d.slot()).data(this, d);
             case Message.Progress p -> ownerOf(p.slot()).progress(this, p);
             case Message.Usage u -> ownerOf(u.slot()).usage(this, u);
-            case Message.Concurrency c -> directLoad.reported(c);
+            case Message.Concurrency c -> directLoad.reported(c, owners::containsKey);
             default -> throw new ProtocolException("a sandbox does not send " + m.getClass().getSimpleName());
         }
     }

@@ -38,8 +38,11 @@ class DirectCallLoadTest {
                 load.forget(Long.parseLong(caller));
             }
         }
-        load.reported(new Message.Concurrency(List.of(new Message.Concurrency.SlotCalls(1, reported), new Message.Concurrency.SlotCalls(3, 9))));
+        load.allow(4, 9, 1000);
+        load.reported(new Message.Concurrency(List.of(new Message.Concurrency.SlotCalls(1, reported), new Message.Concurrency.SlotCalls(3, 9),
+                new Message.Concurrency.SlotCalls(4, 9))), slot -> slot != 4);
         assertThat(load.inFlight(1)).isEqualTo(counted);
         assertThat(load.inFlight(3)).as("a slot no route leads to").isZero();
+        assertThat(load.inFlight(4)).as("a slot that holds no app").isZero();
     }
 }
