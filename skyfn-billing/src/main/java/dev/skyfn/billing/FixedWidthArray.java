@@ -9,7 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,8 +17,8 @@ import java.util.List;
  * months must not hold them in its heap — mapped, their pages are the kernel's to write out and
  * drop. A mapped array's file is scratch, rebuilt by its owner: made empty when the array is
  * made, removed when it is closed; what was mapped stays readable until the array is collected.
- * Not thread-safe: its owner serializes adds, and reads of an
- * index below a size it read after the add.
+ * Not thread-safe: its owner serializes adds, and reads only indexes below a size it read after
+ * their add.
  */
 final class FixedWidthArray implements AutoCloseable {
 

@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * Files in its directory: {@code entries.log} (one record per line) and {@code heads.log} (one
  * signed head per line); {@code index/} holds what is rebuilt from them at each opening — the
  * tree's hashes, each entry's offset, start and tenant — in files mapped rather than in the
- * heap (about 84 bytes an entry), since a ledger grows for as long as its node meters. Opening checks the entries against every head signed before: entries
- * changed, removed or reordered since are reported by {@link #problems()} (and by a tenant's
- * verification), never repaired.
+ * heap (about 84 bytes an entry), since a ledger grows for as long as its node meters. Opening
+ * checks the entries against every head signed before: entries changed, removed or reordered
+ * since are reported by {@link #problems()} (and by a tenant's verification), never repaired.
  */
 public final class Ledger implements AutoCloseable {
 
@@ -50,11 +50,10 @@ public final class Ledger implements AutoCloseable {
      * without the ledger's lock.
      */
     private final FixedWidthArray offsets;
-    /** Each entry's call's start (epoch ms) and its tenant's number in {@link #tenantNames} (-1: not a usage record). */
+    /** Each entry's call's start (epoch ms) and its tenant's number in {@link #tenantNumbers} (-1: not a usage record). */
     private final FixedWidthArray starts;
     private final FixedWidthArray tenants;
     private final Map<String, Integer> tenantNumbers = new HashMap<>();
-    private final List<String> tenantNames = new ArrayList<>();
     /** The tenant indexed last and its number: a node's records come in runs of one tenant's. */
     private String lastTenant;
     private int lastTenantNumber;
@@ -76,7 +75,7 @@ public final class Ledger implements AutoCloseable {
         Path entriesPath = dir.resolve("entries.log");
         Path headsPath = dir.resolve("heads.log");
         Path index = Files.createDirectories(dir.resolve("index"));
-        tree = new MerkleTree(index);
+        tree = MerkleTree.mapped(index);
         offsets = FixedWidthArray.mapped(index.resolve("offsets"), Long.BYTES, INDEX_SEGMENT);
         starts = FixedWidthArray.mapped(index.resolve("starts"), Long.BYTES, INDEX_SEGMENT);
         tenants = FixedWidthArray.mapped(index.resolve("tenants"), Integer.BYTES, INDEX_SEGMENT);
@@ -387,10 +386,7 @@ public final class Ledger implements AutoCloseable {
         } else if (tenant.equals(lastTenant)) {
             number = lastTenantNumber;
         } else {
-            number = tenantNumbers.computeIfAbsent(tenant, t -> {
-                tenantNames.add(t);
-                return tenantNames.size() - 1;
-            });
+            number = tenantNumbers.computeIfAbsent(tenant, t -> tenantNumbers.size());
             lastTenant = tenant;
             lastTenantNumber = number;
         }

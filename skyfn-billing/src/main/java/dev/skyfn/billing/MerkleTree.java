@@ -35,7 +35,7 @@ public final class MerkleTree implements AutoCloseable {
 
     /** A tree on the heap. */
     public MerkleTree() {
-        this(null);
+        this(null, 0);
     }
 
     /**
@@ -45,18 +45,13 @@ public final class MerkleTree implements AutoCloseable {
      */
     public static MerkleTree mapped(java.nio.file.Path dir) {
         try {
-            return new MerkleTree(java.nio.file.Files.createDirectories(dir));
+            return new MerkleTree(java.nio.file.Files.createDirectories(dir), MAPPED_SEGMENT);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot make " + dir + ": " + e.getMessage(), e);
         }
     }
 
-    /** A tree whose hashes are in files mapped from {@code dir} (made empty first; removed at {@link #close}), null for the heap. */
-    MerkleTree(java.nio.file.Path dir) {
-        this(dir, MAPPED_SEGMENT);
-    }
-
-    /** As above, the leaves' level mapped in segments of {@code leafSegment} bytes. */
+    /** A tree mapped from {@code dir}, its leaves' level in segments of {@code leafSegment} bytes; null: on the heap. */
     MerkleTree(java.nio.file.Path dir, long leafSegment) {
         this.dir = dir;
         this.leafSegment = leafSegment;

@@ -2,9 +2,10 @@ package dev.skyfn.core;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
-import java.io.IOException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import java.io.IOException;
 
 /** Where reading a JSON document failed, in the document's terms rather than the parser's. */
 public final class JsonErrors {
@@ -33,6 +34,12 @@ public final class JsonErrors {
         return path.toString();
     }
 
+    /** Where in the text a parser stopped: {@code (at 'a.b')} for a field, {@code (line 1, column 14)} for the text; empty when unknown. */
+    public static String where(JacksonException e) {
+        String path = fieldPath(e);
+        return !path.isEmpty() ? " (at '" + path + "')" : at(e.getLocation());
+    }
+
     /**
      * Checks that {@code text} (UTF-8) holds one JSON value and nothing after it, reading its
      * tokens only (a large string is skipped, not decoded); otherwise INVALID_INPUT: {@code <what>
@@ -54,7 +61,7 @@ public final class JsonErrors {
         }
     }
 
-    private static String at(com.fasterxml.jackson.core.JsonLocation where) {
+    private static String at(JsonLocation where) {
         return where == null || where.getLineNr() < 1 ? "" : " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")";
     }
 }

@@ -139,19 +139,10 @@ public final class Api {
         try {
             return Json.MAPPER.readValue(body, type);
         } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw new SkyfnException(ErrorCode.BAD_REQUEST, "the request body is not the JSON expected: " + e.getOriginalMessage() + where(e));
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "the request body is not the JSON expected: " + e.getOriginalMessage()
+                    + dev.skyfn.core.JsonErrors.where(e));
         } catch (IOException e) {
             throw new SkyfnException(ErrorCode.BAD_REQUEST, "the request body is not the JSON expected: " + e.getMessage());
         }
-    }
-
-    /** Where in the body a parser stopped: {@code (at 'a.b')} for a field, {@code (line 1, column 14)} for the text. */
-    private static String where(com.fasterxml.jackson.core.JacksonException e) {
-        String path = dev.skyfn.core.JsonErrors.fieldPath(e);
-        if (!path.isEmpty()) {
-            return " (at '" + path + "')";
-        }
-        var at = e.getLocation();
-        return at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
     }
 }

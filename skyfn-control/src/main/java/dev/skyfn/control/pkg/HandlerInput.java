@@ -4,7 +4,6 @@ import dev.skyfn.core.manifest.FunctionSpec;
 import java.io.IOException;
 import java.lang.classfile.Attributes;
 import java.lang.classfile.ClassModel;
-import java.lang.classfile.ClassSignature;
 import java.lang.classfile.Signature;
 import java.nio.file.Path;
 import java.util.List;
@@ -99,6 +98,7 @@ public final class HandlerInput {
             default -> Kind.UNKNOWN; // a Lambda RequestHandler (Lambda's serialization), Cloud Functions' events, or none
         };
     }
+
     /** The kind of a handler's first type argument, as the sandbox's codec decodes it. */
     private static Kind kind(Signature.TypeArg input) {
         if (!(input instanceof Signature.TypeArg.Bounded b)) {

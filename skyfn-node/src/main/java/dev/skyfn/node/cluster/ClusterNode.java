@@ -137,7 +137,8 @@ public final class ClusterNode implements AutoCloseable {
                 Optional.of(given -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL, sealer)),
                 // every node holding a tenant's key fires its schedules, for every app of the fleet: one scaled to zero too
                 Optional.of(new Node.Events(JetStreamEventLog.open(events, sealer), KvTickLedger.open(engine), apps,
-                        tenant -> sealer.holds(sealer.levelOf(tenant)))), cluster.prices(), Optional.of(new FleetLedgers(usage, config.dataDir().resolve("billing").resolve("fleet"))),
+                        tenant -> sealer.holds(sealer.levelOf(tenant)))), cluster.prices(),
+                Optional.of(new FleetLedgers(usage, config.dataDir().resolve("billing").resolve("fleet"))),
                 ledger -> shipping = LedgerShipping.start(ledger, usage, cluster.node(), config.dataDir(), SHIPPING)));
         takeover.watchClaimsOnMe(node.executions());
         takeover.watchHandovers(node.executions());

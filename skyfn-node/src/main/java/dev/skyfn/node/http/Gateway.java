@@ -2,8 +2,8 @@ package dev.skyfn.node.http;
 
 import dev.skyfn.api.HttpRequest;
 import dev.skyfn.control.api.Api;
-import dev.skyfn.control.pkg.HandlerInput;
 import dev.skyfn.control.api.Paths;
+import dev.skyfn.control.pkg.HandlerInput;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.JsonErrors;
 import dev.skyfn.core.SkyfnException;
