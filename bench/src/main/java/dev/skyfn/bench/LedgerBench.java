@@ -34,16 +34,24 @@ final class LedgerBench {
         long start = System.currentTimeMillis() - 30L * 24 * 3600 * 1000;
         double single;
         double two;
+        double callerMicros;
+        double processMicros;
         long heapBefore = usedHeap();
         try (Ledger ledger = Ledger.open(dir, key, Clock.systemUTC())) {
             for (int i = 0; i < 20_000; i++) { // warm-up, a tenant of its own
                 ledger.append(record("warm", i, start));
             }
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            var threads = java.lang.management.ManagementFactory.getThreadMXBean();
             long t0 = System.nanoTime();
+            long process0 = os.getProcessCpuTime();
+            long caller0 = threads.getCurrentThreadCpuTime();
             for (int i = 0; i < records; i++) {
                 ledger.append(record("acme", i, start + i));
             }
             single = records / ((System.nanoTime() - t0) / 1e9);
+            callerMicros = (threads.getCurrentThreadCpuTime() - caller0) / 1e3 / records;
+            processMicros = (os.getProcessCpuTime() - process0) / 1e3 / records;
             long t1 = System.nanoTime();
             Thread[] writers = new Thread[2];
             for (int w = 0; w < writers.length; w++) {
@@ -78,6 +86,7 @@ final class LedgerBench {
                     | | |
                     |---|---:|
                     | records absorbed, one writer | %,.0f /s |
+                    | CPU a record, one writer: its own thread / the whole process | %.2f µs / %.2f µs |
                     | records absorbed, two writers | %,.0f /s |
                     | a record on disk | %d bytes |
                     | signing a head of %,d entries (forcing the file first) | %.0f ms |
@@ -88,7 +97,7 @@ final class LedgerBench {
                     In-process (`bench/run ledger`, RECORDS=%d): %,d records of one tenant among %,d of others, written to the
                     ledger's file as nodes write them; the proof and the check are what `GET /v1/bills/records` and
                     `skyfn bills verify` do, without the HTTP transfer (about %,d MB of JSON).
-                    """, single, two, bytes / (2L * records + 20_000), 2L * records + 20_000, signMs, heapPerEntry, records, proven.proof().size(), proveMs,
+                    """, single, callerMicros, processMicros, two, bytes / (2L * records + 20_000), 2L * records + 20_000, signMs, heapPerEntry, records, proven.proof().size(), proveMs,
                     records, verifyMs, records, records, records + 20_000, bytes / (2L * records + 20_000) * records / 1_000_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -20,14 +20,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A node's usage ledger: every usage record it wrote, in order, as the leaves of a Merkle tree
- * (RFC 9162 §2.1), with tree heads signed by the node's key (§4.10). A record is in the file's
- * page cache before the call that it meters answers its caller ({@link EntryFile}), so a node
- * killed at any moment bills every call that completed; the file is forced to disk at each
- * signed head. An append costs a copy: leaves are hashed into the tree when it is next read. A
+ * (RFC 9162 §2.1), with tree heads signed by the node's key (§4.10). A record is in the page
+ * cache — in the journal of {@link EntryFile} — before the call that it meters answers its caller,
+ * so a node killed at any moment bills every call that completed; the file is forced to disk at
+ * each signed head. An append costs a copy: leaves are hashed into the tree when it is next read. A
  * record's leaf is its canonical JSON, exactly as the file holds it on one line.
  * <p>
- * Files in its directory: {@code entries.log} (one record per line) and {@code heads.log} (one
- * signed head per line); {@code index/} holds what is rebuilt from them at each opening — the
+ * Files in its directory: {@code entries.log} (one record per line), {@code entries.log.journal}
+ * while open (its last records, moved to {@code entries.log} within 50 ms) and {@code heads.log}
+ * (one signed head per line); {@code index/} holds what is rebuilt from them at each opening — the
  * tree's hashes, each entry's offset, start and tenant — in files mapped rather than in the
  * heap (about 84 bytes an entry), since a ledger grows for as long as its node meters. Opening
  * checks the entries against every head signed before: entries changed, removed or reordered
@@ -191,7 +192,11 @@ public final class Ledger implements AutoCloseable {
                 return Optional.ofNullable(last);
             }
         }
-        entries.force(); // outside the lock: appends go on while the pages reach the disk
+        try {
+            entries.force(); // outside the lock: appends go on while the pages reach the disk
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the usage ledger: " + e.getMessage(), e);
+        }
         synchronized (this) {
             TreeHead last = heads.isEmpty() ? null : heads.getLast();
             if (last != null && last.size() >= size) {
