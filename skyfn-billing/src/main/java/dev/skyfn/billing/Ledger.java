@@ -143,23 +143,42 @@ public final class Ledger implements AutoCloseable {
 
     /**
      * The tree, its leaves caught up with the entries appended: hashed here, one catch-up at a
-     * time, without holding appends up. Never called holding the ledger's lock.
+     * time, without holding appends up. Never called holding the ledger's lock. A long catch-up —
+     * a ledger's whole file when it opens — hashes its leaves on every CPU, {@value #HASHED_AT_ONCE}
+     * at a time, then adds them in order; the few thousand of a running node's catch-ups are
+     * hashed on the calling thread, leaving the other CPUs to the calls.
      */
     private MerkleTree tree() {
         synchronized (tree) {
             long held = offsets.size() - 1;
-            try {
-                for (long i = tree.size(); i < held; i++) { // hashed in place, in the file's pages
-                    var digest = MerkleTree.leafDigest();
-                    long start = offsets.getLong(i);
-                    entries.digest(start, (int) (offsets.getLong(i + 1) - start - 1), digest);
-                    tree.append(digest.digest());
+            for (long from = tree.size(); from < held; ) {
+                int n = (int) Math.min(held - from, HASHED_AT_ONCE);
+                long first = from;
+                var leaves = java.util.stream.IntStream.range(0, n);
+                byte[][] hashes = new byte[n][];
+                (n == HASHED_AT_ONCE ? leaves.parallel() : leaves).forEach(i -> hashes[i] = leafHash(first + i));
+                for (byte[] hash : hashes) {
+                    tree.append(hash);
                 }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the usage ledger: " + e.getMessage(), e);
+                from += n;
             }
             return tree;
         }
+    }
+
+    /** Leaves hashed at once by every CPU when a catch-up has this many or more. */
+    private static final int HASHED_AT_ONCE = 1 << 16;
+
+    /** The leaf hash of entry {@code i}, read in place in the file's pages. */
+    private byte[] leafHash(long i) {
+        var digest = MerkleTree.leafDigest();
+        long start = offsets.getLong(i);
+        try {
+            entries.digest(start, (int) (offsets.getLong(i + 1) - start - 1), digest);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the usage ledger: " + e.getMessage(), e);
+        }
+        return digest.digest();
     }
 
     /**

@@ -242,6 +242,22 @@ class LedgerTest {
     }
 
     @Test
+    void aLedgerTooLongToHashOnOneThreadProvesItsRecordsBeforeAndAfterReopening() {
+        int records = 70_000; // more than one catch-up of leaves hashed on every CPU
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            write(ledger, 0, records);
+            assertThat(ledger.signHead().orElseThrow().size()).isEqualTo(records);
+            Verifier.Report report = verify(ledger, "bob", Optional.empty());
+            assertThat(report.failures()).isEmpty();
+            assertThat(report.records()).isEqualTo(records / 2);
+        }
+        try (Ledger reopened = Ledger.open(dir, key, CLOCK)) {
+            assertThat(reopened.problems()).as("the tree hashed again at opening has the root signed before").isEmpty();
+            assertThat(verify(reopened, "alice", Optional.empty()).failures()).isEmpty();
+        }
+    }
+
+    @Test
     void aLineTornByACrashIsDroppedAndTheLedgerGoesOn() throws IOException {
         try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
             write(ledger, 0, 3);
