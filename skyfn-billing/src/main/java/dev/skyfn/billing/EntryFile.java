@@ -9,6 +9,7 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,8 +58,15 @@ final class EntryFile implements AutoCloseable {
     private static final int AT_END = 16;
     private static final int AT_FIRST = 24;
     private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    /** How much of the file before the journal's lines must match the ring for those to be taken at opening. */
-    private static final int OVERLAP = 4096;
+    /**
+     * How much of the file before the journal's lines must match the ring for those to be taken at
+     * opening: 4 KiB, or a quarter of a smaller ring. An append never writes over the ring's copy of
+     * the last this many bytes moved to the file, so a line half-copied when the process was killed
+     * cannot spoil the match.
+     */
+    static long overlap(long ring) {
+        return Math.min(4096, ring / 4);
+    }
 
     private final FileChannel channel;
     private final Path journalPath;
@@ -74,7 +83,11 @@ final class EntryFile implements AutoCloseable {
     /** A quarter of the ring waits: the writer has been asked to come early. */
     private volatile boolean asked;
     private volatile boolean closing;
-    /** Why the writer stopped, if it failed: appends that need room and reads that need lines fail with it. */
+    /** The end of the lines forced to disk; written by the writer. */
+    private volatile long forced;
+    /** Someone waits for the file to be forced. */
+    private volatile boolean forceAsked;
+    /** Why the writer stopped, if it failed: appends that need room, reads that need lines and forces fail with it. */
     private volatile IOException failed;
     private final ReentrantLock lock = new ReentrantLock();
     /** The writer's wake-up: asked to come early, or closing. */
@@ -90,12 +103,29 @@ final class EntryFile implements AutoCloseable {
         this.writeEveryNanos = writeEvery.toNanos();
         this.end = end;
         this.written = end;
-        Files.deleteIfExists(journalPath);
-        journalChannel = FileChannel.open(journalPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        journal = journalChannel.map(FileChannel.MapMode.READ_WRITE, 0, HEADER + (long) ring);
-        journal.order(ByteOrder.LITTLE_ENDIAN);
-        journal.putLong(0, MARK).putLong(AT_RING, ring).putLong(AT_FIRST, end);
-        LONGS.setRelease(journal, AT_END, end);
+        this.forced = end;
+        // made whole under another name, then put in place: a kill meanwhile leaves the last journal or none, never half of one
+        Path made = journalPath.resolveSibling(journalPath.getFileName() + ".new");
+        journalChannel = FileChannel.open(made, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        try {
+            // every block allocated now: a full disk fails the opening, not a copy into the ring (a fault the JVM cannot recover from)
+            ByteBuffer zeros = ByteBuffer.allocate(1 << 16);
+            for (long at = 0; at < HEADER + (long) ring; at += zeros.capacity()) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), HEADER + (long) ring - at));
+                while (zeros.hasRemaining()) {
+                    journalChannel.write(zeros, at + zeros.position());
+                }
+            }
+            journal = journalChannel.map(FileChannel.MapMode.READ_WRITE, 0, HEADER + (long) ring);
+            journal.order(ByteOrder.LITTLE_ENDIAN);
+            journal.putLong(0, MARK).putLong(AT_RING, ring).putLong(AT_FIRST, end);
+            LONGS.setRelease(journal, AT_END, end);
+            Files.move(made, journalPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            journalChannel.close();
+            throw e;
+        }
         writer = Thread.ofPlatform().daemon().name("usage-ledger-writer").start(this::write);
     }
 
@@ -105,18 +135,27 @@ final class EntryFile implements AutoCloseable {
      * them (appended before a kill). A last line of the file without its newline — torn by a crash —
      * is dropped, or replaced by the journal's, as are the zeros after the lines.
      */
-    static EntryFile open(Path path, BiConsumer<byte[], Long> line) throws IOException {
-        return open(path, RING, WRITE_EVERY, line);
+    static EntryFile open(Path path, Predicate<byte[]> whole, BiConsumer<byte[], Long> line) throws IOException {
+        return open(path, RING, WRITE_EVERY, whole, line);
     }
 
-    /** {@link #open(Path, BiConsumer)} with a ring of {@code ring} bytes whose lines are moved to the file every {@code writeEvery}. */
-    static EntryFile open(Path path, int ring, Duration writeEvery, BiConsumer<byte[], Long> line) throws IOException {
+    /**
+     * {@link #open(Path, Predicate, BiConsumer)} with a ring of {@code ring} bytes whose lines are
+     * moved to the file every {@code writeEvery}. {@code whole} says whether a line the journal
+     * holds is one its owner wrote: those are taken up to the first that is not (after a power
+     * loss, pages of the ring the disk did not get hold an older lap's bytes).
+     */
+    static EntryFile open(Path path, int ring, Duration writeEvery, Predicate<byte[]> whole, BiConsumer<byte[], Long> line)
+            throws IOException {
+        if (overlap(ring) < 1) {
+            throw new IllegalArgumentException("a journal's ring is 4 bytes at least: " + ring);
+        }
         FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             long end = scan(channel, 0, line);
             Path journalPath = path.resolveSibling(path.getFileName() + ".journal");
             if (Files.exists(journalPath)) {
-                end = recover(channel, journalPath, end, line);
+                end = recover(channel, journalPath, end, whole, line);
             }
             channel.truncate(end);
             return new EntryFile(channel, journalPath, end, ring, writeEvery);
@@ -145,9 +184,13 @@ final class EntryFile implements AutoCloseable {
                     return start; // the zeros after the last line
                 }
                 if (b == '\n') {
-                    current.write(chunk, from0, i - from0);
-                    line.accept(current.toByteArray(), start);
-                    current.reset();
+                    if (current.size() == 0) {
+                        line.accept(Arrays.copyOfRange(chunk, from0, i), start); // a line within the chunk, as most are
+                    } else {
+                        current.write(chunk, from0, i - from0);
+                        line.accept(current.toByteArray(), start);
+                        current.reset();
+                    }
                     from0 = i + 1;
                     start = at + i + 1;
                 }
@@ -160,49 +203,66 @@ final class EntryFile implements AutoCloseable {
 
     /**
      * Writes to the file the lines of the journal at {@code journalPath} beyond the file's
-     * {@code end} and hands them to {@code line}; returns the new end. A journal that does not
-     * continue the file — unreadable, from another file, or whose bytes before the lines it would
-     * add differ from the file's — adds nothing, and says so in the log.
+     * {@code end} — up to the first that is not {@code whole} — and hands them to {@code line};
+     * returns the new end. A journal that does not continue the file — unreadable, from another
+     * file, or whose bytes before the lines it would add differ from the file's — adds nothing: it
+     * is set aside as {@code <journal>.rejected-<epoch ms>} for the operator, and the log says so.
      */
-    private static long recover(FileChannel channel, Path journalPath, long end, BiConsumer<byte[], Long> line) throws IOException {
+    private static long recover(FileChannel channel, Path journalPath, long end, Predicate<byte[]> whole, BiConsumer<byte[], Long> line)
+            throws IOException {
+        byte[] missing;
         try (FileChannel j = FileChannel.open(journalPath, StandardOpenOption.READ)) {
             ByteBuffer header = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
             j.read(header, 0);
             long ring = header.getLong(AT_RING);
             long appended = header.getLong(AT_END);
             long first = header.getLong(AT_FIRST);
-            if (header.getLong(0) != MARK || ring <= 0 || ring > Integer.MAX_VALUE || j.size() < HEADER + ring) {
-                LOG.error("usage ledger: {} is not a journal of its entries; none taken from it", journalPath);
+            String refused = null;
+            if (header.getLong(0) != MARK || ring < 8 || ring > Integer.MAX_VALUE || j.size() < HEADER + ring) {
+                refused = "it is not a journal of these entries";
+            } else if (appended == end) {
+                return end;
+            } else if (appended < end || end < first || appended - ring > end) {
+                refused = "it holds entries from byte " + Math.max(first, appended - ring) + " to " + appended
+                        + ", which do not follow the file's last entry, ending at byte " + end;
+            } else {
+                long from = Math.max(first, Math.max(appended - ring, end - overlap(ring)));
+                byte[] before = new byte[(int) (end - from)];
+                byte[] inFile = new byte[before.length];
+                readRing(j, (int) ring, from, before);
+                channel.read(ByteBuffer.wrap(inFile), from);
+                if (!Arrays.equals(before, inFile)) {
+                    refused = "the entries before byte " + end + " differ from those it holds";
+                }
+            }
+            if (refused != null) {
+                Path aside = journalPath.resolveSibling(journalPath.getFileName() + ".rejected-" + System.currentTimeMillis());
+                LOG.error("usage ledger: no entry taken from {} ({}); it is kept as {}", journalPath, refused, aside);
+                Files.move(journalPath, aside);
                 return end;
             }
-            if (appended == end) {
-                return end;
-            }
-            if (appended < end || end < first || appended - ring > end) {
-                LOG.error("usage ledger: {} holds entries from byte {} to {}, which do not follow the file's last entry, ending at byte {}; "
-                        + "none taken from it", journalPath, Math.max(first, appended - ring), appended, end);
-                return end;
-            }
-            long from = Math.max(first, Math.max(appended - ring, end - OVERLAP));
-            byte[] before = new byte[(int) (end - from)];
-            byte[] inFile = new byte[before.length];
-            readRing(j, (int) ring, from, before);
-            channel.read(ByteBuffer.wrap(inFile), from);
-            if (!Arrays.equals(before, inFile)) {
-                LOG.error("usage ledger: the entries before byte {} differ from those {} holds; none taken from it", end, journalPath);
-                return end;
-            }
-            byte[] missing = new byte[(int) (appended - end)];
+            missing = new byte[(int) (appended - end)];
             readRing(j, (int) ring, end, missing);
-            ByteBuffer out = ByteBuffer.wrap(missing);
-            while (out.hasRemaining()) {
-                channel.write(out, end + out.position());
-            }
-            long recovered = scan(channel, end, line);
-            channel.force(false); // before the journal that also holds them is made anew
-            LOG.info("usage ledger: {} entries' bytes taken from {} (written before the node stopped)", recovered - end, journalPath);
-            return recovered;
         }
+        int taken = 0;
+        for (int i = 0; i < missing.length; i++) {
+            if (missing[i] == '\n') {
+                if (!whole.test(Arrays.copyOfRange(missing, taken, i))) {
+                    LOG.error("usage ledger: the journal's entries from byte {} on are not whole (a host that lost power?); {} bytes not taken",
+                            end + taken, missing.length - taken);
+                    break;
+                }
+                taken = i + 1;
+            }
+        }
+        ByteBuffer out = ByteBuffer.wrap(missing, 0, taken);
+        while (out.hasRemaining()) {
+            channel.write(out, end + out.position());
+        }
+        long recovered = scan(channel, end, line);
+        channel.force(false); // before the journal that also holds them is made anew
+        LOG.info("usage ledger: {} entries' bytes taken from {} (written before the node stopped)", recovered - end, journalPath);
+        return recovered;
     }
 
     /** Reads {@code into.length} bytes of a ring of {@code ring} bytes in {@code journal}, from file offset {@code from}. */
@@ -213,7 +273,7 @@ final class EntryFile implements AutoCloseable {
             int n = Math.min(into.length - done, ring - at);
             ByteBuffer piece = ByteBuffer.wrap(into, done, n);
             while (piece.hasRemaining()) {
-                if (journal.read(piece, HEADER + at + (n - piece.remaining())) < 0) {
+                if (journal.read(piece, HEADER + (long) at + (n - piece.remaining())) < 0) {
                     throw new IOException("the journal ends early");
                 }
             }
@@ -231,11 +291,12 @@ final class EntryFile implements AutoCloseable {
         }
         long start = end;
         long after = start + length + 1;
-        if (length + 1 > ring) {
-            throw new IOException("a line of " + length + " bytes is longer than the journal's " + ring);
+        long slack = overlap(ring);
+        if (length + 1 + slack > ring) {
+            throw new IOException("a line of " + length + " bytes does not fit the journal's ring of " + ring);
         }
-        if (after - written > ring) {
-            awaitWritten(after - ring);
+        if (after + slack - written > ring) {
+            awaitWritten(after + slack - ring);
         }
         put(start, bytes, length);
         journal.put(HEADER + (int) ((after - 1) % ring), (byte) '\n');
@@ -293,13 +354,26 @@ final class EntryFile implements AutoCloseable {
         return end;
     }
 
-    /** Forces what was appended to the disk. */
+    /**
+     * Forces what was appended to the disk. The writer forces it, as nothing interrupts its thread:
+     * a channel's force interrupted on the caller's would close the channel.
+     */
     void force() throws IOException {
-        awaitWritten(end);
-        Uninterrupted.call(() -> {
-            channel.force(false);
-            return null;
-        });
+        long target = end;
+        lock.lock();
+        try {
+            while (forced < target) {
+                if (failed != null) {
+                    throw new IOException("the usage ledger's writer stopped: " + failed.getMessage(), failed);
+                }
+                forceAsked = true;
+                asked = true;
+                work.signal();
+                moved.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Waits, uninterrupted, until the file holds the lines up to {@code offset}; IOException if the writer failed. */
@@ -343,9 +417,16 @@ final class EntryFile implements AutoCloseable {
             boolean last = closing;
             try {
                 moveToFile();
-            } catch (IOException e) {
-                LOG.error("usage ledger: cannot write {} to the file: {}", journalPath, e.getMessage());
-                failed = e;
+                if (forceAsked) {
+                    forceAsked = false;
+                    long to = written;
+                    channel.force(false);
+                    forced = to;
+                    signal(moved);
+                }
+            } catch (Throwable e) { // whatever stops the writer must wake those waiting for it
+                LOG.error("usage ledger: cannot write {} to the file: {}", journalPath, e.toString());
+                failed = e instanceof IOException io ? io : new IOException(e.toString(), e);
                 signal(moved);
                 return;
             }
@@ -385,11 +466,16 @@ final class EntryFile implements AutoCloseable {
         }
     }
 
+    /** The read map holding {@code offset}, made with those before it when missing (only the writer, or close, reads beyond them). */
     private MappedByteBuffer segment(long offset) throws IOException {
-        int index = (int) (offset / SEGMENT);
-        while (segments.size() <= index) {
-            long at = segments.size() * SEGMENT;
-            segments.add(Uninterrupted.call(() -> channel.map(FileChannel.MapMode.READ_ONLY, at, SEGMENT)));
+        int index = Math.toIntExact(offset / SEGMENT);
+        if (index >= segments.size()) {
+            synchronized (segments) {
+                while (segments.size() <= index) {
+                    long at = segments.size() * SEGMENT;
+                    segments.add(Uninterrupted.call(() -> channel.map(FileChannel.MapMode.READ_ONLY, at, SEGMENT)));
+                }
+            }
         }
         return segments.get(index);
     }

@@ -82,7 +82,7 @@ public final class Ledger implements AutoCloseable {
         tenants = FixedWidthArray.mapped(index.resolve("tenants"), Integer.BYTES, INDEX_SEGMENT);
         offsets.addLong(0);
         // a line torn by a crash is dropped: its call never answered
-        entries = EntryFile.open(entriesPath, (leaf, start) -> {
+        entries = EntryFile.open(entriesPath, Ledger::isRecord, (leaf, start) -> {
             try {
                 index(UsageRecord.tenantOf(leaf), UsageRecord.startOf(leaf));
             } catch (IllegalArgumentException e) {
@@ -358,10 +358,21 @@ public final class Ledger implements AutoCloseable {
         return tree().inclusionProof(index, size);
     }
 
-    /** The exact bytes of entry {@code index}. */
+    /**
+     * The exact bytes of entry {@code index} (below {@link #size()}). Read without the ledger's
+     * lock: it may wait for the file's writer, which appends must not.
+     */
     public byte[] leaf(long index) {
-        synchronized (this) {
-            return read(index);
+        return read(index);
+    }
+
+    /** Whether {@code leaf} reads as a usage record: what a ledger takes from its journal after a crash. */
+    private static boolean isRecord(byte[] leaf) {
+        try {
+            UsageRecord.parse(leaf);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
@@ -382,9 +393,8 @@ public final class Ledger implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
+        try (FileChannel heads = headsFile) {
             entries.close();
-            headsFile.close();
         } catch (IOException e) {
             LOG.warn("closing the usage ledger: {}", e.getMessage());
         }

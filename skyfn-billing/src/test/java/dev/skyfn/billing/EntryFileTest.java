@@ -20,6 +20,9 @@ class EntryFileTest {
 
     /** The writer never comes by itself: lines reach the file only when the ring is full, a read needs them, or at force and close. */
     private static final Duration NEVER = Duration.ofHours(1);
+    private static final java.util.function.Predicate<byte[]> ANY = line -> true;
+    /** The lines {@link #lines} makes, and no others. */
+    private static final java.util.function.Predicate<byte[]> OURS = line -> new String(line, StandardCharsets.US_ASCII).startsWith("linea");
 
     @TempDir
     Path dir;
@@ -29,21 +32,23 @@ class EntryFileTest {
         Path path = dir.resolve("entries.log");
         List<String> lines = lines(120);
         List<Long> starts = new ArrayList<>();
-        try (EntryFile file = EntryFile.open(path, 1024, NEVER, (line, start) -> { })) {
+        EntryFile closed;
+        try (EntryFile file = EntryFile.open(path, 1024, NEVER, ANY, (line, start) -> { })) {
             for (String line : lines) {
                 byte[] bytes = line.getBytes(StandardCharsets.US_ASCII);
                 starts.add(file.append(bytes, bytes.length));
             }
             for (int i = 0; i < lines.size(); i++) {
-                byte[] read = new byte[lines.get(i).length()];
-                file.read(starts.get(i), read);
-                assertThat(new String(read, StandardCharsets.US_ASCII)).isEqualTo(lines.get(i));
+                assertThat(read(file, starts.get(i), lines.get(i).length())).isEqualTo(lines.get(i));
             }
+            closed = file;
         }
-        assertThat(Files.exists(dir.resolve("entries.log.journal"))).as("the journal is removed at close").isFalse();
+        assertThat(read(closed, starts.get(7), lines.get(7).length())).as("read after close").isEqualTo(lines.get(7));
+        assertThat(Files.list(dir).map(p -> p.getFileName().toString()).toList()).as("the journal is removed at close")
+                .containsExactly("entries.log");
         assertThat(Files.readAllLines(path)).isEqualTo(lines);
         List<Long> reopened = new ArrayList<>();
-        try (EntryFile file = EntryFile.open(path, (line, start) -> reopened.add(start))) {
+        try (EntryFile file = EntryFile.open(path, ANY, (line, start) -> reopened.add(start))) {
             assertThat(file.end()).isEqualTo(Files.size(path));
         }
         assertThat(reopened).isEqualTo(starts);
@@ -52,7 +57,7 @@ class EntryFileTest {
     @Test
     void linesAppendedBeforeAKillAreTakenFromTheJournal() throws Exception {
         Path path = dir.resolve("entries.log");
-        try (EntryFile file = EntryFile.open(path, (line, start) -> { })) {
+        try (EntryFile file = EntryFile.open(path, ANY, (line, start) -> { })) {
             for (String line : lines(10)) {
                 file.append(line.getBytes(StandardCharsets.US_ASCII), line.length());
             }
@@ -69,10 +74,9 @@ class EntryFileTest {
             child.destroyForcibly(); // SIGKILL: no close, no last write
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
-        assertThat(Files.readAllLines(path).stream().filter(l -> !l.isEmpty() && l.charAt(0) != 0).count())
-                .as("the killed writer had moved none of its lines to the file").isEqualTo(10);
+        assertThat(linesIn(path)).as("the killed writer had moved none of its lines to the file").hasSize(10);
         List<String> read = new ArrayList<>();
-        try (EntryFile file = EntryFile.open(path, (line, start) -> read.add(new String(line, StandardCharsets.US_ASCII)))) {
+        try (EntryFile file = EntryFile.open(path, ANY, (line, start) -> read.add(new String(line, StandardCharsets.US_ASCII)))) {
             assertThat(read).hasSize(510);
         }
         List<String> expected = new ArrayList<>(lines(10));
@@ -88,7 +92,7 @@ class EntryFileTest {
         List<String> lines = lines(55);
         Path crashed = Files.createDirectories(dir.resolve("crashed"));
         // a ring of 4 KiB: a quarter of it (what brings the writer early) is more than the last five lines
-        try (EntryFile file = EntryFile.open(path, 4096, NEVER, (line, start) -> { })) {
+        try (EntryFile file = EntryFile.open(path, 4096, NEVER, ANY, (line, start) -> { })) {
             for (int i = 0; i < lines.size(); i++) {
                 file.append(lines.get(i).getBytes(StandardCharsets.US_ASCII), lines.get(i).length());
                 if (i == 49) {
@@ -98,8 +102,7 @@ class EntryFileTest {
             Files.copy(path, crashed.resolve("entries.log"));
             Files.copy(journal, crashed.resolve("entries.log.journal"));
         }
-        assertThat(Files.readAllLines(crashed.resolve("entries.log")).stream().filter(l -> l.indexOf(0) < 0).toList())
-                .isEqualTo(lines.subList(0, 50));
+        assertThat(linesIn(crashed.resolve("entries.log"))).isEqualTo(lines.subList(0, 50));
         assertThat(reopen(crashed, f -> { })).as("a kill's state: the journal's five follow the file's fifty").isEqualTo(lines);
 
         assertThat(reopen(crashed, f -> {
@@ -112,12 +115,73 @@ class EntryFileTest {
                 ch.write(java.nio.ByteBuffer.wrap(new byte[8]), 0);
             }
         })).as("not a journal").hasSize(50);
+        try (var names = Files.list(lastCopy)) {
+            assertThat(names.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("entries.log.journal.rejected-")))
+                    .as("a journal not taken is set aside for the operator").hasSize(1);
+        }
+
+        assertThat(reopen(crashed, f -> {
+            // a power loss: the disk got the header, not the ring's page holding the 53rd line, which holds an older lap's bytes
+            try (var ch = java.nio.channels.FileChannel.open(f.resolve("entries.log.journal"), StandardOpenOption.WRITE)) {
+                long at = 0;
+                for (String l : lines.subList(0, 52)) {
+                    at += l.length() + 1;
+                }
+                ch.write(java.nio.ByteBuffer.wrap("older".getBytes(StandardCharsets.US_ASCII)), 4096 + at % 4096);
+            }
+        })).as("the journal's lines up to the first not whole").isEqualTo(lines.subList(0, 52));
 
         assertThat(reopen(crashed, f -> Files.write(f.resolve("entries.log"), lines.subList(0, 48))))
                 .as("the file lost lines the journal still holds: taken from it").isEqualTo(lines);
 
         assertThat(reopen(crashed, f -> Files.write(f.resolve("entries.log"), lines.subList(0, 10))))
                 .as("the file lost lines the journal no longer holds (its ring of 4 KiB went past them)").hasSize(10);
+    }
+
+    private static String read(EntryFile file, long start, int length) throws IOException {
+        byte[] bytes = new byte[length];
+        file.read(start, bytes);
+        return new String(bytes, StandardCharsets.US_ASCII);
+    }
+
+    /** A file's lines up to its zeros (an open file's last 64 MiB map makes it longer than its lines). */
+    private static List<String> linesIn(Path file) throws IOException {
+        String text = Files.readString(file, StandardCharsets.US_ASCII);
+        int zero = text.indexOf(0);
+        return (zero < 0 ? text : text.substring(0, zero)).lines().toList();
+    }
+
+    @Test
+    void aLineHalfCopiedWhenTheRingWasFullSpoilsNothingBeforeIt() throws IOException {
+        Path path = dir.resolve("entries.log");
+        List<String> lines = lines(200);
+        int ring = 4096;
+        Path crashed = Files.createDirectories(dir.resolve("crashed"));
+        long appended = 0;
+        int taken = 0;
+        try (EntryFile file = EntryFile.open(path, ring, NEVER, ANY, (line, start) -> { })) {
+            for (; taken < 50; taken++) {
+                appended = file.append(lines.get(taken).getBytes(StandardCharsets.US_ASCII), lines.get(taken).length()) + lines.get(taken).length() + 1;
+            }
+            file.force();
+            long written = appended;
+            // as many more as fit before an append would wait for the writer
+            while (appended + lines.get(taken).length() + 1 + EntryFile.overlap(ring) - written <= ring) {
+                appended = file.append(lines.get(taken).getBytes(StandardCharsets.US_ASCII), lines.get(taken).length()) + lines.get(taken).length() + 1;
+                taken++;
+            }
+            Files.copy(path, crashed.resolve("entries.log"));
+            Files.copy(dir.resolve("entries.log.journal"), crashed.resolve("entries.log.journal"));
+            // the next line, as much of it as an append may copy before it publishes its end, half copied when killed
+            long room = written + ring - EntryFile.overlap(ring) - appended;
+            try (var ch = java.nio.channels.FileChannel.open(crashed.resolve("entries.log.journal"), StandardOpenOption.WRITE)) {
+                for (long at = appended; at < appended + room; at++) {
+                    ch.write(java.nio.ByteBuffer.wrap(new byte[] {'x'}), 4096 + at % ring);
+                }
+            }
+        }
+        assertThat(taken).as("the ring was filled past a lap").isGreaterThan(60);
+        assertThat(reopen(crashed, f -> { })).isEqualTo(lines.subList(0, taken));
     }
 
     /** What a crashed directory's copy reads as after {@code change}, the journal's lines taken or not. */
@@ -127,10 +191,13 @@ class EntryFileTest {
         Files.copy(crashed.resolve("entries.log.journal"), copy.resolve("entries.log.journal"));
         change.apply(copy);
         List<String> read = new ArrayList<>();
-        try (EntryFile ignored = EntryFile.open(copy.resolve("entries.log"), (line, start) -> read.add(new String(line, StandardCharsets.US_ASCII)))) {
+        try (EntryFile ignored = EntryFile.open(copy.resolve("entries.log"), OURS, (line, start) -> read.add(new String(line, StandardCharsets.US_ASCII)))) {
+            lastCopy = copy;
             return read;
         }
     }
+
+    private Path lastCopy;
 
     @FunctionalInterface
     private interface Change {
@@ -149,7 +216,7 @@ class EntryFileTest {
     /** Appends lines to a file and waits to be killed: its writer never comes by itself. */
     static final class Appender {
         public static void main(String[] args) throws Exception {
-            EntryFile file = EntryFile.open(Path.of(args[0]), EntryFile.RING, NEVER, (line, start) -> { });
+            EntryFile file = EntryFile.open(Path.of(args[0]), EntryFile.RING, NEVER, ANY, (line, start) -> { });
             for (String line : lines(Integer.parseInt(args[1]))) {
                 file.append(line.getBytes(StandardCharsets.US_ASCII), line.length());
             }
