@@ -5,6 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -177,23 +178,24 @@ final class EntryFile implements AutoCloseable {
             if (n <= 0) {
                 break;
             }
+            // searched as Latin-1 text, whose indexOf is vectorized: a node's start reads its whole ledger
+            String text = new String(chunk, 0, n, StandardCharsets.ISO_8859_1);
+            int zero = text.indexOf(0); // the zeros after the last line
+            int limit = zero < 0 ? n : zero;
             int from0 = 0;
-            for (int i = 0; i < n; i++) {
-                byte b = chunk[i];
-                if (b == 0) {
-                    return start; // the zeros after the last line
+            for (int i = text.indexOf('\n'); i >= 0 && i < limit; i = text.indexOf('\n', i + 1)) {
+                if (current.size() == 0) {
+                    line.accept(Arrays.copyOfRange(chunk, from0, i), start); // a line within the chunk, as most are
+                } else {
+                    current.write(chunk, from0, i - from0);
+                    line.accept(current.toByteArray(), start);
+                    current.reset();
                 }
-                if (b == '\n') {
-                    if (current.size() == 0) {
-                        line.accept(Arrays.copyOfRange(chunk, from0, i), start); // a line within the chunk, as most are
-                    } else {
-                        current.write(chunk, from0, i - from0);
-                        line.accept(current.toByteArray(), start);
-                        current.reset();
-                    }
-                    from0 = i + 1;
-                    start = at + i + 1;
-                }
+                from0 = i + 1;
+                start = at + i + 1;
+            }
+            if (zero >= 0) {
+                return start;
             }
             current.write(chunk, from0, n - from0);
             at += n;
