@@ -213,6 +213,7 @@ final class EntryFile implements AutoCloseable {
     private static long recover(FileChannel channel, Path journalPath, long end, Predicate<byte[]> whole, BiConsumer<byte[], Long> line)
             throws IOException {
         byte[] missing;
+        long ringSize;
         try (FileChannel j = FileChannel.open(journalPath, StandardOpenOption.READ)) {
             ByteBuffer header = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
             j.read(header, 0);
@@ -220,7 +221,7 @@ final class EntryFile implements AutoCloseable {
             long appended = header.getLong(AT_END);
             long first = header.getLong(AT_FIRST);
             String refused = null;
-            if (header.getLong(0) != MARK || ring < 8 || ring > Integer.MAX_VALUE || j.size() < HEADER + ring) {
+            if (header.getLong(0) != MARK || overlap(ring) < 1 || ring > Integer.MAX_VALUE || j.size() < HEADER + ring) {
                 refused = "it is not a journal of these entries";
             } else if (appended == end) {
                 return end;
@@ -238,20 +239,23 @@ final class EntryFile implements AutoCloseable {
                 }
             }
             if (refused != null) {
-                Path aside = journalPath.resolveSibling(journalPath.getFileName() + ".rejected-" + System.currentTimeMillis());
-                LOG.error("usage ledger: no entry taken from {} ({}); it is kept as {}", journalPath, refused, aside);
-                Files.move(journalPath, aside);
+                setAside(journalPath, "no entry taken from it (" + refused + ")");
                 return end;
             }
             missing = new byte[(int) (appended - end)];
             readRing(j, (int) ring, end, missing);
+            ringSize = ring;
         }
         int taken = 0;
         for (int i = 0; i < missing.length; i++) {
             if (missing[i] == '\n') {
-                if (!whole.test(Arrays.copyOfRange(missing, taken, i))) {
-                    LOG.error("usage ledger: the journal's entries from byte {} on are not whole (a host that lost power?); {} bytes not taken",
-                            end + taken, missing.length - taken);
+                byte[] candidate = Arrays.copyOfRange(missing, taken, i);
+                String why = !whole.test(candidate) ? "not whole" : lapBefore(channel, end + taken, ringSize, missing, taken, i + 1)
+                        ? "the ring's older lap (the same bytes one ring before)" : null;
+                if (why != null) {
+                    // a host that lost power may have kept the header and not every page of the ring
+                    setAside(journalPath, "its entries from byte " + (end + taken) + " on are " + why + "; " + (missing.length - taken)
+                            + " bytes not taken");
                     break;
                 }
                 taken = i + 1;
@@ -265,6 +269,29 @@ final class EntryFile implements AutoCloseable {
         channel.force(false); // before the journal that also holds them is made anew
         LOG.info("usage ledger: {} entries' bytes taken from {} (written before the node stopped)", recovered - end, journalPath);
         return recovered;
+    }
+
+    /** Whether the file holds {@code bytes[from, to)} exactly one ring before {@code offset}: a page of the ring not written since its last lap. */
+    private static boolean lapBefore(FileChannel channel, long offset, long ring, byte[] bytes, int from, int to) throws IOException {
+        if (offset - ring < 0) {
+            return false;
+        }
+        ByteBuffer before = ByteBuffer.allocate(to - from);
+        while (before.hasRemaining() && channel.read(before, offset - ring + before.position()) > 0) {
+            // read on
+        }
+        return !before.hasRemaining() && Arrays.equals(before.array(), 0, to - from, bytes, from, to);
+    }
+
+    /** Moves a journal whose lines are not all taken aside, for the operator, and says so in the log; only logs if it cannot. */
+    private static void setAside(Path journalPath, String why) {
+        Path aside = journalPath.resolveSibling(journalPath.getFileName() + ".rejected-" + System.currentTimeMillis());
+        try {
+            Files.move(journalPath, aside);
+            LOG.error("usage ledger: {}: {}; it is kept as {}", journalPath, why, aside);
+        } catch (IOException e) {
+            LOG.error("usage ledger: {}: {}; it could not be kept aside ({})", journalPath, why, e.getMessage());
+        }
     }
 
     /** Reads {@code into.length} bytes of a ring of {@code ring} bytes in {@code journal}, from file offset {@code from}. */
@@ -427,9 +454,9 @@ final class EntryFile implements AutoCloseable {
                     signal(moved);
                 }
             } catch (Throwable e) { // whatever stops the writer must wake those waiting for it
-                LOG.error("usage ledger: cannot write {} to the file: {}", journalPath, e.toString());
                 failed = e instanceof IOException io ? io : new IOException(e.toString(), e);
                 signal(moved);
+                LOG.error("usage ledger: cannot write {} to the file: {}", journalPath, e.toString());
                 return;
             }
             if (last) {
@@ -510,7 +537,12 @@ final class EntryFile implements AutoCloseable {
                 channel.force(true);
                 return null;
             });
+            forced = end;
         } finally {
+            if (failed == null && forced < end) {
+                failed = new IOException("the file was closed before its last lines were written");
+            }
+            signal(moved); // whoever waits for the writer, gone now, is answered: all done, or failed
             channel.close();
             journalChannel.close();
             if (interrupted) {

@@ -366,11 +366,14 @@ public final class Ledger implements AutoCloseable {
         return read(index);
     }
 
-    /** Whether {@code leaf} reads as a usage record: what a ledger takes from its journal after a crash. */
+    /**
+     * Whether {@code leaf} is a usage record exactly as the ledger writes it (its canonical bytes):
+     * what a ledger takes from its journal after a crash. A parse alone would take spliced bytes
+     * of two records, which a lenient reader accepts.
+     */
     private static boolean isRecord(byte[] leaf) {
         try {
-            UsageRecord.parse(leaf);
-            return true;
+            return Arrays.equals(UsageRecord.parse(leaf).canonical(), leaf);
         } catch (RuntimeException e) {
             return false;
         }

@@ -2,6 +2,7 @@ package dev.skyfn.billing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -235,7 +236,10 @@ class LedgerTest {
         Ledger ledger = Ledger.open(dir, key, CLOCK);
         write(ledger, 0, 3);
         ledger.signHead();
+        ledger.append(Records.of("alice", "unsigned", T0, 1, 128));
         ledger.close();
+        assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> assertThatThrownBy(ledger::signHead)
+                .as("a head asked of a closed ledger fails, and does not wait for its writer").isInstanceOf(java.io.UncheckedIOException.class));
         assertThat(UsageRecord.parse(ledger.leaf(2)).invocation()).isEqualTo("call-2");
         assertThat(ledger.inclusion(1, 3)).hasSize(2);
         assertThatThrownBy(() -> ledger.append(Records.of("alice", "late", T0, 1, 128))).hasMessageContaining("closed");
@@ -254,6 +258,40 @@ class LedgerTest {
         try (Ledger reopened = Ledger.open(dir, key, CLOCK)) {
             assertThat(reopened.problems()).as("the tree hashed again at opening has the root signed before").isEmpty();
             assertThat(verify(reopened, "alice", Optional.empty()).failures()).isEmpty();
+        }
+    }
+
+    @Test
+    void recordsNotYetInTheFileWhenTheNodeWasKilledAreTakenFromItsJournal() throws IOException {
+        Path crashed = Files.createTempDirectory("ledger-crashed");
+        try {
+            try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+                write(ledger, 0, 20);
+                ledger.signHead();
+                write(ledger, 20, 30);
+                // a kill's state: the journal as it is; the file as the head left it (the writer may have moved more since)
+                Files.copy(dir.resolve("entries.log.journal"), crashed.resolve("entries.log.journal"));
+                Files.copy(dir.resolve("heads.log"), crashed.resolve("heads.log"));
+                byte[] file = Files.readAllBytes(dir.resolve("entries.log"));
+                int twenty = 0;
+                for (int lines = 0; lines < 20; twenty++) {
+                    lines += file[twenty] == '\n' ? 1 : 0;
+                }
+                Files.write(crashed.resolve("entries.log"), java.util.Arrays.copyOf(file, twenty));
+            }
+            try (Ledger reopened = Ledger.open(crashed, key, CLOCK)) {
+                assertThat(reopened.problems()).isEmpty();
+                assertThat(reopened.size()).as("the ten records after the head come back from the journal").isEqualTo(30);
+                assertThat(reopened.records("bob", 0, Long.MAX_VALUE)).extracting(UsageRecord::invocation).contains("call-29");
+                reopened.signHead();
+                assertThat(verify(reopened, "alice", Optional.empty()).failures()).isEmpty();
+            }
+        } finally {
+            try (var files = Files.walk(crashed)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 
