@@ -388,14 +388,28 @@ final class EntryFile implements AutoCloseable {
      * a channel's force interrupted on the caller's would close the channel.
      */
     void force() throws IOException {
-        long target = end;
+        awaitWriter(end, true);
+    }
+
+    /** Waits, uninterrupted, until the file holds the lines up to {@code offset}; IOException if the writer failed. */
+    private void awaitWritten(long offset) throws IOException {
+        if (written < offset) {
+            awaitWriter(offset, false);
+        }
+    }
+
+    /**
+     * Asks the writer to come now and waits, uninterrupted, until the file holds the lines up to
+     * {@code offset} — forced to disk too when {@code force} — or the writer failed (IOException).
+     */
+    private void awaitWriter(long offset, boolean force) throws IOException {
         lock.lock();
         try {
-            while (forced < target) {
+            while ((force ? forced : written) < offset) {
                 if (failed != null) {
-                    throw new IOException("the usage ledger's writer stopped: " + failed.getMessage(), failed);
+                    throw stopped();
                 }
-                forceAsked = true;
+                forceAsked |= force;
                 asked = true;
                 work.signal();
                 moved.awaitUninterruptibly();
@@ -405,24 +419,8 @@ final class EntryFile implements AutoCloseable {
         }
     }
 
-    /** Waits, uninterrupted, until the file holds the lines up to {@code offset}; IOException if the writer failed. */
-    private void awaitWritten(long offset) throws IOException {
-        if (written >= offset) {
-            return;
-        }
-        lock.lock();
-        try {
-            while (written < offset) {
-                if (failed != null) {
-                    throw new IOException("the usage ledger's writer stopped: " + failed.getMessage(), failed);
-                }
-                asked = true;
-                work.signal();
-                moved.awaitUninterruptibly();
-            }
-        } finally {
-            lock.unlock();
-        }
+    private IOException stopped() {
+        return new IOException("the usage ledger's writer stopped: " + failed.getMessage(), failed);
     }
 
     /**
@@ -528,7 +526,7 @@ final class EntryFile implements AutoCloseable {
         }
         try {
             if (failed != null) {
-                throw new IOException("the usage ledger's writer stopped: " + failed.getMessage(), failed);
+                throw stopped();
             }
             Uninterrupted.call(() -> {
                 moveToFile();
