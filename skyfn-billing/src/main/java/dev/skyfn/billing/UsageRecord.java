@@ -36,7 +36,9 @@ import java.time.Instant;
  * @param cold        whether the call waited for its app to load into a sandbox
  * @param outcome     {@code ok}, or the call's error code
  * @param cpuMicros   the CPU time the call's own thread used (µs, rounded up), as its sandbox
- *                    measured it; null when it could not (threads the call starts are not counted)
+ *                    measured it on its carriers (runs under 50 µs by the monotonic clock, longer
+ *                    ones by the carrier's CPU clock); null when it could not (threads the call
+ *                    starts are not counted)
  * @param blocks      the basic blocks of the app's own code the call executed, when its app meters
  *                    useful work ({@code metering: useful-work}); null otherwise
  * @param prices      the running cloud's unit prices when the call ran, so that any reader rates

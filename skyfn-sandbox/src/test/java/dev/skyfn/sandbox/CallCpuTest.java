@@ -72,6 +72,61 @@ class CallCpuTest {
         }
     }
 
+    @Test
+    void aCallBlockedOnItsCarrierIsChargedTheCarriersCpuNotTheWait() throws Exception {
+        // opening a FIFO blocks in the kernel with the virtual thread pinned to its carrier: a long run that used no CPU
+        java.nio.file.Path fifo = java.nio.file.Files.createTempDirectory("callcpu").resolve("fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        Thread writer = Thread.ofPlatform().start(() -> {
+            sleep(300);
+            try (var out = new java.io.FileOutputStream(fifo.toFile())) {
+                out.write(1);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        long cpu = metered(() -> {
+            try (var in = new java.io.FileInputStream(fifo.toFile())) {
+                in.read();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        writer.join();
+        assertThat(cpu).as("300 ms blocked in open(2) on its carrier").isBetween(0L, 20_000_000L);
+    }
+
+    /** Each row: a run's length and end (ns), the carrier's CPU clock if read, and the charge expected; one carrier's runs in turn. */
+    @Test
+    void aCarrierChargesShortRunsTheirLengthAndLongOnesFromItsCpuClock() {
+        var clock = new CallCpu.CarrierClock(1_000_000, 0);
+        long[][] runs = {
+                // length, ends at, CPU clock then, charged
+                {8_000, 10_000, -1, 8_000},                 // short, read 10 µs ago: its length, no read
+                {12_000, 30_000, -1, 12_000},               // short again
+                {400_000, 500_000, 1_000_000 + 20_000 + 300_000, 300_000}, // long, preempted: the CPU it used, not 400 µs
+                {5_000, 510_000, -1, 5_000},
+                {60_000, 600_000, 1_320_000 + 5_000 + 90_000, 60_000},     // long: never more than its length
+                {7_000, 1_700_000, 1_415_000 + 6_000, 6_000},             // short, but 1.1 ms since the last read: read
+                {3_000, 1_710_000, -1, 3_000},
+                {70_000, 1_800_000, 1_421_000 + 1_000, 0},                // the clock says less than already charged: 0
+        };
+        for (long[] run : runs) {
+            long cpu = run[2];
+            long charged = clock.charge(run[0], run[1], () -> {
+                assertThat(cpu).as("a run of %d ns ending at %d read the clock", run[0], run[1]).isNotNegative();
+                return cpu;
+            });
+            assertThat(charged).as("a run of %d ns ending at %d", run[0], run[1]).isEqualTo(run[3]);
+        }
+    }
+
+    @Test
+    void aCarrierWhoseClockCannotBeReadChargesUnknown() {
+        var clock = new CallCpu.CarrierClock(0, 0);
+        assertThat(clock.charge(100_000, 200_000, () -> -1)).isEqualTo(-1);
+    }
+
     private static long metered(Runnable call) throws InterruptedException {
         CallCpu cpu = CallCpu.forCall();
         var read = new AtomicLong(-1);
