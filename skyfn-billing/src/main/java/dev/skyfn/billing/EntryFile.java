@@ -137,7 +137,16 @@ final class EntryFile implements AutoCloseable {
      * is dropped, or replaced by the journal's, as are the zeros after the lines.
      */
     static EntryFile open(Path path, Predicate<byte[]> whole, BiConsumer<byte[], Long> line) throws IOException {
-        return open(path, RING, WRITE_EVERY, whole, line);
+        return open(path, 0, RING, WRITE_EVERY, whole, line);
+    }
+
+    /**
+     * {@link #open(Path, Predicate, BiConsumer)} for an owner that already knows the file's first
+     * {@code known} bytes, whole lines: only the lines after them are read. IOException when the
+     * file is shorter or they do not end a line.
+     */
+    static EntryFile open(Path path, long known, Predicate<byte[]> whole, BiConsumer<byte[], Long> line) throws IOException {
+        return open(path, known, RING, WRITE_EVERY, whole, line);
     }
 
     /**
@@ -148,12 +157,23 @@ final class EntryFile implements AutoCloseable {
      */
     static EntryFile open(Path path, int ring, Duration writeEvery, Predicate<byte[]> whole, BiConsumer<byte[], Long> line)
             throws IOException {
+        return open(path, 0, ring, writeEvery, whole, line);
+    }
+
+    private static EntryFile open(Path path, long known, int ring, Duration writeEvery, Predicate<byte[]> whole, BiConsumer<byte[], Long> line)
+            throws IOException {
         if (overlap(ring) < 1) {
             throw new IllegalArgumentException("a journal's ring is 4 bytes at least: " + ring);
         }
         FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
-            long end = scan(channel, 0, line);
+            if (known > 0) {
+                ByteBuffer last = ByteBuffer.allocate(1);
+                if (known > channel.size() || channel.read(last, known - 1) != 1 || last.get(0) != '\n') {
+                    throw new IOException(path + " has no line ending at " + known);
+                }
+            }
+            long end = scan(channel, known, line);
             Path journalPath = path.resolveSibling(path.getFileName() + ".journal");
             if (Files.exists(journalPath)) {
                 end = recover(channel, journalPath, end, whole, line);

@@ -16,7 +16,9 @@ import java.util.List;
  * a file: a ledger's hashes and index grow with every usage record, and a node that meters for
  * months must not hold them in its heap — mapped, their pages are the kernel's to write out and
  * drop. A mapped array's file is scratch, rebuilt by its owner: made empty when the array is
- * made, removed when it is closed; what was mapped stays readable until the array is collected.
+ * made, removed when it is closed — or {@link #closeKeeping kept}, forced to disk, for an owner
+ * that can tell it is still whole when it {@link #reopened reopens} it; what was mapped stays
+ * readable until the array is collected.
  * Not thread-safe: its owner serializes adds, and reads only indexes below a size it read after
  * their add.
  */
@@ -55,6 +57,29 @@ final class FixedWidthArray implements AutoCloseable {
                     StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), path);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot make " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The array of {@code size} records kept in {@code path} by {@link #closeKeeping}, mapped again
+     * as it was; IOException when the file is too short to hold them. Whether they are the right
+     * records is the owner's to check.
+     */
+    static FixedWidthArray reopened(Path path, int width, long segmentBytes, long size) throws IOException {
+        FileChannel file = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            var array = new FixedWidthArray(width, segmentBytes, file, path);
+            if (size < 0 || file.size() < size * width) {
+                throw new IOException(path + " holds " + file.size() / width + " records, not " + size);
+            }
+            while ((long) array.segments.size() * array.perSegment < size) {
+                array.segments.add(array.map(array.segments.size()));
+            }
+            array.size = size;
+            return array;
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
         }
     }
 
@@ -126,6 +151,17 @@ final class FixedWidthArray implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot map " + path + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Forces a mapped array's records to disk and closes its file, keeping it for {@link #reopened}. */
+    void closeKeeping() throws IOException {
+        if (file == null) {
+            return;
+        }
+        for (MemorySegment segment : segments) {
+            segment.force();
+        }
+        file.close();
     }
 
     /** Removes a mapped array's file: what it holds can still be read; nothing more can be added beyond its last segment. */

@@ -28,11 +28,14 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Files in its directory: {@code entries.log} (one record per line), {@code entries.log.journal}
  * while open (its last records, moved to {@code entries.log} within 50 ms) and {@code heads.log}
- * (one signed head per line); {@code index/} holds what is rebuilt from them at each opening — the
- * tree's hashes, each entry's offset, start and tenant — in files mapped rather than in the
- * heap (about 84 bytes an entry), since a ledger grows for as long as its node meters. Opening
- * checks the entries against every head signed before: entries changed, removed or reordered
- * since are reported by {@link #problems()} (and by a tenant's verification), never repaired.
+ * (one signed head per line); {@code index/} holds what is derived from them — the tree's
+ * hashes, each entry's offset, start and tenant — in files mapped rather than in the heap (about
+ * 84 bytes an entry), since a ledger grows for as long as its node meters. A ledger closed cleanly
+ * keeps them, sealed ({@link IndexSeal}), and opens again without reading its entries, checking
+ * them against the kept index in the background; any other opening rebuilds them by reading and
+ * hashing every entry (about 2 s a million). Opening checks the entries against every head signed
+ * before: entries changed, removed or reordered since are reported by {@link #problems()} (and by
+ * a tenant's verification), never repaired.
  */
 public final class Ledger implements AutoCloseable {
 
@@ -60,8 +63,14 @@ public final class Ledger implements AutoCloseable {
     private int lastTenantNumber;
     private final List<TreeHead> heads = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
-    private boolean closed;
+    private volatile boolean closed;
     private boolean refusedToSign;
+    private final Path indexDir;
+    private final Path entriesPath;
+    /** The seal of the index this ledger opened with, kept at its last close; null when it read every entry. */
+    private final IndexSeal kept;
+    /** Checks the entries against a kept index, after opening; null when the index was rebuilt. */
+    private final Thread checker;
 
     /** Segments of the index's files: 64 MiB, eight million offsets or starts. */
     private static final long INDEX_SEGMENT = 64L << 20;
@@ -73,16 +82,24 @@ public final class Ledger implements AutoCloseable {
         this.key = key;
         this.clock = clock;
         Files.createDirectories(dir);
-        Path entriesPath = dir.resolve("entries.log");
+        entriesPath = dir.resolve("entries.log");
         Path headsPath = dir.resolve("heads.log");
-        Path index = Files.createDirectories(dir.resolve("index"));
-        tree = MerkleTree.mapped(index);
-        offsets = FixedWidthArray.mapped(index.resolve("offsets"), Long.BYTES, INDEX_SEGMENT);
-        starts = FixedWidthArray.mapped(index.resolve("starts"), Long.BYTES, INDEX_SEGMENT);
-        tenants = FixedWidthArray.mapped(index.resolve("tenants"), Integer.BYTES, INDEX_SEGMENT);
-        offsets.addLong(0);
+        indexDir = Files.createDirectories(dir.resolve("index"));
+        IndexSeal seal = IndexSeal.take(indexDir).orElse(null);
+        Index files = seal == null ? null : Index.kept(indexDir, seal, entriesPath);
+        kept = files == null ? null : seal;
+        if (files == null) {
+            files = Index.fresh(indexDir);
+            files.offsets().addLong(0);
+        } else {
+            seal.tenants().forEach(t -> tenantNumbers.put(t, tenantNumbers.size()));
+        }
+        tree = files.tree();
+        offsets = files.offsets();
+        starts = files.starts();
+        tenants = files.tenants();
         // a line torn by a crash is dropped: its call never answered
-        entries = EntryFile.open(entriesPath, Ledger::isRecord, (leaf, start) -> {
+        entries = EntryFile.open(entriesPath, kept == null ? 0 : kept.bytes(), Ledger::isRecord, (leaf, start) -> {
             try {
                 index(UsageRecord.tenantOf(leaf), UsageRecord.startOf(leaf));
             } catch (IllegalArgumentException e) {
@@ -96,6 +113,66 @@ public final class Ledger implements AutoCloseable {
         }
         headsFile = FileChannel.open(headsPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         checkHeads();
+        checked = kept == null;
+        checker = kept == null ? null : Thread.ofPlatform().daemon().name("usage-ledger-check").start(() -> checkKept(kept));
+    }
+
+    /** The index's files: the tree's levels and each entry's offset, start and tenant number. */
+    private record Index(MerkleTree tree, FixedWidthArray offsets, FixedWidthArray starts, FixedWidthArray tenants) {
+
+        /** Empty files, to be filled by reading every entry. */
+        static Index fresh(Path dir) {
+            return new Index(MerkleTree.mapped(dir), FixedWidthArray.mapped(dir.resolve("offsets"), Long.BYTES, INDEX_SEGMENT),
+                    FixedWidthArray.mapped(dir.resolve("starts"), Long.BYTES, INDEX_SEGMENT),
+                    FixedWidthArray.mapped(dir.resolve("tenants"), Integer.BYTES, INDEX_SEGMENT));
+        }
+
+        /**
+         * The files {@code seal} describes, mapped again, when they and {@code entries.log} are as
+         * it says — the file as long, no journal beside it, the offsets ending at its end, the
+         * tree's root the one sealed; null (the files removed, logged) otherwise.
+         */
+        static Index kept(Path dir, IndexSeal seal, Path entriesPath) {
+            long n = seal.entries();
+            List<AutoCloseable> opened = new ArrayList<>();
+            String why;
+            try {
+                MerkleTree tree = MerkleTree.reopened(dir, n);
+                opened.add(tree);
+                FixedWidthArray offsets = FixedWidthArray.reopened(dir.resolve("offsets"), Long.BYTES, INDEX_SEGMENT, n + 1);
+                opened.add(offsets);
+                FixedWidthArray starts = FixedWidthArray.reopened(dir.resolve("starts"), Long.BYTES, INDEX_SEGMENT, n);
+                opened.add(starts);
+                FixedWidthArray tenants = FixedWidthArray.reopened(dir.resolve("tenants"), Integer.BYTES, INDEX_SEGMENT, n);
+                opened.add(tenants);
+                if (Files.exists(entriesPath.resolveSibling(entriesPath.getFileName() + ".journal"))) {
+                    why = "a journal of records appended after it is there";
+                } else if (Files.size(entriesPath) != seal.bytes()) {
+                    why = "entries.log is " + Files.size(entriesPath) + " bytes, not the " + seal.bytes() + " it was";
+                } else if (!IndexSeal.stampOf(entriesPath).equals(seal.stamp())) {
+                    why = "entries.log was written or replaced since";
+                } else if (offsets.getLong(0) != 0 || offsets.getLong(n) != seal.bytes()) {
+                    why = "its offsets do not span entries.log";
+                } else if (!Arrays.equals(tree.root(n), seal.root())) {
+                    why = "its tree's root is not the one sealed";
+                } else if (new java.util.HashSet<>(seal.tenants()).size() != seal.tenants().size()) {
+                    why = "it numbers a tenant twice";
+                } else {
+                    return new Index(tree, offsets, starts, tenants);
+                }
+            } catch (IOException | RuntimeException e) {
+                why = e.getMessage();
+            }
+            LOG.warn("usage ledger: the index kept at close is not used ({}): it is rebuilt from entries.log", why);
+            for (AutoCloseable c : opened) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // made afresh next
+                }
+            }
+            return null;
+        }
     }
 
     /** The ledger in {@code dir}, made when it does not exist; heads are signed by {@code key}. */
@@ -290,12 +367,7 @@ public final class Ledger implements AutoCloseable {
         for (Entry e : entries) {
             if (!Arrays.equals(MerkleTree.leafHash(e.leaf()), hashed.leaf(e.index()))) {
                 String problem = "entry " + e.index() + " changed in the file since it was written";
-                synchronized (this) {
-                    if (!problems.contains(problem)) {
-                        problems.add(problem);
-                        LOG.error("usage ledger: {}", problem);
-                    }
-                }
+                problem(problem);
                 throw new IllegalStateException(problem);
             }
             records.add(UsageRecord.parse(e.leaf()));
@@ -339,10 +411,23 @@ public final class Ledger implements AutoCloseable {
                 if (start < fromMillis || start >= toMillis) {
                     continue;
                 }
+            } else if (!tenant.equals(tenantOrNull(leaf))) { // an index that lies would hand one tenant another's records
+                String problem = "entry " + index + " is indexed as " + tenant + "'s and is not: index/ changed; it is rebuilt at the next"
+                        + " opening";
+                problem(problem);
+                throw new IllegalStateException(problem);
             }
             found.add(new Entry(index, leaf));
         }
         return new Selection(found, pending);
+    }
+
+    private static String tenantOrNull(byte[] leaf) {
+        try {
+            return UsageRecord.tenantOf(leaf);
+        } catch (IllegalArgumentException notARecord) {
+            return null;
+        }
     }
 
     private record Selection(List<Entry> entries, long pending) {
@@ -390,21 +475,154 @@ public final class Ledger implements AutoCloseable {
         return leaf;
     }
 
+    /**
+     * Closes the ledger: its entries moved to {@code entries.log} and forced, and its index kept
+     * beside them, sealed with the tree's root, so that it opens without reading every entry
+     * again — unless the ledger has {@link #problems()}, or its kept index was still being checked:
+     * then the next opening rebuilds the index from {@code entries.log}.
+     */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
+        if (checker != null) {
+            joinUninterrupted(checker); // not holding the lock: a checker that found a problem takes it to say so
+        }
+        synchronized (this) {
+            closeFiles();
+        }
+    }
+
+    private void closeFiles() {
+        boolean clean = false;
         try (FileChannel heads = headsFile) {
             entries.close();
+            clean = true;
         } catch (IOException e) {
             LOG.warn("closing the usage ledger: {}", e.getMessage());
+        }
+        if (clean && problems.isEmpty() && checked) {
+            try {
+                seal();
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("usage ledger: its index is not kept ({}): it is rebuilt at the next opening", e.getMessage());
+            }
         }
         tree.close();
         offsets.close();
         starts.close();
         tenants.close();
+    }
+
+    /** Keeps the index's files, forced, and seals them with what the next opening checks them against. */
+    private void seal() throws IOException {
+        long n = tree().size();
+        byte[] root = tree.root(n);
+        String[] names = new String[tenantNumbers.size()];
+        tenantNumbers.forEach((name, number) -> names[number] = name);
+        tree.closeKeeping();
+        offsets.closeKeeping();
+        starts.closeKeeping();
+        tenants.closeKeeping();
+        new IndexSeal(n, offsets.getLong(n), IndexSeal.stampOf(entriesPath), root, List.of(names)).write(indexDir);
+    }
+
+    private static void joinUninterrupted(Thread thread) {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether the entries were checked against the index since it opened: false while a kept index is being checked. */
+    private volatile boolean checked;
+
+    /** Whether this ledger opened with the index kept at its last close, rather than reading and hashing every entry. */
+    public boolean openedKept() {
+        return kept != null;
+    }
+
+    /**
+     * Waits until the entries have been checked against the index kept at close, in the
+     * background (at once when the index was rebuilt at opening); what the check found is in
+     * {@link #problems()}.
+     */
+    public void awaitChecked() throws InterruptedException {
+        if (checker != null) {
+            checker.join();
+        }
+    }
+
+    /**
+     * Checks, in the background, what opening took on trust from a kept index: that each entry
+     * still has the leaf hash, tenant and start kept for it, and each node of the tree the hash of
+     * its two children. What differs is a {@link #problem} — {@code entries.log} or {@code index/}
+     * changed while the ledger was closed — and the index is rebuilt at the next opening. Stops
+     * early when the ledger closes.
+     */
+    private void checkKept(IndexSeal seal) {
+        long began = System.nanoTime();
+        Map<String, Integer> numbers = new HashMap<>();
+        seal.tenants().forEach(t -> numbers.put(t, numbers.size()));
+        try {
+            for (long i = 0; i < seal.entries(); i++) {
+                if (closed) {
+                    return;
+                }
+                byte[] leaf = read(i);
+                if (!Arrays.equals(MerkleTree.leafHash(leaf), tree.leaf(i))) {
+                    problem("entry " + i + " does not have the leaf hash kept for it at close: entries.log or index/ changed while the"
+                            + " ledger was closed; the index is rebuilt at the next opening");
+                    return;
+                }
+                String tenant;
+                long start;
+                try {
+                    tenant = UsageRecord.tenantOf(leaf);
+                    start = UsageRecord.startOf(leaf);
+                } catch (IllegalArgumentException notARecord) {
+                    tenant = null;
+                    start = 0;
+                }
+                if (tenants.getInt(i) != (tenant == null ? -1 : numbers.getOrDefault(tenant, -2)) || starts.getLong(i) != start) {
+                    problem("entry " + i + " is not the tenant's or start kept for it at close: index/ changed while the ledger was"
+                            + " closed; the index is rebuilt at the next opening");
+                    return;
+                }
+            }
+            long wrong = tree.firstWrongNode(seal.entries());
+            if (wrong >= 0) {
+                problem("the tree kept at close has a wrong node above entry " + wrong + ": index/ changed while the ledger was closed;"
+                        + " the index is rebuilt at the next opening");
+                return;
+            }
+            checked = true;
+            LOG.info("usage ledger: {} entries checked against the index kept at close in {} ms", seal.entries(),
+                    (System.nanoTime() - began) / 1_000_000);
+        } catch (RuntimeException e) {
+            problem("the index kept at close cannot be checked: " + e.getMessage() + "; it is rebuilt at the next opening");
+        }
+    }
+
+    private void problem(String problem) {
+        synchronized (this) {
+            if (!problems.contains(problem)) {
+                problems.add(problem);
+                LOG.error("usage ledger: {}", problem);
+            }
+        }
     }
 
     /** Records with the proof that a head holds them. */

@@ -58,6 +58,61 @@ public final class MerkleTree implements AutoCloseable {
         levels.add(level(0));
     }
 
+    private MerkleTree(java.nio.file.Path dir, long leafSegment, List<FixedWidthArray> kept) {
+        this.dir = dir;
+        this.leafSegment = leafSegment;
+        levels.addAll(kept);
+    }
+
+    /**
+     * The tree of {@code size} leaves that {@link #closeKeeping} left in {@code dir}, mapped again:
+     * level j holds size / 2^j hashes. IOException when a level's file is missing or short; whether
+     * the hashes are right is the caller's to check (its root against what it knew).
+     */
+    static MerkleTree reopened(java.nio.file.Path dir, long size) throws java.io.IOException {
+        List<FixedWidthArray> kept = new ArrayList<>();
+        try {
+            for (int j = 0; j == 0 || (size >> j) > 0; j++) {
+                kept.add(FixedWidthArray.reopened(dir.resolve(String.format("level-%02d", j)), HASH_BYTES,
+                        Math.max(4096, MAPPED_SEGMENT >> j), size >> j));
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            kept.forEach(FixedWidthArray::close);
+            throw e;
+        }
+        return new MerkleTree(dir, MAPPED_SEGMENT, kept);
+    }
+
+    /**
+     * The first leaf (of the first {@code size}) under a node that is not the hash of its two
+     * children, or -1 when every node is: how a tree kept on disk is checked. Read level by level
+     * without holding the tree: a long check does not hold up appends.
+     */
+    long firstWrongNode(long size) {
+        List<FixedWidthArray> held;
+        synchronized (this) {
+            check(size);
+            held = List.copyOf(levels);
+        }
+        for (int j = 1; j < held.size() && (size >> j) > 0; j++) {
+            FixedWidthArray below = held.get(j - 1);
+            FixedWidthArray level = held.get(j);
+            for (long i = 0; i < size >> j; i++) {
+                if (!java.util.Arrays.equals(node(below.get(2 * i), below.get(2 * i + 1)), level.get(i))) {
+                    return i << j;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** Forces a mapped tree's hashes to disk and keeps its files for {@link #reopened}. */
+    synchronized void closeKeeping() throws java.io.IOException {
+        for (FixedWidthArray level : levels) {
+            level.closeKeeping();
+        }
+    }
+
     private FixedWidthArray level(int j) {
         return dir == null ? FixedWidthArray.onHeap(HASH_BYTES, HEAP_SEGMENT)
                 : FixedWidthArray.mapped(dir.resolve(String.format("level-%02d", j)), HASH_BYTES, Math.max(4096, leafSegment >> j));

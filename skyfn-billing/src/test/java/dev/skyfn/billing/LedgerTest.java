@@ -315,6 +315,120 @@ class LedgerTest {
     }
 
     /** Records of alice (even) and bob (odd), call-{from} to call-{to - 1}. */
+    @Test
+    void aLedgerClosedCleanlyOpensWithItsKeptIndexAndGoesOn() throws InterruptedException {
+        TreeHead first;
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            assertThat(ledger.openedKept()).as("a new ledger has no index to keep").isFalse();
+            write(ledger, 0, 40);
+            first = ledger.signHead().orElseThrow();
+        }
+        assertThat(dir.resolve("index/sealed")).exists();
+        try (Ledger reopened = Ledger.open(dir, key, CLOCK)) {
+            assertThat(reopened.openedKept()).isTrue();
+            assertThat(dir.resolve("index/sealed")).as("taken as it opens: a crash from now on rebuilds").doesNotExist();
+            reopened.awaitChecked();
+            assertThat(reopened.problems()).isEmpty();
+            assertThat(reopened.size()).isEqualTo(40);
+            assertThat(reopened.records("alice", 0, Long.MAX_VALUE)).hasSize(20);
+            write(reopened, 40, 45);
+            reopened.append(Records.of("carol", "new-tenant", T0, 1, 128));
+            TreeHead second = reopened.signHead().orElseThrow();
+            assertThat(second.size()).isEqualTo(46);
+            assertThat(verify(reopened, "alice", Optional.of(first)).failures()).as("the new head extends the one before").isEmpty();
+            assertThat(verify(reopened, "carol", Optional.empty()).records()).isEqualTo(1);
+        }
+        try (Ledger again = Ledger.open(dir, key, CLOCK)) {
+            assertThat(again.openedKept()).isTrue();
+            again.awaitChecked();
+            assertThat(again.problems()).isEmpty();
+            assertThat(again.records("carol", 0, Long.MAX_VALUE)).singleElement().extracting(UsageRecord::invocation).isEqualTo("new-tenant");
+            assertThat(again.records("bob", 0, Long.MAX_VALUE)).hasSize(22);
+            assertThat(verify(again, "bob", Optional.empty()).failures()).isEmpty();
+        }
+    }
+
+    @Test
+    void anIndexNotSealedOrSealedForAnotherFileIsRebuilt() throws IOException {
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            write(ledger, 0, 10);
+            ledger.signHead();
+        }
+        Path seal = dir.resolve("index/sealed");
+        String sealed = Files.readString(seal);
+        Files.delete(seal); // as a ledger killed before it closed leaves it
+        try (Ledger rebuilt = Ledger.open(dir, key, CLOCK)) {
+            assertThat(rebuilt.openedKept()).isFalse();
+            assertThat(rebuilt.problems()).isEmpty();
+            assertThat(rebuilt.size()).isEqualTo(10);
+        }
+        List<String> lines = new ArrayList<>(Files.readString(seal).lines().toList());
+        lines.set(4, "00".repeat(32)); // another root
+        Files.write(seal, lines);
+        try (Ledger rebuilt = Ledger.open(dir, key, CLOCK)) {
+            assertThat(rebuilt.openedKept()).isFalse();
+            assertThat(rebuilt.problems()).isEmpty();
+            assertThat(verify(rebuilt, "alice", Optional.empty()).failures()).isEmpty();
+        }
+        assertThat(sealed).startsWith("skyfn-ledger-index 1\n10\n");
+        replaceInEntries("\"invocation\":\"call-2\"", "\"billedMs\":5,", "\"billedMs\":7,");
+        try (Ledger rebuilt = Ledger.open(dir, key, CLOCK)) {
+            assertThat(rebuilt.openedKept()).as("entries.log written since it closed").isFalse();
+            assertThat(rebuilt.problems()).singleElement().asString().contains("no longer have the root signed");
+        }
+    }
+
+    @Test
+    void anEntryChangedWhileClosedWithItsTimeKeptIsFoundByTheCheckAfterOpening() throws IOException, InterruptedException {
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            write(ledger, 0, 10);
+            ledger.signHead();
+        }
+        Path file = dir.resolve("entries.log");
+        var modified = Files.getLastModifiedTime(file);
+        replaceInEntries("\"invocation\":\"call-4\"", "\"billedMs\":5,", "\"billedMs\":9,");
+        Files.setLastModifiedTime(file, modified);
+        try (Ledger tampered = Ledger.open(dir, key, CLOCK)) {
+            assertThat(tampered.openedKept()).isTrue();
+            tampered.awaitChecked();
+            assertThat(tampered.problems()).singleElement().asString()
+                    .startsWith("entry 4 does not have the leaf hash kept for it at close");
+            tampered.append(Records.of("alice", "after", T0, 1, 128));
+            assertThat(tampered.signHead().orElseThrow().size()).as("no head over a damaged ledger").isEqualTo(10);
+            assertThatThrownBy(() -> tampered.records("bob", 0, Long.MAX_VALUE)).isInstanceOf(IllegalStateException.class);
+        }
+        try (Ledger reopened = Ledger.open(dir, key, CLOCK)) {
+            assertThat(reopened.openedKept()).as("a ledger with problems keeps no index").isFalse();
+            assertThat(reopened.problems()).singleElement().asString().contains("no longer have the root signed");
+        }
+    }
+
+    @Test
+    void aKeptIndexChangedWhileClosedIsFoundByTheCheckAndRebuiltAtTheNextOpening() throws IOException, InterruptedException {
+        for (String part : new String[] {"tenants", "level-01"}) {
+            Path ledgerDir = dir.resolve(part);
+            try (Ledger ledger = Ledger.open(ledgerDir, key, CLOCK)) {
+                write(ledger, 0, 40);
+                ledger.signHead();
+            }
+            try (var index = java.nio.channels.FileChannel.open(ledgerDir.resolve("index").resolve(part), java.nio.file.StandardOpenOption.WRITE)) {
+                // entry 0 numbered as bob's; or the first node above the leaves garbled (not on the root's path for 40 entries)
+                index.write(java.nio.ByteBuffer.wrap(part.equals("tenants") ? new byte[] {1, 0, 0, 0} : new byte[] {42}), 0);
+            }
+            try (Ledger damaged = Ledger.open(ledgerDir, key, CLOCK)) {
+                assertThat(damaged.openedKept()).as(part).isTrue();
+                damaged.awaitChecked();
+                assertThat(damaged.problems()).as(part).singleElement().asString().contains("index/ changed while the ledger was closed");
+            }
+            try (Ledger rebuilt = Ledger.open(ledgerDir, key, CLOCK)) {
+                assertThat(rebuilt.openedKept()).as(part).isFalse();
+                assertThat(rebuilt.problems()).as(part).isEmpty();
+                assertThat(rebuilt.records("alice", 0, Long.MAX_VALUE)).as(part).hasSize(20);
+                assertThat(verify(rebuilt, "alice", Optional.empty()).failures()).as(part).isEmpty();
+            }
+        }
+    }
+
     private static void write(Ledger ledger, int from, int to) {
         for (int i = from; i < to; i++) {
             ledger.append(Records.of(i % 2 == 0 ? "alice" : "bob", "call-" + i, T0 + i, 5, 128));
