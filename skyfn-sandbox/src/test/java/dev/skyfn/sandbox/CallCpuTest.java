@@ -122,6 +122,33 @@ class CallCpuTest {
     }
 
     @Test
+    void whatACarrierDidBetweenMeasuredRunsIsNotChargedToTheNext() {
+        var clock = new CallCpu.CarrierClock(1_000_000, 0);
+        assertThat(clock.charge(10_000, 10_000, () -> {
+            throw new AssertionError("a short run right after a read reads no clock");
+        })).isEqualTo(10_000);
+        clock.begin(20_000, () -> {
+            throw new AssertionError("10 µs after a measured run: nothing else ran, no clock read");
+        });
+        // 490 µs later: other threads used 290 µs of the carrier meanwhile; the clock is read before the run
+        clock.begin(500_000, () -> 1_300_000);
+        assertThat(clock.charge(200_000, 700_000, () -> 1_305_000)).as("a run blocked 200 µs on its carrier, 5 µs of CPU")
+                .isEqualTo(5_000);
+    }
+
+    @Test
+    void aCallThatYieldsIsChargedEveryRunWhicheverWayTheJdkResumesIt() throws InterruptedException {
+        // after Thread.yield the JDK hands the thread straight to a carrier's pool, past any scheduler of the thread's own
+        long cpu = metered(() -> {
+            for (int i = 0; i < 10; i++) {
+                spin(TURNS / 10);
+                Thread.yield();
+            }
+        });
+        assertThat(cpu).as("ten spins of %d ns in all", spinNanos).isBetween(spinNanos / 2, 4 * spinNanos + 20_000_000);
+    }
+
+    @Test
     void aCarrierWhoseClockCannotBeReadChargesUnknown() {
         var clock = new CallCpu.CarrierClock(0, 0);
         assertThat(clock.charge(100_000, 200_000, () -> -1)).isEqualTo(-1);
