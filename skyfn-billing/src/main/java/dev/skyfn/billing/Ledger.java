@@ -342,6 +342,7 @@ public final class Ledger implements AutoCloseable {
      * {@code pending}.
      */
     public Proven entries(String tenant, long fromMillis, long toMillis, TreeHead head) {
+        checkedFirst();
         Selection picked = select(tenant, fromMillis, toMillis, head.size());
         long[] indices = picked.entries().stream().mapToLong(Entry::index).toArray();
         return new Proven(head, picked.entries(), tree().multiProof(indices, head.size()), picked.pending());
@@ -356,6 +357,7 @@ public final class Ledger implements AutoCloseable {
      * one is not a usage record.
      */
     public List<UsageRecord> records(String tenant, long fromMillis, long toMillis) {
+        checkedFirst();
         synchronized (this) {
             if (!problems.isEmpty()) {
                 throw new IllegalStateException(problems.getFirst() + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""));
@@ -525,6 +527,11 @@ public final class Ledger implements AutoCloseable {
         byte[] root = tree.root(n);
         String[] names = new String[tenantNumbers.size()];
         tenantNumbers.forEach((name, number) -> names[number] = name);
+        for (String name : names) {
+            if (!name.chars().allMatch(c -> c > 0x20 && c < 0x7f)) { // one a line in the seal, as it reads them back
+                throw new IOException("a tenant's name the seal cannot hold: " + name.strip());
+            }
+        }
         tree.closeKeeping();
         offsets.closeKeeping();
         starts.closeKeeping();
@@ -543,6 +550,21 @@ public final class Ledger implements AutoCloseable {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Waits for the check of a kept index before a bill or a proof is made from it: until then,
+     * which entries are whose and when rests on files changed or not while the ledger was closed.
+     */
+    private void checkedFirst() {
+        if (checker != null && checker.isAlive()) {
+            try {
+                checker.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the ledger's index kept at close was checked");
+            }
         }
     }
 
@@ -602,7 +624,10 @@ public final class Ledger implements AutoCloseable {
                     return;
                 }
             }
-            long wrong = tree.firstWrongNode(seal.entries());
+            long wrong = tree.firstWrongNode(seal.entries(), () -> closed);
+            if (closed) {
+                return;
+            }
             if (wrong >= 0) {
                 problem("the tree kept at close has a wrong node above entry " + wrong + ": index/ changed while the ledger was closed;"
                         + " the index is rebuilt at the next opening");

@@ -86,9 +86,10 @@ public final class MerkleTree implements AutoCloseable {
     /**
      * The first leaf (of the first {@code size}) under a node that is not the hash of its two
      * children, or -1 when every node is: how a tree kept on disk is checked. Read level by level
-     * without holding the tree: a long check does not hold up appends.
+     * without holding the tree: a long check does not hold up appends. Gives up, answering -1, once
+     * {@code stop} says so.
      */
-    long firstWrongNode(long size) {
+    long firstWrongNode(long size, java.util.function.BooleanSupplier stop) {
         List<FixedWidthArray> held;
         synchronized (this) {
             check(size);
@@ -98,6 +99,9 @@ public final class MerkleTree implements AutoCloseable {
             FixedWidthArray below = held.get(j - 1);
             FixedWidthArray level = held.get(j);
             for (long i = 0; i < size >> j; i++) {
+                if ((i & 0xffff) == 0 && stop.getAsBoolean()) {
+                    return -1;
+                }
                 if (!java.util.Arrays.equals(node(below.get(2 * i), below.get(2 * i + 1)), level.get(i))) {
                     return i << j;
                 }
