@@ -52,15 +52,22 @@ public final class SandboxMain {
             }
             var socket = SocketChannel.open(UnixDomainSocketAddress.of(Path.of(args[0])));
             int maxFrameBytes = Integer.parseInt(args[1]);
-            var channel = args.length == 4 ? FrameChannel.overSharedMemory(socket, Path.of(args[3]), false, maxFrameBytes)
-                    : FrameChannel.overSocket(socket, maxFrameBytes);
+            var hello = new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), token);
+            FrameChannel channel;
+            if (args.length == 4) {
+                channel = FrameChannel.overSharedMemory(socket, Path.of(args[3]), false, maxFrameBytes);
+            } else {
+                // the node's frames come on the first socket, read by this thread alone; the answers go on a second
+                FrameChannel.writeOne(socket, hello);
+                channel = FrameChannel.overSockets(socket, SocketChannel.open(UnixDomainSocketAddress.of(Path.of(args[0]))), maxFrameBytes);
+            }
             // beside the node's socket when the node gave them: this sandbox's own socket, and the sockets it may call
             Path run = Path.of(args[0]).toAbsolutePath().getParent();
             PeerListener door = PeerListener.bind(run.resolve(LISTEN_DIR), maxFrameBytes, diagnostics);
             PeerRoutes peers = java.nio.file.Files.isDirectory(run.resolve(PEERS_DIR)) ? new PeerRoutes(run.resolve(PEERS_DIR), maxFrameBytes) : null;
             var runtime = new SandboxRuntime(channel, diagnostics, peers, door);
             runtime.installCapture();
-            channel.send(new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), token));
+            channel.send(hello);
             channel.readLoop(runtime::handle);
             runtime.ending();
             Runtime.getRuntime().halt(0);

@@ -8,16 +8,55 @@ import java.util.function.Consumer;
 
 /**
  * Frames between a node and one of its sandboxes, both ways, over one of two transports (see
- * {@code docs/sandbox-protocol.md}): a Unix domain socket ({@link #overSocket}), or two rings in
+ * {@code docs/sandbox-protocol.md}): Unix domain sockets ({@link #overSockets}), or two rings in
  * a memory-mapped file with the socket kept as the doorbell that wakes a sleeping reader and as
  * the path of frames too large for a ring ({@link #overSharedMemory}). Both carry the same frames
  * in the same order; the peer is not trusted by either.
  */
 public interface FrameChannel extends Closeable {
 
-    /** Frames over {@code socket} alone; frames longer than {@code maxFrameBytes} are a {@link ProtocolException}. */
+    /** Frames over {@code socket} alone, both ways; frames longer than {@code maxFrameBytes} are a {@link ProtocolException}. */
     static FrameChannel overSocket(SocketChannel socket, int maxFrameBytes) {
-        return new SocketFrames(socket, maxFrameBytes);
+        return new SocketFrames(socket, socket, maxFrameBytes);
+    }
+
+    /**
+     * Frames read from {@code in} and written to {@code out}, two sockets between the same ends.
+     * A socket a virtual thread has used is non-blocking from then on (the JDK's rule), so a
+     * platform thread's blocking read of it is a read, a read that finds nothing and a
+     * {@code poll} each time it waits; read by one platform thread and never touched by a virtual
+     * thread at this end, {@code in} stays blocking: one system call a wait.
+     */
+    static FrameChannel overSockets(SocketChannel in, SocketChannel out, int maxFrameBytes) {
+        return new SocketFrames(in, out, maxFrameBytes);
+    }
+
+    /** Writes {@code message}, one frame, to {@code socket} from the calling thread. */
+    static void writeOne(SocketChannel socket, Message message) throws IOException {
+        java.nio.ByteBuffer frame = java.nio.ByteBuffer.wrap(WireCodec.encode(message));
+        while (frame.hasRemaining()) {
+            socket.write(frame);
+        }
+    }
+
+    /** Reads one frame from {@code socket} on the calling thread; ProtocolException when it is malformed or too long, EOFException at the end. */
+    static Message readOne(SocketChannel socket, int maxFrameBytes) throws IOException {
+        java.nio.ByteBuffer header = readFully(socket, java.nio.ByteBuffer.allocate(WireCodec.HEADER_BYTES));
+        int length = header.getInt(0);
+        if (length <= 0 || length > maxFrameBytes) {
+            throw new ProtocolException("frame of " + length + " bytes (limit " + maxFrameBytes + ")");
+        }
+        java.nio.ByteBuffer body = readFully(socket, java.nio.ByteBuffer.allocate(length));
+        return WireCodec.decode(body.array(), 0, length);
+    }
+
+    private static java.nio.ByteBuffer readFully(SocketChannel socket, java.nio.ByteBuffer into) throws IOException {
+        while (into.hasRemaining()) {
+            if (socket.read(into) < 0) {
+                throw new java.io.EOFException("the socket ended within a frame");
+            }
+        }
+        return into;
     }
 
     /**

@@ -10,8 +10,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * Frames over one Unix domain socket, both ways: the transport every sandbox can use, and the
- * one a shared-memory channel falls back to.
+ * Frames over Unix domain sockets: read from one, written to another or the same — the transport
+ * every sandbox can use, and the one a shared-memory channel falls back to.
  *
  * <p>Sending batches: a sender queues its frame and wakes the channel's writer, a virtual thread,
  * if it sleeps. The writer runs after the threads that were ready before it, so under load it
@@ -22,7 +22,8 @@ final class SocketFrames implements FrameChannel {
 
     private static final int BUFFER_BYTES = 64 * 1024;
 
-    private final SocketChannel channel;
+    private final SocketChannel in;
+    private final SocketChannel out;
     private final int maxFrameBytes;
     private final ConcurrentLinkedQueue<byte[]> outbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean writerAwake = new AtomicBoolean();
@@ -34,8 +35,9 @@ final class SocketFrames implements FrameChannel {
     private final Thread writer;
     private volatile boolean closed;
 
-    SocketFrames(SocketChannel channel, int maxFrameBytes) {
-        this.channel = channel;
+    SocketFrames(SocketChannel in, SocketChannel out, int maxFrameBytes) {
+        this.in = in;
+        this.out = out;
         this.maxFrameBytes = maxFrameBytes;
         this.writer = Thread.ofVirtual().name("frame-writer").start(this::writeForever);
     }
@@ -154,7 +156,7 @@ final class SocketFrames implements FrameChannel {
 
     private void writeFully(ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
-            channel.write(b);
+            out.write(b);
         }
     }
 
@@ -162,7 +164,7 @@ final class SocketFrames implements FrameChannel {
     public void readLoop(Consumer<Message> sink) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES);
         while (!closed) {
-            if (channel.read(buf) < 0) {
+            if (in.read(buf) < 0) {
                 return;
             }
             buf.flip();
@@ -192,8 +194,8 @@ final class SocketFrames implements FrameChannel {
     public void close() {
         closed = true;
         LockSupport.unpark(writer);
-        try {
-            channel.close();
+        try (SocketChannel reading = in; SocketChannel writing = out) {
+            // both closed, the same socket twice at most
         } catch (IOException ignored) {
             // closing a broken socket has nothing left to report
         }

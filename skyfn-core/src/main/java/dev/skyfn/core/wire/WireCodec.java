@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class WireCodec {
 
-    public static final int PROTOCOL_VERSION = 15;
+    public static final int PROTOCOL_VERSION = 16;
     static final int HEADER_BYTES = 4;
 
     private static final int HELLO = 1;

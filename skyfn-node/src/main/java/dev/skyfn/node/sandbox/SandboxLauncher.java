@@ -376,10 +376,25 @@ public final class SandboxLauncher {
             giveToken(process, token);
             ProcessOutput output = ProcessOutput.follow(process);
             process.onExit().thenRun(() -> closeQuietly(server));
-            SocketChannel channel = accept(server, process, output);
-            Files.deleteIfExists(view.socket());
-            FrameChannel frames = shared ? FrameChannel.overSharedMemory(channel, view.frames(), true, maxFrameBytes)
-                    : FrameChannel.overSocket(channel, maxFrameBytes);
+            SocketChannel channel = within(process, output, "connect", server::accept);
+            FrameChannel frames;
+            if (shared) {
+                Files.deleteIfExists(view.socket());
+                frames = FrameChannel.overSharedMemory(channel, view.frames(), true, maxFrameBytes);
+            } else {
+                // the first socket carries the node's frames, the second the sandbox's, read by a platform thread alone
+                Message first = within(process, output, "say hello", () -> FrameChannel.readOne(channel, maxFrameBytes));
+                if (!(first instanceof Message.Hello calls) || !sameToken(token, calls.token())) {
+                    LOG.warn("refused the process that connected as sandbox {}: it did not present the token given to that sandbox", id);
+                    closeQuietly(channel);
+                    deleteTreeQuietly(view.dir());
+                    abandon(cgroup, launched);
+                    throw unavailable("the process that connected as a new sandbox was not the one the node started; refused");
+                }
+                SocketChannel answers = within(process, output, "connect its second socket", server::accept);
+                Files.deleteIfExists(view.socket());
+                frames = FrameChannel.overSockets(answers, channel, maxFrameBytes);
+            }
             Sandbox started = new Sandbox(id, heapMb, process, frames, output, owner,
                     app -> stage(view, app), cgroup);
             sandbox = started;
@@ -390,7 +405,7 @@ public final class SandboxLauncher {
                 deleteTreeQuietly(view.dir());
             });
             Message.Hello hello = sandbox.hello().get(bootTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (!MessageDigest.isEqual(token.getBytes(StandardCharsets.US_ASCII), hello.token().getBytes(StandardCharsets.US_ASCII))) {
+            if (!sameToken(token, hello.token())) {
                 LOG.warn("refused the process that connected as sandbox {}: it did not present the token given to that sandbox", id);
                 sandbox.kill("an impostor connected in its place");
                 throw unavailable("the process that connected as a new sandbox was not the one the node started; refused");
@@ -568,20 +583,22 @@ public final class SandboxLauncher {
         return pb.start();
     }
 
-    private SocketChannel accept(ServerSocketChannel server, Process process, ProcessOutput output) throws IOException {
+    /** What the new sandbox's process must do within the boot timeout: {@code step}, run on a virtual thread. */
+    private <T> T within(Process process, ProcessOutput output, String what, java.util.concurrent.Callable<T> step) throws IOException {
         try {
             return CompletableFuture.supplyAsync(() -> {
                 try {
-                    return server.accept();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                    return step.call();
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
                 }
             }, Thread.ofVirtual()::start).get(bootTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            String why = process.isAlive() ? "timed out" : "exited with status " + process.exitValue();
+            String why = process.isAlive() ? (e instanceof TimeoutException ? "timed out" : String.valueOf(e.getCause()))
+                    : "exited with status " + process.exitValue();
             process.destroyForcibly();
             String tail = output.tail();
-            throw new IOException("the sandbox process did not connect (" + why + ")" + (tail.isEmpty() ? "" : ": " + tail));
+            throw new IOException("the sandbox process did not " + what + " (" + why + ")" + (tail.isEmpty() ? "" : ": " + tail));
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
@@ -589,11 +606,15 @@ public final class SandboxLauncher {
         }
     }
 
+    private static boolean sameToken(String given, String presented) {
+        return MessageDigest.isEqual(given.getBytes(StandardCharsets.US_ASCII), presented.getBytes(StandardCharsets.US_ASCII));
+    }
+
     private static SkyfnException unavailable(String message) {
         return new SkyfnException(ErrorCode.UNAVAILABLE, message);
     }
 
-    private static void closeQuietly(ServerSocketChannel server) {
+    private static void closeQuietly(java.io.Closeable server) {
         try {
             server.close();
         } catch (IOException ignored) {
