@@ -50,11 +50,15 @@ final class FixedWidthArray implements AutoCloseable {
         return new FixedWidthArray(width, segmentBytes, null, null);
     }
 
-    /** An array mapped from {@code path} (made empty), in segments of {@code segmentBytes}. */
+    /**
+     * An array mapped from {@code path}, made anew (a file left there is removed first, not cut:
+     * a closed owner may still read its maps of it), in segments of {@code segmentBytes}.
+     */
     static FixedWidthArray mapped(Path path, int width, long segmentBytes) {
         try {
-            return new FixedWidthArray(width, segmentBytes, FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), path);
+            Files.deleteIfExists(path);
+            return new FixedWidthArray(width, segmentBytes, FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE), path);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot make " + path + ": " + e.getMessage(), e);
         }
