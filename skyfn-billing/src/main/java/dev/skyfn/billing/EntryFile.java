@@ -536,14 +536,7 @@ final class EntryFile implements AutoCloseable {
     public void close() throws IOException {
         closing = true;
         signal(work);
-        boolean interrupted = false;
-        while (writer.isAlive()) {
-            try {
-                writer.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
+        Uninterrupted.join(writer);
         try {
             if (failed != null) {
                 throw stopped();
@@ -563,9 +556,6 @@ final class EntryFile implements AutoCloseable {
             signal(moved); // whoever waits for the writer, gone now, is answered: all done, or failed
             channel.close();
             journalChannel.close();
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
         Files.delete(journalPath); // only once the file holds every line: a journal left says what it may lack
     }

@@ -492,7 +492,7 @@ public final class Ledger implements AutoCloseable {
             closed = true;
         }
         if (checker != null) {
-            joinUninterrupted(checker); // not holding the lock: a checker that found a problem takes it to say so
+            Uninterrupted.join(checker); // not holding the lock: a checker that found a problem takes it to say so
         }
         synchronized (this) {
             closeFiles();
@@ -539,20 +539,6 @@ public final class Ledger implements AutoCloseable {
         new IndexSeal(n, offsets.getLong(n), IndexSeal.stampOf(entriesPath), root, List.of(names)).write(indexDir);
     }
 
-    private static void joinUninterrupted(Thread thread) {
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /**
      * Waits for the check of a kept index before a bill or a proof is made from it: until then,
      * which entries are whose and when rests on files changed or not while the ledger was closed.
@@ -560,7 +546,7 @@ public final class Ledger implements AutoCloseable {
     private void checkedFirst() {
         if (checker != null && checker.isAlive()) {
             try {
-                checker.join();
+                awaitChecked();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while the ledger's index kept at close was checked");

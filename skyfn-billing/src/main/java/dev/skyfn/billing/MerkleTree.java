@@ -73,8 +73,7 @@ public final class MerkleTree implements AutoCloseable {
         List<FixedWidthArray> kept = new ArrayList<>();
         try {
             for (int j = 0; j == 0 || (size >> j) > 0; j++) {
-                kept.add(FixedWidthArray.reopened(dir.resolve(String.format("level-%02d", j)), HASH_BYTES,
-                        Math.max(4096, MAPPED_SEGMENT >> j), size >> j));
+                kept.add(FixedWidthArray.reopened(levelFile(dir, j), HASH_BYTES, levelSegment(MAPPED_SEGMENT, j), size >> j));
             }
         } catch (java.io.IOException | RuntimeException e) {
             kept.forEach(FixedWidthArray::close);
@@ -119,7 +118,16 @@ public final class MerkleTree implements AutoCloseable {
 
     private FixedWidthArray level(int j) {
         return dir == null ? FixedWidthArray.onHeap(HASH_BYTES, HEAP_SEGMENT)
-                : FixedWidthArray.mapped(dir.resolve(String.format("level-%02d", j)), HASH_BYTES, Math.max(4096, leafSegment >> j));
+                : FixedWidthArray.mapped(levelFile(dir, j), HASH_BYTES, levelSegment(leafSegment, j));
+    }
+
+    private static java.nio.file.Path levelFile(java.nio.file.Path dir, int j) {
+        return dir.resolve(String.format("level-%02d", j));
+    }
+
+    /** A mapped level's segment: half the one below, 4 KiB at least. */
+    private static long levelSegment(long leafSegment, int j) {
+        return Math.max(4096, leafSegment >> j);
     }
 
     /** Removes a mapped tree's files; what it holds can still be read. */

@@ -19,6 +19,21 @@ final class Uninterrupted {
     private Uninterrupted() {
     }
 
+    /** Waits for {@code thread} to end, an interrupt meanwhile put aside and given back after. */
+    static void join(Thread thread) {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     static <T> T call(Io<T> io) throws IOException {
         boolean interrupted = Thread.interrupted();
         try {

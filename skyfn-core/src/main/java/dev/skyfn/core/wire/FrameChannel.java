@@ -42,10 +42,7 @@ public interface FrameChannel extends Closeable {
     /** Reads one frame from {@code socket} on the calling thread; ProtocolException when it is malformed or too long, EOFException at the end. */
     static Message readOne(SocketChannel socket, int maxFrameBytes) throws IOException {
         java.nio.ByteBuffer header = readFully(socket, java.nio.ByteBuffer.allocate(WireCodec.HEADER_BYTES));
-        int length = header.getInt(0);
-        if (length <= 0 || length > maxFrameBytes) {
-            throw new ProtocolException("frame of " + length + " bytes (limit " + maxFrameBytes + ")");
-        }
+        int length = WireCodec.frameLength(header.getInt(0), maxFrameBytes);
         java.nio.ByteBuffer body = readFully(socket, java.nio.ByteBuffer.allocate(length));
         return WireCodec.decode(body.array(), 0, length);
     }

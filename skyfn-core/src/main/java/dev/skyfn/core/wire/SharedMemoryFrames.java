@@ -316,9 +316,7 @@ final class SharedMemoryFrames implements FrameChannel {
     }
 
     private void checkSize(int length) {
-        if (length <= 0 || length > maxFrameBytes) {
-            throw new ProtocolException("frame of " + length + " bytes (limit " + maxFrameBytes + ")");
-        }
+        WireCodec.frameLength(length, maxFrameBytes);
     }
 
     /** Whether this end's reader sleeps on the doorbell now. */

@@ -169,10 +169,7 @@ final class SocketFrames implements FrameChannel {
             }
             buf.flip();
             while (buf.remaining() >= WireCodec.HEADER_BYTES) {
-                int length = buf.getInt(buf.position());
-                if (length <= 0 || length > maxFrameBytes) {
-                    throw new ProtocolException("frame of " + length + " bytes (limit " + maxFrameBytes + ")");
-                }
+                int length = WireCodec.frameLength(buf.getInt(buf.position()), maxFrameBytes);
                 int whole = WireCodec.HEADER_BYTES + length;
                 if (buf.remaining() < whole) {
                     break;

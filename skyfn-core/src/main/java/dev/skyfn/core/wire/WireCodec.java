@@ -18,6 +18,14 @@ public final class WireCodec {
     public static final int PROTOCOL_VERSION = 16;
     static final int HEADER_BYTES = 4;
 
+    /** A frame's length as its header gives it, when a reader may take it: 1 to {@code maxFrameBytes}; ProtocolException otherwise. */
+    static int frameLength(int length, int maxFrameBytes) {
+        if (length <= 0 || length > maxFrameBytes) {
+            throw new ProtocolException("frame of " + length + " bytes (limit " + maxFrameBytes + ")");
+        }
+        return length;
+    }
+
     private static final int HELLO = 1;
     private static final int LOAD = 2;
     private static final int INVOKE = 3;

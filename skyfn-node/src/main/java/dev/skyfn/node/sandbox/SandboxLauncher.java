@@ -385,11 +385,10 @@ public final class SandboxLauncher {
                 // the first socket carries the node's frames, the second the sandbox's, read by a platform thread alone
                 Message first = within(process, output, "say hello", () -> FrameChannel.readOne(channel, maxFrameBytes));
                 if (!(first instanceof Message.Hello calls) || !sameToken(token, calls.token())) {
-                    LOG.warn("refused the process that connected as sandbox {}: it did not present the token given to that sandbox", id);
                     closeQuietly(channel);
                     deleteTreeQuietly(view.dir());
                     abandon(cgroup, launched);
-                    throw unavailable("the process that connected as a new sandbox was not the one the node started; refused");
+                    throw impostor(id);
                 }
                 SocketChannel answers = within(process, output, "connect its second socket", server::accept);
                 Files.deleteIfExists(view.socket());
@@ -406,9 +405,8 @@ public final class SandboxLauncher {
             });
             Message.Hello hello = sandbox.hello().get(bootTimeout.toMillis(), TimeUnit.MILLISECONDS);
             if (!sameToken(token, hello.token())) {
-                LOG.warn("refused the process that connected as sandbox {}: it did not present the token given to that sandbox", id);
                 sandbox.kill("an impostor connected in its place");
-                throw unavailable("the process that connected as a new sandbox was not the one the node started; refused");
+                throw impostor(id);
             }
             if (hello.protocol() != WireCodec.PROTOCOL_VERSION) {
                 sandbox.kill("it speaks sandbox protocol " + hello.protocol());
@@ -604,6 +602,12 @@ public final class SandboxLauncher {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
         }
+    }
+
+    /** Logs that the process connected as sandbox {@code id} did not present its token; the error its boot fails with. */
+    private static SkyfnException impostor(long id) {
+        LOG.warn("refused the process that connected as sandbox {}: it did not present the token given to that sandbox", id);
+        return unavailable("the process that connected as a new sandbox was not the one the node started; refused");
     }
 
     private static boolean sameToken(String given, String presented) {
