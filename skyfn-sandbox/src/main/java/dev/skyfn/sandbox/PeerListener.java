@@ -13,8 +13,14 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -45,6 +51,10 @@ final class PeerListener {
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicReference<Runnable> whenDrained = new java.util.concurrent.atomic.AtomicReference<>();
     private volatile Calls calls;
+    /** Second connections awaited, by the pairing token each caller's first connection was handed. */
+    private final Map<String, CompletableFuture<SocketChannel>> waiting = new ConcurrentHashMap<>();
+    private static final long PAIRING_MILLIS = 5_000;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private PeerListener(ServerSocketChannel server, int maxFrameBytes, PrintStream diagnostics) {
         this.server = server;
@@ -127,46 +137,106 @@ final class PeerListener {
         }
     }
 
+    /**
+     * Serves one connection. A caller's first connection presents its admitted token and is
+     * answered with a pairing token; its second presents that token and carries the answers, so
+     * that each socket is read at this end by a platform thread alone (see {@link FrameChannel#overSockets}).
+     */
     private void serveCaller(SocketChannel socket) {
-        FrameChannel caller = FrameChannel.overSocket(socket, maxFrameBytes);
-        var said = new java.util.concurrent.atomic.AtomicBoolean();
+        FrameChannel caller = null;
+        boolean handedOver = false;
         try {
+            Message first = FrameChannel.readOne(socket, maxFrameBytes);
+            if (!(first instanceof Message.Hello hello) || hello.protocol() != WireCodec.PROTOCOL_VERSION) {
+                throw new ProtocolException("a caller's first frame was not a Hello of protocol " + WireCodec.PROTOCOL_VERSION);
+            }
+            CompletableFuture<SocketChannel> pairedWith = claim(hello.token());
+            if (pairedWith != null) {
+                // the first connection's thread serves both from here on, unless it stopped waiting
+                handedOver = pairedWith.complete(socket);
+                return;
+            }
+            if (!admitted(hello.token())) {
+                throw new ProtocolException("a caller presented no token the node admitted");
+            }
+            caller = FrameChannel.overSockets(socket, answersFor(socket), maxFrameBytes);
+            welcome(caller);
+            FrameChannel channel = caller;
             caller.readLoop(m -> {
-                if (!said.getAndSet(true)) {
-                    welcome(caller, m);
-                    return;
-                }
                 if (!(m instanceof Message.Invoke invoke)) {
                     throw new ProtocolException("a calling sandbox does not send " + m.getClass().getSimpleName());
                 }
                 // counted before the door is looked at: a revoke that closes it meanwhile waits for this call
                 inFlight.incrementAndGet();
                 if (closed) {
-                    caller.sendNow(new Message.Failure(invoke.id(), Message.REROUTE, "this sandbox takes no more direct calls", ""));
+                    channel.sendNow(new Message.Failure(invoke.id(), Message.REROUTE, "this sandbox takes no more direct calls", ""));
                     ended();
                     return;
                 }
-                calls.invoke(invoke, caller::sendNow, this::ended);
+                calls.invoke(invoke, channel::sendNow, this::ended);
             });
         } catch (ProtocolException e) {
             diagnostics.println("skyfn sandbox: a calling sandbox broke the protocol: " + e.getMessage());
         } catch (IOException e) {
             // the caller went away
         } finally {
-            callers.remove(caller);
-            caller.close();
+            if (caller != null) {
+                callers.remove(caller);
+                caller.close();
+            } else if (!handedOver) {
+                closeQuietly(socket);
+            }
         }
     }
 
-    /** The caller's first frame must be a Hello with a token the node admitted; answered with a Hello of this sandbox's. */
-    private void welcome(FrameChannel caller, Message first) {
-        if (!(first instanceof Message.Hello hello) || hello.protocol() != WireCodec.PROTOCOL_VERSION || !admitted(hello.token())) {
-            throw new ProtocolException("a caller presented no token the node admitted");
+    /** Hands the caller on {@code calls} a pairing token and waits for its second connection, which presents it. */
+    private SocketChannel answersFor(SocketChannel calls) throws IOException {
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        String token = java.util.HexFormat.of().formatHex(bytes);
+        var second = new CompletableFuture<SocketChannel>();
+        waiting.put(token, second);
+        try {
+            FrameChannel.writeOne(calls, new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), token));
+            return second.get(PAIRING_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            if (second.completeExceptionally(e)) {
+                throw new ProtocolException("a caller's second connection did not come within " + PAIRING_MILLIS + " ms");
+            }
+            return second.join(); // it came just then
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IOException("no second connection", e);
+        } finally {
+            waiting.remove(token);
         }
+    }
+
+    /** The second connection waited for under {@code token}, taken so that no other connection can claim it; null if none. */
+    private CompletableFuture<SocketChannel> claim(String token) {
+        byte[] presented = token.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        for (String expected : waiting.keySet()) {
+            // compared in constant time, like the node's tokens
+            if (MessageDigest.isEqual(expected.getBytes(java.nio.charset.StandardCharsets.US_ASCII), presented)) {
+                return waiting.remove(expected);
+            }
+        }
+        return null;
+    }
+
+    /** Answers the caller's Hello with this sandbox's, on its second connection. */
+    private void welcome(FrameChannel caller) {
         callers.add(caller);
         caller.sendNow(new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), ""));
         if (closed) {
             caller.send(new Message.Revoke(0));
+        }
+    }
+
+    private static void closeQuietly(SocketChannel socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing anyway
         }
     }
 

@@ -84,7 +84,17 @@ final class PeerRoutes {
         return route.call(function, invocationId, timeoutMillis, payload, traceparent);
     }
 
-    /** One route: a connection made as the route comes (none to an app in this sandbox), calls matched to answers by id. */
+    private static void closeQuietly(SocketChannel socket) {
+        try {
+            if (socket != null) {
+                socket.close();
+            }
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+
+    /** One route: its connections made as the route comes (none to an app in this sandbox), calls matched to answers by id. */
     private final class Route {
         private final Message.Route given;
         private final Path socket;
@@ -164,14 +174,30 @@ final class PeerRoutes {
         /**
          * Connects and says hello on a thread of its own, started by the sandbox's reader as the
          * route comes (not by a function's call, whose threads must end with it); then reads the
-         * callee's answers there. Calls go through the node until the callee has welcomed this one.
+         * callee's answers there. Two connections: this sandbox's frames go on the first, the
+         * callee's come on the second, which presents the pairing token the callee answered the
+         * first with — so that this thread's socket stays blocking however the calls are written
+         * (see {@link FrameChannel#overSockets}). Calls go through the node until the callee has
+         * welcomed this one on the second.
          */
         void open() {
             Thread.ofPlatform().daemon().name("peer-route-" + given.app()).start(() -> {
+                var address = UnixDomainSocketAddress.of(socket);
+                SocketChannel calls = null;
+                SocketChannel answers = null;
                 FrameChannel opened;
                 try {
-                    opened = FrameChannel.overSocket(SocketChannel.open(UnixDomainSocketAddress.of(socket)), maxFrameBytes);
-                } catch (IOException e) {
+                    calls = SocketChannel.open(address);
+                    FrameChannel.writeOne(calls, new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), given.token()));
+                    if (!(FrameChannel.readOne(calls, maxFrameBytes) instanceof Message.Hello paired) || paired.token().isEmpty()) {
+                        throw new ProtocolException("the called sandbox did not answer with a pairing token");
+                    }
+                    answers = SocketChannel.open(address);
+                    FrameChannel.writeOne(answers, new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), paired.token()));
+                    opened = FrameChannel.overSockets(answers, calls, maxFrameBytes);
+                } catch (IOException | RuntimeException e) {
+                    closeQuietly(calls);
+                    closeQuietly(answers);
                     welcomed.completeExceptionally(e);
                     forget();
                     return;
@@ -179,7 +205,6 @@ final class PeerRoutes {
                 synchronized (this) {
                     channel = opened;
                 }
-                opened.sendNow(new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), given.token()));
                 read(opened);
             });
         }

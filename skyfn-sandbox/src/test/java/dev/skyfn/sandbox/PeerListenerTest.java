@@ -70,8 +70,16 @@ class PeerListenerTest {
         }
     }
 
+    private SocketChannel dial() throws IOException {
+        return SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve(PeerListener.SOCKET)));
+    }
+
+    /** One connection, frames both ways: what a caller that does not pair its connections has. */
     private Caller connect() throws IOException {
-        var channel = FrameChannel.overSocket(SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve(PeerListener.SOCKET))), 1 << 20);
+        return listen(FrameChannel.overSocket(dial(), 1 << 20));
+    }
+
+    private Caller listen(FrameChannel channel) {
         var caller = new Caller(channel, new LinkedBlockingQueue<>(), new CompletableFuture<>());
         Thread.ofVirtual().start(() -> {
             try {
@@ -85,11 +93,51 @@ class PeerListenerTest {
         return caller;
     }
 
+    /** The pairing token the door answers a first connection presenting {@code token} with. */
+    private static String pairingToken(SocketChannel first, String token) throws IOException {
+        FrameChannel.writeOne(first, new Message.Hello(WireCodec.PROTOCOL_VERSION, 1, token));
+        Message answer = FrameChannel.readOne(first, 1 << 20);
+        assertThat(answer).isInstanceOf(Message.Hello.class);
+        String pairing = ((Message.Hello) answer).token();
+        assertThat(pairing).as("a pairing token").hasSize(32);
+        return pairing;
+    }
+
+    /** A caller's two connections, as a sandbox makes them: its frames on the first, the door's on the second. */
     private Caller welcomed(String token) throws Exception {
-        Caller caller = connect();
-        caller.channel().send(new Message.Hello(WireCodec.PROTOCOL_VERSION, 1, token));
-        assertThat(caller.next()).isInstanceOf(Message.Hello.class);
+        SocketChannel calls = dial();
+        String pairing = pairingToken(calls, token);
+        SocketChannel answers = dial();
+        FrameChannel.writeOne(answers, new Message.Hello(WireCodec.PROTOCOL_VERSION, 1, pairing));
+        Caller caller = listen(FrameChannel.overSockets(answers, calls, 1 << 20));
+        assertThat(caller.next()).isEqualTo(new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), ""));
         return caller;
+    }
+
+    @Test
+    void aPairingTokenOpensOneSecondConnectionAndIsNoAdmittedToken() throws Exception {
+        door.admit("t1");
+        SocketChannel calls = dial();
+        String pairing = pairingToken(calls, "t1");
+
+        Caller guessing = connect();
+        guessing.channel().send(new Message.Hello(WireCodec.PROTOCOL_VERSION, 1, "0".repeat(32)));
+        guessing.hungUp().get(WAIT_SECONDS, TimeUnit.SECONDS);
+
+        SocketChannel answers = dial();
+        FrameChannel.writeOne(answers, new Message.Hello(WireCodec.PROTOCOL_VERSION, 1, pairing));
+        Caller caller = listen(FrameChannel.overSockets(answers, calls, 1 << 20));
+        assertThat(caller.next()).isInstanceOf(Message.Hello.class);
+
+        Caller again = connect();
+        again.channel().send(new Message.Hello(WireCodec.PROTOCOL_VERSION, 1, pairing));
+        again.hungUp().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(again.received()).as("taken once: then it is no token the node admitted").isEmpty();
+
+        caller.invoke(1);
+        future(started, 1).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        future(released, 1).complete(null);
+        assertThat(caller.next()).isEqualTo(new Message.Result(1, Payload.EMPTY));
     }
 
     @Test

@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class WireCodec {
 
-    public static final int PROTOCOL_VERSION = 16;
+    public static final int PROTOCOL_VERSION = 17;
     static final int HEADER_BYTES = 4;
 
     /** A frame's length as its header gives it, when a reader may take it: 1 to {@code maxFrameBytes}; ProtocolException otherwise. */
