@@ -64,6 +64,10 @@ final class QueuedAsync implements Async, AutoCloseable {
     private static final String APP = "Skyfn-App";
     private static final String ID = "Skyfn-Invocation";
     private static final String REGION = "Skyfn-Region";
+    /** The revision of the status its submitter created, with what the worker needs to save it running without reading it. */
+    private static final String STATUS_REVISION = "Skyfn-Status-Revision";
+    private static final String FUNCTION = "Skyfn-Function";
+    private static final String SUBMITTED = "Skyfn-Submitted";
 
     private final List<WorkQueue> queues = new ArrayList<>();
     private final KeyValue statuses;
@@ -100,34 +104,30 @@ final class QueuedAsync implements Async, AutoCloseable {
     public String submit(Dispatch.Target target, Payload input, String region) {
         String id = Ids.next();
         var app = target.app();
-        save(new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, Instant.now(), null, null, null));
-        publish(target, input, region, id);
+        var queued = new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, Instant.now(), null, null, null);
+        publish(target, input, region, queued, save(queued));
         return id;
     }
 
     /**
-     * Its status is created only if absent, and its job published under the id as JetStream's
-     * {@code Nats-Msg-Id}: of several nodes submitting one id, one status stands and one job is
-     * queued (JetStream drops the others within its duplicate window, and a worker acknowledges
-     * unrun a job whose status has ended). Published even when the status was there: the node
-     * that created it may have died before publishing.
+     * Its job is published under the id as JetStream's {@code Nats-Msg-Id}, and its status is
+     * created by the worker that takes it, as it starts the call, only if absent: of several nodes
+     * submitting one id, one job is queued (JetStream drops the others within its duplicate
+     * window) and one call runs (a worker whose status is refused reads it, and acknowledges
+     * unrun a job whose call has ended). A tick's call thus waits for one write to JetStream
+     * before its job is queued, not two; its status shows from the moment it runs.
      */
     @Override
     public void submitOnce(Dispatch.Target target, Payload input, String region, String id) {
         var app = target.app();
-        var queued = new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, Instant.now(), null, null, null);
-        Js.call("creating the status of " + id, () -> {
-            try {
-                return statuses.create(id, JSON.writeValueAsBytes(stored(queued)));
-            } catch (io.nats.client.JetStreamApiException exists) {
-                return 0L;
-            }
-        });
-        publish(target, input, region, id);
+        publish(target, input, region,
+                new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, Instant.now(), null, null, null), 0);
     }
 
-    private void publish(Dispatch.Target target, Payload input, String region, String id) {
+    /** Queues the job of {@code queued}, whose status is at {@code revision} in the bucket (0: the worker creates it). */
+    private void publish(Dispatch.Target target, Payload input, String region, Status queued, long revision) {
         var app = target.app();
+        String id = queued.invocationId();
         byte[] body = sealer.seal(app.tenant(), "async/" + id,
                 WireCodec.encode(new Message.Invoke(0, 0, target.spec().name(), id, target.spec().timeout().toMillis(), input,
                         Tracing.traceparent())));
@@ -135,6 +135,8 @@ final class QueuedAsync implements Async, AutoCloseable {
         if (region != null) {
             headers.put(REGION, region);
         }
+        headers.put(STATUS_REVISION, Long.toString(revision)).put(FUNCTION, queued.function())
+                .put(SUBMITTED, Long.toString(queued.submitted().toEpochMilli()));
         queues.getFirst().publish("skyfn.async." + name(sealer.levelOf(app.tenant())) + "." + app.tenant() + "." + app.name(),
                 headers, body, id);
     }
@@ -150,14 +152,17 @@ final class QueuedAsync implements Async, AutoCloseable {
 
     private void work(WorkQueue.Job job) {
         String id = job.headers().getFirst(ID);
-        Status queued = load(id).orElse(null);
-        if (queued == null || queued.finished() != null) {
-            job.ack(); // expired meanwhile, or finished by a worker that died before it acknowledged
-            return;
+        Status queued = savedRunningAsQueued(job, id);
+        if (queued == null) {
+            queued = load(id).orElse(null);
+            if (queued == null || queued.finished() != null) {
+                job.ack(); // expired meanwhile, or finished by a worker that died before it acknowledged
+                return;
+            }
+            save(queued.with(State.RUNNING, Instant.now(), null));
         }
         running.incrementAndGet();
         try {
-            save(queued.with(State.RUNNING, Instant.now(), null));
             Outcome outcome = run(queued, job);
             if (!outcome.ok() && NOT_RUN.contains(outcome.error().code()) && job.deliveries() < MAX_DELIVERIES) {
                 save(queued);
@@ -168,6 +173,32 @@ final class QueuedAsync implements Async, AutoCloseable {
             job.ack();
         } finally {
             running.decrementAndGet();
+        }
+    }
+
+    /**
+     * One write instead of a read and a write: the job's status saved running only if it is still
+     * at the revision the job names — the one its submitter created it at (tried on the first
+     * delivery alone: a worker that took it before changed it), or none, for a job whose worker
+     * creates it ({@link #submitOnce}). Returns the status as it was queued, or null when the job
+     * names no revision or the status is not at it (then it is read).
+     */
+    private Status savedRunningAsQueued(WorkQueue.Job job, String id) {
+        Headers h = job.headers();
+        String named = h.getFirst(STATUS_REVISION);
+        if (named == null || !validId(id)) {
+            return null;
+        }
+        try {
+            long revision = Long.parseLong(named);
+            if (revision > 0 && job.deliveries() != 1) {
+                return null;
+            }
+            var queued = new Status(id, h.getFirst(TENANT), h.getFirst(APP), h.getFirst(FUNCTION), State.QUEUED,
+                    Instant.ofEpochMilli(Long.parseLong(h.getFirst(SUBMITTED))), null, null, null);
+            return Js.write(statuses, id, bytes(queued.with(State.RUNNING, Instant.now(), null)), revision) ? queued : null;
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 
@@ -209,8 +240,17 @@ final class QueuedAsync implements Async, AutoCloseable {
                   byte[] frame, boolean cold, long durationNanos, String node) {
     }
 
-    private void save(Status s) {
-        Js.run("saving the status of " + s.invocationId(), () -> statuses.put(s.invocationId(), JSON.writeValueAsBytes(stored(s))));
+    /** Saves {@code s}; returns its revision in the bucket. */
+    private long save(Status s) {
+        return Js.call("saving the status of " + s.invocationId(), () -> statuses.put(s.invocationId(), bytes(s)));
+    }
+
+    private byte[] bytes(Status s) {
+        try {
+            return JSON.writeValueAsBytes(stored(s));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private Stored stored(Status s) {
@@ -224,7 +264,7 @@ final class QueuedAsync implements Async, AutoCloseable {
     }
 
     private Optional<Status> load(String id) {
-        if (!id.matches("[A-Za-z0-9_-]{1,64}")) {
+        if (!validId(id)) {
             return Optional.empty();
         }
         KeyValueEntry e = Js.call("reading the status of " + id, () -> statuses.get(id));
@@ -238,6 +278,10 @@ final class QueuedAsync implements Async, AutoCloseable {
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
+    }
+
+    private static boolean validId(String id) {
+        return id != null && id.matches("[A-Za-z0-9_-]{1,64}");
     }
 
     private static Outcome outcome(Stored s, Sealer sealer) {
