@@ -91,8 +91,8 @@ final class EventsBench {
             return latency + "\n" + throughput + "\n" + "| schedule `rate(1 second)`: tick → its function starts | ticks | p50 | p99 | max |\n"
                     + "|---|---|---|---|---|\n" + ticks("while the node takes single events, or idles", quiet)
                     + ticks("while the stream function takes its backlog", loaded)
-                    + "\nTarget: p99 ≤ 50 ms. A tick is an async invocation queued once under the tick's id: a status created in a "
-                    + "JetStream bucket, a job published, taken by a worker, its status read and saved running, then the call.\n";
+                    + "\nTarget: p99 ≤ 50 ms. A tick is an async invocation queued once under the tick's id: a job published, "
+                    + "taken by a worker, its status created running in a JetStream bucket, then the call.\n";
         }
     }
 
