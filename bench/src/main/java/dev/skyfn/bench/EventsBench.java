@@ -8,6 +8,7 @@ import dev.skyfn.nats.servers.FleetSecrets;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamSubscription;
+import io.nats.client.KeyValue;
 import io.nats.client.Message;
 import io.nats.client.PublishOptions;
 import io.nats.client.PullSubscribeOptions;
@@ -64,6 +65,8 @@ final class EventsBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Events sent one at a time before those measured, so that the path measured is compiled as a busy node's is. */
     private static final int WARM_UP = 4000;
+    /** A tick's two writes measured alone, after half as many to warm up. */
+    private static final int TICK_WRITES = 1000;
 
     private final Path root;
     private final int events;
@@ -83,6 +86,7 @@ final class EventsBench {
             fleet.send(port, "POST", "/v1/apps", Jars.ofClasses(APP, EventsApp.class));
             NatsAccess nats = fleet.nats().access("bench", FleetSecrets.OPERATOR);
             String latency = latency(nats);
+            List<Double> twoWrites = bareTickWrites(nats);
             List<Double> quiet = new ArrayList<>(control("ticks"));
             String throughput = throughput(nats);
             List<Double> loaded = control("ticks");
@@ -91,6 +95,8 @@ final class EventsBench {
             return latency + "\n" + throughput + "\n" + "| schedule `rate(1 second)`: tick → its function starts | ticks | p50 | p99 | max |\n"
                     + "|---|---|---|---|---|\n" + ticks("while the node takes single events, or idles", quiet)
                     + ticks("while the stream function takes its backlog", loaded)
+                    + ticks("bare: a job published and a status created in a bucket, one after the other, same server, quiet "
+                    + "(the limit: a tick's two writes)", twoWrites)
                     + "\nTarget: p99 ≤ 50 ms. A tick is an async invocation queued once under the tick's id: a job published, "
                     + "taken by a worker, its status created running in a JetStream bucket, then the call.\n";
         }
@@ -156,6 +162,35 @@ final class EventsBench {
         }
         List<Double> all = new ArrayList<>(got);
         return all.subList(Math.min(WARM_UP, all.size()), all.size());
+    }
+
+    /**
+     * What a tick's two writes to JetStream take alone, in µs: a job published with a message id
+     * and acknowledged, then a status created in a bucket and acknowledged, over the same kind of
+     * connection as the node's, 5 ms apart.
+     */
+    private List<Double> bareTickWrites(NatsAccess nats) {
+        List<Double> took = new ArrayList<>();
+        try (Engine e = Engine.connect(nats, "bench-tick")) {
+            e.stream("bench-jobs", "bench.jobs.>");
+            KeyValue statuses = e.bucket("bench-statuses", 1, Duration.ofMinutes(10));
+            JetStream js = e.connection().jetStream(e.jsOptions());
+            byte[] job = new byte[200];
+            byte[] status = new byte[150];
+            for (int i = 0; i < TICK_WRITES + TICK_WRITES / 2; i++) {
+                String id = "tick-" + i + "-" + System.nanoTime();
+                long start = System.nanoTime();
+                js.publish("bench.jobs.t", job, PublishOptions.builder().messageId(id).build());
+                statuses.create(id, status);
+                if (i >= TICK_WRITES / 2) {
+                    took.add((System.nanoTime() - start) / 1000.0);
+                }
+                pause(Duration.ofMillis(5));
+            }
+        } catch (IOException | io.nats.client.JetStreamApiException ex) {
+            throw new IllegalStateException(ex);
+        }
+        return took;
     }
 
     /** An event kept by JetStream, from before its publication to a pull consumer waiting for it. */

@@ -205,6 +205,9 @@ final class PeerListener {
             }
             return second.join(); // it came just then
         } catch (InterruptedException | ExecutionException e) {
+            if (!second.completeExceptionally(e)) {
+                closeQuietly(second.join()); // it came just then, and nobody will serve it
+            }
             throw new IOException("no second connection", e);
         } finally {
             waiting.remove(token);

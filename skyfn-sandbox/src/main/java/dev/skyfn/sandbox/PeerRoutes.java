@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class PeerRoutes {
 
+    /** How long a callee has to welcome a caller before the caller hangs up and calls through the node. */
+    private static final long HANDSHAKE_MILLIS = 5_000;
     private final Path dir;
     private final int maxFrameBytes;
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
@@ -103,6 +105,8 @@ final class PeerRoutes {
         private final Map<Long, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
         private final CompletableFuture<Void> welcomed = new CompletableFuture<>();
         private FrameChannel channel; // guarded by this
+        /** The connections made so far while the handshake runs, closed with the route; guarded by this. */
+        private final java.util.List<SocketChannel> handshaking = new java.util.ArrayList<>();
         private volatile boolean retired;
 
         Route(Message.Route given, Path socket) {
@@ -168,7 +172,19 @@ final class PeerRoutes {
         private synchronized void closeChannel() {
             if (channel != null) {
                 channel.close();
+            } else {
+                handshaking.forEach(PeerRoutes::closeQuietly);
             }
+        }
+
+        /** {@code socket}, kept to be closed with the route; null (and closed) when the route was retired meanwhile. */
+        private synchronized SocketChannel kept(SocketChannel socket) {
+            if (retired) {
+                closeQuietly(socket);
+                return null;
+            }
+            handshaking.add(socket);
+            return socket;
         }
 
         /**
@@ -178,34 +194,50 @@ final class PeerRoutes {
          * callee's come on the second, which presents the pairing token the callee answered the
          * first with — so that this thread's socket stays blocking however the calls are written
          * (see {@link FrameChannel#overSockets}). Calls go through the node until the callee has
-         * welcomed this one on the second.
+         * welcomed this one on the second. A callee that has not within {@value #HANDSHAKE_MILLIS} ms
+         * is hung up on, as is one whose route is retired meanwhile.
          */
         void open() {
             Thread.ofPlatform().daemon().name("peer-route-" + given.app()).start(() -> {
                 var address = UnixDomainSocketAddress.of(socket);
-                SocketChannel calls = null;
-                SocketChannel answers = null;
                 FrameChannel opened;
                 try {
-                    calls = SocketChannel.open(address);
+                    SocketChannel calls = kept(SocketChannel.open(address));
+                    if (calls == null) {
+                        throw new IOException("the route was retired");
+                    }
                     FrameChannel.writeOne(calls, new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), given.token()));
                     if (!(FrameChannel.readOne(calls, maxFrameBytes) instanceof Message.Hello paired) || paired.token().isEmpty()) {
                         throw new ProtocolException("the called sandbox did not answer with a pairing token");
                     }
-                    answers = SocketChannel.open(address);
+                    SocketChannel answers = kept(SocketChannel.open(address));
+                    if (answers == null) {
+                        throw new IOException("the route was retired");
+                    }
                     FrameChannel.writeOne(answers, new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), paired.token()));
                     opened = FrameChannel.overSockets(answers, calls, maxFrameBytes);
                 } catch (IOException | RuntimeException e) {
-                    closeQuietly(calls);
-                    closeQuietly(answers);
+                    closeChannel();
                     welcomed.completeExceptionally(e);
                     forget();
                     return;
                 }
                 synchronized (this) {
                     channel = opened;
+                    if (retired && inFlight.get() == 0) {
+                        opened.close();
+                    }
                 }
                 read(opened);
+            });
+            Thread.ofVirtual().start(() -> {
+                try {
+                    welcomed.get(HANDSHAKE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    forget(); // retired with no call in flight: its connections close
+                } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                    // it failed, and was forgotten then
+                }
             });
         }
 
