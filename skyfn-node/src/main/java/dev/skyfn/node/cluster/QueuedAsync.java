@@ -154,12 +154,11 @@ final class QueuedAsync implements Async, AutoCloseable {
         String id = job.headers().getFirst(ID);
         Status queued = savedRunningAsQueued(job, id);
         if (queued == null) {
-            queued = load(id).orElse(null);
-            if (queued == null || queued.finished() != null) {
+            queued = readAndSavedRunning(id);
+            if (queued == null) {
                 job.ack(); // expired meanwhile, or finished by a worker that died before it acknowledged
                 return;
             }
-            save(queued.with(State.RUNNING, Instant.now(), null));
         }
         running.incrementAndGet();
         try {
@@ -200,6 +199,26 @@ final class QueuedAsync implements Async, AutoCloseable {
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    /**
+     * The job's status read, then saved running only if it is still as read — not over an ending
+     * another worker saved meanwhile; the status as read, or null when there is none or its call
+     * has ended.
+     */
+    private Status readAndSavedRunning(String id) {
+        for (int tries = 0; tries < 3; tries++) {
+            KeyValueEntry entry = entry(id);
+            Status read = entry == null ? null : status(entry);
+            if (read == null || read.finished() != null) {
+                return null;
+            }
+            if (Js.write(statuses, id, bytes(read.with(State.RUNNING, Instant.now(), null)), entry.getRevision())) {
+                return read;
+            }
+        }
+        // not acknowledged: handed out again once its ack wait is over
+        throw new IllegalStateException("the status of " + id + " kept changing while it was saved running");
     }
 
     /** The pause before the next delivery of a job delivered {@code deliveries} times: 1 s, doubling, at most {@link #MAX_PAUSE}. */
@@ -264,17 +283,23 @@ final class QueuedAsync implements Async, AutoCloseable {
     }
 
     private Optional<Status> load(String id) {
+        return Optional.ofNullable(entry(id)).map(this::status);
+    }
+
+    /** The status entry of {@code id}, null when there is none (or the id is not one). */
+    private KeyValueEntry entry(String id) {
         if (!validId(id)) {
-            return Optional.empty();
+            return null;
         }
         KeyValueEntry e = Js.call("reading the status of " + id, () -> statuses.get(id));
-        if (e == null || e.getOperation() != KeyValueOperation.PUT) {
-            return Optional.empty();
-        }
+        return e == null || e.getOperation() != KeyValueOperation.PUT ? null : e;
+    }
+
+    private Status status(KeyValueEntry e) {
         try {
             Stored s = JSON.readValue(e.getValue(), Stored.class);
-            return Optional.of(new Status(s.id(), s.tenant(), s.app(), s.function(), s.state(), instant(s.submitted()),
-                    instant(s.started()), instant(s.finished()), s.frame() == null ? null : outcome(s, sealer)));
+            return new Status(s.id(), s.tenant(), s.app(), s.function(), s.state(), instant(s.submitted()),
+                    instant(s.started()), instant(s.finished()), s.frame() == null ? null : outcome(s, sealer));
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
