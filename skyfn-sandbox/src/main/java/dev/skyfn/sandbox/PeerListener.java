@@ -12,7 +12,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Map;
 import java.util.Set;
@@ -150,13 +149,13 @@ final class PeerListener {
             if (!(first instanceof Message.Hello hello) || hello.protocol() != WireCodec.PROTOCOL_VERSION) {
                 throw new ProtocolException("a caller's first frame was not a Hello of protocol " + WireCodec.PROTOCOL_VERSION);
             }
-            CompletableFuture<SocketChannel> pairedWith = claim(hello.token());
+            CompletableFuture<SocketChannel> pairedWith = claim(hello);
             if (pairedWith != null) {
                 // the first connection's thread serves both from here on, unless it stopped waiting
                 handedOver = pairedWith.complete(socket);
                 return;
             }
-            if (!admitted(hello.token())) {
+            if (closed || tokens.stream().noneMatch(hello::presents)) {
                 throw new ProtocolException("a caller presented no token the node admitted");
             }
             caller = FrameChannel.overSockets(socket, answersFor(socket), maxFrameBytes);
@@ -214,16 +213,9 @@ final class PeerListener {
         }
     }
 
-    /** The second connection waited for under {@code token}, taken so that no other connection can claim it; null if none. */
-    private CompletableFuture<SocketChannel> claim(String token) {
-        byte[] presented = token.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        for (String expected : waiting.keySet()) {
-            // compared in constant time, like the node's tokens
-            if (MessageDigest.isEqual(expected.getBytes(java.nio.charset.StandardCharsets.US_ASCII), presented)) {
-                return waiting.remove(expected);
-            }
-        }
-        return null;
+    /** The second connection waited for under the token {@code hello} presents, taken so that no other connection can claim it; null if none. */
+    private CompletableFuture<SocketChannel> claim(Message.Hello hello) {
+        return waiting.keySet().stream().filter(hello::presents).findFirst().map(waiting::remove).orElse(null);
     }
 
     /** Answers the caller's Hello with this sandbox's, on its second connection. */
@@ -235,18 +227,15 @@ final class PeerListener {
         }
     }
 
-    private static void closeQuietly(SocketChannel socket) {
+    /** Closes {@code socket} (null: none), a failure to close being nothing to report. */
+    static void closeQuietly(SocketChannel socket) {
         try {
-            socket.close();
+            if (socket != null) {
+                socket.close();
+            }
         } catch (IOException e) {
             // closing anyway
         }
-    }
-
-    private boolean admitted(String token) {
-        byte[] presented = token.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        // compared in constant time: a caller learns nothing of a token from how fast it is refused
-        return !closed && tokens.stream().anyMatch(t -> MessageDigest.isEqual(t.getBytes(java.nio.charset.StandardCharsets.US_ASCII), presented));
     }
 
     private void ended() {

@@ -86,16 +86,6 @@ final class PeerRoutes {
         return route.call(function, invocationId, timeoutMillis, payload, traceparent);
     }
 
-    private static void closeQuietly(SocketChannel socket) {
-        try {
-            if (socket != null) {
-                socket.close();
-            }
-        } catch (IOException e) {
-            // closing anyway
-        }
-    }
-
     /** One route: its connections made as the route comes (none to an app in this sandbox), calls matched to answers by id. */
     private final class Route {
         private final Message.Route given;
@@ -173,15 +163,15 @@ final class PeerRoutes {
             if (channel != null) {
                 channel.close();
             } else {
-                handshaking.forEach(PeerRoutes::closeQuietly);
+                handshaking.forEach(PeerListener::closeQuietly);
             }
         }
 
-        /** {@code socket}, kept to be closed with the route; null (and closed) when the route was retired meanwhile. */
-        private synchronized SocketChannel kept(SocketChannel socket) {
+        /** {@code socket}, kept to be closed with the route; closed, and an IOException, when the route was retired meanwhile. */
+        private synchronized SocketChannel kept(SocketChannel socket) throws IOException {
             if (retired) {
-                closeQuietly(socket);
-                return null;
+                PeerListener.closeQuietly(socket);
+                throw new IOException("the route was retired");
             }
             handshaking.add(socket);
             return socket;
@@ -203,17 +193,11 @@ final class PeerRoutes {
                 FrameChannel opened;
                 try {
                     SocketChannel calls = kept(SocketChannel.open(address));
-                    if (calls == null) {
-                        throw new IOException("the route was retired");
-                    }
                     FrameChannel.writeOne(calls, new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), given.token()));
                     if (!(FrameChannel.readOne(calls, maxFrameBytes) instanceof Message.Hello paired) || paired.token().isEmpty()) {
                         throw new ProtocolException("the called sandbox did not answer with a pairing token");
                     }
                     SocketChannel answers = kept(SocketChannel.open(address));
-                    if (answers == null) {
-                        throw new IOException("the route was retired");
-                    }
                     FrameChannel.writeOne(answers, new Message.Hello(WireCodec.PROTOCOL_VERSION, ProcessHandle.current().pid(), paired.token()));
                     opened = FrameChannel.overSockets(answers, calls, maxFrameBytes);
                 } catch (IOException | RuntimeException e) {
@@ -230,13 +214,10 @@ final class PeerRoutes {
                 }
                 read(opened);
             });
-            Thread.ofVirtual().start(() -> {
-                try {
-                    welcomed.get(HANDSHAKE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.TimeoutException e) {
-                    forget(); // retired with no call in flight: its connections close
-                } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
-                    // it failed, and was forgotten then
+            // not welcomed in time, or failed: forgotten, and retired with no call in flight, its connections close
+            welcomed.orTimeout(HANDSHAKE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS).whenComplete((ok, failed) -> {
+                if (failed != null) {
+                    forget();
                 }
             });
         }

@@ -16,6 +16,12 @@ public sealed interface Message {
      * the socket first cannot present it.
      */
     record Hello(int protocol, long pid, String token) implements Message {
+
+        /** Whether this Hello presents {@code expected}, compared in constant time: a peer learns nothing of a token from how fast it is refused. */
+        public boolean presents(String expected) {
+            return java.security.MessageDigest.isEqual(expected.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                    token.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
     }
 
     /**

@@ -102,11 +102,9 @@ final class QueuedAsync implements Async, AutoCloseable {
 
     @Override
     public String submit(Dispatch.Target target, Payload input, String region) {
-        String id = Ids.next();
-        var app = target.app();
-        var queued = new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, Instant.now(), null, null, null);
+        Status queued = queued(target, Ids.next());
         publish(target, input, region, queued, save(queued));
-        return id;
+        return queued.invocationId();
     }
 
     /**
@@ -119,9 +117,12 @@ final class QueuedAsync implements Async, AutoCloseable {
      */
     @Override
     public void submitOnce(Dispatch.Target target, Payload input, String region, String id) {
+        publish(target, input, region, queued(target, id), 0);
+    }
+
+    private static Status queued(Dispatch.Target target, String id) {
         var app = target.app();
-        publish(target, input, region,
-                new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, Instant.now(), null, null, null), 0);
+        return new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, Instant.now(), null, null, null);
     }
 
     /** Queues the job of {@code queued}, whose status is at {@code revision} in the bucket (0: the worker creates it). */
@@ -195,7 +196,7 @@ final class QueuedAsync implements Async, AutoCloseable {
             }
             var queued = new Status(id, h.getFirst(TENANT), h.getFirst(APP), h.getFirst(FUNCTION), State.QUEUED,
                     Instant.ofEpochMilli(Long.parseLong(h.getFirst(SUBMITTED))), null, null, null);
-            return Js.write(statuses, id, bytes(queued.with(State.RUNNING, Instant.now(), null)), revision) ? queued : null;
+            return savedRunning(queued, revision) ? queued : null;
         } catch (NumberFormatException e) {
             return null;
         }
@@ -213,12 +214,17 @@ final class QueuedAsync implements Async, AutoCloseable {
             if (read == null || read.finished() != null) {
                 return null;
             }
-            if (Js.write(statuses, id, bytes(read.with(State.RUNNING, Instant.now(), null)), entry.getRevision())) {
+            if (savedRunning(read, entry.getRevision())) {
                 return read;
             }
         }
         // not acknowledged: handed out again once its ack wait is over
         throw new IllegalStateException("the status of " + id + " kept changing while it was saved running");
+    }
+
+    /** Saves {@code queued} running if its status is still at {@code revision} (0: if there is none); false if it is not. */
+    private boolean savedRunning(Status queued, long revision) {
+        return Js.write(statuses, queued.invocationId(), bytes(queued.with(State.RUNNING, Instant.now(), null)), revision);
     }
 
     /** The pause before the next delivery of a job delivered {@code deliveries} times: 1 s, doubling, at most {@link #MAX_PAUSE}. */

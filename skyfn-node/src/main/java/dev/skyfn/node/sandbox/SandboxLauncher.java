@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -384,7 +383,7 @@ public final class SandboxLauncher {
             } else {
                 // the first socket carries the node's frames, the second the sandbox's, read by a platform thread alone
                 Message first = within(process, output, "say hello", () -> FrameChannel.readOne(channel, maxFrameBytes));
-                if (!(first instanceof Message.Hello calls) || !sameToken(token, calls.token())) {
+                if (!(first instanceof Message.Hello calls) || !calls.presents(token)) {
                     closeQuietly(channel);
                     deleteTreeQuietly(view.dir());
                     abandon(cgroup, launched);
@@ -404,7 +403,7 @@ public final class SandboxLauncher {
                 deleteTreeQuietly(view.dir());
             });
             Message.Hello hello = sandbox.hello().get(bootTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (!sameToken(token, hello.token())) {
+            if (!hello.presents(token)) {
                 sandbox.kill("an impostor connected in its place");
                 throw impostor(id);
             }
@@ -608,10 +607,6 @@ public final class SandboxLauncher {
     private static SkyfnException impostor(long id) {
         LOG.warn("refused the process that connected as sandbox {}: it did not present the token given to that sandbox", id);
         return unavailable("the process that connected as a new sandbox was not the one the node started; refused");
-    }
-
-    private static boolean sameToken(String given, String presented) {
-        return MessageDigest.isEqual(given.getBytes(StandardCharsets.US_ASCII), presented.getBytes(StandardCharsets.US_ASCII));
     }
 
     private static SkyfnException unavailable(String message) {
