@@ -52,7 +52,8 @@ final class ScheduleFirer implements AutoCloseable {
     }
 
     void start() {
-        loop = Thread.ofVirtual().name("schedules").start(this::run);
+        // a platform thread: woken at a tick by the kernel, not queued behind the virtual threads of the node's calls
+        loop = Thread.ofPlatform().daemon().name("schedules").start(this::run);
     }
 
     private void run() {

@@ -12,6 +12,8 @@ import io.nats.client.api.RetentionPolicy;
 import io.nats.client.impl.Headers;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -33,6 +35,7 @@ public final class WorkQueue implements AutoCloseable {
     private final Duration ackWait;
     private volatile boolean closed;
     private Thread worker;
+    private ExecutorService jobs;
 
     private WorkQueue(Engine engine, JetStream js, String stream, String consumer, Duration ackWait) {
         this.engine = engine;
@@ -86,10 +89,17 @@ public final class WorkQueue implements AutoCloseable {
         void retryIn(Duration pause);
     }
 
-    /** Takes jobs, at most {@code parallel} at a time, and hands each to {@code run} on a thread of its own. */
+    /**
+     * Takes jobs, at most {@code parallel} at a time, and hands each to {@code run} on a thread of
+     * its own. Platform threads, taking turns with others by the kernel's scheduler: on virtual
+     * threads, each wake-up of a job's path — its delivery, each write's acknowledgement — waited
+     * its turn behind every runnable virtual thread of the node's calls, tens of milliseconds while
+     * a backlog of events flowed.
+     */
     public void work(int parallel, Consumer<Job> run) {
         var slots = new Semaphore(parallel);
-        worker = Thread.ofVirtual().name("work-" + stream).start(() -> {
+        jobs = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("job-" + stream + "-", 0).factory());
+        worker = Thread.ofPlatform().daemon().name("work-" + stream).start(() -> {
             JetStreamSubscription sub = Js.call("taking jobs from " + stream,
                     () -> js.subscribe(null, PullSubscribeOptions.bind(stream, consumer)));
             while (!closed) {
@@ -101,7 +111,7 @@ public final class WorkQueue implements AutoCloseable {
                         continue;
                     }
                     Message m = taken.getFirst();
-                    Thread.ofVirtual().start(() -> {
+                    jobs.execute(() -> {
                         try {
                             runKeepingItAlive(m, run);
                         } finally {
@@ -168,6 +178,9 @@ public final class WorkQueue implements AutoCloseable {
         closed = true;
         if (worker != null) {
             worker.interrupt();
+        }
+        if (jobs != null) {
+            jobs.shutdown(); // jobs running end, or are handed out again once their ack wait is over
         }
     }
 }
