@@ -6,6 +6,7 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import java.io.IOException;
 import java.security.NoSuchAlgorithmException;
+import java.util.Set;
 
 /**
  * JetStream calls with their checked failures turned into unchecked ones that say what was being
@@ -14,8 +15,13 @@ import java.security.NoSuchAlgorithmException;
  */
 public final class Js {
 
-    /** The server's answer to a write whose expected revision is stale. */
-    private static final int WRONG_REVISION = 10071;
+    /**
+     * The server's answers to a write whose expected revision is stale: "wrong last sequence: N"
+     * (10071), or, from a replicated stream while another write of the key is being replicated,
+     * "wrong last sequence" (10164) — nats-server's {@code JSStreamWrongLastSequenceErrF} and
+     * {@code JSStreamWrongLastSequenceConstantErr}.
+     */
+    private static final Set<Integer> WRONG_REVISION = Set.of(10071, 10164);
     /** The status of an answer no JetStream server gave: no responders, or JetStream gone from the domain. */
     private static final int NO_SERVER = 503;
 
@@ -102,14 +108,18 @@ public final class Js {
 
     /**
      * {@link #call}, answering {@code otherwise} where JetStream refuses it with the API error
-     * {@code code} (a stale revision, a stream not known yet) instead of failing.
+     * {@code code} (a stream not known yet, say) instead of failing.
      */
     public static <T> T callUnless(String what, int code, T otherwise, Call<T> call) {
+        return callUnless(what, Set.of(code), otherwise, call);
+    }
+
+    private static <T> T callUnless(String what, Set<Integer> codes, T otherwise, Call<T> call) {
         return call(what, () -> {
             try {
                 return call.run();
             } catch (JetStreamApiException e) {
-                if (e.getApiErrorCode() == code) {
+                if (codes.contains(e.getApiErrorCode())) {
                     return otherwise;
                 }
                 throw e;
