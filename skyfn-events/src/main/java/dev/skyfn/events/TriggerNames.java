@@ -1,11 +1,11 @@
 package dev.skyfn.events;
 
+import dev.skyfn.core.Sha256;
 import dev.skyfn.core.app.DeployedApp;
 import dev.skyfn.core.manifest.FunctionSpec;
 import dev.skyfn.core.trigger.Trigger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** The names a trigger's durable state goes by on every node: its ledger key, its subscriptions, the ids of what it runs. */
@@ -21,15 +21,11 @@ final class TriggerNames {
 
     /** A short digest of {@code parts}, for names that must be short and of few characters. */
     static String digest(String... parts) {
-        try {
-            var sha = MessageDigest.getInstance("SHA-256");
-            for (String p : parts) {
-                sha.update(p.getBytes(StandardCharsets.UTF_8));
-                sha.update((byte) 0);
-            }
-            return HexFormat.of().formatHex(sha.digest(), 0, 10);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        MessageDigest sha = Sha256.digest();
+        for (String p : parts) {
+            sha.update(p.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
         }
+        return HexFormat.of().formatHex(sha.digest(), 0, 10);
     }
 }

@@ -3,6 +3,7 @@ package dev.skyfn.control.tenant;
 import dev.skyfn.control.Json;
 import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.Names;
+import dev.skyfn.core.Sha256;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.Authenticator;
 import dev.skyfn.core.app.Caller;
@@ -12,7 +13,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -46,6 +46,11 @@ public final class Tenants implements Authenticator {
         Map<String, Key> byId() {
             return keys.stream().collect(Collectors.toUnmodifiableMap(Key::id, Function.identity()));
         }
+
+        /** Each name's first tenant, as a scan in order would find it. */
+        Map<String, Tenant> byName() {
+            return tenants.stream().collect(Collectors.toUnmodifiableMap(Tenant::name, Function.identity(), (first, later) -> first));
+        }
     }
 
     /**
@@ -69,6 +74,8 @@ public final class Tenants implements Authenticator {
     }
 
     private volatile Map<String, Key> keysById;
+    /** Looked up per call (a tenant's trust policy, as its data is sealed or opened), not scanned for. */
+    private volatile Map<String, Tenant> tenantsByName;
 
     public Tenants(Path file, Clock clock) {
         this(new FileDocument(file), clock);
@@ -87,6 +94,7 @@ public final class Tenants implements Authenticator {
             State read = v.bytes() == null ? new State(List.of(), List.of()) : Json.read(v.bytes(), State.class);
             state = read;
             keysById = read.byId();
+            tenantsByName = read.byName();
             return v;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the tenants", e);
@@ -105,6 +113,7 @@ public final class Tenants implements Authenticator {
                 if (document.write(Json.pretty(c.next()), v.revision())) {
                     state = c.next();
                     keysById = c.next().byId();
+                    tenantsByName = c.next().byName();
                     return c.result();
                 }
             } catch (IOException e) {
@@ -215,7 +224,7 @@ public final class Tenants implements Authenticator {
     }
 
     public Optional<Tenant> find(String name) {
-        return state.tenants().stream().filter(t -> t.name().equals(name)).findFirst();
+        return Optional.ofNullable(tenantsByName.get(name));
     }
 
     private static byte[] randomBytes(int n) {
@@ -225,10 +234,6 @@ public final class Tenants implements Authenticator {
     }
 
     private static byte[] sha256(String key) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.of(key.getBytes(StandardCharsets.UTF_8));
     }
 }

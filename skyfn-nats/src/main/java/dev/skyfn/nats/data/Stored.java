@@ -1,9 +1,9 @@
 package dev.skyfn.nats.data;
 
+import dev.skyfn.core.Sha256;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 /**
@@ -57,10 +57,6 @@ record Stored(byte[] inline, String object, long size, byte[] sha256) {
     }
 
     private static byte[] digest(byte[] value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.of(value);
     }
 }

@@ -1,12 +1,11 @@
 package dev.skyfn.node.cluster;
 
+import dev.skyfn.core.Sha256;
 import dev.skyfn.core.cloud.Cloud;
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.core.wire.Message;
 import dev.skyfn.core.wire.WireCodec;
 import dev.skyfn.node.invoke.Outcome;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -44,11 +43,7 @@ final class Redundancy {
     static String digest(Outcome o) {
         byte[] encoded = o.ok() ? WireCodec.encode(new Message.Result(0, o.payload()))
                 : (o.error().code() + "/" + o.error().type()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        try {
-            return (o.ok() ? "result:" : "failure:") + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(encoded));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return (o.ok() ? "result:" : "failure:") + HexFormat.of().formatHex(Sha256.of(encoded));
     }
 
     /** Whether two nodes' answers to one call agree. */
