@@ -10,17 +10,11 @@ import java.security.NoSuchAlgorithmException;
  */
 public final class Sha256 {
 
-    /** Never updated, only copied: copies of it may be made on any thread at once. */
-    private static final MessageDigest PROTOTYPE;
-
-    static {
-        try {
-            PROTOTYPE = MessageDigest.getInstance("SHA-256");
-            PROTOTYPE.clone(); // fails here, once, if the provider's digests cannot be copied
-        } catch (NoSuchAlgorithmException | CloneNotSupportedException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    /**
+     * Never updated, only copied: copies of it may be made on any thread at once. Null where the
+     * provider's digests cannot be copied (some hardware tokens' providers): each is then got anew.
+     */
+    private static final MessageDigest PROTOTYPE = copyable();
 
     private Sha256() {
     }
@@ -28,9 +22,27 @@ public final class Sha256 {
     /** A fresh digest, nothing hashed yet. */
     public static MessageDigest digest() {
         try {
-            return (MessageDigest) PROTOTYPE.clone();
+            return PROTOTYPE != null ? (MessageDigest) PROTOTYPE.clone() : fresh();
         } catch (CloneNotSupportedException e) {
-            throw new IllegalStateException(e); // checked when the class loaded
+            return fresh();
+        }
+    }
+
+    private static MessageDigest copyable() {
+        MessageDigest d = fresh();
+        try {
+            d.clone();
+            return d;
+        } catch (CloneNotSupportedException e) {
+            return null;
+        }
+    }
+
+    private static MessageDigest fresh() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JDK has no SHA-256", e);
         }
     }
 

@@ -39,7 +39,8 @@ public final class Tenants implements Authenticator {
 
     private final Document document;
     private final Clock clock;
-    private volatile State state;
+    /** What is known, replaced whole: readers never see the tenants of one version and the keys of another. */
+    private volatile Known known;
 
     /** What the file holds. */
     record State(List<Tenant> tenants, List<Key> keys) {
@@ -73,9 +74,19 @@ public final class Tenants implements Authenticator {
     public record IssuedKey(String tenant, String keyId, String apiKey, boolean admin) {
     }
 
-    private volatile Map<String, Key> keysById;
-    /** Looked up per call (a tenant's trust policy, as its data is sealed or opened), not scanned for. */
-    private volatile Map<String, Tenant> tenantsByName;
+    /**
+     * A state and its indexes: keys by id, looked up per request; tenants by name, looked up per
+     * call (a tenant's trust policy, as its data is sealed or opened) rather than scanned for.
+     */
+    private record Known(State state, Map<String, Key> keysById, Map<String, Tenant> tenantsByName) {
+        static Known of(State state) {
+            return new Known(state, state.byId(), state.byName());
+        }
+    }
+
+    /** A version of the document and the state it holds. */
+    private record Read(Document.Version version, State state) {
+    }
 
     public Tenants(Path file, Clock clock) {
         this(new FileDocument(file), clock);
@@ -88,14 +99,12 @@ public final class Tenants implements Authenticator {
         document.onChange(this::reload);
     }
 
-    private Document.Version reload() {
+    private Read reload() {
         Document.Version v = document.read();
         try {
             State read = v.bytes() == null ? new State(List.of(), List.of()) : Json.read(v.bytes(), State.class);
-            state = read;
-            keysById = read.byId();
-            tenantsByName = read.byName();
-            return v;
+            known = Known.of(read);
+            return new Read(v, read);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the tenants", e);
         }
@@ -107,13 +116,12 @@ public final class Tenants implements Authenticator {
      */
     private <T> T update(java.util.function.Function<State, Change<T>> change) {
         while (true) {
-            Document.Version v = reload();
-            Change<T> c = change.apply(state);
+            Read read = reload();
+            // changed from the state read at the revision written against, whatever another thread reloaded meanwhile
+            Change<T> c = change.apply(read.state());
             try {
-                if (document.write(Json.pretty(c.next()), v.revision())) {
-                    state = c.next();
-                    keysById = c.next().byId();
-                    tenantsByName = c.next().byName();
+                if (document.write(Json.pretty(c.next()), read.version().revision())) {
+                    known = Known.of(c.next());
                     return c.result();
                 }
             } catch (IOException e) {
@@ -131,11 +139,11 @@ public final class Tenants implements Authenticator {
         if (parts.length != 3 || !parts[0].equals("sk")) {
             return Optional.empty();
         }
-        Key key = keysById.get(parts[1]);
+        Key key = known.keysById().get(parts[1]);
         if (key == null) {
             // issued a moment ago through another control plane, whose change may not have reached this one yet
             reload();
-            key = keysById.get(parts[1]);
+            key = known.keysById().get(parts[1]);
         }
         if (key == null || !MessageDigest.isEqual(HexFormat.of().parseHex(key.sha256()), sha256(apiKey))) {
             return Optional.empty();
@@ -211,11 +219,11 @@ public final class Tenants implements Authenticator {
     }
 
     public List<Tenant> list() {
-        return state.tenants();
+        return known.state().tenants();
     }
 
     public List<Key> keys(String tenant) {
-        return state.keys().stream().filter(k -> k.tenant().equals(tenant)).toList();
+        return known.state().keys().stream().filter(k -> k.tenant().equals(tenant)).toList();
     }
 
     @Override
@@ -224,7 +232,7 @@ public final class Tenants implements Authenticator {
     }
 
     public Optional<Tenant> find(String name) {
-        return Optional.ofNullable(tenantsByName.get(name));
+        return name == null ? Optional.empty() : Optional.ofNullable(known.tenantsByName().get(name));
     }
 
     private static byte[] randomBytes(int n) {

@@ -68,6 +68,10 @@ class TenantsTest {
         assertThat(restarted.trustOf("acme")).isEqualTo(Trust.UNTRUSTED);
         assertThat(restarted.trustOf("umbrella")).isEqualTo(Trust.TRUSTED);
         assertThat(restarted.trustOf("nobody")).isEqualTo(Trust.UNTRUSTED);
+        assertThat(restarted.trustOf(null)).as("a message naming no tenant").isEqualTo(Trust.UNTRUSTED);
+        Tenants same = tenants();
+        same.create("initech", Trust.TRUSTED);
+        assertThat(same.trustOf("initech")).as("a tenant created here is found at once").isEqualTo(Trust.TRUSTED);
         Path file = dir.resolve("tenants.json");
         Files.writeString(file, Files.readString(file).replaceAll(",\\s*\"trust\"\\s*:\\s*\"[A-Z]+\"", ""));
         assertThat(Files.readString(file)).as("a file written before trust policies").doesNotContain("trust");

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -34,8 +35,8 @@ public final class WorkQueue implements AutoCloseable {
     private final String consumer;
     private final Duration ackWait;
     private volatile boolean closed;
-    private Thread worker;
-    private ExecutorService jobs;
+    private volatile Thread worker;
+    private volatile ExecutorService jobs;
 
     private WorkQueue(Engine engine, JetStream js, String stream, String consumer, Duration ackWait) {
         this.engine = engine;
@@ -111,13 +112,18 @@ public final class WorkQueue implements AutoCloseable {
                         continue;
                     }
                     Message m = taken.getFirst();
-                    jobs.execute(() -> {
-                        try {
-                            runKeepingItAlive(m, run);
-                        } finally {
-                            slots.release();
-                        }
-                    });
+                    try {
+                        jobs.execute(() -> {
+                            try {
+                                runKeepingItAlive(m, run);
+                            } finally {
+                                slots.release();
+                            }
+                        });
+                    } catch (RejectedExecutionException closing) {
+                        slots.release();
+                        m.nak(); // taken as the queue closed: another worker gets it now, not after its ack wait
+                    }
                 } catch (InterruptedException e) {
                     return;
                 } catch (RuntimeException e) {
