@@ -28,42 +28,67 @@ import javax.crypto.spec.HKDFParameterSpec;
  *
  * <p>A fleet has a data key per trust level ({@link Trust}): the {@code untrusted} one is on every
  * node, the {@code trusted} one only on nodes of trusted (or TEE) clouds, the {@code tee} one only
- * on nodes of TEE clouds. A tenant's data key is derived with HKDF-SHA256 (RFC 5869; info
- * {@code "skyfn tenant data key/" + tenant}) from the key of the level its trust policy names, so
- * its key material exists only on nodes of the clouds that policy allows. A value is sealed with
- * AES-256-GCM (NIST SP 800-38D) under a random 96-bit nonce, with the place it is stored at (an
- * entry's name, a message's subject) as associated data, so a sealed value moved to another key or
- * tenant no longer opens.
+ * on nodes of TEE clouds. A tenant's data keys are derived with HKDF-SHA256 (RFC 5869) from the key
+ * of the level its trust policy names, so its key material exists only on nodes of the clouds that
+ * policy allows. A value is sealed with AES-256-GCM (NIST SP 800-38D), with the place it is stored
+ * at (an entry's name, a message's subject) as associated data, so a sealed value moved to another
+ * key or tenant no longer opens.
  *
- * <p>Sealed form: {@code 0x53 'S'}, a version byte {@code 1}, the 12-byte nonce, then the
- * ciphertext with its 16-byte tag: {@link #OVERHEAD} bytes more than the value.
+ * <p>A GCM key must never see one nonce twice, and random nonces bound a key to 2^32 seals (SP
+ * 800-38D §8.3) — days of a busy tenant's events. So each sealer seals under keys of its own: it
+ * draws a random 128-bit key id and derives a tenant's sealing key with info
+ * {@code "skyfn tenant data key/" + tenant + "/" + keyId(hex)}; its nonces are a counter (the
+ * deterministic construction, §8.2.1), and after {@value #SEALS_PER_KEY} seals it draws a new key id.
+ * Any node holding the level's key derives the key of an id it reads.
+ *
+ * <p>Sealed form: {@code 0x53 'S'}, a version byte {@code 2}, the 16-byte key id, the 12-byte nonce,
+ * then the ciphertext with its 16-byte tag: {@link #OVERHEAD} bytes more than the value. Version
+ * {@code 1} (no key id; a random nonce under the key derived with info
+ * {@code "skyfn tenant data key/" + tenant}) still opens.
  */
 public final class Sealer {
 
     /** Bytes a sealed value takes beyond the value itself. */
-    public static final int OVERHEAD = 2 + 12 + 16;
+    public static final int OVERHEAD = 2 + 16 + 12 + 16;
     /** The length of a fleet data key: 32 bytes, 64 hex digits in its file. */
     public static final int KEY_BYTES = 32;
     private static final byte MAGIC = 'S';
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
+    private static final byte VERSION_1 = 1;
+    private static final int KEY_ID_BYTES = 16;
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
+    /** Seals under one key id before another is drawn: far below the counter's 2^64, at the bound random nonces would have. */
+    static final long SEALS_PER_KEY = 1L << 32;
+    /** Derived keys kept; past this many (key ids of many nodes and restarts), the cache starts afresh. */
+    private static final int KEYS_KEPT = 4096;
 
-    private static final Sealer NONE = new Sealer(Map.of(), t -> Trust.UNTRUSTED);
+    private static final Sealer NONE = new Sealer(Map.of(), t -> Trust.UNTRUSTED, SEALS_PER_KEY);
 
     private final Map<Trust, byte[]> levelKeys;
     private final Function<String, Trust> policy;
+    private final long sealsPerKey;
     private final SecureRandom random = new SecureRandom();
-    private final Map<String, SecretKey> tenantKeys = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicReference<KeyId> sealingKey = new java.util.concurrent.atomic.AtomicReference<>();
+    private final Map<KeyRef, SecretKey> tenantKeys = new ConcurrentHashMap<>();
     /**
      * AES-GCM ciphers free to be initialised again: getting one from the security providers costs
      * more than sealing an event (a few hundred bytes); a cipher is used by one thread at a time.
      */
     private final java.util.Queue<Cipher> ciphers = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-    private Sealer(Map<Trust, byte[]> levelKeys, Function<String, Trust> policy) {
+    private Sealer(Map<Trust, byte[]> levelKeys, Function<String, Trust> policy, long sealsPerKey) {
         this.levelKeys = levelKeys;
         this.policy = policy;
+        this.sealsPerKey = sealsPerKey;
+    }
+
+    /** A key id this sealer seals under, and the nonces it has used with it; {@code id} null for version 1's single key. */
+    private record KeyId(ByteBuffer id, java.util.concurrent.atomic.AtomicLong nonces) {
+    }
+
+    /** A tenant's key at one trust level under one key id (null: version 1's). */
+    private record KeyRef(Trust level, String tenant, ByteBuffer id) {
     }
 
     /** A sealer that seals nothing: values are stored as they are (a fleet started without a data key). */
@@ -93,7 +118,7 @@ public final class Sealer {
             }
             copy.put(level, key.clone());
         });
-        return new Sealer(copy, t -> Trust.UNTRUSTED);
+        return new Sealer(copy, t -> Trust.UNTRUSTED, SEALS_PER_KEY);
     }
 
     /**
@@ -119,7 +144,12 @@ public final class Sealer {
 
     /** This sealer, deriving each tenant's key from the level {@code policy} names for it (unknown tenants: untrusted). */
     public Sealer withPolicy(Function<String, Trust> policy) {
-        return new Sealer(levelKeys, policy);
+        return new Sealer(levelKeys, policy, sealsPerKey);
+    }
+
+    /** This sealer, drawing a new key id after {@code seals} seals under one: to test the turnover without sealing 2^32 values. */
+    Sealer withSealsPerKey(long seals) {
+        return new Sealer(levelKeys, policy, seals);
     }
 
     /** Whether this node holds key material for data of the given trust level. */
@@ -148,17 +178,44 @@ public final class Sealer {
         if (!seals()) {
             return value;
         }
-        byte[] nonce = new byte[NONCE_BYTES];
-        random.nextBytes(nonce);
+        KeyId key;
+        long counter;
+        do {
+            key = sealingKey();
+            counter = key.nonces().getAndIncrement();
+        } while (counter >= sealsPerKey && retire(key));
+        byte[] nonce = ByteBuffer.allocate(NONCE_BYTES).putInt(0).putLong(counter).array();
         try {
-            Cipher gcm = cipher(Cipher.ENCRYPT_MODE, tenant, nonce, place);
-            ByteBuffer out = ByteBuffer.allocate(OVERHEAD + value.length).put(MAGIC).put(VERSION).put(nonce);
+            Cipher gcm = cipher(Cipher.ENCRYPT_MODE, tenant, key.id(), nonce, place);
+            ByteBuffer out = ByteBuffer.allocate(OVERHEAD + value.length).put(MAGIC).put(VERSION).put(key.id().duplicate()).put(nonce);
             gcm.doFinal(ByteBuffer.wrap(value), out);
             ciphers.offer(gcm);
             return out.array();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot seal: " + e.getMessage(), e);
         }
+    }
+
+    /** The key id being sealed under, drawn at the first seal. */
+    private KeyId sealingKey() {
+        KeyId key = sealingKey.get();
+        if (key == null) {
+            sealingKey.compareAndSet(null, newKeyId());
+            key = sealingKey.get();
+        }
+        return key;
+    }
+
+    /** Replaces {@code spent}, whose nonces are used up, with a new key id (unless another thread did); true. */
+    private boolean retire(KeyId spent) {
+        sealingKey.compareAndSet(spent, newKeyId());
+        return true;
+    }
+
+    private KeyId newKeyId() {
+        byte[] id = new byte[KEY_ID_BYTES];
+        random.nextBytes(id);
+        return new KeyId(ByteBuffer.wrap(id).asReadOnlyBuffer(), new java.util.concurrent.atomic.AtomicLong());
     }
 
     /**
@@ -172,13 +229,16 @@ public final class Sealer {
         if (!seals()) {
             return sealed;
         }
-        if (sealed.length < OVERHEAD || sealed[0] != MAGIC || sealed[1] != VERSION) {
+        int header = sealed.length < 2 || sealed[0] != MAGIC ? -1
+                : sealed[1] == VERSION ? 2 + KEY_ID_BYTES + NONCE_BYTES : sealed[1] == VERSION_1 ? 2 + NONCE_BYTES : -1;
+        if (header < 0 || sealed.length < header + TAG_BITS / 8) {
             throw broken(place, "it is not a sealed value");
         }
-        byte[] nonce = Arrays.copyOfRange(sealed, 2, 2 + NONCE_BYTES);
+        ByteBuffer id = header == 2 + NONCE_BYTES ? null : ByteBuffer.wrap(Arrays.copyOfRange(sealed, 2, 2 + KEY_ID_BYTES));
+        byte[] nonce = Arrays.copyOfRange(sealed, header - NONCE_BYTES, header);
         try {
-            Cipher gcm = cipher(Cipher.DECRYPT_MODE, tenant, nonce, place);
-            byte[] value = gcm.doFinal(sealed, 2 + NONCE_BYTES, sealed.length - 2 - NONCE_BYTES);
+            Cipher gcm = cipher(Cipher.DECRYPT_MODE, tenant, id, nonce, place);
+            byte[] value = gcm.doFinal(sealed, header, sealed.length - header);
             ciphers.offer(gcm);
             return value;
         } catch (javax.crypto.AEADBadTagException e) {
@@ -189,31 +249,49 @@ public final class Sealer {
     }
 
     /** A cipher initialised for one use; given back to {@link #ciphers} once it succeeded (a failed one is dropped). */
-    private Cipher cipher(int mode, String tenant, byte[] nonce, String place) throws GeneralSecurityException {
+    private Cipher cipher(int mode, String tenant, ByteBuffer keyId, byte[] nonce, String place) throws GeneralSecurityException {
         Cipher gcm = ciphers.poll();
         if (gcm == null) {
             gcm = Cipher.getInstance("AES/GCM/NoPadding");
         }
-        gcm.init(mode, tenantKey(tenant), new GCMParameterSpec(TAG_BITS, nonce));
+        gcm.init(mode, tenantKey(tenant, keyId), new GCMParameterSpec(TAG_BITS, nonce));
         gcm.updateAAD(place.getBytes(StandardCharsets.UTF_8));
         return gcm;
     }
 
-    private SecretKey tenantKey(String tenant) {
+    /** {@code tenant}'s key under {@code keyId} (null: version 1's key), derived at its first use. */
+    private SecretKey tenantKey(String tenant, ByteBuffer keyId) {
         Trust level = policy.apply(tenant);
         byte[] levelKey = levelKeys.get(level);
         if (levelKey == null) {
             throw new SkyfnException(ErrorCode.UNSEAL_FAILED, "this node holds no key for tenant " + tenant + "'s data: its trust "
                     + "policy keeps that key on nodes of " + level.name().toLowerCase(java.util.Locale.ROOT) + " clouds");
         }
-        return tenantKeys.computeIfAbsent(level + "/" + tenant, t -> {
-            try {
-                return KDF.getInstance("HKDF-SHA256").deriveKey("AES", HKDFParameterSpec.ofExtract().addIKM(levelKey)
-                        .thenExpand(("skyfn tenant data key/" + tenant).getBytes(StandardCharsets.UTF_8), 32));
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("this JDK cannot derive keys with HKDF-SHA256", e);
+        var ref = new KeyRef(level, tenant, keyId);
+        SecretKey key = tenantKeys.get(ref);
+        if (key == null) {
+            if (tenantKeys.size() >= KEYS_KEPT) {
+                tenantKeys.clear();
             }
-        });
+            String info = "skyfn tenant data key/" + tenant + (keyId == null ? "" : "/" + HexFormat.of().formatHex(bytes(keyId)));
+            key = tenantKeys.computeIfAbsent(ref, r -> derive(levelKey, info));
+        }
+        return key;
+    }
+
+    private static byte[] bytes(ByteBuffer id) {
+        byte[] out = new byte[id.remaining()];
+        id.duplicate().get(out);
+        return out;
+    }
+
+    private static SecretKey derive(byte[] levelKey, String info) {
+        try {
+            return KDF.getInstance("HKDF-SHA256").deriveKey("AES", HKDFParameterSpec.ofExtract().addIKM(levelKey)
+                    .thenExpand(info.getBytes(StandardCharsets.UTF_8), 32));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JDK cannot derive keys with HKDF-SHA256", e);
+        }
     }
 
     private static SkyfnException broken(String place, String why) {

@@ -31,7 +31,7 @@ class SealerTest {
         assertThat(sealed).hasSize(value.length + Sealer.OVERHEAD);
         assertThat(new String(sealed, StandardCharsets.ISO_8859_1)).doesNotContain("hello");
         assertThat(TRUSTED_NODE.open("acme", "acme.shop.a", sealed)).isEqualTo(value);
-        assertThat(UNTRUSTED_NODE.seal("acme", "acme.shop.a", value)).as("a fresh nonce every time").isNotEqualTo(sealed);
+        assertThat(nonce(UNTRUSTED_NODE.seal("acme", "acme.shop.a", value))).as("a fresh nonce every time").isNotEqualTo(nonce(sealed));
     }
 
     @Test
@@ -63,6 +63,73 @@ class SealerTest {
             assertThatThrownBy(attempt::run).isInstanceOfSatisfying(SkyfnException.class,
                     e -> assertThat(e.code()).isEqualTo(ErrorCode.UNSEAL_FAILED));
         }
+    }
+
+    private static String keyId(byte[] sealed) {
+        assertThat(sealed[1]).as("version").isEqualTo((byte) 2);
+        return HexFormat.of().formatHex(sealed, 2, 18);
+    }
+
+    private static String nonce(byte[] sealed) {
+        return HexFormat.of().formatHex(sealed, 18, 30);
+    }
+
+    @Test
+    void eachNodeSealsUnderAKeyIdOfItsOwnThatEveryNodeWithTheLevelsKeyOpens() {
+        Sealer other = Sealer.of(OPEN).withPolicy(t -> POLICIES.getOrDefault(t, Trust.UNTRUSTED));
+        byte[] mine = UNTRUSTED_NODE.seal("acme", "acme.shop.a", new byte[] {1});
+        byte[] theirs = other.seal("acme", "acme.shop.a", new byte[] {2});
+        assertThat(keyId(mine)).isNotEqualTo(keyId(theirs));
+        assertThat(UNTRUSTED_NODE.open("acme", "acme.shop.a", theirs)).containsExactly(2);
+        assertThat(other.open("acme", "acme.shop.a", mine)).containsExactly(1);
+
+        byte[] otherKeyId = mine.clone();
+        otherKeyId[2] ^= 1;
+        assertThatThrownBy(() -> other.open("acme", "acme.shop.a", otherKeyId)).isInstanceOfSatisfying(SkyfnException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.UNSEAL_FAILED));
+    }
+
+    @Test
+    void noNonceRepeatsUnderAKeyIdAndANewKeyIdIsDrawnWhenItsSealsAreSpent() {
+        Sealer node = Sealer.of(OPEN).withSealsPerKey(3);
+        List<byte[]> sealed = new java.util.ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            sealed.add(node.seal(i % 2 == 0 ? "acme" : "globex", "x", new byte[] {(byte) i}));
+        }
+        List<String> ids = sealed.stream().map(SealerTest::keyId).toList();
+        assertThat(ids.subList(0, 3)).containsOnly(ids.get(0));
+        assertThat(ids.subList(3, 6)).containsOnly(ids.get(3));
+        assertThat(java.util.Set.copyOf(List.of(ids.get(0), ids.get(3), ids.get(6)))).hasSize(3);
+        assertThat(sealed.stream().map(v -> keyId(v) + nonce(v)).distinct()).hasSize(7);
+        for (int i = 0; i < 7; i++) {
+            assertThat(UNTRUSTED_NODE.open(i % 2 == 0 ? "acme" : "globex", "x", sealed.get(i))).containsExactly(i);
+        }
+    }
+
+    /** A value as version 1 sealed it: a random nonce under the tenant's single key. */
+    private static byte[] sealedByVersion1(String tenant, String place, byte[] value) throws Exception {
+        javax.crypto.SecretKey key = javax.crypto.KDF.getInstance("HKDF-SHA256").deriveKey("AES",
+                javax.crypto.spec.HKDFParameterSpec.ofExtract().addIKM(OPEN)
+                        .thenExpand(("skyfn tenant data key/" + tenant).getBytes(StandardCharsets.UTF_8), 32));
+        byte[] nonce = new byte[12];
+        new java.security.SecureRandom().nextBytes(nonce);
+        var gcm = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+        gcm.init(javax.crypto.Cipher.ENCRYPT_MODE, key, new javax.crypto.spec.GCMParameterSpec(128, nonce));
+        gcm.updateAAD(place.getBytes(StandardCharsets.UTF_8));
+        var out = java.nio.ByteBuffer.allocate(2 + 12 + value.length + 16).put((byte) 'S').put((byte) 1).put(nonce);
+        gcm.doFinal(java.nio.ByteBuffer.wrap(value), out);
+        return out.array();
+    }
+
+    @Test
+    void aValueSealedByVersion1StillOpensAndOnlyWhereItWasSealed() throws Exception {
+        byte[] old = sealedByVersion1("acme", "acme.shop.a", "kept".getBytes(StandardCharsets.UTF_8));
+        assertThat(UNTRUSTED_NODE.open("acme", "acme.shop.a", old)).asString(StandardCharsets.UTF_8).isEqualTo("kept");
+        assertThatThrownBy(() -> UNTRUSTED_NODE.open("acme", "acme.shop.b", old)).isInstanceOf(SkyfnException.class);
+        byte[] unknownVersion = old.clone();
+        unknownVersion[1] = 3;
+        assertThatThrownBy(() -> UNTRUSTED_NODE.open("acme", "acme.shop.a", unknownVersion))
+                .isInstanceOfSatisfying(SkyfnException.class, e -> assertThat(e.getMessage()).contains("not a sealed value"));
     }
 
     @Test
