@@ -64,6 +64,8 @@ public final class Ledger implements AutoCloseable {
     private final List<TreeHead> heads = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
     private volatile boolean closed;
+    /** Open until the first close has moved, forced and sealed everything: a second close waits for it. */
+    private final java.util.concurrent.CountDownLatch shut = new java.util.concurrent.CountDownLatch(1);
     private boolean refusedToSign;
     private final Path indexDir;
     private final Path entriesPath;
@@ -481,21 +483,29 @@ public final class Ledger implements AutoCloseable {
      * Closes the ledger: its entries moved to {@code entries.log} and forced, and its index kept
      * beside them, sealed with the tree's root, so that it opens without reading every entry
      * again — unless the ledger has {@link #problems()}, or its kept index was still being checked:
-     * then the next opening rebuilds the index from {@code entries.log}.
+     * then the next opening rebuilds the index from {@code entries.log}. A close while another is
+     * under way returns once that one is done.
      */
     @Override
     public void close() {
+        boolean first;
         synchronized (this) {
-            if (closed) {
-                return;
-            }
+            first = !closed;
             closed = true;
         }
-        if (checker != null) {
-            Uninterrupted.join(checker); // not holding the lock: a checker that found a problem takes it to say so
+        if (!first) {
+            Uninterrupted.await(shut); // not holding the lock: the first close takes it to close the files
+            return;
         }
-        synchronized (this) {
-            closeFiles();
+        try {
+            if (checker != null) {
+                Uninterrupted.join(checker); // not holding the lock: a checker that found a problem takes it to say so
+            }
+            synchronized (this) {
+                closeFiles();
+            }
+        } finally {
+            shut.countDown();
         }
     }
 

@@ -34,6 +34,21 @@ final class Uninterrupted {
         }
     }
 
+    /** Waits for {@code latch} to open, an interrupt meanwhile put aside and given back after. */
+    static void await(java.util.concurrent.CountDownLatch latch) {
+        boolean interrupted = false;
+        while (latch.getCount() > 0) {
+            try {
+                latch.await();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     static <T> T call(Io<T> io) throws IOException {
         boolean interrupted = Thread.interrupted();
         try {
