@@ -465,12 +465,22 @@ class LedgerTest {
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
             lines.add(line.contains(lineHolding) ? line.replace(from, to) : line);
         }
+        rewrite(file, lines);
+    }
+
+    /**
+     * {@code file} written anew in place, its modification time a second on: a kernel whose file
+     * times are coarse could otherwise give it the time of the ledger's last write.
+     */
+    private static void rewrite(Path file, List<String> lines) throws IOException {
+        java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(file);
         Files.write(file, lines, StandardCharsets.UTF_8);
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(before.toInstant().plusSeconds(1)));
     }
 
     private void dropEntry(String lineHolding) throws IOException {
         Path file = dir.resolve("entries.log");
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8).stream().filter(l -> !l.contains(lineHolding)).toList();
-        Files.write(file, lines, StandardCharsets.UTF_8);
+        rewrite(file, lines);
     }
 }

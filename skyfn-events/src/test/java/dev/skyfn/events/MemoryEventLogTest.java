@@ -41,9 +41,9 @@ class MemoryEventLogTest {
         log.publish(event("acme", "orders", "a", null));
         var first = sub.fetch(1, Duration.ofSeconds(1)).getFirst();
         assertThat(first.attempt()).isEqualTo(1);
-        first.retryIn(Duration.ofMillis(300));
+        first.retryIn(Duration.ofSeconds(3));
         assertThat(sub.fetch(1, Duration.ofMillis(100))).isEmpty();
-        var second = sub.fetch(1, Duration.ofSeconds(2)).getFirst();
+        var second = sub.fetch(1, Duration.ofSeconds(10)).getFirst();
         assertThat(second.event().id()).isEqualTo("a");
         assertThat(second.attempt()).isEqualTo(2);
         second.ack();

@@ -136,10 +136,14 @@ class StateMirrorTest {
             });
             long start = System.nanoTime();
             System.err.printf("the mirror's cloud lost: the first write acknowledged %d ms after the loss%n", (start - lost) / 1_000_000);
+            long longest = 0;
             for (int i = 0; i < 20; i++) {
+                long one = System.nanoTime();
                 home.awaitCopied("KV_test-unmirrored", bucket.put("during-" + i, "2".getBytes(StandardCharsets.UTF_8)));
+                longest = Math.max(longest, System.nanoTime() - one);
             }
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("20 writes while the mirror is gone").isLessThan(Duration.ofSeconds(5));
+            // none waits for its copy: one that did would take the copy's limit of ten seconds
+            assertThat(Duration.ofNanos(longest)).as("the longest of 20 writes while the mirror is gone").isLessThan(Duration.ofSeconds(5));
 
             System.err.printf("20 writes after it in %d ms%n", (System.nanoTime() - start) / 1_000_000);
             long back = System.nanoTime();

@@ -29,14 +29,21 @@ final class PeerRoutes {
     private static final long HANDSHAKE_MILLIS = 5_000;
     private final Path dir;
     private final int maxFrameBytes;
+    private final long handshakeMillis;
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
     /** Runs calls routed to another app in this very sandbox (a route with no link). */
     private volatile PeerListener.Calls here;
 
     /** Routes whose sockets the node links into {@code dir}; frames up to {@code maxFrameBytes}. */
     PeerRoutes(Path dir, int maxFrameBytes) {
+        this(dir, maxFrameBytes, HANDSHAKE_MILLIS);
+    }
+
+    /** As above, a callee given {@code handshakeMillis} to welcome a caller. */
+    PeerRoutes(Path dir, int maxFrameBytes, long handshakeMillis) {
         this.dir = dir;
         this.maxFrameBytes = maxFrameBytes;
+        this.handshakeMillis = handshakeMillis;
     }
 
     /** What runs the calls of routes to apps in this sandbox: set once, before the first route comes. */
@@ -215,7 +222,7 @@ final class PeerRoutes {
                 read(opened);
             });
             // not welcomed in time, or failed: forgotten, and retired with no call in flight, its connections close
-            welcomed.orTimeout(HANDSHAKE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS).whenComplete((ok, failed) -> {
+            welcomed.orTimeout(handshakeMillis, java.util.concurrent.TimeUnit.MILLISECONDS).whenComplete((ok, failed) -> {
                 if (failed != null) {
                     forget();
                 }

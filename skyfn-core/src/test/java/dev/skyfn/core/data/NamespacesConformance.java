@@ -29,7 +29,7 @@ public abstract class NamespacesConformance {
     protected abstract Namespaces store(LongSupplier nanos, long quotaBytesPerTenant, int maxValueBytes);
 
     private static void eventually(Runnable assertion) {
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(assertion::run);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(assertion::run);
     }
 
     private void advance(Duration d) {

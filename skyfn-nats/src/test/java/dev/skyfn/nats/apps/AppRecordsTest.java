@@ -56,7 +56,7 @@ class AppRecordsTest {
             }
         })) {
             records.write(shop(21, "n21"), records.get("acme", "shop").orElseThrow().revision());
-            await().atMost(Duration.ofSeconds(5)).until(() -> versions.contains(21));
+            await().atMost(Duration.ofSeconds(30)).until(() -> versions.contains(21));
             assertThat(versions).as("versions seen, never one going back").isSorted().doesNotHaveDuplicates()
                     .doesNotContain(-1).last().isEqualTo(21);
         }
@@ -78,13 +78,13 @@ class AppRecordsTest {
                 seen.add("removed " + tenant + "/" + app);
             }
         })) {
-            await().atMost(Duration.ofSeconds(5)).until(() -> seen.contains("v1 on n1"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> seen.contains("v1 on n1"));
             records.write(shop(2, "n2"), records.get("acme", "shop").orElseThrow().revision());
             // The bucket keeps one value per app: a change superseded before the watcher got it is
             // skipped, so the test lets each change arrive before making the next.
-            await().atMost(Duration.ofSeconds(5)).until(() -> seen.contains("v2 on n2"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> seen.contains("v2 on n2"));
             records.remove("acme", "shop");
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                     assertThat(seen).containsExactly("v1 on n1", "v2 on n2", "removed acme/shop"));
         }
         assertThat(records.all()).isEmpty();
