@@ -1,55 +1,130 @@
 package dev.skyfn.events;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import dev.skyfn.core.trigger.Event;
 import dev.skyfn.core.wire.Payload;
-import io.cloudevents.CloudEvent;
-import io.cloudevents.core.builder.CloudEventBuilder;
-import io.cloudevents.jackson.JsonFormat;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.time.ZoneOffset;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Events as functions get them: CloudEvents 1.0 in the structured JSON mode
- * ({@code application/cloudevents+json}: {@code specversion}, {@code id}, {@code source},
- * {@code type}, {@code time}, {@code subject}, {@code datacontenttype}, extensions, and {@code data} —
- * JSON as it is, text ({@code text/*}) as a string, other media types as {@code data_base64}), several as a JSON array
- * ({@code application/cloudevents-batch+json}), both written by the CloudEvents Java SDK.
+ * ({@code application/cloudevents+json}, CloudEvents JSON Event Format 1.0: {@code specversion},
+ * {@code id}, {@code source}, {@code type}, {@code subject}, {@code time} (RFC 3339, UTC),
+ * {@code datacontenttype}, {@code partitionkey} and other extensions, then the data), several as
+ * a JSON array ({@code application/cloudevents-batch+json}).
+ *
+ * <p>The data goes as {@code data}, the JSON as it is, when its media type is JSON as the
+ * CloudEvents Java SDK reads it ({@code application/json}, {@code text/json}, {@code application/x+json},
+ * parameters allowed) or absent (JSON is then implied), and the bytes are well-formed JSON; as
+ * {@code data}, a string, when its media type is {@code text/*}; as {@code data_base64} otherwise —
+ * so that bytes which are not what their media type says still make a well-formed envelope.
+ * Written with Jackson's streaming generator, one pass and no tree: an event's envelope is on the
+ * path of every event a stream function takes.
  */
 final class CloudEventJson {
 
     static final String STRUCTURED = "application/cloudevents+json";
     static final String BATCH = "application/cloudevents-batch+json";
-    private static final JsonFormat FORMAT = new JsonFormat();
-    /** Text goes as a JSON string, which a subscriber reads as it is; other media types as base64. */
-    private static final JsonFormat TEXT = new JsonFormat().withForceNonJsonDataToString();
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory JSON = new JsonFactory();
+    /** The media types whose data the CloudEvents Java SDK reads as JSON (its {@code JsonFormat}). */
+    private static final Pattern JSON_TYPE = Pattern.compile("(application|text)/([a-zA-Z]+\\+)?json(;.*)*");
+    /** Attributes written before the extensions, which no extension may write again. */
+    private static final Set<String> ATTRIBUTES = Set.of("specversion", "id", "source", "type", "subject", "time", "datacontenttype",
+            "dataschema", "data", "data_base64", "partitionkey");
 
     private CloudEventJson() {
     }
 
     static Payload one(Event e) {
-        return new Payload.Body(STRUCTURED, format(e).serialize(cloudEvent(e)));
+        return new Payload.Body(STRUCTURED, write(List.of(e), false));
     }
 
     static Payload batch(List<Event> events) {
-        ArrayNode array = JSON.createArrayNode();
-        try {
-            for (Event e : events) {
-                array.add(JSON.readTree(format(e).serialize(cloudEvent(e))));
+        return new Payload.Body(BATCH, write(events, true));
+    }
+
+    private static byte[] write(List<Event> events, boolean array) {
+        int size = 64;
+        for (Event e : events) {
+            size += 256 + e.data().length * 4 / 3;
+        }
+        var out = new ByteArrayOutputStream(size);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            if (array) {
+                g.writeStartArray();
             }
-            return new Payload.Body(BATCH, JSON.writeValueAsBytes(array));
+            for (Event e : events) {
+                write(g, e);
+            }
+            if (array) {
+                g.writeEndArray();
+            }
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
+        return out.toByteArray();
     }
 
-    private static JsonFormat format(Event e) {
-        return e.contentType() != null && e.contentType().startsWith("text/") ? TEXT : FORMAT;
+    private static void write(JsonGenerator g, Event e) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("specversion", "1.0");
+        g.writeStringField("id", e.id());
+        g.writeStringField("source", e.source());
+        g.writeStringField("type", e.type());
+        if (e.subject() != null) {
+            g.writeStringField("subject", e.subject());
+        }
+        g.writeStringField("time", e.time().toString());
+        if (e.contentType() != null) {
+            g.writeStringField("datacontenttype", e.contentType());
+        }
+        if (e.partitionKey() != null) {
+            g.writeStringField("partitionkey", e.partitionKey());
+        }
+        for (Map.Entry<String, String> x : e.extensions().entrySet()) {
+            if (!ATTRIBUTES.contains(x.getKey())) {
+                g.writeStringField(x.getKey(), x.getValue());
+            }
+        }
+        data(g, e.contentType(), e.data());
+        g.writeEndObject();
+    }
+
+    private static void data(JsonGenerator g, String contentType, byte[] data) throws IOException {
+        boolean jsonType = contentType == null || JSON_TYPE.matcher(contentType).matches();
+        if (data.length == 0 && jsonType) {
+            return; // no data: none written (an empty JSON value is not one)
+        }
+        if (jsonType && wellFormed(data)) {
+            g.writeFieldName("data");
+            g.writeRawValue(new String(data, StandardCharsets.UTF_8));
+        } else if (!jsonType && contentType.regionMatches(true, 0, "text/", 0, 5)) {
+            g.writeStringField("data", new String(data, StandardCharsets.UTF_8)); // bytes not UTF-8 as U+FFFD, not as broken JSON
+        } else {
+            g.writeFieldName("data_base64");
+            g.writeBinary(data);
+        }
+    }
+
+    /** Whether {@code data} is one well-formed JSON value and nothing after it. */
+    private static boolean wellFormed(byte[] data) {
+        try (JsonParser p = JSON.createParser(data)) {
+            if (p.nextToken() == null) {
+                return false;
+            }
+            p.skipChildren();
+            return p.nextToken() == null;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Whether data of {@code contentType} is JSON, which the envelope embeds as it is (and which must then parse). */
@@ -59,21 +134,5 @@ final class CloudEventJson {
         }
         String type = contentType.split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
         return type.equals("application/json") || type.endsWith("+json") || type.equals("text/json");
-    }
-
-    private static CloudEvent cloudEvent(Event e) {
-        var b = CloudEventBuilder.v1().withId(e.id()).withSource(URI.create(e.source())).withType(e.type())
-                .withTime(e.time().atOffset(ZoneOffset.UTC)).withSubject(e.subject());
-        if (e.contentType() != null) {
-            b.withDataContentType(e.contentType());
-        }
-        if (e.data().length > 0 || e.contentType() != null) {
-            b.withData(e.data());
-        }
-        if (e.partitionKey() != null) {
-            b.withExtension("partitionkey", e.partitionKey());
-        }
-        e.extensions().forEach(b::withExtension);
-        return b.build();
     }
 }

@@ -92,7 +92,8 @@ public final class Triggers implements AutoCloseable {
      * Publishes {@code data} to {@code tenant}'s {@code subject} as an event of {@code type} from
      * {@code source}; returns its id (the one given, else a new one). BAD_REQUEST for a subject
      * that is not one ({@link Subjects}), or an attribute (id, source, type, media type, partition
-     * key) that is empty, longer than {@value #MAX_ATTRIBUTE} characters or holds control characters.
+     * key) that is empty, longer than {@value #MAX_ATTRIBUTE} characters or holds control characters,
+     * or a source that is not a URI-reference.
      */
     public String publish(String tenant, String subject, Optional<String> id, String source, String type, String contentType,
                           String partitionKey, byte[] data) {
@@ -117,6 +118,7 @@ public final class Triggers implements AutoCloseable {
         String eventId = id.orElseGet(() -> java.util.UUID.randomUUID().toString());
         check("id", eventId);
         check("source", source);
+        checkUri(source);
         check("type", type);
         if (contentType != null) {
             check("datacontenttype", contentType);
@@ -153,6 +155,15 @@ public final class Triggers implements AutoCloseable {
 
     /** The longest event attribute taken, in characters. */
     public static final int MAX_ATTRIBUTE = 1024;
+
+    /** CloudEvents' {@code source} is a URI-reference (RFC 3986), which a CloudEvents reader parses as one. */
+    private static void checkUri(String source) {
+        try {
+            new java.net.URI(source);
+        } catch (java.net.URISyntaxException e) {
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, "the event's source is not a URI-reference (RFC 3986): " + e.getMessage());
+        }
+    }
 
     private static void check(String attribute, String value) {
         if (value == null || value.isEmpty() || value.length() > MAX_ATTRIBUTE || value.chars().anyMatch(Character::isISOControl)) {

@@ -288,5 +288,7 @@ class TriggersTest {
                 null, new byte[0])).hasMessageContaining("the event's id is 1 to 1024 characters with no control characters");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> triggers.publish("acme", "orders", Optional.empty(), "/me", "",
                 null, null, new byte[0])).hasMessageContaining("the event's type");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> triggers.publish("acme", "orders", Optional.empty(), "my shop", "t",
+                null, null, new byte[0])).hasMessageContaining("the event's source is not a URI-reference");
     }
 }
