@@ -21,25 +21,26 @@ final class Uninterrupted {
 
     /** Waits for {@code thread} to end, an interrupt meanwhile put aside and given back after. */
     static void join(Thread thread) {
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        waitFor(thread::join);
     }
 
     /** Waits for {@code latch} to open, an interrupt meanwhile put aside and given back after. */
     static void await(java.util.concurrent.CountDownLatch latch) {
+        waitFor(latch::await);
+    }
+
+    /** A wait that an interrupt ends early. */
+    @FunctionalInterface
+    private interface Wait {
+        void run() throws InterruptedException;
+    }
+
+    private static void waitFor(Wait wait) {
         boolean interrupted = false;
-        while (latch.getCount() > 0) {
+        while (true) {
             try {
-                latch.await();
+                wait.run();
+                break;
             } catch (InterruptedException e) {
                 interrupted = true;
             }
