@@ -26,8 +26,8 @@ import java.util.regex.Pattern;
  * parameters allowed) or absent (JSON is then implied), and the bytes are well-formed JSON; as
  * {@code data}, a string, when its media type is {@code text/*}; as {@code data_base64} otherwise —
  * so that bytes which are not what their media type says still make a well-formed envelope.
- * Written with Jackson's streaming generator, one pass and no tree: an event's envelope is on the
- * path of every event a stream function takes.
+ * Written with Jackson's streaming generator, one pass and no tree (JSON data is checked by its
+ * streaming parser): an event's envelope is on the path of every event a stream function takes.
  */
 final class CloudEventJson {
 
