@@ -114,8 +114,18 @@ final class CloudEventJson {
         }
     }
 
-    /** Whether {@code data} is one well-formed JSON value and nothing after it. */
+    /**
+     * Whether {@code data} is one well-formed JSON value in UTF-8 and nothing after it. Jackson's
+     * parser of bytes also reads UTF-16 and UTF-32 and skips a byte-order mark, which the envelope,
+     * written in UTF-8 with the bytes as they are, cannot carry: JSON in UTF-8 starts with an ASCII
+     * character and holds no NUL, and JSON in any other form does not.
+     */
     private static boolean wellFormed(byte[] data) {
+        for (int i = 0; i < Math.min(4, data.length); i++) {
+            if (data[i] == 0 || (i == 0 && data[i] < 0)) {
+                return false;
+            }
+        }
         try (JsonParser p = JSON.createParser(data)) {
             if (p.nextToken() == null) {
                 return false;

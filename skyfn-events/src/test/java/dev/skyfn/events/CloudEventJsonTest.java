@@ -100,6 +100,23 @@ class CloudEventJsonTest {
     }
 
     @Test
+    void jsonWithAByteOrderMarkOrNotInUtf8GoesAsBase64() throws Exception {
+        byte[] json = "{\"n\":1}".getBytes(StandardCharsets.UTF_8);
+        byte[] marked = new byte[json.length + 3];
+        marked[0] = (byte) 0xEF;
+        marked[1] = (byte) 0xBB;
+        marked[2] = (byte) 0xBF;
+        System.arraycopy(json, 0, marked, 3, json.length);
+        for (byte[] data : List.of(marked, "{\"n\":1}".getBytes(StandardCharsets.UTF_16BE), "{\"n\":1}".getBytes(StandardCharsets.UTF_16LE))) {
+            for (Event e : List.of(event("application/json", data), event(null, data))) {
+                JsonNode ce = JSON.readTree(bytes(CloudEventJson.one(e)));
+                assertThat(ce.has("data")).isFalse();
+                assertThat(ce.get("data_base64").binaryValue()).isEqualTo(data);
+            }
+        }
+    }
+
+    @Test
     void anExtensionNamedAsAnAttributeDoesNotWriteItTwice() throws Exception {
         Event e = new Event("acme", "orders", "1", "/me", "t", TIME, null, "k", Map.of("partitionkey", "other", "id", "2"), new byte[0]);
         String written = new String(bytes(CloudEventJson.one(e)), StandardCharsets.UTF_8);
