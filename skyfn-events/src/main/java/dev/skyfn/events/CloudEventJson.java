@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -82,7 +83,7 @@ final class CloudEventJson {
         if (e.subject() != null) {
             g.writeStringField("subject", e.subject());
         }
-        g.writeStringField("time", e.time().toString());
+        g.writeStringField("time", time(e.time()));
         if (e.contentType() != null) {
             g.writeStringField("datacontenttype", e.contentType());
         }
@@ -98,8 +99,53 @@ final class CloudEventJson {
         g.writeEndObject();
     }
 
+    /** The media types seen, and whether each is JSON: a backlog's events share a few, and the pattern costs more than a lookup. */
+    private static final Map<String, Boolean> JSON_TYPES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static boolean jsonType(String contentType) {
+        if (contentType == null) {
+            return true;
+        }
+        Boolean known = JSON_TYPES.get(contentType);
+        if (known == null) {
+            if (JSON_TYPES.size() >= 256) {
+                JSON_TYPES.clear();
+            }
+            known = JSON_TYPE.matcher(contentType).matches();
+            JSON_TYPES.put(contentType, known);
+        }
+        return known;
+    }
+
+    /** The second last written, as {@link Instant#toString()} writes it without its {@code Z}. */
+    private record Second(long epochSecond, String written) {
+    }
+
+    private static volatile Second lastSecond = new Second(Long.MIN_VALUE, "");
+
+    /**
+     * {@code t} as {@link Instant#toString()} writes it (RFC 3339 in UTC, the fraction in groups of
+     * three digits, none when zero), the date and time of its second formatted once for every event
+     * of that second: formatting them is a third of an envelope's cost.
+     */
+    static String time(Instant t) {
+        Second second = lastSecond;
+        if (second.epochSecond() != t.getEpochSecond()) {
+            String whole = Instant.ofEpochSecond(t.getEpochSecond()).toString();
+            second = new Second(t.getEpochSecond(), whole.substring(0, whole.length() - 1));
+            lastSecond = second;
+        }
+        int nano = t.getNano();
+        if (nano == 0) {
+            return second.written() + "Z";
+        }
+        int digits = nano % 1_000_000 == 0 ? 3 : nano % 1_000 == 0 ? 6 : 9;
+        String nine = Integer.toString(1_000_000_000 + nano); // "1" and nine digits, zeros kept
+        return second.written() + "." + nine.substring(1, 1 + digits) + "Z";
+    }
+
     private static void data(JsonGenerator g, String contentType, byte[] data) throws IOException {
-        boolean jsonType = contentType == null || JSON_TYPE.matcher(contentType).matches();
+        boolean jsonType = jsonType(contentType);
         if (data.length == 0 && jsonType) {
             return; // no data: none written (an empty JSON value is not one)
         }

@@ -117,6 +117,27 @@ class CloudEventJsonTest {
     }
 
     @Test
+    void theTimeIsWrittenAsAnInstantWritesItself() {
+        List<Instant> times = new java.util.ArrayList<>(List.of(Instant.EPOCH, Instant.ofEpochSecond(-1, 5), TIME, Instant.parse("2026-12-01T12:00:00Z"),
+                Instant.parse("2026-12-01T12:00:00.000100Z"), Instant.parse("2026-12-01T12:00:00.000000001Z"), Instant.parse("+12026-01-01T00:00:00.5Z"),
+                Instant.parse("2026-12-31T23:59:59.999999999Z")));
+        var random = new java.util.Random(7);
+        for (int i = 0; i < 2_000; i++) {
+            long second = 1_700_000_000L + random.nextInt(3); // several events of one second, then another
+            int nano = switch (i % 4) {
+                case 0 -> 0;
+                case 1 -> random.nextInt(1000) * 1_000_000;
+                case 2 -> random.nextInt(1_000_000) * 1_000;
+                default -> random.nextInt(1_000_000_000);
+            };
+            times.add(Instant.ofEpochSecond(second, nano));
+        }
+        for (Instant t : times) {
+            assertThat(CloudEventJson.time(t)).isEqualTo(t.toString());
+        }
+    }
+
+    @Test
     void anExtensionNamedAsAnAttributeDoesNotWriteItTwice() throws Exception {
         Event e = new Event("acme", "orders", "1", "/me", "t", TIME, null, "k", Map.of("partitionkey", "other", "id", "2"), new byte[0]);
         String written = new String(bytes(CloudEventJson.one(e)), StandardCharsets.UTF_8);
