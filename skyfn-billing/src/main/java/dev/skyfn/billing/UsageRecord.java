@@ -78,8 +78,18 @@ public record UsageRecord(String id, String tenant, String app, String function,
         /** Prices change seldom and every record carries them: their JSON is written once per set of prices. */
         private static final java.util.Map<UnitPrices, byte[]> JSON = new java.util.concurrent.ConcurrentHashMap<>();
 
+        /** The prices written last, and their JSON: a node's records carry its cloud's prices of the hour, one set after another. */
+        private record Written(UnitPrices prices, byte[] json) {
+        }
+
+        private static volatile Written lastWritten = new Written(null, null);
+
         /** {@code {"gbSecond":…,"vcpuSecond":…,"request":…,"egressGb":…}} as ASCII bytes. */
         byte[] json() {
+            Written last = lastWritten;
+            if (equals(last.prices())) {
+                return last.json(); // four comparisons, not a hash of four doubles and a lookup
+            }
             byte[] json = JSON.get(this);
             if (json == null) {
                 if (JSON.size() > 1024) {
@@ -89,6 +99,7 @@ public record UsageRecord(String id, String tenant, String app, String function,
                         + egressGb + "}").getBytes(StandardCharsets.US_ASCII);
                 JSON.put(this, json);
             }
+            lastWritten = new Written(this, json);
             return json;
         }
     }

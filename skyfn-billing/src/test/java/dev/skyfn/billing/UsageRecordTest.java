@@ -24,6 +24,17 @@ class UsageRecordTest {
     }
 
     @Test
+    void eachRecordCarriesItsOwnPricesWhenPricesChangeBackAndForth() {
+        var dear = new UsageRecord.UnitPrices(2.0E-5, 0, 2.0E-7, 0.09);
+        var cheap = new UsageRecord.UnitPrices(1.0E-5, 0, 2.0E-7, 0.09);
+        for (var prices : java.util.List.of(dear, cheap, cheap, dear, new UsageRecord.UnitPrices(2.0E-5, 0, 2.0E-7, 0.09), cheap)) {
+            var record = new UsageRecord("invocation:n:a@1", "acme", "shop", "pay", UsageRecord.Kind.invocation, "a", "n", "spot-eu",
+                    1_764_590_000_123L, 17, 256, 5, 6, 7, false, "ok", null, null, prices);
+            assertThat(UsageRecord.parse(record.canonical()).prices()).isEqualTo(prices);
+        }
+    }
+
+    @Test
     void numbersAreWrittenAsTheirDecimalDigitsOnBothSidesOfEveryPowerOfTen() {
         List<Long> values = new ArrayList<>(List.of(0L, Long.MAX_VALUE));
         for (long p = 10; ; p *= 10) {
