@@ -1,7 +1,6 @@
 package dev.skyfn.billing;
 
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -434,13 +433,7 @@ public final class MerkleTree implements AutoCloseable {
     }
 
     /** One digest per thread, reset after each use: getting a new one costs as much as hashing a leaf. */
-    private static final ThreadLocal<MessageDigest> DIGEST = ThreadLocal.withInitial(() -> {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
-    });
+    private static final ThreadLocal<MessageDigest> DIGEST = ThreadLocal.withInitial(dev.skyfn.core.Sha256::digest);
 
     private static MessageDigest digest() {
         MessageDigest d = DIGEST.get();

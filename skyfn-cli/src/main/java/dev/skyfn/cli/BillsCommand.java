@@ -201,11 +201,7 @@ final class BillsCommand implements Callable<Integer> {
         }
 
         private static String sha256(String text) {
-            try {
-                return HEX.formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            return HEX.formatHex(dev.skyfn.core.Sha256.of(text.getBytes(StandardCharsets.UTF_8)));
         }
 
         private Verified verify(Client client, String node, PublicKey key, List<TreeHead> heads, Pinned before) {

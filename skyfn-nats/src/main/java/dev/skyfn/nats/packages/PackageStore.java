@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -62,7 +61,7 @@ public final class PackageStore {
     public void fetch(String sha256, Path target) {
         Path partial = target.resolveSibling(target.getFileName() + ".part");
         try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            MessageDigest digest = dev.skyfn.core.Sha256.digest();
             Js.run("fetching package " + sha256, () -> {
                 ObjectInfo info = store.getInfo(sha256);
                 if (info == null || info.isDeleted()) {
@@ -79,8 +78,6 @@ public final class PackageStore {
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         } finally {
             try {
                 Files.deleteIfExists(partial);

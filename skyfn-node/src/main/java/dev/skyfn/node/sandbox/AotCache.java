@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -149,7 +148,7 @@ final class AotCache {
 
     private static String fingerprint(List<Path> classpath) {
         try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            MessageDigest digest = dev.skyfn.core.Sha256.digest();
             digest.update(Runtime.version().toString().getBytes(StandardCharsets.UTF_8));
             digest.update(System.getProperty("java.home").getBytes(StandardCharsets.UTF_8));
             for (Path p : classpath) {
@@ -159,8 +158,6 @@ final class AotCache {
             return HexFormat.of().formatHex(digest.digest(), 0, 8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }
