@@ -69,7 +69,8 @@ public final class Sealer {
     private final Function<String, Trust> policy;
     private final long sealsPerKey;
     private final SecureRandom random = new SecureRandom();
-    private final java.util.concurrent.atomic.AtomicReference<KeyId> sealingKey = new java.util.concurrent.atomic.AtomicReference<>();
+    /** The key id sealed under now. */
+    private final java.util.concurrent.atomic.AtomicReference<KeyId> sealingKey = new java.util.concurrent.atomic.AtomicReference<>(newKeyId());
     private final Map<KeyRef, SecretKey> tenantKeys = new ConcurrentHashMap<>();
     /**
      * AES-GCM ciphers free to be initialised again: getting one from the security providers costs
@@ -83,7 +84,7 @@ public final class Sealer {
         this.sealsPerKey = sealsPerKey;
     }
 
-    /** A key id this sealer seals under, and the nonces it has used with it; {@code id} null for version 1's single key. */
+    /** A key id this sealer seals under, and the nonces it has used with it. */
     private record KeyId(ByteBuffer id, java.util.concurrent.atomic.AtomicLong nonces) {
     }
 
@@ -181,7 +182,7 @@ public final class Sealer {
         KeyId key;
         long counter;
         do {
-            key = sealingKey();
+            key = sealingKey.get();
             counter = key.nonces().getAndIncrement();
         } while (counter >= sealsPerKey && retire(key));
         byte[] nonce = ByteBuffer.allocate(NONCE_BYTES).putInt(0).putLong(counter).array();
@@ -194,16 +195,6 @@ public final class Sealer {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot seal: " + e.getMessage(), e);
         }
-    }
-
-    /** The key id being sealed under, drawn at the first seal. */
-    private KeyId sealingKey() {
-        KeyId key = sealingKey.get();
-        if (key == null) {
-            sealingKey.compareAndSet(null, newKeyId());
-            key = sealingKey.get();
-        }
-        return key;
     }
 
     /** Replaces {@code spent}, whose nonces are used up, with a new key id (unless another thread did); true. */
