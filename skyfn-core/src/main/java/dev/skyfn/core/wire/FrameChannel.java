@@ -59,12 +59,15 @@ public interface FrameChannel extends Closeable {
     /**
      * Frames through the rings of {@code file} (made by {@link #createSharedMemory}), the node's
      * end when {@code node} is true and the sandbox's when it is false, with {@code socket}
-     * connecting the same two ends as the doorbell and for frames a ring cannot hold.
+     * connecting the same two ends as the doorbell and for frames a ring cannot hold. A reader
+     * with nothing to read spins, then yields, then sleeps on the doorbell — straight to sleep
+     * in a process confined to one CPU, where spinning and yielding would only slow its peer.
      *
      * @throws IOException if the file cannot be mapped, or its size is not one of two rings'
      */
     static FrameChannel overSharedMemory(SocketChannel socket, Path file, boolean node, int maxFrameBytes) throws IOException {
-        return SharedMemoryFrames.open(socket, file, node, maxFrameBytes, SharedMemoryFrames.Idle.DEFAULT);
+        return SharedMemoryFrames.open(socket, file, node, maxFrameBytes,
+                SharedMemoryFrames.Idle.forCpus(Runtime.getRuntime().availableProcessors()));
     }
 
     /**

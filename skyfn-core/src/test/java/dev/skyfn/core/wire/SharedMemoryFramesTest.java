@@ -19,7 +19,7 @@ class SharedMemoryFramesTest extends FrameChannelContract {
     /** Rings of 64 KiB: frames up to 8 KiB go through them, larger ones over the socket. */
     private static final int RING_BYTES = 64 << 10;
 
-    private Path file() throws IOException {
+    Path file() throws IOException {
         Path file = dir.resolve("frames.shm");
         if (!Files.exists(file)) {
             FrameChannel.createSharedMemory(file, RING_BYTES);
