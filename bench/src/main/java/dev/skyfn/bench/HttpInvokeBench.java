@@ -11,8 +11,10 @@ import java.util.function.ToDoubleFunction;
  * and the peer a Java user would pick for functions over HTTP, Spring Cloud Function's web adapter
  * serving a no-op {@code Function<String, String>} (built by {@code bench/run} from
  * {@code bench/peers/spring-function}); skyfn with sandboxes confined and not, and confined on
- * the shared-memory transport. Each server runs on CPU 0, wrk on CPU 1; rounds alternate between
- * the five, medians are reported.
+ * the shared-memory transport. Where the gap to the bare server goes: the bare server with each
+ * request's body sent to another process and back (the least a function in a process of its own
+ * costs), and skyfn with {@code --no-metering}. Each server (with its other process) runs on CPU 0,
+ * wrk on CPU 1; rounds alternate between the seven, medians are reported.
  */
 final class HttpInvokeBench {
 
@@ -54,22 +56,56 @@ final class HttpInvokeBench {
         List<Round> skyfn = new ArrayList<>();
         List<Round> unconfined = new ArrayList<>();
         List<Round> shared = new ArrayList<>();
+        List<Round> hop = new ArrayList<>();
+        List<Round> unmetered = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             bare.add(bare());
+            hop.add(hop());
+            unmetered.add(skyfn(true, "--no-metering"));
             if (peerJar != null) {
                 peer.add(peer());
             }
             skyfn.add(skyfn(true));
             unconfined.add(skyfn(false));
             shared.add(skyfn(true, "--sandbox-transport=shared-memory"));
-            System.err.printf("round %d: bare %.0f req/s, Spring %s req/s, skyfn %.0f req/s, not confined %.0f req/s, shared memory %.0f req/s%n",
-                    r + 1, bare.getLast().many().requestsPerSecond(),
+            System.err.printf("round %d: bare %.0f req/s, bare with a hop %.0f req/s, Spring %s req/s, skyfn %.0f req/s,"
+                    + " not metered %.0f req/s, not confined %.0f req/s, shared memory %.0f req/s%n",
+                    r + 1, bare.getLast().many().requestsPerSecond(), hop.getLast().many().requestsPerSecond(),
                     peer.isEmpty() ? "-" : String.format("%.0f", peer.getLast().many().requestsPerSecond()),
-                    skyfn.getLast().many().requestsPerSecond(), unconfined.getLast().many().requestsPerSecond(),
+                    skyfn.getLast().many().requestsPerSecond(), unmetered.getLast().many().requestsPerSecond(),
+                    unconfined.getLast().many().requestsPerSecond(),
                     shared.getLast().many().requestsPerSecond());
         }
-        return report(bare, skyfn) + (peer.isEmpty() ? "" : peer(peer, skyfn)) + confinement(skyfn, unconfined)
-                + transports(bare, skyfn, shared);
+        return report(bare, skyfn) + gap(bare, hop, unmetered, skyfn) + (peer.isEmpty() ? "" : peer(peer, skyfn))
+                + confinement(skyfn, unconfined) + transports(bare, skyfn, shared);
+    }
+
+    /**
+     * Where skyfn's gap to the bare server goes, step by step in the same rounds: the process
+     * boundary (the bare server with a round trip to another process), skyfn's own path without
+     * usage records, and metering.
+     */
+    private static String gap(List<Round> bare, List<Round> hop, List<Round> unmetered, List<Round> skyfn) {
+        var out = new StringBuilder("\nWhere the gap goes (same rounds; each step beside the one before it):\n\n");
+        out.append("| connections | | throughput (req/s) | p50 | p99 | throughput / the row before | p50 − the row before |\n"
+                + "|---|---|---:|---:|---:|---:|---:|\n");
+        for (boolean many : new boolean[] {false, true}) {
+            String conns = many ? "64" : "1";
+            Medians before = null;
+            for (var step : List.of(java.util.Map.entry("bare Helidon", bare),
+                    java.util.Map.entry("bare Helidon, each body to another process and back on a connection of its own (the process boundary)", hop),
+                    java.util.Map.entry("skyfn, `--no-metering`", unmetered), java.util.Map.entry("skyfn", skyfn))) {
+                Medians m = medians(step.getValue(), many);
+                out.append(String.format("| %s | %s | %,.0f | %.0f µs | %.0f µs | %s | %s |%n", conns, step.getKey(), m.rps(), m.p50(), m.p99(),
+                        before == null ? "" : String.format("%.1f%%", 100 * m.rps() / before.rps()),
+                        before == null ? "" : String.format("%+.0f µs", m.p50() - before.p50())));
+                before = m;
+            }
+        }
+        out.append(String.format("%nPer round, 64 connections (req/s): bare with the hop %s; skyfn `--no-metering` %s.%n",
+                Stats.list(hop.stream().map(r -> r.many().requestsPerSecond()).toList(), "%.0f"),
+                Stats.list(unmetered.stream().map(r -> r.many().requestsPerSecond()).toList(), "%.0f")));
+        return out.toString();
     }
 
     /** skyfn beside the peer a user would pick, Spring Cloud Function web, in the same rounds. */
@@ -136,6 +172,38 @@ final class HttpInvokeBench {
             return measure(port, PATH, Duration.ofSeconds(5));
         } finally {
             Procs.stop(p);
+        }
+    }
+
+    /** The bare server with each body sent to an echo process and back, both on CPU 0. */
+    private Round hop() {
+        int port = 18_093;
+        Path socket = Path.of("/tmp/skyfn-bench-echo.sock");
+        try {
+            java.nio.file.Files.deleteIfExists(socket); // a socket left by an earlier run would be taken for this one's
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Process echo = Procs.start("0", Path.of("/tmp/skyfn-bench-echo.log"), List.of(Procs.JAVA.toString(), "-cp",
+                Bench.classpath(root), UnixSocketPingPong.class.getName(), "echo", socket.toString()));
+        try {
+            awaitSocket(socket);
+            Process server = Procs.start("0", Path.of("/tmp/skyfn-bench-bare-hop.log"), List.of(Procs.JAVA.toString(), "-cp",
+                    Bench.classpath(root), BareServer.class.getName(), Integer.toString(port), socket.toString()));
+            try {
+                awaitPort(port, PATH);
+                return measure(port, PATH, Duration.ofSeconds(5));
+            } finally {
+                Procs.stop(server);
+            }
+        } finally {
+            Procs.stop(echo);
+        }
+    }
+
+    private static void awaitSocket(Path socket) {
+        for (int i = 0; i < 600 && !java.nio.file.Files.exists(socket); i++) {
+            Procs.sleep(Duration.ofMillis(50));
         }
     }
 

@@ -16,6 +16,8 @@ import java.util.Arrays;
  *
  * <p>Usage: {@code UnixSocketPingPong serve <socket>} in one process, {@code UnixSocketPingPong
  * ping <socket> <round-trips>} in another; the second prints p50, p99 and mean in microseconds.
+ * {@code UnixSocketPingPong echo <socket>} answers any number of connections, each on a platform
+ * thread of its own blocked in its socket's read: the other process of {@link BareServer}'s hop.
  */
 public final class UnixSocketPingPong {
 
@@ -28,6 +30,8 @@ public final class UnixSocketPingPong {
         Path socket = Path.of(args[1]);
         if (args[0].equals("serve")) {
             serve(socket);
+        } else if (args[0].equals("echo")) {
+            echo(socket);
         } else {
             System.out.println(ping(socket, Integer.parseInt(args[2])));
         }
@@ -39,19 +43,42 @@ public final class UnixSocketPingPong {
             server.bind(UnixDomainSocketAddress.of(socket));
             System.out.println("ready");
             try (SocketChannel peer = server.accept()) {
-                ByteBuffer buf = ByteBuffer.allocateDirect(MESSAGE);
-                while (true) {
-                    buf.clear();
-                    while (buf.hasRemaining()) {
-                        if (peer.read(buf) < 0) {
-                            return;
-                        }
+                answer(peer);
+            }
+        }
+    }
+
+    private static void echo(Path socket) throws IOException {
+        Files.deleteIfExists(socket);
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            System.out.println("ready");
+            while (true) {
+                SocketChannel peer = server.accept();
+                Thread.ofPlatform().daemon().start(() -> {
+                    try (peer) {
+                        answer(peer);
+                    } catch (IOException gone) {
+                        // the server closed its end
                     }
-                    buf.flip();
-                    while (buf.hasRemaining()) {
-                        peer.write(buf);
-                    }
+                });
+            }
+        }
+    }
+
+    /** Sends each message back as it came until the peer hangs up. */
+    private static void answer(SocketChannel peer) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocateDirect(MESSAGE);
+        while (true) {
+            buf.clear();
+            while (buf.hasRemaining()) {
+                if (peer.read(buf) < 0) {
+                    return;
                 }
+            }
+            buf.flip();
+            while (buf.hasRemaining()) {
+                peer.write(buf);
             }
         }
     }
