@@ -152,11 +152,45 @@ final class CloudEventJson {
         if (jsonType && wellFormed(data)) {
             g.writeFieldName("data");
             g.writeRawValue(new String(data, StandardCharsets.UTF_8));
-        } else if (!jsonType && contentType.regionMatches(true, 0, "text/", 0, 5)) {
-            g.writeStringField("data", new String(data, StandardCharsets.UTF_8)); // bytes not UTF-8 as U+FFFD, not as broken JSON
+        } else if (!jsonType && contentType.regionMatches(true, 0, "text/", 0, 5) && utf8Charset(contentType) && utf8(data)) {
+            g.writeStringField("data", new String(data, StandardCharsets.UTF_8));
         } else {
             g.writeFieldName("data_base64");
             g.writeBinary(data);
+        }
+    }
+
+    /**
+     * Whether text of {@code contentType} is in UTF-8 as far as its type says: a {@code charset}
+     * parameter, when there is one, names UTF-8 or US-ASCII (RFC 2046 §4.1.2; text in any other
+     * charset goes as {@code data_base64}, its bytes kept, rather than as a string they would not make).
+     */
+    static boolean utf8Charset(String contentType) {
+        for (String parameter : contentType.split(";")) {
+            int eq = parameter.indexOf('=');
+            if (eq > 0 && parameter.substring(0, eq).strip().equalsIgnoreCase("charset")) {
+                String charset = parameter.substring(eq + 1).strip().replace("\"", "");
+                return charset.equalsIgnoreCase("utf-8") || charset.equalsIgnoreCase("us-ascii");
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code data} is well-formed UTF-8 (ASCII checked byte by byte, anything else decoded strictly). */
+    static boolean utf8(byte[] data) {
+        int i = 0;
+        while (i < data.length && data[i] >= 0) {
+            i++;
+        }
+        if (i == data.length) {
+            return true;
+        }
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(data));
+            return true;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
         }
     }
 

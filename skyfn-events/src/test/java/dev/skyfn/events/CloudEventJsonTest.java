@@ -92,11 +92,32 @@ class CloudEventJsonTest {
         }
     }
 
-    @Test
-    void bytesThatAreNotUtf8InATextEventStillMakeWellFormedJson() throws Exception {
-        Event e = event("text/plain", new byte[] {'a', (byte) 0xff, 'b'});
-        JsonNode ce = JSON.readTree(bytes(CloudEventJson.one(e)));
-        assertThat(ce.get("data").asText()).isEqualTo("a\uFFFDb");
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            text/plain                          | 61ff62
+            text/plain; charset=iso-8859-1      | 636166e9
+            text/csv; charset="UTF-16"          | 00610062
+            text/plain; charset=utf-8           | c3
+            """)
+    void textNotInUtf8GoesAsBase64WithItsBytesKept(String type, String hex) throws Exception {
+        byte[] sent = java.util.HexFormat.of().parseHex(hex);
+        JsonNode ce = JSON.readTree(bytes(CloudEventJson.one(event(type, sent))));
+        assertThat(ce.has("data")).isFalse();
+        assertThat(ce.get("data_base64").binaryValue()).isEqualTo(sent);
+        assertThat(new JsonFormat().deserialize(bytes(CloudEventJson.one(event(type, sent)))).getData().toBytes()).isEqualTo(sent);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            text/plain                          | true
+            text/plain; charset=utf-8           | true
+            text/plain;charset="UTF-8"          | true
+            text/plain; format=flowed; charset=US-ASCII | true
+            text/plain; charset=iso-8859-1      | false
+            text/csv; charset=utf-16            | false
+            """)
+    void aTextTypeIsUtf8UnlessItsCharsetSaysOtherwise(String type, boolean utf8) {
+        assertThat(CloudEventJson.utf8Charset(type)).isEqualTo(utf8);
     }
 
     @Test
