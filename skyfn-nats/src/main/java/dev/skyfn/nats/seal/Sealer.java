@@ -60,8 +60,12 @@ public final class Sealer {
     private static final int TAG_BITS = 128;
     /** Seals under one key id before another is drawn: far below the counter's 2^64, at the bound random nonces would have. */
     static final long SEALS_PER_KEY = 1L << 32;
-    /** Derived keys kept; past this many (key ids of many nodes and restarts), the cache starts afresh. */
-    private static final int KEYS_KEPT = 4096;
+    /**
+     * Derived keys kept: a key is kept once a value sealed or opened with it, so ids read from
+     * forged values take no room; past this many (key ids of many nodes and restarts), one kept
+     * key, any, makes way for each new one.
+     */
+    static final int KEYS_KEPT = 4096;
 
     private static final Sealer NONE = new Sealer(Map.of(), t -> Trust.UNTRUSTED, SEALS_PER_KEY);
 
@@ -186,11 +190,17 @@ public final class Sealer {
             counter = key.nonces().getAndIncrement();
         } while (counter >= sealsPerKey && retire(key));
         byte[] nonce = ByteBuffer.allocate(NONCE_BYTES).putInt(0).putLong(counter).array();
+        KeyRef ref = ref(tenant, key.id());
+        SecretKey kept = tenantKeys.get(ref);
+        SecretKey tenantKey = kept != null ? kept : derive(ref);
         try {
-            Cipher gcm = cipher(Cipher.ENCRYPT_MODE, tenant, key.id(), nonce, place);
+            Cipher gcm = cipher(Cipher.ENCRYPT_MODE, tenantKey, nonce, place);
             ByteBuffer out = ByteBuffer.allocate(OVERHEAD + value.length).put(MAGIC).put(VERSION).put(key.id().duplicate()).put(nonce);
             gcm.doFinal(ByteBuffer.wrap(value), out);
             ciphers.offer(gcm);
+            if (kept == null) {
+                keep(ref, tenantKey);
+            }
             return out.array();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot seal: " + e.getMessage(), e);
@@ -227,10 +237,16 @@ public final class Sealer {
         }
         ByteBuffer id = header == 2 + NONCE_BYTES ? null : ByteBuffer.wrap(Arrays.copyOfRange(sealed, 2, 2 + KEY_ID_BYTES));
         byte[] nonce = Arrays.copyOfRange(sealed, header - NONCE_BYTES, header);
+        KeyRef ref = ref(tenant, id);
+        SecretKey kept = tenantKeys.get(ref);
+        SecretKey tenantKey = kept != null ? kept : derive(ref);
         try {
-            Cipher gcm = cipher(Cipher.DECRYPT_MODE, tenant, id, nonce, place);
+            Cipher gcm = cipher(Cipher.DECRYPT_MODE, tenantKey, nonce, place);
             byte[] value = gcm.doFinal(sealed, header, sealed.length - header);
             ciphers.offer(gcm);
+            if (kept == null) {
+                keep(ref, tenantKey); // only now: a key id read from a forged value is not kept
+            }
             return value;
         } catch (javax.crypto.AEADBadTagException e) {
             throw broken(place, "it was sealed with another key or altered");
@@ -240,34 +256,46 @@ public final class Sealer {
     }
 
     /** A cipher initialised for one use; given back to {@link #ciphers} once it succeeded (a failed one is dropped). */
-    private Cipher cipher(int mode, String tenant, ByteBuffer keyId, byte[] nonce, String place) throws GeneralSecurityException {
+    private Cipher cipher(int mode, SecretKey tenantKey, byte[] nonce, String place) throws GeneralSecurityException {
         Cipher gcm = ciphers.poll();
         if (gcm == null) {
             gcm = Cipher.getInstance("AES/GCM/NoPadding");
         }
-        gcm.init(mode, tenantKey(tenant, keyId), new GCMParameterSpec(TAG_BITS, nonce));
+        gcm.init(mode, tenantKey, new GCMParameterSpec(TAG_BITS, nonce));
         gcm.updateAAD(place.getBytes(StandardCharsets.UTF_8));
         return gcm;
     }
 
-    /** {@code tenant}'s key under {@code keyId} (null: version 1's key), derived at its first use. */
-    private SecretKey tenantKey(String tenant, ByteBuffer keyId) {
+    /** Which key seals {@code tenant}'s data under {@code keyId} (null: version 1's key) on this node. */
+    private KeyRef ref(String tenant, ByteBuffer keyId) {
         Trust level = policy.apply(tenant);
-        byte[] levelKey = levelKeys.get(level);
-        if (levelKey == null) {
+        if (!levelKeys.containsKey(level)) {
             throw new SkyfnException(ErrorCode.UNSEAL_FAILED, "this node holds no key for tenant " + tenant + "'s data: its trust "
                     + "policy keeps that key on nodes of " + level.name().toLowerCase(java.util.Locale.ROOT) + " clouds");
         }
-        var ref = new KeyRef(level, tenant, keyId);
-        SecretKey key = tenantKeys.get(ref);
-        if (key == null) {
-            if (tenantKeys.size() >= KEYS_KEPT) {
-                tenantKeys.clear();
+        return new KeyRef(level, tenant, keyId);
+    }
+
+    /** Keeps a key that sealed or opened a value, one other making way when {@link #KEYS_KEPT} are kept. */
+    private void keep(KeyRef ref, SecretKey key) {
+        if (tenantKeys.size() >= KEYS_KEPT) {
+            var any = tenantKeys.keySet().iterator();
+            if (any.hasNext()) {
+                any.next();
+                any.remove();
             }
-            String info = "skyfn tenant data key/" + tenant + (keyId == null ? "" : "/" + HexFormat.of().formatHex(bytes(keyId)));
-            key = tenantKeys.computeIfAbsent(ref, r -> derive(levelKey, info));
         }
-        return key;
+        tenantKeys.putIfAbsent(ref, key);
+    }
+
+    /** Number of derived keys kept, for tests. */
+    int keysKept() {
+        return tenantKeys.size();
+    }
+
+    private SecretKey derive(KeyRef ref) {
+        String info = "skyfn tenant data key/" + ref.tenant() + (ref.id() == null ? "" : "/" + HexFormat.of().formatHex(bytes(ref.id())));
+        return derive(levelKeys.get(ref.level()), info);
     }
 
     private static byte[] bytes(ByteBuffer id) {

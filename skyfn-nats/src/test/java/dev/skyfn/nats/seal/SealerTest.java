@@ -90,6 +90,28 @@ class SealerTest {
     }
 
     @Test
+    void keyIdsReadFromForgedValuesAreNotKeptAndAFullCacheKeepsTheKeysInUse() {
+        Sealer node = Sealer.of(OPEN);
+        byte[] sealed = node.seal("acme", "p", new byte[] {7});
+        int kept = node.keysKept();
+        for (int i = 0; i < 50; i++) {
+            byte[] forged = sealed.clone();
+            forged[2 + i % 16] ^= (byte) (1 + i);
+            forged[3 + i % 15] ^= (byte) (7 * i + 1);
+            assertThatThrownBy(() -> node.open("acme", "p", forged)).isInstanceOfSatisfying(SkyfnException.class,
+                    e -> assertThat(e.code()).isEqualTo(ErrorCode.UNSEAL_FAILED));
+        }
+        assertThat(node.keysKept()).isEqualTo(kept);
+
+        // more tenants than keys are kept: each new one makes way for one other, not for all
+        for (int t = 0; t < Sealer.KEYS_KEPT + 10; t++) {
+            String tenant = "t" + t;
+            assertThat(node.open(tenant, "p", node.seal(tenant, "p", new byte[] {(byte) t}))).containsExactly((byte) t);
+            assertThat(node.keysKept()).isBetween(Math.min(t + 1, Sealer.KEYS_KEPT - 1), Sealer.KEYS_KEPT);
+        }
+    }
+
+    @Test
     void noNonceRepeatsUnderAKeyIdAndANewKeyIdIsDrawnWhenItsSealsAreSpent() {
         Sealer node = Sealer.of(OPEN).withSealsPerKey(3);
         List<byte[]> sealed = new java.util.ArrayList<>();
