@@ -267,6 +267,7 @@ final class EntryFile implements AutoCloseable {
             ringSize = ring;
         }
         int taken = 0;
+        String notTaken = null;
         for (int i = 0; i < missing.length; i++) {
             if (missing[i] == '\n') {
                 byte[] candidate = Arrays.copyOfRange(missing, taken, i);
@@ -274,8 +275,7 @@ final class EntryFile implements AutoCloseable {
                         ? "the ring's older lap (the same bytes one ring before)" : null;
                 if (why != null) {
                     // a host that lost power may have kept the header and not every page of the ring
-                    setAside(journalPath, "its entries from byte " + (end + taken) + " on are " + why + "; " + (missing.length - taken)
-                            + " bytes not taken");
+                    notTaken = "its entries from byte " + (end + taken) + " on are " + why + "; " + (missing.length - taken) + " bytes not taken";
                     break;
                 }
                 taken = i + 1;
@@ -286,7 +286,11 @@ final class EntryFile implements AutoCloseable {
             channel.write(out, end + out.position());
         }
         long recovered = scan(channel, end, line);
-        channel.force(false); // before the journal that also holds them is made anew
+        channel.force(false); // before the journal that also holds them is made anew, or set aside
+        if (notTaken != null) {
+            // only once the entries taken from it are on disk: a process killed before would find them in it again
+            setAside(journalPath, notTaken);
+        }
         LOG.info("usage ledger: {} entries' bytes taken from {} (written before the node stopped)", recovered - end, journalPath);
         return recovered;
     }

@@ -110,11 +110,27 @@ public final class Ledger implements AutoCloseable {
             }
             offsets.addLong(start + leaf.length + 1);
         });
-        if (Files.exists(headsPath)) {
-            loadHeads(headsPath);
+        FileChannel heads = null;
+        try {
+            if (Files.exists(headsPath)) {
+                loadHeads(headsPath);
+            }
+            heads = FileChannel.open(headsPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            checkHeads();
+        } catch (IOException | RuntimeException e) {
+            // a ledger that does not open leaves nothing running or open: its journal's writer stops
+            try (FileChannel opened = heads) {
+                entries.close();
+            } catch (IOException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            tree.close();
+            offsets.close();
+            starts.close();
+            tenants.close();
+            throw e;
         }
-        headsFile = FileChannel.open(headsPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        checkHeads();
+        headsFile = heads;
         checked = kept == null;
         checker = kept == null ? null : Thread.ofPlatform().daemon().name("usage-ledger-check").start(() -> checkKept(kept));
     }

@@ -203,6 +203,24 @@ class LedgerTest {
     }
 
     @Test
+    void aLedgerThatCannotOpenLeavesNothingRunningAndOpensOnceItsFilesAreRight() throws IOException {
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            write(ledger, 0, 3);
+        }
+        Files.delete(dir.resolve("heads.log"));
+        Files.createDirectory(dir.resolve("heads.log")); // unreadable as a file of heads
+        assertThatThrownBy(() -> Ledger.open(dir, key, CLOCK)).isInstanceOf(java.io.UncheckedIOException.class)
+                .hasMessageContaining("cannot open the usage ledger");
+        // its journal's writer was stopped and joined before the failure reached the caller
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("usage-ledger-writer") && t.isAlive());
+        Files.delete(dir.resolve("heads.log"));
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            assertThat(ledger.size()).isEqualTo(3);
+            assertThat(ledger.problems()).isEmpty();
+        }
+    }
+
+    @Test
     void aForgedHeadOrAnotherKeyIsRefused() throws IOException {
         try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
             write(ledger, 0, 4);
