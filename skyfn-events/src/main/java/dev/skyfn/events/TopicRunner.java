@@ -155,10 +155,10 @@ final class TopicRunner implements AutoCloseable {
                     gather(slots, unused, parallel / 2);
                 }
                 if (trigger.batch().batched()) {
-                    List<EventLog.Delivery> batch = new ArrayList<>(sub.fetch(1, POLL));
-                    if (!batch.isEmpty()) {
+                    List<EventLog.Delivery> first = sub.fetch(1, POLL);
+                    if (!first.isEmpty()) {
                         Duration window = trigger.batch().window().compareTo(MIN_WINDOW) < 0 ? MIN_WINDOW : trigger.batch().window();
-                        batch.addAll(sub.fetch(trigger.batch().size() - 1, window));
+                        List<EventLog.Delivery> batch = gather(sub, first, window);
                         unused.decrementAndGet();
                         call(batch, slots);
                     }
@@ -205,6 +205,30 @@ final class TopicRunner implements AutoCloseable {
                 return;
             }
             held.addAndGet(1 + slots.drainPermits());
+        }
+    }
+
+    /**
+     * A batch begun with {@code first}, gathered until it holds the batch's size or its window is
+     * over: in pieces of at most a third of the ack wait, the events gathered so far said to be in
+     * progress with the running calls' — a window longer than the ack wait (up to 5 minutes) would
+     * otherwise see its first events handed out again, into itself.
+     */
+    private List<EventLog.Delivery> gather(EventLog.Subscription sub, List<EventLog.Delivery> first, Duration window)
+            throws InterruptedException {
+        var batch = new java.util.concurrent.CopyOnWriteArrayList<>(first);
+        long gathering = calls.incrementAndGet();
+        inFlight.put(gathering, batch);
+        try {
+            long until = System.nanoTime() + window.toNanos();
+            long piece = ACK_WAIT.dividedBy(3).toNanos();
+            int size = trigger.batch().size();
+            for (long left = window.toNanos(); batch.size() < size && left > 0; left = until - System.nanoTime()) {
+                batch.addAll(sub.fetch(size - batch.size(), Duration.ofNanos(Math.min(left, piece))));
+            }
+            return List.copyOf(batch);
+        } finally {
+            inFlight.remove(gathering);
         }
     }
 

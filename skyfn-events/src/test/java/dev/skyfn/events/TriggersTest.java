@@ -263,6 +263,23 @@ class TriggersTest {
     }
 
     @Test
+    void aBatchWindowLongerThanTheAckWaitDoesNotTakeItsOwnEventsAgain() {
+        var node = new Node(e -> new Functions.Result(Payload.EMPTY, null, null));
+        Duration window = TopicRunner.ACK_WAIT.plusSeconds(2);
+        var triggers = start(app("- {topic: clicks, batch: {size: 10, window: " + window.toSeconds() + "s}}", Instant.now()), node,
+                new FileTickLedger(dir.resolve("ticks.json")));
+        for (int i = 0; i < 2; i++) {
+            triggers.publish("acme", "clicks", Optional.empty(), "/me", "click", "text/plain", null, new byte[]{(byte) ('a' + i)});
+        }
+        await().atMost(window.plusSeconds(30)).until(() -> !node.calls.isEmpty());
+        JsonNode batch = node.calls.getFirst();
+        assertThat(batch.isArray()).isTrue();
+        // each event once, on its first attempt: the gathering said they were in progress past the ack wait
+        assertThat(batch).hasSize(2);
+        assertThat(java.util.stream.StreamSupport.stream(batch.spliterator(), false).map(e -> e.get("id").asText()).distinct()).hasSize(2);
+    }
+
+    @Test
     void twoNodesFiringOneScheduleQueueEachTickUnderOneIdAndTheLedgerRecordsIt() {
         var ledger = new FileTickLedger(dir.resolve("ticks.json"));
         var node = new Node(e -> null);
