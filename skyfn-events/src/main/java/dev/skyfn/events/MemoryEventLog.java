@@ -32,9 +32,9 @@ public final class MemoryEventLog implements EventLog {
 
     static final Duration DUPLICATE_WINDOW = Duration.ofMinutes(2);
     /**
-     * A subscription nobody has taken from for this long is forgotten, so that the events it has
-     * not read are not held for it: its app was removed, or its trigger changed (on one machine a
-     * deployed app's triggers take from theirs at least once a second).
+     * A subscription nobody holds open and nobody has taken from for this long is forgotten, so
+     * that the events it has not read are not held for it: its app was removed, or its trigger
+     * changed. One held open is kept however long its calls run (a function may run 15 minutes).
      */
     static final Duration INACTIVE = Duration.ofMinutes(10);
 
@@ -67,6 +67,8 @@ public final class MemoryEventLog implements EventLog {
         final int maxUnacknowledged;
         long cursor;
         Instant lastTaken;
+        /** How many opened handles of it are not closed. */
+        int holders;
         final TreeMap<Long, Out> pending = new TreeMap<>();
 
         Sub(String name, String tenant, String pattern, int partition, Duration ackWait, int maxUnacknowledged, long cursor) {
@@ -127,7 +129,10 @@ public final class MemoryEventLog implements EventLog {
             long from = events.stream().filter(k -> !k.event().time().isBefore(since)).mapToLong(Kept::seq).findFirst().orElse(nextSeq);
             Sub sub = subscriptions.computeIfAbsent(name, n -> new Sub(n, tenant, pattern, partition, ackWait, maxUnacknowledged, from));
             sub.lastTaken = clock.instant();
+            sub.holders++;
             return new Subscription() {
+                private boolean closed;
+
                 @Override
                 public int take(int max, Duration wait, java.util.function.Consumer<Delivery> each) throws InterruptedException {
                     return MemoryEventLog.this.take(sub, max, wait, each);
@@ -135,7 +140,18 @@ public final class MemoryEventLog implements EventLog {
 
                 @Override
                 public void close() {
-                    // the subscription stays, as a durable consumer does, for whoever opens it next
+                    // the subscription stays, as a durable consumer does, for whoever opens it next: forgotten
+                    // only once nobody has held it open for a while
+                    lock.lock();
+                    try {
+                        if (!closed) {
+                            closed = true;
+                            sub.holders--;
+                            sub.lastTaken = clock.instant();
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
                 }
             };
         } finally {
@@ -250,7 +266,7 @@ public final class MemoryEventLog implements EventLog {
     /** Forgets subscriptions nobody takes from any more, and events every subscription has read past. */
     private void trim() {
         Instant idle = clock.instant().minus(INACTIVE);
-        subscriptions.values().removeIf(s -> s.lastTaken.isBefore(idle));
+        subscriptions.values().removeIf(s -> s.holders == 0 && s.lastTaken.isBefore(idle));
         long oldestCursor = subscriptions.values().stream().mapToLong(s -> s.cursor).min().orElse(nextSeq);
         while (!events.isEmpty() && events.peekFirst().seq() < oldestCursor) {
             bytes -= events.removeFirst().event().data().length;

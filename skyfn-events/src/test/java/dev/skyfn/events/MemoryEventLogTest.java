@@ -87,7 +87,7 @@ class MemoryEventLogTest {
     }
 
     @Test
-    void aSubscriptionNobodyTakesFromIsForgottenAndHoldsNoEvents() {
+    void aSubscriptionClosedAndNotTakenFromIsForgottenAndOneHeldOpenKeepsItsEvents() throws InterruptedException {
         var now = new java.util.concurrent.atomic.AtomicReference<>(Instant.parse("2026-12-01T12:00:00Z"));
         Clock clock = new Clock() {
             @Override
@@ -106,11 +106,21 @@ class MemoryEventLogTest {
             }
         };
         var small = new MemoryEventLog(64, clock);
-        small.subscribe("gone", "acme", "orders", -1, now.get(), Duration.ofSeconds(30), 100);
+        var gone = small.subscribe("gone", "acme", "orders", -1, now.get(), Duration.ofSeconds(30), 100);
         small.publish(new Event("acme", "orders", "a", "/t", "t", now.get(), null, null, Map.of(), new byte[40]));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> small.publish(new Event("acme", "orders", "b", "/t", "t", now.get(), null,
                 null, Map.of(), new byte[40]))).hasMessageContaining("not taken yet");
+        // held open by a lane whose calls run long, it keeps its events however long it does not take
         now.set(now.get().plus(MemoryEventLog.INACTIVE).plusSeconds(1));
-        small.publish(new Event("acme", "orders", "c", "/t", "t", now.get(), null, null, Map.of(), new byte[40]));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> small.publish(new Event("acme", "orders", "b", "/t", "t", now.get(), null,
+                null, Map.of(), new byte[40]))).hasMessageContaining("not taken yet");
+        List<String> taken = new java.util.ArrayList<>();
+        gone.take(10, Duration.ZERO, d -> taken.add(d.event().id()));
+        assertThat(taken).containsExactly("a");
+        // closed (its app removed) and not opened again for a while, it is forgotten with what it has not read
+        gone.close();
+        small.publish(new Event("acme", "orders", "c", "/t", "t", now.get(), null, null, Map.of(), new byte[20]));
+        now.set(now.get().plus(MemoryEventLog.INACTIVE).plusSeconds(1));
+        small.publish(new Event("acme", "orders", "d", "/t", "t", now.get(), null, null, Map.of(), new byte[60]));
     }
 }
