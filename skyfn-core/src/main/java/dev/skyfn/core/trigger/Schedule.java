@@ -124,11 +124,36 @@ public final class Schedule {
      * {@code max}, the most recent) with {@link Missed#CATCH_UP}; none when no tick came.
      */
     public List<Instant> due(Instant lastFired, Instant now, int max) {
+        List<Instant> ticks = period != null ? rateTicks(lastFired, now, missed == Missed.SKIP ? 1 : max) : cronTicks(lastFired, now, max);
+        if (missed == Missed.SKIP && ticks.size() > 1) {
+            return List.of(ticks.getLast());
+        }
+        return ticks;
+    }
+
+    /** A rate's last {@code max} ticks after {@code lastFired} and at or before {@code now}, counted, not walked: a month of seconds is no loop. */
+    private List<Instant> rateTicks(Instant lastFired, Instant now, int max) {
+        long p = period.toMillis();
+        long first = Math.floorDiv(lastFired.toEpochMilli(), p) + 1;
+        long last = Math.floorDiv(now.toEpochMilli(), p);
+        List<Instant> ticks = new ArrayList<>();
+        for (long n = Math.max(first, last - max + 1); n <= last; n++) {
+            ticks.add(Instant.ofEpochMilli(n * p));
+        }
+        return ticks;
+    }
+
+    /**
+     * A cron's last {@code max} ticks after {@code lastFired} and at or before {@code now}, walked
+     * from {@code lastFired}; the walk stops at a next tick that is not later than the one before,
+     * which a cron library's daylight-saving edge could give, rather than loop forever.
+     */
+    private List<Instant> cronTicks(Instant lastFired, Instant now, int max) {
         List<Instant> ticks = new ArrayList<>();
         Instant t = lastFired;
         while (true) {
             var next = next(t);
-            if (next.isEmpty() || next.get().isAfter(now)) {
+            if (next.isEmpty() || next.get().isAfter(now) || !next.get().isAfter(t)) {
                 break;
             }
             t = next.get();
@@ -136,9 +161,6 @@ public final class Schedule {
             if (ticks.size() > max) {
                 ticks.removeFirst();
             }
-        }
-        if (missed == Missed.SKIP && ticks.size() > 1) {
-            return List.of(ticks.getLast());
         }
         return ticks;
     }

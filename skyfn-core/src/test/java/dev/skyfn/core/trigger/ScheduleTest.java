@@ -54,10 +54,25 @@ class ScheduleTest {
             SKIP     | 2026-12-01T12:00:00Z | 2026-12-01T12:17:00Z | 10 | 2026-12-01T12:15:00Z
             CATCH_UP | 2026-12-01T12:00:00Z | 2026-12-01T12:17:00Z | 10 | 2026-12-01T12:05:00Z 2026-12-01T12:10:00Z 2026-12-01T12:15:00Z
             CATCH_UP | 2026-12-01T11:00:00Z | 2026-12-01T12:17:00Z | 2  | 2026-12-01T12:10:00Z 2026-12-01T12:15:00Z
+            CATCH_UP | 2026-11-01T12:00:00Z | 2026-12-01T12:17:00Z | 2  | 2026-12-01T12:10:00Z 2026-12-01T12:15:00Z
+            SKIP     | 2026-11-01T12:00:00Z | 2026-12-01T12:17:00Z | 10 | 2026-12-01T12:15:00Z
+            CATCH_UP | 2026-12-01T12:03:00Z | 2026-12-01T12:10:00Z | 10 | 2026-12-01T12:05:00Z 2026-12-01T12:10:00Z
+            CATCH_UP | 2026-12-01T12:15:00Z | 2026-12-01T12:15:00Z | 10 | ''
             """)
     void givesTheTicksDueByItsPolicyForMissedOnes(Schedule.Missed missed, String last, String now, int max, String due) {
-        Schedule s = Schedule.parse("rate(5 minutes)", null, missed);
-        assertThat(s.due(Instant.parse(last), Instant.parse(now), max))
-                .map(Instant::toString).containsExactly(due.isEmpty() ? new String[0] : due.split(" "));
+        String[] expected = due.isEmpty() ? new String[0] : due.split(" ");
+        Schedule rate = Schedule.parse("rate(5 minutes)", null, missed);
+        assertThat(rate.due(Instant.parse(last), Instant.parse(now), max)).map(Instant::toString).containsExactly(expected);
+        // the same ticks walked by a cron expression
+        Schedule cron = Schedule.parse("cron(0/5 * * * ? *)", null, missed);
+        assertThat(cron.due(Instant.parse(last), Instant.parse(now), max)).map(Instant::toString).containsExactly(expected);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aRateCountsItsTicksOverALongGapRatherThanWalkingThem() {
+        Schedule everySecond = Schedule.parse("rate(1 second)", null, Schedule.Missed.CATCH_UP);
+        Instant now = Instant.parse("2026-12-01T00:00:00Z");
+        assertThat(everySecond.due(now.minus(java.time.Duration.ofDays(3650)), now, 3))
+                .containsExactly(now.minusSeconds(2), now.minusSeconds(1), now);
     }
 }
