@@ -401,10 +401,14 @@ final class TopicRunner implements AutoCloseable {
         }
     }
 
-    /** Every third of the ack wait until closed, says that the events of every call running are still being worked on. */
+    /**
+     * Every third of the ack wait, says that the events of every call running are still being
+     * worked on: until closed and, after, until the calls it left running end (an app redeployed
+     * mid-call: its events are not handed to the new deployment's runner while they run here).
+     */
     private void keepAlive() {
         try {
-            while (!closed) {
+            while (!closed || !inFlight.isEmpty()) {
                 Thread.sleep(ACK_WAIT.dividedBy(3));
                 for (List<EventLog.Delivery> running : inFlight.values()) {
                     try {
