@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * redelivered input publishes no second output (effectively once); the output is published
  * without holding the call's slot, and its inputs acknowledged once the log has kept it. A failed call's events are
  * handed out again after the trigger's back-off, doubled at each attempt up to a minute; an
- * event that failed {@code maxAttempts} times goes to the dead-letter subject (a call that found
- * no node to run it, or whose node died under it, is tried again without spending an attempt,
- * {@value #MAX_DELIVERIES} deliveries at most), with the error in
+ * event whose {@code maxAttempts}-th delivery failed goes to the dead-letter subject (a call that
+ * found no node to run it, or whose node died under it, is tried again and never dead-letters
+ * its events, {@value #MAX_DELIVERIES} deliveries at most, though its delivery counts), with the error in
  * its {@code errorcode}, {@code errormessage}, {@code attempts} and {@code originalsubject}
  * extensions, and is acknowledged. Ordered by key, it reads each of the
  * {@value Event#PARTITIONS} partitions one batch at a time, across the fleet.
@@ -341,7 +341,7 @@ final class TopicRunner implements AutoCloseable {
                     });
             return;
         }
-        // a call that found no node to run it (or whose node died under it) is not the function's failure: it does not spend an attempt
+        // a call that found no node to run it (or whose node died under it) is not the function's failure: it dead-letters nothing
         boolean ran = !NOT_RUN.contains(result.errorCode());
         for (EventLog.Delivery d : taken) {
             if (ran && d.attempt() >= trigger.maxAttempts() || d.attempt() >= MAX_DELIVERIES) {
