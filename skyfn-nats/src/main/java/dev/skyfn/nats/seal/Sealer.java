@@ -190,17 +190,13 @@ public final class Sealer {
             counter = key.nonces().getAndIncrement();
         } while (counter >= sealsPerKey && retire(key));
         byte[] nonce = ByteBuffer.allocate(NONCE_BYTES).putInt(0).putLong(counter).array();
-        KeyRef ref = ref(tenant, key.id());
-        SecretKey kept = tenantKeys.get(ref);
-        SecretKey tenantKey = kept != null ? kept : derive(ref);
+        TenantKey tenantKey = tenantKey(tenant, key.id());
         try {
-            Cipher gcm = cipher(Cipher.ENCRYPT_MODE, tenantKey, nonce, place);
+            Cipher gcm = cipher(Cipher.ENCRYPT_MODE, tenantKey.key(), nonce, place);
             ByteBuffer out = ByteBuffer.allocate(OVERHEAD + value.length).put(MAGIC).put(VERSION).put(key.id().duplicate()).put(nonce);
             gcm.doFinal(ByteBuffer.wrap(value), out);
             ciphers.offer(gcm);
-            if (kept == null) {
-                keep(ref, tenantKey);
-            }
+            proven(tenantKey);
             return out.array();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot seal: " + e.getMessage(), e);
@@ -237,16 +233,12 @@ public final class Sealer {
         }
         ByteBuffer id = header == 2 + NONCE_BYTES ? null : ByteBuffer.wrap(Arrays.copyOfRange(sealed, 2, 2 + KEY_ID_BYTES));
         byte[] nonce = Arrays.copyOfRange(sealed, header - NONCE_BYTES, header);
-        KeyRef ref = ref(tenant, id);
-        SecretKey kept = tenantKeys.get(ref);
-        SecretKey tenantKey = kept != null ? kept : derive(ref);
+        TenantKey tenantKey = tenantKey(tenant, id);
         try {
-            Cipher gcm = cipher(Cipher.DECRYPT_MODE, tenantKey, nonce, place);
+            Cipher gcm = cipher(Cipher.DECRYPT_MODE, tenantKey.key(), nonce, place);
             byte[] value = gcm.doFinal(sealed, header, sealed.length - header);
             ciphers.offer(gcm);
-            if (kept == null) {
-                keep(ref, tenantKey); // only now: a key id read from a forged value is not kept
-            }
+            proven(tenantKey); // only now: a key id read from a forged value is not kept
             return value;
         } catch (javax.crypto.AEADBadTagException e) {
             throw broken(place, "it was sealed with another key or altered");
@@ -266,18 +258,27 @@ public final class Sealer {
         return gcm;
     }
 
-    /** Which key seals {@code tenant}'s data under {@code keyId} (null: version 1's key) on this node. */
-    private KeyRef ref(String tenant, ByteBuffer keyId) {
+    /** A tenant's key under one key id, and whether it was derived now rather than found kept. */
+    private record TenantKey(KeyRef ref, SecretKey key, boolean derived) {
+    }
+
+    /** {@code tenant}'s key under {@code keyId} (null: version 1's key) on this node: the one kept, or derived now. */
+    private TenantKey tenantKey(String tenant, ByteBuffer keyId) {
         Trust level = policy.apply(tenant);
         if (!levelKeys.containsKey(level)) {
             throw new SkyfnException(ErrorCode.UNSEAL_FAILED, "this node holds no key for tenant " + tenant + "'s data: its trust "
                     + "policy keeps that key on nodes of " + level.name().toLowerCase(java.util.Locale.ROOT) + " clouds");
         }
-        return new KeyRef(level, tenant, keyId);
+        var ref = new KeyRef(level, tenant, keyId);
+        SecretKey kept = tenantKeys.get(ref);
+        return kept != null ? new TenantKey(ref, kept, false) : new TenantKey(ref, derive(ref), true);
     }
 
-    /** Keeps a key that sealed or opened a value, one other making way when {@link #KEYS_KEPT} are kept. */
-    private void keep(KeyRef ref, SecretKey key) {
+    /** Keeps a key derived now once it sealed or opened a value, one other making way when {@link #KEYS_KEPT} are kept. */
+    private void proven(TenantKey tenantKey) {
+        if (!tenantKey.derived()) {
+            return;
+        }
         if (tenantKeys.size() >= KEYS_KEPT) {
             var any = tenantKeys.keySet().iterator();
             if (any.hasNext()) {
@@ -285,7 +286,7 @@ public final class Sealer {
                 any.remove();
             }
         }
-        tenantKeys.putIfAbsent(ref, key);
+        tenantKeys.putIfAbsent(tenantKey.ref(), tenantKey.key());
     }
 
     /** Number of derived keys kept, for tests. */
