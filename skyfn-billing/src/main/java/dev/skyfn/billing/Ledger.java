@@ -124,10 +124,7 @@ public final class Ledger implements AutoCloseable {
             } catch (IOException alsoFailed) {
                 e.addSuppressed(alsoFailed);
             }
-            tree.close();
-            offsets.close();
-            starts.close();
-            tenants.close();
+            closeIndex();
             throw e;
         }
         headsFile = heads;
@@ -541,6 +538,11 @@ public final class Ledger implements AutoCloseable {
                 LOG.warn("usage ledger: its index is not kept ({}): it is rebuilt at the next opening", e.getMessage());
             }
         }
+        closeIndex();
+    }
+
+    /** Unmaps the index's files, unkept: the next opening rebuilds them. */
+    private void closeIndex() {
         tree.close();
         offsets.close();
         starts.close();
