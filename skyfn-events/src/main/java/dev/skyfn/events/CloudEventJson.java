@@ -149,11 +149,12 @@ final class CloudEventJson {
         if (data.length == 0 && jsonType) {
             return; // no data: none written (an empty JSON value is not one)
         }
+        String text = !jsonType && contentType.regionMatches(true, 0, "text/", 0, 5) && utf8Charset(contentType) ? utf8Text(data) : null;
         if (jsonType && wellFormed(data)) {
             g.writeFieldName("data");
             g.writeRawValue(new String(data, StandardCharsets.UTF_8));
-        } else if (!jsonType && contentType.regionMatches(true, 0, "text/", 0, 5) && utf8Charset(contentType) && utf8(data)) {
-            g.writeStringField("data", new String(data, StandardCharsets.UTF_8));
+        } else if (text != null) {
+            g.writeStringField("data", text);
         } else {
             g.writeFieldName("data_base64");
             g.writeBinary(data);
@@ -176,21 +177,13 @@ final class CloudEventJson {
         return true;
     }
 
-    /** Whether {@code data} is well-formed UTF-8 (ASCII checked byte by byte, anything else decoded strictly). */
-    static boolean utf8(byte[] data) {
-        int i = 0;
-        while (i < data.length && data[i] >= 0) {
-            i++;
-        }
-        if (i == data.length) {
-            return true;
-        }
+    /** {@code bytes} as text when they are well-formed UTF-8 (decoded strictly, not with replacement characters), else null. */
+    static String utf8Text(byte[] bytes) {
         try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(data));
-            return true;
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
         } catch (java.nio.charset.CharacterCodingException e) {
-            return false;
+            return null;
         }
     }
 

@@ -2,10 +2,6 @@ package dev.skyfn.events;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
 
@@ -39,20 +35,11 @@ final class StateChange {
         if (cut != value) {
             data.put(name + "Size", value.length);
         }
-        String text = utf8(cut);
+        String text = CloudEventJson.utf8Text(cut);
         if (text != null) {
             data.put(name, text);
         } else {
             data.put(name + "Base64", Base64.getEncoder().encodeToString(cut));
-        }
-    }
-
-    private static String utf8(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
         }
     }
 }
