@@ -16,7 +16,7 @@ import java.util.logging.Logger;
 /**
  * The limit for a warm HTTP invocation: a bare Helidon server answering the same request the
  * no-op function gets (POST, the body echoed back) with nothing in between. Given an echo
- * process's socket ({@code UnixSocketPingPong echo}), the limit for a function run in a process
+ * process's socket ({@code UnixSocketPingPong serve}), the limit for a function run in a process
  * of its own: each request's body goes to that process and back in one round trip of a
  * {@value UnixSocketPingPong#MESSAGE}-byte message before it is answered, on a connection no
  * other request is using, with no framing, routing or bookkeeping.
@@ -61,16 +61,8 @@ public final class BareServer {
                     ch = SocketChannel.open(address);
                 }
                 ByteBuffer buf = ByteBuffer.allocate(UnixSocketPingPong.MESSAGE);
-                buf.put((byte) body.length).put(body).clear();
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                buf.clear();
-                while (buf.hasRemaining()) {
-                    if (ch.read(buf) < 0) {
-                        throw new IOException("the echo process hung up");
-                    }
-                }
+                buf.put((byte) body.length).put(body);
+                UnixSocketPingPong.roundTrip(ch, buf);
                 idle.offer(ch);
                 return Arrays.copyOfRange(buf.array(), 1, 1 + buf.get(0));
             } catch (IOException e) {

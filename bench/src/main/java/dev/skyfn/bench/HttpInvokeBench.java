@@ -164,9 +164,15 @@ final class HttpInvokeBench {
     }
 
     private Round bare() {
-        int port = 18_090;
-        Process p = Procs.start("0", Path.of("/tmp/skyfn-bench-bare.log"), List.of(Procs.JAVA.toString(), "-cp",
-                Bench.classpath(root), BareServer.class.getName(), Integer.toString(port)));
+        return bare(18_090, Path.of("/tmp/skyfn-bench-bare.log"));
+    }
+
+    /** The bare server on {@code port}, given {@code more} arguments, pinned to CPU 0 and measured. */
+    private Round bare(int port, Path log, String... more) {
+        List<String> cmd = new ArrayList<>(List.of(Procs.JAVA.toString(), "-cp", Bench.classpath(root), BareServer.class.getName(),
+                Integer.toString(port)));
+        cmd.addAll(List.of(more));
+        Process p = Procs.start("0", log, cmd);
         try {
             awaitPort(port, PATH);
             return measure(port, PATH, Duration.ofSeconds(5));
@@ -177,33 +183,14 @@ final class HttpInvokeBench {
 
     /** The bare server with each body sent to an echo process and back, both on CPU 0. */
     private Round hop() {
-        int port = 18_093;
-        Path socket = Path.of("/tmp/skyfn-bench-echo.sock");
+        Path socket = Procs.tempSocket("echo");
+        Process echo = Procs.start("0", socket.resolveSibling("echo.log"), List.of(Procs.JAVA.toString(), "-cp",
+                Bench.classpath(root), UnixSocketPingPong.class.getName(), "serve", socket.toString()));
         try {
-            java.nio.file.Files.deleteIfExists(socket); // a socket left by an earlier run would be taken for this one's
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        Process echo = Procs.start("0", Path.of("/tmp/skyfn-bench-echo.log"), List.of(Procs.JAVA.toString(), "-cp",
-                Bench.classpath(root), UnixSocketPingPong.class.getName(), "echo", socket.toString()));
-        try {
-            awaitSocket(socket);
-            Process server = Procs.start("0", Path.of("/tmp/skyfn-bench-bare-hop.log"), List.of(Procs.JAVA.toString(), "-cp",
-                    Bench.classpath(root), BareServer.class.getName(), Integer.toString(port), socket.toString()));
-            try {
-                awaitPort(port, PATH);
-                return measure(port, PATH, Duration.ofSeconds(5));
-            } finally {
-                Procs.stop(server);
-            }
+            Procs.awaitFile(socket, Duration.ofSeconds(30));
+            return bare(18_093, Path.of("/tmp/skyfn-bench-bare-hop.log"), socket.toString());
         } finally {
             Procs.stop(echo);
-        }
-    }
-
-    private static void awaitSocket(Path socket) {
-        for (int i = 0; i < 600 && !java.nio.file.Files.exists(socket); i++) {
-            Procs.sleep(Duration.ofMillis(50));
         }
     }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,27 +118,21 @@ final class InteractionBench {
     }
 
     private double[] pingPong() {
+        Path socket = Procs.tempSocket("pingpong");
+        Process server = Procs.start(null, socket.resolveSibling("server.log"), List.of(Procs.JAVA.toString(), "-cp",
+                Bench.classpath(root), UnixSocketPingPong.class.getName(), "serve", socket.toString()));
         try {
-            Path socket = Files.createTempDirectory("pingpong").resolve("s.sock");
-            Process server = Procs.start(null, socket.resolveSibling("server.log"), List.of(Procs.JAVA.toString(), "-cp",
-                    Bench.classpath(root), UnixSocketPingPong.class.getName(), "serve", socket.toString()));
-            try {
-                for (int i = 0; i < 600 && !Files.exists(socket); i++) {
-                    Procs.sleep(Duration.ofMillis(20));
-                }
-                String[] t = Procs.run(List.of(Procs.JAVA.toString(), "-cp", Bench.classpath(root),
-                        UnixSocketPingPong.class.getName(), "ping", socket.toString(), Integer.toString(calls)), Duration.ofMinutes(2))
-                        .trim().split(" ");
-                List<Double> values = new ArrayList<>();
-                for (String v : t) {
-                    values.add(Double.parseDouble(v));
-                }
-                return new double[]{values.get(0), values.get(1), values.get(2)};
-            } finally {
-                Procs.stop(server);
+            Procs.awaitFile(socket, Duration.ofSeconds(12));
+            String[] t = Procs.run(List.of(Procs.JAVA.toString(), "-cp", Bench.classpath(root),
+                    UnixSocketPingPong.class.getName(), "ping", socket.toString(), Integer.toString(calls)), Duration.ofMinutes(2))
+                    .trim().split(" ");
+            List<Double> values = new ArrayList<>();
+            for (String v : t) {
+                values.add(Double.parseDouble(v));
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return new double[]{values.get(0), values.get(1), values.get(2)};
+        } finally {
+            Procs.stop(server);
         }
     }
 }

@@ -108,6 +108,26 @@ final class Procs {
         }
     }
 
+    /** A path for a Unix socket in a new temporary directory of its own, named after {@code what}: no earlier run's socket is there. */
+    static Path tempSocket(String what) {
+        try {
+            return Files.createTempDirectory(what).resolve("s.sock");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits until {@code file} exists (a server's socket bound); IllegalStateException after {@code most}. */
+    static void awaitFile(Path file, Duration most) {
+        long deadline = System.nanoTime() + most.toNanos();
+        while (!Files.exists(file)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(file + " did not appear within " + most.toSeconds() + " s");
+            }
+            sleep(Duration.ofMillis(20));
+        }
+    }
+
     static void sleep(Duration d) {
         try {
             Thread.sleep(d);

@@ -16,8 +16,8 @@ import java.util.Arrays;
  *
  * <p>Usage: {@code UnixSocketPingPong serve <socket>} in one process, {@code UnixSocketPingPong
  * ping <socket> <round-trips>} in another; the second prints p50, p99 and mean in microseconds.
- * {@code UnixSocketPingPong echo <socket>} answers any number of connections, each on a platform
- * thread of its own blocked in its socket's read: the other process of {@link BareServer}'s hop.
+ * The server answers any number of connections, each on a platform thread of its own blocked in
+ * its socket's read: it is also the other process of {@link BareServer}'s hop.
  */
 public final class UnixSocketPingPong {
 
@@ -30,25 +30,12 @@ public final class UnixSocketPingPong {
         Path socket = Path.of(args[1]);
         if (args[0].equals("serve")) {
             serve(socket);
-        } else if (args[0].equals("echo")) {
-            echo(socket);
         } else {
             System.out.println(ping(socket, Integer.parseInt(args[2])));
         }
     }
 
     private static void serve(Path socket) throws IOException {
-        Files.deleteIfExists(socket);
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(socket));
-            System.out.println("ready");
-            try (SocketChannel peer = server.accept()) {
-                answer(peer);
-            }
-        }
-    }
-
-    private static void echo(Path socket) throws IOException {
         Files.deleteIfExists(socket);
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
@@ -83,14 +70,17 @@ public final class UnixSocketPingPong {
         }
     }
 
-    private static void roundTrip(SocketChannel ch, ByteBuffer buf) throws IOException {
+    /** Sends all of {@code buf} and reads as many bytes back into it; IOException if the server hung up. */
+    static void roundTrip(SocketChannel ch, ByteBuffer buf) throws IOException {
         buf.clear();
         while (buf.hasRemaining()) {
             ch.write(buf);
         }
         buf.clear();
         while (buf.hasRemaining()) {
-            ch.read(buf);
+            if (ch.read(buf) < 0) {
+                throw new IOException("the server hung up");
+            }
         }
     }
 
