@@ -67,6 +67,13 @@ final class FleetCalls {
                 .allMatch(m -> send(fleet, m.node(), "GET", "/v1/apps/" + app, null).statusCode() == 200));
     }
 
+    /** Waits until no node of the fleet knows {@code app} any more: each has let go of what served it. Nodes a test killed are not asked. */
+    static void awaitGone(EmulatedFleet fleet, String app) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreException(java.io.UncheckedIOException.class)
+                .until(() -> fleet.nodes().stream().filter(m -> m.process().isAlive())
+                .allMatch(m -> send(fleet, m.node(), "GET", "/v1/apps/" + app, null).statusCode() == 404));
+    }
+
     static JsonNode json(String body) {
         try {
             return Json.MAPPER.readTree(body);

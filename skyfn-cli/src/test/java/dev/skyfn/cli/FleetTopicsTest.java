@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A topic's events across a fleet of three nodes on real NATS servers, a node taking them
  * SIGKILLed: every event runs, a stream function's outputs are published once each, and an event
- * that keeps failing reaches the dead-letter subject.
+ * that keeps failing reaches the dead-letter subject; an app removed and deployed again starts afresh.
  */
 @Tag("slow")
 @Tag("chaos")
@@ -98,6 +98,34 @@ class FleetTopicsTest {
         }
         assertThat(keys("sink")).contains("dead-letter:dev.stream.work.0:" + poison);
         assertThat(read("stream", poison).split(" ")).as("attempts of the poisoned event").hasSize(2);
+    }
+
+    @Test
+    void anAppRemovedAndDeployedAgainTakesNoneOfTheEventsPublishedWhileItWasGone() {
+        String manifest = """
+                app: restock
+                functions:
+                  take:
+                    handler: dev.skyfn.cli.EventTally
+                    memory: 128
+                    triggers: [{topic: restock}]
+                  read: {handler: dev.skyfn.cli.EventTally$Read, memory: 128}
+                placement: {affinity: [{name: a, clouds: [a]}]}
+                """;
+        FleetCalls.deploy(fleet, "b-1", manifest, EventTally.class);
+        String before = publish("restock", "{}");
+        await().atMost(Duration.ofSeconds(60)).until(() -> keys("restock").contains(before));
+        HttpResponse<String> removed = FleetCalls.send(fleet, "b-1", "DELETE", "/v1/apps/restock", null);
+        assertThat(removed.statusCode()).as(removed.body()).isEqualTo(204);
+        FleetCalls.awaitGone(fleet, "restock");
+        String whileGone = publish("restock", "{}");
+
+        FleetCalls.deploy(fleet, "b-1", manifest, EventTally.class);
+        String after = publish("restock", "{}");
+        await().atMost(Duration.ofSeconds(60)).until(() -> keys("restock").contains(after));
+        // long enough for an event a node had been handed as it let go of the app to be handed out again (the ack wait: 10 s)
+        await().during(Duration.ofSeconds(15)).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> !keys("restock").contains(whileGone));
     }
 
     /** Whether node {@code name} is alive as b-1 sees the fleet. */

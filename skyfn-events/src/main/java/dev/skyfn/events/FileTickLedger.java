@@ -44,14 +44,25 @@ public final class FileTickLedger implements TickLedger {
             return false;
         }
         ticks.put(trigger, tick.toEpochMilli());
+        save();
+        return true;
+    }
+
+    @Override
+    public synchronized void forget(String trigger) {
+        if (ticks.remove(trigger) != null) {
+            save();
+        }
+    }
+
+    private void save() {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.write(tmp, JSON.writeValueAsBytes(ticks));
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new UncheckedIOException("recording a schedule tick in " + file, e);
+            throw new UncheckedIOException("recording the schedule ticks in " + file, e);
         }
-        return true;
     }
 }

@@ -94,7 +94,7 @@ final class ScheduleFirer implements AutoCloseable {
 
     /** Fires {@code s} if a tick of it is due; returns its next tick (null: none). */
     private Instant nextAfterFiring(DeployedApp app, FunctionSpec fn, Trigger.OnSchedule s, Instant now) {
-        String id = TriggerNames.id(app, fn, s);
+        String id = TriggerNames.durable(app, fn, s);
         try {
             Instant from = last.computeIfAbsent(id, k -> ledger.last(k).orElse(app.deployedAt()));
             Optional<Instant> next = s.schedule().next(from);
@@ -144,6 +144,28 @@ final class ScheduleFirer implements AutoCloseable {
         }
         return new Event(app.tenant(), null, id, "/skyfn/" + app.tenant() + "/" + app.name() + "/" + fn.name() + "/schedules/" + s.index(),
                 TYPE, tick, "application/json", null, Map.of(), data);
+    }
+
+    /**
+     * Drops the last ticks of the schedules of {@code app}, removed: their names are its own
+     * ({@link TriggerNames#durable}), so nothing would read them again. A tick being fired meanwhile
+     * may record its entry again, which nothing reads either.
+     */
+    void forget(DeployedApp app) {
+        for (FunctionSpec fn : app.manifest().functions().values()) {
+            for (Trigger t : fn.triggers()) {
+                if (t instanceof Trigger.OnSchedule) {
+                    String id = TriggerNames.durable(app, fn, t);
+                    last.remove(id);
+                    try {
+                        ledger.forget(id);
+                    } catch (RuntimeException e) {
+                        LOG.warn("forgetting the ticks of schedule {} of the removed {}/{}: {}", t.index(), app.name(), fn.name(),
+                                e.getMessage());
+                    }
+                }
+            }
+        }
     }
 
     /** The last tick {@code trigger} fired, as the ledger has it. */

@@ -75,6 +75,13 @@ final class TopicRunner implements AutoCloseable {
     private final java.util.function.Predicate<Event> accepts;
     private final String id;
     private volatile boolean closed;
+    /**
+     * The trigger's app was removed: events the last request to the log brings are not run — not the
+     * removed app's to run, nor a later app's of its name. Left unacknowledged, they go back to the
+     * removed app's subscription after the ack wait, where no node takes them again. (Handed straight
+     * back, they would come back at once into the request still open, each time counted as a delivery.)
+     */
+    private volatile boolean removed;
     /** The events of the calls running now, by a number each call takes. */
     private final java.util.Map<Long, List<EventLog.Delivery>> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
@@ -97,7 +104,8 @@ final class TopicRunner implements AutoCloseable {
      */
     void start() {
         Thread.ofVirtual().name("topic-" + id + "-in-progress").start(this::keepAlive);
-        String name = "trg-" + TriggerNames.digest(id, trigger.subject(), Boolean.toString(trigger.keyOrdered()));
+        String name = "trg-" + TriggerNames.digest(TriggerNames.durable(app, fn, trigger), trigger.subject(),
+                Boolean.toString(trigger.keyOrdered()));
         if (trigger.keyOrdered()) {
             // one batch of a partition at a time, across the fleet: its events run in the order published
             for (int p = 0; p < Event.PARTITIONS; p++) {
@@ -234,6 +242,10 @@ final class TopicRunner implements AutoCloseable {
 
     /** Runs a call on a thread of its own, which holds a slot until it ends. */
     private void call(List<EventLog.Delivery> events, Semaphore slots) {
+        if (removed) {
+            slots.release();
+            return;
+        }
         Thread.ofVirtual().name("topic-" + id + "-call").start(() -> {
             try {
                 handle(events);
@@ -248,6 +260,10 @@ final class TopicRunner implements AutoCloseable {
 
     /** Runs a call for each of {@code events} at once, on a thread of its own, which holds their slots until the last ends. */
     private void callEach(List<EventLog.Delivery> events, Semaphore slots) {
+        if (removed) {
+            slots.release(events.size());
+            return;
+        }
         Thread.ofVirtual().name("topic-" + id + "-calls").start(() -> {
             try {
                 List<Prepared> calls = new ArrayList<>(events.size());
@@ -467,5 +483,11 @@ final class TopicRunner implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+    }
+
+    /** Closes the trigger of an app removed: events its last request to the log brings are not run. */
+    void closeRemoved() {
+        removed = true;
+        close();
     }
 }

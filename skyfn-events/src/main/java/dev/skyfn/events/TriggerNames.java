@@ -14,9 +14,24 @@ final class TriggerNames {
     private TriggerNames() {
     }
 
-    /** {@code tenant.app.function.index}: the trigger, whichever version of the app declares it. */
+    /**
+     * {@code tenant.app.function.index}: the trigger, whichever version of the app declares it, as
+     * people read it — in the ids of its dead letters and its outputs.
+     */
     static String id(DeployedApp app, FunctionSpec function, Trigger trigger) {
         return app.tenant() + "." + app.name() + "." + function.name() + "." + trigger.index();
+    }
+
+    /**
+     * {@code tenant.app.function.index.created}: the name of the trigger's durable state (its
+     * schedule's last tick, its subscriptions, its ticks' invocations), of this app only —
+     * {@code created} is when the app was created, in epoch ms, so that an app removed and created
+     * again under its name takes up none of the one before's. The {@link #id} alone for an app
+     * created before its creation was recorded, whose state keeps the name it had.
+     */
+    static String durable(DeployedApp app, FunctionSpec function, Trigger trigger) {
+        String id = id(app, function, trigger);
+        return app.createdAt() == null ? id : id + "." + app.createdAt().toEpochMilli();
     }
 
     /** A short digest of {@code parts}, for names that must be short and of few characters. */

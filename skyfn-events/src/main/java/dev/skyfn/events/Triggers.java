@@ -30,6 +30,7 @@ public final class Triggers implements AutoCloseable {
     private final EventLog log;
     private final Functions functions;
     private final AppCatalog served;
+    private final AppCatalog scheduled;
     private final Clock clock;
     private final ScheduleFirer schedules;
     private final Map<AppKey, List<TopicRunner>> running = new ConcurrentHashMap<>();
@@ -38,6 +39,7 @@ public final class Triggers implements AutoCloseable {
         this.log = log;
         this.functions = functions;
         this.served = served;
+        this.scheduled = scheduled;
         this.clock = clock;
         this.schedules = new ScheduleFirer(ledger, functions, scheduled::all, clock);
     }
@@ -56,6 +58,16 @@ public final class Triggers implements AutoCloseable {
             }
         });
         served.all().forEach(this::run);
+        scheduled.subscribe(new AppCatalog.Listener() {
+            @Override
+            public void deployed(DeployedApp app, DeployedApp previous) {
+            }
+
+            @Override
+            public void removed(DeployedApp app) {
+                schedules.forget(app);
+            }
+        });
         schedules.start();
         return this;
     }
@@ -84,7 +96,7 @@ public final class Triggers implements AutoCloseable {
     private void stop(AppKey app) {
         List<TopicRunner> runners = running.remove(app);
         if (runners != null) {
-            runners.forEach(TopicRunner::close);
+            runners.forEach(TopicRunner::closeRemoved);
         }
     }
 
@@ -231,7 +243,7 @@ public final class Triggers implements AutoCloseable {
             for (Trigger t : fn.triggers()) {
                 views.add(switch (t) {
                     case Trigger.OnSchedule s -> {
-                        Instant last = schedules.lastFired(TriggerNames.id(app, fn, s)).orElse(null);
+                        Instant last = schedules.lastFired(TriggerNames.durable(app, fn, s)).orElse(null);
                         Instant from = last == null ? app.deployedAt() : last;
                         Instant seen = clock.instant().isAfter(from) ? clock.instant() : from;
                         yield new View(fn.name(), s.index(), "schedule", s.schedule().toString(), last,

@@ -88,39 +88,23 @@ class MemoryEventLogTest {
 
     @Test
     void aSubscriptionClosedAndNotTakenFromIsForgottenAndOneHeldOpenKeepsItsEvents() throws InterruptedException {
-        var now = new java.util.concurrent.atomic.AtomicReference<>(Instant.parse("2026-12-01T12:00:00Z"));
-        Clock clock = new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return java.time.ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now.get();
-            }
-        };
+        var clock = new dev.skyfn.core.testing.ManualClock(Instant.parse("2026-12-01T12:00:00Z"));
         var small = new MemoryEventLog(64, clock);
-        var gone = small.subscribe("gone", "acme", "orders", -1, now.get(), Duration.ofSeconds(30), 100);
-        small.publish(new Event("acme", "orders", "a", "/t", "t", now.get(), null, null, Map.of(), new byte[40]));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> small.publish(new Event("acme", "orders", "b", "/t", "t", now.get(), null,
+        var gone = small.subscribe("gone", "acme", "orders", -1, clock.instant(), Duration.ofSeconds(30), 100);
+        small.publish(new Event("acme", "orders", "a", "/t", "t", clock.instant(), null, null, Map.of(), new byte[40]));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> small.publish(new Event("acme", "orders", "b", "/t", "t", clock.instant(), null,
                 null, Map.of(), new byte[40]))).hasMessageContaining("not taken yet");
         // held open by a lane whose calls run long, it keeps its events however long it does not take
-        now.set(now.get().plus(MemoryEventLog.INACTIVE).plusSeconds(1));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> small.publish(new Event("acme", "orders", "b", "/t", "t", now.get(), null,
+        clock.advance(MemoryEventLog.INACTIVE.plusSeconds(1));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> small.publish(new Event("acme", "orders", "b", "/t", "t", clock.instant(), null,
                 null, Map.of(), new byte[40]))).hasMessageContaining("not taken yet");
         List<String> taken = new java.util.ArrayList<>();
         gone.take(10, Duration.ZERO, d -> taken.add(d.event().id()));
         assertThat(taken).containsExactly("a");
         // closed (its app removed) and not opened again for a while, it is forgotten with what it has not read
         gone.close();
-        small.publish(new Event("acme", "orders", "c", "/t", "t", now.get(), null, null, Map.of(), new byte[20]));
-        now.set(now.get().plus(MemoryEventLog.INACTIVE).plusSeconds(1));
-        small.publish(new Event("acme", "orders", "d", "/t", "t", now.get(), null, null, Map.of(), new byte[60]));
+        small.publish(new Event("acme", "orders", "c", "/t", "t", clock.instant(), null, null, Map.of(), new byte[20]));
+        clock.advance(MemoryEventLog.INACTIVE.plusSeconds(1));
+        small.publish(new Event("acme", "orders", "d", "/t", "t", clock.instant(), null, null, Map.of(), new byte[60]));
     }
 }

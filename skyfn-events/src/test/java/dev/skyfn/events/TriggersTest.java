@@ -10,6 +10,7 @@ import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.app.AppCatalog;
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.app.DeployedApp;
+import dev.skyfn.core.manifest.FunctionSpec;
 import dev.skyfn.core.manifest.ManifestReader;
 import dev.skyfn.core.trigger.Event;
 import dev.skyfn.core.trigger.EventLog;
@@ -89,7 +90,44 @@ class TriggersTest {
 
     private static DeployedApp app(String triggers, Instant deployedAt) {
         String yaml = "app: shop\nfunctions:\n  f:\n    handler: a.B\n    timeout: 5s\n    triggers:\n" + triggers.indent(6);
-        return new DeployedApp("acme", ManifestReader.read(yaml.getBytes(StandardCharsets.UTF_8)), 1, Path.of("x.jar"), "00", 1, deployedAt);
+        return new DeployedApp("acme", ManifestReader.read(yaml.getBytes(StandardCharsets.UTF_8)), 1, Path.of("x.jar"), "00", 1, deployedAt,
+                deployedAt);
+    }
+
+    /** An app catalog whose apps the test deploys and removes, telling its listeners as a node's does. */
+    private static final class Catalog implements AppCatalog {
+        private final java.util.Map<AppKey, DeployedApp> apps = new ConcurrentHashMap<>();
+        private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+
+        void deploy(DeployedApp app) {
+            DeployedApp before = apps.put(app.key(), app);
+            listeners.forEach(l -> l.deployed(app, before));
+        }
+
+        void remove(DeployedApp app) {
+            apps.remove(app.key());
+            listeners.forEach(l -> l.removed(app));
+        }
+
+        @Override
+        public Optional<DeployedApp> find(AppKey key) {
+            return Optional.ofNullable(apps.get(key));
+        }
+
+        @Override
+        public List<DeployedApp> list(String tenant) {
+            return List.copyOf(apps.values());
+        }
+
+        @Override
+        public List<DeployedApp> all() {
+            return List.copyOf(apps.values());
+        }
+
+        @Override
+        public void subscribe(Listener listener) {
+            listeners.add(listener);
+        }
     }
 
     private static AppCatalog catalog(DeployedApp app) {
@@ -366,7 +404,53 @@ class TriggersTest {
         assertThat(Instant.parse(tick.get("time").asText()).toEpochMilli() % 1000).isZero();
         // every id queued is a distinct tick; a second submission of one is the other node's, and dropped
         assertThat(node.queued).allMatch(id -> id.matches("tick-[0-9a-f]{20}-[0-9]+000"));
-        assertThat(ledger.last("acme.shop.f.0")).isPresent();
+        assertThat(ledger.last("acme.shop.f.0." + app.createdAt().toEpochMilli())).isPresent();
+    }
+
+    @Test
+    void anAppRemovedAndCreatedAgainTakesUpNeitherTheEventsNorTheTicksOfTheOneBefore() {
+        var ledger = new FileTickLedger(dir.resolve("ticks.json"));
+        var node = new Node(e -> new Functions.Result(Payload.EMPTY, null, null));
+        var catalog = new Catalog();
+        started.add(new Triggers(log, ledger, node, catalog, catalog, Clock.systemUTC()).start());
+        var triggers = started.getLast();
+        String declared = "- topic: orders\n- {schedule: rate(1 second)}";
+        DeployedApp before = app(declared, Instant.now());
+        String tickOfBefore = TriggerNames.durable(before, before.function("f").orElseThrow(), before.function("f").orElseThrow().triggers().get(1));
+        catalog.deploy(before);
+        triggers.publish("acme", "orders", Optional.of("o-1"), "/me", "order", null, null, new byte[0]);
+        await().atMost(Duration.ofSeconds(5)).until(() -> eventIds(node).contains("o-1") && ledger.last(tickOfBefore).isPresent());
+
+        catalog.remove(before);
+        assertThat(ledger.last(tickOfBefore)).as("the removed app's last tick").isEmpty();
+        triggers.publish("acme", "orders", Optional.of("o-2"), "/me", "order", null, null, new byte[0]);
+        Instant published = Instant.now();
+        await().until(() -> Instant.now().isAfter(published));
+
+        DeployedApp again = app(declared, Instant.now());
+        catalog.deploy(again);
+        String tickOfAgain = TriggerNames.durable(again, again.function("f").orElseThrow(), again.function("f").orElseThrow().triggers().get(1));
+        assertThat(tickOfAgain).isNotEqualTo(tickOfBefore);
+        triggers.publish("acme", "orders", Optional.of("o-3"), "/me", "order", null, null, new byte[0]);
+        await().atMost(Duration.ofSeconds(5)).until(() -> eventIds(node).contains("o-3"));
+        assertThat(eventIds(node)).as("an event published while no app of the name was there").doesNotContain("o-2");
+        await().atMost(Duration.ofSeconds(5)).until(() -> ledger.last(tickOfAgain).isPresent());
+        assertThat(ledger.last(tickOfAgain).orElseThrow()).as("its first tick, after its own creation").isAfter(again.createdAt());
+    }
+
+    private static List<String> eventIds(Node node) {
+        return node.calls.stream().filter(e -> !e.get("type").asText().equals(ScheduleFirer.TYPE)).map(e -> e.get("id").asText()).toList();
+    }
+
+    @Test
+    void theNameOfATriggersStateHoldsItsAppsCreationWhenKnown() {
+        DeployedApp created = app("- topic: orders", Instant.ofEpochMilli(1_700_000_000_123L));
+        FunctionSpec f = created.function("f").orElseThrow();
+        assertThat(TriggerNames.durable(created, f, f.triggers().getFirst())).isEqualTo("acme.shop.f.0.1700000000123");
+        assertThat(TriggerNames.id(created, f, f.triggers().getFirst())).as("as people read it").isEqualTo("acme.shop.f.0");
+        DeployedApp older = new DeployedApp("acme", created.manifest(), 4, Path.of("x.jar"), "00", 1, created.deployedAt(), null);
+        assertThat(TriggerNames.durable(older, f, f.triggers().getFirst())).as("an app created before creation was recorded")
+                .isEqualTo("acme.shop.f.0");
     }
 
     @Test

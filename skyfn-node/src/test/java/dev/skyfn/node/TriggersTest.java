@@ -83,7 +83,11 @@ class TriggersTest {
     }
 
     private static String seen(TestNode tenant, String what) {
-        var res = tenant.send("POST", "/v1/apps/shop/functions/seen:invoke", what.getBytes(StandardCharsets.UTF_8),
+        return seen(tenant, "shop", what);
+    }
+
+    private static String seen(TestNode tenant, String app, String what) {
+        var res = tenant.send("POST", "/v1/apps/" + app + "/functions/seen:invoke", what.getBytes(StandardCharsets.UTF_8),
                 "Content-Type", "text/plain");
         assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
         return res.body();
@@ -193,6 +197,30 @@ class TriggersTest {
         String ours = publish(acme, "orders.eu", "{\"total\": 2}");
         await().atMost(Duration.ofSeconds(20)).until(() -> !seen(acme, ours).equals("<none>"));
         assertThat(seen(acme, theirs)).isEqualTo("<none>");
+    }
+
+    @Test
+    void anAppRemovedAndDeployedAgainTakesNoneOfTheEventsPublishedWhileItWasGone() {
+        var jar = JarBuilder.app("""
+                app: restock
+                functions:
+                  orders:
+                    handler: dev.skyfn.node.apps.Events$Record
+                    triggers: [{topic: restock}]
+                  seen: {handler: dev.skyfn.node.apps.Events$Seen}
+                """).classes(Events.class, Stateful.class);
+        assertThat(acme.deploy(jar).statusCode()).isEqualTo(201);
+        String before = publish(acme, "restock", "1");
+        await().atMost(Duration.ofSeconds(20)).until(() -> !seen(acme, "restock", before).equals("<none>"));
+        var removed = acme.send("DELETE", "/v1/apps/restock", null);
+        assertThat(removed.statusCode()).as(removed.body()).isEqualTo(204);
+        String whileGone = publish(acme, "restock", "2");
+
+        assertThat(acme.deploy(jar).statusCode()).isEqualTo(201);
+        String after = publish(acme, "restock", "3");
+        await().atMost(Duration.ofSeconds(20)).until(() -> !seen(acme, "restock", after).equals("<none>"));
+        assertThat(seen(acme, "restock", whileGone)).isEqualTo("<none>");
+        assertThat(seen(acme, "restock", "count/orders")).as("the app created again took one event").isEqualTo("1");
     }
 
     @Test

@@ -55,8 +55,8 @@ public final class AppRegistry implements AppStore {
         }
     }
 
-    /** The record kept beside each app's jars. */
-    record Current(int version, String sha256, long sizeBytes, Instant deployedAt) {
+    /** The record kept beside each app's jars ({@code createdAt} absent from records written before it was kept). */
+    record Current(int version, String sha256, long sizeBytes, Instant deployedAt, Instant createdAt) {
     }
 
     public PackageInspector inspector() {
@@ -105,8 +105,11 @@ public final class AppRegistry implements AppStore {
             Files.createDirectories(dir);
             Path jar = dir.resolve("v" + version + ".jar");
             AtomicFiles.move(incoming, jar);
-            var app = new DeployedApp(tenant, pkg.manifest(), version, jar, pkg.sha256(), pkg.sizeBytes(), clock.instant());
-            AtomicFiles.write(dir.resolve(CURRENT), Json.pretty(new Current(version, pkg.sha256(), pkg.sizeBytes(), app.deployedAt())));
+            Instant now = clock.instant();
+            var app = new DeployedApp(tenant, pkg.manifest(), version, jar, pkg.sha256(), pkg.sizeBytes(), now,
+                    previous == null ? now : previous.createdAt());
+            AtomicFiles.write(dir.resolve(CURRENT), Json.pretty(new Current(version, pkg.sha256(), pkg.sizeBytes(), app.deployedAt(),
+                    app.createdAt())));
             apps.put(key, app);
             if (previous != null) {
                 pruneBefore(dir, previous.version());
@@ -198,7 +201,8 @@ public final class AppRegistry implements AppStore {
                 LOG.error("skipping {}: its jar does not match the digest recorded at deployment", jar);
                 return;
             }
-            var app = new DeployedApp(tenant, pkg.manifest(), current.version(), jar, pkg.sha256(), pkg.sizeBytes(), current.deployedAt());
+            var app = new DeployedApp(tenant, pkg.manifest(), current.version(), jar, pkg.sha256(), pkg.sizeBytes(), current.deployedAt(),
+                    current.createdAt());
             apps.put(app.key(), app);
         } catch (IOException | RuntimeException e) {
             LOG.error("skipping the app in {}: {}", dir, e.getMessage());

@@ -59,6 +59,35 @@ class AppRegistryTest {
     }
 
     @Test
+    void anAppKeepsItsCreationAcrossVersionsAndRestartsAndIsCreatedAnewAfterItsRemoval() {
+        Clock clock = new dev.skyfn.core.testing.ManualClock(java.time.Instant.ofEpochMilli(1_000), java.time.Duration.ofSeconds(1));
+        AppRegistry registry = new AppRegistry(dir, new PackageInspector(PackageLimits.DEFAULT), clock);
+        DeployedApp v1 = registry.deploy("acme", jar("shop"));
+        DeployedApp v2 = registry.deploy("acme", jar("shop"));
+        assertThat(v1.createdAt()).isEqualTo(v1.deployedAt());
+        assertThat(v2.createdAt()).isEqualTo(v1.createdAt()).isBefore(v2.deployedAt());
+        DeployedApp restarted = new AppRegistry(dir, new PackageInspector(PackageLimits.DEFAULT), clock)
+                .find(new AppKey("acme", "shop")).orElseThrow();
+        assertThat(restarted.createdAt()).isEqualTo(v1.createdAt());
+        registry.remove(new AppKey("acme", "shop"));
+        DeployedApp again = registry.deploy("acme", jar("shop"));
+        assertThat(again.version()).isEqualTo(1);
+        assertThat(again.createdAt()).isAfter(v2.deployedAt());
+    }
+
+    @Test
+    void anAppDeployedBeforeItsCreationWasKeptHasNoneAndItsNextVersionNeither() throws Exception {
+        registry().deploy("acme", jar("shop"));
+        Path current = dir.resolve("acme").resolve("shop").resolve("current.json");
+        String json = Files.readString(current);
+        assertThat(json).contains("createdAt");
+        Files.writeString(current, json.replaceAll(",\\s*\"createdAt\"\\s*:\\s*[^,}]+", ""));
+        AppRegistry restarted = registry();
+        assertThat(restarted.find(new AppKey("acme", "shop")).orElseThrow().createdAt()).isNull();
+        assertThat(restarted.deploy("acme", jar("shop")).createdAt()).as("a trigger's state keeps its name").isNull();
+    }
+
+    @Test
     void keepsAppsAcrossRestarts() {
         registry().deploy("acme", jar("shop"));
         registry().deploy("acme", jar("shop"));

@@ -14,9 +14,13 @@ import java.util.Optional;
  * @param jar        where the app's package is on this host
  * @param sha256     the package's digest, hex
  * @param deployedAt when this version was deployed
+ * @param createdAt  when the app was created: its first version's deployment since it was last
+ *                   removed, as Kubernetes' {@code creationTimestamp}; null for an app created
+ *                   before this was recorded. It tells an app removed and created again under its
+ *                   name from the one before, whose durable trigger state it must not take up.
  */
 public record DeployedApp(String tenant, Manifest manifest, int version, Path jar, String sha256,
-                          long sizeBytes, Instant deployedAt) {
+                          long sizeBytes, Instant deployedAt, Instant createdAt) {
 
     public String name() {
         return manifest.app();

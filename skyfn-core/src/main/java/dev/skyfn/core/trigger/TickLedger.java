@@ -15,4 +15,7 @@ public interface TickLedger {
 
     /** Records {@code tick} as the last fired, if the last is still {@code expected}; false when another moved it first. */
     boolean advance(String trigger, Optional<Instant> expected, Instant tick);
+
+    /** Drops what is kept of {@code trigger}, whose app was removed; nothing when nothing is. */
+    void forget(String trigger);
 }

@@ -9,6 +9,8 @@ import java.util.List;
  * @param version        1 for the first deployment, one more for each redeployment
  * @param sha256         the package's digest, hex: its name in the package store
  * @param deployedAtMillis when this version was deployed, in epoch milliseconds
+ * @param createdAtMillis when the app was created (its first version deployed since it was last
+ *                       removed), in epoch milliseconds; 0 in records written before it was kept
  * @param replicas       where it runs, best first
  * @param change         the last change of its replicas and why (null in records written before
  *                       changes were recorded)
@@ -17,7 +19,7 @@ import java.util.List;
  *                       scheduler may place it on any cloud its manifest allows
  */
 public record AppRecord(String tenant, String app, int version, String sha256, long sizeBytes, long deployedAtMillis,
-                        List<Replica> replicas, Change change, String pinnedTo) {
+                        long createdAtMillis, List<Replica> replicas, Change change, String pinnedTo) {
 
     public AppRecord {
         replicas = List.copyOf(replicas);
@@ -52,11 +54,11 @@ public record AppRecord(String tenant, String app, int version, String sha256, l
 
     /** The record with its replicas {@code next}, changed for the reason {@code change}. */
     public AppRecord withReplicas(List<Replica> next, Change change) {
-        return new AppRecord(tenant, app, version, sha256, sizeBytes, deployedAtMillis, next, change, pinnedTo);
+        return new AppRecord(tenant, app, version, sha256, sizeBytes, deployedAtMillis, createdAtMillis, next, change, pinnedTo);
     }
 
     /** The record confined to {@code cloud} (null: to none), changed for the reason {@code change}. */
     public AppRecord pinnedTo(String cloud, Change change) {
-        return new AppRecord(tenant, app, version, sha256, sizeBytes, deployedAtMillis, replicas, change, cloud);
+        return new AppRecord(tenant, app, version, sha256, sizeBytes, deployedAtMillis, createdAtMillis, replicas, change, cloud);
     }
 }

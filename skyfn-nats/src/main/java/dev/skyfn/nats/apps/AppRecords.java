@@ -114,7 +114,7 @@ public final class AppRecords {
         }
     }
 
-    private static AppRecord read(byte[] json) {
+    static AppRecord read(byte[] json) {
         try {
             return JSON.readValue(json, AppRecord.class);
         } catch (IOException e) {
@@ -122,7 +122,7 @@ public final class AppRecords {
         }
     }
 
-    private static byte[] json(AppRecord record) {
+    static byte[] json(AppRecord record) {
         try {
             return JSON.writeValueAsBytes(record);
         } catch (JsonProcessingException e) {

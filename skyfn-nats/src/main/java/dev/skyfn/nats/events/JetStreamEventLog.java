@@ -29,7 +29,8 @@ import java.util.concurrent.CompletableFuture;
  * event id, so JetStream drops a second publication of an id within its duplicate window (two
  * minutes). Messages of the first layout — the attributes as {@code Ce-*} headers, the data
  * alone sealed — are still read. Each subscription is a durable pull consumer, shared by the
- * nodes that open it; events are kept a day.
+ * nodes that open it, and deleted by JetStream two days after the last node asked it for events;
+ * events are kept a day.
  */
 public final class JetStreamEventLog implements EventLog {
 
@@ -38,6 +39,12 @@ public final class JetStreamEventLog implements EventLog {
     static final String PREFIX = "skyfn.topic.";
     /** How long events are kept for subscriptions that have not taken them. */
     static final Duration KEPT = Duration.ofDays(1);
+    /**
+     * How long a subscription no node has asked for events is kept: then it is the subscription of
+     * a removed app. Longer than {@link #KEPT}, so that a subscription made again (its app served
+     * again after so long) finds only events no one was handed, and none twice.
+     */
+    static final Duration FORGOTTEN = KEPT.multipliedBy(2);
     private static final String CE = "Ce-";
     private static final String CONTENT_TYPE = "Content-Type";
     private static final String MESSAGE_ID = "Nats-Msg-Id";
@@ -111,7 +118,8 @@ public final class JetStreamEventLog implements EventLog {
                                   int maxUnacknowledged) {
         String filter = natsSubject(tenant, partition, pattern);
         var config = ConsumerConfiguration.builder().durable(name).filterSubject(filter).ackPolicy(AckPolicy.Explicit)
-                .ackWait(ackWait).maxAckPending(maxUnacknowledged).maxDeliver(-1).deliverPolicy(DeliverPolicy.ByStartTime)
+                .ackWait(ackWait).maxAckPending(maxUnacknowledged).maxDeliver(-1).inactiveThreshold(FORGOTTEN)
+                .deliverPolicy(DeliverPolicy.ByStartTime)
                 .startTime(since.atZone(java.time.ZoneOffset.UTC)).build();
         JetStreamSubscription sub = Js.call("subscribing " + name + " to " + filter, () -> {
             var management = engine.connection().jetStreamManagement(engine.jsOptions());

@@ -42,6 +42,11 @@ public final class KvTickLedger implements TickLedger {
         return Js.write(bucket, trigger, value, revision);
     }
 
+    @Override
+    public void forget(String trigger) {
+        Js.run("forgetting the last tick of " + trigger, () -> bucket.purge(trigger));
+    }
+
     private Optional<KeyValueEntry> entry(String trigger) {
         KeyValueEntry e = Js.call("reading the last tick of " + trigger, () -> bucket.get(trigger));
         return e == null || e.getOperation() != KeyValueOperation.PUT ? Optional.empty() : Optional.of(e);

@@ -20,9 +20,20 @@ class AppRecordsTest {
     }
 
     private static AppRecord shop(int version, String... nodes) {
-        return new AppRecord("acme", "shop", version, "ab" + version, 10, 1000L * version,
+        return new AppRecord("acme", "shop", version, "ab" + version, 10, 1000L * version, 1000L,
                 java.util.Arrays.stream(nodes).map(n -> new AppRecord.Replica("c", n, 256)).toList(),
                 new AppRecord.Change(1000L * version, "deployed"), null);
+    }
+
+    @Test
+    void aRecordWrittenBeforeTheAppsCreationWasKeptReadsAsNotKnowingIt() {
+        AppRecord old = AppRecords.read("""
+                {"tenant":"acme","app":"shop","version":3,"sha256":"ab","sizeBytes":10,"deployedAtMillis":5000,
+                 "replicas":[{"cloud":"c","node":"n1","memoryMb":256}],"change":null,"pinnedTo":null}""".getBytes(
+                java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(old.createdAtMillis()).isZero();
+        assertThat(old.deployedAtMillis()).isEqualTo(5000);
+        assertThat(AppRecords.read(AppRecords.json(shop(2, "n1")))).isEqualTo(shop(2, "n1"));
     }
 
     @Test

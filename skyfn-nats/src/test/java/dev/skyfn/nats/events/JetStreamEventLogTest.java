@@ -167,6 +167,16 @@ class JetStreamEventLogTest {
         assertThatThrownBy(() -> EventEnvelope.read("acme", "s", noId)).hasMessageContaining("without its id");
     }
 
+    @Test
+    void aSubscriptionNoNodeAsksForEventsIsDeletedByJetStreamOnceItsEventsCannotBeHandedOutTwice() throws Exception {
+        String name = OneServer.freshName("sub");
+        log.subscribe(name, OneServer.freshName("acme"), "orders", -1, Instant.EPOCH, Duration.ofSeconds(30), 100).close();
+        var info = server.engine().connection().jetStreamManagement().getConsumerInfo(JetStreamEventLog.STREAM, name);
+        Duration threshold = info.getConsumerConfiguration().getInactiveThreshold();
+        assertThat(threshold).isEqualTo(JetStreamEventLog.FORGOTTEN);
+        assertThat(threshold).as("longer than events are kept").isGreaterThan(JetStreamEventLog.KEPT);
+    }
+
     private List<EventLog.Delivery> take(String tenant, String pattern, int n) throws InterruptedException {
         EventLog.Subscription sub = log.subscribe(OneServer.freshName("sub"), tenant, pattern, -1, Instant.EPOCH, Duration.ofSeconds(30), 100);
         try {

@@ -442,7 +442,8 @@ final class ClusterApps implements AppStore {
             var current = records.get(tenant, pkg.manifest().app());
             int version = current.map(v -> v.record().version() + 1).orElse(1);
             long now = System.currentTimeMillis();
-            var record = new AppRecord(tenant, pkg.manifest().app(), version, pkg.sha256(), pkg.sizeBytes(), now, replicas,
+            long created = current.map(v -> v.record().createdAtMillis()).orElse(now);
+            var record = new AppRecord(tenant, pkg.manifest().app(), version, pkg.sha256(), pkg.sizeBytes(), now, created, replicas,
                     new AppRecord.Change(now, "version " + version + " deployed on " + replicas.stream().map(AppRecord.Replica::node)
                             .toList() + ", as the scheduler placed it"), current.map(v -> v.record().pinnedTo()).orElse(null));
             if (records.write(record, current.map(AppRecords.Versioned::revision).orElse(0L))) {
@@ -646,7 +647,7 @@ final class ClusterApps implements AppStore {
 
     private static DeployedApp deployed(AppRecord record, Manifest manifest, Path jar) {
         return new DeployedApp(record.tenant(), manifest, record.version(), jar, record.sha256(), record.sizeBytes(),
-                Instant.ofEpochMilli(record.deployedAtMillis()));
+                Instant.ofEpochMilli(record.deployedAtMillis()), record.createdAtMillis() == 0 ? null : Instant.ofEpochMilli(record.createdAtMillis()));
     }
 
     /** The app as it runs here, where the placement's overrides may give it other memory. */
@@ -655,7 +656,8 @@ final class ClusterApps implements AppStore {
         if (m.memoryMb() == memoryMb) {
             return app;
         }
-        return new DeployedApp(app.tenant(), m.withMemory(memoryMb), app.version(), app.jar(), app.sha256(), app.sizeBytes(), app.deployedAt());
+        return new DeployedApp(app.tenant(), m.withMemory(memoryMb), app.version(), app.jar(), app.sha256(), app.sizeBytes(), app.deployedAt(),
+                app.createdAt());
     }
 
     private void forget(AppKey key) {

@@ -3,32 +3,16 @@ package dev.skyfn.node.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skyfn.core.app.AppKey;
-import java.time.Clock;
+import dev.skyfn.core.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CallerRegionsTest {
 
-    private Instant now = Instant.parse("2026-12-01T00:00:00Z");
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-12-01T00:00:00Z"));
 
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    };
 
     @Test
     void aReportCountsTheCallsOfTheLastWindowByAppAndRegion() {
@@ -41,15 +25,15 @@ class CallerRegionsTest {
         callers.count(blog, "america");
         assertThat(callers.lately()).isEqualTo(Map.of("t/shop", Map.of("europe", 3L), "t/blog", Map.of("america", 1L)));
 
-        now = now.plusSeconds(20);
+        clock.advance(Duration.ofSeconds(20));
         callers.count(shop, "america");
         // what was counted before is still within the window: reported again, with what came since
         assertThat(callers.lately()).isEqualTo(Map.of("t/shop", Map.of("europe", 3L, "america", 1L), "t/blog", Map.of("america", 1L)));
 
-        now = now.plusSeconds(15);
+        clock.advance(Duration.ofSeconds(15));
         // the first calls are 35 s old now: out of the window
         assertThat(callers.lately()).isEqualTo(Map.of("t/shop", Map.of("america", 1L)));
-        now = now.plusSeconds(30);
+        clock.advance(Duration.ofSeconds(30));
         assertThat(callers.lately()).isEmpty();
     }
 }

@@ -39,7 +39,7 @@ class MigrationTest {
             "spot:s1        | own  | true  | false",
     })
     void aMigrationIsUnderWayWhileAReplicaIsElsewhere(String replicas, String pinned, boolean underWay, boolean settled) {
-        AppRecord record = new AppRecord("t", "a", 1, "ab", 1, 0, replicas(replicas), null, pinned.equals("-") ? null : pinned);
+        AppRecord record = new AppRecord("t", "a", 1, "ab", 1, 0, 0, replicas(replicas), null, pinned.equals("-") ? null : pinned);
         assertThat(Migration.underWay(record)).isEqualTo(underWay);
         assertThat(Migration.settled(record)).isEqualTo(settled);
     }
