@@ -91,6 +91,26 @@ class LifecycleTest {
     }
 
     @Test
+    void theGaugesOfAnAppsRuntimeFollowItsFunctionsAndGoWithIt() {
+        try (TestNode node = TestNode.dev(dir)) {
+            node.deploy(JarBuilder.app("app: gauged\nfunctions: {hello: {handler: dev.skyfn.node.apps.Hello}}").classes(Hello.class));
+            assertThat(node.get("/metrics").body()).contains("skyfn_queue_depth{app=\"gauged\",function=\"hello\",tenant=\"dev\"} 0.0")
+                    .contains("skyfn_invocations_in_flight{app=\"gauged\",function=\"hello\",tenant=\"dev\"} 0.0");
+            node.deploy(JarBuilder.app("app: gauged\nfunctions: {hi: {handler: dev.skyfn.node.apps.Hello}}").classes(Hello.class));
+            assertThat(node.get("/metrics").body()).as("a function the new version added, one it dropped")
+                    .contains("skyfn_queue_depth{app=\"gauged\",function=\"hi\",tenant=\"dev\"} 0.0")
+                    .doesNotContain("skyfn_queue_depth{app=\"gauged\",function=\"hello\"")
+                    .doesNotContain("skyfn_invocations_in_flight{app=\"gauged\",function=\"hello\"");
+            assertThat(node.send("DELETE", "/v1/apps/gauged", null).statusCode()).isEqualTo(204);
+            assertThat(node.get("/metrics").body()).doesNotContain("skyfn_queue_depth{app=\"gauged\"")
+                    .doesNotContain("skyfn_invocations_in_flight{app=\"gauged\"");
+            node.deploy(JarBuilder.app("app: gauged\nfunctions: {hi: {handler: dev.skyfn.node.apps.Hello}}").classes(Hello.class));
+            assertThat(node.get("/metrics").body()).as("the runtime of the app deployed again")
+                    .contains("skyfn_queue_depth{app=\"gauged\",function=\"hi\",tenant=\"dev\"} 0.0");
+        }
+    }
+
+    @Test
     void idleAppsScaleToZeroAndComeBackCold() {
         try (TestNode node = TestNode.dev(dir)) {
             node.deploy(JarBuilder.app("app: idle\nfunctions: {hello: {handler: dev.skyfn.node.apps.Hello, keepWarm: 0s}}")

@@ -146,13 +146,18 @@ public final class AppRuntimes implements AppCatalog.Listener {
                 created.ready();
             }
             for (String fn : app.manifest().functions().keySet()) {
-                metrics.gauge("skyfn.queue.depth", "Invocations waiting for a concurrency slot", created, r -> r.waiting(fn),
-                        "tenant", app.tenant(), "app", app.name(), "function", fn);
-                metrics.gauge("skyfn.invocations.in.flight", "Invocations holding a concurrency slot now: the function's concurrency",
-                        created, r -> r.gate(fn).running(), "tenant", app.tenant(), "app", app.name(), "function", fn);
+                metrics.runtimeGauges(app.key(), fn, created, r -> r.waiting(fn), r -> r.gate(fn).running());
             }
         } else {
+            var before = existing.app().manifest().functions().keySet();
             existing.redeploy(app);
+            // a function the new version adds gets its gauges; one it drops loses them
+            for (String fn : app.manifest().functions().keySet()) {
+                if (!before.contains(fn)) {
+                    metrics.runtimeGauges(app.key(), fn, existing, r -> r.waiting(fn), r -> r.gate(fn).running());
+                }
+            }
+            before.stream().filter(fn -> !app.manifest().functions().containsKey(fn)).forEach(fn -> metrics.forgetRuntime(app.key(), fn));
         }
     }
 
@@ -160,6 +165,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
     public void removed(DeployedApp app) {
         AppRuntime runtime = runtimes.remove(app.key());
         if (runtime != null) {
+            metrics.forgetRuntime(app.key());
             servingChanged();
             // no new call reaches it; those it holds finish in its sandbox, which goes once they are done
             if (runtime.inFlight() > 0) {

@@ -181,6 +181,34 @@ public final class NodeMetrics {
         return new AutoscalerGauge(MultiGauge.builder("skyfn.autoscaler." + name).description(description).register(registry), value);
     }
 
+    /** A function's gauges that read its app's runtime on this node. */
+    private static final List<String> RUNTIME_GAUGES = List.of("skyfn.queue.depth", "skyfn.invocations.in.flight");
+
+    /** One function's gauges that read {@code runtime}, the app's runtime on this node, until {@link #forgetRuntime}. */
+    public <T> void runtimeGauges(AppKey app, String function, T runtime, ToDoubleFunction<T> waiting, ToDoubleFunction<T> running) {
+        String[] tags = {"tenant", app.tenant(), "app", app.app(), "function", function};
+        gauge(RUNTIME_GAUGES.get(0), "Invocations waiting for a concurrency slot", runtime, waiting, tags);
+        gauge(RUNTIME_GAUGES.get(1), "Invocations holding a concurrency slot now: the function's concurrency", runtime, running, tags);
+    }
+
+    /**
+     * Drops the gauges of {@code app}'s runtime here, gone: they would go on reading it (NaN once it
+     * is collected), and a runtime of the app made here again — deployed again, or placed back —
+     * could not register its own under the same name and tags.
+     */
+    public void forgetRuntime(AppKey app) {
+        for (String name : RUNTIME_GAUGES) {
+            registry.find(name).tags("tenant", app.tenant(), "app", app.app()).meters().forEach(registry::remove);
+        }
+    }
+
+    /** Drops the gauges of {@code function} of {@code app}, a function its new version no longer has. */
+    public void forgetRuntime(AppKey app, String function) {
+        for (String name : RUNTIME_GAUGES) {
+            registry.find(name).tags("tenant", app.tenant(), "app", app.app(), "function", function).meters().forEach(registry::remove);
+        }
+    }
+
     public <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value, String... tags) {
         Gauge.builder(name, source, value).description(description).tags(tags).register(registry);
     }
