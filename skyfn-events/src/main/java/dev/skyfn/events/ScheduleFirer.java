@@ -41,6 +41,8 @@ final class ScheduleFirer implements AutoCloseable {
     private final Clock clock;
     /** The last tick each trigger fired as this node last read or moved it. */
     private final Map<String, Instant> last = new ConcurrentHashMap<>();
+    /** The schedules of removed apps: a round begun before a removal may still hold the app, and must not fire it from its deployment. */
+    private final java.util.Set<String> forgotten = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private Thread loop;
 
@@ -95,6 +97,9 @@ final class ScheduleFirer implements AutoCloseable {
     /** Fires {@code s} if a tick of it is due; returns its next tick (null: none). */
     private Instant nextAfterFiring(DeployedApp app, FunctionSpec fn, Trigger.OnSchedule s, Instant now) {
         String id = TriggerNames.durable(app, fn, s);
+        if (forgotten.contains(id)) {
+            return null;
+        }
         try {
             Instant from = last.computeIfAbsent(id, k -> ledger.last(k).orElse(app.deployedAt()));
             Optional<Instant> next = s.schedule().next(from);
@@ -156,6 +161,7 @@ final class ScheduleFirer implements AutoCloseable {
             for (Trigger t : fn.triggers()) {
                 if (t instanceof Trigger.OnSchedule) {
                     String id = TriggerNames.durable(app, fn, t);
+                    forgotten.add(id);
                     last.remove(id);
                     try {
                         ledger.forget(id);

@@ -54,7 +54,7 @@ public final class Triggers implements AutoCloseable {
 
             @Override
             public void removed(DeployedApp app) {
-                stop(app.key());
+                stop(app);
             }
         });
         served.all().forEach(this::run);
@@ -93,11 +93,18 @@ public final class Triggers implements AutoCloseable {
         runners.forEach(TopicRunner::start);
     }
 
-    private void stop(AppKey app) {
-        List<TopicRunner> runners = running.remove(app);
-        if (runners != null) {
-            runners.forEach(TopicRunner::closeRemoved);
+    /**
+     * Stops the triggers of {@code app}, no longer served here: removed from the fleet, what their
+     * last requests to the log bring is not run ({@link TopicRunner#closeRemoved}); moved to other
+     * nodes, it runs where the app runs now.
+     */
+    private void stop(DeployedApp app) {
+        List<TopicRunner> runners = running.remove(app.key());
+        if (runners == null) {
+            return;
         }
+        boolean removed = scheduled.find(app.key()).filter(a -> java.util.Objects.equals(a.createdAt(), app.createdAt())).isEmpty();
+        runners.forEach(removed ? TopicRunner::closeRemoved : TopicRunner::close);
     }
 
     /**

@@ -438,6 +438,71 @@ class TriggersTest {
         assertThat(ledger.last(tickOfAgain).orElseThrow()).as("its first tick, after its own creation").isAfter(again.createdAt());
     }
 
+    @Test
+    void eventsTheLastRequestBringsRunWhenTheAppMovedToOtherNodesAndNotWhenItWasRemoved() throws InterruptedException {
+        for (boolean removed : new boolean[]{false, true}) {
+            var node = new Node(e -> new Functions.Result(Payload.EMPTY, null, null));
+            var inTake = new java.util.concurrent.Semaphore(0);
+            var go = new java.util.concurrent.Semaphore(0);
+            var taken = new java.util.concurrent.Semaphore(0);
+            // each request to the log waits for the test: the request open as the trigger stops is the one the event comes to
+            EventLog held = new EventLog() {
+                @Override
+                public boolean publish(Event event) {
+                    return log.publish(event);
+                }
+
+                @Override
+                public Subscription subscribe(String name, String tenant, String pattern, int partition, Instant since, Duration ackWait,
+                                              int max) {
+                    Subscription inner = log.subscribe(name, tenant, pattern, partition, since, ackWait, max);
+                    return new Subscription() {
+                        @Override
+                        public int take(int most, Duration wait, java.util.function.Consumer<Delivery> each) throws InterruptedException {
+                            inTake.release();
+                            go.acquire();
+                            try {
+                                return inner.take(most, wait, each);
+                            } finally {
+                                taken.release();
+                            }
+                        }
+
+                        @Override
+                        public void close() {
+                            inner.close();
+                        }
+                    };
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            var fleet = new Catalog();
+            var here = new Catalog();
+            started.add(new Triggers(held, new FileTickLedger(dir.resolve("ticks-" + removed + ".json")), node, fleet, here,
+                    Clock.systemUTC()).start());
+            String subject = removed ? "removed" : "moved";
+            DeployedApp app = app("- topic: " + subject, Instant.now());
+            fleet.deploy(app);
+            here.deploy(app);
+            assertThat(inTake.tryAcquire(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            if (removed) {
+                fleet.remove(app);
+            }
+            here.remove(app);
+            started.getLast().publish("acme", subject, Optional.of("e-" + subject), "/me", "t", null, null, new byte[0]);
+            go.release(100);
+            if (removed) {
+                assertThat(taken.tryAcquire(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> node.calls.isEmpty());
+            } else {
+                await().atMost(Duration.ofSeconds(5)).until(() -> eventIds(node).contains("e-moved"));
+            }
+        }
+    }
+
     private static List<String> eventIds(Node node) {
         return node.calls.stream().filter(e -> !e.get("type").asText().equals(ScheduleFirer.TYPE)).map(e -> e.get("id").asText()).toList();
     }

@@ -124,7 +124,7 @@ public final class JetStreamEventLog implements EventLog {
         JetStreamSubscription sub = Js.call("subscribing " + name + " to " + filter, () -> {
             var management = engine.connection().jetStreamManagement(engine.jsOptions());
             try {
-                management.getConsumerInfo(STREAM, name);
+                forgettable(management, management.getConsumerInfo(STREAM, name).getConsumerConfiguration());
             } catch (io.nats.client.JetStreamApiException absent) {
                 try {
                     management.addOrUpdateConsumer(STREAM, config);
@@ -157,6 +157,18 @@ public final class JetStreamEventLog implements EventLog {
                 }
             }
         };
+    }
+
+    /** Gives a subscription made before subscriptions were let go ({@link #FORGOTTEN}) the same end as the others. */
+    private static void forgettable(io.nats.client.JetStreamManagement management, ConsumerConfiguration made) throws java.io.IOException {
+        if (FORGOTTEN.equals(made.getInactiveThreshold())) {
+            return;
+        }
+        try {
+            management.addOrUpdateConsumer(STREAM, ConsumerConfiguration.builder(made).inactiveThreshold(FORGOTTEN).build());
+        } catch (io.nats.client.JetStreamApiException refused) {
+            LOG.warn("events: the subscription {} is kept for good: {}", made.getDurable(), refused.getMessage());
+        }
     }
 
     /**

@@ -175,6 +175,15 @@ class JetStreamEventLogTest {
         Duration threshold = info.getConsumerConfiguration().getInactiveThreshold();
         assertThat(threshold).isEqualTo(JetStreamEventLog.FORGOTTEN);
         assertThat(threshold).as("longer than events are kept").isGreaterThan(JetStreamEventLog.KEPT);
+
+        String older = OneServer.freshName("sub");
+        var management = server.engine().connection().jetStreamManagement();
+        management.addOrUpdateConsumer(JetStreamEventLog.STREAM, io.nats.client.api.ConsumerConfiguration.builder().durable(older)
+                .filterSubject(JetStreamEventLog.natsSubject(OneServer.freshName("acme"), -1, "orders"))
+                .ackPolicy(io.nats.client.api.AckPolicy.Explicit).build());
+        log.subscribe(older, OneServer.freshName("acme"), "orders", -1, Instant.EPOCH, Duration.ofSeconds(30), 100).close();
+        assertThat(management.getConsumerInfo(JetStreamEventLog.STREAM, older).getConsumerConfiguration().getInactiveThreshold())
+                .as("a subscription made before they were let go").isEqualTo(JetStreamEventLog.FORGOTTEN);
     }
 
     private List<EventLog.Delivery> take(String tenant, String pattern, int n) throws InterruptedException {

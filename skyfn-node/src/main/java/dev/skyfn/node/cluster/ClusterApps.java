@@ -623,7 +623,13 @@ final class ClusterApps implements AppStore {
         AppKey key = new AppKey(record.tenant(), record.app());
         try {
             DeployedApp known = apps.find(key).orElse(null);
-            DeployedApp app = known != null && known.version() == record.version() ? known : load(record);
+            if (known != null && !java.util.Objects.equals(known.createdAt(), createdAt(record))) {
+                // removed and created again while this node was not watching (the bucket keeps one value a key): the one before goes first
+                forget(key);
+                known = null;
+            }
+            DeployedApp app = known != null && known.version() == record.version() && known.sha256().equals(record.sha256()) ? known
+                    : load(record);
             placements.put(key, record);
             apps.put(app);
             record.replicas().stream().filter(r -> r.node().equals(node)).findFirst()
@@ -647,7 +653,12 @@ final class ClusterApps implements AppStore {
 
     private static DeployedApp deployed(AppRecord record, Manifest manifest, Path jar) {
         return new DeployedApp(record.tenant(), manifest, record.version(), jar, record.sha256(), record.sizeBytes(),
-                Instant.ofEpochMilli(record.deployedAtMillis()), record.createdAtMillis() == 0 ? null : Instant.ofEpochMilli(record.createdAtMillis()));
+                Instant.ofEpochMilli(record.deployedAtMillis()), createdAt(record));
+    }
+
+    /** When the record's app was created; null in a record written before that was kept. */
+    private static Instant createdAt(AppRecord record) {
+        return record.createdAtMillis() == 0 ? null : Instant.ofEpochMilli(record.createdAtMillis());
     }
 
     /** The app as it runs here, where the placement's overrides may give it other memory. */
@@ -660,10 +671,11 @@ final class ClusterApps implements AppStore {
                 app.createdAt());
     }
 
+    /** Drops the app: from the fleet's apps first, so that what serves it here, told next, finds it gone from the fleet, not moved. */
     private void forget(AppKey key) {
         placements.remove(key);
-        placedHere.drop(key);
         apps.drop(key);
+        placedHere.drop(key);
     }
 
     private Path cached(String sha256) {
