@@ -183,6 +183,7 @@ public final class Node implements AutoCloseable {
         triggers = new Triggers(events.log(), events.ledger(), new TriggerCalls(dispatch, async, events.handles(), tracing), events.scheduled(),
                 catalog, Clock.systemUTC());
         runtimes.routePublishes(new TriggerCalls.Publishes(triggers));
+        runtimes.routeFleet(events.scheduled());
         AppCatalog scheduled = events.scheduled();
         data.watchChanges(new DataLayers.Changes() {
             @Override

@@ -9,6 +9,7 @@ import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.testing.JarBuilder;
 import dev.skyfn.node.apps.Hello;
 import dev.skyfn.node.apps.Misbehaving;
+import dev.skyfn.node.apps.Stateful;
 import dev.skyfn.node.apps.Typed;
 import dev.skyfn.node.sandbox.Sandbox;
 import java.net.http.HttpResponse;
@@ -87,6 +88,29 @@ class LifecycleTest {
             assertThat(node.send("DELETE", "/v1/apps/gone", null).statusCode()).isEqualTo(204);
             assertError(node.invoke("gone", "hello", "x"), 404, "APP_NOT_FOUND", "gone");
             assertThat(json(node.get("/v1/apps")).get("apps")).isEmpty();
+        }
+    }
+
+    @Test
+    void aCallOfARemovedAppStillRunningCannotWriteIntoTheAppCreatedAgain() {
+        try (TestNode node = TestNode.dev(dir)) {
+            var jar = JarBuilder.app("app: again\nfunctions:\n  slow: {handler: dev.skyfn.node.apps.Stateful$SlowWrite}\n"
+                    + "  keys: {handler: dev.skyfn.node.apps.Stateful$Keys}").classes(Stateful.class);
+            node.deploy(jar);
+            var accepted = node.send("POST", "/v1/apps/again/functions/slow:invoke?async=true", "1500 left=old".getBytes());
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+            String id = json(accepted).get("invocationId").asText();
+            await().atMost(Duration.ofSeconds(20)).until(() -> json(node.get("/v1/invocations?state=running")).get("invocations")
+                    .findValuesAsText("invocationId").contains(id));
+            assertThat(node.send("DELETE", "/v1/apps/again", null).statusCode()).isEqualTo(204);
+            node.deploy(jar);
+            await().atMost(Duration.ofSeconds(20)).until(() -> !json(node.get("/v1/invocations/" + id)).get("state").asText().equals("running"));
+            var status = json(node.get("/v1/invocations/" + id));
+            assertThat(status.get("state").asText()).as(status.toString()).isEqualTo("failed");
+            assertThat(status.get("error").get("code").asText()).isEqualTo("APP_NOT_FOUND");
+            assertThat(status.get("error").get("message").asText()).contains("was removed while this call ran");
+            var read = node.send("POST", "/v1/apps/again/functions/keys:invoke", "global left".getBytes(), "Content-Type", "text/plain");
+            assertThat(read.body()).as("the app created again").isEqualTo("<none>");
         }
     }
 

@@ -61,6 +61,8 @@ final class AppRuntime implements Sandbox.Owner {
     private volatile boolean loadingOwn;
     /** Whether it takes calls as a warm replica: loaded once ({@link #prewarm}), or at once where replicas are not warmed. */
     private volatile boolean ready;
+    /** Removed from this node, its calls in flight finishing: they touch the app's state only while the fleet still has it. */
+    private volatile boolean finishing;
     private CompletableFuture<Seat> active; // guarded by this
 
     /** The parts of the last load, for the spans of the calls that waited for it. */
@@ -530,8 +532,26 @@ final class AppRuntime implements Sandbox.Owner {
         node.invoker().callFromSandbox(key.tenant(), sandbox, call);
     }
 
+    /** Removed from this node; calls in flight finish. */
+    void finishing() {
+        finishing = true;
+    }
+
+    /**
+     * Whether the app was removed from the fleet (or removed and created again) while its calls
+     * still ran here: what they would write or log is no longer the app's.
+     */
+    private boolean orphaned() {
+        return finishing && !node.stillIn(app);
+    }
+
     @Override
     public void data(Sandbox sandbox, Message.Data op) {
+        if (orphaned()) {
+            sandbox.answer(new Message.Failure(op.id(), dev.skyfn.core.ErrorCode.APP_NOT_FOUND.name(),
+                    "the app " + key.app() + " was removed while this call ran: its state is gone", ""));
+            return;
+        }
         if (op.op() == dev.skyfn.core.wire.DataOp.PUBLISH) {
             Thread.ofVirtual().start(() -> sandbox.answer(node.publisher().publish(key, op)));
         } else if (op.op().blob()) {
@@ -555,7 +575,10 @@ final class AppRuntime implements Sandbox.Owner {
 
     @Override
     public void logs(Sandbox sandbox, List<LogLine> lines) {
-        node.logs().append(key, lines);
+        if (!orphaned()) {
+            // a removed app's logs went with it; the lines of its last calls would land in those of an app created again
+            node.logs().append(key, lines);
+        }
     }
 
     @Override

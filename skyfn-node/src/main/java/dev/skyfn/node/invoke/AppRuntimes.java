@@ -44,6 +44,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
      * finished here: the node is not idle, nor may it be given back, until they are.
      */
     private final Set<AppRuntime> finishing = ConcurrentHashMap.newKeySet();
+    private volatile dev.skyfn.core.app.AppCatalog fleet;
     private final Object room = new Object();
     /** How often a load waiting for room looks again whether a sandbox fell idle. */
     private static final Duration ROOM_POLL = Duration.ofMillis(20);
@@ -88,6 +89,21 @@ public final class AppRuntimes implements AppCatalog.Listener {
     /** Where the events the apps' functions publish go. */
     public void routePublishes(Publisher publisher) {
         this.publisher = publisher;
+    }
+
+    /**
+     * Tells which apps the fleet still has ({@code fleet}: all of its apps, the node's catalog on one
+     * machine): calls of an app removed from this node that it still finishes may touch its state
+     * only while the app is still this one in the fleet — moved to other nodes, not removed, nor
+     * removed and created again.
+     */
+    public void routeFleet(dev.skyfn.core.app.AppCatalog fleet) {
+        this.fleet = fleet;
+    }
+
+    /** Whether {@code app} is still in the fleet as it is (same creation), not removed or created again. */
+    boolean stillIn(DeployedApp app) {
+        return fleet == null || fleet.find(app.key()).map(a -> java.util.Objects.equals(a.createdAt(), app.createdAt())).orElse(false);
     }
 
     Publisher publisher() {
@@ -169,6 +185,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
             servingChanged();
             // no new call reaches it; those it holds finish in its sandbox, which goes once they are done
             if (runtime.inFlight() > 0) {
+                runtime.finishing();
                 finishing.add(runtime);
             } else {
                 runtime.remove();

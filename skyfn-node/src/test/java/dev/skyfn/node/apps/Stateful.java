@@ -46,6 +46,18 @@ public final class Stateful {
         }
     }
 
+    /** "ms key=value": waits ms milliseconds, then writes the global key. */
+    public static class SlowWrite implements Handler<String, String> {
+        @Override
+        public String handle(String command, Context ctx) throws InterruptedException {
+            String[] parts = command.split(" ", 2);
+            Thread.sleep(Long.parseLong(parts[0]));
+            String[] kv = parts[1].split("=", 2);
+            ctx.state().global().putString(kv[0], kv[1]);
+            return "ok";
+        }
+    }
+
     /** Stores the given number of mebibytes and reads them back. */
     public static class Big implements Handler<Integer, String> {
         @Override
