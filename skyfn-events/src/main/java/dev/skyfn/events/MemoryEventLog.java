@@ -69,6 +69,8 @@ public final class MemoryEventLog implements EventLog {
         Instant lastTaken;
         /** How many opened handles of it are not closed. */
         int holders;
+        /** Deleted: handles still open take nothing more, and do not bring it back. */
+        boolean forgotten;
         final TreeMap<Long, Out> pending = new TreeMap<>();
 
         Sub(String name, String tenant, String pattern, int partition, Duration ackWait, int maxUnacknowledged, long cursor) {
@@ -169,6 +171,9 @@ public final class MemoryEventLog implements EventLog {
             try {
                 Instant now = clock.instant();
                 sub.lastTaken = now;
+                if (sub.forgotten) {
+                    return handed;
+                }
                 subscriptions.putIfAbsent(sub.name, sub);
                 Instant nextAvailable = handOut(sub, max - handed, now, taken);
                 left = deadline - System.nanoTime();
@@ -261,6 +266,20 @@ public final class MemoryEventLog implements EventLog {
                 }
             }
         };
+    }
+
+    @Override
+    public void forget(String name) {
+        lock.lock();
+        try {
+            Sub sub = subscriptions.remove(name);
+            if (sub != null) {
+                sub.forgotten = true;
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Forgets subscriptions nobody takes from any more, and events every subscription has read past. */

@@ -152,26 +152,17 @@ final class ScheduleFirer implements AutoCloseable {
     }
 
     /**
-     * Drops the last ticks of the schedules of {@code app}, removed: their names are its own
-     * ({@link TriggerNames#durable}), so nothing would read them again. A tick being fired meanwhile
-     * may record its entry again, which nothing reads either.
+     * Drops the last tick of the schedule {@code id} ({@link TriggerNames#durable}): its app was
+     * removed ({@code forGood}: a round begun before may still hold the app, and must not fire it
+     * from its deployment), or a version without the schedule deployed — declared again later, it
+     * starts from that version's deployment. A tick being fired meanwhile may record it again.
      */
-    void forget(DeployedApp app) {
-        for (FunctionSpec fn : app.manifest().functions().values()) {
-            for (Trigger t : fn.triggers()) {
-                if (t instanceof Trigger.OnSchedule) {
-                    String id = TriggerNames.durable(app, fn, t);
-                    forgotten.add(id);
-                    last.remove(id);
-                    try {
-                        ledger.forget(id);
-                    } catch (RuntimeException e) {
-                        LOG.warn("forgetting the ticks of schedule {} of the removed {}/{}: {}", t.index(), app.name(), fn.name(),
-                                e.getMessage());
-                    }
-                }
-            }
+    void forget(String id, boolean forGood) {
+        if (forGood) {
+            forgotten.add(id);
         }
+        last.remove(id);
+        ledger.forget(id);
     }
 
     /** The last tick {@code trigger} fired, as the ledger has it. */

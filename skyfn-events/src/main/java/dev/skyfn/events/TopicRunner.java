@@ -75,6 +75,7 @@ final class TopicRunner implements AutoCloseable {
     private final java.util.function.Predicate<Event> accepts;
     private final String id;
     private volatile boolean closed;
+    private final String subscription;
     /**
      * The trigger's app was removed: events the last request to the log brings are not run — not the
      * removed app's to run, nor a later app's of its name. Left unacknowledged, they go back to the
@@ -86,7 +87,8 @@ final class TopicRunner implements AutoCloseable {
     private final java.util.Map<Long, List<EventLog.Delivery>> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
 
-    TopicRunner(EventLog log, Functions functions, DeployedApp app, FunctionSpec fn, Trigger.OnTopic trigger,
+    /** @param subscription the name of the trigger's durable subscription ({@link TriggerNames#subscription}) */
+    TopicRunner(EventLog log, Functions functions, DeployedApp app, FunctionSpec fn, Trigger.OnTopic trigger, String subscription,
                 java.util.function.Predicate<Event> accepts) {
         this.log = log;
         this.accepts = accepts;
@@ -95,6 +97,7 @@ final class TopicRunner implements AutoCloseable {
         this.fn = fn;
         this.trigger = trigger;
         this.id = TriggerNames.id(app, fn, trigger);
+        this.subscription = subscription;
     }
 
     /**
@@ -104,8 +107,7 @@ final class TopicRunner implements AutoCloseable {
      */
     void start() {
         Thread.ofVirtual().name("topic-" + id + "-in-progress").start(this::keepAlive);
-        String name = "trg-" + TriggerNames.digest(TriggerNames.durable(app, fn, trigger), trigger.subject(),
-                Boolean.toString(trigger.keyOrdered()));
+        String name = subscription;
         if (trigger.keyOrdered()) {
             // one batch of a partition at a time, across the fleet: its events run in the order published
             for (int p = 0; p < Event.PARTITIONS; p++) {

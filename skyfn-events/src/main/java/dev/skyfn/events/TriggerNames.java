@@ -34,6 +34,71 @@ final class TriggerNames {
         return app.createdAt() == null ? id : id + "." + app.createdAt().toEpochMilli();
     }
 
+    /**
+     * The name of the durable subscription of {@code trigger}, a topic or state trigger; with
+     * {@code -<partition>} for each of its partitions when ordered by key. It names what the trigger
+     * takes — its subject and ordering, or its state prefix — not its place among the function's
+     * triggers, so that a trigger added or removed beside it leaves its subscription as it is; the
+     * n-th of identical triggers of a function is told apart by n. An app created before its
+     * creation was recorded keeps the names it had, by place.
+     */
+    static String subscription(DeployedApp app, FunctionSpec function, Trigger trigger) {
+        Trigger.OnTopic taken = taken(app, trigger);
+        if (app.createdAt() == null) {
+            return "trg-" + digest(durable(app, function, taken), taken.subject(), Boolean.toString(taken.keyOrdered()));
+        }
+        String what = what(trigger);
+        long before = function.triggers().stream().filter(t -> t.index() < trigger.index() && !(t instanceof Trigger.OnSchedule))
+                .filter(t -> what(t).equals(what)).count();
+        return "trg-" + digest(app.tenant(), app.name(), function.name(), Long.toString(app.createdAt().toEpochMilli()), what,
+                Long.toString(before));
+    }
+
+    /** What a topic or state trigger takes events of. */
+    private static String what(Trigger trigger) {
+        return switch (trigger) {
+            case Trigger.OnTopic o -> "topic " + o.subject() + (o.keyOrdered() ? " by key" : "");
+            case Trigger.OnState s -> "state " + s.prefix();
+            case Trigger.OnSchedule s -> throw new IllegalArgumentException("a schedule has no subscription");
+        };
+    }
+
+    /** The subscription a topic or state trigger takes its events from. */
+    static Trigger.OnTopic taken(DeployedApp app, Trigger trigger) {
+        return switch (trigger) {
+            case Trigger.OnTopic o -> o;
+            case Trigger.OnState s -> s.asTopic(app.name());
+            case Trigger.OnSchedule s -> throw new IllegalArgumentException("a schedule has no subscription");
+        };
+    }
+
+    /** The names of the durable subscriptions {@code trigger} (a topic or state trigger) takes its events from. */
+    static java.util.List<String> subscriptions(DeployedApp app, FunctionSpec function, Trigger trigger) {
+        String name = subscription(app, function, trigger);
+        if (!taken(app, trigger).keyOrdered()) {
+            return java.util.List.of(name);
+        }
+        return java.util.stream.IntStream.range(0, dev.skyfn.core.trigger.Event.PARTITIONS).mapToObj(p -> name + "-" + p).toList();
+    }
+
+    /**
+     * The names of the durable state of every trigger of {@code app}: its schedules' ledger entries
+     * ({@link #durable}) and its topic and state triggers' subscriptions.
+     */
+    static java.util.Set<String> durableState(DeployedApp app) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (FunctionSpec fn : app.manifest().functions().values()) {
+            for (Trigger t : fn.triggers()) {
+                if (t instanceof Trigger.OnSchedule) {
+                    names.add(durable(app, fn, t));
+                } else {
+                    names.addAll(subscriptions(app, fn, t));
+                }
+            }
+        }
+        return names;
+    }
+
     /** A short digest of {@code parts}, for names that must be short and of few characters. */
     static String digest(String... parts) {
         MessageDigest sha = Sha256.digest();

@@ -27,6 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Triggers implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Triggers.class);
+
     private final EventLog log;
     private final Functions functions;
     private final AppCatalog served;
@@ -61,11 +63,14 @@ public final class Triggers implements AutoCloseable {
         scheduled.subscribe(new AppCatalog.Listener() {
             @Override
             public void deployed(DeployedApp app, DeployedApp previous) {
+                if (previous != null && java.util.Objects.equals(previous.createdAt(), app.createdAt())) {
+                    forgetDropped(previous, TriggerNames.durableState(app), false);
+                }
             }
 
             @Override
             public void removed(DeployedApp app) {
-                schedules.forget(app);
+                forgetDropped(app, java.util.Set.of(), true);
             }
         });
         schedules.start();
@@ -78,9 +83,9 @@ public final class Triggers implements AutoCloseable {
             for (FunctionSpec fn : app.manifest().functions().values()) {
                 for (Trigger t : fn.triggers()) {
                     if (t instanceof Trigger.OnTopic topic) {
-                        runners.add(new TopicRunner(log, functions, app, fn, topic, e -> true));
+                        runners.add(new TopicRunner(log, functions, app, fn, topic, TriggerNames.subscription(app, fn, t), e -> true));
                     } else if (t instanceof Trigger.OnState state) {
-                        runners.add(new TopicRunner(log, functions, app, fn, state.asTopic(app.name()),
+                        runners.add(new TopicRunner(log, functions, app, fn, state.asTopic(app.name()), TriggerNames.subscription(app, fn, t),
                                 e -> e.partitionKey() != null && e.partitionKey().startsWith(state.prefix())));
                     }
                 }
@@ -91,6 +96,35 @@ public final class Triggers implements AutoCloseable {
             before.forEach(TopicRunner::close);
         }
         runners.forEach(TopicRunner::start);
+    }
+
+    /**
+     * Drops the durable state of the triggers of {@code before} whose names {@code kept} lacks: a
+     * schedule's last tick, a subscription with what it had not handed out. Every node does it for
+     * the fleet's apps; a second time finds nothing. A trigger a new version no longer declares is
+     * gone, so that declared again it starts afresh rather than with what was published meanwhile.
+     */
+    private void forgetDropped(DeployedApp before, java.util.Set<String> kept, boolean removed) {
+        for (FunctionSpec fn : before.manifest().functions().values()) {
+            for (Trigger t : fn.triggers()) {
+                List<String> names = t instanceof Trigger.OnSchedule ? List.of(TriggerNames.durable(before, fn, t))
+                        : TriggerNames.subscriptions(before, fn, t);
+                for (String name : names) {
+                    if (kept.contains(name)) {
+                        continue;
+                    }
+                    try {
+                        if (t instanceof Trigger.OnSchedule) {
+                            schedules.forget(name, removed);
+                        } else {
+                            log.forget(name);
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.warn("forgetting trigger {} of {}/{}: {}", t.index(), before.name(), fn.name(), e.getMessage());
+                    }
+                }
+            }
+        }
     }
 
     /**

@@ -89,9 +89,47 @@ class TriggersTest {
     }
 
     private static DeployedApp app(String triggers, Instant deployedAt) {
+        return app(triggers, deployedAt, deployedAt);
+    }
+
+    /** A version of the app created at {@code createdAt}, deployed at {@code deployedAt}. */
+    private static DeployedApp app(String triggers, Instant deployedAt, Instant createdAt) {
         String yaml = "app: shop\nfunctions:\n  f:\n    handler: a.B\n    timeout: 5s\n    triggers:\n" + triggers.indent(6);
         return new DeployedApp("acme", ManifestReader.read(yaml.getBytes(StandardCharsets.UTF_8)), 1, Path.of("x.jar"), "00", 1, deployedAt,
-                deployedAt);
+                createdAt);
+    }
+
+    /** A log that does what {@code inner} does, but what a test overrides. */
+    private static class Around implements EventLog {
+        private final EventLog inner;
+
+        Around(EventLog inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public boolean publish(Event event) {
+            return inner.publish(event);
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Boolean> publishAsync(Event event) {
+            return inner.publishAsync(event);
+        }
+
+        @Override
+        public Subscription subscribe(String name, String tenant, String pattern, int partition, Instant since, Duration ackWait, int max) {
+            return inner.subscribe(name, tenant, pattern, partition, since, ackWait, max);
+        }
+
+        @Override
+        public void forget(String name) {
+            inner.forget(name);
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     /** An app catalog whose apps the test deploys and removes, telling its listeners as a node's does. */
@@ -217,26 +255,12 @@ class TriggersTest {
     void anInputWhoseOutputTheLogDidNotKeepIsHandedOutAgainAndItsOutputPublishedOnce() throws InterruptedException {
         var refusals = new java.util.concurrent.atomic.AtomicInteger(2);
         // the log refuses the first two outputs, as JetStream out of reach does
-        EventLog refusing = new EventLog() {
-            @Override
-            public boolean publish(dev.skyfn.core.trigger.Event event) {
-                return log.publish(event);
-            }
-
+        EventLog refusing = new Around(log) {
             @Override
             public java.util.concurrent.CompletableFuture<Boolean> publishAsync(dev.skyfn.core.trigger.Event event) {
                 return event.subject().equals("counts") && refusals.getAndDecrement() > 0
                         ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("out of reach"))
                         : log.publishAsync(event);
-            }
-
-            @Override
-            public Subscription subscribe(String name, String tenant, String pattern, int partition, Instant since, Duration ackWait, int max) {
-                return log.subscribe(name, tenant, pattern, partition, since, ackWait, max);
-            }
-
-            @Override
-            public void close() {
             }
         };
         var node = new Node(e -> new Functions.Result(new Payload.Body("application/json", "{\"n\":1}".getBytes(StandardCharsets.UTF_8)), null, null));
@@ -354,7 +378,7 @@ class TriggersTest {
     void aStateChangeThatTheLogRefusesAMomentIsPublishedOnceWhenItTakesIt() {
         var refusals = new java.util.concurrent.atomic.AtomicInteger(2);
         List<String> tried = new CopyOnWriteArrayList<>();
-        EventLog flaky = new EventLog() {
+        EventLog flaky = new Around(log) {
             @Override
             public boolean publish(Event event) {
                 tried.add(event.id());
@@ -362,16 +386,6 @@ class TriggersTest {
                     throw new SkyfnException(ErrorCode.UNAVAILABLE, "JetStream is out of reach");
                 }
                 return log.publish(event);
-            }
-
-            @Override
-            public Subscription subscribe(String name, String tenant, String pattern, int partition, Instant since, Duration ackWait,
-                                          int maxUnacknowledged) {
-                return log.subscribe(name, tenant, pattern, partition, since, ackWait, maxUnacknowledged);
-            }
-
-            @Override
-            public void close() {
             }
         };
         var node = new Node(e -> new Functions.Result(Payload.EMPTY, null, null));
@@ -446,12 +460,7 @@ class TriggersTest {
             var go = new java.util.concurrent.Semaphore(0);
             var taken = new java.util.concurrent.Semaphore(0);
             // each request to the log waits for the test: the request open as the trigger stops is the one the event comes to
-            EventLog held = new EventLog() {
-                @Override
-                public boolean publish(Event event) {
-                    return log.publish(event);
-                }
-
+            EventLog held = new Around(log) {
                 @Override
                 public Subscription subscribe(String name, String tenant, String pattern, int partition, Instant since, Duration ackWait,
                                               int max) {
@@ -473,10 +482,6 @@ class TriggersTest {
                             inner.close();
                         }
                     };
-                }
-
-                @Override
-                public void close() {
                 }
             };
             var fleet = new Catalog();
@@ -501,6 +506,49 @@ class TriggersTest {
                 await().atMost(Duration.ofSeconds(5)).until(() -> eventIds(node).contains("e-moved"));
             }
         }
+    }
+
+    @Test
+    void aTriggerANewVersionDropsAndALaterOneDeclaresAgainTakesNoneOfWhatWasPublishedMeanwhile() {
+        var node = new Node(e -> new Functions.Result(Payload.EMPTY, null, null));
+        var catalog = new Catalog();
+        started.add(new Triggers(log, new FileTickLedger(dir.resolve("ticks.json")), node, catalog, catalog, Clock.systemUTC()).start());
+        var triggers = started.getLast();
+        Instant created = Instant.now();
+        catalog.deploy(app("- topic: restock", created, created));
+        triggers.publish("acme", "restock", Optional.of("r-1"), "/me", "t", null, null, new byte[0]);
+        await().atMost(Duration.ofSeconds(5)).until(() -> eventIds(node).contains("r-1"));
+
+        catalog.deploy(app("[]", Instant.now(), created));
+        triggers.publish("acme", "restock", Optional.of("r-2"), "/me", "t", null, null, new byte[0]);
+        Instant published = Instant.now();
+        await().until(() -> Instant.now().isAfter(published));
+        catalog.deploy(app("- {schedule: rate(1 hour)}\n- topic: restock", Instant.now(), created));
+        triggers.publish("acme", "restock", Optional.of("r-3"), "/me", "t", null, null, new byte[0]);
+        await().atMost(Duration.ofSeconds(5)).until(() -> eventIds(node).contains("r-3"));
+        assertThat(eventIds(node)).as("published while no version declared the trigger").doesNotContain("r-2");
+    }
+
+    @Test
+    void aSubscriptionIsNamedByWhatItTakesNotByItsPlaceAmongTheFunctionsTriggers() {
+        Instant created = Instant.ofEpochMilli(1_700_000_000_000L);
+        DeployedApp v1 = app("- topic: orders\n- {state: carts/}", created, created);
+        DeployedApp v2 = app("- {schedule: rate(1 hour)}\n- topic: other\n- {state: carts/}\n- topic: orders\n- topic: orders",
+                created.plusSeconds(60), created);
+        FunctionSpec f1 = v1.function("f").orElseThrow();
+        FunctionSpec f2 = v2.function("f").orElseThrow();
+        String orders = TriggerNames.subscription(v1, f1, f1.triggers().get(0));
+        String carts = TriggerNames.subscription(v1, f1, f1.triggers().get(1));
+        assertThat(TriggerNames.subscription(v2, f2, f2.triggers().get(3))).isEqualTo(orders);
+        assertThat(TriggerNames.subscription(v2, f2, f2.triggers().get(2))).isEqualTo(carts);
+        assertThat(TriggerNames.subscription(v2, f2, f2.triggers().get(4))).as("a second identical trigger").isNotEqualTo(orders);
+        DeployedApp ordered = app("- {topic: orders, ordering: key}", created, created);
+        FunctionSpec fo = ordered.function("f").orElseThrow();
+        assertThat(TriggerNames.subscriptions(ordered, fo, fo.triggers().getFirst())).hasSize(Event.PARTITIONS)
+                .doesNotContain(orders).allMatch(n -> n.startsWith(TriggerNames.subscription(ordered, fo, fo.triggers().getFirst()) + "-"));
+        DeployedApp again = app("- topic: orders", created.plusSeconds(600), created.plusSeconds(600));
+        FunctionSpec fa = again.function("f").orElseThrow();
+        assertThat(TriggerNames.subscription(again, fa, fa.triggers().getFirst())).as("the app created again").isNotEqualTo(orders);
     }
 
     private static List<String> eventIds(Node node) {

@@ -41,6 +41,13 @@ public interface EventLog extends AutoCloseable {
     Subscription subscribe(String name, String tenant, String pattern, int partition, java.time.Instant since, Duration ackWait,
                            int maxUnacknowledged);
 
+    /**
+     * Deletes the subscription {@code name} with what it knows — how far it has read, the events it
+     * handed out — its trigger gone (its app removed, or a version without it deployed): opened
+     * again, it starts afresh. Nothing when there is none.
+     */
+    void forget(String name);
+
     /** A durable subscription, as one node takes from it. */
     interface Subscription extends AutoCloseable {
 

@@ -159,6 +159,19 @@ public final class JetStreamEventLog implements EventLog {
         };
     }
 
+    @Override
+    public void forget(String name) {
+        Js.run("deleting the subscription " + name, () -> {
+            try {
+                engine.connection().jetStreamManagement(engine.jsOptions()).deleteConsumer(STREAM, name);
+            } catch (io.nats.client.JetStreamApiException e) {
+                if (e.getErrorCode() != 404) {
+                    throw e;
+                }
+            }
+        });
+    }
+
     /** Gives a subscription made before subscriptions were let go ({@link #FORGOTTEN}) the same end as the others. */
     private static void forgettable(io.nats.client.JetStreamManagement management, ConsumerConfiguration made) throws java.io.IOException {
         if (FORGOTTEN.equals(made.getInactiveThreshold())) {

@@ -186,6 +186,24 @@ class JetStreamEventLogTest {
                 .as("a subscription made before they were let go").isEqualTo(JetStreamEventLog.FORGOTTEN);
     }
 
+    @Test
+    void aForgottenSubscriptionIsDeletedAndOpenedAgainStartsAfresh() throws Exception {
+        String tenant = OneServer.freshName("acme");
+        String name = OneServer.freshName("sub");
+        log.subscribe(name, tenant, "orders", -1, Instant.EPOCH, Duration.ofSeconds(30), 100).close();
+        log.publish(new Event(tenant, "orders", "o-1", "/t", "t", Instant.now(), null, null, Map.of(), new byte[0]));
+        log.forget(name);
+        var management = server.engine().connection().jetStreamManagement();
+        assertThatThrownBy(() -> management.getConsumerInfo(JetStreamEventLog.STREAM, name)).isInstanceOf(io.nats.client.JetStreamApiException.class);
+        log.forget(name); // a second node's forgetting finds nothing
+        EventLog.Subscription again = log.subscribe(name, tenant, "orders", -1, Instant.now().plusSeconds(1), Duration.ofSeconds(30), 100);
+        try {
+            assertThat(again.fetch(10, Duration.ofMillis(500))).as("what was published before it was made again").isEmpty();
+        } finally {
+            again.close();
+        }
+    }
+
     private List<EventLog.Delivery> take(String tenant, String pattern, int n) throws InterruptedException {
         EventLog.Subscription sub = log.subscribe(OneServer.freshName("sub"), tenant, pattern, -1, Instant.EPOCH, Duration.ofSeconds(30), 100);
         try {
