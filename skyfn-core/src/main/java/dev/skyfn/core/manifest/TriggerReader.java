@@ -49,7 +49,8 @@ final class TriggerReader {
         int kinds = (t.has("schedule") ? 1 : 0) + (t.has("topic") ? 1 : 0) + (t.has("state") ? 1 : 0);
         if (kinds != 1) {
             throw new ManifestException(at + ": a trigger has one of 'schedule' (rate(5 minutes), cron(0 12 * * ? *)), 'topic' (a subject)"
-                    + " or 'state' (a prefix of the app's global keys)");
+                    + " or 'state' (a prefix of the app's global keys); found " + (t.names().isEmpty() ? "none"
+                    : t.names().stream().map(n -> "'" + n + "'").collect(java.util.stream.Collectors.joining(", "))));
         }
         if (t.has("state")) {
             return state(app, function, index, t.only(STATE_FIELDS));

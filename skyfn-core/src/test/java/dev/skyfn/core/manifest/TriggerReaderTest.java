@@ -81,6 +81,8 @@ class TriggerReaderTest {
             - {schedule: rate(1 hour), topic: a}             | functions.order.triggers[0]: a trigger has one of
             - {state: 3}                                     | functions.order.triggers[0].state: expected a prefix
             - {state: a, topic: b}                           | functions.order.triggers[0]: a trigger has one of
+            - {topik: a.b}                                   | or 'state' (a prefix of the app's global keys); found 'topik'
+            - {}                                             | or 'state' (a prefix of the app's global keys); found none
             - {topic: orders created}                        | functions.order.triggers[0].topic: 'orders created' is not a subject: token 'orders created'
             - {topic: orders..eu}                            | functions.order.triggers[0].topic: 'orders..eu' is not a subject: an empty token
             - {topic: orders.>.eu}                           | functions.order.triggers[0].topic: 'orders.>.eu' is not a subject: token '>'
