@@ -107,18 +107,17 @@ final class TopicRunner implements AutoCloseable {
      */
     void start() {
         Thread.ofVirtual().name("topic-" + id + "-in-progress").start(this::keepAlive);
-        String name = subscription;
         if (trigger.keyOrdered()) {
             // one batch of a partition at a time, across the fleet: its events run in the order published
             for (int p = 0; p < Event.PARTITIONS; p++) {
                 int partition = p;
-                lane("topic-" + id + "-" + p, () -> log.subscribe(name + "-" + partition, app.tenant(), trigger.subject(), partition,
+                lane("topic-" + id + "-" + p, () -> log.subscribe(subscription + "-" + partition, app.tenant(), trigger.subject(), partition,
                         app.deployedAt(), ACK_WAIT, trigger.batch().size()), 1);
             }
         } else {
             int parallel = parallel(fn.concurrency());
             // shared by every node serving the app: room for all of theirs out at once
-            lane("topic-" + id, () -> log.subscribe(name, app.tenant(), trigger.subject(), -1, app.deployedAt(), ACK_WAIT,
+            lane("topic-" + id, () -> log.subscribe(subscription, app.tenant(), trigger.subject(), -1, app.deployedAt(), ACK_WAIT,
                     Math.max(MAX_OUT, parallel * trigger.batch().size())), parallel);
         }
     }

@@ -43,8 +43,8 @@ final class TriggerNames {
      * creation was recorded keeps the names it had, by place.
      */
     static String subscription(DeployedApp app, FunctionSpec function, Trigger trigger) {
-        Trigger.OnTopic taken = taken(app, trigger);
         if (app.createdAt() == null) {
+            Trigger.OnTopic taken = taken(app, trigger);
             return "trg-" + digest(durable(app, function, taken), taken.subject(), Boolean.toString(taken.keyOrdered()));
         }
         String what = what(trigger);
@@ -89,14 +89,16 @@ final class TriggerNames {
         java.util.Set<String> names = new java.util.HashSet<>();
         for (FunctionSpec fn : app.manifest().functions().values()) {
             for (Trigger t : fn.triggers()) {
-                if (t instanceof Trigger.OnSchedule) {
-                    names.add(durable(app, fn, t));
-                } else {
-                    names.addAll(subscriptions(app, fn, t));
-                }
+                names.addAll(durableState(app, fn, t));
             }
         }
         return names;
+    }
+
+    /** The names of the durable state of one trigger: a schedule's ledger entry, a topic or state trigger's subscriptions. */
+    static java.util.List<String> durableState(DeployedApp app, FunctionSpec function, Trigger trigger) {
+        return trigger instanceof Trigger.OnSchedule ? java.util.List.of(durable(app, function, trigger))
+                : subscriptions(app, function, trigger);
     }
 
     /** A short digest of {@code parts}, for names that must be short and of few characters. */

@@ -63,7 +63,7 @@ public final class Triggers implements AutoCloseable {
         scheduled.subscribe(new AppCatalog.Listener() {
             @Override
             public void deployed(DeployedApp app, DeployedApp previous) {
-                if (previous != null && java.util.Objects.equals(previous.createdAt(), app.createdAt())) {
+                if (previous != null && previous.sameApp(app)) {
                     forgetDropped(previous, TriggerNames.durableState(app), false);
                 }
             }
@@ -107,9 +107,7 @@ public final class Triggers implements AutoCloseable {
     private void forgetDropped(DeployedApp before, java.util.Set<String> kept, boolean removed) {
         for (FunctionSpec fn : before.manifest().functions().values()) {
             for (Trigger t : fn.triggers()) {
-                List<String> names = t instanceof Trigger.OnSchedule ? List.of(TriggerNames.durable(before, fn, t))
-                        : TriggerNames.subscriptions(before, fn, t);
-                for (String name : names) {
+                for (String name : TriggerNames.durableState(before, fn, t)) {
                     if (kept.contains(name)) {
                         continue;
                     }
@@ -137,7 +135,7 @@ public final class Triggers implements AutoCloseable {
         if (runners == null) {
             return;
         }
-        boolean removed = scheduled.find(app.key()).filter(a -> java.util.Objects.equals(a.createdAt(), app.createdAt())).isEmpty();
+        boolean removed = scheduled.find(app.key()).filter(app::sameApp).isEmpty();
         runners.forEach(removed ? TopicRunner::closeRemoved : TopicRunner::close);
     }
 

@@ -26,6 +26,14 @@ public record DeployedApp(String tenant, Manifest manifest, int version, Path ja
         return manifest.app();
     }
 
+    /**
+     * Whether {@code other} is a version of this same app: the same key and creation, not an app
+     * removed and created again under its name.
+     */
+    public boolean sameApp(DeployedApp other) {
+        return key().equals(other.key()) && java.util.Objects.equals(createdAt, other.createdAt);
+    }
+
     public AppKey key() {
         return new AppKey(tenant, manifest.app());
     }

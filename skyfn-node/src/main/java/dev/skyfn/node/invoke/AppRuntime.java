@@ -533,7 +533,7 @@ final class AppRuntime implements Sandbox.Owner {
     }
 
     /** Removed from this node; calls in flight finish. */
-    void finishing() {
+    void markFinishing() {
         finishing = true;
     }
 

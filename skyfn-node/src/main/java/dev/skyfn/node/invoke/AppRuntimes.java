@@ -103,7 +103,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
 
     /** Whether {@code app} is still in the fleet as it is (same creation), not removed or created again. */
     boolean stillIn(DeployedApp app) {
-        return fleet == null || fleet.find(app.key()).map(a -> java.util.Objects.equals(a.createdAt(), app.createdAt())).orElse(false);
+        return fleet == null || fleet.find(app.key()).filter(app::sameApp).isPresent();
     }
 
     Publisher publisher() {
@@ -161,20 +161,19 @@ public final class AppRuntimes implements AppCatalog.Listener {
             } else {
                 created.ready();
             }
-            for (String fn : app.manifest().functions().keySet()) {
-                metrics.runtimeGauges(app.key(), fn, created, r -> r.waiting(fn), r -> r.gate(fn).running());
-            }
+            app.manifest().functions().keySet().forEach(fn -> gauges(created, fn));
         } else {
             var before = existing.app().manifest().functions().keySet();
             existing.redeploy(app);
             // a function the new version adds gets its gauges; one it drops loses them
-            for (String fn : app.manifest().functions().keySet()) {
-                if (!before.contains(fn)) {
-                    metrics.runtimeGauges(app.key(), fn, existing, r -> r.waiting(fn), r -> r.gate(fn).running());
-                }
-            }
+            app.manifest().functions().keySet().stream().filter(fn -> !before.contains(fn)).forEach(fn -> gauges(existing, fn));
             before.stream().filter(fn -> !app.manifest().functions().containsKey(fn)).forEach(fn -> metrics.forgetRuntime(app.key(), fn));
         }
+    }
+
+    /** The gauges of {@code function} reading {@code runtime}: its calls waiting and running. */
+    private void gauges(AppRuntime runtime, String function) {
+        metrics.runtimeGauges(runtime.key(), function, runtime, r -> r.waiting(function), r -> r.gate(function).running());
     }
 
     @Override
@@ -185,7 +184,7 @@ public final class AppRuntimes implements AppCatalog.Listener {
             servingChanged();
             // no new call reaches it; those it holds finish in its sandbox, which goes once they are done
             if (runtime.inFlight() > 0) {
-                runtime.finishing();
+                runtime.markFinishing();
                 finishing.add(runtime);
             } else {
                 runtime.remove();

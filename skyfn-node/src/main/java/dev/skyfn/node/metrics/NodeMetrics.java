@@ -197,15 +197,17 @@ public final class NodeMetrics {
      * could not register its own under the same name and tags.
      */
     public void forgetRuntime(AppKey app) {
-        for (String name : RUNTIME_GAUGES) {
-            registry.find(name).tags("tenant", app.tenant(), "app", app.app()).meters().forEach(registry::remove);
-        }
+        removeRuntimeGauges("tenant", app.tenant(), "app", app.app());
     }
 
     /** Drops the gauges of {@code function} of {@code app}, a function its new version no longer has. */
     public void forgetRuntime(AppKey app, String function) {
+        removeRuntimeGauges("tenant", app.tenant(), "app", app.app(), "function", function);
+    }
+
+    private void removeRuntimeGauges(String... tags) {
         for (String name : RUNTIME_GAUGES) {
-            registry.find(name).tags("tenant", app.tenant(), "app", app.app(), "function", function).meters().forEach(registry::remove);
+            registry.find(name).tags(tags).meters().forEach(registry::remove);
         }
     }
 
