@@ -229,44 +229,18 @@ public final class Triggers implements AutoCloseable {
     }
 
     /**
-     * Publishes a change of {@code app}'s global {@code key} from {@code before} to {@code after}
-     * (null: absent) for its state-change triggers: an event of type {@value #STATE_CHANGED} (or
-     * {@value #STATE_DELETED}) whose partition key is the key and whose data is {@code {"key",
-     * "oldValue", "newValue"}}, each value as text when it is UTF-8, else as {@code oldValueBase64} /
-     * {@code newValueBase64}, null when absent, and cut to {@value StateChange#MAX_VALUE_BYTES} bytes
-     * ({@code …Size} gives the whole size). A publication the log refuses is tried again, under the
-     * same event id (so a try that was kept though it seemed to fail is not kept twice), after
-     * {@link #STATE_RETRIES}; the last refusal is thrown (503 {@code UNAVAILABLE}: the log out of reach).
+     * The event of a change of {@code app}'s global {@code key} from {@code before} to {@code after}
+     * (null: absent) for its state-change triggers, to publish through a {@link StateOutbox}: of type
+     * {@value #STATE_CHANGED} (or {@value #STATE_DELETED}), on the app's internal state subject, its
+     * partition key the key, its data {@code {"key", "oldValue", "newValue"}}, each value as text when
+     * it is UTF-8, else as {@code oldValueBase64} / {@code newValueBase64}, null when absent, and cut
+     * to {@value StateChange#MAX_VALUE_BYTES} bytes ({@code …Size} gives the whole size).
      */
-    public void stateChanged(DeployedApp app, String key, byte[] before, byte[] after) {
-        Event change = new Event(app.tenant(), Trigger.OnState.subject(app.name()), java.util.UUID.randomUUID().toString(),
+    public Event stateChange(DeployedApp app, String key, byte[] before, byte[] after) {
+        return new Event(app.tenant(), Trigger.OnState.subject(app.name()), java.util.UUID.randomUUID().toString(),
                 "/skyfn/" + app.tenant() + "/" + app.name() + "/state", after == null ? STATE_DELETED : STATE_CHANGED, clock.instant(),
                 "application/json", key, Map.of(), StateChange.json(key, before, after));
-        for (int tried = 0; ; tried++) {
-            try {
-                log.publish(change);
-                return;
-            } catch (RuntimeException refused) {
-                if (tried == STATE_RETRIES.size()) {
-                    throw refused;
-                }
-                try {
-                    Thread.sleep(STATE_RETRIES.get(tried));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw refused;
-                }
-            }
-        }
     }
-
-    /**
-     * The pauses before a state change's publication is tried again: a moment's loss of JetStream
-     * (a leader moving) or a full log should not lose a change already made; the writer of the key
-     * waits meanwhile, which keeps its changes in order.
-     */
-    static final List<java.time.Duration> STATE_RETRIES = List.of(java.time.Duration.ofMillis(50), java.time.Duration.ofMillis(250),
-            java.time.Duration.ofSeconds(1));
 
     public static final String STATE_CHANGED = "dev.skyfn.state.v1.changed";
     public static final String STATE_DELETED = "dev.skyfn.state.v1.deleted";

@@ -375,36 +375,6 @@ class TriggersTest {
     }
 
     @Test
-    void aStateChangeThatTheLogRefusesAMomentIsPublishedOnceWhenItTakesIt() {
-        var refusals = new java.util.concurrent.atomic.AtomicInteger(2);
-        List<String> tried = new CopyOnWriteArrayList<>();
-        EventLog flaky = new Around(log) {
-            @Override
-            public boolean publish(Event event) {
-                tried.add(event.id());
-                if (refusals.getAndDecrement() > 0) {
-                    throw new SkyfnException(ErrorCode.UNAVAILABLE, "JetStream is out of reach");
-                }
-                return log.publish(event);
-            }
-        };
-        var node = new Node(e -> new Functions.Result(Payload.EMPTY, null, null));
-        DeployedApp app = app("- state: carts/", Instant.now());
-        var triggers = new Triggers(flaky, new FileTickLedger(dir.resolve("ticks.json")), node, catalog(app), catalog(app), Clock.systemUTC())
-                .start();
-        started.add(triggers);
-        triggers.stateChanged(app, "carts/1", null, "{}".getBytes(StandardCharsets.UTF_8));
-        await().atMost(Duration.ofSeconds(30)).until(() -> node.calls.size() == 1);
-        // three tries of one event: the two refused were not kept, and a try kept twice would be dropped by its id
-        assertThat(tried).hasSize(3).containsOnly(tried.getFirst());
-        assertThat(node.calls.getFirst().get("data").get("key").asText()).isEqualTo("carts/1");
-
-        refusals.set(Integer.MAX_VALUE);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> triggers.stateChanged(app, "carts/2", null, new byte[0]))
-                .isInstanceOfSatisfying(SkyfnException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
-    }
-
-    @Test
     void twoNodesFiringOneScheduleQueueEachTickUnderOneIdAndTheLedgerRecordsIt() {
         var ledger = new FileTickLedger(dir.resolve("ticks.json"));
         var node = new Node(e -> null);

@@ -10,6 +10,7 @@ import dev.skyfn.core.trigger.EventLog;
 import dev.skyfn.core.trigger.TickLedger;
 import dev.skyfn.events.FileTickLedger;
 import dev.skyfn.events.MemoryEventLog;
+import dev.skyfn.events.StateOutbox;
 import dev.skyfn.events.Triggers;
 import dev.skyfn.node.http.Elsewhere;
 import dev.skyfn.node.http.EventApi;
@@ -90,6 +91,8 @@ public final class Node implements AutoCloseable {
     private final Dispatch dispatch;
     private final Executions executions;
     private final Triggers triggers;
+    /** State changes made through this node whose events the log has not yet kept. */
+    private final StateOutbox outbox;
     private final Metering metering;
     private final DataDirLock dataLock;
     private final dev.skyfn.node.tracing.Tracing tracing;
@@ -184,6 +187,8 @@ public final class Node implements AutoCloseable {
                 catalog, Clock.systemUTC());
         runtimes.routePublishes(new TriggerCalls.Publishes(triggers));
         runtimes.routeFleet(events.scheduled());
+        outbox = StateOutbox.open(config.dataDir().resolve("triggers").resolve("state-outbox"), events.log(),
+                (app, key) -> data.global().get(dev.skyfn.core.data.KeyValue.scope(app.tenant(), app.app()), key));
         AppCatalog scheduled = events.scheduled();
         data.watchChanges(new DataLayers.Changes() {
             @Override
@@ -192,8 +197,9 @@ public final class Node implements AutoCloseable {
             }
 
             @Override
-            public void changed(dev.skyfn.core.app.AppKey app, String key, byte[] before, byte[] after) {
-                scheduled.find(app).ifPresent(a -> triggers.stateChanged(a, key, before, after));
+            public StateOutbox.Change changing(dev.skyfn.core.app.AppKey app, String key, byte[] before, byte[] after) {
+                return scheduled.find(app).map(a -> outbox.hold(app, key, after, triggers.stateChange(a, key, before, after)))
+                        .orElse(StateOutbox.Change.NONE);
             }
         });
         server = WebServer.builder()
@@ -398,6 +404,9 @@ public final class Node implements AutoCloseable {
         executions.close();
         runtimes.close();
         pool.close();
+        if (outbox != null) {
+            outbox.close();
+        }
         scheduler.close();
         launcher.killAll(); // before the ledger closes: the bytes they sent out are metered as they go
         if (metering != null) {

@@ -1,6 +1,7 @@
 package dev.skyfn.nats.events;
 
 import dev.skyfn.core.trigger.Event;
+import dev.skyfn.core.trigger.EventEnvelope;
 import dev.skyfn.core.trigger.EventLog;
 import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.Js;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.skyfn.core.cloud.Trust;
 import dev.skyfn.core.testing.Disk;
 import dev.skyfn.core.trigger.Event;
+import dev.skyfn.core.trigger.EventEnvelope;
 import dev.skyfn.core.trigger.EventLog;
 import dev.skyfn.nats.OneServer;
 import dev.skyfn.nats.seal.Sealer;

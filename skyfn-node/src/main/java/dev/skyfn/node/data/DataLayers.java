@@ -8,6 +8,7 @@ import dev.skyfn.core.data.Namespaces;
 import dev.skyfn.core.wire.DataOp;
 import dev.skyfn.core.wire.Message;
 import dev.skyfn.core.wire.Payload;
+import dev.skyfn.events.StateOutbox.Change;
 import dev.skyfn.node.NodeScheduler;
 import dev.skyfn.node.sandbox.Sandbox;
 import java.io.UncheckedIOException;
@@ -76,18 +77,23 @@ public final class DataLayers implements AutoCloseable {
             }
 
             @Override
-            public void changed(AppKey app, String key, byte[] before, byte[] after) {
+            public Change changing(AppKey app, String key, byte[] before, byte[] after) {
+                return Change.NONE;
             }
         };
 
         /** Whether anyone listens to {@code app}'s changes (reading the value before a write costs a read). */
         boolean watched(AppKey app);
 
-        /** {@code key} of {@code app}'s global layer went from {@code before} to {@code after} (null: absent). */
-        void changed(AppKey app, String key, byte[] before, byte[] after);
+        /**
+         * {@code key} of {@code app}'s global layer is about to go from {@code before} to {@code after}
+         * (null: absent): returns what to tell whether it did. Throws {@link SkyfnException} when the
+         * change could not be told, and the write must then not be made.
+         */
+        Change changing(AppKey app, String key, byte[] before, byte[] after);
     }
 
-    /** Tells {@code changes} of every change to a watched app's global layer, made through this node, once it is durable. */
+    /** Tells {@code changes} of every change to a watched app's global layer made through this node: before it, and once made. */
     public void watchChanges(Changes changes) {
         this.changes = changes;
     }
@@ -161,37 +167,41 @@ public final class DataLayers implements AutoCloseable {
         }
     }
 
-    /** A write to a watched app's global layer: the value before it read, the write made, the change told, under the key's lock. */
+    /**
+     * A write to a watched app's global layer, under the key's lock: the value before it read, the
+     * change announced, the write made, the change told made, not made, or perhaps made.
+     */
     private Payload watched(AppKey app, String scope, Message.Data op) {
         var lock = stripes[Math.floorMod((scope + "/" + op.key()).hashCode(), stripes.length)];
         lock.lock();
         try {
             byte[] before = global.get(scope, op.key()).orElse(null);
-            byte[] after;
-            Payload answer;
-            switch (op.op()) {
-                case GLOBAL_PUT -> {
-                    after = required(op.value());
-                    global.put(scope, op.key(), after);
-                    answer = Payload.EMPTY;
-                }
-                case GLOBAL_DELETE -> {
-                    after = null;
-                    answer = bool(global.delete(scope, op.key()));
-                }
-                case GLOBAL_CAS -> {
-                    after = op.value();
-                    answer = bool(global.compareAndSet(scope, op.key(), op.expected(), op.value()));
-                }
+            byte[] after = switch (op.op()) {
+                case GLOBAL_PUT -> required(op.value());
+                case GLOBAL_DELETE -> null;
+                case GLOBAL_CAS -> op.value();
                 default -> throw new SkyfnException(ErrorCode.INVALID_INPUT, "not a write: " + op.op());
+            };
+            Change change = before == null && after == null ? Change.NONE : changes.changing(app, op.key(), before, after);
+            Payload answer;
+            try {
+                answer = switch (op.op()) {
+                    case GLOBAL_PUT -> {
+                        global.put(scope, op.key(), after);
+                        yield Payload.EMPTY;
+                    }
+                    case GLOBAL_DELETE -> bool(global.delete(scope, op.key()));
+                    default -> bool(global.compareAndSet(scope, op.key(), op.expected(), op.value()));
+                };
+            } catch (RuntimeException e) {
+                change.maybeMade();
+                throw e;
             }
             boolean changed = op.op() == DataOp.GLOBAL_PUT || answer instanceof Payload.Body b && b.bytes()[0] == 1;
             if (changed) {
-                try {
-                    changes.changed(app, op.key(), before, after);
-                } catch (RuntimeException e) {
-                    LOG.warn("{}: the change of {} is made but its state-change triggers do not hear of it: {}", app, op.key(), e.getMessage());
-                }
+                change.made();
+            } else {
+                change.notMade();
             }
             return answer;
         } finally {

@@ -1,6 +1,5 @@
-package dev.skyfn.nats.events;
+package dev.skyfn.core.trigger;
 
-import dev.skyfn.core.trigger.Event;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -13,8 +12,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * An event's CloudEvent attributes and data in one byte string, sealed as one value: what a
- * message of {@link JetStreamEventLog#STREAM} carries since version 2 of its layout. Kept inside
+ * An event's CloudEvent attributes and data in one byte string: what a message of a fleet's
+ * event stream carries, sealed as one value, since version 2 of its layout, and what a node's
+ * state outbox keeps of a change's event. Kept inside
  * the seal, the attributes are the tenant's alone (the NATS server sees only the subject and the
  * message id), and a message needs one header, not seven — each checked when published and
  * parsed when delivered.
@@ -24,7 +24,7 @@ import java.util.Map;
  * extensions and each one's name and value (strings); the data (4-byte length, bytes). A string is
  * a 4-byte length (−1: absent) and its UTF-8 bytes; numbers are big-endian.
  */
-final class EventEnvelope {
+public final class EventEnvelope {
 
     private static final int MAGIC = 'E';
     private static final int VERSION = 2;
@@ -35,7 +35,7 @@ final class EventEnvelope {
     }
 
     /** {@code e}'s attributes and data in the layout above. */
-    static byte[] write(Event e) {
+    public static byte[] write(Event e) {
         var bytes = new ByteArrayOutputStream(64 + e.data().length);
         try (var out = new DataOutputStream(bytes)) {
             out.writeByte(MAGIC);
@@ -71,7 +71,7 @@ final class EventEnvelope {
      * @throws IllegalArgumentException saying what is wrong when they are not an envelope, are cut
      *                                  short, or have bytes after the data
      */
-    static Event read(String tenant, String subject, byte[] bytes) {
+    public static Event read(String tenant, String subject, byte[] bytes) {
         if (!is(bytes)) {
             throw new IllegalArgumentException("not an event envelope of version " + VERSION);
         }

@@ -1,0 +1,347 @@
+package dev.skyfn.events;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.trigger.Event;
+import dev.skyfn.core.trigger.EventLog;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state changes a node is making, kept on its disk until their events are kept by the event
+ * log (a transactional outbox): a change is held before its write, marked made once the write is,
+ * and let go once its event is published — so that neither a log refusing for a while (JetStream
+ * out of reach, the embedded log full) nor the node's process dying between a write and its
+ * publication loses the change's event. The writer is not kept waiting for a refusing log: its
+ * change is published later, in the order made, every change made after it waiting behind it.
+ *
+ * <p>A node started again with the same file publishes what it had not: the changes it had made,
+ * and those held whose write it may or may not have made — each of these only if the key holds
+ * the value it was to be given (else the write was not made, or was overwritten, and the next
+ * change's {@code oldValue} says what the key held). An event published twice (a publication that
+ * was kept though it seemed to fail) is dropped by its id within the log's two minutes.
+ */
+public final class StateOutbox implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StateOutbox.class);
+
+    /** Bytes of events held at most; beyond, a write is refused (503 {@code UNAVAILABLE}) before it is made. */
+    static final long MAX_HELD_BYTES = 64L << 20;
+    /** The file is rewritten with only what it still holds once it grows past this. */
+    static final long COMPACT_BYTES = 16L << 20;
+    static final Duration FIRST_PAUSE = Duration.ofMillis(100);
+    static final Duration LAST_PAUSE = Duration.ofSeconds(5);
+
+    private static final byte HELD = 'H';
+    private static final byte MADE = 'M';
+    private static final byte DONE = 'D';
+
+    /** The value a key of an app's global layer holds now; throws when the layer is out of reach. */
+    public interface Current {
+        Optional<byte[]> get(AppKey app, String key);
+    }
+
+    /** A change held before its write: tell it whether the write was made. Neither method throws. */
+    public interface Change {
+        Change NONE = new Change() {
+            @Override
+            public void made() {
+            }
+
+            @Override
+            public void notMade() {
+            }
+
+            @Override
+            public void maybeMade() {
+            }
+        };
+
+        /** The write was made. */
+        void made();
+
+        /** The write was not made (a compare-and-set refused, a key already absent). */
+        void notMade();
+
+        /** The write failed in a way that may have made it (a write timed out): the key's value tells. */
+        void maybeMade();
+    }
+
+    /** One change held: its frame's payload, and whether its write is known to be made. */
+    private static final class Held {
+        final long seq;
+        final OutboxRecord record;
+        final byte[] payload;
+        boolean made;
+
+        Held(long seq, OutboxRecord record, byte[] payload) {
+            this.seq = seq;
+            this.record = record;
+            this.payload = payload;
+        }
+    }
+
+    private final EventLog log;
+    private final Current current;
+    private final OutboxFile file;
+    /** Changes held and not yet let go, by number. */
+    private final Map<Long, Held> open = new LinkedHashMap<>();
+    /** Changes to publish, in the order made; the first stays until its event is kept. */
+    private final ArrayDeque<Held> waiting = new ArrayDeque<>();
+    private final Thread drainer;
+    private final long maxHeldBytes;
+    private long heldBytes;
+    private long nextSeq;
+    private boolean closed;
+
+    private StateOutbox(EventLog log, Current current, Path path, long maxHeldBytes) {
+        this.log = log;
+        this.maxHeldBytes = maxHeldBytes;
+        this.current = current;
+        List<OutboxFile.Frame> frames = new ArrayList<>();
+        this.file = OutboxFile.open(path, frames);
+        replay(frames);
+        this.drainer = Thread.ofPlatform().daemon().name("state-outbox").unstarted(this::drain);
+    }
+
+    /**
+     * Opens the outbox kept in {@code path} (created when absent) and starts publishing to {@code log}
+     * what it holds, checking with {@code current} the writes it does not know were made.
+     */
+    public static StateOutbox open(Path path, EventLog log, Current current) {
+        return open(path, log, current, MAX_HELD_BYTES);
+    }
+
+    static StateOutbox open(Path path, EventLog log, Current current, long maxHeldBytes) {
+        StateOutbox outbox = new StateOutbox(log, current, path, maxHeldBytes);
+        outbox.drainer.start();
+        return outbox;
+    }
+
+    private void replay(List<OutboxFile.Frame> frames) {
+        for (OutboxFile.Frame f : frames) {
+            nextSeq = Math.max(nextSeq, f.seq() + 1);
+            switch (f.kind()) {
+                case HELD -> {
+                    try {
+                        Held h = new Held(f.seq(), OutboxRecord.decode(f.payload()), f.payload());
+                        open.put(h.seq, h);
+                        heldBytes += h.payload.length;
+                    } catch (UncheckedIOException e) {
+                        LOG.warn("the state outbox holds a change it cannot read; dropped: {}", e.getMessage());
+                    }
+                }
+                case MADE -> Optional.ofNullable(open.get(f.seq())).ifPresent(h -> h.made = true);
+                case DONE -> Optional.ofNullable(open.remove(f.seq())).ifPresent(h -> heldBytes -= h.payload.length);
+                default -> LOG.warn("the state outbox holds a frame of unknown kind {}; ignored", f.kind());
+            }
+        }
+        waiting.addAll(open.values());
+        if (!waiting.isEmpty()) {
+            LOG.info("{} state change(s) held by the node before it stopped are published now", waiting.size());
+        }
+        file.rewrite(frames(open.values()));
+    }
+
+    /**
+     * Holds the change of {@code app}'s {@code key} to {@code after} (null: deleted), whose event is
+     * {@code event}, before its write: tell the returned change, once, whether the write was made.
+     * Throws {@link SkyfnException} {@code UNAVAILABLE} (the write must not be made) when more than
+     * {@value #MAX_HELD_BYTES} bytes of events wait for the log, or the disk refuses the hold.
+     */
+    public Change hold(AppKey app, String key, byte[] after, Event event) {
+        OutboxRecord record = new OutboxRecord(app, key, after == null ? null : digest(after), event);
+        byte[] payload = record.encode();
+        Held held;
+        synchronized (this) {
+            if (closed) {
+                throw new SkyfnException(ErrorCode.UNAVAILABLE, "the node is stopping");
+            }
+            if (heldBytes + payload.length > maxHeldBytes) {
+                throw new SkyfnException(ErrorCode.UNAVAILABLE, open.size() + " state changes (" + heldBytes + " bytes) wait for the"
+                        + " event log to take them; the write is refused so that no change is lost");
+            }
+            held = new Held(nextSeq++, record, payload);
+            try {
+                file.append(new OutboxFile.Frame(HELD, held.seq, payload));
+            } catch (UncheckedIOException e) {
+                throw new SkyfnException(ErrorCode.UNAVAILABLE, "the node's disk refused the state change: " + e.getMessage());
+            }
+            open.put(held.seq, held);
+            heldBytes += payload.length;
+        }
+        return new Change() {
+            @Override
+            public void made() {
+                StateOutbox.this.made(held);
+            }
+
+            @Override
+            public void notMade() {
+                letGo(held);
+            }
+
+            @Override
+            public void maybeMade() {
+                synchronized (StateOutbox.this) {
+                    waiting.add(held);
+                    StateOutbox.this.notifyAll();
+                }
+            }
+        };
+    }
+
+    /** Publishes the change now when nothing waits before it; else, or when the log refuses, it waits its turn. */
+    private void made(Held held) {
+        synchronized (this) {
+            held.made = true;
+            append(new OutboxFile.Frame(MADE, held.seq, new byte[0]));
+            if (!waiting.isEmpty() || closed) {
+                waiting.add(held);
+                notifyAll();
+                return;
+            }
+        }
+        try {
+            log.publish(held.record.event());
+            letGo(held);
+        } catch (RuntimeException refused) {
+            LOG.warn("the event log refused the change of {} of {} ({}); it waits in the node's outbox", held.record.key(),
+                    held.record.app(), refused.getMessage());
+            synchronized (this) {
+                waiting.add(held);
+                notifyAll();
+            }
+        }
+    }
+
+    private synchronized void letGo(Held held) {
+        if (open.remove(held.seq) == null || closed) {
+            return;
+        }
+        heldBytes -= held.payload.length;
+        append(new OutboxFile.Frame(DONE, held.seq, new byte[0]));
+        try {
+            if (open.isEmpty()) {
+                file.clear();
+            } else if (file.size() > COMPACT_BYTES) {
+                file.rewrite(frames(open.values()));
+            }
+        } catch (UncheckedIOException e) {
+            LOG.warn("the state outbox could not be compacted: {}", e.getMessage());
+        }
+    }
+
+    /** Appends a frame that only moves a change along: one lost costs a second publication, not a change. */
+    private void append(OutboxFile.Frame f) {
+        try {
+            file.append(f);
+        } catch (UncheckedIOException e) {
+            LOG.warn("the state outbox could not note a change's progress: {}", e.getMessage());
+        }
+    }
+
+    private static List<OutboxFile.Frame> frames(java.util.Collection<Held> held) {
+        List<OutboxFile.Frame> frames = new ArrayList<>();
+        for (Held h : held) {
+            frames.add(new OutboxFile.Frame(HELD, h.seq, h.payload));
+            if (h.made) {
+                frames.add(new OutboxFile.Frame(MADE, h.seq, new byte[0]));
+            }
+        }
+        return frames;
+    }
+
+    /** Publishes the waiting changes in order, pausing longer (to {@link #LAST_PAUSE}) while the log refuses. */
+    private void drain() {
+        Duration pause = FIRST_PAUSE;
+        while (true) {
+            Held head;
+            synchronized (this) {
+                while (waiting.isEmpty() && !closed) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+                head = waiting.peek();
+            }
+            try {
+                if (head.made || madeAfterAll(head)) {
+                    log.publish(head.record.event());
+                } else {
+                    LOG.info("a change of {} of {} whose write may have failed was not made; nothing to publish", head.record.key(),
+                            head.record.app());
+                }
+                letGo(head);
+                synchronized (this) {
+                    waiting.poll();
+                }
+                pause = FIRST_PAUSE;
+            } catch (RuntimeException refused) {
+                if (pause.equals(FIRST_PAUSE)) {
+                    LOG.warn("{} state change(s) wait for the event log: {}", waiting.size(), refused.getMessage());
+                }
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                pause = pause.multipliedBy(2).compareTo(LAST_PAUSE) > 0 ? LAST_PAUSE : pause.multipliedBy(2);
+            }
+        }
+    }
+
+    /** Whether a change whose write may have failed (or was held as the node stopped) was made: its key holds the value it was to be given. */
+    private boolean madeAfterAll(Held held) {
+        byte[] now = current.get(held.record.app(), held.record.key()).map(StateOutbox::digest).orElse(null);
+        return Arrays.equals(now, held.record.afterDigest());
+    }
+
+    static byte[] digest(byte[] value) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(value);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** How many changes wait to be published. */
+    public synchronized int waiting() {
+        return waiting.size();
+    }
+
+    /** Stops publishing; what is held stays on disk for the next start. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            notifyAll();
+        }
+        drainer.interrupt();
+        try {
+            drainer.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            file.close();
+        }
+    }
+}

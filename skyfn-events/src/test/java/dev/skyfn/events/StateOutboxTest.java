@@ -1,0 +1,191 @@
+package dev.skyfn.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
+import dev.skyfn.core.app.AppKey;
+import dev.skyfn.core.trigger.Event;
+import dev.skyfn.core.trigger.EventLog;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StateOutboxTest {
+
+    private static final AppKey APP = new AppKey("acme", "carts");
+
+    @TempDir
+    Path dir;
+
+    /** The event log as the outbox sees it: it keeps what it is given, in order, unless told to refuse. */
+    private final Recording log = new Recording();
+    /** The app's global layer as it stands. */
+    private final Map<String, byte[]> state = new ConcurrentHashMap<>();
+    private final List<StateOutbox> opened = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        opened.forEach(StateOutbox::close);
+    }
+
+    private static final class Recording implements EventLog {
+        final List<Event> kept = new CopyOnWriteArrayList<>();
+        final AtomicBoolean refusing = new AtomicBoolean();
+
+        @Override
+        public boolean publish(Event event) {
+            if (refusing.get()) {
+                throw new SkyfnException(ErrorCode.UNAVAILABLE, "JetStream is out of reach");
+            }
+            if (kept.stream().anyMatch(e -> e.id().equals(event.id()))) {
+                return false;
+            }
+            return kept.add(event);
+        }
+
+        @Override
+        public Subscription subscribe(String name, String tenant, String pattern, int partition, Instant since, Duration ackWait,
+                                      int maxUnacknowledged) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void forget(String name) {
+        }
+
+        @Override
+        public void close() {
+        }
+
+        List<String> values() {
+            return kept.stream().map(e -> new String(e.data(), StandardCharsets.UTF_8)).toList();
+        }
+    }
+
+    private StateOutbox open(long maxHeldBytes) {
+        StateOutbox outbox = StateOutbox.open(dir.resolve("outbox"), log, (app, key) -> Optional.ofNullable(state.get(app + "/" + key)),
+                maxHeldBytes);
+        opened.add(outbox);
+        return outbox;
+    }
+
+    private StateOutbox open() {
+        return open(StateOutbox.MAX_HELD_BYTES);
+    }
+
+    /** Holds the write of {@code key} to {@code value}; its event's data is "key=value". */
+    private StateOutbox.Change hold(StateOutbox outbox, String key, String value) {
+        Event event = new Event(APP.tenant(), "skyfn.state.carts", java.util.UUID.randomUUID().toString(), "/test", Triggers.STATE_CHANGED,
+                Instant.now(), "text/plain", key, Map.of(), (key + "=" + value).getBytes(StandardCharsets.UTF_8));
+        return outbox.hold(APP, key, value == null ? null : value.getBytes(StandardCharsets.UTF_8), event);
+    }
+
+    /** A write made: the key holds the value, and the outbox is told. */
+    private void write(StateOutbox outbox, String key, String value) {
+        StateOutbox.Change change = hold(outbox, key, value);
+        state.put(APP + "/" + key, value.getBytes(StandardCharsets.UTF_8));
+        change.made();
+    }
+
+    @Test
+    void aChangeIsPublishedAsItIsMade() {
+        StateOutbox outbox = open();
+        write(outbox, "a", "1");
+        assertThat(log.values()).containsExactly("a=1");
+        assertThat(outbox.waiting()).isZero();
+    }
+
+    @Test
+    void changesTheLogRefusesWaitAndArePublishedInTheOrderMade() {
+        StateOutbox outbox = open();
+        log.refusing.set(true);
+        write(outbox, "a", "1");
+        write(outbox, "b", "1");
+        write(outbox, "a", "2");
+        assertThat(outbox.waiting()).isEqualTo(3);
+        log.refusing.set(false);
+        // made now, with three waiting: it waits behind them rather than overtaking
+        write(outbox, "a", "3");
+        await().atMost(Duration.ofSeconds(30)).until(() -> log.kept.size() == 4);
+        assertThat(log.values()).containsExactly("a=1", "b=1", "a=2", "a=3");
+        assertThat(outbox.waiting()).isZero();
+    }
+
+    @Test
+    void aWriteNotMadeIsNotTold() {
+        StateOutbox outbox = open();
+        hold(outbox, "a", "1").notMade();
+        write(outbox, "b", "1");
+        assertThat(log.values()).containsExactly("b=1");
+    }
+
+    @Test
+    void aWriteThatMayHaveFailedIsToldWhenTheKeyHoldsItsValue() {
+        StateOutbox outbox = open();
+        StateOutbox.Change kept = hold(outbox, "a", "1");
+        state.put(APP + "/a", "1".getBytes(StandardCharsets.UTF_8));
+        kept.maybeMade();
+        hold(outbox, "b", "1").maybeMade();
+        write(outbox, "c", "1");
+        await().atMost(Duration.ofSeconds(30)).until(() -> outbox.waiting() == 0);
+        assertThat(log.values()).containsExactly("a=1", "c=1");
+    }
+
+    @Test
+    void aNodeStartedAgainPublishesWhatItHeldAndMadeOnly() throws IOException {
+        StateOutbox first = open();
+        log.refusing.set(true);
+        write(first, "a", "1");
+        write(first, "a", "2");
+        hold(first, "b", "1").notMade();
+        // held, the write made, and the process gone before it knew
+        hold(first, "c", "1");
+        state.put(APP + "/c", "1".getBytes(StandardCharsets.UTF_8));
+        // held, and the process gone before its write
+        hold(first, "d", "1");
+        first.close();
+        // a frame torn by the process dying mid-write
+        Files.write(dir.resolve("outbox"), new byte[] {0, 0, 1, 0, 7, 7}, StandardOpenOption.APPEND);
+
+        log.refusing.set(false);
+        StateOutbox again = open();
+        await().atMost(Duration.ofSeconds(30)).until(() -> again.waiting() == 0);
+        assertThat(log.values()).containsExactly("a=1", "a=2", "c=1");
+        again.close();
+
+        assertThat(Files.size(dir.resolve("outbox"))).isZero();
+        open();
+        assertThat(log.values()).hasSize(3);
+    }
+
+    @Test
+    void aFullOutboxRefusesTheWriteBeforeItIsMade() {
+        StateOutbox outbox = open(1024);
+        log.refusing.set(true);
+        write(outbox, "a", "1".repeat(200));
+        write(outbox, "a", "2".repeat(200));
+        assertThatThrownBy(() -> hold(outbox, "a", "3".repeat(200)))
+                .isInstanceOfSatisfying(SkyfnException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+        log.refusing.set(false);
+        await().atMost(Duration.ofSeconds(30)).until(() -> outbox.waiting() == 0);
+        write(outbox, "a", "3".repeat(200));
+        assertThat(log.kept).hasSize(3);
+    }
+}
