@@ -267,5 +267,9 @@ class TriggersTest {
         var bad = acme.deploy(JarBuilder.app("app: bad\nfunctions:\n  f:\n    handler: dev.skyfn.node.apps.Events$Record\n"
                 + "    triggers: [{schedule: 'cron(61 12 * * ? *)'}]\n").classes(Events.class, Stateful.class));
         assertError(bad, 400, "MANIFEST_INVALID", "functions.f.triggers[0].schedule: 'cron(61 12 * * ? *)' is not a schedule");
+        var past = acme.deploy(JarBuilder.app("app: bad\nfunctions:\n  f:\n    handler: dev.skyfn.node.apps.Events$Record\n"
+                + "    triggers: [{schedule: 'cron(0 12 1 1 ? 2020)'}]\n").classes(Events.class, Stateful.class));
+        assertError(past, 400, "MANIFEST_INVALID", "functions.f.triggers[0].schedule: 'cron(0 12 1 1 ? 2020)' has no tick after");
+        assertThat(acme.send("GET", "/v1/apps/bad", null).statusCode()).isEqualTo(404);
     }
 }

@@ -38,12 +38,19 @@ public final class ControlApi implements HttpService {
     private final Tenants tenants;
     private final Authenticator auth;
     private final Fleet fleet;
+    /** What a deployment's schedules are checked against: one none of whose ticks is still to come is refused. */
+    private final java.time.Clock clock;
 
     public ControlApi(AppStore registry, Tenants tenants, Authenticator auth, Fleet fleet) {
+        this(registry, tenants, auth, fleet, java.time.Clock.systemUTC());
+    }
+
+    public ControlApi(AppStore registry, Tenants tenants, Authenticator auth, Fleet fleet, java.time.Clock clock) {
         this.registry = registry;
         this.tenants = tenants;
         this.auth = auth;
         this.fleet = fleet;
+        this.clock = clock;
     }
 
     @Override
@@ -74,7 +81,10 @@ public final class ControlApi implements HttpService {
         DeployedApp app;
         try (InputStream body = req.content().inputStream()) {
             Trust policy = tenants.trustOf(caller.tenant());
-            app = registry.deploy(caller.tenant(), body, manifest -> placeable(manifest.requiring(policy)));
+            app = registry.deploy(caller.tenant(), body, manifest -> {
+                manifest.requireTicksAfter(clock.instant());
+                placeable(manifest.requiring(policy));
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

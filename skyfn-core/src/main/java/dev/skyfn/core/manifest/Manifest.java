@@ -94,4 +94,20 @@ public record Manifest(String app, int memoryMb, Map<String, FunctionSpec> funct
     public boolean batch() {
         return functions.values().stream().allMatch(f -> f.priority() == Priority.BATCH);
     }
+
+    /**
+     * Refuses a schedule none of whose ticks comes after {@code now} — a cron of a year gone by,
+     * which would deploy and never fire: {@link ManifestException} ({@code MANIFEST_INVALID}) naming
+     * the field, {@code functions.<name>.triggers[<i>].schedule}.
+     */
+    public void requireTicksAfter(java.time.Instant now) {
+        for (FunctionSpec fn : functions.values()) {
+            for (dev.skyfn.core.trigger.Trigger t : fn.triggers()) {
+                if (t instanceof dev.skyfn.core.trigger.Trigger.OnSchedule s && s.schedule().next(now).isEmpty()) {
+                    throw new ManifestException("functions." + fn.name() + ".triggers[" + s.index() + "].schedule: '"
+                            + s.schedule().expression() + "' has no tick after " + now + "; it would never fire");
+                }
+            }
+        }
+    }
 }

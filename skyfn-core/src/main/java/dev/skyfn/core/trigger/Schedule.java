@@ -87,14 +87,19 @@ public final class Schedule {
             throw new IllegalArgumentException("'" + expression + "': a rate is written rate(5 minutes), rate(1 hour) or rate(2 days)");
         }
         Matcher aws = AWS_CRON.matcher(text);
+        ExecutionTime times;
         try {
             Cron cron = aws.matches() ? EVENTBRIDGE.parse(aws.group(1).strip()) : UNIX.parse(text);
             cron.validate();
-            return new Schedule(text, id, missed, null, ExecutionTime.forCron(cron));
+            times = ExecutionTime.forCron(cron);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'" + expression + "' is not a schedule: " + (aws.matches() ? "" : "not rate(…) nor cron(…) "
                     + "as EventBridge writes them, and as a five-field cron: ") + e.getMessage());
         }
+        if (times.nextExecution(ZonedDateTime.ofInstant(Instant.EPOCH, id)).isEmpty()) {
+            throw new IllegalArgumentException("'" + expression + "' never fires: no date matches it (a 30th of February, a 31st of April)");
+        }
+        return new Schedule(text, id, missed, null, times);
     }
 
     public String expression() {

@@ -76,6 +76,8 @@ class TriggerReaderTest {
     @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
             - schedule: cron(61 12 * * ? *)                  | functions.order.triggers[0].schedule: 'cron(61 12 * * ? *)' is not a schedule
             - schedule: every day                            | functions.order.triggers[0].schedule: 'every day' is not a schedule
+            - schedule: cron(0 0 30 2 ? *)                   | functions.order.triggers[0].schedule: 'cron(0 0 30 2 ? *)' never fires: no date matches it
+            - schedule: 0 0 31 4 *                           | functions.order.triggers[0].schedule: '0 0 31 4 *' never fires: no date matches it
             - {schedule: rate(1 hour), timezone: Mars/Base}  | functions.order.triggers[0].timezone: 'Mars/Base' is not a time zone
             - {schedule: rate(1 hour), missed: later}        | functions.order.triggers[0].missed: 'later' is not one of skip, catch-up
             - {schedule: rate(1 hour), topic: a}             | functions.order.triggers[0]: a trigger has one of
@@ -99,6 +101,21 @@ class TriggerReaderTest {
         assertThatThrownBy(() -> triggers(yaml)).isInstanceOf(SkyfnException.class)
                 .satisfies(e -> assertThat(((SkyfnException) e).code()).isEqualTo(ErrorCode.MANIFEST_INVALID))
                 .hasMessageContaining(message);
+    }
+
+    @Test
+    void refusesAScheduleWhoseTicksHaveAllPassed() {
+        Manifest manifest = ManifestReader.read("""
+                app: shop
+                functions:
+                  order:
+                    handler: a.B
+                    triggers: [{schedule: rate(1 hour)}, {schedule: "cron(0 12 1 1 ? 2020)"}]
+                """.getBytes(StandardCharsets.UTF_8));
+        manifest.requireTicksAfter(java.time.Instant.parse("2019-06-01T00:00:00Z"));
+        assertThatThrownBy(() -> manifest.requireTicksAfter(java.time.Instant.parse("2020-01-01T12:00:00Z")))
+                .isInstanceOfSatisfying(SkyfnException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MANIFEST_INVALID))
+                .hasMessageContaining("functions.order.triggers[1].schedule: 'cron(0 12 1 1 ? 2020)' has no tick after 2020-01-01T12:00:00Z");
     }
 
     @Test
