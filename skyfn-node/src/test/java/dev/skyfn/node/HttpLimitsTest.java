@@ -57,6 +57,14 @@ class HttpLimitsTest {
         assertThat(huge).startsWith("HTTP/1.1 400").contains("\"code\":\"BAD_REQUEST\"").contains("application/json");
     }
 
+    @Test
+    void aPathWithACharacterAUrlMustEncodeGetsTheCharacterNamed() throws IOException {
+        String answer = raw("POST /v1/topics/orders.> HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}");
+        assertThat(answer).startsWith("HTTP/1.1 400").contains("\"code\":\"BAD_REQUEST\"")
+                .contains("the request's path '/v1/topics/orders.>' has '>' (%3E), which a URL carries percent-encoded (RFC 3986)");
+        assertThat(raw("GET /v1/apps/a|b HTTP/1.1\r\nHost: localhost\r\n\r\n")).contains("has '|' (%7C)");
+    }
+
     /** Sends {@code request} as it is, and reads the answer until the server closes or 64 KiB came. */
     private static String raw(String request) throws IOException {
         try (Socket s = new Socket("127.0.0.1", node.platform.port())) {

@@ -96,7 +96,8 @@ public final class RequestLimits {
             m = switch (code) {
                 case URI_TOO_LONG -> "the request line is over " + 4 * MAX_LINE_BYTES + " bytes, more than the server reads";
                 case HEADERS_TOO_LARGE -> "the request's header fields are over " + MAX_READ_HEADER_BYTES + " bytes, more than the server reads";
-                default -> "the request could not be read";
+                default -> unencoded(req.path()).map(c -> "the request's path '" + req.path() + "' has " + c
+                        + ", which a URL carries percent-encoded (RFC 3986)").orElse("the request could not be read");
             };
         }
         byte[] body;
@@ -108,5 +109,25 @@ public final class RequestLimits {
         }
         return DirectHandler.TransportResponse.builder().status(Status.create(code.httpStatus()))
                 .header(HeaderNames.CONTENT_TYPE, "application/json").keepAlive(false).entity(body).build();
+    }
+
+    /**
+     * The first character of {@code path} that RFC 3986 does not allow unencoded in a URL's path and
+     * query, said with its encoding ({@code '>' (%3E)}), if any.
+     */
+    static java.util.Optional<String> unencoded(String path) {
+        if (path == null) {
+            return java.util.Optional.empty();
+        }
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c >= 0x7f) {
+                return java.util.Optional.of(String.format("U+%04X (as its UTF-8 bytes, each %%XX)", (int) c));
+            }
+            if (c <= ' ' || "\"<>\\^`{|}".indexOf(c) >= 0) {
+                return java.util.Optional.of((c <= ' ' ? String.format("U+%04X", (int) c) : "'" + c + "'") + String.format(" (%%%02X)", (int) c));
+            }
+        }
+        return java.util.Optional.empty();
     }
 }
