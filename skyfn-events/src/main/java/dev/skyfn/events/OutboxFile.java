@@ -36,7 +36,10 @@ final class OutboxFile implements AutoCloseable {
         this.file = file;
     }
 
-    /** Opens {@code file} (created when absent), returning it with the frames it holds, the file rewritten with exactly those. */
+    /**
+     * Opens {@code file}, adding the frames it holds to {@code replayed}; it is {@link #broken()}
+     * until {@link #rewrite rewritten} with those still needed.
+     */
     static OutboxFile open(Path file, List<Frame> replayed) {
         var outbox = new OutboxFile(file);
         try {
@@ -44,7 +47,6 @@ final class OutboxFile implements AutoCloseable {
             if (Files.exists(file)) {
                 replayed.addAll(read(file));
             }
-            outbox.rewrite(replayed);
         } catch (IOException e) {
             throw new UncheckedIOException("opening the state outbox " + file, e);
         }
@@ -72,50 +74,86 @@ final class OutboxFile implements AutoCloseable {
             r.get(payload);
             frames.add(new Frame(kind, seq, payload));
         }
+        if (all.hasRemaining()) {
+            org.slf4j.LoggerFactory.getLogger(OutboxFile.class).warn("the state outbox {} ends in {} bytes of a frame torn as the node"
+                    + " stopped; they are dropped", file, all.remaining());
+        }
         return frames;
     }
 
-    /** Appends one frame; throws {@link UncheckedIOException} when the disk refuses it. */
+    /**
+     * Appends one frame; throws {@link UncheckedIOException} when the disk refuses it, the file then
+     * cut back to where it was (or, when even that fails, {@link #broken()} until rewritten): a
+     * frame torn in the middle would end a replay there.
+     */
     void append(Frame f) {
+        if (channel == null) {
+            throw new UncheckedIOException(new IOException("the state outbox " + file + " must be rewritten before it is written"));
+        }
+        ByteBuffer b = encode(f);
+        long start = size;
         try {
-            if (channel == null) {
-                throw new IOException("the outbox is closed");
-            }
-            ByteBuffer b = encode(f);
-            size += b.remaining();
             while (b.hasRemaining()) {
                 channel.write(b);
             }
+            size += b.limit();
         } catch (IOException e) {
+            try {
+                channel.truncate(start);
+            } catch (IOException cut) {
+                close();
+            }
             throw new UncheckedIOException("writing the state outbox " + file, e);
         }
     }
 
-    /** Replaces the file's frames with {@code frames}, atomically. */
+    /** Whether the file can be appended to only once {@link #rewrite rewritten}. */
+    boolean broken() {
+        return channel == null;
+    }
+
+    /**
+     * Replaces the file's frames with {@code frames}, atomically: on failure the file is as it was
+     * (or {@link #broken()}, when it was replaced and cannot be opened again).
+     */
     void rewrite(List<Frame> frames) {
+        Path next = file.resolveSibling(file.getFileName() + ".next");
+        long written = 0;
         try {
-            close();
-            Path next = file.resolveSibling(file.getFileName() + ".next");
-            size = 0;
             try (FileChannel out = FileChannel.open(next, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE)) {
                 for (Frame f : frames) {
                     ByteBuffer b = encode(f);
-                    size += b.remaining();
+                    written += b.remaining();
                     while (b.hasRemaining()) {
                         out.write(b);
                     }
                 }
             }
             Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         } catch (IOException e) {
+            try {
+                Files.deleteIfExists(next);
+            } catch (IOException ignored) {
+                // a stray .next is overwritten by the next rewrite
+            }
             throw new UncheckedIOException("rewriting the state outbox " + file, e);
+        }
+        close();
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            size = written;
+        } catch (IOException e) {
+            throw new UncheckedIOException("reopening the state outbox " + file, e);
         }
     }
 
     /** Empties the file: nothing in it is needed any more. */
     void clear() {
+        if (channel == null) {
+            rewrite(List.of());
+            return;
+        }
         try {
             channel.truncate(0);
             size = 0;
@@ -124,7 +162,7 @@ final class OutboxFile implements AutoCloseable {
         }
     }
 
-    /** Bytes written to the file since it was last emptied or rewritten. */
+    /** Bytes in the file, as written since it was last emptied or rewritten. */
     long size() {
         return size;
     }

@@ -43,6 +43,11 @@ public final class StateOutbox implements AutoCloseable {
     static final long COMPACT_BYTES = 16L << 20;
     static final Duration FIRST_PAUSE = Duration.ofMillis(100);
     static final Duration LAST_PAUSE = Duration.ofSeconds(5);
+    /**
+     * How long a write that failed in a way that may have made it is given to land before the key's
+     * value is read to tell: a write refused by a timeout may still be kept a moment later.
+     */
+    static final Duration SETTLE = Duration.ofSeconds(2);
 
     private static final byte HELD = 'H';
     private static final byte MADE = 'M';
@@ -79,17 +84,33 @@ public final class StateOutbox implements AutoCloseable {
         void maybeMade();
     }
 
-    /** One change held: its frame's payload, and whether its write is known to be made. */
+    /** What is known of a held change's write. */
+    private enum Fate {
+        /** Being written. */
+        WRITING,
+        MADE,
+        NOT_MADE,
+        /** Failed in a way that may have made it: told by the key's value before its next change, or after {@link #SETTLE}. */
+        MAYBE
+    }
+
+    /** One change held: its frame's payload, and what is known of its write. */
     private static final class Held {
         final long seq;
         final OutboxRecord record;
         final byte[] payload;
-        boolean made;
+        Fate fate = Fate.WRITING;
+        /** When it became {@link Fate#MAYBE} (System.nanoTime). */
+        long maybeSince;
 
         Held(long seq, OutboxRecord record, byte[] payload) {
             this.seq = seq;
             this.record = record;
             this.payload = payload;
+        }
+
+        String key() {
+            return record.app() + "/" + record.key();
         }
     }
 
@@ -100,6 +121,8 @@ public final class StateOutbox implements AutoCloseable {
     private final Map<Long, Held> open = new LinkedHashMap<>();
     /** Changes to publish, in the order made; the first stays until its event is kept. */
     private final ArrayDeque<Held> waiting = new ArrayDeque<>();
+    /** The latest change of each key whose write may or may not have been made, by "tenant/app/key". */
+    private final Map<String, Held> undecided = new java.util.HashMap<>();
     private final Thread drainer;
     private final long maxHeldBytes;
     private long heldBytes;
@@ -143,12 +166,20 @@ public final class StateOutbox implements AutoCloseable {
                         LOG.warn("the state outbox holds a change it cannot read; dropped: {}", e.getMessage());
                     }
                 }
-                case MADE -> Optional.ofNullable(open.get(f.seq())).ifPresent(h -> h.made = true);
+                case MADE -> Optional.ofNullable(open.get(f.seq())).ifPresent(h -> h.fate = Fate.MADE);
                 case DONE -> Optional.ofNullable(open.remove(f.seq())).ifPresent(h -> heldBytes -= h.payload.length);
                 default -> LOG.warn("the state outbox holds a frame of unknown kind {}; ignored", f.kind());
             }
         }
-        waiting.addAll(open.values());
+        for (Held h : open.values()) {
+            if (h.fate != Fate.MADE) {
+                // held as the process died: long settled, told by the key's value
+                h.fate = Fate.MAYBE;
+                h.maybeSince = System.nanoTime() - SETTLE.toNanos();
+                undecided.put(h.key(), h);
+            }
+            waiting.add(h);
+        }
         if (!waiting.isEmpty()) {
             LOG.info("{} state change(s) held by the node before it stopped are published now", waiting.size());
         }
@@ -156,16 +187,19 @@ public final class StateOutbox implements AutoCloseable {
     }
 
     /**
-     * Holds the change of {@code app}'s {@code key} to {@code after} (null: deleted), whose event is
-     * {@code event}, before its write: tell the returned change, once, whether the write was made.
+     * Holds the change of {@code app}'s {@code key} from {@code before} to {@code after} (null:
+     * absent), whose event is {@code event}, before its write, under the key's lock: tell the
+     * returned change, once, whether the write was made. The value before tells whether the key's
+     * last change of unknown fate was made.
      * Throws {@link SkyfnException} {@code UNAVAILABLE} (the write must not be made) when more than
      * {@value #MAX_HELD_BYTES} bytes of events wait for the log, or the disk refuses the hold.
      */
-    public Change hold(AppKey app, String key, byte[] after, Event event) {
+    public Change hold(AppKey app, String key, byte[] before, byte[] after, Event event) {
         OutboxRecord record = new OutboxRecord(app, key, after == null ? null : digest(after), event);
         byte[] payload = record.encode();
         Held held;
         synchronized (this) {
+            decide(record.app() + "/" + key, before);
             if (closed) {
                 throw new SkyfnException(ErrorCode.UNAVAILABLE, "the node is stopping");
             }
@@ -175,6 +209,7 @@ public final class StateOutbox implements AutoCloseable {
             }
             held = new Held(nextSeq++, record, payload);
             try {
+                repaired();
                 file.append(new OutboxFile.Frame(HELD, held.seq, payload));
             } catch (UncheckedIOException e) {
                 throw new SkyfnException(ErrorCode.UNAVAILABLE, "the node's disk refused the state change: " + e.getMessage());
@@ -196,6 +231,9 @@ public final class StateOutbox implements AutoCloseable {
             @Override
             public void maybeMade() {
                 synchronized (StateOutbox.this) {
+                    held.fate = Fate.MAYBE;
+                    held.maybeSince = System.nanoTime();
+                    undecided.put(held.key(), held);
                     waiting.add(held);
                     StateOutbox.this.notifyAll();
                 }
@@ -206,7 +244,7 @@ public final class StateOutbox implements AutoCloseable {
     /** Publishes the change now when nothing waits before it; else, or when the log refuses, it waits its turn. */
     private void made(Held held) {
         synchronized (this) {
-            held.made = true;
+            held.fate = Fate.MADE;
             append(new OutboxFile.Frame(MADE, held.seq, new byte[0]));
             if (!waiting.isEmpty() || closed) {
                 waiting.add(held);
@@ -227,6 +265,32 @@ public final class StateOutbox implements AutoCloseable {
         }
     }
 
+    /**
+     * Tells the key's last change of unknown fate, if any, by the value its next change finds
+     * before it: the change was made if and only if the key holds what it wrote.
+     */
+    private void decide(String key, byte[] before) {
+        Held maybe = undecided.remove(key);
+        if (maybe != null && maybe.fate == Fate.MAYBE) {
+            settle(maybe, Arrays.equals(before == null ? null : digest(before), maybe.record.afterDigest()));
+        }
+    }
+
+    /** Tells a change of unknown fate whether it was made, unless something told it first. */
+    private synchronized void settle(Held held, boolean made) {
+        if (held.fate != Fate.MAYBE) {
+            return;
+        }
+        notifyAll();
+        held.fate = made ? Fate.MADE : Fate.NOT_MADE;
+        if (made) {
+            append(new OutboxFile.Frame(MADE, held.seq, new byte[0]));
+        }
+        if (undecided.get(held.key()) == held) {
+            undecided.remove(held.key());
+        }
+    }
+
     private synchronized void letGo(Held held) {
         if (open.remove(held.seq) == null || closed) {
             return;
@@ -236,19 +300,28 @@ public final class StateOutbox implements AutoCloseable {
         try {
             if (open.isEmpty()) {
                 file.clear();
-            } else if (file.size() > COMPACT_BYTES) {
+            } else if (file.size() > Math.max(COMPACT_BYTES, 2 * heldBytes)) {
+                // what is still held is under half the file: rewriting it costs less than the file grew
                 file.rewrite(frames(open.values()));
             }
-        } catch (UncheckedIOException e) {
+        } catch (RuntimeException e) {
             LOG.warn("the state outbox could not be compacted: {}", e.getMessage());
+        }
+    }
+
+    /** Rewrites the file with what is held when a failed write left it unable to take more. */
+    private void repaired() {
+        if (file.broken()) {
+            file.rewrite(frames(open.values()));
         }
     }
 
     /** Appends a frame that only moves a change along: one lost costs a second publication, not a change. */
     private void append(OutboxFile.Frame f) {
         try {
+            repaired();
             file.append(f);
-        } catch (UncheckedIOException e) {
+        } catch (RuntimeException e) {
             LOG.warn("the state outbox could not note a change's progress: {}", e.getMessage());
         }
     }
@@ -257,7 +330,7 @@ public final class StateOutbox implements AutoCloseable {
         List<OutboxFile.Frame> frames = new ArrayList<>();
         for (Held h : held) {
             frames.add(new OutboxFile.Frame(HELD, h.seq, h.payload));
-            if (h.made) {
+            if (h.fate == Fate.MADE) {
                 frames.add(new OutboxFile.Frame(MADE, h.seq, new byte[0]));
             }
         }
@@ -270,9 +343,10 @@ public final class StateOutbox implements AutoCloseable {
         while (true) {
             Held head;
             synchronized (this) {
-                while (waiting.isEmpty() && !closed) {
+                while ((waiting.isEmpty() || unsettled(waiting.peek()) > 0) && !closed) {
                     try {
-                        wait();
+                        long left = waiting.isEmpty() ? 0 : unsettled(waiting.peek());
+                        wait(left == 0 ? 0 : Math.max(1, left / 1_000_000));
                     } catch (InterruptedException e) {
                         return;
                     }
@@ -283,10 +357,13 @@ public final class StateOutbox implements AutoCloseable {
                 head = waiting.peek();
             }
             try {
-                if (head.made || madeAfterAll(head)) {
+                if (head.fate == Fate.MAYBE) {
+                    settle(head, madeAfterAll(head));
+                }
+                if (head.fate == Fate.MADE) {
                     log.publish(head.record.event());
                 } else {
-                    LOG.info("a change of {} of {} whose write may have failed was not made; nothing to publish", head.record.key(),
+                    LOG.info("a change of {} of {} whose write failed was not made; nothing to publish", head.record.key(),
                             head.record.app());
                 }
                 letGo(head);
@@ -296,7 +373,7 @@ public final class StateOutbox implements AutoCloseable {
                 pause = FIRST_PAUSE;
             } catch (RuntimeException refused) {
                 if (pause.equals(FIRST_PAUSE)) {
-                    LOG.warn("{} state change(s) wait for the event log: {}", waiting.size(), refused.getMessage());
+                    LOG.warn("{} state change(s) wait for the event log: {}", waiting(), refused.getMessage());
                 }
                 try {
                     Thread.sleep(pause);
@@ -304,11 +381,19 @@ public final class StateOutbox implements AutoCloseable {
                     return;
                 }
                 pause = pause.multipliedBy(2).compareTo(LAST_PAUSE) > 0 ? LAST_PAUSE : pause.multipliedBy(2);
+            } catch (Error e) {
+                LOG.error("the state outbox stops publishing: {}", e.toString(), e);
+                throw e;
             }
         }
     }
 
-    /** Whether a change whose write may have failed (or was held as the node stopped) was made: its key holds the value it was to be given. */
+    /** Nanoseconds before a change of unknown fate has had {@link #SETTLE} to land; 0 for any other. */
+    private static long unsettled(Held held) {
+        return held.fate != Fate.MAYBE ? 0 : Math.max(0, held.maybeSince + SETTLE.toNanos() - System.nanoTime());
+    }
+
+    /** Whether a change of unknown fate whose key had no change since was made: its key holds the value it was to be given. */
     private boolean madeAfterAll(Held held) {
         byte[] now = current.get(held.record.app(), held.record.key()).map(StateOutbox::digest).orElse(null);
         return Arrays.equals(now, held.record.afterDigest());

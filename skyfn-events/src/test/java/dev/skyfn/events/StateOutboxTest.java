@@ -94,7 +94,7 @@ class StateOutboxTest {
     private StateOutbox.Change hold(StateOutbox outbox, String key, String value) {
         Event event = new Event(APP.tenant(), "skyfn.state.carts", java.util.UUID.randomUUID().toString(), "/test", Triggers.STATE_CHANGED,
                 Instant.now(), "text/plain", key, Map.of(), (key + "=" + value).getBytes(StandardCharsets.UTF_8));
-        return outbox.hold(APP, key, value == null ? null : value.getBytes(StandardCharsets.UTF_8), event);
+        return outbox.hold(APP, key, state.get(APP + "/" + key), value == null ? null : value.getBytes(StandardCharsets.UTF_8), event);
     }
 
     /** A write made: the key holds the value, and the outbox is told. */
@@ -146,6 +146,21 @@ class StateOutboxTest {
         write(outbox, "c", "1");
         await().atMost(Duration.ofSeconds(30)).until(() -> outbox.waiting() == 0);
         assertThat(log.values()).containsExactly("a=1", "c=1");
+    }
+
+    @Test
+    void aWriteThatMayHaveFailedIsToldByWhatTheKeysNextChangeFindsBeforeIt() {
+        StateOutbox outbox = open();
+        // timed out, and not kept: the client writes the same value again, which is
+        hold(outbox, "a", "1").maybeMade();
+        write(outbox, "a", "1");
+        // timed out, and kept after all: the next change finds its value before it
+        StateOutbox.Change late = hold(outbox, "b", "1");
+        state.put(APP + "/b", "1".getBytes(StandardCharsets.UTF_8));
+        late.maybeMade();
+        write(outbox, "b", "2");
+        await().atMost(Duration.ofSeconds(30)).until(() -> outbox.waiting() == 0);
+        assertThat(log.values()).containsExactly("a=1", "b=1", "b=2");
     }
 
     @Test

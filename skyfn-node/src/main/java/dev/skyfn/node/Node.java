@@ -134,97 +134,102 @@ public final class Node implements AutoCloseable {
     private Node(NodeConfig config, AppCatalog catalog, Authenticator auth, List<HttpService> services, Fabric fabric,
                  DataDirLock dataLock) throws IOException {
         this.dataLock = dataLock;
-        Confinement confinement = confinement(config);
-        Cgroups cgroups = cgroups(config);
-        runDir = RunDirs.create("node");
-        tracing = dev.skyfn.node.tracing.Tracing.of(config.tracing(), config.name(), config.cloud().name());
-        metrics = new NodeMetrics(tracing.on());
-        LogStore logs = new LogStore(config.logBytesPerApp(), config.logBytesInAll());
-        data = fabric.shared()
-                .map(shared -> new DataLayers(shared, config.stateBytesPerTenant(), config.maxValueBytes(), scheduler))
-                .orElseGet(() -> new DataLayers(config.dataDir().resolve("state"), config.stateBytesPerTenant(),
-                        config.maxValueBytes(), scheduler));
-        launcher = new SandboxLauncher(runDir, config.cacheDir(), config.bootTimeout(),
-                config.maxFrameBytes(), config.aotCache(), sandboxJvmOptions(config), confinement, cgroups, metrics::sandboxBooted,
-                config.sandboxTransport());
-        launcher.trainAotCache();
-        scheduler.every(CALL_SWEEP, "timing out calls", () -> launcher.expireCalls(config.cancelGrace()));
-        pool = new SandboxPool(launcher, config.spareSandboxes(), config.spareMemoryBytes(), config.fitSpares());
-        metrics.gauge("skyfn.sandboxes.spare.target", "Pre-booted sandboxes the node keeps now: --spares, more while cold starts are frequent",
-                pool::target);
-        pool.want(dev.skyfn.core.manifest.FunctionSpec.DEFAULT_MEMORY_MB);
-        runtimes = new AppRuntimes(config, pool, logs, data, metrics, scheduler, catalog);
-        invoker = runtimes.invoker();
-        invoker.tracing(tracing);
-        if (tracing.on()) {
-            LOG.info("tracing: spans of {} of the traces started here kept in memory for GET /v1/traces/{id}{}", config.tracing().sampleRatio(),
-                    config.tracing().endpoint() == null ? "" : " and exported to " + config.tracing().endpoint() + " over OTLP/HTTP");
-        }
-        metering = Metering.open(config.dataDir(), config.name(), config.cloud(), fabric.prices(), config.ledgerHeadInterval(), scheduler,
-                Clock.systemUTC());
-        if (config.metering()) {
-            metering.costs(metrics::cost);
-            invoker.meter(metering);
-            Metering meter = metering;
-            launcher.countEgressTo((sandbox, apps, bytes) -> meter.sentOut("sandbox-" + sandbox,
-                    apps.stream().map(DeployedApp::key).toList(), bytes));
-            scheduler.every(EGRESS_COUNT, "counting the bytes sandboxes sent out", launcher::countEgress);
-        } else {
-            LOG.warn("metering is off (--no-metering): no usage records are written, and bills stay empty");
-        }
-        fabric.shipping().accept(metering.ledger());
-        executions = new Executions(config.dataDir().resolve("workflows"), invoker, scheduler, config.executionBytesPerTenant(),
-                config.executionRetention(), config.maxExecutionsKept(), fabric.backups(), fabric.owners());
-        runtimes.routeExecutions(executions);
-        metrics.gauge("skyfn.executions.running", "Workflow executions running", executions::running);
-        dispatch = fabric.dispatch().apply(invoker);
-        Async async = fabric.async().map(queue -> queue.apply(dispatch)).orElseGet(() -> new AsyncInvocations(dispatch,
-                config.maxAsyncPending(), MAX_RETAINED_ASYNC_BYTES, config.asyncRetention(), Clock.systemUTC(), scheduler, tracing));
-        metrics.gauge("skyfn.async.pending", "Async invocations accepted and not yet finished", async::pending);
-        Events events = fabric.events().orElseGet(() -> new Events(new MemoryEventLog(MAX_EMBEDDED_EVENT_BYTES, Clock.systemUTC()),
-                new FileTickLedger(config.dataDir().resolve("triggers").resolve("ticks.json")), catalog, tenant -> true));
-        triggers = new Triggers(events.log(), events.ledger(), new TriggerCalls(dispatch, async, events.handles(), tracing), events.scheduled(),
-                catalog, Clock.systemUTC());
-        runtimes.routePublishes(new TriggerCalls.Publishes(triggers));
-        runtimes.routeFleet(events.scheduled());
-        outbox = StateOutbox.open(config.dataDir().resolve("triggers").resolve("state-outbox"), events.log(),
-                (app, key) -> data.global().get(dev.skyfn.core.data.KeyValue.scope(app.tenant(), app.app()), key));
-        AppCatalog scheduled = events.scheduled();
-        data.watchChanges(new DataLayers.Changes() {
-            @Override
-            public boolean watched(dev.skyfn.core.app.AppKey app) {
-                return scheduled.find(app).map(triggers::watchesState).orElse(false);
+        try {
+            Confinement confinement = confinement(config);
+            Cgroups cgroups = cgroups(config);
+            runDir = RunDirs.create("node");
+            tracing = dev.skyfn.node.tracing.Tracing.of(config.tracing(), config.name(), config.cloud().name());
+            metrics = new NodeMetrics(tracing.on());
+            LogStore logs = new LogStore(config.logBytesPerApp(), config.logBytesInAll());
+            data = fabric.shared()
+                    .map(shared -> new DataLayers(shared, config.stateBytesPerTenant(), config.maxValueBytes(), scheduler))
+                    .orElseGet(() -> new DataLayers(config.dataDir().resolve("state"), config.stateBytesPerTenant(),
+                            config.maxValueBytes(), scheduler));
+            launcher = new SandboxLauncher(runDir, config.cacheDir(), config.bootTimeout(),
+                    config.maxFrameBytes(), config.aotCache(), sandboxJvmOptions(config), confinement, cgroups, metrics::sandboxBooted,
+                    config.sandboxTransport());
+            launcher.trainAotCache();
+            scheduler.every(CALL_SWEEP, "timing out calls", () -> launcher.expireCalls(config.cancelGrace()));
+            pool = new SandboxPool(launcher, config.spareSandboxes(), config.spareMemoryBytes(), config.fitSpares());
+            metrics.gauge("skyfn.sandboxes.spare.target", "Pre-booted sandboxes the node keeps now: --spares, more while cold starts are frequent",
+                    pool::target);
+            pool.want(dev.skyfn.core.manifest.FunctionSpec.DEFAULT_MEMORY_MB);
+            runtimes = new AppRuntimes(config, pool, logs, data, metrics, scheduler, catalog);
+            invoker = runtimes.invoker();
+            invoker.tracing(tracing);
+            if (tracing.on()) {
+                LOG.info("tracing: spans of {} of the traces started here kept in memory for GET /v1/traces/{id}{}", config.tracing().sampleRatio(),
+                        config.tracing().endpoint() == null ? "" : " and exported to " + config.tracing().endpoint() + " over OTLP/HTTP");
             }
+            metering = Metering.open(config.dataDir(), config.name(), config.cloud(), fabric.prices(), config.ledgerHeadInterval(), scheduler,
+                    Clock.systemUTC());
+            if (config.metering()) {
+                metering.costs(metrics::cost);
+                invoker.meter(metering);
+                Metering meter = metering;
+                launcher.countEgressTo((sandbox, apps, bytes) -> meter.sentOut("sandbox-" + sandbox,
+                        apps.stream().map(DeployedApp::key).toList(), bytes));
+                scheduler.every(EGRESS_COUNT, "counting the bytes sandboxes sent out", launcher::countEgress);
+            } else {
+                LOG.warn("metering is off (--no-metering): no usage records are written, and bills stay empty");
+            }
+            fabric.shipping().accept(metering.ledger());
+            executions = new Executions(config.dataDir().resolve("workflows"), invoker, scheduler, config.executionBytesPerTenant(),
+                    config.executionRetention(), config.maxExecutionsKept(), fabric.backups(), fabric.owners());
+            runtimes.routeExecutions(executions);
+            metrics.gauge("skyfn.executions.running", "Workflow executions running", executions::running);
+            dispatch = fabric.dispatch().apply(invoker);
+            Async async = fabric.async().map(queue -> queue.apply(dispatch)).orElseGet(() -> new AsyncInvocations(dispatch,
+                    config.maxAsyncPending(), MAX_RETAINED_ASYNC_BYTES, config.asyncRetention(), Clock.systemUTC(), scheduler, tracing));
+            metrics.gauge("skyfn.async.pending", "Async invocations accepted and not yet finished", async::pending);
+            Events events = fabric.events().orElseGet(() -> new Events(new MemoryEventLog(MAX_EMBEDDED_EVENT_BYTES, Clock.systemUTC()),
+                    new FileTickLedger(config.dataDir().resolve("triggers").resolve("ticks.json")), catalog, tenant -> true));
+            triggers = new Triggers(events.log(), events.ledger(), new TriggerCalls(dispatch, async, events.handles(), tracing), events.scheduled(),
+                    catalog, Clock.systemUTC());
+            runtimes.routePublishes(new TriggerCalls.Publishes(triggers));
+            runtimes.routeFleet(events.scheduled());
+            outbox = StateOutbox.open(config.dataDir().resolve("triggers").resolve("state-outbox"), events.log(),
+                    (app, key) -> data.global().get(dev.skyfn.core.data.KeyValue.scope(app.tenant(), app.app()), key));
+            AppCatalog scheduled = events.scheduled();
+            data.watchChanges(new DataLayers.Changes() {
+                @Override
+                public boolean watched(dev.skyfn.core.app.AppKey app) {
+                    return scheduled.find(app).map(triggers::watchesState).orElse(false);
+                }
 
-            @Override
-            public StateOutbox.Change changing(dev.skyfn.core.app.AppKey app, String key, byte[] before, byte[] after) {
-                return scheduled.find(app).map(a -> outbox.hold(app, key, after, triggers.stateChange(a, key, before, after)))
-                        .orElse(StateOutbox.Change.NONE);
+                @Override
+                public StateOutbox.Change changing(dev.skyfn.core.app.AppKey app, String key, byte[] before, byte[] after) {
+                    return scheduled.find(app).map(a -> outbox.hold(app, key, before, after, triggers.stateChange(a, key, before, after)))
+                            .orElse(StateOutbox.Change.NONE);
+                }
+            });
+            server = WebServer.builder()
+                    .host(config.host())
+                    .port(config.port())
+                    .shutdownHook(false)
+                    .addProtocol(dev.skyfn.node.http.RequestLimits.http1())
+                    .directHandlers(dev.skyfn.node.http.RequestLimits.refusals())
+                    .routing(r -> routing(r, services, new Gateway(dispatch, async, auth, config.maxRequestBytes(), fabric.elsewhere(), catalog, tracing),
+                            new LogApi(logs, auth, dispatch, config.name(), fabric.elsewhere()),
+                            new StatsApi(metrics, runtimes, auth, config.name(), config.cloud(), fabric.elsewhere()),
+                            new RunningApi(invoker, auth, config.name(), fabric.elsewhere()),
+                            new TraceApi(tracing, auth, config.name(), config.cloud().name(), fabric.elsewhere()),
+                            new WorkflowApi(executions, invoker, auth, config.maxRequestBytes(), fabric.elsewhere()),
+                            new EventApi(triggers, dispatch, auth, config.maxRequestBytes(), tracing),
+                            new BillingApi(fabric.ledgers().orElseGet(() -> new LocalLedgers(config.name(), metering.ledger())), auth,
+                                    PriceTable.standard()),
+                            new NodeApi(metrics, runtimes, pool, auth), new dev.skyfn.console.Console()))
+                    .build()
+                    .start();
+            if (server.port() < 0) {
+                throw inUse(config.host(), config.port(), "the server did not start");
             }
-        });
-        server = WebServer.builder()
-                .host(config.host())
-                .port(config.port())
-                .shutdownHook(false)
-                .addProtocol(dev.skyfn.node.http.RequestLimits.http1())
-                .directHandlers(dev.skyfn.node.http.RequestLimits.refusals())
-                .routing(r -> routing(r, services, new Gateway(dispatch, async, auth, config.maxRequestBytes(), fabric.elsewhere(), catalog, tracing),
-                        new LogApi(logs, auth, dispatch, config.name(), fabric.elsewhere()),
-                        new StatsApi(metrics, runtimes, auth, config.name(), config.cloud(), fabric.elsewhere()),
-                        new RunningApi(invoker, auth, config.name(), fabric.elsewhere()),
-                        new TraceApi(tracing, auth, config.name(), config.cloud().name(), fabric.elsewhere()),
-                        new WorkflowApi(executions, invoker, auth, config.maxRequestBytes(), fabric.elsewhere()),
-                        new EventApi(triggers, dispatch, auth, config.maxRequestBytes(), tracing),
-                        new BillingApi(fabric.ledgers().orElseGet(() -> new LocalLedgers(config.name(), metering.ledger())), auth,
-                                PriceTable.standard()),
-                        new NodeApi(metrics, runtimes, pool, auth), new dev.skyfn.console.Console()))
-                .build()
-                .start();
-        if (server.port() < 0) {
+            executions.resume();
+        } catch (RuntimeException | Error e) {
+            // what started before the failure must not outlive it: threads, sandboxes, files held open
             close();
-            throw inUse(config.host(), config.port(), "the server did not start");
+            throw e;
         }
-        executions.resume();
         LOG.info("node listening on http://{}:{}", config.host(), server.port());
     }
 
@@ -395,26 +400,29 @@ public final class Node implements AutoCloseable {
         return runtimes.sandboxes();
     }
 
+    /** Stops the node; also what a constructor that failed half-way has started (a field not yet set is null). */
     @Override
     public void close() {
-        if (triggers != null) {
-            triggers.close();
-        }
-        server.stop();
-        executions.close();
-        runtimes.close();
-        pool.close();
-        if (outbox != null) {
-            outbox.close();
-        }
+        closing(triggers, Triggers::close);
+        closing(server, WebServer::stop);
+        closing(executions, Executions::close);
+        closing(runtimes, AppRuntimes::close);
+        closing(pool, SandboxPool::close);
+        closing(outbox, StateOutbox::close);
         scheduler.close();
-        launcher.killAll(); // before the ledger closes: the bytes they sent out are metered as they go
-        if (metering != null) {
-            metering.close();
-        }
+        closing(launcher, SandboxLauncher::killAll); // before the ledger closes: the bytes they sent out are metered as they go
+        closing(metering, Metering::close);
         dataLock.close();
-        data.close();
-        tracing.close();
-        RunDirs.delete(runDir);
+        closing(data, DataLayers::close);
+        closing(tracing, dev.skyfn.node.tracing.Tracing::close);
+        if (runDir != null) {
+            RunDirs.delete(runDir);
+        }
+    }
+
+    private static <T> void closing(T part, java.util.function.Consumer<T> close) {
+        if (part != null) {
+            close.accept(part);
+        }
     }
 }

@@ -175,14 +175,16 @@ public final class DataLayers implements AutoCloseable {
         var lock = stripes[Math.floorMod((scope + "/" + op.key()).hashCode(), stripes.length)];
         lock.lock();
         try {
-            byte[] before = global.get(scope, op.key()).orElse(null);
+            // a compare-and-set that succeeds found what it expected: no read needed, and none another node could race
+            byte[] before = op.op() == DataOp.GLOBAL_CAS ? op.expected() : global.get(scope, op.key()).orElse(null);
             byte[] after = switch (op.op()) {
                 case GLOBAL_PUT -> required(op.value());
                 case GLOBAL_DELETE -> null;
                 case GLOBAL_CAS -> op.value();
                 default -> throw new SkyfnException(ErrorCode.INVALID_INPUT, "not a write: " + op.op());
             };
-            Change change = before == null && after == null ? Change.NONE : changes.changing(app, op.key(), before, after);
+            Change change = op.op() == DataOp.GLOBAL_CAS && before == null && after == null ? Change.NONE
+                    : changes.changing(app, op.key(), before, after);
             Payload answer;
             try {
                 answer = switch (op.op()) {
@@ -193,6 +195,14 @@ public final class DataLayers implements AutoCloseable {
                     case GLOBAL_DELETE -> bool(global.delete(scope, op.key()));
                     default -> bool(global.compareAndSet(scope, op.key(), op.expected(), op.value()));
                 };
+            } catch (SkyfnException e) {
+                // refused (over quota, too large) is not made; out of reach may have been
+                if (e.code() == ErrorCode.UNAVAILABLE) {
+                    change.maybeMade();
+                } else {
+                    change.notMade();
+                }
+                throw e;
             } catch (RuntimeException e) {
                 change.maybeMade();
                 throw e;
