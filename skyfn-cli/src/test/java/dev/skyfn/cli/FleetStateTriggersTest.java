@@ -24,9 +24,10 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * State-change triggers across a fleet on real NATS servers: every change of a key arrives, in the
+ * Ordered triggers across a fleet on real NATS servers: every change of a key arrives, in the
  * order made, also when JetStream refuses the changes' events for a while — the writes still
- * succeed, and the changes are told once it takes them again.
+ * succeed, and the changes are told once it takes them again; batches of one key's events run one
+ * at a time, in order, though two nodes take the topic.
  */
 @Tag("slow")
 @Tag("chaos")
@@ -81,6 +82,29 @@ class FleetStateTriggersTest {
             streams.updateStream(before.getConfiguration());
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> seen("x").equals(values(1, 10)) && seen("y").equals(values(1, 10)));
+    }
+
+    @Test
+    void batchesOfOneKeyRunOneAtATimeInOrderThoughTwoNodesTakeTheTopic() {
+        FleetCalls.deploy(fleet, "a-1", """
+                app: ordered
+                functions:
+                  take:
+                    handler: dev.skyfn.cli.OrderedBatches
+                    memory: 128
+                    triggers: [{topic: steps, ordering: key, batch: {size: 5, window: 200ms}}]
+                  read: {handler: dev.skyfn.cli.StateWatch$Read, memory: 128}
+                placement: {affinity: [{name: a, clouds: [a]}], replicas: 2, scheduling: duplicated}
+                """, OrderedBatches.class, StateWatch.class, EventTally.class);
+        assertThat(FleetCalls.inForce(fleet, "b-1", "ordered")).containsExactlyInAnyOrder("a-1", "a-2");
+        for (int i = 0; i < 30; i++) {
+            var res = FleetCalls.send(fleet, "b-1", "POST", "/v1/topics/steps", Integer.toString(i).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    "Content-Type", "application/json", "ce-partitionkey", "order-7");
+            assertThat(res.statusCode()).as(res.body()).isEqualTo(202);
+        }
+        String all = IntStream.range(0, 30).mapToObj(Integer::toString).collect(Collectors.joining(" "));
+        await().atMost(Duration.ofSeconds(60)).until(() -> FleetCalls.read(fleet, "b-1", "ordered", "read", "seen").split(" ").length >= 30);
+        assertThat(FleetCalls.read(fleet, "b-1", "ordered", "read", "seen")).isEqualTo(all);
     }
 
     /** Writes carts/x and carts/y with the values from {@code first} to {@code last}, each write answered before the next. */

@@ -37,6 +37,9 @@ public interface EventLog extends AutoCloseable {
      * deployment that declared it, so that no event published once the deployment is done is
      * missed however late a node opens it). An event not acknowledged within {@code ackWait}, nor
      * said to be in progress, is handed out again; at most {@code maxUnacknowledged} are out at once.
+     * A subscription of one partition with room for more than one event out (key-ordered batches)
+     * hands events to one of the nodes that opened it at a time, so that two of its batches never run
+     * side by side; the others take nothing until it closes or stops answering.
      */
     Subscription subscribe(String name, String tenant, String pattern, int partition, java.time.Instant since, Duration ackWait,
                            int maxUnacknowledged);

@@ -52,9 +52,14 @@ public final class JetStreamEventLog implements EventLog {
     /** The headers of an event's attributes; any other {@code ce-} header is an extension. */
     private static final java.util.Set<String> ATTRIBUTES = java.util.Set.of("ce-id", "ce-source", "ce-type", "ce-time", "ce-partitionkey");
 
+    /** The bucket of {@link PartitionLease}s: which node takes each key-ordered partition batched. */
+    static final String LEASES = "skyfn-partition-leases";
+
     private final Engine engine;
     private final JetStream js;
     private final Sealer sealer;
+    /** Opened when a node first takes a key-ordered partition in batches. */
+    private volatile io.nats.client.KeyValue leases;
 
     private JetStreamEventLog(Engine engine, Sealer sealer) {
         this.engine = engine;
@@ -135,9 +140,17 @@ public final class JetStreamEventLog implements EventLog {
             }
             return js.subscribe(null, PullSubscribeOptions.bind(STREAM, name));
         });
+        // batches of a key-ordered partition: one node at a time, else two of its batches could run at once
+        PartitionLease lease = partition >= 0 && maxUnacknowledged > 1
+                ? new PartitionLease(leases(), name, engine.connection().getOptions().getConnectionName() + "/" + java.util.UUID.randomUUID())
+                : null;
         return new Subscription() {
             @Override
-            public int take(int max, Duration wait, java.util.function.Consumer<Delivery> each) {
+            public int take(int max, Duration wait, java.util.function.Consumer<Delivery> each) throws InterruptedException {
+                if (lease != null && !lease.held()) {
+                    Thread.sleep(wait);
+                    return 0;
+                }
                 int n = 0;
                 for (var it = sub.iterate(max, wait); it.hasNext(); ) {
                     Delivery d = readable(tenant, it.next());
@@ -151,6 +164,9 @@ public final class JetStreamEventLog implements EventLog {
 
             @Override
             public void close() {
+                if (lease != null) {
+                    lease.close();
+                }
                 try {
                     sub.unsubscribe();
                 } catch (IllegalStateException closed) {
@@ -158,6 +174,17 @@ public final class JetStreamEventLog implements EventLog {
                 }
             }
         };
+    }
+
+    private io.nats.client.KeyValue leases() {
+        if (leases == null) {
+            synchronized (this) {
+                if (leases == null) {
+                    leases = engine.bucket(LEASES, 1, PartitionLease.TTL);
+                }
+            }
+        }
+        return leases;
     }
 
     @Override

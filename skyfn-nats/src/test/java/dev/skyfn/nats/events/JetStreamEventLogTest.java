@@ -205,6 +205,43 @@ class JetStreamEventLogTest {
         }
     }
 
+    @Test
+    void aKeyOrderedPartitionTakenInBatchesIsTakenByOneNodeAtATimeUntilItLetsGo() throws Exception {
+        String tenant = OneServer.freshName("acme");
+        String name = OneServer.freshName("sub");
+        int partition = event(tenant, 0).partition();
+        // two nodes' lanes of one partition, room for ten events out at once
+        EventLog.Subscription first = log.subscribe(name, tenant, "orders", partition, Instant.EPOCH, Duration.ofSeconds(30), 10);
+        EventLog.Subscription second = log.subscribe(name, tenant, "orders", partition, Instant.EPOCH, Duration.ofSeconds(30), 10);
+        try {
+            for (int i = 0; i < 3; i++) {
+                log.publish(event(tenant, i));
+            }
+            List<EventLog.Delivery> batch = first.fetch(10, Duration.ofMillis(500));
+            assertThat(batch).hasSize(3);
+            for (int i = 3; i < 6; i++) {
+                log.publish(event(tenant, i));
+            }
+            // the first batch still runs: the later events must not run beside it
+            assertThat(second.fetch(10, Duration.ofMillis(500))).isEmpty();
+            batch.forEach(EventLog.Delivery::ack);
+            List<EventLog.Delivery> next = first.fetch(10, Duration.ofMillis(500));
+            assertThat(next).extracting(d -> d.event().id()).containsExactly("o-3", "o-4", "o-5");
+            next.forEach(EventLog.Delivery::ack);
+
+            first.close();
+            log.publish(event(tenant, 6));
+            assertThat(second.fetch(10, Duration.ofSeconds(2))).extracting(d -> d.event().id()).containsExactly("o-6");
+        } finally {
+            first.close();
+            second.close();
+        }
+    }
+
+    private static Event event(String tenant, int i) {
+        return new Event(tenant, "orders", "o-" + i, "/t", "t", Instant.now(), null, "customer-7", Map.of(), new byte[0]);
+    }
+
     private List<EventLog.Delivery> take(String tenant, String pattern, int n) throws InterruptedException {
         EventLog.Subscription sub = log.subscribe(OneServer.freshName("sub"), tenant, pattern, -1, Instant.EPOCH, Duration.ofSeconds(30), 100);
         try {
