@@ -39,6 +39,8 @@ public final class StateOutbox implements AutoCloseable {
 
     /** Bytes of events held at most; beyond, a write is refused (503 {@code UNAVAILABLE}) before it is made. */
     static final long MAX_HELD_BYTES = 64L << 20;
+    /** The file is emptied once nothing in it is needed and it has grown past this: not at every change, which costs a system call. */
+    static final long CLEAR_BYTES = 1L << 20;
     /** The file is rewritten with only what it still holds once it grows past this. */
     static final long COMPACT_BYTES = 16L << 20;
     static final Duration FIRST_PAUSE = Duration.ofMillis(100);
@@ -245,13 +247,15 @@ public final class StateOutbox implements AutoCloseable {
     private void made(Held held) {
         synchronized (this) {
             held.fate = Fate.MADE;
-            append(new OutboxFile.Frame(MADE, held.seq, new byte[0]));
             if (!waiting.isEmpty() || closed) {
+                append(new OutboxFile.Frame(MADE, held.seq, new byte[0]));
                 waiting.add(held);
                 notifyAll();
                 return;
             }
         }
+        // published at once it needs no MADE frame: a process that dies before its DONE frame
+        // leaves the change of unknown fate, told by its key's value, and published again under its id
         try {
             log.publish(held.record.event());
             letGo(held);
@@ -259,6 +263,7 @@ public final class StateOutbox implements AutoCloseable {
             LOG.warn("the event log refused the change of {} of {} ({}); it waits in the node's outbox", held.record.key(),
                     held.record.app(), refused.getMessage());
             synchronized (this) {
+                append(new OutboxFile.Frame(MADE, held.seq, new byte[0]));
                 waiting.add(held);
                 notifyAll();
             }
@@ -298,7 +303,7 @@ public final class StateOutbox implements AutoCloseable {
         heldBytes -= held.payload.length;
         append(new OutboxFile.Frame(DONE, held.seq, new byte[0]));
         try {
-            if (open.isEmpty()) {
+            if (open.isEmpty() && file.size() > CLEAR_BYTES) {
                 file.clear();
             } else if (file.size() > Math.max(COMPACT_BYTES, 2 * heldBytes)) {
                 // what is still held is under half the file: rewriting it costs less than the file grew

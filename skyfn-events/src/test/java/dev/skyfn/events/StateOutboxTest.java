@@ -185,8 +185,8 @@ class StateOutboxTest {
         assertThat(log.values()).containsExactly("a=1", "a=2", "c=1");
         again.close();
 
-        assertThat(Files.size(dir.resolve("outbox"))).isZero();
-        open();
+        StateOutbox third = open();
+        assertThat(third.waiting()).isZero();
         assertThat(log.values()).hasSize(3);
     }
 
