@@ -101,6 +101,8 @@ public final class StateOutbox implements AutoCloseable {
         final long seq;
         final OutboxRecord record;
         final byte[] payload;
+        /** The SHA-256 of the value the key held before this change (null: absent), which tells the fate of the change before it. */
+        byte[] beforeDigest;
         Fate fate = Fate.WRITING;
         /** When it became {@link Fate#MAYBE} (System.nanoTime). */
         long maybeSince;
@@ -191,8 +193,8 @@ public final class StateOutbox implements AutoCloseable {
     /**
      * Holds the change of {@code app}'s {@code key} from {@code before} to {@code after} (null:
      * absent), whose event is {@code event}, before its write, under the key's lock: tell the
-     * returned change, once, whether the write was made. The value before tells whether the key's
-     * last change of unknown fate was made.
+     * returned change, once, whether the write was made. Made, the value before tells whether the
+     * key's last change of unknown fate was.
      * Throws {@link SkyfnException} {@code UNAVAILABLE} (the write must not be made) when more than
      * {@value #MAX_HELD_BYTES} bytes of events wait for the log, or the disk refuses the hold.
      */
@@ -200,8 +202,8 @@ public final class StateOutbox implements AutoCloseable {
         OutboxRecord record = new OutboxRecord(app, key, after == null ? null : digest(after), event);
         byte[] payload = record.encode();
         Held held;
+        byte[] beforeDigest = before == null ? null : digest(before);
         synchronized (this) {
-            decide(record.app() + "/" + key, before);
             if (closed) {
                 throw new SkyfnException(ErrorCode.UNAVAILABLE, "the node is stopping");
             }
@@ -210,6 +212,7 @@ public final class StateOutbox implements AutoCloseable {
                         + " event log to take them; the write is refused so that no change is lost");
             }
             held = new Held(nextSeq++, record, payload);
+            held.beforeDigest = beforeDigest;
             try {
                 repaired();
                 file.append(new OutboxFile.Frame(HELD, held.seq, payload));
@@ -246,16 +249,15 @@ public final class StateOutbox implements AutoCloseable {
     /** Publishes the change now when nothing waits before it; else, or when the log refuses, it waits its turn. */
     private void made(Held held) {
         synchronized (this) {
+            decide(held.key(), held.beforeDigest);
             held.fate = Fate.MADE;
+            append(new OutboxFile.Frame(MADE, held.seq, new byte[0]));
             if (!waiting.isEmpty() || closed) {
-                append(new OutboxFile.Frame(MADE, held.seq, new byte[0]));
                 waiting.add(held);
                 notifyAll();
                 return;
             }
         }
-        // published at once it needs no MADE frame: a process that dies before its DONE frame
-        // leaves the change of unknown fate, told by its key's value, and published again under its id
         try {
             log.publish(held.record.event());
             letGo(held);
@@ -263,7 +265,6 @@ public final class StateOutbox implements AutoCloseable {
             LOG.warn("the event log refused the change of {} of {} ({}); it waits in the node's outbox", held.record.key(),
                     held.record.app(), refused.getMessage());
             synchronized (this) {
-                append(new OutboxFile.Frame(MADE, held.seq, new byte[0]));
                 waiting.add(held);
                 notifyAll();
             }
@@ -271,13 +272,14 @@ public final class StateOutbox implements AutoCloseable {
     }
 
     /**
-     * Tells the key's last change of unknown fate, if any, by the value its next change finds
-     * before it: the change was made if and only if the key holds what it wrote.
+     * Tells the key's last change of unknown fate, if any, by the value the key's next change,
+     * made, found before it (or, for a compare-and-set, expected): the change was made if and only
+     * if the key held what it wrote.
      */
-    private void decide(String key, byte[] before) {
+    private void decide(String key, byte[] beforeDigest) {
         Held maybe = undecided.remove(key);
         if (maybe != null && maybe.fate == Fate.MAYBE) {
-            settle(maybe, Arrays.equals(before == null ? null : digest(before), maybe.record.afterDigest()));
+            settle(maybe, Arrays.equals(beforeDigest, maybe.record.afterDigest()));
         }
     }
 
@@ -348,10 +350,14 @@ public final class StateOutbox implements AutoCloseable {
         while (true) {
             Held head;
             synchronized (this) {
-                while ((waiting.isEmpty() || unsettled(waiting.peek()) > 0) && !closed) {
+                while (!closed) {
+                    long left = waiting.isEmpty() ? -1 : unsettled(waiting.peek());
+                    if (left == 0) {
+                        break;
+                    }
                     try {
-                        long left = waiting.isEmpty() ? 0 : unsettled(waiting.peek());
-                        wait(left == 0 ? 0 : Math.max(1, left / 1_000_000));
+                        // nothing waiting: until told; a change of unknown fate first: until it has settled
+                        wait(left < 0 ? 0 : Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left)));
                     } catch (InterruptedException e) {
                         return;
                     }

@@ -159,6 +159,11 @@ final class TopicRunner implements AutoCloseable {
             var unused = new java.util.concurrent.atomic.AtomicInteger();
             try {
                 slots.acquire();
+                if (closed) {
+                    // closed while every slot was taken: no more events once the calls end
+                    slots.release();
+                    break;
+                }
                 unused.set(trigger.batch().batched() ? 1 : 1 + slots.drainPermits());
                 if (flowing) {
                     gather(slots, unused, parallel / 2);
@@ -189,7 +194,7 @@ final class TopicRunner implements AutoCloseable {
                     flowing = got == asked;
                 }
             } catch (InterruptedException e) {
-                return;
+                break;
             } catch (RuntimeException e) {
                 if (!closed) {
                     LOG.warn("topic trigger {}: {}", id, e.getMessage());
@@ -197,6 +202,14 @@ final class TopicRunner implements AutoCloseable {
                 }
             } finally {
                 slots.release(unused.get());
+            }
+        }
+        if (trigger.keyOrdered()) {
+            // a partition goes to another node with the subscription: not while a batch of it still runs here
+            try {
+                slots.acquire(parallel);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         sub.close();

@@ -21,6 +21,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -389,6 +390,61 @@ class TriggersTest {
         // every id queued is a distinct tick; a second submission of one is the other node's, and dropped
         assertThat(node.queued).allMatch(id -> id.matches("tick-[0-9a-f]{20}-[0-9]+000"));
         assertThat(ledger.last("acme.shop.f.0." + app.createdAt().toEpochMilli())).isPresent();
+    }
+
+    @Test
+    void aKeyOrderedPartitionIsLetGoOnlyOnceItsRunningBatchHasEndedAndNoBatchStartsAfterItIsClosed() throws InterruptedException {
+        var release = new java.util.concurrent.CountDownLatch(1);
+        var running = new java.util.concurrent.CountDownLatch(1);
+        var batchEnded = new java.util.concurrent.atomic.AtomicBoolean();
+        int partition = new Event("acme", "steps", "e", "/t", "t", Instant.now(), null, "order-7", Map.of(), new byte[0]).partition();
+        List<Boolean> endedWhenClosed = new CopyOnWriteArrayList<>();
+        EventLog watched = new Around(log) {
+            @Override
+            public Subscription subscribe(String name, String tenant, String pattern, int p, Instant since, Duration ackWait, int max) {
+                Subscription inner = super.subscribe(name, tenant, pattern, p, since, ackWait, max);
+                return new Subscription() {
+                    @Override
+                    public int take(int n, Duration wait, java.util.function.Consumer<EventLog.Delivery> each) throws InterruptedException {
+                        return inner.take(n, wait, each);
+                    }
+
+                    @Override
+                    public void close() {
+                        // what lets another node take the partition, in a fleet
+                        if (partition == p) {
+                            endedWhenClosed.add(batchEnded.get());
+                        }
+                        inner.close();
+                    }
+                };
+            }
+        };
+        var node = new Node(e -> {
+            running.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            batchEnded.set(true);
+            return new Functions.Result(Payload.EMPTY, null, null);
+        });
+        var catalog = new Catalog();
+        DeployedApp app = app("- {topic: steps, ordering: key, batch: {size: 5, window: 50ms}}", Instant.now());
+        catalog.deploy(app);
+        var triggers = new Triggers(watched, new FileTickLedger(dir.resolve("ticks.json")), node, catalog, catalog, Clock.systemUTC()).start();
+        started.add(triggers);
+        triggers.publish("acme", "steps", Optional.empty(), "/test", "t", "application/json", "order-7", new byte[] {'1'});
+        assertThat(running.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        triggers.publish("acme", "steps", Optional.empty(), "/test", "t", "application/json", "order-7", new byte[] {'2'});
+        triggers.close();
+        // the lane has seen it is closed (it looks every second at most) and still holds its partition
+        await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(5)).until(endedWhenClosed::isEmpty);
+        release.countDown();
+        await().atMost(Duration.ofSeconds(30)).until(() -> endedWhenClosed.size() == 1);
+        assertThat(endedWhenClosed).containsExactly(true);
+        assertThat(node.calls).as("no batch started once the trigger was closed").hasSize(1);
     }
 
     @Test

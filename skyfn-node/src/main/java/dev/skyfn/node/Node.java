@@ -227,7 +227,11 @@ public final class Node implements AutoCloseable {
             executions.resume();
         } catch (RuntimeException | Error e) {
             // what started before the failure must not outlive it: threads, sandboxes, files held open
-            close();
+            try {
+                close();
+            } catch (RuntimeException | Error also) {
+                e.addSuppressed(also);
+            }
             throw e;
         }
         LOG.info("node listening on http://{}:{}", config.host(), server.port());

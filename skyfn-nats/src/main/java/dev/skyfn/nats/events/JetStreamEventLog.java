@@ -58,13 +58,13 @@ public final class JetStreamEventLog implements EventLog {
     private final Engine engine;
     private final JetStream js;
     private final Sealer sealer;
-    /** Opened when a node first takes a key-ordered partition in batches. */
-    private volatile io.nats.client.KeyValue leases;
+    private final io.nats.client.KeyValue leases;
 
     private JetStreamEventLog(Engine engine, Sealer sealer) {
         this.engine = engine;
         this.sealer = sealer;
         this.js = Js.call("opening JetStream", () -> engine.connection().jetStream(engine.jsOptions()));
+        this.leases = engine.bucket(LEASES, 1, PartitionLease.TTL);
     }
 
     public static JetStreamEventLog open(Engine engine, Sealer sealer) {
@@ -142,7 +142,7 @@ public final class JetStreamEventLog implements EventLog {
         });
         // batches of a key-ordered partition: one node at a time, else two of its batches could run at once
         PartitionLease lease = partition >= 0 && maxUnacknowledged > 1
-                ? new PartitionLease(leases(), name, engine.connection().getOptions().getConnectionName() + "/" + java.util.UUID.randomUUID())
+                ? new PartitionLease(leases, name, engine.connection().getOptions().getConnectionName() + "/" + java.util.UUID.randomUUID())
                 : null;
         return new Subscription() {
             @Override
@@ -174,17 +174,6 @@ public final class JetStreamEventLog implements EventLog {
                 }
             }
         };
-    }
-
-    private io.nats.client.KeyValue leases() {
-        if (leases == null) {
-            synchronized (this) {
-                if (leases == null) {
-                    leases = engine.bucket(LEASES, 1, PartitionLease.TTL);
-                }
-            }
-        }
-        return leases;
     }
 
     @Override
