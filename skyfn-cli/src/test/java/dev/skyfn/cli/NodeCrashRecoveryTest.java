@@ -114,7 +114,8 @@ class NodeCrashRecoveryTest {
             node.kill();
             Path log = dir.resolve("node-" + kill + ".log");
             node = NodeProcess.start(data, log);
-            assertThat(Files.readString(log)).contains("resuming execution");
+            // each execution resumes on a thread of its own, which may log after the node says it listens
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(log).contains("resuming execution"));
             for (String key : settledTasks(expected.keySet())) {
                 settledAtRestart.put(key, runs(key));
             }
