@@ -74,7 +74,7 @@ public class StateOutboxBench {
     @Setup
     public void open() throws IOException {
         dir = Files.createTempDirectory("skyfn-outbox-bench");
-        outbox = StateOutbox.open(dir.resolve("outbox"), log, (app, key) -> Optional.of(after));
+        outbox = StateOutbox.open(dir.resolve("outbox"), log, (app, key) -> Optional.of(after)).start();
     }
 
     @TearDown

@@ -64,7 +64,10 @@ public final class MemoryEventLog implements EventLog {
         final String pattern;
         final int partition;
         final Duration ackWait;
-        final int maxUnacknowledged;
+        /** As last opened: a new version of a trigger may allow more, or fewer. */
+        int maxUnacknowledged;
+        /** The handle that takes a key-ordered partition in batches, while it is open: one at a time, as a lease does in a fleet. */
+        Object taker;
         long cursor;
         Instant lastTaken;
         /** How many opened handles of it are not closed. */
@@ -130,6 +133,7 @@ public final class MemoryEventLog implements EventLog {
         try {
             long from = events.stream().filter(k -> !k.event().time().isBefore(since)).mapToLong(Kept::seq).findFirst().orElse(nextSeq);
             Sub sub = subscriptions.computeIfAbsent(name, n -> new Sub(n, tenant, pattern, partition, ackWait, maxUnacknowledged, from));
+            sub.maxUnacknowledged = maxUnacknowledged;
             sub.lastTaken = clock.instant();
             sub.holders++;
             return new Subscription() {
@@ -137,7 +141,7 @@ public final class MemoryEventLog implements EventLog {
 
                 @Override
                 public int take(int max, Duration wait, java.util.function.Consumer<Delivery> each) throws InterruptedException {
-                    return MemoryEventLog.this.take(sub, max, wait, each);
+                    return MemoryEventLog.this.take(sub, this, max, wait, each);
                 }
 
                 @Override
@@ -150,6 +154,10 @@ public final class MemoryEventLog implements EventLog {
                             closed = true;
                             sub.holders--;
                             sub.lastTaken = clock.instant();
+                            if (sub.taker == this) {
+                                sub.taker = null;
+                                changed.signalAll();
+                            }
                         }
                     } finally {
                         lock.unlock();
@@ -161,7 +169,7 @@ public final class MemoryEventLog implements EventLog {
         }
     }
 
-    private int take(Sub sub, int max, Duration wait, java.util.function.Consumer<Delivery> each) throws InterruptedException {
+    private int take(Sub sub, Object handle, int max, Duration wait, java.util.function.Consumer<Delivery> each) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         int handed = 0;
         while (true) {
@@ -175,7 +183,11 @@ public final class MemoryEventLog implements EventLog {
                     return handed;
                 }
                 subscriptions.putIfAbsent(sub.name, sub);
-                Instant nextAvailable = handOut(sub, max - handed, now, taken);
+                boolean exclusive = sub.partition >= 0 && sub.maxUnacknowledged > 1;
+                if (exclusive && sub.taker == null) {
+                    sub.taker = handle;
+                }
+                Instant nextAvailable = exclusive && sub.taker != handle ? null : handOut(sub, max - handed, now, taken);
                 left = deadline - System.nanoTime();
                 if (taken.isEmpty() && left > 0) {
                     long until = nextAvailable == null ? left : Math.min(left, Duration.between(now, nextAvailable).toNanos());

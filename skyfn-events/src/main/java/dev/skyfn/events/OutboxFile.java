@@ -48,35 +48,48 @@ final class OutboxFile implements AutoCloseable {
                 replayed.addAll(read(file));
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("opening the state outbox " + file, e);
+            throw new UncheckedIOException("opening the state outbox " + file + ": " + e, e);
         }
         return outbox;
     }
 
+    /**
+     * The frames of {@code file}, read as a stream (its size is not bounded by memory). A frame whose
+     * checksum fails is skipped (a byte changed on the disk); a length no frame has, or a frame cut
+     * short, ends the replay (torn as the node stopped, or garbled past reading).
+     */
     private static List<Frame> read(Path file) throws IOException {
         List<Frame> frames = new ArrayList<>();
-        ByteBuffer all = ByteBuffer.wrap(Files.readAllBytes(file));
-        while (all.remaining() >= HEADER) {
-            int length = all.getInt();
-            int crc = all.getInt();
-            if (length < 9 || length - 9 > MAX_PAYLOAD || length > all.remaining()) {
-                break;
+        int skipped = 0;
+        long dropped = 0;
+        try (var in = new java.io.DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+            long left = Files.size(file);
+            while (left >= HEADER) {
+                int length = in.readInt();
+                int crc = in.readInt();
+                left -= 8;
+                if (length < 9 || length - 9 > MAX_PAYLOAD || length > left) {
+                    dropped = left + 8;
+                    break;
+                }
+                byte[] rest = in.readNBytes(length);
+                left -= length;
+                if (crc32c(rest) != crc) {
+                    skipped++;
+                    continue;
+                }
+                ByteBuffer r = ByteBuffer.wrap(rest);
+                byte kind = r.get();
+                long seq = r.getLong();
+                byte[] payload = new byte[r.remaining()];
+                r.get(payload);
+                frames.add(new Frame(kind, seq, payload));
             }
-            byte[] rest = new byte[length];
-            all.get(rest);
-            if (crc32c(rest) != crc) {
-                break;
-            }
-            ByteBuffer r = ByteBuffer.wrap(rest);
-            byte kind = r.get();
-            long seq = r.getLong();
-            byte[] payload = new byte[r.remaining()];
-            r.get(payload);
-            frames.add(new Frame(kind, seq, payload));
+            dropped = Math.max(dropped, left);
         }
-        if (all.hasRemaining()) {
-            org.slf4j.LoggerFactory.getLogger(OutboxFile.class).warn("the state outbox {} ends in {} bytes of a frame torn as the node"
-                    + " stopped; they are dropped", file, all.remaining());
+        if (skipped > 0 || dropped > 0) {
+            org.slf4j.LoggerFactory.getLogger(OutboxFile.class).warn("the state outbox {} holds {} frame(s) whose checksum fails, skipped,"
+                    + " and ends in {} bytes it cannot read (torn as the node stopped, or garbled), dropped", file, skipped, dropped);
         }
         return frames;
     }

@@ -132,6 +132,7 @@ public final class StateOutbox implements AutoCloseable {
     private long heldBytes;
     private long nextSeq;
     private boolean closed;
+    private boolean started;
 
     private StateOutbox(EventLog log, Current current, Path path, long maxHeldBytes) {
         this.log = log;
@@ -144,17 +145,28 @@ public final class StateOutbox implements AutoCloseable {
     }
 
     /**
-     * Opens the outbox kept in {@code path} (created when absent) and starts publishing to {@code log}
-     * what it holds, checking with {@code current} the writes it does not know were made.
+     * Opens the outbox kept in {@code path} (created when absent), to publish to {@code log} once
+     * {@link #start started} what it holds and what is made from now on, checking with
+     * {@code current} the writes it does not know were made.
      */
     public static StateOutbox open(Path path, EventLog log, Current current) {
         return open(path, log, current, MAX_HELD_BYTES);
     }
 
     static StateOutbox open(Path path, EventLog log, Current current, long maxHeldBytes) {
-        StateOutbox outbox = new StateOutbox(log, current, path, maxHeldBytes);
-        outbox.drainer.start();
-        return outbox;
+        return new StateOutbox(log, current, path, maxHeldBytes);
+    }
+
+    /**
+     * Starts publishing: once the triggers' subscriptions are open, for a log that keeps only the
+     * events some subscription wants (the embedded one). Changes made before wait until then.
+     */
+    public StateOutbox start() {
+        synchronized (this) {
+            started = true;
+        }
+        drainer.start();
+        return this;
     }
 
     private void replay(List<OutboxFile.Frame> frames) {
@@ -252,7 +264,7 @@ public final class StateOutbox implements AutoCloseable {
             decide(held.key(), held.beforeDigest);
             held.fate = Fate.MADE;
             append(new OutboxFile.Frame(MADE, held.seq, new byte[0]));
-            if (!waiting.isEmpty() || closed) {
+            if (!waiting.isEmpty() || closed || !started) {
                 waiting.add(held);
                 notifyAll();
                 return;
@@ -432,7 +444,9 @@ public final class StateOutbox implements AutoCloseable {
         }
         drainer.interrupt();
         try {
-            drainer.join(Duration.ofSeconds(5));
+            if (drainer.isAlive()) {
+                drainer.join(Duration.ofSeconds(5));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -36,6 +36,26 @@ class MemoryEventLogTest {
     }
 
     @Test
+    void aKeyOrderedPartitionTakenInBatchesGoesToOneHandleAtATimeWithTheRoomItLastAskedFor() throws InterruptedException {
+        int partition = event("acme", "steps", "e", "k").partition();
+        var old = log.subscribe("s", "acme", "steps", partition, Instant.now(), Duration.ofSeconds(30), 3);
+        for (int i = 0; i < 3; i++) {
+            log.publish(event("acme", "steps", "a" + i, "k"));
+        }
+        List<EventLog.Delivery> running = old.fetch(10, Duration.ofMillis(100));
+        assertThat(ids(running)).containsExactly("a0", "a1", "a2");
+        // a new version of the trigger, batches of 7, opened while the old one's batch runs
+        var renewed = log.subscribe("s", "acme", "steps", partition, Instant.now(), Duration.ofSeconds(30), 7);
+        for (int i = 3; i < 10; i++) {
+            log.publish(event("acme", "steps", "a" + i, "k"));
+        }
+        assertThat(renewed.fetch(10, Duration.ofMillis(100))).as("taken while a batch of the partition runs").isEmpty();
+        running.forEach(EventLog.Delivery::ack);
+        old.close();
+        assertThat(ids(renewed.fetch(10, Duration.ofMillis(100)))).containsExactly("a3", "a4", "a5", "a6", "a7", "a8", "a9");
+    }
+
+    @Test
     void anEventNotAcknowledgedComesBackAfterItsPauseAndNotBefore() throws InterruptedException {
         var sub = log.subscribe("s", "acme", "orders", -1, Instant.now(), Duration.ofSeconds(30), 100);
         log.publish(event("acme", "orders", "a", null));

@@ -81,7 +81,7 @@ class StateOutboxTest {
 
     private StateOutbox open(long maxHeldBytes) {
         StateOutbox outbox = StateOutbox.open(dir.resolve("outbox"), log, (app, key) -> Optional.ofNullable(state.get(app + "/" + key)),
-                maxHeldBytes);
+                maxHeldBytes).start();
         opened.add(outbox);
         return outbox;
     }
@@ -188,6 +188,46 @@ class StateOutboxTest {
         StateOutbox third = open();
         assertThat(third.waiting()).isZero();
         assertThat(log.values()).hasSize(3);
+    }
+
+    @Test
+    void aFrameChangedOnTheDiskIsSkippedAndTheFramesAfterItAreStillRead() throws IOException {
+        StateOutbox first = open();
+        log.refusing.set(true);
+        write(first, "a", "1");
+        write(first, "b", "1");
+        write(first, "c", "1");
+        first.close();
+        Path file = dir.resolve("outbox");
+        byte[] bytes = Files.readAllBytes(file);
+        int second = java.util.Collections.indexOfSubList(java.util.Arrays.asList(box(bytes)), java.util.Arrays.asList(box("b=1".getBytes(
+                StandardCharsets.UTF_8))));
+        bytes[second] ^= 0x20;
+        Files.write(file, bytes);
+
+        log.refusing.set(false);
+        StateOutbox again = open();
+        await().atMost(Duration.ofSeconds(30)).until(() -> again.waiting() == 0);
+        assertThat(log.values()).containsExactly("a=1", "c=1");
+    }
+
+    private static Byte[] box(byte[] bytes) {
+        Byte[] boxed = new Byte[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            boxed[i] = bytes[i];
+        }
+        return boxed;
+    }
+
+    @Test
+    void changesMadeBeforeTheOutboxStartsWaitForIt() {
+        StateOutbox outbox = StateOutbox.open(dir.resolve("outbox"), log, (app, key) -> Optional.ofNullable(state.get(app + "/" + key)),
+                StateOutbox.MAX_HELD_BYTES);
+        opened.add(outbox);
+        write(outbox, "a", "1");
+        assertThat(log.kept).as("published before the triggers subscribe, the embedded log would drop it").isEmpty();
+        outbox.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> log.kept.size() == 1);
     }
 
     @Test

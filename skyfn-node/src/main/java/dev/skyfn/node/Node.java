@@ -207,6 +207,7 @@ public final class Node implements AutoCloseable {
                     .host(config.host())
                     .port(config.port())
                     .shutdownHook(false)
+                    .maxTcpConnections(dev.skyfn.node.http.RequestLimits.maxConnections())
                     .addProtocol(dev.skyfn.node.http.RequestLimits.http1())
                     .directHandlers(dev.skyfn.node.http.RequestLimits.refusals())
                     .routing(r -> routing(r, services, new Gateway(dispatch, async, auth, config.maxRequestBytes(), fabric.elsewhere(), catalog, tracing),
@@ -335,6 +336,8 @@ public final class Node implements AutoCloseable {
     /** Starts firing the apps' schedules and taking their topics' events: once the node is a machine of its fleet, if any. */
     public void startTriggers() {
         triggers.start();
+        // after the subscriptions are open: the embedded log keeps only events some subscription wants
+        outbox.start();
     }
 
     /** How this node's sandboxes are walled off from the host. */

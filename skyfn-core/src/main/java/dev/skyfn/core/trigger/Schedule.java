@@ -96,10 +96,28 @@ public final class Schedule {
             throw new IllegalArgumentException("'" + expression + "' is not a schedule: " + (aws.matches() ? "" : "not rate(…) nor cron(…) "
                     + "as EventBridge writes them, and as a five-field cron: ") + e.getMessage());
         }
-        if (times.nextExecution(ZonedDateTime.ofInstant(Instant.EPOCH, id)).isEmpty()) {
-            throw new IllegalArgumentException("'" + expression + "' never fires: no date matches it (a 30th of February, a 31st of April)");
+        if (!firesEver(times, id)) {
+            throw new IllegalArgumentException("'" + expression + "' never fires: no date matches it (a 30th of February, a 31st of April,"
+                    + " or a time a daylight-saving change skips)");
         }
         return new Schedule(text, id, missed, null, times);
+    }
+
+    /**
+     * Whether a cron has any tick from 1970 to the last year a cron names (2199): the library looks
+     * about a century ahead of where it starts, so it starts every {@link #HORIZON_YEARS}.
+     */
+    private static boolean firesEver(ExecutionTime times, ZoneId zone) {
+        for (int year = 1970; year <= LAST_YEAR; year += HORIZON_YEARS) {
+            try {
+                if (times.nextExecution(ZonedDateTime.of(year, 1, 1, 0, 0, 0, 0, zone).minusSeconds(1)).isPresent()) {
+                    return true;
+                }
+            } catch (DateTimeException noSuchDate) {
+                // a weekday nearest a day no month of the cron has (31W in April): not a date
+            }
+        }
+        return false;
     }
 
     public String expression() {
@@ -120,8 +138,27 @@ public final class Schedule {
             long p = period.toMillis();
             return java.util.Optional.of(Instant.ofEpochMilli(Math.floorDiv(after.toEpochMilli(), p) * p + p));
         }
-        return cron.nextExecution(ZonedDateTime.ofInstant(after, zone)).map(ZonedDateTime::toInstant);
+        ZonedDateTime from = ZonedDateTime.ofInstant(after, zone);
+        for (int tries = 0; tries < 24 && from.getYear() <= LAST_YEAR; tries++) {
+            try {
+                java.util.Optional<ZonedDateTime> next = cron.nextExecution(from);
+                if (next.isPresent()) {
+                    return next.map(ZonedDateTime::toInstant);
+                }
+                // none within the library's horizon (about a century): look again past it
+                from = from.plusYears(HORIZON_YEARS);
+            } catch (DateTimeException noSuchDate) {
+                // the library found a day no date is (31W in April): look again from the next month on
+                from = from.withDayOfMonth(1).toLocalDate().atStartOfDay(zone).plusMonths(1).minusSeconds(1);
+            }
+        }
+        return java.util.Optional.empty();
     }
+
+    /** The last year a cron expression may name. */
+    private static final int LAST_YEAR = 2199;
+    /** How far ahead the cron library surely looks for a tick (it looks about a century). */
+    private static final int HORIZON_YEARS = 90;
 
     /**
      * The ticks to fire at {@code now}, oldest first, when the last one fired was {@code lastFired}:

@@ -78,6 +78,7 @@ class TriggerReaderTest {
             - schedule: every day                            | functions.order.triggers[0].schedule: 'every day' is not a schedule
             - schedule: cron(0 0 30 2 ? *)                   | functions.order.triggers[0].schedule: 'cron(0 0 30 2 ? *)' never fires: no date matches it
             - schedule: 0 0 31 4 *                           | functions.order.triggers[0].schedule: '0 0 31 4 *' never fires: no date matches it
+            - schedule: cron(0 0 31W 4 ? *)                  | functions.order.triggers[0].schedule: 'cron(0 0 31W 4 ? *)' never fires: no date matches it
             - {schedule: rate(1 hour), timezone: Mars/Base}  | functions.order.triggers[0].timezone: 'Mars/Base' is not a time zone
             - {schedule: rate(1 hour), missed: later}        | functions.order.triggers[0].missed: 'later' is not one of skip, catch-up
             - {schedule: rate(1 hour), topic: a}             | functions.order.triggers[0]: a trigger has one of
@@ -101,6 +102,18 @@ class TriggerReaderTest {
         assertThatThrownBy(() -> triggers(yaml)).isInstanceOf(SkyfnException.class)
                 .satisfies(e -> assertThat(((SkyfnException) e).code()).isEqualTo(ErrorCode.MANIFEST_INVALID))
                 .hasMessageContaining(message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            cron(0 0 1 1 ? 2071)     | 2071-01-01T00:00:00Z
+            cron(0 0 1 1 ? 2199)     | 2199-01-01T00:00:00Z
+            cron(0 0 29 2 ? *)       | 2028-02-29T00:00:00Z
+            cron(0 0 31W * ? *)      | 2026-12-31T00:00:00Z
+            """)
+    void aScheduleThatFiresOnlyFarAheadOrRarelyIsTaken(String cron, String next) {
+        var t = (Trigger.OnSchedule) triggers("- schedule: '" + cron + "'\n").getFirst();
+        assertThat(t.schedule().next(java.time.Instant.parse("2026-12-05T00:00:00Z"))).contains(java.time.Instant.parse(next));
     }
 
     @Test

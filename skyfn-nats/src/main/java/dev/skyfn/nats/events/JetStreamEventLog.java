@@ -130,7 +130,7 @@ public final class JetStreamEventLog implements EventLog {
         JetStreamSubscription sub = Js.call("subscribing " + name + " to " + filter, () -> {
             var management = engine.connection().jetStreamManagement(engine.jsOptions());
             try {
-                forgettable(management, management.getConsumerInfo(STREAM, name).getConsumerConfiguration());
+                current(management, management.getConsumerInfo(STREAM, name).getConsumerConfiguration(), maxUnacknowledged);
             } catch (io.nats.client.JetStreamApiException absent) {
                 try {
                     management.addOrUpdateConsumer(STREAM, config);
@@ -190,14 +190,20 @@ public final class JetStreamEventLog implements EventLog {
     }
 
     /** Gives a subscription made before subscriptions were let go ({@link #FORGOTTEN}) the same end as the others. */
-    private static void forgettable(io.nats.client.JetStreamManagement management, ConsumerConfiguration made) throws java.io.IOException {
-        if (FORGOTTEN.equals(made.getInactiveThreshold())) {
+    /**
+     * Brings a subscription made before up to date: forgotten once unused (made before they were),
+     * and with the room for events out that the trigger now asks (a new version's batch size).
+     */
+    private static void current(io.nats.client.JetStreamManagement management, ConsumerConfiguration made, int maxUnacknowledged)
+            throws java.io.IOException {
+        if (FORGOTTEN.equals(made.getInactiveThreshold()) && made.getMaxAckPending() == maxUnacknowledged) {
             return;
         }
         try {
-            management.addOrUpdateConsumer(STREAM, ConsumerConfiguration.builder(made).inactiveThreshold(FORGOTTEN).build());
+            management.addOrUpdateConsumer(STREAM, ConsumerConfiguration.builder(made).inactiveThreshold(FORGOTTEN)
+                    .maxAckPending(maxUnacknowledged).build());
         } catch (io.nats.client.JetStreamApiException refused) {
-            LOG.warn("events: the subscription {} is kept for good: {}", made.getDurable(), refused.getMessage());
+            LOG.warn("events: the subscription {} keeps its settings: {}", made.getDurable(), refused.getMessage());
         }
     }
 

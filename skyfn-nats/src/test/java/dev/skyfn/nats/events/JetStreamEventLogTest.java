@@ -238,6 +238,16 @@ class JetStreamEventLogTest {
         }
     }
 
+    @Test
+    void aSubscriptionOpenedAgainWithMoreRoomForEventsOutGetsIt() throws Exception {
+        String name = OneServer.freshName("sub");
+        String tenant = OneServer.freshName("acme");
+        log.subscribe(name, tenant, "orders", 3, Instant.EPOCH, Duration.ofSeconds(30), 3).close();
+        log.subscribe(name, tenant, "orders", 3, Instant.EPOCH, Duration.ofSeconds(30), 7).close();
+        var info = server.engine().connection().jetStreamManagement().getConsumerInfo(JetStreamEventLog.STREAM, name);
+        assertThat(info.getConsumerConfiguration().getMaxAckPending()).as("a new version's batch size").isEqualTo(7);
+    }
+
     private static Event event(String tenant, int i) {
         return new Event(tenant, "orders", "o-" + i, "/t", "t", Instant.now(), null, "customer-7", Map.of(), new byte[0]);
     }

@@ -46,6 +46,18 @@ public final class RequestLimits {
                 .build();
     }
 
+    /**
+     * The most connections the server holds open at once: half the file descriptors the process may
+     * open, less those its sandboxes, files and NATS connections need (10,000 at most). Past it, new
+     * connections wait in the kernel's backlog; without it, a client holding thousands of idle
+     * connections would use up the descriptors and stop the server from accepting for good.
+     */
+    public static int maxConnections() {
+        long descriptors = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : 20_000;
+        return (int) Math.max(64, Math.min(10_000, (descriptors - 1024) / 2));
+    }
+
     /** How the server answers a request it refuses before routing: skyfn's JSON error. */
     public static io.helidon.webserver.http.DirectHandlers refusals() {
         return io.helidon.webserver.http.DirectHandlers.builder()
