@@ -101,16 +101,17 @@ public final class StateOutbox implements AutoCloseable {
         final long seq;
         final OutboxRecord record;
         final byte[] payload;
-        /** The SHA-256 of the value the key held before this change (null: absent), which tells the fate of the change before it. */
-        byte[] beforeDigest;
+        /** The SHA-256 of the value the key held before this change (null: absent or not known), which tells the fate of the change before it. */
+        final byte[] beforeDigest;
         Fate fate = Fate.WRITING;
         /** When it became {@link Fate#MAYBE} (System.nanoTime). */
         long maybeSince;
 
-        Held(long seq, OutboxRecord record, byte[] payload) {
+        Held(long seq, OutboxRecord record, byte[] payload, byte[] beforeDigest) {
             this.seq = seq;
             this.record = record;
             this.payload = payload;
+            this.beforeDigest = beforeDigest;
         }
 
         String key() {
@@ -175,7 +176,7 @@ public final class StateOutbox implements AutoCloseable {
             switch (f.kind()) {
                 case HELD -> {
                     try {
-                        Held h = new Held(f.seq(), OutboxRecord.decode(f.payload()), f.payload());
+                        Held h = new Held(f.seq(), OutboxRecord.decode(f.payload()), f.payload(), null);
                         open.put(h.seq, h);
                         heldBytes += h.payload.length;
                     } catch (UncheckedIOException e) {
@@ -188,13 +189,12 @@ public final class StateOutbox implements AutoCloseable {
             }
         }
         for (Held h : open.values()) {
-            if (h.fate != Fate.MADE) {
+            if (h.fate == Fate.MADE) {
+                waiting.add(h);
+            } else {
                 // held as the process died: long settled, told by the key's value
-                h.fate = Fate.MAYBE;
-                h.maybeSince = System.nanoTime() - SETTLE.toNanos();
-                undecided.put(h.key(), h);
+                unknown(h, System.nanoTime() - SETTLE.toNanos());
             }
-            waiting.add(h);
         }
         if (!waiting.isEmpty()) {
             LOG.info("{} state change(s) held by the node before it stopped are published now", waiting.size());
@@ -223,8 +223,7 @@ public final class StateOutbox implements AutoCloseable {
                 throw new SkyfnException(ErrorCode.UNAVAILABLE, open.size() + " state changes (" + heldBytes + " bytes) wait for the"
                         + " event log to take them; the write is refused so that no change is lost");
             }
-            held = new Held(nextSeq++, record, payload);
-            held.beforeDigest = beforeDigest;
+            held = new Held(nextSeq++, record, payload, beforeDigest);
             try {
                 repaired();
                 file.append(new OutboxFile.Frame(HELD, held.seq, payload));
@@ -247,15 +246,23 @@ public final class StateOutbox implements AutoCloseable {
 
             @Override
             public void maybeMade() {
-                synchronized (StateOutbox.this) {
-                    held.fate = Fate.MAYBE;
-                    held.maybeSince = System.nanoTime();
-                    undecided.put(held.key(), held);
-                    waiting.add(held);
-                    StateOutbox.this.notifyAll();
-                }
+                unknown(held, System.nanoTime());
             }
         };
+    }
+
+    /** Queues a change of unknown fate since {@code since} (System.nanoTime), to be told by its key's next change or its value. */
+    private synchronized void unknown(Held held, long since) {
+        held.fate = Fate.MAYBE;
+        held.maybeSince = since;
+        undecided.put(held.key(), held);
+        enqueue(held);
+    }
+
+    /** Puts a change behind those waiting, and wakes the drainer. */
+    private synchronized void enqueue(Held held) {
+        waiting.add(held);
+        notifyAll();
     }
 
     /** Publishes the change now when nothing waits before it; else, or when the log refuses, it waits its turn. */
@@ -265,8 +272,7 @@ public final class StateOutbox implements AutoCloseable {
             held.fate = Fate.MADE;
             append(new OutboxFile.Frame(MADE, held.seq, new byte[0]));
             if (!waiting.isEmpty() || closed || !started) {
-                waiting.add(held);
-                notifyAll();
+                enqueue(held);
                 return;
             }
         }
@@ -276,10 +282,7 @@ public final class StateOutbox implements AutoCloseable {
         } catch (RuntimeException refused) {
             LOG.warn("the event log refused the change of {} of {} ({}); it waits in the node's outbox", held.record.key(),
                     held.record.app(), refused.getMessage());
-            synchronized (this) {
-                waiting.add(held);
-                notifyAll();
-            }
+            enqueue(held);
         }
     }
 

@@ -44,6 +44,10 @@ public final class Schedule {
             .withCronValidation(CronConstraintsFactory.ensureEitherDayOfWeekOrDayOfMonth())
             .instance());
     private static final CronParser UNIX = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+    /** The last year a cron expression may name. */
+    private static final int LAST_YEAR = 2199;
+    /** How far ahead the cron library surely looks for a tick (it looks about a century). */
+    private static final int HORIZON_YEARS = 90;
 
     private final String expression;
     private final ZoneId zone;
@@ -154,11 +158,6 @@ public final class Schedule {
         }
         return java.util.Optional.empty();
     }
-
-    /** The last year a cron expression may name. */
-    private static final int LAST_YEAR = 2199;
-    /** How far ahead the cron library surely looks for a tick (it looks about a century). */
-    private static final int HORIZON_YEARS = 90;
 
     /**
      * The ticks to fire at {@code now}, oldest first, when the last one fired was {@code lastFired}:
