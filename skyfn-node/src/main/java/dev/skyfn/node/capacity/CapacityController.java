@@ -115,13 +115,17 @@ public final class CapacityController {
      *                   queued calls finished there, so the node is not idle, nor drained, until they are
      * @param busyMs     how long each live node has had calls in flight, ms since its process started:
      *                   what a serverless pool's nodes are billed by
-     * @param shortfalls the apps that lack replicas, and the clouds they may use
+     * @param shortfalls the apps that lack replicas, and the clouds they may use: read after
+     *                   {@code placements}' view, so that a replica placed between the two reads
+     *                   (on a node that just joined) makes a shortfall less, never an idle-looking
+     *                   node that holds it and a second node asked for
      * @param failing    the clouds failing their health checks: asked for nodes, as a market cooling
      *                   after a preemption, only when no other cloud has room
      */
     public void tick(Set<String> alive, Set<String> leaving, Placements placements, Set<String> working, Map<String, Long> busyMs,
-                     List<CapacityPlanner.Shortfall> shortfalls, Set<String> failing, Instant at) {
+                     java.util.function.Supplier<List<CapacityPlanner.Shortfall>> shortfalls, Set<String> failing, Instant at) {
         Map<String, Integer> replicas = placements.seen();
+        List<CapacityPlanner.Shortfall> lacking = shortfalls.get();
         Holdings holdings = new Holdings(placements, working);
         // records show times to the millisecond
         Instant now = at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
@@ -153,7 +157,7 @@ public final class CapacityController {
                 held.add(next);
             }
         }
-        CapacityPlanner.Plan plan = CapacityPlanner.plan(shortfalls, rooms(held, failing, now), idle(held, replicas, working, now), releaseAfter, now);
+        CapacityPlanner.Plan plan = CapacityPlanner.plan(lacking, rooms(held, failing, now), idle(held, replicas, working, now), releaseAfter, now);
         plan.acquire().forEach(a -> acquire(a, now));
         for (CapacityPlanner.Drain d : plan.drain()) {
             held.stream().filter(n -> n.node().equals(d.node()) && holdings.none(n.node())).findFirst()

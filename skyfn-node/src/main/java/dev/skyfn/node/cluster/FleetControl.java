@@ -143,7 +143,7 @@ final class FleetControl implements AutoCloseable {
         long start = System.nanoTime();
         capacity.moving(last.movingTo());
         capacity.tick(heard(members), leaving(members), apps.replicasPerNode(), working(members), busy(members),
-                apps.shortfalls(last.wanted(), gone(members, evacuated(members, failing), directory.departed())), failing, now);
+                () -> apps.shortfalls(last.wanted(), gone(members, evacuated(members, failing), directory.departed())), failing, now);
         long took = System.nanoTime() - start;
         if (took > SLOW.toNanos()) {
             LOG.info("the fleet's capacity round took {} ms", took / 1_000_000);
