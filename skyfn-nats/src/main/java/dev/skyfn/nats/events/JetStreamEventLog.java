@@ -59,12 +59,17 @@ public final class JetStreamEventLog implements EventLog {
     private final JetStream js;
     private final Sealer sealer;
     private final io.nats.client.KeyValue leases;
+    /** This node's {@link LeaseGroup}s, by the name their partitions' subscriptions share. */
+    private final Map<String, LeaseGroup> groups = new HashMap<>();
+    /** This node among the nodes contending for partitions. */
+    private final String contender;
 
     private JetStreamEventLog(Engine engine, Sealer sealer) {
         this.engine = engine;
         this.sealer = sealer;
         this.js = Js.call("opening JetStream", () -> engine.connection().jetStream(engine.jsOptions()));
         this.leases = engine.bucket(LEASES, 1, PartitionLease.TTL);
+        this.contender = engine.connection().getOptions().getConnectionName() + "/" + java.util.UUID.randomUUID();
     }
 
     public static JetStreamEventLog open(Engine engine, Sealer sealer) {
@@ -141,9 +146,7 @@ public final class JetStreamEventLog implements EventLog {
             return js.subscribe(null, PullSubscribeOptions.bind(STREAM, name));
         });
         // batches of a key-ordered partition: one node at a time, else two of its batches could run at once
-        PartitionLease lease = partition >= 0 && maxUnacknowledged > 1
-                ? new PartitionLease(leases, name, engine.connection().getOptions().getConnectionName() + "/" + java.util.UUID.randomUUID())
-                : null;
+        PartitionLease lease = partition >= 0 && maxUnacknowledged > 1 ? lease(name, partition) : null;
         return new Subscription() {
             @Override
             public int take(int max, Duration wait, java.util.function.Consumer<Delivery> each) throws InterruptedException {
@@ -166,6 +169,7 @@ public final class JetStreamEventLog implements EventLog {
             public void close() {
                 if (lease != null) {
                     lease.close();
+                    leaveGroup(name, partition, lease);
                 }
                 try {
                     sub.unsubscribe();
@@ -174,6 +178,31 @@ public final class JetStreamEventLog implements EventLog {
                 }
             }
         };
+    }
+
+    /** A lease of {@code partition}'s subscription {@code name}, in this node's group of its trigger's partitions. */
+    private PartitionLease lease(String name, int partition) {
+        LeaseGroup group;
+        synchronized (groups) {
+            group = groups.computeIfAbsent(trigger(name, partition), t -> new LeaseGroup(leases, t, contender));
+        }
+        return new PartitionLease(leases, name, partition, group, contender + "/" + java.util.UUID.randomUUID());
+    }
+
+    private void leaveGroup(String name, int partition, PartitionLease lease) {
+        synchronized (groups) {
+            LeaseGroup group = groups.get(trigger(name, partition));
+            if (group != null && group.remove(lease)) {
+                groups.remove(trigger(name, partition));
+                group.close();
+            }
+        }
+    }
+
+    /** The name a trigger's partitions' subscriptions share: {@code <trigger>-<partition>}, as {@code TriggerNames} names them. */
+    private static String trigger(String name, int partition) {
+        String suffix = "-" + partition;
+        return name.endsWith(suffix) ? name.substring(0, name.length() - suffix.length()) : name;
     }
 
     @Override
@@ -189,7 +218,6 @@ public final class JetStreamEventLog implements EventLog {
         });
     }
 
-    /** Gives a subscription made before subscriptions were let go ({@link #FORGOTTEN}) the same end as the others. */
     /**
      * Brings a subscription made before up to date: forgotten once unused (made before they were),
      * and with the room for events out that the trigger now asks (a new version's batch size).

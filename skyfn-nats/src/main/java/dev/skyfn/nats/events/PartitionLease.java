@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * last write, created by the holder and renewed by compare-and-set every third of it. A holder
  * that cannot renew stops counting on it {@link #MARGIN} before it would lapse, before another
  * may take it; one that dies lets it lapse. A node without the lease takes nothing from the
- * partition; the first to take a free one keeps it while it runs.
+ * partition. A node takes a free one while it holds fewer than its share of the trigger's
+ * partitions, and lets one go when its {@link LeaseGroup} finds it above its share — when its lane
+ * next asks for events, after its last batch ended — and leaves it to the others for a {@link #TTL}.
  */
 final class PartitionLease implements AutoCloseable {
 
@@ -35,38 +37,90 @@ final class PartitionLease implements AutoCloseable {
 
     private final KeyValue leases;
     private final String key;
+    private final int partition;
+    private final LeaseGroup group;
     private final byte[] holder;
     private final Thread renewer;
     private long revision;
+    /** Whether {@link #revision} is a lease taken: read by the group without this lease's monitor. */
+    private volatile boolean holding;
+    /** Set by the group: let the lease go when the lane next asks for events. */
+    private volatile boolean letGo;
+    /** Until when (System.nanoTime) a lease let go is left to the other nodes. */
+    private long restUntil;
     /** When the last write of the lease that the server kept was sent (System.nanoTime). */
     private long sentAt;
     private boolean closed;
 
-    PartitionLease(KeyValue leases, String subscription, String holder) {
+    /**
+     * @param subscription the partition's subscription: the lease's entry is named after it
+     * @param group        this node's leases of the trigger's partitions, {@code this} one joins it
+     */
+    PartitionLease(KeyValue leases, String subscription, int partition, LeaseGroup group, String holder) {
         this.leases = leases;
         this.key = KEY.encodeToString(subscription.getBytes(StandardCharsets.UTF_8));
+        this.partition = partition;
+        this.group = group;
         this.holder = holder.getBytes(StandardCharsets.UTF_8);
+        group.add(this);
         this.renewer = Thread.ofVirtual().name("lease-" + subscription).start(this::renew);
     }
 
-    /** Whether this node holds the lease now, taking it when nobody does; false when JetStream does not answer. */
+    int partition() {
+        return partition;
+    }
+
+    /** Whether the lease is taken, as last written (a renewal refused or lapsed ends it). */
+    boolean holding() {
+        return holding;
+    }
+
+    /** Has the lease let go when its lane next asks for events: this node holds more than its share. */
+    void letGo() {
+        letGo = true;
+    }
+
+    /**
+     * Whether this node holds the lease now, taking it when nobody does and this node holds fewer
+     * than its share; false when JetStream does not answer. Called by the partition's lane before
+     * it asks for events, when no batch of it runs: the moment to let it go.
+     */
     synchronized boolean held() {
         if (closed) {
             return false;
+        }
+        if (letGo) {
+            letGo = false;
+            if (revision != 0) {
+                release();
+                restUntil = System.nanoTime() + TTL.toNanos();
+                LOG.info("the lease of a key-ordered partition ({}) let go: this node holds more than its share", key);
+                return false;
+            }
         }
         if (revision != 0 && System.nanoTime() - sentAt < TTL.minus(MARGIN).toNanos()) {
             return true;
         }
         revision = 0;
-        try {
-            KeyValueEntry entry = Js.call("reading the lease of " + key, () -> leases.get(key));
-            byte[] value = entry == null ? null : entry.getValue();
-            // free, or still this holder's: a renewal kept though its answer was lost leaves the entry ours
-            if (value == null || value.length == 0 || Arrays.equals(value, holder)) {
-                write(entry == null ? 0 : entry.getRevision());
+        holding = false;
+        if (System.nanoTime() - restUntil < 0) {
+            return false;
+        }
+        // the node's lanes take one at a time, each counting those taken before it
+        synchronized (group) {
+            if (group.held() >= group.share()) {
+                return false;
             }
-        } catch (RuntimeException e) {
-            LOG.debug("the lease of {} could not be taken: {}", key, e.getMessage());
+            try {
+                KeyValueEntry entry = Js.call("reading the lease of " + key, () -> leases.get(key));
+                byte[] value = entry == null ? null : entry.getValue();
+                // free, or still this holder's: a renewal kept though its answer was lost leaves the entry ours
+                if (value == null || value.length == 0 || Arrays.equals(value, holder)) {
+                    write(entry == null ? 0 : entry.getRevision());
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("the lease of {} could not be taken: {}", key, e.getMessage());
+            }
         }
         return revision != 0;
     }
@@ -75,9 +129,21 @@ final class PartitionLease implements AutoCloseable {
     private void write(long at) {
         long sending = System.nanoTime();
         revision = Js.swap(leases, key, holder, at);
+        holding = revision != 0;
         if (revision != 0) {
             sentAt = sending;
         }
+    }
+
+    /** Empties the entry, for another node to take it at once; it lapses after {@link #TTL} if JetStream does not answer. */
+    private void release() {
+        try {
+            Js.swap(leases, key, new byte[0], revision);
+        } catch (RuntimeException e) {
+            LOG.debug("the lease of {} could not be let go: {}", key, e.getMessage());
+        }
+        revision = 0;
+        holding = false;
     }
 
     private void renew() {
@@ -114,12 +180,7 @@ final class PartitionLease implements AutoCloseable {
             // no renewal is on its way while this holds the monitor: the revision is the server's
             closed = true;
             if (revision != 0) {
-                try {
-                    Js.swap(leases, key, new byte[0], revision);
-                } catch (RuntimeException e) {
-                    // it lapses after TTL
-                }
-                revision = 0;
+                release();
             }
         }
         renewer.interrupt();

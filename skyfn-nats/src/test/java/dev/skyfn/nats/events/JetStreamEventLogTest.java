@@ -238,6 +238,129 @@ class JetStreamEventLogTest {
         }
     }
 
+    /**
+     * A node added to a key-ordered trigger takes half its partitions from the node that had them
+     * all, and the first takes them all back once the second has gone; no partition is taken by
+     * both at once.
+     */
+    @Test
+    void theKeyOrderedPartitionsSpreadOverTheNodesThatTakeThem() throws Exception {
+        String tenant = OneServer.freshName("acme");
+        String name = OneServer.freshName("sub");
+        Lanes first = new Lanes("first", log, name, tenant);
+        Lanes second = null;
+        try {
+            assertThat(awaitSpread(tenant, first, null)).containsEntry("first", Event.PARTITIONS);
+
+            second = new Lanes("second", JetStreamEventLog.open(server.engine(), OneServer.SEALER), name, tenant);
+            assertThat(awaitSpread(tenant, first, second)).containsEntry("first", 4).containsEntry("second", 4);
+
+            second.close();
+            assertThat(awaitSpread(tenant, first, null)).containsEntry("first", Event.PARTITIONS);
+        } finally {
+            first.close();
+            if (second != null) {
+                second.close();
+            }
+        }
+        assertThat(OVERLAPPED.get()).as("a partition's batch taken while another node's ran").isFalse();
+    }
+
+    /**
+     * Publishes an event to each partition until one round's events go to the nodes as {@code
+     * second} being there or not would have them (half each, or all to {@code first}); how many
+     * partitions each node took in that round.
+     */
+    private Map<String, Integer> awaitSpread(String tenant, Lanes first, Lanes second) {
+        var last = new java.util.concurrent.atomic.AtomicReference<Map<String, Integer>>();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            Map<Integer, String> takers = new java.util.concurrent.ConcurrentHashMap<>();
+            List<String> ids = new java.util.ArrayList<>();
+            for (int p = 0; p < Event.PARTITIONS; p++) {
+                String id = "r-" + java.util.UUID.randomUUID();
+                ids.add(id);
+                log.publish(new Event(tenant, "orders", id, "/t", "t", Instant.now(), null, keyOf(p), Map.of(), new byte[0]));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < deadline && !ids.stream().allMatch(id -> taker(id, first, second) != null)) {
+                Thread.sleep(20);
+            }
+            Map<String, Integer> counts = new java.util.HashMap<>();
+            for (String id : ids) {
+                String node = taker(id, first, second);
+                counts.merge(node == null ? "nobody" : node, 1, Integer::sum);
+            }
+            last.set(counts);
+            return second == null ? counts.equals(Map.of("first", Event.PARTITIONS))
+                    : counts.equals(Map.of("first", Event.PARTITIONS / 2, "second", Event.PARTITIONS / 2));
+        });
+        return last.get();
+    }
+
+    private static String taker(String id, Lanes first, Lanes second) {
+        return first.took.contains(id) ? first.node : second != null && second.took.contains(id) ? second.node : null;
+    }
+
+    /** A key whose events go to partition {@code p}. */
+    private static String keyOf(int p) {
+        for (int i = 0; ; i++) {
+            if (Math.floorMod(("k" + i).hashCode(), Event.PARTITIONS) == p) {
+                return "k" + i;
+            }
+        }
+    }
+
+    /** Which partitions' batches run now, across the nodes, to find two of one at once. */
+    private static final Map<Integer, String> RUNNING = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicBoolean OVERLAPPED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** One node's lanes of a key-ordered trigger's partitions, taking batches of up to ten events as a topic runner does. */
+    private static final class Lanes implements AutoCloseable {
+        final String node;
+        final java.util.Set<String> took = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private volatile boolean closed;
+        private final List<EventLog.Subscription> subs = new java.util.ArrayList<>();
+        private final List<Thread> threads = new java.util.ArrayList<>();
+
+        Lanes(String node, EventLog log, String name, String tenant) {
+            this.node = node;
+            for (int p = 0; p < Event.PARTITIONS; p++) {
+                int partition = p;
+                EventLog.Subscription sub = log.subscribe(name + "-" + p, tenant, "orders", p, Instant.EPOCH, Duration.ofSeconds(30), 10);
+                subs.add(sub);
+                threads.add(Thread.ofVirtual().start(() -> {
+                    while (!closed) {
+                        try {
+                            List<EventLog.Delivery> batch = sub.fetch(10, Duration.ofMillis(200));
+                            if (batch.isEmpty()) {
+                                continue;
+                            }
+                            if (RUNNING.putIfAbsent(partition, node) != null) {
+                                OVERLAPPED.set(true);
+                            }
+                            batch.forEach(d -> took.add(d.event().id()));
+                            batch.forEach(EventLog.Delivery::ack);
+                            RUNNING.remove(partition, node);
+                        } catch (InterruptedException e) {
+                            return;
+                        } catch (RuntimeException e) {
+                            // the subscription closed under the lane
+                        }
+                    }
+                }));
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            closed = true;
+            for (Thread t : threads) {
+                t.join();
+            }
+            subs.forEach(EventLog.Subscription::close);
+        }
+    }
+
     @Test
     void aSubscriptionOpenedAgainWithMoreRoomForEventsOutGetsIt() throws Exception {
         String name = OneServer.freshName("sub");
