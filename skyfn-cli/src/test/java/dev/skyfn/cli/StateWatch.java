@@ -18,6 +18,17 @@ public class StateWatch implements Handler<Map<String, Object>, String> {
         return EventTally.append(ctx.state().global(), "seen/" + data.get("key"), String.valueOf(data.get("newValue")));
     }
 
+    /** As the watch, once the key "allow" holds "yes": a test holds the call running until it says so. */
+    public static class Gated implements Handler<Map<String, Object>, String> {
+        @Override
+        public String handle(Map<String, Object> event, Context ctx) throws InterruptedException {
+            while (!"yes".equals(ctx.state().global().getString("allow").orElse(""))) {
+                Thread.sleep(10);
+            }
+            return new StateWatch().handle(event, ctx);
+        }
+    }
+
     public static class Put implements Handler<String, String> {
         @Override
         public String handle(String keyAndValue, Context ctx) {

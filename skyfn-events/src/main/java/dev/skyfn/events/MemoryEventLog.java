@@ -26,7 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * ack wait or a pause, a bound on events out at once, and a publication of an id already seen
  * within {@link #DUPLICATE_WINDOW} dropped. Holds at most {@code maxBytes} of events no
  * subscription has taken yet ({@code TOO_MANY_REQUESTS} beyond); events handed out and not yet
- * acknowledged are kept whatever their size. Gone when the node stops.
+ * acknowledged are kept whatever their size. Gone when the node stops: an event published with
+ * {@link #publishTaken} tells its publisher when every subscription that wanted it acknowledged it,
+ * for the publisher to hold it on its disk until then.
  */
 public final class MemoryEventLog implements EventLog {
 
@@ -46,6 +48,8 @@ public final class MemoryEventLog implements EventLog {
     private final ArrayDeque<Kept> events = new ArrayDeque<>();
     private final Map<String, Sub> subscriptions = new HashMap<>();
     private final LinkedHashMap<String, Instant> recentIds = new LinkedHashMap<>();
+    /** The events published with {@link #publishTaken} not yet acknowledged by every subscription that wanted them, by sequence. */
+    private final Map<Long, Watch> watched = new HashMap<>();
     private long nextSeq = 1;
     private long bytes;
 
@@ -55,6 +59,10 @@ public final class MemoryEventLog implements EventLog {
     }
 
     private record Kept(long seq, Event event) {
+    }
+
+    /** An event whose publisher waits for the subscriptions that wanted it to acknowledge it. */
+    private record Watch(java.util.Set<Sub> waitingFor, java.util.concurrent.CompletableFuture<Void> taken) {
     }
 
     /** One subscription's state: how far it has read, and what it has handed out and not had acknowledged. */
@@ -93,11 +101,13 @@ public final class MemoryEventLog implements EventLog {
 
     /** An event handed out: it may be handed out again from {@code availableAt}. */
     private static final class Out {
+        final long seq;
         final Event event;
         long deliveries;
         Instant availableAt = Instant.MIN;
 
-        Out(Event event) {
+        Out(long seq, Event event) {
+            this.seq = seq;
             this.event = event;
         }
     }
@@ -106,24 +116,74 @@ public final class MemoryEventLog implements EventLog {
     public boolean publish(Event event) {
         lock.lock();
         try {
-            Instant now = clock.instant();
-            recentIds.values().removeIf(at -> at.isBefore(now.minus(DUPLICATE_WINDOW)));
-            if (recentIds.putIfAbsent(event.tenant() + ":" + event.id(), now) != null) {
-                return false;
-            }
-            trim();
-            if (bytes + event.data().length > maxBytes) {
-                recentIds.remove(event.tenant() + ":" + event.id());
-                throw new SkyfnException(ErrorCode.TOO_MANY_REQUESTS, "this node holds " + (maxBytes >> 20)
-                        + " MiB of events its subscriptions have not taken yet, its limit; retry later");
-            }
-            events.addLast(new Kept(nextSeq++, event));
-            bytes += event.data().length;
-            changed.signalAll();
-            return true;
+            return append(event) != null;
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Void> publishTaken(Event event) {
+        lock.lock();
+        try {
+            Kept kept = append(event);
+            java.util.Set<Sub> wanting = new java.util.HashSet<>();
+            if (kept != null) {
+                subscriptions.values().stream().filter(s -> s.wants(event)).forEach(wanting::add);
+            }
+            if (wanting.isEmpty()) {
+                // a duplicate's first publication is waited for by its own publisher
+                return java.util.concurrent.CompletableFuture.completedFuture(null);
+            }
+            Watch watch = new Watch(wanting, new java.util.concurrent.CompletableFuture<>());
+            watched.put(kept.seq(), watch);
+            return watch.taken();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Keeps {@code event} for the subscriptions; null for a duplicate. Under the lock. */
+    private Kept append(Event event) {
+        Instant now = clock.instant();
+        recentIds.values().removeIf(at -> at.isBefore(now.minus(DUPLICATE_WINDOW)));
+        if (recentIds.putIfAbsent(event.tenant() + ":" + event.id(), now) != null) {
+            return null;
+        }
+        trim();
+        if (bytes + event.data().length > maxBytes) {
+            recentIds.remove(event.tenant() + ":" + event.id());
+            throw new SkyfnException(ErrorCode.TOO_MANY_REQUESTS, "this node holds " + (maxBytes >> 20)
+                    + " MiB of events its subscriptions have not taken yet, its limit; retry later");
+        }
+        Kept kept = new Kept(nextSeq++, event);
+        events.addLast(kept);
+        bytes += event.data().length;
+        changed.signalAll();
+        return kept;
+    }
+
+    /**
+     * Notes that {@code sub} is done with the event {@code seq} (acknowledged it, or was
+     * forgotten); the publishers to tell, once the lock is let go (what they do next may publish).
+     */
+    private void doneWith(Sub sub, long seq, List<java.util.concurrent.CompletableFuture<Void>> tell) {
+        Watch watch = watched.get(seq);
+        if (watch != null && watch.waitingFor().remove(sub) && watch.waitingFor().isEmpty()) {
+            watched.remove(seq);
+            tell.add(watch.taken());
+        }
+    }
+
+    /** Notes that {@code gone} takes nothing any more: the events it was wanted for wait for it no longer. */
+    private void gone(Sub gone, List<java.util.concurrent.CompletableFuture<Void>> tell) {
+        for (Long seq : List.copyOf(watched.keySet())) {
+            doneWith(gone, seq, tell);
+        }
+    }
+
+    private static void tell(List<java.util.concurrent.CompletableFuture<Void>> publishers) {
+        publishers.forEach(f -> f.complete(null));
     }
 
     @Override
@@ -227,7 +287,7 @@ public final class MemoryEventLog implements EventLog {
             }
             sub.cursor = k.seq() + 1;
             if (sub.wants(k.event())) {
-                Out out = new Out(k.event());
+                Out out = new Out(k.seq(), k.event());
                 sub.pending.put(k.seq(), out);
                 taken.add(deliver(sub, out, now));
             }
@@ -253,13 +313,17 @@ public final class MemoryEventLog implements EventLog {
 
             @Override
             public void ack() {
+                List<java.util.concurrent.CompletableFuture<Void>> tell = new ArrayList<>();
                 lock.lock();
                 try {
-                    sub.pending.values().remove(out);
+                    if (sub.pending.remove(out.seq, out)) {
+                        doneWith(sub, out.seq, tell);
+                    }
                     changed.signalAll();
                 } finally {
                     lock.unlock();
                 }
+                tell(tell);
             }
 
             @Override
@@ -282,22 +346,37 @@ public final class MemoryEventLog implements EventLog {
 
     @Override
     public void forget(String name) {
+        List<java.util.concurrent.CompletableFuture<Void>> tell = new ArrayList<>();
         lock.lock();
         try {
             Sub sub = subscriptions.remove(name);
             if (sub != null) {
                 sub.forgotten = true;
+                gone(sub, tell);
                 changed.signalAll();
             }
         } finally {
             lock.unlock();
         }
+        tell(tell);
     }
 
-    /** Forgets subscriptions nobody takes from any more, and events every subscription has read past. */
+    /**
+     * Forgets subscriptions nobody takes from any more — the events published with {@link
+     * #publishTaken} wait for them no longer — and events every subscription has read past.
+     */
     private void trim() {
         Instant idle = clock.instant().minus(INACTIVE);
-        subscriptions.values().removeIf(s -> s.holders == 0 && s.lastTaken.isBefore(idle));
+        List<Sub> idleSubs = subscriptions.values().stream().filter(s -> s.holders == 0 && s.lastTaken.isBefore(idle)).toList();
+        if (!idleSubs.isEmpty()) {
+            List<java.util.concurrent.CompletableFuture<Void>> tell = new ArrayList<>();
+            idleSubs.forEach(s -> {
+                subscriptions.remove(s.name);
+                gone(s, tell);
+            });
+            // under the lock: completing here only lets the publisher's own thread go on later
+            tell.forEach(f -> Thread.ofVirtual().start(() -> f.complete(null)));
+        }
         long oldestCursor = subscriptions.values().stream().mapToLong(s -> s.cursor).min().orElse(nextSeq);
         while (!events.isEmpty() && events.peekFirst().seq() < oldestCursor) {
             bytes -= events.removeFirst().event().data().length;

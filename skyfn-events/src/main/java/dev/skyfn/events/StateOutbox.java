@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The state changes a node is making, kept on its disk until their events are kept by the event
  * log (a transactional outbox): a change is held before its write, marked made once the write is,
- * and let go once its event is published — so that neither a log refusing for a while (JetStream
- * out of reach, the embedded log full) nor the node's process dying between a write and its
- * publication loses the change's event. The writer is not kept waiting for a refusing log: its
+ * and let go once its event is published — to JetStream; to the embedded log, which keeps events
+ * in memory, once the triggers that wanted it acknowledged it — so that neither a log refusing for
+ * a while (JetStream out of reach, the embedded log full) nor the node's process dying between a
+ * write and its trigger's call loses the change's event. The writer is not kept waiting for a refusing log: its
  * change is published later, in the order made, every change made after it waiting behind it.
  *
  * <p>A node started again with the same file publishes what it had not: the changes it had made,
@@ -221,7 +222,7 @@ public final class StateOutbox implements AutoCloseable {
             }
             if (heldBytes + payload.length > maxHeldBytes) {
                 throw new SkyfnException(ErrorCode.UNAVAILABLE, open.size() + " state changes (" + heldBytes + " bytes) wait for the"
-                        + " event log to take them; the write is refused so that no change is lost");
+                        + " event log to take them (on one machine, for their triggers to take them); the write is refused so that no change is lost");
             }
             held = new Held(nextSeq++, record, payload, beforeDigest);
             try {
@@ -277,13 +278,22 @@ public final class StateOutbox implements AutoCloseable {
             }
         }
         try {
-            log.publish(held.record.event());
-            letGo(held);
+            published(held);
         } catch (RuntimeException refused) {
             LOG.warn("the event log refused the change of {} of {} ({}); it waits in the node's outbox", held.record.key(),
                     held.record.app(), refused.getMessage());
             enqueue(held);
         }
+    }
+
+    /**
+     * Publishes a change made, to be let go once the log has it for good: at once for JetStream;
+     * for the embedded log, which keeps events in memory, once the triggers that wanted it have
+     * acknowledged it — until then a process that dies publishes it again when started. Throws as
+     * the log refuses.
+     */
+    private void published(Held held) {
+        log.publishTaken(held.record.event()).thenRun(() -> letGo(held));
     }
 
     /**
@@ -387,12 +397,12 @@ public final class StateOutbox implements AutoCloseable {
                     settle(head, madeAfterAll(head));
                 }
                 if (head.fate == Fate.MADE) {
-                    log.publish(head.record.event());
+                    published(head);
                 } else {
                     LOG.info("a change of {} of {} whose write failed was not made; nothing to publish", head.record.key(),
                             head.record.app());
+                    letGo(head);
                 }
-                letGo(head);
                 synchronized (this) {
                     waiting.poll();
                 }

@@ -35,6 +35,33 @@ class MemoryEventLogTest {
         assertThat(ids(sub.fetch(10, Duration.ofMillis(50)))).containsExactly("a", "c");
     }
 
+    /** What the state outbox waits for before it lets a change's event go from the node's disk. */
+    @Test
+    void anEventPublishedTakenIsTakenOnceEverySubscriptionThatWantedItAcknowledgedIt() throws InterruptedException {
+        var first = log.subscribe("first", "acme", "orders", -1, Instant.now(), Duration.ofSeconds(30), 100);
+        var second = log.subscribe("second", "acme", "orders", -1, Instant.now(), Duration.ofSeconds(30), 100);
+        log.subscribe("elsewhere", "acme", "invoices", -1, Instant.now(), Duration.ofSeconds(30), 100);
+
+        var taken = log.publishTaken(event("acme", "orders", "a", null));
+        assertThat(log.publishTaken(event("acme", "orders", "a", null))).as("a duplicate").isCompleted();
+        assertThat(log.publishTaken(event("acme", "nobody.listens", "b", null))).as("wanted by none").isCompleted();
+
+        List<EventLog.Delivery> got = first.fetch(10, Duration.ofMillis(100));
+        assertThat(ids(got)).containsExactly("a");
+        got.getFirst().retryIn(Duration.ZERO);
+        assertThat(taken).as("handed out, not acknowledged").isNotDone();
+        first.fetch(10, Duration.ofMillis(100)).forEach(EventLog.Delivery::ack);
+        assertThat(taken).as("one of the two subscriptions done").isNotDone();
+        second.fetch(10, Duration.ofMillis(100)).forEach(EventLog.Delivery::ack);
+        assertThat(taken).isCompleted();
+
+        var later = log.publishTaken(event("acme", "orders", "c", null));
+        first.fetch(10, Duration.ofMillis(100)).forEach(EventLog.Delivery::ack);
+        assertThat(later).isNotDone();
+        log.forget("second");
+        assertThat(later).as("the other subscription that wanted it was deleted").isCompleted();
+    }
+
     @Test
     void aKeyOrderedPartitionTakenInBatchesGoesToOneHandleAtATimeWithTheRoomItLastAskedFor() throws InterruptedException {
         int partition = event("acme", "steps", "e", "k").partition();

@@ -190,6 +190,46 @@ class StateOutboxTest {
         assertThat(log.values()).hasSize(3);
     }
 
+    /**
+     * On one machine the log is the node's memory: a change whose trigger has not acknowledged its
+     * event when the process dies is published again by the next, and one acknowledged is not.
+     */
+    @Test
+    void onTheEmbeddedLogAChangeIsHeldUntilItsTriggerTookIt() throws InterruptedException {
+        MemoryEventLog memory = new MemoryEventLog(1 << 20, java.time.Clock.systemUTC());
+        EventLog.Subscription trigger = memory.subscribe("carts-changes", APP.tenant(), "skyfn.state.carts", -1, Instant.EPOCH,
+                Duration.ofSeconds(30), 10);
+        StateOutbox first = openOn(memory);
+        write(first, "a", "1");
+        write(first, "b", "1");
+        List<EventLog.Delivery> got = trigger.fetch(10, Duration.ofSeconds(1));
+        assertThat(got).extracting(d -> new String(d.event().data(), StandardCharsets.UTF_8)).containsExactly("a=1", "b=1");
+        got.getFirst().ack();
+        first.close();
+
+        MemoryEventLog restarted = new MemoryEventLog(1 << 20, java.time.Clock.systemUTC());
+        EventLog.Subscription again = restarted.subscribe("carts-changes", APP.tenant(), "skyfn.state.carts", -1, Instant.EPOCH,
+                Duration.ofSeconds(30), 10);
+        StateOutbox second = openOn(restarted);
+        List<EventLog.Delivery> redelivered = again.fetch(10, Duration.ofSeconds(2));
+        assertThat(redelivered).extracting(d -> new String(d.event().data(), StandardCharsets.UTF_8)).containsExactly("b=1");
+        redelivered.forEach(EventLog.Delivery::ack);
+        second.close();
+
+        MemoryEventLog third = new MemoryEventLog(1 << 20, java.time.Clock.systemUTC());
+        EventLog.Subscription once = third.subscribe("carts-changes", APP.tenant(), "skyfn.state.carts", -1, Instant.EPOCH,
+                Duration.ofSeconds(30), 10);
+        openOn(third);
+        assertThat(once.fetch(10, Duration.ofMillis(300))).as("published a third time").isEmpty();
+    }
+
+    private StateOutbox openOn(EventLog on) {
+        StateOutbox outbox = StateOutbox.open(dir.resolve("outbox"), on, (app, key) -> Optional.ofNullable(state.get(app + "/" + key)),
+                StateOutbox.MAX_HELD_BYTES).start();
+        opened.add(outbox);
+        return outbox;
+    }
+
     @Test
     void aFrameChangedOnTheDiskIsSkippedAndTheFramesAfterItAreStillRead() throws IOException {
         StateOutbox first = open();

@@ -31,6 +31,20 @@ public interface EventLog extends AutoCloseable {
     }
 
     /**
+     * {@link #publish}, answering besides when the publisher may let the event go: at once for a
+     * log that keeps events across its own restarts (JetStream, once it acknowledged the
+     * publication, or dropped a duplicate); for one that keeps them in memory only, once every
+     * subscription that wanted the event when it was published has acknowledged it or been
+     * forgotten. A publisher that holds the event on its own disk until then (the state outbox)
+     * loses none when the process dies. Throws as {@code publish} does; the answer never fails,
+     * and is never completed if the log closes first.
+     */
+    default java.util.concurrent.CompletableFuture<Void> publishTaken(Event event) {
+        publish(event);
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
+    /**
      * Opens (creating on first use) the subscription {@code name} to the events of {@code tenant}
      * on subjects matching {@code pattern}, of one partition ({@code 0..}{@link Event#PARTITIONS}{@code -1})
      * or all ({@code -1}), published from {@code since} on (when it is first created: the

@@ -1,0 +1,79 @@
+package dev.skyfn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.skyfn.core.testing.JarBuilder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * On one machine a state trigger's events live in the node's memory: a node killed with SIGKILL
+ * while the trigger's call of a change runs, started again on the same data, calls it again, and
+ * a change whose call ended is not told twice.
+ */
+@Tag("slow")
+@Tag("chaos")
+class StateTriggerCrashTest {
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS, factory = UnderTarget.class)
+    Path dir;
+    private NodeCrashRecoveryTest.NodeProcess node;
+
+    @AfterEach
+    void stop() {
+        if (node != null) {
+            node.kill();
+        }
+    }
+
+    @Test
+    void aChangeWhoseTriggerCallDiedWithTheNodeIsToldAfterItsRestart() throws Exception {
+        Path data = dir.resolve("data");
+        node = NodeCrashRecoveryTest.NodeProcess.start(data, dir.resolve("node-0.log"));
+        var deployed = node.send("POST", "/v1/apps", JarBuilder.app("""
+                app: watched
+                functions:
+                  put: {handler: dev.skyfn.cli.StateWatch$Put}
+                  read: {handler: dev.skyfn.cli.StateWatch$Read}
+                  watch: {handler: dev.skyfn.cli.StateWatch$Gated, timeout: 5m, triggers: [{state: carts/}]}
+                """).classes(StateWatch.class, StateWatch.Gated.class, StateWatch.Put.class, StateWatch.Read.class, EventTally.class)
+                .bytes());
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+
+        put("allow=yes");
+        put("carts/done=1");
+        await().atMost(Duration.ofSeconds(30)).until(() -> read("seen/carts/done").equals("1"));
+        put("allow=no");
+        put("carts/a=1");
+        // the change's call runs, held by the gate, when the node dies
+        await().atMost(Duration.ofSeconds(30)).until(() -> node.send("GET", "/v1/invocations?state=running&scope=node", null).body()
+                .contains("\"watch\""));
+        node.kill();
+
+        node = NodeCrashRecoveryTest.NodeProcess.start(data, dir.resolve("node-1.log"));
+        put("allow=yes");
+        await().atMost(Duration.ofSeconds(60)).until(() -> read("seen/carts/a").equals("1"));
+        put("carts/b=1");
+        await().atMost(Duration.ofSeconds(30)).until(() -> read("seen/carts/b").equals("1"));
+        assertThat(read("seen/carts/done")).as("a change whose call had ended, told again").isEqualTo("1");
+        assertThat(read("seen/carts/a")).isEqualTo("1");
+    }
+
+    private void put(String keyAndValue) {
+        var res = node.send("POST", "/v1/apps/watched/functions/put:invoke", keyAndValue.getBytes(StandardCharsets.UTF_8));
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    }
+
+    private String read(String key) {
+        var res = node.send("POST", "/v1/apps/watched/functions/read:invoke", key.getBytes(StandardCharsets.UTF_8));
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        return res.body().replace("\"", "");
+    }
+}
