@@ -243,7 +243,7 @@ public final class MemoryEventLog implements EventLog {
                     return handed;
                 }
                 subscriptions.putIfAbsent(sub.name, sub);
-                boolean exclusive = sub.partition >= 0 && sub.maxUnacknowledged > 1;
+                boolean exclusive = EventLog.exclusive(sub.partition, sub.maxUnacknowledged);
                 if (exclusive && sub.taker == null) {
                     sub.taker = handle;
                 }

@@ -59,6 +59,15 @@ public interface EventLog extends AutoCloseable {
                            int maxUnacknowledged);
 
     /**
+     * Whether a subscription of {@code partition} (-1: all) with room for {@code maxUnacknowledged}
+     * events out hands them to one of the nodes that opened it at a time: a key-ordered partition
+     * taken in batches, two of which must never run side by side.
+     */
+    static boolean exclusive(int partition, int maxUnacknowledged) {
+        return partition >= 0 && maxUnacknowledged > 1;
+    }
+
+    /**
      * Deletes the subscription {@code name} with what it knows — how far it has read, the events it
      * handed out — its trigger gone (its app removed, or a version without it deployed): opened
      * again, it starts afresh. Nothing when there is none.

@@ -146,7 +146,7 @@ public final class JetStreamEventLog implements EventLog {
             return js.subscribe(null, PullSubscribeOptions.bind(STREAM, name));
         });
         // batches of a key-ordered partition: one node at a time, else two of its batches could run at once
-        PartitionLease lease = partition >= 0 && maxUnacknowledged > 1 ? lease(name, partition) : null;
+        PartitionLease lease = EventLog.exclusive(partition, maxUnacknowledged) ? lease(name, partition) : null;
         return new Subscription() {
             @Override
             public int take(int max, Duration wait, java.util.function.Consumer<Delivery> each) throws InterruptedException {
