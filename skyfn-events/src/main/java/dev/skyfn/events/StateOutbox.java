@@ -40,6 +40,11 @@ public final class StateOutbox implements AutoCloseable {
 
     /** Bytes of events held at most; beyond, a write is refused (503 {@code UNAVAILABLE}) before it is made. */
     static final long MAX_HELD_BYTES = 64L << 20;
+    /**
+     * Bytes of one app's events held at most: an app whose triggers fall behind (on one machine a
+     * change is held until they took it) has its own writes refused, not every app's on the node.
+     */
+    static final long MAX_APP_HELD_BYTES = MAX_HELD_BYTES / 4;
     /** The file is emptied once nothing in it is needed and it has grown past this: not at every change, which costs a system call. */
     static final long CLEAR_BYTES = 1L << 20;
     /** The file is rewritten with only what it still holds once it grows past this. */
@@ -131,14 +136,17 @@ public final class StateOutbox implements AutoCloseable {
     private final Map<String, Held> undecided = new java.util.HashMap<>();
     private final Thread drainer;
     private final long maxHeldBytes;
+    private final long maxAppHeldBytes;
     private long heldBytes;
+    private final Map<AppKey, Long> heldByApp = new java.util.HashMap<>();
     private long nextSeq;
     private boolean closed;
     private boolean started;
 
-    private StateOutbox(EventLog log, Current current, Path path, long maxHeldBytes) {
+    private StateOutbox(EventLog log, Current current, Path path, long maxHeldBytes, long maxAppHeldBytes) {
         this.log = log;
         this.maxHeldBytes = maxHeldBytes;
+        this.maxAppHeldBytes = maxAppHeldBytes;
         this.current = current;
         List<OutboxFile.Frame> frames = new ArrayList<>();
         this.file = OutboxFile.open(path, frames);
@@ -152,11 +160,11 @@ public final class StateOutbox implements AutoCloseable {
      * {@code current} the writes it does not know were made.
      */
     public static StateOutbox open(Path path, EventLog log, Current current) {
-        return open(path, log, current, MAX_HELD_BYTES);
+        return open(path, log, current, MAX_HELD_BYTES, MAX_APP_HELD_BYTES);
     }
 
-    static StateOutbox open(Path path, EventLog log, Current current, long maxHeldBytes) {
-        return new StateOutbox(log, current, path, maxHeldBytes);
+    static StateOutbox open(Path path, EventLog log, Current current, long maxHeldBytes, long maxAppHeldBytes) {
+        return new StateOutbox(log, current, path, maxHeldBytes, maxAppHeldBytes);
     }
 
     /**
@@ -179,13 +187,13 @@ public final class StateOutbox implements AutoCloseable {
                     try {
                         Held h = new Held(f.seq(), OutboxRecord.decode(f.payload()), f.payload(), null);
                         open.put(h.seq, h);
-                        heldBytes += h.payload.length;
+                        count(h, 1);
                     } catch (UncheckedIOException e) {
                         LOG.warn("the state outbox holds a change it cannot read; dropped: {}", e.getMessage());
                     }
                 }
                 case MADE -> Optional.ofNullable(open.get(f.seq())).ifPresent(h -> h.fate = Fate.MADE);
-                case DONE -> Optional.ofNullable(open.remove(f.seq())).ifPresent(h -> heldBytes -= h.payload.length);
+                case DONE -> Optional.ofNullable(open.remove(f.seq())).ifPresent(h -> count(h, -1));
                 default -> LOG.warn("the state outbox holds a frame of unknown kind {}; ignored", f.kind());
             }
         }
@@ -224,6 +232,11 @@ public final class StateOutbox implements AutoCloseable {
                 throw new SkyfnException(ErrorCode.UNAVAILABLE, open.size() + " state changes (" + heldBytes + " bytes) wait for the"
                         + " event log to take them (on one machine, for their triggers to take them); the write is refused so that no change is lost");
             }
+            long ofApp = heldByApp.getOrDefault(app, 0L);
+            if (ofApp + payload.length > maxAppHeldBytes) {
+                throw new SkyfnException(ErrorCode.UNAVAILABLE, "changes of " + app + " (" + ofApp + " bytes) wait for the event log"
+                        + " or its triggers to take them, its limit of " + maxAppHeldBytes + " bytes; the write is refused so that no change is lost");
+            }
             held = new Held(nextSeq++, record, payload, beforeDigest);
             try {
                 repaired();
@@ -232,7 +245,7 @@ public final class StateOutbox implements AutoCloseable {
                 throw new SkyfnException(ErrorCode.UNAVAILABLE, "the node's disk refused the state change: " + e.getMessage());
             }
             open.put(held.seq, held);
-            heldBytes += payload.length;
+            count(held, 1);
         }
         return new Change() {
             @Override
@@ -327,7 +340,7 @@ public final class StateOutbox implements AutoCloseable {
         if (open.remove(held.seq) == null || closed) {
             return;
         }
-        heldBytes -= held.payload.length;
+        count(held, -1);
         append(new OutboxFile.Frame(DONE, held.seq, new byte[0]));
         try {
             if (open.isEmpty() && file.size() > CLEAR_BYTES) {
@@ -339,6 +352,13 @@ public final class StateOutbox implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("the state outbox could not be compacted: {}", e.getMessage());
         }
+    }
+
+    /** Counts {@code held}'s bytes in ({@code sign} 1) or out (-1), in all and for its app. */
+    private void count(Held held, int sign) {
+        long bytes = sign * (long) held.payload.length;
+        heldBytes += bytes;
+        heldByApp.merge(held.record.app(), bytes, (a, b) -> a + b == 0 ? null : a + b);
     }
 
     /** Rewrites the file with what is held when a failed write left it unable to take more. */

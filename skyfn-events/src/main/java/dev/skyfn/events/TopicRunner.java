@@ -86,6 +86,8 @@ final class TopicRunner implements AutoCloseable {
     /** The events of the calls running now, by a number each call takes. */
     private final java.util.Map<Long, List<EventLog.Delivery>> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+    /** The subscriptions its lanes have open, told when it stops. */
+    private final java.util.Set<EventLog.Subscription> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** @param subscription the name of the trigger's durable subscription ({@link TriggerNames#subscription}) */
     TopicRunner(EventLog log, Functions functions, DeployedApp app, FunctionSpec fn, Trigger.OnTopic trigger, String subscription,
@@ -142,7 +144,12 @@ final class TopicRunner implements AutoCloseable {
                 }
             }
             if (sub != null) {
+                open.add(sub);
+                if (closed) {
+                    sub.stopping();
+                }
                 take(sub, parallel);
+                open.remove(sub);
             }
         });
     }
@@ -497,6 +504,7 @@ final class TopicRunner implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        open.forEach(EventLog.Subscription::stopping);
     }
 
     /** Closes the trigger of an app removed: events its last request to the log brings are not run. */

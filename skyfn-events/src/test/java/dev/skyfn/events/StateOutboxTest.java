@@ -80,8 +80,12 @@ class StateOutboxTest {
     }
 
     private StateOutbox open(long maxHeldBytes) {
+        return open(maxHeldBytes, maxHeldBytes);
+    }
+
+    private StateOutbox open(long maxHeldBytes, long maxAppHeldBytes) {
         StateOutbox outbox = StateOutbox.open(dir.resolve("outbox"), log, (app, key) -> Optional.ofNullable(state.get(app + "/" + key)),
-                maxHeldBytes).start();
+                maxHeldBytes, maxAppHeldBytes).start();
         opened.add(outbox);
         return outbox;
     }
@@ -225,7 +229,7 @@ class StateOutboxTest {
 
     private StateOutbox openOn(EventLog on) {
         StateOutbox outbox = StateOutbox.open(dir.resolve("outbox"), on, (app, key) -> Optional.ofNullable(state.get(app + "/" + key)),
-                StateOutbox.MAX_HELD_BYTES).start();
+                StateOutbox.MAX_HELD_BYTES, StateOutbox.MAX_APP_HELD_BYTES).start();
         opened.add(outbox);
         return outbox;
     }
@@ -262,7 +266,7 @@ class StateOutboxTest {
     @Test
     void changesMadeBeforeTheOutboxStartsWaitForIt() {
         StateOutbox outbox = StateOutbox.open(dir.resolve("outbox"), log, (app, key) -> Optional.ofNullable(state.get(app + "/" + key)),
-                StateOutbox.MAX_HELD_BYTES);
+                StateOutbox.MAX_HELD_BYTES, StateOutbox.MAX_APP_HELD_BYTES);
         opened.add(outbox);
         write(outbox, "a", "1");
         assertThat(log.kept).as("published before the triggers subscribe, the embedded log would drop it").isEmpty();
@@ -282,5 +286,24 @@ class StateOutboxTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> outbox.waiting() == 0);
         write(outbox, "a", "3".repeat(200));
         assertThat(log.kept).hasSize(3);
+    }
+
+    /** One app whose changes wait has its own writes refused; another app's go on. */
+    @Test
+    void anAppWhoseChangesWaitHasOnlyItsOwnWritesRefused() {
+        StateOutbox outbox = open(4096, 1200);
+        log.refusing.set(true);
+        write(outbox, "a", "1".repeat(300));
+        write(outbox, "a", "2".repeat(300));
+        assertThatThrownBy(() -> hold(outbox, "a", "3".repeat(300)))
+                .isInstanceOfSatisfying(SkyfnException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE))
+                .hasMessageContaining("changes of acme/carts");
+        AppKey other = new AppKey("globex", "orders");
+        Event event = new Event(other.tenant(), "skyfn.state.orders", "o-1", "/test", Triggers.STATE_CHANGED, Instant.now(), "text/plain",
+                "k", Map.of(), "k=1".getBytes(StandardCharsets.UTF_8));
+        outbox.hold(other, "k", null, "1".getBytes(StandardCharsets.UTF_8), event).made();
+        log.refusing.set(false);
+        await().atMost(Duration.ofSeconds(30)).until(() -> outbox.waiting() == 0);
+        assertThat(log.values()).containsExactly("a=" + "1".repeat(300), "a=" + "2".repeat(300), "k=1");
     }
 }

@@ -91,6 +91,13 @@ public interface EventLog extends AutoCloseable {
             return taken;
         }
 
+        /**
+         * Says this node will take nothing more from it and closes it once its calls end: the other
+         * nodes need not wait for the close to take up its share of a key-ordered trigger's partitions.
+         */
+        default void stopping() {
+        }
+
         @Override
         void close();
     }

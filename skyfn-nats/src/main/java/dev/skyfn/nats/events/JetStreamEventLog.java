@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -147,10 +148,12 @@ public final class JetStreamEventLog implements EventLog {
         });
         // batches of a key-ordered partition: one node at a time, else two of its batches could run at once
         PartitionLease lease = EventLog.exclusive(partition, maxUnacknowledged) ? lease(name, partition) : null;
+        // the events of a leased partition out on this node: its lease is let go only once none is
+        Set<Out> out = java.util.concurrent.ConcurrentHashMap.newKeySet();
         return new Subscription() {
             @Override
             public int take(int max, Duration wait, java.util.function.Consumer<Delivery> each) throws InterruptedException {
-                if (lease != null && !lease.held()) {
+                if (lease != null && !lease.held(Out.none(out, ackWait))) {
                     Thread.sleep(wait);
                     return 0;
                 }
@@ -158,7 +161,7 @@ public final class JetStreamEventLog implements EventLog {
                 for (var it = sub.iterate(max, wait); it.hasNext(); ) {
                     Delivery d = readable(tenant, it.next());
                     if (d != null) {
-                        each.accept(d);
+                        each.accept(lease == null ? d : new Out(d, out));
                         n++;
                     }
                 }
@@ -166,10 +169,17 @@ public final class JetStreamEventLog implements EventLog {
             }
 
             @Override
+            public void stopping() {
+                if (lease != null) {
+                    lease.stop();
+                }
+            }
+
+            @Override
             public void close() {
                 if (lease != null) {
                     lease.close();
-                    leaveGroup(name, partition, lease);
+                    leaveGroup(lease);
                 }
                 try {
                     sub.unsubscribe();
@@ -182,20 +192,69 @@ public final class JetStreamEventLog implements EventLog {
 
     /** A lease of {@code partition}'s subscription {@code name}, in this node's group of its trigger's partitions. */
     private PartitionLease lease(String name, int partition) {
-        LeaseGroup group;
         synchronized (groups) {
-            group = groups.computeIfAbsent(trigger(name, partition), t -> new LeaseGroup(leases, t, contender));
+            // joined under the lock: a group whose last lease closes meanwhile is not closed under a new one
+            LeaseGroup group = groups.computeIfAbsent(trigger(name, partition), t -> new LeaseGroup(leases, t, contender));
+            return new PartitionLease(leases, name, partition, group, contender + "/" + java.util.UUID.randomUUID());
         }
-        return new PartitionLease(leases, name, partition, group, contender + "/" + java.util.UUID.randomUUID());
     }
 
-    private void leaveGroup(String name, int partition, PartitionLease lease) {
+    private void leaveGroup(PartitionLease lease) {
         synchronized (groups) {
-            LeaseGroup group = groups.get(trigger(name, partition));
-            if (group != null && group.remove(lease)) {
-                groups.remove(trigger(name, partition));
+            LeaseGroup group = lease.group();
+            if (group.remove(lease)) {
+                groups.values().remove(group);
                 group.close();
             }
+        }
+    }
+
+    /** An event of a leased partition out on this node, until acknowledged or handed back. */
+    private static final class Out implements Delivery {
+        private final Delivery d;
+        private final Set<Out> out;
+        /** When it was handed out, or last said in progress (System.nanoTime). */
+        private volatile long since = System.nanoTime();
+
+        Out(Delivery d, Set<Out> out) {
+            this.d = d;
+            this.out = out;
+            out.add(this);
+        }
+
+        /** Whether none is out: acknowledged, handed back, or out for longer than the ack wait (JetStream hands it out again). */
+        static boolean none(Set<Out> out, Duration ackWait) {
+            long now = System.nanoTime();
+            out.removeIf(o -> now - o.since > ackWait.toNanos());
+            return out.isEmpty();
+        }
+
+        @Override
+        public Event event() {
+            return d.event();
+        }
+
+        @Override
+        public long attempt() {
+            return d.attempt();
+        }
+
+        @Override
+        public void ack() {
+            d.ack();
+            out.remove(this);
+        }
+
+        @Override
+        public void inProgress() {
+            d.inProgress();
+            since = System.nanoTime();
+        }
+
+        @Override
+        public void retryIn(Duration pause) {
+            d.retryIn(pause);
+            out.remove(this);
         }
     }
 

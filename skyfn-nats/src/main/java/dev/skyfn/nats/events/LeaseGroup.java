@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
  * {@link JetStreamEventLog#LEASES}, {@code nodes.<trigger>.<node>}, written every third of
  * {@link PartitionLease#TTL} and gone {@code TTL} after its node stops: with {@code n} such
  * entries a node's share is {@code ceil(partitions / n)}. A node takes a free partition only below
- * its share, and lets the partitions above it go, one lane at a time, when that lane asks for
- * events next — between two of its batches, never under one running.
+ * its share, and lets the partitions above it go, each once no event of it is out — between two
+ * of its batches, never under one running. A node whose lanes are all stopping (its app moved
+ * elsewhere, a call still running) removes its entry at once: the others take up its share
+ * while it finishes.
  */
 final class LeaseGroup implements AutoCloseable {
 
@@ -34,7 +36,9 @@ final class LeaseGroup implements AutoCloseable {
     private final Thread rounds;
     /** How many nodes contend for the partitions, this one included, as last counted. */
     private volatile int nodes = 1;
-    private volatile boolean closed;
+    /** Guards the entry's writes: none lands after the group says it no longer contends. */
+    private final Object entry = new Object();
+    private boolean closed;
 
     /**
      * @param trigger the subscription name its partitions' names share ({@code <name>-<partition>})
@@ -73,23 +77,45 @@ final class LeaseGroup implements AutoCloseable {
         return (int) members.stream().filter(PartitionLease::holding).mapToInt(PartitionLease::partition).distinct().count();
     }
 
+    /** Whether some lane of this node still takes the partitions' events. */
+    private boolean taking() {
+        return members.stream().anyMatch(l -> !l.stopping());
+    }
+
+    /** A lane stops: once none takes any more, this node no longer contends. */
+    void memberStopping() {
+        if (!taking()) {
+            withdraw();
+        }
+    }
+
     private void run() {
-        while (!closed) {
+        while (true) {
             try {
                 Thread.sleep(PartitionLease.TTL.dividedBy(3));
             } catch (InterruptedException e) {
                 return;
             }
-            if (!closed) {
-                round();
+            synchronized (entry) {
+                if (closed) {
+                    return;
+                }
             }
+            round();
         }
     }
 
-    /** Says this node contends, counts the nodes that do, and has the partitions above this node's share let go. */
+    /** Says this node contends (while a lane takes), counts the nodes that do, and has the partitions above this node's share let go. */
     private void round() {
         try {
-            Js.call("saying " + key + " contends", () -> leases.put(key, new byte[] {1}));
+            synchronized (entry) {
+                if (closed) {
+                    return;
+                }
+                if (taking() || members.isEmpty()) {
+                    Js.call("saying " + key + " contends", () -> leases.put(key, new byte[] {1}));
+                }
+            }
             List<String> contending = Js.call("listing " + prefix + "*", () -> leases.keys(prefix + "*"));
             nodes = Math.max(1, contending.size());
         } catch (RuntimeException e) {
@@ -105,15 +131,24 @@ final class LeaseGroup implements AutoCloseable {
         }
     }
 
-    /** Says this node no longer contends, for the others to count it out at once. */
+    /** Removes this node's entry, for the others to count it out at once; it lapses after the lease's TTL if JetStream does not answer. */
+    private void withdraw() {
+        synchronized (entry) {
+            try {
+                Js.run("saying " + key + " no longer contends", () -> leases.delete(key));
+            } catch (RuntimeException e) {
+                LOG.debug("{} could not be removed: {}", key, e.getMessage());
+            }
+        }
+    }
+
+    /** Says this node no longer contends: its last lane closed. */
     @Override
     public void close() {
-        closed = true;
-        rounds.interrupt();
-        try {
-            Js.run("saying " + key + " no longer contends", () -> leases.delete(key));
-        } catch (RuntimeException e) {
-            // its entry lapses after the lease's TTL
+        synchronized (entry) {
+            closed = true;
         }
+        rounds.interrupt();
+        withdraw();
     }
 }

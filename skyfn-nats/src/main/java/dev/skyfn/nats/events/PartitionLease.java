@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
  * that cannot renew stops counting on it {@link #MARGIN} before it would lapse, before another
  * may take it; one that dies lets it lapse. A node without the lease takes nothing from the
  * partition. A node takes a free one while it holds fewer than its share of the trigger's
- * partitions, and lets one go when its {@link LeaseGroup} finds it above its share — when its lane
- * next asks for events, after its last batch ended — and leaves it to the others for a {@link #TTL}.
+ * partitions, and lets one go when its {@link LeaseGroup} finds it above its share: it takes no
+ * more events of it from then, lets it go once none it took is still out (acknowledged, handed
+ * back, or out longer than the ack wait) — between two batches, never under one running — and
+ * leaves it to the others for a {@link #TTL}.
  */
 final class PartitionLease implements AutoCloseable {
 
@@ -47,7 +49,9 @@ final class PartitionLease implements AutoCloseable {
     /** Set by the group: let the lease go when the lane next asks for events. */
     private volatile boolean letGo;
     /** Until when (System.nanoTime) a lease let go is left to the other nodes. */
-    private long restUntil;
+    private long restUntil = System.nanoTime();
+    /** Its lane takes nothing more: the lease is held until it closes, and counts this node out meanwhile. */
+    private volatile boolean stopping;
     /** When the last write of the lease that the server kept was sent (System.nanoTime). */
     private long sentAt;
     private boolean closed;
@@ -75,23 +79,42 @@ final class PartitionLease implements AutoCloseable {
         return holding;
     }
 
-    /** Has the lease let go when its lane next asks for events: this node holds more than its share. */
+    LeaseGroup group() {
+        return group;
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    /** Has the lease let go once no event of it is out: this node holds more than its share. */
     void letGo() {
         letGo = true;
     }
 
+    /** Its lane takes nothing more and closes once its calls end: its node is counted out of the group now. */
+    void stop() {
+        stopping = true;
+        group.memberStopping();
+    }
+
     /**
-     * Whether this node holds the lease now, taking it when nobody does and this node holds fewer
-     * than its share; false when JetStream does not answer. Called by the partition's lane before
-     * it asks for events, when no batch of it runs: the moment to let it go.
+     * Whether this node may take the partition's events now: it holds the lease, taking it when
+     * nobody does and this node holds fewer than its share; false when JetStream does not answer.
+     * Called by the partition's lane before each request for events; {@code idle}: no event it took
+     * is still out, the moment a lease to let go is let go.
      */
-    synchronized boolean held() {
-        if (closed) {
+    synchronized boolean held(boolean idle) {
+        if (closed || stopping) {
             return false;
         }
         if (letGo) {
-            letGo = false;
-            if (revision != 0) {
+            if (revision == 0) {
+                letGo = false;
+            } else if (!idle) {
+                return false;
+            } else {
+                letGo = false;
                 release();
                 restUntil = System.nanoTime() + TTL.toNanos();
                 LOG.info("the lease of a key-ordered partition ({}) let go: this node holds more than its share", key);

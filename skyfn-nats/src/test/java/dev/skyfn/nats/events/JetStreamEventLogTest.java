@@ -267,6 +267,125 @@ class JetStreamEventLogTest {
     }
 
     /**
+     * A partition its node lets go, for a node added, while a batch of it is out there: the node
+     * takes no more of its events, and lets it go only once that batch is acknowledged — never
+     * does the other node take the partition's next events beside it.
+     */
+    @Test
+    void aPartitionIsLetGoOnlyOnceNoBatchOfItIsOut() throws Exception {
+        String tenant = OneServer.freshName("acme");
+        String name = OneServer.freshName("sub");
+        int last = Event.PARTITIONS - 1; // the highest partitions are those let go
+        Lanes first = new Lanes("first", log, name, tenant, last);
+        Lanes second = null;
+        try {
+            EventLog.Subscription lane = first.own(last);
+            log.publish(new Event(tenant, "orders", "b-1", "/t", "t", Instant.now(), null, keyOf(last), Map.of(), new byte[0]));
+            List<EventLog.Delivery> running = List.of();
+            for (int i = 0; i < 20 && running.isEmpty(); i++) {
+                running = lane.fetch(10, Duration.ofMillis(250));
+            }
+            assertThat(running).extracting(d -> d.event().id()).containsExactly("b-1");
+
+            second = new Lanes("second", JetStreamEventLog.open(server.engine(), OneServer.SEALER), name, tenant);
+            Lanes joined = second;
+            // the other partitions let go have moved: the node has counted the second and let go what it could
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (int p = Event.PARTITIONS / 2; p < last; p++) {
+                    String id = "m-" + p + "-" + java.util.UUID.randomUUID();
+                    log.publish(new Event(tenant, "orders", id, "/t", "t", Instant.now(), null, keyOf(p), Map.of(), new byte[0]));
+                    long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+                    while (!joined.took.contains(id) && System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                    }
+                    if (!joined.took.contains(id)) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            log.publish(new Event(tenant, "orders", "b-2", "/t", "t", Instant.now(), null, keyOf(last), Map.of(), new byte[0]));
+            for (int i = 0; i < 8; i++) {
+                assertThat(lane.fetch(10, Duration.ofMillis(250))).as("taken by a node letting the partition go").isEmpty();
+            }
+            assertThat(second.took).as("taken beside the batch still out").doesNotContain("b-2");
+
+            running.forEach(EventLog.Delivery::ack);
+            for (int i = 0; i < 40 && !second.took.contains("b-2"); i++) {
+                assertThat(lane.fetch(10, Duration.ofMillis(250))).isEmpty();
+            }
+            assertThat(second.took).as("taken by the node added once the batch was done").contains("b-2");
+        } finally {
+            first.close();
+            if (second != null) {
+                second.close();
+            }
+        }
+        assertThat(OVERLAPPED.get()).isFalse();
+    }
+
+    /**
+     * A node whose trigger stops (its app moved elsewhere) with a batch still running is counted
+     * out at once: the other node takes every partition but the one whose batch runs, and that one
+     * once it closes.
+     */
+    @Test
+    void aNodeStoppingIsCountedOutWhileItsLastBatchRuns() throws Exception {
+        String tenant = OneServer.freshName("acme");
+        String name = OneServer.freshName("sub");
+        int last = Event.PARTITIONS - 1;
+        Lanes first = new Lanes("first", log, name, tenant);
+        Lanes second = new Lanes("second", JetStreamEventLog.open(server.engine(), OneServer.SEALER), name, tenant, last);
+        try {
+            // the second node's own lane takes the last partition, let go by the first, and keeps a batch of it out
+            EventLog.Subscription lane = second.own(last);
+            List<EventLog.Delivery> running = new java.util.ArrayList<>();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(40)).until(() -> {
+                log.publish(new Event(tenant, "orders", "s-" + java.util.UUID.randomUUID(), "/t", "t", Instant.now(), null, keyOf(last),
+                        Map.of(), new byte[0]));
+                running.addAll(lane.fetch(10, Duration.ofMillis(500)));
+                return !running.isEmpty();
+            });
+
+            second.stopAllBut(last);
+            Map<Integer, String> takers = awaitTakers(tenant, first, second, last);
+            assertThat(takers.values()).as("partitions but the last, with the second node stopping").containsOnly("first");
+
+            running.forEach(EventLog.Delivery::ack);
+            lane.close();
+            assertThat(awaitSpread(tenant, first, null)).containsEntry("first", Event.PARTITIONS);
+        } finally {
+            first.close();
+            second.close();
+        }
+        assertThat(OVERLAPPED.get()).isFalse();
+    }
+
+    /** Publishes to every partition but {@code skipped} until one round's events all go to the first node; who took each. */
+    private Map<Integer, String> awaitTakers(String tenant, Lanes first, Lanes second, int skipped) {
+        var last = new java.util.concurrent.atomic.AtomicReference<Map<Integer, String>>();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            Map<Integer, String> ids = new java.util.HashMap<>();
+            for (int p = 0; p < Event.PARTITIONS; p++) {
+                if (p != skipped) {
+                    String id = "t-" + java.util.UUID.randomUUID();
+                    ids.put(p, id);
+                    log.publish(new Event(tenant, "orders", id, "/t", "t", Instant.now(), null, keyOf(p), Map.of(), new byte[0]));
+                }
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (System.nanoTime() < deadline && !ids.values().stream().allMatch(id -> taker(id, first, second) != null)) {
+                Thread.sleep(20);
+            }
+            Map<Integer, String> takers = new java.util.HashMap<>();
+            ids.forEach((p, id) -> takers.put(p, String.valueOf(taker(id, first, second))));
+            last.set(takers);
+            return takers.values().stream().allMatch("first"::equals);
+        });
+        return last.get();
+    }
+
+    /**
      * Publishes an event to each partition until one round's events go to the nodes as {@code
      * second} being there or not would have them (half each, or all to {@code first}); how many
      * partitions each node took in that round.
@@ -323,11 +442,19 @@ class JetStreamEventLogTest {
         private final List<Thread> threads = new java.util.ArrayList<>();
 
         Lanes(String node, EventLog log, String name, String tenant) {
+            this(node, log, name, tenant, -1);
+        }
+
+        /** All but {@code own}'s lanes run here; that one's subscription is left to the test ({@link #own}). */
+        Lanes(String node, EventLog log, String name, String tenant, int own) {
             this.node = node;
             for (int p = 0; p < Event.PARTITIONS; p++) {
                 int partition = p;
                 EventLog.Subscription sub = log.subscribe(name + "-" + p, tenant, "orders", p, Instant.EPOCH, Duration.ofSeconds(30), 10);
                 subs.add(sub);
+                if (p == own) {
+                    continue;
+                }
                 threads.add(Thread.ofVirtual().start(() -> {
                     while (!closed) {
                         try {
@@ -348,6 +475,24 @@ class JetStreamEventLogTest {
                         }
                     }
                 }));
+            }
+        }
+
+        EventLog.Subscription own(int partition) {
+            return subs.get(partition);
+        }
+
+        /** The node's trigger stops: every lane is told so, and all but {@code busy}'s close, as their calls have ended. */
+        void stopAllBut(int busy) throws InterruptedException {
+            closed = true;
+            for (Thread t : threads) {
+                t.join();
+            }
+            subs.forEach(EventLog.Subscription::stopping);
+            for (int p = 0; p < subs.size(); p++) {
+                if (p != busy) {
+                    subs.get(p).close();
+                }
             }
         }
 
