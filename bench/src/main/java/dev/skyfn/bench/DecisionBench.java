@@ -89,9 +89,9 @@ public class DecisionBench {
             window.record(start.plusSeconds(s - 60), 30);
         }
         List<List<String>> groups = Scheduler.eligible(spec, 256, topology);
-        shortfalls = java.util.stream.IntStream.range(0, 10).mapToObj(i -> new CapacityPlanner.Shortfall("acme/app" + i, 2, groups)).toList();
+        shortfalls = java.util.stream.IntStream.range(0, 10).mapToObj(i -> new CapacityPlanner.Shortfall("acme/app" + i, "acme/app" + i, 2, groups, 256)).toList();
         rooms = topology.clouds().stream().map(c -> new CapacityPlanner.CloudRoom(c.name(), c.startup(),
-                c.pricing().perNodeHour(2, 4096), topology.elasticNodes(c.name()).size(), 0, false)).toList();
+                c.pricing().perNodeHour(2, 4096), topology.elasticNodes(c.name()).size(), 0, false, 4096)).toList();
         members = topology.nodes().stream().map(n -> new NodeDirectory.Member(new NodeReport(n.name(), n.cloud(), "http://x",
                 n.memoryMb(), 0.2, List.of("acme/other@1", "acme/shop@3")), true, 0)).toList();
     }

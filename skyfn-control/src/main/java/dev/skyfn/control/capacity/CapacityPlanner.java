@@ -12,7 +12,10 @@ import java.util.Map;
  * Which nodes the fleet should ask its clouds for, and which it should give back: a pure function
  * of the apps short of replicas, the clouds' room and start-up times, and the elastic nodes that
  * serve nothing. One replica is one node (a placement puts at most one replica of an app on a
- * node), so an app short of {@code n} replicas needs {@code n} nodes in clouds it may run on.
+ * node), so an app short of {@code n} replicas needs {@code n} nodes in clouds it may run on; but
+ * one node takes a replica of each of several apps as far as its memory goes, so the nodes one app
+ * counts on — idle, on their way, or asked for in this plan — are counted by the next too, with
+ * the memory the first left them.
  * <ul>
  *   <li>Capacity there already counts first: elastic nodes ready but serving nothing in a cloud the
  *       app may use, then nodes requested or booting in the clouds that start fastest.</li>
@@ -51,24 +54,28 @@ public final class CapacityPlanner {
      * @param coming       its nodes requested or booting
      * @param cooling      whether it took a node back within its cool-down ({@link dev.skyfn.core.cloud.Pricing#coolDown}),
      *                     or fails its health checks
+     * @param nodeMemoryMb the memory of one of its elastic nodes, MB: what the replicas of several apps share
      */
-    public record CloudRoom(String cloud, Duration startup, double pricePerHour, int room, int coming, boolean cooling) {
+    public record CloudRoom(String cloud, Duration startup, double pricePerHour, int room, int coming, boolean cooling, int nodeMemoryMb) {
     }
 
     /**
      * An app short of replicas.
      *
-     * @param missing how many more replicas it should have than it has
-     * @param groups  the clouds it may run on, by affinity group in the app's order, each group's best first
+     * @param app      the app ({@code tenant/app}): never two of its replicas on one node
+     * @param why      what it lacks them for, as the plan's reasons say: the app, or its {@code onDemandFloor}
+     * @param missing  how many more replicas it should have than it has
+     * @param groups   the clouds it may run on, by affinity group in the app's order, each group's best first
+     * @param memoryMb the memory one replica takes on a node, MB
      */
-    public record Shortfall(String app, int missing, List<List<String>> groups) {
+    public record Shortfall(String app, String why, int missing, List<List<String>> groups, int memoryMb) {
         public Shortfall {
             groups = groups.stream().map(List::copyOf).toList();
         }
 
-        /** An app whose clouds are all in one group. */
+        /** An app whose clouds are all in one group, lacking replicas for itself, taking no memory worth counting. */
         public static Shortfall of(String app, int missing, List<String> clouds) {
-            return new Shortfall(app, missing, List.of(clouds));
+            return new Shortfall(app, app, missing, List.of(clouds), 0);
         }
 
         /** Every cloud it may run on. */
@@ -103,20 +110,21 @@ public final class CapacityPlanner {
     public static Plan plan(List<Shortfall> shortfalls, List<CloudRoom> clouds, List<Idle> idle, Duration releaseAfter, Instant now) {
         Map<String, CloudRoom> byName = new HashMap<>();
         clouds.forEach(c -> byName.put(c.cloud(), c));
-        Map<String, Integer> coming = new HashMap<>();
+        Nodes nodes = new Nodes(byName);
         Map<String, Integer> room = new HashMap<>();
         for (CloudRoom c : clouds) {
-            coming.put(c.cloud(), c.coming());
             room.put(c.cloud(), c.room());
+            for (int i = 0; i < c.coming(); i++) {
+                nodes.coming(c.cloud());
+            }
         }
-        Map<String, Integer> ready = new HashMap<>();
-        idle.forEach(n -> ready.merge(n.cloud(), 1, Integer::sum));
+        idle.forEach(n -> nodes.ready(n.cloud()));
 
         Map<String, Integer> asked = new java.util.LinkedHashMap<>();
         Map<String, List<String>> reasons = new HashMap<>();
         for (Shortfall s : shortfalls) {
             // nodes ready and serving nothing take replicas at once, wherever the app may run
-            int need = s.missing() - take(ready, s.clouds(), s.missing());
+            int need = s.missing() - nodes.take(nodes.ready, s.clouds(), s.missing(), s);
             boolean steadyAsked = false;
             // an affinity group before the next, as placement overflows
             for (List<String> group : s.groups()) {
@@ -132,22 +140,21 @@ public final class CapacityPlanner {
                 List<String> fast = inGroup.stream().filter(c -> byName.get(c).startup().equals(first.startup())
                         && byName.get(c).cooling() == first.cooling()).toList();
                 int wanted = need;
-                need -= take(coming, fast, need);
-                List<String> used = new ArrayList<>();
+                need -= nodes.take(nodes.coming, fast, need, s);
                 for (String cloud : inGroup) {
                     int n = Math.min(need, room.getOrDefault(cloud, 0));
                     if (n > 0) {
                         room.merge(cloud, -n, Integer::sum);
                         asked.merge(cloud, n, Integer::sum);
-                        reasons.computeIfAbsent(cloud, c -> new ArrayList<>()).add(s.app() + " lacks " + wanted + " replica(s); "
+                        nodes.asked(cloud, n, s);
+                        reasons.computeIfAbsent(cloud, c -> new ArrayList<>()).add(s.why() + " lacks " + wanted + " replica(s); "
                                 + cloud + " starts a node in " + seconds(byName.get(cloud).startup()) + ", the fastest with room in its group"
                                 + (byName.get(cloud).cooling() ? " (though it took a node back lately: no other has room)" : ""));
-                        used.add(cloud);
                         need -= n;
                     }
                 }
                 if (!steadyAsked) {
-                    steadyAsked = steady(s, inGroup, fast, byName, ready, coming, room, asked, reasons);
+                    steadyAsked = steady(s, inGroup, fast, byName, nodes, room, asked, reasons);
                 }
             }
         }
@@ -172,38 +179,97 @@ public final class CapacityPlanner {
      * count. Once they are up the app moves there (a move for price) and the fast, dear nodes,
      * idle, go back. Whether the group has such a cloud.
      */
-    private static boolean steady(Shortfall s, List<String> inGroup, List<String> fast, Map<String, CloudRoom> byName,
-                                  Map<String, Integer> ready, Map<String, Integer> coming, Map<String, Integer> room,
-                                  Map<String, Integer> asked, Map<String, List<String>> reasons) {
+    private static boolean steady(Shortfall s, List<String> inGroup, List<String> fast, Map<String, CloudRoom> byName, Nodes nodes,
+                                  Map<String, Integer> room, Map<String, Integer> asked, Map<String, List<String>> reasons) {
         CloudRoom fastest = byName.get(fast.getFirst());
         String cheap = inGroup.stream().filter(c -> !fast.contains(c) && !byName.get(c).cooling())
                 .min(Comparator.comparingDouble((String c) -> byName.get(c).pricePerHour())).orElse(null);
         if (cheap == null || !(byName.get(cheap).pricePerHour() < fastest.pricePerHour() * (1 - CHEAPER_BY))) {
             return false;
         }
-        int need = s.missing() - take(ready, List.of(cheap), s.missing());
-        need -= take(coming, List.of(cheap), need);
+        int need = s.missing() - nodes.take(nodes.ready, List.of(cheap), s.missing(), s);
+        need -= nodes.take(nodes.coming, List.of(cheap), need, s);
         int n = Math.min(need, room.getOrDefault(cheap, 0));
         if (n > 0) {
             room.merge(cheap, -n, Integer::sum);
             asked.merge(cheap, n, Integer::sum);
+            nodes.asked(cheap, n, s);
             reasons.computeIfAbsent(cheap, c -> new ArrayList<>()).add(String.format(java.util.Locale.ROOT,
                     "%s lacks %d replica(s); the load that stays moves to %s once its nodes are up in %s ($%.4f an hour against $%.4f)",
-                    s.app(), s.missing(), cheap, seconds(byName.get(cheap).startup()), byName.get(cheap).pricePerHour(),
+                    s.why(), s.missing(), cheap, seconds(byName.get(cheap).startup()), byName.get(cheap).pricePerHour(),
                     fastest.pricePerHour()));
         }
         return true;
     }
 
-    /** Takes up to {@code n} nodes from {@code pool} in {@code clouds}, in their order; how many it took. */
-    private static int take(Map<String, Integer> pool, List<String> clouds, int n) {
-        int taken = 0;
-        for (String cloud : clouds) {
-            int t = Math.min(n - taken, pool.getOrDefault(cloud, 0));
-            pool.merge(cloud, -t, Integer::sum);
-            taken += t;
+    /**
+     * The nodes replicas may go to in this plan, by cloud: idle ones ({@code ready}), and those on
+     * their way or asked for now ({@code coming}); each with the apps counted on it and the memory
+     * they leave.
+     */
+    private static final class Nodes {
+        final Map<String, List<Node>> ready = new HashMap<>();
+        final Map<String, List<Node>> coming = new HashMap<>();
+        private final Map<String, CloudRoom> clouds;
+
+        Nodes(Map<String, CloudRoom> clouds) {
+            this.clouds = clouds;
         }
-        return taken;
+
+        void ready(String cloud) {
+            ready.computeIfAbsent(cloud, c -> new ArrayList<>()).add(new Node(memoryOf(cloud)));
+        }
+
+        void coming(String cloud) {
+            coming.computeIfAbsent(cloud, c -> new ArrayList<>()).add(new Node(memoryOf(cloud)));
+        }
+
+        /** {@code n} nodes asked of {@code cloud} now for {@code s}: later apps count on them too. */
+        void asked(String cloud, int n, Shortfall s) {
+            for (int i = 0; i < n; i++) {
+                Node node = new Node(memoryOf(cloud));
+                node.holds(s);
+                coming.computeIfAbsent(cloud, c -> new ArrayList<>()).add(node);
+            }
+        }
+
+        private int memoryOf(String cloud) {
+            CloudRoom c = clouds.get(cloud);
+            return c == null ? 0 : c.nodeMemoryMb();
+        }
+
+        /** Counts up to {@code n} nodes of {@code pool} in {@code clouds}, in their order, for one replica of {@code s} each; how many. */
+        int take(Map<String, List<Node>> pool, List<String> clouds, int n, Shortfall s) {
+            int taken = 0;
+            for (String cloud : clouds) {
+                for (Node node : pool.getOrDefault(cloud, List.of())) {
+                    if (taken < n && node.fits(s)) {
+                        node.holds(s);
+                        taken++;
+                    }
+                }
+            }
+            return taken;
+        }
+    }
+
+    /** A node counted on in a plan: the apps given one of its replicas, and the memory left. */
+    private static final class Node {
+        private final java.util.Set<String> apps = new java.util.HashSet<>();
+        private int freeMb;
+
+        Node(int memoryMb) {
+            this.freeMb = memoryMb;
+        }
+
+        boolean fits(Shortfall s) {
+            return !apps.contains(s.app()) && freeMb >= s.memoryMb();
+        }
+
+        void holds(Shortfall s) {
+            apps.add(s.app());
+            freeMb -= s.memoryMb();
+        }
     }
 
     private static String seconds(Duration d) {

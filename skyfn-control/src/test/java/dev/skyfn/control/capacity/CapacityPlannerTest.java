@@ -15,9 +15,10 @@ class CapacityPlannerTest {
     private static final Instant NOW = Instant.parse("2026-11-30T12:00:00Z");
 
     /**
-     * Clouds as {@code name:startupSeconds:room:coming[:pricePerHour[:cooling]]} (0.1 when not given; {@code cool} when the
-     * market took a node back lately); shortfalls as {@code app:missing:cloud/cloud|cloud}
-     * (affinity groups split by {@code ;}, best first); idle nodes as {@code node:cloud:idleSeconds}, released after 30 s. The plan as
+     * Clouds as {@code name:startupSeconds:room:coming[:pricePerHour[:cooling[:nodeMemoryMb]]]} (0.1 when not given; {@code cool} when the
+     * market took a node back lately, {@code -} when not; nodes of 2048 MB when not given); shortfalls as
+     * {@code app:missing:cloud/cloud|cloud[:memoryMb]} (affinity groups split by {@code ;}, best first; 128 MB a replica
+     * when not given); idle nodes as {@code node:cloud:idleSeconds}, released after 30 s. The plan as
      * {@code +cloud:n} acquisitions and {@code -node} drains.
      */
     @ParameterizedTest(name = "{0} | {1} | {2} -> {3}")
@@ -36,8 +37,15 @@ class CapacityPlannerTest {
             "vm:40:5:0 container:5:5:0 | a:1:vm | n1:container:60 | +vm:1 -n1",
             // no room anywhere: nothing to ask for
             "vm:40:0:0 | a:2:vm | - | -",
-            // two apps share the room in their order
-            "c:5:3:0 | a:2:c b:2:c | - | +c:3",
+            // two apps count on the same nodes, each one replica a node, as far as their memory goes
+            "c:5:3:0 | a:2:c b:2:c | - | +c:2",
+            "c:5:3:0 | a:2:c b:3:c | - | +c:3",
+            // ... not beyond it: the room shared in their order
+            "c:5:3:0:0.1:-:1024 | a:2:c:768 b:2:c:768 | - | +c:3",
+            "c:5:5:0:0.1:-:1024 | a:2:c:512 b:2:c:512 c:1:c:512 | - | +c:3",
+            // a node on its way, and an idle one, take a replica of each of two apps
+            "c:5:3:1 | a:2:c b:2:c | - | +c:1",
+            "c:5:3:0 | a:1:c b:2:c | n1:c:60 | +c:1",
             // idle long enough goes, not yet stays
             "c:5:3:0 | - | n1:c:30 n2:c:29 | -n1",
             // the first affinity group, however slow, before the next: its room first, then overflow
@@ -70,10 +78,11 @@ class CapacityPlannerTest {
         List<CapacityPlanner.CloudRoom> rooms = items(clouds).stream().map(c -> c.split(":"))
                 .map(p -> new CapacityPlanner.CloudRoom(p[0], Duration.ofSeconds(Long.parseLong(p[1])),
                         p.length > 4 ? Double.parseDouble(p[4]) : 0.1, Integer.parseInt(p[2]), Integer.parseInt(p[3]),
-                        p.length > 5 && p[5].equals("cool"))).toList();
+                        p.length > 5 && p[5].equals("cool"), p.length > 6 ? Integer.parseInt(p[6]) : 2048)).toList();
         List<CapacityPlanner.Shortfall> short_ = items(shortfalls).stream().map(s -> s.split(":"))
-                .map(p -> new CapacityPlanner.Shortfall(p[0], Integer.parseInt(p[1]),
-                        Arrays.stream(p[2].split(";")).map(g -> List.of(g.split("/"))).toList())).toList();
+                .map(p -> new CapacityPlanner.Shortfall(p[0], p[0], Integer.parseInt(p[1]),
+                        Arrays.stream(p[2].split(";")).map(g -> List.of(g.split("/"))).toList(),
+                        p.length > 3 ? Integer.parseInt(p[3]) : 128)).toList();
         List<CapacityPlanner.Idle> idles = items(idle).stream().map(s -> s.split(":"))
                 .map(p -> new CapacityPlanner.Idle(p[0], p[1], NOW.minusSeconds(Long.parseLong(p[2])))).toList();
 

@@ -332,7 +332,8 @@ public final class CapacityController {
             long coming = held.stream().filter(n -> n.cloud().equals(c.name())
                     && (n.state() == NodeState.REQUESTED || n.state() == NodeState.BOOTING)).count();
             rooms.add(new CapacityPlanner.CloudRoom(c.name(), c.startup(), pricePerHour(c.name()),
-                    (int) Math.max(0, elastic.size() - inCloud), (int) coming, cooling(c, now) || failing.contains(c.name())));
+                    (int) Math.max(0, elastic.size() - inCloud), (int) coming, cooling(c, now) || failing.contains(c.name()),
+                    elastic.getFirst().memoryMb()));
         }
         return rooms;
     }

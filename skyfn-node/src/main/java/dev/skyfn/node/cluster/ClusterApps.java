@@ -392,11 +392,11 @@ final class ClusterApps implements AppStore {
             List<List<String>> steady = groups.stream().map(g -> g.stream().filter(c -> !fleet.topology().spot(c)).toList()).filter(g -> !g.isEmpty()).toList();
             if (offSpot > 0 && !migrating && !steady.isEmpty()) {
                 // the replicas the floor lacks are asked of the clouds that are not spot; those it lacks besides, of any
-                shortfalls.add(new CapacityPlanner.Shortfall(key + "'s onDemandFloor", offSpot, steady));
+                shortfalls.add(new CapacityPlanner.Shortfall(key.toString(), key + "'s onDemandFloor", offSpot, steady, m.memoryMb()));
                 missing -= offSpot;
             }
             if (missing > 0) {
-                shortfalls.add(new CapacityPlanner.Shortfall(key.toString(), missing, groups));
+                shortfalls.add(new CapacityPlanner.Shortfall(key.toString(), key.toString(), missing, groups, m.memoryMb()));
             }
         }
         return shortfalls;
