@@ -84,10 +84,7 @@ class StateOutboxTest {
     }
 
     private StateOutbox open(long maxHeldBytes, long maxAppHeldBytes) {
-        StateOutbox outbox = StateOutbox.open(dir.resolve("outbox"), log, (app, key) -> Optional.ofNullable(state.get(app + "/" + key)),
-                maxHeldBytes, maxAppHeldBytes).start();
-        opened.add(outbox);
-        return outbox;
+        return openOn(log, maxHeldBytes, maxAppHeldBytes);
     }
 
     private StateOutbox open() {
@@ -201,8 +198,7 @@ class StateOutboxTest {
     @Test
     void onTheEmbeddedLogAChangeIsHeldUntilItsTriggerTookIt() throws InterruptedException {
         MemoryEventLog memory = new MemoryEventLog(1 << 20, java.time.Clock.systemUTC());
-        EventLog.Subscription trigger = memory.subscribe("carts-changes", APP.tenant(), "skyfn.state.carts", -1, Instant.EPOCH,
-                Duration.ofSeconds(30), 10);
+        EventLog.Subscription trigger = trigger(memory);
         StateOutbox first = openOn(memory);
         write(first, "a", "1");
         write(first, "b", "1");
@@ -212,8 +208,7 @@ class StateOutboxTest {
         first.close();
 
         MemoryEventLog restarted = new MemoryEventLog(1 << 20, java.time.Clock.systemUTC());
-        EventLog.Subscription again = restarted.subscribe("carts-changes", APP.tenant(), "skyfn.state.carts", -1, Instant.EPOCH,
-                Duration.ofSeconds(30), 10);
+        EventLog.Subscription again = trigger(restarted);
         StateOutbox second = openOn(restarted);
         List<EventLog.Delivery> redelivered = again.fetch(10, Duration.ofSeconds(2));
         assertThat(redelivered).extracting(d -> new String(d.event().data(), StandardCharsets.UTF_8)).containsExactly("b=1");
@@ -221,17 +216,25 @@ class StateOutboxTest {
         second.close();
 
         MemoryEventLog third = new MemoryEventLog(1 << 20, java.time.Clock.systemUTC());
-        EventLog.Subscription once = third.subscribe("carts-changes", APP.tenant(), "skyfn.state.carts", -1, Instant.EPOCH,
-                Duration.ofSeconds(30), 10);
+        EventLog.Subscription once = trigger(third);
         openOn(third);
         assertThat(once.fetch(10, Duration.ofMillis(300))).as("published a third time").isEmpty();
     }
 
     private StateOutbox openOn(EventLog on) {
+        return openOn(on, StateOutbox.MAX_HELD_BYTES, StateOutbox.MAX_APP_HELD_BYTES);
+    }
+
+    private StateOutbox openOn(EventLog on, long maxHeldBytes, long maxAppHeldBytes) {
         StateOutbox outbox = StateOutbox.open(dir.resolve("outbox"), on, (app, key) -> Optional.ofNullable(state.get(app + "/" + key)),
-                StateOutbox.MAX_HELD_BYTES, StateOutbox.MAX_APP_HELD_BYTES).start();
+                maxHeldBytes, maxAppHeldBytes).start();
         opened.add(outbox);
         return outbox;
+    }
+
+    /** The app's state trigger's subscription on {@code memory}, as a node opens it before its outbox starts. */
+    private static EventLog.Subscription trigger(MemoryEventLog memory) {
+        return memory.subscribe("carts-changes", APP.tenant(), "skyfn.state.carts", -1, Instant.EPOCH, Duration.ofSeconds(30), 10);
     }
 
     @Test

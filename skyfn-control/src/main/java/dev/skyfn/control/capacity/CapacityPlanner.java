@@ -115,10 +115,10 @@ public final class CapacityPlanner {
         for (CloudRoom c : clouds) {
             room.put(c.cloud(), c.room());
             for (int i = 0; i < c.coming(); i++) {
-                nodes.coming(c.cloud());
+                nodes.add(nodes.coming, c.cloud());
             }
         }
-        idle.forEach(n -> nodes.ready(n.cloud()));
+        idle.forEach(n -> nodes.add(nodes.ready, n.cloud()));
 
         Map<String, Integer> asked = new java.util.LinkedHashMap<>();
         Map<String, List<String>> reasons = new HashMap<>();
@@ -216,26 +216,19 @@ public final class CapacityPlanner {
             this.clouds = clouds;
         }
 
-        void ready(String cloud) {
-            ready.computeIfAbsent(cloud, c -> new ArrayList<>()).add(new Node(memoryOf(cloud)));
-        }
-
-        void coming(String cloud) {
-            coming.computeIfAbsent(cloud, c -> new ArrayList<>()).add(new Node(memoryOf(cloud)));
+        /** A node of {@code cloud} holding nothing yet, put in {@code pool}. */
+        Node add(Map<String, List<Node>> pool, String cloud) {
+            CloudRoom c = clouds.get(cloud);
+            Node node = new Node(c == null ? 0 : c.nodeMemoryMb());
+            pool.computeIfAbsent(cloud, k -> new ArrayList<>()).add(node);
+            return node;
         }
 
         /** {@code n} nodes asked of {@code cloud} now for {@code s}: later apps count on them too. */
         void asked(String cloud, int n, Shortfall s) {
             for (int i = 0; i < n; i++) {
-                Node node = new Node(memoryOf(cloud));
-                node.holds(s);
-                coming.computeIfAbsent(cloud, c -> new ArrayList<>()).add(node);
+                add(coming, cloud).holds(s);
             }
-        }
-
-        private int memoryOf(String cloud) {
-            CloudRoom c = clouds.get(cloud);
-            return c == null ? 0 : c.nodeMemoryMb();
         }
 
         /** Counts up to {@code n} nodes of {@code pool} in {@code clouds}, in their order, for one replica of {@code s} each; how many. */
