@@ -278,8 +278,10 @@ public final class MemoryEventLog implements EventLog {
                 next = out.availableAt;
             }
         }
+        // a key-ordered partition taken in batches: nothing after an event still out or resting before it is handed out again
+        boolean held = EventLog.exclusive(sub.partition, sub.maxUnacknowledged) && next != null;
         for (Kept k : events) {
-            if (taken.size() >= max || sub.pending.size() >= sub.maxUnacknowledged) {
+            if (held || taken.size() >= max || sub.pending.size() >= sub.maxUnacknowledged) {
                 break;
             }
             if (k.seq() < sub.cursor) {

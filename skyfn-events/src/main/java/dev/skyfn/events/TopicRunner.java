@@ -253,7 +253,13 @@ final class TopicRunner implements AutoCloseable {
             long piece = ACK_WAIT.dividedBy(3).toNanos();
             int size = trigger.batch().size();
             for (long left = window.toNanos(); batch.size() < size && left > 0; left = until - System.nanoTime()) {
-                batch.addAll(sub.fetch(size - batch.size(), Duration.ofNanos(Math.min(left, piece))));
+                try {
+                    batch.addAll(sub.fetch(size - batch.size(), Duration.ofNanos(Math.min(left, piece))));
+                } catch (RuntimeException e) {
+                    // what was gathered is taken: it runs now rather than come back after the ack wait, behind later events
+                    LOG.warn("topic trigger {}: gathering a batch: {}", id, e.getMessage());
+                    break;
+                }
             }
             return List.copyOf(batch);
         } finally {
@@ -271,8 +277,8 @@ final class TopicRunner implements AutoCloseable {
             try {
                 handle(events);
             } catch (RuntimeException e) {
-                // not acknowledged: handed out again once the ack wait is over
                 LOG.warn("topic trigger {}: {}", id, e.getMessage());
+                handBack(events);
             } finally {
                 slots.release();
             }
@@ -301,12 +307,27 @@ final class TopicRunner implements AutoCloseable {
                     }
                 }
             } catch (RuntimeException e) {
-                // not acknowledged: handed out again once the ack wait is over
                 LOG.warn("topic trigger {}: {}", id, e.getMessage());
+                handBack(events);
             } finally {
                 slots.release(events.size());
             }
         });
+    }
+
+    /**
+     * Hands back, after the back-off, the events of calls that ended in an error of the node's own:
+     * left out until their ack wait, they would leave room for later events of a key-ordered
+     * partition to run first. One already settled is not handed out again by the log.
+     */
+    private void handBack(List<EventLog.Delivery> events) {
+        for (EventLog.Delivery d : events) {
+            try {
+                d.retryIn(backoff(trigger.backoff(), d.attempt()));
+            } catch (RuntimeException e) {
+                LOG.debug("topic trigger {}: handing back {}: {}", id, d.event().id(), e.getMessage());
+            }
+        }
     }
 
     /** One call to make: its events (those the function is for), its input and the key its invocation id and output id derive from. */
@@ -365,17 +386,21 @@ final class TopicRunner implements AutoCloseable {
         String inputKey = call.inputKey();
         List<Event> events = taken.stream().map(EventLog.Delivery::event).toList();
         if (result.ok()) {
-            // the slot is free once the call is over; the inputs are acknowledged once the output is kept
-            trigger.output().map(out -> publishOutput(out, events, inputKey, result.payload()))
-                    .orElse(CompletableFuture.completedFuture(true)).whenComplete((kept, failed) -> {
-                        if (failed == null) {
-                            taken.forEach(EventLog.Delivery::ack);
-                        } else {
-                            // handed out again after the back-off, its output then published under the same id
-                            LOG.warn("topic trigger {}: the output of {} was not kept: {}", id, inputKey, failed.getMessage());
-                            taken.forEach(d -> d.retryIn(backoff(trigger.backoff(), d.attempt())));
-                        }
-                    });
+            CompletableFuture<Boolean> kept = trigger.output().map(out -> publishOutput(out, events, inputKey, result.payload()))
+                    .orElse(CompletableFuture.completedFuture(true));
+            if (trigger.keyOrdered()) {
+                // the partition's next batch is taken once this one is settled: handed back, it comes before the next
+                Throwable failed = null;
+                try {
+                    kept.join();
+                } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                    failed = e.getCause() == null ? e : e.getCause();
+                }
+                outputSettled(taken, inputKey, failed);
+            } else {
+                // the slot is free once the call is over; the inputs are acknowledged once the output is kept
+                kept.whenComplete((k, failed) -> outputSettled(taken, inputKey, failed));
+            }
             return;
         }
         // a call that found no node to run it (or whose node died under it) is not the function's failure: it dead-letters nothing
@@ -386,6 +411,17 @@ final class TopicRunner implements AutoCloseable {
             } else {
                 d.retryIn(backoff(trigger.backoff(), d.attempt()));
             }
+        }
+    }
+
+    /** Acknowledges the events of a call that succeeded once its output is kept, or hands them back when it {@code failed} to be. */
+    private void outputSettled(List<EventLog.Delivery> taken, String inputKey, Throwable failed) {
+        if (failed == null) {
+            taken.forEach(EventLog.Delivery::ack);
+        } else {
+            // handed out again after the back-off, its output then published under the same id
+            LOG.warn("topic trigger {}: the output of {} was not kept: {}", id, inputKey, failed.getMessage());
+            taken.forEach(d -> d.retryIn(backoff(trigger.backoff(), d.attempt())));
         }
     }
 

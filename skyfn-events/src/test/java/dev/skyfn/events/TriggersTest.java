@@ -447,6 +447,78 @@ class TriggersTest {
         assertThat(node.calls).as("no batch started once the trigger was closed").hasSize(1);
     }
 
+    /**
+     * A key-ordered batch whose call failed — the function's error, or one of the node's own —
+     * runs again after its back-off, well within the ack wait, and before the events of its key
+     * published meanwhile, though it left room for them beside it.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aFailedBatchOfAKeyOrderedTriggerRunsAgainBeforeTheEventsPublishedAfterIt(boolean nodesOwnError) throws InterruptedException {
+        var failedOnce = new java.util.concurrent.CountDownLatch(1);
+        List<Integer> succeeded = new CopyOnWriteArrayList<>();
+        var node = new Node(batch -> {
+            if (failedOnce.getCount() > 0) {
+                failedOnce.countDown();
+                if (nodesOwnError) {
+                    throw new IllegalStateException("a fault of the node's");
+                }
+                return new Functions.Result(null, "FUNCTION_ERROR", "not yet");
+            }
+            batch.forEach(e -> succeeded.add(e.get("data").asInt()));
+            return new Functions.Result(Payload.EMPTY, null, null);
+        });
+        var triggers = start(app("- {topic: steps, ordering: key, batch: {size: 5, window: 50ms}, backoff: 500ms, maxAttempts: 5}",
+                Instant.now()), node, new FileTickLedger(dir.resolve("ticks.json")));
+        triggers.publish("acme", "steps", Optional.empty(), "/test", "t", "application/json", "order-7", new byte[] {'1'});
+        assertThat(failedOnce.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        triggers.publish("acme", "steps", Optional.empty(), "/test", "t", "application/json", "order-7", new byte[] {'2'});
+        triggers.publish("acme", "steps", Optional.empty(), "/test", "t", "application/json", "order-7", new byte[] {'3'});
+
+        await().atMost(TopicRunner.ACK_WAIT.minusSeconds(2)).until(() -> succeeded.size() == 3);
+        assertThat(succeeded).containsExactly(1, 2, 3);
+    }
+
+    /** A batch whose gathering the log breaks off with an error runs with what it gathered, not after the ack wait. */
+    @Test
+    void aBatchWhoseGatheringFailsRunsWithWhatItHadGathered() {
+        var requests = new java.util.concurrent.atomic.AtomicInteger();
+        EventLog failing = new Around(log) {
+            @Override
+            public Subscription subscribe(String name, String tenant, String pattern, int p, Instant since, Duration ackWait, int max) {
+                Subscription inner = super.subscribe(name, tenant, pattern, p, since, ackWait, max);
+                return new Subscription() {
+                    @Override
+                    public int take(int n, Duration wait, java.util.function.Consumer<EventLog.Delivery> each) throws InterruptedException {
+                        int got = inner.take(n, wait, each);
+                        // the request after the batch's first event: JetStream out of reach
+                        if (got == 0 && requests.get() == 1) {
+                            requests.incrementAndGet();
+                            throw new IllegalStateException("out of reach");
+                        }
+                        requests.addAndGet(got > 0 ? 1 : 0);
+                        return got;
+                    }
+
+                    @Override
+                    public void close() {
+                        inner.close();
+                    }
+                };
+            }
+        };
+        var node = new Node(e -> new Functions.Result(Payload.EMPTY, null, null));
+        DeployedApp app = app("- {topic: clicks, batch: {size: 5, window: 200ms}}", Instant.now());
+        var triggers = new Triggers(failing, new FileTickLedger(dir.resolve("ticks.json")), node, catalog(app), catalog(app), Clock.systemUTC())
+                .start();
+        started.add(triggers);
+        triggers.publish("acme", "clicks", Optional.empty(), "/me", "click", "text/plain", null, new byte[]{1});
+
+        // well within the ack wait, after which the event would come back if the batch were dropped
+        await().atMost(TopicRunner.ACK_WAIT.dividedBy(2)).until(() -> !node.calls.isEmpty());
+        assertThat(requests.get()).as("the gathering failed").isEqualTo(2);
+    }
+
     @Test
     void anAppRemovedAndCreatedAgainTakesUpNeitherTheEventsNorTheTicksOfTheOneBefore() {
         var ledger = new FileTickLedger(dir.resolve("ticks.json"));

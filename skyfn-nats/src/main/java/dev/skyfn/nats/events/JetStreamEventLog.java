@@ -5,6 +5,7 @@ import dev.skyfn.core.trigger.EventEnvelope;
 import dev.skyfn.core.trigger.EventLog;
 import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.Js;
+import dev.skyfn.nats.Pull;
 import dev.skyfn.nats.seal.Sealer;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamSubscription;
@@ -19,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -52,6 +52,11 @@ public final class JetStreamEventLog implements EventLog {
     private static final String MESSAGE_ID = "Nats-Msg-Id";
     /** The headers of an event's attributes; any other {@code ce-} header is an extension. */
     private static final java.util.Set<String> ATTRIBUTES = java.util.Set.of("ce-id", "ce-source", "ce-type", "ce-time", "ce-partitionkey");
+
+    /** JetStream's word for "not done, hand it out again now". */
+    private static final byte[] NAK = "-NAK".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /** How long a node waits for the server to say it has taken an event handed back. */
+    private static final Duration HANDED_BACK_WITHIN = Duration.ofSeconds(2);
 
     /** The bucket of {@link PartitionLease}s: which node takes each key-ordered partition batched. */
     static final String LEASES = "skyfn-partition-leases";
@@ -146,48 +151,61 @@ public final class JetStreamEventLog implements EventLog {
             }
             return js.subscribe(null, PullSubscribeOptions.bind(STREAM, name));
         });
+        Subscription events = new Consumed(sub, tenant);
+        if (!EventLog.exclusive(partition, maxUnacknowledged)) {
+            return events;
+        }
         // batches of a key-ordered partition: one node at a time, else two of its batches could run at once
-        PartitionLease lease = EventLog.exclusive(partition, maxUnacknowledged) ? lease(name, partition) : null;
-        // the events of a leased partition out on this node: its lease is let go only once none is
-        Set<Out> out = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        return new Subscription() {
-            @Override
-            public int take(int max, Duration wait, java.util.function.Consumer<Delivery> each) throws InterruptedException {
-                if (lease != null && !lease.held(Out.none(out, ackWait))) {
-                    Thread.sleep(wait);
-                    return 0;
-                }
-                int n = 0;
-                for (var it = sub.iterate(max, wait); it.hasNext(); ) {
-                    Delivery d = readable(tenant, it.next());
+        PartitionLease lease = lease(name, partition);
+        return new LeasedPartition(lease, events, ackWait, () -> eventsOut(name), () -> leaveGroup(lease));
+    }
+
+    /** Whether JetStream counts events of the subscription {@code name} out, handed to a node and neither acknowledged nor terminated. */
+    private boolean eventsOut(String name) {
+        return Js.call("reading the subscription " + name, () -> engine.connection().jetStreamManagement(engine.jsOptions())
+                .getConsumerInfo(STREAM, name).getNumAckPending()) > 0;
+    }
+
+    /** A subscription as this node takes from it: each request to JetStream read to its end ({@link Pull}). */
+    private final class Consumed implements Subscription {
+        private final JetStreamSubscription sub;
+        private final String tenant;
+
+        Consumed(JetStreamSubscription sub, String tenant) {
+            this.sub = sub;
+            this.tenant = tenant;
+        }
+
+        @Override
+        public int take(int max, Duration wait, java.util.function.Consumer<Delivery> each) throws InterruptedException {
+            int[] n = {0};
+            try {
+                Pull.read(sub, max, wait, m -> {
+                    Delivery d = readable(tenant, m);
                     if (d != null) {
-                        each.accept(lease == null ? d : new Out(d, out));
-                        n++;
+                        each.accept(d);
+                        n[0]++;
                     }
+                });
+            } catch (RuntimeException e) {
+                if (n[0] == 0) {
+                    throw e;
                 }
-                return n;
+                // those handed out are the caller's to run: lost here, they would come back only after the ack wait
+                LOG.warn("events: a request for events of {} ended with an error: {}", sub.getConsumerName(), e.getMessage());
             }
+            return n[0];
+        }
 
-            @Override
-            public void stopping() {
-                if (lease != null) {
-                    lease.stop();
-                }
+        @Override
+        public void close() {
+            Pull.handBack(sub);
+            try {
+                sub.unsubscribe();
+            } catch (IllegalStateException closed) {
+                // the connection went first
             }
-
-            @Override
-            public void close() {
-                if (lease != null) {
-                    lease.close();
-                    leaveGroup(lease);
-                }
-                try {
-                    sub.unsubscribe();
-                } catch (IllegalStateException closed) {
-                    // the connection went first
-                }
-            }
-        };
+        }
     }
 
     /** A lease of {@code partition}'s subscription {@code name}, in this node's group of its trigger's partitions. */
@@ -206,55 +224,6 @@ public final class JetStreamEventLog implements EventLog {
                 groups.values().remove(group);
                 group.close();
             }
-        }
-    }
-
-    /** An event of a leased partition out on this node, until acknowledged or handed back. */
-    private static final class Out implements Delivery {
-        private final Delivery d;
-        private final Set<Out> out;
-        /** When it was handed out, or last said in progress (System.nanoTime). */
-        private volatile long since = System.nanoTime();
-
-        Out(Delivery d, Set<Out> out) {
-            this.d = d;
-            this.out = out;
-            out.add(this);
-        }
-
-        /** Whether none is out: acknowledged, handed back, or out for longer than the ack wait (JetStream hands it out again). */
-        static boolean none(Set<Out> out, Duration ackWait) {
-            long now = System.nanoTime();
-            out.removeIf(o -> now - o.since > ackWait.toNanos());
-            return out.isEmpty();
-        }
-
-        @Override
-        public Event event() {
-            return d.event();
-        }
-
-        @Override
-        public long attempt() {
-            return d.attempt();
-        }
-
-        @Override
-        public void ack() {
-            d.ack();
-            out.remove(this);
-        }
-
-        @Override
-        public void inProgress() {
-            d.inProgress();
-            since = System.nanoTime();
-        }
-
-        @Override
-        public void retryIn(Duration pause) {
-            d.retryIn(pause);
-            out.remove(this);
         }
     }
 
@@ -327,32 +296,56 @@ public final class JetStreamEventLog implements EventLog {
         Headers h = m.getHeaders();
         Event event = h != null && h.containsKey(CE + "id") ? firstLayout(tenant, subject, h, m.getData())
                 : enveloped(tenant, subject, h, m.getData());
-        return new Delivery() {
-            @Override
-            public Event event() {
-                return event;
-            }
+        return new Taken(event, m);
+    }
 
-            @Override
-            public long attempt() {
-                return m.metaData().deliveredCount();
-            }
+    /** An event as JetStream handed it to this node. */
+    private final class Taken implements LeasedPartition.Handed {
+        private final Event event;
+        private final Message m;
 
-            @Override
-            public void ack() {
-                m.ack();
-            }
+        Taken(Event event, Message m) {
+            this.event = event;
+            this.m = m;
+        }
 
-            @Override
-            public void inProgress() {
-                m.inProgress();
-            }
+        @Override
+        public Event event() {
+            return event;
+        }
 
-            @Override
-            public void retryIn(Duration pause) {
-                m.nakWithDelay(pause);
+        @Override
+        public long attempt() {
+            return m.metaData().deliveredCount();
+        }
+
+        @Override
+        public void ack() {
+            m.ack();
+        }
+
+        @Override
+        public void inProgress() {
+            m.inProgress();
+        }
+
+        @Override
+        public void retryIn(Duration pause) {
+            m.nakWithDelay(pause);
+        }
+
+        /** The server answers a handing back sent as a request once it has taken it (its {@code processAck}). */
+        @Override
+        public boolean handBackNow() {
+            try {
+                return engine.connection().request(m.getReplyTo(), NAK, HANDED_BACK_WITHIN) != null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (RuntimeException unreachable) {
+                return false;
             }
-        };
+        }
     }
 
     /** An event of the current layout: its id from the message id, its envelope opened there. */

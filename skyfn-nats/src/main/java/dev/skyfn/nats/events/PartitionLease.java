@@ -55,6 +55,8 @@ final class PartitionLease implements AutoCloseable {
     /** When the last write of the lease that the server kept was sent (System.nanoTime). */
     private long sentAt;
     private boolean closed;
+    /** Taken since {@link #takenAfresh()} last asked. */
+    private boolean fresh;
 
     /**
      * @param subscription the partition's subscription: the lease's entry is named after it
@@ -140,12 +142,23 @@ final class PartitionLease implements AutoCloseable {
                 // free, or still this holder's: a renewal kept though its answer was lost leaves the entry ours
                 if (value == null || value.length == 0 || Arrays.equals(value, holder)) {
                     write(entry == null ? 0 : entry.getRevision());
+                    fresh = revision != 0;
                 }
             } catch (RuntimeException e) {
                 LOG.debug("the lease of {} could not be taken: {}", key, e.getMessage());
             }
         }
         return revision != 0;
+    }
+
+    /**
+     * Whether the lease was taken since this was last asked: by then the last holder may have left
+     * events of the partition out (it died under a batch).
+     */
+    synchronized boolean takenAfresh() {
+        boolean taken = fresh;
+        fresh = false;
+        return taken;
     }
 
     /** Writes the lease as this holder's if it is at {@code at} (0: absent); revision 0 when it was not. */

@@ -2,6 +2,7 @@ package dev.skyfn.nats.queue;
 
 import dev.skyfn.nats.Engine;
 import dev.skyfn.nats.Js;
+import dev.skyfn.nats.Pull;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
@@ -35,7 +36,6 @@ public final class WorkQueue implements AutoCloseable {
     private final String consumer;
     private final Duration ackWait;
     private volatile boolean closed;
-    private volatile Thread worker;
     private volatile ExecutorService jobs;
 
     private WorkQueue(Engine engine, JetStream js, String stream, String consumer, Duration ackWait) {
@@ -100,13 +100,16 @@ public final class WorkQueue implements AutoCloseable {
     public void work(int parallel, Consumer<Job> run) {
         var slots = new Semaphore(parallel);
         jobs = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("job-" + stream + "-", 0).factory());
-        worker = Thread.ofPlatform().daemon().name("work-" + stream).start(() -> {
+        Thread.ofPlatform().daemon().name("work-" + stream).start(() -> {
             JetStreamSubscription sub = Js.call("taking jobs from " + stream,
                     () -> js.subscribe(null, PullSubscribeOptions.bind(stream, consumer)));
             while (!closed) {
                 try {
-                    slots.acquire();
-                    List<Message> taken = sub.fetch(1, Duration.ofSeconds(1));
+                    if (!slots.tryAcquire(1, java.util.concurrent.TimeUnit.SECONDS)) {
+                        continue;
+                    }
+                    List<Message> taken = new java.util.ArrayList<>(1);
+                    Pull.read(sub, 1, Duration.ofSeconds(1), taken::add);
                     if (taken.isEmpty()) {
                         slots.release();
                         continue;
@@ -133,6 +136,8 @@ public final class WorkQueue implements AutoCloseable {
                     }
                 }
             }
+            // closed between two requests, each read to its end: nothing of theirs waits in the client
+            Pull.handBack(sub);
         });
     }
 
@@ -181,10 +186,8 @@ public final class WorkQueue implements AutoCloseable {
 
     @Override
     public void close() {
+        // the worker ends its request (a second at most) rather than be interrupted under it, which would leave its job unseen until its ack wait
         closed = true;
-        if (worker != null) {
-            worker.interrupt();
-        }
         if (jobs != null) {
             jobs.shutdown(); // jobs running end, or are handed out again once their ack wait is over
         }

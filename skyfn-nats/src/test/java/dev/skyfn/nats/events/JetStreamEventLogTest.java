@@ -506,6 +506,109 @@ class JetStreamEventLogTest {
         }
     }
 
+    /**
+     * Short requests for events while they are published, the subscription closed and opened
+     * again: every event JetStream handed out reached the taker — none sits delivered and unseen
+     * in the client, to come back only after the ack wait — and a wait under a millisecond is taken.
+     */
+    @Test
+    void everyEventHandedOutReachesTheTakerThoughItsRequestsAreShort() throws Exception {
+        String tenant = OneServer.freshName("acme");
+        String name = OneServer.freshName("sub");
+        var publishing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread publisher = Thread.ofPlatform().start(() -> {
+            for (int i = 0; publishing.get(); i++) {
+                log.publish(event(tenant, i));
+                java.util.concurrent.locks.LockSupport.parkNanos(300_000);
+            }
+        });
+        try {
+            for (int round = 0; round < 20; round++) {
+                EventLog.Subscription sub = log.subscribe(name, tenant, "orders", -1, Instant.EPOCH, Duration.ofMinutes(1), 1000);
+                long until = System.nanoTime() + Duration.ofMillis(100).toNanos();
+                for (int i = 0; System.nanoTime() < until; i++) {
+                    sub.fetch(3, Duration.ofNanos(i % 2 == 0 ? 500_000 : 1_000_000)).forEach(EventLog.Delivery::ack);
+                }
+                sub.close();
+            }
+        } finally {
+            publishing.set(false);
+            publisher.join();
+        }
+        var jsm = server.engine().connection().jetStreamManagement();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> jsm.getConsumerInfo(JetStreamEventLog.STREAM, name).getNumAckPending() == 0);
+    }
+
+    /**
+     * A key-ordered partition's event whose call failed comes back before the events published
+     * after it, though the batch it came in left room for them: it is handed back at once and the
+     * lane rests for its back-off.
+     */
+    @Test
+    void aFailedEventOfAKeyOrderedPartitionIsTakenAgainBeforeTheEventsAfterIt() throws Exception {
+        String tenant = OneServer.freshName("acme");
+        String name = OneServer.freshName("sub");
+        int partition = event(tenant, 0).partition();
+        // an ack wait longer than the test: an event not handed back would not come back within it
+        EventLog.Subscription lane = log.subscribe(name, tenant, "orders", partition, Instant.EPOCH, Duration.ofMinutes(1), 5);
+        try {
+            log.publish(event(tenant, 0));
+            List<EventLog.Delivery> first = awaitBatch(lane);
+            assertThat(first).extracting(d -> d.event().id()).containsExactly("o-0");
+            long failed = System.nanoTime();
+            first.getFirst().retryIn(Duration.ofMillis(300));
+            log.publish(event(tenant, 1));
+            log.publish(event(tenant, 2));
+
+            List<EventLog.Delivery> next = awaitBatch(lane);
+            assertThat(System.nanoTime() - failed).as("the back-off").isGreaterThanOrEqualTo(Duration.ofMillis(300).toNanos());
+            assertThat(next).extracting(d -> d.event().id()).containsExactly("o-0", "o-1", "o-2");
+            assertThat(next.getFirst().attempt()).isEqualTo(2);
+        } finally {
+            lane.close();
+        }
+    }
+
+    /**
+     * A node takes a key-ordered partition whose last holder died under a batch that left room
+     * for later events: that batch, handed out again once its ack wait is over, runs before them.
+     */
+    @Test
+    void aPartitionWhoseHolderDiedUnderABatchRunsThatBatchBeforeTheEventsAfterIt() throws Exception {
+        String tenant = OneServer.freshName("acme");
+        String name = OneServer.freshName("sub");
+        int partition = event(tenant, 0).partition();
+        Duration ackWait = Duration.ofSeconds(2);
+        EventLog.Subscription lane = log.subscribe(name, tenant, "orders", partition, Instant.EPOCH, ackWait, 5);
+        var dead = server.engine().connection().jetStream().subscribe(null, io.nats.client.PullSubscribeOptions.bind(JetStreamEventLog.STREAM, name));
+        try {
+            log.publish(event(tenant, 0));
+            // the holder that died: it took the first event and never said more
+            assertThat(dead.fetch(1, Duration.ofSeconds(5))).hasSize(1);
+            log.publish(event(tenant, 1));
+            log.publish(event(tenant, 2));
+
+            List<EventLog.Delivery> next = awaitBatch(lane);
+            assertThat(next).extracting(d -> d.event().id()).containsExactly("o-0", "o-1", "o-2");
+        } finally {
+            dead.unsubscribe();
+            lane.close();
+        }
+    }
+
+    /** The first events a lane takes within 20 s. */
+    private static List<EventLog.Delivery> awaitBatch(EventLog.Subscription lane) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < until) {
+            List<EventLog.Delivery> got = lane.fetch(5, Duration.ofMillis(200));
+            if (!got.isEmpty()) {
+                return got;
+            }
+        }
+        throw new AssertionError("no event taken within 20 s");
+    }
+
     @Test
     void aSubscriptionOpenedAgainWithMoreRoomForEventsOutGetsIt() throws Exception {
         String name = OneServer.freshName("sub");
