@@ -296,23 +296,11 @@ public final class JetStreamEventLog implements EventLog {
         Headers h = m.getHeaders();
         Event event = h != null && h.containsKey(CE + "id") ? firstLayout(tenant, subject, h, m.getData())
                 : enveloped(tenant, subject, h, m.getData());
-        return new Taken(event, m);
+        return new Taken(event, m, engine.connection());
     }
 
-    /** An event as JetStream handed it to this node. */
-    private final class Taken implements LeasedPartition.Handed {
-        private final Event event;
-        private final Message m;
-
-        Taken(Event event, Message m) {
-            this.event = event;
-            this.m = m;
-        }
-
-        @Override
-        public Event event() {
-            return event;
-        }
+    /** An event as JetStream handed it to this node, by the connection it came over. */
+    private record Taken(Event event, Message m, io.nats.client.Connection connection) implements LeasedPartition.Handed {
 
         @Override
         public long attempt() {
@@ -338,7 +326,7 @@ public final class JetStreamEventLog implements EventLog {
         @Override
         public boolean handBackNow() {
             try {
-                return engine.connection().request(m.getReplyTo(), NAK, HANDED_BACK_WITHIN) != null;
+                return connection.request(m.getReplyTo(), NAK, HANDED_BACK_WITHIN) != null;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
