@@ -157,13 +157,13 @@ public final class JetStreamEventLog implements EventLog {
         }
         // batches of a key-ordered partition: one node at a time, else two of its batches could run at once
         PartitionLease lease = lease(name, partition);
-        return new LeasedPartition(lease, events, ackWait, () -> eventsOut(name), () -> leaveGroup(lease));
+        return new LeasedPartition(lease, events, ackWait, maxUnacknowledged, () -> eventsOut(name), () -> leaveGroup(lease));
     }
 
-    /** Whether JetStream counts events of the subscription {@code name} out, handed to a node and neither acknowledged nor terminated. */
-    private boolean eventsOut(String name) {
-        return Js.call("reading the subscription " + name, () -> engine.connection().jetStreamManagement(engine.jsOptions())
-                .getConsumerInfo(STREAM, name).getNumAckPending()) > 0;
+    /** How many events JetStream counts out of the subscription {@code name}: handed to a node, neither acknowledged nor terminated. */
+    private int eventsOut(String name) {
+        return Math.toIntExact(Js.call("reading the subscription " + name, () -> engine.connection().jetStreamManagement(engine.jsOptions())
+                .getConsumerInfo(STREAM, name).getNumAckPending()));
     }
 
     /** A subscription as this node takes from it: each request to JetStream read to its end ({@link Pull}). */
@@ -320,6 +320,11 @@ public final class JetStreamEventLog implements EventLog {
         @Override
         public void retryIn(Duration pause) {
             m.nakWithDelay(pause);
+        }
+
+        @Override
+        public long sequence() {
+            return m.metaData().streamSequence();
         }
 
         /** The server answers a handing back sent as a request once it has taken it (its {@code processAck}). */

@@ -4,24 +4,27 @@ import dev.skyfn.core.trigger.Event;
 import dev.skyfn.core.trigger.EventLog;
 import java.time.Duration;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One node's lane of a key-ordered partition taken in batches: its events are taken only under
  * the partition's {@link PartitionLease}, one batch after the other, so that they run in the order
- * published although JetStream lets a batch's worth of them out at once. JetStream hands out an
- * event that comes back (its ack wait over, or handed back) before any later one, but a later one
- * before an earlier one still out; so nothing of the partition is taken while an earlier event is
- * out elsewhere:
+ * published although JetStream lets a batch's worth of them out at once. JetStream hands out the
+ * events that come back (their ack wait over, or handed back) before any new one, but in the order
+ * they came back, and a new one before an earlier one still out elsewhere; so:
  * <ul>
+ * <li>the events each request brings are handed on in the order published (by stream sequence):
+ *     an event that reached a node which had just died came back at once, before the earlier
+ *     events out there, which come back only after their ack wait;</li>
  * <li>an event whose call failed is handed back at once, the server's answer awaited, and the
- *     lane rests for its back-off holding the lease — then it is the first taken. (Handed back
- *     with a delay, it would leave room for later events to be handed out before it.)</li>
- * <li>a lease taken while JetStream counts events of the partition out — with a node that died
- *     under a batch — is used only once they are due again, one ack wait on; they are then the
- *     first taken.</li>
+ *     lane rests for its back-off holding the lease — then it is the first taken (handed back with
+ *     a delay, it would leave room for later events to be handed out before it);</li>
+ * <li>a lease just taken is used only once nothing of the partition is out elsewhere: what has
+ *     come back is taken at once, in order, and when events are still out (with a node that died
+ *     under a batch) they are awaited, one ack wait, and taken together with it.</li>
  * </ul>
  */
 final class LeasedPartition implements EventLog.Subscription {
@@ -32,27 +35,43 @@ final class LeasedPartition implements EventLog.Subscription {
     interface Handed extends EventLog.Delivery {
         /** Hands the event back for the next request to take first; whether the server said it did. */
         boolean handBackNow();
+
+        /** Its place in the stream: the order it was published in. */
+        long sequence();
     }
+
+    private static final java.util.Comparator<EventLog.Delivery> PUBLISHED =
+            java.util.Comparator.comparingLong(d -> d instanceof Handed h ? h.sequence() : 0);
+    /** How long a lane just given the lease waits for the events that came back: they come at once. */
+    private static final Duration CATCH_UP = Duration.ofMillis(200);
 
     private final PartitionLease lease;
     private final EventLog.Subscription events;
     private final Duration ackWait;
-    private final BooleanSupplier eventsOut;
+    private final int room;
+    private final java.util.function.IntSupplier eventsOut;
     private final Runnable closed;
     /** The events taken here and out: the lease is let go only once none is. */
     private final Set<Out> out = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Until when (System.nanoTime) the lane takes nothing though it holds the lease. */
     private volatile long restUntil = System.nanoTime();
+    /** The lease was taken and nothing taken since: events may be out elsewhere. */
+    private boolean catchingUp;
+    /** Taken from JetStream, in the order published, not yet handed on: its lane's thread's alone. */
+    private final java.util.ArrayDeque<Out> held = new java.util.ArrayDeque<>();
 
     /**
      * @param events    the partition's subscription, unleased
-     * @param eventsOut whether JetStream counts events of the partition out (handed to a node, not acknowledged)
+     * @param room      how many of its events JetStream lets out at once (the batch's size)
+     * @param eventsOut how many events of the partition JetStream counts out (handed to a node, not acknowledged)
      * @param closed    run once the lease is let go at close
      */
-    LeasedPartition(PartitionLease lease, EventLog.Subscription events, Duration ackWait, BooleanSupplier eventsOut, Runnable closed) {
+    LeasedPartition(PartitionLease lease, EventLog.Subscription events, Duration ackWait, int room,
+                    java.util.function.IntSupplier eventsOut, Runnable closed) {
         this.lease = lease;
         this.events = events;
         this.ackWait = ackWait;
+        this.room = room;
         this.eventsOut = eventsOut;
         this.closed = closed;
     }
@@ -64,17 +83,75 @@ final class LeasedPartition implements EventLog.Subscription {
             Thread.sleep(wait);
             return 0;
         }
-        if (lease.takenAfresh() && outElsewhere()) {
-            restFor(ackWait.plus(ackWait.dividedBy(10)));
-            LOG.info("a key-ordered partition taken while events of it are out elsewhere: taken from in {} ms, once they are due again",
-                    ackWait.plus(ackWait.dividedBy(10)).toMillis());
+        if (lease.takenAfresh()) {
+            catchingUp = true;
         }
         long rest = restUntil - System.nanoTime();
         if (rest > 0) {
             Thread.sleep(Duration.ofNanos(Math.min(rest, wait.toNanos())));
             return 0;
         }
-        return events.take(max, wait, d -> each.accept(new Out(d)));
+        if (catchingUp && !caughtUp()) {
+            return 0;
+        }
+        if (held.isEmpty()) {
+            hold(max, wait);
+        }
+        int n = 0;
+        for (; n < max && !held.isEmpty(); n++) {
+            each.accept(held.poll());
+        }
+        return n;
+    }
+
+    /** Takes up to {@code max} events from JetStream into {@link #held}, in the order published. */
+    private void hold(int max, Duration wait) throws InterruptedException {
+        List<EventLog.Delivery> got = new ArrayList<>();
+        events.take(max, wait, got::add);
+        got.sort(PUBLISHED);
+        got.forEach(d -> held.add(new Out(d)));
+    }
+
+    /**
+     * Whether the lease just taken may be used: nothing of the partition is out elsewhere once what
+     * came back is taken (into {@link #held}). Else what came back is handed back and the lane rests
+     * until the rest is due again too.
+     */
+    private boolean caughtUp() throws InterruptedException {
+        if (outCount() == 0) {
+            catchingUp = false;
+            return true;
+        }
+        hold(room, CATCH_UP);
+        if (outCount() <= held.size()) {
+            catchingUp = false;
+            return true;
+        }
+        handBackHeld();
+        Duration dueIn = ackWait.plus(ackWait.dividedBy(10));
+        restFor(dueIn);
+        LOG.info("a key-ordered partition taken while events of it are out elsewhere: taken from in {} ms, once they are due again",
+                dueIn.toMillis());
+        return false;
+    }
+
+    /** How many events of the partition JetStream counts out; more than any when it does not say. */
+    private int outCount() {
+        try {
+            return eventsOut.getAsInt();
+        } catch (RuntimeException unanswered) {
+            return Integer.MAX_VALUE;
+        }
+    }
+
+    /** Hands back, in the order published, what was taken and not handed on. */
+    private void handBackHeld() {
+        for (Out o = held.poll(); o != null; o = held.poll()) {
+            if (!(o.d instanceof Handed h && h.handBackNow())) {
+                o.d.retryIn(Duration.ZERO);
+            }
+            out.remove(o);
+        }
     }
 
     private boolean resting() {
@@ -88,15 +165,6 @@ final class LeasedPartition implements EventLog.Subscription {
         }
     }
 
-    /** Whether events are out elsewhere; so taken when JetStream does not say. */
-    private boolean outElsewhere() {
-        try {
-            return eventsOut.getAsBoolean();
-        } catch (RuntimeException unanswered) {
-            return true;
-        }
-    }
-
     @Override
     public void stopping() {
         lease.stop();
@@ -104,9 +172,11 @@ final class LeasedPartition implements EventLog.Subscription {
 
     @Override
     public void close() {
+        // what the node still holds handed back first: the next holder takes it before what follows
+        handBackHeld();
+        events.close();
         lease.close();
         closed.run();
-        events.close();
     }
 
     /** An event of the partition out on this node, until acknowledged or handed back. */

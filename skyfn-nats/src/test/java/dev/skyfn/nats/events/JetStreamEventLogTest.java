@@ -597,7 +597,71 @@ class JetStreamEventLogTest {
         }
     }
 
-    /** The first events a lane takes within 20 s. */
+    /**
+     * A partition taken from a holder whose events came back out of the order published — one at
+     * once (it reached the holder as it died), the earlier ones after their ack wait — runs them
+     * in the order published, before the events after them.
+     */
+    @Test
+    void eventsThatCameBackOutOfOrderAreTakenInTheOrderPublished() throws Exception {
+        String tenant = OneServer.freshName("acme");
+        String name = OneServer.freshName("sub");
+        int partition = event(tenant, 0).partition();
+        Duration ackWait = Duration.ofSeconds(2);
+        EventLog.Subscription lane = log.subscribe(name, tenant, "orders", partition, Instant.EPOCH, ackWait, 5);
+        var connection = server.engine().connection();
+        var dead = connection.jetStream().subscribe(null, io.nats.client.PullSubscribeOptions.bind(JetStreamEventLog.STREAM, name));
+        try {
+            for (int i = 0; i < 3; i++) {
+                log.publish(event(tenant, i));
+            }
+            List<io.nats.client.Message> taken = dead.fetch(3, Duration.ofSeconds(5));
+            assertThat(taken).hasSize(3);
+            // the last back at once, the first two once their ack wait is over
+            assertThat(connection.request(taken.get(2).getReplyTo(), "-NAK".getBytes(StandardCharsets.US_ASCII), Duration.ofSeconds(5)))
+                    .isNotNull();
+            log.publish(event(tenant, 3));
+
+            List<EventLog.Delivery> next = awaitBatch(lane);
+            assertThat(next).extracting(d -> d.event().id()).containsExactly("o-0", "o-1", "o-2", "o-3");
+        } finally {
+            dead.unsubscribe();
+            lane.close();
+        }
+    }
+
+    /**
+     * A partition taken whose events out were all handed back — a failed batch its last holder
+     * handed back before it let the partition go — is taken from at once, not after an ack wait.
+     */
+    @Test
+    void aPartitionWhoseEventsOutWereAllHandedBackIsTakenFromAtOnce() throws Exception {
+        String tenant = OneServer.freshName("acme");
+        String name = OneServer.freshName("sub");
+        int partition = event(tenant, 0).partition();
+        // an ack wait longer than the test: a lane waiting for it would take nothing within the test
+        EventLog.Subscription lane = log.subscribe(name, tenant, "orders", partition, Instant.EPOCH, Duration.ofMinutes(1), 5);
+        var connection = server.engine().connection();
+        var last = connection.jetStream().subscribe(null, io.nats.client.PullSubscribeOptions.bind(JetStreamEventLog.STREAM, name));
+        try {
+            log.publish(event(tenant, 0));
+            log.publish(event(tenant, 1));
+            List<io.nats.client.Message> taken = last.fetch(2, Duration.ofSeconds(5));
+            assertThat(taken).hasSize(2);
+            for (var m : taken) {
+                assertThat(connection.request(m.getReplyTo(), "-NAK".getBytes(StandardCharsets.US_ASCII), Duration.ofSeconds(5))).isNotNull();
+            }
+            log.publish(event(tenant, 2));
+
+            List<EventLog.Delivery> next = awaitBatch(lane);
+            assertThat(next).extracting(d -> d.event().id()).containsExactly("o-0", "o-1", "o-2");
+        } finally {
+            last.unsubscribe();
+            lane.close();
+        }
+    }
+
+    /** The first events a lane takes within 20 s, all that one request brings. */
     private static List<EventLog.Delivery> awaitBatch(EventLog.Subscription lane) throws InterruptedException {
         long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < until) {
