@@ -86,6 +86,8 @@ final class TopicRunner implements AutoCloseable {
     /** The events of the calls running now, by a number each call takes. */
     private final java.util.Map<Long, List<EventLog.Delivery>> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+    /** Its lanes' threads: each ends once closed, its calls settled and its subscription closed. */
+    private final List<Thread> lanes = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The subscriptions its lanes have open, told when it stops. */
     private final java.util.Set<EventLog.Subscription> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -133,7 +135,7 @@ final class TopicRunner implements AutoCloseable {
             now = null;
         }
         EventLog.Subscription opened = now;
-        Thread.ofVirtual().name(thread).start(() -> {
+        lanes.add(Thread.ofVirtual().name(thread).start(() -> {
             EventLog.Subscription sub = opened;
             while (sub == null && !closed) {
                 sleepQuietly(POLL);
@@ -151,7 +153,7 @@ final class TopicRunner implements AutoCloseable {
                 take(sub, parallel);
                 open.remove(sub);
             }
-        });
+        }));
     }
 
     /**
@@ -211,13 +213,12 @@ final class TopicRunner implements AutoCloseable {
                 slots.release(unused.get());
             }
         }
-        if (trigger.keyOrdered()) {
-            // a partition goes to another node with the subscription: not while a batch of it still runs here
-            try {
-                slots.acquire(parallel);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        // the lane ends once its calls have: a partition goes to another node with the subscription, not
+        // while a batch of it still runs here, and a node stopping waits for the lanes to end
+        try {
+            slots.acquire(parallel);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         sub.close();
     }
@@ -252,7 +253,8 @@ final class TopicRunner implements AutoCloseable {
             long until = System.nanoTime() + window.toNanos();
             long piece = ACK_WAIT.dividedBy(3).toNanos();
             int size = trigger.batch().size();
-            for (long left = window.toNanos(); batch.size() < size && left > 0; left = until - System.nanoTime()) {
+            // closed, the batch runs with what it has: the node stopping waits for it
+            for (long left = window.toNanos(); batch.size() < size && left > 0 && !closed; left = until - System.nanoTime()) {
                 try {
                     batch.addAll(sub.fetch(size - batch.size(), Duration.ofNanos(Math.min(left, piece))));
                 } catch (RuntimeException e) {
@@ -541,6 +543,20 @@ final class TopicRunner implements AutoCloseable {
     public void close() {
         closed = true;
         open.forEach(EventLog.Subscription::stopping);
+    }
+
+    /**
+     * Waits until its lanes have ended, once closed — their calls settled, their subscriptions closed
+     * (a key-ordered partition let go) — or until {@code deadline} (System.nanoTime); whether they have.
+     */
+    boolean awaitEnded(long deadline) throws InterruptedException {
+        for (Thread lane : lanes) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !lane.join(Duration.ofNanos(left))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Closes the trigger of an app removed: events its last request to the log brings are not run. */

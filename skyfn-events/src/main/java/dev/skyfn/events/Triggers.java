@@ -12,6 +12,7 @@ import dev.skyfn.core.trigger.Subjects;
 import dev.skyfn.core.trigger.TickLedger;
 import dev.skyfn.core.trigger.Trigger;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Triggers implements AutoCloseable {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Triggers.class);
+    /** How long a node stopping waits for its triggers' running calls to end. */
+    static final Duration DRAIN = Duration.ofSeconds(30);
 
     private final EventLog log;
     private final Functions functions;
@@ -279,10 +282,29 @@ public final class Triggers implements AutoCloseable {
                 + t.output().map(o -> ", result to " + o).orElse("");
     }
 
+    /**
+     * Stops firing and taking events, and waits up to {@link #DRAIN} for the calls running to end and
+     * their events to be acknowledged or handed back, and the key-ordered partitions this node holds
+     * to be let go: a node stopping in good order hands its work on at once, where one that stopped
+     * under it would have its events run again after their ack wait.
+     */
     @Override
     public void close() {
         schedules.close();
-        running.values().forEach(rs -> rs.forEach(TopicRunner::close));
+        List<TopicRunner> all = running.values().stream().flatMap(List::stream).toList();
         running.clear();
+        all.forEach(TopicRunner::close);
+        long deadline = System.nanoTime() + DRAIN.toNanos();
+        try {
+            for (TopicRunner r : all) {
+                if (!r.awaitEnded(deadline)) {
+                    LOG.warn("triggers: calls still running after {} s; their events are handed out again after their ack wait",
+                            DRAIN.toSeconds());
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

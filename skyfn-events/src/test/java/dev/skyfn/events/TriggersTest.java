@@ -362,8 +362,8 @@ class TriggersTest {
         var first = start(app, before, new FileTickLedger(dir.resolve("ticks.json")));
         first.publish("acme", "slow", Optional.empty(), "/me", "t", "text/plain", null, new byte[]{1});
         assertThat(started.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        // the app redeployed while its call runs: a new runner takes from the same subscription
-        first.close();
+        // the app redeployed while its call runs: a new runner takes from the same subscription (closing waits for the call)
+        Thread.ofVirtual().start(first::close);
         var after = new Node(e -> new Functions.Result(Payload.EMPTY, null, null));
         start(app, after, new FileTickLedger(dir.resolve("ticks.json")));
         // past the ack wait after the old runner's last word that it was in progress (at most a third of one before
@@ -438,7 +438,7 @@ class TriggersTest {
         triggers.publish("acme", "steps", Optional.empty(), "/test", "t", "application/json", "order-7", new byte[] {'1'});
         assertThat(running.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         triggers.publish("acme", "steps", Optional.empty(), "/test", "t", "application/json", "order-7", new byte[] {'2'});
-        triggers.close();
+        Thread.ofVirtual().start(triggers::close); // which waits for the call
         // the lane has seen it is closed (it looks every second at most) and still holds its partition
         await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(5)).until(endedWhenClosed::isEmpty);
         release.countDown();
@@ -517,6 +517,81 @@ class TriggersTest {
         // well within the ack wait, after which the event would come back if the batch were dropped
         await().atMost(TopicRunner.ACK_WAIT.dividedBy(2)).until(() -> !node.calls.isEmpty());
         assertThat(requests.get()).as("the gathering failed").isEqualTo(2);
+    }
+
+    /**
+     * Triggers closed as their node stops in good order wait for the call running to end and its
+     * event to be acknowledged: stopped under it, the event would run again after its ack wait.
+     */
+    @Test
+    void closingWaitsForTheRunningCallToEndAndItsEventToBeAcknowledged() throws InterruptedException {
+        var running = new java.util.concurrent.CountDownLatch(1);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        List<String> acknowledged = new CopyOnWriteArrayList<>();
+        EventLog watched = new Around(log) {
+            @Override
+            public Subscription subscribe(String name, String tenant, String pattern, int p, Instant since, Duration ackWait, int max) {
+                Subscription inner = super.subscribe(name, tenant, pattern, p, since, ackWait, max);
+                return new Subscription() {
+                    @Override
+                    public int take(int n, Duration wait, java.util.function.Consumer<EventLog.Delivery> each) throws InterruptedException {
+                        return inner.take(n, wait, d -> each.accept(new EventLog.Delivery() {
+                            @Override
+                            public Event event() {
+                                return d.event();
+                            }
+
+                            @Override
+                            public long attempt() {
+                                return d.attempt();
+                            }
+
+                            @Override
+                            public void ack() {
+                                d.ack();
+                                acknowledged.add(d.event().id());
+                            }
+
+                            @Override
+                            public void inProgress() {
+                                d.inProgress();
+                            }
+
+                            @Override
+                            public void retryIn(Duration pause) {
+                                d.retryIn(pause);
+                            }
+                        }));
+                    }
+
+                    @Override
+                    public void close() {
+                        inner.close();
+                    }
+                };
+            }
+        };
+        var node = new Node(e -> {
+            running.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return new Functions.Result(Payload.EMPTY, null, null);
+        });
+        DeployedApp app = app("- {topic: clicks}", Instant.now());
+        var triggers = new Triggers(watched, new FileTickLedger(dir.resolve("ticks.json")), node, catalog(app), catalog(app), Clock.systemUTC())
+                .start();
+        started.add(triggers);
+        triggers.publish("acme", "clicks", Optional.of("c-1"), "/me", "click", "text/plain", null, new byte[]{1});
+        assertThat(running.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+        Thread closing = Thread.ofVirtual().start(triggers::close);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(closing::isAlive);
+        release.countDown();
+        assertThat(closing.join(Duration.ofSeconds(20))).as("closed once the call ended").isTrue();
+        assertThat(acknowledged).containsExactly("c-1");
     }
 
     @Test

@@ -340,6 +340,15 @@ public final class Node implements AutoCloseable {
         outbox.start();
     }
 
+    /**
+     * Stops firing schedules and taking events, and waits for the triggers' running calls to end
+     * ({@link Triggers#close}): first of all when a node of a fleet stops, while it can still reach
+     * the other nodes and JetStream to finish them.
+     */
+    public void stopTriggers() {
+        closing(triggers, Triggers::close);
+    }
+
     /** How this node's sandboxes are walled off from the host. */
     public Confinement confinement() {
         return launcher.confinement();

@@ -331,6 +331,10 @@ public final class ClusterNode implements AutoCloseable {
     /** Stops every part, each even when another failed to stop, and the connection to NATS last, whatever happened. */
     @Override
     public void close() {
+        if (node != null) {
+            // while the fleet and JetStream are still in reach: the calls end and their events are acknowledged
+            node.stopTriggers();
+        }
         for (AutoCloseable part : new AutoCloseable[]{control, notices, heartbeat, concurrency, async, bus, localData, node, shipping, apps::close,
                 directory, events, usageLogs, engine}) {
             try {
