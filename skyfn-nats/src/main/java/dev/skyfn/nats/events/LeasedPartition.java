@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  *     a delay, it would leave room for later events to be handed out before it);</li>
  * <li>a lease just taken is used only once nothing of the partition is out elsewhere: what has
  *     come back is taken at once, in order, and when events are still out (with a node that died
- *     under a batch) they are awaited, one ack wait, and taken together with it.</li>
+ *     under a batch) they are awaited, until they are due again, and taken together with it.</li>
  * </ul>
  */
 final class LeasedPartition implements EventLog.Subscription {
@@ -42,6 +42,8 @@ final class LeasedPartition implements EventLog.Subscription {
 
     private static final java.util.Comparator<EventLog.Delivery> PUBLISHED =
             java.util.Comparator.comparingLong(d -> d instanceof Handed h ? h.sequence() : 0);
+    /** How much later than due events out elsewhere are looked for again. */
+    private static final Duration MARGIN = Duration.ofSeconds(1);
     /** How long a lane just given the lease waits for the events that came back: they come at once. */
     private static final Duration CATCH_UP = Duration.ofMillis(200);
 
@@ -128,11 +130,22 @@ final class LeasedPartition implements EventLog.Subscription {
             return true;
         }
         handBackHeld();
-        Duration dueIn = ackWait.plus(ackWait.dividedBy(10));
+        Duration dueIn = dueIn();
         restFor(dueIn);
-        LOG.info("a key-ordered partition taken while events of it are out elsewhere: taken from in {} ms, once they are due again",
+        LOG.info("a key-ordered partition taken while events of it are out elsewhere: looked at again in {} ms, once they are due again",
                 dueIn.toMillis());
         return false;
+    }
+
+    /**
+     * How long after a lease was taken the events its last holder left out are due again, if it
+     * died: it renewed the lease at most a third of its TTL before, so it died at least two thirds of
+     * a TTL before the lease lapsed, and its events are due an ack wait after it died; a second
+     * more, and a second at least. Still out then (their holder alive), they are waited for again.
+     */
+    private Duration dueIn() {
+        Duration due = ackWait.minus(PartitionLease.TTL.multipliedBy(2).dividedBy(3)).plus(MARGIN);
+        return due.compareTo(MARGIN) < 0 ? MARGIN : due;
     }
 
     /** How many events of the partition JetStream counts out; more than any when it does not say. */
