@@ -55,6 +55,15 @@ public class EventTally implements Handler<Map<String, Object>, String> {
         }
     }
 
+    /** As the tally, once the key "allow" holds "yes": a test holds the calls running until it says so. */
+    public static class Gated implements Handler<Map<String, Object>, String> {
+        @Override
+        public String handle(Map<String, Object> event, Context ctx) throws Exception {
+            StateWatch.Gated.awaitAllowed(ctx);
+            return new EventTally().handle(event, ctx);
+        }
+    }
+
     /** "keys": the keys seen, in order, separated by spaces; any other text: the nodes that ran that key's event. */
     public static class Read implements Handler<String, String> {
         @Override

@@ -224,10 +224,15 @@ class NodeCrashRecoveryTest {
             return new NodeProcess(p, port[0], HttpClient.newHttpClient());
         }
 
-        HttpResponse<String> send(String method, String path, byte[] body) {
-            var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30))
+        /** Sends a request, with {@code headers} (name, value, …) beside its JSON content type. */
+        HttpResponse<String> send(String method, String path, byte[] body, String... headers) {
+            var builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30))
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
-                    .header("Content-Type", "application/json").build();
+                    .header("Content-Type", "application/json");
+            if (headers.length > 0) {
+                builder.headers(headers);
+            }
+            var request = builder.build();
             try {
                 return http.send(request, HttpResponse.BodyHandlers.ofString());
             } catch (IOException e) {

@@ -22,10 +22,15 @@ public class StateWatch implements Handler<Map<String, Object>, String> {
     public static class Gated implements Handler<Map<String, Object>, String> {
         @Override
         public String handle(Map<String, Object> event, Context ctx) throws InterruptedException {
+            awaitAllowed(ctx);
+            return new StateWatch().handle(event, ctx);
+        }
+
+        /** Returns once the app's key "allow" holds "yes". */
+        static void awaitAllowed(Context ctx) throws InterruptedException {
             while (!"yes".equals(ctx.state().global().getString("allow").orElse(""))) {
                 Thread.sleep(10);
             }
-            return new StateWatch().handle(event, ctx);
         }
     }
 

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The state changes a node is making, kept on its disk until their events are kept by the event
  * log (a transactional outbox): a change is held before its write, marked made once the write is,
- * and let go once its event is published — to JetStream; to the embedded log, which keeps events
- * in memory, once the triggers that wanted it acknowledged it — so that neither a log refusing for
+ * and let go once its event is published — once kept, by JetStream or the embedded log on its file;
+ * by an embedded log held in memory only, once the triggers that wanted it acknowledged it — so that neither a log refusing for
  * a while (JetStream out of reach, the embedded log full) nor the node's process dying between a
  * write and its trigger's call loses the change's event. The writer is not kept waiting for a refusing log: its
  * change is published later, in the order made, every change made after it waiting behind it.
@@ -127,7 +127,7 @@ public final class StateOutbox implements AutoCloseable {
 
     private final EventLog log;
     private final Current current;
-    private final OutboxFile file;
+    private final FrameFile file;
     /** Changes held and not yet let go, by number. */
     private final Map<Long, Held> open = new LinkedHashMap<>();
     /** Changes to publish, in the order made; the first stays until its event is kept. */
@@ -148,8 +148,8 @@ public final class StateOutbox implements AutoCloseable {
         this.maxHeldBytes = maxHeldBytes;
         this.maxAppHeldBytes = maxAppHeldBytes;
         this.current = current;
-        List<OutboxFile.Frame> frames = new ArrayList<>();
-        this.file = OutboxFile.open(path, frames);
+        List<FrameFile.Frame> frames = new ArrayList<>();
+        this.file = FrameFile.open(path, "the state outbox", frames);
         replay(frames);
         this.drainer = Thread.ofPlatform().daemon().name("state-outbox").unstarted(this::drain);
     }
@@ -179,8 +179,8 @@ public final class StateOutbox implements AutoCloseable {
         return this;
     }
 
-    private void replay(List<OutboxFile.Frame> frames) {
-        for (OutboxFile.Frame f : frames) {
+    private void replay(List<FrameFile.Frame> frames) {
+        for (FrameFile.Frame f : frames) {
             nextSeq = Math.max(nextSeq, f.seq() + 1);
             switch (f.kind()) {
                 case HELD -> {
@@ -240,7 +240,7 @@ public final class StateOutbox implements AutoCloseable {
             held = new Held(nextSeq++, record, payload, beforeDigest);
             try {
                 repaired();
-                file.append(new OutboxFile.Frame(HELD, held.seq, payload));
+                file.append(new FrameFile.Frame(HELD, held.seq, payload));
             } catch (UncheckedIOException e) {
                 throw new SkyfnException(ErrorCode.UNAVAILABLE, "the node's disk refused the state change: " + e.getMessage());
             }
@@ -284,7 +284,7 @@ public final class StateOutbox implements AutoCloseable {
         synchronized (this) {
             decide(held.key(), held.beforeDigest);
             held.fate = Fate.MADE;
-            append(new OutboxFile.Frame(MADE, held.seq, new byte[0]));
+            append(new FrameFile.Frame(MADE, held.seq, new byte[0]));
             if (!waiting.isEmpty() || closed || !started) {
                 enqueue(held);
                 return;
@@ -300,9 +300,9 @@ public final class StateOutbox implements AutoCloseable {
     }
 
     /**
-     * Publishes a change made, to be let go once the log has it for good: at once for JetStream;
-     * for the embedded log, which keeps events in memory, once the triggers that wanted it have
-     * acknowledged it — until then a process that dies publishes it again when started. Throws as
+     * Publishes a change made, to be let go once the log has it for good: once kept, for a log that
+     * keeps events across restarts; for one held in memory only, once the triggers that wanted it
+     * have acknowledged it — until then a process that dies publishes it again when started. Throws as
      * the log refuses.
      */
     private void published(Held held) {
@@ -329,7 +329,7 @@ public final class StateOutbox implements AutoCloseable {
         notifyAll();
         held.fate = made ? Fate.MADE : Fate.NOT_MADE;
         if (made) {
-            append(new OutboxFile.Frame(MADE, held.seq, new byte[0]));
+            append(new FrameFile.Frame(MADE, held.seq, new byte[0]));
         }
         if (undecided.get(held.key()) == held) {
             undecided.remove(held.key());
@@ -341,7 +341,7 @@ public final class StateOutbox implements AutoCloseable {
             return;
         }
         count(held, -1);
-        append(new OutboxFile.Frame(DONE, held.seq, new byte[0]));
+        append(new FrameFile.Frame(DONE, held.seq, new byte[0]));
         try {
             if (open.isEmpty() && file.size() > CLEAR_BYTES) {
                 file.clear();
@@ -369,7 +369,7 @@ public final class StateOutbox implements AutoCloseable {
     }
 
     /** Appends a frame that only moves a change along: one lost costs a second publication, not a change. */
-    private void append(OutboxFile.Frame f) {
+    private void append(FrameFile.Frame f) {
         try {
             repaired();
             file.append(f);
@@ -378,12 +378,12 @@ public final class StateOutbox implements AutoCloseable {
         }
     }
 
-    private static List<OutboxFile.Frame> frames(java.util.Collection<Held> held) {
-        List<OutboxFile.Frame> frames = new ArrayList<>();
+    private static List<FrameFile.Frame> frames(java.util.Collection<Held> held) {
+        List<FrameFile.Frame> frames = new ArrayList<>();
         for (Held h : held) {
-            frames.add(new OutboxFile.Frame(HELD, h.seq, h.payload));
+            frames.add(new FrameFile.Frame(HELD, h.seq, h.payload));
             if (h.fate == Fate.MADE) {
-                frames.add(new OutboxFile.Frame(MADE, h.seq, new byte[0]));
+                frames.add(new FrameFile.Frame(MADE, h.seq, new byte[0]));
             }
         }
         return frames;

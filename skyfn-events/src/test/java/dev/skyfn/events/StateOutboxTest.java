@@ -197,7 +197,7 @@ class StateOutboxTest {
      */
     @Test
     void onTheEmbeddedLogAChangeIsHeldUntilItsTriggerTookIt() throws InterruptedException {
-        MemoryEventLog memory = new MemoryEventLog(1 << 20, java.time.Clock.systemUTC());
+        EmbeddedEventLog memory = new EmbeddedEventLog(1 << 20, java.time.Clock.systemUTC());
         EventLog.Subscription trigger = trigger(memory);
         StateOutbox first = openOn(memory);
         write(first, "a", "1");
@@ -207,7 +207,7 @@ class StateOutboxTest {
         got.getFirst().ack();
         first.close();
 
-        MemoryEventLog restarted = new MemoryEventLog(1 << 20, java.time.Clock.systemUTC());
+        EmbeddedEventLog restarted = new EmbeddedEventLog(1 << 20, java.time.Clock.systemUTC());
         EventLog.Subscription again = trigger(restarted);
         StateOutbox second = openOn(restarted);
         List<EventLog.Delivery> redelivered = again.fetch(10, Duration.ofSeconds(2));
@@ -215,7 +215,7 @@ class StateOutboxTest {
         redelivered.forEach(EventLog.Delivery::ack);
         second.close();
 
-        MemoryEventLog third = new MemoryEventLog(1 << 20, java.time.Clock.systemUTC());
+        EmbeddedEventLog third = new EmbeddedEventLog(1 << 20, java.time.Clock.systemUTC());
         EventLog.Subscription once = trigger(third);
         openOn(third);
         assertThat(once.fetch(10, Duration.ofMillis(300))).as("published a third time").isEmpty();
@@ -233,7 +233,7 @@ class StateOutboxTest {
     }
 
     /** The app's state trigger's subscription on {@code memory}, as a node opens it before its outbox starts. */
-    private static EventLog.Subscription trigger(MemoryEventLog memory) {
+    private static EventLog.Subscription trigger(EmbeddedEventLog memory) {
         return memory.subscribe("carts-changes", APP.tenant(), "skyfn.state.carts", -1, Instant.EPOCH, Duration.ofSeconds(30), 10);
     }
 

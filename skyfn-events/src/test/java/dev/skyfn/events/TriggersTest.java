@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TriggersTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final MemoryEventLog log = new MemoryEventLog(1 << 20, Clock.systemUTC());
+    private final EmbeddedEventLog log = new EmbeddedEventLog(1 << 20, Clock.systemUTC());
     private final List<Triggers> started = new CopyOnWriteArrayList<>();
     @TempDir
     Path dir;

@@ -9,7 +9,7 @@ import dev.skyfn.core.app.DeployedApp;
 import dev.skyfn.core.trigger.EventLog;
 import dev.skyfn.core.trigger.TickLedger;
 import dev.skyfn.events.FileTickLedger;
-import dev.skyfn.events.MemoryEventLog;
+import dev.skyfn.events.EmbeddedEventLog;
 import dev.skyfn.events.StateOutbox;
 import dev.skyfn.events.Triggers;
 import dev.skyfn.node.http.Elsewhere;
@@ -93,6 +93,8 @@ public final class Node implements AutoCloseable {
     private final Triggers triggers;
     /** State changes made through this node whose events the log has not yet kept. */
     private final StateOutbox outbox;
+    /** The embedded default's event log, when the node keeps one of its own (none in a fleet). */
+    private EmbeddedEventLog embeddedEvents;
     private final Metering metering;
     private final DataDirLock dataLock;
     private final dev.skyfn.node.tracing.Tracing tracing;
@@ -182,8 +184,12 @@ public final class Node implements AutoCloseable {
             Async async = fabric.async().map(queue -> queue.apply(dispatch)).orElseGet(() -> new AsyncInvocations(dispatch,
                     config.maxAsyncPending(), MAX_RETAINED_ASYNC_BYTES, config.asyncRetention(), Clock.systemUTC(), scheduler, tracing));
             metrics.gauge("skyfn.async.pending", "Async invocations accepted and not yet finished", async::pending);
-            Events events = fabric.events().orElseGet(() -> new Events(new MemoryEventLog(MAX_EMBEDDED_EVENT_BYTES, Clock.systemUTC()),
-                    new FileTickLedger(config.dataDir().resolve("triggers").resolve("ticks.json")), catalog, tenant -> true));
+            Events events = fabric.events().orElseGet(() -> {
+                embeddedEvents = EmbeddedEventLog.open(config.dataDir().resolve("triggers").resolve("events.log"), MAX_EMBEDDED_EVENT_BYTES,
+                        Clock.systemUTC());
+                return new Events(embeddedEvents, new FileTickLedger(config.dataDir().resolve("triggers").resolve("ticks.json")), catalog,
+                        tenant -> true);
+            });
             triggers = new Triggers(events.log(), events.ledger(), new TriggerCalls(dispatch, async, events.handles(), tracing), events.scheduled(),
                     catalog, Clock.systemUTC());
             runtimes.routePublishes(new TriggerCalls.Publishes(triggers));
@@ -425,6 +431,7 @@ public final class Node implements AutoCloseable {
         closing(runtimes, AppRuntimes::close);
         closing(pool, SandboxPool::close);
         closing(outbox, StateOutbox::close);
+        closing(embeddedEvents, EmbeddedEventLog::close);
         scheduler.close();
         closing(launcher, SandboxLauncher::killAll); // before the ledger closes: the bytes they sent out are metered as they go
         closing(metering, Metering::close);

@@ -5,16 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.skyfn.core.trigger.Event;
 import dev.skyfn.core.trigger.EventLog;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-class MemoryEventLogTest {
+class EmbeddedEventLogTest {
 
-    private final MemoryEventLog log = new MemoryEventLog(1 << 20, Clock.systemUTC());
+    private final EmbeddedEventLog log = new EmbeddedEventLog(1 << 20, Clock.systemUTC());
 
     private static Event event(String tenant, String subject, String id, String key) {
         return new Event(tenant, subject, id, "/test", "t", Instant.now(), "text/plain", key, Map.of(), id.getBytes(StandardCharsets.UTF_8));
@@ -136,13 +138,13 @@ class MemoryEventLogTest {
     @Test
     void aSubscriptionClosedAndNotTakenFromIsForgottenAndOneHeldOpenKeepsItsEvents() throws InterruptedException {
         var clock = new dev.skyfn.core.testing.ManualClock(Instant.parse("2026-12-01T12:00:00Z"));
-        var small = new MemoryEventLog(64, clock);
+        var small = new EmbeddedEventLog(64, clock);
         var gone = small.subscribe("gone", "acme", "orders", -1, clock.instant(), Duration.ofSeconds(30), 100);
         small.publish(new Event("acme", "orders", "a", "/t", "t", clock.instant(), null, null, Map.of(), new byte[40]));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> small.publish(new Event("acme", "orders", "b", "/t", "t", clock.instant(), null,
                 null, Map.of(), new byte[40]))).hasMessageContaining("not taken yet");
         // held open by a lane whose calls run long, it keeps its events however long it does not take
-        clock.advance(MemoryEventLog.INACTIVE.plusSeconds(1));
+        clock.advance(EmbeddedEventLog.INACTIVE.plusSeconds(1));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> small.publish(new Event("acme", "orders", "b", "/t", "t", clock.instant(), null,
                 null, Map.of(), new byte[40]))).hasMessageContaining("not taken yet");
         List<String> taken = new java.util.ArrayList<>();
@@ -151,7 +153,95 @@ class MemoryEventLogTest {
         // closed (its app removed) and not opened again for a while, it is forgotten with what it has not read
         gone.close();
         small.publish(new Event("acme", "orders", "c", "/t", "t", clock.instant(), null, null, Map.of(), new byte[20]));
-        clock.advance(MemoryEventLog.INACTIVE.plusSeconds(1));
+        clock.advance(EmbeddedEventLog.INACTIVE.plusSeconds(1));
         small.publish(new Event("acme", "orders", "d", "/t", "t", clock.instant(), null, null, Map.of(), new byte[60]));
+    }
+
+    @Test
+    void eventsNotAcknowledgedWhenTheNodeDiedAreHandedOutAgainWhenItStartsOnItsFile(@TempDir Path dir) throws InterruptedException {
+        Path file = dir.resolve("events.log");
+        var before = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        Instant deployed = Instant.now();
+        var sub = before.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100);
+        var done = before.subscribe("done", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100);
+        for (String id : List.of("a", "b", "c", "d", "e")) {
+            before.publish(event("acme", "orders", id, null));
+        }
+        List<EventLog.Delivery> taken = sub.fetch(3, Duration.ofSeconds(1));
+        taken.get(0).ack();
+        taken.get(2).retryIn(Duration.ofMinutes(5));
+        done.fetch(10, Duration.ofSeconds(1)).forEach(EventLog.Delivery::ack);
+        // killed: not closed
+
+        var after = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        assertThat(after.publish(event("acme", "orders", "a", null))).as("an id published before the restart, again").isFalse();
+        List<EventLog.Delivery> again = after.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100)
+                .fetch(10, Duration.ofMillis(200));
+        assertThat(ids(again)).containsExactly("b", "c", "d", "e");
+        assertThat(again).allSatisfy(d -> assertThat(d.attempt()).isEqualTo(1));
+        assertThat(new String(again.getFirst().event().data(), StandardCharsets.UTF_8)).isEqualTo("b");
+        assertThat(after.subscribe("done", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100).fetch(10, Duration.ofMillis(100)))
+                .as("a subscription that acknowledged everything").isEmpty();
+        after.close();
+    }
+
+    @Test
+    void whatASubscriptionAcknowledgedAfterARestartStaysAcknowledgedAcrossTheNext(@TempDir Path dir) throws InterruptedException {
+        Path file = dir.resolve("events.log");
+        Instant deployed = Instant.now();
+        var first = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        var sub = first.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100);
+        for (String id : List.of("a", "b", "c", "d", "e")) {
+            first.publish(event("acme", "orders", id, null));
+        }
+        List<EventLog.Delivery> taken = sub.fetch(5, Duration.ofSeconds(1));
+        List.of(0, 2, 4).forEach(i -> taken.get(i).ack());
+        first.close();
+
+        var second = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        var again = second.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100);
+        List<EventLog.Delivery> left = again.fetch(2, Duration.ofSeconds(1));
+        assertThat(ids(left)).containsExactly("b", "d");
+        left.getFirst().ack();
+        second.publish(event("acme", "orders", "f", null));
+        second.publish(event("acme", "orders", "g", null));
+        List<EventLog.Delivery> later = again.fetch(2, Duration.ofSeconds(1));
+        assertThat(ids(later)).containsExactly("f", "g");
+        later.getFirst().ack();
+
+        var third = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        assertThat(ids(third.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100).fetch(10, Duration.ofMillis(200))))
+                .containsExactly("d", "g");
+        third.close();
+    }
+
+    @Test
+    void itsFileIsRewrittenWithWhatIsStillNeededAsItGrows(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("events.log");
+        Instant deployed = Instant.now();
+        var log = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC(), 16 << 10);
+        var sub = log.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 1000);
+        log.subscribe("forgotten", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 1000);
+        log.forget("forgotten");
+        List<String> kept = new java.util.ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            log.publish(event("acme", "orders", "e" + i, null));
+            for (EventLog.Delivery d : sub.fetch(1, Duration.ofSeconds(1))) {
+                if (i % 100 == 7) {
+                    kept.add(d.event().id());
+                } else {
+                    d.ack();
+                }
+            }
+        }
+        assertThat(java.nio.file.Files.size(file)).as("2,000 events of about 100 bytes written, 20 still needed").isLessThan(40 << 10);
+        log.close();
+
+        var reopened = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC(), 16 << 10);
+        assertThat(ids(reopened.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 1000).fetch(100, Duration.ofMillis(200))))
+                .isEqualTo(kept);
+        assertThat(reopened.subscribe("forgotten", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 1000).fetch(100,
+                Duration.ofMillis(100))).as("forgotten before the restart: opened afresh").isEmpty();
+        reopened.close();
     }
 }

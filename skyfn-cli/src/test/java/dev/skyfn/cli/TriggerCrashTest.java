@@ -7,6 +7,9 @@ import dev.skyfn.core.testing.JarBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -14,13 +17,15 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * On one machine a state trigger's events live in the node's memory: a node killed with SIGKILL
- * while the trigger's call of a change runs, started again on the same data, calls it again, and
- * a change whose call ended is not told twice.
+ * On one machine triggers' events are kept on the node's disk: a node killed with SIGKILL while the
+ * calls of some run and others wait, started again on the same data, runs every one of them, and
+ * an event whose call ended is not told twice.
  */
 @Tag("slow")
 @Tag("chaos")
-class StateTriggerCrashTest {
+class TriggerCrashTest {
+
+    private static final int EVENTS = 100;
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS, factory = UnderTarget.class)
     Path dir;
@@ -66,6 +71,37 @@ class StateTriggerCrashTest {
         assertThat(read("seen/carts/a")).isEqualTo("1");
     }
 
+    @Test
+    void eventsRunningOrWaitingWhenTheNodeDiedRunAfterItsRestart() throws Exception {
+        Path data = dir.resolve("data");
+        node = NodeCrashRecoveryTest.NodeProcess.start(data, dir.resolve("node-0.log"));
+        var deployed = node.send("POST", "/v1/apps", JarBuilder.app("""
+                app: orders
+                functions:
+                  put: {handler: dev.skyfn.cli.StateWatch$Put}
+                  read: {handler: dev.skyfn.cli.EventTally$Read}
+                  tally: {handler: dev.skyfn.cli.EventTally$Gated, timeout: 5m, triggers: [{topic: orders}]}
+                """).classes(EventTally.class, EventTally.Gated.class, EventTally.Read.class, StateWatch.class, StateWatch.Put.class)
+                .bytes());
+        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(201);
+
+        call("put", "allow=no");
+        List<String> ids = IntStream.range(0, EVENTS).mapToObj(i -> "o" + i).toList();
+        for (String id : ids) {
+            var res = node.send("POST", "/v1/topics/orders", ("{\"n\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8), "ce-id", id);
+            assertThat(res.statusCode()).as(res.body()).isBetween(200, 202);
+        }
+        // some of them run, held by the gate, the others wait their turn, when the node dies
+        await().atMost(Duration.ofSeconds(30)).until(() -> node.send("GET", "/v1/invocations?state=running&scope=node", null).body()
+                .contains("\"tally\""));
+        node.kill();
+
+        node = NodeCrashRecoveryTest.NodeProcess.start(data, dir.resolve("node-1.log"));
+        call("put", "allow=yes");
+        await().atMost(Duration.ofSeconds(90)).until(() -> Arrays.asList(call("read", "keys").split(" ")).containsAll(ids));
+        assertThat(call("read", "keys").split(" ")).as("each event's key, once").hasSize(EVENTS);
+    }
+
     private void put(String keyAndValue) {
         var res = node.send("POST", "/v1/apps/watched/functions/put:invoke", keyAndValue.getBytes(StandardCharsets.UTF_8));
         assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
@@ -73,6 +109,12 @@ class StateTriggerCrashTest {
 
     private String read(String key) {
         var res = node.send("POST", "/v1/apps/watched/functions/read:invoke", key.getBytes(StandardCharsets.UTF_8));
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        return res.body().replace("\"", "");
+    }
+
+    private String call(String function, String body) {
+        var res = node.send("POST", "/v1/apps/orders/functions/" + function + ":invoke", body.getBytes(StandardCharsets.UTF_8));
         assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
         return res.body().replace("\"", "");
     }

@@ -13,42 +13,46 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * The frames of a {@link StateOutbox} on disk, appended one write each: {@code [int length][int
- * crc32c][byte kind][long seq][payload]}, length and checksum over what follows them. A frame torn
- * by a crash mid-write ends the replay; the file is then rewritten without it. Appends are not
- * forced to the device: they survive the process dying, not the machine losing power.
+ * A file of frames, appended one write each: {@code [int length][int crc32c][byte kind][long
+ * seq][payload]}, length and checksum over what follows them — the {@link StateOutbox}'s and the
+ * {@link EmbeddedEventLog}'s. A frame torn by a crash mid-write ends the replay; the file is then
+ * rewritten without it. Appends are not forced to the device: they survive the process dying, not
+ * the machine losing power.
  */
-final class OutboxFile implements AutoCloseable {
+final class FrameFile implements AutoCloseable {
 
-    /** One record: {@code kind} of the change numbered {@code seq}, with its {@code payload} (empty but for a hold). */
+    /** One record: its {@code kind}, the number {@code seq} of what it is about, and its {@code payload}. */
     record Frame(byte kind, long seq, byte[] payload) {
     }
 
     private static final int HEADER = 4 + 4 + 1 + 8;
-    /** A payload larger than this is not one the outbox wrote: the frame is torn. */
-    private static final int MAX_PAYLOAD = 16 << 20;
+    /** A payload larger than this is not one a writer wrote: the frame is torn. */
+    static final int MAX_PAYLOAD = 16 << 20;
 
     private final Path file;
+    /** What the file is, for messages: "the state outbox". */
+    private final String what;
     private FileChannel channel;
     private long size;
 
-    private OutboxFile(Path file) {
+    private FrameFile(Path file, String what) {
         this.file = file;
+        this.what = what;
     }
 
     /**
      * Opens {@code file}, adding the frames it holds to {@code replayed}; it is {@link #broken()}
      * until {@link #rewrite rewritten} with those still needed.
      */
-    static OutboxFile open(Path file, List<Frame> replayed) {
-        var outbox = new OutboxFile(file);
+    static FrameFile open(Path file, String what, List<Frame> replayed) {
+        var outbox = new FrameFile(file, what);
         try {
             Files.createDirectories(file.getParent());
             if (Files.exists(file)) {
-                replayed.addAll(read(file));
+                replayed.addAll(read(file, what));
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("opening the state outbox " + file + ": " + e, e);
+            throw new UncheckedIOException("opening " + what + " " + file + ": " + e, e);
         }
         return outbox;
     }
@@ -58,7 +62,7 @@ final class OutboxFile implements AutoCloseable {
      * checksum fails is skipped (a byte changed on the disk); a length no frame has, or a frame cut
      * short, ends the replay (torn as the node stopped, or garbled past reading).
      */
-    private static List<Frame> read(Path file) throws IOException {
+    private static List<Frame> read(Path file, String what) throws IOException {
         List<Frame> frames = new ArrayList<>();
         int skipped = 0;
         long dropped = 0;
@@ -88,8 +92,8 @@ final class OutboxFile implements AutoCloseable {
             dropped = Math.max(dropped, left);
         }
         if (skipped > 0 || dropped > 0) {
-            org.slf4j.LoggerFactory.getLogger(OutboxFile.class).warn("the state outbox {} holds {} frame(s) whose checksum fails, skipped,"
-                    + " and ends in {} bytes it cannot read (torn as the node stopped, or garbled), dropped", file, skipped, dropped);
+            org.slf4j.LoggerFactory.getLogger(FrameFile.class).warn("{} {} holds {} frame(s) whose checksum fails, skipped,"
+                    + " and ends in {} bytes it cannot read (torn as the node stopped, or garbled), dropped", what, file, skipped, dropped);
         }
         return frames;
     }
@@ -101,7 +105,7 @@ final class OutboxFile implements AutoCloseable {
      */
     void append(Frame f) {
         if (channel == null) {
-            throw new UncheckedIOException(new IOException("the state outbox " + file + " must be rewritten before it is written"));
+            throw new UncheckedIOException(new IOException(what + " " + file + " must be rewritten before it is written"));
         }
         ByteBuffer b = encode(f);
         long start = size;
@@ -116,7 +120,7 @@ final class OutboxFile implements AutoCloseable {
             } catch (IOException cut) {
                 close();
             }
-            throw new UncheckedIOException("writing the state outbox " + file, e);
+            throw new UncheckedIOException("writing " + what + " " + file, e);
         }
     }
 
@@ -150,14 +154,14 @@ final class OutboxFile implements AutoCloseable {
             } catch (IOException ignored) {
                 // a stray .next is overwritten by the next rewrite
             }
-            throw new UncheckedIOException("rewriting the state outbox " + file, e);
+            throw new UncheckedIOException("rewriting " + what + " " + file, e);
         }
         close();
         try {
             channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             size = written;
         } catch (IOException e) {
-            throw new UncheckedIOException("reopening the state outbox " + file, e);
+            throw new UncheckedIOException("reopening " + what + " " + file, e);
         }
     }
 
@@ -171,7 +175,7 @@ final class OutboxFile implements AutoCloseable {
             channel.truncate(0);
             size = 0;
         } catch (IOException e) {
-            throw new UncheckedIOException("emptying the state outbox " + file, e);
+            throw new UncheckedIOException("emptying " + what + " " + file, e);
         }
     }
 

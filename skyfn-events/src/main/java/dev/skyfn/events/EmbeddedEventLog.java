@@ -20,17 +20,24 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The embedded default's event log: the node's memory, with the semantics of a JetStream stream
- * and its durable pull consumers (a subscription starts from the events still held that were
- * published since the time it is given; events no subscription wants are not held) — shared subscriptions, acknowledgements, redelivery after the
- * ack wait or a pause, a bound on events out at once, and a publication of an id already seen
- * within {@link #DUPLICATE_WINDOW} dropped. Holds at most {@code maxBytes} of events no
- * subscription has taken yet ({@code TOO_MANY_REQUESTS} beyond); events handed out and not yet
- * acknowledged are kept whatever their size. Gone when the node stops: an event published with
- * {@link #publishTaken} tells its publisher when every subscription that wanted it acknowledged it,
- * for the publisher to hold it on its disk until then.
+ * The embedded default's event log, with the semantics of a JetStream stream and its durable pull
+ * consumers (a subscription starts from the events still held that were published since the time
+ * it is given; events no subscription wants are not held) — shared subscriptions,
+ * acknowledgements, redelivery after the ack wait or a pause, a bound on events out at once, and a
+ * publication of an id already seen within {@link #DUPLICATE_WINDOW} dropped. Holds at most
+ * {@code maxBytes} of events no subscription has taken yet ({@code TOO_MANY_REQUESTS} beyond);
+ * events handed out and not yet acknowledged are kept whatever their size.
+ * <p>
+ * {@link #open Opened} on a file, it keeps there what it holds ({@link EventJournal}): a node killed
+ * and started again on its data hands out again every event not acknowledged, and its subscriptions
+ * read on from where they were; a publication returns once written ({@code UNAVAILABLE} when the
+ * disk refuses it). Held in memory only, it is gone when the node stops: an event published with
+ * {@link #publishTaken} then tells its publisher when every subscription that wanted it acknowledged
+ * it, for the publisher to hold it on its disk until then.
  */
-public final class MemoryEventLog implements EventLog {
+public final class EmbeddedEventLog implements EventLog {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddedEventLog.class);
 
     static final Duration DUPLICATE_WINDOW = Duration.ofMinutes(2);
     /**
@@ -50,12 +57,107 @@ public final class MemoryEventLog implements EventLog {
     private final LinkedHashMap<String, Instant> recentIds = new LinkedHashMap<>();
     /** The events published with {@link #publishTaken} not yet acknowledged by every subscription that wanted them, by sequence. */
     private final Map<Long, Watch> watched = new HashMap<>();
+    /** Where what is held is kept; null: in memory only. */
+    private final EventJournal journal;
+    /** The journal is rewritten once past this size and twice its size after its last rewrite. */
+    private final long compactAt;
+    private long compactedSize;
     private long nextSeq = 1;
     private long bytes;
 
-    public MemoryEventLog(long maxBytes, Clock clock) {
+    /** A log held in memory only. */
+    public EmbeddedEventLog(long maxBytes, Clock clock) {
+        this(maxBytes, clock, null, 0);
+    }
+
+    private EmbeddedEventLog(long maxBytes, Clock clock, EventJournal journal, long compactAt) {
         this.maxBytes = maxBytes;
         this.clock = clock;
+        this.journal = journal;
+        this.compactAt = compactAt;
+    }
+
+    /**
+     * A log kept in {@code file} (created when missing), holding what it held there when last used:
+     * the events not acknowledged by every subscription that wanted them, and the subscriptions.
+     *
+     * @param maxBytes as for the log held in memory
+     * @throws java.io.UncheckedIOException when the file cannot be read or written
+     */
+    public static EmbeddedEventLog open(java.nio.file.Path file, long maxBytes, Clock clock) {
+        return open(file, maxBytes, clock, 64L << 20);
+    }
+
+    /** {@link #open(java.nio.file.Path, long, Clock)}, its journal rewritten once past {@code compactAt} bytes. */
+    static EmbeddedEventLog open(java.nio.file.Path file, long maxBytes, Clock clock, long compactAt) {
+        EventJournal.Opened opened = EventJournal.open(file);
+        var log = new EmbeddedEventLog(maxBytes, clock, opened.journal(), compactAt);
+        log.lock.lock();
+        try {
+            log.recover(opened.recovered());
+            log.compact();
+        } catch (RuntimeException e) {
+            opened.journal().close();
+            throw e;
+        } finally {
+            log.lock.unlock();
+        }
+        return log;
+    }
+
+    /** Takes up what the journal held: each subscription where it was, its events out handed out again at once. */
+    private void recover(EventJournal.Recovered held) {
+        nextSeq = held.nextSeq();
+        Instant now = clock.instant();
+        for (EventJournal.SubState s : held.subscriptions().values()) {
+            Sub sub = new Sub(s.name(), s.tenant(), s.pattern(), s.partition(), s.ackWait(), s.maxUnacknowledged(), s.cursor());
+            sub.lastTaken = now;
+            s.pending().stream().sorted().forEach(seq -> {
+                Event e = held.events().get(seq);
+                if (e != null) {
+                    sub.pending.put(seq, new Out(seq, e));
+                }
+            });
+            sub.acked.addAll(s.acked());
+            subscriptions.put(sub.name, sub);
+        }
+        long oldestCursor = subscriptions.values().stream().mapToLong(s -> s.cursor).min().orElse(nextSeq);
+        held.events().tailMap(oldestCursor).forEach((seq, e) -> {
+            events.addLast(new Kept(seq, e));
+            bytes += e.data().length;
+        });
+        // a publisher retrying what it published before the restart is told it was kept
+        held.events().values().forEach(e -> recentIds.put(e.tenant() + ":" + e.id(), now));
+    }
+
+    /** Rewrites the journal with only what is still needed. Under the lock. */
+    private void compact() {
+        java.util.SortedMap<Long, Event> live = new TreeMap<>();
+        events.forEach(k -> live.put(k.seq(), k.event()));
+        List<EventJournal.SubState> states = new ArrayList<>();
+        for (Sub sub : subscriptions.values()) {
+            sub.pending.values().forEach(out -> live.put(out.seq, out.event));
+            states.add(state(sub));
+        }
+        journal.rewrite(live, states);
+        compactedSize = journal.size();
+    }
+
+    private static EventJournal.SubState state(Sub sub) {
+        return new EventJournal.SubState(sub.name, sub.tenant, sub.pattern, sub.partition, sub.ackWait, sub.maxUnacknowledged, sub.cursor,
+                new java.util.HashSet<>(sub.pending.keySet()), new java.util.HashSet<>(sub.acked));
+    }
+
+    /** Writes to the journal what may be lost at worst as an event handed out again; a failure is logged. Under the lock. */
+    private void note(java.util.function.Consumer<EventJournal> write, String what) {
+        if (journal != null) {
+            try {
+                write.accept(journal);
+            } catch (java.io.UncheckedIOException e) {
+                LOG.warn("the event log could not note {} on the node's disk ({}): after a restart, events may be handed out again",
+                        what, e.getMessage());
+            }
+        }
     }
 
     private record Kept(long seq, Event event) {
@@ -77,6 +179,8 @@ public final class MemoryEventLog implements EventLog {
         /** The handle that takes a key-ordered partition in batches, while it is open: one at a time, as a lease does in a fleet. */
         Object taker;
         long cursor;
+        /** Events from the cursor on acknowledged before a restart, to skip: they were handed out again before the cursor reached them. */
+        final java.util.Set<Long> acked = new java.util.HashSet<>();
         Instant lastTaken;
         /** How many opened handles of it are not closed. */
         int holders;
@@ -128,11 +232,11 @@ public final class MemoryEventLog implements EventLog {
         try {
             Kept kept = append(event);
             java.util.Set<Sub> wanting = new java.util.HashSet<>();
-            if (kept != null) {
+            if (kept != null && journal == null) {
                 subscriptions.values().stream().filter(s -> s.wants(event)).forEach(wanting::add);
             }
             if (wanting.isEmpty()) {
-                // a duplicate's first publication is waited for by its own publisher
+                // kept on disk; or a duplicate, whose first publication is waited for by its own publisher
                 return java.util.concurrent.CompletableFuture.completedFuture(null);
             }
             Watch watch = new Watch(wanting, new java.util.concurrent.CompletableFuture<>());
@@ -146,7 +250,11 @@ public final class MemoryEventLog implements EventLog {
     /** Keeps {@code event} for the subscriptions; null for a duplicate. Under the lock. */
     private Kept append(Event event) {
         Instant now = clock.instant();
-        recentIds.values().removeIf(at -> at.isBefore(now.minus(DUPLICATE_WINDOW)));
+        // oldest first: only the ids past the window are looked at
+        Instant forgotten = now.minus(DUPLICATE_WINDOW);
+        for (var it = recentIds.values().iterator(); it.hasNext() && it.next().isBefore(forgotten); ) {
+            it.remove();
+        }
         if (recentIds.putIfAbsent(event.tenant() + ":" + event.id(), now) != null) {
             return null;
         }
@@ -156,7 +264,17 @@ public final class MemoryEventLog implements EventLog {
             throw new SkyfnException(ErrorCode.TOO_MANY_REQUESTS, "this node holds " + (maxBytes >> 20)
                     + " MiB of events its subscriptions have not taken yet, its limit; retry later");
         }
-        Kept kept = new Kept(nextSeq++, event);
+        Kept kept = new Kept(nextSeq, event);
+        if (journal != null) {
+            try {
+                journal.event(kept.seq(), event);
+            } catch (java.io.UncheckedIOException e) {
+                recentIds.remove(event.tenant() + ":" + event.id());
+                throw new SkyfnException(ErrorCode.UNAVAILABLE, "this node could not keep the event on its disk ("
+                        + e.getMessage() + "); retry later");
+            }
+        }
+        nextSeq++;
         events.addLast(kept);
         bytes += event.data().length;
         changed.signalAll();
@@ -192,8 +310,13 @@ public final class MemoryEventLog implements EventLog {
         lock.lock();
         try {
             long from = events.stream().filter(k -> !k.event().time().isBefore(since)).mapToLong(Kept::seq).findFirst().orElse(nextSeq);
-            Sub sub = subscriptions.computeIfAbsent(name, n -> new Sub(n, tenant, pattern, partition, ackWait, maxUnacknowledged, from));
-            sub.maxUnacknowledged = maxUnacknowledged;
+            Sub existing = subscriptions.get(name);
+            Sub sub = existing != null ? existing : new Sub(name, tenant, pattern, partition, ackWait, maxUnacknowledged, from);
+            if (existing == null || sub.maxUnacknowledged != maxUnacknowledged) {
+                subscriptions.put(name, sub);
+                sub.maxUnacknowledged = maxUnacknowledged;
+                note(j -> j.subscribed(state(sub)), "the subscription " + name);
+            }
             sub.lastTaken = clock.instant();
             sub.holders++;
             return new Subscription() {
@@ -201,7 +324,7 @@ public final class MemoryEventLog implements EventLog {
 
                 @Override
                 public int take(int max, Duration wait, java.util.function.Consumer<Delivery> each) throws InterruptedException {
-                    return MemoryEventLog.this.take(sub, this, max, wait, each);
+                    return EmbeddedEventLog.this.take(sub, this, max, wait, each);
                 }
 
                 @Override
@@ -242,7 +365,9 @@ public final class MemoryEventLog implements EventLog {
                 if (sub.forgotten) {
                     return handed;
                 }
-                subscriptions.putIfAbsent(sub.name, sub);
+                if (subscriptions.putIfAbsent(sub.name, sub) == null) {
+                    note(j -> j.subscribed(state(sub)), "the subscription " + sub.name);
+                }
                 boolean exclusive = EventLog.exclusive(sub.partition, sub.maxUnacknowledged);
                 if (exclusive && sub.taker == null) {
                     sub.taker = handle;
@@ -288,7 +413,7 @@ public final class MemoryEventLog implements EventLog {
                 continue;
             }
             sub.cursor = k.seq() + 1;
-            if (sub.wants(k.event())) {
+            if (!sub.acked.remove(k.seq()) && sub.wants(k.event())) {
                 Out out = new Out(k.seq(), k.event());
                 sub.pending.put(k.seq(), out);
                 taken.add(deliver(sub, out, now));
@@ -320,6 +445,7 @@ public final class MemoryEventLog implements EventLog {
                 try {
                     if (sub.pending.remove(out.seq, out)) {
                         doneWith(sub, out.seq, tell);
+                        note(j -> j.acked(sub.name, out.seq), "an acknowledgement");
                     }
                     changed.signalAll();
                 } finally {
@@ -354,6 +480,7 @@ public final class MemoryEventLog implements EventLog {
             Sub sub = subscriptions.remove(name);
             if (sub != null) {
                 sub.forgotten = true;
+                note(j -> j.forgot(name), "that the subscription " + name + " is gone");
                 gone(sub, tell);
                 changed.signalAll();
             }
@@ -374,6 +501,7 @@ public final class MemoryEventLog implements EventLog {
             List<java.util.concurrent.CompletableFuture<Void>> tell = new ArrayList<>();
             idleSubs.forEach(s -> {
                 subscriptions.remove(s.name);
+                note(j -> j.forgot(s.name), "that the subscription " + s.name + " is gone");
                 gone(s, tell);
             });
             // under the lock: completing here only lets the publisher's own thread go on later
@@ -383,6 +511,14 @@ public final class MemoryEventLog implements EventLog {
         while (!events.isEmpty() && events.peekFirst().seq() < oldestCursor) {
             bytes -= events.removeFirst().event().data().length;
         }
+        if (journal != null && (journal.broken() || journal.size() > Math.max(compactAt, 2 * compactedSize))) {
+            try {
+                compact();
+            } catch (java.io.UncheckedIOException e) {
+                compactedSize = journal.size();
+                LOG.warn("the event log could not rewrite its file ({}); it grows until it can", e.getMessage());
+            }
+        }
     }
 
     @Override
@@ -391,6 +527,9 @@ public final class MemoryEventLog implements EventLog {
         try {
             events.clear();
             bytes = 0;
+            if (journal != null) {
+                journal.close();
+            }
         } finally {
             lock.unlock();
         }
