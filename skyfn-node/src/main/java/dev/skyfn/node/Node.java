@@ -95,6 +95,8 @@ public final class Node implements AutoCloseable {
     private final StateOutbox outbox;
     /** The embedded default's event log, when the node keeps one of its own (none in a fleet). */
     private EmbeddedEventLog embeddedEvents;
+    /** The async invocations of one machine, when the node keeps them itself (none in a fleet). */
+    private AsyncInvocations embeddedAsync;
     private final Metering metering;
     private final DataDirLock dataLock;
     private final dev.skyfn.node.tracing.Tracing tracing;
@@ -181,8 +183,11 @@ public final class Node implements AutoCloseable {
             runtimes.routeExecutions(executions);
             metrics.gauge("skyfn.executions.running", "Workflow executions running", executions::running);
             dispatch = fabric.dispatch().apply(invoker);
-            Async async = fabric.async().map(queue -> queue.apply(dispatch)).orElseGet(() -> new AsyncInvocations(dispatch,
-                    config.maxAsyncPending(), MAX_RETAINED_ASYNC_BYTES, config.asyncRetention(), Clock.systemUTC(), scheduler, tracing));
+            Async async = fabric.async().map(queue -> queue.apply(dispatch)).orElseGet(() -> {
+                embeddedAsync = new AsyncInvocations(dispatch, config.maxAsyncPending(), MAX_RETAINED_ASYNC_BYTES, config.asyncRetention(),
+                        Clock.systemUTC(), scheduler, tracing, config.dataDir().resolve("async").resolve("invocations.log"));
+                return embeddedAsync;
+            });
             metrics.gauge("skyfn.async.pending", "Async invocations accepted and not yet finished", async::pending);
             Events events = fabric.events().orElseGet(() -> {
                 embeddedEvents = EmbeddedEventLog.open(config.dataDir().resolve("triggers").resolve("events.log"), MAX_EMBEDDED_EVENT_BYTES,
@@ -339,8 +344,13 @@ public final class Node implements AutoCloseable {
         return server.port();
     }
 
-    /** Starts firing the apps' schedules and taking their topics' events: once the node is a machine of its fleet, if any. */
+    /**
+     * Starts firing the apps' schedules and taking their topics' events, once the node is a machine
+     * of its fleet, if any; on one machine, first runs again the async invocations (a tick's call
+     * among them) it had accepted and not finished before it last stopped.
+     */
     public void startTriggers() {
+        closing(embeddedAsync, AsyncInvocations::resume);
         triggers.start();
         // after the subscriptions are open: the embedded log keeps only events some subscription wants
         outbox.start();
@@ -427,9 +437,11 @@ public final class Node implements AutoCloseable {
     public void close() {
         closing(triggers, Triggers::close);
         closing(server, WebServer::stop);
+        closing(embeddedAsync, AsyncInvocations::stopping);
         closing(executions, Executions::close);
         closing(runtimes, AppRuntimes::close);
         closing(pool, SandboxPool::close);
+        closing(embeddedAsync, AsyncInvocations::close);
         closing(outbox, StateOutbox::close);
         closing(embeddedEvents, EmbeddedEventLog::close);
         scheduler.close();

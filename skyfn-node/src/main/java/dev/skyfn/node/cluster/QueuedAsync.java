@@ -283,9 +283,9 @@ final class QueuedAsync implements Async, AutoCloseable {
         byte[] frame = o == null ? null : sealer.seal(s.tenant(), "async-outcome/" + s.invocationId(),
                 WireCodec.encode(o.ok() ? new Message.Result(0, o.payload())
                         : new Message.Failure(0, o.error().code().name(), o.error().message(), o.error().type())));
-        return new Stored(s.invocationId(), s.tenant(), s.app(), s.function(), s.state(), millis(s.submitted()),
-                millis(s.started()), millis(s.finished()), frame, o != null && o.coldStart(), o == null ? 0 : o.durationNanos(),
-                o == null ? null : o.node());
+        return new Stored(s.invocationId(), s.tenant(), s.app(), s.function(), s.state(), Status.epochMillis(s.submitted()),
+                Status.epochMillis(s.started()), Status.epochMillis(s.finished()), frame, o != null && o.coldStart(),
+                o == null ? 0 : o.durationNanos(), o == null ? null : o.node());
     }
 
     private Optional<Status> load(String id) {
@@ -304,8 +304,9 @@ final class QueuedAsync implements Async, AutoCloseable {
     private Status status(KeyValueEntry e) {
         try {
             Stored s = JSON.readValue(e.getValue(), Stored.class);
-            return new Status(s.id(), s.tenant(), s.app(), s.function(), s.state(), instant(s.submitted()),
-                    instant(s.started()), instant(s.finished()), s.frame() == null ? null : outcome(s, sealer));
+            return new Status(s.id(), s.tenant(), s.app(), s.function(), s.state(), Status.fromEpochMillis(s.submitted()),
+                    Status.fromEpochMillis(s.started()), Status.fromEpochMillis(s.finished()),
+                    s.frame() == null ? null : outcome(s, sealer));
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
@@ -326,13 +327,7 @@ final class QueuedAsync implements Async, AutoCloseable {
         };
     }
 
-    private static long millis(Instant at) {
-        return at == null ? 0 : at.toEpochMilli();
-    }
 
-    private static Instant instant(long millis) {
-        return millis == 0 ? null : Instant.ofEpochMilli(millis);
-    }
 
     @Override
     public void close() {
