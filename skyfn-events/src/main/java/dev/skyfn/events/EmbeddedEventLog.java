@@ -272,6 +272,9 @@ public final class EmbeddedEventLog implements EventLog {
                 recentIds.remove(event.tenant() + ":" + event.id());
                 throw new SkyfnException(ErrorCode.UNAVAILABLE, "this node could not keep the event on its disk ("
                         + e.getMessage() + "); retry later");
+            } catch (IllegalArgumentException e) {
+                recentIds.remove(event.tenant() + ":" + event.id());
+                throw new SkyfnException(ErrorCode.PAYLOAD_TOO_LARGE, "the event is too large: " + e.getMessage());
             }
         }
         nextSeq++;

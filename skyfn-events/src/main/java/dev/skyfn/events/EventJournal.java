@@ -113,9 +113,19 @@ final class EventJournal implements AutoCloseable {
         return new Opened(new EventJournal(file), new Recovered(events, subs, next));
     }
 
-    /** Keeps {@code e} as number {@code seq}. @throws UncheckedIOException when the disk refuses it */
+    /**
+     * Keeps {@code e} as number {@code seq}.
+     *
+     * @throws IllegalArgumentException when its data and attributes come to more than a frame holds (16 MiB)
+     * @throws UncheckedIOException     when the disk refuses it
+     */
     void event(long seq, Event e) {
-        file.append(eventFrame(seq, e));
+        FrameFile.Frame f = eventFrame(seq, e);
+        if (f.payload().length > FrameFile.MAX_PAYLOAD) {
+            throw new IllegalArgumentException("an event of " + f.payload().length + " bytes with its attributes; at most "
+                    + (FrameFile.MAX_PAYLOAD >> 20) + " MiB");
+        }
+        file.append(f);
     }
 
     /** Keeps a subscription's state, replacing what was kept of it. @throws UncheckedIOException when the disk refuses it */

@@ -244,4 +244,25 @@ class EmbeddedEventLogTest {
                 Duration.ofMillis(100))).as("forgotten before the restart: opened afresh").isEmpty();
         reopened.close();
     }
+
+    @Test
+    void anEventLargerThanItsFileHoldsIsRefusedAndTheOthersAreKept(@TempDir Path dir) throws InterruptedException {
+        Path file = dir.resolve("events.log");
+        Instant deployed = Instant.now();
+        var log = EmbeddedEventLog.open(file, 64 << 20, Clock.systemUTC());
+        log.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100);
+        log.publish(event("acme", "orders", "a", null));
+        var huge = new Event("acme", "orders", "huge", "/test", "t", Instant.now(), null, null, Map.of(), new byte[17 << 20]);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.publish(huge))
+                .isInstanceOfSatisfying(dev.skyfn.core.SkyfnException.class,
+                        e -> assertThat(e.code()).isEqualTo(dev.skyfn.core.ErrorCode.PAYLOAD_TOO_LARGE))
+                .hasMessageContaining("at most 16 MiB");
+        log.publish(event("acme", "orders", "b", null));
+
+        var reopened = EmbeddedEventLog.open(file, 64 << 20, Clock.systemUTC());
+        assertThat(ids(reopened.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100).fetch(10, Duration.ofMillis(200))))
+                .containsExactly("a", "b");
+        reopened.close();
+        log.close();
+    }
 }
