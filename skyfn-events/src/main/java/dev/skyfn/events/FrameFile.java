@@ -60,7 +60,8 @@ final class FrameFile implements AutoCloseable {
     /**
      * The frames of {@code file}, read as a stream (its size is not bounded by memory). A frame whose
      * checksum fails is skipped (a byte changed on the disk); a length no frame has, or a frame cut
-     * short, ends the replay (torn as the node stopped, or garbled past reading).
+     * short, ends the replay (torn as the node stopped, or garbled past reading): what follows is
+     * kept beside the file in {@code <file>.unreadable-<epoch ms>}, not destroyed by the rewrite.
      */
     private static List<Frame> read(Path file, String what) throws IOException {
         List<Frame> frames = new ArrayList<>();
@@ -91,9 +92,18 @@ final class FrameFile implements AutoCloseable {
             }
             dropped = Math.max(dropped, left);
         }
+        Path kept = null;
+        if (dropped > 0) {
+            kept = file.resolveSibling(file.getFileName() + ".unreadable-" + System.currentTimeMillis());
+            try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
+                 FileChannel out = FileChannel.open(kept, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                in.transferTo(in.size() - dropped, dropped, out);
+            }
+        }
         if (skipped > 0 || dropped > 0) {
             org.slf4j.LoggerFactory.getLogger(FrameFile.class).warn("{} {} holds {} frame(s) whose checksum fails, skipped,"
-                    + " and ends in {} bytes it cannot read (torn as the node stopped, or garbled), dropped", what, file, skipped, dropped);
+                    + " and ends in {} bytes it cannot read (torn as the node stopped, or garbled){}", what, file, skipped, dropped,
+                    kept == null ? "" : ", kept in " + kept);
         }
         return frames;
     }

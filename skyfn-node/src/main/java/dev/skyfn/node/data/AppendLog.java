@@ -21,12 +21,16 @@ import java.util.zip.CRC32C;
  * to disk with the next, so a record costs a share of one {@code fsync}, not one of its own. An
  * append's future completes once its record is on disk.
  *
- * <p>Opening replays the records; a torn or corrupt record (a crash in the middle of a write) ends
- * the log there, and the file is cut back to the last whole record.
+ * <p>Opening replays the records. A record whose checksum fails (a byte changed on the disk) is
+ * skipped; a length no record has, or a record cut short (a crash in the middle of a write), ends
+ * the log there: the file is cut back to the last whole record, and what it held after that is
+ * kept beside it in {@code <file>.unreadable-<epoch ms>} and logged, not destroyed. A write the
+ * disk refuses (full, say) is cut back, so that the records after it stay readable.
  */
 public final class AppendLog implements AutoCloseable {
 
     private static final int HEADER = 8;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AppendLog.class);
 
     private record Pending(byte[] record, CompletableFuture<Void> durable) {
     }
@@ -58,30 +62,45 @@ public final class AppendLog implements AutoCloseable {
         }
     }
 
-    /** Reads records until the end or the first torn one; returns the length of the whole ones. */
+    /** Reads records until the end or the first torn one; returns the length up to there. */
     private static long replay(Path file, Consumer<byte[]> sink) throws IOException {
+        long position = 0;
+        int skipped = 0;
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-            long position = 0;
             ByteBuffer header = ByteBuffer.allocate(HEADER);
             while (true) {
                 header.clear();
                 if (in.read(header, position) < HEADER) {
-                    return position;
+                    break;
                 }
                 int length = header.getInt(0);
                 int crc = header.getInt(4);
                 if (length < 0 || position + HEADER + length > in.size()) {
-                    return position;
+                    break;
                 }
                 ByteBuffer body = ByteBuffer.allocate(length);
                 in.read(body, position + HEADER);
-                if (crc(body.array()) != crc) {
-                    return position;
+                if (crc(body.array()) == crc) {
+                    sink.accept(body.array());
+                } else {
+                    skipped++;
                 }
-                sink.accept(body.array());
                 position += HEADER + length;
             }
+            long rest = in.size() - position;
+            if (rest > 0) {
+                Path kept = file.resolveSibling(file.getFileName() + ".unreadable-" + System.currentTimeMillis());
+                try (FileChannel out = FileChannel.open(kept, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    in.transferTo(position, rest, out);
+                }
+                LOG.warn("{} ends in {} bytes it cannot read as records (torn as the process stopped, or garbled): kept in {}",
+                        file, rest, kept);
+            }
         }
+        if (skipped > 0) {
+            LOG.warn("{} holds {} record(s) whose checksum fails (changed on the disk): skipped", file, skipped);
+        }
+        return position;
     }
 
     /** Appends a record; the future completes when it is on disk. */
@@ -151,6 +170,7 @@ public final class AppendLog implements AutoCloseable {
     }
 
     private synchronized void writeBatch(List<Pending> batch) {
+        long start = size;
         try {
             long written = 0;
             for (Pending p : batch) {
@@ -162,6 +182,13 @@ public final class AppendLog implements AutoCloseable {
             size += written;
             batch.forEach(p -> p.durable().complete(null));
         } catch (IOException e) {
+            // a record torn in the middle would end a replay there, before the records written after it
+            try {
+                channel.truncate(start);
+                channel.position(start);
+            } catch (IOException cut) {
+                e.addSuppressed(cut);
+            }
             batch.forEach(p -> p.durable().completeExceptionally(e));
         }
     }
