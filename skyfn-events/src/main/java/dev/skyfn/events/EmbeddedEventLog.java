@@ -8,7 +8,6 @@ import dev.skyfn.core.trigger.Subjects;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -51,8 +50,8 @@ public final class EmbeddedEventLog implements EventLog {
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    /** Events not yet taken by every subscription, oldest first, by sequence number. */
-    private final ArrayDeque<Kept> events = new ArrayDeque<>();
+    /** Events not yet taken by every subscription, by sequence number (a subscription reads on from its cursor's). */
+    private final TreeMap<Long, Kept> events = new TreeMap<>();
     private final Map<String, Sub> subscriptions = new HashMap<>();
     private final LinkedHashMap<String, Instant> recentIds = new LinkedHashMap<>();
     /** The events published with {@link #publishTaken} not yet acknowledged by every subscription that wanted them, by sequence. */
@@ -119,11 +118,18 @@ public final class EmbeddedEventLog implements EventLog {
                 }
             });
             sub.acked.addAll(s.acked());
+            // read on past what it acknowledged or does not want since its state was written: those are not held again
+            for (var next : held.events().tailMap(sub.cursor).entrySet()) {
+                if (!sub.acked.remove(next.getKey()) && sub.wants(next.getValue())) {
+                    break;
+                }
+                sub.cursor = next.getKey() + 1;
+            }
             subscriptions.put(sub.name, sub);
         }
         long oldestCursor = subscriptions.values().stream().mapToLong(s -> s.cursor).min().orElse(nextSeq);
         held.events().tailMap(oldestCursor).forEach((seq, e) -> {
-            events.addLast(new Kept(seq, e));
+            events.put(seq, new Kept(seq, e));
             bytes += e.data().length;
         });
         // a publisher retrying what it published before the restart is told it was kept
@@ -133,7 +139,7 @@ public final class EmbeddedEventLog implements EventLog {
     /** Rewrites the journal with only what is still needed. Under the lock. */
     private void compact() {
         java.util.SortedMap<Long, Event> live = new TreeMap<>();
-        events.forEach(k -> live.put(k.seq(), k.event()));
+        events.values().forEach(k -> live.put(k.seq(), k.event()));
         List<EventJournal.SubState> states = new ArrayList<>();
         for (Sub sub : subscriptions.values()) {
             sub.pending.values().forEach(out -> live.put(out.seq, out.event));
@@ -146,6 +152,23 @@ public final class EmbeddedEventLog implements EventLog {
     private static EventJournal.SubState state(Sub sub) {
         return new EventJournal.SubState(sub.name, sub.tenant, sub.pattern, sub.partition, sub.ackWait, sub.maxUnacknowledged, sub.cursor,
                 new java.util.HashSet<>(sub.pending.keySet()), new java.util.HashSet<>(sub.acked));
+    }
+
+    /**
+     * Writes {@code sub}'s state to the journal, if any: the events published after it are kept for
+     * it across a restart only once it is. Under the lock.
+     *
+     * @throws SkyfnException {@code UNAVAILABLE} when the disk refuses it
+     */
+    private void keep(Sub sub) {
+        if (journal != null) {
+            try {
+                journal.subscribed(state(sub));
+            } catch (java.io.UncheckedIOException e) {
+                throw new SkyfnException(ErrorCode.UNAVAILABLE, "this node could not keep the subscription " + sub.name + " on its disk ("
+                        + e.getMessage() + "); retry later");
+            }
+        }
     }
 
     /** Writes to the journal what may be lost at worst as an event handed out again; a failure is logged. Under the lock. */
@@ -278,7 +301,7 @@ public final class EmbeddedEventLog implements EventLog {
             }
         }
         nextSeq++;
-        events.addLast(kept);
+        events.put(kept.seq(), kept);
         bytes += event.data().length;
         changed.signalAll();
         return kept;
@@ -312,13 +335,16 @@ public final class EmbeddedEventLog implements EventLog {
                                   int maxUnacknowledged) {
         lock.lock();
         try {
-            long from = events.stream().filter(k -> !k.event().time().isBefore(since)).mapToLong(Kept::seq).findFirst().orElse(nextSeq);
+            long from = events.values().stream().filter(k -> !k.event().time().isBefore(since)).mapToLong(Kept::seq).findFirst().orElse(nextSeq);
             Sub existing = subscriptions.get(name);
             Sub sub = existing != null ? existing : new Sub(name, tenant, pattern, partition, ackWait, maxUnacknowledged, from);
-            if (existing == null || sub.maxUnacknowledged != maxUnacknowledged) {
+            if (existing == null) {
+                keep(sub);
                 subscriptions.put(name, sub);
+            } else if (sub.maxUnacknowledged != maxUnacknowledged) {
                 sub.maxUnacknowledged = maxUnacknowledged;
-                note(j -> j.subscribed(state(sub)), "the subscription " + name);
+                // not kept, the bound it had is taken up after a restart, until it is opened again
+                note(j -> j.subscribed(state(sub)), "the new bound of the subscription " + name);
             }
             sub.lastTaken = clock.instant();
             sub.holders++;
@@ -368,8 +394,9 @@ public final class EmbeddedEventLog implements EventLog {
                 if (sub.forgotten) {
                     return handed;
                 }
-                if (subscriptions.putIfAbsent(sub.name, sub) == null) {
-                    note(j -> j.subscribed(state(sub)), "the subscription " + sub.name);
+                if (!subscriptions.containsKey(sub.name)) {
+                    keep(sub);
+                    subscriptions.put(sub.name, sub);
                 }
                 boolean exclusive = EventLog.exclusive(sub.partition, sub.maxUnacknowledged);
                 if (exclusive && sub.taker == null) {
@@ -408,7 +435,7 @@ public final class EmbeddedEventLog implements EventLog {
         }
         // a key-ordered partition taken in batches: nothing after an event still out or resting before it is handed out again
         boolean held = EventLog.exclusive(sub.partition, sub.maxUnacknowledged) && next != null;
-        for (Kept k : events) {
+        for (Kept k : events.tailMap(sub.cursor).values()) {
             if (held || taken.size() >= max || sub.pending.size() >= sub.maxUnacknowledged) {
                 break;
             }
@@ -511,8 +538,8 @@ public final class EmbeddedEventLog implements EventLog {
             tell.forEach(f -> Thread.ofVirtual().start(() -> f.complete(null)));
         }
         long oldestCursor = subscriptions.values().stream().mapToLong(s -> s.cursor).min().orElse(nextSeq);
-        while (!events.isEmpty() && events.peekFirst().seq() < oldestCursor) {
-            bytes -= events.removeFirst().event().data().length;
+        while (!events.isEmpty() && events.firstKey() < oldestCursor) {
+            bytes -= events.pollFirstEntry().getValue().event().data().length;
         }
         if (journal != null && (journal.broken() || journal.size() > Math.max(compactAt, 2 * compactedSize))) {
             try {

@@ -265,4 +265,54 @@ class EmbeddedEventLogTest {
         reopened.close();
         log.close();
     }
+
+    @Test
+    void aLogWhoseEventsWereAllAcknowledgedOpensWithoutThem(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("events.log");
+        Instant deployed = Instant.now();
+        var log = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        var sub = log.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 1000);
+        for (int i = 0; i < 500; i++) {
+            log.publish(event("acme", "orders", "e" + i, null));
+        }
+        log.publish(event("acme", "invoices", "not-wanted", null));
+        assertThat(sub.fetch(1000, Duration.ofSeconds(1))).hasSize(500).allSatisfy(EventLog.Delivery::ack);
+        long drained = java.nio.file.Files.size(file);
+        log.close();
+
+        var reopened = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        assertThat(java.nio.file.Files.size(file)).as("500 events acknowledged, rewritten as it opened").isLessThan(drained / 20);
+        reopened.publish(event("acme", "orders", "after", null));
+        assertThat(ids(reopened.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 1000).fetch(10,
+                Duration.ofMillis(200)))).containsExactly("after");
+        reopened.close();
+    }
+
+    @Test
+    void whatFollowsAFrameItCannotReadIsKeptBesideTheLogNotDestroyed(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("events.log");
+        Instant deployed = Instant.now();
+        var log = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        log.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100);
+        log.publish(event("acme", "orders", "a", null));
+        long garbled = java.nio.file.Files.size(file);
+        log.publish(event("acme", "orders", "b", null));
+        log.publish(event("acme", "orders", "c", null));
+        log.close();
+        long size = java.nio.file.Files.size(file);
+        try (var channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            // b's length made one no frame has
+            channel.write(java.nio.ByteBuffer.allocate(4).putInt(-7).flip(), garbled);
+        }
+
+        var reopened = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        assertThat(ids(reopened.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100).fetch(10,
+                Duration.ofMillis(200)))).containsExactly("a");
+        try (var kept = java.nio.file.Files.list(dir)) {
+            List<Path> unreadable = kept.filter(p -> p.getFileName().toString().startsWith("events.log.unreadable-")).toList();
+            assertThat(unreadable).hasSize(1);
+            assertThat(java.nio.file.Files.size(unreadable.getFirst())).isEqualTo(size - garbled);
+        }
+        reopened.close();
+    }
 }
