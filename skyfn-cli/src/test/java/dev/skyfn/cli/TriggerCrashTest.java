@@ -99,9 +99,28 @@ class TriggerCrashTest {
         assertThat(call("read", "keys").split(" ")).as("each call's key, once").hasSize(EVENTS + 1).contains(keys.toArray(String[]::new));
     }
 
+    @Test
+    void asyncInvocationsOfAnAppRemovedAndCreatedAgainBeforeTheNodeDiedDoNotRunInTheNewApp() throws Exception {
+        JarBuilder app = orders("{handler: dev.skyfn.cli.EventTally, timeout: 5m}");
+        startWith(app);
+        List<String> ids = List.of("s0", "s1", "s2").stream()
+                .map(key -> submitJson("{\"id\":\"" + key + "\",\"data\":{\"sleep\":60000}}")).toList();
+        killWhileRunning("tally", () -> {
+            assertThat(node.send("DELETE", "/v1/apps/orders", null).statusCode()).isBetween(200, 204);
+            var again = node.send("POST", "/v1/apps", app.bytes());
+            assertThat(again.statusCode()).as(again.body()).isEqualTo(201);
+        });
+        await().atMost(Duration.ofSeconds(60)).until(() -> ids.stream().allMatch(id -> state(id).equals("failed")));
+        assertThat(node.send("GET", "/v1/invocations/" + ids.getFirst(), null).body()).contains("APP_NOT_FOUND");
+        assertThat(call("read", "keys")).as("what the new app ran").isEmpty();
+    }
+
     private String submit(String key) {
-        var res = node.send("POST", "/v1/apps/orders/functions/tally:invoke?async=true",
-                ("{\"id\":\"" + key + "\"}").getBytes(StandardCharsets.UTF_8));
+        return submitJson("{\"id\":\"" + key + "\"}");
+    }
+
+    private String submitJson(String json) {
+        var res = node.send("POST", "/v1/apps/orders/functions/tally:invoke?async=true", json.getBytes(StandardCharsets.UTF_8));
         assertThat(res.statusCode()).as(res.body()).isEqualTo(202);
         return FleetCalls.json(res.body()).get("invocationId").asText();
     }
@@ -132,8 +151,14 @@ class TriggerCrashTest {
 
     /** Kills the node with SIGKILL once {@code function} runs there, and starts it again on the same data. */
     private void killWhileRunning(String function) throws java.io.IOException {
+        killWhileRunning(function, () -> { });
+    }
+
+    /** Kills the node with SIGKILL once {@code function} runs there and {@code then} is done, and starts it again on the same data. */
+    private void killWhileRunning(String function, Runnable then) throws java.io.IOException {
         await().atMost(Duration.ofSeconds(30)).until(() -> node.send("GET", "/v1/invocations?state=running&scope=node", null).body()
                 .contains("\"" + function + "\""));
+        then.run();
         node.kill();
         node = NodeCrashRecoveryTest.NodeProcess.start(dir.resolve("data"), dir.resolve("node-1.log"));
     }

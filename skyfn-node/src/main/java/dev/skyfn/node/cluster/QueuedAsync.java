@@ -327,8 +327,6 @@ final class QueuedAsync implements Async, AutoCloseable {
         };
     }
 
-
-
     @Override
     public void close() {
         queues.forEach(WorkQueue::close);

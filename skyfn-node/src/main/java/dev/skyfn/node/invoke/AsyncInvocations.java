@@ -107,7 +107,7 @@ public final class AsyncInvocations implements Async {
         var app = target.app();
         var status = new Status(id, app.tenant(), app.name(), target.spec().name(), State.QUEUED, clock.instant(), null, null, null);
         // the submitter's trace goes on in the run, whose thread has no context of its own
-        var accepted = new AsyncJournal.Queued(status, region, new Message.Invoke(0, 0, target.spec().name(), id,
+        var accepted = new AsyncJournal.Queued(status, region, app.createdAt(), new Message.Invoke(0, 0, target.spec().name(), id,
                 target.spec().timeout().toMillis(), input, dev.skyfn.node.tracing.Tracing.traceparent()));
         writing.readLock().lock();
         try {
@@ -132,7 +132,8 @@ public final class AsyncInvocations implements Async {
 
     /**
      * Runs the invocations accepted before the node last stopped and not ended, in the order
-     * accepted; one whose app or function is gone fails with that error. Once, as the node starts.
+     * accepted; one whose app or function is gone fails with that error ({@code APP_NOT_FOUND} too
+     * when its app was removed and created again). Once, as the node starts.
      */
     public void resume() {
         for (AsyncJournal.Queued q : toResume) {
@@ -140,6 +141,9 @@ public final class AsyncInvocations implements Async {
             Dispatch.Target target;
             try {
                 target = dispatch.resolve(new dev.skyfn.core.app.AppKey(s.tenant(), s.app()), s.function());
+                if (!java.util.Objects.equals(target.app().createdAt(), q.appCreated())) {
+                    throw new SkyfnException(ErrorCode.APP_NOT_FOUND, "the app " + s.app() + " was removed after the invocation was accepted");
+                }
             } catch (SkyfnException e) {
                 ended(s, new Outcome(s.invocationId(), null, new Outcome.Error(e.code(), e.getMessage(), ""), false, 0));
                 pending.decrementAndGet();

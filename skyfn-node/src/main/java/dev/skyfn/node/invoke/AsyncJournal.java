@@ -28,8 +28,9 @@ import java.util.Map;
  * those that ended within their retention. Two kinds of record, each a kind byte and the
  * invocation's id, tenant, app, function and submission time (epoch ms), then:
  * <ul>
- *   <li>{@code 'Q'} accepted: the callers' region ("" when unknown) and the call as the sandbox
- *       protocol's {@code INVOKE} frame (input, timeout, traceparent);</li>
+ *   <li>{@code 'Q'} accepted: the callers' region ("" when unknown), when its app was created
+ *       (ISO-8601, "" when unknown) and the call as the sandbox protocol's {@code INVOKE} frame
+ *       (input, timeout, traceparent);</li>
  *   <li>{@code 'E'} ended: its state, start and end (epoch ms), whether it started cold, its
  *       duration (ns), the node that ran it ("" when unknown) and its outcome as the protocol's
  *       {@code RESULT} or {@code FAILURE} frame.</li>
@@ -43,8 +44,13 @@ final class AsyncJournal implements AutoCloseable {
     private static final byte QUEUED = 'Q';
     private static final byte ENDED = 'E';
 
-    /** An invocation accepted and not ended: what runs it again after a restart. */
-    record Queued(Status status, String region, Message.Invoke call) {
+    /**
+     * An invocation accepted and not ended: what runs it again after a restart.
+     *
+     * @param appCreated when the app it calls was created (null: unknown), so that one removed and
+     *                   created again under its name does not run it
+     */
+    record Queued(Status status, String region, Instant appCreated, Message.Invoke call) {
     }
 
     private final AppendLog log;
@@ -79,10 +85,12 @@ final class AsyncJournal implements AutoCloseable {
                 null, null, null);
         if (kind == QUEUED) {
             String region = in.readUTF();
+            String created = in.readUTF();
             byte[] frame = in.readNBytes(in.readInt());
             var call = (Message.Invoke) WireCodec.decode(frame, 4, frame.length - 4);
             statuses.put(s.invocationId(), s);
-            queued.put(s.invocationId(), new Queued(s, region.isEmpty() ? null : region, call));
+            queued.put(s.invocationId(), new Queued(s, region.isEmpty() ? null : region, created.isEmpty() ? null : Instant.parse(created),
+                    call));
         } else if (kind == ENDED) {
             State state = State.valueOf(in.readUTF());
             Instant started = Status.fromEpochMillis(in.readLong());
@@ -140,6 +148,7 @@ final class AsyncJournal implements AutoCloseable {
     private static byte[] queuedRecord(Queued q) {
         return record(QUEUED, q.status(), out -> {
             out.writeUTF(q.region() == null ? "" : q.region());
+            out.writeUTF(q.appCreated() == null ? "" : q.appCreated().toString());
             byte[] frame = WireCodec.encode(q.call());
             out.writeInt(frame.length);
             out.write(frame);
