@@ -40,6 +40,7 @@ class BadInputTest {
               crashes: {handler: dev.skyfn.node.apps.Misbehaving$Crashes}
               leaks: {handler: dev.skyfn.node.apps.Misbehaving$LeaksThreads}
               huge: {handler: dev.skyfn.node.apps.Misbehaving$Huge}
+              sendsHuge: {handler: dev.skyfn.node.apps.Misbehaving$SendsHuge}
               price: {handler: dev.skyfn.node.apps.Typed$Price}
               floods: {handler: dev.skyfn.node.apps.Misbehaving$FloodsRawOutput, timeout: 20s}
             """;
@@ -180,6 +181,15 @@ class BadInputTest {
     @Test
     void aHugeResultIsRefused() {
         assertError(node.invoke("bad", "huge", "2"), 500, "RESULT_TOO_LARGE", "1048576 bytes");
+        badAppServesAgain();
+    }
+
+    @Test
+    void aHugeEventOrInputAFunctionSendsIsRefusedAsWhatItIs() {
+        assertError(node.invoke("bad", "sendsHuge", "publish:2"), 413, "PAYLOAD_TOO_LARGE",
+                "the event's data is larger than 1048576 bytes, the limit for an event's data");
+        var input = node.invoke("bad", "sendsHuge", "invoke:2");
+        assertThat(input.body()).isEqualTo("refused: PAYLOAD_TOO_LARGE the input is larger than 1048576 bytes, the limit for a call's input");
         badAppServesAgain();
     }
 

@@ -65,6 +65,27 @@ final class Codec {
     private final int maxResultBytes;
 
     /**
+     * What a value being written is, which names it and its error when it is larger than a function
+     * may send ({@code maxResultBytes}): a result fails the call with {@code RESULT_TOO_LARGE}; a
+     * call's input or an event's data fails what sent it with {@code PAYLOAD_TOO_LARGE}.
+     */
+    enum Sent {
+        RESULT(ErrorCode.RESULT_TOO_LARGE, "the result", "a function's result"),
+        INPUT(ErrorCode.PAYLOAD_TOO_LARGE, "the input", "a call's input"),
+        EVENT(ErrorCode.PAYLOAD_TOO_LARGE, "the event's data", "an event's data");
+
+        private final ErrorCode code;
+        private final String what;
+        private final String limitOf;
+
+        Sent(ErrorCode code, String what, String limitOf) {
+            this.code = code;
+            this.what = what;
+            this.limitOf = limitOf;
+        }
+    }
+
+    /**
      * Bytes from base64 text with the JDK's decoder, many times faster than Jackson's own on large
      * values (an image handed from step to step of a workflow is decoded at each step).
      */
@@ -193,7 +214,7 @@ final class Codec {
         }
         if (value instanceof String || value instanceof byte[] || raw == byte[].class || raw == String.class
                 || raw == InputStream.class || raw == HttpRequest.class) {
-            return decode(asPayload(value), type);
+            return decode(asPayload(value, Sent.INPUT), type);
         }
         try {
             return MAPPER.convertValue(value, type);
@@ -279,48 +300,53 @@ final class Codec {
         return (O) convert(value, MAPPER.constructType(type));
     }
 
-    /** A value as a payload: bytes and text as they are, anything else as JSON. */
-    Payload asPayload(Object value) {
+    /** A value as a payload: bytes and text as they are, anything else as JSON; {@code PAYLOAD_TOO_LARGE} past the limit. */
+    Payload asPayload(Object value, Sent sent) {
         try {
             if (value instanceof TextNode text) {
                 value = text.textValue(); // workflow text goes out as text, as it comes back
             }
-            return value instanceof String s ? new Payload.Body(TEXT, s.getBytes(StandardCharsets.UTF_8)) : encode(value);
+            return value instanceof String s ? checked(new Payload.Body(TEXT, s.getBytes(StandardCharsets.UTF_8)), sent) : encode(value, sent);
         } catch (IOException e) {
-            throw new SkyfnException(ErrorCode.INVALID_INPUT, "cannot be written: " + e.getMessage());
+            throw new SkyfnException(ErrorCode.INVALID_INPUT, sent.what + " cannot be written: " + e.getMessage());
         }
     }
 
+    /** A function's result as a payload; {@code RESULT_TOO_LARGE} past the limit. */
     Payload encode(Object result) throws IOException {
-        Payload p = switch (result) {
+        return encode(result, Sent.RESULT);
+    }
+
+    /** {@code value} as a payload: bytes, text, an HTTP response, a stream's bytes, or JSON; {@code sent}'s error past the limit. */
+    Payload encode(Object value, Sent sent) throws IOException {
+        Payload p = switch (value) {
             case null -> Payload.EMPTY;
             case byte[] bytes -> new Payload.Body(BINARY, bytes);
             case String text -> new Payload.Body(TEXT, text.getBytes(StandardCharsets.UTF_8));
             case HttpResponse response -> new Payload.Response(response);
-            case InputStream in -> new Payload.Body(BINARY, readLimited(in));
-            default -> Payload.json(writeJson(result));
+            case InputStream in -> new Payload.Body(BINARY, readLimited(in, sent));
+            default -> Payload.json(writeJson(value, sent));
         };
-        checkSize(p);
-        return p;
+        return checked(p, sent);
     }
 
-    private byte[] writeJson(Object result) throws IOException {
-        var out = new LimitedBuffer(maxResultBytes);
+    private byte[] writeJson(Object result, Sent sent) throws IOException {
+        var out = new LimitedBuffer(maxResultBytes, sent);
         try {
             MAPPER.writeValue(out, result);
         } catch (JacksonException e) {
             if (e.getCause() instanceof SkyfnException tooLarge) {
                 throw tooLarge;
             }
-            throw new SkyfnException(ErrorCode.FUNCTION_ERROR, "the result of type " + result.getClass().getName()
+            throw new SkyfnException(sent == Sent.RESULT ? ErrorCode.FUNCTION_ERROR : ErrorCode.INVALID_INPUT, sent.what + " of type " + result.getClass().getName()
                     + " cannot be written as JSON: " + e.getOriginalMessage());
         }
         return out.toByteArray();
     }
 
-    private byte[] readLimited(InputStream in) throws IOException {
+    private byte[] readLimited(InputStream in, Sent sent) throws IOException {
         try (in) {
-            var out = new LimitedBuffer(maxResultBytes);
+            var out = new LimitedBuffer(maxResultBytes, sent);
             in.transferTo(out);
             return out.toByteArray();
         }
@@ -328,24 +354,23 @@ final class Codec {
 
     /** {@code p}, once it is no larger than a result may be. */
     Payload checked(Payload p) {
-        checkSize(p);
-        return p;
+        return checked(p, Sent.RESULT);
     }
 
-    private void checkSize(Payload p) {
+    private Payload checked(Payload p, Sent sent) {
         int size = switch (p) {
             case Payload.Body b -> b.bytes().length;
             case Payload.Response r -> r.response().body().length;
             default -> 0;
         };
         if (size > maxResultBytes) {
-            throw tooLarge();
+            throw tooLarge(sent);
         }
+        return p;
     }
 
-    private SkyfnException tooLarge() {
-        return new SkyfnException(ErrorCode.RESULT_TOO_LARGE,
-                "the result is larger than " + maxResultBytes + " bytes, the limit for a function's result");
+    private SkyfnException tooLarge(Sent sent) {
+        return new SkyfnException(sent.code, sent.what + " is larger than " + maxResultBytes + " bytes, the limit for " + sent.limitOf);
     }
 
     /** The payload's declared media type; null when it has none. */
@@ -380,14 +405,16 @@ final class Codec {
         return path.isEmpty() ? "" : " (at " + path + ")";
     }
 
-    /** Stops a result from growing past the limit instead of filling the heap first. */
+    /** Stops a value from growing past the limit instead of filling the heap first. */
     private final class LimitedBuffer extends ByteArrayOutputStream {
 
         private final int limit;
+        private final Sent sent;
 
-        LimitedBuffer(int limit) {
+        LimitedBuffer(int limit, Sent sent) {
             super(256);
             this.limit = limit;
+            this.sent = sent;
         }
 
         @Override
@@ -404,7 +431,7 @@ final class Codec {
 
         private void ensure(int more) {
             if ((long) count + more > limit) {
-                throw tooLarge();
+                throw tooLarge(sent);
             }
         }
     }

@@ -56,7 +56,7 @@ final class InvocationContext implements Context, Log {
         }
         Payload.Body body;
         try {
-            body = switch (services.codec().encode(value)) {
+            body = switch (services.codec().encode(value, Codec.Sent.EVENT)) {
                 case Payload.Body b -> b;
                 case Payload.Empty e -> new Payload.Body("", new byte[0]);
                 default -> throw new IllegalArgumentException("an event's data is bytes, text or a value for JSON, not an HTTP response");

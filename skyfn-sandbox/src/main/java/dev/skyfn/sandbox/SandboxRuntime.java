@@ -306,9 +306,9 @@ final class SandboxRuntime {
         }
         Payload payload;
         try {
-            payload = loaded.codec().asPayload(input);
+            payload = loaded.codec().asPayload(input, Codec.Sent.INPUT);
         } catch (SkyfnException e) {
-            return CompletableFuture.failedFuture(new FunctionCallException(e.code().name(), "the input " + e.getMessage(), ""));
+            return CompletableFuture.failedFuture(new FunctionCallException(e.code().name(), e.getMessage(), ""));
         }
         String app = target.substring(0, slash);
         String function = target.substring(slash + 1);

@@ -100,6 +100,25 @@ public final class Misbehaving {
         }
     }
 
+    /** Sends N MiB: "publish:N" as an event's data, "invoke:N" as another app's input; says how it was refused. */
+    public static class SendsHuge implements Handler<String, String> {
+        @Override
+        public String handle(String request, Context ctx) {
+            String[] parts = request.split(":");
+            byte[] data = new byte[Integer.parseInt(parts[1]) << 20];
+            try {
+                if (parts[0].equals("publish")) {
+                    ctx.publish("huge", data);
+                } else {
+                    ctx.invoke("elsewhere/fn", data, String.class);
+                }
+                return "sent";
+            } catch (dev.skyfn.api.FunctionCallException e) {
+                return "refused: " + e.code() + " " + e.getMessage();
+            }
+        }
+    }
+
     public static class FailsToStart implements Handler<String, String> {
         public FailsToStart() {
             throw new IllegalStateException("cannot reach the database");
