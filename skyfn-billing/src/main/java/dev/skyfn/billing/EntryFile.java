@@ -107,6 +107,13 @@ final class EntryFile implements AutoCloseable {
         this.forced = end;
         // made whole under another name, then put in place: a kill meanwhile leaves the last journal or none, never half of one
         Path made = journalPath.resolveSibling(journalPath.getFileName() + ".new");
+        Files.deleteIfExists(made);
+        if (Files.exists(journalPath)) {
+            // what the last journal holds is in the file now: its blocks go before the new one's are taken, so that a
+            // node that stopped on a nearly full disk starts again on the space it ran in
+            channel.force(true);
+            Files.delete(journalPath);
+        }
         journalChannel = FileChannel.open(made, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
@@ -123,7 +130,11 @@ final class EntryFile implements AutoCloseable {
             journal.putLong(0, MARK).putLong(AT_RING, ring).putLong(AT_FIRST, end);
             LONGS.setRelease(journal, AT_END, end);
             Files.move(made, journalPath, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            journalChannel.close();
+            Files.deleteIfExists(made);
+            throw new IOException("cannot make its journal " + journalPath + " of " + ((HEADER + (long) ring) >> 20) + " MiB: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
             journalChannel.close();
             throw e;
         }

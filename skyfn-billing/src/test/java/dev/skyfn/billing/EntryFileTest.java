@@ -87,6 +87,42 @@ class EntryFileTest {
     }
 
     @Test
+    void aFileKilledOnANearlyFullDiskOpensAgainInTheSpaceItRanIn() throws Exception {
+        Path disk = Files.createDirectories(dir.resolve("disk"));
+        // a disk of its own, a little larger than a journal: root's, as the node's tests run
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", disk.toString())
+                .inheritIO().start().waitFor() == 0, "a tmpfs can be mounted");
+        try {
+            Path path = disk.resolve("entries.log");
+            String java = ProcessHandle.current().info().command().orElse("java");
+            Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Appender.class.getName(), path.toString(), "500")
+                    .redirectErrorStream(true).start();
+            try (var out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                String said;
+                do {
+                    said = out.readLine();
+                } while (said != null && !said.equals("appended"));
+                assertThat(said).as("the child appended its lines").isEqualTo("appended");
+                child.destroyForcibly();
+                assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            }
+            // the disk fills while the node is down: less is free than a journal takes, as much as the last one held
+            long free = Files.getFileStore(disk).getUsableSpace();
+            Files.write(disk.resolve("filler"), new byte[(int) (free - (2 << 20))]);
+            assertThat(Files.getFileStore(disk).getUsableSpace()).isLessThan(EntryFile.RING);
+            List<String> read = new ArrayList<>();
+            try (EntryFile file = EntryFile.open(path, ANY, (line, start) -> read.add(new String(line, StandardCharsets.US_ASCII)))) {
+                assertThat(read).isEqualTo(Appender.lines(500));
+                file.append("one more".getBytes(StandardCharsets.US_ASCII), 8);
+            }
+            assertThat(Files.readAllLines(path)).hasSize(501).endsWith("one more");
+        } finally {
+            // lazily: the journal of a closed file stays mapped until its buffer is collected
+            new ProcessBuilder("umount", "--lazy", disk.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @Test
     void aJournalThatDoesNotFollowTheFileAddsNothing() throws IOException {
         Path path = dir.resolve("entries.log");
         Path journal = dir.resolve("entries.log.journal");

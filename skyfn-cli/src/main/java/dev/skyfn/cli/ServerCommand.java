@@ -181,7 +181,9 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
         try {
             return start.get();
         } catch (UncheckedIOException e) {
-            throw new CliException("cannot start " + what + ": " + e.getCause().getMessage());
+            // a wrapper that says what was being done keeps its words; one that only wraps gives its cause's
+            boolean onlyWraps = e.getMessage() == null || e.getMessage().equals(e.getCause().toString());
+            throw new CliException("cannot start " + what + ": " + (onlyWraps ? e.getCause().getMessage() : e.getMessage()));
         } catch (IllegalStateException e) {
             throw new CliException("cannot start " + what + ": " + e.getMessage());
         }

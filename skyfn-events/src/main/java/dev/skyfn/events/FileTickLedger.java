@@ -29,7 +29,7 @@ public final class FileTickLedger implements TickLedger {
         try {
             ticks = Files.exists(file) ? JSON.readValue(file.toFile(), new TypeReference<TreeMap<String, Long>>() { }) : new TreeMap<>();
         } catch (IOException e) {
-            throw new UncheckedIOException("reading the schedule ticks in " + file, e);
+            throw new UncheckedIOException("reading the schedule ticks in " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -62,7 +62,7 @@ public final class FileTickLedger implements TickLedger {
             Files.write(tmp, JSON.writeValueAsBytes(ticks));
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new UncheckedIOException("recording the schedule ticks in " + file, e);
+            throw new UncheckedIOException("recording the schedule ticks in " + file + ": " + e.getMessage(), e);
         }
     }
 }

@@ -52,7 +52,7 @@ final class FrameFile implements AutoCloseable {
                 replayed.addAll(read(file, what));
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("opening " + what + " " + file + ": " + e, e);
+            throw new UncheckedIOException("opening " + what + " " + file + ": " + e.getMessage(), e);
         }
         return outbox;
     }
@@ -130,7 +130,7 @@ final class FrameFile implements AutoCloseable {
             } catch (IOException cut) {
                 close();
             }
-            throw new UncheckedIOException("writing " + what + " " + file, e);
+            throw new UncheckedIOException("writing " + what + " " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -164,14 +164,14 @@ final class FrameFile implements AutoCloseable {
             } catch (IOException ignored) {
                 // a stray .next is overwritten by the next rewrite
             }
-            throw new UncheckedIOException("rewriting " + what + " " + file, e);
+            throw new UncheckedIOException("rewriting " + what + " " + file + ": " + e.getMessage(), e);
         }
         close();
         try {
             channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             size = written;
         } catch (IOException e) {
-            throw new UncheckedIOException("reopening " + what + " " + file, e);
+            throw new UncheckedIOException("reopening " + what + " " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -185,7 +185,7 @@ final class FrameFile implements AutoCloseable {
             channel.truncate(0);
             size = 0;
         } catch (IOException e) {
-            throw new UncheckedIOException("emptying " + what + " " + file, e);
+            throw new UncheckedIOException("emptying " + what + " " + file + ": " + e.getMessage(), e);
         }
     }
 

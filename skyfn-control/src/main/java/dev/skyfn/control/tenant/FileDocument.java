@@ -21,7 +21,7 @@ public final class FileDocument implements Document {
         try {
             return Files.exists(file) ? new Version(Files.readAllBytes(file), revision) : new Version(null, revision);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -34,7 +34,7 @@ public final class FileDocument implements Document {
             Files.createDirectories(file.getParent());
             AtomicFiles.write(file, bytes);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
         revision++;
         return true;
