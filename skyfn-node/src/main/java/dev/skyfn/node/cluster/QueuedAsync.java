@@ -280,9 +280,7 @@ final class QueuedAsync implements Async, AutoCloseable {
 
     private Stored stored(Status s) {
         Outcome o = s.outcome();
-        byte[] frame = o == null ? null : sealer.seal(s.tenant(), "async-outcome/" + s.invocationId(),
-                WireCodec.encode(o.ok() ? new Message.Result(0, o.payload())
-                        : new Message.Failure(0, o.error().code().name(), o.error().message(), o.error().type())));
+        byte[] frame = o == null ? null : sealer.seal(s.tenant(), "async-outcome/" + s.invocationId(), o.frame());
         return new Stored(s.invocationId(), s.tenant(), s.app(), s.function(), s.state(), Status.epochMillis(s.submitted()),
                 Status.epochMillis(s.started()), Status.epochMillis(s.finished()), frame, o != null && o.coldStart(),
                 o == null ? 0 : o.durationNanos(), o == null ? null : o.node());
@@ -317,14 +315,7 @@ final class QueuedAsync implements Async, AutoCloseable {
     }
 
     private static Outcome outcome(Stored s, Sealer sealer) {
-        byte[] frame = sealer.open(s.tenant(), "async-outcome/" + s.id(), s.frame());
-        Message m = WireCodec.decode(frame, 4, frame.length - 4);
-        return switch (m) {
-            case Message.Result r -> new Outcome(s.id(), r.payload(), null, s.cold(), s.durationNanos(), s.node());
-            case Message.Failure f -> new Outcome(s.id(), null, new Outcome.Error(ErrorCode.parse(f.code()), f.message(), f.type()),
-                    s.cold(), s.durationNanos(), s.node());
-            default -> throw new IllegalStateException("unexpected frame " + m);
-        };
+        return Outcome.fromFrame(s.id(), sealer.open(s.tenant(), "async-outcome/" + s.id(), s.frame()), s.cold(), s.durationNanos(), s.node());
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.skyfn.node.invoke;
 
-import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.wire.Message;
 import dev.skyfn.core.wire.WireCodec;
 import dev.skyfn.node.data.AppendLog;
@@ -99,12 +98,12 @@ final class AsyncJournal implements AutoCloseable {
             long nanos = in.readLong();
             String node = in.readUTF();
             byte[] frame = in.readNBytes(in.readInt());
-            Outcome outcome = switch (WireCodec.decode(frame, 4, frame.length - 4)) {
-                case Message.Result r -> new Outcome(s.invocationId(), r.payload(), null, cold, nanos, node.isEmpty() ? null : node);
-                case Message.Failure f -> new Outcome(s.invocationId(), null, new Outcome.Error(ErrorCode.parse(f.code()), f.message(),
-                        f.type()), cold, nanos, node.isEmpty() ? null : node);
-                default -> throw new IOException("an outcome that is neither a result nor a failure");
-            };
+            Outcome outcome;
+            try {
+                outcome = Outcome.fromFrame(s.invocationId(), frame, cold, nanos, node.isEmpty() ? null : node);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(e.getMessage(), e);
+            }
             statuses.put(s.invocationId(), new Status(s.invocationId(), s.tenant(), s.app(), s.function(), state, s.submitted(), started,
                     finished, outcome));
             queued.remove(s.invocationId());
@@ -164,8 +163,7 @@ final class AsyncJournal implements AutoCloseable {
             out.writeBoolean(o.coldStart());
             out.writeLong(o.durationNanos());
             out.writeUTF(o.node() == null ? "" : o.node());
-            byte[] frame = WireCodec.encode(o.ok() ? new Message.Result(0, o.payload())
-                    : new Message.Failure(0, o.error().code().name(), o.error().message(), o.error().type()));
+            byte[] frame = o.frame();
             out.writeInt(frame.length);
             out.write(frame);
         });

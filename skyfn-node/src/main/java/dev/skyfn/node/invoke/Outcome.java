@@ -1,8 +1,10 @@
 package dev.skyfn.node.invoke;
 
 import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.wire.Message;
 import dev.skyfn.core.wire.Payload;
 import dev.skyfn.core.wire.Spent;
+import dev.skyfn.core.wire.WireCodec;
 
 /**
  * How one invocation ended: a payload, or an error with a stable code.
@@ -32,5 +34,27 @@ public record Outcome(String invocationId, Payload payload, Error error, boolean
 
     public boolean ok() {
         return error == null;
+    }
+
+    /**
+     * Its payload or error as the sandbox protocol's {@code RESULT} or {@code FAILURE} frame
+     * (request id 0, length first; docs/sandbox-protocol.md): how an async invocation's outcome is
+     * kept, on a node's disk and in JetStream. {@link #fromFrame} reads it back.
+     */
+    public byte[] frame() {
+        return WireCodec.encode(ok() ? new Message.Result(0, payload) : new Message.Failure(0, error.code().name(), error.message(), error.type()));
+    }
+
+    /**
+     * The outcome a {@link #frame()} holds, with what the frame does not; IllegalArgumentException
+     * when it is neither a {@code RESULT} nor a {@code FAILURE} frame.
+     */
+    public static Outcome fromFrame(String invocationId, byte[] frame, boolean coldStart, long durationNanos, String node) {
+        return switch (WireCodec.decode(frame, 4, frame.length - 4)) {
+            case Message.Result r -> new Outcome(invocationId, r.payload(), null, coldStart, durationNanos, node);
+            case Message.Failure f -> new Outcome(invocationId, null, new Error(ErrorCode.parse(f.code()), f.message(), f.type()), coldStart,
+                    durationNanos, node);
+            case Message m -> throw new IllegalArgumentException("an outcome's frame is a result or a failure, not " + m.getClass().getSimpleName());
+        };
     }
 }
