@@ -1,5 +1,6 @@
 package dev.skyfn.events;
 
+import dev.skyfn.core.data.ChecksummedRecords;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -10,7 +11,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.CRC32C;
 
 /**
  * A file of frames, appended one write each: {@code [int length][int crc32c][byte kind][long
@@ -25,7 +25,6 @@ final class FrameFile implements AutoCloseable {
     record Frame(byte kind, long seq, byte[] payload) {
     }
 
-    private static final int HEADER = 4 + 4 + 1 + 8;
     /** A payload larger than this is not one a writer wrote: the frame is torn. */
     static final int MAX_PAYLOAD = 16 << 20;
 
@@ -57,53 +56,19 @@ final class FrameFile implements AutoCloseable {
         return outbox;
     }
 
-    /**
-     * The frames of {@code file}, read as a stream (its size is not bounded by memory). A frame whose
-     * checksum fails is skipped (a byte changed on the disk); a length no frame has, or a frame cut
-     * short, ends the replay (torn as the node stopped, or garbled past reading): what follows is
-     * kept beside the file in {@code <file>.unreadable-<epoch ms>}, not destroyed by the rewrite.
-     */
+    /** The frames of {@code file}, recovered as {@link ChecksummedRecords#read} recovers records. */
     private static List<Frame> read(Path file, String what) throws IOException {
         List<Frame> frames = new ArrayList<>();
-        int skipped = 0;
-        long dropped = 0;
-        try (var in = new java.io.DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
-            long left = Files.size(file);
-            while (left >= HEADER) {
-                int length = in.readInt();
-                int crc = in.readInt();
-                left -= 8;
-                if (length < 9 || length - 9 > MAX_PAYLOAD || length > left) {
-                    dropped = left + 8;
-                    break;
-                }
-                byte[] rest = in.readNBytes(length);
-                left -= length;
-                if (crc32c(rest) != crc) {
-                    skipped++;
-                    continue;
-                }
-                ByteBuffer r = ByteBuffer.wrap(rest);
-                byte kind = r.get();
-                long seq = r.getLong();
-                byte[] payload = new byte[r.remaining()];
-                r.get(payload);
-                frames.add(new Frame(kind, seq, payload));
-            }
-            dropped = Math.max(dropped, left);
-        }
-        Path kept = null;
-        if (dropped > 0) {
-            kept = file.resolveSibling(file.getFileName() + ".unreadable-" + System.currentTimeMillis());
-            try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
-                 FileChannel out = FileChannel.open(kept, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                in.transferTo(in.size() - dropped, dropped, out);
-            }
-        }
-        if (skipped > 0 || dropped > 0) {
-            org.slf4j.LoggerFactory.getLogger(FrameFile.class).warn("{} {} holds {} frame(s) whose checksum fails, skipped,"
-                    + " and ends in {} bytes it cannot read (torn as the node stopped, or garbled){}", what, file, skipped, dropped,
-                    kept == null ? "" : ", kept in " + kept);
+        ChecksummedRecords.Read read = ChecksummedRecords.read(file, 9, 9 + MAX_PAYLOAD, bytes -> {
+            ByteBuffer r = ByteBuffer.wrap(bytes);
+            byte kind = r.get();
+            long seq = r.getLong();
+            byte[] payload = new byte[r.remaining()];
+            r.get(payload);
+            frames.add(new Frame(kind, seq, payload));
+        });
+        if (read.trouble() != null) {
+            org.slf4j.LoggerFactory.getLogger(FrameFile.class).warn("{} {} {}", what, file, read.trouble());
         }
         return frames;
     }
@@ -195,15 +160,8 @@ final class FrameFile implements AutoCloseable {
     }
 
     private static ByteBuffer encode(Frame f) {
-        ByteBuffer rest = ByteBuffer.allocate(9 + f.payload().length).put(f.kind()).putLong(f.seq()).put(f.payload());
-        byte[] bytes = rest.array();
-        return ByteBuffer.allocate(8 + bytes.length).putInt(bytes.length).putInt(crc32c(bytes)).put(bytes).flip();
-    }
-
-    private static int crc32c(byte[] bytes) {
-        var crc = new CRC32C();
-        crc.update(bytes);
-        return (int) crc.getValue();
+        byte[] bytes = ByteBuffer.allocate(9 + f.payload().length).put(f.kind()).putLong(f.seq()).put(f.payload()).array();
+        return ByteBuffer.allocate(ChecksummedRecords.HEADER + bytes.length).put(ChecksummedRecords.header(bytes)).put(bytes).flip();
     }
 
     @Override

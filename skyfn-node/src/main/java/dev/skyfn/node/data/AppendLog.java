@@ -1,5 +1,6 @@
 package dev.skyfn.node.data;
 
+import dev.skyfn.core.data.ChecksummedRecords;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
-import java.util.zip.CRC32C;
 
 /**
  * An append-only file of records, each {@code [length][crc32c][bytes]}. Appends are written in
@@ -29,7 +29,6 @@ import java.util.zip.CRC32C;
  */
 public final class AppendLog implements AutoCloseable {
 
-    private static final int HEADER = 8;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AppendLog.class);
 
     private record Pending(byte[] record, CompletableFuture<Void> durable) {
@@ -64,43 +63,11 @@ public final class AppendLog implements AutoCloseable {
 
     /** Reads records until the end or the first torn one; returns the length up to there. */
     private static long replay(Path file, Consumer<byte[]> sink) throws IOException {
-        long position = 0;
-        int skipped = 0;
-        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer header = ByteBuffer.allocate(HEADER);
-            while (true) {
-                header.clear();
-                if (in.read(header, position) < HEADER) {
-                    break;
-                }
-                int length = header.getInt(0);
-                int crc = header.getInt(4);
-                if (length < 0 || position + HEADER + length > in.size()) {
-                    break;
-                }
-                ByteBuffer body = ByteBuffer.allocate(length);
-                in.read(body, position + HEADER);
-                if (crc(body.array()) == crc) {
-                    sink.accept(body.array());
-                } else {
-                    skipped++;
-                }
-                position += HEADER + length;
-            }
-            long rest = in.size() - position;
-            if (rest > 0) {
-                Path kept = file.resolveSibling(file.getFileName() + ".unreadable-" + System.currentTimeMillis());
-                try (FileChannel out = FileChannel.open(kept, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    in.transferTo(position, rest, out);
-                }
-                LOG.warn("{} ends in {} bytes it cannot read as records (torn as the process stopped, or garbled): kept in {}",
-                        file, rest, kept);
-            }
+        ChecksummedRecords.Read read = ChecksummedRecords.read(file, 0, Integer.MAX_VALUE, sink);
+        if (read.trouble() != null) {
+            LOG.warn("{} {}", file, read.trouble());
         }
-        if (skipped > 0) {
-            LOG.warn("{} holds {} record(s) whose checksum fails (changed on the disk): skipped", file, skipped);
-        }
-        return position;
+        return read.end();
     }
 
     /** Appends a record; the future completes when it is on disk. */
@@ -194,18 +161,12 @@ public final class AppendLog implements AutoCloseable {
     }
 
     private static long write(FileChannel out, byte[] record) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(HEADER).putInt(record.length).putInt(crc(record)).flip();
+        ByteBuffer header = ChecksummedRecords.header(record);
         ByteBuffer body = ByteBuffer.wrap(record);
         while (header.hasRemaining() || body.hasRemaining()) {
             out.write(new ByteBuffer[]{header, body});
         }
-        return HEADER + record.length;
-    }
-
-    private static int crc(byte[] bytes) {
-        CRC32C crc = new CRC32C();
-        crc.update(bytes);
-        return (int) crc.getValue();
+        return ChecksummedRecords.HEADER + record.length;
     }
 
     /** Writes what is queued, then closes. */
