@@ -63,18 +63,7 @@ class EntryFileTest {
                 file.append(line.getBytes(StandardCharsets.US_ASCII), line.length());
             }
         }
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Appender.class.getName(), path.toString(), "500")
-                .redirectErrorStream(true).start();
-        try (var out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-            String said;
-            do {
-                said = out.readLine();
-            } while (said != null && !said.equals("appended"));
-            assertThat(said).as("the child appended its lines").isEqualTo("appended");
-            child.destroyForcibly(); // SIGKILL: no close, no last write
-            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        }
+        appendAndKill(path, 500);
         assertThat(linesIn(path)).as("the killed writer had moved none of its lines to the file").hasSize(10);
         List<String> read = new ArrayList<>();
         try (EntryFile file = EntryFile.open(path, ANY, (line, start) -> read.add(new String(line, StandardCharsets.US_ASCII)))) {
@@ -94,18 +83,7 @@ class EntryFileTest {
                 .inheritIO().start().waitFor() == 0, "a tmpfs can be mounted");
         try {
             Path path = disk.resolve("entries.log");
-            String java = ProcessHandle.current().info().command().orElse("java");
-            Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Appender.class.getName(), path.toString(), "500")
-                    .redirectErrorStream(true).start();
-            try (var out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                String said;
-                do {
-                    said = out.readLine();
-                } while (said != null && !said.equals("appended"));
-                assertThat(said).as("the child appended its lines").isEqualTo("appended");
-                child.destroyForcibly();
-                assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            }
+            appendAndKill(path, 500);
             // the disk fills while the node is down: less is free than a journal takes, as much as the last one held
             long free = Files.getFileStore(disk).getUsableSpace();
             Files.write(disk.resolve("filler"), new byte[(int) (free - (2 << 20))]);
@@ -234,6 +212,22 @@ class EntryFileTest {
         }
         assertThat(taken).as("the ring was filled past a lap").isGreaterThan(60);
         assertThat(reopen(crashed, f -> { })).isEqualTo(lines.subList(0, taken));
+    }
+
+    /** {@link Appender}'s {@code count} lines appended to {@code path} by a child process, then SIGKILL: no close, no last write. */
+    private static void appendAndKill(Path path, int count) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Appender.class.getName(), path.toString(),
+                Integer.toString(count)).redirectErrorStream(true).start();
+        try (var out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            String said;
+            do {
+                said = out.readLine();
+            } while (said != null && !said.equals("appended"));
+            assertThat(said).as("the child appended its lines").isEqualTo("appended");
+            child.destroyForcibly();
+            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
     }
 
     /** What a crashed directory's copy reads as after {@code change}, the journal's lines taken or not. */
