@@ -68,6 +68,15 @@ public final class SandboxLauncher {
     private final Cgroups cgroups;
     private final SecureRandom random = new SecureRandom();
     private final Set<Sandbox> live = ConcurrentHashMap.newKeySet();
+    /**
+     * The one thread every sandbox's process is started from, for as long as the launcher lives.
+     * bubblewrap's {@code --die-with-parent} asks for its sandbox to be killed when its parent goes,
+     * and Linux takes the parent to be the thread that started it ({@code PR_SET_PDEATHSIG} fires as
+     * that thread exits, not the process): a sandbox started on a virtual thread's carrier, or on a
+     * pool's thread, was killed with SIGKILL whenever that thread retired.
+     */
+    private final java.util.concurrent.ExecutorService spawner = java.util.concurrent.Executors.newSingleThreadExecutor(
+            task -> Thread.ofPlatform().daemon().name("sandbox-spawner").unstarted(task));
     private volatile Sandbox.EgressSink egress = Sandbox.EgressSink.NONE;
     /** Processes started and not yet sandboxes (still booting): a node that stops kills them too. */
     private final Set<Process> booting = ConcurrentHashMap.newKeySet();
@@ -292,6 +301,7 @@ public final class SandboxLauncher {
     public void killAll() {
         booting.forEach(Process::destroyForcibly);
         live.forEach(s -> s.kill("the node stopped"));
+        spawner.shutdown(); // its thread's end takes any sandbox started since with it
         cgroups.removeAll(Duration.ofSeconds(2));
     }
 
@@ -577,7 +587,28 @@ public final class SandboxLauncher {
         env.clear();
         env.put("PATH", path);
         env.put("LANG", "C.UTF-8");
-        return pb.start();
+        java.util.concurrent.Future<Process> started;
+        try {
+            started = spawner.submit(pb::start);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new IOException("the node is stopping");
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return started.get(); // not given up on an interrupt: the process would be started, and nobody's
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** What the new sandbox's process must do within the boot timeout: {@code step}, run on a virtual thread. */
