@@ -15,7 +15,10 @@ final class CliException extends RuntimeException {
         try {
             JsonNode error = Client.parse(res.body()).get("error");
             String invocation = error.has("invocationId") ? " (invocation " + error.get("invocationId").asText() + ")" : "";
-            return new CliException(error.get("code").asText() + ": " + error.get("message").asText() + invocation);
+            String code = error.get("code").asText();
+            // the server's words are for any client; this one takes the key from its own flag or environment
+            String hint = code.equals("UNAUTHENTICATED") ? " (this command sends the key given with --key or in SKYFN_API_KEY)" : "";
+            return new CliException(code + ": " + error.get("message").asText() + invocation + hint);
         } catch (Exception notJson) {
             return new CliException("HTTP " + res.statusCode() + ": " + new String(res.body(), StandardCharsets.UTF_8));
         }

@@ -49,8 +49,7 @@ final class EventCommands {
 
         @Override
         public Integer call() throws IOException {
-            byte[] body = dataFile != null ? LocalFiles.read(dataFile, "the data file")
-                    : data != null ? data.getBytes(StandardCharsets.UTF_8) : new byte[0];
+            byte[] body = LocalFiles.body(data, dataFile);
             Map<String, String> headers = new LinkedHashMap<>();
             if (id != null) {
                 headers.put("ce-id", id);

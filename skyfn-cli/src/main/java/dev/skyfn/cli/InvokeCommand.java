@@ -2,7 +2,6 @@ package dev.skyfn.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -42,8 +41,7 @@ final class InvokeCommand implements Callable<Integer> {
         if (parts.length != 2) {
             throw new CliException("name the function as APP/FUNCTION, e.g. hello/hello");
         }
-        byte[] body = dataFile != null ? LocalFiles.read(dataFile, "the data file")
-                : data != null ? data.getBytes(StandardCharsets.UTF_8) : new byte[0];
+        byte[] body = LocalFiles.body(data, dataFile);
         String path = "/v1/apps/" + parts[0] + "/functions/" + parts[1] + ":invoke" + (async ? "?async=true" : "");
         long start = System.nanoTime();
         Client.Response res = api.client().send("POST", path, body, contentType);

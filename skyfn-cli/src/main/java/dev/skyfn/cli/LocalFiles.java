@@ -28,4 +28,15 @@ final class LocalFiles {
             throw new CliException(what + " " + file + " cannot be read: " + e.getMessage());
         }
     }
+
+    /**
+     * A body given on the command line as {@code -d DATA} or {@code --data-file FILE}, empty when
+     * neither; a {@link CliException} when both are, as neither would be the one meant.
+     */
+    static byte[] body(String data, Path dataFile) {
+        if (data != null && dataFile != null) {
+            throw new CliException("give the data as -d or --data-file, not both");
+        }
+        return dataFile != null ? read(dataFile, "the data file") : data != null ? data.getBytes(java.nio.charset.StandardCharsets.UTF_8) : new byte[0];
+    }
 }

@@ -2,7 +2,6 @@ package dev.skyfn.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -44,8 +43,7 @@ final class WorkflowCommands {
             if (parts.length != 2) {
                 throw new CliException("name the workflow as APP/WORKFLOW, e.g. images/pipeline");
             }
-            byte[] input = dataFile != null ? LocalFiles.read(dataFile, "the data file")
-                    : data != null ? data.getBytes(StandardCharsets.UTF_8) : new byte[0];
+            byte[] input = LocalFiles.body(data, dataFile);
             String path = "/v1/apps/" + parts[0] + "/workflows/" + parts[1] + "/executions" + (async ? "?async=true" : "");
             JsonNode e = Client.parse(api.client().send("POST", path, input, "application/json").body());
             if (verbose || async) {
@@ -90,8 +88,9 @@ final class WorkflowCommands {
             String[] parts = target.split("/", 2);
             String path = "/v1/apps/" + parts[0] + (parts.length == 2 ? "/workflows/" + parts[1] : "") + "/executions?limit=" + limit
                     + (status == null ? "" : "&status=" + status);
+            JsonNode executions = api.client().json("GET", path, null).get("executions"); // before the header: an error prints alone
             System.out.printf("%-28s %-10s %-20s %-27s %10s%n", "EXECUTION", "STATUS", "WORKFLOW", "STARTED", "MS");
-            for (JsonNode e : api.client().json("GET", path, null).get("executions")) {
+            for (JsonNode e : executions) {
                 System.out.printf("%-28s %-10s %-20s %-27s %10s%n", e.get("executionId").asText(), e.get("status").asText(),
                         e.get("workflow").asText(), e.get("startedAt").asText(),
                         e.has("durationMs") ? String.format("%.1f", e.get("durationMs").asDouble()) : "-");

@@ -267,6 +267,9 @@ class BillsTest {
         assertThat(send(acme, "GET", "/v1/ledger/consistency?first=9&second=2", null).body()).contains("BAD_REQUEST")
                 .contains("no consistency proof from 9 to 2");
         assertThat(send(null, "GET", "/v1/bills", null).statusCode()).isEqualTo(401);
+        CliRun keyless = CliRun.skyfn("bills", "--url", url);
+        assertThat(keyless.exit()).isEqualTo(1);
+        assertThat(keyless.err()).contains("UNAUTHENTICATED").contains("(this command sends the key given with --key or in SKYFN_API_KEY)");
         CliRun nobody = CliRun.skyfn("bills", "--url", url, "--key", admin, "--tenant", "nosuch");
         assertThat(nobody.exit()).isEqualTo(1);
         assertThat(nobody.err()).contains("TENANT_NOT_FOUND").contains("no tenant nosuch exists");

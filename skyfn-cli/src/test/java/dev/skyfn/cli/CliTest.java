@@ -274,6 +274,18 @@ class CliTest {
     }
 
     @Test
+    void refusesDataGivenBothWays() throws java.io.IOException {
+        Path file = java.nio.file.Files.writeString(dir.resolve("data.json"), "{}");
+        for (List<String> command : List.of(List.of("invoke", "cli/echo"), List.of("run", "cli/flow"), List.of("publish", "orders.eu"))) {
+            List<String> args = new java.util.ArrayList<>(command);
+            args.addAll(List.of("--url", url, "-d", "{}", "--data-file", file.toString()));
+            CliRun run = CliRun.skyfn(args.toArray(String[]::new));
+            assertThat(run.exit()).as(command.getFirst()).isEqualTo(1);
+            assertThat(run.err()).as(command.getFirst()).isEqualTo("error: give the data as -d or --data-file, not both\n");
+        }
+    }
+
+    @Test
     void refusesAPortInUseAtOnce() {
         CliRun dev = CliRun.skyfn("dev", "--port", Integer.toString(node.port()), "--data", dir.resolve("second").toString(), "--no-aot-cache");
         assertThat(dev.exit()).isEqualTo(1);
