@@ -66,7 +66,10 @@ final class BenchFleet implements AutoCloseable {
                     int cloud = topology.clouds().stream().map(c -> c.name()).toList().indexOf(n.cloud());
                     cmd.addAll(List.of("taskset", "-c", Integer.toString(cloud % Runtime.getRuntime().availableProcessors())));
                 }
-                cmd.addAll(List.of(Procs.JAVA.toString(), "-jar", root.resolve("skyfn-cli/target/skyfn.jar").toString(),
+                cmd.add(Procs.JAVA.toString());
+                // NODE_JVM_OPTIONS (bench/run): a profiler's flags, say, for every node of the fleet
+                cmd.addAll(java.util.Arrays.stream(System.getProperty("nodeJvmOptions", "").split(" ")).filter(o -> !o.isBlank()).toList());
+                cmd.addAll(List.of("-jar", root.resolve("skyfn-cli/target/skyfn.jar").toString(),
                         "node", "--dev", "--nats", fleet.nats.url(n.cloud()), "--nats-seed", fleet.nats.secrets().seed(n.name()).toString(),
                         "--nats-ca", fleet.nats.secrets().ca().toString(), "--data-key", fleet.nats.secrets().dataKey(Trust.UNTRUSTED).toString(),
                         "--topology", topologyFile.toString(), "--name", n.name(), "--port", Integer.toString(port),

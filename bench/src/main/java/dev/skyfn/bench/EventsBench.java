@@ -226,35 +226,44 @@ final class EventsBench {
 
     /**
      * {@code load} events published while the stream function waits at its gate, then taken as
-     * fast as it can; twice, the first backlog warming the path up (its JIT compilation took a
-     * third of both CPUs while a first backlog of 60,000 drained), the second measured. The bare
-     * consumer likewise takes a first backlog, then three measured, once the node has settled.
+     * fast as it can; a first backlog warms the path up (its JIT compilation took a third of both
+     * CPUs while a first backlog of 60,000 drained), then three are measured, each followed, once
+     * the node has settled, by a bare consumer's backlog each way: medians of three on both sides,
+     * since either's rate spread by a third or more from one backlog to the next on this machine.
      */
     private String throughput(NatsAccess nats) {
         backlog();
-        control("close");
-        Backlog measured = backlog();
         settled(nats);
         bareJetStream(nats, "warm", true);
-        // its rate spread by a third between runs: the median of three, the two ways interleaved
+        List<Backlog> measured = new ArrayList<>();
         List<Double> afterKept = new ArrayList<>();
         List<Double> first = new ArrayList<>();
         for (int round = 1; round <= 3; round++) {
+            control("close");
+            measured.add(backlog());
+            settled(nats);
             afterKept.add(bareJetStream(nats, "m" + round, true));
             first.add(bareJetStream(nats, "f" + round, false));
         }
+        double skyfn = Stats.median(measured.stream().map(Backlog::rate).toList());
         double bare = Stats.median(afterKept);
         double ackFirst = Stats.median(first);
         return String.format("""
-                | stream function, outputs published once (message-id dedupe) | events/s |
-                |---|---|
-                | no-op stream function on one node (`topic: load, output: passed`) | %.0f |
-                | bare JetStream pull consumer: publish each output with a message id, acknowledge its input once JetStream kept it (effectively once, as skyfn; the limit; median of 3) | %.0f |
-                | the same, each input acknowledged as its output is sent (an output not kept is lost; median of 3) | %.0f |
+                | stream function, outputs published once (message-id dedupe), median of 3 | events/s | each backlog |
+                |---|---|---|
+                | no-op stream function on one node (`topic: load, output: passed`) | %.0f | %s |
+                | bare JetStream pull consumer: publish each output with a message id, acknowledge its input once JetStream kept it (effectively once, as skyfn; the limit) | %.0f | %s |
+                | the same, each input acknowledged as its output is sent (an output not kept is lost) | %.0f | %s |
 
                 %d events already in the stream when the function's gate opens (published over HTTP at %.0f/s by 16 clients),
-                after a first backlog as large (the bare consumer's too: then three of each, once the node settled); skyfn reaches %.0f%% of the bare consumer (target: ≥ 50%%), %.0f%% of the one acknowledging first.
-                """, measured.rate, bare, ackFirst, measured.events, measured.publishRate, 100 * measured.rate / bare, 100 * measured.rate / ackFirst);
+                after a first backlog as large (the bare consumer's too), then three of each in turn, each once the node settled;
+                skyfn reaches %.0f%% of the bare consumer (target: ≥ 50%%), %.0f%% of the one acknowledging first.
+                """, skyfn, rates(measured.stream().map(Backlog::rate).toList()), bare, rates(afterKept), ackFirst, rates(first),
+                measured.getLast().events, measured.getLast().publishRate, 100 * skyfn / bare, 100 * skyfn / ackFirst);
+    }
+
+    private static String rates(List<Double> rates) {
+        return String.join(", ", rates.stream().map(r -> String.format("%.0f", r)).toList());
     }
 
     private record Backlog(long events, double rate, double publishRate) {
