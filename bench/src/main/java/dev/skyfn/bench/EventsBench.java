@@ -59,7 +59,7 @@ final class EventsBench {
             functions:
               stamp: {handler: dev.skyfn.bench.EventsApp$Stamp, memory: 256, triggers: [{topic: lat}]}
               tick: {handler: dev.skyfn.bench.EventsApp$Tick, memory: 256, triggers: [{schedule: rate(1 second)}]}
-              pass: {handler: dev.skyfn.bench.EventsApp$Pass, memory: 256, timeout: 5m, triggers: [{topic: load, output: passed}]}
+              pass: {handler: dev.skyfn.bench.EventsApp$Pass, memory: 256, timeout: 5m, concurrency: 256, triggers: [{topic: load, output: passed}]}
               control: {handler: dev.skyfn.bench.EventsApp$Control, memory: 256}
             """;
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -51,11 +51,13 @@ final class TopicRunner implements AutoCloseable {
     private static final Duration GATHER = Duration.ofMillis(5);
     /**
      * Calls of one unordered trigger a node runs at once, at most; and three quarters of the
-     * function's concurrency at most, the rest left to its other callers. Enough for two requests'
-     * frames of events to be out at once — one in the sandbox while the next is fetched — which
-     * took a no-op stream function from 15,300–16,000 to 18,800–19,400 events/s (32 at once before).
+     * function's concurrency at most, the rest left to its other callers. A cheap function's
+     * events flow at the rate of those out at once over the time each is out (its frame's way to
+     * the sandbox and back, its output's publication, its acknowledgement): with 48 at once (the
+     * default concurrency's share) a no-op stream function took 14,600–16,300 events/s with both
+     * CPUs a fifth idle, with 192 (a concurrency of 256) 18,700–25,400 (docs/PERFORMANCE.md, Events).
      */
-    private static final int MAX_PARALLEL = 64;
+    private static final int MAX_PARALLEL = 256;
     /** Events out unacknowledged at once on an unordered subscription, across the fleet (JetStream's default). */
     private static final int MAX_OUT = 1000;
     /**
