@@ -21,33 +21,18 @@ final class Uninterrupted {
 
     /** Waits for {@code thread} to end, an interrupt meanwhile put aside and given back after. */
     static void join(Thread thread) {
-        waitFor(thread::join);
+        dev.skyfn.core.Uninterruptibly.waitFor(() -> {
+            thread.join();
+            return null;
+        });
     }
 
     /** Waits for {@code latch} to open, an interrupt meanwhile put aside and given back after. */
     static void await(java.util.concurrent.CountDownLatch latch) {
-        waitFor(latch::await);
-    }
-
-    /** A wait that an interrupt ends early. */
-    @FunctionalInterface
-    private interface Wait {
-        void run() throws InterruptedException;
-    }
-
-    private static void waitFor(Wait wait) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                wait.run();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        dev.skyfn.core.Uninterruptibly.waitFor(() -> {
+            latch.await();
+            return null;
+        });
     }
 
     static <T> T call(Io<T> io) throws IOException {

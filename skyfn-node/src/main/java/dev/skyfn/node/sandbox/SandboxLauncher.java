@@ -593,21 +593,11 @@ public final class SandboxLauncher {
         } catch (java.util.concurrent.RejectedExecutionException e) {
             throw new IOException("the node is stopping");
         }
-        boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    return started.get(); // not given up on an interrupt: the process would be started, and nobody's
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            // not given up on an interrupt: the process would be started, and nobody's
+            return dev.skyfn.core.Uninterruptibly.waitFor(started::get);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         }
     }
 
