@@ -196,9 +196,14 @@ final class Codec {
     /**
      * A value as {@code type}, for calls between functions: passed as it is when it already is
      * one, text and bytes converted, JSON text parsed, other objects converted through their JSON
-     * form. A payload (the result of a call to another app) is decoded.
+     * form. A payload (the result of a call to another app) is decoded. For a call's input: past
+     * the limit, {@code PAYLOAD_TOO_LARGE}.
      */
     Object convert(Object value, JavaType type) {
+        return convert(value, type, Sent.INPUT);
+    }
+
+    private Object convert(Object value, JavaType type, Sent sent) {
         Class<?> raw = type.getRawClass();
         if (value instanceof ContainerNode<?> json && raw.isInstance(value)) {
             return json.deepCopy(); // the handler may change it; the execution's data must not change with it
@@ -214,7 +219,7 @@ final class Codec {
         }
         if (value instanceof String || value instanceof byte[] || raw == byte[].class || raw == String.class
                 || raw == InputStream.class || raw == HttpRequest.class) {
-            return decode(asPayload(value, Sent.INPUT), type);
+            return decode(asPayload(value, sent), type);
         }
         try {
             return MAPPER.convertValue(value, type);
@@ -295,12 +300,13 @@ final class Codec {
         MAPPER.writeValue(out, json);
     }
 
+    /** A call's result as {@code type}, as {@link #convert(Object, JavaType)} converts; past the limit, {@code RESULT_TOO_LARGE}. */
     @SuppressWarnings("unchecked")
     <O> O convert(Object value, Class<O> type) {
-        return (O) convert(value, MAPPER.constructType(type));
+        return (O) convert(value, MAPPER.constructType(type), Sent.RESULT);
     }
 
-    /** A value as a payload: bytes and text as they are, anything else as JSON; {@code PAYLOAD_TOO_LARGE} past the limit. */
+    /** A value as a payload: bytes and text as they are, anything else as JSON; {@code sent}'s error past the limit. */
     Payload asPayload(Object value, Sent sent) {
         try {
             if (value instanceof TextNode text) {
