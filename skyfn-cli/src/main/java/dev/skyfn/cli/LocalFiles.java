@@ -1,6 +1,7 @@
 package dev.skyfn.cli;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -37,6 +38,6 @@ final class LocalFiles {
         if (data != null && dataFile != null) {
             throw new CliException("give the data as -d or --data-file, not both");
         }
-        return dataFile != null ? read(dataFile, "the data file") : data != null ? data.getBytes(java.nio.charset.StandardCharsets.UTF_8) : new byte[0];
+        return dataFile != null ? read(dataFile, "the data file") : data != null ? data.getBytes(StandardCharsets.UTF_8) : new byte[0];
     }
 }

@@ -22,6 +22,11 @@ class EmbeddedEventLogTest {
         return new Event(tenant, subject, id, "/test", "t", Instant.now(), "text/plain", key, Map.of(), id.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The subscription "s" to acme's orders since {@code deployed}, {@code maxOut} events out at once, as the file tests open it. */
+    private static EventLog.Subscription orders(EmbeddedEventLog log, Instant deployed, int maxOut) {
+        return log.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), maxOut);
+    }
+
     private static List<String> ids(List<EventLog.Delivery> ds) {
         return ds.stream().map(d -> d.event().id()).toList();
     }
@@ -162,7 +167,7 @@ class EmbeddedEventLogTest {
         Path file = dir.resolve("events.log");
         var before = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
         Instant deployed = Instant.now();
-        var sub = before.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100);
+        var sub = orders(before, deployed, 100);
         var done = before.subscribe("done", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100);
         for (String id : List.of("a", "b", "c", "d", "e")) {
             before.publish(event("acme", "orders", id, null));
@@ -175,8 +180,7 @@ class EmbeddedEventLogTest {
 
         var after = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
         assertThat(after.publish(event("acme", "orders", "a", null))).as("an id published before the restart, again").isFalse();
-        List<EventLog.Delivery> again = after.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100)
-                .fetch(10, Duration.ofMillis(200));
+        List<EventLog.Delivery> again = orders(after, deployed, 100).fetch(10, Duration.ofMillis(200));
         assertThat(ids(again)).containsExactly("b", "c", "d", "e");
         assertThat(again).allSatisfy(d -> assertThat(d.attempt()).isEqualTo(1));
         assertThat(new String(again.getFirst().event().data(), StandardCharsets.UTF_8)).isEqualTo("b");
@@ -190,7 +194,7 @@ class EmbeddedEventLogTest {
         Path file = dir.resolve("events.log");
         Instant deployed = Instant.now();
         var first = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
-        var sub = first.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100);
+        var sub = orders(first, deployed, 100);
         for (String id : List.of("a", "b", "c", "d", "e")) {
             first.publish(event("acme", "orders", id, null));
         }
@@ -199,7 +203,7 @@ class EmbeddedEventLogTest {
         first.close();
 
         var second = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
-        var again = second.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100);
+        var again = orders(second, deployed, 100);
         List<EventLog.Delivery> left = again.fetch(2, Duration.ofSeconds(1));
         assertThat(ids(left)).containsExactly("b", "d");
         left.getFirst().ack();
@@ -210,7 +214,7 @@ class EmbeddedEventLogTest {
         later.getFirst().ack();
 
         var third = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
-        assertThat(ids(third.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100).fetch(10, Duration.ofMillis(200))))
+        assertThat(ids(orders(third, deployed, 100).fetch(10, Duration.ofMillis(200))))
                 .containsExactly("d", "g");
         third.close();
     }
@@ -220,7 +224,7 @@ class EmbeddedEventLogTest {
         Path file = dir.resolve("events.log");
         Instant deployed = Instant.now();
         var log = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC(), 16 << 10);
-        var sub = log.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 1000);
+        var sub = orders(log, deployed, 1000);
         log.subscribe("forgotten", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 1000);
         log.forget("forgotten");
         List<String> kept = new java.util.ArrayList<>();
@@ -238,7 +242,7 @@ class EmbeddedEventLogTest {
         log.close();
 
         var reopened = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC(), 16 << 10);
-        assertThat(ids(reopened.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 1000).fetch(100, Duration.ofMillis(200))))
+        assertThat(ids(orders(reopened, deployed, 1000).fetch(100, Duration.ofMillis(200))))
                 .isEqualTo(kept);
         assertThat(reopened.subscribe("forgotten", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 1000).fetch(100,
                 Duration.ofMillis(100))).as("forgotten before the restart: opened afresh").isEmpty();
@@ -250,7 +254,7 @@ class EmbeddedEventLogTest {
         Path file = dir.resolve("events.log");
         Instant deployed = Instant.now();
         var log = EmbeddedEventLog.open(file, 64 << 20, Clock.systemUTC());
-        log.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100);
+        orders(log, deployed, 100);
         log.publish(event("acme", "orders", "a", null));
         var huge = new Event("acme", "orders", "huge", "/test", "t", Instant.now(), null, null, Map.of(), new byte[17 << 20]);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.publish(huge))
@@ -260,7 +264,7 @@ class EmbeddedEventLogTest {
         log.publish(event("acme", "orders", "b", null));
 
         var reopened = EmbeddedEventLog.open(file, 64 << 20, Clock.systemUTC());
-        assertThat(ids(reopened.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100).fetch(10, Duration.ofMillis(200))))
+        assertThat(ids(orders(reopened, deployed, 100).fetch(10, Duration.ofMillis(200))))
                 .containsExactly("a", "b");
         reopened.close();
         log.close();
@@ -271,7 +275,7 @@ class EmbeddedEventLogTest {
         Path file = dir.resolve("events.log");
         Instant deployed = Instant.now();
         var log = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
-        var sub = log.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 1000);
+        var sub = orders(log, deployed, 1000);
         for (int i = 0; i < 500; i++) {
             log.publish(event("acme", "orders", "e" + i, null));
         }
@@ -283,8 +287,7 @@ class EmbeddedEventLogTest {
         var reopened = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
         assertThat(java.nio.file.Files.size(file)).as("500 events acknowledged, rewritten as it opened").isLessThan(drained / 20);
         reopened.publish(event("acme", "orders", "after", null));
-        assertThat(ids(reopened.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 1000).fetch(10,
-                Duration.ofMillis(200)))).containsExactly("after");
+        assertThat(ids(orders(reopened, deployed, 1000).fetch(10, Duration.ofMillis(200)))).containsExactly("after");
         reopened.close();
     }
 
@@ -293,7 +296,7 @@ class EmbeddedEventLogTest {
         Path file = dir.resolve("events.log");
         Instant deployed = Instant.now();
         var log = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
-        log.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100);
+        orders(log, deployed, 100);
         log.publish(event("acme", "orders", "a", null));
         long garbled = java.nio.file.Files.size(file);
         log.publish(event("acme", "orders", "b", null));
@@ -306,8 +309,7 @@ class EmbeddedEventLogTest {
         }
 
         var reopened = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
-        assertThat(ids(reopened.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100).fetch(10,
-                Duration.ofMillis(200)))).containsExactly("a");
+        assertThat(ids(orders(reopened, deployed, 100).fetch(10, Duration.ofMillis(200)))).containsExactly("a");
         try (var kept = java.nio.file.Files.list(dir)) {
             List<Path> unreadable = kept.filter(p -> p.getFileName().toString().startsWith("events.log.unreadable-")).toList();
             assertThat(unreadable).hasSize(1);
