@@ -114,7 +114,14 @@ public final class EmbeddedEventLog implements EventLog {
             s.pending().stream().sorted().forEach(seq -> {
                 Event e = held.events().get(seq);
                 if (e != null) {
-                    sub.pending.put(seq, new Out(seq, e));
+                    Out out = new Out(seq, e);
+                    out.deliveries = s.handed().getOrDefault(seq, 0L);
+                    sub.pending.put(seq, out);
+                }
+            });
+            s.handed().forEach((seq, times) -> {
+                if (!sub.pending.containsKey(seq)) {
+                    sub.handedBefore.put(seq, times);
                 }
             });
             sub.acked.addAll(s.acked());
@@ -150,8 +157,10 @@ public final class EmbeddedEventLog implements EventLog {
     }
 
     private static EventJournal.SubState state(Sub sub) {
+        java.util.Map<Long, Long> handed = new java.util.HashMap<>(sub.handedBefore);
+        sub.pending.values().stream().filter(out -> out.deliveries > 0).forEach(out -> handed.put(out.seq, out.deliveries));
         return new EventJournal.SubState(sub.name, sub.tenant, sub.pattern, sub.partition, sub.ackWait, sub.maxUnacknowledged, sub.cursor,
-                new java.util.HashSet<>(sub.pending.keySet()), new java.util.HashSet<>(sub.acked));
+                new java.util.HashSet<>(sub.pending.keySet()), new java.util.HashSet<>(sub.acked), handed);
     }
 
     /**
@@ -204,6 +213,8 @@ public final class EmbeddedEventLog implements EventLog {
         long cursor;
         /** Events from the cursor on acknowledged before a restart, to skip: they were handed out again before the cursor reached them. */
         final java.util.Set<Long> acked = new java.util.HashSet<>();
+        /** How many times events from the cursor on were handed out before a restart: their attempts count on from there. */
+        final java.util.Map<Long, Long> handedBefore = new java.util.HashMap<>();
         Instant lastTaken;
         /** How many opened handles of it are not closed. */
         int holders;
@@ -422,6 +433,22 @@ public final class EmbeddedEventLog implements EventLog {
 
     /** Hands out, into {@code taken}, events due again then new ones; returns when the next pending one is due again, if any. */
     private Instant handOut(Sub sub, int max, Instant now, List<Delivery> taken) {
+        List<Out> outs = new ArrayList<>();
+        Instant next = handOut(sub, max, now, taken, outs);
+        if (!outs.isEmpty()) {
+            long[] seqs = new long[outs.size()];
+            long[] times = new long[outs.size()];
+            for (int i = 0; i < seqs.length; i++) {
+                seqs[i] = outs.get(i).seq;
+                times[i] = outs.get(i).deliveries;
+            }
+            // one frame a take: a restart counts these attempts on rather than afresh
+            note(j -> j.handedOut(sub.name, seqs, times, seqs.length), "how often events were handed out");
+        }
+        return next;
+    }
+
+    private Instant handOut(Sub sub, int max, Instant now, List<Delivery> taken, List<Out> outs) {
         Instant next = null;
         for (Out out : sub.pending.values()) {
             if (taken.size() >= max) {
@@ -429,6 +456,7 @@ public final class EmbeddedEventLog implements EventLog {
             }
             if (!out.availableAt.isAfter(now)) {
                 taken.add(deliver(sub, out, now));
+                outs.add(out);
             } else if (next == null || out.availableAt.isBefore(next)) {
                 next = out.availableAt;
             }
@@ -445,8 +473,11 @@ public final class EmbeddedEventLog implements EventLog {
             sub.cursor = k.seq() + 1;
             if (!sub.acked.remove(k.seq()) && sub.wants(k.event())) {
                 Out out = new Out(k.seq(), k.event());
+                Long before = sub.handedBefore.remove(k.seq());
+                out.deliveries = before == null ? 0 : before;
                 sub.pending.put(k.seq(), out);
                 taken.add(deliver(sub, out, now));
+                outs.add(out);
             }
         }
         trim();

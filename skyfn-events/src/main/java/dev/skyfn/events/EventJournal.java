@@ -29,11 +29,14 @@ import java.util.TreeMap;
  *       pattern, partition, ack wait in ms, bound on events out, and the events it had handed out and
  *       not had acknowledged then);</li>
  *   <li>{@code 'A'} an event acknowledged by a subscription (the event's sequence; the subscription's name);</li>
- *   <li>{@code 'F'} a subscription forgotten (its name).</li>
+ *   <li>{@code 'F'} a subscription forgotten (its name);</li>
+ *   <li>{@code 'D'} events handed out by a subscription (its name; each event's sequence and how many
+ *       times it has been handed out so far), one frame for the events of one take.</li>
  * </ul>
- * A subscription's frame replaces what came before of it. Delivery is not written: an event handed
- * out and not acknowledged when the node stopped is handed out again after its restart, its count
- * of attempts starting afresh. The file is rewritten with only what is still needed once it has
+ * A subscription's frame replaces what came before of it but the counts of its events' deliveries.
+ * An event handed out and not acknowledged when the node stopped is handed out again after its
+ * restart, its attempts counted on from where they were — as JetStream counts a message's
+ * deliveries across a server's restart — so that a trigger's bound on attempts holds. The file is rewritten with only what is still needed once it has
  * doubled since (see {@link EmbeddedEventLog}). Appends are not forced to the device: they survive
  * the process, not the machine losing power.
  */
@@ -43,6 +46,7 @@ final class EventJournal implements AutoCloseable {
     private static final byte SUBSCRIBED = 'S';
     private static final byte ACKED = 'A';
     private static final byte FORGOTTEN = 'F';
+    private static final byte HANDED_OUT = 'D';
 
     /**
      * A subscription as the journal knows it.
@@ -51,9 +55,11 @@ final class EventJournal implements AutoCloseable {
      * @param pending events before {@code cursor} it handed out and has not had acknowledged
      * @param acked   events from {@code cursor} on it has acknowledged (after a restart, handed out
      *                again before its cursor passed them)
+     * @param handed  how many times it has handed out each event it has not had acknowledged, by sequence
+     *                (events never handed out are not in it)
      */
     record SubState(String name, String tenant, String pattern, int partition, Duration ackWait, int maxUnacknowledged,
-                    long cursor, Set<Long> pending, Set<Long> acked) {
+                    long cursor, Set<Long> pending, Set<Long> acked, Map<Long, Long> handed) {
     }
 
     /** What a journal held when opened: the events by sequence, the subscriptions by name, and the next sequence to give. */
@@ -93,12 +99,32 @@ final class EventJournal implements AutoCloseable {
                     }
                     case SUBSCRIBED -> {
                         SubState s = readSub(f.seq(), in);
-                        subs.put(s.name(), s);
+                        SubState before = subs.put(s.name(), s);
+                        if (before != null) {
+                            s.handed().putAll(before.handed());
+                        }
                     }
                     case ACKED -> {
                         SubState s = subs.get(in.readUTF());
-                        if (s != null && !s.pending().remove(f.seq()) && f.seq() >= s.cursor()) {
-                            s.acked().add(f.seq());
+                        if (s != null) {
+                            s.handed().remove(f.seq());
+                            if (!s.pending().remove(f.seq()) && f.seq() >= s.cursor()) {
+                                s.acked().add(f.seq());
+                            }
+                        }
+                    }
+                    case HANDED_OUT -> {
+                        SubState s = subs.get(in.readUTF());
+                        int n = in.readInt();
+                        if (n < 0 || n > FrameFile.MAX_PAYLOAD / 16) {
+                            throw new IOException(n + " events handed out");
+                        }
+                        for (int i = 0; i < n; i++) {
+                            long seq = in.readLong();
+                            long times = in.readLong();
+                            if (s != null && !s.acked().contains(seq)) {
+                                s.handed().put(seq, times);
+                            }
                         }
                     }
                     case FORGOTTEN -> subs.remove(in.readUTF());
@@ -139,6 +165,25 @@ final class EventJournal implements AutoCloseable {
         file.append(new FrameFile.Frame(ACKED, seq, utf(subscription)));
     }
 
+    /**
+     * Notes that {@code subscription} handed out the events {@code seqs}, each for the
+     * {@code times[i]}-th time. @throws UncheckedIOException when the disk refuses it
+     */
+    void handedOut(String subscription, long[] seqs, long[] times, int n) {
+        file.append(handedFrame(subscription, seqs, times, n));
+    }
+
+    private static FrameFile.Frame handedFrame(String subscription, long[] seqs, long[] times, int n) {
+        return new FrameFile.Frame(HANDED_OUT, 0, write(out -> {
+            out.writeUTF(subscription);
+            out.writeInt(n);
+            for (int i = 0; i < n; i++) {
+                out.writeLong(seqs[i]);
+                out.writeLong(times[i]);
+            }
+        }));
+    }
+
     /** Notes that {@code subscription} is gone. @throws UncheckedIOException when the disk refuses it */
     void forgot(String subscription) {
         file.append(new FrameFile.Frame(FORGOTTEN, 0, utf(subscription)));
@@ -155,6 +200,11 @@ final class EventJournal implements AutoCloseable {
         for (SubState s : subscriptions) {
             frames.add(subFrame(s));
             s.acked().forEach(seq -> frames.add(new FrameFile.Frame(ACKED, seq, utf(s.name()))));
+            if (!s.handed().isEmpty()) {
+                long[] seqs = s.handed().keySet().stream().mapToLong(Long::longValue).toArray();
+                long[] times = java.util.Arrays.stream(seqs).map(s.handed()::get).toArray();
+                frames.add(handedFrame(s.name(), seqs, times, seqs.length));
+            }
         }
         file.rewrite(frames);
     }
@@ -219,7 +269,7 @@ final class EventJournal implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             pending.add(in.readLong());
         }
-        return new SubState(name, tenant, pattern, partition, ackWait, max, cursor, pending, new HashSet<>());
+        return new SubState(name, tenant, pattern, partition, ackWait, max, cursor, pending, new HashSet<>(), new java.util.HashMap<>());
     }
 
     private interface Writing {
