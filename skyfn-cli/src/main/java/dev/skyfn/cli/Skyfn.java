@@ -33,7 +33,9 @@ public final class Skyfn {
         HELIDON.setLevel(Level.WARNING);
         CommandLine cli = new CommandLine(new Skyfn());
         commandsFor(args).forEach(cli::addSubcommand);
-        return cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+        CommandLine.IParameterExceptionHandler usage = cli.getParameterExceptionHandler();
+        return cli.setParameterExceptionHandler((e, given) -> unknownCommand(e) ? 2 : usage.handleParseException(e, given))
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     if (e instanceof CliException || e instanceof SkyfnException) {
                         cmd.getErr().println("error: " + e.getMessage());
                         return 1;
@@ -41,6 +43,25 @@ public final class Skyfn {
                     throw e;
                 })
                 .execute(args);
+    }
+
+    /**
+     * Says, for a first word that names no command, that it is none and which commands are spelled
+     * like it (not the whole usage, where the one line that matters is lost); false for other errors.
+     */
+    private static boolean unknownCommand(CommandLine.ParameterException e) {
+        CommandLine cmd = e.getCommandLine();
+        if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched) || cmd.getParent() != null || unmatched.getUnmatched().isEmpty()
+                || unmatched.getUnmatched().getFirst().startsWith("-")) {
+            return false;
+        }
+        var err = cmd.getErr();
+        err.println("error: '" + unmatched.getUnmatched().getFirst() + "' is not a skyfn command; 'skyfn --help' lists them");
+        List<String> like = unmatched.getSuggestions();
+        if (!like.isEmpty()) {
+            err.println("did you mean: " + String.join(", ", like) + "?");
+        }
+        return true;
     }
 
     /**

@@ -286,6 +286,17 @@ class CliTest {
     }
 
     @Test
+    void aWordThatNamesNoCommandIsSaidToBeNoneWithTheCommandsSpelledLikeIt() {
+        CliRun typo = CliRun.skyfn("invok", "cli/echo");
+        assertThat(typo.exit()).isEqualTo(2);
+        assertThat(typo.err()).isEqualTo("error: 'invok' is not a skyfn command; 'skyfn --help' lists them\n"
+                + "did you mean: invoke, invocation, scaling?\n");
+        CliRun missing = CliRun.skyfn("invoke");
+        assertThat(missing.exit()).as("a command's own errors keep its usage").isEqualTo(2);
+        assertThat(missing.err()).startsWith("Missing required parameter: 'APP/FUNCTION'\nUsage: skyfn invoke");
+    }
+
+    @Test
     void refusesAPortInUseAtOnce() {
         CliRun dev = CliRun.skyfn("dev", "--port", Integer.toString(node.port()), "--data", dir.resolve("second").toString(), "--no-aot-cache");
         assertThat(dev.exit()).isEqualTo(1);
