@@ -116,6 +116,17 @@ class HostileTenantTest {
                 .noneMatch(l -> l.contains("surefire") || l.contains("junit"));
         assertThat(attack("read", "/proc/" + nodePid + "/environ")).startsWith("blocked: NoSuchFileException");
         assertThat(attack("env", "").split(",")).as("none of the node's environment").isSubsetOf("LANG", "PATH", "PWD");
+        String first = attack("read", "/proc/1/environ");
+        assertThat(first).as("the environment its first process started with").startsWith("read: ")
+                .doesNotContain(dir.toString()).doesNotContain(System.getProperty("java.io.tmpdir")).doesNotContain(System.getenv("PATH"));
+    }
+
+    @Test
+    void cannotWriteAnywhereButItsOwnTmp() {
+        for (String where : List.of("/", "/run", "/etc", "/usr")) {
+            assertThat(attack("write", where)).as(where).startsWith("blocked: ");
+        }
+        assertThat(attack("write", "/tmp")).isEqualTo("wrote in /tmp");
     }
 
     @Test

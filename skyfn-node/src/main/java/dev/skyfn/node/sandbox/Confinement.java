@@ -217,7 +217,9 @@ public sealed interface Confinement {
             args.addAll(List.of("--bind", view.socket().toString(), SOCKET, "--ro-bind", view.appDir().toString(), APP_DIR,
                     "--bind", view.listenDir().toString(), LISTEN_DIR, "--ro-bind", view.peersDir().toString(), PEERS_DIR,
                     "--ro-bind", view.hosts().toString(), "/etc/hosts", "--ro-bind", view.resolvConf().toString(), "/etc/resolv.conf",
-                    "--chdir", "/tmp"));
+                    "--chdir", "/tmp",
+                    // last: the root's own tmpfs, where the mount points above were made, read-only; /tmp stays its one writable place
+                    "--remount-ro", "/"));
             if (!seccomp) {
                 args.add("--");
                 args.addAll(java);

@@ -377,8 +377,9 @@ public final class SandboxLauncher {
             if (shared) {
                 FrameChannel.createSharedMemory(view.frames(), RING_BYTES);
             }
+            // a confined sandbox's first process starts in / rather than its run directory, whose host path it would see in its PWD
             Process process = start(cgroup.wrap(confinement.wrap(view, command(heapMb, confinement.socketFor(view),
-                    shared ? confinement.framesFor(view) : null, extraFlags, warmth))), view.dir());
+                    shared ? confinement.framesFor(view) : null, extraFlags, warmth))), confinement.confines() ? Path.of("/") : view.dir());
             launched = process;
             booting.add(process);
             process.onExit().thenRun(() -> booting.remove(process));
@@ -581,11 +582,10 @@ public final class SandboxLauncher {
 
     private Process start(List<String> command, Path dir) throws IOException {
         var pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-        // a function sees none of the node's environment (which may hold keys)
+        // a function sees none of the node's environment (which may hold keys), nor the host's PATH (which names its users' homes)
         var env = pb.environment();
-        String path = env.getOrDefault("PATH", "/usr/bin:/bin");
         env.clear();
-        env.put("PATH", path);
+        env.put("PATH", "/usr/bin:/bin");
         env.put("LANG", "C.UTF-8");
         java.util.concurrent.Future<Process> started;
         try {

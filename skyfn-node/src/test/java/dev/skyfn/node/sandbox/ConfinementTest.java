@@ -24,7 +24,12 @@ class ConfinementTest {
         assertThat(args).contains("--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--disable-userns",
                 "--die-with-parent",
                 "--new-session", "--clearenv");
-        assertThat(args).doesNotContain("--share-net", "--bind-try").noneMatch(a -> a.equals("/") || a.startsWith("/home/n/data"));
+        assertThat(args).doesNotContain("--share-net", "--bind-try").noneMatch(a -> a.startsWith("/home/n/data"));
+        for (String bind : List.of("--bind", "--ro-bind", "--ro-bind-try")) {
+            assertThat(Collections.indexOfSubList(args, List.of(bind, "/"))).as("the host's root, by " + bind).isNegative();
+        }
+        assertThat(args.subList(args.size() - JAVA.size() - 3, args.size() - JAVA.size() - 1)).as("its own root made read-only, last")
+                .containsExactly("--remount-ro", "/");
         assertThat(Collections.indexOfSubList(args, List.of("--ro-bind", "/opt/jdk", "/opt/jdk"))).isPositive();
         assertThat(Collections.indexOfSubList(args, List.of("--ro-bind", "/opt/skyfn/lib/runtime.jar", "/opt/skyfn/lib/runtime.jar"))).isPositive();
         assertThat(Collections.indexOfSubList(args, List.of("--bind", "/home/n/.cache/skyfn", "/home/n/.cache/skyfn"))).isPositive();
