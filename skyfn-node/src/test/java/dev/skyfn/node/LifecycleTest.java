@@ -269,6 +269,37 @@ class LifecycleTest {
     }
 
     @Test
+    void aFunctionsResponseCannotPoseAsThePlatformNorLeaveItsClientWaiting() throws Exception {
+        try (TestNode node = TestNode.dev(dir)) {
+            node.deploy(JarBuilder.app("app: site\nfunctions:\n  any: {handler: dev.skyfn.node.apps.Typed$AnyStatus, url: public}\n")
+                    .classes(Typed.class));
+            var ok = node.get("/fn/dev/site/any/201");
+            assertThat(ok.statusCode()).isEqualTo(201);
+            assertThat(ok.headers().firstValue("x-mine")).contains("kept");
+            assertThat(ok.headers().allValues("x-skyfn-invocation-id")).hasSize(1).doesNotContain("forged");
+            assertThat(ok.headers().firstValue("x-skyfn-node")).isEmpty();
+            for (String informational : List.of("100", "101", "199")) {
+                assertError(node.get("/fn/dev/site/any/" + informational), 500, "FUNCTION_ERROR", "no final response");
+            }
+            // on one kept-alive connection, as a browser would: a 204's body would be read as the next response's start
+            try (var socket = new java.net.Socket("127.0.0.1", node.platform.port())) {
+                socket.setSoTimeout(10_000);
+                var out = socket.getOutputStream();
+                out.write(("GET /fn/dev/site/any/204 HTTP/1.1\r\nHost: x\r\n\r\nGET /fn/dev/site/any/200 HTTP/1.1\r\nHost: x\r\n\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.flush();
+                var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.ISO_8859_1));
+                assertThat(in.readLine()).isEqualTo("HTTP/1.1 204 No Content");
+                String line;
+                while (!(line = in.readLine()).isEmpty()) {
+                    assertThat(line.toLowerCase(java.util.Locale.ROOT)).doesNotStartWith("content-length: 1");
+                }
+                assertThat(in.readLine()).as("the next response, right after the 204's headers").isEqualTo("HTTP/1.1 200 OK");
+            }
+        }
+    }
+
+    @Test
     void invokeHandsAHandlerOfTheWholeRequestTheCallersHeadersButNotItsKey() {
         try (TestNode node = TestNode.dev(dir)) {
             node.deploy(JarBuilder.app("app: seen\nfunctions: {echo: {handler: dev.skyfn.node.apps.Typed$Headers}}").classes(Typed.class));

@@ -84,12 +84,23 @@ final class Responses {
     /**
      * A function's own HTTP response. The server does not validate response headers (skyfn's own are
      * well-formed by construction), so a function's headers are checked here: no header splitting.
+     * Its {@code X-Skyfn-*} headers are dropped, as are hop-by-hop ones: those are the platform's
+     * word (which node ran the call, its invocation id), not the function's. A status of 100–199 is
+     * refused (FUNCTION_ERROR): it is no final response, and a client would wait for one; a 204 or
+     * 304 is sent without the body it may carry (RFC 9110, 15.3.5 and 15.4.5), which would else be
+     * read as the start of the connection's next response.
      */
     private static void send(ServerResponse res, String invocationId, HttpResponse response) {
+        if (response.status() < 200) {
+            Api.error(res, ErrorCode.FUNCTION_ERROR, "the function returned HTTP status " + response.status()
+                    + ", which is no final response: a function's response has a status of 200 to 599", Map.of("invocationId", invocationId));
+            return;
+        }
         List<Header> headers = new ArrayList<>(response.headers().size());
         try {
             response.headers().forEach((name, values) -> {
-                if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
+                String lower = name.toLowerCase(Locale.ROOT);
+                if (!HOP_BY_HOP.contains(lower) && !lower.startsWith("x-skyfn-")) {
                     Header h = HeaderValues.create(name, values);
                     h.validate();
                     headers.add(h);
@@ -101,7 +112,8 @@ final class Responses {
             return;
         }
         headers.forEach(res::header);
-        res.status(response.status()).send(response.body());
+        boolean noContent = response.status() == 204 || response.status() == 304;
+        res.status(response.status()).send(noContent ? new byte[0] : response.body());
     }
 
     /** An outcome inside a JSON document: JSON results as JSON, text as a string, bytes in base64. */

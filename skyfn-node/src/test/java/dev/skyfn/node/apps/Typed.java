@@ -59,6 +59,18 @@ public final class Typed {
         }
     }
 
+    /**
+     * Answers with the status its request's path names ({@code /204}) and a body, posing as the
+     * platform in its {@code X-Skyfn-*} headers.
+     */
+    public static class AnyStatus implements Handler<HttpRequest, HttpResponse> {
+        @Override
+        public HttpResponse handle(HttpRequest req, Context ctx) {
+            return HttpResponse.text(Integer.parseInt(req.path().substring(1)), "x").withHeader("X-Skyfn-Node", "forged")
+                    .withHeader("X-Skyfn-Invocation-Id", "forged").withHeader("x-mine", "kept");
+        }
+    }
+
     /** Tries to split the response with a header value holding a line break. */
     public static class SplitsHeaders implements Handler<HttpRequest, HttpResponse> {
         @Override
