@@ -33,6 +33,7 @@ class BadInputTest {
             memory: 64
             functions:
               throws: {handler: dev.skyfn.node.apps.Misbehaving$Throws}
+              unreadable: {handler: dev.skyfn.node.apps.Misbehaving$ThrowsTheUnreadable, timeout: 30s}
               hangs: {handler: dev.skyfn.node.apps.Misbehaving$Hangs, timeout: 1s}
               sleeps: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps, timeout: 1s}
               hogs: {handler: dev.skyfn.node.apps.Misbehaving$Hogs, memory: 64}
@@ -127,6 +128,18 @@ class BadInputTest {
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(
                 () -> node.get("/v1/apps/bad/logs?invocation=" + id).body().contains("java.lang.IllegalStateException: boom: x")
                         && node.get("/v1/apps/bad/logs?invocation=" + id).body().contains("Misbehaving$Throws.handle"));
+    }
+
+    @Test
+    void anExceptionThatCannotBeReadStillEndsItsCallAtOnceWithItsType() {
+        long start = System.nanoTime();
+        var error = assertError(node.invoke("bad", "unreadable", "x"), 500, "FUNCTION_ERROR",
+                "Misbehaving$Unreadable (its message could not be read: java.lang.IllegalStateException)");
+        assertThat(error.get("type").asText()).isEqualTo("dev.skyfn.node.apps.Misbehaving$Unreadable");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not at its timeout of 30 s").isLessThan(Duration.ofSeconds(10));
+        String id = error.get("invocationId").asText();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(
+                () -> node.get("/v1/apps/bad/logs?invocation=" + id).body().contains("half a trace (its stack trace could not be printed"));
     }
 
     @Test

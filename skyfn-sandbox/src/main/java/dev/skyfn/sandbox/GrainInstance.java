@@ -100,7 +100,7 @@ final class GrainInstance implements Runnable {
         try {
             ending = leakCheck(marker, threadsBefore, new Ending.Returned(work.run(ctx)));
         } catch (Throwable t) {
-            ending = failure(t, ctx);
+            ending = described(t, ctx);
             if (!(t instanceof OutOfMemoryError)) {
                 ending = leakCheck(marker, threadsBefore, ending);
             }
@@ -137,14 +137,24 @@ final class GrainInstance implements Runnable {
         return ending instanceof Ending.Failed ? ending : fail(ErrorCode.THREAD_LEAK, why, "");
     }
 
+    /** The call's failure as {@link #failure} says it; what can be said of {@code t} when its own methods throw even there. */
+    private Ending described(Throwable t, InvocationContext ctx) {
+        try {
+            return failure(t, ctx);
+        } catch (Throwable broken) {
+            return fail(ErrorCode.FUNCTION_ERROR, t.getClass().getName() + " (it could not be described: " + broken.getClass().getName() + ")",
+                    t.getClass().getName());
+        }
+    }
+
     private Ending failure(Throwable t, InvocationContext ctx) {
         if (cancelled.getAsBoolean()) {
             return timeout();
         }
         return switch (t) {
             case SkyfnException e -> fail(e.code(), e.getMessage(), "");
-            case FunctionCallException e -> new Ending.Failed(e.code(), e.getMessage(), e.type());
-            case DataException e -> new Ending.Failed(e.code(), e.getMessage(), "");
+            case FunctionCallException e -> new Ending.Failed(e.code(), Thrown.message(e), e.type());
+            case DataException e -> new Ending.Failed(e.code(), Thrown.message(e), "");
             case ExitAttempt e -> {
                 sandbox.retire(ErrorCode.FUNCTION_EXITED, "invocation " + invocationId + ": " + e.getMessage());
                 yield fail(ErrorCode.FUNCTION_EXITED, e.getMessage() + "; functions must return instead of ending the process", "");
@@ -157,8 +167,7 @@ final class GrainInstance implements Runnable {
             }
             default -> {
                 ctx.error("invocation failed", t);
-                yield fail(ErrorCode.FUNCTION_ERROR, t.getMessage() == null ? t.getClass().getName() : t.getMessage(),
-                        t.getClass().getName());
+                yield fail(ErrorCode.FUNCTION_ERROR, Thrown.message(t), t.getClass().getName());
             }
         };
     }

@@ -222,7 +222,7 @@ final class GrainWorker {
             return constructor.newInstance();
         } catch (InvocationTargetException e) {
             throw new SkyfnException(ErrorCode.APP_LOAD_FAILED,
-                    "function " + function + ": creating " + type.getName() + " failed: " + e.getCause(), e.getCause());
+                    "function " + function + ": creating " + type.getName() + " failed: " + Thrown.describe(e.getCause()), e.getCause());
         } catch (ReflectiveOperationException | LinkageError e) {
             throw new SkyfnException(ErrorCode.APP_LOAD_FAILED,
                     "function " + function + ": creating " + type.getName() + " failed: " + e, e);

@@ -9,8 +9,6 @@ import dev.skyfn.core.ErrorCode;
 import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.wire.LogLine;
 import dev.skyfn.core.wire.Payload;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -193,8 +191,6 @@ final class InvocationContext implements Context, Log {
     }
 
     static String stackTrace(Throwable error) {
-        StringWriter trace = new StringWriter();
-        error.printStackTrace(new PrintWriter(trace));
-        return trace.toString().stripTrailing();
+        return Thrown.stackTrace(error);
     }
 }

@@ -134,10 +134,6 @@ final class LambdaIo implements GrainWorker.Io {
     }
 
     private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.toString() : t.getMessage();
+        return Thrown.message(Thrown.root(e));
     }
 }

@@ -220,7 +220,7 @@ final class SandboxRuntime {
         } catch (IOException e) {
             reply = new Message.Failure(load.id(), ErrorCode.APP_LOAD_FAILED.name(), "cannot open the app's jar: " + e, "");
         } catch (Throwable e) {
-            reply = new Message.Failure(load.id(), ErrorCode.APP_LOAD_FAILED.name(), "loading the app failed: " + e, e.getClass().getName());
+            reply = new Message.Failure(load.id(), ErrorCode.APP_LOAD_FAILED.name(), "loading the app failed: " + Thrown.describe(e), e.getClass().getName());
         } finally {
             capture.leave();
         }

@@ -18,6 +18,42 @@ public final class Misbehaving {
         }
     }
 
+    /** Throws an exception none of whose descriptions can be read: its message, text, cause and stack trace throw. */
+    public static class ThrowsTheUnreadable implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) {
+            throw new Unreadable();
+        }
+    }
+
+    public static class Unreadable extends RuntimeException {
+        @Override
+        public String getMessage() {
+            throw new IllegalStateException("no message");
+        }
+
+        @Override
+        public String toString() {
+            throw new IllegalStateException("no text");
+        }
+
+        @Override
+        public synchronized Throwable getCause() {
+            throw new IllegalStateException("no cause");
+        }
+
+        @Override
+        public StackTraceElement[] getStackTrace() {
+            throw new IllegalStateException("no stack");
+        }
+
+        @Override
+        public void printStackTrace(java.io.PrintWriter s) {
+            s.println("half a trace");
+            throw new IllegalStateException("no trace");
+        }
+    }
+
     /** Spins forever and shrugs off interruption. */
     public static class Hangs implements Handler<String, String> {
         @Override
