@@ -57,11 +57,14 @@ public final class JsonataValue {
             synchronized (compiled) {
                 try {
                     var frame = compiled.createFrame();
+                    EvaluationBounds.apply(frame);
                     frame.bind("states", states);
                     scope.variables().forEach((name, value) -> frame.bind(name, plain(value)));
                     out = compiled.evaluate(null, frame);
                 } catch (RuntimeException e) {
                     throw new WorkflowError(QUERY_EVALUATION_ERROR, "the JSONata expression '" + text + "' failed: " + e.getMessage());
+                } catch (StackOverflowError e) {
+                    throw new WorkflowError(QUERY_EVALUATION_ERROR, "the JSONata expression '" + text + "' failed: it nests too deep");
                 }
             }
             if (out == null) {

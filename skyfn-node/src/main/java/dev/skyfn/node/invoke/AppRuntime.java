@@ -524,7 +524,7 @@ final class AppRuntime implements Sandbox.Owner {
     @Override
     public void hung(Sandbox sandbox, String invocationId) {
         LOG.warn("{}: invocation {} in {} ignored its cancellation; replacing it", key, invocationId, sandbox);
-        retireFrom(sandbox, "invocation " + invocationId + " did not stop after its timeout");
+        retireFrom(sandbox, "invocation " + invocationId + " did not stop once cancelled (at its timeout, or by its caller)");
     }
 
     @Override

@@ -117,17 +117,31 @@ final class Calls {
      */
     void expire(long nowNanos, long graceNanos, Consumer<Long> cancel, Consumer<Sandbox.Call> hung) {
         for (Sandbox.Call call : inFlight.values()) {
-            if (nowNanos - call.deadlineNanos() < 0) {
-                continue;
-            }
-            Long cancelled = cancelledAt.putIfAbsent(call.id(), nowNanos);
+            Long cancelled = cancelledAt.get(call.id());
             if (cancelled == null) {
-                cancel.accept(call.id());
-                call.answer().complete(new Message.Failure(call.id(), TIMED_OUT, "the call passed its deadline", ""));
+                if (nowNanos - call.deadlineNanos() >= 0 && cancelledAt.putIfAbsent(call.id(), nowNanos) == null) {
+                    cancel.accept(call.id());
+                    call.answer().complete(new Message.Failure(call.id(), TIMED_OUT, "the call passed its deadline", ""));
+                }
             } else if (nowNanos - cancelled > graceNanos && reportedHung.add(call.id())) {
                 hung.accept(call);
             }
         }
+    }
+
+    /**
+     * Gives up on a call before its deadline: answers it with {@code answer} now and watches it as
+     * one past its deadline ({@link #expire} reports it hung if the sandbox still runs it a grace
+     * later: a cancelled execution's expression that never ends is no less a runaway than a call
+     * past its timeout). False when the call was not waiting, or was given up on already.
+     */
+    boolean giveUp(long id, Message answer, long nowNanos) {
+        Sandbox.Call call = inFlight.get(id);
+        if (call == null || cancelledAt.putIfAbsent(id, nowNanos) != null) {
+            return false;
+        }
+        call.answer().complete(answer);
+        return true;
     }
 
     /** Calls in flight that have not been given up on. */

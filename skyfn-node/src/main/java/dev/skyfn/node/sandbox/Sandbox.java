@@ -541,9 +541,13 @@ public final class Sandbox {
         calls.expire(nowNanos, graceNanos, id -> channel.send(new Message.Cancel(id)), call -> everyone().forEach(o -> o.hung(this, call.label())));
     }
 
-    /** Gives up on a call before its deadline: it is answered with {@code answer} now, and the sandbox told to stop it. */
+    /**
+     * Gives up on a call before its deadline: it is answered with {@code answer} now, and the
+     * sandbox told to stop it; a sandbox still running it a grace later is replaced, as for a call
+     * past its deadline ({@link Owner#hung}).
+     */
     public void cancel(Call call, Message.Failure answer) {
-        if (calls.answer(call.id(), answer)) {
+        if (calls.giveUp(call.id(), answer, System.nanoTime())) {
             channel.send(new Message.Cancel(call.id()));
             callEnded();
         }

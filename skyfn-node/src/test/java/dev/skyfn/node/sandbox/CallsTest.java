@@ -95,6 +95,25 @@ class CallsTest {
     }
 
     @Test
+    void aCallGivenUpOnBeforeItsDeadlineIsAnsweredAtOnceAndReportedIfItRunsOnPastTheGrace() {
+        Sandbox.Call stuck = open(1_000_000, "stuck");
+        Sandbox.Call stops = open(1_000_000, "stops");
+        var cancelledAnswer = new Message.Failure(stuck.id(), "CANCELLED", "cancelled", "");
+        assertThat(calls.giveUp(stuck.id(), cancelledAnswer, 1_000)).isTrue();
+        assertThat(calls.giveUp(stuck.id(), cancelledAnswer, 1_050)).as("once").isFalse();
+        assertThat(calls.giveUp(stops.id(), new Message.Failure(stops.id(), "CANCELLED", "cancelled", ""), 1_000)).isTrue();
+        assertThat(stuck.answer()).isCompletedWithValue(cancelledAnswer);
+        assertThat(calls.live()).as("neither counts as running").isZero();
+        calls.answer(stops.id(), new Message.Failure(stops.id(), "CANCELLED", "interrupted", ""));
+        expire(1_100);
+        assertThat(hung).isEmpty();
+        assertThat(cancelled).as("the sandbox was told by whoever gave up, not again").isEmpty();
+        expire(1_101);
+        expire(2_000);
+        assertThat(hung).containsExactly("stuck");
+    }
+
+    @Test
     void failsEveryCallWhenTheSandboxDies() {
         Sandbox.Call a = open(1_000, "a");
         Sandbox.Call b = open(1_000, "b");
