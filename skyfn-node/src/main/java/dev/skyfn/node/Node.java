@@ -73,6 +73,8 @@ public final class Node implements AutoCloseable {
     private static final Duration CALL_SWEEP = Duration.ofMillis(5);
     /** How often the bytes each sandbox sent out of the node are counted and metered. */
     static final Duration EGRESS_COUNT = Duration.ofSeconds(10);
+    /** How often run directories and cgroups of skyfn processes that stopped are looked for. */
+    private static final Duration STALE_SWEEP = Duration.ofMinutes(1);
 
     private final Path runDir;
     private final SandboxLauncher launcher;
@@ -154,6 +156,11 @@ public final class Node implements AutoCloseable {
                     config.sandboxTransport());
             launcher.trainAotCache();
             scheduler.every(CALL_SWEEP, "timing out calls", () -> launcher.expireCalls(config.cancelGrace()));
+            // looked for at start too, but a node killed just before this one started may have been exiting then
+            scheduler.every(STALE_SWEEP, "removing what stopped skyfn processes left", () -> {
+                RunDirs.removeStale();
+                launcher.cgroups().removeStale();
+            });
             pool = new SandboxPool(launcher, config.spareSandboxes(), config.spareMemoryBytes(), config.fitSpares());
             metrics.gauge("skyfn.sandboxes.spare.target", "Pre-booted sandboxes the node keeps now: --spares, more while cold starts are frequent",
                     pool::target);
@@ -330,6 +337,12 @@ public final class Node implements AutoCloseable {
         r.error(SkyfnException.class, (req, res, e) -> Api.error(res, e))
                 .error(UncheckedIOException.class, (req, res, e) -> Api.error(res, ErrorCode.BAD_REQUEST,
                         "the request could not be read: " + e.getCause().getMessage(), Map.of()))
+                .error(io.helidon.common.buffers.DataReader.InsufficientDataAvailableException.class, (req, res, e) -> {
+                    // the client's fault, and no failure of the node's: it went before sending what it said it would
+                    LOG.debug("{} {}: the request ended before the body its Content-Length announced", req.prologue().method().text(),
+                            req.path().rawPath());
+                    Api.error(res, ErrorCode.BAD_REQUEST, "the request ended before the body its Content-Length announced", Map.of());
+                })
                 .error(Exception.class, (req, res, e) -> {
                     LOG.error("unexpected failure serving {} {}", req.prologue().method().text(), req.path().rawPath(), e);
                     Api.error(res, ErrorCode.INTERNAL, "an unexpected error occurred; the node's log has details", Map.of());

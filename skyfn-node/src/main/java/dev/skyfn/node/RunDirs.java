@@ -47,6 +47,11 @@ public final class RunDirs {
         }
     }
 
+    /** {@link #removeStale(Path)} in {@code java.io.tmpdir}, where {@link #create} makes them. */
+    public static void removeStale() {
+        removeStale(Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
     /**
      * Removes the run directories in {@code tmp} whose process no longer runs, and ends the
      * processes it left that still name them (a sandbox that was booting when its node was killed).

@@ -193,6 +193,15 @@ public final class Cgroups {
         }
     }
 
+    /**
+     * Empties and removes the groups of skyfn processes that no longer run, in every hierarchy
+     * sandboxes use: done again while the node runs, since a node killed just before this one
+     * started was still exiting when it looked at start.
+     */
+    public void removeStale() {
+        hierarchies.forEach(h -> removeStale(h.base()));
+    }
+
     /** Empties and removes the groups in {@code base} of skyfn processes that no longer run. */
     static void removeStale(Path base) {
         try (Stream<Path> all = Files.list(base)) {
