@@ -75,8 +75,12 @@ public final class Schedule {
         String text = expression.strip();
         Matcher rate = RATE.matcher(text);
         if (rate.matches()) {
-            long n = Long.parseLong(rate.group(1));
-            if (n < 1 || n > 1_000_000 || n == 1 != !rate.group(2).endsWith("s")) {
+            // more digits than a long holds are as out of range as a million and one
+            long n = rate.group(1).length() > 9 ? Long.MAX_VALUE : Long.parseLong(rate.group(1));
+            if (n > 1_000_000) {
+                throw new IllegalArgumentException("'" + expression + "': a rate is at most 1000000 of its unit (" + rate.group(2) + ")");
+            }
+            if (n < 1 || n == 1 != !rate.group(2).endsWith("s")) {
                 throw new IllegalArgumentException("'" + expression + "': a rate is 1 second, minute, hour or day, or N of them (5 minutes)");
             }
             Duration unit = switch (rate.group(2).replaceFirst("s$", "")) {

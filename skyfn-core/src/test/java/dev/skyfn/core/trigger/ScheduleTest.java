@@ -36,6 +36,8 @@ class ScheduleTest {
             rate(5 minute)         | a rate is 1 second
             rate(1 minutes)        | a rate is 1 second
             rate(5 weeks)          | a rate is written rate(5 minutes)
+            rate(1000001 seconds)  | a rate is at most 1000000 of its unit (seconds)
+            rate(99999999999999999999 days) | a rate is at most 1000000 of its unit (days)
             cron(0 12 * * * *)     | Both, a day-of-week AND a day-of-month
             cron(61 12 * * ? *)    | Value 61 not in range [0, 59]
             every day at noon      | not rate(…) nor cron(…)
