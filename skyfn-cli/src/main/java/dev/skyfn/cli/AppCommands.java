@@ -67,7 +67,7 @@ final class AppCommands {
                 }
                 return 0;
             }
-            JsonNode a = api.client().json("GET", "/v1/apps/" + app, null);
+            JsonNode a = api.client().json("GET", "/v1/apps/" + Client.segment(app), null);
             System.out.printf("%s version %d, %d MiB sandbox, deployed %s, sha256 %s%n", a.get("app").asText(),
                     a.get("version").asInt(), a.get("memoryMb").asInt(), seconds(a.get("deployedAt")), a.get("sha256").asText());
             System.out.printf("%-20s %-48s %7s %8s %6s %9s  %s%n", "FUNCTION", "HANDLER", "TIMEOUT", "CONCURR.", "QUEUE", "KEEPWARM", "URL");
@@ -90,7 +90,7 @@ final class AppCommands {
 
         @Override
         public Integer call() {
-            api.client().send("DELETE", "/v1/apps/" + app, null, null);
+            api.client().send("DELETE", "/v1/apps/" + Client.segment(app), null, null);
             System.out.println("removed " + app);
             return 0;
         }

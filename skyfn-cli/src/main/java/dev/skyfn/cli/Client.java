@@ -97,6 +97,18 @@ final class Client {
         return parse(send(method, path, body, body == null ? null : "application/json").body());
     }
 
+    /**
+     * {@code value} as one segment of a request's path: percent-encoded (RFC 3986), so that a name
+     * or id a user typed cannot reach another path ({@code ../tenants/…}); CliException for
+     * {@code .}, {@code ..} and the empty string, which are no names.
+     */
+    static String segment(String value) {
+        if (value.isEmpty() || value.equals(".") || value.equals("..")) {
+            throw new CliException("'" + value + "' is not a name or an id");
+        }
+        return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
     static JsonNode parse(byte[] body) {
         try {
             return JSON.readTree(body);

@@ -32,7 +32,7 @@ final class CloudCommand {
         @Override
         public Integer call() throws Exception {
             byte[] body = Client.JSON.writeValueAsBytes(Map.of("notice", in));
-            JsonNode r = api.client().json("POST", "/v1/nodes/" + node + "/preemption", body);
+            JsonNode r = api.client().json("POST", "/v1/nodes/" + Client.segment(node) + "/preemption", body);
             System.out.println("node " + r.get("node").asText() + " has its preemption notice: its cloud takes it back at "
                     + r.get("at").asText());
             return 0;

@@ -76,7 +76,7 @@ final class CloudCommands {
 
         @Override
         public Integer call() {
-            JsonNode p = api.client().json("GET", "/v1/apps/" + app + "/placement", null);
+            JsonNode p = api.client().json("GET", "/v1/apps/" + Client.segment(app) + "/placement", null);
             System.out.println("in force:      " + app + " runs on " + inForce(p.get("inForce")));
             JsonNode change = p.path("lastChange");
             if (!change.isMissingNode()) {
@@ -124,7 +124,7 @@ final class CloudCommands {
 
         @Override
         public Integer call() {
-            JsonNode s = api.client().json("GET", "/v1/apps/" + app + "/scaling", null);
+            JsonNode s = api.client().json("GET", "/v1/apps/" + Client.segment(app) + "/scaling", null);
             JsonNode spec = s.get("scaling");
             if (spec == null || spec.isNull()) {
                 System.out.println(app + " is not autoscaled: it keeps the " + s.get("replicas").asInt()

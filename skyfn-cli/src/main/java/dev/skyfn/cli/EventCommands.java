@@ -82,7 +82,7 @@ final class EventCommands {
 
         @Override
         public Integer call() {
-            JsonNode list = api.client().json("GET", "/v1/apps/" + app + "/triggers", null);
+            JsonNode list = api.client().json("GET", "/v1/apps/" + Client.segment(app) + "/triggers", null);
             if (list.get("triggers").isEmpty()) {
                 System.out.println("app " + app + " has no triggers: it is called over HTTP alone");
                 return 0;

@@ -17,7 +17,7 @@ final class InvocationCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        System.out.println(Client.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(api.client().json("GET", "/v1/invocations/" + id, null)));
+        System.out.println(Client.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(api.client().json("GET", "/v1/invocations/" + Client.segment(id), null)));
         return 0;
     }
 }

@@ -42,7 +42,7 @@ final class InvokeCommand implements Callable<Integer> {
             throw new CliException("name the function as APP/FUNCTION, e.g. hello/hello");
         }
         byte[] body = LocalFiles.body(data, dataFile);
-        String path = "/v1/apps/" + parts[0] + "/functions/" + parts[1] + ":invoke" + (async ? "?async=true" : "");
+        String path = "/v1/apps/" + Client.segment(parts[0]) + "/functions/" + Client.segment(parts[1]) + ":invoke" + (async ? "?async=true" : "");
         long start = System.nanoTime();
         Client.Response res = api.client().send("POST", path, body, contentType);
         long micros = (System.nanoTime() - start) / 1000;

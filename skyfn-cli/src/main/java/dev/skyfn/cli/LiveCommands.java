@@ -54,7 +54,7 @@ final class LiveCommands {
 
         @Override
         public Integer call() {
-            JsonNode view = api.client().json("GET", "/v1/traces/" + traceId.toLowerCase(java.util.Locale.ROOT), null);
+            JsonNode view = api.client().json("GET", "/v1/traces/" + Client.segment(traceId.toLowerCase(java.util.Locale.ROOT)), null);
             List<JsonNode> spans = new ArrayList<>();
             view.get("spans").forEach(spans::add);
             long from = spans.stream().mapToLong(s -> s.get("startMicros").asLong()).min().orElse(0);

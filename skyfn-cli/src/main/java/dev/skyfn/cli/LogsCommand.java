@@ -40,7 +40,7 @@ final class LogsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         String[] parts = target.split("/", 2);
-        StringBuilder query = new StringBuilder("/v1/apps/" + parts[0] + "/logs?limit=" + lines);
+        StringBuilder query = new StringBuilder("/v1/apps/" + Client.segment(parts[0]) + "/logs?limit=" + lines);
         if (parts.length == 2) {
             query.append("&function=").append(URLEncoder.encode(parts[1], StandardCharsets.UTF_8));
         }

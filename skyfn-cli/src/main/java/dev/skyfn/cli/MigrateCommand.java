@@ -46,11 +46,11 @@ final class MigrateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Client client = api.client();
         if (where.anywhere) {
-            client.json("DELETE", "/v1/apps/" + app + "/migration", null);
+            client.json("DELETE", "/v1/apps/" + Client.segment(app) + "/migration", null);
             System.out.println(app + " may run on any cloud its placement allows again");
             return 0;
         }
-        JsonNode asked = client.json("POST", "/v1/apps/" + app + "/migration", Client.JSON.writeValueAsBytes(Map.of("to", where.to)));
+        JsonNode asked = client.json("POST", "/v1/apps/" + Client.segment(app) + "/migration", Client.JSON.writeValueAsBytes(Map.of("to", where.to)));
         var from = new java.util.ArrayList<String>();
         asked.get("from").forEach(r -> from.add(r.get("node").asText() + " (" + r.get("cloud").asText() + ")"));
         System.out.println("migrating " + app + " to " + where.to + " from " + (from.isEmpty() ? "no node (scaled to zero)" : String.join(", ", from)));
@@ -60,7 +60,7 @@ final class MigrateCommand implements Callable<Integer> {
         long start = System.nanoTime();
         long deadline = start + dev.skyfn.core.Durations.parse(timeout).toNanos();
         while (System.nanoTime() < deadline) {
-            JsonNode p = client.json("GET", "/v1/apps/" + app + "/placement", null);
+            JsonNode p = client.json("GET", "/v1/apps/" + Client.segment(app) + "/placement", null);
             if (moved(p.get("inForce"), where.to)) {
                 System.out.printf("%s runs on %s, %.1f s after it was asked%n", app, CloudCommands.inForce(p.get("inForce")),
                         (System.nanoTime() - start) / 1e9);

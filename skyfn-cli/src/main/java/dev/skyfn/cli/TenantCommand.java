@@ -59,7 +59,7 @@ final class TenantCommand {
 
         @Override
         public Integer call() {
-            JsonNode key = api.client().json("POST", "/v1/tenants/" + tenant + "/keys", null);
+            JsonNode key = api.client().json("POST", "/v1/tenants/" + Client.segment(tenant) + "/keys", null);
             System.out.println("key " + key.get("keyId").asText() + ": " + key.get("apiKey").asText());
             return 0;
         }
@@ -78,7 +78,7 @@ final class TenantCommand {
 
         @Override
         public Integer call() {
-            api.client().send("DELETE", "/v1/tenants/" + tenant + "/keys/" + keyId, null, null);
+            api.client().send("DELETE", "/v1/tenants/" + Client.segment(tenant) + "/keys/" + Client.segment(keyId), null, null);
             System.out.println("revoked " + keyId);
             return 0;
         }

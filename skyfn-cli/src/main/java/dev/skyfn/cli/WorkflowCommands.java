@@ -44,7 +44,7 @@ final class WorkflowCommands {
                 throw new CliException("name the workflow as APP/WORKFLOW, e.g. images/pipeline");
             }
             byte[] input = LocalFiles.body(data, dataFile);
-            String path = "/v1/apps/" + parts[0] + "/workflows/" + parts[1] + "/executions" + (async ? "?async=true" : "");
+            String path = "/v1/apps/" + Client.segment(parts[0]) + "/workflows/" + Client.segment(parts[1]) + "/executions" + (async ? "?async=true" : "");
             JsonNode e = Client.parse(api.client().send("POST", path, input, "application/json").body());
             if (verbose || async) {
                 System.err.printf("execution %s: %s%s%n", e.get("executionId").asText(), e.get("status").asText(),
@@ -86,7 +86,7 @@ final class WorkflowCommands {
         @Override
         public Integer call() {
             String[] parts = target.split("/", 2);
-            String path = "/v1/apps/" + parts[0] + (parts.length == 2 ? "/workflows/" + parts[1] : "") + "/executions?limit=" + limit
+            String path = "/v1/apps/" + Client.segment(parts[0]) + (parts.length == 2 ? "/workflows/" + Client.segment(parts[1]) : "") + "/executions?limit=" + limit
                     + (status == null ? "" : "&status=" + status);
             JsonNode executions = api.client().json("GET", path, null).get("executions"); // before the header: an error prints alone
             System.out.printf("%-28s %-10s %-20s %-27s %10s%n", "EXECUTION", "STATUS", "WORKFLOW", "STARTED", "MS");
@@ -112,7 +112,7 @@ final class WorkflowCommands {
 
         @Override
         public Integer call() throws IOException {
-            JsonNode e = api.client().json("GET", "/v1/executions/" + id, null);
+            JsonNode e = api.client().json("GET", "/v1/executions/" + Client.segment(id), null);
             if (json) {
                 System.out.println(Client.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(e));
                 return 0;
@@ -139,7 +139,7 @@ final class WorkflowCommands {
 
         @Override
         public Integer call() {
-            JsonNode e = api.client().json("POST", "/v1/executions/" + id + ":cancel", null);
+            JsonNode e = api.client().json("POST", "/v1/executions/" + Client.segment(id) + ":cancel", null);
             System.out.println(id + " " + e.get("status").asText());
             return 0;
         }

@@ -297,6 +297,19 @@ class CliTest {
     }
 
     @Test
+    void aNameOrIdTypedIsOneSegmentOfItsPathAndReachesNoOtherEndpoint() {
+        CliRun rm = CliRun.skyfn("rm", "../tenants/dev/keys/x", "--url", url);
+        assertThat(rm.exit()).isEqualTo(1);
+        assertThat(rm.err()).isEqualTo("error: NOT_FOUND: no such endpoint: DELETE /v1/apps/..%2Ftenants%2Fdev%2Fkeys%2Fx\n");
+        CliRun apps = CliRun.skyfn("invocation", "../apps", "--url", url);
+        assertThat(apps.exit()).isEqualTo(1);
+        assertThat(apps.out()).as("not the app list").isEmpty();
+        CliRun dots = CliRun.skyfn("execution", "..", "--url", url);
+        assertThat(dots.exit()).isEqualTo(1);
+        assertThat(dots.err()).isEqualTo("error: '..' is not a name or an id\n");
+    }
+
+    @Test
     void refusesAPortInUseAtOnce() {
         CliRun dev = CliRun.skyfn("dev", "--port", Integer.toString(node.port()), "--data", dir.resolve("second").toString(), "--no-aot-cache");
         assertThat(dev.exit()).isEqualTo(1);
