@@ -71,6 +71,28 @@ public final class Bench {
             out.append("### Tracing, warm\n\n")
                     .append(new TracingBench(root, rounds, Duration.ofSeconds(Integer.getInteger("seconds", 10))).run()).append('\n');
         }
+        if (which.contains("tracing-paired") || which.contains("metering-paired")) {
+            int pairs = Integer.getInteger("pairs", 20);
+            Duration seconds = Duration.ofSeconds(Integer.getInteger("seconds", 10));
+            Duration warmUp = Duration.ofSeconds(40);
+            if (which.contains("tracing-paired")) {
+                // spans exported, as in the tracing bench, to a collector in this process that takes and drops them
+                var sink = TracingBench.sink(new java.util.concurrent.atomic.AtomicLong(), new java.util.concurrent.atomic.AtomicLong());
+                try {
+                    var on = new PairedBench.Variant("tracing on, 1% kept", List.of("--otlp-endpoint",
+                            "http://127.0.0.1:" + sink.getAddress().getPort(), "--trace-sampling", "0.01"));
+                    out.append("### Tracing, paired runs\n\n").append(new PairedBench(root, new PairedBench.Variant("tracing off", List.of()),
+                            on, pairs, seconds, warmUp).run()).append('\n');
+                } finally {
+                    sink.stop(0);
+                }
+            }
+            if (which.contains("metering-paired")) {
+                var off = new PairedBench.Variant("--no-metering", List.of("--no-metering"));
+                out.append("### Metering, paired runs\n\n").append(new PairedBench(root, off, new PairedBench.Variant("metering on", List.of()),
+                        pairs, seconds, warmUp).run()).append('\n');
+            }
+        }
         if (which.contains("usefulwork")) {
             out.append("### Useful-work metering\n\n").append(new UsefulWorkBench(root, Integer.getInteger("runs", 30)).run()).append('\n');
         }

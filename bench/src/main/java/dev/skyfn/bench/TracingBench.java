@@ -72,7 +72,7 @@ final class TracingBench {
     }
 
     /** An OTLP/HTTP endpoint that takes every export and keeps nothing but counts. */
-    private static HttpServer sink(AtomicLong exports, AtomicLong bytes) {
+    static HttpServer sink(AtomicLong exports, AtomicLong bytes) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.createContext("/v1/traces", exchange -> {
