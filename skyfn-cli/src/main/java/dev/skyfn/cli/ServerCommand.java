@@ -49,6 +49,11 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             + "(default: one per 256 MiB of memory)")
     Integer maxSandboxes;
 
+    @Option(names = "--sandbox-memory", paramLabel = "MiB", description = "the most one sandbox may hold, counted at its memory limit "
+            + "(heap + max(128 MiB, heap / 2)); an app that needs more is refused at deployment (default: the host's memory less "
+            + "the node's heap and 512 MiB)")
+    Long sandboxMemoryMb;
+
     @Option(names = "--sandbox-jvm-option", paramLabel = "OPTION",
             description = "an extra option for sandbox JVMs, e.g. -Xlog:gc (repeatable)")
     List<String> sandboxJvmOptions = new ArrayList<>();
@@ -146,6 +151,9 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
             config.tracing(new dev.skyfn.node.tracing.Tracing.Export(otlpEndpoint, traceSampling));
         } else if (tracing) {
             config.tracing(dev.skyfn.node.tracing.Tracing.Export.kept(traceSampling));
+        }
+        if (sandboxMemoryMb != null) {
+            config.sandboxMemoryBytes(sandboxMemoryMb << 20);
         }
         if (spareMemoryMb != null) {
             config.spareMemoryBytes(spareMemoryMb << 20);

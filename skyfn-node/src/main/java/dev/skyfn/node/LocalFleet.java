@@ -8,22 +8,30 @@ import java.util.function.Supplier;
 
 /**
  * The embedded default as a fleet: one trusted cloud, {@code local}, of one node, this one. Its
- * memory is what its sandboxes may use at most; its load, the share of them loaded with apps.
+ * memory is what one sandbox may hold at most; its load, the share of its sandboxes loaded with
+ * apps. An app is placed by its sandbox's whole memory limit (heap and native allowance), not its
+ * heap alone.
  */
 final class LocalFleet implements Fleet {
 
-    private static final int MB_PER_SANDBOX = 256;
-
     private final String node;
     private final int maxSandboxes;
+    private final int memoryMb;
     private final Topology topology;
     private volatile Supplier<Integer> loadedSandboxes = () -> 0;
 
     /** The fleet of one node, named {@code node} as the node calls itself (in its logs, usage records and counts). */
-    LocalFleet(String node, int maxSandboxes) {
+    LocalFleet(String node, int maxSandboxes, long sandboxMemoryBytes) {
         this.node = node;
         this.maxSandboxes = maxSandboxes;
-        this.topology = Topology.local(node, Runtime.getRuntime().availableProcessors(), maxSandboxes * MB_PER_SANDBOX);
+        this.memoryMb = (int) Math.min(Integer.MAX_VALUE, sandboxMemoryBytes >> 20);
+        this.topology = Topology.local(node, Runtime.getRuntime().availableProcessors(), memoryMb);
+    }
+
+    @Override
+    public dev.skyfn.control.placement.Placement place(dev.skyfn.core.manifest.Manifest manifest) {
+        return dev.skyfn.control.placement.Scheduler.place(manifest.placement(),
+                dev.skyfn.node.sandbox.Sandbox.memoryLimitMb(manifest.memoryMb()), topology(), nodes());
     }
 
     void watch(Node node) {
@@ -38,6 +46,6 @@ final class LocalFleet implements Fleet {
     @Override
     public List<NodeStatus> nodes() {
         double load = Math.min(1.0, loadedSandboxes.get() / (double) maxSandboxes);
-        return List.of(new NodeStatus(node, Topology.LOCAL, true, maxSandboxes * MB_PER_SANDBOX, load));
+        return List.of(new NodeStatus(node, Topology.LOCAL, true, memoryMb, load));
     }
 }

@@ -19,6 +19,10 @@ import java.util.List;
  * @param maxSandboxes     app sandboxes this node runs at most; to load another, an idle one is
  *                         retired, batch work's first, then one no other sandbox calls directly,
  *                         then the least recently used (default: one per 256 MiB of the host's memory)
+ * @param sandboxMemoryBytes the most one sandbox may hold, counted at its memory limit (its heap + max(128 MiB, heap / 2)): an
+ *                         app whose sandbox would need more is refused at deployment (PLACEMENT_UNSATISFIABLE); default the
+ *                         host's memory less the node's own heap and 512 MiB, so that no tenant's sandbox may take the memory
+ *                         the node and the others run in
  * @param maxRequestBytes  the largest invocation payload accepted
  * @param maxResultBytes   the largest result a function may return
  * @param maxPackageBytes  the largest app jar accepted
@@ -57,7 +61,8 @@ import java.util.List;
  *                         socket as doorbell (default: the socket, or the {@value dev.skyfn.node.sandbox.SandboxTransport#PROPERTY}
  *                         system property's)
  */
-public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, long spareMemoryBytes, int maxSandboxes, long maxRequestBytes,
+public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes, long spareMemoryBytes, int maxSandboxes,
+                         long sandboxMemoryBytes, long maxRequestBytes,
                          int maxResultBytes, long maxPackageBytes, int maxValueBytes, long stateBytesPerTenant, Duration bootTimeout, Duration loadTimeout, Duration cancelGrace,
                          Duration reapInterval, int maxAsyncPending, Duration asyncRetention, long logBytesPerApp, long logBytesInAll,
                          boolean aotCache, Path cacheDir, List<String> sandboxJvmOptions, Duration executionRetention,
@@ -97,6 +102,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         private int spareSandboxes = 3;
         private long spareMemoryBytes = hostMemoryBytes() / 4;
         private int maxSandboxes = defaultMaxSandboxes();
+        private long sandboxMemoryBytes = Math.max(1L << 30, hostMemoryBytes() - Runtime.getRuntime().maxMemory() - (512L << 20));
         private long maxRequestBytes = 6L << 20;
         private int maxResultBytes = 6 << 20;
         private long maxPackageBytes = 64L << 20;
@@ -138,6 +144,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
             spareSandboxes = c.spareSandboxes;
             spareMemoryBytes = c.spareMemoryBytes;
             maxSandboxes = c.maxSandboxes;
+            sandboxMemoryBytes = c.sandboxMemoryBytes;
             maxRequestBytes = c.maxRequestBytes;
             maxResultBytes = c.maxResultBytes;
             maxPackageBytes = c.maxPackageBytes;
@@ -191,6 +198,11 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
 
         public Builder maxSandboxes(int v) {
             maxSandboxes = v;
+            return this;
+        }
+
+        public Builder sandboxMemoryBytes(long v) {
+            sandboxMemoryBytes = v;
             return this;
         }
 
@@ -340,7 +352,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
         }
 
         public NodeConfig build() {
-            if (spareSandboxes < 0 || spareMemoryBytes < 0 || maxSandboxes < 1 || maxRequestBytes <= 0 || maxResultBytes <= 0 || maxPackageBytes <= 0) {
+            if (spareSandboxes < 0 || spareMemoryBytes < 0 || maxSandboxes < 1 || sandboxMemoryBytes <= 0 || maxRequestBytes <= 0 || maxResultBytes <= 0 || maxPackageBytes <= 0) {
                 throw new IllegalArgumentException("sizes and counts must be positive");
             }
             if (ledgerHeadInterval.isNegative() || ledgerHeadInterval.isZero()) {
@@ -350,7 +362,7 @@ public record NodeConfig(String host, int port, Path dataDir, int spareSandboxes
                 throw new IllegalArgumentException("a sandbox needs at least " + MIN_SANDBOX_PIDS + " processes and threads (its JVM's own), not "
                         + sandboxPids);
             }
-            return new NodeConfig(host, port, dataDir, spareSandboxes, spareMemoryBytes, maxSandboxes, maxRequestBytes, maxResultBytes, maxPackageBytes, maxValueBytes, stateBytesPerTenant, bootTimeout,
+            return new NodeConfig(host, port, dataDir, spareSandboxes, spareMemoryBytes, maxSandboxes, sandboxMemoryBytes, maxRequestBytes, maxResultBytes, maxPackageBytes, maxValueBytes, stateBytesPerTenant, bootTimeout,
                     loadTimeout, cancelGrace, reapInterval, maxAsyncPending, asyncRetention, logBytesPerApp, logBytesInAll, aotCache, cacheDir, sandboxJvmOptions,
                     executionRetention, maxExecutionsKept, executionBytesPerTenant, isolation, sandboxTmpBytes, name, sandboxPids, cloud,
                     ledgerHeadInterval, metering, fitSpares, sandboxTransport, tracing);

@@ -52,7 +52,7 @@ public final class SingleNode implements AutoCloseable {
         if (!dev) {
             tenants.bootstrapAdmin().ifPresent(key -> writeAdminKey(data.resolve("admin.key"), key.apiKey()));
         }
-        var fleet = new LocalFleet(config.name(), config.maxSandboxes());
+        var fleet = new LocalFleet(config.name(), config.maxSandboxes(), config.sandboxMemoryBytes());
         Node node = Node.start(config, registry, auth, List.of(new ControlApi(registry, tenants, auth, fleet)));
         fleet.watch(node);
         node.startTriggers();

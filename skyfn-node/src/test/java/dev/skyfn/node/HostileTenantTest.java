@@ -122,6 +122,11 @@ class HostileTenantTest {
     }
 
     @Test
+    void isFirstInLineForTheKernelsOomKillerNotTheNode() {
+        assertThat(attack("read", "/proc/self/oom_score_adj")).isEqualTo("read: 1000\n");
+    }
+
+    @Test
     void cannotWriteAnywhereButItsOwnTmp() {
         for (String where : List.of("/", "/run", "/etc", "/usr")) {
             assertThat(attack("write", where)).as(where).startsWith("blocked: ");

@@ -269,6 +269,20 @@ class LifecycleTest {
     }
 
     @Test
+    void anAppWhoseSandboxWouldOutgrowWhatTheNodeGivesOneIsRefusedAtDeployment() {
+        try (TestNode node = TestNode.start(TestNode.config(dir).sandboxMemoryBytes(1L << 30).build(), true)) {
+            // a heap of 1024 MiB and 512 beside it: 1536 MiB, more than the 1024 the node gives a sandbox
+            var big = node.deploy(JarBuilder.app("app: big\nmemory: 1024\nfunctions: {hello: {handler: dev.skyfn.node.apps.Hello}}\n")
+                    .classes(Hello.class));
+            assertError(big, 422, "PLACEMENT_UNSATISFIABLE", "cannot place app big");
+            assertThat(node.get("/v1/apps/big").statusCode()).isEqualTo(404);
+            var fits = node.deploy(JarBuilder.app("app: fits\nmemory: 512\nfunctions: {hello: {handler: dev.skyfn.node.apps.Hello}}\n")
+                    .classes(Hello.class));
+            assertThat(fits.statusCode()).as(fits.body()).isEqualTo(201);
+        }
+    }
+
+    @Test
     void aFunctionsResponseCannotPoseAsThePlatformNorLeaveItsClientWaiting() throws Exception {
         try (TestNode node = TestNode.dev(dir)) {
             node.deploy(JarBuilder.app("app: site\nfunctions:\n  any: {handler: dev.skyfn.node.apps.Typed$AnyStatus, url: public}\n")

@@ -87,8 +87,10 @@ final class Cgroup {
         if (dirs.isEmpty()) {
             return command;
         }
+        // and first in line for the kernel's OOM killer, should the host run short of memory: a tenant's sandbox, not the node
         List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c",
-                "n=$1; shift; while [ \"$n\" -gt 0 ]; do echo $$ > \"$1\" || exit " + COULD_NOT_JOIN
+                "{ echo 1000 > /proc/self/oom_score_adj; } 2>/dev/null; "
+                        + "n=$1; shift; while [ \"$n\" -gt 0 ]; do echo $$ > \"$1\" || exit " + COULD_NOT_JOIN
                         + "; shift; n=$((n - 1)); done; exec \"$@\"",
                 "skyfn-sandbox", Integer.toString(dirs.size())));
         dirs.forEach(d -> wrapped.add(d.resolve("cgroup.procs").toString()));

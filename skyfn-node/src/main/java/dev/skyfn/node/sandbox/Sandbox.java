@@ -174,6 +174,11 @@ public final class Sandbox {
     }
 
     /** The heap its apps may hold, MiB (the {@code memory} of the apps it hosts). */
+    /** What a sandbox whose heap is {@code heapMb} MiB may hold in memory in all, MiB: its heap and max(128 MiB, heap / 2) beside. */
+    public static int memoryLimitMb(int heapMb) {
+        return Limits.memoryMb(heapMb);
+    }
+
     public int heapMb() {
         return heapMb;
     }
