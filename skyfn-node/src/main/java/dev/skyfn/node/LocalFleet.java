@@ -9,8 +9,7 @@ import java.util.function.Supplier;
 /**
  * The embedded default as a fleet: one trusted cloud, {@code local}, of one node, this one. Its
  * memory is what one sandbox may hold at most; its load, the share of its sandboxes loaded with
- * apps. An app is placed by its sandbox's whole memory limit (heap and native allowance), not its
- * heap alone.
+ * apps. An app whose sandbox's whole memory limit (heap and native allowance) exceeds it is not placed.
  */
 final class LocalFleet implements Fleet {
 
@@ -28,10 +27,12 @@ final class LocalFleet implements Fleet {
         this.topology = Topology.local(node, Runtime.getRuntime().availableProcessors(), memoryMb);
     }
 
+    /** Placed as in a fleet, by its heap; refused, with the scheduler's reasons, when its sandbox's whole limit would not fit. */
     @Override
     public dev.skyfn.control.placement.Placement place(dev.skyfn.core.manifest.Manifest manifest) {
-        return dev.skyfn.control.placement.Scheduler.place(manifest.placement(),
-                dev.skyfn.node.sandbox.Sandbox.memoryLimitMb(manifest.memoryMb()), topology(), nodes());
+        int limitMb = dev.skyfn.node.sandbox.Sandbox.memoryLimitMb(manifest.memoryMb());
+        return dev.skyfn.control.placement.Scheduler.place(manifest.placement(), limitMb > memoryMb ? limitMb : manifest.memoryMb(),
+                topology(), nodes());
     }
 
     void watch(Node node) {
