@@ -42,6 +42,7 @@ class WorkflowTest {
               upper: {handler: dev.skyfn.node.apps.Steps$Upper}
               describe: {handler: dev.skyfn.node.apps.Steps$Describe}
               sleeps: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps, timeout: 2s}
+              hangs: {handler: dev.skyfn.node.apps.Misbehaving$Hangs, timeout: 10m}
               keys: {handler: dev.skyfn.node.apps.Stateful$Keys}
             """;
 
@@ -84,6 +85,10 @@ class WorkflowTest {
                     StartAt: Wait
                     States:
                       Wait: {Type: Wait, Seconds: 30, End: true}
+                  spins:
+                    StartAt: Spin
+                    States:
+                      Spin: {Type: Task, Resource: hangs, End: true}
                   long:
                     StartAt: Wait
                     States:
@@ -258,6 +263,26 @@ class WorkflowTest {
         assertThat(json(node.get(url)).get("status").asText()).isEqualTo("ABORTED");
         assertThat(node.get("/v1/apps/flows/executions?status=aborted").body()).contains(id);
         assertThat(node.get("/v1/apps/flows/workflows/long/executions?status=running").body()).doesNotContain(id);
+    }
+
+    @Test
+    void aTaskThatIgnoresItsExecutionsCancellationHasItsSandboxReplaced() {
+        succeeded("three", "{\"n\": 0}"); // the app's sandbox is up before its processes are counted
+        List<Long> before = sandboxPids();
+        var res = run("spins", "\"spin\"", "?async=true");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(202);
+        String url = json(res).get("url").asText();
+        await().atMost(Duration.ofSeconds(20)).until(() -> json(node.get(url)).get("steps").size() == 1);
+        var cancelled = node.send("POST", url + ":cancel", null);
+        assertThat(json(cancelled).get("status").asText()).as(cancelled.body()).isEqualTo("ABORTED");
+        // its task spins on, deaf to the interrupt, ten minutes before its own timeout: its sandbox goes instead
+        await().atMost(Duration.ofSeconds(60)).until(() -> !sandboxPids().containsAll(before));
+        assertThat(succeeded("three", "{\"n\": 0}").get("output").get("n").asInt()).as("the app served afresh").isEqualTo(3);
+    }
+
+    private static List<Long> sandboxPids() {
+        return ProcessHandle.current().descendants().filter(p -> p.info().commandLine().orElse("").contains("SandboxMain"))
+                .map(ProcessHandle::pid).toList();
     }
 
     @Test

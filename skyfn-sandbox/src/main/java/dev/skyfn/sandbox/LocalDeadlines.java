@@ -13,8 +13,9 @@ import java.util.function.Consumer;
 /**
  * Deadlines of calls between functions inside this sandbox, which the node never sees. A thread of
  * its own checks them every few milliseconds while any are pending and sleeps otherwise: a call past
- * its deadline fails for its caller and its grain is interrupted; a grain still running a grace
- * period later is reported, and the sandbox asks to be replaced.
+ * its deadline fails for its caller and its grain is interrupted; so is one its caller gave up on
+ * (cancelled); a grain still running a grace period later is reported, and the sandbox asks to be
+ * replaced.
  */
 final class LocalDeadlines {
 
@@ -47,7 +48,19 @@ final class LocalDeadlines {
     void watch(long deadlineNanos, Thread grain, CompletableFuture<Object> result, String invocationId) {
         var p = new Pending(deadlineNanos, grain, result, invocationId);
         pending.add(p);
-        result.whenComplete((v, e) -> pending.remove(p));
+        result.whenComplete((v, e) -> {
+            pending.remove(p);
+            if (e instanceof java.util.concurrent.CancellationException) {
+                // given up on by its caller (a task of an execution cancelled): watched as a call past its deadline, from now
+                grain.interrupt();
+                expired.add(new Pending(System.nanoTime(), grain, result, invocationId));
+                wake();
+            }
+        });
+        wake();
+    }
+
+    private void wake() {
         Thread w = watcher;
         if (w != null && idle.get() && idle.compareAndSet(true, false)) {
             LockSupport.unpark(w);
@@ -59,7 +72,7 @@ final class LocalDeadlines {
             if (pending.isEmpty() && expired.isEmpty()) {
                 idle.set(true);
                 // a call registered between the check and the flag is seen on this second look
-                if (pending.isEmpty()) {
+                if (pending.isEmpty() && expired.isEmpty()) {
                     LockSupport.park(this);
                 }
                 idle.set(false);

@@ -86,7 +86,7 @@ final class SandboxRuntime {
         this.shipper = new LogShipper(channel);
         this.capture = new OutputCapture(shipper);
         this.deadlines = LocalDeadlines.started(CANCEL_GRACE,
-                id -> retire(ErrorCode.FUNCTION_TIMEOUT, "invocation " + id + " did not stop after its timeout"));
+                id -> retire(ErrorCode.FUNCTION_TIMEOUT, "invocation " + id + " did not stop once cancelled (at its timeout, or by its caller)"));
     }
 
     LogShipper shipper() {

@@ -60,6 +60,26 @@ class LocalDeadlinesTest {
     }
 
     @Test
+    void reportsAGrainItsCallerGaveUpOnThatRunsOnPastTheGrace() {
+        var stop = new CountDownLatch(1);
+        Thread stubborn = Thread.ofVirtual().start(() -> {
+            while (stop.getCount() > 0) {
+                Thread.interrupted();
+                Thread.onSpinWait();
+            }
+        });
+        var result = new CompletableFuture<Object>();
+        deadlines.watch(System.nanoTime() + 3_600_000_000_000L, stubborn, result, "inv.4");
+        long cancelled = System.nanoTime();
+        result.cancel(true); // its execution cancelled, an hour before the call's deadline
+        deadlines.sweep(cancelled + 10_000_000);
+        assertThat(hung).isEmpty();
+        deadlines.sweep(cancelled + 200_000_000);
+        assertThat(hung).containsExactly("inv.4");
+        stop.countDown();
+    }
+
+    @Test
     void forgetsCallsThatEnd() {
         var result = new CompletableFuture<Object>();
         deadlines.watch(System.nanoTime() + 1_000_000_000, Thread.currentThread(), result, "inv.3");
