@@ -139,7 +139,8 @@ class BadInputTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not at its timeout of 30 s").isLessThan(Duration.ofSeconds(10));
         String id = error.get("invocationId").asText();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(
-                () -> node.get("/v1/apps/bad/logs?invocation=" + id).body().contains("half a trace (its stack trace could not be printed"));
+                () -> node.get("/v1/apps/bad/logs?invocation=" + id).body().contains("Misbehaving$Unreadable (its message could not be read: java.lang.IllegalStateException)")
+                        && node.get("/v1/apps/bad/logs?invocation=" + id).body().contains("(its stack trace could not be read: java.lang.IllegalStateException)"));
     }
 
     @Test

@@ -69,10 +69,37 @@ class ThrownTest {
         assertThat(Thrown.root(wrapping)).as("where reading a cause fails").isSameAs(unreadable);
     }
 
+    /** Each cause a new one: its own printStackTrace would never end. */
+    static final class Endless extends RuntimeException {
+        @Override
+        public synchronized Throwable getCause() {
+            return new Endless();
+        }
+    }
+
     @Test
-    void aStackTraceThatCannotBePrintedSaysSo() {
-        assertThat(Thrown.stackTrace(new IllegalStateException("boom"))).startsWith("java.lang.IllegalStateException: boom\n\tat ");
-        assertThat(Thrown.stackTrace(new Unreadable()))
-                .isEqualTo(Unreadable.class.getName() + " (its stack trace could not be printed: java.lang.IllegalStateException)");
+    void aStackTraceIsWrittenWithItsCausesAndSaysWhatCannotBeRead() {
+        var root = new IllegalArgumentException("root");
+        String trace = Thrown.stackTrace(new IllegalStateException("boom", root));
+        assertThat(trace).startsWith("java.lang.IllegalStateException: boom\n\tat dev.skyfn.sandbox.ThrownTest.")
+                .contains("\nCaused by: java.lang.IllegalArgumentException: root\n\tat ");
+        assertThat(Thrown.stackTrace(new Unreadable())).startsWith(Unreadable.class.getName() + ": " + Unreadable.class.getName()
+                + " (its message could not be read: java.lang.IllegalStateException)\n\tat ");
+        Looped a = new Looped();
+        a.other = a;
+        assertThat(Thrown.stackTrace(a)).as("a cause that is itself").doesNotContain("Caused by");
+        Looped b = new Looped();
+        Looped c = new Looped();
+        b.other = c;
+        c.other = b;
+        assertThat(Thrown.stackTrace(b)).contains("[CIRCULAR REFERENCE: ");
+        String endless = Thrown.stackTrace(new Endless());
+        assertThat(endless).startsWith(Endless.class.getName()).hasSizeLessThanOrEqualTo(Thrown.TRACE_CHARS + 64);
+    }
+
+    @Test
+    void aMessageOfMillionsOfCharactersIsCut() {
+        String message = Thrown.message(new IllegalStateException("x".repeat(5_000_000)));
+        assertThat(message).hasSize(Thrown.MESSAGE_CHARS + "… (3951424 more characters)".length()).endsWith("… (3951424 more characters)");
     }
 }
