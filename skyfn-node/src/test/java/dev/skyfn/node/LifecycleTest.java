@@ -292,6 +292,9 @@ class LifecycleTest {
             assertThat(ok.headers().firstValue("x-mine")).contains("kept");
             assertThat(ok.headers().allValues("x-skyfn-invocation-id")).hasSize(1).doesNotContain("forged");
             assertThat(ok.headers().firstValue("x-skyfn-node")).isEmpty();
+            var reset = node.get("/fn/dev/site/any/205");
+            assertThat(reset.statusCode()).isEqualTo(205);
+            assertThat(reset.body()).isEmpty();
             for (String informational : List.of("100", "101", "199")) {
                 assertError(node.get("/fn/dev/site/any/" + informational), 500, "FUNCTION_ERROR", "no final response");
             }

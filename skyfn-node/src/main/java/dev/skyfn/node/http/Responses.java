@@ -86,9 +86,9 @@ final class Responses {
      * well-formed by construction), so a function's headers are checked here: no header splitting.
      * Its {@code X-Skyfn-*} headers are dropped, as are hop-by-hop ones: those are the platform's
      * word (which node ran the call, its invocation id), not the function's. A status of 100–199 is
-     * refused (FUNCTION_ERROR): it is no final response, and a client would wait for one; a 204 or
-     * 304 is sent without the body it may carry (RFC 9110, 15.3.5 and 15.4.5), which would else be
-     * read as the start of the connection's next response.
+     * refused (FUNCTION_ERROR): it is no final response, and a client would wait for one; a 204, 205
+     * or 304 is sent without the body it may carry (RFC 9110, 15.3.5, 15.3.6 and 15.4.5), which would
+     * else be read as the start of the connection's next response.
      */
     private static void send(ServerResponse res, String invocationId, HttpResponse response) {
         if (response.status() < 200) {
@@ -112,7 +112,7 @@ final class Responses {
             return;
         }
         headers.forEach(res::header);
-        boolean noContent = response.status() == 204 || response.status() == 304;
+        boolean noContent = response.status() == 204 || response.status() == 205 || response.status() == 304;
         res.status(response.status()).send(noContent ? new byte[0] : response.body());
     }
 
