@@ -139,6 +139,10 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
     }
 
     NodeConfig config() {
+        atLeast("--spares", spares, 0);
+        atLeast("--max-sandboxes", maxSandboxes, 1);
+        atLeast("--sandbox-memory", sandboxMemoryMb, 1);
+        atLeast("--spare-memory", spareMemoryMb, 0);
         NodeConfig.Builder config = NodeConfig.builder(dataDir()).host(host).port(port).spareSandboxes(spares)
                 .sandboxJvmOptions(sandboxJvmOptions).aotCache(aotCache).isolation(isolation()).metering(metering).fitSpares(fitSpares);
         if (maxSandboxes != null) {
@@ -158,7 +162,11 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
         if (spareMemoryMb != null) {
             config.spareMemoryBytes(spareMemoryMb << 20);
         }
-        return config.build();
+        try {
+            return config.build();
+        } catch (IllegalArgumentException e) {
+            throw new CliException("the node's options: " + e.getMessage());
+        }
     }
 
     static Topology topology(Path file) {
@@ -185,6 +193,13 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
     }
 
     /** Starts something that may fail for reasons the user can fix (a port in use, a fleet that will not form): a clear error, no trace. */
+    /** Refuses {@code option}'s value below {@code least}, naming it; an option not given is not checked. */
+    private static void atLeast(String option, Number value, long least) {
+        if (value != null && value.longValue() < least) {
+            throw new CliException(option + " is at least " + least + ", not " + value);
+        }
+    }
+
     static <T> T starting(String what, java.util.function.Supplier<T> start) {
         try {
             return start.get();

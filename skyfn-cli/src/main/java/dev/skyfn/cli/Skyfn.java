@@ -46,17 +46,22 @@ public final class Skyfn {
     }
 
     /**
-     * Says, for a first word that names no command, that it is none and which commands are spelled
-     * like it (not the whole usage, where the one line that matters is lost); false for other errors.
+     * Says, for a word that names no command of a command that has them ({@code skyfn typo},
+     * {@code skyfn tenant typo}, {@code skyfn --typo}), that it is none and which commands are
+     * spelled like it — not the whole usage, where the one line that matters is lost; false for
+     * other errors, which keep picocli's message and the command's usage.
      */
     private static boolean unknownCommand(CommandLine.ParameterException e) {
         CommandLine cmd = e.getCommandLine();
-        if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched) || cmd.getParent() != null || unmatched.getUnmatched().isEmpty()
-                || unmatched.getUnmatched().getFirst().startsWith("-")) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched) || cmd.getSubcommands().isEmpty()
+                || unmatched.getUnmatched().isEmpty()) {
             return false;
         }
+        String word = unmatched.getUnmatched().getFirst();
+        String name = cmd.getCommandSpec().qualifiedName();
         var err = cmd.getErr();
-        err.println("error: '" + unmatched.getUnmatched().getFirst() + "' is not a skyfn command; 'skyfn --help' lists them");
+        err.println("error: " + (word.startsWith("-") ? "'" + word + "' is not an option of '" + name + "'"
+                : "'" + word + "' is not a command of '" + name + "'") + "; '" + name + " --help' lists them");
         List<String> like = unmatched.getSuggestions();
         if (!like.isEmpty()) {
             err.println("did you mean: " + String.join(", ", like) + "?");

@@ -289,8 +289,14 @@ class CliTest {
     void aWordThatNamesNoCommandIsSaidToBeNoneWithTheCommandsSpelledLikeIt() {
         CliRun typo = CliRun.skyfn("invok", "cli/echo");
         assertThat(typo.exit()).isEqualTo(2);
-        assertThat(typo.err()).isEqualTo("error: 'invok' is not a skyfn command; 'skyfn --help' lists them\n"
+        assertThat(typo.err()).isEqualTo("error: 'invok' is not a command of 'skyfn'; 'skyfn --help' lists them\n"
                 + "did you mean: invoke, invocation, scaling?\n");
+        CliRun sub = CliRun.skyfn("tenant", "typo");
+        assertThat(sub.exit()).isEqualTo(2);
+        assertThat(sub.err()).startsWith("error: 'typo' is not a command of 'skyfn tenant'; 'skyfn tenant --help' lists them\n");
+        CliRun option = CliRun.skyfn("--typo");
+        assertThat(option.exit()).isEqualTo(2);
+        assertThat(option.err()).startsWith("error: '--typo' is not an option of 'skyfn'; 'skyfn --help' lists them\n");
         CliRun missing = CliRun.skyfn("invoke");
         assertThat(missing.exit()).as("a command's own errors keep its usage").isEqualTo(2);
         assertThat(missing.err()).startsWith("Missing required parameter: 'APP/FUNCTION'\nUsage: skyfn invoke");
@@ -307,6 +313,13 @@ class CliTest {
         CliRun dots = CliRun.skyfn("execution", "..", "--url", url);
         assertThat(dots.exit()).isEqualTo(1);
         assertThat(dots.err()).isEqualTo("error: '..' is not a name or an id\n");
+    }
+
+    @Test
+    void aNodesOptionOutOfRangeIsNamed() {
+        CliRun dev = CliRun.skyfn("dev", "--port", "0", "--data", dir.resolve("never").toString(), "--sandbox-memory", "0");
+        assertThat(dev.exit()).isEqualTo(1);
+        assertThat(dev.err()).isEqualTo("error: --sandbox-memory is at least 1, not 0\n");
     }
 
     @Test
