@@ -64,8 +64,10 @@ final class WorkflowCommands {
             System.out.println(Client.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(e.get("output")));
             return 0;
         }
-        System.err.printf("execution %s %s: %s: %s%n", e.get("executionId").asText(), e.get("status").asText(),
-                e.path("error").asText(), e.path("cause").asText());
+        // an execution cancelled has no error of the States Language, only its cause
+        String error = e.path("error").asText();
+        System.err.printf("execution %s %s: %s%s%n", e.get("executionId").asText(), e.get("status").asText(),
+                error.isEmpty() ? "" : error + ": ", e.path("cause").asText());
         return 1;
     }
 

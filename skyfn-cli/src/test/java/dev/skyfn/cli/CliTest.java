@@ -154,6 +154,9 @@ class CliTest {
         String waiting = CliRun.skyfn("run", "--url", url, "flow/waits", "--async").out().strip();
         assertThat(CliRun.skyfn("executions", "--url", url, "flow/waits", "--status", "running").out()).contains(waiting);
         assertThat(CliRun.skyfn("cancel", "--url", url, waiting).out()).isEqualTo(waiting + " ABORTED\n");
+        CliRun aborted = CliRun.skyfn("execution", "--url", url, waiting);
+        assertThat(aborted.exit()).isEqualTo(1);
+        assertThat(aborted.err()).startsWith("execution " + waiting + " ABORTED: cancelled");
     }
 
     @Test
