@@ -2,8 +2,6 @@ package dev.skyfn.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -61,7 +59,7 @@ final class EventCommands {
                 headers.put("ce-partitionkey", key);
             }
             // a path segment: a space is %20 there, not a form's '+'
-            String path = "/v1/topics/" + URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
+            String path = "/v1/topics/" + Client.segment(subject);
             Client.Response res = api.client().send("POST", path, body, contentType, headers);
             JsonNode answer = Client.parse(res.body());
             // a second publication of an id is dropped: the person who sent it is told, not left to think it went out twice

@@ -192,7 +192,6 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
         }
     }
 
-    /** Starts something that may fail for reasons the user can fix (a port in use, a fleet that will not form): a clear error, no trace. */
     /** Refuses {@code option}'s value below {@code least}, naming it; an option not given is not checked. */
     private static void atLeast(String option, Number value, long least) {
         if (value != null && value.longValue() < least) {
@@ -200,6 +199,7 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
         }
     }
 
+    /** Starts something that may fail for reasons the user can fix (a port in use, a fleet that will not form): a clear error, no trace. */
     static <T> T starting(String what, java.util.function.Supplier<T> start) {
         try {
             return start.get();

@@ -443,7 +443,7 @@ public final class EmbeddedEventLog implements EventLog {
                 times[i] = outs.get(i).deliveries;
             }
             // one frame a take: a restart counts these attempts on rather than afresh
-            note(j -> j.handedOut(sub.name, seqs, times, seqs.length), "how often events were handed out");
+            note(j -> j.handedOut(sub.name, seqs, times), "how often events were handed out");
         }
         return next;
     }

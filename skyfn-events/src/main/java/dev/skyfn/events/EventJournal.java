@@ -36,8 +36,8 @@ import java.util.TreeMap;
  * A subscription's frame replaces what came before of it but the counts of its events' deliveries.
  * An event handed out and not acknowledged when the node stopped is handed out again after its
  * restart, its attempts counted on from where they were — as JetStream counts a message's
- * deliveries across a server's restart — so that a trigger's bound on attempts holds. The file is rewritten with only what is still needed once it has
- * doubled since (see {@link EmbeddedEventLog}). Appends are not forced to the device: they survive
+ * deliveries across a server's restart — so that a trigger's bound on attempts holds. The file is
+ * rewritten with only what is still needed once it has doubled since (see {@link EmbeddedEventLog}). Appends are not forced to the device: they survive
  * the process, not the machine losing power.
  */
 final class EventJournal implements AutoCloseable {
@@ -169,15 +169,15 @@ final class EventJournal implements AutoCloseable {
      * Notes that {@code subscription} handed out the events {@code seqs}, each for the
      * {@code times[i]}-th time. @throws UncheckedIOException when the disk refuses it
      */
-    void handedOut(String subscription, long[] seqs, long[] times, int n) {
-        file.append(handedFrame(subscription, seqs, times, n));
+    void handedOut(String subscription, long[] seqs, long[] times) {
+        file.append(handedFrame(subscription, seqs, times));
     }
 
-    private static FrameFile.Frame handedFrame(String subscription, long[] seqs, long[] times, int n) {
+    private static FrameFile.Frame handedFrame(String subscription, long[] seqs, long[] times) {
         return new FrameFile.Frame(HANDED_OUT, 0, write(out -> {
             out.writeUTF(subscription);
-            out.writeInt(n);
-            for (int i = 0; i < n; i++) {
+            out.writeInt(seqs.length);
+            for (int i = 0; i < seqs.length; i++) {
                 out.writeLong(seqs[i]);
                 out.writeLong(times[i]);
             }
@@ -203,7 +203,7 @@ final class EventJournal implements AutoCloseable {
             if (!s.handed().isEmpty()) {
                 long[] seqs = s.handed().keySet().stream().mapToLong(Long::longValue).toArray();
                 long[] times = java.util.Arrays.stream(seqs).map(s.handed()::get).toArray();
-                frames.add(handedFrame(s.name(), seqs, times, seqs.length));
+                frames.add(handedFrame(s.name(), seqs, times));
             }
         }
         file.rewrite(frames);

@@ -22,6 +22,11 @@ class EmbeddedEventLogTest {
         return new Event(tenant, subject, id, "/test", "t", Instant.now(), "text/plain", key, Map.of(), id.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The log kept in {@code file}, as a node starting on its data opens it (1 MiB of events not taken at most). */
+    private static EmbeddedEventLog opened(Path file) {
+        return EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+    }
+
     /** The subscription "s" to acme's orders since {@code deployed}, {@code maxOut} events out at once, as the file tests open it. */
     private static EventLog.Subscription orders(EmbeddedEventLog log, Instant deployed, int maxOut) {
         return log.subscribe("s", "acme", "orders", -1, deployed, Duration.ofSeconds(30), maxOut);
@@ -165,7 +170,7 @@ class EmbeddedEventLogTest {
     @Test
     void eventsNotAcknowledgedWhenTheNodeDiedAreHandedOutAgainWhenItStartsOnItsFile(@TempDir Path dir) throws InterruptedException {
         Path file = dir.resolve("events.log");
-        var before = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        var before = opened(file);
         Instant deployed = Instant.now();
         var sub = orders(before, deployed, 100);
         var done = before.subscribe("done", "acme", "orders", -1, deployed, Duration.ofSeconds(30), 100);
@@ -178,7 +183,7 @@ class EmbeddedEventLogTest {
         done.fetch(10, Duration.ofSeconds(1)).forEach(EventLog.Delivery::ack);
         // killed: not closed
 
-        var after = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        var after = opened(file);
         assertThat(after.publish(event("acme", "orders", "a", null))).as("an id published before the restart, again").isFalse();
         List<EventLog.Delivery> again = orders(after, deployed, 100).fetch(10, Duration.ofMillis(200));
         assertThat(ids(again)).containsExactly("b", "c", "d", "e");
@@ -194,7 +199,7 @@ class EmbeddedEventLogTest {
     void anEventsAttemptsCountOnAcrossRestartsSoItsBoundHolds(@TempDir Path dir) throws InterruptedException {
         Path file = dir.resolve("events.log");
         Instant deployed = Instant.now();
-        var first = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        var first = opened(file);
         var sub = orders(first, deployed, 100);
         first.publish(event("acme", "orders", "a", null));
         first.publish(event("acme", "orders", "b", null));
@@ -202,7 +207,7 @@ class EmbeddedEventLogTest {
         assertThat(sub.fetch(1, Duration.ofSeconds(1)).getFirst().attempt()).as("a, handed out again").isEqualTo(2);
         // killed: not closed
 
-        var second = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        var second = opened(file);
         List<EventLog.Delivery> taken = orders(second, deployed, 100).fetch(2, Duration.ofSeconds(1));
         assertThat(ids(taken)).containsExactly("a", "b");
         assertThat(taken.stream().map(EventLog.Delivery::attempt)).containsExactly(3L, 2L);
@@ -210,8 +215,8 @@ class EmbeddedEventLogTest {
         second.close();
 
         // opened again, its file rewritten with what is still needed: the count is among it
-        var third = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
-        var fourth = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        var third = opened(file);
+        var fourth = opened(file);
         List<EventLog.Delivery> last = orders(fourth, deployed, 100).fetch(2, Duration.ofMillis(200));
         assertThat(ids(last)).containsExactly("a");
         assertThat(last.getFirst().attempt()).isEqualTo(4);
@@ -223,7 +228,7 @@ class EmbeddedEventLogTest {
     void whatASubscriptionAcknowledgedAfterARestartStaysAcknowledgedAcrossTheNext(@TempDir Path dir) throws InterruptedException {
         Path file = dir.resolve("events.log");
         Instant deployed = Instant.now();
-        var first = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        var first = opened(file);
         var sub = orders(first, deployed, 100);
         for (String id : List.of("a", "b", "c", "d", "e")) {
             first.publish(event("acme", "orders", id, null));
@@ -232,7 +237,7 @@ class EmbeddedEventLogTest {
         List.of(0, 2, 4).forEach(i -> taken.get(i).ack());
         first.close();
 
-        var second = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        var second = opened(file);
         var again = orders(second, deployed, 100);
         List<EventLog.Delivery> left = again.fetch(2, Duration.ofSeconds(1));
         assertThat(ids(left)).containsExactly("b", "d");
@@ -243,7 +248,7 @@ class EmbeddedEventLogTest {
         assertThat(ids(later)).containsExactly("f", "g");
         later.getFirst().ack();
 
-        var third = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        var third = opened(file);
         assertThat(ids(orders(third, deployed, 100).fetch(10, Duration.ofMillis(200))))
                 .containsExactly("d", "g");
         third.close();
@@ -304,7 +309,7 @@ class EmbeddedEventLogTest {
     void aLogWhoseEventsWereAllAcknowledgedOpensWithoutThem(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("events.log");
         Instant deployed = Instant.now();
-        var log = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        var log = opened(file);
         var sub = orders(log, deployed, 1000);
         for (int i = 0; i < 500; i++) {
             log.publish(event("acme", "orders", "e" + i, null));
@@ -314,7 +319,7 @@ class EmbeddedEventLogTest {
         long drained = java.nio.file.Files.size(file);
         log.close();
 
-        var reopened = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        var reopened = opened(file);
         assertThat(java.nio.file.Files.size(file)).as("500 events acknowledged, rewritten as it opened").isLessThan(drained / 20);
         reopened.publish(event("acme", "orders", "after", null));
         assertThat(ids(orders(reopened, deployed, 1000).fetch(10, Duration.ofMillis(200)))).containsExactly("after");
@@ -325,7 +330,7 @@ class EmbeddedEventLogTest {
     void whatFollowsAFrameItCannotReadIsKeptBesideTheLogNotDestroyed(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("events.log");
         Instant deployed = Instant.now();
-        var log = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        var log = opened(file);
         orders(log, deployed, 100);
         log.publish(event("acme", "orders", "a", null));
         long garbled = java.nio.file.Files.size(file);
@@ -338,7 +343,7 @@ class EmbeddedEventLogTest {
             channel.write(java.nio.ByteBuffer.allocate(4).putInt(-7).flip(), garbled);
         }
 
-        var reopened = EmbeddedEventLog.open(file, 1 << 20, Clock.systemUTC());
+        var reopened = opened(file);
         assertThat(ids(orders(reopened, deployed, 100).fetch(10, Duration.ofMillis(200)))).containsExactly("a");
         try (var kept = java.nio.file.Files.list(dir)) {
             List<Path> unreadable = kept.filter(p -> p.getFileName().toString().startsWith("events.log.unreadable-")).toList();

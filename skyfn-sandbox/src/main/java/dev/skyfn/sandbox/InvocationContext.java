@@ -167,7 +167,7 @@ final class InvocationContext implements Context, Log {
 
     @Override
     public void error(String message, Throwable error) {
-        write(LogLine.Kind.ERROR, message + "\n" + stackTrace(error));
+        write(LogLine.Kind.ERROR, message + "\n" + Thrown.stackTrace(error));
     }
 
     private static int depth(String invocationId) {
@@ -190,7 +190,4 @@ final class InvocationContext implements Context, Log {
         services.log().add(invocationId, function, kind, String.valueOf(message));
     }
 
-    static String stackTrace(Throwable error) {
-        return Thrown.stackTrace(error);
-    }
 }

@@ -9,8 +9,8 @@ import java.util.Set;
  * {@code getMessage}, {@code toString}, {@code getCause} and {@code getStackTrace}, any of them may
  * throw, answer millions of characters, or make a chain of causes without end. What cannot be read
  * is named as such, messages are cut at {@value #MESSAGE_CHARS} characters, stack traces at
- * {@value #TRACE_CHARS} and chains at {@value #MAX_CAUSES} causes; nothing here throws, so a call whose exception misbehaves still ends
- * at once with FUNCTION_ERROR.
+ * {@value #TRACE_CHARS} and chains at {@value #MAX_CAUSES} causes; nothing here throws, so a call
+ * whose exception misbehaves still ends at once with FUNCTION_ERROR.
  */
 final class Thrown {
 

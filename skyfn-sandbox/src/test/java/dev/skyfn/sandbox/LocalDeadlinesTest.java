@@ -16,6 +16,16 @@ class LocalDeadlinesTest {
     private final List<String> hung = new CopyOnWriteArrayList<>();
     private final LocalDeadlines deadlines = new LocalDeadlines(Duration.ofMillis(50), hung::add);
 
+    /** A grain that shrugs off every interrupt until {@code stop} opens. */
+    private static Thread stubborn(CountDownLatch stop) {
+        return Thread.ofVirtual().start(() -> {
+            while (stop.getCount() > 0) {
+                Thread.interrupted();
+                Thread.onSpinWait();
+            }
+        });
+    }
+
     @Test
     void failsACallPastItsDeadlineAndInterruptsItsGrain() throws Exception {
         var interrupted = new CountDownLatch(1);
@@ -41,12 +51,7 @@ class LocalDeadlinesTest {
     @Test
     void reportsAGrainThatIgnoresItsInterruptOnce() throws Exception {
         var stop = new CountDownLatch(1);
-        Thread stubborn = Thread.ofVirtual().start(() -> {
-            while (stop.getCount() > 0) {
-                Thread.interrupted();
-                Thread.onSpinWait();
-            }
-        });
+        Thread stubborn = stubborn(stop);
         var result = new CompletableFuture<Object>();
         long now = System.nanoTime();
         deadlines.watch(now, stubborn, result, "inv.2");
@@ -62,12 +67,7 @@ class LocalDeadlinesTest {
     @Test
     void reportsAGrainItsCallerGaveUpOnThatRunsOnPastTheGrace() {
         var stop = new CountDownLatch(1);
-        Thread stubborn = Thread.ofVirtual().start(() -> {
-            while (stop.getCount() > 0) {
-                Thread.interrupted();
-                Thread.onSpinWait();
-            }
-        });
+        Thread stubborn = stubborn(stop);
         var result = new CompletableFuture<Object>();
         deadlines.watch(System.nanoTime() + 3_600_000_000_000L, stubborn, result, "inv.4");
         long cancelled = System.nanoTime();

@@ -18,12 +18,14 @@ final class EvaluationBounds {
     static final int DEPTH = 1000;
     private static final int CLOCK_EVERY = 256;
 
+    private final Duration time;
     private final long deadline;
     private int depth;
     private int steps;
 
-    private EvaluationBounds(long deadline) {
-        this.deadline = deadline;
+    private EvaluationBounds(Duration time) {
+        this.time = time;
+        this.deadline = System.nanoTime() + time.toNanos();
     }
 
     /** Bounds the evaluation {@code frame} is made for, from now. */
@@ -32,11 +34,11 @@ final class EvaluationBounds {
     }
 
     static void apply(Jsonata.Frame frame, Duration time) {
-        var bounds = new EvaluationBounds(System.nanoTime() + time.toNanos());
+        var bounds = new EvaluationBounds(time);
         frame.setEvaluateEntryCallback((expr, input, environment) -> {
             if (!environment.isParallelCall) {
                 bounds.depth++;
-                bounds.check(time);
+                bounds.check();
             }
         });
         frame.setEvaluateExitCallback((expr, input, environment, result) -> {
@@ -46,7 +48,7 @@ final class EvaluationBounds {
         });
     }
 
-    private void check(Duration time) {
+    private void check() {
         if (depth > DEPTH) {
             throw new JException("it nests more than " + DEPTH + " evaluations deep", -1);
         }

@@ -173,12 +173,12 @@ public final class Sandbox {
         return id;
     }
 
-    /** The heap its apps may hold, MiB (the {@code memory} of the apps it hosts). */
     /** What a sandbox whose heap is {@code heapMb} MiB may hold in memory in all, MiB: its heap and max(128 MiB, heap / 2) beside. */
     public static int memoryLimitMb(int heapMb) {
         return Limits.memoryMb(heapMb);
     }
 
+    /** The heap its apps may hold, MiB (the {@code memory} of the apps it hosts). */
     public int heapMb() {
         return heapMb;
     }
