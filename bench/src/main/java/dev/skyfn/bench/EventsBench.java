@@ -58,6 +58,7 @@ final class EventsBench {
             app: events
             functions:
               stamp: {handler: dev.skyfn.bench.EventsApp$Stamp, memory: 256, triggers: [{topic: lat}]}
+              stampNow: {handler: dev.skyfn.bench.EventsApp$Stamp, memory: 256, triggers: [{topic: now, delivery: at-most-once}]}
               tick: {handler: dev.skyfn.bench.EventsApp$Tick, memory: 256, triggers: [{schedule: rate(1 second)}]}
               pass: {handler: dev.skyfn.bench.EventsApp$Pass, memory: 256, timeout: 5m, concurrency: 256, triggers: [{topic: load, output: passed}]}
               control: {handler: dev.skyfn.bench.EventsApp$Control, memory: 256}
@@ -107,11 +108,36 @@ final class EventsBench {
                 Stats.percentile(late, 99) / 1000, late.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN) / 1000);
     }
 
-    /** One event at a time, 2 ms apart, published over HTTP; the same over bare NATS. */
+    /** One event at a time, 2 ms apart, published over HTTP, to a trigger delivered at least once, then at most once; the same over bare NATS. */
     private String latency(NatsAccess nats) {
+        List<List<Double>> kept = latency("lat");
+        List<List<Double>> now = latency("now");
+        List<Double> bare = bareNats(nats);
+        List<Double> durable = bareJetStreamLatency(nats);
+        List<Double> heard = bareHeardAsKept(nats);
+        return String.format("""
+                | event → function | p50 | p99 |
+                |---|---|---|
+                | HTTP publish (`POST /v1/topics/lat`) → the function starts | %.0f µs | %.0f µs |
+                | the event kept in JetStream (its `time`) → the function starts | %.0f µs | %.0f µs |
+                | `delivery: at-most-once`: HTTP publish (`POST /v1/topics/now`) → the function starts | %.0f µs | %.0f µs |
+                | `delivery: at-most-once`: the event published (its `time`) → the function starts | %.0f µs | %.0f µs |
+                | bare NATS publish → subscriber, same server (the limit) | %.0f µs | %.0f µs |
+                | bare JetStream publish (acknowledged) → pull consumer, same server (the limit for a kept event) | %.0f µs | %.0f µs |
+                | bare JetStream publish (acknowledged, a message id) → core queue subscriber on the same connection | %.0f µs | %.0f µs |
+
+                %d events each way, one every 2 ms after %d to warm up (target: within 100 µs of the bare subscribe).
+                """, Stats.median(kept.get(0)), Stats.percentile(kept.get(0), 99), Stats.median(kept.get(1)), Stats.percentile(kept.get(1), 99),
+                Stats.median(now.get(0)), Stats.percentile(now.get(0), 99), Stats.median(now.get(1)), Stats.percentile(now.get(1), 99),
+                Stats.median(bare), Stats.percentile(bare, 99), Stats.median(durable), Stats.percentile(durable, 99),
+                Stats.median(heard), Stats.percentile(heard, 99), kept.get(0).size(), WARM_UP);
+    }
+
+    /** Events to {@code subject} one at a time; how long after they were sent, and after their {@code time}, their function started (µs). */
+    private List<List<Double>> latency(String subject) {
         // single events, as measured: 200 left the node's path to the interpreter and C1 (1.6 ms at p50, 0.9 ms warm)
         for (int i = 0; i < WARM_UP; i++) {
-            publish("lat", "{\"sentAt\": " + epochMicros() + "}");
+            publish(subject, "{\"sentAt\": " + epochMicros() + "}");
             pause(Duration.ofMillis(2));
         }
         pause(Duration.ofSeconds(1));
@@ -119,7 +145,7 @@ final class EventsBench {
         control("published");
         control("ticks"); // the first ticks met the app's cold start
         for (int i = 0; i < events; i++) {
-            publish("lat", "{\"sentAt\": " + epochMicros() + "}");
+            publish(subject, "{\"sentAt\": " + epochMicros() + "}");
             pause(Duration.ofMillis(2));
         }
         List<Double> sent = new ArrayList<>();
@@ -130,19 +156,7 @@ final class EventsBench {
             sent.addAll(control("sent"));
             published.addAll(control("published"));
         }
-        List<Double> bare = bareNats(nats);
-        List<Double> durable = bareJetStreamLatency(nats);
-        return String.format("""
-                | event → function | p50 | p99 |
-                |---|---|---|
-                | HTTP publish (`POST /v1/topics/lat`) → the function starts | %.0f µs | %.0f µs |
-                | the event kept in JetStream (its `time`) → the function starts | %.0f µs | %.0f µs |
-                | bare NATS publish → subscriber, same server (the limit) | %.0f µs | %.0f µs |
-                | bare JetStream publish (acknowledged) → pull consumer, same server (the limit for a kept event) | %.0f µs | %.0f µs |
-
-                %d events, one every 2 ms after %d to warm up (target: within 100 µs of the bare subscribe).
-                """, Stats.median(sent), Stats.percentile(sent, 99), Stats.median(published), Stats.percentile(published, 99),
-                Stats.median(bare), Stats.percentile(bare, 99), Stats.median(durable), Stats.percentile(durable, 99), sent.size(), WARM_UP);
+        return List.of(sent, published);
     }
 
     private List<Double> bareNats(NatsAccess nats) {
@@ -194,6 +208,32 @@ final class EventsBench {
     }
 
     /** An event kept by JetStream, from before its publication to a pull consumer waiting for it. */
+    /**
+     * An event published as the node publishes one — to a subject a stream keeps, with a message id,
+     * its acknowledgement awaited — heard by a core queue subscriber on the same connection, as a
+     * trigger delivered at most once hears it: from before the publication to the subscriber (µs).
+     */
+    private List<Double> bareHeardAsKept(NatsAccess nats) {
+        var got = new ConcurrentLinkedQueue<Double>();
+        try (Engine e = Engine.connect(nats, "bench-heard")) {
+            e.stream("bench-heard", "bench.heard.>");
+            JetStream js = e.connection().jetStream(e.jsOptions());
+            e.connection().createDispatcher(m -> got.add((System.nanoTime() - ByteBuffer.wrap(m.getData()).getLong()) / 1000.0))
+                    .subscribe("bench.heard.in", "listeners");
+            e.connection().flush(Duration.ofSeconds(2));
+            for (int i = 0; i < events + WARM_UP; i++) {
+                js.publish("bench.heard.in", ByteBuffer.allocate(8).putLong(System.nanoTime()).array(),
+                        PublishOptions.builder().messageId("heard-" + i).build());
+                pause(Duration.ofMillis(2));
+            }
+            pause(Duration.ofMillis(200));
+        } catch (IOException | io.nats.client.JetStreamApiException | InterruptedException | java.util.concurrent.TimeoutException ex) {
+            throw new IllegalStateException(ex);
+        }
+        List<Double> all = new ArrayList<>(got);
+        return all.subList(Math.min(WARM_UP, all.size()), all.size());
+    }
+
     private List<Double> bareJetStreamLatency(NatsAccess nats) {
         var got = new ConcurrentLinkedQueue<Double>();
         try (Engine e = Engine.connect(nats, "bench-js-lat")) {

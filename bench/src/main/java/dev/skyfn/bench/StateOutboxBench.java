@@ -63,6 +63,12 @@ public class StateOutboxBench {
         }
 
         @Override
+        public Listener listen(String group, String tenant, String pattern, java.util.function.Consumer<Event> each) {
+            return () -> {
+            };
+        }
+
+        @Override
         public void forget(String name) {
         }
 

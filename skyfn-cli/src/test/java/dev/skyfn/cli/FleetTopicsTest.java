@@ -128,6 +128,46 @@ class FleetTopicsTest {
                 .until(() -> !keys("restock").contains(whileGone));
     }
 
+    @Test
+    void anEventDeliveredAtMostOnceRunsOnceOnOneOfTheNodesServingTheApp() {
+        FleetCalls.deploy(fleet, "b-1", """
+                app: live
+                functions:
+                  take:
+                    handler: dev.skyfn.cli.EventTally
+                    memory: 128
+                    triggers: [{topic: pings, delivery: at-most-once}]
+                  read: {handler: dev.skyfn.cli.EventTally$Read, memory: 128}
+                placement: {affinity: [{name: a, clouds: [a]}], replicas: 2, scheduling: duplicated}
+                """, EventTally.class);
+        List<String> replicas = FleetCalls.inForce(fleet, "b-1", "live");
+        assertThat(replicas).hasSize(2);
+        // an event published before a node listens is not run there (nor kept for it): published until both nodes have run some
+        List<String> ids = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            ids.add(publish("pings", "{}"));
+            return ranOn(keys("live")).containsAll(replicas);
+        });
+        List<String> more = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            more.add(publish("pings", "{}"));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> keys("live").containsAll(more));
+        for (String id : keys("live")) {
+            assertThat(read("live", id).split(" ")).as("runs of %s", id).hasSize(1);
+        }
+        assertThat(ids).containsAll(keys("live").stream().filter(k -> !more.contains(k)).toList());
+    }
+
+    /** The nodes that ran the events {@code keys}. */
+    private static java.util.Set<String> ranOn(List<String> keys) {
+        java.util.Set<String> nodes = new java.util.HashSet<>();
+        for (String k : keys) {
+            nodes.addAll(Arrays.asList(read("live", k).split(" ")));
+        }
+        return nodes;
+    }
+
     /** Whether node {@code name} is alive as b-1 sees the fleet. */
     private static boolean alive(String name) {
         for (var n : FleetCalls.json(FleetCalls.send(fleet, "b-1", "GET", "/v1/nodes", null).body()).get("nodes")) {

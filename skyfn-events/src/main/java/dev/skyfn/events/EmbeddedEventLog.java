@@ -56,6 +56,8 @@ public final class EmbeddedEventLog implements EventLog {
     private final LinkedHashMap<String, Instant> recentIds = new LinkedHashMap<>();
     /** The events published with {@link #publishTaken} not yet acknowledged by every subscription that wanted them, by sequence. */
     private final Map<Long, Watch> watched = new HashMap<>();
+    /** Who is handed events as they are kept, at most once ({@link #listen}). */
+    private final Listeners listeners = new Listeners();
     /** Where what is held is kept; null: in memory only. */
     private final EventJournal journal;
     /** The journal is rewritten once past this size and twice its size after its last rewrite. */
@@ -252,33 +254,55 @@ public final class EmbeddedEventLog implements EventLog {
 
     @Override
     public boolean publish(Event event) {
+        Kept kept;
         lock.lock();
         try {
-            return append(event) != null;
+            kept = append(event);
         } finally {
             lock.unlock();
         }
+        if (kept != null) {
+            listeners.hand(event);
+        }
+        return kept != null;
+    }
+
+    /** Hands each event, once kept and unless a duplicate, to one listener of the group on the publisher's thread. */
+    @Override
+    public Listener listen(String group, String tenant, String pattern, java.util.function.Consumer<Event> each) {
+        return listeners.add(group, tenant, pattern, each);
     }
 
     @Override
     public java.util.concurrent.CompletableFuture<Void> publishTaken(Event event) {
+        Kept kept;
+        java.util.concurrent.CompletableFuture<Void> answer;
         lock.lock();
         try {
-            Kept kept = append(event);
-            java.util.Set<Sub> wanting = new java.util.HashSet<>();
-            if (kept != null && journal == null) {
-                subscriptions.values().stream().filter(s -> s.wants(event)).forEach(wanting::add);
-            }
-            if (wanting.isEmpty()) {
-                // kept on disk; or a duplicate, whose first publication is waited for by its own publisher
-                return java.util.concurrent.CompletableFuture.completedFuture(null);
-            }
-            Watch watch = new Watch(wanting, new java.util.concurrent.CompletableFuture<>());
-            watched.put(kept.seq(), watch);
-            return watch.taken();
+            kept = append(event);
+            answer = watch(kept, event);
         } finally {
             lock.unlock();
         }
+        if (kept != null) {
+            listeners.hand(event);
+        }
+        return answer;
+    }
+
+    /** When the publisher of {@code kept} may let it go: once the subscriptions that want it acknowledged it. Under the lock. */
+    private java.util.concurrent.CompletableFuture<Void> watch(Kept kept, Event event) {
+        java.util.Set<Sub> wanting = new java.util.HashSet<>();
+        if (kept != null && journal == null) {
+            subscriptions.values().stream().filter(s -> s.wants(event)).forEach(wanting::add);
+        }
+        if (wanting.isEmpty()) {
+            // kept on disk; or a duplicate, whose first publication is waited for by its own publisher
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        Watch watch = new Watch(wanting, new java.util.concurrent.CompletableFuture<>());
+        watched.put(kept.seq(), watch);
+        return watch.taken();
     }
 
     /** Keeps {@code event} for the subscriptions; null for a duplicate. Under the lock. */

@@ -7,10 +7,8 @@ import dev.skyfn.core.trigger.EventLog;
 import dev.skyfn.core.trigger.Trigger;
 import dev.skyfn.core.wire.Payload;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
@@ -33,9 +31,8 @@ import org.slf4j.LoggerFactory;
  * extensions, and is acknowledged. Ordered by key, it reads each of the
  * {@value Event#PARTITIONS} partitions one batch at a time, across the fleet.
  */
-final class TopicRunner implements AutoCloseable {
+final class TopicRunner implements TriggerRunner {
 
-    static final String RESULT_TYPE = "dev.skyfn.function.v1.result";
     /** The CloudEvents Distributed Tracing extension's attribute: the W3C traceparent of the event's publication. */
     static final String TRACEPARENT = "traceparent";
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
@@ -111,7 +108,8 @@ final class TopicRunner implements AutoCloseable {
      * app's deployment is done finds them; one the log does not open now (out of reach) is opened
      * again on its lane's thread until it opens.
      */
-    void start() {
+    @Override
+    public void start() {
         Thread.ofVirtual().name("topic-" + id + "-in-progress").start(this::keepAlive);
         if (trigger.keyOrdered()) {
             // one batch of a partition at a time, across the fleet: its events run in the order published
@@ -390,7 +388,7 @@ final class TopicRunner implements AutoCloseable {
         String inputKey = call.inputKey();
         List<Event> events = taken.stream().map(EventLog.Delivery::event).toList();
         if (result.ok()) {
-            CompletableFuture<Boolean> kept = trigger.output().map(out -> publishOutput(out, events, inputKey, result.payload()))
+            CompletableFuture<Boolean> kept = trigger.output().map(out -> Outputs.result(log, app, fn, id, out, events.getFirst(), inputKey, result.payload()))
                     .orElse(CompletableFuture.completedFuture(true));
             if (trigger.keyOrdered()) {
                 // the partition's next batch is taken once this one is settled: handed back, it comes before the next
@@ -448,8 +446,7 @@ final class TopicRunner implements AutoCloseable {
     /** Sends the event to the trigger's dead-letter subject with the error, and acknowledges it. */
     private void deadLetter(EventLog.Delivery d, String code, String message) {
         Event e = d.event();
-        log.publish(e.forward(trigger.deadLetter(), "dead-letter:" + id + ":" + e.id(), Map.of("errorcode", code, "errormessage", message,
-                "attempts", Long.toString(d.attempt()), "originalsubject", e.subject())));
+        log.publish(Outputs.deadLetter(e, trigger.deadLetter(), id, code, message, d.attempt()));
         LOG.info("{}/{}: event {} on {} failed {} time(s) ({}), sent to {}", app.name(), fn.name(), e.id(), e.subject(), d.attempt(), code,
                 trigger.deadLetter());
         d.ack();
@@ -511,28 +508,6 @@ final class TopicRunner implements AutoCloseable {
         return d.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : d;
     }
 
-    /** Publishes the call's result to {@code subject} under an id derived from its inputs'; completes once the log kept it. */
-    private CompletableFuture<Boolean> publishOutput(String subject, List<Event> inputs, String inputKey, Payload result) {
-        byte[] data;
-        String contentType;
-        switch (result) {
-            case Payload.Body b -> {
-                data = b.bytes();
-                contentType = b.contentType();
-            }
-            case Payload.Response r -> {
-                data = r.response().body();
-                contentType = r.response().header("content-type");
-            }
-            default -> {
-                return CompletableFuture.completedFuture(true); // a null result publishes nothing
-            }
-        }
-        Event first = inputs.getFirst();
-        return log.publishAsync(new Event(app.tenant(), subject, "out:" + id + ":" + inputKey, "/skyfn/" + app.tenant() + "/" + app.name() + "/" + fn.name(),
-                RESULT_TYPE, Instant.now(), contentType, first.partitionKey(), Map.of(), data));
-    }
-
     private static void sleepQuietly(Duration d) {
         try {
             Thread.sleep(d);
@@ -551,7 +526,8 @@ final class TopicRunner implements AutoCloseable {
      * Waits until its lanes have ended, once closed — their calls settled, their subscriptions closed
      * (a key-ordered partition let go) — or until {@code deadline} (System.nanoTime); whether they have.
      */
-    boolean awaitEnded(long deadline) throws InterruptedException {
+    @Override
+    public boolean awaitEnded(long deadline) throws InterruptedException {
         for (Thread lane : lanes) {
             long left = deadline - System.nanoTime();
             if (left <= 0 || !lane.join(Duration.ofNanos(left))) {
@@ -562,7 +538,8 @@ final class TopicRunner implements AutoCloseable {
     }
 
     /** Closes the trigger of an app removed: events its last request to the log brings are not run. */
-    void closeRemoved() {
+    @Override
+    public void closeRemoved() {
         removed = true;
         close();
     }

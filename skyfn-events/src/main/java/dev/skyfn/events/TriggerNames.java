@@ -57,7 +57,7 @@ final class TriggerNames {
     /** What a topic or state trigger takes events of. */
     private static String what(Trigger trigger) {
         return switch (trigger) {
-            case Trigger.OnTopic o -> "topic " + o.subject() + (o.keyOrdered() ? " by key" : "");
+            case Trigger.OnTopic o -> "topic " + o.subject() + (o.keyOrdered() ? " by key" : "") + (o.atMostOnce() ? " at most once" : "");
             case Trigger.OnState s -> "state " + s.prefix();
             case Trigger.OnSchedule s -> throw new IllegalArgumentException("a schedule has no subscription");
         };
@@ -72,8 +72,14 @@ final class TriggerNames {
         };
     }
 
-    /** The names of the durable subscriptions {@code trigger} (a topic or state trigger) takes its events from. */
+    /**
+     * The names of the durable subscriptions {@code trigger} (a topic or state trigger) takes its
+     * events from; none for one delivered at most once, which only listens.
+     */
     static java.util.List<String> subscriptions(DeployedApp app, FunctionSpec function, Trigger trigger) {
+        if (trigger instanceof Trigger.OnTopic o && o.atMostOnce()) {
+            return java.util.List.of();
+        }
         String name = subscription(app, function, trigger);
         if (!taken(app, trigger).keyOrdered()) {
             return java.util.List.of(name);

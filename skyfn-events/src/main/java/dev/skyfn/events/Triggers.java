@@ -38,7 +38,7 @@ public final class Triggers implements AutoCloseable {
     private final AppCatalog scheduled;
     private final Clock clock;
     private final ScheduleFirer schedules;
-    private final Map<AppKey, List<TopicRunner>> running = new ConcurrentHashMap<>();
+    private final Map<AppKey, List<TriggerRunner>> running = new ConcurrentHashMap<>();
 
     public Triggers(EventLog log, TickLedger ledger, Functions functions, AppCatalog scheduled, AppCatalog served, Clock clock) {
         this.log = log;
@@ -81,11 +81,13 @@ public final class Triggers implements AutoCloseable {
     }
 
     private void run(DeployedApp app) {
-        List<TopicRunner> runners = new ArrayList<>();
+        List<TriggerRunner> runners = new ArrayList<>();
         if (functions.handles(app.tenant())) {
             for (FunctionSpec fn : app.manifest().functions().values()) {
                 for (Trigger t : fn.triggers()) {
-                    if (t instanceof Trigger.OnTopic topic) {
+                    if (t instanceof Trigger.OnTopic topic && topic.atMostOnce()) {
+                        runners.add(new AtMostOnceRunner(log, functions, app, fn, topic, TriggerNames.subscription(app, fn, t)));
+                    } else if (t instanceof Trigger.OnTopic topic) {
                         runners.add(new TopicRunner(log, functions, app, fn, topic, TriggerNames.subscription(app, fn, t), e -> true));
                     } else if (t instanceof Trigger.OnState state) {
                         runners.add(new TopicRunner(log, functions, app, fn, state.asTopic(app.name()), TriggerNames.subscription(app, fn, t),
@@ -94,11 +96,13 @@ public final class Triggers implements AutoCloseable {
                 }
             }
         }
-        List<TopicRunner> before = running.put(app.key(), runners);
+        List<TriggerRunner> before = running.put(app.key(), runners);
+        // those delivered at most once listen before their predecessors stop: an event published meanwhile finds one of them
+        runners.stream().filter(r -> r instanceof AtMostOnceRunner).forEach(TriggerRunner::start);
         if (before != null) {
-            before.forEach(TopicRunner::close);
+            before.forEach(TriggerRunner::close);
         }
-        runners.forEach(TopicRunner::start);
+        runners.stream().filter(r -> !(r instanceof AtMostOnceRunner)).forEach(TriggerRunner::start);
     }
 
     /**
@@ -134,12 +138,12 @@ public final class Triggers implements AutoCloseable {
      * nodes, it runs where the app runs now.
      */
     private void stop(DeployedApp app) {
-        List<TopicRunner> runners = running.remove(app.key());
+        List<TriggerRunner> runners = running.remove(app.key());
         if (runners == null) {
             return;
         }
         boolean removed = scheduled.find(app.key()).filter(app::sameApp).isEmpty();
-        runners.forEach(removed ? TopicRunner::closeRemoved : TopicRunner::close);
+        runners.forEach(removed ? TriggerRunner::closeRemoved : TriggerRunner::close);
     }
 
     /**
@@ -275,6 +279,9 @@ public final class Triggers implements AutoCloseable {
     }
 
     private static String describe(Trigger.OnTopic t) {
+        if (t.atMostOnce()) {
+            return t.subject() + ", at most once, a failed event to " + t.deadLetter() + t.output().map(o -> ", result to " + o).orElse("");
+        }
         return t.subject() + (t.batch().batched() ? ", batches of " + t.batch().size() + " within "
                 + dev.skyfn.core.Durations.format(t.batch().window()) : "")
                 + ", " + t.maxAttempts() + " attempt(s) then " + t.deadLetter()
@@ -291,12 +298,12 @@ public final class Triggers implements AutoCloseable {
     @Override
     public void close() {
         schedules.close();
-        List<TopicRunner> all = running.values().stream().flatMap(List::stream).toList();
+        List<TriggerRunner> all = running.values().stream().flatMap(List::stream).toList();
         running.clear();
-        all.forEach(TopicRunner::close);
+        all.forEach(TriggerRunner::close);
         long deadline = System.nanoTime() + DRAIN.toNanos();
         try {
-            for (TopicRunner r : all) {
+            for (TriggerRunner r : all) {
                 if (!r.awaitEnded(deadline)) {
                     LOG.warn("triggers: calls still running after {} s; their events are handed out again after their ack wait",
                             DRAIN.toSeconds());

@@ -67,6 +67,12 @@ class StateOutboxTest {
         }
 
         @Override
+        public Listener listen(String group, String tenant, String pattern, java.util.function.Consumer<Event> each) {
+            return () -> {
+            };
+        }
+
+        @Override
         public void forget(String name) {
         }
 

@@ -89,12 +89,12 @@ class TriggersTest {
         }
     }
 
-    private static DeployedApp app(String triggers, Instant deployedAt) {
+    static DeployedApp app(String triggers, Instant deployedAt) {
         return app(triggers, deployedAt, deployedAt);
     }
 
     /** A version of the app created at {@code createdAt}, deployed at {@code deployedAt}. */
-    private static DeployedApp app(String triggers, Instant deployedAt, Instant createdAt) {
+    static DeployedApp app(String triggers, Instant deployedAt, Instant createdAt) {
         String yaml = "app: shop\nfunctions:\n  f:\n    handler: a.B\n    timeout: 5s\n    triggers:\n" + triggers.indent(6);
         return new DeployedApp("acme", ManifestReader.read(yaml.getBytes(StandardCharsets.UTF_8)), 1, Path.of("x.jar"), "00", 1, deployedAt,
                 createdAt);
@@ -124,6 +124,11 @@ class TriggersTest {
         }
 
         @Override
+        public Listener listen(String group, String tenant, String pattern, java.util.function.Consumer<Event> each) {
+            return inner.listen(group, tenant, pattern, each);
+        }
+
+        @Override
         public void forget(String name) {
             inner.forget(name);
         }
@@ -134,7 +139,7 @@ class TriggersTest {
     }
 
     /** An app catalog whose apps the test deploys and removes, telling its listeners as a node's does. */
-    private static final class Catalog implements AppCatalog {
+    static final class Catalog implements AppCatalog {
         private final java.util.Map<AppKey, DeployedApp> apps = new ConcurrentHashMap<>();
         private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 

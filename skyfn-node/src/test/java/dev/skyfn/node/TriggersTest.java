@@ -65,6 +65,9 @@ class TriggersTest {
               changes:
                 handler: dev.skyfn.node.apps.Events$Changes
                 triggers: [{state: carts/}]
+              live:
+                handler: dev.skyfn.node.apps.Events$Record
+                triggers: [{topic: live.*, delivery: at-most-once}]
             """;
 
     @BeforeAll
@@ -125,6 +128,20 @@ class TriggersTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> !seen(acme, id).equals("<none>"));
         assertThat(seen(acme, id)).contains("type=order.created").contains("subject=orders.eu").contains("data={total=3}")
                 .contains("specversion=1.0");
+    }
+
+    @Test
+    void anEventDeliveredAtMostOnceRunsItsFunctionOnceAsACloudEvent() {
+        long before = seen(acme, "count/live").equals("<none>") ? 0 : Long.parseLong(seen(acme, "count/live"));
+        String id = publish(acme, "live.eu", "{\"total\": 4}", "ce-type", "ping");
+        await().atMost(Duration.ofSeconds(20)).until(() -> !seen(acme, id).equals("<none>"));
+        assertThat(seen(acme, id)).contains("type=ping").contains("subject=live.eu").contains("data={total=4}");
+        var again = acme.send("POST", "/v1/topics/live.eu", "{}".getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json",
+                "ce-id", id);
+        assertThat(json(again).get("duplicate").asBoolean()).isTrue();
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> Long.parseLong(seen(acme, "count/live")) == before + 1);
+        var triggers = json(acme.get("/v1/apps/shop/triggers")).get("triggers");
+        assertThat(triggers.findValuesAsText("spec")).contains("live.*, at most once, a failed event to dead-letter.shop.live");
     }
 
     @Test

@@ -16,13 +16,19 @@ import java.util.Set;
 final class TriggerReader {
 
     private static final Set<String> SCHEDULE_FIELDS = Set.of("schedule", "timezone", "missed", "input");
-    private static final Set<String> TOPIC_FIELDS = Set.of("topic", "batch", "maxAttempts", "backoff", "deadLetter", "ordering", "output");
+    private static final Set<String> TOPIC_FIELDS = Set.of("topic", "batch", "maxAttempts", "backoff", "deadLetter", "ordering", "output", "delivery");
     private static final Set<String> STATE_FIELDS = Set.of("state", "maxAttempts", "backoff", "deadLetter");
     private static final Set<String> BATCH_FIELDS = Set.of("size", "window");
     private static final int MAX_TRIGGERS = 16;
 
     /** How events of a subscription are ordered. */
     enum Ordering { NONE, KEY }
+
+    /** How often a topic trigger's function may see an event: at least once (kept, acknowledged), or at most once (as published). */
+    enum Delivery { AT_LEAST_ONCE, AT_MOST_ONCE }
+
+    /** A topic trigger's fields that only a delivery at least once has: retries, batches, order. */
+    private static final List<String> AT_LEAST_ONCE_FIELDS = List.of("batch", "maxAttempts", "backoff", "ordering");
 
     private TriggerReader() {
     }
@@ -90,9 +96,18 @@ final class TriggerReader {
             throw t.fail("deadLetter", "'" + deadLetter + "' is a subject of the trigger's own topic '" + subject
                     + "': a failed event would run the function again");
         }
-        return new Trigger.OnTopic(index, subject, batch, t.integer("maxAttempts", 3, 1, 100),
+        boolean atMostOnce = t.choice("delivery", Delivery.class, Delivery.AT_LEAST_ONCE) == Delivery.AT_MOST_ONCE;
+        if (atMostOnce) {
+            for (String field : AT_LEAST_ONCE_FIELDS) {
+                if (t.has(field)) {
+                    throw t.fail(field, "'" + field + "' needs delivery: at-least-once; an event delivered at most once is run"
+                            + " once, alone and as it comes (a failed one goes to the dead-letter subject)");
+                }
+            }
+        }
+        return new Trigger.OnTopic(index, subject, batch, atMostOnce ? 1 : t.integer("maxAttempts", 3, 1, 100),
                 t.duration("backoff", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMinutes(1)), deadLetter,
-                t.choice("ordering", Ordering.class, Ordering.NONE) == Ordering.KEY, output);
+                t.choice("ordering", Ordering.class, Ordering.NONE) == Ordering.KEY, output, atMostOnce);
     }
 
     private static Trigger state(String app, String function, int index, Fields t) {

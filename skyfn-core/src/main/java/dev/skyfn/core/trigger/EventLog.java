@@ -68,6 +68,27 @@ public interface EventLog extends AutoCloseable {
     }
 
     /**
+     * Hands each event of {@code tenant} on a subject matching {@code pattern}, published from now
+     * until the listener closes, to {@code each} of one listener of {@code group} (every node
+     * serving a trigger listens in the trigger's group, and each event goes to one of them): at most
+     * once, as it is published — in a fleet before JetStream has kept it (NATS core delivery to a
+     * queue group), on one machine once kept — with nothing to acknowledge and nothing handed out
+     * again, and none for a group with no listener when it was published. {@code each} runs on the
+     * log's delivery thread (in a fleet one per listener; on one machine the publisher's) and must
+     * not block. In a fleet a publication repeated under an id the log drops as a duplicate is
+     * handed to the group again; on one machine it is not.
+     *
+     * @throws dev.skyfn.core.SkyfnException {@code UNAVAILABLE} when the log is out of reach
+     */
+    Listener listen(String group, String tenant, String pattern, java.util.function.Consumer<Event> each);
+
+    /** A listener of {@link #listen}: closed, it is handed no more events. */
+    interface Listener extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
      * Deletes the subscription {@code name} with what it knows — how far it has read, the events it
      * handed out — its trigger gone (its app removed, or a version without it deployed): opened
      * again, it starts afresh. Nothing when there is none.

@@ -32,9 +32,15 @@ public sealed interface Trigger {
      * @param keyOrdered events of one partition key ({@code partitionkey}) are delivered in the order
      *                   published, one at a time, across the fleet
      * @param output     the subject the function's result is published to (a stream function), if any
+     * @param atMostOnce each event is handed, as it is published and before the log keeps it, to one
+     *                   node serving the app, which calls the function once (NATS core delivery to a
+     *                   queue group): no acknowledgement, no retry, and none for a node that was not
+     *                   listening; a failed call, or an event that finds every slot of the trigger on
+     *                   its node taken, goes to {@code deadLetter}; its {@code batch} is one event, its
+     *                   {@code maxAttempts} 1, and it is not ordered by key.
      */
     record OnTopic(int index, String subject, Batch batch, int maxAttempts, Duration backoff, String deadLetter,
-                   boolean keyOrdered, Optional<String> output) implements Trigger {
+                   boolean keyOrdered, Optional<String> output, boolean atMostOnce) implements Trigger {
     }
 
     /**
@@ -51,7 +57,7 @@ public sealed interface Trigger {
 
         /** The subscription that takes the app's changes: one at a time per key, in order. */
         public OnTopic asTopic(String app) {
-            return new OnTopic(index, subject(app), Batch.ONE, maxAttempts, backoff, deadLetter, true, Optional.empty());
+            return new OnTopic(index, subject(app), Batch.ONE, maxAttempts, backoff, deadLetter, true, Optional.empty(), false);
         }
     }
 

@@ -46,7 +46,16 @@ class TriggerReaderTest {
     void readsATopicWithItsDefaults() {
         var t = (Trigger.OnTopic) triggers("- topic: orders.*\n").getFirst();
         assertThat(t).isEqualTo(new Trigger.OnTopic(0, "orders.*", Trigger.Batch.ONE, 3, Duration.ofSeconds(1),
-                "dead-letter.shop.order", false, Optional.empty()));
+                "dead-letter.shop.order", false, Optional.empty(), false));
+    }
+
+    @Test
+    void readsATopicDeliveredAtMostOnceAsOneAttemptOfOneEventUnordered() {
+        var t = (Trigger.OnTopic) triggers("- {topic: orders.*, delivery: at-most-once, deadLetter: lost, output: seen}\n").getFirst();
+        assertThat(t).isEqualTo(new Trigger.OnTopic(0, "orders.*", Trigger.Batch.ONE, 1, Duration.ofSeconds(1),
+                "lost", false, Optional.of("seen"), true));
+        var explicit = (Trigger.OnTopic) triggers("- {topic: orders.*, delivery: at-least-once}\n").getFirst();
+        assertThat(explicit.atMostOnce()).isFalse();
     }
 
     @Test
@@ -61,7 +70,7 @@ class TriggerReaderTest {
                   output: counts
                 """).getFirst();
         assertThat(t).isEqualTo(new Trigger.OnTopic(0, "clicks.>", new Trigger.Batch(100, Duration.ofSeconds(1)), 5,
-                Duration.ofMillis(200), "clicks-failed", true, Optional.of("counts")));
+                Duration.ofMillis(200), "clicks-failed", true, Optional.of("counts"), false));
     }
 
     @Test
@@ -69,7 +78,7 @@ class TriggerReaderTest {
         var t = (Trigger.OnState) triggers("- {state: carts/, maxAttempts: 5}\n").getFirst();
         assertThat(t).isEqualTo(new Trigger.OnState(0, "carts/", 5, Duration.ofSeconds(1), "dead-letter.shop.order"));
         assertThat(t.asTopic("shop")).isEqualTo(new Trigger.OnTopic(0, "$state.shop", Trigger.Batch.ONE, 5, Duration.ofSeconds(1),
-                "dead-letter.shop.order", true, Optional.empty()));
+                "dead-letter.shop.order", true, Optional.empty(), false));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -97,6 +106,11 @@ class TriggerReaderTest {
             - {topic: a, maxAttempts: 0}                     | functions.order.triggers[0].maxAttempts: 0 is out of range 1..100
             - {topic: a, ordering: time}                     | functions.order.triggers[0].ordering: 'time' is not one of none, key
             - {topic: a, schedul: x}                         | functions.order.triggers[0].schedul: unknown field
+            - {topic: a, delivery: exactly-once}             | functions.order.triggers[0].delivery: 'exactly-once' is not one of at-least-once, at-most-once
+            - {topic: a, delivery: at-most-once, maxAttempts: 3} | functions.order.triggers[0].maxAttempts: 'maxAttempts' needs delivery: at-least-once
+            - {topic: a, delivery: at-most-once, batch: {size: 5}} | functions.order.triggers[0].batch: 'batch' needs delivery: at-least-once
+            - {topic: a, delivery: at-most-once, ordering: key} | functions.order.triggers[0].ordering: 'ordering' needs delivery: at-least-once
+            - {topic: a, delivery: at-most-once, backoff: 1s} | functions.order.triggers[0].backoff: 'backoff' needs delivery: at-least-once
             """)
     void refusesABadTriggerNamingItsField(String yaml, String message) {
         assertThatThrownBy(() -> triggers(yaml)).isInstanceOf(SkyfnException.class)

@@ -160,6 +160,62 @@ public final class JetStreamEventLog implements EventLog {
         return new LeasedPartition(lease, events, ackWait, maxUnacknowledged, () -> eventsOut(name), () -> leaveGroup(lease));
     }
 
+    /**
+     * A core NATS subscription of the queue group {@code group} to the tenant's subjects matching
+     * {@code pattern}, on a dispatcher of its own: the server hands each publication to one member
+     * of the group as it routes it, beside the stream that keeps it. A message this node cannot
+     * read is logged and dropped (the stream still holds it for the durable subscriptions).
+     */
+    @Override
+    public Listener listen(String group, String tenant, String pattern, java.util.function.Consumer<Event> each) {
+        String subject = natsSubject(tenant, -1, pattern);
+        io.nats.client.Connection connection = engine.connection();
+        io.nats.client.Dispatcher dispatcher;
+        try {
+            dispatcher = connection.createDispatcher(m -> hand(tenant, group, m, each));
+        } catch (IllegalStateException closed) {
+            throw new dev.skyfn.core.SkyfnException(dev.skyfn.core.ErrorCode.UNAVAILABLE, "listening to " + subject
+                    + ": the connection to the fleet's NATS server is closed; retry later", closed);
+        }
+        var open = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Listener listener = () -> {
+            if (!open.getAndSet(false)) {
+                return;
+            }
+            try {
+                connection.closeDispatcher(dispatcher);
+            } catch (IllegalStateException closed) {
+                // the connection went first
+            }
+        };
+        try {
+            dispatcher.subscribe(subject, group);
+            // subscribed at the server before an event published after this returns
+            connection.flush(HANDED_BACK_WITHIN);
+        } catch (java.util.concurrent.TimeoutException | IllegalStateException e) {
+            listener.close();
+            throw new dev.skyfn.core.SkyfnException(dev.skyfn.core.ErrorCode.UNAVAILABLE, "listening to " + subject
+                    + ": the fleet's NATS server cannot be reached now (" + e.getMessage() + "); retry later", e);
+        } catch (InterruptedException e) {
+            listener.close();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("listening to " + subject + ": interrupted", e);
+        }
+        return listener;
+    }
+
+    private void hand(String tenant, String group, Message m, java.util.function.Consumer<Event> each) {
+        Event event;
+        try {
+            event = event(tenant, m);
+        } catch (RuntimeException unreadable) {
+            LOG.warn("events: a publication on {} cannot be read here ({}); not handed to the group {}", m.getSubject(),
+                    unreadable.getMessage(), group);
+            return;
+        }
+        each.accept(event);
+    }
+
     /** How many events JetStream counts out of the subscription {@code name}: handed to a node, neither acknowledged nor terminated. */
     private int eventsOut(String name) {
         return Math.toIntExact(Js.call("reading the subscription " + name, () -> engine.connection().jetStreamManagement(engine.jsOptions())
@@ -290,13 +346,17 @@ public final class JetStreamEventLog implements EventLog {
     }
 
     private Delivery delivery(String tenant, Message m) {
+        return new Taken(event(tenant, m), m, engine.connection());
+    }
+
+    /** The event {@code m} carries, opened with the tenant's key. */
+    private Event event(String tenant, Message m) {
         // skyfn.topic.<tenant>.<partition>.<subject>
         String afterTenant = m.getSubject().substring(PREFIX.length() + tenant.length() + 1);
         String subject = afterTenant.substring(afterTenant.indexOf('.') + 1);
         Headers h = m.getHeaders();
-        Event event = h != null && h.containsKey(CE + "id") ? firstLayout(tenant, subject, h, m.getData())
+        return h != null && h.containsKey(CE + "id") ? firstLayout(tenant, subject, h, m.getData())
                 : enveloped(tenant, subject, h, m.getData());
-        return new Taken(event, m, engine.connection());
     }
 
     /** An event as JetStream handed it to this node, by the connection it came over. */

@@ -683,6 +683,54 @@ class JetStreamEventLogTest {
         assertThat(info.getConsumerConfiguration().getMaxAckPending()).as("a new version's batch size").isEqualTo(7);
     }
 
+    @Test
+    void listenersOfAGroupAreEachHandedAShareOfTheEventsAsPublishedAndEachEventOnceAcrossThem() throws Exception {
+        String tenant = OneServer.freshName("acme");
+        String group = OneServer.freshName("group");
+        var nodeB = JetStreamEventLog.open(server.engine(), OneServer.SEALER);
+        var toA = new java.util.concurrent.CopyOnWriteArrayList<Event>();
+        var toB = new java.util.concurrent.CopyOnWriteArrayList<Event>();
+        var otherGroup = new java.util.concurrent.CopyOnWriteArrayList<Event>();
+        var otherTenant = new java.util.concurrent.CopyOnWriteArrayList<Event>();
+        EventLog.Listener a = log.listen(group, tenant, "orders.*", toA::add);
+        EventLog.Listener b = nodeB.listen(group, tenant, "orders.*", toB::add);
+        EventLog.Listener c = log.listen(OneServer.freshName("group"), tenant, "orders.eu", otherGroup::add);
+        EventLog.Listener d = log.listen(group, OneServer.freshName("other"), "orders.*", otherTenant::add);
+        try {
+            int n = 200;
+            for (int i = 0; i < n; i++) {
+                log.publish(new Event(tenant, i % 2 == 0 ? "orders.eu" : "orders.us", "o-" + i, "/t", "t", Instant.now(), "text/plain",
+                        null, Map.of("n", Integer.toString(i)), ("data " + i).getBytes(StandardCharsets.UTF_8)));
+            }
+            log.publish(new Event(tenant, "orders.eu.late", "o-deeper", "/t", "t", Instant.now(), null, null, Map.of(), new byte[0]));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> toA.size() + toB.size() >= n && otherGroup.size() >= n / 2);
+
+            List<String> ids = java.util.stream.Stream.concat(toA.stream(), toB.stream()).map(Event::id).sorted().toList();
+            assertThat(ids).as("each event once across the group").doesNotHaveDuplicates().hasSize(n);
+            assertThat(toA).as("shared between the group's listeners").isNotEmpty();
+            assertThat(toB).isNotEmpty();
+            Event one = java.util.stream.Stream.concat(toA.stream(), toB.stream()).filter(e -> e.id().equals("o-7")).findFirst().orElseThrow();
+            assertThat(one.subject()).isEqualTo("orders.us");
+            assertThat(one.extensions()).containsEntry("n", "7");
+            assertThat(new String(one.data(), StandardCharsets.UTF_8)).isEqualTo("data 7");
+            assertThat(otherGroup).as("another group hears every event it wants").hasSize(n / 2)
+                    .allSatisfy(e -> assertThat(e.subject()).isEqualTo("orders.eu"));
+            assertThat(otherTenant).as("another tenant's subjects").isEmpty();
+
+            a.close();
+            b.close();
+            log.publish(new Event(tenant, "orders.eu", "after-close", "/t", "t", Instant.now(), null, null, Map.of(), new byte[0]));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> otherGroup.size() == n / 2 + 1);
+            assertThat(toA).noneMatch(e -> e.id().equals("after-close"));
+            assertThat(toB).noneMatch(e -> e.id().equals("after-close"));
+        } finally {
+            a.close();
+            b.close();
+            c.close();
+            d.close();
+        }
+    }
+
     private static Event event(String tenant, int i) {
         return new Event(tenant, "orders", "o-" + i, "/t", "t", Instant.now(), null, "customer-7", Map.of(), new byte[0]);
     }
