@@ -66,6 +66,7 @@ public final class Triggers implements AutoCloseable {
         scheduled.subscribe(new AppCatalog.Listener() {
             @Override
             public void deployed(DeployedApp app, DeployedApp previous) {
+                listenedFor();
                 if (previous != null && previous.sameApp(app)) {
                     forgetDropped(previous, TriggerNames.durableState(app), false);
                 }
@@ -73,9 +74,11 @@ public final class Triggers implements AutoCloseable {
 
             @Override
             public void removed(DeployedApp app) {
+                listenedFor();
                 forgetDropped(app, java.util.Set.of(), true);
             }
         });
+        listenedFor();
         schedules.start();
         return this;
     }
@@ -103,6 +106,28 @@ public final class Triggers implements AutoCloseable {
             before.forEach(TriggerRunner::close);
         }
         runners.stream().filter(r -> !(r instanceof AtMostOnceRunner)).forEach(TriggerRunner::start);
+    }
+
+    /**
+     * Tells the log which events the fleet's triggers delivered at most once listen for (the
+     * subjects of every app this node knows), for it to send them ahead of keeping them.
+     */
+    private synchronized void listenedFor() {
+        Map<String, List<String>> patterns = new java.util.HashMap<>();
+        for (DeployedApp app : scheduled.all()) {
+            for (FunctionSpec fn : app.manifest().functions().values()) {
+                for (Trigger t : fn.triggers()) {
+                    if (t instanceof Trigger.OnTopic o && o.atMostOnce()) {
+                        patterns.computeIfAbsent(app.tenant(), k -> new ArrayList<>()).add(o.subject());
+                    }
+                }
+            }
+        }
+        Map<String, List<String>> wanted = Map.copyOf(patterns);
+        log.heardAhead(wanted.isEmpty() ? e -> false : e -> {
+            List<String> of = wanted.get(e.tenant());
+            return of != null && of.stream().anyMatch(p -> Subjects.matches(p, e.subject()));
+        });
     }
 
     /**

@@ -72,8 +72,9 @@ public interface EventLog extends AutoCloseable {
      * until the listener closes, to {@code each} of one listener of {@code group} (every node
      * serving a trigger listens in the trigger's group, and each event goes to one of them): at most
      * once, as it is published — in a fleet before JetStream has kept it (NATS core delivery to a
-     * queue group), on one machine once kept — with nothing to acknowledge and nothing handed out
-     * again, and none for a group with no listener when it was published. {@code each} runs on the
+     * queue group, of the events the publishing node was told are wanted: {@link #heardAhead}), on
+     * one machine once kept — with nothing to acknowledge and nothing handed out again, and none
+     * for a group with no listener when it was published. {@code each} runs on the
      * log's delivery thread (in a fleet one per listener; on one machine the publisher's) and must
      * not block. In a fleet a publication repeated under an id the log drops as a duplicate is
      * handed to the group again; on one machine it is not.
@@ -81,6 +82,16 @@ public interface EventLog extends AutoCloseable {
      * @throws dev.skyfn.core.SkyfnException {@code UNAVAILABLE} when the log is out of reach
      */
     Listener listen(String group, String tenant, String pattern, java.util.function.Consumer<Event> each);
+
+    /**
+     * Which events some listener ({@link #listen}) of the fleet may want, for a log that can hand
+     * those to its listeners before it keeps them: in a fleet, such an event is also sent on core
+     * NATS to the listeners' subjects, ahead of its publication to JetStream (whose subscribers the
+     * server serves only once the stream has stored it). A log that hands each event to its
+     * listeners as it keeps it needs nothing of this. The last predicate given holds.
+     */
+    default void heardAhead(java.util.function.Predicate<Event> wanted) {
+    }
 
     /** A listener of {@link #listen}: closed, it is handed no more events. */
     interface Listener extends AutoCloseable {

@@ -58,6 +58,12 @@ public final class JetStreamEventLog implements EventLog {
     /** How long a node waits for the server to say it has taken an event handed back. */
     private static final Duration HANDED_BACK_WITHIN = Duration.ofSeconds(2);
 
+    /**
+     * Where an event some listener wants is sent ahead of its JetStream publication:
+     * {@code skyfn.live.<tenant>.<subject>}, which no stream keeps.
+     */
+    static final String LIVE_PREFIX = "skyfn.live.";
+
     /** The bucket of {@link PartitionLease}s: which node takes each key-ordered partition batched. */
     static final String LEASES = "skyfn-partition-leases";
 
@@ -69,6 +75,8 @@ public final class JetStreamEventLog implements EventLog {
     private final Map<String, LeaseGroup> groups = new HashMap<>();
     /** This node among the nodes contending for partitions. */
     private final String contender;
+    /** The events to send to listeners ahead of JetStream ({@link #heardAhead}). */
+    private volatile java.util.function.Predicate<Event> ahead = e -> false;
 
     private JetStreamEventLog(Engine engine, Sealer sealer) {
         this.engine = engine;
@@ -89,8 +97,14 @@ public final class JetStreamEventLog implements EventLog {
     }
 
     @Override
+    public void heardAhead(java.util.function.Predicate<Event> wanted) {
+        ahead = wanted;
+    }
+
+    @Override
     public boolean publish(Event e) {
         Outgoing out = outgoing(e);
+        sendAhead(e, out);
         return !Js.call("publishing an event to " + e.subject(), () -> js.publish(out.subject, null, out.body, out.options)).isDuplicate();
     }
 
@@ -102,6 +116,7 @@ public final class JetStreamEventLog implements EventLog {
     @Override
     public CompletableFuture<Boolean> publishAsync(Event e) {
         Outgoing out = outgoing(e);
+        sendAhead(e, out);
         try {
             return js.publishAsync(out.subject, null, out.body, out.options).handle((ack, failed) -> {
                 if (failed != null) {
@@ -113,6 +128,23 @@ public final class JetStreamEventLog implements EventLog {
             });
         } catch (RuntimeException refused) {
             return CompletableFuture.failedFuture(refused);
+        }
+    }
+
+    /**
+     * Sends {@code e}, when some listener may want it, on core NATS to its listeners' subject first,
+     * with the same sealed body and message id: at most once, and lost without a word if the
+     * connection is down (its JetStream publication then fails and says so).
+     */
+    private void sendAhead(Event e, Outgoing out) {
+        if (!ahead.test(e)) {
+            return;
+        }
+        try {
+            engine.connection().publish(LIVE_PREFIX + e.tenant() + "." + e.subject(),
+                    new Headers().put(MESSAGE_ID, e.tenant() + ":" + e.id()), out.body);
+        } catch (IllegalStateException closed) {
+            LOG.debug("events: {} not sent ahead to its listeners: {}", e.id(), closed.getMessage());
         }
     }
 
@@ -161,14 +193,16 @@ public final class JetStreamEventLog implements EventLog {
     }
 
     /**
-     * A core NATS subscription of the queue group {@code group} to the tenant's subjects matching
-     * {@code pattern}, on a dispatcher of its own: the server hands each publication to one member
-     * of the group as it routes it, beside the stream that keeps it. A message this node cannot
-     * read is logged and dropped (the stream still holds it for the durable subscriptions).
+     * A core NATS subscription of the queue group {@code group}, on a dispatcher of its own, to the
+     * events sent ahead of JetStream ({@link #heardAhead}) on {@code skyfn.live.<tenant>.<pattern>}:
+     * the server hands each to one member of the group as it routes it. An event whose publishing
+     * node did not know it was wanted (an app deployed a moment before, not yet known there) is not
+     * heard. A message this node cannot read is logged and dropped (the stream still holds the
+     * event for the durable subscriptions).
      */
     @Override
     public Listener listen(String group, String tenant, String pattern, java.util.function.Consumer<Event> each) {
-        String subject = natsSubject(tenant, -1, pattern);
+        String subject = LIVE_PREFIX + tenant + "." + pattern;
         io.nats.client.Connection connection = engine.connection();
         io.nats.client.Dispatcher dispatcher;
         try {
@@ -207,7 +241,8 @@ public final class JetStreamEventLog implements EventLog {
     private void hand(String tenant, String group, Message m, java.util.function.Consumer<Event> each) {
         Event event;
         try {
-            event = event(tenant, m);
+            // skyfn.live.<tenant>.<subject>
+            event = enveloped(tenant, m.getSubject().substring(LIVE_PREFIX.length() + tenant.length() + 1), m.getHeaders(), m.getData());
         } catch (RuntimeException unreadable) {
             LOG.warn("events: a publication on {} cannot be read here ({}); not handed to the group {}", m.getSubject(),
                     unreadable.getMessage(), group);
