@@ -204,7 +204,8 @@ public final class Fields {
         if (!has(field)) {
             return fallback;
         }
-        String text = node.get(field).asText();
+        JsonNode value = node.get(field);
+        String text = value.isValueNode() ? value.asText() : value.toString();
         for (E e : values.getEnumConstants()) {
             if (spelling(e).equals(text)) {
                 return e;

@@ -40,6 +40,8 @@ final class AtMostOnceRunner implements TriggerRunner {
     private final int parallel;
     private final Semaphore slots;
     private volatile boolean closed;
+    /** The trigger's app was removed: a call that then fails for want of it dead-letters nothing. */
+    private volatile boolean removed;
     private volatile EventLog.Listener listener;
 
     /** @param group the name the nodes serving the trigger listen under ({@link TriggerNames#subscription}) */
@@ -94,7 +96,9 @@ final class AtMostOnceRunner implements TriggerRunner {
             return;
         }
         if (!slots.tryAcquire()) {
-            deadLetter(e, "TOO_MANY_REQUESTS", "all " + parallel + " of the trigger's calls on this node were running");
+            // not on this thread: on one machine it is the publisher's, and the dead letter may come back here
+            Thread.ofVirtual().name("topic-" + id + "-dead-letter").start(() ->
+                    deadLetter(e, "TOO_MANY_REQUESTS", "all " + parallel + " of the trigger's calls on this node were running"));
             return;
         }
         Payload input;
@@ -102,7 +106,8 @@ final class AtMostOnceRunner implements TriggerRunner {
             input = CloudEventJson.one(e);
         } catch (RuntimeException unwritable) {
             slots.release();
-            deadLetter(e, "INVALID_INPUT", "the event cannot be written as a CloudEvent: " + unwritable.getMessage());
+            Thread.ofVirtual().name("topic-" + id + "-dead-letter").start(() ->
+                    deadLetter(e, "INVALID_INPUT", "the event cannot be written as a CloudEvent: " + unwritable.getMessage()));
             return;
         }
         Thread.ofVirtual().name("topic-" + id + "-call").start(() -> {
@@ -121,6 +126,9 @@ final class AtMostOnceRunner implements TriggerRunner {
         Functions.Result result = functions.call(app.key(), fn.name(), input, "ev-" + inputKey, fn.timeout(),
                 e.extensions().getOrDefault(TopicRunner.TRACEPARENT, ""));
         if (!result.ok()) {
+            if (removed && "APP_NOT_FOUND".equals(result.errorCode())) {
+                return; // the app's events go with it, as a trigger delivered at least once lets them go
+            }
             deadLetter(e, result.errorCode(), String.valueOf(result.errorMessage()));
             return;
         }
@@ -132,13 +140,21 @@ final class AtMostOnceRunner implements TriggerRunner {
                 }));
     }
 
-    /** Publishes {@code e} to the dead-letter subject without waiting for the log: this may be the log's delivery thread. */
+    /** Publishes {@code e} to the dead-letter subject without waiting for the log (none when it went round too often already). */
     private void deadLetter(Event e, String code, String message) {
-        LOG.info("{}/{}: event {} on {} not run ({}), sent to {}", app.name(), fn.name(), e.id(), e.subject(), code, trigger.deadLetter());
-        log.publishAsync(Outputs.deadLetter(e, trigger.deadLetter(), id, code, message, 1)).whenComplete((kept, failed) -> {
+        var dead = Outputs.deadLetter(e, trigger.deadLetter(), id, code, message, 1);
+        if (dead.isEmpty()) {
+            LOG.warn("{}/{}: event {} on {} not run ({}) and dropped: dead-lettered so often already that its id would pass {}"
+                    + " characters (dead-letter subjects that feed each other?)", app.name(), fn.name(), TopicRunner.abbreviated(e.id()),
+                    e.subject(), code, Triggers.MAX_ATTRIBUTE);
+            return;
+        }
+        LOG.info("{}/{}: event {} on {} not run ({}), sent to {}", app.name(), fn.name(), TopicRunner.abbreviated(e.id()), e.subject(), code,
+                trigger.deadLetter());
+        log.publishAsync(dead.get()).whenComplete((kept, failed) -> {
             if (failed != null) {
-                LOG.warn("topic trigger {}: event {} could not be sent to {}, and is lost: {}", id, e.id(), trigger.deadLetter(),
-                        failed.getMessage());
+                LOG.warn("topic trigger {}: event {} could not be sent to {}, and is lost: {}", id, TopicRunner.abbreviated(e.id()),
+                        trigger.deadLetter(), failed.getMessage());
             }
         });
     }
@@ -158,6 +174,7 @@ final class AtMostOnceRunner implements TriggerRunner {
 
     @Override
     public void closeRemoved() {
+        removed = true;
         close();
     }
 

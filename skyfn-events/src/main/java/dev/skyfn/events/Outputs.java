@@ -48,10 +48,17 @@ final class Outputs {
     /**
      * {@code e} as it goes to the dead-letter subject {@code subject}: under the id
      * {@code dead-letter:<trigger>:<its id>}, with the error in its {@code errorcode} and
-     * {@code errormessage} extensions, {@code attempts} (as text) and {@code originalsubject}.
+     * {@code errormessage} extensions, {@code attempts} (as text) and {@code originalsubject};
+     * empty when that id would be longer than an event's id may be ({@value Triggers#MAX_ATTRIBUTE}
+     * characters): the event has been dead-lettered again and again already, as triggers whose
+     * dead-letter subjects feed each other do, and goes no further.
      */
-    static Event deadLetter(Event e, String subject, String trigger, String code, String message, long attempts) {
-        return e.forward(subject, "dead-letter:" + trigger + ":" + e.id(), Map.of("errorcode", code, "errormessage", message,
-                "attempts", Long.toString(attempts), "originalsubject", e.subject()));
+    static java.util.Optional<Event> deadLetter(Event e, String subject, String trigger, String code, String message, long attempts) {
+        String id = "dead-letter:" + trigger + ":" + e.id();
+        if (id.length() > Triggers.MAX_ATTRIBUTE) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(e.forward(subject, id, Map.of("errorcode", code, "errormessage", message,
+                "attempts", Long.toString(attempts), "originalsubject", e.subject())));
     }
 }

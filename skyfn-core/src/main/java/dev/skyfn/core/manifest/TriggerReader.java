@@ -27,8 +27,8 @@ final class TriggerReader {
     /** How often a topic trigger's function may see an event: at least once (kept, acknowledged), or at most once (as published). */
     enum Delivery { AT_LEAST_ONCE, AT_MOST_ONCE }
 
-    /** A topic trigger's fields that only a delivery at least once has: retries, batches, order. */
-    private static final List<String> AT_LEAST_ONCE_FIELDS = List.of("batch", "maxAttempts", "backoff", "ordering");
+    /** A topic trigger's fields that only a delivery at least once has: retries and batches (and an order by key). */
+    private static final List<String> AT_LEAST_ONCE_FIELDS = List.of("batch", "maxAttempts", "backoff");
 
     private TriggerReader() {
     }
@@ -97,17 +97,25 @@ final class TriggerReader {
                     + "': a failed event would run the function again");
         }
         boolean atMostOnce = t.choice("delivery", Delivery.class, Delivery.AT_LEAST_ONCE) == Delivery.AT_MOST_ONCE;
+        boolean keyOrdered = t.choice("ordering", Ordering.class, Ordering.NONE) == Ordering.KEY;
         if (atMostOnce) {
             for (String field : AT_LEAST_ONCE_FIELDS) {
                 if (t.has(field)) {
-                    throw t.fail(field, "'" + field + "' needs delivery: at-least-once; an event delivered at most once is run"
-                            + " once, alone and as it comes (a failed one goes to the dead-letter subject)");
+                    throw atLeastOnce(t, field);
                 }
+            }
+            if (keyOrdered) {
+                throw atLeastOnce(t, "ordering");
             }
         }
         return new Trigger.OnTopic(index, subject, batch, atMostOnce ? 1 : t.integer("maxAttempts", 3, 1, 100),
                 t.duration("backoff", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMinutes(1)), deadLetter,
-                t.choice("ordering", Ordering.class, Ordering.NONE) == Ordering.KEY, output, atMostOnce);
+                keyOrdered, output, atMostOnce);
+    }
+
+    private static RuntimeException atLeastOnce(Fields t, String field) {
+        return t.fail(field, "'" + field + "' needs delivery: at-least-once; an event delivered at most once is run"
+                + " once, alone and as it comes (a failed one goes to the dead-letter subject)");
     }
 
     private static Trigger state(String app, String function, int index, Fields t) {

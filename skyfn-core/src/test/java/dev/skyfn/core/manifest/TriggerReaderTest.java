@@ -56,6 +56,8 @@ class TriggerReaderTest {
                 "lost", false, Optional.of("seen"), true));
         var explicit = (Trigger.OnTopic) triggers("- {topic: orders.*, delivery: at-least-once}\n").getFirst();
         assertThat(explicit.atMostOnce()).isFalse();
+        var unordered = (Trigger.OnTopic) triggers("- {topic: orders.*, delivery: at-most-once, ordering: none}\n").getFirst();
+        assertThat(unordered.keyOrdered()).isFalse();
     }
 
     @Test
@@ -110,6 +112,7 @@ class TriggerReaderTest {
             - {topic: a, delivery: at-most-once, maxAttempts: 3} | functions.order.triggers[0].maxAttempts: 'maxAttempts' needs delivery: at-least-once
             - {topic: a, delivery: at-most-once, batch: {size: 5}} | functions.order.triggers[0].batch: 'batch' needs delivery: at-least-once
             - {topic: a, delivery: at-most-once, ordering: key} | functions.order.triggers[0].ordering: 'ordering' needs delivery: at-least-once
+            - {topic: a, delivery: [at-most-once]}           | functions.order.triggers[0].delivery: '["at-most-once"]' is not one of
             - {topic: a, delivery: at-most-once, backoff: 1s} | functions.order.triggers[0].backoff: 'backoff' needs delivery: at-least-once
             """)
     void refusesABadTriggerNamingItsField(String yaml, String message) {
