@@ -96,9 +96,7 @@ final class AtMostOnceRunner implements TriggerRunner {
             return;
         }
         if (!slots.tryAcquire()) {
-            // not on this thread: on one machine it is the publisher's, and the dead letter may come back here
-            Thread.ofVirtual().name("topic-" + id + "-dead-letter").start(() ->
-                    deadLetter(e, "TOO_MANY_REQUESTS", "all " + parallel + " of the trigger's calls on this node were running"));
+            deadLetterElsewhere(e, "TOO_MANY_REQUESTS", "all " + parallel + " of the trigger's calls on this node were running");
             return;
         }
         Payload input;
@@ -106,8 +104,7 @@ final class AtMostOnceRunner implements TriggerRunner {
             input = CloudEventJson.one(e);
         } catch (RuntimeException unwritable) {
             slots.release();
-            Thread.ofVirtual().name("topic-" + id + "-dead-letter").start(() ->
-                    deadLetter(e, "INVALID_INPUT", "the event cannot be written as a CloudEvent: " + unwritable.getMessage()));
+            deadLetterElsewhere(e, "INVALID_INPUT", "the event cannot be written as a CloudEvent: " + unwritable.getMessage());
             return;
         }
         Thread.ofVirtual().name("topic-" + id + "-call").start(() -> {
@@ -140,20 +137,25 @@ final class AtMostOnceRunner implements TriggerRunner {
                 }));
     }
 
+    /**
+     * {@link #deadLetter} on a thread of its own, not the log's delivery thread: on one machine that is
+     * the publisher's, and the dead letter may come back to this trigger on it.
+     */
+    private void deadLetterElsewhere(Event e, String code, String message) {
+        Thread.ofVirtual().name("topic-" + id + "-dead-letter").start(() -> deadLetter(e, code, message));
+    }
+
     /** Publishes {@code e} to the dead-letter subject without waiting for the log (none when it went round too often already). */
     private void deadLetter(Event e, String code, String message) {
         var dead = Outputs.deadLetter(e, trigger.deadLetter(), id, code, message, 1);
         if (dead.isEmpty()) {
-            LOG.warn("{}/{}: event {} on {} not run ({}) and dropped: dead-lettered so often already that its id would pass {}"
-                    + " characters (dead-letter subjects that feed each other?)", app.name(), fn.name(), TopicRunner.abbreviated(e.id()),
-                    e.subject(), code, Triggers.MAX_ATTRIBUTE);
             return;
         }
-        LOG.info("{}/{}: event {} on {} not run ({}), sent to {}", app.name(), fn.name(), TopicRunner.abbreviated(e.id()), e.subject(), code,
+        LOG.info("{}/{}: event {} on {} not run ({}), sent to {}", app.name(), fn.name(), Outputs.abbreviated(e.id()), e.subject(), code,
                 trigger.deadLetter());
         log.publishAsync(dead.get()).whenComplete((kept, failed) -> {
             if (failed != null) {
-                LOG.warn("topic trigger {}: event {} could not be sent to {}, and is lost: {}", id, TopicRunner.abbreviated(e.id()),
+                LOG.warn("topic trigger {}: event {} could not be sent to {}, and is lost: {}", id, Outputs.abbreviated(e.id()),
                         trigger.deadLetter(), failed.getMessage());
             }
         });

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 final class Outputs {
 
     static final String RESULT_TYPE = "dev.skyfn.function.v1.result";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Outputs.class);
 
     private Outputs() {
     }
@@ -46,19 +47,28 @@ final class Outputs {
     }
 
     /**
-     * {@code e} as it goes to the dead-letter subject {@code subject}: under the id
-     * {@code dead-letter:<trigger>:<its id>}, with the error in its {@code errorcode} and
-     * {@code errormessage} extensions, {@code attempts} (as text) and {@code originalsubject};
-     * empty when that id would be longer than an event's id may be ({@value Triggers#MAX_ATTRIBUTE}
-     * characters): the event has been dead-lettered again and again already, as triggers whose
-     * dead-letter subjects feed each other do, and goes no further.
+     * {@code e} as it goes to the dead-letter subject {@code subject} after {@code attempts}, failed
+     * with {@code code}: under the id {@code dead-letter:<trigger>:<its id>}, with the error in its
+     * {@code errorcode} and {@code errormessage} extensions, {@code attempts} (as text) and
+     * {@code originalsubject}; empty, and the drop logged, when that id would be longer than an
+     * event's id may be ({@value Triggers#MAX_ATTRIBUTE} characters): the event has been
+     * dead-lettered again and again already, as triggers whose dead-letter subjects feed each other
+     * do, and goes no further.
      */
     static java.util.Optional<Event> deadLetter(Event e, String subject, String trigger, String code, String message, long attempts) {
         String id = "dead-letter:" + trigger + ":" + e.id();
         if (id.length() > Triggers.MAX_ATTRIBUTE) {
+            LOG.warn("topic trigger {}: event {} on {} failed {} time(s) ({}) and is dropped: dead-lettered so often already that its"
+                    + " id would pass {} characters (dead-letter subjects that feed each other?)", trigger, abbreviated(e.id()), e.subject(),
+                    attempts, code, Triggers.MAX_ATTRIBUTE);
             return java.util.Optional.empty();
         }
         return java.util.Optional.of(e.forward(subject, id, Map.of("errorcode", code, "errormessage", message,
                 "attempts", Long.toString(attempts), "originalsubject", e.subject())));
+    }
+
+    /** An event id to log: its first and last 40 characters when longer than 100. */
+    static String abbreviated(String id) {
+        return id.length() <= 100 ? id : id.substring(0, 40) + "…" + id.substring(id.length() - 40);
     }
 }

@@ -446,19 +446,12 @@ final class TopicRunner implements TriggerRunner {
     /** Sends the event to the trigger's dead-letter subject with the error, and acknowledges it. */
     private void deadLetter(EventLog.Delivery d, String code, String message) {
         Event e = d.event();
-        Outputs.deadLetter(e, trigger.deadLetter(), id, code, message, d.attempt()).ifPresentOrElse(dead -> {
+        Outputs.deadLetter(e, trigger.deadLetter(), id, code, message, d.attempt()).ifPresent(dead -> {
             log.publish(dead);
             LOG.info("{}/{}: event {} on {} failed {} time(s) ({}), sent to {}", app.name(), fn.name(), e.id(), e.subject(), d.attempt(),
                     code, trigger.deadLetter());
-        }, () -> LOG.warn("{}/{}: event {} on {} failed {} time(s) ({}) and is dropped: dead-lettered so often already that its id"
-                + " would pass {} characters (dead-letter subjects that feed each other?)", app.name(), fn.name(), abbreviated(e.id()),
-                e.subject(), d.attempt(), code, Triggers.MAX_ATTRIBUTE));
+        });
         d.ack();
-    }
-
-    /** An id to log: its first and last 40 characters when longer. */
-    static String abbreviated(String id) {
-        return id.length() <= 100 ? id : id.substring(0, 40) + "…" + id.substring(id.length() - 40);
     }
 
     /** Calls the function, its events among those said to be in progress every third of the ack wait until it returns. */

@@ -56,6 +56,18 @@ class AtMostOnceTest {
                 null));
     }
 
+    /** A node whose calls each wait for {@code release}, then answer {@code answer}. */
+    private static TriggersTest.Node held(CountDownLatch release, Functions.Result answer) {
+        return new TriggersTest.Node(e -> {
+            try {
+                release.await();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return answer;
+        });
+    }
+
     private static void publish(Triggers triggers, String subject, String id) {
         triggers.publish("acme", subject, Optional.of(id), "/me", "order.created", "application/json", null,
                 ("{\"id\": \"" + id + "\"}").getBytes(StandardCharsets.UTF_8));
@@ -115,14 +127,7 @@ class AtMostOnceTest {
     @Test
     void anEventThatFindsEveryCallOfTheTriggerRunningGoesToTheDeadLetterSubjectNotUnseen() throws InterruptedException {
         var release = new CountDownLatch(1);
-        var node = new TriggersTest.Node(e -> {
-            try {
-                release.await();
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            return new Functions.Result(Payload.EMPTY, null, null);
-        });
+        var node = held(release, new Functions.Result(Payload.EMPTY, null, null));
         // a concurrency of 1: one call of the trigger at a time on the node
         var triggers = serve(app("{topic: orders, delivery: at-most-once, deadLetter: orders-failed}", 1), node);
         EventLog.Subscription dead = log.subscribe("dead", "acme", "orders-failed", -1, Instant.now(), Duration.ofSeconds(30), 10);
@@ -174,14 +179,7 @@ class AtMostOnceTest {
     @Test
     void deadLetterSubjectsThatFeedEachOtherLetAnEventGoRoundOnlyUntilItsIdIsFullAndThePublisherIsNotHeld() throws InterruptedException {
         var release = new CountDownLatch(1);
-        var node = new TriggersTest.Node(e -> {
-            try {
-                release.await();
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            return new Functions.Result(Payload.EMPTY, null, null);
-        });
+        var node = held(release, new Functions.Result(Payload.EMPTY, null, null));
         String yaml = """
                 app: shop
                 functions:
@@ -219,14 +217,7 @@ class AtMostOnceTest {
     @Test
     void aCallThatFailsForWantOfItsRemovedAppDeadLettersNothing() throws InterruptedException {
         var release = new CountDownLatch(1);
-        var node = new TriggersTest.Node(e -> {
-            try {
-                release.await();
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            return new Functions.Result(null, "APP_NOT_FOUND", "no app shop");
-        });
+        var node = held(release, new Functions.Result(null, "APP_NOT_FOUND", "no app shop"));
         var catalog = new TriggersTest.Catalog();
         var triggers = new Triggers(log, new FileTickLedger(dir.resolve("ticks.json")), node, catalog, catalog, Clock.systemUTC()).start();
         started.add(triggers);
