@@ -122,17 +122,19 @@ class CallCpuTest {
     }
 
     @Test
-    void whatACarrierDidBetweenMeasuredRunsIsNotChargedToTheNext() {
+    void whatACarrierDidBeforeItsLastMillisecondIsNotChargedToTheNextRun() {
         var clock = new CallCpu.CarrierClock(1_000_000, 0);
         assertThat(clock.charge(10_000, 10_000, () -> {
             throw new AssertionError("a short run right after a read reads no clock");
         })).isEqualTo(10_000);
-        clock.begin(20_000, () -> {
-            throw new AssertionError("10 µs after a measured run: nothing else ran, no clock read");
+        clock.begin(500_000, () -> {
+            throw new AssertionError("500 µs after the last read: no clock read before the run");
         });
-        // 490 µs later: other threads used 290 µs of the carrier meanwhile; the clock is read before the run
-        clock.begin(500_000, () -> 1_300_000);
-        assertThat(clock.charge(200_000, 700_000, () -> 1_305_000)).as("a run blocked 200 µs on its carrier, 5 µs of CPU")
+        // other threads used 295 µs of the carrier in those 500 µs: within the millisecond, charged, never beyond the run's length
+        assertThat(clock.charge(200_000, 700_000, () -> 1_305_000)).as("a long run 500 µs after a read").isEqualTo(200_000);
+        // 1.3 ms later, other threads having used 295 µs of it: the clock is read before the run, and none of it is charged
+        clock.begin(2_000_000, () -> 1_600_000);
+        assertThat(clock.charge(200_000, 2_200_000, () -> 1_605_000)).as("a run blocked 200 µs on its carrier, 5 µs of CPU")
                 .isEqualTo(5_000);
     }
 
