@@ -56,6 +56,29 @@ class EntryFileTest {
     }
 
     @Test
+    void theJournalsRingStaysInMemoryWhileTheFileIsOpen() throws IOException {
+        Path path = dir.resolve("entries.log");
+        try (EntryFile ignored = EntryFile.open(path, ANY, (line, start) -> { })) {
+            assertThat(lockedKib(path.resolveSibling("entries.log.journal"))).as("the ring and its header, locked (KiB)")
+                    .isEqualTo((EntryFile.RING + 4096) / 1024);
+        }
+    }
+
+    /** The KiB of {@code mapped}'s mappings in this process that are locked in memory, as {@code /proc/self/smaps} says. */
+    private static long lockedKib(Path mapped) throws IOException {
+        long locked = 0;
+        boolean inIt = false;
+        for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                inIt = line.endsWith(" " + mapped.toAbsolutePath());
+            } else if (inIt && line.startsWith("Locked:")) {
+                locked += Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return locked;
+    }
+
+    @Test
     void linesAppendedBeforeAKillAreTakenFromTheJournal() throws Exception {
         Path path = dir.resolve("entries.log");
         try (EntryFile file = EntryFile.open(path, ANY, (line, start) -> { })) {
