@@ -89,25 +89,52 @@ final class CanonicalRecord {
             }
             int digits = digits(v);
             ensure(digits);
-            for (int i = size + digits - 1; i >= size; i--) {
-                buf[i] = (byte) ('0' + v % 10);
-                v /= 10;
+            // two digits a division: a record's start alone has thirteen
+            int i = size + digits;
+            while (v >= 100) {
+                int pair = (int) (v % 100) * 2;
+                v /= 100;
+                buf[--i] = PAIRS[pair + 1];
+                buf[--i] = PAIRS[pair];
+            }
+            if (v >= 10) {
+                buf[--i] = PAIRS[(int) v * 2 + 1];
+                buf[--i] = PAIRS[(int) v * 2];
+            } else {
+                buf[--i] = (byte) ('0' + v);
             }
             size += digits;
             return this;
         }
 
+        /** "00" to "99", each two ASCII digits. */
+        private static final byte[] PAIRS = new byte[200];
+        /** 10^0 to 10^18. */
+        private static final long[] POWERS = new long[19];
+
+        static {
+            for (int i = 0; i < 100; i++) {
+                PAIRS[2 * i] = (byte) ('0' + i / 10);
+                PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+            }
+            POWERS[0] = 1;
+            for (int i = 1; i < POWERS.length; i++) {
+                POWERS[i] = POWERS[i - 1] * 10;
+            }
+        }
+
         /**
-         * How many decimal digits {@code v} (0 or more) has, counted exactly: a count from
-         * {@code log10} in doubles is one too many just below 10^15 and above, where the
-         * logarithm rounds up to the next whole number, and would write a leading zero.
+         * How many decimal digits {@code v} (0 or more) has, counted exactly in integers: from its
+         * bits, log10(2) ≈ 1233/4096 gives the count or one less, and one comparison tells which (a
+         * count from {@code log10} in doubles is one too many just below 10^15 and above, and would
+         * write a leading zero).
          */
         static int digits(long v) {
-            int digits = 1;
-            for (long bound = 10; digits < 19 && v >= bound; bound *= 10) {
-                digits++;
+            if (v == 0) {
+                return 1;
             }
-            return digits;
+            int atLeast = ((64 - Long.numberOfLeadingZeros(v)) * 1233) >>> 12;
+            return atLeast + (v >= POWERS[atLeast] ? 1 : 0);
         }
 
         /** A JSON string: every character outside printable ASCII, {@code "} and {@code \\} escaped. */
@@ -151,6 +178,12 @@ final class CanonicalRecord {
             if (size + more > buf.length) {
                 buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
             }
+        }
+
+        /** Back to its first capacity, once a long record grew it. */
+        void shrink() {
+            buf = new byte[SIZE];
+            size = 0;
         }
 
         byte[] done() {

@@ -77,8 +77,12 @@ public final class Ledger implements AutoCloseable {
     /** Segments of the index's files: 64 MiB, eight million offsets or starts. */
     private static final long INDEX_SEGMENT = 64L << 20;
 
-    /** Buffers records are written into before they are copied to the file: as many as calls append at once. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<CanonicalRecord.Ascii> scratch = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /**
+     * The buffer a record is written into, under the ledger's lock, before it is copied to the
+     * file: one, used again by every append (a pool of them, taken and given back by each call
+     * outside the lock, cost more than the half microsecond the lock is then held longer).
+     */
+    private final CanonicalRecord.Ascii scratch = new CanonicalRecord.Ascii(CanonicalRecord.SIZE);
 
     private Ledger(Path dir, SigningKey key, Clock clock) throws IOException {
         this.key = key;
@@ -204,31 +208,27 @@ public final class Ledger implements AutoCloseable {
      * process keeps it); hashed into the tree when the tree is next read.
      */
     public long append(UsageRecord record) {
-        // every call writes a record: its bytes go through a buffer used again, not one made for each
-        CanonicalRecord.Ascii leaf = scratch.poll();
-        leaf = CanonicalRecord.write(record, leaf != null ? leaf : new CanonicalRecord.Ascii(CanonicalRecord.SIZE));
-        try {
-            synchronized (this) {
-                if (closed) {
-                    throw new UncheckedIOException(new IOException("the usage ledger is closed"));
-                }
-                try {
-                    // the index's room first: once the line is in the file, nothing may fail before its offset is kept
-                    starts.reserve();
-                    tenants.reserve();
-                    offsets.reserve();
-                    long start = entries.append(leaf.array(), leaf.size());
-                    long index = offsets.size() - 1;
-                    index(record.tenant(), record.start());
-                    offsets.addLong(start + leaf.size() + 1);
-                    return index;
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot write the usage ledger: " + e.getMessage(), e);
-                }
+        synchronized (this) {
+            if (closed) {
+                throw new UncheckedIOException(new IOException("the usage ledger is closed"));
             }
-        } finally {
-            if (leaf.array().length <= 4 * CanonicalRecord.SIZE) {
-                scratch.offer(leaf);
+            CanonicalRecord.Ascii leaf = CanonicalRecord.write(record, scratch);
+            try {
+                // the index's room first: once the line is in the file, nothing may fail before its offset is kept
+                starts.reserve();
+                tenants.reserve();
+                offsets.reserve();
+                long start = entries.append(leaf.array(), leaf.size());
+                long index = offsets.size() - 1;
+                index(record.tenant(), record.start());
+                offsets.addLong(start + leaf.size() + 1);
+                return index;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the usage ledger: " + e.getMessage(), e);
+            } finally {
+                if (leaf.array().length > 4 * CanonicalRecord.SIZE) {
+                    scratch.shrink(); // a record of unusual length does not keep its buffer's size
+                }
             }
         }
     }

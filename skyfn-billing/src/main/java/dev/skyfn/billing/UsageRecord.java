@@ -87,8 +87,8 @@ public record UsageRecord(String id, String tenant, String app, String function,
         /** {@code {"gbSecond":…,"vcpuSecond":…,"request":…,"egressGb":…}} as ASCII bytes. */
         byte[] json() {
             Written last = lastWritten;
-            if (equals(last.prices())) {
-                return last.json(); // four comparisons, not a hash of four doubles and a lookup
+            if (this == last.prices() || equals(last.prices())) {
+                return last.json(); // at most four comparisons, not a hash of four doubles and a lookup
             }
             byte[] json = JSON.get(this);
             if (json == null) {

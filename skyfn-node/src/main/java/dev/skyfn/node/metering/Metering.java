@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -112,24 +113,37 @@ public final class Metering implements Meter, AutoCloseable {
                 long now = clock.millis();
                 append(new UsageRecord(UsageRecord.id(UsageRecord.Kind.egress, node, count, now), apps.get(i).tenant(),
                         apps.get(i).app(), NETWORK, UsageRecord.Kind.egress, count, node, cloud.name(), now, 0, 0, 0, mine, mine,
-                        false, "ok", null, null, unitPrices()));
+                        false, "ok", null, null, unitPrices(clock.instant())));
             }
         }
     }
 
     private void write(AppKey app, FunctionSpec spec, UsageRecord.Kind kind, String invocationId, long nanos, long in, long out,
                        long egress, boolean cold, String outcome, Spent spent) {
-        long now = clock.millis();
+        Instant now = clock.instant();
         long billed = UsageRecord.billedMillis(nanos);
-        append(new UsageRecord(UsageRecord.id(kind, node, invocationId, now - billed), app.tenant(), app.app(), spec.name(),
-                kind, invocationId, node, cloud.name(), now - billed, billed, spec.memoryMb(), in, out, egress, cold, outcome,
-                spent.cpuMicros(), spent.blocksCounted(), unitPrices()));
+        long start = now.toEpochMilli() - billed;
+        append(new UsageRecord(UsageRecord.id(kind, node, invocationId, start), app.tenant(), app.app(), spec.name(),
+                kind, invocationId, node, cloud.name(), start, billed, spec.memoryMb(), in, out, egress, cold, outcome,
+                spent.cpuMicros(), spent.blocksCounted(), unitPrices(now)));
     }
 
-    /** The node's cloud's unit prices now. */
-    private UsageRecord.UnitPrices unitPrices() {
-        Pricing p = prices.at(cloud, clock.instant());
-        return new UsageRecord.UnitPrices(p.gbSecond(), p.vcpuSecond(), p.request(), p.egressGb());
+    /** The prices a record carried last, and what they were read from: the same prices, the same object. */
+    private record Priced(Pricing pricing, UsageRecord.UnitPrices unit) {
+    }
+
+    private volatile Priced lastPriced = new Priced(null, null);
+
+    /** The node's cloud's unit prices at {@code now}. */
+    private UsageRecord.UnitPrices unitPrices(Instant now) {
+        Pricing p = prices.at(cloud, now);
+        Priced last = lastPriced;
+        if (p == last.pricing()) {
+            return last.unit();
+        }
+        var unit = new UsageRecord.UnitPrices(p.gbSecond(), p.vcpuSecond(), p.request(), p.egressGb());
+        lastPriced = new Priced(p, unit);
+        return unit;
     }
 
     /** What each app's records cost so far, in US dollars, by app; a new app told to {@link #costs}' listener once. */
