@@ -332,7 +332,13 @@ public final class Node implements AutoCloseable {
                 + " (" + why + "): is another skyfn or another server using it? Choose another with --port"));
     }
 
-    private static void routing(HttpRouting.Builder r, List<HttpService> services, HttpService... own) {
+    /**
+     * The node's routes: {@code services}, then {@code own}, then {@code NOT_FOUND}; every failure
+     * a route lets out answers skyfn's JSON error — a {@link SkyfnException} its own code, anything
+     * else, an {@link Error} too (a stack overflow, an assertion), {@code INTERNAL} — never the
+     * server's plain-text page.
+     */
+    static void routing(HttpRouting.Builder r, List<HttpService> services, HttpService... own) {
         r.addFilter(dev.skyfn.node.http.RequestLimits.filter());
         r.error(SkyfnException.class, (req, res, e) -> Api.error(res, e))
                 .error(UncheckedIOException.class, (req, res, e) -> Api.error(res, ErrorCode.BAD_REQUEST,
@@ -343,7 +349,7 @@ public final class Node implements AutoCloseable {
                             req.path().rawPath());
                     Api.error(res, ErrorCode.BAD_REQUEST, "the request ended before the body its Content-Length announced", Map.of());
                 })
-                .error(Exception.class, (req, res, e) -> {
+                .error(Throwable.class, (req, res, e) -> {
                     LOG.error("unexpected failure serving {} {}", req.prologue().method().text(), req.path().rawPath(), e);
                     Api.error(res, ErrorCode.INTERNAL, "an unexpected error occurred; the node's log has details", Map.of());
                 });
