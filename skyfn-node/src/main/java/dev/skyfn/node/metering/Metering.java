@@ -110,10 +110,11 @@ public final class Metering implements Meter, AutoCloseable {
             long mine = share + (i == 0 ? bytes % apps.size() : 0);
             if (mine > 0) {
                 String count = sandbox + "." + egressCounts.incrementAndGet();
-                long now = clock.millis();
+                Instant at = clock.instant();
+                long now = at.toEpochMilli();
                 append(new UsageRecord(UsageRecord.id(UsageRecord.Kind.egress, node, count, now), apps.get(i).tenant(),
                         apps.get(i).app(), NETWORK, UsageRecord.Kind.egress, count, node, cloud.name(), now, 0, 0, 0, mine, mine,
-                        false, "ok", null, null, unitPrices(clock.instant())));
+                        false, "ok", null, null, unitPrices(at)));
             }
         }
     }
