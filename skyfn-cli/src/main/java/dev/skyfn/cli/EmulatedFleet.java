@@ -300,7 +300,11 @@ public final class EmulatedFleet implements AutoCloseable {
         String machine = k == 1 ? n.name() : n.name() + "." + k;
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(List.of(java, "-cp", System.getProperty("java.class.path"), Skyfn.class.getName(),
+        cmd.add(java);
+        if (Skyfn.class.getModule().isNativeAccessEnabled()) {
+            cmd.add("--enable-native-access=ALL-UNNAMED"); // as skyfn.jar's manifest gives this JVM: the ledger locks its journal
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Skyfn.class.getName(),
                 "node", "--emulate-wan", "--nats", nats.url(n.cloud()), "--nats-seed", nats.secrets().seed(n.name()).toString(),
                 "--nats-ca", nats.secrets().ca().toString(), "--topology", topologyFile.toAbsolutePath().toString(),
                 "--name", n.name(), "--port", Integer.toString(port), "--spares", Integer.toString(spares),
