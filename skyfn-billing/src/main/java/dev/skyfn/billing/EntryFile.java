@@ -59,7 +59,7 @@ final class EntryFile implements AutoCloseable {
      * appended, and the file's end when the journal began (the ring holds nothing before it); the
      * ring follows.
      */
-    private static final int HEADER = 4096;
+    static final int HEADER = 4096;
     private static final long MARK = 0x314c4a6e6679_6b73L; // "skyfnJL1"
     private static final int AT_RING = 8;
     private static final int AT_END = 16;

@@ -57,12 +57,12 @@ class EntryFileTest {
 
     @Test
     void theJournalsRingStaysInMemoryWhileTheFileIsOpen() throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(mayLock(EntryFile.RING + 4096L),
+        org.junit.jupiter.api.Assumptions.assumeTrue(mayLock((long) EntryFile.RING + EntryFile.HEADER),
                 "this process may not lock the ring's pages (RLIMIT_MEMLOCK, no CAP_IPC_LOCK): the ledger runs on without");
         Path path = dir.resolve("entries.log");
         try (EntryFile ignored = EntryFile.open(path, ANY, (line, start) -> { })) {
             assertThat(lockedKib(path.resolveSibling("entries.log.journal"))).as("the ring and its header, locked (KiB)")
-                    .isEqualTo((EntryFile.RING + 4096) / 1024);
+                    .isEqualTo((EntryFile.RING + EntryFile.HEADER) / 1024);
         }
     }
 
