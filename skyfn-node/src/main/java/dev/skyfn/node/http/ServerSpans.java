@@ -4,8 +4,8 @@ import dev.skyfn.core.SkyfnException;
 import dev.skyfn.node.tracing.Tracing;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -43,15 +43,17 @@ final class ServerSpans {
         Map<String, String> names = new ConcurrentHashMap<>();
         return (req, res) -> {
             String method = req.prologue().method().text();
-            Span span = tracing.tracer().spanBuilder(names.computeIfAbsent(method, m -> m + " " + route)).setSpanKind(SpanKind.SERVER)
-                    .setParent(tracing.extract(name -> req.headers().first(name.equals("traceparent") ? TRACEPARENT : TRACESTATE).orElse(null)))
-                    .startSpan();
+            Span span = tracing.startServer(names.computeIfAbsent(method, m -> m + " " + route),
+                    name -> req.headers().first(name.equals("traceparent") ? TRACEPARENT : TRACESTATE).orElse(null));
             if (span.isRecording()) {
                 span.setAttribute(METHOD, method).setAttribute(ROUTE, route);
             }
-            try (Scope ignored = span.makeCurrent()) {
+            // a request's span is the outermost: nothing is current before it, and looking costs a thread-local read
+            try (Scope ignored = Context.root().with(span).makeCurrent()) {
                 handler.handle(req, res);
-                span.setAttribute(STATUS, (long) res.status().code());
+                if (span.isRecording()) {
+                    span.setAttribute(STATUS, (long) res.status().code());
+                }
             } catch (SkyfnException e) {
                 span.setAttribute(STATUS, (long) e.code().httpStatus());
                 Tracing.failed(span, e.code().name(), e.getMessage());

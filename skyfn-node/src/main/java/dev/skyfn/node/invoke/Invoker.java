@@ -164,21 +164,26 @@ public final class Invoker implements Dispatch {
     public Outcome invoke(Target target, Payload input, String invocationId, boolean bounded, Duration timeout) {
         Span span = startSpan(target, invocationId);
         if (!span.isRecording()) {
-            return invokeHere(target, input, invocationId, bounded, timeout);
+            return invokeHere(target, input, invocationId, bounded, timeout, span);
         }
         try (Scope ignored = span.makeCurrent()) {
-            return ended(span, invokeHere(target, input, invocationId, bounded, timeout));
+            return ended(span, invokeHere(target, input, invocationId, bounded, timeout, span));
         }
     }
 
     /**
      * A span for running {@code invocationId} of the target here, under the current one; when
-     * tracing is off or the trace is not kept, none: the current span (not recording), whose
-     * context goes on as it is.
+     * tracing is off, none (invalid); when the trace is not kept, the current span (not
+     * recording), whose context goes on as it is. The call reads its trace from what this returns,
+     * not from the current context again: each read is a thread-local lookup.
      */
     private Span startSpan(Dispatch.Target target, String invocationId) {
-        if (!tracing.on() || Tracing.notKept()) {
-            return Span.current();
+        if (!tracing.on()) {
+            return Span.getInvalid();
+        }
+        Span current = Span.current();
+        if (current.getSpanContext().isValid() && !current.getSpanContext().isSampled()) {
+            return current;
         }
         return tracing.tracer().spanBuilder("invoke " + target.app().name() + "/" + target.spec().name())
                 .setAttribute(Tracing.FAAS_INVOKED_NAME, target.spec().name())
@@ -201,7 +206,7 @@ public final class Invoker implements Dispatch {
         return o;
     }
 
-    private Outcome invokeHere(Target target, Payload input, String invocationId, boolean bounded, Duration timeout) {
+    private Outcome invokeHere(Target target, Payload input, String invocationId, boolean bounded, Duration timeout, Span span) {
         FunctionSpec spec = target.spec();
         Duration limit = timeout.compareTo(spec.timeout()) < 0 ? timeout : spec.timeout();
         AppRuntime runtime = target.runtime();
@@ -212,7 +217,7 @@ public final class Invoker implements Dispatch {
         try {
             gate.enter(spec.name(), bounded ? start + spec.timeout().toNanos() : start + TimeUnit.DAYS.toNanos(1), bounded);
             try {
-                outcome = run(runtime, spec, input, invocationId, limit, start);
+                outcome = run(runtime, spec, input, invocationId, limit, start, span);
             } finally {
                 gate.leave();
                 runtime.touch();
@@ -224,15 +229,15 @@ public final class Invoker implements Dispatch {
         return outcome;
     }
 
-    private Outcome run(AppRuntime runtime, FunctionSpec spec, Payload input, String invocationId, Duration limit, long start) {
+    private Outcome run(AppRuntime runtime, FunctionSpec spec, Payload input, String invocationId, Duration limit, long start, Span span) {
         long ran = System.nanoTime(); // billed from here: a wait for a concurrency slot is not, a wait for a sandbox is
-        Instant acquiring = tracing.on() && Span.current().isRecording() ? Instant.now() : null; // for a cold start's span
+        Instant acquiring = span.isRecording() ? Instant.now() : null; // for a cold start's span
         AppRuntime.Lease lease = runtime.acquire(start + limit.toNanos());
         if (lease.cold() && acquiring != null) {
             ColdStartSpans.record(tracing, runtime.key(), acquiring, runtime.lastLoad());
         }
         Sandbox.Seat seat = lease.seat();
-        String traceparent = Tracing.traceparent();
+        String traceparent = Tracing.traceparent(span);
         Sandbox.Call call = seat.sandbox().call(id -> new Message.Invoke(id, seat.slot(), spec.name(), invocationId, limit.toMillis(), input,
                 traceparent), System.nanoTime() + limit.toNanos(), invocationId);
         Running here = register(runtime.key(), spec, invocationId, seat.sandbox(), call);

@@ -64,7 +64,7 @@ public final class Tracing implements AutoCloseable {
         }
     }
 
-    public static final Tracing OFF = new Tracing(OpenTelemetry.noop(), null, new RecentSpans(1));
+    public static final Tracing OFF = new Tracing(OpenTelemetry.noop(), null, new RecentSpans(1), 0);
     static final String SCOPE = "dev.skyfn.node";
     /** Attribute keys of the OpenTelemetry semantic conventions for FaaS, and skyfn's own. */
     public static final AttributeKey<String> FAAS_INVOKED_NAME = AttributeKey.stringKey("faas.invoked_name");
@@ -92,12 +92,15 @@ public final class Tracing implements AutoCloseable {
     private final SdkTracerProvider provider;
     private final Tracer tracer;
     private final RecentSpans recent;
+    private final long keepBound;
+    private final Context decidedKept = Context.root().with(RootSampler.DECIDED_KEPT, true);
 
-    private Tracing(OpenTelemetry otel, SdkTracerProvider provider, RecentSpans recent) {
+    private Tracing(OpenTelemetry otel, SdkTracerProvider provider, RecentSpans recent, double sampleRatio) {
         this.otel = otel;
         this.provider = provider;
         this.recent = recent;
         this.tracer = otel.getTracer(SCOPE);
+        this.keepBound = RootSampler.bound(sampleRatio);
     }
 
     /** Tracing as {@code export} asks, for the node {@code node} of cloud {@code cloud} (resource attributes of its spans). */
@@ -114,7 +117,7 @@ public final class Tracing implements AutoCloseable {
         var recent = new RecentSpans(RecentSpans.KEPT);
         var builder = SdkTracerProvider.builder()
                 .setResource(resource)
-                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(export.sampleRatio())))
+                .setSampler(Sampler.parentBased(new RootSampler(export.sampleRatio())))
                 .addSpanProcessor(recent);
         if (export.endpoint() != null) {
             var exporter = OtlpHttpSpanExporter.builder()
@@ -128,7 +131,7 @@ public final class Tracing implements AutoCloseable {
         var provider = builder.build();
         var sdk = OpenTelemetrySdk.builder().setTracerProvider(provider)
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance())).build();
-        return new Tracing(sdk, provider, recent);
+        return new Tracing(sdk, provider, recent, export.sampleRatio());
     }
 
     /** The spans this node ended last, of the traces it keeps; none when tracing is off. */
@@ -162,6 +165,40 @@ public final class Tracing implements AutoCloseable {
         return builder.startSpan();
     }
 
+    /**
+     * Starts the span of a request this node serves (kind SERVER, named {@code name}): a child of
+     * the span the request's {@code traceparent} names (W3C Trace Context, with its
+     * {@code tracestate}; {@code headers}: name in lower case → value or null), or, without one,
+     * the root of a trace that starts here, kept at the sampling ratio. A root not kept is no SDK
+     * span but a context of random ids ({@link UnkeptTrace}) that the calls under it carry on, not
+     * kept: at 1% that is nearly every request, and the SDK's span builder, id encoding and
+     * sampler cost the gateway more than the trace gives. The caller makes the span current in
+     * {@link Context#root()} and ends it; an invalid span when tracing is off.
+     */
+    public Span startServer(String name, Function<String, String> headers) {
+        if (!on()) {
+            return Span.getInvalid();
+        }
+        if (headers.apply("traceparent") != null) {
+            Context parent = otel.getPropagators().getTextMapPropagator().extract(Context.root(), headers, HEADERS);
+            return tracer.spanBuilder(name).setSpanKind(io.opentelemetry.api.trace.SpanKind.SERVER).setParent(parent).startSpan();
+        }
+        var random = java.util.concurrent.ThreadLocalRandom.current();
+        long low = random.nextLong();
+        if (RootSampler.keeps(low, keepBound)) {
+            return tracer.spanBuilder(name).setSpanKind(io.opentelemetry.api.trace.SpanKind.SERVER).setParent(decidedKept).startSpan();
+        }
+        long high = random.nextLong();
+        long span = random.nextLong();
+        while (high == 0) {
+            high = random.nextLong();
+        }
+        while (span == 0) {
+            span = random.nextLong();
+        }
+        return Span.wrap(new UnkeptTrace(high, low, span));
+    }
+
     /** Whether spans are made at all. */
     public boolean on() {
         return provider != null;
@@ -191,6 +228,9 @@ public final class Tracing implements AutoCloseable {
     /** The {@code traceparent} of {@code of}; empty when it is not a valid span. */
     public static String traceparent(Span of) {
         SpanContext span = of.getSpanContext();
+        if (span instanceof UnkeptTrace unkept) {
+            return unkept.traceparent();
+        }
         if (!span.isValid()) {
             return "";
         }
