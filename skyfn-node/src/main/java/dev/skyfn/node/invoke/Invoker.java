@@ -182,7 +182,7 @@ public final class Invoker implements Dispatch {
             return Span.getInvalid();
         }
         Span current = Span.current();
-        if (current.getSpanContext().isValid() && !current.getSpanContext().isSampled()) {
+        if (Tracing.notKept(current)) {
             return current;
         }
         return tracing.tracer().spanBuilder("invoke " + target.app().name() + "/" + target.spec().name())

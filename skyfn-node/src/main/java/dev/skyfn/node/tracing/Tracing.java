@@ -180,8 +180,8 @@ public final class Tracing implements AutoCloseable {
             return Span.getInvalid();
         }
         if (headers.apply("traceparent") != null) {
-            Context parent = otel.getPropagators().getTextMapPropagator().extract(Context.root(), headers, HEADERS);
-            return tracer.spanBuilder(name).setSpanKind(io.opentelemetry.api.trace.SpanKind.SERVER).setParent(parent).startSpan();
+            return tracer.spanBuilder(name).setSpanKind(io.opentelemetry.api.trace.SpanKind.SERVER).setParent(extract(Context.root(), headers))
+                    .startSpan();
         }
         var random = java.util.concurrent.ThreadLocalRandom.current();
         long low = random.nextLong();
@@ -206,7 +206,11 @@ public final class Tracing implements AutoCloseable {
 
     /** The context {@code headers} (name → value, lower case) carry, under the current one; the current when they carry none. */
     public Context extract(Function<String, String> headers) {
-        return otel.getPropagators().getTextMapPropagator().extract(Context.current(), headers, HEADERS);
+        return extract(Context.current(), headers);
+    }
+
+    private Context extract(Context under, Function<String, String> headers) {
+        return otel.getPropagators().getTextMapPropagator().extract(under, headers, HEADERS);
     }
 
     /** The context a {@code traceparent} names; the current one when it is empty or malformed. */
@@ -242,8 +246,13 @@ public final class Tracing implements AutoCloseable {
      * spans under it would not be kept either, so none is made; its context still goes on.
      */
     public static boolean notKept() {
-        SpanContext span = Span.current().getSpanContext();
-        return span.isValid() && !span.isSampled();
+        return notKept(Span.current());
+    }
+
+    /** Whether {@code span} belongs to a trace that is not kept (see {@link #notKept()}). */
+    public static boolean notKept(Span span) {
+        SpanContext context = span.getSpanContext();
+        return context.isValid() && !context.isSampled();
     }
 
     /** Marks {@code span} failed with skyfn's stable error {@code code} ({@code skyfn.error.code}) and {@code message}. */
