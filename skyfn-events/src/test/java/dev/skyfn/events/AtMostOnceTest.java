@@ -143,11 +143,12 @@ class AtMostOnceTest {
         } finally {
             release.countDown();
         }
-        // once the first call has ended and let its slot go, an event runs again
+        // once the first call has ended and let its slot go, an event runs again; a probe published at
+        // one poll may run before the next poll looks, so more than one may have run by then
         var probes = new java.util.concurrent.atomic.AtomicInteger();
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> {
             publish(triggers, "orders", "o-3-" + probes.incrementAndGet());
-            return node.calls.size() == 2;
+            return node.calls.size() >= 2;
         });
         assertThat(ids(node).getFirst()).isEqualTo("o-1");
         assertThat(ids(node).get(1)).startsWith("o-3-");
