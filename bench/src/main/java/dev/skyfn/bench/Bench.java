@@ -59,6 +59,10 @@ public final class Bench {
             out.append("### Events\n\n").append(new EventsBench(root, Integer.getInteger("events", 1_000),
                     Integer.getInteger("load", 5_000)).run()).append('\n');
         }
+        if (which.contains("events-latency")) {
+            out.append("### Event → function latency\n\n").append(new EventsBench(root, Integer.getInteger("events", 1_000), 0).runLatency())
+                    .append('\n');
+        }
         if (which.contains("alloc")) {
             out.append("### Allocation per warm call\n\n").append(new AllocBench(root, Duration.ofSeconds(Integer.getInteger("seconds", 10))).run())
                     .append('\n');

@@ -21,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -100,6 +101,88 @@ final class EventsBench {
                     + "(the limit: a tick's two writes)", twoWrites)
                     + "\nTarget: p99 ≤ 50 ms. A tick is an async invocation queued once under the tick's id: a job published, "
                     + "taken by a worker, its status created running in a JetStream bucket, then the call.\n";
+        }
+    }
+
+    /**
+     * The event → function latency alone, twice: every process free to run on either CPU, then the
+     * node and its sandboxes pinned to CPU 0 with the bare subscriber, and the NATS server and the
+     * publisher (this process) on CPU 1 — the server under test on a CPU of its own, as {@code bench/run
+     * http} pins it. The bare subscriber is a process of its own in both, as the node is.
+     */
+    String runLatency() {
+        return latencyOnly(false) + "\n" + latencyOnly(true);
+    }
+
+    private String latencyOnly(boolean pinned) {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        if (pinned) {
+            pinThisProcess("1");
+        }
+        try (BenchFleet fleet = BenchFleet.start(root, TOPOLOGY, java.util.Map.of(), pinned)) {
+            port = fleet.port("n1");
+            fleet.send(port, "POST", "/v1/apps", Jars.ofClasses(APP, EventsApp.class));
+            NatsAccess nats = fleet.nats().access("bench", FleetSecrets.OPERATOR);
+            List<List<Double>> now = latency("now");
+            List<List<Double>> kept = latency("lat");
+            List<Double> bare = bareSubscriber(nats, pinned ? "0" : null);
+            return String.format("""
+                    | event → function, %s | p50 | p99 |
+                    |---|---|---|
+                    | `delivery: at-most-once`: the event published (its `time`) → the function starts | %.0f µs | %.0f µs |
+                    | at least once: the event kept in JetStream (its `time`) → the function starts | %.0f µs | %.0f µs |
+                    | bare NATS publish → subscriber in a process of its own, same server (the limit) | %.0f µs | %.0f µs |
+                    | **at most once − the bare subscriber** | **%+.0f µs** | |
+
+                    %d events each way, one every 2 ms after %d to warm up (target: within 100 µs of the bare subscriber).
+                    """, pinned ? "the node and its sandbox on CPU 0 with the bare subscriber, NATS and the publisher on CPU 1"
+                            : "every process on either CPU",
+                    Stats.median(now.get(1)), Stats.percentile(now.get(1), 99), Stats.median(kept.get(1)), Stats.percentile(kept.get(1), 99),
+                    Stats.median(bare), Stats.percentile(bare, 99), Stats.median(now.get(1)) - Stats.median(bare), now.get(1).size(), WARM_UP);
+        } finally {
+            if (pinned) {
+                pinThisProcess("0-" + (cpus - 1));
+            }
+        }
+    }
+
+    /** Pins every thread of this process, and so the processes it starts, to {@code cpus}. */
+    private static void pinThisProcess(String cpus) {
+        Procs.run(List.of("taskset", "-a", "-p", "-c", cpus, Long.toString(ProcessHandle.current().pid())), Duration.ofSeconds(10));
+    }
+
+    /** A bare subscriber in a process of its own, on {@code cpus} when given: how long after its publication each message was heard (µs). */
+    private List<Double> bareSubscriber(NatsAccess nats, String cpus) {
+        int count = events + WARM_UP;
+        Path log = root.resolve("bench/target/bare-subscriber.log");
+        Process sub = Procs.start(cpus, log, List.of(Procs.JAVA.toString(), "-cp", System.getProperty("java.class.path"),
+                BareSubscriber.class.getName(), nats.url(), nats.seed().orElseThrow().toString(), nats.ca().orElseThrow().toString(),
+                "bench.lat", Integer.toString(count)));
+        try (Engine a = Engine.connect(nats, "bench-pub")) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!Files.readString(log).contains("ready\n")) {
+                if (System.nanoTime() > deadline || !sub.isAlive()) {
+                    throw new IllegalStateException("the bare subscriber did not subscribe: " + Files.readString(log));
+                }
+                pause(Duration.ofMillis(50));
+            }
+            for (int i = 0; i < count; i++) {
+                a.connection().publish("bench.lat", ByteBuffer.allocate(8).putLong(System.nanoTime()).array());
+                pause(Duration.ofMillis(2));
+            }
+            if (!sub.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the bare subscriber did not hear every message");
+            }
+            List<String> lines = Files.readAllLines(log);
+            List<Double> heard = lines.subList(lines.indexOf("ready") + 1, lines.size()).stream().map(Double::valueOf).toList();
+            return heard.subList(WARM_UP, heard.size());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } finally {
+            Procs.stop(sub);
         }
     }
 
