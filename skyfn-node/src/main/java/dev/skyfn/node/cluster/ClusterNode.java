@@ -92,134 +92,140 @@ public final class ClusterNode implements AutoCloseable {
 
     private ClusterNode(NodeConfig config, ClusterConfig cluster, boolean dev) {
         self = cluster.node();
-        String cloud = cluster.cloud();
-        boolean supercluster = cluster.topology().clouds().stream().filter(c -> !c.edge()).count() > 1;
-        String stateCloud = supercluster ? cluster.topology().stateCloud() : null;
-        String mirrorCloud = supercluster ? cluster.topology().stateMirror().orElse(null) : null;
-        engine = Engine.connect(cluster.nats(), cluster.node(), stateCloud, cluster.topology().stateReplicas(), mirrorCloud);
-        engine.awaitJetStream(STATE_WAIT);
-        // tenants' events on a connection of their own: a backlog flowing through stream functions, tens of thousands of
-        // messages a second, does not queue ahead of the fleet's calls, leases and ticks in one TCP stream
-        events = Engine.connect(cluster.nats(), cluster.node() + "-events", stateCloud, cluster.topology().stateReplicas(), mirrorCloud);
-        // and the usage ledger's copy on a third: a call's record each, sent every 250 ms in runs of up to 256 KiB, which
-        // queued ahead of a tick's writes held its call up by tens of milliseconds while a backlog flowed
-        usageLogs = Engine.connect(cluster.nats(), cluster.node() + "-usage", stateCloud, cluster.topology().stateReplicas(), mirrorCloud);
-        var tenants = new Tenants(new JetStreamDocument(engine, "tenants"), Clock.systemUTC());
-        Authenticator auth = dev ? Authenticator.open(SingleNode.DEV_TENANT) : tenants;
-        if (!dev) {
-            tenants.bootstrapAdmin().ifPresent(key -> SingleNode.writeAdminKey(config.dataDir().resolve("admin.key"), key.apiKey()));
-        }
-        // a tenant's data is sealed with a key of the level its trust policy names: only nodes of clouds it allows hold it
-        Sealer sealer = cluster.sealer().withPolicy(tenants::trustOf);
-        directory = NodeDirectory.watch(engine, cluster.deadAfter(), cluster.node());
-        var elastic = new ElasticNodes(engine);
-        CapacityProvider provider = cluster.capacity().provider() == ClusterConfig.Capacity.Provider.LOCAL
-                ? new LocalCapacity(engine.connection()) : new StaticCapacity();
-        var fleet = new ClusterFleet(cluster.topology(), directory, elastic, cluster.prices(), provider, Clock.systemUTC());
-        callers = new CallerRegions(cluster.controlTick().multipliedBy(CallerRegions.WINDOW_TICKS), Clock.systemUTC());
-        var inspector = new PackageInspector(new PackageLimits(config.maxPackageBytes(), PackageLimits.DEFAULT.maxUnpackedBytes(),
-                PackageLimits.DEFAULT.maxEntries()));
-        var globalState = NatsKeyValue.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), sealer);
-        var scalingLog = new ScalingLog(engine);
-        apps = new ClusterApps(cluster.node(), AppRecords.open(engine), PackageStore.open(engine), inspector, fleet,
-                config.dataDir().resolve("packages"), this::served, globalState, tenants::trustOf, scalingLog::read);
-        apps.start();
-        var wan = new Wan(cluster.topology(), cluster.emulateWan());
-        bus = new NodeBus(engine.connection(), cloud, wan, cluster.faults());
-        var audit = new AuditLog(config.dataDir().resolve("audit.log"), Clock.systemUTC());
-        var takeover = new Takeover(engine, cluster.node(), sealer);
-        var usage = UsageLogs.open(usageLogs);
-        node = Node.start(config, apps.placedHere(), auth, List.of(new ControlApi(apps, tenants, auth, fleet)),
-                new Node.Fabric(invoker -> {
-                    bus.tracing(invoker.tracing());
-                    dispatch = new FleetDispatch(cluster.node(), cloud, cluster.topology(), directory, apps, invoker, bus, wan, audit,
-                            callers);
-                    invoker.callElsewhere(dispatch);
-                    return dispatch;
-                }, Optional.of(new DataLayers.Shared(globalState, NatsNamespaces.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), sealer))),
-                takeover, new JetStreamOwners(engine, cluster.node()),
-                new OtherNodes(cluster.node(), cloud, cluster.topology(), directory),
-                Optional.of(given -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL, sealer)),
-                // every node holding a tenant's key fires its schedules, for every app of the fleet: one scaled to zero too
-                Optional.of(new Node.Events(JetStreamEventLog.open(events, sealer), KvTickLedger.open(engine), apps,
-                        tenant -> sealer.holds(sealer.levelOf(tenant)))), cluster.prices(),
-                Optional.of(new FleetLedgers(usage, config.dataDir().resolve("billing").resolve("fleet"))),
-                ledger -> shipping = LedgerShipping.start(ledger, usage, cluster.node(), config.dataDir(), SHIPPING)));
-        takeover.watchClaimsOnMe(node.executions());
-        takeover.watchHandovers(node.executions());
-        var handover = new Handover(cluster.node(), directory, takeover, node.executions(), key -> apps.find(key).isPresent(),
-                node.invoker()::serves);
-        localData = new LocalDataMove(cluster.node(), engine.connection(), directory, sealer, node.data(), key -> apps.find(key).isPresent());
-        localData.start();
-        apps.placedHere().subscribe(new dev.skyfn.core.app.AppCatalog.Listener() {
-            @Override
-            public void deployed(dev.skyfn.core.app.DeployedApp app, dev.skyfn.core.app.DeployedApp previous) {
+        try {
+            String cloud = cluster.cloud();
+            boolean supercluster = cluster.topology().clouds().stream().filter(c -> !c.edge()).count() > 1;
+            String stateCloud = supercluster ? cluster.topology().stateCloud() : null;
+            String mirrorCloud = supercluster ? cluster.topology().stateMirror().orElse(null) : null;
+            engine = Engine.connect(cluster.nats(), cluster.node(), stateCloud, cluster.topology().stateReplicas(), mirrorCloud);
+            engine.awaitJetStream(STATE_WAIT);
+            // tenants' events on a connection of their own: a backlog flowing through stream functions, tens of thousands of
+            // messages a second, does not queue ahead of the fleet's calls, leases and ticks in one TCP stream
+            events = Engine.connect(cluster.nats(), cluster.node() + "-events", stateCloud, cluster.topology().stateReplicas(), mirrorCloud);
+            // and the usage ledger's copy on a third: a call's record each, sent every 250 ms in runs of up to 256 KiB, which
+            // queued ahead of a tick's writes held its call up by tens of milliseconds while a backlog flowed
+            usageLogs = Engine.connect(cluster.nats(), cluster.node() + "-usage", stateCloud, cluster.topology().stateReplicas(), mirrorCloud);
+            var tenants = new Tenants(new JetStreamDocument(engine, "tenants"), Clock.systemUTC());
+            Authenticator auth = dev ? Authenticator.open(SingleNode.DEV_TENANT) : tenants;
+            if (!dev) {
+                tenants.bootstrapAdmin().ifPresent(key -> SingleNode.writeAdminKey(config.dataDir().resolve("admin.key"), key.apiKey()));
             }
+            // a tenant's data is sealed with a key of the level its trust policy names: only nodes of clouds it allows hold it
+            Sealer sealer = cluster.sealer().withPolicy(tenants::trustOf);
+            directory = NodeDirectory.watch(engine, cluster.deadAfter(), cluster.node());
+            var elastic = new ElasticNodes(engine);
+            CapacityProvider provider = cluster.capacity().provider() == ClusterConfig.Capacity.Provider.LOCAL
+                    ? new LocalCapacity(engine.connection()) : new StaticCapacity();
+            var fleet = new ClusterFleet(cluster.topology(), directory, elastic, cluster.prices(), provider, Clock.systemUTC());
+            callers = new CallerRegions(cluster.controlTick().multipliedBy(CallerRegions.WINDOW_TICKS), Clock.systemUTC());
+            var inspector = new PackageInspector(new PackageLimits(config.maxPackageBytes(), PackageLimits.DEFAULT.maxUnpackedBytes(),
+                    PackageLimits.DEFAULT.maxEntries()));
+            var globalState = NatsKeyValue.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), sealer);
+            var scalingLog = new ScalingLog(engine);
+            apps = new ClusterApps(cluster.node(), AppRecords.open(engine), PackageStore.open(engine), inspector, fleet,
+                    config.dataDir().resolve("packages"), this::served, globalState, tenants::trustOf, scalingLog::read);
+            apps.start();
+            var wan = new Wan(cluster.topology(), cluster.emulateWan());
+            bus = new NodeBus(engine.connection(), cloud, wan, cluster.faults());
+            var audit = new AuditLog(config.dataDir().resolve("audit.log"), Clock.systemUTC());
+            var takeover = new Takeover(engine, cluster.node(), sealer);
+            var usage = UsageLogs.open(usageLogs);
+            node = Node.start(config, apps.placedHere(), auth, List.of(new ControlApi(apps, tenants, auth, fleet)),
+                    new Node.Fabric(invoker -> {
+                        bus.tracing(invoker.tracing());
+                        dispatch = new FleetDispatch(cluster.node(), cloud, cluster.topology(), directory, apps, invoker, bus, wan, audit,
+                                callers);
+                        invoker.callElsewhere(dispatch);
+                        return dispatch;
+                    }, Optional.of(new DataLayers.Shared(globalState, NatsNamespaces.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), sealer))),
+                    takeover, new JetStreamOwners(engine, cluster.node()),
+                    new OtherNodes(cluster.node(), cloud, cluster.topology(), directory),
+                    Optional.of(given -> async = new QueuedAsync(engine, dispatch, config.asyncRetention(), ASYNC_PARALLEL, sealer)),
+                    // every node holding a tenant's key fires its schedules, for every app of the fleet: one scaled to zero too
+                    Optional.of(new Node.Events(JetStreamEventLog.open(events, sealer), KvTickLedger.open(engine), apps,
+                            tenant -> sealer.holds(sealer.levelOf(tenant)))), cluster.prices(),
+                    Optional.of(new FleetLedgers(usage, config.dataDir().resolve("billing").resolve("fleet"))),
+                    ledger -> shipping = LedgerShipping.start(ledger, usage, cluster.node(), config.dataDir(), SHIPPING)));
+            takeover.watchClaimsOnMe(node.executions());
+            takeover.watchHandovers(node.executions());
+            var handover = new Handover(cluster.node(), directory, takeover, node.executions(), key -> apps.find(key).isPresent(),
+                    node.invoker()::serves);
+            localData = new LocalDataMove(cluster.node(), engine.connection(), directory, sealer, node.data(), key -> apps.find(key).isPresent());
+            localData.start();
+            apps.placedHere().subscribe(new dev.skyfn.core.app.AppCatalog.Listener() {
+                @Override
+                public void deployed(dev.skyfn.core.app.DeployedApp app, dev.skyfn.core.app.DeployedApp previous) {
+                }
 
-            @Override
-            public void removed(dev.skyfn.core.app.DeployedApp app) {
-                Thread.ofVirtual().name("handover-" + app.key()).start(() -> handover.appLeft(app.key()));
-            }
-        });
-        keepSparesForAutoscaledApps();
-        bus.serve(cluster.node(), node.invoker());
-        int memoryMb = cluster.topology().node(cluster.node()).orElseThrow().memoryMb();
-        concurrency = new ConcurrencySampler(List.of(node::inFlightByApp, dispatch::activating));
-        // a node that has not joined is no machine of the fleet yet: it works no queued call and sends no heartbeat
-        awaitJoin(cluster.capacity().joinSignal());
-        var joining = new JoinSteps();
-        // not before: a machine booted ahead under the name of one given back would clear the claims and the record of that
-        // one's going while the fleet still takes its executions over, and a claim made meanwhile would outlive this one
-        takeover.clearClaims();
-        joining.done("claims cleared");
-        if (async != null) {
-            async.work();
-        }
-        joining.done("queued calls taken");
-        node.startTriggers();
-        joining.done("triggers started");
-        // before the first heartbeat: this node hearing itself join is a change too, and one missed is not told again
-        var lastServing = new AtomicReference<Map<String, List<String>>>(Map.of());
-        directory.onChange(m -> {
-            Map<String, List<String>> serving = serving();
-            Map<String, List<String>> before = lastServing.getAndSet(serving);
-            if (serving.equals(before)) {
-                return; // a report of load: nobody joined, left or died, and every node serves what it did
-            }
-            boolean aliveChanged = !serving.keySet().equals(before.keySet());
-            Thread.ofVirtual().start(() -> {
-                try {
-                    if (aliveChanged) {
-                        // one change at a time, each on the nodes alive when it runs: a run on a set that has changed since
-                        // would write a placement the next change has already undone
-                        synchronized (replacing) {
-                            apps.replaceLost(serving().keySet());
-                        }
-                    }
-                    // also when a node starts serving an app: the heir of a dead node's executions is the first to serve their app,
-                    // and an app that ran on the dead node alone is served again only once it is placed and loaded elsewhere.
-                    // Dead, or given back: a node that said goodbye otherwise resumes its own executions when it starts again
-                    takeover.onDeaths(directory, node.executions(), givenBack(elastic));
-                } catch (RuntimeException e) {
-                    LOG.warn("the change in the live nodes is not acted on now ({}); it is at the next change", e.getMessage());
+                @Override
+                public void removed(dev.skyfn.core.app.DeployedApp app) {
+                    Thread.ofVirtual().name("handover-" + app.key()).start(() -> handover.appLeft(app.key()));
                 }
             });
-        });
-        heartbeat = NodeDirectory.beat(engine, cluster.heartbeat(), () -> report(cluster.node(), cloud, config, memoryMb));
-        // a replica is routed to once the fleet hears this node serves it, and away from once it hears it does not: at once,
-        // not at the next beat (this node's own gateway included, which ranks itself by the report it last heard of itself)
-        node.onServingChanged(heartbeat::beatNow);
-        joining.done("first heartbeat");
-        notices = PreemptionNotices.watch(engine.connection(), cluster.node(), this::preempted);
-        control = new FleetControl(cluster.node(), cluster.topology(), directory, apps, fleet,
-                new FleetAutoscaler(cluster.node(), directory, apps, scalingLog, node.metrics()), new Moves(apps, fleet, Rebalance.HYSTERESIS, Clock.systemUTC(),
-                        cluster.controlTick().multipliedBy(Moves.RAMP_TICKS)),
-                new CapacityController(fleet::topology, provider, elastic, cluster.capacity().releaseAfter()), Clock.systemUTC(),
-                cluster.controlTick());
-        joining.done("control loop");
-        LOG.info("node {} of cloud {} joined the fleet through {} in {}; {}", cluster.node(), cloud, cluster.nats(), joining,
-                sealer.seals() ? "tenants' data is sealed before it reaches JetStream"
-                        : "tenants' data is NOT sealed: JetStream's servers and disks see it in clear (no data key)");
+            keepSparesForAutoscaledApps();
+            bus.serve(cluster.node(), node.invoker());
+            int memoryMb = cluster.topology().node(cluster.node()).orElseThrow().memoryMb();
+            concurrency = new ConcurrencySampler(List.of(node::inFlightByApp, dispatch::activating));
+            // a node that has not joined is no machine of the fleet yet: it works no queued call and sends no heartbeat
+            awaitJoin(cluster.capacity().joinSignal());
+            var joining = new JoinSteps();
+            // not before: a machine booted ahead under the name of one given back would clear the claims and the record of that
+            // one's going while the fleet still takes its executions over, and a claim made meanwhile would outlive this one
+            takeover.clearClaims();
+            joining.done("claims cleared");
+            if (async != null) {
+                async.work();
+            }
+            joining.done("queued calls taken");
+            node.startTriggers();
+            joining.done("triggers started");
+            // before the first heartbeat: this node hearing itself join is a change too, and one missed is not told again
+            var lastServing = new AtomicReference<Map<String, List<String>>>(Map.of());
+            directory.onChange(m -> {
+                Map<String, List<String>> serving = serving();
+                Map<String, List<String>> before = lastServing.getAndSet(serving);
+                if (serving.equals(before)) {
+                    return; // a report of load: nobody joined, left or died, and every node serves what it did
+                }
+                boolean aliveChanged = !serving.keySet().equals(before.keySet());
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        if (aliveChanged) {
+                            // one change at a time, each on the nodes alive when it runs: a run on a set that has changed since
+                            // would write a placement the next change has already undone
+                            synchronized (replacing) {
+                                apps.replaceLost(serving().keySet());
+                            }
+                        }
+                        // also when a node starts serving an app: the heir of a dead node's executions is the first to serve their app,
+                        // and an app that ran on the dead node alone is served again only once it is placed and loaded elsewhere.
+                        // Dead, or given back: a node that said goodbye otherwise resumes its own executions when it starts again
+                        takeover.onDeaths(directory, node.executions(), givenBack(elastic));
+                    } catch (RuntimeException e) {
+                        LOG.warn("the change in the live nodes is not acted on now ({}); it is at the next change", e.getMessage());
+                    }
+                });
+            });
+            heartbeat = NodeDirectory.beat(engine, cluster.heartbeat(), () -> report(cluster.node(), cloud, config, memoryMb));
+            // a replica is routed to once the fleet hears this node serves it, and away from once it hears it does not: at once,
+            // not at the next beat (this node's own gateway included, which ranks itself by the report it last heard of itself)
+            node.onServingChanged(heartbeat::beatNow);
+            joining.done("first heartbeat");
+            notices = PreemptionNotices.watch(engine.connection(), cluster.node(), this::preempted);
+            control = new FleetControl(cluster.node(), cluster.topology(), directory, apps, fleet,
+                    new FleetAutoscaler(cluster.node(), directory, apps, scalingLog, node.metrics()), new Moves(apps, fleet, Rebalance.HYSTERESIS, Clock.systemUTC(),
+                            cluster.controlTick().multipliedBy(Moves.RAMP_TICKS)),
+                    new CapacityController(fleet::topology, provider, elastic, cluster.capacity().releaseAfter()), Clock.systemUTC(),
+                    cluster.controlTick());
+            joining.done("control loop");
+            LOG.info("node {} of cloud {} joined the fleet through {} in {}; {}", cluster.node(), cloud, cluster.nats(), joining,
+                    sealer.seals() ? "tenants' data is sealed before it reaches JetStream"
+                            : "tenants' data is NOT sealed: JetStream's servers and disks see it in clear (no data key)");
+        } catch (RuntimeException | Error failed) {
+            // what it had opened when it failed — connections to NATS, sandboxes, watchers — is not left running
+            close();
+            throw failed;
+        }
     }
 
     /**
@@ -335,7 +341,8 @@ public final class ClusterNode implements AutoCloseable {
             // while the fleet and JetStream are still in reach: the calls end and their events are acknowledged
             node.stopTriggers();
         }
-        for (AutoCloseable part : new AutoCloseable[]{control, notices, heartbeat, concurrency, async, bus, localData, node, shipping, apps::close,
+        for (AutoCloseable part : new AutoCloseable[]{control, notices, heartbeat, concurrency, async, bus, localData, node, shipping,
+                apps == null ? null : apps::close,
                 directory, events, usageLogs, engine}) {
             try {
                 if (part != null) {
