@@ -54,8 +54,13 @@ public final class SingleNode implements AutoCloseable {
         }
         var fleet = new LocalFleet(config.name(), config.maxSandboxes(), config.sandboxMemoryBytes());
         Node node = Node.start(config, registry, auth, List.of(new ControlApi(registry, tenants, auth, fleet)));
-        fleet.watch(node);
-        node.startTriggers();
+        try {
+            fleet.watch(node);
+            node.startTriggers();
+        } catch (RuntimeException | Error e) {
+            node.close(); // its sandboxes and its port are not left behind
+            throw e;
+        }
         return new SingleNode(node, registry, tenants);
     }
 
