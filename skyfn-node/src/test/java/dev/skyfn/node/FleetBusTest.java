@@ -7,7 +7,6 @@ import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.core.cloud.TopologyReader;
 import dev.skyfn.core.testing.JarBuilder;
 import dev.skyfn.nats.servers.LocalNats;
-import dev.skyfn.node.cluster.ClusterConfig;
 import dev.skyfn.node.cluster.ClusterNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,9 +60,7 @@ class FleetBusTest extends BusConformance {
 
     private ClusterNode start(Topology topology, String node, String cloud) {
         var config = TestNode.config(dir.resolve(node)).build();
-        var cluster = new ClusterConfig(nats.access(cloud, node), topology, node, Duration.ofMillis(200), Duration.ofSeconds(2), false,
-                dev.skyfn.nats.seal.Sealer.none(), dev.skyfn.node.cluster.Faults.NONE);
-        return ClusterNode.start(config, cluster, true);
+        return ClusterNode.start(config, TestNode.fleet(nats, topology, cloud, node, dev.skyfn.nats.seal.Sealer.none()), true);
     }
 
     @Override

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.core.cloud.TopologyReader;
 import dev.skyfn.nats.servers.LocalNats;
-import dev.skyfn.node.cluster.ClusterConfig;
 import dev.skyfn.node.cluster.ClusterNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,26 +25,18 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("slow")
 class FleetNodeStartFailureTest {
 
-    private static final String TOPOLOGY = """
-            clouds:
-              a: {provider: aws, region: eu-west-1, pricing: {model: on-demand}, nodes: {a-1: {}}}
-            users:
-              eu: {a: 5}
-            """;
-
     @TempDir
     Path dir;
 
     @Test
     void aNodeWhosePortIsTakenFailsToStartAndLeavesNoConnectionToTheFleetAndNoProcessBehind() throws IOException {
-        Topology topology = TopologyReader.read(TOPOLOGY.getBytes(StandardCharsets.UTF_8));
+        Topology topology = TopologyReader.read(TestNode.ONE_NODE_FLEET.getBytes(StandardCharsets.UTF_8));
         try (LocalNats nats = LocalNats.start(topology, dir.resolve("nats"));
              ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             java.util.Set<Long> before = ProcessHandle.current().descendants().map(ProcessHandle::pid).collect(java.util.stream.Collectors.toSet());
             int natsPort = URI.create(nats.access("a", "a-1").url()).getPort();
             var config = TestNode.config(dir.resolve("a-1")).port(taken.getLocalPort()).build();
-            var cluster = new ClusterConfig(nats.access("a", "a-1"), topology, "a-1", Duration.ofMillis(200), Duration.ofSeconds(2), false,
-                    dev.skyfn.nats.seal.Sealer.none(), dev.skyfn.node.cluster.Faults.NONE);
+            var cluster = TestNode.fleet(nats, topology, "a", "a-1", dev.skyfn.nats.seal.Sealer.none());
 
             assertThatThrownBy(() -> ClusterNode.start(config, cluster, true)).hasMessageContaining("cannot listen on 127.0.0.1:"
                     + taken.getLocalPort());

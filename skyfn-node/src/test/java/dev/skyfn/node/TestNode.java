@@ -28,6 +28,24 @@ final class TestNode implements AutoCloseable {
                 .cancelGrace(Duration.ofMillis(500)).reapInterval(Duration.ofMillis(100));
     }
 
+    /** A fleet of one cloud, {@code a}, and one node, {@code a-1}. */
+    static final String ONE_NODE_FLEET = """
+            clouds:
+              a: {provider: aws, region: eu-west-1, pricing: {model: on-demand}, nodes: {a-1: {}}}
+            users:
+              eu: {a: 5}
+            """;
+
+    /**
+     * Node {@code node} of cloud {@code cloud} in a fleet whose NATS servers {@code nats} runs:
+     * a heartbeat every 200 ms, dead after 2 s of silence, tenants' data sealed by {@code sealer}.
+     */
+    static dev.skyfn.node.cluster.ClusterConfig fleet(dev.skyfn.nats.servers.LocalNats nats, dev.skyfn.core.cloud.Topology topology,
+                                                     String cloud, String node, dev.skyfn.nats.seal.Sealer sealer) {
+        return new dev.skyfn.node.cluster.ClusterConfig(nats.access(cloud, node), topology, node, Duration.ofMillis(200),
+                Duration.ofSeconds(2), false, sealer, dev.skyfn.node.cluster.Faults.NONE);
+    }
+
     static TestNode dev(Path dir) {
         return new TestNode(SingleNode.start(config(dir).build(), true), null);
     }

@@ -10,9 +10,7 @@ import dev.skyfn.core.cloud.TopologyReader;
 import dev.skyfn.core.testing.JarBuilder;
 import dev.skyfn.nats.seal.Sealer;
 import dev.skyfn.nats.servers.LocalNats;
-import dev.skyfn.node.cluster.ClusterConfig;
 import dev.skyfn.node.cluster.ClusterNode;
-import dev.skyfn.node.cluster.Faults;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,13 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("slow")
 class WordCountExampleTest {
-
-    private static final String TOPOLOGY = """
-            clouds:
-              a: {provider: aws, region: eu-west-1, pricing: {model: on-demand}, nodes: {a-1: {}}}
-            users:
-              eu: {a: 5}
-            """;
 
     @TempDir
     Path dir;
@@ -63,11 +54,10 @@ class WordCountExampleTest {
     }
 
     private void onAFleetNode(Sealer sealer) throws Exception {
-        Topology topology = TopologyReader.read(TOPOLOGY.getBytes(StandardCharsets.UTF_8));
+        Topology topology = TopologyReader.read(TestNode.ONE_NODE_FLEET.getBytes(StandardCharsets.UTF_8));
         try (LocalNats nats = LocalNats.start(topology, dir.resolve("nats"));
              ClusterNode node = ClusterNode.start(TestNode.config(dir.resolve("a-1")).build(),
-                     new ClusterConfig(nats.access("a", "a-1"), topology, "a-1", Duration.ofMillis(200), Duration.ofSeconds(2),
-                             false, sealer, Faults.NONE), true)) {
+                     TestNode.fleet(nats, topology, "a", "a-1", sealer), true)) {
             // the app can be placed once the node has heard its own heartbeat
             await().atMost(Duration.ofSeconds(30)).until(() -> http.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + node.port() + "/v1/nodes")).build(), HttpResponse.BodyHandlers.ofString())
