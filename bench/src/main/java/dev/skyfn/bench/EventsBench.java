@@ -55,8 +55,34 @@ final class EventsBench {
               here: {bench: 1}
             latency: {}
             """;
+    /**
+     * {@link #TOPOLOGY} and a node in a cloud of its own that does not run the app: events published
+     * through it reach the app's node through NATS.
+     */
+    private static final String LATENCY_TOPOLOGY = """
+            clouds:
+              bench:
+                provider: private
+                region: here
+                trust: trusted
+                pricing: {model: owned}
+                nodes:
+                  n1: {cpus: 2, memory: 4096}
+              gate:
+                provider: private
+                region: here
+                trust: trusted
+                pricing: {model: owned}
+                nodes:
+                  g1: {cpus: 1, memory: 2048}
+            users:
+              here: {bench: 1, gate: 1}
+            latency:
+              bench: {gate: 1}
+            """;
     private static final String APP = """
             app: events
+            placement: {affinity: [{name: here, clouds: [bench]}]}
             functions:
               stamp: {handler: dev.skyfn.bench.EventsApp$Stamp, memory: 256, triggers: [{topic: lat}]}
               stampNow: {handler: dev.skyfn.bench.EventsApp$Stamp, memory: 256, triggers: [{topic: now, delivery: at-most-once}]}
@@ -75,6 +101,8 @@ final class EventsBench {
     private final int load;
     private final HttpClient http = HttpClient.newHttpClient();
     private int port;
+    /** The node events are published through: {@link #port}'s unless a measure says otherwise. */
+    private int publishPort;
 
     EventsBench(Path root, int events, int load) {
         this.root = root;
@@ -85,6 +113,7 @@ final class EventsBench {
     String run() {
         try (BenchFleet fleet = BenchFleet.start(root, TOPOLOGY)) {
             port = fleet.port("n1");
+            publishPort = port;
             fleet.send(port, "POST", "/v1/apps", Jars.ofClasses(APP, EventsApp.class));
             NatsAccess nats = fleet.nats().access("bench", FleetSecrets.OPERATOR);
             String latency = latency(nats);
@@ -119,26 +148,34 @@ final class EventsBench {
         if (pinned) {
             pinThisProcess("1");
         }
-        try (BenchFleet fleet = BenchFleet.start(root, TOPOLOGY, java.util.Map.of(), pinned)) {
+        try (BenchFleet fleet = BenchFleet.start(root, LATENCY_TOPOLOGY, java.util.Map.of(), pinned)) {
             port = fleet.port("n1");
+            publishPort = port;
             fleet.send(port, "POST", "/v1/apps", Jars.ofClasses(APP, EventsApp.class));
             NatsAccess nats = fleet.nats().access("bench", FleetSecrets.OPERATOR);
-            List<List<Double>> now = latency("now");
+            List<List<Double>> here = latency("now");
+            publishPort = fleet.port("g1");
+            List<List<Double>> through = latency("now");
+            publishPort = port;
             List<List<Double>> kept = latency("lat");
             List<Double> bare = bareSubscriber(nats, pinned ? "0" : null);
             return String.format("""
                     | event → function, %s | p50 | p99 |
                     |---|---|---|
-                    | `delivery: at-most-once`: the event published (its `time`) → the function starts | %.0f µs | %.0f µs |
+                    | `delivery: at-most-once`, published through the node running the function: the event published (its `time`) → the function starts | %.0f µs | %.0f µs |
+                    | `delivery: at-most-once`, published through another node (g1), which sends it on through NATS | %.0f µs | %.0f µs |
                     | at least once: the event kept in JetStream (its `time`) → the function starts | %.0f µs | %.0f µs |
                     | bare NATS publish → subscriber in a process of its own, same server (the limit) | %.0f µs | %.0f µs |
-                    | **at most once − the bare subscriber** | **%+.0f µs** | |
+                    | **at most once, through the node running it − the bare subscriber** | **%+.0f µs** | |
+                    | **at most once, through another node − the bare subscriber** | **%+.0f µs** | |
 
                     %d events each way, one every 2 ms after %d to warm up (target: within 100 µs of the bare subscriber).
-                    """, pinned ? "the node and its sandbox on CPU 0 with the bare subscriber, NATS and the publisher on CPU 1"
+                    """, pinned ? "the node and its sandbox on CPU 0 with the bare subscriber, NATS, the publisher and g1 on CPU 1"
                             : "every process on either CPU",
-                    Stats.median(now.get(1)), Stats.percentile(now.get(1), 99), Stats.median(kept.get(1)), Stats.percentile(kept.get(1), 99),
-                    Stats.median(bare), Stats.percentile(bare, 99), Stats.median(now.get(1)) - Stats.median(bare), now.get(1).size(), WARM_UP);
+                    Stats.median(here.get(1)), Stats.percentile(here.get(1), 99), Stats.median(through.get(1)),
+                    Stats.percentile(through.get(1), 99), Stats.median(kept.get(1)), Stats.percentile(kept.get(1), 99),
+                    Stats.median(bare), Stats.percentile(bare, 99), Stats.median(here.get(1)) - Stats.median(bare),
+                    Stats.median(through.get(1)) - Stats.median(bare), here.get(1).size(), WARM_UP);
         } finally {
             if (pinned) {
                 pinThisProcess("0-" + (cpus - 1));
@@ -483,7 +520,7 @@ final class EventsBench {
     }
 
     private void publish(String subject, String json) {
-        send("/v1/topics/" + subject, json.getBytes(StandardCharsets.UTF_8), "application/json");
+        send(publishPort, "/v1/topics/" + subject, json.getBytes(StandardCharsets.UTF_8), "application/json");
     }
 
     private List<Double> control(String what) {
@@ -494,6 +531,10 @@ final class EventsBench {
     }
 
     private String send(String path, byte[] body, String type) {
+        return send(port, path, body, type);
+    }
+
+    private String send(int port, String path, byte[] body, String type) {
         var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(60))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("Content-Type", type).build();
         try {

@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * {@code concurrency}, as for a trigger delivered at least once), with {@code TOO_MANY_REQUESTS}: it
  * is not dropped unseen. A result is published to the trigger's output, if any, once; an output the
  * log does not keep is logged and lost. Events published while no node listens, or handed to a
- * node that dies before its call ends, are not run.
+ * node that dies before its call ends, are not run. An event published through a node serving the
+ * trigger while none of the trigger's calls runs there is taken there, without going round through
+ * NATS ({@link EventLog#listen(String, String, String, java.util.function.Consumer, java.util.function.Predicate)}).
  */
 final class AtMostOnceRunner implements TriggerRunner {
 
@@ -75,7 +77,7 @@ final class AtMostOnceRunner implements TriggerRunner {
 
     private boolean listen() {
         try {
-            EventLog.Listener opened = log.listen(group, app.tenant(), trigger.subject(), this::deliver);
+            EventLog.Listener opened = log.listen(group, app.tenant(), trigger.subject(), this::deliver, this::takeHere);
             synchronized (this) {
                 if (closed) {
                     opened.close();
@@ -99,6 +101,28 @@ final class AtMostOnceRunner implements TriggerRunner {
             deadLetterElsewhere(e, "TOO_MANY_REQUESTS", "all " + parallel + " of the trigger's calls on this node were running");
             return;
         }
+        start(e);
+    }
+
+    /**
+     * On the thread publishing {@code e} through this node: takes it to run here when none of the
+     * trigger's calls is running on this node. Events that come while some run are left to the
+     * queue group, which spreads them over the nodes serving the trigger.
+     */
+    private boolean takeHere(Event e) {
+        if (closed || slots.availablePermits() < parallel || !slots.tryAcquire()) {
+            return false;
+        }
+        start(e);
+        if (Thread.currentThread().isVirtual()) {
+            // the call first: on a busy carrier it would wait for the publisher's sealing, sending and answering to end
+            Thread.yield();
+        }
+        return true;
+    }
+
+    /** Runs {@code e} on a thread of its own, holding one of the slots. */
+    private void start(Event e) {
         Payload input;
         try {
             input = CloudEventJson.one(e);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skyfn.core.app.DeployedApp;
 import dev.skyfn.core.manifest.ManifestReader;
+import dev.skyfn.core.trigger.Event;
 import dev.skyfn.core.trigger.EventLog;
 import dev.skyfn.core.wire.Payload;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -43,6 +45,10 @@ class AtMostOnceTest {
 
     /** A node serving {@code app} with {@code node} answering its calls. */
     private Triggers serve(DeployedApp app, TriggersTest.Node node) {
+        return serve(app, node, log);
+    }
+
+    private Triggers serve(DeployedApp app, TriggersTest.Node node, EventLog log) {
         var catalog = new TriggersTest.Catalog();
         var triggers = new Triggers(log, new FileTickLedger(dir.resolve("ticks-" + started.size() + ".json")), node, catalog, catalog,
                 Clock.systemUTC()).start();
@@ -152,6 +158,42 @@ class AtMostOnceTest {
         });
         assertThat(ids(node).getFirst()).isEqualTo("o-1");
         assertThat(ids(node).get(1)).startsWith("o-3-");
+    }
+
+    @Test
+    void anEventPublishedThroughTheNodeIsTakenThereOnlyWhileNoneOfTheTriggersCallsRuns() throws InterruptedException {
+        var offers = new CopyOnWriteArrayList<java.util.function.Predicate<Event>>();
+        EventLog offering = new TriggersTest.Around(log) {
+            @Override
+            public Listener listen(String group, String tenant, String pattern, java.util.function.Consumer<Event> each,
+                                   java.util.function.Predicate<Event> takesHere) {
+                offers.add(takesHere);
+                return super.listen(group, tenant, pattern, each);
+            }
+        };
+        var release = new CountDownLatch(1);
+        var node = held(release, new Functions.Result(Payload.EMPTY, null, null));
+        serve(app("{topic: orders, delivery: at-most-once}", 64), node, offering);
+        await().atMost(Duration.ofSeconds(5)).until(() -> offers.size() == 1);
+        var takes = offers.getFirst();
+        try {
+            assertThat(takes.test(offered("o-1"))).as("taken while none of the trigger's calls runs").isTrue();
+            await().atMost(Duration.ofSeconds(5)).until(() -> node.calls.size() == 1);
+            assertThat(takes.test(offered("o-2"))).as("left to the group while one runs").isFalse();
+            assertThat(takes.test(offered("o-3"))).isFalse();
+        } finally {
+            release.countDown();
+        }
+        // once the call has ended and let its slot go, the next is taken again
+        await().atMost(Duration.ofSeconds(5)).until(() -> takes.test(offered("o-4")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> node.calls.size() == 2);
+        assertThat(ids(node)).containsExactly("o-1", "o-4");
+    }
+
+    /** An event of the app's tenant on {@code orders}, as a node's publisher offers it. */
+    private static Event offered(String id) {
+        return new Event("acme", "orders", id, "/me", "order.created", Instant.now(), "application/json", null, Map.of(),
+                ("{\"id\": \"" + id + "\"}").getBytes(StandardCharsets.UTF_8));
     }
 
     @Test

@@ -101,7 +101,7 @@ class TriggersTest {
     }
 
     /** A log that does what {@code inner} does, but what a test overrides. */
-    private static class Around implements EventLog {
+    static class Around implements EventLog {
         private final EventLog inner;
 
         Around(EventLog inner) {

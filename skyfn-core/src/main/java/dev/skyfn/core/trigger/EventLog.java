@@ -84,6 +84,20 @@ public interface EventLog extends AutoCloseable {
     Listener listen(String group, String tenant, String pattern, java.util.function.Consumer<Event> each);
 
     /**
+     * {@link #listen(String, String, String, java.util.function.Consumer)}, and in a fleet, each such
+     * event published through this node offered first to {@code takesHere}, on the publisher's thread
+     * (it must not block): true when it took the event, which then runs on this node and is handed to
+     * no other member of {@code group} — a local bus beside the fleet's, as SAND's hierarchical message
+     * queuing keeps a host's events on the host (Akkus et al., USENIX ATC 2018). False leaves it to
+     * NATS, which hands it to one member of the group as usual. A log that hands events on the
+     * publisher's thread anyway (one machine's) needs nothing of it.
+     */
+    default Listener listen(String group, String tenant, String pattern, java.util.function.Consumer<Event> each,
+                            java.util.function.Predicate<Event> takesHere) {
+        return listen(group, tenant, pattern, each);
+    }
+
+    /**
      * Which events some listener ({@link #listen}) of the fleet may want, for a log that can hand
      * those to its listeners before it keeps them: in a fleet, such an event is also sent on core
      * NATS to the listeners' subjects, ahead of its publication to JetStream (whose subscribers the

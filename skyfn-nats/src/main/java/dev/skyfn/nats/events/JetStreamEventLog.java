@@ -77,6 +77,8 @@ public final class JetStreamEventLog implements EventLog {
     private final String contender;
     /** The events to send to listeners ahead of JetStream ({@link #heardAhead}). */
     private volatile java.util.function.Predicate<Event> ahead = e -> false;
+    /** This node's listeners that may take an event published through it (a local bus beside the fleet's). */
+    private final LocalTakers takers = new LocalTakers();
 
     private JetStreamEventLog(Engine engine, Sealer sealer) {
         this.engine = engine;
@@ -103,8 +105,9 @@ public final class JetStreamEventLog implements EventLog {
 
     @Override
     public boolean publish(Event e) {
+        String taken = takers.take(e);
         Outgoing out = outgoing(e);
-        sendAhead(e, out);
+        sendAhead(e, out, taken);
         return !Js.call("publishing an event to " + e.subject(), () -> js.publish(out.subject, null, out.body, out.options)).isDuplicate();
     }
 
@@ -115,8 +118,9 @@ public final class JetStreamEventLog implements EventLog {
      */
     @Override
     public CompletableFuture<Boolean> publishAsync(Event e) {
+        String taken = takers.take(e);
         Outgoing out = outgoing(e);
-        sendAhead(e, out);
+        sendAhead(e, out, taken);
         try {
             return js.publishAsync(out.subject, null, out.body, out.options).handle((ack, failed) -> {
                 if (failed != null) {
@@ -134,15 +138,19 @@ public final class JetStreamEventLog implements EventLog {
     /**
      * Sends {@code e}, when some listener may want it, on core NATS to its listeners' subject first,
      * with the same sealed body and message id: at most once, and lost without a word if the
-     * connection is down (its JetStream publication then fails and says so).
+     * connection is down (its JetStream publication then fails and says so). {@code taken} names the
+     * groups a listener here took it for ({@link LocalTakers}; null: none), whose members elsewhere drop it.
      */
-    private void sendAhead(Event e, Outgoing out) {
+    private void sendAhead(Event e, Outgoing out, String taken) {
         if (!ahead.test(e)) {
             return;
         }
+        Headers headers = new Headers().put(MESSAGE_ID, e.tenant() + ":" + e.id());
+        if (taken != null) {
+            headers.put(LocalTakers.HEADER, taken);
+        }
         try {
-            engine.connection().publish(LIVE_PREFIX + e.tenant() + "." + e.subject(),
-                    new Headers().put(MESSAGE_ID, e.tenant() + ":" + e.id()), out.body);
+            engine.connection().publish(LIVE_PREFIX + e.tenant() + "." + e.subject(), headers, out.body);
         } catch (IllegalStateException closed) {
             LOG.debug("events: {} not sent ahead to its listeners: {}", e.id(), closed.getMessage());
         }
@@ -202,6 +210,16 @@ public final class JetStreamEventLog implements EventLog {
      */
     @Override
     public Listener listen(String group, String tenant, String pattern, java.util.function.Consumer<Event> each) {
+        return listen(group, tenant, pattern, each, null);
+    }
+
+    /**
+     * {@link #listen(String, String, String, java.util.function.Consumer)}, an event published through
+     * this node offered to {@code takesHere} (null: none) first.
+     */
+    @Override
+    public Listener listen(String group, String tenant, String pattern, java.util.function.Consumer<Event> each,
+                           java.util.function.Predicate<Event> takesHere) {
         String subject = LIVE_PREFIX + tenant + "." + pattern;
         io.nats.client.Connection connection = engine.connection();
         io.nats.client.Dispatcher dispatcher;
@@ -212,10 +230,12 @@ public final class JetStreamEventLog implements EventLog {
                     + ": the connection to the fleet's NATS server is closed; retry later", closed);
         }
         var open = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Runnable untake = takesHere == null ? () -> { } : takers.add(group, tenant, pattern, takesHere);
         Listener listener = () -> {
             if (!open.getAndSet(false)) {
                 return;
             }
+            untake.run();
             try {
                 connection.closeDispatcher(dispatcher);
             } catch (IllegalStateException closed) {
@@ -239,6 +259,9 @@ public final class JetStreamEventLog implements EventLog {
     }
 
     private void hand(String tenant, String group, Message m, java.util.function.Consumer<Event> each) {
+        if (m.hasHeaders() && LocalTakers.takenBy(m.getHeaders().getFirst(LocalTakers.HEADER), group)) {
+            return; // a member of the group on the publishing node took it
+        }
         Event event;
         try {
             // skyfn.live.<tenant>.<subject>

@@ -736,6 +736,65 @@ class JetStreamEventLogTest {
         }
     }
 
+    @Test
+    void anEventALocalListenerTakesRunsOnThePublishingNodeAloneAndTheGroupsOtherMembersDropIt() throws Exception {
+        String tenant = OneServer.freshName("acme");
+        String group = OneServer.freshName("group");
+        var nodeB = JetStreamEventLog.open(server.engine(), OneServer.SEALER);
+        var takenByA = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        var offeredToB = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        var toA = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        var toB = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        var otherGroup = new java.util.concurrent.CopyOnWriteArrayList<String>();
+        log.heardAhead(e -> e.tenant().equals(tenant));
+        nodeB.heardAhead(e -> e.tenant().equals(tenant));
+        // A takes what is published through its node and named t-…; B takes all that is published through its own
+        EventLog.Listener a = log.listen(group, tenant, "orders.*", e -> toA.add(e.id()), e -> e.id().startsWith("t-") && takenByA.add(e.id()));
+        EventLog.Listener b = nodeB.listen(group, tenant, "orders.*", e -> toB.add(e.id()), e -> offeredToB.add(e.id()));
+        EventLog.Listener c = log.listen(OneServer.freshName("group"), tenant, "orders.*", e -> otherGroup.add(e.id()));
+        try {
+            int taken = 10;
+            int left = 30;
+            for (int i = 0; i < taken; i++) {
+                log.publish(new Event(tenant, "orders.eu", "t-" + i, "/t", "t", Instant.now(), null, null, Map.of(), new byte[0]));
+            }
+            // published after the taken ones: once a member has one of these, it has had whatever came before
+            for (int i = 0; i < left; i++) {
+                log.publish(new Event(tenant, "orders.eu", "s-" + i, "/t", "t", Instant.now(), null, null, Map.of(), new byte[0]));
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> toA.size() + toB.size() >= left && otherGroup.size() >= taken + left);
+
+            assertThat(takenByA).as("taken on the publishing node, each once").containsExactlyInAnyOrderElementsOf(
+                    java.util.stream.IntStream.range(0, taken).mapToObj(i -> "t-" + i).toList());
+            assertThat(toA).as("the group's members share the rest").isNotEmpty().noneMatch(id -> id.startsWith("t-"));
+            assertThat(toB).isNotEmpty().noneMatch(id -> id.startsWith("t-"));
+            assertThat(java.util.stream.Stream.concat(toA.stream(), toB.stream()).toList()).doesNotHaveDuplicates().hasSize(left);
+            assertThat(offeredToB).as("an event published elsewhere is not offered to a node's takers").isEmpty();
+            assertThat(otherGroup).as("another group hears every event, taken or not").hasSize(taken + left).doesNotHaveDuplicates();
+
+            nodeB.publish(new Event(tenant, "orders.us", "b-0", "/t", "t", Instant.now(), null, null, Map.of(), new byte[0]));
+            assertThat(offeredToB).containsExactly("b-0");
+            assertThat(takenByA).hasSize(taken);
+        } finally {
+            log.heardAhead(e -> false);
+            a.close();
+            b.close();
+            c.close();
+        }
+    }
+
+    @Test
+    void theGroupsThatTookAnEventAreToldApartByExactName() {
+        assertThat(LocalTakers.takenBy("trg-1 trg-12", "trg-12")).isTrue();
+        assertThat(LocalTakers.takenBy("trg-1 trg-12", "trg-1")).isTrue();
+        assertThat(LocalTakers.takenBy("trg-12", "trg-1")).isFalse();
+        assertThat(LocalTakers.takenBy("trg-1", "trg-12")).isFalse();
+        assertThat(LocalTakers.takenBy("xtrg-1", "trg-1")).isFalse();
+        assertThat(LocalTakers.takenBy("", "trg-1")).isFalse();
+        assertThat(LocalTakers.takenBy(null, "trg-1")).isFalse();
+    }
+
     private static Event event(String tenant, int i) {
         return new Event(tenant, "orders", "o-" + i, "/t", "t", Instant.now(), null, "customer-7", Map.of(), new byte[0]);
     }
