@@ -37,6 +37,32 @@ final class BenchFleet implements AutoCloseable {
         this.nats = nats;
     }
 
+    /**
+     * A topology's YAML with one trusted private cloud in region {@code here} per entry of
+     * {@code clouds} (its name → its nodes, each {@code name: {cpus: …, memory: …}}), in this
+     * order, a user {@code here} 1 ms from each, and 1 ms between them.
+     */
+    @SafeVarargs
+    static String privateClouds(Map.Entry<String, List<String>>... clouds) {
+        StringBuilder yaml = new StringBuilder("clouds:\n");
+        for (var cloud : clouds) {
+            yaml.append("  ").append(cloud.getKey()).append(":\n    provider: private\n    region: here\n    trust: trusted\n")
+                    .append("    pricing: {model: owned}\n    nodes:\n");
+            cloud.getValue().forEach(n -> yaml.append("      ").append(n).append('\n'));
+        }
+        List<String> names = java.util.Arrays.stream(clouds).map(Map.Entry::getKey).toList();
+        yaml.append("users:\n  here: {").append(String.join(", ", names.stream().map(n -> n + ": 1").toList())).append("}\n");
+        if (names.size() == 1) {
+            return yaml.append("latency: {}\n").toString();
+        }
+        yaml.append("latency:\n");
+        for (int i = 0; i < names.size() - 1; i++) {
+            yaml.append("  ").append(names.get(i)).append(": {")
+                    .append(String.join(", ", names.subList(i + 1, names.size()).stream().map(n -> n + ": 1").toList())).append("}\n");
+        }
+        return yaml.toString();
+    }
+
     static BenchFleet start(Path root, String topologyYaml) {
         return start(root, topologyYaml, Map.of());
     }

@@ -42,44 +42,13 @@ import java.util.concurrent.Executors;
  */
 final class EventsBench {
 
-    private static final String TOPOLOGY = """
-            clouds:
-              bench:
-                provider: private
-                region: here
-                trust: trusted
-                pricing: {model: owned}
-                nodes:
-                  n1: {cpus: 2, memory: 4096}
-            users:
-              here: {bench: 1}
-            latency: {}
-            """;
+    private static final String TOPOLOGY = BenchFleet.privateClouds(java.util.Map.entry("bench", List.of("n1: {cpus: 2, memory: 4096}")));
     /**
      * {@link #TOPOLOGY} and a node in a cloud of its own that does not run the app: events published
      * through it reach the app's node through NATS.
      */
-    private static final String LATENCY_TOPOLOGY = """
-            clouds:
-              bench:
-                provider: private
-                region: here
-                trust: trusted
-                pricing: {model: owned}
-                nodes:
-                  n1: {cpus: 2, memory: 4096}
-              gate:
-                provider: private
-                region: here
-                trust: trusted
-                pricing: {model: owned}
-                nodes:
-                  g1: {cpus: 1, memory: 2048}
-            users:
-              here: {bench: 1, gate: 1}
-            latency:
-              bench: {gate: 1}
-            """;
+    private static final String LATENCY_TOPOLOGY = BenchFleet.privateClouds(java.util.Map.entry("bench", List.of("n1: {cpus: 2, memory: 4096}")),
+            java.util.Map.entry("gate", List.of("g1: {cpus: 1, memory: 2048}")));
     private static final String APP = """
             app: events
             placement: {affinity: [{name: here, clouds: [bench]}]}

@@ -18,21 +18,8 @@ import org.HdrHistogram.Histogram;
  */
 final class FleetBench {
 
-    private static final String TOPOLOGY = """
-            clouds:
-              bench:
-                provider: private
-                region: here
-                trust: trusted
-                pricing: {model: owned}
-                nodes:
-                  n1: {cpus: 2, memory: 4096}
-                  n2: {cpus: 2, memory: 4096}
-                  n3: {cpus: 2, memory: 4096}
-            users:
-              here: {bench: 1}
-            latency: {}
-            """;
+    private static final String TOPOLOGY = BenchFleet.privateClouds(java.util.Map.entry("bench",
+            java.util.List.of("n1: {cpus: 2, memory: 4096}", "n2: {cpus: 2, memory: 4096}", "n3: {cpus: 2, memory: 4096}")));
 
     private final Path root;
     private final int calls;
