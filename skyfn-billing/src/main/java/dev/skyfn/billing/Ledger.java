@@ -194,6 +194,24 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /**
+     * The key that signs the heads of the ledger in {@code dir}: its {@code node.key}, made when the
+     * ledger has signed no head yet.
+     *
+     * @throws IOException when the key cannot be read or written, or is missing while
+     *                     {@code heads.log} holds heads: a new key could sign no head over them
+     *                     (the ledger would refuse every bill), so the lost key must be restored
+     */
+    public static SigningKey key(Path dir) throws IOException {
+        Path file = dir.resolve("node.key");
+        Path heads = dir.resolve("heads.log");
+        if (!Files.exists(file) && Files.exists(heads) && Files.size(heads) > 0) {
+            throw new IOException(file + " is missing, but " + heads + " holds heads signed with it: restore it (a new key"
+                    + " could sign no head over them, and every bill would be refused)");
+        }
+        return SigningKey.loadOrCreate(file);
+    }
+
     /** The ledger in {@code dir}, made when it does not exist; heads are signed by {@code key}. */
     public static Ledger open(Path dir, SigningKey key, Clock clock) {
         try {

@@ -54,6 +54,24 @@ class LedgerTest {
     }
 
     @Test
+    void aLedgersKeyIsMadeBeforeItsFirstHeadAndNeverAgainOnceItSignedOne() throws IOException {
+        SigningKey made = Ledger.key(dir);
+        assertThat(Ledger.key(dir).publicKey()).as("read back").isEqualTo(made.publicKey());
+        try (Ledger ledger = Ledger.open(dir, made, CLOCK)) {
+            write(ledger, 0, 3);
+        }
+        java.nio.file.Files.delete(dir.resolve("node.key"));
+        assertThat(Ledger.key(dir).publicKey()).as("no head signed yet: a new key signs them all").isNotEqualTo(made.publicKey());
+        try (Ledger ledger = Ledger.open(dir, Ledger.key(dir), CLOCK)) {
+            ledger.signHead();
+        }
+        java.nio.file.Files.delete(dir.resolve("node.key"));
+        assertThatThrownBy(() -> Ledger.key(dir)).isInstanceOf(IOException.class)
+                .hasMessageContaining("node.key is missing, but").hasMessageContaining("holds heads signed with it: restore it");
+        assertThat(dir.resolve("node.key")).as("no key made in its place").doesNotExist();
+    }
+
+    @Test
     void aThreadInterruptedWhileItMetersDoesNotCloseTheLedgerForEveryOtherOne() {
         try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
             write(ledger, 0, 5);

@@ -136,7 +136,25 @@ final class EventJournal implements AutoCloseable {
                         e instanceof IOException io ? io : new IOException(e));
             }
         }
-        return new Opened(new EventJournal(file), new Recovered(events, subs, next));
+        return new Opened(new EventJournal(file), new Recovered(events, subs, Math.max(next, numberedUpTo(subs.values()))));
+    }
+
+    /**
+     * The number after every one {@code subs} speak of: a rewrite keeps only the events still
+     * needed, so once all were taken the file holds none, and the next event must still come after
+     * the subscriptions' cursors, not be numbered from 1 again below them (and never be read).
+     */
+    private static long numberedUpTo(java.util.Collection<SubState> subs) {
+        long next = 1;
+        for (SubState s : subs) {
+            next = Math.max(next, s.cursor());
+            for (java.util.Collection<Long> seqs : List.of(s.pending(), s.acked(), s.handed().keySet())) {
+                for (long seq : seqs) {
+                    next = Math.max(next, seq + 1);
+                }
+            }
+        }
+        return next;
     }
 
     /**

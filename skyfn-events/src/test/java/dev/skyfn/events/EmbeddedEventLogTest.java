@@ -327,6 +327,29 @@ class EmbeddedEventLogTest {
     }
 
     @Test
+    void eventsPublishedAfterTwoRestartsWithNothingBetweenAreHandedOutNotNumberedBelowTheCursors(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("events.log");
+        Instant deployed = Instant.now();
+        var log = opened(file);
+        var sub = orders(log, deployed, 100);
+        for (int i = 0; i < 5; i++) {
+            log.publish(event("acme", "orders", "e" + i, null));
+        }
+        assertThat(sub.fetch(100, Duration.ofSeconds(1))).hasSize(5).allSatisfy(EventLog.Delivery::ack);
+        log.close();
+        // each start rewrites the file with what is still needed: after the first, no event at all
+        opened(file).close();
+        opened(file).close();
+
+        var reopened = opened(file);
+        for (int i = 5; i < 8; i++) {
+            reopened.publish(event("acme", "orders", "e" + i, null));
+        }
+        assertThat(ids(orders(reopened, deployed, 100).fetch(10, Duration.ofMillis(500)))).containsExactly("e5", "e6", "e7");
+        reopened.close();
+    }
+
+    @Test
     void whatFollowsAFrameItCannotReadIsKeptBesideTheLogNotDestroyed(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("events.log");
         Instant deployed = Instant.now();

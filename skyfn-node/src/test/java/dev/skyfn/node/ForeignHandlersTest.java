@@ -60,6 +60,9 @@ class ForeignHandlersTest {
         // two Set-Cookie header lines: the expiry's comma survives
         assertThat(res.headers().allValues("set-cookie")).containsExactly("seen=1; Path=/",
                 "last=/7; Expires=Wed, 21 Oct 2026 07:28:00 GMT");
+        // past the function's name, the path is the function's, matrix parameters and all
+        var matrix = node.send("POST", "/fn/dev/api/orders/7;v=1?tag=a", "{}".getBytes(), "Content-Type", "application/json");
+        assertThat(matrix.body()).as(matrix.body()).startsWith("POST /7;v=1 tag=a ");
         // a GET has no body: the handler gets the event all the same
         var get = node.get("/fn/dev/api/orders?tag=x");
         assertThat(get.statusCode()).as(get.body()).isEqualTo(200);

@@ -65,6 +65,15 @@ class HttpLimitsTest {
         assertThat(raw("GET /v1/apps/a|b HTTP/1.1\r\nHost: localhost\r\n\r\n")).contains("has '|' (%7C)");
     }
 
+    @Test
+    void aPathSegmentSkyfnRoutesOnWithMatrixParametersIsRefusedNotRoutedWithoutThem() throws IOException {
+        String topic = raw("POST /v1/topics/a.b;c HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+        assertThat(topic).startsWith("HTTP/1.1 400").contains("\"code\":\"BAD_REQUEST\"").contains("'a.b;c' is not a name skyfn knows");
+        assertThat(raw("GET /v1/apps;x HTTP/1.1\r\nHost: localhost\r\n\r\n")).startsWith("HTTP/1.1 400").contains("'apps;x'");
+        assertThat(raw("GET /v1/apps/hello;v=1 HTTP/1.1\r\nHost: localhost\r\n\r\n")).startsWith("HTTP/1.1 400");
+        assertThat(raw("GET /fn/dev/hello;x/hello HTTP/1.1\r\nHost: localhost\r\n\r\n")).startsWith("HTTP/1.1 400");
+    }
+
     /** Sends {@code request} as it is, and reads the answer until the server closes or 64 KiB came. */
     private static String raw(String request) throws IOException {
         try (Socket s = new Socket("127.0.0.1", node.platform.port())) {

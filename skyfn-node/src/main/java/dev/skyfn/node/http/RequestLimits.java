@@ -19,7 +19,8 @@ import java.util.Map;
  * error either way, like every other refusal. The server reads request lines up to four times
  * the limit (414 beyond, from its direct handler) and header fields up to 1 MiB, so that the check
  * here sees them; a head larger still, or one it cannot parse, gets {@code 400 BAD_REQUEST} in the
- * same JSON shape rather than an empty body.
+ * same JSON shape rather than an empty body. A path segment skyfn routes on that carries matrix
+ * parameters is {@code 400 BAD_REQUEST} ({@link #routedWithParameters}).
  */
 public final class RequestLimits {
 
@@ -87,8 +88,31 @@ public final class RequestLimits {
                 throw new SkyfnException(ErrorCode.HEADERS_TOO_LARGE, "the request's header fields are " + headers
                         + " bytes, over the limit of " + MAX_HEADER_BYTES);
             }
+            String routed = routedWithParameters(prologue.uriPath().rawPath());
+            if (routed != null) {
+                throw new SkyfnException(ErrorCode.BAD_REQUEST, "'" + SkyfnException.bounded(routed) + "' is not a name skyfn knows:"
+                        + " a ';' in a path has no meaning to skyfn (percent-encode it as %3B where a name may hold one)");
+            }
             chain.proceed();
         };
+    }
+
+    /**
+     * The first segment of {@code rawPath} skyfn routes on that carries matrix parameters (RFC 3986
+     * §3.3: a {@code ;} and what follows), or null. The server drops them before routing, so
+     * {@code /v1/topics/a.b;c} would publish to {@code a.b}: every segment of skyfn's own paths
+     * is refused with one; under a function URL only {@code /fn/<tenant>/<app>/<function>}, since
+     * the rest of its path is the function's, passed on as sent.
+     */
+    static String routedWithParameters(String rawPath) {
+        String[] segments = rawPath.split("/", -1);
+        int routed = rawPath.startsWith("/fn/") ? Math.min(segments.length, 5) : segments.length;
+        for (int i = 0; i < routed; i++) {
+            if (segments[i].indexOf(';') >= 0) {
+                return segments[i];
+            }
+        }
+        return null;
     }
 
     /** A request the server refused before routing, as skyfn's JSON error. */

@@ -65,7 +65,7 @@ public final class Metering implements Meter, AutoCloseable {
         Path dir = dataDir.resolve("billing");
         SigningKey key;
         try {
-            key = SigningKey.loadOrCreate(dir.resolve("node.key"));
+            key = Ledger.key(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the node's signing key: " + e.getMessage(), e);
         }
