@@ -24,7 +24,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * it is given; events no subscription wants are not held) — shared subscriptions,
  * acknowledgements, redelivery after the ack wait or a pause, a bound on events out at once, and a
  * publication of an id already seen within {@link #DUPLICATE_WINDOW} dropped. Holds at most
- * {@code maxBytes} of events no subscription has taken yet ({@code TOO_MANY_REQUESTS} beyond);
+ * {@code maxBytes} of events no subscription has taken yet, a quarter of it of one tenant's
+ * ({@code TOO_MANY_REQUESTS} beyond);
  * events handed out and not yet acknowledged are kept whatever their size.
  * <p>
  * {@link #open Opened} on a file, it keeps there what it holds ({@link EventJournal}): a node killed
@@ -46,12 +47,22 @@ public final class EmbeddedEventLog implements EventLog {
      */
     static final Duration INACTIVE = Duration.ofMinutes(10);
 
+    /**
+     * A tenant may hold at most this share of the events not yet taken ({@code maxBytes} / 4): a
+     * backlog no function of its own takes leaves the rest of the log to the other tenants.
+     */
+    static final int TENANT_SHARE = 4;
+
     private final long maxBytes;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    /** Events not yet taken by every subscription, by sequence number (a subscription reads on from its cursor's). */
-    private final TreeMap<Long, Kept> events = new TreeMap<>();
+    /**
+     * Events not yet read past by every subscription of their tenant, by tenant, then by sequence
+     * number (a subscription reads on from its cursor among its tenant's): a subscription that does
+     * not take holds up its own tenant's events, never another's.
+     */
+    private final Map<String, TreeMap<Long, Kept>> events = new HashMap<>();
     private final Map<String, Sub> subscriptions = new HashMap<>();
     private final LinkedHashMap<String, Instant> recentIds = new LinkedHashMap<>();
     /** The events published with {@link #publishTaken} not yet acknowledged by every subscription that wanted them, by sequence. */
@@ -65,6 +76,8 @@ public final class EmbeddedEventLog implements EventLog {
     private long compactedSize;
     private long nextSeq = 1;
     private long bytes;
+    /** {@link #bytes} by tenant: one tenant's backlog may not fill the log for every other. */
+    private final Map<String, Long> bytesByTenant = new HashMap<>();
 
     /** A log held in memory only. */
     public EmbeddedEventLog(long maxBytes, Clock clock) {
@@ -136,11 +149,8 @@ public final class EmbeddedEventLog implements EventLog {
             }
             subscriptions.put(sub.name, sub);
         }
-        long oldestCursor = subscriptions.values().stream().mapToLong(s -> s.cursor).min().orElse(nextSeq);
-        held.events().tailMap(oldestCursor).forEach((seq, e) -> {
-            events.put(seq, new Kept(seq, e));
-            bytes += e.data().length;
-        });
+        held.events().forEach((seq, e) -> hold(new Kept(seq, e)));
+        dropReadPast();
         // a publisher retrying what it published before the restart is told it was kept
         held.events().values().forEach(e -> recentIds.put(e.tenant() + ":" + e.id(), now));
     }
@@ -148,7 +158,7 @@ public final class EmbeddedEventLog implements EventLog {
     /** Rewrites the journal with only what is still needed. Under the lock. */
     private void compact() {
         java.util.SortedMap<Long, Event> live = new TreeMap<>();
-        events.values().forEach(k -> live.put(k.seq(), k.event()));
+        events.values().forEach(held -> held.values().forEach(k -> live.put(k.seq(), k.event())));
         List<EventJournal.SubState> states = new ArrayList<>();
         for (Sub sub : subscriptions.values()) {
             sub.pending.values().forEach(out -> live.put(out.seq, out.event));
@@ -195,6 +205,43 @@ public final class EmbeddedEventLog implements EventLog {
     }
 
     private record Kept(long seq, Event event) {
+    }
+
+    private static final TreeMap<Long, Kept> EMPTY = new TreeMap<>();
+
+    /** Holds {@code k} for its tenant's subscriptions. Under the lock. */
+    private void hold(Kept k) {
+        events.computeIfAbsent(k.event().tenant(), t -> new TreeMap<>()).put(k.seq(), k);
+        count(k.event(), 1);
+    }
+
+    /** Lets go of each tenant's events all its subscriptions have read past (all of them for a tenant with none). Under the lock. */
+    private void dropReadPast() {
+        Map<String, Long> floors = new HashMap<>();
+        subscriptions.values().forEach(s -> floors.merge(s.tenant, s.cursor, Math::min));
+        for (var it = events.entrySet().iterator(); it.hasNext(); ) {
+            var tenant = it.next();
+            long floor = floors.getOrDefault(tenant.getKey(), nextSeq);
+            TreeMap<Long, Kept> held = tenant.getValue();
+            while (!held.isEmpty() && held.firstKey() < floor) {
+                count(held.pollFirstEntry().getValue().event(), -1);
+            }
+            if (held.isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    /** Counts {@code e}'s data held ({@code sign} 1) or let go (-1), in all and for its tenant. Under the lock. */
+    private void count(Event e, int sign) {
+        long n = (long) sign * e.data().length;
+        bytes += n;
+        bytesByTenant.merge(e.tenant(), n, (a, b) -> a + b == 0 ? null : a + b);
+    }
+
+    /** {@code bytes} in whole MiB, or KiB below one. */
+    private static String size(long bytes) {
+        return bytes >= 1 << 20 ? (bytes >> 20) + " MiB" : (bytes >> 10) + " KiB";
     }
 
     /** An event whose publisher waits for the subscriptions that wanted it to acknowledge it. */
@@ -322,6 +369,13 @@ public final class EmbeddedEventLog implements EventLog {
             throw new SkyfnException(ErrorCode.TOO_MANY_REQUESTS, "this node holds " + (maxBytes >> 20)
                     + " MiB of events its subscriptions have not taken yet, its limit; retry later");
         }
+        long ofTenant = bytesByTenant.getOrDefault(event.tenant(), 0L);
+        if (ofTenant + event.data().length > maxBytes / TENANT_SHARE) {
+            recentIds.remove(event.tenant() + ":" + event.id());
+            throw new SkyfnException(ErrorCode.TOO_MANY_REQUESTS, "this node holds " + size(ofTenant) + " of tenant " + event.tenant()
+                    + "'s events its subscriptions have not taken yet; with this one it would pass a tenant's limit of "
+                    + size(maxBytes / TENANT_SHARE) + "; retry later");
+        }
         Kept kept = new Kept(nextSeq, event);
         if (journal != null) {
             try {
@@ -336,8 +390,7 @@ public final class EmbeddedEventLog implements EventLog {
             }
         }
         nextSeq++;
-        events.put(kept.seq(), kept);
-        bytes += event.data().length;
+        hold(kept);
         changed.signalAll();
         return kept;
     }
@@ -370,7 +423,8 @@ public final class EmbeddedEventLog implements EventLog {
                                   int maxUnacknowledged) {
         lock.lock();
         try {
-            long from = events.values().stream().filter(k -> !k.event().time().isBefore(since)).mapToLong(Kept::seq).findFirst().orElse(nextSeq);
+            long from = events.getOrDefault(tenant, EMPTY).values().stream().filter(k -> !k.event().time().isBefore(since)).mapToLong(Kept::seq)
+                    .findFirst().orElse(nextSeq);
             Sub existing = subscriptions.get(name);
             Sub sub = existing != null ? existing : new Sub(name, tenant, pattern, partition, ackWait, maxUnacknowledged, from);
             if (existing == null) {
@@ -487,7 +541,7 @@ public final class EmbeddedEventLog implements EventLog {
         }
         // a key-ordered partition taken in batches: nothing after an event still out or resting before it is handed out again
         boolean held = EventLog.exclusive(sub.partition, sub.maxUnacknowledged) && next != null;
-        for (Kept k : events.tailMap(sub.cursor).values()) {
+        for (Kept k : events.getOrDefault(sub.tenant, EMPTY).tailMap(sub.cursor).values()) {
             if (held || taken.size() >= max || sub.pending.size() >= sub.maxUnacknowledged) {
                 break;
             }
@@ -592,10 +646,7 @@ public final class EmbeddedEventLog implements EventLog {
             // under the lock: completing here only lets the publisher's own thread go on later
             tell.forEach(f -> Thread.ofVirtual().start(() -> f.complete(null)));
         }
-        long oldestCursor = subscriptions.values().stream().mapToLong(s -> s.cursor).min().orElse(nextSeq);
-        while (!events.isEmpty() && events.firstKey() < oldestCursor) {
-            bytes -= events.pollFirstEntry().getValue().event().data().length;
-        }
+        dropReadPast();
         if (journal != null && (journal.broken() || journal.size() > Math.max(compactAt, 2 * compactedSize))) {
             try {
                 compact();
@@ -612,6 +663,7 @@ public final class EmbeddedEventLog implements EventLog {
         try {
             events.clear();
             bytes = 0;
+            bytesByTenant.clear();
             if (journal != null) {
                 journal.close();
             }

@@ -1,7 +1,10 @@
 package dev.skyfn.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.skyfn.core.ErrorCode;
+import dev.skyfn.core.SkyfnException;
 import dev.skyfn.core.trigger.Event;
 import dev.skyfn.core.trigger.EventLog;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +37,27 @@ class EmbeddedEventLogTest {
 
     private static List<String> ids(List<EventLog.Delivery> ds) {
         return ds.stream().map(d -> d.event().id()).toList();
+    }
+
+    @Test
+    void oneTenantsBacklogFillsAQuarterOfTheLogAndHoldsUpNoOtherTenantsEvents() throws InterruptedException {
+        var acme = log.subscribe("a", "acme", "orders", -1, Instant.now(), Duration.ofSeconds(30), 100);
+        var globex = log.subscribe("g", "globex", "orders", -1, Instant.now(), Duration.ofSeconds(30), 100);
+        byte[] data = new byte[100 << 10];
+        for (int i = 0; i < 2; i++) {
+            log.publish(new Event("acme", "orders", "a" + i, "/test", "t", Instant.now(), null, null, Map.of(), data));
+        }
+        assertThatThrownBy(() -> log.publish(new Event("acme", "orders", "a2", "/test", "t", Instant.now(), null, null, Map.of(), data)))
+                .isInstanceOfSatisfying(SkyfnException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.TOO_MANY_REQUESTS))
+                .hasMessageContaining("holds 200 KiB of tenant acme's events").hasMessageContaining("a tenant's limit of 256 KiB");
+        // acme's subscription takes nothing; globex's events, taken as they come, are not held up behind it: twice the whole log's size
+        for (int i = 0; i < 20; i++) {
+            assertThat(log.publish(new Event("globex", "orders", "g" + i, "/test", "t", Instant.now(), null, null, Map.of(), data))).isTrue();
+            assertThat(globex.fetch(1, Duration.ofSeconds(1))).hasSize(1).allSatisfy(EventLog.Delivery::ack);
+        }
+        // taken, acme's backlog makes room for its next events
+        assertThat(acme.fetch(2, Duration.ofSeconds(1))).hasSize(2).allSatisfy(EventLog.Delivery::ack);
+        assertThat(log.publish(new Event("acme", "orders", "a2", "/test", "t", Instant.now(), null, null, Map.of(), data))).isTrue();
     }
 
     @Test
@@ -148,7 +172,7 @@ class EmbeddedEventLogTest {
     @Test
     void aSubscriptionClosedAndNotTakenFromIsForgottenAndOneHeldOpenKeepsItsEvents() throws InterruptedException {
         var clock = new dev.skyfn.core.testing.ManualClock(Instant.parse("2026-12-01T12:00:00Z"));
-        var small = new EmbeddedEventLog(64, clock);
+        var small = new EmbeddedEventLog(64 * EmbeddedEventLog.TENANT_SHARE, clock);
         var gone = small.subscribe("gone", "acme", "orders", -1, clock.instant(), Duration.ofSeconds(30), 100);
         small.publish(new Event("acme", "orders", "a", "/t", "t", clock.instant(), null, null, Map.of(), new byte[40]));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> small.publish(new Event("acme", "orders", "b", "/t", "t", clock.instant(), null,
@@ -288,7 +312,7 @@ class EmbeddedEventLogTest {
     void anEventLargerThanItsFileHoldsIsRefusedAndTheOthersAreKept(@TempDir Path dir) throws InterruptedException {
         Path file = dir.resolve("events.log");
         Instant deployed = Instant.now();
-        var log = EmbeddedEventLog.open(file, 64 << 20, Clock.systemUTC());
+        var log = EmbeddedEventLog.open(file, 128 << 20, Clock.systemUTC());
         orders(log, deployed, 100);
         log.publish(event("acme", "orders", "a", null));
         var huge = new Event("acme", "orders", "huge", "/test", "t", Instant.now(), null, null, Map.of(), new byte[17 << 20]);
