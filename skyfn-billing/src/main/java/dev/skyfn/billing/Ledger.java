@@ -378,7 +378,7 @@ public final class Ledger implements AutoCloseable {
         checkedFirst();
         Selection picked = select(tenant, fromMillis, toMillis, head.size());
         long[] indices = picked.entries().stream().mapToLong(Entry::index).toArray();
-        return new Proven(head, picked.entries(), tree().multiProof(indices, head.size()), picked.pending());
+        return new Proven(head, picked.entries(), tree().multiProof(indices, head.size()), picked.pending(), problems());
     }
 
     /**
@@ -682,8 +682,16 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
-    /** Records with the proof that a head holds them. */
-    public record Proven(TreeHead head, List<Entry> entries, List<byte[]> proof, long pending) {
+    /**
+     * Records with the proof that a head holds them.
+     *
+     * @param problems what the ledger's keeper knows is wrong with it ({@link #problems()}): a
+     *                 ledger with any signs no more heads, so its pending records will never be proven
+     */
+    public record Proven(TreeHead head, List<Entry> entries, List<byte[]> proof, long pending, List<String> problems) {
+        public Proven {
+            problems = List.copyOf(problems);
+        }
     }
 
     /** One entry of the ledger: its index and its exact bytes (a record's canonical JSON). */

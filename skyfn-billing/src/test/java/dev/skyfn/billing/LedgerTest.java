@@ -140,6 +140,22 @@ class LedgerTest {
     }
 
     @Test
+    void aLedgerItsKeeperKnowsDamagedFailsVerificationThoughTheTenantsProofsHold() throws IOException {
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            write(ledger, 0, 4);
+            ledger.signHead();
+            ledger.append(Records.of("alice", "late", T0 + 100, 1, 128));
+        }
+        Files.writeString(dir.resolve("entries.log"), "{\"not\":\"a record\"}\n", java.nio.file.StandardOpenOption.APPEND);
+        try (Ledger damaged = Ledger.open(dir, key, CLOCK)) {
+            assertThat(damaged.problems()).isNotEmpty();
+            assertThat(verify(damaged, "alice", Optional.empty()).failures()).singleElement().asString()
+                    .startsWith("the ledger's keeper reports it damaged (").contains(damaged.problems().getFirst())
+                    .endsWith("it signs no head over it any more, so the 1 record(s) written since its latest head will never be proven");
+        }
+    }
+
+    @Test
     void aRecordRemovedOrHistoryRewrittenIsCaughtByTheHeadsSignedBefore() throws IOException {
         TreeHead verifiedBefore;
         try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {

@@ -214,7 +214,10 @@ final class BillsCommand implements Callable<Integer> {
                 for (JsonNode e : records.get("entries")) {
                     entries.add(new Ledger.Entry(e.get("index").asLong(), e.get("leaf").asText().getBytes(StandardCharsets.UTF_8)));
                 }
-                proven = new Ledger.Proven(head(records.get("head")), entries, hashes(records.get("proof")), records.get("pending").asLong());
+                List<String> problems = new ArrayList<>();
+                records.path("problems").forEach(p -> problems.add(p.asText()));
+                proven = new Ledger.Proven(head(records.get("head")), entries, hashes(records.get("proof")), records.get("pending").asLong(),
+                        problems);
             }
             Verifier.Report report = Verifier.verify(key, whose, heads, before.head(), proven, proofs(client, node), before.known());
             return new Verified(Base64Key.of(key), report, proven, whose);

@@ -112,7 +112,8 @@ public final class FleetLedgers implements Ledgers {
         }
         found.sort(java.util.Comparator.comparingLong(Ledger.Entry::index));
         long[] indices = found.stream().mapToLong(Ledger.Entry::index).toArray();
-        return new Ledger.Proven(head, found, tree.multiProof(indices, head.size()), pending);
+        String problem = trees.get(node) == null ? null : trees.get(node).problem;
+        return new Ledger.Proven(head, found, tree.multiProof(indices, head.size()), pending, problem == null ? List.of() : List.of(problem));
     }
 
     @Override

@@ -159,6 +159,7 @@ public final class BillingApi implements HttpService {
                 .map(e -> Map.of("index", e.index(), "leaf", new String(e.leaf(), StandardCharsets.UTF_8))).toList());
         answer.put("proof", hex(proven.proof()));
         answer.put("pending", proven.pending());
+        answer.put("problems", proven.problems());
         Api.json(res, 200, answer);
     }
 
