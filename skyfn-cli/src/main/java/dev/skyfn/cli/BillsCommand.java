@@ -320,20 +320,27 @@ final class BillsCommand implements Callable<Integer> {
 
         static final Pinned NONE = new Pinned(Optional.empty(), Optional.empty(), Map.of());
 
-        static Map<String, Pinned> read(Path file) throws IOException {
+        /** What {@code file} pinned (nothing when it does not exist); CliException saying why when it cannot be read. */
+        static Map<String, Pinned> read(Path file) {
             Map<String, Pinned> all = new LinkedHashMap<>();
             if (!Files.exists(file)) {
                 return all;
             }
-            JsonNode nodes = Client.JSON.readTree(Files.readAllBytes(file)).path("nodes");
-            nodes.properties().forEach(n -> {
-                JsonNode s = n.getValue();
-                JsonNode h = s.path("head");
-                Optional<TreeHead> head = h.isObject() ? Optional.of(Verify.head(h)) : Optional.empty();
-                Map<Long, byte[]> known = new HashMap<>();
-                s.path("known").properties().forEach(e -> known.put(Long.parseLong(e.getKey()), HEX.parseHex(e.getValue().asText())));
-                all.put(n.getKey(), new Pinned(Optional.ofNullable(s.path("key").textValue()), head, known));
-            });
+            try {
+                JsonNode nodes = Client.JSON.readTree(Files.readAllBytes(file)).path("nodes");
+                nodes.properties().forEach(n -> {
+                    JsonNode s = n.getValue();
+                    JsonNode h = s.path("head");
+                    Optional<TreeHead> head = h.isObject() ? Optional.of(Verify.head(h)) : Optional.empty();
+                    Map<Long, byte[]> known = new HashMap<>();
+                    s.path("known").properties().forEach(e -> known.put(Long.parseLong(e.getKey()), HEX.parseHex(e.getValue().asText())));
+                    all.put(n.getKey(), new Pinned(Optional.ofNullable(s.path("key").textValue()), head, known));
+                });
+            } catch (IOException | RuntimeException e) {
+                String why = e instanceof com.fasterxml.jackson.core.JacksonException j ? dev.skyfn.core.Documents.why(j) : String.valueOf(e.getMessage());
+                throw new CliException("cannot read what was verified last time from " + file + " (" + why
+                        + "): move it away to verify afresh, trusting the heads the nodes show now");
+            }
             return all;
         }
 

@@ -296,6 +296,10 @@ class BillsTest {
         assertThat(unnamed.out()).contains("FAILED: " + node + ": --log-key gives no key for it");
         CliRun missing = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--log-key", "@" + dir.resolve("none.txt"));
         assertThat(missing.err()).contains("cannot read the --log-key file");
+        java.nio.file.Path torn = java.nio.file.Files.writeString(dir.resolve("torn-state.json"), "{\"nodes\": {");
+        CliRun unreadable = CliRun.skyfn("bills", "verify", "--url", url, "--key", acme, "--state", torn.toString());
+        assertThat(unreadable.exit()).isNotZero();
+        assertThat(unreadable.err()).contains("cannot read what was verified last time from " + torn).doesNotContain("\tat ");
         assertThat(forged.out()).contains("FAILED: " + node + ": the head of 19 entries").contains("does not carry the ledger's signature");
 
         String changed = changeOneOfAcmesRecords(dir.resolve("data").resolve("billing").resolve("entries.log"));
