@@ -74,6 +74,10 @@ public final class Schedule {
         }
         String text = expression.strip();
         Matcher rate = RATE.matcher(text);
+        if (rate.matches() && !id.normalized().equals(java.time.ZoneOffset.UTC)) {
+            throw new IllegalArgumentException("a rate has no time zone: its ticks fall on whole multiples of its period since the epoch"
+                    + " (rate(1 day) at 00:00 UTC); a cron(…) fires at a time of day in a time zone");
+        }
         if (rate.matches()) {
             // more digits than a long holds are as out of range as a million and one
             long n = rate.group(1).length() > 9 ? Long.MAX_VALUE : Long.parseLong(rate.group(1));
@@ -101,8 +105,11 @@ public final class Schedule {
             cron.validate();
             times = ExecutionTime.forCron(cron);
         } catch (IllegalArgumentException e) {
+            // the library says "Both … are not supported" of two '?' as well
+            String why = e.getMessage() != null && e.getMessage().contains("Both, a day-of-week AND a day-of-month")
+                    ? "one of day-of-month and day-of-week is '?' and the other is not" : e.getMessage();
             throw new IllegalArgumentException("'" + expression + "' is not a schedule: " + (aws.matches() ? "" : "not rate(…) nor cron(…) "
-                    + "as EventBridge writes them, and as a five-field cron: ") + e.getMessage());
+                    + "as EventBridge writes them, and as a five-field cron: ") + why);
         }
         if (!firesEver(times, id)) {
             throw new IllegalArgumentException("'" + expression + "' never fires: no date matches it (a 30th of February, a 31st of April,"

@@ -91,12 +91,15 @@ class TriggerReaderTest {
             - schedule: 0 0 31 4 *                           | functions.order.triggers[0].schedule: '0 0 31 4 *' never fires: no date matches it
             - schedule: cron(0 0 31W 4 ? *)                  | functions.order.triggers[0].schedule: 'cron(0 0 31W 4 ? *)' never fires: no date matches it
             - {schedule: rate(1 hour), timezone: Mars/Base}  | functions.order.triggers[0].timezone: 'Mars/Base' is not a time zone
+            - {schedule: rate(1 hour), timezone: Europe/Paris} | functions.order.triggers[0].timezone: a rate has no time zone
             - {schedule: rate(1 hour), missed: later}        | functions.order.triggers[0].missed: 'later' is not one of skip, catch-up
             - {schedule: rate(1 hour), topic: a}             | functions.order.triggers[0]: a trigger has one of
             - {state: 3}                                     | functions.order.triggers[0].state: expected a prefix
             - {state: a, topic: b}                           | functions.order.triggers[0]: a trigger has one of
             - {topik: a.b}                                   | or 'state' (a prefix of the app's global keys); found 'topik'
             - {}                                             | or 'state' (a prefix of the app's global keys); found none
+            - {schedule: null}                               | functions.order.triggers[0].schedule: is empty: give rate(5 minutes)
+            - {topic: null, batch: {size: 2}}                | functions.order.triggers[0].topic: is empty: give a subject
             - {topic: orders created}                        | functions.order.triggers[0].topic: 'orders created' is not a subject: token 'orders created'
             - {topic: orders..eu}                            | functions.order.triggers[0].topic: 'orders..eu' is not a subject: an empty token
             - {topic: orders.>.eu}                           | functions.order.triggers[0].topic: 'orders.>.eu' is not a subject: token '>'

@@ -15,7 +15,7 @@ class ScheduleTest {
             rate(1 minute)         | UTC          | 2026-12-01T11:55:00Z | 2026-12-01T11:56:00Z
             rate(10 seconds)       | UTC          | 2026-12-01T11:55:03Z | 2026-12-01T11:55:10Z
             rate(2 hours)          | UTC          | 2026-12-01T11:00:00Z | 2026-12-01T12:00:00Z
-            rate(1 day)            | Europe/Paris | 2026-12-01T11:00:00Z | 2026-12-02T00:00:00Z
+            rate(1 day)            | Etc/UTC      | 2026-12-01T11:00:00Z | 2026-12-02T00:00:00Z
             cron(0 12 * * ? *)     | UTC          | 2026-12-01T11:50:00Z | 2026-12-01T12:00:00Z
             cron(0 12 * * ? *)     | Europe/Paris | 2026-12-01T11:50:00Z | 2026-12-02T11:00:00Z
             cron(0/15 * * * ? *)   | UTC          | 2026-12-01T11:50:00Z | 2026-12-01T12:00:00Z
@@ -38,7 +38,8 @@ class ScheduleTest {
             rate(5 weeks)          | a rate is written rate(5 minutes)
             rate(1000001 seconds)  | a rate is at most 1000000 of its unit (seconds)
             rate(99999999999999999999 days) | a rate is at most 1000000 of its unit (days)
-            cron(0 12 * * * *)     | Both, a day-of-week AND a day-of-month
+            cron(0 12 * * * *)     | one of day-of-month and day-of-week is '?' and the other is not
+            cron(0 3 ? * ? *)      | one of day-of-month and day-of-week is '?' and the other is not
             cron(61 12 * * ? *)    | Value 61 not in range [0, 59]
             every day at noon      | not rate(…) nor cron(…)
             """)
@@ -47,6 +48,9 @@ class ScheduleTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(why);
         assertThatThrownBy(() -> Schedule.parse("rate(1 hour)", "Mars/Olympus", Schedule.Missed.SKIP))
                 .hasMessageContaining("'Mars/Olympus' is not a time zone");
+        // a rate's ticks are the epoch's: a zone would be ignored, so one other than UTC is refused
+        assertThatThrownBy(() -> Schedule.parse("rate(1 day)", "Europe/Paris", Schedule.Missed.SKIP))
+                .hasMessageStartingWith("a rate has no time zone");
     }
 
     @ParameterizedTest(name = "{0}, last {1}, now {2}, at most {3}: {4}")
