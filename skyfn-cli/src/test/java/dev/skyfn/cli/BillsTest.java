@@ -261,6 +261,8 @@ class BillsTest {
         assertThat(from.err()).contains("'from' is a date (2026-12-01) or an instant (2026-12-01T10:00:00Z), not 'yesterday'");
         assertThat(send(acme, "GET", "/v1/bills?from=2026-12-02&to=2026-12-01", null).body()).contains("BAD_REQUEST")
                 .contains("'from' is after 'to'");
+        assertThat(send(acme, "GET", "/v1/bills?to=2026-01-01", null).body()).contains("BAD_REQUEST")
+                .contains("'to' (2026-01-01T00:00:00Z) is before the default 'from'").contains("give a 'from' too");
         assertThat(send(acme, "GET", "/v1/bills?from=%2B1000000000-12-31T23:59:59Z", null).body()).contains("BAD_REQUEST")
                 .contains("'from' is too far from today");
         assertThat(send(acme, "GET", "/v1/bills?format=xml", null).body()).contains("BAD_REQUEST").contains("'format' is json or csv");

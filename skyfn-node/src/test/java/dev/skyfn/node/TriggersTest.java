@@ -279,6 +279,11 @@ class TriggersTest {
                 400, "BAD_REQUEST", "the event's data is not JSON, as its media type application/json says");
         assertError(acme.send("POST", "/v1/topics/orders", "{\"specversion\": \"0.3\"}".getBytes(StandardCharsets.UTF_8),
                 "Content-Type", "application/cloudevents+json"), 400, "BAD_REQUEST", "specversion '0.3' is not taken");
+        assertError(acme.send("POST", "/v1/topics/orders", "{\"data\": {\"a\": 1}, \"data_base64\": \"AQ==\"}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/cloudevents+json"), 400, "BAD_REQUEST", "the CloudEvent has both 'data' and 'data_base64'");
+        assertError(acme.send("POST", "/v1/topics/orders", "{\"region\": {\"name\": \"eu\"}}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/cloudevents+json"), 400, "BAD_REQUEST",
+                "the CloudEvent's extension 'region' is an object: an extension is a string, a number or a boolean");
         assertError(acme.send("POST", "/v1/topics/orders", new byte[]{1}, "ce-Bad_Name", "x"), 400, "BAD_REQUEST",
                 "'bad_name' is not a CloudEvents extension attribute's name");
         var bad = acme.deploy(JarBuilder.app("app: bad\nfunctions:\n  f:\n    handler: dev.skyfn.node.apps.Events$Record\n"

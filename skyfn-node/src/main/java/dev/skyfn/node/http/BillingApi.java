@@ -242,7 +242,9 @@ public final class BillingApi implements HttpService {
         long from = millis(req, "from").orElse(defaultFrom);
         long to = millis(req, "to").orElse(Long.MAX_VALUE);
         if (from > to) {
-            throw new SkyfnException(ErrorCode.BAD_REQUEST, "'from' is after 'to'");
+            throw new SkyfnException(ErrorCode.BAD_REQUEST, query(req, "from").isPresent() ? "'from' is after 'to'"
+                    : "'to' (" + Instant.ofEpochMilli(to) + ") is before the default 'from', " + Instant.ofEpochMilli(from)
+                    + " (the start of this month): give a 'from' too");
         }
         return new long[]{from, to};
     }

@@ -84,6 +84,15 @@ public final class EventApi implements HttpService {
             text(ce, "specversion").filter(v -> !v.equals("1.0")).ifPresent(v -> {
                 throw new SkyfnException(ErrorCode.BAD_REQUEST, "specversion '" + v + "' is not taken: CloudEvents 1.0 is");
             });
+            if (ce.hasNonNull("data_base64") && ce.hasNonNull("data")) {
+                throw new SkyfnException(ErrorCode.BAD_REQUEST, "the CloudEvent has both 'data' and 'data_base64': one or the other"
+                        + " (CloudEvents JSON format, 3.1)");
+            }
+            ce.properties().stream().filter(f -> !STRUCTURED.contains(f.getKey()) && f.getValue().isContainerNode()).findFirst()
+                    .ifPresent(f -> {
+                        throw new SkyfnException(ErrorCode.BAD_REQUEST, "the CloudEvent's extension '" + SkyfnException.bounded(f.getKey())
+                                + "' is " + (f.getValue().isObject() ? "an object" : "an array") + ": an extension is a string, a number or a boolean");
+                    });
             byte[] data = ce.hasNonNull("data_base64") ? base64(ce.get("data_base64").asText())
                     : ce.has("data") ? dataOf(ce.get("data")) : new byte[0];
             String dataType = text(ce, "datacontenttype").orElse(ce.has("data") && !ce.get("data").isTextual() ? "application/json" : null);
