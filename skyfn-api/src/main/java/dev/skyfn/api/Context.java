@@ -72,7 +72,11 @@ public interface Context {
      * {@code byte[]} goes as it is, a {@code String} as text, anything else as JSON. Returns once the
      * event is kept (in a fleet, in JetStream); the result is the event's id.
      *
-     * @throws DataException {@code BAD_REQUEST} for a subject that is not one
+     * @throws DataException {@code BAD_REQUEST} for a subject that is not one,
+     *                       {@code PAYLOAD_TOO_LARGE} for data over the limit (1 MiB by default),
+     *                       {@code UNAVAILABLE} when the event log cannot keep it now. Not caught,
+     *                       a refusal of what the function asked ends its call as
+     *                       {@code FUNCTION_ERROR}, the refusal's code in the message
      */
     default String publish(String subject, Object value) {
         return publish(subject, null, value);

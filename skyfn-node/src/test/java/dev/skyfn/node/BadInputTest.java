@@ -200,8 +200,8 @@ class BadInputTest {
 
     @Test
     void aHugeEventOrInputAFunctionSendsIsRefusedAsWhatItIs() {
-        assertError(node.invoke("bad", "sendsHuge", "publish:2"), 413, "PAYLOAD_TOO_LARGE",
-                "the event's data is larger than 1048576 bytes, the limit for an event's data");
+        assertError(node.invoke("bad", "sendsHuge", "publish:2"), 500, "FUNCTION_ERROR",
+                "the function's data operation was refused, PAYLOAD_TOO_LARGE: the event's data is larger than 1048576 bytes, the limit for an event's data");
         var input = node.invoke("bad", "sendsHuge", "invoke:2");
         assertThat(input.body()).isEqualTo("refused: PAYLOAD_TOO_LARGE the input is larger than 1048576 bytes, the limit for a call's input");
         badAppServesAgain();

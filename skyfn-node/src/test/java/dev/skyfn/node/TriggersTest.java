@@ -155,7 +155,8 @@ class TriggersTest {
                 .contains("subject=orders.fn").contains("type=dev.skyfn.function.v1.published");
         var bad = acme.send("POST", "/v1/apps/shop/functions/publish:invoke", "orders fn".getBytes(StandardCharsets.UTF_8),
                 "Content-Type", "text/plain");
-        assertError(bad, 400, "BAD_REQUEST", "'orders fn' is not a subject");
+        // the function's own request was bad, not its caller's
+        assertError(bad, 500, "FUNCTION_ERROR", "the function's data operation was refused, BAD_REQUEST: 'orders fn' is not a subject");
     }
 
     @Test

@@ -147,6 +147,24 @@ final class GrainInstance implements Runnable {
         }
     }
 
+    /** Codes by which the node refuses what a function asked of its data or events: the function's fault, not its caller's. */
+    static final java.util.Set<String> REFUSED_ASKING = java.util.Set.of(ErrorCode.BAD_REQUEST.name(), ErrorCode.INVALID_INPUT.name(),
+            ErrorCode.PAYLOAD_TOO_LARGE.name());
+
+    /**
+     * A data operation's failure the function did not catch. One refused for what the function
+     * asked (a key or subject that is none, a value too large) fails the call as
+     * {@code FUNCTION_ERROR}, the refusal's code in its message: passed on, it would tell the
+     * caller that its own request was bad. Any other (UNAVAILABLE, QUOTA_EXCEEDED, …) keeps its code.
+     */
+    private static Ending refused(DataException e) {
+        if (REFUSED_ASKING.contains(e.code())) {
+            return new Ending.Failed(ErrorCode.FUNCTION_ERROR.name(), "the function's data operation was refused, " + e.code() + ": "
+                    + Thrown.message(e), DataException.class.getName());
+        }
+        return new Ending.Failed(e.code(), Thrown.message(e), "");
+    }
+
     private Ending failure(Throwable t, InvocationContext ctx) {
         if (cancelled.getAsBoolean()) {
             return timeout();
@@ -154,7 +172,7 @@ final class GrainInstance implements Runnable {
         return switch (t) {
             case SkyfnException e -> fail(e.code(), e.getMessage(), "");
             case FunctionCallException e -> new Ending.Failed(e.code(), Thrown.message(e), e.type());
-            case DataException e -> new Ending.Failed(e.code(), Thrown.message(e), "");
+            case DataException e -> refused(e);
             case ExitAttempt e -> {
                 sandbox.retire(ErrorCode.FUNCTION_EXITED, "invocation " + invocationId + ": " + e.getMessage());
                 yield fail(ErrorCode.FUNCTION_EXITED, e.getMessage() + "; functions must return instead of ending the process", "");

@@ -61,6 +61,9 @@ final class InvocationContext implements Context, Log {
             };
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
+        } catch (dev.skyfn.core.SkyfnException tooLarge) {
+            // refused here rather than by the node, and said as the node says it
+            throw new dev.skyfn.api.DataException(tooLarge.code().name(), tooLarge.getMessage());
         }
         Payload id = services.data().send(dev.skyfn.core.wire.DataOp.PUBLISH, subject == null ? "" : subject,
                 partitionKey == null ? "" : partitionKey, body.bytes(), body.contentType().getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, 0);
