@@ -58,6 +58,10 @@ final class EventCommands {
             if (key != null) {
                 headers.put("ce-partitionkey", key);
             }
+            // said here as the node would say it: as a path segment, '' or '..' is no name and 'a/b' no endpoint
+            dev.skyfn.core.trigger.Subjects.problem(subject).ifPresent(p -> {
+                throw new CliException(p);
+            });
             // a path segment: a space is %20 there, not a form's '+'
             String path = "/v1/topics/" + Client.segment(subject);
             Client.Response res = api.client().send("POST", path, body, contentType, headers);

@@ -255,6 +255,11 @@ class CliTest {
         CliRun bad = CliRun.skyfn("publish", "orders eu", "-d", "{}", "--url", url);
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.err()).contains("'orders eu' is not a subject");
+        java.util.Map.of("", "a subject is not empty", "..", "'..' is not a subject", "orders/eu", "'orders/eu' is not a subject").forEach((none, why) -> {
+            CliRun refused = CliRun.skyfn("publish", none, "-d", "{}", "--url", url);
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.err()).as(none).contains(why);
+        });
     }
 
     @Test
