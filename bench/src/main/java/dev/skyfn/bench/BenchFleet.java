@@ -29,11 +29,14 @@ import java.util.Map;
 final class BenchFleet implements AutoCloseable {
 
     private final LocalNats nats;
+    /** Where the fleet's NATS servers, nodes and their logs live: removed at close. */
+    private final Path dir;
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final List<Process> processes = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private BenchFleet(LocalNats nats) {
+    private BenchFleet(LocalNats nats, Path dir) {
+        this.dir = dir;
         this.nats = nats;
     }
 
@@ -81,7 +84,7 @@ final class BenchFleet implements AutoCloseable {
     static BenchFleet start(Path root, String topologyYaml, Map<String, List<String>> perNode, boolean cpuPerCloud) {
         Path dir = temp();
         Topology topology = TopologyReader.read(topologyYaml.getBytes(StandardCharsets.UTF_8));
-        var fleet = new BenchFleet(LocalNats.start(topology, dir.resolve("nats")));
+        var fleet = new BenchFleet(LocalNats.start(topology, dir.resolve("nats")), dir);
         try {
             Path topologyFile = Files.writeString(dir.resolve("fleet.yaml"), topologyYaml);
             for (NodeSpec n : topology.nodes()) {
@@ -168,6 +171,11 @@ final class BenchFleet implements AutoCloseable {
     public void close() {
         processes.forEach(Procs::stop);
         nats.close();
+        try {
+            dev.skyfn.control.AtomicFiles.deleteTree(dir);
+        } catch (IOException e) {
+            System.err.println("the fleet's files in " + dir + " were not all removed: " + e.getMessage());
+        }
     }
 
     private static Path temp() {
