@@ -70,10 +70,13 @@ public final class Verifier {
         });
         if (proven != null) {
             records(key, tenant, latest, proven, proofs, known, failures);
-            // what the keeper knows and the proofs do not show (an entry after the head that is no record, another tenant's entry changed)
-            (failures.isEmpty() ? proven.problems() : List.<String>of()).forEach(p -> failures.add("the ledger's keeper reports it damaged (" + p + "): it signs no head over it any"
-                    + " more, so " + (proven.pending() == 0 ? "no record written from now on will be proven" : "the " + proven.pending()
-                    + " record(s) written since its latest head will never be proven")));
+            if (failures.isEmpty()) {
+                // what the keeper knows and the proofs do not show (an entry after the head that is no record, another tenant's entry changed)
+                String unproven = proven.pending() == 0 ? "no record written from now on will be proven"
+                        : "the " + proven.pending() + " record(s) written since its latest head will never be proven";
+                proven.problems().forEach(p -> failures.add("the ledger's keeper reports it damaged (" + p + "): it signs no head over it"
+                        + " any more, so " + unproven));
+            }
         }
         return new Report(List.copyOf(failures), proven == null ? 0 : proven.entries().size(), proven == null ? 0 : proven.pending(),
                 latest);

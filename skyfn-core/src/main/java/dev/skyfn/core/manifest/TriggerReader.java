@@ -53,13 +53,15 @@ final class TriggerReader {
     private static Trigger trigger(String app, String function, int index, JsonNode node, String at) {
         Fields t = Fields.of(node, at, "a mapping with 'schedule', 'topic' or 'state'", ManifestException::new);
         int kinds = (t.has("schedule") ? 1 : 0) + (t.has("topic") ? 1 : 0) + (t.has("state") ? 1 : 0);
-        for (String kind : List.of("schedule", "topic", "state")) {
-            if (kinds == 0 && node.has(kind) && node.get(kind).isNull()) {
-                throw t.fail(kind, "is empty: give " + switch (kind) {
-                    case "schedule" -> "rate(5 minutes), cron(0 12 * * ? *) or a five-field cron";
-                    case "topic" -> "a subject (orders.created, orders.*)";
-                    default -> "a prefix of the app's global keys (carts/)";
-                });
+        if (kinds == 0) {
+            for (String kind : List.of("schedule", "topic", "state")) {
+                if (node.has(kind) && node.get(kind).isNull()) {
+                    throw t.fail(kind, "is empty: give " + switch (kind) {
+                        case "schedule" -> "rate(5 minutes), cron(0 12 * * ? *) or a five-field cron";
+                        case "topic" -> "a subject (orders.created, orders.*)";
+                        default -> "a prefix of the app's global keys (carts/)";
+                    });
+                }
             }
         }
         if (kinds != 1) {

@@ -42,22 +42,21 @@ final class LocalTakers {
         if (takers.isEmpty()) {
             return null;
         }
-        StringBuilder taken = null;
+        java.util.Set<String> taken = new java.util.LinkedHashSet<>();
         for (Taker t : takers) {
-            if (!t.wants(e) || (taken != null && takenBy(taken.toString(), t.group()))) {
-                continue;
-            }
-            boolean took;
-            try {
-                took = t.takes().test(e);
-            } catch (RuntimeException failed) {
-                took = false;
-            }
-            if (took) {
-                taken = taken == null ? new StringBuilder(t.group()) : taken.append(' ').append(t.group());
+            if (t.wants(e) && !taken.contains(t.group()) && took(t, e)) {
+                taken.add(t.group());
             }
         }
-        return taken == null ? null : taken.toString();
+        return taken.isEmpty() ? null : String.join(" ", taken);
+    }
+
+    private static boolean took(Taker t, Event e) {
+        try {
+            return t.takes().test(e);
+        } catch (RuntimeException failed) {
+            return false;
+        }
     }
 
     /** Whether {@code header} (the groups of {@value #HEADER}; null: none) names {@code group}. */

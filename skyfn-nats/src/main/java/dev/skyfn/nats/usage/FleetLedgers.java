@@ -112,8 +112,9 @@ public final class FleetLedgers implements Ledgers {
         }
         found.sort(java.util.Comparator.comparingLong(Ledger.Entry::index));
         long[] indices = found.stream().mapToLong(Ledger.Entry::index).toArray();
-        String problem = trees.get(node) == null ? null : trees.get(node).problem;
-        return new Ledger.Proven(head, found, tree.multiProof(indices, head.size()), pending, problem == null ? List.of() : List.of(problem));
+        var kept = trees.get(node);
+        List<String> problems = kept == null || kept.problem == null ? List.of() : List.of(kept.problem);
+        return new Ledger.Proven(head, found, tree.multiProof(indices, head.size()), pending, problems);
     }
 
     @Override
