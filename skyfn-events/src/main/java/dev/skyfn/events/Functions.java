@@ -23,6 +23,16 @@ public interface Functions {
      */
     Result call(AppKey app, String function, Payload input, String invocationId, Duration timeout, String traceparent);
 
+    /**
+     * {@link #call} without a thread waiting for it: a node that can sends the call on the calling
+     * thread to a warm sandbox, and whoever reads the answer completes the future; here, on a
+     * thread of its own. The caller's thread never waits for the function to run.
+     */
+    default CompletableFuture<Result> callAsync(AppKey app, String function, Payload input, String invocationId, Duration timeout,
+                                                String traceparent) {
+        return CompletableFuture.supplyAsync(() -> call(app, function, input, invocationId, timeout, traceparent), Thread.ofVirtual()::start);
+    }
+
     /** One call of many made at once: its input, invocation id and the W3C traceparent it runs under (empty: none). */
     record Call(Payload input, String invocationId, String traceparent) {
     }

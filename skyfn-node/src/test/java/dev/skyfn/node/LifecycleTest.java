@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.testing.JarBuilder;
+import dev.skyfn.core.wire.Payload;
 import dev.skyfn.node.apps.Hello;
 import dev.skyfn.node.apps.Misbehaving;
 import dev.skyfn.node.apps.Stateful;
@@ -203,6 +204,33 @@ class LifecycleTest {
             assertThat(refused.headers().firstValue("Retry-After")).as("when to try again, in seconds").hasValue("1");
             assertThat(running.get().statusCode()).isEqualTo(200);
             assertThat(queued.get().statusCode()).isEqualTo(200);
+        }
+    }
+
+    /**
+     * A call whose caller does not wait on a thread (a trigger's) goes to a warm sandbox before
+     * {@code dispatchAsync} returns, with no thread scheduled between; one that finds the function's
+     * slots taken waits for one on a thread of its own, unbounded as an event's call is: not refused
+     * though the queue is full.
+     */
+    @Test
+    void aCallWhoseCallerDoesNotWaitIsSentOnItsThreadWhenWarmAndWaitsForASlotOtherwise() throws Exception {
+        try (TestNode node = TestNode.dev(dir)) {
+            node.deploy(JarBuilder.app("app: narrow\nfunctions: {sleep: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps, concurrency: 1, queue: 1}}")
+                    .classes(Misbehaving.class));
+            assertThat(node.invoke("narrow", "sleep", "0").statusCode()).isEqualTo(200);
+            AppKey key = new AppKey("dev", "narrow");
+            var invoker = node.platform.node().invoker();
+            var target = invoker.resolve(key, "sleep");
+            var first = invoker.dispatchAsync(target, Payload.json("500".getBytes()), "inv-first", Duration.ofSeconds(20));
+            assertThat(invoker.running(key, "sleep")).as("running in the sandbox as dispatchAsync returns").isEqualTo(1);
+            var second = invoker.dispatchAsync(target, Payload.json("0".getBytes()), "inv-second", Duration.ofSeconds(20));
+            var third = invoker.dispatchAsync(target, Payload.json("0".getBytes()), "inv-third", Duration.ofSeconds(20));
+            for (var call : List.of(first, second, third)) {
+                var outcome = call.get(20, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(outcome.ok()).as(String.valueOf(outcome.error())).isTrue();
+            }
+            assertThat(new String(((Payload.Body) first.get().payload()).bytes())).isEqualTo("slept 500");
         }
     }
 

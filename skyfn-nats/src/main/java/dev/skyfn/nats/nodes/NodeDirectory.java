@@ -85,7 +85,18 @@ public final class NodeDirectory implements AutoCloseable {
 
     /** Every node heard of, by name. */
     public List<Member> members() {
-        return members.values().stream().sorted(Comparator.comparing(m -> m.report().node())).toList();
+        return sorted;
+    }
+
+    /**
+     * The members by name, made again after each change: every call a gateway routes reads them,
+     * a heartbeat changes them about once a second per node. Each change is followed by a sort of
+     * what the map holds then, so the last sort sees the last change.
+     */
+    private volatile List<Member> sorted = List.of();
+
+    private synchronized void sort() {
+        sorted = members.values().stream().sorted(Comparator.comparing(m -> m.report().node())).toList();
     }
 
     public Optional<Member> member(String node) {
@@ -106,6 +117,7 @@ public final class NodeDirectory implements AutoCloseable {
         String node = beat.getSubject().substring(SUBJECTS.length());
         if (beat.getData() == null || beat.getData().length == 0) {
             Member gone = members.remove(node);
+            sort();
             if (gone != null && gone.report().leaving()) {
                 departed.add(node);
             }
@@ -128,6 +140,7 @@ public final class NodeDirectory implements AutoCloseable {
         departed.remove(report.node());
         Member now = new Member(report, true, System.nanoTime());
         Member before = members.put(report.node(), now);
+        sort();
         if (before == null || !before.alive() || !before.report().equals(report)) {
             tell(now);
         }
@@ -153,6 +166,7 @@ public final class NodeDirectory implements AutoCloseable {
                 if (m.alive() && watch.dead(m.heardAtNanos())) {
                     Member dead = new Member(m.report(), false, m.heardAtNanos());
                     if (members.replace(m.report().node(), m, dead)) {
+                        sort();
                         LOG.warn("node {} of {} missed its heartbeats for {} ms: dead", m.report().node(), m.report().cloud(),
                                 deadAfter.toMillis());
                         tell(dead);

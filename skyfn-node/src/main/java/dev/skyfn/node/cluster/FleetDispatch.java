@@ -101,6 +101,38 @@ final class FleetDispatch implements Dispatch {
     }
 
     /**
+     * Sent on the calling thread to this node's sandbox when this node is the best to run the call
+     * and the call is neither hedged nor run twice (nor slowed by an emulated WAN); otherwise, or
+     * when the app left this node before it ran, routed on a thread of its own as {@link #dispatch}
+     * routes it.
+     */
+    @Override
+    public CompletableFuture<Outcome> dispatchAsync(Target target, Payload input, String invocationId, Duration timeout) {
+        AppKey key = target.app().key();
+        boolean redundant = target.spec().verify() == Verify.REDUNDANT;
+        if (wan.emulated() || redundant || !local.serves(key)) {
+            return Dispatch.super.dispatchAsync(target, input, invocationId, timeout);
+        }
+        List<Routes.Candidate> candidates = rank(target, homeRegion);
+        if (candidates.isEmpty() || !candidates.getFirst().node().equals(self)
+                || Hedging.hedgeable(target.spec().idempotent(), false, false, candidates.size())) {
+            return Dispatch.super.dispatchAsync(target, input, invocationId, timeout);
+        }
+        callers.count(key, homeRegion);
+        AtomicInteger sent = outstanding(key, self);
+        sent.incrementAndGet();
+        long start = System.nanoTime();
+        return local.dispatchAsync(target, input, invocationId, timeout).thenCompose(o -> {
+            sent.decrementAndGet();
+            if (left(o)) {
+                return Dispatch.super.dispatchAsync(target, input, invocationId, timeout);
+            }
+            hedging.called(key, target.spec().name(), System.nanoTime() - start, o.ok());
+            return CompletableFuture.completedFuture(o.on(self));
+        });
+    }
+
+    /**
      * Many invocations of one function at once (a stream function's events): sent together to
      * this node's sandbox when this node is the best to run them, else each routed as
      * {@link #dispatch} routes one. Those the app left this node before they ran are routed too.

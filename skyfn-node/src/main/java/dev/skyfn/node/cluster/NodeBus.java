@@ -15,7 +15,6 @@ import io.nats.client.impl.Headers;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -126,10 +125,9 @@ final class NodeBus implements AutoCloseable {
             Invoker.Target target = invoker.resolve(new AppKey(in.getFirst(TENANT), in.getFirst(APP)), call.function());
             Duration timeout = Duration.ofMillis(call.timeoutMillis());
             // run under the calling node's span, as its frame carried it
-            Supplier<CompletableFuture<Outcome>> run = tracing.extract(call.traceparent()).wrapSupplier(() -> Boolean.parseBoolean(in.getFirst(BOUNDED))
-                    ? invoker.invokeAsync(target, call.payload(), call.invocationId(), timeout)
-                    : CompletableFuture.supplyAsync(Context.current().wrapSupplier(() -> invoker.invoke(target, call.payload(),
-                            call.invocationId(), false, timeout)), Thread.ofVirtual()::start));
+            boolean bounded = Boolean.parseBoolean(in.getFirst(BOUNDED));
+            Supplier<CompletableFuture<Outcome>> run = tracing.extract(call.traceparent()).wrapSupplier(
+                    () -> invoker.invokeAsync(target, call.payload(), call.invocationId(), bounded, timeout));
             boolean across = from != null && !from.equals(cloud);
             if (across) {
                 invoker.answersAcrossClouds(call.invocationId(), true); // its answer leaves this cloud: metered as egress

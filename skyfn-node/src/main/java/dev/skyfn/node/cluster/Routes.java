@@ -74,12 +74,15 @@ public final class Routes {
                     return new Candidate(node, m.report().cloud(), topology.latency(region, m.report().cloud()), m.report().load(),
                             node.equals(self), inFlight, inFlight >= busy.limit(), m.report().leaving());
                 })
-                .sorted(Comparator.comparing(Candidate::leaving).thenComparing(Candidate::full).thenComparing(Candidate::saturated)
-                        .thenComparingInt(Candidate::queue)
-                        .thenComparingDouble(Candidate::latencyMs).thenComparing(c -> !c.self()).thenComparingInt(Candidate::inFlight)
-                        .thenComparingDouble(Candidate::load).thenComparing(Candidate::node))
+                .sorted(BEST_FIRST)
                 .toList();
     }
+
+    /** The order {@link #rank} gives, made once: every call is ranked. */
+    private static final Comparator<Candidate> BEST_FIRST = Comparator.comparing(Candidate::leaving).thenComparing(Candidate::full)
+            .thenComparing(Candidate::saturated).thenComparingInt(Candidate::queue).thenComparingDouble(Candidate::latencyMs)
+            .thenComparing(c -> !c.self()).thenComparingInt(Candidate::inFlight).thenComparingDouble(Candidate::load)
+            .thenComparing(Candidate::node);
 
     /** The user region nearest a cloud: where a call without a region is taken to come from. */
     static String nearestRegion(Topology topology, String cloud) {

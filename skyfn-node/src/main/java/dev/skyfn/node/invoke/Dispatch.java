@@ -40,6 +40,19 @@ public interface Dispatch {
      */
     Outcome dispatch(Target target, Payload input, String invocationId, boolean bounded, Duration timeout, String region);
 
+    /**
+     * {@link #dispatch} of an unbounded invocation (it waits for a slot) whose caller does not wait
+     * on a thread: where the call can go straight to a warm sandbox of this node, it is sent on the
+     * calling thread and its outcome completes the future on the thread that reads the answer;
+     * otherwise it runs on a thread of its own. Never blocks the caller beyond sending the call;
+     * a call refused (APP_NOT_FOUND, UNAVAILABLE, …) completes with its error as an outcome.
+     */
+    default java.util.concurrent.CompletableFuture<Outcome> dispatchAsync(Target target, Payload input, String invocationId,
+                                                                           Duration timeout) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(io.opentelemetry.context.Context.current().wrapSupplier(
+                () -> dispatchOrFail(target, new Input(input, invocationId), timeout, null)), Thread.ofVirtual()::start);
+    }
+
     /** One of many invocations of a function made at once. */
     record Input(Payload payload, String invocationId) {
     }

@@ -152,6 +152,18 @@ public final class Invoker implements Dispatch {
         return invoke(local, input, invocationId, bounded, timeout);
     }
 
+    /** Straight to a warm sandbox of this node when one has a slot free ({@link #invokeAsync}); unbounded, as triggers call. */
+    @Override
+    public CompletableFuture<Outcome> dispatchAsync(Dispatch.Target target, Payload input, String invocationId, Duration timeout) {
+        Target local;
+        try {
+            local = target instanceof Target t ? t : resolve(target.app().key(), target.spec().name());
+        } catch (SkyfnException e) {
+            return CompletableFuture.completedFuture(failed(invocationId, e.code(), e.getMessage(), false, System.nanoTime()));
+        }
+        return invokeAsync(local, input, invocationId, false, timeout);
+    }
+
     public Outcome invoke(Target target, Payload input, String invocationId) {
         return invoke(target, input, invocationId, true, target.spec().timeout());
     }
@@ -391,13 +403,13 @@ public final class Invoker implements Dispatch {
      * a slot is free, the call goes straight to it and the answer is handled by whoever completes
      * it; otherwise (a load, a queue) it runs on a thread of its own like any invocation.
      */
-    public CompletableFuture<Outcome> invokeAsync(Target target, Payload input, String invocationId, Duration timeout) {
+    public CompletableFuture<Outcome> invokeAsync(Target target, Payload input, String invocationId, boolean bounded, Duration timeout) {
         FunctionSpec spec = target.spec();
         AppRuntime runtime = target.runtime();
         Sandbox.Seat warm = runtime.warmSeat();
         FunctionGate gate = runtime.gate(spec.name());
         if (warm == null || !gate.tryEnter()) {
-            return CompletableFuture.supplyAsync(Context.current().wrapSupplier(() -> invoke(target, input, invocationId, true, timeout)),
+            return CompletableFuture.supplyAsync(Context.current().wrapSupplier(() -> invoke(target, input, invocationId, bounded, timeout)),
                     Thread.ofVirtual()::start);
         }
         Duration limit = timeout.compareTo(spec.timeout()) < 0 ? timeout : spec.timeout();
@@ -450,7 +462,7 @@ public final class Invoker implements Dispatch {
             return;
         }
         runtimes.metrics().callBetweenApps(key, false);
-        invokeAsync(target, call.payload(), call.invocationId(), Duration.ofMillis(call.timeoutMillis()))
+        invokeAsync(target, call.payload(), call.invocationId(), true, Duration.ofMillis(call.timeoutMillis()))
                 .thenAccept(o -> answer(caller, call, o));
         direct.offer(caller, target.runtime());
     }

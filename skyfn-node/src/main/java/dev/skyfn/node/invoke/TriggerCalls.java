@@ -50,6 +50,23 @@ public final class TriggerCalls implements Functions {
         }
     }
 
+    /**
+     * Untraced, through the dispatch's {@link Dispatch#dispatchAsync}: straight to a warm sandbox
+     * of this node on the calling thread; traced, on a thread of its own as {@link #call} runs it.
+     */
+    @Override
+    public java.util.concurrent.CompletableFuture<Result> callAsync(AppKey app, String function, Payload input, String invocationId,
+                                                                    Duration timeout, String traceparent) {
+        if (tracing.on()) {
+            return Functions.super.callAsync(app, function, input, invocationId, timeout, traceparent);
+        }
+        try {
+            return dispatch.dispatchAsync(dispatch.resolve(app, function), input, invocationId, timeout).thenApply(TriggerCalls::result);
+        } catch (dev.skyfn.core.SkyfnException e) {
+            return java.util.concurrent.CompletableFuture.completedFuture(new Result(null, e.code().name(), e.getMessage()));
+        }
+    }
+
     /** Untraced, sent together wherever the dispatch can ({@link Dispatch#dispatchEach}); traced, each delivery a span of its own. */
     @Override
     public java.util.List<Result> callEach(AppKey app, String function, java.util.List<Call> calls, Duration timeout) {
