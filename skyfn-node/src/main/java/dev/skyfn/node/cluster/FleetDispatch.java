@@ -122,8 +122,9 @@ final class FleetDispatch implements Dispatch {
         AtomicInteger sent = outstanding(key, self);
         sent.incrementAndGet();
         long start = System.nanoTime();
-        return local.dispatchAsync(target, input, invocationId, timeout).thenCompose(o -> {
-            sent.decrementAndGet();
+        CompletableFuture<Outcome> here = local.dispatchAsync(target, input, invocationId, timeout)
+                .whenComplete((o, failed) -> sent.decrementAndGet());
+        return here.thenCompose(o -> {
             if (left(o)) {
                 return Dispatch.super.dispatchAsync(target, input, invocationId, timeout);
             }
