@@ -7,6 +7,7 @@ import dev.skyfn.core.trigger.EventLog;
 import dev.skyfn.core.trigger.Trigger;
 import dev.skyfn.core.wire.Payload;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -133,12 +134,12 @@ final class AtMostOnceRunner implements TriggerRunner {
             return;
         }
         String inputKey = TriggerNames.digest(e.id());
-        java.util.concurrent.CompletableFuture<Functions.Result> call;
+        CompletableFuture<Functions.Result> call;
         try {
             call = functions.callAsync(app.key(), fn.name(), input, "ev-" + inputKey, fn.timeout(),
                     e.extensions().getOrDefault(TopicRunner.TRACEPARENT, ""));
         } catch (RuntimeException failed) {
-            call = java.util.concurrent.CompletableFuture.failedFuture(failed);
+            call = CompletableFuture.failedFuture(failed);
         }
         call.whenComplete((result, failed) -> {
             slots.release();

@@ -148,8 +148,13 @@ public final class Invoker implements Dispatch {
     @Override
     public Outcome dispatch(Dispatch.Target target, Payload input, String invocationId, boolean bounded, Duration timeout,
                             String region) {
-        Target local = target instanceof Target t ? t : resolve(target.app().key(), target.spec().name());
+        Target local = local(target);
         return invoke(local, input, invocationId, bounded, timeout);
+    }
+
+    /** {@code target} as this node runs it: resolved here when another dispatch resolved it; APP_NOT_FOUND / FUNCTION_NOT_FOUND. */
+    private Target local(Dispatch.Target target) {
+        return target instanceof Target t ? t : resolve(target.app().key(), target.spec().name());
     }
 
     /** Straight to a warm sandbox of this node when one has a slot free ({@link #invokeAsync}); unbounded, as triggers call. */
@@ -157,7 +162,7 @@ public final class Invoker implements Dispatch {
     public CompletableFuture<Outcome> dispatchAsync(Dispatch.Target target, Payload input, String invocationId, Duration timeout) {
         Target local;
         try {
-            local = target instanceof Target t ? t : resolve(target.app().key(), target.spec().name());
+            local = local(target);
         } catch (SkyfnException e) {
             return CompletableFuture.completedFuture(failed(invocationId, e.code(), e.getMessage(), false, System.nanoTime()));
         }
@@ -275,7 +280,7 @@ public final class Invoker implements Dispatch {
      */
     @Override
     public List<Outcome> dispatchEach(Dispatch.Target target, List<Input> inputs, Duration timeout, String region) {
-        Target local = target instanceof Target t ? t : resolve(target.app().key(), target.spec().name());
+        Target local = local(target);
         if (tracing.on() || inputs.size() > local.spec().concurrency()) {
             return Dispatch.super.dispatchEach(local, inputs, timeout, region);
         }
