@@ -67,4 +67,25 @@ class UsageRecordTest {
                 false, "ok", null, null, UsageRecord.UnitPrices.FREE);
         assertThat(UsageRecord.parse(egress.canonical())).isEqualTo(egress);
     }
+
+    @Test
+    void recordsWrittenInTurnThroughOneBufferEachReadBackAsThemselves() {
+        // more functions than the buffer keeps stencils of, names equal but not the same strings, and each field told apart
+        var prices = new UsageRecord.UnitPrices(1.66667E-5, 0, 2.0E-7, 0.09);
+        List<UsageRecord> records = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            String f = new String("fn" + i % 11);
+            records.add(new UsageRecord("invocation:n:" + i + "@" + i, i % 3 == 0 ? "acme" : "glo\"bex", new String("shop"), f,
+                    i % 5 == 0 ? UsageRecord.Kind.step : UsageRecord.Kind.invocation, "inv-" + i, i % 7 == 0 ? "n2" : "n",
+                    i % 2 == 0 ? "spot-eu" : "onprem", 1_764_590_000_000L + i, 1 + i, 128 << (i % 4), i, 2L * i, i % 4, i % 6 == 0,
+                    i % 9 == 0 ? "FUNCTION_ERROR" : "ok", i % 8 == 0 ? null : (long) i * 3, null, prices));
+        }
+        var buffer = new CanonicalRecord.Ascii(CanonicalRecord.SIZE);
+        for (var record : records) {
+            CanonicalRecord.write(record, buffer);
+            byte[] written = java.util.Arrays.copyOf(buffer.array(), buffer.size());
+            assertThat(written).isEqualTo(record.canonical());
+            assertThat(UsageRecord.parse(written)).isEqualTo(record);
+        }
+    }
 }
