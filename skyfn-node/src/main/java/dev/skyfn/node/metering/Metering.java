@@ -112,7 +112,7 @@ public final class Metering implements Meter, AutoCloseable {
                 String count = sandbox + "." + egressCounts.incrementAndGet();
                 Instant at = clock.instant();
                 long now = at.toEpochMilli();
-                append(new UsageRecord(UsageRecord.id(UsageRecord.Kind.egress, node, count, now), apps.get(i).tenant(),
+                append(apps.get(i), new UsageRecord(UsageRecord.id(UsageRecord.Kind.egress, node, count, now), apps.get(i).tenant(),
                         apps.get(i).app(), NETWORK, UsageRecord.Kind.egress, count, node, cloud.name(), now, 0, 0, 0, mine, mine,
                         false, "ok", null, null, unitPrices(at)));
             }
@@ -124,7 +124,7 @@ public final class Metering implements Meter, AutoCloseable {
         Instant now = clock.instant();
         long billed = UsageRecord.billedMillis(nanos);
         long start = now.toEpochMilli() - billed;
-        append(new UsageRecord(UsageRecord.id(kind, node, invocationId, start), app.tenant(), app.app(), spec.name(),
+        append(app, new UsageRecord(UsageRecord.id(kind, node, invocationId, start), app.tenant(), app.app(), spec.name(),
                 kind, invocationId, node, cloud.name(), start, billed, spec.memoryMb(), in, out, egress, cold, outcome,
                 spent.cpuMicros(), spent.blocksCounted(), unitPrices(now)));
     }
@@ -156,8 +156,7 @@ public final class Metering implements Meter, AutoCloseable {
         newCost = each;
     }
 
-    private void count(UsageRecord record) {
-        AppKey app = new AppKey(record.tenant(), record.app());
+    private void count(AppKey app, UsageRecord record) {
         DoubleAdder usd = costs.get(app);
         if (usd == null) {
             DoubleAdder mine = new DoubleAdder();
@@ -170,8 +169,9 @@ public final class Metering implements Meter, AutoCloseable {
         usd.add(Bill.cost(record));
     }
 
-    private void append(UsageRecord record) {
-        count(record);
+    /** {@code record}, of {@code app}'s call, counted in its cost and written to the ledger. */
+    private void append(AppKey app, UsageRecord record) {
+        count(app, record);
         try {
             ledger.append(record);
         } catch (UncheckedIOException e) {
