@@ -395,6 +395,13 @@ public final class MerkleTree implements AutoCloseable {
         return root != null && next[0] == proof.size() ? java.util.Optional.of(root) : java.util.Optional.empty();
     }
 
+    /**
+     * The root of entries {@code start}..{@code end} from the leaves at {@code from}..{@code to}
+     * and the proof's hashes from {@code next[0]} on, which it moves past those it used; null when
+     * the proof runs short. A subtree of {@value #FOLDED_APART} leaves or more folds its halves on
+     * two threads, the right one's proof hashes starting after the count the left one needs: a
+     * month of a tenant's records is a million leaves, and as many nodes to hash.
+     */
     private static byte[] fold(long[] indices, byte[][] leaves, int from, int to, long start, long end, List<byte[]> proof, int[] next) {
         if (from == to) {
             return next[0] < proof.size() ? proof.get(next[0]++) : null;
@@ -404,9 +411,34 @@ public final class MerkleTree implements AutoCloseable {
         }
         long k = split(end - start);
         int mid = firstAtOrAbove(indices, from, to, start + k);
-        byte[] left = fold(indices, leaves, from, mid, start, start + k, proof, next);
-        byte[] right = left == null ? null : fold(indices, leaves, mid, to, start + k, end, proof, next);
-        return right == null ? null : node(left, right);
+        if (to - from < FOLDED_APART) {
+            byte[] left = fold(indices, leaves, from, mid, start, start + k, proof, next);
+            byte[] right = left == null ? null : fold(indices, leaves, mid, to, start + k, end, proof, next);
+            return right == null ? null : node(left, right);
+        }
+        int rightFirst = next[0] + needed(indices, from, mid, start, start + k);
+        var left = java.util.concurrent.ForkJoinTask.adapt(() -> fold(indices, leaves, from, mid, start, start + k, proof, next)).fork();
+        int[] rightNext = {rightFirst};
+        byte[] right = fold(indices, leaves, mid, to, start + k, end, proof, rightNext);
+        byte[] leftRoot = left.join();
+        next[0] = rightNext[0];
+        return leftRoot == null || right == null ? null : node(leftRoot, right);
+    }
+
+    /** Leaves at which a subtree's halves are folded on two threads. */
+    private static final int FOLDED_APART = 1 << 15;
+
+    /** How many proof hashes the fold of a subtree takes: one per largest subtree holding none of the leaves. */
+    private static int needed(long[] indices, int from, int to, long start, long end) {
+        if (from == to) {
+            return 1;
+        }
+        if (to - from == end - start) {
+            return 0; // every entry is one of the leaves (the indices ascend, each once)
+        }
+        long k = split(end - start);
+        int mid = firstAtOrAbove(indices, from, to, start + k);
+        return needed(indices, from, mid, start, start + k) + needed(indices, mid, to, start + k, end);
     }
 
     private static int firstAtOrAbove(long[] indices, int from, int to, long value) {

@@ -104,6 +104,36 @@ class MerkleTreeTest {
         }
     }
 
+    @Test
+    void aMultiProofOfTensOfThousandsOfLeavesFoldedOnSeveralThreadsGivesTheRootAndFailsForAnyOther() {
+        int size = 150_000;
+        MerkleTree tree = new MerkleTree();
+        List<byte[]> leaves = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            byte[] leaf = MerkleTree.leafHash(("entry " + i).getBytes());
+            leaves.add(leaf);
+            tree.append(leaf);
+        }
+        Random random = new Random(11);
+        // a tenant's records in runs among others', every other entry, and nearly all entries
+        for (java.util.function.LongPredicate mine : List.<java.util.function.LongPredicate>of(i -> (i / 5_000) % 3 != 1 || random.nextInt(50) == 0,
+                i -> i % 2 == 0, i -> i != 77_777)) {
+            long[] indices = java.util.stream.LongStream.range(0, size).filter(mine).toArray();
+            byte[][] hashes = new byte[indices.length][];
+            for (int i = 0; i < indices.length; i++) {
+                hashes[i] = leaves.get((int) indices[i]);
+            }
+            List<byte[]> proof = tree.multiProof(indices, size);
+            assertThat(MerkleTree.rootFrom(indices, hashes, proof, size)).hasValueSatisfying(r -> assertThat(r).isEqualTo(tree.root(size)));
+            List<byte[]> longer = new ArrayList<>(proof);
+            longer.add(leaves.get(0));
+            assertThat(MerkleTree.rootFrom(indices, hashes, longer, size)).isEmpty();
+            assertThat(MerkleTree.rootFrom(indices, hashes, proof.subList(0, proof.size() - 1), size)).isEmpty();
+            hashes[indices.length / 3] = MerkleTree.leafHash("forged".getBytes());
+            assertThat(MerkleTree.rootFrom(indices, hashes, proof, size).orElseThrow()).isNotEqualTo(tree.root(size));
+        }
+    }
+
     private static MerkleTree reference() {
         MerkleTree tree = new MerkleTree();
         for (String e : ENTRIES) {
