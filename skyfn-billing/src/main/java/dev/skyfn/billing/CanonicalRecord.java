@@ -1,6 +1,7 @@
 package dev.skyfn.billing;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 
 /**
  * A usage record's canonical form: compact JSON, ASCII (other characters escaped), its fields in
@@ -63,13 +64,8 @@ final class CanonicalRecord {
         }
 
         boolean fits(UsageRecord r) {
-            return kind == r.kind() && memoryMb == r.memoryMb() && same(function, r.function()) && same(app, r.app())
-                    && same(tenant, r.tenant()) && same(node, r.node()) && same(cloud, r.cloud());
-        }
-
-        /** Equal strings; most often the same string, whose check is one comparison. */
-        private static boolean same(String a, String b) {
-            return a == b || a.equals(b);
+            return kind == r.kind() && memoryMb == r.memoryMb() && Objects.equals(function, r.function()) && Objects.equals(app, r.app())
+                    && Objects.equals(tenant, r.tenant()) && Objects.equals(node, r.node()) && Objects.equals(cloud, r.cloud());
         }
     }
 

@@ -112,9 +112,9 @@ public final class Metering implements Meter, AutoCloseable {
                 String count = sandbox + "." + egressCounts.incrementAndGet();
                 Instant at = clock.instant();
                 long now = at.toEpochMilli();
-                append(apps.get(i), new UsageRecord(UsageRecord.id(UsageRecord.Kind.egress, node, count, now), apps.get(i).tenant(),
-                        apps.get(i).app(), NETWORK, UsageRecord.Kind.egress, count, node, cloud.name(), now, 0, 0, 0, mine, mine,
-                        false, "ok", null, null, unitPrices(at)));
+                AppKey app = apps.get(i);
+                append(app, new UsageRecord(UsageRecord.id(UsageRecord.Kind.egress, node, count, now), app.tenant(), app.app(), NETWORK,
+                        UsageRecord.Kind.egress, count, node, cloud.name(), now, 0, 0, 0, mine, mine, false, "ok", null, null, unitPrices(at)));
             }
         }
     }
