@@ -299,7 +299,9 @@ class LedgerTest {
 
     @Test
     void aLedgerTooLongToHashOnOneThreadProvesItsRecordsBeforeAndAfterReopening() {
-        int records = 70_000; // more than one catch-up of leaves hashed on every CPU
+        // more leaves than appends keep hashed for the tree (the rest read back from the file), and at reopening more than one
+        // catch-up read back on every CPU: the root signed from hashes taken at append must be the root of the file's bytes
+        int records = 70_000;
         try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
             write(ledger, 0, records);
             assertThat(ledger.signHead().orElseThrow().size()).isEqualTo(records);
