@@ -134,7 +134,7 @@ final class LedgerBench {
 
     private static UsageRecord record(String tenant, int i, long start) {
         String invocation = Long.toHexString(start) + Integer.toHexString(i) + "0b1e5e2d";
-        return new UsageRecord(UsageRecord.id(UsageRecord.Kind.invocation, "n-1", invocation, start), tenant, "shop", "checkout",
+        return new UsageRecord(tenant, "shop", "checkout",
                 UsageRecord.Kind.invocation, invocation, "n-1", "ondemand-us", start, 3 + i % 40, 256, 120, 480, 0, i % 500 == 0, "ok",
                 (long) (40 + i % 900), null, new UsageRecord.UnitPrices(0.0000166667, 0, 0.0000002, 0.09));
     }

@@ -56,7 +56,7 @@ public class UsageRecordBench {
         for (int i = 0; i < records.length; i++) {
             String invocation = java.util.UUID.randomUUID().toString();
             long start = 1_796_000_000_000L + i;
-            records[i] = new UsageRecord(UsageRecord.id(UsageRecord.Kind.invocation, "node-a1b2c3", invocation, start), "acme", "hello",
+            records[i] = new UsageRecord("acme", "hello",
                     "noop", UsageRecord.Kind.invocation, invocation, "node-a1b2c3", "aws-us-east-1", start, 1, 128, 1, 1, 0, false, "ok",
                     12L, null, prices);
         }

@@ -6,9 +6,12 @@ import java.util.Objects;
 /**
  * A usage record's canonical form: compact JSON, ASCII (other characters escaped), its fields in
  * a fixed order, {@code cpuMicros} and {@code blocks} only when measured — what a ledger's leaf holds and what is hashed.
- * Written byte by byte rather than by a mapper, since every call writes one; its id, tenant and
- * start read back without parsing the rest (the id is first and the tenant second, and a JSON
- * string cannot hold the bytes that end them unescaped).
+ * Written byte by byte rather than by a mapper, since every call writes one; its tenant and start
+ * read back without parsing the rest (the tenant is first, and a JSON string cannot hold the
+ * bytes that end it unescaped). The record's id is not written: it is derived from the kind,
+ * node, invocation and start, and left out it saves 60–70 bytes of every record to write, hash
+ * and keep. Records written before carry it first, {@code {"id":"…","tenant":…}}; they still read
+ * back, and {@link #isCanonical} takes them as they are.
  */
 final class CanonicalRecord {
 
@@ -20,20 +23,20 @@ final class CanonicalRecord {
         return write(r, new Ascii(SIZE)).done();
     }
 
-    /** A record's canonical bytes are about 430–480 bytes: a buffer this large does not grow for one. */
+    /** A record's canonical bytes are about 360–410 bytes: a buffer this large does not grow for one. */
     static final int SIZE = 640;
 
     /**
      * Writes {@code r}'s canonical bytes into {@code b}, emptied first. The fields every record of
      * one function on one node repeats (tenant to kind, node and cloud, memory) are copied from
      * {@code b}'s {@link Stencil} of them, written once, rather than field by field: a call's
-     * record is about 430 bytes in some twenty pieces, and each piece's copy costs about as much
+     * record is about 360 bytes in some twenty pieces, and each piece's copy costs about as much
      * as its bytes.
      */
     static Ascii write(UsageRecord r, Ascii b) {
         Stencil s = b.stencil(r);
         b.size = 0;
-        b.bytes(ID_).string(r.id()).bytes(s.toInvocation).string(r.invocation()).bytes(s.toStart).number(r.start()).bytes(BILLED_)
+        b.bytes(s.toInvocation).string(r.invocation()).bytes(s.toStart).number(r.start()).bytes(BILLED_)
                 .number(r.billedMs()).bytes(s.toBytesIn).number(r.bytesIn()).bytes(OUT_).number(r.bytesOut()).bytes(EGRESS_)
                 .number(r.egressBytes()).bytes(r.cold() ? COLD_TRUE : COLD_FALSE).string(r.outcome());
         if (r.cpuMicros() != null) {
@@ -48,7 +51,7 @@ final class CanonicalRecord {
 
     /**
      * The canonical bytes between a record's varying fields that depend only on its function, node
-     * and kind: from after the id to the invocation's value, from after the invocation to the
+     * and kind: from the start to the invocation's value, from after the invocation to the
      * start's, and from after the billed duration to the bytes in's. Most often matched by
      * identity (a node passes the same strings for every call of a function), else by equality.
      */
@@ -69,8 +72,7 @@ final class CanonicalRecord {
         }
     }
 
-    private static final byte[] ID_ = ascii("{\"id\":");
-    private static final byte[] TENANT_ = ascii(",\"tenant\":");
+    private static final byte[] TENANT_ = ascii("{\"tenant\":");
     private static final byte[] APP_ = ascii(",\"app\":");
     private static final byte[] FUNCTION_ = ascii(",\"function\":");
     private static final byte[] KIND_ = ascii(",\"kind\":");
@@ -247,21 +249,20 @@ final class CanonicalRecord {
         }
     }
 
-    /** The id in canonical bytes; IllegalArgumentException when they do not start with one. */
-    static String id(byte[] leaf) {
-        int at = afterId(leaf);
-        if (at < 0) {
-            throw new IllegalArgumentException("no id first");
-        }
-        return new String(leaf, ID.length, at - ID.length, StandardCharsets.US_ASCII);
-    }
-
-    /** The tenant in canonical bytes, right after the id; IllegalArgumentException when it is not there. */
+    /**
+     * The tenant in canonical bytes, first — or right after the id, in records written before it
+     * was left out; IllegalArgumentException when it is not there.
+     */
     static String tenant(byte[] leaf) {
-        int at = afterId(leaf);
-        int from = at + TENANT.length;
-        if (at < 0 || !java.util.Arrays.equals(leaf, at, Math.min(from, leaf.length), TENANT, 0, Math.min(TENANT.length, leaf.length - at))) {
-            throw new IllegalArgumentException("no tenant after the id");
+        int from;
+        if (startsWith(leaf, 0, TENANT)) {
+            from = TENANT.length;
+        } else {
+            int at = afterId(leaf);
+            if (at < 0 || !startsWith(leaf, at, TENANT_AFTER_ID)) {
+                throw new IllegalArgumentException("no tenant first");
+            }
+            from = at + TENANT_AFTER_ID.length;
         }
         int to = from;
         while (to < leaf.length && leaf[to] != '"') {
@@ -271,6 +272,21 @@ final class CanonicalRecord {
             to++;
         }
         return new String(leaf, from, to - from, StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Whether {@code leaf} is {@code r}'s canonical bytes: as written now, or as written before
+     * the id was left out (the id, then the rest as now).
+     */
+    static boolean isCanonical(UsageRecord r, byte[] leaf) {
+        Ascii now = write(r, new Ascii(SIZE));
+        if (java.util.Arrays.equals(now.array(), 0, now.size(), leaf, 0, leaf.length)) {
+            return true;
+        }
+        Ascii before = new Ascii(SIZE).bytes(ID_BEFORE).string(r.id()).bytes(COMMA);
+        int id = before.size();
+        return leaf.length == id + now.size() - 1 && java.util.Arrays.equals(before.array(), 0, id, leaf, 0, id)
+                && java.util.Arrays.equals(now.array(), 1, now.size(), leaf, id, leaf.length);
     }
 
     /** The start in canonical bytes; IllegalArgumentException when they have none. */
@@ -294,12 +310,19 @@ final class CanonicalRecord {
         throw new IllegalArgumentException("no start");
     }
 
-    private static final byte[] ID = "{\"id\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] TENANT = "\",\"tenant\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ID = ascii("{\"id\":\"");
+    private static final byte[] ID_BEFORE = ascii("{\"id\":");
+    private static final byte[] COMMA = ascii(",");
+    private static final byte[] TENANT = ascii("{\"tenant\":\"");
+    private static final byte[] TENANT_AFTER_ID = ascii("\",\"tenant\":\"");
 
-    /** Where the id's closing quote is, or -1 when the bytes do not start with an id. */
-    static int afterId(byte[] leaf) {
-        if (leaf.length < ID.length || !java.util.Arrays.equals(leaf, 0, ID.length, ID, 0, ID.length)) {
+    private static boolean startsWith(byte[] leaf, int at, byte[] prefix) {
+        return leaf.length - at >= prefix.length && java.util.Arrays.equals(leaf, at, at + prefix.length, prefix, 0, prefix.length);
+    }
+
+    /** Where the id's closing quote is, in a record written with its id first; -1 when the bytes do not start with one. */
+    private static int afterId(byte[] leaf) {
+        if (!startsWith(leaf, 0, ID)) {
             return -1;
         }
         int at = ID.length;

@@ -90,9 +90,12 @@ public final class Ledger implements AutoCloseable {
      * Leaf hashes of the entries appended since the tree last caught up, {@link MerkleTree#HASH_BYTES}
      * each, the first of entry {@code hashedFrom}: an append hashes its record from the bytes in
      * hand, rather than the tree reading them back from the file's pages, which costs a minor page
-     * fault every few records on top of the copy. Under the ledger's lock; at most
-     * {@value #HASHED_KEPT} kept, past that the tree reads the rest back from the file.
+     * fault every few records on top of the copy. Under {@link #hashedLock}, taken within the
+     * ledger's lock by appends and within the tree's by its catch-up (close holds both, in that
+     * order); at most {@value #HASHED_KEPT} kept, past that the tree reads the rest back from the
+     * file.
      */
+    private final Object hashedLock = new Object();
     private byte[] hashed = new byte[64 * MerkleTree.HASH_BYTES];
     private int hashedCount;
     private long hashedFrom;
@@ -269,25 +272,24 @@ public final class Ledger implements AutoCloseable {
 
     /**
      * The tree, its leaves caught up with the entries appended, one catch-up at a time, without
-     * holding appends up for longer than it takes to swap their leaf hashes out. Never called
-     * holding the ledger's lock. The leaves of entries appended since it opened were hashed by
+     * holding appends up for longer than it takes to swap their leaf hashes out. The leaves of entries appended since it opened were hashed by
      * their appends; any others — a ledger's whole file when it opens — are read back and hashed
      * here.
      */
     private MerkleTree tree() {
         synchronized (tree) {
-            long held;
             long from;
             int count;
             byte[] hashes;
-            synchronized (this) {
-                held = offsets.size() - 1;
+            synchronized (hashedLock) {
                 from = hashedFrom;
                 count = hashedCount;
                 hashes = hashed;
                 hashed = new byte[Math.clamp(2L * count, 64, HASHED_KEPT) * MerkleTree.HASH_BYTES];
                 hashedCount = 0;
             }
+            // entries whose appends kept no hash, or kept it after this took the others, are read back: before and after the run
+            long held = offsets.size() - 1;
             readBack(count == 0 ? held : from);
             byte[] hash = new byte[MerkleTree.HASH_BYTES];
             for (long i = Math.max(tree.size(), from); i < from + count; i++) {
@@ -305,6 +307,12 @@ public final class Ledger implements AutoCloseable {
      * tree then reads it back from the file).
      */
     private void hashed(long index, CanonicalRecord.Ascii leaf) {
+        synchronized (hashedLock) {
+            keepHash(index, leaf);
+        }
+    }
+
+    private void keepHash(long index, CanonicalRecord.Ascii leaf) {
         if (hashedCount == HASHED_KEPT || (hashedCount > 0 && hashedFrom + hashedCount != index)) {
             return;
         }
@@ -561,7 +569,7 @@ public final class Ledger implements AutoCloseable {
      */
     private static boolean isRecord(byte[] leaf) {
         try {
-            return Arrays.equals(UsageRecord.parse(leaf).canonical(), leaf);
+            return UsageRecord.isCanonical(leaf);
         } catch (RuntimeException e) {
             return false;
         }

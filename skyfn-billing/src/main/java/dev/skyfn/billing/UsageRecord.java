@@ -12,11 +12,9 @@ import java.time.Instant;
 /**
  * What one call used, as the node that ran it measured it: the unit of metering, rated later by
  * {@link Rating}. Written once, never changed; its {@link #canonical() bytes} are what the node
- * signs and what the ledger's leaf holds.
+ * signs and what the ledger's leaf holds. Its {@link #id()} is derived from its kind, node,
+ * invocation and start.
  *
- * @param id          unique across the fleet: {@code <kind>:<node>:<invocation>@<start>} (a call
- *                    run again, by a retry or a redelivery, is another record); a record written
- *                    twice is counted once
  * @param tenant      whose call it was
  * @param app         the app called
  * @param function    the function called
@@ -44,10 +42,11 @@ import java.time.Instant;
  * @param prices      the running cloud's unit prices when the call ran, so that any reader rates
  *                    the record as the node did
  */
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(value = "id", allowGetters = true)
 @JsonPropertyOrder({"id", "tenant", "app", "function", "kind", "invocation", "node", "cloud", "start", "billedMs", "memoryMb",
         "bytesIn", "bytesOut", "egressBytes", "cold", "outcome", "cpuMicros", "blocks", "prices"})
 @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-public record UsageRecord(String id, String tenant, String app, String function, Kind kind, String invocation, String node,
+public record UsageRecord(String tenant, String app, String function, Kind kind, String invocation, String node,
                           String cloud, long start, long billedMs, int memoryMb, long bytesIn, long bytesOut, long egressBytes,
                           boolean cold, String outcome, Long cpuMicros, Long blocks, UnitPrices prices) {
 
@@ -110,9 +109,9 @@ public record UsageRecord(String id, String tenant, String app, String function,
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     public UsageRecord {
-        if (id == null || tenant == null || app == null || function == null || kind == null || node == null || cloud == null
-                || outcome == null || prices == null) {
-            throw new IllegalArgumentException("a usage record names its id, tenant, app, function, kind, node, cloud, outcome and prices");
+        if (tenant == null || app == null || function == null || kind == null || node == null || cloud == null || outcome == null
+                || prices == null) {
+            throw new IllegalArgumentException("a usage record names its tenant, app, function, kind, node, cloud, outcome and prices");
         }
         if (billedMs < (kind.call() ? 1 : 0) || memoryMb < (kind.call() ? 1 : 0) || bytesIn < 0 || bytesOut < 0 || egressBytes < 0 || (cpuMicros != null && cpuMicros < 0)
                 || (blocks != null && blocks < 0)) {
@@ -120,8 +119,14 @@ public record UsageRecord(String id, String tenant, String app, String function,
         }
     }
 
-    /** A record id: one per kind, node, invocation and start. */
-    public static String id(Kind kind, String node, String invocation, long start) {
+    /**
+     * The record's id, unique across the fleet: {@code <kind>:<node>:<invocation>@<start>} (a call
+     * run again, by a retry or a redelivery, is another record). Derived, not written in the
+     * record's canonical bytes (records written before it was dropped from them carry it first,
+     * and still read and verify as they are).
+     */
+    @com.fasterxml.jackson.annotation.JsonProperty("id")
+    public String id() {
         return kind + ":" + node + ":" + invocation + "@" + start;
     }
 
@@ -151,9 +156,9 @@ public record UsageRecord(String id, String tenant, String app, String function,
         return CanonicalRecord.write(this);
     }
 
-    /** The id of a record's {@link #canonical()} bytes, read without parsing the rest; IllegalArgumentException when it has none. */
+    /** The id of the record in {@link #canonical()} bytes; IllegalArgumentException when they are not a usage record. */
     public static String idOf(byte[] leaf) {
-        return CanonicalRecord.id(leaf);
+        return parse(leaf).id();
     }
 
     /** The tenant of a record's {@link #canonical()} bytes, read without parsing the rest; IllegalArgumentException when it has none there. */
@@ -164,6 +169,19 @@ public record UsageRecord(String id, String tenant, String app, String function,
     /** The start of a record's {@link #canonical()} bytes; IllegalArgumentException when it has none. */
     public static long startOf(byte[] leaf) {
         return CanonicalRecord.start(leaf);
+    }
+
+    /**
+     * Whether {@code leaf} is a record's canonical bytes exactly — as written now, or with the id
+     * first as records were written before — rather than, say, spliced bytes of two records that
+     * a lenient reader would take.
+     */
+    public static boolean isCanonical(byte[] leaf) {
+        try {
+            return CanonicalRecord.isCanonical(parse(leaf), leaf);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** Reads {@link #canonical()} bytes; IllegalArgumentException saying why when they are not a usage record. */

@@ -64,7 +64,7 @@ class BillTest {
     @Test
     void bytesASandboxSentOutAreRatedAsEgressAloneAndAreNoCall() {
         var prices = new UsageRecord.UnitPrices(0.00001, 0.00002, 0.0000001, 0.09);
-        var sent = new UsageRecord("egress:n:sandbox-3.1@1", "t", "shop", "(network)", UsageRecord.Kind.egress, "sandbox-3.1", "n",
+        var sent = new UsageRecord("t", "shop", "(network)", UsageRecord.Kind.egress, "sandbox-3.1", "n",
                 "spot-eu", DEC_1, 0, 0, 0, 3L << 29, 3L << 29, false, "ok", null, null, prices);
         assertThat(Bill.cost(sent)).as("1.5 GiB at $0.09/GiB, no request").isCloseTo(1.5 * 0.09, within(1e-12));
         Bill bill = Bill.of(List.of(sent), Bill.By.function, TABLE);
@@ -76,9 +76,9 @@ class BillTest {
     @Test
     void ownCloudCostIsTheRecordsUnitPricesAndLinesAddUpToTheTotal() {
         var prices = new UsageRecord.UnitPrices(0.00001, 0.00002, 0.0000001, 0.09);
-        var a = new UsageRecord("invocation:n:1", "t", "shop", "pay", UsageRecord.Kind.invocation, "1", "n", "spot-eu", DEC_1, 500,
+        var a = new UsageRecord("t", "shop", "pay", UsageRecord.Kind.invocation, "1", "n", "spot-eu", DEC_1, 500,
                 2048, 100, 200, 1L << 30, true, "ok", 412_000L, 900L, prices);
-        var b = new UsageRecord("invocation:n:2", "t", "shop", "list", UsageRecord.Kind.invocation, "2", "n", "ondemand-us", DEC_1, 1,
+        var b = new UsageRecord("t", "shop", "list", UsageRecord.Kind.invocation, "2", "n", "ondemand-us", DEC_1, 1,
                 128, 1, 2, 0, false, "FUNCTION_ERROR", 350L, null, UsageRecord.UnitPrices.FREE);
         Bill bill = Bill.of(List.of(a, b), Bill.By.cloud, TABLE);
         assertThat(Bill.cost(a)).isCloseTo(2 * 0.5 * 0.00001 + 0.5 * 0.00002 + 0.0000001 + 0.09, within(1e-12));

@@ -350,6 +350,65 @@ class LedgerTest {
     }
 
     @Test
+    void recordsWrittenWithTheirIdFirstAsBeforeAreReadProvedAndVerifiedBesideNewOnes() throws IOException {
+        List<String> before = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            UsageRecord r = Records.of(i % 2 == 0 ? "alice" : "bob", "old-" + i, T0 + i, 5, 128);
+            before.add("{\"id\":\"" + r.id() + "\"," + new String(r.canonical(), StandardCharsets.US_ASCII).substring(1));
+        }
+        Files.write(dir.resolve("entries.log"), before, StandardCharsets.US_ASCII);
+        try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
+            assertThat(ledger.problems()).isEmpty();
+            ledger.signHead();
+            write(ledger, 6, 12);
+            ledger.signHead();
+            assertThat(ledger.records("alice", 0, Long.MAX_VALUE)).extracting(UsageRecord::invocation)
+                    .containsExactly("old-0", "old-2", "old-4", "call-6", "call-8", "call-10");
+            assertThat(new String(ledger.leaf(0), StandardCharsets.US_ASCII)).as("kept as it was written").isEqualTo(before.get(0));
+            Verifier.Report report = verify(ledger, "alice", Optional.empty());
+            assertThat(report.failures()).isEmpty();
+            assertThat(report.records()).isEqualTo(6);
+        }
+        try (var index = Files.walk(dir.resolve("index"))) {
+            index.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        try (Ledger rebuilt = Ledger.open(dir, key, CLOCK)) {
+            assertThat(rebuilt.problems()).as("the index rebuilt from both forms has the roots signed").isEmpty();
+            assertThat(verify(rebuilt, "bob", Optional.empty()).records()).isEqualTo(6);
+        }
+    }
+
+    @Test
+    void aLedgerClosesWhileItsTreeCatchesUpOnAnotherThread() {
+        // the node's hashing task runs every 250 ms, and a node may close at any moment of it
+        assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+            for (int round = 0; round < 40; round++) {
+                Ledger ledger = Ledger.open(dir.resolve("round-" + round), key, CLOCK);
+                var hashing = Thread.ofPlatform().start(() -> {
+                    while (ledger.size() < 1_000_000) {
+                        try {
+                            ledger.hash();
+                        } catch (java.io.UncheckedIOException closed) {
+                            return;
+                        }
+                        if (Thread.interrupted()) {
+                            return;
+                        }
+                    }
+                });
+                write(ledger, 0, 200);
+                ledger.close();
+                hashing.interrupt();
+                hashing.join();
+                try (Ledger reopened = Ledger.open(dir.resolve("round-" + round), key, CLOCK)) {
+                    assertThat(reopened.problems()).isEmpty();
+                    assertThat(reopened.size()).isEqualTo(200);
+                }
+            }
+        });
+    }
+
+    @Test
     void aLineTornByACrashIsDroppedAndTheLedgerGoesOn() throws IOException {
         try (Ledger ledger = Ledger.open(dir, key, CLOCK)) {
             write(ledger, 0, 3);

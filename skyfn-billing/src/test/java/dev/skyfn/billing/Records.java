@@ -7,7 +7,7 @@ final class Records {
     }
 
     static UsageRecord of(String tenant, String invocation, long start, long billedMs, int memoryMb) {
-        return new UsageRecord(UsageRecord.id(UsageRecord.Kind.invocation, "n-1", invocation, start), tenant, "app", "fn",
+        return new UsageRecord(tenant, "app", "fn",
                 UsageRecord.Kind.invocation, invocation, "n-1", "local", start, billedMs, memoryMb, 10, 20, 0, false, "ok", null, null,
                 UsageRecord.UnitPrices.FREE);
     }

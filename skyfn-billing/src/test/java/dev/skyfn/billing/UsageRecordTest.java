@@ -12,15 +12,37 @@ class UsageRecordTest {
 
     @Test
     void theCanonicalFormIsAsciiJsonThatReadsBackAsTheSameRecord() {
-        var record = new UsageRecord("invocation:n:a\"b@1", "acme", "shop", "pay\\é\n", UsageRecord.Kind.step, "a\"b", "n", "spot-eu",
+        var record = new UsageRecord("acme", "shop", "pay\\é\n", UsageRecord.Kind.step, "a\"b", "n", "spot-eu",
                 1_764_590_000_123L, 17, 256, 5, 6, 7, true, "FUNCTION_ERROR", 9_876L, 12_345L, new UsageRecord.UnitPrices(1.66667E-5, 0, 2.0E-7, 0.09));
         byte[] bytes = record.canonical();
         String text = new String(bytes, StandardCharsets.US_ASCII);
-        assertThat(text).startsWith("{\"id\":\"invocation:n:a\\\"b@1\",\"tenant\":\"acme\",\"app\":\"shop\",\"function\":\"pay\\\\\\u00e9\\u000a\"")
+        assertThat(text).startsWith("{\"tenant\":\"acme\",\"app\":\"shop\",\"function\":\"pay\\\\\\u00e9\\u000a\"")
                 .endsWith(",\"prices\":{\"gbSecond\":1.66667E-5,\"vcpuSecond\":0.0,\"request\":2.0E-7,\"egressGb\":0.09}}");
         assertThat(UsageRecord.parse(bytes)).isEqualTo(record);
         assertThat(UsageRecord.tenantOf(bytes)).isEqualTo("acme");
         assertThat(UsageRecord.startOf(bytes)).isEqualTo(1_764_590_000_123L);
+        assertThat(record.id()).as("derived, not written").isEqualTo("step:n:a\"b@1764590000123");
+        assertThat(text).doesNotContain("\"id\"");
+        assertThat(UsageRecord.isCanonical(bytes)).isTrue();
+    }
+
+    @Test
+    void aRecordWrittenWithItsIdFirstAsBeforeReadsAndIsTakenAsItIs() {
+        var record = new UsageRecord("acme", "shop", "pay", UsageRecord.Kind.invocation, "inv-7", "n-1", "spot-eu",
+                1_764_590_000_123L, 17, 256, 5, 6, 7, false, "ok", 21L, null, new UsageRecord.UnitPrices(1.66667E-5, 0, 2.0E-7, 0.09));
+        String now = new String(record.canonical(), StandardCharsets.US_ASCII);
+        byte[] before = ("{\"id\":\"invocation:n-1:inv-7@1764590000123\"," + now.substring(1)).getBytes(StandardCharsets.US_ASCII);
+        assertThat(UsageRecord.parse(before)).isEqualTo(record);
+        assertThat(UsageRecord.tenantOf(before)).isEqualTo("acme");
+        assertThat(UsageRecord.startOf(before)).isEqualTo(1_764_590_000_123L);
+        assertThat(UsageRecord.idOf(before)).isEqualTo("invocation:n-1:inv-7@1764590000123");
+        assertThat(UsageRecord.isCanonical(before)).isTrue();
+        // an id that is not the record's, bytes spliced or padded, are not a record as written
+        assertThat(UsageRecord.isCanonical(("{\"id\":\"invocation:n-1:inv-8@1764590000123\"," + now.substring(1)).getBytes(StandardCharsets.US_ASCII)))
+                .isFalse();
+        assertThat(UsageRecord.isCanonical((now.substring(0, now.length() - 1) + " }").getBytes(StandardCharsets.US_ASCII))).isFalse();
+        assertThat(UsageRecord.isCanonical(("{\"id\":\"invocation:n-1:inv-7@1764590000123\", " + now.substring(1))
+                .getBytes(StandardCharsets.US_ASCII))).isFalse();
     }
 
     @Test
@@ -28,7 +50,7 @@ class UsageRecordTest {
         var dear = new UsageRecord.UnitPrices(2.0E-5, 0, 2.0E-7, 0.09);
         var cheap = new UsageRecord.UnitPrices(1.0E-5, 0, 2.0E-7, 0.09);
         for (var prices : java.util.List.of(dear, cheap, cheap, dear, new UsageRecord.UnitPrices(2.0E-5, 0, 2.0E-7, 0.09), cheap)) {
-            var record = new UsageRecord("invocation:n:a@1", "acme", "shop", "pay", UsageRecord.Kind.invocation, "a", "n", "spot-eu",
+            var record = new UsageRecord("acme", "shop", "pay", UsageRecord.Kind.invocation, "a", "n", "spot-eu",
                     1_764_590_000_123L, 17, 256, 5, 6, 7, false, "ok", null, null, prices);
             assertThat(UsageRecord.parse(record.canonical()).prices()).isEqualTo(prices);
         }
@@ -48,7 +70,7 @@ class UsageRecordTest {
             assertThat(new String(written.array(), 0, written.size(), StandardCharsets.US_ASCII)).isEqualTo(Long.toString(v));
         }
         // a count of blocks just below 10^15 reads back as itself: no leading zero
-        var record = new UsageRecord("i", "t", "a", "f", UsageRecord.Kind.invocation, "i", "n", "c", 0, 1, 128, 0, 0, 0, false,
+        var record = new UsageRecord("t", "a", "f", UsageRecord.Kind.invocation, "i", "n", "c", 0, 1, 128, 0, 0, 0, false,
                 "ok", 999_999_999_999_999L, 9_999_999_999_999_999L, UsageRecord.UnitPrices.FREE);
         assertThat(UsageRecord.parse(record.canonical())).isEqualTo(record);
     }
@@ -56,14 +78,15 @@ class UsageRecordTest {
     @Test
     void whatIsNotARecordIsRefusedSayingWhy() {
         assertThatThrownBy(() -> UsageRecord.parse("{\"id\":\"x\"}".getBytes())).hasMessageStartingWith("not a usage record:");
-        assertThatThrownBy(() -> UsageRecord.tenantOf("{\"tenant\":\"x\"}".getBytes())).hasMessage("no tenant after the id");
-        assertThatThrownBy(() -> UsageRecord.startOf("{\"id\":\"x\",\"tenant\":\"t\"}".getBytes())).hasMessage("no start");
-        assertThatThrownBy(() -> new UsageRecord("i", "t", "a", "f", UsageRecord.Kind.invocation, "i", "n", "c", 0, 0, 128, 0, 0, 0, false,
+        assertThatThrownBy(() -> UsageRecord.tenantOf("{\"app\":\"x\",\"tenant\":\"x\"}".getBytes())).hasMessage("no tenant first");
+        assertThatThrownBy(() -> UsageRecord.tenantOf("{\"id\":\"x\",\"app\":\"x\"}".getBytes())).hasMessage("no tenant first");
+        assertThatThrownBy(() -> UsageRecord.startOf("{\"tenant\":\"t\"}".getBytes())).hasMessage("no start");
+        assertThatThrownBy(() -> new UsageRecord("t", "a", "f", UsageRecord.Kind.invocation, "i", "n", "c", 0, 0, 128, 0, 0, 0, false,
                 "ok", null, null, UsageRecord.UnitPrices.FREE)).hasMessageContaining("duration and memory are positive");
-        assertThatThrownBy(() -> new UsageRecord("i", "t", "a", "f", UsageRecord.Kind.invocation, "i", "n", "c", 0, 1, 128, 0, 0, 0, false,
+        assertThatThrownBy(() -> new UsageRecord("t", "a", "f", UsageRecord.Kind.invocation, "i", "n", "c", 0, 1, 128, 0, 0, 0, false,
                 "ok", -1L, null, UsageRecord.UnitPrices.FREE)).hasMessageContaining("CPU time and blocks not negative");
         // bytes sent out have no duration and no memory; a call has both
-        var egress = new UsageRecord("egress:n:s.1@0", "t", "a", "(network)", UsageRecord.Kind.egress, "s.1", "n", "c", 0, 0, 0, 0, 9, 9,
+        var egress = new UsageRecord("t", "a", "(network)", UsageRecord.Kind.egress, "s.1", "n", "c", 0, 0, 0, 0, 9, 9,
                 false, "ok", null, null, UsageRecord.UnitPrices.FREE);
         assertThat(UsageRecord.parse(egress.canonical())).isEqualTo(egress);
     }
@@ -75,7 +98,7 @@ class UsageRecordTest {
         List<UsageRecord> records = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             String f = new String("fn" + i % 11);
-            records.add(new UsageRecord("invocation:n:" + i + "@" + i, i % 3 == 0 ? "acme" : "glo\"bex", new String("shop"), f,
+            records.add(new UsageRecord(i % 3 == 0 ? "acme" : "glo\"bex", new String("shop"), f,
                     i % 5 == 0 ? UsageRecord.Kind.step : UsageRecord.Kind.invocation, "inv-" + i, i % 7 == 0 ? "n2" : "n",
                     i % 2 == 0 ? "spot-eu" : "onprem", 1_764_590_000_000L + i, 1 + i, 128 << (i % 4), i, 2L * i, i % 4, i % 6 == 0,
                     i % 9 == 0 ? "FUNCTION_ERROR" : "ok", i % 8 == 0 ? null : (long) i * 3, null, prices));

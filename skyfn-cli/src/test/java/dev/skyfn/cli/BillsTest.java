@@ -102,7 +102,7 @@ class BillsTest {
         Files.createDirectories(billing);
         try (Ledger ledger = Ledger.open(billing, SigningKey.loadOrCreate(billing.resolve("node.key")), java.time.Clock.systemUTC())) {
             long now = System.currentTimeMillis();
-            ledger.append(new UsageRecord(UsageRecord.id(UsageRecord.Kind.invocation, "skyfn", "ghost-1", now), "ghost", "shop", "echo",
+            ledger.append(new UsageRecord("ghost", "shop", "echo",
                     UsageRecord.Kind.invocation, "ghost-1", "skyfn", "local", now, 1000, 2048, 0, 0, 0, false, "ok", null, null,
                     UsageRecord.UnitPrices.FREE));
             ledger.signHead();

@@ -113,7 +113,7 @@ public final class Metering implements Meter, AutoCloseable {
                 Instant at = clock.instant();
                 long now = at.toEpochMilli();
                 AppKey app = apps.get(i);
-                append(app, new UsageRecord(UsageRecord.id(UsageRecord.Kind.egress, node, count, now), app.tenant(), app.app(), NETWORK,
+                append(app, new UsageRecord(app.tenant(), app.app(), NETWORK,
                         UsageRecord.Kind.egress, count, node, cloud.name(), now, 0, 0, 0, mine, mine, false, "ok", null, null, unitPrices(at)));
             }
         }
@@ -124,7 +124,7 @@ public final class Metering implements Meter, AutoCloseable {
         Instant now = clock.instant();
         long billed = UsageRecord.billedMillis(nanos);
         long start = now.toEpochMilli() - billed;
-        append(app, new UsageRecord(UsageRecord.id(kind, node, invocationId, start), app.tenant(), app.app(), spec.name(),
+        append(app, new UsageRecord(app.tenant(), app.app(), spec.name(),
                 kind, invocationId, node, cloud.name(), start, billed, spec.memoryMb(), in, out, egress, cold, outcome,
                 spent.cpuMicros(), spent.blocksCounted(), unitPrices(now)));
     }
