@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * (RFC 9162 §2.1), with tree heads signed by the node's key (§4.10). A record is in the page
  * cache — in the journal of {@link EntryFile} — before the call that it meters answers its caller,
  * so a node killed at any moment bills every call that completed; the file is forced to disk at
- * each signed head. An append costs a copy and the leaf's hash (about 0.4 µs for a record of 430
+ * each signed head. An append costs a copy and the leaf's hash (about 0.3 µs for a record of 390
  * bytes); the leaves are added to the tree when it is next read. A record's leaf is its canonical
  * JSON, exactly as the file holds it on one line.
  * <p>

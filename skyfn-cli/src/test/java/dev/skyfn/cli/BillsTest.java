@@ -330,7 +330,7 @@ class BillsTest {
                 int digit = Integer.parseInt(m.group(1));
                 lines.set(i, m.replaceFirst("\"bytesIn\":" + (digit == 9 ? 8 : digit + 1)));
                 Files.write(entries, lines, StandardCharsets.UTF_8);
-                return Client.parse(lines.get(i).getBytes(StandardCharsets.UTF_8)).get("id").asText();
+                return UsageRecord.idOf(lines.get(i).getBytes(StandardCharsets.UTF_8));
             }
         }
         throw new AssertionError("no record of acme");
