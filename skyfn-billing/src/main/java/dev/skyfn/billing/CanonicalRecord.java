@@ -276,17 +276,26 @@ final class CanonicalRecord {
 
     /**
      * Whether {@code leaf} is {@code r}'s canonical bytes: as written now, or as written before
-     * the id was left out (the id, then the rest as now).
+     * the id was left out — an id, then the rest as now. The id is taken as it was written, not
+     * compared with the one derived: an egress record's could be a millisecond off its start.
      */
     static boolean isCanonical(UsageRecord r, byte[] leaf) {
         Ascii now = write(r, new Ascii(SIZE));
         if (java.util.Arrays.equals(now.array(), 0, now.size(), leaf, 0, leaf.length)) {
             return true;
         }
-        Ascii before = new Ascii(SIZE).bytes(ID_BEFORE).string(r.id()).bytes(COMMA);
-        int id = before.size();
-        return leaf.length == id + now.size() - 1 && java.util.Arrays.equals(before.array(), 0, id, leaf, 0, id)
-                && java.util.Arrays.equals(now.array(), 1, now.size(), leaf, id, leaf.length);
+        int at = afterId(leaf);
+        if (at < 0 || at + 1 >= leaf.length || leaf[at + 1] != ',') {
+            return false;
+        }
+        int rest = at + 2;
+        return leaf.length - rest == now.size() - 1 && java.util.Arrays.equals(now.array(), 1, now.size(), leaf, rest, leaf.length);
+    }
+
+    /** The id a record written before ids were left out carries first, as written; null for a record written since. */
+    static String writtenId(byte[] leaf) {
+        int at = afterId(leaf);
+        return at < 0 ? null : new String(leaf, ID.length, at - ID.length, StandardCharsets.US_ASCII);
     }
 
     /** The start in canonical bytes; IllegalArgumentException when they have none. */
@@ -311,8 +320,6 @@ final class CanonicalRecord {
     }
 
     private static final byte[] ID = ascii("{\"id\":\"");
-    private static final byte[] ID_BEFORE = ascii("{\"id\":");
-    private static final byte[] COMMA = ascii(",");
     private static final byte[] TENANT = ascii("{\"tenant\":\"");
     private static final byte[] TENANT_AFTER_ID = ascii("\",\"tenant\":\"");
 

@@ -97,6 +97,8 @@ public final class Ledger implements AutoCloseable {
      */
     private final Object hashedLock = new Object();
     private byte[] hashed = new byte[64 * MerkleTree.HASH_BYTES];
+    /** The array the tree's last catch-up took, given back at the next: used under the tree's lock alone. */
+    private byte[] spareHashes = new byte[64 * MerkleTree.HASH_BYTES];
     private int hashedCount;
     private long hashedFrom;
     /** Leaf hashes kept for the tree at most (1 MiB of them); a node's hashing task takes them every 250 ms. */
@@ -285,7 +287,7 @@ public final class Ledger implements AutoCloseable {
                 from = hashedFrom;
                 count = hashedCount;
                 hashes = hashed;
-                hashed = new byte[Math.clamp(2L * count, 64, HASHED_KEPT) * MerkleTree.HASH_BYTES];
+                hashed = spareHashes; // not one allocated while appends wait
                 hashedCount = 0;
             }
             // entries whose appends kept no hash, or kept it after this took the others, are read back: before and after the run
@@ -297,6 +299,7 @@ public final class Ledger implements AutoCloseable {
                 tree.append(hash);
             }
             readBack(held);
+            spareHashes = hashes;
             return tree;
         }
     }

@@ -156,9 +156,13 @@ public record UsageRecord(String tenant, String app, String function, Kind kind,
         return CanonicalRecord.write(this);
     }
 
-    /** The id of the record in {@link #canonical()} bytes; IllegalArgumentException when they are not a usage record. */
+    /**
+     * The id of the record in {@link #canonical()} bytes: the one written first in a record written
+     * before ids were left out, else derived; IllegalArgumentException when they are not a usage record.
+     */
     public static String idOf(byte[] leaf) {
-        return parse(leaf).id();
+        String written = CanonicalRecord.writtenId(leaf);
+        return written != null ? written : parse(leaf).id();
     }
 
     /** The tenant of a record's {@link #canonical()} bytes, read without parsing the rest; IllegalArgumentException when it has none there. */
