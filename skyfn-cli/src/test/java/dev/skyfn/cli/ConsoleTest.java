@@ -196,6 +196,7 @@ class ConsoleTest {
         });
         assertThat(total).contains("GB-s");
         assertThat(browser.awaitText(By.id("bill-elsewhere"), "AWS Lambda")).contains("Azure Functions");
+        browser.screenshot(SHOTS.resolve("bills.png"));
         browser.open(url + "/console/#/fleet");
         browser.awaitText(By.id("nodes-table"), "skyfn");
         browser.screenshot(SHOTS.resolve("fleet.png"));
