@@ -72,9 +72,7 @@ public class UsageRecordBench {
     @TearDown(Level.Iteration)
     public void closed() throws IOException {
         ledger.close();
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        dev.skyfn.control.AtomicFiles.deleteTree(dir);
     }
 
     @Benchmark

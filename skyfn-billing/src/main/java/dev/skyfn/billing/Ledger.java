@@ -274,9 +274,9 @@ public final class Ledger implements AutoCloseable {
 
     /**
      * The tree, its leaves caught up with the entries appended, one catch-up at a time, without
-     * holding appends up for longer than it takes to swap their leaf hashes out. The leaves of entries appended since it opened were hashed by
-     * their appends; any others — a ledger's whole file when it opens — are read back and hashed
-     * here.
+     * holding appends up for longer than it takes to swap their leaf hashes out. The leaves of
+     * entries appended since it opened were hashed by their appends; any others — a ledger's whole
+     * file when it opens — are read back and hashed here.
      */
     private MerkleTree tree() {
         synchronized (tree) {
@@ -311,29 +311,24 @@ public final class Ledger implements AutoCloseable {
      */
     private void hashed(long index, CanonicalRecord.Ascii leaf) {
         synchronized (hashedLock) {
-            keepHash(index, leaf);
+            if (hashedCount == HASHED_KEPT || (hashedCount > 0 && hashedFrom + hashedCount != index)) {
+                return;
+            }
+            if (hashedCount == 0) {
+                hashedFrom = index;
+            }
+            int at = hashedCount * MerkleTree.HASH_BYTES;
+            if (at == hashed.length) {
+                hashed = Arrays.copyOf(hashed, 2 * hashed.length);
+            }
+            MerkleTree.leafDigest(leafDigest).update(leaf.array(), 0, leaf.size());
+            try {
+                leafDigest.digest(hashed, at, MerkleTree.HASH_BYTES);
+            } catch (java.security.DigestException e) {
+                throw new IllegalStateException("a SHA-256 digest fits in 32 bytes", e);
+            }
+            hashedCount++;
         }
-    }
-
-    private void keepHash(long index, CanonicalRecord.Ascii leaf) {
-        if (hashedCount == HASHED_KEPT || (hashedCount > 0 && hashedFrom + hashedCount != index)) {
-            return;
-        }
-        if (hashedCount == 0) {
-            hashedFrom = index;
-        }
-        int at = hashedCount * MerkleTree.HASH_BYTES;
-        if (at == hashed.length) {
-            hashed = Arrays.copyOf(hashed, 2 * hashed.length);
-        }
-        leafDigest.update((byte) 0);
-        leafDigest.update(leaf.array(), 0, leaf.size());
-        try {
-            leafDigest.digest(hashed, at, MerkleTree.HASH_BYTES);
-        } catch (java.security.DigestException e) {
-            throw new IllegalStateException("a SHA-256 digest fits in 32 bytes", e);
-        }
-        hashedCount++;
     }
 
     /**

@@ -283,7 +283,11 @@ public final class MerkleTree implements AutoCloseable {
 
     /** A digest of this thread's, reset, fed the leaf prefix {@code 0x00}: the caller feeds the entry and takes the digest. */
     static MessageDigest leafDigest() {
-        MessageDigest d = digest();
+        return leafDigest(digest());
+    }
+
+    /** {@code d}, fed the leaf prefix {@code 0x00} (it is reset by its last digest): the caller feeds the entry and takes the digest. */
+    static MessageDigest leafDigest(MessageDigest d) {
         d.update((byte) 0);
         return d;
     }

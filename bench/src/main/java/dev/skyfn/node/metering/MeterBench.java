@@ -79,9 +79,7 @@ public class MeterBench {
     public void closed() throws IOException {
         metering.close();
         scheduler.close();
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        dev.skyfn.control.AtomicFiles.deleteTree(dir);
     }
 
     @Benchmark
