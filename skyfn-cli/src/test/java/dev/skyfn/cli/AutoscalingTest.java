@@ -70,8 +70,8 @@ class AutoscalingTest {
         JsonNode placement = FleetCalls.json(FleetCalls.send(fleet, "eu-2", "GET", "/v1/apps/steady/placement", null).body());
         assertThat(placement.get("inForce")).hasSize(1);
         String replica = placement.get("inForce").get(0).get("node").asText();
-        await().atMost(Duration.ofSeconds(30)).until(() -> FleetCalls.send(fleet, replica, "GET", "/metrics", null).body()
-                .contains("skyfn_cold_starts_seconds_count{app=\"steady\",tenant=\"dev\"} 1"));
+        var coldStarted = java.util.regex.Pattern.compile("skyfn_cold_starts_seconds_count\\{app=\"steady\",cloud=\"[^\"]+\",tenant=\"dev\"} 1");
+        await().atMost(Duration.ofSeconds(30)).until(() -> coldStarted.matcher(FleetCalls.send(fleet, replica, "GET", "/metrics", null).body()).find());
 
         HttpResponse<String> first = FleetCalls.send(fleet, replica, "POST", "/v1/apps/steady/functions/where:invoke", "?".getBytes());
         assertThat(first.statusCode()).as(first.body()).isEqualTo(200);

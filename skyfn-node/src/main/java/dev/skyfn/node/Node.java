@@ -145,7 +145,7 @@ public final class Node implements AutoCloseable {
             Cgroups cgroups = cgroups(config);
             runDir = RunDirs.create("node");
             tracing = dev.skyfn.node.tracing.Tracing.of(config.tracing(), config.name(), config.cloud().name());
-            metrics = new NodeMetrics(tracing.on());
+            metrics = new NodeMetrics(tracing.on(), config.name(), config.cloud().name());
             LogStore logs = new LogStore(config.logBytesPerApp(), config.logBytesInAll());
             data = fabric.shared()
                     .map(shared -> new DataLayers(shared, config.stateBytesPerTenant(), config.maxValueBytes(), scheduler))

@@ -87,13 +87,13 @@ class DirectCallsTest {
 
     /** Calls to {@code app} counted by {@code on}'s metrics, through it ({@code node}) or direct. */
     private static double calls(TestNode on, String app, String path) {
-        Matcher m = Pattern.compile("skyfn_calls_between_apps_total\\{app=\"" + app + "\",path=\"" + path + "\",tenant=\"dev\"} ([0-9.E]+)")
+        Matcher m = Pattern.compile("skyfn_calls_between_apps_total\\{app=\"" + app + "\",cloud=\"local\",path=\"" + path + "\",tenant=\"dev\"} ([0-9.E]+)")
                 .matcher(on.get("/metrics").body());
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     private static double echoes() {
-        Matcher m = Pattern.compile("skyfn_invocations_total\\{app=\"other\",function=\"echo\",outcome=\"ok\",tenant=\"dev\"} ([0-9.E]+)")
+        Matcher m = Pattern.compile("skyfn_invocations_total\\{app=\"other\",cloud=\"local\",function=\"echo\",outcome=\"ok\",tenant=\"dev\"} ([0-9.E]+)")
                 .matcher(node.get("/metrics").body());
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }

@@ -119,19 +119,19 @@ class LifecycleTest {
     void theGaugesOfAnAppsRuntimeFollowItsFunctionsAndGoWithIt() {
         try (TestNode node = TestNode.dev(dir)) {
             node.deploy(JarBuilder.app("app: gauged\nfunctions: {hello: {handler: dev.skyfn.node.apps.Hello}}").classes(Hello.class));
-            assertThat(node.get("/metrics").body()).contains("skyfn_queue_depth{app=\"gauged\",function=\"hello\",tenant=\"dev\"} 0.0")
-                    .contains("skyfn_invocations_in_flight{app=\"gauged\",function=\"hello\",tenant=\"dev\"} 0.0");
+            assertThat(node.get("/metrics").body()).contains("skyfn_queue_depth{app=\"gauged\",cloud=\"local\",function=\"hello\",tenant=\"dev\"} 0.0")
+                    .contains("skyfn_invocations_in_flight{app=\"gauged\",cloud=\"local\",function=\"hello\",tenant=\"dev\"} 0.0");
             node.deploy(JarBuilder.app("app: gauged\nfunctions: {hi: {handler: dev.skyfn.node.apps.Hello}}").classes(Hello.class));
             assertThat(node.get("/metrics").body()).as("a function the new version added, one it dropped")
-                    .contains("skyfn_queue_depth{app=\"gauged\",function=\"hi\",tenant=\"dev\"} 0.0")
-                    .doesNotContain("skyfn_queue_depth{app=\"gauged\",function=\"hello\"")
-                    .doesNotContain("skyfn_invocations_in_flight{app=\"gauged\",function=\"hello\"");
+                    .contains("skyfn_queue_depth{app=\"gauged\",cloud=\"local\",function=\"hi\",tenant=\"dev\"} 0.0")
+                    .doesNotContain("skyfn_queue_depth{app=\"gauged\",cloud=\"local\",function=\"hello\"")
+                    .doesNotContain("skyfn_invocations_in_flight{app=\"gauged\",cloud=\"local\",function=\"hello\"");
             assertThat(node.send("DELETE", "/v1/apps/gauged", null).statusCode()).isEqualTo(204);
             assertThat(node.get("/metrics").body()).doesNotContain("skyfn_queue_depth{app=\"gauged\"")
                     .doesNotContain("skyfn_invocations_in_flight{app=\"gauged\"");
             node.deploy(JarBuilder.app("app: gauged\nfunctions: {hi: {handler: dev.skyfn.node.apps.Hello}}").classes(Hello.class));
             assertThat(node.get("/metrics").body()).as("the runtime of the app deployed again")
-                    .contains("skyfn_queue_depth{app=\"gauged\",function=\"hi\",tenant=\"dev\"} 0.0");
+                    .contains("skyfn_queue_depth{app=\"gauged\",cloud=\"local\",function=\"hi\",tenant=\"dev\"} 0.0");
         }
     }
 
@@ -380,14 +380,14 @@ class LifecycleTest {
             node.invoke("counted", "nope", "1");
             node.invoke("counted", "hello", "2");
             String metrics = node.get("/metrics").body();
-            assertThat(metrics).contains("skyfn_invocations_total{app=\"counted\",function=\"hello\",outcome=\"ok\",tenant=\"dev\"} 2.0");
-            assertThat(metrics).contains("skyfn_invocation_duration_seconds_bucket{app=\"counted\",function=\"hello\"");
-            assertThat(metrics).contains("skyfn_cold_starts_seconds_count{app=\"counted\",tenant=\"dev\"} 1");
+            assertThat(metrics).contains("skyfn_invocations_total{app=\"counted\",cloud=\"local\",function=\"hello\",outcome=\"ok\",tenant=\"dev\"} 2.0");
+            assertThat(metrics).contains("skyfn_invocation_duration_seconds_bucket{app=\"counted\",cloud=\"local\",function=\"hello\"");
+            assertThat(metrics).contains("skyfn_cold_starts_seconds_count{app=\"counted\",cloud=\"local\",tenant=\"dev\"} 1");
             assertThat(metrics).contains("skyfn_sandboxes{state=\"active\"} 1.0");
-            assertThat(metrics).contains("skyfn_queue_depth{app=\"counted\",function=\"hello\",tenant=\"dev\"} 0.0");
-            assertThat(metrics).contains("skyfn_invocations_in_flight{app=\"counted\",function=\"hello\",tenant=\"dev\"} 0.0");
+            assertThat(metrics).contains("skyfn_queue_depth{app=\"counted\",cloud=\"local\",function=\"hello\",tenant=\"dev\"} 0.0");
+            assertThat(metrics).contains("skyfn_invocations_in_flight{app=\"counted\",cloud=\"local\",function=\"hello\",tenant=\"dev\"} 0.0");
             // two calls (the one to no function never ran) rated at the node's cloud's prices, as the bill rates them
-            var cost = java.util.regex.Pattern.compile("skyfn_cost_usd_total\\{app=\"counted\",tenant=\"dev\"} ([0-9.E-]+)").matcher(metrics);
+            var cost = java.util.regex.Pattern.compile("skyfn_cost_usd_total\\{app=\"counted\",cloud=\"local\",tenant=\"dev\"} ([0-9.E-]+)").matcher(metrics);
             assertThat(cost.find()).as(metrics).isTrue();
             double billed = json(node.get("/v1/bills?app=counted")).at("/bill/total/cost").asDouble();
             assertThat(Double.parseDouble(cost.group(1))).isPositive().isCloseTo(billed, org.assertj.core.data.Offset.offset(1e-6));
@@ -399,7 +399,7 @@ class LifecycleTest {
         try (TestNode node = TestNode.dev(dir)) {
             node.deploy(JarBuilder.app("app: busy\nfunctions: {sleeps: {handler: dev.skyfn.node.apps.Misbehaving$Sleeps}}")
                     .classes(dev.skyfn.node.apps.Misbehaving.class));
-            String running = "skyfn_invocations_in_flight{app=\"busy\",function=\"sleeps\",tenant=\"dev\"} ";
+            String running = "skyfn_invocations_in_flight{app=\"busy\",cloud=\"local\",function=\"sleeps\",tenant=\"dev\"} ";
             var call = java.util.concurrent.CompletableFuture.supplyAsync(() -> node.invoke("busy", "sleeps", "3000"));
             await().atMost(Duration.ofSeconds(20)).until(() -> node.get("/metrics").body().contains(running + "1.0"));
             // and, once its sandbox has loaded the app, it is listed with its invocation id until it ends

@@ -23,25 +23,35 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
-/** The node's metrics, exposed at {@code /metrics} in Prometheus' text format. */
+/**
+ * The node's metrics, exposed at {@code /metrics} in Prometheus' text format. What this node
+ * counted of an app (its calls, errors, durations, cold starts, calls in flight and waiting, cost)
+ * is labelled {@code tenant}, {@code app} and {@code cloud}, the cloud of this node, so that a
+ * fleet's scrapes sum by app and cloud; what the deciding node counts for the whole fleet (an
+ * app's replicas, its autoscaler) has no {@code cloud}. {@code skyfn_node_info{node,cloud} 1}
+ * names the node and its cloud, as {@code *_info} series do.
+ */
 public final class NodeMetrics {
 
     private static final Duration MIN_EXPECTED = Duration.ofNanos(10_000);
 
     private final PrometheusMeterRegistry registry;
+    private final String cloud;
     private final Map<AppKey, Map<String, FunctionMeters>> functions = new ConcurrentHashMap<>();
     private final Map<AppKey, Timer> coldStarts = new ConcurrentHashMap<>();
 
-    /** A node's metrics, without exemplars. */
-    public NodeMetrics() {
-        this(false);
+    /** The metrics of node {@code node} in cloud {@code cloud}, without exemplars. */
+    public NodeMetrics(String node, String cloud) {
+        this(false, node, cloud);
     }
 
     /**
-     * A node's metrics; with {@code exemplars} (a node that traces), latencies observed in traced
-     * calls carry exemplars naming their trace; without, no histogram observation looks for a span.
+     * The metrics of node {@code node} in cloud {@code cloud}; with {@code exemplars} (a node that
+     * traces), latencies observed in traced calls carry exemplars naming their trace; without, no
+     * histogram observation looks for a span.
      */
-    public NodeMetrics(boolean exemplars) {
+    public NodeMetrics(boolean exemplars, String node, String cloud) {
+        this.cloud = cloud;
         this.registry = exemplars
                 ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new io.prometheus.metrics.model.registry.PrometheusRegistry(),
                         io.micrometer.core.instrument.Clock.SYSTEM, new dev.skyfn.node.tracing.TraceExemplars())
@@ -49,6 +59,8 @@ public final class NodeMetrics {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
+        Gauge.builder("skyfn.node.info", () -> 1).description("The node's name and the cloud it runs in").tags("node", node, "cloud", cloud)
+                .register(registry);
         replicas = MultiGauge.builder("skyfn.app.replicas").description("The app's replicas in the fleet by state, as the deciding node counts them")
                 .register(registry);
         autoscaler = List.of(
@@ -92,7 +104,7 @@ public final class NodeMetrics {
     private final Map<String, Counter> betweenApps = new ConcurrentHashMap<>();
 
     /**
-     * {@code skyfn_calls_between_apps_total{tenant,app,path}}: calls from a function of another app to
+     * {@code skyfn_calls_between_apps_total{tenant,app,cloud,path}}: calls from a function of another app to
      * {@code callee}, served here, answered through the node ({@code path="node"}) or without it —
      * straight between two sandboxes, or within one both apps share ({@code path="direct"}, counted
      * as the callee's sandbox reports it).
@@ -101,7 +113,7 @@ public final class NodeMetrics {
         String path = direct ? "direct" : "node";
         betweenApps.computeIfAbsent(callee + "\0" + path, k -> Counter.builder("skyfn.calls.between.apps")
                 .description("Calls from a function to another app served here: through the node, or direct between sandboxes")
-                .tags("tenant", callee.tenant(), "app", callee.app(), "path", path).register(registry)).increment();
+                .tags(appTags(callee).and("path", path)).register(registry)).increment();
     }
 
     public void sandboxBooted(Duration took, boolean fromAotCache, SandboxLauncher.Warmth warmth) {
@@ -111,7 +123,7 @@ public final class NodeMetrics {
     }
 
     /**
-     * {@code skyfn_cost_usd_total{tenant,app}}: what {@code app}'s usage on this node cost so far in
+     * {@code skyfn_cost_usd_total{tenant,app,cloud}}: what {@code app}'s usage on this node cost so far in
      * US dollars, each record rated at the unit prices of this node's cloud when it ran, as the bill
      * rates it ({@code Bill.cost}); {@code usd} is the running sum.
      */
@@ -119,7 +131,7 @@ public final class NodeMetrics {
         costs.put(app, usd);
         io.micrometer.core.instrument.FunctionCounter.builder("skyfn.cost", usd, java.util.concurrent.atomic.DoubleAdder::sum)
                 .description("What the app's usage on this node cost so far, rated at its cloud's prices when it ran").baseUnit("usd")
-                .tags("tenant", app.tenant(), "app", app.app()).register(registry);
+                .tags(appTags(app)).register(registry);
     }
 
     private final Map<AppKey, java.util.concurrent.atomic.DoubleAdder> costs = new ConcurrentHashMap<>();
@@ -147,7 +159,7 @@ public final class NodeMetrics {
     public void autoscaled(Map<AppKey, Scaling> apps) {
         for (AutoscalerGauge g : autoscaler) {
             List<MultiGauge.Row<?>> rows = new ArrayList<>();
-            apps.forEach((app, s) -> rows.add(MultiGauge.Row.of(appTags(app), g.value().applyAsDouble(s))));
+            apps.forEach((app, s) -> rows.add(MultiGauge.Row.of(fleetAppTags(app), g.value().applyAsDouble(s))));
             g.gauge().register(rows, true);
         }
     }
@@ -159,7 +171,7 @@ public final class NodeMetrics {
      */
     public void replicas(Map<AppKey, Map<String, Integer>> byApp) {
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
-        byApp.forEach((app, states) -> states.forEach((state, n) -> rows.add(MultiGauge.Row.of(appTags(app).and("state", state), n))));
+        byApp.forEach((app, states) -> states.forEach((state, n) -> rows.add(MultiGauge.Row.of(fleetAppTags(app).and("state", state), n))));
         replicas.register(rows, true);
     }
 
@@ -186,7 +198,7 @@ public final class NodeMetrics {
 
     /** One function's gauges that read {@code runtime}, the app's runtime on this node, until {@link #forgetRuntime}. */
     public <T> void runtimeGauges(AppKey app, String function, T runtime, ToDoubleFunction<T> waiting, ToDoubleFunction<T> running) {
-        String[] tags = {"tenant", app.tenant(), "app", app.app(), "function", function};
+        String[] tags = {"tenant", app.tenant(), "app", app.app(), "cloud", cloud, "function", function};
         gauge(RUNTIME_GAUGES.get(0), "Invocations waiting for a concurrency slot", runtime, waiting, tags);
         gauge(RUNTIME_GAUGES.get(1), "Invocations holding a concurrency slot now: the function's concurrency", runtime, running, tags);
     }
@@ -267,7 +279,13 @@ public final class NodeMetrics {
         return all;
     }
 
-    private static Tags appTags(AppKey app) {
+    /** The labels of what this node counted of {@code app}. */
+    private Tags appTags(AppKey app) {
+        return Tags.of("tenant", app.tenant(), "app", app.app(), "cloud", cloud);
+    }
+
+    /** The labels of what the deciding node counts of {@code app} for the whole fleet, in whichever cloud. */
+    private static Tags fleetAppTags(AppKey app) {
         return Tags.of("tenant", app.tenant(), "app", app.app());
     }
 
