@@ -70,6 +70,36 @@ final class LiveCommands {
         }
     }
 
+    @Command(name = "traces", mixinStandardHelpOptions = true,
+            description = "List the latest traces the fleet's nodes keep, the latest first, each across the nodes and clouds it crossed (GET /v1/traces).")
+    static final class Traces implements Callable<Integer> {
+        @Mixin
+        ClientOptions api;
+
+        @picocli.CommandLine.Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "traces listed, 1 to 500 (default ${DEFAULT-VALUE})")
+        int limit;
+
+        @Override
+        public Integer call() {
+            JsonNode view = api.client().json("GET", "/v1/traces?limit=" + limit, null);
+            if (!view.path("tracing").asBoolean()) {
+                System.err.println("this node does not trace: nodes keep spans when started with --tracing");
+            }
+            System.out.printf("%-32s %-36s %-8s %6s %10s  %s%n", "TRACE", "NAME", "STARTED", "SPANS", "MS", "CLOUDS");
+            for (JsonNode t : view.get("traces")) {
+                String started = java.time.LocalTime.ofInstant(java.time.Instant.EPOCH.plus(t.get("startMicros").asLong(),
+                        java.time.temporal.ChronoUnit.MICROS), java.time.ZoneId.systemDefault()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+                List<String> clouds = new ArrayList<>();
+                t.get("clouds").forEach(c -> clouds.add(c.asText()));
+                System.out.printf("%-32s %-36s %-8s %6d %10.2f  %s%s%n", t.get("traceId").asText(), t.get("name").asText(), started,
+                        t.get("spans").asInt(), t.get("durationMicros").asLong() / 1000.0, String.join(",", clouds),
+                        t.get("error").asBoolean() ? "  [error]" : "");
+            }
+            unreachable(view, "their traces");
+            return 0;
+        }
+    }
+
     /** A span and how deep it sits under the trace's roots. */
     record Row(JsonNode span, int depth) {
     }

@@ -14,7 +14,7 @@ public final class Skyfn {
 
     /** Its subcommands, in the order help lists them. */
     private static final List<Class<?>> COMMANDS = List.of(ServerCommand.Dev.class, ServerCommand.NodeProcess.class,
-            AppCommands.Deploy.class, InvokeCommand.class, AppCommands.List.class, LogsCommand.class, TopCommand.class, LiveCommands.Running.class, LiveCommands.Trace.class, AppCommands.Remove.class,
+            AppCommands.Deploy.class, InvokeCommand.class, AppCommands.List.class, LogsCommand.class, TopCommand.class, LiveCommands.Running.class, LiveCommands.Traces.class, LiveCommands.Trace.class, AppCommands.Remove.class,
             InvocationCommand.class, EventCommands.Publish.class, EventCommands.List.class, WorkflowCommands.Run.class, WorkflowCommands.List.class, WorkflowCommands.Show.class,
             WorkflowCommands.Cancel.class, CloudCommands.Clouds.class, CloudCommands.Nodes.class, CloudCommands.Explain.class, CloudCommands.Scaling.class, BillsCommand.class, MigrateCommand.class, CloudCommand.class,
             TenantCommand.class, StateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class);

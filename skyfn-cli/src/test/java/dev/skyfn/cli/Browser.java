@@ -84,6 +84,23 @@ final class Browser implements AutoCloseable {
         Files.write(file, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
     }
 
+    /** The row of the table {@code id} whose first cell is {@code first}, each cell by its column's heading (lower case); null when absent. */
+    static java.util.Map<String, String> row(WebDriver d, String id, String first) {
+        List<String> headings = d.findElements(By.cssSelector("#" + id + " thead th")).stream()
+                .map(h -> h.getText().toLowerCase(java.util.Locale.ROOT)).toList();
+        for (var tr : d.findElements(By.cssSelector("#" + id + " tbody tr"))) {
+            List<String> cells = tr.findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+            if (!cells.isEmpty() && cells.getFirst().equals(first) && cells.size() == headings.size()) {
+                java.util.Map<String, String> byHeading = new java.util.HashMap<>();
+                for (int i = 0; i < cells.size(); i++) {
+                    byHeading.put(headings.get(i), cells.get(i));
+                }
+                return byHeading;
+            }
+        }
+        return null;
+    }
+
     @Override
     public void close() {
         driver.quit();

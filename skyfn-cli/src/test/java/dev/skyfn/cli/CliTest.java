@@ -225,6 +225,9 @@ class CliTest {
         List<String> lines = shown.lines().toList();
         assertThat(lines.get(1)).startsWith("POST /v1/apps/{app}/functions/{function}:invoke");
         assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("  invoke live/echo").contains("skyfn"));
+        List<String> listed = CliRun.skyfn("traces", "--url", url).out().lines().toList();
+        assertThat(listed.getFirst()).startsWith("TRACE").contains("NAME", "SPANS", "CLOUDS");
+        assertThat(listed).anySatisfy(l -> assertThat(l).startsWith(trace).contains("invoke live/echo", "local"));
         CliRun unknown = CliRun.skyfn("trace", "--url", url, "ffffffffffffffffffffffffffffff02");
         assertThat(unknown.exit()).isEqualTo(1);
         assertThat(unknown.err()).contains("TRACE_NOT_FOUND");
@@ -235,7 +238,7 @@ class CliTest {
         CliRun all = CliRun.skyfn("--help");
         assertThat(all.exit()).as(all.err()).isZero();
         assertThat(all.out()).contains("publish", "triggers", "deploy", "invoke");
-        for (String command : java.util.List.of("publish", "triggers", "invoke", "deploy", "run", "node", "dev", "top", "logs", "ps", "trace")) {
+        for (String command : java.util.List.of("publish", "triggers", "invoke", "deploy", "run", "node", "dev", "top", "logs", "ps", "trace", "traces")) {
             CliRun one = CliRun.skyfn(command, "--help");
             assertThat(one.exit()).as(command + ": " + one.err()).isZero();
             assertThat(one.out()).contains("Usage: skyfn " + command);

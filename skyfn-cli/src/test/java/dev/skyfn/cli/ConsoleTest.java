@@ -42,6 +42,7 @@ class ConsoleTest {
     static String url;
     static String acme;
     static String globex;
+    static String admin;
     static Browser browser;
 
     @BeforeAll
@@ -49,7 +50,7 @@ class ConsoleTest {
         node = SingleNode.start(NodeConfig.builder(dir.resolve("data")).port(0).spareSandboxes(1).aotCache(false)
                 .tracing(dev.skyfn.node.tracing.Tracing.Export.kept(1.0)).build(), false);
         url = "http://127.0.0.1:" + node.port();
-        String admin = Files.readString(dir.resolve("data").resolve("admin.key")).strip();
+        admin = Files.readString(dir.resolve("data").resolve("admin.key")).strip();
         acme = tenant("acme", admin);
         globex = tenant("globex", admin);
         browser = new Browser();
@@ -131,6 +132,13 @@ class ConsoleTest {
         assertThat(spans).contains("POST /v1/apps/{app}/functions/{function}:invoke").contains("skyfn");
         assertThat(browser.awaitText(By.id("trace-summary"), "spans")).contains("on skyfn (");
         browser.screenshot(SHOTS.resolve("trace.png"));
+
+        // and it is listed among the latest traces, named by its call, which open it
+        browser.driver.findElement(By.id("nav-traces")).click();
+        assertThat(browser.awaitText(By.id("traces-table"), "invoke flow/echo")).contains("flow").contains("local").contains("skyfn");
+        browser.screenshot(SHOTS.resolve("traces.png"));
+        browser.driver.findElements(By.linkText("invoke flow/echo")).getFirst().click();
+        assertThat(browser.awaitText(By.id("trace-table"), "invoke flow/echo")).contains("POST /v1/apps/{app}/functions/{function}:invoke");
     }
 
     @Test
@@ -210,12 +218,35 @@ class ConsoleTest {
         browser.shown(By.id("logout"));
         browser.open(url + "/console/#/apps");
         assertThat(browser.awaitText(By.id("apps-table"), "No apps")).doesNotContain("flow");
+        browser.shown(By.cssSelector("nav[data-role=tenant]"));
+        assertThat(browser.driver.findElements(By.id("all-apps-table"))).as("every tenant's apps are the operator's to see").isEmpty();
+        assertThat(browser.driver.findElements(By.id("operator"))).isEmpty();
         browser.open(url + "/console/#/apps/flow");
         assertThat(browser.awaitText(By.cssSelector("[role=alert]"), "APP_NOT_FOUND")).contains("no app flow");
+        browser.open(url + "/console/#/traces");
+        assertThat(browser.awaitText(By.id("traces-table"), "No trace kept")).doesNotContain("flow");
     }
 
     @Test
     @Order(6)
+    void theOperatorLogsInAndSeesEveryTenantsAppsTracesAndBill() {
+        browser.shown(By.id("logout")).click();
+        logIn(admin);
+        browser.shown(By.id("operator"));
+        assertThat(browser.awaitText(By.id("nodes-table"), "skyfn")).contains("alive");
+        browser.driver.findElement(By.id("nav-apps")).click();
+        assertThat(browser.awaitText(By.id("all-apps-table"), "flow")).contains("acme");
+        assertThat(browser.awaitText(By.id("apps-table"), "No apps")).as("the operator's own tenant has none").doesNotContain("flow");
+        browser.open(url + "/console/#/traces");
+        assertThat(browser.awaitText(By.id("traces-table"), "invoke flow/echo")).contains("flow");
+        browser.open(url + "/console/#/bills");
+        assertThat(browser.awaitText(By.id("bill-lines"), "flow")).contains("echo");
+        browser.shown(By.id("logout")).click();
+        browser.shown(By.id("api-key"));
+    }
+
+    @Test
+    @Order(7)
     void theConsoleIsServedWithAStrictContentSecurityPolicyAndNothingOutsideItsFiles() throws Exception {
         HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/console/")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(page.statusCode()).isEqualTo(200);

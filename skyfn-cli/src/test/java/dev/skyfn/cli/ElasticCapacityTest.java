@@ -80,7 +80,7 @@ class ElasticCapacityTest {
     }
 
     @Test
-    void aBurstIsServedByFastCapacityThenMovesToCheapCapacityAndIdleNodesGoBack() throws InterruptedException {
+    void aBurstIsServedByFastCapacityThenMovesToCheapCapacityAndIdleNodesGoBack() throws InterruptedException, IOException {
         FleetCalls.deploy(fleet, "vm-1", MANIFEST, Fleetwide.class);
 
         var stop = new AtomicBoolean();
@@ -151,6 +151,22 @@ class ElasticCapacityTest {
         HttpResponse<String> after = FleetCalls.send(fleet, "vm-1", "POST", "/v1/apps/burst/functions/hold:invoke", "1".getBytes());
         assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
         assertThat(after.body()).isEqualTo("vm-1");
+
+        // the console's fleet page shows each node asked of a cloud through its lifecycle, with what it cost
+        try (Browser browser = new Browser()) {
+            browser.open("http://127.0.0.1:" + fleet.node("vm-1").port() + "/console/#/fleet");
+            for (String node : List.of("box-1", "box-2", "vm-2", "vm-3")) {
+                java.util.Map<String, String> row = browser.await(d -> Browser.row(d, "elastic-table", node));
+                assertThat(row).as(node).containsEntry("state", "released").containsEntry("cloud", node.substring(0, node.indexOf('-')))
+                        .containsEntry("billed", node.startsWith("box") ? "per-use" : "held");
+                assertThat(row.get("requested")).as(node).matches("\\d\\d:\\d\\d:\\d\\d");
+                assertThat(row.get("ready")).as(node).matches("\\d\\d:\\d\\d:\\d\\d");
+                assertThat(row.get("released")).as(node).matches("\\d\\d:\\d\\d:\\d\\d");
+            }
+            assertThat(Double.parseDouble(browser.await(d -> Browser.row(d, "elastic-table", "vm-2")).get("cost $"))).isPositive();
+            assertThat(browser.await(d -> Browser.row(d, "elastic-table", "box-1")).get("why")).contains("box starts a node in 5 s");
+            browser.screenshot(Path.of("target", "console-screenshots", "fleet-elastic.png"));
+        }
     }
 
     /** The clouds of the app's replicas in force, in order. */

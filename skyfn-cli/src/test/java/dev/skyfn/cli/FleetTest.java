@@ -318,23 +318,6 @@ class FleetTest {
         assertThat(now.get("assignments").toString()).contains(survivor).doesNotContain(victim);
     }
 
-    /** The row of the table {@code id} whose first cell is {@code first}, each cell by its column's heading (lower case); null when absent. */
-    private static Map<String, String> row(org.openqa.selenium.WebDriver d, String id, String first) {
-        List<String> headings = d.findElements(org.openqa.selenium.By.cssSelector("#" + id + " thead th")).stream()
-                .map(h -> h.getText().toLowerCase(java.util.Locale.ROOT)).toList();
-        for (var tr : d.findElements(org.openqa.selenium.By.cssSelector("#" + id + " tbody tr"))) {
-            List<String> cells = tr.findElements(org.openqa.selenium.By.tagName("td")).stream().map(org.openqa.selenium.WebElement::getText).toList();
-            if (!cells.isEmpty() && cells.getFirst().equals(first) && cells.size() == headings.size()) {
-                Map<String, String> byHeading = new java.util.HashMap<>();
-                for (int i = 0; i < cells.size(); i++) {
-                    byHeading.put(headings.get(i), cells.get(i));
-                }
-                return byHeading;
-            }
-        }
-        return null;
-    }
-
     @Test
     @Order(9)
     void theConsoleShowsTheDeadNodeAndTheNodeTheAppMovedTo() throws Exception {
@@ -346,18 +329,29 @@ class FleetTest {
                     .findFirst().orElse(null));
             assertThat(browser.awaitText(org.openqa.selenium.By.id("clouds-table"), "spot-eu")).contains("private").contains("ondemand-us");
             // the clouds' matrix: how many of each cloud's nodes live, and the round trips between users and clouds
-            assertThat(browser.<Map<String, String>>await(d -> row(d, "clouds-table", "spot-eu"))).containsEntry("alive", "1/2");
-            assertThat(browser.<Map<String, String>>await(d -> row(d, "clouds-table", "private"))).containsEntry("alive", "1/1");
-            assertThat(browser.<Map<String, String>>await(d -> row(d, "latency-table", "users in eu")))
+            assertThat(browser.<Map<String, String>>await(d -> Browser.row(d, "clouds-table", "spot-eu"))).containsEntry("alive", "1/2");
+            assertThat(browser.<Map<String, String>>await(d -> Browser.row(d, "clouds-table", "private"))).containsEntry("alive", "1/1");
+            assertThat(browser.<Map<String, String>>await(d -> Browser.row(d, "latency-table", "users in eu")))
                     .containsEntry("spot-eu", "10").containsEntry("ondemand-us", "60").containsEntry("private", "14");
-            assertThat(browser.<Map<String, String>>await(d -> row(d, "latency-table", "ondemand-us")))
+            assertThat(browser.<Map<String, String>>await(d -> Browser.row(d, "latency-table", "ondemand-us")))
                     .containsEntry("spot-eu", "50").containsEntry("private", "56").containsEntry("ondemand-us", "0");
             browser.screenshot(Path.of("target", "console-screenshots", "fleet-node-dead.png"));
             // a call's trace across two clouds: the gateway in one, the node that ran it in the other
             String trace = "2af7651916cd43dd8448eb211c80319c";
             assertThat(FleetCalls.send(fleet, "ondemand-us-1", "POST", "/v1/apps/vault/functions/where:invoke", "?".getBytes(StandardCharsets.UTF_8),
                     "traceparent", "00-" + trace + "-b7ad6b7169203331-01").body()).isEqualTo("private-1");
-            browser.open(console + "#/traces/" + trace);
+            // found among the latest traces, as a person would find it, with both clouds it crossed
+            browser.open(console + "#/traces");
+            List<String> listed = browser.await(d -> {
+                List<String> cells = d.findElements(org.openqa.selenium.By.xpath("//table[@id='traces-table']//tr[.//a[@data-trace='" + trace
+                        + "']]/td")).stream().map(org.openqa.selenium.WebElement::getText).toList();
+                return cells.size() == 8 && cells.get(5).equals("ondemand-us, private") ? cells : null;
+            });
+            assertThat(listed.getFirst()).as("named by its first span naming the app").endsWith(" vault/where");
+            assertThat(listed.get(2)).isEqualTo("vault");
+            assertThat(listed.get(6)).isEqualTo("ondemand-us-1, private-1");
+            browser.screenshot(Path.of("target", "console-screenshots", "traces-fleet.png"));
+            browser.driver.findElement(org.openqa.selenium.By.cssSelector("#traces-table a[data-trace='" + trace + "']")).click();
             String spans = browser.await(d -> {
                 String text = d.findElement(org.openqa.selenium.By.id("trace-table")).getText();
                 return text.contains("invoke vault/where") && text.contains("call vault/where on private-1") ? text : null;
@@ -373,10 +367,10 @@ class FleetTest {
             // an app some clouds may not take: the scheduler scores none of those, and the page says why
             browser.open(console + "#/apps/vault");
             browser.shown(org.openqa.selenium.By.cssSelector("#explain summary")).click();
-            Map<String, String> spot = browser.await(d -> row(d, "explain-table", "spot-eu"));
+            Map<String, String> spot = browser.await(d -> Browser.row(d, "explain-table", "spot-eu"));
             assertThat(spot).containsEntry("taken", "no").containsEntry("score", "-");
             assertThat(spot.get("why")).contains("trust");
-            assertThat(browser.<Map<String, String>>await(d -> row(d, "explain-table", "private"))).containsEntry("taken", "yes");
+            assertThat(browser.<Map<String, String>>await(d -> Browser.row(d, "explain-table", "private"))).containsEntry("taken", "yes");
         }
     }
 

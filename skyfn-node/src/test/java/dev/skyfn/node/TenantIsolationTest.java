@@ -67,6 +67,13 @@ class TenantIsolationTest {
         assertThat(json(acme.get("/v1/apps")).get("apps")).hasSize(1);
         assertThat(json(globex.get("/v1/apps")).get("apps")).isEmpty();
         assertError(globex.get("/v1/apps/shop"), 404, "APP_NOT_FOUND", "no app shop");
+        // every tenant's apps for an operator, with their tenants; for no one else
+        var all = json(admin.get("/v1/apps?allTenants=true")).get("apps");
+        assertThat(all.findValuesAsText("app")).contains("shop");
+        assertThat(all.findValuesAsText("tenant")).contains("acme");
+        assertThat(json(admin.get("/v1/apps")).get("apps").findValuesAsText("app")).doesNotContain("shop");
+        assertError(globex.get("/v1/apps?allTenants=true"), 403, "FORBIDDEN", "admin key");
+        assertError(acme.get("/v1/apps?allTenants=true"), 403, "FORBIDDEN", "admin key");
     }
 
     @Test
@@ -127,6 +134,12 @@ class TenantIsolationTest {
         var asNode = json(globex.get("/v1/traces/" + trace + "?scope=node")).get("spans");
         assertThat(asNode.findValuesAsText("skyfn.tenant")).isEmpty();
         assertThat(asNode.findValuesAsText("name")).doesNotContain("invoke shop/hello");
+        // nor is it listed among another tenant's latest traces, asked of the fleet or of one node
+        assertThat(json(acme.get("/v1/traces")).get("traces").findValuesAsText("traceId")).contains(trace);
+        assertThat(json(admin.get("/v1/traces")).get("traces").findValuesAsText("traceId")).contains(trace);
+        assertThat(json(globex.get("/v1/traces")).get("traces").findValuesAsText("traceId")).doesNotContain(trace);
+        assertThat(json(globex.get("/v1/traces?scope=node")).get("traces").findValuesAsText("traceId")).doesNotContain(trace);
+        assertError(anonymous.get("/v1/traces"), 401, "UNAUTHENTICATED", "API key");
     }
 
     @Test

@@ -207,6 +207,27 @@ class TracingTest {
                 .as("earliest first").isSorted();
         assertError(node.get("/v1/traces/ffffffffffffffffffffffffffffff01"), 404, "TRACE_NOT_FOUND", "ffffffffffffffffffffffffffffff01");
         assertError(node.get("/v1/traces/not-a-trace"), 400, "BAD_REQUEST", "32 lower-case hex digits");
+
+        // listed among the latest traces, summed up: named by its first call, from the gateway's start to its end
+        var latest = json(node.get("/v1/traces"));
+        assertThat(latest.get("tracing").asBoolean()).isTrue();
+        var listed = java.util.stream.StreamSupport.stream(latest.get("traces").spliterator(), false)
+                .filter(t -> t.get("traceId").asText().equals(trace)).findFirst().orElseThrow();
+        assertThat(listed.get("name").asText()).isEqualTo("invoke front/relay");
+        assertThat(listed.get("apps").toString()).isEqualTo("[\"back\",\"front\"]");
+        assertThat(listed.get("spans").asInt()).isEqualTo(spans.size());
+        // from the earliest span kept to the last one ended, which need not be the gateway's
+        assertThat(listed.get("startMicros").asLong()).isEqualTo(spans.get(0).get("startMicros").asLong());
+        assertThat(listed.get("durationMicros").asLong()).as("to the µs each span's times are cut to").isCloseTo(
+                java.util.stream.StreamSupport.stream(spans.spliterator(), false).mapToLong(s -> s.get("startMicros").asLong()
+                        + s.get("durationMicros").asLong()).max().orElseThrow() - spans.get(0).get("startMicros").asLong(),
+                org.assertj.core.data.Offset.offset(1L));
+        assertThat(listed.get("nodes").toString()).isEqualTo("[\"skyfn\"]");
+        assertThat(listed.get("error").asBoolean()).isFalse();
+        assertThat(latest.get("traces").findValues("startMicros").stream().map(com.fasterxml.jackson.databind.JsonNode::asLong).toList())
+                .as("latest first").isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        assertThat(json(node.get("/v1/traces?limit=1")).get("traces")).hasSize(1);
+        assertError(node.get("/v1/traces?limit=many"), 400, "BAD_REQUEST", "limit");
     }
 
     @Test

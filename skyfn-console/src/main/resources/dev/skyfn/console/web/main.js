@@ -53,10 +53,10 @@ function Boundary({ children }) {
   return children;
 }
 
-function page(route) {
+function page(route, operator) {
   const [first, second] = route;
   if (first === 'apps' && second) return e(AppPage, { app: second, key: second });
-  if (first === 'apps') return e(Apps);
+  if (first === 'apps') return e(Apps, { operator });
   if (first === 'executions' && second) return e(Execution, { id: second, key: second });
   if (first === 'bills') return e(Bills);
   if (first === 'traces' && second) return e(Trace, { id: second, key: second });
@@ -66,22 +66,30 @@ function page(route) {
 
 function Console() {
   const [state, setState] = useState('checking');
+  // an operator's key (an admin's) may list the tenants: its console shows every tenant's apps too (dev mode has one tenant);
+  // null until the node has said which
+  const [operator, setOperator] = useState(null);
   const route = useRoute();
   useEffect(() => {
     api('GET', '/v1/apps').then(() => setState('in'), () => setState('out'));
   }, []);
+  useEffect(() => {
+    if (state === 'in') api('GET', '/v1/tenants').then(() => setOperator(true), () => setOperator(false));
+  }, [state]);
   if (state === 'checking') return e('p', null, 'Connecting…');
   if (state === 'out') return e(Login, { onIn: () => setState('in') });
   const out = () => {
     apiKey.set(null);
+    setOperator(null);
     setState('out');
   };
   const here = route[0] || 'fleet';
   const tab = (name, text) => link('#/' + name, text, { class: here === name ? 'here' : '', id: 'nav-' + name });
   return e('div', { class: 'console' },
-    e('nav', null, e('strong', null, 'skyfn'), tab('fleet', 'Fleet'), tab('apps', 'Apps'), tab('bills', 'Bills'), tab('traces', 'Traces'),
+    e('nav', { 'data-role': operator === null ? 'checking' : operator ? 'operator' : 'tenant' }, e('strong', null, 'skyfn'), tab('fleet', 'Fleet'), tab('apps', 'Apps'), tab('bills', 'Bills'), tab('traces', 'Traces'),
+      operator && apiKey.get() ? e('span', { class: 'dev', id: 'operator' }, 'operator') : null,
       apiKey.get() ? e('button', { onClick: out, id: 'logout' }, 'Log out') : e('span', { class: 'dev' }, 'dev mode')),
-    e('main', null, e(Boundary, { key: route.join('/') }, page(route))));
+    e('main', null, e(Boundary, { key: route.join('/') }, page(route, operator === true && Boolean(apiKey.get())))));
 }
 
 render(e(Console), document.getElementById('console'));

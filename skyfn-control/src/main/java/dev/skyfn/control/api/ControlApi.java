@@ -31,6 +31,8 @@ import java.util.stream.Collectors;
  * The control plane's HTTP API: apps (deploy, list, show, remove, placement), tenants with their
  * keys, and the clouds and nodes apps are placed on.
  * Every call acts for the tenant its API key belongs to; no call can name another tenant's app.
+ * An admin key alone may list every tenant's apps ({@code GET /v1/apps?allTenants=true}; FORBIDDEN
+ * for another key), as an operator's console does.
  */
 public final class ControlApi implements HttpService {
 
@@ -243,7 +245,12 @@ public final class ControlApi implements HttpService {
 
     private void list(ServerRequest req, ServerResponse res) {
         Caller caller = Api.caller(req, auth);
-        Api.json(res, 200, Map.of("apps", registry.list(caller.tenant()).stream().map(AppView::of).toList()));
+        boolean allTenants = req.query().first("allTenants").map(Boolean::parseBoolean).orElse(false);
+        if (allTenants) {
+            Api.admin(req, auth);
+        }
+        List<DeployedApp> apps = allTenants ? registry.all() : registry.list(caller.tenant());
+        Api.json(res, 200, Map.of("apps", apps.stream().map(AppView::of).toList()));
     }
 
     private void show(ServerRequest req, ServerResponse res) {

@@ -7,13 +7,15 @@ import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The last {@value #KEPT} spans this node ended, of the traces it keeps (sampled), in a ring that
- * overwrites the oldest: what {@code GET /v1/traces/{id}} and the console's trace view read, with
+ * overwrites the oldest: what {@code GET /v1/traces} and {@code GET /v1/traces/{id}}, and the console's Traces pages, read, with
  * or without a collector. Costs a kept span one slot write; a span sampled out never reaches it.
  */
 public final class RecentSpans implements SpanProcessor {
@@ -61,6 +63,19 @@ public final class RecentSpans implements SpanProcessor {
             }
         }
         return found;
+    }
+
+    /** The spans still kept, by trace id, each trace's in the order they ended. */
+    public Map<String, List<SpanData>> byTrace() {
+        Map<String, List<SpanData>> traces = new HashMap<>();
+        long end = written.get();
+        for (long i = Math.max(0, end - ring.length()); i < end; i++) {
+            SpanData s = ring.get((int) (i % ring.length()));
+            if (s != null) {
+                traces.computeIfAbsent(s.getTraceId(), t -> new ArrayList<>()).add(s);
+            }
+        }
+        return traces;
     }
 
     @Override

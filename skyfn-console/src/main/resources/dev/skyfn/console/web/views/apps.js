@@ -1,9 +1,26 @@
-// The tenant's apps, and deploying a new version of one from its jar.
+// The tenant's apps, and deploying a new version of one from its jar; an operator's console lists every tenant's too.
 import { useState } from 'preact/hooks';
 import { api, usePoll } from '../api.js';
 import { e, ErrorNote, link, Section, Table, time } from '../ui.js';
 
-export function Apps() {
+/** An operator's view of every tenant's apps; their pages are their tenants' own. */
+function EveryTenantsApps() {
+  const all = usePoll('/v1/apps?allTenants=true', 5000);
+  return e(Section, { title: 'Every tenant\'s apps', id: 'all-apps' },
+    e(ErrorNote, { error: all.error }),
+    e(Table, {
+      id: 'all-apps-table',
+      rows: all.data && all.data.apps,
+      empty: 'No tenant has an app deployed.',
+      columns: [
+        ['tenant', (a) => a.tenant], ['app', (a) => a.app], ['version', (a) => a.version],
+        ['functions', (a) => a.functions.map((f) => f.name).join(', ')], ['memory (MiB)', (a) => a.memoryMb],
+        ['deployed', (a) => time(a.deployedAt)],
+      ],
+    }));
+}
+
+export function Apps({ operator }) {
   const [round, setRound] = useState(0);
   const apps = usePoll('/v1/apps', 5000, [round]);
   const [deploying, setDeploying] = useState({ error: null, done: null });
@@ -37,5 +54,6 @@ export function Apps() {
         e('input', { type: 'file', name: 'jar', id: 'deploy-jar', accept: '.jar' }),
         e('button', { type: 'submit', id: 'deploy-button' }, 'Deploy')),
       e(ErrorNote, { error: deploying.error }),
-      deploying.done ? e('p', { id: 'deployed' }, 'Deployed ', link('#/apps/' + deploying.done.app, deploying.done.app), ' version ' + deploying.done.version) : null));
+      deploying.done ? e('p', { id: 'deployed' }, 'Deployed ', link('#/apps/' + deploying.done.app, deploying.done.app), ' version ' + deploying.done.version) : null),
+    operator ? e(EveryTenantsApps) : null);
 }

@@ -1,7 +1,7 @@
 // The fleet: its clouds with price, trust and place; its nodes; what each node runs now.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, usePoll } from '../api.js';
-import { e, ErrorNote, fixed, ms, Section, Table } from '../ui.js';
+import { e, ErrorNote, fixed, ms, Section, Table, time } from '../ui.js';
 import { windowOf } from '../stats.js';
 
 /** Samples /v1/stats every ms; the window between the last two. */
@@ -93,10 +93,16 @@ export function Fleet() {
       }),
       view && view.unreachable.length > 0 ? e('p', { class: 'error' }, 'No answer from ' + view.unreachable.join(', ')) : null,
       nodes.data && nodes.data.elastic && nodes.data.elastic.length > 0
-        ? e(Table, {
+        ? e(Section, { title: 'Elastic nodes', id: 'elastic' }, e(Table, {
           id: 'elastic-table',
           rows: nodes.data.elastic,
-          columns: Object.keys(nodes.data.elastic[0]).map((k) => [k, (n) => String(n[k])]),
-        })
+          // each node asked of a cloud, through its lifecycle: requested, booting, ready, draining, released
+          columns: [
+            ['node', (n) => n.node], ['cloud', (n) => n.cloud], ['state', (n) => n.state],
+            ['requested', (n) => time(n.requestedAt)], ['ready', (n) => time(n.readyAt)], ['released', (n) => time(n.releasedAt)],
+            ['$/hour', (n) => fixed(n.pricePerHour, 4)], ['billed', (n) => n.billed], ['busy s', (n) => fixed(n.busyMs / 1000, 1)],
+            ['cost $', (n) => fixed(n.costUsd, 6)], ['why', (n) => n.why],
+          ],
+        }))
         : null));
 }

@@ -1,6 +1,6 @@
-// A trace: its spans from every node that still keeps them, drawn as a waterfall, each under its parent.
+// The latest traces the fleet keeps; and a trace: its spans from every node that still keeps them, drawn as a waterfall, each under its parent.
 import { usePoll } from '../api.js';
-import { e, ErrorNote, fixed, Section } from '../ui.js';
+import { e, ErrorNote, fixed, link, Section, Table } from '../ui.js';
 
 /** The spans in the order they are drawn: each after its parent, children by start; with their depth. */
 export function ordered(spans) {
@@ -45,15 +45,36 @@ export function Trace({ id }) {
             width: Math.max(0.3, (100 * s.durationMicros) / total) + '%' } }))))))));
 }
 
+/** When a trace started, from epoch µs, as the local clock shows it. */
+const started = (micros) => new Date(micros / 1000).toLocaleTimeString([], { hour12: false });
+
 export function Traces() {
+  const latest = usePoll('/v1/traces?limit=100', 3000);
   const open = (event) => {
     event.preventDefault();
     location.hash = '#/traces/' + encodeURIComponent(event.target.elements.trace.value.trim().toLowerCase());
   };
+  const traces = latest.data && latest.data.traces;
   return e('div', null,
     e('h1', null, 'Traces'),
-    e('p', { class: 'meta' }, 'A call invoked from an app\'s page links to its trace. Nodes started with --tracing keep their last spans.'),
-    e('form', { onSubmit: open, id: 'trace-form' },
-      e('input', { name: 'trace', id: 'trace-id', placeholder: 'trace id: 32 hex digits', size: 40, required: true }),
-      e('button', { type: 'submit' }, 'Open')));
+    e(ErrorNote, { error: latest.error }),
+    latest.data && !latest.data.tracing ? e('p', { class: 'meta', id: 'not-tracing' },
+      'This node does not trace: start nodes with --tracing to keep their calls\' spans.') : null,
+    !latest.data ? e('p', { class: 'meta' }, latest.error ? '' : 'Loading…') : e(Table, {
+      id: 'traces-table',
+      rows: traces,
+      empty: 'No trace kept yet: nodes started with --tracing keep the last spans of the calls they sample.',
+      columns: [
+        ['trace', (t) => link('#/traces/' + t.traceId, t.name, { 'data-trace': t.traceId })],
+        ['started', (t) => started(t.startMicros)],
+        ['apps', (t) => t.apps.join(', ')], ['spans', (t) => t.spans], ['ms', (t) => fixed(t.durationMicros / 1000, 2)],
+        ['clouds', (t) => t.clouds.join(', ')], ['nodes', (t) => t.nodes.join(', ')], ['outcome', (t) => (t.error ? 'error' : 'ok')],
+      ],
+    }),
+    latest.data && latest.data.unreachable.length > 0
+      ? e('p', { class: 'meta' }, 'Not heard from: ' + latest.data.unreachable.join(', ')) : null,
+    e(Section, { title: 'Open a trace', id: 'open-trace' },
+      e('form', { onSubmit: open, id: 'trace-form' },
+        e('input', { name: 'trace', id: 'trace-id', placeholder: 'trace id: 32 hex digits', size: 40, required: true }),
+        e('button', { type: 'submit' }, 'Open'))));
 }
