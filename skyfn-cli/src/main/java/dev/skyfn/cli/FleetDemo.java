@@ -62,12 +62,16 @@ final class FleetDemo {
             deploy("render", "placement: {require: {hardware: gpu}}\n");
             deploy("everywhere", "placement: {spread: {minClouds: 3, maxClouds: 4}, scheduling: duplicated}\n");
             routing();
-            traced();
             burst();
             nodeDies();
             edgeSiteDies();
+            // last, so that its spans are the nodes' latest: the calls before would push them out of what a node keeps
+            traced();
             if (stay) {
-                stayUp();
+                stayUp(dir);
+            } else {
+                step("to look at this fleet in its web console (the nodes, the calls, a workflow run, the trace across two clouds), "
+                        + "run ./skyfn demo --stay: the fleet then stays up until Ctrl-C");
             }
         } finally {
             fleet.close();
@@ -78,7 +82,8 @@ final class FleetDemo {
     /**
      * A call from users in the EU through spot-eu to vault, which only the private cloud may run:
      * its trace, as every node that took part keeps it ({@code --tracing}), read through a third
-     * node; both nodes outlive the demo's kills, so the trace is there in the console after it.
+     * node. Sent once the nodes and the edge site have died, so that it is among the latest traces
+     * the console lists after the demo.
      */
     private void traced() {
         String traceId = randomHex(16);
@@ -99,30 +104,36 @@ final class FleetDemo {
         JsonNode spans = null;
         for (int i = 0; i < 50 && (spans == null || spans.findValuesAsText("kind").stream().noneMatch("server"::equals)); i++) {
             pause(Duration.ofMillis(100));
-            spans = Client.parse(send("ondemand-us-1", "GET", "/v1/traces/" + traceId, null, null).body()).get("spans");
+            spans = Client.parse(send("spot-eu-2", "GET", "/v1/traces/" + traceId, null, null).body()).get("spans");
         }
         List<String> parts = new ArrayList<>();
         for (JsonNode s : spans) {
             parts.add(String.format(java.util.Locale.ROOT, "%s on %s %.1f ms", s.get("name").asText(), s.get("node").asText(),
                     s.get("durationMicros").asLong() / 1000.0));
         }
-        step("a call's trace across two clouds, read through ondemand-us-1 from the nodes that keep it: %s (console: #/traces/%s)",
+        step("a call's trace across two clouds, read through spot-eu-2 from the nodes that keep it: %s (console: #/traces/%s)",
                 String.join("; ", parts), traceId);
     }
 
-    /** Leaves the fleet up for the console until the process is interrupted, with a workflow run on it to look at. */
-    private void stayUp() throws IOException {
+    /**
+     * Leaves the fleet up for the console until the process is interrupted (Ctrl-C, SIGTERM), with
+     * a workflow run on it to look at; then stops it and removes {@code dir}.
+     */
+    private void stayUp(Path dir) throws IOException {
         byte[] jar = java.nio.file.Files.readAllBytes(examples.resolve("wordcount/target/wordcount.jar"));
         send("spot-eu-1", "POST", "/v1/apps", jar, null);
         String input = "{\"documents\": [{\"name\": \"a\", \"text\": \"a fleet of clouds\"}, {\"name\": \"b\", \"text\": "
                 + "\"clouds of functions\"}], \"chunks\": 2, \"partitions\": 2}";
         JsonNode started = Client.parse(send("spot-eu-1", "POST", "/v1/apps/wordcount/workflows/count/executions?async=true",
                 input.getBytes(StandardCharsets.UTF_8), null).body());
+        // Ctrl-C ends the JVM without unwinding this thread: the hook stops the nodes and NATS servers, and removes their files
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            fleet.close();
+            dev.skyfn.node.RunDirs.delete(dir);
+        }));
         String console = "http://127.0.0.1:" + fleet.node("spot-eu-1").port() + "/console/";
         step("the fleet stays up (Ctrl-C ends it): the console is %s (dev mode, no key): the fleet at #/fleet, the apps at #/apps, "
-                + "a wordcount execution at #/executions/%s, traces at #/traces", console, started.get("executionId").asText());
-        // Ctrl-C ends the JVM without unwinding this thread: the hook stops the nodes and NATS servers
-        Runtime.getRuntime().addShutdownHook(new Thread(fleet::close));
+                + "a wordcount execution at #/executions/%s, the latest traces at #/traces", console, started.get("executionId").asText());
         try {
             Thread.sleep(Long.MAX_VALUE);
         } catch (InterruptedException stop) {
