@@ -3,6 +3,12 @@ import { useState } from 'preact/hooks';
 import { api, usePoll } from '../api.js';
 import { e, ErrorNote, link, Section, Table, time } from '../ui.js';
 
+/** What both lists show of an app after its name. */
+const details = [
+  ['version', (a) => a.version], ['functions', (a) => a.functions.map((f) => f.name).join(', ')], ['memory (MiB)', (a) => a.memoryMb],
+  ['deployed', (a) => time(a.deployedAt)],
+];
+
 /** An operator's view of every tenant's apps; their pages are their tenants' own. */
 function EveryTenantsApps() {
   const all = usePoll('/v1/apps?allTenants=true', 5000);
@@ -12,11 +18,7 @@ function EveryTenantsApps() {
       id: 'all-apps-table',
       rows: all.data && all.data.apps,
       empty: 'No tenant has an app deployed.',
-      columns: [
-        ['tenant', (a) => a.tenant], ['app', (a) => a.app], ['version', (a) => a.version],
-        ['functions', (a) => a.functions.map((f) => f.name).join(', ')], ['memory (MiB)', (a) => a.memoryMb],
-        ['deployed', (a) => time(a.deployedAt)],
-      ],
+      columns: [['tenant', (a) => a.tenant], ['app', (a) => a.app], ...details],
     }));
 }
 
@@ -43,11 +45,7 @@ export function Apps({ operator }) {
       id: 'apps-table',
       rows: apps.data && apps.data.apps,
       empty: 'No apps deployed yet.',
-      columns: [
-        ['app', (a) => link('#/apps/' + encodeURIComponent(a.app), a.app)], ['version', (a) => a.version],
-        ['functions', (a) => a.functions.map((f) => f.name).join(', ')], ['memory (MiB)', (a) => a.memoryMb],
-        ['deployed', (a) => time(a.deployedAt)],
-      ],
+      columns: [['app', (a) => link('#/apps/' + encodeURIComponent(a.app), a.app)], ...details],
     }),
     e(Section, { title: 'Deploy', id: 'deploy' },
       e('form', { onSubmit: deploy, id: 'deploy-form' },
