@@ -69,7 +69,8 @@ class FleetTest {
         collector = new OtlpCollector();
         fleet = EmulatedFleet.start(topology, dir.resolve("fleet"), 0, 1, "--no-aot-cache", "--dead-after", "1500ms",
                 "--otlp-endpoint", collector.endpoint().toString());
-        deploy("vault", "placement: {require: {trust: trusted}}\n");
+        deploy("vault", "placement: {require: {trust: trusted}}\n"
+                + "workflows: {once: {StartAt: Where, States: {Where: {Type: Task, Resource: where, End: true}}}}\n");
         deploy("near", "env: {TIER: base}\nplacement: {spread: {minClouds: 3, maxClouds: 3}, scheduling: duplicated, "
                 + "overrides: [{labels: {pricing: spot}, env: {TIER: spot}}]}\n");
         deploy("pair", "placement: {affinity: [{name: spot, clouds: [spot-eu]}], replicas: 2, scheduling: duplicated}\n");
@@ -162,6 +163,25 @@ class FleetTest {
             up = parents.get(up);
         }
         assertThat(up).isEqualTo(queued.spanId());
+    }
+
+    @Test
+    @Order(1)
+    void aWorkflowStartedThroughANodeThatDoesNotServeItsAppRunsInTheTraceOfThatNodesSpan() {
+        String trace = "3af7651916cd43dd8448eb211c80319c";
+        HttpResponse<String> res = FleetCalls.send(fleet, "spot-eu-1", "POST", "/v1/apps/vault/workflows/once/executions",
+                "\"?\"".getBytes(StandardCharsets.UTF_8), "traceparent", "00-" + trace + "-b7ad6b7169203331-01");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> collector.trace(trace).stream().anyMatch(s -> s.name().equals("execution vault/once"))
+                && collector.trace(trace).stream().filter(s -> s.kind().equals("SPAN_KIND_SERVER")).count() == 2);
+        List<OtlpCollector.Received> spans = collector.trace(trace);
+        var gateway = spans.stream().filter(s -> s.parentSpanId().equals("b7ad6b7169203331")).findFirst().orElseThrow();
+        var forwarded = spans.stream().filter(s -> s.kind().equals("SPAN_KIND_SERVER") && !s.spanId().equals(gateway.spanId())).findFirst().orElseThrow();
+        var execution = spans.stream().filter(s -> s.name().equals("execution vault/once")).findFirst().orElseThrow();
+        assertThat(gateway.resource()).containsEntry("host.name", "spot-eu-1");
+        assertThat(forwarded.resource()).containsEntry("host.name", "private-1");
+        assertThat(forwarded.parentSpanId()).as("the request sent on, under the span of the node that sent it").isEqualTo(gateway.spanId());
+        assertThat(execution.parentSpanId()).isEqualTo(forwarded.spanId());
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.skyfn.core.app.AppKey;
 import dev.skyfn.core.cloud.Topology;
 import dev.skyfn.nats.nodes.NodeDirectory;
 import dev.skyfn.node.http.Elsewhere;
+import dev.skyfn.node.tracing.Tracing;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,7 +22,8 @@ import java.util.function.Function;
 /**
  * The other nodes of the fleet, reached through their own gateways over HTTP, for the requests a
  * node cannot answer alone: workflows and invocations it does not hold, an app's logs. A forwarded request carries a header that stops it from
- * being forwarded again.
+ * being forwarded again, and the trace context of the span that forwards it (W3C {@code traceparent},
+ * in place of the caller's), so that the other node's spans join the trace under this node's.
  */
 final class OtherNodes implements Elsewhere {
 
@@ -30,6 +32,7 @@ final class OtherNodes implements Elsewhere {
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "content-length", "expect", "host", "upgrade", "keep-alive",
             "transfer-encoding");
     private static final Duration TIMEOUT = Duration.ofMinutes(6);
+    private static final String TRACEPARENT = "traceparent";
 
     private final String self;
     private final String homeRegion;
@@ -114,11 +117,16 @@ final class OtherNodes implements Elsewhere {
         var builder = HttpRequest.newBuilder(URI.create(gateway + request.pathAndQuery())).timeout(timeout)
                 .method(request.method(), HttpRequest.BodyPublishers.ofByteArray(request.body()))
                 .header(FORWARDED, self);
+        String traceparent = Tracing.traceparent();
         request.headers().forEach((name, values) -> {
-            if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(lower) && !(lower.equals(TRACEPARENT) && !traceparent.isEmpty())) {
                 values.forEach(v -> builder.header(name, v));
             }
         });
+        if (!traceparent.isEmpty()) {
+            builder.header(TRACEPARENT, traceparent);
+        }
         return builder.build();
     }
 
