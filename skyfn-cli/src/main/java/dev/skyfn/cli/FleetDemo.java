@@ -130,6 +130,7 @@ final class FleetDemo {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             fleet.close();
             dev.skyfn.node.RunDirs.delete(dir);
+            step("fleet stopped: every node process and NATS server ended, their files removed");
         }));
         String console = "http://127.0.0.1:" + fleet.node("spot-eu-1").port() + "/console/";
         step("the fleet stays up (Ctrl-C ends it): the console is %s (dev mode, no key): the fleet at #/fleet, the apps at #/apps, "

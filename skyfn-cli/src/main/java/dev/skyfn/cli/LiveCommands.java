@@ -62,8 +62,10 @@ final class LiveCommands {
             for (Row r : ordered(spans)) {
                 JsonNode s = r.span();
                 String name = "  ".repeat(r.depth()) + s.get("name").asText() + (s.get("error").asBoolean() ? "  [error]" : "");
-                System.out.printf("%-56s %-16s %-14s %10.2f %10.2f%n", name, s.get("node").asText(), s.get("cloud").asText(),
-                        (s.get("startMicros").asLong() - from) / 1000.0, s.get("durationMicros").asLong() / 1000.0);
+                String why = s.path("errorMessage").asText("");
+                System.out.printf("%-56s %-16s %-14s %10.2f %10.2f%s%n", name, s.get("node").asText(), s.get("cloud").asText(),
+                        (s.get("startMicros").asLong() - from) / 1000.0, s.get("durationMicros").asLong() / 1000.0,
+                        s.get("error").asBoolean() && !why.isEmpty() && !why.equals("null") ? "  " + why : "");
             }
             unreachable(view, "their spans");
             return 0;

@@ -86,7 +86,7 @@ abstract sealed class ServerCommand implements Callable<Integer> permits ServerC
     java.net.URI otlpEndpoint;
 
     @Option(names = "--tracing", defaultValue = "${env:SKYFN_TRACING:-false}",
-            description = "trace calls as OpenTelemetry spans, each node keeping its last ones for GET /v1/traces/{id} and the console, "
+            description = "trace calls as OpenTelemetry spans, each node keeping its last ones for GET /v1/traces, GET /v1/traces/{id} and the console, "
                     + "with or without --otlp-endpoint (env SKYFN_TRACING, which the nodes of an emulated fleet inherit; default: "
                     + "${DEFAULT-VALUE}, or on when --otlp-endpoint is given)")
     boolean tracing;

@@ -169,7 +169,7 @@ public final class Node implements AutoCloseable {
             invoker = runtimes.invoker();
             invoker.tracing(tracing);
             if (tracing.on()) {
-                LOG.info("tracing: spans of {} of the traces started here kept in memory for GET /v1/traces/{id}{}", config.tracing().sampleRatio(),
+                LOG.info("tracing: spans of {} of the traces started here kept in memory for GET /v1/traces and GET /v1/traces/{id}{}", config.tracing().sampleRatio(),
                         config.tracing().endpoint() == null ? "" : " and exported to " + config.tracing().endpoint() + " over OTLP/HTTP");
             }
             metering = Metering.open(config.dataDir(), config.name(), config.cloud(), fabric.prices(), config.ledgerHeadInterval(), scheduler,

@@ -46,6 +46,7 @@ class TracingTest {
         for (String app : List.of("front", "back")) {
             var res = node.deploy(JarBuilder.app("app: " + app + "\nfunctions:\n  relay: {handler: dev.skyfn.node.apps.Traced$Relay}\n"
                     + "  parent: {handler: dev.skyfn.node.apps.Traced$Parent}\n"
+                    + "  fails: {handler: dev.skyfn.node.apps.Traced$Fails}\n"
                     + "workflows:\n  twice:\n    StartAt: First\n    States:\n"
                     + "      First: {Type: Task, Resource: parent, Next: Second}\n      Second: {Type: Task, Resource: parent, End: true}\n")
                     .classes(Traced.class));
@@ -325,5 +326,23 @@ class TracingTest {
         var root = collector.trace(failed.traceId()).stream().filter(s -> s.parentSpanId().isEmpty()).toList();
         assertThat(root).as("a trace of its own, started at the gateway").singleElement()
                 .satisfies(s -> assertThat(s.kind()).isEqualTo("SPAN_KIND_SERVER"));
+        // a 4xx is the caller's: the gateway's span is not an error; a 5xx is the server's own, and its span is
+        var kept = json(node.get("/v1/traces/" + failed.traceId())).get("spans");
+        var server = java.util.stream.StreamSupport.stream(kept.spliterator(), false).filter(s -> s.get("kind").asText().equals("server"))
+                .findFirst().orElseThrow();
+        assertThat(server.at("/attributes/http.response.status_code").asText()).isEqualTo("404");
+        assertThat(server.get("error").asBoolean()).isFalse();
+        String failing = "c0ffee3577b34da6a3ce929d0e0e4736";
+        HttpResponse<String> broken = node.send("POST", "/v1/apps/back/functions/fails:invoke", "x".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "text/plain", "traceparent", "00-" + failing + "-" + CALLER_SPAN + "-01");
+        assertThat(broken.statusCode()).as(broken.body()).isEqualTo(500);
+        var spans = await().atMost(Duration.ofSeconds(10)).until(() -> json(node.get("/v1/traces/" + failing)).get("spans"),
+                s -> s.findValuesAsText("kind").contains("server"));
+        var failedServer = java.util.stream.StreamSupport.stream(spans.spliterator(), false).filter(s -> s.get("kind").asText().equals("server"))
+                .findFirst().orElseThrow();
+        assertThat(failedServer.get("error").asBoolean()).isTrue();
+        assertThat(java.util.stream.StreamSupport.stream(json(node.get("/v1/traces")).get("traces").spliterator(), false)
+                .filter(t -> t.get("traceId").asText().equals(failing)).findFirst().orElseThrow().get("error").asBoolean())
+                .as("listed as failed").isTrue();
     }
 }

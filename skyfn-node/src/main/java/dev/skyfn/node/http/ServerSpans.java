@@ -15,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The span of a request a gateway serves (kind SERVER), a child of the caller's span when its
  * {@code traceparent} header names one; named and described as the OpenTelemetry HTTP semantic
- * conventions say ({@code http.request.method}, {@code http.route}, {@code http.response.status_code}).
+ * conventions say ({@code http.request.method}, {@code http.route}, {@code http.response.status_code},
+ * an error status for a 5xx answer).
  */
 final class ServerSpans {
 
@@ -52,7 +53,12 @@ final class ServerSpans {
             try (Scope ignored = Context.root().with(span).makeCurrent()) {
                 handler.handle(req, res);
                 if (span.isRecording()) {
-                    span.setAttribute(STATUS, (long) res.status().code());
+                    int status = res.status().code();
+                    span.setAttribute(STATUS, (long) status);
+                    // a server's 5xx is its own failure; a 4xx is the caller's, and leaves the span unset (HTTP semantic conventions)
+                    if (status >= 500) {
+                        span.setStatus(StatusCode.ERROR);
+                    }
                 }
             } catch (SkyfnException e) {
                 span.setAttribute(STATUS, (long) e.code().httpStatus());

@@ -58,7 +58,7 @@ public final class Tracing implements AutoCloseable {
             this(endpoint, sampleRatio, endpoint != null);
         }
 
-        /** Spans kept in the node's memory alone, for {@code GET /v1/traces/{id}} and the console. */
+        /** Spans kept in the node's memory alone, for {@code GET /v1/traces}, {@code GET /v1/traces/{id}} and the console. */
         public static Export kept(double sampleRatio) {
             return new Export(null, sampleRatio, true);
         }

@@ -24,4 +24,12 @@ public final class Traced {
             return ctx.traceparent() + " " + ctx.invoke(target, "?", String.class);
         }
     }
+
+    /** Fails: the call's answer is FUNCTION_ERROR (500). */
+    public static class Fails implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) {
+            throw new IllegalStateException("failing on purpose");
+        }
+    }
 }
