@@ -169,7 +169,8 @@ final class CloudCommands {
         return where.isEmpty() ? "no node" : String.join(", ", where);
     }
 
-    private static String join(JsonNode texts) {
+    /** The texts of a JSON array, comma-separated; "-" for none. */
+    static String join(JsonNode texts) {
         return join(texts, ",");
     }
 

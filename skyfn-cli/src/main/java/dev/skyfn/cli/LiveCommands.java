@@ -65,7 +65,7 @@ final class LiveCommands {
                 String why = s.path("errorMessage").asText("");
                 System.out.printf("%-56s %-16s %-14s %10.2f %10.2f%s%n", name, s.get("node").asText(), s.get("cloud").asText(),
                         (s.get("startMicros").asLong() - from) / 1000.0, s.get("durationMicros").asLong() / 1000.0,
-                        s.get("error").asBoolean() && !why.isEmpty() && !why.equals("null") ? "  " + why : "");
+                        s.get("error").asBoolean() && !why.isEmpty() ? "  " + why : "");
             }
             unreachable(view, "their spans");
             return 0;
@@ -91,10 +91,8 @@ final class LiveCommands {
             for (JsonNode t : view.get("traces")) {
                 String started = java.time.LocalTime.ofInstant(java.time.Instant.EPOCH.plus(t.get("startMicros").asLong(),
                         java.time.temporal.ChronoUnit.MICROS), java.time.ZoneId.systemDefault()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
-                List<String> clouds = new ArrayList<>();
-                t.get("clouds").forEach(c -> clouds.add(c.asText()));
                 System.out.printf("%-32s %-36s %-8s %6d %10.2f  %s%s%n", t.get("traceId").asText(), t.get("name").asText(), started,
-                        t.get("spans").asInt(), t.get("durationMicros").asLong() / 1000.0, String.join(",", clouds),
+                        t.get("spans").asInt(), t.get("durationMicros").asLong() / 1000.0, CloudCommands.join(t.get("clouds")),
                         t.get("error").asBoolean() ? "  [error]" : "");
             }
             unreachable(view, "their traces");

@@ -118,13 +118,14 @@ final class OtherNodes implements Elsewhere {
                 .method(request.method(), HttpRequest.BodyPublishers.ofByteArray(request.body()))
                 .header(FORWARDED, self);
         String traceparent = Tracing.traceparent();
+        boolean ours = !traceparent.isEmpty();
         request.headers().forEach((name, values) -> {
             String lower = name.toLowerCase(Locale.ROOT);
-            if (!HOP_BY_HOP.contains(lower) && !(lower.equals(TRACEPARENT) && !traceparent.isEmpty())) {
+            if (!HOP_BY_HOP.contains(lower) && !(ours && lower.equals(TRACEPARENT))) {
                 values.forEach(v -> builder.header(name, v));
             }
         });
-        if (!traceparent.isEmpty()) {
+        if (ours) {
             builder.header(TRACEPARENT, traceparent);
         }
         return builder.build();

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
 
 /**
  * The last {@value #KEPT} spans this node ended, of the traces it keeps (sampled), in a ring that
@@ -55,27 +56,30 @@ public final class RecentSpans implements SpanProcessor {
     /** The spans of trace {@code traceId} (32 lower-case hex digits) still kept, in the order they ended. */
     public List<SpanData> trace(String traceId) {
         List<SpanData> found = new ArrayList<>();
-        long end = written.get();
-        for (long i = Math.max(0, end - ring.length()); i < end; i++) {
-            SpanData s = ring.get((int) (i % ring.length()));
-            if (s != null && s.getTraceId().equals(traceId)) {
+        forEachKept(s -> {
+            if (s.getTraceId().equals(traceId)) {
                 found.add(s);
             }
-        }
+        });
         return found;
     }
 
     /** The spans still kept, by trace id, each trace's in the order they ended. */
     public Map<String, List<SpanData>> byTrace() {
         Map<String, List<SpanData>> traces = new HashMap<>();
+        forEachKept(s -> traces.computeIfAbsent(s.getTraceId(), t -> new ArrayList<>()).add(s));
+        return traces;
+    }
+
+    /** Hands each span still kept to {@code each}, oldest first. */
+    private void forEachKept(Consumer<SpanData> each) {
         long end = written.get();
         for (long i = Math.max(0, end - ring.length()); i < end; i++) {
             SpanData s = ring.get((int) (i % ring.length()));
             if (s != null) {
-                traces.computeIfAbsent(s.getTraceId(), t -> new ArrayList<>()).add(s);
+                each.accept(s);
             }
         }
-        return traces;
     }
 
     @Override

@@ -1,6 +1,6 @@
 // The latest traces the fleet keeps; and a trace: its spans from every node that still keeps them, drawn as a waterfall, each under its parent.
 import { usePoll } from '../api.js';
-import { e, ErrorNote, fixed, link, Section, Table } from '../ui.js';
+import { e, ErrorNote, fixed, link, Section, Table, time } from '../ui.js';
 
 /** The spans in the order they are drawn: each after its parent, children by start; with their depth. */
 export function ordered(spans) {
@@ -45,9 +45,6 @@ export function Trace({ id }) {
             width: Math.max(0.3, (100 * s.durationMicros) / total) + '%' } }))))))));
 }
 
-/** When a trace started, from epoch µs, as the local clock shows it. */
-const started = (micros) => new Date(micros / 1000).toLocaleTimeString([], { hour12: false });
-
 export function Traces() {
   const latest = usePoll('/v1/traces?limit=100', 3000);
   const open = (event) => {
@@ -66,7 +63,7 @@ export function Traces() {
       empty: 'No trace kept yet: nodes started with --tracing keep the last spans of the calls they sample.',
       columns: [
         ['trace', (t) => link('#/traces/' + t.traceId, t.name, { 'data-trace': t.traceId })],
-        ['started', (t) => started(t.startMicros)],
+        ['started', (t) => time(t.startMicros / 1000)],
         ['apps', (t) => t.apps.join(', ')], ['spans', (t) => t.spans], ['ms', (t) => fixed(t.durationMicros / 1000, 2)],
         ['clouds', (t) => t.clouds.join(', ')], ['nodes', (t) => t.nodes.join(', ')], ['outcome', (t) => (t.error ? 'error' : 'ok')],
       ],
