@@ -131,6 +131,7 @@ class SecureFleetTest {
                 + "workflows:\n"
                 + "  relay: {StartAt: E, States: {E: {Type: Task, Resource: echo, End: true}}}\n").classes(Fleetwide.class).bytes();
         assertThat(send("eu-1", "POST", "/v1/apps", jar, initech).statusCode()).isEqualTo(201);
+        awaitServed("vault", initech);
         String stored = "swordfish-" + System.nanoTime();
         String queued = "tuna-" + System.nanoTime();
         assertThat(send("eu-1", "POST", "/v1/apps/vault/functions/put:invoke", ("secret=" + stored).getBytes(), initech).body())
@@ -170,6 +171,7 @@ class SecureFleetTest {
                 + "  echo: {handler: dev.skyfn.cli.Fleetwide$Echo, memory: 128}\n"
                 + "  where: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128}\n").classes(Fleetwide.class).bytes();
         assertThat(send("eu-1", "POST", "/v1/apps", jar, umbrella).statusCode()).isEqualTo(201);
+        awaitServed("lab", umbrella);
         assertThat(send("eu-1", "POST", "/v1/apps/lab/functions/where:invoke", "?".getBytes(), umbrella).body())
                 .as("placed on the trusted cloud only").isEqualTo("us-1");
         assertThat(send("eu-1", "POST", "/v1/apps/lab/functions/put:invoke", "formula=t-virus".getBytes(), umbrella).body()).isEqualTo("ok");
@@ -191,6 +193,15 @@ class SecureFleetTest {
                 + "functions: {where: {handler: dev.skyfn.cli.Fleetwide$Where, memory: 128}}\n").classes(Fleetwide.class).bytes();
         HttpResponse<String> refused = send("eu-1", "POST", "/v1/apps", onlyEu, umbrella);
         assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422);
+    }
+
+    /**
+     * Waits until {@code app}'s echo answers through eu-1: served once a node has the app placed and
+     * its heartbeat says so; a call before that answers UNAVAILABLE, retry later.
+     */
+    private static void awaitServed(String app, String key) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> send("eu-1", "POST", "/v1/apps/" + app + "/functions/echo:invoke",
+                "ready?".getBytes(StandardCharsets.UTF_8), key).statusCode() == 200);
     }
 
     private static String probe(String key, String what) {
