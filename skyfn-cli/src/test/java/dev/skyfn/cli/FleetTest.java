@@ -108,6 +108,17 @@ class FleetTest {
 
     @Test
     @Order(1)
+    void aCallThroughAGatewayInAnotherCloudRightAfterADeployIsServed() {
+        deploy("fresh", "placement: {require: {trust: trusted}}\n");
+        // the deploy waited for its own node to hear private-1 serve the app; a gateway in another cloud may not have yet
+        HttpResponse<String> res = call("ondemand-us-1", "fresh", "where", "?", null);
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        assertThat(res.body()).isEqualTo("private-1");
+        assertThat(send("spot-eu-1", "DELETE", "/v1/apps/fresh", null, null).statusCode()).isEqualTo(204);
+    }
+
+    @Test
+    @Order(1)
     void aTraceFollowsACallFromTheGatewayToTheNodeInAnotherCloudThatRunsIt() {
         String trace = "0af7651916cd43dd8448eb211c80319c";
         HttpResponse<String> res = FleetCalls.send(fleet, "spot-eu-1", "POST", "/v1/apps/vault/functions/where:invoke",

@@ -134,7 +134,7 @@ public final class ClusterNode implements AutoCloseable {
                     new Node.Fabric(invoker -> {
                         bus.tracing(invoker.tracing());
                         dispatch = new FleetDispatch(cluster.node(), cloud, cluster.topology(), directory, apps, invoker, bus, wan, audit,
-                                callers);
+                                callers, Clock.systemUTC());
                         invoker.callElsewhere(dispatch);
                         return dispatch;
                     }, Optional.of(new DataLayers.Shared(globalState, NatsNamespaces.open(engine, config.stateBytesPerTenant(), config.maxValueBytes(), sealer))),

@@ -16,7 +16,9 @@ import dev.skyfn.node.tracing.Tracing;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,6 +50,8 @@ final class FleetDispatch implements Dispatch {
     private final String homeRegion;
     private final AuditLog audit;
     private final CallerRegions callers;
+    /** Whose time an app's deployment is compared with. */
+    private final Clock clock;
     private static final Duration ACTIVATION_POLL = Duration.ofMillis(20);
     /** Calls waiting on each other node, failed at once when that node is found dead. */
     private final Map<String, Set<CompletableFuture<Outcome>>> waiting = new ConcurrentHashMap<>();
@@ -62,8 +66,9 @@ final class FleetDispatch implements Dispatch {
     }
 
     FleetDispatch(String self, String cloud, Topology topology, NodeDirectory directory, ClusterApps apps, Invoker local,
-                  NodeBus bus, Wan wan, AuditLog audit, CallerRegions callers) {
+                  NodeBus bus, Wan wan, AuditLog audit, CallerRegions callers, Clock clock) {
         this.self = self;
+        this.clock = clock;
         this.callers = callers;
         this.audit = audit;
         this.cloud = cloud;
@@ -200,6 +205,8 @@ final class FleetDispatch implements Dispatch {
             List<Routes.Candidate> candidates = rank(target, region);
             if (candidates.isEmpty() && autoscaled) {
                 candidates = activate(key, region, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            } else if (candidates.isEmpty()) {
+                candidates = awaitPlaced(target, region, deadline);
             }
             if (candidates.isEmpty()) {
                 throw new SkyfnException(ErrorCode.UNAVAILABLE, "no live node serves app " + key.app() + " now; retry later");
@@ -228,6 +235,31 @@ final class FleetDispatch implements Dispatch {
             pause(ACTIVATION_POLL);
         }
     }
+
+    /**
+     * The nodes that report serving an app deployed less than {@link #BEING_PLACED} ago, once one
+     * does, or none when none does by then or by the call's deadline (nanoTime): a 201 from a
+     * deploy does not wait for the app's nodes to load it and say so in a heartbeat, and a call
+     * made right after it is no call for an app nobody serves.
+     */
+    private List<Routes.Candidate> awaitPlaced(Target target, String region, long deadline) {
+        Instant placed = target.app().deployedAt().plus(BEING_PLACED);
+        while (clock.instant().isBefore(placed) && System.nanoTime() < deadline) {
+            pause(ACTIVATION_POLL);
+            List<Routes.Candidate> candidates = Routes.rank(self, region, target.app().key(), topology, directory.members(), busy(target));
+            if (!candidates.isEmpty()) {
+                return candidates;
+            }
+        }
+        return List.of();
+    }
+
+    /**
+     * How long after its deployment a call waits for an app no node reports serving: placing it
+     * (the next control tick), loading it and the next heartbeat take a second or two, longer on
+     * a busy node.
+     */
+    static final Duration BEING_PLACED = Duration.ofSeconds(10);
 
     /**
      * The nodes that may run the call, best first ({@link Routes#rank}); when the call is traced,
