@@ -51,6 +51,20 @@ final class Client {
 
     /** {@link #send(String, String, byte[], String)} with more request headers. */
     Response send(String method, String path, byte[] body, String contentType, Map<String, String> headers) {
+        Response res = answer(method, path, body, contentType, headers);
+        if (res.statusCode() >= 400) {
+            throw CliException.of(res);
+        }
+        return res;
+    }
+
+    /**
+     * The server's answer whatever its status: for a command that says more of a failed call than
+     * its error (which node ran it, its invocation id) before failing with {@link CliException#of}.
+     *
+     * @throws CliException when the server cannot be reached
+     */
+    Response answer(String method, String path, byte[] body, String contentType, Map<String, String> headers) {
         Response res;
         try {
             res = exchange(method, path, body, contentType, headers);
@@ -60,9 +74,6 @@ final class Client {
             throw new CliException("not a usable URL: " + baseUrl + path + " (" + e.getMessage() + ")");
         } catch (IOException e) {
             throw new CliException("request to " + baseUrl + path + " failed: " + e.getMessage());
-        }
-        if (res.statusCode() >= 400) {
-            throw CliException.of(res);
         }
         return res;
     }

@@ -32,7 +32,7 @@ final class InvokeCommand implements Callable<Integer> {
     @Option(names = "--async", description = "return at once with an invocation id; see 'skyfn invocation ID'")
     boolean async;
 
-    @Option(names = {"-v", "--verbose"}, description = "print the invocation id, cold start or warm, this command's round trip (its HTTP client's start included) and the node that ran it to standard error")
+    @Option(names = {"-v", "--verbose"}, description = "print the invocation id, cold start or warm, this command's round trip (its HTTP client's start included) and the node that ran it to standard error, a failed call's too")
     boolean verbose;
 
     @Override
@@ -44,8 +44,16 @@ final class InvokeCommand implements Callable<Integer> {
         byte[] body = LocalFiles.body(data, dataFile);
         String path = "/v1/apps/" + Client.segment(parts[0]) + "/functions/" + Client.segment(parts[1]) + ":invoke" + (async ? "?async=true" : "");
         long start = System.nanoTime();
-        Client.Response res = api.client().send("POST", path, body, contentType);
+        Client.Response res = api.client().answer("POST", path, body, contentType, java.util.Map.of());
         long micros = (System.nanoTime() - start) / 1000;
+        if (verbose && !async) {
+            System.err.printf("invocation %s, %s, %.1f ms round trip from this command, on node %s%n", res.header("X-Skyfn-Invocation-Id").orElse("?"),
+                    res.header("X-Skyfn-Cold-Start").isPresent() ? "cold start" : "warm", micros / 1000.0,
+                    res.header("X-Skyfn-Node").orElse(api.url));
+        }
+        if (res.statusCode() >= 400) {
+            throw CliException.of(res);
+        }
         if (async) {
             JsonNode accepted = Client.parse(res.body());
             System.out.println(accepted.get("invocationId").asText());
@@ -57,11 +65,6 @@ final class InvokeCommand implements Callable<Integer> {
             System.out.println();
         }
         System.out.flush();
-        if (verbose) {
-            System.err.printf("invocation %s, %s, %.1f ms round trip from this command, on node %s%n", res.header("X-Skyfn-Invocation-Id").orElse("?"),
-                    res.header("X-Skyfn-Cold-Start").isPresent() ? "cold start" : "warm", micros / 1000.0,
-                    res.header("X-Skyfn-Node").orElse(api.url));
-        }
         return 0;
     }
 }

@@ -42,15 +42,21 @@ class CliTest {
 
     @Test
     void deploysInvokesListsShowsLogsAndRemoves() {
-        Path jar = JarBuilder.app("app: cli\nfunctions: {echo: {handler: dev.skyfn.cli.Echo}}").classes(Echo.class)
-                .writeTo(dir.resolve("cli.jar"));
+        Path jar = JarBuilder.app("app: cli\nfunctions: {echo: {handler: dev.skyfn.cli.Echo}, refuse: {handler: dev.skyfn.cli.Echo$Refuses}}")
+                .classes(Echo.class, Echo.Refuses.class).writeTo(dir.resolve("cli.jar"));
         CliRun deployed = CliRun.skyfn("deploy", "--url", url, jar.toString());
         assertThat(deployed.exit()).as(deployed.err()).isZero();
-        assertThat(deployed.out()).contains("deployed cli version 1 (1 function)");
+        assertThat(deployed.out()).contains("deployed cli version 1 (2 functions)");
 
         CliRun invoked = CliRun.skyfn("invoke", "--url", url, "cli/echo", "--data", "ping", "--content-type", "text/plain", "-v");
         assertThat(invoked.out()).isEqualTo("echo: ping\n");
         assertThat(invoked.err()).contains("cold start").contains("on node " + url);
+        CliRun failed = CliRun.skyfn("invoke", "--url", url, "cli/refuse", "--data", "ping", "--content-type", "text/plain", "-v");
+        assertThat(failed.exit()).isEqualTo(1);
+        assertThat(failed.out()).isEmpty();
+        // which call failed, and where, before why
+        assertThat(failed.err()).containsPattern("invocation \\S{28}, (warm|cold start), [0-9.]+ ms round trip from this command, on node "
+                + url + "\n").contains("FUNCTION_ERROR").contains("refused ping");
 
         assertThat(CliRun.skyfn("ls", "--url", url).out()).contains("cli").contains("1");
         assertThat(CliRun.skyfn("ls", "--url", url, "cli").out()).contains("dev.skyfn.cli.Echo")

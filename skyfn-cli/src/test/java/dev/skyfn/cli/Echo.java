@@ -9,4 +9,12 @@ public class Echo implements Handler<String, String> {
         System.out.println("echoing " + input);
         return "echo: " + input;
     }
+
+    /** Refuses every input, as a function whose caller sent it something it cannot take. */
+    public static class Refuses implements Handler<String, String> {
+        @Override
+        public String handle(String input, Context ctx) {
+            throw new IllegalArgumentException("refused " + input);
+        }
+    }
 }
