@@ -252,8 +252,9 @@ final class FleetDemo {
         step("kill -9 ondemand-us-1: the next call from us ran on %s in %.1f ms (the dead node's calls go to the next nearest)",
                 first.node(), first.ms());
         Call render = callOrError("spot-eu-1", "render", "us");
-        step("render/hello, placed only where there are GPUs, %d ms after the kill: %s", (System.nanoTime() - start) / 1_000_000,
-                render.node() == null ? render.text() : "ran on " + render.node());
+        step("render/hello may run only where there are GPUs, which ondemand-us alone has: %d ms after the kill it is %s",
+                (System.nanoTime() - start) / 1_000_000, render.node() == null
+                        ? "refused, as it should be, until ondemand-us has a node again (" + render.text() + ")" : "served by " + render.node());
     }
 
     private void edgeSiteDies() {
