@@ -244,12 +244,19 @@ final class FleetDispatch implements Dispatch {
      */
     private List<Routes.Candidate> awaitPlaced(Target target, String region, long deadline) {
         Instant placed = target.app().deployedAt().plus(BEING_PLACED);
-        while (clock.instant().isBefore(placed) && System.nanoTime() < deadline) {
-            pause(ACTIVATION_POLL);
-            List<Routes.Candidate> candidates = Routes.rank(self, region, target.app().key(), topology, directory.members(), busy(target));
+        return firstRanked(() -> Routes.rank(self, region, target.app().key(), topology, directory.members(), busy(target)),
+                () -> clock.instant().isBefore(placed) && System.nanoTime() < deadline);
+    }
+
+    /** {@code ranked}'s first answer naming a node, asked every {@link #ACTIVATION_POLL} while {@code waiting}; none after. */
+    private static List<Routes.Candidate> firstRanked(java.util.function.Supplier<List<Routes.Candidate>> ranked,
+                                                      java.util.function.BooleanSupplier waiting) {
+        while (waiting.getAsBoolean()) {
+            List<Routes.Candidate> candidates = ranked.get();
             if (!candidates.isEmpty()) {
                 return candidates;
             }
+            pause(ACTIVATION_POLL);
         }
         return List.of();
     }
@@ -434,12 +441,10 @@ final class FleetDispatch implements Dispatch {
         AtomicInteger count = activating.computeIfAbsent(key, k -> new AtomicInteger());
         count.incrementAndGet();
         try {
-            while (System.nanoTime() < deadline) {
-                List<Routes.Candidate> candidates = Routes.rank(self, region, key, topology, directory.members());
-                if (!candidates.isEmpty()) {
-                    return candidates;
-                }
-                pause(ACTIVATION_POLL);
+            List<Routes.Candidate> candidates = firstRanked(() -> Routes.rank(self, region, key, topology, directory.members()),
+                    () -> System.nanoTime() < deadline);
+            if (!candidates.isEmpty()) {
+                return candidates;
             }
         } finally {
             count.decrementAndGet();
